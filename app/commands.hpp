@@ -1,0 +1,25 @@
+// The `hearth` subcommands: one function per command, registered in main.cpp's table.
+// Each takes the arguments after its own name and returns the process exit code
+// (0 ok, 1 failure, 2 usage error). Errors are printed to stderr as "hearth: ...".
+#pragma once
+#include <string>
+#include <vector>
+
+namespace hearth::app {
+
+struct globals {
+  std::string config_path = "/etc/hearth/hearth.toml";  // --config
+  bool config_given = false;
+};
+
+using args = std::vector<std::string>;
+
+int cmd_serve(const globals& g, const args& a);       // serve.cpp
+int cmd_quickstart(const globals& g, const args& a);  // quickstart.cpp
+int cmd_domain(const globals& g, const args& a);      // cmd_domain.cpp
+int cmd_user(const globals& g, const args& a);        // cmd_user.cpp
+int cmd_alias(const globals& g, const args& a);       // cmd_alias.cpp
+int cmd_dns(const globals& g, const args& a);         // cmd_dns.cpp
+int cmd_config(const globals& g, const args& a);      // cmd_config.cpp
+
+}  // namespace hearth::app

@@ -1,0 +1,80 @@
+// hearth: one binary, a table of subcommands (the Mox shape).
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "app/commands.hpp"
+
+namespace {
+
+struct command {
+  const char* name;
+  int (*run)(const hearth::app::globals&, const hearth::app::args&);
+  const char* summary;
+};
+
+const command commands[] = {
+    {"quickstart", hearth::app::cmd_quickstart, "create a domain, an account, a config and keys in one go"},
+    {"serve", hearth::app::cmd_serve, "run every listener in one process"},
+    {"domain", hearth::app::cmd_domain, "add, delete or list mail domains"},
+    {"user", hearth::app::cmd_user, "add, delete, list, show accounts; change passwords; app passwords"},
+    {"alias", hearth::app::cmd_alias, "add, delete or list aliases and catch-alls"},
+    {"dns", hearth::app::cmd_dns, "look up DNS records through Hearth's resolver"},
+    {"config", hearth::app::cmd_config, "check a config file or print the example config"},
+};
+
+void usage(FILE* out) {
+  std::fprintf(out,
+               "usage: hearth [--config FILE] COMMAND [ARGS...]\n\n"
+               "Hearth: mail, calendars, contacts and chat for your own domain, in one program.\n\n"
+               "options:\n"
+               "  --config FILE   configuration file (default /etc/hearth/hearth.toml)\n"
+               "  --help          this text; `hearth COMMAND --help` for a command's own\n"
+               "  --version       print the version\n\n"
+               "commands:\n");
+  for (const auto& c : commands) std::fprintf(out, "  %-11s %s\n", c.name, c.summary);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  hearth::app::globals g;
+  int i = 1;
+  for (; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--config" || a == "-c") {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "hearth: --config needs a file\n");
+        return 2;
+      }
+      g.config_path = argv[++i];
+      g.config_given = true;
+    } else if (a.rfind("--config=", 0) == 0) {
+      g.config_path = a.substr(9);
+      g.config_given = true;
+    } else if (a == "--help" || a == "-h" || a == "help") {
+      usage(stdout);
+      return 0;
+    } else if (a == "--version") {
+      std::printf("hearth 0.1.0\n");
+      return 0;
+    } else if (!a.empty() && a[0] == '-') {
+      std::fprintf(stderr, "hearth: unknown option %s\n", a.c_str());
+      usage(stderr);
+      return 2;
+    } else {
+      break;
+    }
+  }
+  if (i >= argc) {
+    usage(stderr);
+    return 2;
+  }
+  std::string name = argv[i];
+  hearth::app::args rest(argv + i + 1, argv + argc);
+  for (const auto& c : commands)
+    if (name == c.name) return c.run(g, rest);
+  std::fprintf(stderr, "hearth: unknown command '%s'\n", name.c_str());
+  usage(stderr);
+  return 2;
+}

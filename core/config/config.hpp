@@ -1,0 +1,126 @@
+// Hearth's configuration: one typed structure (STYLE.md habit 9).
+//
+// The TOML schema, its defaults and the documentation of every key live in one table in
+// config.cpp; load() checks a file against it, example() renders the commented example
+// (conf/hearth.toml.example is that output, checked by a test), and render() writes a
+// complete config for `hearth quickstart`.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/util/result.hpp"
+
+namespace hearth::config {
+
+// The listeners, in the order they are started. Names are the keys under [listen].
+enum class service {
+  smtp,          // 25   MX, STARTTLS
+  submission,    // 587  STARTTLS required before AUTH
+  submissions,   // 465  implicit TLS
+  imap,          // 143  STARTTLS
+  imaps,         // 993  implicit TLS
+  pop3,          // 110  STARTTLS (STLS)
+  pop3s,         // 995  implicit TLS
+  managesieve,   // 4190 STARTTLS
+  https,         // 443  implicit TLS
+  xmpp_client,   // 5222 STARTTLS
+  xmpps_client,  // 5223 direct TLS (XEP-0368)
+  xmpp_server,   // 5269 STARTTLS
+  xmpps_server,  // 5270 direct TLS
+};
+inline constexpr service all_services[] = {
+    service::smtp,        service::submission, service::submissions,  service::imap,
+    service::imaps,       service::pop3,       service::pop3s,        service::managesieve,
+    service::https,       service::xmpp_client, service::xmpps_client, service::xmpp_server,
+    service::xmpps_server};
+
+enum class tls_mode { starttls, implicit };
+
+const char* service_name(service s);         // "smtp", "xmpp_client", ...
+std::uint16_t standard_port(service s);      // 25, 587, ...
+tls_mode service_tls(service s);
+
+struct listener {
+  service svc;
+  std::vector<std::string> addresses;  // IP literals; empty = listen.addresses
+  std::uint16_t port = 0;              // 0 = disabled
+};
+
+struct certificate {
+  std::vector<std::string> hosts;      // names this certificate serves (SNI); the first one is the default
+  std::filesystem::path cert_file;     // PEM chain, absolute after load()
+  std::filesystem::path key_file;      // PEM key, absolute after load()
+};
+
+struct config {
+  std::filesystem::path file;          // the file this was loaded from (absolute)
+
+  // [server]
+  std::string hostname;                // this machine's public name: EHLO, MX target, certificates
+  std::filesystem::path data_dir;      // absolute after load(); relative paths are against the file's folder
+  unsigned threads = 0;                // 0 = one per core
+  std::string ip4, ip6;                // public addresses, used by the zone generator
+
+  // [log]
+  std::string log_level = "info";
+  std::filesystem::path log_file;      // empty = stderr
+
+  // [listen]
+  std::vector<std::string> listen_addresses{"0.0.0.0", "::"};
+  std::vector<listener> listeners;     // one per service, in all_services order
+  unsigned read_timeout_seconds = 300; // idle limit on every read before a protocol says otherwise
+  std::size_t max_line_length = 8192;  // default limit of the shared line reader
+
+  // [tls]
+  std::vector<certificate> certificates;
+
+  // [dns]
+  std::vector<std::string> dns_servers;  // "ip:port" or "ip" (port 53); empty = the system resolver
+  bool dnssec = true;                    // validate when a trust anchor is available
+
+  // [auth]
+  unsigned auth_delay_after = 3;         // failures (per IP or account) before answers slow down
+  unsigned auth_block_after = 10;        // failures before refusing for block_seconds
+  unsigned auth_block_seconds = 900;
+  unsigned auth_window_seconds = 900;    // failures older than this are forgotten
+
+  // [smtp]
+  std::uint64_t smtp_max_message_size = 50ull * 1024 * 1024;
+  unsigned smtp_max_recipients = 100;
+  // [smtp.outbound]
+  std::uint16_t smtp_outbound_port = 25;
+
+  // [dkim]
+  std::string dkim_selector = "hearth";
+
+  const listener& listen(service s) const;
+  // Addresses a service binds to: its own list, or listen.addresses.
+  std::vector<std::string> bind_addresses(service s) const;
+};
+
+// Reads and checks a file. Every problem is reported, not just the first, one per line as
+// "FILE:LINE:COL: message" in error.message (code "config.invalid"; "config.io" if unreadable).
+// Unknown keys, wrong types and out-of-range values are errors.
+result<config> load(const std::filesystem::path& file);
+// The same, from text (for tests); `name` is used in messages.
+result<config> parse(std::string_view text, const std::filesystem::path& name);
+
+// Values `hearth quickstart` fills in; everything else keeps its default.
+struct quickstart_values {
+  std::string hostname;
+  std::filesystem::path data_dir;            // written as given (relative to the config file's folder)
+  unsigned port_offset = 0;
+  std::optional<std::string> listen;         // one address for every listener
+  std::string ip4, ip6;
+  std::vector<certificate> certificates;     // paths written as given
+  std::vector<std::string> dns_servers;
+};
+// A complete config, every key with its comment. render(defaults) is the example config.
+std::string render(const quickstart_values& v);
+std::string example();
+
+}  // namespace hearth::config

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Hearth needs to build, run and test.
+# Idempotent: asks apt only for what `dpkg -s` says is missing.
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake ninja-build ccache pkg-config clang
+  # libraries (see ARCHITECTURE.md "Libraries")
+  libboost1.81-dev libssl-dev libsqlite3-dev libtomlplusplus-dev libargon2-dev
+  libunbound-dev libevent-dev libidn2-dev libexpat1-dev libpugixml-dev libical-dev catch2
+  # tools the tests drive
+  openssl python3 sqlite3 knot bind9-dnsutils
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "setup: installing ${missing[*]}"
+SUDO=
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
+  $SUDO apt-get update -qq
+fi
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,139 @@
+"""Shared harness for Hearth's end-to-end tests.
+
+Each test gets its own loopback network (HEARTH_TEST_NET, e.g. 127.0.7) from CTest, its own
+temp directory, and starts `hearth` instances with `quickstart --dev ... --listen ADDR
+--port-offset OFFSET`. Everything started is stopped by PID at exit, even on failure.
+"""
+import atexit
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HEARTH = os.environ.get("HEARTH_BIN", "build/hearth")
+NET = os.environ.get("HEARTH_TEST_NET", "127.0.200")
+SOURCE_DIR = os.environ.get("HEARTH_SOURCE_DIR", os.getcwd())
+OFFSET = 20000
+
+STANDARD_PORTS = {
+    "smtp": 25, "submission": 587, "submissions": 465, "imap": 143, "imaps": 993,
+    "pop3": 110, "pop3s": 995, "managesieve": 4190, "https": 443,
+    "xmpp_client": 5222, "xmpps_client": 5223, "xmpp_server": 5269, "xmpps_server": 5270,
+}
+
+_procs = []
+_failures = []
+_passes = 0
+
+
+def _cleanup():
+    for p in _procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+atexit.register(_cleanup)
+
+
+def check(cond, what):
+    """Records one assertion; the test fails at finish() if any failed."""
+    global _passes
+    if cond:
+        _passes += 1
+        print(f"ok   {what}", flush=True)
+    else:
+        _failures.append(what)
+        print(f"FAIL {what}", flush=True)
+    return cond
+
+
+def finish():
+    print(f"{_passes} passed, {len(_failures)} failed", flush=True)
+    sys.exit(1 if _failures or _passes == 0 else 0)
+
+
+def run(args, input=None, check_rc=True, env=None, timeout=60):
+    """Runs the hearth binary with args; returns CompletedProcess (text)."""
+    cp = subprocess.run([HEARTH] + args, input=input, capture_output=True, text=True,
+                        timeout=timeout, env=env)
+    if check_rc and cp.returncode != 0:
+        raise RuntimeError(f"hearth {' '.join(args)} exited {cp.returncode}:\n{cp.stdout}\n{cp.stderr}")
+    return cp
+
+
+def wait_port(host, port, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+class Instance:
+    """One hearth instance: quickstart into a temp dir, then serve on ADDR with OFFSET."""
+
+    def __init__(self, email="demo@example.test", host=1, offset=OFFSET, hostname=None, extra=()):
+        self.addr = f"{NET}.{host}"
+        self.offset = offset
+        self.email = email
+        self.domain = email.split("@", 1)[1]
+        self.hostname = hostname or f"mail.{self.domain}"
+        self.dir = tempfile.mkdtemp(prefix="hearth-e2e-")
+        atexit.register(shutil.rmtree, self.dir, True)
+        self.config = os.path.join(self.dir, "hearth.toml")
+        cp = run(["quickstart", "--dev", email, "--dir", self.dir, "--hostname", self.hostname,
+                  "--listen", self.addr, "--port-offset", str(offset), *extra])
+        self.quickstart_output = cp.stdout
+        self.password = None
+        for line in cp.stdout.splitlines():
+            if line.strip().lower().startswith("password:"):
+                self.password = line.split(":", 1)[1].strip()
+        self.proc = None
+        self.log_path = os.path.join(self.dir, "serve.log")
+
+    def port(self, service):
+        return STANDARD_PORTS[service] + self.offset
+
+    def cli(self, args, **kw):
+        return run(["--config", self.config] + args, **kw)
+
+    def cert_file(self):
+        return os.path.join(self.dir, "data", "tls", f"{self.hostname}.crt")
+
+    def start(self, wait_for="submissions"):
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([HEARTH, "--config", self.config, "serve"],
+                                     stdout=log, stderr=subprocess.STDOUT)
+        _procs.append(self.proc)
+        if not wait_port(self.addr, self.port(wait_for)):
+            raise RuntimeError(f"hearth did not start listening:\n{self.log()}")
+        return self
+
+    def stop(self, sig=signal.SIGTERM, timeout=5.0):
+        """Sends sig, waits; returns (exit code, seconds taken) or (None, timeout)."""
+        if not self.proc:
+            return None, 0.0
+        t0 = time.monotonic()
+        self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            return None, timeout
+        return rc, time.monotonic() - t0
+
+    def log(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
