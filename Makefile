@@ -30,7 +30,7 @@ bench: build
 fuzz: setup
 	cmake -S . -B $(BUILD)-fuzz -G Ninja -DHEARTH_FUZZ=ON -DHEARTH_TESTS=OFF \
 	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
-	cmake --build $(BUILD)-fuzz -j $(JOBS)
+	cmake --build $(BUILD)-fuzz -j $(JOBS) --target fuzz_all
 	@bash scripts/fuzz.sh $(BUILD)-fuzz
 
 clean:

@@ -5,8 +5,10 @@
 #   PCH: the library includes Asio/Beast; reuse the shared precompiled header.
 set(HEARTH_ROOT ${CMAKE_SOURCE_DIR})
 
-add_library(hearth_catch_main OBJECT ${CMAKE_SOURCE_DIR}/tests/unit/catch_main.cpp)
-target_link_libraries(hearth_catch_main PUBLIC Catch2::Catch2)
+if(HEARTH_TESTS)
+  add_library(hearth_catch_main OBJECT ${CMAKE_SOURCE_DIR}/tests/unit/catch_main.cpp)
+  target_link_libraries(hearth_catch_main PUBLIC Catch2::Catch2)
+endif()
 
 function(hearth_library name)
   cmake_parse_arguments(ARG "PCH" "" "DEPS;TEST_DEPS" ${ARGN})
@@ -33,6 +35,7 @@ function(hearth_library name)
     if(ARG_PCH)
       target_precompile_headers(hearth_${name}_test REUSE_FROM hearth_asio)
     endif()
+    target_compile_options(hearth_${name}_test PRIVATE -include ${HEARTH_ROOT}/tests/unit/catch_support.hpp)
     add_test(NAME unit.${name} COMMAND hearth_${name}_test)
     set_tests_properties(unit.${name} PROPERTIES TIMEOUT 300
       ENVIRONMENT "HEARTH_SOURCE_DIR=${HEARTH_ROOT};HEARTH_BINARY_DIR=${CMAKE_BINARY_DIR}")

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/util/result.hpp"
@@ -50,6 +51,10 @@ struct listener {
   std::uint16_t port = 0;              // 0 = disabled
 };
 
+// One listener per service at its standard port, addresses from listen.addresses: the
+// defaults load() starts from (config{} holds them too).
+std::vector<listener> default_listeners();
+
 struct certificate {
   std::vector<std::string> hosts;      // names this certificate serves (SNI); the first one is the default
   std::filesystem::path cert_file;     // PEM chain, absolute after load()
@@ -61,7 +66,7 @@ struct config {
 
   // [server]
   std::string hostname;                // this machine's public name: EHLO, MX target, certificates
-  std::filesystem::path data_dir;      // absolute after load(); relative paths are against the file's folder
+  std::filesystem::path data_dir = "/var/lib/hearth";  // absolute after load(); relative paths are against the file's folder
   unsigned threads = 0;                // 0 = one per core
   std::string ip4, ip6;                // public addresses, used by the zone generator
 
@@ -71,7 +76,7 @@ struct config {
 
   // [listen]
   std::vector<std::string> listen_addresses{"0.0.0.0", "::"};
-  std::vector<listener> listeners;     // one per service, in all_services order
+  std::vector<listener> listeners = default_listeners();  // one per service, in all_services order
   unsigned read_timeout_seconds = 300; // idle limit on every read before a protocol says otherwise
   std::size_t max_line_length = 8192;  // default limit of the shared line reader
 
@@ -97,14 +102,33 @@ struct config {
   // [dkim]
   std::string dkim_selector = "hearth";
 
+  // The listener of a service; a disabled one (port 0) if `listeners` lacks it. Thread-safe
+  // on a const config.
   const listener& listen(service s) const;
-  // Addresses a service binds to: its own list, or listen.addresses.
+  // Addresses a service binds to: its own list (listen.addresses_for.NAME), or listen.addresses.
   std::vector<std::string> bind_addresses(service s) const;
 };
 
+// A DNS server as written in dns.servers: "ip", "ip:port", "[ipv6]", "[ipv6]:port" or a bare
+// IPv6 literal. Returns nullopt when the text is none of these or the port is not 1..65535.
+// Pure and thread-safe; load() uses it, so every dns.servers entry of a loaded config parses.
+struct server_address {
+  std::string ip;            // IP literal without brackets
+  std::uint16_t port = 53;
+};
+std::optional<server_address> parse_server_address(std::string_view text,
+                                                   std::uint16_t default_port = 53);
+// IP literal checks (inet_pton syntax: dotted quad; RFC 4291 §2.2 text forms, no zone id).
+bool is_ip4(std::string_view text);
+bool is_ip6(std::string_view text);
+
 // Reads and checks a file. Every problem is reported, not just the first, one per line as
 // "FILE:LINE:COL: message" in error.message (code "config.invalid"; "config.io" if unreadable).
-// Unknown keys, wrong types and out-of-range values are errors.
+// Unknown keys (with the closest known key suggested), wrong types, out-of-range values,
+// malformed addresses and a missing server.hostname are errors; a TOML syntax error stops the
+// parse, so it is reported alone. Relative paths (server.data_dir, log.file, tls.certificate
+// cert/key) are made absolute against the file's folder. Files above 1 MiB are refused.
+// Thread-safe (no shared state).
 result<config> load(const std::filesystem::path& file);
 // The same, from text (for tests); `name` is used in messages.
 result<config> parse(std::string_view text, const std::filesystem::path& name);
@@ -119,8 +143,12 @@ struct quickstart_values {
   std::vector<certificate> certificates;     // paths written as given
   std::vector<std::string> dns_servers;
 };
-// A complete config, every key with its comment. render(defaults) is the example config.
+// A complete config, every key preceded by "# doc [allowed] (default X)", grouped by table.
+// Ports are standard_port + port_offset; listen sets listen.addresses to that one address.
+// parse(render(v)) succeeds for any valid v and gives v's values back. Thread-safe.
 std::string render(const quickstart_values& v);
+// render() with hostname "mail.example.org", data_dir "data" and one example certificate:
+// conf/hearth.toml.example is exactly this text (a unit test compares them).
 std::string example();
 
 }  // namespace hearth::config

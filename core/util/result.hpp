@@ -13,6 +13,10 @@
 namespace hearth {
 
 struct error {
+  // Not an aggregate on purpose: with C++20 parenthesized aggregate init, an aggregate
+  // would be "constructible from std::string" and make result<std::string> ambiguous.
+  error() = default;
+  error(std::string c, std::string m) : code(std::move(c)), message(std::move(m)) {}
   std::string code;     // dotted, stable, for tests and logs: "directory.exists"
   std::string message;  // for a person
 };

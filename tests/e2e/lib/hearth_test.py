@@ -106,7 +106,12 @@ class Instance:
         return run(["--config", self.config] + args, **kw)
 
     def cert_file(self):
+        """The served certificate chain (leaf + dev CA)."""
         return os.path.join(self.dir, "data", "tls", f"{self.hostname}.crt")
+
+    def ca_file(self):
+        """The dev CA that clients must trust (quickstart --dev)."""
+        return os.path.join(self.dir, "data", "tls", "ca.crt")
 
     def start(self, wait_for="submissions"):
         log = open(self.log_path, "ab")

@@ -1,0 +1,139 @@
+// `hearth serve`: every listener in one process (ARCHITECTURE.md "Listeners").
+//
+// Start-up order: config (exit 2 on error, every problem printed with FILE:LINE:COL), log
+// settings, TLS certificates (exit 1), data directory, listeners, signals. SIGTERM/SIGINT stop
+// with a short grace period; SIGHUP reloads the certificates and the log settings and keeps
+// serving with the old ones if anything is wrong.
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+
+#include <boost/asio/signal_set.hpp>
+
+#include "app/common.hpp"
+#include "app/placeholder_sessions.hpp"
+#include "core/config/config.hpp"
+#include "core/log/log.hpp"
+#include "core/net/server.hpp"
+#include "core/tls/context_set.hpp"
+
+namespace hearth::app {
+namespace {
+
+// Keep in step with main.cpp's --version.
+constexpr const char* hearth_version = "0.1.0";
+
+// SIGTERM must end the process within 2 s even with clients connected: 1 s for sessions
+// to finish, then their sockets are closed (net::server::stop adds at most 0.3 s).
+constexpr std::chrono::milliseconds stop_grace{1000};
+
+const char* usage_text =
+    "usage: hearth [--config FILE] serve\n\n"
+    "Runs every enabled listener (SMTP, submission, IMAP, POP3, ManageSieve, HTTPS, XMPP) in one\n"
+    "process, in the foreground. Signals: SIGTERM/SIGINT stop; SIGHUP reloads the TLS\n"
+    "certificates and the log settings from the config file.\n";
+
+// Returns false (after logging why) if the level or the file cannot be applied.
+bool apply_log_settings(const config::config& c) {
+  bool ok = true;
+  if (auto lvl = log::parse_level(c.log_level)) {
+    log::set_level(*lvl);
+  } else {
+    log::warn("log.level", {{"error", "unknown level"}, {"level", c.log_level}});
+    ok = false;
+  }
+  if (!c.log_file.empty() && !log::set_file(c.log_file.string())) {
+    log::warn("log.file", {{"error", "cannot open"}, {"file", c.log_file.string()}});
+    ok = false;
+  }
+  return ok;
+}
+
+void reload(const std::filesystem::path& file, std::vector<config::certificate>& certs, tls::context_set& tls) {
+  auto fresh = config::load(file);
+  if (fresh) {
+    apply_log_settings(*fresh);
+    log::reopen();
+    certs = fresh->certificates;
+  } else {
+    // Still reload the certificate files the running config names: renewing a certificate
+    // should not depend on an unrelated edit being right.
+    log::error("reload", {{"config", "failed"}, {"error", fresh.error().message}});
+  }
+  auto n = tls.reload(certs);
+  if (n)
+    log::info("reload", {{"tls", "ok"}, {"certificates", std::uint64_t(*n)}});
+  else
+    log::error("reload", {{"tls", "failed"}, {"error", n.error().message}, {"kept", "previous certificates"}});
+}
+
+}  // namespace
+
+int cmd_serve(const globals& g, const args& a) {
+  auto p = parse_args(a, {}, {});
+  if (p.help) {
+    std::fputs(usage_text, stdout);
+    return 0;
+  }
+  if (!p.error.empty()) return fail_with(2, p.error);
+  if (!p.positional.empty()) return fail_with(2, "serve takes no arguments");
+
+  auto cfg = load_config(g);
+  if (!cfg) return 2;
+  apply_log_settings(*cfg);
+
+  auto tls = tls::context_set::create(cfg->certificates);
+  if (!tls) return fail_with(1, "TLS: " + tls.error().message);
+
+  std::error_code ec;
+  std::filesystem::create_directories(cfg->data_dir, ec);
+  if (ec) return fail_with(1, "cannot create the data directory " + cfg->data_dir.string() + ": " + ec.message());
+
+  log::info("serve.start", {{"version", hearth_version}, {"config", cfg->file.string()},
+                            {"certificates", std::uint64_t((*tls)->size())}});
+
+  net::server srv({.threads = cfg->threads}, *tls);
+
+  // Here the real back ends come in as the protocol issues land: open the directory
+  // (open_directory(*cfg)), the stores and the queue, then pick each service's real session
+  // instead of its placeholder below.
+  placeholder_options popts;
+  popts.hostname = cfg->hostname;
+  popts.read_timeout = std::chrono::seconds(cfg->read_timeout_seconds);
+  popts.max_line = cfg->max_line_length;
+
+  for (config::service svc : config::all_services) {
+    const auto& l = cfg->listen(svc);
+    if (l.port == 0) continue;
+    auto bound = srv.add_listener(config::service_name(svc), cfg->bind_addresses(svc), l.port, config::service_tls(svc),
+                                  placeholder_session(svc, popts));
+    if (!bound) {
+      log::error("serve.listen", {{"service", config::service_name(svc)}, {"error", bound.error().message}});
+      return fail_with(1, bound.error().message);
+    }
+  }
+
+  auto certs = cfg->certificates;
+  boost::asio::signal_set signals(srv.io(), SIGTERM, SIGINT, SIGHUP);
+  std::function<void()> wait_signal = [&] {
+    signals.async_wait([&](const boost::system::error_code& e, int sig) {
+      if (e) return;
+      if (sig == SIGHUP) {
+        reload(cfg->file, certs, **tls);
+        wait_signal();
+        return;
+      }
+      log::info("serve.stopping", {{"signal", sig == SIGTERM ? "TERM" : "INT"},
+                                   {"connections", std::uint64_t(srv.active_connections())}});
+      srv.stop(stop_grace);
+    });
+  };
+  wait_signal();
+
+  srv.run();
+  log::info("serve.stop");
+  return 0;
+}
+
+}  // namespace hearth::app

@@ -1,0 +1,215 @@
+#include "auth/authenticator.hpp"
+
+#include "auth/exchanges.hpp"
+#include "core/log/log.hpp"
+#include "core/util/strings.hpp"
+
+#include <ctime>
+
+namespace hearth::auth {
+namespace {
+
+constexpr std::string_view failed_message = "authentication failed";
+
+std::string utc_timestamp(std::chrono::system_clock::time_point t) {
+  std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// Log values: user names come from the network; cap them (the log quotes odd characters).
+std::string_view log_user(std::string_view u) { return u.substr(0, 320); }
+
+}  // namespace
+
+std::string_view outcome_name(outcome o) {
+  switch (o) {
+    case outcome::ok: return "ok";
+    case outcome::failed: return "failed";
+    case outcome::blocked: return "blocked";
+    case outcome::tls_required: return "tls_required";
+    case outcome::unknown_mechanism: return "unknown_mechanism";
+  }
+  return "unknown";
+}
+
+authenticator::authenticator(credential_source& source, throttle_config cfg,
+                             authenticator_options opts)
+    : source_(source), throttle_(cfg, opts.clock), opts_(std::move(opts)) {
+  if (opts_.secret.empty()) opts_.secret = crypto::random_bytes(32);
+}
+
+std::vector<std::string> authenticator::mechanisms(const context& ctx) const {
+  // No plaintext-equivalent or challenge-response login without TLS (ARCHITECTURE.md
+  // principle 2; RFC 4954 §4 and RFC 9051 §6.2.3 let a server refuse before STARTTLS).
+  if (!ctx.tls) return {};
+  std::vector<std::string> out;
+  if (ctx.channel_binding) {
+    out.push_back("SCRAM-SHA-256-PLUS");
+    out.push_back("SCRAM-SHA-1-PLUS");
+  }
+  for (const char* m : {"SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN", "LOGIN"}) out.push_back(m);
+  return out;
+}
+
+std::string authenticator::new_server_nonce() const {
+  if (opts_.server_nonce) return opts_.server_nonce();
+  return crypto::base64_encode(crypto::random_bytes(18));
+}
+
+const directory::stored_credentials& authenticator::dummy_credentials() {
+  // Unknown users still pay one Argon2id verification, so timing does not reveal them.
+  std::call_once(dummy_once_, [this] { dummy_ = derive_credentials(crypto::random_bytes(16), opts_.dummy_cost); });
+  return dummy_;
+}
+
+std::optional<auth_result> authenticator::refuse_if_blocked(const context& ctx, std::string_view user,
+                                                            std::chrono::milliseconds& delay) {
+  auto v = throttle_.check(ctx.remote_ip, user);
+  delay = v.delay;
+  if (!v.blocked) return std::nullopt;
+  auto until = std::chrono::system_clock::now() + v.retry_after;
+  log::info("auth.block", {{"proto", ctx.proto}, {"ip", ctx.remote_ip}, {"user", log_user(user)},
+                           {"until", utc_timestamp(until)}});
+  auth_result r;
+  r.result = outcome::blocked;
+  r.message = "too many failed logins, try again later";
+  return r;
+}
+
+auth_result authenticator::succeed(const context& ctx, std::string_view mech, const user_record& rec,
+                                   std::size_t set, std::chrono::milliseconds delay) {
+  throttle_.record_success(rec.address);
+  if (set < rec.credentials.size()) source_.used(rec, rec.credentials[set]);
+  const bool app = set < rec.credentials.size() && !rec.credentials[set].name.empty();
+  if (app) {
+    log::info("auth.ok", {{"proto", ctx.proto}, {"user", rec.address}, {"ip", ctx.remote_ip},
+                          {"mech", mech}, {"app_password", rec.credentials[set].name}});
+  } else {
+    log::info("auth.ok", {{"proto", ctx.proto}, {"user", rec.address}, {"ip", ctx.remote_ip},
+                          {"mech", mech}});
+  }
+  auth_result r;
+  r.result = outcome::ok;
+  r.address = rec.address;
+  r.delay = delay;
+  return r;
+}
+
+auth_result authenticator::failure(const context& ctx, std::string_view user, std::string_view mech,
+                                   std::string_view reason, std::chrono::milliseconds delay) {
+  log::info("auth.fail", {{"proto", ctx.proto}, {"user", log_user(user)}, {"ip", ctx.remote_ip},
+                          {"mech", mech}, {"reason", reason}});
+  auth_result r;
+  r.delay = delay;
+  r.message = std::string(failed_message);
+  if (reason == "tls_required") {
+    r.result = outcome::tls_required;
+    r.message = "encryption required";
+    return r;
+  }
+  r.result = outcome::failed;
+  if (throttle_.record_failure(ctx.remote_ip, user)) {
+    auto until = std::chrono::system_clock::now() + throttle_.check(ctx.remote_ip, user).retry_after;
+    log::info("auth.block", {{"proto", ctx.proto}, {"ip", ctx.remote_ip}, {"user", log_user(user)},
+                             {"until", utc_timestamp(until)}});
+  }
+  return r;
+}
+
+auth_result authenticator::password_login(const context& ctx, std::string_view user,
+                                          std::string_view password, std::string_view mech) {
+  if (!ctx.tls) return failure(ctx, user, mech, "tls_required", {});
+  std::chrono::milliseconds delay{0};
+  if (auto blocked = refuse_if_blocked(ctx, user, delay)) return *blocked;
+  if (user.empty() || user.size() > sasl::max_identity || password.empty() ||
+      password.size() > max_password_size)
+    return failure(ctx, user, mech, "malformed", delay);
+
+  auto rec = source_.lookup(user);
+  if (!rec) {
+    (void)verify_password(dummy_credentials(), password);
+    return failure(ctx, user, mech, "unknown_user", delay);
+  }
+  if (rec->disabled) {
+    (void)verify_password(dummy_credentials(), password);  // same cost as a real check
+    return failure(ctx, user, mech, "disabled", delay);
+  }
+  // Any credential set: the account password or one of its app passwords. Bounded so a
+  // pathological account cannot make one login cost seconds.
+  for (std::size_t i = 0; i < rec->credentials.size() && i < 64; ++i)
+    if (verify_password(rec->credentials[i].creds, password))
+      return succeed(ctx, mech, *rec, i, delay);
+  return failure(ctx, user, mech, "bad_password", delay);
+}
+
+auth_result authenticator::check_password(const context& ctx, std::string_view username,
+                                          std::string_view password) {
+  return password_login(ctx, username, password, "password");
+}
+
+authenticator::scram_lookup authenticator::lookup_scram(crypto::hash h, std::string_view user) {
+  scram_lookup out;
+  out.user = source_.lookup(user);
+  std::vector<std::pair<std::size_t, scram_entry>> parsed;  // (set index, entry)
+  std::optional<scram_entry> primary;
+  if (out.user && !out.user->disabled) {
+    const auto& sets = out.user->credentials;
+    for (std::size_t i = 0; i < sets.size() && i < 64; ++i) {
+      const auto& c = sets[i].creds;
+      auto e = parse_scram(h, h == crypto::hash::sha1 ? c.scram_sha1 : c.scram_sha256);
+      if (!e) continue;
+      if (sets[i].name.empty() && !primary) primary = *e;
+      parsed.emplace_back(i, std::move(*e));
+    }
+    if (!primary && !parsed.empty()) primary = parsed.front().second;
+  }
+  if (primary) {
+    out.salt = primary->salt;
+    out.iterations = primary->iterations;
+    // RFC 5802 sends one salt: only entries derived with it can verify (app passwords get the
+    // account's salt, see derive_credentials(password, salt_from)).
+    for (auto& [i, e] : parsed) {
+      if (e.salt != out.salt || e.iterations != out.iterations) continue;
+      out.candidates.push_back(std::move(e));
+      out.set_index.push_back(i);
+    }
+    return out;
+  }
+  // Unknown or disabled user, or no SCRAM keys: a salt that is stable per name and secret, so asking twice
+  // gives the same answer, as for a real account.
+  std::string label = std::string(h == crypto::hash::sha1 ? "sha1" : "sha256") + '\0' +
+                      util::to_lower(user);
+  out.salt = crypto::hmac_sha256(opts_.secret, "hearth scram fake salt|" + label).substr(0, scram_salt_size);
+  out.iterations = scram_iterations;
+  return out;
+}
+
+std::unique_ptr<exchange> authenticator::start(const context& ctx, std::string_view mechanism) {
+  using namespace detail;
+  std::string mech = util::to_upper(mechanism.substr(0, 64));
+  if (!ctx.tls) {
+    if (mech == "PLAIN" || mech == "LOGIN" || mech.starts_with("SCRAM-SHA-"))
+      return std::make_unique<refused_exchange>(*this, ctx, mech);
+    return nullptr;
+  }
+  if (mech == "PLAIN") return std::make_unique<plain_exchange>(*this, ctx);
+  if (mech == "LOGIN") return std::make_unique<login_exchange>(*this, ctx);
+  bool plus = mech.ends_with("-PLUS");
+  if (plus && !ctx.channel_binding) return nullptr;
+  crypto::hash h;
+  if (mech == "SCRAM-SHA-1" || mech == "SCRAM-SHA-1-PLUS") h = crypto::hash::sha1;
+  else if (mech == "SCRAM-SHA-256" || mech == "SCRAM-SHA-256-PLUS") h = crypto::hash::sha256;
+  else return nullptr;
+  sasl::scram_options so;
+  so.hash = h;
+  so.plus = plus;
+  so.plus_offered = ctx.channel_binding.has_value();
+  if (plus) so.channel_binding = ctx.channel_binding;
+  return std::make_unique<scram_exchange>(*this, ctx, mech, so, new_server_nonce());
+}
+
+}  // namespace hearth::auth

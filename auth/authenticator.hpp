@@ -1,0 +1,153 @@
+// The one entry point every protocol uses to log a user in (ARCHITECTURE.md principle 2).
+//
+// Sessions call:
+//   mechanisms(ctx)                -> what to advertise (SMTP EHLO AUTH, IMAP CAPABILITY AUTH=,
+//                                     XMPP <mechanisms/>, ManageSieve SASL)
+//   check_password(ctx, user, pw)  -> IMAP LOGIN, HTTP Basic, XMPP legacy auth, POP3 USER/PASS
+//   start(ctx, mech) then step()   -> SASL (AUTH / AUTHENTICATE / <auth/>), with the session doing
+//                                     the base64 and the transport framing.
+// Every final result carries `delay`: the session waits that long before answering (throttling;
+// for successes too). On outcome::ok, `address` is the canonical account address.
+//
+// Policy: no mechanism and no password is accepted unless ctx.tls (not even on loopback);
+// -PLUS mechanisms only when the TLS layer gave ctx.channel_binding (tls-exporter, RFC 9266).
+// Unknown users fail exactly like a wrong password (SCRAM answers a fake salt derived from the
+// name and a server secret, so names cannot be probed). Disabled accounts always fail.
+//
+// Logs auth.ok / auth.fail (with reason=) / auth.block; never a password.
+//
+// Errors: login failures are values (auth_result). A failing credential_source (database down)
+// throws hearth::error_exception out of check_password/step: answer a temporary error
+// (SMTP 454 4.7.0, IMAP NO [UNAVAILABLE]), never "wrong password".
+//
+// Thread-safety: an authenticator is shared by all sessions (all methods are thread-safe if the
+// credential_source is). An exchange belongs to one session and is not thread-safe; it keeps a
+// reference to its authenticator, which must outlive it. Password checks cost tens of ms of CPU
+// (Argon2id): a session may run check_password/step on the blocking pool.
+#pragma once
+#include "auth/credential_source.hpp"
+#include "auth/password.hpp"
+#include "auth/throttle.hpp"
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hearth::auth {
+
+struct context {
+  std::string proto;      // "smtp", "imap", "xmpp", "http", "sieve", "pop3"
+  std::string remote_ip;  // as text; used for throttling and logs
+  bool tls = false;
+  std::optional<std::string> channel_binding;  // tls-exporter bytes (RFC 9266), when available
+};
+
+enum class outcome { ok, failed, blocked, tls_required, unknown_mechanism };
+
+struct auth_result {
+  outcome result = outcome::failed;
+  std::string address;                  // canonical address, on ok
+  std::chrono::milliseconds delay{0};   // wait this long before replying
+  std::string message;                  // for the client; never says why a login failed
+};
+
+// One SASL exchange. step() gets each raw (base64-decoded) client message; std::nullopt means
+// "no initial response" (the first call only). Results:
+//   challenge: send server_data (possibly empty) as a challenge, call step() with the answer.
+//   ok:        success. If server_data is non-empty (SCRAM's "v=..." server-final-message), send
+//              it with the success where the protocol allows (XMPP <success>, RFC 6120 §6.4.6);
+//              otherwise send it as a last challenge, expect an empty response, then succeed
+//              (IMAP RFC 9051 §6.2.2, SMTP RFC 4954 §4, ManageSieve RFC 5804 §2.1).
+//   failed:    final.result says why (failed, blocked, tls_required).
+// A client cancel ("*") is the session's business: it just drops the exchange.
+// After ok or failed, further steps fail.
+class exchange {
+ public:
+  struct step_result {
+    enum kind_t { challenge, ok, failed } kind = failed;
+    std::string server_data;
+    auth_result final;  // meaningful when kind != challenge
+  };
+  virtual ~exchange() = default;
+  virtual step_result step(std::optional<std::string_view> client_message) = 0;
+};
+
+struct authenticator_options {
+  // Key for the fake SCRAM salts of unknown users. Empty = random per process (then a name's
+  // fake salt changes across restarts, which a patient prober could notice: pass a persistent
+  // secret from the data directory in production).
+  std::string secret;
+  // SCRAM server nonce generator (tests inject a fixed one). Empty = 18 random bytes, base64.
+  std::function<std::string()> server_nonce;
+  // Clock for the throttle (tests). Empty = steady_clock.
+  throttle::clock_fn clock;
+  // Cost of the dummy Argon2id hash that unknown and disabled users are checked against, so
+  // their timing matches real accounts. Keep the production value except in tests/fuzzers.
+  argon2_params dummy_cost;
+};
+
+namespace detail {
+class exchange_base;
+// What SCRAM needs about a user (internal to auth/).
+struct scram_lookup {
+  std::optional<user_record> user;      // nullopt: unknown user (salt is then a fake)
+  std::string salt;
+  std::uint32_t iterations = 0;
+  std::vector<scram_entry> candidates;  // entries sharing salt/iterations
+  std::vector<std::size_t> set_index;   // candidates[i] comes from user->credentials[set_index[i]]
+};
+}  // namespace detail
+
+class authenticator {
+ public:
+  // `source` must outlive the authenticator.
+  authenticator(credential_source& source, throttle_config cfg, authenticator_options opts = {});
+
+  // Mechanisms to advertise, strongest first: SCRAM-SHA-256-PLUS, SCRAM-SHA-1-PLUS (only with
+  // ctx.channel_binding), SCRAM-SHA-256, SCRAM-SHA-1, PLAIN, LOGIN. Empty when !ctx.tls.
+  std::vector<std::string> mechanisms(const context& ctx) const;
+
+  // Checks a user name and password (any credential set: account or app password).
+  // outcome: ok, failed, blocked, tls_required.
+  auth_result check_password(const context& ctx, std::string_view username, std::string_view password);
+
+  // Starts a SASL exchange. nullptr if the mechanism is unknown (case-insensitive match) or not
+  // allowed on this connection (-PLUS without channel binding). Without TLS, returns an exchange
+  // whose first step fails with outcome::tls_required (so the session can say "encryption
+  // required" in its own terms, e.g. SMTP 538 5.7.11, RFC 4954 §6).
+  std::unique_ptr<exchange> start(const context& ctx, std::string_view mechanism);
+
+ private:
+  friend class detail::exchange_base;
+
+  using scram_lookup = detail::scram_lookup;
+
+  // Throttle check; on a block logs auth.block and returns the blocked result.
+  std::optional<auth_result> refuse_if_blocked(const context& ctx, std::string_view user,
+                                               std::chrono::milliseconds& delay);
+  auth_result succeed(const context& ctx, std::string_view mech, const user_record& rec,
+                      std::size_t set, std::chrono::milliseconds delay);
+  auth_result failure(const context& ctx, std::string_view user, std::string_view mech,
+                      std::string_view reason, std::chrono::milliseconds delay);
+  auth_result password_login(const context& ctx, std::string_view user, std::string_view password,
+                             std::string_view mech);
+  scram_lookup lookup_scram(crypto::hash h, std::string_view user);
+  std::string new_server_nonce() const;
+  const directory::stored_credentials& dummy_credentials();
+
+  credential_source& source_;
+  throttle throttle_;
+  authenticator_options opts_;
+  std::once_flag dummy_once_;
+  directory::stored_credentials dummy_;
+};
+
+// Short names for logs and tests.
+std::string_view outcome_name(outcome o);
+
+}  // namespace hearth::auth

@@ -1,0 +1,42 @@
+// Where the authenticator finds accounts and their credentials. The production implementation
+// sits over the directory (auth/directory_source.hpp); tests and the fuzzer use an in-memory one.
+#pragma once
+#include "directory/credentials.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hearth::auth {
+
+struct credential_set {
+  std::string name;  // "" = the account password, else the app password's name
+  directory::stored_credentials creds;
+  std::int64_t id = 0;  // the source's id for an app password (for used()), 0 otherwise
+};
+
+struct user_record {
+  std::int64_t account_id = 0;
+  std::string address;  // canonical address, returned to the session on success
+  bool disabled = false;
+  std::vector<credential_set> credentials;
+};
+
+class credential_source {
+ public:
+  virtual ~credential_source() = default;
+  // The account a login name denotes, or nullopt if there is none. Must be callable from several
+  // threads at once. The name is as the client sent it (the implementation normalises case,
+  // IDNA etc.). Must not throw for bad input.
+  // May throw hearth::error_exception when the backend fails (database unavailable): that must
+  // not look like "unknown user"; the authenticator lets it through to the session.
+  virtual std::optional<user_record> lookup(std::string_view username) = 0;
+
+  // Called after a successful login with the credential set that matched (e.g. to record an
+  // app password's last use). Default: nothing. Must not throw.
+  virtual void used(const user_record& user, const credential_set& set) noexcept {}
+};
+
+}  // namespace hearth::auth

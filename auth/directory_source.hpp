@@ -1,0 +1,26 @@
+// credential_source over the directory (directory/directory.hpp): the production source.
+// Thread-safe (the directory is). lookup() throws hearth::error_exception when the database
+// fails, as the directory's lookups do (see credential_source.hpp).
+#pragma once
+#include "auth/credential_source.hpp"
+#include "directory/directory.hpp"
+
+namespace hearth::auth {
+
+class directory_source final : public credential_source {
+ public:
+  // `dir` must outlive this object.
+  explicit directory_source(directory::directory& dir) : dir_(dir) {}
+
+  // The account (normalised by the directory: case, IDNA) with its password and its app
+  // passwords; a disabled account comes back with disabled = true and no credentials.
+  std::optional<user_record> lookup(std::string_view username) override;
+
+  // Records the app password's last use (touch_app_password); errors are ignored (bookkeeping).
+  void used(const user_record& user, const credential_set& set) noexcept override;
+
+ private:
+  directory::directory& dir_;
+};
+
+}  // namespace hearth::auth

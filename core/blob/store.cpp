@@ -1,0 +1,325 @@
+#include "core/blob/store.hpp"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+namespace hearth::blob {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr char hex_digits[] = "0123456789abcdef";
+
+hearth::error io_error(std::string_view what, const fs::path& p, int err = errno) {
+  return fail("blob.io", std::string(what) + " " + p.string() + ": " + std::generic_category().message(err));
+}
+
+std::string to_hex(const unsigned char* p, std::size_t n) {
+  std::string out;
+  out.reserve(n * 2);
+  for (std::size_t i = 0; i < n; ++i) {
+    out += hex_digits[p[i] >> 4];
+    out += hex_digits[p[i] & 15];
+  }
+  return out;
+}
+
+EVP_MD_CTX* new_sha256() {
+  EVP_MD_CTX* c = EVP_MD_CTX_new();
+  if (c && EVP_DigestInit_ex(c, EVP_sha256(), nullptr) != 1) {
+    EVP_MD_CTX_free(c);
+    return nullptr;
+  }
+  return c;
+}
+
+std::string finish_sha256(EVP_MD_CTX* c) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  if (EVP_DigestFinal_ex(c, md, &len) != 1) return {};
+  return to_hex(md, len);
+}
+
+// A rename or a new file is durable only once its folder is fsync'd (POSIX leaves directory
+// entries in the page cache otherwise).
+result<void> fsync_dir(const fs::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return io_error("open folder", dir);
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) return io_error("fsync folder", dir, err);
+  return {};
+}
+
+result<void> fsync_file(const fs::path& p) {
+  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return io_error("open", p);
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) return io_error("fsync", p, err);
+  return {};
+}
+
+result<void> write_all(int fd, std::string_view data, const fs::path& p) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return io_error("write", p);
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return {};
+}
+
+}  // namespace
+
+bool valid_id(std::string_view id) {
+  if (id.size() != 64) return false;
+  for (char c : id)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+std::string id_of(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1) return {};
+  return to_hex(md, len);
+}
+
+// ---- writer ----
+
+writer::writer(const store* s, int fd, fs::path temp, void* sha)
+    : store_(s), fd_(fd), temp_(std::move(temp)), sha_(sha) {}
+
+writer::writer(writer&& o) noexcept
+    : store_(o.store_), fd_(o.fd_), temp_(std::move(o.temp_)), sha_(o.sha_), size_(o.size_) {
+  o.fd_ = -1;
+  o.sha_ = nullptr;
+  o.temp_.clear();
+}
+
+writer& writer::operator=(writer&& o) noexcept {
+  if (this != &o) {
+    abandon();
+    store_ = o.store_;
+    fd_ = o.fd_;
+    temp_ = std::move(o.temp_);
+    sha_ = o.sha_;
+    size_ = o.size_;
+    o.fd_ = -1;
+    o.sha_ = nullptr;
+    o.temp_.clear();
+  }
+  return *this;
+}
+
+writer::~writer() { abandon(); }
+
+void writer::abandon() noexcept {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  if (!temp_.empty()) ::unlink(temp_.c_str());
+  temp_.clear();
+  if (sha_) EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(sha_));
+  sha_ = nullptr;
+}
+
+result<void> writer::write(std::string_view chunk) {
+  if (fd_ < 0) return fail("blob.state", "blob writer already committed or failed");
+  if (auto r = write_all(fd_, chunk, temp_); !r) {
+    abandon();
+    return r;
+  }
+  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(sha_), chunk.data(), chunk.size());
+  size_ += chunk.size();
+  return {};
+}
+
+result<std::string> writer::commit() {
+  if (fd_ < 0) return fail("blob.state", "blob writer already committed or failed");
+  std::string id = finish_sha256(static_cast<EVP_MD_CTX*>(sha_));
+  if (id.empty()) {
+    abandon();
+    return fail("blob.io", "SHA-256 failed");
+  }
+  if (::fsync(fd_) != 0) {
+    auto e = io_error("fsync", temp_);
+    abandon();
+    return e;
+  }
+  int rc = ::close(fd_);
+  fd_ = -1;
+  if (rc != 0) {
+    auto e = io_error("close", temp_);
+    abandon();
+    return e;
+  }
+  auto r = store_->install(temp_, id);
+  if (!r) {
+    abandon();
+    return r.error();
+  }
+  temp_.clear();  // renamed (or removed as a duplicate): nothing left to clean
+  abandon();      // frees the digest context
+  return id;
+}
+
+// ---- store ----
+
+store::store(fs::path root) : root_(std::move(root)) {}
+
+result<void> store::ensure_dir(const fs::path& dir) const {
+  if (::mkdir(dir.c_str(), 0700) == 0) return fsync_dir(dir.parent_path());
+  if (errno == EEXIST) return {};
+  return io_error("mkdir", dir);
+}
+
+result<void> store::install(const fs::path& temp, const std::string& id) const {
+  auto dest = root_ / id.substr(0, 2) / id.substr(2);
+  if (auto r = ensure_dir(dest.parent_path()); !r) return r;
+  struct stat st {};
+  if (::stat(dest.c_str(), &st) == 0) {
+    // Same bytes already stored (content addressing). An earlier writer may have crashed
+    // between its rename and its folder fsync, so make the existing copy durable too.
+    ::unlink(temp.c_str());
+    if (auto r = fsync_file(dest); !r) return r;
+    return fsync_dir(dest.parent_path());
+  }
+  if (::rename(temp.c_str(), dest.c_str()) != 0) return io_error("rename to", dest);
+  return fsync_dir(dest.parent_path());
+}
+
+result<writer> store::begin() const {
+  if (auto r = ensure_dir(root_); !r) return r.error();
+  auto tmp = root_ / "tmp";
+  if (auto r = ensure_dir(tmp); !r) return r.error();
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    unsigned char rnd[12];
+    if (RAND_bytes(rnd, sizeof rnd) != 1) return fail("blob.io", "RAND_bytes failed");
+    auto temp = tmp / (to_hex(rnd, sizeof rnd) + ".tmp");
+    int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      if (errno == EEXIST) continue;
+      return io_error("create", temp);
+    }
+    EVP_MD_CTX* sha = new_sha256();
+    if (!sha) {
+      ::close(fd);
+      ::unlink(temp.c_str());
+      return fail("blob.io", "SHA-256 unavailable");
+    }
+    return writer(this, fd, std::move(temp), sha);
+  }
+  return fail("blob.io", "could not create a unique temp file in " + tmp.string());
+}
+
+result<std::string> store::put(std::string_view data) const {
+  std::string id = id_of(data);
+  if (id.empty()) return fail("blob.io", "SHA-256 failed");
+  auto dest = root_ / id.substr(0, 2) / id.substr(2);
+  struct stat st {};
+  if (::stat(dest.c_str(), &st) == 0) {
+    if (auto r = fsync_file(dest); !r) return r.error();
+    if (auto r = fsync_dir(dest.parent_path()); !r) return r.error();
+    return id;
+  }
+  auto w = begin();
+  if (!w) return w.error();
+  if (auto r = w->write(data); !r) return r.error();
+  return w->commit();
+}
+
+result<fs::path> store::path_of(std::string_view id) const {
+  if (!valid_id(id)) return fail("blob.bad_id", "not a blob id: " + std::string(id.substr(0, 80)));
+  return root_ / std::string(id.substr(0, 2)) / std::string(id.substr(2));
+}
+
+bool store::exists(std::string_view id) const {
+  auto p = path_of(id);
+  if (!p) return false;
+  struct stat st {};
+  return ::stat(p->c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+result<std::uint64_t> store::size_of(std::string_view id) const {
+  auto p = path_of(id);
+  if (!p) return p.error();
+  struct stat st {};
+  if (::stat(p->c_str(), &st) != 0) {
+    if (errno == ENOENT) return fail("blob.not_found", "no blob " + std::string(id));
+    return io_error("stat", *p);
+  }
+  return static_cast<std::uint64_t>(st.st_size);
+}
+
+result<std::string> store::get(std::string_view id, std::uint64_t max_size) const {
+  auto p = path_of(id);
+  if (!p) return p.error();
+  int fd = ::open(p->c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return fail("blob.not_found", "no blob " + std::string(id));
+    return io_error("open", *p);
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    auto e = io_error("stat", *p);
+    ::close(fd);
+    return e;
+  }
+  if (static_cast<std::uint64_t>(st.st_size) > max_size) {
+    ::close(fd);
+    return fail("blob.too_big", "blob " + std::string(id) + " is " + std::to_string(st.st_size) +
+                                    " bytes, over the limit of " + std::to_string(max_size));
+  }
+  std::string out(static_cast<std::size_t>(st.st_size), '\0');
+  std::size_t got = 0;
+  while (got < out.size()) {
+    ssize_t n = ::read(fd, out.data() + got, out.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      auto e = io_error("read", *p);
+      ::close(fd);
+      return e;
+    }
+    if (n == 0) break;  // blobs never shrink; a short file means it is being damaged
+    got += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  if (got != out.size()) return fail("blob.io", "short read of " + p->string());
+  return out;
+}
+
+result<void> store::remove(std::string_view id) const {
+  auto p = path_of(id);
+  if (!p) return p.error();
+  if (::unlink(p->c_str()) != 0) {
+    if (errno == ENOENT) return fail("blob.not_found", "no blob " + std::string(id));
+    return io_error("unlink", *p);
+  }
+  return fsync_dir(p->parent_path());
+}
+
+result<std::size_t> store::cleanup_temp() const {
+  auto tmp = root_ / "tmp";
+  std::error_code ec;
+  if (!fs::exists(tmp, ec)) return std::size_t{0};
+  std::size_t removed = 0;
+  for (fs::directory_iterator it(tmp, ec), end; !ec && it != end; it.increment(ec)) {
+    if (::unlink(it->path().c_str()) == 0) ++removed;
+  }
+  if (ec) return fail("blob.io", "listing " + tmp.string() + ": " + ec.message());
+  return removed;
+}
+
+}  // namespace hearth::blob

@@ -1,0 +1,347 @@
+// The schema table (see schema.hpp) and the value checks it names.
+#include "core/config/schema.hpp"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <type_traits>
+
+namespace hearth::config::detail {
+namespace {
+
+// Converts between a struct field and a schema value. Integers were range-checked against
+// the key's min/max before set() is called, so the narrowing casts cannot wrap.
+template <class F>
+value to_value(const F& f) {
+  if constexpr (std::is_same_v<F, bool>) return f;
+  else if constexpr (std::is_integral_v<F>) return static_cast<std::int64_t>(f);
+  else if constexpr (std::is_same_v<F, std::filesystem::path>) return f.generic_string();
+  else return f;  // std::string, std::vector<std::string>
+}
+template <class F>
+void from_value(F& f, const value& v) {
+  if constexpr (std::is_same_v<F, bool>) f = std::get<bool>(v);
+  else if constexpr (std::is_integral_v<F>) f = static_cast<F>(std::get<std::int64_t>(v));
+  else if constexpr (std::is_same_v<F, std::filesystem::path>) f = std::get<std::string>(v);
+  else f = std::get<F>(v);
+}
+
+template <class C, class F>
+C owner_of(F C::*);
+template <class C, class F>
+F field_of(F C::*);
+
+struct binding {
+  std::function<value(const void*)> get;
+  std::function<void(void*, const value&)> set;
+  scope where;
+};
+
+// bind<&config::threads>(): getter and setter for one member of config or certificate.
+template <auto M>
+binding bind() {
+  using owner = decltype(owner_of(M));
+  using field = decltype(field_of(M));
+  return {[](const void* o) { return to_value<field>(static_cast<const owner*>(o)->*M); },
+          [](void* o, const value& v) { from_value<field>(static_cast<owner*>(o)->*M, v); },
+          std::is_same_v<owner, certificate> ? scope::certificate : scope::config};
+}
+
+key_def make(std::string path, kind type, value def, std::string doc, binding b,
+             syntax check = syntax::any, std::int64_t min = 0, std::int64_t max = 0) {
+  key_def k;
+  k.path = std::move(path);
+  k.type = type;
+  k.def = std::move(def);
+  k.doc = std::move(doc);
+  k.check = check;
+  k.min = min;
+  k.max = max;
+  k.get = std::move(b.get);
+  k.set = std::move(b.set);
+  k.where = b.where;
+  return k;
+}
+key_def str(std::string path, std::string def, std::string doc, binding b, syntax check = syntax::any) {
+  return make(std::move(path), kind::string, std::move(def), std::move(doc), std::move(b), check);
+}
+key_def list(std::string path, std::vector<std::string> def, std::string doc, binding b,
+             syntax check = syntax::any) {
+  return make(std::move(path), kind::string_list, std::move(def), std::move(doc), std::move(b), check);
+}
+key_def integer(std::string path, std::int64_t def, std::int64_t min, std::int64_t max, std::string doc,
+                binding b) {
+  return make(std::move(path), kind::integer, def, std::move(doc), std::move(b), syntax::any, min, max);
+}
+key_def boolean(std::string path, bool def, std::string doc, binding b) {
+  return make(std::move(path), kind::boolean, def, std::move(doc), std::move(b));
+}
+
+listener& listener_of(void* o, service s) {
+  auto& c = *static_cast<config*>(o);
+  for (auto& l : c.listeners)
+    if (l.svc == s) return l;
+  c.listeners.push_back(listener{s, {}, 0});
+  return c.listeners.back();
+}
+
+// Per-service keys are generated from all_services, so a new service is one enum entry.
+binding port_of(service s) {
+  return {[s](const void* o) { return value{std::int64_t{static_cast<const config*>(o)->listen(s).port}}; },
+          [s](void* o, const value& v) {
+            listener_of(o, s).port = static_cast<std::uint16_t>(std::get<std::int64_t>(v));
+          },
+          scope::config};
+}
+binding addresses_of(service s) {
+  return {[s](const void* o) { return value{static_cast<const config*>(o)->listen(s).addresses}; },
+          [s](void* o, const value& v) { listener_of(o, s).addresses = std::get<std::vector<std::string>>(v); },
+          scope::config};
+}
+
+std::vector<key_def> build_keys() {
+  constexpr std::int64_t day = 86400;
+  std::vector<key_def> k;
+  // [server]
+  k.push_back(str("server.hostname", "", "this machine's public name: EHLO greeting, MX target, certificates",
+                  bind<&config::hostname>(), syntax::dns_name).needed());
+  k.push_back(str("server.data_dir", "/var/lib/hearth", "database, blobs and keys live here",
+                  bind<&config::data_dir>(), syntax::path).not_empty());
+  k.push_back(integer("server.threads", 0, 0, 256, "worker threads; 0 = one per core", bind<&config::threads>()));
+  k.push_back(str("server.ip4", "", "public IPv4 address for the DNS zone; empty = none", bind<&config::ip4>(), syntax::ip4));
+  k.push_back(str("server.ip6", "", "public IPv6 address for the DNS zone; empty = none", bind<&config::ip6>(), syntax::ip6));
+  // [log]
+  k.push_back(str("log.level", "info", "least severe level written", bind<&config::log_level>())
+                  .allowed({"trace", "debug", "info", "warn", "error"}));
+  k.push_back(str("log.file", "", "log file, appended to and reopened on SIGHUP; empty = stderr",
+                  bind<&config::log_file>(), syntax::path));
+  // [listen]
+  k.push_back(list("listen.addresses", {"0.0.0.0", "::"}, "IP addresses every listener binds to",
+                   bind<&config::listen_addresses>(), syntax::ip).not_empty());
+  k.push_back(integer("listen.read_timeout", 300, 1, day, "seconds a read may wait before the connection is closed",
+                      bind<&config::read_timeout_seconds>()));
+  // RFC 5321 §4.5.3.1.6: an SMTP text line is up to 1000 octets, so no smaller limit.
+  k.push_back(integer("listen.max_line_length", 8192, 1000, 1 << 20, "longest command line accepted, in octets",
+                      bind<&config::max_line_length>()));
+  for (service s : all_services)
+    k.push_back(integer(std::string("listen.") + service_name(s), standard_port(s), 0, 65535,
+                        std::string(service_tls(s) == tls_mode::implicit ? "implicit TLS" : "STARTTLS") +
+                            " port; 0 disables the listener",
+                        port_of(s)));
+  for (service s : all_services)
+    k.push_back(list(std::string("listen.addresses_for.") + service_name(s), {},
+                     "addresses for this listener only; empty = listen.addresses", addresses_of(s), syntax::ip));
+  // [[tls.certificate]]
+  k.push_back(list("tls.certificate.hosts", {}, "names served (SNI); the first certificate is the default",
+                   bind<&certificate::hosts>(), syntax::sni_name).needed());
+  k.push_back(str("tls.certificate.cert", "", "PEM certificate chain", bind<&certificate::cert_file>(), syntax::path).needed());
+  k.push_back(str("tls.certificate.key", "", "PEM private key", bind<&certificate::key_file>(), syntax::path).needed());
+  // [dns]
+  k.push_back(list("dns.servers", {}, "resolvers as \"ip\", \"ip:port\" or \"[ipv6]:port\"; empty = /etc/resolv.conf",
+                   bind<&config::dns_servers>(), syntax::server_address));
+  k.push_back(boolean("dns.dnssec", true, "validate DNSSEC when a trust anchor is available", bind<&config::dnssec>()));
+  // [auth]
+  k.push_back(integer("auth.delay_after", 3, 0, 1000, "failed logins (per IP or account) before answers slow down",
+                      bind<&config::auth_delay_after>()));
+  k.push_back(integer("auth.block_after", 10, 1, 100000, "failed logins before refusing for block_seconds",
+                      bind<&config::auth_block_after>()));
+  k.push_back(integer("auth.block_seconds", 900, 0, 7 * day, "how long a block lasts", bind<&config::auth_block_seconds>()));
+  k.push_back(integer("auth.window_seconds", 900, 1, 7 * day, "failures older than this are forgotten",
+                      bind<&config::auth_window_seconds>()));
+  // [smtp]
+  k.push_back(integer("smtp.max_message_size", 50ll << 20, 64ll << 10, 4ll << 30, "largest message accepted, in octets (SIZE)",
+                      bind<&config::smtp_max_message_size>()));
+  // RFC 5321 §4.5.3.1.8: a server must accept at least 100 recipients per message.
+  k.push_back(integer("smtp.max_recipients", 100, 100, 100000, "recipients per message",
+                      bind<&config::smtp_max_recipients>()));
+  k.push_back(integer("smtp.outbound.port", 25, 1, 65535, "port of remote MX hosts (tests point it elsewhere)",
+                      bind<&config::smtp_outbound_port>()));
+  // [dkim]
+  k.push_back(str("dkim.selector", "hearth", "selector of the signing key: SELECTOR._domainkey.DOMAIN",
+                  bind<&config::dkim_selector>(), syntax::dns_name).not_empty());
+  return k;
+}
+
+std::vector<table_def> build_tables() {
+  return {
+      {"server", "This machine."},
+      {"log", "Logging: one key=value line per event."},
+      {"listen", "Listeners: one port per service; 0 disables it."},
+      {"listen.addresses_for", "Per-service addresses, when a service must bind elsewhere than listen.addresses."},
+      {"tls.certificate", "Certificates, one [[tls.certificate]] block each, chosen by SNI, reloaded on SIGHUP.", true},
+      {"dns", "DNS resolution (MX lookups, SPF, DKIM, DMARC, DNSBL)."},
+      {"auth", "Login throttling, shared by every protocol."},
+      {"smtp", "SMTP limits."},
+      {"smtp.outbound", "Delivery to other servers."},
+      {"dkim", "DKIM signing of outgoing mail."},
+  };
+}
+
+bool is_ldh_name(std::string_view s) {
+  if (s.empty() || s.size() > 253) return false;
+  std::size_t label = 0;
+  char prev = '.';
+  for (char c : s) {
+    if (c == '.') {
+      if (label == 0 || prev == '-') return false;
+      label = 0;
+    } else {
+      bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+      if (!ok || (label == 0 && c == '-') || ++label > 63) return false;
+    }
+    prev = c;
+  }
+  return label > 0 && prev != '-';
+}
+
+}  // namespace
+
+const std::vector<key_def>& keys() {
+  static const std::vector<key_def> k = build_keys();
+  return k;
+}
+const std::vector<table_def>& tables() {
+  static const std::vector<table_def> t = build_tables();
+  return t;
+}
+const key_def* find_key(std::string_view path, scope s) {
+  for (const auto& k : keys())
+    if (k.where == s && k.path == path) return &k;
+  return nullptr;
+}
+const table_def* find_table(std::string_view path) {
+  for (const auto& t : tables())
+    if (t.path == path) return &t;
+  return nullptr;
+}
+
+std::string format_value(const value& v) {
+  struct visitor {
+    std::string operator()(bool b) const { return b ? "true" : "false"; }
+    std::string operator()(std::int64_t n) const { return std::to_string(n); }
+    std::string operator()(const std::string& s) const {
+      // TOML basic string: escape quote, backslash and control characters (TOML 1.0 §String).
+      std::string out = "\"";
+      for (unsigned char c : s) {
+        if (c == '"' || c == '\\') {
+          out += '\\';
+          out += static_cast<char>(c);
+        } else if (c < 0x20 || c == 0x7f) {
+          static const char hex[] = "0123456789ABCDEF";
+          out += "\\u00";
+          out += hex[c >> 4];
+          out += hex[c & 15];
+        } else {
+          out += static_cast<char>(c);
+        }
+      }
+      return out + "\"";
+    }
+    std::string operator()(const std::vector<std::string>& l) const {
+      std::string out = "[";
+      for (std::size_t i = 0; i < l.size(); ++i) out += (i ? ", " : "") + (*this)(l[i]);
+      return out + "]";
+    }
+  };
+  return std::visit(visitor{}, v);
+}
+
+std::string allowed_text(const key_def& k) {
+  if (k.type == kind::integer) return std::to_string(k.min) + ".." + std::to_string(k.max);
+  std::string out;
+  for (const auto& v : k.one_of) out += (out.empty() ? "" : "|") + v;
+  return out;
+}
+
+std::optional<std::string> check_integer(const key_def& k, std::int64_t n) {
+  if (n < k.min || n > k.max)
+    return k.path + ": " + std::to_string(n) + " is out of range " + allowed_text(k);
+  return std::nullopt;
+}
+
+std::optional<std::string> check_string(const key_def& k, const std::string& s) {
+  const std::string q = format_value(s);
+  if (s.find('\0') != std::string::npos) return k.path + ": " + q + " contains a NUL character";
+  if (s.empty()) {
+    if (k.non_empty) return k.path + ": must not be empty";
+    if (k.check == syntax::ip4 || k.check == syntax::ip6 || k.check == syntax::path || k.check == syntax::any)
+      return std::nullopt;
+  }
+  if (!k.one_of.empty()) {
+    for (const auto& v : k.one_of)
+      if (v == s) return std::nullopt;
+    return k.path + ": " + q + " is not one of " + allowed_text(k);
+  }
+  switch (k.check) {
+    case syntax::any:
+    case syntax::path:
+      return std::nullopt;
+    case syntax::dns_name:
+      if (is_ldh_name(s)) return std::nullopt;
+      return k.path + ": " + q + " is not a DNS name (letters, digits, '-' and '.')";
+    case syntax::sni_name:
+      if (is_ldh_name(s.rfind("*.", 0) == 0 ? std::string_view(s).substr(2) : std::string_view(s)))
+        return std::nullopt;
+      return k.path + ": " + q + " is not a DNS name or *.name";
+    case syntax::ip4:
+      if (is_ip4(s)) return std::nullopt;
+      return k.path + ": " + q + " is not an IPv4 address";
+    case syntax::ip6:
+      if (is_ip6(s)) return std::nullopt;
+      return k.path + ": " + q + " is not an IPv6 address";
+    case syntax::ip:
+      if (is_ip4(s) || is_ip6(s)) return std::nullopt;
+      return k.path + ": " + q + " is not an IP address";
+    case syntax::server_address:
+      if (parse_server_address(s)) return std::nullopt;
+      return k.path + ": " + q + " is not \"ip\", \"ip:port\" or \"[ipv6]:port\"";
+  }
+  return std::nullopt;
+}
+
+}  // namespace hearth::config::detail
+
+namespace hearth::config {
+
+bool is_ip4(std::string_view text) {
+  if (text.empty() || text.size() > 15) return false;
+  std::string s(text);
+  in_addr a;
+  return inet_pton(AF_INET, s.c_str(), &a) == 1;
+}
+
+bool is_ip6(std::string_view text) {
+  if (text.empty() || text.size() > 45) return false;
+  std::string s(text);
+  in6_addr a;
+  return inet_pton(AF_INET6, s.c_str(), &a) == 1;
+}
+
+std::optional<server_address> parse_server_address(std::string_view text, std::uint16_t default_port) {
+  auto port_of = [](std::string_view p) -> std::optional<std::uint16_t> {
+    unsigned n = 0;
+    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), n);
+    if (ec != std::errc{} || end != p.data() + p.size() || p.empty() || n == 0 || n > 65535) return std::nullopt;
+    return static_cast<std::uint16_t>(n);
+  };
+  if (is_ip4(text) || is_ip6(text)) return server_address{std::string(text), default_port};
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    auto ip = text.substr(1, close - 1);
+    if (!is_ip6(ip)) return std::nullopt;
+    auto rest = text.substr(close + 1);
+    if (rest.empty()) return server_address{std::string(ip), default_port};
+    if (rest.front() != ':') return std::nullopt;
+    auto port = port_of(rest.substr(1));
+    if (!port) return std::nullopt;
+    return server_address{std::string(ip), *port};
+  }
+  auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || !is_ip4(text.substr(0, colon))) return std::nullopt;
+  auto port = port_of(text.substr(colon + 1));
+  if (!port) return std::nullopt;
+  return server_address{std::string(text.substr(0, colon)), *port};
+}
+
+}  // namespace hearth::config

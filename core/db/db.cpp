@@ -1,0 +1,283 @@
+#include "core/db/db.hpp"
+
+#include <sqlite3.h>
+
+#include <unordered_map>
+
+namespace hearth::db {
+
+namespace detail {
+
+// Lives on the heap so that statements keep a stable pointer while the connection object moves.
+struct connection_impl {
+  sqlite3* db = nullptr;
+  // Idle compiled statements by SQL text; a statement in use is not in the map.
+  std::unordered_multimap<std::string, sqlite3_stmt*> idle;
+  // Bounds memory if a caller builds SQL dynamically: beyond this, statements are finalized
+  // instead of cached.
+  static constexpr std::size_t max_cached = 256;
+
+  ~connection_impl() {
+    for (auto& [sql, st] : idle) sqlite3_finalize(st);
+    idle.clear();
+    if (db) sqlite3_close_v2(db);
+  }
+};
+
+}  // namespace detail
+
+namespace {
+
+hearth::error make_error(sqlite3* db, int rc, std::string_view what) {
+  std::string msg(what);
+  msg += ": ";
+  msg += db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return fail("db.busy", std::move(msg));
+    case SQLITE_CONSTRAINT: return fail("db.constraint", std::move(msg));
+    default: return fail("db.error", std::move(msg));
+  }
+}
+
+bool only_space(const char* p) {
+  for (; p && *p; ++p)
+    if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n' && *p != ';') return false;
+  return true;
+}
+
+}  // namespace
+
+// ---- statement ----------------------------------------------------------------------------
+
+statement::statement(statement&& o) noexcept
+    : owner_(o.owner_), sql_(std::move(o.sql_)), stmt_(o.stmt_), bind_error_(std::move(o.bind_error_)) {
+  o.owner_ = nullptr;
+  o.stmt_ = nullptr;
+}
+
+statement& statement::operator=(statement&& o) noexcept {
+  if (this != &o) {
+    release();
+    owner_ = o.owner_;
+    sql_ = std::move(o.sql_);
+    stmt_ = o.stmt_;
+    bind_error_ = std::move(o.bind_error_);
+    o.owner_ = nullptr;
+    o.stmt_ = nullptr;
+  }
+  return *this;
+}
+
+statement::~statement() { release(); }
+
+void statement::release() noexcept {
+  if (!stmt_) return;
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  if (owner_ && owner_->idle.size() < detail::connection_impl::max_cached) {
+    try {
+      owner_->idle.emplace(std::move(sql_), stmt_);
+    } catch (...) {
+      sqlite3_finalize(stmt_);
+    }
+  } else {
+    sqlite3_finalize(stmt_);
+  }
+  stmt_ = nullptr;
+  owner_ = nullptr;
+}
+
+statement& statement::check_bind(int rc) {
+  if (rc != SQLITE_OK && !bind_error_) bind_error_ = make_error(sqlite3_db_handle(stmt_), rc, "bind");
+  return *this;
+}
+
+statement& statement::bind_int64(int index, std::int64_t v) { return check_bind(sqlite3_bind_int64(stmt_, index, v)); }
+statement& statement::bind(int index, double v) { return check_bind(sqlite3_bind_double(stmt_, index, v)); }
+statement& statement::bind(int index, std::string_view v) {
+  // A non-null pointer even for "" so that the value is an empty TEXT, not NULL.
+  return check_bind(sqlite3_bind_text64(stmt_, index, v.empty() ? "" : v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
+}
+statement& statement::bind(int index, std::span<const std::uint8_t> v) {
+  static const std::uint8_t empty = 0;
+  return check_bind(sqlite3_bind_blob64(stmt_, index, v.empty() ? &empty : v.data(), v.size(), SQLITE_TRANSIENT));
+}
+statement& statement::bind(int index, std::span<const std::byte> v) {
+  return bind(index, std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(v.data()), v.size()));
+}
+statement& statement::bind(int index, std::nullptr_t) { return check_bind(sqlite3_bind_null(stmt_, index)); }
+
+result<bool> statement::step() {
+  if (!stmt_) return fail("db.error", "step on an empty statement");
+  if (bind_error_) {
+    auto e = std::move(*bind_error_);
+    bind_error_.reset();
+    sqlite3_reset(stmt_);
+    return e;
+  }
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  auto e = make_error(sqlite3_db_handle(stmt_), rc, "step");
+  sqlite3_reset(stmt_);
+  return e;
+}
+
+result<void> statement::run() {
+  for (;;) {
+    auto r = step();
+    if (!r) return r.error();
+    if (!*r) break;
+  }
+  sqlite3_reset(stmt_);
+  return {};
+}
+
+void statement::reset() {
+  if (!stmt_) return;
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  bind_error_.reset();
+}
+
+int statement::column_count() const { return stmt_ ? sqlite3_column_count(stmt_) : 0; }
+bool statement::column_is_null(int i) const {
+  return i < 0 || i >= column_count() || sqlite3_column_type(stmt_, i) == SQLITE_NULL;
+}
+std::int64_t statement::column_int64(int i) const {
+  return i < 0 || i >= column_count() ? 0 : sqlite3_column_int64(stmt_, i);
+}
+double statement::column_double(int i) const {
+  return i < 0 || i >= column_count() ? 0.0 : sqlite3_column_double(stmt_, i);
+}
+std::string statement::column_text(int i) const {
+  if (i < 0 || i >= column_count()) return {};
+  auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, i));
+  int n = sqlite3_column_bytes(stmt_, i);  // after _text, as sqlite requires
+  return p ? std::string(p, static_cast<std::size_t>(n)) : std::string();
+}
+std::vector<std::uint8_t> statement::column_blob(int i) const {
+  if (i < 0 || i >= column_count()) return {};
+  auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_, i));
+  int n = sqlite3_column_bytes(stmt_, i);
+  return p ? std::vector<std::uint8_t>(p, p + n) : std::vector<std::uint8_t>();
+}
+
+// ---- connection ---------------------------------------------------------------------------
+
+connection::connection(connection&&) noexcept = default;
+connection& connection::operator=(connection&&) noexcept = default;
+connection::~connection() = default;
+
+result<connection> connection::open(const std::filesystem::path& path) {
+  connection c;
+  c.impl_ = std::make_unique<detail::connection_impl>();
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(path.c_str(), &c.impl_->db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    auto e = make_error(c.impl_->db, rc, "open " + path.string());
+    return fail("db.open", e.message);
+  }
+  sqlite3_extended_result_codes(c.impl_->db, 1);
+  // busy_timeout first: setting WAL needs a lock that another process may hold.
+  sqlite3_busy_timeout(c.impl_->db, 5000);
+  auto r = c.exec("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;");
+  if (!r) return fail("db.open", "configure " + path.string() + ": " + r.error().message);
+  return c;
+}
+
+result<void> connection::exec(std::string_view sql) {
+  std::string s(sql);
+  char* err = nullptr;
+  int rc = sqlite3_exec(impl_->db, s.c_str(), nullptr, nullptr, &err);
+  if (rc == SQLITE_OK) return {};
+  std::string msg = err ? err : sqlite3_errstr(rc);
+  sqlite3_free(err);
+  auto e = make_error(nullptr, rc, "exec");
+  e.message = "exec: " + msg;
+  return e;
+}
+
+result<statement> connection::prepare(std::string_view sql) {
+  std::string key(sql);
+  if (auto it = impl_->idle.find(key); it != impl_->idle.end()) {
+    sqlite3_stmt* st = it->second;
+    impl_->idle.erase(it);
+    return statement(impl_.get(), std::move(key), st);
+  }
+  sqlite3_stmt* st = nullptr;
+  const char* tail = nullptr;
+  int rc = sqlite3_prepare_v3(impl_->db, key.c_str(), static_cast<int>(key.size()), SQLITE_PREPARE_PERSISTENT, &st, &tail);
+  if (rc != SQLITE_OK) return make_error(impl_->db, rc, "prepare");
+  if (!st) return fail("db.error", "prepare: empty SQL");
+  if (!only_space(tail)) {
+    sqlite3_finalize(st);
+    return fail("db.error", "prepare: more than one statement (use exec)");
+  }
+  return statement(impl_.get(), std::move(key), st);
+}
+
+std::int64_t connection::last_insert_rowid() const { return sqlite3_last_insert_rowid(impl_->db); }
+int connection::changes() const { return sqlite3_changes(impl_->db); }
+bool connection::in_transaction() const { return sqlite3_get_autocommit(impl_->db) == 0; }
+sqlite3* connection::native_handle() const { return impl_ ? impl_->db : nullptr; }
+
+// ---- transaction --------------------------------------------------------------------------
+
+result<void> transaction::start() {
+  if (durability_ == durability::full) {
+    if (auto r = conn_->exec("PRAGMA synchronous=FULL"); !r) return r;
+  }
+  if (auto r = conn_->exec("BEGIN IMMEDIATE"); !r) {
+    end_durability();
+    return r;
+  }
+  return {};
+}
+
+void transaction::end_durability() noexcept {
+  if (durability_ == durability::full) (void)conn_->exec("PRAGMA synchronous=NORMAL");
+}
+
+transaction::transaction(connection& c, durability d) : conn_(&c), durability_(d) {
+  if (auto r = start(); !r) {
+    conn_ = nullptr;
+    throw error_exception(r.error());
+  }
+}
+
+result<transaction> transaction::begin(connection& c, durability d) {
+  transaction t(&c, d);
+  if (auto r = t.start(); !r) {
+    t.conn_ = nullptr;
+    return r.error();
+  }
+  return t;
+}
+
+transaction::transaction(transaction&& o) noexcept : conn_(o.conn_), durability_(o.durability_) { o.conn_ = nullptr; }
+
+transaction::~transaction() { rollback(); }
+
+result<void> transaction::commit() {
+  if (!conn_) return fail("db.error", "commit: transaction already ended");
+  auto r = conn_->exec("COMMIT");
+  if (!r) {
+    rollback();
+    return r;
+  }
+  end_durability();
+  conn_ = nullptr;
+  return {};
+}
+
+void transaction::rollback() noexcept {
+  if (!conn_) return;
+  // After some errors sqlite has already rolled back; ROLLBACK would then fail harmlessly.
+  if (conn_->in_transaction()) (void)conn_->exec("ROLLBACK");
+  end_durability();
+  conn_ = nullptr;
+}
+
+}  // namespace hearth::db

@@ -1,0 +1,86 @@
+// In-process publish/subscribe between sessions (ARCHITECTURE.md "Threads and storage"):
+// new mail for IMAP IDLE, XMPP routing, DAV change tokens.
+//
+//   auto sub = bus.subscribe("mail.new", "alice@home.test", [&](const events::event& e) { ... });
+//   bus.publish({"mail.new", "alice@home.test", "INBOX"});
+//
+// Topics are exact strings ("mail.new", "dav.changed", ...); the key narrows a subscription to
+// one account or resource so that a publish reaches only the sessions that care, without
+// every callback filtering every event.
+//
+// Thread-safety: every member of bus may be called from any thread. Callbacks run on the
+// publisher's thread, outside the bus lock, so they may publish, subscribe or unsubscribe; they
+// should be short (post work to the session's executor). A callback may run on several
+// publisher threads at once.
+// Lifetime: a subscription unsubscribes when destroyed or reset(). When that returns, no call
+// of its callback is running or will start, except one on the calling thread itself (a
+// callback may reset its own subscription). So a session can destroy its subscription and then
+// itself. Do not reset a subscription from inside another subscription's callback while that
+// one may be resetting yours on another thread (each would wait for the other).
+// The bus may be destroyed before its subscriptions; they then do nothing when destroyed.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace hearth::events {
+
+struct event {
+  std::string topic;
+  std::string key;   // account, mailbox, JID, collection... depending on the topic
+  std::string data;  // small payload; big content goes through the blob store or the database
+};
+
+namespace detail {
+struct bus_state;
+struct entry;
+}  // namespace detail
+
+class subscription {
+ public:
+  subscription() = default;
+  subscription(subscription&& o) noexcept = default;
+  subscription& operator=(subscription&& o) noexcept;
+  subscription(const subscription&) = delete;
+  subscription& operator=(const subscription&) = delete;
+  ~subscription() { reset(); }
+
+  // Unsubscribes now (see the lifetime rules above). Idempotent.
+  void reset();
+  bool active() const { return entry_ != nullptr; }
+
+ private:
+  friend class bus;
+  subscription(std::weak_ptr<detail::bus_state> s, std::shared_ptr<detail::entry> e)
+      : state_(std::move(s)), entry_(std::move(e)) {}
+  std::weak_ptr<detail::bus_state> state_;
+  std::shared_ptr<detail::entry> entry_;
+};
+
+class bus {
+ public:
+  bus();
+  ~bus();
+  bus(const bus&) = delete;
+  bus& operator=(const bus&) = delete;
+
+  // Every event of the topic, whatever its key.
+  [[nodiscard]] subscription subscribe(std::string topic, std::function<void(const event&)> fn);
+  // Only events of the topic whose key equals `key` exactly.
+  [[nodiscard]] subscription subscribe(std::string topic, std::string key, std::function<void(const event&)> fn);
+
+  // Calls every matching callback on this thread, in subscription order (topic-wide ones
+  // first); returns how many were called. A callback that throws is not caught: exceptions
+  // stop at the session boundary, and callbacks are not one.
+  std::size_t publish(const event& e) const;
+
+  // Current number of subscriptions to the topic (any key); for tests and metrics.
+  std::size_t subscribers(std::string_view topic) const;
+
+ private:
+  std::shared_ptr<detail::bus_state> state_;
+};
+
+}  // namespace hearth::events

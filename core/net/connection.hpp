@@ -1,0 +1,115 @@
+// One client connection, plain or TLS, with the shared line/literal reader.
+//
+// The same type serves both states so that STARTTLS is a method call, not a change of type:
+// it owns an ssl::stream over the TCP socket and reads from next_layer() until start_tls()
+// succeeds. Every read and write takes a deadline (ARCHITECTURE.md principle 5).
+//
+// Thread-safety: a connection belongs to one session coroutine running on the connection's
+// strand (executor()); call its members only from there. close() may also be posted to the
+// strand by the server during shutdown.
+#pragma once
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/tls/context_set.hpp"
+
+namespace hearth::net {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using duration = std::chrono::steady_clock::duration;
+
+enum class read_status {
+  ok,
+  too_long,  // the line exceeded max_len; the rest of it was read and discarded
+  timeout,   // nothing complete arrived before the deadline
+  closed,    // EOF, reset, TLS failure or close(): the session should end
+};
+
+struct read_result {
+  read_status status = read_status::closed;
+  std::string data;   // the line without its terminator, or the bytes of read_exact()
+  bool crlf = false;  // read_line: the line ended with CRLF (false: a bare LF)
+  explicit operator bool() const { return status == read_status::ok; }
+};
+
+const char* status_name(read_status s);  // "ok", "too_long", "timeout", "closed"
+
+class connection {
+ public:
+  // The socket's executor: the server accepts onto a fresh strand per connection.
+  using executor_type = asio::any_io_executor;
+
+  // `tls` may be null: start_tls() then fails (a plain-only connection, for tests).
+  connection(tcp::socket socket, std::shared_ptr<tls::generation> tls);
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+  ~connection();
+
+  // Reads one line. A line ends at LF; a preceding CR is removed and recorded in `crlf`
+  // (SMTP must reject bare LF, RFC 5321 §2.3.8). A line longer than max_len bytes (without
+  // its terminator) is consumed up to its end and reported as too_long, so the session can
+  // answer and read the next command. `timeout` bounds the whole line.
+  asio::awaitable<read_result> read_line(std::size_t max_len, duration timeout);
+  // Reads exactly n bytes (IMAP literals, BDAT chunks). Callers bound n themselves.
+  asio::awaitable<read_result> read_exact(std::size_t n, duration timeout);
+  // Returns the bytes already buffered, or waits for the next ones; at most max_len bytes
+  // (for stream protocols such as XMPP, whose parser takes chunks rather than lines).
+  asio::awaitable<read_result> read_some(std::size_t max_len, duration timeout);
+  // Writes all of data. Returns false on error or timeout (the connection is then closed).
+  asio::awaitable<bool> write(std::string_view data);
+  void set_write_timeout(duration d) { write_timeout_ = d; }
+
+  // Bytes already received but not yet consumed. After a STARTTLS command this must be empty:
+  // anything else was sent in plaintext before the handshake and would be injected into the
+  // TLS session (CVE-2011-0411). The session decides whether to reject or drop them.
+  bool has_buffered_input() const { return rpos_ < rbuf_.size(); }
+
+  // Server-side TLS handshake. Discards any buffered plaintext first (see above).
+  // Returns false on failure or timeout; the connection should then be closed.
+  asio::awaitable<bool> start_tls(duration timeout);
+  bool is_tls() const { return tls_active_; }
+  std::string sni() const;                            // "" if plain or no SNI
+  std::optional<std::string> channel_binding() const;  // RFC 9266 tls-exporter, TLS 1.3 only
+  std::string tls_version() const;                     // "TLSv1.3", "" if plain
+  std::string certificate_subject() const;             // the certificate presented, "" if plain
+
+  const std::string& remote_ip() const { return remote_ip_; }
+  std::uint16_t local_port() const { return local_port_; }
+  const std::string& id() const { return id_; }  // short id for log lines
+  executor_type get_executor() { return stream_.next_layer().get_executor(); }
+
+  // Sends TLS close_notify (without waiting for the peer's, RFC 8446 §6.1 allows it) and
+  // closes the socket. Bounded by a short timeout.
+  asio::awaitable<void> shutdown();
+  // Closes the socket at once; pending reads and writes complete with `closed`.
+  void close();
+  bool is_open() const { return stream_.next_layer().is_open(); }
+
+ private:
+  asio::awaitable<read_status> fill(std::chrono::steady_clock::time_point deadline);
+  void compact();
+
+  std::shared_ptr<tls::generation> tls_;
+  asio::ssl::stream<tcp::socket> stream_;
+  asio::steady_timer read_timer_;   // reads and the handshake
+  asio::steady_timer write_timer_;  // separate: a session may write while a read is pending
+  bool tls_active_ = false;
+  duration write_timeout_ = std::chrono::seconds(60);
+  std::string rbuf_;
+  std::size_t rpos_ = 0;
+  std::string remote_ip_;
+  std::uint16_t local_port_ = 0;
+  std::string id_;
+};
+
+}  // namespace hearth::net

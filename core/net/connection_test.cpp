@@ -1,0 +1,189 @@
+// The line reader and STARTTLS over real loopback sockets.
+#include "core/net/connection.hpp"
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <catch2/catch.hpp>
+
+#include "core/net/test_support.hpp"
+
+// GCC evaluates a co_await inside Catch's CHECK twice (it hoists co_await out of the macro's
+// short-circuited `false && (expr)`), so every co_await below is assigned before it is checked.
+
+using namespace hearth::net;
+using namespace std::chrono_literals;
+namespace test = hearth::net::test;
+
+TEST_CASE("read_line: CRLF and bare LF lines, an over-long line, then the next line") {
+  asio::io_context io;
+  auto [srv, cli] = test::socket_pair(io);
+  connection c(std::move(srv), nullptr);
+  std::string big(100000, 'x');
+  asio::write(cli, asio::buffer("HELLO there\r\nbare\n\r\n" + big + "\r\nnext\r\n" + std::string(60, 'y') + "\n"));
+  test::run(io, [&]() -> asio::awaitable<void> {
+    auto l1 = co_await c.read_line(50, 5s);
+    CHECK(l1.status == read_status::ok);
+    CHECK(l1.data == "HELLO there");
+    CHECK(l1.crlf);
+    auto l2 = co_await c.read_line(50, 5s);
+    CHECK(l2.data == "bare");
+    CHECK_FALSE(l2.crlf);
+    auto l3 = co_await c.read_line(50, 5s);
+    CHECK(l3.status == read_status::ok);
+    CHECK(l3.data.empty());
+    auto l4 = co_await c.read_line(50, 5s);
+    CHECK(l4.status == read_status::too_long);
+    auto l5 = co_await c.read_line(50, 5s);
+    CHECK(l5.status == read_status::ok);
+    CHECK(l5.data == "next");
+    // Over the limit although the whole line is already buffered.
+    auto l6 = co_await c.read_line(50, 5s);
+    CHECK(l6.status == read_status::too_long);
+    CHECK_FALSE(c.has_buffered_input());
+  });
+}
+
+TEST_CASE("read_line: a line exactly at the limit is accepted") {
+  asio::io_context io;
+  auto [srv, cli] = test::socket_pair(io);
+  connection c(std::move(srv), nullptr);
+  asio::write(cli, asio::buffer(std::string(20, 'a') + "\r\n" + std::string(21, 'b') + "\r\n"));
+  test::run(io, [&]() -> asio::awaitable<void> {
+    auto a = co_await c.read_line(20, 5s);
+    CHECK(a.status == read_status::ok);
+    CHECK(a.data.size() == 20);
+    auto b = co_await c.read_line(20, 5s);
+    CHECK(b.status == read_status::too_long);
+  });
+}
+
+TEST_CASE("read_line: the timeout fires when no line arrives, and a partial line is kept") {
+  asio::io_context io;
+  auto [srv, cli] = test::socket_pair(io);
+  connection c(std::move(srv), nullptr);
+  asio::write(cli, asio::buffer(std::string("partial")));
+  test::run(io, [&]() -> asio::awaitable<void> {
+    auto r = co_await c.read_line(100, 100ms);
+    CHECK(r.status == read_status::timeout);
+    CHECK(c.has_buffered_input());
+    asio::write(cli, asio::buffer(std::string(" line\r\n")));
+    auto r2 = co_await c.read_line(100, 5s);
+    CHECK(r2.status == read_status::ok);
+    CHECK(r2.data == "partial line");
+  });
+}
+
+TEST_CASE("read_exact reads literals across packets; EOF is reported as closed") {
+  asio::io_context io;
+  auto [srv, cli] = test::socket_pair(io);
+  connection c(std::move(srv), nullptr);
+  asio::write(cli, asio::buffer(std::string("A1 APPEND {5}\r\nabc")));
+  test::run(io, [&]() -> asio::awaitable<void> {
+    auto cmd = co_await c.read_line(100, 5s);
+    CHECK(cmd.data == "A1 APPEND {5}");
+    auto partial = co_await c.read_exact(5, 100ms);
+    CHECK(partial.status == read_status::timeout);
+    asio::write(cli, asio::buffer(std::string("de\r\nrest")));
+    auto lit = co_await c.read_exact(5, 5s);
+    CHECK(lit.status == read_status::ok);
+    CHECK(lit.data == "abcde");
+    auto tail = co_await c.read_line(100, 5s);
+    CHECK(tail.data.empty());
+    CHECK(tail.crlf);
+    boost::system::error_code ec;
+    cli.shutdown(tcp::socket::shutdown_send, ec);
+    auto eof = co_await c.read_line(100, 5s);
+    CHECK(eof.status == read_status::closed);
+    bool wrote = co_await c.write("* BYE\r\n");
+    CHECK(wrote);
+  });
+  std::string got(7, '\0');
+  asio::read(cli, asio::buffer(got));
+  CHECK(got == "* BYE\r\n");
+}
+
+TEST_CASE("STARTTLS: injected plaintext is dropped, SNI picks the certificate, tls-exporter matches") {
+  test::temp_dir dir;
+  auto a = test::make_cert(dir.path, "mail.one.test");
+  auto b = test::make_cert(dir.path, "chat.two.test");
+  auto set = hearth::tls::context_set::create({a, b});
+  REQUIRE(set);
+
+  asio::io_context io;
+  auto [srv, cli] = test::socket_pair(io);
+  connection c(std::move(srv), (*set)->current());
+
+  asio::ssl::context cctx(asio::ssl::context::tls_client);
+  cctx.load_verify_file(b.cert_file.string());
+  cctx.set_verify_mode(asio::ssl::verify_peer);
+  asio::ssl::stream<tcp::socket> client(std::move(cli), cctx);
+  SSL_set_tlsext_host_name(client.native_handle(), "chat.two.test");
+  client.set_verify_callback(asio::ssl::host_name_verification("chat.two.test"));
+
+  std::optional<std::string> server_cb;
+  std::string client_cb(32, '\0');
+  bool client_ok = false;
+
+  // CVE-2011-0411: "INJECTED" is sent in plaintext right after STARTTLS.
+  asio::write(client.next_layer(), asio::buffer(std::string("STARTTLS\r\nINJECTED\r\n")));
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+    auto cmd = co_await c.read_line(100, 5s);
+    CHECK(cmd.data == "STARTTLS");
+    CHECK(c.has_buffered_input());
+    bool wrote = co_await c.write("220 go ahead\r\n");
+    CHECK(wrote);
+    bool started = co_await c.start_tls(5s);
+    CHECK(started);
+    CHECK(c.is_tls());
+    CHECK_FALSE(c.has_buffered_input());
+    CHECK(c.sni() == "chat.two.test");
+    CHECK(c.certificate_subject().find("chat.two.test") != std::string::npos);
+    CHECK(c.tls_version() == "TLSv1.3");
+    server_cb = c.channel_binding();
+    auto next = co_await c.read_line(100, 5s);
+    CHECK(next.data == "EHLO after");
+    co_await c.shutdown();
+  }, asio::detached);
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+    std::string greet(14, '\0');
+    co_await asio::async_read(client.next_layer(), asio::buffer(greet), asio::use_awaitable);
+    CHECK(greet == "220 go ahead\r\n");
+    co_await client.async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
+    static constexpr char label[] = "EXPORTER-Channel-Binding";
+    client_ok = SSL_export_keying_material(client.native_handle(), reinterpret_cast<unsigned char*>(client_cb.data()),
+                                           32, label, sizeof label - 1, nullptr, 0, 0) == 1;
+    co_await asio::async_write(client, asio::buffer(std::string("EHLO after\r\n")), asio::use_awaitable);
+  }, [](std::exception_ptr e) {
+    if (e) std::rethrow_exception(e);
+  });
+  io.run();
+  REQUIRE(client_ok);
+  REQUIRE(server_cb);
+  CHECK(server_cb->size() == 32);
+  CHECK(*server_cb == client_cb);
+}
+
+TEST_CASE("start_tls fails cleanly on a plain-only connection and on a garbage handshake") {
+  test::temp_dir dir;
+  auto a = test::make_cert(dir.path, "mail.one.test");
+  auto set = hearth::tls::context_set::create({a});
+  REQUIRE(set);
+  asio::io_context io;
+  auto [srv, cli] = test::socket_pair(io);
+  auto [srv2, cli2] = test::socket_pair(io);
+  connection plain(std::move(srv), nullptr);
+  connection c(std::move(srv2), (*set)->current());
+  asio::write(cli2, asio::buffer(std::string("this is not a ClientHello\r\n\r\n")));
+  test::run(io, [&]() -> asio::awaitable<void> {
+    bool plain_ok = co_await plain.start_tls(1s);
+    CHECK_FALSE(plain_ok);
+    bool garbage_ok = co_await c.start_tls(5s);
+    CHECK_FALSE(garbage_ok);
+    CHECK_FALSE(c.is_open());
+    auto r = co_await c.read_line(100, 1s);
+    CHECK(r.status == read_status::closed);
+  });
+}

@@ -1,0 +1,211 @@
+#include "core/net/server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <exception>
+#include <thread>
+
+#include "core/log/log.hpp"
+
+namespace hearth::net {
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+const char* mode_name(config::tls_mode m) {
+  return m == config::tls_mode::implicit ? "implicit" : "starttls";
+}
+
+std::string format_endpoint(const tcp::endpoint& ep) {
+  if (ep.address().is_v6()) return "[" + ep.address().to_string() + "]:" + std::to_string(ep.port());
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+}  // namespace
+
+server::server(server_options opts, std::shared_ptr<tls::context_set> tls)
+    : work_(asio::make_work_guard(io_)), opts_(opts), tls_(std::move(tls)) {}
+
+server::~server() {
+  io_.stop();
+  std::lock_guard lock(mutex_);
+  for (auto& c : sessions_) c->close();
+}
+
+result<std::uint16_t> server::add_listener(const std::string& name, const std::vector<std::string>& addresses,
+                                           std::uint16_t port, config::tls_mode mode, handler h) {
+  if (mode == config::tls_mode::implicit && !tls_)
+    return fail("net.tls", "listener " + name + " needs TLS but no certificates are loaded");
+  std::uint16_t bound = port;
+  std::vector<std::shared_ptr<listener>> made;
+  for (const auto& a : addresses) {
+    boost::system::error_code ec;
+    auto addr = asio::ip::make_address(a, ec);
+    if (ec) return fail("net.address", name + ": '" + a + "' is not an IP address");
+    tcp::endpoint ep(addr, bound);
+    auto l = std::make_shared<listener>();
+    l->name = name;
+    l->mode = mode;
+    l->h = h;
+    l->acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(io_));
+    auto& acc = *l->acceptor;
+    acc.open(ep.protocol(), ec);
+    if (!ec) acc.set_option(tcp::acceptor::reuse_address(true), ec);
+    // v6_only so that "::" does not also claim the IPv4 port that "0.0.0.0" binds.
+    if (!ec && addr.is_v6()) acc.set_option(asio::ip::v6_only(true), ec);
+    if (!ec) acc.bind(ep, ec);
+    if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      for (auto& m : made) m->acceptor->close(ec);
+      return fail("net.bind", "cannot listen for " + name + " on " + format_endpoint(ep) + ": " + ec.message());
+    }
+    // With port 0 the other addresses of this listener take the same port as the first.
+    bound = acc.local_endpoint(ec).port();
+    l->addr = format_endpoint(acc.local_endpoint(ec));
+    made.push_back(l);
+  }
+  for (auto& l : made) {
+    log::info("listen", {{"service", name}, {"addr", l->addr}, {"tls", mode_name(mode)}});
+    {
+      std::lock_guard lock(mutex_);
+      listeners_.push_back(l);
+    }
+    asio::co_spawn(l->acceptor->get_executor(), accept_loop(l), asio::detached);
+  }
+  return bound;
+}
+
+bool server::admit(const std::string& ip) {
+  std::lock_guard lock(mutex_);
+  if (stopping_) return false;
+  auto& n = per_ip_[ip];
+  if (n >= opts_.max_connections_per_ip) return false;
+  ++n;
+  return true;
+}
+
+void server::release(const std::string& ip, const std::shared_ptr<connection>& c) {
+  std::lock_guard lock(mutex_);
+  sessions_.erase(c);
+  auto it = per_ip_.find(ip);
+  if (it != per_ip_.end() && --it->second == 0) per_ip_.erase(it);
+}
+
+std::size_t server::active_connections() const {
+  std::lock_guard lock(mutex_);
+  return sessions_.size();
+}
+
+asio::awaitable<void> server::accept_loop(std::shared_ptr<listener> l) {
+  asio::steady_timer backoff(l->acceptor->get_executor());
+  for (;;) {
+    auto [ec, sock] = co_await l->acceptor->async_accept(asio::make_strand(io_), use_tuple);
+    if (ec) {
+      if (stopping_ || !l->acceptor->is_open() || ec == asio::error::operation_aborted) co_return;
+      // EMFILE and friends: back off instead of spinning.
+      log::warn("accept.error", {{"service", l->name}, {"addr", l->addr}, {"error", ec.message()}});
+      backoff.expires_after(std::chrono::milliseconds(200));
+      co_await backoff.async_wait(use_tuple);
+      continue;
+    }
+    boost::system::error_code ep_ec;
+    auto remote = sock.remote_endpoint(ep_ec);
+    std::string ip = ep_ec ? std::string("?") : remote.address().to_string();
+    if (!admit(ip)) {
+      if (!stopping_)
+        log::warn("conn.refused", {{"service", l->name}, {"ip", ip}, {"reason", "too many connections from this address"}});
+      sock.close(ep_ec);
+      continue;
+    }
+    auto c = std::make_shared<connection>(std::move(sock), tls_ ? tls_->current() : nullptr);
+    {
+      std::lock_guard lock(mutex_);
+      sessions_.insert(c);
+    }
+    asio::co_spawn(c->get_executor(), session(l, c), asio::detached);
+  }
+}
+
+asio::awaitable<void> server::session(std::shared_ptr<listener> l, std::shared_ptr<connection> c) {
+  const std::string ip = c->remote_ip().empty() ? std::string("?") : c->remote_ip();
+  log::debug("conn.open", {{"conn", c->id()}, {"service", l->name}, {"ip", ip}, {"port", unsigned(c->local_port())}});
+  // The session boundary (STYLE.md habit 6): nothing a handler throws goes further.
+  try {
+    bool ready = true;
+    if (l->mode == config::tls_mode::implicit) ready = co_await c->start_tls(opts_.handshake_timeout);
+    if (ready) co_await l->h(*c);
+  } catch (const std::exception& e) {
+    log::error("session.error", {{"conn", c->id()}, {"service", l->name}, {"ip", ip}, {"error", e.what()}});
+  } catch (...) {
+    log::error("session.error", {{"conn", c->id()}, {"service", l->name}, {"ip", ip}, {"error", "unknown exception"}});
+  }
+  try {
+    co_await c->shutdown();
+  } catch (...) {
+    c->close();
+  }
+  log::debug("conn.close", {{"conn", c->id()}, {"service", l->name}, {"ip", ip}});
+  release(ip, c);
+}
+
+void server::run() {
+  unsigned n = opts_.threads ? opts_.threads : std::thread::hardware_concurrency();
+  if (n == 0) n = 1;
+  auto loop = [this] {
+    for (;;) {
+      try {
+        io_.run();
+        return;
+      } catch (const std::exception& e) {
+        log::error("io.error", {{"error", e.what()}});
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < n; ++i) threads.emplace_back(loop);
+  loop();
+  for (auto& t : threads) t.join();
+}
+
+void server::stop(std::chrono::milliseconds grace) {
+  if (stopping_.exchange(true)) return;
+  asio::co_spawn(io_, drain(grace), asio::detached);
+}
+
+asio::awaitable<void> server::drain(std::chrono::milliseconds grace) {
+  std::vector<std::shared_ptr<listener>> ls;
+  {
+    std::lock_guard lock(mutex_);
+    ls = listeners_;
+  }
+  for (auto& l : ls)
+    asio::post(l->acceptor->get_executor(), [l] {
+      boost::system::error_code ec;
+      l->acceptor->close(ec);
+    });
+  asio::steady_timer t(io_);
+  auto wait_until = [&](std::chrono::steady_clock::time_point deadline) -> asio::awaitable<void> {
+    while (active_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
+      t.expires_after(std::chrono::milliseconds(20));
+      co_await t.async_wait(use_tuple);
+    }
+  };
+  co_await wait_until(std::chrono::steady_clock::now() + grace);
+  std::vector<std::shared_ptr<connection>> left;
+  {
+    std::lock_guard lock(mutex_);
+    left.assign(sessions_.begin(), sessions_.end());
+  }
+  if (!left.empty()) log::info("serve.drain", {{"closing", std::uint64_t(left.size())}});
+  for (auto& c : left) asio::post(c->get_executor(), [c] { c->close(); });
+  co_await wait_until(std::chrono::steady_clock::now() + std::chrono::milliseconds(300));
+  work_.reset();
+  io_.stop();
+}
+
+}  // namespace hearth::net

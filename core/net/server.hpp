@@ -1,0 +1,94 @@
+// The listeners: one io_context run by N threads, an accept loop per bound address, one
+// coroutine per connection on its own strand (ARCHITECTURE.md "Threads and storage").
+//
+//   net::server srv({.threads = cfg.threads}, tls);
+//   srv.add_listener("imap", {"127.0.0.1", "::1"}, 143, config::tls_mode::starttls,
+//                    [](net::connection& c) -> asio::awaitable<void> { ... });
+//   srv.run();            // blocks until stop() has finished
+//
+// A handler owns the conversation; when it returns the connection is closed. Exceptions
+// thrown by a handler stop at the session boundary: logged as session.error, never fatal.
+#pragma once
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/config/config.hpp"
+#include "core/net/connection.hpp"
+#include "core/tls/context_set.hpp"
+#include "core/util/result.hpp"
+
+namespace hearth::net {
+
+using handler = std::function<asio::awaitable<void>(connection&)>;
+
+struct server_options {
+  unsigned threads = 0;                                      // 0 = hardware_concurrency
+  unsigned max_connections_per_ip = 50;                      // further connections are closed at once
+  std::chrono::seconds handshake_timeout{30};                // implicit-TLS handshake
+};
+
+class server {
+ public:
+  // `tls` may be null only if no listener uses TLS (tests).
+  server(server_options opts, std::shared_ptr<tls::context_set> tls);
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+  ~server();
+
+  asio::io_context& io() { return io_; }
+
+  // Binds every address (IP literals; IPv6 with v6_only so "0.0.0.0" and "::" coexist) and
+  // starts accepting. `name` is the service name for logs. Returns the bound port (useful with
+  // port 0 in tests). Errors: "net.address" (not an IP literal), "net.bind" (with the address
+  // and the system's reason). Call before run(), or from any thread while running.
+  result<std::uint16_t> add_listener(const std::string& name, const std::vector<std::string>& addresses,
+                                     std::uint16_t port, config::tls_mode mode, handler h);
+
+  // Runs the io_context on `threads` threads (this one included); returns after stop().
+  void run();
+  // Thread-safe, idempotent. Closes the acceptors, lets sessions finish for `grace`, then
+  // closes their sockets and stops the io_context, which makes run() return.
+  void stop(std::chrono::milliseconds grace);
+
+  std::size_t active_connections() const;
+
+ private:
+  struct listener {
+    std::string name;
+    config::tls_mode mode;
+    handler h;
+    std::unique_ptr<tcp::acceptor> acceptor;
+    std::string addr;  // "127.0.0.1:10025" for logs
+  };
+  asio::awaitable<void> accept_loop(std::shared_ptr<listener> l);
+  asio::awaitable<void> session(std::shared_ptr<listener> l, std::shared_ptr<connection> c);
+  asio::awaitable<void> drain(std::chrono::milliseconds grace);
+  bool admit(const std::string& ip);
+  void release(const std::string& ip, const std::shared_ptr<connection>& c);
+
+  // Declared first so it is destroyed last: sockets and timers below refer to it.
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  server_options opts_;
+  std::shared_ptr<tls::context_set> tls_;
+  std::atomic<bool> stopping_{false};
+
+  mutable std::mutex mutex_;  // guards the members below
+  std::vector<std::shared_ptr<listener>> listeners_;
+  std::set<std::shared_ptr<connection>> sessions_;
+  std::map<std::string, unsigned> per_ip_;
+};
+
+}  // namespace hearth::net
