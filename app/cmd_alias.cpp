@@ -22,11 +22,11 @@ int cmd_alias(const globals& g, const args& a) {
     std::fputs(usage, stdout);
     return 0;
   }
-  if (!p.error.empty() || p.positional.empty()) return fail_with(2, (p.error.empty() ? "" : p.error + "\n") + usage);
+  if (!p.error.empty() || p.positional.empty()) return usage_error(p.error.empty() ? "missing command" : p.error, usage);
   const std::string sub = p.positional[0];
   const size_t n = p.positional.size();
   bool ok = (sub == "add" && n >= 3) || (sub == "del" && (n == 2 || n == 3)) || (sub == "list" && n <= 2);
-  if (!ok) return fail_with(2, "bad alias command\n" + std::string(usage));
+  if (!ok) return usage_error("bad alias command", usage);
 
   auto cfg = load_config(g);
   if (!cfg) return 1;

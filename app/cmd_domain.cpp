@@ -22,11 +22,11 @@ int cmd_domain(const globals& g, const args& a) {
     std::fputs(usage, stdout);
     return 0;
   }
-  if (!p.error.empty() || p.positional.empty()) return fail_with(2, (p.error.empty() ? "" : p.error + "\n") + usage);
+  if (!p.error.empty() || p.positional.empty()) return usage_error(p.error.empty() ? "missing command" : p.error, usage);
   const std::string& sub = p.positional[0];
   size_t want = sub == "list" ? 1 : 2;
   if ((sub != "add" && sub != "del" && sub != "list") || p.positional.size() != want)
-    return fail_with(2, std::string("bad domain command\n") + usage);
+    return usage_error("bad domain command", usage);
 
   auto cfg = load_config(g);
   if (!cfg) return 1;

@@ -36,7 +36,7 @@ std::string when(std::int64_t t) {
 
 int app_password(directory::directory& d, const parsed_args& p) {
   const auto& pos = p.positional;
-  if (pos.size() < 3) return fail_with(2, std::string("app-password needs add|del|list and ADDRESS\n") + usage);
+  if (pos.size() < 3) return usage_error("app-password needs add|del|list and ADDRESS", usage);
   const std::string& op = pos[1];
   const std::string& address = pos[2];
   if (op == "list" && pos.size() == 3) {
@@ -45,7 +45,7 @@ int app_password(directory::directory& d, const parsed_args& p) {
                   ap.last_used ? when(*ap.last_used).c_str() : "never");
     return 0;
   }
-  if (pos.size() != 4) return fail_with(2, std::string("app-password add|del needs ADDRESS NAME\n") + usage);
+  if (pos.size() != 4) return usage_error("app-password add|del needs ADDRESS NAME", usage);
   if (op == "add") {
     auto main = d.credentials(address);
     if (!main) return fail_with(1, "no such account: " + address);
@@ -63,7 +63,7 @@ int app_password(directory::directory& d, const parsed_args& p) {
     std::printf("revoked app password %s of %s\n", pos[3].c_str(), address.c_str());
     return 0;
   }
-  return fail_with(2, std::string("unknown app-password command\n") + usage);
+  return usage_error("unknown app-password command", usage);
 }
 
 }  // namespace
@@ -74,13 +74,13 @@ int cmd_user(const globals& g, const args& a) {
     std::fputs(usage, stdout);
     return 0;
   }
-  if (!p.error.empty() || p.positional.empty()) return fail_with(2, (p.error.empty() ? "" : p.error + "\n") + usage);
+  if (!p.error.empty() || p.positional.empty()) return usage_error(p.error.empty() ? "missing command" : p.error, usage);
   const std::string sub = p.positional[0];
   auto need = [&](size_t n) { return p.positional.size() == n; };
   bool known = (sub == "list" && p.positional.size() <= 2) || sub == "app-password" ||
                ((sub == "add" || sub == "del" || sub == "passwd" || sub == "show" || sub == "disable" ||
                  sub == "enable") && need(2));
-  if (!known) return fail_with(2, "bad user command\n" + std::string(usage));
+  if (!known) return usage_error("bad user command", usage);
 
   auto cfg = load_config(g);
   if (!cfg) return 1;

@@ -14,6 +14,8 @@ struct globals {
 
 using args = std::vector<std::string>;
 
+extern const char* const version;  // main.cpp, from the project version in CMakeLists.txt
+
 int cmd_serve(const globals& g, const args& a);       // serve.cpp
 int cmd_quickstart(const globals& g, const args& a);  // quickstart.cpp
 int cmd_domain(const globals& g, const args& a);      // cmd_domain.cpp

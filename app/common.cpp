@@ -71,6 +71,11 @@ int fail_with(int code, const std::string& message) {
   return code;
 }
 
+int usage_error(const std::string& message, const char* usage) {
+  std::fprintf(stderr, "hearth: %s\n%s", message.c_str(), usage);
+  return 2;
+}
+
 std::optional<config::config> load_config(const globals& g) {
   auto c = config::load(g.config_path);
   if (!c) {

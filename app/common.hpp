@@ -33,6 +33,8 @@ parsed_args parse_args(const args& a, std::initializer_list<const char*> with_va
 
 // Prints "hearth: MESSAGE" to stderr and returns `code`.
 int fail_with(int code, const std::string& message);
+// Prints "hearth: MESSAGE", then the command's usage text, to stderr; returns 2.
+int usage_error(const std::string& message, const char* usage);
 
 // Loads --config (or the default path); prints every problem and returns nullopt on error.
 std::optional<config::config> load_config(const globals& g);

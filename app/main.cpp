@@ -5,6 +5,10 @@
 
 #include "app/commands.hpp"
 
+namespace hearth::app {
+const char* const version = HEARTH_VERSION;
+}
+
 namespace {
 
 struct command {
@@ -56,7 +60,7 @@ int main(int argc, char** argv) {
       usage(stdout);
       return 0;
     } else if (a == "--version") {
-      std::printf("hearth 0.1.0\n");
+      std::printf("hearth %s\n", hearth::app::version);
       return 0;
     } else if (!a.empty() && a[0] == '-') {
       std::fprintf(stderr, "hearth: unknown option %s\n", a.c_str());

@@ -53,8 +53,8 @@ int cmd_quickstart(const globals& g, const args& a) {
     std::fputs(usage, stdout);
     return 0;
   }
-  if (!p.error.empty()) return fail_with(2, p.error + "\n" + usage);
-  if (p.positional.size() != 1 || !p.option("--dir")) return fail_with(2, std::string("quickstart needs EMAIL and --dir DIR\n") + usage);
+  if (!p.error.empty()) return usage_error(p.error, usage);
+  if (p.positional.size() != 1 || !p.option("--dir")) return usage_error("quickstart needs EMAIL and --dir DIR", usage);
 
   auto email = directory::normalize_address(p.positional[0]);
   if (!email) return fail_with(2, "not an email address: " + p.positional[0]);

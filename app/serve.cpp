@@ -21,9 +21,6 @@
 namespace hearth::app {
 namespace {
 
-// Keep in step with main.cpp's --version.
-constexpr const char* hearth_version = "0.1.0";
-
 // SIGTERM must end the process within 2 s even with clients connected: 1 s for sessions
 // to finish, then their sockets are closed (net::server::stop adds at most 0.3 s).
 constexpr std::chrono::milliseconds stop_grace{1000};
@@ -90,14 +87,23 @@ int cmd_serve(const globals& g, const args& a) {
   std::filesystem::create_directories(cfg->data_dir, ec);
   if (ec) return fail_with(1, "cannot create the data directory " + cfg->data_dir.string() + ": " + ec.message());
 
-  log::info("serve.start", {{"version", hearth_version}, {"config", cfg->file.string()},
+  log::info("serve.start", {{"version", version}, {"config", cfg->file.string()},
                             {"certificates", std::uint64_t((*tls)->size())}});
 
   net::server srv({.threads = cfg->threads}, *tls);
 
-  // Here the real back ends come in as the protocol issues land: open the directory
-  // (open_directory(*cfg)), the stores and the queue, then pick each service's real session
-  // instead of its placeholder below.
+  // The directory is opened (and migrated) at start, so that a schema problem stops the
+  // server here rather than at the first login. `hearth user add` etc. write to the same
+  // file while we run; nothing is cached.
+  auto dir = open_directory(*cfg);
+  if (!dir) return 1;
+  log::info("serve.directory", {{"file", directory_file(*cfg).string()},
+                                {"domains", std::uint64_t(dir->domains().size())},
+                                {"accounts", std::uint64_t(dir->accounts(std::nullopt).size())}});
+
+  // Here the real back ends come in as the protocol issues land: the authenticator over
+  // `dir`, the stores and the queue; then each service's real session replaces its
+  // placeholder below.
   placeholder_options popts;
   popts.hostname = cfg->hostname;
   popts.read_timeout = std::chrono::seconds(cfg->read_timeout_seconds);
