@@ -4,6 +4,7 @@
 #include <string>
 
 #include "app/commands.hpp"
+#include "core/log/log.hpp"
 
 namespace hearth::app {
 const char* const version = HEARTH_VERSION;
@@ -75,6 +76,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string name = argv[i];
+  // Administrative commands print what they did; their library logs would only repeat it.
+  // `serve` sets the level from the config.
+  if (name != "serve") hearth::log::set_level(hearth::log::level::warn);
   hearth::app::args rest(argv + i + 1, argv + argc);
   for (const auto& c : commands)
     if (name == c.name) return c.run(g, rest);
