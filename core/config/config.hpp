@@ -102,6 +102,20 @@ struct config {
   // [dkim]
   std::string dkim_selector = "hearth";
 
+  // [zone]: what `hearth dns zone` publishes and `hearth dns check` expects
+  unsigned zone_ttl = 3600;
+  std::vector<std::string> zone_backup_mx;       // host names, published with a higher preference
+  std::vector<std::string> zone_caa;             // CA domains allowed to issue ("letsencrypt.org"); empty = no CAA
+  std::vector<std::string> zone_spf_extra;       // further outbound IPs for SPF (ip4/ip6 literals or CIDR)
+  std::string zone_dmarc_policy = "quarantine";  // none | quarantine | reject (RFC 7489 §6.3 p=)
+  std::string zone_report_local = "postmaster";  // local part receiving DMARC rua and TLS-RPT reports
+  std::string zone_mta_sts_mode = "testing";     // none | testing | enforce (RFC 8461 §3.2)
+  unsigned zone_mta_sts_max_age = 604800;
+
+  // [blocklists]: DNS blocklists checked by `hearth dns check` (and later by inbound filtering)
+  std::vector<std::string> blocklists_ip{"zen.spamhaus.org", "bl.spamcop.net", "b.barracudacentral.org"};
+  std::vector<std::string> blocklists_domain{"dbl.spamhaus.org"};
+
   // The listener of a service; a disabled one (port 0) if `listeners` lacks it. Thread-safe
   // on a const config.
   const listener& listen(service s) const;

@@ -159,6 +159,27 @@ std::vector<key_def> build_keys() {
   // [dkim]
   k.push_back(str("dkim.selector", "hearth", "selector of the signing key: SELECTOR._domainkey.DOMAIN",
                   bind<&config::dkim_selector>(), syntax::dns_name).not_empty());
+  // [zone]
+  k.push_back(integer("zone.ttl", 3600, 60, 7 * day, "TTL of the records `hearth dns zone` prints", bind<&config::zone_ttl>()));
+  k.push_back(list("zone.backup_mx", {}, "backup MX host names, published with a higher preference value",
+                   bind<&config::zone_backup_mx>(), syntax::dns_name));
+  k.push_back(list("zone.caa", {}, "CAs allowed to issue certificates (CAA issue), e.g. \"letsencrypt.org\"; empty = no CAA",
+                   bind<&config::zone_caa>(), syntax::dns_name));
+  k.push_back(list("zone.spf_extra", {}, "further outbound IP addresses or networks for SPF (ip4/ip6, CIDR allowed)",
+                   bind<&config::zone_spf_extra>()));
+  k.push_back(str("zone.dmarc_policy", "quarantine", "DMARC policy (p=) for the domains", bind<&config::zone_dmarc_policy>())
+                  .allowed({"none", "quarantine", "reject"}));
+  k.push_back(str("zone.report_local", "postmaster", "local part that receives DMARC (rua) and TLS-RPT reports",
+                  bind<&config::zone_report_local>()).not_empty());
+  k.push_back(str("zone.mta_sts_mode", "testing", "MTA-STS policy mode (RFC 8461)", bind<&config::zone_mta_sts_mode>())
+                  .allowed({"none", "testing", "enforce"}));
+  k.push_back(integer("zone.mta_sts_max_age", 604800, 86400, 31557600, "MTA-STS policy max_age in seconds",
+                      bind<&config::zone_mta_sts_max_age>()));
+  // [blocklists]
+  k.push_back(list("blocklists.ip", {"zen.spamhaus.org", "bl.spamcop.net", "b.barracudacentral.org"},
+                   "DNS blocklists for IP addresses", bind<&config::blocklists_ip>(), syntax::dns_name));
+  k.push_back(list("blocklists.domain", {"dbl.spamhaus.org"}, "DNS blocklists for domain names",
+                   bind<&config::blocklists_domain>(), syntax::dns_name));
   return k;
 }
 
@@ -174,6 +195,8 @@ std::vector<table_def> build_tables() {
       {"smtp", "SMTP limits."},
       {"smtp.outbound", "Delivery to other servers."},
       {"dkim", "DKIM signing of outgoing mail."},
+      {"zone", "What `hearth dns zone` publishes and `hearth dns check` expects."},
+      {"blocklists", "DNS blocklists that `hearth dns check` looks our addresses and domains up in."},
   };
 }
 
