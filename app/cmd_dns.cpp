@@ -27,6 +27,8 @@ int dns_lookup(const globals& g, const args& a);
 
 const subcommand subcommands[] = {
     {"lookup", dns_lookup, "TYPE NAME: ask Hearth's resolver (MX A AAAA TXT SRV PTR TLSA)"},
+    {"zone", cmd_dns_zone, "DOMAIN: print every record the domain needs (zone file, or --json)"},
+    {"check", cmd_dns_check, "DOMAIN: check what the world sees against what `dns zone` prints"},
 };
 
 void dns_usage(FILE* out) {

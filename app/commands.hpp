@@ -23,5 +23,9 @@ int cmd_user(const globals& g, const args& a);        // cmd_user.cpp
 int cmd_alias(const globals& g, const args& a);       // cmd_alias.cpp
 int cmd_dns(const globals& g, const args& a);         // cmd_dns.cpp
 int cmd_config(const globals& g, const args& a);      // cmd_config.cpp
+int cmd_dkim(const globals& g, const args& a);        // cmd_dkim.cpp
+// `hearth dns zone` and `hearth dns check`, dispatched from cmd_dns.cpp's table.
+int cmd_dns_zone(const globals& g, const args& a);    // cmd_dns_zone.cpp
+int cmd_dns_check(const globals& g, const args& a);   // cmd_dns_check.cpp
 
 }  // namespace hearth::app
