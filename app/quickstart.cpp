@@ -99,7 +99,7 @@ int cmd_quickstart(const globals& g, const args& a) {
     // The names clients check: the host, and the domain itself (XMPP checks the JID's domain,
     // RFC 6120 §13.7.2.1), plus the service names later issues serve over HTTPS.
     std::vector<std::string> names{v.hostname};
-    for (const char* prefix : {"", "autoconfig.", "autodiscover.", "mta-sts.", "conference.", "upload."}) {
+    for (const char* prefix : {"", "autoconfig.", "autodiscover.", "mta-sts.", "ua-auto-config.", "conference.", "upload."}) {
       std::string n = prefix + domain;
       if (n != v.hostname) names.push_back(n);
     }

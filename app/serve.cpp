@@ -1,7 +1,8 @@
 // `hearth serve`: every listener in one process (ARCHITECTURE.md "Listeners").
 //
 // Start-up order: config (exit 2 on error, every problem printed with FILE:LINE:COL), log
-// settings, TLS certificates (exit 1), data directory, listeners, signals. SIGTERM/SIGINT stop
+// settings, TLS certificates (exit 1), data directory, the directory, the authenticator and the
+// HTTPS routes, listeners, signals. SIGTERM/SIGINT stop
 // with a short grace period; SIGHUP reloads the certificates and the log settings and keeps
 // serving with the old ones if anything is wrong.
 #include <csignal>
@@ -13,10 +14,17 @@
 
 #include "app/common.hpp"
 #include "app/placeholder_sessions.hpp"
+#include "app/serve_services.hpp"
+#include "auth/authenticator.hpp"
+#include "auth/directory_source.hpp"
 #include "core/config/config.hpp"
+#include "core/http/router.hpp"
+#include "core/http/session.hpp"
 #include "core/log/log.hpp"
+#include "core/net/blocking.hpp"
 #include "core/net/server.hpp"
 #include "core/tls/context_set.hpp"
+#include "rfc6764/autoconfig.hpp"
 
 namespace hearth::app {
 namespace {
@@ -101,9 +109,27 @@ int cmd_serve(const globals& g, const args& a) {
                                 {"domains", std::uint64_t(dir->domains().size())},
                                 {"accounts", std::uint64_t(dir->accounts(std::nullopt).size())}});
 
-  // Here the real back ends come in as the protocol issues land: the authenticator over
-  // `dir`, the stores and the queue; then each service's real session replaces its
-  // placeholder below.
+  // One authenticator for every protocol (ARCHITECTURE.md principle 2), keyed with the
+  // instance's persistent secret so that fake SCRAM salts do not change across restarts.
+  auto secret = load_or_create_secret(cfg->data_dir);
+  if (!secret) return 1;
+  auth::throttle_config throttling;
+  throttling.delay_after = cfg->auth_delay_after;
+  throttling.block_after = cfg->auth_block_after;
+  throttling.block_seconds = cfg->auth_block_seconds;
+  throttling.window_seconds = cfg->auth_window_seconds;
+  auth::authenticator_options auth_opts;
+  auth_opts.secret = *secret;
+  auth::directory_source credentials(*dir);
+  auth::authenticator authn(credentials, throttling, auth_opts);
+
+  // The HTTPS routes every web-facing module registers (core/http/router.hpp); fixed from here on.
+  auto routes = std::make_shared<http::router>();
+  rfc6764::register_routes(*routes, *cfg, *dir, authn);
+  const auto https_opts = https_session_options(*cfg);
+
+  // The stores and the queue come in as the protocol issues land; each service's real session
+  // then replaces its placeholder below.
   placeholder_options popts;
   popts.hostname = cfg->hostname;
   popts.read_timeout = std::chrono::seconds(cfg->read_timeout_seconds);
@@ -112,8 +138,10 @@ int cmd_serve(const globals& g, const args& a) {
   for (config::service svc : config::all_services) {
     const auto& l = cfg->listen(svc);
     if (l.port == 0) continue;
+    net::handler h = svc == config::service::https ? http::make_https_handler(routes, https_opts)
+                                                   : placeholder_session(svc, popts);
     auto bound = srv.add_listener(config::service_name(svc), cfg->bind_addresses(svc), l.port, config::service_tls(svc),
-                                  placeholder_session(svc, popts));
+                                  std::move(h));
     if (!bound) {
       log::error("serve.listen", {{"service", config::service_name(svc)}, {"error", bound.error().message}});
       return fail_with(1, bound.error().message);
@@ -138,6 +166,9 @@ int cmd_serve(const globals& g, const args& a) {
   wait_signal();
 
   srv.run();
+  // Handlers still running on the blocking pool use the directory and the authenticator,
+  // which are destroyed when this function returns.
+  net::drain_blocking_pool();
   log::info("serve.stop");
   return 0;
 }

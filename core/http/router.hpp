@@ -2,6 +2,7 @@
 // MTA-STS, later XMPP BOSH/WebSocket and admin). Sans-I/O: a handler takes a parsed request and
 // returns a response; core/http's session does the socket side (Beast), limits and timeouts.
 #pragma once
+#include <chrono>
 #include <functional>
 #include <map>
 #include <optional>
@@ -32,6 +33,9 @@ struct response {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;  // e.g. {"Content-Type", "text/xml; charset=utf-8"}
   std::string body;
+  // Wait this long before sending (login throttling: auth::auth_result::delay). The session
+  // waits on a timer, so no thread is held while it waits; capped at 30 s.
+  std::chrono::milliseconds delay{0};
   static response text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8") {
     response r;
     r.status = status;
@@ -55,21 +59,31 @@ struct route {
   handler fn;
 };
 
-// Routes are added at start-up, before serving; route() is then thread-safe (read-only).
+// Routes are added at start-up, before serving; dispatch() is then thread-safe (read-only).
 class router {
  public:
   void add(route r);
-  // The best route: host-specific before generic, exact path before prefix, longest prefix first.
-  // No route for the path: 404. A route for the path but not the method: 405 with Allow.
+  // The best route: host-specific before generic (a longer host_prefix first), exact path
+  // before prefix, longest prefix first. Routes with the same host_prefix, path and prefix flag
+  // are one resource (register one route per method if you like); within it the route that
+  // lists the method wins, then one with no methods (it gets every method, OPTIONS included),
+  // then, for HEAD, the GET route (RFC 9110 §9.3.2; the session drops the body).
+  // No route for the path: 404. OPTIONS that no route takes: 200 with Allow. Otherwise a
+  // method the resource lacks: 405 with Allow (GET implies HEAD; OPTIONS is always listed).
+  // Exceptions from handlers pass through (the session answers 500).
   response dispatch(const request& req) const;
 
  private:
   std::vector<route> routes_;
 };
 
-// Parses "key=value&..." and percent-decodes the value of `name` ('+' is a space).
+// Parses "key=value&..." and percent-decodes the value of `name` ('+' is a space); keys are
+// decoded before comparing. The first occurrence wins; "key" without '=' gives "". nullopt when
+// the key is absent or its value has a malformed escape ("%zz", a trailing '%').
 std::optional<std::string> query_param(std::string_view query, std::string_view name);
-// "Authorization: Basic base64(user:password)" (RFC 7617), or nullopt.
+// "Authorization: Basic base64(user:password)" (RFC 7617), or nullopt: another scheme, base64
+// that is not strict RFC 4648 (crypto::base64_decode), no ':', an empty user, or a control
+// character in either part. The split is at the first ':' (RFC 7617 §2).
 std::optional<std::pair<std::string, std::string>> basic_credentials(const request& req);
 
 }  // namespace hearth::http

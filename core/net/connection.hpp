@@ -78,6 +78,10 @@ class connection {
   // Returns false on failure or timeout; the connection should then be closed.
   asio::awaitable<bool> start_tls(duration timeout);
   bool is_tls() const { return tls_active_; }
+  // The TLS stream itself, for code that drives the stream on its own (Beast, in core/http).
+  // Use it only once is_tls(). Reads through it bypass this class's buffer and timeouts: first
+  // take any has_buffered_input() bytes with read_some(), and bound every operation with a timer.
+  asio::ssl::stream<tcp::socket>& tls_stream() { return stream_; }
   std::string sni() const;                            // "" if plain or no SNI
   std::optional<std::string> channel_binding() const;  // RFC 9266 tls-exporter, TLS 1.3 only
   std::string tls_version() const;                     // "TLSv1.3", "" if plain

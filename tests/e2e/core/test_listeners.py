@@ -29,7 +29,7 @@ SERVICES = {
     "pop3": ("pop3", "CAPA\n", "-ERR [SYS/TEMP]"),
     "pop3s": (None, "", "-ERR [SYS/TEMP]"),
     "managesieve": ("sieve", "", "BYE (TRYLATER)"),
-    "https": (None, "GET / HTTP/1.1\nHost: x\n\n", "HTTP/1.1 503"),
+    "https": (None, "GET / HTTP/1.1\nHost: x\nConnection: close\n\n", "HTTP/1.1 404"),
     "xmpp_client": ("xmpp", None, "system-shutdown"),
     "xmpps_client": (None, None, "system-shutdown"),
     "xmpp_server": ("xmpp-server", None, "system-shutdown"),

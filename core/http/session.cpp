@@ -1,0 +1,288 @@
+#include "core/http/session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <cstring>
+#include <ctime>
+#include <exception>
+
+#include "core/http/target.hpp"
+#include "core/log/log.hpp"
+#include "core/net/blocking.hpp"
+#include "core/util/strings.hpp"
+
+namespace hearth::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using namespace asio::experimental::awaitable_operators;
+using clock = std::chrono::steady_clock;
+using beast_request = bhttp::request<bhttp::string_body>;
+using beast_response = bhttp::response<bhttp::string_body>;
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+// RFC 9110 §5.6.7 IMF-fixdate, written by hand so the process locale cannot change it.
+std::string http_date() {
+  static constexpr const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday % 7], tm.tm_mday,
+                months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buf;
+}
+
+// Headers the session owns: a handler's value would contradict the framing or the policy.
+bool reserved_header(std::string_view name) {
+  for (std::string_view r : {"content-length", "transfer-encoding", "connection", "date", "keep-alive",
+                             "strict-transport-security", "server", "upgrade", "trailer"})
+    if (util::iequals(name, r)) return true;
+  return false;
+}
+
+// RFC 9110 §5.1 token for names; values without CR, LF or NUL (no response splitting).
+bool valid_header(std::string_view name, std::string_view value) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
+    if (!ok || c == '\0') return false;
+  }
+  for (char c : value)
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  return true;
+}
+
+enum class read_outcome { ok, closed, timeout, bad_request, header_too_large, body_too_large };
+
+read_outcome classify(const boost::system::error_code& ec) {
+  if (ec == bhttp::error::header_limit || ec == beast::error_code(bhttp::error::buffer_overflow))
+    return read_outcome::header_too_large;
+  if (ec == bhttp::error::body_limit) return read_outcome::body_too_large;
+  if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message || ec == asio::error::eof ||
+      ec == asio::ssl::error::stream_truncated || ec == asio::error::operation_aborted ||
+      ec.category() == asio::error::get_system_category() || ec.category() == asio::error::get_ssl_category())
+    return read_outcome::closed;
+  return read_outcome::bad_request;
+}
+
+class session {
+ public:
+  session(net::connection& c, std::shared_ptr<const router> routes, const session_options& opts)
+      : conn_(c), stream_(c.tls_stream()), routes_(std::move(routes)), opts_(opts), timer_(c.get_executor()) {}
+
+  asio::awaitable<void> run() {
+    if (!conn_.is_tls()) co_return;
+    // The listener's handshake leaves the connection's own buffer empty; should anything ever
+    // sit there, it belongs in front of what Beast reads, not lost.
+    while (conn_.has_buffered_input()) {
+      auto r = co_await conn_.read_some(64 * 1024, opts_.read_timeout);
+      if (!r) co_return;
+      auto dst = buffer_.prepare(r.data.size());
+      std::memcpy(dst.data(), r.data.data(), r.data.size());
+      buffer_.commit(r.data.size());
+    }
+    for (unsigned n = 0; n < opts_.max_requests; ++n) {
+      bool keep = co_await one_request(n, n + 1 < opts_.max_requests);
+      if (!keep) co_return;
+    }
+  }
+
+ private:
+  // Reads, dispatches and answers one request. Returns whether the connection stays open.
+  asio::awaitable<bool> one_request(unsigned index, bool may_keep) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(opts_.header_limit, UINT32_MAX)));
+    parser.body_limit(opts_.body_limit);
+
+    read_outcome got = co_await read_header(parser, index == 0 ? opts_.read_timeout : opts_.idle_timeout);
+    if (got == read_outcome::ok) got = co_await read_body(parser);
+    switch (got) {
+      case read_outcome::ok: break;
+      case read_outcome::closed: co_return false;
+      case read_outcome::timeout:
+        log::debug("http.timeout", {{"conn", conn_.id()}, {"ip", conn_.remote_ip()}, {"requests", index}});
+        conn_.close();
+        co_return false;
+      case read_outcome::bad_request: co_return co_await refuse(400, "Bad Request\n", "malformed request");
+      case read_outcome::header_too_large:
+        // RFC 6585 §5.
+        co_return co_await refuse(431, "Request Header Fields Too Large\n", "header too large");
+      case read_outcome::body_too_large: co_return co_await refuse(413, "Content Too Large\n", "body too large");
+    }
+
+    beast_request& msg = parser.get();
+    // RFC 9110 §9.3.7: "OPTIONS *" asks about the server, not a resource; no route can have it.
+    if (msg.target() == "*" && msg.method() == bhttp::verb::options) {
+      const bool keep_star = may_keep && msg.keep_alive();
+      response ok;
+      ok.headers.emplace_back("Allow", "GET, HEAD, POST, OPTIONS");
+      co_return co_await send(ok, msg.version(), keep_star, false) && keep_star;
+    }
+    request req;
+    std::string problem;
+    if (!fill_request(msg, req, problem)) co_return co_await refuse(400, "Bad Request\n", problem);
+
+    const bool head = req.method == "HEAD";
+    const bool keep = may_keep && msg.keep_alive();
+    const unsigned version = msg.version();
+    std::string method = req.method, path = req.path;
+
+    response out;
+    try {
+      auto job = [routes = routes_, rq = std::move(req)] { return routes->dispatch(rq); };
+      out = co_await net::run_blocking(std::move(job));
+    } catch (const std::exception& e) {
+      log::error("http.error", {{"conn", conn_.id()}, {"method", method}, {"path", path}, {"error", e.what()}});
+      out = response::text(500, "Internal Server Error\n");
+    }
+    log::info("http", {{"conn", conn_.id()}, {"ip", conn_.remote_ip()}, {"method", method}, {"path", path},
+                       {"status", out.status}});
+    if (out.delay.count() > 0) {
+      timer_.expires_after(std::min<std::chrono::milliseconds>(out.delay, std::chrono::seconds(30)));
+      co_await timer_.async_wait(use_tuple);
+    }
+    co_return co_await send(out, version, keep, head) && keep;
+  }
+
+  // The request line and the header fields; then RFC 9110 §10.1.1's 100-continue if asked.
+  asio::awaitable<read_outcome> read_header(bhttp::request_parser<bhttp::string_body>& parser,
+                                            std::chrono::milliseconds timeout) {
+    timer_.expires_after(timeout);
+    auto r = co_await (bhttp::async_read_header(stream_, buffer_, parser, use_tuple) || timer_.async_wait(use_tuple));
+    if (r.index() == 1) co_return conn_.is_open() ? read_outcome::timeout : read_outcome::closed;
+    if (auto [ec, n] = std::get<0>(r); ec) co_return classify(ec);
+    auto& msg = parser.get();
+    if (msg.version() >= 11 && util::iequals(msg[bhttp::field::expect], "100-continue") && !parser.is_done()) {
+      static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+      timer_.expires_after(opts_.write_timeout);
+      auto w = co_await (asio::async_write(stream_, asio::buffer(cont.data(), cont.size()), use_tuple) ||
+                         timer_.async_wait(use_tuple));
+      if (w.index() == 1 || std::get<0>(std::get<0>(w))) co_return read_outcome::closed;
+    }
+    co_return read_outcome::ok;
+  }
+
+  asio::awaitable<read_outcome> read_body(bhttp::request_parser<bhttp::string_body>& parser) {
+    if (parser.is_done()) co_return read_outcome::ok;
+    timer_.expires_after(opts_.read_timeout);
+    auto r = co_await (bhttp::async_read(stream_, buffer_, parser, use_tuple) || timer_.async_wait(use_tuple));
+    if (r.index() == 1) co_return conn_.is_open() ? read_outcome::timeout : read_outcome::closed;
+    if (auto [ec, n] = std::get<0>(r); ec) co_return classify(ec);
+    co_return read_outcome::ok;
+  }
+
+  // Fills router.hpp's request from Beast's message; false (with the reason) means 400.
+  bool fill_request(beast_request& msg, request& req, std::string& problem) {
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    auto target = parse_target(req.target);
+    if (!target) {
+      problem = target.error().message;
+      return false;
+    }
+    req.path = std::move(target->path);
+    req.query = std::move(target->query);
+    for (const auto& f : msg) {
+      std::string name = util::to_lower(f.name_string());
+      auto [it, fresh] = req.headers.try_emplace(name, std::string(f.value()));
+      if (!fresh) it->second += ", " + std::string(f.value());
+    }
+    // RFC 9112 §3.2: an HTTP/1.1 request without exactly one Host field is answered 400; an
+    // absolute-form target's authority replaces Host (§3.2.2).
+    const std::size_t hosts = msg.count(bhttp::field::host);
+    if (msg.version() >= 11 && hosts != 1) {
+      problem = "HTTP/1.1 request needs exactly one Host";
+      return false;
+    }
+    if (hosts > 1) {
+      problem = "several Host fields";
+      return false;
+    }
+    auto host = normalize_host(target->authority.empty() ? std::string_view(msg[bhttp::field::host])
+                                                         : std::string_view(target->authority));
+    if (!host) {
+      problem = "invalid Host";
+      return false;
+    }
+    req.host = std::move(*host);
+    req.body = std::move(msg.body());
+    req.remote_ip = conn_.remote_ip();
+    req.tls = true;
+    return true;
+  }
+
+  asio::awaitable<bool> refuse(int status, std::string text, std::string_view why) {
+    log::info("http.refused", {{"conn", conn_.id()}, {"ip", conn_.remote_ip()}, {"status", status}, {"reason", why}});
+    co_await send(response::text(status, std::move(text)), 11, false, false);
+    co_return false;
+  }
+
+  // Writes the response; false on a write error or timeout (the connection is then closed).
+  asio::awaitable<bool> send(const response& r, unsigned version, bool keep, bool head) {
+    beast_response res;
+    res.version(version == 10 ? 10 : 11);
+    int status = r.status;
+    if (status < 200 || status > 599) status = 500;  // 1xx are the session's, not a handler's
+    res.result(static_cast<unsigned>(status));
+    if (bhttp::int_to_status(static_cast<unsigned>(status)) == bhttp::status::unknown) res.reason("Unknown");
+    for (const auto& [name, value] : r.headers) {
+      if (reserved_header(name)) continue;
+      if (!valid_header(name, value)) {
+        log::warn("http.header", {{"conn", conn_.id()}, {"error", "handler header dropped"}, {"name", name}});
+        continue;
+      }
+      res.insert(name, value);
+    }
+    res.set(bhttp::field::date, http_date());
+    // RFC 6797 §7.1: HSTS on every secure response; the server only speaks HTTPS.
+    res.set(bhttp::field::strict_transport_security, "max-age=31536000");
+    // RFC 9110 §8.6: no Content-Length on 204; on 304 it would have to be the GET's.
+    if (status != 204 && status != 304) res.content_length(r.body.size());
+    if (!head && status != 204 && status != 304) res.body() = r.body;
+    res.keep_alive(keep);
+
+    timer_.expires_after(opts_.write_timeout);
+    auto w = co_await (bhttp::async_write(stream_, res, use_tuple) || timer_.async_wait(use_tuple));
+    if (w.index() == 1 || std::get<0>(std::get<0>(w))) {
+      conn_.close();
+      co_return false;
+    }
+    co_return true;
+  }
+
+  net::connection& conn_;
+  asio::ssl::stream<asio::ip::tcp::socket>& stream_;
+  std::shared_ptr<const router> routes_;
+  session_options opts_;
+  asio::steady_timer timer_;
+  beast::flat_buffer buffer_;
+};
+
+}  // namespace
+
+net::handler make_https_handler(std::shared_ptr<const router> routes, session_options opts) {
+  return [routes = std::move(routes), opts](net::connection& c) -> asio::awaitable<void> {
+    session s(c, routes, opts);
+    co_await s.run();
+  };
+}
+
+}  // namespace hearth::http

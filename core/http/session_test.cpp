@@ -1,0 +1,267 @@
+// The HTTPS session over real loopback TLS: a net::server with the https handler, and a Beast
+// client in the test. Every client conversation runs under io.run_for(), so nothing can hang.
+#include "core/http/session.hpp"
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <catch2/catch.hpp>
+#include <thread>
+
+#include "core/net/test_support.hpp"
+
+using namespace hearth;
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using reply = bhttp::response<bhttp::string_body>;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+const std::string host = "mail.one.test";
+
+struct fixture {
+  net::test::temp_dir dir;
+  config::certificate cert;
+  std::unique_ptr<net::server> srv;
+  std::thread io_thread;
+  std::uint16_t port = 0;
+  std::atomic<bool> handler_on_io_thread{false};
+
+  explicit fixture(http::session_options opts) {
+    cert = net::test::make_cert(dir.path, host);
+    auto set = tls::context_set::create({cert});
+    REQUIRE(set);
+    auto rt = std::make_shared<http::router>();
+    rt->add({{"GET"}, "/hello", false, std::nullopt, [this](const http::request& req) {
+               if (std::this_thread::get_id() == io_thread.get_id()) handler_on_io_thread = true;
+               auto r = http::response::text(200, "hi " + req.host + " " + req.remote_ip);
+               r.headers.emplace_back("X-Test", "1");
+               r.headers.emplace_back("Content-Length", "999");  // the session's, not the handler's
+               return r;
+             }});
+    rt->add({{"POST"}, "/echo", false, std::nullopt,
+             [](const http::request& req) { return http::response::text(200, req.body); }});
+    rt->add({{"GET"}, "/boom", false, std::nullopt,
+             [](const http::request&) -> http::response { throw std::runtime_error("handler failed"); }});
+    rt->add({{"GET"}, "/slow", false, std::nullopt, [](const http::request&) {
+               auto r = http::response::text(200, "slow");
+               r.delay = 50ms;  // waited on a timer by the session, not in this thread
+               return r;
+             }});
+    rt->add({{"GET"}, "/", true, std::nullopt,
+             [](const http::request& req) { return http::response::text(200, "prefix " + req.path); }});
+    srv = std::make_unique<net::server>(net::server_options{.threads = 1}, *set);
+    auto bound = srv->add_listener("https", {"127.0.0.1"}, 0, config::tls_mode::implicit,
+                                   http::make_https_handler(rt, opts));
+    REQUIRE(bound);
+    port = *bound;
+    io_thread = std::thread([this] { srv->run(); });
+  }
+  ~fixture() {
+    srv->stop(0ms);
+    io_thread.join();
+  }
+};
+
+struct client {
+  asio::ssl::context ctx{asio::ssl::context::tls_client};
+  asio::ssl::stream<tcp::socket> s;
+  boost::beast::flat_buffer buf;
+
+  client(asio::io_context& io, const fixture& f) : s(io, (ctx.load_verify_file(f.cert.cert_file.string()), ctx)) {
+    s.set_verify_mode(asio::ssl::verify_peer);
+    s.set_verify_callback(asio::ssl::host_name_verification(host));
+    SSL_set_tlsext_host_name(s.native_handle(), host.c_str());
+  }
+  asio::awaitable<void> connect(std::uint16_t port) {
+    co_await s.next_layer().async_connect({asio::ip::make_address("127.0.0.1"), port}, asio::use_awaitable);
+    co_await s.async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
+  }
+  asio::awaitable<bool> send(std::string raw) {
+    auto [ec, n] = co_await asio::async_write(s, asio::buffer(raw), use_tuple);
+    co_return !ec;
+  }
+  // One response; nullopt when the server closed (or broke) the connection instead.
+  asio::awaitable<std::optional<reply>> read(bool head = false) {
+    bhttp::response_parser<bhttp::string_body> p;
+    p.body_limit(100 * 1024 * 1024);
+    p.skip(head);
+    auto [ec, n] = co_await bhttp::async_read(s, buf, p, use_tuple);
+    if (ec) co_return std::nullopt;
+    co_return p.release();
+  }
+  // True when the server has closed: the next read fails rather than delivering a response.
+  asio::awaitable<bool> closed() {
+    auto r = co_await read();
+    co_return !r.has_value();
+  }
+};
+
+// Runs one client conversation, bounded in time; fails the test if it did not finish.
+template <class F>
+void converse(const fixture& f, F body) {
+  asio::io_context io;
+  client c(io, f);
+  bool done = false;
+  std::exception_ptr err;
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+    co_await c.connect(f.port);
+    co_await body(c);
+  }, [&](std::exception_ptr e) {
+    err = e;
+    done = true;
+  });
+  io.run_for(20s);
+  if (err) std::rethrow_exception(err);
+  REQUIRE(done);
+}
+
+std::string get(std::string path, std::string extra = "") {
+  return "GET " + path + " HTTP/1.1\r\nHost: Mail.One.Test:443\r\n" + extra + "\r\n";
+}
+
+}  // namespace
+
+TEST_CASE("https session: two keep-alive requests on one connection, mandatory headers") {
+  fixture f({});
+  converse(f, [&](client& c) -> asio::awaitable<void> {
+    bool sent = co_await c.send(get("/hello"));
+    REQUIRE(sent);
+    auto r1 = co_await c.read();
+    REQUIRE(r1);
+    CHECK(r1->result_int() == 200);
+    CHECK(r1->body() == "hi mail.one.test 127.0.0.1");
+    CHECK((*r1)[bhttp::field::content_length] == "26");
+    CHECK((*r1)["X-Test"] == "1");
+    CHECK((*r1)[bhttp::field::strict_transport_security] == "max-age=31536000");
+    CHECK((*r1)[bhttp::field::date].ends_with(" GMT"));
+    CHECK(r1->count(bhttp::field::server) == 0);
+    CHECK(r1->keep_alive());
+    sent = co_await c.send(get("/missing/../"));  // refused on the same connection later
+    (void)sent;
+    auto r2 = co_await c.read();
+    REQUIRE(r2);
+    CHECK(r2->result_int() == 400);
+  });
+  converse(f, [&](client& c) -> asio::awaitable<void> {
+    co_await c.send(get("/hello"));
+    auto r1 = co_await c.read();
+    co_await c.send(get("/nothing-here/%C3%A9"));
+    auto r2 = co_await c.read();
+    REQUIRE(r1);
+    REQUIRE(r2);
+    CHECK(r1->result_int() == 200);
+    CHECK(r2->result_int() == 200);
+    CHECK(r2->body() == "prefix /nothing-here/\xC3\xA9");
+    co_await c.send("OPTIONS * HTTP/1.1\r\nHost: mail.one.test\r\n\r\n");
+    auto star = co_await c.read();
+    REQUIRE(star);
+    CHECK(star->result_int() == 200);
+    CHECK((*star)[bhttp::field::allow].find("GET") != boost::beast::string_view::npos);
+  });
+  CHECK_FALSE(f.handler_on_io_thread);
+}
+
+TEST_CASE("https session: pipelined requests, HEAD, POST body, 500, a delayed answer, HTTP/1.0") {
+  fixture f({});
+  converse(f, [&](client& c) -> asio::awaitable<void> {
+    // Three requests in one write: answered in order.
+    co_await c.send("HEAD /hello HTTP/1.1\r\nHost: mail.one.test\r\n\r\n" +
+                    std::string("POST /echo HTTP/1.1\r\nHost: mail.one.test\r\nContent-Length: 5\r\n\r\nabcde") +
+                    get("/boom") + get("/slow"));
+    auto head = co_await c.read(true);
+    REQUIRE(head);
+    CHECK(head->result_int() == 200);
+    CHECK((*head)[bhttp::field::content_length] == "26");
+    CHECK(head->body().empty());
+    auto post = co_await c.read();
+    REQUIRE(post);
+    CHECK(post->body() == "abcde");
+    auto boom = co_await c.read();
+    REQUIRE(boom);
+    CHECK(boom->result_int() == 500);
+    CHECK(boom->body().find("handler failed") == std::string::npos);
+    auto slow = co_await c.read();
+    REQUIRE(slow);
+    CHECK(slow->body() == "slow");
+  });
+  converse(f, [&](client& c) -> asio::awaitable<void> {
+    co_await c.send("GET /hello HTTP/1.0\r\n\r\n");
+    auto r = co_await c.read();
+    REQUIRE(r);
+    CHECK(r->version() == 10);
+    CHECK(r->result_int() == 200);
+    CHECK(r->body() == "hi  127.0.0.1");
+    bool gone = co_await c.closed();
+    CHECK(gone);  // HTTP/1.0 without keep-alive: one request
+  });
+}
+
+TEST_CASE("https session: limits and malformed requests answer and close") {
+  http::session_options opts;
+  opts.body_limit = 1024;
+  fixture f(opts);
+  auto expect_refusal = [&](std::string raw, unsigned status) {
+    INFO(raw.substr(0, 60));
+    converse(f, [&](client& c) -> asio::awaitable<void> {
+      co_await c.send(raw);
+      auto r = co_await c.read();
+      REQUIRE(r);
+      CHECK(r->result_int() == status);
+      CHECK_FALSE(r->keep_alive());
+      bool gone = co_await c.closed();
+      CHECK(gone);
+    });
+  };
+  expect_refusal(get("/hello", "X-Big: " + std::string(20 * 1024, 'a') + "\r\n"), 431);
+  expect_refusal("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 2048\r\n\r\n", 413);
+  expect_refusal("POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n" +
+                     std::string(2048, 'x') + "\r\n0\r\n\r\n", 413);
+  expect_refusal("garbage\r\n\r\n", 400);
+  expect_refusal(get("/../etc/passwd"), 400);
+  expect_refusal(get("/%2e%2e/x"), 400);
+  expect_refusal(get("/a%2fb"), 400);
+  expect_refusal("GET /hello HTTP/1.1\r\n\r\n", 400);  // HTTP/1.1 without Host
+  expect_refusal("GET /hello HTTP/1.1\r\nHost: a b\r\n\r\n", 400);
+}
+
+TEST_CASE("https session: the idle timeout and the request cap close the connection") {
+  http::session_options opts;
+  opts.idle_timeout = 200ms;
+  opts.read_timeout = 500ms;
+  opts.max_requests = 2;
+  fixture f(opts);
+  converse(f, [&](client& c) -> asio::awaitable<void> {
+    co_await c.send(get("/hello"));
+    auto r = co_await c.read();
+    REQUIRE(r);
+    CHECK(r->keep_alive());
+    bool gone = co_await c.closed();  // we send nothing more: the server gives up
+    CHECK(gone);
+  });
+  converse(f, [&](client& c) -> asio::awaitable<void> {
+    co_await c.send(get("/hello") + get("/hello") + get("/hello"));
+    auto r1 = co_await c.read();
+    auto r2 = co_await c.read();
+    REQUIRE(r1);
+    REQUIRE(r2);
+    CHECK(r1->keep_alive());
+    CHECK_FALSE(r2->keep_alive());  // the second of max_requests = 2 says close
+    bool gone = co_await c.closed();
+    CHECK(gone);
+  });
+  // A header that never completes: the read timeout closes without an answer.
+  converse(f, [&](client& c) -> asio::awaitable<void> {
+    co_await c.send("GET /hello HTTP/1.1\r\nHost: a\r\n");
+    bool gone = co_await c.closed();
+    CHECK(gone);
+  });
+}
