@@ -10,6 +10,7 @@
 #include "core/crypto/crypto.hpp"
 #include "core/crypto/keys.hpp"
 #include "directory/address.hpp"
+#include "rfc6764/zone.hpp"
 
 namespace hearth::app {
 
@@ -170,19 +171,13 @@ bool ensure_dkim_keys(directory::directory& dir, const std::string& domain, cons
 }
 
 std::vector<std::string> dkim_records(directory::directory& dir, const std::string& domain) {
+  // The same text `hearth dns zone` and `hearth dkim list` print (rfc6764/zone.hpp).
   std::vector<std::string> out;
   for (const auto& k : dir.dkim_keys(domain)) {
-    auto pub = crypto::dkim_public_from_private(k.private_pem);
-    if (!pub) continue;
-    std::string kind = k.algorithm == "ed25519-sha256" ? "ed25519" : "rsa";
+    auto value = rfc6764::dkim_txt_value(k);
+    if (!value) continue;
     // RFC 6376 §3.6.2.2: the record lives at SELECTOR._domainkey.DOMAIN.
-    // A TXT character-string holds at most 255 octets (RFC 1035 §3.3): split, in quotes.
-    std::string value = "v=DKIM1; k=" + kind + "; p=" + *pub, quoted;
-    for (size_t i = 0; i < value.size(); i += 255) {
-      if (!quoted.empty()) quoted += ' ';
-      quoted += '"' + value.substr(i, 255) + '"';
-    }
-    out.push_back(k.selector + "._domainkey." + domain + ". TXT " + quoted);
+    out.push_back(k.selector + "._domainkey." + domain + ". TXT " + rfc6764::quote_txt_rdata(*value));
   }
   return out;
 }
