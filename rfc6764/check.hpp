@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -48,15 +49,17 @@ std::string format_tally(const tally& t);
 
 // What one DNS question returned. values are in zone_record presentation form: MX
 // "10 mail.example.org", A/AAAA the address as asio prints it, TXT the character-strings
-// concatenated and unquoted, SRV "prio weight port target" (root target "."), names
-// lowercase without the trailing dot.
+// concatenated and unquoted, SRV "prio weight port target" (root target "."), CNAME the target
+// name, CAA as dns::format_caa() writes it (`0 issue "letsencrypt.org"`), names lowercase
+// without the trailing dot.
 struct rrset {
   dns::status st = dns::status::temporary;
   std::vector<std::string> values;
   std::string why;  // the resolver's reason when st is not ok
 };
 
-// A question: name (lowercase, no trailing dot) and type ("MX", "A", "AAAA", "TXT", "SRV", "PTR").
+// A question: name (lowercase, no trailing dot) and type ("MX", "A", "AAAA", "TXT", "SRV", "PTR",
+// "CNAME", "CAA").
 struct question {
   std::string name, type;
   auto operator<=>(const question&) const = default;
@@ -73,12 +76,17 @@ class observations {
   std::map<question, rrset> sets_;
 };
 
-// The questions needed to check the plan's records, each once: (name, type) of every record,
-// except CNAME (the resolver has no CNAME query: A and AAAA of the alias and of its target
-// are compared instead) and CAA (not asked: reported as not checked).
+// The questions needed to check the plan's records, each once: (name, type) of every record;
+// for a CNAME also A and AAAA of the alias and of its target (to explain an alias published as
+// addresses instead of a CNAME).
 std::vector<question> questions_for(const zone_plan& plan);
 
 // One finding per expected RRset of the plan (MX set, A, AAAA, each TXT kind, SRV, CNAME, CAA).
+// CNAME: the alias's CNAME target must equal the planned target (RFC 1035 §3.3.1); an alias
+// with A/AAAA records instead is a WARN when they equal the target's addresses (it works until
+// the target's address changes), else a FAIL. CAA: every expected record must be present
+// exactly (flags, tag case-insensitively, value, RFC 8659 §4.1); extra issue/issuewild records
+// naming other CAs are a WARN (they let those CAs issue too), other extra tags are fine.
 // TXT records are matched by kind (the "v=..." tag, else the key before '='): the expected
 // record must be the only one of its kind at its name (RFC 7208 §4.5 SPF, RFC 7489 §6.6.3
 // DMARC, RFC 8461 §3.1 MTA-STS, RFC 8460 §3 TLS-RPT: several records of a kind = none) and
@@ -94,6 +102,22 @@ std::vector<finding> check_records(const zone_plan& plan, const observations& ob
 // the expected record's k= (default "rsa"). `expected` is the whole expected TXT value.
 finding check_dkim(const std::string& name, const std::string& expected, const std::string& expected_p,
                    const rrset& observed);
+
+// The answer problems every record check shares, for the RRset `r` of the finding `what`:
+// nullptr = WARN "not asked"; NXDOMAIN/NODATA = FAIL `absent` with the fix `publish`;
+// temporary = WARN; bogus = FAIL. nullopt when the answer has records to judge.
+std::optional<finding> answer_problem(const rrset* r, const std::string& what, const std::string& absent,
+                                      const std::string& publish);
+
+// The CNAME check of check_records (check_cname_caa.cpp): `alias` and `target` lowercase
+// without trailing dot; uses the CNAME question of the alias and A/AAAA of both.
+finding check_cname(const std::string& alias, const std::string& target, const observations& obs);
+// The CAA check of check_records: `expected` in zone presentation (`0 issue "ca.example"`).
+finding check_caa(const std::string& name, const std::vector<std::string>& expected, const observations& obs);
+
+// `0 issue "letsencrypt.org"` (zone file presentation, RFC 8659 §4.1.1; the value quoted or
+// not, with \" \\ and \DDD escapes) -> the record; nullopt when it is not CAA syntax.
+std::optional<dns::caa_record> parse_caa_text(std::string_view text);
 
 // --- SPF (RFC 7208) ------------------------------------------------------------------------
 

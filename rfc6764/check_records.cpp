@@ -37,8 +37,7 @@ std::string normalize_last_name(std::string_view s) {
 std::string normalize_value(const std::string& type, const std::string& v) {
   if (type == "A" || type == "AAAA") return normalize_address(v);
   if (type == "MX" || type == "SRV") return normalize_last_name(v);
-  if (type == "CNAME") return normalize_name(v);
-  return v;  // TXT is compared byte for byte, CAA as written
+  return v;  // TXT is compared byte for byte; CNAME and CAA have their own checks
 }
 
 std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
@@ -66,7 +65,8 @@ finding make(finding::level l, std::string what, std::string detail = {}, std::s
   return f;
 }
 
-// The answer problems every record check shares. nullopt: the answer has records to judge.
+}  // namespace
+
 std::optional<finding> answer_problem(const rrset* r, const std::string& what, const std::string& absent,
                                       const std::string& publish) {
   if (!r) return make(finding::warn, what, "not asked", "run the check again");
@@ -84,6 +84,8 @@ std::optional<finding> answer_problem(const rrset* r, const std::string& what, c
   }
   return std::nullopt;
 }
+
+namespace {
 
 std::string txt_kind(std::string_view t) {
   t = util::trim(t);
@@ -151,37 +153,6 @@ finding check_txt(const question& q, const std::string& expected, const observat
               "replace it with " + dns::quote_txt(expected));
 }
 
-std::vector<std::string> addresses(const observations& obs, const std::string& name, bool& temporary, bool& any) {
-  std::vector<std::string> out;
-  for (const char* t : {"A", "AAAA"}) {
-    const rrset* r = obs.find({name, t});
-    if (!r || r->st == dns::status::temporary || r->st == dns::status::bogus) temporary = true;
-    if (r && r->st == dns::status::ok) {
-      any = true;
-      for (const auto& v : r->values) out.push_back(normalize_address(v));
-    }
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
-
-// The resolver has no CNAME query, and a client only cares where the alias leads: the alias
-// must resolve to exactly the addresses of its target.
-finding check_cname_obs(const std::string& alias, const std::string& target, const observations& obs) {
-  std::string what = "CNAME " + alias;
-  std::string publish = "publish CNAME record " + alias + ": " + target;
-  bool temp_a = false, any_a = false, temp_t = false, any_t = false;
-  auto at = addresses(obs, alias, temp_a, any_a);
-  auto tt = addresses(obs, target, temp_t, any_t);
-  if ((temp_a && !any_a) || (temp_t && !any_t))
-    return make(finding::warn, what, "lookup failed", "try again later; if it persists, check dns.servers");
-  if (!any_t) return make(finding::fail, what, target + " has no address", "publish the A/AAAA records of " + target);
-  if (!any_a) return make(finding::fail, what, alias + " does not resolve", publish);
-  if (at == tt) return make(finding::ok, what + " -> " + target);
-  return make(finding::fail, what, alias + " resolves to " + join(at) + ", " + target + " to " + join(tt), publish);
-}
-
 }  // namespace
 
 std::string format_finding(const finding& f) {
@@ -228,12 +199,15 @@ std::vector<question> questions_for(const zone_plan& plan) {
   for (const auto& r : plan.records) {
     std::string name = normalize_name(r.name);
     if (r.type == "CNAME") {
+      add({name, "CNAME"});
+      // Only read when the alias has no CNAME: are its addresses the target's?
       std::string target = normalize_name(r.value);
       for (const char* t : {"A", "AAAA"}) {
         add({name, t});
         add({target, t});
       }
-    } else if (r.type == "MX" || r.type == "A" || r.type == "AAAA" || r.type == "TXT" || r.type == "SRV") {
+    } else if (r.type == "MX" || r.type == "A" || r.type == "AAAA" || r.type == "TXT" || r.type == "SRV" ||
+               r.type == "CAA") {
       add({name, r.type});
     }
   }
@@ -267,11 +241,9 @@ std::vector<finding> check_records(const zone_plan& plan, const observations& ob
       }
       for (const auto& v : values) out.push_back(check_txt(q, v, obs));
     } else if (q.type == "CNAME") {
-      for (const auto& v : values) out.push_back(check_cname_obs(q.name, normalize_name(v), obs));
+      for (const auto& v : values) out.push_back(check_cname(q.name, normalize_name(v), obs));
     } else if (q.type == "CAA") {
-      // Hearth's resolver does not ask for CAA; say so rather than pretend.
-      out.push_back(make(finding::warn, "CAA " + q.name, "not checked (the resolver has no CAA query)",
-                         "compare `dig CAA " + q.name + "` with: " + join(values)));
+      out.push_back(check_caa(q.name, values, obs));
     } else {
       out.push_back(check_set(q, values, obs));
     }

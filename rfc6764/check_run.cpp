@@ -69,6 +69,14 @@ asio::awaitable<rrset> ask(dns::resolver& res, question q) {
              root_dot(s.target);
     });
   }
+  if (q.type == "CNAME") {
+    auto ans = co_await res.cname(q.name);
+    co_return to_rrset(ans, [](const std::string& t) { return root_dot(t); });
+  }
+  if (q.type == "CAA") {
+    auto ans = co_await res.caa(q.name);
+    co_return to_rrset(ans, [](const dns::caa_record& c) { return dns::format_caa(c); });
+  }
   rrset none;
   none.why = "unsupported question type " + q.type;
   co_return none;

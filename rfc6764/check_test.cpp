@@ -44,6 +44,7 @@ zone_plan sample_plan() {
   add("_imaps._tcp.example.org", "SRV", "0 1 993 mail.example.org");
   add("_caldav._tcp.example.org", "SRV", "0 0 0 .");
   add("autoconfig.example.org", "CNAME", "mail.example.org");
+  add("example.org", "CAA", "0 issue \"letsencrypt.org\"");
   return p;
 }
 
@@ -59,8 +60,11 @@ observations good_answers() {
   o.put({"hearth._domainkey.example.org", "TXT"}, ok({dkim_value}));
   o.put({"_imaps._tcp.example.org", "SRV"}, ok({"0 1 993 mail.example.org"}));
   o.put({"_caldav._tcp.example.org", "SRV"}, ok({"0 0 0 ."}));
+  o.put({"autoconfig.example.org", "CNAME"}, ok({"mail.example.org"}));
+  // Asked as A/AAAA, the alias is followed to its target's addresses.
   o.put({"autoconfig.example.org", "A"}, ok({"203.0.113.7"}));
   o.put({"autoconfig.example.org", "AAAA"}, absent(dns::status::nodata));
+  o.put({"example.org", "CAA"}, ok({"0 issue \"letsencrypt.org\"", "0 iodef \"mailto:security@example.org\""}));
   return o;
 }
 
@@ -77,13 +81,13 @@ std::vector<finding> failures(const std::vector<finding>& fs) {
 
 TEST_CASE("dns check: a zone as expected gives only OK") {
   auto fs = check_records(sample_plan(), good_answers(), keys);
-  CHECK(fs.size() == 8);
+  CHECK(fs.size() == 9);
   for (const auto& f : fs) INFO(format_finding(f));
   CHECK(failures(fs).empty());
-  CHECK(format_tally(count(fs)) == "8 ok, 0 warnings, 0 failures");
+  CHECK(format_tally(count(fs)) == "9 ok, 0 warnings, 0 failures");
 }
 
-TEST_CASE("dns check: the questions cover every record, CNAME through addresses") {
+TEST_CASE("dns check: the questions cover every record, CNAME also through addresses") {
   auto qs = questions_for(sample_plan());
   auto has = [&](const std::string& n, const std::string& t) {
     return std::find(qs.begin(), qs.end(), question{n, t}) != qs.end();
@@ -93,7 +97,9 @@ TEST_CASE("dns check: the questions cover every record, CNAME through addresses"
   CHECK(has("autoconfig.example.org", "A"));
   CHECK(has("autoconfig.example.org", "AAAA"));
   CHECK(has("mail.example.org", "AAAA"));
-  CHECK_FALSE(has("autoconfig.example.org", "CNAME"));
+  CHECK(has("autoconfig.example.org", "CNAME"));
+  CHECK(has("example.org", "CAA"));
+  CHECK_FALSE(has("mail.example.org", "CNAME"));
   std::set<question> unique(qs.begin(), qs.end());
   CHECK(unique.size() == qs.size());
 }
@@ -149,7 +155,7 @@ TEST_CASE("dns check: temporary failures WARN, bogus answers FAIL, unasked quest
   CHECK(bad[0].lvl == finding::fail);
   CHECK(bad[1].lvl == finding::warn);
   CHECK(bad[1].detail == "lookup failed (timeout)");
-  CHECK(failures(check_records(sample_plan(), observations{}, keys)).size() == 8);
+  CHECK(failures(check_records(sample_plan(), observations{}, keys)).size() == 9);
 }
 
 TEST_CASE("dns check: DKIM key in DNS must match the private key") {
@@ -174,17 +180,109 @@ TEST_CASE("dns check: DKIM key in DNS must match the private key") {
   CHECK(check_dkim("s._domainkey.example.org", dkim_value, dkim_p, absent()).detail == "no DKIM key record");
 }
 
-TEST_CASE("dns check: a CNAME must lead to the target's addresses") {
+TEST_CASE("dns check: the CNAME target must be the planned one") {
   auto obs = good_answers();
-  obs.put({"autoconfig.example.org", "A"}, ok({"198.51.100.1"}));
+  obs.put({"autoconfig.example.org", "CNAME"}, ok({"Mail.Example.ORG."}));
+  CHECK(failures(check_records(sample_plan(), obs, keys)).empty());
+
+  obs.put({"autoconfig.example.org", "CNAME"}, ok({"web.example.net"}));
   auto bad = failures(check_records(sample_plan(), obs, keys));
   REQUIRE(bad.size() == 1);
+  CHECK(bad[0].lvl == finding::fail);
   CHECK(bad[0].what == "CNAME autoconfig.example.org");
-  obs.put({"autoconfig.example.org", "A"}, absent());
-  obs.put({"autoconfig.example.org", "AAAA"}, absent());
+  CHECK(bad[0].detail == "DNS has CNAME web.example.net; expected mail.example.org");
+
+  obs.put({"autoconfig.example.org", "CNAME"}, absent(dns::status::nxdomain));
+  obs.put({"autoconfig.example.org", "A"}, absent(dns::status::nxdomain));
+  obs.put({"autoconfig.example.org", "AAAA"}, absent(dns::status::nxdomain));
   bad = failures(check_records(sample_plan(), obs, keys));
   REQUIRE(bad.size() == 1);
+  CHECK(bad[0].lvl == finding::fail);
+  CHECK(bad[0].detail == "no CNAME record");
   CHECK(bad[0].fix == "publish CNAME record autoconfig.example.org: mail.example.org");
+}
+
+TEST_CASE("dns check: an alias published as addresses instead of a CNAME") {
+  auto obs = good_answers();
+  obs.put({"autoconfig.example.org", "CNAME"}, absent(dns::status::nodata));
+  // The target's own addresses: works today, so a WARN explaining that a CNAME is expected.
+  auto fs = failures(check_records(sample_plan(), obs, keys));
+  REQUIRE(fs.size() == 1);
+  CHECK(fs[0].lvl == finding::warn);
+  CHECK(fs[0].what == "CNAME autoconfig.example.org");
+  CHECK(fs[0].detail.find("has A/AAAA records (203.0.113.7) instead of a CNAME to mail.example.org") !=
+        std::string::npos);
+  CHECK(fs[0].fix ==
+        "replace the records of autoconfig.example.org with CNAME record autoconfig.example.org: mail.example.org");
+
+  // Another address: FAIL.
+  obs.put({"autoconfig.example.org", "A"}, ok({"198.51.100.1"}));
+  fs = failures(check_records(sample_plan(), obs, keys));
+  REQUIRE(fs.size() == 1);
+  CHECK(fs[0].lvl == finding::fail);
+  CHECK(fs[0].detail ==
+        "autoconfig.example.org has A/AAAA records (198.51.100.1) instead of a CNAME to mail.example.org (203.0.113.7)");
+
+  // The name exists with neither a CNAME nor addresses (a TXT only, say).
+  obs.put({"autoconfig.example.org", "A"}, absent(dns::status::nodata));
+  fs = failures(check_records(sample_plan(), obs, keys));
+  REQUIRE(fs.size() == 1);
+  CHECK(fs[0].lvl == finding::fail);
+  CHECK(fs[0].detail == "no CNAME record");
+
+  // Addresses that could not be looked up prove nothing.
+  rrset t = absent(dns::status::temporary);
+  obs.put({"autoconfig.example.org", "A"}, t);
+  fs = failures(check_records(sample_plan(), obs, keys));
+  REQUIRE(fs.size() == 1);
+  CHECK(fs[0].lvl == finding::warn);
+}
+
+TEST_CASE("dns check: expected CAA records must be present exactly (RFC 8659)") {
+  auto obs = good_answers();
+  obs.put({"example.org", "CAA"}, absent(dns::status::nodata));
+  auto bad = failures(check_records(sample_plan(), obs, keys));
+  REQUIRE(bad.size() == 1);
+  CHECK(format_finding(bad[0]) ==
+        "FAIL CAA example.org: no CAA record \u2014 publish CAA record example.org: 0 issue \"letsencrypt.org\"");
+
+  // Another CA instead; the right CA with the critical flag; a different value.
+  for (const char* v : {"0 issue \"pki.goog\"", "128 issue \"letsencrypt.org\"", "0 issue \"letsencrypt.org; x=1\"",
+                        "0 issuewild \"letsencrypt.org\""}) {
+    obs.put({"example.org", "CAA"}, ok({v}));
+    bad = failures(check_records(sample_plan(), obs, keys));
+    INFO(v);
+    REQUIRE(bad.size() == 1);
+    CHECK(bad[0].lvl == finding::fail);
+    CHECK(bad[0].detail == "DNS has " + std::string(v) + "; missing 0 issue \"letsencrypt.org\"");
+  }
+
+  // Tags match case-insensitively; quotes are presentation only.
+  obs.put({"example.org", "CAA"}, ok({"0 ISSUE letsencrypt.org"}));
+  CHECK(failures(check_records(sample_plan(), obs, keys)).empty());
+
+  // One more CA allowed besides the expected one: WARN, naming it.
+  obs.put({"example.org", "CAA"}, ok({"0 issue \"letsencrypt.org\"", "0 issue \"pki.goog\""}));
+  bad = failures(check_records(sample_plan(), obs, keys));
+  REQUIRE(bad.size() == 1);
+  CHECK(bad[0].lvl == finding::warn);
+  CHECK(bad[0].detail == "other CAs may issue too: 0 issue \"pki.goog\"");
+}
+
+TEST_CASE("dns check: CAA presentation text") {
+  auto r = parse_caa_text("0 issue \"letsencrypt.org\"");
+  REQUIRE(r);
+  CHECK(*r == dns::caa_record{0, "issue", "letsencrypt.org"});
+  CHECK(parse_caa_text("128\tIODEF  \"mailto:a@b.example\"")->tag == "iodef");
+  CHECK(parse_caa_text("0 issue letsencrypt.org")->value == "letsencrypt.org");
+  CHECK(parse_caa_text("0 issue \"\"")->value.empty());
+  CHECK(parse_caa_text("0 issue \"a\\\"b\\\\c\\059\"")->value == "a\"b\\c;");
+  CHECK(dns::format_caa(*parse_caa_text("0 issue \"a\\\"b\"")) == "0 issue \"a\\\"b\"");
+  for (const char* bad : {"", "issue \"x\"", "256 issue \"x\"", "0", "0 ", "0 is-sue \"x\"", "0 issue \"x",
+                          "0 issue \"x\"y\"", "0 issue a b", "0 issue \"x\\\"", "0 issue \"\\05\"", "0 issue \"\\999\""}) {
+    INFO(bad);
+    CHECK_FALSE(parse_caa_text(bad));
+  }
 }
 
 TEST_CASE("dns check: SPF lookups are counted through includes and redirects (RFC 7208 §4.6.4)") {

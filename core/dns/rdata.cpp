@@ -96,6 +96,8 @@ std::optional<srv_record> parse_srv(std::string_view rdata) {
 
 std::optional<std::string> parse_ptr(std::string_view rdata) { return name_to_end(rdata, 0); }
 
+std::optional<std::string> parse_cname(std::string_view rdata) { return name_to_end(rdata, 0); }
+
 std::optional<std::string> parse_txt(std::string_view rdata) {
   if (rdata.empty()) return std::nullopt;  // at least one <character-string>
   std::string out;
@@ -125,6 +127,29 @@ std::optional<tlsa_record> parse_tlsa(std::string_view rdata) {
     r.data += hex[c & 15];
   }
   return r;
+}
+
+std::optional<caa_record> parse_caa(std::string_view rdata) {
+  // Flags (8 bits), Tag Length (8 bits), Tag, Value (the rest).
+  if (rdata.size() < 3) return std::nullopt;  // at least a one-octet tag
+  caa_record r;
+  r.flags = static_cast<std::uint8_t>(rdata[0]);
+  auto len = static_cast<std::uint8_t>(rdata[1]);
+  // RFC 8659 §4.1: "The tag length MUST be at least 1"; the tag is letters and digits only.
+  if (len == 0 || rdata.size() - 2 < len) return std::nullopt;
+  r.tag.reserve(len);
+  for (std::size_t i = 0; i < len; ++i) {
+    auto c = static_cast<unsigned char>(rdata[2 + i]);
+    if (c >= 'A' && c <= 'Z') c = static_cast<unsigned char>(c + 32);
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return std::nullopt;
+    r.tag += static_cast<char>(c);
+  }
+  r.value.assign(rdata.substr(2 + len));
+  return r;
+}
+
+std::string format_caa(const caa_record& r) {
+  return std::to_string(r.flags) + " " + r.tag + " " + quote_txt(r.value);
 }
 
 std::optional<std::string> normalize_query_name(std::string_view name) {

@@ -39,8 +39,18 @@ struct tlsa_record {
   bool operator==(const tlsa_record&) const = default;
 };
 
+// RFC 8659 §4.1: one CAA record.
+struct caa_record {
+  std::uint8_t flags = 0;  // bit 0 (128) is the Issuer Critical Flag
+  std::string tag;         // 1..255 ASCII letters and digits, lowercased (tags match case-insensitively)
+  std::string value;       // the rest of the RDATA, bytes as they are
+  bool operator==(const caa_record&) const = default;
+};
+
 // Record types, by their IANA numbers.
-enum class rr_type : std::uint16_t { a = 1, ptr = 12, mx = 15, txt = 16, aaaa = 28, srv = 33, tlsa = 52 };
+enum class rr_type : std::uint16_t {
+  a = 1, cname = 5, ptr = 12, mx = 15, txt = 16, aaaa = 28, srv = 33, tlsa = 52, caa = 257
+};
 
 // A domain name in uncompressed wire format starting at `pos` in `rdata`. On success returns the
 // presentation form and advances `pos` past the name.
@@ -51,10 +61,17 @@ std::optional<std::array<std::uint8_t, 16>> parse_aaaa(std::string_view rdata); 
 std::optional<mx_record> parse_mx(std::string_view rdata);    // RFC 1035 §3.3.9
 std::optional<srv_record> parse_srv(std::string_view rdata);  // RFC 2782
 std::optional<std::string> parse_ptr(std::string_view rdata); // RFC 1035 §3.3.12
+std::optional<std::string> parse_cname(std::string_view rdata); // RFC 1035 §3.3.1: the target
 // RFC 1035 §3.3.14: one or more <character-string>s; returned concatenated without separators,
 // as RFC 7208 §3.3 (SPF) and RFC 6376 §3.6.2.2 (DKIM) read them. Bytes are returned as they are.
 std::optional<std::string> parse_txt(std::string_view rdata);
 std::optional<tlsa_record> parse_tlsa(std::string_view rdata); // RFC 6698 §2.1
+// RFC 8659 §4.1: flags octet, tag length (1..255, within the RDATA), tag (ASCII letters and
+// digits, else nullopt), value (the remaining octets; may be empty).
+std::optional<caa_record> parse_caa(std::string_view rdata);
+// Presentation form as in zone files (RFC 8659 §4.1.1): `0 issue "letsencrypt.org"`; the value
+// quoted as quote_txt() does.
+std::string format_caa(const caa_record& r);
 
 // Lowercase; strips one trailing dot; checks the name fits DNS limits (labels 1..63 octets,
 // total <= 253 characters) and contains only printable ASCII without spaces. Returns nullopt

@@ -128,3 +128,46 @@ TEST_CASE("TXT presentation", "[dns]") {
   CHECK(quote_txt("v=spf1 -all") == "\"v=spf1 -all\"");
   CHECK(quote_txt("a\"b\\c\n") == "\"a\\\"b\\\\c\\010\"");
 }
+
+TEST_CASE("CNAME rdata: the target name (RFC 1035 §3.3.1)", "[dns][rdata]") {
+  CHECK(parse_cname(wire("Mail.Example.test")) == "mail.example.test");
+  CHECK_FALSE(parse_cname(""));
+  CHECK_FALSE(parse_cname("\x04mail"s));                // unterminated
+  CHECK_FALSE(parse_cname(wire("a.b") + "x"));          // trailing garbage
+  CHECK_FALSE(parse_cname("\xc0\x0c"s));                // compression pointer
+}
+
+TEST_CASE("CAA rdata (RFC 8659 §4.1)", "[dns][rdata]") {
+  auto r = parse_caa("\x00\x05issueletsencrypt.org"s);
+  REQUIRE(r);
+  CHECK(*r == caa_record{0, "issue", "letsencrypt.org"});
+  CHECK(format_caa(*r) == "0 issue \"letsencrypt.org\"");
+
+  // Critical flag, tag case folded, value with a quote and a control byte escaped.
+  auto c = parse_caa("\x80\x05IODEFmailto:\"x\"\n"s);
+  REQUIRE(c);
+  CHECK(c->flags == 128);
+  CHECK(c->tag == "iodef");
+  CHECK(format_caa(*c) == "128 iodef \"mailto:\\\"x\\\"\\010\"");
+
+  auto empty_value = parse_caa("\x00\x05issue"s);  // legal: the value may be empty
+  REQUIRE(empty_value);
+  CHECK(empty_value->value.empty());
+  CHECK(format_caa(*empty_value) == "0 issue \"\"");
+
+  // A 255-octet tag is the maximum the length octet can say; it parses.
+  auto long_tag = parse_caa("\x00\xff"s + std::string(255, 'a') + "v");
+  REQUIRE(long_tag);
+  CHECK(long_tag->tag.size() == 255);
+  CHECK(long_tag->value == "v");
+
+  CHECK_FALSE(parse_caa(""));
+  CHECK_FALSE(parse_caa("\x00"s));                  // no tag length
+  CHECK_FALSE(parse_caa("\x00\x05"s));              // tag length but no tag
+  CHECK_FALSE(parse_caa("\x00\x00issue"s));         // tag length 0
+  CHECK_FALSE(parse_caa("\x00\x05iss"s));           // tag truncated
+  CHECK_FALSE(parse_caa("\x00\xff"s + std::string(254, 'a')));  // tag longer than the rest
+  CHECK_FALSE(parse_caa("\x00\x05is-ue"s));         // not alphanumeric
+  CHECK_FALSE(parse_caa("\x00\x05iss\xc3\xa9"s));   // non-ASCII tag
+  CHECK_FALSE(parse_caa("\x00\x06issue "s));        // space in tag
+}

@@ -344,4 +344,15 @@ asio::awaitable<answer<tlsa_record>> resolver::tlsa(std::string name) {
   co_return typed<tlsa_record>(std::move(raw), parse_tlsa);
 }
 
+asio::awaitable<answer<std::string>> resolver::cname(std::string name) {
+  // Asked as type CNAME, a resolver answers with the CNAME record and does not chase it.
+  auto raw = co_await impl::query(impl_, name, rr_type::cname);
+  co_return typed<std::string>(std::move(raw), parse_cname);
+}
+
+asio::awaitable<answer<caa_record>> resolver::caa(std::string name) {
+  auto raw = co_await impl::query(impl_, name, rr_type::caa);
+  co_return typed<caa_record>(std::move(raw), parse_caa);
+}
+
 }  // namespace hearth::dns

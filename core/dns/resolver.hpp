@@ -87,6 +87,12 @@ class resolver {
   // Names under in-addr.arpa / ip6.arpa for the address (v4-mapped v6 is asked as v4).
   boost::asio::awaitable<answer<std::string>> ptr(boost::asio::ip::address addr);
   boost::asio::awaitable<answer<tlsa_record>> tlsa(std::string name);
+  // The CNAME record of `name` itself (RFC 1035 §3.3.1), not followed: the target name
+  // (lowercase, no trailing dot). A name that has other records but no CNAME answers nodata.
+  boost::asio::awaitable<answer<std::string>> cname(std::string name);
+  // The CAA records at exactly `name` (RFC 8659 §4.1). The tree climb of RFC 8659 §3 (asking
+  // the parent when a name has none) is the caller's business.
+  boost::asio::awaitable<answer<caa_record>> caa(std::string name);
 
   struct impl;
 

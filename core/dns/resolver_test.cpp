@@ -45,6 +45,9 @@ _imaps._tcp        SRV 0 1 993 mail.example.test.
 _xmpp-client._tcp  SRV 5 0 5222 xmpp.example.test.
 _25._tcp.mail      TLSA 3 1 1 0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef
 alias    CNAME mail
+Upper    CNAME Backup.Example.TEST.
+@        CAA 0 issue "letsencrypt.org"
+@        CAA 128 iodef "mailto:security@example.test"
 nomail   MX  0 .
 )";
 
@@ -199,6 +202,26 @@ TEST_CASE("resolver against knotd", "[dns][knot]") {
     REQUIRE(r.records.size() == 1);
     CHECK(r.records[0] ==
           tlsa_record{3, 1, 1, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"});
+  }
+  SECTION("CNAME: the record itself, not followed") {
+    auto r = run([](resolver& res) { return res.cname("alias.example.test"); });
+    REQUIRE(r.st == status::ok);
+    CHECK(r.records == std::vector<std::string>{"mail.example.test"});
+    auto u = run([](resolver& res) { return res.cname("UPPER.example.test."); });
+    REQUIRE(u.st == status::ok);
+    CHECK(u.records == std::vector<std::string>{"backup.example.test"});
+    // A name with addresses but no CNAME; a name that does not exist.
+    CHECK(run([](resolver& res) { return res.cname("mail.example.test"); }).st == status::nodata);
+    CHECK(run([](resolver& res) { return res.cname("nope.example.test"); }).st == status::nxdomain);
+  }
+  SECTION("CAA") {
+    auto r = run([](resolver& res) { return res.caa("example.test"); });
+    REQUIRE(r.st == status::ok);
+    std::sort(r.records.begin(), r.records.end(), [](auto& x, auto& y) { return x.flags < y.flags; });
+    std::vector<caa_record> want{{0, "issue", "letsencrypt.org"}, {128, "iodef", "mailto:security@example.test"}};
+    CHECK(r.records == want);
+    CHECK(format_caa(r.records[0]) == "0 issue \"letsencrypt.org\"");
+    CHECK(run([](resolver& res) { return res.caa("mail.example.test"); }).st == status::nodata);
   }
   SECTION("PTR in a 127.in-addr.arpa zone (unbound serves that locally unless told)") {
     auto r = run([](resolver& res) { return res.ptr(asio::ip::make_address("127.0.21.1")); });

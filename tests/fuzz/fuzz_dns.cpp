@@ -11,7 +11,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   std::string_view rdata(reinterpret_cast<const char*>(data + 1), size - 1);
   using namespace hearth::dns;
-  switch (data[0] % 8) {
+  switch (data[0] % 10) {
     case 0: (void)parse_a(rdata); break;
     case 1: (void)parse_aaaa(rdata); break;
     case 2: (void)parse_mx(rdata); break;
@@ -22,6 +22,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     case 6: (void)parse_tlsa(rdata); break;
     case 7: (void)normalize_query_name(rdata); break;
+    case 8:
+      if (auto c = parse_caa(rdata)) (void)format_caa(*c);
+      break;
+    case 9: (void)parse_cname(rdata); break;
   }
   return 0;
 }

@@ -5,8 +5,9 @@ Knot serves the zone that `hearth dns zone example.test` prints, the reverse zon
 instance's public address (NET.10 -> mail.example.test) and two empty blocklist zones
 (bl.test for addresses, dbl.test for domains) that the instance's config points at. The check
 passes (exit 0, no FAIL); then each record is broken in turn -- missing SRV, wrong DKIM key,
-PTR naming another host, the address listed on the blocklist, two SPF records -- and each time
-exactly that FAIL is reported with exit 1. Finally --connect reads the SMTP greeting of the
+PTR naming another host, the address listed on the blocklist, two SPF records, the CAA record
+(zone.caa) missing, the autoconfig CNAME replaced by an A record of another address -- and each
+time exactly that FAIL is reported with exit 1. Finally --connect reads the SMTP greeting of the
 running instance.
 """
 import os
@@ -48,11 +49,23 @@ with open(inst.config) as f:
 toml = set_key(toml, "blocklists", "ip", '["bl.test"]')
 toml = set_key(toml, "blocklists", "domain", '["dbl.test"]')
 toml = set_key(toml, "smtp.outbound", "port", str(inst.port("smtp")))
+toml = set_key(toml, "zone", "caa", '["letsencrypt.org"]')
 with open(inst.config, "w") as f:
     f.write(toml)
 
 ZONE = inst.cli(["dns", "zone", DOMAIN]).stdout
 check("_imaps._tcp" in ZONE and "hearth._domainkey" in ZONE, "dns zone prints the records to serve")
+
+
+def is_record(line, owner, rtype):
+    """True for a zone line of OWNER (relative, as `dns zone` writes it) and type RTYPE."""
+    f = line.split()
+    return bool(f) and f[0] in (owner, f"{owner}.{DOMAIN}.") and rtype in f[1:4]
+
+
+check(any(is_record(l, "@", "CAA") or is_record(l, f"{DOMAIN}.", "CAA") for l in ZONE.splitlines())
+      and 'issue "letsencrypt.org"' in ZONE, "dns zone prints the CAA record of zone.caa")
+check(any(is_record(l, "autoconfig", "CNAME") for l in ZONE.splitlines()), "dns zone prints the autoconfig CNAME")
 
 serial = [1]
 
@@ -111,7 +124,7 @@ for line in ["OK   MX example.test", "OK   SRV _imaps._tcp.example.test", f"OK  
              "OK   TXT example.test (SPF)", "OK   SPF lookups example.test (1 of 10)",
              f"OK   blocklist bl.test: {PUBLIC_IP} not listed", "OK   blocklist dbl.test: example.test not listed",
              "OK   CNAME autoconfig.example.test -> mail.example.test",
-             "OK   TXT _caldavs._tcp.example.test (DAV path)"]:
+             "OK   TXT _caldavs._tcp.example.test (DAV path)", "OK   CAA example.test"]:
     check(any(l.startswith(line) for l in cp.stdout.splitlines()), f"reported: {line}")
 check(not any(l.startswith("WARN") for l in cp.stdout.splitlines()), "no warnings on the good zone")
 
@@ -150,6 +163,35 @@ knot.update("bl.test", with_soa("bl.test", ""))
 # 5. Two SPF records.
 knot.update(DOMAIN, with_soa(DOMAIN, ZONE + '\n@ IN TXT "v=spf1 ip4:192.0.2.1 -all"\n'))
 expect_one_fail("two SPF records", "FAIL TXT example.test (SPF): 2 SPF records")
+knot.update(DOMAIN, with_soa(DOMAIN, ZONE))
+
+# 6. The CAA record is missing.
+no_caa = "\n".join(l for l in ZONE.splitlines() if " CAA " not in f" {l} ")
+check(no_caa != ZONE, "test set-up: a zone without the CAA record")
+knot.update(DOMAIN, with_soa(DOMAIN, no_caa))
+expect_one_fail("missing CAA", "FAIL CAA example.test: no CAA record",
+                lambda l: 'publish CAA record example.test: 0 issue "letsencrypt.org"' in l)
+knot.update(DOMAIN, with_soa(DOMAIN, ZONE))
+
+
+def autoconfig_as_a(addr):
+    return "\n".join(f"autoconfig IN A {addr}" if is_record(l, "autoconfig", "CNAME") else l
+                      for l in ZONE.splitlines())
+
+
+# 7. The autoconfig CNAME replaced by an A record of another address.
+knot.update(DOMAIN, with_soa(DOMAIN, autoconfig_as_a(f"{NET}.99")))
+expect_one_fail("autoconfig CNAME replaced by an A record", "FAIL CNAME autoconfig.example.test: "
+                f"autoconfig.example.test has A/AAAA records ({NET}.99) instead of a CNAME to {HOST}")
+# ... and by an A record of the host's own address: it works today, so a WARN, exit 0.
+knot.update(DOMAIN, with_soa(DOMAIN, autoconfig_as_a(PUBLIC_IP)))
+cp = dns_check()
+warns = [l for l in cp.stdout.splitlines() if l.startswith("WARN ")]
+ok = cp.returncode == 0 and not fails(cp) and len(warns) == 1 and \
+    warns[0].startswith("WARN CNAME autoconfig.example.test: ") and "instead of a CNAME" in warns[0]
+if not ok:
+    print(f"  rc={cp.returncode}\n{cp.stdout}{cp.stderr}")
+check(ok, "autoconfig as an A record of the host's address: one WARN explaining a CNAME is expected, exit 0")
 knot.update(DOMAIN, with_soa(DOMAIN, ZONE))
 
 expect_pass("dns check passes again after every repair")
