@@ -6,23 +6,15 @@
 #include <vector>
 
 #include "rfc6764/autoconfig.hpp"
+#include "rfc6764/autoconfig_test_support.hpp"
 
 using namespace hearth;
+using hearth::rfc6764::test::disable;
+using hearth::rfc6764::test::test_config;
 using config::service;
 
 namespace {
 
-config::config test_config(unsigned offset = 0) {
-  config::config c;
-  c.hostname = "mail.example.org";
-  for (auto& l : c.listeners) l.port = static_cast<std::uint16_t>(config::standard_port(l.svc) + offset);
-  return c;
-}
-
-void disable(config::config& c, service s) {
-  for (auto& l : c.listeners)
-    if (l.svc == s) l.port = 0;
-}
 
 pugi::xml_document parse_xml(const std::string& text) {
   pugi::xml_document doc;

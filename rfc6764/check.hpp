@@ -36,6 +36,10 @@ struct finding {
   std::string fix;     // what to do, in plain words (empty for ok)
 };
 
+inline finding make_finding(finding::level l, std::string what, std::string detail = {}, std::string fix = {}) {
+  return finding{l, std::move(what), std::move(detail), std::move(fix)};
+}
+
 // "OK   what" / "WARN what: detail — fix" / "FAIL what: detail — fix" (no newline; parts that
 // are empty are left out with their separator).
 std::string format_finding(const finding& f);

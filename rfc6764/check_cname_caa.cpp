@@ -13,15 +13,6 @@ namespace {
 
 constexpr std::size_t max_caa_text = 4096;  // a zone line; CAA values are short in practice
 
-finding make(finding::level l, std::string what, std::string detail = {}, std::string fix = {}) {
-  finding f;
-  f.lvl = l;
-  f.what = std::move(what);
-  f.detail = std::move(detail);
-  f.fix = std::move(fix);
-  return f;
-}
-
 std::string join(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) {
@@ -77,14 +68,14 @@ finding check_cname(const std::string& alias, const std::string& target, const o
     auto tt = addresses(obs, target, unknown);
     std::string replace = "replace the records of " + alias + " with CNAME record " + alias + ": " + target;
     if (at.empty() && unknown)
-      return make(finding::warn, what, "no CNAME record, and the addresses could not be looked up", replace);
-    if (at.empty()) return make(finding::fail, what, "no CNAME record", publish);
+      return make_finding(finding::warn, what, "no CNAME record, and the addresses could not be looked up", replace);
+    if (at.empty()) return make_finding(finding::fail, what, "no CNAME record", publish);
     if (at == tt)
-      return make(finding::warn, what,
+      return make_finding(finding::warn, what,
                   alias + " has A/AAAA records (" + join(at) + ") instead of a CNAME to " + target +
                       "; they match today but not after " + target + " changes address",
                   replace);
-    return make(finding::fail, what,
+    return make_finding(finding::fail, what,
                 alias + " has A/AAAA records (" + join(at) + ") instead of a CNAME to " + target + " (" +
                     (tt.empty() ? std::string("no address") : join(tt)) + ")",
                 replace);
@@ -92,8 +83,8 @@ finding check_cname(const std::string& alias, const std::string& target, const o
   if (auto p = answer_problem(r, what, "no CNAME record", publish)) return *p;
   std::vector<std::string> got;
   for (const auto& v : r->values) got.push_back(normalize_name(v));
-  if (got.size() == 1 && got.front() == target) return make(finding::ok, what + " -> " + target);
-  return make(finding::fail, what, "DNS has CNAME " + join(got) + "; expected " + target,
+  if (got.size() == 1 && got.front() == target) return make_finding(finding::ok, what + " -> " + target);
+  return make_finding(finding::fail, what, "DNS has CNAME " + join(got) + "; expected " + target,
               "point the CNAME record " + alias + " at " + target);
 }
 
@@ -118,11 +109,11 @@ finding check_caa(const std::string& name, const std::vector<std::string>& expec
     if (c && (c->tag == "issue" || c->tag == "issuewild")) other_cas.push_back(g);
   }
   if (!missing.empty())
-    return make(finding::fail, what, "DNS has " + join(got) + "; missing " + join(missing), publish);
+    return make_finding(finding::fail, what, "DNS has " + join(got) + "; missing " + join(missing), publish);
   if (!other_cas.empty())
-    return make(finding::warn, what, "other CAs may issue too: " + join(other_cas),
+    return make_finding(finding::warn, what, "other CAs may issue too: " + join(other_cas),
                 "remove those records if only what the config names should issue certificates");
-  return make(finding::ok, what);
+  return make_finding(finding::ok, what);
 }
 
 std::optional<dns::caa_record> parse_caa_text(std::string_view text) {

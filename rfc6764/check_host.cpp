@@ -23,15 +23,6 @@ std::string same_address(const std::string& a) {
   return ec ? a : x.to_string();
 }
 
-finding make(finding::level l, std::string what, std::string detail = {}, std::string fix = {}) {
-  finding f;
-  f.lvl = l;
-  f.what = std::move(what);
-  f.detail = std::move(detail);
-  f.fix = std::move(fix);
-  return f;
-}
-
 std::string lookup_failed(const rrset& r) {
   return std::string("lookup failed (") + (r.why.empty() ? dns::status_name(r.st) : r.why) + ")";
 }
@@ -45,23 +36,23 @@ finding check_ptr(const std::string& ip, const std::string& hostname, const rrse
   switch (ptr.st) {
     case dns::status::ok: break;
     case dns::status::nxdomain:
-    case dns::status::nodata: return make(finding::fail, what, "no PTR record for " + ip, fix);
-    case dns::status::temporary: return make(finding::warn, what, lookup_failed(ptr), "try again later");
-    case dns::status::bogus: return make(finding::fail, what, lookup_failed(ptr), fix);
+    case dns::status::nodata: return make_finding(finding::fail, what, "no PTR record for " + ip, fix);
+    case dns::status::temporary: return make_finding(finding::warn, what, lookup_failed(ptr), "try again later");
+    case dns::status::bogus: return make_finding(finding::fail, what, lookup_failed(ptr), fix);
   }
   std::string names;
   for (const auto& n : ptr.values) {
     if (lower_name(n) == host) {
       // Several PTR names make receivers pick one at random for iprev (RFC 8601 §3): warn.
       if (ptr.values.size() > 1)
-        return make(finding::warn, what, std::to_string(ptr.values.size()) + " PTR records",
+        return make_finding(finding::warn, what, std::to_string(ptr.values.size()) + " PTR records",
                     "ask your hosting provider to leave only " + host);
-      return make(finding::ok, what);
+      return make_finding(finding::ok, what);
     }
     names += (names.empty() ? "" : ", ") + lower_name(n);
   }
   // Receivers compare the PTR name with the HELO/EHLO name we give (server.hostname).
-  return make(finding::fail, what, "the PTR of " + ip + " is " + names + ", not " + host + ", the name this server uses in HELO", fix);
+  return make_finding(finding::fail, what, "the PTR of " + ip + " is " + names + ", not " + host + ", the name this server uses in HELO", fix);
 }
 
 finding check_fcrdns(const std::string& ip, const std::string& hostname, const rrset& host_addrs) {
@@ -73,16 +64,16 @@ finding check_fcrdns(const std::string& ip, const std::string& hostname, const r
     case dns::status::ok: break;
     case dns::status::nxdomain:
     case dns::status::nodata:
-      return make(finding::fail, what, host + " has no " + (v6 ? "AAAA" : "A") + " record", fix);
-    case dns::status::temporary: return make(finding::warn, what, lookup_failed(host_addrs), "try again later");
-    case dns::status::bogus: return make(finding::fail, what, lookup_failed(host_addrs), fix);
+      return make_finding(finding::fail, what, host + " has no " + (v6 ? "AAAA" : "A") + " record", fix);
+    case dns::status::temporary: return make_finding(finding::warn, what, lookup_failed(host_addrs), "try again later");
+    case dns::status::bogus: return make_finding(finding::fail, what, lookup_failed(host_addrs), fix);
   }
   std::string want = same_address(ip), got;
   for (const auto& a : host_addrs.values) {
-    if (same_address(a) == want) return make(finding::ok, what);
+    if (same_address(a) == want) return make_finding(finding::ok, what);
     got += (got.empty() ? "" : ", ") + a;
   }
-  return make(finding::fail, what, host + " resolves to " + got + ", not back to " + ip, fix);
+  return make_finding(finding::fail, what, host + " resolves to " + got + ", not back to " + ip, fix);
 }
 
 std::string blocklist_name_for_ip(const std::string& ip, const std::string& list) {
@@ -123,10 +114,10 @@ finding classify_listing(const std::string& subject, const std::string& list, co
   std::string what = "blocklist " + lower_name(list) + ": " + subject;
   switch (a.st) {
     case dns::status::nxdomain:
-    case dns::status::nodata: return make(finding::ok, what + " not listed");
+    case dns::status::nodata: return make_finding(finding::ok, what + " not listed");
     case dns::status::temporary:
     case dns::status::bogus:
-      return make(finding::warn, what, lookup_failed(a) + ", listing unknown", "try again later");
+      return make_finding(finding::warn, what, lookup_failed(a) + ", listing unknown", "try again later");
     case dns::status::ok: break;
   }
   bool listed = false, refused = false;
@@ -142,14 +133,14 @@ finding classify_listing(const std::string& subject, const std::string& list, co
   }
   if (listed) {
     std::string url = removal_url(txt.values);
-    return make(finding::fail, what, "listed (" + codes + ")",
+    return make_finding(finding::fail, what, "listed (" + codes + ")",
                 url.empty() ? "see the list operator's removal page for " + lower_name(list)
                             : "ask for removal at " + url);
   }
   if (refused)
-    return make(finding::warn, what, "the list refused the query (" + codes + "), listing unknown",
+    return make_finding(finding::warn, what, "the list refused the query (" + codes + "), listing unknown",
                 "lists such as Spamhaus refuse queries from public resolvers: set dns.servers to a resolver of your own");
-  return make(finding::warn, what, "unexpected answer " + codes + ", listing unknown",
+  return make_finding(finding::warn, what, "unexpected answer " + codes + ", listing unknown",
               "your resolver may rewrite NXDOMAIN answers: use another one in dns.servers");
 }
 
@@ -159,20 +150,20 @@ finding check_banner(const std::string& host, const std::string& addr, std::uint
   std::string what = "SMTP banner " + h + " [" + addr + "]:" + std::to_string(port);
   std::string fix = "make sure hearth serves SMTP on " + addr + " port " + std::to_string(port) +
                     " and that no firewall or other mail server is in the way";
-  if (!error.empty()) return make(finding::fail, what, error, fix);
-  if (lines.empty()) return make(finding::fail, what, "no greeting", fix);
+  if (!error.empty()) return make_finding(finding::fail, what, error, fix);
+  if (lines.empty()) return make_finding(finding::fail, what, "no greeting", fix);
   const std::string& last = lines.back();
   bool greeting = last.size() >= 4 && last.compare(0, 4, "220 ") == 0;
   for (std::size_t i = 0; greeting && i + 1 < lines.size(); ++i)
     greeting = lines[i].compare(0, 4, "220-") == 0;  // RFC 5321 §4.2.1 multi-line reply
   std::string shown = last.substr(0, 200);
-  if (!greeting) return make(finding::fail, what, "greeting is \"" + shown + "\", not 220", fix);
+  if (!greeting) return make_finding(finding::fail, what, "greeting is \"" + shown + "\", not 220", fix);
   for (const auto& l : lines) {
     // The name is a whole word of the greeting (RFC 5321 §4.3.1: "220 domain ...").
     for (auto w : util::split(std::string_view(l).substr(4), ' '))
-      if (lower_name(w) == h) return make(finding::ok, what);
+      if (lower_name(w) == h) return make_finding(finding::ok, what);
   }
-  return make(finding::fail, what, "greeting \"" + shown + "\" does not name " + h,
+  return make_finding(finding::fail, what, "greeting \"" + shown + "\" does not name " + h,
               "set server.hostname to " + h + " on the host at " + addr);
 }
 

@@ -56,30 +56,21 @@ std::string show_values(const std::string& type, const std::vector<std::string>&
   return join(q);
 }
 
-finding make(finding::level l, std::string what, std::string detail = {}, std::string fix = {}) {
-  finding f;
-  f.lvl = l;
-  f.what = std::move(what);
-  f.detail = std::move(detail);
-  f.fix = std::move(fix);
-  return f;
-}
-
 }  // namespace
 
 std::optional<finding> answer_problem(const rrset* r, const std::string& what, const std::string& absent,
                                       const std::string& publish) {
-  if (!r) return make(finding::warn, what, "not asked", "run the check again");
+  if (!r) return make_finding(finding::warn, what, "not asked", "run the check again");
   switch (r->st) {
     case dns::status::ok: return std::nullopt;
     case dns::status::nxdomain:
-    case dns::status::nodata: return make(finding::fail, what, absent, publish);
+    case dns::status::nodata: return make_finding(finding::fail, what, absent, publish);
     case dns::status::temporary:
-      return make(finding::warn, what, "lookup failed (" + (r->why.empty() ? "temporary" : r->why) + ")",
+      return make_finding(finding::warn, what, "lookup failed (" + (r->why.empty() ? "temporary" : r->why) + ")",
                   "try again later; if it persists, check dns.servers and the zone's name servers");
     case dns::status::bogus:
       // RFC 4035 §5.5: validating receivers discard bogus answers, so the record is as good as absent.
-      return make(finding::fail, what, "DNSSEC validation failed (" + r->why + ")",
+      return make_finding(finding::fail, what, "DNSSEC validation failed (" + r->why + ")",
                   "fix the zone's DNSSEC signatures or the DS record at the registrar");
   }
   return std::nullopt;
@@ -120,11 +111,11 @@ finding check_set(const question& q, const std::vector<std::string>& expected, c
   const rrset* r = obs.find(q);
   if (auto p = answer_problem(r, what, "no " + q.type + " record", publish)) return *p;
   auto got = normalized(q.type, r->values);
-  if (got == want) return make(finding::ok, what);
+  if (got == want) return make_finding(finding::ok, what);
   std::string detail = "DNS has " + join(got) + "; expected " + join(want);
   if (q.type == "SRV" && got.size() > 1 && std::find(got.begin(), got.end(), want.front()) != got.end())
     detail = "several SRV records (" + join(got) + "); clients sort them differently";
-  return make(finding::fail, what, detail, "set the " + q.type + " " + noun + " of " + q.name + " to " + join(want));
+  return make_finding(finding::fail, what, detail, "set the " + q.type + " " + noun + " of " + q.name + " to " + join(want));
 }
 
 // TXT: the expected value must be the one record of its kind at the name.
@@ -139,17 +130,17 @@ finding check_txt(const question& q, const std::string& expected, const observat
   std::vector<std::string> same_kind;
   for (const auto& v : r->values)
     if (txt_kind(v) == kind) same_kind.push_back(v);
-  if (same_kind.empty()) return make(finding::fail, what, absent, publish);
+  if (same_kind.empty()) return make_finding(finding::fail, what, absent, publish);
   if (same_kind.size() > 1) {
     // RFC 7208 §4.5 (SPF), RFC 7489 §6.6.3 (DMARC), RFC 8461 §3.1 (MTA-STS), RFC 8460 §3
     // (TLS-RPT): with several records of one kind, receivers use none of them.
-    return make(finding::fail, what,
+    return make_finding(finding::fail, what,
                 std::to_string(same_kind.size()) + " " + (label.empty() ? "TXT" : label) +
                     " records (" + show_values("TXT", same_kind) + "); receivers then ignore all of them",
                 "keep only " + dns::quote_txt(expected) + " at " + q.name);
   }
-  if (same_kind.front() == expected) return make(finding::ok, what);
-  return make(finding::fail, what, "DNS has " + dns::quote_txt(same_kind.front()) + "; expected " + dns::quote_txt(expected),
+  if (same_kind.front() == expected) return make_finding(finding::ok, what);
+  return make_finding(finding::fail, what, "DNS has " + dns::quote_txt(same_kind.front()) + "; expected " + dns::quote_txt(expected),
               "replace it with " + dns::quote_txt(expected));
 }
 
@@ -236,7 +227,7 @@ std::vector<finding> check_records(const zone_plan& plan, const observations& ob
       if (is_dkim && key != dkim_public.end() && values.size() == 1) {
         const rrset* r = obs.find(q);
         out.push_back(r ? check_dkim(q.name, values.front(), key->second, *r)
-                        : make(finding::warn, "DKIM " + q.name, "not asked", "run the check again"));
+                        : make_finding(finding::warn, "DKIM " + q.name, "not asked", "run the check again"));
         continue;
       }
       for (const auto& v : values) out.push_back(check_txt(q, v, obs));
@@ -282,24 +273,24 @@ finding check_dkim(const std::string& name, const std::string& expected, const s
     auto t = dkim_tags(v);
     if (t.count("p")) keys.push_back(std::move(t));
   }
-  if (keys.empty()) return make(finding::fail, what, "no DKIM key record (no p= tag)", publish);
+  if (keys.empty()) return make_finding(finding::fail, what, "no DKIM key record (no p= tag)", publish);
   if (keys.size() > 1)
-    return make(finding::fail, what, std::to_string(keys.size()) + " key records at one selector",
+    return make_finding(finding::fail, what, std::to_string(keys.size()) + " key records at one selector",
                 "keep only the record `hearth dns zone` prints");
   auto& got = keys.front();
   if (got["p"].empty())
-    return make(finding::fail, what, "the key is revoked in DNS (empty p=, RFC 6376 §3.6.1)", publish);
+    return make_finding(finding::fail, what, "the key is revoked in DNS (empty p=, RFC 6376 §3.6.1)", publish);
   if (got["p"] != expected_p)
-    return make(finding::fail, what, "the public key in DNS does not match the private key on disk",
+    return make_finding(finding::fail, what, "the public key in DNS does not match the private key on disk",
                 "replace the record with the one `hearth dns zone` prints");
   auto want_k = dkim_tags(expected)["k"];
   auto got_k = got["k"];
   if (want_k.empty()) want_k = "rsa";  // RFC 6376 §3.6.1: k= defaults to rsa
   if (got_k.empty()) got_k = "rsa";
   if (util::to_lower(got_k) != util::to_lower(want_k))
-    return make(finding::fail, what, "key type k=" + got_k + ", expected k=" + want_k,
+    return make_finding(finding::fail, what, "key type k=" + got_k + ", expected k=" + want_k,
                 "replace the record with the one `hearth dns zone` prints");
-  return make(finding::ok, what);
+  return make_finding(finding::ok, what);
 }
 
 }  // namespace hearth::rfc6764
