@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <cstdio>
+#include <set>
 #include <filesystem>
 #include <string>
 
@@ -26,7 +27,7 @@ struct subcommand {
 int dns_lookup(const globals& g, const args& a);
 
 const subcommand subcommands[] = {
-    {"lookup", dns_lookup, "TYPE NAME: ask Hearth's resolver (MX A AAAA TXT SRV PTR TLSA)"},
+    {"lookup", dns_lookup, "TYPE NAME: ask Hearth's resolver (MX A AAAA TXT SRV PTR TLSA CNAME CAA)"},
     {"zone", cmd_dns_zone, "DOMAIN: print every record the domain needs (zone file, or --json)"},
     {"check", cmd_dns_check, "DOMAIN: check what the world sees against what `dns zone` prints"},
 };
@@ -43,7 +44,7 @@ void lookup_usage(FILE* out) {
                "Resolves NAME through the same resolver the server uses (libunbound, DNSSEC-validating)\n"
                "and prints one record per line, fields in zone-file order, names without the final dot,\n"
                "then a line \";; status=STATUS secure=yes|no [why=...]\".\n\n"
-               "  TYPE            MX, A, AAAA, TXT, SRV, PTR (NAME is an IP address), TLSA\n"
+               "  TYPE            MX, A, AAAA, TXT, SRV, PTR (NAME is an IP address), TLSA, CNAME, CAA\n"
                "  --server S      ask S (\"ip\", \"ip:port\", \"[v6]:port\") instead of the config's dns.servers\n"
                "  --timeout MS    give up after MS milliseconds (default 5000)\n"
                "  --no-dnssec     do not validate\n\n"
@@ -85,6 +86,8 @@ asio::awaitable<int> run_lookup(dns::resolver& res, std::string type, std::strin
     });
   if (type == "PTR")
     co_return report(co_await res.ptr(asio::ip::make_address(name)), [](const std::string& r) { return show_name(r); });
+  if (type == "CNAME") co_return report(co_await res.cname(name), [](const std::string& r) { return show_name(r); });
+  if (type == "CAA") co_return report(co_await res.caa(name), [](const dns::caa_record& r) { return dns::format_caa(r); });
   // TLSA
   co_return report(co_await res.tlsa(name), [](const dns::tlsa_record& r) {
     return std::to_string(r.usage) + " " + std::to_string(r.selector) + " " + std::to_string(r.matching) + " " +
@@ -105,9 +108,9 @@ int dns_lookup(const globals& g, const args& a) {
   }
   std::string type = util::to_upper(p.positional[0]);
   const std::string& name = p.positional[1];
-  if (type != "MX" && type != "A" && type != "AAAA" && type != "TXT" && type != "SRV" && type != "PTR" &&
-      type != "TLSA")
-    return fail_with(2, "unknown record type " + p.positional[0] + " (MX A AAAA TXT SRV PTR TLSA)");
+  static const std::set<std::string> types{"MX", "A", "AAAA", "TXT", "SRV", "PTR", "TLSA", "CNAME", "CAA"};
+  if (!types.count(type))
+    return fail_with(2, "unknown record type " + p.positional[0] + " (MX A AAAA TXT SRV PTR TLSA CNAME CAA)");
   if (type == "PTR") {
     boost::system::error_code ec;
     asio::ip::make_address(name, ec);

@@ -29,6 +29,8 @@ _imaps._tcp        SRV 0 1 993 mail.example.test.
 _xmpp-client._tcp  SRV 5 0 5222 mail.example.test.
 _25._tcp.mail      TLSA 3 1 1 0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef
 nomail   MX   0 .
+autoconfig CNAME Mail.example.test.
+@        CAA  0 issue "letsencrypt.org"
 quoted   TXT  "say \\"hi\\"\\\\"
 """
 SECOND = """
@@ -91,6 +93,8 @@ expect("SRV", "_xmpp-client._tcp.example.test", ["5 0 5222 mail.example.test"])
 expect("TLSA", "_25._tcp.mail.example.test",
        ["3 1 1 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"])
 expect("PTR", f"{NET}.5", ["mail.example.test"])
+expect("CNAME", "autoconfig.example.test", ["mail.example.test"])
+expect("CAA", "example.test", ['0 issue "letsencrypt.org"'])
 
 # Absence: exit 1, told apart in the status line.
 expect("A", "nope.example.test", [], status="nxdomain", rc=1)
