@@ -1,0 +1,225 @@
+// Message operations: append, deliver, fetch, flags, changes since a modseq.
+#include <algorithm>
+
+#include "mail/store/sqlite_store.hpp"
+
+namespace hearth::mail {
+
+namespace {
+
+message_row read_message(db::statement& st) {
+  message_row r;
+  r.id = st.column_int64(0);
+  r.info.uid = static_cast<std::uint32_t>(st.column_int64(1));
+  r.info.modseq = static_cast<std::uint64_t>(st.column_int64(2));
+  r.info.flags = split_flags(st.column_text(3));
+  r.info.internal_date = st.column_int64(4);
+  r.info.size = static_cast<std::uint64_t>(st.column_int64(5));
+  r.info.blob_id = st.column_text(6);
+  return r;
+}
+
+}  // namespace
+
+result<std::vector<message_row>> sqlite_store::select_messages(db::connection& c, std::int64_t mailbox_id,
+                                                               const uid_set& uids) {
+  auto st = c.prepare(
+      "SELECT id, uid, modseq, flags, internal_date, size, blob_id FROM mail_messages "
+      "WHERE mailbox_id = ?1 AND uid BETWEEN ?2 AND ?3 ORDER BY uid");
+  if (!st) return st.error();
+  std::vector<message_row> out;
+  for (auto& r : uids) {
+    st->bind_all(mailbox_id, r.first, r.last);
+    for (;;) {
+      auto row = st->step();
+      if (!row) return row.error();
+      if (!*row) break;
+      out.push_back(read_message(*st));
+    }
+    st->reset();
+  }
+  if (uids.size() > 1) {
+    std::sort(out.begin(), out.end(), [](auto& x, auto& y) { return x.info.uid < y.info.uid; });
+    out.erase(std::unique(out.begin(), out.end(), [](auto& x, auto& y) { return x.info.uid == y.info.uid; }),
+              out.end());
+  }
+  return out;
+}
+
+result<append_result> sqlite_store::append(std::string_view account, std::string_view mailbox, std::string_view bytes,
+                                           const std::vector<std::string>& flags,
+                                           std::optional<std::int64_t> internal_date) {
+  if (bytes.size() > max_message_bytes) return fail("mail.too_big", "message too big");
+  // The blob goes first and is durable before any row can name it (principle 3).
+  auto id = blobs_.put(bytes);
+  if (!id) return id.error();
+  return append_common(account, mailbox, *id, &bytes, flags, internal_date);
+}
+
+result<append_result> sqlite_store::append_blob(std::string_view account, std::string_view mailbox,
+                                                std::string_view blob_id, const std::vector<std::string>& flags,
+                                                std::optional<std::int64_t> internal_date) {
+  if (!blob::valid_id(blob_id)) return fail("mail.invalid", "invalid blob id");
+  return append_common(account, mailbox, blob_id, nullptr, flags, internal_date);
+}
+
+result<append_result> sqlite_store::deliver(std::string_view account, std::string_view bytes) {
+  return append(account, "INBOX", bytes, {}, std::nullopt);
+}
+
+result<append_result> sqlite_store::append_common(std::string_view account, std::string_view mailbox,
+                                                  std::string_view blob_id, const std::string_view* bytes,
+                                                  const std::vector<std::string>& flags,
+                                                  std::optional<std::int64_t> internal_date) {
+  // Unix seconds from 1970 to the end of year 9999: IMAP date-time cannot say more.
+  if (internal_date && (*internal_date < 0 || *internal_date > 253402300799))
+    return fail("mail.invalid", "internal date out of range");
+  auto a = prepare(account);
+  if (!a) return a.error();
+  auto fl = canonical_flags(flags);
+  if (!fl) return fl.error();
+  auto c = db_.try_get();
+  if (!c) return c.error();
+  auto& conn = **c;
+  auto t = db::transaction::begin(conn, db::durability::full);
+  if (!t) return t.error();
+  auto m = need_mailbox(conn, a->address, mailbox);
+  if (!m) return m.error();
+  // Re-checked under the write lock: collect_garbage may have removed an identical blob
+  // between our put() and now (see store.hpp "Blob garbage").
+  auto size = blobs_.size_of(blob_id);
+  if (!size && size.error().code == "blob.not_found" && bytes) {
+    if (auto again = blobs_.put(*bytes); !again) return again.error();
+    size = blobs_.size_of(blob_id);
+  }
+  if (!size) {
+    if (size.error().code == "blob.not_found") return fail("mail.no_blob", "no such blob: " + std::string(blob_id));
+    return size.error();
+  }
+  if (*size > max_message_bytes) return fail("mail.too_big", "message too big");
+  if (a->quota) {
+    auto u = usage_in(conn, *a);
+    if (!u) return u.error();
+    if (u->used_bytes + *size > a->quota) return fail("mail.quota", "quota exceeded for " + a->address);
+  }
+  if (m->uidnext == uid_max) return fail("mail.invalid", "mailbox has used every UID");
+  std::uint32_t uid = m->uidnext;
+  std::uint64_t modseq = m->highestmodseq + 1;
+  auto ins = conn.prepare(
+      "INSERT INTO mail_messages(mailbox_id, account, uid, modseq, flags, seen, deleted, internal_date, size, blob_id) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+  if (!ins) return ins.error();
+  ins->bind_all(m->id, a->address, uid, modseq, join_flags(*fl), has_flag(*fl, "\\Seen"), has_flag(*fl, "\\Deleted"),
+                internal_date.value_or(unix_now()), *size, blob_id);
+  if (auto r = ins->run(); !r) return r.error();
+  auto up = conn.prepare("UPDATE mail_mailboxes SET uidnext = ?2, highestmodseq = ?3 WHERE id = ?1");
+  if (!up) return up.error();
+  if (auto r = up->bind_all(m->id, uid + 1, modseq).run(); !r) return r.error();
+  if (auto r = t->commit(); !r) return r.error();
+  publish("mail.new", a->address, m->name);
+  return append_result{m->uidvalidity, uid, modseq};
+}
+
+result<std::vector<message_info>> sqlite_store::fetch(std::string_view account, std::string_view mailbox,
+                                                      const uid_set& uids) {
+  if (auto r = check_uid_set(uids); !r) return r.error();
+  auto a = prepare(account);
+  if (!a) return a.error();
+  auto c = db_.try_get();
+  if (!c) return c.error();
+  auto m = need_mailbox(**c, a->address, mailbox);
+  if (!m) return m.error();
+  auto rows = select_messages(**c, m->id, uids);
+  if (!rows) return rows.error();
+  std::vector<message_info> out;
+  out.reserve(rows->size());
+  for (auto& r : *rows) out.push_back(std::move(r.info));
+  return out;
+}
+
+result<flags_result> sqlite_store::store_flags(std::string_view account, std::string_view mailbox, const uid_set& uids,
+                                               flag_mode mode, const std::vector<std::string>& flags,
+                                               std::optional<std::uint64_t> unchanged_since) {
+  if (auto r = check_uid_set(uids); !r) return r.error();
+  auto given = canonical_flags(flags);
+  if (!given) return given.error();
+  auto a = prepare(account);
+  if (!a) return a.error();
+  auto c = db_.try_get();
+  if (!c) return c.error();
+  auto& conn = **c;
+  auto t = db::transaction::begin(conn, db::durability::full);
+  if (!t) return t.error();
+  auto m = need_mailbox(conn, a->address, mailbox);
+  if (!m) return m.error();
+  auto rows = select_messages(conn, m->id, uids);
+  if (!rows) return rows.error();
+  flags_result out;
+  std::uint64_t modseq = m->highestmodseq + 1;
+  auto up = conn.prepare("UPDATE mail_messages SET flags = ?2, seen = ?3, deleted = ?4, modseq = ?5 WHERE id = ?1");
+  if (!up) return up.error();
+  for (auto& r : *rows) {
+    // RFC 7162 §3.2: a message changed since UNCHANGEDSINCE is not touched, and reported.
+    if (unchanged_since && r.info.modseq > *unchanged_since) {
+      out.modified.push_back(r.info.uid);
+      continue;
+    }
+    auto next = apply_flags(r.info.flags, mode, *given);
+    if (next == r.info.flags) continue;  // no change, no new modseq (RFC 7162 §3.2)
+    auto res = up->bind_all(r.id, join_flags(next), has_flag(next, "\\Seen"), has_flag(next, "\\Deleted"), modseq).run();
+    if (!res) return res.error();
+    r.info.flags = std::move(next);
+    r.info.modseq = modseq;
+    out.updated.push_back(std::move(r.info));
+  }
+  if (!out.updated.empty()) {
+    auto mb = conn.prepare("UPDATE mail_mailboxes SET highestmodseq = ?2 WHERE id = ?1");
+    if (!mb) return mb.error();
+    if (auto r = mb->bind_all(m->id, modseq).run(); !r) return r.error();
+  }
+  if (auto r = t->commit(); !r) return r.error();
+  if (!out.updated.empty()) publish("mail.changed", a->address, m->name);
+  return out;
+}
+
+result<changes> sqlite_store::changes_since(std::string_view account, std::string_view mailbox, std::uint64_t since) {
+  auto a = prepare(account);
+  if (!a) return a.error();
+  auto c = db_.try_get();
+  if (!c) return c.error();
+  auto& conn = **c;
+  // One read transaction so that the messages, the log and HIGHESTMODSEQ agree.
+  auto begin = conn.exec("BEGIN");
+  if (!begin) return begin.error();
+  struct end_read {
+    db::connection& c;
+    ~end_read() { (void)c.exec("COMMIT"); }
+  } guard{conn};
+  auto m = need_mailbox(conn, a->address, mailbox);
+  if (!m) return m.error();
+  changes out;
+  out.highestmodseq = m->highestmodseq;
+  auto st = conn.prepare(
+      "SELECT id, uid, modseq, flags, internal_date, size, blob_id FROM mail_messages "
+      "WHERE mailbox_id = ?1 AND modseq > ?2 ORDER BY uid");
+  if (!st) return st.error();
+  st->bind_all(m->id, static_cast<std::int64_t>(since));
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.changed.push_back(read_message(*st).info);
+  }
+  auto ex = conn.prepare("SELECT uid FROM mail_expunged WHERE mailbox_id = ?1 AND modseq > ?2 ORDER BY uid");
+  if (!ex) return ex.error();
+  ex->bind_all(m->id, static_cast<std::int64_t>(since));
+  for (;;) {
+    auto row = ex->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.vanished.push_back(static_cast<std::uint32_t>(ex->column_int64(0)));
+  }
+  return out;
+}
+
+}  // namespace hearth::mail

@@ -1,0 +1,211 @@
+// The mail store's schema (component "mail"), open(), and helpers shared by the concern files.
+// Never edit a released migration: add the next one.
+#include <chrono>
+
+#include "directory/address.hpp"
+#include "mail/store/sqlite_store.hpp"
+
+namespace hearth::mail {
+
+namespace {
+
+// Accounts are referenced by normalized address (not the directory's account id) so that the
+// mail tables need no foreign key into the directory's: a PostgreSQL backend or a separate
+// mail database can hold them alone.
+constexpr db::migration migrations[] = {
+    {1, "mailboxes, messages, expunge log, counters", R"sql(
+CREATE TABLE mail_mailboxes(
+  id INTEGER PRIMARY KEY,
+  account TEXT NOT NULL,
+  name TEXT NOT NULL,
+  special_use TEXT NOT NULL DEFAULT '',
+  subscribed INTEGER NOT NULL DEFAULT 1,
+  uidvalidity INTEGER NOT NULL CHECK(uidvalidity > 0),
+  uidnext INTEGER NOT NULL DEFAULT 1,
+  highestmodseq INTEGER NOT NULL DEFAULT 1,
+  UNIQUE(account, name)
+);
+CREATE TABLE mail_messages(
+  id INTEGER PRIMARY KEY,
+  mailbox_id INTEGER NOT NULL REFERENCES mail_mailboxes(id) ON DELETE CASCADE,
+  account TEXT NOT NULL,
+  uid INTEGER NOT NULL,
+  modseq INTEGER NOT NULL,
+  flags TEXT NOT NULL DEFAULT '',
+  seen INTEGER NOT NULL DEFAULT 0,
+  deleted INTEGER NOT NULL DEFAULT 0,
+  internal_date INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  blob_id TEXT NOT NULL,
+  UNIQUE(mailbox_id, uid)
+);
+CREATE INDEX mail_messages_blob ON mail_messages(blob_id);
+CREATE INDEX mail_messages_account ON mail_messages(account);
+CREATE INDEX mail_messages_modseq ON mail_messages(mailbox_id, modseq);
+CREATE TABLE mail_expunged(
+  mailbox_id INTEGER NOT NULL REFERENCES mail_mailboxes(id) ON DELETE CASCADE,
+  uid INTEGER NOT NULL,
+  modseq INTEGER NOT NULL,
+  PRIMARY KEY(mailbox_id, uid)
+);
+CREATE TABLE mail_counters(
+  name TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+)sql"},
+};
+
+struct default_mailbox {
+  std::string_view name, special_use;
+};
+// RFC 6154 §2 attributes for the folders every client expects.
+constexpr default_mailbox defaults[] = {{"INBOX", ""},        {"Sent", "\\Sent"}, {"Drafts", "\\Drafts"},
+                                        {"Trash", "\\Trash"}, {"Junk", "\\Junk"}, {"Archive", "\\Archive"}};
+
+}  // namespace
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+result<std::unique_ptr<store>> store::open(const std::filesystem::path& db_file, blob::store& blobs,
+                                           directory::directory* dir, events::bus* bus) {
+  auto db = db::database::open(db_file);
+  if (!db) return db.error();
+  auto c = db->try_get();
+  if (!c) return c.error();
+  auto v = db::migrate(**c, "mail", migrations);
+  if (!v) return v.error();
+  return std::unique_ptr<store>(std::make_unique<sqlite_store>(std::move(*db), blobs, dir, bus));
+}
+
+result<sqlite_store::account_ref> sqlite_store::prepare(std::string_view account) {
+  auto n = directory::normalize_address(account);
+  if (!n) return fail("mail.invalid", "not a valid address: " + std::string(account.substr(0, 300)));
+  account_ref a{std::move(*n), 0};
+  if (dir_) {
+    auto acc = dir_->find_account(a.address);
+    if (!acc) return fail("mail.no_account", "no such account: " + a.address);
+    a.quota = acc->quota_bytes > 0 ? static_cast<std::uint64_t>(acc->quota_bytes) : 0;
+  }
+  auto c = db_.try_get();
+  if (!c) return c.error();
+  auto& conn = **c;
+  // INBOX cannot be deleted, so its presence says the defaults were made.
+  if (auto inbox = find_mailbox(conn, a.address, "INBOX"); !inbox)
+    return inbox.error();
+  else if (*inbox)
+    return a;
+  auto t = db::transaction::begin(conn, db::durability::full);
+  if (!t) return t.error();
+  auto again = find_mailbox(conn, a.address, "INBOX");  // another thread/process may have won
+  if (!again) return again.error();
+  if (*again) return a;
+  for (auto& d : defaults) {
+    auto exists = find_mailbox(conn, a.address, d.name);
+    if (!exists) return exists.error();
+    if (*exists) continue;
+    auto m = insert_mailbox(conn, a.address, d.name, d.special_use);
+    if (!m) return m.error();
+  }
+  if (auto r = t->commit(); !r) return r.error();
+  return a;
+}
+
+result<std::optional<mailbox_row>> sqlite_store::find_mailbox(db::connection& c, std::string_view account,
+                                                              std::string_view canonical_name) {
+  auto st = c.prepare(
+      "SELECT id, name, uidvalidity, uidnext, highestmodseq FROM mail_mailboxes WHERE account = ?1 AND name = ?2");
+  if (!st) return st.error();
+  st->bind_all(account, canonical_name);
+  auto row = st->step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<mailbox_row>();
+  return std::optional<mailbox_row>(mailbox_row{st->column_int64(0), st->column_text(1),
+                                                static_cast<std::uint32_t>(st->column_int64(2)),
+                                                static_cast<std::uint32_t>(st->column_int64(3)),
+                                                static_cast<std::uint64_t>(st->column_int64(4))});
+}
+
+result<mailbox_row> sqlite_store::need_mailbox(db::connection& c, std::string_view account, std::string_view name) {
+  auto n = canonical_mailbox_name(name);
+  if (!n) return fail("mail.invalid", "invalid mailbox name");
+  auto m = find_mailbox(c, account, *n);
+  if (!m) return m.error();
+  if (!*m) return fail("mail.no_mailbox", "no such mailbox: " + *n);
+  return std::move(**m);
+}
+
+result<std::uint32_t> sqlite_store::next_uidvalidity(db::connection& c) {
+  // Time-based so that a database restored from an old backup still moves forward; the
+  // counter makes it strictly increasing, so a recreated name never sees an old value.
+  auto st = c.prepare("SELECT value FROM mail_counters WHERE name = 'uidvalidity'");
+  if (!st) return st.error();
+  auto row = st->step();
+  if (!row) return row.error();
+  std::int64_t last = *row ? st->column_int64(0) : 0;
+  st->reset();
+  std::int64_t next = std::max<std::int64_t>(last + 1, unix_now());
+  if (next <= 0 || next > static_cast<std::int64_t>(uid_max)) next = last + 1;
+  if (next <= 0 || next > static_cast<std::int64_t>(uid_max))
+    return fail("mail.invalid", "UIDVALIDITY space exhausted");
+  auto up = c.prepare("INSERT INTO mail_counters(name, value) VALUES('uidvalidity', ?1) "
+                      "ON CONFLICT(name) DO UPDATE SET value = excluded.value");
+  if (!up) return up.error();
+  if (auto r = up->bind(1, next).run(); !r) return r.error();
+  return static_cast<std::uint32_t>(next);
+}
+
+result<mailbox_row> sqlite_store::insert_mailbox(db::connection& c, std::string_view account, std::string_view name,
+                                                 std::string_view special_use) {
+  auto uv = next_uidvalidity(c);
+  if (!uv) return uv.error();
+  auto st = c.prepare("INSERT INTO mail_mailboxes(account, name, special_use, uidvalidity) VALUES(?1, ?2, ?3, ?4)");
+  if (!st) return st.error();
+  if (auto r = st->bind_all(account, name, special_use, *uv).run(); !r) return r.error();
+  return mailbox_row{c.last_insert_rowid(), std::string(name), *uv, 1, 1};
+}
+
+result<quota_usage> sqlite_store::usage_in(db::connection& c, const account_ref& a) {
+  auto st = c.prepare("SELECT COALESCE(SUM(size), 0), COUNT(*) FROM mail_messages WHERE account = ?1");
+  if (!st) return st.error();
+  st->bind(1, a.address);
+  auto row = st->step();
+  if (!row) return row.error();
+  return quota_usage{static_cast<std::uint64_t>(st->column_int64(0)), a.quota,
+                     static_cast<std::uint64_t>(st->column_int64(1))};
+}
+
+void sqlite_store::collect_garbage(const std::set<std::string>& ids) {
+  if (ids.empty()) return;
+  auto c = db_.try_get();
+  if (!c) return;  // leaves orphans: wasted space, never lost mail
+  // Under the write lock, so no append can commit a row naming one of these blobs between
+  // our check and the removal (appends re-check the blob under the same lock).
+  auto t = db::transaction::begin(**c);
+  if (!t) return;
+  auto st = (*c)->prepare("SELECT EXISTS(SELECT 1 FROM mail_messages WHERE blob_id = ?1)");
+  if (!st) return;
+  for (auto& id : ids) {
+    st->bind(1, id);
+    auto row = st->step();
+    bool used = !row || !*row || st->column_int64(0) != 0;  // on error keep the blob
+    st->reset();
+    if (!used) (void)blobs_.remove(id);
+  }
+  (void)t->commit();
+}
+
+void sqlite_store::publish(std::string_view topic, const std::string& account, const std::string& mailbox) {
+  if (bus_) bus_->publish({std::string(topic), account, mailbox});
+}
+
+result<quota_usage> sqlite_store::usage(std::string_view account) {
+  auto a = prepare(account);
+  if (!a) return a.error();
+  auto c = db_.try_get();
+  if (!c) return c.error();
+  return usage_in(**c, *a);
+}
+
+}  // namespace hearth::mail

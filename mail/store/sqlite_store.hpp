@@ -1,0 +1,108 @@
+// Internal: the SQLite implementation of mail::store. Not for other folders: they use
+// store.hpp. Split by concern: schema.cpp (migrations, open, shared helpers), names.cpp
+// (mailbox names and flags), mailboxes.cpp, messages.cpp, transfer.cpp (copy, move, expunge).
+#pragma once
+#include <set>
+
+#include "core/blob/store.hpp"
+#include "core/db/db.hpp"
+#include "core/events/bus.hpp"
+#include "directory/directory.hpp"
+#include "mail/store/store.hpp"
+
+namespace hearth::mail {
+
+std::int64_t unix_now();
+
+// Canonical flag list (system flags first, keywords deduplicated case-insensitively).
+// Errors: "mail.invalid".
+result<std::vector<std::string>> canonical_flags(const std::vector<std::string>& flags);
+std::string join_flags(const std::vector<std::string>& flags);
+std::vector<std::string> split_flags(std::string_view stored);
+bool has_flag(const std::vector<std::string>& flags, std::string_view canonical);
+// Applies a STORE to `current` (both canonical); the result is canonical.
+std::vector<std::string> apply_flags(const std::vector<std::string>& current, flag_mode mode,
+                                     const std::vector<std::string>& given);
+// Errors "mail.invalid" for an empty set, too many ranges, or first > last / uid 0.
+result<void> check_uid_set(const uid_set& uids);
+bool in_set(const uid_set& uids, std::uint32_t uid);
+
+struct mailbox_row {
+  std::int64_t id = 0;
+  std::string name;
+  std::uint32_t uidvalidity = 0;
+  std::uint32_t uidnext = 1;
+  std::uint64_t highestmodseq = 1;
+};
+
+struct message_row {
+  message_info info;
+  std::int64_t id = 0;
+};
+
+class sqlite_store final : public store {
+ public:
+  sqlite_store(db::database db, blob::store& blobs, directory::directory* dir, events::bus* bus)
+      : db_(std::move(db)), blobs_(blobs), dir_(dir), bus_(bus) {}
+
+  result<std::vector<mailbox_info>> list(std::string_view account) override;
+  result<mailbox_info> status(std::string_view account, std::string_view mailbox) override;
+  result<mailbox_info> create(std::string_view account, std::string_view name, std::string_view special_use) override;
+  result<void> rename(std::string_view account, std::string_view from, std::string_view to) override;
+  result<void> remove(std::string_view account, std::string_view name) override;
+  result<void> subscribe(std::string_view account, std::string_view name, bool subscribed) override;
+
+  result<append_result> append(std::string_view account, std::string_view mailbox, std::string_view bytes,
+                               const std::vector<std::string>& flags, std::optional<std::int64_t> internal_date) override;
+  result<append_result> append_blob(std::string_view account, std::string_view mailbox, std::string_view blob_id,
+                                    const std::vector<std::string>& flags,
+                                    std::optional<std::int64_t> internal_date) override;
+  result<append_result> deliver(std::string_view account, std::string_view bytes) override;
+  result<std::vector<message_info>> fetch(std::string_view account, std::string_view mailbox, const uid_set& uids) override;
+  result<flags_result> store_flags(std::string_view account, std::string_view mailbox, const uid_set& uids, flag_mode mode,
+                                   const std::vector<std::string>& flags,
+                                   std::optional<std::uint64_t> unchanged_since) override;
+  result<copy_result> copy(std::string_view account, std::string_view from, const uid_set& uids, std::string_view to) override;
+  result<copy_result> move(std::string_view account, std::string_view from, const uid_set& uids, std::string_view to) override;
+  result<expunge_result> expunge(std::string_view account, std::string_view mailbox,
+                                 const std::optional<uid_set>& uids) override;
+  result<changes> changes_since(std::string_view account, std::string_view mailbox, std::uint64_t since) override;
+  result<quota_usage> usage(std::string_view account) override;
+
+  // ---- helpers shared by the concern files ----
+  struct account_ref {
+    std::string address;
+    std::uint64_t quota = 0;
+  };
+  // Normalizes, checks the directory, creates the default mailboxes on first use.
+  result<account_ref> prepare(std::string_view account);
+  static result<std::optional<mailbox_row>> find_mailbox(db::connection& c, std::string_view account,
+                                                         std::string_view canonical_name);
+  // find_mailbox with name validation; "mail.no_mailbox" when absent.
+  static result<mailbox_row> need_mailbox(db::connection& c, std::string_view account, std::string_view name);
+  // A UIDVALIDITY never handed out before in this database (inside a write transaction).
+  static result<std::uint32_t> next_uidvalidity(db::connection& c);
+  static result<mailbox_row> insert_mailbox(db::connection& c, std::string_view account, std::string_view name,
+                                            std::string_view special_use);
+  static result<std::vector<message_row>> select_messages(db::connection& c, std::int64_t mailbox_id,
+                                                          const uid_set& uids);
+  static result<quota_usage> usage_in(db::connection& c, const account_ref& a);
+  // Copies rows into `target` with new uids (one new modseq); updates target's uidnext/modseq.
+  static result<copy_result> copy_rows(db::connection& c, const std::string& account, const std::vector<message_row>& rows,
+                                       mailbox_row& target);
+  // Deletes rows, logs them as expunged with a new modseq; returns that modseq.
+  static result<std::uint64_t> expunge_rows(db::connection& c, mailbox_row& mbox, const std::vector<message_row>& rows);
+  // Removes the blob files of `ids` that no row names any more (see store.hpp "Blob garbage").
+  void collect_garbage(const std::set<std::string>& ids);
+  result<append_result> append_common(std::string_view account, std::string_view mailbox, std::string_view blob_id,
+                                      const std::string_view* bytes, const std::vector<std::string>& flags,
+                                      std::optional<std::int64_t> internal_date);
+  void publish(std::string_view topic, const std::string& account, const std::string& mailbox);
+
+  db::database db_;
+  blob::store& blobs_;
+  directory::directory* dir_;
+  events::bus* bus_;
+};
+
+}  // namespace hearth::mail

@@ -1,0 +1,328 @@
+#include "mail/store/store.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "core/blob/store.hpp"
+#include "core/events/bus.hpp"
+#include "directory/directory.hpp"
+
+using namespace hearth;
+using mail::uid_max;
+
+namespace {
+
+struct fixture {
+  std::filesystem::path dir;
+  std::unique_ptr<blob::store> blobs;
+  std::unique_ptr<directory::directory> users;
+  events::bus bus;
+  std::unique_ptr<mail::store> st;
+  const std::string alice = "alice@home.test";
+
+  explicit fixture(std::int64_t quota = 0) {
+    std::random_device rd;
+    dir = std::filesystem::temp_directory_path() / ("hearth_store_test_" + std::to_string(rd()) + std::to_string(rd()));
+    std::filesystem::create_directories(dir);
+    blobs = std::make_unique<blob::store>(dir / "blobs");
+    users = directory::directory::open(dir / "hearth.db").value();
+    REQUIRE(users->add_domain("home.test"));
+    REQUIRE(users->add_account(alice, {"$argon2id$x", "s1", "s2"}, "", quota));
+    st = mail::store::open(dir / "hearth.db", *blobs, users.get(), &bus).value();
+  }
+  ~fixture() {
+    st.reset();
+    users.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  std::vector<std::uint32_t> uids(const std::string& mbox) {
+    std::vector<std::uint32_t> out;
+    for (auto& m : st->fetch(alice, mbox, {{1, uid_max}}).value()) out.push_back(m.uid);
+    return out;
+  }
+};
+
+using u32s = std::vector<std::uint32_t>;
+
+}  // namespace
+
+TEST_CASE("store: default mailboxes are created on first use") {
+  fixture f;
+  auto list = f.st->list("Alice@HOME.test").value();
+  REQUIRE(list.size() == 6);
+  CHECK(list[0].name == "INBOX");
+  std::set<std::string> uses;
+  for (auto& m : list) {
+    CHECK(m.uidvalidity != 0);
+    CHECK(m.uidnext == 1);
+    uses.insert(m.special_use);
+  }
+  CHECK(uses == std::set<std::string>{"", "\\Sent", "\\Drafts", "\\Trash", "\\Junk", "\\Archive"});
+  CHECK(f.st->status(f.alice, "inbox").value().name == "INBOX");
+  CHECK(f.st->list("bob@home.test").error().code == "mail.no_account");
+  CHECK(f.st->list("not an address").error().code == "mail.invalid");
+}
+
+TEST_CASE("store: append gives ascending uids, never reused") {
+  fixture f;
+  for (std::uint32_t i = 1; i <= 3; ++i) {
+    auto r = f.st->append(f.alice, "INBOX", "Subject: " + std::to_string(i) + "\r\n\r\nbody\r\n").value();
+    CHECK(r.uid == i);
+    CHECK(r.uidvalidity == f.st->status(f.alice, "INBOX").value().uidvalidity);
+  }
+  auto s = f.st->status(f.alice, "INBOX").value();
+  CHECK(s.uidnext == 4);
+  CHECK(s.messages == 3);
+  CHECK(s.unseen == 3);
+
+  REQUIRE(f.st->store_flags(f.alice, "INBOX", {{3, 3}}, mail::flag_mode::add, {"\\deleted"}));
+  CHECK(f.st->expunge(f.alice, "INBOX").value().uids == u32s{3});
+  CHECK(f.st->append(f.alice, "INBOX", "again").value().uid == 4);
+  CHECK(f.uids("INBOX") == u32s{1, 2, 4});
+  CHECK(f.st->status(f.alice, "INBOX").value().uidnext == 5);
+}
+
+TEST_CASE("store: blob content round trip, and invalid input") {
+  fixture f;
+  std::string bytes = "From: a@b\r\n\r\n";
+  for (int i = 0; i < 256; ++i) bytes += static_cast<char>(i);
+  auto r = f.st->append(f.alice, "Drafts", bytes, {"\\Draft", "$Label1"}, 1700000000).value();
+  auto m = f.st->fetch(f.alice, "Drafts", {{r.uid, r.uid}}).value();
+  REQUIRE(m.size() == 1);
+  CHECK(f.blobs->get(m[0].blob_id).value() == bytes);
+  CHECK(m[0].size == bytes.size());
+  CHECK(m[0].internal_date == 1700000000);
+  CHECK(m[0].flags == std::vector<std::string>{"\\Draft", "$Label1"});
+  CHECK(f.st->append(f.alice, "Nope", "x").error().code == "mail.no_mailbox");
+  CHECK(f.st->append(f.alice, "INBOX", "x", {"\\Recent"}).error().code == "mail.invalid");
+  CHECK(f.st->append(f.alice, "INBOX", "x", {"bad flag"}).error().code == "mail.invalid");
+  CHECK(f.st->append_blob(f.alice, "INBOX", std::string(64, 'a')).error().code == "mail.no_blob");
+  CHECK(f.st->fetch(f.alice, "INBOX", {{5, 2}}).error().code == "mail.invalid");
+  CHECK(f.st->create(f.alice, "a//b").error().code == "mail.invalid");
+  CHECK(f.st->create(f.alice, std::string(600, 'x')).error().code == "mail.invalid");
+  CHECK(f.st->create(f.alice, "bad\xff").error().code == "mail.invalid");
+  CHECK(f.st->create(f.alice, "ctl\x01").error().code == "mail.invalid");
+}
+
+TEST_CASE("store: flags and modseq increase") {
+  fixture f;
+  auto a = f.st->append(f.alice, "INBOX", "one").value();
+  auto b = f.st->append(f.alice, "INBOX", "two").value();
+  CHECK(b.modseq > a.modseq);
+  auto r = f.st->store_flags(f.alice, "INBOX", {{1, 1}}, mail::flag_mode::add, {"\\Seen", "Work"}).value();
+  REQUIRE(r.updated.size() == 1);
+  CHECK(r.updated[0].modseq > b.modseq);
+  CHECK(r.updated[0].flags == std::vector<std::string>{"\\Seen", "Work"});
+  auto s = f.st->status(f.alice, "INBOX").value();
+  CHECK(s.highestmodseq == r.updated[0].modseq);
+  CHECK(s.unseen == 1);
+  // No change: no new modseq.
+  CHECK(f.st->store_flags(f.alice, "INBOX", {{1, 1}}, mail::flag_mode::add, {"\\seen"}).value().updated.empty());
+  auto rm = f.st->store_flags(f.alice, "INBOX", {{1, 2}}, mail::flag_mode::remove, {"work"}).value();
+  REQUIRE(rm.updated.size() == 1);
+  CHECK(rm.updated[0].flags == std::vector<std::string>{"\\Seen"});
+  CHECK(rm.updated[0].modseq > r.updated[0].modseq);
+  // UNCHANGEDSINCE older than message 1's modseq: message 1 is skipped.
+  auto cond = f.st->store_flags(f.alice, "INBOX", {{1, 2}}, mail::flag_mode::set, {"\\Flagged"}, b.modseq).value();
+  CHECK(cond.modified == u32s{1});
+  REQUIRE(cond.updated.size() == 1);
+  CHECK(cond.updated[0].uid == 2);
+  auto ch = f.st->changes_since(f.alice, "INBOX", rm.updated[0].modseq).value();
+  REQUIRE(ch.changed.size() == 1);
+  CHECK(ch.changed[0].uid == 2);
+  CHECK(ch.highestmodseq == cond.updated[0].modseq);
+}
+
+TEST_CASE("store: expunge by uid set and the vanished log") {
+  fixture f;
+  for (int i = 0; i < 4; ++i) REQUIRE(f.st->append(f.alice, "INBOX", "m" + std::to_string(i), {"\\Deleted"}));
+  auto before = f.st->status(f.alice, "INBOX").value().highestmodseq;
+  auto ex = f.st->expunge(f.alice, "INBOX", mail::uid_set{{2, 3}}).value();
+  CHECK(ex.uids == u32s{2, 3});
+  CHECK(ex.modseq > before);
+  CHECK(f.uids("INBOX") == u32s{1, 4});
+  auto ch = f.st->changes_since(f.alice, "INBOX", before).value();
+  CHECK(ch.vanished == u32s{2, 3});
+  CHECK(ch.changed.empty());
+}
+
+TEST_CASE("store: uidvalidity of a recreated mailbox differs") {
+  fixture f;
+  auto first = f.st->create(f.alice, "Projects").value().uidvalidity;
+  CHECK(f.st->create(f.alice, "Projects").error().code == "mail.exists");
+  REQUIRE(f.st->remove(f.alice, "Projects"));
+  CHECK(f.st->status(f.alice, "Projects").error().code == "mail.no_mailbox");
+  auto second = f.st->create(f.alice, "Projects").value().uidvalidity;
+  CHECK(second != 0);
+  CHECK(second != first);
+  CHECK(f.st->remove(f.alice, "inbox").error().code == "mail.forbidden");
+}
+
+TEST_CASE("store: copy and move return the uid mapping") {
+  fixture f;
+  for (int i = 0; i < 3; ++i) REQUIRE(f.st->append(f.alice, "INBOX", "m" + std::to_string(i), {"\\Flagged"}));
+  REQUIRE(f.st->append(f.alice, "Archive", "already there"));
+  auto c = f.st->copy(f.alice, "INBOX", {{2, uid_max}}, "Archive").value();
+  CHECK(c.uidvalidity == f.st->status(f.alice, "Archive").value().uidvalidity);
+  CHECK(c.uids == std::vector<std::pair<std::uint32_t, std::uint32_t>>{{2, 2}, {3, 3}});
+  CHECK(f.uids("INBOX") == u32s{1, 2, 3});
+  auto copied = f.st->fetch(f.alice, "Archive", {{2, 2}}).value();
+  REQUIRE(copied.size() == 1);
+  CHECK(copied[0].flags == std::vector<std::string>{"\\Flagged"});
+
+  auto m = f.st->move(f.alice, "INBOX", {{1, 2}}, "Trash").value();
+  CHECK(m.uids == std::vector<std::pair<std::uint32_t, std::uint32_t>>{{1, 1}, {2, 2}});
+  CHECK(f.uids("INBOX") == u32s{3});
+  CHECK(f.uids("Trash") == u32s{1, 2});
+  CHECK(f.st->changes_since(f.alice, "INBOX", 0).value().vanished == u32s{1, 2});
+  CHECK(f.st->move(f.alice, "INBOX", {{3, 3}}, "INBOX").error().code == "mail.invalid");
+  CHECK(f.st->copy(f.alice, "INBOX", {{3, 3}}, "Nope").error().code == "mail.no_mailbox");
+}
+
+TEST_CASE("store: rename, and rename of INBOX moves its messages") {
+  fixture f;
+  REQUIRE(f.st->create(f.alice, "Work"));
+  REQUIRE(f.st->create(f.alice, "Work/2026"));
+  auto uv = f.st->status(f.alice, "Work/2026").value().uidvalidity;
+  REQUIRE(f.st->append(f.alice, "Work/2026", "x"));
+  REQUIRE(f.st->rename(f.alice, "Work", "Job"));
+  CHECK(f.st->status(f.alice, "Work").error().code == "mail.no_mailbox");
+  auto kid = f.st->status(f.alice, "Job/2026").value();
+  CHECK(kid.uidvalidity == uv);
+  CHECK(kid.messages == 1);
+  CHECK(f.st->rename(f.alice, "Job", "Sent").error().code == "mail.exists");
+  CHECK(f.st->rename(f.alice, "Job", "INBOX").error().code == "mail.forbidden");
+
+  REQUIRE(f.st->append(f.alice, "INBOX", "a"));
+  REQUIRE(f.st->append(f.alice, "INBOX", "b"));
+  auto inbox_uv = f.st->status(f.alice, "INBOX").value().uidvalidity;
+  REQUIRE(f.st->rename(f.alice, "INBOX", "Old"));
+  auto inbox = f.st->status(f.alice, "INBOX").value();
+  CHECK(inbox.messages == 0);
+  CHECK(inbox.uidvalidity == inbox_uv);
+  CHECK(inbox.uidnext == 3);  // uids of the moved messages are not reused
+  CHECK(f.uids("Old") == u32s{1, 2});
+  CHECK(f.st->append(f.alice, "INBOX", "c").value().uid == 3);
+}
+
+TEST_CASE("store: quota refusal and usage") {
+  fixture f(100);
+  REQUIRE(f.st->append(f.alice, "INBOX", std::string(60, 'a')));
+  auto u = f.st->usage(f.alice).value();
+  CHECK(u.used_bytes == 60);
+  CHECK(u.limit_bytes == 100);
+  CHECK(u.messages == 1);
+  CHECK(f.st->deliver(f.alice, std::string(41, 'b')).error().code == "mail.quota");
+  CHECK(f.st->copy(f.alice, "INBOX", {{1, 1}}, "Archive").error().code == "mail.quota");
+  CHECK(f.st->deliver(f.alice, std::string(40, 'b')).value().uid == 2);
+  CHECK(f.st->usage(f.alice).value().used_bytes == 100);
+  // MOVE does not grow usage: allowed at the limit.
+  CHECK(f.st->move(f.alice, "INBOX", {{1, 1}}, "Archive"));
+}
+
+TEST_CASE("store: expunge removes unreferenced blobs, keeps shared ones") {
+  fixture f;
+  auto shared = f.st->append(f.alice, "INBOX", "shared body").value();
+  auto alone = f.st->append(f.alice, "INBOX", "lonely body").value();
+  auto ids = f.st->fetch(f.alice, "INBOX", {{1, uid_max}}).value();
+  REQUIRE(ids.size() == 2);
+  REQUIRE(f.st->copy(f.alice, "INBOX", {{shared.uid, shared.uid}}, "Archive"));
+  REQUIRE(f.st->store_flags(f.alice, "INBOX", {{1, uid_max}}, mail::flag_mode::add, {"\\Deleted"}));
+  CHECK(f.st->expunge(f.alice, "INBOX").value().uids == u32s{shared.uid, alone.uid});
+  CHECK(f.blobs->exists(ids[0].blob_id));
+  CHECK_FALSE(f.blobs->exists(ids[1].blob_id));
+  REQUIRE(f.st->remove(f.alice, "Archive"));
+  CHECK_FALSE(f.blobs->exists(ids[0].blob_id));
+  // The same bytes appended again get their blob back.
+  auto again = f.st->append(f.alice, "INBOX", "lonely body").value();
+  auto m = f.st->fetch(f.alice, "INBOX", {{again.uid, again.uid}}).value();
+  REQUIRE(m.size() == 1);
+  CHECK(f.blobs->get(m[0].blob_id).value() == "lonely body");
+}
+
+TEST_CASE("store: concurrent appends from two threads get distinct ascending uids") {
+  fixture f;
+  constexpr int per_thread = 20;
+  std::vector<std::uint32_t> got[2];
+  std::atomic<int> failures{0};
+  auto work = [&](int t) {
+    for (int i = 0; i < per_thread; ++i) {
+      auto r = f.st->append(f.alice, "INBOX", "t" + std::to_string(t) + "-" + std::to_string(i));
+      if (!r) {
+        ++failures;
+        continue;
+      }
+      got[t].push_back(r->uid);
+    }
+  };
+  std::thread a(work, 0), b(work, 1);
+  a.join();
+  b.join();
+  CHECK(failures == 0);
+  std::set<std::uint32_t> all;
+  for (auto& g : got) {
+    CHECK(std::is_sorted(g.begin(), g.end()));
+    CHECK(std::adjacent_find(g.begin(), g.end()) == g.end());
+    all.insert(g.begin(), g.end());
+  }
+  CHECK(all.size() == 2 * per_thread);
+  CHECK(*all.begin() == 1);
+  CHECK(*all.rbegin() == 2 * per_thread);
+}
+
+TEST_CASE("store: an event is published after append") {
+  fixture f;
+  std::vector<events::event> seen;
+  std::uint32_t messages_at_event = 0;
+  auto sub = f.bus.subscribe("mail.new", f.alice, [&](const events::event& e) {
+    seen.push_back(e);
+    // Published after the commit: the message is visible to whoever reacts.
+    messages_at_event = f.st->status(f.alice, e.data).value().messages;
+  });
+  REQUIRE(f.st->deliver(f.alice, "hello"));
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].key == f.alice);
+  CHECK(seen[0].data == "INBOX");
+  CHECK(messages_at_event == 1);
+  // A refused append publishes nothing.
+  CHECK_FALSE(f.st->append(f.alice, "Nope", "x"));
+  CHECK(seen.size() == 1);
+}
+
+TEST_CASE("store: names and flags canonical forms") {
+  CHECK(mail::canonical_mailbox_name("inbox/Sub") == "INBOX/Sub");
+  CHECK(mail::canonical_mailbox_name("Entw\xc3\xbc" "rfe") == "Entw\xc3\xbc" "rfe");
+  CHECK_FALSE(mail::canonical_mailbox_name("/x"));
+  CHECK_FALSE(mail::canonical_mailbox_name("x/"));
+  CHECK_FALSE(mail::canonical_mailbox_name("\xc0\xaf"));  // overlong
+  CHECK(mail::canonical_flag("\\SEEN") == "\\Seen");
+  CHECK_FALSE(mail::canonical_flag("\\Recent"));
+  CHECK_FALSE(mail::canonical_flag("a(b"));
+  CHECK(mail::canonical_flag("$Forwarded") == "$Forwarded");
+}
+
+TEST_CASE("store: two store instances on one file (as two processes) share uids") {
+  fixture f;
+  // A second database handle with its own connections stands in for another process.
+  auto other = mail::store::open(f.dir / "hearth.db", *f.blobs).value();
+  std::vector<std::uint32_t> got;
+  for (int i = 0; i < 6; ++i) {
+    auto& s = i % 2 ? *other : *f.st;
+    got.push_back(s.append(f.alice, "INBOX", "m" + std::to_string(i)).value().uid);
+  }
+  CHECK(got == u32s{1, 2, 3, 4, 5, 6});
+  // Without a directory there is no account check and no quota.
+  CHECK(other->deliver("carol@elsewhere.test", "x").value().uid == 1);
+  CHECK(other->usage("carol@elsewhere.test").value().limit_bytes == 0);
+  CHECK(other->subscribe(f.alice, "Sent", false));
+  bool sent_subscribed = true;
+  for (auto& m : f.st->list(f.alice).value())
+    if (m.name == "Sent") sent_subscribed = m.subscribed;
+  CHECK_FALSE(sent_subscribed);
+  CHECK(f.st->append(f.alice, "INBOX", "x", {}, -5).error().code == "mail.invalid");
+}
