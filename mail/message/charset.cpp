@@ -1,0 +1,117 @@
+// Charset conversion to UTF-8 (encoding.hpp). The single-byte tables are small enough to keep
+// here rather than depend on iconv, whose set of names differs between libcs.
+#include <cstdint>
+
+#include "core/util/strings.hpp"
+#include "mail/message/encoding.hpp"
+
+namespace hearth::mail {
+
+namespace {
+
+enum class cs { utf8, ascii, latin1, cp1252, unknown };
+
+cs classify(std::string_view name) {
+  std::string n = util::to_lower(util::trim(name));
+  // RFC 2231 §5 / RFC 2184 allow a language suffix on the charset in encoded words.
+  if (auto star = n.find('*'); star != std::string::npos) n.resize(star);
+  if (n == "utf-8" || n == "utf8") return cs::utf8;
+  if (n == "us-ascii" || n == "ascii" || n == "ansi_x3.4-1968" || n == "iso646-us" || n == "us")
+    return cs::ascii;
+  if (n == "iso-8859-1" || n == "iso8859-1" || n == "iso_8859-1" || n == "latin1" ||
+      n == "latin-1" || n == "l1" || n == "iso_8859-1:1987" || n == "cp819" || n == "ibm819")
+    return cs::latin1;
+  if (n == "windows-1252" || n == "cp1252" || n == "x-cp1252") return cs::cp1252;
+  return cs::unknown;
+}
+
+void put_utf8(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// Windows-1252 0x80-0x9F; the five undefined positions map to their C1 control (as WHATWG).
+constexpr std::uint16_t cp1252_high[32] = {
+    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
+
+// Copies valid UTF-8 sequences and replaces every invalid octet with U+FFFD
+// (overlongs, surrogates and code points above U+10FFFF are invalid, RFC 3629 §3).
+std::string sanitize_utf8(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  std::size_t i = 0;
+  while (i < in.size()) {
+    auto c = static_cast<unsigned char>(in[i]);
+    if (c < 0x80) {
+      out.push_back(static_cast<char>(c));
+      ++i;
+      continue;
+    }
+    std::size_t len = 0;
+    std::uint32_t cp = 0, min = 0;
+    if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1F, min = 0x80;
+    else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0F, min = 0x800;
+    else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07, min = 0x10000;
+    bool ok = len != 0 && i + len <= in.size();
+    for (std::size_t k = 1; ok && k < len; ++k) {
+      auto d = static_cast<unsigned char>(in[i + k]);
+      if ((d & 0xC0) != 0x80) ok = false;
+      cp = (cp << 6) | (d & 0x3F);
+    }
+    if (ok && (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))) ok = false;
+    if (ok) {
+      out.append(in.substr(i, len));
+      i += len;
+    } else {
+      put_utf8(out, 0xFFFD);
+      ++i;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+bool known_charset(std::string_view charset) { return classify(charset) != cs::unknown; }
+
+std::optional<std::string> to_utf8(std::string_view charset, std::string_view bytes) {
+  switch (classify(charset)) {
+    case cs::utf8:
+    case cs::ascii:
+      // 8-bit octets labelled US-ASCII are a sender error; UTF-8 is the likeliest intent.
+      return sanitize_utf8(bytes);
+    case cs::latin1:
+    case cs::cp1252: {
+      bool win = classify(charset) == cs::cp1252;
+      std::string out;
+      out.reserve(bytes.size() * 2);
+      for (unsigned char c : bytes) {
+        if (win && c >= 0x80 && c < 0xA0)
+          put_utf8(out, cp1252_high[c - 0x80]);
+        else
+          put_utf8(out, c);
+      }
+      return out;
+    }
+    case cs::unknown:
+      break;
+  }
+  return std::nullopt;
+}
+
+}  // namespace hearth::mail
