@@ -1,0 +1,83 @@
+#include "mail/smtp/proto/body_reader.hpp"
+
+namespace hearth::mail::smtp {
+
+void content_sink::store(char c) {
+  ++octets_;
+  if (data_.size() >= max_size_) {
+    flags_.too_big = true;  // keep counting, stop storing
+    return;
+  }
+  data_ += c;
+}
+
+bool content_sink::put(char c) {
+  if (c == '\n') {
+    if (!cr_) flags_.bare_lf = true;
+    const bool crlf = cr_;
+    cr_ = false;
+    line_ = 0;
+    store(c);
+    return crlf;
+  }
+  if (cr_) flags_.bare_cr = true;  // CR not followed by LF
+  cr_ = c == '\r';
+  if (c == '\0') flags_.nul = true;
+  if (!cr_ && ++line_ > max_line_length) flags_.long_line = true;
+  store(c);
+  return false;
+}
+
+void content_sink::finish() {
+  if (cr_) flags_.bare_cr = true;
+  cr_ = false;
+}
+
+std::size_t data_reader::feed(std::string_view in) {
+  std::size_t i = 0;
+  while (i < in.size() && state_ != state::done) {
+    const char c = in[i++];
+    switch (state_) {
+      case state::line_start:
+        if (c == '.') {
+          state_ = state::dot;
+        } else {
+          state_ = sink_.put(c) ? state::line_start : state::body;
+        }
+        break;
+      case state::dot:
+        // RFC 5321 §4.5.2: a line starting with "." has that first period deleted.
+        if (c == '\r') {
+          state_ = state::dot_cr;
+        } else {
+          state_ = sink_.put(c) ? state::line_start : state::body;
+        }
+        break;
+      case state::dot_cr:
+        if (c == '\n') {
+          sink_.finish();
+          state_ = state::done;
+        } else {
+          // ".\r" followed by something else: the CR is content (and a bare CR).
+          sink_.put('\r');
+          state_ = sink_.put(c) ? state::line_start : state::body;
+        }
+        break;
+      case state::body:
+        if (sink_.put(c)) state_ = state::line_start;
+        break;
+      case state::done:
+        break;
+    }
+  }
+  return i;
+}
+
+std::size_t bdat_reader::feed(std::string_view in) {
+  const std::size_t n = remaining_ < in.size() ? static_cast<std::size_t>(remaining_) : in.size();
+  for (std::size_t i = 0; i < n; ++i) sink_.put(in[i]);
+  remaining_ -= n;
+  return n;
+}
+
+}  // namespace hearth::mail::smtp
