@@ -1,0 +1,168 @@
+#include "mail/imap/proto/mutf7.hpp"
+
+#include <cstdint>
+#include <vector>
+
+namespace hearth::mail::imap {
+namespace {
+
+// RFC 3501 §5.1.3: modified BASE64 uses "," instead of "/".
+constexpr std::string_view b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
+
+int b64_value(char c) {
+  auto p = b64.find(c);
+  return p == std::string_view::npos ? -1 : static_cast<int>(p);
+}
+
+void put_utf8(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+// Reads one code point; returns false on invalid UTF-8 (and advances one byte).
+bool next_utf8(std::string_view s, std::size_t& i, std::uint32_t& cp) {
+  auto c = static_cast<unsigned char>(s[i]);
+  int n = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : -1;
+  if (n < 0 || i + static_cast<std::size_t>(n) >= s.size()) {
+    ++i;
+    return false;
+  }
+  cp = n == 0 ? c : n == 1 ? (c & 0x1F) : n == 2 ? (c & 0x0F) : (c & 0x07);
+  for (int k = 1; k <= n; ++k) {
+    auto d = static_cast<unsigned char>(s[i + k]);
+    if ((d & 0xC0) != 0x80) {
+      ++i;
+      return false;
+    }
+    cp = (cp << 6) | (d & 0x3F);
+  }
+  static constexpr std::uint32_t min_for[] = {0, 0x80, 0x800, 0x10000};
+  if (cp < min_for[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    ++i;
+    return false;
+  }
+  i += static_cast<std::size_t>(n) + 1;
+  return true;
+}
+
+}  // namespace
+
+bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  std::uint32_t cp = 0;
+  while (i < s.size())
+    if (!next_utf8(s, i, cp)) return false;
+  return true;
+}
+
+result<std::string> mutf7_decode(std::string_view in) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < in.size()) {
+    char c = in[i];
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7E)
+      return fail("imap.mutf7", "mailbox name is not modified UTF-7 (8-bit or control byte)");
+    if (c != '&') {
+      out += c;
+      ++i;
+      continue;
+    }
+    auto end = in.find('-', i + 1);
+    if (end == std::string_view::npos) return fail("imap.mutf7", "unterminated &...- run in mailbox name");
+    if (end == i + 1) {  // "&-" is "&"
+      out += '&';
+      i = end + 1;
+      continue;
+    }
+    // Collect 16-bit units from the base64 run.
+    std::uint32_t bits = 0;
+    int nbits = 0;
+    std::vector<std::uint16_t> units;
+    for (std::size_t k = i + 1; k < end; ++k) {
+      int v = b64_value(in[k]);
+      if (v < 0) return fail("imap.mutf7", "bad character in modified base64 run");
+      bits = (bits << 6) | static_cast<std::uint32_t>(v);
+      nbits += 6;
+      if (nbits >= 16) {
+        nbits -= 16;
+        units.push_back(static_cast<std::uint16_t>((bits >> nbits) & 0xFFFF));
+      }
+    }
+    // Leftover bits must be fewer than 6 and zero (RFC 2152 padding rule).
+    if (nbits >= 6 || (bits & ((1u << nbits) - 1)) != 0)
+      return fail("imap.mutf7", "modified base64 run has stray bits");
+    for (std::size_t k = 0; k < units.size(); ++k) {
+      std::uint32_t u = units[k];
+      if (u >= 0xD800 && u <= 0xDBFF) {
+        if (k + 1 >= units.size() || units[k + 1] < 0xDC00 || units[k + 1] > 0xDFFF)
+          return fail("imap.mutf7", "unpaired UTF-16 surrogate");
+        u = 0x10000 + ((u - 0xD800) << 10) + (units[k + 1] - 0xDC00);
+        ++k;
+      } else if (u >= 0xDC00 && u <= 0xDFFF) {
+        return fail("imap.mutf7", "unpaired UTF-16 surrogate");
+      } else if (u >= 0x20 && u <= 0x7E) {
+        // RFC 3501 §5.1.3: printable US-ASCII MUST represent itself.
+        return fail("imap.mutf7", "printable ASCII encoded in modified base64");
+      }
+      put_utf8(out, u);
+    }
+    if (units.empty()) return fail("imap.mutf7", "empty modified base64 run");
+    i = end + 1;
+  }
+  return out;
+}
+
+std::string mutf7_encode(std::string_view utf8) {
+  std::string out;
+  std::vector<std::uint16_t> pending;
+  auto flush = [&] {
+    if (pending.empty()) return;
+    out += '&';
+    std::uint32_t bits = 0;
+    int nbits = 0;
+    for (auto u : pending) {
+      bits = (bits << 16) | u;
+      nbits += 16;
+      while (nbits >= 6) {
+        nbits -= 6;
+        out += b64[(bits >> nbits) & 0x3F];
+      }
+    }
+    if (nbits > 0) out += b64[(bits << (6 - nbits)) & 0x3F];
+    out += '-';
+    pending.clear();
+  };
+  std::size_t i = 0;
+  while (i < utf8.size()) {
+    std::uint32_t cp = 0;
+    if (!next_utf8(utf8, i, cp)) cp = 0xFFFD;
+    if (cp >= 0x20 && cp <= 0x7E) {
+      flush();
+      out += static_cast<char>(cp);
+      if (cp == '&') out += '-';
+    } else if (cp >= 0x10000) {
+      cp -= 0x10000;
+      pending.push_back(static_cast<std::uint16_t>(0xD800 + (cp >> 10)));
+      pending.push_back(static_cast<std::uint16_t>(0xDC00 + (cp & 0x3FF)));
+    } else {
+      pending.push_back(static_cast<std::uint16_t>(cp));
+    }
+  }
+  flush();
+  return out;
+}
+
+}  // namespace hearth::mail::imap

@@ -1,0 +1,345 @@
+#include "mail/imap/proto/parser.hpp"
+
+#include "core/util/strings.hpp"
+
+namespace hearth::mail::imap {
+using util::iequals;
+using util::istarts_with;
+using util::to_lower;
+using util::to_upper;
+namespace {
+
+// auth-type = atom; [SP (base64 / "=")]  (RFC 4959 SASL-IR)
+cmd_authenticate parse_authenticate(lexer& lx) {
+  cmd_authenticate a;
+  lx.sp();
+  a.mechanism = lx.upper_atom();
+  if (lx.eat(' ')) {
+    if (lx.eat('=')) {
+      a.initial.emplace(1, '=');
+    } else {
+      std::string b = lx.atom();  // base64 chars are atom chars
+      for (char c : b)
+        if (!(isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '='))
+          lx.fail("initial response is not base64");
+      a.initial = std::move(b);
+    }
+  }
+  return a;
+}
+
+// select-params = SP "(" select-param *(SP select-param) ")"  (RFC 7162 §3.1.8, §3.2.5.1)
+cmd_select parse_select(lexer& lx) {
+  cmd_select s;
+  lx.sp();
+  s.mailbox = lx.mailbox();
+  if (!lx.eat(' ')) return s;
+  lx.expect('(', "( of select parameters");
+  for (std::size_t n = 0;; ++n) {
+    if (n > 8) lx.fail("too many select parameters");
+    auto p = lx.upper_atom();
+    if (p == "CONDSTORE") {
+      s.condstore = true;
+    } else if (p == "QRESYNC") {
+      // QRESYNC SP "(" uidvalidity SP mod-sequence-value [SP known-uids] [SP seq-match-data] ")"
+      qresync_params q;
+      lx.sp();
+      lx.expect('(', "( of QRESYNC parameters");
+      q.uidvalidity = lx.nz_number();
+      lx.sp();
+      q.modseq = lx.mod_sequence_value();
+      if (lx.eat(' ')) {
+        if (lx.peek() != '(') {
+          q.known_uids = lx.seq_set();
+          if (q.known_uids->saved) lx.fail("$ is not allowed in QRESYNC");
+        }
+        if (lx.peek() == ' ' || lx.peek() == '(') {
+          if (q.known_uids) lx.sp();
+          lx.expect('(', "( of seq-match-data");
+          auto seqs = lx.seq_set();
+          lx.sp();
+          auto uids = lx.seq_set();
+          if (seqs.saved || uids.saved) lx.fail("$ is not allowed in QRESYNC");
+          lx.expect(')', ") of seq-match-data");
+          q.seq_match = std::make_pair(std::move(seqs), std::move(uids));
+        }
+      }
+      lx.expect(')', ") of QRESYNC parameters");
+      s.qresync = std::move(q);
+    } else {
+      lx.fail("unknown select parameter " + p);
+    }
+    if (lx.eat(')')) return s;
+    lx.sp();
+  }
+}
+
+std::vector<std::string> paren_atoms(lexer& lx, const char* what, bool allow_empty) {
+  std::vector<std::string> out;
+  lx.expect('(', what);
+  if (allow_empty && lx.eat(')')) return out;
+  for (std::size_t n = 0;; ++n) {
+    if (n >= 64) lx.fail(std::string("too many items in ") + what, "imap.limit");
+    out.push_back(lx.upper_atom());
+    if (lx.eat(')')) return out;
+    lx.sp();
+  }
+}
+
+// list = "LIST" [SP list-select-opts] SP mailbox SP mbox-or-pat [SP list-return-opts]
+// (RFC 9051 §9, RFC 5258, RFC 5819 STATUS return option, RFC 6154 SPECIAL-USE)
+cmd_list parse_list(lexer& lx, bool lsub) {
+  cmd_list l;
+  lx.sp();
+  if (!lsub && lx.peek() == '(') {
+    l.selection = paren_atoms(lx, "list-select-opts", true);
+    lx.sp();
+  }
+  l.reference = lx.mailbox();
+  lx.sp();
+  if (!lsub && lx.eat('(')) {  // patterns = "(" list-mailbox *(SP list-mailbox) ")"
+    for (std::size_t n = 0;; ++n) {
+      if (n >= 64) lx.fail("too many patterns", "imap.limit");
+      l.patterns.push_back(lx.list_mailbox());
+      if (lx.eat(')')) break;
+      lx.sp();
+    }
+  } else {
+    l.patterns.push_back(lx.list_mailbox());
+  }
+  if (!lsub && lx.eat(' ')) {
+    if (!lx.eat_word("RETURN")) lx.fail("expected RETURN");
+    lx.sp();
+    lx.expect('(', "( of return options");
+    if (!lx.eat(')')) {
+      for (std::size_t n = 0;; ++n) {
+        if (n >= 16) lx.fail("too many return options", "imap.limit");
+        auto opt = lx.upper_atom();
+        if (opt == "STATUS") {
+          lx.sp();
+          l.status_items = paren_atoms(lx, "( of STATUS items", false);
+        }
+        l.returns.push_back(std::move(opt));
+        if (lx.eat(')')) break;
+        lx.sp();
+      }
+    }
+  }
+  return l;
+}
+
+// append = "APPEND" SP mailbox 1*append-message (RFC 3502 MULTIAPPEND);
+// append-message = [SP flag-list] [SP date-time] SP (literal / literal8)
+cmd_append parse_append(lexer& lx) {
+  cmd_append a;
+  lx.sp();
+  a.mailbox = lx.mailbox();
+  while (lx.eat(' ')) {
+    if (a.messages.size() >= 1000) lx.fail("too many messages in one APPEND", "imap.limit");
+    append_message m;
+    if (lx.peek() == '(') {
+      m.flags = lx.flag_list();
+      lx.sp();
+    }
+    if (lx.peek() == '"') {
+      m.internal_date = lx.read_date_time();
+      lx.sp();
+    }
+    if (lx.peek() != '{' && lx.peek() != '~') lx.fail("expected a literal with the message");
+    m.data = lx.literal(&m.binary);
+    a.messages.push_back(std::move(m));
+  }
+  if (a.messages.empty()) lx.fail("APPEND needs a message");
+  return a;
+}
+
+// store = "STORE" SP sequence-set [SP store-modifiers] SP store-att-flags
+cmd_store parse_store(lexer& lx) {
+  cmd_store s;
+  lx.sp();
+  s.set = lx.seq_set();
+  lx.sp();
+  if (lx.eat('(')) {  // RFC 7162 §3.1.3: store-modifier = "UNCHANGEDSINCE" SP mod-sequence-valzer
+    if (!lx.eat_word("UNCHANGEDSINCE")) lx.fail("unknown STORE modifier");
+    lx.sp();
+    s.unchanged_since = lx.number64();
+    lx.expect(')', ") of STORE modifiers");
+    lx.sp();
+  }
+  // store-att-flags = (["+" / "-"] "FLAGS" [".SILENT"]) SP (flag-list / (flag *(SP flag)))
+  if (lx.eat('+')) s.op = store_op::add;
+  else if (lx.eat('-')) s.op = store_op::remove;
+  auto what = lx.upper_atom();
+  if (what == "FLAGS.SILENT") s.silent = true;
+  else if (what != "FLAGS") lx.fail("expected FLAGS, +FLAGS or -FLAGS");
+  lx.sp();
+  if (lx.peek() == '(') {
+    s.flags = lx.flag_list();
+  } else {
+    for (std::size_t n = 0;; ++n) {
+      if (n >= 1000) lx.fail("too many flags", "imap.limit");
+      s.flags.push_back(lx.flag());
+      if (!lx.eat(' ')) break;
+    }
+  }
+  return s;
+}
+
+// id = "ID" SP id-params-list; id-params-list = "(" *(string SP nstring) ")" / nil (RFC 2971 §3.3)
+cmd_id parse_id(lexer& lx) {
+  cmd_id c;
+  lx.sp();
+  if (lx.eat_word("NIL")) return c;
+  c.params.emplace();
+  lx.expect('(', "( of ID parameters");
+  if (lx.eat(')')) return c;
+  for (;;) {
+    // RFC 2971 §3.3: at most 30 field-value pairs.
+    if (c.params->size() >= 30) lx.fail("too many ID parameters", "imap.limit");
+    auto k = lx.string();
+    lx.sp();
+    auto v = lx.nstring();
+    c.params->emplace_back(std::move(k), std::move(v));
+    if (lx.eat(')')) return c;
+    lx.sp();
+  }
+}
+
+cmd_copy parse_copy(lexer& lx) {
+  cmd_copy c;
+  lx.sp();
+  c.set = lx.seq_set();
+  lx.sp();
+  c.mailbox = lx.mailbox();
+  return c;
+}
+
+cmd_search parse_search(lexer& lx, const parse_options& opts) {
+  cmd_search s;
+  s.key = detail::parse_search_program(lx, s, opts);
+  return s;
+}
+
+bool no_args(std::string_view n) {
+  return n == "CAPABILITY" || n == "NOOP" || n == "LOGOUT" || n == "STARTTLS" || n == "IDLE" ||
+         n == "CLOSE" || n == "UNSELECT" || n == "EXPUNGE" || n == "NAMESPACE";
+}
+
+command parse_body(lexer& lx, std::string tag, const parse_options& opts) {
+  command c;
+  c.tag = std::move(tag);
+  c.name = lx.upper_atom();  // command names are atoms, case-insensitive
+  const auto& n = c.name;
+  if (no_args(n)) {
+    c.args = cmd_none{};
+  } else if (n == "AUTHENTICATE") {
+    c.args = parse_authenticate(lx);
+  } else if (n == "LOGIN") {  // login = "LOGIN" SP userid SP password
+    cmd_login l;
+    lx.sp();
+    l.user = lx.astring();
+    lx.sp();
+    l.password = lx.astring();
+    c.args = std::move(l);
+  } else if (n == "ENABLE") {  // enable = "ENABLE" 1*(SP capability)
+    cmd_enable e;
+    do {
+      lx.sp();
+      if (e.capabilities.size() >= 32) lx.fail("too many capabilities", "imap.limit");
+      e.capabilities.push_back(lx.upper_atom());
+    } while (lx.peek() == ' ');
+    c.args = std::move(e);
+  } else if (n == "SELECT" || n == "EXAMINE") {
+    c.args = parse_select(lx);
+  } else if (n == "CREATE" || n == "DELETE" || n == "SUBSCRIBE" || n == "UNSUBSCRIBE" ||
+             n == "GETQUOTAROOT") {
+    lx.sp();
+    cmd_mailbox m{lx.mailbox(), {}};
+    // RFC 4466 create-params = SP "(" create-param *(SP create-param) ")";
+    // RFC 6154 §3: create-param =/ "USE" SP "(" [use-attr *(SP use-attr)] ")"
+    if (n == "CREATE" && lx.eat(' ')) {
+      lx.expect('(', "( of CREATE parameters");
+      if (!lx.eat_word("USE")) lx.fail("unknown CREATE parameter");
+      lx.sp();
+      lx.expect('(', "( of USE");
+      if (!lx.eat(')')) {
+        for (;;) {
+          if (m.special_use.size() >= 16) lx.fail("too many special-use attributes", "imap.limit");
+          lx.expect('\\', "\\ of special-use attribute");
+          m.special_use.push_back("\\" + lx.atom());
+          if (lx.eat(')')) break;
+          lx.sp();
+        }
+      }
+      lx.expect(')', ") of CREATE parameters");
+    }
+    c.args = std::move(m);
+  } else if (n == "RENAME") {
+    cmd_rename r;
+    lx.sp();
+    r.from = lx.mailbox();
+    lx.sp();
+    r.to = lx.mailbox();
+    c.args = std::move(r);
+  } else if (n == "LIST" || n == "LSUB") {
+    c.args = parse_list(lx, n == "LSUB");
+  } else if (n == "STATUS") {  // status = "STATUS" SP mailbox SP "(" status-att *(SP status-att) ")"
+    cmd_status s;
+    lx.sp();
+    s.mailbox = lx.mailbox();
+    lx.sp();
+    s.items = paren_atoms(lx, "( of status items", false);
+    c.args = std::move(s);
+  } else if (n == "APPEND") {
+    c.args = parse_append(lx);
+  } else if (n == "SEARCH") {
+    c.args = parse_search(lx, opts);
+  } else if (n == "FETCH") {
+    c.args = detail::parse_fetch_args(lx, false);
+  } else if (n == "STORE") {
+    c.args = parse_store(lx);
+  } else if (n == "COPY" || n == "MOVE") {
+    c.args = parse_copy(lx);
+  } else if (n == "ID") {
+    c.args = parse_id(lx);
+  } else if (n == "GETQUOTA") {
+    lx.sp();
+    c.args = cmd_getquota{lx.astring()};
+  } else if (n == "UID") {
+    // uid = "UID" SP (copy / move / fetch / search / store / uid-expunge)
+    lx.sp();
+    auto sub = lx.upper_atom();
+    c.name = "UID " + sub;
+    if (sub == "FETCH") c.args = detail::parse_fetch_args(lx, true);
+    else if (sub == "SEARCH") c.args = parse_search(lx, opts);
+    else if (sub == "STORE") c.args = parse_store(lx);
+    else if (sub == "COPY" || sub == "MOVE") c.args = parse_copy(lx);
+    else if (sub == "EXPUNGE") {  // RFC 4315 uid-expunge = "UID" SP "EXPUNGE" SP sequence-set
+      lx.sp();
+      c.args = cmd_uid_expunge{lx.seq_set()};
+    } else {
+      throw syntax_error{"imap.unknown_command", "unknown UID command"};
+    }
+  } else {
+    throw syntax_error{"imap.unknown_command", "unknown command"};
+  }
+  lx.end();
+  return c;
+}
+
+}  // namespace
+
+parsed_command parse_command(std::string_view framed, const parse_options& opts) {
+  lexer lx(framed, lexer_options{opts.utf8_accept, opts.max_sequence_ranges});
+  std::string tag;
+  try {
+    // command = tag SP (command-any / command-auth / command-nonauth / command-select) CRLF
+    tag = lx.tag();
+    lx.sp();
+    return {tag, parse_body(lx, tag, opts)};
+  } catch (const syntax_error& e) {
+    return {tag, hearth::fail(e.code, e.message)};
+  }
+}
+
+}  // namespace hearth::mail::imap

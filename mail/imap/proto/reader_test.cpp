@@ -1,0 +1,138 @@
+#include "mail/imap/proto/reader.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <vector>
+
+using namespace hearth::mail::imap;
+using namespace std::string_view_literals;
+
+namespace {
+
+// Feeds `input` in chunks of `chunk` bytes and collects every event that is not need_more.
+std::vector<event> run(command_reader& r, std::string_view input, std::size_t chunk) {
+  std::vector<event> out;
+  for (std::size_t i = 0; i < input.size(); i += chunk) {
+    r.feed(input.substr(i, chunk));
+    for (int guard = 0; guard < 100; ++guard) {
+      auto e = r.next();
+      if (e.kind == event_kind::need_more) break;
+      out.push_back(std::move(e));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("literals split across feeds at every byte", "[imap]") {
+  const std::string_view input =
+      "a1 LOGIN {3}\r\njoe {4+}\r\np\r\nw\r\n"
+      "a2 APPEND Drafts (\\Draft) {11}\r\nHello\r\nBody ~{3}\r\nx\0y\r\n"
+      "a3 NOOP\n"
+      "\r\n"sv;
+  const std::string with_nul(input);
+  for (std::size_t chunk = 1; chunk <= with_nul.size(); ++chunk) {
+    INFO("chunk " << chunk);
+    command_reader r;
+    auto ev = run(r, with_nul, chunk);
+    REQUIRE(ev.size() == 6);
+    CHECK(ev[0].kind == event_kind::send_continuation);
+    REQUIRE(ev[1].kind == event_kind::command);
+    auto l = std::get<cmd_login>(ev[1].cmd.args);
+    CHECK(l.user == "joe");
+    CHECK(l.password == "p\r\nw");
+    CHECK(ev[2].kind == event_kind::send_continuation);
+    CHECK(ev[3].kind == event_kind::send_continuation);  // ~{3} is synchronizing too
+    REQUIRE(ev[4].kind == event_kind::command);
+    auto a = std::get<cmd_append>(ev[4].cmd.args);
+    REQUIRE(a.messages.size() == 2);
+    CHECK(a.messages[0].data == "Hello\r\nBody");
+    CHECK(a.messages[1].data == std::string("x\0y", 3));
+    REQUIRE(ev[5].kind == event_kind::command);
+    CHECK(ev[5].cmd.tag == "a3");
+    CHECK(r.buffered() == 0);
+  }
+}
+
+TEST_CASE("non-synchronizing literal needs no continuation", "[imap]") {
+  command_reader r;
+  auto ev = run(r, "a CREATE {3+}\r\nabc\r\n", 1000);
+  REQUIRE(ev.size() == 1);
+  CHECK(ev[0].kind == event_kind::command);
+  CHECK(std::get<cmd_mailbox>(ev[0].cmd.args).mailbox == "abc");
+}
+
+TEST_CASE("literal over the limit is rejected before it is read", "[imap]") {
+  reader_limits lim;
+  lim.max_literal = 100;
+  lim.max_other_literal = 10;
+  SECTION("synchronizing: no continuation, tagged error, next command fine") {
+    command_reader r(lim);
+    auto ev = run(r, "a1 APPEND x {101}\r\na2 NOOP\r\n", 3);
+    REQUIRE(ev.size() == 2);
+    CHECK(ev[0].kind == event_kind::error);
+    CHECK(ev[0].tag == "a1");
+    CHECK(ev[0].err.code == "imap.literal_too_big");
+    CHECK(ev[1].kind == event_kind::command);
+    CHECK(ev[1].cmd.tag == "a2");
+  }
+  SECTION("non-synchronizing: skipped without buffering, rest of the command too") {
+    command_reader r(lim);
+    r.feed("a1 LOGIN {11+}\r\n");
+    auto e = r.next();
+    CHECK(e.kind == event_kind::error);
+    CHECK(e.tag == "a1");
+    CHECK(e.err.code == "imap.literal_too_big");
+    r.feed("0123456789");
+    CHECK(r.next().kind == event_kind::need_more);
+    CHECK(r.buffered() == 0);
+    auto ev = run(r, "X more {2+}\r\nzz tail\r\na2 NOOP\r\n", 1);
+    REQUIRE(ev.size() == 1);
+    CHECK(ev[0].cmd.tag == "a2");
+  }
+  SECTION("APPEND gets the larger limit") {
+    command_reader r(lim);
+    auto ev = run(r, "a1 APPEND x {50+}\r\n" + std::string(50, 'm') + "\r\n", 7);
+    REQUIRE(ev.size() == 1);
+    CHECK(ev[0].kind == event_kind::command);
+  }
+}
+
+TEST_CASE("line length limit", "[imap]") {
+  reader_limits lim;
+  lim.max_line = 50;
+  command_reader r(lim);
+  auto ev = run(r, "a1 NOOP " + std::string(200, 'x') + "\r\na2 NOOP\r\n", 16);
+  REQUIRE(ev.size() == 2);
+  CHECK(ev[0].kind == event_kind::error);
+  CHECK(ev[0].err.code == "imap.line_too_long");
+  CHECK(ev[0].tag == "a1");
+  CHECK(ev[1].kind == event_kind::command);
+  CHECK(ev[1].cmd.tag == "a2");
+}
+
+TEST_CASE("syntax errors carry the tag; raw lines for IDLE", "[imap]") {
+  command_reader r;
+  auto ev = run(r, "t1 FROB\r\nt2 IDLE\r\n", 4);
+  REQUIRE(ev.size() == 2);
+  CHECK(ev[0].kind == event_kind::error);
+  CHECK(ev[0].tag == "t1");
+  CHECK(ev[0].err.code == "imap.unknown_command");
+  CHECK(ev[1].cmd.name == "IDLE");
+  r.expect_line();
+  ev = run(r, "DONE\r\nt3 NOOP\r\n", 2);
+  REQUIRE(ev.size() == 2);
+  CHECK(ev[0].kind == event_kind::line);
+  CHECK(ev[0].line == "DONE");
+  CHECK(ev[1].cmd.tag == "t3");
+}
+
+TEST_CASE("utf8_accept toggles mailbox decoding", "[imap]") {
+  command_reader r;
+  auto ev = run(r, "a SELECT \"Entw\xC3\xBC" "rfe\"\r\n", 100);
+  CHECK(ev.at(0).kind == event_kind::error);
+  r.options().utf8_accept = true;
+  ev = run(r, "a SELECT \"Entw\xC3\xBC" "rfe\"\r\n", 100);
+  CHECK(ev.at(0).kind == event_kind::command);
+}
