@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "core/config/config.hpp"
+#include "tests/unit/test_certs.hpp"
 
 // GCC 12 reports a false -Wmismatched-new-delete on coroutine lambdas (Asio's awaitable frame
 // has its own operator new/delete); test code only.
@@ -55,17 +56,6 @@ struct temp_dir {
   }
 };
 
-// A self-signed P-256 certificate for `cn`, by the openssl CLI.
-inline config::certificate make_cert(const std::filesystem::path& dir, const std::string& cn) {
-  config::certificate c;
-  c.hosts = {cn};
-  c.cert_file = dir / (cn + ".crt");
-  c.key_file = dir / (cn + ".key");
-  std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=" + cn +
-                    " -addext subjectAltName=DNS:" + cn + " -keyout " + c.key_file.string() + " -out " +
-                    c.cert_file.string() + " 2>/dev/null";
-  REQUIRE(std::system(cmd.c_str()) == 0);
-  return c;
-}
+using hearth::test::make_cert;
 
 }  // namespace hearth::net::test

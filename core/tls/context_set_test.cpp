@@ -1,4 +1,5 @@
 #include "core/tls/context_set.hpp"
+#include "tests/unit/test_certs.hpp"
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
@@ -10,22 +11,9 @@ namespace fs = std::filesystem;
 using hearth::config::certificate;
 using hearth::tls::context_set;
 using hearth::tls::generation;
+using hearth::test::make_cert;
 
 namespace {
-
-// A self-signed EC certificate for `cn` (and its SAN) written by the openssl CLI.
-certificate make_cert(const fs::path& dir, const std::string& cn, std::vector<std::string> hosts) {
-  fs::create_directories(dir);
-  certificate c;
-  c.hosts = std::move(hosts);
-  c.cert_file = dir / (cn + ".crt");
-  c.key_file = dir / (cn + ".key");
-  std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=" + cn +
-                    " -addext subjectAltName=DNS:" + cn + " -keyout " + c.key_file.string() + " -out " +
-                    c.cert_file.string() + " 2>/dev/null";
-  REQUIRE(std::system(cmd.c_str()) == 0);
-  return c;
-}
 
 struct temp_dir {
   fs::path path;

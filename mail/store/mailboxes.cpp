@@ -198,13 +198,11 @@ result<void> sqlite_store::remove(std::string_view account, std::string_view nam
 }
 
 result<void> sqlite_store::subscribe(std::string_view account, std::string_view name, bool subscribed) {
-  auto a = prepare(account);
-  if (!a) return a.error();
-  auto c = db_.try_get();
-  if (!c) return c.error();
-  auto& conn = **c;
-  auto t = db::transaction::begin(conn, db::durability::full);
-  if (!t) return t.error();
+  auto w = begin_write(account);
+  if (!w) return w.error();
+  auto* a = &w->account;
+  auto& conn = *w->conn;
+  auto* t = &w->tx;
   auto m = need_mailbox(conn, a->address, name);
   if (!m) return m.error();
   auto st = conn.prepare("UPDATE mail_mailboxes SET subscribed = ?2 WHERE id = ?1");

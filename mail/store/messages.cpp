@@ -143,13 +143,11 @@ result<flags_result> sqlite_store::store_flags(std::string_view account, std::st
   if (auto r = check_uid_set(uids); !r) return r.error();
   auto given = canonical_flags(flags);
   if (!given) return given.error();
-  auto a = prepare(account);
-  if (!a) return a.error();
-  auto c = db_.try_get();
-  if (!c) return c.error();
-  auto& conn = **c;
-  auto t = db::transaction::begin(conn, db::durability::full);
-  if (!t) return t.error();
+  auto w = begin_write(account);
+  if (!w) return w.error();
+  auto* a = &w->account;
+  auto& conn = *w->conn;
+  auto* t = &w->tx;
   auto m = need_mailbox(conn, a->address, mailbox);
   if (!m) return m.error();
   auto rows = select_messages(conn, m->id, uids);

@@ -208,4 +208,14 @@ result<quota_usage> sqlite_store::usage(std::string_view account) {
   return usage_in(**c, *a);
 }
 
+result<sqlite_store::write_txn> sqlite_store::begin_write(std::string_view account) {
+  auto a = prepare(account);
+  if (!a) return a.error();
+  auto c = db_.try_get();
+  if (!c) return c.error();
+  auto t = db::transaction::begin(**c, db::durability::full);
+  if (!t) return t.error();
+  return write_txn{std::move(*a), *c, std::move(*t)};
+}
+
 }  // namespace hearth::mail

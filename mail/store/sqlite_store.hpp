@@ -76,6 +76,14 @@ class sqlite_store final : public store {
   };
   // Normalizes, checks the directory, creates the default mailboxes on first use.
   result<account_ref> prepare(std::string_view account);
+  // prepare(), this thread's connection and a durable write transaction (rolled back unless
+  // the caller commits tx): the start of every write that acknowledges something.
+  struct write_txn {
+    account_ref account;
+    db::connection* conn;
+    db::transaction tx;
+  };
+  result<write_txn> begin_write(std::string_view account);
   static result<std::optional<mailbox_row>> find_mailbox(db::connection& c, std::string_view account,
                                                          std::string_view canonical_name);
   // find_mailbox with name validation; "mail.no_mailbox" when absent.

@@ -51,13 +51,11 @@ result<std::uint64_t> sqlite_store::expunge_rows(db::connection& c, mailbox_row&
 result<copy_result> sqlite_store::copy(std::string_view account, std::string_view from, const uid_set& uids,
                                        std::string_view to) {
   if (auto r = check_uid_set(uids); !r) return r.error();
-  auto a = prepare(account);
-  if (!a) return a.error();
-  auto c = db_.try_get();
-  if (!c) return c.error();
-  auto& conn = **c;
-  auto t = db::transaction::begin(conn, db::durability::full);
-  if (!t) return t.error();
+  auto w = begin_write(account);
+  if (!w) return w.error();
+  auto* a = &w->account;
+  auto& conn = *w->conn;
+  auto* t = &w->tx;
   auto src = need_mailbox(conn, a->address, from);
   if (!src) return src.error();
   auto dst = need_mailbox(conn, a->address, to);
@@ -81,13 +79,11 @@ result<copy_result> sqlite_store::copy(std::string_view account, std::string_vie
 result<copy_result> sqlite_store::move(std::string_view account, std::string_view from, const uid_set& uids,
                                        std::string_view to) {
   if (auto r = check_uid_set(uids); !r) return r.error();
-  auto a = prepare(account);
-  if (!a) return a.error();
-  auto c = db_.try_get();
-  if (!c) return c.error();
-  auto& conn = **c;
-  auto t = db::transaction::begin(conn, db::durability::full);
-  if (!t) return t.error();
+  auto w = begin_write(account);
+  if (!w) return w.error();
+  auto* a = &w->account;
+  auto& conn = *w->conn;
+  auto* t = &w->tx;
   auto src = need_mailbox(conn, a->address, from);
   if (!src) return src.error();
   auto dst = need_mailbox(conn, a->address, to);
