@@ -14,16 +14,20 @@
 
 #include "app/common.hpp"
 #include "app/placeholder_sessions.hpp"
+#include "app/serve_context.hpp"
 #include "app/serve_services.hpp"
 #include "auth/authenticator.hpp"
 #include "auth/directory_source.hpp"
+#include "core/blob/store.hpp"
 #include "core/config/config.hpp"
+#include "core/events/bus.hpp"
 #include "core/http/router.hpp"
 #include "core/http/session.hpp"
 #include "core/log/log.hpp"
 #include "core/net/blocking.hpp"
 #include "core/net/server.hpp"
 #include "core/tls/context_set.hpp"
+#include "mail/store/store.hpp"
 #include "rfc6764/autoconfig.hpp"
 
 namespace hearth::app {
@@ -123,13 +127,36 @@ int cmd_serve(const globals& g, const args& a) {
   auth::directory_source credentials(*dir);
   auth::authenticator authn(credentials, throttling, auth_opts);
 
-  // The HTTPS routes every web-facing module registers (core/http/router.hpp); fixed from here on.
+  // Shared by the protocol areas (app/serve_context.hpp).
+  blob::store blobs(cfg->data_dir / "blobs");
+  if (auto n = blobs.cleanup_temp(); n && *n > 0) log::info("serve.blobs", {{"removed_temp", std::uint64_t(*n)}});
+  events::bus bus;
+  auto mail_store = mail::store::open(directory_file(*cfg), blobs, dir.get(), &bus);
+  if (!mail_store) return fail_with(1, "mail store: " + mail_store.error().message);
+
+  // The HTTPS routes every web-facing module registers (core/http/router.hpp); fixed once the
+  // areas are installed.
   auto routes = std::make_shared<http::router>();
   rfc6764::register_routes(*routes, *cfg, *dir, authn);
   const auto https_opts = https_session_options(*cfg);
 
-  // The stores and the queue come in as the protocol issues land; each service's real session
-  // then replaces its placeholder below.
+  serve_context ctx{*cfg, srv, **tls, *dir, authn, blobs, bus, **mail_store, *routes, {}, {}, {}};
+  // Runs the areas' stop hooks however this function ends (they reference ctx's pieces).
+  struct stop_hooks {
+    serve_context& c;
+    void run() {
+      for (auto it = c.on_stop.rbegin(); it != c.on_stop.rend(); ++it) (*it)();
+      c.on_stop.clear();
+    }
+    ~stop_hooks() {
+      run();
+      c.keep.clear();
+    }
+  } stop_guard{ctx};
+  for (auto* install : {install_mail, install_imap, install_dav, install_xmpp})
+    if (!install(ctx)) return 1;
+
+  // Services no area claims yet keep a placeholder that negotiates TLS and closes politely.
   placeholder_options popts;
   popts.hostname = cfg->hostname;
   popts.read_timeout = std::chrono::seconds(cfg->read_timeout_seconds);
@@ -138,8 +165,13 @@ int cmd_serve(const globals& g, const args& a) {
   for (config::service svc : config::all_services) {
     const auto& l = cfg->listen(svc);
     if (l.port == 0) continue;
-    net::handler h = svc == config::service::https ? http::make_https_handler(routes, https_opts)
-                                                   : placeholder_session(svc, popts);
+    net::handler h;
+    if (svc == config::service::https)
+      h = http::make_https_handler(routes, https_opts);
+    else if (auto it = ctx.handlers.find(svc); it != ctx.handlers.end())
+      h = it->second;
+    else
+      h = placeholder_session(svc, popts);
     auto bound = srv.add_listener(config::service_name(svc), cfg->bind_addresses(svc), l.port, config::service_tls(svc),
                                   std::move(h));
     if (!bound) {
@@ -166,8 +198,9 @@ int cmd_serve(const globals& g, const args& a) {
   wait_signal();
 
   srv.run();
-  // Handlers still running on the blocking pool use the directory and the authenticator,
-  // which are destroyed when this function returns.
+  stop_guard.run();
+  // Handlers still running on the blocking pool use the directory, the authenticator and the
+  // stores, which are destroyed when this function returns.
   net::drain_blocking_pool();
   log::info("serve.stop");
   return 0;

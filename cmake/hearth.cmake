@@ -19,6 +19,8 @@ function(hearth_library name)
   endif()
   if(srcs)
     add_library(hearth_${name} STATIC ${srcs})
+    # app/ links every library (the linker keeps only what the binary uses).
+    set_property(GLOBAL APPEND PROPERTY HEARTH_LIBRARIES hearth_${name})
     target_include_directories(hearth_${name} PUBLIC ${HEARTH_ROOT})
     target_link_libraries(hearth_${name} PUBLIC ${ARG_DEPS})
   else()

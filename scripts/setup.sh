@@ -13,6 +13,16 @@ PACKAGES=(
   openssl python3 python3-argon2 sqlite3 knot knot-dnssecutils bind9-dnsutils bind9-utils curl dns-root-data
 )
 
+# Each area may list more in scripts/packages/<area>.txt (one package per line, # comments).
+HERE="$(cd "$(dirname "$0")" && pwd)"
+for f in "$HERE"/packages/*.txt; do
+  [ -e "$f" ] || continue
+  while read -r line; do
+    line="${line%%#*}"
+    for p in $line; do PACKAGES+=("$p"); done
+  done <"$f"
+done
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

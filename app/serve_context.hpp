@@ -1,0 +1,67 @@
+// What `hearth serve` hands each protocol area at start-up, and the hooks the areas fill in.
+//
+// serve.cpp builds the shared pieces (config, directory, authenticator, blob store, event bus,
+// mail store, HTTPS router), then calls install_mail, install_imap, install_dav and
+// install_xmpp in that order. Each hook puts a handler into `handlers` for the services it
+// serves, registers its HTTPS routes on `routes`, and keeps whatever must live as long as the
+// server in `keep` (queues, stores, caches). Services nobody claims get the placeholder session
+// (app/placeholder_sessions.hpp). After the server stops, `on_stop` runs in reverse order,
+// before any of the shared pieces is destroyed.
+//
+// A hook returns false after logging why (serve then exits 1); it runs on the main thread
+// before any listener accepts, so it may block (open databases, run migrations).
+#pragma once
+#include <functional>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "core/config/config.hpp"
+#include "core/net/server.hpp"
+
+namespace hearth::auth {
+class authenticator;
+}
+namespace hearth::blob {
+class store;
+}
+namespace hearth::directory {
+class directory;
+}
+namespace hearth::events {
+class bus;
+}
+namespace hearth::http {
+class router;
+}
+namespace hearth::mail {
+class store;
+}
+namespace hearth::tls {
+class context_set;
+}
+
+namespace hearth::app {
+
+struct serve_context {
+  const config::config& cfg;
+  net::server& server;
+  tls::context_set& tls;
+  directory::directory& dir;
+  auth::authenticator& authn;
+  blob::store& blobs;   // DATA_DIR/blobs
+  events::bus& bus;
+  mail::store& mail;    // DATA_DIR/hearth.db, shared by SMTP delivery, IMAP and POP3
+  http::router& routes;
+
+  std::map<config::service, net::handler> handlers;
+  std::vector<std::shared_ptr<void>> keep;
+  std::vector<std::function<void()>> on_stop;
+};
+
+bool install_mail(serve_context& ctx);  // serve_mail.cpp: smtp, submission, submissions; the queue
+bool install_imap(serve_context& ctx);  // serve_imap.cpp: imap, imaps, pop3, pop3s
+bool install_dav(serve_context& ctx);   // serve_dav.cpp: CalDAV/CardDAV routes
+bool install_xmpp(serve_context& ctx);  // serve_xmpp.cpp: xmpp_client(s), xmpp_server(s)
+
+}  // namespace hearth::app
