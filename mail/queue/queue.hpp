@@ -1,0 +1,87 @@
+// The outbound queue (issue 3): messages for other domains, delivered by MX with retries and
+// DSN bounces. Interface agreed between the SMTP session (mail/smtp/server, which enqueues)
+// and the queue implementation (this folder).
+//
+//   auto q = mail::queue::queue::open(opts).value();   // at start, on the main thread
+//   q->start(io);                                        // delivery agent on the server's io_context
+//   auto id = q->enqueue(env, bytes);                    // from the blocking pool, before 250
+//   q->stop();                                           // at shutdown (serve's on_stop)
+//
+// Durability (ARCHITECTURE.md principle 3): enqueue returns only once the message and its
+// envelope survive a kill -9; after a restart, open()+start() resume every entry.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/util/result.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+namespace hearth::dns {
+class resolver;
+}
+namespace hearth::tls {
+class context_set;
+}
+
+namespace hearth::mail::queue {
+
+// One recipient with its RFC 3461 parameters.
+struct recipient {
+  std::string address;        // forward-path without <>
+  std::string notify;         // "" (default: FAILURE,DELAY), or "NEVER", or a list of SUCCESS,FAILURE,DELAY
+  std::string orcpt;          // ORCPT value as received ("rfc822;addr"), "" if none
+};
+
+struct envelope {
+  std::string from;           // reverse-path without <>; "" = null sender (a bounce: never bounced)
+  std::vector<recipient> rcpts;
+  std::string ret;            // RFC 3461 RET: "", "FULL" or "HDRS"
+  std::string envid;          // RFC 3461 ENVID, "" if none
+  std::string auth_user;      // the submitting account ("" for mail the server itself makes)
+  std::string client;         // "[ip]" or "helo [ip]" of the submitting client, for logs
+};
+
+struct options {
+  std::filesystem::path data_dir;       // the queue keeps its own files under DATA_DIR/queue
+  std::filesystem::path db_file;        // DATA_DIR/hearth.db (the queue's tables, own migrations)
+  std::string hostname;                 // our EHLO name and the DSN Reporting-MTA
+  std::uint16_t remote_port = 25;       // smtp.outbound.port (tests point it elsewhere)
+  std::chrono::seconds first_retry{300};
+  std::chrono::seconds max_retry{4 * 3600};
+  std::chrono::seconds give_up{5 * 24 * 3600};
+  std::chrono::seconds delay_warning{4 * 3600};
+  std::chrono::seconds connect_timeout{30};
+  std::chrono::seconds command_timeout{300};
+  dns::resolver* resolver = nullptr;    // MX/A/AAAA look-ups; must outlive the queue
+  tls::context_set* tls = nullptr;      // not used for client TLS; reserved for client certificates
+  // Domains that are ours: a recipient there is handed to deliver_local instead of an MX.
+  std::function<bool(std::string_view domain)> is_local_domain;
+  // Local delivery (DSNs to local senders, and any local recipient that reaches the queue).
+  // Blocking; returns an error code like "mail.quota" (temporary) or "smtp.unknown_user"
+  // (permanent) on failure.
+  std::function<result<void>(const std::string& from, const std::string& rcpt, std::string_view message)> deliver_local;
+};
+
+class queue {
+ public:
+  virtual ~queue() = default;
+  // Opens (and migrates) the queue's tables and files. Errors: "db.*", "queue.io".
+  static result<std::shared_ptr<queue>> open(const options& opts);
+  // Starts delivering (coroutines on io); resumes entries left by a previous run.
+  virtual void start(boost::asio::io_context& io) = 0;
+  // Stops starting new deliveries; in-flight attempts are abandoned (they stay queued).
+  virtual void stop() = 0;
+  // Persists the message for every recipient in env.rcpts and returns the queue id (also in
+  // logs). Blocking: call from the blocking pool. Errors: "queue.io", "db.*", "queue.invalid".
+  virtual result<std::string> enqueue(const envelope& env, std::string_view message) = 0;
+};
+
+}  // namespace hearth::mail::queue
