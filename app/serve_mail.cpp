@@ -1,8 +1,37 @@
 // SMTP, submission and the outbound queue (issue 3): wired into `hearth serve` (app/serve_context.hpp).
 #include "app/serve_context.hpp"
+#include "app/serve_queue.hpp"
+#include "core/log/log.hpp"
+#include "mail/smtp/server/session.hpp"
 
 namespace hearth::app {
 
-bool install_mail(serve_context&) { return true; }
+bool install_mail(serve_context& ctx) {
+  const auto& c = ctx.cfg;
+  // The outbound queue (app/serve_queue.cpp: config, resolver, local delivery, start/stop).
+  auto outbound = make_outbound_queue(ctx);
+  if (!outbound) return false;
+  mail::smtp::server_services svc{ctx.dir, ctx.authn, ctx.mail, outbound.get()};
+
+  mail::smtp::server_options o;
+  o.hostname = c.hostname;
+  o.max_message_size = c.smtp_max_message_size;
+  o.max_recipients = c.smtp_max_recipients;
+  o.max_errors = static_cast<int>(c.smtp_max_errors);
+  o.command_timeout = std::chrono::seconds(c.smtp_command_timeout);
+  o.data_timeout = std::chrono::seconds(c.smtp_data_timeout);
+  o.max_connections_per_ip = c.smtp_max_connections_per_ip;
+
+  using config::service;
+  using mail::smtp::listener_kind;
+  for (auto [svc_name, kind] : {std::pair{service::smtp, listener_kind::mx},
+                                std::pair{service::submission, listener_kind::submission},
+                                std::pair{service::submissions, listener_kind::submissions}}) {
+    auto k = o;
+    k.kind = kind;
+    ctx.handlers[svc_name] = mail::smtp::make_handler(k, svc);
+  }
+  return true;
+}
 
 }  // namespace hearth::app

@@ -96,8 +96,17 @@ struct config {
   // [smtp]
   std::uint64_t smtp_max_message_size = 50ull * 1024 * 1024;
   unsigned smtp_max_recipients = 100;
+  unsigned smtp_command_timeout = 300;       // seconds
+  unsigned smtp_data_timeout = 600;          // seconds
+  unsigned smtp_max_errors = 10;
+  unsigned smtp_max_connections_per_ip = 20; // 0 = no limit
   // [smtp.outbound]
   std::uint16_t smtp_outbound_port = 25;
+  // [smtp.queue]: the outbound queue's retry schedule, in seconds (mail/queue)
+  unsigned smtp_queue_first_retry = 300;
+  unsigned smtp_queue_max_retry = 4 * 3600;
+  unsigned smtp_queue_give_up = 5 * 24 * 3600;
+  unsigned smtp_queue_delay_warning = 4 * 3600;
 
   // [dkim]
   std::string dkim_selector = "hearth";

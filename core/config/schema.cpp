@@ -154,8 +154,26 @@ std::vector<key_def> build_keys() {
   // RFC 5321 §4.5.3.1.8: a server must accept at least 100 recipients per message.
   k.push_back(integer("smtp.max_recipients", 100, 100, 100000, "recipients per message",
                       bind<&config::smtp_max_recipients>()));
+  // RFC 5321 §4.5.3.2.7 / §4.5.3.2.6: 5 minutes for a command, 10 for the DATA terminator.
+  k.push_back(integer("smtp.command_timeout", 300, 10, 3600, "seconds to wait for the next command",
+                      bind<&config::smtp_command_timeout>()));
+  k.push_back(integer("smtp.data_timeout", 600, 10, 7200, "seconds to wait for the rest of a message",
+                      bind<&config::smtp_data_timeout>()));
+  k.push_back(integer("smtp.max_errors", 10, 1, 1000, "bad commands and refused recipients before the connection is closed",
+                      bind<&config::smtp_max_errors>()));
+  k.push_back(integer("smtp.max_connections_per_ip", 20, 0, 100000, "concurrent connections from one client address; 0 = no limit",
+                      bind<&config::smtp_max_connections_per_ip>()));
   k.push_back(integer("smtp.outbound.port", 25, 1, 65535, "port of remote MX hosts (tests point it elsewhere)",
                       bind<&config::smtp_outbound_port>()));
+  // [smtp.queue] (issue 3): first retry after 5 min, doubling, capped at 4 h, give up after 5 days.
+  k.push_back(integer("smtp.queue.first_retry", 300, 1, day, "seconds before the first retry of a deferred message",
+                      bind<&config::smtp_queue_first_retry>()));
+  k.push_back(integer("smtp.queue.max_retry", 4 * 3600, 1, 7 * day, "longest wait between retries, in seconds (the wait doubles up to it)",
+                      bind<&config::smtp_queue_max_retry>()));
+  k.push_back(integer("smtp.queue.give_up", 5 * day, 1, 30 * day, "seconds after which a message is returned to its sender",
+                      bind<&config::smtp_queue_give_up>()));
+  k.push_back(integer("smtp.queue.delay_warning", 4 * 3600, 1, 30 * day, "seconds after which the sender is told once that delivery is delayed",
+                      bind<&config::smtp_queue_delay_warning>()));
   // [dkim]
   k.push_back(str("dkim.selector", "hearth", "selector of the signing key: SELECTOR._domainkey.DOMAIN",
                   bind<&config::dkim_selector>(), syntax::dns_name).not_empty());
@@ -194,6 +212,7 @@ std::vector<table_def> build_tables() {
       {"auth", "Login throttling, shared by every protocol."},
       {"smtp", "SMTP limits."},
       {"smtp.outbound", "Delivery to other servers."},
+      {"smtp.queue", "The outbound queue: retry schedule (seconds)."},
       {"dkim", "DKIM signing of outgoing mail."},
       {"zone", "What `hearth dns zone` publishes and `hearth dns check` expects."},
       {"blocklists", "DNS blocklists that `hearth dns check` looks our addresses and domains up in."},

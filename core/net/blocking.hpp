@@ -36,6 +36,11 @@ std::size_t blocking_pool_threads();
 // if the pool was never started.
 void drain_blocking_pool();
 
+// CALLER RULE (GCC 12 bug): a lambda written inline in `co_await run_blocking([...] {...})` must
+// capture only references and pointers (trivially destructible). GCC 12 destroys such a
+// temporary twice at the end of the coroutine, so a captured std::string, shared_ptr or vector
+// crashes ("free(): invalid size"). Capture locals by reference (they live in the coroutine
+// frame across the co_await), or name the lambda first and std::move it in.
 // Runs f() on the blocking pool and resumes the awaiting coroutine on its own executor (for a
 // session: its strand) with f's result. An exception thrown by f is rethrown to the awaiter.
 // f is moved to the pool; whatever it captures by reference must outlive the co_await.

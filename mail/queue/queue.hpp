@@ -82,6 +82,10 @@ class queue {
   // Persists the message for every recipient in env.rcpts and returns the queue id (also in
   // logs). Blocking: call from the blocking pool. Errors: "queue.io", "db.*", "queue.invalid".
   virtual result<std::string> enqueue(const envelope& env, std::string_view message) = 0;
+  // True when no delivery coroutine runs: before start(), or once stop() has taken effect (the
+  // agent has left its loop and every in-flight attempt has returned). Tests wait for it before
+  // stopping the io_context, so that no blocking-pool task completes into a destroyed one.
+  virtual bool idle() const = 0;
 };
 
 }  // namespace hearth::mail::queue

@@ -116,6 +116,12 @@ class engine {
   bool authenticated() const { return authenticated_; }
   bool tls_active() const { return caps_.tls_active; }
   bool closed() const { return mode_ == mode::closed; }
+  // True while message content (DATA or a BDAT chunk) is being read: the session then uses
+  // the longer DATA timeout (RFC 5321 §4.5.3.2.6: 3 min per block, 10 min for the terminator).
+  bool receiving_content() const { return mode_ == mode::data || mode_ == mode::bdat; }
+  // Replaces the AUTH mechanisms offered (after STARTTLS a channel binding makes -PLUS
+  // possible). Upper-case names.
+  void set_auth_mechanisms(std::vector<std::string> mechanisms) { caps_.auth_mechanisms = std::move(mechanisms); }
 
   // The EHLO reply lines for the current TLS/AUTH state (exposed for tests and HELP).
   reply ehlo_reply(std::string_view client) const;

@@ -21,9 +21,9 @@ ca = os.path.join(tls_dir, "ca.crt")
 
 # service -> (s_client -starttls value or None for implicit TLS, input sent after TLS, expected reply)
 SERVICES = {
-    "smtp": ("smtp", "EHLO client.test\n", "421 4.3.2"),
-    "submission": ("smtp", "EHLO client.test\n", "421 4.3.2"),
-    "submissions": (None, "", "421 4.3.2"),
+    "smtp": ("smtp", "EHLO client.test\n", "250-PIPELINING"),
+    "submission": ("smtp", "EHLO client.test\n", "250-AUTH SCRAM-SHA-256"),
+    "submissions": (None, "EHLO client.test\n", "250-AUTH SCRAM-SHA-256"),
     "imap": ("imap", "a1 CAPABILITY\n", "* BYE [UNAVAILABLE]"),
     "imaps": (None, "", "* BYE [UNAVAILABLE]"),
     "pop3": ("pop3", "CAPA\n", "-ERR [SYS/TEMP]"),
@@ -108,7 +108,7 @@ for service, (starttls, data, expect) in SERVICES.items():
         data = stream_header(service)
     rc, out = s_client(port, inst.hostname, ca, starttls, data)
     check("Verify return code: 0 (ok)" in out, f"{service} port {port}: TLS verified")
-    check(expect in out, f"{service}: placeholder answers {expect!r} after TLS")
+    check(expect in out, f"{service}: answers {expect!r} after TLS")
     check(f"CN = {inst.hostname}" in out or f"CN={inst.hostname}" in out, f"{service}: certificate of {inst.hostname}")
 
 # --- SNI: a second certificate added to the config, then SIGHUP ----------------------------

@@ -1,0 +1,73 @@
+#include "app/serve_queue.hpp"
+
+#include <boost/asio/io_context.hpp>
+
+#include "app/common.hpp"
+#include "core/dns/resolver.hpp"
+#include "core/log/log.hpp"
+#include "directory/directory.hpp"
+#include "mail/queue/queue.hpp"
+#include "mail/smtp/server/delivery.hpp"
+
+namespace hearth::app {
+
+std::shared_ptr<mail::queue::queue> make_outbound_queue(serve_context& ctx) {
+  const auto& c = ctx.cfg;
+  dns::options dopt;
+  dopt.servers = c.dns_servers;
+  dopt.dnssec = c.dnssec;
+  auto resolver = std::make_shared<dns::resolver>(ctx.server.io().get_executor(), dopt);
+  if (!resolver->init_error().empty()) log::warn("queue.resolver", {{"error", resolver->init_error()}});
+
+  // Aliases at our domains may point elsewhere: deliver_local hands those back as `forward`,
+  // and they go into the queue (the queue object exists once open() returned).
+  auto self = std::make_shared<std::weak_ptr<mail::queue::queue>>();
+
+  mail::queue::options o;
+  o.data_dir = c.data_dir;
+  o.db_file = directory_file(c);
+  o.hostname = c.hostname;
+  o.remote_port = c.smtp_outbound_port;
+  o.first_retry = std::chrono::seconds(c.smtp_queue_first_retry);
+  o.max_retry = std::chrono::seconds(c.smtp_queue_max_retry);
+  o.give_up = std::chrono::seconds(c.smtp_queue_give_up);
+  o.delay_warning = std::chrono::seconds(c.smtp_queue_delay_warning);
+  o.resolver = resolver.get();
+  o.tls = &ctx.tls;
+  directory::directory& dir = ctx.dir;
+  mail::store& store = ctx.mail;
+  o.is_local_domain = [&dir](std::string_view d) { return dir.is_local_domain(d); };
+  o.deliver_local = [&dir, &store, host = c.hostname, self](const std::string& from, const std::string& rcpt,
+                                                            std::string_view message) -> result<void> {
+    const std::string id = mail::smtp::new_id();
+    const std::string received = mail::smtp::received_field("", host, "ESMTP", "", id, rcpt);
+    auto r = mail::smtp::deliver_local(dir, store, from, rcpt, received, message);
+    if (!r) return r.error();
+    if (!r->forward.empty()) {
+      if (auto q = self->lock()) {
+        mail::queue::envelope env;
+        env.from = from;
+        for (const auto& f : r->forward) env.rcpts.push_back({f, "", ""});
+        env.client = "alias of " + rcpt;
+        if (auto e = q->enqueue(env, message); !e) return e.error();
+      }
+    }
+    // A failed copy (quota, disk) is retried as a whole: accounts already served may get a
+    // second copy, which beats losing the message.
+    if (!r->failed.empty()) return r->failed.front().why;
+    return {};
+  };
+  auto q = mail::queue::queue::open(o);
+  if (!q) {
+    log::error("queue.open", {{"code", q.error().code}, {"error", q.error().message}});
+    return nullptr;
+  }
+  *self = *q;
+  (*q)->start(ctx.server.io());
+  ctx.keep.push_back(resolver);
+  ctx.keep.push_back(*q);
+  ctx.on_stop.push_back([qq = *q] { qq->stop(); });
+  return *q;
+}
+
+}  // namespace hearth::app

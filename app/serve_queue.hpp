@@ -1,0 +1,21 @@
+// The outbound queue for `hearth serve` (issue 3, part 2): built from the configuration with
+// its own DNS resolver, local delivery through mail/smtp/server's deliver_local, stopped in
+// on_stop. install_mail (serve_mail.cpp) calls it and hands the queue to the SMTP sessions.
+#pragma once
+#include <memory>
+
+#include "app/serve_context.hpp"
+
+namespace hearth::mail::queue {
+class queue;
+}
+
+namespace hearth::app {
+
+// Opens (and migrates) the queue, starts its delivery agent on ctx.server.io(), keeps it and
+// its resolver in ctx.keep and registers its stop in ctx.on_stop. Returns null after logging
+// why (install_mail then returns false). Config: smtp.outbound.port, smtp.queue.first_retry,
+// max_retry, give_up, delay_warning, dns.servers, dns.dnssec, server.hostname/data_dir.
+std::shared_ptr<mail::queue::queue> make_outbound_queue(serve_context& ctx);
+
+}  // namespace hearth::app

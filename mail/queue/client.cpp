@@ -1,0 +1,457 @@
+#include "mail/queue/client.hpp"
+
+#include <openssl/ssl.h>
+
+// GCC 12 reports a false -Wmismatched-new-delete where a coroutine frame with Asio's own
+// operator new/delete is destroyed (the same note as in app/placeholder_sessions.cpp).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
+#include <algorithm>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <optional>
+#include <variant>
+
+#include "core/dns/resolver.hpp"
+#include "core/log/log.hpp"
+#include "mail/queue/reply.hpp"
+
+namespace hearth::mail::queue {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t max_hosts = 10;     // MX hosts tried per attempt
+constexpr std::size_t max_addresses = 10; // addresses tried per attempt
+
+// A client SMTP connection: TCP, upgraded in place by STARTTLS.
+class smtp_conn {
+ public:
+  smtp_conn(asio::any_io_executor ex, asio::ssl::context& ctx) : stream_(ex, ctx), timer_(ex) {}
+
+  asio::awaitable<bool> connect(const tcp::endpoint& ep, std::chrono::seconds timeout) {
+    using namespace asio::experimental::awaitable_operators;
+    timer_.expires_after(timeout);
+    auto r = co_await (stream_.next_layer().async_connect(ep, use_tuple) || timer_.async_wait(use_tuple));
+    if (r.index() == 1) {
+      error_ = "connection timed out";
+      close();
+      co_return false;
+    }
+    auto [ec] = std::get<0>(r);
+    if (ec) {
+      error_ = ec.message();
+      close();
+      co_return false;
+    }
+    co_return true;
+  }
+
+  // Reads one complete (multi-line) reply. nullopt on timeout, EOF or garbage (error()).
+  asio::awaitable<std::optional<smtp_reply>> read_reply(std::chrono::seconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    reply_parser p;
+    for (;;) {
+      auto line = co_await read_line(deadline);
+      if (!line) co_return std::nullopt;
+      switch (p.feed(*line)) {
+        case reply_parser::state::more: break;
+        case reply_parser::state::done: co_return p.take();
+        case reply_parser::state::error:
+          error_ = "bad reply: " + p.error();
+          close();
+          co_return std::nullopt;
+      }
+    }
+  }
+
+  asio::awaitable<bool> write(std::string_view data, std::chrono::seconds timeout) {
+    using namespace asio::experimental::awaitable_operators;
+    timer_.expires_after(timeout);
+    auto buf = asio::buffer(data.data(), data.size());
+    std::variant<std::tuple<boost::system::error_code, std::size_t>, std::tuple<boost::system::error_code>> r;
+    if (tls_)
+      r = co_await (asio::async_write(stream_, buf, use_tuple) || timer_.async_wait(use_tuple));
+    else
+      r = co_await (asio::async_write(stream_.next_layer(), buf, use_tuple) || timer_.async_wait(use_tuple));
+    if (r.index() == 1 || std::get<0>(std::get<0>(r))) {
+      error_ = r.index() == 1 ? "write timed out" : std::get<0>(std::get<0>(r)).message();
+      close();
+      co_return false;
+    }
+    co_return true;
+  }
+
+  // Client handshake, without certificate verification (opportunistic TLS, RFC 7435).
+  asio::awaitable<bool> start_tls(const std::string& sni, std::chrono::seconds timeout) {
+    using namespace asio::experimental::awaitable_operators;
+    if (!sni.empty()) SSL_set_tlsext_host_name(stream_.native_handle(), sni.c_str());
+    rbuf_.clear();  // RFC 3207 §4.2: nothing read before the handshake is trusted
+    timer_.expires_after(timeout);
+    auto r = co_await (stream_.async_handshake(asio::ssl::stream_base::client, use_tuple) || timer_.async_wait(use_tuple));
+    if (r.index() == 1 || std::get<0>(std::get<0>(r))) {
+      error_ = r.index() == 1 ? "TLS handshake timed out" : "TLS handshake failed: " + std::get<0>(std::get<0>(r)).message();
+      close();
+      co_return false;
+    }
+    tls_ = true;
+    co_return true;
+  }
+
+  void close() {
+    boost::system::error_code ec;
+    stream_.next_layer().close(ec);
+  }
+  bool is_open() const { return stream_.lowest_layer().is_open(); }
+  bool tls() const { return tls_; }
+  const std::string& error() const { return error_; }
+  std::string tls_version() { return tls_ ? SSL_get_version(stream_.native_handle()) : ""; }
+
+ private:
+  asio::awaitable<std::optional<std::string>> read_line(std::chrono::steady_clock::time_point deadline) {
+    using namespace asio::experimental::awaitable_operators;
+    for (;;) {
+      auto nl = rbuf_.find('\n');
+      if (nl != std::string::npos) {
+        std::string line = rbuf_.substr(0, nl);
+        rbuf_.erase(0, nl + 1);
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        co_return line;
+      }
+      if (rbuf_.size() > max_reply_line + 2) {
+        error_ = "reply line too long";
+        close();
+        co_return std::nullopt;
+      }
+      if (std::chrono::steady_clock::now() >= deadline) {
+        error_ = "timed out waiting for the reply";
+        close();
+        co_return std::nullopt;
+      }
+      char buf[4096];
+      timer_.expires_at(deadline);
+      std::variant<std::tuple<boost::system::error_code, std::size_t>, std::tuple<boost::system::error_code>> r;
+      if (tls_)
+        r = co_await (stream_.async_read_some(asio::buffer(buf), use_tuple) || timer_.async_wait(use_tuple));
+      else
+        r = co_await (stream_.next_layer().async_read_some(asio::buffer(buf), use_tuple) || timer_.async_wait(use_tuple));
+      if (r.index() == 1) {
+        error_ = "timed out waiting for the reply";
+        close();
+        co_return std::nullopt;
+      }
+      auto [ec, n] = std::get<0>(r);
+      if (n == 0 && ec) {
+        error_ = ec == asio::error::eof ? "connection closed by the remote" : ec.message();
+        close();
+        co_return std::nullopt;
+      }
+      rbuf_.append(buf, n);
+    }
+  }
+
+  asio::ssl::stream<tcp::socket> stream_;
+  asio::steady_timer timer_;
+  std::string rbuf_;
+  std::string error_;
+  bool tls_ = false;
+};
+
+struct host_addr {
+  std::string host;
+  asio::ip::address ip;
+};
+
+std::string relay_of(const host_addr& h, std::uint16_t port) {
+  std::string ip = h.ip.to_string();
+  return h.host + "[" + ip + "]:" + std::to_string(port);
+}
+
+void set_all(attempt_result& out, rcpt_result::kind k, const std::string& reply, const std::string& status) {
+  for (auto& r : out.rcpts) r = rcpt_result{k, reply, status};
+}
+
+// RFC 5321 §5.1: the hosts to try, MX by preference; none with an explanation in `out`.
+asio::awaitable<std::vector<std::string>> mx_hosts(const attempt_request& req, attempt_result& out) {
+  auto mx = co_await req.resolver->mx(req.domain);
+  std::vector<std::string> hosts;
+  switch (mx.st) {
+    case dns::status::ok: {
+      // RFC 7505 §3: a domain that advertises a null MX does not accept mail.
+      for (const auto& r : mx.records) {
+        if (r.host.empty()) {
+          set_all(out, rcpt_result::kind::permanent, "556 5.1.10 domain " + req.domain + " does not accept mail (null MX)", "5.1.10");
+          co_return hosts;
+        }
+      }
+      auto recs = mx.records;
+      std::stable_sort(recs.begin(), recs.end(), [](const auto& a, const auto& b) { return a.preference < b.preference; });
+      for (const auto& r : recs)
+        if (std::find(hosts.begin(), hosts.end(), r.host) == hosts.end() && hosts.size() < max_hosts) hosts.push_back(r.host);
+      break;
+    }
+    case dns::status::nodata:
+      hosts.push_back(req.domain);  // RFC 5321 §5.1: the implicit MX
+      break;
+    case dns::status::nxdomain:
+      set_all(out, rcpt_result::kind::permanent, "550 5.1.2 domain " + req.domain + " does not exist (DNS: no such domain)", "5.1.2");
+      break;
+    default:
+      set_all(out, rcpt_result::kind::temporary,
+              "451 4.4.3 MX look-up for " + req.domain + " failed: " + std::string(dns::status_name(mx.st)) + (mx.why.empty() ? "" : " (" + mx.why + ")"),
+              "4.4.3");
+      break;
+  }
+  co_return hosts;
+}
+
+asio::awaitable<std::vector<asio::ip::address>> addresses(const attempt_request& req, const std::string& host) {
+  std::vector<asio::ip::address> out;
+  // An address literal as the domain (RCPT TO:<a@[192.0.2.1]>): RFC 5321 §5.1 no MX look-up.
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    std::string lit = host.substr(1, host.size() - 2);
+    if (lit.rfind("IPv6:", 0) == 0) lit = lit.substr(5);
+    boost::system::error_code ec;
+    auto a = asio::ip::make_address(lit, ec);
+    if (!ec) out.push_back(a);
+    co_return out;
+  }
+  auto a4 = co_await req.resolver->a(host);
+  if (a4.st == dns::status::ok)
+    for (const auto& a : a4.records) out.push_back(a);
+  auto a6 = co_await req.resolver->aaaa(host);
+  if (a6.st == dns::status::ok)
+    for (const auto& a : a6.records) out.push_back(a);
+  co_return out;
+}
+
+std::string mail_from(const attempt_request& req, const ehlo_caps& caps) {
+  std::string cmd = "MAIL FROM:<" + req.from + ">";
+  if (caps.size) cmd += " SIZE=" + std::to_string(req.message->size());
+  if (caps.eightbitmime && has_8bit(*req.message)) cmd += " BODY=8BITMIME";
+  if (caps.dsn) {
+    if (!req.ret.empty()) cmd += " RET=" + req.ret;
+    if (!req.envid.empty()) cmd += " ENVID=" + req.envid;
+  }
+  return cmd + "\r\n";
+}
+
+std::string rcpt_to(const recipient& r, const ehlo_caps& caps) {
+  std::string cmd = "RCPT TO:<" + r.address + ">";
+  if (caps.dsn) {
+    if (!r.notify.empty()) cmd += " NOTIFY=" + r.notify;
+    if (!r.orcpt.empty()) cmd += " ORCPT=" + r.orcpt;
+  }
+  return cmd + "\r\n";
+}
+
+enum class session_end {
+  finished,   // every recipient has its result for this attempt
+  next_host,  // this host did not take the transaction: try the next address/host
+  retry_plain // STARTTLS failed: try the same address again without TLS
+};
+
+// One SMTP session on an open connection.
+asio::awaitable<session_end> run_session(const attempt_request& req, smtp_conn& c, const std::string& host, bool use_tls,
+                                         attempt_result& out, std::string& last_error) {
+  const auto t = req.command_timeout;
+  auto lost = [&](std::string_view when) {
+    last_error = "lost connection with " + out.relay + " while " + std::string(when) + ": " + c.error();
+    return session_end::next_host;
+  };
+  auto greeting = co_await c.read_reply(std::min<std::chrono::seconds>(t, 300s));
+  if (!greeting) co_return lost("waiting for the greeting");
+  if (greeting->code != 220) {
+    last_error = "host " + out.relay + " greeted us with: " + greeting->summary();
+    co_await c.write("QUIT\r\n", 10s);
+    co_return session_end::next_host;
+  }
+  ehlo_caps caps;
+  auto hello = [&]() -> asio::awaitable<bool> {
+    const std::string ehlo = "EHLO " + req.helo + "\r\n";
+    if (!co_await c.write(ehlo, t)) co_return false;
+    auto r = co_await c.read_reply(t);
+    if (!r) co_return false;
+    if (r->code == 250) {
+      caps = parse_ehlo(*r);
+      co_return true;
+    }
+    // RFC 5321 §3.2: a server that does not know EHLO answers 5xx; HELO then.
+    const std::string helo = "HELO " + req.helo + "\r\n";
+    if (!co_await c.write(helo, t)) co_return false;
+    auto h = co_await c.read_reply(t);
+    if (!h) co_return false;
+    caps = {};
+    if (h->code != 250) {
+      last_error = "host " + out.relay + " refused HELO: " + h->summary();
+      co_return false;
+    }
+    co_return true;
+  };
+  if (!co_await hello()) {
+    if (!c.error().empty()) last_error = "lost connection with " + out.relay + " during EHLO: " + c.error();
+    if (c.is_open()) co_await c.write("QUIT\r\n", 10s);
+    co_return session_end::next_host;
+  }
+  if (caps.starttls && use_tls) {
+    if (!co_await c.write("STARTTLS\r\n", t)) co_return lost("sending STARTTLS");
+    auto r = co_await c.read_reply(t);
+    if (!r) co_return lost("waiting for the STARTTLS reply");
+    if (r->code == 220) {
+      if (!co_await c.start_tls(host, std::min<std::chrono::seconds>(t, 60s))) {
+        last_error = c.error();
+        co_return session_end::retry_plain;
+      }
+      if (!co_await hello()) co_return lost("saying EHLO after STARTTLS");
+    }
+    // Another reply: go on in plaintext (opportunistic).
+  }
+  out.tls = c.tls();
+  if (caps.max_size && req.message->size() > caps.max_size) {
+    set_all(out, rcpt_result::kind::permanent,
+            "552 5.3.4 message size " + std::to_string(req.message->size()) + " exceeds the limit of " + out.relay + " (" +
+                std::to_string(caps.max_size) + ")",
+            "5.3.4");
+    co_await c.write("QUIT\r\n", 10s);
+    co_return session_end::finished;
+  }
+  const std::string mail_cmd = mail_from(req, caps);
+  if (!co_await c.write(mail_cmd, t)) co_return lost("sending MAIL FROM");
+  auto mr = co_await c.read_reply(t);
+  if (!mr) co_return lost("waiting for the MAIL FROM reply");
+  if (!mr->positive()) {
+    set_all(out, mr->permanent() ? rcpt_result::kind::permanent : rcpt_result::kind::temporary, mr->summary(), mr->status());
+    co_await c.write("QUIT\r\n", 10s);
+    co_return session_end::finished;
+  }
+  std::vector<std::size_t> accepted;
+  for (std::size_t i = 0; i < req.rcpts.size(); ++i) {
+    const std::string rcpt_cmd = rcpt_to(req.rcpts[i], caps);
+    if (!co_await c.write(rcpt_cmd, t)) co_return lost("sending RCPT TO");
+    auto rr = co_await c.read_reply(t);
+    if (!rr) co_return lost("waiting for the RCPT TO reply");
+    if (rr->positive()) {
+      accepted.push_back(i);
+    } else {
+      out.rcpts[i] = {rr->permanent() ? rcpt_result::kind::permanent : rcpt_result::kind::temporary, rr->summary(), rr->status()};
+    }
+  }
+  if (accepted.empty()) {
+    co_await c.write("QUIT\r\n", 10s);
+    co_return session_end::finished;
+  }
+  // Past this point a lost connection must not make us try another host for recipients that
+  // may have been delivered: they stay temporary failures (RFC 5321 §6.1: duplicates rather
+  // than losses, but not on purpose).
+  auto fail_accepted = [&](std::string_view when) {
+    for (auto i : accepted)
+      out.rcpts[i] = {rcpt_result::kind::temporary, "451 4.4.2 lost connection with " + out.relay + " while " + std::string(when) + ": " + c.error(), "4.4.2"};
+  };
+  std::optional<smtp_reply> fr;
+  if (caps.chunking) {
+    // RFC 3030 §2: one chunk holding the whole message.
+    std::string cmd = "BDAT " + std::to_string(req.message->size()) + " LAST\r\n";
+    if (!co_await c.write(cmd, t) || !co_await c.write(*req.message, std::max<std::chrono::seconds>(t, 600s))) {
+      fail_accepted("sending the message");
+      co_return session_end::finished;
+    }
+    fr = co_await c.read_reply(std::max<std::chrono::seconds>(t, 600s));
+  } else {
+    if (!co_await c.write("DATA\r\n", t)) {
+      fail_accepted("sending DATA");
+      co_return session_end::finished;
+    }
+    auto dr = co_await c.read_reply(t);
+    if (!dr) {
+      fail_accepted("waiting for the DATA reply");
+      co_return session_end::finished;
+    }
+    if (dr->code != 354) {
+      for (auto i : accepted)
+        out.rcpts[i] = {dr->permanent() ? rcpt_result::kind::permanent : rcpt_result::kind::temporary, dr->summary(), dr->status()};
+      co_await c.write("QUIT\r\n", 10s);
+      co_return session_end::finished;
+    }
+    // RFC 5321 §4.5.3.2.5/.6: 10 minutes for the final reply.
+    const std::string stuffed = dot_stuff(*req.message);
+    if (!co_await c.write(stuffed, std::max<std::chrono::seconds>(t, 600s))) {
+      fail_accepted("sending the message");
+      co_return session_end::finished;
+    }
+    fr = co_await c.read_reply(std::max<std::chrono::seconds>(t, 600s));
+  }
+  if (!fr) {
+    fail_accepted("waiting for the end-of-data reply");
+    co_return session_end::finished;
+  }
+  for (auto i : accepted) {
+    if (fr->positive())
+      out.rcpts[i] = {rcpt_result::kind::delivered, fr->summary(), fr->status()};
+    else
+      out.rcpts[i] = {fr->permanent() ? rcpt_result::kind::permanent : rcpt_result::kind::temporary, fr->summary(), fr->status()};
+  }
+  if (co_await c.write("QUIT\r\n", 10s)) co_await c.read_reply(10s);
+  co_return session_end::finished;
+}
+
+}  // namespace
+
+asio::awaitable<attempt_result> deliver_remote(const attempt_request& req) {
+  attempt_result out;
+  out.rcpts.resize(req.rcpts.size());
+  set_all(out, rcpt_result::kind::temporary, "451 4.4.1 no attempt made", "4.4.1");
+  if (!req.resolver || !req.tls) {
+    set_all(out, rcpt_result::kind::temporary, "451 4.3.0 no DNS resolver configured", "4.3.0");
+    co_return out;
+  }
+  std::vector<std::string> hosts = co_await mx_hosts(req, out);
+  if (hosts.empty()) co_return out;
+  auto ex = co_await asio::this_coro::executor;
+  std::string last_error;
+  std::size_t tried = 0;
+  for (const auto& host : hosts) {
+    auto addrs = co_await addresses(req, host);
+    if (addrs.empty()) {
+      last_error = "host " + host + " has no address (A/AAAA)";
+      continue;
+    }
+    for (const auto& ip : addrs) {
+      if (tried++ >= max_addresses) break;
+      host_addr ha{host, ip};
+      out.relay = relay_of(ha, req.port);
+      out.remote_host = host;
+      bool use_tls = true;
+      for (int round = 0; round < 2; ++round) {
+        smtp_conn c(ex, *req.tls);
+        const tcp::endpoint ep(ip, req.port);
+        if (!co_await c.connect(ep, req.connect_timeout)) {
+          last_error = "connect to " + out.relay + ": " + c.error();
+          break;
+        }
+        auto end = co_await run_session(req, c, host, use_tls, out, last_error);
+        c.close();
+        if (end == session_end::finished) co_return out;
+        if (end == session_end::retry_plain) {
+          log::info("smtp.out.tls_failed", {{"id", req.queue_id}, {"relay", out.relay}, {"reason", last_error}});
+          use_tls = false;
+          continue;
+        }
+        break;  // next_host
+      }
+    }
+  }
+  set_all(out, rcpt_result::kind::temporary, "451 4.4.1 " + (last_error.empty() ? "no host to deliver to" : last_error), "4.4.1");
+  if (out.relay.empty()) out.relay = "none";
+  co_return out;
+}
+
+}  // namespace hearth::mail::queue

@@ -1,0 +1,332 @@
+// The delivery agent: one coroutine on a strand re-reads due rows every second (or at once
+// after an enqueue), and runs one delivery coroutine per message, at most max_parallel at a
+// time. `hearth queue` changes rows in the database; the next pass sees them.
+#include "mail/queue/queue.hpp"
+
+// GCC 12 reports a false -Wmismatched-new-delete where a coroutine frame with Asio's own
+// operator new/delete is destroyed (the same note as in app/placeholder_sessions.cpp).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+
+#include "core/log/log.hpp"
+#include "core/net/blocking.hpp"
+#include "mail/queue/client.hpp"
+#include "mail/queue/dsn.hpp"
+#include "mail/queue/reply.hpp"
+#include "mail/queue/schedule.hpp"
+#include "mail/queue/store.hpp"
+
+namespace hearth::mail::queue {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+// GCC 12 destroys a temporary with a non-trivial destructor that is part of a co_await
+// expression twice (seen here as a shared_ptr captured by a lambda handed to run_blocking):
+// lambdas given to run_blocking capture by reference (the frame outlives the co_await) or
+// capture raw pointers only, and coroutines get lvalue arguments.
+
+namespace {
+
+constexpr std::size_t max_parallel = 16;           // messages being delivered at once
+constexpr std::uint64_t full_return_limit = 256 * 1024;  // RET unspecified: whole message up to this
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string rcpt_list(const envelope& env) {
+  std::string s;
+  for (const auto& r : env.rcpts) {
+    if (!s.empty()) s += ",";
+    s += "<" + r.address + ">";
+  }
+  return s;
+}
+
+// deliver_local's error codes that mean "this will never work" (everything else is retried).
+bool permanent_local_error(const std::string& code) {
+  return code == "smtp.unknown_user" || code == "mail.no_account" || code == "mail.invalid" || code == "mail.too_big" ||
+         code.rfind("smtp.5", 0) == 0 || (code.size() > 10 && code.compare(code.size() - 10, 10, ".permanent") == 0);
+}
+
+class queue_impl final : public queue, public std::enable_shared_from_this<queue_impl> {
+ public:
+  queue_impl(const options& o, std::shared_ptr<store> s) : opts_(o), store_(std::move(s)) {
+    policy_ = {opts_.first_retry, opts_.max_retry, opts_.give_up, opts_.delay_warning};
+    tls_.set_verify_mode(asio::ssl::verify_none);  // opportunistic TLS (RFC 7435)
+    tls_.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3);
+  }
+
+  void start(asio::io_context& io) override {
+    std::lock_guard lk(mu_);
+    if (strand_) return;
+    strand_.emplace(asio::make_strand(io));
+    wake_ = std::make_unique<asio::steady_timer>(*strand_);
+    running_ += 1;
+    // GCC 12 may destroy a temporary passed to a coroutine's by-value parameter twice: pass
+    // lvalues only (see core/net/blocking.hpp).
+    auto self = shared_from_this();
+    asio::co_spawn(*strand_, agent(self), asio::detached);
+    log::info("queue.start", {{"dir", (opts_.data_dir / "queue").string()}});
+  }
+
+  void stop() override {
+    stopping_ = true;
+    std::lock_guard lk(mu_);
+    if (strand_) asio::post(*strand_, [self = shared_from_this()] { self->wake_->cancel(); });
+  }
+
+  result<std::string> enqueue(const envelope& env, std::string_view message) override {
+    auto id = store_->add(env, message, unix_now());
+    if (!id) {
+      log::error("queue.error", {{"op", "enqueue"}, {"code", id.error().code}, {"error", id.error().message}});
+      return id;
+    }
+    log::info("queue.accepted", {{"id", *id}, {"from", "<" + env.from + ">"}, {"to", rcpt_list(env)},
+                                 {"size", static_cast<std::uint64_t>(message.size())}, {"client", env.client},
+                                 {"user", env.auth_user}});
+    wake();
+    return id;
+  }
+
+ private:
+  void wake() {
+    std::lock_guard lk(mu_);
+    if (strand_) asio::post(*strand_, [self = shared_from_this()] { self->wake_->cancel(); });
+  }
+
+  bool idle() const override { return running_ == 0; }
+
+  static asio::awaitable<void> agent(std::shared_ptr<queue_impl> self) {
+    struct done {
+      std::atomic<int>& n;
+      ~done() { n -= 1; }
+    } guard{self->running_};
+    while (!self->stopping_) {
+      auto due = co_await net::run_blocking([st = self->store_.get()] { return st->due(unix_now(), 200); });
+      if (!due) {
+        log::error("queue.error", {{"op", "scan"}, {"code", due.error().code}, {"error", due.error().message}});
+      } else {
+        for (auto& m : *due) {
+          if (self->stopping_ || self->in_flight_.size() >= max_parallel) break;
+          if (!self->in_flight_.insert(m.id).second) continue;
+          self->running_ += 1;
+          auto entry = std::make_shared<const message_row>(std::move(m));
+          asio::co_spawn(*self->strand_, process(self, entry), asio::detached);
+        }
+      }
+      if (self->stopping_) break;
+      self->wake_->expires_after(1s);
+      co_await self->wake_->async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+  }
+
+  struct pending {
+    const rcpt_row* row;
+    rcpt_result res;
+  };
+
+  static asio::awaitable<void> process(std::shared_ptr<queue_impl> self, std::shared_ptr<const message_row> m) {
+    try {
+      co_await self->deliver(*m);
+    } catch (const std::exception& e) {
+      log::error("queue.error", {{"id", m->id}, {"op", "deliver"}, {"error", e.what()}});
+    }
+    self->in_flight_.erase(m->id);
+    // Something may have become due meanwhile (a DSN we made, a slot that freed up).
+    self->wake_->cancel();
+    self->running_ -= 1;
+  }
+
+  asio::awaitable<void> deliver(const message_row& m) {
+    // is_local_domain asks the directory (SQLite): off the strand, with the spool read.
+    std::vector<char> local_rcpt(m.rcpts.size(), 0);
+    auto raw = co_await net::run_blocking([&] {
+      for (std::size_t i = 0; i < m.rcpts.size(); ++i)
+        local_rcpt[i] = opts_.is_local_domain && opts_.is_local_domain(m.rcpts[i].domain);
+      return store_->read_message(m.id);
+    });
+    if (!raw) {
+      log::error("queue.error", {{"id", m.id}, {"op", "read"}, {"code", raw.error().code}, {"error", raw.error().message}});
+      co_return;
+    }
+    auto data = std::make_shared<const std::string>(crlf_normalise(*raw));
+    std::vector<pending> results;
+    std::vector<const rcpt_row*> local;
+    std::map<std::string, std::vector<const rcpt_row*>> remote;
+    for (std::size_t i = 0; i < m.rcpts.size(); ++i) {
+      const auto& r = m.rcpts[i];
+      if (r.status == "bounce")
+        results.push_back({&r, {rcpt_result::kind::permanent, "554 5.0.0 returned by the administrator (hearth queue bounce)", "5.0.0"}});
+      else if (local_rcpt[i])
+        local.push_back(&r);
+      else
+        remote[r.domain].push_back(&r);
+    }
+    std::map<std::int64_t, std::string> relay_of, host_of;
+    for (const auto* r : local) {
+      auto res = co_await net::run_blocking([&]() -> result<void> {
+        if (!opts_.deliver_local) return fail("queue.no_local", "no local delivery configured");
+        return opts_.deliver_local(m.env.from, r->address, *data);
+      });
+      relay_of[r->rowid] = "local";
+      if (res)
+        results.push_back({r, {rcpt_result::kind::delivered, "250 2.0.0 delivered to the mailbox", "2.0.0"}});
+      else if (permanent_local_error(res.error().code))
+        results.push_back({r, {rcpt_result::kind::permanent, "550 5.1.1 " + res.error().message, "5.1.1"}});
+      else
+        results.push_back({r, {rcpt_result::kind::temporary, "451 4.3.0 " + res.error().message, "4.3.0"}});
+    }
+    for (const auto& [domain, rows] : remote) {
+      if (stopping_) co_return;
+      attempt_request req;
+      req.queue_id = m.id;
+      req.domain = domain;
+      req.from = m.env.from;
+      for (const auto* r : rows) req.rcpts.push_back({r->address, r->notify, r->orcpt});
+      req.ret = m.env.ret;
+      req.envid = m.env.envid;
+      req.message = data;
+      req.helo = opts_.hostname;
+      req.port = opts_.remote_port;
+      req.connect_timeout = opts_.connect_timeout;
+      req.command_timeout = opts_.command_timeout;
+      req.resolver = opts_.resolver;
+      req.tls = &tls_;
+      attempt_result ar = co_await deliver_remote(req);
+      if (stopping_) co_return;  // abandoned: the rows stay as they were
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        relay_of[rows[i]->rowid] = ar.relay.empty() ? "none" : ar.relay;
+        host_of[rows[i]->rowid] = ar.remote_host;
+        results.push_back({rows[i], ar.rcpts[i]});
+      }
+    }
+    co_await settle(m, *data, results, relay_of, host_of);
+  }
+
+  // Logs each result, sends the DSNs (before the rows change: a crash in between repeats a
+  // DSN rather than losing it), then records the outcomes.
+  asio::awaitable<void> settle(const message_row& m, const std::string& data, const std::vector<pending>& results,
+                               std::map<std::int64_t, std::string>& relay_of, std::map<std::int64_t, std::string>& host_of) {
+    const std::int64_t now = unix_now();
+    std::vector<outcome> outcomes;
+    std::vector<dsn_recipient> failed, delayed;
+    for (const auto& [row, res] : results) {
+      const std::string& relay = relay_of[row->rowid];
+      outcome o;
+      o.rowid = row->rowid;
+      const char* status = "delivered";
+      dsn_recipient d{row->address, row->orcpt, "failed", res.status, host_of[row->rowid], res.reply, "", now};
+      if (res.k == rcpt_result::kind::delivered) {
+        o.k = outcome::kind::done;
+      } else if (res.k == rcpt_result::kind::permanent) {
+        o.k = outcome::kind::done;
+        status = "bounced";
+        failed.push_back(d);
+      } else if (after_temporary_failure(policy_, m.created, now) == verdict::give_up) {
+        o.k = outcome::kind::done;
+        status = "bounced";
+        d.status = "4.4.7";  // RFC 3463: delivery time expired
+        d.reason = "delivery time expired after " + std::to_string((now - m.created) / 3600) + " hours";
+        failed.push_back(d);
+      } else {
+        o.k = outcome::kind::deferred;
+        status = "deferred";
+        o.attempts = row->attempts + 1;
+        o.next_attempt = now + retry_delay(policy_, o.attempts);
+        o.last_attempt = now;
+        o.last_reply = res.reply;
+        o.last_status = res.status;
+        o.relay = relay;
+        if (delay_warning_due(policy_, m.created, now, row->warned)) {
+          d.action = "delayed";
+          delayed.push_back(d);
+          outcome w;
+          w.rowid = row->rowid;
+          w.k = outcome::kind::warned;
+          outcomes.push_back(o);
+          o = w;
+        }
+      }
+      outcomes.push_back(o);
+      log::info("smtp.out", {{"id", m.id}, {"from", "<" + m.env.from + ">"}, {"to", "<" + row->address + ">"},
+                             {"relay", relay}, {"status", status}, {"dsn", d.status}, {"reply", res.reply},
+                             {"attempts", row->attempts + 1}, {"delay", now - m.created}});
+    }
+    // RFC 3461 §4.1 NOTIFY, and never a DSN about a DSN (null sender, RFC 5321 §4.5.5).
+    auto send_dsn = [&](const std::vector<dsn_recipient>& rcpts, bool is_delay) -> asio::awaitable<void> {
+      if (m.env.from.empty() || rcpts.empty()) co_return;
+      std::vector<dsn_recipient> wanted;
+      for (const auto& d : rcpts) {
+        auto it = std::find_if(m.rcpts.begin(), m.rcpts.end(), [&](const rcpt_row& r) { return r.address == d.address; });
+        if (it != m.rcpts.end() && notify_wants(it->notify, is_delay ? "DELAY" : "FAILURE")) wanted.push_back(d);
+      }
+      if (wanted.empty()) co_return;
+      dsn_input in;
+      in.reporting_mta = opts_.hostname;
+      in.to = m.env.from;
+      in.queue_id = m.id;
+      in.envid = m.env.envid;
+      in.arrival = m.created;
+      in.now = now;
+      in.retry_until = m.created + policy_.give_up.count();
+      in.delayed = is_delay;
+      in.full = !is_delay && (m.env.ret == "FULL" || (m.env.ret.empty() && data.size() <= full_return_limit));
+      in.rcpts = std::move(wanted);
+      in.original = data;
+      auto msg = std::make_shared<std::string>(build_dsn(in));
+      envelope env;
+      env.rcpts.push_back({m.env.from, "", ""});
+      env.client = "dsn";
+      auto id = co_await net::run_blocking([&] { return enqueue(env, *msg); });
+      if (id)
+        log::info("queue.dsn", {{"id", m.id}, {"dsn_id", *id}, {"to", "<" + m.env.from + ">"}, {"type", is_delay ? "delay" : "failure"},
+                                {"recipients", static_cast<std::uint64_t>(in.rcpts.size())}});
+    };
+    co_await send_dsn(failed, false);
+    co_await send_dsn(delayed, true);
+    auto rec = co_await net::run_blocking([&] { return store_->record(m.id, outcomes); });
+    if (!rec) log::error("queue.error", {{"id", m.id}, {"op", "record"}, {"code", rec.error().code}, {"error", rec.error().message}});
+  }
+
+  options opts_;
+  retry_policy policy_;
+  std::shared_ptr<store> store_;
+  asio::ssl::context tls_{asio::ssl::context::tls_client};
+  std::mutex mu_;  // strand_ creation vs enqueue() from the blocking pool
+  std::optional<asio::strand<asio::io_context::executor_type>> strand_;
+  std::unique_ptr<asio::steady_timer> wake_;  // strand only
+  std::set<std::string> in_flight_;           // strand only
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> running_{0};  // the agent and the delivery coroutines
+};
+
+}  // namespace
+
+result<std::shared_ptr<queue>> queue::open(const options& opts) {
+  auto s = store::open(opts.data_dir, opts.db_file);
+  if (!s) return s.error();
+  // Only the server's own queue cleans up (before any enqueue): `hearth queue` opens the store
+  // while the server may be writing a spool file.
+  auto orphans = (*s)->remove_orphans();
+  if (!orphans) return orphans.error();
+  if (*orphans > 0) log::info("queue.orphans_removed", {{"count", *orphans}});
+  return std::shared_ptr<queue>(std::make_shared<queue_impl>(opts, std::move(*s)));
+}
+
+}  // namespace hearth::mail::queue

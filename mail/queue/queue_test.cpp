@@ -1,0 +1,372 @@
+// The queue end to end inside one process: a real knotd serving MX records on 127.0.119.1:5353
+// and Postfix's smtp-sink as the remote MTAs (Debian: knot, postfix), both child processes
+// stopped by PID. NET 119 of the queue's range (e2e tests use 110-118).
+#include "mail/queue/queue.hpp"
+
+#include <signal.h>
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "core/dns/resolver.hpp"
+#include "mail/queue/store.hpp"
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+using namespace hearth::mail::queue;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* dns_addr = "127.0.119.1";
+constexpr int dns_port = 5353;
+constexpr int smtp_port = 2525;
+
+const char* zone_text(const std::string& origin, const std::string& records) {
+  static std::string s;
+  s = "$ORIGIN " + origin + ".\n$TTL 300\n@ SOA ns hostmaster 1 3600 600 86400 300\n@ NS ns\nns A 127.0.0.1\n" + records;
+  return s.c_str();
+}
+
+pid_t spawn(const std::vector<std::string>& args, const fs::path& out) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive a crashed test
+    int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+    }
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+void stop_pid(pid_t& pid) {
+  if (pid > 0) {
+    ::kill(pid, SIGTERM);
+    ::waitpid(pid, nullptr, 0);
+    pid = -1;
+  }
+}
+
+bool port_open(const std::string& ip, int port) {
+  std::string probe = "timeout 1 bash -c '</dev/tcp/" + ip + "/" + std::to_string(port) + "' 2>/dev/null";
+  return std::system(probe.c_str()) == 0;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// knotd + three smtp-sinks: b.test accepts, c.test rejects RCPT with 550, d.test has an MX
+// where nothing listens, nomx.test has a null MX (RFC 7505).
+struct remote_world {
+  fs::path dir;
+  pid_t knot = -1, sink_ok = -1, sink_reject = -1;
+
+  remote_world() {
+    dir = fs::temp_directory_path() / ("hearth-queue-test-" + std::to_string(::getpid()));
+    fs::create_directories(dir / "zones");
+    fs::create_directories(dir / "run");
+    fs::create_directories(dir / "db");
+    fs::create_directories(dir / "dump");
+    ::chmod((dir / "dump").c_str(), 0777);
+    std::ofstream(dir / "zones" / "b.test.zone") << zone_text("b.test", "@ MX 10 mx\n@ MX 20 backup\nmx A 127.0.119.2\nbackup A 127.0.119.9\n");
+    std::ofstream(dir / "zones" / "c.test.zone") << zone_text("c.test", "@ MX 10 mx\nmx A 127.0.119.3\n");
+    std::ofstream(dir / "zones" / "d.test.zone") << zone_text("d.test", "@ MX 10 mx\nmx A 127.0.119.4\n");
+    std::ofstream(dir / "zones" / "nomx.test.zone") << zone_text("nomx.test", "@ MX 0 .\n");
+    std::ofstream conf(dir / "knot.conf");
+    conf << "server:\n    rundir: \"" << (dir / "run").string() << "\"\n";
+    if (::geteuid() == 0) conf << "    user: root:root\n";
+    conf << "    listen: [ " << dns_addr << "@" << dns_port << " ]\n"
+         << "database:\n    storage: \"" << (dir / "db").string() << "\"\n"
+         << "log:\n  - target: " << (dir / "knot.log").string() << "\n    any: info\n"
+         << "template:\n  - id: default\n    storage: \"" << (dir / "zones").string() << "\"\n"
+         << "    zonefile-sync: -1\n    journal-content: none\n"
+         << "zone:\n";
+    for (const char* z : {"b.test", "c.test", "d.test", "nomx.test"}) conf << "  - domain: " << z << "\n    file: " << z << ".zone\n";
+    conf.close();
+    // A stale server on our addresses would take the mail: refuse to run rather than pass wrongly.
+    REQUIRE_FALSE(port_open("127.0.119.2", smtp_port));
+    knot = spawn({"/usr/sbin/knotd", "-c", (dir / "knot.conf").string()}, dir / "knotd.out");
+    std::string user = ::geteuid() == 0 ? "nobody" : "";
+    auto sink = [&](const std::string& ip, std::vector<std::string> extra) {
+      std::vector<std::string> args{"/usr/sbin/smtp-sink"};
+      if (!user.empty()) args.insert(args.end(), {"-u", user});
+      args.insert(args.end(), extra.begin(), extra.end());
+      args.push_back(ip + ":" + std::to_string(smtp_port));
+      args.push_back("100");
+      return spawn(args, dir / ("sink-" + ip + ".out"));
+    };
+    sink_ok = sink("127.0.119.2", {"-d", (dir / "dump" / "%Y%m%d%H%M%S.").string()});
+    sink_reject = sink("127.0.119.3", {"-f", "RCPT", "-B", "550 5.1.1 No such user here"});
+    std::string probe = "dig @" + std::string(dns_addr) + " -p " + std::to_string(dns_port) +
+                        " +time=1 +tries=1 +short SOA b.test 2>/dev/null | grep -q hostmaster";
+    for (int i = 0; i < 100; ++i) {
+      if (std::system(probe.c_str()) == 0 && port_open("127.0.119.2", smtp_port) && port_open("127.0.119.3", smtp_port)) break;
+      std::this_thread::sleep_for(100ms);
+    }
+  }
+  ~remote_world() {
+    stop_pid(sink_ok);
+    stop_pid(sink_reject);
+    stop_pid(knot);
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+  std::string dumped() {
+    std::string all;
+    for (const auto& e : fs::directory_iterator(dir / "dump")) all += slurp(e.path());
+    return all;
+  }
+};
+
+remote_world& world() {
+  static remote_world w;
+  return w;
+}
+
+struct local_mail {
+  std::string from, rcpt, message;
+};
+
+// A queue with a short schedule, its io_context on a thread, local deliveries collected.
+struct harness {
+  fs::path data;
+  asio::io_context io;
+  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+  std::unique_ptr<hearth::dns::resolver> res;
+  std::shared_ptr<queue> q;
+  std::thread th;
+  std::mutex mu;
+  std::vector<local_mail> local;
+
+  explicit harness(fs::path dir, std::chrono::seconds give_up = 3600s, std::chrono::seconds warn = 3600s) : data(std::move(dir)) {
+    fs::create_directories(data);
+    hearth::dns::options dopt;
+    dopt.servers = {std::string(dns_addr) + ":" + std::to_string(dns_port)};
+    dopt.timeout = 3000ms;
+    res = std::make_unique<hearth::dns::resolver>(io.get_executor(), dopt);
+    options o;
+    o.data_dir = data;
+    o.db_file = data / "hearth.db";
+    o.hostname = "mail.a.test";
+    o.remote_port = smtp_port;
+    o.first_retry = 1s;
+    o.max_retry = 1s;
+    o.give_up = give_up;
+    o.delay_warning = warn;
+    o.connect_timeout = 2s;
+    o.command_timeout = 10s;
+    o.resolver = res.get();
+    o.is_local_domain = [](std::string_view d) { return d == "a.test"; };
+    o.deliver_local = [this](const std::string& from, const std::string& rcpt, std::string_view m) -> hearth::result<void> {
+      if (rcpt == "nobody@a.test") return hearth::fail("smtp.unknown_user", "no such user");
+      std::lock_guard lk(mu);
+      local.push_back({from, rcpt, std::string(m)});
+      return {};
+    };
+    q = queue::open(o).value();
+  }
+  void start() {
+    q->start(io);
+    th = std::thread([this] { io.run(); });
+  }
+  ~harness() {
+    q->stop();
+    // Let in-flight attempts (and their blocking-pool tasks) finish on the running io_context.
+    for (int i = 0; i < 300 && !q->idle(); ++i) std::this_thread::sleep_for(50ms);
+    work.reset();
+    io.stop();
+    if (th.joinable()) th.join();
+  }
+  std::vector<local_mail> locals() {
+    std::lock_guard lk(mu);
+    return local;
+  }
+  bool empty() { return store::open(data, data / "hearth.db").value()->list().value().empty(); }
+  // Waits (bounded) for a condition; never asserts a duration.
+  template <class F>
+  bool wait_for(F f, std::chrono::seconds limit = 30s) {
+    auto end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+      if (f()) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return f();
+  }
+};
+
+fs::path tmpdir(const std::string& name) {
+  auto p = fs::temp_directory_path() / ("hearth-queue-" + name + "-" + std::to_string(::getpid()));
+  fs::remove_all(p);
+  return p;
+}
+
+envelope env_to(std::vector<std::string> rcpts, std::string from = "alice@a.test") {
+  envelope e;
+  e.from = std::move(from);
+  for (auto& r : rcpts) e.rcpts.push_back({r, "", ""});
+  e.client = "test";
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("store: enqueue is durable and resumes, admin operations", "[queue][store]") {
+  auto dir = tmpdir("store");
+  {
+    auto s = store::open(dir, dir / "hearth.db").value();
+    CHECK_FALSE(s->add(env_to({}), "x", 100).has_value());
+    auto id = s->add(env_to({"bob@B.test", "carol@b.test"}), "Subject: x\r\n\r\nbody\r\n", 100).value();
+    CHECK(fs::exists(s->spool_path(id)));
+    CHECK(s->read_message(id).value() == "Subject: x\r\n\r\nbody\r\n");
+    auto due = s->due(100, 10).value();
+    REQUIRE(due.size() == 1);
+    CHECK(due[0].rcpts.size() == 2);
+    CHECK(due[0].rcpts[0].domain == "b.test");
+    // Defer one recipient to t=200: only the other is due at t=150.
+    outcome o;
+    o.rowid = due[0].rcpts[0].rowid;
+    o.k = outcome::kind::deferred;
+    o.attempts = 1;
+    o.next_attempt = 200;
+    o.last_reply = "451 4.3.0 later";
+    REQUIRE(s->record(id, {o}).has_value());
+    CHECK(s->due(150, 10).value().at(0).rcpts.size() == 1);
+    CHECK(s->next_due().value().value() == 100);
+  }
+  {
+    // Reopened (as after a restart): the entry is still there.
+    auto s = store::open(dir, dir / "hearth.db").value();
+    auto all = s->list().value();
+    REQUIRE(all.size() == 1);
+    auto id = all[0].id;
+    CHECK(all[0].rcpts[0].last_reply == "451 4.3.0 later");
+    CHECK(s->flush(std::string_view(id), 0).value() == 2);
+    CHECK(s->request_bounce(id, 0).value() == 2);
+    CHECK(s->get(id).value().rcpts[0].status == "bounce");
+    CHECK_FALSE(s->get("nope").has_value());
+    CHECK(s->remove(id).value() == 2);
+    CHECK_FALSE(fs::exists(s->spool_path(id)));
+    CHECK(s->list().value().empty());
+    // An orphan spool file (crash between rename and commit) is removed.
+    std::ofstream(dir / "queue" / "0123ABCD.eml") << "x";
+    CHECK(s->remove_orphans().value() == 1);
+  }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("queue delivers by MX to smtp-sink, bounces 550 with a DSN, never bounces a bounce", "[queue][integration]") {
+  auto& w = world();
+  auto dir = tmpdir("deliver");
+  {
+    harness h(dir);
+    h.start();
+    const std::string msg = "From: alice@a.test\r\nTo: bob@b.test\r\nSubject: queue test\r\n\r\n.leading dot\r\nbody\r\n";
+    auto id = h.q->enqueue(env_to({"bob@b.test", "carol@B.TEST"}), msg);
+    REQUIRE(id.has_value());
+    CHECK(h.wait_for([&] { return w.dumped().find("Subject: queue test") != std::string::npos; }));
+    CHECK(h.wait_for([&] { return h.empty(); }));
+    auto dump = w.dumped();
+    CHECK(dump.find("\n.leading dot") != std::string::npos);  // dot-stuffing undone by the server
+    CHECK(dump.find("X-Rcpt-Args: <bob@b.test>") != std::string::npos);
+    CHECK(dump.find("X-Rcpt-Args: <carol@B.TEST>") != std::string::npos);  // one transaction, both recipients
+
+    // c.test answers 550 to RCPT: a DSN goes to the local sender, from the null sender.
+    auto bad = h.q->enqueue(env_to({"x@c.test"}), "Subject: to be bounced\r\n\r\nhello\r\n");
+    REQUIRE(bad.has_value());
+    REQUIRE(h.wait_for([&] { return !h.locals().empty(); }));
+    auto l = h.locals();
+    REQUIRE(l.size() == 1);
+    CHECK(l[0].from.empty());
+    CHECK(l[0].rcpt == "alice@a.test");
+    CHECK(l[0].message.find("Final-Recipient: rfc822; x@c.test") != std::string::npos);
+    CHECK(l[0].message.find("Action: failed") != std::string::npos);
+    CHECK(l[0].message.find("Status: 5.") != std::string::npos);
+    CHECK(l[0].message.find("Diagnostic-Code: smtp; 5") != std::string::npos);
+    CHECK(l[0].message.find("Remote-MTA: dns; mx.c.test") != std::string::npos);
+    CHECK(l[0].message.find("Subject: to be bounced") != std::string::npos);
+
+    // A null MX is a permanent failure (RFC 7505); a bounce (null sender) is never bounced.
+    REQUIRE(h.q->enqueue(env_to({"y@nomx.test"}), "Subject: nomx\r\n\r\nx\r\n").has_value());
+    REQUIRE(h.q->enqueue(env_to({"z@c.test"}, ""), "Subject: a bounce\r\n\r\nx\r\n").has_value());
+    CHECK(h.wait_for([&] { return h.locals().size() >= 2 && h.empty(); }));
+    l = h.locals();
+    REQUIRE(l.size() == 2);
+    CHECK(l[1].message.find("Status: 5.1.10") != std::string::npos);
+    CHECK(l[1].message.find("Subject: a bounce") == std::string::npos);
+  }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("queue defers, warns once, gives up with 4.4.7; resumes after restart", "[queue][integration]") {
+  world();
+  auto dir = tmpdir("defer");
+  {
+    // Nothing listens at d.test's MX: deferred, retried every second, a delay warning after
+    // 2 s, a failure DSN after 5 s.
+    harness h(dir, 5s, 2s);
+    h.start();
+    REQUIRE(h.q->enqueue(env_to({"y@d.test"}), "Subject: slow\r\n\r\nx\r\n").has_value());
+    REQUIRE(h.wait_for([&] {
+      auto l = h.locals();
+      return l.size() >= 2;
+    }));
+    auto l = h.locals();
+    CHECK(l[0].message.find("Action: delayed") != std::string::npos);
+    CHECK(l[1].message.find("Action: failed") != std::string::npos);
+    CHECK(l[1].message.find("Status: 4.4.7") != std::string::npos);
+    CHECK(h.wait_for([&] { return h.empty(); }));
+    CHECK(h.locals().size() == 2);  // the warning went out once
+  }
+  {
+    // Enqueued while no agent runs (a server that died after 250): delivered after a restart.
+    std::string id;
+    {
+      harness h(dir);
+      id = h.q->enqueue(env_to({"dave@b.test"}), "Subject: resumed\r\n\r\nx\r\n").value();
+    }
+    harness h(dir);
+    CHECK_FALSE(h.empty());
+    h.start();
+    CHECK(h.wait_for([&] { return world().dumped().find("Subject: resumed") != std::string::npos; }));
+    CHECK(h.wait_for([&] { return h.empty(); }));
+  }
+  {
+    // A local recipient goes to deliver_local; an unknown one bounces.
+    harness h(dir);
+    h.start();
+    REQUIRE(h.q->enqueue(env_to({"bob@a.test", "nobody@a.test"}), "Subject: local\r\n\r\nx\r\n").has_value());
+    CHECK(h.wait_for([&] { return h.locals().size() >= 2 && h.empty(); }));
+    auto l = h.locals();
+    REQUIRE(l.size() == 2);
+    CHECK(l[0].rcpt == "bob@a.test");
+    CHECK(l[0].from == "alice@a.test");
+    CHECK(l[1].rcpt == "alice@a.test");
+    CHECK(l[1].message.find("Final-Recipient: rfc822; nobody@a.test") != std::string::npos);
+  }
+  fs::remove_all(dir);
+}

@@ -1,0 +1,63 @@
+// Local delivery: what SMTP does with a message for one of our recipients, and what the queue
+// calls for local recipients it holds (bounces to local senders, retried local deliveries).
+//
+// A recipient is resolved through the directory (aliases and catch-alls expand to accounts;
+// remote alias targets come back as `forward`); each account gets its own copy with a
+// Return-Path, Delivered-To and the caller's Received line on top (RFC 5321 §4.4), written
+// with mail::store::deliver, which returns once the copy is durable.
+//
+// Thread-safety: the functions are stateless; call them from the blocking pool (they block on
+// SQLite and fsync).
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/util/result.hpp"
+
+namespace hearth::directory {
+class directory;
+}
+namespace hearth::mail {
+class store;
+}
+
+namespace hearth::mail::smtp {
+
+// "Return-Path: <from>\r\nDelivered-To: account\r\n" + received + message.
+std::string with_trace(std::string_view from, std::string_view account, std::string_view received,
+                       std::string_view message);
+
+// A Received field (RFC 5321 §4.4, RFC 3848 protocol names), folded, ending in CRLF.
+//   from_part: "helo (ip)" style text, or "" to leave the client out (submission's masked hop)
+//   with:      "ESMTP", "ESMTPS", "ESMTPSA", "UTF8SMTPS", ...
+//   tls:       "" or the TLS version, written as a comment
+//   for_rcpt:  the recipient when there is exactly one, else ""
+std::string received_field(std::string_view from_part, std::string_view by_host, std::string_view with,
+                           std::string_view tls, std::string_view id, std::string_view for_rcpt);
+
+// RFC 5322 §3.3 date-time for now in UTC: "Sun, 22 Nov 2026 19:00:00 +0000".
+std::string rfc5322_now();
+
+// A new transaction / queue id: 12 characters of [0-9A-Z], random.
+std::string new_id();
+
+struct local_failure {
+  std::string account;
+  error why;  // "mail.quota", "mail.too_big", "db.*", "blob.*"
+};
+
+struct local_result {
+  std::vector<std::string> delivered;  // accounts that got a copy
+  std::vector<std::string> forward;    // remote addresses that aliases point to
+  std::vector<local_failure> failed;   // accounts whose copy could not be written
+};
+
+// Delivers `message` (without trace fields) to every final address of `rcpt`, one account at
+// a time, so that a failure of one (quota) leaves the others delivered; the caller retries
+// only what failed (each failed account resolves to itself). Errors: "smtp.unknown_user"
+// (resolves to nothing deliverable).
+result<local_result> deliver_local(directory::directory& dir, mail::store& store, std::string_view from,
+                                   std::string_view rcpt, std::string_view received, std::string_view message);
+
+}  // namespace hearth::mail::smtp

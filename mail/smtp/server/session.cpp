@@ -1,0 +1,454 @@
+// One coroutine per SMTP connection around mail::smtp::engine (see session.hpp for the policy).
+// GCC 12 reports a false -Wmismatched-new-delete where a coroutine frame with Asio's own
+// operator new/delete is inlined (see app/placeholder_sessions.cpp).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#include "mail/smtp/server/session.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <mutex>
+#include <unordered_map>
+
+#include "auth/authenticator.hpp"
+#include "core/crypto/crypto.hpp"
+#include "core/log/log.hpp"
+#include "core/net/blocking.hpp"
+#include "directory/directory.hpp"
+#include "mail/queue/queue.hpp"
+#include "mail/smtp/proto/session.hpp"
+#include "mail/smtp/server/delivery.hpp"
+#include "mail/smtp/server/policy.hpp"
+#include "mail/store/store.hpp"
+
+namespace hearth::mail::smtp {
+namespace {
+
+namespace asio = boost::asio;
+using net::connection;
+
+constexpr std::size_t read_chunk = 64 * 1024;
+
+// Connections per client IP, shared by the sessions of one listener.
+struct ip_counter {
+  std::mutex m;
+  std::unordered_map<std::string, std::size_t> n;
+};
+
+class ip_slot {
+ public:
+  ip_slot(ip_counter& c, std::string ip, std::size_t limit) : c_(c), ip_(std::move(ip)) {
+    std::lock_guard lock(c_.m);
+    auto& k = c_.n[ip_];
+    ok_ = limit == 0 || k < limit;
+    if (ok_) ++k;
+    else if (k == 0) c_.n.erase(ip_);
+  }
+  ~ip_slot() {
+    if (!ok_) return;
+    std::lock_guard lock(c_.m);
+    if (auto it = c_.n.find(ip_); it != c_.n.end() && --it->second == 0) c_.n.erase(it);
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  ip_counter& c_;
+  std::string ip_;
+  bool ok_ = false;
+};
+
+const char* kind_name(listener_kind k) {
+  switch (k) {
+    case listener_kind::mx: return "smtp";
+    case listener_kind::submission: return "submission";
+    case listener_kind::submissions: return "submissions";
+  }
+  return "smtp";
+}
+
+std::string rcpt_list(const std::vector<recipient>& rs) {
+  std::string s;
+  for (const auto& r : rs) {
+    if (!s.empty()) s += ",";
+    s += "<" + r.address.address() + ">";
+  }
+  return s;
+}
+
+class session {
+ public:
+  session(connection& c, const server_options& o, server_services& s)
+      : c_(c), o_(o), s_(s), e_(caps()) {
+    actx_.proto = "smtp";
+    actx_.remote_ip = c.remote_ip();
+    actx_.tls = c.is_tls();
+    if (c.is_tls()) actx_.channel_binding = c.channel_binding();
+    if (submission()) set_mechanisms();
+  }
+
+  asio::awaitable<void> run() {
+    for (;;) {
+      const event ev = e_.next();
+      if (!co_await flush()) co_return;
+      switch (ev) {
+        case event::need_input:
+          if (!co_await read_more()) co_return;
+          break;
+        case event::mail_from:
+          e_.decide(co_await on_mail());
+          break;
+        case event::rcpt_to:
+          e_.decide(co_await on_rcpt());
+          break;
+        case event::message:
+          e_.decide(co_await on_message());
+          break;
+        case event::starttls:
+          if (!co_await c_.start_tls(o_.handshake_timeout)) co_return;
+          e_.tls_started();
+          actx_.tls = true;
+          actx_.channel_binding = c_.channel_binding();
+          if (submission()) set_mechanisms();
+          break;
+        case event::auth_start:
+          co_await on_auth_start();
+          break;
+        case event::auth_response:
+          co_await on_auth_response();
+          break;
+        case event::close:
+          co_await c_.shutdown();
+          co_return;
+      }
+    }
+  }
+
+ private:
+  bool submission() const { return o_.kind != listener_kind::mx; }
+
+  void set_mechanisms() {
+    // Without TLS nothing is offered (the EHLO shows no AUTH); the names are kept so that an
+    // AUTH attempt gets 538 5.7.11 "encryption required" (RFC 4954 §6) rather than 503.
+    e_.set_auth_mechanisms(actx_.tls ? s_.authn.mechanisms(actx_)
+                                     : std::vector<std::string>{"SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN", "LOGIN"});
+  }
+
+  capabilities caps() const {
+    capabilities k;
+    k.hostname = o_.hostname;
+    k.max_message_size = o_.max_message_size;
+    k.max_recipients = o_.max_recipients;
+    k.max_errors = o_.max_errors;
+    k.tls_active = c_.is_tls();
+    k.starttls = !c_.is_tls();
+    k.auth_requires_tls = true;
+    k.auth_required = submission();
+    return k;
+  }
+
+  asio::awaitable<bool> flush() {
+    std::string out = e_.take_output();
+    if (out.empty()) co_return true;
+    co_return co_await c_.write(out);
+  }
+
+  asio::awaitable<bool> read_more() {
+    const bool content = e_.receiving_content();
+    auto r = co_await c_.read_some(read_chunk, content ? o_.data_timeout : o_.command_timeout);
+    if (r.status == net::read_status::ok) {
+      e_.feed(r.data);
+      co_return true;
+    }
+    if (r.status == net::read_status::timeout) {
+      // RFC 5321 §4.5.3.2: the server may close after its timeout; 421 says why.
+      co_await c_.write("421 4.4.2 " + o_.hostname + " Error: timeout exceeded\r\n");
+      log::info("smtp.timeout", {{"session", c_.id()}, {"ip", c_.remote_ip()}, {"in_data", content}});
+    } else if (content) {
+      // Nothing of a message whose content did not end is stored (the engine holds it).
+      log::info("smtp.in", {{"session", c_.id()}, {"ip", c_.remote_ip()}, {"status", "aborted"},
+                            {"reason", "disconnect during DATA"}});
+    }
+    co_return false;
+  }
+
+  asio::awaitable<reply> on_mail() {
+    const path sender = e_.current().mailbox;
+    txn_id_ = new_id();
+    if (submission() && !sender.is_null) {
+      const std::string addr = sender.address();
+      const bool ok = co_await net::run_blocking([this, &addr] { return may_send_as(s_.dir, user_, addr); });
+      if (!ok) {
+        log::info("smtp.sender_refused", {{"session", c_.id()}, {"user", user_}, {"from", addr},
+                                          {"ip", c_.remote_ip()}});
+        co_return make_reply(553, "5.7.1", "<" + addr + ">: Sender address rejected: not owned by user " + user_);
+      }
+    }
+    co_return make_reply(250, "2.1.0", "Sender OK");
+  }
+
+  asio::awaitable<reply> on_rcpt() {
+    const path rcpt = e_.current().mailbox;
+    auto cls = co_await net::run_blocking([this, &rcpt] { return classify_recipient(s_.dir, rcpt.local, rcpt.domain); });
+    const std::string shown = rcpt.address();
+    switch (cls.kind) {
+      case rcpt_kind::local:
+        co_return make_reply(250, "2.1.5", "Recipient OK");
+      case rcpt_kind::unknown_local:
+        log::info("smtp.rcpt_refused", {{"session", c_.id()}, {"to", shown}, {"ip", c_.remote_ip()},
+                                        {"reason", "unknown user"}});
+        co_return make_reply(550, "5.1.1", "<" + shown + ">: Recipient address rejected: User unknown");
+      case rcpt_kind::invalid:
+        co_return make_reply(501, "5.1.3", "<" + shown + ">: Bad recipient address syntax");
+      case rcpt_kind::remote:
+        break;
+    }
+    if (user_.empty()) {
+      // Never an open relay: only an authenticated user may send to other domains.
+      log::info("smtp.relay_refused", {{"session", c_.id()}, {"ip", c_.remote_ip()}, {"helo", e_.transaction().helo},
+                                       {"from", e_.transaction().sender.address()}, {"to", shown}});
+      co_return make_reply(554, "5.7.1", "<" + shown + ">: Relay access denied");
+    }
+    if (!s_.outbound) co_return make_reply(451, "4.3.0", "Outbound delivery is not available");
+    co_return make_reply(250, "2.1.5", "Recipient OK");
+  }
+
+  std::string protocol_name() const {
+    std::string w = e_.transaction().params.smtputf8 ? "UTF8SMTP" : "ESMTP";
+    if (c_.is_tls()) w += "S";
+    if (!user_.empty()) w += "A";
+    return w;
+  }
+
+  asio::awaitable<reply> on_message() {
+    std::string body = e_.take_message();
+    const envelope env = e_.transaction();
+    const std::string from = env.sender.address();
+    const std::string id = txn_id_.empty() ? new_id() : txn_id_;
+
+    if (submission() && !user_.empty()) {
+      const std::string bad =
+          co_await net::run_blocking([this, &body] { return foreign_from_addresses(s_.dir, user_, body); });
+      if (!bad.empty()) {
+        log::info("smtp.sender_refused", {{"session", c_.id()}, {"id", id}, {"user", user_}, {"header_from", bad}});
+        co_return make_reply(553, "5.7.1", "From: " + bad + " not owned by user " + user_);
+      }
+    }
+
+    // Our Received line (RFC 5321 §4.4). Submission keeps the client's address out of it, as
+    // OpenSMTPD's mask-source does: the recipient learns nothing of the sender's network.
+    const std::string helo = env.helo.empty() ? "unknown" : env.helo;
+    const std::string from_part = submission() ? std::string() : helo + " ([" + c_.remote_ip() + "])";
+    const std::string for_rcpt = env.recipients.size() == 1 ? env.recipients.front().address.address() : "";
+    const std::string received =
+        received_field(from_part, o_.hostname, protocol_name(), c_.tls_version(), id, for_rcpt);
+
+    struct outcome {
+      reply r;
+      std::vector<std::string> delivered, queued;
+      std::string queue_id;
+    };
+    auto result = co_await net::run_blocking([this, &env, &body, &from, &received, &id]() -> outcome {
+      outcome out;
+      queue::envelope qenv;
+      qenv.from = from;
+      qenv.ret = env.params.ret;
+      qenv.envid = env.params.envid;
+      qenv.auth_user = user_;
+      qenv.client = env.helo + " [" + c_.remote_ip() + "]";
+      auto add_queued = [&](const std::string& addr, const rcpt_params* p) {
+        queue::recipient qr;
+        qr.address = addr;
+        if (p) {
+          qr.notify = p->notify;
+          qr.orcpt = p->orcpt;
+        }
+        qenv.rcpts.push_back(std::move(qr));
+      };
+      bool temp_failure = false;
+      std::string failure_text;
+      for (const auto& r : env.recipients) {
+        auto cls = classify_recipient(s_.dir, r.address.local, r.address.domain);
+        if (cls.kind == rcpt_kind::remote) {
+          add_queued(cls.address, &r.params);
+          continue;
+        }
+        if (cls.kind != rcpt_kind::local) {  // the alias vanished since RCPT
+          temp_failure = true;
+          failure_text = "recipient " + cls.address + " disappeared";
+          continue;
+        }
+        auto d = deliver_local(s_.dir, s_.store, from, cls.address, received, body);
+        if (!d) {
+          temp_failure = true;
+          failure_text = d.error().message;
+          continue;
+        }
+        for (auto& a : d->delivered) out.delivered.push_back(a);
+        for (auto& a : d->forward) add_queued(a, nullptr);
+        for (auto& f : d->failed) {
+          // Retried by the queue (local delivery through options.deliver_local), so the
+          // accounts already served are not written twice by a client's retry.
+          log::info("smtp.in", {{"id", id}, {"to", f.account}, {"status", "deferred"}, {"error", f.why.message}});
+          add_queued(f.account, &r.params);
+        }
+      }
+      if (!qenv.rcpts.empty()) {
+        if (!s_.outbound) {
+          temp_failure = true;
+          failure_text = "no outbound queue";
+        } else {
+          auto q = s_.outbound->enqueue(qenv, received + body);
+          if (q) {
+            out.queue_id = *q;
+            for (auto& r : qenv.rcpts) out.queued.push_back(r.address);
+          } else {
+            temp_failure = true;
+            failure_text = q.error().message;
+          }
+        }
+      }
+      if (temp_failure && out.delivered.empty() && out.queued.empty())
+        out.r = make_reply(451, "4.3.0", "Error: queue file write error, try again later");
+      else if (temp_failure)
+        // Some copies are durable, one is not: say 451 so the client retries (a duplicate
+        // for some recipients is better than a silent loss for one).
+        out.r = make_reply(451, "4.3.0", "Error: " + failure_text + ", try again later");
+      else
+        out.r = make_reply(250, "2.0.0", "Ok: queued as " + id);
+      return out;
+    });
+
+    for (const auto& a : result.delivered)
+      log::info("smtp.in", {{"session", c_.id()}, {"id", id}, {"from", "<" + from + ">"}, {"to", "<" + a + ">"},
+                            {"size", std::uint64_t(body.size())}, {"status", "delivered"}, {"ip", c_.remote_ip()}});
+    for (const auto& a : result.queued)
+      log::info("smtp.in", {{"session", c_.id()}, {"id", id}, {"queue_id", result.queue_id}, {"from", "<" + from + ">"},
+                            {"to", "<" + a + ">"}, {"size", std::uint64_t(body.size())}, {"status", "queued"},
+                            {"user", user_}});
+    if (result.r.code != 250)
+      log::warn("smtp.in", {{"session", c_.id()}, {"id", id}, {"from", "<" + from + ">"},
+                            {"to", rcpt_list(env.recipients)}, {"status", "tempfail"}, {"reply", result.r.lines.empty() ? "" : result.r.lines.front()}});
+    txn_id_.clear();
+    co_return result.r;
+  }
+
+  asio::awaitable<void> pause(std::chrono::milliseconds d) {
+    if (d.count() <= 0) co_return;
+    asio::steady_timer t(c_.get_executor(), d);
+    co_await t.async_wait(asio::use_awaitable);
+  }
+
+  asio::awaitable<void> on_auth_start() {
+    const auto& cmd = e_.current();
+    sasl_ = s_.authn.start(actx_, cmd.mechanism);
+    success_pending_ = false;
+    if (!sasl_) {
+      e_.auth_finish(make_reply(504, "5.5.4", "Unrecognized authentication type"), false);
+      co_return;
+    }
+    std::optional<std::string> initial;
+    if (cmd.initial_response) {
+      if (*cmd.initial_response == "=") {
+        initial = std::string();
+      } else {
+        initial = crypto::base64_decode(*cmd.initial_response);
+        if (!initial) {
+          sasl_.reset();
+          e_.auth_finish(make_reply(501, "5.5.2", "Invalid base64 data"), false);
+          co_return;
+        }
+      }
+    }
+    co_await step(initial);
+  }
+
+  asio::awaitable<void> on_auth_response() {
+    if (success_pending_) {
+      // RFC 4954 §4: the client's (empty) answer to the server's final data.
+      success_pending_ = false;
+      finish_ok();
+      co_return;
+    }
+    auto data = crypto::base64_decode(e_.auth_line());
+    if (!data) {
+      sasl_.reset();
+      e_.auth_finish(make_reply(501, "5.5.2", "Invalid base64 data"), false);
+      co_return;
+    }
+    co_await step(*data);
+  }
+
+  asio::awaitable<void> step(std::optional<std::string> msg) {
+    auth::exchange* ex = sasl_.get();
+    // Captures by reference only: GCC 12 destroys a temporary lambda with non-trivial captures
+    // twice when it is an argument inside a co_await expression.
+    auto r = co_await net::run_blocking([ex, &msg] {
+      return ex->step(msg ? std::optional<std::string_view>(*msg) : std::nullopt);
+    });
+    if (r.kind == auth::exchange::step_result::challenge) {
+      e_.auth_challenge(crypto::base64_encode(r.server_data));
+      co_return;
+    }
+    co_await pause(r.final.delay);
+    if (r.kind == auth::exchange::step_result::ok) {
+      pending_user_ = r.final.address;
+      if (!r.server_data.empty()) {
+        success_pending_ = true;
+        e_.auth_challenge(crypto::base64_encode(r.server_data));
+        co_return;
+      }
+      finish_ok();
+      co_return;
+    }
+    sasl_.reset();
+    switch (r.final.result) {
+      case auth::outcome::tls_required:
+        e_.auth_finish(make_reply(538, "5.7.11", "Encryption required for requested authentication mechanism"), false);
+        break;
+      case auth::outcome::blocked:
+        e_.auth_finish(make_reply(454, "4.7.0", "Temporary authentication failure, try again later"), false);
+        break;
+      default:
+        e_.auth_finish(make_reply(535, "5.7.8", "Authentication credentials invalid"), false);
+        break;
+    }
+  }
+
+  void finish_ok() {
+    sasl_.reset();
+    user_ = pending_user_;
+    e_.auth_finish(make_reply(235, "2.7.0", "Authentication successful"), true);
+  }
+
+  connection& c_;
+  const server_options& o_;
+  server_services& s_;
+  engine e_;
+  auth::context actx_;
+  std::unique_ptr<auth::exchange> sasl_;
+  bool success_pending_ = false;
+  std::string pending_user_;
+  std::string user_;    // the authenticated account, "" before AUTH
+  std::string txn_id_;  // id of the current transaction (logs, Received)
+};
+
+}  // namespace
+
+net::handler make_handler(server_options opts, server_services svc) {
+  auto counter = std::make_shared<ip_counter>();
+  auto o = std::make_shared<const server_options>(std::move(opts));
+  auto s = std::make_shared<server_services>(svc);
+  return [counter, o, s](connection& c) -> asio::awaitable<void> {
+    ip_slot slot(*counter, c.remote_ip(), o->max_connections_per_ip);
+    if (!slot.ok()) {
+      // RFC 5321 §3.8 / Postfix's smtpd_client_connection_count_limit: 421 and close.
+      log::info("smtp.limit", {{"ip", c.remote_ip()}, {"service", kind_name(o->kind)}, {"reason", "connections per IP"}});
+      co_await c.write("421 4.7.0 " + o->hostname + " Error: too many connections from " + c.remote_ip() + "\r\n");
+      co_return;
+    }
+    log::debug("smtp.connect", {{"session", c.id()}, {"ip", c.remote_ip()}, {"service", kind_name(o->kind)}});
+    session sess(c, *o, *s);
+    co_await sess.run();
+  };
+}
+
+}  // namespace hearth::mail::smtp

@@ -1,0 +1,1 @@
+set(fuzz_libs_queue_reply hearth_mail_queue)
