@@ -234,10 +234,19 @@ asio::awaitable<std::vector<asio::ip::address>> addresses(const attempt_request&
   co_return out;
 }
 
+// RFC 6531: an envelope with a non-ASCII address needs SMTPUTF8.
+bool needs_smtputf8(const attempt_request& req) {
+  if (has_8bit(req.from)) return true;
+  for (const auto& r : req.rcpts)
+    if (has_8bit(r.address)) return true;
+  return false;
+}
+
 std::string mail_from(const attempt_request& req, const ehlo_caps& caps) {
   std::string cmd = "MAIL FROM:<" + req.from + ">";
   if (caps.size) cmd += " SIZE=" + std::to_string(req.message->size());
   if (caps.eightbitmime && has_8bit(*req.message)) cmd += " BODY=8BITMIME";
+  if (caps.smtputf8 && needs_smtputf8(req)) cmd += " SMTPUTF8";
   if (caps.dsn) {
     if (!req.ret.empty()) cmd += " RET=" + req.ret;
     if (!req.envid.empty()) cmd += " ENVID=" + req.envid;
@@ -325,6 +334,12 @@ asio::awaitable<session_end> run_session(const attempt_request& req, smtp_conn& 
     co_return session_end::finished;
   }
   const std::string mail_cmd = mail_from(req, caps);
+  if (needs_smtputf8(req) && !caps.smtputf8) {
+    // RFC 6531 §3.2: the message cannot go to a server without SMTPUTF8; no downgrade.
+    set_all(out, rcpt_result::kind::permanent, "553 5.6.7 " + out.relay + " does not support SMTPUTF8, needed by a non-ASCII address", "5.6.7");
+    co_await c.write("QUIT\r\n", 10s);
+    co_return session_end::finished;
+  }
   if (!co_await c.write(mail_cmd, t)) co_return lost("sending MAIL FROM");
   auto mr = co_await c.read_reply(t);
   if (!mr) co_return lost("waiting for the MAIL FROM reply");

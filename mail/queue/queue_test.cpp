@@ -97,6 +97,10 @@ struct remote_world {
     std::ofstream(dir / "zones" / "c.test.zone") << zone_text("c.test", "@ MX 10 mx\nmx A 127.0.119.3\n");
     std::ofstream(dir / "zones" / "d.test.zone") << zone_text("d.test", "@ MX 10 mx\nmx A 127.0.119.4\n");
     std::ofstream(dir / "zones" / "nomx.test.zone") << zone_text("nomx.test", "@ MX 0 .\n");
+    // e.test: the preferred MX refuses connections, the second one takes the mail.
+    std::ofstream(dir / "zones" / "e.test.zone") << zone_text("e.test", "@ MX 20 mx2\n@ MX 10 mx1\nmx1 A 127.0.119.4\nmx2 A 127.0.119.2\n");
+    // f.test: no MX at all, an A record: the implicit MX (RFC 5321 §5.1).
+    std::ofstream(dir / "zones" / "f.test.zone") << zone_text("f.test", "@ A 127.0.119.2\n");
     std::ofstream conf(dir / "knot.conf");
     conf << "server:\n    rundir: \"" << (dir / "run").string() << "\"\n";
     if (::geteuid() == 0) conf << "    user: root:root\n";
@@ -106,7 +110,7 @@ struct remote_world {
          << "template:\n  - id: default\n    storage: \"" << (dir / "zones").string() << "\"\n"
          << "    zonefile-sync: -1\n    journal-content: none\n"
          << "zone:\n";
-    for (const char* z : {"b.test", "c.test", "d.test", "nomx.test"}) conf << "  - domain: " << z << "\n    file: " << z << ".zone\n";
+    for (const char* z : {"b.test", "c.test", "d.test", "nomx.test", "e.test", "f.test"}) conf << "  - domain: " << z << "\n    file: " << z << ".zone\n";
     conf.close();
     // A stale server on our addresses would take the mail: refuse to run rather than pass wrongly.
     REQUIRE_FALSE(port_open("127.0.119.2", smtp_port));
@@ -318,6 +322,22 @@ TEST_CASE("queue delivers by MX to smtp-sink, bounces 550 with a DSN, never boun
     REQUIRE(l.size() == 2);
     CHECK(l[1].message.find("Status: 5.1.10") != std::string::npos);
     CHECK(l[1].message.find("Subject: a bounce") == std::string::npos);
+  }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("queue tries MX hosts by preference and falls back to the A record", "[queue][integration]") {
+  auto& w = world();
+  auto dir = tmpdir("mxorder");
+  {
+    harness h(dir);
+    h.start();
+    REQUIRE(h.q->enqueue(env_to({"erin@e.test"}), "Subject: via the backup MX\r\n\r\nx\r\n").has_value());
+    REQUIRE(h.q->enqueue(env_to({"fred@f.test"}), "Subject: via the implicit MX\r\n\r\nx\r\n").has_value());
+    CHECK(h.wait_for([&] { return w.dumped().find("Subject: via the backup MX") != std::string::npos; }));
+    CHECK(h.wait_for([&] { return w.dumped().find("Subject: via the implicit MX") != std::string::npos; }));
+    CHECK(h.wait_for([&] { return h.empty(); }));
+    CHECK(h.locals().empty());  // no DSN
   }
   fs::remove_all(dir);
 }

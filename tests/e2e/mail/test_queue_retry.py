@@ -35,4 +35,12 @@ check(bool(wait_for(lambda: [l for l in log_lines(a, "smtp.out") if "status=deli
 check(wait_for(lambda: queue_ids(a) == []), "the queue is empty afterwards")
 check(a.cli(["queue", "flush"]).returncode == 0, "flush of an empty queue is fine")
 check(a.cli(["queue", "show", "0123456789ABCDEF"], check_rc=False).returncode == 1, "show of an unknown id fails")
+
+# SIGTERM with a deferred message in the queue: a clean exit, the entry kept for the next start.
+b.stop()
+check(submit(a, "bob@b.test", "kept over a restart") == {}, "a message queued while B is down again")
+check(bool(wait_for(lambda: queue_ids(a))), "it waits in the queue")
+rc, _ = a.stop()
+check(rc == 0, "SIGTERM stops A cleanly with a queued message")
+check(len(queue_ids(a)) == 1, "the entry survives the restart")
 finish()
