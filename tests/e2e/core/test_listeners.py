@@ -21,9 +21,9 @@ ca = os.path.join(tls_dir, "ca.crt")
 
 # service -> (s_client -starttls value or None for implicit TLS, input sent after TLS, expected reply)
 SERVICES = {
-    "smtp": ("smtp", "EHLO client.test\n", "250-PIPELINING"),
-    "submission": ("smtp", "EHLO client.test\n", "AUTH SCRAM-SHA-256"),
-    "submissions": (None, "EHLO client.test\n", "AUTH SCRAM-SHA-256"),
+    "smtp": ("smtp", "EHLO client.test\nQUIT\n", "250-PIPELINING"),
+    "submission": ("smtp", "EHLO client.test\nQUIT\n", "AUTH SCRAM-SHA-256"),
+    "submissions": (None, "EHLO client.test\nQUIT\n", "AUTH SCRAM-SHA-256"),
     "imap": ("imap", "a1 CAPABILITY\n", "* BYE [UNAVAILABLE]"),
     "imaps": (None, "", "* BYE [UNAVAILABLE]"),
     "pop3": ("pop3", "CAPA\n", "-ERR [SYS/TEMP]"),
