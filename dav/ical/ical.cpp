@@ -194,6 +194,22 @@ void walk(icalcomponent* cal, instance_walk& w, icalcomponent_kind only = ICAL_N
   }
 }
 
+// The first error libical recorded (X-LIC-ERROR), ignoring empty values ("DESCRIPTION:"),
+// which Google Calendar exports are full of and which libical drops harmlessly.
+std::optional<std::string> first_error(icalcomponent* c) {
+  for (auto* p = icalcomponent_get_first_property(c, ICAL_XLICERROR_PROPERTY); p;
+       p = icalcomponent_get_next_property(c, ICAL_XLICERROR_PROPERTY)) {
+    const char* msg = icalproperty_get_xlicerror(p);
+    std::string m = msg ? msg : "";
+    if (m.starts_with("No value for")) continue;
+    return m.substr(0, 200);
+  }
+  for (auto* sub = icalcomponent_get_first_component(c, ICAL_ANY_COMPONENT); sub;
+       sub = icalcomponent_get_next_component(c, ICAL_ANY_COMPONENT))
+    if (auto e = first_error(sub)) return e;
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<std::int64_t> parse_utc(std::string_view text) {
@@ -219,7 +235,7 @@ result<object_info> inspect(std::string_view text) {
   auto cal = parse_text(text);
   if (!cal || icalcomponent_isa(cal.get()) != ICAL_VCALENDAR_COMPONENT)
     return fail("ical.syntax", "not an iCalendar object");
-  if (icalcomponent_count_errors(cal.get()) > 0) return fail("ical.syntax", "the iCalendar object has errors");
+  if (auto why = first_error(cal.get())) return fail("ical.syntax", "the iCalendar object has errors: " + *why);
   if (icalcomponent_get_first_property(cal.get(), ICAL_METHOD_PROPERTY))
     return fail("ical.object", "METHOD is not allowed in a calendar object resource");
   object_info info;

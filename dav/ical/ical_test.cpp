@@ -26,6 +26,15 @@ TEST_CASE("inspect indexes UID, component and the span of all instances") {
   CHECK(info->last_end == *parse_utc("20300311T100000Z"));     // 10th instance, 11:00 Paris
 }
 
+TEST_CASE("inspect accepts empty values (Google exports) but not bad ones") {
+  const char* google = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:g\r\nDTSTAMP:20300101T000000Z\r\n"
+                       "DTSTART:20300101T100000Z\r\nDESCRIPTION:\r\nLOCATION:\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+  CHECK(inspect(google));
+  auto bad = std::string(google);
+  bad.replace(bad.find("20300101T100000Z"), 16, "notadate");
+  CHECK(inspect(bad).error().code == "ical.syntax");
+}
+
 TEST_CASE("inspect rejects bad objects with the RFC 4791 reason") {
   CHECK(inspect("hello").error().code == "ical.syntax");
   auto two = std::string(weekly);

@@ -3,6 +3,7 @@
 with exceptions and a VTIMEZONE, search by time range (recurrence instances found, also
 expanded), todos, free-busy, delete."""
 import datetime
+import urllib.parse
 import os
 import sys
 
@@ -36,7 +37,7 @@ check(str(principal.url).endswith(f"/dav/principals/{USER}/"), f"principal {prin
 names = [c.name for c in principal.calendars()]
 check("Personal" in names, f"default calendar listed: {names}")
 cal = principal.make_calendar(name="Work", cal_id="work")
-check(str(cal.url).endswith(f"/dav/calendars/{USER}/work/"), f"MKCALENDAR {cal.url}")
+check(urllib.parse.unquote(str(cal.url)).endswith(f"/dav/calendars/{USER}/work/"), f"MKCALENDAR {cal.url}")
 check("Work" in [c.name for c in principal.calendars()], "new calendar listed with its displayname")
 
 RECUR = """BEGIN:VCALENDAR
@@ -110,8 +111,9 @@ check(len(hits) == 2, f"range with an instance and a single event: {len(hits)}")
 exp = cal.date_search(start=d(2030, 1, 1), end=d(2030, 2, 1), compfilter="VEVENT", expand=True)
 summaries = sorted(str(v.summary.value) for e in exp for v in e.vobject_instance.vevent_list)
 rrules = [e for e in exp if "RRULE" in e.data]
-check(not rrules and summaries.count("Standup") == 3 and summaries.count("Standup (moved)") == 1,
-      f"expand: January has 3 regular instances and the moved one: {summaries}")
+# Mondays 7, 14, 21, 28: the 14th is excluded, the 21st moved to the 22nd.
+check(not rrules and summaries.count("Standup") == 2 and summaries.count("Standup (moved)") == 1,
+      f"expand: January has 2 regular instances and the moved one: {summaries}")
 found = cal.search(event=True, start=d(2030, 3, 5, 11), end=d(2030, 3, 5, 14))
 check(len(found) == 1 and "Lunch" in found[0].data, "search(event, start, end)")
 

@@ -4,6 +4,7 @@ collections created on the server from the local side, uploads, a server-side ed
 a local edit pushed, deletions both ways, and a second run that changes nothing."""
 import glob
 import os
+import re
 import subprocess
 import sys
 
@@ -108,14 +109,14 @@ c.request("PUT", book + "c3.vcf", "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:vds-c3\r\nF
 if left:
     check(c.request("DELETE", left[0]).status == 204, "server-side delete")
 rc, out = vds("sync")
-names = sorted(open(p).read().split("UID:")[1].split("\r\n")[0] for p in glob.glob(f"{W}/card/friends/*.vcf"))
+names = sorted(re.search(r"UID:(\S+)", open(p).read()).group(1) for p in glob.glob(f"{W}/card/friends/*.vcf"))
 check(rc == 0 and names == ["vds-c3"], f"server delete and add pulled: {names}")
 
 
 def snapshot():
     r = c.propfind(cal, ["<d:sync-token/>"])
     r2 = c.propfind(book, ["<d:sync-token/>"])
-    files = {p: open(p).read() for p in glob.glob(f"{W}/*/*/*")}
+    files = {p: open(p).read() for p in glob.glob(f"{W}/cal/*/*") + glob.glob(f"{W}/card/*/*")}
     return (r.responses()[cal][tag("d", "sync-token")].text, r2.responses()[book][tag("d", "sync-token")].text, files)
 
 
