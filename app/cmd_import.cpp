@@ -102,8 +102,8 @@ int cmd_import(const globals& g, const args& a) {
         reject("UID " + info->uid, info->component + " is not accepted by this calendar");
         continue;
       }
-      if (o.size() > dav::options{}.max_resource_size) {
-        reject("UID " + info->uid, "larger than the 10 MiB max-resource-size");
+      if (o.size() > cfg->dav_max_resource_size) {
+        reject("UID " + info->uid, "larger than dav.max_resource_size");
         continue;
       }
       objs.push_back({object_name(info->uid, ".ics"), o, info->uid, info->component, info->first_start, info->last_end});

@@ -17,7 +17,7 @@ bool install_dav(serve_context& ctx) {
   }
   std::shared_ptr<dav::store> store(std::move(*st));
   dav::options opts;
-  (void)ctx.cfg;  // dav::options defaults: max_resource_size 10 MiB
+  opts.max_resource_size = ctx.cfg.dav_max_resource_size;
   auto svc = dav::register_routes(ctx.routes, *store, ctx.authn, &ctx.bus, opts);
   ctx.keep.push_back(store);
   ctx.keep.push_back(svc);
