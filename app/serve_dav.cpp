@@ -1,8 +1,28 @@
 // CalDAV and CardDAV (issue 5): wired into `hearth serve` (app/serve_context.hpp).
+// The DAV store lives in the server's database file (migration component "dav"); the routes
+// go on the shared HTTPS router (dav/server/service.hpp lists them).
+#include "app/common.hpp"
 #include "app/serve_context.hpp"
+#include "core/log/log.hpp"
+#include "dav/server/service.hpp"
+#include "dav/store/store.hpp"
 
 namespace hearth::app {
 
-bool install_dav(serve_context&) { return true; }
+bool install_dav(serve_context& ctx) {
+  auto st = dav::store::open(directory_file(ctx.cfg));
+  if (!st) {
+    log::error("dav.store", {{"error", st.error().message}});
+    return false;
+  }
+  std::shared_ptr<dav::store> store(std::move(*st));
+  dav::options opts;
+  opts.max_resource_size = ctx.cfg.dav_max_resource_size;
+  auto svc = dav::register_routes(ctx.routes, *store, ctx.authn, &ctx.bus, opts);
+  ctx.keep.push_back(store);
+  ctx.keep.push_back(svc);
+  log::info("dav.ready", {{"file", directory_file(ctx.cfg).string()}});
+  return true;
+}
 
 }  // namespace hearth::app

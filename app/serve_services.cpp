@@ -100,6 +100,7 @@ http::session_options https_session_options(const config::config& c) {
   http::session_options o;
   o.read_timeout = std::chrono::seconds(c.read_timeout_seconds);
   o.idle_timeout = std::min<std::chrono::milliseconds>(o.read_timeout, std::chrono::seconds(60));
+  o.body_limit = c.http_max_body_size;
   return o;
 }
 

@@ -121,6 +121,11 @@ struct config {
   std::string zone_mta_sts_mode = "testing";     // none | testing | enforce (RFC 8461 §3.2)
   unsigned zone_mta_sts_max_age = 604800;
 
+  // [http]
+  std::uint64_t http_max_body_size = 20ull * 1024 * 1024;  // request bodies (413 above)
+  // [dav]
+  std::uint64_t dav_max_resource_size = 10ull * 1024 * 1024;  // one calendar object or vCard (max-resource-size)
+
   // [blocklists]: DNS blocklists checked by `hearth dns check` (and later by inbound filtering)
   std::vector<std::string> blocklists_ip{"zen.spamhaus.org", "bl.spamcop.net", "b.barracudacentral.org"};
   std::vector<std::string> blocklists_domain{"dbl.spamhaus.org"};

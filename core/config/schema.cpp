@@ -198,6 +198,13 @@ std::vector<key_def> build_keys() {
                    "DNS blocklists for IP addresses", bind<&config::blocklists_ip>(), syntax::dns_name));
   k.push_back(list("blocklists.domain", {"dbl.spamhaus.org"}, "DNS blocklists for domain names",
                    bind<&config::blocklists_domain>(), syntax::dns_name));
+  // [http]
+  k.push_back(integer("http.max_body_size", 20ll << 20, 64ll << 10, 1ll << 30, "largest HTTPS request body, in octets (413 above)",
+                      bind<&config::http_max_body_size>()));
+  // [dav]
+  k.push_back(integer("dav.max_resource_size", 10ll << 20, 16ll << 10, 1ll << 30,
+                      "largest calendar object or vCard, in octets (CalDAV/CardDAV max-resource-size)",
+                      bind<&config::dav_max_resource_size>()));
   return k;
 }
 
@@ -216,6 +223,8 @@ std::vector<table_def> build_tables() {
       {"dkim", "DKIM signing of outgoing mail."},
       {"zone", "What `hearth dns zone` publishes and `hearth dns check` expects."},
       {"blocklists", "DNS blocklists that `hearth dns check` looks our addresses and domains up in."},
+      {"http", "The HTTPS server (DAV, autoconfiguration, MTA-STS)."},
+      {"dav", "CalDAV and CardDAV."},
   };
 }
 

@@ -1,4 +1,5 @@
 #include "core/http/session.hpp"
+#include "core/http/gzip.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -144,6 +145,7 @@ class session {
     const bool keep = may_keep && msg.keep_alive();
     const unsigned version = msg.version();
     std::string method = req.method, path = req.path;
+    const std::string accept_encoding = req.header("accept-encoding");
 
     response out;
     try {
@@ -153,8 +155,9 @@ class session {
       log::error("http.error", {{"conn", conn_.id()}, {"method", method}, {"path", path}, {"error", e.what()}});
       out = response::text(500, "Internal Server Error\n");
     }
+    const bool gzipped = maybe_gzip(out, accept_encoding);
     log::info("http", {{"conn", conn_.id()}, {"ip", conn_.remote_ip()}, {"method", method}, {"path", path},
-                       {"status", out.status}});
+                       {"status", out.status}, {"bytes", out.body.size()}, {"gzip", gzipped ? "yes" : "no"}});
     if (out.delay.count() > 0) {
       timer_.expires_after(std::min<std::chrono::milliseconds>(out.delay, std::chrono::seconds(30)));
       co_await timer_.async_wait(use_tuple);

@@ -1,0 +1,393 @@
+// iCalendar through libical: validation, indexing, instances, filters, expansion.
+#include <libical/ical.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <map>
+#include <set>
+
+#include "dav/ical/ical.hpp"
+
+namespace hearth::dav::ical {
+namespace {
+
+struct comp_deleter {
+  void operator()(icalcomponent* c) const { icalcomponent_free(c); }
+};
+using comp_ptr = std::unique_ptr<icalcomponent, comp_deleter>;
+
+comp_ptr parse_text(std::string_view text) {
+  std::string s(text);  // libical wants a NUL-terminated string
+  return comp_ptr(icalparser_parse_string(s.c_str()));
+}
+
+bool is_instance_kind(icalcomponent_kind k) {
+  return k == ICAL_VEVENT_COMPONENT || k == ICAL_VTODO_COMPONENT || k == ICAL_VJOURNAL_COMPONENT ||
+         k == ICAL_VFREEBUSY_COMPONENT;
+}
+
+std::int64_t to_unix(icaltimetype t) {
+  const icaltimezone* z = t.zone;
+  if (!z || t.is_date) z = icaltimezone_get_utc_timezone();
+  return static_cast<std::int64_t>(icaltime_as_timet_with_zone(t, z));
+}
+
+icaltimetype datetime_of(icalproperty* p, icalcomponent* c) {
+  return icalproperty_get_datetime_with_component(p, c);
+}
+
+// The span of one occurrence starting at `start`, given the component's duration.
+struct master_times {
+  icaltimetype dtstart = icaltime_null_time();
+  std::int64_t duration = 0;
+  bool has_start = false;
+};
+
+master_times times_of(icalcomponent* c) {
+  master_times m;
+  auto kind = icalcomponent_isa(c);
+  icalproperty* ps = icalcomponent_get_first_property(c, ICAL_DTSTART_PROPERTY);
+  if (ps) {
+    m.dtstart = datetime_of(ps, c);
+    m.has_start = !icaltime_is_null_time(m.dtstart);
+  }
+  if (kind == ICAL_VEVENT_COMPONENT) {
+    icalproperty* pe = icalcomponent_get_first_property(c, ICAL_DTEND_PROPERTY);
+    icalproperty* pd = icalcomponent_get_first_property(c, ICAL_DURATION_PROPERTY);
+    if (pe && m.has_start) m.duration = to_unix(datetime_of(pe, c)) - to_unix(m.dtstart);
+    else if (pd) m.duration = icaldurationtype_as_int(icalproperty_get_duration(pd));
+    else if (m.dtstart.is_date) m.duration = 86400;  // RFC 5545 §3.6.1: a DATE lasts one day
+  } else if (kind == ICAL_VTODO_COMPONENT) {
+    icalproperty* pdue = icalcomponent_get_first_property(c, ICAL_DUE_PROPERTY);
+    icalproperty* pd = icalcomponent_get_first_property(c, ICAL_DURATION_PROPERTY);
+    if (pdue && m.has_start) m.duration = to_unix(datetime_of(pdue, c)) - to_unix(m.dtstart);
+    else if (pdue) {
+      m.dtstart = datetime_of(pdue, c);  // only DUE: an instant at DUE
+      m.has_start = true;
+    } else if (pd) m.duration = icaldurationtype_as_int(icalproperty_get_duration(pd));
+  } else if (kind == ICAL_VJOURNAL_COMPONENT) {
+    if (m.dtstart.is_date) m.duration = 86400;
+  }
+  if (m.duration < 0) m.duration = 0;
+  return m;
+}
+
+// RFC 4791 §9.9: a zero-length instance overlaps when start <= it < end.
+bool overlap(std::int64_t s, std::int64_t e, std::int64_t qs, std::int64_t qe) {
+  if (s == e) return qs <= s && s < qe;
+  return s < qe && e > qs;
+}
+
+struct instance_walk {
+  std::int64_t qstart, qend;
+  std::size_t cap;
+  std::vector<span>* out = nullptr;
+  std::vector<std::pair<icalcomponent*, std::int64_t>>* starts = nullptr;  // for expand
+  std::int64_t first = max_time, last = min_time;
+  bool unbounded = false;
+};
+
+// Walks one master (and skips RECURRENCE-IDs in `overridden`).
+void walk_master(icalcomponent* c, const std::set<std::int64_t>& overridden, instance_walk& w) {
+  auto m = times_of(c);
+  if (!m.has_start) {
+    // RFC 4791 §9.9: a VTODO without DTSTART/DUE matches every range.
+    w.first = std::min(w.first, min_time);
+    w.unbounded = true;
+    if (w.out && w.out->size() < w.cap) w.out->push_back({w.qstart, w.qstart});
+    if (w.starts) w.starts->emplace_back(c, min_time);
+    return;
+  }
+  std::set<std::int64_t> excluded = overridden;
+  for (auto* p = icalcomponent_get_first_property(c, ICAL_EXDATE_PROPERTY); p;
+       p = icalcomponent_get_next_property(c, ICAL_EXDATE_PROPERTY))
+    excluded.insert(to_unix(datetime_of(p, c)));
+  std::size_t produced = 0;
+  auto emit = [&](std::int64_t s) {
+    if (excluded.count(s)) return;
+    std::int64_t e = s + m.duration;
+    w.first = std::min(w.first, s);
+    w.last = std::max(w.last, e);
+    if (overlap(s, e, w.qstart, w.qend)) {
+      if (w.out && w.out->size() < w.cap) w.out->push_back({s, e});
+      if (w.starts && w.starts->size() < w.cap) w.starts->emplace_back(c, s);
+    }
+    ++produced;
+  };
+  const std::int64_t start0 = to_unix(m.dtstart);
+  bool has_rule = false;
+  for (auto* p = icalcomponent_get_first_property(c, ICAL_RRULE_PROPERTY); p;
+       p = icalcomponent_get_next_property(c, ICAL_RRULE_PROPERTY)) {
+    has_rule = true;
+    auto rule = icalproperty_get_rrule(p);
+    bool bounded = rule.count > 0 || !icaltime_is_null_time(rule.until);
+    icalrecur_iterator* it = icalrecur_iterator_new(rule, m.dtstart);
+    if (!it) continue;
+    std::size_t n = 0;
+    for (auto t = icalrecur_iterator_next(it); !icaltime_is_null_time(t); t = icalrecur_iterator_next(it)) {
+      t.zone = m.dtstart.zone;
+      std::int64_t s = to_unix(t);
+      // Past the query and past the point where the index needs more: stop.
+      // Past the query end with an endless rule: one more instance for the index, then stop.
+      if (s >= w.qend && !bounded) {
+        emit(s);
+        w.unbounded = true;
+        break;
+      }
+      if (++n > 200000) {
+        w.unbounded = true;
+        break;
+      }
+      emit(s);
+    }
+    icalrecur_iterator_free(it);
+  }
+  if (!has_rule) emit(start0);
+  for (auto* p = icalcomponent_get_first_property(c, ICAL_RDATE_PROPERTY); p;
+       p = icalcomponent_get_next_property(c, ICAL_RDATE_PROPERTY)) {
+    auto dp = icalproperty_get_rdate(p);
+    if (!icaltime_is_null_time(dp.time)) {
+      auto t = dp.time;
+      if (const char* tzid = icalproperty_get_parameter_as_string(p, "TZID")) {
+        (void)tzid;
+        t.zone = m.dtstart.zone;
+      }
+      emit(to_unix(t));
+    } else if (!icaltime_is_null_time(dp.period.start)) {
+      emit(to_unix(dp.period.start));
+    }
+  }
+  (void)produced;
+}
+
+void walk(icalcomponent* cal, instance_walk& w, icalcomponent_kind only = ICAL_NO_COMPONENT) {
+  // Overrides first: their RECURRENCE-IDs are removed from the master's set.
+  std::map<std::string, std::set<std::int64_t>> overridden;
+  std::vector<icalcomponent*> masters;
+  for (auto* c = icalcomponent_get_first_component(cal, ICAL_ANY_COMPONENT); c;
+       c = icalcomponent_get_next_component(cal, ICAL_ANY_COMPONENT)) {
+    auto k = icalcomponent_isa(c);
+    if (!is_instance_kind(k) || (only != ICAL_NO_COMPONENT && k != only)) continue;
+    icalproperty* rid = icalcomponent_get_first_property(c, ICAL_RECURRENCEID_PROPERTY);
+    if (!rid) {
+      masters.push_back(c);
+      continue;
+    }
+    const char* uid = icalcomponent_get_uid(c);
+    overridden[uid ? uid : ""].insert(to_unix(datetime_of(rid, c)));
+    auto m = times_of(c);
+    if (!m.has_start) continue;
+    std::int64_t s = to_unix(m.dtstart), e = s + m.duration;
+    w.first = std::min(w.first, s);
+    w.last = std::max(w.last, e);
+    if (overlap(s, e, w.qstart, w.qend)) {
+      if (w.out && w.out->size() < w.cap) w.out->push_back({s, e});
+      if (w.starts && w.starts->size() < w.cap) w.starts->emplace_back(c, s);
+    }
+  }
+  static const std::set<std::int64_t> none;
+  for (auto* c : masters) {
+    const char* uid = icalcomponent_get_uid(c);
+    auto it = overridden.find(uid ? uid : "");
+    walk_master(c, it == overridden.end() ? none : it->second, w);
+  }
+}
+
+// The first error libical recorded (X-LIC-ERROR), ignoring empty values ("DESCRIPTION:"),
+// which Google Calendar exports are full of and which libical drops harmlessly.
+std::optional<std::string> first_error(icalcomponent* c) {
+  for (auto* p = icalcomponent_get_first_property(c, ICAL_XLICERROR_PROPERTY); p;
+       p = icalcomponent_get_next_property(c, ICAL_XLICERROR_PROPERTY)) {
+    const char* msg = icalproperty_get_xlicerror(p);
+    std::string m = msg ? msg : "";
+    if (m.starts_with("No value for")) continue;
+    return m.substr(0, 200);
+  }
+  for (auto* sub = icalcomponent_get_first_component(c, ICAL_ANY_COMPONENT); sub;
+       sub = icalcomponent_get_next_component(c, ICAL_ANY_COMPONENT))
+    if (auto e = first_error(sub)) return e;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parse_utc(std::string_view text) {
+  std::string s(text);
+  if (s.size() != 16 && s.size() != 8) return std::nullopt;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char ch = s[i];
+    bool ok = (i == 8 && s.size() == 16) ? ch == 'T' : (i == 15 ? ch == 'Z' : (ch >= '0' && ch <= '9'));
+    if (!ok) return std::nullopt;
+  }
+  auto t = icaltime_from_string(s.c_str());
+  if (icaltime_is_null_time(t) || !icaltime_is_valid_time(t)) return std::nullopt;
+  return static_cast<std::int64_t>(icaltime_as_timet_with_zone(t, icaltimezone_get_utc_timezone()));
+}
+
+std::string format_utc(std::int64_t t) {
+  auto tt = icaltime_from_timet_with_zone(static_cast<time_t>(t), 0, icaltimezone_get_utc_timezone());
+  return icaltime_as_ical_string(tt);
+}
+
+result<object_info> inspect(std::string_view text) {
+  if (text.find("BEGIN:VCALENDAR") == std::string_view::npos) return fail("ical.syntax", "not an iCalendar object");
+  auto cal = parse_text(text);
+  if (!cal || icalcomponent_isa(cal.get()) != ICAL_VCALENDAR_COMPONENT)
+    return fail("ical.syntax", "not an iCalendar object");
+  if (auto why = first_error(cal.get())) return fail("ical.syntax", "the iCalendar object has errors: " + *why);
+  if (icalcomponent_get_first_property(cal.get(), ICAL_METHOD_PROPERTY))
+    return fail("ical.object", "METHOD is not allowed in a calendar object resource");
+  object_info info;
+  for (auto* c = icalcomponent_get_first_component(cal.get(), ICAL_ANY_COMPONENT); c;
+       c = icalcomponent_get_next_component(cal.get(), ICAL_ANY_COMPONENT)) {
+    auto k = icalcomponent_isa(c);
+    if (k == ICAL_VTIMEZONE_COMPONENT) continue;
+    if (!is_instance_kind(k)) return fail("ical.object", "unexpected component");
+    std::string kind = icalcomponent_kind_to_string(k);
+    if (info.component.empty()) info.component = kind;
+    else if (info.component != kind) return fail("ical.object", "several component types in one resource");
+    const char* uid = icalcomponent_get_uid(c);
+    if (!uid || !*uid) return fail("ical.object", "a component has no UID");
+    if (info.uid.empty()) info.uid = uid;
+    else if (info.uid != uid) return fail("ical.object", "several UIDs in one resource");
+  }
+  if (info.component.empty()) return fail("ical.object", "no component");
+  instance_walk w{min_time, min_time + 1, 0};
+  walk(cal.get(), w);
+  info.first_start = w.first;
+  info.last_end = w.unbounded ? max_time : w.last;
+  if (info.first_start > info.last_end) info.first_start = min_time, info.last_end = max_time;
+  return info;
+}
+
+std::vector<span> instances(std::string_view text, std::int64_t start, std::int64_t end, std::size_t cap) {
+  std::vector<span> out;
+  auto cal = parse_text(text);
+  if (!cal) return out;
+  instance_walk w{start, end, cap};
+  w.out = &out;
+  walk(cal.get(), w);
+  return out;
+}
+
+std::string expand(std::string_view text, std::int64_t start, std::int64_t end) {
+  auto cal = parse_text(text);
+  if (!cal) return std::string(text);
+  std::vector<std::pair<icalcomponent*, std::int64_t>> starts;
+  instance_walk w{start, end, 10000};
+  w.starts = &starts;
+  walk(cal.get(), w);
+  comp_ptr out(icalcomponent_new(ICAL_VCALENDAR_COMPONENT));
+  for (auto* p = icalcomponent_get_first_property(cal.get(), ICAL_ANY_PROPERTY); p;
+       p = icalcomponent_get_next_property(cal.get(), ICAL_ANY_PROPERTY))
+    icalcomponent_add_property(out.get(), icalproperty_new_clone(p));
+  auto utc = icaltimezone_get_utc_timezone();
+  for (auto& [c, s] : starts) {
+    icalcomponent* inst = icalcomponent_new_clone(c);
+    auto m = times_of(c);
+    for (auto kind : {ICAL_RRULE_PROPERTY, ICAL_RDATE_PROPERTY, ICAL_EXDATE_PROPERTY, ICAL_DTSTART_PROPERTY,
+                      ICAL_DTEND_PROPERTY, ICAL_RECURRENCEID_PROPERTY, ICAL_DURATION_PROPERTY}) {
+      while (auto* p = icalcomponent_get_first_property(inst, kind)) {
+        icalcomponent_remove_property(inst, p);
+        icalproperty_free(p);
+      }
+    }
+    if (s != min_time) {
+      bool recurring = icalcomponent_get_first_property(c, ICAL_RRULE_PROPERTY) ||
+                       icalcomponent_get_first_property(c, ICAL_RDATE_PROPERTY) ||
+                       icalcomponent_get_first_property(c, ICAL_RECURRENCEID_PROPERTY);
+      auto ts = icaltime_from_timet_with_zone(static_cast<time_t>(s), 0, utc);
+      auto te = icaltime_from_timet_with_zone(static_cast<time_t>(s + m.duration), 0, utc);
+      icalcomponent_add_property(inst, icalproperty_new_dtstart(ts));
+      if (icalcomponent_isa(c) == ICAL_VEVENT_COMPONENT) icalcomponent_add_property(inst, icalproperty_new_dtend(te));
+      if (recurring) {
+        std::int64_t rid = s;
+        if (auto* p = icalcomponent_get_first_property(c, ICAL_RECURRENCEID_PROPERTY)) rid = to_unix(datetime_of(p, c));
+        icalcomponent_add_property(inst, icalproperty_new_recurrenceid(
+                                             icaltime_from_timet_with_zone(static_cast<time_t>(rid), 0, utc)));
+      }
+    }
+    icalcomponent_add_component(out.get(), inst);
+  }
+  char* s = icalcomponent_as_ical_string_r(out.get());
+  std::string result = s ? s : "";
+  free(s);
+  return result;
+}
+
+// ---- filters ----
+namespace {
+
+bool prop_matches(icalcomponent* c, const prop_filter& f) {
+  auto kind = icalproperty_string_to_kind(f.name.c_str());
+  std::vector<icalproperty*> props;
+  for (auto* p = icalcomponent_get_first_property(c, ICAL_ANY_PROPERTY); p;
+       p = icalcomponent_get_next_property(c, ICAL_ANY_PROPERTY)) {
+    bool same = kind != ICAL_X_PROPERTY && kind != ICAL_NO_PROPERTY
+                    ? icalproperty_isa(p) == kind
+                    : (icalproperty_get_property_name(p) && strcasecmp(icalproperty_get_property_name(p), f.name.c_str()) == 0);
+    if (same) props.push_back(p);
+  }
+  if (f.is_not_defined) return props.empty();
+  if (props.empty()) return false;
+  for (auto* p : props) {
+    bool ok = true;
+    if (f.range) {
+      auto t = to_unix(datetime_of(p, c));
+      ok = t >= f.range->start && t < f.range->end;
+    }
+    const char* v = icalproperty_get_value_as_string(p);
+    for (auto& m : f.matches) ok = ok && text_matches(v ? v : "", m);
+    for (auto& pf : f.params) {
+      const char* pv = icalproperty_get_parameter_as_string(p, pf.name.c_str());
+      if (pf.is_not_defined) ok = ok && !pv;
+      else if (!pv) ok = false;
+      else if (pf.match) ok = ok && text_matches(pv, *pf.match);
+    }
+    if (ok) return true;
+  }
+  return false;
+}
+
+bool comp_matches(icalcomponent* cal, icalcomponent* c, const comp_filter& f);
+
+bool children_match(icalcomponent* cal, icalcomponent* parent, const comp_filter& f) {
+  auto kind = icalcomponent_string_to_kind(f.name.c_str());
+  std::vector<icalcomponent*> found;
+  for (auto* c = icalcomponent_get_first_component(parent, ICAL_ANY_COMPONENT); c;
+       c = icalcomponent_get_next_component(parent, ICAL_ANY_COMPONENT))
+    if (icalcomponent_isa(c) == kind) found.push_back(c);
+  if (f.is_not_defined) return found.empty();
+  for (auto* c : found)
+    if (comp_matches(cal, c, f)) return true;
+  return false;
+}
+
+bool comp_matches(icalcomponent* cal, icalcomponent* c, const comp_filter& f) {
+  if (f.range && is_instance_kind(icalcomponent_isa(c))) {
+    // The time range is tested against the whole recurrence set of this UID and type.
+    instance_walk w{f.range->start, f.range->end, 1};
+    std::vector<span> hits;
+    w.out = &hits;
+    walk(cal, w, icalcomponent_isa(c));
+    if (hits.empty()) return false;
+  }
+  for (auto& p : f.props)
+    if (!prop_matches(c, p)) return false;
+  for (auto& sub : f.comps)
+    if (!children_match(cal, c, sub)) return false;
+  return true;
+}
+
+}  // namespace
+
+bool matches(std::string_view text, const comp_filter& f) {
+  auto cal = parse_text(text);
+  if (!cal) return false;
+  if (f.name != "VCALENDAR") return false;
+  if (f.is_not_defined) return false;
+  return comp_matches(cal.get(), cal.get(), f);
+}
+
+}  // namespace hearth::dav::ical

@@ -1,0 +1,124 @@
+// iCalendar (RFC 5545, through libical) and vCard (RFC 6350 / 2426) for CalDAV and CardDAV:
+// validation of object resources, the fields the store indexes, query filters (RFC 4791 §9.7,
+// RFC 6352 §10.5) and recurrence expansion (RFC 4791 §9.6.5). Pure: text in, values out; no I/O.
+// Thread-safe (libical's time zone cache has its own lock).
+//
+// Times are Unix seconds (UTC). Floating times and dates are taken as UTC: the calendar's own
+// time zone (calendar-timezone) is not applied yet.
+#pragma once
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/util/result.hpp"
+
+namespace hearth::dav::ical {
+
+inline constexpr std::int64_t min_time = std::numeric_limits<std::int64_t>::min();
+inline constexpr std::int64_t max_time = std::numeric_limits<std::int64_t>::max();
+
+// "19970714T170000Z" (or a DATE "19970714") as Unix seconds; nullopt if malformed.
+std::optional<std::int64_t> parse_utc(std::string_view text);
+// Unix seconds as "19970714T170000Z".
+std::string format_utc(std::int64_t t);
+
+struct object_info {
+  std::string uid;
+  std::string component;  // "VEVENT", "VTODO" or "VJOURNAL" (VFREEBUSY too)
+  std::int64_t first_start = min_time;  // earliest instance start
+  std::int64_t last_end = max_time;     // latest instance end; max_time when unbounded
+};
+
+// Validates one calendar object resource (RFC 4791 §4.1). Errors (code):
+//   "ical.syntax"  not parseable iCalendar, or libical reported errors (valid-calendar-data)
+//   "ical.object"  no component, several component types, several UIDs, no UID, METHOD
+//                  present (valid-calendar-object-resource)
+result<object_info> inspect(std::string_view text);
+
+struct span {
+  std::int64_t start = 0;
+  std::int64_t end = 0;
+};
+
+// Every instance of the object's components (master with RRULE/RDATE minus EXDATE and minus
+// overridden RECURRENCE-IDs, plus the overrides) that overlaps [start, end) (RFC 4791 §9.9).
+// At most `cap` instances are produced.
+std::vector<span> instances(std::string_view text, std::int64_t start, std::int64_t end, std::size_t cap = 10000);
+
+// ---- filters ----
+struct text_match {
+  std::string text{};
+  std::string collation = "i;ascii-casemap";  // also "i;unicode-casemap", "i;octet"
+  std::string match_type = "contains";        // "equals", "contains", "starts-with", "ends-with"
+  bool negate = false;
+};
+struct time_range {
+  std::int64_t start = min_time;
+  std::int64_t end = max_time;
+};
+struct param_filter {
+  std::string name{};
+  bool is_not_defined = false;
+  std::optional<text_match> match{};
+};
+struct prop_filter {
+  std::string name{};
+  bool is_not_defined = false;
+  bool allof = false;  // CardDAV test="allof" among text-matches/param-filters
+  std::optional<time_range> range{};
+  std::vector<text_match> matches{};
+  std::vector<param_filter> params{};
+};
+struct comp_filter {
+  std::string name{};
+  bool is_not_defined = false;
+  std::optional<time_range> range{};
+  std::vector<prop_filter> props{};
+  std::vector<comp_filter> comps{};
+};
+
+// Whether the collation is one we implement (else CalDAV/CardDAV supported-collation).
+bool known_collation(std::string_view c);
+bool text_matches(std::string_view value, const text_match& m);
+
+// RFC 4791 §9.7: `f` is the filter's top comp-filter (name VCALENDAR). Unparseable text: false.
+bool matches(std::string_view text, const comp_filter& f);
+
+// RFC 4791 §9.6.5: the object with recurring components replaced by their instances in
+// [start, end) as UTC overrides (RECURRENCE-ID, no RRULE/RDATE/EXDATE); unparseable: as is.
+std::string expand(std::string_view text, std::int64_t start, std::int64_t end);
+
+// Splits an export (one VCALENDAR with many components, as Google Calendar writes it) into
+// calendar object resources: one VCALENDAR per UID holding the master and its overrides, the
+// calendar's properties except METHOD, and the VTIMEZONEs its components use. Lines are kept as
+// sent. Components that are exact duplicates of one already seen are dropped (counted in
+// `duplicates`); components without UID are returned in `no_uid`.
+struct split_result {
+  std::vector<std::string> objects;
+  std::size_t duplicates = 0;
+  std::size_t no_uid = 0;
+};
+split_result split_calendar(std::string_view text);
+
+// ---- vCard ----
+struct vcard_info {
+  std::string uid;
+  std::string version;  // "3.0" or "4.0"
+};
+// RFC 6352 §5.1: one vCard, BEGIN/END, VERSION 3.0 or 4.0, FN, UID. Error codes "vcard.invalid",
+// "vcard.no_uid" (all else is fine: an importer may add one).
+result<vcard_info> inspect_vcard(std::string_view text);
+
+struct addressbook_filter {
+  bool allof = false;  // test="anyof" (default) or "allof" among prop-filters
+  std::vector<prop_filter> props;
+};
+bool vcard_matches(std::string_view text, const addressbook_filter& f);
+
+// Splits a file holding many VCARDs (an export) into single cards, text kept as sent.
+std::vector<std::string> split_vcards(std::string_view text);
+
+}  // namespace hearth::dav::ical

@@ -1,0 +1,130 @@
+#include "dav/ical/ical.hpp"
+
+using namespace hearth::dav::ical;
+
+namespace {
+const char* weekly = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n"
+                     "BEGIN:VTIMEZONE\r\nTZID:Europe/Paris\r\n"
+                     "BEGIN:STANDARD\r\nDTSTART:19701025T030000\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\n"
+                     "TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\n"
+                     "BEGIN:DAYLIGHT\r\nDTSTART:19700329T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\n"
+                     "TZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n"
+                     "BEGIN:VEVENT\r\nUID:w1\r\nDTSTAMP:20300101T000000Z\r\n"
+                     "DTSTART;TZID=Europe/Paris:20300107T100000\r\nDTEND;TZID=Europe/Paris:20300107T110000\r\n"
+                     "RRULE:FREQ=WEEKLY;COUNT=10\r\nEXDATE;TZID=Europe/Paris:20300114T100000\r\nSUMMARY:weekly\r\nEND:VEVENT\r\n"
+                     "BEGIN:VEVENT\r\nUID:w1\r\nDTSTAMP:20300101T000000Z\r\nRECURRENCE-ID;TZID=Europe/Paris:20300121T100000\r\n"
+                     "DTSTART;TZID=Europe/Paris:20300122T150000\r\nDTEND;TZID=Europe/Paris:20300122T160000\r\n"
+                     "SUMMARY:moved\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+}
+
+TEST_CASE("inspect indexes UID, component and the span of all instances") {
+  auto info = inspect(weekly);
+  REQUIRE(info);
+  CHECK(info->uid == "w1");
+  CHECK(info->component == "VEVENT");
+  CHECK(info->first_start == *parse_utc("20300107T090000Z"));  // 10:00 Paris in winter
+  CHECK(info->last_end == *parse_utc("20300311T100000Z"));     // 10th instance, 11:00 Paris
+}
+
+TEST_CASE("inspect accepts empty values (Google exports) but not bad ones") {
+  const char* google = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:g\r\nDTSTAMP:20300101T000000Z\r\n"
+                       "DTSTART:20300101T100000Z\r\nDESCRIPTION:\r\nLOCATION:\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+  CHECK(inspect(google));
+  auto bad = std::string(google);
+  bad.replace(bad.find("20300101T100000Z"), 16, "notadate");
+  CHECK(inspect(bad).error().code == "ical.syntax");
+}
+
+TEST_CASE("inspect rejects bad objects with the RFC 4791 reason") {
+  CHECK(inspect("hello").error().code == "ical.syntax");
+  auto two = std::string(weekly);
+  two.replace(two.rfind("UID:w1"), 6, "UID:w2");
+  CHECK(inspect(two).error().code == "ical.object");
+  CHECK(inspect("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTAMP:20300101T000000Z\r\n"
+                "DTSTART:20300101T000000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+            .error()
+            .code == "ical.object");
+}
+
+TEST_CASE("instances honour EXDATE, overrides and time zones") {
+  auto jan = instances(weekly, *parse_utc("20300101T000000Z"), *parse_utc("20300201T000000Z"));
+  // Jan 7, (14 excluded), 21 moved to 22, 28 -> 3 instances.
+  REQUIRE(jan.size() == 3);
+  auto excluded = instances(weekly, *parse_utc("20300114T000000Z"), *parse_utc("20300115T000000Z"));
+  CHECK(excluded.empty());
+  auto moved = instances(weekly, *parse_utc("20300122T000000Z"), *parse_utc("20300123T000000Z"));
+  REQUIRE(moved.size() == 1);
+  CHECK(moved[0].start == *parse_utc("20300122T140000Z"));
+  CHECK(instances(weekly, *parse_utc("20300121T000000Z"), *parse_utc("20300122T000000Z")).empty());
+}
+
+TEST_CASE("calendar-query filters") {
+  comp_filter f{"VCALENDAR"};
+  comp_filter ev{"VEVENT"};
+  ev.range = time_range{*parse_utc("20300304T000000Z"), *parse_utc("20300305T000000Z")};
+  f.comps.push_back(ev);
+  CHECK(matches(weekly, f));
+  f.comps[0].range = time_range{*parse_utc("20310101T000000Z"), *parse_utc("20310102T000000Z")};
+  CHECK_FALSE(matches(weekly, f));
+  f.comps[0].range.reset();
+  prop_filter pf{"SUMMARY"};
+  pf.matches.push_back({"WEEK"});
+  f.comps[0].props.push_back(pf);
+  CHECK(matches(weekly, f));
+  f.comps[0].props[0].matches[0].collation = "i;octet";
+  CHECK_FALSE(matches(weekly, f));
+  comp_filter todo{"VCALENDAR"};
+  todo.comps.push_back({"VTODO"});
+  CHECK_FALSE(matches(weekly, todo));
+}
+
+TEST_CASE("expand returns UTC instances with RECURRENCE-ID") {
+  auto out = expand(weekly, *parse_utc("20300101T000000Z"), *parse_utc("20300201T000000Z"));
+  CHECK(out.find("RRULE") == std::string::npos);
+  CHECK(out.find("DTSTART:20300107T090000Z") != std::string::npos);
+  CHECK(out.find("RECURRENCE-ID:20300128T090000Z") != std::string::npos);
+  CHECK(out.find("SUMMARY:moved") != std::string::npos);
+}
+
+TEST_CASE("vCards: validation, collations, splitting") {
+  const char* card = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:c1\r\nFN:Élodie Ünal\r\nEMAIL;TYPE=work:e@x.test\r\nEND:VCARD\r\n";
+  auto info = inspect_vcard(card);
+  REQUIRE(info);
+  CHECK(info->uid == "c1");
+  CHECK(inspect_vcard("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:x\r\nEND:VCARD\r\n").error().code == "vcard.no_uid");
+  CHECK_FALSE(inspect_vcard("BEGIN:VCARD\r\nVERSION:2.1\r\nUID:a\r\nFN:x\r\nEND:VCARD\r\n"));
+  addressbook_filter f;
+  prop_filter fn{"FN"};
+  fn.matches.push_back({"élodie", "i;unicode-casemap", "starts-with"});
+  f.props.push_back(fn);
+  CHECK(vcard_matches(card, f));
+  f.props[0].matches[0].collation = "i;ascii-casemap";
+  CHECK_FALSE(vcard_matches(card, f));
+  f.props[0].matches[0] = {"E@X", "i;ascii-casemap", "equals"};
+  f.props[0].name = "EMAIL";
+  CHECK_FALSE(vcard_matches(card, f));
+  f.props[0].matches[0].text = "E@X.TEST";
+  CHECK(vcard_matches(card, f));
+  CHECK(split_vcards(std::string(card) + card).size() == 2);
+}
+
+TEST_CASE("split_calendar groups overrides with their master and drops duplicates") {
+  std::string exp = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nMETHOD:PUBLISH\r\n";
+  std::string w(weekly);
+  auto body = w.substr(w.find("BEGIN:VTIMEZONE"));
+  body = body.substr(0, body.rfind("END:VCALENDAR"));
+  exp += body;
+  exp += "BEGIN:VEVENT\r\nUID:other\r\nDTSTAMP:20300101T000000Z\r\nDTSTART:20300101T000000Z\r\nEND:VEVENT\r\n";
+  exp += "BEGIN:VEVENT\r\nUID:other\r\nDTSTAMP:20300101T000000Z\r\nDTSTART:20300101T000000Z\r\nEND:VEVENT\r\n";
+  exp += "END:VCALENDAR\r\n";
+  auto s = split_calendar(exp);
+  REQUIRE(s.objects.size() == 2);
+  CHECK(s.duplicates == 1);
+  auto first = inspect(s.objects[0]);
+  REQUIRE(first);
+  CHECK(first->uid == "w1");
+  CHECK(s.objects[0].find("METHOD") == std::string::npos);
+  CHECK(s.objects[0].find("BEGIN:VTIMEZONE") != std::string::npos);
+  CHECK(s.objects[1].find("BEGIN:VTIMEZONE") == std::string::npos);
+  CHECK(inspect(s.objects[1]));
+}

@@ -1,0 +1,326 @@
+// OPTIONS, GET/HEAD, PUT, DELETE, MKCOL/MKCALENDAR (RFC 4918, 4791 §5.3.1, 5689), PROPPATCH,
+// COPY/MOVE of objects inside one home.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+
+#include "dav/server/internal.hpp"
+
+namespace hearth::dav {
+namespace {
+
+template <class T>
+T must(result<T> r) {
+  if (!r) throw error_exception(r.error());
+  return std::move(*r);
+}
+void must(result<void> r) {
+  if (!r) throw error_exception(r.error());
+}
+
+// "W/\"x\"" and "\"x\"" -> "\"x\""; lists (a, b) are not supported for If-Match on one resource
+// beyond their first entry, which is what clients send.
+std::optional<std::string> if_match_of(const http::request& req) {
+  auto v = req.header("if-match");
+  if (v.empty()) return std::nullopt;
+  if (v == "*") return std::string("*");
+  if (v.starts_with("W/")) v = v.substr(2);
+  return v;
+}
+
+const char* content_type(kind k) { return k == kind::calendar ? "text/calendar; charset=utf-8" : "text/vcard; charset=utf-8"; }
+
+xml::qname res_precondition(kind k, std::string_view local) {
+  return k == kind::calendar ? xml::cal(local) : xml::card(local);
+}
+
+bool valid_name(std::string_view n) {
+  if (n.empty() || n.size() > 255 || n == "." || n == "..") return false;
+  return std::none_of(n.begin(), n.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == '/' || ch == '\\'; });
+}
+
+}  // namespace
+
+http::response service::do_options(ctx& c) {
+  auto r = plain(200, "");
+  r.body.clear();
+  r.headers.emplace_back("DAV", std::string(dav_header));
+  r.headers.emplace_back("Allow",
+                         "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, REPORT, COPY, MOVE");
+  (void)c;
+  return r;
+}
+
+http::response service::do_get(ctx& c, bool head) {
+  auto& t = c.t;
+  if (t.type != target::obj) {
+    if (t.type == target::coll) {
+      auto col = must(store_.find_collection(c.user, t.kind, t.coll_name));
+      if (!col) return plain(404, "Not Found");
+    }
+    return plain(200, "Hearth CalDAV/CardDAV: use a CalDAV or CardDAV client with this URL.");
+  }
+  auto col = must(store_.find_collection(c.user, t.kind, t.coll_name));
+  if (!col) return plain(404, "Not Found");
+  auto o = must(store_.find_object(col->id, t.obj_name, !head));
+  if (!o) return plain(404, "Not Found");
+  auto inm = c.req.header("if-none-match");
+  if (!inm.empty() && (inm == "*" || inm.find(o->etag) != std::string::npos)) {
+    http::response r;
+    r.status = 304;
+    r.headers.emplace_back("ETag", o->etag);
+    return r;
+  }
+  auto r = http::response::text(200, head ? std::string() : std::move(o->data), content_type(t.kind));
+  r.headers.emplace_back("ETag", o->etag);
+  return r;
+}
+
+http::response service::do_put(ctx& c) {
+  auto& t = c.t;
+  if (t.type != target::obj) return plain(405, "PUT needs an object URL inside a collection");
+  if (!valid_name(t.obj_name)) return plain(403, "bad resource name");
+  auto col = must(store_.find_collection(c.user, t.kind, t.coll_name));
+  if (!col) return plain(409, "no such collection");
+  if (c.req.body.size() > opts_.max_resource_size) return error_response(403, res_precondition(t.kind, "max-resource-size"));
+  new_object o;
+  o.name = t.obj_name;
+  o.data = c.req.body;
+  if (t.kind == kind::calendar) {
+    auto info = ical::inspect(o.data);
+    if (!info) {
+      if (info.error().code == "ical.syntax") return error_response(403, xml::cal("valid-calendar-data"));
+      return error_response(403, xml::cal("valid-calendar-object-resource"));
+    }
+    auto comps = "," + col->components + ",";
+    if (comps.find("," + info->component + ",") == std::string::npos)
+      return error_response(403, xml::cal("supported-calendar-component"));
+    o.uid = info->uid;
+    o.component = info->component;
+    o.first_start = info->first_start;
+    o.last_end = info->last_end;
+  } else {
+    auto info = ical::inspect_vcard(o.data);
+    if (!info) return error_response(403, xml::card("valid-address-data"));
+    o.uid = info->uid;
+    o.component = "VCARD";
+  }
+  auto im = if_match_of(c.req);
+  const bool none_star = c.req.header("if-none-match") == "*";
+  std::optional<std::string> match;
+  if (im && *im == "*") {
+    auto cur = must(store_.find_object(col->id, o.name, false));
+    if (!cur) return plain(412, "Precondition Failed");
+    match = cur->etag;
+  } else {
+    match = im;
+  }
+  auto res = store_.put_object(col->id, o, match, none_star);
+  if (!res) {
+    const auto& code = res.error().code;
+    if (code == "dav.precondition") return plain(412, "Precondition Failed");
+    if (code == "dav.uid_conflict")
+      return error_response(403, res_precondition(t.kind, "no-uid-conflict"),
+                            "<d:href>" + xml::escape(href_obj(t.kind, c.user, t.coll_name, res.error().message)) + "</d:href>");
+    throw error_exception(res.error());
+  }
+  changed(c.user, *col);
+  http::response r;
+  r.status = res->created ? 201 : 204;
+  // Stored as sent, so the ETag is the one of the body the client has (RFC 4791 §5.3.4).
+  r.headers.emplace_back("ETag", res->obj.etag);
+  return r;
+}
+
+http::response service::do_delete(ctx& c) {
+  auto& t = c.t;
+  if (t.type == target::coll) {
+    auto col = must(store_.find_collection(c.user, t.kind, t.coll_name));
+    if (!col) return plain(404, "Not Found");
+    must(store_.delete_collection(col->id));
+    http::response r;
+    r.status = 204;
+    return r;
+  }
+  if (t.type != target::obj) return plain(403, "Forbidden");
+  auto col = must(store_.find_collection(c.user, t.kind, t.coll_name));
+  if (!col) return plain(404, "Not Found");
+  auto im = if_match_of(c.req);
+  std::optional<std::string> match = im;
+  if (im && *im == "*") {
+    auto cur = must(store_.find_object(col->id, t.obj_name, false));
+    if (!cur) return plain(412, "Precondition Failed");
+    match = cur->etag;
+  }
+  auto res = store_.delete_object(col->id, t.obj_name, match);
+  if (!res) {
+    if (res.error().code == "dav.precondition") return plain(412, "Precondition Failed");
+    throw error_exception(res.error());
+  }
+  if (!*res) return plain(404, "Not Found");
+  changed(c.user, *col);
+  http::response r;
+  r.status = 204;
+  return r;
+}
+
+namespace {
+// Applies one property to a collection. Returns the status for this property: 200, 403
+// (protected or invalid value).
+int apply_prop(collection& col, const proppatch_op& op, bool creating) {
+  const auto& q = op.prop.name;
+  const std::string value = op.remove ? std::string() : op.prop.text;
+  if (q.is(xml::ns_dav, "displayname")) col.displayname = value;
+  else if (q.is(xml::ns_caldav, "calendar-description") && col.kind == kind::calendar) col.description = value;
+  else if (q.is(xml::ns_carddav, "addressbook-description") && col.kind == kind::addressbook) col.description = value;
+  else if (q.is(xml::ns_apple, "calendar-color") && col.kind == kind::calendar) col.color = value;
+  else if (q.is(xml::ns_apple, "calendar-order") && col.kind == kind::calendar) col.order = value;
+  else if (q.is(xml::ns_caldav, "calendar-timezone") && col.kind == kind::calendar) {
+    if (!value.empty() && !ical::inspect(value) && value.find("BEGIN:VTIMEZONE") == std::string::npos) return 403;
+    col.timezone = value;
+  } else if (q.is(xml::ns_caldav, "supported-calendar-component-set")) {
+    if (!creating || col.kind != kind::calendar) return 403;  // RFC 4791 §5.2.3: protected after creation
+    std::string comps;
+    for (auto& comp : op.prop.children) {
+      if (!comp.name.is(xml::ns_caldav, "comp")) continue;
+      auto n = comp.attr("name");
+      if (n != "VEVENT" && n != "VTODO" && n != "VJOURNAL" && n != "VFREEBUSY") return 403;
+      comps += (comps.empty() ? "" : ",") + n;
+    }
+    if (comps.empty()) return 403;
+    col.components = comps;
+  } else if (q.is(xml::ns_dav, "resourcetype")) {
+    if (!creating) return 403;
+  } else if (q.ns == xml::ns_dav || (q.ns == xml::ns_caldav && col.kind != kind::calendar) ||
+             (q.ns == xml::ns_carddav && col.kind != kind::addressbook) || q.ns == xml::ns_cs) {
+    return 403;  // live or protected properties we do not let clients write
+  } else {
+    const std::string key = q.ns + " " + q.local;
+    if (op.remove) col.dead.erase(key);
+    else {
+      auto xml_text = xml::serialize(op.prop);
+      if (xml_text.size() > 64 * 1024 || col.dead.size() >= 64) return 507;
+      col.dead[key] = xml_text;
+    }
+  }
+  return 200;
+}
+
+std::string propstat_response(const std::string& href, const std::vector<std::pair<xml::qname, int>>& results, bool failed) {
+  xml::writer w;
+  w.open_root(xml::dav("multistatus")).open(xml::dav("response")).text_element(xml::dav("href"), href);
+  std::map<int, std::string> by_status;
+  for (auto& [q, st] : results) {
+    int s = failed && st == 200 ? 424 : st;
+    by_status[s] += "<" + xml::writer::tag(q, true) + "/>";
+  }
+  for (auto& [st, props] : by_status)
+    w.raw("<d:propstat><d:prop>" + props + "</d:prop><d:status>" + status_line(st) + "</d:status></d:propstat>");
+  w.close(xml::dav("response")).close(xml::dav("multistatus"));
+  return w.take();
+}
+}  // namespace
+
+http::response service::do_mkcol(ctx& c, bool mkcalendar) {
+  auto& t = c.t;
+  if (t.type != target::coll) return plain(t.type == target::obj ? 409 : 405, "collections can only be made in a home");
+  if (!valid_name(t.coll_name)) return plain(403, "bad collection name");
+  if (mkcalendar && t.kind != kind::calendar) return error_response(403, xml::cal("calendar-collection-location-ok"));
+  if (must(store_.find_collection(c.user, t.kind, t.coll_name)))
+    return error_response(405, xml::dav("resource-must-be-null"));
+  auto ops = parse_proppatch(c.req.body);
+  if (!ops) return plain(400, ops.error().message);
+  collection col;
+  col.owner = c.user;
+  col.kind = t.kind;
+  col.name = t.coll_name;
+  col.components = t.kind == kind::calendar ? "VEVENT,VTODO" : "";
+  std::vector<std::pair<xml::qname, int>> results;
+  bool failed = false;
+  for (auto& op : *ops) {
+    if (op.prop.name.is(xml::ns_dav, "resourcetype")) {
+      // RFC 5689 §3: the resource type must be one we can make here.
+      bool is_cal = op.prop.child(xml::ns_caldav, "calendar"), is_ab = op.prop.child(xml::ns_carddav, "addressbook");
+      bool ok = (t.kind == kind::calendar && is_cal && !is_ab) || (t.kind == kind::addressbook && is_ab && !is_cal);
+      if (!ok) return error_response(403, xml::dav("valid-resourcetype"));
+    }
+    int st = apply_prop(col, op, true);
+    results.emplace_back(op.prop.name, st);
+    failed = failed || st != 200;
+  }
+  if (failed) return xml_response(403, propstat_response(href_coll(t.kind, c.user, t.coll_name), results, true));
+  auto created = store_.create_collection(col);
+  if (!created) {
+    if (created.error().code == "dav.exists") return error_response(405, xml::dav("resource-must-be-null"));
+    throw error_exception(created.error());
+  }
+  http::response r;
+  r.status = 201;
+  r.headers.emplace_back("Cache-Control", "no-cache");
+  return r;
+}
+
+http::response service::do_proppatch(ctx& c) {
+  auto& t = c.t;
+  if (t.type != target::coll) return plain(403, "properties can only be changed on collections");
+  auto col = must(store_.find_collection(c.user, t.kind, t.coll_name));
+  if (!col) return plain(404, "Not Found");
+  auto ops = parse_proppatch(c.req.body);
+  if (!ops) return plain(400, ops.error().message);
+  std::vector<std::pair<xml::qname, int>> results;
+  bool failed = false;
+  collection updated = *col;
+  for (auto& op : *ops) {
+    int st = apply_prop(updated, op, false);
+    results.emplace_back(op.prop.name, st);
+    failed = failed || st != 200;
+  }
+  // RFC 4918 §9.2: all or nothing.
+  if (!failed) {
+    must(store_.update_collection(updated));
+    changed(c.user, updated);
+  }
+  return xml_response(207, propstat_response(href_coll(t.kind, c.user, t.coll_name), results, failed));
+}
+
+http::response service::do_copy_move(ctx& c, bool move) {
+  auto& t = c.t;
+  if (t.type != target::obj) return plain(403, "only objects can be copied or moved");
+  auto dest_path = href_to_path(c.req.header("destination"));
+  if (!dest_path) return plain(400, "bad Destination");
+  auto d = parse_path(*dest_path);
+  if (d.type != target::obj || d.user != c.user || d.kind != t.kind || !valid_name(d.obj_name))
+    return plain(403, "the destination must be an object in a collection of the same home");
+  auto src_col = must(store_.find_collection(c.user, t.kind, t.coll_name));
+  if (!src_col) return plain(404, "Not Found");
+  auto src = must(store_.find_object(src_col->id, t.obj_name, true));
+  if (!src) return plain(404, "Not Found");
+  auto dst_col = must(store_.find_collection(c.user, d.kind, d.coll_name));
+  if (!dst_col) return plain(409, "no such destination collection");
+  if (src_col->id == dst_col->id && t.obj_name == d.obj_name) return plain(403, "source and destination are the same");
+  const bool overwrite = c.req.header("overwrite") != "F";
+  auto existing = must(store_.find_object(dst_col->id, d.obj_name, false));
+  if (existing && !overwrite) return plain(412, "Precondition Failed");
+  if (!move && src_col->id == dst_col->id) return error_response(403, res_precondition(t.kind, "no-uid-conflict"));
+  new_object o{d.obj_name, src->data, src->uid, src->component, src->first_start, src->last_end};
+  if (move && src_col->id == dst_col->id) {
+    // Same collection: the UID moves with the object; delete first so it does not conflict.
+    must(store_.delete_object(src_col->id, t.obj_name, std::nullopt));
+    auto put = store_.put_object(dst_col->id, o, std::nullopt, false);
+    if (!put) throw error_exception(put.error());
+  } else {
+    auto put = store_.put_object(dst_col->id, o, std::nullopt, false);
+    if (!put) {
+      if (put.error().code == "dav.uid_conflict") return error_response(403, res_precondition(t.kind, "no-uid-conflict"));
+      throw error_exception(put.error());
+    }
+    if (move) must(store_.delete_object(src_col->id, t.obj_name, std::nullopt));
+  }
+  changed(c.user, *dst_col);
+  if (move) changed(c.user, *src_col);
+  http::response r;
+  r.status = existing ? 204 : 201;
+  return r;
+}
+
+}  // namespace hearth::dav

@@ -1,0 +1,51 @@
+// The CalDAV/CardDAV service: WebDAV (RFC 4918 subset), CalDAV (RFC 4791), CardDAV (RFC 6352),
+// sync-collection (RFC 6578), extended MKCOL (RFC 5689), the RFC 3744 properties clients ask
+// for, and RFC 6764 discovery. register_routes() puts it on the HTTPS router:
+//
+//   /dav/                                   root (current-user-principal)
+//   /dav/principals/<address>/              the account's principal
+//   /dav/calendars/<address>/<cal>/<obj>    calendar home, calendars, calendar objects
+//   /dav/addressbooks/<address>/<ab>/<obj>  address book home, address books, vCards
+//   /.well-known/caldav, /.well-known/carddav   301 to /dav/ (PROPFIND answered in place)
+//
+// Every request except OPTIONS needs HTTP Basic (the full address and its password or an app
+// password); successful checks are cached in memory for cache_ttl, keyed by an HMAC of
+// user and password, so that Argon2id runs once per minute per client, not once per request.
+// A user sees only their own homes: anything else is 404 (nothing about it is revealed).
+//
+// Thread-safe: handlers run concurrently on the blocking pool.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/http/router.hpp"
+
+namespace hearth::auth {
+class authenticator;
+}
+namespace hearth::events {
+class bus;
+}
+
+namespace hearth::dav {
+
+class store;
+
+struct options {
+  std::uint64_t max_resource_size = 10 * 1024 * 1024;  // CalDAV/CardDAV max-resource-size
+  std::chrono::seconds cache_ttl{60};
+  std::string cache_key;  // HMAC key of the credential cache; empty = random
+};
+
+class service;
+
+// Registers the DAV routes. The store, authenticator and bus must outlive the router.
+std::shared_ptr<service> register_routes(http::router& r, store& st, auth::authenticator& authn, events::bus* bus,
+                                         options opts = {});
+
+// For tests and benchmarks: the handler behind every DAV route.
+http::response handle(service& s, const http::request& req);
+
+}  // namespace hearth::dav

@@ -1,0 +1,117 @@
+// CalDAV/CardDAV storage: collections (calendars, address books), their objects stored as sent
+// with indexed fields (UID, component type, first/last instance for time-range pruning), their
+// dead properties, and a change log per collection for sync tokens (RFC 6578).
+//
+// SQLite, in the server's database file (component "dav" of core/db migrations). Writes commit
+// with durability::full before returning (ARCHITECTURE.md principle 3: a PUT acknowledged
+// survives power loss). Thread-safe: each thread uses its own connection (db::database).
+//
+// Errors (hearth::error code):
+//   "dav.exists"       create_collection: the name is taken
+//   "dav.precondition" If-Match / If-None-Match failed (HTTP 412)
+//   "dav.uid_conflict" another object in the collection has this UID; message = its name
+//   "dav.not_found"    the collection or object is gone
+//   "dav.token"        sync token unknown or from the future (valid-sync-token)
+//   "db.*"             from core/db
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/util/result.hpp"
+
+namespace hearth::dav {
+
+enum class kind { calendar = 0, addressbook = 1 };
+
+struct collection {
+  std::int64_t id = 0;
+  std::string owner;  // account address
+  dav::kind kind = kind::calendar;
+  std::string name;   // URL segment
+  std::string displayname;
+  std::string description;
+  std::string color;       // Apple calendar-color
+  std::string order;       // Apple calendar-order
+  std::string timezone;    // calendar-timezone (a VCALENDAR with one VTIMEZONE)
+  std::string components = "VEVENT,VTODO";  // supported-calendar-component-set
+  std::int64_t seq = 0;    // last change number: the sync token and the ctag
+  std::map<std::string, std::string> dead;  // "ns local" -> serialized XML element
+};
+
+struct object {
+  std::int64_t id = 0;
+  std::string name;
+  std::string uid;
+  std::string etag;  // strong, with quotes
+  std::string component;
+  std::int64_t first_start = 0;
+  std::int64_t last_end = 0;
+  std::int64_t modified = 0;  // Unix seconds
+  std::int64_t size = 0;      // bytes of data
+  std::string data;           // empty unless asked for
+};
+
+struct change {
+  std::string name;
+  bool deleted = false;
+};
+
+struct new_object {
+  std::string name, data, uid, component;
+  std::int64_t first_start = 0, last_end = 0;
+};
+
+class store {
+ public:
+  // Opens (creating) the database file and runs the "dav" migrations.
+  static result<std::unique_ptr<store>> open(const std::filesystem::path& db_file);
+  virtual ~store() = default;
+
+  // Creates the default calendar ("Personal", VEVENT+VTODO) and address book ("Contacts") the
+  // first time an account is seen; later calls cost one indexed read.
+  virtual result<void> ensure_defaults(const std::string& owner) = 0;
+
+  virtual result<std::vector<collection>> collections(const std::string& owner, kind k) = 0;
+  virtual result<std::optional<collection>> find_collection(const std::string& owner, kind k, const std::string& name) = 0;
+  virtual result<collection> create_collection(collection c) = 0;
+  // Saves the properties (displayname ... dead) of an existing collection.
+  virtual result<void> update_collection(const collection& c) = 0;
+  virtual result<void> delete_collection(std::int64_t id) = 0;
+
+  virtual result<std::vector<object>> objects(std::int64_t coll, bool with_data) = 0;
+  virtual result<std::optional<object>> find_object(std::int64_t coll, const std::string& name, bool with_data) = 0;
+  // Objects of `component` whose indexed span may overlap [start, end).
+  virtual result<std::vector<object>> objects_in_range(std::int64_t coll, const std::string& component,
+                                                       std::int64_t start, std::int64_t end) = 0;
+
+  struct put_result {
+    object obj;
+    bool created = false;
+  };
+  // Creates or replaces. if_match: the current ETag must equal it (and the object exist);
+  // if_none_match_star: the object must not exist.
+  virtual result<put_result> put_object(std::int64_t coll, const new_object& o, const std::optional<std::string>& if_match,
+                                        bool if_none_match_star) = 0;
+  // Returns false when there was no such object. if_match as for put_object.
+  virtual result<bool> delete_object(std::int64_t coll, const std::string& name, const std::optional<std::string>& if_match) = 0;
+
+  // Imports many objects in one durable transaction (`hearth import`). Per object:
+  // created, updated, unchanged (same ETag already there), or conflict (its UID is taken by
+  // another object name).
+  enum class import_status { created, updated, unchanged, conflict };
+  virtual result<std::vector<import_status>> put_batch(std::int64_t coll, const std::vector<new_object>& objs) = 0;
+
+  // Changes after `seq`: each name once, with its latest state (deletions included); and the
+  // current seq.
+  virtual result<std::pair<std::int64_t, std::vector<change>>> changes_since(std::int64_t coll, std::int64_t seq) = 0;
+};
+
+// The strong ETag of a body (quoted hex of its SHA-256 prefix).
+std::string etag_of(std::string_view data);
+
+}  // namespace hearth::dav

@@ -1,0 +1,6 @@
+# CalDAV/CardDAV e2e tests (NET range 140-159).
+hearth_e2e(dav_davx5 dav/test_davx5.py 140)
+hearth_e2e(dav_caldav dav/test_caldav_client.py 141)
+hearth_e2e(dav_vdirsyncer dav/test_vdirsyncer.py 142)
+hearth_e2e(dav_import dav/test_import.py 144)
+hearth_e2e(dav_curl dav/test_curl.py 143)

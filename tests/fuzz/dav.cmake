@@ -1,0 +1,3 @@
+# CalDAV/CardDAV fuzz targets.
+set(fuzz_libs_dav_xml hearth_dav_server)
+set(fuzz_libs_dav_ical hearth_dav_ical)
