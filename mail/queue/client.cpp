@@ -325,6 +325,7 @@ asio::awaitable<session_end> run_session(const attempt_request& req, smtp_conn& 
     // Another reply: go on in plaintext (opportunistic).
   }
   out.tls = c.tls();
+  out.remote_dsn = caps.dsn;
   if (caps.max_size && req.message->size() > caps.max_size) {
     set_all(out, rcpt_result::kind::permanent,
             "552 5.3.4 message size " + std::to_string(req.message->size()) + " exceeds the limit of " + out.relay + " (" +

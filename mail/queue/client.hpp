@@ -49,6 +49,7 @@ struct attempt_result {
   std::string relay;               // "host[ip]:port" of the host that answered, "" if none
   std::string remote_host;         // the MX host name, "" if none
   bool tls = false;                // the transaction ran over TLS
+  bool remote_dsn = false;         // the server that took it offered DSN (RFC 3461)
 };
 
 boost::asio::awaitable<attempt_result> deliver_remote(const attempt_request& req);

@@ -42,8 +42,9 @@ std::string build_dsn(const dsn_input& in) {
   m.reserve(4096 + (in.full ? in.original.size() : 8192));
   m += "From: Mail Delivery System <MAILER-DAEMON@" + clean(in.reporting_mta) + ">\r\n";
   m += "To: <" + clean(in.to) + ">\r\n";
-  m += in.delayed ? "Subject: Delayed Mail (still being retried)\r\n"
-                  : "Subject: Undelivered Mail Returned to Sender\r\n";
+  m += in.success   ? "Subject: Successful Mail Delivery Report\r\n"
+       : in.delayed ? "Subject: Delayed Mail (still being retried)\r\n"
+                    : "Subject: Undelivered Mail Returned to Sender\r\n";
   m += "Date: " + date + "\r\n";
   m += "Message-ID: <dsn." + clean(in.queue_id) + "." + std::to_string(in.now) + "@" + clean(in.reporting_mta) + ">\r\n";
   m += "Auto-Submitted: auto-replied\r\n";  // RFC 3834 §5
@@ -56,7 +57,10 @@ std::string build_dsn(const dsn_input& in) {
   m += "Content-Type: text/plain; charset=utf-8\r\n";
   m += "Content-Description: Notification\r\n\r\n";
   m += "This is the mail system at host " + clean(in.reporting_mta) + ".\r\n\r\n";
-  if (in.delayed) {
+  if (in.success) {
+    m += "Your message was delivered to the recipients below (\"relayed\": handed to a server that\r\n";
+    m += "does not send delivery notifications itself).\r\n\r\n";
+  } else if (in.delayed) {
     m += "Your message could not be delivered yet to the recipients below. The mail system will\r\n";
     m += "keep trying until " + rfc5322_date(in.retry_until) + ". You do not need to send it again.\r\n\r\n";
   } else {
@@ -64,7 +68,9 @@ std::string build_dsn(const dsn_input& in) {
   }
   for (const auto& r : in.rcpts) {
     m += "<" + clean(r.address) + ">: ";
-    if (!r.diagnostic.empty())
+    if (in.success)
+      m += clean(r.action) + (r.remote_mta.empty() ? std::string() : " to " + clean(r.remote_mta));
+    else if (!r.diagnostic.empty())
       m += "host " + clean(r.remote_mta) + " said: " + clean(r.diagnostic);
     else
       m += clean(r.reason);
@@ -106,7 +112,7 @@ std::string build_dsn(const dsn_input& in) {
     m += crlf_normalise(in.original);
   } else {
     m += "Content-Type: text/rfc822-headers\r\n";
-    m += "Content-Description: Undelivered Message Headers\r\n\r\n";
+    m += in.success ? "Content-Description: Message Headers\r\n\r\n" : "Content-Description: Undelivered Message Headers\r\n\r\n";
     m += crlf_normalise(header_section(in.original));
   }
   m += "\r\n--" + boundary + "--\r\n";

@@ -12,7 +12,7 @@ namespace hearth::mail::queue {
 struct dsn_recipient {
   std::string address;       // the final recipient
   std::string orcpt;         // ORCPT as received ("rfc822;a+2Bb@x"), "" if none
-  std::string action;        // "failed" or "delayed" (RFC 3464 §2.3.3)
+  std::string action;        // "failed", "delayed", "delivered" or "relayed" (RFC 3464 §2.3.3)
   std::string status;        // "5.1.1", "4.4.1"
   std::string remote_mta;    // host name of the remote MTA that answered, "" if none
   std::string diagnostic;    // the remote reply "550 5.1.1 no such user", "" if none
@@ -29,6 +29,7 @@ struct dsn_input {
   std::int64_t now = 0;
   std::int64_t retry_until = 0;  // delay warnings: when the queue gives up
   bool delayed = false;       // a delay warning rather than a failure report
+  bool success = false;       // a success report (NOTIFY=SUCCESS): delivered or relayed
   bool full = false;          // return the whole message (RET=FULL) rather than its headers
   std::vector<dsn_recipient> rcpts;
   std::string_view original;  // the original message

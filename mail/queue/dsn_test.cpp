@@ -68,3 +68,22 @@ TEST_CASE("DSN: headers only, delay warning, hostile reply text", "[queue][dsn]"
   CHECK(header_section("a: b\r\n\r\nbody") == "a: b\r\n\r\n");
   CHECK(header_section("no body") == "no body");
 }
+
+TEST_CASE("DSN: success report for NOTIFY=SUCCESS", "[queue][dsn]") {
+  dsn_input in;
+  in.reporting_mta = "mail.a.test";
+  in.to = "alice@a.test";
+  in.queue_id = "S";
+  in.arrival = 1000;
+  in.now = 1001;
+  in.success = true;
+  in.rcpts.push_back({"bob@a.test", "", "delivered", "2.0.0", "", "", "", 1001});
+  const std::string original = "Subject: hi\r\n\r\nbody\r\n";
+  in.original = original;
+  auto m = build_dsn(in);
+  CHECK(has(m, "Subject: Successful Mail Delivery Report\r\n"));
+  CHECK(has(m, "Action: delivered\r\n"));
+  CHECK(has(m, "Status: 2.0.0\r\n"));
+  CHECK(has(m, "Content-Type: text/rfc822-headers\r\n"));
+  CHECK_FALSE(has(m, "body\r\n"));
+}

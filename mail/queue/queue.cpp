@@ -179,6 +179,7 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
         remote[r.domain].push_back(&r);
     }
     std::map<std::int64_t, std::string> relay_of, host_of;
+    std::set<std::int64_t> remote_dsn;  // rows taken by a server that offered DSN
     for (const auto* r : local) {
       auto res = co_await net::run_blocking([&]() -> result<void> {
         if (!opts_.deliver_local) return fail("queue.no_local", "no local delivery configured");
@@ -213,19 +214,21 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
       for (std::size_t i = 0; i < rows.size(); ++i) {
         relay_of[rows[i]->rowid] = ar.relay.empty() ? "none" : ar.relay;
         host_of[rows[i]->rowid] = ar.remote_host;
+        if (ar.remote_dsn) remote_dsn.insert(rows[i]->rowid);
         results.push_back({rows[i], ar.rcpts[i]});
       }
     }
-    co_await settle(m, *data, results, relay_of, host_of);
+    co_await settle(m, *data, results, relay_of, host_of, remote_dsn);
   }
 
   // Logs each result, sends the DSNs (before the rows change: a crash in between repeats a
   // DSN rather than losing it), then records the outcomes.
   asio::awaitable<void> settle(const message_row& m, const std::string& data, const std::vector<pending>& results,
-                               std::map<std::int64_t, std::string>& relay_of, std::map<std::int64_t, std::string>& host_of) {
+                               std::map<std::int64_t, std::string>& relay_of, std::map<std::int64_t, std::string>& host_of,
+                               const std::set<std::int64_t>& remote_dsn) {
     const std::int64_t now = unix_now();
     std::vector<outcome> outcomes;
-    std::vector<dsn_recipient> failed, delayed;
+    std::vector<dsn_recipient> failed, delayed, succeeded;
     for (const auto& [row, res] : results) {
       const std::string& relay = relay_of[row->rowid];
       outcome o;
@@ -234,6 +237,12 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
       dsn_recipient d{row->address, row->orcpt, "failed", res.status, host_of[row->rowid], res.reply, "", now};
       if (res.k == rcpt_result::kind::delivered) {
         o.k = outcome::kind::done;
+        // RFC 3461 §5.2.2.2/§5.2.3: we report success for a local delivery, or for a relay to a
+        // server without DSN; a server with DSN got NOTIFY and reports itself.
+        if (relay == "local" || !remote_dsn.count(row->rowid)) {
+          d.action = relay == "local" ? "delivered" : "relayed";
+          succeeded.push_back(d);
+        }
       } else if (res.k == rcpt_result::kind::permanent) {
         o.k = outcome::kind::done;
         status = "bounced";
@@ -269,12 +278,13 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
                              {"attempts", row->attempts + 1}, {"delay", now - m.created}});
     }
     // RFC 3461 §4.1 NOTIFY, and never a DSN about a DSN (null sender, RFC 5321 §4.5.5).
-    auto send_dsn = [&](const std::vector<dsn_recipient>& rcpts, bool is_delay) -> asio::awaitable<void> {
+    auto send_dsn = [&](const std::vector<dsn_recipient>& rcpts, const char* what) -> asio::awaitable<void> {
+      const bool is_delay = std::string_view(what) == "DELAY", is_success = std::string_view(what) == "SUCCESS";
       if (m.env.from.empty() || rcpts.empty()) co_return;
       std::vector<dsn_recipient> wanted;
       for (const auto& d : rcpts) {
         auto it = std::find_if(m.rcpts.begin(), m.rcpts.end(), [&](const rcpt_row& r) { return r.address == d.address; });
-        if (it != m.rcpts.end() && notify_wants(it->notify, is_delay ? "DELAY" : "FAILURE")) wanted.push_back(d);
+        if (it != m.rcpts.end() && notify_wants(it->notify, what)) wanted.push_back(d);
       }
       if (wanted.empty()) co_return;
       dsn_input in;
@@ -286,7 +296,8 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
       in.now = now;
       in.retry_until = m.created + policy_.give_up.count();
       in.delayed = is_delay;
-      in.full = !is_delay && (m.env.ret == "FULL" || (m.env.ret.empty() && data.size() <= full_return_limit));
+      in.success = is_success;
+      in.full = !is_delay && !is_success && (m.env.ret == "FULL" || (m.env.ret.empty() && data.size() <= full_return_limit));
       in.rcpts = std::move(wanted);
       in.original = data;
       auto msg = std::make_shared<std::string>(build_dsn(in));
@@ -295,11 +306,12 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
       env.client = "dsn";
       auto id = co_await net::run_blocking([&] { return enqueue(env, *msg); });
       if (id)
-        log::info("queue.dsn", {{"id", m.id}, {"dsn_id", *id}, {"to", "<" + m.env.from + ">"}, {"type", is_delay ? "delay" : "failure"},
+        log::info("queue.dsn", {{"id", m.id}, {"dsn_id", *id}, {"to", "<" + m.env.from + ">"}, {"type", is_success ? "success" : is_delay ? "delay" : "failure"},
                                 {"recipients", static_cast<std::uint64_t>(in.rcpts.size())}});
     };
-    co_await send_dsn(failed, false);
-    co_await send_dsn(delayed, true);
+    co_await send_dsn(failed, "FAILURE");
+    co_await send_dsn(delayed, "DELAY");
+    co_await send_dsn(succeeded, "SUCCESS");
     auto rec = co_await net::run_blocking([&] { return store_->record(m.id, outcomes); });
     if (!rec) log::error("queue.error", {{"id", m.id}, {"op", "record"}, {"code", rec.error().code}, {"error", rec.error().message}});
   }

@@ -88,10 +88,12 @@ class session {
   asio::awaitable<void> run() {
     for (;;) {
       const event ev = e_.next();
-      if (!co_await flush()) co_return;
+      // (GCC 12 miscompiles `if (!co_await ...)` in some frames: await into a variable first.)
+      const bool flushed = co_await flush();
+      if (!flushed) co_return;
       switch (ev) {
         case event::need_input:
-          if (!co_await read_more()) co_return;
+          if (const bool more = co_await read_more(); !more) co_return;
           break;
         case event::mail_from:
           e_.decide(co_await on_mail());
@@ -103,7 +105,7 @@ class session {
           e_.decide(co_await on_message());
           break;
         case event::starttls:
-          if (!co_await c_.start_tls(o_.handshake_timeout)) co_return;
+          if (const bool up = co_await c_.start_tls(o_.handshake_timeout); !up) co_return;
           e_.tls_started();
           actx_.tls = true;
           actx_.channel_binding = c_.channel_binding();
