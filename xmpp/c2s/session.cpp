@@ -70,9 +70,31 @@ class c2s_session : public session, public std::enable_shared_from_this<c2s_sess
   explicit c2s_session(std::size_t max_queue) : max_queue_(max_queue) {}
 
   void send(const element& st) override {
-    std::string xml = serialize(st);
     std::lock_guard lk(omu_);
     if (closed_) return;
+    // XEP-0352 §4: while the client is inactive, presence updates wait (the latest per sender)
+    // and go out when it becomes active again; messages and iqs are not delayed.
+    if (csi_inactive_ && st.name == "presence") {
+      const std::string t = st.get("type");
+      if (t.empty() || t == "unavailable") {
+        held_[st.get("from")] = st;
+        return;
+      }
+    }
+    push_locked(st);
+  }
+  // XEP-0352: <active/> and <inactive/>.
+  void set_inactive(bool inactive) {
+    std::lock_guard lk(omu_);
+    csi_inactive_ = inactive;
+    if (inactive) return;
+    for (auto& [from, p] : held_) push_locked(p);
+    held_.clear();
+  }
+
+ private:
+  void push_locked(const element& st) {
+    std::string xml = serialize(st);
     if (sm_enabled_) {
       ++out_seq_;
       unacked_.push_back({xml, out_seq_});
@@ -83,6 +105,8 @@ class c2s_session : public session, public std::enable_shared_from_this<c2s_sess
     if (queue_.size() > max_queue_ && kicked_.empty()) kicked_ = "policy-violation";  // a client that never reads
     wake_locked();
   }
+
+ public:
   void send_raw(std::string xml) {
     std::lock_guard lk(omu_);
     queue_.push_back({std::move(xml), 0});
@@ -178,7 +202,6 @@ class c2s_session : public session, public std::enable_shared_from_this<c2s_sess
     queue_.clear();
     return out;
   }
-  bool csi_inactive = false;  // XEP-0352 state (informational: nothing is held back yet)
 
  private:
   void wake_locked() {
@@ -189,6 +212,8 @@ class c2s_session : public session, public std::enable_shared_from_this<c2s_sess
   }
   std::size_t max_queue_;
   std::mutex omu_;
+  bool csi_inactive_ = false;
+  std::map<std::string, element> held_;  // presences held while inactive, by sender
   std::deque<out_entry> queue_;
   std::deque<out_entry> unacked_;
   std::function<void()> wake_;
@@ -579,7 +604,7 @@ asio::awaitable<bool> negotiation::handle_bound_element(c2s_session& s, element&
     co_return true;
   }
   if (e.ns == ns_csi) {
-    s.csi_inactive = e.name == "inactive";
+    if (e.name == "inactive" || e.name == "active") s.set_inactive(e.name == "inactive");
     co_return true;
   }
   if (e.ns != ns_client || (e.name != "message" && e.name != "presence" && e.name != "iq")) {
