@@ -340,6 +340,10 @@ std::string negotiation::features() const {
          "<sm xmlns='urn:xmpp:sm:3'/><csi xmlns='urn:xmpp:csi:0'/>"
          "<ver xmlns='urn:xmpp:features:rosterver'/><sub xmlns='urn:xmpp:features:pre-approval'/>";
   }
+  // XEP-0115 §6.3: the server's entity capabilities as a stream feature.
+  if (c_.is_tls() && !svc_.hub_.caps_ver().empty())
+    f += "<c xmlns='http://jabber.org/protocol/caps' hash='sha-1' node='" + std::string(hub::caps_node) + "' ver='" +
+         escape(svc_.hub_.caps_ver()) + "'/>";
   return f + "</stream:features>";
 }
 

@@ -22,11 +22,13 @@ void install_disco(hub& h) {
   h.add_feature(std::string(ns_items), true);
   h.on_iq("get", ns_info, all, [](hub& h, request& r, const element& in) {
     element q("query", std::string(ns_info));
-    if (auto node = in.attr("node")) {
-      // No node-specific answers (entity caps of the server are not advertised).
-      return iq_reply::error("cancel", "item-not-found");
-    }
     bool server = r.to.is_domain() && r.stanza.attr("to").has_value();
+    if (auto node = in.attr("node")) {
+      // XEP-0115 §6.2: the caps node#ver of the server is answered like the server itself.
+      if (!server || *node != std::string(hub::caps_node) + "#" + h.caps_ver())
+        return iq_reply::error("cancel", "item-not-found");
+      q.set("node", *node);
+    }
     auto& id = q.add("identity", std::string(ns_info));
     if (server) {
       id.set("category", "server").set("type", "im").set("name", "Hearth");

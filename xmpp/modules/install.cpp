@@ -1,4 +1,7 @@
+#include <algorithm>
 #include <ctime>
+
+#include "core/crypto/crypto.hpp"
 
 #include "xmpp/modules/modules.hpp"
 
@@ -16,6 +19,13 @@ void install_all(hub& h) {
   install_carbons(h);
   install_mam(h);
   install_pep(h);
+  // XEP-0115 §5.1: the verification string of the server's disco#info (one identity
+  // server/im//Hearth, the features sorted), SHA-1, base64.
+  auto feats = h.features(false);
+  std::sort(feats.begin(), feats.end());
+  std::string s = "server/im//Hearth<";
+  for (const auto& f : feats) s += f + "<";
+  h.set_caps_ver(crypto::base64_encode(crypto::sha1(s)));
 }
 
 std::map<std::string, std::vector<std::string>> form_values(const element* x) {

@@ -104,6 +104,10 @@ class hub {
   // Features announced in the server's (and, with account=true, accounts') disco#info.
   void add_feature(std::string feature, bool account = false);
   const std::vector<std::string>& features(bool account) const { return account ? account_features_ : server_features_; }
+  // XEP-0115 entity capabilities of the server (set once the modules are installed).
+  void set_caps_ver(std::string ver) { caps_ver_ = std::move(ver); }
+  const std::string& caps_ver() const { return caps_ver_; }
+  static constexpr std::string_view caps_node = "https://hearth.invalid/caps";
   // Hook on every message a local account sends or receives (MAM). `outgoing` is relative to `owner`.
   using message_hook = std::function<void(hub&, const std::string& owner, element& msg, bool outgoing)>;
   void on_message(message_hook h) { message_hooks_.push_back(std::move(h)); }
@@ -158,6 +162,7 @@ class hub {
 
   std::map<std::string, std::pair<int, iq_handler>> iq_handlers_;  // "get ns"
   std::vector<std::string> server_features_, account_features_;
+  std::string caps_ver_;
   std::vector<message_hook> message_hooks_;
   std::vector<session_hook> available_hooks_;
 };

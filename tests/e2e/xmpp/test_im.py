@@ -39,6 +39,24 @@ async def scenario():
     check("http://jabber.org/protocol/pubsub#publish-options" in ofeats, "account disco#info lists pubsub#publish-options")
     check("urn:xmpp:mam:2" in ofeats, "account disco#info lists urn:xmpp:mam:2")
 
+    # --- entity capabilities (XEP-0115): the stream feature's node#ver answers disco#info ---
+    import base64
+    import hashlib
+    from xmpp_util import Raw
+    raw = Raw(inst)
+    feats_xml = raw.starttls()
+    raw.close()
+    import re
+    m = re.search(r"<c xmlns='http://jabber.org/protocol/caps' hash='sha-1' node='([^']+)' ver='([^']+)'", feats_xml)
+    check(m is not None, "stream features carry the server's caps")
+    if m:
+        node, ver = m.group(1), m.group(2)
+        ninfo = await a["xep_0030"].get_info(jid=inst.domain, node=f"{node}#{ver}")
+        nfeats = sorted(ninfo["disco_info"]["features"])
+        s = "server/im//Hearth<" + "".join(f + "<" for f in nfeats)
+        check(base64.b64encode(hashlib.sha1(s.encode()).digest()).decode() == ver,
+              "caps ver is the XEP-0115 hash of the server's disco#info")
+
     # --- ping, version, time, last ---
     await a["xep_0199"].ping(inst.domain, timeout=5)
     check(True, "ping to the server answered")
