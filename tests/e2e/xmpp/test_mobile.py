@@ -43,13 +43,14 @@ async def scenario():
     c = await login(inst, *C, resource="c", plugins=("xep_0030",))
 
     # --- MAM ---
+    # One at a time: a message is archived on both sides before it is delivered, so waiting for
+    # each delivery fixes the archive order.
     for i in range(12):
-        sender, to = (a, B[0]) if i % 2 == 0 else (b, A[0])
+        sender, receiver, to = (a, b, B[0]) if i % 2 == 0 else (b, a, A[0])
         sender.send_message(mto=to, mbody=f"mam {i}", mtype="chat")
-        await asyncio.sleep(0.02)
+        await receiver.wait_until(lambda: any(m["body"] == f"mam {i}" for m in receiver.messages))
     a.send_message(mto=C[0], mbody="to carol", mtype="chat")
-    await a.wait_until(lambda: sum(1 for m in a.messages if m["body"].startswith("mam ")) >= 6)
-    await asyncio.sleep(0.5)
+    await c.wait_until(lambda: any(m["body"] == "to carol" for m in c.messages))
     with_b = f"<field var='with'><value>{B[0]}</value></field>"
     fin, res = await mam_query(a, "q1", with_b, "<max>5</max>")
     check(len(res) == 5, f"MAM page 1: 5 results ({len(res)})")
