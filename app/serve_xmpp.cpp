@@ -1,8 +1,61 @@
 // XMPP (issue 6): wired into `hearth serve` (app/serve_context.hpp).
+//
+// One hub (xmpp/router) over the XMPP store (DATA_DIR/xmpp.db), the modules (one per XEP), and
+// the c2s listeners on 5222 (STARTTLS required) and 5223 (direct TLS). Server-to-server is not
+// claimed yet: 5269/5270 keep the placeholder session.
 #include "app/serve_context.hpp"
+
+#include "app/serve_services.hpp"
+#include "auth/authenticator.hpp"
+#include "auth/directory_source.hpp"
+#include "core/log/log.hpp"
+#include "xmpp/c2s/localpart_source.hpp"
+#include "xmpp/c2s/c2s.hpp"
+#include "xmpp/modules/modules.hpp"
+#include "xmpp/router/hub.hpp"
+#include "xmpp/store/store.hpp"
 
 namespace hearth::app {
 
-bool install_xmpp(serve_context&) { return true; }
+bool install_xmpp(serve_context& ctx) {
+  auto st = xmpp::store::open(ctx.cfg.data_dir / "xmpp.db");
+  if (!st) {
+    log::error("xmpp.store", {{"error", st.error().message}});
+    return false;
+  }
+  std::shared_ptr<xmpp::store> store(std::move(*st));
+  xmpp::hub_options ho;
+  ho.hostname = ctx.cfg.hostname;
+  auto hub = std::make_shared<xmpp::hub>(ho, *store, ctx.dir);
+  xmpp::modules::install_all(*hub);
+  xmpp::c2s_options co;
+  co.idle_timeout = std::chrono::seconds(std::max(ctx.cfg.read_timeout_seconds, 60u) * 3);
+  // XMPP clients log in with the JID's localpart (RFC 6120 §6.3.8): the same authenticator
+  // class, over a source that completes the name with the stream's domain. Same throttling
+  // settings and the same persistent secret as ctx.authn (its counters are its own).
+  auto dir_source = std::make_shared<auth::directory_source>(ctx.dir);
+  auto source = std::make_shared<xmpp::localpart_source>(*dir_source);
+  auto secret = load_or_create_secret(ctx.cfg.data_dir);
+  if (!secret) return false;
+  auth::throttle_config throttling;
+  throttling.delay_after = ctx.cfg.auth_delay_after;
+  throttling.block_after = ctx.cfg.auth_block_after;
+  throttling.block_seconds = ctx.cfg.auth_block_seconds;
+  throttling.window_seconds = ctx.cfg.auth_window_seconds;
+  auth::authenticator_options ao;
+  ao.secret = *secret;
+  auto authn = std::make_shared<auth::authenticator>(*source, throttling, ao);
+  auto c2s = xmpp::make_c2s_service(*hub, *authn, co);
+  ctx.handlers[config::service::xmpp_client] = xmpp::c2s_handler(c2s);
+  ctx.handlers[config::service::xmpps_client] = xmpp::c2s_handler(c2s);
+  // keep is cleared front to back: the service, then the hub, then the store.
+  ctx.keep.push_back(c2s);
+  ctx.keep.push_back(hub);
+  ctx.keep.push_back(store);
+  ctx.keep.push_back(authn);
+  ctx.keep.push_back(source);
+  ctx.keep.push_back(dir_source);
+  return true;
+}
 
 }  // namespace hearth::app

@@ -30,8 +30,9 @@ SERVICES = {
     "pop3s": (None, "", "-ERR [SYS/TEMP]"),
     "managesieve": ("sieve", "", "BYE (TRYLATER)"),
     "https": (None, "GET / HTTP/1.1\nHost: x\nConnection: close\n\n", "HTTP/1.1 404"),
-    "xmpp_client": ("xmpp", None, "system-shutdown"),
-    "xmpps_client": (None, None, "system-shutdown"),
+    # XMPP c2s (issue 6): after TLS the stream offers SASL; the closing tag ends the session.
+    "xmpp_client": ("xmpp", "XMPP_CLOSE", "<mechanism>SCRAM-SHA-256</mechanism>"),
+    "xmpps_client": (None, "XMPP_CLOSE", "<mechanism>SCRAM-SHA-256</mechanism>"),
     "xmpp_server": ("xmpp-server", None, "system-shutdown"),
     "xmpps_server": (None, None, "system-shutdown"),
 }
@@ -106,6 +107,8 @@ for service, (starttls, data, expect) in SERVICES.items():
         continue
     if data is None:
         data = stream_header(service)
+    elif data == "XMPP_CLOSE":
+        data = stream_header(service) + "</stream:stream>\n"
     rc, out = s_client(port, inst.hostname, ca, starttls, data)
     check("Verify return code: 0 (ok)" in out, f"{service} port {port}: TLS verified")
     check(expect in out, f"{service}: answers {expect!r} after TLS")

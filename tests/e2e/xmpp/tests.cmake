@@ -1,0 +1,12 @@
+# XMPP (issue 6) end-to-end tests: NET 160-179.
+pkg_check_modules(GLOOX IMPORTED_TARGET gloox)
+if(GLOOX_FOUND)
+  # gloox is GPL-3.0: a test helper only, never linked into hearth.
+  add_executable(xmpp_gloox_client ${CMAKE_CURRENT_LIST_DIR}/gloox/gloox_client.cpp)
+  target_link_libraries(xmpp_gloox_client PRIVATE PkgConfig::GLOOX)
+  hearth_e2e(xmpp_gloox xmpp/test_gloox.py 160)
+  set_property(TEST e2e.xmpp_gloox APPEND PROPERTY ENVIRONMENT "GLOOX_CLIENT=$<TARGET_FILE:xmpp_gloox_client>")
+endif()
+hearth_e2e(xmpp_im xmpp/test_im.py 161)
+hearth_e2e(xmpp_mobile xmpp/test_mobile.py 162)
+hearth_e2e(xmpp_robustness xmpp/test_robustness.py 163)

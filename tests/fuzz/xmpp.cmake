@@ -1,0 +1,1 @@
+set(fuzz_libs_xmpp_stream hearth_xmpp_stream)

@@ -1,0 +1,599 @@
+// The c2s session: stream negotiation (RFC 6120 §4-7), then a reader that hands stanzas to the
+// hub off the I/O thread and a writer that drains the session's queue, running side by side on
+// the connection's strand. The session object outlives a cut connection for XEP-0198
+// resumption (c2s_service keeps the table).
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <deque>
+#include <map>
+#include <mutex>
+
+#include "auth/authenticator.hpp"
+#include "core/crypto/crypto.hpp"
+#include "core/log/log.hpp"
+#include "core/net/blocking.hpp"
+#include "xmpp/c2s/c2s.hpp"
+#include "xmpp/c2s/session_state.hpp"
+#include "xmpp/c2s/localpart_source.hpp"
+#include "xmpp/router/hub.hpp"
+
+// GCC 12 reports a false -Wmismatched-new-delete where a coroutine frame with Asio's own
+// operator new/delete is freed (as in app/placeholder_sessions.cpp).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
+namespace hearth::xmpp {
+
+namespace asio = boost::asio;
+using net::connection;
+using net::read_status;
+using clock = std::chrono::steady_clock;
+
+namespace {
+constexpr std::string_view ns_tls = "urn:ietf:params:xml:ns:xmpp-tls";
+constexpr std::string_view ns_sasl = "urn:ietf:params:xml:ns:xmpp-sasl";
+constexpr std::string_view ns_bind = "urn:ietf:params:xml:ns:xmpp-bind";
+constexpr std::string_view ns_session = "urn:ietf:params:xml:ns:xmpp-session";
+constexpr std::string_view ns_sm = "urn:xmpp:sm:3";
+constexpr std::string_view ns_csi = "urn:xmpp:csi:0";
+constexpr unsigned max_auth_attempts = 3;
+
+std::string stream_error(std::string_view condition) {
+  return "<stream:error><" + std::string(condition) + " xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>";
+}
+}  // namespace
+
+namespace {
+
+// Reads elements from the connection through the stream parser.
+struct element_reader {
+  connection& c;
+  stream_parser parser;
+  std::deque<stream_event> pending;
+  bool timed_out = false;
+  std::uint64_t max_bytes = UINT64_MAX;  // unauthenticated streams get less
+
+  element_reader(connection& conn, parser_limits lim) : c(conn), parser(lim) {}
+
+  // The next event, or nullopt on close/timeout (timed_out tells which).
+  asio::awaitable<std::optional<stream_event>> next(std::chrono::seconds timeout) {
+    while (pending.empty()) {
+      if (parser.failed()) co_return std::nullopt;
+      auto r = co_await c.read_some(64 * 1024, timeout);
+      if (r.status == read_status::timeout) {
+        timed_out = true;
+        co_return std::nullopt;
+      }
+      if (!r) co_return std::nullopt;
+      std::vector<stream_event> ev;
+      parser.feed(r.data, ev);
+      for (auto& e : ev) pending.push_back(std::move(e));
+      if (parser.bytes_fed() > max_bytes && !parser.failed()) {
+        stream_event err;
+        err.condition = "policy-violation";
+        pending.push_back(std::move(err));
+        max_bytes = UINT64_MAX;
+      }
+    }
+    auto e = std::move(pending.front());
+    pending.pop_front();
+    co_return e;
+  }
+};
+
+class negotiation {
+ public:
+  negotiation(c2s_service& svc, connection& c) : svc_(svc), c_(c), rd_(c, svc.opts.limits) {
+    rd_.max_bytes = svc.opts.max_unauthenticated_bytes;
+  }
+
+  asio::awaitable<void> run();
+
+ private:
+  asio::awaitable<bool> open_stream(bool after_error = false);
+  asio::awaitable<void> fail(std::string_view condition) {
+    if (!header_sent_) co_await open_stream(true);
+    co_await c_.write(stream_error(condition));
+    co_await drain();
+  }
+  // Reads and discards what the client is still sending (bounded), so that closing does not
+  // reset the connection before the client has read the stream error.
+  asio::awaitable<void> drain() {
+    std::size_t total = 0;
+    while (c_.is_open() && total < 32 * 1024 * 1024) {
+      auto r = co_await c_.read_some(64 * 1024, std::chrono::seconds(2));
+      if (!r) break;
+      total += r.data.size();
+    }
+  }
+  asio::awaitable<bool> starttls(const element& e);
+  asio::awaitable<bool> sasl(const element& e);
+  asio::awaitable<void> bound(const std::shared_ptr<c2s_session>& s, std::optional<std::uint32_t> resume_h = std::nullopt);
+  asio::awaitable<bool> handle_bound_element(c2s_session& s, element& e);
+  asio::awaitable<void> writer(c2s_session& s, std::uint64_t gen, const std::shared_ptr<asio::steady_timer>& signal, bool& reader_done);
+  asio::awaitable<void> rate_limit();
+  std::string features() const;
+
+  c2s_service& svc_;
+  connection& c_;
+  element_reader rd_;
+  std::string domain_;
+  std::string user_;  // authenticated bare JID
+  bool header_sent_ = false;
+  unsigned auth_attempts_ = 0;
+  double tokens_ = 0;
+  clock::time_point last_refill_ = clock::now();
+  bool throttled_ = false;
+  std::string close_with_;  // stream error to send before closing
+  bool clean_close_ = false;
+};
+
+asio::awaitable<bool> negotiation::open_stream(bool after_error) {
+  std::string from = domain_.empty() ? svc_.hub_.options().hostname : domain_;
+  co_await c_.write("<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+                    "xmlns:stream='http://etherx.jabber.org/streams' id='" +
+                    log::new_id() + log::new_id() + "' from='" + escape(from) + "' version='1.0' xml:lang='en'>");
+  header_sent_ = true;
+  if (after_error) co_return false;
+  co_return true;
+}
+
+std::string negotiation::features() const {
+  std::string f = "<stream:features>";
+  if (!c_.is_tls()) {
+    // RFC 6120 §5.3.1: TLS is mandatory-to-negotiate here.
+    f += "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls>";
+  } else if (user_.empty()) {
+    auth::context ctx{"xmpp", c_.remote_ip(), true, c_.channel_binding()};
+    f += "<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>";
+    for (const auto& m : svc_.authn.mechanisms(ctx))
+      if (m != "LOGIN") f += "<mechanism>" + m + "</mechanism>";
+    f += "</mechanisms>";
+  } else {
+    f += "<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>"
+         "<session xmlns='urn:ietf:params:xml:ns:xmpp-session'><optional/></session>"
+         "<sm xmlns='urn:xmpp:sm:3'/><csi xmlns='urn:xmpp:csi:0'/>"
+         "<ver xmlns='urn:xmpp:features:rosterver'/><sub xmlns='urn:xmpp:features:pre-approval'/>";
+  }
+  // XEP-0115 §6.3: the server's entity capabilities as a stream feature.
+  if (c_.is_tls() && !svc_.hub_.caps_ver().empty())
+    f += "<c xmlns='http://jabber.org/protocol/caps' hash='sha-1' node='" + std::string(hub::caps_node) + "' ver='" +
+         escape(svc_.hub_.caps_ver()) + "'/>";
+  return f + "</stream:features>";
+}
+
+asio::awaitable<bool> negotiation::starttls(const element& e) {
+  if (c_.is_tls() || e.ns != ns_tls) {
+    co_await fail("policy-violation");
+    co_return false;
+  }
+  // CVE-2011-0411: nothing may be pipelined after <starttls/>.
+  if (c_.has_buffered_input() || !rd_.pending.empty()) {
+    co_await c_.write("<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:stream>");
+    co_return false;
+  }
+  co_await c_.write("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+  bool ok = co_await c_.start_tls(svc_.opts.handshake_timeout);
+  if (!ok) co_return false;
+  rd_.parser.reset();
+  header_sent_ = false;  // RFC 6120 §5.4.3.3: a new stream follows
+  co_return true;
+}
+
+asio::awaitable<bool> negotiation::sasl(const element& e) {
+  auto failure = [&](std::string_view cond) -> asio::awaitable<void> {
+    co_await c_.write("<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><" + std::string(cond) + "/></failure>");
+  };
+  if (e.name != "auth") {
+    co_await failure("aborted");
+    co_return true;
+  }
+  if (++auth_attempts_ > max_auth_attempts) {
+    co_await fail("policy-violation");
+    co_return false;
+  }
+  auth::context ctx{"xmpp", c_.remote_ip(), c_.is_tls(), c_.channel_binding()};
+  std::string mech = e.get("mechanism");
+  auto ex = mech == "LOGIN" ? nullptr : svc_.authn.start(ctx, mech);
+  if (!ex) {
+    co_await failure("invalid-mechanism");
+    co_return true;
+  }
+  // RFC 6120 §6.4.2: "=" is an empty initial response; no text is no initial response.
+  std::optional<std::string> msg;
+  std::string text = e.body();
+  if (text == "=") msg = std::string();
+  else if (!text.empty()) {
+    msg = crypto::base64_decode(text);
+    if (!msg) {
+      co_await failure("incorrect-encoding");
+      co_return true;
+    }
+  }
+  for (;;) {
+    auto res = co_await net::run_blocking([&] {
+      localpart_source::scope sc(domain_);
+      return ex->step(msg ? std::optional<std::string_view>(*msg) : std::nullopt);
+    });
+    if (res.kind != auth::exchange::step_result::challenge && res.final.delay.count() > 0) {
+      asio::steady_timer t(c_.get_executor(), res.final.delay);
+      co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    if (res.kind == auth::exchange::step_result::ok) {
+      user_ = res.final.address;
+      rd_.max_bytes = UINT64_MAX;
+      std::string data = res.server_data.empty() ? "" : crypto::base64_encode(res.server_data);
+      co_await c_.write("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>" + data + "</success>");
+      rd_.parser.reset();
+      header_sent_ = false;
+      co_return true;
+    }
+    if (res.kind == auth::exchange::step_result::failed) {
+      auto o = res.final.result;
+      co_await failure(o == auth::outcome::blocked        ? "temporary-auth-failure"
+                       : o == auth::outcome::tls_required ? "encryption-required"
+                                                          : "not-authorized");
+      co_return true;
+    }
+    std::string ch = res.server_data.empty() ? "=" : crypto::base64_encode(res.server_data);
+    co_await c_.write("<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>" + ch + "</challenge>");
+    auto next = co_await rd_.next(svc_.opts.auth_timeout);
+    if (!next || next->kind != stream_event::stanza) co_return false;
+    if (next->el.name == "abort") {
+      co_await failure("aborted");
+      co_return true;
+    }
+    if (next->el.name != "response" || next->el.ns != ns_sasl) {
+      co_await failure("aborted");
+      co_return true;
+    }
+    std::string body = next->el.body();
+    if (body.empty() || body == "=") msg = std::string();
+    else {
+      msg = crypto::base64_decode(body);
+      if (!msg) {
+        co_await failure("incorrect-encoding");
+        co_return true;
+      }
+    }
+  }
+}
+
+asio::awaitable<void> negotiation::run() {
+  const auto& opts = svc_.opts;
+  std::shared_ptr<c2s_session> bound_session;
+  for (;;) {
+    auto ev = co_await rd_.next(opts.auth_timeout);
+    if (!ev) {
+      if (rd_.timed_out) co_await fail("connection-timeout");
+      co_return;
+    }
+    if (ev->kind == stream_event::error) {
+      co_await fail(ev->condition);
+      co_return;
+    }
+    if (ev->kind == stream_event::close) {
+      co_await c_.write("</stream:stream>");
+      co_return;
+    }
+    if (ev->kind == stream_event::open) {
+      auto to = jid::parse(ev->el.get("to"));
+      domain_ = to ? to->domain : "";
+      if (ev->el.attr("xmlns") && ev->el.get("xmlns") != ns_client) {
+        co_await fail("invalid-namespace");
+        co_return;
+      }
+      // RFC 6120 §4.9.3.6: a stream to a domain we do not serve.
+      bool local = to && to->is_domain();
+      if (local) local = co_await net::run_blocking([&] { return svc_.hub_.is_local_domain(to->domain); });
+      if (!local) {
+        domain_.clear();
+        co_await fail("host-unknown");
+        co_return;
+      }
+      co_await open_stream();
+      co_await c_.write(features());
+      continue;
+    }
+    element& e = ev->el;
+    if (!c_.is_tls()) {
+      if (e.name != "starttls") {
+        co_await fail("policy-violation");  // RFC 6120 §5.3.1: TLS first
+        co_return;
+      }
+      bool ok = co_await starttls(e);
+      if (!ok) co_return;
+      continue;
+    }
+    if (user_.empty()) {
+      if (e.ns != ns_sasl) {
+        co_await fail("not-authorized");
+        co_return;
+      }
+      bool ok = co_await sasl(e);
+      if (!ok) co_return;
+      continue;
+    }
+    // Authenticated: bind a resource, or resume a session (XEP-0198 §5).
+    if (e.name == "resume" && e.ns == ns_sm) {
+      std::shared_ptr<c2s_session> s;
+      {
+        std::lock_guard lk(svc_.mu);
+        auto it = svc_.resumable.find(e.get("previd"));
+        if (it != svc_.resumable.end()) s = it->second.lock();
+      }
+      if (!s || s->full.bare() != user_ || !s->resumable()) {
+        co_await c_.write("<failed xmlns='urn:xmpp:sm:3'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>");
+        continue;
+      }
+      std::uint32_t h = 0;
+      try {
+        h = static_cast<std::uint32_t>(std::stoul(e.get("h")));
+      } catch (...) {
+      }
+      co_await c_.write("<resumed xmlns='urn:xmpp:sm:3' h='" + std::to_string(s->in_count()) + "' previd='" +
+                        escape(s->sm_id()) + "'/>");
+      log::info("xmpp.resume", {{"conn", c_.id()}, {"jid", s->full.full()}});
+      co_await bound(s, h);
+      co_return;
+    }
+    if (e.name == "iq" && e.get("type") == "set" && e.child("bind", ns_bind)) {
+      std::string res = e.child("bind")->child("resource") ? e.child("bind")->child("resource")->body() : "";
+      if (res.empty()) res = "hearth-" + log::new_id();
+      auto full = jid::parse(user_ + "/" + res);
+      if (!full) {
+        co_await c_.write(serialize(make_error(e, "modify", "bad-request")));
+        continue;
+      }
+      auto s = std::make_shared<c2s_session>(opts.max_queue);
+      s->full = *full;
+      bool ok = co_await net::run_blocking([&] { return svc_.hub_.bind(s); });
+      if (!ok) {
+        // Abuse limit: too many resources for this account.
+        co_await c_.write(serialize(make_error(e, "cancel", "resource-constraint")));
+        continue;
+      }
+      element b("bind", std::string(ns_bind));
+      b.add("jid", std::string(ns_bind)).add_text(full->full());
+      co_await c_.write(serialize(make_iq_result(e, std::move(b))));
+      log::info("xmpp.bind", {{"conn", c_.id()}, {"jid", full->full()}, {"ip", c_.remote_ip()}});
+      co_await bound(s);
+      co_return;
+    }
+    if (e.name == "iq") {
+      co_await c_.write(serialize(make_error(e, "cancel", "not-allowed")));
+      continue;
+    }
+    co_await fail("not-authorized");
+    co_return;
+  }
+}
+
+asio::awaitable<void> negotiation::rate_limit() {
+  const double rate = svc_.opts.stanzas_per_second;
+  const double burst = rate * 4;
+  auto now = clock::now();
+  tokens_ = std::min(burst, tokens_ + rate * std::chrono::duration<double>(now - last_refill_).count());
+  last_refill_ = now;
+  if (tokens_ < 1) {
+    // Throttle: the flooder waits, other sessions are unaffected.
+    if (!throttled_) {
+      throttled_ = true;
+      log::warn("xmpp.throttle", {{"conn", c_.id()}, {"ip", c_.remote_ip()}, {"user", user_}});
+    }
+    auto wait = std::chrono::duration<double>((1 - tokens_) / rate);
+    asio::steady_timer t(c_.get_executor(), std::chrono::duration_cast<clock::duration>(wait));
+    co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+    tokens_ = 1;
+    last_refill_ = clock::now();
+  }
+  tokens_ -= 1;
+}
+
+asio::awaitable<bool> negotiation::handle_bound_element(c2s_session& s, element& e) {
+  if (e.ns == ns_sm) {
+    if (e.name == "r") {
+      s.send_raw("<a xmlns='urn:xmpp:sm:3' h='" + std::to_string(s.in_count()) + "'/>");
+    } else if (e.name == "a") {
+      try {
+        s.ack(static_cast<std::uint32_t>(std::stoul(e.get("h"))));
+      } catch (...) {
+      }
+    } else if (e.name == "enable") {
+      if (s.sm_enabled()) {
+        s.send_raw("<failed xmlns='urn:xmpp:sm:3'><unexpected-request xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>");
+      } else {
+        bool resume = e.get("resume") == "true" || e.get("resume") == "1";
+        // The <enabled/> goes first in the queue; later stanzas are counted.
+        std::string id;
+        std::string reply;
+        {
+          id = s.enable_sm(resume);
+          reply = "<enabled xmlns='urn:xmpp:sm:3'";
+          if (resume) reply += " id='" + escape(id) + "' resume='true' max='" + std::to_string(svc_.opts.resume_timeout.count()) + "'";
+          reply += "/>";
+        }
+        s.send_raw(reply);
+        if (resume) {
+          std::lock_guard lk(svc_.mu);
+          svc_.resumable[id] = s.weak_from_this();
+        }
+      }
+    }
+    co_return true;
+  }
+  if (e.ns == ns_csi) {
+    if (e.name == "inactive" || e.name == "active") s.set_inactive(e.name == "inactive");
+    co_return true;
+  }
+  if (e.ns != ns_client || (e.name != "message" && e.name != "presence" && e.name != "iq")) {
+    close_with_ = "unsupported-stanza-type";
+    co_return false;
+  }
+  s.count_inbound();
+  co_await rate_limit();
+  // RFC 6120 §8.1.2.1: the server stamps the full JID of the sender.
+  e.set("from", s.full.full());
+  jid to = s.full.to_bare();
+  if (auto t = e.attr("to")) {
+    auto pj = jid::parse(*t);
+    if (!pj) {
+      if (e.get("type") != "error") s.send(make_error(e, "modify", "jid-malformed"));
+      co_return true;
+    }
+    to = *pj;
+  }
+  if (e.name == "iq" && e.get("type") == "set") {
+    if (e.child("session", ns_session)) {  // RFC 3921 §3: legacy session establishment
+      s.send(make_iq_result(e));
+      co_return true;
+    }
+    if (e.child("bind", ns_bind)) {
+      s.send(make_error(e, "cancel", "not-allowed"));
+      co_return true;
+    }
+  }
+  request req{s, std::move(e), to};
+  hub& h = svc_.hub_;
+  co_await net::run_blocking([&] {
+    try {
+      h.handle(req);
+    } catch (const std::exception& ex) {
+      log::error("xmpp.stanza.error", {{"jid", s.full.full()}, {"error", ex.what()}});
+      if (req.stanza.name == "iq" || req.stanza.name == "message")
+        s.send(make_error(req.stanza, "wait", "internal-server-error"));
+    }
+    return 0;
+  });
+  co_return true;
+}
+
+asio::awaitable<void> negotiation::writer(c2s_session& s, std::uint64_t gen, const std::shared_ptr<asio::steady_timer>& signal, bool& reader_done) {
+  for (;;) {
+    std::string kick;
+    auto batch = s.take(kick, gen);
+    if (!batch.empty()) {
+      std::string buf;
+      bool stanzas = false;
+      for (auto& b : batch) {
+        buf += b.xml;
+        stanzas = stanzas || b.seq != 0;
+      }
+      // XEP-0198 §4: ask for an ack after each batch of counted stanzas.
+      if (stanzas) buf += "<r xmlns='urn:xmpp:sm:3'/>";
+      bool ok = co_await c_.write(buf);
+      if (!ok) co_return;
+    }
+    if (!kick.empty()) {
+      co_await c_.write(stream_error(kick));
+      c_.close();
+      co_return;
+    }
+    if (reader_done && batch.empty()) co_return;
+    if (batch.empty()) {
+      signal->expires_at(clock::time_point::max());
+      co_await signal->async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+  }
+}
+
+asio::awaitable<void> negotiation::bound(const std::shared_ptr<c2s_session>& s, std::optional<std::uint32_t> resume_h) {
+  using namespace asio::experimental::awaitable_operators;
+  auto signal = std::make_shared<asio::steady_timer>(c_.get_executor());
+  auto ex = c_.get_executor();
+  std::uint64_t gen = s->attach([signal, ex] { asio::post(ex, [signal] { signal->cancel(); }); }, resume_h);
+  bool reader_done = false;
+  auto reader = [&]() -> asio::awaitable<void> {
+    for (;;) {
+      auto ev = co_await rd_.next(svc_.opts.idle_timeout);
+      if (!ev) {
+        if (rd_.timed_out) close_with_ = "connection-timeout";
+        break;
+      }
+      if (ev->kind == stream_event::error) {
+        close_with_ = ev->condition;
+        break;
+      }
+      if (ev->kind == stream_event::close) {
+        clean_close_ = true;
+        break;
+      }
+      if (ev->kind != stream_event::stanza) {
+        close_with_ = "policy-violation";
+        break;
+      }
+      bool go_on = co_await handle_bound_element(*s, ev->el);
+      if (!go_on) break;
+    }
+    if (clean_close_) s->send_raw("</stream:stream>");
+    else if (!close_with_.empty()) s->send_raw(stream_error(close_with_));
+    reader_done = true;
+    signal->cancel();
+  };
+  co_await (reader() && writer(*s, gen, signal, reader_done));
+  if (!close_with_.empty()) co_await drain();
+  c_.close();
+  if (!s->detach(gen)) co_return;  // resumed on another connection
+  if (clean_close_ || !close_with_.empty()) s->set_no_resume();
+  hub& h = svc_.hub_;
+  if (s->resumable()) {
+    // XEP-0198 §5: keep the session for resume_timeout; stanzas queue up meanwhile.
+    log::info("xmpp.detached", {{"jid", s->full.full()}});
+    auto timeout = svc_.opts.resume_timeout;
+    auto svc = &svc_;
+    asio::co_spawn(
+        ex,
+        [s, gen, timeout, svc, &h]() -> asio::awaitable<void> {
+          asio::steady_timer t(co_await asio::this_coro::executor, timeout);
+          co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+          if (s->generation() != gen) co_return;  // resumed meanwhile
+          auto unacked = s->close_for_good();
+          {
+            std::lock_guard lk(svc->mu);
+            svc->resumable.erase(s->sm_id());
+          }
+          co_await net::run_blocking([&] {
+            h.unbind(*s);
+            for (const auto& x : unacked)
+              if (auto m = parse_fragment(x); m && m->name == "message") h.route(*m);
+            return 0;
+          });
+        },
+        asio::detached);
+    co_return;
+  }
+  auto unacked = s->close_for_good();
+  if (!s->sm_id().empty()) {
+    std::lock_guard lk(svc_.mu);
+    svc_.resumable.erase(s->sm_id());
+  }
+  co_await net::run_blocking([&] {
+    h.unbind(*s);
+    // XEP-0198 §5: unacknowledged messages are not lost: they are routed again (offline).
+    for (const auto& x : unacked)
+      if (auto m = parse_fragment(x); m && m->name == "message") h.route(*m);
+    return 0;
+  });
+  log::info("xmpp.end", {{"conn", c_.id()}, {"jid", s->full.full()}});
+}
+
+}  // namespace
+
+std::shared_ptr<c2s_service> make_c2s_service(hub& h, auth::authenticator& authn, c2s_options opts) {
+  return std::make_shared<c2s_service>(h, authn, std::move(opts));
+}
+
+net::handler c2s_handler(std::shared_ptr<c2s_service> svc) {
+  return [svc](connection& c) -> asio::awaitable<void> {
+    negotiation n(*svc, c);
+    co_await n.run();
+  };
+}
+
+}  // namespace hearth::xmpp

@@ -1,0 +1,208 @@
+// The state of one bound c2s session that outlives its TCP connection (XEP-0198 resumption):
+// the queue of stanzas for the client, the stream management counters and unacknowledged
+// stanzas, the XEP-0352 state, and which connection is attached (a generation number). No
+// Asio here: the attached connection gives a wake() callback that posts to its strand.
+//
+// c2s_service is what all c2s listeners share: the hub, the authenticator, the options and the
+// table of resumable sessions.
+//
+// Thread-safety: send()/kick() come from any thread (the hub); everything is guarded by omu_.
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auth/authenticator.hpp"
+#include "core/log/log.hpp"
+#include "xmpp/c2s/c2s.hpp"
+#include "xmpp/router/hub.hpp"
+
+namespace hearth::xmpp {
+
+class c2s_session;
+
+class c2s_service {
+ public:
+  c2s_service(hub& h, auth::authenticator& a, c2s_options o) : hub_(h), authn(a), opts(std::move(o)) {}
+  hub& hub_;
+  auth::authenticator& authn;
+  c2s_options opts;
+  std::mutex mu;
+  std::map<std::string, std::weak_ptr<c2s_session>> resumable;  // XEP-0198 previd -> session
+};
+
+struct out_entry {
+  std::string xml;
+  std::uint32_t seq = 0;  // XEP-0198 stanza number; 0 = not a stanza (or SM off)
+};
+
+class c2s_session : public session, public std::enable_shared_from_this<c2s_session> {
+ public:
+  explicit c2s_session(std::size_t max_queue) : max_queue_(max_queue) {}
+
+  void send(const element& st) override {
+    std::lock_guard lk(omu_);
+    if (closed_) return;
+    // XEP-0352 §4: while the client is inactive, presence updates wait (the latest per sender)
+    // and go out when it becomes active again; messages and iqs are not delayed.
+    if (csi_inactive_ && st.name == "presence") {
+      const std::string t = st.get("type");
+      if (t.empty() || t == "unavailable") {
+        held_[st.get("from")] = st;
+        return;
+      }
+    }
+    push_locked(st);
+  }
+  // XEP-0352: <active/> and <inactive/>.
+  void set_inactive(bool inactive) {
+    std::lock_guard lk(omu_);
+    csi_inactive_ = inactive;
+    if (inactive) return;
+    for (auto& [from, p] : held_) push_locked(p);
+    held_.clear();
+  }
+
+ private:
+  void push_locked(const element& st) {
+    std::string xml = serialize(st);
+    if (sm_enabled_) {
+      ++out_seq_;
+      unacked_.push_back({xml, out_seq_});
+      queue_.push_back({std::move(xml), out_seq_});
+    } else {
+      queue_.push_back({std::move(xml), 0});
+    }
+    if (queue_.size() > max_queue_ && kicked_.empty()) kicked_ = "policy-violation";  // a client that never reads
+    wake_locked();
+  }
+
+ public:
+  void send_raw(std::string xml) {
+    std::lock_guard lk(omu_);
+    queue_.push_back({std::move(xml), 0});
+    wake_locked();
+  }
+  void kick(std::string condition) override {
+    std::lock_guard lk(omu_);
+    if (kicked_.empty()) kicked_ = std::move(condition);
+    no_resume_ = true;
+    wake_locked();
+  }
+
+  // ---- used by the connection that is attached (on its strand) ----
+  // Attaches a connection (a new one, or one resuming with the client's last h): the previous
+  // connection, if any, is woken and finds itself replaced.
+  std::uint64_t attach(std::function<void()> wake, std::optional<std::uint32_t> resume_h = std::nullopt) {
+    std::lock_guard lk(omu_);
+    if (wake_) wake_();
+    wake_ = std::move(wake);
+    woken_ = false;
+    kicked_.clear();
+    if (resume_h) {
+      // XEP-0198 §5: drop what the client has, send the rest again (they keep their numbers).
+      while (!unacked_.empty() && static_cast<std::int32_t>(unacked_.front().seq - *resume_h) <= 0) unacked_.pop_front();
+      queue_.assign(unacked_.begin(), unacked_.end());
+    }
+    return ++generation_;
+  }
+  // Takes what is queued for connection `gen`. `kick` gets a pending stream error condition
+  // ("conflict" when another connection has taken the session over).
+  std::vector<out_entry> take(std::string& kick, std::uint64_t gen) {
+    std::lock_guard lk(omu_);
+    if (gen != generation_) {
+      kick = "conflict";
+      return {};
+    }
+    std::vector<out_entry> out(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
+    queue_.clear();
+    woken_ = false;
+    kick = kicked_;
+    return out;
+  }
+  bool sm_enabled() {
+    std::lock_guard lk(omu_);
+    return sm_enabled_;
+  }
+  std::string enable_sm(bool resume) {
+    std::lock_guard lk(omu_);
+    sm_enabled_ = true;
+    if (resume) sm_id_ = log::new_id() + log::new_id();
+    return sm_id_;
+  }
+  void count_inbound() {
+    std::lock_guard lk(omu_);
+    if (sm_enabled_) ++in_count_;
+  }
+  std::uint32_t in_count() {
+    std::lock_guard lk(omu_);
+    return in_count_;
+  }
+  // XEP-0198 §4: <a h='N'/> acknowledges every stanza up to N.
+  void ack(std::uint32_t h) {
+    std::lock_guard lk(omu_);
+    while (!unacked_.empty() && static_cast<std::int32_t>(unacked_.front().seq - h) <= 0) unacked_.pop_front();
+  }
+  // Detaches the connection `gen`; returns false if another connection has taken over.
+  bool detach(std::uint64_t gen) {
+    std::lock_guard lk(omu_);
+    if (gen != generation_) return false;
+    wake_ = nullptr;
+    return true;
+  }
+  bool resumable() {
+    std::lock_guard lk(omu_);
+    return !sm_id_.empty() && !no_resume_ && !closed_;
+  }
+  void set_no_resume() {
+    std::lock_guard lk(omu_);
+    no_resume_ = true;
+  }
+  std::uint64_t generation() {
+    std::lock_guard lk(omu_);
+    return generation_;
+  }
+  const std::string& sm_id() const { return sm_id_; }
+  // Ends the session for good: returns the messages the client never acknowledged.
+  std::vector<std::string> close_for_good() {
+    std::lock_guard lk(omu_);
+    closed_ = true;
+    std::vector<std::string> out;
+    for (auto& e : unacked_) out.push_back(std::move(e.xml));
+    unacked_.clear();
+    queue_.clear();
+    return out;
+  }
+
+ private:
+  void wake_locked() {
+    if (wake_ && !woken_) {
+      woken_ = true;
+      wake_();
+    }
+  }
+  std::size_t max_queue_;
+  std::mutex omu_;
+  bool csi_inactive_ = false;
+  std::map<std::string, element> held_;  // presences held while inactive, by sender
+  std::deque<out_entry> queue_;
+  std::deque<out_entry> unacked_;
+  std::function<void()> wake_;
+  bool woken_ = false;
+  std::string kicked_;
+  bool closed_ = false;
+  bool sm_enabled_ = false;
+  bool no_resume_ = false;
+  std::string sm_id_;
+  std::uint32_t out_seq_ = 0;
+  std::uint32_t in_count_ = 0;
+  std::uint64_t generation_ = 0;
+};
+
+}  // namespace hearth::xmpp

@@ -1,0 +1,178 @@
+// The XMPP server's heart: the bound client sessions of this host, and the RFC 6121 rules
+// that move stanzas between them (message routing §8, presence and subscriptions §3-4, the
+// roster §2), with the modules (one per XEP, xmpp/modules/) plugged in through a table.
+//
+// Sans-I/O: a session is an abstract `session` whose send() queues a stanza for its socket;
+// the Asio code lives in xmpp/c2s. handle() runs a client's stanza to completion (storage
+// included), so sessions call it off the I/O threads (net::run_blocking).
+//
+// Thread-safety: every hub member may be called from any thread. session::send() must be
+// thread-safe; the session fields below are guarded by session::mu.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "xmpp/store/store.hpp"
+#include "xmpp/stream/jid.hpp"
+#include "xmpp/stream/xml.hpp"
+
+namespace hearth::directory {
+class directory;
+}
+
+namespace hearth::xmpp {
+
+inline constexpr std::string_view ns_roster = "jabber:iq:roster";
+inline constexpr std::string_view ns_carbons = "urn:xmpp:carbons:2";
+inline constexpr std::string_view ns_forward = "urn:xmpp:forward:0";
+inline constexpr std::string_view ns_delay = "urn:xmpp:delay";
+inline constexpr std::string_view ns_sid = "urn:xmpp:sid:0";
+inline constexpr std::string_view ns_hints = "urn:xmpp:hints";
+inline constexpr std::string_view ns_blocking = "urn:xmpp:blocking";
+
+// A bound resource (RFC 6120 §7).
+class session {
+ public:
+  virtual ~session() = default;
+  // Queues a stanza for the client. Thread-safe; never blocks on the network.
+  virtual void send(const element& stanza) = 0;
+  // Ends the session with a stream error (e.g. "conflict" when the resource is taken over).
+  virtual void kick(std::string condition) = 0;
+
+  jid full;  // set before bind, constant afterwards
+
+  std::mutex mu;  // guards the fields below
+  int priority = 0;
+  bool available = false;    // sent initial presence and not unavailable since
+  bool interested = false;   // requested the roster (RFC 6121 §2.1.6: gets roster pushes)
+  bool carbons = false;      // XEP-0280 enabled
+  std::optional<element> presence;       // last broadcast available presence
+  std::set<std::string> directed;        // full JIDs that got directed presence (RFC 6121 §4.6)
+};
+
+// The stanza being handled and where it came from.
+struct request {
+  session& from;    // the sending client's session
+  element stanza;   // from= already stamped with the session's full JID
+  jid to;           // parsed to= (the account's bare JID when absent)
+};
+
+// An iq handler answers with a result payload (or none), or an error.
+struct iq_reply {
+  std::optional<element> payload;
+  std::string error_type;        // empty = result
+  std::string error_condition;   // RFC 6120 §8.3.3
+  static iq_reply ok(std::optional<element> p = std::nullopt) { return {std::move(p), {}, {}}; }
+  static iq_reply error(std::string type, std::string cond) { return {std::nullopt, std::move(type), std::move(cond)}; }
+};
+
+enum class target {
+  server = 1,       // to the domain (or no to= for some namespaces)
+  own_account = 2,  // to the user's own bare JID, or no to=
+  other_account = 4 // to another local account's bare JID
+};
+using iq_handler = std::function<iq_reply(class hub&, request&, const element& payload)>;
+
+struct hub_options {
+  std::string hostname;             // the server's name (stream from= on s2s later)
+  std::size_t max_resources = 10;   // per account
+  std::size_t offline_limit = 1000; // stanzas per account
+};
+
+class hub {
+ public:
+  hub(hub_options opts, store& st, directory::directory& dir);
+
+  const hub_options& options() const { return opts_; }
+  store& db() { return store_; }
+  bool is_local_domain(std::string_view domain);
+  bool account_exists(std::string_view bare);
+
+  // ---- modules (xmpp/modules/) ----
+  // `ns` + "get"/"set" of the iq's payload; `targets` a mask of target values.
+  void on_iq(std::string_view type, std::string_view ns, int targets, iq_handler h);
+  // Features announced in the server's (and, with account=true, accounts') disco#info.
+  void add_feature(std::string feature, bool account = false);
+  const std::vector<std::string>& features(bool account) const { return account ? account_features_ : server_features_; }
+  // XEP-0115 entity capabilities of the server (set once the modules are installed).
+  void set_caps_ver(std::string ver) { caps_ver_ = std::move(ver); }
+  const std::string& caps_ver() const { return caps_ver_; }
+  static constexpr std::string_view caps_node = "https://hearth.invalid/caps";
+  // Hook on every message a local account sends or receives (MAM). `outgoing` is relative to `owner`.
+  using message_hook = std::function<void(hub&, const std::string& owner, element& msg, bool outgoing)>;
+  void on_message(message_hook h) { message_hooks_.push_back(std::move(h)); }
+  // Hook when a session becomes available (initial presence): PEP last-item notifications.
+  using session_hook = std::function<void(hub&, session&)>;
+  void on_available(session_hook h) { available_hooks_.push_back(std::move(h)); }
+
+  // ---- sessions ----
+  // Binds s->full. RFC 6120 §7.7.2.2: an existing session with the same full JID is kicked
+  // with <conflict/>. Returns false if the account has max_resources sessions already.
+  bool bind(const std::shared_ptr<session>& s);
+  void unbind(session& s);  // broadcasts unavailable if it was available
+  std::vector<std::shared_ptr<session>> sessions_of(std::string_view bare);
+  std::shared_ptr<session> find(std::string_view full);
+  std::size_t session_count();
+
+  // ---- stanzas from a bound client (stamped and checked by the session) ----
+  void handle(request& r);
+
+  // ---- helpers for modules ----
+  void send_to_account(std::string_view bare, const element& stanza);  // every session
+  void roster_push(std::string_view owner, const roster_item& item, std::int64_t ver, bool removed = false);
+  element roster_item_xml(const roster_item& it, bool removed = false) const;
+  // The bare JIDs subscribed to `owner`'s presence (sub_from).
+  std::vector<std::string> presence_subscribers(std::string_view owner);
+  bool is_blocked(std::string_view owner, std::string_view jid);
+  void invalidate_blocklist(std::string_view owner);
+  // Routes a message/presence/iq generated by the server (PEP notifications...).
+  void route(element stanza);
+
+ private:
+  void handle_iq(request& r);
+  void handle_message(request& r);
+  void handle_presence(request& r);
+  void deliver_message(element msg, const jid& to, bool from_local_account);
+  void deliver_presence(const element& p, const jid& to);
+  void broadcast_presence(session& s, const element& p);
+  void presence_subscription(request& r, const std::string& type);
+  void inbound_subscription(const std::string& type, const jid& from, const std::string& contact_bare);
+  void send_probe_answers(session& s);
+  void deliver_offline(session& s);
+  void carbon_copy(const element& msg, std::string_view owner, const session* except, bool sent);
+  void bounce(const element& stanza, std::string_view type, std::string_view condition);
+
+  hub_options opts_;
+  store& store_;
+  directory::directory& dir_;
+
+  std::mutex mu_;  // sessions_ and blocked_
+  std::unordered_map<std::string, std::vector<std::shared_ptr<session>>> sessions_;
+  std::unordered_map<std::string, std::set<std::string>> blocked_;  // cache by owner
+
+  std::map<std::string, std::pair<int, iq_handler>> iq_handlers_;  // "get ns"
+  std::vector<std::string> server_features_, account_features_;
+  std::string caps_ver_;
+  std::vector<message_hook> message_hooks_;
+  std::vector<session_hook> available_hooks_;
+};
+
+// Stanza helpers (RFC 6120 §8.3): an error reply to `stanza` (from/to swapped).
+element make_error(const element& stanza, std::string_view type, std::string_view condition,
+                   std::string_view text = {});
+element make_iq_result(const element& iq, std::optional<element> payload = std::nullopt);
+// XEP-0082 timestamp for a time in microseconds since the epoch.
+std::string xep82_stamp(std::int64_t us);
+std::int64_t now_us();
+
+}  // namespace hearth::xmpp

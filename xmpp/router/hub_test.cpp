@@ -1,0 +1,115 @@
+#include "xmpp/router/hub.hpp"
+
+#include <filesystem>
+#include <unistd.h>
+
+#include "directory/directory.hpp"
+#include "xmpp/stream/parser.hpp"
+
+using namespace hearth;
+using namespace hearth::xmpp;
+
+namespace {
+
+struct fake_session : session {
+  std::vector<element> got;
+  std::string kicked;
+  void send(const element& e) override { got.push_back(e); }
+  void kick(std::string c) override { kicked = c; }
+  bool has(std::string_view name, std::string_view type, std::string_view text = {}) const {
+    for (const auto& e : got)
+      if (e.name == name && e.get("type") == type && (text.empty() || serialize(e).find(text) != std::string::npos))
+        return true;
+    return false;
+  }
+};
+
+struct world {
+  std::filesystem::path dir;
+  std::unique_ptr<directory::directory> d;
+  std::unique_ptr<store> st;
+  std::unique_ptr<hub> h;
+  world() {
+    dir = std::filesystem::temp_directory_path() / ("xmpp-hub-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    d = directory::directory::open(dir / "d.db").value();
+    REQUIRE(d->add_domain("x.test"));
+    directory::stored_credentials c;
+    c.argon2id = "$argon2id$x";
+    c.scram_sha1 = c.scram_sha256 = "i=1,s=a,k=b,v=c";
+    REQUIRE(d->add_account("a@x.test", c));
+    REQUIRE(d->add_account("b@x.test", c));
+    st = store::open(dir / "x.db").value();
+    hub_options ho;
+    ho.hostname = "mail.x.test";
+    h = std::make_unique<hub>(ho, *st, *d);
+  }
+  ~world() { std::filesystem::remove_all(dir); }
+
+  std::shared_ptr<fake_session> login(std::string full, bool available = true) {
+    auto s = std::make_shared<fake_session>();
+    s->full = *jid::parse(full);
+    REQUIRE(h->bind(s));
+    if (available) stanza(*s, "<presence/>");
+    return s;
+  }
+  void stanza(fake_session& s, std::string xml) {
+    auto e = parse_fragment(xml);
+    REQUIRE(e);
+    e->set("from", s.full.full());
+    jid to = e->attr("to") ? *jid::parse(e->get("to")) : s.full.to_bare();
+    request r{s, *e, to};
+    h->handle(r);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("hub: offline storage, then delivery at initial presence") {
+  world w;
+  auto a = w.login("a@x.test/1");
+  w.stanza(*a, "<message to='b@x.test' type='chat'><body>hi</body></message>");
+  auto b = w.login("b@x.test/1", false);
+  CHECK(b->got.empty());
+  w.stanza(*b, "<presence/>");
+  CHECK(b->has("message", "chat", "hi"));
+  CHECK(b->has("message", "chat", "urn:xmpp:delay"));
+}
+
+TEST_CASE("hub: subscription request, approval, mutual presence") {
+  world w;
+  auto a = w.login("a@x.test/1");
+  auto b = w.login("b@x.test/1");
+  w.stanza(*a, "<iq type='get' id='r'><query xmlns='jabber:iq:roster'/></iq>");
+  w.stanza(*a, "<presence to='b@x.test' type='subscribe'/>");
+  CHECK(b->has("presence", "subscribe"));
+  auto ia = w.st->roster_get("a@x.test", "b@x.test");
+  REQUIRE(ia);
+  CHECK(ia->ask_out);
+  w.stanza(*b, "<presence to='a@x.test' type='subscribed'/>");
+  CHECK(a->has("presence", "subscribed"));
+  CHECK(a->has("presence", "", "b@x.test/1"));  // b's current presence
+  CHECK(w.st->roster_get("a@x.test", "b@x.test")->subscription() == "to");
+  CHECK(w.st->roster_get("b@x.test", "a@x.test")->subscription() == "from");
+  CHECK(a->has("iq", "set", "subscription='to'"));  // roster push
+  // b goes unavailable: a (subscribed to b) is told.
+  a->got.clear();
+  w.h->unbind(*b);
+  CHECK(a->has("presence", "unavailable"));
+}
+
+TEST_CASE("hub: iq errors and routing to full JIDs") {
+  world w;
+  auto a = w.login("a@x.test/1");
+  w.stanza(*a, "<iq type='get' id='1' to='x.test'><query xmlns='urn:unknown'/></iq>");
+  CHECK(a->has("iq", "error", "service-unavailable"));
+  a->got.clear();
+  w.stanza(*a, "<iq type='get' id='2' to='b@x.test/nope'><query xmlns='urn:unknown'/></iq>");
+  CHECK(a->has("iq", "error", "service-unavailable"));
+  a->got.clear();
+  w.stanza(*a, "<message to='someone@remote.example' type='chat'><body>x</body></message>");
+  CHECK(a->has("message", "error", "remote-server-not-found"));
+  auto a2 = w.login("a@x.test/1");  // same resource: the first is kicked
+  CHECK(a->kicked == "conflict");
+}
