@@ -115,14 +115,23 @@ class client {
   bool append(const std::string& box, const std::string& msg) {
     std::string tag = "b" + std::to_string(++tag_);
     if (!send(tag + " APPEND " + box + " {" + std::to_string(msg.size()) + "}\r\n")) return false;
-    if (line().rfind("+", 0) != 0) return false;
+    if (!continuation()) return false;
     if (!send(msg + "\r\n")) return false;
     return until_tagged(tag);
+  }
+  // Skips untagged responses (other sessions' EXISTS...) up to the "+" continuation.
+  bool continuation() {
+    for (;;) {
+      std::string l = line();
+      if (l.empty()) return false;
+      if (l[0] == '+') return true;
+      if (l[0] != '*') return false;
+    }
   }
   bool idle() {
     std::string tag = "b" + std::to_string(++tag_);
     if (!send(tag + " IDLE\r\n")) return false;
-    if (line().rfind("+", 0) != 0) return false;
+    if (!continuation()) return false;
     if (!send("DONE\r\n")) return false;
     return until_tagged(tag);
   }
@@ -283,6 +292,7 @@ int main(int argc, char** argv) {
         for (int i; (i = next++) < o.messages;) c.append("INBOX", message(i, rng));
       });
     for (auto& t : fill) t.join();
+    std::fflush(stdout);
     std::printf("filled INBOX with %d messages in %.1f s\n", o.messages - have,
                 std::chrono::duration<double>(clock_type::now() - t_fill).count());
   }
