@@ -47,11 +47,13 @@ void op_fetch(session_state& st, const command& cmd, reply& r) {
   if (want_modseq) st.condstore = true;  // RFC 7162 §3.1: a CONDSTORE-enabling command
 
   auto uids = resolve(sel, f.set, uid);
-  // RFC 9051 §6.4.8: a seq FETCH naming numbers that do not exist is BAD ("*" excepted).
+  // RFC 9051 §6.4.8: a seq FETCH naming numbers that do not exist is BAD. A range with "*"
+  // ("1:*" in an empty mailbox) is let through and simply matches nothing.
   if (!uid && !f.set.saved) {
-    for (const auto& rg : f.set.ranges)
-      if ((rg.lo != seq_range::star && rg.lo > sel.uids.size()) || (rg.hi != seq_range::star && rg.hi > sel.uids.size()))
-        return r.bad("Invalid message sequence number");
+    for (const auto& rg : f.set.ranges) {
+      if (rg.lo == seq_range::star || rg.hi == seq_range::star) continue;
+      if (rg.lo > sel.uids.size() || rg.hi > sel.uids.size()) return r.bad("Invalid message sequence number");
+    }
   }
   auto& store = *st.env->store;
 

@@ -104,6 +104,9 @@ TEST_CASE("state checks come before dispatch", "[imap]") {
   CHECK(caps.find("AUTH=") == std::string::npos);
   auto st2 = f.login();
   CHECK(run(st2, "d FETCH 1 FLAGS") == "d BAD No mailbox selected\r\n");
+  run(st2, "e SELECT INBOX");
+  CHECK(run(st2, "f FETCH 1:* FLAGS") == "f OK FETCH completed\r\n");  // empty mailbox
+  CHECK(run(st2, "g FETCH 1 FLAGS") == "g BAD Invalid message sequence number\r\n");
 }
 
 TEST_CASE("append, select, fetch envelope and bodystructure", "[imap]") {
