@@ -1,8 +1,34 @@
 // IMAP and POP3 (issue 4): wired into `hearth serve` (app/serve_context.hpp).
+#include <memory>
+
 #include "app/serve_context.hpp"
+#include "mail/imap/server/cache.hpp"
+#include "mail/imap/server/session.hpp"
+#include "mail/pop3/session.hpp"
 
 namespace hearth::app {
 
-bool install_imap(serve_context&) { return true; }
+bool install_imap(serve_context& ctx) {
+  auto env = std::make_shared<mail::imap::server_env>();
+  env->store = &ctx.mail;
+  env->blobs = &ctx.blobs;
+  env->authn = &ctx.authn;
+  env->hostname = ctx.cfg.hostname;
+  auto cache = std::make_shared<mail::imap::message_cache>();
+  env->cache = cache.get();
+  ctx.keep.push_back(cache);
+  mail::imap::session_options io;
+  ctx.handlers[config::service::imap] = mail::imap::make_handler(env, &ctx.bus, false, io);
+  ctx.handlers[config::service::imaps] = mail::imap::make_handler(env, &ctx.bus, true, io);
+
+  auto penv = std::make_shared<mail::pop3::engine_env>();
+  penv->store = &ctx.mail;
+  penv->blobs = &ctx.blobs;
+  penv->authn = &ctx.authn;
+  penv->hostname = ctx.cfg.hostname;
+  ctx.handlers[config::service::pop3] = mail::pop3::make_handler(penv, false);
+  ctx.handlers[config::service::pop3s] = mail::pop3::make_handler(penv, true);
+  return true;
+}
 
 }  // namespace hearth::app

@@ -220,8 +220,44 @@ cmd_search parse_search(lexer& lx, const parse_options& opts) {
   return s;
 }
 
+// RFC 5256: sort = ["UID" SP] "SORT" SP sort-criteria SP search-criteria
+// sort-criteria = "(" sort-criterion *(SP sort-criterion) ")"; sort-criterion = ["REVERSE" SP] sort-key
+cmd_sort parse_sort(lexer& lx, const parse_options& opts) {
+  cmd_sort s;
+  lx.sp();
+  lx.expect('(', "( of sort criteria");
+  for (;;) {
+    auto k = lx.upper_atom();
+    if (k != "REVERSE" && k != "ARRIVAL" && k != "CC" && k != "DATE" && k != "FROM" && k != "SIZE" &&
+        k != "SUBJECT" && k != "TO" && k != "DISPLAYFROM" && k != "DISPLAYTO")
+      lx.fail("unknown sort key " + k);
+    if (s.criteria.size() >= 16) lx.fail("too many sort keys", "imap.limit");
+    s.criteria.push_back(std::move(k));
+    if (lx.eat(')')) break;
+    lx.sp();
+  }
+  if (s.criteria.back() == "REVERSE") lx.fail("REVERSE without a sort key");
+  lx.sp();
+  s.search.charset = to_upper(lx.astring());
+  lx.sp();
+  s.search.key = detail::parse_search_keys(lx, opts);
+  return s;
+}
+
+// thread = ["UID" SP] "THREAD" SP thread-alg SP search-charset 1*(SP search-key)
+cmd_thread parse_thread(lexer& lx, const parse_options& opts) {
+  cmd_thread t;
+  lx.sp();
+  t.algorithm = lx.upper_atom();
+  lx.sp();
+  t.search.charset = to_upper(lx.astring());
+  lx.sp();
+  t.search.key = detail::parse_search_keys(lx, opts);
+  return t;
+}
+
 bool no_args(std::string_view n) {
-  return n == "CAPABILITY" || n == "NOOP" || n == "LOGOUT" || n == "STARTTLS" || n == "IDLE" ||
+  return n == "CAPABILITY" || n == "NOOP" || n == "CHECK" || n == "LOGOUT" || n == "STARTTLS" || n == "IDLE" ||
          n == "CLOSE" || n == "UNSELECT" || n == "EXPUNGE" || n == "NAMESPACE";
 }
 
@@ -302,6 +338,13 @@ command parse_body(lexer& lx, std::string tag, const parse_options& opts) {
     c.args = parse_copy(lx);
   } else if (n == "ID") {
     c.args = parse_id(lx);
+  } else if (n == "SORT") {
+    c.args = parse_sort(lx, opts);
+  } else if (n == "THREAD") {
+    c.args = parse_thread(lx, opts);
+  } else if (n == "COMPRESS") {  // RFC 4978: compress = "COMPRESS" SP algorithm
+    lx.sp();
+    c.args = cmd_compress{lx.upper_atom()};
   } else if (n == "GETQUOTA") {
     lx.sp();
     c.args = cmd_getquota{lx.astring()};
@@ -312,6 +355,8 @@ command parse_body(lexer& lx, std::string tag, const parse_options& opts) {
     c.name = "UID " + sub;
     if (sub == "FETCH") c.args = detail::parse_fetch_args(lx, true);
     else if (sub == "SEARCH") c.args = parse_search(lx, opts);
+    else if (sub == "SORT") c.args = parse_sort(lx, opts);
+    else if (sub == "THREAD") c.args = parse_thread(lx, opts);
     else if (sub == "STORE") c.args = parse_store(lx);
     else if (sub == "COPY" || sub == "MOVE") c.args = parse_copy(lx);
     else if (sub == "EXPUNGE") {  // RFC 4315 uid-expunge = "UID" SP "EXPUNGE" SP sequence-set

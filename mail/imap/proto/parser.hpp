@@ -32,6 +32,8 @@ parsed_command parse_command(std::string_view framed, const parse_options& opts 
 namespace detail {
 search_key parse_search_program(lexer& lx, cmd_search& out, const parse_options& opts);
 cmd_fetch parse_fetch_args(lexer& lx, bool uid);
+// 1*(SP search-key) after the charset of SORT/THREAD: the implicit AND of the keys.
+search_key parse_search_keys(lexer& lx, const parse_options& opts);
 }  // namespace detail
 
 }  // namespace hearth::mail::imap

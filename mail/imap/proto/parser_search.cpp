@@ -114,6 +114,10 @@ search_key detail::parse_search_program(lexer& lx, cmd_search& out, const parse_
     out.charset = to_upper(lx.peek() == '"' ? lx.quoted() : lx.atom());
     lx.sp();
   }
+  return parse_search_keys(lx, opts);
+}
+
+search_key detail::parse_search_keys(lexer& lx, const parse_options& opts) {
   search_parser p{lx, opts};
   search_key all;
   all.name = "AND";

@@ -259,3 +259,21 @@ TEST_CASE("ID", "[imap]") {
   CHECK(!std::get<cmd_id>(ok("a ID NIL\r\n").args).params);
   CHECK(bad("a ID (\"name\")\r\n") == "imap.syntax");
 }
+
+TEST_CASE("SORT, THREAD, COMPRESS, CHECK", "[imap]") {
+  auto s = ok("a UID SORT (REVERSE DATE SUBJECT) UTF-8 FROM bob UNSEEN\r\n");
+  CHECK(s.name == "UID SORT");
+  const auto& so = std::get<cmd_sort>(s.args);
+  CHECK(so.criteria == std::vector<std::string>{"REVERSE", "DATE", "SUBJECT"});
+  CHECK(so.search.charset == "UTF-8");
+  REQUIRE(so.search.key.children.size() == 2);
+  CHECK(so.search.key.children[0].name == "FROM");
+  auto t = ok("b THREAD references us-ascii ALL\r\n");
+  CHECK(std::get<cmd_thread>(t.args).algorithm == "REFERENCES");
+  CHECK(std::get<cmd_compress>(ok("c COMPRESS deflate\r\n").args).mechanism == "DEFLATE");
+  CHECK(ok("d CHECK\r\n").name == "CHECK");
+  CHECK(bad("e SORT (REVERSE) UTF-8 ALL\r\n") == "imap.syntax");
+  CHECK(bad("f SORT (NOPE) UTF-8 ALL\r\n") == "imap.syntax");
+  CHECK(bad("g SORT (DATE) UTF-8\r\n") == "imap.syntax");
+  CHECK(bad("h THREAD REFERENCES\r\n") == "imap.syntax");
+}

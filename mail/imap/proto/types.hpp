@@ -133,11 +133,16 @@ struct cmd_id {  // RFC 2971; nullopt is "ID NIL"
   std::optional<std::vector<std::pair<std::string, std::optional<std::string>>>> params;
 };
 struct cmd_getquota { std::string root; };
+// RFC 5256: SORT criteria upper-case, "REVERSE" as its own entry before the key it reverses.
+struct cmd_sort { std::vector<std::string> criteria; cmd_search search; };
+struct cmd_thread { std::string algorithm; cmd_search search; };  // algorithm upper-case
+struct cmd_compress { std::string mechanism; };  // RFC 4978, upper-case
 
 using command_args =
     std::variant<cmd_none, cmd_authenticate, cmd_login, cmd_enable, cmd_select, cmd_mailbox,
                  cmd_rename, cmd_list, cmd_status, cmd_append, cmd_uid_expunge, cmd_search,
-                 cmd_fetch, cmd_store, cmd_copy, cmd_id, cmd_getquota>;
+                 cmd_fetch, cmd_store, cmd_copy, cmd_id, cmd_getquota, cmd_sort, cmd_thread,
+                 cmd_compress>;
 
 struct command {
   std::string tag;

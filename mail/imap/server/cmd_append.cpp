@@ -1,0 +1,65 @@
+// APPEND (RFC 9051 §6.3.12) with MULTIAPPEND (RFC 3502), UIDPLUS APPENDUID (RFC 4315),
+// APPENDLIMIT (RFC 7889) and literal8 (RFC 3516 BINARY).
+#include "mail/imap/proto/writer.hpp"
+#include "mail/imap/server/commands.hpp"
+#include "mail/imap/server/view.hpp"
+
+namespace hearth::mail::imap {
+namespace {
+
+std::int64_t days_from_civil(int y, int m, int d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+}  // namespace
+
+std::int64_t to_unix(const date_time& t) {
+  return days_from_civil(t.day.year, t.day.month, t.day.day) * 86400 + t.hour * 3600 + t.minute * 60 + t.second -
+         std::int64_t(t.zone_minutes) * 60;
+}
+
+void op_append(session_state& st, const command& cmd, reply& r) {
+  const auto& a = std::get<cmd_append>(cmd.args);
+  auto& store = *st.env->store;
+  auto mb = store.status(st.account, a.mailbox);
+  // RFC 9051 §6.3.12: TRYCREATE when the target does not exist.
+  if (!mb) {
+    if (mb.error().code == "mail.no_mailbox") return r.no("[TRYCREATE] No such mailbox");
+    return fail(r, mb.error());
+  }
+  for (const auto& m : a.messages)
+    if (m.data.size() > st.env->append_limit) return r.no("[TOOBIG] Message exceeds APPENDLIMIT");
+  std::vector<std::uint32_t> uids;
+  std::uint32_t uidvalidity = mb->uidvalidity;
+  for (const auto& m : a.messages) {
+    // RFC 3516 §4.4: a literal8 may hold NULs; a message with NUL in a plain literal is refused.
+    if (!m.binary && m.data.find('\0') != std::string::npos) {
+      r.no("[CANNOT] NUL octets need a literal8");
+    } else {
+      std::optional<std::int64_t> when;
+      if (m.internal_date) when = to_unix(*m.internal_date);
+      auto res = store.append(st.account, mb->name, m.data, m.flags, when);
+      if (res) {
+        uids.push_back(res->uid);
+        uidvalidity = res->uidvalidity;
+        continue;
+      }
+      fail(r, res.error());
+    }
+    // RFC 3502 §6.3.11: MULTIAPPEND is all or nothing: take back what this command added.
+    if (!uids.empty()) {
+      auto set = to_uid_set(uids);
+      (void)store.store_flags(st.account, mb->name, set, mail::flag_mode::add, {"\\Deleted"});
+      (void)store.expunge(st.account, mb->name, set);
+    }
+    return;
+  }
+  r.ok("[APPENDUID " + std::to_string(uidvalidity) + " " + compress_set(uids, true) + "] APPEND completed");
+}
+
+}  // namespace hearth::mail::imap

@@ -1,0 +1,177 @@
+// FETCH and UID FETCH (RFC 9051 §6.4.5, RFC 3516 BINARY, RFC 7162 CHANGEDSINCE/VANISHED/MODSEQ).
+#include <algorithm>
+
+#include "mail/imap/proto/writer.hpp"
+#include "mail/imap/server/commands.hpp"
+#include "mail/imap/server/fetch_body.hpp"
+#include "mail/imap/server/view.hpp"
+
+namespace hearth::mail::imap {
+namespace {
+
+bool needs_content(const fetch_att& a) {
+  return a.name == "ENVELOPE" || a.name == "BODYSTRUCTURE" || a.name == "BODY" || a.name == "BINARY" ||
+         a.name == "BINARY.SIZE" || a.name == "RFC822" || a.name == "RFC822.HEADER" || a.name == "RFC822.TEXT";
+}
+
+// RFC 9051 §6.4.5: BODY[...] (not PEEK), RFC822 and RFC822.TEXT set \Seen.
+bool sets_seen(const fetch_att& a) {
+  return ((a.name == "BODY" && a.has_section) || a.name == "BINARY") ? !a.peek
+                                                                      : (a.name == "RFC822" || a.name == "RFC822.TEXT");
+}
+
+void literal(std::string& out, std::string_view data, bool binary_ok) {
+  // RFC 3516 §4.3: literal8 "~{n}" only when the content holds NUL.
+  if (binary_ok && data.find('\0') != std::string_view::npos) out += '~';
+  out += '{' + std::to_string(data.size()) + "}\r\n";
+  out += data;
+}
+
+std::string_view apply_partial(std::string_view data, const std::optional<partial>& p) {
+  if (!p) return data;
+  if (p->offset >= data.size()) return {};
+  return data.substr(p->offset, p->length);
+}
+
+}  // namespace
+
+void op_fetch(session_state& st, const command& cmd, reply& r) {
+  const auto& f = std::get<cmd_fetch>(cmd.args);
+  const bool uid = cmd.name == "UID FETCH";
+  auto& sel = *st.sel;
+  if (f.vanished && !st.qresync) return r.bad("VANISHED needs ENABLE QRESYNC");
+  if (f.vanished && !f.changed_since) return r.bad("VANISHED needs CHANGEDSINCE");
+  bool want_modseq = f.changed_since.has_value();
+  for (const auto& a : f.atts)
+    if (a.name == "MODSEQ") want_modseq = true;
+  if (want_modseq) st.condstore = true;  // RFC 7162 §3.1: a CONDSTORE-enabling command
+
+  auto uids = resolve(sel, f.set, uid);
+  // RFC 9051 §6.4.8: a seq FETCH naming numbers that do not exist is BAD. A range with "*"
+  // ("1:*" in an empty mailbox) is let through and simply matches nothing.
+  if (!uid && !f.set.saved) {
+    for (const auto& rg : f.set.ranges) {
+      if (rg.lo == seq_range::star || rg.hi == seq_range::star) continue;
+      if (rg.lo > sel.uids.size() || rg.hi > sel.uids.size()) return r.bad("Invalid message sequence number");
+    }
+  }
+  auto& store = *st.env->store;
+
+  if (f.vanished) {
+    auto ch = store.changes_since(st.account, sel.name, *f.changed_since);
+    if (!ch) return fail(r, ch.error());
+    std::vector<std::uint32_t> gone;
+    for (auto u : ch->vanished)
+      for (const auto& rg : f.set.ranges) {
+        std::uint32_t lo = rg.lo == seq_range::star ? mail::uid_max : rg.lo;
+        std::uint32_t hi = rg.hi == seq_range::star ? mail::uid_max : rg.hi;
+        if (lo > hi) std::swap(lo, hi);
+        if (u >= lo && u <= hi) {
+          gone.push_back(u);
+          break;
+        }
+      }
+    if (!gone.empty()) r.untagged("VANISHED (EARLIER) " + compress_set(gone));
+  }
+  if (uids.empty()) return r.ok(cmd.name + " completed");
+
+  bool content = false, seen = false;
+  for (const auto& a : f.atts) {
+    content |= needs_content(a);
+    seen |= sets_seen(a);
+  }
+  std::vector<std::uint32_t> implicit_seen;
+  if (seen && !sel.read_only) {
+    auto before = store.fetch(st.account, sel.name, to_uid_set(uids));
+    if (!before) return fail(r, before.error());
+    for (const auto& m : *before)
+      if (std::find(m.flags.begin(), m.flags.end(), "\\Seen") == m.flags.end()) implicit_seen.push_back(m.uid);
+    if (!implicit_seen.empty()) {
+      auto res = store.store_flags(st.account, sel.name, to_uid_set(implicit_seen), mail::flag_mode::add, {"\\Seen"});
+      if (!res) return fail(r, res.error());
+    }
+  }
+  auto msgs = store.fetch(st.account, sel.name, to_uid_set(uids));
+  if (!msgs) return fail(r, msgs.error());
+
+  for (const auto& m : *msgs) {
+    if (f.changed_since && m.modseq <= *f.changed_since) continue;
+    const std::uint32_t seq = seq_of(sel, m.uid);
+    if (!seq) continue;
+    std::shared_ptr<parsed_message> pm;
+    if (content) {
+      auto loaded = load_message(st, m);
+      if (!loaded) return fail(r, loaded.error());
+      pm = *loaded;
+    }
+    const bool was_set = std::binary_search(implicit_seen.begin(), implicit_seen.end(), m.uid);
+    if (was_set) sel.modseqs[seq - 1] = std::max(sel.modseqs[seq - 1], m.modseq);
+    std::string items;
+    auto add = [&](std::string_view s) {
+      if (!items.empty()) items += ' ';
+      items += s;
+    };
+    bool has_uid = false, has_flags = false, has_modseq = false;
+    for (const auto& a : f.atts) {
+      const auto& n = a.name;
+      if (n == "UID") {
+        add("UID " + std::to_string(m.uid));
+        has_uid = true;
+      } else if (n == "FLAGS") {
+        add("FLAGS " + flag_list(m.flags));
+        has_flags = true;
+      } else if (n == "INTERNALDATE") {
+        add("INTERNALDATE \"" + imap_date_time(m.internal_date) + "\"");
+      } else if (n == "RFC822.SIZE") {
+        add("RFC822.SIZE " + std::to_string(m.size));
+      } else if (n == "MODSEQ") {
+        add("MODSEQ (" + std::to_string(m.modseq) + ")");
+        has_modseq = true;
+      } else if (n == "ENVELOPE") {
+        add("ENVELOPE " + envelope(pm->structure.root.header, st.utf8));
+      } else if (n == "BODYSTRUCTURE" || (n == "BODY" && !a.has_section)) {
+        add(n + " " + body_structure(pm->structure.root, n == "BODYSTRUCTURE", st.utf8));
+      } else if (n == "RFC822" || n == "RFC822.HEADER" || n == "RFC822.TEXT") {
+        section_spec s;
+        s.text = n == "RFC822" ? "" : n == "RFC822.HEADER" ? "HEADER" : "TEXT";
+        auto data = section_bytes(pm->structure, *pm->bytes, s).value_or("");
+        std::string item = n + " ";
+        literal(item, data, false);
+        add(item);
+      } else if (n == "BODY") {
+        auto data = section_bytes(pm->structure, *pm->bytes, a.section);
+        std::string item = "BODY[" + section_name(a.section) + "]";
+        if (a.range) item += "<" + std::to_string(a.range->offset) + ">";
+        item += ' ';
+        if (!data) item += "NIL";
+        else literal(item, apply_partial(*data, a.range), false);
+        add(item);
+      } else if (n == "BINARY" || n == "BINARY.SIZE") {
+        bool unknown = false;
+        auto data = binary_bytes(pm->structure, *pm->bytes, a.section.part, unknown);
+        if (unknown) return r.no("[UNKNOWN-CTE] Cannot decode this part's transfer encoding");
+        if (!data) return r.no("[NONEXISTENT] No such body part");
+        std::string sec;
+        for (std::size_t i = 0; i < a.section.part.size(); ++i)
+          sec += (i ? "." : "") + std::to_string(a.section.part[i]);
+        if (n == "BINARY.SIZE") {
+          add("BINARY.SIZE[" + sec + "] " + std::to_string(data->size()));
+        } else {
+          std::string item = "BINARY[" + sec + "]";
+          if (a.range) item += "<" + std::to_string(a.range->offset) + ">";
+          item += ' ';
+          literal(item, apply_partial(*data, a.range), true);
+          add(item);
+        }
+      }
+    }
+    // RFC 9051 §6.4.8: UID FETCH always returns UID; RFC 7162 §3.1.4.1: MODSEQ with CHANGEDSINCE.
+    if (uid && !has_uid) add("UID " + std::to_string(m.uid));
+    if (was_set && !has_flags) add("FLAGS " + flag_list(m.flags));
+    if (f.changed_since && !has_modseq) add("MODSEQ (" + std::to_string(m.modseq) + ")");
+    r.out += "* " + std::to_string(seq) + " FETCH (" + items + ")\r\n";
+  }
+  r.ok(cmd.name + " completed");
+}
+
+}  // namespace hearth::mail::imap

@@ -1,0 +1,153 @@
+// LIST (RFC 9051 §6.3.9, RFC 5258 LIST-EXTENDED, RFC 5819 LIST-STATUS, RFC 6154 SPECIAL-USE,
+// RFC 3348 CHILDREN), LSUB and STATUS (§6.3.11).
+#include <algorithm>
+#include <set>
+
+#include "core/util/strings.hpp"
+#include "mail/imap/proto/writer.hpp"
+#include "mail/imap/server/commands.hpp"
+#include "mail/imap/server/view.hpp"
+
+namespace hearth::mail::imap {
+namespace {
+
+// RFC 9051 §6.3.9: "*" matches anything, "%" anything but the delimiter. INBOX is
+// case-insensitive, so the name's INBOX prefix is compared in upper case.
+bool match(std::string_view pat, std::string_view name) {
+  if (pat.empty()) return name.empty();
+  if (pat[0] == '*' || pat[0] == '%') {
+    for (std::size_t i = 0; i <= name.size(); ++i) {
+      if (match(pat.substr(1), name.substr(i))) return true;
+      if (i < name.size() && pat[0] == '%' && name[i] == '/') return false;
+    }
+    return false;
+  }
+  if (name.empty() || pat[0] != name[0]) return false;
+  return match(pat.substr(1), name.substr(1));
+}
+
+std::string normalize_inbox(std::string s) {
+  if (util::istarts_with(s, "INBOX") && (s.size() == 5 || s[5] == '/')) s.replace(0, 5, "INBOX");
+  return s;
+}
+
+bool matches_any(const std::vector<std::string>& pats, const std::string& ref, const std::string& name) {
+  for (const auto& p : pats) {
+    std::string full = normalize_inbox(ref + p);
+    // Patterns are bounded by the line limit; cap the backtracking work on "*%*%..." patterns.
+    if (std::count(full.begin(), full.end(), '*') + std::count(full.begin(), full.end(), '%') > 8) continue;
+    if (match(full, name)) return true;
+  }
+  return false;
+}
+
+bool has(const std::vector<std::string>& v, std::string_view s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+}  // namespace
+
+// status-att list for one mailbox: "(MESSAGES 3 UIDNEXT 4 ...)".
+std::string status_items(const session_state& st, const mail::mailbox_info& mb, const std::vector<std::string>& items) {
+  std::string out = "(";
+  for (const auto& it : items) {
+    std::string v;
+    if (it == "MESSAGES") v = std::to_string(mb.messages);
+    else if (it == "UIDNEXT") v = std::to_string(mb.uidnext);
+    else if (it == "UIDVALIDITY") v = std::to_string(mb.uidvalidity);
+    else if (it == "UNSEEN") v = std::to_string(mb.unseen);
+    else if (it == "RECENT") v = "0";  // RFC 9051 drops \Recent; never set here
+    else if (it == "SIZE") v = std::to_string(mb.bytes);
+    else if (it == "DELETED") v = std::to_string(mb.deleted);
+    else if (it == "HIGHESTMODSEQ") v = std::to_string(mb.highestmodseq);
+    else if (it == "APPENDLIMIT") v = std::to_string(st.env->append_limit);
+    else continue;
+    if (out.size() > 1) out += ' ';
+    out += it + ' ' + v;
+  }
+  return out + ")";
+}
+
+void op_list(session_state& st, const command& cmd, reply& r) {
+  const auto& l = std::get<cmd_list>(cmd.args);
+  const bool lsub = cmd.name == "LSUB";
+  // RFC 5258 §3: unknown selection or return options are BAD.
+  for (const auto& o : l.selection)
+    if (o != "SUBSCRIBED" && o != "REMOTE" && o != "RECURSIVEMATCH" && o != "SPECIAL-USE")
+      return r.bad("Unknown LIST selection option " + o);
+  for (const auto& o : l.returns)
+    if (o != "SUBSCRIBED" && o != "CHILDREN" && o != "SPECIAL-USE" && o != "STATUS")
+      return r.bad("Unknown LIST return option " + o);
+  for (const auto& it : l.status_items)
+    if (it != "MESSAGES" && it != "UIDNEXT" && it != "UIDVALIDITY" && it != "UNSEEN" && it != "RECENT" &&
+        it != "SIZE" && it != "DELETED" && it != "HIGHESTMODSEQ")
+      return r.bad("Unknown STATUS item " + it);
+  // RFC 9051 §6.3.9: an empty pattern asks for the delimiter and the root.
+  if (l.patterns.size() == 1 && l.patterns[0].empty()) {
+    r.untagged(lsub ? "LSUB (\\Noselect) \"/\" \"\"" : "LIST (\\Noselect) \"/\" \"\"");
+    return r.ok(cmd.name + " completed");
+  }
+  auto boxes = st.env->store->list(st.account);
+  if (!boxes) return fail(r, boxes.error());
+  const bool sel_subscribed = has(l.selection, "SUBSCRIBED") || lsub;
+  const bool sel_special = has(l.selection, "SPECIAL-USE");
+  const bool ret_subscribed = has(l.returns, "SUBSCRIBED") || sel_subscribed;
+  const bool ret_special = !lsub;  // RFC 6154 §2: returned whenever known
+  const bool ret_status = has(l.returns, "STATUS");
+
+  std::set<std::string> names, parents;
+  for (const auto& b : *boxes) {
+    names.insert(b.name);
+    for (auto p = b.name.find('/'); p != std::string::npos; p = b.name.find('/', p + 1))
+      parents.insert(b.name.substr(0, p));
+  }
+  auto has_children = [&](const std::string& n) { return parents.count(n) > 0; };
+
+  for (const auto& b : *boxes) {
+    if (!matches_any(l.patterns, l.reference, b.name)) continue;
+    if (sel_subscribed && !b.subscribed) continue;
+    if (sel_special && b.special_use.empty()) continue;
+    std::string attrs;
+    auto add = [&](std::string_view a) {
+      if (!attrs.empty()) attrs += ' ';
+      attrs += a;
+    };
+    if (!lsub) add(has_children(b.name) ? "\\HasChildren" : "\\HasNoChildren");
+    if (ret_subscribed && b.subscribed && !lsub) add("\\Subscribed");
+    if (ret_special && !b.special_use.empty()) add(b.special_use);
+    std::string line = std::string(lsub ? "LSUB" : "LIST") + " (" + attrs + ") \"/\" ";
+    write_mailbox(line, b.name, st.utf8);
+    r.untagged(line);
+    if (ret_status) {
+      std::string s = "STATUS ";
+      write_mailbox(s, b.name, st.utf8);
+      r.untagged(s + " " + status_items(st, b, l.status_items));
+    }
+  }
+  // Parents that are not mailboxes themselves (RFC 9051 §6.3.9: \NonExistent; LSUB \Noselect).
+  if (!sel_subscribed && !sel_special) {
+    for (const auto& p : parents) {
+      if (names.count(p) || !matches_any(l.patterns, l.reference, p)) continue;
+      std::string line = "LIST (\\Noselect \\HasChildren) \"/\" ";
+      write_mailbox(line, p, st.utf8);
+      r.untagged(line);
+    }
+  }
+  r.ok(cmd.name + " completed");
+}
+
+void op_status(session_state& st, const command& cmd, reply& r) {
+  const auto& s = std::get<cmd_status>(cmd.args);
+  for (const auto& it : s.items)
+    if (it != "MESSAGES" && it != "UIDNEXT" && it != "UIDVALIDITY" && it != "UNSEEN" && it != "RECENT" &&
+        it != "SIZE" && it != "DELETED" && it != "HIGHESTMODSEQ" && it != "APPENDLIMIT")
+      return r.bad("Unknown STATUS item " + it);
+  auto mb = st.env->store->status(st.account, s.mailbox);
+  if (!mb) return fail(r, mb.error());
+  std::string line = "STATUS ";
+  write_mailbox(line, mb->name, st.utf8);
+  r.untagged(line + " " + status_items(st, *mb, s.items));
+  r.ok("STATUS completed");
+}
+
+}  // namespace hearth::mail::imap

@@ -1,0 +1,86 @@
+// CREATE (RFC 9051 §6.3.4, RFC 6154 §3 CREATE-SPECIAL-USE), DELETE, RENAME, SUBSCRIBE,
+// UNSUBSCRIBE, GETQUOTA and GETQUOTAROOT (RFC 9208).
+#include "mail/imap/proto/writer.hpp"
+#include "mail/imap/server/commands.hpp"
+#include "mail/imap/server/view.hpp"
+
+namespace hearth::mail::imap {
+namespace {
+
+// RFC 9051 §6.3.4: a trailing delimiter only says the client intends to create children.
+std::string strip_delimiter(std::string n) {
+  while (n.size() > 1 && n.back() == '/') n.pop_back();
+  return n;
+}
+
+}  // namespace
+
+void op_create(session_state& st, const command& cmd, reply& r) {
+  const auto& m = std::get<cmd_mailbox>(cmd.args);
+  std::string use;
+  if (m.special_use.size() > 1) return r.no("[USEATTR] One special-use attribute per mailbox");
+  if (!m.special_use.empty()) {
+    use = m.special_use[0];
+    if (use != "\\Sent" && use != "\\Drafts" && use != "\\Trash" && use != "\\Junk" && use != "\\Archive" &&
+        use != "\\All" && use != "\\Flagged")
+      return r.no("[USEATTR] Unsupported special-use attribute");
+    if (use == "\\All" || use == "\\Flagged") return r.no("[USEATTR] Virtual mailboxes are not supported");
+  }
+  auto res = st.env->store->create(st.account, strip_delimiter(m.mailbox), use);
+  if (!res) return fail(r, res.error());
+  r.ok("CREATE completed");
+}
+
+void op_delete(session_state& st, const command& cmd, reply& r) {
+  const auto& m = std::get<cmd_mailbox>(cmd.args);
+  auto res = st.env->store->remove(st.account, strip_delimiter(m.mailbox));
+  if (!res) return fail(r, res.error());
+  r.ok("DELETE completed");
+}
+
+void op_rename(session_state& st, const command& cmd, reply& r) {
+  const auto& m = std::get<cmd_rename>(cmd.args);
+  auto res = st.env->store->rename(st.account, strip_delimiter(m.from), strip_delimiter(m.to));
+  if (!res) return fail(r, res.error());
+  r.ok("RENAME completed");
+}
+
+void op_subscribe(session_state& st, const command& cmd, reply& r) {
+  const auto& m = std::get<cmd_mailbox>(cmd.args);
+  auto res = st.env->store->subscribe(st.account, strip_delimiter(m.mailbox), cmd.name == "SUBSCRIBE");
+  if (!res) return fail(r, res.error());
+  r.ok(cmd.name + " completed");
+}
+
+namespace {
+// RFC 9208 §5.1: STORAGE in units of 1024 octets; one quota root "" per account.
+std::string quota_line(const mail::quota_usage& u) {
+  std::string s = "QUOTA \"\" (";
+  if (u.limit_bytes) s += "STORAGE " + std::to_string((u.used_bytes + 1023) / 1024) + " " + std::to_string(u.limit_bytes / 1024);
+  return s + ")";
+}
+}  // namespace
+
+void op_getquota(session_state& st, const command& cmd, reply& r) {
+  const auto& q = std::get<cmd_getquota>(cmd.args);
+  if (!q.root.empty()) return r.no("[NONEXISTENT] No such quota root");
+  auto u = st.env->store->usage(st.account);
+  if (!u) return fail(r, u.error());
+  r.untagged(quota_line(*u));
+  r.ok("GETQUOTA completed");
+}
+
+void op_getquotaroot(session_state& st, const command& cmd, reply& r) {
+  const auto& m = std::get<cmd_mailbox>(cmd.args);
+  auto mb = st.env->store->status(st.account, m.mailbox);
+  if (!mb) return fail(r, mb.error());
+  auto u = st.env->store->usage(st.account);
+  if (!u) return fail(r, u.error());
+  std::string line = "QUOTAROOT ";
+  write_mailbox(line, mb->name, st.utf8);
+  r.untagged(line + " \"\"");
+  r.untagged(quota_line(*u));
+  r.ok("GETQUOTAROOT completed");
+}
+
+}  // namespace hearth::mail::imap

@@ -1,0 +1,81 @@
+// SEARCH / UID SEARCH (RFC 9051 §6.4.4) with ESEARCH (RFC 4731), SEARCHRES (RFC 5182) and
+// CONDSTORE's MODSEQ (RFC 7162 §3.1.5).
+#include <algorithm>
+
+#include "mail/imap/proto/writer.hpp"
+#include "mail/imap/server/commands.hpp"
+#include "mail/imap/server/search.hpp"
+#include "mail/imap/server/view.hpp"
+
+namespace hearth::mail::imap {
+namespace {
+
+bool uses_modseq(const search_key& k) {
+  if (k.name == "MODSEQ") return true;
+  for (const auto& c : k.children)
+    if (uses_modseq(c)) return true;
+  return false;
+}
+
+bool has(const std::vector<std::string>& v, std::string_view s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+}  // namespace
+
+void op_search(session_state& st, const command& cmd, reply& r) {
+  const auto& s = std::get<cmd_search>(cmd.args);
+  const bool uid = cmd.name == "UID SEARCH";
+  if (!search_charset_ok(s.charset)) return r.no("[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset");
+  const bool modseq = uses_modseq(s.key);
+  if (modseq) st.condstore = true;
+  auto hits = run_search(st, s.key);
+  if (!hits) return fail(r, hits.error());
+  std::uint64_t highest = 0;
+  std::vector<std::uint32_t> nums;
+  for (const auto& h : *hits) {
+    nums.push_back(uid ? h.info.uid : h.seq);
+    highest = std::max(highest, h.info.modseq);
+  }
+  const bool esearch = s.has_return || st.rev2;
+  if (!esearch) {
+    std::string line = "SEARCH";
+    for (auto n : nums) line += " " + std::to_string(n);
+    if (modseq && !nums.empty()) line += " (MODSEQ " + std::to_string(highest) + ")";
+    r.untagged(line);
+    return r.ok(cmd.name + " completed");
+  }
+  auto returns = s.returns;
+  const bool save = has(returns, "SAVE");
+  returns.erase(std::remove(returns.begin(), returns.end(), "SAVE"), returns.end());
+  if (returns.empty() && !save) returns = {"ALL"};  // RFC 4731 §3.1: RETURN () means ALL
+  if (save) {
+    // RFC 5182 §2.1: with MIN or MAX (and no ALL/COUNT) only those are saved.
+    std::vector<std::uint32_t> saved;
+    if (!hits->empty() && !has(returns, "ALL") && !has(returns, "COUNT") && (has(returns, "MIN") || has(returns, "MAX"))) {
+      if (has(returns, "MIN")) saved.push_back(hits->front().info.uid);
+      if (has(returns, "MAX")) saved.push_back(hits->back().info.uid);
+    } else {
+      for (const auto& h : *hits) saved.push_back(h.info.uid);
+    }
+    std::sort(saved.begin(), saved.end());
+    saved.erase(std::unique(saved.begin(), saved.end()), saved.end());
+    st.sel->saved = std::move(saved);
+    if (returns.empty()) return r.ok(cmd.name + " completed");
+  }
+  std::string line = "ESEARCH (TAG ";
+  write_string(line, cmd.tag);
+  line += ")";
+  if (uid) line += " UID";
+  if (!nums.empty()) {
+    if (has(returns, "MIN")) line += " MIN " + std::to_string(*std::min_element(nums.begin(), nums.end()));
+    if (has(returns, "MAX")) line += " MAX " + std::to_string(*std::max_element(nums.begin(), nums.end()));
+  }
+  if (has(returns, "COUNT")) line += " COUNT " + std::to_string(nums.size());
+  if (!nums.empty() && has(returns, "ALL")) line += " ALL " + compress_set(nums);
+  if (modseq && !nums.empty()) line += " MODSEQ " + std::to_string(highest);
+  r.untagged(line);
+  r.ok(cmd.name + " completed");
+}
+
+}  // namespace hearth::mail::imap

@@ -1,0 +1,114 @@
+// SELECT/EXAMINE (RFC 9051 §6.3.2-3, RFC 7162 CONDSTORE/QRESYNC parameters), CLOSE, UNSELECT
+// (RFC 3691), EXPUNGE and UID EXPUNGE (RFC 4315).
+#include "mail/imap/proto/writer.hpp"
+#include "mail/imap/server/commands.hpp"
+#include "mail/imap/server/view.hpp"
+
+namespace hearth::mail::imap {
+namespace {
+
+// Removes `gone` (ascending uids) from the view and announces them.
+void announce_expunged(session_state& st, const std::vector<std::uint32_t>& gone, reply& r) {
+  auto& sel = *st.sel;
+  if (gone.empty()) return;
+  if (st.qresync) r.untagged("VANISHED " + compress_set(gone));
+  for (auto it = gone.rbegin(); it != gone.rend(); ++it) {
+    auto seq = seq_of(sel, *it);
+    if (!seq) continue;
+    if (!st.qresync) r.untagged(std::to_string(seq) + " EXPUNGE");
+    sel.uids.erase(sel.uids.begin() + (seq - 1));
+    sel.modseqs.erase(sel.modseqs.begin() + (seq - 1));
+  }
+}
+
+void qresync_report(session_state& st, const qresync_params& q, reply& r) {
+  auto& sel = *st.sel;
+  if (q.uidvalidity != sel.uidvalidity) return;  // RFC 7162 §3.2.5: full resync needed
+  auto ch = st.env->store->changes_since(st.account, sel.name, q.modseq);
+  if (!ch) return;
+  std::vector<std::uint32_t> vanished;
+  if (q.known_uids) {
+    for (const auto& rg : q.known_uids->ranges) {
+      std::uint32_t lo = rg.lo == seq_range::star ? mail::uid_max : rg.lo;
+      std::uint32_t hi = rg.hi == seq_range::star ? mail::uid_max : rg.hi;
+      if (lo > hi) std::swap(lo, hi);
+      for (auto u : ch->vanished)
+        if (u >= lo && u <= hi) vanished.push_back(u);
+    }
+    std::sort(vanished.begin(), vanished.end());
+    vanished.erase(std::unique(vanished.begin(), vanished.end()), vanished.end());
+  } else {
+    vanished = ch->vanished;
+  }
+  if (!vanished.empty()) r.untagged("VANISHED (EARLIER) " + compress_set(vanished));
+  for (const auto& m : ch->changed) {
+    auto seq = seq_of(sel, m.uid);
+    if (!seq) continue;
+    r.untagged(std::to_string(seq) + " FETCH (UID " + std::to_string(m.uid) + " FLAGS " + flag_list(m.flags) +
+               " MODSEQ (" + std::to_string(m.modseq) + "))");
+  }
+}
+
+}  // namespace
+
+void op_select(session_state& st, const command& cmd, reply& r) {
+  const auto& s = std::get<cmd_select>(cmd.args);
+  if (s.qresync && !st.qresync) return r.bad("ENABLE QRESYNC first");
+  const bool had = st.sel.has_value();
+  st.sel.reset();
+  st.ph = phase::authenticated;
+  if (had) r.untagged("OK [CLOSED] Previous mailbox closed");  // RFC 7162 §3.2.11
+  if (s.condstore) st.condstore = true;
+  const bool read_only = cmd.name == "EXAMINE";
+  auto res = open_view(st, s.mailbox, read_only);
+  if (!res) return fail(r, res.error());
+  auto& sel = *st.sel;
+  std::string kw;
+  for (const auto& k : sel.keywords) kw += " " + k;
+  r.untagged("FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft" + kw + ")");
+  r.untagged(std::string("OK [PERMANENTFLAGS (") +
+             (read_only ? ")" : "\\Answered \\Flagged \\Deleted \\Seen \\Draft" + kw + " \\*)") + "] Flags permitted");
+  r.untagged(std::to_string(sel.uids.size()) + " EXISTS");
+  if (!st.rev2) r.untagged("0 RECENT");
+  r.untagged("OK [UIDVALIDITY " + std::to_string(sel.uidvalidity) + "] UIDs valid");
+  r.untagged("OK [UIDNEXT " + std::to_string(sel.uidnext) + "] Predicted next UID");
+  r.untagged("OK [HIGHESTMODSEQ " + std::to_string(sel.highestmodseq) + "] Highest");
+  if (s.qresync) qresync_report(st, *s.qresync, r);
+  r.ok(std::string(read_only ? "[READ-ONLY] " : "[READ-WRITE] ") + cmd.name + " completed");
+}
+
+void op_close(session_state& st, const command&, reply& r) {
+  // RFC 9051 §6.4.1: CLOSE expunges silently (no EXPUNGE responses) unless read-only.
+  if (!st.sel->read_only) {
+    auto res = st.env->store->expunge(st.account, st.sel->name);
+    if (!res) return fail(r, res.error());
+  }
+  st.sel.reset();
+  st.ph = phase::authenticated;
+  r.ok("CLOSE completed");
+}
+
+void op_unselect(session_state& st, const command&, reply& r) {
+  st.sel.reset();
+  st.ph = phase::authenticated;
+  r.ok("UNSELECT completed");
+}
+
+void op_expunge(session_state& st, const command& cmd, reply& r) {
+  if (st.sel->read_only) return r.no("[READ-ONLY] Mailbox is read-only");
+  std::optional<mail::uid_set> only;
+  if (cmd.name == "UID EXPUNGE") {
+    auto uids = resolve(*st.sel, std::get<cmd_uid_expunge>(cmd.args).uids, true);
+    if (uids.empty()) return r.ok("UID EXPUNGE completed");
+    only = to_uid_set(uids);
+  }
+  // Announce what others expunged first, so our sequence numbers are current.
+  refresh(st, r, true);
+  auto res = st.env->store->expunge(st.account, st.sel->name, only);
+  if (!res) return fail(r, res.error());
+  announce_expunged(st, res->uids, r);
+  if (st.condstore) return r.ok("[HIGHESTMODSEQ " + std::to_string(res->modseq) + "] " + cmd.name + " completed");
+  r.ok(cmd.name + " completed");
+}
+
+}  // namespace hearth::mail::imap

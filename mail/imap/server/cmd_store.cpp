@@ -1,0 +1,64 @@
+// STORE / UID STORE (RFC 9051 §6.4.6, RFC 7162 §3.1.3 UNCHANGEDSINCE / MODIFIED).
+#include <algorithm>
+
+#include "mail/imap/proto/writer.hpp"
+#include "mail/imap/server/commands.hpp"
+#include "mail/imap/server/view.hpp"
+
+namespace hearth::mail::imap {
+
+void op_store(session_state& st, const command& cmd, reply& r) {
+  const auto& s = std::get<cmd_store>(cmd.args);
+  const bool uid = cmd.name == "UID STORE";
+  auto& sel = *st.sel;
+  if (sel.read_only) return r.no("[READ-ONLY] Mailbox is read-only");
+  if (s.unchanged_since) st.condstore = true;
+  for (const auto& fl : s.flags)
+    if (fl == "\\Recent" || fl == "\\recent") return r.bad("\\Recent cannot be stored");
+  auto uids = resolve(sel, s.set, uid);
+  if (uids.empty()) return r.ok(cmd.name + " completed");
+  const auto mode = s.op == store_op::replace ? mail::flag_mode::set
+                    : s.op == store_op::add   ? mail::flag_mode::add
+                                              : mail::flag_mode::remove;
+  auto& store = *st.env->store;
+  auto res = store.store_flags(st.account, sel.name, to_uid_set(uids), mode, s.flags, s.unchanged_since);
+  if (!res) {
+    if (res.error().code == "mail.invalid") return r.bad("Invalid flag");
+    return fail(r, res.error());
+  }
+  std::vector<std::uint32_t> changed;
+  for (const auto& m : res->updated) {
+    changed.push_back(m.uid);
+    if (auto seq = seq_of(sel, m.uid)) sel.modseqs[seq - 1] = std::max(sel.modseqs[seq - 1], m.modseq);
+  }
+  std::sort(changed.begin(), changed.end());
+  // Non-silent: FLAGS of every message named (RFC 9051 §6.4.6); silent: only what changed
+  // under CONDSTORE, which must learn the new MODSEQ (RFC 7162 §3.1.3).
+  std::vector<mail::message_info> show;
+  if (!s.silent) {
+    auto all = store.fetch(st.account, sel.name, to_uid_set(uids));
+    if (!all) return fail(r, all.error());
+    show = std::move(*all);
+  } else if (st.condstore) {
+    show = res->updated;
+  }
+  std::vector<std::uint32_t> modified(res->modified.begin(), res->modified.end());
+  for (const auto& m : show) {
+    if (std::binary_search(modified.begin(), modified.end(), m.uid)) continue;
+    auto seq = seq_of(sel, m.uid);
+    if (!seq) continue;
+    std::string line = std::to_string(seq) + " FETCH (";
+    if (!s.silent) line += "FLAGS " + flag_list(m.flags);
+    if (uid) line += std::string(s.silent ? "" : " ") + "UID " + std::to_string(m.uid);
+    if (st.condstore) line += std::string(!s.silent || uid ? " " : "") + "MODSEQ (" + std::to_string(m.modseq) + ")";
+    r.untagged(line + ")");
+  }
+  if (!modified.empty()) {
+    std::vector<std::uint32_t> nums;
+    for (auto u : modified) nums.push_back(uid ? u : seq_of(sel, u));
+    return r.ok("[MODIFIED " + compress_set(nums) + "] Conditional STORE failed for some messages");
+  }
+  r.ok(cmd.name + " completed");
+}
+
+}  // namespace hearth::mail::imap

@@ -1,0 +1,219 @@
+// Handler tests: IMAP text in, responses out, against a real store in a temp folder (no
+// sockets; the e2e tests drive the same handlers through the real binary).
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <random>
+
+#include "core/blob/store.hpp"
+#include "mail/imap/proto/parser.hpp"
+#include "mail/imap/server/commands.hpp"
+#include "mail/imap/server/deflate.hpp"
+#include "mail/imap/server/search.hpp"
+
+using namespace hearth;
+using namespace hearth::mail::imap;
+
+namespace {
+
+struct fixture {
+  std::filesystem::path dir;
+  std::unique_ptr<blob::store> blobs;
+  std::unique_ptr<mail::store> store;
+  server_env env;
+
+  fixture() {
+    std::random_device rd;
+    dir = std::filesystem::temp_directory_path() / ("hearth_imap_test_" + std::to_string(rd()) + std::to_string(rd()));
+    std::filesystem::create_directories(dir);
+    blobs = std::make_unique<blob::store>(dir / "blobs");
+    store = mail::store::open(dir / "hearth.db", *blobs).value();
+    env.store = store.get();
+    env.blobs = blobs.get();
+    env.hostname = "mail.home.test";
+  }
+  ~fixture() {
+    store.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  session_state login() {
+    session_state st;
+    st.env = &env;
+    st.tls = true;
+    st.account = "alice@home.test";
+    st.ph = phase::authenticated;
+    return st;
+  }
+};
+
+std::string run(session_state& st, const std::string& text) {
+  auto p = parse_command(text + "\r\n");
+  REQUIRE(p.cmd.has_value());
+  return execute(st, *p.cmd).out;
+}
+
+std::string append_cmd(const std::string& tag, const std::string& box, const std::string& msg) {
+  return tag + " APPEND " + box + " {" + std::to_string(msg.size()) + "+}\r\n" + msg;
+}
+
+const std::string simple =
+    "From: Alice <alice@home.test>\r\n"
+    "To: bob@example.org\r\n"
+    "Subject: Hello\r\n"
+    "Date: Sun, 22 Nov 2026 10:00:00 +0000\r\n"
+    "Message-ID: <m1@home.test>\r\n"
+    "\r\n"
+    "Hi Bob\r\n";
+
+const std::string multipart =
+    "From: =?utf-8?q?J=C3=B6rg?= <joerg@example.org>\r\n"
+    "To: alice@home.test\r\n"
+    "Subject: =?iso-8859-1?q?Gr=FC=DFe?=\r\n"
+    "Date: Mon, 23 Nov 2026 10:00:00 +0100\r\n"
+    "Message-ID: <m2@example.org>\r\n"
+    "In-Reply-To: <m1@home.test>\r\n"
+    "References: <m1@home.test>\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: multipart/mixed; boundary=\"b1\"\r\n"
+    "\r\n"
+    "--b1\r\n"
+    "Content-Type: text/plain; charset=iso-8859-1\r\n"
+    "Content-Transfer-Encoding: quoted-printable\r\n"
+    "\r\n"
+    "Sch=F6ne Gr=FC=DFe\r\n"
+    "--b1\r\n"
+    "Content-Type: application/pdf; name=\"x.pdf\"\r\n"
+    "Content-Disposition: attachment; filename*=utf-8''%E2%82%AC.pdf\r\n"
+    "Content-Transfer-Encoding: base64\r\n"
+    "\r\n"
+    "SGVsbG8=\r\n"
+    "--b1--\r\n";
+
+}  // namespace
+
+TEST_CASE("state checks come before dispatch", "[imap]") {
+  fixture f;
+  session_state st;
+  st.env = &f.env;
+  CHECK(run(st, "a SELECT INBOX") == "a BAD Log in first\r\n");
+  CHECK(run(st, "b LOGIN alice x") == "b NO [PRIVACYREQUIRED] LOGIN is disabled without TLS, use STARTTLS\r\n");
+  auto caps = run(st, "c CAPABILITY");
+  CHECK(caps.find("LOGINDISABLED") != std::string::npos);
+  CHECK(caps.find("STARTTLS") != std::string::npos);
+  CHECK(caps.find("AUTH=") == std::string::npos);
+  auto st2 = f.login();
+  CHECK(run(st2, "d FETCH 1 FLAGS") == "d BAD No mailbox selected\r\n");
+  run(st2, "e SELECT INBOX");
+  CHECK(run(st2, "f FETCH 1:* FLAGS") == "f OK FETCH completed\r\n");  // empty mailbox
+  CHECK(run(st2, "g FETCH 1 FLAGS") == "g BAD Invalid message sequence number\r\n");
+}
+
+TEST_CASE("append, select, fetch envelope and bodystructure", "[imap]") {
+  fixture f;
+  auto st = f.login();
+  auto a = run(st, append_cmd("a1", "INBOX", simple));
+  CHECK(a.starts_with("a1 OK [APPENDUID "));
+  auto s = run(st, "s SELECT INBOX");
+  CHECK(s.find("* 1 EXISTS\r\n") != std::string::npos);
+  CHECK(s.find("s OK [READ-WRITE] SELECT completed") != std::string::npos);
+  auto e = run(st, "f FETCH 1 (ENVELOPE BODYSTRUCTURE RFC822.SIZE)");
+  CHECK(e ==
+        "* 1 FETCH (ENVELOPE (\"Sun, 22 Nov 2026 10:00:00 +0000\" \"Hello\" ((\"Alice\" NIL \"alice\" \"home.test\")) "
+        "((\"Alice\" NIL \"alice\" \"home.test\")) ((\"Alice\" NIL \"alice\" \"home.test\")) ((NIL NIL \"bob\" "
+        "\"example.org\")) NIL NIL NIL \"<m1@home.test>\") BODYSTRUCTURE (\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") "
+        "NIL NIL \"7BIT\" 8 1 NIL NIL NIL NIL) RFC822.SIZE " +
+            std::to_string(simple.size()) + ")\r\nf OK FETCH completed\r\n");
+  auto b = run(st, "g FETCH 1 (BODY.PEEK[1] BODY.PEEK[HEADER.FIELDS (Subject)])");
+  CHECK(b == "* 1 FETCH (BODY[1] {8}\r\nHi Bob\r\n BODY[HEADER.FIELDS (Subject)] {18}\r\nSubject: Hello\r\n\r\n)\r\n"
+             "g OK FETCH completed\r\n");
+  // BODY[] (not PEEK) sets \Seen and reports the new flags.
+  auto seen = run(st, "h FETCH 1 BODY[]<0.4>");
+  CHECK(seen == "* 1 FETCH (BODY[]<0> {4}\r\nFrom FLAGS (\\Seen))\r\nh OK FETCH completed\r\n");
+}
+
+TEST_CASE("multipart: bodystructure, binary, search decoded text", "[imap]") {
+  fixture f;
+  auto st = f.login();
+  run(st, append_cmd("a1", "INBOX", simple));
+  run(st, append_cmd("a2", "INBOX", multipart));
+  run(st, "s SELECT INBOX");
+  auto bs = run(st, "f FETCH 2 BODYSTRUCTURE");
+  CHECK(bs ==
+        "* 2 FETCH (BODYSTRUCTURE ((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"iso-8859-1\") NIL NIL \"QUOTED-PRINTABLE\" 18 1 "
+        "NIL NIL NIL NIL)(\"APPLICATION\" \"PDF\" (\"NAME\" \"x.pdf\") NIL NIL \"BASE64\" 8 NIL (\"ATTACHMENT\" "
+        "(\"FILENAME*\" \"utf-8''%E2%82%AC.pdf\")) NIL NIL) \"MIXED\" (\"BOUNDARY\" \"b1\") NIL NIL NIL))\r\n"
+        "f OK FETCH completed\r\n");
+  CHECK(run(st, "b FETCH 2 BINARY.PEEK[2]") == "* 2 FETCH (BINARY[2] {5}\r\nHello)\r\nb OK FETCH completed\r\n");
+  CHECK(run(st, "c SEARCH BODY \"schöne\"") == "* SEARCH 2\r\nc OK SEARCH completed\r\n");
+  CHECK(run(st, "d SEARCH SUBJECT \"GRÜSSE\"") == "* SEARCH\r\nd OK SEARCH completed\r\n");
+  CHECK(run(st, "e SEARCH SUBJECT \"grüße\"") == "* SEARCH 2\r\ne OK SEARCH completed\r\n");
+  CHECK(run(st, "g UID SEARCH CHARSET UTF-8 FROM {5+}\r\njörg") == "* SEARCH 2\r\ng OK UID SEARCH completed\r\n");
+  CHECK(run(st, "h SEARCH OR FROM alice TO alice") == "* SEARCH 1 2\r\nh OK SEARCH completed\r\n");
+  CHECK(run(st, "i SEARCH SENTSINCE 23-Nov-2026") == "* SEARCH 2\r\ni OK SEARCH completed\r\n");
+  CHECK(run(st, "j SEARCH RETURN (MIN COUNT) ALL") == "* ESEARCH (TAG \"j\") MIN 1 COUNT 2\r\nj OK SEARCH completed\r\n");
+  CHECK(run(st, "k SEARCH RETURN (SAVE) FROM alice") == "k OK SEARCH completed\r\n");
+  CHECK(run(st, "l FETCH $ UID").starts_with("* 1 FETCH (UID 1)\r\n"));
+  CHECK(run(st, "m THREAD REFERENCES UTF-8 ALL") == "* THREAD (1 2)\r\nm OK THREAD completed\r\n");
+  CHECK(run(st, "n SORT (REVERSE DATE) UTF-8 ALL") == "* SORT 2 1\r\nn OK SORT completed\r\n");
+  CHECK(run(st, "o SORT (SUBJECT) UTF-8 ALL") == "* SORT 2 1\r\no OK SORT completed\r\n");
+}
+
+TEST_CASE("two sessions see each other's changes", "[imap]") {
+  fixture f;
+  auto a = f.login();
+  auto b = f.login();
+  run(a, append_cmd("a1", "INBOX", simple));
+  run(a, append_cmd("a2", "INBOX", simple));
+  run(a, "s SELECT INBOX");
+  run(b, "s SELECT INBOX");
+  run(b, append_cmd("b1", "INBOX", simple));
+  CHECK(run(a, "n NOOP") == "* 3 EXISTS\r\nn OK NOOP completed\r\n");
+  CHECK(run(b, "st STORE 1 +FLAGS (\\Deleted)") == "* 1 FETCH (FLAGS (\\Deleted))\r\nst OK STORE completed\r\n");
+  CHECK(run(a, "n NOOP") == "* 1 FETCH (UID 1 FLAGS (\\Deleted))\r\nn OK NOOP completed\r\n");
+  CHECK(run(b, "x EXPUNGE") == "* 1 EXPUNGE\r\nx OK EXPUNGE completed\r\n");
+  // FETCH may not announce expunges (RFC 9051 §7.5.1): the number stays, with no data; NOOP
+  // announces it.
+  CHECK(run(a, "f FETCH 1 UID") == "f OK FETCH completed\r\n");
+  CHECK(run(a, "n NOOP") == "* 1 EXPUNGE\r\nn OK NOOP completed\r\n");
+  // QRESYNC: VANISHED instead of EXPUNGE.
+  run(a, "e ENABLE QRESYNC");
+  run(b, "m UID MOVE 2 Trash");
+  CHECK(run(a, "n NOOP") == "* VANISHED 2\r\nn OK NOOP completed\r\n");
+}
+
+TEST_CASE("mailboxes: list, create, rename, status, quota", "[imap]") {
+  fixture f;
+  auto st = f.login();
+  CHECK(run(st, "c CREATE Work/Projects/") == "c OK CREATE completed\r\n");
+  CHECK(run(st, "c CREATE Work/Projects") == "c NO [ALREADYEXISTS] Mailbox already exists\r\n");
+  auto l = run(st, "l LIST \"\" \"Work*\"");
+  CHECK(l == "* LIST (\\HasNoChildren) \"/\" \"Work/Projects\"\r\n* LIST (\\Noselect \\HasChildren) \"/\" \"Work\"\r\n"
+             "l OK LIST completed\r\n");
+  auto su = run(st, "l LIST (SPECIAL-USE) \"\" \"*\"");
+  CHECK(su.find("\\Trash) \"/\" \"Trash\"") != std::string::npos);
+  CHECK(su.find("INBOX") == std::string::npos);
+  CHECK(run(st, "r RENAME Work/Projects Done") == "r OK RENAME completed\r\n");
+  CHECK(run(st, "s STATUS Done (MESSAGES UNSEEN)") == "* STATUS \"Done\" (MESSAGES 0 UNSEEN 0)\r\ns OK STATUS completed\r\n");
+  CHECK(run(st, "q GETQUOTAROOT INBOX") == "* QUOTAROOT INBOX \"\"\r\n* QUOTA \"\" ()\r\nq OK GETQUOTAROOT completed\r\n");
+  CHECK(run(st, "x SELECT Nope") == "x NO [NONEXISTENT] No such mailbox\r\n");
+  CHECK(run(st, append_cmd("y", "Nope", simple)) == "y NO [TRYCREATE] No such mailbox\r\n");
+}
+
+TEST_CASE("base subject and dates", "[imap]") {
+  CHECK(base_subject("Re: [list] Fwd: Hello (fwd)") == "hello");
+  CHECK(base_subject("RE:  re: Hi  there") == "hi there");
+  CHECK(parse_mail_date("Sun, 22 Nov 2026 10:00:00 +0100").value() == 1795338000);
+  CHECK_FALSE(parse_mail_date("garbage").has_value());
+}
+
+TEST_CASE("deflate round trip", "[imap]") {
+  deflate_codec a, b;
+  std::string text(10000, 'x');
+  auto z = a.compress(text);
+  CHECK(z.size() < text.size());
+  auto back = b.decompress(z, 1 << 20);
+  REQUIRE(back.has_value());
+  CHECK(*back == text);
+  CHECK_FALSE(b.decompress(std::string(100, '\xff'), 1 << 20).has_value());
+}

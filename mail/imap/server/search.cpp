@@ -1,0 +1,307 @@
+#include "mail/imap/server/search.hpp"
+
+#include <algorithm>
+#include <ctime>
+
+#include "core/util/strings.hpp"
+#include "mail/imap/server/view.hpp"
+#include "mail/message/encoding.hpp"
+
+namespace hearth::mail::imap {
+
+std::int64_t to_unix(const date_time& t);  // cmd_append.cpp
+
+std::string fold_case(std::string_view s) {
+  std::string out(s);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(out[i]);
+    if (c >= 'A' && c <= 'Z') out[i] = static_cast<char>(c + 32);
+    // U+00C0..U+00DE (except U+00D7) -> +0x20: Latin-1 capitals.
+    if (c == 0xC3 && i + 1 < out.size()) {
+      unsigned char d = static_cast<unsigned char>(out[i + 1]);
+      if (d >= 0x80 && d <= 0x9E && d != 0x97) out[i + 1] = static_cast<char>(d + 0x20);
+      ++i;
+    }
+  }
+  return out;
+}
+
+bool search_charset_ok(const std::optional<std::string>& cs) {
+  return !cs || util::iequals(*cs, "UTF-8") || util::iequals(*cs, "US-ASCII");
+}
+
+std::string decoded_field(const header_section& h, std::string_view name) {
+  std::string out;
+  for (const auto* f : h.find_all(name)) {
+    if (!out.empty()) out += ' ';
+    out += decode_encoded_words(unfold(f->value)).text;
+  }
+  return out;
+}
+
+std::optional<std::int64_t> parse_mail_date(std::string_view s) {
+  static const char* months[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
+  std::string t = util::to_lower(s);
+  if (auto c = t.find(','); c != std::string::npos) t = t.substr(c + 1);
+  std::vector<std::string> w;
+  std::string cur;
+  for (char c : t) {
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      if (!cur.empty()) w.push_back(cur), cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) w.push_back(cur);
+  if (w.size() < 4) return std::nullopt;
+  date_time dt;
+  try {
+    dt.day.day = std::stoi(w[0]);
+    int mon = -1;
+    for (int i = 0; i < 12; ++i)
+      if (w[1].starts_with(months[i])) mon = i + 1;
+    if (mon < 0) return std::nullopt;
+    dt.day.month = mon;
+    dt.day.year = std::stoi(w[2]);
+    if (dt.day.year < 50) dt.day.year += 2000;
+    else if (dt.day.year < 1000) dt.day.year += 1900;
+    auto hms = util::split(w[3], ':');
+    if (hms.size() < 2) return std::nullopt;
+    dt.hour = std::stoi(std::string(hms[0]));
+    dt.minute = std::stoi(std::string(hms[1]));
+    if (hms.size() > 2) dt.second = std::stoi(std::string(hms[2]));
+    if (w.size() > 4 && (w[4][0] == '+' || w[4][0] == '-') && w[4].size() == 5) {
+      int z = std::stoi(w[4].substr(1));
+      dt.zone_minutes = (z / 100 * 60 + z % 100) * (w[4][0] == '-' ? -1 : 1);
+    }
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  if (dt.day.day < 1 || dt.day.day > 31 || dt.hour > 23 || dt.minute > 59 || dt.second > 60) return std::nullopt;
+  return to_unix(dt);
+}
+
+std::string base_subject(std::string_view subj) {
+  std::string s(subj);
+  for (auto& c : s)
+    if (c == '\t' || c == '\r' || c == '\n') c = ' ';
+  // collapse whitespace
+  std::string t;
+  for (char c : s)
+    if (!(c == ' ' && (t.empty() || t.back() == ' '))) t += c;
+  while (!t.empty() && t.back() == ' ') t.pop_back();
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    // trailer "(fwd)"
+    if (t.size() >= 5 && util::iequals(std::string_view(t).substr(t.size() - 5), "(fwd)")) {
+      t.resize(t.size() - 5);
+      while (!t.empty() && t.back() == ' ') t.pop_back();
+      changed = true;
+    }
+    // leaders: "[blob]", "re:", "fw:", "fwd:" with optional [blob] before the colon
+    std::size_t i = 0;
+    while (i < t.size() && t[i] == ' ') ++i;
+    if (i < t.size() && t[i] == '[') {
+      auto e = t.find(']', i);
+      if (e != std::string::npos && e + 1 < t.size()) {
+        t.erase(0, e + 1);
+        changed = true;
+        continue;
+      }
+    }
+    for (std::string_view p : {"re", "fwd", "fw"}) {
+      if (t.size() >= i + p.size() && util::iequals(std::string_view(t).substr(i, p.size()), p)) {
+        std::size_t j = i + p.size();
+        while (j < t.size() && t[j] == ' ') ++j;
+        if (j < t.size() && t[j] == '[') {
+          auto e = t.find(']', j);
+          if (e == std::string::npos) break;
+          j = e + 1;
+        }
+        if (j < t.size() && t[j] == ':') {
+          t.erase(0, j + 1);
+          changed = true;
+          break;
+        }
+      }
+    }
+    while (!t.empty() && t[0] == ' ') t.erase(0, 1), changed = true;
+  }
+  return fold_case(t);
+}
+
+namespace {
+
+struct candidate {
+  const mail::message_info* info;
+  std::uint32_t seq;
+  std::shared_ptr<parsed_message> pm;  // loaded on first need
+  std::string body_text;               // decoded, folded; filled on first need
+  bool body_done = false;
+};
+
+void collect_text(const body_part& p, std::string_view bytes, std::string& out) {
+  if (p.type.is_multipart()) {
+    for (const auto& c : p.children) collect_text(c, bytes, out);
+    return;
+  }
+  if (p.type.is_message() && p.children.size() == 1) {
+    const auto& inner = p.children[0];
+    for (const auto& f : inner.header.fields)
+      if (f.valid) out += std::string(f.name) + ": " + decode_encoded_words(unfold(f.value)).text + "\n";
+    collect_text(inner, bytes, out);
+    return;
+  }
+  if (p.type.type != "text") return;
+  auto raw = bytes.substr(p.body_begin, p.body_end - p.body_begin);
+  std::string decoded = decode_transfer_encoding(raw, p.encoding);
+  auto cs = p.type.params.get("charset", "us-ascii");
+  if (auto u = to_utf8(cs, decoded)) out += *u;
+  else out += decoded;
+  out += '\n';
+}
+
+class evaluator {
+ public:
+  evaluator(session_state& st) : st_(st) {}
+
+  result<bool> eval(const search_key& k, candidate& c) {
+    const auto& n = k.name;
+    const auto& flags = c.info->flags;
+    auto has_flag = [&](std::string_view f) {
+      for (const auto& x : flags)
+        if (util::iequals(x, f)) return true;
+      return false;
+    };
+    if (n == "AND") {
+      for (const auto& ch : k.children) {
+        auto v = eval(ch, c);
+        if (!v) return v;
+        if (!*v) return false;
+      }
+      return true;
+    }
+    if (n == "OR") {
+      for (const auto& ch : k.children) {
+        auto v = eval(ch, c);
+        if (!v) return v;
+        if (*v) return true;
+      }
+      return false;
+    }
+    if (n == "NOT") {
+      auto v = eval(k.children.at(0), c);
+      if (!v) return v;
+      return !*v;
+    }
+    if (n == "ALL" || n == "OLD") return true;
+    if (n == "NEW" || n == "RECENT") return false;  // \Recent is never set (RFC 9051 drops it)
+    if (n == "ANSWERED") return has_flag("\\Answered");
+    if (n == "UNANSWERED") return !has_flag("\\Answered");
+    if (n == "DELETED") return has_flag("\\Deleted");
+    if (n == "UNDELETED") return !has_flag("\\Deleted");
+    if (n == "FLAGGED") return has_flag("\\Flagged");
+    if (n == "UNFLAGGED") return !has_flag("\\Flagged");
+    if (n == "SEEN") return has_flag("\\Seen");
+    if (n == "UNSEEN") return !has_flag("\\Seen");
+    if (n == "DRAFT") return has_flag("\\Draft");
+    if (n == "UNDRAFT") return !has_flag("\\Draft");
+    if (n == "KEYWORD") return has_flag(k.text);
+    if (n == "UNKEYWORD") return !has_flag(k.text);
+    if (n == "LARGER") return c.info->size > k.number;
+    if (n == "SMALLER") return c.info->size < k.number;
+    if (n == "MODSEQ") return c.info->modseq >= k.number;
+    if (n == "OLDER") return c.info->internal_date <= std::time(nullptr) - std::int64_t(k.number);
+    if (n == "YOUNGER") return c.info->internal_date >= std::time(nullptr) - std::int64_t(k.number);
+    if (n == "UID" || n == "SEQSET") {
+      auto& set = n == "UID" ? uid_sets_[&k] : seq_sets_[&k];
+      if (!set) set = resolve(*st_.sel, k.set, n == "UID");
+      return std::binary_search(set->begin(), set->end(), c.info->uid);
+    }
+    if (n == "BEFORE" || n == "ON" || n == "SINCE") {
+      // RFC 9051 §6.4.4: internal date, disregarding time and timezone.
+      return compare_day(c.info->internal_date / 86400 * 86400, k, n);
+    }
+    // Everything below needs the message.
+    if (!c.pm) {
+      auto pm = load_message(st_, *c.info);
+      if (!pm) return pm.error();
+      c.pm = *pm;
+    }
+    const auto& h = c.pm->structure.root.header;
+    if (n == "SENTBEFORE" || n == "SENTON" || n == "SENTSINCE") {
+      const header_field* f = h.find("Date");
+      auto t = f ? parse_mail_date(unfold(f->value)) : std::nullopt;
+      if (!t) return false;
+      return compare_day(*t / 86400 * 86400, k, n.substr(4));
+    }
+    if (n == "FROM" || n == "TO" || n == "CC" || n == "BCC" || n == "SUBJECT") {
+      std::string name = n == "SUBJECT" ? "Subject" : n == "FROM" ? "From" : n == "TO" ? "To" : n == "CC" ? "Cc" : "Bcc";
+      return header_matches(h, name, k.text);
+    }
+    if (n == "HEADER") {
+      if (k.text2.empty()) return h.find(k.text) != nullptr;
+      return header_matches(h, k.text, k.text2);
+    }
+    if (n == "BODY" || n == "TEXT") {
+      std::string needle = fold_case(k.text);
+      if (n == "TEXT") {
+        for (const auto& f : h.fields) {
+          if (!f.valid) continue;
+          if (fold_case(decode_encoded_words(unfold(f.value)).text).find(needle) != std::string::npos) return true;
+          if (fold_case(f.raw).find(needle) != std::string::npos) return true;
+        }
+      }
+      if (!c.body_done) {
+        std::string text;
+        collect_text(c.pm->structure.root, *c.pm->bytes, text);
+        c.body_text = fold_case(text);
+        c.body_done = true;
+      }
+      return c.body_text.find(needle) != std::string::npos;
+    }
+    return false;
+  }
+
+ private:
+  static bool compare_day(std::int64_t day, const search_key& k, std::string_view n) {
+    std::int64_t want = to_unix(date_time{k.on, 0, 0, 0, 0});
+    if (n == "BEFORE") return day < want;
+    if (n == "ON") return day == want;
+    return day >= want;  // SINCE
+  }
+  static bool header_matches(const header_section& h, std::string_view name, std::string_view text) {
+    std::string needle = fold_case(text);
+    for (const auto* f : h.find_all(name)) {
+      if (fold_case(decode_encoded_words(unfold(f->value)).text).find(needle) != std::string::npos) return true;
+      if (fold_case(unfold(f->value)).find(needle) != std::string::npos) return true;
+    }
+    return false;
+  }
+
+  session_state& st_;
+  std::map<const search_key*, std::optional<std::vector<std::uint32_t>>> uid_sets_, seq_sets_;
+};
+
+}  // namespace
+
+result<std::vector<search_hit>> run_search(session_state& st, const search_key& key) {
+  auto& sel = *st.sel;
+  std::vector<search_hit> out;
+  if (sel.uids.empty()) return out;
+  auto msgs = st.env->store->fetch(st.account, sel.name, to_uid_set(sel.uids));
+  if (!msgs) return msgs.error();
+  evaluator ev(st);
+  for (const auto& m : *msgs) {
+    auto seq = seq_of(sel, m.uid);
+    if (!seq) continue;
+    candidate c{&m, seq, nullptr, {}, false};
+    auto v = ev.eval(key, c);
+    if (!v) return v.error();
+    if (*v) out.push_back({m, seq});
+  }
+  return out;
+}
+
+}  // namespace hearth::mail::imap

@@ -1,0 +1,40 @@
+// SEARCH evaluation (RFC 9051 §6.4.4) shared by SEARCH, SORT and THREAD: flags, dates, sizes
+// and sets from the store's metadata; header and body text matched case-insensitively against
+// the decoded content (RFC 2047 words, quoted-printable/base64, charsets to UTF-8).
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/util/result.hpp"
+#include "mail/imap/server/state.hpp"
+
+namespace hearth::mail::imap {
+
+struct search_hit {
+  mail::message_info info;
+  std::uint32_t seq = 0;
+};
+
+// Messages of the view matching `key`, ascending. Errors from the store or blob store.
+result<std::vector<search_hit>> run_search(session_state& st, const search_key& key);
+
+// True for a SEARCH/SORT/THREAD charset we accept (RFC 9051 §6.4.4: UTF-8 and US-ASCII).
+bool search_charset_ok(const std::optional<std::string>& charset);
+
+// RFC 5322 §3.3 date-time to Unix seconds (obsolete forms and missing seconds accepted).
+std::optional<std::int64_t> parse_mail_date(std::string_view s);
+
+// The decoded, unfolded value of a header field ("" if absent).
+std::string decoded_field(const header_section& h, std::string_view name);
+
+// RFC 5256 §2.1 base subject: decoded, "Re:"/"Fwd:"/"[tag]" prefixes and "(fwd)" trailers
+// removed, whitespace collapsed, lower-cased for comparison.
+std::string base_subject(std::string_view decoded_subject);
+
+// ASCII and Latin-1 case folding of UTF-8 text for substring matching.
+std::string fold_case(std::string_view s);
+
+}  // namespace hearth::mail::imap

@@ -1,0 +1,291 @@
+#include "mail/imap/server/session.hpp"
+
+#include <atomic>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "auth/authenticator.hpp"
+#include "core/crypto/crypto.hpp"
+#include "core/events/bus.hpp"
+#include "core/log/log.hpp"
+#include "core/net/blocking.hpp"
+#include "core/util/strings.hpp"
+#include "mail/imap/proto/reader.hpp"
+#include "mail/imap/server/commands.hpp"
+#include "mail/imap/server/deflate.hpp"
+#include "mail/imap/server/view.hpp"
+
+// GCC 12 reports a false -Wmismatched-new-delete where a coroutine frame with Asio's own
+// operator new/delete is freed; nothing is mismatched.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
+namespace hearth::mail::imap {
+namespace {
+
+namespace asio = boost::asio;
+using net::connection;
+using net::read_status;
+
+class session {
+ public:
+  session(connection& c, std::shared_ptr<const server_env> env, events::bus* bus, bool implicit, const session_options& o)
+      : c_(c), env_(std::move(env)), bus_(bus), o_(o),
+        reader_(reader_limits{o.max_line, env_->append_limit, 64 * 1024, env_->append_limit + (1 << 20)}) {
+    st_.env = env_.get();
+    st_.remote_ip = c.remote_ip();
+    st_.tls = c.is_tls();
+    st_.starttls_offered = !implicit;
+    if (st_.tls) st_.channel_binding = c.channel_binding();
+  }
+
+  asio::awaitable<void> run() {
+    if (!co_await send("* OK [CAPABILITY " + capabilities(st_) + "] " + env_->hostname + " Hearth IMAP ready\r\n"))
+      co_return;
+    unsigned errors = 0;
+    for (;;) {
+      event ev = reader_.next();
+      switch (ev.kind) {
+        case event_kind::need_more: {
+          if (!co_await fill(timeout())) co_return;
+          break;
+        }
+        case event_kind::send_continuation:
+          if (!co_await send("+ Ready for literal data\r\n")) co_return;
+          break;
+        case event_kind::line:  // not expected outside AUTHENTICATE/IDLE
+          break;
+        case event_kind::error: {
+          std::string tag = ev.tag.empty() ? "*" : ev.tag;
+          std::string text = ev.err.message.empty() ? "Syntax error" : ev.err.message;
+          std::string line = ev.err.code == "imap.literal_too_big"
+                                 ? tag + " NO [TOOBIG] " + text + "\r\n"
+                                 : tag + " BAD " + text + "\r\n";
+          if (!co_await send(line)) co_return;
+          if (++errors > o_.max_errors) {
+            co_await send("* BYE Too many errors\r\n");
+            co_return;
+          }
+          break;
+        }
+        case event_kind::command:
+          if (!co_await command(std::move(ev.cmd))) co_return;
+          break;
+      }
+    }
+  }
+
+ private:
+  std::chrono::seconds timeout() const {
+    return st_.ph == phase::not_authenticated ? o_.login_timeout : o_.idle_timeout;
+  }
+
+  // Reads more bytes into the reader. False when the session must end.
+  asio::awaitable<bool> fill(std::chrono::steady_clock::duration t, bool* timed_out = nullptr) {
+    auto r = co_await c_.read_some(codec_ ? 16 * 1024 : 64 * 1024, t);
+    if (r.status == read_status::timeout) {
+      if (timed_out) {
+        *timed_out = true;
+        co_return true;
+      }
+      co_await send("* BYE Autologout; idle for too long\r\n");
+      co_return false;
+    }
+    if (!r) co_return false;
+    if (codec_) {
+      auto plain = codec_->decompress(r.data, env_->append_limit + (1 << 20));
+      if (!plain) {
+        log::info("imap.compress_error", {{"conn", c_.id()}, {"error", plain.error().message}});
+        co_return false;
+      }
+      reader_.feed(*plain);
+    } else {
+      reader_.feed(r.data);
+    }
+    co_return true;
+  }
+
+  asio::awaitable<bool> send(std::string_view data) {
+    if (data.empty()) co_return true;
+    if (codec_) co_return co_await c_.write(codec_->compress(data));
+    co_return co_await c_.write(data);
+  }
+
+  asio::awaitable<void> pause(std::chrono::milliseconds d) {
+    if (d.count() <= 0) co_return;
+    asio::steady_timer t(co_await asio::this_coro::executor);
+    t.expires_after(d);
+    co_await t.async_wait(asio::use_awaitable);
+  }
+
+  asio::awaitable<bool> command(imap::command cmd) {
+    reader_.options().utf8_accept = st_.utf8;
+    reply r = co_await net::run_blocking([this, &cmd] { return execute(st_, cmd); });
+    co_await pause(r.delay);
+    switch (r.act) {
+      case action::none: co_return co_await send(r.out);
+      case action::logout:
+        co_await send(r.out);
+        co_return false;
+      case action::starttls: {
+        // CVE-2011-0411: nothing may follow STARTTLS in the same plaintext packet.
+        if (c_.has_buffered_input() || reader_.buffered() > 0) {
+          co_await send(cmd.tag + " BAD Commands are not allowed after STARTTLS\r\n");
+          co_return false;
+        }
+        if (!co_await send(r.out)) co_return false;
+        if (!co_await c_.start_tls(o_.handshake_timeout)) co_return false;
+        st_.tls = true;
+        st_.channel_binding = c_.channel_binding();
+        co_return true;
+      }
+      case action::compress: {
+        if (!co_await send(r.out)) co_return false;
+        codec_ = std::make_unique<deflate_codec>();
+        st_.compressed = true;
+        co_return true;
+      }
+      case action::authenticate:
+        if (!co_await send(r.out)) co_return false;
+        co_return co_await authenticate(cmd);
+      case action::idle:
+        if (!co_await send(r.out)) co_return false;
+        co_return co_await idle(cmd);
+    }
+    co_return false;
+  }
+
+  // Reads one raw line (SASL responses, IDLE's DONE). nullopt: the session must end.
+  asio::awaitable<std::optional<std::string>> read_raw_line(std::chrono::seconds t) {
+    reader_.expect_line();
+    for (;;) {
+      event ev = reader_.next();
+      if (ev.kind == event_kind::line) co_return ev.line;
+      if (ev.kind == event_kind::error) co_return std::string("*");  // too long: treat as cancel
+      if (!co_await fill(t)) co_return std::nullopt;
+    }
+  }
+
+  // RFC 9051 §6.2.2 AUTHENTICATE with RFC 4959 SASL-IR.
+  asio::awaitable<bool> authenticate(const imap::command& cmd) {
+    const auto& a = std::get<cmd_authenticate>(cmd.args);
+    auth::context ctx{"imap", st_.remote_ip, st_.tls, st_.channel_binding};
+    auto& authn = *env_->authn;
+    std::unique_ptr<auth::exchange> ex = authn.start(ctx, a.mechanism);
+    if (!ex) co_return co_await send(cmd.tag + " NO [CANNOT] Unsupported mechanism\r\n");
+    std::optional<std::string> msg;
+    if (a.initial) {
+      if (*a.initial == "=") {
+        msg = std::string();
+      } else {
+        msg = crypto::base64_decode(*a.initial);
+        if (!msg) co_return co_await send(cmd.tag + " BAD Invalid base64\r\n");
+      }
+    }
+    bool final_sent = false;
+    for (;;) {
+      auth::exchange::step_result step;
+      bool unavailable = false;
+      try {
+        step = co_await net::run_blocking([&ex, &msg] {
+          return ex->step(msg ? std::optional<std::string_view>(*msg) : std::nullopt);
+        });
+      } catch (const std::exception&) {
+        unavailable = true;  // the credential source failed: never "wrong password"
+      }
+      if (unavailable)
+        co_return co_await send(cmd.tag + " NO [UNAVAILABLE] Authentication is unavailable, try later\r\n");
+      if (step.kind == auth::exchange::step_result::failed) {
+        co_await pause(step.final.delay);
+        const char* code = step.final.result == auth::outcome::blocked ? "[UNAVAILABLE] Too many failures, try later"
+                                                                        : "[AUTHENTICATIONFAILED] Invalid credentials";
+        co_return co_await send(cmd.tag + " NO " + code + "\r\n");
+      }
+      if (step.kind == auth::exchange::step_result::ok && (step.server_data.empty() || final_sent)) {
+        co_await pause(step.final.delay);
+        st_.account = step.final.address;
+        st_.ph = phase::authenticated;
+        co_return co_await send(cmd.tag + " OK [CAPABILITY " + capabilities(st_) + "] Logged in\r\n");
+      }
+      // A challenge, or SCRAM's server-final-message sent as a last challenge.
+      if (!co_await send("+ " + crypto::base64_encode(step.server_data) + "\r\n")) co_return false;
+      auto line = co_await read_raw_line(o_.login_timeout);
+      if (!line) co_return false;
+      if (*line == "*") co_return co_await send(cmd.tag + " BAD Authentication cancelled\r\n");
+      if (step.kind == auth::exchange::step_result::ok) {
+        final_sent = true;
+        co_await pause(step.final.delay);
+        st_.account = step.final.address;
+        st_.ph = phase::authenticated;
+        co_return co_await send(cmd.tag + " OK [CAPABILITY " + capabilities(st_) + "] Logged in\r\n");
+      }
+      msg = crypto::base64_decode(util::trim(*line));
+      if (!msg) co_return co_await send(cmd.tag + " BAD Invalid base64\r\n");
+    }
+  }
+
+  // RFC 2177 IDLE: changes to the selected mailbox are pushed as they happen; the bus wakes
+  // the loop, which polls the socket at short intervals for the client's DONE.
+  asio::awaitable<bool> idle(const imap::command& cmd) {
+    if (!co_await send("+ idling\r\n")) co_return false;
+    auto dirty = std::make_shared<std::atomic<bool>>(false);
+    events::subscription sub_new, sub_changed;
+    if (bus_) {
+      auto wake = [dirty](const events::event&) { dirty->store(true); };
+      sub_new = bus_->subscribe("mail.new", st_.account, wake);
+      sub_changed = bus_->subscribe("mail.changed", st_.account, wake);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + o_.idle_timeout;
+    auto last_poll = std::chrono::steady_clock::now();
+    reader_.expect_line();
+    for (;;) {
+      event ev = reader_.next();
+      if (ev.kind == event_kind::line) {
+        if (util::iequals(util::trim(ev.line), "DONE")) co_return co_await send(cmd.tag + " OK IDLE terminated\r\n");
+        co_return co_await send(cmd.tag + " BAD Expected DONE\r\n");
+      }
+      if (ev.kind == event_kind::error) co_return co_await send(cmd.tag + " BAD Expected DONE\r\n");
+      bool timed_out = false;
+      if (!co_await fill(std::chrono::milliseconds(200), &timed_out)) co_return false;
+      if (!timed_out) continue;
+      auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) {
+        co_await send("* BYE Autologout; idle for too long\r\n");
+        co_return false;
+      }
+      // Without a bus, poll the store every few seconds.
+      bool poll = !bus_ && now - last_poll > std::chrono::seconds(5);
+      if (st_.selected() && (dirty->exchange(false) || poll)) {
+        last_poll = now;
+        std::string out = co_await net::run_blocking([this] {
+          reply r;
+          refresh(st_, r, true);
+          return r.out;
+        });
+        if (!co_await send(out)) co_return false;
+      }
+    }
+  }
+
+  connection& c_;
+  std::shared_ptr<const server_env> env_;
+  events::bus* bus_;
+  session_options o_;
+  command_reader reader_;
+  session_state st_;
+  std::unique_ptr<deflate_codec> codec_;
+};
+
+}  // namespace
+
+net::handler make_handler(std::shared_ptr<const server_env> env, events::bus* bus, bool implicit_tls,
+                          session_options opts) {
+  return [env, bus, implicit_tls, opts](connection& c) -> asio::awaitable<void> {
+    session s(c, env, bus, implicit_tls, opts);
+    log::info("imap.connect", {{"conn", c.id()}, {"ip", c.remote_ip()}, {"tls", c.is_tls()}});
+    co_await s.run();
+  };
+}
+
+}  // namespace hearth::mail::imap

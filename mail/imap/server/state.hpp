@@ -1,0 +1,118 @@
+// The IMAP session's state and the reply a command handler builds (sans I/O: no Asio here).
+//
+// Handlers (one file per command group, see commands.hpp) run on the blocking pool while the
+// session coroutine waits, so they may call the store and the blob store directly; they touch
+// only the session_state they are given. Only the session writes to the socket.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mail/imap/proto/types.hpp"
+#include "mail/message/mime.hpp"
+#include "mail/store/store.hpp"
+
+namespace hearth::auth {
+class authenticator;
+}
+namespace hearth::blob {
+class store;
+}
+
+namespace hearth::mail::imap {
+
+class message_cache;
+
+// What every session of one server shares. All members outlive the sessions.
+struct server_env {
+  mail::store* store = nullptr;
+  blob::store* blobs = nullptr;
+  auth::authenticator* authn = nullptr;
+  std::string hostname;
+  std::uint64_t append_limit = 64ull << 20;  // RFC 7889 APPENDLIMIT, also the literal limit
+  message_cache* cache = nullptr;            // optional: parsed messages shared by sessions
+};
+
+// The selected mailbox as this session last reported it to the client: message sequence
+// number n is uids[n-1] (RFC 9051 §2.3.1.2). Other sessions' changes reach the client only
+// through refresh() (view.cpp), as untagged EXISTS/EXPUNGE/FETCH.
+struct selected_mailbox {
+  std::string name;
+  bool read_only = false;
+  std::uint32_t uidvalidity = 0;
+  std::uint32_t uidnext = 1;
+  std::vector<std::uint32_t> uids;      // ascending
+  std::vector<std::uint64_t> modseqs;   // parallel to uids: the modseq last reported
+  std::uint64_t highestmodseq = 0;      // changes up to here are reflected above
+  std::set<std::uint32_t> pending_expunge;  // expunged elsewhere, not yet announced
+  std::vector<std::uint32_t> saved;     // RFC 5182 SEARCHRES "$" (uids)
+  std::vector<std::string> keywords;    // keywords announced in FLAGS
+};
+
+// A parsed message kept for the next FETCH/SEARCH of the same blob (MIME parsing is the
+// expensive part of BODYSTRUCTURE; field views point into `bytes`).
+struct parsed_message {
+  std::shared_ptr<const std::string> bytes;
+  message_structure structure;
+};
+
+enum class phase { not_authenticated, authenticated, selected, logout };
+
+struct session_state {
+  const server_env* env = nullptr;
+  phase ph = phase::not_authenticated;
+  std::string account;    // canonical address once authenticated
+  std::string remote_ip;
+  bool tls = false;
+  std::optional<std::string> channel_binding;  // RFC 9266 tls-exporter, for SCRAM-*-PLUS
+  bool starttls_offered = true;  // port 143 (false on 993)
+  bool condstore = false;        // RFC 7162 §3.1: CONDSTORE enabled (by ENABLE or use)
+  bool qresync = false;          // RFC 7162 §3.2.3: ENABLE QRESYNC
+  bool utf8 = false;             // RFC 6855 ENABLE UTF8=ACCEPT
+  bool rev2 = false;             // ENABLE IMAP4rev2
+  bool compressed = false;       // RFC 4978: COMPRESS DEFLATE active
+  std::optional<selected_mailbox> sel;
+  std::map<std::string, std::shared_ptr<parsed_message>> cache;  // by blob id, a few entries
+
+  bool selected() const { return ph == phase::selected && sel.has_value(); }
+};
+
+// What a handler asks the session to do after writing the reply.
+enum class action { none, starttls, logout, authenticate, idle, compress };
+
+// A handler fills `out` with untagged responses and sets the tagged status; execute()
+// (commands.hpp) adds the mailbox updates and then the tagged line.
+struct reply {
+  std::string out;  // untagged responses, CRLF-terminated
+  std::string status = "OK";  // "OK", "NO", "BAD"
+  std::string text;           // after the status: "[CODE ...] human text"
+  action act = action::none;
+  std::chrono::milliseconds delay{0};  // login throttling: the session waits before writing
+
+  void ok(std::string t) { status = "OK", text = std::move(t); }
+  void no(std::string t) { status = "NO", text = std::move(t); }
+  void bad(std::string t) { status = "BAD", text = std::move(t); }
+
+  void untagged(std::string_view line) {
+    out += "* ";
+    out += line;
+    out += "\r\n";
+  }
+  void raw(std::string_view bytes) { out += bytes; }
+  void tagged(std::string_view tag, std::string_view status, std::string_view text) {
+    out += tag;
+    out += ' ';
+    out += status;
+    out += ' ';
+    out += text;
+    out += "\r\n";
+  }
+};
+
+}  // namespace hearth::mail::imap

@@ -1,0 +1,174 @@
+#include "mail/imap/server/view.hpp"
+
+#include <algorithm>
+#include <ctime>
+
+#include "core/blob/store.hpp"
+#include "mail/imap/server/cache.hpp"
+#include "mail/imap/proto/writer.hpp"
+
+namespace hearth::mail::imap {
+
+result<void> open_view(session_state& st, const std::string& name, bool read_only) {
+  auto& store = *st.env->store;
+  auto info = store.status(st.account, name);
+  if (!info) return info.error();
+  auto msgs = store.fetch(st.account, info->name, {{1, mail::uid_max}});
+  if (!msgs) return msgs.error();
+  selected_mailbox sel;
+  sel.name = info->name;
+  sel.read_only = read_only;
+  sel.uidvalidity = info->uidvalidity;
+  sel.uidnext = info->uidnext;
+  sel.highestmodseq = info->highestmodseq;
+  sel.uids.reserve(msgs->size());
+  sel.modseqs.reserve(msgs->size());
+  std::set<std::string> kw;
+  for (const auto& m : *msgs) {
+    sel.uids.push_back(m.uid);
+    sel.modseqs.push_back(m.modseq);
+    for (const auto& f : m.flags)
+      if (!f.starts_with('\\')) kw.insert(f);
+  }
+  sel.keywords.assign(kw.begin(), kw.end());
+  st.sel = std::move(sel);
+  st.ph = phase::selected;
+  return {};
+}
+
+std::uint32_t seq_of(const selected_mailbox& sel, std::uint32_t uid) {
+  auto it = std::lower_bound(sel.uids.begin(), sel.uids.end(), uid);
+  if (it == sel.uids.end() || *it != uid) return 0;
+  return static_cast<std::uint32_t>(it - sel.uids.begin()) + 1;
+}
+
+void refresh(session_state& st, reply& r, bool allow_expunge) {
+  if (!st.selected()) return;
+  auto& sel = *st.sel;
+  auto ch = st.env->store->changes_since(st.account, sel.name, sel.highestmodseq);
+  if (!ch) return;
+  for (auto u : ch->vanished)
+    if (seq_of(sel, u)) sel.pending_expunge.insert(u);
+  if (allow_expunge && !sel.pending_expunge.empty()) {
+    std::vector<std::uint32_t> gone(sel.pending_expunge.begin(), sel.pending_expunge.end());
+    if (st.qresync) {
+      // RFC 7162 §3.2.10: VANISHED replaces EXPUNGE once QRESYNC is enabled.
+      r.untagged("VANISHED " + compress_set(gone));
+    } else {
+      // Highest first, so each number is still valid when the client applies it.
+      for (auto it = gone.rbegin(); it != gone.rend(); ++it)
+        r.untagged(std::to_string(seq_of(sel, *it)) + " EXPUNGE");
+    }
+    for (auto u : gone) {
+      auto seq = seq_of(sel, u);
+      if (!seq) continue;
+      sel.uids.erase(sel.uids.begin() + (seq - 1));
+      sel.modseqs.erase(sel.modseqs.begin() + (seq - 1));
+    }
+    sel.pending_expunge.clear();
+  }
+  bool grew = false;
+  std::string flag_lines;
+  for (const auto& m : ch->changed) {
+    if (sel.pending_expunge.count(m.uid)) continue;
+    if (sel.uids.empty() || m.uid > sel.uids.back()) {
+      sel.uids.push_back(m.uid);
+      sel.modseqs.push_back(m.modseq);
+      grew = true;
+      continue;
+    }
+    auto seq = seq_of(sel, m.uid);
+    if (!seq || sel.modseqs[seq - 1] >= m.modseq) continue;
+    sel.modseqs[seq - 1] = m.modseq;
+    std::string line = std::to_string(seq) + " FETCH (UID " + std::to_string(m.uid) + " FLAGS " + flag_list(m.flags);
+    if (st.condstore) line += " MODSEQ (" + std::to_string(m.modseq) + ")";
+    flag_lines += "* " + line + ")\r\n";
+  }
+  if (grew) {
+    r.untagged(std::to_string(sel.uids.size()) + " EXISTS");
+    sel.uidnext = std::max(sel.uidnext, sel.uids.back() + 1);
+  }
+  r.raw(flag_lines);
+  sel.highestmodseq = std::max(sel.highestmodseq, ch->highestmodseq);
+}
+
+std::vector<std::uint32_t> resolve(const selected_mailbox& sel, const sequence_set& set, bool uid) {
+  std::vector<std::uint32_t> out;
+  if (set.saved) return sel.saved;  // kept ascending by SEARCH
+  if (sel.uids.empty()) return out;
+  const std::uint32_t n = static_cast<std::uint32_t>(sel.uids.size());
+  for (const auto& r : set.ranges) {
+    if (uid) {
+      std::uint32_t lo = r.lo == seq_range::star ? sel.uids.back() : r.lo;
+      std::uint32_t hi = r.hi == seq_range::star ? sel.uids.back() : r.hi;
+      if (lo > hi) std::swap(lo, hi);
+      auto a = std::lower_bound(sel.uids.begin(), sel.uids.end(), lo);
+      auto b = std::upper_bound(sel.uids.begin(), sel.uids.end(), hi);
+      out.insert(out.end(), a, b);
+    } else {
+      std::uint32_t lo = r.lo == seq_range::star ? n : r.lo;
+      std::uint32_t hi = r.hi == seq_range::star ? n : r.hi;
+      if (lo > hi) std::swap(lo, hi);
+      if (lo > n) continue;
+      hi = std::min(hi, n);
+      for (std::uint32_t s = lo; s <= hi; ++s) out.push_back(sel.uids[s - 1]);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+mail::uid_set to_uid_set(const std::vector<std::uint32_t>& uids) {
+  mail::uid_set out;
+  for (auto u : uids) {
+    if (!out.empty() && out.back().last + 1 == u)
+      out.back().last = u;
+    else
+      out.push_back({u, u});
+  }
+  return out;
+}
+
+result<std::shared_ptr<parsed_message>> load_message(session_state& st, const mail::message_info& m) {
+  if (auto it = st.cache.find(m.blob_id); it != st.cache.end()) return it->second;
+  std::shared_ptr<parsed_message> pm;
+  if (st.env->cache) pm = st.env->cache->get(m.blob_id);
+  if (!pm) {
+    auto bytes = st.env->blobs->get(m.blob_id);
+    if (!bytes) return bytes.error();
+    pm = std::make_shared<parsed_message>();
+    pm->bytes = std::make_shared<const std::string>(std::move(*bytes));
+    pm->structure = parse_message(*pm->bytes);
+    if (st.env->cache) st.env->cache->put(m.blob_id, pm);
+  }
+  if (st.cache.size() >= 16) st.cache.erase(st.cache.begin());
+  st.cache.emplace(m.blob_id, pm);
+  return pm;
+}
+
+void fail(reply& r, const hearth::error& e) {
+  const auto& c = e.code;
+  if (c == "mail.no_mailbox") return r.no("[NONEXISTENT] No such mailbox");
+  if (c == "mail.exists") return r.no("[ALREADYEXISTS] Mailbox already exists");
+  if (c == "mail.quota") return r.no("[OVERQUOTA] Quota exceeded");
+  if (c == "mail.too_big") return r.no("[TOOBIG] Message too big");
+  if (c == "mail.forbidden") return r.no("[CANNOT] " + e.message);
+  if (c == "mail.invalid") return r.no("[CANNOT] " + e.message);
+  if (c == "mail.no_account") return r.no("[UNAVAILABLE] No such account");
+  r.no("[SERVERBUG] Internal error");
+}
+
+std::string imap_date_time(std::int64_t t) {
+  static const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%02d-%s-%04d %02d:%02d:%02d +0000", tm.tm_mday, months[tm.tm_mon],
+                tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buf;
+}
+
+}  // namespace hearth::mail::imap

@@ -1,0 +1,89 @@
+// POP3 (RFC 1939, RFC 2449 CAPA, RFC 2595 STLS, RFC 5034 SASL) as a sans-I/O engine: one
+// command line in, the response and an action out. The session (session.cpp) does the socket,
+// TLS, and the SASL continuation lines; the engine does the rest against the mail store.
+//
+// Policy: USER/PASS and AUTH only once TLS is active (ARCHITECTURE.md principle 2). The
+// maildrop is INBOX; DELE marks messages, QUIT (UPDATE state) expunges them (RFC 1939 §6).
+// UIDL is "uidvalidity.uid", unique and stable as RFC 1939 §7 asks.
+//
+// Not thread-safe; one engine per connection. Calls block on disk (the store): run on the
+// blocking pool.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mail/store/store.hpp"
+
+namespace hearth::auth {
+class authenticator;
+}
+namespace hearth::blob {
+class store;
+}
+
+namespace hearth::mail::pop3 {
+
+enum class action { none, starttls, quit, sasl };
+
+struct response {
+  std::string out;  // full response, CRLF-terminated, multi-line ones dot-stuffed and ended
+  action act = action::none;
+  std::chrono::milliseconds delay{0};
+};
+
+struct engine_env {
+  mail::store* store = nullptr;
+  blob::store* blobs = nullptr;
+  auth::authenticator* authn = nullptr;
+  std::string hostname;
+};
+
+class engine {
+ public:
+  engine(const engine_env& env, std::string remote_ip, bool tls, bool stls_offered)
+      : env_(env), ip_(std::move(remote_ip)), tls_(tls), stls_offered_(stls_offered) {}
+
+  std::string greeting() const;
+  // One command line without its CRLF.
+  response handle(std::string_view line);
+  void tls_started() { tls_ = true; }
+  bool tls() const { return tls_; }
+
+  // After action::sasl: the mechanism and initial response the client gave.
+  const std::string& sasl_mechanism() const { return sasl_mech_; }
+  const std::optional<std::string>& sasl_initial() const { return sasl_initial_; }
+  // The session finished SASL with success for `address`: loads the maildrop.
+  response sasl_success(const std::string& address);
+
+  bool authenticated() const { return state_ == state::transaction; }
+
+ private:
+  enum class state { authorization, transaction, update };
+  response login(const std::string& address);
+  std::string capa() const;
+  // 1-based message number -> index, or nullopt (absent or deleted).
+  std::optional<std::size_t> msg(std::string_view arg) const;
+
+  engine_env env_;
+  std::string ip_;
+  bool tls_;
+  bool stls_offered_;
+  state state_ = state::authorization;
+  std::string user_;
+  std::string account_;
+  std::string sasl_mech_;
+  std::optional<std::string> sasl_initial_;
+  std::uint32_t uidvalidity_ = 0;
+  std::vector<mail::message_info> msgs_;
+  std::vector<bool> deleted_;
+};
+
+// Dot-stuffs message bytes for a multi-line response (RFC 1939 §3), normalizing bare LF to
+// CRLF; `max_body_lines` (TOP) limits the body lines after the header (nullopt = all).
+std::string dot_stuff(std::string_view bytes, std::optional<std::size_t> max_body_lines = std::nullopt);
+
+}  // namespace hearth::mail::pop3

@@ -1,0 +1,93 @@
+"""Helpers shared by the IMAP/POP3 end-to-end tests: a started instance and imaplib clients
+that verify the dev certificate by the instance's host name while connecting by address."""
+import atexit
+import imaplib
+import os
+import socket
+import ssl
+import sys
+
+import hearth_test
+from hearth_test import Instance, SOURCE_DIR
+
+_crashed = []
+
+
+def _excepthook(*args):
+    _crashed.append(True)
+    sys.__excepthook__(*args)
+
+
+def start(offset=20000):
+    inst = Instance(offset=offset)
+    inst.start(wait_for="imaps")
+    sys.excepthook = _excepthook
+
+    def show_log():  # runs before the harness removes the folder
+        if _crashed or hearth_test._failures:
+            print(f"---- server exit status {inst.proc.poll()}; log (tail) ----\n" + inst.log()[-4000:])
+    atexit.register(show_log)
+    return inst
+
+
+def tls_context(inst):
+    return ssl.create_default_context(cafile=inst.ca_file())
+
+
+class IMAP_TLS(imaplib.IMAP4_SSL):
+    """Implicit TLS (993), certificate checked against the instance's host name."""
+
+    def __init__(self, inst):
+        self._name = inst.hostname
+        super().__init__(inst.addr, inst.port("imaps"), ssl_context=tls_context(inst), timeout=20)
+
+    def _create_socket(self, timeout):
+        sock = socket.create_connection((self.host, self.port), timeout)
+        return self.ssl_context.wrap_socket(sock, server_hostname=self._name)
+
+
+class IMAP_STARTTLS(imaplib.IMAP4):
+    """Port 143; starttls() verifies against the instance's host name."""
+
+    def __init__(self, inst):
+        self._name = inst.hostname
+        self._ctx = tls_context(inst)
+        super().__init__(inst.addr, inst.port("imap"), timeout=20)
+
+    def starttls(self, ssl_context=None):
+        real = self.host
+        self.host = self._name
+        try:
+            return super().starttls(ssl_context=self._ctx)
+        finally:
+            self.host = real
+
+
+def login(inst, starttls=False):
+    if starttls:
+        m = IMAP_STARTTLS(inst)
+        m.starttls()
+    else:
+        m = IMAP_TLS(inst)
+    m.login(inst.email, inst.password)
+    return m
+
+
+def corpus(name):
+    with open(os.path.join(SOURCE_DIR, "tests", "data", "mime", name), "rb") as f:
+        return f.read()
+
+
+def raw(m, line):
+    """Sends one raw command line (no literals); returns the full response lines as bytes."""
+    tag = m._new_tag()
+    m.send(tag + b" " + line.encode() + b"\r\n")
+    out = []
+    while True:
+        l = m._get_line()
+        while l.endswith(b"}") and b"{" in l:  # a literal: its bytes, then the rest of the line
+            n = int(l[l.rindex(b"{") + 1:-1].rstrip(b"+"))
+            l = l + b"\r\n" + m.read(n) + m._get_line()
+        out.append(l)
+        if l.startswith(tag + b" "):
+            return out
