@@ -33,6 +33,9 @@ echo "setup: installing ${missing[*]}"
 SUDO=
 [ "$(id -u)" -ne 0 ] && SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
+# Postfix is installed for its test tools (smtp-sink, smtp-source); it must not become the
+# machine's MTA on port 25.
+echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections 2>/dev/null || true
 if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
   $SUDO apt-get update -qq
 fi
