@@ -126,14 +126,14 @@ with open(inst.config, "a") as f:
 inst.proc.send_signal(1)  # SIGHUP
 check(wait_log(r"reload tls=ok certificates=2", 1), "SIGHUP: reload tls=ok certificates=2 logged")
 imaps = enabled_port("imaps")
-rc, out = s_client(imaps, other, other_crt, None, "")
+rc, out = s_client(imaps, other, other_crt, None, "a1 LOGOUT\n")
 check("Verify return code: 0 (ok)" in out and f"CN = {other}" in out, f"SNI {other} gets its own certificate")
-rc, out = s_client(imaps, inst.hostname, ca, None, "")
+rc, out = s_client(imaps, inst.hostname, ca, None, "a1 LOGOUT\n")
 check("Verify return code: 0 (ok)" in out and f"CN = {inst.hostname}" in out, f"SNI {inst.hostname} still gets the default")
 
 # --- SIGHUP after the first certificate is replaced (new serial) ----------------------------
 cert_file, key_file = inst.cert_file(), inst.cert_file()[:-4] + ".key"
-before = served_cert_pem(s_client(imaps, inst.hostname, ca, None, "")[1])
+before = served_cert_pem(s_client(imaps, inst.hostname, ca, None, "a1 LOGOUT\n")[1])
 new_key, new_csr, new_crt = (os.path.join(inst.dir, n) for n in ("new.key", "new.csr", "new.crt"))
 r1 = openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj",
              f"/CN={inst.hostname}", "-addext", f"subjectAltName=DNS:{inst.hostname},DNS:{inst.domain}",
@@ -152,7 +152,7 @@ with open(key_file, "w") as f:
     f.write(key)
 inst.proc.send_signal(1)
 check(wait_log(r"reload tls=ok certificates=2", 2), "second SIGHUP reloaded")
-after_out = s_client(imaps, inst.hostname, ca, None, "")[1]
+after_out = s_client(imaps, inst.hostname, ca, None, "a1 LOGOUT\n")[1]
 after = served_cert_pem(after_out)
 check("Verify return code: 0 (ok)" in after_out, "replaced certificate verifies")
 check(after and after != before and after == file_first_pem(new_crt), "new connections get the replaced certificate")
@@ -162,7 +162,7 @@ with open(other_key, "w") as f:
     f.write("garbage\n")
 inst.proc.send_signal(1)
 check(wait_log(r"reload tls=failed", 1), "SIGHUP with a broken key logs reload tls=failed")
-rc, out = s_client(imaps, other, other_crt, None, "")
+rc, out = s_client(imaps, other, other_crt, None, "a1 LOGOUT\n")
 check("Verify return code: 0 (ok)" in out, "after a failed reload the previous certificates still serve")
 
 # --- SIGTERM with a client connected: exit 0 within 2 s -------------------------------------
