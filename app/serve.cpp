@@ -102,7 +102,7 @@ int cmd_serve(const globals& g, const args& a) {
   log::info("serve.start", {{"version", version}, {"config", cfg->file.string()},
                             {"certificates", std::uint64_t((*tls)->size())}});
 
-  net::server srv({.threads = cfg->threads}, *tls);
+  net::server srv({.threads = cfg->threads, .max_connections_per_ip = cfg->max_connections_per_ip}, *tls);
 
   // The directory is opened (and migrated) at start, so that a schema problem stops the
   // server here rather than at the first login. `hearth user add` etc. write to the same

@@ -28,7 +28,7 @@ ADDR_H = "127.0.250.1"
 ADDR_P = "127.0.250.2"
 OFFSET = 30000
 SIZE = 10 * 1024
-LOADS = [(1, 300), (20, 2000), (100, 3000)]  # (sessions, messages)
+LOADS = [(1, 300), (20, 2000), (100, 3000)]
 LAT_MSGS = 20  # per connection, for the latency sample
 
 

@@ -68,6 +68,7 @@ struct config {
   std::string hostname;                // this machine's public name: EHLO, MX target, certificates
   std::filesystem::path data_dir = "/var/lib/hearth";  // absolute after load(); relative paths are against the file's folder
   unsigned threads = 0;                // 0 = one per core
+  unsigned max_connections_per_ip = 50;  // all listeners together; 0 = no limit
   std::string ip4, ip6;                // public addresses, used by the zone generator
 
   // [log]

@@ -108,6 +108,9 @@ std::vector<key_def> build_keys() {
   k.push_back(str("server.data_dir", "/var/lib/hearth", "database, blobs and keys live here",
                   bind<&config::data_dir>(), syntax::path).not_empty());
   k.push_back(integer("server.threads", 0, 0, 256, "worker threads; 0 = one per core", bind<&config::threads>()));
+  k.push_back(integer("server.max_connections_per_ip", 50, 0, 1000000,
+                      "connections from one client address, all listeners together; 0 = no limit",
+                      bind<&config::max_connections_per_ip>()));
   k.push_back(str("server.ip4", "", "public IPv4 address for the DNS zone; empty = none", bind<&config::ip4>(), syntax::ip4));
   k.push_back(str("server.ip6", "", "public IPv6 address for the DNS zone; empty = none", bind<&config::ip6>(), syntax::ip6));
   // [log]

@@ -84,7 +84,7 @@ bool server::admit(const std::string& ip) {
   std::lock_guard lock(mutex_);
   if (stopping_) return false;
   auto& n = per_ip_[ip];
-  if (n >= opts_.max_connections_per_ip) return false;
+  if (opts_.max_connections_per_ip != 0 && n >= opts_.max_connections_per_ip) return false;
   ++n;
   return true;
 }

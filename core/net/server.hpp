@@ -35,7 +35,7 @@ using handler = std::function<asio::awaitable<void>(connection&)>;
 
 struct server_options {
   unsigned threads = 0;                                      // 0 = hardware_concurrency
-  unsigned max_connections_per_ip = 50;                      // further connections are closed at once
+  unsigned max_connections_per_ip = 50;                      // further connections are closed at once; 0 = no limit
   std::chrono::seconds handshake_timeout{30};                // implicit-TLS handshake
 };
 
