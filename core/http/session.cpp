@@ -91,6 +91,10 @@ class session {
 
   asio::awaitable<void> run() {
     if (!conn_.is_tls()) co_return;
+    // A response goes out as several TLS records (header, body); with Nagle's algorithm the
+    // last one waits for the client's delayed ACK (~40 ms per request on keep-alive).
+    boost::system::error_code nodelay_ec;
+    stream_.next_layer().set_option(asio::ip::tcp::no_delay(true), nodelay_ec);
     // The listener's handshake leaves the connection's own buffer empty; should anything ever
     // sit there, it belongs in front of what Beast reads, not lost.
     while (conn_.has_buffered_input()) {

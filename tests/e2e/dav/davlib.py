@@ -18,6 +18,9 @@ class _Conn(http.client.HTTPSConnection):
 
     def connect(self):
         sock = socket.create_connection((self._addr, self.port), 10)
+        # http.client sends the header and the body in two writes: without TCP_NODELAY the body
+        # waits for the server's delayed ACK (as most real clients, set it).
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 

@@ -130,6 +130,9 @@ code, out, _ = curl("PUT", cal + "big.ics", big, TC)
 exact((code, out), (403, DECL + ERR + "<c:max-resource-size/></d:error>"), "PUT over max-resource-size")
 code, out, _ = curl("GET", cal + "ev1.ics")
 check(code == 200 and out == EV.format(uid="ev1@curl"), "GET returns the object as sent")
+code, out, hdr = curl("HEAD", cal + "ev1.ics", extra=["-I"])
+check(code == 200 and re.search(r"(?im)^content-length: %d\s*$" % len(EV.format(uid="ev1@curl").encode()), hdr) is not None
+      and re.search(r"(?im)^etag: ", hdr) is not None, "HEAD: the GET's Content-Length and ETag, no body")
 code, out, _ = curl("GET", cal + "ev1.ics", headers=[f"If-None-Match: {etag}"])
 check(code == 304, "GET If-None-Match with the current ETag: 304")
 
