@@ -73,6 +73,11 @@ void op_select(session_state& st, const command& cmd, reply& r) {
   r.untagged("OK [UIDVALIDITY " + std::to_string(sel.uidvalidity) + "] UIDs valid");
   r.untagged("OK [UIDNEXT " + std::to_string(sel.uidnext) + "] Predicted next UID");
   r.untagged("OK [HIGHESTMODSEQ " + std::to_string(sel.highestmodseq) + "] Highest");
+  if (st.rev2) {  // RFC 9051 §6.3.2: the mailbox's name as the server spells it
+    std::string line = "LIST () \"/\" ";
+    write_mailbox(line, sel.name, st.utf8);
+    r.untagged(line);
+  }
   if (s.qresync) qresync_report(st, *s.qresync, r);
   r.ok(std::string(read_only ? "[READ-ONLY] " : "[READ-WRITE] ") + cmd.name + " completed");
 }

@@ -200,6 +200,16 @@ TEST_CASE("mailboxes: list, create, rename, status, quota", "[imap]") {
   CHECK(run(st, append_cmd("y", "Nope", simple)) == "y NO [TRYCREATE] No such mailbox\r\n");
 }
 
+TEST_CASE("IMAP4rev2: SELECT names the mailbox, SEARCH answers ESEARCH, no RECENT", "[imap]") {
+  fixture f;
+  auto st = f.login();
+  run(st, "e ENABLE IMAP4rev2");
+  auto s = run(st, "s SELECT inbox");
+  CHECK(s.find("* LIST () \"/\" INBOX\r\n") != std::string::npos);
+  CHECK(s.find("RECENT") == std::string::npos);
+  CHECK(run(st, "x SEARCH ALL") == "* ESEARCH (TAG \"x\")\r\nx OK SEARCH completed\r\n");
+}
+
 TEST_CASE("base subject and dates", "[imap]") {
   CHECK(base_subject("Re: [list] Fwd: Hello (fwd)") == "hello");
   CHECK(base_subject("RE:  re: Hi  there") == "hi there");

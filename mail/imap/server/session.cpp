@@ -120,8 +120,9 @@ class session {
   }
 
   asio::awaitable<bool> command(imap::command cmd) {
-    reader_.options().utf8_accept = st_.utf8;
     reply r = co_await net::run_blocking([this, &cmd] { return execute(st_, cmd); });
+    // RFC 6855 §3: after ENABLE UTF8=ACCEPT the next commands may carry UTF-8 names.
+    reader_.options().utf8_accept = st_.utf8;
     co_await pause(r.delay);
     switch (r.act) {
       case action::none: co_return co_await send(r.out);

@@ -145,6 +145,20 @@ typ, _ = m._simple_command("CREATE", '"&ANw-n&AO8-c&APY-d&AOk-"')
 typ, data = m.list('""', "&ANw-*")
 check(b'"&ANw-n&AO8-c&APY-d&AOk-"' in b" ".join(d for d in data if d), f"modified UTF-7 names: {data}")
 
+# RFC 6855 UTF8=ACCEPT: names go as UTF-8 once enabled (on its own connection).
+u = login(inst)
+out = raw(u, "ENABLE UTF8=ACCEPT")
+check(out[0] == b"* ENABLED UTF8=ACCEPT", f"ENABLE UTF8=ACCEPT: {out[0]!r}")
+tag = u._new_tag()
+u.send(tag + ' CREATE "Café"\r\n'.encode())
+line = u._get_line()
+check(line.startswith(tag + b" OK"), f"CREATE with a UTF-8 name: {line!r}")
+out = raw(u, 'LIST "" "Caf*"')
+check(out[0] == '* LIST (\\HasNoChildren) "/" "Café"'.encode(), f"LIST answers UTF-8: {out[0]!r}")
+u.logout()
+typ, data = m.list('""', "Caf*")
+check(data[0].endswith(b'"Caf&AOk-"'), f"a client without UTF8=ACCEPT sees modified UTF-7: {data}")
+
 # --- APPEND --------------------------------------------------------------------------------
 msg = corpus("nested.eml")
 typ, data = m.append("INBOX", "(\\Flagged)", imaplib.Time2Internaldate(1795338000), msg)
