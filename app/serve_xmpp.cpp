@@ -59,6 +59,11 @@ bool install_xmpp(serve_context& ctx) {
   xmpp::s2s_options so;
   so.dialback_secret = *secret;
   so.idle_timeout = co.idle_timeout;
+  so.ca_file = ctx.cfg.xmpp_s2s_ca_file.string();
+  if (!ctx.cfg.certificates.empty()) {
+    so.cert_file = ctx.cfg.certificates.front().cert_file.string();
+    so.key_file = ctx.cfg.certificates.front().key_file.string();
+  }
   auto s2s = xmpp::make_s2s_service(ctx.server.io().get_executor(), *hub, *resolver, so);
   hub->set_remote([s2s = s2s.get()](xmpp::element st) { xmpp::s2s_send(*s2s, std::move(st)); });
   ctx.handlers[config::service::xmpp_server] = xmpp::s2s_handler(s2s);

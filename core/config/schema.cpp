@@ -180,6 +180,9 @@ std::vector<key_def> build_keys() {
                    "DNS blocklists for IP addresses", bind<&config::blocklists_ip>(), syntax::dns_name));
   k.push_back(list("blocklists.domain", {"dbl.spamhaus.org"}, "DNS blocklists for domain names",
                    bind<&config::blocklists_domain>(), syntax::dns_name));
+  // [xmpp]
+  k.push_back(str("xmpp.s2s_ca_file", "", "PEM CA bundle trusted for other XMPP servers' certificates, besides the system's",
+                  bind<&config::xmpp_s2s_ca_file>(), syntax::path));
   return k;
 }
 
@@ -197,6 +200,7 @@ std::vector<table_def> build_tables() {
       {"dkim", "DKIM signing of outgoing mail."},
       {"zone", "What `hearth dns zone` publishes and `hearth dns check` expects."},
       {"blocklists", "DNS blocklists that `hearth dns check` looks our addresses and domains up in."},
+      {"xmpp", "Chat (XMPP) federation."},
   };
 }
 

@@ -3,7 +3,10 @@
 // db:verify from a receiving server is answered here too (XEP-0220 §2.3.2).
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <openssl/ssl.h>
 #include <set>
+
+#include "core/crypto/crypto.hpp"
 
 #include "core/log/log.hpp"
 #include "core/net/blocking.hpp"
@@ -20,6 +23,8 @@ namespace asio = boost::asio;
 using net::connection;
 
 namespace {
+
+constexpr std::string_view ns_sasl_s2s = "urn:ietf:params:xml:ns:xmpp-sasl";
 
 std::string stream_error(std::string_view condition) {
   return "<stream:error><" + std::string(condition) +
@@ -69,6 +74,7 @@ class incoming {
   asio::awaitable<bool> handle(element& e);
   asio::awaitable<bool> db_result(const element& e);
   asio::awaitable<bool> db_verify(const element& e);
+  asio::awaitable<bool> sasl_external(const element& e);
 
   s2s_service& svc_;
   connection& c_;
@@ -76,8 +82,28 @@ class incoming {
   std::deque<stream_event> pending_;
   std::string local_, remote_, stream_id_;
   bool header_sent_ = false;
-  std::set<std::string> authed_;  // "remote local" pairs that passed dialback
+  std::set<std::string> authed_;
+  bool cert_ok_ = false;  // the peer's certificate is valid for remote_  // "remote local" pairs that passed dialback
 };
+
+asio::awaitable<bool> incoming::sasl_external(const element& e) {
+  // RFC 6120 §6.4, §13.7.1.2.1: the authorization identity, when given, is the remote domain.
+  std::string authz;
+  std::string body = e.body();
+  if (!body.empty() && body != "=") authz = crypto::base64_decode(body).value_or("\x01");
+  if (e.name != "auth" || e.get("mechanism") != "EXTERNAL" || !cert_ok_ || !c_.is_tls() ||
+      (!authz.empty() && authz != remote_)) {
+    co_await c_.write("<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/></failure>");
+    co_return true;
+  }
+  co_await c_.write("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+  authed_.insert(remote_ + " " + local_);
+  log::info("xmpp.s2s.in.external", {{"conn", c_.id()}, {"from", remote_}, {"to", local_}});
+  parser_.reset();
+  pending_.clear();
+  header_sent_ = false;  // RFC 6120 §6.4.6: a new stream follows
+  co_return true;
+}
 
 asio::awaitable<bool> incoming::db_verify(const element& e) {
   // XEP-0220 §2.3.2: we are the authoritative server of `to`, asked by `from`.
@@ -140,6 +166,10 @@ asio::awaitable<bool> incoming::handle(element& e) {
     co_await fail("unsupported-stanza-type");
     co_return false;
   }
+  if (e.ns == ns_sasl_s2s) {
+    bool ok = co_await sasl_external(e);
+    co_return ok;
+  }
   if (e.ns != ns_server || (e.name != "message" && e.name != "presence" && e.name != "iq")) {
     co_await fail("unsupported-stanza-type");
     co_return false;
@@ -200,10 +230,16 @@ asio::awaitable<void> incoming::run() {
         co_return;
       }
       remote_ = ev->el.get("from");
+      if (c_.is_tls()) cert_ok_ = svc_.peer_cert_valid(c_.tls_stream().native_handle(), remote_);
       co_await open_stream();
       std::string f = "<stream:features>";
-      if (!c_.is_tls()) f += "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls>";
-      else f += "<dialback xmlns='urn:xmpp:features:dialback'/>";
+      if (!c_.is_tls()) {
+        f += "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls>";
+      } else {
+        if (cert_ok_ && !authed_.count(remote_ + " " + local_))
+          f += "<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>EXTERNAL</mechanism></mechanisms>";
+        f += "<dialback xmlns='urn:xmpp:features:dialback'/>";
+      }
       co_await c_.write(f + "</stream:features>");
       continue;
     }
@@ -218,6 +254,9 @@ asio::awaitable<void> incoming::run() {
         co_return;
       }
       co_await c_.write("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+      // Ask for the remote server's certificate (checked by peer_cert_valid() afterwards;
+      // a missing or unverifiable one means dialback, so the handshake never fails on it).
+      SSL_set_verify(c_.tls_stream().native_handle(), SSL_VERIFY_PEER, [](int, X509_STORE_CTX*) { return 1; });
       bool ok = co_await c_.start_tls(opts.handshake_timeout);
       if (!ok) co_return;
       parser_.reset();

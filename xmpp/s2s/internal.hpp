@@ -16,6 +16,9 @@
 #include <vector>
 
 #include "xmpp/s2s/s2s.hpp"
+
+typedef struct ssl_st SSL;
+typedef struct x509_store_st X509_STORE;
 #include "xmpp/stream/parser.hpp"
 #include "xmpp/stream/xml.hpp"
 
@@ -60,6 +63,9 @@ struct out_stream {
 class s2s_service : public std::enable_shared_from_this<s2s_service> {
  public:
   s2s_service(boost::asio::any_io_executor ex, hub& h, dns::resolver& res, s2s_options o);
+  ~s2s_service();
+  s2s_service(const s2s_service&) = delete;
+  s2s_service& operator=(const s2s_service&) = delete;
 
   void send(element stanza);
   // Connects to `domain`'s server (SRV, then the domain), negotiates TLS and opens a stream
@@ -74,6 +80,10 @@ class s2s_service : public std::enable_shared_from_this<s2s_service> {
   boost::asio::awaitable<std::optional<opened>> open(const std::string& local, const std::string& domain);
   boost::asio::awaitable<std::optional<stream_event>> next(opened& o, std::chrono::seconds timeout);
   // Asks `domain`'s authoritative server whether `key` is valid (XEP-0220 §2.3).
+  // The peer certificate on `ssl` chains to a trusted CA (system + ca_file) and names `domain`
+  // (RFC 6125). The key usage is not checked: servers present their server certificate.
+  bool peer_cert_valid(SSL* ssl, const std::string& domain) const;
+  bool has_client_cert() const { return has_cert_; }
   boost::asio::awaitable<bool> verify_key(const std::string& local, const std::string& domain, const std::string& stream_id,
                                           const std::string& key);
 
@@ -86,6 +96,8 @@ class s2s_service : public std::enable_shared_from_this<s2s_service> {
  private:
   boost::asio::awaitable<void> run_out(std::shared_ptr<out_stream> os, std::string local);
   void bounce_all(std::deque<element>& q);
+  X509_STORE* store_ = nullptr;
+  bool has_cert_ = false;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<out_stream>> out_;  // by "local remote"
 };

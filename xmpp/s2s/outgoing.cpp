@@ -13,6 +13,8 @@
 #include <boost/asio/write.hpp>
 #include <algorithm>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "core/crypto/crypto.hpp"
 #include "core/dns/resolver.hpp"
@@ -106,11 +108,36 @@ s2s_service::s2s_service(asio::any_io_executor e, hub& h, dns::resolver& r, s2s_
     : ex(e), hub_(h), res(r), opts(std::move(o)), client_ctx(asio::ssl::context::tls_client) {
   client_ctx.set_default_verify_paths();
   client_ctx.set_options(asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+  store_ = X509_STORE_new();
+  X509_STORE_set_default_paths(store_);
   if (!opts.ca_file.empty()) {
     boost::system::error_code ec;
     client_ctx.load_verify_file(opts.ca_file, ec);
-    if (ec) log::warn("xmpp.s2s.ca", {{"file", opts.ca_file}, {"error", ec.message()}});
+    if (ec || X509_STORE_load_locations(store_, opts.ca_file.c_str(), nullptr) != 1)
+      log::warn("xmpp.s2s.ca", {{"file", opts.ca_file}, {"error", ec ? ec.message() : "unreadable"}});
   }
+  if (!opts.cert_file.empty() && !opts.key_file.empty()) {
+    boost::system::error_code ec1, ec2;
+    client_ctx.use_certificate_chain_file(opts.cert_file, ec1);
+    client_ctx.use_private_key_file(opts.key_file, asio::ssl::context::pem, ec2);
+    has_cert_ = !ec1 && !ec2;
+    if (!has_cert_) log::warn("xmpp.s2s.cert", {{"file", opts.cert_file}, {"error", (ec1 ? ec1 : ec2).message()}});
+  }
+}
+
+s2s_service::~s2s_service() { X509_STORE_free(store_); }
+
+bool s2s_service::peer_cert_valid(SSL* ssl, const std::string& domain) const {
+  X509* cert = SSL_get0_peer_certificate(ssl);
+  if (!cert || domain.empty()) return false;
+  X509_STORE_CTX* ctx = X509_STORE_CTX_new();
+  bool ok = false;
+  if (ctx && X509_STORE_CTX_init(ctx, store_, cert, SSL_get_peer_cert_chain(ssl)) == 1) {
+    X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_ANY);
+    ok = X509_verify_cert(ctx) == 1;
+  }
+  X509_STORE_CTX_free(ctx);
+  return ok && X509_check_host(cert, domain.data(), domain.size(), 0, nullptr) == 1;
 }
 
 namespace {
@@ -284,9 +311,34 @@ asio::awaitable<void> s2s_service::run_out(std::shared_ptr<out_stream> os, std::
   const std::string key = local + " " + os->domain;
   auto o = co_await open(local, os->domain);
   bool ok = o.has_value();
-  if (ok) {
-    // XEP-0220 §2.1: dialback, over the TLS stream (a verified certificate does not change
-    // how we authenticate ourselves: SASL EXTERNAL needs a client certificate).
+  bool external = false;
+  if (ok && has_cert_) {
+    // RFC 6120 §6.4, §13.7.1.2.1: SASL EXTERNAL when the remote offers it (it verified the
+    // certificate we presented); otherwise, or when it fails, dialback.
+    bool offered = false;
+    if (const element* mechs = o->features.child("mechanisms", "urn:ietf:params:xml:ns:xmpp-sasl"))
+      for (const auto& m : mechs->children)
+        if (m.name == "mechanism" && m.body() == "EXTERNAL") offered = true;
+    if (offered) {
+      ok = co_await o->link->write("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='EXTERNAL'>" +
+                                       crypto::base64_encode(local) + "</auth>",
+                                   opts.handshake_timeout);
+      auto ev = co_await next(*o, opts.handshake_timeout);
+      if (ok && ev && ev->kind == stream_event::stanza && ev->el.name == "success") {
+        o->parser->reset();
+        o->pending.clear();
+        ok = co_await o->link->write(stream_header(local, os->domain), opts.handshake_timeout);
+        auto hdr = co_await next(*o, opts.handshake_timeout);
+        auto feats = co_await next(*o, opts.handshake_timeout);
+        ok = ok && hdr && hdr->kind == stream_event::open && feats && feats->kind == stream_event::stanza;
+        external = ok;
+      } else if (!ok || !ev || ev->kind != stream_event::stanza) {
+        ok = false;
+      }
+    }
+  }
+  if (ok && !external) {
+    // XEP-0220 §2.1: dialback, over the TLS stream.
     std::string k = dialback_key(opts.dialback_secret, os->domain, local, o->stream_id);
     ok = co_await o->link->write("<db:result from='" + escape(local) + "' to='" + escape(os->domain) + "'>" + k + "</db:result>",
                                  opts.handshake_timeout);
@@ -306,7 +358,7 @@ asio::awaitable<void> s2s_service::run_out(std::shared_ptr<out_stream> os, std::
     log::warn("xmpp.s2s.out.unreachable", {{"from", local}, {"to", os->domain}});
   }
   if (ok) {
-    log::info("xmpp.s2s.out.ready", {{"from", local}, {"to", os->domain}});
+    log::info("xmpp.s2s.out.ready", {{"from", local}, {"to", os->domain}, {"auth", external ? "external" : "dialback"}});
     // The writer drains the queue; the reader only watches for the remote closing.
     bool closed = false;
     auto reader = [&]() -> asio::awaitable<void> {

@@ -1,6 +1,7 @@
 // Server-to-server federation (RFC 6120 §13, XEP-0220, XEP-0185, XEP-0368):
 // incoming streams on 5269 (STARTTLS) and 5270 (direct TLS) authenticate the remote domain by
-// Server Dialback; outgoing streams are found through SRV (_xmpps-server._tcp first, then
+// SASL EXTERNAL when it presented a certificate valid for its domain (RFC 6120 §13.7.1.2.1;
+// only on 5269, where the STARTTLS handshake asks for one), else by Server Dialback; outgoing streams are found through SRV (_xmpps-server._tcp first, then
 // _xmpp-server._tcp, then the domain itself on 5269), use TLS (the certificate is verified
 // and the result logged; dialback authenticates us either way), queue stanzas while they come
 // up, close when idle, and bounce remote-server-not-found when the remote cannot be reached.
@@ -27,6 +28,7 @@ struct s2s_options {
   parser_limits limits;
   std::string dialback_secret;                 // XEP-0185 keys; the server's persistent secret
   std::string ca_file;                         // extra CA trusted for remote certificates ("" = system only)
+  std::string cert_file, key_file;             // our certificate, presented to remote servers (SASL EXTERNAL)
   std::chrono::seconds connect_timeout{10};
   std::chrono::seconds handshake_timeout{30};  // each negotiation step
   std::chrono::seconds idle_timeout{300};      // outgoing and incoming streams with no traffic

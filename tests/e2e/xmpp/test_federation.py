@@ -2,8 +2,11 @@
 addresses, knot serving their _xmpp-server._tcp SRV records. A user of each, with slixmpp:
 subscription across servers (request, approval, presence both ways), messages both ways,
 a message to a domain whose server is unreachable bounces with remote-server-not-found.
-The instances' certificates are signed by two different dev CAs that neither side trusts,
-so the streams are authenticated by Server Dialback (XEP-0220)."""
+
+Mode "dialback" (default): the instances' certificates come from two different dev CAs that
+neither side trusts, so the streams are authenticated by Server Dialback (XEP-0220).
+Mode "verified" (argument): both trust a bundle of both dev CAs (xmpp.s2s_ca_file), so the
+certificates verify and the streams are authenticated by SASL EXTERNAL."""
 import asyncio
 import os
 import re
@@ -13,7 +16,10 @@ from hearth_test import NET, check, finish
 from knot import Knot
 
 sys.path.insert(0, os.path.dirname(__file__))
-from xmpp_util import instance_with_users, login, roster_of, run, set_key  # noqa: E402
+from hearth_test import Instance  # noqa: E402
+from xmpp_util import login, roster_of, run, set_key  # noqa: E402
+
+MODE = sys.argv[1] if len(sys.argv) > 1 else "dialback"
 
 S2S_PORT = 5269 + 20000
 zones = {
@@ -25,13 +31,20 @@ zones = {
 dns = Knot(addr=f"{NET}.1", port=5353, zones=zones).start()
 
 
-def configure(inst):
+A_inst = Instance("alice@a.test", host=2)
+B_inst = Instance("bob@b.test", host=3)
+bundle = os.path.join(A_inst.dir, "both-cas.pem")
+with open(bundle, "w") as out:
+    for inst in (A_inst, B_inst):
+        with open(inst.ca_file()) as f:
+            out.write(f.read())
+for inst in (A_inst, B_inst):
     set_key(inst.config, "dns", "servers", f'["{NET}.1:5353"]')
-
-
-A_inst, A_users = instance_with_users(email="alice@a.test", host=2, configure=configure)
-B_inst, B_users = instance_with_users(email="bob@b.test", host=3, configure=configure)
-ALICE, BOB = A_users["demo"], B_users["demo"]
+    if MODE == "verified":
+        set_key(inst.config, "xmpp", "s2s_ca_file", f'"{bundle}"')
+    inst.cli(["config", "check"])
+    inst.start(wait_for="xmpp_client")
+ALICE, BOB = (A_inst.email, A_inst.password), (B_inst.email, B_inst.password)
 
 
 def error_condition(stanza):
@@ -98,7 +111,18 @@ async def scenario():
 run(scenario())
 for inst, peer in ((A_inst, "b.test"), (B_inst, "a.test")):
     log = inst.log()
-    check(re.search(r"xmpp\.s2s\.in\.dialback .*from=" + re.escape(peer) + r".*valid=yes", log) is not None,
-          f"{inst.domain} authenticated {peer} by dialback (log)")
-    check("xmpp.s2s.out.ready" in log, f"{inst.domain} brought up an outgoing stream (log)")
+    if MODE == "verified":
+        check(re.search(r"xmpp\.s2s\.in\.external .*from=" + re.escape(peer), log) is not None,
+              f"{inst.domain} authenticated {peer} by its certificate, SASL EXTERNAL (log)")
+        check(re.search(r"xmpp\.s2s\.out\.open .*to=" + re.escape(peer) + r".*verified=yes", log) is not None,
+              f"{inst.domain} verified {peer}'s certificate (log)")
+        check(re.search(r"xmpp\.s2s\.out\.ready .*auth=external", log) is not None,
+              f"{inst.domain}'s outgoing stream used SASL EXTERNAL (log)")
+    else:
+        check(re.search(r"xmpp\.s2s\.in\.dialback .*from=" + re.escape(peer) + r".*valid=yes", log) is not None,
+              f"{inst.domain} authenticated {peer} by dialback (log)")
+        check(re.search(r"xmpp\.s2s\.out\.open .*to=" + re.escape(peer) + r".*verified=no", log) is not None,
+              f"{inst.domain} did not trust {peer}'s certificate (log)")
+        check(re.search(r"xmpp\.s2s\.out\.ready .*auth=dialback", log) is not None,
+              f"{inst.domain}'s outgoing stream used dialback (log)")
 finish()
