@@ -109,6 +109,49 @@ async def scenario():
 
 
 run(scenario())
+
+
+def raw_s2s(inst, claimed_from, payload, until):
+    """A hand-driven server on B's 5269: STARTTLS, a stream from `claimed_from`, then `payload`;
+    returns what came back until `until` (or the end)."""
+    import socket
+    import ssl
+    sock = socket.create_connection((inst.addr, inst.port("xmpp_server")), timeout=15)
+    hdr = (f"<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' "
+           f"xmlns:db='jabber:server:dialback' from='{claimed_from}' to='{inst.domain}' version='1.0'>")
+    def recv_until(s, needle):
+        buf = ""
+        while needle not in buf:
+            try:
+                chunk = s.recv(65536)
+            except (OSError, socket.timeout):
+                break
+            if not chunk:
+                break
+            buf += chunk.decode(errors="replace")
+        return buf
+    sock.sendall(hdr.encode())
+    recv_until(sock, "</stream:features>")
+    sock.sendall(b"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+    recv_until(sock, "<proceed")
+    ctx = ssl.create_default_context(cafile=inst.ca_file())
+    ctx.check_hostname = False
+    tls = ctx.wrap_socket(sock, server_hostname=inst.domain)
+    tls.sendall(hdr.encode())
+    recv_until(tls, "</stream:features>")
+    tls.sendall(payload.encode())
+    out = recv_until(tls, until)
+    tls.close()
+    return out
+
+
+# A forged dialback key is refused (B asks a.test's server, which does not know the key), and
+# a stanza on an unauthenticated stream ends it with not-authorized.
+out = raw_s2s(B_inst, "a.test", "<db:result from='a.test' to='b.test'>00deadbeef</db:result>", "type=")
+check("type='invalid'" in out, f"a forged dialback key is answered invalid ({out[-120:]!r})")
+out = raw_s2s(B_inst, "a.test", "<message from='alice@a.test/x' to='bob@b.test'><body>forged</body></message>",
+              "</stream:error>")
+check("<not-authorized" in out, f"a stanza before authentication gets not-authorized ({out[-120:]!r})")
 for inst, peer in ((A_inst, "b.test"), (B_inst, "a.test")):
     log = inst.log()
     if MODE == "verified":
