@@ -4,7 +4,9 @@ subscription across servers (request, approval, presence both ways), messages bo
 a message to a domain whose server is unreachable bounces with remote-server-not-found.
 
 Mode "dialback" (default): the instances' certificates come from two different dev CAs that
-neither side trusts, so the streams are authenticated by Server Dialback (XEP-0220).
+neither side trusts, so the streams are authenticated by Server Dialback (XEP-0220); a.test
+publishes _xmpps-server only, so b.test uses direct TLS (XEP-0368) to reach it. A forged
+dialback key and a stanza on an unauthenticated stream are refused.
 Mode "verified" (argument): both trust a bundle of both dev CAs (xmpp.s2s_ca_file), so the
 certificates verify and the streams are authenticated by SASL EXTERNAL."""
 import asyncio
@@ -19,11 +21,14 @@ sys.path.insert(0, os.path.dirname(__file__))
 from hearth_test import Instance  # noqa: E402
 from xmpp_util import login, roster_of, run, set_key  # noqa: E402
 
-MODE = sys.argv[1] if len(sys.argv) > 1 else "dialback"
-
 S2S_PORT = 5269 + 20000
+MODE = sys.argv[1] if len(sys.argv) > 1 else "dialback"
+# In dialback mode a.test publishes only _xmpps-server (XEP-0368 direct TLS on 5270), so b.test
+# reaches it without STARTTLS; a.test reaches b.test through _xmpp-server (STARTTLS on 5269).
+A_SRV = (f"_xmpps-server._tcp SRV 0 5 {S2S_PORT + 1} xmpp" if MODE == "dialback"
+         else f"_xmpp-server._tcp SRV 0 5 {S2S_PORT} xmpp")
 zones = {
-    "a.test": f"_xmpp-server._tcp SRV 0 5 {S2S_PORT} xmpp\nxmpp A {NET}.2\n",
+    "a.test": f"{A_SRV}\nxmpp A {NET}.2\n",
     "b.test": (f"_xmpp-server._tcp SRV 0 5 {S2S_PORT} xmpp\nxmpp A {NET}.3\n"
                # down.b.test: a domain whose server does not listen (connection refused).
                f"_xmpp-server._tcp.down SRV 0 5 {S2S_PORT} nowhere\nnowhere A {NET}.9\n"),
@@ -168,4 +173,7 @@ for inst, peer in ((A_inst, "b.test"), (B_inst, "a.test")):
               f"{inst.domain} did not trust {peer}'s certificate (log)")
         check(re.search(r"xmpp\.s2s\.out\.ready .*auth=dialback", log) is not None,
               f"{inst.domain}'s outgoing stream used dialback (log)")
+if MODE == "dialback":
+    check(re.search(r"xmpp\.s2s\.out\.open .*to=a\.test.*port=" + str(S2S_PORT + 1), B_inst.log()) is not None,
+          "b.test reached a.test by direct TLS through _xmpps-server (log)")
 finish()
