@@ -1,18 +1,20 @@
 // XMPP (issue 6): wired into `hearth serve` (app/serve_context.hpp).
 //
 // One hub (xmpp/router) over the XMPP store (DATA_DIR/xmpp.db), the modules (one per XEP), and
-// the c2s listeners on 5222 (STARTTLS required) and 5223 (direct TLS). Server-to-server is not
-// claimed yet: 5269/5270 keep the placeholder session.
+// the c2s listeners on 5222 (STARTTLS required) and 5223 (direct TLS), and federation
+// (xmpp/s2s) on 5269 (STARTTLS) and 5270 (direct TLS) with its own DNS resolver for SRV.
 #include "app/serve_context.hpp"
 
 #include "app/serve_services.hpp"
 #include "auth/authenticator.hpp"
 #include "auth/directory_source.hpp"
+#include "core/dns/resolver.hpp"
 #include "core/log/log.hpp"
 #include "xmpp/c2s/localpart_source.hpp"
 #include "xmpp/c2s/c2s.hpp"
 #include "xmpp/modules/modules.hpp"
 #include "xmpp/router/hub.hpp"
+#include "xmpp/s2s/s2s.hpp"
 #include "xmpp/store/store.hpp"
 
 namespace hearth::app {
@@ -48,7 +50,27 @@ bool install_xmpp(serve_context& ctx) {
   auto c2s = xmpp::make_c2s_service(*hub, *authn, co);
   ctx.handlers[config::service::xmpp_client] = xmpp::c2s_handler(c2s);
   ctx.handlers[config::service::xmpps_client] = xmpp::c2s_handler(c2s);
-  // keep is cleared front to back: the service, then the hub, then the store.
+  // Federation: outgoing streams found through SRV (dns.servers), dialback keys from the
+  // server's persistent secret.
+  dns::options dopts;
+  dopts.servers = ctx.cfg.dns_servers;
+  dopts.dnssec = ctx.cfg.dnssec;
+  auto resolver = std::make_shared<dns::resolver>(ctx.server.io().get_executor(), dopts);
+  xmpp::s2s_options so;
+  so.dialback_secret = *secret;
+  so.idle_timeout = co.idle_timeout;
+  so.ca_file = ctx.cfg.xmpp_s2s_ca_file.string();
+  if (!ctx.cfg.certificates.empty()) {
+    so.cert_file = ctx.cfg.certificates.front().cert_file.string();
+    so.key_file = ctx.cfg.certificates.front().key_file.string();
+  }
+  auto s2s = xmpp::make_s2s_service(ctx.server.io().get_executor(), *hub, *resolver, so);
+  hub->set_remote([s2s = s2s.get()](xmpp::element st) { xmpp::s2s_send(*s2s, std::move(st)); });
+  ctx.handlers[config::service::xmpp_server] = xmpp::s2s_handler(s2s);
+  ctx.handlers[config::service::xmpps_server] = xmpp::s2s_handler(s2s);
+  // keep is cleared front to back: the services, then the hub, then the store.
+  ctx.keep.push_back(s2s);
+  ctx.keep.push_back(resolver);
   ctx.keep.push_back(c2s);
   ctx.keep.push_back(hub);
   ctx.keep.push_back(store);

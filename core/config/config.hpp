@@ -131,6 +131,9 @@ struct config {
   std::vector<std::string> blocklists_ip{"zen.spamhaus.org", "bl.spamcop.net", "b.barracudacentral.org"};
   std::vector<std::string> blocklists_domain{"dbl.spamhaus.org"};
 
+  // [xmpp]
+  std::filesystem::path xmpp_s2s_ca_file;  // extra CA bundle trusted for other servers' certificates (federation)
+
   // The listener of a service; a disabled one (port 0) if `listeners` lacks it. Thread-safe
   // on a const config.
   const listener& listen(service s) const;

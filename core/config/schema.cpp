@@ -208,6 +208,9 @@ std::vector<key_def> build_keys() {
   k.push_back(integer("dav.max_resource_size", 10ll << 20, 16ll << 10, 1ll << 30,
                       "largest calendar object or vCard, in octets (CalDAV/CardDAV max-resource-size)",
                       bind<&config::dav_max_resource_size>()));
+  // [xmpp]
+  k.push_back(str("xmpp.s2s_ca_file", "", "PEM CA bundle trusted for other XMPP servers' certificates, besides the system's",
+                  bind<&config::xmpp_s2s_ca_file>(), syntax::path));
   return k;
 }
 
@@ -228,6 +231,7 @@ std::vector<table_def> build_tables() {
       {"blocklists", "DNS blocklists that `hearth dns check` looks our addresses and domains up in."},
       {"http", "The HTTPS server (DAV, autoconfiguration, MTA-STS)."},
       {"dav", "CalDAV and CardDAV."},
+      {"xmpp", "Chat (XMPP) federation."},
   };
 }
 

@@ -181,6 +181,10 @@ void hub::bounce(const element& stanza, std::string_view type, std::string_view 
   auto from = jid::parse(stanza.get("from"));
   if (!from) return;
   auto err = make_error(stanza, type, condition);
+  if (!is_local_domain(from->domain)) {
+    if (remote_) remote_(std::move(err));
+    return;
+  }
   if (!from->resource.empty()) {
     if (auto s = find(from->full())) s->send(err);
   }
@@ -236,8 +240,9 @@ void hub::handle_iq(request& r) {
   } else if (r.to.is_domain() && is_local_domain(r.to.domain)) {
     t = target::server;
   } else if (r.to.local.empty() || !is_local_domain(r.to.domain)) {
-    // RFC 6120 §10.4: a remote domain; federation is not available yet.
-    r.from.send(make_error(iq, "cancel", "remote-server-not-found"));
+    // RFC 6120 §10.4: a remote domain.
+    if (remote_ && !is_local_domain(r.to.domain)) remote_(iq);
+    else r.from.send(make_error(iq, "cancel", "remote-server-not-found"));
     return;
   } else if (!r.to.resource.empty()) {
     // RFC 6121 §8.5.3.1/§8.5.4: an iq to a full JID goes to that resource or fails.

@@ -113,3 +113,60 @@ TEST_CASE("hub: iq errors and routing to full JIDs") {
   auto a2 = w.login("a@x.test/1");  // same resource: the first is kicked
   CHECK(a->kicked == "conflict");
 }
+
+TEST_CASE("hub: federation hook out, inbound remote stanzas in") {
+  world w;
+  std::vector<element> out;
+  w.h->set_remote([&](element e) { out.push_back(std::move(e)); });
+  auto a = w.login("a@x.test/1");
+  // A message to another domain goes to the s2s hook with the full JID of the sender.
+  w.stanza(*a, "<message to='r@remote.example' type='chat'><body>hi</body></message>");
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].name == "message");
+  CHECK(out[0].get("from") == "a@x.test/1");
+  CHECK(out[0].get("to") == "r@remote.example");
+  CHECK_FALSE(a->has("message", "error"));
+  // Subscribing to a remote contact sends the subscription out with the bare JID (RFC 6121 §3.1.2).
+  out.clear();
+  w.stanza(*a, "<presence to='r@remote.example' type='subscribe'/>");
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].get("type") == "subscribe");
+  CHECK(out[0].get("from") == "a@x.test");
+  // The remote approves: a's roster says to, and the remote's presence is delivered.
+  out.clear();
+  element ok("presence", std::string(ns_client));
+  ok.set("from", "r@remote.example").set("to", "a@x.test").set("type", "subscribed");
+  w.h->handle_remote(ok);
+  auto item = w.st->roster_get("a@x.test", "r@remote.example");
+  REQUIRE(item);
+  CHECK(item->sub_to);
+  element avail("presence", std::string(ns_client));
+  avail.set("from", "r@remote.example/phone").set("to", "a@x.test");
+  w.h->handle_remote(avail);
+  CHECK(a->has("presence", ""));
+  // A remote message to a local account is delivered; one claiming a local sender is dropped.
+  element m("message", std::string(ns_client));
+  m.set("from", "r@remote.example/phone").set("to", "a@x.test").set("type", "chat");
+  m.add("body", std::string(ns_client)).add_text("remote hello");
+  w.h->handle_remote(m);
+  CHECK(a->has("message", "chat", "remote hello"));
+  element spoof = m;
+  spoof.set("from", "b@x.test/x");
+  spoof.child("body")->children.clear();
+  spoof.child("body")->add_text("spoofed");
+  w.h->handle_remote(spoof);
+  CHECK_FALSE(a->has("message", "chat", "spoofed"));
+  // A remote probe of a non-subscriber is not answered.
+  out.clear();
+  element probe("presence", std::string(ns_client));
+  probe.set("from", "r@remote.example").set("to", "a@x.test").set("type", "probe");
+  w.h->handle_remote(probe);
+  CHECK(out.empty());
+  // A message to an unknown local account bounces back to the remote sender through s2s.
+  element lost = m;
+  lost.set("to", "nobody@x.test");
+  w.h->handle_remote(lost);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].get("type") == "error");
+  CHECK(out[0].get("to") == "r@remote.example/phone");
+}

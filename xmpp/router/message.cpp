@@ -65,7 +65,16 @@ void hub::handle_message(request& r) {
     return;
   }
   if (!is_local_domain(r.to.domain)) {
-    bounce(msg, "cancel", "remote-server-not-found");
+    if (!remote_) {
+      bounce(msg, "cancel", "remote-server-not-found");
+      return;
+    }
+    // Federation: archive and carbons here, delivery by the remote server.
+    if (is_chat_like(msg.get("type")) && msg.child("body")) {
+      for (auto& h : message_hooks_) h(*this, own, msg, true);
+    }
+    carbon_copy(msg, own, &r.from, true);
+    remote_(msg);
     return;
   }
   if (r.to.local.empty()) return;  // to the server itself: nothing to do with a message

@@ -14,7 +14,13 @@ std::vector<std::string> hub::presence_subscribers(std::string_view owner) {
 }
 
 void hub::deliver_presence(const element& p, const jid& to) {
-  if (!is_local_domain(to.domain)) return;  // federation is not available yet: dropped
+  if (!is_local_domain(to.domain)) {
+    if (!remote_) return;
+    element copy = p;
+    if (!copy.attr("to")) copy.set("to", to.full());
+    remote_(std::move(copy));
+    return;
+  }
   auto from = jid::parse(p.get("from"));
   // XEP-0191 §3.3: presence from a blocked JID is dropped silently.
   if (from && is_blocked(to.bare(), from->bare())) return;
@@ -68,6 +74,15 @@ void hub::send_probe_answers(session& s) {
   for (const auto& item : store_.roster(s.full.bare())) {
     if (!item.sub_to) continue;
     if (is_blocked(s.full.bare(), item.contact)) continue;
+    if (auto cj = jid::parse(item.contact); remote_ && cj && !is_local_domain(cj->domain)) {
+      // RFC 6121 §4.3.1: a remote contact's server answers a probe.
+      element probe("presence", std::string(ns_client));
+      probe.set("from", s.full.bare());
+      probe.set("to", item.contact);
+      probe.set("type", "probe");
+      remote_(std::move(probe));
+      continue;
+    }
     for (const auto& c : sessions_of(item.contact)) {
       std::optional<element> p;
       {
@@ -219,7 +234,7 @@ void hub::presence_subscription(request& r, const std::string& type) {
   }
   if (!forward) return;
   // RFC 6121 §3.1.2: the server stamps the bare JID and forwards.
-  if (!is_local_domain(r.to.domain)) return;  // federation is not available yet
+  if (!is_local_domain(r.to.domain) && !remote_) return;
   inbound_subscription(type, r.from.full.to_bare(), contact);
   if (type == "subscribed" && changed) {
     // RFC 6121 §3.1.5: the new subscriber gets the user's current presence.
@@ -239,6 +254,16 @@ void hub::presence_subscription(request& r, const std::string& type) {
 
 // Inbound processing at the contact's side (RFC 6121 §3.1.3, §3.1.6, §3.2.3, §3.3.3).
 void hub::inbound_subscription(const std::string& type, const jid& from, const std::string& contact) {
+  if (auto cj = jid::parse(contact); cj && !is_local_domain(cj->domain)) {
+    // The contact is on another server (RFC 6121 §3.1.2): it does the inbound processing.
+    if (!remote_) return;
+    element p("presence", std::string(ns_client));
+    p.set("from", from.bare());
+    p.set("to", contact);
+    p.set("type", type);
+    remote_(std::move(p));
+    return;
+  }
   if (!account_exists(contact)) return;
   if (is_blocked(contact, from.bare())) return;
   const std::string user = from.bare();

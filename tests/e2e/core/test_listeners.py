@@ -33,8 +33,9 @@ SERVICES = {
     # XMPP c2s (issue 6): after TLS the stream offers SASL; the closing tag ends the session.
     "xmpp_client": ("xmpp", "XMPP_CLOSE", "<mechanism>SCRAM-SHA-256</mechanism>"),
     "xmpps_client": (None, "XMPP_CLOSE", "<mechanism>SCRAM-SHA-256</mechanism>"),
-    "xmpp_server": ("xmpp-server", None, "system-shutdown"),
-    "xmpps_server": (None, None, "system-shutdown"),
+    # XMPP s2s (issue 6 step 4): after TLS the stream offers dialback; the closing tag ends it.
+    "xmpp_server": ("xmpp-server", "XMPP_CLOSE", "<dialback xmlns='urn:xmpp:features:dialback'/>"),
+    "xmpps_server": (None, "XMPP_CLOSE", "<dialback xmlns='urn:xmpp:features:dialback'/>"),
 }
 
 

@@ -10,3 +10,7 @@ endif()
 hearth_e2e(xmpp_im xmpp/test_im.py 161)
 hearth_e2e(xmpp_mobile xmpp/test_mobile.py 162)
 hearth_e2e(xmpp_robustness xmpp/test_robustness.py 163)
+hearth_e2e(xmpp_federation xmpp/test_federation.py 170)
+add_test(NAME e2e.xmpp_federation_verified COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/test_federation.py verified)
+set_tests_properties(e2e.xmpp_federation_verified PROPERTIES TIMEOUT 300
+  ENVIRONMENT "HEARTH_BIN=$<TARGET_FILE:hearth>;HEARTH_SOURCE_DIR=${HEARTH_ROOT};HEARTH_TEST_NET=127.0.171;PYTHONPATH=${CMAKE_SOURCE_DIR}/tests/e2e/lib")

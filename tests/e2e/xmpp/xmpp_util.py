@@ -12,9 +12,38 @@ from hearth_test import Instance
 logging.basicConfig(level=logging.DEBUG if os.environ.get("XMPP_DEBUG") else logging.CRITICAL)
 
 
-def instance_with_users(*names, **kw):
-    """Starts a hearth instance; returns (inst, {name: (jid, password)}) for demo + names."""
+def set_key(path, table, key, value):
+    """Sets `key = value` (a TOML literal) in [table] of the config file, adding it if missing."""
+    import re
+    with open(path) as f:
+        lines = f.read().split("\n")
+    out, in_table, done = [], False, False
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith("[") and not stripped.startswith("[["):
+            if in_table and not done:
+                out.append(f"{key} = {value}")
+                done = True
+            in_table = stripped == f"[{table}]"
+        if in_table and not done and re.match(rf"^{re.escape(key)}\s*=", stripped):
+            out.append(f"{key} = {value}")
+            done = True
+            continue
+        out.append(line)
+    if not done:
+        if not in_table:
+            out.append(f"[{table}]")
+        out.append(f"{key} = {value}")
+    with open(path, "w") as f:
+        f.write("\n".join(out))
+
+
+def instance_with_users(*names, configure=None, **kw):
+    """Starts a hearth instance; returns (inst, {name: (jid, password)}) for demo + names.
+    configure(inst), when given, runs before the server starts (config edits)."""
     inst = Instance(**kw)
+    if configure:
+        configure(inst)
     users = {"demo": (inst.email, inst.password)}
     for n in names:
         jid = f"{n}@{inst.domain}"

@@ -1,0 +1,71 @@
+// Inbound processing of stanzas from other servers (RFC 6120 §10, RFC 6121 §3-4, §8): the s2s
+// session authenticated the sending domain and hands the stanza over in jabber:client.
+#include <algorithm>
+#include "core/log/log.hpp"
+#include "xmpp/router/hub.hpp"
+
+namespace hearth::xmpp {
+
+void hub::handle_remote(element st) {
+  auto from = jid::parse(st.get("from"));
+  auto to = jid::parse(st.get("to"));
+  if (!from || !to || !is_local_domain(to->domain) || is_local_domain(from->domain)) return;
+  const std::string type = st.get("type");
+  if (st.name == "message") {
+    if (to->local.empty()) return;
+    deliver_message(std::move(st), *to, false);
+    return;
+  }
+  if (st.name == "presence") {
+    if (to->local.empty()) return;
+    if (type == "subscribe" || type == "subscribed" || type == "unsubscribe" || type == "unsubscribed") {
+      inbound_subscription(type, from->to_bare(), to->bare());
+      return;
+    }
+    if (type == "probe") {
+      // RFC 6121 §4.3.2: answered for a subscriber with each available resource's presence.
+      const std::string owner = to->bare();
+      auto subs = presence_subscribers(owner);
+      if (std::find(subs.begin(), subs.end(), from->bare()) == subs.end() || !remote_) return;
+      if (is_blocked(owner, from->bare())) return;
+      for (const auto& s : sessions_of(owner)) {
+        std::optional<element> p;
+        {
+          std::lock_guard lk(s->mu);
+          if (s->available && s->presence) p = s->presence;
+        }
+        if (!p) continue;
+        p->set("from", s->full.full());
+        p->set("to", st.get("from"));
+        remote_(std::move(*p));
+      }
+      return;
+    }
+    if (type.empty() || type == "unavailable" || type == "error") deliver_presence(st, *to);
+    return;
+  }
+  if (st.name != "iq") return;
+  if (type == "result" || type == "error") {
+    if (!to->resource.empty()) {
+      if (auto s = find(to->full())) s->send(st);
+    }
+    return;
+  }
+  if (type != "get" && type != "set") return;
+  if (!to->resource.empty()) {
+    auto s = find(to->full());
+    if (s && !is_blocked(to->bare(), from->bare())) {
+      s->send(st);
+      return;
+    }
+  }
+  const element* payload = st.first_child();
+  if (to->is_domain() && type == "get" && payload && payload->name == "ping" && payload->ns == "urn:xmpp:ping") {
+    if (remote_) remote_(make_iq_result(st));  // XEP-0199 §4.3: server-to-server ping
+    return;
+  }
+  // Other requests from remote entities are not served yet (RFC 6120 §8.4).
+  bounce(st, "cancel", "service-unavailable");
+}
+
+}  // namespace hearth::xmpp
