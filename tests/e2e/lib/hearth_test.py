@@ -6,6 +6,7 @@ temp directory, and starts `hearth` instances with `quickstart --dev ... --liste
 """
 import atexit
 import os
+import re
 import shutil
 import signal
 import socket
@@ -75,6 +76,31 @@ def wait_port(host, port, timeout=10.0):
         except OSError:
             time.sleep(0.05)
     return False
+
+
+def set_key(path, table, key, value):
+    """Sets `key = value` (a TOML literal) in [table] of the config file, adding it if missing."""
+    with open(path) as f:
+        lines = f.read().split("\n")
+    out, in_table, done = [], False, False
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith("[") and not stripped.startswith("[["):
+            if in_table and not done:
+                out.append(f"{key} = {value}")
+                done = True
+            in_table = stripped == f"[{table}]"
+        if in_table and not done and re.match(rf"^{re.escape(key)}\s*=", stripped):
+            out.append(f"{key} = {value}")
+            done = True
+            continue
+        out.append(line)
+    if not done:
+        if not in_table:
+            out.append(f"[{table}]")
+        out.append(f"{key} = {value}")
+    with open(path, "w") as f:
+        f.write("\n".join(out))
 
 
 class Instance:

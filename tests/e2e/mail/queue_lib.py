@@ -13,35 +13,12 @@ import sqlite3
 import ssl
 import time
 
-from hearth_test import NET, Instance, check
+from hearth_test import NET, Instance, check, set_key  # noqa: F401 (set_key re-exported)
 from knot import Knot
 
 DNS_PORT = 5353
 
 
-def set_key(path, table, key, value):
-    """Sets `key = value` (a TOML literal) in [table] of the config file, adding it if missing."""
-    with open(path) as f:
-        lines = f.read().split("\n")
-    out, in_table, done = [], False, False
-    for line in lines:
-        stripped = line.strip()
-        if stripped.startswith("[") and not stripped.startswith("[["):
-            if in_table and not done:
-                out.append(f"{key} = {value}")
-                done = True
-            in_table = stripped == f"[{table}]"
-        if in_table and not done and re.match(rf"^{re.escape(key)}\s*=", stripped):
-            out.append(f"{key} = {value}")
-            done = True
-            continue
-        out.append(line)
-    if not done:
-        if not in_table:
-            out.append(f"[{table}]")
-        out.append(f"{key} = {value}")
-    with open(path, "w") as f:
-        f.write("\n".join(out))
 
 
 def zones():

@@ -7,35 +7,11 @@ import sys
 
 import slixmpp
 
-from hearth_test import Instance
+from hearth_test import Instance, set_key  # noqa: F401 (set_key re-exported)
 
 logging.basicConfig(level=logging.DEBUG if os.environ.get("XMPP_DEBUG") else logging.CRITICAL)
 
 
-def set_key(path, table, key, value):
-    """Sets `key = value` (a TOML literal) in [table] of the config file, adding it if missing."""
-    import re
-    with open(path) as f:
-        lines = f.read().split("\n")
-    out, in_table, done = [], False, False
-    for line in lines:
-        stripped = line.strip()
-        if stripped.startswith("[") and not stripped.startswith("[["):
-            if in_table and not done:
-                out.append(f"{key} = {value}")
-                done = True
-            in_table = stripped == f"[{table}]"
-        if in_table and not done and re.match(rf"^{re.escape(key)}\s*=", stripped):
-            out.append(f"{key} = {value}")
-            done = True
-            continue
-        out.append(line)
-    if not done:
-        if not in_table:
-            out.append(f"[{table}]")
-        out.append(f"{key} = {value}")
-    with open(path, "w") as f:
-        f.write("\n".join(out))
 
 
 def instance_with_users(*names, configure=None, **kw):
