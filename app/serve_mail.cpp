@@ -1,5 +1,5 @@
 // SMTP, submission and the outbound queue (issue 3): wired into `hearth serve` (app/serve_context.hpp).
-#include "app/serve_context.hpp"
+#include "app/serve_mail.hpp"
 #include "app/serve_queue.hpp"
 #include "core/log/log.hpp"
 #include "mail/smtp/server/session.hpp"
@@ -9,9 +9,17 @@ namespace hearth::app {
 bool install_mail(serve_context& ctx) {
   const auto& c = ctx.cfg;
   // The outbound queue (app/serve_queue.cpp: config, resolver, local delivery, start/stop).
-  auto outbound = make_outbound_queue(ctx);
+  mail_checks checks;
+  checks.resolver = make_resolver(ctx);
+  auto outbound = make_outbound_queue(ctx, *checks.resolver);
   if (!outbound) return false;
-  mail::smtp::server_services svc{ctx.dir, ctx.authn, ctx.mail, outbound.get()};
+  checks.outbound = outbound.get();
+  // Issue 8's checks: filters (greylisting, DNSBL, backup MX, verdict) and mail authentication.
+  if (!install_filter(ctx, checks) || !install_mailauth(ctx, checks)) return false;
+  mail::smtp::server_services svc{ctx.dir, ctx.authn, ctx.mail, outbound.get(), {}, nullptr};
+  for (auto* part : {&checks.early, &checks.auth, &checks.late})
+    svc.filters.insert(svc.filters.end(), part->begin(), part->end());
+  svc.submission = checks.submission;
 
   mail::smtp::server_options o;
   o.hostname = c.hostname;

@@ -11,13 +11,18 @@
 
 namespace hearth::app {
 
-std::shared_ptr<mail::queue::queue> make_outbound_queue(serve_context& ctx) {
-  const auto& c = ctx.cfg;
+std::shared_ptr<dns::resolver> make_resolver(serve_context& ctx) {
   dns::options dopt;
-  dopt.servers = c.dns_servers;
-  dopt.dnssec = c.dnssec;
+  dopt.servers = ctx.cfg.dns_servers;
+  dopt.dnssec = ctx.cfg.dnssec;
   auto resolver = std::make_shared<dns::resolver>(ctx.server.io().get_executor(), dopt);
-  if (!resolver->init_error().empty()) log::warn("queue.resolver", {{"error", resolver->init_error()}});
+  if (!resolver->init_error().empty()) log::warn("mail.resolver", {{"error", resolver->init_error()}});
+  ctx.keep.push_back(resolver);
+  return resolver;
+}
+
+std::shared_ptr<mail::queue::queue> make_outbound_queue(serve_context& ctx, dns::resolver& resolver) {
+  const auto& c = ctx.cfg;
 
   // Aliases at our domains may point elsewhere: deliver_local hands those back as `forward`,
   // and they go into the queue (the queue object exists once open() returned).
@@ -32,7 +37,7 @@ std::shared_ptr<mail::queue::queue> make_outbound_queue(serve_context& ctx) {
   o.max_retry = std::chrono::seconds(c.smtp_queue_max_retry);
   o.give_up = std::chrono::seconds(c.smtp_queue_give_up);
   o.delay_warning = std::chrono::seconds(c.smtp_queue_delay_warning);
-  o.resolver = resolver.get();
+  o.resolver = &resolver;
   o.tls = &ctx.tls;
   directory::directory& dir = ctx.dir;
   mail::store& store = ctx.mail;
@@ -64,7 +69,6 @@ std::shared_ptr<mail::queue::queue> make_outbound_queue(serve_context& ctx) {
   }
   *self = *q;
   (*q)->start(ctx.server.io());
-  ctx.keep.push_back(resolver);
   ctx.keep.push_back(*q);
   ctx.on_stop.push_back([qq = *q] { qq->stop(); });
   return *q;

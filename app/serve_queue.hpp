@@ -6,16 +6,23 @@
 
 #include "app/serve_context.hpp"
 
+namespace hearth::dns {
+class resolver;
+}
 namespace hearth::mail::queue {
 class queue;
 }
 
 namespace hearth::app {
 
-// Opens (and migrates) the queue, starts its delivery agent on ctx.server.io(), keeps it and
-// its resolver in ctx.keep and registers its stop in ctx.on_stop. Returns null after logging
+// Makes the DNS resolver the queue and the mail checks share (dns.servers, dns.dnssec); kept in
+// ctx.keep.
+std::shared_ptr<dns::resolver> make_resolver(serve_context& ctx);
+
+// Opens (and migrates) the queue, starts its delivery agent on ctx.server.io(), keeps it in
+// ctx.keep and registers its stop in ctx.on_stop. Returns null after logging
 // why (install_mail then returns false). Config: smtp.outbound.port, smtp.queue.first_retry,
 // max_retry, give_up, delay_warning, dns.servers, dns.dnssec, server.hostname/data_dir.
-std::shared_ptr<mail::queue::queue> make_outbound_queue(serve_context& ctx);
+std::shared_ptr<mail::queue::queue> make_outbound_queue(serve_context& ctx, dns::resolver& resolver);
 
 }  // namespace hearth::app

@@ -74,7 +74,8 @@ std::string new_id() {
 }
 
 result<local_result> deliver_local(directory::directory& dir, mail::store& store, std::string_view from,
-                                   std::string_view rcpt, std::string_view received, std::string_view message) {
+                                   std::string_view rcpt, std::string_view received, std::string_view message,
+                                   std::string_view folder) {
   local_result out;
   const auto targets = dir.resolve(rcpt);
   if (targets.empty()) return fail("smtp.unknown_user", "no such user here: " + std::string(rcpt));
@@ -87,7 +88,9 @@ result<local_result> deliver_local(directory::directory& dir, mail::store& store
       // virtual alias maps would bounce it; the other targets still get their copy.
       continue;
     }
-    auto r = store.deliver(t, with_trace(from, t, received, message));
+    const std::string copy = with_trace(from, t, received, message);
+    auto r = folder.empty() ? store.deliver(t, copy) : store.append(t, folder, copy);
+    if (!r && !folder.empty() && r.error().code == "mail.no_mailbox") r = store.deliver(t, copy);
     if (r)
       out.delivered.push_back(t);
     else

@@ -56,8 +56,10 @@ struct local_result {
 // Delivers `message` (without trace fields) to every final address of `rcpt`, one account at
 // a time, so that a failure of one (quota) leaves the others delivered; the caller retries
 // only what failed (each failed account resolves to itself). Errors: "smtp.unknown_user"
-// (resolves to nothing deliverable).
+// (resolves to nothing deliverable). `folder`: "" = INBOX; another mailbox (the filters'
+// "Junk") is used when the account has it, else INBOX.
 result<local_result> deliver_local(directory::directory& dir, mail::store& store, std::string_view from,
-                                   std::string_view rcpt, std::string_view received, std::string_view message);
+                                   std::string_view rcpt, std::string_view received, std::string_view message,
+                                   std::string_view folder = {});
 
 }  // namespace hearth::mail::smtp

@@ -13,10 +13,12 @@
 #include "core/crypto/crypto.hpp"
 #include "core/log/log.hpp"
 #include "core/net/blocking.hpp"
+#include "core/util/strings.hpp"
 #include "directory/directory.hpp"
 #include "mail/queue/queue.hpp"
 #include "mail/smtp/proto/session.hpp"
 #include "mail/smtp/server/delivery.hpp"
+#include "mail/smtp/server/filter.hpp"
 #include "mail/smtp/server/policy.hpp"
 #include "mail/store/store.hpp"
 
@@ -175,6 +177,8 @@ class session {
   asio::awaitable<reply> on_mail() {
     const path sender = e_.current().mailbox;
     txn_id_ = new_id();
+    state_ = transaction_state{};
+    state_.id = txn_id_;
     if (submission() && !sender.is_null) {
       const std::string addr = sender.address();
       const bool ok = co_await net::run_blocking([this, &addr] { return may_send_as(s_.dir, user_, addr); });
@@ -184,13 +188,64 @@ class session {
         co_return make_reply(553, "5.7.1", "<" + addr + ">: Sender address rejected: not owned by user " + user_);
       }
     }
+    if (!s_.filters.empty()) {
+      // The envelope in progress: what was accepted so far, plus this sender.
+      envelope env = e_.transaction();
+      env.sender = sender;
+      auto d = co_await run_chain(stage::mail, env, nullptr, rcpt_kind::local, nullptr);
+      if (d.v == verdict::refuse) co_return d.r;
+    }
     co_return make_reply(250, "2.1.0", "Sender OK");
+  }
+
+  enum class stage { mail, rcpt, message };
+
+  client_info client() const {
+    client_info ci;
+    ci.session = c_.id();
+    ci.ip = c_.remote_ip();
+    ci.helo = e_.transaction().helo;
+    ci.tls = c_.is_tls();
+    ci.user = user_;
+    ci.kind = o_.kind;
+    ci.hostname = o_.hostname;
+    return ci;
+  }
+
+  // Runs the filters in order; stops at the first that accepts or refuses.
+  asio::awaitable<decision> run_chain(stage st, const envelope& env, const path* rcpt, rcpt_kind kind,
+                                      std::string* message) {
+    const client_info ci = client();
+    for (const auto& f : s_.filters) {
+      decision d;
+      switch (st) {
+        case stage::mail: d = co_await f->on_mail(ci, env, state_); break;
+        case stage::rcpt: d = co_await f->on_rcpt(ci, env, *rcpt, kind, state_); break;
+        case stage::message: d = co_await f->on_message(ci, env, *message, state_); break;
+      }
+      if (d.v == verdict::refuse) {
+        log::info("smtp.filter", {{"session", c_.id()}, {"id", state_.id}, {"filter", f->name()},
+                                  {"ip", c_.remote_ip()}, {"reply", d.r.wire()}});
+        co_return d;
+      }
+      if (d.v == verdict::accept) co_return d;
+    }
+    co_return decision::go_on();
   }
 
   asio::awaitable<reply> on_rcpt() {
     const path rcpt = e_.current().mailbox;
     auto cls = co_await net::run_blocking([this, &rcpt] { return classify_recipient(s_.dir, rcpt.local, rcpt.domain); });
     const std::string shown = rcpt.address();
+    if (!s_.filters.empty() && (cls.kind == rcpt_kind::local || cls.kind == rcpt_kind::remote)) {
+      auto d = co_await run_chain(stage::rcpt, e_.transaction(), &rcpt, cls.kind, nullptr);
+      if (d.v == verdict::refuse) co_return d.r;
+      if (d.v == verdict::accept && cls.kind == rcpt_kind::remote && user_.empty() &&
+          !state_.relay_for.count(util::to_lower(cls.address))) {
+        // A filter accepted without recording the relay: refuse rather than lose the copy.
+        co_return make_reply(451, "4.3.0", "<" + shown + ">: Recipient not accepted, try again later");
+      }
+    }
     switch (cls.kind) {
       case rcpt_kind::local:
         co_return make_reply(250, "2.1.5", "Recipient OK");
@@ -202,6 +257,10 @@ class session {
         co_return make_reply(501, "5.1.3", "<" + shown + ">: Bad recipient address syntax");
       case rcpt_kind::remote:
         break;
+    }
+    if (user_.empty() && state_.relay_for.count(util::to_lower(cls.address))) {
+      if (!s_.outbound) co_return make_reply(451, "4.3.0", "Outbound delivery is not available");
+      co_return make_reply(250, "2.1.5", "Recipient OK");
     }
     if (user_.empty()) {
       // Never an open relay: only an authenticated user may send to other domains.
@@ -234,6 +293,21 @@ class session {
         co_return make_reply(553, "5.7.1", "From: " + bad + " not owned by user " + user_);
       }
     }
+    if (!s_.filters.empty()) {
+      auto d = co_await run_chain(stage::message, env, nullptr, rcpt_kind::local, &body);
+      if (d.v == verdict::refuse) {
+        txn_id_.clear();
+        co_return d.r;
+      }
+    }
+    if (submission() && !user_.empty() && s_.submission) {
+      // Hygiene and DKIM signing (issue 8), before our Received line goes on top.
+      submission_transform* t = s_.submission.get();
+      body = co_await net::run_blocking([t, this, &from, &body] { return t->prepare(user_, from, std::move(body)); });
+    }
+    // Fields the filters add (Authentication-Results, X-Spam-Status) go below our Received.
+    if (!state_.prepend.empty()) body.insert(0, state_.prepend);
+    const std::string folder = state_.folder;
 
     // Our Received line (RFC 5321 §4.4). Submission keeps the client's address out of it, as
     // OpenSMTPD's mask-source does: the recipient learns nothing of the sender's network.
@@ -248,7 +322,7 @@ class session {
       std::vector<std::string> delivered, queued;
       std::string queue_id;
     };
-    auto result = co_await net::run_blocking([this, &env, &body, &from, &received, &id]() -> outcome {
+    auto result = co_await net::run_blocking([this, &env, &body, &from, &received, &id, &folder]() -> outcome {
       outcome out;
       queue::envelope qenv;
       qenv.from = from;
@@ -270,6 +344,7 @@ class session {
       for (const auto& r : env.recipients) {
         auto cls = classify_recipient(s_.dir, r.address.local, r.address.domain);
         if (cls.kind == rcpt_kind::remote) {
+          // Only an authenticated user, or a recipient a filter accepted for relay.
           add_queued(cls.address, &r.params);
           continue;
         }
@@ -278,7 +353,7 @@ class session {
           failure_text = "recipient " + cls.address + " disappeared";
           continue;
         }
-        auto d = deliver_local(s_.dir, s_.store, from, cls.address, received, body);
+        auto d = deliver_local(s_.dir, s_.store, from, cls.address, received, body, folder);
         if (!d) {
           temp_failure = true;
           failure_text = d.error().message;
@@ -431,6 +506,7 @@ class session {
   std::string pending_user_;
   std::string user_;    // the authenticated account, "" before AUTH
   std::string txn_id_;  // id of the current transaction (logs, Received)
+  transaction_state state_;  // what the filters found (reset at MAIL FROM)
 };
 
 }  // namespace

@@ -14,7 +14,9 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "core/net/server.hpp"
 
@@ -32,6 +34,9 @@ class queue;
 }
 
 namespace hearth::mail::smtp {
+
+class filter;                // filter.hpp: SPF/DKIM/DMARC, greylisting, DNSBL, verdict (issue 8)
+class submission_transform;  // filter.hpp: header hygiene and DKIM signing on submission
 
 enum class listener_kind { mx, submission, submissions };
 
@@ -54,6 +59,8 @@ struct server_services {
   auth::authenticator& authn;
   mail::store& store;
   queue::queue* outbound = nullptr;
+  std::vector<std::shared_ptr<filter>> filters;       // run in order at MAIL, RCPT and after DATA
+  std::shared_ptr<submission_transform> submission;  // null: submitted mail is sent as is
 };
 
 // The handler for one listener. Sessions of one handler share the per-IP connection count.

@@ -113,7 +113,7 @@ class Instance:
         self.domain = email.split("@", 1)[1]
         self.hostname = hostname or f"mail.{self.domain}"
         self.dir = tempfile.mkdtemp(prefix="hearth-e2e-")
-        atexit.register(shutil.rmtree, self.dir, True)
+        if not os.environ.get("HEARTH_KEEP"): atexit.register(shutil.rmtree, self.dir, True)
         self.config = os.path.join(self.dir, "hearth.toml")
         cp = run(["quickstart", "--dev", email, "--dir", self.dir, "--hostname", self.hostname,
                   "--listen", self.addr, "--port-offset", str(offset), *extra])

@@ -1,0 +1,108 @@
+// The checks that plug into the SMTP sessions (issue 8), and the transform that prepares mail
+// from our own users before it leaves (header hygiene, DKIM signing).
+//
+// install_mail builds an ordered chain of `filter`s and hands it to every session in
+// server_services:
+//   1. mail/filter, early:  client checks (rDNS, HELO, DNSBL), backup-MX relay acceptance,
+//                           greylisting (RCPT stage)
+//   2. mail/mailauth:       SPF, DKIM, DMARC, Authentication-Results (message stage)
+//   3. mail/filter, late:   RHSBL/URIBL, the spam verdict (X-Spam-Status, Junk, reject)
+// Each hook returns `next` (go on), `accept` (stop the chain, accept) or `refuse` (stop, send
+// the reply). Filters read what earlier ones wrote into the transaction_state (results, score).
+// Filters are shared by all sessions of all listeners and called concurrently: keep per-mail
+// state in transaction_state, not in the filter.
+//
+// The session calls the hooks on every listener; a filter that only concerns incoming mail
+// returns `next` unless client.kind == listener_kind::mx (or client.user is empty).
+#pragma once
+#include <boost/asio/awaitable.hpp>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mail/smtp/proto/session.hpp"
+#include "mail/smtp/server/policy.hpp"
+#include "mail/smtp/server/session.hpp"
+
+namespace hearth::mail::smtp {
+
+struct client_info {
+  std::string session;  // connection id, for logs
+  std::string ip;       // the client's address as text ("192.0.2.1", "2001:db8::1")
+  std::string helo;     // EHLO/HELO argument
+  bool tls = false;
+  std::string user;     // the authenticated account; "" when the client did not AUTH
+  listener_kind kind = listener_kind::mx;
+  std::string hostname; // our own host name (server.hostname)
+};
+
+// What the chain learned about the current transaction. Reset at every MAIL FROM.
+struct transaction_state {
+  std::string id;                              // transaction id (logs, Received, queue)
+  double score = 0;                            // spam score contributions, summed
+  std::vector<std::string> symbols;            // "RDNS_NONE(1.5)", for X-Spam-Status and logs
+  std::map<std::string, std::string> results;  // e.g. "spf" -> "pass", "dmarc" -> "fail",
+                                               // "dmarc.policy" -> "quarantine"
+  std::string prepend;                         // header fields put on top of the message below
+                                               // our Received line; each ends with CRLF
+  std::string folder;                          // "" = INBOX; "Junk" = local copies go there
+  std::set<std::string> relay_for;             // recipients (lowercase) accepted for relay by a
+                                               // filter (backup MX): queued, not refused
+};
+
+enum class verdict { next, accept, refuse };
+
+struct decision {
+  verdict v = verdict::next;
+  reply r;  // the reply for `refuse` (4xx: try later, 5xx: rejected)
+
+  static decision go_on() { return {}; }
+  static decision ok() { return {verdict::accept, {}}; }
+  static decision no(int code, std::string_view enhanced, std::string_view text) {
+    return {verdict::refuse, make_reply(code, enhanced, text)};
+  }
+};
+
+class filter {
+ public:
+  virtual ~filter() = default;
+  virtual const char* name() const = 0;
+
+  // MAIL FROM passed the session's own checks (sender ownership on submission).
+  virtual boost::asio::awaitable<decision> on_mail(const client_info&, const envelope&, transaction_state&) {
+    co_return decision::go_on();
+  }
+  // RCPT TO, before the session's relay rule: `kind` is the directory's classification of
+  // `rcpt`. `accept` of a remote recipient from an unauthenticated client (backup MX) must
+  // also add it to state.relay_for, so that it is queued; `refuse` answers the RCPT.
+  // Unknown local users and invalid addresses are refused by the session before the chain.
+  virtual boost::asio::awaitable<decision> on_rcpt(const client_info&, const envelope&, const path& rcpt,
+                                                   rcpt_kind kind, transaction_state&) {
+    co_return decision::go_on();
+  }
+  // After the content. `message` is the content as received (CRLF, dot-stuffing removed,
+  // without our Received line); a filter may edit it (remove a forged Authentication-Results)
+  // and may add fields to state.prepend, set state.folder, add to the score. `refuse` answers
+  // the DATA; nothing is stored.
+  virtual boost::asio::awaitable<decision> on_message(const client_info&, const envelope&, std::string& message,
+                                                      transaction_state&) {
+    co_return decision::go_on();
+  }
+};
+
+using filter_chain = std::vector<std::shared_ptr<filter>>;
+
+// Mail from an authenticated user on submission/submissions, before delivery and queueing:
+// header hygiene (drop earlier Received lines, X-Originating-IP, ...), add Message-ID and
+// Date when missing, then DKIM-sign. Returns the message to send (the session puts its own
+// Received line on top afterwards). Runs on the blocking pool; must be thread-safe.
+class submission_transform {
+ public:
+  virtual ~submission_transform() = default;
+  virtual std::string prepare(std::string_view user, std::string_view mail_from, std::string message) = 0;
+};
+
+}  // namespace hearth::mail::smtp
