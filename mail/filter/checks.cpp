@@ -1,0 +1,291 @@
+// The SMTP filters of mail/filter (see checks.hpp).
+#include "mail/filter/checks.hpp"
+
+#include <boost/asio/ip/address.hpp>
+#include <chrono>
+#include <fstream>
+
+#include "core/dns/resolver.hpp"
+#include "core/log/log.hpp"
+#include "core/net/blocking.hpp"
+#include "core/util/strings.hpp"
+
+namespace hearth::mail::filter {
+namespace asio = boost::asio;
+using smtp::decision;
+
+namespace {
+
+// Incoming mail from the Internet: the MX listener, a client that did not authenticate.
+bool incoming(const smtp::client_info& ci) { return ci.kind == smtp::listener_kind::mx && ci.user.empty(); }
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Is `zone` listing `name`? true/false; temporary failures count as not listed.
+asio::awaitable<bool> listed(dns::resolver& res, const std::string& name) {
+  if (name.empty()) co_return false;
+  auto a = co_await res.a(name);
+  if (a.st != dns::status::ok) co_return false;
+  for (const auto& r : a.records)
+    if (is_listing(r.to_string())) co_return true;
+  co_return false;
+}
+
+std::string domain_of(const smtp::path& p) { return util::to_lower(p.domain); }
+
+}  // namespace
+
+std::optional<rule> parse_rule(std::string_view text) {
+  rule r;
+  if (util::iequals(util::trim(text), "reject")) {
+    r.reject = true;
+    return r;
+  }
+  auto s = parse_score(text);
+  if (!s) return std::nullopt;
+  r.score = *s;
+  return r;
+}
+
+void add_score(smtp::transaction_state& st, std::string_view symbol, double score) {
+  st.score += score;
+  st.symbols.push_back(symbol_text(symbol, score));
+}
+
+asio::awaitable<void> ensure_rdns(dns::resolver& res, const smtp::client_info& ci, smtp::transaction_state& st) {
+  if (st.results.count("rdns")) co_return;
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(ci.ip, ec);
+  if (ec) {
+    st.results["rdns"] = "none";
+    co_return;
+  }
+  if (addr.is_v6() && addr.to_v6().is_v4_mapped())
+    addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
+  auto ptr = co_await res.ptr(addr);
+  if (ptr.st == dns::status::nxdomain || ptr.st == dns::status::nodata) {
+    st.results["rdns"] = "none";
+    co_return;
+  }
+  if (ptr.st != dns::status::ok) {
+    st.results["rdns"] = "temperror";
+    co_return;
+  }
+  // FCrDNS: one of (at most 3) PTR names resolves back to the address.
+  std::size_t n = 0;
+  for (const auto& name0 : ptr.records) {
+    if (++n > 3) break;
+    std::string name = util::to_lower(name0);
+    if (!name.empty() && name.back() == '.') name.pop_back();
+    bool match = false;
+    if (addr.is_v4()) {
+      auto a = co_await res.a(name);
+      for (const auto& r : a.records) match = match || r == addr.to_v4();
+    } else {
+      auto a = co_await res.aaaa(name);
+      for (const auto& r : a.records) match = match || r == addr.to_v6();
+    }
+    if (match) {
+      st.results["rdns"] = "pass";
+      st.results["rdns.name"] = name;
+      co_return;
+    }
+    if (!st.results.count("rdns.ptr")) st.results["rdns.ptr"] = name;
+  }
+  st.results["rdns"] = "mismatch";
+}
+
+// ---- client checks ------------------------------------------------------------------------
+
+asio::awaitable<decision> client_checks::on_rcpt(const smtp::client_info& ci, const smtp::envelope&,
+                                                 const smtp::path&, smtp::rcpt_kind, smtp::transaction_state& st) {
+  if (!incoming(ci)) co_return decision::go_on();
+  if (auto it = st.results.find("client.refusal"); it != st.results.end())
+    co_return decision::no(554, "5.7.1", it->second);
+  if (st.results.count("client.checked")) co_return decision::go_on();
+  st.results["client.checked"] = "yes";
+
+  auto refuse = [&](std::string text) {
+    st.results["client.refusal"] = text;
+    log::info("filter.client_refused", {{"session", ci.session}, {"ip", ci.ip}, {"reason", text}});
+    return decision::no(554, "5.7.1", text);
+  };
+
+  if (!o_.helo_not_fqdn.off() && !helo_is_fqdn(ci.helo)) {
+    if (o_.helo_not_fqdn.reject) co_return refuse("HELO " + ci.helo + " is not a fully qualified domain name");
+    add_score(st, "HELO_NOT_FQDN", o_.helo_not_fqdn.score);
+  }
+  if (!o_.rdns_none.off() || !o_.rdns_mismatch.off()) {
+    co_await ensure_rdns(*res_, ci, st);
+    const std::string& r = st.results["rdns"];
+    if (r == "none" && !o_.rdns_none.off()) {
+      if (o_.rdns_none.reject) co_return refuse("Client host [" + ci.ip + "] has no reverse DNS (PTR) name");
+      add_score(st, "RDNS_NONE", o_.rdns_none.score);
+    } else if (r == "mismatch" && !o_.rdns_mismatch.off()) {
+      if (o_.rdns_mismatch.reject)
+        co_return refuse("Client host [" + ci.ip + "] reverse DNS name does not resolve back to it");
+      add_score(st, "RDNS_MISMATCH", o_.rdns_mismatch.score);
+    }
+  }
+  for (const auto& l : o_.dnsbl) {
+    if (!co_await listed(*res_, ip_query_name(ci.ip, l.zone))) continue;
+    st.results["dnsbl." + l.zone] = "listed";
+    if (l.reject) co_return refuse("Client host [" + ci.ip + "] blocked using " + l.zone);
+    add_score(st, "DNSBL_" + l.zone, l.weight);
+  }
+  co_return decision::go_on();
+}
+
+// ---- greylisting --------------------------------------------------------------------------
+
+asio::awaitable<decision> greylist_filter::on_rcpt(const smtp::client_info& ci, const smtp::envelope& env,
+                                                   const smtp::path& rcpt, smtp::rcpt_kind kind,
+                                                   smtp::transaction_state& st) {
+  if (!incoming(ci)) co_return decision::go_on();
+  if (kind == smtp::rcpt_kind::remote) {
+    // Only remote recipients we relay as backup MX; others meet the relay rule at once.
+    const std::string d = domain_of(rcpt);
+    bool ours = false;
+    for (const auto& r : o_.relay_domains) ours = ours || r == d;
+    if (!ours) co_return decision::go_on();
+  }
+  if (o_.allowlist.contains_ip(ci.ip)) co_return decision::go_on();
+  if (o_.use_pool || !o_.allowlist.empty()) {
+    co_await ensure_rdns(*res_, ci, st);
+    auto it = st.results.find("rdns.name");
+    if (it != st.results.end() && o_.allowlist.contains_domain(it->second)) co_return decision::go_on();
+  }
+  greylist_request req;
+  req.network = network_key(ci.ip);
+  req.sender = util::to_lower(env.sender.address());
+  req.rcpt = util::to_lower(rcpt.address());
+  if (o_.use_pool)
+    if (auto it = st.results.find("rdns.name"); it != st.results.end()) req.pool = pool_of(it->second);
+  const std::int64_t now = unix_now();
+  greylist* g = g_.get();
+  auto r = co_await net::run_blocking([g, &req, now] { return g->check(req, now); });
+  if (!r) {
+    // A broken database must not stop the mail: let it through.
+    log::warn("filter.greylist_error", {{"session", ci.session}, {"error", r.error().message}});
+    co_return decision::go_on();
+  }
+  log::info("filter.greylist", {{"session", ci.session}, {"id", st.id}, {"ip", ci.ip}, {"network", req.network},
+                                {"from", req.sender}, {"to", req.rcpt}, {"pool", req.pool},
+                                {"outcome", outcome_name(r->outcome)}});
+  if (delayed(r->outcome))
+    co_return decision::no(451, "4.7.1",
+                           "<" + rcpt.address() + ">: Greylisted, please try again in " +
+                               std::to_string(std::max<std::int64_t>(r->wait, 1)) + " seconds");
+  st.results["greylist"] = outcome_name(r->outcome);
+  co_return decision::go_on();
+}
+
+// ---- backup MX ----------------------------------------------------------------------------
+
+bool backup_mx::is_backup_domain(std::string_view d) const {
+  for (const auto& x : o_.domains)
+    if (x == d) return true;
+  return false;
+}
+
+bool backup_mx::recipient_known(const std::string& address) {
+  std::lock_guard lock(mu_);
+  std::error_code ec;
+  auto t = std::filesystem::last_write_time(o_.recipients, ec);
+  if (ec) {
+    log::warn("filter.backup_recipients", {{"file", o_.recipients.string()}, {"error", ec.message()}});
+    return !known_.empty() && known_.count(address) > 0;
+  }
+  if (t != loaded_) {
+    std::ifstream in(o_.recipients);
+    std::set<std::string> fresh;
+    std::string line;
+    while (std::getline(in, line) && fresh.size() < 1000000) {
+      auto l = util::to_lower(util::trim(line));
+      if (l.empty() || l.front() == '#') continue;
+      fresh.insert(l);
+    }
+    known_ = std::move(fresh);
+    loaded_ = t;
+  }
+  return known_.count(address) > 0;
+}
+
+asio::awaitable<decision> backup_mx::on_rcpt(const smtp::client_info& ci, const smtp::envelope&,
+                                             const smtp::path& rcpt, smtp::rcpt_kind kind,
+                                             smtp::transaction_state& st) {
+  if (kind != smtp::rcpt_kind::remote || !ci.user.empty() || ci.kind != smtp::listener_kind::mx)
+    co_return decision::go_on();
+  const std::string domain = domain_of(rcpt);
+  if (!is_backup_domain(domain)) co_return decision::go_on();
+  const std::string address = util::to_lower(rcpt.address());
+  if (!o_.recipients.empty()) {
+    bool ok = co_await net::run_blocking([this, &address] { return recipient_known(address); });
+    if (!ok) co_return decision::no(550, "5.1.1", "<" + rcpt.address() + ">: Recipient address rejected: User unknown");
+  }
+  st.relay_for.insert(address);
+  log::info("filter.backup_mx", {{"session", ci.session}, {"id", st.id}, {"to", address}});
+  co_return decision::ok();
+}
+
+// ---- content checks (RHSBL, URIBL) --------------------------------------------------------
+
+asio::awaitable<decision> content_checks::on_message(const smtp::client_info& ci, const smtp::envelope& env,
+                                                     std::string& message, smtp::transaction_state& st) {
+  if (!incoming(ci)) co_return decision::go_on();
+  const std::string sender = domain_of(env.sender);
+  if (!sender.empty() && sender.front() != '[') {
+    for (const auto& l : o_.sender_lists) {
+      if (!co_await listed(*res_, domain_query_name(sender, l.zone))) continue;
+      if (l.reject) co_return decision::no(554, "5.7.1", "Sender domain " + sender + " blocked using " + l.zone);
+      add_score(st, "RHSBL_" + l.zone, l.weight);
+    }
+  }
+  if (!o_.uri_lists.empty()) {
+    const uri_limits lim = o_.uri;
+    const std::string* msg = &message;
+    auto hosts = co_await net::run_blocking([msg, &lim] { return message_hosts(*msg, lim); });
+    std::vector<std::string> names;
+    for (const auto& h : hosts)
+      for (auto& n : uribl_names(h))
+        if (names.size() < o_.uri.max_hosts && std::find(names.begin(), names.end(), n) == names.end())
+          names.push_back(std::move(n));
+    for (const auto& l : o_.uri_lists) {
+      for (const auto& n : names) {
+        if (!co_await listed(*res_, domain_query_name(n, l.zone))) continue;
+        if (l.reject) co_return decision::no(554, "5.7.1", "Message contains a link to " + n + " blocked using " + l.zone);
+        add_score(st, "URIBL_" + l.zone, l.weight);
+        break;  // one contribution per list
+      }
+    }
+  }
+  co_return decision::go_on();
+}
+
+// ---- verdict ------------------------------------------------------------------------------
+
+asio::awaitable<decision> verdict_filter::on_message(const smtp::client_info& ci, const smtp::envelope& env,
+                                                     std::string& message, smtp::transaction_state& st) {
+  if (!incoming(ci)) co_return decision::go_on();
+  for (const auto& s : scorers_) {
+    scorer* sc = s.get();
+    const std::string* msg = &message;
+    const double so_far = st.score;
+    auto add = co_await net::run_blocking([sc, msg, so_far] { return sc->score(*msg, so_far); });
+    for (const auto& c : add) add_score(st, c.symbol, c.score);
+  }
+  auto v = decide(st.score, st.symbols, o_);
+  log::info("filter.verdict", {{"session", ci.session}, {"id", st.id}, {"from", env.sender.address()},
+                               {"score", format_score(v.score)},
+                               {"action", v.action == spam_action::reject ? "reject"
+                                          : v.action == spam_action::junk ? "junk" : "deliver"}});
+  if (v.action == spam_action::reject)
+    co_return decision::no(550, "5.7.1", "Message rejected as spam (score " + format_score(v.score) + ")");
+  st.prepend += v.fields;
+  if (v.action == spam_action::junk && st.folder.empty()) st.folder = "Junk";
+  co_return decision::go_on();
+}
+
+}  // namespace hearth::mail::filter

@@ -1,0 +1,82 @@
+// Greylisting (issue 8, item 3), after OpenBSD spamd -G passtime:greyexp:whiteexp and postgrey.
+//
+// A delivery attempt is the triplet (client network, sender, recipient), the network being the
+// client's /24 (IPv4) or /64 (IPv6) so that a sender's retry from a neighbour address counts.
+//   - unknown triplet (or its grey entry expired): 451 4.7.1, remembered as grey for greyexp;
+//   - retry before passtime: 451 4.7.1 again (the entry keeps its first time);
+//   - retry after passtime and before greyexp: passes, the triplet is white for whiteexp
+//     (renewed at each later pass);
+//   - once a sender domain passed from one host of a provider pool (the forward-confirmed PTR
+//     name without its first label, e.g. "outbound.example.net"), mail of that domain from any
+//     other host of that pool passes at once (big providers retry from other addresses).
+// The state lives in SQLite (component "greylist" of DATA_DIR/hearth.db) so it survives
+// restarts. The clock is a parameter: every call takes `now` (Unix seconds), which is what the
+// unit tests inject. Blocking (SQLite): call from the blocking pool. Thread-safe (one
+// connection per thread through db::database).
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/util/result.hpp"
+
+namespace hearth::db {
+class connection;
+class database;
+}
+
+namespace hearth::mail::filter {
+
+struct greylist_times {
+  std::int64_t passtime = 3 * 60;         // seconds before a retry passes
+  std::int64_t greyexp = 4 * 3600;        // seconds a grey entry waits for its retry
+  std::int64_t whiteexp = 36 * 24 * 3600; // seconds a passed triplet (or pool) stays white
+};
+
+struct greylist_request {
+  std::string network;  // network_key(ip): "192.0.2.0/24", "2001:db8:1:2::/64"
+  std::string sender;   // envelope sender, lowercase ("" for the null sender)
+  std::string rcpt;     // recipient, lowercase
+  std::string pool;     // provider pool of the client ("" when unknown: no PTR, not confirmed)
+};
+
+enum class grey_outcome {
+  first,        // new triplet: delayed
+  early,        // retried before passtime: delayed
+  passed,       // retried after passtime: passes now, white from now on
+  white,        // a white triplet: passes
+  pool,         // the sender domain passed from the same provider pool: passes
+};
+const char* outcome_name(grey_outcome o);
+inline bool delayed(grey_outcome o) { return o == grey_outcome::first || o == grey_outcome::early; }
+
+struct grey_result {
+  grey_outcome outcome = grey_outcome::first;
+  std::int64_t wait = 0;  // delayed: seconds until a retry can pass
+};
+
+// The domain part of an address (lowercase), "" for the null sender or no '@'.
+std::string sender_domain(std::string_view sender);
+
+class greylist {
+ public:
+  // Runs the migrations of component "greylist" on the database. Errors: "db.*".
+  static result<std::shared_ptr<greylist>> open(std::shared_ptr<db::database> db, greylist_times times);
+
+  // One attempt at `now`. Errors: "db.*" (the caller lets the mail pass rather than block it).
+  result<grey_result> check(const greylist_request& r, std::int64_t now);
+  // Deletes expired entries; returns how many. check() calls it now and then.
+  result<int> purge(std::int64_t now);
+
+  const greylist_times& times() const { return times_; }
+
+ private:
+  greylist(std::shared_ptr<db::database> db, greylist_times t) : db_(std::move(db)), times_(t) {}
+  std::shared_ptr<db::database> db_;
+  greylist_times times_;
+  std::atomic<std::uint64_t> calls_{0};  // purge cadence
+};
+
+}  // namespace hearth::mail::filter
