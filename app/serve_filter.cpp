@@ -1,9 +1,122 @@
-// mail/filter in `hearth serve` (issue 8): greylisting, DNSBL/RHSBL, rDNS/HELO checks, backup
-// MX, the spam verdict. See app/serve_mail.hpp.
+// mail/filter in `hearth serve` (issue 8): greylisting, DNSBL/RHSBL/URIBL, rDNS/HELO checks,
+// backup MX, the spam verdict. See app/serve_mail.hpp and mail/filter/checks.hpp.
+//
+// early: client checks (rDNS, HELO, DNSBL) -> greylisting -> backup MX acceptance
+// late:  RHSBL/URIBL -> verdict (scorers: the place of the learning filter)
+#include "app/common.hpp"
 #include "app/serve_mail.hpp"
+#include "core/db/db.hpp"
+#include "core/log/log.hpp"
+#include "core/util/strings.hpp"
+#include "mail/filter/checks.hpp"
 
 namespace hearth::app {
+namespace {
 
-bool install_filter(serve_context&, mail_checks&) { return true; }
+namespace mf = mail::filter;
+
+bool bad(const std::string& key, const std::string& value, const std::string& why) {
+  log::error("filter.config", {{"key", key}, {"value", value}, {"error", why}});
+  return false;
+}
+
+bool read_rule(const char* key, const std::string& text, mf::rule& out) {
+  auto r = mf::parse_rule(text);
+  if (!r) return bad(key, text, "expected a score like \"1.5\" or \"reject\"");
+  out = *r;
+  return true;
+}
+
+bool read_score(const char* key, const std::string& text, double& out) {
+  auto s = mf::parse_score(text);
+  if (!s) return bad(key, text, "expected a decimal score like \"5\" or \"7.5\"");
+  out = *s;
+  return true;
+}
+
+bool read_lists(const char* key, const std::vector<std::string>& in, double weight, std::vector<mf::list_spec>& out) {
+  for (const auto& t : in) {
+    auto s = mf::parse_list_spec(t, weight);
+    if (!s) return bad(key, t, "expected \"zone\", \"zone:WEIGHT\" or \"zone:reject\"");
+    out.push_back(*s);
+  }
+  return true;
+}
+
+}  // namespace
+
+bool install_filter(serve_context& ctx, mail_checks& checks) {
+  const auto& c = ctx.cfg;
+  double default_weight = 3;
+  if (!read_score("filter.dnsbl.weight", c.filter_dnsbl_weight, default_weight)) return false;
+
+  mf::client_options co;
+  if (!read_rule("filter.client.rdns_none", c.filter_rdns_none, co.rdns_none) ||
+      !read_rule("filter.client.rdns_mismatch", c.filter_rdns_mismatch, co.rdns_mismatch) ||
+      !read_rule("filter.client.helo_not_fqdn", c.filter_helo_not_fqdn, co.helo_not_fqdn) ||
+      !read_lists("filter.dnsbl.client", c.filter_dnsbl_client, default_weight, co.dnsbl))
+    return false;
+  checks.early.push_back(std::make_shared<mf::client_checks>(checks.resolver, std::move(co)));
+
+  std::vector<std::string> backup_domains;
+  for (const auto& d : c.backup_mx_domains) backup_domains.push_back(util::to_lower(d));
+
+  if (c.filter_greylist_enabled) {
+    mf::greylist_options go;
+    std::string which;
+    auto allow = mf::address_list::parse(c.filter_greylist_allowlist, &which);
+    if (!allow) return bad("filter.greylist.allowlist", which, "expected an IP address, a CIDR network or a host name");
+    go.allowlist = std::move(*allow);
+    go.relay_domains = backup_domains;
+    auto d = db::database::open(directory_file(c));
+    if (!d) {
+      log::error("filter.greylist", {{"code", d.error().code}, {"error", d.error().message}});
+      return false;
+    }
+    mf::greylist_times t;
+    t.passtime = c.filter_greylist_passtime;
+    t.greyexp = c.filter_greylist_greyexp;
+    t.whiteexp = c.filter_greylist_whiteexp;
+    auto g = mf::greylist::open(std::make_shared<db::database>(std::move(*d)), t);
+    if (!g) {
+      log::error("filter.greylist", {{"code", g.error().code}, {"error", g.error().message}});
+      return false;
+    }
+    checks.early.push_back(std::make_shared<mf::greylist_filter>(*g, checks.resolver, std::move(go)));
+    log::info("filter.greylist", {{"passtime", std::uint64_t(t.passtime)}, {"greyexp", std::uint64_t(t.greyexp)},
+                                  {"whiteexp", std::uint64_t(t.whiteexp)}});
+  }
+
+  if (!backup_domains.empty()) {
+    mf::backup_options bo;
+    bo.domains = backup_domains;
+    if (c.backup_mx_recipients != "any") {
+      std::filesystem::path p = c.backup_mx_recipients;
+      if (p.is_relative()) p = c.file.parent_path() / p;
+      bo.recipients = p;
+    }
+    checks.early.push_back(std::make_shared<mf::backup_mx>(std::move(bo)));
+    std::string list;
+    for (const auto& d : backup_domains) list += (list.empty() ? "" : ",") + d;
+    log::info("filter.backup_mx", {{"domains", list},
+                                   {"retention", std::uint64_t(c.backup_mx_retention)}});
+  }
+
+  mf::content_options cc;
+  if (!read_lists("filter.dnsbl.sender", c.filter_dnsbl_sender, default_weight, cc.sender_lists) ||
+      !read_lists("filter.dnsbl.uri", c.filter_dnsbl_uri, default_weight, cc.uri_lists))
+    return false;
+  if (!cc.sender_lists.empty() || !cc.uri_lists.empty())
+    checks.late.push_back(std::make_shared<mf::content_checks>(checks.resolver, std::move(cc)));
+
+  mf::verdict_options vo;
+  if (!read_score("filter.spam.threshold", c.filter_spam_threshold, vo.threshold) ||
+      !read_score("filter.spam.reject_threshold", c.filter_spam_reject_threshold, vo.reject_threshold))
+    return false;
+  // The learning filter adds its mf::scorer here.
+  std::vector<std::shared_ptr<mf::scorer>> scorers;
+  checks.late.push_back(std::make_shared<mf::verdict_filter>(vo, std::move(scorers)));
+  return true;
+}
 
 }  // namespace hearth::app

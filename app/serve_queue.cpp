@@ -5,6 +5,7 @@
 #include "app/common.hpp"
 #include "core/dns/resolver.hpp"
 #include "core/log/log.hpp"
+#include "core/util/strings.hpp"
 #include "directory/directory.hpp"
 #include "mail/queue/queue.hpp"
 #include "mail/smtp/server/delivery.hpp"
@@ -42,6 +43,17 @@ std::shared_ptr<mail::queue::queue> make_outbound_queue(serve_context& ctx, dns:
   directory::directory& dir = ctx.dir;
   mail::store& store = ctx.mail;
   o.is_local_domain = [&dir](std::string_view d) { return dir.is_local_domain(d); };
+  // Backup MX (issue 8, mail/filter): the domains we keep mail for wait backup_mx.retention.
+  if (!c.backup_mx_domains.empty()) {
+    std::vector<std::string> backup;
+    for (const auto& d : c.backup_mx_domains) backup.push_back(util::to_lower(d));
+    o.give_up_for = [backup, keep = std::chrono::seconds(c.backup_mx_retention)](
+                        std::string_view d) -> std::optional<std::chrono::seconds> {
+      for (const auto& b : backup)
+        if (b == d) return keep;
+      return std::nullopt;
+    };
+  }
   o.deliver_local = [&dir, &store, host = c.hostname, self](const std::string& from, const std::string& rcpt,
                                                             std::string_view message) -> result<void> {
     const std::string id = mail::smtp::new_id();

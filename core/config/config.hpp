@@ -131,6 +131,28 @@ struct config {
   std::vector<std::string> blocklists_ip{"zen.spamhaus.org", "bl.spamcop.net", "b.barracudacentral.org"};
   std::vector<std::string> blocklists_domain{"dbl.spamhaus.org"};
 
+  // [filter.*] (issue 8, mail/filter): checks of incoming mail on the MX port. Scores are
+  // decimal text ("1.5"); a rule is a score or "reject"; lists are "zone", "zone:WEIGHT" or
+  // "zone:reject". Durations in seconds.
+  std::string filter_rdns_none = "1.5";          // client without a PTR name
+  std::string filter_rdns_mismatch = "1";        // PTR name not resolving back to the client
+  std::string filter_helo_not_fqdn = "1";        // EHLO argument not a FQDN or address literal
+  bool filter_greylist_enabled = true;
+  unsigned filter_greylist_passtime = 180;
+  unsigned filter_greylist_greyexp = 4 * 3600;
+  unsigned filter_greylist_whiteexp = 36 * 24 * 3600;
+  std::vector<std::string> filter_greylist_allowlist;  // IPs, CIDR networks, client host names
+  std::vector<std::string> filter_dnsbl_client;  // DNSBL/DNSWL zones for the client address
+  std::vector<std::string> filter_dnsbl_sender;  // RHSBL zones for the sender domain
+  std::vector<std::string> filter_dnsbl_uri;     // URIBL zones for the link domains of the body
+  std::string filter_dnsbl_weight = "3";         // weight of a list without one
+  std::string filter_spam_threshold = "5";       // Junk at or above
+  std::string filter_spam_reject_threshold = "15";  // 550 5.7.1 at or above
+  // [backup_mx] (issue 8): domains we are a backup MX for
+  std::vector<std::string> backup_mx_domains;
+  std::string backup_mx_recipients = "any";      // "any", or a file of addresses (one per line)
+  unsigned backup_mx_retention = 7 * 24 * 3600;  // seconds a relayed message waits for the primary
+
   // [xmpp]
   std::filesystem::path xmpp_s2s_ca_file;  // extra CA bundle trusted for other servers' certificates (federation)
 

@@ -208,6 +208,42 @@ std::vector<key_def> build_keys() {
   k.push_back(integer("dav.max_resource_size", 10ll << 20, 16ll << 10, 1ll << 30,
                       "largest calendar object or vCard, in octets (CalDAV/CardDAV max-resource-size)",
                       bind<&config::dav_max_resource_size>()));
+  // [filter.*] (issue 8, mail/filter); scores are validated by `hearth serve` (app/serve_filter.cpp).
+  k.push_back(str("filter.client.rdns_none", "1.5", "client without a reverse DNS (PTR) name: a spam score, or \"reject\"",
+                  bind<&config::filter_rdns_none>()).not_empty());
+  k.push_back(str("filter.client.rdns_mismatch", "1", "client whose PTR name does not resolve back to it: a score, or \"reject\"",
+                  bind<&config::filter_rdns_mismatch>()).not_empty());
+  k.push_back(str("filter.client.helo_not_fqdn", "1", "EHLO argument that is not a FQDN or address literal: a score, or \"reject\"",
+                  bind<&config::filter_helo_not_fqdn>()).not_empty());
+  k.push_back(boolean("filter.greylist.enabled", true, "greylist unknown (client /24 or /64, sender, recipient) triplets",
+                      bind<&config::filter_greylist_enabled>()));
+  k.push_back(integer("filter.greylist.passtime", 180, 0, day, "seconds before a retry passes",
+                      bind<&config::filter_greylist_passtime>()));
+  k.push_back(integer("filter.greylist.greyexp", 4 * 3600, 1, 30 * day, "seconds a first attempt waits for its retry",
+                      bind<&config::filter_greylist_greyexp>()));
+  k.push_back(integer("filter.greylist.whiteexp", 36 * day, 1, 365 * day, "seconds a passed triplet stays accepted (renewed on use)",
+                      bind<&config::filter_greylist_whiteexp>()));
+  k.push_back(list("filter.greylist.allowlist", {}, "never delayed: IPs, CIDR networks, client host names (e.g. our backup MX)",
+                   bind<&config::filter_greylist_allowlist>()));
+  k.push_back(list("filter.dnsbl.client", {}, "DNSBL/DNSWL zones for the client address: \"zone\", \"zone:WEIGHT\" or \"zone:reject\"",
+                   bind<&config::filter_dnsbl_client>()));
+  k.push_back(list("filter.dnsbl.sender", {}, "RHSBL zones for the sender domain, same syntax",
+                   bind<&config::filter_dnsbl_sender>()));
+  k.push_back(list("filter.dnsbl.uri", {}, "URIBL zones for the domains of links in the body, same syntax",
+                   bind<&config::filter_dnsbl_uri>()));
+  k.push_back(str("filter.dnsbl.weight", "3", "spam score of a listing when the zone names none",
+                  bind<&config::filter_dnsbl_weight>()).not_empty());
+  k.push_back(str("filter.spam.threshold", "5", "spam score at or above which mail goes to the Junk folder",
+                  bind<&config::filter_spam_threshold>()).not_empty());
+  k.push_back(str("filter.spam.reject_threshold", "15", "spam score at or above which mail is refused (550 5.7.1)",
+                  bind<&config::filter_spam_reject_threshold>()).not_empty());
+  // [backup_mx] (issue 8)
+  k.push_back(list("backup_mx.domains", {}, "domains this server is a backup MX for: their mail is kept and relayed to the primary",
+                   bind<&config::backup_mx_domains>(), syntax::dns_name));
+  k.push_back(str("backup_mx.recipients", "any", "\"any\", or a file of accepted addresses, one per line (synced from the primary)",
+                  bind<&config::backup_mx_recipients>()).not_empty());
+  k.push_back(integer("backup_mx.retention", 7 * day, 1, 60 * day, "seconds relayed mail waits for the primary before it is returned",
+                      bind<&config::backup_mx_retention>()));
   // [xmpp]
   k.push_back(str("xmpp.s2s_ca_file", "", "PEM CA bundle trusted for other XMPP servers' certificates, besides the system's",
                   bind<&config::xmpp_s2s_ca_file>(), syntax::path));
@@ -231,6 +267,11 @@ std::vector<table_def> build_tables() {
       {"blocklists", "DNS blocklists that `hearth dns check` looks our addresses and domains up in."},
       {"http", "The HTTPS server (DAV, autoconfiguration, MTA-STS)."},
       {"dav", "CalDAV and CardDAV."},
+      {"filter.client", "Incoming mail (MX port): client checks, each a spam score or \"reject\"."},
+      {"filter.greylist", "Greylisting of incoming mail (like spamd -G passtime:greyexp:whiteexp)."},
+      {"filter.dnsbl", "DNS block and allow lists for incoming mail."},
+      {"filter.spam", "The spam verdict: X-Spam-Status, the Junk folder, refusal."},
+      {"backup_mx", "Backup MX: mail for these domains is accepted, kept and relayed to their primary."},
       {"xmpp", "Chat (XMPP) federation."},
   };
 }

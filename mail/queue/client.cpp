@@ -18,6 +18,7 @@
 #include <variant>
 
 #include "core/dns/resolver.hpp"
+#include "core/util/strings.hpp"
 #include "core/log/log.hpp"
 #include "mail/queue/reply.hpp"
 
@@ -195,6 +196,22 @@ asio::awaitable<std::vector<std::string>> mx_hosts(const attempt_request& req, a
       }
       auto recs = mx.records;
       std::stable_sort(recs.begin(), recs.end(), [](const auto& a, const auto& b) { return a.preference < b.preference; });
+      // RFC 5321 §5.1: when we are one of the MX hosts (a backup MX), only the more preferred
+      // ones are tried; never ourselves, nor a host of equal or lower preference.
+      auto same_host = [&](std::string h) {
+        if (!h.empty() && h.back() == '.') h.pop_back();
+        return !h.empty() && util::iequals(h, req.helo);
+      };
+      auto self = std::find_if(recs.begin(), recs.end(), [&](const auto& r) { return same_host(r.host); });
+      if (self != recs.end()) {
+        const auto ours = self->preference;
+        std::erase_if(recs, [&](const auto& r) { return r.preference >= ours; });
+        if (recs.empty()) {
+          set_all(out, rcpt_result::kind::temporary,
+                  "451 4.4.4 we are the most preferred MX host of " + req.domain + " but do not serve it", "4.4.4");
+          co_return hosts;
+        }
+      }
       for (const auto& r : recs)
         if (std::find(hosts.begin(), hosts.end(), r.host) == hosts.end() && hosts.size() < max_hosts) hosts.push_back(r.host);
       break;

@@ -247,7 +247,7 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
         o.k = outcome::kind::done;
         status = "bounced";
         failed.push_back(d);
-      } else if (after_temporary_failure(policy_, m.created, now) == verdict::give_up) {
+      } else if (after_temporary_failure(policy_for(row->address), m.created, now) == verdict::give_up) {
         o.k = outcome::kind::done;
         status = "bounced";
         d.status = "4.4.7";  // RFC 3463: delivery time expired
@@ -294,7 +294,7 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
       in.envid = m.env.envid;
       in.arrival = m.created;
       in.now = now;
-      in.retry_until = m.created + policy_.give_up.count();
+      in.retry_until = m.created + policy_for(rcpts.empty() ? std::string() : rcpts.front().address).give_up.count();
       in.delayed = is_delay;
       in.success = is_success;
       in.full = !is_delay && !is_success && (m.env.ret == "FULL" || (m.env.ret.empty() && data.size() <= full_return_limit));
@@ -318,6 +318,14 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
 
   options opts_;
   retry_policy policy_;
+
+  // The retry policy of one recipient: the backup MX retention of its domain, if any.
+  retry_policy policy_for(const std::string& address) const {
+    retry_policy p = policy_;
+    if (opts_.give_up_for)
+      if (auto g = opts_.give_up_for(domain_of(address))) p.give_up = *g;
+    return p;
+  }
   std::shared_ptr<store> store_;
   asio::ssl::context tls_{asio::ssl::context::tls_client};
   std::mutex mu_;  // strand_ creation vs enqueue() from the blocking pool

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,6 +69,9 @@ struct options {
   // Blocking; returns an error code like "mail.quota" (temporary) or "smtp.unknown_user"
   // (permanent) on failure.
   std::function<result<void>(const std::string& from, const std::string& rcpt, std::string_view message)> deliver_local;
+  // Backup MX (issue 8): a recipient domain with its own retention instead of give_up (mail we
+  // keep for a primary MX). Nullopt, or no function: give_up. Thread-safe.
+  std::function<std::optional<std::chrono::seconds>(std::string_view domain)> give_up_for;
 };
 
 class queue {

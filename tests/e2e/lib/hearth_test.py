@@ -106,7 +106,7 @@ def set_key(path, table, key, value):
 class Instance:
     """One hearth instance: quickstart into a temp dir, then serve on ADDR with OFFSET."""
 
-    def __init__(self, email="demo@example.test", host=1, offset=OFFSET, hostname=None, extra=()):
+    def __init__(self, email="demo@example.test", host=1, offset=OFFSET, hostname=None, extra=(), greylist=False):
         self.addr = f"{NET}.{host}"
         self.offset = offset
         self.email = email
@@ -118,6 +118,10 @@ class Instance:
         cp = run(["quickstart", "--dev", email, "--dir", self.dir, "--hostname", self.hostname,
                   "--listen", self.addr, "--port-offset", str(offset), *extra])
         self.quickstart_output = cp.stdout
+        # Greylisting (issue 8) is on by default in a real config; tests that deliver on port
+        # 25 expect their first try to pass, so only the greylisting tests turn it on.
+        if not greylist:
+            set_key(self.config, "filter.greylist", "enabled", "false")
         self.password = None
         for line in cp.stdout.splitlines():
             if line.strip().lower().startswith("password:"):
