@@ -1,5 +1,5 @@
 """DNSBL/DNSWL, RHSBL and URIBL against fake list zones served by knot (issue 8, item 4), and
-the spam verdict (item 7): a client listed in a reject list gets 554 5.7.1 naming the list; a
+the rDNS/HELO checks (item 5), the spam verdict (item 7): a client listed in a reject list gets 554 5.7.1 naming the list; a
 DNSWL listing lowers the score; a sender domain in an RHSBL and a link domain (in a base64
 HTML part) in a URIBL add their weights; X-Spam-Status on every message; Junk at or above
 filter.spam.threshold; 550 5.7.1 at or above filter.spam.reject_threshold.
@@ -12,13 +12,19 @@ from knot import Knot
 from mailbox import messages
 
 last = NET.rsplit(".", 1)[1]
-LISTED, CLEAN, ALLOWED = f"{NET}.5", f"{NET}.6", f"{NET}.7"
+LISTED, CLEAN, ALLOWED, LIAR, NOPTR = (f"{NET}.{i}" for i in (5, 6, 7, 8, 9))
 
 zones = {
     "bl.test": f"5.{last}.0.127 A 127.0.0.2\n5.{last}.0.127 TXT \"listed for the test\"\n",
     "wl.test": f"7.{last}.0.127 A 127.0.10.1\n",
     "rhs.test": "spammer.test A 127.0.0.2\n",
     "uri.test": "badlink.test A 127.0.0.2\n",
+    # Reverse DNS of the clients (rDNS checks, item 5): .6 and .7 forward-confirmed, .8 a PTR
+    # name without an address, .9 no PTR at all.
+    f"{last}.0.127.in-addr.arpa": "6 PTR clean.test.\n7 PTR allowed.test.\n8 PTR liar.test.\n",
+    "clean.test": f"@ A {NET}.6\n",
+    "allowed.test": f"@ A {NET}.7\n",
+    "liar.test": "@ TXT \"no address\"\n",
 }
 dns = Knot(addr=f"{NET}.1", port=5353, zones=zones).start()
 inst = Instance("demo@example.test")
@@ -32,10 +38,10 @@ inst.cli(["config", "check"])
 inst.start(wait_for="smtp")
 
 
-def send(source, sender, subject, body="Hello.\r\n", headers=""):
+def send(source, sender, subject, body="Hello.\r\n", headers="", helo="client.example.net"):
     """Returns (RCPT code, RCPT text, DATA code, DATA text)."""
     with smtplib.SMTP(inst.addr, inst.port("smtp"), timeout=30, source_address=(source, 0)) as s:
-        s.ehlo("client.example.net")
+        s.ehlo(helo)
         s.mail(sender)
         code, text = s.rcpt("demo@example.test")
         if code != 250:
@@ -62,6 +68,17 @@ code, _, dcode, _ = send(ALLOWED, "a@sender.test", "allowed")
 m = stored("allowed")
 check(dcode == 250 and m is not None and b"DNSBL_wl.test(-2)" in m and b"score=-2 " in m,
       "DNSWL listing: score -2 in X-Spam-Status")
+
+# Reverse DNS and HELO (item 5), with the default scores.
+send(LIAR, "a@sender.test", "liar")
+m = stored("liar")
+check(m is not None and b"RDNS_MISMATCH(1)" in m and b"score=1 " in m, "PTR not forward-confirmed: RDNS_MISMATCH(1)")
+send(NOPTR, "a@sender.test", "no ptr")
+m = stored("no ptr")
+check(m is not None and b"RDNS_NONE(1.5)" in m, "no PTR: RDNS_NONE(1.5)")
+send(CLEAN, "a@sender.test", "bad helo", helo="localhost")
+m = stored("bad helo")
+check(m is not None and b"HELO_NOT_FQDN(1)" in m and b"RDNS" not in m, "HELO localhost: HELO_NOT_FQDN(1)")
 
 code, _, dcode, _ = send(CLEAN, "x@spammer.test", "rhsbl")
 m = stored("rhsbl", "Junk")

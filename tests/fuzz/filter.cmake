@@ -1,0 +1,2 @@
+# mail/filter fuzz targets (issue 8): link extraction and the config's list/score syntax.
+set(fuzz_libs_uri hearth_mail_filter)
