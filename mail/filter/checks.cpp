@@ -196,21 +196,25 @@ bool backup_mx::recipient_known(const std::string& address) {
   auto t = std::filesystem::last_write_time(o_.recipients, ec);
   if (ec) {
     log::warn("filter.backup_recipients", {{"file", o_.recipients.string()}, {"error", ec.message()}});
-    return !known_.empty() && known_.count(address) > 0;
+    return known_.count(address) > 0;
   }
   if (t != loaded_) {
     std::ifstream in(o_.recipients);
     std::set<std::string> fresh;
     std::string line;
     while (std::getline(in, line) && fresh.size() < 1000000) {
+      // The first word of a line: the output of `hearth user list DOMAIN` and `hearth alias
+      // list DOMAIN` on the primary can be copied as is; "@domain" (a catch-all) takes all.
       auto l = util::to_lower(util::trim(line));
       if (l.empty() || l.front() == '#') continue;
+      if (auto ws = l.find_first_of(" \t"); ws != std::string::npos) l.resize(ws);
       fresh.insert(l);
     }
     known_ = std::move(fresh);
     loaded_ = t;
   }
-  return known_.count(address) > 0;
+  auto at = address.rfind('@');
+  return known_.count(address) > 0 || (at != std::string::npos && known_.count(address.substr(at)) > 0);
 }
 
 asio::awaitable<decision> backup_mx::on_rcpt(const smtp::client_info& ci, const smtp::envelope&,
@@ -283,6 +287,10 @@ asio::awaitable<decision> verdict_filter::on_message(const smtp::client_info& ci
                                           : v.action == spam_action::junk ? "junk" : "deliver"}});
   if (v.action == spam_action::reject)
     co_return decision::no(550, "5.7.1", "Message rejected as spam (score " + format_score(v.score) + ")");
+  // Mail we only keep as a backup MX is judged (and marked) by the primary.
+  bool relay_only = !env.recipients.empty();
+  for (const auto& r : env.recipients) relay_only = relay_only && st.relay_for.count(util::to_lower(r.address.address()));
+  if (relay_only) co_return decision::go_on();
   st.prepend += v.fields;
   if (v.action == spam_action::junk && st.folder.empty()) st.folder = "Junk";
   co_return decision::go_on();

@@ -84,7 +84,9 @@ class greylist_filter final : public smtp::filter {
 struct backup_options {
   std::vector<std::string> domains;   // lowercase
   std::filesystem::path recipients;   // empty = any recipient of the domains; else a file of
-                                      // addresses, one per line (synced from the primary)
+                                      // addresses, the first word of each line ("@domain":
+                                      // all of it), e.g. the primary's `hearth user list D`
+                                      // and `hearth alias list D` output, copied over
 };
 
 class backup_mx final : public smtp::filter {

@@ -45,11 +45,15 @@ got = [m for m in messages(primary, "demo@example.test") if b"Subject: via backu
 check(len(got) == 1, "exactly once")
 check(not lines(primary, "filter.greylist", "outcome=first"), "the primary did not greylist its backup's copy")
 check(bool(got) and b"by mx2.example.test" in got[0], "the copy went through the backup (its Received line)")
+check(bool(got) and got[0].count(b"X-Spam-Status:") == 1, "one X-Spam-Status: the primary's (the backup leaves the verdict to it)")
 
 # A recipient list synced from the primary: unknown addresses are refused by the backup.
 rc, _ = backup.stop()
 with open(os.path.join(backup.dir, "recipients.txt"), "w") as f:
-    f.write("# synced from the primary\ndemo@example.test\n")
+    # What the primary's `hearth user list example.test` and `hearth alias list example.test`
+    # print, copied over.
+    f.write("# synced from the primary\n" + primary.cli(["user", "list", "example.test"]).stdout +
+            primary.cli(["alias", "list", "example.test"]).stdout)
 set_key(backup.config, "backup_mx", "recipients", '"recipients.txt"')
 set_key(backup.config, "filter.greylist", "enabled", "false")
 backup.start(wait_for="smtp")
@@ -59,7 +63,9 @@ with smtplib.SMTP(backup.addr, backup.port("smtp"), timeout=30, source_address=(
     code, text = s.rcpt("nobody@example.test")
     check(code == 550 and text.startswith(b"5.1.1"), f"backup with a recipient list: unknown address refused ({code})")
     code, _ = s.rcpt("Demo@Example.test")
-    check(code == 250, "a listed address accepted")
+    check(code == 250, "a listed account accepted")
+    code, _ = s.rcpt("postmaster@example.test")
+    check(code == 250, "a listed alias accepted")
     code, _ = s.rcpt("someone@elsewhere.test")
     check(code == 554, "another domain is still refused (no open relay)")
 finish()
