@@ -99,6 +99,9 @@ struct remote_world {
     std::ofstream(dir / "zones" / "nomx.test.zone") << zone_text("nomx.test", "@ MX 0 .\n");
     // e.test: the preferred MX refuses connections, the second one takes the mail.
     std::ofstream(dir / "zones" / "e.test.zone") << zone_text("e.test", "@ MX 20 mx2\n@ MX 10 mx1\nmx1 A 127.0.119.4\nmx2 A 127.0.119.2\n");
+    // g.test: we (mail.a.test) are its MX 10, the sink its MX 20: never delivered there (RFC
+    // 5321 §5.1: a backup MX only relays to more preferred hosts).
+    std::ofstream(dir / "zones" / "g.test.zone") << zone_text("g.test", "@ MX 10 mail.a.test.\n@ MX 20 mx2\nmx2 A 127.0.119.2\n");
     // f.test: no MX at all, an A record: the implicit MX (RFC 5321 §5.1).
     std::ofstream(dir / "zones" / "f.test.zone") << zone_text("f.test", "@ A 127.0.119.2\n");
     std::ofstream conf(dir / "knot.conf");
@@ -110,7 +113,7 @@ struct remote_world {
          << "template:\n  - id: default\n    storage: \"" << (dir / "zones").string() << "\"\n"
          << "    zonefile-sync: -1\n    journal-content: none\n"
          << "zone:\n";
-    for (const char* z : {"b.test", "c.test", "d.test", "nomx.test", "e.test", "f.test"}) conf << "  - domain: " << z << "\n    file: " << z << ".zone\n";
+    for (const char* z : {"b.test", "c.test", "d.test", "nomx.test", "e.test", "f.test", "g.test"}) conf << "  - domain: " << z << "\n    file: " << z << ".zone\n";
     conf.close();
     // A stale server on our addresses would take the mail: refuse to run rather than pass wrongly.
     REQUIRE_FALSE(port_open("127.0.119.2", smtp_port));
@@ -167,7 +170,9 @@ struct harness {
   std::mutex mu;
   std::vector<local_mail> local;
 
-  explicit harness(fs::path dir, std::chrono::seconds give_up = 3600s, std::chrono::seconds warn = 3600s) : data(std::move(dir)) {
+  explicit harness(fs::path dir, std::chrono::seconds give_up = 3600s, std::chrono::seconds warn = 3600s,
+                   std::function<std::optional<std::chrono::seconds>(std::string_view)> give_up_for = {})
+      : data(std::move(dir)) {
     fs::create_directories(data);
     hearth::dns::options dopt;
     dopt.servers = {std::string(dns_addr) + ":" + std::to_string(dns_port)};
@@ -182,6 +187,7 @@ struct harness {
     o.max_retry = 1s;
     o.give_up = give_up;
     o.delay_warning = warn;
+    o.give_up_for = std::move(give_up_for);
     o.connect_timeout = 2s;
     o.command_timeout = 10s;
     o.resolver = res.get();
@@ -338,6 +344,29 @@ TEST_CASE("queue tries MX hosts by preference and falls back to the A record", "
     CHECK(h.wait_for([&] { return w.dumped().find("Subject: via the implicit MX") != std::string::npos; }));
     CHECK(h.wait_for([&] { return h.empty(); }));
     CHECK(h.locals().empty());  // no DSN
+  }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("backup MX: never to ourselves or a less preferred MX; its own retention", "[queue][integration]") {
+  auto& w = world();
+  auto dir = tmpdir("backupmx");
+  {
+    // give_up 1 h for everything, but 3 s for g.test (backup_mx.retention).
+    harness h(dir, 3600s, 3600s, [](std::string_view d) -> std::optional<std::chrono::seconds> {
+      if (d == "g.test") return 3s;
+      return std::nullopt;
+    });
+    h.start();
+    REQUIRE(h.q->enqueue(env_to({"gina@g.test"}), "Subject: never to a lesser MX\r\n\r\nx\r\n").has_value());
+    REQUIRE(h.wait_for([&] { return !h.locals().empty(); }));
+    auto l = h.locals();
+    CHECK(l[0].rcpt == "alice@a.test");
+    CHECK(l[0].message.find("Action: failed") != std::string::npos);
+    CHECK(l[0].message.find("Status: 4.4.7") != std::string::npos);
+    CHECK(l[0].message.find("4.4.4") != std::string::npos);  // the last attempt's reason
+    CHECK(w.dumped().find("Subject: never to a lesser MX") == std::string::npos);
+    CHECK(h.wait_for([&] { return h.empty(); }));
   }
   fs::remove_all(dir);
 }
