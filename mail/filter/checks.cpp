@@ -159,7 +159,7 @@ asio::awaitable<decision> greylist_filter::on_rcpt(const smtp::client_info& ci, 
   }
   greylist_request req;
   req.network = network_key(ci.ip);
-  req.sender = util::to_lower(env.sender.address());
+  req.sender = normalize_sender(env.sender.address());
   req.rcpt = util::to_lower(rcpt.address());
   if (o_.use_pool)
     if (auto it = st.results.find("rdns.name"); it != st.results.end()) req.pool = pool_of(it->second);

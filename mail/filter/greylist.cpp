@@ -37,6 +37,28 @@ const char* outcome_name(grey_outcome o) {
   return "?";
 }
 
+std::string normalize_sender(std::string_view sender) {
+  std::string s = util::to_lower(sender);
+  auto at = s.rfind('@');
+  if (at == std::string::npos) return s;
+  std::string local = s.substr(0, at);
+  // BATV: "prvs=TAG=user", and the "btv1==TAG==user" variant.
+  if (local.rfind("prvs=", 0) == 0) {
+    if (auto e = local.find('=', 5); e != std::string::npos) local = local.substr(e + 1);
+  } else if (local.rfind("btv1==", 0) == 0) {
+    if (auto e = local.find("==", 6); e != std::string::npos) local = local.substr(e + 2);
+  }
+  std::string out;
+  for (std::size_t i = 0; i < local.size(); ++i) {
+    if (local[i] >= '0' && local[i] <= '9') {
+      if (out.empty() || out.back() != '#') out += '#';
+    } else {
+      out += local[i];
+    }
+  }
+  return out + s.substr(at);
+}
+
 std::string sender_domain(std::string_view sender) {
   auto at = sender.rfind('@');
   if (at == std::string_view::npos) return {};

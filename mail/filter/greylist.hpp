@@ -57,6 +57,12 @@ struct grey_result {
   std::int64_t wait = 0;  // delayed: seconds until a retry can pass
 };
 
+// The sender as greylisting keys it (after postgrey): lowercase, a BATV tag ("prvs=TAG=" or
+// "btv1==TAG==" before the local part, RFC-less but common) removed, and every run of digits in
+// the local part replaced by "#", so VERP and bounce addresses that change at each retry
+// ("list-bounces+1234@", "bounce-98765-7@") count as one sender.
+std::string normalize_sender(std::string_view sender);
+
 // The domain part of an address (lowercase), "" for the null sender or no '@'.
 std::string sender_domain(std::string_view sender);
 

@@ -133,3 +133,20 @@ TEST_CASE("network keys, address lists, HELO, pools", "[filter][net]") {
   CHECK(is_private_ip("10.1.2.3"));
   CHECK_FALSE(is_private_ip("192.0.2.1"));
 }
+
+TEST_CASE("greylist: sender normalization (VERP, BATV)", "[filter][greylist]") {
+  CHECK(normalize_sender("List-Bounces+1234@Lists.Example") == "list-bounces+#@lists.example");
+  CHECK(normalize_sender("bounce-98765-7@mail.example") == "bounce-#-#@mail.example");
+  CHECK(normalize_sender("prvs=0a1b2c3d4=alice@example.org") == "alice@example.org");
+  CHECK(normalize_sender("btv1==0a1b2c3d4==alice@example.org") == "alice@example.org");
+  CHECK(normalize_sender("alice@example.org") == "alice@example.org");
+  CHECK(normalize_sender("") == "");
+  CHECK(normalize_sender("user42@host7.example") == "user#@host7.example");
+  // A retry with a new VERP address is the same triplet.
+  fixture f;
+  auto at = [&](std::int64_t now, const char* from) {
+    return f.g->check({network_key("192.0.2.7"), normalize_sender(from), "u@our.example", ""}, now).value().outcome;
+  };
+  CHECK(at(t0, "list-bounces+111@lists.example") == grey_outcome::first);
+  CHECK(at(t0 + 400, "list-bounces+222@lists.example") == grey_outcome::passed);
+}
