@@ -3,8 +3,8 @@ addresses and short intervals (passtime 2 s):
   first try 451 4.7.1, early retry 451, retry after passtime from a neighbour in the same /24
   accepted and delivered, then accepted at once; another /24 is a new client; the provider
   pool case (a domain that passed from mail-a.out.big.test passes at once from
-  mail-b.out.big.test, another network: PTR records served by knot); the allowlist and
-  authenticated submission are never delayed; the state survives a restart.
+  mail-b.out.big.test, another network: PTR records served by knot); the allowlist (a network, a host
+  name) and authenticated submission are never delayed; the state survives a restart.
 """
 import smtplib
 import ssl
@@ -20,12 +20,15 @@ n = int(NET.rsplit(".", 1)[1])        # 190
 SAME_A, SAME_B = f"{NET}.5", f"{NET}.6"            # one /24
 OTHER = f"{base}.{n + 2}.5"                        # another /24, no PTR
 POOL_A, POOL_B = f"{base}.{n + 1}.5", f"{base}.{n + 3}.5"  # two networks of one provider
-ALLOWED = f"{base}.{n + 4}.5"
+ALLOWED_HOST = f"{base}.{n + 4}.5"                # allowlisted by its host name
+ALLOWED_NET = f"{base}.{n + 8}.5"                 # allowlisted by CIDR (198: unused by other tests)
 
 zones = {
     "big.test": f"mail-a.out A {POOL_A}\nmail-b.out A {POOL_B}\n",
     f"{n + 1}.0.127.in-addr.arpa": "5 PTR mail-a.out.big.test.\n",
     f"{n + 3}.0.127.in-addr.arpa": "5 PTR mail-b.out.big.test.\n",
+    f"{n + 4}.0.127.in-addr.arpa": "5 PTR mx.friend.test.\n",
+    "friend.test": f"mx A {ALLOWED_HOST}\n",
 }
 dns = Knot(addr=f"{NET}.1", port=5353, zones=zones).start()
 
@@ -33,7 +36,7 @@ inst = Instance("demo@example.test", greylist=True)
 set_key(inst.config, "dns", "servers", f'["{NET}.1:5353"]')
 set_key(inst.config, "filter.greylist", "passtime", str(PASSTIME))
 set_key(inst.config, "filter.greylist", "greyexp", "120")
-set_key(inst.config, "filter.greylist", "allowlist", f'["{base}.{n + 4}.0/24"]')
+set_key(inst.config, "filter.greylist", "allowlist", f'["{base}.{n + 8}.0/24", "friend.test"]')
 inst.cli(["config", "check"])
 inst.start(wait_for="smtp")
 
@@ -89,9 +92,11 @@ check(any("outcome=pool" in l for l in inst.log().splitlines()), "logged as a po
 code, _, _ = send(POOL_B, "z@other.test", "pool 3")
 check(code == 451, "another domain from pool host B: 451")
 
-# The allowlist is never delayed.
-code, _, dcode = send(ALLOWED, "new@sender.test", "allowed")
+# The allowlist is never delayed: a network, and a host name (forward-confirmed PTR).
+code, _, dcode = send(ALLOWED_NET, "new@sender.test", "allowed")
 check(code == 250 and dcode == 250, f"allowlisted network: accepted at once ({code})")
+code, _, dcode = send(ALLOWED_HOST, "new@sender.test", "allowed host")
+check(code == 250 and dcode == 250, f"allowlisted host name (mx.friend.test): accepted at once ({code})")
 
 # Authenticated submission is never delayed.
 ctx = ssl.create_default_context(cafile=inst.ca_file())

@@ -1,5 +1,5 @@
 # mail/filter e2e tests (issue 8, items 3-7): NET 190-199. test_greylist.py also uses the
-# neighbour networks 191-194 as other client /24s; test_dnsbl.py 195; test_backup_mx.py 196-197.
+# neighbour networks 191-194 and 198 as other client /24s; test_dnsbl.py 195; test_backup_mx.py 196-197.
 hearth_e2e(filter_greylist filter/test_greylist.py 190)
 hearth_e2e(filter_dnsbl filter/test_dnsbl.py 195)
 hearth_e2e(filter_backup_mx filter/test_backup_mx.py 196)
