@@ -35,6 +35,17 @@ asio::awaitable<bool> listed(dns::resolver& res, const std::string& name) {
 
 std::string domain_of(const smtp::path& p) { return util::to_lower(p.domain); }
 
+// The list's TXT explanation of a listing (often a URL), cleaned for an SMTP reply: printable
+// ASCII, at most 200 octets; "" when there is none.
+asio::awaitable<std::string> list_reason(dns::resolver& res, const std::string& name) {
+  auto t = co_await res.txt(name);
+  if (t.st != dns::status::ok || t.records.empty()) co_return std::string();
+  std::string out;
+  for (char c : t.records.front())
+    if (c >= ' ' && c < 0x7f && out.size() < 200) out += c;
+  co_return out;
+}
+
 }  // namespace
 
 std::optional<rule> parse_rule(std::string_view text) {
@@ -130,9 +141,13 @@ asio::awaitable<decision> client_checks::on_rcpt(const smtp::client_info& ci, co
     }
   }
   for (const auto& l : o_.dnsbl) {
-    if (!co_await listed(*res_, ip_query_name(ci.ip, l.zone))) continue;
+    const std::string q = ip_query_name(ci.ip, l.zone);
+    if (!co_await listed(*res_, q)) continue;
     st.results["dnsbl." + l.zone] = "listed";
-    if (l.reject) co_return refuse("Client host [" + ci.ip + "] blocked using " + l.zone);
+    if (l.reject) {
+      const std::string why = co_await list_reason(*res_, q);
+      co_return refuse("Client host [" + ci.ip + "] blocked using " + l.zone + (why.empty() ? "" : "; " + why));
+    }
     add_score(st, "DNSBL_" + l.zone, l.weight);
   }
   co_return decision::go_on();

@@ -58,6 +58,7 @@ def stored(subject, mailbox="INBOX"):
 
 code, text, _, _ = send(LISTED, "a@sender.test", "listed")
 check(code == 554 and text.startswith("5.7.1") and "bl.test" in text, f"listed client: 554 5.7.1 naming the list ({code} {text})")
+check("listed for the test" in text, "with the list's TXT explanation")
 
 code, _, dcode, _ = send(CLEAN, "a@sender.test", "clean")
 check(code == 250 and dcode == 250, "clean client accepted")
