@@ -1,5 +1,6 @@
 // mail/filter's parsers: link extraction from a whole MIME message and from text, the list
-// specifications, scores and rules of the config, DNSBL query names, address lists.
+// specifications, scores and rules of the config, DNSBL query names, address lists, the
+// greylisting sender key.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -7,6 +8,7 @@
 
 #include "mail/filter/checks.hpp"
 #include "mail/filter/dnsbl.hpp"
+#include "mail/filter/greylist.hpp"
 #include "mail/filter/net.hpp"
 #include "mail/filter/uri.hpp"
 
@@ -29,6 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)helo_is_fqdn(line);
   (void)pool_of(line);
   (void)network_key(line);
+  (void)normalize_sender(line);
+  (void)sender_domain(line);
   if (auto l = address_list::parse({std::string(line)})) {
     (void)l->contains_ip("192.0.2.1");
     (void)l->contains_domain("a.example");
