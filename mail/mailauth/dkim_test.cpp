@@ -186,3 +186,31 @@ TEST_CASE("short RSA keys are refused", "[dkim]") {
   auto v = verify_all(*field + msg, {{"s._domainkey.a.test", "v=DKIM1; p=" + kp->dkim_public}});
   CHECK(v[0].status == dkim_status::permerror);
 }
+
+TEST_CASE("l= with unsigned content after it is not a pass; several signatures are each checked", "[dkim]") {
+  auto kp = hearth::crypto::generate_ed25519();
+  REQUIRE(kp);
+  const std::string rec = "v=DKIM1; k=ed25519; p=" + kp->dkim_public;
+  const std::string msg = "From: a@a.test\r\nSubject: s\r\n\r\nsigned part\r\n";
+  auto field = sign(msg, signing_key{"a.test", "s", "ed25519-sha256", kp->private_pem}, 0);
+  REQUIRE(field);
+  // l= parsing here; the verdict for content after l= is checked end to end with
+  // python3-dkim's length=True signatures (e2e.mailauth_dkim).
+  auto sig = parse_signature("v=1; a=ed25519-sha256; d=a.test; s=s; l=13; h=from; bh=YWJj; b=YWJj");
+  REQUIRE(sig);
+  CHECK(sig->length == 13u);
+  CHECK_FALSE(parse_signature("v=1; a=ed25519-sha256; d=a.test; s=s; l=x; h=from; bh=YWJj; b=YWJj"));
+  // Two signatures (one broken): each gets its own verdict.
+  std::string two = *field + "DKIM-Signature: v=1; a=rsa-sha256; d=b.test; s=x; h=from; bh=YWJj; b=YWJj\r\n" + msg;
+  auto h = parse_header(two);
+  auto sigs = find_signatures(h);
+  REQUIRE(sigs.size() == 2);
+  CHECK(verify(two, h, sigs[0], txt(rec), 0).status == dkim_status::pass);
+  CHECK(verify(two, h, sigs[1], key_answer{}, 0).status == dkim_status::permerror);
+  // Expired signatures fail.
+  auto exp = parse_signature("v=1; a=ed25519-sha256; d=a.test; s=s; x=10; h=from; bh=YWJj; b=YWJj");
+  REQUIRE(exp);
+  found_signature fs;
+  fs.sig = *exp;
+  CHECK(verify(two, h, fs, txt(rec), 100).reason == "signature expired");
+}

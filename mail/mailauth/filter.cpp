@@ -159,6 +159,7 @@ class auth_filter : public smtp::filter {
     st.prepend += format_results(ci.hostname, ar);
     log::info("mailauth", {{"session", ci.session}, {"id", st.id}, {"ip", ci.ip},
                            {"from", env.sender.address()}, {"spf", value_or(st.results, "spf", "-")},
+                           {"spf_helo", value_or(st.results, "spf.helo", "-")},
                            {"dkim", value_or(st.results, "dkim", "-")}, {"dmarc", value_or(st.results, "dmarc", "-")},
                            {"policy", value_or(st.results, "dmarc.policy", "-")},
                            {"forged_ar_removed", static_cast<std::uint64_t>(forged)}});

@@ -93,4 +93,13 @@ mx_send(a, "eve@ext.test", "alice@a.test", sig + m, source=f"{NET}.50")
 got = wait_for(lambda: find(a, "alice@a.test", "signed elsewhere nokey"))
 ars = results_of(got) if got else []
 check(len(ars) == 1 and result_map(ars[0]).get("dkim") == ["permerror"], f"no key: dkim=permerror ({[result_map(x) for x in ars]})")
+# 4. l=: a signature covering the whole body passes; content added after l= is "policy".
+for subj, extra in ((b"lfull", b""), (b"lextra", b"Appended by someone else.\r\n")):
+    m = base % (subj, subj)
+    sig = dkim.sign(m, b"rsa", b"ext.test", rsa_priv, canonicalize=(b"relaxed", b"relaxed"), length=True)
+    mx_send(a, "eve@ext.test", "alice@a.test", sig + m + extra, source=f"{NET}.50")
+    got = wait_for(lambda: find(a, "alice@a.test", "signed elsewhere " + subj.decode()))
+    ars = results_of(got) if got else []
+    want = "pass" if not extra else "policy"
+    check(len(ars) == 1 and result_map(ars[0]).get("dkim") == [want], f"{subj.decode()}: dkim={want} ({[result_map(x) for x in ars]})")
 finish()
