@@ -70,6 +70,7 @@ class auth_filter : public smtp::filter {
       st.results["spf.mailfrom"] = env.sender.address();
       if (!m.mechanism.empty()) st.results["spf.mechanism"] = m.mechanism;
       if (!m.reason.empty()) st.results["spf.reason"] = m.reason;
+      if (!m.explanation.empty()) st.results["spf.explanation"] = m.explanation;
     }
     st.results["spf"] = result;
     st.results["spf.domain"] = domain;

@@ -67,9 +67,27 @@ struct evaluator {
   std::optional<std::string> validated;  // %{p}, computed once
 
   struct step {
+    step(spf_result res, std::string mech = {}, std::string why = {}, std::string exp = {})
+        : r(res), mechanism(std::move(mech)), reason(std::move(why)), explanation(std::move(exp)) {}
     spf_result r;
-    std::string mechanism, reason;
+    std::string mechanism, reason, explanation;
   };
+
+  // §6.2: the explanation of a fail. Any problem (DNS, several records, bad macros) means
+  // no explanation, never a different result.
+  asio::awaitable<std::string> explain(const std::string& exp_spec, const std::string& domain) {
+    auto name = co_await expand(exp_spec, domain);
+    if (!name || !valid_domain(*name)) co_return std::string();
+    auto t = co_await dns.txt(*name);
+    if (t.st != dns::status::ok || t.records.size() != 1) co_return std::string();
+    auto text = co_await expand(t.records.front(), domain, true);
+    if (!text) co_return std::string();
+    std::string out;
+    for (char c : *text)
+      if (static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f) out += c;
+    if (out.size() > 512) out.resize(512);
+    co_return out;
+  }
 
   // Counts a DNS-querying term; false once the limit is passed.
   bool count() { return ++lookups <= lim.max_lookups; }
@@ -237,7 +255,11 @@ struct evaluator {
       if (!match) continue;
       std::string m = (t.qualifier == '+' ? "" : std::string(1, t.qualifier)) + shown;
       switch (t.qualifier) {
-        case '-': co_return step{spf_result::fail, m, ""};
+        case '-': {
+          step f{spf_result::fail, m, "", ""};
+          if (rec->exp) f.explanation = co_await explain(*rec->exp, domain);
+          co_return f;
+        }
         case '~': co_return step{spf_result::softfail, m, ""};
         case '?': co_return step{spf_result::neutral, m, ""};
         default: co_return step{spf_result::pass, m, ""};
@@ -269,6 +291,7 @@ asio::awaitable<spf_outcome> check_host(spf_dns& dns, address ip, std::string do
   out.result = s.r;
   out.mechanism = s.mechanism;
   out.reason = s.reason;
+  out.explanation = s.explanation;
   out.lookups = ev.lookups;
   out.void_lookups = ev.voids;
   co_return out;

@@ -178,6 +178,17 @@ TEST_CASE("SPF evaluation: every mechanism", "[spf]") {
   CHECK(run(d, "203.0.113.6", "ptr.test").result == spf_result::fail);
   CHECK(run(d, "203.0.113.9", "a-cidr.test").result == spf_result::pass);
   CHECK(run(d, "203.0.114.9", "a-cidr.test").result == spf_result::fail);
+
+  // exp= (§6.2): the explanation of a fail, with the explanation-only macros.
+  d.txts.insert({"exp.test", "v=spf1 -all exp=why.%{d}"});
+  d.txts.insert({"why.exp.test", "%{i} is not one of %{d}'s servers (%{c} at %{r})"});
+  auto e = run(d, "203.0.113.1", "exp.test");
+  CHECK(e.result == spf_result::fail);
+  CHECK(e.explanation == "203.0.113.1 is not one of exp.test's servers (203.0.113.1 at mx.example.org)");
+  d.txts.insert({"noexp.test", "v=spf1 -all exp=missing.%{d}"});
+  auto ne = run(d, "203.0.113.1", "noexp.test");
+  CHECK(ne.result == spf_result::fail);
+  CHECK(ne.explanation.empty());
 }
 
 TEST_CASE("SPF errors and limits", "[spf]") {
