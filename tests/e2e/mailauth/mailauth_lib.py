@@ -111,3 +111,27 @@ def result_map(ar):
     for r in ar.results:
         out.setdefault(r.method, []).append(r.result)
     return out
+
+
+def dkimverify_cli(message, index=None):
+    """Runs Debian's /usr/bin/dkimverify (python3-dkim) on message, with dnspython pointed at
+    knot (the script itself is unchanged: it asks the default resolver). True when it prints
+    "signature ok". `index` verifies the signature at that position (dkimverify --index)."""
+    import subprocess
+    boot = ("import sys, runpy, dns.resolver\n"
+            "r = dns.resolver.Resolver(configure=False)\n"
+            f"r.nameservers = ['{DNS_ADDR}']\nr.port = {DNS_PORT}\n"
+            "dns.resolver.default_resolver = r\n"
+            "sys.argv = ['dkimverify'] + sys.argv[1:]\n"
+            "runpy.run_path('/usr/bin/dkimverify', run_name='__main__')\n")
+    args = ["/usr/bin/python3", "-c", boot] + (["--index", str(index)] if index is not None else [])
+    cp = subprocess.run(args, input=message, capture_output=True, timeout=30)
+    return b"signature ok" in cp.stdout, (cp.stdout + cp.stderr).decode(errors="replace").strip()
+
+
+def dkimsign_cli(message, selector, domain, keyfile, signalg="rsa-sha256", canon="relaxed"):
+    """Debian's /usr/bin/dkimsign: returns the signed message."""
+    import subprocess
+    cp = subprocess.run(["/usr/bin/dkimsign", "--signalg", signalg, "--hcanon", canon, "--bcanon", canon,
+                         selector, domain, keyfile], input=message, capture_output=True, timeout=30, check=True)
+    return cp.stdout

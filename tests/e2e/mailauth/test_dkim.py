@@ -12,7 +12,8 @@ import nacl.signing
 
 from hearth_test import NET, check, finish
 from knot import Knot
-from mailauth_lib import (DNS_ADDR, DNS_PORT, Instance, configure, dkim_dnsfunc, dkim_records, find, mx_send,
+from mailauth_lib import (DNS_ADDR, DNS_PORT, Instance, configure, dkim_dnsfunc, dkim_records, dkimsign_cli,
+                          dkimverify_cli, find, mx_send,
                           result_map, results_of, submit, txt_rdata, use_knot_for_python, wait_for)
 
 a = Instance("alice@a.test", host=2)
@@ -60,6 +61,8 @@ for name in cases:
     check(n == 2, f"{name}: two signatures")
     for i in range(n):
         check(dkim.DKIM(got).verify(idx=i, dnsfunc=dkim_dnsfunc), f"{name}: signature {i} verifies (python3-dkim)")
+        cli_ok, out = dkimverify_cli(got, index=i)
+        check(cli_ok, f"{name}: dkimverify --index {i}: {out}")
 
 # 2. python3-dkim signs; hearth verifies on its MX port.
 base = (b"From: Eve <eve@ext.test>\r\nTo: alice@a.test\r\nSubject: signed elsewhere %s\r\n"
@@ -79,6 +82,18 @@ for tag, sel, key, sign_alg in ((b"rsa", b"rsa", rsa_priv, b"rsa-sha256"), (b"ed
         if ars:
             props = {p.name: p.value for r in ars[0].results if r.method == "dkim" for p in r.properties}
             check(props.get("d") == "ext.test", f"header.d=ext.test ({props})")
+
+# 2b. The dkimsign command (RSA and Ed25519 keys in files, as a sender's admin would use it).
+open(f"{tmp}/ed.key", "wb").write(ed_priv)
+for alg, sel, keyfile in (("rsa-sha256", "rsa", f"{tmp}/rsa.pem"), ("ed25519-sha256", "ed", f"{tmp}/ed.key")):
+    subj = ("cli-" + sel).encode()
+    signed = dkimsign_cli(base % (subj, subj), sel, "ext.test", keyfile, signalg=alg)
+    check(signed.startswith(b"DKIM-Signature:"), f"dkimsign {alg} signed")
+    code, _ = mx_send(a, "eve@ext.test", "alice@a.test", signed, source=f"{NET}.50")
+    got = wait_for(lambda: find(a, "alice@a.test", "signed elsewhere " + subj.decode()))
+    ars = results_of(got) if got else []
+    check(len(ars) == 1 and result_map(ars[0]).get("dkim") == ["pass"],
+          f"dkimsign {alg}: hearth says dkim=pass ({[result_map(x) for x in ars]})")
 
 # 3. A changed body is dkim=fail; a signature whose key is absent is permerror.
 m = base % (b"tampered", b"tampered")

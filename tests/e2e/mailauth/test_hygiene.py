@@ -9,7 +9,7 @@ import dkim
 
 from hearth_test import NET, check, finish
 from knot import Knot
-from mailauth_lib import (DNS_ADDR, DNS_PORT, Instance, configure, dkim_dnsfunc, dkim_records, find,
+from mailauth_lib import (DNS_ADDR, DNS_PORT, Instance, configure, dkim_dnsfunc, dkim_records, dkimverify_cli, find,
                           result_map, results_of, submit, txt_rdata, use_knot_for_python, wait_for)
 
 a = Instance("alice@a.test", host=2)
@@ -58,6 +58,8 @@ if got:
     for i in range(len(sigs)):
         ok = dkim.DKIM(got).verify(idx=i, dnsfunc=dkim_dnsfunc)
         check(ok, f"signature {i} verifies with python3-dkim and the key from knot")
+        cli_ok, out = dkimverify_cli(got, index=i)
+        check(cli_ok, f"dkimverify --index {i}: {out}")
     for name, value in d.headers:
         if name.lower() == b"dkim-signature":
             t = dkim.util.parse_tag_value(value)
