@@ -7,6 +7,8 @@
 
 #include <charconv>
 #include <memory>
+#include <mutex>
+#include <unordered_map>
 
 #include "core/crypto/crypto.hpp"
 #include "core/util/strings.hpp"
@@ -106,15 +108,45 @@ std::string header_input(const header_section& h, const std::vector<std::string>
   return data;
 }
 
-pkey_ptr load_private(const std::string& pem) {
-  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  if (!bio) return nullptr;
-  pkey_ptr k(PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr));
-  BIO_free(bio);
-  return k;
+// OpenSSL 3's decoders take 1-2 ms per PEM or DER key, more than the signature itself, so
+// parsed keys are kept (by their text) in a small process-wide cache. An EVP_PKEY may be used
+// by several threads at once for signing and verifying (each with its own EVP_MD_CTX).
+class key_cache {
+ public:
+  template <class Load>
+  std::shared_ptr<EVP_PKEY> get(const std::string& text, Load load) {
+    {
+      std::lock_guard lock(mu_);
+      auto it = keys_.find(text);
+      if (it != keys_.end()) return it->second;
+    }
+    pkey_ptr k = load();
+    if (!k) return nullptr;
+    std::shared_ptr<EVP_PKEY> shared(k.release(), EVP_PKEY_free);
+    std::lock_guard lock(mu_);
+    if (keys_.size() >= max_entries) keys_.clear();  // bounded; refilled on demand
+    keys_.emplace(text, shared);
+    return shared;
+  }
+
+ private:
+  static constexpr std::size_t max_entries = 256;
+  std::mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<EVP_PKEY>> keys_;
+};
+key_cache private_keys, public_keys;
+
+std::shared_ptr<EVP_PKEY> load_private(const std::string& pem) {
+  return private_keys.get(pem, [&] {
+    BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+    if (!bio) return pkey_ptr();
+    pkey_ptr k(PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr));
+    BIO_free(bio);
+    return k;
+  });
 }
 
-pkey_ptr load_public(const key_record& r) {
+pkey_ptr parse_public(const key_record& r) {
   if (r.k == "ed25519") {
     if (r.p.size() != 32) return nullptr;
     return pkey_ptr(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
@@ -128,6 +160,10 @@ pkey_ptr load_public(const key_record& r) {
   }
   if (k && EVP_PKEY_get_base_id(k.get()) != EVP_PKEY_RSA) return nullptr;
   return k;
+}
+
+std::shared_ptr<EVP_PKEY> load_public(const key_record& r) {
+  return public_keys.get(r.k + ":" + r.p, [&] { return parse_public(r); });
 }
 
 // rsa-sha256: RSASSA-PKCS1-v1_5 over SHA-256 of the data. ed25519-sha256 (RFC 8463 §3): pure
@@ -320,7 +356,7 @@ verification verify(std::string_view message, const header_section& h, const fou
     auto at = s.auid.rfind('@');
     if (!util::iequals(s.auid.substr(at + 1), s.domain)) return result_of(dkim_status::permerror, "t=s and i= is a subdomain");
   }
-  pkey_ptr pub = load_public(*rec);
+  auto pub = load_public(*rec);
   if (!pub) return result_of(dkim_status::permerror, "public key unreadable");
   if (!ed && EVP_PKEY_get_bits(pub.get()) < 1024) return result_of(dkim_status::permerror, "RSA key shorter than 1024 bits");
 
@@ -351,7 +387,7 @@ const std::vector<std::string> signed_headers = {
 result<std::string> sign(std::string_view message, const signing_key& key, std::int64_t now) {
   const bool ed = key.algorithm == "ed25519-sha256";
   if (!ed && key.algorithm != "rsa-sha256") return fail("dkim.key", "unknown algorithm " + key.algorithm);
-  pkey_ptr k = load_private(key.private_pem);
+  auto k = load_private(key.private_pem);
   if (!k) return fail("dkim.key", "private key unreadable");
   const int id = EVP_PKEY_get_base_id(k.get());
   if ((ed && id != EVP_PKEY_ED25519) || (!ed && id != EVP_PKEY_RSA)) return fail("dkim.key", "key does not match " + key.algorithm);
