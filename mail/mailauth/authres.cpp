@@ -19,6 +19,7 @@ std::size_t skip_cfws(std::string_view s, std::size_t i) {
         if (s[i] == '(') ++depth;
         if (s[i] == ')' && --depth == 0) { ++i; break; }
       }
+      if (i > s.size()) i = s.size();  // a quoted-pair at the very end stepped past it
     } else {
       break;
     }

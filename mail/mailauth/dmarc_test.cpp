@@ -88,6 +88,8 @@ TEST_CASE("Authentication-Results: ours removed, others kept, ours written", "[a
       "Authentication-Results: (comment) mx.home.test;\r\n\tdmarc=pass\r\n"
       "Subject: x\r\n\r\nbody\r\n";
   CHECK(authserv_id(" (c) mx.home.test; spf=pass") == "mx.home.test");
+  CHECK(authserv_id(" (\v\\") == "");  // fuzz: a quoted-pair ending the input
+  CHECK(authserv_id("(a(b)c)\"quoted.id\"; x") == "quoted.id");
   CHECK(remove_our_results(m, "mx.home.test") == 2);
   CHECK(m == "Authentication-Results: other.example; spf=pass\r\nSubject: x\r\n\r\nbody\r\n");
   auto f = format_results("mx.home.test", {{"spf", "pass", "", {{"smtp.mailfrom", "a@b.test"}}},

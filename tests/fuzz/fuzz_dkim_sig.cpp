@@ -1,4 +1,5 @@
-// libFuzzer target for mail/mailauth: the DKIM-Signature and key record tag parsers, and
+// libFuzzer target for mail/mailauth: the DKIM-Signature and key record tag parsers (and the
+// DMARC record, PSL lookup and Authentication-Results authserv-id that share the area), and
 // verification of a message carrying whatever signature the input holds (no key: permerror or
 // a key parse from the same bytes) must never crash.
 #include <cstddef>
@@ -7,7 +8,9 @@
 #include <string>
 #include <string_view>
 
+#include "mail/mailauth/authres.hpp"
 #include "mail/mailauth/canon.hpp"
+#include "mail/mailauth/dmarc.hpp"
 #include "mail/mailauth/dkim.hpp"
 #include "mail/mailauth/tags.hpp"
 
@@ -20,6 +23,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   (void)parse_key_record(in);
   (void)parse_tags(in);
+  // DMARC records share the tag-list syntax; the organizational domain never grows the name.
+  (void)parse_dmarc(in);
+  static auto psl = public_suffix_list::from_text("com\nco.uk\n*.ck\n!www.ck\n");
+  if (psl->organizational_domain(in).size() > in.size()) std::abort();
+  (void)authserv_id(in);
+  std::string with_ar = "Authentication-Results: " + std::string(in) + "\r\nSubject: x\r\n\r\nb\r\n";
+  (void)remove_our_results(with_ar, "mx.example.org");
   (void)canon_header(in, true);
   (void)canon_body(in, true);
   (void)canon_body(in, false);
