@@ -100,6 +100,7 @@ class auth_filter : public smtp::filter {
     // DKIM: every signature.
     header_section h = parse_header(message);
     std::vector<dmarc_input::dkim_pass> passing;
+    bool dkim_temperror = false;
     if (o_.dkim) {
       auto sigs = find_signatures(h);
       // Keys first (DNS, on this executor), then the hashing and signature checks on the
@@ -136,6 +137,7 @@ class auth_filter : public smtp::filter {
         } else if (overall.empty()) {
           overall = res;
         }
+        dkim_temperror |= v.status == dkim_status::temperror;
         resinfo r{"dkim", res, v.reason, {}};
         if (!v.domain.empty()) r.props.push_back({"header.d", v.domain});
         if (!v.selector.empty()) r.props.push_back({"header.s", v.selector});
@@ -158,6 +160,14 @@ class auth_filter : public smtp::filter {
     decision out = decision::go_on();
     if (o_.dmarc && psl_) {
       auto r = co_await dmarc(h, st, passing);
+      bool defer = false;
+      if (r.result == "fail" && (value_or(st.results, "spf") == "temperror" || dkim_temperror)) {
+        // RFC 7489 §6.6.2: a DNS failure on the way is not a failed authentication. A policy
+        // that would refuse or quarantine waits for the sender's retry instead of guessing.
+        r.result = "temperror";
+        defer = r.policy != "none";
+        r.policy = "none";
+      }
       if (r.result == "pass") add_score(st, "DMARC_PASS", score_dmarc_pass);
       if (r.result == "fail") add_score(st, "DMARC_FAIL", score_dmarc_fail);
       std::string from = value_or(st.results, "dmarc.domain");
@@ -167,7 +177,9 @@ class auth_filter : public smtp::filter {
       ar.push_back(std::move(ri));
       st.results["dmarc"] = r.result;
       st.results["dmarc.policy"] = r.policy;
-      if (r.result == "fail" && r.policy == "reject") {
+      if (defer) {
+        out = decision::no(451, "4.7.5", "DMARC check of " + from + " failed temporarily, try again later");
+      } else if (r.result == "fail" && r.policy == "reject") {
         out = decision::no(550, "5.7.1", "Message rejected by the DMARC policy of " + from);
       } else if (r.result == "fail" && r.policy == "quarantine") {
         st.folder = "Junk";

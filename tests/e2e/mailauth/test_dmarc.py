@@ -2,7 +2,8 @@
 (python3-dkim signature, unaligned MAIL FROM); fail with p=reject refused with 550 5.7.1 (and
 nothing stored); fail with p=quarantine delivered to Junk; fail with p=none delivered to the
 INBOX; the organizational domain's record (Public Suffix List) with sp= for a subdomain; no
-record: dmarc=none. An Authentication-Results claiming our host name is removed, a foreign one
+record: dmarc=none; a failure with a DKIM key lookup error: temperror, deferred with 451 4.7.5.
+An Authentication-Results claiming our host name is removed, a foreign one
 kept. Every Authentication-Results is parsed with python3-authres.
 """
 import os
@@ -35,6 +36,8 @@ zones = {
     "org.test": f'_dmarc TXT "v=DMARC1; p=reject; sp=quarantine"\nsub TXT "v=spf1 ip4:{ip(20)} -all"\n',
     "other.test": f'@ TXT "v=spf1 ip4:{ip(21)} -all"\n',
     "plain.test": f'@ TXT "v=spf1 ip4:{ip(20)} -all"\n',
+    # The DKIM key is behind a CNAME into a zone nobody serves: the lookup fails (SERVFAIL).
+    "tmp.test": '_dmarc TXT "v=DMARC1; p=reject"\nsel._domainkey CNAME key.notserved.zz.\n',
 }
 knot = Knot(addr=DNS_ADDR, port=DNS_PORT, zones=zones).start()
 configure(a)
@@ -52,11 +55,11 @@ def folder_messages(account, folder):
     return [open(os.path.join(a.dir, "data", "blobs", b[:2], b[2:]), "rb").read() for (b,) in rows]
 
 
-def send(n, from_hdr, mail_from, source, extra=b"", sign=False):
+def send(n, from_hdr, mail_from, source, extra=b"", sign=False, domain=b"rej.test"):
     subject = f"dmarc case {n}"
     msg = extra + f"From: <{from_hdr}>\r\nTo: alice@a.test\r\nSubject: {subject}\r\n\r\nhello\r\n".encode()
     if sign:
-        msg = dkim.sign(msg, b"sel", b"rej.test", priv, canonicalize=(b"relaxed", b"relaxed")) + msg
+        msg = dkim.sign(msg, b"sel", domain, priv, canonicalize=(b"relaxed", b"relaxed")) + msg
     return subject, mx_send(a, mail_from, "alice@a.test", msg, source=ip(source))
 
 
@@ -103,5 +106,11 @@ if got:
     check(ids == ["mail.a.test", "elsewhere.example"], f"ours replaced the forged one, the foreign one kept ({ids})")
     check(result_map(ars[0]).get("dkim") == ["none"], "our dkim=none (no signature)")
     check(result_map(ars[0]).get("spf") == ["pass"], "our spf=pass")
+# A DMARC failure that came with a DNS error is temperror: p=reject defers (451) instead.
+subject, (code, text) = send(11, "x@tmp.test", "y@other.test", 21, sign=True, domain=b"tmp.test")
+check(code == 451 and text.startswith(b"4.7.5"), f"DNS trouble with p=reject: deferred 451 4.7.5 ({code} {text!r})")
+check(find(a, "alice@a.test", f"Subject: {subject}\r\n") is None, "nothing stored")
+check(any("dmarc=temperror" in l and "dkim=temperror" in l for l in a.log().splitlines()), "logged as temperror")
+
 check(any("dmarc=fail" in l and "policy=reject" in l for l in a.log().splitlines()), "the refusal is logged")
 finish()
