@@ -15,18 +15,20 @@ bool install_mailauth(serve_context& ctx, mail_checks& checks) {
   std::shared_ptr<const ma::public_suffix_list> psl;
   if (c.mailauth_dmarc) {
     auto l = ma::public_suffix_list::load(c.mailauth_public_suffix_list.string());
-    if (!l) {
-      // Without the list DMARC would align too widely or too narrowly: refuse to guess.
+    if (l) {
+      psl = *l;
+    } else {
+      // Without the list the organizational domain cannot be found: DMARC stays off (loudly)
+      // rather than align too widely or narrowly; the rest of the server runs.
       log::error("mailauth.psl", {{"file", c.mailauth_public_suffix_list.string()}, {"error", l.error().message},
-                                  {"fix", "install the Debian package publicsuffix or set mailauth.dmarc = false"}});
-      return false;
+                                  {"dmarc", "off"},
+                                  {"fix", "install the Debian package publicsuffix or set mailauth.public_suffix_list"}});
     }
-    psl = *l;
   }
   ma::filter_options fo;
   fo.spf = c.mailauth_spf;
   fo.dkim = c.mailauth_dkim_verify;
-  fo.dmarc = c.mailauth_dmarc;
+  fo.dmarc = c.mailauth_dmarc && psl;
   if (fo.spf || fo.dkim || fo.dmarc) checks.auth.push_back(ma::make_filter(checks.resolver, psl, fo));
 
   ma::hygiene_options h;
