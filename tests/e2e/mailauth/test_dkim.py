@@ -1,6 +1,7 @@
 """DKIM (issue 8): signatures made by hearth verify with python3-dkim for RSA and Ed25519, for
 messages with long folded headers, 8-bit bodies and trailing blank lines; hearth verifies
-messages signed by python3-dkim (dkim.sign, RSA and Ed25519) on its MX port and reports a
+messages signed by python3-dkim (dkim.sign and the dkimsign command, RSA and Ed25519) and by
+OpenDKIM (opendkim -t, three canonicalizations) on its MX port and reports a
 changed message as dkim=fail, in an Authentication-Results field that python3-authres parses.
 """
 import base64
@@ -94,6 +95,29 @@ for alg, sel, keyfile in (("rsa-sha256", "rsa", f"{tmp}/rsa.pem"), ("ed25519-sha
     ars = results_of(got) if got else []
     check(len(ars) == 1 and result_map(ars[0]).get("dkim") == ["pass"],
           f"dkimsign {alg}: hearth says dkim=pass ({[result_map(x) for x in ars]})")
+
+# 2c. OpenDKIM (the opendkim milter's test mode, libopendkim's signer) signs; hearth verifies.
+for canon in ("relaxed/relaxed", "simple/simple", "relaxed/simple"):
+    subj = ("opendkim-" + canon.replace("/", "-")).encode()
+    m = base % (subj, subj)
+    with open(f"{tmp}/od.msg", "wb") as f:
+        f.write(m)
+    with open(f"{tmp}/od.conf", "w") as f:
+        f.write(f"Domain ext.test\nSelector rsa\nKeyFile {tmp}/rsa.pem\nMode s\nCanonicalization {canon}\n"
+                "Syslog no\nRequireSafeKeys no\nSignHeaders From,To,Subject,Date,Message-ID\n")
+    cp = subprocess.run(["/usr/sbin/opendkim", "-x", f"{tmp}/od.conf", "-t", f"{tmp}/od.msg"],
+                        capture_output=True, timeout=30)
+    out = (cp.stdout + cp.stderr).decode(errors="replace")
+    at = out.find("DKIM-Signature:")
+    check(at >= 0, f"opendkim {canon} signed ({out[:200]!r})")
+    if at < 0:
+        continue
+    field = "\r\n".join(l.rstrip("\r") for l in out[at:].strip().split("\n")) + "\r\n"
+    code, _ = mx_send(a, "eve@ext.test", "alice@a.test", field.encode() + m, source=f"{NET}.50")
+    got = wait_for(lambda: find(a, "alice@a.test", "signed elsewhere " + subj.decode()))
+    ars = results_of(got) if got else []
+    check(len(ars) == 1 and result_map(ars[0]).get("dkim") == ["pass"],
+          f"opendkim {canon}: hearth says dkim=pass ({[result_map(x) for x in ars]})")
 
 # 3. A changed body is dkim=fail; a signature whose key is absent is permerror.
 m = base % (b"tampered", b"tampered")
