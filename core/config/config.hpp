@@ -111,6 +111,14 @@ struct config {
 
   // [dkim]
   std::string dkim_selector = "hearth";
+  bool dkim_sign = true;  // sign mail from our users (mail/mailauth)
+
+  // [mailauth]: checks of incoming mail on the MX port, hygiene of outgoing mail (mail/mailauth)
+  bool mailauth_spf = true;
+  bool mailauth_dkim_verify = true;
+  bool mailauth_dmarc = true;
+  std::vector<std::string> mailauth_strip_headers{"X-Forwarded-For", "X-Client-IP"};
+  std::filesystem::path mailauth_public_suffix_list = "/usr/share/publicsuffix/public_suffix_list.dat";
 
   // [zone]: what `hearth dns zone` publishes and `hearth dns check` expects
   unsigned zone_ttl = 3600;

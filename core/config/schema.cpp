@@ -180,6 +180,19 @@ std::vector<key_def> build_keys() {
   // [dkim]
   k.push_back(str("dkim.selector", "hearth", "selector of the signing key: SELECTOR._domainkey.DOMAIN",
                   bind<&config::dkim_selector>(), syntax::dns_name).not_empty());
+  k.push_back(boolean("dkim.sign", true, "DKIM-sign mail from our users (keys SELECTOR and SELECTOR-ed25519 of the From domain)",
+                      bind<&config::dkim_sign>()));
+  // [mailauth] (issue 8: mail/mailauth)
+  k.push_back(boolean("mailauth.spf", true, "check SPF (RFC 7208) of MAIL FROM and HELO on the MX port", bind<&config::mailauth_spf>()));
+  k.push_back(boolean("mailauth.dkim_verify", true, "verify DKIM signatures of incoming mail", bind<&config::mailauth_dkim_verify>()));
+  k.push_back(boolean("mailauth.dmarc", true, "apply DMARC (RFC 7489): p=reject refused, p=quarantine to Junk",
+                      bind<&config::mailauth_dmarc>()));
+  k.push_back(list("mailauth.strip_headers", {"X-Forwarded-For", "X-Client-IP"},
+                   "header fields removed from our users' mail besides Received and X-Originating-IP",
+                   bind<&config::mailauth_strip_headers>()));
+  k.push_back(str("mailauth.public_suffix_list", "/usr/share/publicsuffix/public_suffix_list.dat",
+                  "Public Suffix List for DMARC organizational domains (Debian package publicsuffix)",
+                  bind<&config::mailauth_public_suffix_list>(), syntax::path));
   // [zone]
   k.push_back(integer("zone.ttl", 3600, 60, 7 * day, "TTL of the records `hearth dns zone` prints", bind<&config::zone_ttl>()));
   k.push_back(list("zone.backup_mx", {}, "backup MX host names, published with a higher preference value",
@@ -263,6 +276,7 @@ std::vector<table_def> build_tables() {
       {"smtp.outbound", "Delivery to other servers."},
       {"smtp.queue", "The outbound queue: retry schedule (seconds)."},
       {"dkim", "DKIM signing of outgoing mail."},
+      {"mailauth", "SPF, DKIM and DMARC checks of incoming mail; header hygiene of outgoing mail."},
       {"zone", "What `hearth dns zone` publishes and `hearth dns check` expects."},
       {"blocklists", "DNS blocklists that `hearth dns check` looks our addresses and domains up in."},
       {"http", "The HTTPS server (DAV, autoconfiguration, MTA-STS)."},

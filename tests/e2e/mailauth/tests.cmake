@@ -1,0 +1,5 @@
+# Mail authentication e2e tests (issue 8 items 1-2): NET 180-189.
+hearth_e2e(mailauth_hygiene mailauth/test_hygiene.py 180)
+hearth_e2e(mailauth_dkim mailauth/test_dkim.py 181)
+hearth_e2e(mailauth_spf mailauth/test_spf.py 182)
+hearth_e2e(mailauth_dmarc mailauth/test_dmarc.py 183)
