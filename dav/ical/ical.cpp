@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "dav/ical/detail.hpp"
 #include "dav/ical/ical.hpp"
 
 namespace hearth::dav::ical {
@@ -27,9 +28,28 @@ bool is_instance_kind(icalcomponent_kind k) {
          k == ICAL_VFREEBUSY_COMPONENT;
 }
 
+// The zone for floating times and DATEs of the call in progress on this thread (set by
+// floating_scope in the public functions), else UTC.
+thread_local icaltimezone* tls_floating = nullptr;
+
+struct floating_scope {
+  icaltimezone* saved;
+  explicit floating_scope(const zone* z) : saved(tls_floating) {
+    tls_floating = z ? static_cast<icaltimezone*>(z->native()) : nullptr;
+  }
+  ~floating_scope() { tls_floating = saved; }
+  floating_scope(const floating_scope&) = delete;
+  floating_scope& operator=(const floating_scope&) = delete;
+};
+
 std::int64_t to_unix(icaltimetype t) {
   const icaltimezone* z = t.zone;
-  if (!z || t.is_date) z = icaltimezone_get_utc_timezone();
+  // RFC 4791 §9.9: floating date-times and DATEs are in the calendar's time zone.
+  if (!z || t.is_date) z = tls_floating ? tls_floating : icaltimezone_get_utc_timezone();
+  if (t.is_date) {
+    t.is_date = 0;
+    t.hour = t.minute = t.second = 0;
+  }
   return static_cast<std::int64_t>(icaltime_as_timet_with_zone(t, z));
 }
 
@@ -212,6 +232,40 @@ std::optional<std::string> first_error(icalcomponent* c) {
 
 }  // namespace
 
+result<std::unique_ptr<zone>> zone::parse(std::string_view text) {
+  auto cal = parse_text(text);
+  if (!cal || icalcomponent_isa(cal.get()) != ICAL_VCALENDAR_COMPONENT)
+    return fail("ical.timezone", "calendar-timezone is not an iCalendar object");
+  if (auto why = first_error(cal.get())) return fail("ical.timezone", "calendar-timezone has errors: " + *why);
+  icalcomponent* vtz = nullptr;
+  for (auto* c = icalcomponent_get_first_component(cal.get(), ICAL_ANY_COMPONENT); c;
+       c = icalcomponent_get_next_component(cal.get(), ICAL_ANY_COMPONENT)) {
+    if (icalcomponent_isa(c) != ICAL_VTIMEZONE_COMPONENT || vtz)
+      return fail("ical.timezone", "calendar-timezone must hold exactly one VTIMEZONE");
+    vtz = c;
+  }
+  if (!vtz) return fail("ical.timezone", "calendar-timezone must hold exactly one VTIMEZONE");
+  if (!icalcomponent_get_first_component(vtz, ICAL_XSTANDARD_COMPONENT) &&
+      !icalcomponent_get_first_component(vtz, ICAL_XDAYLIGHT_COMPONENT))
+    return fail("ical.timezone", "the VTIMEZONE has no STANDARD or DAYLIGHT rule");
+  icalcomponent_remove_component(cal.get(), vtz);
+  icaltimezone* tz = icaltimezone_new();
+  if (!tz || !icaltimezone_set_component(tz, vtz)) {
+    if (tz) icaltimezone_free(tz, 1);
+    else icalcomponent_free(vtz);
+    return fail("ical.timezone", "the VTIMEZONE has no TZID");
+  }
+  std::unique_ptr<zone> z(new zone());
+  z->tz_ = tz;
+  const char* id = icaltimezone_get_tzid(tz);
+  z->tzid_ = id ? id : "";
+  return z;
+}
+
+zone::~zone() {
+  if (tz_) icaltimezone_free(static_cast<icaltimezone*>(tz_), 1);
+}
+
 std::optional<std::int64_t> parse_utc(std::string_view text) {
   std::string s(text);
   if (s.size() != 16 && s.size() != 8) return std::nullopt;
@@ -261,7 +315,9 @@ result<object_info> inspect(std::string_view text) {
   return info;
 }
 
-std::vector<span> instances(std::string_view text, std::int64_t start, std::int64_t end, std::size_t cap) {
+std::vector<span> instances(std::string_view text, std::int64_t start, std::int64_t end, std::size_t cap,
+                            const zone* floating) {
+  floating_scope scope(floating);
   std::vector<span> out;
   auto cal = parse_text(text);
   if (!cal) return out;
@@ -271,7 +327,8 @@ std::vector<span> instances(std::string_view text, std::int64_t start, std::int6
   return out;
 }
 
-std::string expand(std::string_view text, std::int64_t start, std::int64_t end) {
+std::string expand(std::string_view text, std::int64_t start, std::int64_t end, const zone* floating) {
+  floating_scope scope(floating);
   auto cal = parse_text(text);
   if (!cal) return std::string(text);
   std::vector<std::pair<icalcomponent*, std::int64_t>> starts;
@@ -286,27 +343,39 @@ std::string expand(std::string_view text, std::int64_t start, std::int64_t end) 
   for (auto& [c, s] : starts) {
     icalcomponent* inst = icalcomponent_new_clone(c);
     auto m = times_of(c);
+    const auto k = icalcomponent_isa(c);
+    const bool had_start = icalcomponent_get_first_property(c, ICAL_DTSTART_PROPERTY) != nullptr;
+    const bool had_due = icalcomponent_get_first_property(c, ICAL_DUE_PROPERTY) != nullptr;
+    const bool had_end = icalcomponent_get_first_property(c, ICAL_DTEND_PROPERTY) ||
+                         icalcomponent_get_first_property(c, ICAL_DURATION_PROPERTY) || m.dtstart.is_date;
+    const bool recurring = icalcomponent_get_first_property(c, ICAL_RRULE_PROPERTY) ||
+                           icalcomponent_get_first_property(c, ICAL_RDATE_PROPERTY) ||
+                           icalcomponent_get_first_property(c, ICAL_RECURRENCEID_PROPERTY);
+    if (s == min_time) {  // a VTODO without dates: nothing to convert
+      icalcomponent_add_component(out.get(), inst);
+      continue;
+    }
+    // RFC 4791 §9.6.5: every instance its own component, times in UTC, no RRULE/RDATE/EXDATE,
+    // a RECURRENCE-ID on each instance of a recurring component.
     for (auto kind : {ICAL_RRULE_PROPERTY, ICAL_RDATE_PROPERTY, ICAL_EXDATE_PROPERTY, ICAL_DTSTART_PROPERTY,
-                      ICAL_DTEND_PROPERTY, ICAL_RECURRENCEID_PROPERTY, ICAL_DURATION_PROPERTY}) {
+                      ICAL_DTEND_PROPERTY, ICAL_RECURRENCEID_PROPERTY, ICAL_DURATION_PROPERTY, ICAL_DUE_PROPERTY}) {
       while (auto* p = icalcomponent_get_first_property(inst, kind)) {
         icalcomponent_remove_property(inst, p);
         icalproperty_free(p);
       }
     }
-    if (s != min_time) {
-      bool recurring = icalcomponent_get_first_property(c, ICAL_RRULE_PROPERTY) ||
-                       icalcomponent_get_first_property(c, ICAL_RDATE_PROPERTY) ||
-                       icalcomponent_get_first_property(c, ICAL_RECURRENCEID_PROPERTY);
-      auto ts = icaltime_from_timet_with_zone(static_cast<time_t>(s), 0, utc);
-      auto te = icaltime_from_timet_with_zone(static_cast<time_t>(s + m.duration), 0, utc);
-      icalcomponent_add_property(inst, icalproperty_new_dtstart(ts));
-      if (icalcomponent_isa(c) == ICAL_VEVENT_COMPONENT) icalcomponent_add_property(inst, icalproperty_new_dtend(te));
-      if (recurring) {
-        std::int64_t rid = s;
-        if (auto* p = icalcomponent_get_first_property(c, ICAL_RECURRENCEID_PROPERTY)) rid = to_unix(datetime_of(p, c));
-        icalcomponent_add_property(inst, icalproperty_new_recurrenceid(
-                                             icaltime_from_timet_with_zone(static_cast<time_t>(rid), 0, utc)));
-      }
+    auto ts = icaltime_from_timet_with_zone(static_cast<time_t>(s), 0, utc);
+    auto te = icaltime_from_timet_with_zone(static_cast<time_t>(s + m.duration), 0, utc);
+    if (k != ICAL_VTODO_COMPONENT || had_start) icalcomponent_add_property(inst, icalproperty_new_dtstart(ts));
+    if (k == ICAL_VEVENT_COMPONENT && had_end) icalcomponent_add_property(inst, icalproperty_new_dtend(te));
+    if (k == ICAL_VTODO_COMPONENT && had_due) icalcomponent_add_property(inst, icalproperty_new_due(had_start ? te : ts));
+    else if (k == ICAL_VTODO_COMPONENT && m.duration > 0)
+      icalcomponent_add_property(inst, icalproperty_new_duration(icaldurationtype_from_int(static_cast<int>(m.duration))));
+    if (recurring) {
+      std::int64_t rid = s;
+      if (auto* p = icalcomponent_get_first_property(c, ICAL_RECURRENCEID_PROPERTY)) rid = to_unix(datetime_of(p, c));
+      icalcomponent_add_property(
+          inst, icalproperty_new_recurrenceid(icaltime_from_timet_with_zone(static_cast<time_t>(rid), 0, utc)));
     }
     icalcomponent_add_component(out.get(), inst);
   }
@@ -382,7 +451,8 @@ bool comp_matches(icalcomponent* cal, icalcomponent* c, const comp_filter& f) {
 
 }  // namespace
 
-bool matches(std::string_view text, const comp_filter& f) {
+bool matches(std::string_view text, const comp_filter& f, const zone* floating) {
+  floating_scope scope(floating);
   auto cal = parse_text(text);
   if (!cal) return false;
   if (f.name != "VCALENDAR") return false;
@@ -390,4 +460,41 @@ bool matches(std::string_view text, const comp_filter& f) {
   return comp_matches(cal.get(), cal.get(), f);
 }
 
+namespace detail {
+
+std::vector<bool> recurrence_keep(std::string_view text, const time_range& r, const zone* floating) {
+  floating_scope scope(floating);
+  std::vector<bool> keep;
+  auto cal = parse_text(text);
+  if (!cal) return keep;
+  for (auto* c = icalcomponent_get_first_component(cal.get(), ICAL_ANY_COMPONENT); c;
+       c = icalcomponent_get_next_component(cal.get(), ICAL_ANY_COMPONENT)) {
+    icalproperty* rid = icalcomponent_get_first_property(c, ICAL_RECURRENCEID_PROPERTY);
+    if (!rid || !is_instance_kind(icalcomponent_isa(c))) {
+      keep.push_back(true);  // masters, single events, VTIMEZONEs
+      continue;
+    }
+    const std::int64_t at = to_unix(datetime_of(rid, c));
+    const char* range = icalproperty_get_parameter_as_string(rid, "RANGE");
+    bool k = (at >= r.start && at < r.end) || (range && strcasecmp(range, "THISANDFUTURE") == 0 && at < r.end);
+    auto m = times_of(c);
+    if (m.has_start) {
+      std::int64_t s = to_unix(m.dtstart);
+      k = k || overlap(s, s + m.duration, r.start, r.end);
+    }
+    keep.push_back(k);
+  }
+  return keep;
+}
+
+bool period_overlaps(std::string_view period, const time_range& r) {
+  std::string s(period);
+  auto p = icalperiodtype_from_string(s.c_str());
+  if (icaltime_is_null_time(p.start)) return true;
+  std::int64_t start = to_unix(p.start);
+  std::int64_t end = icaltime_is_null_time(p.end) ? start + icaldurationtype_as_int(p.duration) : to_unix(p.end);
+  return overlap(start, end, r.start, r.end);
+}
+
+}  // namespace detail
 }  // namespace hearth::dav::ical

@@ -70,11 +70,15 @@ struct report_req {
   std::optional<std::int64_t> limit;
   std::string sync_token;          // sync-collection
   std::string sync_level = "1";
-  std::optional<std::pair<std::int64_t, std::int64_t>> expand;  // calendar-data/expand
-  std::optional<ical::time_range> fb_range;                     // free-busy-query
+  std::optional<ical::calendar_data_spec> cal_data;       // calendar-data with comp/expand/limit-*
+  std::optional<std::vector<ical::prop_select>> card_props;  // address-data with prop (else allprop)
+  std::optional<ical::time_range> fb_range;                // free-busy-query
+  std::optional<std::string> timezone;                     // calendar-query CALDAV:timezone (§9.8)
+  const ical::zone* floating = nullptr;  // set by do_report: the zone for floating times
 };
 // Errors: "xml.*" from the parser; "dav.filter" (valid-filter), "dav.collation"
-// (supported-collation), "dav.report" (unknown report).
+// (supported-collation), "dav.report" (unknown report), "dav.data" (a calendar-data or
+// address-data element we cannot honour: supported-calendar-data / supported-address-data).
 result<report_req> parse_report(std::string_view body);
 
 // ---- responses ----
@@ -112,6 +116,7 @@ class service {
   http::response do_mkcol(ctx& c, bool mkcalendar);
   http::response do_proppatch(ctx& c);
   http::response do_copy_move(ctx& c, bool move);
+  http::response do_copy_move_collection(ctx& c, bool move);
   // propfind.cpp
   http::response do_propfind(ctx& c);
   // report.cpp

@@ -167,9 +167,16 @@ http::response service::do_delete(ctx& c) {
 }
 
 namespace {
+struct prop_status {
+  int status = 200;
+  std::optional<xml::qname> error{};  // a precondition element for the propstat (RFC 4918 §14.22)
+  prop_status(int s) : status(s) {}  // NOLINT: statuses read naturally as ints
+  prop_status(int s, xml::qname e) : status(s), error(std::move(e)) {}
+};
+
 // Applies one property to a collection. Returns the status for this property: 200, 403
-// (protected or invalid value).
-int apply_prop(collection& col, const proppatch_op& op, bool creating) {
+// (protected or invalid value), 507.
+prop_status apply_prop(collection& col, const proppatch_op& op, bool creating) {
   const auto& q = op.prop.name;
   const std::string value = op.remove ? std::string() : op.prop.text;
   if (q.is(xml::ns_dav, "displayname")) col.displayname = value;
@@ -178,7 +185,8 @@ int apply_prop(collection& col, const proppatch_op& op, bool creating) {
   else if (q.is(xml::ns_apple, "calendar-color") && col.kind == kind::calendar) col.color = value;
   else if (q.is(xml::ns_apple, "calendar-order") && col.kind == kind::calendar) col.order = value;
   else if (q.is(xml::ns_caldav, "calendar-timezone") && col.kind == kind::calendar) {
-    if (!value.empty() && !ical::inspect(value) && value.find("BEGIN:VTIMEZONE") == std::string::npos) return 403;
+    // RFC 4791 §5.2.2: a VCALENDAR with exactly one VTIMEZONE, else valid-calendar-data.
+    if (!value.empty() && !ical::zone::parse(value)) return {403, xml::cal("valid-calendar-data")};
     col.timezone = value;
   } else if (q.is(xml::ns_caldav, "supported-calendar-component-set")) {
     if (!creating || col.kind != kind::calendar) return 403;  // RFC 4791 §5.2.3: protected after creation
@@ -208,16 +216,19 @@ int apply_prop(collection& col, const proppatch_op& op, bool creating) {
   return 200;
 }
 
-std::string propstat_response(const std::string& href, const std::vector<std::pair<xml::qname, int>>& results, bool failed) {
+std::string propstat_response(const std::string& href, const std::vector<std::pair<xml::qname, prop_status>>& results,
+                              bool failed) {
   xml::writer w;
   w.open_root(xml::dav("multistatus")).open(xml::dav("response")).text_element(xml::dav("href"), href);
-  std::map<int, std::string> by_status;
+  std::map<std::pair<int, std::string>, std::string> by_status;  // (status, error element) -> props
   for (auto& [q, st] : results) {
-    int s = failed && st == 200 ? 424 : st;
-    by_status[s] += "<" + xml::writer::tag(q, true) + "/>";
+    int s = failed && st.status == 200 ? 424 : st.status;
+    std::string err = st.error ? "<d:error><" + xml::writer::tag(*st.error, true) + "/></d:error>" : "";
+    by_status[{s, err}] += "<" + xml::writer::tag(q, true) + "/>";
   }
-  for (auto& [st, props] : by_status)
-    w.raw("<d:propstat><d:prop>" + props + "</d:prop><d:status>" + status_line(st) + "</d:status></d:propstat>");
+  for (auto& [key, props] : by_status)
+    w.raw("<d:propstat><d:prop>" + props + "</d:prop><d:status>" + status_line(key.first) + "</d:status>" + key.second +
+          "</d:propstat>");
   w.close(xml::dav("response")).close(xml::dav("multistatus"));
   return w.take();
 }
@@ -237,7 +248,7 @@ http::response service::do_mkcol(ctx& c, bool mkcalendar) {
   col.kind = t.kind;
   col.name = t.coll_name;
   col.components = t.kind == kind::calendar ? "VEVENT,VTODO" : "";
-  std::vector<std::pair<xml::qname, int>> results;
+  std::vector<std::pair<xml::qname, prop_status>> results;
   bool failed = false;
   for (auto& op : *ops) {
     if (op.prop.name.is(xml::ns_dav, "resourcetype")) {
@@ -246,9 +257,9 @@ http::response service::do_mkcol(ctx& c, bool mkcalendar) {
       bool ok = (t.kind == kind::calendar && is_cal && !is_ab) || (t.kind == kind::addressbook && is_ab && !is_cal);
       if (!ok) return error_response(403, xml::dav("valid-resourcetype"));
     }
-    int st = apply_prop(col, op, true);
+    auto st = apply_prop(col, op, true);
     results.emplace_back(op.prop.name, st);
-    failed = failed || st != 200;
+    failed = failed || st.status != 200;
   }
   if (failed) return xml_response(403, propstat_response(href_coll(t.kind, c.user, t.coll_name), results, true));
   auto created = store_.create_collection(col);
@@ -269,13 +280,13 @@ http::response service::do_proppatch(ctx& c) {
   if (!col) return plain(404, "Not Found");
   auto ops = parse_proppatch(c.req.body);
   if (!ops) return plain(400, ops.error().message);
-  std::vector<std::pair<xml::qname, int>> results;
+  std::vector<std::pair<xml::qname, prop_status>> results;
   bool failed = false;
   collection updated = *col;
   for (auto& op : *ops) {
-    int st = apply_prop(updated, op, false);
+    auto st = apply_prop(updated, op, false);
     results.emplace_back(op.prop.name, st);
-    failed = failed || st != 200;
+    failed = failed || st.status != 200;
   }
   // RFC 4918 §9.2: all or nothing.
   if (!failed) {
@@ -287,7 +298,8 @@ http::response service::do_proppatch(ctx& c) {
 
 http::response service::do_copy_move(ctx& c, bool move) {
   auto& t = c.t;
-  if (t.type != target::obj) return plain(403, "only objects can be copied or moved");
+  if (t.type == target::coll) return do_copy_move_collection(c, move);
+  if (t.type != target::obj) return plain(403, "only objects and collections can be copied or moved");
   auto dest_path = href_to_path(c.req.header("destination"));
   if (!dest_path) return plain(400, "bad Destination");
   auto d = parse_path(*dest_path);
@@ -320,6 +332,40 @@ http::response service::do_copy_move(ctx& c, bool move) {
   }
   changed(c.user, *dst_col);
   if (move) changed(c.user, *src_col);
+  http::response r;
+  r.status = existing ? 204 : 201;
+  return r;
+}
+
+// A whole calendar or address book, to another name in the same home.
+http::response service::do_copy_move_collection(ctx& c, bool move) {
+  auto& t = c.t;
+  auto dest_path = href_to_path(c.req.header("destination"));
+  if (!dest_path) return plain(400, "bad Destination");
+  auto d = parse_path(*dest_path);
+  // Collections live directly in their home: another home (another user's, or the other kind)
+  // or a deeper path is refused.
+  if (d.type != target::coll || d.user != c.user || d.kind != t.kind || !valid_name(d.coll_name))
+    return plain(403, "the destination must be a collection in the same home");
+  if (d.coll_name == t.coll_name) return plain(403, "source and destination are the same");
+  // RFC 4918 §9.8.3: COPY of a collection is Depth infinity or 0; §9.9.2: MOVE only infinity.
+  const std::string depth = c.req.header("depth");
+  const bool infinity = depth.empty() || depth == "infinity" || depth == "Infinity";
+  if (!infinity && (move || depth != "0")) return plain(400, "bad Depth for a collection");
+  auto src = must(store_.find_collection(c.user, t.kind, t.coll_name));
+  if (!src) return plain(404, "Not Found");
+  auto existing = must(store_.find_collection(c.user, d.kind, d.coll_name));
+  // RFC 4918 §10.6: Overwrite defaults to T; with F an existing destination is 412.
+  if (existing && c.req.header("overwrite") == "F") return plain(412, "Precondition Failed");
+  auto copy = store_.copy_collection(src->id, d.coll_name, infinity, move,
+                                     existing ? std::optional<std::int64_t>(existing->id) : std::nullopt);
+  if (!copy) {
+    if (copy.error().code == "dav.exists") return plain(412, "Precondition Failed");
+    if (copy.error().code == "dav.not_found") return plain(404, "Not Found");
+    throw error_exception(copy.error());
+  }
+  changed(c.user, *copy);
+  if (move) changed(c.user, *src);
   http::response r;
   r.status = existing ? 204 : 201;
   return r;

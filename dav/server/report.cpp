@@ -49,6 +49,14 @@ void prune_hint(const ical::comp_filter& f, std::string& comp, ical::time_range&
   }
 }
 
+// The index holds floating times as UTC; a calendar's zone moves them by at most 14 hours
+// (UTC-12 .. UTC+14), so the pruning range is widened by that much and matches() decides.
+void widen(ical::time_range& r) {
+  constexpr std::int64_t slack = 14 * 3600;
+  if (r.start > ical::min_time + slack) r.start -= slack;
+  if (r.end < ical::max_time - slack) r.end += slack;
+}
+
 }  // namespace
 
 http::response service::do_report(ctx& c) {
@@ -57,6 +65,8 @@ http::response service::do_report(ctx& c) {
     const auto& code = rep.error().code;
     if (code == "dav.collation")
       return error_response(403, c.t.kind == kind::calendar ? xml::cal("supported-collation") : xml::card("supported-collation"));
+    if (code == "dav.data")
+      return error_response(403, c.t.kind == kind::calendar ? xml::cal("supported-calendar-data") : xml::card("supported-address-data"));
     if (code == "dav.filter")
       return error_response(403, c.t.kind == kind::calendar ? xml::cal("valid-filter") : xml::card("valid-filter"));
     return plain(400, rep.error().message);
@@ -73,6 +83,17 @@ http::response service::do_report(ctx& c) {
     return error_response(403, xml::dav("supported-report"));
   auto col = must(store_.find_collection(c.user, t.kind, t.coll_name));
   if (!col) return plain(404, "Not Found");
+  // RFC 4791 §9.9: floating times in the calendar-query's CALDAV:timezone (§9.8), else in the
+  // calendar's calendar-timezone.
+  std::unique_ptr<ical::zone> floating;
+  if (rep->timezone) {
+    auto z = ical::zone::parse(*rep->timezone);
+    if (!z) return error_response(403, xml::cal("valid-calendar-data"));
+    floating = std::move(*z);
+  } else if (!col->timezone.empty()) {
+    if (auto z = ical::zone::parse(col->timezone)) floating = std::move(*z);
+  }
+  rep->floating = floating.get();
 
   xml::writer w;
   w.open_root(xml::dav("multistatus"));
@@ -107,13 +128,14 @@ http::response service::do_report(ctx& c) {
     ical::time_range range;
     bool has_range = false;
     prune_hint(rep->cal_filter, comp, range, has_range);
+    widen(range);
     std::vector<object> objs;
     if (!comp.empty()) objs = must(store_.objects_in_range(col->id, comp, range.start, range.end));
     else objs = must(store_.objects(col->id, true));
     std::int64_t n = 0;
     for (auto& o : objs) {
       if (t.type == target::obj && o.name != t.obj_name) continue;
-      if (!ical::matches(o.data, rep->cal_filter)) continue;
+      if (!ical::matches(o.data, rep->cal_filter, rep->floating)) continue;
       if (rep->limit && n >= *rep->limit) break;
       ++n;
       if (!need_data) o.data.clear();
@@ -137,13 +159,15 @@ http::response service::do_report(ctx& c) {
     }
   } else if (name.local == "free-busy-query") {
     if (!rep->fb_range) return error_response(403, xml::cal("valid-filter"));
-    auto objs = must(store_.objects_in_range(col->id, "VEVENT", rep->fb_range->start, rep->fb_range->end));
+    auto wide = *rep->fb_range;
+    widen(wide);
+    auto objs = must(store_.objects_in_range(col->id, "VEVENT", wide.start, wide.end));
     std::string fb = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Hearth//CalDAV//EN\r\nBEGIN:VFREEBUSY\r\nDTSTAMP:" +
                      ical::format_utc(std::time(nullptr)) + "\r\nDTSTART:" + ical::format_utc(rep->fb_range->start) +
                      "\r\nDTEND:" + ical::format_utc(rep->fb_range->end) + "\r\n";
     for (auto& o : objs) {
       if (o.data.find("TRANSP:TRANSPARENT") != std::string::npos || o.data.find("STATUS:CANCELLED") != std::string::npos) continue;
-      for (auto& s : ical::instances(o.data, rep->fb_range->start, rep->fb_range->end))
+      for (auto& s : ical::instances(o.data, rep->fb_range->start, rep->fb_range->end, 10000, rep->floating))
         fb += "FREEBUSY:" + ical::format_utc(std::max(s.start, rep->fb_range->start)) + "/" +
               ical::format_utc(std::min(s.end, rep->fb_range->end)) + "\r\n";
     }
