@@ -11,12 +11,8 @@
 #include "dav/ical/ical.hpp"
 
 namespace hearth::dav::ical {
-namespace {
+namespace detail {
 
-struct comp_deleter {
-  void operator()(icalcomponent* c) const { icalcomponent_free(c); }
-};
-using comp_ptr = std::unique_ptr<icalcomponent, comp_deleter>;
 
 comp_ptr parse_text(std::string_view text) {
   std::string s(text);  // libical wants a NUL-terminated string
@@ -32,15 +28,11 @@ bool is_instance_kind(icalcomponent_kind k) {
 // floating_scope in the public functions), else UTC.
 thread_local icaltimezone* tls_floating = nullptr;
 
-struct floating_scope {
-  icaltimezone* saved;
-  explicit floating_scope(const zone* z) : saved(tls_floating) {
-    tls_floating = z ? static_cast<icaltimezone*>(z->native()) : nullptr;
-  }
-  ~floating_scope() { tls_floating = saved; }
-  floating_scope(const floating_scope&) = delete;
-  floating_scope& operator=(const floating_scope&) = delete;
-};
+floating_scope::floating_scope(const zone* z) : saved_(tls_floating) {
+  tls_floating = z ? static_cast<icaltimezone*>(z->native()) : nullptr;
+}
+floating_scope::~floating_scope() { tls_floating = saved_; }
+
 
 std::int64_t to_unix(icaltimetype t) {
   const icaltimezone* z = t.zone;
@@ -57,12 +49,6 @@ icaltimetype datetime_of(icalproperty* p, icalcomponent* c) {
   return icalproperty_get_datetime_with_component(p, c);
 }
 
-// The span of one occurrence starting at `start`, given the component's duration.
-struct master_times {
-  icaltimetype dtstart = icaltime_null_time();
-  std::int64_t duration = 0;
-  bool has_start = false;
-};
 
 master_times times_of(icalcomponent* c) {
   master_times m;
@@ -72,7 +58,7 @@ master_times times_of(icalcomponent* c) {
     m.dtstart = datetime_of(ps, c);
     m.has_start = !icaltime_is_null_time(m.dtstart);
   }
-  if (kind == ICAL_VEVENT_COMPONENT) {
+  if (kind == ICAL_VEVENT_COMPONENT || kind == ICAL_VFREEBUSY_COMPONENT) {
     icalproperty* pe = icalcomponent_get_first_property(c, ICAL_DTEND_PROPERTY);
     icalproperty* pd = icalcomponent_get_first_property(c, ICAL_DURATION_PROPERTY);
     if (pe && m.has_start) m.duration = to_unix(datetime_of(pe, c)) - to_unix(m.dtstart);
@@ -99,14 +85,6 @@ bool overlap(std::int64_t s, std::int64_t e, std::int64_t qs, std::int64_t qe) {
   return s < qe && e > qs;
 }
 
-struct instance_walk {
-  std::int64_t qstart, qend;
-  std::size_t cap;
-  std::vector<span>* out = nullptr;
-  std::vector<std::pair<icalcomponent*, std::int64_t>>* starts = nullptr;  // for expand
-  std::int64_t first = max_time, last = min_time;
-  bool unbounded = false;
-};
 
 // Walks one master (and skips RECURRENCE-IDs in `overridden`).
 void walk_master(icalcomponent* c, const std::set<std::int64_t>& overridden, instance_walk& w) {
@@ -181,7 +159,7 @@ void walk_master(icalcomponent* c, const std::set<std::int64_t>& overridden, ins
   (void)produced;
 }
 
-void walk(icalcomponent* cal, instance_walk& w, icalcomponent_kind only = ICAL_NO_COMPONENT) {
+void walk(icalcomponent* cal, instance_walk& w, icalcomponent_kind only) {
   // Overrides first: their RECURRENCE-IDs are removed from the master's set.
   std::map<std::string, std::set<std::int64_t>> overridden;
   std::vector<icalcomponent*> masters;
@@ -230,41 +208,10 @@ std::optional<std::string> first_error(icalcomponent* c) {
   return std::nullopt;
 }
 
-}  // namespace
+}  // namespace detail
 
-result<std::unique_ptr<zone>> zone::parse(std::string_view text) {
-  auto cal = parse_text(text);
-  if (!cal || icalcomponent_isa(cal.get()) != ICAL_VCALENDAR_COMPONENT)
-    return fail("ical.timezone", "calendar-timezone is not an iCalendar object");
-  if (auto why = first_error(cal.get())) return fail("ical.timezone", "calendar-timezone has errors: " + *why);
-  icalcomponent* vtz = nullptr;
-  for (auto* c = icalcomponent_get_first_component(cal.get(), ICAL_ANY_COMPONENT); c;
-       c = icalcomponent_get_next_component(cal.get(), ICAL_ANY_COMPONENT)) {
-    if (icalcomponent_isa(c) != ICAL_VTIMEZONE_COMPONENT || vtz)
-      return fail("ical.timezone", "calendar-timezone must hold exactly one VTIMEZONE");
-    vtz = c;
-  }
-  if (!vtz) return fail("ical.timezone", "calendar-timezone must hold exactly one VTIMEZONE");
-  if (!icalcomponent_get_first_component(vtz, ICAL_XSTANDARD_COMPONENT) &&
-      !icalcomponent_get_first_component(vtz, ICAL_XDAYLIGHT_COMPONENT))
-    return fail("ical.timezone", "the VTIMEZONE has no STANDARD or DAYLIGHT rule");
-  icalcomponent_remove_component(cal.get(), vtz);
-  icaltimezone* tz = icaltimezone_new();
-  if (!tz || !icaltimezone_set_component(tz, vtz)) {
-    if (tz) icaltimezone_free(tz, 1);
-    else icalcomponent_free(vtz);
-    return fail("ical.timezone", "the VTIMEZONE has no TZID");
-  }
-  std::unique_ptr<zone> z(new zone());
-  z->tz_ = tz;
-  const char* id = icaltimezone_get_tzid(tz);
-  z->tzid_ = id ? id : "";
-  return z;
-}
+using namespace detail;
 
-zone::~zone() {
-  if (tz_) icaltimezone_free(static_cast<icaltimezone*>(tz_), 1);
-}
 
 std::optional<std::int64_t> parse_utc(std::string_view text) {
   std::string s(text);
@@ -460,41 +407,4 @@ bool matches(std::string_view text, const comp_filter& f, const zone* floating) 
   return comp_matches(cal.get(), cal.get(), f);
 }
 
-namespace detail {
-
-std::vector<bool> recurrence_keep(std::string_view text, const time_range& r, const zone* floating) {
-  floating_scope scope(floating);
-  std::vector<bool> keep;
-  auto cal = parse_text(text);
-  if (!cal) return keep;
-  for (auto* c = icalcomponent_get_first_component(cal.get(), ICAL_ANY_COMPONENT); c;
-       c = icalcomponent_get_next_component(cal.get(), ICAL_ANY_COMPONENT)) {
-    icalproperty* rid = icalcomponent_get_first_property(c, ICAL_RECURRENCEID_PROPERTY);
-    if (!rid || !is_instance_kind(icalcomponent_isa(c))) {
-      keep.push_back(true);  // masters, single events, VTIMEZONEs
-      continue;
-    }
-    const std::int64_t at = to_unix(datetime_of(rid, c));
-    const char* range = icalproperty_get_parameter_as_string(rid, "RANGE");
-    bool k = (at >= r.start && at < r.end) || (range && strcasecmp(range, "THISANDFUTURE") == 0 && at < r.end);
-    auto m = times_of(c);
-    if (m.has_start) {
-      std::int64_t s = to_unix(m.dtstart);
-      k = k || overlap(s, s + m.duration, r.start, r.end);
-    }
-    keep.push_back(k);
-  }
-  return keep;
-}
-
-bool period_overlaps(std::string_view period, const time_range& r) {
-  std::string s(period);
-  auto p = icalperiodtype_from_string(s.c_str());
-  if (icaltime_is_null_time(p.start)) return true;
-  std::int64_t start = to_unix(p.start);
-  std::int64_t end = icaltime_is_null_time(p.end) ? start + icaldurationtype_as_int(p.duration) : to_unix(p.end);
-  return overlap(start, end, r.start, r.end);
-}
-
-}  // namespace detail
 }  // namespace hearth::dav::ical

@@ -71,6 +71,17 @@ struct span {
 std::vector<span> instances(std::string_view text, std::int64_t start, std::int64_t end, std::size_t cap = 10000,
                             const zone* floating = nullptr);
 
+// RFC 4791 §7.10: the busy time of an object in [start, end), clipped to it: VEVENT instances
+// that are not TRANSP:TRANSPARENT, not STATUS:CANCELLED and not zero-length (BUSY, or
+// BUSY-TENTATIVE for STATUS:TENTATIVE), and the FREEBUSY periods of VFREEBUSY components (their
+// FBTYPE; FREE ones skipped).
+struct busy_period {
+  std::int64_t start = 0;
+  std::int64_t end = 0;
+  std::string fbtype = "BUSY";
+};
+std::vector<busy_period> busy(std::string_view text, std::int64_t start, std::int64_t end, const zone* floating = nullptr);
+
 // ---- filters ----
 struct text_match {
   std::string text{};

@@ -250,3 +250,38 @@ TEST_CASE("address_data: only the named properties, groups ignored (RFC 6352 §1
         "BEGIN:VCARD\r\nFN:Ann\r\nitem1.EMAIL;TYPE=work:ann@example.test\r\nNOTE:a long\r\n  note\r\nEND:VCARD\r\n");
   CHECK(address_data(card, {{"UID", true}}) == "BEGIN:VCARD\r\nUID:\r\nEND:VCARD\r\n");
 }
+
+TEST_CASE("busy: TRANSP, STATUS and VFREEBUSY periods (RFC 4791 §7.10)") {
+  auto ev = [](const char* extra, const char* uid) {
+    return std::string("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:") + uid +
+           "\r\nDTSTAMP:20300101T000000Z\r\nDTSTART:20300301T100000Z\r\nDTEND:20300301T110000Z\r\n" + extra +
+           "END:VEVENT\r\nEND:VCALENDAR\r\n";
+  };
+  auto s = *parse_utc("20300301T000000Z"), e = *parse_utc("20300302T000000Z");
+  auto plain = busy(ev("", "a"), s, e);
+  REQUIRE(plain.size() == 1);
+  CHECK(plain[0].fbtype == "BUSY");
+  CHECK(plain[0].start == *parse_utc("20300301T100000Z"));
+  CHECK(busy(ev("TRANSP:TRANSPARENT\r\n", "b"), s, e).empty());
+  CHECK(busy(ev("STATUS:CANCELLED\r\n", "c"), s, e).empty());
+  auto tentative = busy(ev("STATUS:TENTATIVE\r\n", "d"), s, e);
+  REQUIRE(tentative.size() == 1);
+  CHECK(tentative[0].fbtype == "BUSY-TENTATIVE");
+  // Clipped to the range.
+  auto clipped = busy(ev("", "a"), *parse_utc("20300301T103000Z"), e);
+  REQUIRE(clipped.size() == 1);
+  CHECK(clipped[0].start == *parse_utc("20300301T103000Z"));
+  const char* fb = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VFREEBUSY\r\nUID:fb\r\nDTSTAMP:20300101T000000Z\r\n"
+                   "DTSTART:20300301T000000Z\r\nDTEND:20300302T000000Z\r\n"
+                   "FREEBUSY:20300301T080000Z/20300301T090000Z,20300301T120000Z/PT1H\r\n"
+                   "FREEBUSY;FBTYPE=FREE:20300301T130000Z/PT1H\r\nFREEBUSY;FBTYPE=BUSY-UNAVAILABLE:20300301T140000Z/PT1H\r\n"
+                   "END:VFREEBUSY\r\nEND:VCALENDAR\r\n";
+  auto periods = busy(fb, s, e);
+  REQUIRE(periods.size() == 3);
+  CHECK(periods[1].start == *parse_utc("20300301T120000Z"));
+  CHECK(periods[1].end == *parse_utc("20300301T130000Z"));
+  CHECK(periods[2].fbtype == "BUSY-UNAVAILABLE");
+  auto info = inspect(fb);
+  REQUIRE(info);
+  CHECK(info->last_end == e);  // indexed by DTSTART/DTEND
+}

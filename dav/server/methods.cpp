@@ -316,6 +316,9 @@ http::response service::do_copy_move(ctx& c, bool move) {
   auto existing = must(store_.find_object(dst_col->id, d.obj_name, false));
   if (existing && !overwrite) return plain(412, "Precondition Failed");
   if (!move && src_col->id == dst_col->id) return error_response(403, res_precondition(t.kind, "no-uid-conflict"));
+  // RFC 4791 §5.3.2.1: the destination calendar must accept the object's component.
+  if (t.kind == kind::calendar && ("," + dst_col->components + ",").find("," + src->component + ",") == std::string::npos)
+    return error_response(403, xml::cal("supported-calendar-component"));
   new_object o{d.obj_name, src->data, src->uid, src->component, src->first_start, src->last_end};
   if (move && src_col->id == dst_col->id) {
     // Same collection: the UID moves with the object; delete first so it does not conflict.

@@ -1,5 +1,8 @@
 // REPORT: calendar-multiget, calendar-query, free-busy-query (RFC 4791 §7), addressbook-multiget,
 // addressbook-query (RFC 6352 §8), sync-collection (RFC 6578).
+#include <algorithm>
+#include <map>
+
 #include "core/log/log.hpp"
 #include "dav/server/internal.hpp"
 
@@ -161,16 +164,28 @@ http::response service::do_report(ctx& c) {
     if (!rep->fb_range) return error_response(403, xml::cal("valid-filter"));
     auto wide = *rep->fb_range;
     widen(wide);
-    auto objs = must(store_.objects_in_range(col->id, "VEVENT", wide.start, wide.end));
+    // RFC 4791 §7.10: busy time from VEVENTs and VFREEBUSY objects, one FREEBUSY line per
+    // merged period, BUSY (the default FBTYPE) first.
+    std::map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>> by_type;
+    for (const char* comp : {"VEVENT", "VFREEBUSY"})
+      for (auto& o : must(store_.objects_in_range(col->id, comp, wide.start, wide.end)))
+        for (auto& b : ical::busy(o.data, rep->fb_range->start, rep->fb_range->end, rep->floating))
+          by_type[b.fbtype].emplace_back(b.start, b.end);
     std::string fb = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Hearth//CalDAV//EN\r\nBEGIN:VFREEBUSY\r\nDTSTAMP:" +
                      ical::format_utc(std::time(nullptr)) + "\r\nDTSTART:" + ical::format_utc(rep->fb_range->start) +
                      "\r\nDTEND:" + ical::format_utc(rep->fb_range->end) + "\r\n";
-    for (auto& o : objs) {
-      if (o.data.find("TRANSP:TRANSPARENT") != std::string::npos || o.data.find("STATUS:CANCELLED") != std::string::npos) continue;
-      for (auto& s : ical::instances(o.data, rep->fb_range->start, rep->fb_range->end, 10000, rep->floating))
-        fb += "FREEBUSY:" + ical::format_utc(std::max(s.start, rep->fb_range->start)) + "/" +
-              ical::format_utc(std::min(s.end, rep->fb_range->end)) + "\r\n";
-    }
+    auto emit_type = [&](const std::string& type, std::vector<std::pair<std::int64_t, std::int64_t>>& spans) {
+      std::sort(spans.begin(), spans.end());
+      const std::string head = type == "BUSY" ? "FREEBUSY:" : "FREEBUSY;FBTYPE=" + type + ":";
+      for (std::size_t i = 0; i < spans.size();) {
+        auto [s, e] = spans[i];
+        for (++i; i < spans.size() && spans[i].first <= e; ++i) e = std::max(e, spans[i].second);
+        fb += head + ical::format_utc(s) + "/" + ical::format_utc(e) + "\r\n";
+      }
+    };
+    if (auto it = by_type.find("BUSY"); it != by_type.end()) emit_type(it->first, it->second);
+    for (auto& [type, spans] : by_type)
+      if (type != "BUSY") emit_type(type, spans);
     fb += "END:VFREEBUSY\r\nEND:VCALENDAR\r\n";
     return http::response::text(200, std::move(fb), "text/calendar; charset=utf-8");
   } else {  // sync-collection

@@ -101,6 +101,17 @@ check(code == 412, "MOVE onto an existing calendar with Overwrite: F: 412")
 code, _, _ = curl("MOVE", home + "moved/", headers=[f"Destination: {B}{dst}"])
 check(code == 204 and curl("PROPFIND", home + "moved/", None, ["Depth: 0"])[0] == 404, "MOVE with Overwrite: T: 204")
 
+# An object COPY still checks the destination's component set (RFC 4791 §5.3.2.1).
+code, _, _ = curl("MKCALENDAR", home + "evonly/", f'<c:mkcalendar {C}><d:set><d:prop><c:supported-calendar-component-set>'
+                  '<c:comp name="VEVENT"/></c:supported-calendar-component-set></d:prop></d:set></c:mkcalendar>', XML)
+check(code == 201, "MKCALENDAR a VEVENT-only calendar")
+TODO = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//e2e//EN\r\nBEGIN:VTODO\r\nUID:t\r\nDTSTAMP:20300101T000000Z\r\n"
+        "SUMMARY:todo\r\nEND:VTODO\r\nEND:VCALENDAR\r\n")
+check(curl("PUT", dst + "t.ics", TODO, TC)[0] == 201, "PUT a VTODO")
+code, out, _ = curl("COPY", dst + "t.ics", headers=[f"Destination: {B}{home}evonly/t.ics"])
+exact((code, out), (403, DECL + ERR + "<c:supported-calendar-component/></d:error>"),
+      "COPY of a VTODO into a VEVENT-only calendar: supported-calendar-component")
+
 # An address book, and the other user cannot touch ours.
 book = f"/dav/addressbooks/{USER}/contacts/"
 check(curl("PUT", book + "ann.vcf", "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:ann\r\nFN:Ann\r\nEND:VCARD\r\n", TV)[0] == 201,

@@ -4,6 +4,7 @@ limit-freebusy-set (RFC 4791 §9.6), address-data with prop (RFC 6352 §10.4), c
 validated and applied to floating times in calendar-query and free-busy-query (RFC 4791 §5.2.2,
 §9.9), and CALDAV:timezone in a calendar-query (§9.8)."""
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -140,10 +141,30 @@ code, out, _ = query("20300301T103000Z", "20300301T113000Z", f"<c:timezone>{esc(
 exact((code, out), (207, FOUND), "calendar-query with CALDAV:timezone UTC: found at 10:00Z")
 code, out, _ = query("20300301T103000Z", "20300301T113000Z", "<c:timezone>nonsense</c:timezone>")
 exact((code, out), (403, DECL + ERR + "<c:valid-calendar-data/></d:error>"), "calendar-query with a bad CALDAV:timezone")
-code, out, _ = curl("REPORT", cal, f'<c:free-busy-query {C}><c:time-range start="20300301T000000Z" end="20300302T000000Z"/>'
-                    '</c:free-busy-query>', XML)
-check(code == 200 and "FREEBUSY:20300301T090000Z/20300301T100000Z\r\n" in out and "T110000Z" not in out,
-      "free-busy-query: the floating event busy at 09:00Z-10:00Z")
+# RFC 4791 §7.10: free-busy from events (TRANSP, STATUS) and VFREEBUSY objects, merged.
+EVX = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//e2e//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20300101T000000Z\r\n"
+       "DTSTART:{s}\r\nDTEND:{e}\r\n{extra}SUMMARY:{uid}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+for uid, st, en, extra in (("overlap", "20300301T093000Z", "20300301T103000Z", ""),
+                           ("tentative", "20300301T120000Z", "20300301T130000Z", "STATUS:TENTATIVE\r\n"),
+                           ("transparent", "20300301T140000Z", "20300301T150000Z", "TRANSP:TRANSPARENT\r\n"),
+                           ("cancelled", "20300301T160000Z", "20300301T170000Z", "STATUS:CANCELLED\r\n")):
+    check(curl("PUT", f"{cal}{uid}.ics", EVX.format(uid=uid, s=st, e=en, extra=extra), TC)[0] == 201, f"PUT {uid}.ics")
+FBQ = '<c:free-busy-query {C}><c:time-range start="{s}" end="{e}"/></c:free-busy-query>'
+code, out, hdr = curl("REPORT", cal, FBQ.format(C=C, s="20300301T000000Z", e="20300302T000000Z"), XML)
+exact((code, re.sub(r"DTSTAMP:\d{8}T\d{6}Z", "DTSTAMP:x", out)),
+      (200, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Hearth//CalDAV//EN\r\nBEGIN:VFREEBUSY\r\nDTSTAMP:x\r\n"
+            "DTSTART:20300301T000000Z\r\nDTEND:20300302T000000Z\r\n"
+            "FREEBUSY:20300301T090000Z/20300301T103000Z\r\n"
+            "FREEBUSY;FBTYPE=BUSY-TENTATIVE:20300301T120000Z/20300301T130000Z\r\nEND:VFREEBUSY\r\nEND:VCALENDAR\r\n"),
+      "free-busy-query: the floating event (09:00Z in Paris) merged with 09:30-10:30, tentative apart, "
+      "transparent and cancelled left out")
+code, out, hdr = curl("REPORT", cal, FBQ.format(C=C, s="20300114T000000Z", e="20300121T000000Z"), XML)
+exact((code, re.sub(r"DTSTAMP:\d{8}T\d{6}Z", "DTSTAMP:x", out)),
+      (200, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Hearth//CalDAV//EN\r\nBEGIN:VFREEBUSY\r\nDTSTAMP:x\r\n"
+            "DTSTART:20300114T000000Z\r\nDTEND:20300121T000000Z\r\n"
+            "FREEBUSY:20300114T090000Z/20300114T093000Z\r\nFREEBUSY:20300115T100000Z/20300115T110000Z\r\n"
+            "FREEBUSY;FBTYPE=BUSY-TENTATIVE:20300120T100000Z/20300120T120000Z\r\nEND:VFREEBUSY\r\nEND:VCALENDAR\r\n"),
+      "free-busy-query: a weekly instance plus the VFREEBUSY object's periods")
 
 # RFC 6352 §10.4: address-data with prop.
 book = f"/dav/addressbooks/{USER}/contacts/"
