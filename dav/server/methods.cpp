@@ -34,6 +34,16 @@ xml::qname res_precondition(kind k, std::string_view local) {
   return k == kind::calendar ? xml::cal(local) : xml::card(local);
 }
 
+bool acceptable_type(kind k, std::string_view content_type) {
+  auto media = content_type.substr(0, content_type.find(';'));
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
+  std::string m(media);
+  for (auto& ch : m) ch = (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch;
+  if (m.empty()) return true;
+  if (k == kind::calendar) return m == "text/calendar";
+  return m == "text/vcard" || m == "text/x-vcard" || m == "text/directory";
+}
+
 bool valid_name(std::string_view n) {
   if (n.empty() || n.size() > 255 || n == "." || n == "..") return false;
   return std::none_of(n.begin(), n.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == '/' || ch == '\\'; });
@@ -85,6 +95,10 @@ http::response service::do_put(ctx& c) {
   auto col = must(store_.find_collection(c.user, t.kind, t.coll_name));
   if (!col) return plain(409, "no such collection");
   if (c.req.body.size() > opts_.max_resource_size) return error_response(403, res_precondition(t.kind, "max-resource-size"));
+  // RFC 4791 §5.3.2.1 / RFC 6352 §6.3.2.1: only iCalendar and vCard media types (a missing
+  // Content-Type is taken as the right one).
+  if (!acceptable_type(t.kind, c.req.header("content-type")))
+    return error_response(403, t.kind == kind::calendar ? xml::cal("supported-calendar-data") : xml::card("supported-address-data"));
   new_object o;
   o.name = t.obj_name;
   o.data = c.req.body;

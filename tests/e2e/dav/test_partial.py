@@ -115,6 +115,9 @@ exact((code, out), (207, one("rec.ics", REC_ALL, REC_ALL)), "calendar-data allpr
 code, out, _ = multiget("rec.ics", '<c:calendar-data content-type="application/calendar+json"/>')
 exact((code, out), (403, DECL + ERR + "<c:supported-calendar-data/></d:error>"), "calendar-data as JSON: supported-calendar-data")
 
+code, out, _ = curl("PUT", cal + "json.ics", '{"not": "ical"}', ["Content-Type: application/calendar+json"])
+exact((code, out), (403, DECL + ERR + "<c:supported-calendar-data/></d:error>"), "PUT as JSON: supported-calendar-data")
+
 # RFC 4791 §9.6.7: FREEBUSY periods outside the range are dropped.
 code, out, _ = multiget("fb.ics", '<c:calendar-data><c:limit-freebusy-set start="20300115T000000Z" '
                         'end="20300116T000000Z"/></c:calendar-data>')
@@ -189,5 +192,7 @@ exact((code, out), (207, WANT.replace(esc(PARTIAL), esc(CARD))), "address-data a
 code, out, _ = curl("REPORT", book, f'<r:addressbook-multiget {R}><d:prop><r:address-data content-type="application/vcard+json"/>'
                     f'</d:prop><d:href>{book}ann.vcf</d:href></r:addressbook-multiget>', XML)
 exact((code, out), (403, DECL + ERR + "<card:supported-address-data/></d:error>"), "address-data as JSON: supported-address-data")
+code, out, _ = curl("PUT", book + "json.vcf", '["vcard"]', ["Content-Type: application/vcard+json"])
+exact((code, out), (403, DECL + ERR + "<card:supported-address-data/></d:error>"), "PUT as jCard: supported-address-data")
 inst.stop()
 finish()
