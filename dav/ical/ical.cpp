@@ -311,8 +311,14 @@ std::string expand(std::string_view text, std::int64_t start, std::int64_t end, 
         icalproperty_free(p);
       }
     }
-    auto ts = icaltime_from_timet_with_zone(static_cast<time_t>(s), 0, utc);
-    auto te = icaltime_from_timet_with_zone(static_cast<time_t>(s + m.duration), 0, utc);
+    // All-day components keep DATE values (a DATE has no time zone to convert); date-times go to UTC.
+    const bool all_day = m.dtstart.is_date;
+    auto at = [&](std::int64_t v) {
+      return all_day ? icaltime_from_timet_with_zone(static_cast<time_t>(v), 1, tls_floating ? tls_floating : utc)
+                     : icaltime_from_timet_with_zone(static_cast<time_t>(v), 0, utc);
+    };
+    auto ts = at(s);
+    auto te = at(s + m.duration);
     if (k != ICAL_VTODO_COMPONENT || had_start) icalcomponent_add_property(inst, icalproperty_new_dtstart(ts));
     if (k == ICAL_VEVENT_COMPONENT && had_end) icalcomponent_add_property(inst, icalproperty_new_dtend(te));
     if (k == ICAL_VTODO_COMPONENT && had_due) icalcomponent_add_property(inst, icalproperty_new_due(had_start ? te : ts));
@@ -321,8 +327,7 @@ std::string expand(std::string_view text, std::int64_t start, std::int64_t end, 
     if (recurring) {
       std::int64_t rid = s;
       if (auto* p = icalcomponent_get_first_property(c, ICAL_RECURRENCEID_PROPERTY)) rid = to_unix(datetime_of(p, c));
-      icalcomponent_add_property(
-          inst, icalproperty_new_recurrenceid(icaltime_from_timet_with_zone(static_cast<time_t>(rid), 0, utc)));
+      icalcomponent_add_property(inst, icalproperty_new_recurrenceid(at(rid)));
     }
     icalcomponent_add_component(out.get(), inst);
   }

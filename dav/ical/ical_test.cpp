@@ -285,3 +285,18 @@ TEST_CASE("busy: TRANSP, STATUS and VFREEBUSY periods (RFC 4791 §7.10)") {
   REQUIRE(info);
   CHECK(info->last_end == e);  // indexed by DTSTART/DTEND
 }
+
+TEST_CASE("expand keeps all-day instances as DATEs") {
+  const char* daily = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:ad\r\nDTSTAMP:20300101T000000Z\r\n"
+                      "DTSTART;VALUE=DATE:20300107\r\nDTEND;VALUE=DATE:20300108\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\n"
+                      "SUMMARY:all day\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+  auto out = expand(daily, *parse_utc("20300110T000000Z"), *parse_utc("20300120T000000Z"));
+  CHECK(out.find("DTSTART;VALUE=DATE:20300114\r\n") != std::string::npos);
+  CHECK(out.find("DTEND;VALUE=DATE:20300115\r\n") != std::string::npos);
+  CHECK(out.find("RECURRENCE-ID;VALUE=DATE:20300114\r\n") != std::string::npos);
+  CHECK(out.find("DTSTART:") == std::string::npos);
+  auto z = zone::parse(paris_tz);
+  REQUIRE(z);
+  auto paris = expand(daily, *parse_utc("20300110T000000Z"), *parse_utc("20300120T000000Z"), z->get());
+  CHECK(paris.find("DTSTART;VALUE=DATE:20300114\r\n") != std::string::npos);
+}
