@@ -71,7 +71,29 @@ master_times times_of(icalcomponent* c) {
     else if (pdue) {
       m.dtstart = datetime_of(pdue, c);  // only DUE: an instant at DUE
       m.has_start = true;
-    } else if (pd) m.duration = icaldurationtype_as_int(icalproperty_get_duration(pd));
+    } else if (pd) {
+      m.duration = icaldurationtype_as_int(icalproperty_get_duration(pd));
+    } else if (!m.has_start) {
+      // RFC 4791 §9.9: without DTSTART and DUE a VTODO is placed by COMPLETED and CREATED
+      // (between them; at COMPLETED; from CREATED on); with neither it matches every range.
+      icalproperty* pc = icalcomponent_get_first_property(c, ICAL_COMPLETED_PROPERTY);
+      icalproperty* pcr = icalcomponent_get_first_property(c, ICAL_CREATED_PROPERTY);
+      if (pc || pcr) {
+        auto tc = pc ? datetime_of(pc, c) : icaltime_null_time();
+        auto tcr = pcr ? datetime_of(pcr, c) : icaltime_null_time();
+        if (pc && pcr) {
+          std::int64_t a = to_unix(tc), b = to_unix(tcr);
+          m.dtstart = a <= b ? tc : tcr;
+          m.duration = a <= b ? b - a : a - b;
+        } else if (pc) {
+          m.dtstart = tc;
+        } else {
+          m.dtstart = tcr;
+          m.duration = max_time / 2 - to_unix(tcr);  // open-ended, and no overflow when added
+        }
+        m.has_start = !icaltime_is_null_time(m.dtstart);
+      }
+    }
   } else if (kind == ICAL_VJOURNAL_COMPONENT) {
     if (m.dtstart.is_date) m.duration = 86400;
   }
@@ -320,9 +342,10 @@ std::string expand(std::string_view text, std::int64_t start, std::int64_t end, 
     auto ts = at(s);
     auto te = at(s + m.duration);
     if (k != ICAL_VTODO_COMPONENT || had_start) icalcomponent_add_property(inst, icalproperty_new_dtstart(ts));
+    // (A VTODO placed by COMPLETED/CREATED keeps those as they are: they are already UTC.)
     if (k == ICAL_VEVENT_COMPONENT && had_end) icalcomponent_add_property(inst, icalproperty_new_dtend(te));
     if (k == ICAL_VTODO_COMPONENT && had_due) icalcomponent_add_property(inst, icalproperty_new_due(had_start ? te : ts));
-    else if (k == ICAL_VTODO_COMPONENT && m.duration > 0)
+    else if (k == ICAL_VTODO_COMPONENT && had_start && icalcomponent_get_first_property(c, ICAL_DURATION_PROPERTY))
       icalcomponent_add_property(inst, icalproperty_new_duration(icaldurationtype_from_int(static_cast<int>(m.duration))));
     if (recurring) {
       std::int64_t rid = s;

@@ -300,3 +300,35 @@ TEST_CASE("expand keeps all-day instances as DATEs") {
   auto paris = expand(daily, *parse_utc("20300110T000000Z"), *parse_utc("20300120T000000Z"), z->get());
   CHECK(paris.find("DTSTART;VALUE=DATE:20300114\r\n") != std::string::npos);
 }
+
+TEST_CASE("a VTODO without DTSTART and DUE is placed by COMPLETED and CREATED (RFC 4791 §9.9)") {
+  auto todo = [](const char* props) {
+    return std::string("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VTODO\r\nUID:t\r\nDTSTAMP:20300101T000000Z\r\n") + props +
+           "SUMMARY:t\r\nEND:VTODO\r\nEND:VCALENDAR\r\n";
+  };
+  auto in = [](const std::string& text, const char* s, const char* e) {
+    comp_filter t;
+    t.name = "VTODO";
+    t.range = time_range{*parse_utc(s), *parse_utc(e)};
+    comp_filter top;
+    top.name = "VCALENDAR";
+    top.comps.push_back(t);
+    return matches(text, top);
+  };
+  auto both = todo("CREATED:20300110T000000Z\r\nCOMPLETED:20300120T000000Z\r\n");
+  CHECK(in(both, "20300115T000000Z", "20300116T000000Z"));
+  CHECK_FALSE(in(both, "20300201T000000Z", "20300202T000000Z"));
+  CHECK_FALSE(in(both, "20300101T000000Z", "20300102T000000Z"));
+  auto completed = todo("COMPLETED:20300120T000000Z\r\n");
+  CHECK(in(completed, "20300120T000000Z", "20300121T000000Z"));
+  CHECK_FALSE(in(completed, "20300115T000000Z", "20300116T000000Z"));
+  auto created = todo("CREATED:20300110T000000Z\r\n");
+  CHECK(in(created, "20350101T000000Z", "20350102T000000Z"));
+  CHECK_FALSE(in(created, "20300101T000000Z", "20300102T000000Z"));
+  CHECK(in(todo(""), "20000101T000000Z", "20000102T000000Z"));
+  auto info = inspect(created);
+  REQUIRE(info);
+  CHECK(info->first_start == *parse_utc("20300110T000000Z"));
+  CHECK(expand(created, *parse_utc("20300101T000000Z"), *parse_utc("20400101T000000Z")).find("CREATED:20300110T000000Z") !=
+        std::string::npos);
+}
