@@ -230,10 +230,14 @@ prop_status apply_prop(collection& col, const proppatch_op& op, bool creating) {
   return 200;
 }
 
+// PROPPATCH: <multistatus><response><href/><propstat/>...; MKCALENDAR and extended MKCOL
+// failures: <CALDAV:mkcalendar-response> (RFC 4791 §5.3.1.2) or <DAV:mkcol-response> (RFC 5689
+// §3.4) holding the propstats directly (`root`).
 std::string propstat_response(const std::string& href, const std::vector<std::pair<xml::qname, prop_status>>& results,
-                              bool failed) {
+                              bool failed, const std::optional<xml::qname>& root = std::nullopt) {
   xml::writer w;
-  w.open_root(xml::dav("multistatus")).open(xml::dav("response")).text_element(xml::dav("href"), href);
+  if (root) w.open_root(*root);
+  else w.open_root(xml::dav("multistatus")).open(xml::dav("response")).text_element(xml::dav("href"), href);
   std::map<std::pair<int, std::string>, std::string> by_status;  // (status, error element) -> props
   for (auto& [q, st] : results) {
     int s = failed && st.status == 200 ? 424 : st.status;
@@ -243,7 +247,8 @@ std::string propstat_response(const std::string& href, const std::vector<std::pa
   for (auto& [key, props] : by_status)
     w.raw("<d:propstat><d:prop>" + props + "</d:prop><d:status>" + status_line(key.first) + "</d:status>" + key.second +
           "</d:propstat>");
-  w.close(xml::dav("response")).close(xml::dav("multistatus"));
+  if (root) w.close(*root);
+  else w.close(xml::dav("response")).close(xml::dav("multistatus"));
   return w.take();
 }
 }  // namespace
@@ -275,7 +280,9 @@ http::response service::do_mkcol(ctx& c, bool mkcalendar) {
     results.emplace_back(op.prop.name, st);
     failed = failed || st.status != 200;
   }
-  if (failed) return xml_response(403, propstat_response(href_coll(t.kind, c.user, t.coll_name), results, true));
+  if (failed)
+    return xml_response(403, propstat_response(href_coll(t.kind, c.user, t.coll_name), results, true,
+                                               mkcalendar ? xml::cal("mkcalendar-response") : xml::dav("mkcol-response")));
   auto created = store_.create_collection(col);
   if (!created) {
     if (created.error().code == "dav.exists") return error_response(405, xml::dav("resource-must-be-null"));

@@ -30,10 +30,10 @@ cal = f"/dav/calendars/{USER}/tz/"
 EV_TZ = "BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nUID:x\nDTSTAMP:20300101T000000Z\nEND:VEVENT\nEND:VCALENDAR\n"
 code, out, _ = curl("MKCALENDAR", cal, f'<c:mkcalendar {C}><d:set><d:prop><d:displayname>TZ</d:displayname>'
                     f'<c:calendar-timezone>{EV_TZ}</c:calendar-timezone></d:prop></d:set></c:mkcalendar>', XML)
-exact((code, out), (403, DECL + ROOT + f"<d:response><d:href>{cal}</d:href><d:propstat><d:prop><c:calendar-timezone/>"
-                    "</d:prop><d:status>HTTP/1.1 403 Forbidden</d:status><d:error><c:valid-calendar-data/></d:error>"
-                    "</d:propstat><d:propstat><d:prop><d:displayname/></d:prop><d:status>HTTP/1.1 424 Failed Dependency"
-                    "</d:status></d:propstat></d:response></d:multistatus>"),
+exact((code, out), (403, DECL + ROOT.replace("d:multistatus", "c:mkcalendar-response") + "<d:propstat><d:prop>"
+                    "<c:calendar-timezone/></d:prop><d:status>HTTP/1.1 403 Forbidden</d:status><d:error>"
+                    "<c:valid-calendar-data/></d:error></d:propstat><d:propstat><d:prop><d:displayname/></d:prop>"
+                    "<d:status>HTTP/1.1 424 Failed Dependency</d:status></d:propstat></c:mkcalendar-response>"),
       "MKCALENDAR with a calendar-timezone that is not a VTIMEZONE: valid-calendar-data, nothing made")
 code, out, _ = curl("MKCALENDAR", cal, f'<c:mkcalendar {C}><d:set><d:prop><d:displayname>TZ</d:displayname>'
                     f'<c:calendar-timezone>{esc(PARIS)}</c:calendar-timezone><c:supported-calendar-component-set>'
@@ -192,6 +192,12 @@ exact((code, out), (207, WANT.replace(esc(PARTIAL), esc(CARD))), "address-data a
 code, out, _ = curl("REPORT", book, f'<r:addressbook-multiget {R}><d:prop><r:address-data content-type="application/vcard+json"/>'
                     f'</d:prop><d:href>{book}ann.vcf</d:href></r:addressbook-multiget>', XML)
 exact((code, out), (403, DECL + ERR + "<card:supported-address-data/></d:error>"), "address-data as JSON: supported-address-data")
+code, out, _ = curl("MKCOL", f"/dav/addressbooks/{USER}/bad/", f'<d:mkcol {R}><d:set><d:prop><d:resourcetype><d:collection/>'
+                    '<r:addressbook/></d:resourcetype><d:getetag>"x"</d:getetag></d:prop></d:set></d:mkcol>', XML)
+exact((code, out), (403, DECL + ROOT.replace("d:multistatus", "d:mkcol-response") + "<d:propstat><d:prop><d:getetag/>"
+                    "</d:prop><d:status>HTTP/1.1 403 Forbidden</d:status></d:propstat><d:propstat><d:prop><d:resourcetype/>"
+                    "</d:prop><d:status>HTTP/1.1 424 Failed Dependency</d:status></d:propstat></d:mkcol-response>"),
+      "extended MKCOL with a protected property: mkcol-response (RFC 5689 §3.4), nothing made")
 code, out, _ = curl("PUT", book + "json.vcf", '["vcard"]', ["Content-Type: application/vcard+json"])
 exact((code, out), (403, DECL + ERR + "<card:supported-address-data/></d:error>"), "PUT as jCard: supported-address-data")
 inst.stop()
