@@ -205,13 +205,18 @@ http::response service::do_report(ctx& c) {
     }
     std::int64_t n = 0;
     std::int64_t reported_seq = ch->first;
-    bool truncated = false;
     for (auto& change : ch->second) {
       // RFC 6578 §3.8: an initial sync lists what exists; deletions only matter to a client
       // that has a token.
       if (initial && change.deleted) continue;
       if (rep->limit && n >= *rep->limit) {
-        truncated = true;
+        // RFC 6578 §3.6: truncated: a 507 for the collection, and a token up to the last change
+        // reported, so that the next request returns the rest (changes come in seq order).
+        w.open(xml::dav("response")).text_element(xml::dav("href"), href_coll(t.kind, c.user, t.coll_name));
+        w.text_element(xml::dav("status"), status_line(507));
+        w.open(xml::dav("error")).empty(xml::dav("number-of-matches-within-limits")).close(xml::dav("error"));
+        w.close(xml::dav("response"));
+        reported_seq = change.seq - 1;
         break;
       }
       ++n;
@@ -223,11 +228,6 @@ http::response service::do_report(ctx& c) {
       auto o = must(store_.find_object(col->id, change.name, need_data));
       if (!o) not_found(href);
       else emit(*o);
-    }
-    if (truncated) {
-      // RFC 6578 §3.6: with a limit, the client asks again from the token it gets; the simplest
-      // correct answer is the old token, so the remaining changes come next time.
-      return error_response(507, xml::dav("number-of-matches-within-limits"));
     }
     w.text_element(xml::dav("sync-token"), std::string(token_prefix) + std::to_string(col->id) + "-" + std::to_string(reported_seq));
   }

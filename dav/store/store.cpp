@@ -399,14 +399,14 @@ class sqlite_store final : public store {
     std::int64_t cur = cs->column_int64(0);
     if (seq > cur || seq < 0) return fail("dav.token", "unknown sync token");
     std::vector<change> out;
-    auto st = c.value()->prepare("SELECT name, deleted FROM dav_changes WHERE collection_id=?1 AND seq>?2 ORDER BY seq");
+    auto st = c.value()->prepare("SELECT name, deleted, seq FROM dav_changes WHERE collection_id=?1 AND seq>?2 ORDER BY seq");
     if (!st) return st.error();
     st->bind_all(coll, seq);
     for (;;) {
       auto r = st->step();
       if (!r) return r.error();
       if (!*r) break;
-      out.push_back({st->column_text(0), st->column_int64(1) != 0});
+      out.push_back({st->column_text(0), st->column_int64(1) != 0, st->column_int64(2)});
     }
     return std::make_pair(cur, std::move(out));
   }

@@ -59,6 +59,7 @@ struct object {
 struct change {
   std::string name;
   bool deleted = false;
+  std::int64_t seq = 0;  // the change number of this name's latest change
 };
 
 struct new_object {

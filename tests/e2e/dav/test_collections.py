@@ -66,6 +66,18 @@ exact(propfind(dst), listing(dst, ["a", "b"]), "the copy has the members and the
 code, out, dst_token = sync(dst)
 check(code == 207 and out.count("<d:response>") == 2 and dst_token and dst_token != src_token,
       f"initial sync of the copy lists both objects under its own token ({dst_token})")
+# RFC 6578 §3.6: with a limit, a 507 for the collection and a token that continues.
+code, out, _ = curl("REPORT", dst, '<d:sync-collection xmlns:d="DAV:"><d:sync-token/><d:sync-level>1</d:sync-level>'
+                    '<d:limit><d:nresults>1</d:nresults></d:limit><d:prop><d:getetag/></d:prop></d:sync-collection>', XML)
+part_token = re.search(r"<d:sync-token>([^<]*)</d:sync-token>", out).group(1)
+exact((code, out), (207, DECL + ROOT + f"<d:response><d:href>{dst}a.ics</d:href><d:propstat><d:prop><d:getetag>"
+                    f"{etag(EV.format(uid='a'))}</d:getetag></d:prop>{OK}</d:propstat></d:response><d:response><d:href>"
+                    f"{dst}</d:href><d:status>HTTP/1.1 507 Insufficient Storage</d:status><d:error>"
+                    "<d:number-of-matches-within-limits/></d:error></d:response>"
+                    f"<d:sync-token>{part_token}</d:sync-token></d:multistatus>"), "sync-collection limit 1: truncated with 507")
+code, out, rest_token = sync(dst, part_token)
+check(code == 207 and out.count("<d:response>") == 1 and "b.ics" in out and rest_token == dst_token,
+      "the next sync from the partial token returns the rest")
 code, out, _ = sync(dst, src_token)
 exact((code, out), (403, DECL + ERR + "<d:valid-sync-token/></d:error>"), "the source's token is not valid on the copy")
 code, _, _ = curl("COPY", src, headers=[f"Destination: {B}{dst}", "Overwrite: F"])
