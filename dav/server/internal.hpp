@@ -81,6 +81,11 @@ struct report_req {
 // address-data element we cannot honour: supported-calendar-data / supported-address-data).
 result<report_req> parse_report(std::string_view body);
 
+// A name we accept as a path segment for a collection or an object.
+bool valid_name(std::string_view n);
+// The CalDAV or CardDAV precondition element `local` for a collection of kind k.
+xml::qname res_precondition(kind k, std::string_view local);
+
 // ---- responses ----
 http::response xml_response(int status, std::string body);
 // <d:error><PRECONDITION/></d:error> with the given status.
@@ -108,7 +113,7 @@ class service {
   std::optional<http::response> authenticate(const http::request& req, std::string& user);
   http::response dispatch(ctx& c);
 
-  // methods.cpp
+  // methods.cpp (COPY/MOVE: copy_move.cpp)
   http::response do_options(ctx& c);
   http::response do_get(ctx& c, bool head);
   http::response do_put(ctx& c);

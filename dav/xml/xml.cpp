@@ -32,6 +32,9 @@ struct converter {
     }
     std::string_view name = n.name();
     auto colon = name.find(':');
+    // Namespaces in XML §3: a QName is NCName or NCName ':' NCName (no other colon).
+    if (colon != std::string_view::npos && (colon == 0 || colon + 1 == name.size() || name.find(':', colon + 1) != std::string_view::npos))
+      return fail_with("xml.namespace", "not a qualified name: " + std::string(name.substr(0, 64)));
     std::string_view prefix = colon == std::string_view::npos ? std::string_view() : name.substr(0, colon);
     auto uri = lookup(scope, prefix);
     if (!uri) {
