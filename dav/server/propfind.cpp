@@ -265,7 +265,11 @@ http::response service::do_propfind(ctx& c) {
       if (!*col) return plain(404, "Not Found");
       render(w, user, {t, href_coll(t.kind, user, t.coll_name), &**col}, *pf);
       if (deep) {
-        auto objs = store_.objects((*col)->id, false);
+        // Some clients ask for calendar-data / address-data in a Depth 1 PROPFIND: load the text then.
+        bool need_data = false;
+        for (auto& q : pf->props)
+          need_data = need_data || q.is(xml::ns_caldav, "calendar-data") || q.is(xml::ns_carddav, "address-data");
+        auto objs = store_.objects((*col)->id, need_data);
         if (!objs) throw error_exception(objs.error());
         for (auto& o : *objs) {
           auto ot = make_target(target::obj, t.kind, user, t.coll_name, o.name);

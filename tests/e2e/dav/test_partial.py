@@ -118,6 +118,9 @@ exact((code, out), (403, DECL + ERR + "<c:supported-calendar-data/></d:error>"),
 code, out, _ = curl("PUT", cal + "json.ics", '{"not": "ical"}', ["Content-Type: application/calendar+json"])
 exact((code, out), (403, DECL + ERR + "<c:supported-calendar-data/></d:error>"), "PUT as JSON: supported-calendar-data")
 
+code, out, _ = curl("PROPFIND", cal, f'<d:propfind {C}><d:prop><c:calendar-data/></d:prop></d:propfind>', XML + ["Depth: 1"])
+check(code == 207 and esc(REC_ALL) in out and esc(FLOAT) in out, "calendar-data in a Depth 1 PROPFIND")
+
 # RFC 4791 §9.6.7: FREEBUSY periods outside the range are dropped.
 code, out, _ = multiget("fb.ics", '<c:calendar-data><c:limit-freebusy-set start="20300115T000000Z" '
                         'end="20300116T000000Z"/></c:calendar-data>')
