@@ -265,7 +265,9 @@ http::response service::do_mkcol(ctx& c, bool mkcalendar) {
   col.owner = c.user;
   col.kind = t.kind;
   col.name = t.coll_name;
-  col.components = t.kind == kind::calendar ? "VEVENT,VTODO" : "";
+  // RFC 4791 §5.2.3: without supported-calendar-component-set a calendar takes every
+  // component type (the default "Personal" calendar is VEVENT+VTODO, as the issue asks).
+  col.components = t.kind == kind::calendar ? "VEVENT,VTODO,VJOURNAL" : "";
   std::vector<std::pair<xml::qname, prop_status>> results;
   bool failed = false;
   for (auto& op : *ops) {

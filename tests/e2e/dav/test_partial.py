@@ -26,6 +26,19 @@ UTC = ("BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//e2e//EN\nBEGIN:VTIMEZONE\nTZID:E
 C = 'xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"'
 cal = f"/dav/calendars/{USER}/tz/"
 
+# RFC 4791 §5.2.3: a calendar made without supported-calendar-component-set takes journals too.
+code, _, _ = curl("MKCALENDAR", f"/dav/calendars/{USER}/plain/")
+check(code == 201, "MKCALENDAR without a body")
+code, out, _ = curl("PROPFIND", f"/dav/calendars/{USER}/plain/", f'<d:propfind {C}><d:prop><c:supported-calendar-component-set/>'
+                    '</d:prop></d:propfind>', XML + ["Depth: 0"])
+exact((code, out), (207, DECL + ROOT + f"<d:response><d:href>/dav/calendars/{USER}/plain/</d:href><d:propstat><d:prop>"
+                    '<c:supported-calendar-component-set><c:comp name="VEVENT"/><c:comp name="VTODO"/><c:comp name="VJOURNAL"/>'
+                    f"</c:supported-calendar-component-set></d:prop>{OK}</d:propstat></d:response></d:multistatus>"),
+      "supported-calendar-component-set defaults to VEVENT, VTODO, VJOURNAL")
+JOURNAL = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//e2e//EN\r\nBEGIN:VJOURNAL\r\nUID:j@e2e\r\nDTSTAMP:20300101T000000Z\r\n"
+           "DTSTART;VALUE=DATE:20300101\r\nSUMMARY:note\r\nEND:VJOURNAL\r\nEND:VCALENDAR\r\n")
+check(curl("PUT", f"/dav/calendars/{USER}/plain/j.ics", JOURNAL, TC)[0] == 201, "PUT a VJOURNAL")
+
 # calendar-timezone must be one VTIMEZONE: MKCALENDAR with an event instead fails as a whole.
 EV_TZ = "BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nUID:x\nDTSTAMP:20300101T000000Z\nEND:VEVENT\nEND:VCALENDAR\n"
 code, out, _ = curl("MKCALENDAR", cal, f'<c:mkcalendar {C}><d:set><d:prop><d:displayname>TZ</d:displayname>'
