@@ -168,19 +168,22 @@ result<ical::calendar_data_spec> read_calendar_data(const element& e) {
   return spec;
 }
 
-result<std::vector<ical::prop_select>> read_address_data(const element& e) {
+// RFC 6352 §10.4: <!ELEMENT address-data (allprop | prop*)>. nullopt: the whole card.
+result<std::optional<std::vector<ical::prop_select>>> read_address_data(const element& e) {
+  using out_t = std::optional<std::vector<ical::prop_select>>;
   auto ct = e.attr("content-type", "text/vcard");
   auto v = e.attr("version", "3.0");
   if (ct != "text/vcard" || (v != "3.0" && v != "4.0")) return fail("dav.data", "unsupported address-data type");
   std::vector<ical::prop_select> props;
   for (auto& ch : e.children) {
-    if (ch.name.is(ns_carddav, "allprop")) return fail("dav.allprop", "");
+    if (ch.name.is(ns_carddav, "allprop")) return out_t();
     if (!ch.name.is(ns_carddav, "prop")) continue;
     auto p = read_prop_select(ch);
     if (!p) return p.error();
     props.push_back(std::move(*p));
   }
-  return props;
+  if (props.empty()) return out_t();
+  return out_t(std::move(props));
 }
 
 }  // namespace
@@ -242,8 +245,8 @@ result<report_req> parse_report(std::string_view body) {
           if (spec->comp || spec->expand || spec->limit_recurrence || spec->limit_freebusy) r.cal_data = std::move(*spec);
         } else if (p.name.is(ns_carddav, "address-data")) {
           auto props = read_address_data(p);
-          if (props && !props->empty()) r.card_props = std::move(*props);
-          else if (!props && props.error().code != "dav.allprop") return props.error();
+          if (!props) return props.error();
+          r.card_props = std::move(*props);
         }
       }
     } else if (c.name.is(ns_dav, "allprop")) {
