@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <strings.h>
 #include <memory>
 #include <map>
 #include <set>
@@ -408,7 +409,44 @@ bool children_match(icalcomponent* cal, icalcomponent* parent, const comp_filter
   return false;
 }
 
+// RFC 4791 §9.9: a VALARM overlaps [start, end) when one of its trigger times (for every
+// instance of the component it belongs to, repeats included) falls in it.
+bool alarm_in_range(icalcomponent* cal, icalcomponent* alarm, const time_range& r) {
+  icalcomponent* parent = icalcomponent_get_parent(alarm);
+  icalproperty* tp = icalcomponent_get_first_property(alarm, ICAL_TRIGGER_PROPERTY);
+  if (!tp || !parent) return false;
+  auto trig = icalproperty_get_trigger(tp);
+  std::int64_t repeat = 0, every = 0;
+  if (auto* rp = icalcomponent_get_first_property(alarm, ICAL_REPEAT_PROPERTY)) repeat = icalproperty_get_repeat(rp);
+  if (auto* dp = icalcomponent_get_first_property(alarm, ICAL_DURATION_PROPERTY))
+    every = icaldurationtype_as_int(icalproperty_get_duration(dp));
+  if (every <= 0 || repeat < 0) repeat = 0;
+  repeat = std::min<std::int64_t>(repeat, 1000);
+  auto fires = [&](std::int64_t t0) {
+    for (std::int64_t i = 0; i <= repeat; ++i)
+      if (t0 + i * every >= r.start && t0 + i * every < r.end) return true;
+    return false;
+  };
+  if (!icaltime_is_null_time(trig.time)) return fires(to_unix(trig.time));
+  const std::int64_t off = icaldurationtype_as_int(trig.duration);
+  const char* rel = icalproperty_get_parameter_as_string(tp, "RELATED");
+  const bool at_end = rel && strcasecmp(rel, "END") == 0;
+  // Instances whose trigger can land in the range start or end within this much of it.
+  const std::int64_t slack = (off < 0 ? -off : off) + repeat * every + 1;
+  instance_walk w{r.start > min_time + slack ? r.start - slack : min_time, r.end < max_time - slack ? r.end + slack : max_time,
+                  10000};
+  std::vector<std::pair<icalcomponent*, std::int64_t>> starts;
+  w.starts = &starts;
+  walk(cal, w, icalcomponent_isa(parent));
+  for (auto& [comp, start] : starts) {
+    if (comp != parent || start == min_time) continue;
+    if (fires((at_end ? start + times_of(comp).duration : start) + off)) return true;
+  }
+  return false;
+}
+
 bool comp_matches(icalcomponent* cal, icalcomponent* c, const comp_filter& f) {
+  if (f.range && icalcomponent_isa(c) == ICAL_VALARM_COMPONENT && !alarm_in_range(cal, c, *f.range)) return false;
   if (f.range && is_instance_kind(icalcomponent_isa(c))) {
     // The time range is tested against the whole recurrence set of this UID and type.
     instance_walk w{f.range->start, f.range->end, 1};

@@ -332,3 +332,27 @@ TEST_CASE("a VTODO without DTSTART and DUE is placed by COMPLETED and CREATED (R
   CHECK(expand(created, *parse_utc("20300101T000000Z"), *parse_utc("20400101T000000Z")).find("CREATED:20300110T000000Z") !=
         std::string::npos);
 }
+
+TEST_CASE("VALARM time-range: trigger times of every instance (RFC 4791 §9.9)") {
+  const char* ev = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:al\r\nDTSTAMP:20300101T000000Z\r\n"
+                   "DTSTART:20300107T090000Z\r\nDTEND:20300107T100000Z\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\n"
+                   "BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:x\r\nTRIGGER:-PT15M\r\nEND:VALARM\r\n"
+                   "BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:y\r\nTRIGGER;RELATED=END:PT1H\r\nREPEAT:2\r\nDURATION:PT10M\r\n"
+                   "END:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+  auto alarm_filter = [](const char* s, const char* e) {
+    comp_filter al;
+    al.name = "VALARM";
+    al.range = time_range{*parse_utc(s), *parse_utc(e)};
+    comp_filter evf;
+    evf.name = "VEVENT";
+    evf.comps.push_back(al);
+    comp_filter top;
+    top.name = "VCALENDAR";
+    top.comps.push_back(evf);
+    return top;
+  };
+  CHECK(matches(ev, alarm_filter("20300114T084000Z", "20300114T085000Z")));   // 08:45 on the 2nd instance
+  CHECK_FALSE(matches(ev, alarm_filter("20300114T085000Z", "20300114T090000Z")));
+  CHECK(matches(ev, alarm_filter("20300121T111500Z", "20300121T112500Z")));   // END+1h, 2nd repeat 11:20
+  CHECK_FALSE(matches(ev, alarm_filter("20300128T080000Z", "20300128T120000Z")));  // no 4th instance
+}

@@ -160,6 +160,23 @@ code, out, _ = query("20300301T103000Z", "20300301T113000Z", f"<c:timezone>{esc(
 exact((code, out), (207, FOUND), "calendar-query with CALDAV:timezone UTC: found at 10:00Z")
 code, out, _ = query("20300301T103000Z", "20300301T113000Z", "<c:timezone>nonsense</c:timezone>")
 exact((code, out), (403, DECL + ERR + "<c:valid-calendar-data/></d:error>"), "calendar-query with a bad CALDAV:timezone")
+# RFC 4791 §9.9: a VALARM matches by its trigger time.
+ALARM = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//e2e//EN\r\nBEGIN:VEVENT\r\nUID:alarm@e2e\r\n"
+         "DTSTAMP:20300101T000000Z\r\nDTSTART:20300501T090000Z\r\nDTEND:20300501T100000Z\r\nSUMMARY:alarm\r\n"
+         "BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:soon\r\nTRIGGER:-PT30M\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+check(curl("PUT", cal + "alarm.ics", ALARM, TC)[0] == 201, "PUT an event with an alarm")
+
+
+def alarm_query(start, end):
+    return curl("REPORT", cal, f'<c:calendar-query {C}><d:prop><d:getetag/></d:prop><c:filter><c:comp-filter name="VCALENDAR">'
+                f'<c:comp-filter name="VEVENT"><c:comp-filter name="VALARM"><c:time-range start="{start}" end="{end}"/>'
+                '</c:comp-filter></c:comp-filter></c:comp-filter></c:filter></c:calendar-query>', XML)[:2]
+
+
+exact(alarm_query("20300501T082500Z", "20300501T083500Z"), (207, FOUND.replace("float.ics", "alarm.ics").replace(
+    etag(FLOAT), etag(ALARM))), "calendar-query on VALARM: found by its trigger (08:30Z)")
+exact(alarm_query("20300501T090000Z", "20300501T100000Z"), (207, EMPTY), "calendar-query on VALARM: not during the event")
+
 # RFC 4791 §7.10: free-busy from events (TRANSP, STATUS) and VFREEBUSY objects, merged.
 EVX = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//e2e//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20300101T000000Z\r\n"
        "DTSTART:{s}\r\nDTEND:{e}\r\n{extra}SUMMARY:{uid}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
