@@ -15,6 +15,10 @@ T must(result<T> r) {
   return std::move(*r);
 }
 
+// A REPORT response larger than this is refused (RFC 4918 §16 / RFC 6578 §6:
+// number-of-matches-within-limits) rather than held in memory.
+constexpr std::size_t max_report_bytes = 64 * 1024 * 1024;
+
 constexpr std::string_view token_prefix = "http://hearth.invalid/ns/sync/";
 
 // "http://hearth.invalid/ns/sync/<collection id>-<seq>" -> seq, if it names this collection.
@@ -100,10 +104,14 @@ http::response service::do_report(ctx& c) {
 
   xml::writer w;
   w.open_root(xml::dav("multistatus"));
+  // Returns false once the response passes max_report_bytes (expand of many long-running
+  // series could otherwise build gigabytes): the caller answers number-of-matches-within-limits.
   auto emit = [&](const object& o) {
     auto ot = make_target(target::obj, t.kind, c.user, t.coll_name, o.name);
     render(w, c.user, {ot, href_obj(t.kind, c.user, t.coll_name, o.name), &*col, &o}, rep->props, &*rep);
+    return w.size() <= max_report_bytes;
   };
+  auto too_big = [] { return error_response(507, xml::dav("number-of-matches-within-limits")); };
   auto not_found = [&](std::string_view href) {
     w.open(xml::dav("response")).text_element(xml::dav("href"), href).text_element(xml::dav("status"), status_line(404));
     w.close(xml::dav("response"));
@@ -124,7 +132,7 @@ http::response service::do_report(ctx& c) {
       }
       auto o = must(store_.find_object(col->id, ht.obj_name, need_data));
       if (!o) not_found(h);
-      else emit(*o);
+      else if (!emit(*o)) return too_big();
     }
   } else if (name.local == "calendar-query") {
     std::string comp;
@@ -142,7 +150,7 @@ http::response service::do_report(ctx& c) {
       if (rep->limit && n >= *rep->limit) break;
       ++n;
       if (!need_data) o.data.clear();
-      emit(o);
+      if (!emit(o)) return too_big();
     }
   } else if (name.local == "addressbook-query") {
     auto objs = must(store_.objects(col->id, true));
@@ -158,7 +166,7 @@ http::response service::do_report(ctx& c) {
       }
       ++n;
       if (!need_data) o.data.clear();
-      emit(o);
+      if (!emit(o)) return too_big();
     }
   } else if (name.local == "free-busy-query") {
     if (!rep->fb_range) return error_response(403, xml::cal("valid-filter"));
@@ -227,7 +235,7 @@ http::response service::do_report(ctx& c) {
       }
       auto o = must(store_.find_object(col->id, change.name, need_data));
       if (!o) not_found(href);
-      else emit(*o);
+      else if (!emit(*o)) return too_big();
     }
     w.text_element(xml::dav("sync-token"), std::string(token_prefix) + std::to_string(col->id) + "-" + std::to_string(reported_seq));
   }

@@ -132,10 +132,13 @@ result<ical::comp_select> read_comp_select(const element& e, int depth) {
     if (ch.name.local == "allprop") c.allprop = true;
     else if (ch.name.local == "allcomp") c.allcomp = true;
     else if (ch.name.local == "prop") {
+      // Each line of each object is looked up in this list: keep it short.
+      if (c.props.size() >= 256) return fail("dav.filter", "too many prop elements");
       auto p = read_prop_select(ch);
       if (!p) return p.error();
       c.props.push_back(std::move(*p));
     } else if (ch.name.local == "comp") {
+      if (c.comps.size() >= 64) return fail("dav.filter", "too many comp elements");
       auto sub = read_comp_select(ch, depth + 1);
       if (!sub) return sub.error();
       c.comps.push_back(std::move(*sub));
@@ -178,6 +181,7 @@ result<std::optional<std::vector<ical::prop_select>>> read_address_data(const el
   for (auto& ch : e.children) {
     if (ch.name.is(ns_carddav, "allprop")) return out_t();
     if (!ch.name.is(ns_carddav, "prop")) continue;
+    if (props.size() >= 256) return fail("dav.filter", "too many prop elements");
     auto p = read_prop_select(ch);
     if (!p) return p.error();
     props.push_back(std::move(*p));

@@ -131,3 +131,16 @@ TEST_CASE("parse_report: partial calendar-data, limit-*, address-data props, tim
   REQUIRE(all);
   CHECK_FALSE(all->card_props);
 }
+
+TEST_CASE("parse_report: calendar-data and address-data selections are bounded") {
+  std::string many = R"(<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><C:calendar-data><C:comp name="VCALENDAR">)";
+  for (int i = 0; i < 300; ++i) many += "<C:prop name=\"X-" + std::to_string(i) + "\"/>";
+  many += "</C:comp></C:calendar-data></D:prop></C:calendar-multiget>";
+  auto r = parse_report(many);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == "dav.filter");
+  std::string cards = R"(<R:addressbook-multiget xmlns:D="DAV:" xmlns:R="urn:ietf:params:xml:ns:carddav"><D:prop><R:address-data>)";
+  for (int i = 0; i < 300; ++i) cards += "<R:prop name=\"X-" + std::to_string(i) + "\"/>";
+  cards += "</R:address-data></D:prop></R:addressbook-multiget>";
+  CHECK_FALSE(parse_report(cards));
+}
