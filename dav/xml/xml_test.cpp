@@ -58,4 +58,7 @@ TEST_CASE("names with a stray colon are not namespace-well-formed") {
   CHECK(xml::parse(R"(<D:propfind xmlns:D="DAV:"><:C:prop/></D:propfind>)").error().code == "xml.namespace");
   CHECK(xml::parse(R"(<D:propfind xmlns:D="DAV:"><D:a:b/></D:propfind>)").error().code == "xml.namespace");
   CHECK(xml::parse(R"(<D:propfind xmlns:D="DAV:"><D:/></D:propfind>)").error().code != "");
+  CHECK(xml::parse(R"(<D:propfind xmlns:D="DAV:"><D:8rop/></D:propfind>)").error().code == "xml.namespace");
+  CHECK(xml::parse(R"(<D:propfind xmlns:D=""/>)").error().code == "xml.namespace");
+  CHECK(xml::parse(R"(<propfind xmlns=""><a-b.c_d/></propfind>)"));
 }
