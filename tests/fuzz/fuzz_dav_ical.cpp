@@ -19,6 +19,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     spec.limit_recurrence = time_range{0, 4102444800};
     spec.limit_freebusy = time_range{0, 4102444800};
     (void)calendar_data(text, spec);
+    comp_filter alarm{"VALARM", false, time_range{0, 4102444800}, {}, {}};
+    comp_filter todo{"VTODO", false, time_range{0, 4102444800}, {}, {alarm}};
+    comp_filter top{"VCALENDAR", false, std::nullopt, {}, {todo}};
+    (void)matches(text, top);
+    (void)busy(text, 0, 4102444800);
   }
   if (auto z = zone::parse(text)) (void)instances("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", 0, 1, 1, z->get());
   (void)address_data(text, {{"FN", false}, {"EMAIL", true}});
