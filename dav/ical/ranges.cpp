@@ -76,6 +76,9 @@ std::vector<busy_period> busy(std::string_view text, std::int64_t start, std::in
       std::string type = fb ? fb : "BUSY";
       for (auto& ch : type) ch = (ch >= 'a' && ch <= 'z') ? static_cast<char>(ch - 'a' + 'A') : ch;
       if (type == "FREE") continue;
+      // FBTYPE is an iana-token or x-name (RFC 5545 §3.2.9); anything else is reported as BUSY.
+      if (!std::all_of(type.begin(), type.end(), [](char ch) { return (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-'; }))
+        type = "BUSY";
       auto per = icalproperty_get_freebusy(p);
       if (icaltime_is_null_time(per.start)) continue;
       std::int64_t s = to_unix(per.start);

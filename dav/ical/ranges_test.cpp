@@ -245,3 +245,11 @@ TEST_CASE("VALARM time-range: trigger times of every instance (RFC 4791 §9.9)")
   CHECK(matches(ev, alarm_filter("20300121T111500Z", "20300121T112500Z")));   // END+1h, 2nd repeat 11:20
   CHECK_FALSE(matches(ev, alarm_filter("20300128T080000Z", "20300128T120000Z")));  // no 4th instance
 }
+
+TEST_CASE("busy: an FBTYPE that is not a token is reported as BUSY") {
+  const char* fb = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VFREEBUSY\r\nUID:fb\r\nDTSTAMP:20300101T000000Z\r\n"
+                   "FREEBUSY;FBTYPE=\"a:b\":20300301T080000Z/20300301T090000Z\r\nEND:VFREEBUSY\r\nEND:VCALENDAR\r\n";
+  auto periods = busy(fb, *parse_utc("20300301T000000Z"), *parse_utc("20300302T000000Z"));
+  REQUIRE(periods.size() == 1);
+  CHECK(periods[0].fbtype == "BUSY");
+}
