@@ -3,19 +3,17 @@
 
 #include <algorithm>
 #include <cstring>
+#include <strings.h>
 #include <memory>
 #include <map>
 #include <set>
 
+#include "dav/ical/detail.hpp"
 #include "dav/ical/ical.hpp"
 
 namespace hearth::dav::ical {
-namespace {
+namespace detail {
 
-struct comp_deleter {
-  void operator()(icalcomponent* c) const { icalcomponent_free(c); }
-};
-using comp_ptr = std::unique_ptr<icalcomponent, comp_deleter>;
 
 comp_ptr parse_text(std::string_view text) {
   std::string s(text);  // libical wants a NUL-terminated string
@@ -27,9 +25,24 @@ bool is_instance_kind(icalcomponent_kind k) {
          k == ICAL_VFREEBUSY_COMPONENT;
 }
 
+// The zone for floating times and DATEs of the call in progress on this thread (set by
+// floating_scope in the public functions), else UTC.
+thread_local icaltimezone* tls_floating = nullptr;
+
+floating_scope::floating_scope(const zone* z) : saved_(tls_floating) {
+  tls_floating = z ? static_cast<icaltimezone*>(z->native()) : nullptr;
+}
+floating_scope::~floating_scope() { tls_floating = saved_; }
+
+
 std::int64_t to_unix(icaltimetype t) {
   const icaltimezone* z = t.zone;
-  if (!z || t.is_date) z = icaltimezone_get_utc_timezone();
+  // RFC 4791 §9.9: floating date-times and DATEs are in the calendar's time zone.
+  if (!z || t.is_date) z = tls_floating ? tls_floating : icaltimezone_get_utc_timezone();
+  if (t.is_date) {
+    t.is_date = 0;
+    t.hour = t.minute = t.second = 0;
+  }
   return static_cast<std::int64_t>(icaltime_as_timet_with_zone(t, z));
 }
 
@@ -37,12 +50,6 @@ icaltimetype datetime_of(icalproperty* p, icalcomponent* c) {
   return icalproperty_get_datetime_with_component(p, c);
 }
 
-// The span of one occurrence starting at `start`, given the component's duration.
-struct master_times {
-  icaltimetype dtstart = icaltime_null_time();
-  std::int64_t duration = 0;
-  bool has_start = false;
-};
 
 master_times times_of(icalcomponent* c) {
   master_times m;
@@ -52,7 +59,7 @@ master_times times_of(icalcomponent* c) {
     m.dtstart = datetime_of(ps, c);
     m.has_start = !icaltime_is_null_time(m.dtstart);
   }
-  if (kind == ICAL_VEVENT_COMPONENT) {
+  if (kind == ICAL_VEVENT_COMPONENT || kind == ICAL_VFREEBUSY_COMPONENT) {
     icalproperty* pe = icalcomponent_get_first_property(c, ICAL_DTEND_PROPERTY);
     icalproperty* pd = icalcomponent_get_first_property(c, ICAL_DURATION_PROPERTY);
     if (pe && m.has_start) m.duration = to_unix(datetime_of(pe, c)) - to_unix(m.dtstart);
@@ -65,7 +72,29 @@ master_times times_of(icalcomponent* c) {
     else if (pdue) {
       m.dtstart = datetime_of(pdue, c);  // only DUE: an instant at DUE
       m.has_start = true;
-    } else if (pd) m.duration = icaldurationtype_as_int(icalproperty_get_duration(pd));
+    } else if (pd) {
+      m.duration = icaldurationtype_as_int(icalproperty_get_duration(pd));
+    } else if (!m.has_start) {
+      // RFC 4791 §9.9: without DTSTART and DUE a VTODO is placed by COMPLETED and CREATED
+      // (between them; at COMPLETED; from CREATED on); with neither it matches every range.
+      icalproperty* pc = icalcomponent_get_first_property(c, ICAL_COMPLETED_PROPERTY);
+      icalproperty* pcr = icalcomponent_get_first_property(c, ICAL_CREATED_PROPERTY);
+      if (pc || pcr) {
+        auto tc = pc ? datetime_of(pc, c) : icaltime_null_time();
+        auto tcr = pcr ? datetime_of(pcr, c) : icaltime_null_time();
+        if (pc && pcr) {
+          std::int64_t a = to_unix(tc), b = to_unix(tcr);
+          m.dtstart = a <= b ? tc : tcr;
+          m.duration = a <= b ? b - a : a - b;
+        } else if (pc) {
+          m.dtstart = tc;
+        } else {
+          m.dtstart = tcr;
+          m.duration = max_time / 2 - to_unix(tcr);  // open-ended, and no overflow when added
+        }
+        m.has_start = !icaltime_is_null_time(m.dtstart);
+      }
+    }
   } else if (kind == ICAL_VJOURNAL_COMPONENT) {
     if (m.dtstart.is_date) m.duration = 86400;
   }
@@ -79,14 +108,6 @@ bool overlap(std::int64_t s, std::int64_t e, std::int64_t qs, std::int64_t qe) {
   return s < qe && e > qs;
 }
 
-struct instance_walk {
-  std::int64_t qstart, qend;
-  std::size_t cap;
-  std::vector<span>* out = nullptr;
-  std::vector<std::pair<icalcomponent*, std::int64_t>>* starts = nullptr;  // for expand
-  std::int64_t first = max_time, last = min_time;
-  bool unbounded = false;
-};
 
 // Walks one master (and skips RECURRENCE-IDs in `overridden`).
 void walk_master(icalcomponent* c, const std::set<std::int64_t>& overridden, instance_walk& w) {
@@ -161,7 +182,7 @@ void walk_master(icalcomponent* c, const std::set<std::int64_t>& overridden, ins
   (void)produced;
 }
 
-void walk(icalcomponent* cal, instance_walk& w, icalcomponent_kind only = ICAL_NO_COMPONENT) {
+void walk(icalcomponent* cal, instance_walk& w, icalcomponent_kind only) {
   // Overrides first: their RECURRENCE-IDs are removed from the master's set.
   std::map<std::string, std::set<std::int64_t>> overridden;
   std::vector<icalcomponent*> masters;
@@ -210,7 +231,10 @@ std::optional<std::string> first_error(icalcomponent* c) {
   return std::nullopt;
 }
 
-}  // namespace
+}  // namespace detail
+
+using namespace detail;
+
 
 std::optional<std::int64_t> parse_utc(std::string_view text) {
   std::string s(text);
@@ -261,7 +285,9 @@ result<object_info> inspect(std::string_view text) {
   return info;
 }
 
-std::vector<span> instances(std::string_view text, std::int64_t start, std::int64_t end, std::size_t cap) {
+std::vector<span> instances(std::string_view text, std::int64_t start, std::int64_t end, std::size_t cap,
+                            const zone* floating) {
+  floating_scope scope(floating);
   std::vector<span> out;
   auto cal = parse_text(text);
   if (!cal) return out;
@@ -271,7 +297,8 @@ std::vector<span> instances(std::string_view text, std::int64_t start, std::int6
   return out;
 }
 
-std::string expand(std::string_view text, std::int64_t start, std::int64_t end) {
+std::string expand(std::string_view text, std::int64_t start, std::int64_t end, const zone* floating) {
+  floating_scope scope(floating);
   auto cal = parse_text(text);
   if (!cal) return std::string(text);
   std::vector<std::pair<icalcomponent*, std::int64_t>> starts;
@@ -286,27 +313,45 @@ std::string expand(std::string_view text, std::int64_t start, std::int64_t end) 
   for (auto& [c, s] : starts) {
     icalcomponent* inst = icalcomponent_new_clone(c);
     auto m = times_of(c);
+    const auto k = icalcomponent_isa(c);
+    const bool had_start = icalcomponent_get_first_property(c, ICAL_DTSTART_PROPERTY) != nullptr;
+    const bool had_due = icalcomponent_get_first_property(c, ICAL_DUE_PROPERTY) != nullptr;
+    const bool had_end = icalcomponent_get_first_property(c, ICAL_DTEND_PROPERTY) ||
+                         icalcomponent_get_first_property(c, ICAL_DURATION_PROPERTY) || m.dtstart.is_date;
+    const bool recurring = icalcomponent_get_first_property(c, ICAL_RRULE_PROPERTY) ||
+                           icalcomponent_get_first_property(c, ICAL_RDATE_PROPERTY) ||
+                           icalcomponent_get_first_property(c, ICAL_RECURRENCEID_PROPERTY);
+    if (s == min_time) {  // a VTODO without dates: nothing to convert
+      icalcomponent_add_component(out.get(), inst);
+      continue;
+    }
+    // RFC 4791 §9.6.5: every instance its own component, times in UTC, no RRULE/RDATE/EXDATE,
+    // a RECURRENCE-ID on each instance of a recurring component.
     for (auto kind : {ICAL_RRULE_PROPERTY, ICAL_RDATE_PROPERTY, ICAL_EXDATE_PROPERTY, ICAL_DTSTART_PROPERTY,
-                      ICAL_DTEND_PROPERTY, ICAL_RECURRENCEID_PROPERTY, ICAL_DURATION_PROPERTY}) {
+                      ICAL_DTEND_PROPERTY, ICAL_RECURRENCEID_PROPERTY, ICAL_DURATION_PROPERTY, ICAL_DUE_PROPERTY}) {
       while (auto* p = icalcomponent_get_first_property(inst, kind)) {
         icalcomponent_remove_property(inst, p);
         icalproperty_free(p);
       }
     }
-    if (s != min_time) {
-      bool recurring = icalcomponent_get_first_property(c, ICAL_RRULE_PROPERTY) ||
-                       icalcomponent_get_first_property(c, ICAL_RDATE_PROPERTY) ||
-                       icalcomponent_get_first_property(c, ICAL_RECURRENCEID_PROPERTY);
-      auto ts = icaltime_from_timet_with_zone(static_cast<time_t>(s), 0, utc);
-      auto te = icaltime_from_timet_with_zone(static_cast<time_t>(s + m.duration), 0, utc);
-      icalcomponent_add_property(inst, icalproperty_new_dtstart(ts));
-      if (icalcomponent_isa(c) == ICAL_VEVENT_COMPONENT) icalcomponent_add_property(inst, icalproperty_new_dtend(te));
-      if (recurring) {
-        std::int64_t rid = s;
-        if (auto* p = icalcomponent_get_first_property(c, ICAL_RECURRENCEID_PROPERTY)) rid = to_unix(datetime_of(p, c));
-        icalcomponent_add_property(inst, icalproperty_new_recurrenceid(
-                                             icaltime_from_timet_with_zone(static_cast<time_t>(rid), 0, utc)));
-      }
+    // All-day components keep DATE values (a DATE has no time zone to convert); date-times go to UTC.
+    const bool all_day = m.dtstart.is_date;
+    auto at = [&](std::int64_t v) {
+      return all_day ? icaltime_from_timet_with_zone(static_cast<time_t>(v), 1, tls_floating ? tls_floating : utc)
+                     : icaltime_from_timet_with_zone(static_cast<time_t>(v), 0, utc);
+    };
+    auto ts = at(s);
+    auto te = at(s + m.duration);
+    if (k != ICAL_VTODO_COMPONENT || had_start) icalcomponent_add_property(inst, icalproperty_new_dtstart(ts));
+    // (A VTODO placed by COMPLETED/CREATED keeps those as they are: they are already UTC.)
+    if (k == ICAL_VEVENT_COMPONENT && had_end) icalcomponent_add_property(inst, icalproperty_new_dtend(te));
+    if (k == ICAL_VTODO_COMPONENT && had_due) icalcomponent_add_property(inst, icalproperty_new_due(had_start ? te : ts));
+    else if (k == ICAL_VTODO_COMPONENT && had_start && icalcomponent_get_first_property(c, ICAL_DURATION_PROPERTY))
+      icalcomponent_add_property(inst, icalproperty_new_duration(icaldurationtype_from_int(static_cast<int>(m.duration))));
+    if (recurring) {
+      std::int64_t rid = s;
+      if (auto* p = icalcomponent_get_first_property(c, ICAL_RECURRENCEID_PROPERTY)) rid = to_unix(datetime_of(p, c));
+      icalcomponent_add_property(inst, icalproperty_new_recurrenceid(at(rid)));
     }
     icalcomponent_add_component(out.get(), inst);
   }
@@ -314,80 +359,6 @@ std::string expand(std::string_view text, std::int64_t start, std::int64_t end) 
   std::string result = s ? s : "";
   free(s);
   return result;
-}
-
-// ---- filters ----
-namespace {
-
-bool prop_matches(icalcomponent* c, const prop_filter& f) {
-  auto kind = icalproperty_string_to_kind(f.name.c_str());
-  std::vector<icalproperty*> props;
-  for (auto* p = icalcomponent_get_first_property(c, ICAL_ANY_PROPERTY); p;
-       p = icalcomponent_get_next_property(c, ICAL_ANY_PROPERTY)) {
-    bool same = kind != ICAL_X_PROPERTY && kind != ICAL_NO_PROPERTY
-                    ? icalproperty_isa(p) == kind
-                    : (icalproperty_get_property_name(p) && strcasecmp(icalproperty_get_property_name(p), f.name.c_str()) == 0);
-    if (same) props.push_back(p);
-  }
-  if (f.is_not_defined) return props.empty();
-  if (props.empty()) return false;
-  for (auto* p : props) {
-    bool ok = true;
-    if (f.range) {
-      auto t = to_unix(datetime_of(p, c));
-      ok = t >= f.range->start && t < f.range->end;
-    }
-    const char* v = icalproperty_get_value_as_string(p);
-    for (auto& m : f.matches) ok = ok && text_matches(v ? v : "", m);
-    for (auto& pf : f.params) {
-      const char* pv = icalproperty_get_parameter_as_string(p, pf.name.c_str());
-      if (pf.is_not_defined) ok = ok && !pv;
-      else if (!pv) ok = false;
-      else if (pf.match) ok = ok && text_matches(pv, *pf.match);
-    }
-    if (ok) return true;
-  }
-  return false;
-}
-
-bool comp_matches(icalcomponent* cal, icalcomponent* c, const comp_filter& f);
-
-bool children_match(icalcomponent* cal, icalcomponent* parent, const comp_filter& f) {
-  auto kind = icalcomponent_string_to_kind(f.name.c_str());
-  std::vector<icalcomponent*> found;
-  for (auto* c = icalcomponent_get_first_component(parent, ICAL_ANY_COMPONENT); c;
-       c = icalcomponent_get_next_component(parent, ICAL_ANY_COMPONENT))
-    if (icalcomponent_isa(c) == kind) found.push_back(c);
-  if (f.is_not_defined) return found.empty();
-  for (auto* c : found)
-    if (comp_matches(cal, c, f)) return true;
-  return false;
-}
-
-bool comp_matches(icalcomponent* cal, icalcomponent* c, const comp_filter& f) {
-  if (f.range && is_instance_kind(icalcomponent_isa(c))) {
-    // The time range is tested against the whole recurrence set of this UID and type.
-    instance_walk w{f.range->start, f.range->end, 1};
-    std::vector<span> hits;
-    w.out = &hits;
-    walk(cal, w, icalcomponent_isa(c));
-    if (hits.empty()) return false;
-  }
-  for (auto& p : f.props)
-    if (!prop_matches(c, p)) return false;
-  for (auto& sub : f.comps)
-    if (!children_match(cal, c, sub)) return false;
-  return true;
-}
-
-}  // namespace
-
-bool matches(std::string_view text, const comp_filter& f) {
-  auto cal = parse_text(text);
-  if (!cal) return false;
-  if (f.name != "VCALENDAR") return false;
-  if (f.is_not_defined) return false;
-  return comp_matches(cal.get(), cal.get(), f);
 }
 
 }  // namespace hearth::dav::ical

@@ -3,11 +3,12 @@
 // RFC 6352 §10.5) and recurrence expansion (RFC 4791 §9.6.5). Pure: text in, values out; no I/O.
 // Thread-safe (libical's time zone cache has its own lock).
 //
-// Times are Unix seconds (UTC). Floating times and dates are taken as UTC: the calendar's own
-// time zone (calendar-timezone) is not applied yet.
+// Times are Unix seconds (UTC). Floating times and dates are taken in the calendar's time zone
+// (calendar-timezone, RFC 4791 §9.9) when the caller passes one, else as UTC.
 #pragma once
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +25,27 @@ inline constexpr std::int64_t max_time = std::numeric_limits<std::int64_t>::max(
 std::optional<std::int64_t> parse_utc(std::string_view text);
 // Unix seconds as "19970714T170000Z".
 std::string format_utc(std::int64_t t);
+
+// ---- time zones (RFC 4791 §5.2.2) ----
+// A calendar's time zone: the one VTIMEZONE of a calendar-timezone value, applied to floating
+// date-times and DATEs. libical expands a zone's rules lazily in place, so one zone must not be
+// used by two threads at once: parse one per request.
+class zone {
+ public:
+  // Errors: "ical.timezone" unless `text` is a VCALENDAR holding exactly one valid VTIMEZONE and
+  // no other component (RFC 4791 §5.2.2).
+  static result<std::unique_ptr<zone>> parse(std::string_view text);
+  ~zone();
+  zone(const zone&) = delete;
+  zone& operator=(const zone&) = delete;
+  void* native() const { return tz_; }  // icaltimezone*
+  const std::string& tzid() const { return tzid_; }
+
+ private:
+  zone() = default;
+  void* tz_ = nullptr;
+  std::string tzid_;
+};
 
 struct object_info {
   std::string uid;
@@ -46,7 +68,19 @@ struct span {
 // Every instance of the object's components (master with RRULE/RDATE minus EXDATE and minus
 // overridden RECURRENCE-IDs, plus the overrides) that overlaps [start, end) (RFC 4791 §9.9).
 // At most `cap` instances are produced.
-std::vector<span> instances(std::string_view text, std::int64_t start, std::int64_t end, std::size_t cap = 10000);
+std::vector<span> instances(std::string_view text, std::int64_t start, std::int64_t end, std::size_t cap = 10000,
+                            const zone* floating = nullptr);
+
+// RFC 4791 §7.10: the busy time of an object in [start, end), clipped to it: VEVENT instances
+// that are not TRANSP:TRANSPARENT, not STATUS:CANCELLED and not zero-length (BUSY, or
+// BUSY-TENTATIVE for STATUS:TENTATIVE), and the FREEBUSY periods of VFREEBUSY components (their
+// FBTYPE; FREE ones skipped).
+struct busy_period {
+  std::int64_t start = 0;
+  std::int64_t end = 0;
+  std::string fbtype = "BUSY";
+};
+std::vector<busy_period> busy(std::string_view text, std::int64_t start, std::int64_t end, const zone* floating = nullptr);
 
 // ---- filters ----
 struct text_match {
@@ -85,11 +119,38 @@ bool known_collation(std::string_view c);
 bool text_matches(std::string_view value, const text_match& m);
 
 // RFC 4791 §9.7: `f` is the filter's top comp-filter (name VCALENDAR). Unparseable text: false.
-bool matches(std::string_view text, const comp_filter& f);
+bool matches(std::string_view text, const comp_filter& f, const zone* floating = nullptr);
 
 // RFC 4791 §9.6.5: the object with recurring components replaced by their instances in
 // [start, end) as UTC overrides (RECURRENCE-ID, no RRULE/RDATE/EXDATE); unparseable: as is.
-std::string expand(std::string_view text, std::int64_t start, std::int64_t end);
+std::string expand(std::string_view text, std::int64_t start, std::int64_t end, const zone* floating = nullptr);
+
+// ---- partial retrieval (RFC 4791 §9.6, RFC 6352 §10.4) ----
+struct prop_select {
+  std::string name;
+  bool novalue = false;  // return the property without its value
+};
+// <C:comp name=...>: (allprop | prop*), (allcomp | comp*). Empty lists select nothing.
+struct comp_select {
+  std::string name;
+  bool allprop = false;
+  std::vector<prop_select> props{};
+  bool allcomp = false;
+  std::vector<comp_select> comps{};
+};
+struct calendar_data_spec {
+  std::optional<comp_select> comp{};
+  std::optional<time_range> expand{};            // §9.6.5
+  std::optional<time_range> limit_recurrence{};  // §9.6.6
+  std::optional<time_range> limit_freebusy{};    // §9.6.7
+};
+// The calendar-data the spec asks for: expand or limit-recurrence-set first (the master and
+// only the overrides that bear on the range), then FREEBUSY periods outside limit-freebusy-set
+// dropped, then the comp/prop selection. Lines that survive are kept as stored.
+std::string calendar_data(std::string_view text, const calendar_data_spec& spec, const zone* floating = nullptr);
+// RFC 6352 §10.4: only the named properties (groups ignored: "item1.EMAIL" is EMAIL) between
+// BEGIN:VCARD and END:VCARD.
+std::string address_data(std::string_view text, const std::vector<prop_select>& props);
 
 // Splits an export (one VCALENDAR with many components, as Google Calendar writes it) into
 // calendar object resources: one VCALENDAR per UID holding the master and its overrides, the

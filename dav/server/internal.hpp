@@ -70,12 +70,21 @@ struct report_req {
   std::optional<std::int64_t> limit;
   std::string sync_token;          // sync-collection
   std::string sync_level = "1";
-  std::optional<std::pair<std::int64_t, std::int64_t>> expand;  // calendar-data/expand
-  std::optional<ical::time_range> fb_range;                     // free-busy-query
+  std::optional<ical::calendar_data_spec> cal_data;       // calendar-data with comp/expand/limit-*
+  std::optional<std::vector<ical::prop_select>> card_props;  // address-data with prop (else allprop)
+  std::optional<ical::time_range> fb_range;                // free-busy-query
+  std::optional<std::string> timezone;                     // calendar-query CALDAV:timezone (§9.8)
+  const ical::zone* floating = nullptr;  // set by do_report: the zone for floating times
 };
 // Errors: "xml.*" from the parser; "dav.filter" (valid-filter), "dav.collation"
-// (supported-collation), "dav.report" (unknown report).
+// (supported-collation), "dav.report" (unknown report), "dav.data" (a calendar-data or
+// address-data element we cannot honour: supported-calendar-data / supported-address-data).
 result<report_req> parse_report(std::string_view body);
+
+// A name we accept as a path segment for a collection or an object.
+bool valid_name(std::string_view n);
+// The CalDAV or CardDAV precondition element `local` for a collection of kind k.
+xml::qname res_precondition(kind k, std::string_view local);
 
 // ---- responses ----
 http::response xml_response(int status, std::string body);
@@ -104,7 +113,7 @@ class service {
   std::optional<http::response> authenticate(const http::request& req, std::string& user);
   http::response dispatch(ctx& c);
 
-  // methods.cpp
+  // methods.cpp (COPY/MOVE: copy_move.cpp)
   http::response do_options(ctx& c);
   http::response do_get(ctx& c, bool head);
   http::response do_put(ctx& c);
@@ -112,6 +121,7 @@ class service {
   http::response do_mkcol(ctx& c, bool mkcalendar);
   http::response do_proppatch(ctx& c);
   http::response do_copy_move(ctx& c, bool move);
+  http::response do_copy_move_collection(ctx& c, bool move);
   // propfind.cpp
   http::response do_propfind(ctx& c);
   // report.cpp

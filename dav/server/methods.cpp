@@ -1,5 +1,4 @@
-// OPTIONS, GET/HEAD, PUT, DELETE, MKCOL/MKCALENDAR (RFC 4918, 4791 §5.3.1, 5689), PROPPATCH,
-// COPY/MOVE of objects inside one home.
+// OPTIONS, GET/HEAD, PUT, DELETE, MKCOL/MKCALENDAR (RFC 4918, 4791 §5.3.1, 5689), PROPPATCH.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -30,6 +29,18 @@ std::optional<std::string> if_match_of(const http::request& req) {
 
 const char* content_type(kind k) { return k == kind::calendar ? "text/calendar; charset=utf-8" : "text/vcard; charset=utf-8"; }
 
+bool acceptable_type(kind k, std::string_view content_type) {
+  auto media = content_type.substr(0, content_type.find(';'));
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
+  std::string m(media);
+  for (auto& ch : m) ch = (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch;
+  if (m.empty()) return true;
+  if (k == kind::calendar) return m == "text/calendar";
+  return m == "text/vcard" || m == "text/x-vcard" || m == "text/directory";
+}
+
+}  // namespace
+
 xml::qname res_precondition(kind k, std::string_view local) {
   return k == kind::calendar ? xml::cal(local) : xml::card(local);
 }
@@ -38,8 +49,6 @@ bool valid_name(std::string_view n) {
   if (n.empty() || n.size() > 255 || n == "." || n == "..") return false;
   return std::none_of(n.begin(), n.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == '/' || ch == '\\'; });
 }
-
-}  // namespace
 
 http::response service::do_options(ctx& c) {
   auto r = plain(200, "");
@@ -85,6 +94,10 @@ http::response service::do_put(ctx& c) {
   auto col = must(store_.find_collection(c.user, t.kind, t.coll_name));
   if (!col) return plain(409, "no such collection");
   if (c.req.body.size() > opts_.max_resource_size) return error_response(403, res_precondition(t.kind, "max-resource-size"));
+  // RFC 4791 §5.3.2.1 / RFC 6352 §6.3.2.1: only iCalendar and vCard media types (a missing
+  // Content-Type is taken as the right one).
+  if (!acceptable_type(t.kind, c.req.header("content-type")))
+    return error_response(403, t.kind == kind::calendar ? xml::cal("supported-calendar-data") : xml::card("supported-address-data"));
   new_object o;
   o.name = t.obj_name;
   o.data = c.req.body;
@@ -167,9 +180,16 @@ http::response service::do_delete(ctx& c) {
 }
 
 namespace {
+struct prop_status {
+  int status = 200;
+  std::optional<xml::qname> error{};  // a precondition element for the propstat (RFC 4918 §14.22)
+  prop_status(int s) : status(s) {}  // NOLINT: statuses read naturally as ints
+  prop_status(int s, xml::qname e) : status(s), error(std::move(e)) {}
+};
+
 // Applies one property to a collection. Returns the status for this property: 200, 403
-// (protected or invalid value).
-int apply_prop(collection& col, const proppatch_op& op, bool creating) {
+// (protected or invalid value), 507.
+prop_status apply_prop(collection& col, const proppatch_op& op, bool creating) {
   const auto& q = op.prop.name;
   const std::string value = op.remove ? std::string() : op.prop.text;
   if (q.is(xml::ns_dav, "displayname")) col.displayname = value;
@@ -178,7 +198,8 @@ int apply_prop(collection& col, const proppatch_op& op, bool creating) {
   else if (q.is(xml::ns_apple, "calendar-color") && col.kind == kind::calendar) col.color = value;
   else if (q.is(xml::ns_apple, "calendar-order") && col.kind == kind::calendar) col.order = value;
   else if (q.is(xml::ns_caldav, "calendar-timezone") && col.kind == kind::calendar) {
-    if (!value.empty() && !ical::inspect(value) && value.find("BEGIN:VTIMEZONE") == std::string::npos) return 403;
+    // RFC 4791 §5.2.2: a VCALENDAR with exactly one VTIMEZONE, else valid-calendar-data.
+    if (!value.empty() && !ical::zone::parse(value)) return {403, xml::cal("valid-calendar-data")};
     col.timezone = value;
   } else if (q.is(xml::ns_caldav, "supported-calendar-component-set")) {
     if (!creating || col.kind != kind::calendar) return 403;  // RFC 4791 §5.2.3: protected after creation
@@ -208,17 +229,25 @@ int apply_prop(collection& col, const proppatch_op& op, bool creating) {
   return 200;
 }
 
-std::string propstat_response(const std::string& href, const std::vector<std::pair<xml::qname, int>>& results, bool failed) {
+// PROPPATCH: <multistatus><response><href/><propstat/>...; MKCALENDAR and extended MKCOL
+// failures: <CALDAV:mkcalendar-response> (RFC 4791 §5.3.1.2) or <DAV:mkcol-response> (RFC 5689
+// §3.4) holding the propstats directly (`root`).
+std::string propstat_response(const std::string& href, const std::vector<std::pair<xml::qname, prop_status>>& results,
+                              bool failed, const std::optional<xml::qname>& root = std::nullopt) {
   xml::writer w;
-  w.open_root(xml::dav("multistatus")).open(xml::dav("response")).text_element(xml::dav("href"), href);
-  std::map<int, std::string> by_status;
+  if (root) w.open_root(*root);
+  else w.open_root(xml::dav("multistatus")).open(xml::dav("response")).text_element(xml::dav("href"), href);
+  std::map<std::pair<int, std::string>, std::string> by_status;  // (status, error element) -> props
   for (auto& [q, st] : results) {
-    int s = failed && st == 200 ? 424 : st;
-    by_status[s] += "<" + xml::writer::tag(q, true) + "/>";
+    int s = failed && st.status == 200 ? 424 : st.status;
+    std::string err = st.error ? "<d:error><" + xml::writer::tag(*st.error, true) + "/></d:error>" : "";
+    by_status[{s, err}] += "<" + xml::writer::tag(q, true) + "/>";
   }
-  for (auto& [st, props] : by_status)
-    w.raw("<d:propstat><d:prop>" + props + "</d:prop><d:status>" + status_line(st) + "</d:status></d:propstat>");
-  w.close(xml::dav("response")).close(xml::dav("multistatus"));
+  for (auto& [key, props] : by_status)
+    w.raw("<d:propstat><d:prop>" + props + "</d:prop><d:status>" + status_line(key.first) + "</d:status>" + key.second +
+          "</d:propstat>");
+  if (root) w.close(*root);
+  else w.close(xml::dav("response")).close(xml::dav("multistatus"));
   return w.take();
 }
 }  // namespace
@@ -236,8 +265,10 @@ http::response service::do_mkcol(ctx& c, bool mkcalendar) {
   col.owner = c.user;
   col.kind = t.kind;
   col.name = t.coll_name;
-  col.components = t.kind == kind::calendar ? "VEVENT,VTODO" : "";
-  std::vector<std::pair<xml::qname, int>> results;
+  // RFC 4791 §5.2.3: without supported-calendar-component-set a calendar takes every
+  // component type (the default "Personal" calendar is VEVENT+VTODO, as the issue asks).
+  col.components = t.kind == kind::calendar ? "VEVENT,VTODO,VJOURNAL" : "";
+  std::vector<std::pair<xml::qname, prop_status>> results;
   bool failed = false;
   for (auto& op : *ops) {
     if (op.prop.name.is(xml::ns_dav, "resourcetype")) {
@@ -246,11 +277,13 @@ http::response service::do_mkcol(ctx& c, bool mkcalendar) {
       bool ok = (t.kind == kind::calendar && is_cal && !is_ab) || (t.kind == kind::addressbook && is_ab && !is_cal);
       if (!ok) return error_response(403, xml::dav("valid-resourcetype"));
     }
-    int st = apply_prop(col, op, true);
+    auto st = apply_prop(col, op, true);
     results.emplace_back(op.prop.name, st);
-    failed = failed || st != 200;
+    failed = failed || st.status != 200;
   }
-  if (failed) return xml_response(403, propstat_response(href_coll(t.kind, c.user, t.coll_name), results, true));
+  if (failed)
+    return xml_response(403, propstat_response(href_coll(t.kind, c.user, t.coll_name), results, true,
+                                               mkcalendar ? xml::cal("mkcalendar-response") : xml::dav("mkcol-response")));
   auto created = store_.create_collection(col);
   if (!created) {
     if (created.error().code == "dav.exists") return error_response(405, xml::dav("resource-must-be-null"));
@@ -269,13 +302,13 @@ http::response service::do_proppatch(ctx& c) {
   if (!col) return plain(404, "Not Found");
   auto ops = parse_proppatch(c.req.body);
   if (!ops) return plain(400, ops.error().message);
-  std::vector<std::pair<xml::qname, int>> results;
+  std::vector<std::pair<xml::qname, prop_status>> results;
   bool failed = false;
   collection updated = *col;
   for (auto& op : *ops) {
-    int st = apply_prop(updated, op, false);
+    auto st = apply_prop(updated, op, false);
     results.emplace_back(op.prop.name, st);
-    failed = failed || st != 200;
+    failed = failed || st.status != 200;
   }
   // RFC 4918 §9.2: all or nothing.
   if (!failed) {
@@ -283,46 +316,6 @@ http::response service::do_proppatch(ctx& c) {
     changed(c.user, updated);
   }
   return xml_response(207, propstat_response(href_coll(t.kind, c.user, t.coll_name), results, failed));
-}
-
-http::response service::do_copy_move(ctx& c, bool move) {
-  auto& t = c.t;
-  if (t.type != target::obj) return plain(403, "only objects can be copied or moved");
-  auto dest_path = href_to_path(c.req.header("destination"));
-  if (!dest_path) return plain(400, "bad Destination");
-  auto d = parse_path(*dest_path);
-  if (d.type != target::obj || d.user != c.user || d.kind != t.kind || !valid_name(d.obj_name))
-    return plain(403, "the destination must be an object in a collection of the same home");
-  auto src_col = must(store_.find_collection(c.user, t.kind, t.coll_name));
-  if (!src_col) return plain(404, "Not Found");
-  auto src = must(store_.find_object(src_col->id, t.obj_name, true));
-  if (!src) return plain(404, "Not Found");
-  auto dst_col = must(store_.find_collection(c.user, d.kind, d.coll_name));
-  if (!dst_col) return plain(409, "no such destination collection");
-  if (src_col->id == dst_col->id && t.obj_name == d.obj_name) return plain(403, "source and destination are the same");
-  const bool overwrite = c.req.header("overwrite") != "F";
-  auto existing = must(store_.find_object(dst_col->id, d.obj_name, false));
-  if (existing && !overwrite) return plain(412, "Precondition Failed");
-  if (!move && src_col->id == dst_col->id) return error_response(403, res_precondition(t.kind, "no-uid-conflict"));
-  new_object o{d.obj_name, src->data, src->uid, src->component, src->first_start, src->last_end};
-  if (move && src_col->id == dst_col->id) {
-    // Same collection: the UID moves with the object; delete first so it does not conflict.
-    must(store_.delete_object(src_col->id, t.obj_name, std::nullopt));
-    auto put = store_.put_object(dst_col->id, o, std::nullopt, false);
-    if (!put) throw error_exception(put.error());
-  } else {
-    auto put = store_.put_object(dst_col->id, o, std::nullopt, false);
-    if (!put) {
-      if (put.error().code == "dav.uid_conflict") return error_response(403, res_precondition(t.kind, "no-uid-conflict"));
-      throw error_exception(put.error());
-    }
-    if (move) must(store_.delete_object(src_col->id, t.obj_name, std::nullopt));
-  }
-  changed(c.user, *dst_col);
-  if (move) changed(c.user, *src_col);
-  http::response r;
-  r.status = existing ? 204 : 201;
-  return r;
 }
 
 }  // namespace hearth::dav

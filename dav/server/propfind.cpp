@@ -125,7 +125,7 @@ static std::optional<std::string> value_of(const service& s, const std::string& 
                      "</c:supported-collation><c:supported-collation>i;unicode-casemap</c:supported-collation>");
     }
     if (l == "calendar-data" && is_obj(n) && t.kind == kind::calendar && !n.obj->data.empty()) {
-      if (rep && rep->expand) return text_el(q, ical::expand(n.obj->data, rep->expand->first, rep->expand->second));
+      if (rep && rep->cal_data) return text_el(q, ical::calendar_data(n.obj->data, *rep->cal_data, rep->floating));
       return text_el(q, n.obj->data);
     }
   } else if (q.ns == xml::ns_carddav) {
@@ -140,7 +140,10 @@ static std::optional<std::string> value_of(const service& s, const std::string& 
                      "<card:address-data-type content-type=\"text/vcard\" version=\"4.0\"/>");
       if (l == "max-resource-size") return text_el(q, std::to_string(s.opts_.max_resource_size));
     }
-    if (l == "address-data" && is_obj(n) && t.kind == kind::addressbook && !n.obj->data.empty()) return text_el(q, n.obj->data);
+    if (l == "address-data" && is_obj(n) && t.kind == kind::addressbook && !n.obj->data.empty()) {
+      if (rep && rep->card_props) return text_el(q, ical::address_data(n.obj->data, *rep->card_props));
+      return text_el(q, n.obj->data);
+    }
   } else if (q.ns == xml::ns_cs) {
     if (q.local == "getctag" && is_coll(n)) return text_el(q, sync_token(*n.coll));
     if ((q.local == "calendar-proxy-read-for" || q.local == "calendar-proxy-write-for") && t.type == target::principal)
@@ -262,7 +265,11 @@ http::response service::do_propfind(ctx& c) {
       if (!*col) return plain(404, "Not Found");
       render(w, user, {t, href_coll(t.kind, user, t.coll_name), &**col}, *pf);
       if (deep) {
-        auto objs = store_.objects((*col)->id, false);
+        // Some clients ask for calendar-data / address-data in a Depth 1 PROPFIND: load the text then.
+        bool need_data = false;
+        for (auto& q : pf->props)
+          need_data = need_data || q.is(xml::ns_caldav, "calendar-data") || q.is(xml::ns_carddav, "address-data");
+        auto objs = store_.objects((*col)->id, need_data);
         if (!objs) throw error_exception(objs.error());
         for (auto& o : *objs) {
           auto ot = make_target(target::obj, t.kind, user, t.coll_name, o.name);

@@ -1,5 +1,8 @@
 // REPORT: calendar-multiget, calendar-query, free-busy-query (RFC 4791 §7), addressbook-multiget,
 // addressbook-query (RFC 6352 §8), sync-collection (RFC 6578).
+#include <algorithm>
+#include <map>
+
 #include "core/log/log.hpp"
 #include "dav/server/internal.hpp"
 
@@ -11,6 +14,10 @@ T must(result<T> r) {
   if (!r) throw error_exception(r.error());
   return std::move(*r);
 }
+
+// A REPORT response larger than this is refused (RFC 4918 §16 / RFC 6578 §6:
+// number-of-matches-within-limits) rather than held in memory.
+constexpr std::size_t max_report_bytes = 64 * 1024 * 1024;
 
 constexpr std::string_view token_prefix = "http://hearth.invalid/ns/sync/";
 
@@ -49,6 +56,14 @@ void prune_hint(const ical::comp_filter& f, std::string& comp, ical::time_range&
   }
 }
 
+// The index holds floating times as UTC; a calendar's zone moves them by at most 14 hours
+// (UTC-12 .. UTC+14), so the pruning range is widened by that much and matches() decides.
+void widen(ical::time_range& r) {
+  constexpr std::int64_t slack = 14 * 3600;
+  if (r.start > ical::min_time + slack) r.start -= slack;
+  if (r.end < ical::max_time - slack) r.end += slack;
+}
+
 }  // namespace
 
 http::response service::do_report(ctx& c) {
@@ -57,6 +72,8 @@ http::response service::do_report(ctx& c) {
     const auto& code = rep.error().code;
     if (code == "dav.collation")
       return error_response(403, c.t.kind == kind::calendar ? xml::cal("supported-collation") : xml::card("supported-collation"));
+    if (code == "dav.data")
+      return error_response(403, c.t.kind == kind::calendar ? xml::cal("supported-calendar-data") : xml::card("supported-address-data"));
     if (code == "dav.filter")
       return error_response(403, c.t.kind == kind::calendar ? xml::cal("valid-filter") : xml::card("valid-filter"));
     return plain(400, rep.error().message);
@@ -73,13 +90,28 @@ http::response service::do_report(ctx& c) {
     return error_response(403, xml::dav("supported-report"));
   auto col = must(store_.find_collection(c.user, t.kind, t.coll_name));
   if (!col) return plain(404, "Not Found");
+  // RFC 4791 §9.9: floating times in the calendar-query's CALDAV:timezone (§9.8), else in the
+  // calendar's calendar-timezone.
+  std::unique_ptr<ical::zone> floating;
+  if (rep->timezone) {
+    auto z = ical::zone::parse(*rep->timezone);
+    if (!z) return error_response(403, xml::cal("valid-calendar-data"));
+    floating = std::move(*z);
+  } else if (!col->timezone.empty()) {
+    if (auto z = ical::zone::parse(col->timezone)) floating = std::move(*z);
+  }
+  rep->floating = floating.get();
 
   xml::writer w;
   w.open_root(xml::dav("multistatus"));
+  // Returns false once the response passes max_report_bytes (expand of many long-running
+  // series could otherwise build gigabytes): the caller answers number-of-matches-within-limits.
   auto emit = [&](const object& o) {
     auto ot = make_target(target::obj, t.kind, c.user, t.coll_name, o.name);
     render(w, c.user, {ot, href_obj(t.kind, c.user, t.coll_name, o.name), &*col, &o}, rep->props, &*rep);
+    return w.size() <= max_report_bytes;
   };
+  auto too_big = [] { return error_response(507, xml::dav("number-of-matches-within-limits")); };
   auto not_found = [&](std::string_view href) {
     w.open(xml::dav("response")).text_element(xml::dav("href"), href).text_element(xml::dav("status"), status_line(404));
     w.close(xml::dav("response"));
@@ -100,24 +132,25 @@ http::response service::do_report(ctx& c) {
       }
       auto o = must(store_.find_object(col->id, ht.obj_name, need_data));
       if (!o) not_found(h);
-      else emit(*o);
+      else if (!emit(*o)) return too_big();
     }
   } else if (name.local == "calendar-query") {
     std::string comp;
     ical::time_range range;
     bool has_range = false;
     prune_hint(rep->cal_filter, comp, range, has_range);
+    widen(range);
     std::vector<object> objs;
     if (!comp.empty()) objs = must(store_.objects_in_range(col->id, comp, range.start, range.end));
     else objs = must(store_.objects(col->id, true));
     std::int64_t n = 0;
     for (auto& o : objs) {
       if (t.type == target::obj && o.name != t.obj_name) continue;
-      if (!ical::matches(o.data, rep->cal_filter)) continue;
+      if (!ical::matches(o.data, rep->cal_filter, rep->floating)) continue;
       if (rep->limit && n >= *rep->limit) break;
       ++n;
       if (!need_data) o.data.clear();
-      emit(o);
+      if (!emit(o)) return too_big();
     }
   } else if (name.local == "addressbook-query") {
     auto objs = must(store_.objects(col->id, true));
@@ -133,20 +166,34 @@ http::response service::do_report(ctx& c) {
       }
       ++n;
       if (!need_data) o.data.clear();
-      emit(o);
+      if (!emit(o)) return too_big();
     }
   } else if (name.local == "free-busy-query") {
     if (!rep->fb_range) return error_response(403, xml::cal("valid-filter"));
-    auto objs = must(store_.objects_in_range(col->id, "VEVENT", rep->fb_range->start, rep->fb_range->end));
+    auto wide = *rep->fb_range;
+    widen(wide);
+    // RFC 4791 §7.10: busy time from VEVENTs and VFREEBUSY objects, one FREEBUSY line per
+    // merged period, BUSY (the default FBTYPE) first.
+    std::map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>> by_type;
+    for (const char* comp : {"VEVENT", "VFREEBUSY"})
+      for (auto& o : must(store_.objects_in_range(col->id, comp, wide.start, wide.end)))
+        for (auto& b : ical::busy(o.data, rep->fb_range->start, rep->fb_range->end, rep->floating))
+          by_type[b.fbtype].emplace_back(b.start, b.end);
     std::string fb = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Hearth//CalDAV//EN\r\nBEGIN:VFREEBUSY\r\nDTSTAMP:" +
                      ical::format_utc(std::time(nullptr)) + "\r\nDTSTART:" + ical::format_utc(rep->fb_range->start) +
                      "\r\nDTEND:" + ical::format_utc(rep->fb_range->end) + "\r\n";
-    for (auto& o : objs) {
-      if (o.data.find("TRANSP:TRANSPARENT") != std::string::npos || o.data.find("STATUS:CANCELLED") != std::string::npos) continue;
-      for (auto& s : ical::instances(o.data, rep->fb_range->start, rep->fb_range->end))
-        fb += "FREEBUSY:" + ical::format_utc(std::max(s.start, rep->fb_range->start)) + "/" +
-              ical::format_utc(std::min(s.end, rep->fb_range->end)) + "\r\n";
-    }
+    auto emit_type = [&](const std::string& type, std::vector<std::pair<std::int64_t, std::int64_t>>& spans) {
+      std::sort(spans.begin(), spans.end());
+      const std::string head = type == "BUSY" ? "FREEBUSY:" : "FREEBUSY;FBTYPE=" + type + ":";
+      for (std::size_t i = 0; i < spans.size();) {
+        auto [s, e] = spans[i];
+        for (++i; i < spans.size() && spans[i].first <= e; ++i) e = std::max(e, spans[i].second);
+        fb += head + ical::format_utc(s) + "/" + ical::format_utc(e) + "\r\n";
+      }
+    };
+    if (auto it = by_type.find("BUSY"); it != by_type.end()) emit_type(it->first, it->second);
+    for (auto& [type, spans] : by_type)
+      if (type != "BUSY") emit_type(type, spans);
     fb += "END:VFREEBUSY\r\nEND:VCALENDAR\r\n";
     return http::response::text(200, std::move(fb), "text/calendar; charset=utf-8");
   } else {  // sync-collection
@@ -166,13 +213,18 @@ http::response service::do_report(ctx& c) {
     }
     std::int64_t n = 0;
     std::int64_t reported_seq = ch->first;
-    bool truncated = false;
     for (auto& change : ch->second) {
       // RFC 6578 §3.8: an initial sync lists what exists; deletions only matter to a client
       // that has a token.
       if (initial && change.deleted) continue;
       if (rep->limit && n >= *rep->limit) {
-        truncated = true;
+        // RFC 6578 §3.6: truncated: a 507 for the collection, and a token up to the last change
+        // reported, so that the next request returns the rest (changes come in seq order).
+        w.open(xml::dav("response")).text_element(xml::dav("href"), href_coll(t.kind, c.user, t.coll_name));
+        w.text_element(xml::dav("status"), status_line(507));
+        w.open(xml::dav("error")).empty(xml::dav("number-of-matches-within-limits")).close(xml::dav("error"));
+        w.close(xml::dav("response"));
+        reported_seq = change.seq - 1;
         break;
       }
       ++n;
@@ -183,12 +235,7 @@ http::response service::do_report(ctx& c) {
       }
       auto o = must(store_.find_object(col->id, change.name, need_data));
       if (!o) not_found(href);
-      else emit(*o);
-    }
-    if (truncated) {
-      // RFC 6578 §3.6: with a limit, the client asks again from the token it gets; the simplest
-      // correct answer is the old token, so the remaining changes come next time.
-      return error_response(507, xml::dav("number-of-matches-within-limits"));
+      else if (!emit(*o)) return too_big();
     }
     w.text_element(xml::dav("sync-token"), std::string(token_prefix) + std::to_string(col->id) + "-" + std::to_string(reported_seq));
   }

@@ -104,6 +104,92 @@ result<ical::comp_filter> read_comp_filter(const element& e, int depth) {
   return f;
 }
 
+result<ical::time_range> read_utc_range(const element& e) {
+  // RFC 4791 §9.6.5-§9.6.7: start and end, both UTC date-times.
+  auto s = e.attr("start"), en = e.attr("end");
+  auto vs = ical::parse_utc(s), ve = ical::parse_utc(en);
+  if (!vs || !ve || s.size() != 16 || en.size() != 16) return fail("dav.filter", e.name.local + " needs UTC start and end");
+  if (*vs >= *ve) return fail("dav.filter", e.name.local + ": start must be before end");
+  return ical::time_range{*vs, *ve};
+}
+
+result<ical::prop_select> read_prop_select(const element& e) {
+  ical::prop_select p;
+  p.name = e.attr("name");
+  if (p.name.empty()) return fail("dav.filter", "prop without name");
+  p.novalue = e.attr("novalue", "no") == "yes";
+  return p;
+}
+
+// RFC 4791 §9.6.1: <!ELEMENT comp ((allprop | prop*), (allcomp | comp*))>
+result<ical::comp_select> read_comp_select(const element& e, int depth) {
+  if (depth > 8) return fail("dav.filter", "comp nested too deeply");
+  ical::comp_select c;
+  c.name = e.attr("name");
+  if (c.name.empty()) return fail("dav.filter", "comp without name");
+  for (auto& ch : e.children) {
+    if (ch.name.ns != ns_caldav) continue;
+    if (ch.name.local == "allprop") c.allprop = true;
+    else if (ch.name.local == "allcomp") c.allcomp = true;
+    else if (ch.name.local == "prop") {
+      // Each line of each object is looked up in this list: keep it short.
+      if (c.props.size() >= 256) return fail("dav.filter", "too many prop elements");
+      auto p = read_prop_select(ch);
+      if (!p) return p.error();
+      c.props.push_back(std::move(*p));
+    } else if (ch.name.local == "comp") {
+      if (c.comps.size() >= 64) return fail("dav.filter", "too many comp elements");
+      auto sub = read_comp_select(ch, depth + 1);
+      if (!sub) return sub.error();
+      c.comps.push_back(std::move(*sub));
+    }
+  }
+  return c;
+}
+
+result<ical::calendar_data_spec> read_calendar_data(const element& e) {
+  ical::calendar_data_spec spec;
+  // RFC 4791 §9.6: only text/calendar 2.0.
+  auto ct = e.attr("content-type", "text/calendar");
+  if (ct != "text/calendar" || e.attr("version", "2.0") != "2.0") return fail("dav.data", "unsupported calendar-data type");
+  for (auto& ch : e.children) {
+    if (ch.name.ns != ns_caldav) continue;
+    if (ch.name.local == "comp") {
+      auto c = read_comp_select(ch, 0);
+      if (!c) return c.error();
+      spec.comp = std::move(*c);
+    } else if (ch.name.local == "expand" || ch.name.local == "limit-recurrence-set" ||
+               ch.name.local == "limit-freebusy-set") {
+      auto r = read_utc_range(ch);
+      if (!r) return r.error();
+      if (ch.name.local == "expand") spec.expand = *r;
+      else if (ch.name.local == "limit-recurrence-set") spec.limit_recurrence = *r;
+      else spec.limit_freebusy = *r;
+    }
+  }
+  if (spec.expand && spec.limit_recurrence) return fail("dav.filter", "expand and limit-recurrence-set together");
+  return spec;
+}
+
+// RFC 6352 §10.4: <!ELEMENT address-data (allprop | prop*)>. nullopt: the whole card.
+result<std::optional<std::vector<ical::prop_select>>> read_address_data(const element& e) {
+  using out_t = std::optional<std::vector<ical::prop_select>>;
+  auto ct = e.attr("content-type", "text/vcard");
+  auto v = e.attr("version", "3.0");
+  if (ct != "text/vcard" || (v != "3.0" && v != "4.0")) return fail("dav.data", "unsupported address-data type");
+  std::vector<ical::prop_select> props;
+  for (auto& ch : e.children) {
+    if (ch.name.is(ns_carddav, "allprop")) return out_t();
+    if (!ch.name.is(ns_carddav, "prop")) continue;
+    if (props.size() >= 256) return fail("dav.filter", "too many prop elements");
+    auto p = read_prop_select(ch);
+    if (!p) return p.error();
+    props.push_back(std::move(*p));
+  }
+  if (props.empty()) return out_t();
+  return out_t(std::move(props));
+}
+
 }  // namespace
 
 result<propfind_req> parse_propfind(std::string_view body) {
@@ -157,11 +243,14 @@ result<report_req> parse_report(std::string_view body) {
       r.props.mode = propfind_req::prop;
       read_props(c, r.props);
       for (auto& p : c.children) {
-        if (!p.name.is(ns_caldav, "calendar-data")) continue;
-        if (auto* ex = p.child(ns_caldav, "expand")) {
-          auto s = ical::parse_utc(ex->attr("start")), e = ical::parse_utc(ex->attr("end"));
-          if (!s || !e) return fail("dav.filter", "expand needs start and end");
-          r.expand = std::make_pair(*s, *e);
+        if (p.name.is(ns_caldav, "calendar-data")) {
+          auto spec = read_calendar_data(p);
+          if (!spec) return spec.error();
+          if (spec->comp || spec->expand || spec->limit_recurrence || spec->limit_freebusy) r.cal_data = std::move(*spec);
+        } else if (p.name.is(ns_carddav, "address-data")) {
+          auto props = read_address_data(p);
+          if (!props) return props.error();
+          r.card_props = std::move(*props);
         }
       }
     } else if (c.name.is(ns_dav, "allprop")) {
@@ -194,6 +283,8 @@ result<report_req> parse_report(std::string_view body) {
         if (!f) return f.error();
         r.card_filter.props.push_back(std::move(*f));
       }
+    } else if (c.name.is(ns_caldav, "timezone")) {
+      r.timezone = c.text;
     } else if (c.name.is(ns_caldav, "time-range")) {
       auto tr = read_time_range(c);
       if (!tr) return tr.error();

@@ -51,7 +51,9 @@ TEST_CASE("parse_report: calendar-query filters, expand, bad input") {
     </c:comp-filter></c:comp-filter></c:filter></c:calendar-query>)");
   REQUIRE(r);
   CHECK(r->name == xml::cal("calendar-query"));
-  REQUIRE(r->expand);
+  REQUIRE(r->cal_data);
+  REQUIRE(r->cal_data->expand);
+  CHECK(r->cal_data->expand->end - r->cal_data->expand->start == 31 * 86400);
   CHECK(r->cal_filter.name == "VCALENDAR");
   REQUIRE(r->cal_filter.comps.size() == 1);
   CHECK(r->cal_filter.comps[0].range->end - r->cal_filter.comps[0].range->start == 86400);
@@ -76,4 +78,69 @@ TEST_CASE("parse_proppatch: set and remove, mkcol bodies") {
   CHECK((*ops)[0].prop.text == "A");
   CHECK((*ops)[1].remove);
   CHECK((*ops)[1].prop.name == xml::qname{"urn:y", "x"});
+}
+
+TEST_CASE("parse_report: partial calendar-data, limit-*, address-data props, timezone") {
+  auto r = parse_report(R"(<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop>
+    <C:calendar-data><C:comp name="VCALENDAR"><C:allprop/><C:comp name="VEVENT"><C:prop name="SUMMARY"/>
+      <C:prop name="ATTACH" novalue="yes"/></C:comp><C:comp name="VTIMEZONE"><C:allprop/><C:allcomp/></C:comp></C:comp>
+      <C:limit-recurrence-set start="20300101T000000Z" end="20300201T000000Z"/>
+      <C:limit-freebusy-set start="20300101T000000Z" end="20300102T000000Z"/></C:calendar-data></D:prop>
+    <D:href>/dav/x</D:href></C:calendar-multiget>)");
+  REQUIRE(r);
+  REQUIRE(r->cal_data);
+  REQUIRE(r->cal_data->comp);
+  const auto& top = *r->cal_data->comp;
+  CHECK(top.name == "VCALENDAR");
+  CHECK(top.allprop);
+  CHECK_FALSE(top.allcomp);
+  REQUIRE(top.comps.size() == 2);
+  REQUIRE(top.comps[0].props.size() == 2);
+  CHECK(top.comps[0].props[1].name == "ATTACH");
+  CHECK(top.comps[0].props[1].novalue);
+  CHECK(top.comps[1].allcomp);
+  CHECK(r->cal_data->limit_recurrence);
+  CHECK(r->cal_data->limit_freebusy->end - r->cal_data->limit_freebusy->start == 86400);
+
+  auto both = parse_report(R"(<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><C:calendar-data>
+    <C:expand start="20300101T000000Z" end="20300201T000000Z"/><C:limit-recurrence-set start="20300101T000000Z" end="20300201T000000Z"/>
+    </C:calendar-data></D:prop></C:calendar-query>)");
+  REQUIRE_FALSE(both);
+  CHECK(both.error().code == "dav.filter");
+  auto local = parse_report(R"(<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><C:calendar-data>
+    <C:expand start="20300101T000000" end="20300201T000000Z"/></C:calendar-data></D:prop></C:calendar-query>)");
+  REQUIRE_FALSE(local);
+  auto json = parse_report(R"(<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop>
+    <C:calendar-data content-type="application/calendar+json"/></D:prop></C:calendar-query>)");
+  REQUIRE_FALSE(json);
+  CHECK(json.error().code == "dav.data");
+  auto plain_data = parse_report(R"(<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop>
+    <C:calendar-data/></D:prop><C:timezone>BEGIN:VCALENDAR</C:timezone></C:calendar-query>)");
+  REQUIRE(plain_data);
+  CHECK_FALSE(plain_data->cal_data);
+  CHECK(plain_data->timezone == "BEGIN:VCALENDAR");
+
+  auto card = parse_report(R"(<R:addressbook-query xmlns:D="DAV:" xmlns:R="urn:ietf:params:xml:ns:carddav"><D:prop>
+    <R:address-data><R:prop name="FN"/><R:prop name="EMAIL" novalue="yes"/></R:address-data></D:prop></R:addressbook-query>)");
+  REQUIRE(card);
+  REQUIRE(card->card_props);
+  REQUIRE(card->card_props->size() == 2);
+  CHECK((*card->card_props)[1].novalue);
+  auto all = parse_report(R"(<R:addressbook-multiget xmlns:D="DAV:" xmlns:R="urn:ietf:params:xml:ns:carddav"><D:prop>
+    <R:address-data><R:allprop/></R:address-data></D:prop></R:addressbook-multiget>)");
+  REQUIRE(all);
+  CHECK_FALSE(all->card_props);
+}
+
+TEST_CASE("parse_report: calendar-data and address-data selections are bounded") {
+  std::string many = R"(<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><C:calendar-data><C:comp name="VCALENDAR">)";
+  for (int i = 0; i < 300; ++i) many += "<C:prop name=\"X-" + std::to_string(i) + "\"/>";
+  many += "</C:comp></C:calendar-data></D:prop></C:calendar-multiget>";
+  auto r = parse_report(many);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == "dav.filter");
+  std::string cards = R"(<R:addressbook-multiget xmlns:D="DAV:" xmlns:R="urn:ietf:params:xml:ns:carddav"><D:prop><R:address-data>)";
+  for (int i = 0; i < 300; ++i) cards += "<R:prop name=\"X-" + std::to_string(i) + "\"/>";
+  cards += "</R:address-data></D:prop></R:addressbook-multiget>";
+  CHECK_FALSE(parse_report(cards));
 }

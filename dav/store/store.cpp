@@ -214,14 +214,60 @@ class sqlite_store final : public store {
     if (!c) return c.error();
     auto t = db::transaction::begin(**c, db::durability::full);
     if (!t) return t.error();
-    for (const char* sql : {"DELETE FROM dav_objects WHERE collection_id=?1", "DELETE FROM dav_changes WHERE collection_id=?1",
-                            "DELETE FROM dav_props WHERE collection_id=?1", "DELETE FROM dav_collections WHERE id=?1"}) {
-      auto st = c.value()->prepare(sql);
-      if (!st) return st.error();
-      st->bind(1, id);
-      TRY(st->run());
-    }
+    TRY(delete_rows(**c, id));
     return t->commit();
+  }
+
+  result<collection> copy_collection(std::int64_t src, const std::string& name, bool members, bool move,
+                                     std::optional<std::int64_t> replace) override {
+    auto c = conn();
+    if (!c) return c.error();
+    auto t = db::transaction::begin(**c, db::durability::full);
+    if (!t) return t.error();
+    auto st = c.value()->prepare(std::string(coll_cols) + "WHERE id = ?1");
+    if (!st) return st.error();
+    st->bind(1, src);
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) return fail("dav.not_found", "no such collection");
+    collection col = read_collection(*st);
+    st->reset();
+    TRY(load_dead(**c, col));
+    if (replace) TRY(delete_rows(**c, *replace));
+    col.name = name;
+    col.seq = 0;
+    auto id = insert_collection(**c, col);
+    if (!id) {
+      if (id.error().code == "db.constraint") return fail("dav.exists", "a collection with this name exists");
+      return id.error();
+    }
+    col.id = *id;
+    TRY(save_dead(**c, col));
+    if (members) {
+      // Objects keep their ETags (same bytes); each becomes change number 1..n of the copy.
+      for (const char* sql :
+           {"INSERT INTO dav_objects (collection_id, name, uid, etag, component, first_start, last_end, modified, data) "
+            "SELECT ?1, name, uid, etag, component, first_start, last_end, modified, data FROM dav_objects "
+            "WHERE collection_id=?2",
+            "INSERT INTO dav_changes (collection_id, name, seq, deleted) SELECT ?1, name, "
+            "ROW_NUMBER() OVER (ORDER BY name), 0 FROM dav_objects WHERE collection_id=?1 AND ?2 = ?2",
+            "UPDATE dav_collections SET seq = (SELECT count(*) FROM dav_objects WHERE collection_id=?1) "
+            "WHERE id=?1 AND ?2 = ?2"}) {
+        auto q = c.value()->prepare(sql);
+        if (!q) return q.error();
+        q->bind_all(col.id, src);
+        TRY(q->run());
+      }
+      auto n = c.value()->prepare("SELECT seq FROM dav_collections WHERE id=?1");
+      if (!n) return n.error();
+      n->bind(1, col.id);
+      auto r = n->step();
+      if (!r) return r.error();
+      if (*r) col.seq = n->column_int64(0);
+    }
+    if (move) TRY(delete_rows(**c, src));
+    TRY(t->commit());
+    return col;
   }
 
   result<std::vector<object>> objects(std::int64_t coll, bool with_data) override {
@@ -353,14 +399,14 @@ class sqlite_store final : public store {
     std::int64_t cur = cs->column_int64(0);
     if (seq > cur || seq < 0) return fail("dav.token", "unknown sync token");
     std::vector<change> out;
-    auto st = c.value()->prepare("SELECT name, deleted FROM dav_changes WHERE collection_id=?1 AND seq>?2 ORDER BY seq");
+    auto st = c.value()->prepare("SELECT name, deleted, seq FROM dav_changes WHERE collection_id=?1 AND seq>?2 ORDER BY seq");
     if (!st) return st.error();
     st->bind_all(coll, seq);
     for (;;) {
       auto r = st->step();
       if (!r) return r.error();
       if (!*r) break;
-      out.push_back({st->column_text(0), st->column_int64(1) != 0});
+      out.push_back({st->column_text(0), st->column_int64(1) != 0, st->column_int64(2)});
     }
     return std::make_pair(cur, std::move(out));
   }
@@ -423,6 +469,17 @@ class sqlite_store final : public store {
                  col.timezone, col.components);
     TRY(st->run());
     return c.last_insert_rowid();
+  }
+
+  result<void> delete_rows(db::connection& c, std::int64_t id) {
+    for (const char* sql : {"DELETE FROM dav_objects WHERE collection_id=?1", "DELETE FROM dav_changes WHERE collection_id=?1",
+                            "DELETE FROM dav_props WHERE collection_id=?1", "DELETE FROM dav_collections WHERE id=?1"}) {
+      auto st = c.prepare(sql);
+      if (!st) return st.error();
+      st->bind(1, id);
+      TRY(st->run());
+    }
+    return {};
   }
 
   result<void> load_dead(db::connection& c, collection& col) {

@@ -59,6 +59,7 @@ struct object {
 struct change {
   std::string name;
   bool deleted = false;
+  std::int64_t seq = 0;  // the change number of this name's latest change
 };
 
 struct new_object {
@@ -82,6 +83,13 @@ class store {
   // Saves the properties (displayname ... dead) of an existing collection.
   virtual result<void> update_collection(const collection& c) = 0;
   virtual result<void> delete_collection(std::int64_t id) = 0;
+  // COPY/MOVE of a whole collection inside its home (RFC 4918 §9.8, §9.9), in one durable
+  // transaction: a new collection `name` (a new id, so sync tokens of the old one stay invalid
+  // there) with src's properties and, when `members`, its objects (each logged as a change);
+  // `replace` (an existing collection at the destination) deleted first; src deleted when `move`.
+  // Errors: "dav.exists" (the name is taken and not replaced), "dav.not_found" (src is gone).
+  virtual result<collection> copy_collection(std::int64_t src, const std::string& name, bool members, bool move,
+                                             std::optional<std::int64_t> replace) = 0;
 
   virtual result<std::vector<object>> objects(std::int64_t coll, bool with_data) = 0;
   virtual result<std::optional<object>> find_object(std::int64_t coll, const std::string& name, bool with_data) = 0;

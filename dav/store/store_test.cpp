@@ -64,3 +64,50 @@ TEST_CASE("defaults, put with preconditions, UID conflicts, sync changes") {
   CHECK(range->empty());
   std::filesystem::remove_all(path.parent_path());
 }
+
+TEST_CASE("copy_collection: properties, members, change log, replace, move") {
+  auto path = temp_db();
+  auto st = store::open(path);
+  REQUIRE(st);
+  auto& s = **st;
+  REQUIRE(s.ensure_defaults("a@x.test"));
+  auto src = s.find_collection("a@x.test", kind::calendar, "personal");
+  REQUIRE(src);
+  REQUIRE(*src);
+  auto col = **src;
+  col.color = "#00FF00FF";
+  col.dead["urn:x mine"] = "<x:mine xmlns:x=\"urn:x\">v</x:mine>";
+  REQUIRE(s.update_collection(col));
+  REQUIRE(s.put_object(col.id, {"a.ics", "A", "ua", "VEVENT", 0, 10}, std::nullopt, false));
+  REQUIRE(s.put_object(col.id, {"b.ics", "B", "ub", "VEVENT", 0, 10}, std::nullopt, false));
+
+  auto copy = s.copy_collection(col.id, "copy", true, false, std::nullopt);
+  REQUIRE(copy);
+  CHECK(copy->id != col.id);
+  CHECK(copy->seq == 2);
+  CHECK(copy->color == "#00FF00FF");
+  CHECK(copy->dead.at("urn:x mine") == col.dead.at("urn:x mine"));
+  auto objs = s.objects(copy->id, true);
+  REQUIRE(objs);
+  REQUIRE(objs->size() == 2);
+  CHECK(objs->at(0).etag == etag_of("A"));
+  auto ch = s.changes_since(copy->id, 0);
+  REQUIRE(ch);
+  CHECK(ch->first == 2);
+  CHECK(ch->second.size() == 2);
+  CHECK(s.copy_collection(col.id, "copy", true, false, std::nullopt).error().code == "dav.exists");
+
+  // Depth 0 over the copy: properties only; the old id is gone, the source untouched.
+  auto shallow = s.copy_collection(col.id, "copy", false, false, copy->id);
+  REQUIRE(shallow);
+  CHECK(shallow->seq == 0);
+  CHECK(s.objects(shallow->id, false)->empty());
+  CHECK(s.changes_since(copy->id, 0).error().code == "dav.not_found");
+  CHECK(s.objects(col.id, false)->size() == 2);
+
+  auto moved = s.copy_collection(col.id, "moved", true, true, std::nullopt);
+  REQUIRE(moved);
+  CHECK(!*s.find_collection("a@x.test", kind::calendar, "personal"));
+  CHECK(s.objects(moved->id, false)->size() == 2);
+  std::filesystem::remove_all(path.parent_path());
+}

@@ -1,5 +1,6 @@
 #include "dav/xml/xml.hpp"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <pugixml.hpp>
@@ -16,6 +17,15 @@ std::optional<std::string> lookup(const ns_map& m, std::string_view prefix) {
   return std::nullopt;
 }
 
+// An NCName, for the ASCII range (non-ASCII name characters are let through).
+bool ncname(std::string_view n) {
+  if (n.empty()) return false;
+  auto start = [](unsigned char ch) { return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || ch == '_' || ch >= 0x80; };
+  auto rest = [&](unsigned char ch) { return start(ch) || (ch >= '0' && ch <= '9') || ch == '.' || ch == '-'; };
+  if (!start(static_cast<unsigned char>(n[0]))) return false;
+  return std::all_of(n.begin() + 1, n.end(), [&](char ch) { return rest(static_cast<unsigned char>(ch)); });
+}
+
 struct converter {
   const limits& lim;
   std::size_t count = 0;
@@ -28,10 +38,18 @@ struct converter {
     for (auto a : n.attributes()) {
       std::string_view an = a.name();
       if (an == "xmlns") scope.emplace_back("", a.value());
-      else if (an.starts_with("xmlns:")) scope.emplace_back(std::string(an.substr(6)), a.value());
+      else if (an.starts_with("xmlns:")) {
+        // Namespaces in XML §3: a prefix cannot be bound to the empty name.
+        if (!*a.value() || !ncname(an.substr(6))) return fail_with("xml.namespace", "bad namespace declaration");
+        scope.emplace_back(std::string(an.substr(6)), a.value());
+      }
     }
     std::string_view name = n.name();
     auto colon = name.find(':');
+    // Namespaces in XML §3: a QName is NCName or NCName ':' NCName (pugixml is lenient here;
+    // what we accept must serialize back to well-formed XML).
+    if (colon == std::string_view::npos ? !ncname(name) : !ncname(name.substr(0, colon)) || !ncname(name.substr(colon + 1)))
+      return fail_with("xml.namespace", "not a qualified name: " + std::string(name.substr(0, 64)));
     std::string_view prefix = colon == std::string_view::npos ? std::string_view() : name.substr(0, colon);
     auto uri = lookup(scope, prefix);
     if (!uri) {

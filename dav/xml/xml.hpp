@@ -73,6 +73,7 @@ class writer {
   writer& raw(std::string_view xml);  // trusted, already well-formed XML
   writer& text(std::string_view t);
   std::string str() const { return out_; }
+  std::size_t size() const { return out_.size(); }
   std::string take() { return std::move(out_); }
 
   // The tag name as written ("d:href", or "x:name xmlns:x=..." for open tags).

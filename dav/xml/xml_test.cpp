@@ -52,3 +52,13 @@ TEST_CASE("writer escapes text and uses fixed prefixes") {
   CHECK(s.find("<x:y xmlns:x=\"urn:x\"/>") != std::string::npos);
   CHECK(parse(s));
 }
+
+TEST_CASE("names with a stray colon are not namespace-well-formed") {
+  using namespace hearth::dav;
+  CHECK(xml::parse(R"(<D:propfind xmlns:D="DAV:"><:C:prop/></D:propfind>)").error().code == "xml.namespace");
+  CHECK(xml::parse(R"(<D:propfind xmlns:D="DAV:"><D:a:b/></D:propfind>)").error().code == "xml.namespace");
+  CHECK(xml::parse(R"(<D:propfind xmlns:D="DAV:"><D:/></D:propfind>)").error().code != "");
+  CHECK(xml::parse(R"(<D:propfind xmlns:D="DAV:"><D:8rop/></D:propfind>)").error().code == "xml.namespace");
+  CHECK(xml::parse(R"(<D:propfind xmlns:D=""/>)").error().code == "xml.namespace");
+  CHECK(xml::parse(R"(<propfind xmlns=""><a-b.c_d/></propfind>)"));
+}

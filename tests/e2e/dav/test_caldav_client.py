@@ -142,6 +142,37 @@ got.save()
 check("Long lunch" in cal.event_by_uid("lunch@e2e").data, "modify and fetch by UID")
 got.delete()
 check(len(cal.events()) == 1, "delete event")
+# calendar-timezone (RFC 4791 §5.2.2) set and read through the library; a floating event is then
+# found at its Paris time (RFC 4791 §9.9), and a value that is not one VTIMEZONE is refused.
+from caldav.elements import cdav
+PARIS = RECUR[RECUR.index("BEGIN:VTIMEZONE"):RECUR.index("BEGIN:VEVENT")]
+PARIS_CAL = "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//e2e//caldav//EN\n" + PARIS + "END:VCALENDAR\n"
+cal.set_properties([cdav.CalendarTimeZone(PARIS_CAL)])
+got_tz = cal.get_properties([cdav.CalendarTimeZone()])
+check(any("TZID:Europe/Paris" in str(v) for v in got_tz.values()), "calendar-timezone set and read back")
+try:
+    cal.set_properties([cdav.CalendarTimeZone("BEGIN:VCALENDAR\nEND:VCALENDAR\n")])
+    refused = False
+except Exception:
+    refused = True
+check(refused, "a calendar-timezone without a VTIMEZONE is refused")
+cal.save_event("""BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//e2e//caldav//EN
+BEGIN:VEVENT
+UID:floating@e2e
+DTSTAMP:20300101T000000Z
+DTSTART:20300710T100000
+DTEND:20300710T110000
+SUMMARY:Floating
+END:VEVENT
+END:VCALENDAR
+""")
+# 10:00 floating in Paris in July is 08:00Z.
+hits = cal.date_search(start=d(2030, 7, 10, 8), end=d(2030, 7, 10, 8, 30), compfilter="VEVENT", expand=False)
+check(len(hits) == 1 and "Floating" in hits[0].data, "a floating event is found at 08:00Z (calendar-timezone Paris)")
+hits = cal.date_search(start=d(2030, 7, 10, 10, 15), end=d(2030, 7, 10, 10, 45), compfilter="VEVENT", expand=False)
+check(len(hits) == 0, "and not at 10:00Z, where UTC would put it")
 cal.delete()
 check("Work" not in [c.name for c in principal.calendars()], "delete calendar")
 inst.stop()
