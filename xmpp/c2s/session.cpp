@@ -19,7 +19,6 @@
 #include "core/net/blocking.hpp"
 #include "xmpp/c2s/c2s.hpp"
 #include "xmpp/c2s/session_state.hpp"
-#include "xmpp/c2s/localpart_source.hpp"
 #include "xmpp/router/hub.hpp"
 
 // GCC 12 reports a false -Wmismatched-new-delete where a coroutine frame with Asio's own
@@ -198,7 +197,9 @@ asio::awaitable<bool> negotiation::sasl(const element& e) {
     co_await fail("policy-violation");
     co_return false;
   }
-  auth::context ctx{"xmpp", c_.remote_ip(), c_.is_tls(), c_.channel_binding()};
+  // RFC 6120 §6.3.8: the authcid is the JID's localpart; the shared authenticator completes it
+  // with the stream's domain.
+  auth::context ctx{"xmpp", c_.remote_ip(), c_.is_tls(), c_.channel_binding(), domain_};
   std::string mech = e.get("mechanism");
   auto ex = mech == "LOGIN" ? nullptr : svc_.authn.start(ctx, mech);
   if (!ex) {
@@ -218,7 +219,6 @@ asio::awaitable<bool> negotiation::sasl(const element& e) {
   }
   for (;;) {
     auto res = co_await net::run_blocking([&] {
-      localpart_source::scope sc(domain_);
       return ex->step(msg ? std::optional<std::string_view>(*msg) : std::nullopt);
     });
     if (res.kind != auth::exchange::step_result::challenge && res.final.delay.count() > 0) {
@@ -377,6 +377,7 @@ asio::awaitable<void> negotiation::run() {
 
 asio::awaitable<void> negotiation::rate_limit() {
   const double rate = svc_.opts.stanzas_per_second;
+  if (rate <= 0) co_return;  // no limit
   const double burst = rate * 4;
   auto now = clock::now();
   tokens_ = std::min(burst, tokens_ + rate * std::chrono::duration<double>(now - last_refill_).count());
