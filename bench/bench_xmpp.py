@@ -39,8 +39,8 @@ BENCH = os.environ.get("BENCH_XMPP_BIN") or os.path.join(os.path.dirname(HEARTH)
 DOMAIN = "bench.test"
 PASSWORD = "benchpw"
 ACCOUNTS = 100
-MESSAGES_100 = 200
-MESSAGES_1000 = 20
+MESSAGES_100 = int(os.environ.get("BENCH_XMPP_MESSAGES_100", "20"))
+MESSAGES_1000 = int(os.environ.get("BENCH_XMPP_MESSAGES_1000", "4"))
 IDLE = int(os.environ.get("BENCH_XMPP_IDLE", "10000"))
 SERVERS = os.environ.get("BENCH_XMPP_SERVERS", "hearth,prosody,ejabberd").split(",")
 ADDR = {"hearth": "127.0.179.1", "prosody": "127.0.179.2", "ejabberd": "127.0.179.3"}
@@ -168,11 +168,13 @@ def start_hearth(work, cert, key):
     # The same certificate as the others (the dev one is replaced in place).
     with open(cfg) as f:
         text = f.read()
-    m_cert = re.search(r'(?m)^cert_file = "([^"]+)"', text)
-    m_key = re.search(r'(?m)^key_file = "([^"]+)"', text)
-    if m_cert and m_key:
-        shutil.copy(cert, m_cert.group(1))
-        shutil.copy(key, m_key.group(1))
+    m_cert = re.search(r'(?m)^cert = "([^"]+)"', text)
+    m_key = re.search(r'(?m)^key = "([^"]+)"', text)
+    if not (m_cert and m_key):
+        print("hearth: no [[tls.certificate]] cert/key in the quickstart config")
+        return None
+    shutil.copy(cert, os.path.join(work, m_cert.group(1)))
+    shutil.copy(key, os.path.join(work, m_key.group(1)))
     set_key(cfg, "server", "max_connections_per_ip", "0")
     set_key(cfg, "xmpp", "max_resources", "100000")
     set_key(cfg, "xmpp", "stanzas_per_second", "0")

@@ -19,7 +19,8 @@ from knot import Knot
 
 sys.path.insert(0, os.path.dirname(__file__))
 from hearth_test import Instance  # noqa: E402
-from xmpp_util import login, roster_of, run, set_key  # noqa: E402
+from xmpp_util import login, raw_iq, roster_of, run, set_key  # noqa: E402
+from slixmpp.exceptions import IqError  # noqa: E402
 
 S2S_PORT = 5269 + 20000
 MODE = sys.argv[1] if len(sys.argv) > 1 else "dialback"
@@ -98,6 +99,44 @@ async def scenario():
     b.send_message(mto=ALICE[0] + "/pc", mbody="hi alice, from b.test", mtype="chat")
     got = await a.wait_until(lambda: any(m["body"] == "hi alice, from b.test" for m in a.messages), timeout=20)
     check(got, "alice receives bob's answer")
+
+    # Queries from a user of the other domain get real answers (same rules as local askers).
+    # Alice is subscribed to bob's presence (bob's roster: from), so she may read his
+    # presence-access PEP nick and his last activity.
+    nick = "http://jabber.org/protocol/nick"
+    await raw_iq(b, "set", f"<pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='{nick}'>"
+                           f"<item id='current'><nick xmlns='{nick}'>Bobby</nick></item></publish></pubsub>")
+    await raw_iq(b, "set", "<vCard xmlns='vcard-temp'><FN>Bob of B</FN></vCard>")
+
+    async def remote(what, xml, to, find):
+        try:
+            res = await raw_iq(a, "get", xml, to=to, timeout=20)
+            check(res.xml.find(find) is not None, f"over s2s: {what}")
+        except IqError as e:
+            check(False, f"over s2s: {what} ({error_condition(e.iq)})")
+        except Exception as e:  # noqa: BLE001
+            check(False, f"over s2s: {what} ({e!r})")
+
+    await remote("disco#info of bob's account", "<query xmlns='http://jabber.org/protocol/disco#info'/>", BOB[0],
+                 ".//{http://jabber.org/protocol/disco#info}identity")
+    await remote("disco#items of b.test", "<query xmlns='http://jabber.org/protocol/disco#items'/>", "b.test",
+                 "{http://jabber.org/protocol/disco#items}query")
+    await remote("bob's vCard", "<vCard xmlns='vcard-temp'/>", BOB[0], ".//{vcard-temp}FN")
+    await remote("bob's PEP nick (presence access, alice subscribed)",
+                 f"<pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='{nick}'/></pubsub>", BOB[0],
+                 f".//{{{nick}}}nick")
+    await remote("bob's last activity (alice subscribed)", "<query xmlns='jabber:iq:last'/>", BOB[0],
+                 "{jabber:iq:last}query")
+    await remote("b.test's software version", "<query xmlns='jabber:iq:version'/>", "b.test",
+                 ".//{jabber:iq:version}name")
+    await remote("ping of b.test", "<ping xmlns='urn:xmpp:ping'/>", "b.test", ".")
+    # Bob is not subscribed to alice: her last activity is refused to him, as to a local user.
+    try:
+        await raw_iq(b, "get", "<query xmlns='jabber:iq:last'/>", to=ALICE[0], timeout=20)
+        check(False, "over s2s: alice's last activity is refused to bob (no subscription)")
+    except IqError as e:
+        check(error_condition(e.iq) == "forbidden",
+              f"over s2s: alice's last activity is refused to bob with forbidden ({error_condition(e.iq)})")
 
     # A message to a domain whose server is unreachable bounces after the connection fails.
     a.send_message(mto="someone@down.b.test", mbody="nobody home", mtype="chat")
