@@ -63,6 +63,10 @@ bool install_xmpp(serve_context& ctx) {
   hub->set_remote([s2s = s2s.get()](xmpp::element st) { xmpp::s2s_send(*s2s, std::move(st)); });
   ctx.handlers[config::service::xmpp_server] = xmpp::s2s_handler(s2s);
   ctx.handlers[config::service::xmpps_server] = xmpp::s2s_handler(s2s);
+  // 5270 handshakes before the session starts: ask for the remote's certificate there too, so
+  // SASL EXTERNAL works over direct TLS (XEP-0368) as over STARTTLS.
+  ctx.server.set_before_handshake(config::service_name(config::service::xmpps_server),
+                                  xmpp::s2s_request_client_certificate);
   // keep is cleared front to back: the services, then the hub, then the store.
   ctx.keep.push_back(s2s);
   ctx.keep.push_back(resolver);

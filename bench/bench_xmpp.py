@@ -50,6 +50,28 @@ PORT = 5222 + OFFSET
 NODE = "hearthbench@localhost"
 
 
+def ensure_packages():
+    """Installs the reference servers (scripts/packages/xmpp-bench.list) when missing; the
+    system services they enable are disabled and stopped: only private instances run."""
+    lst = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "packages", "xmpp-bench.list")
+    try:
+        with open(lst) as f:
+            pkgs = [w for line in f for w in line.split("#")[0].split()]
+    except OSError:
+        return
+    missing = [p for p in pkgs if subprocess.run(["dpkg", "-s", p], capture_output=True).returncode != 0]
+    if not missing:
+        return
+    print("bench_xmpp.py: installing", " ".join(missing))
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    r = subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends"] + missing, env=env,
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        print("bench_xmpp.py: apt-get failed:", r.stderr.strip()[-300:])
+    for svc in ("prosody", "ejabberd"):
+        subprocess.run(["systemctl", "disable", "--now", svc], capture_output=True)
+
+
 def wait_port(host, port, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -390,6 +412,7 @@ def main():
     if not os.access(BENCH, os.X_OK):
         print(f"bench_xmpp.py: {BENCH} missing (build the bench_xmpp target)")
         return 1
+    ensure_packages()
     raise_nofile()
     results = {}
     starters = {"hearth": start_hearth, "prosody": start_prosody, "ejabberd": start_ejabberd}

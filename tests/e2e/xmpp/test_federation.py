@@ -26,7 +26,12 @@ S2S_PORT = 5269 + 20000
 MODE = sys.argv[1] if len(sys.argv) > 1 else "dialback"
 # In dialback mode a.test publishes only _xmpps-server (XEP-0368 direct TLS on 5270), so b.test
 # reaches it without STARTTLS; a.test reaches b.test through _xmpp-server (STARTTLS on 5269).
-A_SRV = (f"_xmpps-server._tcp SRV 0 5 {S2S_PORT + 1} xmpp" if MODE == "dialback"
+# MODE "verified_direct": as "verified", but a.test publishes only _xmpps-server, so b.test
+# authenticates to it with SASL EXTERNAL over direct TLS on 5270 (the client certificate is
+# requested in that handshake too).
+DIRECT = MODE in ("dialback", "verified_direct")
+VERIFIED = MODE in ("verified", "verified_direct")
+A_SRV = (f"_xmpps-server._tcp SRV 0 5 {S2S_PORT + 1} xmpp" if DIRECT
          else f"_xmpp-server._tcp SRV 0 5 {S2S_PORT} xmpp")
 zones = {
     "a.test": f"{A_SRV}\nxmpp A {NET}.2\n",
@@ -46,7 +51,7 @@ with open(bundle, "w") as out:
             out.write(f.read())
 for inst in (A_inst, B_inst):
     set_key(inst.config, "dns", "servers", f'["{NET}.1:5353"]')
-    if MODE == "verified":
+    if VERIFIED:
         set_key(inst.config, "xmpp", "s2s_ca_file", f'"{bundle}"')
     inst.cli(["config", "check"])
     inst.start(wait_for="xmpp_client")
@@ -198,7 +203,7 @@ out = raw_s2s(B_inst, "a.test", "<message from='alice@a.test/x' to='bob@b.test'>
 check("<not-authorized" in out, f"a stanza before authentication gets not-authorized ({out[-120:]!r})")
 for inst, peer in ((A_inst, "b.test"), (B_inst, "a.test")):
     log = inst.log()
-    if MODE == "verified":
+    if VERIFIED:
         check(re.search(r"xmpp\.s2s\.in\.external .*from=" + re.escape(peer), log) is not None,
               f"{inst.domain} authenticated {peer} by its certificate, SASL EXTERNAL (log)")
         check(re.search(r"xmpp\.s2s\.out\.open .*to=" + re.escape(peer) + r".*verified=yes", log) is not None,
@@ -212,7 +217,10 @@ for inst, peer in ((A_inst, "b.test"), (B_inst, "a.test")):
               f"{inst.domain} did not trust {peer}'s certificate (log)")
         check(re.search(r"xmpp\.s2s\.out\.ready .*auth=dialback", log) is not None,
               f"{inst.domain}'s outgoing stream used dialback (log)")
-if MODE == "dialback":
+if DIRECT:
     check(re.search(r"xmpp\.s2s\.out\.open .*to=a\.test.*port=" + str(S2S_PORT + 1), B_inst.log()) is not None,
           "b.test reached a.test by direct TLS through _xmpps-server (log)")
+if MODE == "verified_direct":
+    check(re.search(r"xmpp\.s2s\.out\.ready .*to=a\.test.*auth=external", B_inst.log()) is not None,
+          "b.test's stream to a.test over direct TLS (5270) used SASL EXTERNAL (log)")
 finish()
