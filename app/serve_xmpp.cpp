@@ -7,10 +7,8 @@
 
 #include "app/serve_services.hpp"
 #include "auth/authenticator.hpp"
-#include "auth/directory_source.hpp"
 #include "core/dns/resolver.hpp"
 #include "core/log/log.hpp"
-#include "xmpp/c2s/localpart_source.hpp"
 #include "xmpp/c2s/c2s.hpp"
 #include "xmpp/modules/modules.hpp"
 #include "xmpp/router/hub.hpp"
@@ -28,26 +26,22 @@ bool install_xmpp(serve_context& ctx) {
   std::shared_ptr<xmpp::store> store(std::move(*st));
   xmpp::hub_options ho;
   ho.hostname = ctx.cfg.hostname;
+  ho.max_resources = ctx.cfg.xmpp_max_resources;
+  ho.offline_limit = ctx.cfg.xmpp_offline_queue;
   auto hub = std::make_shared<xmpp::hub>(ho, *store, ctx.dir);
   xmpp::modules::install_all(*hub);
   xmpp::c2s_options co;
   co.idle_timeout = std::chrono::seconds(std::max(ctx.cfg.read_timeout_seconds, 60u) * 3);
-  // XMPP clients log in with the JID's localpart (RFC 6120 §6.3.8): the same authenticator
-  // class, over a source that completes the name with the stream's domain. Same throttling
-  // settings and the same persistent secret as ctx.authn (its counters are its own).
-  auto dir_source = std::make_shared<auth::directory_source>(ctx.dir);
-  auto source = std::make_shared<xmpp::localpart_source>(*dir_source);
+  co.limits.max_stanza = ctx.cfg.xmpp_max_stanza_size;
+  co.limits.max_depth = ctx.cfg.xmpp_max_depth;
+  co.stanzas_per_second = ctx.cfg.xmpp_stanzas_per_second;
+  co.max_unauthenticated_bytes = ctx.cfg.xmpp_max_unauthenticated_bytes;
+  // One authenticator for every protocol (ctx.authn): throttling, blocks and app passwords are
+  // shared with IMAP, SMTP and HTTP. XMPP's localpart logins (RFC 6120 §6.3.8) are completed by
+  // the session through auth::context::user_domain.
   auto secret = load_or_create_secret(ctx.cfg.data_dir);
   if (!secret) return false;
-  auth::throttle_config throttling;
-  throttling.delay_after = ctx.cfg.auth_delay_after;
-  throttling.block_after = ctx.cfg.auth_block_after;
-  throttling.block_seconds = ctx.cfg.auth_block_seconds;
-  throttling.window_seconds = ctx.cfg.auth_window_seconds;
-  auth::authenticator_options ao;
-  ao.secret = *secret;
-  auto authn = std::make_shared<auth::authenticator>(*source, throttling, ao);
-  auto c2s = xmpp::make_c2s_service(*hub, *authn, co);
+  auto c2s = xmpp::make_c2s_service(*hub, ctx.authn, co);
   ctx.handlers[config::service::xmpp_client] = xmpp::c2s_handler(c2s);
   ctx.handlers[config::service::xmpps_client] = xmpp::c2s_handler(c2s);
   // Federation: outgoing streams found through SRV (dns.servers), dialback keys from the
@@ -59,6 +53,7 @@ bool install_xmpp(serve_context& ctx) {
   xmpp::s2s_options so;
   so.dialback_secret = *secret;
   so.idle_timeout = co.idle_timeout;
+  so.limits = co.limits;
   so.ca_file = ctx.cfg.xmpp_s2s_ca_file.string();
   if (!ctx.cfg.certificates.empty()) {
     so.cert_file = ctx.cfg.certificates.front().cert_file.string();
@@ -68,15 +63,16 @@ bool install_xmpp(serve_context& ctx) {
   hub->set_remote([s2s = s2s.get()](xmpp::element st) { xmpp::s2s_send(*s2s, std::move(st)); });
   ctx.handlers[config::service::xmpp_server] = xmpp::s2s_handler(s2s);
   ctx.handlers[config::service::xmpps_server] = xmpp::s2s_handler(s2s);
+  // 5270 handshakes before the session starts: ask for the remote's certificate there too, so
+  // SASL EXTERNAL works over direct TLS (XEP-0368) as over STARTTLS.
+  ctx.server.set_before_handshake(config::service_name(config::service::xmpps_server),
+                                  xmpp::s2s_request_client_certificate);
   // keep is cleared front to back: the services, then the hub, then the store.
   ctx.keep.push_back(s2s);
   ctx.keep.push_back(resolver);
   ctx.keep.push_back(c2s);
   ctx.keep.push_back(hub);
   ctx.keep.push_back(store);
-  ctx.keep.push_back(authn);
-  ctx.keep.push_back(source);
-  ctx.keep.push_back(dir_source);
   return true;
 }
 

@@ -120,8 +120,15 @@ auth_result authenticator::failure(const context& ctx, std::string_view user, st
   return r;
 }
 
-auth_result authenticator::password_login(const context& ctx, std::string_view user,
+std::string authenticator::qualify(const context& ctx, std::string_view user) {
+  if (ctx.user_domain.empty() || user.empty() || user.find('@') != std::string_view::npos) return std::string(user);
+  return std::string(user) + "@" + ctx.user_domain;
+}
+
+auth_result authenticator::password_login(const context& ctx, std::string_view user_in,
                                           std::string_view password, std::string_view mech) {
+  const std::string qualified = qualify(ctx, user_in);
+  const std::string_view user = qualified;
   if (!ctx.tls) return failure(ctx, user, mech, "tls_required", {});
   std::chrono::milliseconds delay{0};
   if (auto blocked = refuse_if_blocked(ctx, user, delay)) return *blocked;

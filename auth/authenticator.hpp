@@ -45,6 +45,9 @@ struct context {
   std::string remote_ip;  // as text; used for throttling and logs
   bool tls = false;
   std::optional<std::string> channel_binding;  // tls-exporter bytes (RFC 9266), when available
+  // When set, a user name without '@' is completed with "@" + user_domain before lookup and
+  // throttling (XMPP: the SASL authcid is the JID's localpart, RFC 6120 §6.3.8).
+  std::string user_domain = {};
 };
 
 enum class outcome { ok, failed, blocked, tls_required, unknown_mechanism };
@@ -121,6 +124,9 @@ class authenticator {
   // whose first step fails with outcome::tls_required (so the session can say "encryption
   // required" in its own terms, e.g. SMTP 538 5.7.11, RFC 4954 §6).
   std::unique_ptr<exchange> start(const context& ctx, std::string_view mechanism);
+
+  // The account name a login names: `user`, completed with ctx.user_domain when it has no '@'.
+  static std::string qualify(const context& ctx, std::string_view user);
 
  private:
   friend class detail::exchange_base;

@@ -260,3 +260,24 @@ TEST_CASE("throttling through the authenticator") {
   f.now += std::chrono::seconds(900);
   CHECK(f.auth.check_password(ctx, "bob@home.test", "bob-password").result == outcome::ok);
 }
+
+TEST_CASE("user_domain completes a bare name (XMPP localpart logins)") {
+  fixture f;
+  auto ctx = fixture::tls_ctx();
+  ctx.user_domain = "home.test";
+  auto ok = f.auth.check_password(ctx, "bob", "bob-password");
+  CHECK(ok.result == outcome::ok);
+  CHECK(ok.address == "bob@home.test");
+  CHECK(f.auth.check_password(ctx, "bob@home.test", "app-pass-word").result == outcome::ok);
+  CHECK(f.auth.check_password(fixture::tls_ctx(), "bob", "bob-password").result == outcome::failed);
+  auto ex = f.auth.start(ctx, "PLAIN");
+  REQUIRE(ex);
+  CHECK(ex->step("\0bob\0app-pass-word"s).kind == kind::ok);
+  test::scram_client sc(crypto::hash::sha256, "bob", "bob-password", rnd_nonce());
+  auto r = f.scram(ctx, "SCRAM-SHA-256", sc);
+  CHECK(r.kind == kind::ok);
+  CHECK(r.final.address == "bob@home.test");
+  CHECK(authenticator::qualify(ctx, "eve") == "eve@home.test");
+  CHECK(authenticator::qualify(ctx, "eve@x.test") == "eve@x.test");
+  CHECK(authenticator::qualify(fixture::tls_ctx(), "eve") == "eve");
+}

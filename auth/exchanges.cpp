@@ -127,7 +127,7 @@ step_result scram_exchange::step(std::optional<std::string_view> msg) {
     if (!msg) return fail("", "malformed");
     auto user = server_.client_first(*msg);
     if (!user) return fail("", scram_reason(user.error().code));
-    user_ = std::move(*user);
+    user_ = authenticator::qualify(ctx_, *user);
     if (auto blocked = refuse_if_blocked(user_, delay_)) return finish(*blocked);
     found_ = lookup_scram(hash_, user_);
     return challenge(server_.server_first(found_.salt, found_.iterations));

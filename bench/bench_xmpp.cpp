@@ -3,15 +3,27 @@
 // latency and the server's RSS per idle connection (with --pid).
 //
 // usage: bench_xmpp HOST PORT DOMAIN CAFILE PASSWORD USER_PREFIX N [--messages M] [--idle K] [--pid PID]
-//   Accounts USER_PREFIX0@DOMAIN .. USER_PREFIX{N-1}@DOMAIN must exist with PASSWORD
-//   (scripts/bench_xmpp.sh creates them). Login is PLAIN over STARTTLS (the SCRAM cost is
-//   bench_auth's business). The same program runs against Prosody and ejabberd.
+//                   [--accounts A] [--src NET]
+//   Accounts USER_PREFIX0@DOMAIN .. USER_PREFIX{A-1}@DOMAIN must exist with PASSWORD (A = N by
+//   default; bench/bench_xmpp.py and scripts/bench_xmpp.sh create them). Client i logs in as
+//   account i % A with resource "b<i / A>", so N clients need N / A resources per account;
+//   idle connections are further resources ("i<k>") that bind but send no presence.
+//   Login is SCRAM-SHA-1 over STARTTLS, as every server here offers it; the client computes
+//   the salted password once per (account, salt), as real clients cache it, so the login rate
+//   measures the servers, not the client's PBKDF2. The same program runs against Prosody and
+//   ejabberd. Connections come from 127.0.NET.1-250 (NET = 178 by default), 200 per address,
+//   when HOST is a loopback address.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +32,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -57,6 +70,17 @@ struct conn {
   }
 };
 
+std::string b64d(const std::string& in) {
+  std::string out(3 * in.size() / 4 + 3, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(in.data()),
+                          static_cast<int>(in.size()));
+  if (n < 0) return {};
+  std::size_t pad = 0;
+  for (auto it = in.rbegin(); it != in.rend() && *it == '='; ++it) ++pad;
+  out.resize(static_cast<std::size_t>(n) - pad);
+  return out;
+}
+
 std::string b64(const std::string& in) {
   std::string out(4 * ((in.size() + 2) / 3), '\0');
   EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(in.data()),
@@ -67,22 +91,65 @@ std::string b64(const std::string& in) {
 SSL_CTX* g_ctx = nullptr;
 std::string g_host, g_domain, g_password;
 int g_port = 0;
+int g_src_net = 178;
+
+std::string hmac1(const std::string& key, const std::string& data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  HMAC(EVP_sha1(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), out, &len);
+  return std::string(reinterpret_cast<char*>(out), len);
+}
+
+std::string sha1(const std::string& d) {
+  unsigned char out[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(d.data()), d.size(), out);
+  return std::string(reinterpret_cast<char*>(out), sizeof out);
+}
+
+// SaltedPassword per (user, salt, iterations): computed once, as clients cache it.
+std::string salted(const std::string& user, const std::string& salt, int iters) {
+  static std::mutex mu;
+  static std::map<std::string, std::string> cache;
+  std::string key = user + '\0' + salt + '\0' + std::to_string(iters);
+  {
+    std::lock_guard lk(mu);
+    if (auto it = cache.find(key); it != cache.end()) return it->second;
+  }
+  unsigned char out[SHA_DIGEST_LENGTH];
+  PKCS5_PBKDF2_HMAC(g_password.data(), static_cast<int>(g_password.size()),
+                    reinterpret_cast<const unsigned char*>(salt.data()), static_cast<int>(salt.size()), iters,
+                    EVP_sha1(), sizeof out, out);
+  std::string v(reinterpret_cast<char*>(out), sizeof out);
+  std::lock_guard lk(mu);
+  cache[key] = v;
+  return v;
+}
+
+// The text between <tag ...> and </tag> in the buffer (after reading up to </tag>).
+bool element_text(struct conn& c, const std::string& tag, std::string& text, bool& failed);
+
+// RFC 5802 SCRAM-SHA-1 without channel binding ("n,,"): true on <success/> with a valid v=.
+bool scram_login(struct conn& c, const std::string& localpart);
 
 std::string header() {
   return "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='" +
          g_domain + "' version='1.0'>";
 }
 
-std::unique_ptr<conn> login(const std::string& user, const std::string& resource = "bench") {
+std::unique_ptr<conn> login(const std::string& user, const std::string& resource, bool available = true) {
   auto c = std::make_unique<conn>();
   c->fd = socket(AF_INET, SOCK_STREAM, 0);
   if (g_host.rfind("127.", 0) == 0) {
-    // The server admits 50 connections per client IP: spread over 127.0.178.x sources.
+    // Spread over 127.0.NET.1-250 sources, 200 each: no address runs out of ephemeral ports
+    // (IP_BIND_ADDRESS_NO_PORT lets the kernel pick the port at connect time).
     static std::atomic<int> counter{0};
     sockaddr_in src{};
     src.sin_family = AF_INET;
-    std::string ip = "127.0.178." + std::to_string(counter++ / 40 + 1);
+    std::string ip = "127.0." + std::to_string(g_src_net) + "." + std::to_string(counter++ / 200 % 250 + 1);
     inet_pton(AF_INET, ip.c_str(), &src.sin_addr);
+    int yes = 1;
+    setsockopt(c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &yes, sizeof yes);
     bind(c->fd, reinterpret_cast<sockaddr*>(&src), sizeof src);
   }
   sockaddr_in sa{};
@@ -92,6 +159,8 @@ std::unique_ptr<conn> login(const std::string& user, const std::string& resource
   if (connect(c->fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) return nullptr;
   int one = 1;
   setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  timeval tv{300, 0};  // no read waits forever: a stuck server ends the run
+  setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   if (!c->send(header()) || !c->until("</stream:features>")) return nullptr;
   if (!c->send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>") || !c->until("<proceed")) return nullptr;
   c->buf.clear();
@@ -100,16 +169,78 @@ std::unique_ptr<conn> login(const std::string& user, const std::string& resource
   SSL_set_tlsext_host_name(c->ssl, g_domain.c_str());
   if (SSL_connect(c->ssl) != 1) return nullptr;
   if (!c->send(header()) || !c->until("</stream:features>")) return nullptr;
-  std::string cred = std::string(1, '\0') + user + std::string(1, '\0') + g_password;
-  if (!c->send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" + b64(cred) + "</auth>") ||
-      !c->until("success"))
-    return nullptr;
+  if (!scram_login(*c, user.substr(0, user.find('@')))) return nullptr;
   if (!c->send(header()) || !c->until("</stream:features>")) return nullptr;
   if (!c->send("<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>" + resource + "</resource></bind></iq>") ||
       !c->until("</iq>"))
     return nullptr;
-  if (!c->send("<presence/>")) return nullptr;
+  if (available && !c->send("<presence/>")) return nullptr;
   return c;
+}
+
+bool element_text(conn& c, const std::string& tag, std::string& text, bool& failed) {
+  for (;;) {
+    auto f = c.buf.find("<failure");
+    auto p = c.buf.find("<" + tag);
+    if (f != std::string::npos && (p == std::string::npos || f < p)) {
+      failed = true;
+      return false;
+    }
+    if (p != std::string::npos) {
+      auto gt = c.buf.find('>', p);
+      if (gt != std::string::npos && c.buf[gt - 1] == '/') {
+        text.clear();
+        c.buf.erase(0, gt + 1);
+        return true;
+      }
+      auto e = c.buf.find("</" + tag + ">", p);
+      if (gt != std::string::npos && e != std::string::npos) {
+        text = c.buf.substr(gt + 1, e - gt - 1);
+        c.buf.erase(0, e + tag.size() + 3);
+        return true;
+      }
+    }
+    if (!c.fill()) return false;
+  }
+}
+
+bool scram_login(conn& c, const std::string& localpart) {
+  unsigned char rnd[18];
+  RAND_bytes(rnd, sizeof rnd);
+  std::string cnonce = b64(std::string(reinterpret_cast<char*>(rnd), sizeof rnd));
+  std::string first_bare = "n=" + localpart + ",r=" + cnonce;
+  if (!c.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-1'>" + b64("n,," + first_bare) +
+              "</auth>"))
+    return false;
+  std::string text;
+  bool failed = false;
+  if (!element_text(c, "challenge", text, failed)) return false;
+  std::string server_first = b64d(text);
+  std::string nonce, salt;
+  int iters = 0;
+  for (std::size_t i = 0; i < server_first.size();) {
+    auto j = server_first.find(',', i);
+    if (j == std::string::npos) j = server_first.size();
+    std::string attr = server_first.substr(i, j - i);
+    if (attr.rfind("r=", 0) == 0) nonce = attr.substr(2);
+    else if (attr.rfind("s=", 0) == 0) salt = b64d(attr.substr(2));
+    else if (attr.rfind("i=", 0) == 0) iters = std::atoi(attr.c_str() + 2);
+    i = j + 1;
+  }
+  if (nonce.rfind(cnonce, 0) != 0 || iters <= 0) return false;
+  std::string final_bare = "c=biws,r=" + nonce;
+  std::string auth_msg = first_bare + "," + server_first + "," + final_bare;
+  std::string sp = salted(localpart, salt, iters);
+  std::string client_key = hmac1(sp, "Client Key");
+  std::string sig = hmac1(sha1(client_key), auth_msg);
+  std::string proof = client_key;
+  for (std::size_t i = 0; i < proof.size(); ++i) proof[i] = static_cast<char>(proof[i] ^ sig[i]);
+  if (!c.send("<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>" + b64(final_bare + ",p=" + b64(proof)) +
+              "</response>"))
+    return false;
+  if (!element_text(c, "success", text, failed)) return false;
+  std::string expect = "v=" + b64(hmac1(hmac1(sp, "Server Key"), auth_msg));
+  return b64d(text) == expect;
 }
 
 long rss_kb(int pid) {
@@ -139,12 +270,17 @@ int main(int argc, char** argv) {
   g_password = argv[5];
   std::string prefix = argv[6];
   int n = std::atoi(argv[7]) & ~1;
-  int messages = 200, idle = 0, pid = 0;
+  int messages = 200, idle = 0, pid = 0, accounts = 0;
   for (int i = 8; i + 1 < argc; ++i) {
     if (!std::strcmp(argv[i], "--messages")) messages = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--idle")) idle = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--pid")) pid = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--accounts")) accounts = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--src")) g_src_net = std::atoi(argv[++i]);
   }
+  if (accounts <= 0 || accounts > n) accounts = n;
+  auto jid_of = [&](int i) { return prefix + std::to_string(i % accounts) + "@" + g_domain; };
+  auto res_of = [&](int i) { return "b" + std::to_string(i / accounts); };
   g_ctx = SSL_CTX_new(TLS_client_method());
   SSL_CTX_load_verify_locations(g_ctx, cafile.c_str(), nullptr);
   SSL_CTX_set_verify(g_ctx, SSL_VERIFY_PEER, nullptr);
@@ -156,7 +292,9 @@ int main(int argc, char** argv) {
     std::atomic<int> next{0};
     for (int t = 0; t < 16; ++t)
       th.emplace_back([&] {
-        for (int i; (i = next++) < n;) clients[static_cast<std::size_t>(i)] = login(prefix + std::to_string(i) + "@" + g_domain);
+        for (int i; (i = next++) < n;)
+          for (int attempt = 0; attempt < 3 && !clients[static_cast<std::size_t>(i)]; ++attempt)
+            clients[static_cast<std::size_t>(i)] = login(jid_of(i), res_of(i));
       });
     for (auto& t : th) t.join();
   }
@@ -174,7 +312,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < n; ++i) {
     th.emplace_back([&, i] {  // sender
       auto& c = *clients[static_cast<std::size_t>(i)];
-      std::string to = prefix + std::to_string(i ^ 1) + "@" + g_domain + "/bench";
+      std::string to = jid_of(i ^ 1) + "/" + res_of(i ^ 1);
       for (int m = 0; m < messages; ++m) {
         long now = std::chrono::duration_cast<std::chrono::microseconds>(clk::now().time_since_epoch()).count();
         c.send("<message type='chat' to='" + to + "'><body>" + std::to_string(now) + "</body></message>");
@@ -213,12 +351,24 @@ int main(int argc, char** argv) {
 
   if (idle > 0 && pid > 0) {
     long before = rss_kb(pid);
-    std::vector<std::unique_ptr<conn>> idles;
-    for (int i = 0; i < idle; ++i) {
-      auto c = login(prefix + std::to_string(i % n) + "@" + g_domain, "idle" + std::to_string(i));
-      if (c) idles.push_back(std::move(c));
+    std::vector<std::unique_ptr<conn>> idles(static_cast<std::size_t>(idle));
+    auto ti = clk::now();
+    {
+      std::vector<std::thread> lt;
+      std::atomic<int> next{0};
+      for (int t = 0; t < 16; ++t)
+        lt.emplace_back([&] {
+          for (int i; (i = next++) < idle;)
+            idles[static_cast<std::size_t>(i)] = login(prefix + std::to_string(i % accounts) + "@" + g_domain,
+                                                       "i" + std::to_string(i), false);
+        });
+      for (auto& t : lt) t.join();
     }
-    std::this_thread::sleep_for(std::chrono::seconds(1));
+    double idle_s = std::chrono::duration<double>(clk::now() - ti).count();
+    std::erase_if(idles, [](auto& c) { return c == nullptr; });
+    std::printf("idle logins: %zu/%d in %.2f s (%.0f logins/s)\n", idles.size(), idle, idle_s,
+                static_cast<double>(idles.size()) / idle_s);
+    std::this_thread::sleep_for(std::chrono::seconds(2));
     long after = rss_kb(pid);
     std::printf("idle: %zu connections, server RSS %ld -> %ld kB: %.1f kB per connection\n", idles.size(), before, after,
                 idles.empty() ? 0.0 : static_cast<double>(after - before) / static_cast<double>(idles.size()));

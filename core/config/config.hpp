@@ -163,6 +163,12 @@ struct config {
 
   // [xmpp]
   std::filesystem::path xmpp_s2s_ca_file;  // extra CA bundle trusted for other servers' certificates (federation)
+  std::uint64_t xmpp_max_stanza_size = 256 * 1024;          // bytes of one stanza (policy-violation above)
+  unsigned xmpp_max_depth = 64;                              // element nesting inside a stanza
+  unsigned xmpp_stanzas_per_second = 50;                     // per c2s connection, bursts of 4x; 0 = no limit
+  unsigned xmpp_max_resources = 10;                          // connected resources per account
+  unsigned xmpp_offline_queue = 1000;                        // stored offline messages per account
+  std::uint64_t xmpp_max_unauthenticated_bytes = 64 * 1024;  // bytes a c2s client may send before SASL succeeds
 
   // The listener of a service; a disabled one (port 0) if `listeners` lacks it. Thread-safe
   // on a const config.

@@ -260,6 +260,22 @@ std::vector<key_def> build_keys() {
   // [xmpp]
   k.push_back(str("xmpp.s2s_ca_file", "", "PEM CA bundle trusted for other XMPP servers' certificates, besides the system's",
                   bind<&config::xmpp_s2s_ca_file>(), syntax::path));
+  k.push_back(integer("xmpp.max_stanza_size", 256ll << 10, 4ll << 10, 64ll << 20,
+                      "largest stanza, in octets (stream error policy-violation above)",
+                      bind<&config::xmpp_max_stanza_size>()));
+  k.push_back(integer("xmpp.max_depth", 64, 8, 1024, "deepest element nesting inside a stanza",
+                      bind<&config::xmpp_max_depth>()));
+  k.push_back(integer("xmpp.stanzas_per_second", 50, 0, 1000000,
+                      "stanzas per second one client connection may send, bursts of 4x (0 = no limit)",
+                      bind<&config::xmpp_stanzas_per_second>()));
+  k.push_back(integer("xmpp.max_resources", 10, 1, 100000, "resources one account may have connected at once",
+                      bind<&config::xmpp_max_resources>()));
+  k.push_back(integer("xmpp.offline_queue", 1000, 0, 1000000,
+                      "messages stored per account while it is offline (XEP-0160); beyond, senders get an error",
+                      bind<&config::xmpp_offline_queue>()));
+  k.push_back(integer("xmpp.max_unauthenticated_bytes", 64ll << 10, 4ll << 10, 16ll << 20,
+                      "octets a client may send before it has authenticated",
+                      bind<&config::xmpp_max_unauthenticated_bytes>()));
   return k;
 }
 
@@ -286,7 +302,7 @@ std::vector<table_def> build_tables() {
       {"filter.dnsbl", "DNS block and allow lists for incoming mail."},
       {"filter.spam", "The spam verdict: X-Spam-Status, the Junk folder, refusal."},
       {"backup_mx", "Backup MX: mail for these domains is accepted, kept and relayed to their primary."},
-      {"xmpp", "Chat (XMPP) federation."},
+      {"xmpp", "Chat (XMPP): federation and limits."},
   };
 }
 

@@ -131,13 +131,26 @@ asio::awaitable<void> server::accept_loop(std::shared_ptr<listener> l) {
   }
 }
 
+void server::set_before_handshake(const std::string& name, std::function<void(connection&)> hook) {
+  std::lock_guard lock(mutex_);
+  before_handshake_[name] = std::move(hook);
+}
+
 asio::awaitable<void> server::session(std::shared_ptr<listener> l, std::shared_ptr<connection> c) {
   const std::string ip = c->remote_ip().empty() ? std::string("?") : c->remote_ip();
   log::debug("conn.open", {{"conn", c->id()}, {"service", l->name}, {"ip", ip}, {"port", unsigned(c->local_port())}});
   // The session boundary (STYLE.md habit 6): nothing a handler throws goes further.
   try {
     bool ready = true;
-    if (l->mode == config::tls_mode::implicit) ready = co_await c->start_tls(opts_.handshake_timeout);
+    if (l->mode == config::tls_mode::implicit) {
+      std::function<void(connection&)> hook;
+      {
+        std::lock_guard lock(mutex_);
+        if (auto it = before_handshake_.find(l->name); it != before_handshake_.end()) hook = it->second;
+      }
+      if (hook) hook(*c);
+      ready = co_await c->start_tls(opts_.handshake_timeout);
+    }
     if (ready) co_await l->h(*c);
   } catch (const std::exception& e) {
     log::error("session.error", {{"conn", c->id()}, {"service", l->name}, {"ip", ip}, {"error", e.what()}});

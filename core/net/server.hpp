@@ -64,6 +64,11 @@ class server {
 
   std::size_t active_connections() const;
 
+  // A hook run on each connection of the listeners named `name` just before their implicit-TLS
+  // handshake, e.g. to ask for a client certificate (XMPP s2s on 5270, where the session only
+  // starts after the handshake). Thread-safe; set it before add_listener.
+  void set_before_handshake(const std::string& name, std::function<void(connection&)> hook);
+
  private:
   struct listener {
     std::string name;
@@ -89,6 +94,7 @@ class server {
   std::vector<std::shared_ptr<listener>> listeners_;
   std::set<std::shared_ptr<connection>> sessions_;
   std::map<std::string, unsigned> per_ip_;
+  std::map<std::string, std::function<void(connection&)>> before_handshake_;
 };
 
 }  // namespace hearth::net

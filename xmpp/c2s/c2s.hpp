@@ -26,7 +26,7 @@ struct c2s_options {
   std::chrono::seconds auth_timeout{60};          // idle limit before bind
   std::chrono::seconds idle_timeout{900};         // idle limit after bind (whitespace pings count)
   std::chrono::seconds resume_timeout{300};       // XEP-0198 resumption window
-  double stanzas_per_second = 50;                 // sustained rate; bursts up to 4x
+  double stanzas_per_second = 50;                 // sustained rate; bursts up to 4x; 0 = no limit
   std::size_t max_queue = 10000;                  // stanzas waiting for a slow client
 };
 

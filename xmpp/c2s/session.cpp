@@ -12,6 +12,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <openssl/ssl.h>
 
 #include "auth/authenticator.hpp"
 #include "core/crypto/crypto.hpp"
@@ -19,7 +20,6 @@
 #include "core/net/blocking.hpp"
 #include "xmpp/c2s/c2s.hpp"
 #include "xmpp/c2s/session_state.hpp"
-#include "xmpp/c2s/localpart_source.hpp"
 #include "xmpp/router/hub.hpp"
 
 // GCC 12 reports a false -Wmismatched-new-delete where a coroutine frame with Asio's own
@@ -198,7 +198,9 @@ asio::awaitable<bool> negotiation::sasl(const element& e) {
     co_await fail("policy-violation");
     co_return false;
   }
-  auth::context ctx{"xmpp", c_.remote_ip(), c_.is_tls(), c_.channel_binding()};
+  // RFC 6120 §6.3.8: the authcid is the JID's localpart; the shared authenticator completes it
+  // with the stream's domain.
+  auth::context ctx{"xmpp", c_.remote_ip(), c_.is_tls(), c_.channel_binding(), domain_};
   std::string mech = e.get("mechanism");
   auto ex = mech == "LOGIN" ? nullptr : svc_.authn.start(ctx, mech);
   if (!ex) {
@@ -218,7 +220,6 @@ asio::awaitable<bool> negotiation::sasl(const element& e) {
   }
   for (;;) {
     auto res = co_await net::run_blocking([&] {
-      localpart_source::scope sc(domain_);
       return ex->step(msg ? std::optional<std::string_view>(*msg) : std::nullopt);
     });
     if (res.kind != auth::exchange::step_result::challenge && res.final.delay.count() > 0) {
@@ -377,6 +378,7 @@ asio::awaitable<void> negotiation::run() {
 
 asio::awaitable<void> negotiation::rate_limit() {
   const double rate = svc_.opts.stanzas_per_second;
+  if (rate <= 0) co_return;  // no limit
   const double burst = rate * 4;
   auto now = clock::now();
   tokens_ = std::min(burst, tokens_ + rate * std::chrono::duration<double>(now - last_refill_).count());
@@ -591,6 +593,10 @@ std::shared_ptr<c2s_service> make_c2s_service(hub& h, auth::authenticator& authn
 
 net::handler c2s_handler(std::shared_ptr<c2s_service> svc) {
   return [svc](connection& c) -> asio::awaitable<void> {
+    // Idle chat connections are the common case: let OpenSSL free its record buffers between
+    // reads and writes (about 30 KB per connection; set before the handshake, it also holds
+    // for the STARTTLS one).
+    SSL_set_mode(c.tls_stream().native_handle(), SSL_MODE_RELEASE_BUFFERS);
     negotiation n(*svc, c);
     co_await n.run();
   };

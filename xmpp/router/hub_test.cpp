@@ -169,4 +169,29 @@ TEST_CASE("hub: federation hook out, inbound remote stanzas in") {
   REQUIRE(out.size() == 1);
   CHECK(out[0].get("type") == "error");
   CHECK(out[0].get("to") == "r@remote.example/phone");
+  // A remote iq to a local account goes to the same handlers, with the remote JID as the
+  // asker, and the answer goes back through s2s; an unknown namespace gets an error.
+  w.h->on_iq("get", "urn:test:who", static_cast<int>(target::other_account), [](hub&, request& r, const element&) {
+    element q("who", "urn:test:who");
+    q.add_text(r.from.full.bare());
+    return iq_reply::ok(std::move(q));
+  });
+  out.clear();
+  element ask("iq", std::string(ns_client));
+  ask.set("from", "r@remote.example/phone").set("to", "a@x.test").set("type", "get").set("id", "q1");
+  ask.add("who", "urn:test:who");
+  w.h->handle_remote(ask);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].get("type") == "result");
+  CHECK(out[0].get("to") == "r@remote.example/phone");
+  CHECK(out[0].get("from") == "a@x.test");
+  CHECK(serialize(out[0]).find("r@remote.example") != std::string::npos);
+  out.clear();
+  ask.set("id", "q2");
+  ask.children.clear();
+  ask.add("nothing", "urn:test:none");
+  w.h->handle_remote(ask);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].get("type") == "error");
+  CHECK(serialize(out[0]).find("service-unavailable") != std::string::npos);
 }

@@ -6,6 +6,25 @@
 
 namespace hearth::xmpp {
 
+namespace {
+
+// The requester of an iq that came over s2s, seen by the iq handlers as a session: `full` is the
+// remote JID (so presence-subscription rules apply as for a local asker) and replies go back
+// through the s2s layer.
+class remote_requester final : public session {
+ public:
+  explicit remote_requester(std::function<void(element)> out) : out_(std::move(out)) {}
+  void send(const element& stanza) override {
+    if (out_) out_(stanza);
+  }
+  void kick(std::string) override {}
+
+ private:
+  std::function<void(element)> out_;
+};
+
+}  // namespace
+
 void hub::handle_remote(element st) {
   auto from = jid::parse(st.get("from"));
   auto to = jid::parse(st.get("to"));
@@ -64,8 +83,13 @@ void hub::handle_remote(element st) {
     if (remote_) remote_(make_iq_result(st));  // XEP-0199 §4.3: server-to-server ping
     return;
   }
-  // Other requests from remote entities are not served yet (RFC 6120 §8.4).
-  bounce(st, "cancel", "service-unavailable");
+  // Requests to the domain or an account (disco, vCard, PEP items, last, version, time...): the
+  // same handlers and rules as for a local asker, answered through s2s.
+  if (!remote_) return;
+  remote_requester asker(remote_);
+  asker.full = *from;
+  request r{asker, std::move(st), *to};
+  handle_iq(r);
 }
 
 }  // namespace hearth::xmpp

@@ -254,9 +254,8 @@ asio::awaitable<void> incoming::run() {
         co_return;
       }
       co_await c_.write("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
-      // Ask for the remote server's certificate (checked by peer_cert_valid() afterwards;
-      // a missing or unverifiable one means dialback, so the handshake never fails on it).
-      SSL_set_verify(c_.tls_stream().native_handle(), SSL_VERIFY_PEER, [](int, X509_STORE_CTX*) { return 1; });
+      // Ask for the remote server's certificate (checked by peer_cert_valid() afterwards).
+      s2s_request_client_certificate(c_);
       bool ok = co_await c_.start_tls(opts.handshake_timeout);
       if (!ok) co_return;
       parser_.reset();
@@ -269,6 +268,10 @@ asio::awaitable<void> incoming::run() {
 }
 
 }  // namespace
+
+void s2s_request_client_certificate(net::connection& c) {
+  SSL_set_verify(c.tls_stream().native_handle(), SSL_VERIFY_PEER, [](int, X509_STORE_CTX*) { return 1; });
+}
 
 net::handler s2s_handler(std::shared_ptr<s2s_service> svc) {
   return [svc](connection& c) -> asio::awaitable<void> {

@@ -47,5 +47,10 @@ std::shared_ptr<s2s_service> make_s2s_service(boost::asio::any_io_executor ex, h
 void s2s_send(s2s_service& svc, element stanza);
 // The handler for 5269 (plain first) and 5270 (TLS already).
 net::handler s2s_handler(std::shared_ptr<s2s_service> svc);
+// Makes the coming TLS handshake on `c` ask for the remote server's certificate (checked by the
+// session afterwards; a missing or unverifiable one means dialback, so the handshake never
+// fails on it). Done by the session before STARTTLS on 5269; `hearth serve` installs it as the
+// before-handshake hook of 5270 (direct TLS).
+void s2s_request_client_certificate(net::connection& c);
 
 }  // namespace hearth::xmpp

@@ -1,6 +1,7 @@
 #include "xmpp/store/store.hpp"
 
 #include <algorithm>
+#include <exception>
 
 namespace hearth::xmpp {
 
@@ -171,15 +172,53 @@ std::vector<std::string> store::offline_pop(std::string_view owner) {
   return out;
 }
 
+struct store::archive_row {
+  std::string_view owner;
+  const archived* a;
+  bool done = false;
+  std::exception_ptr error;
+};
+
 void store::archive_add(std::string_view owner, const archived& a) {
-  auto& c = db_.get();
-  db::transaction tx(c, db::durability::full);
-  c.prepare("INSERT OR IGNORE INTO archive(owner, stanza_id, with_jid, stamp, stanza) VALUES(?1, ?2, ?3, ?4, ?5)")
-      .value()
-      .bind_all(owner, a.stanza_id, a.with, a.stamp_us, a.stanza)
-      .run()
-      .value();
-  tx.commit().value();
+  // Every chat message is archived twice (sender and recipient), each durably: under load the
+  // fsyncs, not the inserts, are the cost, so rows that arrive while a commit is running are
+  // written together in the next one.
+  archive_row me{owner, &a, false, nullptr};
+  std::unique_lock lk(batch_mu_);
+  batch_.push_back(&me);
+  while (!me.done) {
+    if (batch_writing_) {
+      batch_cv_.wait(lk);
+      continue;
+    }
+    batch_writing_ = true;
+    std::vector<archive_row*> rows;
+    rows.swap(batch_);
+    lk.unlock();
+    std::exception_ptr error;
+    try {
+      auto& c = db_.get();
+      db::transaction tx(c, db::durability::full);
+      for (auto* r : rows)
+        c.prepare("INSERT OR IGNORE INTO archive(owner, stanza_id, with_jid, stamp, stanza) VALUES(?1, ?2, ?3, ?4, ?5)")
+            .value()
+            .bind_all(r->owner, r->a->stanza_id, r->a->with, r->a->stamp_us, r->a->stanza)
+            .run()
+            .value();
+      tx.commit().value();
+    } catch (...) {
+      error = std::current_exception();
+    }
+    lk.lock();
+    for (auto* r : rows) {
+      r->done = true;
+      r->error = error;
+    }
+    batch_writing_ = false;
+    batch_cv_.notify_all();
+  }
+  lk.unlock();
+  if (me.error) std::rethrow_exception(me.error);
 }
 
 archive_page store::archive_find(std::string_view owner, const archive_query& q) {

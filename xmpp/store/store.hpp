@@ -11,9 +11,11 @@
 // internal-server-error / wait). Thread-safety: every method may be called from any thread
 // (one SQLite connection per thread).
 #pragma once
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -112,6 +114,14 @@ class store {
  private:
   explicit store(db::database d) : db_(std::move(d)) {}
   db::database db_;
+
+  // Group commit for archive_add: concurrent callers' rows go into one fsync'd transaction
+  // (the first waiting caller writes everyone's rows; each returns once its row is durable).
+  struct archive_row;
+  std::mutex batch_mu_;
+  std::condition_variable batch_cv_;
+  std::vector<archive_row*> batch_;
+  bool batch_writing_ = false;
 };
 
 }  // namespace hearth::xmpp

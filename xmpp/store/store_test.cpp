@@ -1,6 +1,8 @@
 #include "xmpp/store/store.hpp"
 
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 using namespace hearth::xmpp;
 
@@ -62,5 +64,28 @@ TEST_CASE("store: roster versions, offline queue, archive paging") {
   CHECK(st.blocked("a@x").size() == 2);
   st.unblock("a@x", {});
   CHECK(st.blocked("a@x").empty());
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("store: concurrent archive writers share commits and lose no row") {
+  auto dir = std::filesystem::temp_directory_path() / ("xmpp-store-gc-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    auto s = store::open(dir / "x.db");
+    REQUIRE(s);
+    auto& st = **s;
+    std::vector<std::thread> th;
+    for (int t = 0; t < 8; ++t)
+      th.emplace_back([&st, t] {
+        for (int i = 0; i < 25; ++i)
+          st.archive_add("a@x", {0, "t" + std::to_string(t) + "-" + std::to_string(i), "b@x", 1000 + i, "<message/>"});
+      });
+    for (auto& t : th) t.join();
+    archive_query aq;
+    aq.max = 1000;
+    auto page = st.archive_find("a@x", aq);
+    CHECK(page.count == 200);
+    CHECK(page.items.size() == 200);
+  }
   std::filesystem::remove_all(dir);
 }

@@ -137,6 +137,13 @@ struct stream_parser::impl {
     --s->depth;
     s->stack.pop_back();
     if (s->depth == 1) {
+      // A stanza that ends inside one slice is measured here (the check in feed() only sees
+      // stanzas still open at a slice boundary). The end tag is counted from its start.
+      auto end = s->base + static_cast<std::uint64_t>(XML_GetCurrentByteIndex(s->p));
+      if (end - s->stanza_start > s->lim.max_stanza) {
+        s->fail("policy-violation");
+        return;
+      }
       stream_event ev;
       ev.kind = stream_event::stanza;
       ev.el = std::move(s->current);

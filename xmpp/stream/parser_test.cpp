@@ -70,6 +70,14 @@ TEST_CASE("limits: size, depth, attributes") {
   stream_parser a({.max_stanza = 1000, .max_depth = 10, .max_attrs = 2});
   ev = parse_all(a, open_c + "<iq a='1' b='2' c='3'/>");
   CHECK(ev.back().condition == "policy-violation");
+  // A whole stanza over the limit inside one read is refused too; one under it passes.
+  stream_parser w({.max_stanza = 1000, .max_depth = 10, .max_attrs = 5});
+  ev = parse_all(w, open_c + "<message><body>" + std::string(900, 'a') + "</body></message>");
+  REQUIRE(ev.size() == 2);
+  CHECK(ev.back().kind == stream_event::stanza);
+  ev = parse_all(w, "<message><body>" + std::string(2000, 'a') + "</body></message><iq/>");
+  REQUIRE_FALSE(ev.empty());
+  CHECK(ev.back().condition == "policy-violation");
 }
 
 TEST_CASE("reset starts a new stream") {

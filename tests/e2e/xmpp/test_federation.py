@@ -19,13 +19,19 @@ from knot import Knot
 
 sys.path.insert(0, os.path.dirname(__file__))
 from hearth_test import Instance  # noqa: E402
-from xmpp_util import login, roster_of, run, set_key  # noqa: E402
+from xmpp_util import login, raw_iq, roster_of, run, set_key  # noqa: E402
+from slixmpp.exceptions import IqError  # noqa: E402
 
 S2S_PORT = 5269 + 20000
 MODE = sys.argv[1] if len(sys.argv) > 1 else "dialback"
 # In dialback mode a.test publishes only _xmpps-server (XEP-0368 direct TLS on 5270), so b.test
 # reaches it without STARTTLS; a.test reaches b.test through _xmpp-server (STARTTLS on 5269).
-A_SRV = (f"_xmpps-server._tcp SRV 0 5 {S2S_PORT + 1} xmpp" if MODE == "dialback"
+# MODE "verified_direct": as "verified", but a.test publishes only _xmpps-server, so b.test
+# authenticates to it with SASL EXTERNAL over direct TLS on 5270 (the client certificate is
+# requested in that handshake too).
+DIRECT = MODE in ("dialback", "verified_direct")
+VERIFIED = MODE in ("verified", "verified_direct")
+A_SRV = (f"_xmpps-server._tcp SRV 0 5 {S2S_PORT + 1} xmpp" if DIRECT
          else f"_xmpp-server._tcp SRV 0 5 {S2S_PORT} xmpp")
 zones = {
     "a.test": f"{A_SRV}\nxmpp A {NET}.2\n",
@@ -45,7 +51,7 @@ with open(bundle, "w") as out:
             out.write(f.read())
 for inst in (A_inst, B_inst):
     set_key(inst.config, "dns", "servers", f'["{NET}.1:5353"]')
-    if MODE == "verified":
+    if VERIFIED:
         set_key(inst.config, "xmpp", "s2s_ca_file", f'"{bundle}"')
     inst.cli(["config", "check"])
     inst.start(wait_for="xmpp_client")
@@ -98,6 +104,44 @@ async def scenario():
     b.send_message(mto=ALICE[0] + "/pc", mbody="hi alice, from b.test", mtype="chat")
     got = await a.wait_until(lambda: any(m["body"] == "hi alice, from b.test" for m in a.messages), timeout=20)
     check(got, "alice receives bob's answer")
+
+    # Queries from a user of the other domain get real answers (same rules as local askers).
+    # Alice is subscribed to bob's presence (bob's roster: from), so she may read his
+    # presence-access PEP nick and his last activity.
+    nick = "http://jabber.org/protocol/nick"
+    await raw_iq(b, "set", f"<pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='{nick}'>"
+                           f"<item id='current'><nick xmlns='{nick}'>Bobby</nick></item></publish></pubsub>")
+    await raw_iq(b, "set", "<vCard xmlns='vcard-temp'><FN>Bob of B</FN></vCard>")
+
+    async def remote(what, xml, to, find):
+        try:
+            res = await raw_iq(a, "get", xml, to=to, timeout=20)
+            check(res.xml.find(find) is not None, f"over s2s: {what}")
+        except IqError as e:
+            check(False, f"over s2s: {what} ({error_condition(e.iq)})")
+        except Exception as e:  # noqa: BLE001
+            check(False, f"over s2s: {what} ({e!r})")
+
+    await remote("disco#info of bob's account", "<query xmlns='http://jabber.org/protocol/disco#info'/>", BOB[0],
+                 ".//{http://jabber.org/protocol/disco#info}identity")
+    await remote("disco#items of b.test", "<query xmlns='http://jabber.org/protocol/disco#items'/>", "b.test",
+                 "{http://jabber.org/protocol/disco#items}query")
+    await remote("bob's vCard", "<vCard xmlns='vcard-temp'/>", BOB[0], ".//{vcard-temp}FN")
+    await remote("bob's PEP nick (presence access, alice subscribed)",
+                 f"<pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='{nick}'/></pubsub>", BOB[0],
+                 f".//{{{nick}}}nick")
+    await remote("bob's last activity (alice subscribed)", "<query xmlns='jabber:iq:last'/>", BOB[0],
+                 "{jabber:iq:last}query")
+    await remote("b.test's software version", "<query xmlns='jabber:iq:version'/>", "b.test",
+                 ".//{jabber:iq:version}name")
+    await remote("ping of b.test", "<ping xmlns='urn:xmpp:ping'/>", "b.test", ".")
+    # Bob is not subscribed to alice: her last activity is refused to him, as to a local user.
+    try:
+        await raw_iq(b, "get", "<query xmlns='jabber:iq:last'/>", to=ALICE[0], timeout=20)
+        check(False, "over s2s: alice's last activity is refused to bob (no subscription)")
+    except IqError as e:
+        check(error_condition(e.iq) == "forbidden",
+              f"over s2s: alice's last activity is refused to bob with forbidden ({error_condition(e.iq)})")
 
     # A message to a domain whose server is unreachable bounces after the connection fails.
     a.send_message(mto="someone@down.b.test", mbody="nobody home", mtype="chat")
@@ -159,7 +203,7 @@ out = raw_s2s(B_inst, "a.test", "<message from='alice@a.test/x' to='bob@b.test'>
 check("<not-authorized" in out, f"a stanza before authentication gets not-authorized ({out[-120:]!r})")
 for inst, peer in ((A_inst, "b.test"), (B_inst, "a.test")):
     log = inst.log()
-    if MODE == "verified":
+    if VERIFIED:
         check(re.search(r"xmpp\.s2s\.in\.external .*from=" + re.escape(peer), log) is not None,
               f"{inst.domain} authenticated {peer} by its certificate, SASL EXTERNAL (log)")
         check(re.search(r"xmpp\.s2s\.out\.open .*to=" + re.escape(peer) + r".*verified=yes", log) is not None,
@@ -173,7 +217,10 @@ for inst, peer in ((A_inst, "b.test"), (B_inst, "a.test")):
               f"{inst.domain} did not trust {peer}'s certificate (log)")
         check(re.search(r"xmpp\.s2s\.out\.ready .*auth=dialback", log) is not None,
               f"{inst.domain}'s outgoing stream used dialback (log)")
-if MODE == "dialback":
+if DIRECT:
     check(re.search(r"xmpp\.s2s\.out\.open .*to=a\.test.*port=" + str(S2S_PORT + 1), B_inst.log()) is not None,
           "b.test reached a.test by direct TLS through _xmpps-server (log)")
+if MODE == "verified_direct":
+    check(re.search(r"xmpp\.s2s\.out\.ready .*to=a\.test.*auth=external", B_inst.log()) is not None,
+          "b.test's stream to a.test over direct TLS (5270) used SASL EXTERNAL (log)")
 finish()

@@ -1,0 +1,467 @@
+#!/usr/bin/env python3
+"""XMPP benchmark (issue 6): the same load program (build/bench/bench_xmpp, C++) against hearth,
+Prosody and ejabberd, each started privately on a loopback address with a config written here,
+accounts created with each server's own CLI (hearth user add, prosodyctl register,
+ejabberdctl register).
+
+Runs, per server:
+  1. 100 logged-in clients in pairs exchanging MESSAGES_100 chat messages each way;
+  2. 1 000 clients exchanging MESSAGES_1000 each, then IDLE (10 000) more connections that log
+     in and bind a resource but send no presence: the server's RSS growth divided by their
+     number is the memory per idle connection.
+Prints login rate, messages/s delivered, p50/p99 delivery latency and RSS per idle connection,
+then hearth's ratio to each of the others (higher is better for hearth in every column: the
+latency and memory ratios are other/hearth).
+
+All three get the same terms: STARTTLS with the same ECDSA certificate, SCRAM-SHA-1 stored
+credentials, message archiving (MAM) on for every message, offline storage, no rate limiting
+or traffic shaping, no per-account session limit. 100 accounts: client i is account i % 100,
+so the 1 000 clients are 10 resources per account and the idle ones 100 more.
+
+usage: bench_xmpp.py [HEARTH_BIN]   (make bench passes build/hearth)
+  env: BENCH_XMPP_SERVERS=hearth,prosody,ejabberd  BENCH_XMPP_IDLE=10000
+Needs root (Prosody and ejabberd run as their own users; RLIMIT_NOFILE is raised).
+Servers missing (packages prosody / ejabberd, scripts/packages/bench.txt) are skipped.
+"""
+import os
+import re
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HEARTH = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build/hearth")
+BENCH = os.environ.get("BENCH_XMPP_BIN") or os.path.join(os.path.dirname(HEARTH), "bench", "bench_xmpp")
+DOMAIN = "bench.test"
+PASSWORD = "benchpw"
+ACCOUNTS = 100
+MESSAGES_100 = int(os.environ.get("BENCH_XMPP_MESSAGES_100", "20"))
+MESSAGES_1000 = int(os.environ.get("BENCH_XMPP_MESSAGES_1000", "4"))
+IDLE = int(os.environ.get("BENCH_XMPP_IDLE", "10000"))
+SERVERS = os.environ.get("BENCH_XMPP_SERVERS", "hearth,prosody,ejabberd").split(",")
+ADDR = {"hearth": "127.0.179.1", "prosody": "127.0.179.2", "ejabberd": "127.0.179.3"}
+SRC_NET = {"hearth": 178, "prosody": 177, "ejabberd": 176}
+OFFSET = 31000
+PORT = 5222 + OFFSET
+NODE = "hearthbench@localhost"
+
+
+def ensure_packages():
+    """Installs the reference servers (scripts/packages/xmpp-bench.list) when missing; the
+    system services they enable are disabled and stopped: only private instances run."""
+    lst = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "packages", "xmpp-bench.list")
+    try:
+        with open(lst) as f:
+            pkgs = [w for line in f for w in line.split("#")[0].split()]
+    except OSError:
+        return
+    missing = [p for p in pkgs if subprocess.run(["dpkg", "-s", p], capture_output=True).returncode != 0]
+    if not missing:
+        return
+    print("bench_xmpp.py: installing", " ".join(missing))
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    r = subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends"] + missing, env=env,
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        print("bench_xmpp.py: apt-get failed:", r.stderr.strip()[-300:])
+    for svc in ("prosody", "ejabberd"):
+        subprocess.run(["systemctl", "disable", "--now", svc], capture_output=True)
+
+
+def wait_port(host, port, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((host, port), timeout=1).close()
+            return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+def raise_nofile():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = 200000
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, max(hard, want)))
+    except (ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def set_key(path, table, key, value):
+    """Sets `key = value` in [table] of a hearth TOML config, adding it if missing."""
+    with open(path) as f:
+        lines = f.read().split("\n")
+    out, in_table, done = [], False, False
+    for line in lines:
+        s = line.strip()
+        if s.startswith("[") and not s.startswith("[["):
+            if in_table and not done:
+                out.append(f"{key} = {value}")
+                done = True
+            in_table = s == f"[{table}]"
+        if in_table and not done and re.match(rf"^{re.escape(key)}\s*=", s):
+            out.append(f"{key} = {value}")
+            done = True
+            continue
+        out.append(line)
+    if not done:
+        if not in_table:
+            out.append(f"[{table}]")
+        out.append(f"{key} = {value}")
+    with open(path, "w") as f:
+        f.write("\n".join(out))
+
+
+def rss_kb(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def run_load(name, cafile, pid, n, messages, idle):
+    args = [BENCH, ADDR[name], str(PORT), DOMAIN, cafile, PASSWORD, "u", str(n), "--messages", str(messages),
+            "--accounts", str(ACCOUNTS), "--src", str(SRC_NET[name])]
+    if idle:
+        args += ["--idle", str(idle), "--pid", str(pid)]
+    r = subprocess.run(args, capture_output=True, text=True, timeout=900)
+    out = r.stdout + r.stderr
+    for line in out.strip().splitlines():
+        print(f"  {name} n={n}: {line}")
+    res = {}
+    m = re.search(r"logins: (\d+)/(\d+) in [\d.]+ s \((\d+) logins/s\)", out)
+    if m and m.group(1) == m.group(2):
+        res["login"] = float(m.group(3))
+    m = re.search(r"messages: (\d+)/(\d+) delivered in [\d.]+ s: (\d+) msg/s, latency p50 ([\d.]+) ms p99 ([\d.]+) ms", out)
+    if m and m.group(1) == m.group(2):
+        res["msgs"], res["p50"], res["p99"] = float(m.group(3)), float(m.group(4)), float(m.group(5))
+    m = re.search(r"idle logins: (\d+)/(\d+) in [\d.]+ s \((\d+) logins/s\)", out)
+    if m:
+        res["idle_ok"] = int(m.group(1))
+        res["idle_login"] = float(m.group(3))
+    m = re.search(r"idle: (\d+) connections, server RSS (-?\d+) -> (-?\d+) kB: ([\d.-]+) kB per connection", out)
+    if m:
+        res["rss_before"], res["rss_after"], res["kb_per_conn"] = int(m.group(2)), int(m.group(3)), float(m.group(4))
+    return res
+
+
+def make_cert(work):
+    """One ECDSA P-256 CA and server certificate for bench.test, used by all three servers."""
+    d = os.path.join(work, "tls")
+    os.makedirs(d)
+    ossl = ["openssl"]
+    subprocess.run(ossl + ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                           "-keyout", f"{d}/ca.key", "-out", f"{d}/ca.crt", "-subj", "/CN=bench CA", "-days", "2",
+                           "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=keyCertSign"],
+                   check=True, capture_output=True)
+    subprocess.run(ossl + ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                           "-keyout", f"{d}/server.key", "-out", f"{d}/server.csr", "-subj", f"/CN={DOMAIN}"],
+                   check=True, capture_output=True)
+    with open(f"{d}/ext", "w") as f:
+        f.write(f"subjectAltName=DNS:{DOMAIN},DNS:*.{DOMAIN}\n")
+    subprocess.run(ossl + ["x509", "-req", "-in", f"{d}/server.csr", "-CA", f"{d}/ca.crt", "-CAkey", f"{d}/ca.key",
+                           "-CAcreateserial", "-out", f"{d}/server.crt", "-days", "2", "-extfile", f"{d}/ext"],
+                   check=True, capture_output=True)
+    os.chmod(work, 0o755)
+    os.chmod(d, 0o755)
+    for f in os.listdir(d):
+        os.chmod(os.path.join(d, f), 0o644)
+    return f"{d}/ca.crt", f"{d}/server.crt", f"{d}/server.key"
+
+
+# ---------------------------------------------------------------- hearth
+
+def start_hearth(work, cert, key):
+    r = subprocess.run([HEARTH, "quickstart", "--dev", f"bench@{DOMAIN}", "--dir", work, "--listen", ADDR["hearth"],
+                        "--port-offset", str(OFFSET)], capture_output=True, text=True)
+    if r.returncode != 0:
+        print("hearth quickstart failed:", r.stderr)
+        return None
+    cfg = os.path.join(work, "hearth.toml")
+    # The same certificate as the others (the dev one is replaced in place).
+    with open(cfg) as f:
+        text = f.read()
+    m_cert = re.search(r'(?m)^cert = "([^"]+)"', text)
+    m_key = re.search(r'(?m)^key = "([^"]+)"', text)
+    if not (m_cert and m_key):
+        print("hearth: no [[tls.certificate]] cert/key in the quickstart config")
+        return None
+    shutil.copy(cert, os.path.join(work, m_cert.group(1)))
+    shutil.copy(key, os.path.join(work, m_key.group(1)))
+    set_key(cfg, "server", "max_connections_per_ip", "0")
+    set_key(cfg, "xmpp", "max_resources", "100000")
+    set_key(cfg, "xmpp", "stanzas_per_second", "0")
+    set_key(cfg, "log", "level", '"warn"')
+    for i in range(ACCOUNTS):
+        r = subprocess.run([HEARTH, "--config", cfg, "user", "add", f"u{i}@{DOMAIN}", "--password-stdin"],
+                           input=PASSWORD + "\n", capture_output=True, text=True)
+        if r.returncode != 0:
+            print("hearth user add failed:", r.stderr.strip())
+            return None
+    log = open(os.path.join(work, "serve.log"), "ab")
+    p = subprocess.Popen([HEARTH, "--config", cfg, "serve"], stdout=log, stderr=subprocess.STDOUT)
+    if not wait_port(ADDR["hearth"], PORT):
+        p.kill()
+        p.wait()
+        print("hearth did not start")
+        return None
+    return p, p.pid, lambda: (p.send_signal(signal.SIGTERM), p.wait(timeout=30))
+
+
+# ---------------------------------------------------------------- Prosody
+
+PROSODY_CFG = """pidfile = "{w}/prosody.pid"
+data_path = "{w}/data"
+log = {{ warn = "{w}/prosody.log"; error = "{w}/prosody.err"; }}
+network_backend = "epoll"
+modules_enabled = {{ "roster"; "saslauth"; "tls"; "disco"; "ping"; "carbons"; "pep"; "private";
+  "vcard_legacy"; "blocklist"; "mam"; "smacks"; "csi_simple"; "time"; "version"; "uptime";
+  "posix"; "offline"; "lastactivity"; }}
+-- SQL storage (SQLite, like hearth's): Prosody's "internal" file store rewrites MAM archives
+-- and runs at ~100 messages/s here.
+modules_disabled = {{ "s2s"; }}
+interfaces = {{ "{addr}" }}
+c2s_ports = {{ {port} }}
+c2s_direct_tls_ports = {{}}
+s2s_ports = {{}}
+http_ports = {{}}
+https_ports = {{}}
+c2s_require_encryption = true
+allow_registration = false
+authentication = "internal_hashed"
+storage = "sql"
+sql = {{ driver = "SQLite3"; database = "prosody.sqlite"; }}
+default_archive_policy = true
+certificates = "{w}/certs"
+VirtualHost "{domain}"
+"""
+
+
+def start_prosody(work, cert, key):
+    if not shutil.which("prosody"):
+        print("prosody: skipped (package prosody not installed)")
+        return None
+    os.makedirs(f"{work}/data")
+    os.makedirs(f"{work}/certs")
+    shutil.copy(cert, f"{work}/certs/{DOMAIN}.crt")
+    shutil.copy(key, f"{work}/certs/{DOMAIN}.key")
+    cfg = f"{work}/prosody.cfg.lua"
+    with open(cfg, "w") as f:
+        f.write(PROSODY_CFG.format(w=work, addr=ADDR["prosody"], port=PORT, domain=DOMAIN))
+    subprocess.run(["chown", "-R", "prosody:prosody", work], check=True)
+    os.chmod(work, 0o755)
+    as_prosody = ["setpriv", "--reuid=prosody", "--regid=prosody", "--init-groups"]
+    for i in range(ACCOUNTS):  # one at a time: they share one SQLite file
+        r = subprocess.run(as_prosody + ["prosodyctl", "--config", cfg, "register", f"u{i}", DOMAIN, PASSWORD],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            print("prosodyctl register failed:", (r.stderr + r.stdout).strip()[:300])
+            return None
+    log = open(f"{work}/fg.out", "ab")
+    p = subprocess.Popen(as_prosody + ["prosody", "--config", cfg, "-F"], stdout=log, stderr=subprocess.STDOUT)
+    if not wait_port(ADDR["prosody"], PORT):
+        p.kill()
+        p.wait()
+        print("prosody did not start")
+        return None
+    return p, p.pid, lambda: (p.send_signal(signal.SIGTERM), p.wait(timeout=30))
+
+
+# ---------------------------------------------------------------- ejabberd
+
+EJABBERD_YML = """hosts:
+  - {domain}
+loglevel: warning
+certfiles:
+  - "{w}/server.pem"
+listen:
+  -
+    port: {port}
+    ip: "{addr}"
+    module: ejabberd_c2s
+    max_stanza_size: 262144
+    backlog: 1024
+    starttls_required: true
+    access: c2s
+auth_method: internal
+auth_password_format: scram
+auth_scram_hash: sha
+shaper: {{}}
+shaper_rules:
+  max_user_sessions: 100000
+  max_user_offline_messages: 1000
+  c2s_shaper: none
+acl:
+  local:
+    user_regexp: ""
+access_rules:
+  c2s:
+    allow: all
+  local:
+    allow: local
+modules:
+  mod_roster: {{}}
+  mod_disco: {{}}
+  mod_caps: {{}}
+  mod_ping: {{}}
+  mod_offline: {{}}
+  mod_carboncopy: {{}}
+  mod_stream_mgmt: {{}}
+  mod_client_state: {{}}
+  mod_blocking: {{}}
+  mod_privacy: {{}}
+  mod_private: {{}}
+  mod_vcard: {{}}
+  mod_last: {{}}
+  mod_time: {{}}
+  mod_version: {{}}
+  mod_mam:
+    default: always
+"""
+
+
+def beam_pid():
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/cmdline", "rb") as f:
+                cmd = f.read().split(b"\0")
+        except OSError:
+            continue
+        if cmd and cmd[0].endswith(b"beam.smp") and NODE.encode() in cmd:
+            return int(d)
+    return 0
+
+
+def epmd_running():
+    return subprocess.run(["epmd", "-names"], capture_output=True).returncode == 0
+
+
+def start_ejabberd(work, cert, key):
+    if not shutil.which("ejabberdctl"):
+        print("ejabberd: skipped (package ejabberd not installed)")
+        return None
+    with open(f"{work}/server.pem", "w") as f:
+        f.write(open(cert).read() + open(key).read())
+    with open(f"{work}/ejabberd.yml", "w") as f:
+        f.write(EJABBERD_YML.format(w=work, addr=ADDR["ejabberd"], port=PORT, domain=DOMAIN))
+    with open(f"{work}/ejabberdctl.cfg", "w") as f:
+        f.write(f'ERLANG_NODE={NODE}\nERL_MAX_PORTS=65536\nERL_PROCESSES=1000000\n')
+    shutil.copy("/etc/ejabberd/inetrc", f"{work}/inetrc")
+    os.makedirs(f"{work}/logs")
+    os.makedirs(f"{work}/spool")
+    subprocess.run(["chown", "-R", "ejabberd:ejabberd", work], check=True)
+    os.chmod(work, 0o755)
+    os.chmod(f"{work}/server.pem", 0o600)
+    ctl = ["ejabberdctl", "--config-dir", work, "--config", f"{work}/ejabberd.yml", "--ctl-config",
+           f"{work}/ejabberdctl.cfg", "--logs", f"{work}/logs", "--spool", f"{work}/spool", "--node", NODE]
+    had_epmd = epmd_running()
+    log = open(f"{work}/fg.out", "ab")
+    p = subprocess.Popen(ctl + ["foreground"], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+    def stop():
+        subprocess.run(ctl + ["stop"], capture_output=True, timeout=60)
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pid = beam_pid()
+            if pid:
+                os.kill(pid, signal.SIGKILL)
+            p.wait(timeout=10)
+        if not had_epmd:
+            subprocess.run(["epmd", "-kill"], capture_output=True)
+
+    if not wait_port(ADDR["ejabberd"], PORT, timeout=90):
+        print("ejabberd did not start; see", f"{work}/logs")
+        stop()
+        return None
+    procs = []
+    for i in range(ACCOUNTS):
+        procs.append(subprocess.Popen(ctl + ["register", f"u{i}", DOMAIN, PASSWORD], stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.PIPE))
+        if len(procs) >= 4 or i == ACCOUNTS - 1:
+            for q in procs:
+                if q.wait() != 0:
+                    print("ejabberdctl register failed:", q.stderr.read().decode().strip()[:300])
+                    stop()
+                    return None
+            procs = []
+    return p, beam_pid(), stop
+
+
+# ---------------------------------------------------------------- main
+
+def fmt(v, unit=""):
+    return "-" if v is None else f"{v:.0f}{unit}" if v >= 100 else f"{v:.2f}{unit}"
+
+
+def main():
+    if os.geteuid() != 0:
+        print("bench_xmpp.py: needs root (Prosody and ejabberd run as their own users); skipped")
+        return 0
+    if not os.access(BENCH, os.X_OK):
+        print(f"bench_xmpp.py: {BENCH} missing (build the bench_xmpp target)")
+        return 1
+    ensure_packages()
+    raise_nofile()
+    results = {}
+    starters = {"hearth": start_hearth, "prosody": start_prosody, "ejabberd": start_ejabberd}
+    pki = tempfile.mkdtemp(prefix="bench-xmpp-pki-")
+    ca, cert, key = make_cert(pki)
+    for name in SERVERS:
+        work = tempfile.mkdtemp(prefix=f"bench-xmpp-{name}-")
+        try:
+            started = starters[name](work, cert, key)
+            if not started:
+                continue
+            proc, pid, stop = started
+            try:
+                print(f"{name}: pid {pid}, RSS {rss_kb(pid)} kB after start")
+                r100 = run_load(name, ca, pid, 100, MESSAGES_100, 0)
+                r1000 = run_load(name, ca, pid, 1000, MESSAGES_1000, IDLE)
+                results[name] = {"r100": r100, "r1000": r1000}
+            finally:
+                stop()
+        finally:
+            if os.environ.get("HEARTH_KEEP"):
+                print(f"{name}: kept {work}")
+            else:
+                shutil.rmtree(work, ignore_errors=True)
+
+    rows = [("logins/s (100 clients)", "r100", "login", True), ("msg/s (100 clients)", "r100", "msgs", True),
+            ("p50 ms (100 clients)", "r100", "p50", False), ("p99 ms (100 clients)", "r100", "p99", False),
+            ("logins/s (1000 clients)", "r1000", "login", True), ("msg/s (1000 clients)", "r1000", "msgs", True),
+            ("p50 ms (1000 clients)", "r1000", "p50", False), ("p99 ms (1000 clients)", "r1000", "p99", False),
+            (f"logins/s ({IDLE} idle)", "r1000", "idle_login", True),
+            ("kB RSS per idle conn", "r1000", "kb_per_conn", False)]
+    names = [n for n in SERVERS if n in results]
+    others = [n for n in names if n != "hearth"]
+    print()
+    print(f"{'':26}" + "".join(f"{n:>12}" for n in names) + "".join(f"{'hearth/' + o:>18}" for o in others))
+    for label, run, key, higher in rows:
+        vals = {n: results[n][run].get(key) for n in names}
+        line = f"{label:26}" + "".join(f"{fmt(vals[n]):>12}" for n in names)
+        for o in others:
+            h, v = vals.get("hearth"), vals[o]
+            ratio = None
+            if h and v:
+                ratio = h / v if higher else v / h
+            line += f"{('-' if ratio is None else f'{ratio:.2f}x'):>18}"
+        print(line)
+    print("(ratios: > 1 means hearth is better: faster, or lower latency/memory)")
+    shutil.rmtree(pki, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
