@@ -14,10 +14,17 @@ bool install_imap(serve_context& ctx) {
   env->blobs = &ctx.blobs;
   env->authn = &ctx.authn;
   env->hostname = ctx.cfg.hostname;
-  auto cache = std::make_shared<mail::imap::message_cache>();
+  env->append_limit = ctx.cfg.imap_max_literal;
+  // Headers and BODYSTRUCTURE come from the store's per-blob summaries, so this cache of whole
+  // messages only serves repeated body fetches: kept small (RSS).
+  auto cache = std::make_shared<mail::imap::message_cache>(16u << 20, 1u << 20);
   env->cache = cache.get();
   ctx.keep.push_back(cache);
   mail::imap::session_options io;
+  io.max_line = ctx.cfg.imap_max_line;
+  io.max_search_depth = ctx.cfg.imap_search_depth;
+  io.idle_timeout = std::chrono::seconds(ctx.cfg.imap_idle_timeout);
+  io.max_errors = ctx.cfg.imap_max_errors;
   ctx.handlers[config::service::imap] = mail::imap::make_handler(env, &ctx.bus, false, io);
   ctx.handlers[config::service::imaps] = mail::imap::make_handler(env, &ctx.bus, true, io);
 

@@ -221,6 +221,15 @@ class store {
 
   // ---- quota ----
   virtual result<quota_usage> usage(std::string_view account) = 0;
+
+  // ---- data derived from a blob (a cache; not an account's data) ----
+  // Opaque bytes a protocol layer computed from a blob's immutable content (IMAP: the header
+  // section and BODYSTRUCTURE), so that it need not read and parse the blob again. Parallel to
+  // `blob_ids`: nullopt where nothing is stored. Rows go with the blob's last message.
+  virtual result<std::vector<std::optional<std::string>>> blob_meta(const std::vector<std::string>& blob_ids) = 0;
+  // Stores (replaces) the data for a blob that some message names; a no-op otherwise.
+  // Not fsync'd: losing it only costs a recomputation.
+  virtual result<void> put_blob_meta(std::string_view blob_id, std::string_view data) = 0;
 };
 
 }  // namespace hearth::mail

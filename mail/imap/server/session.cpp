@@ -38,6 +38,7 @@ class session {
     st_.tls = c.is_tls();
     st_.starttls_offered = !implicit;
     if (st_.tls) st_.channel_binding = c.channel_binding();
+    reader_.options().max_search_depth = o.max_search_depth;
   }
 
   asio::awaitable<void> run() {

@@ -1,0 +1,103 @@
+#include "mail/imap/server/summary.hpp"
+
+#include "mail/imap/server/fetch_body.hpp"
+#include "mail/imap/server/view.hpp"
+
+namespace hearth::mail::imap {
+namespace {
+
+constexpr char summary_version = 1;
+constexpr std::size_t fields = 5;
+
+void put_field(std::string& out, std::string_view s) {
+  const auto n = static_cast<std::uint32_t>(s.size());
+  for (int i = 0; i < 4; ++i) out += static_cast<char>((n >> (8 * i)) & 0xff);
+  out += s;
+}
+
+std::optional<std::string> get_field(std::string_view& in) {
+  if (in.size() < 4) return std::nullopt;
+  std::uint32_t n = 0;
+  for (int i = 0; i < 4; ++i) n |= static_cast<std::uint32_t>(static_cast<unsigned char>(in[i])) << (8 * i);
+  in.remove_prefix(4);
+  if (in.size() < n) return std::nullopt;
+  std::string out(in.substr(0, n));
+  in.remove_prefix(n);
+  return out;
+}
+
+}  // namespace
+
+message_summary summarize(const parsed_message& m) {
+  message_summary s;
+  const auto& root = m.structure.root;
+  s.header = m.bytes->substr(root.header_begin, root.body_begin - root.header_begin);
+  for (int ext = 0; ext < 2; ++ext) {
+    s.body[ext][0] = body_structure(root, ext == 1, false);
+    auto u = body_structure(root, ext == 1, true);
+    if (u != s.body[ext][0]) s.body[ext][1] = std::move(u);
+  }
+  return s;
+}
+
+std::string encode_summary(const message_summary& s) {
+  std::string out(1, summary_version);
+  put_field(out, s.header);
+  for (int ext = 0; ext < 2; ++ext)
+    for (int u = 0; u < 2; ++u) put_field(out, s.body[ext][u]);
+  return out;
+}
+
+std::optional<message_summary> decode_summary(std::string_view in) {
+  if (in.empty() || in[0] != summary_version) return std::nullopt;
+  in.remove_prefix(1);
+  std::string f[fields];
+  for (auto& x : f) {
+    auto v = get_field(in);
+    if (!v) return std::nullopt;
+    x = std::move(*v);
+  }
+  if (!in.empty()) return std::nullopt;
+  message_summary s;
+  s.header = std::move(f[0]);
+  s.body[0][0] = std::move(f[1]);
+  s.body[0][1] = std::move(f[2]);
+  s.body[1][0] = std::move(f[3]);
+  s.body[1][1] = std::move(f[4]);
+  return s;
+}
+
+std::shared_ptr<parsed_message> header_only(const message_summary& s) {
+  auto pm = std::make_shared<parsed_message>();
+  pm->bytes = std::make_shared<const std::string>(s.header);
+  pm->structure = parse_message(*pm->bytes);
+  return pm;
+}
+
+result<std::vector<std::shared_ptr<const message_summary>>> load_summaries(session_state& st,
+                                                                           const std::vector<mail::message_info>& msgs) {
+  std::vector<std::string> ids;
+  ids.reserve(msgs.size());
+  for (const auto& m : msgs) ids.push_back(m.blob_id);
+  auto stored = st.env->store->blob_meta(ids);
+  if (!stored) return stored.error();
+  std::vector<std::shared_ptr<const message_summary>> out(msgs.size());
+  for (std::size_t i = 0; i < msgs.size(); ++i) {
+    if (auto& data = (*stored)[i]) {
+      if (auto s = decode_summary(*data)) {
+        out[i] = std::make_shared<const message_summary>(std::move(*s));
+        continue;
+      }
+    }
+    // Lazily, once per blob: the first FETCH/SEARCH after delivery (or after the upgrade
+    // that added the table) reads and parses the blob.
+    auto pm = load_message(st, msgs[i]);
+    if (!pm) return pm.error();
+    auto s = std::make_shared<const message_summary>(summarize(**pm));
+    (void)st.env->store->put_blob_meta(msgs[i].blob_id, encode_summary(*s));  // a cache: best effort
+    out[i] = std::move(s);
+  }
+  return out;
+}
+
+}  // namespace hearth::mail::imap

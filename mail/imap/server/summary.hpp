@@ -1,0 +1,45 @@
+// What FETCH, SEARCH, SORT and THREAD need of a message without its body: the header section
+// and the BODY/BODYSTRUCTURE responses. Computed once per blob (blobs are immutable) and kept
+// in the store's per-blob data (mail::store::blob_meta), so FETCH of headers, ENVELOPE or
+// BODYSTRUCTURE reads one SQLite row instead of reading and re-parsing the blob (issue 4).
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/util/result.hpp"
+#include "mail/imap/server/state.hpp"
+
+namespace hearth::mail::imap {
+
+struct message_summary {
+  std::string header;  // the top-level header section, its empty line included
+  // [extensible][utf8]: BODY (0) / BODYSTRUCTURE (1) for IMAP4rev1 (0) / UTF8=ACCEPT (1)
+  // sessions; the utf8 strings are empty when equal to the 7-bit ones.
+  std::string body[2][2];
+
+  const std::string& structure(bool extensible, bool utf8) const {
+    return utf8 && !body[extensible][1].empty() ? body[extensible][1] : body[extensible][0];
+  }
+};
+
+// Derived from a parsed message.
+message_summary summarize(const parsed_message& m);
+
+// The stored form: a version byte and length-prefixed fields. decode: nullopt for a form
+// this version does not read (the caller recomputes and replaces it).
+std::string encode_summary(const message_summary& s);
+std::optional<message_summary> decode_summary(std::string_view data);
+
+// A parsed_message over the header section only: ENVELOPE, BODY[HEADER], HEADER.FIELDS and
+// header SEARCH keys give the same answers as on the whole message.
+std::shared_ptr<parsed_message> header_only(const message_summary& s);
+
+// Summaries of `msgs` (parallel), from the store, computing and storing the missing ones.
+// Errors from the store or the blob store.
+result<std::vector<std::shared_ptr<const message_summary>>> load_summaries(session_state& st,
+                                                                           const std::vector<mail::message_info>& msgs);
+
+}  // namespace hearth::mail::imap
