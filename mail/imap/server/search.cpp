@@ -161,6 +161,7 @@ struct candidate {
   std::uint32_t seq;
   std::shared_ptr<parsed_message> pm;  // loaded on first need
   std::shared_ptr<parsed_message> hm;  // the header section only (summary.hpp)
+  std::shared_ptr<const message_summary> sum;
   std::string body_text;               // decoded, folded; filled on first need
   bool body_done = false;
 };
@@ -247,23 +248,23 @@ class evaluator {
       // RFC 9051 §6.4.4: internal date, disregarding time and timezone.
       return compare_day(c.info->internal_date / 86400 * 86400, k, n);
     }
-    // Header keys need only the stored header section; BODY and TEXT the whole message.
-    if (!c.hm && !c.pm) {
+    // Header keys need only the stored summary; BODY and TEXT the whole message.
+    if (!c.sum) {
       auto sums = load_summaries(st_, {*c.info});
       if (!sums) return sums.error();
-      c.hm = header_only(*sums->at(0));
+      c.sum = sums->at(0);
     }
-    const auto& h = (c.pm ? c.pm : c.hm)->structure.root.header;
     if (n == "SENTBEFORE" || n == "SENTON" || n == "SENTSINCE") {
-      const header_field* f = h.find("Date");
-      auto t = f ? parse_mail_date(unfold(f->value)) : std::nullopt;
-      if (!t) return false;
-      return compare_day(*t / 86400 * 86400, k, n.substr(4));
+      if (!c.sum->sent) return false;
+      return compare_day(*c.sum->sent / 86400 * 86400, k, n.substr(4));
     }
-    if (n == "FROM" || n == "TO" || n == "CC" || n == "BCC" || n == "SUBJECT") {
-      std::string name = n == "SUBJECT" ? "Subject" : n == "FROM" ? "From" : n == "TO" ? "To" : n == "CC" ? "Cc" : "Bcc";
-      return header_matches(h, name, k.text);
+    if (const std::string* text = c.sum->search_field(n)) {
+      // An empty string matches every message that has the field (RFC 9051 §6.4.4).
+      if (k.text.empty()) return !text->empty();
+      return text->find(fold_case(k.text)) != std::string::npos;
     }
+    if (!c.hm && !c.pm) c.hm = header_only(*c.sum);
+    const auto& h = (c.pm ? c.pm : c.hm)->structure.root.header;
     if (n == "HEADER") {
       if (k.text2.empty()) return h.find(k.text) != nullptr;
       return header_matches(h, k.text, k.text2);
@@ -332,7 +333,7 @@ result<std::vector<search_hit>> run_search(session_state& st, const search_key& 
   for (const auto& m : *msgs) {
     auto seq = seq_of(sel, m.uid);
     if (!seq) continue;
-    candidate c{&m, seq, nullptr, nullptr, {}, false};
+    candidate c{&m, seq, nullptr, nullptr, nullptr, {}, false};
     auto v = ev.eval(key, c);
     if (!v) return v.error();
     if (*v) out.push_back({m, seq});

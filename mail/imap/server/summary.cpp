@@ -1,13 +1,17 @@
 #include "mail/imap/server/summary.hpp"
 
 #include "mail/imap/server/fetch_body.hpp"
+#include "mail/imap/server/search.hpp"
+#include "mail/message/encoding.hpp"
 #include "mail/imap/server/view.hpp"
 
 namespace hearth::mail::imap {
 namespace {
 
-constexpr char summary_version = 1;
-constexpr std::size_t fields = 5;
+constexpr char summary_version = 2;
+constexpr std::size_t fields = 11;
+constexpr std::string_view search_names[5] = {"Subject", "From", "To", "Cc", "Bcc"};
+constexpr std::string_view search_keys[5] = {"SUBJECT", "FROM", "TO", "CC", "BCC"};
 
 void put_field(std::string& out, std::string_view s) {
   const auto n = static_cast<std::uint32_t>(s.size());
@@ -28,6 +32,12 @@ std::optional<std::string> get_field(std::string_view& in) {
 
 }  // namespace
 
+const std::string* message_summary::search_field(std::string_view key) const {
+  for (std::size_t i = 0; i < 5; ++i)
+    if (key == search_keys[i]) return &search_text[i];
+  return nullptr;
+}
+
 message_summary summarize(const parsed_message& m) {
   message_summary s;
   const auto& root = m.structure.root;
@@ -37,6 +47,16 @@ message_summary summarize(const parsed_message& m) {
     auto u = body_structure(root, ext == 1, true);
     if (u != s.body[ext][0]) s.body[ext][1] = std::move(u);
   }
+  for (std::size_t i = 0; i < 5; ++i) {
+    for (const auto* f : root.header.find_all(search_names[i])) {
+      const std::string raw = unfold(f->value);
+      s.search_text[i] += fold_case(decode_encoded_words(raw).text);
+      s.search_text[i] += '\0';
+      s.search_text[i] += fold_case(raw);
+      s.search_text[i] += '\0';
+    }
+  }
+  if (const header_field* d = root.header.find("Date")) s.sent = parse_mail_date(unfold(d->value));
   return s;
 }
 
@@ -45,6 +65,8 @@ std::string encode_summary(const message_summary& s) {
   put_field(out, s.header);
   for (int ext = 0; ext < 2; ++ext)
     for (int u = 0; u < 2; ++u) put_field(out, s.body[ext][u]);
+  for (const auto& t : s.search_text) put_field(out, t);
+  put_field(out, s.sent ? std::to_string(*s.sent) : std::string());
   return out;
 }
 
@@ -64,6 +86,14 @@ std::optional<message_summary> decode_summary(std::string_view in) {
   s.body[0][1] = std::move(f[2]);
   s.body[1][0] = std::move(f[3]);
   s.body[1][1] = std::move(f[4]);
+  for (std::size_t i = 0; i < 5; ++i) s.search_text[i] = std::move(f[5 + i]);
+  if (!f[10].empty()) {
+    try {
+      s.sent = std::stoll(f[10]);
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  }
   return s;
 }
 

@@ -19,6 +19,13 @@ struct message_summary {
   // [extensible][utf8]: BODY (0) / BODYSTRUCTURE (1) for IMAP4rev1 (0) / UTF8=ACCEPT (1)
   // sessions; the utf8 strings are empty when equal to the 7-bit ones.
   std::string body[2][2];
+  // SEARCH FROM/TO/CC/BCC/SUBJECT without parsing the header: per field, every occurrence's
+  // RFC 2047-decoded value and its raw unfolded value, case-folded, each followed by '\0'.
+  std::string search_text[5];  // Subject, From, To, Cc, Bcc
+  std::optional<std::int64_t> sent;  // the Date field (SENTBEFORE/SENTON/SENTSINCE), if it parses
+
+  // The search_text of a SEARCH key name ("SUBJECT", "FROM"...), or nullptr.
+  const std::string* search_field(std::string_view key) const;
 
   const std::string& structure(bool extensible, bool utf8) const {
     return utf8 && !body[extensible][1].empty() ? body[extensible][1] : body[extensible][0];

@@ -142,7 +142,7 @@ result<std::shared_ptr<parsed_message>> load_message(session_state& st, const ma
     pm->structure = parse_message(*pm->bytes);
     if (st.env->cache) st.env->cache->put(m.blob_id, pm);
   }
-  if (st.cache.size() >= 16) st.cache.erase(st.cache.begin());
+  if (st.cache.size() >= 4) st.cache.erase(st.cache.begin());
   st.cache.emplace(m.blob_id, pm);
   return pm;
 }
