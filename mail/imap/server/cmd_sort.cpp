@@ -63,6 +63,7 @@ result<std::vector<sort_item>> gather(session_state& st, const cmd_search& s) {
     sort_item it;
     it.hit = h;
     auto pm = header_only(*(*sums)[i]);
+    (*sums)[i].reset();  // keep only what sorting needs
     const auto& hd = pm->structure.root.header;
     const header_field* d = hd.find("Date");
     auto t = d ? parse_mail_date(unfold(d->value)) : std::nullopt;

@@ -314,6 +314,15 @@ class evaluator {
   std::map<const search_key*, std::optional<std::vector<std::uint32_t>>> uid_sets_, seq_sets_;
 };
 
+bool reads_header(const search_key& k) {
+  static const std::set<std::string_view> names{"SUBJECT", "FROM", "TO", "CC", "BCC", "HEADER",
+                                                "SENTBEFORE", "SENTON", "SENTSINCE"};
+  if (names.count(k.name)) return true;
+  for (const auto& c : k.children)
+    if (reads_header(c)) return true;
+  return false;
+}
+
 }  // namespace
 
 result<std::vector<search_hit>> run_search(session_state& st, const search_key& given,
@@ -329,14 +338,26 @@ result<std::vector<search_hit>> run_search(session_state& st, const search_key& 
   if (sel.uids.empty()) return out;
   auto msgs = st.env->store->fetch(st.account, sel.name, to_uid_set(sel.uids));
   if (!msgs) return msgs.error();
+  // Header keys read every message's summary: fetched a chunk at a time (fewer store calls,
+  // bounded memory).
+  constexpr std::size_t chunk = 256;
+  const bool headers = reads_header(key);
+  std::vector<std::shared_ptr<const message_summary>> sums;
   evaluator ev(st);
-  for (const auto& m : *msgs) {
+  for (std::size_t i = 0; i < msgs->size(); ++i) {
+    auto& m = (*msgs)[i];
+    if (headers && i % chunk == 0) {
+      std::vector<mail::message_info> part(msgs->begin() + i, msgs->begin() + std::min(msgs->size(), i + chunk));
+      auto loaded = load_summaries(st, part);
+      if (!loaded) return loaded.error();
+      sums = std::move(*loaded);
+    }
     auto seq = seq_of(sel, m.uid);
     if (!seq) continue;
-    candidate c{&m, seq, nullptr, nullptr, nullptr, {}, false};
+    candidate c{&m, seq, nullptr, nullptr, headers ? sums[i % chunk] : nullptr, {}, false};
     auto v = ev.eval(key, c);
     if (!v) return v.error();
-    if (*v) out.push_back({m, seq});
+    if (*v) out.push_back({std::move(m), seq});  // the row is not looked at again
   }
   return out;
 }
