@@ -6,6 +6,7 @@
 #include "app/serve_context.hpp"
 #include "mail/imap/server/cache.hpp"
 #include "mail/imap/server/session.hpp"
+#include "mail/imap/server/summary.hpp"
 #include "mail/pop3/session.hpp"
 
 namespace hearth::app {
@@ -28,6 +29,10 @@ bool install_imap(serve_context& ctx) {
   auto cache = std::make_shared<mail::imap::message_cache>(4u << 20, 512u << 10);
   env->cache = cache.get();
   ctx.keep.push_back(cache);
+  // SEARCH FROM/SUBJECT/... of a 10 000-message mailbox: ~300 bytes a message.
+  auto searches = std::make_shared<mail::imap::search_cache>(8u << 20);
+  env->searches = searches.get();
+  ctx.keep.push_back(searches);
   mail::imap::session_options io;
   io.max_line = ctx.cfg.imap_max_line;
   io.max_search_depth = ctx.cfg.imap_search_depth;

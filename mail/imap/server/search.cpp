@@ -314,6 +314,14 @@ class evaluator {
   std::map<const search_key*, std::optional<std::vector<std::uint32_t>>> uid_sets_, seq_sets_;
 };
 
+// HEADER and TEXT need the header section itself; the other header keys only the search fields.
+bool reads_header_section(const search_key& k) {
+  if (k.name == "HEADER" || k.name == "TEXT") return true;
+  for (const auto& c : k.children)
+    if (reads_header_section(c)) return true;
+  return false;
+}
+
 bool reads_header(const search_key& k) {
   static const std::set<std::string_view> names{"SUBJECT", "FROM", "TO", "CC", "BCC", "HEADER",
                                                 "SENTBEFORE", "SENTON", "SENTSINCE"};
@@ -342,13 +350,14 @@ result<std::vector<search_hit>> run_search(session_state& st, const search_key& 
   // bounded memory).
   constexpr std::size_t chunk = 256;
   const bool headers = reads_header(key);
+  const bool search_only = headers && !reads_header_section(key);
   std::vector<std::shared_ptr<const message_summary>> sums;
   evaluator ev(st);
   for (std::size_t i = 0; i < msgs->size(); ++i) {
     auto& m = (*msgs)[i];
     if (headers && i % chunk == 0) {
       std::vector<mail::message_info> part(msgs->begin() + i, msgs->begin() + std::min(msgs->size(), i + chunk));
-      auto loaded = load_summaries(st, part);
+      auto loaded = load_summaries(st, part, search_only);
       if (!loaded) return loaded.error();
       sums = std::move(*loaded);
     }

@@ -104,8 +104,59 @@ std::shared_ptr<parsed_message> header_only(const message_summary& s) {
   return pm;
 }
 
+std::size_t search_cache::cost(const std::string& id, const message_summary& s) {
+  std::size_t n = 2 * id.size() + 160;  // key twice (map and list), nodes, control blocks
+  for (const auto& t : s.search_text) n += t.size();
+  return n;
+}
+
+std::shared_ptr<const message_summary> search_cache::get(const std::string& id) {
+  std::lock_guard lock(mu_);
+  auto it = index_.find(id);
+  if (it == index_.end()) return nullptr;
+  order_.splice(order_.begin(), order_, it->second);
+  return it->second->second;
+}
+
+void search_cache::put(const std::string& id, std::shared_ptr<const message_summary> s) {
+  const std::size_t c = cost(id, *s);
+  std::lock_guard lock(mu_);
+  if (index_.count(id)) return;
+  order_.emplace_front(id, std::move(s));
+  index_[id] = order_.begin();
+  bytes_ += c;
+  while (bytes_ > max_bytes_ && !order_.empty()) {
+    auto& last = order_.back();
+    bytes_ -= cost(last.first, *last.second);
+    index_.erase(last.first);
+    order_.pop_back();
+  }
+}
+
 result<std::vector<std::shared_ptr<const message_summary>>> load_summaries(session_state& st,
-                                                                           const std::vector<mail::message_info>& msgs) {
+                                                                           const std::vector<mail::message_info>& msgs,
+                                                                           bool search_only) {
+  search_cache* cache = search_only ? st.env->searches : nullptr;
+  if (cache) {
+    std::vector<std::shared_ptr<const message_summary>> out(msgs.size());
+    std::vector<mail::message_info> missing;
+    std::vector<std::size_t> where;
+    for (std::size_t i = 0; i < msgs.size(); ++i) {
+      out[i] = cache->get(msgs[i].blob_id);
+      if (!out[i]) missing.push_back(msgs[i]), where.push_back(i);
+    }
+    if (missing.empty()) return out;
+    auto loaded = load_summaries(st, missing, false);
+    if (!loaded) return loaded.error();
+    for (std::size_t k = 0; k < missing.size(); ++k) {
+      auto lean = std::make_shared<message_summary>();
+      for (std::size_t f = 0; f < 5; ++f) lean->search_text[f] = (*loaded)[k]->search_text[f];
+      lean->sent = (*loaded)[k]->sent;
+      cache->put(missing[k].blob_id, lean);
+      out[where[k]] = std::move(lean);
+    }
+    return out;
+  }
   std::vector<std::string> ids;
   ids.reserve(msgs.size());
   for (const auto& m : msgs) ids.push_back(m.blob_id);

@@ -3,8 +3,11 @@
 // in the store's per-blob data (mail::store::blob_meta), so FETCH of headers, ENVELOPE or
 // BODYSTRUCTURE reads one SQLite row instead of reading and re-parsing the blob (issue 4).
 #pragma once
+#include <list>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,8 +48,29 @@ std::optional<message_summary> decode_summary(std::string_view data);
 std::shared_ptr<parsed_message> header_only(const message_summary& s);
 
 // Summaries of `msgs` (parallel), from the store, computing and storing the missing ones.
+// search_only: the caller reads only search_text and sent (SEARCH FROM/TO/CC/BCC/SUBJECT/SENT*),
+// which the process-wide search cache (server_env::searches) answers without SQLite.
 // Errors from the store or the blob store.
 result<std::vector<std::shared_ptr<const message_summary>>> load_summaries(session_state& st,
-                                                                           const std::vector<mail::message_info>& msgs);
+                                                                           const std::vector<mail::message_info>& msgs,
+                                                                           bool search_only = false);
+
+// The search fields of recently searched blobs (a summary without header and structures), so
+// that repeated SEARCHes of a large mailbox do not look up every row again. Least recently
+// used entries go once `max_bytes` is exceeded. Thread-safety: all members, any thread.
+class search_cache {
+ public:
+  explicit search_cache(std::size_t max_bytes) : max_bytes_(max_bytes) {}
+  std::shared_ptr<const message_summary> get(const std::string& blob_id);
+  void put(const std::string& blob_id, std::shared_ptr<const message_summary> s);
+
+ private:
+  using lru = std::list<std::pair<std::string, std::shared_ptr<const message_summary>>>;
+  static std::size_t cost(const std::string& id, const message_summary& s);
+  std::mutex mu_;
+  lru order_;  // most recent first
+  std::unordered_map<std::string, lru::iterator> index_;
+  std::size_t bytes_ = 0, max_bytes_;
+};
 
 }  // namespace hearth::mail::imap

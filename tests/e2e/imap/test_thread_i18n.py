@@ -78,6 +78,9 @@ cases = [
     ("ISO-8859-1", "SUBJECT", "CAFÉ CRÈME".encode("latin-1"), "3", "SEARCH CHARSET ISO-8859-1"),
     ("KOI8-R", "BODY", "ПРИВЕТ".encode("koi8_r"), "1 2", "SEARCH CHARSET KOI8-R"),
     ("windows-1251", "BODY", "друг".encode("cp1251"), "2", "SEARCH CHARSET windows-1251"),
+    ("UTF-8", "OR FROM nobody TEXT", b"B@EXAMPLE.TEST", "1 2 3", "TEXT matches a header next to a header key"),
+    ("UTF-8", "SUBJECT", "СОФИЯ".encode(), "", "cached search fields: still no false match"),
+    ("UTF-8", "SUBJECT", "σοφία".encode(), "1", "cached search fields: the same answer again"),
 ]
 for cs, key, lit, want, what in cases:
     got, tagged = search(cs, key, lit)
