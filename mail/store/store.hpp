@@ -107,6 +107,17 @@ struct message_info {
   std::string blob_id;             // read the bytes with blob::store::get / path_of
 };
 
+// One message as a selected view needs it (IMAP SELECT): no flags, no blob.
+struct view_entry {
+  std::uint32_t uid = 0;
+  std::uint64_t modseq = 0;
+};
+
+struct mailbox_view {
+  std::vector<view_entry> messages;   // ascending by uid
+  std::vector<std::string> keywords;  // keywords set on some message, sorted, no duplicates
+};
+
 struct append_result {
   std::uint32_t uidvalidity = 0;
   std::uint32_t uid = 0;
@@ -200,6 +211,9 @@ class store {
   // Metadata of the messages whose uid is in `uids`, ascending by uid. Errors: no_mailbox.
   virtual result<std::vector<message_info>> fetch(std::string_view account, std::string_view mailbox,
                                                   const uid_set& uids) = 0;
+  // Every message's uid and modseq and the keywords in use: what SELECT needs, without the
+  // per-message flags and blob ids of fetch(). Errors: no_mailbox.
+  virtual result<mailbox_view> view(std::string_view account, std::string_view mailbox) = 0;
   // STORE: each changed message gets a new modseq. With unchanged_since, messages whose modseq
   // is greater are left alone and listed in `modified` (RFC 7162 §3.2).
   // Errors: invalid (bad flag), no_mailbox.

@@ -245,6 +245,22 @@ TEST_CASE("store: expunge removes unreferenced blobs, keeps shared ones") {
   CHECK(f.blobs->get(m[0].blob_id).value() == "lonely body");
 }
 
+TEST_CASE("store: view lists uids, modseqs and keywords in use") {
+  fixture f;
+  auto a = f.st->append(f.alice, "INBOX", "one", {"\\Seen", "$Work"}).value();
+  auto b = f.st->append(f.alice, "INBOX", "two", {"$Alpha", "\\Flagged"}).value();
+  f.st->append(f.alice, "INBOX", "three").value();
+  REQUIRE(f.st->expunge(f.alice, "INBOX", mail::uid_set{{b.uid, b.uid}}));  // not \Deleted: stays
+  auto v = f.st->view(f.alice, "INBOX").value();
+  REQUIRE(v.messages.size() == 3);
+  CHECK(v.messages[0].uid == a.uid);
+  CHECK(v.messages[0].modseq == a.modseq);
+  CHECK(v.messages[2].uid == 3);
+  CHECK(v.keywords == std::vector<std::string>{"$Alpha", "$Work"});
+  CHECK(f.st->view(f.alice, "Nope").error().code == "mail.no_mailbox");
+  CHECK(f.st->view(f.alice, "Trash").value().messages.empty());
+}
+
 TEST_CASE("store: derived data per blob, gone with the blob") {
   fixture f;
   auto a = f.st->append(f.alice, "INBOX", "body a").value();
