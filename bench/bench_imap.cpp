@@ -7,7 +7,8 @@
 // program's folder: BUILD/hearth) on 127.0.0.77 and fills INBOX first. With --host/--port/
 // --user/--password it runs against any IMAP server (e.g. Dovecot) — run both and compare.
 //
-//   build/bench/bench_imap [--clients 8] [--seconds 10] [--messages 10000]
+//   build/bench/bench_imap [--clients 8] [--seconds 10] [--messages 10000] [--dir /tmp/keep]
+//   (--dir keeps the instance and its filled mailbox for the next run instead of removing it)
 //   build/bench/bench_imap --host 127.0.0.1 --port 993 --user u --password p [--pid PID]
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -45,6 +46,7 @@ struct options {
   int seconds = 10;
   int messages = 10000;
   long pid = 0;
+  std::string dir;  // --dir: keep the instance there and reuse it (filled once)
 };
 
 class client {
@@ -235,21 +237,29 @@ int main(int argc, char** argv) {
     else if (k == "--seconds") o.seconds = std::atoi(v.c_str());
     else if (k == "--messages") o.messages = std::atoi(v.c_str());
     else if (k == "--pid") o.pid = std::atol(v.c_str());
+    else if (k == "--dir") o.dir = v;
   }
   signal(SIGPIPE, SIG_IGN);
   pid_t server = 0;
   fs::path dir;
   if (o.host.empty()) {
     fs::path hearth = fs::canonical("/proc/self/exe").parent_path().parent_path() / "hearth";
-    dir = fs::temp_directory_path() / ("hearth-bench-imap-" + std::to_string(getpid()));
-    std::string out = run_capture(hearth.string() + " quickstart --dev bench@example.test --dir " + dir.string() +
-                                  " --listen 127.0.0.77 --port-offset 31000 2>&1");
+    dir = o.dir.empty() ? fs::temp_directory_path() / ("hearth-bench-imap-" + std::to_string(getpid())) : fs::path(o.dir);
+    std::string out;
+    if (!o.dir.empty() && fs::exists(dir / "bench.password")) {
+      std::ifstream(dir / "bench.password") >> o.password;
+      out = "password: " + o.password;
+    } else {
+      out = run_capture(hearth.string() + " quickstart --dev bench@example.test --dir " + dir.string() +
+                        " --listen 127.0.0.77 --port-offset 31000 2>&1");
+    }
     auto p = out.find("assword:");
     if (p == std::string::npos) {
       std::fprintf(stderr, "quickstart failed:\n%s\n", out.c_str());
       return 1;
     }
     std::istringstream(out.substr(p + 8)) >> o.password;
+    if (!o.dir.empty()) std::ofstream(dir / "bench.password") << o.password << "\n";
     o.host = "127.0.0.77", o.port = 31993, o.user = "bench@example.test";
     server = fork();
     if (server == 0) {
@@ -319,7 +329,7 @@ int main(int argc, char** argv) {
     kill(server, SIGTERM);
     waitpid(server, nullptr, 0);
     std::error_code ec;
-    fs::remove_all(dir, ec);
+    if (o.dir.empty()) fs::remove_all(dir, ec);
   }
   return st.errors.load() ? 1 : 0;
 }

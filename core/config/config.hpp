@@ -130,6 +130,13 @@ struct config {
   std::string zone_mta_sts_mode = "testing";     // none | testing | enforce (RFC 8461 §3.2)
   unsigned zone_mta_sts_max_age = 604800;
 
+  // [imap]: limits of every IMAP session (issue 4)
+  std::size_t imap_max_line = 64 * 1024;         // one command line outside literals
+  std::uint64_t imap_max_literal = 64ull << 20;  // an APPEND literal; advertised as APPENDLIMIT (RFC 7889)
+  unsigned imap_search_depth = 32;               // nesting of OR/NOT/() in SEARCH, SORT and THREAD
+  unsigned imap_idle_timeout = 1800;             // seconds without a command once logged in (RFC 9051 §5.4)
+  unsigned imap_max_errors = 20;                 // BAD responses before the session is closed
+
   // [http]
   std::uint64_t http_max_body_size = 20ull * 1024 * 1024;  // request bodies (413 above)
   // [dav]

@@ -214,6 +214,20 @@ std::vector<key_def> build_keys() {
                    "DNS blocklists for IP addresses", bind<&config::blocklists_ip>(), syntax::dns_name));
   k.push_back(list("blocklists.domain", {"dbl.spamhaus.org"}, "DNS blocklists for domain names",
                    bind<&config::blocklists_domain>(), syntax::dns_name));
+  // [imap]
+  k.push_back(integer("imap.max_line", 64ll << 10, 8192, 16ll << 20,
+                      "longest IMAP command line outside literals, in octets (RFC 7162 §4: at least 8192)",
+                      bind<&config::imap_max_line>()));
+  k.push_back(integer("imap.max_literal", 64ll << 20, 64ll << 10, 256ll << 20,
+                      "largest message APPEND accepts, in octets; advertised as APPENDLIMIT (RFC 7889)",
+                      bind<&config::imap_max_literal>()));
+  k.push_back(integer("imap.search_depth", 32, 2, 256, "deepest nesting of OR/NOT/parentheses in SEARCH, SORT and THREAD",
+                      bind<&config::imap_search_depth>()));
+  k.push_back(integer("imap.idle_timeout", 1800, 5, 7 * day,
+                      "seconds a logged-in IMAP session may stay silent (RFC 9051 §5.4 asks for at least 1800)",
+                      bind<&config::imap_idle_timeout>()));
+  k.push_back(integer("imap.max_errors", 20, 1, 1000, "protocol errors (BAD) before an IMAP session is closed",
+                      bind<&config::imap_max_errors>()));
   // [http]
   k.push_back(integer("http.max_body_size", 20ll << 20, 64ll << 10, 1ll << 30, "largest HTTPS request body, in octets (413 above)",
                       bind<&config::http_max_body_size>()));
@@ -295,6 +309,7 @@ std::vector<table_def> build_tables() {
       {"mailauth", "SPF, DKIM and DMARC checks of incoming mail; header hygiene of outgoing mail."},
       {"zone", "What `hearth dns zone` publishes and `hearth dns check` expects."},
       {"blocklists", "DNS blocklists that `hearth dns check` looks our addresses and domains up in."},
+      {"imap", "IMAP session limits."},
       {"http", "The HTTPS server (DAV, autoconfiguration, MTA-STS)."},
       {"dav", "CalDAV and CardDAV."},
       {"filter.client", "Incoming mail (MX port): client checks, each a spam score or \"reject\"."},

@@ -1,5 +1,9 @@
-// Charset conversion to UTF-8 (encoding.hpp). The single-byte tables are small enough to keep
-// here rather than depend on iconv, whose set of names differs between libcs.
+// Charset conversion to UTF-8 (encoding.hpp). The common charsets are converted here (fast,
+// the same on every libc); every other name goes to iconv (glibc's gconv modules: KOI8-R,
+// ISO-2022-JP, Shift_JIS, GB18030, Big5, the ISO-8859 and Windows families...).
+#include <iconv.h>
+
+#include <cerrno>
 #include <cstdint>
 
 #include "core/util/strings.hpp"
@@ -85,9 +89,69 @@ std::string sanitize_utf8(std::string_view in) {
   return out;
 }
 
+// A charset name we hand to iconv: a plain token (no "//" suffix such as //TRANSLIT, no path).
+bool iconv_name_ok(std::string_view n) {
+  if (n.empty() || n.size() > 40) return false;
+  for (char c : n) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+              c == '.' || c == ':' || c == '+';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string iconv_name(std::string_view charset) {
+  std::string n(util::trim(charset));
+  if (auto star = n.find('*'); star != std::string::npos) n.resize(star);  // RFC 2231 language
+  return n;
+}
+
+// Converts with iconv; an invalid or incomplete sequence becomes U+FFFD (one octet skipped).
+std::optional<std::string> iconv_to_utf8(std::string_view charset, std::string_view bytes) {
+  const std::string name = iconv_name(charset);
+  if (!iconv_name_ok(name)) return std::nullopt;
+  iconv_t cd = iconv_open("UTF-8", name.c_str());
+  if (cd == reinterpret_cast<iconv_t>(-1)) return std::nullopt;
+  std::string out;
+  out.reserve(bytes.size() * 2 + 16);
+  char buf[4096];
+  char* in = const_cast<char*>(bytes.data());
+  std::size_t in_left = bytes.size();
+  for (;;) {
+    char* o = buf;
+    std::size_t o_left = sizeof buf;
+    std::size_t r = in_left ? iconv(cd, &in, &in_left, &o, &o_left) : iconv(cd, nullptr, nullptr, &o, &o_left);
+    out.append(buf, static_cast<std::size_t>(o - buf));
+    if (r != static_cast<std::size_t>(-1)) {
+      if (!in_left) {
+        if (o != buf) continue;  // the flush wrote something; flush again until empty
+        break;
+      }
+      continue;
+    }
+    if (errno == E2BIG) continue;
+    if (!in_left) break;  // a failed flush: nothing left to skip
+    // EILSEQ / EINVAL: an octet that does not belong; replace it and go on.
+    put_utf8(out, 0xFFFD);
+    ++in;
+    --in_left;
+    iconv(cd, nullptr, nullptr, nullptr, nullptr);  // back to the initial shift state
+  }
+  iconv_close(cd);
+  return sanitize_utf8(out);
+}
+
 }  // namespace
 
-bool known_charset(std::string_view charset) { return classify(charset) != cs::unknown; }
+bool known_charset(std::string_view charset) {
+  if (classify(charset) != cs::unknown) return true;
+  const std::string name = iconv_name(charset);
+  if (!iconv_name_ok(name)) return false;
+  iconv_t cd = iconv_open("UTF-8", name.c_str());
+  if (cd == reinterpret_cast<iconv_t>(-1)) return false;
+  iconv_close(cd);
+  return true;
+}
 
 std::optional<std::string> to_utf8(std::string_view charset, std::string_view bytes) {
   switch (classify(charset)) {
@@ -111,7 +175,7 @@ std::optional<std::string> to_utf8(std::string_view charset, std::string_view by
     case cs::unknown:
       break;
   }
-  return std::nullopt;
+  return iconv_to_utf8(charset, bytes);
 }
 
 }  // namespace hearth::mail

@@ -10,12 +10,13 @@ namespace hearth::mail {
 
 // Converts `bytes` in `charset` (case-insensitive; aliases such as "latin1", "utf8",
 // "ascii", "iso_8859-1" accepted) to UTF-8. Known: UTF-8, US-ASCII, ISO-8859-1 (mapped here,
-// octet n -> U+00n), and Windows-1252 (ISO-8859-1 plus its 0x80-0x9F table).
-// Returns nullopt for any other charset. Invalid UTF-8 octets in a UTF-8 or US-ASCII input are
+// octet n -> U+00n), and Windows-1252 (ISO-8859-1 plus its 0x80-0x9F table) here; any other
+// name through iconv (invalid sequences become U+FFFD). Returns nullopt for a charset iconv
+// does not know either. Invalid UTF-8 octets in a UTF-8 or US-ASCII input are
 // replaced by U+FFFD, so the result is always valid UTF-8.
 std::optional<std::string> to_utf8(std::string_view charset, std::string_view bytes);
 
-// True when `charset` is one that to_utf8 understands.
+// True when `charset` is one that to_utf8 understands (iconv included).
 bool known_charset(std::string_view charset);
 
 struct decoded_text {

@@ -22,9 +22,18 @@ TEST_CASE("RFC 2047 B and Q words, ISO-8859-1 and adjacent words", "[encoding]")
 }
 
 TEST_CASE("unknown charsets and malformed words are left as is and flagged", "[encoding]") {
-  auto u = decode_encoded_words("Hi =?koi8-r?B?8NLJ18XU?= there");
+  auto u = decode_encoded_words("Hi =?x-no-such-charset?B?8NLJ18XU?= there");
   CHECK(u.unknown_charset);
-  CHECK(u.text == "Hi =?koi8-r?B?8NLJ18XU?= there");
+  CHECK(u.text == "Hi =?x-no-such-charset?B?8NLJ18XU?= there");
+  // Charsets beyond the built-in four go through iconv.
+  auto k = decode_encoded_words("Hi =?koi8-r?B?8NLJ18XU?= there");
+  CHECK_FALSE(k.unknown_charset);
+  CHECK(k.text == "Hi \xD0\x9F\xD1\x80\xD0\xB8\xD0\xB2\xD0\xB5\xD1\x82 there");
+  CHECK(to_utf8("ISO-2022-JP", "\x1b$B$3$s$K$A$O\x1b(B").value() == "\xE3\x81\x93\xE3\x82\x93\xE3\x81\xAB\xE3\x81\xA1\xE3\x81\xAF");
+  CHECK(to_utf8("shift_jis", "\x82\xA0").value() == "\xE3\x81\x82");
+  CHECK(known_charset("KOI8-R"));
+  CHECK_FALSE(known_charset("x-no-such-charset"));
+  CHECK_FALSE(known_charset("UTF-8//TRANSLIT"));
   auto m = decode_encoded_words("=?utf-8?X?abc?= and =?broken");
   CHECK(m.malformed);
   CHECK(m.text == "=?utf-8?X?abc?= and =?broken");
@@ -37,9 +46,11 @@ TEST_CASE("charset conversion", "[encoding]") {
   CHECK(to_utf8("latin1", "a") == std::string("a"));
   CHECK(to_utf8("windows-1252", "\x80\x93") == std::string("\xE2\x82\xAC\xE2\x80\x9C"));
   CHECK(to_utf8("utf-8", "\xC0\xAF") == std::string("\xEF\xBF\xBD\xEF\xBF\xBD"));  // overlong
-  CHECK_FALSE(to_utf8("shift_jis", "x").has_value());
+  CHECK(to_utf8("shift_jis", "x") == std::string("x"));  // through iconv
+  CHECK_FALSE(to_utf8("x-no-such-charset", "x").has_value());
   CHECK(known_charset("UTF8"));
-  CHECK_FALSE(known_charset("gb2312"));
+  CHECK(known_charset("gb2312"));
+  CHECK(to_utf8("koi8-r", "\xF0\xff") == std::string("\xD0\x9F\xD0\xAA"));
 }
 
 TEST_CASE("base64 is lenient on whitespace", "[encoding]") {

@@ -203,7 +203,8 @@ void parse_entity(context& ctx, body_part& p, std::size_t begin, std::size_t end
   if (auto f = p.header.find("Content-Location")) p.location = unfold(f->value);
   if (auto f = p.header.find("Content-MD5")) p.md5 = unfold(f->value);
   if (auto f = p.header.find("Content-Language")) {
-    for (auto tag : util::split(unfold(f->value), ',')) {
+    const std::string langs = unfold(f->value);  // split() views into it: it must outlive the loop
+    for (auto tag : util::split(langs, ',')) {
       auto t = util::trim(tag);
       if (!t.empty() && p.language.size() < 32) p.language.emplace_back(t);
     }

@@ -1,5 +1,8 @@
 // Message operations: append, deliver, fetch, flags, changes since a modseq.
 #include <algorithm>
+#include <set>
+
+#include <sqlite3.h>
 
 #include "mail/store/sqlite_store.hpp"
 
@@ -28,6 +31,11 @@ result<std::vector<message_row>> sqlite_store::select_messages(db::connection& c
       "WHERE mailbox_id = ?1 AND uid BETWEEN ?2 AND ?3 ORDER BY uid");
   if (!st) return st.error();
   std::vector<message_row> out;
+  // Reserve for the common case (a whole mailbox or a range): growing a 10 000-row vector by
+  // doubling copies it and faults in fresh pages each time; unused reserve is never touched.
+  std::uint64_t span = 0;
+  for (auto& r : uids) span += std::uint64_t(r.last) - r.first + 1;
+  out.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(span, 1u << 15)));
   for (auto& r : uids) {
     st->bind_all(mailbox_id, r.first, r.last);
     for (;;) {
@@ -134,6 +142,40 @@ result<std::vector<message_info>> sqlite_store::fetch(std::string_view account, 
   std::vector<message_info> out;
   out.reserve(rows->size());
   for (auto& r : *rows) out.push_back(std::move(r.info));
+  return out;
+}
+
+result<mailbox_view> sqlite_store::view(std::string_view account, std::string_view mailbox) {
+  auto a = prepare(account);
+  if (!a) return a.error();
+  auto c = db_.try_get();
+  if (!c) return c.error();
+  auto m = need_mailbox(**c, a->address, mailbox);
+  if (!m) return m.error();
+  auto st = (*c)->prepare("SELECT uid, modseq, flags FROM mail_messages WHERE mailbox_id = ?1 ORDER BY uid");
+  if (!st) return st.error();
+  st->bind(1, m->id);
+  mailbox_view out;
+  std::set<std::string> keywords;
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.messages.push_back({static_cast<std::uint32_t>(st->column_int64(0)), static_cast<std::uint64_t>(st->column_int64(1))});
+    // Stored flags: system flags (with '\\') first, then keywords; most messages have none.
+    auto text = reinterpret_cast<const char*>(sqlite3_column_text(st->native_handle(), 2));
+    if (!text) continue;
+    std::string_view flags(text);
+    while (!flags.empty()) {
+      auto sp = flags.find(' ');
+      auto part = flags.substr(0, sp);
+      if (!part.empty() && part[0] != '\\') keywords.emplace(part);
+      if (sp == std::string_view::npos) break;
+      flags.remove_prefix(sp + 1);
+    }
+  }
+  st->reset();
+  out.keywords.assign(keywords.begin(), keywords.end());
   return out;
 }
 

@@ -53,6 +53,15 @@ CREATE TABLE mail_counters(
   value INTEGER NOT NULL
 );
 )sql"},
+    // Issue 4: per-blob data the protocol layers derive from the immutable bytes (IMAP keeps the
+    // header section and BODYSTRUCTURE here so that FETCH does not read and re-parse the blob).
+    // Existing stores get an empty table; rows are computed on first use.
+    {2, "derived data per blob", R"sql(
+CREATE TABLE mail_blob_meta(
+  blob_id TEXT PRIMARY KEY,
+  data BLOB NOT NULL
+);
+)sql"},
 };
 
 struct default_mailbox {
@@ -191,7 +200,10 @@ void sqlite_store::collect_garbage(const std::set<std::string>& ids) {
     auto row = st->step();
     bool used = !row || !*row || st->column_int64(0) != 0;  // on error keep the blob
     st->reset();
-    if (!used) (void)blobs_.remove(id);
+    if (!used) {
+      (void)blobs_.remove(id);
+      if (auto del = (*c)->prepare("DELETE FROM mail_blob_meta WHERE blob_id = ?1")) (void)del->bind(1, id).run();
+    }
   }
   (void)t->commit();
 }
@@ -216,6 +228,45 @@ result<sqlite_store::write_txn> sqlite_store::begin_write(std::string_view accou
   auto t = db::transaction::begin(**c, db::durability::full);
   if (!t) return t.error();
   return write_txn{std::move(*a), *c, std::move(*t)};
+}
+
+}  // namespace hearth::mail
+
+namespace hearth::mail {
+
+// Derived data is a cache: written without fsync (durability::normal); a crash loses at most
+// rows that are recomputed on the next read.
+result<std::vector<std::optional<std::string>>> sqlite_store::blob_meta(const std::vector<std::string>& blob_ids) {
+  std::vector<std::optional<std::string>> out(blob_ids.size());
+  if (blob_ids.empty()) return out;
+  auto c = db_.try_get();
+  if (!c) return c.error();
+  auto st = (*c)->prepare("SELECT data FROM mail_blob_meta WHERE blob_id = ?1");
+  if (!st) return st.error();
+  for (std::size_t i = 0; i < blob_ids.size(); ++i) {
+    st->bind(1, blob_ids[i]);
+    auto row = st->step();
+    if (!row) return row.error();
+    if (*row) {
+      auto b = st->column_blob(0);
+      out[i] = std::string(b.begin(), b.end());
+    }
+    st->reset();
+  }
+  return out;
+}
+
+result<void> sqlite_store::put_blob_meta(std::string_view blob_id, std::string_view data) {
+  auto c = db_.try_get();
+  if (!c) return c.error();
+  // Only for a blob some message still names (an expunge may have collected it meanwhile).
+  auto st = (*c)->prepare(
+      "INSERT OR REPLACE INTO mail_blob_meta(blob_id, data) SELECT ?1, ?2 "
+      "WHERE EXISTS(SELECT 1 FROM mail_messages WHERE blob_id = ?1)");
+  if (!st) return st.error();
+  auto bytes = std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(data.data()), data.size());
+  st->bind(1, blob_id).bind(2, bytes);
+  return st->run();
 }
 
 }  // namespace hearth::mail

@@ -59,6 +59,7 @@ class sqlite_store final : public store {
                                     std::optional<std::int64_t> internal_date) override;
   result<append_result> deliver(std::string_view account, std::string_view bytes) override;
   result<std::vector<message_info>> fetch(std::string_view account, std::string_view mailbox, const uid_set& uids) override;
+  result<mailbox_view> view(std::string_view account, std::string_view mailbox) override;
   result<flags_result> store_flags(std::string_view account, std::string_view mailbox, const uid_set& uids, flag_mode mode,
                                    const std::vector<std::string>& flags,
                                    std::optional<std::uint64_t> unchanged_since) override;
@@ -68,6 +69,8 @@ class sqlite_store final : public store {
                                  const std::optional<uid_set>& uids) override;
   result<changes> changes_since(std::string_view account, std::string_view mailbox, std::uint64_t since) override;
   result<quota_usage> usage(std::string_view account) override;
+  result<std::vector<std::optional<std::string>>> blob_meta(const std::vector<std::string>& blob_ids) override;
+  result<void> put_blob_meta(std::string_view blob_id, std::string_view data) override;
 
   // ---- helpers shared by the concern files ----
   struct account_ref {

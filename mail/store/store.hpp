@@ -107,6 +107,17 @@ struct message_info {
   std::string blob_id;             // read the bytes with blob::store::get / path_of
 };
 
+// One message as a selected view needs it (IMAP SELECT): no flags, no blob.
+struct view_entry {
+  std::uint32_t uid = 0;
+  std::uint64_t modseq = 0;
+};
+
+struct mailbox_view {
+  std::vector<view_entry> messages;   // ascending by uid
+  std::vector<std::string> keywords;  // keywords set on some message, sorted, no duplicates
+};
+
 struct append_result {
   std::uint32_t uidvalidity = 0;
   std::uint32_t uid = 0;
@@ -200,6 +211,9 @@ class store {
   // Metadata of the messages whose uid is in `uids`, ascending by uid. Errors: no_mailbox.
   virtual result<std::vector<message_info>> fetch(std::string_view account, std::string_view mailbox,
                                                   const uid_set& uids) = 0;
+  // Every message's uid and modseq and the keywords in use: what SELECT needs, without the
+  // per-message flags and blob ids of fetch(). Errors: no_mailbox.
+  virtual result<mailbox_view> view(std::string_view account, std::string_view mailbox) = 0;
   // STORE: each changed message gets a new modseq. With unchanged_since, messages whose modseq
   // is greater are left alone and listed in `modified` (RFC 7162 §3.2).
   // Errors: invalid (bad flag), no_mailbox.
@@ -221,6 +235,15 @@ class store {
 
   // ---- quota ----
   virtual result<quota_usage> usage(std::string_view account) = 0;
+
+  // ---- data derived from a blob (a cache; not an account's data) ----
+  // Opaque bytes a protocol layer computed from a blob's immutable content (IMAP: the header
+  // section and BODYSTRUCTURE), so that it need not read and parse the blob again. Parallel to
+  // `blob_ids`: nullopt where nothing is stored. Rows go with the blob's last message.
+  virtual result<std::vector<std::optional<std::string>>> blob_meta(const std::vector<std::string>& blob_ids) = 0;
+  // Stores (replaces) the data for a blob that some message names; a no-op otherwise.
+  // Not fsync'd: losing it only costs a recomputation.
+  virtual result<void> put_blob_meta(std::string_view blob_id, std::string_view data) = 0;
 };
 
 }  // namespace hearth::mail

@@ -245,6 +245,47 @@ TEST_CASE("store: expunge removes unreferenced blobs, keeps shared ones") {
   CHECK(f.blobs->get(m[0].blob_id).value() == "lonely body");
 }
 
+TEST_CASE("store: view lists uids, modseqs and keywords in use") {
+  fixture f;
+  auto a = f.st->append(f.alice, "INBOX", "one", {"\\Seen", "$Work"}).value();
+  auto b = f.st->append(f.alice, "INBOX", "two", {"$Alpha", "\\Flagged"}).value();
+  f.st->append(f.alice, "INBOX", "three").value();
+  REQUIRE(f.st->expunge(f.alice, "INBOX", mail::uid_set{{b.uid, b.uid}}));  // not \Deleted: stays
+  auto v = f.st->view(f.alice, "INBOX").value();
+  REQUIRE(v.messages.size() == 3);
+  CHECK(v.messages[0].uid == a.uid);
+  CHECK(v.messages[0].modseq == a.modseq);
+  CHECK(v.messages[2].uid == 3);
+  CHECK(v.keywords == std::vector<std::string>{"$Alpha", "$Work"});
+  CHECK(f.st->view(f.alice, "Nope").error().code == "mail.no_mailbox");
+  CHECK(f.st->view(f.alice, "Trash").value().messages.empty());
+}
+
+TEST_CASE("store: derived data per blob, gone with the blob") {
+  fixture f;
+  auto a = f.st->append(f.alice, "INBOX", "body a").value();
+  f.st->append(f.alice, "INBOX", "body b").value();
+  auto ids = f.st->fetch(f.alice, "INBOX", {{1, uid_max}}).value();
+  REQUIRE(ids.size() == 2);
+  CHECK(f.st->blob_meta({ids[0].blob_id, ids[1].blob_id}).value() ==
+        std::vector<std::optional<std::string>>{std::nullopt, std::nullopt});
+  REQUIRE(f.st->put_blob_meta(ids[0].blob_id, std::string("x\0y", 3)));
+  REQUIRE(f.st->put_blob_meta(ids[1].blob_id, "second"));
+  REQUIRE(f.st->put_blob_meta(ids[1].blob_id, "replaced"));
+  REQUIRE(f.st->put_blob_meta("no-such-blob", "ignored"));  // no message names it: not stored
+  auto got = f.st->blob_meta({ids[0].blob_id, "no-such-blob", ids[1].blob_id}).value();
+  REQUIRE(got.size() == 3);
+  CHECK(got[0] == std::string("x\0y", 3));
+  CHECK_FALSE(got[1].has_value());
+  CHECK(got[2] == "replaced");
+  // Expunging the last message naming a blob removes its row with the blob.
+  REQUIRE(f.st->store_flags(f.alice, "INBOX", {{a.uid, a.uid}}, mail::flag_mode::add, {"\\Deleted"}));
+  REQUIRE(f.st->expunge(f.alice, "INBOX"));
+  got = f.st->blob_meta({ids[0].blob_id, ids[1].blob_id}).value();
+  CHECK_FALSE(got[0].has_value());
+  CHECK(got[1] == "replaced");
+}
+
 TEST_CASE("store: concurrent appends from two threads get distinct ascending uids") {
   fixture f;
   constexpr int per_thread = 20;

@@ -10,8 +10,13 @@ std::shared_ptr<parsed_message> message_cache::get(const std::string& id) {
   return it->second->second;
 }
 
+namespace {
+// The bytes plus the parsed structure (fields, parts, parameters): about 1 KiB a part.
+std::size_t cost(const parsed_message& m) { return m.bytes->size() + 1024 * (m.structure.part_count + 1); }
+}  // namespace
+
 void message_cache::put(const std::string& id, std::shared_ptr<parsed_message> m) {
-  const std::size_t size = m->bytes->size();
+  const std::size_t size = cost(*m);
   if (size > max_entry_) return;
   std::lock_guard lock(mu_);
   if (index_.count(id)) return;
@@ -20,7 +25,7 @@ void message_cache::put(const std::string& id, std::shared_ptr<parsed_message> m
   bytes_ += size;
   while (bytes_ > max_bytes_ && !order_.empty()) {
     auto& last = order_.back();
-    bytes_ -= last.second->bytes->size();
+    bytes_ -= cost(*last.second);
     index_.erase(last.first);
     order_.pop_back();
   }

@@ -4,14 +4,25 @@
 #include "mail/imap/proto/writer.hpp"
 #include "mail/imap/server/commands.hpp"
 #include "mail/imap/server/fetch_body.hpp"
+#include "mail/imap/server/summary.hpp"
 #include "mail/imap/server/view.hpp"
 
 namespace hearth::mail::imap {
 namespace {
 
-bool needs_content(const fetch_att& a) {
-  return a.name == "ENVELOPE" || a.name == "BODYSTRUCTURE" || a.name == "BODY" || a.name == "BINARY" ||
-         a.name == "BINARY.SIZE" || a.name == "RFC822" || a.name == "RFC822.HEADER" || a.name == "RFC822.TEXT";
+// What an attribute reads: nothing beyond the store's row, the stored summary (header section
+// and BODYSTRUCTURE, summary.hpp), or the whole blob.
+enum class source { row, summary, blob };
+
+source source_of(const fetch_att& a) {
+  const auto& n = a.name;
+  if (n == "ENVELOPE" || n == "BODYSTRUCTURE" || n == "RFC822.HEADER") return source::summary;
+  if (n == "BODY" && !a.has_section) return source::summary;
+  if (n == "BODY" && a.section.part.empty() &&
+      (a.section.text == "HEADER" || a.section.text == "HEADER.FIELDS" || a.section.text == "HEADER.FIELDS.NOT"))
+    return source::summary;
+  if (n == "BODY" || n == "BINARY" || n == "BINARY.SIZE" || n == "RFC822" || n == "RFC822.TEXT") return source::blob;
+  return source::row;
 }
 
 // RFC 9051 §6.4.5: BODY[...] (not PEEK), RFC822 and RFC822.TEXT set \Seen.
@@ -75,9 +86,11 @@ void op_fetch(session_state& st, const command& cmd, reply& r) {
   }
   if (uids.empty()) return r.ok(cmd.name + " completed");
 
-  bool content = false, seen = false;
+  bool whole = false, summary = false, seen = false;
   for (const auto& a : f.atts) {
-    content |= needs_content(a);
+    const auto src = source_of(a);
+    whole |= src == source::blob;
+    summary |= src == source::summary;
     seen |= sets_seen(a);
   }
   std::vector<std::uint32_t> implicit_seen;
@@ -93,16 +106,26 @@ void op_fetch(session_state& st, const command& cmd, reply& r) {
   }
   auto msgs = store.fetch(st.account, sel.name, to_uid_set(uids));
   if (!msgs) return fail(r, msgs.error());
+  std::vector<std::shared_ptr<const message_summary>> sums;
+  if (summary && !whole) {
+    auto loaded = load_summaries(st, *msgs);
+    if (!loaded) return fail(r, loaded.error());
+    sums = std::move(*loaded);
+  }
 
-  for (const auto& m : *msgs) {
+  for (std::size_t mi = 0; mi < msgs->size(); ++mi) {
+    const auto& m = (*msgs)[mi];
     if (f.changed_since && m.modseq <= *f.changed_since) continue;
     const std::uint32_t seq = seq_of(sel, m.uid);
     if (!seq) continue;
     std::shared_ptr<parsed_message> pm;
-    if (content) {
+    const message_summary* sum = sums.empty() ? nullptr : sums[mi].get();
+    if (whole) {
       auto loaded = load_message(st, m);
       if (!loaded) return fail(r, loaded.error());
       pm = *loaded;
+    } else if (sum) {
+      pm = header_only(*sum);
     }
     const bool was_set = std::binary_search(implicit_seen.begin(), implicit_seen.end(), m.uid);
     if (was_set) sel.modseqs[seq - 1] = std::max(sel.modseqs[seq - 1], m.modseq);
@@ -130,7 +153,8 @@ void op_fetch(session_state& st, const command& cmd, reply& r) {
       } else if (n == "ENVELOPE") {
         add("ENVELOPE " + envelope(pm->structure.root.header, st.utf8));
       } else if (n == "BODYSTRUCTURE" || (n == "BODY" && !a.has_section)) {
-        add(n + " " + body_structure(pm->structure.root, n == "BODYSTRUCTURE", st.utf8));
+        const bool ext = n == "BODYSTRUCTURE";
+        add(n + " " + (sum ? sum->structure(ext, st.utf8) : body_structure(pm->structure.root, ext, st.utf8)));
       } else if (n == "RFC822" || n == "RFC822.HEADER" || n == "RFC822.TEXT") {
         section_spec s;
         s.text = n == "RFC822" ? "" : n == "RFC822.HEADER" ? "HEADER" : "TEXT";

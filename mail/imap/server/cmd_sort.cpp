@@ -1,13 +1,12 @@
 // SORT and THREAD (RFC 5256): ORDEREDSUBJECT and REFERENCES.
 #include <algorithm>
-#include <deque>
-#include <functional>
 #include <map>
-#include <unordered_map>
 
 #include "core/util/strings.hpp"
 #include "mail/imap/server/commands.hpp"
 #include "mail/imap/server/search.hpp"
+#include "mail/imap/server/summary.hpp"
+#include "mail/imap/server/thread.hpp"
 #include "mail/imap/server/view.hpp"
 #include "mail/message/address.hpp"
 
@@ -18,6 +17,7 @@ struct sort_item {
   search_hit hit;
   std::int64_t sent = 0;  // RFC 5256 §2.2 sent date (Date:, else internal date)
   std::string subject;    // base subject
+  bool reply = false;     // the subject was a reply or forward (RFC 5256 §2.1)
   std::string from, to, cc, dfrom, dto;
   std::string message_id;
   std::vector<std::string> refs;
@@ -49,20 +49,26 @@ std::vector<std::string> msg_ids(std::string_view v) {
 }
 
 result<std::vector<sort_item>> gather(session_state& st, const cmd_search& s) {
-  auto hits = run_search(st, s.key);
+  auto hits = run_search(st, s.key, s.charset);
   if (!hits) return hits.error();
+  std::vector<mail::message_info> infos;
+  infos.reserve(hits->size());
+  for (auto& h : *hits) infos.push_back(h.info);
+  auto sums = load_summaries(st, infos);  // the header sections, from the store
+  if (!sums) return sums.error();
   std::vector<sort_item> items;
   items.reserve(hits->size());
-  for (auto& h : *hits) {
+  for (std::size_t i = 0; i < hits->size(); ++i) {
+    const auto& h = (*hits)[i];
     sort_item it;
     it.hit = h;
-    auto pm = load_message(st, h.info);
-    if (!pm) return pm.error();
-    const auto& hd = (*pm)->structure.root.header;
+    auto pm = header_only(*(*sums)[i]);
+    (*sums)[i].reset();  // keep only what sorting needs
+    const auto& hd = pm->structure.root.header;
     const header_field* d = hd.find("Date");
     auto t = d ? parse_mail_date(unfold(d->value)) : std::nullopt;
     it.sent = t ? *t : h.info.internal_date;
-    it.subject = base_subject(decoded_field(hd, "Subject"));
+    it.subject = base_subject(decoded_field(hd, "Subject"), &it.reply);
     it.from = first_mailbox(hd, "From", false);
     it.to = first_mailbox(hd, "To", false);
     it.cc = first_mailbox(hd, "Cc", false);
@@ -99,107 +105,12 @@ int compare_key(const sort_item& a, const sort_item& b, std::string_view k) {
 
 std::uint32_t number(const sort_item& i, bool uid) { return uid ? i.hit.info.uid : i.hit.seq; }
 
-// ---- THREAD=REFERENCES (RFC 5256 §2.2, steps 1-4 and 6; subject merging left out) ----
-struct node {
-  const sort_item* msg = nullptr;
-  node* parent = nullptr;
-  std::vector<node*> children;
-};
-
-bool is_ancestor(const node* maybe, const node* n) {
-  for (const node* p = n; p; p = p->parent)
-    if (p == maybe) return true;
-  return false;
-}
-
-std::int64_t node_date(const node* n) {
-  if (n->msg) return n->msg->sent;
-  return n->children.empty() ? 0 : node_date(n->children.front());
-}
-
-std::string render(const node* n, bool uid) {
-  std::string s = n->msg ? std::to_string(number(*n->msg, uid)) : "";
-  if (n->children.size() == 1) return s + (s.empty() ? "" : " ") + render(n->children[0], uid);
-  if (!n->children.empty()) {
-    if (!s.empty()) s += ' ';
-    for (const auto* c : n->children) s += "(" + render(c, uid) + ")";
-  }
-  return s;
-}
-
-std::string thread_references(std::vector<sort_item>& items, bool uid) {
-  std::deque<node> pool;
-  std::unordered_map<std::string, node*> by_id;
-  auto get = [&](const std::string& id) {
-    auto it = by_id.find(id);
-    if (it != by_id.end()) return it->second;
-    pool.emplace_back();
-    return by_id[id] = &pool.back();
-  };
-  auto link = [&](node* parent, node* child) {
-    if (child->parent || parent == child || is_ancestor(child, parent)) return;
-    child->parent = parent;
-    parent->children.push_back(child);
-  };
-  for (auto& it : items) {
-    node* self;
-    if (!it.message_id.empty() && !by_id.count(it.message_id)) self = get(it.message_id);
-    else if (!it.message_id.empty() && !by_id[it.message_id]->msg) self = by_id[it.message_id];
-    else {
-      pool.emplace_back();
-      self = &pool.back();
-    }
-    self->msg = &it;
-    node* prev = nullptr;
-    for (const auto& r : it.refs) {
-      node* n = get(r);
-      if (prev) link(prev, n);
-      prev = n;
-    }
-    if (prev && prev != self && !is_ancestor(self, prev)) {
-      if (self->parent) {  // the message's own references win (RFC 5256 step 1C)
-        auto& sib = self->parent->children;
-        sib.erase(std::remove(sib.begin(), sib.end(), self), sib.end());
-        self->parent = nullptr;
-      }
-      link(prev, self);
-    }
-  }
-  // Prune empty containers (step 4): promote their children.
-  std::function<std::vector<node*>(node*)> prune = [&](node* n) -> std::vector<node*> {
-    std::vector<node*> kids;
-    for (auto* c : n->children)
-      for (auto* k : prune(c)) kids.push_back(k);
-    n->children = kids;
-    for (auto* k : kids) k->parent = n;
-    if (n->msg) return {n};
-    if (n->parent && true) return kids;  // non-root empty: children move up
-    return {n};
-  };
-  std::vector<node*> roots;
-  for (auto& n : pool)
-    if (!n.parent) {
-      for (auto* r : prune(&n)) {
-        if (!r->msg && r->children.empty()) continue;
-        if (!r->msg && r->children.size() == 1) {  // an empty root with one child: the child is the root
-          r = r->children[0];
-          r->parent = nullptr;
-        }
-        roots.push_back(r);
-      }
-    }
-  // Step 6: siblings by sent date, ties by number.
-  std::function<void(node*)> sort_kids = [&](node* n) {
-    for (auto* c : n->children) sort_kids(c);
-    std::stable_sort(n->children.begin(), n->children.end(), [](const node* a, const node* b) {
-      return node_date(a) < node_date(b);
-    });
-  };
-  for (auto* r : roots) sort_kids(r);
-  std::stable_sort(roots.begin(), roots.end(), [](const node* a, const node* b) { return node_date(a) < node_date(b); });
-  std::string out;
-  for (auto* r : roots) out += "(" + render(r, uid) + ")";
-  return out;
+std::string references(const std::vector<sort_item>& items, bool uid) {
+  std::vector<thread_input> in;
+  in.reserve(items.size());
+  for (const auto& it : items)
+    in.push_back({number(it, uid), it.sent, it.message_id, it.refs, it.subject, it.reply});
+  return thread_references(in);
 }
 
 std::string thread_ordered_subject(std::vector<sort_item>& items, bool uid) {
@@ -255,7 +166,7 @@ void op_thread(session_state& st, const command& cmd, reply& r) {
   if (!search_charset_ok(t.search.charset)) return r.no("[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset");
   auto items = gather(st, t.search);
   if (!items) return fail(r, items.error());
-  std::string body = t.algorithm == "REFERENCES" ? thread_references(*items, uid) : thread_ordered_subject(*items, uid);
+  std::string body = t.algorithm == "REFERENCES" ? references(*items, uid) : thread_ordered_subject(*items, uid);
   r.untagged("THREAD " + body);
   r.ok(cmd.name + " completed");
 }

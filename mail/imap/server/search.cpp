@@ -2,33 +2,38 @@
 
 #include <algorithm>
 #include <ctime>
+#include <set>
 
 #include "core/util/strings.hpp"
+#include "mail/imap/server/summary.hpp"
 #include "mail/imap/server/view.hpp"
+#include "mail/message/casefold.hpp"
 #include "mail/message/encoding.hpp"
 
 namespace hearth::mail::imap {
 
 std::int64_t to_unix(const date_time& t);  // cmd_append.cpp
 
-std::string fold_case(std::string_view s) {
-  std::string out(s);
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(out[i]);
-    if (c >= 'A' && c <= 'Z') out[i] = static_cast<char>(c + 32);
-    // U+00C0..U+00DE (except U+00D7) -> +0x20: Latin-1 capitals.
-    if (c == 0xC3 && i + 1 < out.size()) {
-      unsigned char d = static_cast<unsigned char>(out[i + 1]);
-      if (d >= 0x80 && d <= 0x9E && d != 0x97) out[i + 1] = static_cast<char>(d + 0x20);
-      ++i;
-    }
-  }
-  return out;
-}
+std::string fold_case(std::string_view s) { return fold_utf8(s); }
 
 bool search_charset_ok(const std::optional<std::string>& cs) {
-  return !cs || util::iequals(*cs, "UTF-8") || util::iequals(*cs, "US-ASCII");
+  return !cs || util::iequals(*cs, "UTF-8") || util::iequals(*cs, "US-ASCII") || known_charset(*cs);
 }
+
+namespace {
+
+// RFC 9051 §6.4.4: the search strings are in the command's charset; matching is in UTF-8.
+void key_to_utf8(search_key& k, const std::string& charset) {
+  static const std::set<std::string_view> text_keys{"FROM", "TO", "CC", "BCC", "SUBJECT", "BODY", "TEXT", "HEADER"};
+  if (text_keys.count(k.name)) {
+    // HEADER's field name is ASCII; its value (text2) and every other key's string convert.
+    if (k.name == "HEADER") k.text2 = to_utf8(charset, k.text2).value_or(k.text2);
+    else k.text = to_utf8(charset, k.text).value_or(k.text);
+  }
+  for (auto& c : k.children) key_to_utf8(c, charset);
+}
+
+}  // namespace
 
 std::string decoded_field(const header_section& h, std::string_view name) {
   std::string out;
@@ -81,53 +86,71 @@ std::optional<std::int64_t> parse_mail_date(std::string_view s) {
   return to_unix(dt);
 }
 
-std::string base_subject(std::string_view subj) {
+std::string base_subject(std::string_view subj, bool* reply_or_fwd) {
+  bool reply = false;
   std::string s(subj);
   for (auto& c : s)
     if (c == '\t' || c == '\r' || c == '\n') c = ' ';
-  // collapse whitespace
+  // RFC 5256 §2.1 (1): collapse whitespace
   std::string t;
   for (char c : s)
     if (!(c == ' ' && (t.empty() || t.back() == ' '))) t += c;
-  while (!t.empty() && t.back() == ' ') t.pop_back();
-  bool changed = true;
-  while (changed) {
-    changed = false;
-    // trailer "(fwd)"
-    if (t.size() >= 5 && util::iequals(std::string_view(t).substr(t.size() - 5), "(fwd)")) {
-      t.resize(t.size() - 5);
+  for (;;) {
+    // (2): trailers "(fwd)" and whitespace
+    bool trailer = true;
+    while (trailer) {
+      trailer = false;
       while (!t.empty() && t.back() == ' ') t.pop_back();
-      changed = true;
-    }
-    // leaders: "[blob]", "re:", "fw:", "fwd:" with optional [blob] before the colon
-    std::size_t i = 0;
-    while (i < t.size() && t[i] == ' ') ++i;
-    if (i < t.size() && t[i] == '[') {
-      auto e = t.find(']', i);
-      if (e != std::string::npos && e + 1 < t.size()) {
-        t.erase(0, e + 1);
-        changed = true;
-        continue;
+      if (t.size() >= 5 && util::iequals(std::string_view(t).substr(t.size() - 5), "(fwd)")) {
+        t.resize(t.size() - 5);
+        reply = trailer = true;
       }
     }
-    for (std::string_view p : {"re", "fwd", "fw"}) {
-      if (t.size() >= i + p.size() && util::iequals(std::string_view(t).substr(i, p.size()), p)) {
-        std::size_t j = i + p.size();
+    // (3)-(5): leaders "re:", "fw:", "fwd:" (with an optional [blob] before the colon) and
+    // "[blob]" (unless the rest would be empty)
+    bool changed = true;
+    while (changed) {
+      changed = false;
+      std::size_t i = 0;
+      while (i < t.size() && t[i] == ' ') ++i;
+      if (i) {
+        t.erase(0, i);
+        changed = true;
+      }
+      for (std::string_view p : {"re", "fwd", "fw"}) {
+        if (t.size() < p.size() || !util::iequals(std::string_view(t).substr(0, p.size()), p)) continue;
+        std::size_t j = p.size();
         while (j < t.size() && t[j] == ' ') ++j;
         if (j < t.size() && t[j] == '[') {
           auto e = t.find(']', j);
-          if (e == std::string::npos) break;
+          if (e == std::string::npos) continue;
           j = e + 1;
+          while (j < t.size() && t[j] == ' ') ++j;
         }
         if (j < t.size() && t[j] == ':') {
           t.erase(0, j + 1);
-          changed = true;
+          reply = changed = true;
           break;
         }
       }
+      if (!changed && !t.empty() && t[0] == '[') {
+        auto e = t.find(']');
+        if (e != std::string::npos && t.find_first_not_of(' ', e + 1) != std::string::npos) {
+          t.erase(0, e + 1);
+          changed = true;
+        }
+      }
     }
-    while (!t.empty() && t[0] == ' ') t.erase(0, 1), changed = true;
+    // (6): "[fwd:" ... "]" wrapper
+    if (t.size() >= 6 && util::iequals(std::string_view(t).substr(0, 5), "[fwd:") && t.back() == ']') {
+      t = t.substr(5, t.size() - 6);
+      reply = true;
+      continue;
+    }
+    break;
   }
+  while (!t.empty() && t.back() == ' ') t.pop_back();
+  if (reply_or_fwd) *reply_or_fwd = reply;
   return fold_case(t);
 }
 
@@ -137,6 +160,8 @@ struct candidate {
   const mail::message_info* info;
   std::uint32_t seq;
   std::shared_ptr<parsed_message> pm;  // loaded on first need
+  std::shared_ptr<parsed_message> hm;  // the header section only (summary.hpp)
+  std::shared_ptr<const message_summary> sum;
   std::string body_text;               // decoded, folded; filled on first need
   bool body_done = false;
 };
@@ -223,28 +248,33 @@ class evaluator {
       // RFC 9051 §6.4.4: internal date, disregarding time and timezone.
       return compare_day(c.info->internal_date / 86400 * 86400, k, n);
     }
-    // Everything below needs the message.
-    if (!c.pm) {
-      auto pm = load_message(st_, *c.info);
-      if (!pm) return pm.error();
-      c.pm = *pm;
+    // Header keys need only the stored summary; BODY and TEXT the whole message.
+    if (!c.sum) {
+      auto sums = load_summaries(st_, {*c.info});
+      if (!sums) return sums.error();
+      c.sum = sums->at(0);
     }
-    const auto& h = c.pm->structure.root.header;
     if (n == "SENTBEFORE" || n == "SENTON" || n == "SENTSINCE") {
-      const header_field* f = h.find("Date");
-      auto t = f ? parse_mail_date(unfold(f->value)) : std::nullopt;
-      if (!t) return false;
-      return compare_day(*t / 86400 * 86400, k, n.substr(4));
+      if (!c.sum->sent) return false;
+      return compare_day(*c.sum->sent / 86400 * 86400, k, n.substr(4));
     }
-    if (n == "FROM" || n == "TO" || n == "CC" || n == "BCC" || n == "SUBJECT") {
-      std::string name = n == "SUBJECT" ? "Subject" : n == "FROM" ? "From" : n == "TO" ? "To" : n == "CC" ? "Cc" : "Bcc";
-      return header_matches(h, name, k.text);
+    if (const std::string* text = c.sum->search_field(n)) {
+      // An empty string matches every message that has the field (RFC 9051 §6.4.4).
+      if (k.text.empty()) return !text->empty();
+      return text->find(fold_case(k.text)) != std::string::npos;
     }
+    if (!c.hm && !c.pm) c.hm = header_only(*c.sum);
+    const auto& h = (c.pm ? c.pm : c.hm)->structure.root.header;
     if (n == "HEADER") {
       if (k.text2.empty()) return h.find(k.text) != nullptr;
       return header_matches(h, k.text, k.text2);
     }
     if (n == "BODY" || n == "TEXT") {
+      if (!c.pm) {
+        auto pm = load_message(st_, *c.info);
+        if (!pm) return pm.error();
+        c.pm = *pm;
+      }
       std::string needle = fold_case(k.text);
       if (n == "TEXT") {
         for (const auto& f : h.fields) {
@@ -284,22 +314,59 @@ class evaluator {
   std::map<const search_key*, std::optional<std::vector<std::uint32_t>>> uid_sets_, seq_sets_;
 };
 
+// HEADER and TEXT need the header section itself; the other header keys only the search fields.
+bool reads_header_section(const search_key& k) {
+  if (k.name == "HEADER" || k.name == "TEXT") return true;
+  for (const auto& c : k.children)
+    if (reads_header_section(c)) return true;
+  return false;
+}
+
+bool reads_header(const search_key& k) {
+  static const std::set<std::string_view> names{"SUBJECT", "FROM", "TO", "CC", "BCC", "HEADER",
+                                                "SENTBEFORE", "SENTON", "SENTSINCE"};
+  if (names.count(k.name)) return true;
+  for (const auto& c : k.children)
+    if (reads_header(c)) return true;
+  return false;
+}
+
 }  // namespace
 
-result<std::vector<search_hit>> run_search(session_state& st, const search_key& key) {
+result<std::vector<search_hit>> run_search(session_state& st, const search_key& given,
+                                           const std::optional<std::string>& charset) {
+  std::optional<search_key> converted;
+  if (charset && !util::iequals(*charset, "UTF-8") && !util::iequals(*charset, "US-ASCII")) {
+    converted = given;
+    key_to_utf8(*converted, *charset);
+  }
+  const search_key& key = converted ? *converted : given;
   auto& sel = *st.sel;
   std::vector<search_hit> out;
   if (sel.uids.empty()) return out;
   auto msgs = st.env->store->fetch(st.account, sel.name, to_uid_set(sel.uids));
   if (!msgs) return msgs.error();
+  // Header keys read every message's summary: fetched a chunk at a time (fewer store calls,
+  // bounded memory).
+  constexpr std::size_t chunk = 256;
+  const bool headers = reads_header(key);
+  const bool search_only = headers && !reads_header_section(key);
+  std::vector<std::shared_ptr<const message_summary>> sums;
   evaluator ev(st);
-  for (const auto& m : *msgs) {
+  for (std::size_t i = 0; i < msgs->size(); ++i) {
+    auto& m = (*msgs)[i];
+    if (headers && i % chunk == 0) {
+      std::vector<mail::message_info> part(msgs->begin() + i, msgs->begin() + std::min(msgs->size(), i + chunk));
+      auto loaded = load_summaries(st, part, search_only);
+      if (!loaded) return loaded.error();
+      sums = std::move(*loaded);
+    }
     auto seq = seq_of(sel, m.uid);
     if (!seq) continue;
-    candidate c{&m, seq, nullptr, {}, false};
+    candidate c{&m, seq, nullptr, nullptr, headers ? sums[i % chunk] : nullptr, {}, false};
     auto v = ev.eval(key, c);
     if (!v) return v.error();
-    if (*v) out.push_back({m, seq});
+    if (*v) out.push_back({std::move(m), seq});  // the row is not looked at again
   }
   return out;
 }

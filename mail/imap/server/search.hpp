@@ -18,10 +18,13 @@ struct search_hit {
   std::uint32_t seq = 0;
 };
 
-// Messages of the view matching `key`, ascending. Errors from the store or blob store.
-result<std::vector<search_hit>> run_search(session_state& st, const search_key& key);
+// Messages of the view matching `key`, ascending; `charset` (SEARCH CHARSET, already checked
+// with search_charset_ok) is what the key's strings are in. Errors from the store or blob store.
+result<std::vector<search_hit>> run_search(session_state& st, const search_key& key,
+                                           const std::optional<std::string>& charset = std::nullopt);
 
-// True for a SEARCH/SORT/THREAD charset we accept (RFC 9051 §6.4.4: UTF-8 and US-ASCII).
+// True for a SEARCH/SORT/THREAD charset we accept: UTF-8, US-ASCII (RFC 9051 §6.4.4) and every
+// charset to_utf8 converts (iconv's). Otherwise the answer is NO [BADCHARSET (UTF-8 US-ASCII)].
 bool search_charset_ok(const std::optional<std::string>& charset);
 
 // RFC 5322 §3.3 date-time to Unix seconds (obsolete forms and missing seconds accepted).
@@ -31,10 +34,13 @@ std::optional<std::int64_t> parse_mail_date(std::string_view s);
 std::string decoded_field(const header_section& h, std::string_view name);
 
 // RFC 5256 §2.1 base subject: decoded, "Re:"/"Fwd:"/"[tag]" prefixes and "(fwd)" trailers
-// removed, whitespace collapsed, lower-cased for comparison.
-std::string base_subject(std::string_view decoded_subject);
+// removed, whitespace collapsed, lower-cased for comparison. *reply_or_fwd (when given) says
+// whether a "Re:"/"Fwd:" leader, "(fwd)" trailer or "[fwd: ...]" wrapper was removed (RFC 5256
+// §2.2 step 5 prefers the thread whose subject is not a reply).
+std::string base_subject(std::string_view decoded_subject, bool* reply_or_fwd = nullptr);
 
-// ASCII and Latin-1 case folding of UTF-8 text for substring matching.
+// Unicode simple case folding of UTF-8 text for substring matching (i;unicode-casemap as
+// mail/message/casefold.hpp implements it).
 std::string fold_case(std::string_view s);
 
 }  // namespace hearth::mail::imap

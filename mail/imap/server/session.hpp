@@ -21,6 +21,7 @@ struct session_options {
   std::chrono::seconds handshake_timeout{30};
   std::size_t max_line = 64 * 1024;
   unsigned max_errors = 20;                        // BAD responses before the session ends
+  std::size_t max_search_depth = 32;               // nesting of OR/NOT/() in SEARCH/SORT/THREAD
 };
 
 // A handler for net::server. `env` and `bus` must outlive every session; bus may be null

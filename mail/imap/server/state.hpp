@@ -28,6 +28,7 @@ class store;
 namespace hearth::mail::imap {
 
 class message_cache;
+class search_cache;
 
 // What every session of one server shares. All members outlive the sessions.
 struct server_env {
@@ -37,6 +38,7 @@ struct server_env {
   std::string hostname;
   std::uint64_t append_limit = 64ull << 20;  // RFC 7889 APPENDLIMIT, also the literal limit
   message_cache* cache = nullptr;            // optional: parsed messages shared by sessions
+  search_cache* searches = nullptr;          // optional: SEARCH header fields by blob (summary.hpp)
 };
 
 // The selected mailbox as this session last reported it to the client: message sequence

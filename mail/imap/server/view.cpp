@@ -13,24 +13,21 @@ result<void> open_view(session_state& st, const std::string& name, bool read_onl
   auto& store = *st.env->store;
   auto info = store.status(st.account, name);
   if (!info) return info.error();
-  auto msgs = store.fetch(st.account, info->name, {{1, mail::uid_max}});
-  if (!msgs) return msgs.error();
+  auto v = store.view(st.account, info->name);
+  if (!v) return v.error();
   selected_mailbox sel;
   sel.name = info->name;
   sel.read_only = read_only;
   sel.uidvalidity = info->uidvalidity;
   sel.uidnext = info->uidnext;
   sel.highestmodseq = info->highestmodseq;
-  sel.uids.reserve(msgs->size());
-  sel.modseqs.reserve(msgs->size());
-  std::set<std::string> kw;
-  for (const auto& m : *msgs) {
+  sel.uids.reserve(v->messages.size());
+  sel.modseqs.reserve(v->messages.size());
+  for (const auto& m : v->messages) {
     sel.uids.push_back(m.uid);
     sel.modseqs.push_back(m.modseq);
-    for (const auto& f : m.flags)
-      if (!f.starts_with('\\')) kw.insert(f);
   }
-  sel.keywords.assign(kw.begin(), kw.end());
+  sel.keywords = std::move(v->keywords);
   st.sel = std::move(sel);
   st.ph = phase::selected;
   return {};
@@ -142,7 +139,7 @@ result<std::shared_ptr<parsed_message>> load_message(session_state& st, const ma
     pm->structure = parse_message(*pm->bytes);
     if (st.env->cache) st.env->cache->put(m.blob_id, pm);
   }
-  if (st.cache.size() >= 16) st.cache.erase(st.cache.begin());
+  if (st.cache.size() >= 4) st.cache.erase(st.cache.begin());
   st.cache.emplace(m.blob_id, pm);
   return pm;
 }

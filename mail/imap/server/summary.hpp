@@ -1,0 +1,76 @@
+// What FETCH, SEARCH, SORT and THREAD need of a message without its body: the header section
+// and the BODY/BODYSTRUCTURE responses. Computed once per blob (blobs are immutable) and kept
+// in the store's per-blob data (mail::store::blob_meta), so FETCH of headers, ENVELOPE or
+// BODYSTRUCTURE reads one SQLite row instead of reading and re-parsing the blob (issue 4).
+#pragma once
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/util/result.hpp"
+#include "mail/imap/server/state.hpp"
+
+namespace hearth::mail::imap {
+
+struct message_summary {
+  std::string header;  // the top-level header section, its empty line included
+  // [extensible][utf8]: BODY (0) / BODYSTRUCTURE (1) for IMAP4rev1 (0) / UTF8=ACCEPT (1)
+  // sessions; the utf8 strings are empty when equal to the 7-bit ones.
+  std::string body[2][2];
+  // SEARCH FROM/TO/CC/BCC/SUBJECT without parsing the header: per field, every occurrence's
+  // RFC 2047-decoded value and its raw unfolded value, case-folded, each followed by '\0'.
+  std::string search_text[5];  // Subject, From, To, Cc, Bcc
+  std::optional<std::int64_t> sent;  // the Date field (SENTBEFORE/SENTON/SENTSINCE), if it parses
+
+  // The search_text of a SEARCH key name ("SUBJECT", "FROM"...), or nullptr.
+  const std::string* search_field(std::string_view key) const;
+
+  const std::string& structure(bool extensible, bool utf8) const {
+    return utf8 && !body[extensible][1].empty() ? body[extensible][1] : body[extensible][0];
+  }
+};
+
+// Derived from a parsed message.
+message_summary summarize(const parsed_message& m);
+
+// The stored form: a version byte and length-prefixed fields. decode: nullopt for a form
+// this version does not read (the caller recomputes and replaces it).
+std::string encode_summary(const message_summary& s);
+std::optional<message_summary> decode_summary(std::string_view data);
+
+// A parsed_message over the header section only: ENVELOPE, BODY[HEADER], HEADER.FIELDS and
+// header SEARCH keys give the same answers as on the whole message.
+std::shared_ptr<parsed_message> header_only(const message_summary& s);
+
+// Summaries of `msgs` (parallel), from the store, computing and storing the missing ones.
+// search_only: the caller reads only search_text and sent (SEARCH FROM/TO/CC/BCC/SUBJECT/SENT*),
+// which the process-wide search cache (server_env::searches) answers without SQLite.
+// Errors from the store or the blob store.
+result<std::vector<std::shared_ptr<const message_summary>>> load_summaries(session_state& st,
+                                                                           const std::vector<mail::message_info>& msgs,
+                                                                           bool search_only = false);
+
+// The search fields of recently searched blobs (a summary without header and structures), so
+// that repeated SEARCHes of a large mailbox do not look up every row again. Least recently
+// used entries go once `max_bytes` is exceeded. Thread-safety: all members, any thread.
+class search_cache {
+ public:
+  explicit search_cache(std::size_t max_bytes) : max_bytes_(max_bytes) {}
+  std::shared_ptr<const message_summary> get(const std::string& blob_id);
+  void put(const std::string& blob_id, std::shared_ptr<const message_summary> s);
+
+ private:
+  using lru = std::list<std::pair<std::string, std::shared_ptr<const message_summary>>>;
+  static std::size_t cost(const std::string& id, const message_summary& s);
+  std::mutex mu_;
+  lru order_;  // most recent first
+  std::unordered_map<std::string, lru::iterator> index_;
+  std::size_t bytes_ = 0, max_bytes_;
+};
+
+}  // namespace hearth::mail::imap

@@ -1,0 +1,39 @@
+#include <catch2/catch.hpp>
+
+#include "mail/imap/server/fetch_body.hpp"
+#include "mail/imap/server/summary.hpp"
+
+using namespace hearth::mail::imap;
+
+TEST_CASE("message summary: derived once, round trip, header-only answers the same", "[imap][summary]") {
+  const std::string msg =
+      "From: =?utf-8?Q?J=C3=BCrgen?= <j@example.test>\r\nTo: a@example.test, b@example.test\r\n"
+      "Subject: =?utf-8?B?zqPOv8+Gzq/OsQ==?=\r\nDate: Mon, 02 Nov 2026 10:00:00 +0000\r\n"
+      "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b--\r\n";
+  parsed_message pm;
+  pm.bytes = std::make_shared<const std::string>(msg);
+  pm.structure = hearth::mail::parse_message(*pm.bytes);
+  auto s = summarize(pm);
+  CHECK(s.header == msg.substr(0, msg.find("\r\n\r\n") + 4));
+  CHECK(s.structure(true, false) == body_structure(pm.structure.root, true, false));
+  CHECK(s.structure(false, true) == body_structure(pm.structure.root, false, true));
+  CHECK(s.search_field("SUBJECT")->find("σοφία") != std::string::npos);
+  CHECK(s.search_field("FROM")->find("jürgen") != std::string::npos);
+  CHECK(s.search_field("BCC")->empty());
+  CHECK(s.sent == 1793613600);
+
+  auto back = decode_summary(encode_summary(s));
+  REQUIRE(back.has_value());
+  CHECK(back->header == s.header);
+  CHECK(back->structure(true, false) == s.structure(true, false));
+  CHECK(*back->search_field("TO") == *s.search_field("TO"));
+  CHECK(back->sent == s.sent);
+
+  auto h = header_only(*back);
+  CHECK(envelope(h->structure.root.header, false) == envelope(pm.structure.root.header, false));
+
+  CHECK_FALSE(decode_summary("").has_value());
+  CHECK_FALSE(decode_summary(std::string(1, '\x01') + "junk").has_value());  // an older version
+  auto enc = encode_summary(s);
+  CHECK_FALSE(decode_summary(enc.substr(0, enc.size() - 1)).has_value());  // truncated
+}
