@@ -5,6 +5,9 @@
 // HTTPS routes, listeners, signals. SIGTERM/SIGINT stop
 // with a short grace period; SIGHUP reloads the certificates and the log settings and keeps
 // serving with the old ones if anything is wrong.
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -80,6 +83,15 @@ void reload(const std::filesystem::path& file, std::vector<config::certificate>&
 }  // namespace
 
 int cmd_serve(const globals& g, const args& a) {
+#if defined(__GLIBC__)
+  // Fixed malloc thresholds. glibc raises its mmap threshold (up to 32 MiB) after the first
+  // large free, after which transient multi-MB buffers (a SELECT/SEARCH over 10 000 messages,
+  // a Depth 1 PROPFIND of a 10 000-event calendar) stay in the per-thread arenas for good:
+  // IMAP bench RSS 100 -> 40 MiB, DAV bench 83 -> 36 MiB (issues 4 and 5). A fixed value also
+  // turns the dynamic rule off; only large blocks are affected.
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 256 * 1024);
+#endif
   auto p = parse_args(a, {}, {});
   if (p.help) {
     std::fputs(usage_text, stdout);

@@ -1,10 +1,6 @@
 // CalDAV and CardDAV (issue 5): wired into `hearth serve` (app/serve_context.hpp).
 // The DAV store lives in the server's database file (migration component "dav"); the routes
 // go on the shared HTTPS router (dav/server/service.hpp lists them).
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
-
 #include "app/common.hpp"
 #include "app/serve_context.hpp"
 #include "core/log/log.hpp"
@@ -14,14 +10,6 @@
 namespace hearth::app {
 
 bool install_dav(serve_context& ctx) {
-#if defined(__GLIBC__)
-  // A Depth 1 PROPFIND of a 10 000-event calendar builds a few MB of transient strings. glibc
-  // raises its mmap threshold to the size of each large block freed (up to 32 MB), after which
-  // such blocks come from the per-thread arenas and stay in RSS: 83 MiB after bench/bench_dav.py
-  // against 34 MiB with a fixed threshold (a fixed value also turns the dynamic rule off).
-  // Process-wide, but it only makes large blocks go back to the system when freed.
-  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
-#endif
   auto st = dav::store::open(directory_file(ctx.cfg));
   if (!st) {
     log::error("dav.store", {{"error", st.error().message}});

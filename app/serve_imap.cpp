@@ -1,6 +1,4 @@
 // IMAP and POP3 (issue 4): wired into `hearth serve` (app/serve_context.hpp).
-#include <malloc.h>
-
 #include <memory>
 
 #include "app/serve_context.hpp"
@@ -12,12 +10,6 @@
 namespace hearth::app {
 
 bool install_imap(serve_context& ctx) {
-  // glibc raises its mmap threshold (up to 32 MiB) after the first large free, after which the
-  // transient 10 000-row vectors of SELECT/SEARCH stay in the heap for good: measured with the
-  // IMAP benchmark, RSS 100 MiB with the default, 40 MiB with a fixed threshold (issue 4).
-  // Process-wide; harmless for the other services (only large blocks are affected).
-  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
-  mallopt(M_TRIM_THRESHOLD, 256 * 1024);
   auto env = std::make_shared<mail::imap::server_env>();
   env->store = &ctx.mail;
   env->blobs = &ctx.blobs;

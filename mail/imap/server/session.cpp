@@ -39,10 +39,7 @@ class session {
     st_.starttls_offered = !implicit;
     if (st_.tls) st_.channel_binding = c.channel_binding();
     reader_.options().max_search_depth = o.max_search_depth;
-    // Each reply goes out in one write, so Nagle only delays: a reply of several TLS records
-    // (a 25 KB SEARCH result) waited ~40 ms for the client's delayed ACK of the first one.
-    boost::system::error_code ec;
-    c.tls_stream().next_layer().set_option(boost::asio::ip::tcp::no_delay(true), ec);
+    // TCP_NODELAY is set for every accepted connection in core/net/server.cpp.
   }
 
   asio::awaitable<void> run() {
