@@ -145,17 +145,43 @@ result<std::vector<message_info>> sqlite_store::fetch(std::string_view account, 
   return out;
 }
 
+namespace {
+
+// A read transaction, so that the mailbox row and its messages agree.
+struct read_txn {
+  db::connection& c;
+  bool open = false;
+  explicit read_txn(db::connection& conn) : c(conn) {
+    auto r = c.exec("BEGIN");
+    open = !!r;
+  }
+  ~read_txn() {
+    if (open) (void)c.exec("COMMIT");
+  }
+};
+
+}  // namespace
+
 result<mailbox_view> sqlite_store::view(std::string_view account, std::string_view mailbox) {
   auto a = prepare(account);
   if (!a) return a.error();
   auto c = db_.try_get();
   if (!c) return c.error();
+  read_txn txn(**c);
+  if (!txn.open) return fail("mail.db", "cannot begin a read");
   auto m = need_mailbox(**c, a->address, mailbox);
   if (!m) return m.error();
+  // Served by the covering index mail_messages_view: no table rows are read.
   auto st = (*c)->prepare("SELECT uid, modseq, flags FROM mail_messages WHERE mailbox_id = ?1 ORDER BY uid");
   if (!st) return st.error();
   st->bind(1, m->id);
   mailbox_view out;
+  out.name = m->name;
+  out.uidvalidity = m->uidvalidity;
+  out.uidnext = m->uidnext;
+  out.highestmodseq = m->highestmodseq;
+  // uids are below uidnext: an upper bound on the count (unused reserve is never touched).
+  out.messages.reserve(std::min<std::size_t>(m->uidnext > 0 ? m->uidnext - 1 : 0, 1u << 15));
   std::set<std::string> keywords;
   for (;;) {
     auto row = st->step();
@@ -164,7 +190,7 @@ result<mailbox_view> sqlite_store::view(std::string_view account, std::string_vi
     out.messages.push_back({static_cast<std::uint32_t>(st->column_int64(0)), static_cast<std::uint64_t>(st->column_int64(1))});
     // Stored flags: system flags (with '\\') first, then keywords; most messages have none.
     auto text = reinterpret_cast<const char*>(sqlite3_column_text(st->native_handle(), 2));
-    if (!text) continue;
+    if (!text || !*text) continue;
     std::string_view flags(text);
     while (!flags.empty()) {
       auto sp = flags.find(' ');
@@ -176,6 +202,34 @@ result<mailbox_view> sqlite_store::view(std::string_view account, std::string_vi
   }
   st->reset();
   out.keywords.assign(keywords.begin(), keywords.end());
+  return out;
+}
+
+result<std::vector<message_info>> sqlite_store::fetch_flags(std::string_view account, std::string_view mailbox) {
+  auto a = prepare(account);
+  if (!a) return a.error();
+  auto c = db_.try_get();
+  if (!c) return c.error();
+  auto m = need_mailbox(**c, a->address, mailbox);
+  if (!m) return m.error();
+  // Covering index mail_messages_view, as for view().
+  auto st = (*c)->prepare("SELECT uid, modseq, flags FROM mail_messages WHERE mailbox_id = ?1 ORDER BY uid");
+  if (!st) return st.error();
+  st->bind(1, m->id);
+  std::vector<message_info> out;
+  out.reserve(std::min<std::size_t>(m->uidnext > 0 ? m->uidnext - 1 : 0, 1u << 15));
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    message_info i;
+    i.uid = static_cast<std::uint32_t>(st->column_int64(0));
+    i.modseq = static_cast<std::uint64_t>(st->column_int64(1));
+    auto text = reinterpret_cast<const char*>(sqlite3_column_text(st->native_handle(), 2));
+    if (text && *text) i.flags = split_flags(text);
+    out.push_back(std::move(i));
+  }
+  st->reset();
   return out;
 }
 

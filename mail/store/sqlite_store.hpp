@@ -60,6 +60,7 @@ class sqlite_store final : public store {
   result<append_result> deliver(std::string_view account, std::string_view bytes) override;
   result<std::vector<message_info>> fetch(std::string_view account, std::string_view mailbox, const uid_set& uids) override;
   result<mailbox_view> view(std::string_view account, std::string_view mailbox) override;
+  result<std::vector<message_info>> fetch_flags(std::string_view account, std::string_view mailbox) override;
   result<flags_result> store_flags(std::string_view account, std::string_view mailbox, const uid_set& uids, flag_mode mode,
                                    const std::vector<std::string>& flags,
                                    std::optional<std::uint64_t> unchanged_since) override;
