@@ -145,27 +145,58 @@ result<std::vector<message_info>> sqlite_store::fetch(std::string_view account, 
   return out;
 }
 
-result<mailbox_view> sqlite_store::view(std::string_view account, std::string_view mailbox) {
-  auto a = prepare(account);
-  if (!a) return a.error();
-  auto c = db_.try_get();
-  if (!c) return c.error();
-  auto m = need_mailbox(**c, a->address, mailbox);
-  if (!m) return m.error();
-  auto st = (*c)->prepare("SELECT uid, modseq, flags FROM mail_messages WHERE mailbox_id = ?1 ORDER BY uid");
+namespace {
+
+// A read transaction, so that the mailbox row and its messages agree.
+struct read_txn {
+  db::connection& c;
+  bool open = false;
+  explicit read_txn(db::connection& conn) : c(conn) {
+    auto r = c.exec("BEGIN");
+    open = !!r;
+  }
+  ~read_txn() {
+    if (open) (void)c.exec("COMMIT");
+  }
+};
+
+}  // namespace
+
+result<std::shared_ptr<const sqlite_store::flag_index>> sqlite_store::flag_index_of(db::connection& c,
+                                                                                   const mailbox_row& m) {
+  {
+    std::lock_guard lock(index_mu_);
+    auto it = index_.find(m.id);
+    if (it != index_.end() && it->second->uidvalidity == m.uidvalidity && it->second->highestmodseq == m.highestmodseq)
+      return it->second;
+  }
+  // Served by the covering index mail_messages_view: no table rows are read.
+  auto st = c.prepare("SELECT uid, modseq, flags FROM mail_messages WHERE mailbox_id = ?1 ORDER BY uid");
   if (!st) return st.error();
-  st->bind(1, m->id);
-  mailbox_view out;
+  st->bind(1, m.id);
+  auto idx = std::make_shared<flag_index>();
+  idx->uidvalidity = m.uidvalidity;
+  idx->highestmodseq = m.highestmodseq;
+  // uids are below uidnext: an upper bound on the count (unused reserve is never touched).
+  const auto guess = std::min<std::size_t>(m.uidnext > 0 ? m.uidnext - 1 : 0, 1u << 15);
+  idx->uids.reserve(guess);
+  idx->modseqs.reserve(guess);
+  idx->flags.reserve(guess);
   std::set<std::string> keywords;
   for (;;) {
     auto row = st->step();
     if (!row) return row.error();
     if (!*row) break;
-    out.messages.push_back({static_cast<std::uint32_t>(st->column_int64(0)), static_cast<std::uint64_t>(st->column_int64(1))});
-    // Stored flags: system flags (with '\\') first, then keywords; most messages have none.
+    idx->uids.push_back(static_cast<std::uint32_t>(st->column_int64(0)));
+    idx->modseqs.push_back(static_cast<std::uint64_t>(st->column_int64(1)));
     auto text = reinterpret_cast<const char*>(sqlite3_column_text(st->native_handle(), 2));
-    if (!text) continue;
+    if (!text || !*text) {
+      idx->flags.emplace_back();
+      continue;
+    }
+    // Stored flags: system flags (with '\\') first, then keywords.
     std::string_view flags(text);
+    idx->flags.emplace_back(flags);
     while (!flags.empty()) {
       auto sp = flags.find(' ');
       auto part = flags.substr(0, sp);
@@ -175,7 +206,67 @@ result<mailbox_view> sqlite_store::view(std::string_view account, std::string_vi
     }
   }
   st->reset();
-  out.keywords.assign(keywords.begin(), keywords.end());
+  idx->keywords.assign(keywords.begin(), keywords.end());
+  std::shared_ptr<const flag_index> out = std::move(idx);
+  const auto rows = out->uids.size();
+  if (rows <= flag_index_max_rows) {
+    std::lock_guard lock(index_mu_);
+    auto& slot = index_[m.id];
+    // Another session may have stored a newer state meanwhile: keep the newer one.
+    if (!slot || slot->uidvalidity != out->uidvalidity || slot->highestmodseq < out->highestmodseq) {
+      if (slot) index_rows_ -= slot->uids.size();
+      if (index_rows_ + rows > flag_index_max_rows) {  // over budget: start again with this one
+        index_.clear();
+        index_rows_ = 0;
+      }
+      index_[m.id] = out;
+      index_rows_ += rows;
+    }
+  }
+  return out;
+}
+
+result<mailbox_view> sqlite_store::view(std::string_view account, std::string_view mailbox) {
+  auto a = prepare(account);
+  if (!a) return a.error();
+  auto c = db_.try_get();
+  if (!c) return c.error();
+  read_txn txn(**c);
+  if (!txn.open) return fail("mail.db", "cannot begin a read");
+  auto m = need_mailbox(**c, a->address, mailbox);
+  if (!m) return m.error();
+  auto idx = flag_index_of(**c, *m);
+  if (!idx) return idx.error();
+  const auto& x = **idx;
+  mailbox_view out;
+  out.name = m->name;
+  out.uidvalidity = m->uidvalidity;
+  out.uidnext = m->uidnext;
+  out.highestmodseq = m->highestmodseq;
+  out.messages.resize(x.uids.size());
+  for (std::size_t i = 0; i < x.uids.size(); ++i) out.messages[i] = {x.uids[i], x.modseqs[i]};
+  out.keywords = x.keywords;
+  return out;
+}
+
+result<std::vector<message_info>> sqlite_store::fetch_flags(std::string_view account, std::string_view mailbox) {
+  auto a = prepare(account);
+  if (!a) return a.error();
+  auto c = db_.try_get();
+  if (!c) return c.error();
+  read_txn txn(**c);
+  if (!txn.open) return fail("mail.db", "cannot begin a read");
+  auto m = need_mailbox(**c, a->address, mailbox);
+  if (!m) return m.error();
+  auto idx = flag_index_of(**c, *m);
+  if (!idx) return idx.error();
+  const auto& x = **idx;
+  std::vector<message_info> out(x.uids.size());
+  for (std::size_t i = 0; i < x.uids.size(); ++i) {
+    out[i].uid = x.uids[i];
+    out[i].modseq = x.modseqs[i];
+    if (!x.flags[i].empty()) out[i].flags = split_flags(x.flags[i]);
+  }
   return out;
 }
 

@@ -2,7 +2,10 @@
 // store.hpp. Split by concern: schema.cpp (migrations, open, shared helpers), names.cpp
 // (mailbox names and flags), mailboxes.cpp, messages.cpp, transfer.cpp (copy, move, expunge).
 #pragma once
+#include <memory>
+#include <mutex>
 #include <set>
+#include <unordered_map>
 
 #include "core/blob/store.hpp"
 #include "core/db/db.hpp"
@@ -60,6 +63,7 @@ class sqlite_store final : public store {
   result<append_result> deliver(std::string_view account, std::string_view bytes) override;
   result<std::vector<message_info>> fetch(std::string_view account, std::string_view mailbox, const uid_set& uids) override;
   result<mailbox_view> view(std::string_view account, std::string_view mailbox) override;
+  result<std::vector<message_info>> fetch_flags(std::string_view account, std::string_view mailbox) override;
   result<flags_result> store_flags(std::string_view account, std::string_view mailbox, const uid_set& uids, flag_mode mode,
                                    const std::vector<std::string>& flags,
                                    std::optional<std::uint64_t> unchanged_since) override;
@@ -109,6 +113,26 @@ class sqlite_store final : public store {
                                       const std::string_view* bytes, const std::vector<std::string>& flags,
                                       std::optional<std::int64_t> internal_date);
   void publish(std::string_view topic, const std::string& account, const std::string& mailbox);
+
+  // What SELECT and flag-only SEARCH read of a mailbox: every message's uid, modseq and stored
+  // flags as of (uidvalidity, highestmodseq), shared by all sessions. Every write to a mailbox's
+  // messages (append, copy, flags, expunge) raises its highestmodseq in the same transaction,
+  // and a recreated mailbox has a new uidvalidity, so an entry whose pair equals the row just
+  // read (in the same read transaction as the caller's) is current, whichever process wrote.
+  struct flag_index {
+    std::uint32_t uidvalidity = 0;
+    std::uint64_t highestmodseq = 0;
+    std::vector<std::uint32_t> uids;  // ascending
+    std::vector<std::uint64_t> modseqs;
+    std::vector<std::string> flags;     // stored form ("" for most)
+    std::vector<std::string> keywords;  // in use, sorted, unique
+  };
+  // The entry for `m` (read inside a read transaction on c): cached or walked from the index.
+  result<std::shared_ptr<const flag_index>> flag_index_of(db::connection& c, const mailbox_row& m);
+  static constexpr std::size_t flag_index_max_rows = 1u << 18;  // all mailboxes together
+  std::mutex index_mu_;
+  std::unordered_map<std::int64_t, std::shared_ptr<const flag_index>> index_;  // by mailbox id
+  std::size_t index_rows_ = 0;
 
   db::database db_;
   blob::store& blobs_;

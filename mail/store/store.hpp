@@ -116,6 +116,11 @@ struct view_entry {
 struct mailbox_view {
   std::vector<view_entry> messages;   // ascending by uid
   std::vector<std::string> keywords;  // keywords set on some message, sorted, no duplicates
+  // The mailbox as of the same read (what SELECT reports besides the messages).
+  std::string name;  // canonical
+  std::uint32_t uidvalidity = 0;
+  std::uint32_t uidnext = 1;
+  std::uint64_t highestmodseq = 1;
 };
 
 struct append_result {
@@ -214,6 +219,9 @@ class store {
   // Every message's uid and modseq and the keywords in use: what SELECT needs, without the
   // per-message flags and blob ids of fetch(). Errors: no_mailbox.
   virtual result<mailbox_view> view(std::string_view account, std::string_view mailbox) = 0;
+  // Every message's uid, modseq and flags, ascending by uid; internal_date, size and blob_id are
+  // left empty (flag-only SEARCH reads no more than that). Errors: no_mailbox.
+  virtual result<std::vector<message_info>> fetch_flags(std::string_view account, std::string_view mailbox) = 0;
   // STORE: each changed message gets a new modseq. With unchanged_since, messages whose modseq
   // is greater are left alone and listed in `modified` (RFC 7162 §3.2).
   // Errors: invalid (bad flag), no_mailbox.

@@ -367,3 +367,51 @@ TEST_CASE("store: two store instances on one file (as two processes) share uids"
   CHECK_FALSE(sent_subscribed);
   CHECK(f.st->append(f.alice, "INBOX", "x", {}, -5).error().code == "mail.invalid");
 }
+
+TEST_CASE("store: view and fetch_flags stay current after every kind of write, from either instance") {
+  fixture f;
+  auto other = mail::store::open(f.dir / "hearth.db", *f.blobs).value();  // another process
+  f.st->append(f.alice, "INBOX", "one").value();
+  f.st->append(f.alice, "INBOX", "two", {"\\Seen"}).value();
+  auto uids_of = [&](mail::store& s) {
+    u32s out;
+    for (auto& m : s.view(f.alice, "INBOX").value().messages) out.push_back(m.uid);
+    return out;
+  };
+  CHECK(uids_of(*f.st) == u32s{1, 2});  // fills the shared entry
+  auto fl = f.st->fetch_flags(f.alice, "INBOX").value();
+  REQUIRE(fl.size() == 2);
+  CHECK(fl[0].flags.empty());
+  CHECK(fl[1].flags == std::vector<std::string>{"\\Seen"});
+  CHECK(fl[1].blob_id.empty());
+  // Flags changed by the other instance: seen here with their new modseq.
+  auto r = other->store_flags(f.alice, "INBOX", {{1, 1}}, mail::flag_mode::add, {"\\Flagged", "$Late"}).value();
+  fl = f.st->fetch_flags(f.alice, "INBOX").value();
+  CHECK(fl[0].flags == std::vector<std::string>{"\\Flagged", "$Late"});
+  CHECK(fl[0].modseq == r.updated.at(0).modseq);
+  auto v = f.st->view(f.alice, "INBOX").value();
+  CHECK(v.keywords == std::vector<std::string>{"$Late"});
+  CHECK(v.highestmodseq == r.updated.at(0).modseq);
+  CHECK(v.messages.at(0).modseq == r.updated.at(0).modseq);
+  // Append and expunge by the other instance.
+  other->append(f.alice, "INBOX", "three").value();
+  CHECK(uids_of(*f.st) == u32s{1, 2, 3});
+  REQUIRE(other->store_flags(f.alice, "INBOX", {{2, 2}}, mail::flag_mode::add, {"\\Deleted"}));
+  CHECK(f.st->fetch_flags(f.alice, "INBOX").value().at(1).flags == std::vector<std::string>{"\\Seen", "\\Deleted"});
+  REQUIRE(other->expunge(f.alice, "INBOX", mail::uid_set{{2, 2}}));
+  CHECK(uids_of(*f.st) == u32s{1, 3});
+  // Copy into and move out of the mailbox.
+  REQUIRE(other->copy(f.alice, "INBOX", {{1, 1}}, "Archive"));
+  CHECK(f.st->fetch_flags(f.alice, "Archive").value().size() == 1);
+  REQUIRE(other->move(f.alice, "INBOX", {{3, 3}}, "Archive"));
+  CHECK(uids_of(*f.st) == u32s{1});
+  CHECK(f.st->view(f.alice, "Archive").value().messages.size() == 2);
+  // A mailbox deleted and created again (possibly the same row id) starts empty.
+  REQUIRE(f.st->create(f.alice, "Tmp"));
+  f.st->append(f.alice, "Tmp", "t").value();
+  CHECK(f.st->view(f.alice, "Tmp").value().messages.size() == 1);
+  REQUIRE(other->remove(f.alice, "Tmp"));
+  REQUIRE(other->create(f.alice, "Tmp"));
+  CHECK(f.st->view(f.alice, "Tmp").value().messages.empty());
+  CHECK(f.st->fetch_flags(f.alice, "Nope").error().code == "mail.no_mailbox");
+}

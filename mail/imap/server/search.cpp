@@ -331,10 +331,22 @@ bool reads_header(const search_key& k) {
   return false;
 }
 
+// Keys the evaluator answers from uid, modseq and flags alone (store::fetch_flags).
+bool flags_only(const search_key& k) {
+  static const std::set<std::string_view> names{
+      "AND",     "OR",        "NOT",     "ALL",       "OLD",     "NEW",       "RECENT",  "ANSWERED",
+      "UNANSWERED", "DELETED", "UNDELETED", "FLAGGED", "UNFLAGGED", "SEEN",    "UNSEEN",  "DRAFT",
+      "UNDRAFT", "KEYWORD",   "UNKEYWORD", "MODSEQ", "UID",       "SEQSET"};
+  if (!names.count(k.name)) return false;
+  for (const auto& c : k.children)
+    if (!flags_only(c)) return false;
+  return true;
+}
+
 }  // namespace
 
 result<std::vector<search_hit>> run_search(session_state& st, const search_key& given,
-                                           const std::optional<std::string>& charset) {
+                                           const std::optional<std::string>& charset, bool full_info) {
   std::optional<search_key> converted;
   if (charset && !util::iequals(*charset, "UTF-8") && !util::iequals(*charset, "US-ASCII")) {
     converted = given;
@@ -344,7 +356,8 @@ result<std::vector<search_hit>> run_search(session_state& st, const search_key& 
   auto& sel = *st.sel;
   std::vector<search_hit> out;
   if (sel.uids.empty()) return out;
-  auto msgs = st.env->store->fetch(st.account, sel.name, to_uid_set(sel.uids));
+  auto msgs = !full_info && flags_only(key) ? st.env->store->fetch_flags(st.account, sel.name)
+                                            : st.env->store->fetch(st.account, sel.name, to_uid_set(sel.uids));
   if (!msgs) return msgs.error();
   // Header keys read every message's summary: fetched a chunk at a time (fewer store calls,
   // bounded memory).

@@ -19,9 +19,13 @@ struct search_hit {
 };
 
 // Messages of the view matching `key`, ascending; `charset` (SEARCH CHARSET, already checked
-// with search_charset_ok) is what the key's strings are in. Errors from the store or blob store.
+// with search_charset_ok) is what the key's strings are in. With full_info false the caller
+// needs only uid, modseq and flags of the hits: a key of flags, uids, sequence numbers and
+// MODSEQ alone then reads just those (the other message_info fields are left empty).
+// Errors from the store or blob store.
 result<std::vector<search_hit>> run_search(session_state& st, const search_key& key,
-                                           const std::optional<std::string>& charset = std::nullopt);
+                                           const std::optional<std::string>& charset = std::nullopt,
+                                           bool full_info = true);
 
 // True for a SEARCH/SORT/THREAD charset we accept: UTF-8, US-ASCII (RFC 9051 §6.4.4) and every
 // charset to_utf8 converts (iconv's). Otherwise the answer is NO [BADCHARSET (UTF-8 US-ASCII)].

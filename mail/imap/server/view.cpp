@@ -10,17 +10,15 @@
 namespace hearth::mail::imap {
 
 result<void> open_view(session_state& st, const std::string& name, bool read_only) {
-  auto& store = *st.env->store;
-  auto info = store.status(st.account, name);
-  if (!info) return info.error();
-  auto v = store.view(st.account, info->name);
+  // One read: the mailbox row and its messages (no per-mailbox counts, which SELECT does not send).
+  auto v = st.env->store->view(st.account, name);
   if (!v) return v.error();
   selected_mailbox sel;
-  sel.name = info->name;
+  sel.name = v->name;
   sel.read_only = read_only;
-  sel.uidvalidity = info->uidvalidity;
-  sel.uidnext = info->uidnext;
-  sel.highestmodseq = info->highestmodseq;
+  sel.uidvalidity = v->uidvalidity;
+  sel.uidnext = v->uidnext;
+  sel.highestmodseq = v->highestmodseq;
   sel.uids.reserve(v->messages.size());
   sel.modseqs.reserve(v->messages.size());
   for (const auto& m : v->messages) {
