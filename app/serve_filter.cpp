@@ -5,10 +5,14 @@
 // late:  RHSBL/URIBL -> verdict (scorers: the place of the learning filter)
 #include "app/common.hpp"
 #include "app/serve_mail.hpp"
+#include "core/crypto/crypto.hpp"
 #include "core/db/db.hpp"
+#include "core/http/router.hpp"
 #include "core/log/log.hpp"
 #include "core/util/strings.hpp"
+#include "directory/directory.hpp"
 #include "mail/filter/checks.hpp"
+#include "mail/filter/sync.hpp"
 
 namespace hearth::app {
 namespace {
@@ -41,6 +45,35 @@ bool read_lists(const char* key, const std::vector<std::string>& in, double weig
     out.push_back(*s);
   }
   return true;
+}
+
+// The primary's side of the backup MX recipient sync: the addresses of one local domain
+// (accounts, alias sources, "@D" for a catch-all), one per line, to a caller with the secret.
+http::response recipients_route(directory::directory& dir, const std::string& secret, const http::request& req) {
+  auto auth = req.header("authorization");
+  if (auth.empty()) {
+    auto r = http::response::text(401, "authorization required\n");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"hearth backup-mx\"");
+    return r;
+  }
+  constexpr std::string_view bearer = "bearer ";
+  bool ok = auth.size() > bearer.size() && util::to_lower(auth.substr(0, bearer.size())) == bearer &&
+            crypto::constant_time_equal(crypto::sha256(auth.substr(bearer.size())), crypto::sha256(secret));
+  if (!ok) {
+    log::warn("filter.backup_sync_refused", {{"ip", req.remote_ip}});
+    return http::response::text(403, "forbidden\n");
+  }
+  auto name = http::query_param(req.query, "domain");
+  if (!name || name->empty()) return http::response::text(400, "domain=D required\n");
+  auto d = dir.find_domain(*name);
+  if (!d) return http::response::text(404, "not a local domain\n");
+  std::string body;
+  for (const auto& a : dir.accounts(d->name)) body += a.address + "\n";
+  for (const auto& a : dir.aliases(d->name)) body += a.source + "\n";
+  log::info("filter.backup_sync_served", {{"ip", req.remote_ip}, {"domain", d->name}});
+  auto r = http::response::text(200, std::move(body));
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
 }
 
 }  // namespace
@@ -90,7 +123,24 @@ bool install_filter(serve_context& ctx, mail_checks& checks) {
   if (!backup_domains.empty()) {
     mf::backup_options bo;
     bo.domains = backup_domains;
-    if (c.backup_mx_recipients != "any") {
+    if (!c.backup_mx_sync_url.empty()) {
+      // Synced from the primary into DATA_DIR (kept across restarts); replaces `recipients`.
+      if (!mf::parse_https_url(c.backup_mx_sync_url))
+        return bad("backup_mx.sync_url", c.backup_mx_sync_url, "expected https://host[:port][/path]");
+      if (c.backup_mx_sync_secret.empty())
+        return bad("backup_mx.sync_secret", "", "needed with backup_mx.sync_url");
+      bo.recipients = c.data_dir / "backup_mx_recipients.txt";
+      mf::sync_options so;
+      so.url = c.backup_mx_sync_url;
+      so.secret = c.backup_mx_sync_secret;
+      so.ca_file = c.backup_mx_sync_ca_file.string();
+      so.domains = backup_domains;
+      so.file = bo.recipients;
+      so.interval = c.backup_mx_sync_interval;
+      auto sync = std::make_shared<mf::recipient_sync>(std::move(so));
+      ctx.keep.push_back(sync);
+      ctx.on_stop.push_back([sync] { sync->stop(); });
+    } else if (c.backup_mx_recipients != "any") {
       std::filesystem::path p = c.backup_mx_recipients;
       if (p.is_relative()) p = c.file.parent_path() / p;
       bo.recipients = p;
@@ -100,6 +150,16 @@ bool install_filter(serve_context& ctx, mail_checks& checks) {
     for (const auto& d : backup_domains) list += (list.empty() ? "" : ",") + d;
     log::info("filter.backup_mx", {{"domains", list},
                                    {"retention", std::uint64_t(c.backup_mx_retention)}});
+  }
+
+  if (!c.backup_mx_sync_secret.empty()) {
+    http::route r;
+    r.methods = {"GET"};
+    r.path = std::string(mf::sync_path);
+    r.fn = [&dir = ctx.dir, secret = c.backup_mx_sync_secret](const http::request& req) {
+      return recipients_route(dir, secret, req);
+    };
+    ctx.routes.add(std::move(r));
   }
 
   mf::content_options cc;

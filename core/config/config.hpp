@@ -167,6 +167,10 @@ struct config {
   std::vector<std::string> backup_mx_domains;
   std::string backup_mx_recipients = "any";      // "any", or a file of addresses (one per line)
   unsigned backup_mx_retention = 7 * 24 * 3600;  // seconds a relayed message waits for the primary
+  std::string backup_mx_sync_url;                // backup: the primary's https base URL ("" = no sync)
+  std::string backup_mx_sync_secret;             // both: shared secret of the recipient sync
+  unsigned backup_mx_sync_interval = 600;        // backup: seconds between syncs
+  std::filesystem::path backup_mx_sync_ca_file;  // backup: extra CA (PEM) for the primary's certificate
 
   // [xmpp]
   std::filesystem::path xmpp_s2s_ca_file;  // extra CA bundle trusted for other servers' certificates (federation)

@@ -271,6 +271,14 @@ std::vector<key_def> build_keys() {
                   bind<&config::backup_mx_recipients>()).not_empty());
   k.push_back(integer("backup_mx.retention", 7 * day, 1, 60 * day, "seconds relayed mail waits for the primary before it is returned",
                       bind<&config::backup_mx_retention>()));
+  k.push_back(str("backup_mx.sync_url", "", "backup: the primary's https base URL; its recipient lists replace backup_mx.recipients",
+                  bind<&config::backup_mx_sync_url>()));
+  k.push_back(str("backup_mx.sync_secret", "", "shared secret of the recipient sync; on the primary it enables GET /hearth/backup-mx/recipients",
+                  bind<&config::backup_mx_sync_secret>()));
+  k.push_back(integer("backup_mx.sync_interval", 600, 10, 7 * day, "backup: seconds between recipient syncs (the first at start)",
+                      bind<&config::backup_mx_sync_interval>()));
+  k.push_back(str("backup_mx.sync_ca_file", "", "backup: PEM CA bundle trusted for the primary's certificate, besides the system's",
+                  bind<&config::backup_mx_sync_ca_file>(), syntax::path));
   // [xmpp]
   k.push_back(str("xmpp.s2s_ca_file", "", "PEM CA bundle trusted for other XMPP servers' certificates, besides the system's",
                   bind<&config::xmpp_s2s_ca_file>(), syntax::path));

@@ -205,12 +205,14 @@ bool backup_mx::is_backup_domain(std::string_view d) const {
   return false;
 }
 
-bool backup_mx::recipient_known(const std::string& address) {
+std::optional<bool> backup_mx::recipient_known(const std::string& address) {
   std::lock_guard lock(mu_);
   std::error_code ec;
   auto t = std::filesystem::last_write_time(o_.recipients, ec);
   if (ec) {
     log::warn("filter.backup_recipients", {{"file", o_.recipients.string()}, {"error", ec.message()}});
+    // No list yet (e.g. the first sync from the primary has not succeeded): try again later.
+    if (loaded_ == std::filesystem::file_time_type{}) return std::nullopt;
     return known_.count(address) > 0;
   }
   if (t != loaded_) {
@@ -241,8 +243,9 @@ asio::awaitable<decision> backup_mx::on_rcpt(const smtp::client_info& ci, const 
   if (!is_backup_domain(domain)) co_return decision::go_on();
   const std::string address = util::to_lower(rcpt.address());
   if (!o_.recipients.empty()) {
-    bool ok = co_await net::run_blocking([this, &address] { return recipient_known(address); });
-    if (!ok) co_return decision::no(550, "5.1.1", "<" + rcpt.address() + ">: Recipient address rejected: User unknown");
+    auto ok = co_await net::run_blocking([this, &address] { return recipient_known(address); });
+    if (!ok) co_return decision::no(451, "4.3.0", "<" + rcpt.address() + ">: recipient list not available yet");
+    if (!*ok) co_return decision::no(550, "5.1.1", "<" + rcpt.address() + ">: Recipient address rejected: User unknown");
   }
   st.relay_for.insert(address);
   log::info("filter.backup_mx", {{"session", ci.session}, {"id", st.id}, {"to", address}});

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -98,7 +99,8 @@ class backup_mx final : public smtp::filter {
   bool is_backup_domain(std::string_view domain) const;
 
  private:
-  bool recipient_known(const std::string& address);  // blocking (reads the file when changed)
+  // Blocking (reads the file when changed); nullopt: no list was ever loaded (no file yet).
+  std::optional<bool> recipient_known(const std::string& address);
   backup_options o_;
   std::mutex mu_;
   std::filesystem::file_time_type loaded_{};

@@ -1,6 +1,6 @@
 // mail/filter's parsers: link extraction from a whole MIME message and from text, the list
 // specifications, scores and rules of the config, DNSBL query names, address lists, the
-// greylisting sender key.
+// greylisting sender key, the backup MX sync URL and recipient listing.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -10,6 +10,7 @@
 #include "mail/filter/dnsbl.hpp"
 #include "mail/filter/greylist.hpp"
 #include "mail/filter/net.hpp"
+#include "mail/filter/sync.hpp"
 #include "mail/filter/uri.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -26,6 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)parse_list_spec(line, 3);
   (void)parse_score(line);
   (void)parse_rule(line);
+  (void)parse_https_url(line);  // backup MX sync: the primary URL and a domain's listing
+  (void)parse_listing(in, "example.org");
   (void)ip_query_name(line, "bl.example");
   (void)is_listing(line);
   (void)helo_is_fqdn(line);

@@ -4,3 +4,5 @@ hearth_e2e(filter_greylist filter/test_greylist.py 190)
 hearth_e2e(filter_dnsbl filter/test_dnsbl.py 195)
 hearth_e2e(filter_backup_mx filter/test_backup_mx.py 196)
 hearth_e2e(filter_backup_mx_expire filter/test_backup_mx_expire.py 197)
+# test_backup_sync.py: the recipient list synced from the primary over HTTPS (NET 199).
+hearth_e2e(filter_backup_sync filter/test_backup_sync.py 199)
