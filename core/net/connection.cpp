@@ -15,6 +15,10 @@ namespace hearth::net {
 namespace {
 
 constexpr std::size_t read_chunk = 16 * 1024;
+// A read that waits on an idle connection (nothing buffered, nothing pending in the socket or
+// in OpenSSL) uses a small buffer: thousands of idle connections each parking 16 KB on a read
+// that may last hours was most of their memory. A read that fills it is followed by a full one.
+constexpr std::size_t idle_chunk = 512;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 // Connections made without a TLS generation still need a context to build the stream with;
@@ -66,9 +70,20 @@ asio::awaitable<read_status> connection::fill(std::chrono::steady_clock::time_po
   if (!is_open()) co_return read_status::closed;
   if (std::chrono::steady_clock::now() >= deadline) co_return read_status::timeout;
   compact();
+  std::size_t chunk = read_chunk;
+  if (rbuf_.empty() && !last_fill_full_) {
+    boost::system::error_code ec;
+    const bool ready = stream_.next_layer().available(ec) > 0 ||
+                       (tls_active_ && SSL_pending(stream_.native_handle()) > 0);
+    if (!ready) {
+      chunk = idle_chunk;
+      // Give the large buffer back while the connection waits.
+      if (rbuf_.capacity() > 2 * idle_chunk) std::string().swap(rbuf_);
+    }
+  }
   const std::size_t old = rbuf_.size();
-  rbuf_.resize(old + read_chunk);
-  auto buf = asio::buffer(rbuf_.data() + old, read_chunk);
+  rbuf_.resize(old + chunk);
+  auto buf = asio::buffer(rbuf_.data() + old, chunk);
   read_timer_.expires_at(deadline);
   std::variant<std::tuple<boost::system::error_code, std::size_t>, std::tuple<boost::system::error_code>> r;
   if (tls_active_)
@@ -81,6 +96,7 @@ asio::awaitable<read_status> connection::fill(std::chrono::steady_clock::time_po
   }
   auto [ec, n] = std::get<0>(r);
   rbuf_.resize(old + n);
+  last_fill_full_ = n == chunk;
   if (n > 0) co_return read_status::ok;
   co_return ec ? read_status::closed : read_status::ok;
 }

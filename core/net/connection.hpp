@@ -111,6 +111,7 @@ class connection {
   duration write_timeout_ = std::chrono::seconds(60);
   std::string rbuf_;
   std::size_t rpos_ = 0;
+  bool last_fill_full_ = false;  // the last read filled its buffer: more is likely waiting
   std::string remote_ip_;
   std::uint16_t local_port_ = 0;
   std::string id_;

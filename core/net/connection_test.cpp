@@ -1,6 +1,7 @@
 // The line reader and STARTTLS over real loopback sockets.
 #include "core/net/connection.hpp"
 
+#include <algorithm>
 #include <openssl/ssl.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -73,6 +74,34 @@ TEST_CASE("read_line: the timeout fires when no line arrives, and a partial line
     auto r2 = co_await c.read_line(100, 5s);
     CHECK(r2.status == read_status::ok);
     CHECK(r2.data == "partial line");
+  });
+}
+
+TEST_CASE("read_some: an idle read parks a small buffer, then bulk data arrives intact") {
+  asio::io_context io;
+  auto [srv, cli] = test::socket_pair(io);
+  connection c(std::move(srv), nullptr);
+  std::string big;
+  for (int i = 0; big.size() < 200000; ++i) big += std::to_string(i) + ",";
+  // Written only once the server's read is waiting on an empty socket.
+  asio::steady_timer t(io);
+  t.expires_after(50ms);
+  t.async_wait([&](boost::system::error_code) { asio::write(cli, asio::buffer(big)); });
+  test::run(io, [&]() -> asio::awaitable<void> {
+    std::string got;
+    auto first = co_await c.read_some(64 * 1024, 5s);
+    CHECK(first.status == read_status::ok);
+    CHECK(first.data.size() <= 512);  // the idle read's buffer
+    got += first.data;
+    std::size_t largest = 0;
+    while (got.size() < big.size()) {
+      auto r = co_await c.read_some(64 * 1024, 5s);
+      REQUIRE(r.status == read_status::ok);
+      largest = std::max(largest, r.data.size());
+      got += r.data;
+    }
+    CHECK(got == big);
+    CHECK(largest > 512);  // bulk data is read in full-size chunks
   });
 }
 
