@@ -89,7 +89,10 @@ async def scenario():
     await asyncio.sleep(0.5)
     for x, y in ((b, A[0]), (a, B[0])):
         x.send_presence_subscription(pto=y, ptype="subscribed")
-    await asyncio.sleep(0.5)
+    # Wait for the roster pushes (a fixed sleep raced under load), bounded by wait_until's timeout.
+    both = await a.wait_until(lambda: a.client_roster[B[0]]["subscription"] == "both"
+                              and b.client_roster[A[0]]["subscription"] == "both")
+    check(both, "A and B are subscribed to each other")
     nick_node = "http://jabber.org/protocol/nick"
     await raw_iq(a, "set", f"<pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='{nick_node}'>"
                            f"<item id='current'><nick xmlns='{nick_node}'>Demo</nick></item></publish></pubsub>")
