@@ -12,7 +12,6 @@ printed too ("delivered/s"). Needs root for Postfix (it drops to its own users).
 usage: bench_smtp.py [HEARTH_BIN]   (make bench passes build/hearth)
 """
 import os
-import re
 import shutil
 import signal
 import socket
@@ -22,6 +21,10 @@ import sys
 import tempfile
 import threading
 import time
+
+# The e2e harness's config editor (one copy of it: tests/e2e/lib/hearth_test.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e", "lib"))
+from hearth_test import set_key  # noqa: E402
 
 HEARTH = sys.argv[1] if len(sys.argv) > 1 else "build/hearth"
 ADDR_H = "127.0.250.1"
@@ -116,16 +119,10 @@ def bench_hearth(work):
         return None
     # The load comes from one address: lift the per-IP connection limit for the benchmark.
     cfg = os.path.join(work, "hearth.toml")
-    with open(cfg) as f:
-        text = f.read()
-    if re.search(r"(?m)^max_connections_per_ip = \d+", text):
-        text = re.sub(r"(?m)^max_connections_per_ip = \d+", "max_connections_per_ip = 0", text)
-    else:
-        text = text.replace("\n[smtp]\n", "\n[smtp]\nmax_connections_per_ip = 0\n", 1)
+    for table in ("server", "smtp"):
+        set_key(cfg, table, "max_connections_per_ip", "0")
     # Greylisting (issue 8) would answer the load's first try with 451: off for the benchmark.
-    text = re.sub(r"(\[filter\.greylist\]\n(?:#[^\n]*\n)*)enabled = true", r"\1enabled = false", text)
-    with open(cfg, "w") as f:
-        f.write(text)
+    set_key(cfg, "filter.greylist", "enabled", "false")
     log = open(os.path.join(work, "serve.log"), "ab")
     p = subprocess.Popen([HEARTH, "--config", os.path.join(work, "hearth.toml"), "serve"], stdout=log,
                          stderr=subprocess.STDOUT)

@@ -34,6 +34,10 @@ import sys
 import tempfile
 import time
 
+# The e2e harness's config editor (one copy of it: tests/e2e/lib/hearth_test.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e", "lib"))
+from hearth_test import set_key  # noqa: E402
+
 HEARTH = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build/hearth")
 BENCH = os.environ.get("BENCH_XMPP_BIN") or os.path.join(os.path.dirname(HEARTH), "bench", "bench_xmpp")
 DOMAIN = "bench.test"
@@ -90,31 +94,6 @@ def raise_nofile():
         resource.setrlimit(resource.RLIMIT_NOFILE, (want, max(hard, want)))
     except (ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-
-
-def set_key(path, table, key, value):
-    """Sets `key = value` in [table] of a hearth TOML config, adding it if missing."""
-    with open(path) as f:
-        lines = f.read().split("\n")
-    out, in_table, done = [], False, False
-    for line in lines:
-        s = line.strip()
-        if s.startswith("[") and not s.startswith("[["):
-            if in_table and not done:
-                out.append(f"{key} = {value}")
-                done = True
-            in_table = s == f"[{table}]"
-        if in_table and not done and re.match(rf"^{re.escape(key)}\s*=", s):
-            out.append(f"{key} = {value}")
-            done = True
-            continue
-        out.append(line)
-    if not done:
-        if not in_table:
-            out.append(f"[{table}]")
-        out.append(f"{key} = {value}")
-    with open(path, "w") as f:
-        f.write("\n".join(out))
 
 
 def rss_kb(pid):
