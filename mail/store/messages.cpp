@@ -226,18 +226,27 @@ result<std::shared_ptr<const sqlite_store::flag_index>> sqlite_store::flag_index
   return out;
 }
 
-result<mailbox_view> sqlite_store::view(std::string_view account, std::string_view mailbox) {
+result<std::pair<mailbox_row, std::shared_ptr<const sqlite_store::flag_index>>> sqlite_store::read_flag_index(
+    std::string_view account, std::string_view mailbox) {
   auto a = prepare(account);
   if (!a) return a.error();
   auto c = db_.try_get();
   if (!c) return c.error();
+  // The mailbox row and the index come from one read, so they agree; the index is immutable.
   read_txn txn(**c);
   if (!txn.open) return fail("mail.db", "cannot begin a read");
   auto m = need_mailbox(**c, a->address, mailbox);
   if (!m) return m.error();
   auto idx = flag_index_of(**c, *m);
   if (!idx) return idx.error();
-  const auto& x = **idx;
+  return std::pair{std::move(*m), std::move(*idx)};
+}
+
+result<mailbox_view> sqlite_store::view(std::string_view account, std::string_view mailbox) {
+  auto r = read_flag_index(account, mailbox);
+  if (!r) return r.error();
+  const mailbox_row* m = &r->first;
+  const auto& x = *r->second;
   mailbox_view out;
   out.name = m->name;
   out.uidvalidity = m->uidvalidity;
@@ -250,17 +259,9 @@ result<mailbox_view> sqlite_store::view(std::string_view account, std::string_vi
 }
 
 result<std::vector<message_info>> sqlite_store::fetch_flags(std::string_view account, std::string_view mailbox) {
-  auto a = prepare(account);
-  if (!a) return a.error();
-  auto c = db_.try_get();
-  if (!c) return c.error();
-  read_txn txn(**c);
-  if (!txn.open) return fail("mail.db", "cannot begin a read");
-  auto m = need_mailbox(**c, a->address, mailbox);
-  if (!m) return m.error();
-  auto idx = flag_index_of(**c, *m);
-  if (!idx) return idx.error();
-  const auto& x = **idx;
+  auto r = read_flag_index(account, mailbox);
+  if (!r) return r.error();
+  const auto& x = *r->second;
   std::vector<message_info> out(x.uids.size());
   for (std::size_t i = 0; i < x.uids.size(); ++i) {
     out[i].uid = x.uids[i];

@@ -129,6 +129,9 @@ class sqlite_store final : public store {
   };
   // The entry for `m` (read inside a read transaction on c): cached or walked from the index.
   result<std::shared_ptr<const flag_index>> flag_index_of(db::connection& c, const mailbox_row& m);
+  // The mailbox and its current flag index, read in one transaction (view, fetch_flags).
+  result<std::pair<mailbox_row, std::shared_ptr<const flag_index>>> read_flag_index(std::string_view account,
+                                                                                    std::string_view mailbox);
   static constexpr std::size_t flag_index_max_rows = 1u << 18;  // all mailboxes together
   std::mutex index_mu_;
   std::unordered_map<std::int64_t, std::shared_ptr<const flag_index>> index_;  // by mailbox id
