@@ -276,7 +276,7 @@ class session {
   }
 
   net::connection& conn_;
-  asio::ssl::stream<asio::ip::tcp::socket>& stream_;
+  net::tls_io::tls_stream stream_;
   std::shared_ptr<const router> routes_;
   session_options opts_;
   asio::steady_timer timer_;

@@ -15,18 +15,7 @@ namespace hearth::net {
 namespace {
 
 constexpr std::size_t read_chunk = 16 * 1024;
-// A read that waits on an idle connection (nothing buffered, nothing pending in the socket or
-// in OpenSSL) uses a small buffer: thousands of idle connections each parking 16 KB on a read
-// that may last hours was most of their memory. A read that fills it is followed by a full one.
-constexpr std::size_t idle_chunk = 512;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-
-// Connections made without a TLS generation still need a context to build the stream with;
-// it has no certificate, and start_tls() refuses to use it.
-asio::ssl::context& plain_context() {
-  static asio::ssl::context ctx(asio::ssl::context::tls_server);
-  return ctx;
-}
 
 }  // namespace
 
@@ -40,16 +29,18 @@ const char* status_name(read_status s) {
   return "closed";
 }
 
+void connection::ssl_free::operator()(SSL* s) const { SSL_free(s); }
+
 connection::connection(tcp::socket socket, std::shared_ptr<tls::generation> tls)
     : tls_(std::move(tls)),
-      stream_(std::move(socket), tls_ ? tls_->front() : plain_context()),
-      read_timer_(stream_.get_executor()),
-      write_timer_(stream_.get_executor()),
+      socket_(std::move(socket)),
+      read_timer_(socket_.get_executor()),
+      write_timer_(socket_.get_executor()),
       id_(log::new_id()) {
   boost::system::error_code ec;
-  auto remote = stream_.next_layer().remote_endpoint(ec);
+  auto remote = socket_.remote_endpoint(ec);
   if (!ec) remote_ip_ = remote.address().to_string();
-  auto local = stream_.next_layer().local_endpoint(ec);
+  auto local = socket_.local_endpoint(ec);
   if (!ec) local_port_ = local.port();
 }
 
@@ -65,40 +56,73 @@ void connection::compact() {
   }
 }
 
+bool connection::input_ready() {
+  boost::system::error_code ec;
+  if (socket_.available(ec) > 0) return true;
+  return tls_active_ && SSL_has_pending(ssl_.get()) == 1;
+}
+
+asio::awaitable<read_status> connection::wait(tls_io::want w, asio::steady_timer& timer,
+                                              std::chrono::steady_clock::time_point deadline) {
+  using namespace asio::experimental::awaitable_operators;
+  timer.expires_at(deadline);
+  auto r = co_await (socket_.async_wait(tls_io::wait_for(w), use_tuple) || timer.async_wait(use_tuple));
+  if (r.index() == 1) co_return is_open() ? read_status::timeout : read_status::closed;
+  auto [ec] = std::get<0>(r);
+  co_return ec || !is_open() ? read_status::closed : read_status::ok;
+}
+
 asio::awaitable<read_status> connection::fill(std::chrono::steady_clock::time_point deadline) {
   using namespace asio::experimental::awaitable_operators;
   if (!is_open()) co_return read_status::closed;
   if (std::chrono::steady_clock::now() >= deadline) co_return read_status::timeout;
   compact();
-  std::size_t chunk = read_chunk;
-  if (rbuf_.empty() && !last_fill_full_) {
-    boost::system::error_code ec;
-    const bool ready = stream_.next_layer().available(ec) > 0 ||
-                       (tls_active_ && SSL_pending(stream_.native_handle()) > 0);
-    if (!ready) {
-      chunk = idle_chunk;
-      // Give the large buffer back while the connection waits.
-      if (rbuf_.capacity() > 2 * idle_chunk) std::string().swap(rbuf_);
-    }
+  if (rbuf_.empty() && !last_fill_full_ && !input_ready()) {
+    // An idle connection (nothing buffered, nothing in the socket or in OpenSSL) waits without
+    // a buffer: thousands of chat or IMAP IDLE connections each parking 16 KB on a read that
+    // may last hours was most of their memory.
+    if (rbuf_.capacity() > 1024) std::string().swap(rbuf_);
+    read_status st = co_await wait(tls_io::want::read, read_timer_, deadline);
+    if (st != read_status::ok) co_return st;
   }
   const std::size_t old = rbuf_.size();
-  rbuf_.resize(old + chunk);
-  auto buf = asio::buffer(rbuf_.data() + old, chunk);
-  read_timer_.expires_at(deadline);
-  std::variant<std::tuple<boost::system::error_code, std::size_t>, std::tuple<boost::system::error_code>> r;
-  if (tls_active_)
-    r = co_await (stream_.async_read_some(buf, use_tuple) || read_timer_.async_wait(use_tuple));
-  else
-    r = co_await (stream_.next_layer().async_read_some(buf, use_tuple) || read_timer_.async_wait(use_tuple));
-  if (r.index() == 1) {
-    rbuf_.resize(old);
-    co_return is_open() ? read_status::timeout : read_status::closed;
+  rbuf_.resize(old + read_chunk);
+  std::size_t n = 0;
+  if (tls_active_) {
+    for (;;) {
+      tls_io::step s = tls_io::read(ssl_.get(), rbuf_.data() + old, read_chunk);
+      if (s.w == tls_io::want::done) {
+        n = s.n;
+        break;
+      }
+      if (s.w == tls_io::want::fail) {
+        rbuf_.resize(old);
+        co_return read_status::closed;
+      }
+      read_status st = co_await wait(s.w, read_timer_, deadline);
+      if (st != read_status::ok) {
+        rbuf_.resize(old);
+        co_return st;
+      }
+    }
+  } else {
+    read_timer_.expires_at(deadline);
+    auto r = co_await (socket_.async_read_some(asio::buffer(rbuf_.data() + old, read_chunk), use_tuple) ||
+                       read_timer_.async_wait(use_tuple));
+    if (r.index() == 1) {
+      rbuf_.resize(old);
+      co_return is_open() ? read_status::timeout : read_status::closed;
+    }
+    auto [ec, got] = std::get<0>(r);
+    if (ec || got == 0) {
+      rbuf_.resize(old);
+      co_return read_status::closed;
+    }
+    n = got;
   }
-  auto [ec, n] = std::get<0>(r);
   rbuf_.resize(old + n);
-  last_fill_full_ = n == chunk;
-  if (n > 0) co_return read_status::ok;
-  co_return ec ? read_status::closed : read_status::ok;
+  last_fill_full_ = n == read_chunk;
+  co_return read_status::ok;
 }
 
 asio::awaitable<read_result> connection::read_line(std::size_t max_len, duration timeout) {
@@ -176,37 +200,61 @@ asio::awaitable<read_result> connection::read_some(std::size_t max_len, duration
 asio::awaitable<bool> connection::write(std::string_view data) {
   using namespace asio::experimental::awaitable_operators;
   if (!is_open()) co_return false;
-  write_timer_.expires_after(write_timeout_);
-  auto buf = asio::buffer(data.data(), data.size());
-  std::variant<std::tuple<boost::system::error_code, std::size_t>, std::tuple<boost::system::error_code>> r;
-  if (tls_active_)
-    r = co_await (asio::async_write(stream_, buf, use_tuple) || write_timer_.async_wait(use_tuple));
-  else
-    r = co_await (asio::async_write(stream_.next_layer(), buf, use_tuple) || write_timer_.async_wait(use_tuple));
-  if (r.index() == 1 || std::get<0>(std::get<0>(r))) {
-    close();
-    co_return false;
+  if (!tls_active_) {
+    write_timer_.expires_after(write_timeout_);
+    auto r = co_await (asio::async_write(socket_, asio::buffer(data.data(), data.size()), use_tuple) ||
+                       write_timer_.async_wait(use_tuple));
+    if (r.index() == 1 || std::get<0>(std::get<0>(r))) {
+      close();
+      co_return false;
+    }
+    co_return true;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + write_timeout_;
+  while (!data.empty()) {
+    tls_io::step s = tls_io::write(ssl_.get(), data.data(), data.size());
+    if (s.w == tls_io::want::done) {
+      data.remove_prefix(s.n);
+      continue;
+    }
+    read_status st = s.w == tls_io::want::fail ? read_status::closed : co_await wait(s.w, write_timer_, deadline);
+    if (st != read_status::ok) {
+      close();
+      co_return false;
+    }
   }
   co_return true;
 }
 
 asio::awaitable<bool> connection::start_tls(duration timeout) {
-  using namespace asio::experimental::awaitable_operators;
   if (!tls_ || tls_active_ || !is_open()) co_return false;
   // CVE-2011-0411: plaintext pipelined after STARTTLS must never be read as if it had come
   // over TLS.
   rbuf_.clear();
   rpos_ = 0;
-  read_timer_.expires_after(timeout);
-  auto r = co_await (stream_.async_handshake(asio::ssl::stream_base::server, use_tuple) ||
-                     read_timer_.async_wait(use_tuple));
-  if (r.index() == 1) {
-    log::debug("tls.fail", {{"conn", id_}, {"ip", remote_ip_}, {"reason", "timeout"}});
+  tls_io::ignore_sigpipe();
+  boost::system::error_code ec;
+  socket_.non_blocking(true, ec);
+  if (!ec) ssl_.reset(tls_io::make_server(tls_->front().native_handle(), socket_.native_handle()));
+  if (!ssl_) {
+    log::warn("tls.fail", {{"conn", id_}, {"ip", remote_ip_}, {"reason", "cannot create the TLS session"}});
     close();
     co_return false;
   }
-  if (auto [ec] = std::get<0>(r); ec) {
-    log::debug("tls.fail", {{"conn", id_}, {"ip", remote_ip_}, {"reason", ec.message()}});
+  if (want_client_cert_) SSL_set_verify(ssl_.get(), SSL_VERIFY_PEER, [](int, X509_STORE_CTX*) { return 1; });
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    tls_io::step s = tls_io::handshake(ssl_.get());
+    if (s.w == tls_io::want::done) break;
+    std::string reason;
+    if (s.w == tls_io::want::fail) {
+      reason = s.ec.message();
+    } else {
+      read_status st = co_await wait(s.w, read_timer_, deadline);
+      if (st == read_status::ok) continue;
+      reason = st == read_status::timeout ? "timeout" : "closed";
+    }
+    log::debug("tls.fail", {{"conn", id_}, {"ip", remote_ip_}, {"reason", reason}});
     close();
     co_return false;
   }
@@ -216,42 +264,45 @@ asio::awaitable<bool> connection::start_tls(duration timeout) {
 
 std::string connection::sni() const {
   if (!tls_active_) return {};
-  return tls::sni_name(const_cast<connection*>(this)->stream_.native_handle());
+  return tls::sni_name(ssl_.get());
 }
 
 std::optional<std::string> connection::channel_binding() const {
   if (!tls_active_) return std::nullopt;
-  return tls::channel_binding_tls_exporter(const_cast<connection*>(this)->stream_.native_handle());
+  return tls::channel_binding_tls_exporter(ssl_.get());
 }
 
 std::string connection::tls_version() const {
   if (!tls_active_) return {};
-  return SSL_get_version(const_cast<connection*>(this)->stream_.native_handle());
+  return SSL_get_version(ssl_.get());
 }
 
 std::string connection::certificate_subject() const {
   if (!tls_active_) return {};
-  return tls::local_certificate_subject(const_cast<connection*>(this)->stream_.native_handle());
+  return tls::local_certificate_subject(ssl_.get());
 }
 
 asio::awaitable<void> connection::shutdown() {
-  using namespace asio::experimental::awaitable_operators;
   if (tls_active_ && is_open()) {
     // Marking the peer's close_notify as received makes SSL_shutdown send ours and finish
     // at once instead of waiting for an answer that many clients never send.
-    SSL_set_shutdown(stream_.native_handle(), SSL_RECEIVED_SHUTDOWN);
-    write_timer_.expires_after(std::chrono::seconds(1));
-    co_await (stream_.async_shutdown(use_tuple) || write_timer_.async_wait(use_tuple));
+    SSL_set_shutdown(ssl_.get(), SSL_RECEIVED_SHUTDOWN);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    for (int i = 0; i < 4; ++i) {
+      tls_io::step s = tls_io::shutdown(ssl_.get());
+      if (s.w == tls_io::want::done || s.w == tls_io::want::fail) break;
+      read_status st = co_await wait(s.w, write_timer_, deadline);
+      if (st != read_status::ok) break;
+    }
   }
   close();
 }
 
 void connection::close() {
   boost::system::error_code ec;
-  auto& s = stream_.next_layer();
-  if (!s.is_open()) return;
-  s.shutdown(tcp::socket::shutdown_both, ec);
-  s.close(ec);
+  if (!socket_.is_open()) return;
+  socket_.shutdown(tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
 }
 
 }  // namespace hearth::net

@@ -1,8 +1,9 @@
 // One client connection, plain or TLS, with the shared line/literal reader.
 //
 // The same type serves both states so that STARTTLS is a method call, not a change of type:
-// it owns an ssl::stream over the TCP socket and reads from next_layer() until start_tls()
-// succeeds. Every read and write takes a deadline (ARCHITECTURE.md principle 5).
+// it owns the TCP socket, and start_tls() puts an OpenSSL session on it (core/net/tls_io.hpp:
+// no per-connection buffers while idle). Every read and write takes a deadline
+// (ARCHITECTURE.md principle 5).
 //
 // Thread-safety: a connection belongs to one session coroutine running on the connection's
 // strand (executor()); call its members only from there. close() may also be posted to the
@@ -10,7 +11,6 @@
 #pragma once
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstddef>
@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/net/tls_io.hpp"
 #include "core/tls/context_set.hpp"
 
 namespace hearth::net {
@@ -78,10 +79,14 @@ class connection {
   // Returns false on failure or timeout; the connection should then be closed.
   asio::awaitable<bool> start_tls(duration timeout);
   bool is_tls() const { return tls_active_; }
-  // The TLS stream itself, for code that drives the stream on its own (Beast, in core/http).
+  // The TLS stream as an Asio stream, for code that drives it on its own (Beast, in core/http).
   // Use it only once is_tls(). Reads through it bypass this class's buffer and timeouts: first
   // take any has_buffered_input() bytes with read_some(), and bound every operation with a timer.
-  asio::ssl::stream<tcp::socket>& tls_stream() { return stream_; }
+  tls_io::tls_stream tls_stream() { return {socket_, ssl_.get()}; }
+  SSL* native_ssl() { return ssl_.get(); }  // null until start_tls() succeeded
+  // Ask the client for a certificate in the coming handshake, accepting any (the session
+  // checks it afterwards: XMPP s2s SASL EXTERNAL). Call before start_tls().
+  void request_client_certificate() { want_client_cert_ = true; }
   std::string sni() const;                            // "" if plain or no SNI
   std::optional<std::string> channel_binding() const;  // RFC 9266 tls-exporter, TLS 1.3 only
   std::string tls_version() const;                     // "TLSv1.3", "" if plain
@@ -90,21 +95,31 @@ class connection {
   const std::string& remote_ip() const { return remote_ip_; }
   std::uint16_t local_port() const { return local_port_; }
   const std::string& id() const { return id_; }  // short id for log lines
-  executor_type get_executor() { return stream_.next_layer().get_executor(); }
+  executor_type get_executor() { return socket_.get_executor(); }
 
   // Sends TLS close_notify (without waiting for the peer's, RFC 8446 §6.1 allows it) and
   // closes the socket. Bounded by a short timeout.
   asio::awaitable<void> shutdown();
   // Closes the socket at once; pending reads and writes complete with `closed`.
   void close();
-  bool is_open() const { return stream_.next_layer().is_open(); }
+  bool is_open() const { return socket_.is_open(); }
 
  private:
   asio::awaitable<read_status> fill(std::chrono::steady_clock::time_point deadline);
+  // Waits until the socket is ready for `w` or the deadline passes (timer: read or write).
+  asio::awaitable<read_status> wait(tls_io::want w, asio::steady_timer& timer,
+                                    std::chrono::steady_clock::time_point deadline);
+  bool input_ready();
   void compact();
 
+  struct ssl_free {
+    void operator()(SSL* s) const;
+  };
+
   std::shared_ptr<tls::generation> tls_;
-  asio::ssl::stream<tcp::socket> stream_;
+  tcp::socket socket_;
+  std::unique_ptr<SSL, ssl_free> ssl_;  // created by start_tls()
+  bool want_client_cert_ = false;
   asio::steady_timer read_timer_;   // reads and the handshake
   asio::steady_timer write_timer_;  // separate: a session may write while a read is pending
   bool tls_active_ = false;

@@ -593,10 +593,6 @@ std::shared_ptr<c2s_service> make_c2s_service(hub& h, auth::authenticator& authn
 
 net::handler c2s_handler(std::shared_ptr<c2s_service> svc) {
   return [svc](connection& c) -> asio::awaitable<void> {
-    // Idle chat connections are the common case: let OpenSSL free its record buffers between
-    // reads and writes (about 30 KB per connection; set before the handshake, it also holds
-    // for the STARTTLS one).
-    SSL_set_mode(c.tls_stream().native_handle(), SSL_MODE_RELEASE_BUFFERS);
     negotiation n(*svc, c);
     co_await n.run();
   };

@@ -230,7 +230,7 @@ asio::awaitable<void> incoming::run() {
         co_return;
       }
       remote_ = ev->el.get("from");
-      if (c_.is_tls()) cert_ok_ = svc_.peer_cert_valid(c_.tls_stream().native_handle(), remote_);
+      if (c_.is_tls()) cert_ok_ = svc_.peer_cert_valid(c_.native_ssl(), remote_);
       co_await open_stream();
       std::string f = "<stream:features>";
       if (!c_.is_tls()) {
@@ -269,9 +269,7 @@ asio::awaitable<void> incoming::run() {
 
 }  // namespace
 
-void s2s_request_client_certificate(net::connection& c) {
-  SSL_set_verify(c.tls_stream().native_handle(), SSL_VERIFY_PEER, [](int, X509_STORE_CTX*) { return 1; });
-}
+void s2s_request_client_certificate(net::connection& c) { c.request_client_certificate(); }
 
 net::handler s2s_handler(std::shared_ptr<s2s_service> svc) {
   return [svc](connection& c) -> asio::awaitable<void> {
