@@ -3,7 +3,8 @@
 #include <openssl/ssl.h>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -15,7 +16,11 @@ namespace hearth::net {
 namespace {
 
 constexpr std::size_t read_chunk = 16 * 1024;
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+// Each wait races an operation against the connection's timer. A parallel group of deferred
+// operations costs one small shared state; awaitable_operators' `||` would spawn a coroutine
+// (frame and stack of its own) for each side of every read, which idle connections paid for
+// as long as they waited.
+namespace ex = asio::experimental;
 
 }  // namespace
 
@@ -64,16 +69,16 @@ bool connection::input_ready() {
 
 asio::awaitable<read_status> connection::wait(tls_io::want w, asio::steady_timer& timer,
                                               std::chrono::steady_clock::time_point deadline) {
-  using namespace asio::experimental::awaitable_operators;
   timer.expires_at(deadline);
-  auto r = co_await (socket_.async_wait(tls_io::wait_for(w), use_tuple) || timer.async_wait(use_tuple));
-  if (r.index() == 1) co_return is_open() ? read_status::timeout : read_status::closed;
-  auto [ec] = std::get<0>(r);
+  auto [order, ec, timer_ec] =
+      co_await ex::make_parallel_group(socket_.async_wait(tls_io::wait_for(w), asio::deferred),
+                                       timer.async_wait(asio::deferred))
+          .async_wait(ex::wait_for_one(), asio::use_awaitable);
+  if (order[0] == 1) co_return is_open() ? read_status::timeout : read_status::closed;
   co_return ec || !is_open() ? read_status::closed : read_status::ok;
 }
 
 asio::awaitable<read_status> connection::fill(std::chrono::steady_clock::time_point deadline) {
-  using namespace asio::experimental::awaitable_operators;
   if (!is_open()) co_return read_status::closed;
   if (std::chrono::steady_clock::now() >= deadline) co_return read_status::timeout;
   compact();
@@ -107,13 +112,15 @@ asio::awaitable<read_status> connection::fill(std::chrono::steady_clock::time_po
     }
   } else {
     read_timer_.expires_at(deadline);
-    auto r = co_await (socket_.async_read_some(asio::buffer(rbuf_.data() + old, read_chunk), use_tuple) ||
-                       read_timer_.async_wait(use_tuple));
-    if (r.index() == 1) {
+    auto [order, ec, got, timer_ec] =
+        co_await ex::make_parallel_group(
+            socket_.async_read_some(asio::buffer(rbuf_.data() + old, read_chunk), asio::deferred),
+            read_timer_.async_wait(asio::deferred))
+            .async_wait(ex::wait_for_one(), asio::use_awaitable);
+    if (order[0] == 1) {
       rbuf_.resize(old);
       co_return is_open() ? read_status::timeout : read_status::closed;
     }
-    auto [ec, got] = std::get<0>(r);
     if (ec || got == 0) {
       rbuf_.resize(old);
       co_return read_status::closed;
@@ -198,13 +205,14 @@ asio::awaitable<read_result> connection::read_some(std::size_t max_len, duration
 }
 
 asio::awaitable<bool> connection::write(std::string_view data) {
-  using namespace asio::experimental::awaitable_operators;
   if (!is_open()) co_return false;
   if (!tls_active_) {
     write_timer_.expires_after(write_timeout_);
-    auto r = co_await (asio::async_write(socket_, asio::buffer(data.data(), data.size()), use_tuple) ||
-                       write_timer_.async_wait(use_tuple));
-    if (r.index() == 1 || std::get<0>(std::get<0>(r))) {
+    auto [order, ec, n, timer_ec] =
+        co_await ex::make_parallel_group(asio::async_write(socket_, asio::buffer(data.data(), data.size()), asio::deferred),
+                                         write_timer_.async_wait(asio::deferred))
+            .async_wait(ex::wait_for_one(), asio::use_awaitable);
+    if (order[0] == 1 || ec) {
       close();
       co_return false;
     }
