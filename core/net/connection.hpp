@@ -74,6 +74,9 @@ class connection {
   // anything else was sent in plaintext before the handshake and would be injected into the
   // TLS session (CVE-2011-0411). The session decides whether to reject or drop them.
   bool has_buffered_input() const { return rpos_ < rbuf_.size(); }
+  // Whether a read would return at once: bytes buffered here, waiting in the socket, or
+  // decrypted in OpenSSL. False means the next read waits for the peer.
+  bool input_available() { return has_buffered_input() || input_ready(); }
 
   // Server-side TLS handshake. Discards any buffered plaintext first (see above).
   // Returns false on failure or timeout; the connection should then be closed.

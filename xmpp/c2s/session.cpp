@@ -65,6 +65,9 @@ struct element_reader {
   asio::awaitable<std::optional<stream_event>> next(std::chrono::seconds timeout) {
     while (pending.empty()) {
       if (parser.failed()) co_return std::nullopt;
+      // A connection about to wait for its client keeps no expat parser meanwhile (most chat
+      // connections are idle most of the time; issue 6's memory per idle connection).
+      if (!c.input_available()) parser.hibernate();
       auto r = co_await c.read_some(64 * 1024, timeout);
       if (r.status == read_status::timeout) {
         timed_out = true;

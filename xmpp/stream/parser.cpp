@@ -10,6 +10,17 @@ namespace {
 constexpr char ns_sep = '\x01';
 constexpr std::string_view xml_ns = "http://www.w3.org/XML/1998/namespace";
 
+void escape_attr(std::string& out, std::string_view v) {
+  for (char c : v) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+}
+
 void split_name(const char* full, std::string& ns, std::string& local) {
   const char* sep = std::strchr(full, ns_sep);
   if (!sep) {
@@ -34,6 +45,12 @@ struct stream_parser::impl {
   std::uint64_t base = 0;  // fed when the current expat parser was created
   bool dead = false;
   std::string fail_condition;
+  // Hibernation: the stream element's namespace declarations (prefix, URI), the start tag
+  // rebuilt from them, and where the last complete event between stanzas ended.
+  std::vector<std::pair<std::string, std::string>> decls;
+  std::string header;
+  bool resuming = false;  // the parser is reading `header`, not client bytes
+  std::uint64_t consumed_to = 0;
 
   explicit impl(parser_limits l) : lim(l) { create(); }
   ~impl() {
@@ -41,6 +58,17 @@ struct stream_parser::impl {
   }
 
   void create() {
+    make_parser();
+    stack.clear();
+    current = element();
+    depth = 0;
+    base = fed;
+    decls.clear();
+    header.clear();
+    resuming = false;
+  }
+
+  void make_parser() {
     if (p) XML_ParserFree(p);
     p = XML_ParserCreateNS("UTF-8", ns_sep);
     XML_SetUserData(p, this);
@@ -51,10 +79,45 @@ struct stream_parser::impl {
     XML_SetCommentHandler(p, &impl::on_comment);
     XML_SetProcessingInstructionHandler(p, &impl::on_pi);
     XML_SetParamEntityParsing(p, XML_PARAM_ENTITY_PARSING_NEVER);
-    stack.clear();
-    current = element();
+    XML_SetNamespaceDeclHandler(p, &impl::on_ns, nullptr);
+  }
+
+  // The end of the current event, in bytes fed.
+  std::uint64_t event_end() const {
+    return base + static_cast<std::uint64_t>(XML_GetCurrentByteIndex(p)) +
+           static_cast<std::uint64_t>(XML_GetCurrentByteCount(p));
+  }
+
+  // <prefix:stream xmlns...> with the declarations the client made on its stream element.
+  void build_header() {
+    std::string qname;
+    for (auto& [prefix, uri] : decls)
+      if (uri == ns_stream) qname = prefix.empty() ? "stream" : prefix + ":stream";
+    if (qname.empty()) return;
+    header = "<" + qname;
+    for (auto& [prefix, uri] : decls) {
+      header += prefix.empty() ? " xmlns=\"" : " xmlns:" + prefix + "=\"";
+      escape_attr(header, uri);
+      header += '"';
+    }
+    header += '>';
+  }
+
+  bool hibernate() {
+    if (!p || depth != 1 || dead || !fail_condition.empty() || header.empty() || consumed_to != fed) return false;
+    XML_ParserFree(p);
+    p = nullptr;
+    return true;
+  }
+
+  // A fresh parser, past a copy of the stream's start tag (no event for it).
+  void wake() {
+    make_parser();
+    resuming = true;
     depth = 0;
-    base = fed;
+    base = fed - header.size();
+    XML_Parse(p, header.data(), static_cast<int>(header.size()), XML_FALSE);
+    resuming = false;
   }
 
   void fail(std::string_view condition) {
@@ -73,6 +136,11 @@ struct stream_parser::impl {
   }
   static void on_comment(void* ud, const XML_Char*) { self(ud)->fail("restricted-xml"); }
   static void on_pi(void* ud, const XML_Char*, const XML_Char*) { self(ud)->fail("restricted-xml"); }
+  static void on_ns(void* ud, const XML_Char* prefix, const XML_Char* uri) {
+    auto* s = self(ud);
+    if (s->depth == 0 && !s->resuming && s->decls.size() < s->lim.max_attrs)
+      s->decls.emplace_back(prefix ? prefix : "", uri ? uri : "");
+  }
 
   void fill(element& e, const XML_Char* name, const XML_Char** atts) {
     split_name(name, e.ns, e.name);
@@ -92,6 +160,10 @@ struct stream_parser::impl {
 
   static void on_start(void* ud, const XML_Char* name, const XML_Char** atts) {
     auto* s = self(ud);
+    if (s->depth == 0 && s->resuming) {
+      s->depth = 1;
+      return;
+    }
     if (s->depth == 0) {
       stream_event ev;
       ev.kind = stream_event::open;
@@ -101,6 +173,8 @@ struct stream_parser::impl {
         return;
       }
       s->depth = 1;
+      s->build_header();
+      s->consumed_to = s->event_end();
       s->out->push_back(std::move(ev));
       return;
     }
@@ -149,11 +223,13 @@ struct stream_parser::impl {
       ev.el = std::move(s->current);
       s->current = element();
       s->out->push_back(std::move(ev));
+      s->consumed_to = s->event_end();
     }
   }
 
   static void on_text(void* ud, const XML_Char* text, int len) {
     auto* s = self(ud);
+    if (s->depth == 1) s->consumed_to = s->event_end();
     if (s->depth < 2 || s->stack.empty()) return;  // whitespace keep-alives between stanzas
     s->stack.back()->add_text(std::string(text, static_cast<std::size_t>(len)));
   }
@@ -164,6 +240,9 @@ stream_parser::~stream_parser() = default;
 
 bool stream_parser::failed() const { return !impl_->fail_condition.empty(); }
 std::uint64_t stream_parser::bytes_fed() const { return impl_->fed; }
+
+bool stream_parser::hibernate() { return impl_->hibernate(); }
+bool stream_parser::hibernating() const { return impl_->p == nullptr; }
 
 void stream_parser::reset() {
   impl_->create();
@@ -176,6 +255,7 @@ bool stream_parser::feed(std::string_view bytes, std::vector<stream_event>& out)
   if (!s.fail_condition.empty()) return false;
   if (s.dead) return true;  // after </stream:stream>: ignore
   s.out = &out;
+  if (!s.p) s.wake();
   // Feed in slices so that the stanza size limit is checked before a huge chunk is buffered.
   constexpr std::size_t slice = 16 * 1024;
   while (!bytes.empty()) {

@@ -90,6 +90,51 @@ TEST_CASE("reset starts a new stream") {
   CHECK(ev[1].el.name == "iq");
 }
 
+TEST_CASE("hibernate frees the parser between stanzas; the stream goes on unchanged") {
+  stream_parser p({.max_stanza = 1000, .max_depth = 10, .max_attrs = 5});
+  CHECK_FALSE(p.hibernate());  // before the stream header
+  auto ev = parse_all(p, open_c + "<presence/>\n");
+  REQUIRE(ev.size() == 2);
+  REQUIRE(p.hibernate());
+  CHECK(p.hibernating());
+  ev = parse_all(p, "<message to='b@x'><body>one</body><x:y xmlns:x='urn:z'/></message>");
+  CHECK_FALSE(p.hibernating());
+  REQUIRE(ev.size() == 1);
+  CHECK(ev[0].el.ns == "jabber:client");  // the default namespace of the stream header
+  CHECK(ev[0].el.child("body")->body() == "one");
+  CHECK(ev[0].el.child("y", "urn:z"));
+  // Not in the middle of a stanza, nor with a partial tag pending.
+  ev = parse_all(p, "<message><bo");
+  CHECK(ev.empty());
+  CHECK_FALSE(p.hibernate());
+  ev = parse_all(p, "dy>two</body></message><pres");
+  REQUIRE(ev.size() == 1);
+  CHECK(ev[0].el.child("body")->body() == "two");
+  CHECK_FALSE(p.hibernate());
+  ev = parse_all(p, "ence/>");
+  REQUIRE(ev.size() == 1);
+  REQUIRE(p.hibernate());
+  // Limits still count from the real stanza start, and the close tag still closes.
+  ev = parse_all(p, "<message><body>" + std::string(2000, 'a') + "</body></message>");
+  REQUIRE_FALSE(ev.empty());
+  CHECK(ev.back().condition == "policy-violation");
+  CHECK_FALSE(p.hibernate());  // a failed parser stays failed
+
+  // Another prefix for the streams namespace and more declarations (server-to-server).
+  stream_parser s;
+  ev = parse_all(s, "<s:stream xmlns:s='http://etherx.jabber.org/streams' xmlns='jabber:server' "
+                    "xmlns:db='jabber:server:dialback' xmlns:q='urn:x?a=1&amp;b=\"2\"'><db:result to='a' from='b'>k</db:result>");
+  REQUIRE(ev.size() == 2);
+  REQUIRE(s.hibernate());
+  ev = parse_all(s, "<db:verify id='1'>k</db:verify><q:x/><message/></s:stream>");
+  REQUIRE(ev.size() == 4);
+  CHECK(ev[0].el.ns == "jabber:server:dialback");
+  CHECK(ev[1].el.ns == "urn:x?a=1&b=\"2\"");
+  CHECK(ev[2].el.ns == "jabber:server");
+  CHECK(ev[3].kind == stream_event::close);
+  CHECK_FALSE(s.hibernate());
+}
+
 TEST_CASE("escaping in the serializer") {
   element e("message", "jabber:client");
   e.set("to", "a'b\"<");
