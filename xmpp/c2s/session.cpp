@@ -9,7 +9,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <deque>
 #include <map>
 #include <mutex>
 #include <openssl/ssl.h>
@@ -55,7 +54,8 @@ namespace {
 struct element_reader {
   connection& c;
   stream_parser parser;
-  std::deque<stream_event> pending;
+  std::vector<stream_event> pending;  // events parsed, not yet taken: pending[next_pending..]
+  std::size_t next_pending = 0;
   bool timed_out = false;
   std::uint64_t max_bytes = UINT64_MAX;  // unauthenticated streams get less
 
@@ -63,20 +63,23 @@ struct element_reader {
 
   // The next event, or nullopt on close/timeout (timed_out tells which).
   asio::awaitable<std::optional<stream_event>> next(std::chrono::seconds timeout) {
-    while (pending.empty()) {
+    while (next_pending == pending.size()) {
       if (parser.failed()) co_return std::nullopt;
-      // A connection about to wait for its client keeps no expat parser meanwhile (most chat
-      // connections are idle most of the time; issue 6's memory per idle connection).
-      if (!c.input_available()) parser.hibernate();
+      next_pending = 0;
+      pending.clear();
+      if (!c.input_available()) {
+        // A connection about to wait for its client keeps no expat parser and no event
+        // storage meanwhile (most chat connections are idle most of the time; issue 6).
+        parser.hibernate();
+        std::vector<stream_event>().swap(pending);
+      }
       auto r = co_await c.read_some(64 * 1024, timeout);
       if (r.status == read_status::timeout) {
         timed_out = true;
         co_return std::nullopt;
       }
       if (!r) co_return std::nullopt;
-      std::vector<stream_event> ev;
-      parser.feed(r.data, ev);
-      for (auto& e : ev) pending.push_back(std::move(e));
+      parser.feed(r.data, pending);
       if (parser.bytes_fed() > max_bytes && !parser.failed()) {
         stream_event err;
         err.condition = "policy-violation";
@@ -84,9 +87,7 @@ struct element_reader {
         max_bytes = UINT64_MAX;
       }
     }
-    auto e = std::move(pending.front());
-    pending.pop_front();
-    co_return e;
+    co_return std::move(pending[next_pending++]);
   }
 };
 
@@ -177,7 +178,7 @@ asio::awaitable<bool> negotiation::starttls(const element& e) {
     co_return false;
   }
   // CVE-2011-0411: nothing may be pipelined after <starttls/>.
-  if (c_.has_buffered_input() || !rd_.pending.empty()) {
+  if (c_.has_buffered_input() || rd_.next_pending != rd_.pending.size()) {
     co_await c_.write("<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:stream>");
     co_return false;
   }

@@ -8,8 +8,8 @@
 //
 // Thread-safety: send()/kick() come from any thread (the hub); everything is guarded by omu_.
 #pragma once
+#include <algorithm>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -107,7 +107,7 @@ class c2s_session : public session, public std::enable_shared_from_this<c2s_sess
     kicked_.clear();
     if (resume_h) {
       // XEP-0198 §5: drop what the client has, send the rest again (they keep their numbers).
-      while (!unacked_.empty() && static_cast<std::int32_t>(unacked_.front().seq - *resume_h) <= 0) unacked_.pop_front();
+      drop_acked(*resume_h);
       queue_.assign(unacked_.begin(), unacked_.end());
     }
     return ++generation_;
@@ -120,8 +120,8 @@ class c2s_session : public session, public std::enable_shared_from_this<c2s_sess
       kick = "conflict";
       return {};
     }
-    std::vector<out_entry> out(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
-    queue_.clear();
+    std::vector<out_entry> out;
+    out.swap(queue_);  // an idle session keeps no queue storage
     woken_ = false;
     kick = kicked_;
     return out;
@@ -147,7 +147,7 @@ class c2s_session : public session, public std::enable_shared_from_this<c2s_sess
   // XEP-0198 §4: <a h='N'/> acknowledges every stanza up to N.
   void ack(std::uint32_t h) {
     std::lock_guard lk(omu_);
-    while (!unacked_.empty() && static_cast<std::int32_t>(unacked_.front().seq - h) <= 0) unacked_.pop_front();
+    drop_acked(h);
   }
   // Detaches the connection `gen`; returns false if another connection has taken over.
   bool detach(std::uint64_t gen) {
@@ -181,6 +181,13 @@ class c2s_session : public session, public std::enable_shared_from_this<c2s_sess
   }
 
  private:
+  // Forgets the stanzas numbered up to h (serial number arithmetic: the counter wraps).
+  void drop_acked(std::uint32_t h) {
+    auto keep = std::find_if(unacked_.begin(), unacked_.end(),
+                             [h](const out_entry& e) { return static_cast<std::int32_t>(e.seq - h) > 0; });
+    unacked_.erase(unacked_.begin(), keep);
+    if (unacked_.empty()) unacked_.shrink_to_fit();
+  }
   void wake_locked() {
     if (wake_ && !woken_) {
       woken_ = true;
@@ -191,8 +198,10 @@ class c2s_session : public session, public std::enable_shared_from_this<c2s_sess
   std::mutex omu_;
   bool csi_inactive_ = false;
   std::map<std::string, element> held_;  // presences held while inactive, by sender
-  std::deque<out_entry> queue_;
-  std::deque<out_entry> unacked_;
+  // Vectors, not deques: libstdc++'s deque allocates ~600 bytes even while empty, which every
+  // idle connection paid twice (issue 6's memory per connection).
+  std::vector<out_entry> queue_;
+  std::vector<out_entry> unacked_;
   std::function<void()> wake_;
   bool woken_ = false;
   std::string kicked_;
