@@ -24,6 +24,7 @@ Needs root (Prosody and ejabberd run as their own users; RLIMIT_NOFILE is raised
 Servers missing (packages prosody / ejabberd, scripts/packages/bench.txt) are skipped.
 """
 import os
+import pwd
 import re
 import resource
 import shutil
@@ -105,6 +106,18 @@ def rss_kb(pid):
     except OSError:
         pass
     return 0
+
+
+def nofile(pid):
+    """The server's soft RLIMIT_NOFILE: every server must get the same (printed at start)."""
+    try:
+        with open(f"/proc/{pid}/limits") as f:
+            for line in f:
+                if line.startswith("Max open files"):
+                    return line.split()[3]
+    except OSError:
+        pass
+    return "?"
 
 
 def run_load(name, cafile, pid, n, messages, idle):
@@ -342,14 +355,22 @@ def start_ejabberd(work, cert, key):
     subprocess.run(["chown", "-R", "ejabberd:ejabberd", work], check=True)
     os.chmod(work, 0o755)
     os.chmod(f"{work}/server.pem", 0o600)
-    ctl = ["ejabberdctl", "--config-dir", work, "--config", f"{work}/ejabberd.yml", "--ctl-config",
-           f"{work}/ejabberdctl.cfg", "--logs", f"{work}/logs", "--spool", f"{work}/spool", "--node", NODE]
+    # ejabberdctl run by root switches to the ejabberd user with su, whose pam_limits session
+    # resets the soft RLIMIT_NOFILE to 1024: beam then fails accept() with "too many open files"
+    # near 1 000 connections. Start it as the ejabberd user ourselves (setpriv, no PAM, like
+    # Prosody), so it keeps the limit raised above, the same one hearth and Prosody get; HOME is
+    # the one su would set (the Erlang cookie lives there).
+    as_ejabberd = ["setpriv", "--reuid=ejabberd", "--regid=ejabberd", "--init-groups", "env",
+                   f"HOME={pwd.getpwnam('ejabberd').pw_dir}"]
+    ctl = as_ejabberd + ["ejabberdctl", "--config-dir", work, "--config", f"{work}/ejabberd.yml", "--ctl-config",
+                         f"{work}/ejabberdctl.cfg", "--logs", f"{work}/logs", "--spool", f"{work}/spool", "--node", NODE]
     had_epmd = epmd_running()
     log = open(f"{work}/fg.out", "ab")
-    p = subprocess.Popen(ctl + ["foreground"], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    p = subprocess.Popen(ctl + ["foreground"], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                         cwd=f"{work}/spool")
 
     def stop():
-        subprocess.run(ctl + ["stop"], capture_output=True, timeout=60)
+        subprocess.run(ctl + ["stop"], capture_output=True, timeout=60, cwd=f"{work}/spool")
         try:
             p.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -367,7 +388,7 @@ def start_ejabberd(work, cert, key):
     procs = []
     for i in range(ACCOUNTS):
         procs.append(subprocess.Popen(ctl + ["register", f"u{i}", DOMAIN, PASSWORD], stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.PIPE))
+                                      stderr=subprocess.PIPE, cwd=f"{work}/spool"))
         if len(procs) >= 4 or i == ACCOUNTS - 1:
             for q in procs:
                 if q.wait() != 0:
@@ -405,7 +426,7 @@ def main():
                 continue
             proc, pid, stop = started
             try:
-                print(f"{name}: pid {pid}, RSS {rss_kb(pid)} kB after start")
+                print(f"{name}: pid {pid}, RSS {rss_kb(pid)} kB after start, open files limit {nofile(pid)}")
                 r100 = run_load(name, ca, pid, 100, MESSAGES_100, 0)
                 r1000 = run_load(name, ca, pid, 1000, MESSAGES_1000, IDLE)
                 results[name] = {"r100": r100, "r1000": r1000}
