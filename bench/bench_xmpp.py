@@ -20,10 +20,12 @@ so the 1 000 clients are 10 resources per account and the idle ones 100 more.
 
 usage: bench_xmpp.py [HEARTH_BIN]   (make bench passes build/hearth)
   env: BENCH_XMPP_SERVERS=hearth,prosody,ejabberd  BENCH_XMPP_IDLE=10000
+       BENCH_XMPP_EJABBERD_DB=mnesia|sql (ejabberd's storage: its default Mnesia, or SQLite)
 Needs root (Prosody and ejabberd run as their own users; RLIMIT_NOFILE is raised).
 Servers missing (packages prosody / ejabberd, scripts/packages/bench.txt) are skipped.
 """
 import os
+import pwd
 import re
 import resource
 import shutil
@@ -105,6 +107,18 @@ def rss_kb(pid):
     except OSError:
         pass
     return 0
+
+
+def nofile(pid):
+    """The server's soft RLIMIT_NOFILE: every server must get the same (printed at start)."""
+    try:
+        with open(f"/proc/{pid}/limits") as f:
+            for line in f:
+                if line.startswith("Max open files"):
+                    return line.split()[3]
+    except OSError:
+        pass
+    return "?"
 
 
 def run_load(name, cafile, pid, n, messages, idle):
@@ -271,7 +285,7 @@ listen:
     backlog: 1024
     starttls_required: true
     access: c2s
-auth_method: internal
+{storage}
 auth_password_format: scram
 auth_scram_hash: sha
 shaper: {{}}
@@ -308,6 +322,18 @@ modules:
 """
 
 
+# BENCH_XMPP_EJABBERD_DB=sql: every ejabberd store (accounts, roster, offline, MAM, ...) in
+# one SQLite file, as Prosody and hearth keep theirs, instead of its default Mnesia (whose
+# MAM archive is one bag per account and slows down as it grows). Needs erlang-p1-sqlite3
+# and the sqlite3 CLI (the schema is ejabberd's own lite.sql).
+EJABBERD_DB = os.environ.get("BENCH_XMPP_EJABBERD_DB", "mnesia")
+EJABBERD_SQL_SCHEMA = "/usr/share/ejabberd/sql/lite.sql"
+EJABBERD_STORAGE = {
+    "mnesia": "auth_method: internal",
+    "sql": 'auth_method: sql\ndefault_db: sql\nsql_type: sqlite\nsql_database: "{w}/spool/ejabberd.db"',
+}
+
+
 def beam_pid():
     for d in os.listdir("/proc"):
         if not d.isdigit():
@@ -333,23 +359,35 @@ def start_ejabberd(work, cert, key):
     with open(f"{work}/server.pem", "w") as f:
         f.write(open(cert).read() + open(key).read())
     with open(f"{work}/ejabberd.yml", "w") as f:
-        f.write(EJABBERD_YML.format(w=work, addr=ADDR["ejabberd"], port=PORT, domain=DOMAIN))
+        f.write(EJABBERD_YML.format(w=work, addr=ADDR["ejabberd"], port=PORT, domain=DOMAIN,
+                                    storage=EJABBERD_STORAGE[EJABBERD_DB].format(w=work)))
     with open(f"{work}/ejabberdctl.cfg", "w") as f:
         f.write(f'ERLANG_NODE={NODE}\nERL_MAX_PORTS=65536\nERL_PROCESSES=1000000\n')
     shutil.copy("/etc/ejabberd/inetrc", f"{work}/inetrc")
     os.makedirs(f"{work}/logs")
     os.makedirs(f"{work}/spool")
+    if EJABBERD_DB == "sql":
+        with open(EJABBERD_SQL_SCHEMA) as schema:
+            subprocess.run(["sqlite3", f"{work}/spool/ejabberd.db"], stdin=schema, check=True, capture_output=True)
     subprocess.run(["chown", "-R", "ejabberd:ejabberd", work], check=True)
     os.chmod(work, 0o755)
     os.chmod(f"{work}/server.pem", 0o600)
-    ctl = ["ejabberdctl", "--config-dir", work, "--config", f"{work}/ejabberd.yml", "--ctl-config",
-           f"{work}/ejabberdctl.cfg", "--logs", f"{work}/logs", "--spool", f"{work}/spool", "--node", NODE]
+    # ejabberdctl run by root switches to the ejabberd user with su, whose pam_limits session
+    # resets the soft RLIMIT_NOFILE to 1024: beam then fails accept() with "too many open files"
+    # near 1 000 connections. Start it as the ejabberd user ourselves (setpriv, no PAM, like
+    # Prosody), so it keeps the limit raised above, the same one hearth and Prosody get; HOME is
+    # the one su would set (the Erlang cookie lives there).
+    as_ejabberd = ["setpriv", "--reuid=ejabberd", "--regid=ejabberd", "--init-groups", "env",
+                   f"HOME={pwd.getpwnam('ejabberd').pw_dir}"]
+    ctl = as_ejabberd + ["ejabberdctl", "--config-dir", work, "--config", f"{work}/ejabberd.yml", "--ctl-config",
+                         f"{work}/ejabberdctl.cfg", "--logs", f"{work}/logs", "--spool", f"{work}/spool", "--node", NODE]
     had_epmd = epmd_running()
     log = open(f"{work}/fg.out", "ab")
-    p = subprocess.Popen(ctl + ["foreground"], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    p = subprocess.Popen(ctl + ["foreground"], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                         cwd=f"{work}/spool")
 
     def stop():
-        subprocess.run(ctl + ["stop"], capture_output=True, timeout=60)
+        subprocess.run(ctl + ["stop"], capture_output=True, timeout=60, cwd=f"{work}/spool")
         try:
             p.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -360,21 +398,39 @@ def start_ejabberd(work, cert, key):
         if not had_epmd:
             subprocess.run(["epmd", "-kill"], capture_output=True)
 
-    if not wait_port(ADDR["ejabberd"], PORT, timeout=90):
+    # The listener can accept before the host's auth backend is up: `ejabberdctl started`
+    # waits until the node reports ejabberd as started.
+    if not wait_port(ADDR["ejabberd"], PORT, timeout=90) or subprocess.run(
+            ctl + ["started"], capture_output=True, timeout=90, cwd=f"{work}/spool").returncode != 0:
         print("ejabberd did not start; see", f"{work}/logs")
         stop()
         return None
-    procs = []
-    for i in range(ACCOUNTS):
-        procs.append(subprocess.Popen(ctl + ["register", f"u{i}", DOMAIN, PASSWORD], stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.PIPE))
-        if len(procs) >= 4 or i == ACCOUNTS - 1:
-            for q in procs:
-                if q.wait() != 0:
-                    print("ejabberdctl register failed:", q.stderr.read().decode().strip()[:300])
+    # Four at a time. Each ejabberdctl call is a short-lived Erlang node named with 3 random hex
+    # digits, so two concurrent calls can collide ("... seems to be in use by another Erlang
+    # node"): such a call registered nothing and is run again.
+    pending = [f"u{i}" for i in range(ACCOUNTS)]
+    for attempt in range(5):
+        failed = []
+        for k in range(0, len(pending), 4):
+            procs = [(u, subprocess.Popen(ctl + ["register", u, DOMAIN, PASSWORD], stdout=subprocess.PIPE,
+                                          stderr=subprocess.PIPE, cwd=f"{work}/spool")) for u in pending[k:k + 4]]
+            for u, q in procs:
+                out, err = q.communicate()
+                msg = (err + out).decode().strip()
+                if q.returncode == 0:
+                    continue
+                if "seems to be in use" not in msg:
+                    print(f"ejabberdctl register {u} failed ({q.returncode}):", msg[:300])
                     stop()
                     return None
-            procs = []
+                failed.append(u)
+        pending = failed
+        if not pending:
+            break
+    if pending:
+        print("ejabberdctl register failed (node name clashes):", " ".join(pending))
+        stop()
+        return None
     return p, beam_pid(), stop
 
 
@@ -405,7 +461,7 @@ def main():
                 continue
             proc, pid, stop = started
             try:
-                print(f"{name}: pid {pid}, RSS {rss_kb(pid)} kB after start")
+                print(f"{name}: pid {pid}, RSS {rss_kb(pid)} kB after start, open files limit {nofile(pid)}")
                 r100 = run_load(name, ca, pid, 100, MESSAGES_100, 0)
                 r1000 = run_load(name, ca, pid, 1000, MESSAGES_1000, IDLE)
                 results[name] = {"r100": r100, "r1000": r1000}
