@@ -265,3 +265,25 @@ TEST_CASE("https session: the idle timeout and the request cap close the connect
     CHECK(gone);
   });
 }
+
+TEST_CASE("https session: 12 MB each way; the response waits for a client that reads late") {
+  http::session_options o;
+  o.body_limit = 16 * 1024 * 1024;
+  fixture f(o);
+  converse(f, [&](client& c) -> asio::awaitable<void> {
+    std::string body;
+    for (int i = 0; body.size() < 12 * 1024 * 1024; ++i) body += std::to_string(i) + ",";
+    bool sent = co_await c.send("POST /echo HTTP/1.1\r\nHost: mail.one.test\r\nContent-Type: text/plain\r\n"
+                                "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+    REQUIRE(sent);
+    // More than the loopback socket buffers hold: the server's TLS writes have to wait.
+    asio::steady_timer t(co_await asio::this_coro::executor);
+    t.expires_after(200ms);
+    co_await t.async_wait(asio::use_awaitable);
+    auto r = co_await c.read();
+    REQUIRE(r);
+    CHECK(r->result_int() == 200);
+    CHECK(r->body().size() == body.size());
+    CHECK(r->body() == body);
+  });
+}
