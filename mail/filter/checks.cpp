@@ -1,7 +1,12 @@
 // The SMTP filters of mail/filter (see checks.hpp).
 #include "mail/filter/checks.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <fstream>
 
@@ -24,13 +29,29 @@ std::int64_t unix_now() {
 }
 
 // Is `zone` listing `name`? true/false; temporary failures count as not listed.
-asio::awaitable<bool> listed(dns::resolver& res, const std::string& name) {
+asio::awaitable<bool> listed(dns::resolver& res, std::string name) {
   if (name.empty()) co_return false;
   auto a = co_await res.a(name);
   if (a.st != dns::status::ok) co_return false;
   for (const auto& r : a.records)
     if (is_listing(r.to_string())) co_return true;
   co_return false;
+}
+
+// listed() for every name at once: a session with several lists waits for the slowest
+// answer, not for the sum of them. Element i answers names[i].
+asio::awaitable<std::vector<bool>> listed_all(dns::resolver& res, const std::vector<std::string>& names) {
+  std::vector<bool> out(names.size(), false);
+  if (names.empty()) co_return out;
+  auto ex = co_await asio::this_coro::executor;
+  using op = decltype(asio::co_spawn(ex, listed(res, std::string()), asio::deferred));
+  std::vector<op> ops;
+  ops.reserve(names.size());
+  for (const auto& n : names) ops.push_back(asio::co_spawn(ex, listed(res, n), asio::deferred));
+  auto [order, errors, hits] = co_await asio::experimental::make_parallel_group(std::move(ops))
+                                   .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
+  for (std::size_t i = 0; i < names.size(); ++i) out[i] = !errors[i] && hits[i];
+  co_return out;
 }
 
 std::string domain_of(const smtp::path& p) { return util::to_lower(p.domain); }
@@ -140,9 +161,13 @@ asio::awaitable<decision> client_checks::on_rcpt(const smtp::client_info& ci, co
       add_score(st, "RDNS_MISMATCH", o_.rdns_mismatch.score);
     }
   }
-  for (const auto& l : o_.dnsbl) {
-    const std::string q = ip_query_name(ci.ip, l.zone);
-    if (!co_await listed(*res_, q)) continue;
+  std::vector<std::string> queries;
+  for (const auto& l : o_.dnsbl) queries.push_back(ip_query_name(ci.ip, l.zone));
+  const std::vector<bool> hits = co_await listed_all(*res_, queries);
+  for (std::size_t i = 0; i < o_.dnsbl.size(); ++i) {
+    if (!hits[i]) continue;
+    const auto& l = o_.dnsbl[i];
+    const std::string& q = queries[i];
     st.results["dnsbl." + l.zone] = "listed";
     if (l.reject) {
       const std::string why = co_await list_reason(*res_, q);
@@ -259,8 +284,12 @@ asio::awaitable<decision> content_checks::on_message(const smtp::client_info& ci
   if (!incoming(ci)) co_return decision::go_on();
   const std::string sender = domain_of(env.sender);
   if (!sender.empty() && sender.front() != '[') {
-    for (const auto& l : o_.sender_lists) {
-      if (!co_await listed(*res_, domain_query_name(sender, l.zone))) continue;
+    std::vector<std::string> queries;
+    for (const auto& l : o_.sender_lists) queries.push_back(domain_query_name(sender, l.zone));
+    const std::vector<bool> hits = co_await listed_all(*res_, queries);
+    for (std::size_t i = 0; i < o_.sender_lists.size(); ++i) {
+      if (!hits[i]) continue;
+      const auto& l = o_.sender_lists[i];
       if (l.reject) co_return decision::no(554, "5.7.1", "Sender domain " + sender + " blocked using " + l.zone);
       add_score(st, "RHSBL_" + l.zone, l.weight);
     }
@@ -274,9 +303,15 @@ asio::awaitable<decision> content_checks::on_message(const smtp::client_info& ci
       for (auto& n : uribl_names(h))
         if (names.size() < o_.uri.max_hosts && std::find(names.begin(), names.end(), n) == names.end())
           names.push_back(std::move(n));
-    for (const auto& l : o_.uri_lists) {
-      for (const auto& n : names) {
-        if (!co_await listed(*res_, domain_query_name(n, l.zone))) continue;
+    std::vector<std::string> queries;  // list-major: queries[li * names.size() + ni]
+    for (const auto& l : o_.uri_lists)
+      for (const auto& n : names) queries.push_back(domain_query_name(n, l.zone));
+    const std::vector<bool> hits = co_await listed_all(*res_, queries);
+    for (std::size_t li = 0; li < o_.uri_lists.size(); ++li) {
+      const auto& l = o_.uri_lists[li];
+      for (std::size_t ni = 0; ni < names.size(); ++ni) {
+        if (!hits[li * names.size() + ni]) continue;
+        const auto& n = names[ni];
         if (l.reject) co_return decision::no(554, "5.7.1", "Message contains a link to " + n + " blocked using " + l.zone);
         add_score(st, "URIBL_" + l.zone, l.weight);
         break;  // one contribution per list
