@@ -268,3 +268,45 @@ TEST_CASE("TLS: bulk data both ways; a write larger than the socket buffers wait
   REQUIRE(client_read_all);
   CHECK(got_down == down);
 }
+
+TEST_CASE("TLS: a handshake that stalls times out and closes; a read timeout keeps the session") {
+  test::temp_dir dir;
+  auto a = test::make_cert(dir.path, "mail.one.test");
+  auto set = hearth::tls::context_set::create({a});
+  REQUIRE(set);
+  asio::io_context io;
+  auto [srv, cli] = test::socket_pair(io);
+  auto [srv2, cli2] = test::socket_pair(io);
+  connection silent(std::move(srv), (*set)->current());
+  connection c(std::move(srv2), (*set)->current());
+  asio::ssl::context cctx(asio::ssl::context::tls_client);
+  asio::ssl::stream<tcp::socket> client(std::move(cli2), cctx);
+  // The first bytes of a TLS record header, then nothing.
+  asio::write(cli, asio::buffer(std::string("\x16\x03\x01", 3)));
+  bool silent_ok = true, tls_ok = false;
+  read_result idle, after;
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+    silent_ok = co_await silent.start_tls(200ms);
+  }, asio::detached);
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+    tls_ok = co_await c.start_tls(5s);
+    idle = co_await c.read_line(100, 150ms);  // the client says nothing yet
+    after = co_await c.read_line(100, 5s);
+  }, asio::detached);
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+    co_await client.async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
+    asio::steady_timer t(io);
+    t.expires_after(400ms);
+    co_await t.async_wait(asio::use_awaitable);
+    co_await asio::async_write(client, asio::buffer(std::string("late line\r\n")), asio::use_awaitable);
+  }, [](std::exception_ptr e) {
+    if (e) std::rethrow_exception(e);
+  });
+  io.run_for(10s);
+  CHECK_FALSE(silent_ok);
+  CHECK_FALSE(silent.is_open());
+  REQUIRE(tls_ok);
+  CHECK(idle.status == read_status::timeout);
+  CHECK(after.status == read_status::ok);
+  CHECK(after.data == "late line");
+}
