@@ -40,6 +40,19 @@ std::shared_ptr<mail::queue::queue> make_outbound_queue(serve_context& ctx, dns:
   o.delay_warning = std::chrono::seconds(c.smtp_queue_delay_warning);
   o.resolver = &resolver;
   o.tls = &ctx.tls;
+  for (const auto& text : c.smtp_queue_bind_addresses) {
+    boost::system::error_code ec;
+    auto a = boost::asio::ip::make_address(text, ec);
+    auto& slot = !ec && a.is_v4() ? o.bind_v4 : o.bind_v6;
+    if (ec || a.is_unspecified() || !slot.is_unspecified()) {
+      log::error("queue.bind", {{"address", text},
+                                {"error", ec ? "not an IP address"
+                                             : a.is_unspecified() ? "the unspecified address cannot be a source"
+                                                                  : "smtp.queue.bind_addresses takes one IPv4 and one IPv6 address"}});
+      return nullptr;
+    }
+    slot = a;
+  }
   directory::directory& dir = ctx.dir;
   mail::store& store = ctx.mail;
   o.is_local_domain = [&dir](std::string_view d) { return dir.is_local_domain(d); };

@@ -108,6 +108,7 @@ struct config {
   unsigned smtp_queue_max_retry = 4 * 3600;
   unsigned smtp_queue_give_up = 5 * 24 * 3600;
   unsigned smtp_queue_delay_warning = 4 * 3600;
+  std::vector<std::string> smtp_queue_bind_addresses;  // outgoing source addresses (one per family)
 
   // [dkim]
   std::string dkim_selector = "hearth";

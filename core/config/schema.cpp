@@ -177,6 +177,12 @@ std::vector<key_def> build_keys() {
                       bind<&config::smtp_queue_give_up>()));
   k.push_back(integer("smtp.queue.delay_warning", 4 * 3600, 1, 30 * day, "seconds after which the sender is told once that delivery is delayed",
                       bind<&config::smtp_queue_delay_warning>()));
+  // Postfix's smtp_bind_address/smtp_bind_address6: on a machine with several addresses, mail
+  // must leave from the one whose PTR, SPF and blocklist standing are right.
+  k.push_back(list("smtp.queue.bind_addresses", {},
+                   "source addresses of outgoing SMTP connections, at most one IPv4 and one IPv6; "
+                   "empty = the system chooses",
+                   bind<&config::smtp_queue_bind_addresses>(), syntax::ip));
   // [dkim]
   k.push_back(str("dkim.selector", "hearth", "selector of the signing key: SELECTOR._domainkey.DOMAIN",
                   bind<&config::dkim_selector>(), syntax::dns_name).not_empty());

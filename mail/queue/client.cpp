@@ -39,8 +39,21 @@ class smtp_conn {
  public:
   smtp_conn(asio::any_io_executor ex, asio::ssl::context& ctx) : stream_(ex, ctx), timer_(ex) {}
 
-  asio::awaitable<bool> connect(const tcp::endpoint& ep, std::chrono::seconds timeout) {
+  // `source`: the local address to connect from (unspecified: the system chooses).
+  asio::awaitable<bool> connect(const tcp::endpoint& ep, const asio::ip::address& source,
+                                std::chrono::seconds timeout) {
     using namespace asio::experimental::awaitable_operators;
+    if (!source.is_unspecified()) {
+      boost::system::error_code ec;
+      auto& s = stream_.next_layer();
+      s.open(ep.protocol(), ec);
+      if (!ec) s.bind(tcp::endpoint(source, 0), ec);
+      if (ec) {
+        error_ = "cannot connect from " + source.to_string() + ": " + ec.message();
+        close();
+        co_return false;
+      }
+    }
     timer_.expires_after(timeout);
     auto r = co_await (stream_.next_layer().async_connect(ep, use_tuple) || timer_.async_wait(use_tuple));
     if (r.index() == 1) {
@@ -466,7 +479,8 @@ asio::awaitable<attempt_result> deliver_remote(const attempt_request& req) {
       for (int round = 0; round < 2; ++round) {
         smtp_conn c(ex, *req.tls);
         const tcp::endpoint ep(ip, req.port);
-        if (!co_await c.connect(ep, req.connect_timeout)) {
+        const bool connected = co_await c.connect(ep, ip.is_v4() ? req.bind_v4 : req.bind_v6, req.connect_timeout);
+        if (!connected) {
           last_error = "connect to " + out.relay + ": " + c.error();
           break;
         }

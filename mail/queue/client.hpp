@@ -33,6 +33,7 @@ struct attempt_request {
   std::uint16_t port = 25;
   std::chrono::seconds connect_timeout{30};
   std::chrono::seconds command_timeout{300};
+  boost::asio::ip::address bind_v4, bind_v6;  // source addresses; unspecified: the system's choice
   dns::resolver* resolver = nullptr;
   boost::asio::ssl::context* tls = nullptr;
 };

@@ -207,6 +207,8 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
       req.port = opts_.remote_port;
       req.connect_timeout = opts_.connect_timeout;
       req.command_timeout = opts_.command_timeout;
+      req.bind_v4 = opts_.bind_v4;
+      req.bind_v6 = opts_.bind_v6;
       req.resolver = opts_.resolver;
       req.tls = &tls_;
       attempt_result ar = co_await deliver_remote(req);

@@ -10,6 +10,7 @@
 // Durability (ARCHITECTURE.md principle 3): enqueue returns only once the message and its
 // envelope survive a kill -9; after a restart, open()+start() resume every entry.
 #pragma once
+#include <boost/asio/ip/address.hpp>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -61,6 +62,9 @@ struct options {
   std::chrono::seconds delay_warning{4 * 3600};
   std::chrono::seconds connect_timeout{30};
   std::chrono::seconds command_timeout{300};
+  // Source address of outgoing connections per family (smtp.queue.bind_addresses); an
+  // unspecified address: the system chooses.
+  boost::asio::ip::address bind_v4, bind_v6;
   dns::resolver* resolver = nullptr;    // MX/A/AAAA look-ups; must outlive the queue
   tls::context_set* tls = nullptr;      // not used for client TLS; reserved for client certificates
   // Domains that are ours: a recipient there is handed to deliver_local instead of an MX.
