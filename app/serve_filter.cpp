@@ -12,6 +12,7 @@
 #include "core/util/strings.hpp"
 #include "directory/directory.hpp"
 #include "mail/filter/checks.hpp"
+#include "mail/mailauth/dmarc.hpp"
 #include "mail/filter/sync.hpp"
 
 namespace hearth::app {
@@ -166,6 +167,11 @@ bool install_filter(serve_context& ctx, mail_checks& checks) {
   if (!read_lists("filter.dnsbl.sender", c.filter_dnsbl_sender, default_weight, cc.sender_lists) ||
       !read_lists("filter.dnsbl.uri", c.filter_dnsbl_uri, default_weight, cc.uri_lists))
     return false;
+  if (!cc.uri_lists.empty()) {
+    // URIBLs list registered domains: ask for example.co.uk, not co.uk.
+    if (auto psl = public_suffixes(ctx, checks))
+      cc.registered = [psl](std::string_view host) { return psl->organizational_domain(host); };
+  }
   if (!cc.sender_lists.empty() || !cc.uri_lists.empty())
     checks.late.push_back(std::make_shared<mf::content_checks>(checks.resolver, std::move(cc)));
 

@@ -20,6 +20,9 @@ class resolver;
 namespace hearth::mail::queue {
 class queue;
 }
+namespace hearth::mail::mailauth {
+class public_suffix_list;
+}
 
 namespace hearth::app {
 
@@ -28,7 +31,13 @@ struct mail_checks {
   mail::queue::queue* outbound = nullptr;   // the outbound queue (never null once built)
   mail::smtp::filter_chain early, auth, late;
   std::shared_ptr<mail::smtp::submission_transform> submission;
+  // The Public Suffix List, for DMARC and URIBL: read once by public_suffixes().
+  std::shared_ptr<const mail::mailauth::public_suffix_list> psl;
+  bool psl_read = false;
 };
+
+// mailauth.public_suffix_list, read on first use; null (logged once) when it cannot be read.
+std::shared_ptr<const mail::mailauth::public_suffix_list> public_suffixes(serve_context& ctx, mail_checks& checks);
 
 bool install_filter(serve_context& ctx, mail_checks& checks);
 bool install_mailauth(serve_context& ctx, mail_checks& checks);

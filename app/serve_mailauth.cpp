@@ -9,22 +9,29 @@
 
 namespace hearth::app {
 
+std::shared_ptr<const mail::mailauth::public_suffix_list> public_suffixes(serve_context& ctx, mail_checks& checks) {
+  if (checks.psl_read) return checks.psl;
+  checks.psl_read = true;
+  const auto& c = ctx.cfg;
+  auto l = mail::mailauth::public_suffix_list::load(c.mailauth_public_suffix_list.string());
+  if (l) {
+    checks.psl = *l;
+  } else {
+    // Without the list the organizational domain cannot be found: DMARC stays off (loudly)
+    // rather than align too widely or narrowly, URIBLs are asked the last two labels; the rest
+    // of the server runs.
+    log::error("mailauth.psl", {{"file", c.mailauth_public_suffix_list.string()}, {"error", l.error().message},
+                                {"dmarc", "off"},
+                                {"fix", "install the Debian package publicsuffix or set mailauth.public_suffix_list"}});
+  }
+  return checks.psl;
+}
+
 bool install_mailauth(serve_context& ctx, mail_checks& checks) {
   const auto& c = ctx.cfg;
   namespace ma = mail::mailauth;
   std::shared_ptr<const ma::public_suffix_list> psl;
-  if (c.mailauth_dmarc) {
-    auto l = ma::public_suffix_list::load(c.mailauth_public_suffix_list.string());
-    if (l) {
-      psl = *l;
-    } else {
-      // Without the list the organizational domain cannot be found: DMARC stays off (loudly)
-      // rather than align too widely or narrowly; the rest of the server runs.
-      log::error("mailauth.psl", {{"file", c.mailauth_public_suffix_list.string()}, {"error", l.error().message},
-                                  {"dmarc", "off"},
-                                  {"fix", "install the Debian package publicsuffix or set mailauth.public_suffix_list"}});
-    }
-  }
+  if (c.mailauth_dmarc) psl = public_suffixes(ctx, checks);
   ma::filter_options fo;
   fo.spf = c.mailauth_spf;
   fo.dkim = c.mailauth_dkim_verify;

@@ -300,7 +300,7 @@ asio::awaitable<decision> content_checks::on_message(const smtp::client_info& ci
     auto hosts = co_await net::run_blocking([msg, &lim] { return message_hosts(*msg, lim); });
     std::vector<std::string> names;
     for (const auto& h : hosts)
-      for (auto& n : uribl_names(h))
+      for (auto& n : uribl_names(h, o_.registered))
         if (names.size() < o_.uri.max_hosts && std::find(names.begin(), names.end(), n) == names.end())
           names.push_back(std::move(n));
     std::vector<std::string> queries;  // list-major: queries[li * names.size() + ni]

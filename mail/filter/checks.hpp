@@ -111,6 +111,7 @@ struct content_options {
   std::vector<list_spec> sender_lists;  // RHSBL
   std::vector<list_spec> uri_lists;     // URIBL
   uri_limits uri;
+  registered_domain_fn registered;      // the Public Suffix List; unset: the last two labels
 };
 
 class content_checks final : public smtp::filter {

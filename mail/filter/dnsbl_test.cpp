@@ -72,6 +72,13 @@ TEST_CASE("URI extraction", "[filter][uri]") {
   CHECK(none.empty());
   CHECK(uribl_names("a.b.example.com") == std::vector<std::string>{"a.b.example.com", "example.com"});
   CHECK(uribl_names("example.com") == std::vector<std::string>{"example.com"});
+  // With the Public Suffix List's answer: a registered domain under a two-label suffix.
+  registered_domain_fn psl = [](std::string_view h) -> std::string {
+    return h.ends_with("example.co.uk") ? "example.co.uk" : std::string(h);
+  };
+  CHECK(uribl_names("www.example.co.uk", psl) == std::vector<std::string>{"www.example.co.uk", "example.co.uk"});
+  CHECK(uribl_names("www.example.co.uk") == std::vector<std::string>{"www.example.co.uk", "co.uk"});  // without
+  CHECK(uribl_names("example.co.uk", psl) == std::vector<std::string>{"example.co.uk"});
 }
 
 TEST_CASE("URI extraction from MIME parts", "[filter][uri]") {

@@ -102,8 +102,13 @@ std::vector<std::string> message_hosts(std::string_view message, const uri_limit
   return out;
 }
 
-std::vector<std::string> uribl_names(std::string_view host) {
+std::vector<std::string> uribl_names(std::string_view host, const registered_domain_fn& registered) {
   std::vector<std::string> out{std::string(host)};
+  if (registered) {
+    std::string r = registered(host);
+    if (!r.empty() && r != host) out.push_back(std::move(r));
+    return out;
+  }
   auto last = host.rfind('.');
   if (last == std::string_view::npos || last == 0) return out;
   auto prev = host.rfind('.', last - 1);

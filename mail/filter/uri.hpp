@@ -3,6 +3,7 @@
 // distinct hosts are returned.
 #pragma once
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,8 +25,13 @@ void extract_hosts(std::string_view text, std::vector<std::string>& out, std::si
 // quoted-printable), inside multiparts and attached messages.
 std::vector<std::string> message_hosts(std::string_view message, const uri_limits& limits = {});
 
-// The names a URIBL is asked for a host: the host and its parent with two labels
-// ("a.b.example.com" -> {"a.b.example.com", "example.com"}; "example.com" -> {"example.com"}).
-std::vector<std::string> uribl_names(std::string_view host);
+// The registered domain of a host ("www.example.co.uk" -> "example.co.uk"): the Public Suffix
+// List's public suffix plus one label. URIBLs list registered domains.
+using registered_domain_fn = std::function<std::string(std::string_view host)>;
+
+// The names a URIBL is asked for a host: the host and its registered domain, by `registered`
+// or, without it, the last two labels ("a.b.example.com" -> {"a.b.example.com",
+// "example.com"}; "example.com" -> {"example.com"}).
+std::vector<std::string> uribl_names(std::string_view host, const registered_domain_fn& registered = {});
 
 }  // namespace hearth::mail::filter

@@ -18,7 +18,8 @@ zones = {
     "bl.test": f"5.{last}.0.127 A 127.0.0.2\n5.{last}.0.127 TXT \"listed for the test\"\n",
     "wl.test": f"7.{last}.0.127 A 127.0.10.1\n",
     "rhs.test": "spammer.test A 127.0.0.2\n",
-    "uri.test": "badlink.test A 127.0.0.2\n",
+    # spam.co.uk: found only by asking the registered domain (Public Suffix List), not "co.uk".
+    "uri.test": "badlink.test A 127.0.0.2\nspam.co.uk A 127.0.0.2\n",
     # Reverse DNS of the clients (rDNS checks, item 5): .6 and .7 forward-confirmed, .8 a PTR
     # name without an address, .9 no PTR at all.
     f"{last}.0.127.in-addr.arpa": "6 PTR clean.test.\n7 PTR allowed.test.\n8 PTR liar.test.\n",
@@ -94,6 +95,11 @@ mime = ("MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=\"b1
 code, _, dcode, _ = send(CLEAN, "a@sender.test", "uribl", body=mime[1], headers=mime[0])
 m = stored("uribl", "Junk")
 check(dcode == 250 and m is not None and b"URIBL_uri.test(10)" in m, "link domain in the URIBL (base64 HTML part): Junk")
+
+code, _, dcode, _ = send(CLEAN, "a@sender.test", "uribl-psl", body="see http://www.spam.co.uk/offer now\r\n")
+m = stored("uribl-psl", "Junk")
+check(dcode == 250 and m is not None and b"URIBL_uri.test(10)" in m,
+      "a link under a two-label public suffix: its registered domain spam.co.uk is asked (Junk)")
 
 code, _, dcode, dtext = send(CLEAN, "x@spammer.test", "reject", body=mime[1], headers=mime[0])
 check(dcode == 550 and dtext.startswith("5.7.1"), f"RHSBL + URIBL = 16 >= 15: refused 550 5.7.1 ({dcode} {dtext})")
