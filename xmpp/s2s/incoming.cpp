@@ -40,6 +40,8 @@ class incoming {
   asio::awaitable<std::optional<stream_event>> next(std::chrono::seconds timeout) {
     while (pending_.empty()) {
       if (parser_.failed()) co_return std::nullopt;
+      // An idle federation link keeps no expat parser while it waits (see the c2s reader).
+      if (!c_.input_available()) parser_.hibernate();
       auto r = co_await c_.read_some(64 * 1024, timeout);
       if (!r) co_return std::nullopt;
       std::vector<stream_event> ev;
