@@ -24,7 +24,8 @@ const char* const check_usage =
     "Asks DNS, through the configured resolver, for every record `hearth dns zone DOMAIN` prints\n"
     "and compares: MX, A/AAAA, SPF (one record, at most 10 DNS lookups), DKIM (the key in DNS\n"
     "against the private key on disk), DMARC, MTA-STS, TLS-RPT, the SRV and TXT records of client\n"
-    "autoconfiguration, CNAMEs. Then the PTR of each public address (it must name server.hostname,\n"
+    "autoconfiguration, CNAMEs. Then the PTR of each public address and of each\n"
+    "smtp.queue.bind_addresses address (it must name server.hostname,\n"
     "the HELO name, and that name must resolve back to the address), and the configured blocklists\n"
     "(blocklists.ip for each address, blocklists.domain for the domain).\n\n"
     "One line per check: \"OK   what\", \"WARN what: detail \u2014 fix\", \"FAIL what: detail \u2014 fix\",\n"
@@ -76,6 +77,9 @@ int cmd_dns_check(const globals& g, const args& a) {
   o.hostname = util::to_lower(cfg->hostname);
   for (const auto* ip : {&in.ip4, &in.ip6})
     if (!ip->empty()) o.ips.push_back(*ip);
+  // Outgoing mail may leave from other addresses (smtp.queue.bind_addresses): their PTR and
+  // blocklist standing matter as much.
+  for (const auto& ip : plan->outgoing) o.ips.push_back(ip);
   for (const auto& k : dir->dkim_keys(dom->name)) {
     // A key that cannot be read is left to the generic TXT comparison of the plan.
     if (auto pub = crypto::dkim_public_from_private(k.private_pem)) o.dkim_public[k.selector] = *pub;

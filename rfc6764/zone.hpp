@@ -43,6 +43,8 @@ struct zone_plan {
   std::vector<std::string> notes;    // what the operator must do elsewhere: the PTR the hosting
                                      // provider must set, records belonging to another zone,
                                      // anything not publishable yet
+  std::vector<std::string> outgoing; // smtp.queue.bind_addresses besides the server's own
+                                     // addresses (canonical): in SPF, need a PTR too
 };
 
 // Plans every record of `in.domain`. Errors:

@@ -26,6 +26,17 @@ std::string canonical_ip(std::string_view text, int family) {
   return out;
 }
 
+// smtp.queue.bind_addresses other than the server's own addresses: outgoing mail leaves from
+// them, so SPF must allow them and their PTR must name the host.
+std::vector<std::string> extra_sources(const hearth::config::config& c, const std::string& ip4, const std::string& ip6) {
+  std::vector<std::string> out;
+  for (const auto& a : c.smtp_queue_bind_addresses) {
+    std::string v = canonical_ip(a, a.find(':') == std::string::npos ? AF_INET : AF_INET6);
+    if (!v.empty() && v != ip4 && v != ip6) out.push_back(v);
+  }
+  return out;
+}
+
 bool inside(const std::string& name, const std::string& zone) {
   return name == zone || (name.size() > zone.size() && name.ends_with(zone) && name[name.size() - zone.size() - 1] == '.');
 }
@@ -84,6 +95,9 @@ struct planner {
       if (!ip.empty())
         plan.notes.push_back("PTR: ask your hosting provider to set the reverse DNS of " + ip + " to " + host + " (" +
                              reverse_name(ip) + ". PTR " + host + ".)");
+    for (const auto& ip : extra_sources(c, ip4, ip6))
+      plan.notes.push_back("PTR: ask your hosting provider to set the reverse DNS of " + ip + " to " + host + " (" +
+                           reverse_name(ip) + ". PTR " + host + ".; outgoing mail leaves from it, smtp.queue.bind_addresses)");
   }
 
   void caa() {
@@ -104,6 +118,7 @@ struct planner {
     };
     if (!ip4.empty()) push("ip4:" + ip4);
     if (!ip6.empty()) push("ip6:" + ip6);
+    for (const auto& ip : extra_sources(c, ip4, ip6)) push((ip.find(':') == std::string::npos ? "ip4:" : "ip6:") + ip);
     for (const auto& e : c.zone_spf_extra) {
       if (e.starts_with("ip4:") || e.starts_with("ip6:") || e.starts_with("include:"))
         push(e);
@@ -245,6 +260,7 @@ hearth::result<zone_plan> plan_zone(const config::config& c, directory::director
 
   zone_plan plan;
   plan.domain = *ace;
+  plan.outgoing = extra_sources(c, ip4, ip6);
   plan.ttl = c.zone_ttl;
   planner p{c, plan, *ace, *host, ip4, ip6, c.listen(service::https).port != 0};
   p.mail_exchange();

@@ -215,6 +215,21 @@ TEST_CASE("zone: IPv6 only, address given on the command line") {
   CHECK(ptr6);
 }
 
+TEST_CASE("zone: outgoing source addresses (smtp.queue.bind_addresses) join SPF and need a PTR") {
+  fixture f({"example.org"});
+  f.add_default_keys("example.org");
+  f.c.smtp_queue_bind_addresses = {"203.0.113.7", "198.51.100.25", "2001:DB8:0::26"};
+  rfc6764::zone_input in{"example.org"};
+  in.pacc_document = "{}";
+  auto p = f.plan(in);
+  // The server's own address is not repeated; the others are canonical.
+  CHECK(find(p, "example.org", "TXT")->value == "v=spf1 mx ip4:203.0.113.7 ip6:2001:db8::7 ip4:198.51.100.25 ip6:2001:db8::26 -all");
+  CHECK(p.outgoing == std::vector<std::string>{"198.51.100.25", "2001:db8::26"});
+  bool ptr = false;
+  for (const auto& n : p.notes) ptr |= n.find("25.100.51.198.in-addr.arpa. PTR mail.example.org.") != std::string::npos;
+  CHECK(ptr);
+}
+
 TEST_CASE("zone: several DKIM selectors") {
   fixture f({"example.org"});
   f.add_default_keys("example.org");
