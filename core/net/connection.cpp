@@ -250,7 +250,26 @@ asio::awaitable<bool> connection::start_tls(duration timeout) {
     co_return false;
   }
   if (want_client_cert_) SSL_set_verify(ssl_.get(), SSL_VERIFY_PEER, [](int, X509_STORE_CTX*) { return 1; });
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  co_return co_await handshake(std::chrono::steady_clock::now() + timeout);
+}
+
+asio::awaitable<bool> connection::start_tls_client(asio::ssl::context& ctx, const std::string& host, duration timeout) {
+  if (tls_active_ || ssl_ || !is_open()) co_return false;
+  rbuf_.clear();
+  rpos_ = 0;
+  tls_io::ignore_sigpipe();
+  boost::system::error_code ec;
+  socket_.non_blocking(true, ec);
+  if (!ec) ssl_.reset(tls_io::make_client(ctx.native_handle(), socket_.native_handle(), host));
+  if (!ssl_) {
+    log::warn("tls.fail", {{"conn", id_}, {"ip", remote_ip_}, {"reason", "cannot create the TLS session"}});
+    close();
+    co_return false;
+  }
+  co_return co_await handshake(std::chrono::steady_clock::now() + timeout);
+}
+
+asio::awaitable<bool> connection::handshake(std::chrono::steady_clock::time_point deadline) {
   for (;;) {
     tls_io::step s = tls_io::handshake(ssl_.get());
     if (s.w == tls_io::want::done) break;

@@ -11,6 +11,7 @@
 #pragma once
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstddef>
@@ -81,6 +82,11 @@ class connection {
   // Server-side TLS handshake. Discards any buffered plaintext first (see above).
   // Returns false on failure or timeout; the connection should then be closed.
   asio::awaitable<bool> start_tls(duration timeout);
+  // Client-side handshake for an outgoing connection (the socket given to the constructor is
+  // connected): SNI `host`, the context's trust store. A certificate that fails verification
+  // does not stop the handshake: peer_verified() tells. False on failure or timeout (closed).
+  asio::awaitable<bool> start_tls_client(asio::ssl::context& ctx, const std::string& host, duration timeout);
+  bool peer_verified(const std::string& host) { return tls_active_ && tls_io::peer_verified(ssl_.get(), host); }
   bool is_tls() const { return tls_active_; }
   // The TLS stream as an Asio stream, for code that drives it on its own (Beast, in core/http).
   // Use it only once is_tls(). Reads through it bypass this class's buffer and timeouts: first
@@ -113,6 +119,7 @@ class connection {
   asio::awaitable<read_status> wait(tls_io::want w, asio::steady_timer& timer,
                                     std::chrono::steady_clock::time_point deadline);
   bool input_ready();
+  asio::awaitable<bool> handshake(std::chrono::steady_clock::time_point deadline);
   void compact();
 
   struct ssl_free {

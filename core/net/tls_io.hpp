@@ -20,6 +20,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/system/error_code.hpp>
 #include <cstddef>
+#include <string>
 
 typedef struct ssl_st SSL;
 
@@ -49,6 +50,13 @@ step shutdown(SSL* ssl);  // sends close_notify; done once it is written
 // Makes a server SSL object for an accepted, non-blocking socket descriptor: partial writes,
 // moving write buffers, record buffers released while idle. Null on failure.
 SSL* make_server(void* ssl_ctx, int fd);
+// The same for an outgoing connection: client mode, SNI `host`. The peer's certificate is
+// verified against the context's trust store, but a failure does not stop the handshake
+// (the caller decides, e.g. XMPP dialback): see peer_verified().
+SSL* make_client(void* ssl_ctx, int fd, const std::string& host);
+// After the handshake: the peer's certificate chains to a trusted CA and names `host`
+// (RFC 6125 DNS-ID, X509_check_host).
+bool peer_verified(SSL* ssl, const std::string& host);
 
 // Ignores SIGPIPE for the process, once: OpenSSL writes to the descriptor with write(2), which
 // raises SIGPIPE when the peer has reset the connection.

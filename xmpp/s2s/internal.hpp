@@ -4,7 +4,6 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <deque>
 #include <map>
@@ -15,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/net/connection.hpp"
 #include "xmpp/s2s/s2s.hpp"
 
 typedef struct ssl_st SSL;
@@ -41,15 +41,15 @@ class out_link {
   boost::asio::awaitable<std::optional<std::string>> read_some(std::chrono::seconds timeout);
   boost::asio::awaitable<bool> write(std::string_view data, std::chrono::seconds timeout);
   void close();
-  bool tls() const { return tls_; }
+  bool tls() const;
   bool verified() const { return verified_; }
 
  private:
-  boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream_;
+  boost::asio::ssl::context& ctx_;
+  boost::asio::ip::tcp::socket sock_;      // until connected
+  std::unique_ptr<net::connection> conn_;  // once connected
   boost::asio::steady_timer timer_;
-  bool tls_ = false;
   bool verified_ = false;
-  bool chain_ok_ = true;
 };
 
 // A remote domain's outgoing stream: stanzas wait here while it comes up.

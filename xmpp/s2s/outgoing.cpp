@@ -5,7 +5,6 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -36,71 +35,50 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 // ---- out_link ----
 
-out_link::out_link(asio::any_io_executor ex, asio::ssl::context& ctx) : stream_(ex, ctx), timer_(ex) {}
+out_link::out_link(asio::any_io_executor ex, asio::ssl::context& ctx) : ctx_(ctx), sock_(ex), timer_(ex) {}
 
 asio::awaitable<bool> out_link::connect(const tcp::endpoint& ep, std::chrono::seconds timeout) {
   timer_.expires_after(timeout);
-  auto r = co_await (stream_.next_layer().async_connect(ep, use_tuple) || timer_.async_wait(use_tuple));
+  auto r = co_await (sock_.async_connect(ep, use_tuple) || timer_.async_wait(use_tuple));
   if (r.index() == 1 || std::get<0>(std::get<0>(r))) {
     close();
     co_return false;
   }
+  // From here on the shared connection type carries the stream (core/net: TLS without
+  // per-connection buffers while idle, deadlines on every read and write).
+  conn_ = std::make_unique<net::connection>(std::move(sock_), nullptr);
   co_return true;
 }
 
 asio::awaitable<bool> out_link::start_tls(const std::string& domain, std::chrono::seconds timeout) {
-  SSL_set_tlsext_host_name(stream_.native_handle(), domain.c_str());
-  // The handshake always proceeds: an unverified certificate means dialback (XEP-0220 §2.4),
-  // so the callback records the result instead of failing.
-  stream_.set_verify_mode(asio::ssl::verify_peer);
-  stream_.set_verify_callback([this, domain](bool preverified, asio::ssl::verify_context& vc) {
-    if (!preverified) chain_ok_ = false;
-    int depth = X509_STORE_CTX_get_error_depth(vc.native_handle());
-    if (depth == 0) {
-      asio::ssl::host_name_verification hv(domain);
-      verified_ = chain_ok_ && hv(preverified, vc);
-    }
-    return true;
-  });
-  timer_.expires_after(timeout);
-  auto r = co_await (stream_.async_handshake(asio::ssl::stream_base::client, use_tuple) || timer_.async_wait(use_tuple));
-  if (r.index() == 1 || std::get<0>(std::get<0>(r))) {
-    close();
-    co_return false;
-  }
-  tls_ = true;
+  if (!conn_) co_return false;
+  // The handshake always proceeds: an unverified certificate means dialback (XEP-0220 §2.4).
+  bool ok = co_await conn_->start_tls_client(ctx_, domain, timeout);
+  if (!ok) co_return false;
+  verified_ = conn_->peer_verified(domain);
   co_return true;
 }
 
 asio::awaitable<std::optional<std::string>> out_link::read_some(std::chrono::seconds timeout) {
-  std::string buf(16 * 1024, '\0');
-  timer_.expires_after(timeout);
-  std::variant<std::tuple<boost::system::error_code, std::size_t>, std::tuple<boost::system::error_code>> r;
-  if (tls_) r = co_await (stream_.async_read_some(asio::buffer(buf), use_tuple) || timer_.async_wait(use_tuple));
-  else r = co_await (stream_.next_layer().async_read_some(asio::buffer(buf), use_tuple) || timer_.async_wait(use_tuple));
-  if (r.index() == 1 || std::get<0>(std::get<0>(r))) co_return std::nullopt;
-  buf.resize(std::get<1>(std::get<0>(r)));
-  co_return buf;
+  if (!conn_) co_return std::nullopt;
+  auto r = co_await conn_->read_some(64 * 1024, timeout);
+  if (!r) co_return std::nullopt;
+  co_return std::move(r.data);
 }
 
 asio::awaitable<bool> out_link::write(std::string_view data, std::chrono::seconds timeout) {
-  asio::steady_timer t(stream_.get_executor());
-  t.expires_after(timeout);
-  auto buf = asio::buffer(data.data(), data.size());
-  std::variant<std::tuple<boost::system::error_code, std::size_t>, std::tuple<boost::system::error_code>> r;
-  if (tls_) r = co_await (asio::async_write(stream_, buf, use_tuple) || t.async_wait(use_tuple));
-  else r = co_await (asio::async_write(stream_.next_layer(), buf, use_tuple) || t.async_wait(use_tuple));
-  if (r.index() == 1 || std::get<0>(std::get<0>(r))) {
-    close();
-    co_return false;
-  }
-  co_return true;
+  if (!conn_) co_return false;
+  conn_->set_write_timeout(timeout);
+  co_return co_await conn_->write(data);
 }
 
 void out_link::close() {
   boost::system::error_code ec;
-  stream_.next_layer().close(ec);
+  if (conn_) conn_->close();
+  else sock_.close(ec);
 }
+
+bool out_link::tls() const { return conn_ && conn_->is_tls(); }
 
 // ---- the service ----
 
