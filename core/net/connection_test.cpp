@@ -310,3 +310,53 @@ TEST_CASE("TLS: a handshake that stalls times out and closes; a read timeout kee
   CHECK(after.status == read_status::ok);
   CHECK(after.data == "late line");
 }
+
+TEST_CASE("client TLS: SNI, peer_verified by trust store and host name, and data both ways") {
+  test::temp_dir dir;
+  auto a = test::make_cert(dir.path, "chat.one.test");
+  auto set = hearth::tls::context_set::create({a});
+  REQUIRE(set);
+  asio::ssl::context trusting(asio::ssl::context::tls_client);
+  trusting.load_verify_file(a.cert_file.string());
+  asio::ssl::context empty(asio::ssl::context::tls_client);
+
+  struct outcome {
+    bool ok = false, verified_right = false, verified_wrong = true;
+    std::string sni, line;
+  };
+  auto run = [&](asio::ssl::context& ctx) {
+    asio::io_context io;
+    auto [srv, cli] = test::socket_pair(io);
+    connection server(std::move(srv), (*set)->current());
+    connection client(std::move(cli), nullptr);
+    outcome o;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+      bool started = co_await server.start_tls(5s);
+      if (!started) co_return;
+      o.sni = server.sni();
+      auto l = co_await server.read_line(100, 5s);
+      o.line = l.data;
+      co_await server.write("pong\r\n");
+    }, asio::detached);
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+      o.ok = co_await client.start_tls_client(ctx, "chat.one.test", 5s);
+      if (!o.ok) co_return;
+      o.verified_right = client.peer_verified("chat.one.test");
+      o.verified_wrong = client.peer_verified("other.test");
+      co_await client.write("ping\r\n");
+      auto l = co_await client.read_line(100, 5s);
+      if (l.data != "pong") o.ok = false;
+    }, asio::detached);
+    io.run_for(10s);
+    return o;
+  };
+  auto t = run(trusting);
+  REQUIRE(t.ok);
+  CHECK(t.sni == "chat.one.test");
+  CHECK(t.line == "ping");
+  CHECK(t.verified_right);
+  CHECK_FALSE(t.verified_wrong);  // a certificate for another name
+  auto u = run(empty);
+  REQUIRE(u.ok);  // an unverifiable certificate does not stop the handshake
+  CHECK_FALSE(u.verified_right);
+}
