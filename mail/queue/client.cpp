@@ -1,7 +1,5 @@
 #include "mail/queue/client.hpp"
 
-#include <openssl/ssl.h>
-
 // GCC 12 reports a false -Wmismatched-new-delete where a coroutine frame with Asio's own
 // operator new/delete is destroyed (the same note as in app/placeholder_sessions.cpp).
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
@@ -9,15 +7,14 @@
 #include <algorithm>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <optional>
-#include <variant>
 
 #include "core/dns/resolver.hpp"
+#include "core/net/connection.hpp"
 #include "core/util/strings.hpp"
 #include "core/log/log.hpp"
 #include "mail/queue/reply.hpp"
@@ -34,10 +31,11 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t max_hosts = 10;     // MX hosts tried per attempt
 constexpr std::size_t max_addresses = 10; // addresses tried per attempt
 
-// A client SMTP connection: TCP, upgraded in place by STARTTLS.
+// A client SMTP connection: TCP, then net::connection (deadlines on every read and write,
+// TLS upgraded in place by STARTTLS without per-connection buffers while idle).
 class smtp_conn {
  public:
-  smtp_conn(asio::any_io_executor ex, asio::ssl::context& ctx) : stream_(ex, ctx), timer_(ex) {}
+  smtp_conn(asio::any_io_executor ex, asio::ssl::context& ctx) : ctx_(ctx), sock_(ex), timer_(ex) {}
 
   // `source`: the local address to connect from (unspecified: the system chooses).
   asio::awaitable<bool> connect(const tcp::endpoint& ep, const asio::ip::address& source,
@@ -45,9 +43,8 @@ class smtp_conn {
     using namespace asio::experimental::awaitable_operators;
     if (!source.is_unspecified()) {
       boost::system::error_code ec;
-      auto& s = stream_.next_layer();
-      s.open(ep.protocol(), ec);
-      if (!ec) s.bind(tcp::endpoint(source, 0), ec);
+      sock_.open(ep.protocol(), ec);
+      if (!ec) sock_.bind(tcp::endpoint(source, 0), ec);
       if (ec) {
         error_ = "cannot connect from " + source.to_string() + ": " + ec.message();
         close();
@@ -55,7 +52,7 @@ class smtp_conn {
       }
     }
     timer_.expires_after(timeout);
-    auto r = co_await (stream_.next_layer().async_connect(ep, use_tuple) || timer_.async_wait(use_tuple));
+    auto r = co_await (sock_.async_connect(ep, use_tuple) || timer_.async_wait(use_tuple));
     if (r.index() == 1) {
       error_ = "connection timed out";
       close();
@@ -67,6 +64,7 @@ class smtp_conn {
       close();
       co_return false;
     }
+    conn_ = std::make_unique<net::connection>(std::move(sock_), nullptr);
     co_return true;
   }
 
@@ -89,95 +87,56 @@ class smtp_conn {
   }
 
   asio::awaitable<bool> write(std::string_view data, std::chrono::seconds timeout) {
-    using namespace asio::experimental::awaitable_operators;
-    timer_.expires_after(timeout);
-    auto buf = asio::buffer(data.data(), data.size());
-    std::variant<std::tuple<boost::system::error_code, std::size_t>, std::tuple<boost::system::error_code>> r;
-    if (tls_)
-      r = co_await (asio::async_write(stream_, buf, use_tuple) || timer_.async_wait(use_tuple));
-    else
-      r = co_await (asio::async_write(stream_.next_layer(), buf, use_tuple) || timer_.async_wait(use_tuple));
-    if (r.index() == 1 || std::get<0>(std::get<0>(r))) {
-      error_ = r.index() == 1 ? "write timed out" : std::get<0>(std::get<0>(r)).message();
-      close();
-      co_return false;
-    }
-    co_return true;
+    if (!conn_) co_return false;
+    conn_->set_write_timeout(timeout);
+    bool ok = co_await conn_->write(data);
+    if (!ok) error_ = "write failed or timed out";
+    co_return ok;
   }
 
-  // Client handshake, without certificate verification (opportunistic TLS, RFC 7435).
+  // Client handshake, without requiring a valid certificate (opportunistic TLS, RFC 7435).
+  // RFC 3207 §4.2: nothing read before the handshake is trusted (the connection drops it).
   asio::awaitable<bool> start_tls(const std::string& sni, std::chrono::seconds timeout) {
-    using namespace asio::experimental::awaitable_operators;
-    if (!sni.empty()) SSL_set_tlsext_host_name(stream_.native_handle(), sni.c_str());
-    rbuf_.clear();  // RFC 3207 §4.2: nothing read before the handshake is trusted
-    timer_.expires_after(timeout);
-    auto r = co_await (stream_.async_handshake(asio::ssl::stream_base::client, use_tuple) || timer_.async_wait(use_tuple));
-    if (r.index() == 1 || std::get<0>(std::get<0>(r))) {
-      error_ = r.index() == 1 ? "TLS handshake timed out" : "TLS handshake failed: " + std::get<0>(std::get<0>(r)).message();
-      close();
-      co_return false;
-    }
-    tls_ = true;
-    co_return true;
+    if (!conn_) co_return false;
+    bool ok = co_await conn_->start_tls_client(ctx_, sni, timeout);
+    if (!ok) error_ = "TLS handshake failed or timed out";
+    co_return ok;
   }
 
   void close() {
     boost::system::error_code ec;
-    stream_.next_layer().close(ec);
+    if (conn_) conn_->close();
+    else sock_.close(ec);
   }
-  bool is_open() const { return stream_.lowest_layer().is_open(); }
-  bool tls() const { return tls_; }
+  bool is_open() const { return conn_ ? conn_->is_open() : sock_.is_open(); }
+  bool tls() const { return conn_ && conn_->is_tls(); }
   const std::string& error() const { return error_; }
-  std::string tls_version() { return tls_ ? SSL_get_version(stream_.native_handle()) : ""; }
+  std::string tls_version() { return conn_ ? conn_->tls_version() : ""; }
 
  private:
   asio::awaitable<std::optional<std::string>> read_line(std::chrono::steady_clock::time_point deadline) {
-    using namespace asio::experimental::awaitable_operators;
-    for (;;) {
-      auto nl = rbuf_.find('\n');
-      if (nl != std::string::npos) {
-        std::string line = rbuf_.substr(0, nl);
-        rbuf_.erase(0, nl + 1);
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        co_return line;
-      }
-      if (rbuf_.size() > max_reply_line + 2) {
-        error_ = "reply line too long";
-        close();
-        co_return std::nullopt;
-      }
-      if (std::chrono::steady_clock::now() >= deadline) {
-        error_ = "timed out waiting for the reply";
-        close();
-        co_return std::nullopt;
-      }
-      char buf[4096];
-      timer_.expires_at(deadline);
-      std::variant<std::tuple<boost::system::error_code, std::size_t>, std::tuple<boost::system::error_code>> r;
-      if (tls_)
-        r = co_await (stream_.async_read_some(asio::buffer(buf), use_tuple) || timer_.async_wait(use_tuple));
-      else
-        r = co_await (stream_.next_layer().async_read_some(asio::buffer(buf), use_tuple) || timer_.async_wait(use_tuple));
-      if (r.index() == 1) {
-        error_ = "timed out waiting for the reply";
-        close();
-        co_return std::nullopt;
-      }
-      auto [ec, n] = std::get<0>(r);
-      if (n == 0 && ec) {
-        error_ = ec == asio::error::eof ? "connection closed by the remote" : ec.message();
-        close();
-        co_return std::nullopt;
-      }
-      rbuf_.append(buf, n);
+    const auto now = std::chrono::steady_clock::now();
+    if (!conn_ || now >= deadline) {
+      error_ = "timed out waiting for the reply";
+      close();
+      co_return std::nullopt;
     }
+    auto r = co_await conn_->read_line(max_reply_line, deadline - now);
+    switch (r.status) {
+      case net::read_status::ok: co_return std::move(r.data);
+      case net::read_status::too_long: error_ = "reply line too long"; break;
+      case net::read_status::timeout: error_ = "timed out waiting for the reply"; break;
+      case net::read_status::closed: error_ = "connection closed by the remote"; break;
+    }
+    close();
+    co_return std::nullopt;
   }
 
-  asio::ssl::stream<tcp::socket> stream_;
+  asio::ssl::context& ctx_;
+  tcp::socket sock_;                       // until connected
+  std::unique_ptr<net::connection> conn_;  // once connected
   asio::steady_timer timer_;
-  std::string rbuf_;
   std::string error_;
-  bool tls_ = false;
 };
 
 struct host_addr {
