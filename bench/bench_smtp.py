@@ -24,7 +24,7 @@ import time
 
 # The e2e harness's config editor (one copy of it: tests/e2e/lib/hearth_test.py).
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e", "lib"))
-from hearth_test import set_key  # noqa: E402
+from hearth_test import set_key, wait_port  # noqa: E402
 
 HEARTH = sys.argv[1] if len(sys.argv) > 1 else "build/hearth"
 ADDR_H = "127.0.250.1"
@@ -33,17 +33,6 @@ OFFSET = 30000
 SIZE = 10 * 1024
 LOADS = [(1, 300), (20, 2000), (100, 3000)]
 LAT_MSGS = 20  # per connection, for the latency sample
-
-
-def wait_port(host, port, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection((host, port), timeout=1).close()
-            return True
-        except OSError:
-            time.sleep(0.1)
-    return False
 
 
 def smtp_source(host, port, sessions, messages, rcpt):
@@ -128,7 +117,7 @@ def bench_hearth(work):
                          stderr=subprocess.STDOUT)
     port = 25 + OFFSET
     try:
-        if not wait_port(ADDR_H, port):
+        if not wait_port(ADDR_H, port, timeout=20):
             print("hearth did not start")
             return None
         out = {}
@@ -197,7 +186,7 @@ def bench_postfix(work):
         f.write(master)
     pf = ["postfix", "-c", etc]
     subprocess.run(pf + ["set-permissions"], capture_output=True)
-    if subprocess.run(pf + ["start"], capture_output=True).returncode != 0 or not wait_port(ADDR_P, 2525):
+    if subprocess.run(pf + ["start"], capture_output=True).returncode != 0 or not wait_port(ADDR_P, 2525, timeout=20):
         print("postfix: did not start; see", os.path.join(work, "maillog"))
         return None
     try:

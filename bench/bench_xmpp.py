@@ -30,7 +30,6 @@ import re
 import resource
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,7 +37,7 @@ import time
 
 # The e2e harness's config editor (one copy of it: tests/e2e/lib/hearth_test.py).
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e", "lib"))
-from hearth_test import set_key  # noqa: E402
+from hearth_test import set_key, wait_port  # noqa: E402
 
 HEARTH = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build/hearth")
 BENCH = os.environ.get("BENCH_XMPP_BIN") or os.path.join(os.path.dirname(HEARTH), "bench", "bench_xmpp")
@@ -76,17 +75,6 @@ def ensure_packages():
         print("bench_xmpp.py: apt-get failed:", r.stderr.strip()[-300:])
     for svc in ("prosody", "ejabberd"):
         subprocess.run(["systemctl", "disable", "--now", svc], capture_output=True)
-
-
-def wait_port(host, port, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection((host, port), timeout=1).close()
-            return True
-        except OSError:
-            time.sleep(0.2)
-    return False
 
 
 def raise_nofile():
@@ -202,7 +190,7 @@ def start_hearth(work, cert, key):
             return None
     log = open(os.path.join(work, "serve.log"), "ab")
     p = subprocess.Popen([HEARTH, "--config", cfg, "serve"], stdout=log, stderr=subprocess.STDOUT)
-    if not wait_port(ADDR["hearth"], PORT):
+    if not wait_port(ADDR["hearth"], PORT, timeout=60):
         p.kill()
         p.wait()
         print("hearth did not start")
@@ -261,7 +249,7 @@ def start_prosody(work, cert, key):
             return None
     log = open(f"{work}/fg.out", "ab")
     p = subprocess.Popen(as_prosody + ["prosody", "--config", cfg, "-F"], stdout=log, stderr=subprocess.STDOUT)
-    if not wait_port(ADDR["prosody"], PORT):
+    if not wait_port(ADDR["prosody"], PORT, timeout=60):
         p.kill()
         p.wait()
         print("prosody did not start")

@@ -235,7 +235,17 @@ asio::awaitable<bool> connection::write(std::string_view data) {
 }
 
 asio::awaitable<bool> connection::start_tls(duration timeout) {
-  if (!tls_ || tls_active_ || !is_open()) co_return false;
+  if (!tls_) co_return false;
+  co_return co_await begin_tls(tls_->front().native_handle(), tls_io::role::server, {}, timeout);
+}
+
+asio::awaitable<bool> connection::start_tls_client(asio::ssl::context& ctx, const std::string& host, duration timeout) {
+  want_client_cert_ = true;  // a client always verifies (and only records the outcome)
+  co_return co_await begin_tls(ctx.native_handle(), tls_io::role::client, host, timeout);
+}
+
+asio::awaitable<bool> connection::begin_tls(void* ssl_ctx, tls_io::role r, std::string host, duration timeout) {
+  if (tls_active_ || ssl_ || !is_open()) co_return false;
   // CVE-2011-0411: plaintext pipelined after STARTTLS must never be read as if it had come
   // over TLS.
   rbuf_.clear();
@@ -243,24 +253,7 @@ asio::awaitable<bool> connection::start_tls(duration timeout) {
   tls_io::ignore_sigpipe();
   boost::system::error_code ec;
   socket_.non_blocking(true, ec);
-  if (!ec) ssl_.reset(tls_io::make_server(tls_->front().native_handle(), socket_.native_handle()));
-  if (!ssl_) {
-    log::warn("tls.fail", {{"conn", id_}, {"ip", remote_ip_}, {"reason", "cannot create the TLS session"}});
-    close();
-    co_return false;
-  }
-  if (want_client_cert_) SSL_set_verify(ssl_.get(), SSL_VERIFY_PEER, [](int, X509_STORE_CTX*) { return 1; });
-  co_return co_await handshake(std::chrono::steady_clock::now() + timeout);
-}
-
-asio::awaitable<bool> connection::start_tls_client(asio::ssl::context& ctx, const std::string& host, duration timeout) {
-  if (tls_active_ || ssl_ || !is_open()) co_return false;
-  rbuf_.clear();
-  rpos_ = 0;
-  tls_io::ignore_sigpipe();
-  boost::system::error_code ec;
-  socket_.non_blocking(true, ec);
-  if (!ec) ssl_.reset(tls_io::make_client(ctx.native_handle(), socket_.native_handle(), host));
+  if (!ec) ssl_.reset(tls_io::make_session(ssl_ctx, socket_.native_handle(), r, host, want_client_cert_));
   if (!ssl_) {
     log::warn("tls.fail", {{"conn", id_}, {"ip", remote_ip_}, {"reason", "cannot create the TLS session"}});
     close();
@@ -323,6 +316,35 @@ asio::awaitable<void> connection::shutdown() {
     }
   }
   close();
+}
+
+asio::awaitable<std::unique_ptr<connection>> dial(asio::any_io_executor executor, tcp::endpoint ep,
+                                                  asio::ip::address source, duration timeout,
+                                                  std::string& error) {
+  tcp::socket sock(executor);
+  boost::system::error_code ec;
+  if (!source.is_unspecified()) {
+    sock.open(ep.protocol(), ec);
+    if (!ec) sock.bind(tcp::endpoint(source, 0), ec);
+    if (ec) {
+      error = "cannot connect from " + source.to_string() + ": " + ec.message();
+      co_return nullptr;
+    }
+  }
+  asio::steady_timer timer(executor);
+  timer.expires_after(timeout);
+  auto [order, connect_ec, timer_ec] =
+      co_await ex::make_parallel_group(sock.async_connect(ep, asio::deferred), timer.async_wait(asio::deferred))
+          .async_wait(ex::wait_for_one(), asio::use_awaitable);
+  if (order[0] == 1) {
+    error = "connection timed out";
+    co_return nullptr;
+  }
+  if (connect_ec) {
+    error = connect_ec.message();
+    co_return nullptr;
+  }
+  co_return std::make_unique<connection>(std::move(sock), nullptr);
 }
 
 void connection::close() {

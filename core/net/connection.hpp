@@ -119,6 +119,8 @@ class connection {
   asio::awaitable<read_status> wait(tls_io::want w, asio::steady_timer& timer,
                                     std::chrono::steady_clock::time_point deadline);
   bool input_ready();
+  // Both sides: the SSL object on the socket, then the handshake.
+  asio::awaitable<bool> begin_tls(void* ssl_ctx, tls_io::role r, std::string host, duration timeout);
   asio::awaitable<bool> handshake(std::chrono::steady_clock::time_point deadline);
   void compact();
 
@@ -129,7 +131,7 @@ class connection {
   std::shared_ptr<tls::generation> tls_;
   tcp::socket socket_;
   std::unique_ptr<SSL, ssl_free> ssl_;  // created by start_tls()
-  bool want_client_cert_ = false;
+  bool want_client_cert_ = false;  // ask for (server) or verify (client) the peer's certificate
   asio::steady_timer read_timer_;   // reads and the handshake
   asio::steady_timer write_timer_;  // separate: a session may write while a read is pending
   bool tls_active_ = false;
@@ -141,5 +143,11 @@ class connection {
   std::uint16_t local_port_ = 0;
   std::string id_;
 };
+
+// An outgoing TCP connection to `ep` from `source` (unspecified: the system chooses) within
+// `timeout`, ready for start_tls_client(). Null on failure, with the reason in `error`.
+asio::awaitable<std::unique_ptr<connection>> dial(asio::any_io_executor executor, tcp::endpoint ep,
+                                                  asio::ip::address source, duration timeout,
+                                                  std::string& error);
 
 }  // namespace hearth::net

@@ -21,6 +21,21 @@ using namespace hearth::net;
 using namespace std::chrono_literals;
 namespace test = hearth::net::test;
 
+namespace {
+// A temporary certificate for `host` and the server TLS contexts built from it.
+struct one_cert {
+  test::temp_dir dir;
+  hearth::config::certificate cert;
+  std::shared_ptr<hearth::tls::context_set> set;
+  explicit one_cert(const std::string& host) : cert(test::make_cert(dir.path, host)) {
+    auto s = hearth::tls::context_set::create({cert});
+    REQUIRE(s);
+    set = *s;
+  }
+  std::shared_ptr<hearth::tls::generation> current() const { return set->current(); }
+};
+}  // namespace
+
 TEST_CASE("read_line: CRLF and bare LF lines, an over-long line, then the next line") {
   asio::io_context io;
   auto [srv, cli] = test::socket_pair(io);
@@ -195,15 +210,12 @@ TEST_CASE("STARTTLS: injected plaintext is dropped, SNI picks the certificate, t
 }
 
 TEST_CASE("start_tls fails cleanly on a plain-only connection and on a garbage handshake") {
-  test::temp_dir dir;
-  auto a = test::make_cert(dir.path, "mail.one.test");
-  auto set = hearth::tls::context_set::create({a});
-  REQUIRE(set);
+  one_cert tls("mail.one.test");
   asio::io_context io;
   auto [srv, cli] = test::socket_pair(io);
   auto [srv2, cli2] = test::socket_pair(io);
   connection plain(std::move(srv), nullptr);
-  connection c(std::move(srv2), (*set)->current());
+  connection c(std::move(srv2), tls.current());
   asio::write(cli2, asio::buffer(std::string("this is not a ClientHello\r\n\r\n")));
   test::run(io, [&]() -> asio::awaitable<void> {
     bool plain_ok = co_await plain.start_tls(1s);
@@ -217,13 +229,10 @@ TEST_CASE("start_tls fails cleanly on a plain-only connection and on a garbage h
 }
 
 TEST_CASE("TLS: bulk data both ways; a write larger than the socket buffers waits for the reader") {
-  test::temp_dir dir;
-  auto a = test::make_cert(dir.path, "mail.one.test");
-  auto set = hearth::tls::context_set::create({a});
-  REQUIRE(set);
+  one_cert tls("mail.one.test");
   asio::io_context io;
   auto [srv, cli] = test::socket_pair(io);
-  connection c(std::move(srv), (*set)->current());
+  connection c(std::move(srv), tls.current());
   asio::ssl::context cctx(asio::ssl::context::tls_client);
   asio::ssl::stream<tcp::socket> client(std::move(cli), cctx);
 
@@ -270,15 +279,12 @@ TEST_CASE("TLS: bulk data both ways; a write larger than the socket buffers wait
 }
 
 TEST_CASE("TLS: a handshake that stalls times out and closes; a read timeout keeps the session") {
-  test::temp_dir dir;
-  auto a = test::make_cert(dir.path, "mail.one.test");
-  auto set = hearth::tls::context_set::create({a});
-  REQUIRE(set);
+  one_cert tls("mail.one.test");
   asio::io_context io;
   auto [srv, cli] = test::socket_pair(io);
   auto [srv2, cli2] = test::socket_pair(io);
-  connection silent(std::move(srv), (*set)->current());
-  connection c(std::move(srv2), (*set)->current());
+  connection silent(std::move(srv), tls.current());
+  connection c(std::move(srv2), tls.current());
   asio::ssl::context cctx(asio::ssl::context::tls_client);
   asio::ssl::stream<tcp::socket> client(std::move(cli2), cctx);
   // The first bytes of a TLS record header, then nothing.
@@ -312,12 +318,9 @@ TEST_CASE("TLS: a handshake that stalls times out and closes; a read timeout kee
 }
 
 TEST_CASE("client TLS: SNI, peer_verified by trust store and host name, and data both ways") {
-  test::temp_dir dir;
-  auto a = test::make_cert(dir.path, "chat.one.test");
-  auto set = hearth::tls::context_set::create({a});
-  REQUIRE(set);
+  one_cert tls("chat.one.test");
   asio::ssl::context trusting(asio::ssl::context::tls_client);
-  trusting.load_verify_file(a.cert_file.string());
+  trusting.load_verify_file(tls.cert.cert_file.string());
   asio::ssl::context empty(asio::ssl::context::tls_client);
 
   struct outcome {
@@ -327,7 +330,7 @@ TEST_CASE("client TLS: SNI, peer_verified by trust store and host name, and data
   auto run = [&](asio::ssl::context& ctx) {
     asio::io_context io;
     auto [srv, cli] = test::socket_pair(io);
-    connection server(std::move(srv), (*set)->current());
+    connection server(std::move(srv), tls.current());
     connection client(std::move(cli), nullptr);
     outcome o;
     asio::co_spawn(io, [&]() -> asio::awaitable<void> {

@@ -81,30 +81,20 @@ step shutdown(SSL* ssl) {
   return finish(ssl, rc >= 0 ? 1 : rc, 0);
 }
 
-SSL* make_server(void* ssl_ctx, int fd) {
+SSL* make_session(void* ssl_ctx, int fd, role r, const std::string& host, bool ask_peer_cert) {
   SSL* ssl = SSL_new(static_cast<SSL_CTX*>(ssl_ctx));
   if (!ssl) return nullptr;
   SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
   // The socket BIO does not own the descriptor (BIO_NOCLOSE): the Asio socket closes it.
-  if (SSL_set_fd(ssl, fd) != 1) {
-    SSL_free(ssl);
-    return nullptr;
-  }
-  SSL_set_accept_state(ssl);
-  return ssl;
-}
-
-SSL* make_client(void* ssl_ctx, int fd, const std::string& host) {
-  SSL* ssl = SSL_new(static_cast<SSL_CTX*>(ssl_ctx));
-  if (!ssl) return nullptr;
-  SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
-  if (SSL_set_fd(ssl, fd) != 1 || (!host.empty() && SSL_set_tlsext_host_name(ssl, host.c_str()) != 1)) {
+  if (SSL_set_fd(ssl, fd) != 1 ||
+      (r == role::client && !host.empty() && SSL_set_tlsext_host_name(ssl, host.c_str()) != 1)) {
     SSL_free(ssl);
     return nullptr;
   }
   // Record the verification result instead of failing the handshake on it.
-  SSL_set_verify(ssl, SSL_VERIFY_PEER, [](int, X509_STORE_CTX*) { return 1; });
-  SSL_set_connect_state(ssl);
+  if (ask_peer_cert) SSL_set_verify(ssl, SSL_VERIFY_PEER, [](int, X509_STORE_CTX*) { return 1; });
+  if (r == role::server) SSL_set_accept_state(ssl);
+  else SSL_set_connect_state(ssl);
   return ssl;
 }
 

@@ -47,13 +47,14 @@ step write(SSL* ssl, const void* data, std::size_t size);
 step handshake(SSL* ssl);
 step shutdown(SSL* ssl);  // sends close_notify; done once it is written
 
-// Makes a server SSL object for an accepted, non-blocking socket descriptor: partial writes,
-// moving write buffers, record buffers released while idle. Null on failure.
-SSL* make_server(void* ssl_ctx, int fd);
-// The same for an outgoing connection: client mode, SNI `host`. The peer's certificate is
-// verified against the context's trust store, but a failure does not stop the handshake
-// (the caller decides, e.g. XMPP dialback): see peer_verified().
-SSL* make_client(void* ssl_ctx, int fd, const std::string& host);
+enum class role { server, client };
+
+// Makes the SSL object for a connected, non-blocking socket descriptor: partial writes, moving
+// write buffers, record buffers released while idle. A client sends SNI `host`. With
+// `ask_peer_cert` the peer's certificate is requested (a server) or verified against the
+// context's trust store (a client), but a failure does not stop the handshake: the caller
+// decides (XMPP dialback, SASL EXTERNAL), see peer_verified(). Null on failure.
+SSL* make_session(void* ssl_ctx, int fd, role r, const std::string& host, bool ask_peer_cert);
 // After the handshake: the peer's certificate chains to a trusted CA and names `host`
 // (RFC 6125 DNS-ID, X509_check_host).
 bool peer_verified(SSL* ssl, const std::string& host);

@@ -5,10 +5,8 @@
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
 #include <algorithm>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <optional>
@@ -27,7 +25,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t max_hosts = 10;     // MX hosts tried per attempt
 constexpr std::size_t max_addresses = 10; // addresses tried per attempt
 
@@ -35,37 +32,13 @@ constexpr std::size_t max_addresses = 10; // addresses tried per attempt
 // TLS upgraded in place by STARTTLS without per-connection buffers while idle).
 class smtp_conn {
  public:
-  smtp_conn(asio::any_io_executor ex, asio::ssl::context& ctx) : ctx_(ctx), sock_(ex), timer_(ex) {}
+  smtp_conn(asio::any_io_executor ex, asio::ssl::context& ctx) : ex_(std::move(ex)), ctx_(ctx) {}
 
   // `source`: the local address to connect from (unspecified: the system chooses).
   asio::awaitable<bool> connect(const tcp::endpoint& ep, const asio::ip::address& source,
                                 std::chrono::seconds timeout) {
-    using namespace asio::experimental::awaitable_operators;
-    if (!source.is_unspecified()) {
-      boost::system::error_code ec;
-      sock_.open(ep.protocol(), ec);
-      if (!ec) sock_.bind(tcp::endpoint(source, 0), ec);
-      if (ec) {
-        error_ = "cannot connect from " + source.to_string() + ": " + ec.message();
-        close();
-        co_return false;
-      }
-    }
-    timer_.expires_after(timeout);
-    auto r = co_await (sock_.async_connect(ep, use_tuple) || timer_.async_wait(use_tuple));
-    if (r.index() == 1) {
-      error_ = "connection timed out";
-      close();
-      co_return false;
-    }
-    auto [ec] = std::get<0>(r);
-    if (ec) {
-      error_ = ec.message();
-      close();
-      co_return false;
-    }
-    conn_ = std::make_unique<net::connection>(std::move(sock_), nullptr);
-    co_return true;
+    conn_ = co_await net::dial(ex_, ep, source, timeout, error_);
+    co_return conn_ != nullptr;
   }
 
   // Reads one complete (multi-line) reply. nullopt on timeout, EOF or garbage (error()).
@@ -104,11 +77,9 @@ class smtp_conn {
   }
 
   void close() {
-    boost::system::error_code ec;
     if (conn_) conn_->close();
-    else sock_.close(ec);
   }
-  bool is_open() const { return conn_ ? conn_->is_open() : sock_.is_open(); }
+  bool is_open() const { return conn_ && conn_->is_open(); }
   bool tls() const { return conn_ && conn_->is_tls(); }
   const std::string& error() const { return error_; }
   std::string tls_version() { return conn_ ? conn_->tls_version() : ""; }
@@ -132,10 +103,9 @@ class smtp_conn {
     co_return std::nullopt;
   }
 
+  asio::any_io_executor ex_;
   asio::ssl::context& ctx_;
-  tcp::socket sock_;                       // until connected
   std::unique_ptr<net::connection> conn_;  // once connected
-  asio::steady_timer timer_;
   std::string error_;
 };
 

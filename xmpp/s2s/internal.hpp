@@ -45,10 +45,9 @@ class out_link {
   bool verified() const { return verified_; }
 
  private:
+  boost::asio::any_io_executor ex_;
   boost::asio::ssl::context& ctx_;
-  boost::asio::ip::tcp::socket sock_;      // until connected
   std::unique_ptr<net::connection> conn_;  // once connected
-  boost::asio::steady_timer timer_;
   bool verified_ = false;
 };
 

@@ -35,19 +35,12 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 // ---- out_link ----
 
-out_link::out_link(asio::any_io_executor ex, asio::ssl::context& ctx) : ctx_(ctx), sock_(ex), timer_(ex) {}
+out_link::out_link(asio::any_io_executor ex, asio::ssl::context& ctx) : ex_(std::move(ex)), ctx_(ctx) {}
 
 asio::awaitable<bool> out_link::connect(const tcp::endpoint& ep, std::chrono::seconds timeout) {
-  timer_.expires_after(timeout);
-  auto r = co_await (sock_.async_connect(ep, use_tuple) || timer_.async_wait(use_tuple));
-  if (r.index() == 1 || std::get<0>(std::get<0>(r))) {
-    close();
-    co_return false;
-  }
-  // From here on the shared connection type carries the stream (core/net: TLS without
-  // per-connection buffers while idle, deadlines on every read and write).
-  conn_ = std::make_unique<net::connection>(std::move(sock_), nullptr);
-  co_return true;
+  std::string error;
+  conn_ = co_await net::dial(ex_, ep, {}, timeout, error);
+  co_return conn_ != nullptr;
 }
 
 asio::awaitable<bool> out_link::start_tls(const std::string& domain, std::chrono::seconds timeout) {
@@ -73,9 +66,7 @@ asio::awaitable<bool> out_link::write(std::string_view data, std::chrono::second
 }
 
 void out_link::close() {
-  boost::system::error_code ec;
   if (conn_) conn_->close();
-  else sock_.close(ec);
 }
 
 bool out_link::tls() const { return conn_ && conn_->is_tls(); }
