@@ -129,8 +129,9 @@ cmd_list parse_list(lexer& lx, bool lsub) {
 }
 
 // append = "APPEND" SP mailbox 1*append-message (RFC 3502 MULTIAPPEND);
-// append-message = [SP flag-list] [SP date-time] SP (literal / literal8)
-cmd_append parse_append(lexer& lx) {
+// append-message = [SP flag-list] [SP date-time] SP append-data;
+// append-data = literal / literal8 / "UTF8" SP "(" literal8 ")"  (RFC 3516, RFC 6855 §4)
+cmd_append parse_append(lexer& lx, const parse_options& opts) {
   cmd_append a;
   lx.sp();
   a.mailbox = lx.mailbox();
@@ -145,8 +146,20 @@ cmd_append parse_append(lexer& lx) {
       m.internal_date = lx.read_date_time();
       lx.sp();
     }
-    if (lx.peek() != '{' && lx.peek() != '~') lx.fail("expected a literal with the message");
-    m.data = lx.literal(&m.binary);
+    if (lx.eat_word("UTF8")) {
+      // RFC 6855 §4: the UTF8 form is BAD unless the client sent ENABLE UTF8=ACCEPT. Only a
+      // literal8 may follow; a plain literal would forbid the NULs literal8 allows.
+      if (!opts.utf8_accept) lx.fail("APPEND UTF8 needs ENABLE UTF8=ACCEPT first");
+      lx.sp();
+      lx.expect('(', "( after APPEND UTF8");
+      if (lx.peek() != '~') lx.fail("APPEND UTF8 expects a literal8 (~{n})");
+      m.data = lx.literal(&m.binary);
+      lx.expect(')', ") after the APPEND UTF8 literal");
+      m.utf8 = true;
+    } else {
+      if (lx.peek() != '{' && lx.peek() != '~') lx.fail("expected a literal with the message");
+      m.data = lx.literal(&m.binary);
+    }
     a.messages.push_back(std::move(m));
   }
   if (a.messages.empty()) lx.fail("APPEND needs a message");
@@ -214,9 +227,19 @@ cmd_copy parse_copy(lexer& lx) {
   return c;
 }
 
+// RFC 6855 §3 (and its erratum 4029): after ENABLE UTF8=ACCEPT the strings of SEARCH, SORT and
+// THREAD are UTF-8, so a charset label naming anything else conflicts and is BAD. UTF-8 itself
+// (and its subset US-ASCII) is accepted rather than refused: it does not conflict, and IMAP4rev2
+// clients send "CHARSET UTF-8" as a matter of course.
+void check_utf8_charset(lexer& lx, const std::optional<std::string>& charset, const parse_options& opts) {
+  if (opts.utf8_accept && charset && *charset != "UTF-8" && *charset != "US-ASCII")
+    lx.fail("charset " + *charset + " conflicts with UTF8=ACCEPT: strings are UTF-8");
+}
+
 cmd_search parse_search(lexer& lx, const parse_options& opts) {
   cmd_search s;
   s.key = detail::parse_search_program(lx, s, opts);
+  check_utf8_charset(lx, s.charset, opts);
   return s;
 }
 
@@ -239,6 +262,7 @@ cmd_sort parse_sort(lexer& lx, const parse_options& opts) {
   if (s.criteria.back() == "REVERSE") lx.fail("REVERSE without a sort key");
   lx.sp();
   s.search.charset = to_upper(lx.astring());
+  check_utf8_charset(lx, s.search.charset, opts);
   lx.sp();
   s.search.key = detail::parse_search_keys(lx, opts);
   return s;
@@ -251,6 +275,7 @@ cmd_thread parse_thread(lexer& lx, const parse_options& opts) {
   t.algorithm = lx.upper_atom();
   lx.sp();
   t.search.charset = to_upper(lx.astring());
+  check_utf8_charset(lx, t.search.charset, opts);
   lx.sp();
   t.search.key = detail::parse_search_keys(lx, opts);
   return t;
@@ -327,7 +352,7 @@ command parse_body(lexer& lx, std::string tag, const parse_options& opts) {
     s.items = paren_atoms(lx, "( of status items", false);
     c.args = std::move(s);
   } else if (n == "APPEND") {
-    c.args = parse_append(lx);
+    c.args = parse_append(lx, opts);
   } else if (n == "SEARCH") {
     c.args = parse_search(lx, opts);
   } else if (n == "FETCH") {

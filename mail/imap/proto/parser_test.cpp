@@ -143,6 +143,53 @@ TEST_CASE("APPEND with flags, date and literals", "[imap]") {
   CHECK(bad("a APPEND x \"32-Feb-1994 21:52:25 -0800\" {1}\r\na\r\n") == "imap.syntax");
 }
 
+TEST_CASE("APPEND UTF8 (literal8) after ENABLE UTF8=ACCEPT (RFC 6855 s4)", "[imap]") {
+  parse_options utf8;
+  utf8.utf8_accept = true;
+  // Thunderbird's Sent copy: flags, then UTF8 around a non-synchronizing literal8.
+  auto a = std::get<cmd_append>(
+      ok("a APPEND \"Sent\" (\\Seen) UTF8 (~{6+}\r\nh\xc3\xa9llo)\r\n", utf8).args);
+  REQUIRE(a.messages.size() == 1);
+  CHECK(a.messages[0].utf8);
+  CHECK(a.messages[0].binary);
+  CHECK(a.messages[0].data == "h\xc3\xa9llo");
+  CHECK(a.messages[0].flags == std::vector<std::string>{"\\Seen"});
+  // With a date, synchronizing, and mixed with a plain literal in MULTIAPPEND.
+  a = std::get<cmd_append>(ok("a APPEND x \" 7-Feb-1994 21:52:25 -0800\" utf8 (~{2}\r\nab) {1}\r\nc "
+                              "UTF8 (~{1}\r\nd)\r\n", utf8).args);
+  REQUIRE(a.messages.size() == 3);
+  CHECK(a.messages[0].utf8);
+  CHECK(a.messages[0].internal_date);
+  CHECK(a.messages[0].data == "ab");
+  CHECK(!a.messages[1].utf8);
+  CHECK(a.messages[2].utf8);
+  CHECK(a.messages[2].data == "d");
+  // RFC 6855 §4: before ENABLE UTF8=ACCEPT it is BAD.
+  CHECK(bad("a APPEND Sent UTF8 (~{2}\r\nab)\r\n") == "imap.syntax");
+  // Only literal8 in the parentheses, and they must close.
+  CHECK(bad("a APPEND Sent UTF8 ({2}\r\nab)\r\n", utf8) == "imap.syntax");
+  CHECK(bad("a APPEND Sent UTF8 (~{2}\r\nab\r\n", utf8) == "imap.syntax");
+  CHECK(bad("a APPEND Sent UTF8 ~{2}\r\nab\r\n", utf8) == "imap.syntax");
+  CHECK(bad("a APPEND Sent UTF8 (\"ab\")\r\n", utf8) == "imap.syntax");
+}
+
+TEST_CASE("charset labels after ENABLE UTF8=ACCEPT (RFC 6855 s3)", "[imap]") {
+  parse_options utf8;
+  utf8.utf8_accept = true;
+  CHECK(std::get<cmd_search>(ok("a SEARCH CHARSET ISO-8859-1 SUBJECT x\r\n").args).charset == "ISO-8859-1");
+  CHECK(bad("a SEARCH CHARSET ISO-8859-1 SUBJECT x\r\n", utf8) == "imap.syntax");
+  CHECK(bad("a UID SORT (DATE) KOI8-R ALL\r\n", utf8) == "imap.syntax");
+  CHECK(bad("a THREAD REFERENCES ISO-8859-1 ALL\r\n", utf8) == "imap.syntax");
+  CHECK(std::get<cmd_search>(ok("a SEARCH CHARSET utf-8 SUBJECT \"\xc3\xa9t\xc3\xa9\"\r\n", utf8).args).charset == "UTF-8");
+  CHECK(std::get<cmd_sort>(ok("a SORT (DATE) UTF-8 ALL\r\n", utf8).args).search.charset == "UTF-8");
+  CHECK(ok("a SEARCH SUBJECT \"\xc3\xa9t\xc3\xa9\"\r\n", utf8).name == "SEARCH");
+  // Mailbox names: UTF-8 as is after ENABLE, modified UTF-7 before it.
+  CHECK(std::get<cmd_mailbox>(ok("a CREATE \"\xc3\xa9t\xc3\xa9\"\r\n", utf8).args).mailbox == "\xc3\xa9t\xc3\xa9");
+  CHECK(std::get<cmd_mailbox>(ok("a CREATE &AOk-t&AOk-\r\n").args).mailbox == "\xc3\xa9t\xc3\xa9");
+  CHECK(bad("a CREATE \"\xc3\xa9t\xc3\xa9\"\r\n") != "");
+  CHECK(bad("a CREATE \"\xff\"\r\n", utf8) == "imap.syntax");
+}
+
 TEST_CASE("sequence sets", "[imap]") {
   auto c = std::get<cmd_copy>(ok("a COPY 1:3,5,*:1,* Trash\r\n").args);
   REQUIRE(c.set.ranges.size() == 4);

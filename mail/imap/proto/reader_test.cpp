@@ -55,6 +55,35 @@ TEST_CASE("literals split across feeds at every byte", "[imap]") {
   }
 }
 
+TEST_CASE("APPEND UTF8 (~{n+}) frames like any APPEND literal, with its limit", "[imap]") {
+  // Thunderbird's Sent copy after ENABLE UTF8=ACCEPT, split at every byte.
+  const std::string input = "t1 APPEND \"Sent\" (\\Seen) UTF8 (~{5+}\r\n\xc3\xa9t\xc3\xa9)\r\nt2 NOOP\r\n";
+  for (std::size_t chunk = 1; chunk <= input.size(); ++chunk) {
+    INFO("chunk " << chunk);
+    command_reader r;
+    r.options().utf8_accept = true;
+    auto ev = run(r, input, chunk);
+    REQUIRE(ev.size() == 2);
+    REQUIRE(ev[0].kind == event_kind::command);
+    auto a = std::get<cmd_append>(ev[0].cmd.args);
+    REQUIRE(a.messages.size() == 1);
+    CHECK(a.messages[0].utf8);
+    CHECK(a.messages[0].data == "\xc3\xa9t\xc3\xa9");
+    CHECK(ev[1].cmd.tag == "t2");
+  }
+  // The APPEND limit applies, and the skipped literal leaves the next command intact.
+  reader_limits small;
+  small.max_literal = 4;
+  command_reader r(small);
+  r.options().utf8_accept = true;
+  auto ev = run(r, input, 1000);
+  REQUIRE(ev.size() == 2);
+  CHECK(ev[0].kind == event_kind::error);
+  CHECK(ev[0].err.code == "imap.literal_too_big");
+  CHECK(ev[0].tag == "t1");
+  CHECK(ev[1].cmd.tag == "t2");
+}
+
 TEST_CASE("non-synchronizing literal needs no continuation", "[imap]") {
   command_reader r;
   auto ev = run(r, "a CREATE {3+}\r\nabc\r\n", 1000);

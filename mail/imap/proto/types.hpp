@@ -105,6 +105,7 @@ struct append_message {
   std::optional<date_time> internal_date;
   std::string data;
   bool binary = false;  // literal8 (RFC 3516)
+  bool utf8 = false;    // sent as UTF8 (literal8): may carry UTF-8 headers (RFC 6855 §4)
 };
 struct cmd_append { std::string mailbox; std::vector<append_message> messages; };  // RFC 3502 MULTIAPPEND
 struct cmd_uid_expunge { sequence_set uids; };

@@ -91,3 +91,53 @@ def raw(m, line):
         out.append(l)
         if l.startswith(tag + b" "):
             return out
+
+
+class Raw:
+    """A raw IMAP session over implicit TLS, for bytes imaplib cannot send (literal8, UTF8
+    APPEND, non-synchronizing literals): send() bytes, then until(tag) collects the answer."""
+
+    def __init__(self, inst, login=True):
+        s = socket.create_connection((inst.addr, inst.port("imaps")), timeout=20)
+        self.sock = tls_context(inst).wrap_socket(s, server_hostname=inst.hostname)
+        self.f = self.sock.makefile("rb")
+        self.greeting = self.f.readline()
+        if login:
+            out = self.cmd(b"l0 LOGIN " + quote(inst.email) + b" " + quote(inst.password))
+            if not out[-1].startswith(b"l0 OK"):
+                raise RuntimeError(f"raw LOGIN failed: {out!r}")
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def until(self, tag, cont=False):
+        """Lines (CRLF stripped, literals inlined) up to the tagged answer; with cont, also
+        stops at a continuation request "+ ...". Stops at EOF or BYE."""
+        out = []
+        while True:
+            l = self.f.readline()
+            if not l:
+                return out
+            l = l.rstrip(b"\r\n")
+            while l.endswith(b"}") and b"{" in l:
+                n = int(l[l.rindex(b"{") + 1:-1].rstrip(b"+"))
+                l = l + b"\r\n" + self.f.read(n) + self.f.readline().rstrip(b"\r\n")
+            out.append(l)
+            if l.startswith(tag + b" ") or l.startswith(b"* BYE") or (cont and l.startswith(b"+")):
+                return out
+
+    def cmd(self, line):
+        """One command line without literals; `line` starts with its tag."""
+        self.send(line + b"\r\n")
+        return self.until(line.split(b" ", 1)[0])
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def quote(s):
+    b = s.encode() if isinstance(s, str) else s
+    return b'"' + b.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
