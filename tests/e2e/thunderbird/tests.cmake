@@ -1,0 +1,4 @@
+# Real Thunderbird (Debian's, installed by scripts/packages/thunderbird.txt) against Hearth;
+# NET 132-135 (131 is imap_utf8_accept).
+hearth_e2e(thunderbird_mail thunderbird/test_mail.py 132)
+hearth_e2e(thunderbird_dav thunderbird/test_dav.py 133)
