@@ -1,4 +1,6 @@
 // hearth: one binary, a table of subcommands (the Mox shape).
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -46,6 +48,10 @@ void usage(FILE* out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Every file Hearth makes is private unless it says otherwise (certificates are chmod-ed
+  // to 0644): databases and their -wal/-shm files, keys, blobs, the spool
+  // (core/util/file_modes.hpp).
+  ::umask(077);
   hearth::app::globals g;
   int i = 1;
   for (; i < argc; ++i) {

@@ -30,6 +30,8 @@
 #include "core/net/blocking.hpp"
 #include "core/net/server.hpp"
 #include "core/tls/context_set.hpp"
+#include "core/util/dir_lock.hpp"
+#include "core/util/file_modes.hpp"
 #include "mail/store/store.hpp"
 #include "rfc6764/autoconfig.hpp"
 
@@ -80,6 +82,24 @@ void reload(const std::filesystem::path& file, std::vector<config::certificate>&
     log::error("reload", {{"tls", "failed"}, {"error", n.error().message}, {"kept", "previous certificates"}});
 }
 
+// Databases, keys, the secret, blobs and the spool are private (core/util/file_modes.hpp);
+// what an earlier version, a restore or a hand-made file left readable is fixed, with a warning.
+void secure_data_dir(const std::filesystem::path& dir) {
+  constexpr std::size_t max_lines = 20;  // a restored blob folder may hold a million files
+  auto changes = util::make_private(dir);
+  if (!changes) {
+    log::warn("serve.permissions", {{"error", changes.error().message}});
+    return;
+  }
+  for (std::size_t i = 0; i < changes->size() && i < max_lines; ++i) {
+    const auto& c = (*changes)[i];
+    log::warn("serve.permissions", {{"path", c.path.string()}, {"mode", util::octal_mode(c.before)},
+                                    {"fixed", util::octal_mode(c.after)}});
+  }
+  if (changes->size() > max_lines)
+    log::warn("serve.permissions", {{"fixed_more", std::uint64_t(changes->size() - max_lines)}});
+}
+
 }  // namespace
 
 int cmd_serve(const globals& g, const args& a) {
@@ -110,6 +130,11 @@ int cmd_serve(const globals& g, const args& a) {
   std::error_code ec;
   std::filesystem::create_directories(cfg->data_dir, ec);
   if (ec) return fail_with(1, "cannot create the data directory " + cfg->data_dir.string() + ": " + ec.message());
+  // One server per data directory, before anything in it is touched: a second one would clean
+  // up the spool and blob files the first is about to commit.
+  auto data_lock = util::dir_lock::acquire(cfg->data_dir);
+  if (!data_lock) return fail_with(1, data_lock.error().message);
+  secure_data_dir(cfg->data_dir);
 
   log::info("serve.start", {{"version", version}, {"config", cfg->file.string()},
                             {"certificates", std::uint64_t((*tls)->size())}});

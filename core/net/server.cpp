@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <algorithm>
 #include <exception>
 #include <thread>
 
@@ -103,16 +104,22 @@ std::size_t server::active_connections() const {
 
 asio::awaitable<void> server::accept_loop(std::shared_ptr<listener> l) {
   asio::steady_timer backoff(l->acceptor->get_executor());
+  // EMFILE and friends: back off instead of spinning, longer while it lasts (one log line per
+  // pause: 0.1 s doubling to 5 s).
+  constexpr std::chrono::milliseconds first_pause{100}, max_pause{5000};
+  std::chrono::milliseconds pause = first_pause;
   for (;;) {
     auto [ec, sock] = co_await l->acceptor->async_accept(asio::make_strand(io_), use_tuple);
     if (ec) {
       if (stopping_ || !l->acceptor->is_open() || ec == asio::error::operation_aborted) co_return;
-      // EMFILE and friends: back off instead of spinning.
-      log::warn("accept.error", {{"service", l->name}, {"addr", l->addr}, {"error", ec.message()}});
-      backoff.expires_after(std::chrono::milliseconds(200));
+      log::warn("accept.error", {{"service", l->name}, {"addr", l->addr}, {"error", ec.message()},
+                                 {"retry_in_ms", std::int64_t(pause.count())}});
+      backoff.expires_after(pause);
       co_await backoff.async_wait(use_tuple);
+      pause = std::min(pause * 2, max_pause);
       continue;
     }
+    pause = first_pause;
     boost::system::error_code ep_ec;
     auto remote = sock.remote_endpoint(ep_ec);
     std::string ip = ep_ec ? std::string("?") : remote.address().to_string();

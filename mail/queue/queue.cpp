@@ -44,6 +44,19 @@ namespace {
 
 constexpr std::size_t max_parallel = 16;           // messages being delivered at once
 constexpr std::uint64_t full_return_limit = 256 * 1024;  // RET unspecified: whole message up to this
+// A spool file without a row younger than this may belong to an enqueue between its rename and
+// its commit (at most the SQLite busy timeout, 5 s, plus an fsync): never removed.
+constexpr std::chrono::seconds orphan_min_age{3600};
+constexpr std::chrono::seconds orphan_sweep_every{3600};
+// An attempt that ended in an unexpected error (the database, an exception) is retried after
+// 2, 4, 8 ... seconds, at most this; so is a failed scan of the due rows.
+constexpr std::chrono::seconds max_error_backoff{300};
+
+std::chrono::seconds error_backoff(int failures) {
+  std::chrono::seconds d{1};
+  for (int i = 0; i < failures && d < max_error_backoff; ++i) d *= 2;
+  return std::min(d, max_error_backoff);
+}
 
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -117,13 +130,22 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
       std::atomic<int>& n;
       ~done() { n -= 1; }
     } guard{self->running_};
+    int scan_failures = 0;
+    auto next_sweep = std::chrono::steady_clock::now() + orphan_sweep_every;
     while (!self->stopping_) {
       auto due = co_await net::run_blocking([st = self->store_.get()] { return st->due(unix_now(), 200); });
+      auto pause = std::chrono::seconds(1);
       if (!due) {
-        log::error("queue.error", {{"op", "scan"}, {"code", due.error().code}, {"error", due.error().message}});
+        // The database is busy or broken: every pass would fail the same way.
+        pause = error_backoff(++scan_failures);
+        log::error("queue.error", {{"op", "scan"}, {"code", due.error().code}, {"error", due.error().message},
+                                   {"retry_in", std::int64_t(pause.count())}});
       } else {
+        scan_failures = 0;
+        const auto now = std::chrono::steady_clock::now();
         for (auto& m : *due) {
           if (self->stopping_ || self->in_flight_.size() >= max_parallel) break;
+          if (auto h = self->held_.find(m.id); h != self->held_.end() && h->second.until > now) continue;
           if (!self->in_flight_.insert(m.id).second) continue;
           self->running_ += 1;
           auto entry = std::make_shared<const message_row>(std::move(m));
@@ -131,7 +153,15 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
         }
       }
       if (self->stopping_) break;
-      self->wake_->expires_after(1s);
+      if (std::chrono::steady_clock::now() >= next_sweep) {
+        next_sweep = std::chrono::steady_clock::now() + orphan_sweep_every;
+        auto n = co_await net::run_blocking([st = self->store_.get()] { return st->remove_orphans(orphan_min_age); });
+        if (n && *n > 0) log::info("queue.orphans_removed", {{"count", *n}});
+        // Holds of messages deleted meanwhile (`hearth queue delete`) would stay forever.
+        const auto stale = std::chrono::steady_clock::now() - orphan_sweep_every;
+        std::erase_if(self->held_, [&](const auto& h) { return h.second.until < stale; });
+      }
+      self->wake_->expires_after(pause);
       co_await self->wake_->async_wait(asio::as_tuple(asio::use_awaitable));
     }
   }
@@ -142,10 +172,26 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
   };
 
   static asio::awaitable<void> process(std::shared_ptr<queue_impl> self, std::shared_ptr<const message_row> m) {
+    bool settled = false;
     try {
-      co_await self->deliver(*m);
+      settled = co_await self->deliver(*m);
     } catch (const std::exception& e) {
       log::error("queue.error", {{"id", m->id}, {"op", "deliver"}, {"error", e.what()}});
+    }
+    if (settled) {
+      self->held_.erase(m->id);
+    } else if (!self->stopping_) {
+      // Nothing was recorded, so the rows are still due: without a pause the agent would take
+      // the message again at once, and fail again, as fast as it can.
+      // The hold covers a database that cannot take the postponement either.
+      auto& h = self->held_[m->id];
+      const int failures = ++h.failures;
+      const auto delay = error_backoff(failures);
+      h.until = std::chrono::steady_clock::now() + delay;
+      const std::string id = m->id;
+      auto p = co_await net::run_blocking([&] { return self->store_->postpone(id, unix_now() + delay.count()); });
+      log::warn("queue.retry", {{"id", id}, {"failures", failures}, {"retry_in", std::int64_t(delay.count())},
+                                {"saved", p ? "yes" : "no"}});
     }
     self->in_flight_.erase(m->id);
     // Something may have become due meanwhile (a DSN we made, a slot that freed up).
@@ -153,7 +199,9 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
     self->running_ -= 1;
   }
 
-  asio::awaitable<void> deliver(const message_row& m) {
+  // Returns true once the outcome is recorded; false when the attempt ended before (the rows
+  // are unchanged: stopping, or an error the caller backs off from).
+  asio::awaitable<bool> deliver(const message_row& m) {
     // is_local_domain asks the directory (SQLite): off the strand, with the spool read.
     std::vector<char> local_rcpt(m.rcpts.size(), 0);
     auto raw = co_await net::run_blocking([&] {
@@ -161,12 +209,27 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
         local_rcpt[i] = opts_.is_local_domain && opts_.is_local_domain(m.rcpts[i].domain);
       return store_->read_message(m.id);
     });
+    std::vector<pending> results;
+    std::map<std::int64_t, std::string> relay_of, host_of;
     if (!raw) {
-      log::error("queue.error", {{"id", m.id}, {"op", "read"}, {"code", raw.error().code}, {"error", raw.error().message}});
-      co_return;
+      // Without its spool file the message can never be sent: the sender is told (a DSN
+      // without the original) and the rows go, once, with one log line. Any other read error
+      // may pass, and is retried on the normal schedule.
+      const bool lost = raw.error().code == "queue.missing";
+      log::error(lost ? "queue.damaged" : "queue.error", {{"id", m.id}, {"op", "read"}, {"code", raw.error().code},
+                                                          {"error", raw.error().message}, {"action", lost ? "bounce" : "defer"}});
+      for (const auto& r : m.rcpts) {
+        relay_of[r.rowid] = "none";
+        if (lost)
+          results.push_back({&r, {rcpt_result::kind::permanent, "554 5.3.0 the queued copy of the message was lost", "5.3.0"}});
+        else
+          results.push_back({&r, {rcpt_result::kind::temporary, "451 4.3.0 cannot read the queued message: " + raw.error().message, "4.3.0"}});
+      }
+      const std::string nothing;
+      const std::set<std::int64_t> no_remote_dsn;
+      co_return co_await settle(m, nothing, results, relay_of, host_of, no_remote_dsn);
     }
     auto data = std::make_shared<const std::string>(crlf_normalise(*raw));
-    std::vector<pending> results;
     std::vector<const rcpt_row*> local;
     std::map<std::string, std::vector<const rcpt_row*>> remote;
     for (std::size_t i = 0; i < m.rcpts.size(); ++i) {
@@ -178,7 +241,6 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
       else
         remote[r.domain].push_back(&r);
     }
-    std::map<std::int64_t, std::string> relay_of, host_of;
     std::set<std::int64_t> remote_dsn;  // rows taken by a server that offered DSN
     for (const auto* r : local) {
       auto res = co_await net::run_blocking([&]() -> result<void> {
@@ -194,7 +256,7 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
         results.push_back({r, {rcpt_result::kind::temporary, "451 4.3.0 " + res.error().message, "4.3.0"}});
     }
     for (const auto& [domain, rows] : remote) {
-      if (stopping_) co_return;
+      if (stopping_) co_return false;
       attempt_request req;
       req.queue_id = m.id;
       req.domain = domain;
@@ -212,7 +274,7 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
       req.resolver = opts_.resolver;
       req.tls = &tls_;
       attempt_result ar = co_await deliver_remote(req);
-      if (stopping_) co_return;  // abandoned: the rows stay as they were
+      if (stopping_) co_return false;  // abandoned: the rows stay as they were
       for (std::size_t i = 0; i < rows.size(); ++i) {
         relay_of[rows[i]->rowid] = ar.relay.empty() ? "none" : ar.relay;
         host_of[rows[i]->rowid] = ar.remote_host;
@@ -220,12 +282,12 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
         results.push_back({rows[i], ar.rcpts[i]});
       }
     }
-    co_await settle(m, *data, results, relay_of, host_of, remote_dsn);
+    co_return co_await settle(m, *data, results, relay_of, host_of, remote_dsn);
   }
 
   // Logs each result, sends the DSNs (before the rows change: a crash in between repeats a
-  // DSN rather than losing it), then records the outcomes.
-  asio::awaitable<void> settle(const message_row& m, const std::string& data, const std::vector<pending>& results,
+  // DSN rather than losing it), then records the outcomes. Returns whether they were recorded.
+  asio::awaitable<bool> settle(const message_row& m, const std::string& data, const std::vector<pending>& results,
                                std::map<std::int64_t, std::string>& relay_of, std::map<std::int64_t, std::string>& host_of,
                                const std::set<std::int64_t>& remote_dsn) {
     const std::int64_t now = unix_now();
@@ -299,7 +361,8 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
       in.retry_until = m.created + policy_for(rcpts.empty() ? std::string() : rcpts.front().address).give_up.count();
       in.delayed = is_delay;
       in.success = is_success;
-      in.full = !is_delay && !is_success && (m.env.ret == "FULL" || (m.env.ret.empty() && data.size() <= full_return_limit));
+      in.full = !is_delay && !is_success && !data.empty() &&
+                (m.env.ret == "FULL" || (m.env.ret.empty() && data.size() <= full_return_limit));
       in.rcpts = std::move(wanted);
       in.original = data;
       auto msg = std::make_shared<std::string>(build_dsn(in));
@@ -316,6 +379,7 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
     co_await send_dsn(succeeded, "SUCCESS");
     auto rec = co_await net::run_blocking([&] { return store_->record(m.id, outcomes); });
     if (!rec) log::error("queue.error", {{"id", m.id}, {"op", "record"}, {"code", rec.error().code}, {"error", rec.error().message}});
+    co_return rec.has_value();
   }
 
   options opts_;
@@ -334,6 +398,11 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
   std::optional<asio::strand<asio::io_context::executor_type>> strand_;
   std::unique_ptr<asio::steady_timer> wake_;  // strand only
   std::set<std::string> in_flight_;           // strand only
+  struct hold {
+    int failures = 0;
+    std::chrono::steady_clock::time_point until;
+  };
+  std::map<std::string, hold> held_;  // strand only: messages whose last attempt failed unexpectedly
   std::atomic<bool> stopping_{false};
   std::atomic<int> running_{0};  // the agent and the delivery coroutines
 };
@@ -343,9 +412,9 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
 result<std::shared_ptr<queue>> queue::open(const options& opts) {
   auto s = store::open(opts.data_dir, opts.db_file);
   if (!s) return s.error();
-  // Only the server's own queue cleans up (before any enqueue): `hearth queue` opens the store
-  // while the server may be writing a spool file.
-  auto orphans = (*s)->remove_orphans();
+  // Only the server's own queue cleans up (`hearth queue` opens the store while the server may
+  // be writing a spool file), and only files too old to belong to an enqueue in flight.
+  auto orphans = (*s)->remove_orphans(orphan_min_age);
   if (!orphans) return orphans.error();
   if (*orphans > 0) log::info("queue.orphans_removed", {{"count", *orphans}});
   return std::shared_ptr<queue>(std::make_shared<queue_impl>(opts, std::move(*s)));

@@ -282,9 +282,27 @@ TEST_CASE("store: enqueue is durable and resumes, admin operations", "[queue][st
     CHECK(s->remove(id).value() == 2);
     CHECK_FALSE(fs::exists(s->spool_path(id)));
     CHECK(s->list().value().empty());
-    // An orphan spool file (crash between rename and commit) is removed.
-    std::ofstream(dir / "queue" / "0123ABCD.eml") << "x";
-    CHECK(s->remove_orphans().value() == 1);
+    // A spool file without a row is kept while young: add() renames it into place before it
+    // commits the row, so it may be about to get one.
+    const auto orphan = dir / "queue" / "0123ABCD.eml";
+    std::ofstream(orphan) << "x";
+    CHECK(s->remove_orphans(3600s).value() == 0);
+    CHECK(fs::exists(orphan));
+    // Older than any write in flight, it is an orphan (a crash between rename and commit).
+    fs::last_write_time(orphan, fs::file_time_type::clock::now() - 2h);
+    CHECK(s->remove_orphans(3600s).value() == 1);
+    CHECK_FALSE(fs::exists(orphan));
+
+    // A row whose spool file is gone: read_message says so in its own code (the agent bounces
+    // it) and postpone moves only the earlier recipients.
+    auto lost = s->add(env_to({"bob@b.test"}), "Subject: lost\r\n\r\n", 100).value();
+    fs::remove(s->spool_path(lost));
+    CHECK(s->read_message(lost).error().code == "queue.missing");
+    REQUIRE(s->postpone(lost, 500).has_value());
+    CHECK(s->get(lost).value().rcpts.at(0).next_attempt == 500);
+    REQUIRE(s->postpone(lost, 300).has_value());
+    CHECK(s->get(lost).value().rcpts.at(0).next_attempt == 500);
+    CHECK(s->remove(lost).value() == 1);
   }
   fs::remove_all(dir);
 }

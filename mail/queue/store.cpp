@@ -317,7 +317,11 @@ result<std::string> store::read_message(std::string_view id) {
   if (!valid_id(id)) return fail("queue.not_found", "no queue entry " + std::string(id));
   fs::path p = spool_path(id);
   std::ifstream in(p, std::ios::binary);
-  if (!in) return io_error("open", p, errno);
+  if (!in) {
+    int err = errno;
+    if (err == ENOENT) return fail("queue.missing", "spool file " + p.string() + " is missing");
+    return io_error("open", p, err);
+  }
   std::ostringstream ss;
   ss << in.rdbuf();
   if (in.bad()) return io_error("read", p, errno);
@@ -443,7 +447,21 @@ result<int> store::request_bounce(std::string_view id, std::int64_t now) {
   return n;
 }
 
-result<int> store::remove_orphans() {
+result<void> store::postpone(std::string_view id, std::int64_t until) {
+  auto cr = db_->try_get();
+  if (!cr) return cr.error();
+  auto& c = **cr;
+  auto tx = db::transaction::begin(c, db::durability::full);
+  if (!tx) return tx.error();
+  auto st = c.prepare("UPDATE queue_rcpts SET next_attempt = ?2 WHERE msg_id = ?1 AND next_attempt < ?2");
+  if (!st) return st.error();
+  st->bind_all(std::string(id), until);
+  if (auto r = st->run(); !r) return r.error();
+  return tx->commit();
+}
+
+result<int> store::remove_orphans(std::chrono::seconds min_age) {
+  const auto cutoff = fs::file_time_type::clock::now() - min_age;
   auto cr = db_->try_get();
   if (!cr) return cr.error();
   auto st = (*cr)->prepare("SELECT 1 FROM queue_messages WHERE id = ?1");
@@ -464,6 +482,9 @@ result<int> store::remove_orphans() {
       orphan = !*more;
     }
     if (orphan) {
+      std::error_code tec;
+      auto written = fs::last_write_time(e.path(), tec);
+      if (tec || written > cutoff) continue;
       std::error_code rec;
       if (fs::remove(e.path(), rec)) ++removed;
     }

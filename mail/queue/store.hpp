@@ -12,6 +12,7 @@
 // thread); several processes may share the database. Every call blocks on disk.
 // Errors: "queue.io" (spool files), "queue.invalid", "queue.not_found", "db.*".
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -82,6 +83,8 @@ class store {
   // The seconds until the earliest next attempt (for the agent's sleep); nullopt if empty.
   result<std::optional<std::int64_t>> next_due();
 
+  // The spool file's bytes. Errors: "queue.missing" (no spool file: the message is lost and
+  // will never be readable), "queue.io" (anything else, perhaps passing), "queue.not_found".
   result<std::string> read_message(std::string_view id);
   std::filesystem::path spool_path(std::string_view id) const;
 
@@ -96,8 +99,17 @@ class store {
   result<int> remove(std::string_view id);
   result<int> request_bounce(std::string_view id, std::int64_t now);
 
-  // Deletes spool files that no message row names (a crash between rename and commit).
-  result<int> remove_orphans();
+  // Moves every pending recipient of a message to `until` at the earliest (a delivery attempt
+  // that ended in an unexpected error: its rows must not stay due, or the agent would retry
+  // at once, forever). Recipients already due later keep their time.
+  result<void> postpone(std::string_view id, std::int64_t until);
+
+  // Deletes spool and temp files that no message row names (a crash between rename and commit)
+  // and that were last written at least min_age ago. The age is what keeps this from racing an
+  // enqueue: add() renames the spool file into place before it commits the row, so a young
+  // file without a row may be about to get one. min_age must exceed the longest possible
+  // rename-to-commit time (fsync of the folder, plus the SQLite busy timeout).
+  result<int> remove_orphans(std::chrono::seconds min_age);
 
  private:
   store() = default;
