@@ -1,6 +1,9 @@
 #include "mail/imap/server/session.hpp"
 
 #include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -228,46 +231,107 @@ class session {
     }
   }
 
-  // RFC 2177 IDLE: changes to the selected mailbox are pushed as they happen; the bus wakes
-  // the loop, which polls the socket at short intervals for the client's DONE.
+  // RFC 2177 IDLE: changes to the selected mailbox are pushed as they happen. Two coroutines
+  // share the connection's strand, as XMPP c2s does: one waits for the client's DONE, the
+  // other sleeps on a timer that the bus callback cancels, then pushes the changes. No timer
+  // fires while nothing happens, so ten thousand idle sessions cost no CPU, and a delivery is
+  // pushed as soon as the store publishes it.
+  struct idle_wake {
+    explicit idle_wake(const connection::executor_type& ex) : timer(ex) {}
+    asio::steady_timer timer;
+    std::atomic<bool> dirty{false};
+  };
+  struct idle_run {
+    std::shared_ptr<idle_wake> wake;
+    bool done = false;  // the reader has finished (strand-only)
+    enum { running, ended, bad, timed_out, closed } how = running;
+  };
+
   asio::awaitable<bool> idle(const imap::command& cmd) {
     if (!co_await send("+ idling\r\n")) co_return false;
-    auto dirty = std::make_shared<std::atomic<bool>>(false);
+    using namespace asio::experimental::awaitable_operators;
+    idle_run run{std::make_shared<idle_wake>(c_.get_executor())};
     events::subscription sub_new, sub_changed;
-    if (bus_) {
-      auto wake = [dirty](const events::event&) { dirty->store(true); };
-      sub_new = bus_->subscribe("mail.new", st_.account, wake);
-      sub_changed = bus_->subscribe("mail.changed", st_.account, wake);
+    if (bus_ && st_.selected()) {
+      // Called on the publisher's thread: only flag and post; the strand does the rest. One
+      // post per burst of events: the pusher reads `dirty` before every wait.
+      auto ex = c_.get_executor();
+      auto callback = [w = run.wake, ex, selected = st_.sel->name](const events::event& e) {
+        if (!touches_mailbox(e.data, selected)) return;
+        if (!w->dirty.exchange(true)) asio::post(ex, [w] { w->timer.cancel(); });
+      };
+      sub_new = bus_->subscribe("mail.new", st_.account, callback);
+      sub_changed = bus_->subscribe("mail.changed", st_.account, callback);
     }
+    co_await (idle_reader(run) && idle_pusher(run));
+    sub_new.reset();
+    sub_changed.reset();
+    switch (run.how) {
+      case idle_run::ended: co_return co_await send(cmd.tag + " OK IDLE terminated\r\n");
+      case idle_run::bad: co_return co_await send(cmd.tag + " BAD Expected DONE\r\n");
+      case idle_run::timed_out: co_await send("* BYE Autologout; idle for too long\r\n"); co_return false;
+      default: co_return false;
+    }
+  }
+
+  // Whether a store event about `mailbox` may change what the session shows of `selected`:
+  // the mailbox itself, or an ancestor (a RENAME or DELETE of a parent carries the parent's
+  // name). An event without a name concerns everything.
+  static bool touches_mailbox(std::string_view mailbox, std::string_view selected) {
+    if (mailbox.empty() || mailbox == selected) return true;
+    return selected.size() > mailbox.size() && selected.starts_with(mailbox) && selected[mailbox.size()] == '/';
+  }
+
+  // Reads until DONE (or anything else, or the end of the connection). Never writes: the
+  // pusher may be writing, and the final answer is sent once both have finished.
+  asio::awaitable<void> idle_reader(idle_run& run) {
     const auto deadline = std::chrono::steady_clock::now() + o_.idle_timeout;
-    auto last_poll = std::chrono::steady_clock::now();
     reader_.expect_line();
     for (;;) {
       event ev = reader_.next();
       if (ev.kind == event_kind::line) {
-        if (util::iequals(util::trim(ev.line), "DONE")) co_return co_await send(cmd.tag + " OK IDLE terminated\r\n");
-        co_return co_await send(cmd.tag + " BAD Expected DONE\r\n");
+        run.how = util::iequals(util::trim(ev.line), "DONE") ? idle_run::ended : idle_run::bad;
+        break;
       }
-      if (ev.kind == event_kind::error) co_return co_await send(cmd.tag + " BAD Expected DONE\r\n");
+      if (ev.kind == event_kind::error) {
+        run.how = idle_run::bad;
+        break;
+      }
       bool timed_out = false;
-      if (!co_await fill(std::chrono::milliseconds(200), &timed_out)) co_return false;
-      if (!timed_out) continue;
-      auto now = std::chrono::steady_clock::now();
-      if (now >= deadline) {
-        co_await send("* BYE Autologout; idle for too long\r\n");
-        co_return false;
+      auto left = deadline - std::chrono::steady_clock::now();
+      if (left <= std::chrono::steady_clock::duration::zero() ||
+          !co_await fill(left, &timed_out) || timed_out) {
+        run.how = left <= std::chrono::steady_clock::duration::zero() || timed_out ? idle_run::timed_out
+                                                                                  : idle_run::closed;
+        break;
       }
-      // Without a bus, poll the store every few seconds.
-      bool poll = !bus_ && now - last_poll > std::chrono::seconds(5);
-      if (st_.selected() && (dirty->exchange(false) || poll)) {
-        last_poll = now;
-        std::string out = co_await net::run_blocking([this] {
-          reply r;
-          refresh(st_, r, true);
-          return r.out;
-        });
-        if (!co_await send(out)) co_return false;
+    }
+    run.done = true;
+    run.wake->timer.cancel();
+  }
+
+  // Pushes the selected mailbox's changes each time the bus callback wakes it; without a bus,
+  // looks every few seconds.
+  asio::awaitable<void> idle_pusher(idle_run& run) {
+    auto& w = *run.wake;
+    for (;;) {
+      if (run.done) co_return;
+      bool look = w.dirty.exchange(false);
+      if (!look) {
+        if (bus_) w.timer.expires_at(std::chrono::steady_clock::time_point::max());
+        else w.timer.expires_after(std::chrono::seconds(5));
+        auto [ec] = co_await w.timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (run.done) co_return;
+        look = !ec;  // expired: the no-bus poll; cancelled: `dirty` says whether to look
+        if (!look) continue;
       }
+      if (!st_.selected()) continue;
+      std::string out = co_await net::run_blocking([this] {
+        reply r;
+        refresh(st_, r, true);
+        return r.out;
+      });
+      if (!co_await send(out)) co_return;  // the connection is closed: the reader ends too
     }
   }
 
