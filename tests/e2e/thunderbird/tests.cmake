@@ -2,3 +2,4 @@
 # NET 132-135 (131 is imap_utf8_accept).
 hearth_e2e(thunderbird_mail thunderbird/test_mail.py 132)
 hearth_e2e(thunderbird_dav thunderbird/test_dav.py 133)
+hearth_e2e(thunderbird_send thunderbird/test_send.py 134)
