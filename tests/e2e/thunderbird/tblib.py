@@ -8,6 +8,7 @@ stopped by PID (SIGTERM first: it writes prefs.js and its caches on exit).
 """
 import atexit
 import email.utils
+import json
 import os
 import re
 import shutil
@@ -65,7 +66,7 @@ def wait_for(fn, timeout, step=0.3):
 
 
 class Thunderbird:
-    def __init__(self, inst, name, caldav=False, empty=False):
+    def __init__(self, inst, name, caldav=False, empty=False, prefs=None):
         self.inst = inst
         self.work = os.path.join(inst.dir, "tb-" + name)
         self.profile = os.path.join(self.work, "profile")
@@ -82,6 +83,9 @@ class Thunderbird:
                             capture_output=True, text=True, timeout=60)
         if cp.returncode != 0:
             raise RuntimeError(f"mkprofile.sh failed:\n{cp.stdout}\n{cp.stderr}")
+        with open(os.path.join(self.profile, "prefs.js"), "a") as f:
+            for k, v in (prefs or {}).items():
+                f.write(f"user_pref({json.dumps(k)}, {json.dumps(v)});\n")
         self.proc = None
         self.m = None
 
@@ -93,7 +97,13 @@ class Thunderbird:
         self.t0 = time.monotonic()
         self.proc = subprocess.Popen(args, env=env, stdout=self.out, stderr=subprocess.STDOUT)
         _running.append(self.proc)
-        self.m = Marionette(self.profile)
+        try:
+            self.m = Marionette(self.profile)
+        except Exception as e:
+            # An alert (an IMAP error, say) keeps Thunderbird's window from finishing its start,
+            # and Marionette's session waits for that window: say what the server answered.
+            check(False, f"a Marionette session with Thunderbird ({e}); IMAP errors: {self.imap_errors()}")
+            raise
         return self
 
     def js(self, script, *args, timeout=60):
