@@ -1,6 +1,6 @@
 """Thunderbird (headless) as an IMAP client: it fetches a message the test submitted, marks it
 read and flagged, creates a folder, moves the message there and deletes it (to Trash), marks
-another as junk, each through Thunderbird's own folder APIs over Marionette; after each step
+another as junk and archives a third, each through Thunderbird's own folder APIs over Marionette; after each step
 the server's state is checked over imaplib. A message submitted while it sits in INBOX must
 show up by IDLE alone, and Thunderbird's IMAP log (MOZ_LOG) must show no NO, BAD or [ALERT]."""
 import os
@@ -43,7 +43,8 @@ function copyListener(resolve, reject) {
 
 def server_flags(box, subj):
     """The FLAGS of the message with Subject subj in box, as seen over imaplib; None if absent."""
-    m.select(f'"{box}"', readonly=True)
+    if m.select(f'"{box}"', readonly=True)[0] != "OK":
+        return None
     typ, data = m.uid("SEARCH", None, "SUBJECT", f'"{subj}"')
     uids = data[0].split() if typ == "OK" and data[0] else []
     if not uids:
@@ -147,6 +148,26 @@ def scenario(variant, prefs):
     return false;
     """, idle)
     ck(seen, f"a new message shows in Thunderbird through IDLE ({time.monotonic() - t0:.1f} s)")
+
+    # 7. Archive (the A key): Thunderbird files it under the \Archive folder, one subfolder a year.
+    archive = tb.js(PRELUDE + """
+    const { MessageArchiver } = ChromeUtils.importESModule("resource:///modules/MessageArchiver.sys.mjs");
+    const inbox = root.getFolderWithFlags(Ci.nsMsgFolderFlags.Inbox);
+    const h = find(inbox, args[0]);
+    const archiver = new MessageArchiver();
+    await new Promise(resolve => { archiver.oncomplete = resolve; archiver.archiveMessages([h]); });
+    return root.getFolderWithFlags(Ci.nsMsgFolderFlags.Archive).name;
+    """, idle)
+
+    def archived():
+        for line in m.list('""', f'"{archive}/*"')[1] or []:
+            name = line.decode().rsplit(' "/" ', 1)[-1].strip('"') if line else ""
+            if name and server_flags(name, idle) is not None:
+                return name
+        return None
+    where = wait_for(archived, 20)
+    ck(where is not None, f"Archive put the message in a yearly folder under {archive} on the server: {where}")
+    ck(wait_for(lambda: server_flags("INBOX", idle) is None, 10), "and took it out of INBOX")
 
     tb.stop()
     errors = tb.imap_errors()
