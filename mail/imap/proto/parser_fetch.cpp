@@ -117,7 +117,10 @@ cmd_fetch detail::parse_fetch_args(lexer& lx, bool uid) {
       if (n >= 4) lx.fail("too many fetch modifiers");
       if (lx.eat_word("CHANGEDSINCE")) {
         lx.sp();
-        f.changed_since = lx.mod_sequence_value();
+        // RFC 7162's grammar says mod-sequence-value (> 0), but Thunderbird with CONDSTORE on
+        // sends CHANGEDSINCE 0 for a folder it has no HIGHESTMODSEQ for yet, and a BAD there is
+        // an error dialog. Every message's modseq is above 0, so 0 simply means "all of them".
+        f.changed_since = lx.number64();
       } else if (lx.eat_word("VANISHED")) {
         f.vanished = true;
       } else {

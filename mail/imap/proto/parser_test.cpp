@@ -190,6 +190,16 @@ TEST_CASE("charset labels after ENABLE UTF8=ACCEPT (RFC 6855 s3)", "[imap]") {
   CHECK(bad("a CREATE \"\xff\"\r\n", utf8) == "imap.syntax");
 }
 
+TEST_CASE("FETCH CHANGEDSINCE 0 (Thunderbird with CONDSTORE on a new folder)", "[imap]") {
+  auto f = std::get<cmd_fetch>(ok("a UID FETCH 1:* (FLAGS) (CHANGEDSINCE 0)\r\n").args);
+  REQUIRE(f.changed_since);
+  CHECK(*f.changed_since == 0);
+  f = std::get<cmd_fetch>(ok("a UID FETCH 1:* (FLAGS) (CHANGEDSINCE 0 VANISHED)\r\n").args);
+  CHECK(f.vanished);
+  CHECK(bad("a UID FETCH 1:* (FLAGS) (CHANGEDSINCE -1)\r\n") == "imap.syntax");
+  CHECK(bad("a UID FETCH 1:* (FLAGS) (CHANGEDSINCE)\r\n") == "imap.syntax");
+}
+
 TEST_CASE("sequence sets", "[imap]") {
   auto c = std::get<cmd_copy>(ok("a COPY 1:3,5,*:1,* Trash\r\n").args);
   REQUIRE(c.set.ranges.size() == 4);

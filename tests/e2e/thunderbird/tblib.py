@@ -8,6 +8,7 @@ stopped by PID (SIGTERM first: it writes prefs.js and its caches on exit).
 """
 import atexit
 import email.utils
+import json
 import os
 import re
 import shutil
@@ -65,7 +66,7 @@ def wait_for(fn, timeout, step=0.3):
 
 
 class Thunderbird:
-    def __init__(self, inst, name, caldav=False, empty=False):
+    def __init__(self, inst, name, caldav=False, empty=False, prefs=None):
         self.inst = inst
         self.work = os.path.join(inst.dir, "tb-" + name)
         self.profile = os.path.join(self.work, "profile")
@@ -82,6 +83,9 @@ class Thunderbird:
                             capture_output=True, text=True, timeout=60)
         if cp.returncode != 0:
             raise RuntimeError(f"mkprofile.sh failed:\n{cp.stdout}\n{cp.stderr}")
+        with open(os.path.join(self.profile, "prefs.js"), "a") as f:
+            for k, v in (prefs or {}).items():
+                f.write(f"user_pref({json.dumps(k)}, {json.dumps(v)});\n")
         self.proc = None
         self.m = None
 
@@ -93,7 +97,13 @@ class Thunderbird:
         self.t0 = time.monotonic()
         self.proc = subprocess.Popen(args, env=env, stdout=self.out, stderr=subprocess.STDOUT)
         _running.append(self.proc)
-        self.m = Marionette(self.profile)
+        try:
+            self.m = Marionette(self.profile)
+        except Exception as e:
+            # An alert (an IMAP error, say) keeps Thunderbird's window from finishing its start,
+            # and Marionette's session waits for that window: say what the server answered.
+            check(False, f"a Marionette session with Thunderbird ({e}); IMAP errors: {self.imap_errors()}")
+            raise
         return self
 
     def js(self, script, *args, timeout=60):
@@ -125,30 +135,10 @@ class Thunderbird:
             return ""
 
     def imap_errors(self):
-        """Every NO/BAD answer, BYE and [ALERT] the server sent Thunderbird, with the command
-        that got it (tags are per connection: connection pointer + tag)."""
-        sent, errors = {}, []
-        for line in self.log().splitlines():
-            m = re.search(r"I/IMAP (\w+):.*SendData: (\S+) (.*)", line)
-            if m:
-                sent[(m.group(1), m.group(2))] = m.group(3)[:120]
-                continue
-            m = re.search(r"I/IMAP (\w+):.*CreateNewLineFromSocket: (\S+) (NO|BAD|BYE)\b(.*)", line)
-            if m and not (m.group(2) == "*" and m.group(3) == "BYE" and "LOGOUT" in "".join(sent.values()).upper()):
-                errors.append(f"{sent.get((m.group(1), m.group(2)), '?')} -> {m.group(2)} {m.group(3)}{m.group(4)[:120]}")
-            elif "CreateNewLineFromSocket:" in line and "[ALERT]" in line:
-                errors.append(line.split("CreateNewLineFromSocket:", 1)[1].strip()[:160])
-        return errors
+        return imap_errors(self.log())
 
     def http_errors(self):
-        """Requests our HTTPS server answered with 4xx/5xx (nsHttp:3 logs request and status
-        lines; 401 before the password is sent is part of Basic auth and is left out)."""
-        out = []
-        for line in self.log().splitlines():
-            m = re.search(r"\s(HTTP/1\.1|HTTP/2) ([45]\d\d)\b", line)
-            if m and m.group(2) != "401":
-                out.append(line.strip()[-160:])
-        return out
+        return http_errors(self.log())
 
     def keep(self, name):
         """Copies the logs and screenshots into the kept artifacts folder; returns it."""
@@ -158,6 +148,35 @@ class Thunderbird:
             if os.path.isfile(p):
                 shutil.copy(p, d)
         return d
+
+
+def imap_errors(log):
+    """Every NO/BAD answer, BYE and [ALERT] the server sent Thunderbird in a MOZ_LOG=IMAP:4 log,
+    with the command that got it (tags are per connection: connection pointer + tag)."""
+    sent, errors = {}, []
+    for line in log.splitlines():
+        m = re.search(r"I/IMAP (\w+):.*SendData: (\S+) (.*)", line)
+        if m:
+            sent[(m.group(1), m.group(2))] = sent[(m.group(1), "last")] = m.group(3)[:120]
+            continue
+        m = re.search(r"I/IMAP (\w+):.*CreateNewLineFromSocket: (\S+) (NO|BAD|BYE)\b(.*)", line)
+        # The BYE that answers LOGOUT is no error.
+        if m and not (m.group(3) == "BYE" and "logout" in sent.get((m.group(1), "last"), "").lower()):
+            errors.append(f"{sent.get((m.group(1), m.group(2)), '?')} -> {m.group(2)} {m.group(3)}{m.group(4)[:120]}")
+        elif "CreateNewLineFromSocket:" in line and "[ALERT]" in line:
+            errors.append(line.split("CreateNewLineFromSocket:", 1)[1].strip()[:160])
+    return errors
+
+
+def http_errors(log):
+    """Requests answered with 4xx/5xx in a MOZ_LOG=nsHttp log (status lines are logged at every
+    level); Basic auth's 401 before the password is sent is left out."""
+    out = []
+    for line in log.splitlines():
+        m = re.search(r"[\s\[](HTTP/1\.1|HTTP/2) ([45]\d\d)\b", line)
+        if m and m.group(2) != "401" and "ParseLine" in line:
+            out.append(line.strip()[-160:])
+    return out
 
 
 def show_on_failure(tb, name):

@@ -2,3 +2,7 @@
 # NET 132-135 (131 is imap_utf8_accept).
 hearth_e2e(thunderbird_mail thunderbird/test_mail.py 132)
 hearth_e2e(thunderbird_dav thunderbird/test_dav.py 133)
+hearth_e2e(thunderbird_send thunderbird/test_send.py 134)
+hearth_e2e(thunderbird_account_hub thunderbird/test_account_hub.py 135)
+# Needs root (a private mount namespace and port 443); skipped otherwise.
+set_tests_properties(e2e.thunderbird_account_hub PROPERTIES SKIP_RETURN_CODE 77)
