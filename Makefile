@@ -5,7 +5,7 @@ DEV_DIR ?= data/dev
 DEV_EMAIL ?= demo@example.test
 DEV_OFFSET ?= 10000
 
-.PHONY: all setup build run test bench fuzz clean
+.PHONY: all setup build run test bench stress fuzz clean
 
 all: build
 
@@ -26,6 +26,12 @@ test: build
 
 bench: build
 	@bash scripts/bench.sh $(BUILD)
+
+# Crash durability under repeated kill -9 (long; never part of `make test`).
+# STRESS_ARGS="--count 2000 --kill-min 0.2 --kill-max 2" for a longer run.
+STRESS_ARGS ?=
+stress: build
+	/usr/bin/python3 tests/stress/stress_durability.py --hearth $(BUILD)/hearth $(STRESS_ARGS)
 
 fuzz: setup
 	cmake -S . -B $(BUILD)-fuzz -G Ninja -DHEARTH_FUZZ=ON -DHEARTH_TESTS=OFF \

@@ -86,7 +86,10 @@ void reload(const std::filesystem::path& file, std::vector<config::certificate>&
 // what an earlier version, a restore or a hand-made file left readable is fixed, with a warning.
 void secure_data_dir(const std::filesystem::path& dir) {
   constexpr std::size_t max_lines = 20;  // a restored blob folder may hold a million files
-  auto changes = util::make_private(dir);
+  // What Hearth keeps there (README "Where the data lives"); new files are private through the
+  // umask, so this list only has to cover what earlier versions made.
+  auto changes = util::make_private(dir, {"hearth.db", "xmpp.db", "auth.secret", "hearth.lock", "blobs", "queue", "tls",
+                                          "backup_mx_recipients.txt"});
   if (!changes) {
     log::warn("serve.permissions", {{"error", changes.error().message}});
     return;

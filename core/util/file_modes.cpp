@@ -46,18 +46,28 @@ std::string octal_mode(unsigned mode) {
   return buf;
 }
 
-result<std::vector<mode_change>> make_private(const fs::path& dir) {
+result<std::vector<mode_change>> make_private(const fs::path& dir, std::initializer_list<std::string_view> names) {
   std::vector<mode_change> out;
   std::string err;
   if (!fix(dir, out, err)) return fail("modes.io", "cannot set the mode of " + dir.string() + ": " + err);
+  auto named = [&](const std::string& n) {
+    for (auto want : names)
+      if (n.rfind(want, 0) == 0 && (n.size() == want.size() || n[want.size()] == '-' || n[want.size()] == '.')) return true;
+    return false;
+  };
   std::error_code ec;
-  // directory_options::none: symbolic links to directories are not followed.
-  fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
+  fs::directory_iterator top(dir, ec), end;
   if (ec) return fail("modes.io", "cannot read " + dir.string() + ": " + ec.message());
-  for (; it != end; it.increment(ec)) {
+  for (; top != end; top.increment(ec)) {
     if (ec) break;
+    if (!named(top->path().filename().string())) continue;
     std::string e;
-    fix(it->path(), out, e);  // a file removed meanwhile (a blob temp file) is no error
+    if (!fix(top->path(), out, e)) continue;  // removed meanwhile (a temp file) is no error
+    if (!top->is_directory(ec) || top->is_symlink(ec)) continue;
+    // directory_options::none: symbolic links to directories are not followed.
+    std::error_code rec;
+    fs::recursive_directory_iterator it(top->path(), fs::directory_options::skip_permission_denied, rec), rend;
+    for (; !rec && it != rend; it.increment(rec)) fix(it->path(), out, e);
   }
   return out;
 }

@@ -41,20 +41,32 @@ TEST_CASE("make_private: files 0600, directories 0700, certificates stay readabl
   touch(d / "tls" / "host.crt", 0644);
   touch(d / "auth.secret", 0600);
   fs::create_symlink("/etc/hostname", d / "link");
+  fs::create_symlink("/etc/hostname", d / "blobs" / "link");
+  touch(d / "hearth.db-wal", 0644);
+  // Not named: never touched (a data directory set by mistake to a home directory).
+  touch(d / "notes.txt", 0644);
+  touch(d / "hearth.dbx", 0644);
+  fs::create_directories(d / "other");
+  ::chmod((d / "other").c_str(), 0755);
 
-  auto changes = make_private(d);
+  auto changes = make_private(d, {"hearth.db", "auth.secret", "blobs", "tls"});
   REQUIRE(changes.has_value());
   CHECK(mode_of(d) == 0700);
   CHECK(mode_of(d / "blobs") == 0700);
   CHECK(mode_of(d / "blobs" / "ab") == 0700);
   CHECK(mode_of(d / "hearth.db") == 0600);
+  CHECK(mode_of(d / "hearth.db-wal") == 0600);
+  CHECK(mode_of(d / "notes.txt") == 0644);
+  CHECK(mode_of(d / "hearth.dbx") == 0644);
+  CHECK(mode_of(d / "other") == 0755);
   CHECK(mode_of(d / "blobs" / "ab" / "cdef") == 0600);
   CHECK(mode_of(d / "tls" / "ca.key") == 0600);
   CHECK(mode_of(d / "tls" / "ca.crt") == 0644);   // world-writable no more, still readable
   CHECK(mode_of(d / "tls" / "host.crt") == 0644);  // untouched
-  // Everything changed is reported, nothing else: d, blobs, ab, tls, hearth.db, cdef, ca.key, ca.crt.
-  CHECK(changes->size() == 8);
+  // Everything changed is reported, nothing else: d, blobs, ab, tls, hearth.db, -wal, cdef,
+  // ca.key, ca.crt.
+  CHECK(changes->size() == 9);
   for (const auto& c : *changes) CHECK(c.path.filename() != "host.crt");
-  CHECK(make_private(d).value().empty());  // a second pass has nothing to do
+  CHECK(make_private(d, {"hearth.db", "auth.secret", "blobs", "tls"}).value().empty());  // a second pass has nothing to do
   fs::remove_all(d);
 }

@@ -328,6 +328,18 @@ result<std::string> store::read_message(std::string_view id) {
   return ss.str();
 }
 
+namespace {
+// Inside the caller's transaction: deletes the message row once no recipient is left. Returns
+// whether it did (the caller removes the spool file after its commit).
+result<bool> delete_if_empty(db::connection& c, std::string_view id) {
+  auto st = c.prepare("DELETE FROM queue_messages WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM queue_rcpts WHERE msg_id = ?1)");
+  if (!st) return st.error();
+  st->bind(1, id);
+  if (auto r = st->run(); !r) return r.error();
+  return c.changes() > 0;
+}
+}  // namespace
+
 result<void> store::drop_if_empty(std::string_view id) {
   auto cr = db_->try_get();
   if (!cr) return cr.error();
@@ -336,11 +348,9 @@ result<void> store::drop_if_empty(std::string_view id) {
   {
     auto tx = db::transaction::begin(c, db::durability::full);
     if (!tx) return tx.error();
-    auto st = c.prepare("DELETE FROM queue_messages WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM queue_rcpts WHERE msg_id = ?1)");
-    if (!st) return st.error();
-    st->bind(1, id);
-    if (auto r = st->run(); !r) return r.error();
-    gone = c.changes() > 0;
+    auto d = delete_if_empty(c, id);
+    if (!d) return d.error();
+    gone = *d;
     if (auto r = tx->commit(); !r) return r.error();
   }
   if (gone) {
@@ -354,6 +364,7 @@ result<void> store::record(std::string_view id, const std::vector<outcome>& outc
   auto cr = db_->try_get();
   if (!cr) return cr.error();
   auto& c = **cr;
+  bool gone = false;
   {
     auto tx = db::transaction::begin(c, db::durability::full);
     if (!tx) return tx.error();
@@ -386,9 +397,18 @@ result<void> store::record(std::string_view id, const std::vector<outcome>& outc
       }
       if (!r) return r.error();
     }
+    // In the same transaction: one durable commit per attempt, which is also the whole window
+    // in which a crash after the remote's 250 makes the message go out twice.
+    auto d = delete_if_empty(c, id);
+    if (!d) return d.error();
+    gone = *d;
     if (auto r = tx->commit(); !r) return r.error();
   }
-  return drop_if_empty(id);
+  if (gone) {
+    std::error_code ec;
+    fs::remove(spool_path(id), ec);
+  }
+  return {};
 }
 
 result<int> store::flush(std::optional<std::string_view> id, std::int64_t now) {
