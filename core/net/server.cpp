@@ -11,6 +11,8 @@
 #include <thread>
 
 #include "core/log/log.hpp"
+#include "core/net/blocking.hpp"
+#include "core/net/memory.hpp"
 
 namespace hearth::net {
 namespace {
@@ -107,6 +109,41 @@ void server::release(const std::string& ip, const std::shared_ptr<connection>& c
   auto it = counts.find(ip);
   if (it != counts.end() && --it->second == 0) counts.erase(it);
   if (over_limit && over_total_ > 0) --over_total_;
+  if (opts_.trim_after_closes != 0 && ++closed_since_trim_ >= opts_.trim_after_closes && !stopping_ &&
+      !trim_pending_->exchange(true))
+    schedule_trim();
+}
+
+void server::schedule_trim() {
+  asio::post(io_, [this] {
+    trim_timer_.expires_after(opts_.trim_delay);
+    trim_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) {
+        *trim_pending_ = false;
+        return;
+      }
+      unsigned closed;
+      std::size_t open;
+      {
+        std::lock_guard lock(mutex_);
+        closed = closed_since_trim_;
+        closed_since_trim_ = 0;
+        open = sessions_.size();
+      }
+      asio::post(blocking_pool(), [pending = trim_pending_, closed, open] {
+        const auto t0 = std::chrono::steady_clock::now();
+        const std::size_t before = resident_kb();
+        if (release_free_memory()) {
+          const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+          log::info("memory.trim", {{"closed", closed}, {"open", std::uint64_t(open)},
+                                    {"rss_kb_before", std::uint64_t(before)},
+                                    {"rss_kb_after", std::uint64_t(resident_kb())},
+                                    {"ms", std::int64_t(ms.count())}});
+        }
+        *pending = false;
+      });
+    });
+  });
 }
 
 std::size_t server::active_connections() const {

@@ -13,6 +13,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdint>
@@ -42,6 +43,11 @@ struct server_options {
   unsigned over_limit_per_ip = 4;
   unsigned over_limit_total = 256;
   std::chrono::seconds over_limit_handshake_timeout{5};
+  // After this many connections have closed, freed memory is given back to the system
+  // (net/memory.hpp) once the burst is over (trim_delay after the count is reached, so at most
+  // once per trim_delay); 0 = never.
+  unsigned trim_after_closes = 256;
+  std::chrono::milliseconds trim_delay{2000};
 };
 
 class server {
@@ -96,6 +102,7 @@ class server {
   enum class admission { refused, normal, over_limit };
   admission admit(const std::string& ip, bool may_overflow);
   void release(const std::string& ip, const std::shared_ptr<connection>& c, bool over_limit);
+  void schedule_trim();  // with mutex_ held
 
   // Declared first so it is destroyed last: sockets and timers below refer to it.
   asio::io_context io_;
@@ -112,6 +119,11 @@ class server {
   unsigned over_total_ = 0;
   std::map<std::string, std::function<void(connection&)>> before_handshake_;
   std::map<std::string, handler> over_limit_;
+  unsigned closed_since_trim_ = 0;
+  // Set while a trim is scheduled or running; shared with the blocking-pool task, which may
+  // finish after the server is gone.
+  std::shared_ptr<std::atomic<bool>> trim_pending_ = std::make_shared<std::atomic<bool>>(false);
+  asio::steady_timer trim_timer_{io_};  // used only while *trim_pending_
 };
 
 }  // namespace hearth::net
