@@ -1,4 +1,4 @@
-// hearth user add|del|passwd|list|show|disable|enable|app-password
+// hearth user add|del|passwd|list|show|disable|enable|logins|app-password
 #include <cstdio>
 #include <ctime>
 
@@ -20,6 +20,7 @@ const char* usage =
     "  list [DOMAIN]           list accounts\n"
     "  show ADDRESS            show an account, its aliases and app passwords\n"
     "  disable ADDRESS | enable ADDRESS    refuse or allow every login of an account\n"
+    "  logins ADDRESS          the addresses that logged in, then failed logins and blocks\n"
     "  app-password add ADDRESS NAME       create an app password (printed once)\n"
     "  app-password del ADDRESS NAME       revoke it\n"
     "  app-password list ADDRESS           list them\n";
@@ -66,6 +67,18 @@ int app_password(directory::directory& d, const parsed_args& p) {
   return usage_error("unknown app-password command", usage);
 }
 
+// What the login throttle knows of an account: the client addresses that logged in (never
+// refused because of the account's failures), then failed logins and blocks, newest first.
+int logins(directory::directory& d, const std::string& address) {
+  auto acc = d.find_account(address);
+  if (!acc) return fail_with(1, "no such account: " + address);
+  for (const auto& l : d.login_addresses(acc->address))
+    std::printf("known %s\tfirst %s\tlast %s\n", l.ip.c_str(), when(l.first_seen).c_str(), when(l.last_seen).c_str());
+  for (const auto& e : d.login_events(acc->address, directory::max_login_events))
+    std::printf("%s\t%s\t%s\t%s\n", when(e.at).c_str(), e.event.c_str(), e.proto.c_str(), e.ip.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int cmd_user(const globals& g, const args& a) {
@@ -79,7 +92,7 @@ int cmd_user(const globals& g, const args& a) {
   auto need = [&](size_t n) { return p.positional.size() == n; };
   bool known = (sub == "list" && p.positional.size() <= 2) || sub == "app-password" ||
                ((sub == "add" || sub == "del" || sub == "passwd" || sub == "show" || sub == "disable" ||
-                 sub == "enable") && need(2));
+                 sub == "enable" || sub == "logins") && need(2));
   if (!known) return usage_error("bad user command", usage);
 
   auto cfg = load_config(g);
@@ -97,6 +110,7 @@ int cmd_user(const globals& g, const args& a) {
     return 0;
   }
   const std::string& address = p.positional[1];
+  if (sub == "logins") return logins(*d, address);
   if (sub == "add") {
     std::int64_t quota = 0;
     if (auto q = p.option("--quota")) {

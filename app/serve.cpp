@@ -202,6 +202,11 @@ int cmd_serve(const globals& g, const args& a) {
   popts.read_timeout = std::chrono::seconds(cfg->read_timeout_seconds);
   popts.max_line = cfg->max_line_length;
 
+  // Over the per-address cap, an HTTPS client gets a 503 with Retry-After rather than a reset
+  // (a browser or DAV client then says "busy", not "cannot connect").
+  srv.set_over_limit(config::service_name(config::service::https),
+                     http::make_busy_handler(std::chrono::seconds(10), std::chrono::seconds(5)));
+
   for (config::service svc : config::all_services) {
     const auto& l = cfg->listen(svc);
     if (l.port == 0) continue;

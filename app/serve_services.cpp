@@ -101,6 +101,9 @@ http::session_options https_session_options(const config::config& c) {
   o.read_timeout = std::chrono::seconds(c.read_timeout_seconds);
   o.idle_timeout = std::min<std::chrono::milliseconds>(o.read_timeout, std::chrono::seconds(60));
   o.body_limit = c.http_max_body_size;
+  o.header_timeout = std::chrono::seconds(c.http_header_timeout);
+  o.body_timeout = std::chrono::seconds(c.http_body_timeout);
+  o.body_min_rate = c.http_body_min_rate;
   return o;
 }
 

@@ -66,14 +66,59 @@ const directory::stored_credentials& authenticator::dummy_credentials() {
   return dummy_;
 }
 
+namespace {
+constexpr std::size_t known_cache_limit = 10'000;
+constexpr auto known_rewrite = std::chrono::hours(1);
+
+std::string known_key(std::string_view user, std::string_view address) {
+  return util::to_lower(user.substr(0, 512)) + "|" + std::string(address);
+}
+std::string_view scope_name(throttle::scope s) {
+  return s == throttle::scope::account ? "account" : s == throttle::scope::ip ? "ip" : "none";
+}
+}  // namespace
+
+bool authenticator::known_address(const context& ctx, std::string_view user) {
+  const std::string address = throttle_address(ctx.remote_ip);
+  const std::string key = known_key(user, address);
+  {
+    std::lock_guard lock(known_mutex_);
+    if (known_cache_.count(key)) return true;
+  }
+  if (!source_.known_address(user, address)) return false;
+  std::lock_guard lock(known_mutex_);
+  if (known_cache_.size() >= known_cache_limit) known_cache_.clear();
+  known_cache_.emplace(key, std::chrono::steady_clock::now());
+  return true;
+}
+
+void authenticator::remember_address(const context& ctx, const user_record& rec) {
+  const std::string address = throttle_address(ctx.remote_ip);
+  const std::string key = known_key(rec.address, address);
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(known_mutex_);
+    auto it = known_cache_.find(key);
+    if (it != known_cache_.end() && now - it->second < known_rewrite) return;
+    if (known_cache_.size() >= known_cache_limit) known_cache_.clear();
+    known_cache_[key] = now;
+  }
+  source_.remember_address(rec, address);
+}
+
 std::optional<auth_result> authenticator::refuse_if_blocked(const context& ctx, std::string_view user,
                                                             std::chrono::milliseconds& delay) {
-  auto v = throttle_.check(ctx.remote_ip, user);
+  // The history is read only while the account's own count is delaying or refusing someone.
+  const bool known = throttle_.account_limited(user) && known_address(ctx, user);
+  if (known)
+    log::info("auth.known_address", {{"proto", ctx.proto}, {"ip", ctx.remote_ip}, {"user", log_user(user)},
+                                     {"note", "account under attack; this address logged in before"}});
+  auto v = throttle_.check(ctx.remote_ip, user, known);
   delay = v.delay;
   if (!v.blocked) return std::nullopt;
   auto until = std::chrono::system_clock::now() + v.retry_after;
   log::info("auth.block", {{"proto", ctx.proto}, {"ip", ctx.remote_ip}, {"user", log_user(user)},
-                           {"until", utc_timestamp(until)}});
+                           {"scope", scope_name(v.by)}, {"until", utc_timestamp(until)}});
   auth_result r;
   r.result = outcome::blocked;
   r.message = "too many failed logins, try again later";
@@ -82,8 +127,9 @@ std::optional<auth_result> authenticator::refuse_if_blocked(const context& ctx, 
 
 auth_result authenticator::succeed(const context& ctx, std::string_view mech, const user_record& rec,
                                    std::size_t set, std::chrono::milliseconds delay) {
-  throttle_.record_success(rec.address);
+  throttle_.record_success(ctx.remote_ip, rec.address);
   if (set < rec.credentials.size()) source_.used(rec, rec.credentials[set]);
+  remember_address(ctx, rec);
   const bool app = set < rec.credentials.size() && !rec.credentials[set].name.empty();
   if (app) {
     log::info("auth.ok", {{"proto", ctx.proto}, {"user", rec.address}, {"ip", ctx.remote_ip},
@@ -112,10 +158,19 @@ auth_result authenticator::failure(const context& ctx, std::string_view user, st
     return r;
   }
   r.result = outcome::failed;
-  if (throttle_.record_failure(ctx.remote_ip, user)) {
-    auto until = std::chrono::system_clock::now() + throttle_.check(ctx.remote_ip, user).retry_after;
-    log::info("auth.block", {{"proto", ctx.proto}, {"ip", ctx.remote_ip}, {"user", log_user(user)},
-                             {"until", utc_timestamp(until)}});
+  const std::string address = throttle_address(ctx.remote_ip);
+  // Only a wrong password names an existing account; the source ignores unknown names.
+  if (reason == "bad_password") source_.login_event(user, address, ctx.proto, "failed");
+  const auto started = throttle_.record_failure(ctx.remote_ip, user);
+  if (started.ip || started.account) {
+    auto until = std::chrono::system_clock::now() + std::chrono::seconds(throttle_.config().block_seconds);
+    log::warn("auth.block", {{"proto", ctx.proto}, {"ip", ctx.remote_ip}, {"user", log_user(user)},
+                             {"scope", started.ip && started.account ? "ip,account" : started.ip ? "ip" : "account"},
+                             {"until", utc_timestamp(until)},
+                             {"note", started.account ? "the account is refused only to addresses that failed for it"
+                                                      : "every login from this address is refused"}});
+    if (started.ip) source_.login_event(user, address, ctx.proto, "blocked_ip");
+    if (started.account) source_.login_event(user, address, ctx.proto, "blocked_account");
   }
   return r;
 }

@@ -14,7 +14,10 @@
 // Unknown users fail exactly like a wrong password (SCRAM answers a fake salt derived from the
 // name and a server secret, so names cannot be probed). Disabled accounts always fail.
 //
-// Logs auth.ok / auth.fail (with reason=) / auth.block; never a password.
+// Logs auth.ok / auth.fail (with reason=) / auth.block (scope=ip|account) / auth.known_address
+// (a login let through the account's block because the address logged in before); never a
+// password. The credential_source keeps the login history: each successful client address
+// (known_address), each wrong password and each block start (login_event).
 //
 // Errors: login failures are values (auth_result). A failing credential_source (database down)
 // throws hearth::error_exception out of check_password/step: answer a temporary error
@@ -36,6 +39,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace hearth::auth {
@@ -143,6 +147,9 @@ class authenticator {
   auth_result password_login(const context& ctx, std::string_view user, std::string_view password,
                              std::string_view mech);
   scram_lookup lookup_scram(crypto::hash h, std::string_view user);
+  // Whether ctx's address logged in to `user` before (a cache in front of the source's history).
+  bool known_address(const context& ctx, std::string_view user);
+  void remember_address(const context& ctx, const user_record& rec);
   std::string new_server_nonce() const;
   const directory::stored_credentials& dummy_credentials();
 
@@ -151,6 +158,10 @@ class authenticator {
   authenticator_options opts_;
   std::once_flag dummy_once_;
   directory::stored_credentials dummy_;
+  // "account|address" -> when it was last written to the source: a login from a known address
+  // costs no database write more than once an hour. Bounded (cleared when full).
+  std::mutex known_mutex_;
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point> known_cache_;
 };
 
 // Short names for logs and tests.

@@ -261,6 +261,56 @@ TEST_CASE("throttling through the authenticator") {
   CHECK(f.auth.check_password(ctx, "bob@home.test", "bob-password").result == outcome::ok);
 }
 
+TEST_CASE("a guesser elsewhere never locks the owner out of a known address") {
+  fixture f;
+  auto home = fixture::tls_ctx();
+  home.remote_ip = "203.0.113.5";
+  auto guesser = fixture::tls_ctx();
+  guesser.remote_ip = "198.51.100.66";
+  guesser.proto = "smtp";
+  auto roaming = fixture::tls_ctx();
+  roaming.remote_ip = "192.0.2.200";
+  // The owner has logged in from home before: the address is remembered.
+  CHECK(f.auth.check_password(home, "bob@home.test", "bob-password").result == outcome::ok);
+  for (int i = 0; i < 10; ++i) f.auth.check_password(guesser, "bob@home.test", "guess" + std::to_string(i));
+  CHECK(f.auth.check_password(guesser, "bob@home.test", "bob-password").result == outcome::blocked);
+  // From home: no block and no delay, over SASL too.
+  auto ok = f.auth.check_password(home, "bob@home.test", "bob-password");
+  CHECK(ok.result == outcome::ok);
+  CHECK(ok.delay == 0ms);
+  auto ex = f.auth.start(home, "PLAIN");
+  REQUIRE(ex);
+  auto st = ex->step("\0bob@home.test\0app-pass-word"s);
+  CHECK(st.kind == kind::ok);
+  CHECK(st.final.delay == 0ms);
+  // A new address is slowed, not refused; once it fails, it is refused too.
+  auto slow = f.auth.check_password(roaming, "bob@home.test", "bob-password");
+  CHECK(slow.result == outcome::ok);
+  CHECK(slow.delay == 8000ms);
+  auto other = fixture::tls_ctx();
+  other.remote_ip = "192.0.2.201";
+  CHECK(f.auth.check_password(other, "bob@home.test", "wrong").result == outcome::failed);
+  CHECK(f.auth.check_password(other, "bob@home.test", "bob-password").result == outcome::blocked);
+  // The history: each wrong password, then where the blocks started.
+  int failed = 0, blocked_ip = 0, blocked_account = 0;
+  for (auto& [user, ip, proto, event] : f.users.events) {
+    CHECK(user == "bob@home.test");
+    if (event == "failed") ++failed;
+    if (event == "blocked_ip") {
+      ++blocked_ip;
+      CHECK(ip == "198.51.100.66");
+      CHECK(proto == "smtp");
+    }
+    if (event == "blocked_account") ++blocked_account;
+  }
+  CHECK(blocked_account == 1);
+  CHECK(failed == 11);
+  CHECK(blocked_ip == 1);
+  CHECK(f.users.known_address("bob@home.test", "203.0.113.5"));
+  CHECK(f.users.known_address("bob@home.test", "192.0.2.200"));
+  CHECK_FALSE(f.users.known_address("bob@home.test", "198.51.100.66"));
+}
+
 TEST_CASE("user_domain completes a bare name (XMPP localpart logins)") {
   fixture f;
   auto ctx = fixture::tls_ctx();

@@ -37,6 +37,18 @@ class credential_source {
   // Called after a successful login with the credential set that matched (e.g. to record an
   // app password's last use). Default: nothing. Must not throw.
   virtual void used(const user_record& user, const credential_set& set) noexcept {}
+
+  // Login history, for throttling (auth/throttle.hpp) and so the user can see attacks later.
+  // `ip` is the throttle's address key without its prefix (an IPv6 /64, "2001:db8::/64").
+  // Whether `ip` has logged in to the account `username` successfully before. Default: never.
+  // May throw like lookup().
+  virtual bool known_address(std::string_view username, std::string_view ip) { return false; }
+  // After a successful login from `ip`. Implementations keep a bounded number per account.
+  virtual void remember_address(const user_record& user, std::string_view ip) noexcept {}
+  // A failed login ("failed") or the start of a block ("blocked_ip", "blocked_account") for the
+  // account `username` (nothing when there is no such account). Must not throw.
+  virtual void login_event(std::string_view username, std::string_view ip, std::string_view proto,
+                           std::string_view event) noexcept {}
 };
 
 }  // namespace hearth::auth

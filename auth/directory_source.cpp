@@ -27,4 +27,23 @@ void directory_source::used(const user_record&, const credential_set& set) noexc
   }
 }
 
+bool directory_source::known_address(std::string_view username, std::string_view ip) {
+  return dir_.is_login_address(username, ip);
+}
+
+void directory_source::remember_address(const user_record& user, std::string_view ip) noexcept {
+  try {
+    (void)dir_.remember_login_address(user.address, ip);
+  } catch (...) {
+  }
+}
+
+void directory_source::login_event(std::string_view username, std::string_view ip, std::string_view proto,
+                                   std::string_view event) noexcept {
+  try {
+    (void)dir_.add_login_event(username, {0, std::string(ip), std::string(proto), std::string(event)});
+  } catch (...) {
+  }
+}
+
 }  // namespace hearth::auth

@@ -19,6 +19,13 @@ class directory_source final : public credential_source {
   // Records the app password's last use (touch_app_password); errors are ignored (bookkeeping).
   void used(const user_record& user, const credential_set& set) noexcept override;
 
+  // The directory's login history (directory.hpp); writes ignore errors (bookkeeping must not
+  // fail a login), reads throw like lookup().
+  bool known_address(std::string_view username, std::string_view ip) override;
+  void remember_address(const user_record& user, std::string_view ip) noexcept override;
+  void login_event(std::string_view username, std::string_view ip, std::string_view proto,
+                   std::string_view event) noexcept override;
+
  private:
   directory::directory& dir_;
 };

@@ -6,6 +6,10 @@
 #include "core/util/strings.hpp"
 
 #include <map>
+#include <mutex>
+#include <set>
+#include <tuple>
+#include <vector>
 
 namespace hearth::auth {
 
@@ -25,9 +29,28 @@ class memory_source final : public credential_source {
     if (it == users_.end()) return std::nullopt;
     return it->second;
   }
+  bool known_address(std::string_view username, std::string_view ip) override {
+    std::lock_guard lock(mutex_);
+    return addresses_.count({util::to_lower(username), std::string(ip)}) > 0;
+  }
+  void remember_address(const user_record& user, std::string_view ip) noexcept override {
+    std::lock_guard lock(mutex_);
+    addresses_.insert({util::to_lower(user.address), std::string(ip)});
+  }
+  void login_event(std::string_view username, std::string_view ip, std::string_view proto,
+                   std::string_view event) noexcept override {
+    std::lock_guard lock(mutex_);
+    if (find(username))
+      events.emplace_back(util::to_lower(username), std::string(ip), std::string(proto), std::string(event));
+  }
+
+  // (account, ip, proto, event) in the order they came, for tests.
+  std::vector<std::tuple<std::string, std::string, std::string, std::string>> events;
 
  private:
   std::map<std::string, user_record> users_;
+  std::mutex mutex_;  // the login history below
+  std::set<std::pair<std::string, std::string>> addresses_;
 };
 
 }  // namespace hearth::auth

@@ -28,9 +28,15 @@ std::string throttle_ip_key(std::string_view ip) {
   return "ip:" + s;
 }
 
+std::string throttle_address(std::string_view ip) { return throttle_ip_key(ip).substr(3); }
+
 namespace {
 std::string account_key(std::string_view account) {
   return "user:" + util::to_lower(account.substr(0, 512));
+}
+// What one address failed for one account.
+std::string pair_key(std::string_view ip, std::string_view account) {
+  return "pair:" + throttle_ip_key(ip) + "|" + util::to_lower(account.substr(0, 512));
 }
 }  // namespace
 
@@ -86,42 +92,73 @@ throttle::verdict throttle::judge(entry* e, clock::time_point now) const {
   return v;
 }
 
-throttle::verdict throttle::check(std::string_view ip, std::string_view account) {
+bool throttle::account_limited(std::string_view account) {
+  if (account.empty()) return false;
   std::lock_guard lock(mutex_);
   auto now = now_();
-  verdict a = judge(find(throttle_ip_key(ip), now), now);
-  verdict b = account.empty() ? verdict{} : judge(find(account_key(account), now), now);
-  verdict v;
-  v.blocked = a.blocked || b.blocked;
-  v.delay = std::max(a.delay, b.delay);
-  v.retry_after = std::max(a.retry_after, b.retry_after);
+  verdict v = judge(find(account_key(account), now), now);
+  return v.blocked || v.delay.count() > 0;
+}
+
+throttle::verdict throttle::check(std::string_view ip, std::string_view account, bool known_address) {
+  std::lock_guard lock(mutex_);
+  auto now = now_();
+  verdict v = judge(find(throttle_ip_key(ip), now), now);
+  if (v.blocked || v.delay.count() > 0) v.by = scope::ip;
+  if (account.empty() || known_address) return v;
+  verdict a = judge(find(account_key(account), now), now);
+  if (a.blocked) {
+    entry* pair = find(pair_key(ip, account), now);
+    if (pair && !pair->failures.empty()) {
+      if (!v.blocked || a.retry_after > v.retry_after) {
+        v.retry_after = a.retry_after;
+        v.by = scope::account;
+      }
+      v.blocked = true;
+      return v;
+    }
+    // An address that has not failed for this account: the longest delay, not a refusal.
+    a.blocked = false;
+    a.retry_after = {};
+    a.delay = std::chrono::milliseconds(8000);
+  }
+  if (!v.blocked && a.delay > v.delay) {
+    v.delay = a.delay;
+    v.by = scope::account;
+  }
   return v;
 }
 
-bool throttle::record_failure(std::string_view ip, std::string_view account) {
+throttle::started throttle::record_failure(std::string_view ip, std::string_view account) {
   std::lock_guard lock(mutex_);
   auto now = now_();
-  bool started = false;
-  auto add = [&](const std::string& key) {
+  auto add = [&](const std::string& key, bool may_block) {
     entry& e = touch(key);
     expire(e, now);
     e.failures.push_back(now);
     while (e.failures.size() > cfg_.block_after) e.failures.pop_front();
-    if (e.failures.size() >= cfg_.block_after && e.blocked_until <= now) {
+    if (may_block && e.failures.size() >= cfg_.block_after && e.blocked_until <= now) {
       e.blocked_until = now + std::chrono::seconds(cfg_.block_seconds);
       // A fresh start after the block: otherwise the first failure after expiry re-blocks.
       e.failures.clear();
-      started = true;
+      return true;
     }
+    return false;
   };
-  add(throttle_ip_key(ip));
-  if (!account.empty()) add(account_key(account));
-  return started;
+  started out;
+  out.ip = add(throttle_ip_key(ip), true);
+  if (!account.empty()) {
+    out.account = add(account_key(account), true);
+    // The pair only remembers that this address failed for the account; its failures are
+    // kept through the account's block (they are what refuses this address then).
+    add(pair_key(ip, account), false);
+  }
+  return out;
 }
 
-void throttle::record_success(std::string_view account) {
+void throttle::record_success(std::string_view ip, std::string_view account) {
   std::lock_guard lock(mutex_);
-  auto it = table_.find(account_key(account));
+  auto it = table_.find(pair_key(ip, account));
   if (it == table_.end()) return;
   lru_.erase(it->second.lru);
   table_.erase(it);

@@ -24,7 +24,8 @@ TEST_CASE("throttle: delay after 3 failures, block after 10, expiry") {
     auto v = th.check(ip, user);
     CHECK_FALSE(v.blocked);
     CHECK(v.delay == milliseconds(0));
-    CHECK_FALSE(th.record_failure(ip, user));
+    auto st = th.record_failure(ip, user);
+    CHECK_FALSE((st.ip || st.account));
   }
   // After 3 failures, answers are delayed 1 s, 2 s, 4 s, then 8 s at most.
   const milliseconds expected[] = {1000ms, 2000ms, 4000ms, 8000ms, 8000ms, 8000ms};
@@ -32,18 +33,30 @@ TEST_CASE("throttle: delay after 3 failures, block after 10, expiry") {
     auto v = th.check(ip, user);
     CHECK_FALSE(v.blocked);
     CHECK(v.delay == expected[i]);
-    CHECK_FALSE(th.record_failure(ip, user));
+    auto st = th.record_failure(ip, user);
+    CHECK_FALSE((st.ip || st.account));
   }
   // The 10th failure starts the block.
-  CHECK(th.record_failure(ip, user));
+  auto st = th.record_failure(ip, user);
+  CHECK(st.ip);
+  CHECK(st.account);
   auto v = th.check(ip, user);
   CHECK(v.blocked);
   CHECK(v.retry_after == seconds(900));
-  // A different account from the same IP is blocked too (IP key), and the account from
-  // another IP (account key).
+  // A different account from the same IP is blocked too (IP key), even from an address known
+  // to that account: the per-IP penalty holds for everyone.
   CHECK(th.check(ip, "alice@home.test").blocked);
-  CHECK(th.check("198.51.100.1", user).blocked);
+  CHECK(th.check(ip, "alice@home.test", true).blocked);
+  // The account from another address is not refused: that address never failed for it. It
+  // waits the longest delay, unless it has logged in to the account before.
+  CHECK(th.account_limited(user));
+  v = th.check("198.51.100.1", user);
+  CHECK_FALSE(v.blocked);
+  CHECK(v.delay == 8000ms);
+  CHECK(v.by == throttle::scope::account);
+  CHECK(th.check("198.51.100.1", user, true).delay == 0ms);
   CHECK_FALSE(th.check("198.51.100.1", "alice@home.test").blocked);
+  CHECK_FALSE(th.account_limited("alice@home.test"));
 
   t.now += seconds(899);
   CHECK(th.check(ip, user).blocked);
@@ -70,14 +83,33 @@ TEST_CASE("throttle: failures leave the sliding window") {
   CHECK_FALSE(th.check("192.0.2.1", "").blocked);
 }
 
-TEST_CASE("throttle: success forgets the account, not the IP") {
+TEST_CASE("throttle: the account's count never locks out a known address") {
   fake_clock t;
   throttle th(throttle_config{}, t.fn());
   for (int i = 0; i < 5; ++i) th.record_failure("192.0.2.1", "Bob@Home.test");
   CHECK(th.check("203.0.113.9", "bob@home.test").delay == 4000ms);  // account key, case-folded
-  th.record_success("bob@home.test");
-  CHECK(th.check("203.0.113.9", "bob@home.test").delay == 0ms);
+  CHECK(th.check("203.0.113.9", "bob@home.test", true).delay == 0ms);
+  // The owner's success elsewhere does not reset the guesser's count for the account.
+  th.record_success("203.0.113.9", "bob@home.test");
+  CHECK(th.check("203.0.113.9", "bob@home.test").delay == 4000ms);
   CHECK(th.check("192.0.2.1", "").delay == 4000ms);
+
+  // A guesser spread over many addresses blocks the account for those that failed only.
+  for (int i = 0; i < 4; ++i) th.record_failure("198.51.100." + std::to_string(i), "bob@home.test");
+  auto st = th.record_failure("198.51.100.4", "bob@home.test");
+  CHECK_FALSE(st.ip);
+  CHECK(st.account);
+  CHECK(th.check("198.51.100.3", "bob@home.test").blocked);
+  CHECK(th.check("198.51.100.3", "bob@home.test").by == throttle::scope::account);
+  CHECK(th.check("198.51.100.3", "bob@home.test").retry_after == seconds(900));
+  CHECK_FALSE(th.check("198.51.100.3", "alice@home.test").blocked);
+  CHECK_FALSE(th.check("203.0.113.9", "bob@home.test").blocked);
+  CHECK(th.check("203.0.113.9", "bob@home.test", true).delay == 0ms);
+  // An address that failed once and then got the password right is no longer refused.
+  th.record_success("198.51.100.3", "bob@home.test");
+  CHECK_FALSE(th.check("198.51.100.3", "bob@home.test").blocked);
+  t.now += seconds(900);
+  CHECK_FALSE(th.account_limited("bob@home.test"));
 }
 
 TEST_CASE("throttle: IPv6 counts per /64, memory is bounded") {
@@ -90,7 +122,7 @@ TEST_CASE("throttle: IPv6 counts per /64, memory is bounded") {
   throttle_config cfg;
   cfg.max_entries = 100;
   throttle th(cfg, t.fn());
-  for (int i = 0; i < 1000; ++i) th.record_failure("10.0.0." + std::to_string(i), "");
+  for (int i = 0; i < 1000; ++i) th.record_failure("10.0.0." + std::to_string(i), i % 2 ? "a@b.test" : "");
   CHECK(th.size() <= 100);
   // The most recent keys survive, the oldest were evicted.
   th.record_failure("10.0.0.999", "");

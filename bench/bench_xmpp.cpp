@@ -1,6 +1,7 @@
 // XMPP load: N logged-in clients in pairs exchanging chat messages through the server, plus
 // idle connections for memory. Prints login rate, messages/s delivered, p50/p99 delivery
-// latency and the server's RSS per idle connection (with --pid).
+// latency and the server's RSS per idle connection (with --pid), and its RSS once the idle
+// connections are closed again.
 //
 // usage: bench_xmpp HOST PORT DOMAIN CAFILE PASSWORD USER_PREFIX N [--messages M] [--idle K] [--pid PID]
 //                   [--accounts A] [--src NET]
@@ -372,6 +373,16 @@ int main(int argc, char** argv) {
     long after = rss_kb(pid);
     std::printf("idle: %zu connections, server RSS %ld -> %ld kB: %.1f kB per connection\n", idles.size(), before, after,
                 idles.empty() ? 0.0 : static_cast<double>(after - before) / static_cast<double>(idles.size()));
+    // Does the server give the memory back once they are gone? (It trims after a burst of
+    // closed connections; 5 s leaves it time to see every close and to trim.)
+    const std::size_t closing = idles.size();
+    idles.clear();
+    std::this_thread::sleep_for(std::chrono::seconds(5));
+    long closed = rss_kb(pid);
+    std::printf("idle closed: %zu connections closed, server RSS %ld kB (before them %ld kB, with them %ld kB): "
+                "%.0f%% of their growth given back\n",
+                closing, closed, before, after,
+                after > before ? 100.0 * static_cast<double>(after - closed) / static_cast<double>(after - before) : 0.0);
   }
   return 0;
 }

@@ -75,11 +75,28 @@ struct dkim_key {
   std::int64_t created = 0;
 };
 
+// The login history (auth/ throttling; shown to the user): addresses that logged in, and
+// failed logins and blocks.
+struct login_address {
+  std::string ip;  // an address, or an IPv6 /64 ("2001:db8:1:2::/64")
+  std::int64_t first_seen = 0;
+  std::int64_t last_seen = 0;
+};
+
+struct login_event {
+  std::int64_t at = 0;  // Unix seconds
+  std::string ip;
+  std::string proto;  // "imap", "smtp", "xmpp", "http", ...
+  std::string event;  // "failed", "blocked_ip", "blocked_account"
+};
+
 // Limits (bad input gets an error value).
 inline constexpr std::size_t max_display_name = 256;
 inline constexpr std::size_t max_app_password_name = 64;
 inline constexpr std::size_t max_alias_targets = 1000;
 inline constexpr int max_alias_depth = 8;
+inline constexpr std::size_t max_login_addresses = 32;  // per account, least recently used go
+inline constexpr std::size_t max_login_events = 500;    // per account, oldest go
 
 // An interface so that a PostgreSQL backend can come later (ARCHITECTURE.md principle 4);
 // open() gives the SQLite one.
@@ -131,6 +148,19 @@ class directory {
   virtual std::vector<app_password> app_passwords(std::string_view address) = 0;
   // Records that app password `id` was just used. Errors: not_found.
   virtual result<void> touch_app_password(std::int64_t id) = 0;
+
+  // ---- login history ----
+  // Records a successful login from `ip` (first/last seen); keeps the max_login_addresses most
+  // recently seen per account. Errors: invalid (empty or over 64 octets), not_found.
+  virtual result<void> remember_login_address(std::string_view address, std::string_view ip) = 0;
+  virtual bool is_login_address(std::string_view address, std::string_view ip) = 0;
+  // Most recently seen first; empty if the account does not exist.
+  virtual std::vector<login_address> login_addresses(std::string_view address) = 0;
+  // Appends an event (its `at` is now when 0); keeps the newest max_login_events per account.
+  // Errors: invalid, not_found (no such account: callers ignore it).
+  virtual result<void> add_login_event(std::string_view address, const login_event& e) = 0;
+  // Newest first, at most `limit`.
+  virtual std::vector<login_event> login_events(std::string_view address, std::size_t limit) = 0;
 
   // ---- aliases ----
   // `source` is "x@d" (d local, x not an account) or "@d" (catch-all for d). Targets are

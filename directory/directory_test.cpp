@@ -229,6 +229,46 @@ TEST_CASE("directory: app passwords") {
   CHECK(d->app_passwords("ann@home.test").empty());  // gone with the old account
 }
 
+TEST_CASE("directory: login history is per account and bounded") {
+  temp_dir_db t;
+  auto d = open_dir(t);
+  REQUIRE(d->add_domain("home.test"));
+  REQUIRE(d->add_account("ann@home.test", creds("a")));
+  REQUIRE(d->add_account("bob@home.test", creds("b")));
+  CHECK_FALSE(d->is_login_address("ann@home.test", "192.0.2.1"));
+  REQUIRE(d->remember_login_address("ANN@home.test", "192.0.2.1"));
+  REQUIRE(d->remember_login_address("ann@home.test", "192.0.2.1"));  // again: one row
+  CHECK(d->is_login_address("ann@home.test", "192.0.2.1"));
+  CHECK_FALSE(d->is_login_address("bob@home.test", "192.0.2.1"));
+  CHECK(d->login_addresses("ann@home.test").size() == 1);
+  CHECK(d->remember_login_address("ghost@home.test", "192.0.2.1").error().code == "directory.not_found");
+  CHECK(d->remember_login_address("ann@home.test", "").error().code == "directory.invalid");
+  CHECK(d->remember_login_address("ann@home.test", "a b").error().code == "directory.invalid");
+  for (std::size_t i = 0; i < max_login_addresses + 10; ++i)
+    REQUIRE(d->remember_login_address("bob@home.test", "10.0.0." + std::to_string(i)));
+  CHECK(d->login_addresses("bob@home.test").size() == max_login_addresses);
+
+  for (std::size_t i = 0; i < max_login_events + 20; ++i)
+    REQUIRE(d->add_login_event("ann@home.test", {0, "198.51.100." + std::to_string(i % 250), "imap", "failed"}));
+  REQUIRE(d->add_login_event("ann@home.test", {0, "198.51.100.7", "smtp", "blocked_ip"}));
+  CHECK(d->add_login_event("ghost@home.test", {0, "198.51.100.7", "smtp", "failed"}).error().code ==
+        "directory.not_found");
+  CHECK(d->add_login_event("ann@home.test", {0, "198.51.100.7", "smtp", "bad\nevent"}).error().code ==
+        "directory.invalid");
+  auto ev = d->login_events("ann@home.test", 1000);
+  CHECK(ev.size() == max_login_events);
+  REQUIRE_FALSE(ev.empty());
+  CHECK(ev[0].event == "blocked_ip");
+  CHECK(ev[0].proto == "smtp");
+  CHECK(ev[0].at > 0);
+  CHECK(d->login_events("ann@home.test", 3).size() == 3);
+  CHECK(d->login_events("bob@home.test", 10).empty());
+  REQUIRE(d->remove_account("ann@home.test"));
+  REQUIRE(d->add_account("ann@home.test", creds("a2")));
+  CHECK(d->login_events("ann@home.test", 10).empty());  // gone with the old account
+  CHECK(d->login_addresses("ann@home.test").empty());
+}
+
 TEST_CASE("directory: dkim keys") {
   temp_dir_db t;
   auto d = open_dir(t);

@@ -60,6 +60,24 @@ CREATE TABLE dkim_keys(
   UNIQUE(domain_id, selector)
 );
 )sql"},
+    {2, "login history: known client addresses and failed logins per account", R"sql(
+CREATE TABLE login_addresses(
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  ip TEXT NOT NULL,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  PRIMARY KEY(account_id, ip)
+) WITHOUT ROWID;
+CREATE TABLE login_events(
+  id INTEGER PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  at INTEGER NOT NULL,
+  ip TEXT NOT NULL,
+  proto TEXT NOT NULL,
+  event TEXT NOT NULL
+);
+CREATE INDEX login_events_account ON login_events(account_id, id);
+)sql"},
 };
 
 }  // namespace

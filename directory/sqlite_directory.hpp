@@ -1,6 +1,6 @@
 // Internal: the SQLite implementation of directory::directory. Not for other folders: they
 // use directory.hpp. The methods are split over one .cpp per concern (domains.cpp,
-// accounts.cpp, aliases.cpp, app_passwords.cpp, dkim.cpp); schema.cpp holds the migrations.
+// accounts.cpp, aliases.cpp, app_passwords.cpp, dkim.cpp, login_history.cpp); schema.cpp holds the migrations.
 #pragma once
 #include "core/db/db.hpp"
 #include "directory/directory.hpp"
@@ -40,6 +40,12 @@ class sqlite_directory final : public directory {
   result<void> revoke_app_password(std::string_view address, std::string_view name) override;
   std::vector<app_password> app_passwords(std::string_view address) override;
   result<void> touch_app_password(std::int64_t id) override;
+
+  result<void> remember_login_address(std::string_view address, std::string_view ip) override;
+  bool is_login_address(std::string_view address, std::string_view ip) override;
+  std::vector<login_address> login_addresses(std::string_view address) override;
+  result<void> add_login_event(std::string_view address, const login_event& e) override;
+  std::vector<login_event> login_events(std::string_view address, std::size_t limit) override;
 
   result<void> add_alias(std::string_view source, const std::vector<std::string>& targets) override;
   result<void> remove_alias(std::string_view source, std::optional<std::string> target) override;

@@ -140,6 +140,9 @@ struct config {
 
   // [http]
   std::uint64_t http_max_body_size = 20ull * 1024 * 1024;  // request bodies (413 above)
+  unsigned http_header_timeout = 30;   // seconds for a whole request head (slowloris)
+  unsigned http_body_timeout = 20;     // seconds for a body, plus one per http_body_min_rate octets
+  unsigned http_body_min_rate = 500;   // octets per second a slow body must keep up; 0 = no extension
   // [dav]
   std::uint64_t dav_max_resource_size = 10ull * 1024 * 1024;  // one calendar object or vCard (max-resource-size)
 

@@ -237,6 +237,16 @@ std::vector<key_def> build_keys() {
   // [http]
   k.push_back(integer("http.max_body_size", 20ll << 20, 64ll << 10, 1ll << 30, "largest HTTPS request body, in octets (413 above)",
                       bind<&config::http_max_body_size>()));
+  k.push_back(integer("http.header_timeout", 30, 1, 3600,
+                      "seconds a client has to send a whole request head (line and header fields)",
+                      bind<&config::http_header_timeout>()));
+  k.push_back(integer("http.body_timeout", 20, 1, 3600,
+                      "seconds a client has to send a request body, plus one for every body_min_rate octets received "
+                      "(at most listen.read_timeout in all)",
+                      bind<&config::http_body_timeout>()));
+  k.push_back(integer("http.body_min_rate", 500, 0, 1ll << 30,
+                      "octets of body that buy one more second of body_timeout; 0 = body_timeout is the whole limit",
+                      bind<&config::http_body_min_rate>()));
   // [dav]
   k.push_back(integer("dav.max_resource_size", 10ll << 20, 16ll << 10, 1ll << 30,
                       "largest calendar object or vCard, in octets (CalDAV/CardDAV max-resource-size)",

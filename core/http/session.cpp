@@ -117,13 +117,17 @@ class session {
     parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(opts_.header_limit, UINT32_MAX)));
     parser.body_limit(opts_.body_limit);
 
-    read_outcome got = co_await read_header(parser, index == 0 ? opts_.read_timeout : opts_.idle_timeout);
+    read_outcome got = co_await read_header(parser, index == 0);
     if (got == read_outcome::ok) got = co_await read_body(parser);
     switch (got) {
       case read_outcome::ok: break;
       case read_outcome::closed: co_return false;
       case read_outcome::timeout:
-        log::debug("http.timeout", {{"conn", conn_.id()}, {"ip", conn_.remote_ip()}, {"requests", index}});
+        // A request begun and not finished in time is worth a line (slowloris); an idle
+        // keep-alive connection is not.
+        if (parser.got_some() || buffer_.size() > 0)
+          log::info("http.timeout", {{"conn", conn_.id()}, {"ip", conn_.remote_ip()}, {"requests", index},
+                                     {"stage", parser.is_header_done() ? "body" : "head"}});
         conn_.close();
         co_return false;
       case read_outcome::bad_request: co_return co_await refuse(400, "Bad Request\n", "malformed request");
@@ -170,12 +174,25 @@ class session {
   }
 
   // The request line and the header fields; then RFC 9110 §10.1.1's 100-continue if asked.
-  asio::awaitable<read_outcome> read_header(bhttp::request_parser<bhttp::string_body>& parser,
-                                            std::chrono::milliseconds timeout) {
-    timer_.expires_after(timeout);
-    auto r = co_await (bhttp::async_read_header(stream_, buffer_, parser, use_tuple) || timer_.async_wait(use_tuple));
-    if (r.index() == 1) co_return conn_.is_open() ? read_outcome::timeout : read_outcome::closed;
-    if (auto [ec, n] = std::get<0>(r); ec) co_return classify(ec);
+  // The head must be complete header_timeout after the session started (first request) or
+  // after its first bytes came (keep-alive: those may take idle_timeout).
+  asio::awaitable<read_outcome> read_header(bhttp::request_parser<bhttp::string_body>& parser, bool first) {
+    if (!first && buffer_.size() == 0) {
+      // Waiting for the next request on a keep-alive connection: its first bytes, raw (Beast's
+      // read_some would not return before it can parse something: a whole request line).
+      timer_.expires_after(opts_.idle_timeout);
+      auto r = co_await (stream_.async_read_some(buffer_.prepare(4096), use_tuple) || timer_.async_wait(use_tuple));
+      if (r.index() == 1) co_return conn_.is_open() ? read_outcome::timeout : read_outcome::closed;
+      auto [ec, n] = std::get<0>(r);
+      if (ec) co_return classify(ec);
+      buffer_.commit(n);
+    }
+    timer_.expires_after(opts_.header_timeout);
+    while (!parser.is_header_done()) {
+      auto r = co_await (bhttp::async_read_some(stream_, buffer_, parser, use_tuple) || timer_.async_wait(use_tuple));
+      if (r.index() == 1) co_return conn_.is_open() ? read_outcome::timeout : read_outcome::closed;
+      if (auto [ec, n] = std::get<0>(r); ec) co_return classify(ec);
+    }
     auto& msg = parser.get();
     if (msg.version() >= 11 && util::iequals(msg[bhttp::field::expect], "100-continue") && !parser.is_done()) {
       static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -187,12 +204,22 @@ class session {
     co_return read_outcome::ok;
   }
 
+  // The body: body_timeout, one more second for every body_min_rate octets that came, at most
+  // read_timeout in all; a client trickling a few octets at a time runs out of time.
   asio::awaitable<read_outcome> read_body(bhttp::request_parser<bhttp::string_body>& parser) {
-    if (parser.is_done()) co_return read_outcome::ok;
-    timer_.expires_after(opts_.read_timeout);
-    auto r = co_await (bhttp::async_read(stream_, buffer_, parser, use_tuple) || timer_.async_wait(use_tuple));
-    if (r.index() == 1) co_return conn_.is_open() ? read_outcome::timeout : read_outcome::closed;
-    if (auto [ec, n] = std::get<0>(r); ec) co_return classify(ec);
+    const auto start = clock::now();
+    const auto cap = start + opts_.read_timeout;
+    std::uint64_t received = 0;
+    while (!parser.is_done()) {
+      auto deadline = start + opts_.body_timeout;
+      if (opts_.body_min_rate > 0) deadline += std::chrono::seconds(received / opts_.body_min_rate);
+      timer_.expires_at(std::min(deadline, cap));
+      auto r = co_await (bhttp::async_read_some(stream_, buffer_, parser, use_tuple) || timer_.async_wait(use_tuple));
+      if (r.index() == 1) co_return conn_.is_open() ? read_outcome::timeout : read_outcome::closed;
+      auto [ec, n] = std::get<0>(r);
+      if (ec) co_return classify(ec);
+      received += n;
+    }
     co_return read_outcome::ok;
   }
 
@@ -289,6 +316,32 @@ net::handler make_https_handler(std::shared_ptr<const router> routes, session_op
   return [routes = std::move(routes), opts](net::connection& c) -> asio::awaitable<void> {
     session s(c, routes, opts);
     co_await s.run();
+  };
+}
+
+net::handler make_busy_handler(std::chrono::seconds retry_after, std::chrono::milliseconds timeout) {
+  return [retry_after, timeout](net::connection& c) -> asio::awaitable<void> {
+    if (!c.is_tls()) co_return;
+    c.set_write_timeout(timeout);
+    // Up to the end of the head, at most 16 KiB; whatever comes is not looked at.
+    constexpr std::size_t max_head = 16 * 1024;
+    const auto deadline = clock::now() + timeout;
+    std::string head;
+    while (head.find("\r\n\r\n") == std::string::npos && head.size() < max_head) {
+      const auto now = clock::now();
+      if (now >= deadline) break;
+      auto r = co_await c.read_some(max_head - head.size(), deadline - now);
+      if (!r) break;
+      head += r.data;
+    }
+    log::info("http.busy", {{"conn", c.id()}, {"ip", c.remote_ip()}, {"status", 503},
+                            {"reason", "too many connections from this address"}});
+    const std::string body = "Service Unavailable: too many connections from your address\n";
+    std::string out = "HTTP/1.1 503 Service Unavailable\r\nDate: " + http_date() +
+                      "\r\nRetry-After: " + std::to_string(retry_after.count()) +
+                      "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " +
+                      std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    co_await c.write(out);
   };
 }
 

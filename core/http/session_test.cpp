@@ -236,7 +236,7 @@ TEST_CASE("https session: limits and malformed requests answer and close") {
 TEST_CASE("https session: the idle timeout and the request cap close the connection") {
   http::session_options opts;
   opts.idle_timeout = 200ms;
-  opts.read_timeout = 500ms;
+  opts.header_timeout = 500ms;
   opts.max_requests = 2;
   fixture f(opts);
   converse(f, [&](client& c) -> asio::awaitable<void> {
@@ -258,7 +258,7 @@ TEST_CASE("https session: the idle timeout and the request cap close the connect
     bool gone = co_await c.closed();
     CHECK(gone);
   });
-  // A header that never completes: the read timeout closes without an answer.
+  // A header that never completes: the header timeout closes without an answer.
   converse(f, [&](client& c) -> asio::awaitable<void> {
     co_await c.send("GET /hello HTTP/1.1\r\nHost: a\r\n");
     bool gone = co_await c.closed();

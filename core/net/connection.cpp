@@ -51,6 +51,12 @@ connection::connection(tcp::socket socket, std::shared_ptr<tls::generation> tls)
 
 connection::~connection() = default;
 
+std::string connection::local_ip() const {
+  boost::system::error_code ec;
+  auto local = socket_.local_endpoint(ec);
+  return ec ? std::string() : local.address().to_string();
+}
+
 void connection::compact() {
   if (rpos_ == rbuf_.size()) {
     rbuf_.clear();

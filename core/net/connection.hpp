@@ -103,6 +103,9 @@ class connection {
 
   const std::string& remote_ip() const { return remote_ip_; }
   std::uint16_t local_port() const { return local_port_; }
+  // The address the client connected to ("" if the socket has none); asked of the socket, not
+  // kept: few sessions need it and every idle connection would pay for the string.
+  std::string local_ip() const;
   const std::string& id() const { return id_; }  // short id for log lines
   executor_type get_executor() { return socket_.get_executor(); }
 

@@ -12,6 +12,8 @@
 #include <thread>
 
 #include "core/log/log.hpp"
+#include "core/net/blocking.hpp"
+#include "core/net/memory.hpp"
 
 namespace hearth::net {
 namespace {
@@ -53,6 +55,10 @@ result<std::uint16_t> server::add_listener(const std::string& name, const std::v
     l->name = name;
     l->mode = mode;
     l->h = h;
+    {
+      std::lock_guard lock(mutex_);
+      if (auto it = over_limit_.find(name); it != over_limit_.end()) l->over_limit = it->second;
+    }
     l->acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(io_));
     auto& acc = *l->acceptor;
     acc.open(ep.protocol(), ec);
@@ -81,20 +87,64 @@ result<std::uint16_t> server::add_listener(const std::string& name, const std::v
   return bound;
 }
 
-bool server::admit(const std::string& ip) {
+server::admission server::admit(const std::string& ip, bool may_overflow) {
   std::lock_guard lock(mutex_);
-  if (stopping_) return false;
+  if (stopping_) return admission::refused;
   auto& n = per_ip_[ip];
-  if (opts_.max_connections_per_ip != 0 && n >= opts_.max_connections_per_ip) return false;
-  ++n;
-  return true;
+  if (opts_.max_connections_per_ip == 0 || n < opts_.max_connections_per_ip) {
+    ++n;
+    return admission::normal;
+  }
+  if (!may_overflow || over_total_ >= opts_.over_limit_total) return admission::refused;
+  auto& o = over_per_ip_[ip];
+  if (o >= opts_.over_limit_per_ip) return admission::refused;
+  ++o;
+  ++over_total_;
+  return admission::over_limit;
 }
 
-void server::release(const std::string& ip, const std::shared_ptr<connection>& c) {
+void server::release(const std::string& ip, const std::shared_ptr<connection>& c, bool over_limit) {
   std::lock_guard lock(mutex_);
   sessions_.erase(c);
-  auto it = per_ip_.find(ip);
-  if (it != per_ip_.end() && --it->second == 0) per_ip_.erase(it);
+  auto& counts = over_limit ? over_per_ip_ : per_ip_;
+  auto it = counts.find(ip);
+  if (it != counts.end() && --it->second == 0) counts.erase(it);
+  if (over_limit && over_total_ > 0) --over_total_;
+  if (opts_.trim_after_closes != 0 && ++closed_since_trim_ >= opts_.trim_after_closes && !stopping_ &&
+      !trim_pending_->exchange(true))
+    schedule_trim();
+}
+
+void server::schedule_trim() {
+  asio::post(io_, [this] {
+    trim_timer_.expires_after(opts_.trim_delay);
+    trim_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) {
+        *trim_pending_ = false;
+        return;
+      }
+      unsigned closed;
+      std::size_t open;
+      {
+        std::lock_guard lock(mutex_);
+        closed = closed_since_trim_;
+        closed_since_trim_ = 0;
+        open = sessions_.size();
+      }
+      asio::post(blocking_pool(), [pending = trim_pending_, closed, open] {
+        const auto t0 = std::chrono::steady_clock::now();
+        const std::size_t before = resident_kb();
+        if (release_free_memory()) {
+          const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+          log::info("memory.trim", {{"closed", closed}, {"open", std::uint64_t(open)},
+                                    {"rss_kb_before", std::uint64_t(before)},
+                                    {"rss_kb_after", std::uint64_t(resident_kb())},
+                                    {"ms", std::int64_t(ms.count())}});
+        }
+        *pending = false;
+      });
+    });
+  });
 }
 
 std::size_t server::active_connections() const {
@@ -123,7 +173,8 @@ asio::awaitable<void> server::accept_loop(std::shared_ptr<listener> l) {
     boost::system::error_code ep_ec;
     auto remote = sock.remote_endpoint(ep_ec);
     std::string ip = ep_ec ? std::string("?") : remote.address().to_string();
-    if (!admit(ip)) {
+    const admission adm = admit(ip, static_cast<bool>(l->over_limit));
+    if (adm == admission::refused) {
       if (!stopping_)
         log::warn("conn.refused", {{"service", l->name}, {"ip", ip}, {"reason", "too many connections from this address"}});
       sock.close(ep_ec);
@@ -137,7 +188,7 @@ asio::awaitable<void> server::accept_loop(std::shared_ptr<listener> l) {
       std::lock_guard lock(mutex_);
       sessions_.insert(c);
     }
-    asio::co_spawn(c->get_executor(), session(l, c), asio::detached);
+    asio::co_spawn(c->get_executor(), session(l, c, adm == admission::over_limit), asio::detached);
   }
 }
 
@@ -146,7 +197,12 @@ void server::set_before_handshake(const std::string& name, std::function<void(co
   before_handshake_[name] = std::move(hook);
 }
 
-asio::awaitable<void> server::session(std::shared_ptr<listener> l, std::shared_ptr<connection> c) {
+void server::set_over_limit(const std::string& name, handler h) {
+  std::lock_guard lock(mutex_);
+  over_limit_[name] = std::move(h);
+}
+
+asio::awaitable<void> server::session(std::shared_ptr<listener> l, std::shared_ptr<connection> c, bool over_limit) {
   const std::string ip = c->remote_ip().empty() ? std::string("?") : c->remote_ip();
   log::debug("conn.open", {{"conn", c->id()}, {"service", l->name}, {"ip", ip}, {"port", unsigned(c->local_port())}});
   // The session boundary (STYLE.md habit 6): nothing a handler throws goes further.
@@ -158,10 +214,10 @@ asio::awaitable<void> server::session(std::shared_ptr<listener> l, std::shared_p
         std::lock_guard lock(mutex_);
         if (auto it = before_handshake_.find(l->name); it != before_handshake_.end()) hook = it->second;
       }
-      if (hook) hook(*c);
-      ready = co_await c->start_tls(opts_.handshake_timeout);
+      if (hook && !over_limit) hook(*c);
+      ready = co_await c->start_tls(over_limit ? opts_.over_limit_handshake_timeout : opts_.handshake_timeout);
     }
-    if (ready) co_await l->h(*c);
+    if (ready) co_await (over_limit ? l->over_limit : l->h)(*c);
   } catch (const std::exception& e) {
     log::error("session.error", {{"conn", c->id()}, {"service", l->name}, {"ip", ip}, {"error", e.what()}});
   } catch (...) {
@@ -173,7 +229,7 @@ asio::awaitable<void> server::session(std::shared_ptr<listener> l, std::shared_p
     c->close();
   }
   log::debug("conn.close", {{"conn", c->id()}, {"service", l->name}, {"ip", ip}});
-  release(ip, c);
+  release(ip, c, over_limit);
 }
 
 void server::run() {

@@ -3,15 +3,38 @@
 #include <algorithm>
 
 #include "directory/address.hpp"
+#include "core/util/strings.hpp"
 #include "directory/directory.hpp"
 #include "mail/message/address.hpp"
 #include "mail/message/header.hpp"
 
 namespace hearth::mail::smtp {
 
-rcpt_class classify_recipient(directory::directory& dir, std::string_view local, std::string_view domain) {
+std::vector<std::string> own_host_names(std::string_view hostname, std::string_view local_ip) {
+  std::vector<std::string> out;
+  if (!hostname.empty()) out.emplace_back(hostname);
+  if (!local_ip.empty()) {
+    // RFC 5321 §4.1.3: IPv6 literals carry the "IPv6:" tag. An IPv4-mapped local address (a
+    // dual-stack socket) is the IPv4 address to the client.
+    std::string_view ip = local_ip;
+    if (ip.starts_with("::ffff:") && ip.find('.') != std::string_view::npos) ip.remove_prefix(7);
+    if (ip.find(':') != std::string_view::npos)
+      out.push_back("[IPv6:" + std::string(ip) + "]");
+    else
+      out.push_back("[" + std::string(ip) + "]");
+  }
+  return out;
+}
+
+rcpt_class classify_recipient(directory::directory& dir, std::string_view local, std::string_view domain,
+                              const std::vector<std::string>& own_names) {
   rcpt_class out;
   std::string d(domain);
+  const bool own_host = util::iequals(local, "postmaster") &&
+                        std::any_of(own_names.begin(), own_names.end(),
+                                    [&](const std::string& n) { return util::iequals(n, domain); }) &&
+                        !(d.front() != '[' && dir.is_local_domain(d));
+  if (own_host) d.clear();  // postmaster@HOSTNAME when the host name is not itself a mail domain
   if (d.empty()) {
     // RFC 5321 §4.5.1: "RCPT TO:<Postmaster>" without a domain must be accepted.
     auto doms = dir.domains();

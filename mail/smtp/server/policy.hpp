@@ -3,6 +3,7 @@
 #pragma once
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hearth::directory {
 class directory;
@@ -22,7 +23,15 @@ struct rcpt_class {
   std::string address;  // normalized (a bare "Postmaster" gets our first domain)
 };
 
-rcpt_class classify_recipient(directory::directory& dir, std::string_view local, std::string_view domain);
+// `own_names`: the names by which a client may mean this very host rather than a domain: the
+// server's host name and its address literal on this connection ("[192.0.2.1]",
+// "[IPv6:2001:db8::1]"), compared case-insensitively. Postmaster at one of them is ours (RFC 5321
+// §4.5.1) and goes where a bare "Postmaster" goes: the postmaster of the first domain.
+rcpt_class classify_recipient(directory::directory& dir, std::string_view local, std::string_view domain,
+                              const std::vector<std::string>& own_names = {});
+
+// The own_names of a connection: the host name and the local address as address literals.
+std::vector<std::string> own_host_names(std::string_view hostname, std::string_view local_ip);
 
 // May `account` use `address` as its envelope sender or in From:? Its own address, or a local
 // address whose resolution (alias, catch-all) reaches the account.

@@ -85,6 +85,7 @@ class session {
     actx_.tls = c.is_tls();
     if (c.is_tls()) actx_.channel_binding = c.channel_binding();
     if (submission()) set_mechanisms();
+    own_names_ = own_host_names(o.hostname, c.local_ip());
   }
 
   asio::awaitable<void> run() {
@@ -235,7 +236,7 @@ class session {
 
   asio::awaitable<reply> on_rcpt() {
     const path rcpt = e_.current().mailbox;
-    auto cls = co_await net::run_blocking([this, &rcpt] { return classify_recipient(s_.dir, rcpt.local, rcpt.domain); });
+    auto cls = co_await net::run_blocking([this, &rcpt] { return classify_recipient(s_.dir, rcpt.local, rcpt.domain, own_names_); });
     const std::string shown = rcpt.address();
     if (!s_.filters.empty() && (cls.kind == rcpt_kind::local || cls.kind == rcpt_kind::remote)) {
       auto d = co_await run_chain(stage::rcpt, e_.transaction(), &rcpt, cls.kind, nullptr);
@@ -342,7 +343,7 @@ class session {
       bool temp_failure = false;
       std::string failure_text;
       for (const auto& r : env.recipients) {
-        auto cls = classify_recipient(s_.dir, r.address.local, r.address.domain);
+        auto cls = classify_recipient(s_.dir, r.address.local, r.address.domain, own_names_);
         if (cls.kind == rcpt_kind::remote) {
           // Only an authenticated user, or a recipient a filter accepted for relay.
           add_queued(cls.address, &r.params);
@@ -505,6 +506,7 @@ class session {
   bool success_pending_ = false;
   std::string pending_user_;
   std::string user_;    // the authenticated account, "" before AUTH
+  std::vector<std::string> own_names_;  // this host's name and address literal (postmaster@)
   std::string txn_id_;  // id of the current transaction (logs, Received)
   transaction_state state_;  // what the filters found (reset at MAIL FROM)
 };

@@ -102,13 +102,13 @@ class Raw:
     """A hand-driven XMPP client on a socket, for what libraries hide (stream errors, limits,
     cutting a connection under stream management)."""
 
-    def __init__(self, inst, direct_tls=False, timeout=10.0):
+    def __init__(self, inst, direct_tls=False, timeout=10.0, source=None):
         import socket
         import ssl
         self.inst = inst
         self.ctx = ssl.create_default_context(cafile=inst.ca_file())
         self.sock = socket.create_connection((inst.addr, inst.port("xmpps_client" if direct_tls else "xmpp_client")),
-                                             timeout=timeout)
+                                             timeout=timeout, source_address=(source, 0) if source else None)
         if direct_tls:
             self.sock = self.ctx.wrap_socket(self.sock, server_hostname=inst.domain)
         self.buf = ""
