@@ -2,7 +2,8 @@
 TLS, again and again: -PLUS is not offered by default, so it uses SCRAM-SHA-256. Where an
 administrator turns -PLUS on for XMPP (auth.scram_plus), slixmpp cannot complete it (tls-unique
 under TLS 1.3, then the gs2 flag "y"), and those refusals are not counted as failed passwords:
-the same address and account still log in at once afterwards."""
+the same address and account still log in at once afterwards. Where -PLUS is offered, the
+stream features name tls-exporter (XEP-0440)."""
 import asyncio
 import os
 import sys
@@ -10,7 +11,7 @@ import sys
 from hearth_test import check, finish
 
 sys.path.insert(0, os.path.dirname(__file__))
-from xmpp_util import instance_with_users, login, run, set_key  # noqa: E402
+from xmpp_util import Raw, instance_with_users, login, run, set_key  # noqa: E402
 
 ROUNDS = 5  # each refused default login is two or three channel-binding refusals
 
@@ -54,4 +55,15 @@ async def scenario():
 
 
 run(scenario())
+
+# XEP-0440: the channel-binding type is announced exactly where -PLUS is offered.
+for inst, offered in ((plain, False), (plus, True)):
+    feats = Raw(inst, direct_tls=True)
+    feats.send(feats.header())
+    out = feats.recv_until("</stream:features>")
+    feats.sock.close()
+    has_plus = "SCRAM-SHA-256-PLUS" in out
+    has_cb = "urn:xsf:sasl-cb:0" in out and "<channel-binding type='tls-exporter'/>" in out
+    check("<mechanisms" in out and has_plus == offered and has_cb == offered,
+          f"-PLUS and XEP-0440 tls-exporter {'offered' if offered else 'absent'}: {out[-400:]}")
 finish()
