@@ -164,6 +164,7 @@ int cmd_serve(const globals& g, const args& a) {
   throttling.window_seconds = cfg->auth_window_seconds;
   auth::authenticator_options auth_opts;
   auth_opts.secret = *secret;
+  auth_opts.plus_protocols = cfg->auth_scram_plus;
   auth::directory_source credentials(*dir);
   auth::authenticator authn(credentials, throttling, auth_opts);
 

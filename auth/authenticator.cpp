@@ -4,6 +4,7 @@
 #include "core/log/log.hpp"
 #include "core/util/strings.hpp"
 
+#include <algorithm>
 #include <ctime>
 
 namespace hearth::auth {
@@ -47,12 +48,18 @@ std::vector<std::string> authenticator::mechanisms(const context& ctx) const {
   // principle 2; RFC 4954 §4 and RFC 9051 §6.2.3 let a server refuse before STARTTLS).
   if (!ctx.tls) return {};
   std::vector<std::string> out;
-  if (ctx.channel_binding) {
+  if (offers_plus(ctx)) {
     out.push_back("SCRAM-SHA-256-PLUS");
     out.push_back("SCRAM-SHA-1-PLUS");
   }
   for (const char* m : {"SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN", "LOGIN"}) out.push_back(m);
   return out;
+}
+
+bool authenticator::offers_plus(const context& ctx) const {
+  if (!ctx.channel_binding) return false;
+  const auto& p = opts_.plus_protocols;
+  return std::find(p.begin(), p.end(), ctx.proto) != p.end();
 }
 
 std::string authenticator::new_server_nonce() const {
@@ -158,6 +165,7 @@ auth_result authenticator::failure(const context& ctx, std::string_view user, st
     return r;
   }
   r.result = outcome::failed;
+  if (reason == "channel_binding") return r;  // no password was tried (see the header)
   const std::string address = throttle_address(ctx.remote_ip);
   // Only a wrong password names an existing account; the source ignores unknown names.
   if (reason == "bad_password") source_.login_event(user, address, ctx.proto, "failed");
@@ -269,7 +277,7 @@ std::unique_ptr<exchange> authenticator::start(const context& ctx, std::string_v
   sasl::scram_options so;
   so.hash = h;
   so.plus = plus;
-  so.plus_offered = ctx.channel_binding.has_value();
+  so.plus_offered = offers_plus(ctx);  // RFC 5802 §6: what was advertised decides a downgrade
   if (plus) so.channel_binding = ctx.channel_binding;
   return std::make_unique<scram_exchange>(*this, ctx, mech, so, new_server_nonce());
 }

@@ -11,6 +11,9 @@
 //
 // Policy: no mechanism and no password is accepted unless ctx.tls (not even on loopback);
 // -PLUS mechanisms only when the TLS layer gave ctx.channel_binding (tls-exporter, RFC 9266).
+// A SCRAM exchange that fails on its channel binding (a type we lack, such as tls-unique under
+// TLS 1.3, or none given to the client's SASL library) proved nothing about the password: it is
+// logged but not counted by the throttle, so a client that then falls back is not blocked.
 // Unknown users fail exactly like a wrong password (SCRAM answers a fake salt derived from the
 // name and a server secret, so names cannot be probed). Disabled accounts always fail.
 //
@@ -96,6 +99,14 @@ struct authenticator_options {
   // Cost of the dummy Argon2id hash that unknown and disabled users are checked against, so
   // their timing matches real accounts. Keep the production value except in tests/fuzzers.
   argon2_params dummy_cost;
+  // Protocols (context::proto) on which SCRAM-*-PLUS is advertised when the TLS layer gives a
+  // channel binding. None by default, because clients in Debian 12 that see -PLUS cannot log
+  // in: mutt and neomutt (Cyrus SASL) pick it but never give the library a binding, and do not
+  // fall back over SMTP; slixmpp 1.8 tries it with tls-unique (undefined in TLS 1.3), then
+  // SCRAM with the gs2 flag "y", which RFC 5802 §6 makes a downgrade where -PLUS was offered,
+  // and gives up. Dovecot 2.3 and Postfix offer no -PLUS either. A -PLUS exchange that a client
+  // starts without seeing it offered is still accepted.
+  std::vector<std::string> plus_protocols;
 };
 
 namespace detail {
@@ -116,7 +127,8 @@ class authenticator {
   authenticator(credential_source& source, throttle_config cfg, authenticator_options opts = {});
 
   // Mechanisms to advertise, strongest first: SCRAM-SHA-256-PLUS, SCRAM-SHA-1-PLUS (only with
-  // ctx.channel_binding), SCRAM-SHA-256, SCRAM-SHA-1, PLAIN, LOGIN. Empty when !ctx.tls.
+  // ctx.channel_binding, on the options' plus_protocols), SCRAM-SHA-256, SCRAM-SHA-1, PLAIN,
+  // LOGIN. Empty when !ctx.tls.
   std::vector<std::string> mechanisms(const context& ctx) const;
 
   // Checks a user name and password (any credential set: account or app password).
@@ -151,6 +163,7 @@ class authenticator {
   bool known_address(const context& ctx, std::string_view user);
   void remember_address(const context& ctx, const user_record& rec);
   std::string new_server_nonce() const;
+  bool offers_plus(const context& ctx) const;
   const directory::stored_credentials& dummy_credentials();
 
   credential_source& source_;

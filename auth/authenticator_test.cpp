@@ -24,6 +24,7 @@ struct fixture {
   authenticator_options options() {
     authenticator_options o;
     o.secret = "test secret";
+    o.plus_protocols = {"xmpp"};  // as `auth.scram_plus = ["xmpp"]` would
     o.clock = [this] { return now; };
     o.server_nonce = [this] {
       return nonce.empty() ? crypto::base64_encode(crypto::random_bytes(18)) : nonce;
@@ -44,8 +45,8 @@ struct fixture {
     users.add(eve);
   }
 
-  static context tls_ctx(std::optional<std::string> cb = std::nullopt) {
-    return context{"imap", "192.0.2.10", true, std::move(cb)};
+  static context tls_ctx(std::optional<std::string> cb = std::nullopt, std::string proto = "imap") {
+    return context{std::move(proto), "192.0.2.10", true, std::move(cb)};
   }
 
   // Runs a whole SCRAM exchange with the test client. Returns the final step.
@@ -70,9 +71,65 @@ TEST_CASE("mechanisms: nothing without TLS, -PLUS only with channel binding") {
   CHECK(f.auth.mechanisms(context{"smtp", "127.0.0.1", false, "x"s}).empty());
   CHECK(f.auth.mechanisms(fixture::tls_ctx()) ==
         std::vector<std::string>{"SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN", "LOGIN"});
-  CHECK(f.auth.mechanisms(fixture::tls_ctx(std::string(32, 'c'))) ==
+  CHECK(f.auth.mechanisms(fixture::tls_ctx(std::string(32, 'c'), "xmpp")) ==
         std::vector<std::string>{"SCRAM-SHA-256-PLUS", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-256",
                                  "SCRAM-SHA-1", "PLAIN", "LOGIN"});
+}
+
+TEST_CASE("-PLUS is offered only on the configured protocols (none by default)") {
+  fixture f;
+  const std::vector<std::string> plain{"SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN", "LOGIN"};
+  const std::string cb(32, 'c');
+  authenticator defaults(f.users, throttle_config{}, authenticator_options{.secret = "s"});
+  for (const char* proto : {"smtp", "imap", "pop3", "sieve", "xmpp"})
+    CHECK(defaults.mechanisms(fixture::tls_ctx(cb, proto)) == plain);
+  for (const char* proto : {"smtp", "imap", "pop3", "sieve"})
+    CHECK(f.auth.mechanisms(fixture::tls_ctx(cb, proto)) == plain);
+  auto o = f.options();
+  o.plus_protocols = {"smtp"};
+  authenticator smtp_plus(f.users, throttle_config{}, o);
+  CHECK(smtp_plus.mechanisms(fixture::tls_ctx(cb, "smtp")).front() == "SCRAM-SHA-256-PLUS");
+  CHECK(smtp_plus.mechanisms(fixture::tls_ctx(cb, "xmpp")) == plain);
+  CHECK(smtp_plus.mechanisms(fixture::tls_ctx(std::nullopt, "smtp")) == plain);  // no binding: no -PLUS
+
+  // Where -PLUS is not offered, a client that could bind says 'y' (RFC 5802 §6): no downgrade.
+  auto imap = fixture::tls_ctx(cb, "imap");
+  test::scram_client y(crypto::hash::sha256, "bob@home.test", "bob-password", rnd_nonce());
+  y.set_gs2_flag("y");
+  CHECK(f.scram(imap, "SCRAM-SHA-256", y).kind == kind::ok);
+  // A client that picks -PLUS unasked, with the right binding, still logs in.
+  test::scram_client bound(crypto::hash::sha256, "bob@home.test", "bob-password", rnd_nonce());
+  bound.set_channel_binding(cb);
+  CHECK(f.scram(imap, "SCRAM-SHA-256-PLUS", bound).kind == kind::ok);
+}
+
+TEST_CASE("a channel binding the client could not complete is not a failed password") {
+  fixture f;
+  const std::string cb = crypto::random_bytes(32);
+  auto ctx = fixture::tls_ctx(cb, "xmpp");
+  for (int i = 0; i < 4; ++i) {
+    // slixmpp 1.8 under TLS 1.3: tls-unique, which TLS 1.3 does not define.
+    test::scram_client unique(crypto::hash::sha256, "bob@home.test", "bob-password", rnd_nonce());
+    unique.set_gs2_flag("p=tls-unique");
+    auto r = f.scram(ctx, "SCRAM-SHA-256-PLUS", unique);
+    CHECK(r.kind == kind::failed);
+    CHECK(r.final.result == outcome::failed);
+    // A binding that does not match (no binding given to the client's SASL library).
+    test::scram_client wrong(crypto::hash::sha1, "bob@home.test", "bad-password", rnd_nonce());
+    wrong.set_channel_binding(std::string(32, '\0'));
+    CHECK(f.scram(ctx, "SCRAM-SHA-1-PLUS", wrong).kind == kind::failed);
+    // 'y' while -PLUS is offered: refused as a downgrade.
+    test::scram_client y(crypto::hash::sha256, "bob@home.test", "bob-password", rnd_nonce());
+    y.set_gs2_flag("y");
+    CHECK(f.scram(ctx, "SCRAM-SHA-256", y).kind == kind::failed);
+  }
+  // Twelve refused exchanges, yet neither the IP nor the account is slowed down or blocked.
+  auto ok = f.auth.check_password(ctx, "bob@home.test", "bob-password");
+  CHECK(ok.result == outcome::ok);
+  CHECK(ok.delay == 0ms);
+  // A wrong password still counts.
+  for (int i = 0; i < 3; ++i) f.auth.check_password(ctx, "bob@home.test", "bad");
+  CHECK(f.auth.check_password(ctx, "bob@home.test", "bad").delay == 1000ms);
 }
 
 TEST_CASE("no login without TLS") {
@@ -210,7 +267,7 @@ TEST_CASE("SCRAM with random nonces: right, wrong, app password, unknown, disabl
 TEST_CASE("SCRAM-PLUS and downgrade protection through the authenticator") {
   fixture f;
   const std::string cb = crypto::random_bytes(32);
-  auto ctx = fixture::tls_ctx(cb);
+  auto ctx = fixture::tls_ctx(cb, "xmpp");
 
   test::scram_client good(crypto::hash::sha256, "bob@home.test", "bob-password", rnd_nonce());
   good.set_channel_binding(cb);

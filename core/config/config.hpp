@@ -93,6 +93,7 @@ struct config {
   unsigned auth_block_after = 10;        // failures before refusing for block_seconds
   unsigned auth_block_seconds = 900;
   unsigned auth_window_seconds = 900;    // failures older than this are forgotten
+  std::vector<std::string> auth_scram_plus;  // protocols offering SCRAM-*-PLUS (none by default)
 
   // [smtp]
   std::uint64_t smtp_max_message_size = 50ull * 1024 * 1024;

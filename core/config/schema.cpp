@@ -151,6 +151,10 @@ std::vector<key_def> build_keys() {
   k.push_back(integer("auth.block_seconds", 900, 0, 7 * day, "how long a block lasts", bind<&config::auth_block_seconds>()));
   k.push_back(integer("auth.window_seconds", 900, 1, 7 * day, "failures older than this are forgotten",
                       bind<&config::auth_window_seconds>()));
+  k.push_back(list("auth.scram_plus", {},
+                   "protocols offering SCRAM-SHA-*-PLUS (channel binding): mutt, neomutt and slixmpp in Debian 12 cannot log in where it is offered",
+                   bind<&config::auth_scram_plus>())
+                  .allowed({"smtp", "imap", "pop3", "sieve", "xmpp"}));
   // [smtp]
   k.push_back(integer("smtp.max_message_size", 50ll << 20, 64ll << 10, 4ll << 30, "largest message accepted, in octets (SIZE)",
                       bind<&config::smtp_max_message_size>()));

@@ -156,9 +156,16 @@ std::string negotiation::features() const {
   } else if (user_.empty()) {
     auth::context ctx{"xmpp", c_.remote_ip(), true, c_.channel_binding()};
     f += "<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>";
-    for (const auto& m : svc_.authn.mechanisms(ctx))
+    bool plus = false;
+    for (const auto& m : svc_.authn.mechanisms(ctx)) {
       if (m != "LOGIN") f += "<mechanism>" + m + "</mechanism>";
+      plus = plus || m.ends_with("-PLUS");
+    }
     f += "</mechanisms>";
+    // XEP-0440: name the one binding type we do, so that a client picks it rather than
+    // guessing tls-unique (which TLS 1.3 lacks) and failing.
+    if (plus)
+      f += "<sasl-channel-binding xmlns='urn:xsf:sasl-cb:0'><channel-binding type='tls-exporter'/></sasl-channel-binding>";
   } else {
     f += "<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>"
          "<session xmlns='urn:ietf:params:xml:ns:xmpp-session'><optional/></session>"

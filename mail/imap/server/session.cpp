@@ -297,12 +297,14 @@ class session {
         run.how = idle_run::bad;
         break;
       }
-      bool timed_out = false;
-      auto left = deadline - std::chrono::steady_clock::now();
-      if (left <= std::chrono::steady_clock::duration::zero() ||
-          !co_await fill(left, &timed_out) || timed_out) {
-        run.how = left <= std::chrono::steady_clock::duration::zero() || timed_out ? idle_run::timed_out
-                                                                                  : idle_run::closed;
+      const auto left = deadline - std::chrono::steady_clock::now();
+      bool timed_out = left <= std::chrono::steady_clock::duration::zero();
+      if (!timed_out && !co_await fill(left, &timed_out)) {
+        run.how = idle_run::closed;
+        break;
+      }
+      if (timed_out) {
+        run.how = idle_run::timed_out;
         break;
       }
     }

@@ -1,6 +1,7 @@
 """IDLE is driven by the event, not by a timer: sessions sitting in IDLE do not wake the server
 (its threads' context switches, counted from /proc, barely move while 40 clients idle), and a
-message delivered over SMTP reaches an idling imaplib client, as does each of a burst."""
+message delivered over SMTP reaches an idling imaplib client, as does each of a burst; a
+client that vanishes in IDLE harms nobody."""
 import glob
 import select
 import smtplib
@@ -80,6 +81,13 @@ print(f"info server context switches over {WINDOW:.0f} s: {baseline} without IDL
 # IDLE adds none. The margin (one per session over the whole window) absorbs background noise.
 check(idling - baseline < IDLERS, f"idle sessions do not wake the server ({idling} vs {baseline} context switches)")
 
+# A client that vanishes in IDLE ends its session cleanly (reader and pusher both stop).
+gone = login(inst)
+gone.select("INBOX")
+_, entered = enter_idle(gone)
+gone.shutdown()
+check(entered, "a client entered IDLE and then vanished")
+
 # A delivery on the MX port reaches every idling client, without the client sending anything.
 ctx = tls_context(inst)
 body = "From: Alice <alice@remote.test>\r\nTo: demo@example.test\r\nSubject: pushed\r\n\r\nhello\r\n"
@@ -106,6 +114,7 @@ ends = [read_until(m, lambda l, t=m.idle_tag: l.startswith(t), 10) for m in clie
 check(all(e and e[-1].startswith(m.idle_tag + b" OK") for e, m in zip(ends, clients)), "DONE ends IDLE on every session")
 typ, data = watcher.select("INBOX")
 check(typ == "OK" and data[0] == b"6", f"the session goes on after IDLE: {typ} {data}")
+check(inst.proc.poll() is None, "the server is still running")
 for m in clients:
     m.logout()
 finish()

@@ -9,9 +9,11 @@ import sys
 from hearth_test import check, finish
 
 sys.path.insert(0, os.path.dirname(__file__))
-from xmpp_util import instance_with_users  # noqa: E402
+from xmpp_util import instance_with_users, set_key  # noqa: E402
 
-inst, users = instance_with_users("bob", "carol", "dave", "erin", "frank")
+# -PLUS is off by default (auth.scram_plus); the downgrade check below needs it advertised.
+inst, users = instance_with_users("bob", "carol", "dave", "erin", "frank",
+                                  configure=lambda i: set_key(i.config, "auth", "scram_plus", '["xmpp"]'))
 client = os.environ["GLOOX_CLIENT"]
 
 

@@ -18,3 +18,4 @@ hearth_e2e(xmpp_limits xmpp/test_limits.py 164)
 add_test(NAME e2e.xmpp_federation_direct_verified COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/test_federation.py verified_direct)
 set_tests_properties(e2e.xmpp_federation_direct_verified PROPERTIES TIMEOUT 300
   ENVIRONMENT "HEARTH_BIN=$<TARGET_FILE:hearth>;HEARTH_SOURCE_DIR=${HEARTH_ROOT};HEARTH_TEST_NET=127.0.172;PYTHONPATH=${CMAKE_SOURCE_DIR}/tests/e2e/lib")
+hearth_e2e(xmpp_slixmpp_defaults xmpp/test_slixmpp_defaults.py 137)

@@ -35,9 +35,9 @@ class Client(slixmpp.ClientXMPP):
 
     def __init__(self, jid, password, plugins=(), **kw):
         # slixmpp 1.8's SCRAM uses the tls-unique binding ("p=tls-unique", which TLS 1.3 does
-        # not have) with -PLUS and the gs2 flag "y" without it; hearth offers -PLUS with
-        # tls-exporter, so both are refused (RFC 5802 §6). slixmpp logs in with PLAIN here;
-        # SCRAM is covered by gloox (test_gloox.py).
+        # not have) with -PLUS and the gs2 flag "y" without it; where hearth offers -PLUS
+        # (auth.scram_plus) both are refused (RFC 5802 §6). slixmpp logs in with PLAIN here;
+        # its default choice is covered by test_slixmpp_defaults.py, SCRAM also by gloox.
         kw.setdefault("sasl_mech", "PLAIN")
         super().__init__(jid, password, **kw)
         for p in plugins:
