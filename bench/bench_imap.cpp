@@ -37,7 +37,11 @@
 namespace fs = std::filesystem;
 using clock_type = std::chrono::steady_clock;
 
+#include "proc_stats.hpp"
+
 namespace {
+using hearth::bench::rss_kb;
+using hearth::bench::run_capture;
 
 struct options {
   std::string host, user, password;
@@ -159,17 +163,6 @@ std::string message(int i, std::mt19937& rng) {
          "Content-Type: text/plain; charset=utf-8\r\n\r\n" + body;
 }
 
-long rss_kb(long pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-  std::string k;
-  while (f >> k)
-    if (k == "VmRSS:") {
-      long v = 0;
-      f >> v;
-      return v;
-    }
-  return 0;
-}
 
 struct stats {
   std::mutex mu;
@@ -213,15 +206,6 @@ void worker(const options& o, int id, clock_type::time_point end, int count, sta
   for (auto& [k, v] : local) st.ms[k].insert(st.ms[k].end(), v.begin(), v.end());
 }
 
-std::string run_capture(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  pclose(p);
-  return out;
-}
 
 }  // namespace
 

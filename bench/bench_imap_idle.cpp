@@ -46,7 +46,12 @@
 namespace fs = std::filesystem;
 using clock_type = std::chrono::steady_clock;
 
+#include "proc_stats.hpp"
+
 namespace {
+using hearth::bench::cpu_ticks;
+using hearth::bench::rss_kb;
+using hearth::bench::run_capture;
 
 const char* host = "127.0.0.78";
 const int port = 32993;  // --port-offset 32000
@@ -195,45 +200,8 @@ class client {
   std::size_t pos_ = 0, len_ = 0;
 };
 
-long cpu_ticks(long pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  auto p = all.rfind(')');
-  if (p == std::string::npos) return -1;
-  std::istringstream rest(all.substr(p + 2));
-  std::string v;
-  long utime = 0, stime = 0;
-  for (int field = 3; rest >> v; ++field) {  // field numbers as in proc(5)
-    if (field == 14) utime = std::atol(v.c_str());
-    if (field == 15) {
-      stime = std::atol(v.c_str());
-      break;
-    }
-  }
-  return utime + stime;
-}
 
-long rss_kb(long pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-  std::string k;
-  while (f >> k)
-    if (k == "VmRSS:") {
-      long v = 0;
-      f >> v;
-      return v;
-    }
-  return 0;
-}
 
-std::string run_capture(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  pclose(p);
-  return out;
-}
 
 double pct(std::vector<double> v, int p) {
   if (v.empty()) return 0;

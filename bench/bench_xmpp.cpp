@@ -40,7 +40,10 @@
 #include <thread>
 #include <vector>
 
+#include "proc_stats.hpp"
+
 namespace {
+using hearth::bench::rss_kb;
 
 using clk = std::chrono::steady_clock;
 
@@ -244,13 +247,6 @@ bool scram_login(conn& c, const std::string& localpart) {
   return b64d(text) == expect;
 }
 
-long rss_kb(int pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
-  return -1;
-}
 
 }  // namespace
 
