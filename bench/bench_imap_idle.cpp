@@ -1,4 +1,4 @@
-// IMAP IDLE benchmark (issue 20): N connections sit in IDLE over implicit TLS. Prints the
+// IMAP IDLE benchmark: N connections sit in IDLE over implicit TLS. Prints the
 // server's CPU time over a quiet minute (from /proc/PID/stat) and how long a new message takes
 // to reach idling clients: another session APPENDs to INBOX and each probe waits for its
 // untagged EXISTS.
