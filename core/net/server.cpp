@@ -136,10 +136,14 @@ void server::schedule_trim() {
         const std::size_t before = resident_kb();
         if (release_free_memory()) {
           const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
-          log::info("memory.trim", {{"closed", closed}, {"open", std::uint64_t(open)},
-                                    {"rss_kb_before", std::uint64_t(before)},
-                                    {"rss_kb_after", std::uint64_t(resident_kb())},
-                                    {"ms", std::int64_t(ms.count())}});
+          const std::size_t after = resident_kb();
+          // A busy server trims every few seconds: only a trim that gave back something worth
+          // knowing (8 MiB) is an info line.
+          const auto level = before > after + 8 * 1024 ? log::level::info : log::level::debug;
+          if (log::enabled(level))
+            log::write(level, "memory.trim",
+                       {{"closed", closed}, {"open", std::uint64_t(open)}, {"rss_kb_before", std::uint64_t(before)},
+                        {"rss_kb_after", std::uint64_t(after)}, {"ms", std::int64_t(ms.count())}});
         }
         *pending = false;
       });

@@ -80,6 +80,42 @@ TEST_CASE("server: handlers run per connection, throwing ones are contained, the
   CHECK(read_line(s1).front() == '<');
 }
 
+TEST_CASE("server: over the IP cap, a listener's over-limit handler answers, within its own budget") {
+  server_options o;
+  o.threads = 1;
+  o.max_connections_per_ip = 1;
+  o.over_limit_per_ip = 1;
+  server srv(o, nullptr);
+  srv.set_over_limit("test", [](connection& c) -> asio::awaitable<void> {
+    co_await c.write("421 busy\r\n");
+    co_await c.read_line(100, 5s);  // held until the client goes: fills the over-limit budget
+  });
+  auto port = srv.add_listener("test", {"127.0.0.1"}, 0, hearth::config::tls_mode::starttls, echo_once);
+  auto other = srv.add_listener("other", {"127.0.0.1"}, 0, hearth::config::tls_mode::starttls, echo_once);
+  REQUIRE(port);
+  REQUIRE(other);
+  std::thread runner([&] { srv.run(); });
+  asio::io_context io;
+  tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), *port);
+  tcp::socket s1(io), s2(io), s3(io), s4(io);
+  s1.connect(ep);
+  CHECK(read_line(s1) == "220 hi\r\n");
+  s2.connect(ep);
+  CHECK(read_line(s2) == "421 busy\r\n");  // over the cap: the over-limit handler
+  s3.connect(ep);
+  CHECK(read_line(s3).front() == '<');  // over the over-limit budget too: closed at once
+  s4.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), *other));
+  CHECK(read_line(s4).front() == '<');  // a listener without one closes as before
+  s2.close();
+  s1.close();
+  for (int i = 0; i < 500 && srv.active_connections() != 0; ++i) std::this_thread::sleep_for(10ms);
+  tcp::socket s5(io);
+  s5.connect(ep);
+  CHECK(read_line(s5) == "220 hi\r\n");  // both budgets were given back
+  srv.stop(100ms);
+  runner.join();
+}
+
 TEST_CASE("server: an implicit-TLS listener handshakes before the handler; bind errors are values") {
   test::temp_dir dir;
   auto cert = test::make_cert(dir.path, "mail.one.test");
