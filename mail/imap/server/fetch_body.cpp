@@ -1,6 +1,7 @@
 #include "mail/imap/server/fetch_body.hpp"
 
 #include "core/util/strings.hpp"
+#include "mail/imap/proto/mutf7.hpp"
 #include "mail/imap/proto/writer.hpp"
 #include "mail/message/address.hpp"
 #include "mail/message/encoding.hpp"
@@ -48,6 +49,11 @@ void field_nstring(std::string& out, const header_section& h, std::string_view n
     return;
   }
   std::string v = unfold(f->value);
+  // RFC 6855 §7: a session that did not ENABLE UTF8=ACCEPT gets header values as IMAP4rev1 and
+  // RFC 5322 have them, 7-bit; a raw UTF-8 Subject (a UTF8 APPEND, SMTPUTF8 mail) goes as an
+  // encoded-word, as display names do (RFC 6857 §3.2). Other raw 8-bit stays as it is: its
+  // charset is unknown, and a wrong label would be worse.
+  if (!utf8 && name == "Subject" && !is_ascii(v) && valid_utf8(v)) v = encode_word(v);
   write_string(out, v, utf8);
 }
 

@@ -3,7 +3,9 @@
 byte for byte; a UTF8 APPEND before ENABLE is BAD, an over-big one NO [TOOBIG]; UTF-8 mailbox names
 after ENABLE (modified UTF-7 for a session that did not enable); SEARCH with a conflicting charset
 label is BAD, UTF-8 search strings match; and the Thunderbird probe script passes."""
+import base64
 import os
+import re
 import subprocess
 import sys
 
@@ -109,6 +111,12 @@ typ, data = m.select("Sent", readonly=True)
 check(typ == "OK" and int(data[0]) == 2, f"imaplib: Sent holds the two UTF8 APPENDs ({data})")
 typ, data = m.uid("FETCH", str(uid1 or 1), "(BODY.PEEK[])")
 check(typ == "OK" and data[0] and data[0][1] == msg, "imaplib reads the UTF8 message back unchanged")
+# RFC 6855 §7: without ENABLE the ENVELOPE stays 7-bit: the UTF-8 Subject as an encoded-word.
+typ, data = m.uid("FETCH", str(uid1 or 1), "(ENVELOPE)")
+env = data[0] if typ == "OK" and data and isinstance(data[0], bytes) else repr(data).encode()
+words = re.findall(rb"=\?utf-8\?b\?([A-Za-z0-9+/=]+)\?=", env)
+check(all(b < 0x80 for b in env) and words and base64.b64decode(words[0]).decode() == "\u00e9t\u00e9 \u65e5\u672c",
+      f"a session without ENABLE gets the Subject in ENVELOPE as an encoded-word: {env[:160]!r}")
 m.logout()
 
 # The probe that reproduces Thunderbird's Sent copy byte for byte.

@@ -22,7 +22,7 @@ if os.geteuid() != 0:
 inst = start()
 work = artifacts("account_hub")
 env = dict(os.environ, TB_USER=inst.email, TB_PASS=inst.password, TB_CA=inst.ca_file(), TB_IP=inst.addr,
-           TB_HTTPS_PORT=str(inst.port("https")), TB_WORK=work, HOME=os.path.join(inst.dir, "tb-home"))
+           TB_HTTPS_PORT=str(inst.port("https")), TB_WORK=work, TB_DISPLAY=inst.addr.split(".")[2], HOME=os.path.join(inst.dir, "tb-home"))
 env.pop("DISPLAY", None)
 os.makedirs(env["HOME"], exist_ok=True)
 cp = subprocess.run(["bash", os.path.join(HERE, "autoconfig_xvfb.sh")], env=env, capture_output=True, text=True,

@@ -132,11 +132,11 @@ def scenario(variant, prefs):
 
     # 6. New mail while Thunderbird sits in INBOX arrives by IDLE: nothing asks the server again.
     idle = subject + "-idle"
-    tb.js(PRELUDE + """
-    const inbox = root.getFolderWithFlags(Ci.nsMsgFolderFlags.Inbox);
-    inbox.updateFolder(null);
-    await sleep(3000);  // Thunderbird enters IDLE once the folder is quiet
-    """)
+    def idling():
+        """True when Thunderbird's last command on its INBOX connection is IDLE (not DONE)."""
+        sent = [l for l in tb.log().splitlines() if ":S-INBOX:SendData: " in l]
+        return bool(sent) and sent[-1].split("SendData: ", 1)[1].split(" ")[1:2] == ["IDLE"]
+    ck(wait_for(idling, 20), "Thunderbird waits in IDLE on INBOX")
     t0 = time.monotonic()
     submit(inst, idle)
     seen = tb.js(PRELUDE + """

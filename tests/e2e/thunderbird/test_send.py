@@ -9,8 +9,10 @@ import sys
 import time
 
 if not os.environ.get("DISPLAY"):
-    # xvfb-run -a picks a free display number, so parallel tests do not collide.
-    os.execvp("xvfb-run", ["xvfb-run", "-a", "-s", "-screen 0 1280x900x24", sys.executable] + sys.argv)
+    # xvfb-run -a takes the first free display from -n on; starting each test at its own NET
+    # number keeps two tests that start at the same moment from racing for the same one.
+    first = os.environ.get("HEARTH_TEST_NET", "127.0.99").rsplit(".", 1)[-1]
+    os.execvp("xvfb-run", ["xvfb-run", "-a", "-n", first, "-s", "-screen 0 1280x900x24", sys.executable] + sys.argv)
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "imap"))
 from hearth_test import check, finish  # noqa: E402
