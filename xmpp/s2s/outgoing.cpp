@@ -20,6 +20,7 @@
 #include "core/log/log.hpp"
 #include "core/net/blocking.hpp"
 #include "xmpp/router/hub.hpp"
+#include "xmpp/s2s/backoff.hpp"
 #include "xmpp/s2s/internal.hpp"
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -394,42 +395,36 @@ asio::awaitable<s2s_service::out_attempt> s2s_service::attempt_out(std::shared_p
 // progress: reconnecting at once would loop against the remote as fast as it answers, so the
 // next attempt waits, twice as long each time, and after give_up the stanzas bounce.
 asio::awaitable<void> s2s_service::run_out(std::shared_ptr<out_stream> os, std::string local) {
-  using clock = std::chrono::steady_clock;
   const std::string key = local + " " + os->domain;
-  auto delay = opts.retry_delay;
-  std::optional<clock::time_point> failing_since;
+  s2s_backoff backoff(opts.retry_delay, opts.retry_max_delay, opts.give_up);
   asio::steady_timer wait(co_await asio::this_coro::executor);
-  for (int attempt = 1;; ++attempt) {
+  for (;;) {
     auto r = co_await attempt_out(os, local, key);
     if (r.end == out_attempt::idle) co_return;  // closed by us, already forgotten
-    bool retry = false;
+    std::optional<std::chrono::seconds> delay;
     if (r.end == out_attempt::closed && r.wrote) {
-      retry = true;
-      failing_since.reset();
-      delay = opts.retry_delay;
-      attempt = 0;
+      backoff.progressed();
+      delay = std::chrono::seconds(0);
     } else if (r.end == out_attempt::closed) {
-      auto now = clock::now();
-      if (!failing_since) failing_since = now;
-      retry = now + delay - *failing_since <= opts.give_up;
+      delay = backoff.failed(std::chrono::steady_clock::now());
     }
     std::deque<element> left;
     {
       // Under the lock, so that send() either queues on this stream before the decision or
       // starts a new one after it.
       std::lock_guard lk(mu_);
-      if (!retry || os->queue.empty()) {
+      if (!delay || os->queue.empty()) {
         auto it = out_.find(key);
         if (it != out_.end() && it->second == os) out_.erase(it);
         left.swap(os->queue);
-        retry = false;
+        delay.reset();
       }
     }
-    if (!retry) {
+    if (!delay) {
       if (r.end == out_attempt::unreachable) {
         bounce_all(left, "cancel", "remote-server-not-found");
       } else if (!left.empty()) {
-        log::warn("xmpp.s2s.out.give_up", {{"from", local}, {"to", os->domain}, {"attempts", std::to_string(attempt)},
+        log::warn("xmpp.s2s.out.give_up", {{"from", local}, {"to", os->domain}, {"attempts", std::to_string(backoff.failures())},
                                            {"stanzas", std::to_string(left.size())}, {"condition", "remote-server-timeout"}});
         // RFC 6120 §8.3.3.16: reached, but no stream could be used within a reasonable time
         // (type wait, as in its example: the sender may try again later).
@@ -437,12 +432,11 @@ asio::awaitable<void> s2s_service::run_out(std::shared_ptr<out_stream> os, std::
       }
       co_return;
     }
-    if (r.wrote) continue;
-    log::warn("xmpp.s2s.out.retry", {{"from", local}, {"to", os->domain}, {"attempt", std::to_string(attempt)},
-                                     {"reason", "closed before sending"}, {"delay", std::to_string(delay.count()) + "s"}});
-    wait.expires_after(delay);
+    if (delay->count() == 0) continue;
+    log::warn("xmpp.s2s.out.retry", {{"from", local}, {"to", os->domain}, {"attempt", std::to_string(backoff.failures())},
+                                     {"reason", "closed before sending"}, {"delay", std::to_string(delay->count()) + "s"}});
+    wait.expires_after(*delay);
     co_await wait.async_wait(use_tuple);
-    delay = std::min(delay * 2, opts.retry_max_delay);
   }
 }
 
