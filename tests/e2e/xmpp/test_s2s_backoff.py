@@ -7,9 +7,11 @@ The remote is a fake XMPP server in this file, on its own loopback address, foun
 (_xmpp-server._tcp.far.test). It is fake because no real server (hearth included) can be made
 to close a stream at exactly that point: it does STARTTLS, answers our dialback key "valid" and
 sends its stream close in the same write, then drops the connection. It counts connections.
+A second fake (shut.test) sends its stream header and closes: that attempt fails during the
+handshake, which must bounce at once after one connection (remote-server-not-found).
 
 The test shares NET 171 with e2e.xmpp_federation_verified, on hosts that one does not use
-(.10 knot, .11 hearth, .12 the fake remote), so the two can run side by side."""
+(.10 knot, .11 hearth, .12 and .13 the fake remotes), so the two can run side by side."""
 import asyncio
 import os
 import re
@@ -31,9 +33,12 @@ S2S_PORT = 5269 + 20000
 GIVE_UP = 4  # xmpp.s2s_give_up for this test: seconds of failed attempts before the bounce
 REMOTE = "far.test"
 REMOTE_ADDR = f"{NET}.12"
+SHUT = "shut.test"
+SHUT_ADDR = f"{NET}.13"
 
 dns = Knot(addr=f"{NET}.10", port=5353,
-           zones={REMOTE: f"_xmpp-server._tcp SRV 0 5 {S2S_PORT} xmpp\nxmpp A {REMOTE_ADDR}\n"}).start()
+           zones={REMOTE: f"_xmpp-server._tcp SRV 0 5 {S2S_PORT} xmpp\nxmpp A {REMOTE_ADDR}\n",
+                  SHUT: f"_xmpp-server._tcp SRV 0 5 {S2S_PORT} xmpp\nxmpp A {SHUT_ADDR}\n"}).start()
 
 inst = Instance("alice@a.test", host=11)
 set_key(inst.config, "dns", "servers", f'["{NET}.10:5353"]')
@@ -52,15 +57,16 @@ tls_ctx.load_cert_chain(cert, key)
 
 
 class FakeRemote:
-    """Accepts s2s connections on REMOTE_ADDR; each one gets as far as a valid dialback result,
-    immediately followed by </stream:stream>, and is closed. Counts connections and how many
-    reached the dialback answer."""
+    """Accepts s2s connections on addr; each one gets as far as a valid dialback result,
+    immediately followed by </stream:stream>, and is closed (with header_only, as far as the
+    stream header). Counts connections and how many reached the dialback answer."""
 
-    def __init__(self):
+    def __init__(self, addr, header_only=False):
+        self.header_only = header_only
         self.connections = []  # monotonic time of each accept
         self.authenticated = 0
         self.lock = threading.Lock()
-        self.sock = socket.create_server((REMOTE_ADDR, S2S_PORT))
+        self.sock = socket.create_server((addr, S2S_PORT))
         self.sock.settimeout(0.2)
         self.stopping = False
         self.thread = threading.Thread(target=self._accept, daemon=True)
@@ -95,6 +101,9 @@ class FakeRemote:
         try:
             conn.settimeout(10)
             self._recv_until(conn, "version='1.0'>")
+            if self.header_only:
+                conn.sendall(hdr.encode())
+                return
             conn.sendall((hdr + "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/>"
                           "</starttls></stream:features>").encode())
             self._recv_until(conn, "<starttls")
@@ -128,7 +137,8 @@ class FakeRemote:
         self.thread.join(timeout=2)
 
 
-remote = FakeRemote()
+remote = FakeRemote(REMOTE_ADDR)
+shut = FakeRemote(SHUT_ADDR, header_only=True)
 
 
 def error_condition(stanza):
@@ -168,12 +178,25 @@ async def scenario():
     a.send_message(mto=f"someone@{REMOTE}", mbody="still there?", mtype="chat")
     got = await a.wait_until(lambda: sum(1 for m in a.all_messages if m["type"] == "error") >= 2, timeout=GIVE_UP + 10)
     check(got and remote.count() - n0 <= 5, f"a later stanza is retried and bounced again ({remote.count() - n0} connections)")
+
+    # A remote that closes during the handshake: one connection, then the bounce.
+    t1 = time.monotonic()
+    a.send_message(mto=f"someone@{SHUT}", mbody="hello?", mtype="chat")
+    got = await a.wait_until(lambda: any(m["type"] == "error" and m["from"].bare == f"someone@{SHUT}"
+                                         for m in a.all_messages), timeout=10)
+    check(got, f"a stanza to a remote that closes during the handshake bounces ({time.monotonic() - t1:.1f} s)")
+    err = next((m for m in a.all_messages if m["type"] == "error" and m["from"].bare == f"someone@{SHUT}"), None)
+    check(err is not None and error_condition(err) == "remote-server-not-found",
+          f"that bounce is remote-server-not-found ({err is not None and error_condition(err)})")
+    await asyncio.sleep(2)
+    check(shut.count() == 1, f"one connection to the remote that closes during the handshake ({shut.count()})")
     a.disconnect()
     await asyncio.sleep(0.3)
 
 
 run(scenario())
 remote.stop()
+shut.stop()
 total = remote.count()
 retries = len(re.findall(r"xmpp\.s2s\.out\.retry .*to=far\.test", inst.log()))
 check(0 < retries <= total, f"one xmpp.s2s.out.retry log line per retried attempt ({retries} lines, {total} connections)")
