@@ -55,6 +55,7 @@ bool install_xmpp(serve_context& ctx) {
   so.idle_timeout = co.idle_timeout;
   so.limits = co.limits;
   so.ca_file = ctx.cfg.xmpp_s2s_ca_file.string();
+  so.give_up = std::chrono::seconds(ctx.cfg.xmpp_s2s_give_up);
   if (!ctx.cfg.certificates.empty()) {
     so.cert_file = ctx.cfg.certificates.front().cert_file.string();
     so.key_file = ctx.cfg.certificates.front().key_file.string();

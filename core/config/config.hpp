@@ -179,6 +179,7 @@ struct config {
 
   // [xmpp]
   std::filesystem::path xmpp_s2s_ca_file;  // extra CA bundle trusted for other servers' certificates (federation)
+  unsigned xmpp_s2s_give_up = 600;         // seconds of failed outgoing s2s attempts before queued stanzas bounce
   std::uint64_t xmpp_max_stanza_size = 256 * 1024;          // bytes of one stanza (policy-violation above)
   unsigned xmpp_max_depth = 64;                              // element nesting inside a stanza
   unsigned xmpp_stanzas_per_second = 50;                     // per c2s connection, bursts of 4x; 0 = no limit

@@ -302,6 +302,9 @@ std::vector<key_def> build_keys() {
   // [xmpp]
   k.push_back(str("xmpp.s2s_ca_file", "", "PEM CA bundle trusted for other XMPP servers' certificates, besides the system's",
                   bind<&config::xmpp_s2s_ca_file>(), syntax::path));
+  k.push_back(integer("xmpp.s2s_give_up", 600, 1, day,
+                      "seconds of failed outgoing federation attempts (1 s apart, doubling to 2 min) before waiting stanzas bounce",
+                      bind<&config::xmpp_s2s_give_up>()));
   k.push_back(integer("xmpp.max_stanza_size", 256ll << 10, 4ll << 10, 64ll << 20,
                       "largest stanza, in octets (stream error policy-violation above)",
                       bind<&config::xmpp_max_stanza_size>()));

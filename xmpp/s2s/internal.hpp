@@ -93,8 +93,18 @@ class s2s_service : public std::enable_shared_from_this<s2s_service> {
   boost::asio::ssl::context client_ctx;
 
  private:
+  // How one connection attempt of run_out ended: closed by us when idle (the stream is
+  // forgotten), the remote not reachable or not authenticated, or the stream closed by the
+  // remote (or a failed write) with `wrote` telling whether any stanza went out on it.
+  struct out_attempt {
+    enum { idle, unreachable, closed } end;
+    bool wrote;
+  };
   boost::asio::awaitable<void> run_out(std::shared_ptr<out_stream> os, std::string local);
-  void bounce_all(std::deque<element>& q);
+  boost::asio::awaitable<out_attempt> attempt_out(std::shared_ptr<out_stream> os, const std::string& local,
+                                                  const std::string& key);
+  // Routes a stanza error (RFC 6120 §8.3) back to each stanza's sender; error stanzas are dropped.
+  void bounce_all(std::deque<element>& q, const char* type, const char* condition);
   X509_STORE* store_ = nullptr;
   bool has_cert_ = false;
   std::mutex mu_;

@@ -20,6 +20,7 @@
 #include "core/log/log.hpp"
 #include "core/net/blocking.hpp"
 #include "xmpp/router/hub.hpp"
+#include "xmpp/s2s/backoff.hpp"
 #include "xmpp/s2s/internal.hpp"
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -225,19 +226,19 @@ asio::awaitable<bool> s2s_service::verify_key(const std::string& local, const st
   co_return valid;
 }
 
-void s2s_service::bounce_all(std::deque<element>& q) {
+void s2s_service::bounce_all(std::deque<element>& q, const char* type, const char* condition) {
   if (q.empty()) return;
   auto items = std::make_shared<std::deque<element>>(std::move(q));
   q.clear();
   hub* h = &hub_;
   asio::co_spawn(
       ex,
-      [items, h]() -> asio::awaitable<void> {
+      [items, h, type, condition]() -> asio::awaitable<void> {
         co_await net::run_blocking([&] {
           for (auto& st : *items) {
             if (st.get("type") == "error") continue;
             // RFC 6120 §10.4.3: the sender learns that the remote cannot be reached.
-            h->route(make_error(st, "cancel", "remote-server-not-found"));
+            h->route(make_error(st, type, condition));
           }
           return 0;
         });
@@ -261,7 +262,7 @@ void s2s_service::send(element stanza) {
   }
   if (os->queue.size() >= opts.max_queue) {
     std::deque<element> one{std::move(stanza)};
-    bounce_all(one);
+    bounce_all(one, "cancel", "remote-server-not-found");
     return;
   }
   os->queue.push_back(std::move(stanza));
@@ -276,8 +277,9 @@ void s2s_service::send(element stanza) {
   }
 }
 
-asio::awaitable<void> s2s_service::run_out(std::shared_ptr<out_stream> os, std::string local) {
-  const std::string key = local + " " + os->domain;
+asio::awaitable<s2s_service::out_attempt> s2s_service::attempt_out(std::shared_ptr<out_stream> os, const std::string& local,
+                                                                    const std::string& key) {
+  bool wrote = false;
   auto o = co_await open(local, os->domain);
   bool ok = o.has_value();
   bool external = false;
@@ -329,7 +331,7 @@ asio::awaitable<void> s2s_service::run_out(std::shared_ptr<out_stream> os, std::
   if (ok) {
     log::info("xmpp.s2s.out.ready", {{"from", local}, {"to", os->domain}, {"auth", external ? "external" : "dialback"}});
     // The writer drains the queue; the reader only watches for the remote closing.
-    bool closed = false;
+    bool closed = false, idle = false;
     auto reader = [&]() -> asio::awaitable<void> {
       for (;;) {
         auto ev = co_await next(*o, std::chrono::hours(24));
@@ -357,7 +359,12 @@ asio::awaitable<void> s2s_service::run_out(std::shared_ptr<out_stream> os, std::
             buf += serialize(st, ns_server);
           }
           bool w = co_await o->link->write(buf, opts.handshake_timeout);
-          if (!w) co_return;
+          if (!w) {
+            // The reader must stop too: the stream is unusable.
+            o->link->close();
+            co_return;
+          }
+          wrote = true;
           continue;
         }
         os->signal->expires_after(opts.idle_timeout);
@@ -367,6 +374,7 @@ asio::awaitable<void> s2s_service::run_out(std::shared_ptr<out_stream> os, std::
           std::lock_guard lk(mu_);
           if (os->queue.empty()) {
             out_.erase(key);
+            idle = true;
             break;
           }
         }
@@ -377,21 +385,59 @@ asio::awaitable<void> s2s_service::run_out(std::shared_ptr<out_stream> os, std::
     co_await (reader() && writer());
     o->link->close();
     log::info("xmpp.s2s.out.closed", {{"from", local}, {"to", os->domain}});
+    co_return out_attempt{idle ? out_attempt::idle : out_attempt::closed, wrote};
   }
-  std::deque<element> left;
-  {
-    std::lock_guard lk(mu_);
-    auto it = out_.find(key);
-    if (it != out_.end() && it->second == os) out_.erase(it);
-    left.swap(os->queue);
-  }
-  if (!ok) bounce_all(left);
-  else
-    for (auto& st : left) {
-      // The stream went away with stanzas pending: a fresh stream takes them.
-      switch_ns(st, ns_server, ns_client);
-      send(std::move(st));
+  co_return out_attempt{out_attempt::unreachable, false};
+}
+
+// A stream that ends after it delivered something is replaced at once. One that ends before
+// anything could be written (the remote accepted, maybe authenticated us, then closed) made no
+// progress: reconnecting at once would loop against the remote as fast as it answers, so the
+// next attempt waits, twice as long each time, and after give_up the stanzas bounce.
+asio::awaitable<void> s2s_service::run_out(std::shared_ptr<out_stream> os, std::string local) {
+  const std::string key = local + " " + os->domain;
+  s2s_backoff backoff(opts.retry_delay, opts.retry_max_delay, opts.give_up);
+  asio::steady_timer wait(co_await asio::this_coro::executor);
+  for (;;) {
+    auto r = co_await attempt_out(os, local, key);
+    if (r.end == out_attempt::idle) co_return;  // closed by us, already forgotten
+    std::optional<std::chrono::seconds> delay;
+    if (r.end == out_attempt::closed && r.wrote) {
+      backoff.progressed();
+      delay = std::chrono::seconds(0);
+    } else if (r.end == out_attempt::closed) {
+      delay = backoff.failed(std::chrono::steady_clock::now());
     }
+    std::deque<element> left;
+    {
+      // Under the lock, so that send() either queues on this stream before the decision or
+      // starts a new one after it.
+      std::lock_guard lk(mu_);
+      if (!delay || os->queue.empty()) {
+        auto it = out_.find(key);
+        if (it != out_.end() && it->second == os) out_.erase(it);
+        left.swap(os->queue);
+        delay.reset();
+      }
+    }
+    if (!delay) {
+      if (r.end == out_attempt::unreachable) {
+        bounce_all(left, "cancel", "remote-server-not-found");
+      } else if (!left.empty()) {
+        log::warn("xmpp.s2s.out.give_up", {{"from", local}, {"to", os->domain}, {"attempts", std::to_string(backoff.failures())},
+                                           {"stanzas", std::to_string(left.size())}, {"condition", "remote-server-timeout"}});
+        // RFC 6120 §8.3.3.16: reached, but no stream could be used within a reasonable time
+        // (type wait, as in its example: the sender may try again later).
+        bounce_all(left, "wait", "remote-server-timeout");
+      }
+      co_return;
+    }
+    if (delay->count() == 0) continue;
+    log::warn("xmpp.s2s.out.retry", {{"from", local}, {"to", os->domain}, {"attempt", std::to_string(backoff.failures())},
+                                     {"reason", "closed before sending"}, {"delay", std::to_string(delay->count()) + "s"}});
+    wait.expires_after(*delay);
+    co_await wait.async_wait(use_tuple);
+  }
 }
 
 std::shared_ptr<s2s_service> make_s2s_service(asio::any_io_executor ex, hub& h, dns::resolver& res, s2s_options opts) {

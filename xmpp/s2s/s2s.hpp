@@ -4,7 +4,9 @@
 // only on 5269, where the STARTTLS handshake asks for one), else by Server Dialback; outgoing streams are found through SRV (_xmpps-server._tcp first, then
 // _xmpp-server._tcp, then the domain itself on 5269), use TLS (the certificate is verified
 // and the result logged; dialback authenticates us either way), queue stanzas while they come
-// up, close when idle, and bounce remote-server-not-found when the remote cannot be reached.
+// up, close when idle, and bounce remote-server-not-found when the remote cannot be reached;
+// a stream the remote closes before anything was sent is retried with exponential backoff, then
+// its stanzas bounce remote-server-timeout.
 #pragma once
 #include <boost/asio/any_io_executor.hpp>
 #include <chrono>
@@ -33,6 +35,12 @@ struct s2s_options {
   std::chrono::seconds handshake_timeout{30};  // each negotiation step
   std::chrono::seconds idle_timeout{300};      // outgoing and incoming streams with no traffic
   std::size_t max_queue = 1000;                // stanzas waiting for an outgoing stream
+  // An outgoing stream that ends before it could send anything is tried again after
+  // retry_delay, doubling up to retry_max_delay; after give_up of such failures the waiting
+  // stanzas bounce with remote-server-timeout.
+  std::chrono::seconds retry_delay{1};
+  std::chrono::seconds retry_max_delay{120};
+  std::chrono::seconds give_up{600};
   std::uint16_t default_port = 5269;           // RFC 6120 §3.2.2 fallback without SRV
 };
 
