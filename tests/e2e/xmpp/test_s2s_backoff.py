@@ -10,8 +10,7 @@ sends its stream close in the same write, then drops the connection. It counts c
 A second fake (shut.test) sends its stream header and closes: that attempt fails during the
 handshake, which must bounce at once after one connection (remote-server-not-found).
 
-The test shares NET 171 with e2e.xmpp_federation_verified, on hosts that one does not use
-(.10 knot, .11 hearth, .12 and .13 the fake remotes), so the two can run side by side."""
+Hosts on the test's NET: .10 knot, .11 hearth, .12 and .13 the fake remotes."""
 import asyncio
 import os
 import re
