@@ -232,7 +232,8 @@ class store {
   virtual result<copy_result> copy(std::string_view account, std::string_view from, const uid_set& uids,
                                    std::string_view to) = 0;
   // MOVE (RFC 6851): copy, then expunge the sources, in one transaction (no quota check: the
-  // account's usage does not grow). Errors: no_mailbox, invalid (from == to).
+  // account's usage does not grow). from == to is allowed: the messages get new uids there.
+  // Errors: no_mailbox.
   virtual result<copy_result> move(std::string_view account, std::string_view from, const uid_set& uids,
                                    std::string_view to) = 0;
   // EXPUNGE: every \Deleted message, or (UID EXPUNGE, RFC 4315) only those also in `uids`.

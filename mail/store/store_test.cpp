@@ -180,7 +180,13 @@ TEST_CASE("store: copy and move return the uid mapping") {
   CHECK(f.uids("INBOX") == u32s{3});
   CHECK(f.uids("Trash") == u32s{1, 2});
   CHECK(f.st->changes_since(f.alice, "INBOX", 0).value().vanished == u32s{1, 2});
-  CHECK(f.st->move(f.alice, "INBOX", {{3, 3}}, "INBOX").error().code == "mail.invalid");
+  // RFC 6851 §3.3: a MOVE within the mailbox gives the message a new uid and expunges the old.
+  auto self = f.st->move(f.alice, "INBOX", {{3, 3}}, "INBOX").value();
+  CHECK(self.uids == std::vector<std::pair<std::uint32_t, std::uint32_t>>{{3, 4}});
+  CHECK(f.uids("INBOX") == u32s{4});
+  CHECK(f.st->status(f.alice, "INBOX").value().uidnext == 5);
+  auto inbox_changes = f.st->changes_since(f.alice, "INBOX", 0).value();
+  CHECK(inbox_changes.vanished == u32s{1, 2, 3});
   CHECK(f.st->copy(f.alice, "INBOX", {{3, 3}}, "Nope").error().code == "mail.no_mailbox");
 }
 

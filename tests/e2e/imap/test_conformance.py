@@ -1,0 +1,31 @@
+"""IMAP conformance details, each checked with exact responses over a raw socket:
+MOVE and COPY within the selected mailbox (RFC 6851 §3.3)."""
+import re
+
+from hearth_test import check, finish
+from imap_common import Raw, login, start
+
+inst = start()
+m = login(inst)
+for i in range(2):
+    m.append("INBOX", None, None, b"From: a@example.test\r\nSubject: m%d\r\n\r\nbody\r\n" % i)
+m.logout()
+
+u = Raw(inst)
+out = u.cmd(b"s1 SELECT INBOX")
+uv = int(re.search(rb"UIDVALIDITY (\d+)", b"\n".join(out)).group(1))
+
+# RFC 6851 §3.3: MOVE into the selected mailbox itself is allowed; the message gets a new uid,
+# COPYUID comes in an untagged OK before the EXPUNGE, and the new message arrives as EXISTS.
+out = u.cmd(b"m1 UID MOVE 1 INBOX")
+check(out == [b"* OK [COPYUID %d 1 3] Moved" % uv, b"* 1 EXPUNGE", b"* 2 EXISTS", b"m1 OK UID MOVE completed"],
+      f"UID MOVE to the selected mailbox: {out!r}")
+# RFC 4315 §3: COPY to the selected mailbox answers COPYUID, the copy announced by EXISTS.
+out = u.cmd(b"c1 COPY 1 INBOX")
+check(out == [b"* 3 EXISTS", b"c1 OK [COPYUID %d 2 4] COPY completed" % uv], f"COPY to the selected mailbox: {out!r}")
+out = u.cmd(b"f1 FETCH 1:* (UID)")
+check(out[:-1] == [b"* 1 FETCH (UID 2)", b"* 2 FETCH (UID 3)", b"* 3 FETCH (UID 4)"], f"the uids after both: {out!r}")
+
+u.close()
+
+finish()
