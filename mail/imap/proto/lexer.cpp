@@ -167,7 +167,10 @@ std::string lexer::list_mailbox() {
 // flag = "\Answered" / "\Flagged" / "\Deleted" / "\Seen" / "\Draft" / flag-keyword / flag-extension
 std::string lexer::flag() {
   if (eat('\\')) return "\\" + atom();
-  return atom();
+  auto a = atom();
+  // NIL is the empty value in the grammar, never a keyword a client could mean (Dovecot: BAD).
+  if (iequals(a, "NIL")) fail("NIL is not a flag");
+  return a;
 }
 
 std::vector<std::string> lexer::flag_list() {

@@ -239,6 +239,10 @@ TEST_CASE("STORE", "[imap]") {
   CHECK(s.flags.empty());
   CHECK(bad("a STORE 1 +FLAGZ (\\Seen)\r\n") == "imap.syntax");
   CHECK(bad("a STORE 1 FLAGS\r\n") == "imap.syntax");
+  // NIL is no keyword (a FETCH would show "FLAGS (NIL)"); in APPEND's flag list neither.
+  CHECK(bad("a STORE 1 +FLAGS (NIL)\r\n") == "imap.syntax");
+  CHECK(bad("a STORE 1 FLAGS (\\Seen nil)\r\n") == "imap.syntax");
+  CHECK(bad("a APPEND INBOX (NIL) {1+}\r\nx\r\n") == "imap.syntax");
 }
 
 TEST_CASE("FETCH attributes and sections", "[imap]") {

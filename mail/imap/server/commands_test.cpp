@@ -217,6 +217,36 @@ TEST_CASE("base subject and dates", "[imap]") {
   CHECK_FALSE(parse_mail_date("garbage").has_value());
 }
 
+TEST_CASE("keywords are announced in FLAGS before a FETCH shows them", "[imap]") {
+  // RFC 3501 §7.2.6 / RFC 9051 §7.3.5: FLAGS names the flags "applicable for this mailbox";
+  // a client learns a new keyword from a FLAGS (and PERMANENTFLAGS) sent before the FETCH.
+  fixture f;
+  auto st = f.login();
+  run(st, append_cmd("a1", "INBOX", simple));
+  run(st, append_cmd("a2", "INBOX", simple));
+  auto s = run(st, "s SELECT INBOX");
+  CHECK(s.find("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n") != std::string::npos);
+  const std::string sys = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
+  CHECK(run(st, "t STORE 2 +FLAGS (\\Seen $hello $world)") ==
+        "* FLAGS (" + sys + " $hello $world)\r\n"
+        "* OK [PERMANENTFLAGS (" + sys + " $hello $world \\*)] Flags permitted\r\n"
+        "* 2 FETCH (FLAGS (\\Seen $hello $world))\r\n"
+        "t OK STORE completed\r\n");
+  // Announced once: later FETCHes and STOREs of known keywords (any case) send no FLAGS.
+  CHECK(run(st, "u FETCH 2 FLAGS") == "* 2 FETCH (FLAGS (\\Seen $hello $world))\r\nu OK FETCH completed\r\n");
+  CHECK(run(st, "v STORE 1 +FLAGS ($HELLO)").starts_with("* 1 FETCH (FLAGS ("));
+  // Another session adds a keyword: FLAGS comes before the FETCH at the next sync point.
+  auto other = f.login();
+  run(other, "s SELECT INBOX");
+  CHECK(run(other, "t STORE 1 +FLAGS.SILENT ($new)") == "t OK STORE completed\r\n");
+  CHECK(run(st, "n NOOP") == "* FLAGS (" + sys + " $hello $world $new)\r\n"
+                             "* OK [PERMANENTFLAGS (" + sys + " $hello $world $new \\*)] Flags permitted\r\n"
+                             "* 1 FETCH (UID 1 FLAGS ($HELLO $new))\r\nn OK NOOP completed\r\n");
+  // A new SELECT lists every keyword in use.
+  s = run(st, "s SELECT INBOX");
+  CHECK(s.find("$hello $new $world)") != std::string::npos);
+}
+
 TEST_CASE("deflate round trip", "[imap]") {
   deflate_codec a, b;
   std::string text(10000, 'x');

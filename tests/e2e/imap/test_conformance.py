@@ -1,5 +1,6 @@
 """IMAP conformance details, each checked with exact responses over a raw socket:
-MOVE and COPY within the selected mailbox (RFC 6851 §3.3)."""
+MOVE and COPY within the selected mailbox (RFC 6851 §3.3); keywords announced in FLAGS before
+any FETCH shows them, also when another session added them (RFC 3501 §7.2.6, RFC 9051 §7.3.5)."""
 import re
 
 from hearth_test import check, finish
@@ -26,6 +27,25 @@ check(out == [b"* 3 EXISTS", b"c1 OK [COPYUID %d 2 4] COPY completed" % uv], f"C
 out = u.cmd(b"f1 FETCH 1:* (UID)")
 check(out[:-1] == [b"* 1 FETCH (UID 2)", b"* 2 FETCH (UID 3)", b"* 3 FETCH (UID 4)"], f"the uids after both: {out!r}")
 
+# RFC 9051 §7.3.5: a new keyword comes in FLAGS (and PERMANENTFLAGS) before the FETCH showing it.
+SYS = b"\\Answered \\Flagged \\Deleted \\Seen \\Draft"
+out = u.cmd(b"k1 STORE 1 +FLAGS (\\Seen $hello $world)")
+check(out == [b"* FLAGS (" + SYS + b" $hello $world)",
+              b"* OK [PERMANENTFLAGS (" + SYS + b" $hello $world \\*)] Flags permitted",
+              b"* 1 FETCH (FLAGS (\\Seen $hello $world))", b"k1 OK STORE completed"], f"STORE of new keywords: {out!r}")
+out = u.cmd(b"k2 STORE 1 +FLAGS (NIL)")
+check(len(out) == 1 and out[0].startswith(b"k2 BAD"), f"NIL is not a keyword: {out!r}")
+
+# Another session adds a keyword: the selected session gets FLAGS before the FETCH.
+v = Raw(inst)
+v.cmd(b"s1 SELECT INBOX")
+out = v.cmd(b"k3 UID STORE 4 +FLAGS.SILENT ($other)")
+check(out == [b"k3 OK UID STORE completed"], f"the other session's silent STORE: {out!r}")
+v.close()
+out = u.cmd(b"n1 NOOP")
+check(out == [b"* FLAGS (" + SYS + b" $hello $world $other)",
+              b"* OK [PERMANENTFLAGS (" + SYS + b" $hello $world $other \\*)] Flags permitted",
+              b"* 3 FETCH (UID 4 FLAGS ($other))", b"n1 OK NOOP completed"], f"FLAGS before the FETCH at NOOP: {out!r}")
 u.close()
 
 finish()
