@@ -247,6 +247,33 @@ TEST_CASE("keywords are announced in FLAGS before a FETCH shows them", "[imap]")
   CHECK(s.find("$hello $new $world)") != std::string::npos);
 }
 
+TEST_CASE("SENT* compare the Date field's own day, not the UTC day", "[imap]") {
+  // RFC 3501 §6.4.4: "the message's Date: header (disregarding time and timezone)".
+  fixture f;
+  auto st = f.login();
+  auto dated = [](const std::string& date) {
+    return "From: a@example.org\r\nSubject: d\r\nDate: " + date + "\r\n\r\nx\r\n";
+  };
+  run(st, append_cmd("a1", "INBOX", dated("Mon, 23 Nov 2026 00:30:00 +0100")));  // 22 Nov in UTC
+  run(st, append_cmd("a2", "INBOX", dated("Sun, 22 Nov 2026 23:30:00 -0500")));  // 23 Nov in UTC
+  run(st, append_cmd("a3", "INBOX", dated("Sun, 22 Nov 2026 22:00:00 EST")));    // obs-zone, -0500
+  run(st, "s SELECT INBOX");
+  CHECK(run(st, "a SEARCH SENTON 23-Nov-2026") == "* SEARCH 1\r\na OK SEARCH completed\r\n");
+  CHECK(run(st, "b SEARCH SENTON 22-Nov-2026") == "* SEARCH 2 3\r\nb OK SEARCH completed\r\n");
+  CHECK(run(st, "c SEARCH SENTBEFORE 23-Nov-2026") == "* SEARCH 2 3\r\nc OK SEARCH completed\r\n");
+  CHECK(run(st, "d SEARCH SENTSINCE 23-Nov-2026") == "* SEARCH 1\r\nd OK SEARCH completed\r\n");
+  // The internal date: the day FETCH INTERNALDATE shows (the store keeps UTC, shown +0000).
+  run(st, "a4 APPEND INBOX \"22-Nov-2026 23:30:00 -0500\" {5+}\r\nx\r\n\r\n");
+  CHECK(run(st, "e FETCH 4 INTERNALDATE").starts_with("* 4 FETCH (INTERNALDATE \"23-Nov-2026 04:30:00 +0000\")"));
+  CHECK(run(st, "f SEARCH ON 23-Nov-2026 UID 4") == "* SEARCH 4\r\nf OK SEARCH completed\r\n");
+  CHECK(run(st, "g SEARCH BEFORE 23-Nov-2026 UID 4") == "* SEARCH\r\ng OK SEARCH completed\r\n");
+  int zone = 0;
+  CHECK(parse_mail_date("Mon, 23 Nov 2026 00:30:00 +0100", &zone).value() == 1795390200);
+  CHECK(zone == 60);
+  CHECK(parse_mail_date("Sun, 22 Nov 2026 22:00:00 PDT", &zone).value() == 1795410000);
+  CHECK(zone == -420);
+}
+
 TEST_CASE("deflate round trip", "[imap]") {
   deflate_codec a, b;
   std::string text(10000, 'x');
