@@ -274,6 +274,22 @@ TEST_CASE("SENT* compare the Date field's own day, not the UTC day", "[imap]") {
   CHECK(zone == -420);
 }
 
+TEST_CASE("a trailing comment names a bare address in ENVELOPE and SEARCH", "[imap]") {
+  fixture f;
+  auto st = f.login();
+  run(st, append_cmd("a1", "INBOX",
+                     "From: user@example.org (Real Name)\r\nTo: b@example.org (=?utf-8?q?J=C3=B6rg?=)\r\n"
+                     "Subject: c\r\n\r\nx\r\n"));
+  run(st, append_cmd("a2", "INBOX", simple));
+  run(st, "s SELECT INBOX");
+  CHECK(run(st, "f FETCH 1 ENVELOPE") ==
+        "* 1 FETCH (ENVELOPE (NIL \"c\" ((\"Real Name\" NIL \"user\" \"example.org\")) "
+        "((\"Real Name\" NIL \"user\" \"example.org\")) ((\"Real Name\" NIL \"user\" \"example.org\")) "
+        "((\"=?utf-8?b?SsO2cmc=?=\" NIL \"b\" \"example.org\")) NIL NIL NIL NIL))\r\nf OK FETCH completed\r\n");
+  CHECK(run(st, "a SEARCH FROM \"real name\"") == "* SEARCH 1\r\na OK SEARCH completed\r\n");
+  CHECK(run(st, "b SEARCH CHARSET UTF-8 TO \"J\xC3\xB6rg\"") == "* SEARCH 1\r\nb OK SEARCH completed\r\n");
+}
+
 TEST_CASE("deflate round trip", "[imap]") {
   deflate_codec a, b;
   std::string text(10000, 'x');

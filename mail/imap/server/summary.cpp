@@ -2,6 +2,7 @@
 
 #include "mail/imap/server/fetch_body.hpp"
 #include "mail/imap/server/search.hpp"
+#include "mail/message/address.hpp"
 #include "mail/message/encoding.hpp"
 #include "mail/imap/server/view.hpp"
 
@@ -54,6 +55,14 @@ message_summary summarize(const parsed_message& m) {
       s.search_text[i] += '\0';
       s.search_text[i] += fold_case(raw);
       s.search_text[i] += '\0';
+      if (i == 0) continue;
+      // The display names as ENVELOPE shows them, so that FROM/TO/CC/BCC match a name taken
+      // from a comment ("user@domain (=?utf-8?q?J=C3=B6rg?=)") however it is encoded.
+      for (const auto& a : parse_address_list(raw).mailboxes()) {
+        if (a.display_name.empty()) continue;
+        s.search_text[i] += fold_case(a.display_name);
+        s.search_text[i] += '\0';
+      }
     }
   }
   if (const header_field* d = root.header.find("Date")) s.sent = parse_mail_date(unfold(d->value), &s.sent_zone);
