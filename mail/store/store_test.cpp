@@ -190,6 +190,24 @@ TEST_CASE("store: copy and move return the uid mapping") {
   CHECK(f.st->copy(f.alice, "INBOX", {{3, 3}}, "Nope").error().code == "mail.no_mailbox");
 }
 
+TEST_CASE("store: subscriptions outlive their mailbox (RFC 9051 §6.3.7)") {
+  fixture f;
+  REQUIRE(f.st->create(f.alice, "Old"));
+  REQUIRE(f.st->remove(f.alice, "Old"));
+  CHECK(f.st->absent_subscriptions(f.alice).value() == std::vector<std::string>{"Old"});
+  REQUIRE(f.st->subscribe(f.alice, "Future", true));
+  CHECK(f.st->absent_subscriptions(f.alice).value() == std::vector<std::string>{"Future", "Old"});
+  REQUIRE(f.st->create(f.alice, "Future"));
+  CHECK(f.st->absent_subscriptions(f.alice).value() == std::vector<std::string>{"Old"});
+  REQUIRE(f.st->subscribe(f.alice, "Old", false));
+  CHECK(f.st->absent_subscriptions(f.alice).value().empty());
+  CHECK(f.st->subscribe(f.alice, "Old", false).error().code == "mail.no_mailbox");
+  REQUIRE(f.st->create(f.alice, "Quiet"));
+  REQUIRE(f.st->subscribe(f.alice, "Quiet", false));
+  REQUIRE(f.st->remove(f.alice, "Quiet"));  // not subscribed: nothing kept
+  CHECK(f.st->absent_subscriptions(f.alice).value().empty());
+}
+
 TEST_CASE("store: rename, and rename of INBOX moves its messages") {
   fixture f;
   REQUIRE(f.st->create(f.alice, "Work"));

@@ -290,6 +290,40 @@ TEST_CASE("a trailing comment names a bare address in ENVELOPE and SEARCH", "[im
   CHECK(run(st, "b SEARCH CHARSET UTF-8 TO \"J\xC3\xB6rg\"") == "* SEARCH 1\r\nb OK SEARCH completed\r\n");
 }
 
+TEST_CASE("subscriptions: LSUB parents, names without a mailbox, RECURSIVEMATCH", "[imap]") {
+  fixture f;
+  auto st = f.login();
+  CHECK(run(st, "c CREATE Fruit/Apple") == "c OK CREATE completed\r\n");
+  CHECK(run(st, "c CREATE Fruit/Peach") == "c OK CREATE completed\r\n");
+  CHECK(run(st, "c CREATE Veg") == "c OK CREATE completed\r\n");
+  CHECK(run(st, "u UNSUBSCRIBE Veg") == "u OK UNSUBSCRIBE completed\r\n");
+  // RFC 3501 §6.3.9: "Fruit" is not subscribed (it does not even exist), but its subscribed
+  // inferiors do not match "%": LSUB returns it with \Noselect.
+  CHECK(run(st, "l LSUB \"\" \"F%\"") == "* LSUB (\\Noselect) \"/\" \"Fruit\"\r\nl OK LSUB completed\r\n");
+  CHECK(run(st, "l LSUB \"\" \"F*\"") ==
+        "* LSUB () \"/\" \"Fruit/Apple\"\r\n* LSUB () \"/\" \"Fruit/Peach\"\r\nl OK LSUB completed\r\n");
+  CHECK(run(st, "l LSUB \"\" \"V%\"") == "l OK LSUB completed\r\n");
+  // RFC 9051 §6.3.7 / RFC 5258 §3: DELETE keeps the subscription, listed as \NonExistent.
+  CHECK(run(st, "d DELETE Fruit/Peach") == "d OK DELETE completed\r\n");
+  CHECK(run(st, "l LIST (SUBSCRIBED) \"\" \"Fruit/*\"") ==
+        "* LIST (\\HasNoChildren \\Subscribed) \"/\" \"Fruit/Apple\"\r\n"
+        "* LIST (\\NonExistent \\Subscribed) \"/\" \"Fruit/Peach\"\r\nl OK LIST completed\r\n");
+  CHECK(run(st, "l LIST \"\" \"Fruit/*\"") == "* LIST (\\HasNoChildren) \"/\" \"Fruit/Apple\"\r\nl OK LIST completed\r\n");
+  CHECK(run(st, "l LSUB \"\" \"Fruit/P*\"") == "* LSUB () \"/\" \"Fruit/Peach\"\r\nl OK LSUB completed\r\n");
+  // A name not created yet may be subscribed; creating it keeps the subscription.
+  CHECK(run(st, "s SUBSCRIBE Later") == "s OK SUBSCRIBE completed\r\n");
+  CHECK(run(st, "l LIST (SUBSCRIBED) \"\" Later") == "* LIST (\\NonExistent \\Subscribed) \"/\" \"Later\"\r\nl OK LIST completed\r\n");
+  CHECK(run(st, "c CREATE Later") == "c OK CREATE completed\r\n");
+  CHECK(run(st, "l LIST (SUBSCRIBED) \"\" Later") == "* LIST (\\HasNoChildren \\Subscribed) \"/\" \"Later\"\r\nl OK LIST completed\r\n");
+  CHECK(run(st, "u UNSUBSCRIBE Fruit/Peach") == "u OK UNSUBSCRIBE completed\r\n");
+  CHECK(run(st, "l LIST (SUBSCRIBED) \"\" \"Fruit/P*\"") == "l OK LIST completed\r\n");
+  CHECK(run(st, "u UNSUBSCRIBE Fruit/Peach") == "u NO [NONEXISTENT] No such mailbox\r\n");
+  // RFC 5258 §3: RECURSIVEMATCH alone, or with REMOTE only, is BAD.
+  CHECK(run(st, "r LIST (RECURSIVEMATCH) \"\" *").starts_with("r BAD "));
+  CHECK(run(st, "r LIST (REMOTE RECURSIVEMATCH) \"\" *").starts_with("r BAD "));
+  CHECK(run(st, "r LIST (SUBSCRIBED RECURSIVEMATCH) \"\" Later").ends_with("r OK LIST completed\r\n"));
+}
+
 TEST_CASE("deflate round trip", "[imap]") {
   deflate_codec a, b;
   std::string text(10000, 'x');
