@@ -1,6 +1,7 @@
 """IMAP conformance details, each checked with exact responses over a raw socket:
 MOVE and COPY within the selected mailbox (RFC 6851 §3.3); keywords announced in FLAGS before
-any FETCH shows them, also when another session added them (RFC 3501 §7.2.6, RFC 9051 §7.3.5)."""
+any FETCH shows them, also when another session added them (RFC 3501 §7.2.6, RFC 9051 §7.3.5); an "&" that starts no
+valid modified-UTF-7 run taken literally, as Dovecot does."""
 import re
 
 from hearth_test import check, finish
@@ -46,6 +47,17 @@ out = u.cmd(b"n1 NOOP")
 check(out == [b"* FLAGS (" + SYS + b" $hello $world $other)",
               b"* OK [PERMANENTFLAGS (" + SYS + b" $hello $world $other \\*)] Flags permitted",
               b"* 3 FETCH (UID 4 FLAGS ($other))", b"n1 OK NOOP completed"], f"FLAGS before the FETCH at NOOP: {out!r}")
+
+# RFC 3501 §5.1.3 calls "R&D" malformed; like Dovecot the "&" is literal, and the name comes
+# back in proper modified UTF-7 ("&-" is "&"), by which it can be selected too.
+out = u.cmd(b"r1 CREATE R&D")
+check(out == [b"r1 OK CREATE completed"], f"CREATE R&D: {out!r}")
+out = u.cmd(b'r2 LIST "" "R*"')
+check(out == [b'* LIST (\\HasNoChildren) "/" "R&-D"', b"r2 OK LIST completed"], f"LIST shows R&-D: {out!r}")
+out = u.cmd(b"r3 STATUS R&-D (MESSAGES)")
+check(out == [b'* STATUS "R&-D" (MESSAGES 0)', b"r3 OK STATUS completed"], f"the encoded name finds it: {out!r}")
+out = u.cmd(b"r4 CREATE R&-D")
+check(out == [b"r4 NO [ALREADYEXISTS] Mailbox already exists"], f"R&D and R&-D are one name: {out!r}")
 u.close()
 
 finish()
