@@ -14,6 +14,7 @@ struct token {
   tok kind = tok::end;
   std::string text;  // atom text, quoted-string content (unescaped), literal "[..]", special
   bool space_before = false;  // CFWS preceded the token (for display-name spacing)
+  std::string comment;        // the last comment in that CFWS, without its outer parentheses
 };
 
 // RFC 5322 §3.2.3 atext, plus octets >= 0x80 (RFC 6532 UTF-8 and raw 8-bit in the wild).
@@ -36,7 +37,7 @@ class lexer {
 
   token next() {
     token t;
-    t.space_before = skip_cfws();
+    t.space_before = skip_cfws(t.comment);
     if (i_ >= s_.size()) return t;
     auto c = static_cast<unsigned char>(s_[i_]);
     if (c == '"') {
@@ -67,7 +68,8 @@ class lexer {
 
  private:
   // Skips whitespace and nested comments (§3.2.2); returns whether anything was skipped.
-  bool skip_cfws() {
+  // `comment` gets the text of the last comment (quoted-pairs unescaped, line breaks dropped).
+  bool skip_cfws(std::string& comment) {
     bool any = false;
     while (i_ < s_.size()) {
       char c = s_[i_];
@@ -77,11 +79,15 @@ class lexer {
       } else if (c == '(') {
         int depth = 0;
         any = true;
+        comment.clear();
         while (i_ < s_.size()) {
           char d = s_[i_++];
-          if (d == '\\' && i_ < s_.size()) ++i_;
+          const bool escaped = d == '\\' && i_ < s_.size();
+          if (escaped) d = s_[i_++];
           else if (d == '(' && ++depth > max_comment_depth) malformed = true;
           else if (d == ')' && --depth == 0) break;
+          if (!escaped && depth == 1 && d == '(') continue;  // the outer parenthesis itself
+          if (d != '\r' && d != '\n') comment.push_back(d);
         }
         if (depth > 0) malformed = true;
       } else {
@@ -96,6 +102,13 @@ class lexer {
 };
 
 bool is_special(const token& t, char c) { return t.kind == tok::special && t.text[0] == c; }
+
+std::string trim(std::string_view s) {
+  auto b = s.find_first_not_of(" \t");
+  if (b == std::string_view::npos) return {};
+  auto e = s.find_last_not_of(" \t");
+  return std::string(s.substr(b, e - b + 1));
+}
 
 class parser {
  public:
@@ -237,6 +250,9 @@ class parser {
       e.mailbox.domain = domain();
     }
     if (e.mailbox.domain.empty()) malformed_ = true;
+    // The old "user@domain (Real Name)" form has no phrase: its trailing comment is the name
+    // (as Dovecot and most clients read it; RFC 2047 §5 allows encoded-words there).
+    e.mailbox.display_name = decode_encoded_words(trim(cur_.comment)).text;
     return true;
   }
 

@@ -39,8 +39,9 @@ struct address_list {
 inline constexpr std::size_t max_addresses = 1000;  // mailboxes kept per list
 
 // Parses the raw or unfolded value of an address-list field. Never throws; malformed input
-// gives the entries that could be read and sets `malformed`. Comments are skipped (their
-// text is not used as a display name). Linear in the input length.
+// gives the entries that could be read and sets `malformed`. Comments are skipped, except
+// that a bare addr-spec followed by a comment ("user@domain (Real Name)") takes the
+// comment's text as its display name. Linear in the input length.
 address_list parse_address_list(std::string_view value);
 
 }  // namespace hearth::mail

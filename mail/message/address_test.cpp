@@ -20,12 +20,27 @@ TEST_CASE("mailboxes, display names, quoted strings and comments", "[address]") 
   CHECK(mb[1].addr_spec() == "plain@example.net");
   CHECK(mb[2].display_name == "Mary Smith");
   CHECK(mb[3].local_part == "pete");
+  CHECK(mb[3].display_name == "tail");  // a trailing comment names a bare addr-spec
   CHECK(mb[3].domain == "silly.test");
   CHECK(mb[4].local_part == "quoted local");
   CHECK(mb[4].addr_spec() == "\"quoted local\"@example.com");
   CHECK(mb[5].display_name == "Andr\xC3\xA9 Pirard");
   CHECK(mb[5].domain == "vm1.ulg.ac.be");
   CHECK(mb[6].display_name == "John Q. Public");  // obs-phrase with a dot
+}
+
+TEST_CASE("a trailing comment is the display name of a bare addr-spec", "[address]") {
+  auto l = parse_address_list(
+      "user@example.org (Real Name), b@example.org ( =?utf-8?q?J=C3=B6rg?= (x) ) , c@example.org,"
+      " Named <d@example.org> (not this), e@example.org (\\(esc\\) \r\n folded)");
+  auto mb = l.mailboxes();
+  REQUIRE(mb.size() == 5);
+  CHECK(mb[0].display_name == "Real Name");
+  CHECK(mb[0].addr_spec() == "user@example.org");
+  CHECK(mb[1].display_name == "J\xC3\xB6rg (x)");
+  CHECK(mb[2].display_name.empty());
+  CHECK(mb[3].display_name == "Named");
+  CHECK(mb[4].display_name == "(esc)  folded");
 }
 
 TEST_CASE("groups, empty groups and obsolete forms", "[address]") {

@@ -43,6 +43,20 @@ result<std::vector<mailbox_info>> query_infos(db::connection& c, const std::stri
   return out;
 }
 
+// A subscription kept for an absent name applies again once a mailbox has that name.
+result<void> adopt_subscriptions(db::connection& c, const std::string& account) {
+  auto up = c.prepare(
+      "UPDATE mail_mailboxes SET subscribed = 1 WHERE account = ?1 AND name IN "
+      "(SELECT name FROM mail_absent_subscriptions WHERE account = ?1)");
+  if (!up) return up.error();
+  if (auto r = up->bind_all(account).run(); !r) return r.error();
+  auto del = c.prepare(
+      "DELETE FROM mail_absent_subscriptions WHERE account = ?1 AND name IN "
+      "(SELECT name FROM mail_mailboxes WHERE account = ?1)");
+  if (!del) return del.error();
+  return del->bind_all(account).run();
+}
+
 bool valid_special_use(std::string_view s) {
   for (auto v : {"", "\\Sent", "\\Drafts", "\\Trash", "\\Junk", "\\Archive", "\\All", "\\Flagged"})
     if (s == v) return true;
@@ -91,6 +105,7 @@ result<mailbox_info> sqlite_store::create(std::string_view account, std::string_
   if (*existing) return fail("mail.exists", "mailbox exists: " + *n);
   auto m = insert_mailbox(conn, a->address, *n, special_use);
   if (!m) return m.error();
+  if (auto r = adopt_subscriptions(conn, a->address); !r) return r.error();
   if (auto r = t->commit(); !r) return r.error();
   mailbox_info info;
   info.name = m->name;
@@ -156,6 +171,7 @@ result<void> sqlite_store::rename(std::string_view account, std::string_view fro
       if (!r) return r.error().code == "db.constraint" ? fail("mail.exists", "mailbox exists: " + renamed) : r.error();
     }
   }
+  if (auto r = adopt_subscriptions(conn, a->address); !r) return r.error();
   if (auto r = t->commit(); !r) return r.error();
   publish("mail.changed", a->address, *f);
   return {};
@@ -187,6 +203,12 @@ result<void> sqlite_store::remove(std::string_view account, std::string_view nam
       blobs.insert(st->column_text(0));
     }
     st->reset();
+    // RFC 9051 §6.3.7: the server must not remove the name from the subscriptions.
+    auto keep = conn.prepare(
+        "INSERT OR IGNORE INTO mail_absent_subscriptions(account, name) "
+        "SELECT account, name FROM mail_mailboxes WHERE id = ?1 AND subscribed <> 0");
+    if (!keep) return keep.error();
+    if (auto r = keep->bind(1, m->id).run(); !r) return r.error();
     auto del = conn.prepare("DELETE FROM mail_mailboxes WHERE id = ?1");  // messages cascade
     if (!del) return del.error();
     if (auto r = del->bind(1, m->id).run(); !r) return r.error();
@@ -203,12 +225,41 @@ result<void> sqlite_store::subscribe(std::string_view account, std::string_view 
   auto* a = &w->account;
   auto& conn = *w->conn;
   auto* t = &w->tx;
-  auto m = need_mailbox(conn, a->address, name);
+  auto n = canonical_mailbox_name(name);
+  if (!n) return fail("mail.invalid", "invalid mailbox name");
+  auto m = find_mailbox(conn, a->address, *n);
   if (!m) return m.error();
-  auto st = conn.prepare("UPDATE mail_mailboxes SET subscribed = ?2 WHERE id = ?1");
+  if (*m) {
+    auto st = conn.prepare("UPDATE mail_mailboxes SET subscribed = ?2 WHERE id = ?1");
+    if (!st) return st.error();
+    if (auto r = st->bind_all((*m)->id, subscribed).run(); !r) return r.error();
+    return t->commit();
+  }
+  // RFC 9051 §6.3.7: a name that does not exist (yet) may be subscribed all the same.
+  auto st = conn.prepare(subscribed ? "INSERT OR IGNORE INTO mail_absent_subscriptions(account, name) VALUES(?1, ?2)"
+                                    : "DELETE FROM mail_absent_subscriptions WHERE account = ?1 AND name = ?2");
   if (!st) return st.error();
-  if (auto r = st->bind_all(m->id, subscribed).run(); !r) return r.error();
+  if (auto r = st->bind_all(a->address, *n).run(); !r) return r.error();
+  if (!subscribed && conn.changes() == 0) return fail("mail.no_mailbox", "no such mailbox: " + *n);
   return t->commit();
+}
+
+result<std::vector<std::string>> sqlite_store::absent_subscriptions(std::string_view account) {
+  auto a = prepare(account);
+  if (!a) return a.error();
+  auto c = db_.try_get();
+  if (!c) return c.error();
+  auto st = (*c)->prepare("SELECT name FROM mail_absent_subscriptions WHERE account = ?1 ORDER BY name");
+  if (!st) return st.error();
+  st->bind_all(a->address);
+  std::vector<std::string> out;
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.push_back(st->column_text(0));
+  }
+  return out;
 }
 
 }  // namespace hearth::mail

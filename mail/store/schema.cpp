@@ -67,6 +67,16 @@ CREATE TABLE mail_blob_meta(
     {3, "covering index for SELECT and flag SEARCH", R"sql(
 CREATE INDEX mail_messages_view ON mail_messages(mailbox_id, uid, modseq, flags);
 )sql"},
+    // RFC 9051 §6.3.7: a subscription outlives its mailbox (DELETE, or SUBSCRIBE of a name not
+    // created yet). Names with a mailbox keep theirs in mail_mailboxes.subscribed; this table
+    // holds only the subscribed names that have none.
+    {4, "subscriptions to names without a mailbox", R"sql(
+CREATE TABLE mail_absent_subscriptions(
+  account TEXT NOT NULL,
+  name TEXT NOT NULL,
+  PRIMARY KEY(account, name)
+);
+)sql"},
 };
 
 struct default_mailbox {

@@ -54,6 +54,7 @@ class sqlite_store final : public store {
   result<void> rename(std::string_view account, std::string_view from, std::string_view to) override;
   result<void> remove(std::string_view account, std::string_view name) override;
   result<void> subscribe(std::string_view account, std::string_view name, bool subscribed) override;
+  result<std::vector<std::string>> absent_subscriptions(std::string_view account) override;
 
   result<append_result> append(std::string_view account, std::string_view mailbox, std::string_view bytes,
                                const std::vector<std::string>& flags, std::optional<std::int64_t> internal_date) override;

@@ -193,9 +193,12 @@ class store {
   virtual result<void> rename(std::string_view account, std::string_view from, std::string_view to) = 0;
   // Deletes the mailbox and its messages (not its inferiors). Errors: no_mailbox, forbidden.
   virtual result<void> remove(std::string_view account, std::string_view name) = 0;
-  // The mailbox must exist (subscriptions to absent names, RFC 9051 §6.3.7, are not kept).
-  // Errors: invalid, no_mailbox.
+  // RFC 9051 §6.3.7: the name need not exist; a subscription is kept when its mailbox is
+  // deleted, and applies again when the name is created. Errors: invalid, no_mailbox
+  // (unsubscribing a name that neither exists nor is subscribed).
   virtual result<void> subscribe(std::string_view account, std::string_view name, bool subscribed) = 0;
+  // Subscribed names that have no mailbox (RFC 5258 \NonExistent), sorted.
+  virtual result<std::vector<std::string>> absent_subscriptions(std::string_view account) = 0;
 
   // ---- messages ----
   // Stores `bytes` (blob first, then the row) and returns once durable. internal_date: Unix
@@ -232,7 +235,8 @@ class store {
   virtual result<copy_result> copy(std::string_view account, std::string_view from, const uid_set& uids,
                                    std::string_view to) = 0;
   // MOVE (RFC 6851): copy, then expunge the sources, in one transaction (no quota check: the
-  // account's usage does not grow). Errors: no_mailbox, invalid (from == to).
+  // account's usage does not grow). from == to is allowed: the messages get new uids there.
+  // Errors: no_mailbox.
   virtual result<copy_result> move(std::string_view account, std::string_view from, const uid_set& uids,
                                    std::string_view to) = 0;
   // EXPUNGE: every \Deleted message, or (UID EXPUNGE, RFC 4315) only those also in `uids`.

@@ -180,8 +180,32 @@ TEST_CASE("store: copy and move return the uid mapping") {
   CHECK(f.uids("INBOX") == u32s{3});
   CHECK(f.uids("Trash") == u32s{1, 2});
   CHECK(f.st->changes_since(f.alice, "INBOX", 0).value().vanished == u32s{1, 2});
-  CHECK(f.st->move(f.alice, "INBOX", {{3, 3}}, "INBOX").error().code == "mail.invalid");
+  // RFC 6851 §3.3: a MOVE within the mailbox gives the message a new uid and expunges the old.
+  auto self = f.st->move(f.alice, "INBOX", {{3, 3}}, "INBOX").value();
+  CHECK(self.uids == std::vector<std::pair<std::uint32_t, std::uint32_t>>{{3, 4}});
+  CHECK(f.uids("INBOX") == u32s{4});
+  CHECK(f.st->status(f.alice, "INBOX").value().uidnext == 5);
+  auto inbox_changes = f.st->changes_since(f.alice, "INBOX", 0).value();
+  CHECK(inbox_changes.vanished == u32s{1, 2, 3});
   CHECK(f.st->copy(f.alice, "INBOX", {{3, 3}}, "Nope").error().code == "mail.no_mailbox");
+}
+
+TEST_CASE("store: subscriptions outlive their mailbox (RFC 9051 §6.3.7)") {
+  fixture f;
+  REQUIRE(f.st->create(f.alice, "Old"));
+  REQUIRE(f.st->remove(f.alice, "Old"));
+  CHECK(f.st->absent_subscriptions(f.alice).value() == std::vector<std::string>{"Old"});
+  REQUIRE(f.st->subscribe(f.alice, "Future", true));
+  CHECK(f.st->absent_subscriptions(f.alice).value() == std::vector<std::string>{"Future", "Old"});
+  REQUIRE(f.st->create(f.alice, "Future"));
+  CHECK(f.st->absent_subscriptions(f.alice).value() == std::vector<std::string>{"Old"});
+  REQUIRE(f.st->subscribe(f.alice, "Old", false));
+  CHECK(f.st->absent_subscriptions(f.alice).value().empty());
+  CHECK(f.st->subscribe(f.alice, "Old", false).error().code == "mail.no_mailbox");
+  REQUIRE(f.st->create(f.alice, "Quiet"));
+  REQUIRE(f.st->subscribe(f.alice, "Quiet", false));
+  REQUIRE(f.st->remove(f.alice, "Quiet"));  // not subscribed: nothing kept
+  CHECK(f.st->absent_subscriptions(f.alice).value().empty());
 }
 
 TEST_CASE("store: rename, and rename of INBOX moves its messages") {

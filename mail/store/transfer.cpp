@@ -88,15 +88,15 @@ result<copy_result> sqlite_store::move(std::string_view account, std::string_vie
   if (!src) return src.error();
   auto dst = need_mailbox(conn, a->address, to);
   if (!dst) return dst.error();
-  // RFC 6851 §3.3: MOVE into the selected mailbox itself is left to the server; refuse it
-  // rather than give every message a new uid.
-  if (src->id == dst->id) return fail("mail.invalid", "source and target are the same mailbox");
   auto rows = select_messages(conn, src->id, uids);
   if (!rows) return rows.error();
   // One transaction: a crash never leaves the message in both mailboxes or in neither.
   auto out = copy_rows(conn, a->address, *rows, *dst);
   if (!out) return out.error();
-  if (auto ex = expunge_rows(conn, *src, *rows); !ex) return ex.error();
+  // RFC 6851 §3.3: MOVE within one mailbox is allowed (Dovecot gives the messages new uids);
+  // the expunge then continues from the target row, whose uidnext and modseq copy_rows advanced.
+  auto& origin = src->id == dst->id ? *dst : *src;
+  if (auto ex = expunge_rows(conn, origin, *rows); !ex) return ex.error();
   if (auto r = t->commit(); !r) return r.error();
   if (!out->uids.empty()) {
     publish("mail.new", a->address, dst->name);

@@ -139,7 +139,9 @@ std::string lexer::decode_name(std::string raw) {
     if (!valid_utf8(raw)) fail("mailbox name is not UTF-8");
     return raw;
   }
-  auto d = mutf7_decode(raw);
+  // RFC 3501 §5.1.3 says a bad "&" run is malformed, but clients that never heard of modified
+  // UTF-7 send names such as "R&D"; like Dovecot, such an "&" is taken literally.
+  auto d = mutf7_decode(raw, true);
   if (!d) fail(d.error().message, d.error().code);
   return std::move(*d);
 }
@@ -165,7 +167,10 @@ std::string lexer::list_mailbox() {
 // flag = "\Answered" / "\Flagged" / "\Deleted" / "\Seen" / "\Draft" / flag-keyword / flag-extension
 std::string lexer::flag() {
   if (eat('\\')) return "\\" + atom();
-  return atom();
+  auto a = atom();
+  // NIL is the empty value in the grammar, never a keyword a client could mean (Dovecot: BAD).
+  if (iequals(a, "NIL")) fail("NIL is not a flag");
+  return a;
 }
 
 std::vector<std::string> lexer::flag_list() {

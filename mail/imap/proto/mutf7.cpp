@@ -68,7 +68,50 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
-result<std::string> mutf7_decode(std::string_view in) {
+namespace {
+
+// Decodes the base64 between "&" and "-" (`run` excludes both) and appends it to `out`;
+// returns the error text, or nullptr if the run is well-formed.
+const char* decode_run(std::string_view run, std::string& out) {
+  std::uint32_t bits = 0;
+  int nbits = 0;
+  std::vector<std::uint16_t> units;
+  for (char c : run) {
+    int v = b64_value(c);
+    if (v < 0) return "bad character in modified base64 run";
+    bits = (bits << 6) | static_cast<std::uint32_t>(v);
+    nbits += 6;
+    if (nbits >= 16) {
+      nbits -= 16;
+      units.push_back(static_cast<std::uint16_t>((bits >> nbits) & 0xFFFF));
+    }
+  }
+  // Leftover bits must be fewer than 6 and zero (RFC 2152 padding rule).
+  if (nbits >= 6 || (bits & ((1u << nbits) - 1)) != 0) return "modified base64 run has stray bits";
+  if (units.empty()) return "empty modified base64 run";
+  std::string decoded;
+  for (std::size_t k = 0; k < units.size(); ++k) {
+    std::uint32_t u = units[k];
+    if (u >= 0xD800 && u <= 0xDBFF) {
+      if (k + 1 >= units.size() || units[k + 1] < 0xDC00 || units[k + 1] > 0xDFFF)
+        return "unpaired UTF-16 surrogate";
+      u = 0x10000 + ((u - 0xD800) << 10) + (units[k + 1] - 0xDC00);
+      ++k;
+    } else if (u >= 0xDC00 && u <= 0xDFFF) {
+      return "unpaired UTF-16 surrogate";
+    } else if (u >= 0x20 && u <= 0x7E) {
+      // RFC 3501 §5.1.3: printable US-ASCII MUST represent itself.
+      return "printable ASCII encoded in modified base64";
+    }
+    put_utf8(decoded, u);
+  }
+  out += decoded;
+  return nullptr;
+}
+
+}  // namespace
+
+result<std::string> mutf7_decode(std::string_view in, bool literal_bad_runs) {
   std::string out;
   std::size_t i = 0;
   while (i < in.size()) {
@@ -81,46 +124,21 @@ result<std::string> mutf7_decode(std::string_view in) {
       continue;
     }
     auto end = in.find('-', i + 1);
-    if (end == std::string_view::npos) return fail("imap.mutf7", "unterminated &...- run in mailbox name");
     if (end == i + 1) {  // "&-" is "&"
       out += '&';
       i = end + 1;
       continue;
     }
-    // Collect 16-bit units from the base64 run.
-    std::uint32_t bits = 0;
-    int nbits = 0;
-    std::vector<std::uint16_t> units;
-    for (std::size_t k = i + 1; k < end; ++k) {
-      int v = b64_value(in[k]);
-      if (v < 0) return fail("imap.mutf7", "bad character in modified base64 run");
-      bits = (bits << 6) | static_cast<std::uint32_t>(v);
-      nbits += 6;
-      if (nbits >= 16) {
-        nbits -= 16;
-        units.push_back(static_cast<std::uint16_t>((bits >> nbits) & 0xFFFF));
-      }
+    const char* err = end == std::string_view::npos ? "unterminated &...- run in mailbox name"
+                                                     : decode_run(in.substr(i + 1, end - i - 1), out);
+    if (!err) {
+      i = end + 1;
+    } else if (literal_bad_runs) {
+      out += '&';  // this "&" starts no valid run: it stands for itself, as in Dovecot
+      ++i;
+    } else {
+      return fail("imap.mutf7", err);
     }
-    // Leftover bits must be fewer than 6 and zero (RFC 2152 padding rule).
-    if (nbits >= 6 || (bits & ((1u << nbits) - 1)) != 0)
-      return fail("imap.mutf7", "modified base64 run has stray bits");
-    for (std::size_t k = 0; k < units.size(); ++k) {
-      std::uint32_t u = units[k];
-      if (u >= 0xD800 && u <= 0xDBFF) {
-        if (k + 1 >= units.size() || units[k + 1] < 0xDC00 || units[k + 1] > 0xDFFF)
-          return fail("imap.mutf7", "unpaired UTF-16 surrogate");
-        u = 0x10000 + ((u - 0xD800) << 10) + (units[k + 1] - 0xDC00);
-        ++k;
-      } else if (u >= 0xDC00 && u <= 0xDFFF) {
-        return fail("imap.mutf7", "unpaired UTF-16 surrogate");
-      } else if (u >= 0x20 && u <= 0x7E) {
-        // RFC 3501 §5.1.3: printable US-ASCII MUST represent itself.
-        return fail("imap.mutf7", "printable ASCII encoded in modified base64");
-      }
-      put_utf8(out, u);
-    }
-    if (units.empty()) return fail("imap.mutf7", "empty modified base64 run");
-    i = end + 1;
   }
   return out;
 }

@@ -10,7 +10,9 @@ namespace hearth::mail::imap {
 
 // Decodes a modified UTF-7 name to UTF-8. Errors ("imap.mutf7"): 8-bit bytes, unterminated
 // or malformed "&...-" runs, bad UTF-16 surrogates, an encoded run of printable ASCII.
-result<std::string> mutf7_decode(std::string_view in);
+// With literal_bad_runs, an "&" that starts no well-formed run stands for itself instead
+// (8-bit and control bytes are still errors).
+result<std::string> mutf7_decode(std::string_view in, bool literal_bad_runs = false);
 
 // Encodes UTF-8 to modified UTF-7. Invalid UTF-8 bytes are encoded as U+FFFD. Never fails.
 std::string mutf7_encode(std::string_view utf8);

@@ -82,7 +82,12 @@ TEST_CASE("ENABLE, SELECT, EXAMINE", "[imap]") {
 TEST_CASE("mailbox names: modified UTF-7 or UTF-8", "[imap]") {
   auto m = std::get<cmd_mailbox>(ok("a CREATE Entw&APw-rfe\r\n").args);
   CHECK(m.mailbox == "Entw\xC3\xBC" "rfe");
-  CHECK(bad("a CREATE Entw&APw\r\n") == "imap.mutf7");
+  // An "&" that starts no valid modified base64 run is taken literally (as Dovecot does).
+  CHECK(std::get<cmd_mailbox>(ok("a CREATE Entw&APw\r\n").args).mailbox == "Entw&APw");
+  CHECK(std::get<cmd_mailbox>(ok("a CREATE R&D\r\n").args).mailbox == "R&D");
+  CHECK(std::get<cmd_mailbox>(ok("a CREATE \"A&B-&AOQ-\"\r\n").args).mailbox == "A&B-\xC3\xA4");
+  CHECK(std::get<cmd_mailbox>(ok("a CREATE a&AGE-\r\n").args).mailbox == "a&AGE-");
+  CHECK(std::get<cmd_mailbox>(ok("a CREATE \"x&!-\"\r\n").args).mailbox == "x&!-");
   CHECK(bad("a CREATE \"Entw\xC3\xBCrfe\"\r\n") == "imap.mutf7");
   parse_options u;
   u.utf8_accept = true;
@@ -234,6 +239,10 @@ TEST_CASE("STORE", "[imap]") {
   CHECK(s.flags.empty());
   CHECK(bad("a STORE 1 +FLAGZ (\\Seen)\r\n") == "imap.syntax");
   CHECK(bad("a STORE 1 FLAGS\r\n") == "imap.syntax");
+  // NIL is no keyword (a FETCH would show "FLAGS (NIL)"); in APPEND's flag list neither.
+  CHECK(bad("a STORE 1 +FLAGS (NIL)\r\n") == "imap.syntax");
+  CHECK(bad("a STORE 1 FLAGS (\\Seen nil)\r\n") == "imap.syntax");
+  CHECK(bad("a APPEND INBOX (NIL) {1+}\r\nx\r\n") == "imap.syntax");
 }
 
 TEST_CASE("FETCH attributes and sections", "[imap]") {

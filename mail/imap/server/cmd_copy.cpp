@@ -19,7 +19,6 @@ void op_copy(session_state& st, const command& cmd, reply& r) {
   }
   auto uids = resolve(sel, c.set, uid);
   if (uids.empty()) return r.ok(cmd.name + " completed");
-  if (move && target->name == sel.name) return r.no("[CANNOT] Source and target are the same mailbox");
   auto res = move ? store.move(st.account, sel.name, to_uid_set(uids), target->name)
                   : store.copy(st.account, sel.name, to_uid_set(uids), target->name);
   if (!res) return fail(r, res.error());

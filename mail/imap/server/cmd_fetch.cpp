@@ -193,6 +193,7 @@ void op_fetch(session_state& st, const command& cmd, reply& r) {
     if (uid && !has_uid) add("UID " + std::to_string(m.uid));
     if (was_set && !has_flags) add("FLAGS " + flag_list(m.flags));
     if (f.changed_since && !has_modseq) add("MODSEQ (" + std::to_string(m.modseq) + ")");
+    if (has_flags || was_set) announce_keywords(st, r, m.flags);
     r.out += "* " + std::to_string(seq) + " FETCH (" + items + ")\r\n";
   }
   r.ok(cmd.name + " completed");

@@ -45,6 +45,41 @@ bool has(const std::vector<std::string>& v, std::string_view s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
+// What LSUB and LIST (SUBSCRIBED) show beyond the subscribed mailboxes: subscribed names
+// without a mailbox, and LSUB's unsubscribed parents.
+void list_subscribed_only(const session_state& st, const cmd_list& l, bool lsub,
+                          const std::vector<mail::mailbox_info>& boxes, const std::vector<std::string>& absent,
+                          reply& r) {
+  const std::string verb = lsub ? "LSUB" : "LIST";
+  // RFC 5258 §3: a subscribed name with no mailbox is listed with \NonExistent (LSUB, from
+  // RFC 3501, has no such attribute and lists the name plainly).
+  for (const auto& name : absent) {
+    if (!matches_any(l.patterns, l.reference, name)) continue;
+    std::string line = verb + (lsub ? " () \"/\" " : " (\\NonExistent \\Subscribed) \"/\" ");
+    write_mailbox(line, name, st.utf8);
+    r.untagged(line);
+  }
+  if (!lsub) return;  // RFC 5258 §3: without RECURSIVEMATCH, no parents
+  // RFC 3501 §6.3.9: with "foo/bar" subscribed and "foo" not, LSUB "%" returns "foo" with
+  // \Noselect: a parent that matches while its subscribed inferior does not.
+  std::set<std::string> subscribed(absent.begin(), absent.end());
+  for (const auto& b : boxes)
+    if (b.subscribed) subscribed.insert(b.name);
+  std::set<std::string> parents;
+  for (const auto& name : subscribed) {
+    if (matches_any(l.patterns, l.reference, name)) continue;
+    for (auto p = name.find('/'); p != std::string::npos; p = name.find('/', p + 1)) {
+      std::string parent = name.substr(0, p);
+      if (!subscribed.count(parent) && matches_any(l.patterns, l.reference, parent)) parents.insert(parent);
+    }
+  }
+  for (const auto& p : parents) {
+    std::string line = "LSUB (\\Noselect) \"/\" ";
+    write_mailbox(line, p, st.utf8);
+    r.untagged(line);
+  }
+}
+
 }  // namespace
 
 // status-att list for one mailbox: "(MESSAGES 3 UIDNEXT 4 ...)".
@@ -75,6 +110,11 @@ void op_list(session_state& st, const command& cmd, reply& r) {
   for (const auto& o : l.selection)
     if (o != "SUBSCRIBED" && o != "REMOTE" && o != "RECURSIVEMATCH" && o != "SPECIAL-USE")
       return r.bad("Unknown LIST selection option " + o);
+  // RFC 5258 §3: RECURSIVEMATCH alone (or with REMOTE only) "MUST" get BAD.
+  if (has(l.selection, "RECURSIVEMATCH") &&
+      std::all_of(l.selection.begin(), l.selection.end(),
+                  [](const std::string& o) { return o == "RECURSIVEMATCH" || o == "REMOTE"; }))
+    return r.bad("RECURSIVEMATCH needs another selection option");
   for (const auto& o : l.returns)
     if (o != "SUBSCRIBED" && o != "CHILDREN" && o != "SPECIAL-USE" && o != "STATUS")
       return r.bad("Unknown LIST return option " + o);
@@ -123,6 +163,11 @@ void op_list(session_state& st, const command& cmd, reply& r) {
       write_mailbox(s, b.name, st.utf8);
       r.untagged(s + " " + status_items(st, b, l.status_items));
     }
+  }
+  if (sel_subscribed && !sel_special) {
+    auto absent = st.env->store->absent_subscriptions(st.account);
+    if (!absent) return fail(r, absent.error());
+    list_subscribed_only(st, l, lsub, *boxes, *absent, r);
   }
   // Parents that are not mailboxes themselves (RFC 9051 §6.3.9: \NonExistent; LSUB \Noselect).
   if (!sel_subscribed && !sel_special) {

@@ -63,11 +63,7 @@ void op_select(session_state& st, const command& cmd, reply& r) {
   auto res = open_view(st, s.mailbox, read_only);
   if (!res) return fail(r, res.error());
   auto& sel = *st.sel;
-  std::string kw;
-  for (const auto& k : sel.keywords) kw += " " + k;
-  r.untagged("FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft" + kw + ")");
-  r.untagged(std::string("OK [PERMANENTFLAGS (") +
-             (read_only ? ")" : "\\Answered \\Flagged \\Deleted \\Seen \\Draft" + kw + " \\*)") + "] Flags permitted");
+  write_flags(sel, r);
   r.untagged(std::to_string(sel.uids.size()) + " EXISTS");
   if (!st.rev2) r.untagged("0 RECENT");
   r.untagged("OK [UIDVALIDITY " + std::to_string(sel.uidvalidity) + "] UIDs valid");

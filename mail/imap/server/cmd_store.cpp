@@ -48,7 +48,10 @@ void op_store(session_state& st, const command& cmd, reply& r) {
     auto seq = seq_of(sel, m.uid);
     if (!seq) continue;
     std::string line = std::to_string(seq) + " FETCH (";
-    if (!s.silent) line += "FLAGS " + flag_list(m.flags);
+    if (!s.silent) {
+      announce_keywords(st, r, m.flags);
+      line += "FLAGS " + flag_list(m.flags);
+    }
     if (uid) line += std::string(s.silent ? "" : " ") + "UID " + std::to_string(m.uid);
     if (st.condstore) line += std::string(!s.silent || uid ? " " : "") + "MODSEQ (" + std::to_string(m.modseq) + ")";
     r.untagged(line + ")");

@@ -217,6 +217,113 @@ TEST_CASE("base subject and dates", "[imap]") {
   CHECK_FALSE(parse_mail_date("garbage").has_value());
 }
 
+TEST_CASE("keywords are announced in FLAGS before a FETCH shows them", "[imap]") {
+  // RFC 3501 §7.2.6 / RFC 9051 §7.3.5: FLAGS names the flags "applicable for this mailbox";
+  // a client learns a new keyword from a FLAGS (and PERMANENTFLAGS) sent before the FETCH.
+  fixture f;
+  auto st = f.login();
+  run(st, append_cmd("a1", "INBOX", simple));
+  run(st, append_cmd("a2", "INBOX", simple));
+  auto s = run(st, "s SELECT INBOX");
+  CHECK(s.find("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n") != std::string::npos);
+  const std::string sys = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
+  CHECK(run(st, "t STORE 2 +FLAGS (\\Seen $hello $world)") ==
+        "* FLAGS (" + sys + " $hello $world)\r\n"
+        "* OK [PERMANENTFLAGS (" + sys + " $hello $world \\*)] Flags permitted\r\n"
+        "* 2 FETCH (FLAGS (\\Seen $hello $world))\r\n"
+        "t OK STORE completed\r\n");
+  // Announced once: later FETCHes and STOREs of known keywords (any case) send no FLAGS.
+  CHECK(run(st, "u FETCH 2 FLAGS") == "* 2 FETCH (FLAGS (\\Seen $hello $world))\r\nu OK FETCH completed\r\n");
+  CHECK(run(st, "v STORE 1 +FLAGS ($HELLO)").starts_with("* 1 FETCH (FLAGS ("));
+  // Another session adds a keyword: FLAGS comes before the FETCH at the next sync point.
+  auto other = f.login();
+  run(other, "s SELECT INBOX");
+  CHECK(run(other, "t STORE 1 +FLAGS.SILENT ($new)") == "t OK STORE completed\r\n");
+  CHECK(run(st, "n NOOP") == "* FLAGS (" + sys + " $hello $world $new)\r\n"
+                             "* OK [PERMANENTFLAGS (" + sys + " $hello $world $new \\*)] Flags permitted\r\n"
+                             "* 1 FETCH (UID 1 FLAGS ($HELLO $new))\r\nn OK NOOP completed\r\n");
+  // A new SELECT lists every keyword in use.
+  s = run(st, "s SELECT INBOX");
+  CHECK(s.find("$hello $new $world)") != std::string::npos);
+}
+
+TEST_CASE("SENT* compare the Date field's own day, not the UTC day", "[imap]") {
+  // RFC 3501 §6.4.4: "the message's Date: header (disregarding time and timezone)".
+  fixture f;
+  auto st = f.login();
+  auto dated = [](const std::string& date) {
+    return "From: a@example.org\r\nSubject: d\r\nDate: " + date + "\r\n\r\nx\r\n";
+  };
+  run(st, append_cmd("a1", "INBOX", dated("Mon, 23 Nov 2026 00:30:00 +0100")));  // 22 Nov in UTC
+  run(st, append_cmd("a2", "INBOX", dated("Sun, 22 Nov 2026 23:30:00 -0500")));  // 23 Nov in UTC
+  run(st, append_cmd("a3", "INBOX", dated("Sun, 22 Nov 2026 22:00:00 EST")));    // obs-zone, -0500
+  run(st, "s SELECT INBOX");
+  CHECK(run(st, "a SEARCH SENTON 23-Nov-2026") == "* SEARCH 1\r\na OK SEARCH completed\r\n");
+  CHECK(run(st, "b SEARCH SENTON 22-Nov-2026") == "* SEARCH 2 3\r\nb OK SEARCH completed\r\n");
+  CHECK(run(st, "c SEARCH SENTBEFORE 23-Nov-2026") == "* SEARCH 2 3\r\nc OK SEARCH completed\r\n");
+  CHECK(run(st, "d SEARCH SENTSINCE 23-Nov-2026") == "* SEARCH 1\r\nd OK SEARCH completed\r\n");
+  // The internal date: the day FETCH INTERNALDATE shows (the store keeps UTC, shown +0000).
+  run(st, "a4 APPEND INBOX \"22-Nov-2026 23:30:00 -0500\" {5+}\r\nx\r\n\r\n");
+  CHECK(run(st, "e FETCH 4 INTERNALDATE").starts_with("* 4 FETCH (INTERNALDATE \"23-Nov-2026 04:30:00 +0000\")"));
+  CHECK(run(st, "f SEARCH ON 23-Nov-2026 UID 4") == "* SEARCH 4\r\nf OK SEARCH completed\r\n");
+  CHECK(run(st, "g SEARCH BEFORE 23-Nov-2026 UID 4") == "* SEARCH\r\ng OK SEARCH completed\r\n");
+  int zone = 0;
+  CHECK(parse_mail_date("Mon, 23 Nov 2026 00:30:00 +0100", &zone).value() == 1795390200);
+  CHECK(zone == 60);
+  CHECK(parse_mail_date("Sun, 22 Nov 2026 22:00:00 PDT", &zone).value() == 1795410000);
+  CHECK(zone == -420);
+}
+
+TEST_CASE("a trailing comment names a bare address in ENVELOPE and SEARCH", "[imap]") {
+  fixture f;
+  auto st = f.login();
+  run(st, append_cmd("a1", "INBOX",
+                     "From: user@example.org (Real Name)\r\nTo: b@example.org (=?utf-8?q?J=C3=B6rg?=)\r\n"
+                     "Subject: c\r\n\r\nx\r\n"));
+  run(st, append_cmd("a2", "INBOX", simple));
+  run(st, "s SELECT INBOX");
+  CHECK(run(st, "f FETCH 1 ENVELOPE") ==
+        "* 1 FETCH (ENVELOPE (NIL \"c\" ((\"Real Name\" NIL \"user\" \"example.org\")) "
+        "((\"Real Name\" NIL \"user\" \"example.org\")) ((\"Real Name\" NIL \"user\" \"example.org\")) "
+        "((\"=?utf-8?b?SsO2cmc=?=\" NIL \"b\" \"example.org\")) NIL NIL NIL NIL))\r\nf OK FETCH completed\r\n");
+  CHECK(run(st, "a SEARCH FROM \"real name\"") == "* SEARCH 1\r\na OK SEARCH completed\r\n");
+  CHECK(run(st, "b SEARCH CHARSET UTF-8 TO \"J\xC3\xB6rg\"") == "* SEARCH 1\r\nb OK SEARCH completed\r\n");
+}
+
+TEST_CASE("subscriptions: LSUB parents, names without a mailbox, RECURSIVEMATCH", "[imap]") {
+  fixture f;
+  auto st = f.login();
+  CHECK(run(st, "c CREATE Fruit/Apple") == "c OK CREATE completed\r\n");
+  CHECK(run(st, "c CREATE Fruit/Peach") == "c OK CREATE completed\r\n");
+  CHECK(run(st, "c CREATE Veg") == "c OK CREATE completed\r\n");
+  CHECK(run(st, "u UNSUBSCRIBE Veg") == "u OK UNSUBSCRIBE completed\r\n");
+  // RFC 3501 §6.3.9: "Fruit" is not subscribed (it does not even exist), but its subscribed
+  // inferiors do not match "%": LSUB returns it with \Noselect.
+  CHECK(run(st, "l LSUB \"\" \"F%\"") == "* LSUB (\\Noselect) \"/\" \"Fruit\"\r\nl OK LSUB completed\r\n");
+  CHECK(run(st, "l LSUB \"\" \"F*\"") ==
+        "* LSUB () \"/\" \"Fruit/Apple\"\r\n* LSUB () \"/\" \"Fruit/Peach\"\r\nl OK LSUB completed\r\n");
+  CHECK(run(st, "l LSUB \"\" \"V%\"") == "l OK LSUB completed\r\n");
+  // RFC 9051 §6.3.7 / RFC 5258 §3: DELETE keeps the subscription, listed as \NonExistent.
+  CHECK(run(st, "d DELETE Fruit/Peach") == "d OK DELETE completed\r\n");
+  CHECK(run(st, "l LIST (SUBSCRIBED) \"\" \"Fruit/*\"") ==
+        "* LIST (\\HasNoChildren \\Subscribed) \"/\" \"Fruit/Apple\"\r\n"
+        "* LIST (\\NonExistent \\Subscribed) \"/\" \"Fruit/Peach\"\r\nl OK LIST completed\r\n");
+  CHECK(run(st, "l LIST \"\" \"Fruit/*\"") == "* LIST (\\HasNoChildren) \"/\" \"Fruit/Apple\"\r\nl OK LIST completed\r\n");
+  CHECK(run(st, "l LSUB \"\" \"Fruit/P*\"") == "* LSUB () \"/\" \"Fruit/Peach\"\r\nl OK LSUB completed\r\n");
+  // A name not created yet may be subscribed; creating it keeps the subscription.
+  CHECK(run(st, "s SUBSCRIBE Later") == "s OK SUBSCRIBE completed\r\n");
+  CHECK(run(st, "l LIST (SUBSCRIBED) \"\" Later") == "* LIST (\\NonExistent \\Subscribed) \"/\" \"Later\"\r\nl OK LIST completed\r\n");
+  CHECK(run(st, "c CREATE Later") == "c OK CREATE completed\r\n");
+  CHECK(run(st, "l LIST (SUBSCRIBED) \"\" Later") == "* LIST (\\HasNoChildren \\Subscribed) \"/\" \"Later\"\r\nl OK LIST completed\r\n");
+  CHECK(run(st, "u UNSUBSCRIBE Fruit/Peach") == "u OK UNSUBSCRIBE completed\r\n");
+  CHECK(run(st, "l LIST (SUBSCRIBED) \"\" \"Fruit/P*\"") == "l OK LIST completed\r\n");
+  CHECK(run(st, "u UNSUBSCRIBE Fruit/Peach") == "u NO [NONEXISTENT] No such mailbox\r\n");
+  // RFC 5258 §3: RECURSIVEMATCH alone, or with REMOTE only, is BAD.
+  CHECK(run(st, "r LIST (RECURSIVEMATCH) \"\" *").starts_with("r BAD "));
+  CHECK(run(st, "r LIST (REMOTE RECURSIVEMATCH) \"\" *").starts_with("r BAD "));
+  CHECK(run(st, "r LIST (SUBSCRIBED RECURSIVEMATCH) \"\" Later").ends_with("r OK LIST completed\r\n"));
+}
+
 TEST_CASE("deflate round trip", "[imap]") {
   deflate_codec a, b;
   std::string text(10000, 'x');

@@ -44,7 +44,7 @@ std::string decoded_field(const header_section& h, std::string_view name) {
   return out;
 }
 
-std::optional<std::int64_t> parse_mail_date(std::string_view s) {
+std::optional<std::int64_t> parse_mail_date(std::string_view s, int* zone_minutes) {
   static const char* months[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
   std::string t = util::to_lower(s);
   if (auto c = t.find(','); c != std::string::npos) t = t.substr(c + 1);
@@ -78,11 +78,18 @@ std::optional<std::int64_t> parse_mail_date(std::string_view s) {
     if (w.size() > 4 && (w[4][0] == '+' || w[4][0] == '-') && w[4].size() == 5) {
       int z = std::stoi(w[4].substr(1));
       dt.zone_minutes = (z / 100 * 60 + z % 100) * (w[4][0] == '-' ? -1 : 1);
+    } else if (w.size() > 4) {
+      // RFC 5322 §4.3 obs-zone: the US zone names; military letters and others mean +0000.
+      static const std::pair<std::string_view, int> names[] = {{"est", -5}, {"edt", -4}, {"cst", -6}, {"cdt", -5},
+                                                               {"mst", -7}, {"mdt", -6}, {"pst", -8}, {"pdt", -7}};
+      for (const auto& [name, hours] : names)
+        if (w[4] == name) dt.zone_minutes = hours * 60;
     }
   } catch (const std::exception&) {
     return std::nullopt;
   }
   if (dt.day.day < 1 || dt.day.day > 31 || dt.hour > 23 || dt.minute > 59 || dt.second > 60) return std::nullopt;
+  if (zone_minutes) *zone_minutes = dt.zone_minutes;
   return to_unix(dt);
 }
 
@@ -245,8 +252,9 @@ class evaluator {
       return std::binary_search(set->begin(), set->end(), c.info->uid);
     }
     if (n == "BEFORE" || n == "ON" || n == "SINCE") {
-      // RFC 9051 §6.4.4: internal date, disregarding time and timezone.
-      return compare_day(c.info->internal_date / 86400 * 86400, k, n);
+      // RFC 9051 §6.4.4: internal date, disregarding time and timezone. The store keeps it in
+      // UTC and FETCH INTERNALDATE shows it as +0000, so its day is the UTC day.
+      return compare_day(day_of(c.info->internal_date), k, n);
     }
     // Header keys need only the stored summary; BODY and TEXT the whole message.
     if (!c.sum) {
@@ -256,7 +264,9 @@ class evaluator {
     }
     if (n == "SENTBEFORE" || n == "SENTON" || n == "SENTSINCE") {
       if (!c.sum->sent) return false;
-      return compare_day(*c.sum->sent / 86400 * 86400, k, n.substr(4));
+      // RFC 3501 §6.4.4: the Date header's date "disregarding time and timezone": the day as
+      // written in the field, i.e. in the field's own zone, not the UTC day.
+      return compare_day(day_of(*c.sum->sent + std::int64_t(c.sum->sent_zone) * 60), k, n.substr(4));
     }
     if (const std::string* text = c.sum->search_field(n)) {
       // An empty string matches every message that has the field (RFC 9051 §6.4.4).
@@ -295,6 +305,8 @@ class evaluator {
   }
 
  private:
+  // Midnight (Unix seconds) of the day holding `t`; floor division, so dates before 1970 work.
+  static std::int64_t day_of(std::int64_t t) { return (t >= 0 ? t / 86400 : (t - 86399) / 86400) * 86400; }
   static bool compare_day(std::int64_t day, const search_key& k, std::string_view n) {
     std::int64_t want = to_unix(date_time{k.on, 0, 0, 0, 0});
     if (n == "BEFORE") return day < want;

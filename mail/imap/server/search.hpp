@@ -31,8 +31,9 @@ result<std::vector<search_hit>> run_search(session_state& st, const search_key& 
 // charset to_utf8 converts (iconv's). Otherwise the answer is NO [BADCHARSET (UTF-8 US-ASCII)].
 bool search_charset_ok(const std::optional<std::string>& charset);
 
-// RFC 5322 §3.3 date-time to Unix seconds (obsolete forms and missing seconds accepted).
-std::optional<std::int64_t> parse_mail_date(std::string_view s);
+// RFC 5322 §3.3 date-time to Unix seconds (obsolete forms and missing seconds accepted). With
+// zone_minutes, also the field's own zone (minutes east of UTC; 0 when absent or unknown).
+std::optional<std::int64_t> parse_mail_date(std::string_view s, int* zone_minutes = nullptr);
 
 // The decoded, unfolded value of a header field ("" if absent).
 std::string decoded_field(const header_section& h, std::string_view name);

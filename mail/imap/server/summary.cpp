@@ -2,14 +2,15 @@
 
 #include "mail/imap/server/fetch_body.hpp"
 #include "mail/imap/server/search.hpp"
+#include "mail/message/address.hpp"
 #include "mail/message/encoding.hpp"
 #include "mail/imap/server/view.hpp"
 
 namespace hearth::mail::imap {
 namespace {
 
-constexpr char summary_version = 2;
-constexpr std::size_t fields = 11;
+constexpr char summary_version = 3;
+constexpr std::size_t fields = 12;
 constexpr std::string_view search_names[5] = {"Subject", "From", "To", "Cc", "Bcc"};
 constexpr std::string_view search_keys[5] = {"SUBJECT", "FROM", "TO", "CC", "BCC"};
 
@@ -54,9 +55,17 @@ message_summary summarize(const parsed_message& m) {
       s.search_text[i] += '\0';
       s.search_text[i] += fold_case(raw);
       s.search_text[i] += '\0';
+      if (i == 0) continue;
+      // The display names as ENVELOPE shows them, so that FROM/TO/CC/BCC match a name taken
+      // from a comment ("user@domain (=?utf-8?q?J=C3=B6rg?=)") however it is encoded.
+      for (const auto& a : parse_address_list(raw).mailboxes()) {
+        if (a.display_name.empty()) continue;
+        s.search_text[i] += fold_case(a.display_name);
+        s.search_text[i] += '\0';
+      }
     }
   }
-  if (const header_field* d = root.header.find("Date")) s.sent = parse_mail_date(unfold(d->value));
+  if (const header_field* d = root.header.find("Date")) s.sent = parse_mail_date(unfold(d->value), &s.sent_zone);
   return s;
 }
 
@@ -67,6 +76,7 @@ std::string encode_summary(const message_summary& s) {
     for (int u = 0; u < 2; ++u) put_field(out, s.body[ext][u]);
   for (const auto& t : s.search_text) put_field(out, t);
   put_field(out, s.sent ? std::to_string(*s.sent) : std::string());
+  put_field(out, std::to_string(s.sent_zone));
   return out;
 }
 
@@ -90,6 +100,7 @@ std::optional<message_summary> decode_summary(std::string_view in) {
   if (!f[10].empty()) {
     try {
       s.sent = std::stoll(f[10]);
+      s.sent_zone = std::stoi(f[11]);
     } catch (const std::exception&) {
       return std::nullopt;
     }
@@ -152,6 +163,7 @@ result<std::vector<std::shared_ptr<const message_summary>>> load_summaries(sessi
       auto lean = std::make_shared<message_summary>();
       for (std::size_t f = 0; f < 5; ++f) lean->search_text[f] = (*loaded)[k]->search_text[f];
       lean->sent = (*loaded)[k]->sent;
+      lean->sent_zone = (*loaded)[k]->sent_zone;
       cache->put(missing[k].blob_id, lean);
       out[where[k]] = std::move(lean);
     }

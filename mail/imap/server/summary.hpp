@@ -26,6 +26,7 @@ struct message_summary {
   // RFC 2047-decoded value and its raw unfolded value, case-folded, each followed by '\0'.
   std::string search_text[5];  // Subject, From, To, Cc, Bcc
   std::optional<std::int64_t> sent;  // the Date field (SENTBEFORE/SENTON/SENTSINCE), if it parses
+  int sent_zone = 0;                 // the Date field's zone, minutes east of UTC (its local day)
 
   // The search_text of a SEARCH key name ("SUBJECT", "FROM"...), or nullptr.
   const std::string* search_field(std::string_view key) const;

@@ -28,6 +28,7 @@ TEST_CASE("message summary: derived once, round trip, header-only answers the sa
   CHECK(back->structure(true, false) == s.structure(true, false));
   CHECK(*back->search_field("TO") == *s.search_field("TO"));
   CHECK(back->sent == s.sent);
+  CHECK(back->sent_zone == s.sent_zone);
 
   auto h = header_only(*back);
   CHECK(envelope(h->structure.root.header, false) == envelope(pm.structure.root.header, false));

@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "core/blob/store.hpp"
+#include "core/util/strings.hpp"
 #include "mail/imap/server/cache.hpp"
 #include "mail/imap/proto/writer.hpp"
 
@@ -29,6 +30,32 @@ result<void> open_view(session_state& st, const std::string& name, bool read_onl
   st.sel = std::move(sel);
   st.ph = phase::selected;
   return {};
+}
+
+void write_flags(const selected_mailbox& sel, reply& r) {
+  std::string kw;
+  for (const auto& k : sel.keywords) kw += " " + k;
+  r.untagged("FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft" + kw + ")");
+  // RFC 9051 §7.1: "\\*" says clients may create keywords; an EXAMINEd mailbox permits nothing.
+  r.untagged(std::string("OK [PERMANENTFLAGS (") +
+             (sel.read_only ? ")" : "\\Answered \\Flagged \\Deleted \\Seen \\Draft" + kw + " \\*)") +
+             "] Flags permitted");
+}
+
+void announce_keywords(session_state& st, reply& r, const std::vector<std::string>& flags) {
+  if (!st.selected()) return;
+  auto& sel = *st.sel;
+  bool added = false;
+  for (const auto& f : flags) {
+    if (f.empty() || f[0] == '\\') continue;
+    // Keywords compare case-insensitively (the store keeps one spelling).
+    auto known = std::find_if(sel.keywords.begin(), sel.keywords.end(),
+                              [&](const std::string& k) { return util::iequals(k, f); });
+    if (known != sel.keywords.end()) continue;
+    sel.keywords.push_back(f);
+    added = true;
+  }
+  if (added) write_flags(sel, r);
 }
 
 std::uint32_t seq_of(const selected_mailbox& sel, std::uint32_t uid) {
@@ -75,6 +102,7 @@ void refresh(session_state& st, reply& r, bool allow_expunge) {
     auto seq = seq_of(sel, m.uid);
     if (!seq || sel.modseqs[seq - 1] >= m.modseq) continue;
     sel.modseqs[seq - 1] = m.modseq;
+    announce_keywords(st, r, m.flags);  // before the FETCH lines, which are written below
     std::string line = std::to_string(seq) + " FETCH (UID " + std::to_string(m.uid) + " FLAGS " + flag_list(m.flags);
     if (st.condstore) line += " MODSEQ (" + std::to_string(m.modseq) + ")";
     flag_lines += "* " + line + ")\r\n";

@@ -19,6 +19,13 @@ result<void> open_view(session_state& st, const std::string& name, bool read_onl
 // VANISHED under QRESYNC). Store errors are ignored (the next command tries again).
 void refresh(session_state& st, reply& r, bool allow_expunge);
 
+// FLAGS and PERMANENTFLAGS for the view (system flags, then sel.keywords), as SELECT sends them.
+void write_flags(const selected_mailbox& sel, reply& r);
+// RFC 3501 §7.2.6 / RFC 9051 §7.3.5: a client learns the keywords from FLAGS, so before a FETCH
+// shows `flags`, any keyword among them not yet announced is added to sel.keywords and FLAGS
+// and PERMANENTFLAGS are sent again.
+void announce_keywords(session_state& st, reply& r, const std::vector<std::string>& flags);
+
 // The uids a sequence set names in the view, ascending, without duplicates; numbers beyond
 // the view are ignored (RFC 9051 §6.4.8 UID ranges), "$" is the saved result.
 std::vector<std::uint32_t> resolve(const selected_mailbox& sel, const sequence_set& set, bool uid);

@@ -1,0 +1,63 @@
+"""IMAP conformance details, each checked with exact responses over a raw socket:
+MOVE and COPY within the selected mailbox (RFC 6851 §3.3); keywords announced in FLAGS before
+any FETCH shows them, also when another session added them (RFC 3501 §7.2.6, RFC 9051 §7.3.5); an "&" that starts no
+valid modified-UTF-7 run taken literally, as Dovecot does."""
+import re
+
+from hearth_test import check, finish
+from imap_common import Raw, login, start
+
+inst = start()
+m = login(inst)
+for i in range(2):
+    m.append("INBOX", None, None, b"From: a@example.test\r\nSubject: m%d\r\n\r\nbody\r\n" % i)
+m.logout()
+
+u = Raw(inst)
+out = u.cmd(b"s1 SELECT INBOX")
+uv = int(re.search(rb"UIDVALIDITY (\d+)", b"\n".join(out)).group(1))
+
+# RFC 6851 §3.3: MOVE into the selected mailbox itself is allowed; the message gets a new uid,
+# COPYUID comes in an untagged OK before the EXPUNGE, and the new message arrives as EXISTS.
+out = u.cmd(b"m1 UID MOVE 1 INBOX")
+check(out == [b"* OK [COPYUID %d 1 3] Moved" % uv, b"* 1 EXPUNGE", b"* 2 EXISTS", b"m1 OK UID MOVE completed"],
+      f"UID MOVE to the selected mailbox: {out!r}")
+# RFC 4315 §3: COPY to the selected mailbox answers COPYUID, the copy announced by EXISTS.
+out = u.cmd(b"c1 COPY 1 INBOX")
+check(out == [b"* 3 EXISTS", b"c1 OK [COPYUID %d 2 4] COPY completed" % uv], f"COPY to the selected mailbox: {out!r}")
+out = u.cmd(b"f1 FETCH 1:* (UID)")
+check(out[:-1] == [b"* 1 FETCH (UID 2)", b"* 2 FETCH (UID 3)", b"* 3 FETCH (UID 4)"], f"the uids after both: {out!r}")
+
+# RFC 9051 §7.3.5: a new keyword comes in FLAGS (and PERMANENTFLAGS) before the FETCH showing it.
+SYS = b"\\Answered \\Flagged \\Deleted \\Seen \\Draft"
+out = u.cmd(b"k1 STORE 1 +FLAGS (\\Seen $hello $world)")
+check(out == [b"* FLAGS (" + SYS + b" $hello $world)",
+              b"* OK [PERMANENTFLAGS (" + SYS + b" $hello $world \\*)] Flags permitted",
+              b"* 1 FETCH (FLAGS (\\Seen $hello $world))", b"k1 OK STORE completed"], f"STORE of new keywords: {out!r}")
+out = u.cmd(b"k2 STORE 1 +FLAGS (NIL)")
+check(len(out) == 1 and out[0].startswith(b"k2 BAD"), f"NIL is not a keyword: {out!r}")
+
+# Another session adds a keyword: the selected session gets FLAGS before the FETCH.
+v = Raw(inst)
+v.cmd(b"s1 SELECT INBOX")
+out = v.cmd(b"k3 UID STORE 4 +FLAGS.SILENT ($other)")
+check(out == [b"k3 OK UID STORE completed"], f"the other session's silent STORE: {out!r}")
+v.close()
+out = u.cmd(b"n1 NOOP")
+check(out == [b"* FLAGS (" + SYS + b" $hello $world $other)",
+              b"* OK [PERMANENTFLAGS (" + SYS + b" $hello $world $other \\*)] Flags permitted",
+              b"* 3 FETCH (UID 4 FLAGS ($other))", b"n1 OK NOOP completed"], f"FLAGS before the FETCH at NOOP: {out!r}")
+
+# RFC 3501 §5.1.3 calls "R&D" malformed; like Dovecot the "&" is literal, and the name comes
+# back in proper modified UTF-7 ("&-" is "&"), by which it can be selected too.
+out = u.cmd(b"r1 CREATE R&D")
+check(out == [b"r1 OK CREATE completed"], f"CREATE R&D: {out!r}")
+out = u.cmd(b'r2 LIST "" "R*"')
+check(out == [b'* LIST (\\HasNoChildren) "/" "R&-D"', b"r2 OK LIST completed"], f"LIST shows R&-D: {out!r}")
+out = u.cmd(b"r3 STATUS R&-D (MESSAGES)")
+check(out == [b'* STATUS "R&-D" (MESSAGES 0)', b"r3 OK STATUS completed"], f"the encoded name finds it: {out!r}")
+out = u.cmd(b"r4 CREATE R&-D")
+check(out == [b"r4 NO [ALREADYEXISTS] Mailbox already exists"], f"R&D and R&-D are one name: {out!r}")
+u.close()
+
+finish()
