@@ -19,7 +19,7 @@ from knot import Knot
 
 sys.path.insert(0, os.path.dirname(__file__))
 from hearth_test import Instance  # noqa: E402
-from xmpp_util import login, raw_iq, roster_of, run, set_key  # noqa: E402
+from xmpp_util import login, raw_iq, roster_of, run, set_key, stanza_error_condition  # noqa: E402
 from slixmpp.exceptions import IqError  # noqa: E402
 
 S2S_PORT = 5269 + 20000
@@ -56,13 +56,6 @@ for inst in (A_inst, B_inst):
     inst.cli(["config", "check"])
     inst.start(wait_for="xmpp_client")
 ALICE, BOB = (A_inst.email, A_inst.password), (B_inst.email, B_inst.password)
-
-
-def error_condition(stanza):
-    try:
-        return stanza["error"]["condition"]
-    except Exception:
-        return None
 
 
 async def scenario():
@@ -118,7 +111,7 @@ async def scenario():
             res = await raw_iq(a, "get", xml, to=to, timeout=20)
             check(res.xml.find(find) is not None, f"over s2s: {what}")
         except IqError as e:
-            check(False, f"over s2s: {what} ({error_condition(e.iq)})")
+            check(False, f"over s2s: {what} ({stanza_error_condition(e.iq)})")
         except Exception as e:  # noqa: BLE001
             check(False, f"over s2s: {what} ({e!r})")
 
@@ -140,8 +133,8 @@ async def scenario():
         await raw_iq(b, "get", "<query xmlns='jabber:iq:last'/>", to=ALICE[0], timeout=20)
         check(False, "over s2s: alice's last activity is refused to bob (no subscription)")
     except IqError as e:
-        check(error_condition(e.iq) == "forbidden",
-              f"over s2s: alice's last activity is refused to bob with forbidden ({error_condition(e.iq)})")
+        check(stanza_error_condition(e.iq) == "forbidden",
+              f"over s2s: alice's last activity is refused to bob with forbidden ({stanza_error_condition(e.iq)})")
 
     # A message to a domain whose server is unreachable bounces after the connection fails.
     a.send_message(mto="someone@down.b.test", mbody="nobody home", mtype="chat")
@@ -149,8 +142,8 @@ async def scenario():
                                          for m in a.all_messages), timeout=30)
     check(got, "a message to an unreachable server bounces to the sender")
     err = next((m for m in a.all_messages if m["type"] == "error" and m["from"].bare == "someone@down.b.test"), None)
-    check(err is not None and error_condition(err) == "remote-server-not-found",
-          f"the bounce is remote-server-not-found ({err is not None and error_condition(err)})")
+    check(err is not None and stanza_error_condition(err) == "remote-server-not-found",
+          f"the bounce is remote-server-not-found ({err is not None and stanza_error_condition(err)})")
 
     a.disconnect()
     b.disconnect()

@@ -26,7 +26,7 @@ from knot import Knot
 
 sys.path.insert(0, os.path.dirname(__file__))
 from hearth_test import Instance  # noqa: E402
-from xmpp_util import login, run, set_key  # noqa: E402
+from xmpp_util import login, run, set_key, stanza_error_condition  # noqa: E402
 
 S2S_PORT = 5269 + 20000
 GIVE_UP = 4  # xmpp.s2s_give_up for this test: seconds of failed attempts before the bounce
@@ -140,13 +140,6 @@ remote = FakeRemote(REMOTE_ADDR)
 shut = FakeRemote(SHUT_ADDR, header_only=True)
 
 
-def error_condition(stanza):
-    try:
-        return stanza["error"]["condition"]
-    except Exception:
-        return None
-
-
 async def scenario():
     a = await login(inst, inst.email, inst.password, resource="pc")
     t0 = time.monotonic()
@@ -164,8 +157,8 @@ async def scenario():
     got = await a.wait_until(lambda: bounced() is not None, timeout=GIVE_UP + 10)
     check(got, f"the sender gets an error after the give-up time ({time.monotonic() - t0:.1f} s)")
     err = bounced()
-    check(err is not None and error_condition(err) == "remote-server-timeout",
-          f"the bounce is remote-server-timeout ({err is not None and error_condition(err)})")
+    check(err is not None and stanza_error_condition(err) == "remote-server-timeout",
+          f"the bounce is remote-server-timeout ({err is not None and stanza_error_condition(err)})")
 
     # Given up: nothing more is attempted for that stanza.
     after = remote.count()
@@ -185,8 +178,8 @@ async def scenario():
                                          for m in a.all_messages), timeout=10)
     check(got, f"a stanza to a remote that closes during the handshake bounces ({time.monotonic() - t1:.1f} s)")
     err = next((m for m in a.all_messages if m["type"] == "error" and m["from"].bare == f"someone@{SHUT}"), None)
-    check(err is not None and error_condition(err) == "remote-server-not-found",
-          f"that bounce is remote-server-not-found ({err is not None and error_condition(err)})")
+    check(err is not None and stanza_error_condition(err) == "remote-server-not-found",
+          f"that bounce is remote-server-not-found ({err is not None and stanza_error_condition(err)})")
     await asyncio.sleep(2)
     check(shut.count() == 1, f"one connection to the remote that closes during the handshake ({shut.count()})")
     a.disconnect()

@@ -211,3 +211,11 @@ def error_condition(exc):
         return exc.iq["error"]["condition"]
     except Exception:
         return str(exc)
+
+
+def stanza_error_condition(stanza):
+    """The defined condition of an error stanza (message or presence), None when it has none."""
+    try:
+        return stanza["error"]["condition"]
+    except Exception:
+        return None
