@@ -395,3 +395,23 @@ TEST_CASE("SORT SUBJECT uses the base subject; REVERSE binds to one key", "[imap
   CHECK(run(st, "e SORT (REVERSE SUBJECT REVERSE FROM) UTF-8 ALL") ==
         "* SORT 1 4 3 5 2\r\ne OK SORT completed\r\n");
 }
+
+TEST_CASE("SORT DISPLAYFROM/DISPLAYTO (RFC 5957)", "[imap][sort]") {
+  fixture f;
+  const std::string d = "Sun, 22 Nov 2026 10:00:00 +0000";
+  auto st = sorted_box(f, {
+      sort_msg("Zed <aaa@a.test>", "\"\" <zz@a.test>", "", "s", d),             // 1
+      sort_msg("=?utf-8?q?Carl?= <zzz@a.test>", "beth <b@a.test>", "", "s", d),  // 2
+      sort_msg("bob@z.test", "Adam <zz@z.test>", "", "s", d),                    // 3
+      sort_msg("bob@a.test", "", "", "s", d),                                    // 4
+      sort_msg("ALICE <x@x.test>", "CARL <c@a.test>", "", "s", d),               // 5
+  });
+  auto caps = run(st, "c CAPABILITY");
+  CHECK(caps.find(" SORT=DISPLAY") != std::string::npos);
+  // RFC 5957 §3: the RFC 2047-decoded display name, else the addr-spec ("bob@a.test"),
+  // compared case-insensitively; ties by sequence number.
+  CHECK(run(st, "a SORT (DISPLAYFROM) UTF-8 ALL") == "* SORT 5 4 3 2 1\r\na OK SORT completed\r\n");
+  // An empty display name is no display name: "zz@a.test" is used; no To sorts first.
+  CHECK(run(st, "b SORT (DISPLAYTO) UTF-8 ALL") == "* SORT 4 3 2 5 1\r\nb OK SORT completed\r\n");
+  CHECK(run(st, "e SORT (REVERSE DISPLAYTO) UTF-8 ALL") == "* SORT 1 5 2 3 4\r\ne OK SORT completed\r\n");
+}
