@@ -132,8 +132,13 @@ std::string thread_ordered_subject(std::vector<sort_item>& items, bool uid) {
     if (threads.empty() || threads.back().front()->subject != it.subject) threads.emplace_back();
     threads.back().push_back(&it);
   }
-  std::stable_sort(threads.begin(), threads.end(),
-                   [](const auto& a, const auto& b) { return a.front()->sent < b.front()->sent; });
+  // RFC 5256 §3 ORDEREDSUBJECT: threads go by the sent date of their first message. Two first
+  // messages sent at the same instant go by sequence number, as equal SORT keys do (§3),
+  // not by the base-subject order the grouping above left them in.
+  std::sort(threads.begin(), threads.end(), [](const auto& a, const auto& b) {
+    if (a.front()->sent != b.front()->sent) return a.front()->sent < b.front()->sent;
+    return a.front()->hit.seq < b.front()->hit.seq;
+  });
   std::string out;
   for (const auto& t : threads) {
     out += "(" + std::to_string(number(*t[0], uid));

@@ -415,3 +415,24 @@ TEST_CASE("SORT DISPLAYFROM/DISPLAYTO (RFC 5957)", "[imap][sort]") {
   CHECK(run(st, "b SORT (DISPLAYTO) UTF-8 ALL") == "* SORT 4 3 2 5 1\r\nb OK SORT completed\r\n");
   CHECK(run(st, "e SORT (REVERSE DISPLAYTO) UTF-8 ALL") == "* SORT 1 5 2 3 4\r\ne OK SORT completed\r\n");
 }
+
+TEST_CASE("THREAD=ORDEREDSUBJECT: threads and messages by sent date", "[imap][thread]") {
+  fixture f;
+  auto st = sorted_box(f, {
+      sort_msg("a@x.test", "", "", "Zeta", "Wed, 25 Nov 2026 10:00:00 +0000"),          // 1
+      sort_msg("a@x.test", "", "", "Re: alpha", "Tue, 24 Nov 2026 10:00:00 +0000"),     // 2
+      sort_msg("a@x.test", "", "", "alpha", "Mon, 23 Nov 2026 10:00:00 +0000"),         // 3
+      sort_msg("a@x.test", "", "", "Re: zeta", "Sun, 22 Nov 2026 10:00:00 +0000"),      // 4
+      sort_msg("a@x.test", "", "", "aardvark", "Mon, 23 Nov 2026 12:00:00 +0200"),      // 5
+      sort_msg("a@x.test", "", "", "Fwd: zeta", "Thu, 26 Nov 2026 10:00:00 +0000"),     // 6
+      sort_msg("a@x.test", "", "", "Re: alpha", "Tue, 24 Nov 2026 10:00:00 +0000"),     // 7
+  });
+  // RFC 5256 §3 ORDEREDSUBJECT: messages grouped by base subject and sorted by sent date
+  // within each group (ties by sequence number); the threads ordered by the sent date of
+  // their first message. 5 was sent at 10:00 UTC on the 23rd, the same instant as 3: equal
+  // keys go by sequence number (§3), so the alpha thread (3) comes before aardvark (5).
+  CHECK(run(st, "a THREAD ORDEREDSUBJECT UTF-8 ALL") ==
+        "* THREAD (4 (1)(6))(3 (2)(7))(5)\r\na OK THREAD completed\r\n");
+  CHECK(run(st, "b UID THREAD ORDEREDSUBJECT UTF-8 SUBJECT alpha") ==
+        "* THREAD (3 (2)(7))\r\nb OK UID THREAD completed\r\n");
+}
