@@ -22,9 +22,11 @@ std::string capabilities(const session_state& st) {
     }
     return c;
   }
+  // RFC 5957 §4: SORT=DISPLAY announces the DISPLAYFROM and DISPLAYTO keys, which the
+  // parser and op_sort accept; clients do not send them without it.
   c += " NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE CREATE-SPECIAL-USE LIST-EXTENDED"
        " LIST-STATUS CONDSTORE QRESYNC QUOTA QUOTA=RES-STORAGE ESEARCH SEARCHRES"
-       " SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES BINARY MULTIAPPEND UTF8=ACCEPT";
+       " SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES BINARY MULTIAPPEND UTF8=ACCEPT";
   c += " APPENDLIMIT=" + std::to_string(st.env->append_limit);
   if (!st.compressed) c += " COMPRESS=DEFLATE";
   return c;

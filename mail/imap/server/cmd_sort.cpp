@@ -27,10 +27,19 @@ std::string first_mailbox(const header_section& h, std::string_view field, bool 
   const header_field* f = h.find(field);
   if (!f) return {};
   auto list = parse_address_list(f->value);
+  // RFC 5256 §3: FROM, TO and CC sort by the [IMAP] addr-mailbox of the first address. When
+  // the list opens with a group, that first address is the start-of-group marker, whose
+  // addr-mailbox is the group name (RFC 3501 §7.4.2), not the group's first member.
+  if (!display) {
+    if (list.entries.empty()) return {};
+    const auto& e = list.entries.front();
+    return fold_case(e.is_group ? e.group_name : e.mailbox.local_part);
+  }
   auto boxes = list.mailboxes();
   if (boxes.empty()) return {};
-  if (display && !boxes[0].display_name.empty()) return fold_case(boxes[0].display_name);
-  return fold_case(display ? boxes[0].addr_spec() : boxes[0].local_part);
+  // RFC 5957 §3: the display name when there is one, else the addr-spec.
+  if (!boxes[0].display_name.empty()) return fold_case(boxes[0].display_name);
+  return fold_case(boxes[0].addr_spec());
 }
 
 // Message-IDs "<...>" found in a field, in order.
@@ -123,8 +132,13 @@ std::string thread_ordered_subject(std::vector<sort_item>& items, bool uid) {
     if (threads.empty() || threads.back().front()->subject != it.subject) threads.emplace_back();
     threads.back().push_back(&it);
   }
-  std::stable_sort(threads.begin(), threads.end(),
-                   [](const auto& a, const auto& b) { return a.front()->sent < b.front()->sent; });
+  // RFC 5256 §3 ORDEREDSUBJECT: threads go by the sent date of their first message. Two first
+  // messages sent at the same instant go by sequence number, as equal SORT keys do (§3),
+  // not by the base-subject order the grouping above left them in.
+  std::sort(threads.begin(), threads.end(), [](const auto& a, const auto& b) {
+    if (a.front()->sent != b.front()->sent) return a.front()->sent < b.front()->sent;
+    return a.front()->hit.seq < b.front()->hit.seq;
+  });
   std::string out;
   for (const auto& t : threads) {
     out += "(" + std::to_string(number(*t[0], uid));

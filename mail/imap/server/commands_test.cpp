@@ -334,3 +334,105 @@ TEST_CASE("deflate round trip", "[imap]") {
   CHECK(*back == text);
   CHECK_FALSE(b.decompress(std::string(100, '\xff'), 1 << 20).has_value());
 }
+
+namespace {
+// A header-only message for SORT/THREAD tests; empty fields are left out.
+std::string sort_msg(const std::string& from, const std::string& to, const std::string& cc,
+                     const std::string& subject, const std::string& date) {
+  std::string m;
+  if (!from.empty()) m += "From: " + from + "\r\n";
+  if (!to.empty()) m += "To: " + to + "\r\n";
+  if (!cc.empty()) m += "Cc: " + cc + "\r\n";
+  if (!subject.empty()) m += "Subject: " + subject + "\r\n";
+  if (!date.empty()) m += "Date: " + date + "\r\n";
+  return m + "\r\nx\r\n";
+}
+
+session_state sorted_box(fixture& f, const std::vector<std::string>& msgs) {
+  auto st = f.login();
+  for (std::size_t i = 0; i < msgs.size(); ++i) run(st, append_cmd("a" + std::to_string(i), "INBOX", msgs[i]));
+  run(st, "s SELECT INBOX");
+  return st;
+}
+}  // namespace
+
+TEST_CASE("SORT FROM/TO/CC: the first address's mailbox, case-insensitive", "[imap][sort]") {
+  fixture f;
+  const std::string d = "Sun, 22 Nov 2026 10:00:00 +0000";
+  auto st = sorted_box(f, {
+      sort_msg("Zed <bob@a.test>", "Carl <x@a.test>", "dora@z.test", "s", d),        // 1
+      sort_msg("Adam <carol@a.test>", "bea@z.test", "", "s", d),                        // 2
+      sort_msg("amy@z.test", "Abe <yuri@a.test>, aaron@b.test", "Al <c@b.test>", "s", d),  // 3
+      sort_msg("Bob@a.test", "", "Zoe <B@z.test>", "s", d),                             // 4
+      sort_msg("\"Aaa\" <amy@a.test>", "undisclosed:;", "", "s", d),                    // 5
+  });
+  // RFC 5256 §3: FROM is the [IMAP] addr-mailbox of the first From address; the display
+  // name and the host take no part, equal keys fall back to the sequence number.
+  CHECK(run(st, "a SORT (FROM) UTF-8 ALL") == "* SORT 3 5 1 4 2\r\na OK SORT completed\r\n");
+  // A missing field sorts as the empty string, first. A group's first address is its
+  // start-of-group marker, whose addr-mailbox holds the group name (RFC 3501 §7.4.2).
+  CHECK(run(st, "b SORT (TO) UTF-8 ALL") == "* SORT 4 2 5 1 3\r\nb OK SORT completed\r\n");
+  CHECK(run(st, "c SORT (CC) UTF-8 ALL") == "* SORT 2 5 4 3 1\r\nc OK SORT completed\r\n");
+  CHECK(run(st, "d SORT (REVERSE FROM) UTF-8 ALL") == "* SORT 2 1 4 3 5\r\nd OK SORT completed\r\n");
+}
+
+TEST_CASE("SORT SUBJECT uses the base subject; REVERSE binds to one key", "[imap][sort]") {
+  fixture f;
+  auto st = sorted_box(f, {
+      sort_msg("b@x.test", "", "", "Re: [list] Beta", "Mon, 23 Nov 2026 10:00:00 +0000"),  // 1
+      sort_msg("a@x.test", "", "", "alpha (fwd)", "Sun, 22 Nov 2026 10:00:00 +0000"),      // 2
+      sort_msg("c@x.test", "", "", "[fwd: FW: Alpha]", "Tue, 24 Nov 2026 10:00:00 +0000"), // 3
+      sort_msg("a@x.test", "", "", "beta", "Sun, 22 Nov 2026 10:00:00 +0000"),             // 4
+      sort_msg("c@x.test", "", "", "Re: Re:  ALPHA", "Sun, 22 Nov 2026 10:00:00 +0000"),   // 5
+  });
+  // RFC 5256 §2.1: "Re: [list] Beta" and "beta" share the base subject "beta"; "alpha (fwd)",
+  // "[fwd: FW: Alpha]" and "Re: Re:  ALPHA" share "alpha". Ties by sequence number (§3).
+  CHECK(run(st, "a SORT (SUBJECT) UTF-8 ALL") == "* SORT 2 3 5 1 4\r\na OK SORT completed\r\n");
+  CHECK(run(st, "b SORT (REVERSE SUBJECT) UTF-8 ALL") == "* SORT 1 4 2 3 5\r\nb OK SORT completed\r\n");
+  // RFC 5256 §3: REVERSE reverses only the key that follows it.
+  CHECK(run(st, "c SORT (SUBJECT REVERSE DATE) UTF-8 ALL") == "* SORT 3 2 5 1 4\r\nc OK SORT completed\r\n");
+  CHECK(run(st, "d SORT (REVERSE SUBJECT DATE) UTF-8 ALL") == "* SORT 4 1 2 5 3\r\nd OK SORT completed\r\n");
+  CHECK(run(st, "e SORT (REVERSE SUBJECT REVERSE FROM) UTF-8 ALL") ==
+        "* SORT 1 4 3 5 2\r\ne OK SORT completed\r\n");
+}
+
+TEST_CASE("SORT DISPLAYFROM/DISPLAYTO (RFC 5957)", "[imap][sort]") {
+  fixture f;
+  const std::string d = "Sun, 22 Nov 2026 10:00:00 +0000";
+  auto st = sorted_box(f, {
+      sort_msg("Zed <aaa@a.test>", "\"\" <zz@a.test>", "", "s", d),             // 1
+      sort_msg("=?utf-8?q?Carl?= <zzz@a.test>", "beth <b@a.test>", "", "s", d),  // 2
+      sort_msg("bob@z.test", "Adam <zz@z.test>", "", "s", d),                    // 3
+      sort_msg("bob@a.test", "", "", "s", d),                                    // 4
+      sort_msg("ALICE <x@x.test>", "CARL <c@a.test>", "", "s", d),               // 5
+  });
+  auto caps = run(st, "c CAPABILITY");
+  CHECK(caps.find(" SORT=DISPLAY") != std::string::npos);
+  // RFC 5957 §3: the RFC 2047-decoded display name, else the addr-spec ("bob@a.test"),
+  // compared case-insensitively; ties by sequence number.
+  CHECK(run(st, "a SORT (DISPLAYFROM) UTF-8 ALL") == "* SORT 5 4 3 2 1\r\na OK SORT completed\r\n");
+  // An empty display name is no display name: "zz@a.test" is used; no To sorts first.
+  CHECK(run(st, "b SORT (DISPLAYTO) UTF-8 ALL") == "* SORT 4 3 2 5 1\r\nb OK SORT completed\r\n");
+  CHECK(run(st, "e SORT (REVERSE DISPLAYTO) UTF-8 ALL") == "* SORT 1 5 2 3 4\r\ne OK SORT completed\r\n");
+}
+
+TEST_CASE("THREAD=ORDEREDSUBJECT: threads and messages by sent date", "[imap][thread]") {
+  fixture f;
+  auto st = sorted_box(f, {
+      sort_msg("a@x.test", "", "", "Zeta", "Wed, 25 Nov 2026 10:00:00 +0000"),          // 1
+      sort_msg("a@x.test", "", "", "Re: alpha", "Tue, 24 Nov 2026 10:00:00 +0000"),     // 2
+      sort_msg("a@x.test", "", "", "alpha", "Mon, 23 Nov 2026 10:00:00 +0000"),         // 3
+      sort_msg("a@x.test", "", "", "Re: zeta", "Sun, 22 Nov 2026 10:00:00 +0000"),      // 4
+      sort_msg("a@x.test", "", "", "aardvark", "Mon, 23 Nov 2026 12:00:00 +0200"),      // 5
+      sort_msg("a@x.test", "", "", "Fwd: zeta", "Thu, 26 Nov 2026 10:00:00 +0000"),     // 6
+      sort_msg("a@x.test", "", "", "Re: alpha", "Tue, 24 Nov 2026 10:00:00 +0000"),     // 7
+  });
+  // RFC 5256 §3 ORDEREDSUBJECT: messages grouped by base subject and sorted by sent date
+  // within each group (ties by sequence number); the threads ordered by the sent date of
+  // their first message. 5 was sent at 10:00 UTC on the 23rd, the same instant as 3: equal
+  // keys go by sequence number (§3), so the alpha thread (3) comes before aardvark (5).
+  CHECK(run(st, "a THREAD ORDEREDSUBJECT UTF-8 ALL") ==
+        "* THREAD (4 (1)(6))(3 (2)(7))(5)\r\na OK THREAD completed\r\n");
+  CHECK(run(st, "b UID THREAD ORDEREDSUBJECT UTF-8 SUBJECT alpha") ==
+        "* THREAD (3 (2)(7))\r\nb OK UID THREAD completed\r\n");
+}
