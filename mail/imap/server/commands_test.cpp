@@ -334,3 +334,20 @@ TEST_CASE("deflate round trip", "[imap]") {
   CHECK(*back == text);
   CHECK_FALSE(b.decompress(std::string(100, '\xff'), 1 << 20).has_value());
 }
+
+// RFC 8438 §3: with STATUS=SIZE advertised, STATUS SIZE is the total octets of the mailbox's
+// messages (the sum of their RFC822.SIZE), also inside LIST RETURN (STATUS ...) (§4).
+TEST_CASE("STATUS=SIZE", "[imap]") {
+  fixture f;
+  auto st = f.login();
+  CHECK(run(st, "c CAPABILITY").find(" STATUS=SIZE") != std::string::npos);
+  CHECK(run(st, "s0 STATUS INBOX (SIZE)") == "* STATUS INBOX (SIZE 0)\r\ns0 OK STATUS completed\r\n");
+  run(st, append_cmd("a1", "INBOX", simple));
+  run(st, append_cmd("a2", "INBOX", multipart));
+  const auto total = std::to_string(simple.size() + multipart.size());
+  CHECK(run(st, "s1 STATUS INBOX (MESSAGES SIZE)") ==
+        "* STATUS INBOX (MESSAGES 2 SIZE " + total + ")\r\ns1 OK STATUS completed\r\n");
+  CHECK(run(st, "l LIST \"\" INBOX RETURN (STATUS (SIZE))") ==
+        "* LIST (\\HasNoChildren) \"/\" INBOX\r\n* STATUS INBOX (SIZE " + total + ")\r\nl OK LIST completed\r\n");
+  CHECK(run(st, "b STATUS INBOX (SIZES)") == "b BAD Unknown STATUS item SIZES\r\n");
+}
