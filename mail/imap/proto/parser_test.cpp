@@ -343,3 +343,21 @@ TEST_CASE("SORT, THREAD, COMPRESS, CHECK", "[imap]") {
   CHECK(bad("g SORT (DATE) UTF-8\r\n") == "imap.syntax");
   CHECK(bad("h THREAD REFERENCES\r\n") == "imap.syntax");
 }
+
+// RFC 8474 §7: fetch-att =/ "EMAILID" / "THREADID"; search-key =/ "EMAILID" SP objectid /
+// "THREADID" SP objectid, objectid = 1*255(ALPHA / DIGIT / "_" / "-").
+TEST_CASE("OBJECTID grammar", "[imap]") {
+  auto f = std::get<cmd_fetch>(ok("a FETCH 1 (EMAILID THREADID)\r\n").args);
+  REQUIRE(f.atts.size() == 2);
+  CHECK(f.atts[0].name == "EMAILID");
+  CHECK(f.atts[1].name == "THREADID");
+  auto s = std::get<cmd_search>(ok("a SEARCH EMAILID M6d99ac3275bb4e THREADID T64b4_78-a\r\n").args);
+  REQUIRE(s.key.children.size() == 2);
+  CHECK(s.key.children[0].name == "EMAILID");
+  CHECK(s.key.children[0].text == "M6d99ac3275bb4e");
+  CHECK(s.key.children[1].text == "T64b4_78-a");
+  CHECK(bad("a SEARCH EMAILID M.1\r\n") == "imap.syntax");
+  CHECK(bad("a SEARCH THREADID\r\n") == "imap.syntax");
+  CHECK(bad("a SEARCH EMAILID " + std::string(256, 'a') + "\r\n") == "imap.syntax");
+  CHECK(ok("a SEARCH EMAILID " + std::string(255, 'a') + "\r\n").name == "SEARCH");
+}

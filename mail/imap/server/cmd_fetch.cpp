@@ -4,6 +4,7 @@
 #include "mail/imap/proto/writer.hpp"
 #include "mail/imap/server/commands.hpp"
 #include "mail/imap/server/fetch_body.hpp"
+#include "mail/imap/server/objectid.hpp"
 #include "mail/imap/server/summary.hpp"
 #include "mail/imap/server/view.hpp"
 
@@ -150,6 +151,10 @@ void op_fetch(session_state& st, const command& cmd, reply& r) {
       } else if (n == "MODSEQ") {
         add("MODSEQ (" + std::to_string(m.modseq) + ")");
         has_modseq = true;
+      } else if (n == "EMAILID") {
+        add("EMAILID (" + email_id(m.blob_id) + ")");
+      } else if (n == "THREADID") {
+        add("THREADID NIL");  // RFC 8474 §5.2: NIL when the server does not keep thread ids
       } else if (n == "ENVELOPE") {
         add("ENVELOPE " + envelope(pm->structure.root.header, st.utf8));
       } else if (n == "BODYSTRUCTURE" || (n == "BODY" && !a.has_section)) {

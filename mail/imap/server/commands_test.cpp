@@ -185,7 +185,7 @@ TEST_CASE("two sessions see each other's changes", "[imap]") {
 TEST_CASE("mailboxes: list, create, rename, status, quota", "[imap]") {
   fixture f;
   auto st = f.login();
-  CHECK(run(st, "c CREATE Work/Projects/") == "c OK CREATE completed\r\n");
+  CHECK(run(st, "c CREATE Work/Projects/").starts_with("c OK [MAILBOXID ("));
   CHECK(run(st, "c CREATE Work/Projects") == "c NO [ALREADYEXISTS] Mailbox already exists\r\n");
   auto l = run(st, "l LIST \"\" \"Work*\"");
   CHECK(l == "* LIST (\\HasNoChildren) \"/\" \"Work/Projects\"\r\n* LIST (\\Noselect \\HasChildren) \"/\" \"Work\"\r\n"
@@ -293,9 +293,9 @@ TEST_CASE("a trailing comment names a bare address in ENVELOPE and SEARCH", "[im
 TEST_CASE("subscriptions: LSUB parents, names without a mailbox, RECURSIVEMATCH", "[imap]") {
   fixture f;
   auto st = f.login();
-  CHECK(run(st, "c CREATE Fruit/Apple") == "c OK CREATE completed\r\n");
-  CHECK(run(st, "c CREATE Fruit/Peach") == "c OK CREATE completed\r\n");
-  CHECK(run(st, "c CREATE Veg") == "c OK CREATE completed\r\n");
+  CHECK(run(st, "c CREATE Fruit/Apple").starts_with("c OK [MAILBOXID ("));
+  CHECK(run(st, "c CREATE Fruit/Peach").starts_with("c OK [MAILBOXID ("));
+  CHECK(run(st, "c CREATE Veg").starts_with("c OK [MAILBOXID ("));
   CHECK(run(st, "u UNSUBSCRIBE Veg") == "u OK UNSUBSCRIBE completed\r\n");
   // RFC 3501 §6.3.9: "Fruit" is not subscribed (it does not even exist), but its subscribed
   // inferiors do not match "%": LSUB returns it with \Noselect.
@@ -313,7 +313,7 @@ TEST_CASE("subscriptions: LSUB parents, names without a mailbox, RECURSIVEMATCH"
   // A name not created yet may be subscribed; creating it keeps the subscription.
   CHECK(run(st, "s SUBSCRIBE Later") == "s OK SUBSCRIBE completed\r\n");
   CHECK(run(st, "l LIST (SUBSCRIBED) \"\" Later") == "* LIST (\\NonExistent \\Subscribed) \"/\" \"Later\"\r\nl OK LIST completed\r\n");
-  CHECK(run(st, "c CREATE Later") == "c OK CREATE completed\r\n");
+  CHECK(run(st, "c CREATE Later").starts_with("c OK [MAILBOXID ("));
   CHECK(run(st, "l LIST (SUBSCRIBED) \"\" Later") == "* LIST (\\HasNoChildren \\Subscribed) \"/\" \"Later\"\r\nl OK LIST completed\r\n");
   CHECK(run(st, "u UNSUBSCRIBE Fruit/Peach") == "u OK UNSUBSCRIBE completed\r\n");
   CHECK(run(st, "l LIST (SUBSCRIBED) \"\" \"Fruit/P*\"") == "l OK LIST completed\r\n");
@@ -350,4 +350,72 @@ TEST_CASE("STATUS=SIZE", "[imap]") {
   CHECK(run(st, "l LIST \"\" INBOX RETURN (STATUS (SIZE))") ==
         "* LIST (\\HasNoChildren) \"/\" INBOX\r\n* STATUS INBOX (SIZE " + total + ")\r\nl OK LIST completed\r\n");
   CHECK(run(st, "b STATUS INBOX (SIZES)") == "b BAD Unknown STATUS item SIZES\r\n");
+}
+
+namespace {
+// The objectid inside "[MAILBOXID (id)]" or "MAILBOXID (id)"; "" when absent.
+std::string mailboxid_in(const std::string& out) {
+  auto p = out.find("MAILBOXID (");
+  if (p == std::string::npos) return "";
+  p += 11;
+  return out.substr(p, out.find(')', p) - p);
+}
+// RFC 8474 §7: objectid = 1*255(ALPHA / DIGIT / "_" / "-")
+bool is_objectid(const std::string& id) {
+  if (id.empty() || id.size() > 255) return false;
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return false;
+  return true;
+}
+}  // namespace
+
+// RFC 8474 §4: MAILBOXID in CREATE's tagged OK (§4.1), SELECT/EXAMINE (§4.2) and STATUS (§4.3);
+// it survives RENAME and a deleted mailbox's id is not given to a new one of the same name.
+TEST_CASE("OBJECTID: MAILBOXID", "[imap]") {
+  fixture f;
+  auto st = f.login();
+  CHECK(run(st, "c CAPABILITY").find(" OBJECTID") != std::string::npos);
+  auto created = run(st, "c1 CREATE Projects");
+  const auto id = mailboxid_in(created);
+  REQUIRE(is_objectid(id));
+  CHECK(created == "c1 OK [MAILBOXID (" + id + ")] CREATE completed\r\n");
+  CHECK(run(st, "s1 STATUS Projects (MAILBOXID MESSAGES)") ==
+        "* STATUS \"Projects\" (MAILBOXID (" + id + ") MESSAGES 0)\r\ns1 OK STATUS completed\r\n");
+  CHECK(run(st, "r RENAME Projects Work").starts_with("r OK"));
+  CHECK(run(st, "s2 STATUS Work (MAILBOXID)") == "* STATUS \"Work\" (MAILBOXID (" + id + "))\r\ns2 OK STATUS completed\r\n");
+  CHECK(run(st, "e EXAMINE Work").find("* OK [MAILBOXID (" + id + ")] Ok\r\n") != std::string::npos);
+  const auto inbox = mailboxid_in(run(st, "s3 SELECT INBOX"));
+  CHECK(is_objectid(inbox));
+  CHECK(inbox != id);
+  CHECK(run(st, "d DELETE Work") == "d OK DELETE completed\r\n");
+  const auto again = mailboxid_in(run(st, "c2 CREATE Work"));
+  CHECK(is_objectid(again));
+  CHECK(again != id);
+  CHECK(run(st, "l LIST \"\" Work RETURN (STATUS (MAILBOXID))").find("* STATUS \"Work\" (MAILBOXID (" + again + "))\r\n") !=
+        std::string::npos);
+}
+
+// RFC 8474 §5: FETCH EMAILID and THREADID; §5.1: EMAILID names the content, so a COPY or MOVE
+// keeps it; §5.2: THREADID NIL when the server has no thread ids; §6: SEARCH EMAILID/THREADID.
+TEST_CASE("OBJECTID: EMAILID and THREADID", "[imap]") {
+  fixture f;
+  auto st = f.login();
+  run(st, append_cmd("a1", "INBOX", simple));
+  run(st, append_cmd("a2", "INBOX", multipart));
+  run(st, "s SELECT INBOX");
+  // "M" and the first 128 bits of the SHA-256 of the message's bytes.
+  const std::string eid = "M64cfdea2d1a554d39a2ea229b70e2119";
+  CHECK(run(st, "f1 FETCH 1 (EMAILID THREADID)") ==
+        "* 1 FETCH (EMAILID (" + eid + ") THREADID NIL)\r\nf1 OK FETCH completed\r\n");
+  CHECK(run(st, "f2 UID FETCH 1 EMAILID") == "* 1 FETCH (EMAILID (" + eid + ") UID 1)\r\nf2 OK UID FETCH completed\r\n");
+  CHECK(run(st, "k1 SEARCH EMAILID " + eid) == "* SEARCH 1\r\nk1 OK SEARCH completed\r\n");
+  CHECK(run(st, "k2 SEARCH EMAILID Mnope") == "* SEARCH\r\nk2 OK SEARCH completed\r\n");
+  CHECK(run(st, "k3 SEARCH THREADID T1") == "* SEARCH\r\nk3 OK SEARCH completed\r\n");
+  CHECK(run(st, "k4 SEARCH NOT EMAILID " + eid) == "* SEARCH 2\r\nk4 OK SEARCH completed\r\n");
+  CHECK(run(st, "c COPY 1 Archive").starts_with("c OK"));
+  CHECK(run(st, "m MOVE 1 Trash").starts_with("* OK [COPYUID"));
+  run(st, "s2 SELECT Archive");
+  CHECK(run(st, "f3 FETCH 1 EMAILID") == "* 1 FETCH (EMAILID (" + eid + "))\r\nf3 OK FETCH completed\r\n");
+  run(st, "s3 SELECT Trash");
+  CHECK(run(st, "f4 FETCH 1 EMAILID") == "* 1 FETCH (EMAILID (" + eid + "))\r\nf4 OK FETCH completed\r\n");
 }
