@@ -62,14 +62,14 @@ std::optional<partial> parse_partial(lexer& lx) {
 // fetch-att = "ENVELOPE" / "FLAGS" / "INTERNALDATE" / "RFC822" [".HEADER" / ".TEXT"] / "RFC822.SIZE" /
 //   "BODY" ["STRUCTURE"] / "UID" / "BODY" section [partial] / "BODY.PEEK" section [partial] /
 //   "BINARY" [".PEEK"] section-binary [partial] / "BINARY.SIZE" section-binary / "MODSEQ" /
-//   "EMAILID" / "THREADID" (RFC 8474 §7)
+//   "EMAILID" / "THREADID" (RFC 8474 §7) / "SAVEDATE" (RFC 8514 §5)
 fetch_att parse_att(lexer& lx) {
   fetch_att a;
   a.name = lx.upper_att_name();
   const auto& n = a.name;
   if (n == "ENVELOPE" || n == "FLAGS" || n == "INTERNALDATE" || n == "RFC822" ||
       n == "RFC822.HEADER" || n == "RFC822.TEXT" || n == "RFC822.SIZE" || n == "BODYSTRUCTURE" ||
-      n == "UID" || n == "MODSEQ" || n == "EMAILID" || n == "THREADID" || (n == "BODY" && lx.peek() != '['))
+      n == "UID" || n == "MODSEQ" || n == "EMAILID" || n == "THREADID" || n == "SAVEDATE" || (n == "BODY" && lx.peek() != '['))
     return a;
   if (n == "BODY" || n == "BODY.PEEK" || n == "BINARY" || n == "BINARY.PEEK" || n == "BINARY.SIZE") {
     bool binary = n.starts_with("BINARY");

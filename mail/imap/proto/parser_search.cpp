@@ -47,14 +47,15 @@ struct search_parser {
     k.name = lx.upper_atom();
     const auto& n = k.name;
     if (is_word(n, {"ALL", "ANSWERED", "DELETED", "FLAGGED", "NEW", "OLD", "RECENT", "SEEN",
-                    "UNANSWERED", "UNDELETED", "UNFLAGGED", "UNSEEN", "DRAFT", "UNDRAFT"}))
+                    "UNANSWERED", "UNDELETED", "UNFLAGGED", "UNSEEN", "DRAFT", "UNDRAFT", "SAVEDATESUPPORTED"}))
       return k;
     lx.sp();
     if (is_word(n, {"BCC", "BODY", "CC", "FROM", "SUBJECT", "TEXT", "TO"})) {
       k.text = lx.astring();
     } else if (n == "KEYWORD" || n == "UNKEYWORD") {  // flag-keyword = atom
       k.text = lx.atom();
-    } else if (is_word(n, {"BEFORE", "ON", "SINCE", "SENTBEFORE", "SENTON", "SENTSINCE"})) {
+    } else if (is_word(n, {"BEFORE", "ON", "SINCE", "SENTBEFORE", "SENTON", "SENTSINCE", "SAVEDBEFORE", "SAVEDON",
+                           "SAVEDSINCE"})) {  // RFC 8514 §5: "SAVEDBEFORE" SP date / ...
       k.on = lx.read_date();
     } else if (n == "HEADER") {  // "HEADER" SP header-fld-name SP astring
       k.text = lx.astring();

@@ -361,3 +361,18 @@ TEST_CASE("OBJECTID grammar", "[imap]") {
   CHECK(bad("a SEARCH EMAILID " + std::string(256, 'a') + "\r\n") == "imap.syntax");
   CHECK(ok("a SEARCH EMAILID " + std::string(255, 'a') + "\r\n").name == "SEARCH");
 }
+
+// RFC 8514 §5: fetch-att =/ "SAVEDATE"; search-key =/ "SAVEDBEFORE" SP date / "SAVEDON" SP date /
+// "SAVEDSINCE" SP date / "SAVEDATESUPPORTED".
+TEST_CASE("SAVEDATE grammar", "[imap]") {
+  CHECK(std::get<cmd_fetch>(ok("a FETCH 1 SAVEDATE\r\n").args).atts.at(0).name == "SAVEDATE");
+  auto s = std::get<cmd_search>(ok("a SEARCH SAVEDBEFORE 1-Feb-1994 SAVEDON 02-Feb-1994 SAVEDSINCE 3-Feb-1994 SAVEDATESUPPORTED\r\n").args);
+  REQUIRE(s.key.children.size() == 4);
+  CHECK(s.key.children[0].name == "SAVEDBEFORE");
+  CHECK(s.key.children[0].on == date{1994, 2, 1});
+  CHECK(s.key.children[1].on == date{1994, 2, 2});
+  CHECK(s.key.children[2].name == "SAVEDSINCE");
+  CHECK(s.key.children[3].name == "SAVEDATESUPPORTED");
+  CHECK(bad("a SEARCH SAVEDON\r\n") == "imap.syntax");
+  CHECK(bad("a SEARCH SAVEDON 32-Feb-1994\r\n") == "imap.syntax");
+}

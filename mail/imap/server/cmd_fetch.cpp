@@ -151,6 +151,10 @@ void op_fetch(session_state& st, const command& cmd, reply& r) {
       } else if (n == "MODSEQ") {
         add("MODSEQ (" + std::to_string(m.modseq) + ")");
         has_modseq = true;
+      } else if (n == "SAVEDATE") {
+        // RFC 8514 §5: "SAVEDATE" SP (date-time / nil); messages stored before the store kept
+        // save dates have none, and their internal date is not a save date.
+        add(m.save_date ? "SAVEDATE \"" + imap_date_time(*m.save_date) + "\"" : std::string("SAVEDATE NIL"));
       } else if (n == "EMAILID") {
         add("EMAILID (" + email_id(m.blob_id) + ")");
       } else if (n == "THREADID") {

@@ -4,8 +4,11 @@
 
 #include <filesystem>
 #include <random>
+#include <cstdio>
+#include <ctime>
 
 #include "core/blob/store.hpp"
+#include "core/db/db.hpp"
 #include "mail/imap/proto/parser.hpp"
 #include "mail/imap/server/commands.hpp"
 #include "mail/imap/server/deflate.hpp"
@@ -418,4 +421,55 @@ TEST_CASE("OBJECTID: EMAILID and THREADID", "[imap]") {
   CHECK(run(st, "f3 FETCH 1 EMAILID") == "* 1 FETCH (EMAILID (" + eid + "))\r\nf3 OK FETCH completed\r\n");
   run(st, "s3 SELECT Trash");
   CHECK(run(st, "f4 FETCH 1 EMAILID") == "* 1 FETCH (EMAILID (" + eid + "))\r\nf4 OK FETCH completed\r\n");
+}
+
+namespace {
+// "6-Dec-2026" (RFC 9051 date) and "06-Dec-2026" (the day part of date-time) for Unix time t, UTC.
+std::string imap_day(std::time_t t, bool two_digit_day) {
+  static const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, two_digit_day ? "%02d-%s-%04d" : "%d-%s-%04d", tm.tm_mday, months[tm.tm_mon],
+                tm.tm_year + 1900);
+  return buf;
+}
+}  // namespace
+
+// RFC 8514: the save date is when the message was put in its current mailbox (APPEND, COPY,
+// MOVE), not the internal date the APPEND gave; FETCH SAVEDATE (§5) and SEARCH SAVEDBEFORE/
+// SAVEDON/SAVEDSINCE/SAVEDATESUPPORTED (§4.3).
+TEST_CASE("SAVEDATE", "[imap]") {
+  fixture f;
+  auto st = f.login();
+  CHECK(run(st, "c CAPABILITY").find(" SAVEDATE") != std::string::npos);
+  const std::string old = "\"01-Jan-2020 10:00:00 +0000\"";
+  CHECK(run(st, "a1 APPEND INBOX " + old + " {" + std::to_string(simple.size()) + "+}\r\n" + simple).starts_with("a1 OK"));
+  const auto now = std::time(nullptr);
+  // Run just before midnight UTC the day may roll over between the APPEND and here: accept both.
+  const auto today = imap_day(now, false), today2 = imap_day(now, true);
+  run(st, "s SELECT INBOX");
+  auto fd = run(st, "f1 FETCH 1 (INTERNALDATE SAVEDATE)");
+  CHECK(fd.starts_with("* 1 FETCH (INTERNALDATE \"01-Jan-2020 10:00:00 +0000\" SAVEDATE \"" + today2 + " "));
+  CHECK(fd.ends_with(" +0000\")\r\nf1 OK FETCH completed\r\n"));
+  CHECK(run(st, "k1 SEARCH SAVEDON " + today) == "* SEARCH 1\r\nk1 OK SEARCH completed\r\n");
+  CHECK(run(st, "k2 SEARCH SAVEDSINCE " + today) == "* SEARCH 1\r\nk2 OK SEARCH completed\r\n");
+  CHECK(run(st, "k3 SEARCH SAVEDBEFORE " + today) == "* SEARCH\r\nk3 OK SEARCH completed\r\n");
+  CHECK(run(st, "k4 SEARCH SAVEDON 1-Jan-2020") == "* SEARCH\r\nk4 OK SEARCH completed\r\n");
+  CHECK(run(st, "k5 SEARCH ON 1-Jan-2020") == "* SEARCH 1\r\nk5 OK SEARCH completed\r\n");
+  CHECK(run(st, "k6 SEARCH SAVEDATESUPPORTED") == "* SEARCH 1\r\nk6 OK SEARCH completed\r\n");
+  CHECK(run(st, "k7 SEARCH SAVEDBEFORE " + imap_day(now + 86400 * 2, false)) == "* SEARCH 1\r\nk7 OK SEARCH completed\r\n");
+  // A copy is saved in its new mailbox now; its internal date stays 2020.
+  CHECK(run(st, "c COPY 1 Archive").starts_with("c OK"));
+  run(st, "s2 SELECT Archive");
+  auto fc = run(st, "f2 FETCH 1 (INTERNALDATE SAVEDATE)");
+  CHECK(fc.starts_with("* 1 FETCH (INTERNALDATE \"01-Jan-2020 10:00:00 +0000\" SAVEDATE \"" + today2 + " "));
+  // A message stored before migration 5 has no save date: NIL, and no SAVED* key matches it.
+  {
+    auto c = db::connection::open(f.dir / "hearth.db");
+    REQUIRE(c.has_value());
+    REQUIRE(c->exec("UPDATE mail_messages SET save_date = NULL").has_value());
+  }
+  CHECK(run(st, "f3 FETCH 1 SAVEDATE") == "* 1 FETCH (SAVEDATE NIL)\r\nf3 OK FETCH completed\r\n");
+  CHECK(run(st, "k8 SEARCH OR SAVEDSINCE 1-Jan-1970 SAVEDBEFORE 1-Jan-1970") == "* SEARCH\r\nk8 OK SEARCH completed\r\n");
 }
