@@ -376,3 +376,18 @@ TEST_CASE("SAVEDATE grammar", "[imap]") {
   CHECK(bad("a SEARCH SAVEDON\r\n") == "imap.syntax");
   CHECK(bad("a SEARCH SAVEDON 32-Feb-1994\r\n") == "imap.syntax");
 }
+
+// RFC 8970 §7: fetch-att =/ "PREVIEW" [SP "(" preview-mod *(SP preview-mod) ")"], preview-mod = "LAZY".
+TEST_CASE("PREVIEW grammar", "[imap]") {
+  auto f = std::get<cmd_fetch>(ok("a FETCH 1 (PREVIEW (LAZY) UID)\r\n").args);
+  REQUIRE(f.atts.size() == 2);
+  CHECK(f.atts[0].name == "PREVIEW");
+  CHECK(f.atts[1].name == "UID");
+  CHECK(std::get<cmd_fetch>(ok("a FETCH 1 preview (lazy)\r\n").args).atts.at(0).name == "PREVIEW");
+  // Without parentheses around the attributes, a following list is the fetch modifiers.
+  auto m = std::get<cmd_fetch>(ok("a FETCH 1 PREVIEW (CHANGEDSINCE 5)\r\n").args);
+  CHECK(m.atts.at(0).name == "PREVIEW");
+  CHECK(m.changed_since == 5u);
+  CHECK(bad("a FETCH 1 (PREVIEW (LAZY FUZZY))\r\n") == "imap.syntax");
+  CHECK(bad("a FETCH 1 (PREVIEW ())\r\n") == "imap.syntax");
+}

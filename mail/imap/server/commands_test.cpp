@@ -473,3 +473,38 @@ TEST_CASE("SAVEDATE", "[imap]") {
   CHECK(run(st, "f3 FETCH 1 SAVEDATE") == "* 1 FETCH (SAVEDATE NIL)\r\nf3 OK FETCH completed\r\n");
   CHECK(run(st, "k8 SEARCH OR SAVEDSINCE 1-Jan-1970 SAVEDBEFORE 1-Jan-1970") == "* SEARCH\r\nk8 OK SEARCH completed\r\n");
 }
+
+// RFC 8970: FETCH PREVIEW and PREVIEW (LAZY) give plain text of the first text part, at most
+// 256 characters (200 here), whitespace collapsed, HTML tags removed; §3.2: LAZY may only
+// change whether NIL is allowed, and Hearth always has the preview.
+TEST_CASE("PREVIEW", "[imap]") {
+  fixture f;
+  auto st = f.login();
+  CHECK(run(st, "c CAPABILITY").find(" PREVIEW") != std::string::npos);
+  const std::string html =
+      "From: a@example.org\r\nSubject: h\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/alternative; boundary=\"b\"\r\n\r\n"
+      "--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+      "<html><head><style>p { color: red; }</style></head><body>\r\n"
+      "<p>Tom &amp; Jerry</p>\r\n\r\n<p>say\t  &lt;hi&gt;</p></body></html>\r\n"
+      "--b--\r\n";
+  std::string words;
+  for (int i = 0; i < 60; ++i) words += "word" + std::to_string(i % 10) + " \r\n ";
+  const std::string longer = "Subject: long\r\n\r\n  " + words;
+  for (const auto* m : {&simple, &multipart, &html, &longer}) run(st, append_cmd("a", "INBOX", *m));
+  run(st, "s SELECT INBOX");
+  CHECK(run(st, "f1 FETCH 1 PREVIEW") == "* 1 FETCH (PREVIEW \"Hi Bob\")\r\nf1 OK FETCH completed\r\n");
+  CHECK(run(st, "f2 FETCH 1 (PREVIEW (LAZY) UID)") == "* 1 FETCH (PREVIEW \"Hi Bob\" UID 1)\r\nf2 OK FETCH completed\r\n");
+  // The quoted-printable ISO-8859-1 text part, decoded to UTF-8: 8-bit, so a literal.
+  const std::string gruss = "Sch\xc3\xb6ne Gr\xc3\xbc\xc3\x9f" "e";
+  CHECK(run(st, "f3 FETCH 2 PREVIEW") ==
+        "* 2 FETCH (PREVIEW {" + std::to_string(gruss.size()) + "}\r\n" + gruss + ")\r\nf3 OK FETCH completed\r\n");
+  CHECK(run(st, "f4 FETCH 3 PREVIEW") == "* 3 FETCH (PREVIEW \"Tom & Jerry say <hi>\")\r\nf4 OK FETCH completed\r\n");
+  std::string want;  // 200 characters: the words and single spaces, cut there
+  for (int i = 0; want.size() < 200; ++i) want += (want.empty() ? "" : " ") + ("word" + std::to_string(i % 10));
+  want.resize(200);
+  while (want.back() == ' ') want.pop_back();
+  CHECK(run(st, "f5 FETCH 4 PREVIEW") == "* 4 FETCH (PREVIEW \"" + want + "\")\r\nf5 OK FETCH completed\r\n");
+  // PREVIEW does not set \Seen (RFC 8970 §3.1 is not a body fetch).
+  CHECK(run(st, "f6 FETCH 1 FLAGS") == "* 1 FETCH (FLAGS ())\r\nf6 OK FETCH completed\r\n");
+}
