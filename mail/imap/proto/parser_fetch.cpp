@@ -65,7 +65,7 @@ std::optional<partial> parse_partial(lexer& lx) {
 //   "BODY" ["STRUCTURE"] / "UID" / "BODY" section [partial] / "BODY.PEEK" section [partial] /
 //   "BINARY" [".PEEK"] section-binary [partial] / "BINARY.SIZE" section-binary / "MODSEQ" /
 //   "EMAILID" / "THREADID" (RFC 8474 §7) / "SAVEDATE" (RFC 8514 §5) /
-//   "PREVIEW" [SP "(" preview-mod *(SP preview-mod) ")"], preview-mod = "LAZY" (RFC 8970 §7)
+//   "PREVIEW" [SP "(" preview-mod *(SP preview-mod) ")"], preview-mod = "LAZY" (RFC 8970)
 fetch_att parse_att(lexer& lx) {
   fetch_att a;
   a.name = lx.upper_att_name();
@@ -79,7 +79,7 @@ fetch_att parse_att(lexer& lx) {
       for (std::size_t i = 0;; ++i) {
         if (i >= 4) lx.fail("too many PREVIEW modifiers");
         auto mod = lx.upper_atom();
-        // RFC 8970 §3.2: LAZY lets the server answer NIL for a preview it has not computed;
+        // RFC 8970: LAZY lets the server answer NIL for a preview it has not computed yet;
         // Hearth always computes it, so LAZY changes nothing.
         if (mod != "LAZY") lx.fail("unknown PREVIEW modifier " + mod);
         if (lx.eat(')')) break;

@@ -377,7 +377,7 @@ TEST_CASE("SAVEDATE grammar", "[imap]") {
   CHECK(bad("a SEARCH SAVEDON 32-Feb-1994\r\n") == "imap.syntax");
 }
 
-// RFC 8970 §7: fetch-att =/ "PREVIEW" [SP "(" preview-mod *(SP preview-mod) ")"], preview-mod = "LAZY".
+// RFC 8970: fetch-att =/ "PREVIEW" [SP "(" preview-mod *(SP preview-mod) ")"], preview-mod = "LAZY".
 TEST_CASE("PREVIEW grammar", "[imap]") {
   auto f = std::get<cmd_fetch>(ok("a FETCH 1 (PREVIEW (LAZY) UID)\r\n").args);
   REQUIRE(f.atts.size() == 2);

@@ -154,7 +154,7 @@ void op_fetch(session_state& st, const command& cmd, reply& r) {
         add("MODSEQ (" + std::to_string(m.modseq) + ")");
         has_modseq = true;
       } else if (n == "PREVIEW") {
-        // RFC 8970 §3.1: "PREVIEW" SP nstring, plain text of at most 256 characters (Hearth
+        // RFC 8970: "PREVIEW" SP nstring, plain text of at most 256 characters (Hearth
         // gives 200). 8-bit text goes out as a literal unless UTF8=ACCEPT is on.
         std::string item = "PREVIEW ";
         write_string(item, preview_text(pm->structure.root, *pm->bytes), st.utf8);

@@ -475,8 +475,8 @@ TEST_CASE("SAVEDATE", "[imap]") {
 }
 
 // RFC 8970: FETCH PREVIEW and PREVIEW (LAZY) give plain text of the first text part, at most
-// 256 characters (200 here), whitespace collapsed, HTML tags removed; §3.2: LAZY may only
-// change whether NIL is allowed, and Hearth always has the preview.
+// 256 characters (200 here), whitespace collapsed, HTML tags removed; LAZY only allows NIL
+// for a preview not computed yet, and Hearth always computes it.
 TEST_CASE("PREVIEW", "[imap]") {
   fixture f;
   auto st = f.login();
@@ -505,6 +505,6 @@ TEST_CASE("PREVIEW", "[imap]") {
   want.resize(200);
   while (want.back() == ' ') want.pop_back();
   CHECK(run(st, "f5 FETCH 4 PREVIEW") == "* 4 FETCH (PREVIEW \"" + want + "\")\r\nf5 OK FETCH completed\r\n");
-  // PREVIEW does not set \Seen (RFC 8970 §3.1 is not a body fetch).
+  // PREVIEW is not a BODY[] fetch: \Seen stays unset (RFC 9051 §6.4.5 sets it for those only).
   CHECK(run(st, "f6 FETCH 1 FLAGS") == "* 1 FETCH (FLAGS ())\r\nf6 OK FETCH completed\r\n");
 }

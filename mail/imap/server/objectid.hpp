@@ -1,6 +1,6 @@
 // RFC 8474 OBJECTID: the identifiers Hearth gives mailboxes and messages.
-// objectid = 1*255(ALPHA / DIGIT / "_" / "-"); RFC 8474 §7 advises a leading letter so that
-// no id looks like a number, hence the "F" and "M" prefixes.
+// objectid = 1*255(ALPHA / DIGIT / "_" / "-") (RFC 8474 §7). A leading letter, as in the RFC's
+// examples, keeps an id from looking like a number to clients: hence "F" and "M".
 #pragma once
 
 #include <cstdint>
