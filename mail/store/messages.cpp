@@ -19,6 +19,7 @@ message_row read_message(db::statement& st) {
   r.info.internal_date = st.column_int64(4);
   r.info.size = static_cast<std::uint64_t>(st.column_int64(5));
   r.info.blob_id = st.column_text(6);
+  r.info.save_date = st.column_opt_int64(7);
   return r;
 }
 
@@ -27,7 +28,7 @@ message_row read_message(db::statement& st) {
 result<std::vector<message_row>> sqlite_store::select_messages(db::connection& c, std::int64_t mailbox_id,
                                                                const uid_set& uids) {
   auto st = c.prepare(
-      "SELECT id, uid, modseq, flags, internal_date, size, blob_id FROM mail_messages "
+      "SELECT id, uid, modseq, flags, internal_date, size, blob_id, save_date FROM mail_messages "
       "WHERE mailbox_id = ?1 AND uid BETWEEN ?2 AND ?3 ORDER BY uid");
   if (!st) return st.error();
   std::vector<message_row> out;
@@ -114,11 +115,11 @@ result<append_result> sqlite_store::append_common(std::string_view account, std:
   std::uint32_t uid = m->uidnext;
   std::uint64_t modseq = m->highestmodseq + 1;
   auto ins = conn.prepare(
-      "INSERT INTO mail_messages(mailbox_id, account, uid, modseq, flags, seen, deleted, internal_date, size, blob_id) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+      "INSERT INTO mail_messages(mailbox_id, account, uid, modseq, flags, seen, deleted, internal_date, size, blob_id, "
+      "save_date) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
   if (!ins) return ins.error();
   ins->bind_all(m->id, a->address, uid, modseq, join_flags(*fl), has_flag(*fl, "\\Seen"), has_flag(*fl, "\\Deleted"),
-                internal_date.value_or(unix_now()), *size, blob_id);
+                internal_date.value_or(unix_now()), *size, blob_id, unix_now());
   if (auto r = ins->run(); !r) return r.error();
   auto up = conn.prepare("UPDATE mail_mailboxes SET uidnext = ?2, highestmodseq = ?3 WHERE id = ?1");
   if (!up) return up.error();
@@ -332,7 +333,7 @@ result<changes> sqlite_store::changes_since(std::string_view account, std::strin
   changes out;
   out.highestmodseq = m->highestmodseq;
   auto st = conn.prepare(
-      "SELECT id, uid, modseq, flags, internal_date, size, blob_id FROM mail_messages "
+      "SELECT id, uid, modseq, flags, internal_date, size, blob_id, save_date FROM mail_messages "
       "WHERE mailbox_id = ?1 AND modseq > ?2 ORDER BY uid");
   if (!st) return st.error();
   st->bind_all(m->id, static_cast<std::int64_t>(since));

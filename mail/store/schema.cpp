@@ -77,6 +77,12 @@ CREATE TABLE mail_absent_subscriptions(
   PRIMARY KEY(account, name)
 );
 )sql"},
+    // RFC 8514 SAVEDATE: when the message was put in this mailbox (APPEND, COPY, MOVE), which
+    // the internal date is not (APPEND may set that to any date, COPY keeps it). Rows stored
+    // before this migration have no save date: FETCH SAVEDATE is NIL for them (RFC 8514 §4.2).
+    {5, "save date of each message", R"sql(
+ALTER TABLE mail_messages ADD COLUMN save_date INTEGER;
+)sql"},
 };
 
 struct default_mailbox {

@@ -103,6 +103,9 @@ struct message_info {
   // "\\Draft") first, in that order, then keywords as first stored, no duplicates.
   std::vector<std::string> flags;
   std::int64_t internal_date = 0;  // Unix seconds
+  // RFC 8514: Unix seconds when the message was put in this mailbox; nullopt for messages stored
+  // before the store recorded it.
+  std::optional<std::int64_t> save_date;
   std::uint64_t size = 0;          // octets of the blob
   std::string blob_id;             // read the bytes with blob::store::get / path_of
 };

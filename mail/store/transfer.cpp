@@ -12,13 +12,16 @@ result<copy_result> sqlite_store::copy_rows(db::connection& c, const std::string
     return fail("mail.invalid", "target mailbox has used every UID");
   std::uint64_t modseq = target.highestmodseq + 1;
   auto ins = c.prepare(
-      "INSERT INTO mail_messages(mailbox_id, account, uid, modseq, flags, seen, deleted, internal_date, size, blob_id) "
-      "SELECT ?1, ?2, ?3, ?4, flags, seen, deleted, internal_date, size, blob_id FROM mail_messages WHERE id = ?5");
+      "INSERT INTO mail_messages(mailbox_id, account, uid, modseq, flags, seen, deleted, internal_date, size, blob_id, "
+      "save_date) SELECT ?1, ?2, ?3, ?4, flags, seen, deleted, internal_date, size, blob_id, ?6 FROM mail_messages "
+      "WHERE id = ?5");
   if (!ins) return ins.error();
+  // RFC 8514 §4.1: a copy or a moved message is saved now, whatever its source's save date.
+  const std::int64_t saved = unix_now();
   // RFC 4315 §3: COPYUID lists source and new uids in the same order; ours ascend together.
   for (auto& r : rows) {
     std::uint32_t uid = target.uidnext++;
-    if (auto res = ins->bind_all(target.id, account, uid, modseq, r.id).run(); !res) return res.error();
+    if (auto res = ins->bind_all(target.id, account, uid, modseq, r.id, saved).run(); !res) return res.error();
     out.uids.emplace_back(r.info.uid, uid);
   }
   target.highestmodseq = modseq;

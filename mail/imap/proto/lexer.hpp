@@ -57,6 +57,7 @@ class lexer {
   date_time read_date_time(); // date-time = DQUOTE date-day-fixed "-" date-month "-" ...
 
   std::size_t pos() const { return pos_; }
+  std::string_view rest() const { return s_.substr(pos_); }  // unconsumed input, to look ahead
   const lexer_options& options() const { return opts_; }
 
  private:

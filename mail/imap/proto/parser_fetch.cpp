@@ -1,6 +1,8 @@
 // FETCH arguments (RFC 9051 §6.4.5, RFC 3516 BINARY, RFC 7162 CONDSTORE/QRESYNC modifiers).
 #include "mail/imap/proto/parser.hpp"
 
+#include "core/util/strings.hpp"
+
 namespace hearth::mail::imap {
 namespace {
 
@@ -61,14 +63,34 @@ std::optional<partial> parse_partial(lexer& lx) {
 
 // fetch-att = "ENVELOPE" / "FLAGS" / "INTERNALDATE" / "RFC822" [".HEADER" / ".TEXT"] / "RFC822.SIZE" /
 //   "BODY" ["STRUCTURE"] / "UID" / "BODY" section [partial] / "BODY.PEEK" section [partial] /
-//   "BINARY" [".PEEK"] section-binary [partial] / "BINARY.SIZE" section-binary / "MODSEQ"
+//   "BINARY" [".PEEK"] section-binary [partial] / "BINARY.SIZE" section-binary / "MODSEQ" /
+//   "EMAILID" / "THREADID" (RFC 8474 §7) / "SAVEDATE" (RFC 8514 §5) /
+//   "PREVIEW" [SP "(" preview-mod *(SP preview-mod) ")"], preview-mod = "LAZY" (RFC 8970)
 fetch_att parse_att(lexer& lx) {
   fetch_att a;
   a.name = lx.upper_att_name();
   const auto& n = a.name;
+  if (n == "PREVIEW") {
+    // "FETCH 1 PREVIEW (CHANGEDSINCE 5)" has fetch modifiers, not preview modifiers: only a
+    // parenthesised list starting with a known preview-mod belongs to PREVIEW.
+    if (util::istarts_with(lx.rest(), " (LAZY")) {
+      lx.sp();
+      lx.expect('(', "( of PREVIEW modifiers");
+      for (std::size_t i = 0;; ++i) {
+        if (i >= 4) lx.fail("too many PREVIEW modifiers");
+        auto mod = lx.upper_atom();
+        // RFC 8970: LAZY lets the server answer NIL for a preview it has not computed yet;
+        // Hearth always computes it, so LAZY changes nothing.
+        if (mod != "LAZY") lx.fail("unknown PREVIEW modifier " + mod);
+        if (lx.eat(')')) break;
+        lx.sp();
+      }
+    }
+    return a;
+  }
   if (n == "ENVELOPE" || n == "FLAGS" || n == "INTERNALDATE" || n == "RFC822" ||
       n == "RFC822.HEADER" || n == "RFC822.TEXT" || n == "RFC822.SIZE" || n == "BODYSTRUCTURE" ||
-      n == "UID" || n == "MODSEQ" || (n == "BODY" && lx.peek() != '['))
+      n == "UID" || n == "MODSEQ" || n == "EMAILID" || n == "THREADID" || n == "SAVEDATE" || (n == "BODY" && lx.peek() != '['))
     return a;
   if (n == "BODY" || n == "BODY.PEEK" || n == "BINARY" || n == "BINARY.PEEK" || n == "BINARY.SIZE") {
     bool binary = n.starts_with("BINARY");

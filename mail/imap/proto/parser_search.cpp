@@ -2,6 +2,8 @@
 // RFC 7162 MODSEQ, RFC 5032 OLDER/YOUNGER).
 #include "mail/imap/proto/parser.hpp"
 
+#include <cctype>
+
 #include "core/util/strings.hpp"
 
 namespace hearth::mail::imap {
@@ -45,14 +47,15 @@ struct search_parser {
     k.name = lx.upper_atom();
     const auto& n = k.name;
     if (is_word(n, {"ALL", "ANSWERED", "DELETED", "FLAGGED", "NEW", "OLD", "RECENT", "SEEN",
-                    "UNANSWERED", "UNDELETED", "UNFLAGGED", "UNSEEN", "DRAFT", "UNDRAFT"}))
+                    "UNANSWERED", "UNDELETED", "UNFLAGGED", "UNSEEN", "DRAFT", "UNDRAFT", "SAVEDATESUPPORTED"}))
       return k;
     lx.sp();
     if (is_word(n, {"BCC", "BODY", "CC", "FROM", "SUBJECT", "TEXT", "TO"})) {
       k.text = lx.astring();
     } else if (n == "KEYWORD" || n == "UNKEYWORD") {  // flag-keyword = atom
       k.text = lx.atom();
-    } else if (is_word(n, {"BEFORE", "ON", "SINCE", "SENTBEFORE", "SENTON", "SENTSINCE"})) {
+    } else if (is_word(n, {"BEFORE", "ON", "SINCE", "SENTBEFORE", "SENTON", "SENTSINCE", "SAVEDBEFORE", "SAVEDON",
+                           "SAVEDSINCE"})) {  // RFC 8514 §5: "SAVEDBEFORE" SP date / ...
       k.on = lx.read_date();
     } else if (n == "HEADER") {  // "HEADER" SP header-fld-name SP astring
       k.text = lx.astring();
@@ -68,6 +71,14 @@ struct search_parser {
       k.children.push_back(key(depth + 1));
       lx.sp();
       k.children.push_back(key(depth + 1));
+    } else if (n == "EMAILID" || n == "THREADID") {
+      // RFC 8474 §7: search-key =/ "EMAILID" SP objectid / "THREADID" SP objectid
+      // objectid = 1*255(ALPHA / DIGIT / "_" / "-")
+      k.text = lx.atom();
+      if (k.text.size() > 255) lx.fail("objectid longer than 255 characters");
+      for (char ch : k.text)
+        if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_' && ch != '-')
+          lx.fail("objectid may hold only letters, digits, _ and -");
     } else if (n == "MODSEQ") {
       // RFC 7162 §3.1.5: "MODSEQ" [SP entry-name SP entry-type-req] SP mod-sequence-valzer
       if (lx.peek() == '"') {

@@ -343,3 +343,51 @@ TEST_CASE("SORT, THREAD, COMPRESS, CHECK", "[imap]") {
   CHECK(bad("g SORT (DATE) UTF-8\r\n") == "imap.syntax");
   CHECK(bad("h THREAD REFERENCES\r\n") == "imap.syntax");
 }
+
+// RFC 8474 §7: fetch-att =/ "EMAILID" / "THREADID"; search-key =/ "EMAILID" SP objectid /
+// "THREADID" SP objectid, objectid = 1*255(ALPHA / DIGIT / "_" / "-").
+TEST_CASE("OBJECTID grammar", "[imap]") {
+  auto f = std::get<cmd_fetch>(ok("a FETCH 1 (EMAILID THREADID)\r\n").args);
+  REQUIRE(f.atts.size() == 2);
+  CHECK(f.atts[0].name == "EMAILID");
+  CHECK(f.atts[1].name == "THREADID");
+  auto s = std::get<cmd_search>(ok("a SEARCH EMAILID M6d99ac3275bb4e THREADID T64b4_78-a\r\n").args);
+  REQUIRE(s.key.children.size() == 2);
+  CHECK(s.key.children[0].name == "EMAILID");
+  CHECK(s.key.children[0].text == "M6d99ac3275bb4e");
+  CHECK(s.key.children[1].text == "T64b4_78-a");
+  CHECK(bad("a SEARCH EMAILID M.1\r\n") == "imap.syntax");
+  CHECK(bad("a SEARCH THREADID\r\n") == "imap.syntax");
+  CHECK(bad("a SEARCH EMAILID " + std::string(256, 'a') + "\r\n") == "imap.syntax");
+  CHECK(ok("a SEARCH EMAILID " + std::string(255, 'a') + "\r\n").name == "SEARCH");
+}
+
+// RFC 8514 §5: fetch-att =/ "SAVEDATE"; search-key =/ "SAVEDBEFORE" SP date / "SAVEDON" SP date /
+// "SAVEDSINCE" SP date / "SAVEDATESUPPORTED".
+TEST_CASE("SAVEDATE grammar", "[imap]") {
+  CHECK(std::get<cmd_fetch>(ok("a FETCH 1 SAVEDATE\r\n").args).atts.at(0).name == "SAVEDATE");
+  auto s = std::get<cmd_search>(ok("a SEARCH SAVEDBEFORE 1-Feb-1994 SAVEDON 02-Feb-1994 SAVEDSINCE 3-Feb-1994 SAVEDATESUPPORTED\r\n").args);
+  REQUIRE(s.key.children.size() == 4);
+  CHECK(s.key.children[0].name == "SAVEDBEFORE");
+  CHECK(s.key.children[0].on == date{1994, 2, 1});
+  CHECK(s.key.children[1].on == date{1994, 2, 2});
+  CHECK(s.key.children[2].name == "SAVEDSINCE");
+  CHECK(s.key.children[3].name == "SAVEDATESUPPORTED");
+  CHECK(bad("a SEARCH SAVEDON\r\n") == "imap.syntax");
+  CHECK(bad("a SEARCH SAVEDON 32-Feb-1994\r\n") == "imap.syntax");
+}
+
+// RFC 8970: fetch-att =/ "PREVIEW" [SP "(" preview-mod *(SP preview-mod) ")"], preview-mod = "LAZY".
+TEST_CASE("PREVIEW grammar", "[imap]") {
+  auto f = std::get<cmd_fetch>(ok("a FETCH 1 (PREVIEW (LAZY) UID)\r\n").args);
+  REQUIRE(f.atts.size() == 2);
+  CHECK(f.atts[0].name == "PREVIEW");
+  CHECK(f.atts[1].name == "UID");
+  CHECK(std::get<cmd_fetch>(ok("a FETCH 1 preview (lazy)\r\n").args).atts.at(0).name == "PREVIEW");
+  // Without parentheses around the attributes, a following list is the fetch modifiers.
+  auto m = std::get<cmd_fetch>(ok("a FETCH 1 PREVIEW (CHANGEDSINCE 5)\r\n").args);
+  CHECK(m.atts.at(0).name == "PREVIEW");
+  CHECK(m.changed_since == 5u);
+  CHECK(bad("a FETCH 1 (PREVIEW (LAZY FUZZY))\r\n") == "imap.syntax");
+  CHECK(bad("a FETCH 1 (PREVIEW ())\r\n") == "imap.syntax");
+}

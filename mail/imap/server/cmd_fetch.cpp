@@ -4,6 +4,8 @@
 #include "mail/imap/proto/writer.hpp"
 #include "mail/imap/server/commands.hpp"
 #include "mail/imap/server/fetch_body.hpp"
+#include "mail/imap/server/objectid.hpp"
+#include "mail/imap/server/preview.hpp"
 #include "mail/imap/server/summary.hpp"
 #include "mail/imap/server/view.hpp"
 
@@ -21,7 +23,8 @@ source source_of(const fetch_att& a) {
   if (n == "BODY" && a.section.part.empty() &&
       (a.section.text == "HEADER" || a.section.text == "HEADER.FIELDS" || a.section.text == "HEADER.FIELDS.NOT"))
     return source::summary;
-  if (n == "BODY" || n == "BINARY" || n == "BINARY.SIZE" || n == "RFC822" || n == "RFC822.TEXT") return source::blob;
+  if (n == "BODY" || n == "BINARY" || n == "BINARY.SIZE" || n == "RFC822" || n == "RFC822.TEXT" || n == "PREVIEW")
+    return source::blob;
   return source::row;
 }
 
@@ -150,6 +153,20 @@ void op_fetch(session_state& st, const command& cmd, reply& r) {
       } else if (n == "MODSEQ") {
         add("MODSEQ (" + std::to_string(m.modseq) + ")");
         has_modseq = true;
+      } else if (n == "PREVIEW") {
+        // RFC 8970: "PREVIEW" SP nstring, plain text of at most 256 characters (Hearth
+        // gives 200). 8-bit text goes out as a literal unless UTF8=ACCEPT is on.
+        std::string item = "PREVIEW ";
+        write_string(item, preview_text(pm->structure.root, *pm->bytes), st.utf8);
+        add(item);
+      } else if (n == "SAVEDATE") {
+        // RFC 8514 §5: "SAVEDATE" SP (date-time / nil); messages stored before the store kept
+        // save dates have none, and their internal date is not a save date.
+        add(m.save_date ? "SAVEDATE \"" + imap_date_time(*m.save_date) + "\"" : std::string("SAVEDATE NIL"));
+      } else if (n == "EMAILID") {
+        add("EMAILID (" + email_id(m.blob_id) + ")");
+      } else if (n == "THREADID") {
+        add("THREADID NIL");  // RFC 8474 §5.2: NIL when the server does not keep thread ids
       } else if (n == "ENVELOPE") {
         add("ENVELOPE " + envelope(pm->structure.root.header, st.utf8));
       } else if (n == "BODYSTRUCTURE" || (n == "BODY" && !a.has_section)) {

@@ -6,6 +6,7 @@
 #include "core/util/strings.hpp"
 #include "mail/imap/proto/writer.hpp"
 #include "mail/imap/server/commands.hpp"
+#include "mail/imap/server/objectid.hpp"
 #include "mail/imap/server/view.hpp"
 
 namespace hearth::mail::imap {
@@ -96,6 +97,7 @@ std::string status_items(const session_state& st, const mail::mailbox_info& mb, 
     else if (it == "DELETED") v = std::to_string(mb.deleted);
     else if (it == "HIGHESTMODSEQ") v = std::to_string(mb.highestmodseq);
     else if (it == "APPENDLIMIT") v = std::to_string(st.env->append_limit);
+    else if (it == "MAILBOXID") v = "(" + mailbox_id(mb.uidvalidity) + ")";  // RFC 8474 §4.3
     else continue;
     if (out.size() > 1) out += ' ';
     out += it + ' ' + v;
@@ -120,7 +122,7 @@ void op_list(session_state& st, const command& cmd, reply& r) {
       return r.bad("Unknown LIST return option " + o);
   for (const auto& it : l.status_items)
     if (it != "MESSAGES" && it != "UIDNEXT" && it != "UIDVALIDITY" && it != "UNSEEN" && it != "RECENT" &&
-        it != "SIZE" && it != "DELETED" && it != "HIGHESTMODSEQ")
+        it != "SIZE" && it != "DELETED" && it != "HIGHESTMODSEQ" && it != "MAILBOXID")
       return r.bad("Unknown STATUS item " + it);
   // RFC 9051 §6.3.9: an empty pattern asks for the delimiter and the root.
   if (l.patterns.size() == 1 && l.patterns[0].empty()) {
@@ -185,7 +187,7 @@ void op_status(session_state& st, const command& cmd, reply& r) {
   const auto& s = std::get<cmd_status>(cmd.args);
   for (const auto& it : s.items)
     if (it != "MESSAGES" && it != "UIDNEXT" && it != "UIDVALIDITY" && it != "UNSEEN" && it != "RECENT" &&
-        it != "SIZE" && it != "DELETED" && it != "HIGHESTMODSEQ" && it != "APPENDLIMIT")
+        it != "SIZE" && it != "DELETED" && it != "HIGHESTMODSEQ" && it != "APPENDLIMIT" && it != "MAILBOXID")
       return r.bad("Unknown STATUS item " + it);
   auto mb = st.env->store->status(st.account, s.mailbox);
   if (!mb) return fail(r, mb.error());

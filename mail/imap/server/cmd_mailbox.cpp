@@ -2,6 +2,7 @@
 // UNSUBSCRIBE, GETQUOTA and GETQUOTAROOT (RFC 9208).
 #include "mail/imap/proto/writer.hpp"
 #include "mail/imap/server/commands.hpp"
+#include "mail/imap/server/objectid.hpp"
 #include "mail/imap/server/view.hpp"
 
 namespace hearth::mail::imap {
@@ -28,7 +29,7 @@ void op_create(session_state& st, const command& cmd, reply& r) {
   }
   auto res = st.env->store->create(st.account, strip_delimiter(m.mailbox), use);
   if (!res) return fail(r, res.error());
-  r.ok("CREATE completed");
+  r.ok("[MAILBOXID (" + mailbox_id(res->uidvalidity) + ")] CREATE completed");  // RFC 8474 §4.1
 }
 
 void op_delete(session_state& st, const command& cmd, reply& r) {

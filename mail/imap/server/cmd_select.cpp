@@ -2,6 +2,7 @@
 // (RFC 3691), EXPUNGE and UID EXPUNGE (RFC 4315).
 #include "mail/imap/proto/writer.hpp"
 #include "mail/imap/server/commands.hpp"
+#include "mail/imap/server/objectid.hpp"
 #include "mail/imap/server/view.hpp"
 
 namespace hearth::mail::imap {
@@ -69,6 +70,7 @@ void op_select(session_state& st, const command& cmd, reply& r) {
   r.untagged("OK [UIDVALIDITY " + std::to_string(sel.uidvalidity) + "] UIDs valid");
   r.untagged("OK [UIDNEXT " + std::to_string(sel.uidnext) + "] Predicted next UID");
   r.untagged("OK [HIGHESTMODSEQ " + std::to_string(sel.highestmodseq) + "] Highest");
+  r.untagged("OK [MAILBOXID (" + mailbox_id(sel.uidvalidity) + ")] Ok");  // RFC 8474 §4.2
   if (st.rev2) {  // RFC 9051 §6.3.2: the mailbox's name as the server spells it
     std::string line = "LIST () \"/\" ";
     write_mailbox(line, sel.name, st.utf8);

@@ -4,8 +4,11 @@
 
 #include <filesystem>
 #include <random>
+#include <cstdio>
+#include <ctime>
 
 #include "core/blob/store.hpp"
+#include "core/db/db.hpp"
 #include "mail/imap/proto/parser.hpp"
 #include "mail/imap/server/commands.hpp"
 #include "mail/imap/server/deflate.hpp"
@@ -185,7 +188,7 @@ TEST_CASE("two sessions see each other's changes", "[imap]") {
 TEST_CASE("mailboxes: list, create, rename, status, quota", "[imap]") {
   fixture f;
   auto st = f.login();
-  CHECK(run(st, "c CREATE Work/Projects/") == "c OK CREATE completed\r\n");
+  CHECK(run(st, "c CREATE Work/Projects/").starts_with("c OK [MAILBOXID ("));
   CHECK(run(st, "c CREATE Work/Projects") == "c NO [ALREADYEXISTS] Mailbox already exists\r\n");
   auto l = run(st, "l LIST \"\" \"Work*\"");
   CHECK(l == "* LIST (\\HasNoChildren) \"/\" \"Work/Projects\"\r\n* LIST (\\Noselect \\HasChildren) \"/\" \"Work\"\r\n"
@@ -293,9 +296,9 @@ TEST_CASE("a trailing comment names a bare address in ENVELOPE and SEARCH", "[im
 TEST_CASE("subscriptions: LSUB parents, names without a mailbox, RECURSIVEMATCH", "[imap]") {
   fixture f;
   auto st = f.login();
-  CHECK(run(st, "c CREATE Fruit/Apple") == "c OK CREATE completed\r\n");
-  CHECK(run(st, "c CREATE Fruit/Peach") == "c OK CREATE completed\r\n");
-  CHECK(run(st, "c CREATE Veg") == "c OK CREATE completed\r\n");
+  CHECK(run(st, "c CREATE Fruit/Apple").starts_with("c OK [MAILBOXID ("));
+  CHECK(run(st, "c CREATE Fruit/Peach").starts_with("c OK [MAILBOXID ("));
+  CHECK(run(st, "c CREATE Veg").starts_with("c OK [MAILBOXID ("));
   CHECK(run(st, "u UNSUBSCRIBE Veg") == "u OK UNSUBSCRIBE completed\r\n");
   // RFC 3501 §6.3.9: "Fruit" is not subscribed (it does not even exist), but its subscribed
   // inferiors do not match "%": LSUB returns it with \Noselect.
@@ -313,7 +316,7 @@ TEST_CASE("subscriptions: LSUB parents, names without a mailbox, RECURSIVEMATCH"
   // A name not created yet may be subscribed; creating it keeps the subscription.
   CHECK(run(st, "s SUBSCRIBE Later") == "s OK SUBSCRIBE completed\r\n");
   CHECK(run(st, "l LIST (SUBSCRIBED) \"\" Later") == "* LIST (\\NonExistent \\Subscribed) \"/\" \"Later\"\r\nl OK LIST completed\r\n");
-  CHECK(run(st, "c CREATE Later") == "c OK CREATE completed\r\n");
+  CHECK(run(st, "c CREATE Later").starts_with("c OK [MAILBOXID ("));
   CHECK(run(st, "l LIST (SUBSCRIBED) \"\" Later") == "* LIST (\\HasNoChildren \\Subscribed) \"/\" \"Later\"\r\nl OK LIST completed\r\n");
   CHECK(run(st, "u UNSUBSCRIBE Fruit/Peach") == "u OK UNSUBSCRIBE completed\r\n");
   CHECK(run(st, "l LIST (SUBSCRIBED) \"\" \"Fruit/P*\"") == "l OK LIST completed\r\n");
@@ -435,4 +438,174 @@ TEST_CASE("THREAD=ORDEREDSUBJECT: threads and messages by sent date", "[imap][th
         "* THREAD (4 (1)(6))(3 (2)(7))(5)\r\na OK THREAD completed\r\n");
   CHECK(run(st, "b UID THREAD ORDEREDSUBJECT UTF-8 SUBJECT alpha") ==
         "* THREAD (3 (2)(7))\r\nb OK UID THREAD completed\r\n");
+
+// RFC 8438 §3: with STATUS=SIZE advertised, STATUS SIZE is the total octets of the mailbox's
+// messages (the sum of their RFC822.SIZE), also inside LIST RETURN (STATUS ...) (§4).
+TEST_CASE("STATUS=SIZE", "[imap]") {
+  fixture f;
+  auto st = f.login();
+  CHECK(run(st, "c CAPABILITY").find(" STATUS=SIZE") != std::string::npos);
+  CHECK(run(st, "s0 STATUS INBOX (SIZE)") == "* STATUS INBOX (SIZE 0)\r\ns0 OK STATUS completed\r\n");
+  run(st, append_cmd("a1", "INBOX", simple));
+  run(st, append_cmd("a2", "INBOX", multipart));
+  const auto total = std::to_string(simple.size() + multipart.size());
+  CHECK(run(st, "s1 STATUS INBOX (MESSAGES SIZE)") ==
+        "* STATUS INBOX (MESSAGES 2 SIZE " + total + ")\r\ns1 OK STATUS completed\r\n");
+  CHECK(run(st, "l LIST \"\" INBOX RETURN (STATUS (SIZE))") ==
+        "* LIST (\\HasNoChildren) \"/\" INBOX\r\n* STATUS INBOX (SIZE " + total + ")\r\nl OK LIST completed\r\n");
+  CHECK(run(st, "b STATUS INBOX (SIZES)") == "b BAD Unknown STATUS item SIZES\r\n");
+}
+
+namespace {
+// The objectid inside "[MAILBOXID (id)]" or "MAILBOXID (id)"; "" when absent.
+std::string mailboxid_in(const std::string& out) {
+  auto p = out.find("MAILBOXID (");
+  if (p == std::string::npos) return "";
+  p += 11;
+  return out.substr(p, out.find(')', p) - p);
+}
+// RFC 8474 §7: objectid = 1*255(ALPHA / DIGIT / "_" / "-")
+bool is_objectid(const std::string& id) {
+  if (id.empty() || id.size() > 255) return false;
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return false;
+  return true;
+}
+}  // namespace
+
+// RFC 8474 §4: MAILBOXID in CREATE's tagged OK (§4.1), SELECT/EXAMINE (§4.2) and STATUS (§4.3);
+// it survives RENAME and a deleted mailbox's id is not given to a new one of the same name.
+TEST_CASE("OBJECTID: MAILBOXID", "[imap]") {
+  fixture f;
+  auto st = f.login();
+  CHECK(run(st, "c CAPABILITY").find(" OBJECTID") != std::string::npos);
+  auto created = run(st, "c1 CREATE Projects");
+  const auto id = mailboxid_in(created);
+  REQUIRE(is_objectid(id));
+  CHECK(created == "c1 OK [MAILBOXID (" + id + ")] CREATE completed\r\n");
+  CHECK(run(st, "s1 STATUS Projects (MAILBOXID MESSAGES)") ==
+        "* STATUS \"Projects\" (MAILBOXID (" + id + ") MESSAGES 0)\r\ns1 OK STATUS completed\r\n");
+  CHECK(run(st, "r RENAME Projects Work").starts_with("r OK"));
+  CHECK(run(st, "s2 STATUS Work (MAILBOXID)") == "* STATUS \"Work\" (MAILBOXID (" + id + "))\r\ns2 OK STATUS completed\r\n");
+  CHECK(run(st, "e EXAMINE Work").find("* OK [MAILBOXID (" + id + ")] Ok\r\n") != std::string::npos);
+  const auto inbox = mailboxid_in(run(st, "s3 SELECT INBOX"));
+  CHECK(is_objectid(inbox));
+  CHECK(inbox != id);
+  CHECK(run(st, "d DELETE Work") == "d OK DELETE completed\r\n");
+  const auto again = mailboxid_in(run(st, "c2 CREATE Work"));
+  CHECK(is_objectid(again));
+  CHECK(again != id);
+  CHECK(run(st, "l LIST \"\" Work RETURN (STATUS (MAILBOXID))").find("* STATUS \"Work\" (MAILBOXID (" + again + "))\r\n") !=
+        std::string::npos);
+}
+
+// RFC 8474 §5: FETCH EMAILID and THREADID; §5.1: EMAILID names the content, so a COPY or MOVE
+// keeps it; §5.2: THREADID NIL when the server has no thread ids; §6: SEARCH EMAILID/THREADID.
+TEST_CASE("OBJECTID: EMAILID and THREADID", "[imap]") {
+  fixture f;
+  auto st = f.login();
+  run(st, append_cmd("a1", "INBOX", simple));
+  run(st, append_cmd("a2", "INBOX", multipart));
+  run(st, "s SELECT INBOX");
+  // "M" and the first 128 bits of the SHA-256 of the message's bytes.
+  const std::string eid = "M64cfdea2d1a554d39a2ea229b70e2119";
+  CHECK(run(st, "f1 FETCH 1 (EMAILID THREADID)") ==
+        "* 1 FETCH (EMAILID (" + eid + ") THREADID NIL)\r\nf1 OK FETCH completed\r\n");
+  CHECK(run(st, "f2 UID FETCH 1 EMAILID") == "* 1 FETCH (EMAILID (" + eid + ") UID 1)\r\nf2 OK UID FETCH completed\r\n");
+  CHECK(run(st, "k1 SEARCH EMAILID " + eid) == "* SEARCH 1\r\nk1 OK SEARCH completed\r\n");
+  CHECK(run(st, "k2 SEARCH EMAILID Mnope") == "* SEARCH\r\nk2 OK SEARCH completed\r\n");
+  CHECK(run(st, "k3 SEARCH THREADID T1") == "* SEARCH\r\nk3 OK SEARCH completed\r\n");
+  CHECK(run(st, "k4 SEARCH NOT EMAILID " + eid) == "* SEARCH 2\r\nk4 OK SEARCH completed\r\n");
+  CHECK(run(st, "c COPY 1 Archive").starts_with("c OK"));
+  CHECK(run(st, "m MOVE 1 Trash").starts_with("* OK [COPYUID"));
+  run(st, "s2 SELECT Archive");
+  CHECK(run(st, "f3 FETCH 1 EMAILID") == "* 1 FETCH (EMAILID (" + eid + "))\r\nf3 OK FETCH completed\r\n");
+  run(st, "s3 SELECT Trash");
+  CHECK(run(st, "f4 FETCH 1 EMAILID") == "* 1 FETCH (EMAILID (" + eid + "))\r\nf4 OK FETCH completed\r\n");
+}
+
+namespace {
+// "6-Dec-2026" (RFC 9051 date) and "06-Dec-2026" (the day part of date-time) for Unix time t, UTC.
+std::string imap_day(std::time_t t, bool two_digit_day) {
+  static const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, two_digit_day ? "%02d-%s-%04d" : "%d-%s-%04d", tm.tm_mday, months[tm.tm_mon],
+                tm.tm_year + 1900);
+  return buf;
+}
+}  // namespace
+
+// RFC 8514: the save date is when the message was put in its current mailbox (APPEND, COPY,
+// MOVE), not the internal date the APPEND gave; FETCH SAVEDATE (§5) and SEARCH SAVEDBEFORE/
+// SAVEDON/SAVEDSINCE/SAVEDATESUPPORTED (§4.3).
+TEST_CASE("SAVEDATE", "[imap]") {
+  fixture f;
+  auto st = f.login();
+  CHECK(run(st, "c CAPABILITY").find(" SAVEDATE") != std::string::npos);
+  const std::string old = "\"01-Jan-2020 10:00:00 +0000\"";
+  CHECK(run(st, "a1 APPEND INBOX " + old + " {" + std::to_string(simple.size()) + "+}\r\n" + simple).starts_with("a1 OK"));
+  const auto now = std::time(nullptr);
+  // Run just before midnight UTC the day may roll over between the APPEND and here: accept both.
+  const auto today = imap_day(now, false), today2 = imap_day(now, true);
+  run(st, "s SELECT INBOX");
+  auto fd = run(st, "f1 FETCH 1 (INTERNALDATE SAVEDATE)");
+  CHECK(fd.starts_with("* 1 FETCH (INTERNALDATE \"01-Jan-2020 10:00:00 +0000\" SAVEDATE \"" + today2 + " "));
+  CHECK(fd.ends_with(" +0000\")\r\nf1 OK FETCH completed\r\n"));
+  CHECK(run(st, "k1 SEARCH SAVEDON " + today) == "* SEARCH 1\r\nk1 OK SEARCH completed\r\n");
+  CHECK(run(st, "k2 SEARCH SAVEDSINCE " + today) == "* SEARCH 1\r\nk2 OK SEARCH completed\r\n");
+  CHECK(run(st, "k3 SEARCH SAVEDBEFORE " + today) == "* SEARCH\r\nk3 OK SEARCH completed\r\n");
+  CHECK(run(st, "k4 SEARCH SAVEDON 1-Jan-2020") == "* SEARCH\r\nk4 OK SEARCH completed\r\n");
+  CHECK(run(st, "k5 SEARCH ON 1-Jan-2020") == "* SEARCH 1\r\nk5 OK SEARCH completed\r\n");
+  CHECK(run(st, "k6 SEARCH SAVEDATESUPPORTED") == "* SEARCH 1\r\nk6 OK SEARCH completed\r\n");
+  CHECK(run(st, "k7 SEARCH SAVEDBEFORE " + imap_day(now + 86400 * 2, false)) == "* SEARCH 1\r\nk7 OK SEARCH completed\r\n");
+  // A copy is saved in its new mailbox now; its internal date stays 2020.
+  CHECK(run(st, "c COPY 1 Archive").starts_with("c OK"));
+  run(st, "s2 SELECT Archive");
+  auto fc = run(st, "f2 FETCH 1 (INTERNALDATE SAVEDATE)");
+  CHECK(fc.starts_with("* 1 FETCH (INTERNALDATE \"01-Jan-2020 10:00:00 +0000\" SAVEDATE \"" + today2 + " "));
+  // A message stored before migration 5 has no save date: NIL, and no SAVED* key matches it.
+  {
+    auto c = db::connection::open(f.dir / "hearth.db");
+    REQUIRE(c.has_value());
+    REQUIRE(c->exec("UPDATE mail_messages SET save_date = NULL").has_value());
+  }
+  CHECK(run(st, "f3 FETCH 1 SAVEDATE") == "* 1 FETCH (SAVEDATE NIL)\r\nf3 OK FETCH completed\r\n");
+  CHECK(run(st, "k8 SEARCH OR SAVEDSINCE 1-Jan-1970 SAVEDBEFORE 1-Jan-1970") == "* SEARCH\r\nk8 OK SEARCH completed\r\n");
+}
+
+// RFC 8970: FETCH PREVIEW and PREVIEW (LAZY) give plain text of the first text part, at most
+// 256 characters (200 here), whitespace collapsed, HTML tags removed; LAZY only allows NIL
+// for a preview not computed yet, and Hearth always computes it.
+TEST_CASE("PREVIEW", "[imap]") {
+  fixture f;
+  auto st = f.login();
+  CHECK(run(st, "c CAPABILITY").find(" PREVIEW") != std::string::npos);
+  const std::string html =
+      "From: a@example.org\r\nSubject: h\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/alternative; boundary=\"b\"\r\n\r\n"
+      "--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+      "<html><head><style>p { color: red; }</style></head><body>\r\n"
+      "<p>Tom &amp; Jerry</p>\r\n\r\n<p>say\t  &lt;hi&gt;</p></body></html>\r\n"
+      "--b--\r\n";
+  std::string words;
+  for (int i = 0; i < 60; ++i) words += "word" + std::to_string(i % 10) + " \r\n ";
+  const std::string longer = "Subject: long\r\n\r\n  " + words;
+  for (const auto* m : {&simple, &multipart, &html, &longer}) run(st, append_cmd("a", "INBOX", *m));
+  run(st, "s SELECT INBOX");
+  CHECK(run(st, "f1 FETCH 1 PREVIEW") == "* 1 FETCH (PREVIEW \"Hi Bob\")\r\nf1 OK FETCH completed\r\n");
+  CHECK(run(st, "f2 FETCH 1 (PREVIEW (LAZY) UID)") == "* 1 FETCH (PREVIEW \"Hi Bob\" UID 1)\r\nf2 OK FETCH completed\r\n");
+  // The quoted-printable ISO-8859-1 text part, decoded to UTF-8: 8-bit, so a literal.
+  const std::string gruss = "Sch\xc3\xb6ne Gr\xc3\xbc\xc3\x9f" "e";
+  CHECK(run(st, "f3 FETCH 2 PREVIEW") ==
+        "* 2 FETCH (PREVIEW {" + std::to_string(gruss.size()) + "}\r\n" + gruss + ")\r\nf3 OK FETCH completed\r\n");
+  CHECK(run(st, "f4 FETCH 3 PREVIEW") == "* 3 FETCH (PREVIEW \"Tom & Jerry say <hi>\")\r\nf4 OK FETCH completed\r\n");
+  std::string want;  // 200 characters: the words and single spaces, cut there
+  for (int i = 0; want.size() < 200; ++i) want += (want.empty() ? "" : " ") + ("word" + std::to_string(i % 10));
+  want.resize(200);
+  while (want.back() == ' ') want.pop_back();
+  CHECK(run(st, "f5 FETCH 4 PREVIEW") == "* 4 FETCH (PREVIEW \"" + want + "\")\r\nf5 OK FETCH completed\r\n");
+  // PREVIEW is not a BODY[] fetch: \Seen stays unset (RFC 9051 §6.4.5 sets it for those only).
+  CHECK(run(st, "f6 FETCH 1 FLAGS") == "* 1 FETCH (FLAGS ())\r\nf6 OK FETCH completed\r\n");
 }

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/util/strings.hpp"
+#include "mail/imap/server/objectid.hpp"
 #include "mail/imap/server/summary.hpp"
 #include "mail/imap/server/view.hpp"
 #include "mail/message/casefold.hpp"
@@ -246,6 +247,16 @@ class evaluator {
     if (n == "MODSEQ") return c.info->modseq >= k.number;
     if (n == "OLDER") return c.info->internal_date <= std::time(nullptr) - std::int64_t(k.number);
     if (n == "YOUNGER") return c.info->internal_date >= std::time(nullptr) - std::int64_t(k.number);
+    // RFC 8514 §4.3: every mailbox here records save dates, so SAVEDATESUPPORTED matches all.
+    if (n == "SAVEDATESUPPORTED") return true;
+    if (n == "SAVEDBEFORE" || n == "SAVEDON" || n == "SAVEDSINCE") {
+      // Like BEFORE/ON/SINCE on the UTC day; a message without a save date (stored before the
+      // store kept them) matches none of them rather than falling back to the internal date.
+      if (!c.info->save_date) return false;
+      return compare_day(day_of(*c.info->save_date), k, n.substr(5));
+    }
+    if (n == "EMAILID") return email_id(c.info->blob_id) == k.text;  // RFC 8474 §6: exact match
+    if (n == "THREADID") return false;  // no message has a THREADID here (FETCH says NIL)
     if (n == "UID" || n == "SEQSET") {
       auto& set = n == "UID" ? uid_sets_[&k] : seq_sets_[&k];
       if (!set) set = resolve(*st_.sel, k.set, n == "UID");

@@ -110,6 +110,8 @@ for c in ["IDLE", "UIDPLUS", "MOVE", "SPECIAL-USE", "CREATE-SPECIAL-USE", "LIST-
           "THREAD=REFERENCES", "THREAD=ORDEREDSUBJECT", "UNSELECT", "CHILDREN", "BINARY", "APPENDLIMIT=",
           "COMPRESS=DEFLATE", "LITERAL+", "MULTIAPPEND"]:
     check(f" {c}" in caps, f"CAPABILITY has {c}")
+for c in ["STATUS=SIZE", "OBJECTID", "SAVEDATE", "PREVIEW"]:  # RFC 8438, 8474, 8514, 8970
+    check(f" {c}" in caps, f"CAPABILITY has {c}")
 out = raw(m, "NAMESPACE")
 check(out[0] == b'* NAMESPACE (("" "/")) NIL NIL', f"NAMESPACE: {out[0]!r}")
 out = raw(m, 'ID ("name" "e2e")')

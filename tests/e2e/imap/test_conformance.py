@@ -51,7 +51,8 @@ check(out == [b"* FLAGS (" + SYS + b" $hello $world $other)",
 # RFC 3501 §5.1.3 calls "R&D" malformed; like Dovecot the "&" is literal, and the name comes
 # back in proper modified UTF-7 ("&-" is "&"), by which it can be selected too.
 out = u.cmd(b"r1 CREATE R&D")
-check(out == [b"r1 OK CREATE completed"], f"CREATE R&D: {out!r}")
+# RFC 8474 §4.1: the tagged OK carries the new mailbox's MAILBOXID.
+check(len(out) == 1 and re.fullmatch(rb"r1 OK \[MAILBOXID \(F\d+\)\] CREATE completed", out[0]), f"CREATE R&D: {out!r}")
 out = u.cmd(b'r2 LIST "" "R*"')
 check(out == [b'* LIST (\\HasNoChildren) "/" "R&-D"', b"r2 OK LIST completed"], f"LIST shows R&-D: {out!r}")
 out = u.cmd(b"r3 STATUS R&-D (MESSAGES)")
