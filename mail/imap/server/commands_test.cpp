@@ -438,6 +438,7 @@ TEST_CASE("THREAD=ORDEREDSUBJECT: threads and messages by sent date", "[imap][th
         "* THREAD (4 (1)(6))(3 (2)(7))(5)\r\na OK THREAD completed\r\n");
   CHECK(run(st, "b UID THREAD ORDEREDSUBJECT UTF-8 SUBJECT alpha") ==
         "* THREAD (3 (2)(7))\r\nb OK UID THREAD completed\r\n");
+}
 
 // RFC 8438 §3: with STATUS=SIZE advertised, STATUS SIZE is the total octets of the mailbox's
 // messages (the sum of their RFC822.SIZE), also inside LIST RETURN (STATUS ...) (§4).
