@@ -90,7 +90,7 @@ class Thunderbird:
         self.m = None
 
     def start(self, headless=True, extra=()):
-        env = dict(self.env, MOZ_LOG="IMAP:4,SMTP:4,nsHttp:3,timestamp", MOZ_LOG_FILE=self.log_base)
+        env = dict(self.env, MOZ_LOG="IMAP:4,SMTP:4,nsHttp:3,timestamp,sync", MOZ_LOG_FILE=self.log_base)
         args = ["thunderbird"] + (["--headless"] if headless else []) + [
             "--marionette", "-remote-allow-system-access", "--profile", self.profile, "--no-remote", *extra]
         self.out = open(os.path.join(self.work, "stdout.txt"), "ab")
