@@ -166,6 +166,10 @@ class hub {
   directory::directory& dir_;
 
   std::mutex mu_;  // sessions_ and blocked_
+  // Subscription changes read and write two rosters (the user's item and the contact's); two
+  // threads handling A->B and B->A at once would each write back what they read before the
+  // other's change and lose it. Recursive: an inbound request may answer itself ("subscribed").
+  std::recursive_mutex subscription_mu_;
   std::unordered_map<std::string, std::vector<std::shared_ptr<session>>> sessions_;
   std::unordered_map<std::string, std::set<std::string>> blocked_;  // cache by owner
 

@@ -178,6 +178,7 @@ void hub::handle_presence(request& r) {
 
 // Outbound subscription stanzas from the user (RFC 6121 §3.1.2, §3.2.2, §3.3.2, §3.4).
 void hub::presence_subscription(request& r, const std::string& type) {
+  std::lock_guard sub_lock(subscription_mu_);
   const std::string own = r.from.full.bare();
   const std::string contact = r.to.bare();
   if (contact == own) return;
@@ -254,6 +255,7 @@ void hub::presence_subscription(request& r, const std::string& type) {
 
 // Inbound processing at the contact's side (RFC 6121 §3.1.3, §3.1.6, §3.2.3, §3.3.3).
 void hub::inbound_subscription(const std::string& type, const jid& from, const std::string& contact) {
+  std::lock_guard sub_lock(subscription_mu_);
   if (auto cj = jid::parse(contact); cj && !is_local_domain(cj->domain)) {
     // The contact is on another server (RFC 6121 §3.1.2): it does the inbound processing.
     if (!remote_) return;
