@@ -48,24 +48,54 @@ bool has(const std::vector<std::string>& v, std::string_view s) {
 
 // What LSUB and LIST (SUBSCRIBED) show beyond the subscribed mailboxes: subscribed names
 // without a mailbox, and LSUB's unsubscribed parents.
+// RFC 5258 §3.5 (RECURSIVEMATCH): a name gets CHILDINFO ("SUBSCRIBED") when a subscribed
+// descendant is not itself returned because it does not match the pattern; "servers SHOULD
+// suppress redundant CHILDINFO responses", so descendants that match do not count.
+bool has_unlisted_subscribed_child(const cmd_list& l, const std::set<std::string>& subscribed, const std::string& name) {
+  const std::string prefix = name + "/";
+  for (auto it = subscribed.lower_bound(prefix); it != subscribed.end() && it->starts_with(prefix); ++it)
+    if (!matches_any(l.patterns, l.reference, *it)) return true;
+  return false;
+}
+
+constexpr std::string_view childinfo = " (\"CHILDINFO\" (\"SUBSCRIBED\"))";
+
 void list_subscribed_only(const session_state& st, const cmd_list& l, bool lsub,
                           const std::vector<mail::mailbox_info>& boxes, const std::vector<std::string>& absent,
                           reply& r) {
   const std::string verb = lsub ? "LSUB" : "LIST";
+  const bool recursive = !lsub && has(l.selection, "RECURSIVEMATCH");
+  std::set<std::string> subscribed(absent.begin(), absent.end());
+  for (const auto& b : boxes)
+    if (b.subscribed) subscribed.insert(b.name);
   // RFC 5258 §3: a subscribed name with no mailbox is listed with \NonExistent (LSUB, from
   // RFC 3501, has no such attribute and lists the name plainly).
   for (const auto& name : absent) {
     if (!matches_any(l.patterns, l.reference, name)) continue;
     std::string line = verb + (lsub ? " () \"/\" " : " (\\NonExistent \\Subscribed) \"/\" ");
     write_mailbox(line, name, st.utf8);
+    if (recursive && has_unlisted_subscribed_child(l, subscribed, name)) line += childinfo;
     r.untagged(line);
+  }
+  if (recursive) {
+    // Names that do not meet the selection themselves (an unsubscribed mailbox, or a parent
+    // with no mailbox) but match the pattern and hide a subscribed descendant.
+    std::set<std::string> existing;
+    for (const auto& b : boxes) existing.insert(b.name);
+    std::set<std::string> candidates;
+    for (const auto& name : subscribed)
+      for (auto p = name.find('/'); p != std::string::npos; p = name.find('/', p + 1))
+        if (auto parent = name.substr(0, p); !subscribed.count(parent)) candidates.insert(parent);
+    for (const auto& c : candidates) {
+      if (!matches_any(l.patterns, l.reference, c) || !has_unlisted_subscribed_child(l, subscribed, c)) continue;
+      std::string line = existing.count(c) ? "LIST (\\HasChildren) \"/\" " : "LIST (\\NonExistent \\HasChildren) \"/\" ";
+      write_mailbox(line, c, st.utf8);
+      r.untagged(line + std::string(childinfo));
+    }
   }
   if (!lsub) return;  // RFC 5258 §3: without RECURSIVEMATCH, no parents
   // RFC 3501 §6.3.9: with "foo/bar" subscribed and "foo" not, LSUB "%" returns "foo" with
   // \Noselect: a parent that matches while its subscribed inferior does not.
-  std::set<std::string> subscribed(absent.begin(), absent.end());
-  for (const auto& b : boxes)
-    if (b.subscribed) subscribed.insert(b.name);
   std::set<std::string> parents;
   for (const auto& name : subscribed) {
     if (matches_any(l.patterns, l.reference, name)) continue;
@@ -144,6 +174,15 @@ void op_list(session_state& st, const command& cmd, reply& r) {
       parents.insert(b.name.substr(0, p));
   }
   auto has_children = [&](const std::string& n) { return parents.count(n) > 0; };
+  const bool recursive = !lsub && sel_subscribed && has(l.selection, "RECURSIVEMATCH");
+  std::set<std::string> subscribed_names;
+  if (recursive) {
+    for (const auto& b : *boxes)
+      if (b.subscribed) subscribed_names.insert(b.name);
+    auto absent = st.env->store->absent_subscriptions(st.account);
+    if (!absent) return fail(r, absent.error());
+    subscribed_names.insert(absent->begin(), absent->end());
+  }
 
   for (const auto& b : *boxes) {
     if (!matches_any(l.patterns, l.reference, b.name)) continue;
@@ -159,6 +198,7 @@ void op_list(session_state& st, const command& cmd, reply& r) {
     if (ret_special && !b.special_use.empty()) add(b.special_use);
     std::string line = std::string(lsub ? "LSUB" : "LIST") + " (" + attrs + ") \"/\" ";
     write_mailbox(line, b.name, st.utf8);
+    if (recursive && has_unlisted_subscribed_child(l, subscribed_names, b.name)) line += childinfo;
     r.untagged(line);
     if (ret_status) {
       std::string s = "STATUS ";

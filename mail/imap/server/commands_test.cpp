@@ -327,6 +327,34 @@ TEST_CASE("subscriptions: LSUB parents, names without a mailbox, RECURSIVEMATCH"
   CHECK(run(st, "r LIST (SUBSCRIBED RECURSIVEMATCH) \"\" Later").ends_with("r OK LIST completed\r\n"));
 }
 
+TEST_CASE("LIST (SUBSCRIBED RECURSIVEMATCH) returns CHILDINFO", "[imap]") {
+  // RFC 5258 §5 example 9's tree: foo2 (not subscribed), foo2/bar2 and foo2/bar3 (subscribed),
+  // baz2 (not), baz2/bar2 and baz2/bar22 (subscribed), baz2/bar222 (not), eps2 and eps2/mamba
+  // (subscribed), qux2/bar2 (subscribed, no qux2).
+  fixture f;
+  auto st = f.login();
+  for (const char* n : {"foo2", "foo2/bar2", "foo2/bar3", "baz2", "baz2/bar2", "baz2/bar22", "baz2/bar222", "eps2",
+                        "eps2/mamba", "qux2/bar2"})
+    REQUIRE(run(st, std::string("c CREATE ") + n).starts_with("c OK "));
+  for (const char* n : {"foo2", "baz2", "baz2/bar222", "INBOX", "Sent", "Drafts", "Junk", "Trash", "Archive"})
+    run(st, std::string("u UNSUBSCRIBE ") + n);
+  // "baz2" is not returned: all its subscribed children match "*2" and are returned themselves.
+  CHECK(run(st, "r LIST (RECURSIVEMATCH SUBSCRIBED) \"\" \"*2\"") ==
+        "* LIST (\\HasNoChildren \\Subscribed) \"/\" \"baz2/bar2\"\r\n"
+        "* LIST (\\HasNoChildren \\Subscribed) \"/\" \"baz2/bar22\"\r\n"
+        "* LIST (\\HasChildren \\Subscribed) \"/\" \"eps2\" (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n"
+        "* LIST (\\HasNoChildren \\Subscribed) \"/\" \"foo2/bar2\"\r\n"
+        "* LIST (\\HasNoChildren \\Subscribed) \"/\" \"qux2/bar2\"\r\n"
+        "* LIST (\\HasChildren) \"/\" \"foo2\" (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n"
+        "r OK LIST completed\r\n");
+  // A parent with no mailbox of its own is \NonExistent.
+  CHECK(run(st, "r LIST (SUBSCRIBED RECURSIVEMATCH) \"\" \"qux%\"") ==
+        "* LIST (\\NonExistent \\HasChildren) \"/\" \"qux2\" (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n"
+        "r OK LIST completed\r\n");
+  // Without RECURSIVEMATCH, no CHILDINFO.
+  CHECK(run(st, "r LIST (SUBSCRIBED) \"\" \"qux%\"") == "r OK LIST completed\r\n");
+}
+
 TEST_CASE("deflate round trip", "[imap]") {
   deflate_codec a, b;
   std::string text(10000, 'x');
