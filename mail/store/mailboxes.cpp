@@ -7,7 +7,8 @@ namespace {
 
 constexpr std::string_view mailbox_select = R"sql(
 SELECT b.name, b.special_use, b.subscribed, b.uidvalidity, b.uidnext, b.highestmodseq,
-       COUNT(m.id), COALESCE(SUM(m.seen = 0), 0), COALESCE(SUM(m.deleted), 0), COALESCE(SUM(m.size), 0)
+       COUNT(m.id), COALESCE(SUM(m.seen = 0), 0), COALESCE(SUM(m.deleted), 0), COALESCE(SUM(m.size), 0),
+       COALESCE(SUM(m.uid > b.recent_uid), 0)
 FROM mail_mailboxes b LEFT JOIN mail_messages m ON m.mailbox_id = b.id
 WHERE b.account = ?1 AND (?2 IS NULL OR b.name = ?2)
 GROUP BY b.id
@@ -25,6 +26,7 @@ mailbox_info read_info(db::statement& st) {
   i.unseen = static_cast<std::uint32_t>(st.column_int64(7));
   i.deleted = static_cast<std::uint32_t>(st.column_int64(8));
   i.bytes = static_cast<std::uint64_t>(st.column_int64(9));
+  i.recent = static_cast<std::uint32_t>(st.column_int64(10));
   return i;
 }
 
@@ -84,6 +86,34 @@ result<mailbox_info> sqlite_store::status(std::string_view account, std::string_
   if (!infos) return infos.error();
   if (infos->empty()) return fail("mail.no_mailbox", "no such mailbox: " + *n);
   return std::move(infos->front());
+}
+
+result<std::uint32_t> sqlite_store::claim_recent(std::string_view account, std::string_view mailbox,
+                                                std::uint32_t upto) {
+  auto a = prepare(account);
+  if (!a) return a.error();
+  auto c = db_.try_get();
+  if (!c) return c.error();
+  auto& conn = **c;
+  // The mark is a hint, not mail: after a crash a message may be recent once more, which
+  // RFC 3501 allows, so this write need not wait for fsync.
+  auto t = db::transaction::begin(conn, db::durability::normal);
+  if (!t) return t.error();
+  auto m = need_mailbox(conn, a->address, mailbox);
+  if (!m) return m.error();
+  auto q = conn.prepare("SELECT recent_uid FROM mail_mailboxes WHERE id = ?1");
+  if (!q) return q.error();
+  q->bind_all(m->id);
+  auto row = q->step();
+  if (!row) return row.error();
+  const auto before = *row ? static_cast<std::uint32_t>(q->column_int64(0)) : 0u;
+  if (upto > before) {
+    auto up = conn.prepare("UPDATE mail_mailboxes SET recent_uid = ?2 WHERE id = ?1");
+    if (!up) return up.error();
+    if (auto r = up->bind_all(m->id, std::int64_t{upto}).run(); !r) return r.error();
+  }
+  if (auto r = t->commit(); !r) return r.error();
+  return before;
 }
 
 result<mailbox_info> sqlite_store::create(std::string_view account, std::string_view name,

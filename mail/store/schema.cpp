@@ -83,6 +83,13 @@ CREATE TABLE mail_absent_subscriptions(
     {5, "save date of each message", R"sql(
 ALTER TABLE mail_messages ADD COLUMN save_date INTEGER;
 )sql"},
+    // RFC 3501 §2.3.2 \Recent: messages above recent_uid have not been seen by any IMAP4rev1
+    // session that selected the mailbox; the first such session claims them. Messages already
+    // stored count as seen, so an upgrade does not make a whole mailbox recent.
+    {6, "recent high-water mark per mailbox", R"sql(
+ALTER TABLE mail_mailboxes ADD COLUMN recent_uid INTEGER NOT NULL DEFAULT 0;
+UPDATE mail_mailboxes SET recent_uid = uidnext - 1;
+)sql"},
 };
 
 struct default_mailbox {

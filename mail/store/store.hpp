@@ -94,6 +94,7 @@ struct mailbox_info {
   std::uint32_t unseen = 0;  // messages without \Seen
   std::uint32_t deleted = 0; // messages with \Deleted
   std::uint64_t bytes = 0;   // sum of message sizes
+  std::uint32_t recent = 0;  // RFC 3501 \Recent: messages no session has claimed (claim_recent)
 };
 
 struct message_info {
@@ -202,6 +203,11 @@ class store {
   virtual result<void> subscribe(std::string_view account, std::string_view name, bool subscribed) = 0;
   // Subscribed names that have no mailbox (RFC 5258 \NonExistent), sorted.
   virtual result<std::vector<std::string>> absent_subscriptions(std::string_view account) = 0;
+  // RFC 3501 §2.3.2: a message is \Recent for exactly one session. Raises the mailbox's recent
+  // mark to `upto` (never lowers it) and returns the mark before, so the caller's recent
+  // messages are the uids in (returned, upto]. Errors: invalid, no_mailbox.
+  virtual result<std::uint32_t> claim_recent(std::string_view account, std::string_view mailbox,
+                                             std::uint32_t upto) = 0;
 
   // ---- messages ----
   // Stores `bytes` (blob first, then the row) and returns once durable. internal_date: Unix

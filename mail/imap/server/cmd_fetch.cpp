@@ -144,7 +144,7 @@ void op_fetch(session_state& st, const command& cmd, reply& r) {
         add("UID " + std::to_string(m.uid));
         has_uid = true;
       } else if (n == "FLAGS") {
-        add("FLAGS " + flag_list(m.flags));
+        add("FLAGS " + session_flags(st, m));
         has_flags = true;
       } else if (n == "INTERNALDATE") {
         add("INTERNALDATE \"" + imap_date_time(m.internal_date) + "\"");
@@ -208,7 +208,7 @@ void op_fetch(session_state& st, const command& cmd, reply& r) {
     }
     // RFC 9051 §6.4.8: UID FETCH always returns UID; RFC 7162 §3.1.4.1: MODSEQ with CHANGEDSINCE.
     if (uid && !has_uid) add("UID " + std::to_string(m.uid));
-    if (was_set && !has_flags) add("FLAGS " + flag_list(m.flags));
+    if (was_set && !has_flags) add("FLAGS " + session_flags(st, m));
     if (f.changed_since && !has_modseq) add("MODSEQ (" + std::to_string(m.modseq) + ")");
     if (has_flags || was_set) announce_keywords(st, r, m.flags);
     r.out += "* " + std::to_string(seq) + " FETCH (" + items + ")\r\n";

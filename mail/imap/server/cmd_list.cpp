@@ -122,7 +122,7 @@ std::string status_items(const session_state& st, const mail::mailbox_info& mb, 
     else if (it == "UIDNEXT") v = std::to_string(mb.uidnext);
     else if (it == "UIDVALIDITY") v = std::to_string(mb.uidvalidity);
     else if (it == "UNSEEN") v = std::to_string(mb.unseen);
-    else if (it == "RECENT") v = "0";  // RFC 9051 drops \Recent; never set here
+    else if (it == "RECENT") v = std::to_string(mb.recent);  // RFC 3501 §6.3.10
     else if (it == "SIZE") v = std::to_string(mb.bytes);
     else if (it == "DELETED") v = std::to_string(mb.deleted);
     else if (it == "HIGHESTMODSEQ") v = std::to_string(mb.highestmodseq);

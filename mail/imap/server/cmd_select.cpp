@@ -45,7 +45,7 @@ void qresync_report(session_state& st, const qresync_params& q, reply& r) {
   for (const auto& m : ch->changed) {
     auto seq = seq_of(sel, m.uid);
     if (!seq) continue;
-    r.untagged(std::to_string(seq) + " FETCH (UID " + std::to_string(m.uid) + " FLAGS " + flag_list(m.flags) +
+    r.untagged(std::to_string(seq) + " FETCH (UID " + std::to_string(m.uid) + " FLAGS " + session_flags(st, m) +
                " MODSEQ (" + std::to_string(m.modseq) + "))");
   }
 }
@@ -66,7 +66,7 @@ void op_select(session_state& st, const command& cmd, reply& r) {
   auto& sel = *st.sel;
   write_flags(sel, r);
   r.untagged(std::to_string(sel.uids.size()) + " EXISTS");
-  if (!st.rev2) r.untagged("0 RECENT");
+  if (!st.rev2) r.untagged(std::to_string(sel.recent_count()) + " RECENT");
   r.untagged("OK [UIDVALIDITY " + std::to_string(sel.uidvalidity) + "] UIDs valid");
   r.untagged("OK [UIDNEXT " + std::to_string(sel.uidnext) + "] Predicted next UID");
   r.untagged("OK [HIGHESTMODSEQ " + std::to_string(sel.highestmodseq) + "] Highest");

@@ -50,7 +50,7 @@ void op_store(session_state& st, const command& cmd, reply& r) {
     std::string line = std::to_string(seq) + " FETCH (";
     if (!s.silent) {
       announce_keywords(st, r, m.flags);
-      line += "FLAGS " + flag_list(m.flags);
+      line += "FLAGS " + session_flags(st, m);
     }
     if (uid) line += std::string(s.silent ? "" : " ") + "UID " + std::to_string(m.uid);
     if (st.condstore) line += std::string(!s.silent || uid ? " " : "") + "MODSEQ (" + std::to_string(m.modseq) + ")";

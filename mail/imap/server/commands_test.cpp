@@ -132,7 +132,7 @@ TEST_CASE("append, select, fetch envelope and bodystructure", "[imap]") {
              "g OK FETCH completed\r\n");
   // BODY[] (not PEEK) sets \Seen and reports the new flags.
   auto seen = run(st, "h FETCH 1 BODY[]<0.4>");
-  CHECK(seen == "* 1 FETCH (BODY[]<0> {4}\r\nFrom FLAGS (\\Seen))\r\nh OK FETCH completed\r\n");
+  CHECK(seen == "* 1 FETCH (BODY[]<0> {4}\r\nFrom FLAGS (\\Seen \\Recent))\r\nh OK FETCH completed\r\n");
 }
 
 TEST_CASE("multipart: bodystructure, binary, search decoded text", "[imap]") {
@@ -171,9 +171,10 @@ TEST_CASE("two sessions see each other's changes", "[imap]") {
   run(a, "s SELECT INBOX");
   run(b, "s SELECT INBOX");
   run(b, append_cmd("b1", "INBOX", simple));
-  CHECK(run(a, "n NOOP") == "* 3 EXISTS\r\nn OK NOOP completed\r\n");
+  // b saw uid 3 first (after its own APPEND), so it is recent there, not here (RFC 3501 §2.3.2).
+  CHECK(run(a, "n NOOP") == "* 3 EXISTS\r\n* 2 RECENT\r\nn OK NOOP completed\r\n");
   CHECK(run(b, "st STORE 1 +FLAGS (\\Deleted)") == "* 1 FETCH (FLAGS (\\Deleted))\r\nst OK STORE completed\r\n");
-  CHECK(run(a, "n NOOP") == "* 1 FETCH (UID 1 FLAGS (\\Deleted))\r\nn OK NOOP completed\r\n");
+  CHECK(run(a, "n NOOP") == "* 1 FETCH (UID 1 FLAGS (\\Deleted \\Recent))\r\nn OK NOOP completed\r\n");
   CHECK(run(b, "x EXPUNGE") == "* 1 EXPUNGE\r\nx OK EXPUNGE completed\r\n");
   // FETCH may not announce expunges (RFC 9051 §7.5.1): the number stays, with no data; NOOP
   // announces it.
@@ -233,10 +234,10 @@ TEST_CASE("keywords are announced in FLAGS before a FETCH shows them", "[imap]")
   CHECK(run(st, "t STORE 2 +FLAGS (\\Seen $hello $world)") ==
         "* FLAGS (" + sys + " $hello $world)\r\n"
         "* OK [PERMANENTFLAGS (" + sys + " $hello $world \\*)] Flags permitted\r\n"
-        "* 2 FETCH (FLAGS (\\Seen $hello $world))\r\n"
+        "* 2 FETCH (FLAGS (\\Seen $hello $world \\Recent))\r\n"
         "t OK STORE completed\r\n");
   // Announced once: later FETCHes and STOREs of known keywords (any case) send no FLAGS.
-  CHECK(run(st, "u FETCH 2 FLAGS") == "* 2 FETCH (FLAGS (\\Seen $hello $world))\r\nu OK FETCH completed\r\n");
+  CHECK(run(st, "u FETCH 2 FLAGS") == "* 2 FETCH (FLAGS (\\Seen $hello $world \\Recent))\r\nu OK FETCH completed\r\n");
   CHECK(run(st, "v STORE 1 +FLAGS ($HELLO)").starts_with("* 1 FETCH (FLAGS ("));
   // Another session adds a keyword: FLAGS comes before the FETCH at the next sync point.
   auto other = f.login();
@@ -244,7 +245,7 @@ TEST_CASE("keywords are announced in FLAGS before a FETCH shows them", "[imap]")
   CHECK(run(other, "t STORE 1 +FLAGS.SILENT ($new)") == "t OK STORE completed\r\n");
   CHECK(run(st, "n NOOP") == "* FLAGS (" + sys + " $hello $world $new)\r\n"
                              "* OK [PERMANENTFLAGS (" + sys + " $hello $world $new \\*)] Flags permitted\r\n"
-                             "* 1 FETCH (UID 1 FLAGS ($HELLO $new))\r\nn OK NOOP completed\r\n");
+                             "* 1 FETCH (UID 1 FLAGS ($HELLO $new \\Recent))\r\nn OK NOOP completed\r\n");
   // A new SELECT lists every keyword in use.
   s = run(st, "s SELECT INBOX");
   CHECK(s.find("$hello $new $world)") != std::string::npos);
@@ -636,5 +637,47 @@ TEST_CASE("PREVIEW", "[imap]") {
   while (want.back() == ' ') want.pop_back();
   CHECK(run(st, "f5 FETCH 4 PREVIEW") == "* 4 FETCH (PREVIEW \"" + want + "\")\r\nf5 OK FETCH completed\r\n");
   // PREVIEW is not a BODY[] fetch: \Seen stays unset (RFC 9051 §6.4.5 sets it for those only).
-  CHECK(run(st, "f6 FETCH 1 FLAGS") == "* 1 FETCH (FLAGS ())\r\nf6 OK FETCH completed\r\n");
+  CHECK(run(st, "f6 FETCH 1 FLAGS") == "* 1 FETCH (FLAGS (\\Recent))\r\nf6 OK FETCH completed\r\n");
+}
+
+TEST_CASE("\\Recent: one IMAP4rev1 session gets a new message as recent", "[imap]") {
+  // RFC 3501 §2.3.2: "If it is not possible to determine whether or not this session is the
+  // first session to be notified about a message, then that message SHOULD be considered
+  // recent" is not needed here: the store's mark says which session was first.
+  fixture f;
+  auto a = f.login();
+  auto b = f.login();
+  auto c = f.login();
+  run(a, append_cmd("a1", "INBOX", simple));
+  run(a, append_cmd("a2", "INBOX", simple));
+  CHECK(run(c, "s STATUS INBOX (MESSAGES RECENT)") == "* STATUS INBOX (MESSAGES 2 RECENT 2)\r\ns OK STATUS completed\r\n");
+  // EXAMINE shows them as recent but does not take them (RFC 3501 §6.3.2).
+  auto ex = run(c, "e EXAMINE INBOX");
+  CHECK(ex.find("* 2 RECENT\r\n") != std::string::npos);
+  CHECK(run(c, "f FETCH 1 FLAGS") == "* 1 FETCH (FLAGS (\\Recent))\r\nf OK FETCH completed\r\n");
+  // The first SELECT takes them; the second sees none.
+  CHECK(run(a, "s SELECT INBOX").find("* 2 RECENT\r\n") != std::string::npos);
+  CHECK(run(b, "s SELECT INBOX").find("* 0 RECENT\r\n") != std::string::npos);
+  CHECK(run(a, "n SEARCH NEW") == "* SEARCH 1 2\r\nn OK SEARCH completed\r\n");
+  CHECK(run(b, "n SEARCH RECENT") == "* SEARCH\r\nn OK SEARCH completed\r\n");
+  CHECK(run(b, "o SEARCH OLD") == "* SEARCH 1 2\r\no OK SEARCH completed\r\n");
+  CHECK(run(a, "s STORE 1 +FLAGS (\\Seen)") == "* 1 FETCH (FLAGS (\\Seen \\Recent))\r\ns OK STORE completed\r\n");
+  CHECK(run(a, "n SEARCH NEW") == "* SEARCH 2\r\nn OK SEARCH completed\r\n");
+  auto d = f.login();
+  CHECK(run(d, "s STATUS INBOX (RECENT)") == "* STATUS INBOX (RECENT 0)\r\ns OK STATUS completed\r\n");
+  // A delivery while both are selected: the first to look gets it, with RECENT after EXISTS.
+  run(c, append_cmd("a3", "INBOX", simple));
+  auto nb = run(b, "n NOOP");
+  CHECK(nb.find("* 3 EXISTS\r\n* 1 RECENT\r\n") != std::string::npos);
+  auto na = run(a, "n NOOP");
+  CHECK(na.find("* 3 EXISTS\r\n* 2 RECENT\r\n") != std::string::npos);
+  CHECK(run(b, "f FETCH 3 FLAGS") == "* 3 FETCH (FLAGS (\\Recent))\r\nf OK FETCH completed\r\n");
+  CHECK(run(a, "f FETCH 3 FLAGS") == "* 3 FETCH (FLAGS ())\r\nf OK FETCH completed\r\n");
+  // IMAP4rev2 has no \Recent: such a session neither takes nor shows it.
+  auto r2 = f.login();
+  run(r2, "e ENABLE IMAP4rev2");
+  run(c, append_cmd("a4", "INBOX", simple));
+  run(r2, "s SELECT INBOX");
+  CHECK(run(r2, "f FETCH 4 FLAGS") == "* 4 FETCH (FLAGS ())\r\nf OK FETCH completed\r\n");
+  CHECK(run(d, "s STATUS INBOX (RECENT)") == "* STATUS INBOX (RECENT 1)\r\ns OK STATUS completed\r\n");
 }

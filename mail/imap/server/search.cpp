@@ -228,8 +228,12 @@ class evaluator {
       if (!v) return v;
       return !*v;
     }
-    if (n == "ALL" || n == "OLD") return true;
-    if (n == "NEW" || n == "RECENT") return false;  // \Recent is never set (RFC 9051 drops it)
+    if (n == "ALL") return true;
+    // RFC 3501 §6.4.4: NEW is RECENT UNSEEN, OLD is NOT RECENT (always false / true for an
+    // IMAP4rev2 session, which gets no message as recent).
+    if (n == "RECENT") return st_.sel->is_recent(c.info->uid);
+    if (n == "NEW") return st_.sel->is_recent(c.info->uid) && !has_flag("\\Seen");
+    if (n == "OLD") return !st_.sel->is_recent(c.info->uid);
     if (n == "ANSWERED") return has_flag("\\Answered");
     if (n == "UNANSWERED") return !has_flag("\\Answered");
     if (n == "DELETED") return has_flag("\\Deleted");

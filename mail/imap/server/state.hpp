@@ -4,6 +4,7 @@
 // session coroutine waits, so they may call the store and the blob store directly; they touch
 // only the session_state they are given. Only the session writes to the socket.
 #pragma once
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -55,6 +56,24 @@ struct selected_mailbox {
   std::set<std::uint32_t> pending_expunge;  // expunged elsewhere, not yet announced
   std::vector<std::uint32_t> saved;     // RFC 5182 SEARCHRES "$" (uids)
   std::vector<std::string> keywords;    // keywords announced in FLAGS
+  // RFC 3501 §2.3.2 \Recent (IMAP4rev1 sessions only): uid ranges (lo, hi] this session got
+  // as recent, from store::claim_recent; ascending, a few entries.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> recent;
+
+  bool is_recent(std::uint32_t uid) const {
+    for (const auto& [lo, hi] : recent)
+      if (uid > lo && uid <= hi) return true;
+    return false;
+  }
+  std::uint32_t recent_count() const {
+    std::uint32_t n = 0;
+    for (const auto& [lo, hi] : recent) {
+      auto a = std::upper_bound(uids.begin(), uids.end(), lo);
+      auto b = std::upper_bound(uids.begin(), uids.end(), hi);
+      n += static_cast<std::uint32_t>(b - a);
+    }
+    return n;
+  }
 };
 
 // A parsed message kept for the next FETCH/SEARCH of the same blob (MIME parsing is the

@@ -29,7 +29,28 @@ result<void> open_view(session_state& st, const std::string& name, bool read_onl
   sel.keywords = std::move(v->keywords);
   st.sel = std::move(sel);
   st.ph = phase::selected;
+  // RFC 3501 §2.3.2: SELECT takes the unclaimed messages as this session's recent ones;
+  // EXAMINE shows them as recent without claiming them (§6.3.2). IMAP4rev2 has no \Recent
+  // (RFC 9051 appendix E), so such sessions leave them to IMAP4rev1 clients.
+  if (!st.rev2) claim_recent(st, st.sel->uidnext - 1);
   return {};
+}
+
+void claim_recent(session_state& st, std::uint32_t upto) {
+  auto& sel = *st.sel;
+  auto before = st.env->store->claim_recent(st.account, sel.name, sel.read_only ? 0 : upto);
+  if (!before || *before >= upto) return;  // a failed claim leaves nothing recent: never two sessions
+  if (!sel.recent.empty() && sel.recent.back().second >= *before)
+    sel.recent.back().second = std::max(sel.recent.back().second, upto);
+  else
+    sel.recent.emplace_back(*before, upto);
+}
+
+std::string session_flags(const session_state& st, const mail::message_info& m) {
+  if (st.rev2 || !st.sel || !st.sel->is_recent(m.uid)) return flag_list(m.flags);
+  auto flags = m.flags;
+  flags.push_back("\\Recent");
+  return flag_list(flags);
 }
 
 void write_flags(const selected_mailbox& sel, reply& r) {
@@ -103,13 +124,18 @@ void refresh(session_state& st, reply& r, bool allow_expunge) {
     if (!seq || sel.modseqs[seq - 1] >= m.modseq) continue;
     sel.modseqs[seq - 1] = m.modseq;
     announce_keywords(st, r, m.flags);  // before the FETCH lines, which are written below
-    std::string line = std::to_string(seq) + " FETCH (UID " + std::to_string(m.uid) + " FLAGS " + flag_list(m.flags);
+    std::string line = std::to_string(seq) + " FETCH (UID " + std::to_string(m.uid) + " FLAGS " + session_flags(st, m);
     if (st.condstore) line += " MODSEQ (" + std::to_string(m.modseq) + ")";
     flag_lines += "* " + line + ")\r\n";
   }
   if (grew) {
     r.untagged(std::to_string(sel.uids.size()) + " EXISTS");
     sel.uidnext = std::max(sel.uidnext, sel.uids.back() + 1);
+    if (!st.rev2) {
+      // RFC 3501 §7.3.2: RECENT accompanies EXISTS for IMAP4rev1 clients.
+      claim_recent(st, sel.uids.back());
+      r.untagged(std::to_string(sel.recent_count()) + " RECENT");
+    }
   }
   r.raw(flag_lines);
   sel.highestmodseq = std::max(sel.highestmodseq, ch->highestmodseq);

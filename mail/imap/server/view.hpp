@@ -13,11 +13,18 @@ namespace hearth::mail::imap {
 
 // Loads `name` into st.sel (SELECT/EXAMINE). Errors from the store.
 result<void> open_view(session_state& st, const std::string& name, bool read_only);
+// Claims the mailbox's recent messages up to uid `upto` for an IMAP4rev1 session (store::
+// claim_recent); a read-only view only looks.
+void claim_recent(session_state& st, std::uint32_t upto);
 
 // Announces changes made since the view's highestmodseq: new messages (EXISTS), flag changes
 // (FETCH, with MODSEQ once CONDSTORE is on), and — when allow_expunge — expunges (EXPUNGE, or
 // VANISHED under QRESYNC). Store errors are ignored (the next command tries again).
 void refresh(session_state& st, reply& r, bool allow_expunge);
+
+// The message's flag list as this session shows it: the stored flags, and \Recent for an
+// IMAP4rev1 session that got the message as recent (RFC 3501 §2.3.2).
+std::string session_flags(const session_state& st, const mail::message_info& m);
 
 // FLAGS and PERMANENTFLAGS for the view (system flags, then sel.keywords), as SELECT sends them.
 void write_flags(const selected_mailbox& sel, reply& r);

@@ -183,7 +183,8 @@ check(typ == "OK" and data[0] == b"3", f"SELECT INBOX: 3 messages ({data})")
 check(m.untagged_responses.get("UIDVALIDITY") is not None, "SELECT gives UIDVALIDITY")
 typ, data = m.fetch("1:3", "(UID FLAGS RFC822.SIZE INTERNALDATE)")
 check(typ == "OK" and len(data) == 3, f"FETCH 1:3: {data}")
-check(b"FLAGS (\\Flagged)" in data[0] and b'INTERNALDATE "22-Nov-2026 09:00:00 +0000"' in data[0],
+# RFC 3501 §2.3.2: this IMAP4rev1 session is the first to select them, so they are \Recent.
+check(b"FLAGS (\\Flagged \\Recent)" in data[0] and b'INTERNALDATE "22-Nov-2026 09:00:00 +0000"' in data[0],
       f"flags and internal date as appended: {data[0]!r}")
 check(b"RFC822.SIZE %d" % len(msg) in data[0], "RFC822.SIZE")
 typ, data = m.fetch("1", "(BODY.PEEK[HEADER.FIELDS (SUBJECT FROM)])")

@@ -20,11 +20,12 @@ uv = int(re.search(rb"UIDVALIDITY (\d+)", b"\n".join(out)).group(1))
 # RFC 6851 §3.3: MOVE into the selected mailbox itself is allowed; the message gets a new uid,
 # COPYUID comes in an untagged OK before the EXPUNGE, and the new message arrives as EXISTS.
 out = u.cmd(b"m1 UID MOVE 1 INBOX")
-check(out == [b"* OK [COPYUID %d 1 3] Moved" % uv, b"* 1 EXPUNGE", b"* 2 EXISTS", b"m1 OK UID MOVE completed"],
+check(out == [b"* OK [COPYUID %d 1 3] Moved" % uv, b"* 1 EXPUNGE", b"* 2 EXISTS", b"* 2 RECENT",
+             b"m1 OK UID MOVE completed"],
       f"UID MOVE to the selected mailbox: {out!r}")
 # RFC 4315 §3: COPY to the selected mailbox answers COPYUID, the copy announced by EXISTS.
 out = u.cmd(b"c1 COPY 1 INBOX")
-check(out == [b"* 3 EXISTS", b"c1 OK [COPYUID %d 2 4] COPY completed" % uv], f"COPY to the selected mailbox: {out!r}")
+check(out == [b"* 3 EXISTS", b"* 3 RECENT", b"c1 OK [COPYUID %d 2 4] COPY completed" % uv], f"COPY to the selected mailbox: {out!r}")
 out = u.cmd(b"f1 FETCH 1:* (UID)")
 check(out[:-1] == [b"* 1 FETCH (UID 2)", b"* 2 FETCH (UID 3)", b"* 3 FETCH (UID 4)"], f"the uids after both: {out!r}")
 
@@ -33,7 +34,7 @@ SYS = b"\\Answered \\Flagged \\Deleted \\Seen \\Draft"
 out = u.cmd(b"k1 STORE 1 +FLAGS (\\Seen $hello $world)")
 check(out == [b"* FLAGS (" + SYS + b" $hello $world)",
               b"* OK [PERMANENTFLAGS (" + SYS + b" $hello $world \\*)] Flags permitted",
-              b"* 1 FETCH (FLAGS (\\Seen $hello $world))", b"k1 OK STORE completed"], f"STORE of new keywords: {out!r}")
+              b"* 1 FETCH (FLAGS (\\Seen $hello $world \\Recent))", b"k1 OK STORE completed"], f"STORE of new keywords: {out!r}")
 out = u.cmd(b"k2 STORE 1 +FLAGS (NIL)")
 check(len(out) == 1 and out[0].startswith(b"k2 BAD"), f"NIL is not a keyword: {out!r}")
 
@@ -46,7 +47,7 @@ v.close()
 out = u.cmd(b"n1 NOOP")
 check(out == [b"* FLAGS (" + SYS + b" $hello $world $other)",
               b"* OK [PERMANENTFLAGS (" + SYS + b" $hello $world $other \\*)] Flags permitted",
-              b"* 3 FETCH (UID 4 FLAGS ($other))", b"n1 OK NOOP completed"], f"FLAGS before the FETCH at NOOP: {out!r}")
+              b"* 3 FETCH (UID 4 FLAGS ($other \\Recent))", b"n1 OK NOOP completed"], f"FLAGS before the FETCH at NOOP: {out!r}")
 
 # RFC 3501 §5.1.3 calls "R&D" malformed; like Dovecot the "&" is literal, and the name comes
 # back in proper modified UTF-7 ("&-" is "&"), by which it can be selected too.
@@ -60,5 +61,32 @@ check(out == [b'* STATUS "R&-D" (MESSAGES 0)', b"r3 OK STATUS completed"], f"the
 out = u.cmd(b"r4 CREATE R&-D")
 check(out == [b"r4 NO [ALREADYEXISTS] Mailbox already exists"], f"R&D and R&-D are one name: {out!r}")
 u.close()
+
+# RFC 3501 §2.3.2: a new message is \Recent in exactly one session, the first told of it;
+# RECENT follows EXISTS, STATUS counts what no session has taken, EXAMINE does not take.
+a, b, e = Raw(inst), Raw(inst), Raw(inst)
+a.cmd(b"c0 CREATE Rec")
+a.cmd(b"s0 SELECT Rec")
+b.cmd(b"s0 SELECT Rec")
+msg = b"From: a@example.test\r\nSubject: recent\r\n\r\nbody\r\n"
+b.send(b"a1 APPEND Rec {%d+}\r\n%s\r\n" % (len(msg), msg))
+out = b.until(b"a1")
+check(out[:2] == [b"* 1 EXISTS", b"* 1 RECENT"], f"the appending session sees it first, as recent: {out!r}")
+out = a.cmd(b"n1 NOOP")
+check(out == [b"* 1 EXISTS", b"* 0 RECENT", b"n1 OK NOOP completed"], f"the other session: not recent: {out!r}")
+out = a.cmd(b"f1 FETCH 1 FLAGS")
+check(out == [b"* 1 FETCH (FLAGS ())", b"f1 OK FETCH completed"], f"no \\Recent in the other session: {out!r}")
+out = b.cmd(b"f1 SEARCH RECENT")
+check(out == [b"* SEARCH 1", b"f1 OK SEARCH completed"], f"SEARCH RECENT in the first session: {out!r}")
+e.send(b"a2 APPEND Rec {%d+}\r\n%s\r\n" % (len(msg), msg))
+e.until(b"a2")
+out = e.cmd(b"s1 STATUS Rec (MESSAGES RECENT)")
+check(out == [b'* STATUS "Rec" (MESSAGES 2 RECENT 1)', b"s1 OK STATUS completed"], f"STATUS RECENT: {out!r}")
+out = e.cmd(b"x1 EXAMINE Rec")
+check(b"* 1 RECENT" in out, f"EXAMINE shows the recent count: {out!r}")
+out = a.cmd(b"n2 NOOP")
+check(out[:2] == [b"* 2 EXISTS", b"* 1 RECENT"], f"EXAMINE took nothing: the next SELECTed session gets it: {out!r}")
+for s in (a, b, e):
+    s.close()
 
 finish()

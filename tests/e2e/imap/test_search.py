@@ -50,7 +50,9 @@ CASES = [
     (("DELETED",), "6"), (("UNDELETED",), "1 2 3 4 5"),
     (("DRAFT",), "5"), (("UNDRAFT",), "1 2 3 4 6"),
     (("KEYWORD", "$Work"), "4"), (("UNKEYWORD", "$Work"), "1 2 3 5 6"),
-    (("NEW",), ""), (("OLD",), "1 2 3 4 5 6"), (("RECENT",), ""),
+    # RFC 3501 §6.4.4: this session selected the mailbox first, so every message is recent;
+    # NEW is RECENT UNSEEN.
+    (("NEW",), "3 4 5 6"), (("OLD",), ""), (("RECENT",), "1 2 3 4 5 6"),
     (("FROM", "alice@example.org"), "1"), (("FROM", "René"), "4"), (("FROM", "rene@"), "4"),
     (("TO", "carol"), "1"), (("CC", "Dave"), "1"), (("BCC", "anyone"), ""),
     (("SUBJECT", "nested"), "1"), (("SUBJECT", "FÜR"), "2"), (("SUBJECT", "crème"), "4"),
