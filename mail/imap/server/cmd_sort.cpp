@@ -1,5 +1,6 @@
 // SORT and THREAD (RFC 5256): ORDEREDSUBJECT and REFERENCES.
 #include <algorithm>
+#include <type_traits>
 #include <map>
 
 #include "core/util/strings.hpp"
@@ -98,8 +99,24 @@ result<std::vector<sort_item>> gather(session_state& st, const cmd_search& s) {
   return items;
 }
 
+// RFC 5256 §2.2: strings sort under i;ascii-casemap (RFC 4790 §9.2), which maps a-z to A-Z.
+// The keys are stored case-folded to lower case, and "_" or "[" sort before letters in upper
+// case but after them in lower case, so the comparison maps letters back up.
+int casemap_compare(std::string_view x, std::string_view y) {
+  auto up = [](char c) { return static_cast<unsigned char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c); };
+  const std::size_t n = std::min(x.size(), y.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    auto a = up(x[i]), b = up(y[i]);
+    if (a != b) return a < b ? -1 : 1;
+  }
+  return x.size() < y.size() ? -1 : x.size() > y.size() ? 1 : 0;
+}
+
 int compare_key(const sort_item& a, const sort_item& b, std::string_view k) {
-  auto cmp = [](const auto& x, const auto& y) { return x < y ? -1 : y < x ? 1 : 0; };
+  auto cmp = [](const auto& x, const auto& y) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(x)>, std::string>) return casemap_compare(x, y);
+    else return x < y ? -1 : y < x ? 1 : 0;
+  };
   if (k == "ARRIVAL") return cmp(a.hit.info.internal_date, b.hit.info.internal_date);
   if (k == "DATE") return cmp(a.sent, b.sent);
   if (k == "SIZE") return cmp(a.hit.info.size, b.hit.info.size);
@@ -124,7 +141,7 @@ std::string references(const std::vector<sort_item>& items, bool uid) {
 
 std::string thread_ordered_subject(std::vector<sort_item>& items, bool uid) {
   std::stable_sort(items.begin(), items.end(), [](const sort_item& a, const sort_item& b) {
-    if (a.subject != b.subject) return a.subject < b.subject;
+    if (a.subject != b.subject) return casemap_compare(a.subject, b.subject) < 0;
     return a.sent < b.sent;
   });
   std::vector<std::vector<const sort_item*>> threads;

@@ -681,3 +681,17 @@ TEST_CASE("\\Recent: one IMAP4rev1 session gets a new message as recent", "[imap
   CHECK(run(r2, "f FETCH 4 FLAGS") == "* 4 FETCH (FLAGS ())\r\nf OK FETCH completed\r\n");
   CHECK(run(d, "s STATUS INBOX (RECENT)") == "* STATUS INBOX (RECENT 1)\r\ns OK STATUS completed\r\n");
 }
+
+TEST_CASE("SORT compares strings under i;ascii-casemap", "[imap]") {
+  // RFC 5256 §2.2 names i;ascii-casemap (RFC 4790 §9.2: a-z map to A-Z before comparing), so
+  // "_" (0x5F) sorts after "A" (0x41) whatever the case the subject was written in.
+  fixture f;
+  auto st = f.login();
+  for (const char* subj : {"_under", "apple", "Banana", "[tag] x"})
+    run(st, append_cmd("a", "INBOX", std::string("From: a@example.org\r\nSubject: ") + subj + "\r\n\r\nx\r\n"));
+  run(st, "s SELECT INBOX");
+  // Base subjects "_under", "apple", "banana", "x" (the leading [tag] is a blob, RFC 5256 §5):
+  // in upper case APPLE < BANANA < X < _UNDER; folded to lower case "_under" would come first.
+  CHECK(run(st, "o SORT (SUBJECT) UTF-8 ALL") == "* SORT 2 3 4 1\r\no OK SORT completed\r\n");
+  CHECK(run(st, "r SORT (REVERSE SUBJECT) UTF-8 ALL") == "* SORT 1 4 3 2\r\nr OK SORT completed\r\n");
+}
