@@ -245,9 +245,14 @@ cmd_search parse_search(lexer& lx, const parse_options& opts) {
 
 // RFC 5256: sort = ["UID" SP] "SORT" SP sort-criteria SP search-criteria
 // sort-criteria = "(" sort-criterion *(SP sort-criterion) ")"; sort-criterion = ["REVERSE" SP] sort-key
+// RFC 5267 §3 (ESORT): sort =/ ["UID" SP] "SORT" SP "RETURN" SP "(" ... ")" SP sort-criteria ...
 cmd_sort parse_sort(lexer& lx, const parse_options& opts) {
   cmd_sort s;
   lx.sp();
+  if (lx.eat_word("RETURN")) {
+    detail::parse_return_options(lx, s.search);
+    lx.sp();
+  }
   lx.expect('(', "( of sort criteria");
   for (;;) {
     auto k = lx.upper_atom();

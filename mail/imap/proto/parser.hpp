@@ -31,6 +31,8 @@ parsed_command parse_command(std::string_view framed, const parse_options& opts 
 // Internal entry points shared by the parser's files.
 namespace detail {
 search_key parse_search_program(lexer& lx, cmd_search& out, const parse_options& opts);
+// After "RETURN" SP: "(" [search-return-opt *(SP search-return-opt)] ")" into out.returns.
+void parse_return_options(lexer& lx, cmd_search& out);
 cmd_fetch parse_fetch_args(lexer& lx, bool uid);
 // 1*(SP search-key) after the charset of SORT/THREAD: the implicit AND of the keys.
 search_key parse_search_keys(lexer& lx, const parse_options& opts);

@@ -101,23 +101,26 @@ struct search_parser {
 
 // search = "SEARCH" [search-return-opts] [SP "CHARSET" SP charset] 1*(SP search-key)
 // search-return-opts = SP "RETURN" SP "(" [search-return-opt *(SP search-return-opt)] ")"
+void detail::parse_return_options(lexer& lx, cmd_search& out) {
+  out.has_return = true;
+  lx.sp();
+  lx.expect('(', "( of RETURN options");
+  if (lx.eat(')')) return;
+  for (;;) {
+    auto o = lx.upper_atom();
+    if (o != "MIN" && o != "MAX" && o != "ALL" && o != "COUNT" && o != "SAVE")
+      lx.fail("unknown RETURN option " + o);
+    if (out.returns.size() >= 5) lx.fail("too many RETURN options");
+    out.returns.push_back(std::move(o));
+    if (lx.eat(')')) break;
+    lx.sp();
+  }
+}
+
 search_key detail::parse_search_program(lexer& lx, cmd_search& out, const parse_options& opts) {
   lx.sp();
   if (lx.eat_word("RETURN")) {
-    out.has_return = true;
-    lx.sp();
-    lx.expect('(', "( of RETURN options");
-    if (!lx.eat(')')) {
-      for (;;) {
-        auto o = lx.upper_atom();
-        if (o != "MIN" && o != "MAX" && o != "ALL" && o != "COUNT" && o != "SAVE")
-          lx.fail("unknown SEARCH RETURN option " + o);
-        if (out.returns.size() >= 5) lx.fail("too many RETURN options");
-        out.returns.push_back(std::move(o));
-        if (lx.eat(')')) break;
-        lx.sp();
-      }
-    }
+    parse_return_options(lx, out);
     lx.sp();
   }
   if (lx.eat_word("CHARSET")) {  // charset = atom / quoted

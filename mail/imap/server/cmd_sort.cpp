@@ -4,6 +4,7 @@
 #include <map>
 
 #include "core/util/strings.hpp"
+#include "mail/imap/proto/writer.hpp"
 #include "mail/imap/server/commands.hpp"
 #include "mail/imap/server/search.hpp"
 #include "mail/imap/server/summary.hpp"
@@ -184,8 +185,46 @@ void op_sort(session_state& st, const command& cmd, reply& r) {
     }
     return a.hit.seq < b.hit.seq;  // RFC 5256 §3: ties by sequence number
   });
-  std::string line = "SORT";
-  for (const auto& it : *items) line += " " + std::to_string(number(it, uid));
+  if (!s.search.has_return) {
+    std::string line = "SORT";
+    for (const auto& it : *items) line += " " + std::to_string(number(it, uid));
+    r.untagged(line);
+    return r.ok(cmd.name + " completed");
+  }
+  // RFC 5267 §3 ESORT: the answer is an ESEARCH whose MIN and MAX are the first and last
+  // message in sort order and whose ALL keeps that order (ranges only where it allows).
+  auto has = [&](std::string_view o) {
+    return std::find(s.search.returns.begin(), s.search.returns.end(), o) != s.search.returns.end();
+  };
+  std::vector<std::uint32_t> nums;
+  nums.reserve(items->size());
+  for (const auto& it : *items) nums.push_back(number(it, uid));
+  if (has("SAVE")) {
+    // RFC 5182 §2.1 with RFC 5267: "$" holds the matches (kept ascending, by uid).
+    std::vector<std::uint32_t> saved;
+    if (!items->empty() && !has("ALL") && !has("COUNT") && (has("MIN") || has("MAX"))) {
+      if (has("MIN")) saved.push_back(items->front().hit.info.uid);
+      if (has("MAX")) saved.push_back(items->back().hit.info.uid);
+    } else {
+      for (const auto& it : *items) saved.push_back(it.hit.info.uid);
+    }
+    std::sort(saved.begin(), saved.end());
+    saved.erase(std::unique(saved.begin(), saved.end()), saved.end());
+    st.sel->saved = std::move(saved);
+  }
+  const bool only_save = has("SAVE") && s.search.returns.size() == 1;
+  if (only_save) return r.ok(cmd.name + " completed");
+  const bool all = s.search.returns.empty() || has("ALL");  // RFC 4731 §3.1: RETURN () is ALL
+  std::string line = "ESEARCH (TAG ";
+  write_string(line, cmd.tag);
+  line += ")";
+  if (uid) line += " UID";
+  if (!nums.empty()) {
+    if (has("MIN")) line += " MIN " + std::to_string(nums.front());
+    if (has("MAX")) line += " MAX " + std::to_string(nums.back());
+  }
+  if (has("COUNT")) line += " COUNT " + std::to_string(nums.size());
+  if (!nums.empty() && all) line += " ALL " + compress_set(nums, true);
   r.untagged(line);
   r.ok(cmd.name + " completed");
 }

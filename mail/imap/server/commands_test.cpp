@@ -695,3 +695,23 @@ TEST_CASE("SORT compares strings under i;ascii-casemap", "[imap]") {
   CHECK(run(st, "o SORT (SUBJECT) UTF-8 ALL") == "* SORT 2 3 4 1\r\no OK SORT completed\r\n");
   CHECK(run(st, "r SORT (REVERSE SUBJECT) UTF-8 ALL") == "* SORT 1 4 3 2\r\nr OK SORT completed\r\n");
 }
+
+TEST_CASE("ESORT: SORT RETURN answers ESEARCH in sort order", "[imap]") {
+  // RFC 5267 §3: MIN/MAX are the first/last message in the sort order, ALL keeps that order.
+  fixture f;
+  auto st = f.login();
+  for (const char* subj : {"c", "a", "b", "d"})
+    run(st, append_cmd("a", "INBOX", std::string("From: a@example.org\r\nSubject: ") + subj + "\r\n\r\nx\r\n"));
+  run(st, "s SELECT INBOX");
+  CHECK(run(st, "e1 SORT RETURN (MIN MAX COUNT) (SUBJECT) UTF-8 ALL") ==
+        "* ESEARCH (TAG \"e1\") MIN 2 MAX 4 COUNT 4\r\ne1 OK SORT completed\r\n");
+  CHECK(run(st, "e2 SORT RETURN () (SUBJECT) UTF-8 ALL") == "* ESEARCH (TAG \"e2\") ALL 2:3,1,4\r\ne2 OK SORT completed\r\n");
+  CHECK(run(st, "e3 UID SORT RETURN (ALL) (REVERSE SUBJECT) UTF-8 ALL") ==
+        "* ESEARCH (TAG \"e3\") UID ALL 4,1,3,2\r\ne3 OK UID SORT completed\r\n");
+  CHECK(run(st, "e4 SORT RETURN (COUNT) (SUBJECT) UTF-8 SUBJECT zzz") ==
+        "* ESEARCH (TAG \"e4\") COUNT 0\r\ne4 OK SORT completed\r\n");
+  CHECK(run(st, "e5 SORT RETURN (SAVE MIN) (SUBJECT) UTF-8 ALL") == "* ESEARCH (TAG \"e5\") MIN 2\r\ne5 OK SORT completed\r\n");
+  CHECK(run(st, "f FETCH $ UID") == "* 2 FETCH (UID 2)\r\nf OK FETCH completed\r\n");
+  CHECK_FALSE(parse_command("e6 SORT RETURN (BOGUS) (SUBJECT) UTF-8 ALL\r\n").cmd.has_value());
+  CHECK(run(st, "c CAPABILITY").find(" ESORT") != std::string::npos);
+}
