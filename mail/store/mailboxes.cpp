@@ -116,6 +116,62 @@ result<std::uint32_t> sqlite_store::claim_recent(std::string_view account, std::
   return before;
 }
 
+result<std::vector<std::pair<std::string, std::string>>> sqlite_store::metadata(std::string_view account,
+                                                                              std::string_view mailbox) {
+  auto a = prepare(account);
+  if (!a) return a.error();
+  auto c = db_.try_get();
+  if (!c) return c.error();
+  auto& conn = **c;
+  std::int64_t id = 0;
+  if (!mailbox.empty()) {
+    auto m = need_mailbox(conn, a->address, mailbox);
+    if (!m) return m.error();
+    id = m->id;
+  }
+  auto q = conn.prepare("SELECT entry, value FROM mail_metadata WHERE account = ?1 AND mailbox_id = ?2 ORDER BY entry");
+  if (!q) return q.error();
+  q->bind_all(a->address, id);
+  std::vector<std::pair<std::string, std::string>> out;
+  for (;;) {
+    auto row = q->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.emplace_back(q->column_text(0), q->column_text(1));
+  }
+  return out;
+}
+
+result<void> sqlite_store::set_metadata(std::string_view account, std::string_view mailbox,
+                                        const std::vector<std::pair<std::string, std::optional<std::string>>>& values) {
+  auto w = begin_write(account);
+  if (!w) return w.error();
+  auto& conn = *w->conn;
+  std::int64_t id = 0;
+  if (!mailbox.empty()) {
+    auto m = need_mailbox(conn, w->account.address, mailbox);
+    if (!m) return m.error();
+    id = m->id;
+  }
+  auto put = conn.prepare("INSERT OR REPLACE INTO mail_metadata(account, mailbox_id, entry, value) VALUES(?1, ?2, ?3, ?4)");
+  auto del = conn.prepare("DELETE FROM mail_metadata WHERE account = ?1 AND mailbox_id = ?2 AND entry = ?3");
+  if (!put) return put.error();
+  if (!del) return del.error();
+  for (const auto& [entry, value] : values) {
+    auto r = value ? put->bind_all(w->account.address, id, entry, *value).run()
+                   : del->bind_all(w->account.address, id, entry).run();
+    if (!r) return r.error();
+  }
+  auto n = conn.prepare("SELECT COUNT(*) FROM mail_metadata WHERE account = ?1 AND mailbox_id = ?2");
+  if (!n) return n.error();
+  n->bind_all(w->account.address, id);
+  auto row = n->step();
+  if (!row) return row.error();
+  if (static_cast<std::size_t>(n->column_int64(0)) > max_metadata_entries)
+    return fail("mail.metadata_toomany", "too many annotations");  // the transaction rolls back
+  return w->tx.commit();
+}
+
 result<mailbox_info> sqlite_store::create(std::string_view account, std::string_view name,
                                           std::string_view special_use) {
   auto a = prepare(account);
@@ -242,6 +298,9 @@ result<void> sqlite_store::remove(std::string_view account, std::string_view nam
     auto del = conn.prepare("DELETE FROM mail_mailboxes WHERE id = ?1");  // messages cascade
     if (!del) return del.error();
     if (auto r = del->bind(1, m->id).run(); !r) return r.error();
+    auto meta = conn.prepare("DELETE FROM mail_metadata WHERE account = ?1 AND mailbox_id = ?2");
+    if (!meta) return meta.error();
+    if (auto r = meta->bind_all(a->address, m->id).run(); !r) return r.error();
     if (auto r = t->commit(); !r) return r.error();
   }
   collect_garbage(blobs);

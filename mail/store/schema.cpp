@@ -90,6 +90,17 @@ ALTER TABLE mail_messages ADD COLUMN save_date INTEGER;
 ALTER TABLE mail_mailboxes ADD COLUMN recent_uid INTEGER NOT NULL DEFAULT 0;
 UPDATE mail_mailboxes SET recent_uid = uidnext - 1;
 )sql"},
+    // RFC 5464 METADATA: mailbox_id 0 holds the account's server annotations; a mailbox's
+    // entries go with it when it is deleted (by the store, since 0 is not a mailbox row).
+    {7, "mailbox and server annotations", R"sql(
+CREATE TABLE mail_metadata(
+  account TEXT NOT NULL,
+  mailbox_id INTEGER NOT NULL,
+  entry TEXT NOT NULL,
+  value BLOB NOT NULL,
+  PRIMARY KEY(account, mailbox_id, entry)
+);
+)sql"},
 };
 
 struct default_mailbox {

@@ -93,6 +93,10 @@ class sqlite_store final : public store {
   };
   result<write_txn> begin_write(std::string_view account);
   result<std::uint32_t> claim_recent(std::string_view account, std::string_view mailbox, std::uint32_t upto) override;
+  result<std::vector<std::pair<std::string, std::string>>> metadata(std::string_view account,
+                                                                    std::string_view mailbox) override;
+  result<void> set_metadata(std::string_view account, std::string_view mailbox,
+                            const std::vector<std::pair<std::string, std::optional<std::string>>>& values) override;
   static result<std::optional<mailbox_row>> find_mailbox(db::connection& c, std::string_view account,
                                                          std::string_view canonical_name);
   // find_mailbox with name validation; "mail.no_mailbox" when absent.

@@ -208,6 +208,17 @@ class store {
   // messages are the uids in (returned, upto]. Errors: invalid, no_mailbox.
   virtual result<std::uint32_t> claim_recent(std::string_view account, std::string_view mailbox,
                                              std::uint32_t upto) = 0;
+  // RFC 5464 annotations of a mailbox, or of the account's server view when `mailbox` is
+  // empty: every entry (lower-case "/private/..." or "/shared/..." names) with its value,
+  // sorted by name; the caller filters by depth. Errors: invalid, no_mailbox.
+  virtual result<std::vector<std::pair<std::string, std::string>>> metadata(std::string_view account,
+                                                                            std::string_view mailbox) = 0;
+  // Sets (a value) or removes (nullopt) entries in one transaction; entry names already
+  // validated and lower-cased. Errors: invalid, no_mailbox, "mail.metadata_toomany" when the
+  // mailbox would hold more than max_metadata_entries.
+  virtual result<void> set_metadata(std::string_view account, std::string_view mailbox,
+                                    const std::vector<std::pair<std::string, std::optional<std::string>>>& values) = 0;
+  static constexpr std::size_t max_metadata_entries = 200;
 
   // ---- messages ----
   // Stores `bytes` (blob first, then the row) and returns once durable. internal_date: Unix

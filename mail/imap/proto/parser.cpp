@@ -273,6 +273,73 @@ cmd_sort parse_sort(lexer& lx, const parse_options& opts) {
   return s;
 }
 
+// RFC 5464 §5: getmetadata = "GETMETADATA" [SP getmetadata-options] SP mailbox SP entries
+// getmetadata-option = "MAXSIZE" SP number / "DEPTH" SP ("0" / "1" / "infinity")
+// entries = entry / "(" entry *(SP entry) ")"; entry = astring
+cmd_getmetadata parse_getmetadata(lexer& lx) {
+  cmd_getmetadata g;
+  lx.sp();
+  if (lx.eat('(')) {
+    for (;;) {
+      auto o = lx.upper_atom();
+      lx.sp();
+      if (o == "MAXSIZE") {
+        g.maxsize = lx.number();
+      } else if (o == "DEPTH") {
+        auto d = lx.upper_atom();
+        if (d == "0") g.depth = 0;
+        else if (d == "1") g.depth = 1;
+        else if (d == "INFINITY") g.depth = -1;
+        else lx.fail("DEPTH is 0, 1 or infinity");
+      } else {
+        lx.fail("unknown GETMETADATA option " + o);
+      }
+      if (lx.eat(')')) break;
+      lx.sp();
+    }
+    lx.sp();
+  }
+  g.mailbox = lx.mailbox();
+  lx.sp();
+  if (lx.eat('(')) {
+    for (;;) {
+      if (g.entries.size() >= 100) lx.fail("too many entries", "imap.limit");
+      g.entries.push_back(lx.astring());
+      if (lx.eat(')')) break;
+      lx.sp();
+    }
+  } else {
+    g.entries.push_back(lx.astring());
+  }
+  return g;
+}
+
+// setmetadata = "SETMETADATA" SP mailbox SP "(" entry-value *(SP entry-value) ")"
+// entry-value = entry SP value; value = nstring / literal8
+cmd_setmetadata parse_setmetadata(lexer& lx) {
+  cmd_setmetadata s;
+  lx.sp();
+  s.mailbox = lx.mailbox();
+  lx.sp();
+  lx.expect('(', "( of entry values");
+  for (;;) {
+    if (s.values.size() >= 100) lx.fail("too many entries", "imap.limit");
+    auto name = lx.astring();
+    lx.sp();
+    std::optional<std::string> value;
+    if (lx.peek() == '~') {
+      bool binary = true;
+      value = lx.literal(&binary);
+    } else {
+      value = lx.nstring();
+    }
+    s.values.emplace_back(std::move(name), std::move(value));
+    if (lx.eat(')')) break;
+    lx.sp();
+  }
+  return s;
+}
+
 // thread = ["UID" SP] "THREAD" SP thread-alg SP search-charset 1*(SP search-key)
 cmd_thread parse_thread(lexer& lx, const parse_options& opts) {
   cmd_thread t;
@@ -375,6 +442,10 @@ command parse_body(lexer& lx, std::string tag, const parse_options& opts) {
   } else if (n == "COMPRESS") {  // RFC 4978: compress = "COMPRESS" SP algorithm
     lx.sp();
     c.args = cmd_compress{lx.upper_atom()};
+  } else if (n == "GETMETADATA") {
+    c.args = parse_getmetadata(lx);
+  } else if (n == "SETMETADATA") {
+    c.args = parse_setmetadata(lx);
   } else if (n == "GETQUOTA") {
     lx.sp();
     c.args = cmd_getquota{lx.astring()};

@@ -138,12 +138,23 @@ struct cmd_getquota { std::string root; };
 struct cmd_sort { std::vector<std::string> criteria; cmd_search search; };
 struct cmd_thread { std::string algorithm; cmd_search search; };  // algorithm upper-case
 struct cmd_compress { std::string mechanism; };  // RFC 4978, upper-case
+// RFC 5464 METADATA. mailbox "" names the server. Entry names as sent (the handler validates).
+struct cmd_getmetadata {
+  std::string mailbox;
+  std::vector<std::string> entries;
+  std::optional<std::uint32_t> maxsize;
+  int depth = 0;  // 0, 1, or -1 for "infinity"
+};
+struct cmd_setmetadata {
+  std::string mailbox;
+  std::vector<std::pair<std::string, std::optional<std::string>>> values;  // nullopt: NIL, remove
+};
 
 using command_args =
     std::variant<cmd_none, cmd_authenticate, cmd_login, cmd_enable, cmd_select, cmd_mailbox,
                  cmd_rename, cmd_list, cmd_status, cmd_append, cmd_uid_expunge, cmd_search,
                  cmd_fetch, cmd_store, cmd_copy, cmd_id, cmd_getquota, cmd_sort, cmd_thread,
-                 cmd_compress>;
+                 cmd_compress, cmd_getmetadata, cmd_setmetadata>;
 
 struct command {
   std::string tag;

@@ -32,6 +32,8 @@ constexpr std::array table{
     command_entry{"SUBSCRIBE", op_subscribe, in_logged_in},
     command_entry{"UNSUBSCRIBE", op_subscribe, in_logged_in},
     command_entry{"GETQUOTA", op_getquota, in_logged_in},
+    command_entry{"GETMETADATA", op_getmetadata, in_logged_in},
+    command_entry{"SETMETADATA", op_setmetadata, in_logged_in},
     command_entry{"GETQUOTAROOT", op_getquotaroot, in_logged_in},
     command_entry{"SELECT", op_select, in_logged_in},
     command_entry{"EXAMINE", op_select, in_logged_in},

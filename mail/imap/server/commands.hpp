@@ -62,6 +62,8 @@ void op_delete(session_state&, const command&, reply&);
 void op_rename(session_state&, const command&, reply&);
 void op_subscribe(session_state&, const command&, reply&);
 void op_getquota(session_state&, const command&, reply&);
+void op_getmetadata(session_state&, const command&, reply&);
+void op_setmetadata(session_state&, const command&, reply&);
 void op_getquotaroot(session_state&, const command&, reply&);
 void op_select(session_state&, const command&, reply&);
 void op_close(session_state&, const command&, reply&);

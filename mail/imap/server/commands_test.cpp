@@ -715,3 +715,62 @@ TEST_CASE("ESORT: SORT RETURN answers ESEARCH in sort order", "[imap]") {
   CHECK_FALSE(parse_command("e6 SORT RETURN (BOGUS) (SUBJECT) UTF-8 ALL\r\n").cmd.has_value());
   CHECK(run(st, "c CAPABILITY").find(" ESORT") != std::string::npos);
 }
+
+TEST_CASE("METADATA: mailbox and server annotations", "[imap]") {
+  // RFC 5464 §4.2-4.3 with the responses of its examples.
+  fixture f;
+  auto st = f.login();
+  CHECK(run(st, "c CAPABILITY").find(" METADATA") != std::string::npos);
+  CHECK(run(st, "s1 SETMETADATA INBOX (/private/comment \"My own comment\" /shared/comment {12+}\r\nfor everyone)") ==
+        "s1 OK SETMETADATA completed\r\n");
+  CHECK(run(st, "g1 GETMETADATA INBOX /private/comment") ==
+        "* METADATA INBOX (/private/comment \"My own comment\")\r\ng1 OK GETMETADATA completed\r\n");
+  // Entry names are case-insensitive; an unset entry is NIL.
+  CHECK(run(st, "g2 GETMETADATA INBOX (/Shared/Comment /private/none)") ==
+        "* METADATA INBOX (/shared/comment \"for everyone\" /private/none NIL)\r\ng2 OK GETMETADATA completed\r\n");
+  // DEPTH and MAXSIZE (§4.2.1-2): the long value is left out and its size reported.
+  run(st, "s2 SETMETADATA INBOX (/private/vendor/x/a \"1\" /private/vendor/x/b/c \"22\" /private/vendor/x/long \"0123456789\")");
+  CHECK(run(st, "g3 GETMETADATA (DEPTH 1) INBOX /private/vendor/x") ==
+        "* METADATA INBOX (/private/vendor/x/a \"1\" /private/vendor/x/long \"0123456789\")\r\ng3 OK GETMETADATA completed\r\n");
+  CHECK(run(st, "g4 GETMETADATA (MAXSIZE 5 DEPTH infinity) INBOX /private/vendor") ==
+        "* METADATA INBOX (/private/vendor/x/a \"1\" /private/vendor/x/b/c \"22\")\r\n"
+        "g4 OK [METADATA LONGENTRIES 10] GETMETADATA completed\r\n");
+  // NIL removes.
+  CHECK(run(st, "s3 SETMETADATA INBOX (/private/comment NIL)") == "s3 OK SETMETADATA completed\r\n");
+  CHECK(run(st, "g5 GETMETADATA INBOX /private/comment") ==
+        "* METADATA INBOX (/private/comment NIL)\r\ng5 OK GETMETADATA completed\r\n");
+  // The server: /shared/admin names the postmaster; the account's /private entries are its own.
+  CHECK(run(st, "g6 GETMETADATA \"\" /shared/admin") ==
+        "* METADATA \"\" (/shared/admin \"mailto:postmaster@mail.home.test\")\r\ng6 OK GETMETADATA completed\r\n");
+  CHECK(run(st, "s4 SETMETADATA \"\" (/shared/comment \"x\")").starts_with("s4 NO [NOPERM] "));
+  CHECK(run(st, "s5 SETMETADATA \"\" (/private/vendor/client/theme \"dark\")") == "s5 OK SETMETADATA completed\r\n");
+  auto other = f.login();
+  other.account = "bob@home.test";
+  CHECK(run(other, "g7 GETMETADATA \"\" /private/vendor/client/theme") ==
+        "* METADATA \"\" (/private/vendor/client/theme NIL)\r\ng7 OK GETMETADATA completed\r\n");
+  // Limits and bad names.
+  CHECK(run(st, "s6 SETMETADATA INBOX (/private/big ~{70000}\r\n" + std::string(70000, 'x') + ")") ==
+        "s6 NO [METADATA MAXSIZE 65536] Value too large\r\n");
+  CHECK(run(st, "s7 SETMETADATA INBOX (/other/x \"1\")").starts_with("s7 BAD "));
+  CHECK(run(st, "s8 SETMETADATA INBOX (/private/a//b \"1\")").starts_with("s8 BAD "));
+  CHECK(run(st, "s9 SETMETADATA Nope (/private/comment \"1\")") == "s9 NO [NONEXISTENT] No such mailbox\r\n");
+  std::string many = "s10 SETMETADATA INBOX (";
+  for (int i = 0; i < 100; ++i) many += "/private/n" + std::to_string(i) + " \"v\" ";
+  many.back() = ')';
+  CHECK(run(st, many) == "s10 OK SETMETADATA completed\r\n");
+  many.replace(0, 3, "s11");
+  for (int i = 100; i < 200; ++i) many.insert(many.size() - 1, " /private/m" + std::to_string(i) + " \"v\"");
+  // 100 entries per command at most (parser), 200 per mailbox (store).
+  CHECK_FALSE(parse_command(many + "\r\n").cmd.has_value());
+  std::string more = "s12 SETMETADATA INBOX (";
+  for (int i = 0; i < 100; ++i) more += "/private/k" + std::to_string(i) + " \"v\" ";
+  more.back() = ')';
+  CHECK(run(st, more) == "s12 NO [METADATA TOOMANY] Too many annotations\r\n");
+  CHECK(run(st, "g8 GETMETADATA INBOX /private/k0") == "* METADATA INBOX (/private/k0 NIL)\r\ng8 OK GETMETADATA completed\r\n");
+  // Deleting a mailbox deletes its annotations.
+  run(st, "c CREATE Box");
+  run(st, "s13 SETMETADATA Box (/private/comment \"gone soon\")");
+  run(st, "d DELETE Box");
+  run(st, "c CREATE Box");
+  CHECK(run(st, "g9 GETMETADATA Box /private/comment") == "* METADATA \"Box\" (/private/comment NIL)\r\ng9 OK GETMETADATA completed\r\n");
+}

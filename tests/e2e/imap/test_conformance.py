@@ -89,4 +89,16 @@ check(out[:2] == [b"* 2 EXISTS", b"* 1 RECENT"], f"EXAMINE took nothing: the nex
 for s in (a, b, e):
     s.close()
 
+# RFC 5464: an annotation set with a literal comes back, per account and per mailbox.
+m1 = Raw(inst)
+m1.send(b"md1 SETMETADATA INBOX (/private/comment {5+}\r\nhello /shared/vendor/x \"y\")\r\n")
+out = m1.until(b"md1")
+check(out == [b"md1 OK SETMETADATA completed"], f"SETMETADATA: {out!r}")
+out = m1.cmd(b"md2 GETMETADATA (DEPTH infinity) INBOX (/private /shared)")
+check(out == [b'* METADATA INBOX (/private/comment "hello" /shared/vendor/x "y")', b"md2 OK GETMETADATA completed"],
+      f"GETMETADATA: {out!r}")
+out = m1.cmd(b'md3 GETMETADATA "" /shared/admin')
+check(len(out) == 2 and out[0].startswith(b'* METADATA "" (/shared/admin "mailto:postmaster@'), f"the server's admin: {out!r}")
+m1.close()
+
 finish()
