@@ -43,8 +43,8 @@ struct environment {
 
   // mailbox (RFC 5490): does this mailbox exist? Unset = no mailbox exists.
   std::function<bool(std::string_view mailbox)> mailbox_exists;
-  // special-use (RFC 8579): does `mailbox` carry special-use flag `use` ("\\Junk")?
-  // Unset = none does.
+  // special-use (RFC 8579): does `mailbox` carry special-use flag `use` ("\\Junk")? An empty
+  // `mailbox` asks whether any mailbox does. Unset = none does.
   std::function<bool(std::string_view mailbox, std::string_view use)> mailbox_has_special_use;
   // include (RFC 6609): the source of script `name`, or nullopt if there is none. Unset = none.
   std::function<std::optional<std::string>(std::string_view name, script_location where)> load_include;
@@ -126,6 +126,8 @@ struct outcome {
   // RFC 5228 §2.10.6: then `actions` is a single implicit keep into INBOX, nothing else is
   // done, and the caller logs the error and tells the user.
   std::optional<diagnostic> error;
+  // Things worth a log line that are not errors ("vacation not sent: mailing list").
+  std::vector<std::string> notes;
 };
 
 // Runs `prog` on `message` (raw RFC 5322 bytes). Never throws for bad input; always returns

@@ -7,6 +7,7 @@
 #include <boost/system/result.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <iosfwd>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -51,6 +52,9 @@ std::string_view extensions();
 
 // The enotify methods supported (RFC 5435), for ManageSieve's "NOTIFY" capability.
 std::string_view notify_methods();
+
+// "LINE:COLUMN: message", as `hearth sieve check` prints it after the file name.
+std::ostream& operator<<(std::ostream& os, const diagnostic& d);
 
 // For boost::system::result<T, diagnostic>::value() on an error.
 [[noreturn]] void throw_exception_from_error(const diagnostic& d, const boost::source_location& loc);

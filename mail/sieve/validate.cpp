@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <ostream>
 
 namespace hearth::mail::sieve {
 
@@ -16,6 +17,10 @@ program::~program() {
     regfree(static_cast<regex_t*>(r));
     delete static_cast<regex_t*>(r);
   }
+}
+
+std::ostream& operator<<(std::ostream& os, const diagnostic& d) {
+  return os << d.line << ':' << d.column << ": " << d.message;
 }
 
 void throw_exception_from_error(const diagnostic& d, const boost::source_location&) {
