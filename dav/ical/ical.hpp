@@ -179,6 +179,13 @@ struct addressbook_filter {
 };
 bool vcard_matches(std::string_view text, const addressbook_filter& f);
 
+// The card in vCard `version` ("3.0" or "4.0"), for address-data with a version (RFC 6352
+// §10.4): VERSION, TYPE=pref/PREF, inline PHOTO/LOGO/SOUND/KEY (ENCODING=b / data: URIs), GEO,
+// BDAY/ANNIVERSARY (with Apple's year-less form), KIND/MEMBER (Apple's X-ADDRESSBOOKSERVER-*)
+// and N (required in 3.0) rewritten; everything else kept. A card already in that version, or
+// not a card, comes back as it is.
+std::string convert_vcard(std::string_view text, std::string_view version);
+
 // Splits a file holding many VCARDs (an export) into single cards, text kept as sent.
 std::vector<std::string> split_vcards(std::string_view text);
 

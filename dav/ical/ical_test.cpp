@@ -128,3 +128,41 @@ TEST_CASE("split_calendar groups overrides with their master and drops duplicate
   CHECK(s.objects[1].find("BEGIN:VTIMEZONE") == std::string::npos);
   CHECK(inspect(s.objects[1]));
 }
+
+TEST_CASE("vCard 3.0 <-> 4.0 for address-data with a version (RFC 6352 §10.4)") {
+  const std::string v3 =
+      "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:u1\r\nFN:Anna Muster\r\nN:Muster;Anna;;;\r\n"
+      "EMAIL;TYPE=INTERNET,HOME,pref:anna@example.org\r\nTEL;TYPE=CELL,VOICE:+41 79 000\r\n"
+      "BDAY;X-APPLE-OMIT-YEAR=1604:1604-04-12\r\nX-ANNIVERSARY:2001-06-30\r\nGEO:46.5;6.6\r\n"
+      "PHOTO;ENCODING=b;TYPE=JPEG:AAAA\r\nitem1.URL:https://example.org\r\nNAME:ignored\r\nEND:VCARD\r\n";
+  auto v4 = convert_vcard(v3, "4.0");
+  CHECK(v4 ==
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:u1\r\nFN:Anna Muster\r\nN:Muster;Anna;;;\r\n"
+        "EMAIL;TYPE=home;PREF=1:anna@example.org\r\nTEL;TYPE=cell:+41 79 000\r\n"
+        "BDAY:--0412\r\nANNIVERSARY:20010630\r\nGEO:geo:46.5,6.6\r\n"
+        "PHOTO:data:image/jpeg;base64,AAAA\r\nitem1.URL:https://example.org\r\nEND:VCARD\r\n");
+  CHECK(inspect_vcard(v4).value().version == "4.0");
+  // And back: what 3.0 clients read.
+  auto back = convert_vcard(v4, "3.0");
+  CHECK(back ==
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:u1\r\nFN:Anna Muster\r\nN:Muster;Anna;;;\r\n"
+        "EMAIL;TYPE=home,pref:anna@example.org\r\nTEL;TYPE=cell:+41 79 000\r\n"
+        "BDAY;X-APPLE-OMIT-YEAR=1604:1604-04-12\r\nX-ANNIVERSARY:2001-06-30\r\nGEO:46.5;6.6\r\n"
+        "PHOTO;ENCODING=b;TYPE=JPEG:AAAA\r\nitem1.URL:https://example.org\r\nEND:VCARD\r\n");
+  // A 4.0 group without N becomes Apple's 3.0 group, with the N 3.0 requires.
+  const std::string group =
+      "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:g1\r\nKIND:group\r\nFN:Family\r\nMEMBER:urn:uuid:u1\r\nEND:VCARD\r\n";
+  CHECK(convert_vcard(group, "3.0") ==
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:g1\r\nX-ADDRESSBOOKSERVER-KIND:group\r\nFN:Family\r\n"
+        "X-ADDRESSBOOKSERVER-MEMBER:urn:uuid:u1\r\nN:Family;;;;\r\nEND:VCARD\r\n");
+  CHECK(convert_vcard(convert_vcard(group, "3.0"), "4.0").find("KIND:group\r\n") != std::string::npos);
+  // Same version, or not a card: unchanged. Long lines are folded at 75 octets.
+  CHECK(convert_vcard(v3, "3.0") == v3);
+  CHECK(convert_vcard("garbage", "4.0") == "garbage");
+  std::string longnote = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:u2\r\nFN:x\r\nN:x;;;;\r\nNOTE:" + std::string(200, 'n') + "\r\nEND:VCARD\r\n";
+  auto folded = convert_vcard(longnote, "4.0");
+  CHECK(folded.find("\r\n " + std::string(74, 'n')) != std::string::npos);
+  auto expect = folded;
+  expect.replace(expect.find("VERSION:4.0"), 11, "VERSION:3.0");
+  CHECK(convert_vcard(folded, "3.0") == expect);
+}

@@ -72,6 +72,7 @@ struct report_req {
   std::string sync_level = "1";
   std::optional<ical::calendar_data_spec> cal_data;       // calendar-data with comp/expand/limit-*
   std::optional<std::vector<ical::prop_select>> card_props;  // address-data with prop (else allprop)
+  std::optional<std::string> card_version;                   // address-data version="..." when given
   std::optional<ical::time_range> fb_range;                // free-busy-query
   std::optional<std::string> timezone;                     // calendar-query CALDAV:timezone (§9.8)
   const ical::zone* floating = nullptr;  // set by do_report: the zone for floating times

@@ -141,6 +141,11 @@ static std::optional<std::string> value_of(const service& s, const std::string& 
       if (l == "max-resource-size") return text_el(q, std::to_string(s.opts_.max_resource_size));
     }
     if (l == "address-data" && is_obj(n) && t.kind == kind::addressbook && !n.obj->data.empty()) {
+      if (rep && rep->card_version) {
+        auto card = ical::convert_vcard(n.obj->data, *rep->card_version);
+        if (rep->card_props) return text_el(q, ical::address_data(card, *rep->card_props));
+        return text_el(q, card);
+      }
       if (rep && rep->card_props) return text_el(q, ical::address_data(n.obj->data, *rep->card_props));
       return text_el(q, n.obj->data);
     }

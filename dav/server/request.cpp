@@ -251,6 +251,9 @@ result<report_req> parse_report(std::string_view body) {
           auto props = read_address_data(p);
           if (!props) return props.error();
           r.card_props = std::move(*props);
+          // The version attribute defaults to 3.0, but clients that leave it out expect the
+          // card as stored; only an explicit version converts.
+          if (auto v = p.attr("version", ""); !v.empty()) r.card_version = std::string(v);
         }
       }
     } else if (c.name.is(ns_dav, "allprop")) {

@@ -222,6 +222,16 @@ exact((code, out), (207, WANT), "addressbook-query with address-data props")
 code, out, _ = curl("REPORT", book, f'<r:addressbook-multiget {R}><d:prop><r:address-data><r:allprop/></r:address-data>'
                     f'</d:prop><d:href>{book}ann.vcf</d:href></r:addressbook-multiget>', XML)
 exact((code, out), (207, WANT.replace(esc(PARTIAL), esc(CARD))), "address-data allprop: the card as stored")
+# RFC 6352 §10.4: an explicit version converts (the card is stored as 4.0, asked as 3.0: TYPE=pref,
+# the N that 3.0 requires); the stored card is unchanged and 4.0 gives it back as stored.
+V3 = ("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:ann@e2e\r\nFN:Ann Example\r\nitem1.EMAIL;TYPE=work:ann@example.test\r\n"
+      "TEL:+1 555 0100\r\nNOTE:a long note that is folded over two lines\r\nN:Ann Example;;;;\r\nEND:VCARD\r\n")
+code, out, _ = curl("REPORT", book, f'<r:addressbook-multiget {R}><d:prop><r:address-data content-type="text/vcard" version="3.0"/>'
+                    f'</d:prop><d:href>{book}ann.vcf</d:href></r:addressbook-multiget>', XML)
+exact((code, out), (207, WANT.replace(esc(PARTIAL), esc(V3))), "address-data version=3.0 converts a 4.0 card")
+code, out, _ = curl("REPORT", book, f'<r:addressbook-multiget {R}><d:prop><r:address-data version="4.0"/>'
+                    f'</d:prop><d:href>{book}ann.vcf</d:href></r:addressbook-multiget>', XML)
+exact((code, out), (207, WANT.replace(esc(PARTIAL), esc(CARD))), "address-data version=4.0: the 4.0 card as stored")
 code, out, _ = curl("REPORT", book, f'<r:addressbook-multiget {R}><d:prop><r:address-data content-type="application/vcard+json"/>'
                     f'</d:prop><d:href>{book}ann.vcf</d:href></r:addressbook-multiget>', XML)
 exact((code, out), (403, DECL + ERR + "<card:supported-address-data/></d:error>"), "address-data as JSON: supported-address-data")
