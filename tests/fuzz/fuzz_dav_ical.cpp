@@ -1,5 +1,6 @@
 // libFuzzer target: calendar object and vCard validation, instance expansion and export
-// splitting, partial retrieval (calendar-data, address-data) and calendar-timezone parsing
+// splitting, partial retrieval (calendar-data, address-data, vCard 3.0/4.0 conversion) and
+// calendar-timezone parsing
 // (dav/ical): what a PUT body, an imported file or a PROPPATCH can reach.
 #include <cstddef>
 #include <cstdint>
@@ -28,6 +29,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (auto z = zone::parse(text)) (void)instances("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", 0, 1, 1, z->get());
   (void)address_data(text, {{"FN", false}, {"EMAIL", true}});
   (void)inspect_vcard(text);
+  // Conversion both ways must give a card that still validates as the version asked for.
+  for (const char* v : {"3.0", "4.0"}) {
+    auto out = convert_vcard(text, v);
+    if (inspect_vcard(text) && out != text) {
+      auto again = inspect_vcard(out);
+      if (again && again->version != v) __builtin_trap();
+    }
+  }
   for (auto& o : split_calendar(text).objects) (void)inspect(o);
   (void)split_vcards(text);
   return 0;
