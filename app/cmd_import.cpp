@@ -132,6 +132,9 @@ int cmd_import(const globals& g, const args& a) {
   }
   auto res = store.put_batch((*col)->id, objs);
   if (!res) return fail_with(1, "import failed: " + res.error().message);
+  if (k == dav::kind::addressbook)
+    if (auto b = dav::rebuild_birthdays(store, user); !b)
+      std::cerr << "warning: the birthday calendar was not updated: " << b.error().message << "\n";
   std::size_t created = 0, updated = 0, unchanged = 0;
   for (std::size_t i = 0; i < res->size(); ++i) {
     switch ((*res)[i]) {

@@ -186,6 +186,16 @@ bool vcard_matches(std::string_view text, const addressbook_filter& f);
 // not a card, comes back as it is.
 std::string convert_vcard(std::string_view text, std::string_view version);
 
+// The read-only birthday calendar's events for one card: a yearly all-day VEVENT for BDAY
+// (suffix "bday") and for ANNIVERSARY or X-ANNIVERSARY ("anniv"), UID = the card's UID plus
+// "-" suffix. Dates without a year (vCard 4.0 --MMDD, Apple's X-APPLE-OMIT-YEAR) are placed in
+// 2000. Nothing for a card without those dates, or not a card. Same card, same bytes.
+struct birthday_event {
+  std::string suffix;
+  std::string ics;
+};
+std::vector<birthday_event> birthday_events(std::string_view vcard);
+
 // Splits a file holding many VCARDs (an export) into single cards, text kept as sent.
 std::vector<std::string> split_vcards(std::string_view text);
 

@@ -166,3 +166,32 @@ TEST_CASE("vCard 3.0 <-> 4.0 for address-data with a version (RFC 6352 §10.4)")
   expect.replace(expect.find("VERSION:4.0"), 11, "VERSION:3.0");
   CHECK(convert_vcard(folded, "3.0") == expect);
 }
+
+TEST_CASE("birthday events from BDAY and ANNIVERSARY") {
+  auto ev = birthday_events("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:c1\r\nFN:Anna\\, the first\r\nN:A;;;;\r\n"
+                            "BDAY:1985-04-30\r\nX-ANNIVERSARY:2010-12-31\r\nEND:VCARD\r\n");
+  REQUIRE(ev.size() == 2);
+  CHECK(ev[0].suffix == "bday");
+  CHECK(ev[0].ics ==
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Hearth//Birthdays//EN\r\nBEGIN:VEVENT\r\nUID:c1-bday\r\n"
+        "DTSTAMP:20000101T000000Z\r\nDTSTART;VALUE=DATE:19850430\r\nDTEND;VALUE=DATE:19850501\r\nRRULE:FREQ=YEARLY\r\n"
+        "SUMMARY:Birthday: Anna\\, the first\r\nX-HEARTH-YEAR:1985\r\nTRANSP:TRANSPARENT\r\nCATEGORIES:Birthday\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n");
+  CHECK(ev[1].ics.find("DTSTART;VALUE=DATE:20101231\r\nDTEND;VALUE=DATE:20110101\r\n") != std::string::npos);
+  CHECK(inspect(ev[0].ics).has_value());
+  // The event recurs: next year's date is in a time-range query.
+  CHECK(!instances(ev[0].ics, 4112208000 /* 2100-04-22 */, 4113072000 /* 2100-05-02 */, 10).empty());
+  // Without a year (4.0 and Apple's 3.0 form), 29 February, and no date at all.
+  auto v4 = birthday_events("BEGIN:VCARD\r\nVERSION:4.0\r\nUID:c2\r\nFN:B\r\nBDAY:--0229\r\nEND:VCARD\r\n");
+  REQUIRE(v4.size() == 1);
+  CHECK(v4[0].ics.find("DTSTART;VALUE=DATE:20000229\r\nDTEND;VALUE=DATE:20000301\r\n"
+                       "RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=-1\r\n") != std::string::npos);
+  CHECK(v4[0].ics.find("X-HEARTH-YEAR") == std::string::npos);
+  auto apple = birthday_events("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:c3\r\nFN:C\r\nN:C;;;;\r\n"
+                               "BDAY;X-APPLE-OMIT-YEAR=1604:1604-07-01\r\nEND:VCARD\r\n");
+  REQUIRE(apple.size() == 1);
+  CHECK(apple[0].ics.find("DTSTART;VALUE=DATE:20000701\r\n") != std::string::npos);
+  CHECK(birthday_events("BEGIN:VCARD\r\nVERSION:4.0\r\nUID:c4\r\nFN:D\r\nBDAY;VALUE=text:circa 1800\r\nEND:VCARD\r\n").empty());
+  CHECK(birthday_events("BEGIN:VCARD\r\nVERSION:4.0\r\nUID:c5\r\nFN:E\r\nBDAY:19990231\r\nEND:VCARD\r\n").empty());
+  CHECK(birthday_events("not a card").empty());
+}

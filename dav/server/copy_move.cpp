@@ -22,6 +22,7 @@ http::response service::do_copy_move(ctx& c, bool move) {
   auto d = parse_path(*dest_path);
   if (d.type != target::obj || d.user != c.user || d.kind != t.kind || !valid_name(d.obj_name))
     return plain(403, "the destination must be an object in a collection of the same home");
+  if (is_birthday_calendar(d.kind, d.coll_name)) return error_response(403, xml::dav("need-privileges"));
   auto src_col = must(store_.find_collection(c.user, t.kind, t.coll_name));
   if (!src_col) return plain(404, "Not Found");
   auto src = must(store_.find_object(src_col->id, t.obj_name, true));
@@ -52,6 +53,10 @@ http::response service::do_copy_move(ctx& c, bool move) {
   }
   changed(c.user, *dst_col);
   if (move) changed(c.user, *src_col);
+  if (t.kind == kind::addressbook) {
+    sync_birthdays(c.user, dst_col->name, d.obj_name, &src->data);
+    if (move) sync_birthdays(c.user, src_col->name, t.obj_name, nullptr);
+  }
   http::response r;
   r.status = existing ? 204 : 201;
   return r;
@@ -68,6 +73,7 @@ http::response service::do_copy_move_collection(ctx& c, bool move) {
   if (d.type != target::coll || d.user != c.user || d.kind != t.kind || !valid_name(d.coll_name))
     return plain(403, "the destination must be a collection in the same home");
   if (d.coll_name == t.coll_name) return plain(403, "source and destination are the same");
+  if (is_birthday_calendar(d.kind, d.coll_name)) return error_response(403, xml::dav("need-privileges"));
   // RFC 4918 §9.8.3: COPY of a collection is Depth infinity or 0; §9.9.2: MOVE only infinity.
   const std::string depth = c.req.header("depth");
   const bool infinity = depth.empty() || depth == "infinity" || depth == "Infinity";
@@ -86,6 +92,7 @@ http::response service::do_copy_move_collection(ctx& c, bool move) {
   }
   changed(c.user, *copy);
   if (move) changed(c.user, *src);
+  if (t.kind == kind::addressbook) rebuild_birthdays(c.user);
   http::response r;
   r.status = existing ? 204 : 201;
   return r;

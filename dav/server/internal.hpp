@@ -84,6 +84,10 @@ result<report_req> parse_report(std::string_view body);
 
 // A name we accept as a path segment for a collection or an object.
 bool valid_name(std::string_view n);
+// The read-only calendar of the contacts' birthdays (birthdays.cpp); a name clients do not
+// pick for their own calendars.
+inline constexpr std::string_view birthday_calendar = "contact-birthdays";
+bool is_birthday_calendar(kind k, std::string_view coll_name);
 // The CalDAV or CardDAV precondition element `local` for a collection of kind k.
 xml::qname res_precondition(kind k, std::string_view local);
 
@@ -139,6 +143,10 @@ class service {
   void render(xml::writer& w, const std::string& user, const node& n, const propfind_req& pf,
               const report_req* rep = nullptr);
   void changed(const std::string& user, const collection& c);
+  // birthdays.cpp: bring the birthday calendar in step with one contact (card null: deleted),
+  // or with every contact of the user (after collection-wide changes).
+  void sync_birthdays(const std::string& user, const std::string& book, const std::string& obj, const std::string* card);
+  void rebuild_birthdays(const std::string& user);
 
   store& store_;
   auth::authenticator& authn_;

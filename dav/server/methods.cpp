@@ -140,6 +140,7 @@ http::response service::do_put(ctx& c) {
     throw error_exception(res.error());
   }
   changed(c.user, *col);
+  if (t.kind == kind::addressbook) sync_birthdays(c.user, col->name, o.name, &o.data);
   http::response r;
   r.status = res->created ? 201 : 204;
   // Stored as sent, so the ETag is the one of the body the client has (RFC 4791 §5.3.4).
@@ -153,6 +154,7 @@ http::response service::do_delete(ctx& c) {
     auto col = must(store_.find_collection(c.user, t.kind, t.coll_name));
     if (!col) return plain(404, "Not Found");
     must(store_.delete_collection(col->id));
+    if (t.kind == kind::addressbook) rebuild_birthdays(c.user);
     http::response r;
     r.status = 204;
     return r;
@@ -174,6 +176,7 @@ http::response service::do_delete(ctx& c) {
   }
   if (!*res) return plain(404, "Not Found");
   changed(c.user, *col);
+  if (t.kind == kind::addressbook) sync_birthdays(c.user, col->name, t.obj_name, nullptr);
   http::response r;
   r.status = 204;
   return r;

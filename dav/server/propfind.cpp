@@ -83,7 +83,7 @@ static std::optional<std::string> value_of(const service& s, const std::string& 
     if (l == "principal-URL" && t.type == target::principal) return el(q, href(href_principal(user)));
     if (l == "principal-collection-set") return el(q, href("/dav/principals/"));
     if (l == "owner" && own) return el(q, href(href_principal(user)));
-    if (l == "current-user-privilege-set") return el(q, privileges(own));
+    if (l == "current-user-privilege-set") return el(q, privileges(own && !is_birthday_calendar(t.kind, t.coll_name)));
     if (l == "supported-report-set") return el(q, reports(n));
     if (l == "sync-token" && is_coll(n)) return text_el(q, sync_token(*n.coll));
     if (is_obj(n)) {

@@ -103,6 +103,10 @@ http::response service::dispatch(ctx& c) {
   if (c.t.type == target::none) return plain(404, "Not Found");
   // Another account's principal, homes and everything below: not found (nothing leaks).
   if (!c.t.user.empty() && c.t.user != c.user) return plain(404, "Not Found");
+  // The birthday calendar follows the contacts; clients read it and nothing else (RFC 3744
+  // §7.1.1: need-privileges). A COPY/MOVE whose destination is in it is refused in copy_move.
+  if (is_birthday_calendar(c.t.kind, c.t.coll_name) && m != "PROPFIND" && m != "REPORT" && m != "GET" && m != "HEAD")
+    return error_response(403, xml::dav("need-privileges"));
   if (m == "PROPFIND") return do_propfind(c);
   if (m == "REPORT") return do_report(c);
   if (m == "GET") return do_get(c, false);

@@ -21,6 +21,7 @@
 #include <string>
 
 #include "core/http/router.hpp"
+#include "core/util/result.hpp"
 
 namespace hearth::auth {
 class authenticator;
@@ -44,6 +45,10 @@ class service;
 // Registers the DAV routes. The store, authenticator and bus must outlive the router.
 std::shared_ptr<service> register_routes(http::router& r, store& st, auth::authenticator& authn, events::bus* bus,
                                          options opts = {});
+
+// Brings the user's read-only birthday calendar in step with all their contacts, for writers
+// that bypass the DAV handlers (`hearth import`). True when it changed.
+result<bool> rebuild_birthdays(store& st, const std::string& user);
 
 // For tests and benchmarks: the handler behind every DAV route.
 http::response handle(service& s, const http::request& req);
