@@ -99,7 +99,7 @@ std::string ical_text(std::string_view v) {
   for (char c : plain) {
     if (c == '\\' || c == ';' || c == ',') out += '\\', out += c;
     else if (c == '\n') out += "\\n";
-    else if (c != '\r') out += c;
+    else if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) out += c;  // RFC 5545 §3.3.11: no CTLs
   }
   return out;
 }
@@ -155,7 +155,10 @@ std::vector<birthday_event> birthday_events(std::string_view vcard) {
     // day of February is what calendars show instead.
     std::string rrule = (d->month == 2 && d->day == 29) ? "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=-1" : "FREQ=YEARLY";
     std::string ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Hearth//Birthdays//EN\r\nBEGIN:VEVENT\r\n";
-    ics += fold("UID:" + info->uid + "-" + w.suffix);
+    std::string uid;
+    for (char c : info->uid)
+      if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) uid += c;
+    ics += fold("UID:" + uid + "-" + w.suffix);
     ics += "DTSTAMP:20000101T000000Z\r\n";
     ics += std::string("DTSTART;VALUE=DATE:") + start + "\r\n";
     ics += std::string("DTEND;VALUE=DATE:") + end + "\r\n";
