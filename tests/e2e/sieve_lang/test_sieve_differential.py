@@ -39,6 +39,11 @@ for _m in ("auto.eml", "bounce.eml", "list.eml", "mime.eml", "personal.eml", "sp
 # text must be there. Hearth follows the RFC.
 for _m in ("bounce.eml", "mime.eml", "spam.eml"):
     KNOWN_DIFFERENCES[("27-matches-wildcards.sieve", _m)] = "Pigeonhole :matches bug with \"?text*\""
+# An unset variable makes the mailbox name empty: Hearth refuses `fileinto ""` as a runtime
+# error (the message is kept in INBOX); sieve-test's dry run shows a store into "", which fails
+# when Pigeonhole really delivers.
+for _m in ("mime.eml", "personal.eml"):
+    KNOWN_DIFFERENCES[("36-include-once-return.sieve", _m)] = "fileinto an empty mailbox name"
 # Notes on the comparison itself (not differences):
 # - Pigeonhole's dry run prints the vacation action without applying RFC 3834's rules (it checks
 #   them only when really sending); Hearth decides at run time and prints "note: vacation not
@@ -184,7 +189,9 @@ def normalise_pigeonhole(rc, out, err):
             elif text == "discard":
                 current = {"kind": "other", "text": "discard"}
             elif text.startswith("reject message with reason: "):
-                current = {"kind": "other", "text": "reject " + collapse(text[len("reject message with reason: "):])}
+                # sieve-test prints each CR and LF of the reason as "?".
+                reason = text[len("reject message with reason: "):].replace("??", " ")
+                current = {"kind": "other", "text": "reject " + collapse(reason)}
             elif text.startswith("send vacation message"):
                 current = {"kind": "vacation", "seconds": "?", "body": ""}
             elif text.startswith("send notification with method '"):
