@@ -14,6 +14,7 @@ compares the actions after normalising both outputs to one form:
 Nothing is faked: both are the real programs. Known, documented differences (the list
 KNOWN_DIFFERENCES below, each with its reason) are reported but do not fail the test.
 """
+import concurrent.futures
 import os
 import pwd
 import re
@@ -253,40 +254,46 @@ def main():
     os.chmod(scripts_dir, 0o755)
     scripts = sorted(os.listdir(os.path.join(DATA, "scripts")))
     messages = sorted(os.listdir(os.path.join(DATA, "messages")))
-    pairs = 0
-    same = 0
-    known = 0
-    for script in scripts:
+    def run_script(script):
         # Pigeonhole writes a compiled .svbin beside the script: give it a writable copy.
         src = os.path.join(scripts_dir, script)
         shutil.copy(os.path.join(DATA, "scripts", script), src)
         os.chmod(src, 0o644)
-        if drop:
-            os.chown(scripts_dir, pwd.getpwnam("nobody").pw_uid, -1)
+        rows = []
         for message in messages:
             mpath = os.path.join(DATA, "messages", message)
             sender = envelope_from(mpath)
             h = subprocess.run([HEARTH, "sieve", "test", "--user", USER, "--to", USER, "--from", sender,
                                 "--include-dir", personal, "--global-dir", global_dir, "--script", src, mpath],
                                capture_output=True, text=True, timeout=30)
-            p = subprocess.run(drop + ["sieve-test", "-c", conf, "-f", sender or "<>", "-r", USER, "-a", USER,
+            p = subprocess.run(drop + ["sieve-test", "-c", conf, "-f", sender, "-r", USER, "-a", USER,
                                        src, mpath], capture_output=True, text=True, timeout=30, env=env)
-            hn = normalise_hearth(h.returncode, h.stdout)
-            pn = normalise_pigeonhole(p.returncode, p.stdout, p.stderr)
-            # The suppressed vacation (see KNOWN_DIFFERENCES): Pigeonhole's dry run shows it.
-            if "vacation (suppressed)" in hn:
-                pn = ["vacation (suppressed)" if x.startswith("vacation ") else x for x in pn]
-            pairs += 1
-            key = (script, message)
-            if hn == pn:
-                same += 1
-                check(True, f"{script} x {message}: {hn}")
-            elif key in KNOWN_DIFFERENCES:
-                known += 1
-                print(f"known {script} x {message}: hearth={hn} pigeonhole={pn} ({KNOWN_DIFFERENCES[key]})")
-            else:
-                check(False, f"{script} x {message}: hearth={hn} pigeonhole={pn}\n"
-                             f"--- hearth\n{h.stdout}{h.stderr}--- sieve-test\n{p.stdout}{p.stderr}")
+            rows.append((script, message, h, p))
+        return rows
+
+    if drop:
+        os.chown(scripts_dir, pwd.getpwnam("nobody").pw_uid, -1)
+    # Scripts run side by side (each has its own .svbin); the messages of one script in turn.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        results = [row for rows in pool.map(run_script, scripts) for row in rows]
+    pairs = same = known = 0
+    for script, message, h, p in results:
+        hn = normalise_hearth(h.returncode, h.stdout)
+        pn = normalise_pigeonhole(p.returncode, p.stdout, p.stderr)
+        # The suppressed vacation (see the notes above): Pigeonhole's dry run shows it.
+        if "vacation (suppressed)" in hn:
+            pn = ["vacation (suppressed)" if x.startswith("vacation ") else x for x in pn]
+        pairs += 1
+        key = (script, message)
+        if hn == pn:
+            same += 1
+            check(True, f"{script} x {message}: {hn}")
+        elif key in KNOWN_DIFFERENCES:
+            known += 1
+            print(f"known {script} x {message}: hearth={hn} pigeonhole={pn} ({KNOWN_DIFFERENCES[key]})")
+        else:
+            check(False, f"{script} x {message}: hearth={hn} pigeonhole={pn}\n"
+                         f"--- hearth\n{h.stdout}{h.stderr}--- sieve-test\n{p.stdout}{p.stderr}")
     check(pairs >= 100, f"the corpus has at least 100 pairs ({pairs}: {same} same, {known} known differences)")
     shutil.rmtree(work, ignore_errors=True)
     finish()
