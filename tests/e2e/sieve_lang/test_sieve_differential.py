@@ -294,6 +294,13 @@ def main():
         else:
             check(False, f"{script} x {message}: hearth={hn} pigeonhole={pn}\n"
                          f"--- hearth\n{h.stdout}{h.stderr}--- sieve-test\n{p.stdout}{p.stderr}")
+    # `hearth sieve check`: FILE:LINE:COLUMN for a broken script (exit 1), silence for a good one.
+    bad = os.path.join(DATA, "scripts", "31-syntax-error.sieve")
+    c = subprocess.run([HEARTH, "sieve", "check", bad], capture_output=True, text=True, timeout=30)
+    check(c.returncode == 1 and c.stdout.startswith(bad + ":4:1: "), f"sieve check reports line 4 column 1: {c.stdout!r}")
+    good = os.path.join(DATA, "scripts", "07-variables.sieve")
+    c = subprocess.run([HEARTH, "sieve", "check", good], capture_output=True, text=True, timeout=30)
+    check(c.returncode == 0 and c.stdout == "", "sieve check accepts a good script")
     check(pairs >= 100, f"the corpus has at least 100 pairs ({pairs}: {same} same, {known} known differences)")
     shutil.rmtree(work, ignore_errors=True)
     finish()
