@@ -18,6 +18,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <unordered_set>
 
 #include "core/blob/store.hpp"
 #include "core/crypto/crypto.hpp"
@@ -363,6 +364,16 @@ result<backup_report> run_backup(const backup_options& o) {
 
   blob::store live_blobs(data / "blobs");
   blob::store dest_blobs(o.dest / "blobs");
+  // What DEST already has, listed before the lock (one readdir per prefix folder, not a stat
+  // per blob while writers wait). A blob that appears meanwhile is only copied again.
+  std::unordered_set<std::string> in_dest;
+  for (auto& d : fs::directory_iterator(o.dest / "blobs", ec)) {
+    auto prefix = d.path().filename().string();
+    if (prefix.size() != 2 || !d.is_directory()) continue;
+    std::error_code ec2;
+    for (auto& f : fs::directory_iterator(d.path(), ec2)) in_dest.insert(prefix + f.path().filename().string());
+  }
+
   std::vector<std::string> ids;
   std::vector<std::string> pinned;      // blobs to copy into DEST
   std::vector<fs::path> queue_files;    // relative to DATA/queue
@@ -384,10 +395,8 @@ result<backup_report> run_backup(const backup_options& o) {
     if (!list) return list.error();
     ids = std::move(*list);
     for (const auto& bid : ids) {
-      auto dp = dest_blobs.path_of(bid);
-      if (!dp) continue;  // not an id: nothing a restore could use
-      struct stat st {};
-      if (::stat(dp->c_str(), &st) == 0) continue;  // already in DEST: incremental
+      if (!blob::valid_id(bid)) continue;  // not an id: nothing a restore could use
+      if (in_dest.count(bid)) continue;    // already in DEST: incremental
       auto lp = live_blobs.path_of(bid);
       auto p = pin_file(*lp, pin / "blobs" / bid);
       if (!p && p.error().code == "backup.missing") {

@@ -95,7 +95,7 @@ try:
         times.append(t)
         assert " 0 new blobs copied" in out, out
     print(f"incremental backup, unchanged account: median {statistics.median(times):.3f} s "
-          f"(runs {', '.join(f'{x:.3f}' for x in times)}), +{(du(dest) - size) / 1e6:.2f} MB per snapshot   [{out}]")
+          f"(runs {', '.join(f'{x:.3f}' for x in times)}), +{(du(dest) - size) / 3e6:.2f} MB per snapshot   [{out}]")
     src2 = os.path.join(work, "more.mbox")
     mbox(src2, 100, 2)
     run("import", "mbox", src2, "--user", "demo@example.test")
