@@ -1,7 +1,8 @@
 """`hearth export` round trip: an account filled over SMTP, IMAP and CalDAV/CardDAV is exported,
 the Maildir tree, .ics and .vcf files are imported into a fresh instance with `hearth import`,
 and the new instance serves the same mailboxes (names, messages byte for byte, flags, internal
-dates), events and contacts (compared over IMAP and DAV). The chat files are JSON lines.
+dates), events and contacts (compared over IMAP and DAV). The chat roster and archive are
+written as JSON lines (read back by the test; Hearth has no chat import).
 """
 import json
 import os
@@ -76,6 +77,29 @@ cols = ["/dav/calendars/demo@example.test/personal/", "/dav/calendars/demo@examp
         "/dav/addressbooks/demo@example.test/contacts/"]
 dav_a = {c: dav_objects(dav, c) for c in cols}
 
+# ---- XMPP: a roster entry with a name and a group, a chat message in the archive ----
+import asyncio
+import sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "xmpp"))
+from xmpp_util import login, run  # noqa: E402
+
+a.cli(["user", "add", "bob@example.test", "--password-stdin"], input="pw-bob-secret\n")
+
+
+async def chat():
+    me = await login(a, "demo@example.test", a.password, resource="export")
+    bob = await login(a, "bob@example.test", "pw-bob-secret", resource="b")
+    await me.update_roster("bob@example.test", name="Bob Durand", groups=["Friends"])
+    me.send_message(mto="bob@example.test", mbody="see you at the export", mtype="chat")
+    check(await bob.wait_until(lambda: any(m["body"] == "see you at the export" for m in bob.messages)),
+          "XMPP message delivered")
+    await asyncio.sleep(0.5)
+    me.disconnect()
+    bob.disconnect()
+    await asyncio.sleep(0.3)
+
+run(chat())
+
 cp = a.cli(["export", "demo@example.test", out], check_rc=False)
 print(cp.stdout.strip(), cp.stderr.strip())
 check(cp.returncode == 0, "export succeeds")
@@ -88,9 +112,12 @@ for f in ["calendars/personal.ics", "calendars/team.ics", "contacts/contacts.vcf
 team = open(os.path.join(out, "calendars", "personal.ics")).read()
 check(team.count("BEGIN:VCALENDAR") == 1 and team.count("BEGIN:VEVENT") == 2 and team.count("BEGIN:VTIMEZONE") == 1,
       "one VCALENDAR per calendar, time zone once")
-for f in ["xmpp/roster.jsonl", "xmpp/archive.jsonl"]:
-    lines = [l for l in open(os.path.join(out, f)) if l.strip()]
-    check(all(isinstance(json.loads(l), dict) for l in lines), f"{f} is JSON lines ({len(lines)} lines)")
+roster = [json.loads(l) for l in open(os.path.join(out, "xmpp", "roster.jsonl")) if l.strip()]
+check(any(r["jid"] == "bob@example.test" and r["name"] == "Bob Durand" and r["groups"] == ["Friends"] for r in roster),
+      f"xmpp/roster.jsonl holds the contact with its name and group ({roster})")
+archive = [json.loads(l) for l in open(os.path.join(out, "xmpp", "archive.jsonl")) if l.strip()]
+check(any(m["with"] == "bob@example.test" and "see you at the export" in m["stanza"] and m["stamp"].endswith("Z")
+          for m in archive), f"xmpp/archive.jsonl holds the chat message ({archive[:2]})")
 cp = a.cli(["export", "demo@example.test", out], check_rc=False)
 check(cp.returncode == 1 and "not empty" in cp.stderr, "export refuses a non-empty folder")
 a.stop()
