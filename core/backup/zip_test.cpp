@@ -98,3 +98,42 @@ TEST_CASE("zip: damage is detected") {
   CHECK_FALSE(find_directory("not a zip at all, not at all", 28));
   CHECK_FALSE(parse_directory(std::string_view(z).substr(d.offset, d.size - 1), d));
 }
+
+TEST_CASE("zip64: sizes and offsets from the extra field, directory from the zip64 record") {
+  // What zip writes for archives over 4 GiB (Takeout's large parts), with small contents.
+  const std::string name = "Takeout/Mail/big.mbox", content = "From x\nSubject: big\n\nbody\n";
+  const unsigned long crc = crc32(0, reinterpret_cast<const Bytef*>(content.data()), content.size());
+  std::string z;
+  put32(z, 0x04034b50); put16(z, 45); put16(z, 0); put16(z, 0); put16(z, 0); put16(z, 0);
+  put32(z, crc); put32(z, content.size()); put32(z, content.size()); put16(z, name.size()); put16(z, 0);
+  z += name + content;
+  const std::size_t cd_offset = z.size();
+  std::string cd;
+  put32(cd, 0x02014b50); put16(cd, 45); put16(cd, 45); put16(cd, 0); put16(cd, 0); put16(cd, 0); put16(cd, 0);
+  put32(cd, crc); put32(cd, 0xffffffff); put32(cd, 0xffffffff); put16(cd, name.size()); put16(cd, 28);
+  put16(cd, 0); put16(cd, 0); put16(cd, 0); put32(cd, 0); put32(cd, 0xffffffff);
+  cd += name;
+  put16(cd, 0x0001); put16(cd, 24);
+  put32(cd, content.size()); put32(cd, 0); put32(cd, content.size()); put32(cd, 0); put32(cd, 0); put32(cd, 0);
+  z += cd;
+  const std::size_t record_offset = z.size();
+  put32(z, 0x06064b50); put32(z, 44); put32(z, 0); put16(z, 45); put16(z, 45); put32(z, 0); put32(z, 0);
+  put32(z, 1); put32(z, 0); put32(z, 1); put32(z, 0); put32(z, cd.size()); put32(z, 0); put32(z, cd_offset); put32(z, 0);
+  put32(z, 0x07064b50); put32(z, 0); put32(z, record_offset); put32(z, 0); put32(z, 1);
+  put32(z, 0x06054b50); put16(z, 0); put16(z, 0); put16(z, 0xffff); put16(z, 0xffff);
+  put32(z, 0xffffffff); put32(z, 0xffffffff); put16(z, 0);
+
+  auto d = find_directory(z, z.size());
+  REQUIRE(d);
+  REQUIRE(d->zip64_record_offset == record_offset);
+  auto d64 = read_zip64_record(std::string_view(z).substr(record_offset, 56), *d);
+  REQUIRE(d64);
+  CHECK(d64->offset == cd_offset);
+  CHECK(d64->entries == 1);
+  auto entries = parse_directory(std::string_view(z).substr(d64->offset, d64->size), *d64);
+  REQUIRE(entries);
+  REQUIRE(entries->size() == 1);
+  CHECK((*entries)[0].size == content.size());
+  CHECK((*entries)[0].local_offset == 0);
+  CHECK(extract(z, (*entries)[0]).value() == content);
+}
