@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "app/cmd_import_mail.hpp"
 #include "app/commands.hpp"
 #include "app/common.hpp"
 #include "core/crypto/crypto.hpp"
@@ -23,6 +24,9 @@ namespace {
 constexpr const char* usage =
     "usage: hearth import ics FILE --user EMAIL [--calendar NAME]\n"
     "       hearth import vcf FILE --user EMAIL [--addressbook NAME]\n"
+    "       hearth import mbox FILE --user EMAIL [--folder NAME]   (hearth import mbox --help)\n"
+    "       hearth import maildir DIR --user EMAIL\n"
+    "       hearth import takeout ZIP --user EMAIL   (Google Takeout: mail, calendars, contacts)\n"
     "  NAME is the collection's URL name (default: personal / contacts); it is created if missing.";
 
 // A safe object name from a UID: the UID itself when it is plain, else a hash of it.
@@ -36,6 +40,8 @@ std::string object_name(const std::string& uid, const char* ext) {
 }  // namespace
 
 int cmd_import(const globals& g, const args& a) {
+  if (!a.empty() && (a[0] == "mbox" || a[0] == "maildir")) return cmd_import_mail(g, a[0], args(a.begin() + 1, a.end()));
+  if (!a.empty() && a[0] == "takeout") return cmd_import_takeout(g, args(a.begin() + 1, a.end()));
   auto p = parse_args(a, {"--user", "--calendar", "--addressbook"});
   if (p.help) {
     std::cout << usage << "\n";

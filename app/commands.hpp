@@ -27,6 +27,9 @@ int cmd_dkim(const globals& g, const args& a);        // cmd_dkim.cpp
 int cmd_queue(const globals& g, const args& a);       // cmd_queue.cpp
 int cmd_import(const globals& g, const args& a);      // cmd_import.cpp
 int cmd_sieve(const globals& g, const args& a);       // cmd_sieve.cpp
+int cmd_backup(const globals& g, const args& a);      // cmd_backup.cpp
+int cmd_restore(const globals& g, const args& a);     // cmd_backup.cpp
+int cmd_export(const globals& g, const args& a);      // cmd_export.cpp
 // `hearth dns zone` and `hearth dns check`, dispatched from cmd_dns.cpp's table.
 int cmd_dns_zone(const globals& g, const args& a);    // cmd_dns_zone.cpp
 int cmd_dns_check(const globals& g, const args& a);   // cmd_dns_check.cpp

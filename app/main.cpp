@@ -30,8 +30,11 @@ const command commands[] = {
     {"dns", hearth::app::cmd_dns, "the zone to publish, DNS checks, look-ups through Hearth's resolver"},
     {"config", hearth::app::cmd_config, "check a config file or print the example config"},
     {"queue", hearth::app::cmd_queue, "list, show, flush, delete or bounce messages in the outbound queue"},
-    {"import", hearth::app::cmd_import, "import calendar (.ics) and contact (.vcf) exports"},
+    {"import", hearth::app::cmd_import, "import mail (mbox, Maildir), calendars (.ics) and contacts (.vcf)"},
     {"sieve", hearth::app::cmd_sieve, "check Sieve scripts and test what they would do with a message"},
+    {"backup", hearth::app::cmd_backup, "snapshot a running server's data into a folder; verify or list snapshots"},
+    {"restore", hearth::app::cmd_restore, "build a new data directory from a backup snapshot"},
+    {"export", hearth::app::cmd_export, "write an account as files: Maildir, .ics, .vcf, chat roster and archive"},
 };
 
 void usage(FILE* out) {

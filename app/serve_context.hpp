@@ -63,5 +63,6 @@ bool install_mail(serve_context& ctx);  // serve_mail.cpp: smtp, submission, sub
 bool install_imap(serve_context& ctx);  // serve_imap.cpp: imap, imaps, pop3, pop3s
 bool install_dav(serve_context& ctx);   // serve_dav.cpp: CalDAV/CardDAV routes
 bool install_xmpp(serve_context& ctx);  // serve_xmpp.cpp: xmpp_client(s), xmpp_server(s)
+bool install_backup(serve_context& ctx);  // serve_backup.cpp: the [backup] schedule
 
 }  // namespace hearth::app

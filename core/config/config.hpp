@@ -177,6 +177,11 @@ struct config {
   unsigned backup_mx_sync_interval = 600;        // backup: seconds between syncs
   std::filesystem::path backup_mx_sync_ca_file;  // backup: extra CA (PEM) for the primary's certificate
 
+  // [backup]: scheduled snapshots of the data directory (app/backup.hpp)
+  std::filesystem::path backup_destination;  // "" = no scheduled backups
+  unsigned backup_interval = 86400;          // seconds between two snapshots
+  unsigned backup_retention = 7;             // snapshots kept; 0 = all
+
   // [xmpp]
   std::filesystem::path xmpp_s2s_ca_file;  // extra CA bundle trusted for other servers' certificates (federation)
   unsigned xmpp_s2s_give_up = 600;         // seconds of failed outgoing s2s attempts before queued stanzas bounce

@@ -299,6 +299,15 @@ std::vector<key_def> build_keys() {
                       bind<&config::backup_mx_sync_interval>()));
   k.push_back(str("backup_mx.sync_ca_file", "", "backup: PEM CA bundle trusted for the primary's certificate, besides the system's",
                   bind<&config::backup_mx_sync_ca_file>(), syntax::path));
+  // [backup]
+  k.push_back(str("backup.destination", "",
+                  "folder that `hearth serve` writes a backup snapshot into every backup.interval (\"\" = none); "
+                  "the same as `hearth backup DEST`",
+                  bind<&config::backup_destination>(), syntax::path));
+  k.push_back(integer("backup.interval", day, 5, 30 * day, "seconds between two scheduled backups (the first runs one interval after start)",
+                      bind<&config::backup_interval>()));
+  k.push_back(integer("backup.retention", 7, 0, 100000, "snapshots kept in the destination, newest first; 0 = keep all",
+                      bind<&config::backup_retention>()));
   // [xmpp]
   k.push_back(str("xmpp.s2s_ca_file", "", "PEM CA bundle trusted for other XMPP servers' certificates, besides the system's",
                   bind<&config::xmpp_s2s_ca_file>(), syntax::path));
@@ -348,6 +357,7 @@ std::vector<table_def> build_tables() {
       {"filter.dnsbl", "DNS block and allow lists for incoming mail."},
       {"filter.spam", "The spam verdict: X-Spam-Status, the Junk folder, refusal."},
       {"backup_mx", "Backup MX: mail for these domains is accepted, kept and relayed to their primary."},
+      {"backup", "Scheduled backups of the data directory inside `hearth serve` (the same as `hearth backup`)."},
       {"xmpp", "Chat (XMPP): federation and limits."},
   };
 }

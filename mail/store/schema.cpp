@@ -247,6 +247,22 @@ void sqlite_store::collect_garbage(const std::set<std::string>& ids) {
   (void)t->commit();
 }
 
+result<std::vector<std::string>> sqlite_store::blob_ids() {
+  auto c = db_.try_get();
+  if (!c) return c.error();
+  // Through the blob index: one pass over distinct ids, not over the message rows.
+  auto st = (*c)->prepare("SELECT DISTINCT blob_id FROM mail_messages ORDER BY blob_id");
+  if (!st) return st.error();
+  std::vector<std::string> out;
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.push_back(st->column_text(0));
+  }
+  return out;
+}
+
 void sqlite_store::publish(std::string_view topic, const std::string& account, const std::string& mailbox) {
   if (bus_) bus_->publish({std::string(topic), account, mailbox});
 }

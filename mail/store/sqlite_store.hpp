@@ -74,6 +74,7 @@ class sqlite_store final : public store {
                                  const std::optional<uid_set>& uids) override;
   result<changes> changes_since(std::string_view account, std::string_view mailbox, std::uint64_t since) override;
   result<quota_usage> usage(std::string_view account) override;
+  result<std::vector<std::string>> blob_ids() override;
   result<std::vector<std::optional<std::string>>> blob_meta(const std::vector<std::string>& blob_ids) override;
   result<void> put_blob_meta(std::string_view blob_id, std::string_view data) override;
 

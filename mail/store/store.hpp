@@ -268,6 +268,11 @@ class store {
   // ---- quota ----
   virtual result<quota_usage> usage(std::string_view account) = 0;
 
+  // ---- backup ----
+  // Every blob id that some message of some account names, sorted, no duplicates: what a copy
+  // of this database needs from the blob store (`hearth backup`).
+  virtual result<std::vector<std::string>> blob_ids() = 0;
+
   // ---- data derived from a blob (a cache; not an account's data) ----
   // Opaque bytes a protocol layer computed from a blob's immutable content (IMAP: the header
   // section and BODYSTRUCTURE), so that it need not read and parse the blob again. Parallel to

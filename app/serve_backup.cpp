@@ -1,0 +1,86 @@
+// The `[backup]` schedule inside `hearth serve`: one snapshot into backup.destination every
+// backup.interval seconds (app/backup.hpp), each logged as `backup.done` or `backup.failed`.
+// A thread of its own, not the blocking pool: a first full backup may take minutes, and the
+// pool serves the protocols.
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "app/backup.hpp"
+#include "app/serve_context.hpp"
+#include "core/log/log.hpp"
+
+namespace hearth::app {
+namespace {
+
+class backup_schedule {
+ public:
+  backup_schedule(backup_options o, unsigned interval) : opts_(std::move(o)), interval_(interval) {
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~backup_schedule() { stop(); }
+
+  void stop() {
+    {
+      std::lock_guard l(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void loop() {
+    std::unique_lock l(mu_);
+    for (;;) {
+      if (cv_.wait_for(l, std::chrono::seconds(interval_), [this] { return stopping_; })) return;
+      l.unlock();
+      run_once();
+      l.lock();
+    }
+  }
+
+  void run_once() {
+    auto r = run_backup(opts_);
+    if (!r) {
+      log::error("backup.failed", {{"dest", opts_.dest.string()}, {"error", r.error().message}});
+      return;
+    }
+    log::info("backup.done", {{"dest", opts_.dest.string()},
+                              {"snapshot", r->snapshot},
+                              {"files", std::uint64_t(r->files)},
+                              {"blobs", std::uint64_t(r->blobs)},
+                              {"blobs_copied", std::uint64_t(r->blobs_copied)},
+                              {"bytes_copied", r->bytes_copied},
+                              {"removed_snapshots", std::uint64_t(r->removed_snapshots)},
+                              {"ms", std::uint64_t(r->seconds * 1000)},
+                              {"writers_held_ms", std::uint64_t(r->locked_seconds * 1000)}});
+  }
+
+  backup_options opts_;
+  unsigned interval_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
+bool install_backup(serve_context& ctx) {
+  const auto& c = ctx.cfg;
+  if (c.backup_destination.empty()) return true;
+  backup_options o;
+  o.data_dir = c.data_dir;
+  o.dest = c.backup_destination;
+  o.keep = c.backup_retention;
+  auto s = std::make_shared<backup_schedule>(std::move(o), c.backup_interval);
+  ctx.keep.push_back(s);
+  ctx.on_stop.push_back([s] { s->stop(); });
+  log::info("backup.schedule", {{"dest", c.backup_destination.string()},
+                                {"interval", std::uint64_t(c.backup_interval)},
+                                {"retention", std::uint64_t(c.backup_retention)}});
+  return true;
+}
+
+}  // namespace hearth::app
