@@ -114,7 +114,8 @@ def read_mailbox(imap, name):
         if not isinstance(item, tuple):
             continue
         meta, body = item
-        flags = set(re.search(rb'FLAGS \(([^)]*)\)', meta).group(1).decode().split())
+        # \Recent is this IMAP4rev1 session's view (RFC 3501 §2.3.2), not a stored flag.
+        flags = set(re.search(rb'FLAGS \(([^)]*)\)', meta).group(1).decode().split()) - {"\\Recent"}
         date = re.search(rb'INTERNALDATE "([^"]*)"', meta).group(1).decode()
         msg = email.message_from_bytes(body)
         out.append((msg.get("Message-ID", ""), hashlib.sha256(body).hexdigest(), flags, date))
