@@ -85,17 +85,20 @@ def hearth_count(inst):
 
 print(f"source: Dovecot {dv.ip}, {opts.messages} messages ({total_bytes / 1e6:.1f} MB) in {len(names)} folders")
 
-# hearth migrate imap
-inst = Instance(host=1, offset=21000)
-inst.start(wait_for="imaps")
-t0 = time.monotonic()
-cp = subprocess.run([opts.hearth, "--config", inst.config, "migrate", "imap", "--from", f"imaps://{dv.ip}:{dv.imaps_port}",
-                     "--login", dovecot.LOGIN, "--password-stdin", "--to", inst.email, "--ca", dv.ca,
-                     "--parallel", str(opts.parallel)], input=dovecot.PASSWORD + "\n", capture_output=True, text=True)
-t = time.monotonic() - t0
-if cp.returncode != 0:
-    print(cp.stdout, cp.stderr)
-report(f"hearth migrate imap (--parallel {opts.parallel})", t, hearth_count(inst))
+# hearth migrate imap, one folder at a time and then --parallel N, each into a fresh instance
+for k, par in enumerate(sorted({1, opts.parallel})):
+    inst = Instance(host=4 + k, offset=21000 + 100 * k)
+    inst.start(wait_for="imaps")
+    t0 = time.monotonic()
+    cp = subprocess.run([opts.hearth, "--config", inst.config, "migrate", "imap", "--from",
+                         f"imaps://{dv.ip}:{dv.imaps_port}", "--login", dovecot.LOGIN, "--password-stdin",
+                         "--to", inst.email, "--ca", dv.ca, "--parallel", str(par)],
+                        input=dovecot.PASSWORD + "\n", capture_output=True, text=True)
+    t = time.monotonic() - t0
+    if cp.returncode != 0:
+        print(cp.stdout, cp.stderr)
+    report(f"hearth migrate imap (--parallel {par})", t, hearth_count(inst))
+    inst.stop()
 
 # mbsync, the same copy into a fresh Hearth
 inst2 = Instance(host=3, offset=22000)
@@ -131,7 +134,7 @@ Account dst
 Channel copy
 Far :src:
 Near :dst:
-Patterns *
+Patterns {' '.join(names)}
 Create Near
 Sync Pull
 SyncState {work}/state/

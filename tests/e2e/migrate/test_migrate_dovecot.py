@@ -130,6 +130,23 @@ check(rc == 0, f"the run after the kill succeeds: {out[-400:]}")
 check(compare(content("kill@example.test", "kill-password-1"), "after kill -9"),
       "after kill -9 and a new run: exactly the expected copies, nothing twice")
 
+# --folders and --since pick what is copied: Work only, messages received from a given day.
+inst.cli(["user", "add", "some@example.test", "--password-stdin"], input="some-password-1\n")
+cut = 300
+day = time.strftime("%Y-%m-%d", time.gmtime(dovecot.date_of(cut)))
+rc, out = migrate("some@example.test", "--folders", "Wor?", "--since", day)
+got = content("some@example.test", "some-password-1")
+day_start = time.mktime(time.strptime(day, "%Y-%m-%d")) - time.timezone
+want_work = {k for k, (fl, d) in expected["Work"].items() if d >= day_start}
+check(rc == 0 and set(got) == {"Work"} and {k for k, _, _ in got["Work"]} == want_work,
+      f"--folders Wor? --since {day}: only Work's {len(want_work)} messages from that day ({ {b: len(v) for b, v in got.items()} })")
+
+# A full quota stops the run with an error that names the folder and the UID.
+inst.cli(["user", "add", "small@example.test", "--password-stdin", "--quota", "60000"], input="small-password-1\n")
+rc, out = migrate("small@example.test", "--parallel", "1")
+check(rc == 1 and "over its quota" in out and "UID " in out and "folder \"" in out,
+      f"quota: {[l for l in out.splitlines() if 'quota' in l][:1]}")
+
 # A wrong password is a clear error naming the login.
 p = subprocess.run([HEARTH, "--config", inst.config, "migrate", "imap", "--from", f"imaps://{dv.ip}:{dv.imaps_port}",
                     "--login", dovecot.LOGIN, "--password-stdin", "--to", inst.email, "--ca", dv.ca],

@@ -282,4 +282,30 @@ check(k0 in inbox and {"Work", "Work/Clients", "\\Flagged"} <= inbox[k0], f"labe
 k2 = dovecot.key(dovecot.message(2))
 where = inbox.get(k2) or archive.get(k2) or sent.get(k2) or set()
 check("Re&AOc-us" in where, f"a non-ASCII label is a modified UTF-7 keyword: {where}")
+# On a terminal: the progress bar (counts, bytes, rate, ETA); --bwlimit holds the rate down.
+import pty  # noqa: E402
+inst.cli(["user", "add", "tty@example.test", "--password-stdin"], input="tty-password-12\n")
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(HEARTH, [HEARTH, "--config", inst.config, "migrate", "imap", "--from", f"imaps://{IP}:{PORT}",
+                      "--login", USER, "--password-stdin", "--to", "tty@example.test", "--ca", ca, "--bwlimit", "60k"])
+t0 = time.monotonic()
+os.write(fd, (PASSWORD + "\n").encode())
+screen = b""
+while True:
+    try:
+        chunk = os.read(fd, 65536)
+    except OSError:
+        break
+    if not chunk:
+        break
+    screen += chunk
+_, status = os.waitpid(pid, 0)
+took = time.monotonic() - t0
+text = screen.decode("utf-8", "replace")
+check(os.WEXITSTATUS(status) == 0, "the run on a terminal succeeds")
+check(re.search(r"\r\x1b\[K\[[#.]+\] \d+/\d+ msgs .* msg/s .*/s  ETA ", text) is not None,
+      f"a progress bar with counts, bytes, rate and ETA: {text[:200]!r}")
+volume = sum(len(dovecot.message(i)) for _, i in ALL + SPAM + TRASH)
+check(took >= volume / 60000 * 0.7, f"--bwlimit 60k: {volume} bytes took {took:.1f} s")
 finish()
