@@ -114,6 +114,18 @@ void progress_loop(engine& eng, bool tty, std::atomic<bool>& finished, std::chro
   }
 }
 
+// RFC 6855 §3: names travel as UTF-8 once the server has said ENABLED UTF8=ACCEPT.
+void enable_utf8(connection& c) {
+  if (!c.has("UTF8=ACCEPT") || !c.has("ENABLE")) return;
+  bool on = false;
+  auto r = c.run("ENABLE UTF8=ACCEPT", [&](client::response& d) -> result<void> {
+    if (d.name == "ENABLED")
+      for (const auto& v : d.data) on = on || v.is_atom("UTF8=ACCEPT");
+    return {};
+  });
+  if (r && on) c.set_utf8(true);
+}
+
 bool matches(const std::vector<std::string>& patterns, const std::string& name) {
   if (patterns.empty()) return true;
   for (const auto& p : patterns)
@@ -198,9 +210,8 @@ int cmd_migrate(const globals& g, const args& a) {
   if (!first) return fail_with(1, first.error().message);
   if (auto r = (*first)->login(o.login, o.password); !r) return fail_with(1, r.error().message);
   auto& c0 = **first;
-  // RFC 6855: with UTF8=ACCEPT, names come as UTF-8 and no modified UTF-7 can go wrong.
-  if (c0.has("UTF8=ACCEPT") && c0.has("ENABLE"))
-    if (c0.run("ENABLE UTF8=ACCEPT")) c0.set_utf8(true);
+  // With UTF8=ACCEPT, names come as UTF-8 and no modified UTF-7 can go wrong.
+  enable_utf8(c0);
   std::string prefix;
   if (c0.has("NAMESPACE")) {
     (void)c0.run("NAMESPACE", [&](client::response& r) -> result<void> {
@@ -321,7 +332,7 @@ int cmd_migrate(const globals& g, const args& a) {
           if (auto r = (*c)->login(o.login, o.password); !r) {
             c = r.error();
           } else if (utf8) {
-            if ((*c)->run("ENABLE UTF8=ACCEPT")) (*c)->set_utf8(true);
+            enable_utf8(**c);
           }
         }
         if (!c) {

@@ -108,7 +108,8 @@ check(rc == 0 and " 0 copies stored" in out, f"a second run copies nothing: {out
 check(compare(content(inst.email, inst.password), "second run"), "... and the account is unchanged")
 
 # Killed halfway with SIGKILL, then run again: the same result, nothing twice.
-p = migrate("kill@example.test", "--parallel", "2", wait=False)
+# --bwlimit stretches the run over a few seconds so that the kill lands in its middle.
+p = migrate("kill@example.test", "--parallel", "2", "--bwlimit", "800k", wait=False)
 deadline = time.monotonic() + 60
 stored = 0
 while time.monotonic() < deadline and p.poll() is None:

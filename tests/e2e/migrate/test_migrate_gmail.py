@@ -2,7 +2,8 @@
 
 Gmail itself cannot run here, so this test answers as Gmail does with a small IMAP responder
 written below (Python asyncio, implicit TLS with a private CA): CAPABILITY, AUTHENTICATE PLAIN,
-LOGIN, LIST with RFC 6154 attributes (\\All, \\Sent, \\Junk, \\Trash, \\Flagged, \\Important),
+LOGIN, ENABLE UTF8=ACCEPT (names and labels then in UTF-8; offered to
+some runs only), LIST with RFC 6154 attributes (\\All, \\Sent, \\Junk, \\Trash, \\Flagged, \\Important),
 EXAMINE/SELECT, STATUS, UID SEARCH and UID FETCH with X-GM-MSGID and X-GM-LABELS. It is the only
 part of the migration tests that is not a real server (the rest runs against Dovecot).
 
@@ -75,10 +76,19 @@ for name in ["INBOX", "[Gmail]/Drafts", "[Gmail]/Sent Mail", "[Gmail]/Starred", 
     # Label folders hold the same messages again; the migration must not read them.
     BOXES[name] = [(k + 1, i) for k, (_, i) in enumerate(ALL) if name == "INBOX" and i % 3 == 0]
 opened = []
+OFFER_UTF8 = True  # the folders runs use UTF-8 names, the keywords run modified UTF-7
 
 
-def gm_label_list(i):
-    return " ".join('"' + l.replace("\\", "\\\\") + '"' if l.startswith("\\") else l for l in labels_of(i))
+def gm_label_list(i, utf8):
+    out = []
+    for l in labels_of(i):
+        if l.startswith("\\"):
+            out.append('"' + l.replace("\\", "\\\\") + '"')
+        elif utf8:
+            out.append('"' + dovecot.imaplib_decode(l) + '"')
+        else:
+            out.append(l)
+    return " ".join(out)
 
 
 async def session(reader, writer):
@@ -89,6 +99,7 @@ async def session(reader, writer):
          "SPECIAL-USE APPENDLIMIT=35651584 AUTH=PLAIN AUTH=XOAUTH2 SASL-IR] Gimap ready\r\n")
     selected = None
     authed = False
+    utf8 = False  # RFC 6855: after ENABLE UTF8=ACCEPT, names and labels travel as UTF-8
     while True:
         line = await reader.readline()
         if not line:
@@ -105,7 +116,8 @@ async def session(reader, writer):
             cmd = "UID " + sub.upper()
         if cmd == "CAPABILITY":
             send("* CAPABILITY IMAP4rev1 UNSELECT IDLE NAMESPACE QUOTA ID XLIST CHILDREN X-GM-EXT-1 UIDPLUS "
-                 "ENABLE MOVE CONDSTORE ESEARCH LIST-EXTENDED SPECIAL-USE LITERAL- AUTH=PLAIN SASL-IR\r\n")
+                 "ENABLE MOVE CONDSTORE ESEARCH " + ("UTF8=ACCEPT " if OFFER_UTF8 else "") +
+                 "LIST-EXTENDED SPECIAL-USE LITERAL- AUTH=PLAIN SASL-IR\r\n")
             send(f"{tag} OK Thats all she wrote!\r\n")
         elif cmd == "AUTHENTICATE":
             mech, _, ir = arg.partition(" ")
@@ -123,17 +135,24 @@ async def session(reader, writer):
         elif not authed:
             send(f"{tag} BAD not authenticated\r\n")
         elif cmd == "ENABLE":
-            send(f"{tag} OK Success\r\n")  # enables nothing: names stay in modified UTF-7
+            if "UTF8=ACCEPT" in arg.upper():
+                utf8 = True
+                send("* ENABLED UTF8=ACCEPT\r\n")
+            send(f"{tag} OK Success\r\n")
         elif cmd == "NAMESPACE":
             send('* NAMESPACE (("" "/")) NIL NIL\r\n' f"{tag} OK Success\r\n")
         elif cmd == "LIST":
             for attrs, name in FOLDERS:
-                q = '"' + name + '"' if " " in name or "[" in name else name
+                if utf8:
+                    name = dovecot.imaplib_decode(name)
+                q = '"' + name + '"' if " " in name or "[" in name or not name.isascii() else name
                 send(f'* LIST ({attrs}) "/" {q}\r\n')
             send(f"{tag} OK Success\r\n")
         elif cmd in ("SELECT", "EXAMINE", "STATUS"):
             m = re.match(r'"((?:[^"\\]|\\.)*)"|(\S+)', arg)
             name = m.group(1) if m.group(1) is not None else m.group(2)
+            if utf8:
+                name = dovecot.mutf7(name)
             if name not in BOXES:
                 send(f"{tag} NO [NONEXISTENT] Unknown Mailbox: {name}\r\n")
                 continue
@@ -161,7 +180,8 @@ async def session(reader, writer):
                     continue
                 body = dovecot.message(i)
                 fl = " ".join(dovecot.flags_of(i))
-                head = (f"* {seq} FETCH (X-GM-MSGID {10**18 + i} X-GM-LABELS ({gm_label_list(i) if selected == '[Gmail]/All Mail' else ''}) "
+                labels = gm_label_list(i, utf8) if selected == "[Gmail]/All Mail" else ""
+                head = (f"* {seq} FETCH (X-GM-MSGID {10**18 + i} X-GM-LABELS ({labels}) "
                         f"UID {uid} FLAGS ({fl}) INTERNALDATE \"{dovecot.imap_date(dovecot.date_of(i))}\" ")
                 if "BODY.PEEK[]" in items.upper():
                     send(head.encode() + f"BODY[] {{{len(body)}}}\r\n".encode() + body + b")\r\n")
@@ -266,6 +286,7 @@ opened.clear()
 rc, out = migrate(inst.email, "folders")
 check(rc == 0 and " 0 copies stored" in out, f"a second run copies nothing: {out.strip().splitlines()[-1:]}")
 
+OFFER_UTF8 = False
 rc, out = migrate("kw@example.test", "keywords")
 check(rc == 0, f"migration with --gmail-labels keywords succeeds: {out[-400:]}")
 got = content("kw@example.test", "kw-password-12")
