@@ -353,11 +353,15 @@ int cmd_migrate(const globals& g, const args& a) {
       if (eng.stopped()) qcv.notify_all();
     }
   };
+  // Store threads: at least two, so that one folder's messages are read while others are
+  // fsync'd; --parallel more when several folders are read at once.
+  eng.start_store_threads(std::max(2, o.parallel));
   std::vector<std::thread> threads;
   int n = std::max(1, std::min<int>(o.parallel, static_cast<int>(work.size())));
   threads.emplace_back(worker, std::move(*first));
   for (int i = 1; i < n; ++i) threads.emplace_back(worker, nullptr);
   for (auto& t : threads) t.join();
+  eng.stop_store_threads();
   double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   finished = true;
   progress.join();

@@ -6,7 +6,9 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <deque>
 #include <set>
+#include <thread>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -69,6 +71,11 @@ class engine {
   // (connection lost, quota); per-message failures are counted and reported.
   result<void> run_job(connection& c, const job& j);
 
+  // Store threads: fsync'ing one message while the next is read, and several at once, so that
+  // one big folder (Gmail's All Mail) is not limited to one message per disk round trip.
+  void start_store_threads(int n);
+  void stop_store_threads();
+
   counters& stats() { return stats_; }
   bool stopped() const { return stop_.load(); }
   void stop() { stop_ = true; }
@@ -83,9 +90,14 @@ class engine {
  private:
   struct message;
   struct folder_counts {
-    std::uint64_t copied = 0, duplicates = 0;
+    std::atomic<std::uint64_t> copied{0}, duplicates{0};
   };
+  // One folder's messages on their way through the store threads.
+  struct folder_run;
   result<void> store_message(const job& j, std::uint32_t uidvalidity, message& m, folder_counts& fc);
+  // Hands a message to the store threads; blocks while too many bytes wait.
+  void enqueue(folder_run& f, message&& m);
+  void store_loop();
   bool reserve(const std::string& mailbox, const std::string& key);
   void release(const std::string& mailbox, const std::string& key);
 
@@ -102,6 +114,14 @@ class engine {
   std::unordered_set<std::string> anywhere_;    // key
   std::mutex mailbox_m_;
   std::set<std::string> mailboxes_;
+
+  struct queued;
+  std::mutex queue_m_;
+  std::condition_variable queue_cv_;
+  std::deque<queued>* queue_ = nullptr;
+  std::size_t queued_bytes_ = 0;
+  bool queue_closed_ = false;
+  std::vector<std::thread> store_threads_;
 
   std::mutex say_m_;
   std::vector<std::string> errors_;

@@ -23,6 +23,79 @@ struct engine::message {
   std::vector<std::string> labels;
 };
 
+struct engine::folder_run {
+  const job* j = nullptr;
+  std::uint32_t uidvalidity = 0;
+  folder_counts fc;
+  std::mutex m;
+  std::condition_variable cv;
+  std::size_t left = 0;  // messages enqueued and not stored yet
+  std::optional<hearth::error> err;
+};
+
+struct engine::queued {
+  folder_run* f;
+  message m;
+};
+
+// At most this many message bytes wait for the store threads (the reader blocks beyond).
+constexpr std::size_t max_queued_bytes = 64u << 20;
+
+void engine::start_store_threads(int n) {
+  queue_ = new std::deque<queued>();
+  for (int i = 0; i < n; ++i) store_threads_.emplace_back([this] { store_loop(); });
+}
+
+void engine::stop_store_threads() {
+  {
+    std::lock_guard l(queue_m_);
+    queue_closed_ = true;
+  }
+  queue_cv_.notify_all();
+  for (auto& t : store_threads_) t.join();
+  store_threads_.clear();
+  delete queue_;
+  queue_ = nullptr;
+}
+
+void engine::enqueue(folder_run& f, message&& m) {
+  {
+    std::lock_guard l(f.m);
+    ++f.left;
+  }
+  std::unique_lock l(queue_m_);
+  queue_cv_.wait(l, [&] { return queued_bytes_ < max_queued_bytes || queue_->empty(); });
+  queued_bytes_ += m.body.size();
+  queue_->push_back({&f, std::move(m)});
+  l.unlock();
+  queue_cv_.notify_all();
+}
+
+void engine::store_loop() {
+  for (;;) {
+    std::unique_lock l(queue_m_);
+    queue_cv_.wait(l, [&] { return queue_closed_ || !queue_->empty(); });
+    if (queue_->empty()) return;
+    queued q = std::move(queue_->front());
+    queue_->pop_front();
+    queued_bytes_ -= q.m.body.size();
+    l.unlock();
+    queue_cv_.notify_all();
+    result<void> r = {};
+    if (!stopped()) r = store_message(*q.f->j, q.f->uidvalidity, q.m, q.f->fc);
+    std::lock_guard fl(q.f->m);
+    if (!r && !q.f->err) q.f->err = r.error();
+    if (--q.f->left == 0) q.f->cv.notify_all();
+  }
+}
+
+namespace {
+void wait_for_left(std::mutex& m, std::condition_variable& cv, const std::size_t& left) {
+  std::unique_lock l(m);
+  cv.wait(l, [&] { return left == 0; });
+}
+}  // namespace
+
 void engine::say(const std::string& line, bool error) {
   std::lock_guard l(say_m_);
   if (error) errors_.push_back(line);
@@ -213,7 +286,10 @@ result<void> engine::run_job(connection& c, const job& j) {
   todo.erase(std::unique(todo.begin(), todo.end()), todo.end());
 
   std::uint64_t folder_bytes = 0;
-  folder_counts fc;
+  folder_run run;
+  run.j = &j;
+  run.uidvalidity = uidvalidity;
+  auto& fc = run.fc;
   if (opt_.dry_run) {
     for (std::size_t i = 0; i < todo.size(); i += 1000) {
       std::vector<std::uint32_t> batch(todo.begin() + i, todo.begin() + std::min(todo.size(), i + 1000));
@@ -239,7 +315,6 @@ result<void> engine::run_job(connection& c, const job& j) {
   // Batches keep one command's answer bounded while the server streams it.
   for (std::size_t i = 0; i < todo.size() && !stopped(); i += 200) {
     std::vector<std::uint32_t> batch(todo.begin() + i, todo.begin() + std::min(todo.size(), i + 200));
-    result<void> store_error = {};
     auto r = c.run("UID FETCH " + client::uid_set(batch) + " " + items, [&](client::response& d) -> result<void> {
       if (d.name != "FETCH") return {};
       auto f = client::parse_fetch(d);
@@ -255,17 +330,22 @@ result<void> engine::run_job(connection& c, const job& j) {
       folder_bytes += m.body.size();
       stats_.seen++;
       if (stopped()) return {};
-      if (auto s = store_message(j, uidvalidity, m, fc); !s) store_error = s.error();
+      enqueue(run, std::move(m));
       return {};
     });
-    if (!store_error) return store_error.error();
-    if (!r) return fail(r.error().code, "folder \"" + j.name + "\" (UIDs " + client::uid_set(batch) + "): " + r.error().message);
+    if (!r) {
+      wait_for_left(run.m, run.cv, run.left);
+      return fail(r.error().code, "folder \"" + j.name + "\" (UIDs " + client::uid_set(batch) + "): " + r.error().message);
+    }
   }
+  // The folder is done once its last message is stored: the next phase relies on it.
+  wait_for_left(run.m, run.cv, run.left);
+  if (run.err) return *run.err;
   char mb[32];
   std::snprintf(mb, sizeof mb, "%.1f MB", static_cast<double>(folder_bytes) / 1e6);
   std::string to = j.gmail_all ? "Gmail labels" : j.plan.r == plan::role::all ? "Archive" : j.plan.target;
   say("folder \"" + j.name + "\" -> " + to + ": " + std::to_string(todo.size()) + " new, " +
-      std::to_string(fc.copied) + " copies stored, " + std::to_string(fc.duplicates) +
+      std::to_string(fc.copied.load()) + " copies stored, " + std::to_string(fc.duplicates.load()) +
       " duplicates skipped, " + mb);
   return {};
 }
