@@ -201,7 +201,9 @@ int cmd_migrate(const globals& g, const args& a) {
   blob::store blobs(cfg->data_dir / "blobs");
   auto st = mail::store::open(directory_file(*cfg), blobs, dir.get(), nullptr);
   if (!st) return fail_with(1, "mail store: " + st.error().message);
-  auto sstate = state::open(cfg->data_dir / "migrate.db");
+  // A dry run reads the state if there is one and writes none.
+  auto state_file = cfg->data_dir / "migrate.db";
+  auto sstate = state::open(o.dry_run && !std::filesystem::exists(state_file) ? ":memory:" : state_file);
   if (!sstate) return fail_with(1, "migration state: " + sstate.error().message);
   const std::string source_id = "imap://" + o.login + "@" + o.from.host + ":" + std::to_string(o.from.port) + " -> " + o.account;
 
@@ -326,27 +328,37 @@ int cmd_migrate(const globals& g, const args& a) {
         idx = next++;
       }
       const job& j = work[idx];
-      if (!conn) {
-        auto c = connection::open(o.from, o.ca_file, o.timeout, &bw);
-        if (c) {
-          if (auto r = (*c)->login(o.login, o.password); !r) {
-            c = r.error();
-          } else if (utf8) {
-            enable_utf8(**c);
+      // A lost connection is opened again and the folder read again, once: what was stored is
+      // recorded, so the second attempt starts where the first stopped.
+      for (int attempt = 0; attempt < 2 && !eng.stopped(); ++attempt) {
+        hearth::error failure;
+        if (!conn) {
+          auto c = connection::open(o.from, o.ca_file, o.timeout, &bw);
+          if (c) {
+            if (auto r = (*c)->login(o.login, o.password); !r) {
+              c = r.error();
+            } else if (utf8) {
+              enable_utf8(**c);
+            }
           }
+          if (c) conn = std::move(*c);
+          else failure = c.error();
         }
-        if (!c) {
-          eng.say("hearth: folder \"" + j.name + "\": " + c.error().message, true);
-        } else {
-          conn = std::move(*c);
+        if (conn) {
+          auto r = eng.run_job(*conn, j);
+          if (r) break;
+          failure = r.error();
         }
-      }
-      if (conn) {
-        auto r = eng.run_job(*conn, j);
-        if (!r) {
-          eng.say("hearth: " + r.error().message, true);
-          if (r.error().code.rfind("migrate.", 0) == 0 || r.error().code.rfind("imap.", 0) == 0) conn.reset();
+        const auto& code = failure.code;
+        bool network = code == "migrate.io" || code == "migrate.connect" || code.rfind("imap.", 0) == 0;
+        if (network) conn.reset();
+        std::string text = failure.message.find(j.name) == std::string::npos
+                               ? "folder \"" + j.name + "\": " + failure.message : failure.message;
+        if (!network || attempt == 1) {
+          eng.say("hearth: " + text, true);
+          break;
         }
+        eng.say(text + "; connecting again");
       }
       std::lock_guard l(qm);
       if (j.phase == 1 && --phase1_left == 0) qcv.notify_all();

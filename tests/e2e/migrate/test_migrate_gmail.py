@@ -77,6 +77,7 @@ for name in ["INBOX", "[Gmail]/Drafts", "[Gmail]/Sent Mail", "[Gmail]/Starred", 
     BOXES[name] = [(k + 1, i) for k, (_, i) in enumerate(ALL) if name == "INBOX" and i % 3 == 0]
 opened = []
 OFFER_UTF8 = True  # the folders runs use UTF-8 names, the keywords run modified UTF-7
+CUT_AFTER = None   # drop the connection after this many FETCH answers (once): a network cut
 
 
 def gm_label_list(i, utf8):
@@ -175,9 +176,16 @@ async def session(reader, writer):
             for part in want_set.split(","):
                 a, _, b = part.partition(":")
                 wanted.update(range(int(a), int(b or a) + 1))
+            global CUT_AFTER
             for seq, (uid, i) in enumerate(BOXES[selected], 1):
                 if uid not in wanted:
                     continue
+                if CUT_AFTER is not None and selected == "[Gmail]/All Mail":
+                    CUT_AFTER -= 1
+                    if CUT_AFTER < 0:
+                        CUT_AFTER = None
+                        writer.transport.abort()
+                        return
                 body = dovecot.message(i)
                 fl = " ".join(dovecot.flags_of(i))
                 labels = gm_label_list(i, utf8) if selected == "[Gmail]/All Mail" else ""
@@ -303,6 +311,16 @@ check(k0 in inbox and {"Work", "Work/Clients", "\\Flagged"} <= inbox[k0], f"labe
 k2 = dovecot.key(dovecot.message(2))
 where = inbox.get(k2) or archive.get(k2) or sent.get(k2) or set()
 check("Re&AOc-us" in where, f"a non-ASCII label is a modified UTF-7 keyword: {where}")
+# The connection is cut in the middle of All Mail: the folder is read again on a new
+# connection, from where it stopped, and every message still arrives once.
+inst.cli(["user", "add", "cut@example.test", "--password-stdin"], input="cut-password-12\n")
+CUT_AFTER = 50
+rc, out = migrate("cut@example.test", "folders")
+check(rc == 0 and "connecting again" in out, f"a cut connection is opened again: {out[-300:]}")
+got = content("cut@example.test", "cut-password-12")
+check({b: sorted(k for k, _, _ in v) for b, v in got.items()} == {b: sorted(w) for b, w in want.items()},
+      "after the cut: exactly the expected copies, nothing twice")
+
 # On a terminal: the progress bar (counts, bytes, rate, ETA); --bwlimit holds the rate down.
 import pty  # noqa: E402
 inst.cli(["user", "add", "tty@example.test", "--password-stdin"], input="tty-password-12\n")
