@@ -246,8 +246,10 @@ int cmd_migrate(const globals& g, const args& a) {
     if (!c0.utf8())
       if (auto d = mail::imap::mutf7_decode(f.name, true)) j.name = *d;
     j.plan = plan::plan_folder({f.name, f.delimiter, f.attributes}, c0.utf8(), prefix);
-    if (j.plan.r == plan::role::all) have_all = true;
     if (!matches(o.folder_patterns, j.name)) continue;
+    // Only an All Mail that is read can stand for the label folders (--folders INBOX on Gmail
+    // reads INBOX itself).
+    if (j.plan.r == plan::role::all) have_all = true;
     jobs.push_back(std::move(j));
   }
   std::vector<job> work;

@@ -311,6 +311,16 @@ check(k0 in inbox and {"Work", "Work/Clients", "\\Flagged"} <= inbox[k0], f"labe
 k2 = dovecot.key(dovecot.message(2))
 where = inbox.get(k2) or archive.get(k2) or sent.get(k2) or set()
 check("Re&AOc-us" in where, f"a non-ASCII label is a modified UTF-7 keyword: {where}")
+# --folders INBOX on Gmail reads INBOX itself (All Mail is not read, so it cannot stand for it).
+inst.cli(["user", "add", "inb@example.test", "--password-stdin"], input="inb-password-12\n")
+opened.clear()
+p = subprocess.run([HEARTH, "--config", inst.config, "migrate", "imap", "--from", f"imaps://{IP}:{PORT}",
+                    "--login", USER, "--password-stdin", "--to", "inb@example.test", "--ca", ca, "--folders", "INBOX"],
+                   input=PASSWORD + "\n", capture_output=True, text=True, timeout=120)
+got = content("inb@example.test", "inb-password-12")
+check(p.returncode == 0 and opened == ["INBOX"] and {b: len(v) for b, v in got.items()} == {"INBOX": len(want["INBOX"])},
+      f"--folders INBOX on Gmail copies INBOX only: {opened} { {b: len(v) for b, v in got.items()} }")
+
 # The connection is cut in the middle of All Mail: the folder is read again on a new
 # connection, from where it stopped, and every message still arrives once.
 inst.cli(["user", "add", "cut@example.test", "--password-stdin"], input="cut-password-12\n")
