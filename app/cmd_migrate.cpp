@@ -6,6 +6,7 @@
 // a running server sees them at once), each durable before it is recorded as copied.
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -180,6 +181,9 @@ int cmd_migrate(const globals& g, const args& a) {
     o.timeout = std::atoi(t->c_str());
     if (o.timeout < 1) return usage_error("--timeout is a number of seconds", usage);
   }
+  // OpenSSL writes with write(2): a server that resets the connection must not kill the run
+  // with SIGPIPE (the write then fails, and the folder is resumed on a new connection).
+  ::signal(SIGPIPE, SIG_IGN);
   if (!p.has("--password-stdin")) return usage_error("--password-stdin is required (the password on one line)", usage);
   if (!std::getline(std::cin, o.password) ) return fail_with(1, "--password-stdin: nothing on standard input");
   if (!o.password.empty() && o.password.back() == '\r') o.password.pop_back();
