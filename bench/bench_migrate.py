@@ -10,7 +10,9 @@ $TMPDIR, as a real server would, and every message is durable before it counts. 
 messages/s and MB/s for each. Needs root (Dovecot runs as its own user).
 """
 import argparse
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -104,6 +106,7 @@ for k, par in enumerate(sorted({1, opts.parallel})):
 inst2 = Instance(host=3, offset=22000)
 inst2.start(wait_for="imaps")
 work = tempfile.mkdtemp(prefix="hearth-bench-mbsync-")
+atexit.register(shutil.rmtree, work, True)
 os.makedirs(os.path.join(work, "state"))
 rc = os.path.join(work, "mbsyncrc")
 with open(rc, "w") as f:

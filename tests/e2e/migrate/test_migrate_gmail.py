@@ -15,9 +15,11 @@ bodies are stored once (one blob per distinct message); with --gmail-labels keyw
 per message in INBOX or Archive with the labels as keywords; a second run copies nothing.
 """
 import asyncio
+import atexit
 import base64
 import os
 import re
+import shutil
 import ssl
 import subprocess
 import sys
@@ -216,6 +218,7 @@ def serve(ctx, ready):
 
 
 work = tempfile.mkdtemp(prefix="hearth-migrate-gmail-")
+atexit.register(shutil.rmtree, work, True)
 ca, cert, key = dovecot.make_ca(work, IP)
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 ctx.load_cert_chain(cert, key)
