@@ -77,6 +77,11 @@ void bandwidth::consume(std::size_t n) {
 }
 
 connection::~connection() {
+  // A polite goodbye (servers like Gmail count open sessions); its answer is not awaited.
+  if (ssl_ && !broken_) {
+    std::string bye = "h" + std::to_string(next_tag_) + " LOGOUT\r\n";
+    (void)SSL_write(ssl_, bye.data(), static_cast<int>(bye.size()));
+  }
   if (ssl_) SSL_free(ssl_);
   if (ctx_) SSL_CTX_free(ctx_);
   if (fd_ >= 0) ::close(fd_);
@@ -183,7 +188,10 @@ result<void> connection::send(std::string_view data) {
     int n;
     if (ssl_) {
       n = SSL_write(ssl_, data.data(), static_cast<int>(std::min<std::size_t>(data.size(), 1 << 20)));
-      if (n <= 0) return fail("migrate.io", "write to " + host_ + " failed: " + ssl_error_text());
+      if (n <= 0) {
+        broken_ = true;
+        return fail("migrate.io", "write to " + host_ + " failed: " + ssl_error_text());
+      }
     } else {
       n = static_cast<int>(::send(fd_, data.data(), data.size(), MSG_NOSIGNAL));
       if (n <= 0) return fail("migrate.io", "write to " + host_ + " failed: " + std::strerror(errno));
@@ -204,6 +212,7 @@ result<client::response> connection::read_response() {
     if (ssl_) {
       n = SSL_read(ssl_, buf, sizeof buf);
       if (n <= 0) {
+        broken_ = true;
         int err = SSL_get_error(ssl_, n);
         if (err == SSL_ERROR_ZERO_RETURN) return fail("migrate.io", host_ + " closed the connection");
         if (errno == EAGAIN || errno == EWOULDBLOCK) return fail("migrate.io", "timeout reading from " + host_);

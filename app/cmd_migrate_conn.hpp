@@ -90,6 +90,7 @@ class connection {
   unsigned next_tag_ = 1;
   std::uint64_t bytes_in_ = 0;
   std::string host_;
+  bool broken_ = false;  // a read or write failed: no LOGOUT on the way out
 };
 
 }  // namespace hearth::app::migrate
