@@ -30,6 +30,7 @@ int cmd_sieve(const globals& g, const args& a);       // cmd_sieve.cpp
 int cmd_backup(const globals& g, const args& a);      // cmd_backup.cpp
 int cmd_restore(const globals& g, const args& a);     // cmd_backup.cpp
 int cmd_export(const globals& g, const args& a);      // cmd_export.cpp
+int cmd_migrate(const globals& g, const args& a);     // cmd_migrate.cpp
 // `hearth dns zone` and `hearth dns check`, dispatched from cmd_dns.cpp's table.
 int cmd_dns_zone(const globals& g, const args& a);    // cmd_dns_zone.cpp
 int cmd_dns_check(const globals& g, const args& a);   // cmd_dns_check.cpp

@@ -31,6 +31,7 @@ const command commands[] = {
     {"config", hearth::app::cmd_config, "check a config file or print the example config"},
     {"queue", hearth::app::cmd_queue, "list, show, flush, delete or bounce messages in the outbound queue"},
     {"import", hearth::app::cmd_import, "import mail (mbox, Maildir), calendars (.ics) and contacts (.vcf)"},
+    {"migrate", hearth::app::cmd_migrate, "copy a whole account from another IMAP server (Gmail too)"},
     {"sieve", hearth::app::cmd_sieve, "check Sieve scripts and test what they would do with a message"},
     {"backup", hearth::app::cmd_backup, "snapshot a running server's data into a folder; verify or list snapshots"},
     {"restore", hearth::app::cmd_restore, "build a new data directory from a backup snapshot"},
