@@ -232,6 +232,8 @@ class validator {
           if (!known_extension(e))
             return fail(n.positional[0].at, "unsupported extension '" + str.text + "'");
           if (!has(e)) p_.required.push_back(e);
+          // RFC 5235 §3.2: spamtestplus extends the spamtest test, so it brings it along.
+          if (e == "spamtestplus" && !has("spamtest")) p_.required.push_back("spamtest");
         }
         p_.variables = has("variables");
       }
