@@ -2,6 +2,7 @@
 // command and test is known and required, tagged arguments are allowed, not repeated and
 // followed by their value, positional arguments have the right type and number.
 #include "mail/sieve/internal.hpp"
+#include "mail/sieve/spec.hpp"
 #include "mail/sieve/strings.hpp"
 
 #include <regex.h>
@@ -27,167 +28,10 @@ void throw_exception_from_error(const diagnostic& d, const boost::source_locatio
   throw std::runtime_error(std::to_string(d.line) + ":" + std::to_string(d.column) + ": " + d.message);
 }
 
-namespace {
-constexpr std::string_view all_extensions =
-    "fileinto reject ereject envelope encoded-character imap4flags body variables vacation "
-    "vacation-seconds relational subaddress copy date index mailbox regex include spamtest "
-    "spamtestplus virustest duplicate environment special-use editheader enotify "
-    "comparator-i;ascii-numeric";
-}  // namespace
-
-std::string_view extensions() { return all_extensions; }
-std::string_view notify_methods() { return "mailto xmpp"; }
 
 namespace detail {
 namespace {
 
-enum class argk : char { none, str, list, num };
-enum group : int { g_none = 0, g_match, g_cmp, g_part, g_zone, g_dupid, g_period, g_location,
-                   g_transform, g_size, g_case, g_first };
-
-struct tag_spec {
-  std::string_view name;
-  argk arg;
-  std::string_view ext;  // extension that must be required, empty = core
-  int group;
-};
-
-struct spec {
-  std::string_view name;
-  int id;
-  bool is_test;
-  std::string_view ext;
-  std::vector<tag_spec> tags;
-  std::vector<std::string_view> shapes;  // allowed positional shapes: s string, l list, n number
-  int tests;  // 0 none, 1 one test, 2 a test list
-  bool block;
-};
-
-const std::vector<tag_spec> comparator_tags = {{"comparator", argk::str, "", g_cmp}};
-const std::vector<tag_spec> match_tags = {
-    {"is", argk::none, "", g_match},          {"contains", argk::none, "", g_match},
-    {"matches", argk::none, "", g_match},     {"regex", argk::none, "regex", g_match},
-    {"value", argk::str, "relational", g_match}, {"count", argk::str, "relational", g_match}};
-const std::vector<tag_spec> part_tags = {
-    {"all", argk::none, "", g_part}, {"localpart", argk::none, "", g_part},
-    {"domain", argk::none, "", g_part}, {"user", argk::none, "subaddress", g_part},
-    {"detail", argk::none, "subaddress", g_part}};
-const std::vector<tag_spec> index_tags = {{"index", argk::num, "index", g_none},
-                                          {"last", argk::none, "index", g_none}};
-
-std::vector<tag_spec> join(std::initializer_list<std::vector<tag_spec>> parts) {
-  std::vector<tag_spec> r;
-  for (auto& p : parts) r.insert(r.end(), p.begin(), p.end());
-  return r;
-}
-
-const std::vector<spec>& specs() {
-  static const std::vector<spec> table = [] {
-    auto cm = join({comparator_tags, match_tags});
-    std::vector<spec> t;
-    // Control (RFC 5228 §3) and actions (§4).
-    t.push_back({"require", c_require, false, "", {}, {"l"}, 0, false});
-    t.push_back({"if", c_if, false, "", {}, {""}, 1, true});
-    t.push_back({"elsif", c_elsif, false, "", {}, {""}, 1, true});
-    t.push_back({"else", c_else, false, "", {}, {""}, 0, true});
-    t.push_back({"stop", c_stop, false, "", {}, {""}, 0, false});
-    t.push_back({"keep", c_keep, false, "", {{"flags", argk::list, "imap4flags", g_none}}, {""}, 0, false});
-    t.push_back({"discard", c_discard, false, "", {}, {""}, 0, false});
-    t.push_back({"redirect", c_redirect, false, "", {{"copy", argk::none, "copy", g_none}}, {"s"}, 0, false});
-    t.push_back({"fileinto", c_fileinto, false, "fileinto",
-                 {{"copy", argk::none, "copy", g_none},
-                  {"flags", argk::list, "imap4flags", g_none},
-                  {"create", argk::none, "mailbox", g_none},
-                  {"specialuse", argk::str, "special-use", g_none}},
-                 {"s"}, 0, false});
-    t.push_back({"reject", c_reject, false, "reject", {}, {"s"}, 0, false});
-    t.push_back({"ereject", c_ereject, false, "ereject", {}, {"s"}, 0, false});
-    for (auto [n, id] : {std::pair{"setflag", c_setflag}, {"addflag", c_addflag}, {"removeflag", c_removeflag}})
-      t.push_back({n, id, false, "imap4flags", {}, {"l", "sl"}, 0, false});
-    t.push_back({"set", c_set, false, "variables",
-                 {{"lower", argk::none, "", g_case}, {"upper", argk::none, "", g_case},
-                  {"lowerfirst", argk::none, "", g_first}, {"upperfirst", argk::none, "", g_first},
-                  {"quotewildcard", argk::none, "", g_none}, {"quoteregex", argk::none, "regex", g_none},
-                  {"encodeurl", argk::none, "enotify", g_none}, {"length", argk::none, "", g_none}},
-                 {"ss"}, 0, false});
-    t.push_back({"vacation", c_vacation, false, "vacation",
-                 {{"days", argk::num, "", g_period}, {"seconds", argk::num, "vacation-seconds", g_period},
-                  {"subject", argk::str, "", g_none}, {"from", argk::str, "", g_none},
-                  {"addresses", argk::list, "", g_none}, {"mime", argk::none, "", g_none},
-                  {"handle", argk::str, "", g_none}},
-                 {"s"}, 0, false});
-    t.push_back({"include", c_include, false, "include",
-                 {{"personal", argk::none, "", g_location}, {"global", argk::none, "", g_location},
-                  {"once", argk::none, "", g_none}, {"optional", argk::none, "", g_none}},
-                 {"s"}, 0, false});
-    t.push_back({"return", c_return, false, "include", {}, {""}, 0, false});
-    t.push_back({"global", c_global, false, "include", {}, {"l"}, 0, false});
-    t.push_back({"addheader", c_addheader, false, "editheader", {{"last", argk::none, "", g_none}}, {"ss"}, 0, false});
-    t.push_back({"deleteheader", c_deleteheader, false, "editheader",
-                 join({{{"index", argk::num, "", g_none}, {"last", argk::none, "", g_none}}, cm}),
-                 {"s", "sl"}, 0, false});
-    t.push_back({"notify", c_notify, false, "enotify",
-                 {{"from", argk::str, "", g_none}, {"importance", argk::str, "", g_none},
-                  {"options", argk::list, "", g_none}, {"message", argk::str, "", g_none}},
-                 {"s"}, 0, false});
-    // Tests (§5 and extensions).
-    t.push_back({"address", t_address, true, "", join({cm, part_tags, index_tags}), {"ll"}, 0, false});
-    t.push_back({"envelope", t_envelope, true, "envelope", join({cm, part_tags}), {"ll"}, 0, false});
-    t.push_back({"header", t_header, true, "", join({cm, index_tags}), {"ll"}, 0, false});
-    t.push_back({"exists", t_exists, true, "", {}, {"l"}, 0, false});
-    t.push_back({"size", t_size, true, "",
-                 {{"over", argk::none, "", g_size}, {"under", argk::none, "", g_size}}, {"n"}, 0, false});
-    t.push_back({"allof", t_allof, true, "", {}, {""}, 2, false});
-    t.push_back({"anyof", t_anyof, true, "", {}, {""}, 2, false});
-    t.push_back({"not", t_not, true, "", {}, {""}, 1, false});
-    t.push_back({"true", t_true, true, "", {}, {""}, 0, false});
-    t.push_back({"false", t_false, true, "", {}, {""}, 0, false});
-    t.push_back({"body", t_body, true, "body",
-                 join({cm, {{"raw", argk::none, "", g_transform}, {"content", argk::list, "", g_transform},
-                            {"text", argk::none, "", g_transform}}}),
-                 {"l"}, 0, false});
-    t.push_back({"string", t_string, true, "variables", cm, {"ll"}, 0, false});
-    t.push_back({"hasflag", t_hasflag, true, "imap4flags", cm, {"l", "ll"}, 0, false});
-    t.push_back({"date", t_date, true, "date",
-                 join({cm, index_tags, {{"zone", argk::str, "", g_zone}, {"originalzone", argk::none, "", g_zone}}}),
-                 {"ssl"}, 0, false});
-    t.push_back({"currentdate", t_currentdate, true, "date",
-                 join({cm, {{"zone", argk::str, "", g_zone}}}), {"sl"}, 0, false});
-    t.push_back({"mailboxexists", t_mailboxexists, true, "mailbox", {}, {"l"}, 0, false});
-    t.push_back({"spamtest", t_spamtest, true, "spamtest",
-                 join({cm, {{"percent", argk::none, "spamtestplus", g_none}}}), {"s"}, 0, false});
-    t.push_back({"virustest", t_virustest, true, "virustest", cm, {"s"}, 0, false});
-    t.push_back({"duplicate", t_duplicate, true, "duplicate",
-                 {{"handle", argk::str, "", g_none}, {"header", argk::str, "", g_dupid},
-                  {"uniqueid", argk::str, "", g_dupid}, {"seconds", argk::num, "", g_none},
-                  {"last", argk::none, "", g_none}},
-                 {""}, 0, false});
-    t.push_back({"environment", t_environment, true, "environment", cm, {"sl"}, 0, false});
-    t.push_back({"specialuse_exists", t_specialuse_exists, true, "special-use", {}, {"l", "sl"}, 0, false});
-    t.push_back({"valid_notify_method", t_valid_notify_method, true, "enotify", {}, {"l"}, 0, false});
-    t.push_back({"notify_method_capability", t_notify_method_capability, true, "enotify", cm, {"ssl"}, 0, false});
-    return t;
-  }();
-  return table;
-}
-
-const spec* find_spec(std::string_view name, bool is_test) {
-  for (auto& s : specs())
-    if (s.name == name && s.is_test == is_test) return &s;
-  return nullptr;
-}
-
-bool known_extension(std::string_view e) {
-  if (e == "comparator-i;octet" || e == "comparator-i;ascii-casemap") return true;
-  std::string_view all = all_extensions;
-  while (!all.empty()) {
-    auto sp = all.find(' ');
-    if (all.substr(0, sp) == e) return true;
-    if (sp == std::string_view::npos) break;
-    all.remove_prefix(sp + 1);
-  }
-  return false;
-}
 
 class validator {
  public:
@@ -232,6 +76,8 @@ class validator {
           if (!known_extension(e))
             return fail(n.positional[0].at, "unsupported extension '" + str.text + "'");
           if (!has(e)) p_.required.push_back(e);
+          // RFC 5235 §3.2: spamtestplus extends the spamtest test, so it brings it along.
+          if (e == "spamtestplus" && !has("spamtest")) p_.required.push_back("spamtest");
         }
         p_.variables = has("variables");
       }
@@ -331,10 +177,14 @@ class validator {
       if (want != 'n' && a.k != argument::kind::strings) return fail(a.at, "'" + n.name + "' expects a string here");
       if (want == 's' && a.list) return fail(a.at, "'" + n.name + "' expects a single string here, not a list");
     }
-    if (s.tests == 0 && !n.tests.empty()) return fail(n.tests.front().at, "'" + n.name + "' takes no test");
-    if (s.tests == 1 && n.tests.size() != 1)
-      return fail(n.at, "'" + n.name + "' needs exactly one test");
-    if (s.tests == 2 && n.tests.empty()) return fail(n.at, "'" + n.name + "' needs a list of tests");
+    if (s.tests == 0 && !n.tests.empty())
+      return fail(n.tests.front().at, "unexpected '" + n.tests.front().name + "' after the arguments of '" + n.name +
+                                          "' (a missing ';' or '{'?)");
+    // RFC 5228 §8.2: if/elsif/not take one test, allof/anyof a parenthesised test-list.
+    if (s.tests == 1 && (n.tests.size() != 1 || n.test_list))
+      return fail(n.at, "'" + n.name + "' needs exactly one test, not a list");
+    if (s.tests == 2 && (n.tests.empty() || !n.test_list))
+      return fail(n.at, "'" + n.name + "' needs a list of tests in parentheses");
     if (!s.is_test)
       for (auto& t : n.tests)
         if (!test(t, 1)) return false;
@@ -458,7 +308,7 @@ class validator {
       }
       case c_redirect: {
         auto& a = n.positional[0];
-        if (constant(a) && !valid_address(a.strings[0].text))
+        if (constant(a) && !valid_address_field(a.strings[0].text))
           return fail(a.at, "invalid redirect address '" + a.strings[0].text + "'");
         return true;
       }
@@ -491,11 +341,14 @@ class validator {
       case t_size:
         if (!n.has("over") && !n.has("under")) return fail(n.at, "'size' needs ':over' or ':under'");
         return true;
-      case t_header: case t_address:
-        if (!check_header_names(n.positional[0])) return false;
+      case t_address:
+        // RFC 5228 §5.1: the address test only looks at headers that hold addresses.
+        for (auto& h : n.positional[0].strings)
+          if (!h.vars && !address_header_allowed(h.text))
+            return fail(n.positional[0].at, "header '" + h.text + "' holds no addresses; it is not allowed in 'address'");
         return check_regex_keys(n, n.positional[1]);
-      case t_exists:
-        return check_header_names(n.positional[0]);
+      case t_header:
+        return check_regex_keys(n, n.positional[1]);
       case t_envelope:
         for (auto& s : n.positional[0].strings) {
           std::string part = lower(s.text);
@@ -505,12 +358,9 @@ class validator {
         return check_regex_keys(n, n.positional[1]);
       case t_date: case t_currentdate: {
         std::size_t dp = n.id == t_date ? 1 : 0;
-        auto& part = n.positional[dp].strings[0];
-        if (!part.vars && !valid_date_part(lower(part.text)))
-          return fail(n.positional[dp].at, "unknown date part '" + part.text + "'");
+        // An unknown date-part is not an error: the test is false (as in Pigeonhole).
         if (auto* z = n.tag("zone"); z && constant(*z) && !parse_zone(z->strings[0].text))
           return fail(z->at, "invalid time zone '" + z->strings[0].text + "'");
-        if (n.id == t_date && !check_header_names(n.positional[0])) return false;
         return check_regex_keys(n, n.positional[dp + 1]);
       }
       case t_body: case t_string: case t_environment:
