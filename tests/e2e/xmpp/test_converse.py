@@ -128,6 +128,8 @@ async def scenario():
 
 run(scenario())
 log = inst.log()
+mechs = sorted({l.split("mech=", 1)[1].split()[0] for l in log.splitlines() if " auth.ok " in l and "mech=" in l})
+print(f"info SASL mechanisms used: {mechs}")
 check("xmpp.websocket.open" in log if "websocket" in TRANSPORTS else True, "the server logged the WebSocket session")
 check("session.error" not in log, "no session ended in an exception")
 httpd.shutdown()
