@@ -47,6 +47,7 @@ bool install_xmpp(serve_context& ctx) {
   ctx.handlers[config::service::xmpps_client] = xmpp::c2s_handler(c2s);
   // Browsers: WebSocket and BOSH on the HTTPS listener, the same c2s sessions behind them.
   xmpp::web::web_options wo;
+  wo.origins = ctx.cfg.xmpp_web_origins;
   wo.hostname = ctx.cfg.hostname;
   wo.https_port = ctx.cfg.listen(config::service::https).port;
   wo.max_message = ctx.cfg.xmpp_max_stanza_size;

@@ -2,7 +2,7 @@
 stream features, SASL, restart, bind, messages both ways with a slixmpp client on TCP (the
 held request answered when a message comes), a request sent again after its connection
 dropped gets the same answer (nothing lost), a rid outside the window ends the session with
-item-not-found, a page from another origin is refused, an oversize body gets 413 and a body
+item-not-found, a page from an origin not in xmpp.web_origins is refused, an oversize body gets 413 and a body
 trickled in (slowloris) is cut off by the HTTP limits; the server serves new sessions after."""
 import asyncio
 import base64
@@ -20,9 +20,14 @@ sys.path.insert(0, os.path.dirname(__file__))
 from xmpp_util import instance_with_users, login, run, set_key  # noqa: E402
 
 
+CHAT_SITE = "https://chat.example.org"
+
+
 def configure(i):
     set_key(i.config, "http", "body_timeout", "3")
     set_key(i.config, "http", "header_timeout", "5")
+    # A chat page on another site: the list replaces the default (the server's own origins).
+    set_key(i.config, "xmpp", "web_origins", f'["{CHAT_SITE}"]')
 
 
 inst, users = instance_with_users("bob", configure=configure)
@@ -131,9 +136,12 @@ check(st == 404 and "item-not-found" in out, f"and the session is gone: {st} {ou
 # Origins.
 st, _, out = post(f"<body {NS} rid='1' to='{inst.domain}'/>", origin="https://evil.example.org")
 check(st == 403, f"a page from another origin is refused: {st}")
+st, hdr, out = post(f"<body {NS} rid='1' to='{inst.domain}' wait='1'/>", origin=CHAT_SITE)
+check(st == 200 and hdr.get("Access-Control-Allow-Origin") == CHAT_SITE and "sid=" in out,
+      f"an origin listed in xmpp.web_origins is let in, with CORS: {st} {hdr}")
 own = f"https://{inst.hostname}:{inst.port('https')}"
-st, hdr, out = post(f"<body {NS} rid='1' to='{inst.domain}' wait='1'/>", origin=own)
-check(st == 200 and hdr.get("Access-Control-Allow-Origin") == own, f"the server's own origin is let in, with CORS: {st} {hdr}")
+st, _, out = post(f"<body {NS} rid='1' to='{inst.domain}' wait='1'/>", origin=own)
+check(st == 403, f"with the list set, only its origins: the server's own is refused: {st}")
 
 # Malformed and oversize bodies.
 st, _, out = post("<body rid='1'>not bosh")
