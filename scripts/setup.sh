@@ -53,7 +53,7 @@ for f in "$HERE"/packages/*.npm; do
     for p in $line; do
       name="${p%@*}"
       want="${p##*@}"
-      have=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$NPM_DIR/node_modules/$name/package.json" 2>/dev/null)
+      have=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$NPM_DIR/node_modules/$name/package.json" 2>/dev/null || true)
       [ "$have" = "$want" ] || npm_missing+=("$p")
     done
   done <"$f"
