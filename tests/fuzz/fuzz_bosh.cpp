@@ -1,4 +1,4 @@
-// libFuzzer target: arbitrary bytes as a BOSH request body (xmpp/web/bosh.hpp). A body that
+// libFuzzer target: arbitrary bytes as a BOSH request body (xmpp/web/proto/bosh.hpp). A body that
 // parses has a rid below 2^53 and payloads that serialize; the rid window never admits a
 // request more than the window ahead.
 #include <cstddef>
@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "xmpp/web/bosh.hpp"
+#include "xmpp/web/proto/bosh.hpp"
 
 using namespace hearth::xmpp;
 

@@ -1,6 +1,6 @@
 // libFuzzer target: arbitrary bytes into the WebSocket frame decoder (core/http/websocket.hpp),
 // split into chunks at 0xFF bytes as reads would come, and each complete text message through
-// the RFC 7395 framing (xmpp/web/framing.hpp). Checks that a decoder never holds more than its
+// the RFC 7395 framing (xmpp/web/proto/framing.hpp). Checks that a decoder never holds more than its
 // limit, and that each server-encoded message decodes back once masked.
 #include <cstddef>
 #include <cstdint>
@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "core/http/websocket.hpp"
-#include "xmpp/web/framing.hpp"
+#include "xmpp/web/proto/framing.hpp"
 
 using namespace hearth;
 

@@ -20,7 +20,7 @@
 #include "core/log/log.hpp"
 #include "xmpp/c2s/link.hpp"
 #include "xmpp/c2s/session_state.hpp"
-#include "xmpp/web/bosh.hpp"
+#include "xmpp/web/proto/bosh.hpp"
 #include "xmpp/web/web.hpp"
 
 #if defined(__GNUC__) && !defined(__clang__)

@@ -7,7 +7,7 @@
 #include "core/net/connection.hpp"
 #include "xmpp/c2s/link.hpp"
 #include "xmpp/c2s/session_state.hpp"
-#include "xmpp/web/framing.hpp"
+#include "xmpp/web/proto/framing.hpp"
 #include "xmpp/web/web.hpp"
 
 #if defined(__GNUC__) && !defined(__clang__)

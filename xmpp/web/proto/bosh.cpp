@@ -1,8 +1,8 @@
-#include "xmpp/web/bosh.hpp"
+#include "xmpp/web/proto/bosh.hpp"
 
 #include <charconv>
 
-#include "xmpp/web/framing.hpp"
+#include "xmpp/web/proto/framing.hpp"
 
 namespace hearth::xmpp::web {
 

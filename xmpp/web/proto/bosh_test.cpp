@@ -1,5 +1,5 @@
 // XEP-0124/0206 bodies and the rid window.
-#include "xmpp/web/bosh.hpp"
+#include "xmpp/web/proto/bosh.hpp"
 
 #include <catch2/catch.hpp>
 

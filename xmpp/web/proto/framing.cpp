@@ -1,4 +1,4 @@
-#include "xmpp/web/framing.hpp"
+#include "xmpp/web/proto/framing.hpp"
 
 namespace hearth::xmpp::web {
 
