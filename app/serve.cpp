@@ -178,10 +178,11 @@ int cmd_serve(const globals& g, const args& a) {
   // The HTTPS routes every web-facing module registers (core/http/router.hpp); fixed once the
   // areas are installed.
   auto routes = std::make_shared<http::router>();
+  auto live_routes = std::make_shared<http::live_routes>();
   rfc6764::register_routes(*routes, *cfg, *dir, authn);
   const auto https_opts = https_session_options(*cfg);
 
-  serve_context ctx{*cfg, srv, **tls, *dir, authn, blobs, bus, **mail_store, *routes, {}, {}, {}};
+  serve_context ctx{*cfg, srv, **tls, *dir, authn, blobs, bus, **mail_store, *routes, *live_routes, {}, {}, {}};
   // Runs the areas' stop hooks however this function ends (they reference ctx's pieces).
   struct stop_hooks {
     serve_context& c;
@@ -213,7 +214,7 @@ int cmd_serve(const globals& g, const args& a) {
     if (l.port == 0) continue;
     net::handler h;
     if (svc == config::service::https)
-      h = http::make_https_handler(routes, https_opts);
+      h = http::make_https_handler(routes, https_opts, live_routes);
     else if (auto it = ctx.handlers.find(svc); it != ctx.handlers.end())
       h = it->second;
     else

@@ -33,6 +33,7 @@ class bus;
 }
 namespace hearth::http {
 class router;
+class live_routes;
 }
 namespace hearth::mail {
 class store;
@@ -53,6 +54,7 @@ struct serve_context {
   events::bus& bus;
   mail::store& mail;    // DATA_DIR/hearth.db, shared by SMTP delivery, IMAP and POP3
   http::router& routes;
+  http::live_routes& live_routes;  // WebSocket upgrades and long polls (core/http/live_routes.hpp)
 
   std::map<config::service, net::handler> handlers;
   std::vector<std::shared_ptr<void>> keep;

@@ -14,6 +14,7 @@
 #include "xmpp/router/hub.hpp"
 #include "xmpp/s2s/s2s.hpp"
 #include "xmpp/store/store.hpp"
+#include "xmpp/web/web.hpp"
 
 namespace hearth::app {
 
@@ -44,6 +45,14 @@ bool install_xmpp(serve_context& ctx) {
   auto c2s = xmpp::make_c2s_service(*hub, ctx.authn, co);
   ctx.handlers[config::service::xmpp_client] = xmpp::c2s_handler(c2s);
   ctx.handlers[config::service::xmpps_client] = xmpp::c2s_handler(c2s);
+  // Browsers: WebSocket and BOSH on the HTTPS listener, the same c2s sessions behind them.
+  xmpp::web::web_options wo;
+  wo.origins = ctx.cfg.xmpp_web_origins;
+  wo.hostname = ctx.cfg.hostname;
+  wo.https_port = ctx.cfg.listen(config::service::https).port;
+  wo.max_message = ctx.cfg.xmpp_max_stanza_size;
+  wo.is_local_domain = [h = hub.get()](const std::string& d) { return h->is_local_domain(d); };
+  xmpp::web::register_routes(ctx.routes, ctx.live_routes, c2s, wo);
   // Federation: outgoing streams found through SRV (dns.servers), dialback keys from the
   // server's persistent secret.
   dns::options dopts;

@@ -88,7 +88,8 @@ std::string txt_label(const std::string& kind) {
   static const std::pair<const char*, const char*> labels[] = {
       {"v=spf1", "SPF"},          {"v=dmarc1", "DMARC"}, {"v=stsv1", "MTA-STS"},
       {"v=tlsrptv1", "TLS-RPT"}, {"v=dkim1", "DKIM"},  {"v=uaac1", "PACC"},
-      {"path", "DAV path"}};
+      {"path", "DAV path"},       {"_xmpp-client-websocket", "XMPP WebSocket"},
+      {"_xmpp-client-xbosh", "XMPP BOSH"}};
   for (const auto& [k, l] : labels)
     if (kind == k) return l;
   return kind;

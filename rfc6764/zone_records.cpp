@@ -218,7 +218,17 @@ struct planner {
     srv("_xmpps-client._tcp", port(service::xmpps_client), "XMPP clients, direct TLS (XEP-0368)", g);
     srv("_xmpp-server._tcp", port(service::xmpp_server), "XMPP federation, STARTTLS (RFC 6120)", g);
     srv("_xmpps-server._tcp", port(service::xmpps_server), "XMPP federation, direct TLS (XEP-0368)", g);
-    plan.notes.push_back("_xmppconnect TXT (XEP-0156) is not published: Hearth has no BOSH/WebSocket endpoint yet");
+    // XEP-0156 §3: where browsers connect (the same URLs as /.well-known/host-meta).
+    if (!https_on) {
+      plan.notes.push_back("listen.https is 0: no _xmppconnect TXT (XMPP over WebSocket and BOSH are served over HTTPS)");
+      return;
+    }
+    const std::uint16_t https = port(service::https);
+    const std::string authority = https == 443 ? host : host + ":" + std::to_string(https);
+    add(at("_xmppconnect"), "TXT", "_xmpp-client-websocket=wss://" + authority + "/xmpp-websocket",
+        "XMPP over WebSocket for web clients (XEP-0156, RFC 7395)", g);
+    add(at("_xmppconnect"), "TXT", "_xmpp-client-xbosh=https://" + authority + "/http-bind",
+        "XMPP over BOSH for web clients (XEP-0156, XEP-0206)", g);
   }
 
   void cname(std::string_view label, const std::string& what, const char* g) {

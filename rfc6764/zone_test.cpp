@@ -159,6 +159,11 @@ TEST_CASE("zone: single domain, golden zone and JSON") {
   CHECK(find(p, "_imaps._tcp.example.org", "SRV")->value == "0 1 993 mail.example.org");
   CHECK(find(p, "_caldav._tcp.example.org", "SRV")->value == "0 0 0 .");
   CHECK(find(p, "_caldavs._tcp.example.org", "TXT")->value == "path=/.well-known/caldav");
+  // XEP-0156 §3: both web transports, at the same name.
+  CHECK(count(p, "_xmppconnect.example.org", "TXT") == 2);
+  CHECK(find(p, "_xmppconnect.example.org", "TXT")->value == "_xmpp-client-websocket=wss://mail.example.org/xmpp-websocket");
+  CHECK(p.records[find(p, "_xmppconnect.example.org", "TXT") - p.records.data() + 1].value ==
+        "_xmpp-client-xbosh=https://mail.example.org/http-bind");
   CHECK(find(p, "example.org", "TXT")->value ==
         "v=spf1 mx ip4:203.0.113.7 ip6:2001:db8::7 ip4:198.51.100.0/24 ip6:2001:db8:1::/48 -all");
   CHECK(find(p, "_dmarc.example.org", "TXT")->value == "v=DMARC1; p=quarantine; rua=mailto:postmaster@example.org");
@@ -262,6 +267,7 @@ TEST_CASE("zone: without HTTPS, nothing that HTTPS serves is announced") {
   CHECK(find(p, "_caldavs._tcp.example.org", "SRV")->value == "0 0 0 .");
   CHECK(!find(p, "_caldavs._tcp.example.org", "TXT"));
   CHECK(!find(p, "_mta-sts.example.org", "TXT"));
+  CHECK(!find(p, "_xmppconnect.example.org", "TXT"));
   CHECK(!find(p, "autoconfig.example.org", "CNAME"));
   bool dkim_note = false;
   for (const auto& n : p.notes) dkim_note |= n.find("hearth dkim generate example.org") != std::string::npos;

@@ -23,15 +23,14 @@ for f in "$HERE"/packages/*.txt; do
   done <"$f"
 done
 
+SUDO=
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
+if [ ${#missing[@]} -gt 0 ]; then
 echo "setup: installing ${missing[*]}"
-SUDO=
-[ "$(id -u)" -ne 0 ] && SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
 # Postfix is installed for its test tools (smtp-sink, smtp-source); it must not become the
 # machine's MTA on port 25.
@@ -40,3 +39,31 @@ if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>
   $SUDO apt-get update -qq
 fi
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm modules the tests need (scripts/packages/*.npm, "name@version" per line, # comments) go
+# into one cache folder outside the repository (nothing is vendored into git); tests find it
+# through HEARTH_NPM_DIR. Node and npm come with the machine (Node 20).
+NPM_DIR="${HEARTH_NPM_DIR:-/var/cache/hearth/npm}"
+npm_missing=()
+for f in "$HERE"/packages/*.npm; do
+  [ -e "$f" ] || continue
+  while read -r line; do
+    line="${line%%#*}"
+    for p in $line; do
+      name="${p%@*}"
+      want="${p##*@}"
+      have=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$NPM_DIR/node_modules/$name/package.json" 2>/dev/null || true)
+      [ "$have" = "$want" ] || npm_missing+=("$p")
+    done
+  done <"$f"
+done
+if [ ${#npm_missing[@]} -gt 0 ]; then
+  if command -v npm >/dev/null; then
+    echo "setup: npm installing ${npm_missing[*]} into $NPM_DIR"
+    $SUDO mkdir -p "$NPM_DIR"
+    $SUDO npm install --no-audit --no-fund --silent --prefix "$NPM_DIR" "${npm_missing[@]}"
+  else
+    echo "setup: npm not found; tests needing ${npm_missing[*]} will be skipped"
+  fi
+fi

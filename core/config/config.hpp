@@ -191,6 +191,9 @@ struct config {
   unsigned xmpp_max_resources = 10;                          // connected resources per account
   unsigned xmpp_offline_queue = 1000;                        // stored offline messages per account
   std::uint64_t xmpp_max_unauthenticated_bytes = 64 * 1024;  // bytes a c2s client may send before SASL succeeds
+  // Origins whose web pages may use XMPP over WebSocket and BOSH; empty = the server's own
+  // https origins (the host name and every hosted domain, on the HTTPS port).
+  std::vector<std::string> xmpp_web_origins;
 
   // The listener of a service; a disabled one (port 0) if `listeners` lacks it. Thread-safe
   // on a const config.

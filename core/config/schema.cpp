@@ -330,6 +330,9 @@ std::vector<key_def> build_keys() {
   k.push_back(integer("xmpp.max_unauthenticated_bytes", 64ll << 10, 4ll << 10, 16ll << 20,
                       "octets a client may send before it has authenticated",
                       bind<&config::xmpp_max_unauthenticated_bytes>()));
+  k.push_back(list("xmpp.web_origins", {},
+                   "origins (\"https://chat.example.org\") whose pages may use XMPP over WebSocket and BOSH; empty = this server's own https origins; \"*\" = any",
+                   bind<&config::xmpp_web_origins>()));
   return k;
 }
 

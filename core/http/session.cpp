@@ -86,8 +86,10 @@ read_outcome classify(const boost::system::error_code& ec) {
 
 class session {
  public:
-  session(net::connection& c, std::shared_ptr<const router> routes, const session_options& opts)
-      : conn_(c), stream_(c.tls_stream()), routes_(std::move(routes)), opts_(opts), timer_(c.get_executor()) {}
+  session(net::connection& c, std::shared_ptr<const router> routes, const session_options& opts,
+          std::shared_ptr<const live_routes> live)
+      : conn_(c), stream_(c.tls_stream()), routes_(std::move(routes)), live_(std::move(live)), opts_(opts),
+        timer_(c.get_executor()) {}
 
   asio::awaitable<void> run() {
     if (!conn_.is_tls()) co_return;
@@ -157,8 +159,23 @@ class session {
 
     response out;
     try {
-      auto job = [routes = routes_, rq = std::move(req)] { return routes->dispatch(rq); };
-      out = co_await net::run_blocking(std::move(job));
+      const upgrade_handler* up = live_ ? live_->upgrade(req.path) : nullptr;
+      const async_handler* as = live_ ? live_->async(req.path) : nullptr;
+      if (up) {
+        auto job = [up, &req] { return (*up)(req); };
+        upgrade_decision d = co_await net::run_blocking(std::move(job));
+        if (d.run) {
+          log::info("http", {{"conn", conn_.id()}, {"ip", conn_.remote_ip()}, {"method", method}, {"path", path},
+                             {"status", 101}});
+          co_return co_await switch_protocols(d);
+        }
+        out = std::move(d.refusal);
+      } else if (as) {
+        out = co_await (*as)(std::move(req));
+      } else {
+        auto job = [routes = routes_, rq = std::move(req)] { return routes->dispatch(rq); };
+        out = co_await net::run_blocking(std::move(job));
+      }
     } catch (const std::exception& e) {
       log::error("http.error", {{"conn", conn_.id()}, {"method", method}, {"path", path}, {"error", e.what()}});
       out = response::text(500, "Internal Server Error\n");
@@ -171,6 +188,22 @@ class session {
       co_await timer_.async_wait(use_tuple);
     }
     co_return co_await send(out, version, keep, head) && keep;
+  }
+
+  // Writes the 101 answer and hands the connection, with what is already read, to the new
+  // protocol; the connection ends with it.
+  asio::awaitable<bool> switch_protocols(upgrade_decision& d) {
+    timer_.expires_after(opts_.write_timeout);
+    auto w = co_await (asio::async_write(stream_, asio::buffer(d.switching.data(), d.switching.size()), use_tuple) ||
+                       timer_.async_wait(use_tuple));
+    if (w.index() == 1 || std::get<0>(std::get<0>(w))) {
+      conn_.close();
+      co_return false;
+    }
+    std::string rest(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    buffer_.consume(buffer_.size());
+    co_await d.run(conn_, std::move(rest));
+    co_return false;
   }
 
   // The request line and the header fields; then RFC 9110 §10.1.1's 100-continue if asked.
@@ -305,6 +338,7 @@ class session {
   net::connection& conn_;
   net::tls_io::tls_stream stream_;
   std::shared_ptr<const router> routes_;
+  std::shared_ptr<const live_routes> live_;
   session_options opts_;
   asio::steady_timer timer_;
   beast::flat_buffer buffer_;
@@ -312,9 +346,10 @@ class session {
 
 }  // namespace
 
-net::handler make_https_handler(std::shared_ptr<const router> routes, session_options opts) {
-  return [routes = std::move(routes), opts](net::connection& c) -> asio::awaitable<void> {
-    session s(c, routes, opts);
+net::handler make_https_handler(std::shared_ptr<const router> routes, session_options opts,
+                                std::shared_ptr<const live_routes> live) {
+  return [routes = std::move(routes), opts, live = std::move(live)](net::connection& c) -> asio::awaitable<void> {
+    session s(c, routes, opts, live);
     co_await s.run();
   };
 }

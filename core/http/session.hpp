@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "core/http/live_routes.hpp"
 #include "core/http/router.hpp"
 #include "core/net/server.hpp"
 
@@ -42,7 +43,9 @@ struct session_options {
 // The handler for an implicit-TLS listener. The router must not change once serving starts.
 // A connection that is not in TLS when the handler starts is closed without a word.
 // Thread-safe to call; the handler holds the router and a copy of opts.
-net::handler make_https_handler(std::shared_ptr<const router> routes, session_options opts = {});
+// `live` (may be null) holds the upgrade and long-poll routes, looked up before `routes`.
+net::handler make_https_handler(std::shared_ptr<const router> routes, session_options opts = {},
+                                std::shared_ptr<const live_routes> live = nullptr);
 
 // The handler for connections over the per-address cap (net::server::set_over_limit): reads
 // the request head for at most `timeout` (so that closing does not reset the connection

@@ -58,9 +58,34 @@ struct fixture {
              }});
     rt->add({{"GET"}, "/", true, std::nullopt,
              [](const http::request& req) { return http::response::text(200, "prefix " + req.path); }});
+    // Live routes: an upgrade that echoes what follows the request, and a late answer.
+    auto live = std::make_shared<http::live_routes>();
+    live->add_upgrade("/up", [](const http::request& req) {
+      http::upgrade_decision d;
+      if (req.header("x-ok").empty()) {
+        d.refusal = http::response::text(403, "no\n");
+        return d;
+      }
+      d.switching = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n";
+      d.run = [](net::connection& c, std::string early) -> asio::awaitable<void> {
+        std::string got = early;
+        while (got.size() < 4) {
+          auto r = co_await c.read_some(1024, 5s);
+          if (!r) co_return;
+          got += r.data;
+        }
+        co_await c.write("got:" + got);
+      };
+      return d;
+    });
+    live->add_async("/later", [](http::request req) -> asio::awaitable<http::response> {
+      asio::steady_timer t(co_await asio::this_coro::executor, 20ms);
+      co_await t.async_wait(use_tuple);
+      co_return http::response::text(200, "later " + req.method);
+    });
     srv = std::make_unique<net::server>(net::server_options{.threads = 1}, *set);
     auto bound = srv->add_listener("https", {"127.0.0.1"}, 0, config::tls_mode::implicit,
-                                   http::make_https_handler(rt, opts));
+                                   http::make_https_handler(rt, opts, live));
     REQUIRE(bound);
     port = *bound;
     io_thread = std::thread([this] { srv->run(); });
@@ -287,3 +312,32 @@ TEST_CASE("https session: 12 MB each way; the response waits for a client that r
     CHECK(r->body() == body);
   });
 }
+
+TEST_CASE("https session: live routes take the connection over (upgrade) or answer later") {
+  fixture f({});
+  converse(f, [&](client& c) -> asio::awaitable<void> {
+    // Refused: a plain answer, and the connection goes on.
+    co_await c.send(get("/up"));
+    auto no = co_await c.read();
+    REQUIRE(no);
+    CHECK(no->result_int() == 403);
+    co_await c.send(get("/later"));
+    auto later = co_await c.read();
+    REQUIRE(later);
+    CHECK(later->body() == "later GET");
+    // Accepted: 101, then the new protocol gets the bytes sent right after the request.
+    co_await c.send(get("/up", "X-Ok: 1\r\n") + "ping");
+    auto up = co_await c.read(true);
+    REQUIRE(up);
+    CHECK(up->result_int() == 101);
+    std::string rest(static_cast<const char*>(c.buf.data().data()), c.buf.size());
+    while (rest.find("got:ping") == std::string::npos) {
+      char tmp[256];
+      auto [ec, n] = co_await c.s.async_read_some(asio::buffer(tmp), use_tuple);
+      if (ec) break;
+      rest.append(tmp, n);
+    }
+    CHECK(rest == "got:ping");
+  });
+}
+

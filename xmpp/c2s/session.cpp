@@ -18,6 +18,7 @@
 #include "core/log/log.hpp"
 #include "core/net/blocking.hpp"
 #include "xmpp/c2s/c2s.hpp"
+#include "xmpp/c2s/link.hpp"
 #include "xmpp/c2s/session_state.hpp"
 #include "xmpp/router/hub.hpp"
 
@@ -43,58 +44,14 @@ constexpr std::string_view ns_sm = "urn:xmpp:sm:3";
 constexpr std::string_view ns_csi = "urn:xmpp:csi:0";
 constexpr unsigned max_auth_attempts = 3;
 
-std::string stream_error(std::string_view condition) {
-  return "<stream:error><" + std::string(condition) + " xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>";
-}
 }  // namespace
 
 namespace {
 
-// Reads elements from the connection through the stream parser.
-struct element_reader {
-  connection& c;
-  stream_parser parser;
-  std::vector<stream_event> pending;  // events parsed, not yet taken: pending[next_pending..]
-  std::size_t next_pending = 0;
-  bool timed_out = false;
-  std::uint64_t max_bytes = UINT64_MAX;  // unauthenticated streams get less
-
-  element_reader(connection& conn, parser_limits lim) : c(conn), parser(lim) {}
-
-  // The next event, or nullopt on close/timeout (timed_out tells which).
-  asio::awaitable<std::optional<stream_event>> next(std::chrono::seconds timeout) {
-    while (next_pending == pending.size()) {
-      if (parser.failed()) co_return std::nullopt;
-      next_pending = 0;
-      pending.clear();
-      if (!c.input_available()) {
-        // A connection about to wait for its client keeps no expat parser and no event
-        // storage meanwhile (most chat connections are idle most of the time; issue 6).
-        parser.hibernate();
-        std::vector<stream_event>().swap(pending);
-      }
-      auto r = co_await c.read_some(64 * 1024, timeout);
-      if (r.status == read_status::timeout) {
-        timed_out = true;
-        co_return std::nullopt;
-      }
-      if (!r) co_return std::nullopt;
-      parser.feed(r.data, pending);
-      if (parser.bytes_fed() > max_bytes && !parser.failed()) {
-        stream_event err;
-        err.condition = "policy-violation";
-        pending.push_back(std::move(err));
-        max_bytes = UINT64_MAX;
-      }
-    }
-    co_return std::move(pending[next_pending++]);
-  }
-};
-
 class negotiation {
  public:
-  negotiation(c2s_service& svc, connection& c) : svc_(svc), c_(c), rd_(c, svc.opts.limits) {
-    rd_.max_bytes = svc.opts.max_unauthenticated_bytes;
+  negotiation(c2s_service& svc, c2s_link& c) : svc_(svc), c_(c) {
+    c_.set_max_bytes(svc.opts.max_unauthenticated_bytes);
   }
 
   asio::awaitable<void> run();
@@ -103,18 +60,8 @@ class negotiation {
   asio::awaitable<bool> open_stream(bool after_error = false);
   asio::awaitable<void> fail(std::string_view condition) {
     if (!header_sent_) co_await open_stream(true);
-    co_await c_.write(stream_error(condition));
-    co_await drain();
-  }
-  // Reads and discards what the client is still sending (bounded), so that closing does not
-  // reset the connection before the client has read the stream error.
-  asio::awaitable<void> drain() {
-    std::size_t total = 0;
-    while (c_.is_open() && total < 32 * 1024 * 1024) {
-      auto r = co_await c_.read_some(64 * 1024, std::chrono::seconds(2));
-      if (!r) break;
-      total += r.data.size();
-    }
+    co_await c_.write_error(condition);
+    co_await c_.drain();
   }
   asio::awaitable<bool> starttls(const element& e);
   asio::awaitable<bool> sasl(const element& e);
@@ -125,8 +72,7 @@ class negotiation {
   std::string features() const;
 
   c2s_service& svc_;
-  connection& c_;
-  element_reader rd_;
+  c2s_link& c_;
   std::string domain_;
   std::string user_;  // authenticated bare JID
   bool header_sent_ = false;
@@ -140,9 +86,7 @@ class negotiation {
 
 asio::awaitable<bool> negotiation::open_stream(bool after_error) {
   std::string from = domain_.empty() ? svc_.hub_.options().hostname : domain_;
-  co_await c_.write("<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
-                    "xmlns:stream='http://etherx.jabber.org/streams' id='" +
-                    log::new_id() + log::new_id() + "' from='" + escape(from) + "' version='1.0' xml:lang='en'>");
+  co_await c_.write_open(from, log::new_id() + log::new_id());
   header_sent_ = true;
   if (after_error) co_return false;
   co_return true;
@@ -150,11 +94,11 @@ asio::awaitable<bool> negotiation::open_stream(bool after_error) {
 
 std::string negotiation::features() const {
   std::string f = "<stream:features>";
-  if (!c_.is_tls()) {
+  if (!c_.secure()) {
     // RFC 6120 §5.3.1: TLS is mandatory-to-negotiate here.
     f += "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls>";
   } else if (user_.empty()) {
-    auth::context ctx{"xmpp", c_.remote_ip(), true, c_.channel_binding()};
+    auth::context ctx{"xmpp", c_.remote_ip(), c_.secure(), c_.channel_binding()};
     f += "<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>";
     bool plus = false;
     for (const auto& m : svc_.authn.mechanisms(ctx)) {
@@ -173,26 +117,26 @@ std::string negotiation::features() const {
          "<ver xmlns='urn:xmpp:features:rosterver'/><sub xmlns='urn:xmpp:features:pre-approval'/>";
   }
   // XEP-0115 §6.3: the server's entity capabilities as a stream feature.
-  if (c_.is_tls() && !svc_.hub_.caps_ver().empty())
+  if (c_.secure() && !svc_.hub_.caps_ver().empty())
     f += "<c xmlns='http://jabber.org/protocol/caps' hash='sha-1' node='" + std::string(hub::caps_node) + "' ver='" +
          escape(svc_.hub_.caps_ver()) + "'/>";
   return f + "</stream:features>";
 }
 
 asio::awaitable<bool> negotiation::starttls(const element& e) {
-  if (c_.is_tls() || e.ns != ns_tls) {
+  if (c_.secure() || e.ns != ns_tls) {
     co_await fail("policy-violation");
     co_return false;
   }
   // CVE-2011-0411: nothing may be pipelined after <starttls/>.
-  if (c_.has_buffered_input() || rd_.next_pending != rd_.pending.size()) {
-    co_await c_.write("<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:stream>");
+  if (c_.input_pending()) {
+    co_await c_.write("<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+    co_await c_.write_close();
     co_return false;
   }
   co_await c_.write("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
   bool ok = co_await c_.start_tls(svc_.opts.handshake_timeout);
   if (!ok) co_return false;
-  rd_.parser.reset();
   header_sent_ = false;  // RFC 6120 §5.4.3.3: a new stream follows
   co_return true;
 }
@@ -211,7 +155,7 @@ asio::awaitable<bool> negotiation::sasl(const element& e) {
   }
   // RFC 6120 §6.3.8: the authcid is the JID's localpart; the shared authenticator completes it
   // with the stream's domain.
-  auth::context ctx{"xmpp", c_.remote_ip(), c_.is_tls(), c_.channel_binding(), domain_};
+  auth::context ctx{"xmpp", c_.remote_ip(), c_.secure(), c_.channel_binding(), domain_};
   std::string mech = e.get("mechanism");
   auto ex = mech == "LOGIN" ? nullptr : svc_.authn.start(ctx, mech);
   if (!ex) {
@@ -239,10 +183,10 @@ asio::awaitable<bool> negotiation::sasl(const element& e) {
     }
     if (res.kind == auth::exchange::step_result::ok) {
       user_ = res.final.address;
-      rd_.max_bytes = UINT64_MAX;
+      c_.set_max_bytes(UINT64_MAX);
       std::string data = res.server_data.empty() ? "" : crypto::base64_encode(res.server_data);
       co_await c_.write("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>" + data + "</success>");
-      rd_.parser.reset();
+      c_.restart();
       header_sent_ = false;
       co_return true;
     }
@@ -255,7 +199,7 @@ asio::awaitable<bool> negotiation::sasl(const element& e) {
     }
     std::string ch = res.server_data.empty() ? "=" : crypto::base64_encode(res.server_data);
     co_await c_.write("<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>" + ch + "</challenge>");
-    auto next = co_await rd_.next(svc_.opts.auth_timeout);
+    auto next = co_await c_.next(svc_.opts.auth_timeout);
     if (!next || next->kind != stream_event::stanza) co_return false;
     if (next->el.name == "abort") {
       co_await failure("aborted");
@@ -281,9 +225,9 @@ asio::awaitable<void> negotiation::run() {
   const auto& opts = svc_.opts;
   std::shared_ptr<c2s_session> bound_session;
   for (;;) {
-    auto ev = co_await rd_.next(opts.auth_timeout);
+    auto ev = co_await c_.next(opts.auth_timeout);
     if (!ev) {
-      if (rd_.timed_out) co_await fail("connection-timeout");
+      if (c_.timed_out()) co_await fail("connection-timeout");
       co_return;
     }
     if (ev->kind == stream_event::error) {
@@ -291,7 +235,7 @@ asio::awaitable<void> negotiation::run() {
       co_return;
     }
     if (ev->kind == stream_event::close) {
-      co_await c_.write("</stream:stream>");
+      co_await c_.write_close();
       co_return;
     }
     if (ev->kind == stream_event::open) {
@@ -314,7 +258,7 @@ asio::awaitable<void> negotiation::run() {
       continue;
     }
     element& e = ev->el;
-    if (!c_.is_tls()) {
+    if (!c_.secure()) {
       if (e.name != "starttls") {
         co_await fail("policy-violation");  // RFC 6120 §5.3.1: TLS first
         co_return;
@@ -492,19 +436,20 @@ asio::awaitable<void> negotiation::writer(c2s_session& s, std::uint64_t gen, con
     std::string kick;
     auto batch = s.take(kick, gen);
     if (!batch.empty()) {
-      std::string buf;
+      std::vector<std::string_view> out;
+      out.reserve(batch.size() + 1);
       bool stanzas = false;
       for (auto& b : batch) {
-        buf += b.xml;
+        out.push_back(b.xml);
         stanzas = stanzas || b.seq != 0;
       }
       // XEP-0198 §4: ask for an ack after each batch of counted stanzas.
-      if (stanzas) buf += "<r xmlns='urn:xmpp:sm:3'/>";
-      bool ok = co_await c_.write(buf);
+      if (stanzas) out.push_back("<r xmlns='urn:xmpp:sm:3'/>");
+      bool ok = co_await c_.write(out);
       if (!ok) co_return;
     }
     if (!kick.empty()) {
-      co_await c_.write(stream_error(kick));
+      co_await c_.write_error(kick);
       c_.close();
       co_return;
     }
@@ -524,9 +469,9 @@ asio::awaitable<void> negotiation::bound(const std::shared_ptr<c2s_session>& s, 
   bool reader_done = false;
   auto reader = [&]() -> asio::awaitable<void> {
     for (;;) {
-      auto ev = co_await rd_.next(svc_.opts.idle_timeout);
+      auto ev = co_await c_.next(svc_.opts.idle_timeout);
       if (!ev) {
-        if (rd_.timed_out) close_with_ = "connection-timeout";
+        if (c_.timed_out()) close_with_ = "connection-timeout";
         break;
       }
       if (ev->kind == stream_event::error) {
@@ -544,13 +489,14 @@ asio::awaitable<void> negotiation::bound(const std::shared_ptr<c2s_session>& s, 
       bool go_on = co_await handle_bound_element(*s, ev->el);
       if (!go_on) break;
     }
-    if (clean_close_) s->send_raw("</stream:stream>");
-    else if (!close_with_.empty()) s->send_raw(stream_error(close_with_));
     reader_done = true;
     signal->cancel();
   };
   co_await (reader() && writer(*s, gen, signal, reader_done));
-  if (!close_with_.empty()) co_await drain();
+  // After what was queued: the writer has drained the queue when the reader was done.
+  if (clean_close_) co_await c_.write_close();
+  else if (!close_with_.empty()) co_await c_.write_error(close_with_);
+  if (!close_with_.empty()) co_await c_.drain();
   c_.close();
   if (!s->detach(gen)) co_return;  // resumed on another connection
   if (clean_close_ || !close_with_.empty()) s->set_no_resume();
@@ -602,10 +548,15 @@ std::shared_ptr<c2s_service> make_c2s_service(hub& h, auth::authenticator& authn
   return std::make_shared<c2s_service>(h, authn, std::move(opts));
 }
 
+asio::awaitable<void> run_c2s(c2s_service& svc, c2s_link& link) {
+  negotiation n(svc, link);
+  co_await n.run();
+}
+
 net::handler c2s_handler(std::shared_ptr<c2s_service> svc) {
   return [svc](connection& c) -> asio::awaitable<void> {
-    negotiation n(*svc, c);
-    co_await n.run();
+    auto link = make_tcp_link(c, svc->opts.limits);
+    co_await run_c2s(*svc, *link);
   };
 }
 

@@ -124,7 +124,8 @@ for line in ["OK   MX example.test", "OK   SRV _imaps._tcp.example.test", f"OK  
              "OK   TXT example.test (SPF)", "OK   SPF lookups example.test (1 of 10)",
              f"OK   blocklist bl.test: {PUBLIC_IP} not listed", "OK   blocklist dbl.test: example.test not listed",
              "OK   CNAME autoconfig.example.test -> mail.example.test",
-             "OK   TXT _caldavs._tcp.example.test (DAV path)", "OK   CAA example.test"]:
+             "OK   TXT _caldavs._tcp.example.test (DAV path)", "OK   CAA example.test",
+             "OK   TXT _xmppconnect.example.test (XMPP WebSocket)", "OK   TXT _xmppconnect.example.test (XMPP BOSH)"]:
     check(any(l.startswith(line) for l in cp.stdout.splitlines()), f"reported: {line}")
 check(not any(l.startswith("WARN") for l in cp.stdout.splitlines()), "no warnings on the good zone")
 

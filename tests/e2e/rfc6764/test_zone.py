@@ -123,6 +123,11 @@ check(dig("SRV", f"_xmpp-client._tcp.{DOMAIN}") == [f"0 1 {inst.port('xmpp_clien
 check(dig("SRV", f"_xmpps-client._tcp.{DOMAIN}") == [f"0 1 {inst.port('xmpps_client')} {HOST}."],
       "_xmpps-client._tcp SRV")
 check(dig("SRV", f"_imaps._tcp.{DOMAIN}") == [f"0 1 {inst.port('imaps')} {HOST}."], "_imaps._tcp SRV")
+# XEP-0156: where web clients connect, both transports at one name.
+web = f"{HOST}:{inst.port('https')}"
+check(dig_txt(f"_xmppconnect.{DOMAIN}") == sorted([f"_xmpp-client-websocket=wss://{web}/xmpp-websocket",
+                                                  f"_xmpp-client-xbosh=https://{web}/http-bind"]),
+      "_xmppconnect TXT names the WebSocket and BOSH URLs")
 check(dig_txt(f"_dmarc.{DOMAIN}") == [f"v=DMARC1; p=quarantine; rua=mailto:postmaster@{DOMAIN}"], "_dmarc TXT")
 mta_sts = dig_txt(f"_mta-sts.{DOMAIN}")
 check(len(mta_sts) == 1 and re.fullmatch(r"v=STSv1; id=[0-9a-f]{20}", mta_sts[0]) is not None, "_mta-sts TXT")

@@ -21,3 +21,9 @@ set_tests_properties(e2e.xmpp_federation_direct_verified PROPERTIES TIMEOUT 300
 hearth_e2e(xmpp_slixmpp_defaults xmpp/test_slixmpp_defaults.py 137)
 # Outgoing s2s backoff against a fake remote that closes each stream right after dialback.
 hearth_e2e(xmpp_s2s_backoff xmpp/test_s2s_backoff.py 173)
+# XMPP for browsers: WebSocket (raw client) and Converse.js in headless Chromium.
+hearth_e2e(xmpp_websocket xmpp/test_websocket.py 165)
+add_test(NAME e2e.xmpp_converse COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/test_converse.py websocket bosh)
+set_tests_properties(e2e.xmpp_converse PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77
+  ENVIRONMENT "HEARTH_BIN=$<TARGET_FILE:hearth>;HEARTH_SOURCE_DIR=${HEARTH_ROOT};HEARTH_TEST_NET=127.0.166;PYTHONPATH=${CMAKE_SOURCE_DIR}/tests/e2e/lib")
+hearth_e2e(xmpp_bosh xmpp/test_bosh.py 167)
