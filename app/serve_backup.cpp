@@ -1,8 +1,11 @@
-// The `[backup]` schedule inside `hearth serve`: one snapshot into backup.destination every
-// backup.interval seconds (app/backup.hpp), each logged as `backup.done` or `backup.failed`.
+// The `[backup]` schedule inside `hearth serve`: a snapshot into backup.destination whenever its
+// newest is backup.interval seconds old (app/backup.hpp), each logged as `backup.done` or
+// `backup.failed`. Stopping the server waits for a backup in progress to finish.
 // A thread of its own, not the blocking pool: a first full backup may take minutes, and the
 // pool serves the protocols.
+#include <algorithm>
 #include <condition_variable>
+#include <ctime>
 #include <mutex>
 #include <thread>
 
@@ -33,11 +36,22 @@ class backup_schedule {
   void loop() {
     std::unique_lock l(mu_);
     for (;;) {
-      if (cv_.wait_for(l, std::chrono::seconds(interval_), [this] { return stopping_; })) return;
+      if (cv_.wait_for(l, std::chrono::seconds(next_delay()), [this] { return stopping_; })) return;
       l.unlock();
       run_once();
       l.lock();
     }
+  }
+
+  // Seconds until the newest snapshot in DEST is one interval old, so that restarting the
+  // server more often than the interval does not postpone backups for ever; at least a minute
+  // (or the interval, if shorter) after start, so a start is not slowed by a backup.
+  unsigned next_delay() const {
+    const std::int64_t floor = std::min<std::int64_t>(interval_, 60);
+    auto list = list_snapshots(opts_.dest);
+    if (!list || list->empty()) return static_cast<unsigned>(floor);
+    const std::int64_t due = list->back().created + interval_ - static_cast<std::int64_t>(std::time(nullptr));
+    return static_cast<unsigned>(std::clamp<std::int64_t>(due, floor, interval_));
   }
 
   void run_once() {

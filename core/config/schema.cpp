@@ -304,7 +304,7 @@ std::vector<key_def> build_keys() {
                   "folder that `hearth serve` writes a backup snapshot into every backup.interval (\"\" = none); "
                   "the same as `hearth backup DEST`",
                   bind<&config::backup_destination>(), syntax::path));
-  k.push_back(integer("backup.interval", day, 5, 30 * day, "seconds between two scheduled backups (the first runs one interval after start)",
+  k.push_back(integer("backup.interval", day, 5, 30 * day, "seconds between two scheduled backups (the next when the newest snapshot there is this old; at the earliest 60 s after start)",
                       bind<&config::backup_interval>()));
   k.push_back(integer("backup.retention", 7, 0, 100000, "snapshots kept in the destination, newest first; 0 = keep all",
                       bind<&config::backup_retention>()));

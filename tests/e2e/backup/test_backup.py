@@ -88,13 +88,13 @@ def expunger():
         while not stop.is_set():
             # Batches, so that the snapshot is likely to hold some that are expunged while the
             # backup copies blobs.
-            for _ in range(20):
+            for _ in range(5):
                 n += 1
                 imap.append("Scratch", None, None, f"Subject: scratch {n}\r\n\r\nshort-lived {n}\r\n".encode())
-            time.sleep(0.15)
+            time.sleep(0.05)
             imap.uid("STORE", "1:*", "+FLAGS", "(\\Deleted)")
             imap.expunge()
-            expunged[0] += 20
+            expunged[0] += 5
         imap.logout()
     except Exception as e:  # noqa: BLE001
         errors.append(f"expunger: {e!r}")
