@@ -26,6 +26,11 @@ int cmd_config(const globals& g, const args& a);      // cmd_config.cpp
 int cmd_dkim(const globals& g, const args& a);        // cmd_dkim.cpp
 int cmd_queue(const globals& g, const args& a);       // cmd_queue.cpp
 int cmd_import(const globals& g, const args& a);      // cmd_import.cpp
+// `hearth sieve list|get|put|activate|deactivate|delete|rename` (cmd_sieve_store.cpp): the
+// script store. is_sieve_store_command() tells a `hearth sieve` dispatcher which subcommands
+// are these.
+int cmd_sieve_store(const globals& g, const args& a);
+bool is_sieve_store_command(const std::string& sub);
 // `hearth dns zone` and `hearth dns check`, dispatched from cmd_dns.cpp's table.
 int cmd_dns_zone(const globals& g, const args& a);    // cmd_dns_zone.cpp
 int cmd_dns_check(const globals& g, const args& a);   // cmd_dns_check.cpp
