@@ -44,9 +44,26 @@ std::optional<std::string> read_source(const std::string& file) {
 
 }  // namespace
 
-bool is_sieve_store_command(const std::string& sub) {
-  return sub == "list" || sub == "get" || sub == "put" || sub == "activate" || sub == "deactivate" ||
-         sub == "delete" || sub == "rename";
+std::optional<std::pair<std::string, std::string>> stored_active_script(const globals& g, const std::string& user) {
+  auto cfg = load_config(g);
+  if (!cfg) return std::nullopt;
+  auto dir = open_directory(*cfg);
+  if (!dir) return std::nullopt;
+  auto st = mail::sieve_store::store::open(directory_file(*cfg), sieve_quota(*cfg));
+  if (!st) {
+    fail_with(1, st.error().message);
+    return std::nullopt;
+  }
+  auto a = (*st)->active(user);
+  if (!a) {
+    fail_with(1, a.error().message);
+    return std::nullopt;
+  }
+  if (!*a) {
+    fail_with(1, user + " has no active script (give --script FILE)");
+    return std::nullopt;
+  }
+  return std::make_pair((*a)->name, (*a)->content);
 }
 
 int cmd_sieve_store(const globals& g, const args& a) {

@@ -31,7 +31,7 @@ const command commands[] = {
     {"config", hearth::app::cmd_config, "check a config file or print the example config"},
     {"queue", hearth::app::cmd_queue, "list, show, flush, delete or bounce messages in the outbound queue"},
     {"import", hearth::app::cmd_import, "import calendar (.ics) and contact (.vcf) exports"},
-    {"sieve", hearth::app::cmd_sieve_store, "list, show, store and activate users' Sieve filter scripts"},
+    {"sieve", hearth::app::cmd_sieve, "check Sieve scripts and test what they would do with a message"},
 };
 
 void usage(FILE* out) {

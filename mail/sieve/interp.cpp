@@ -550,7 +550,7 @@ void interpreter::do_addheader(const node& n) {
   if (e.last) fields_.push_back(f);
   else fields_.insert(fields_.begin(), f);
   edited_ = true;
-  structure_.reset();
+  header_changed();
 }
 
 void interpreter::do_deleteheader(const node& n) {
@@ -587,7 +587,7 @@ void interpreter::do_deleteheader(const node& n) {
   out_.header_edits.push_back(e);
   for (auto it = del.rbegin(); it != del.rend(); ++it) fields_.erase(fields_.begin() + static_cast<std::ptrdiff_t>(*it));
   edited_ = true;
-  structure_.reset();
+  header_changed();
 }
 
 }  // namespace detail

@@ -64,6 +64,11 @@ class interpreter {
   // Header access (after edits).
   std::vector<std::string_view> header_raw(std::string_view name, const match_spec& m);
   std::string decoded(std::string_view raw);
+  // Decoded values / addresses of every field named `name`, computed once per run (header
+  // edits clear them): most scripts ask about the same few fields in every rule.
+  const std::vector<std::string>& decoded_values(std::string_view name);
+  const std::vector<std::string>& addresses(std::string_view name);
+  void header_changed();
   const message_structure& structure();
 
   // Flags (RFC 5232): a space-separated set.
@@ -97,6 +102,7 @@ class interpreter {
   std::string_view body_;
   std::deque<std::string> owned_;  // storage for edited header fields
   bool edited_ = false;
+  std::vector<std::pair<std::string, std::vector<std::string>>> decoded_cache_, address_cache_;
   std::optional<message_structure> structure_;
   std::unique_ptr<std::string> structure_source_;
 

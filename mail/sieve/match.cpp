@@ -6,7 +6,7 @@ namespace hearth::mail::sieve::detail {
 namespace {
 unsigned char fold(comparator c, char ch) {
   auto u = static_cast<unsigned char>(ch);
-  return c == comparator::casemap ? static_cast<unsigned char>(std::tolower(u)) : u;
+  return c == comparator::casemap && u >= 'A' && u <= 'Z' ? static_cast<unsigned char>(u + 32) : u;
 }
 
 // RFC 4790 §9.1.1: the number is the leading digits; a string without one is +infinity.

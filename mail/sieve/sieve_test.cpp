@@ -89,6 +89,7 @@ TEST_CASE("require is checked", "[sieve][validate]") {
   bad("if header :comparator \"i;ascii-numeric\" \"x\" \"1\" { keep; }");
   ok("require \"comparator-i;ascii-numeric\"; if header :comparator \"i;ascii-numeric\" \"x\" \"1\" { keep; }");
   bad("redirect \"not an address\";");
+  bad("require \"comparator-i;ascii-numeric\"; if header :contains :comparator \"i;ascii-numeric\" \"x\" \"1\" { keep; }");
   bad("require \"enotify\"; notify \"sms:123\";");
   bad("require \"variables\"; set \"1abc\" \"x\";");
 }
@@ -103,6 +104,13 @@ TEST_CASE("limits", "[sieve][limits]") {
   for (int i = 0; i < 10000; ++i) deep += "}";
   auto d = bad(deep);
   CHECK(d.message.find("nested too deeply") != std::string::npos);
+  // A 1 MiB script is accepted; one byte more is refused at line 1.
+  std::string mib(1024 * 1024, ' ');
+  mib.replace(0, 5, "keep;");
+  CHECK(compile(mib));
+  mib += ' ';
+  d = bad(mib);
+  CHECK(d.message.find("too large") != std::string::npos);
   std::string big = "require \"fileinto\";\n";
   for (int i = 0; i < 40; ++i) big += "fileinto \"f" + std::to_string(i) + "\";\n";
   auto out = run(*ok(big), msg, env());

@@ -45,8 +45,9 @@ std::string upper(std::string_view s) {
 }
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
+  auto low = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
   for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(uc(a[i])) != std::tolower(uc(b[i]))) return false;
+    if (low(a[i]) != low(b[i])) return false;
   return true;
 }
 

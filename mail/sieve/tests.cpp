@@ -32,6 +32,41 @@ std::string interpreter::decoded(std::string_view raw) {
   return decode_encoded_words(u).text;
 }
 
+const std::vector<std::string>& interpreter::decoded_values(std::string_view name) {
+  for (auto& [n, v] : decoded_cache_)
+    if (iequals(n, name)) return v;
+  std::vector<std::string> vals;
+  for (auto& f : fields_)
+    if (iequals(f.name, name)) vals.push_back(decoded(f.value));
+  decoded_cache_.emplace_back(std::string(name), std::move(vals));
+  return decoded_cache_.back().second;
+}
+
+const std::vector<std::string>& interpreter::addresses(std::string_view name) {
+  for (auto& [n, v] : address_cache_)
+    if (iequals(n, name)) return v;
+  std::vector<std::string> vals;
+  for (auto& f : fields_) {
+    if (!iequals(f.name, name)) continue;
+    // One entry per field (so :index can pick a field), addresses separated by NUL.
+    std::string joined;
+    for (auto& a : parse_address_list(unfold(f.value)).mailboxes()) {
+      if (a.local_part.empty() && a.domain.empty()) continue;
+      if (!joined.empty()) joined += '\0';
+      joined += a.addr_spec();
+    }
+    vals.push_back(std::move(joined));
+  }
+  address_cache_.emplace_back(std::string(name), std::move(vals));
+  return address_cache_.back().second;
+}
+
+void interpreter::header_changed() {
+  decoded_cache_.clear();
+  address_cache_.clear();
+  structure_.reset();
+}
+
 const message_structure& interpreter::structure() {
   if (!structure_) {
     if (edited_) {
@@ -137,22 +172,42 @@ std::vector<std::string> interpreter::address_parts(std::string_view addr, const
   return {};
 }
 
+namespace {
+// :index (RFC 5260 §6) picks one field of those named, from the top or with :last the bottom.
+template <class T>
+std::vector<T> pick(const std::vector<T>& all, const match_spec& m) {
+  if (!m.index) return all;
+  std::size_t k = static_cast<std::size_t>(m.index);
+  if (k > all.size()) return {};
+  return {m.last ? all[all.size() - k] : all[k - 1]};
+}
+}  // namespace
+
 bool interpreter::t_header_test(const node& t) {
   std::vector<std::string> values;
-  for (auto& h : expand_list(t.positional[0]))
-    for (auto raw : header_raw(h, t.m)) values.push_back(decoded(raw));
+  for (auto& h : t.positional[0].strings) {
+    if (!h.vars && !t.m.index) {
+      auto& v = decoded_values(h.text);
+      values.insert(values.end(), v.begin(), v.end());
+    } else {
+      for (auto& v : pick(decoded_values(expand(h)), t.m)) values.push_back(v);
+    }
+  }
   if (values.empty() && t.m.type != match_type::count) return false;
   return match_values(t, values, t.positional[1]);
 }
 
 bool interpreter::t_address_test(const node& t) {
   std::vector<std::string> values;
-  for (auto& h : expand_list(t.positional[0])) {
-    for (auto raw : header_raw(h, t.m)) {
-      address_list l = parse_address_list(unfold(raw));
-      for (auto& a : l.mailboxes()) {
-        if (a.local_part.empty() && a.domain.empty()) continue;
-        for (auto& p : address_parts(a.addr_spec(), t.m)) values.push_back(std::move(p));
+  for (auto& h : t.positional[0].strings) {
+    for (auto& joined : pick(addresses(h.vars ? expand(h) : h.text), t.m)) {
+      std::string_view rest = joined;
+      while (!rest.empty()) {
+        auto nul = rest.find('\0');
+        std::string_view a = rest.substr(0, nul);
+        for (auto& p : address_parts(a, t.m)) values.push_back(std::move(p));
+        if (nul == std::string_view::npos) break;
+        rest.remove_prefix(nul + 1);
       }
     }
   }

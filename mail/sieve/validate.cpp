@@ -377,8 +377,10 @@ class validator {
         if (!found) return fail(a->at, "invalid relational operator '" + a->strings[0].text + "'");
       }
     }
-    if (m.type == match_type::regex && m.cmp == comparator::numeric)
-      return fail(n.at, "the :regex match type cannot be used with the i;ascii-numeric comparator");
+    // RFC 4790 §9.1: i;ascii-numeric offers equality and ordering, no substring operations.
+    if (m.cmp == comparator::numeric &&
+        (m.type == match_type::regex || m.type == match_type::contains || m.type == match_type::matches))
+      return fail(n.at, "the i;ascii-numeric comparator does not support substring matching");
     for (auto [tag, part] : {std::pair{"all", address_part::all}, {"localpart", address_part::localpart},
                              {"domain", address_part::domain}, {"user", address_part::user},
                              {"detail", address_part::detail}})

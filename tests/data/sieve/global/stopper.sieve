@@ -1,0 +1,5 @@
+require ["fileinto"];
+if header :contains "from" "example" {
+  fileinto "Stopped";
+  stop;
+}

@@ -1,0 +1,1 @@
+# No rules: the implicit keep.

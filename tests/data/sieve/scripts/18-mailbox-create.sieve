@@ -1,0 +1,4 @@
+require ["fileinto", "mailbox"];
+if header :matches "subject" "*" {
+  fileinto :create "Everything";
+}

@@ -1,0 +1,6 @@
+require ["environment", "fileinto"];
+if environment :is "location" "MDA" {
+  if environment :is "phase" "during" {
+    fileinto "EnvOk";
+  }
+}

@@ -1,0 +1,5 @@
+require ["reject", "fileinto"];
+if address :domain "from" "shop.example" {
+  fileinto "Shop";
+  reject "No shopping mail.";
+}

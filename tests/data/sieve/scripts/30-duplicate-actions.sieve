@@ -1,0 +1,5 @@
+require ["fileinto"];
+fileinto "Same";
+fileinto "Same";
+redirect "x@elsewhere.example";
+redirect "x@elsewhere.example";

@@ -1,0 +1,1 @@
+if true { fileinto "A"; }

@@ -1,0 +1,3 @@
+# keep, then discard: the explicit keep stays.
+keep;
+discard;
