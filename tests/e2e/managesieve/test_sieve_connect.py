@@ -2,7 +2,9 @@
 verifies our certificate by name after STARTTLS, then uploads, lists, activates, downloads,
 deactivates and deletes scripts; CHECKSCRIPT and PUTSCRIPT errors come back with the line number
 from the Sieve compiler; quota refusals reach the user. Also: the zone names 4190 for
-ManageSieve (the _sieve._tcp SRV record of RFC 5804 §1.8)."""
+ManageSieve (the _sieve._tcp SRV record of RFC 5804 §1.8). Last, a redirect made by a script
+crosses to a second instance (found through MX records served by knot) and is read there over
+IMAP."""
 import os
 import subprocess
 import tempfile
@@ -96,5 +98,45 @@ r.response()
 resp = r.plain(user, pw)
 check(resp and resp[-1].startswith("NO (ENCRYPT-NEEDED)"), f"no AUTHENTICATE in the clear: {resp}")
 r.close()
+
+
+# --- A redirect to a second instance: A (alice@a.test) redirects to bob@b.test; B's IMAP has it.
+import imaplib  # noqa: E402
+import smtplib  # noqa: E402
+import ssl  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "mail"))
+import queue_lib  # noqa: E402
+
+dns, a, b = queue_lib.setup()
+a.start()
+b.start()
+rpath = local("redirect.sieve", 'redirect "bob@b.test";\n')
+cp = a.cli(["sieve", "put", "alice@a.test", "fwd", rpath, "--activate"], check_rc=False)
+check(cp.returncode == 0, f"alice's redirect script stored on A: {cp.stdout.strip()} {cp.stderr.strip()}")
+actx = ssl.create_default_context(cafile=a.ca_file())
+actx.check_hostname = False
+with smtplib.SMTP(a.addr, a.port("smtp"), local_hostname="client.remote.test", timeout=20) as s:
+    s.starttls(context=actx)
+    s.sendmail("carol@remote.test", ["alice@a.test"],
+               "From: carol@remote.test\r\nTo: alice@a.test\r\nSubject: cross-instance redirect\r\n\r\nhi\r\n")
+got = queue_lib.wait_for(lambda: queue_lib.find(b, "bob@b.test", "cross-instance redirect"), timeout=30)
+check(got is not None, "the redirected mail reached the second instance")
+bctx = ssl.create_default_context(cafile=b.ca_file())
+bctx.check_hostname = False
+m = imaplib.IMAP4_SSL(b.addr, b.port("imaps"), ssl_context=bctx)
+m.login(b.email, b.password)
+typ, data = m.select("INBOX", readonly=True)
+typ, hits = m.search(None, "SUBJECT", '"cross-instance redirect"')
+check(typ == "OK" and hits[0].split(), "seen over IMAP on the second instance")
+if hits[0].split():
+    typ, data = m.fetch(hits[0].split()[-1], "(BODY.PEEK[HEADER])")
+    head = data[0][1].decode(errors="replace")
+    check(f"X-Hearth-Redirected-By: {a.hostname}" in head and "Return-Path: <carol@remote.test>" in head,
+          "with A's redirect marker and the original envelope sender (no SRS)")
+m.logout()
+dns.stop()
 
 finish()
