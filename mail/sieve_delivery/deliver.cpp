@@ -218,6 +218,7 @@ result<response> deliverer::deliver(const request& r) {
     // A failing script never loses the message (RFC 5228 §2.10.6): INBOX, and the log says why.
     log::warn("sieve.error", {{"user", r.account}, {"error", o.error().message}});
     if (auto s = store_copy(r.account, "INBOX", r.copy, {}, false, "", "INBOX"); !s) return s.error();
+    tell_user(r.account, o.error().message);
     return response{};
   }
   const std::string message = o->edited_message.value_or(r.copy);
@@ -265,6 +266,22 @@ result<response> deliverer::deliver(const request& r) {
     if (auto m = s_.scripts->remember(r.account, "duplicate", d.key, unix_now(), d.period.count()); !m)
       log::warn("sieve.duplicate", {{"user", r.account}, {"error", m.error().message}});
   return response{};
+}
+
+void deliverer::tell_user(const std::string& account, const std::string& error) {
+  // Once a day per distinct error, so a broken script does not double every message.
+  auto seen = s_.scripts->remember(account, "error", error, unix_now(), 24 * 3600);
+  if (!seen || *seen) return;
+  std::string m = "From: Mail filters <postmaster@" + s_.hostname + ">\r\nTo: " + account +
+                  "\r\nSubject: Your mail filter (Sieve script) failed\r\nDate: " +
+                  rfc5322_date(std::chrono::system_clock::now()) + "\r\nAuto-Submitted: auto-generated\r\n" +
+                  "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
+                  "A message for you could not be filtered, so it was kept in your INBOX.\r\n\r\nThe error:\r\n  " +
+                  reply_text(error) +
+                  "\r\n\r\nFix the script in your mail client's filter settings. This notice is sent once a day "
+                  "at most for the same error.\r\n";
+  if (auto a = s_.store->append(account, "INBOX", m, {}); !a)
+    log::warn("sieve.error_notice", {{"user", account}, {"error", a.error().message}});
 }
 
 void deliverer::side_effects(const request& r, const sieve::outcome& o, const std::string& message) {

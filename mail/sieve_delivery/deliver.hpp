@@ -10,7 +10,8 @@
 // Without any script the copy goes where plain delivery puts it (`folder`: "" = INBOX, "Junk"
 // for mail the spam verdict marks), so nothing changes for users without filters; with scripts
 // the keep (implicit or explicit) goes there too. A script that fails to compile or run never
-// loses the message: the copy is kept in INBOX and the error is logged (sieve.error).
+// loses the message: the copy is kept in INBOX, the error is logged (sieve.error) and written to
+// the user's INBOX once a day per distinct error (as Pigeonhole's error mail).
 //
 // Order: the copies are stored first; only once they are durable are redirects, replies and
 // notifications sent (a store failure returns the error, and the caller retries the whole
@@ -93,6 +94,8 @@ class deliverer {
                           const std::vector<std::string>& flags, bool create, const std::string& special_use,
                           const std::string& fallback);
   void side_effects(const request& r, const sieve::outcome& o, const std::string& message);
+  // Writes a notice of a failing script into the user's INBOX (once a day per error).
+  void tell_user(const std::string& account, const std::string& error);
 
   services s_;
   std::mutex mu_;
