@@ -64,7 +64,8 @@ const char* check_usage =
 
 const char* test_usage =
     "usage: hearth sieve test --user USER [--script FILE] [--from ADDR] [--to ADDR]\n"
-    "                         [--spam-score 0-10] [--virus-score 0-5] [--include-dir DIR]\n"
+    "                         [--spam-score 0-10] [--spam-percent 0-100] [--virus-score 0-5]\n"
+    "                         [--include-dir DIR]\n"
     "                         [--global-dir DIR] MESSAGE-FILE\n\n"
     "Runs a Sieve script on a message and prints the actions it would take, one per line,\n"
     "without delivering anything (like Pigeonhole's sieve-test).\n\n"
@@ -73,6 +74,7 @@ const char* test_usage =
     "  --from ADDR      envelope sender (default: the message's Return-Path, else From; \"\" for <>)\n"
     "  --to ADDR        envelope recipient (default: the user)\n"
     "  --spam-score N   spamtest value (1-10; 0 = not tested)\n"
+    "  --spam-percent N spamtestplus :percent value (default: from --spam-score)\n"
     "  --virus-score N  virustest value (1-5; 0 = not tested)\n"
     "  --include-dir D  personal scripts for include: D/NAME.sieve\n"
     "  --global-dir D   global scripts for include :global: D/NAME.sieve\n\n"
@@ -125,8 +127,8 @@ std::string header_address(std::string_view message, std::string_view name) {
 }
 
 int sieve_test(const globals& g, const args& a) {
-  auto p = parse_args(a, {"--user", "--script", "--from", "--to", "--spam-score", "--virus-score", "--include-dir",
-                          "--global-dir"});
+  auto p = parse_args(a, {"--user", "--script", "--from", "--to", "--spam-score", "--spam-percent", "--virus-score",
+                          "--include-dir", "--global-dir"});
   if (p.help) {
     std::fputs(test_usage, stdout);
     return 0;
@@ -166,9 +168,10 @@ int sieve_test(const globals& g, const args& a) {
   }
   try {
     if (auto s = p.option("--spam-score")) env.spam_score = std::stoi(*s);
+    if (auto s = p.option("--spam-percent")) env.spam_percent = std::stoi(*s);
     if (auto s = p.option("--virus-score")) env.virus_score = std::stoi(*s);
   } catch (const std::exception&) {
-    return usage_error("--spam-score and --virus-score take a number", test_usage);
+    return usage_error("--spam-score, --spam-percent and --virus-score take a number", test_usage);
   }
   auto personal = p.option("--include-dir");
   auto global = p.option("--global-dir");

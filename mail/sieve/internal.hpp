@@ -56,6 +56,7 @@ struct node {
   std::vector<node> tests;
   std::vector<node> block;
   bool has_block = false;
+  bool test_list = false;  // the tests were written as a parenthesised list
   match_spec m;
   // Compiled regexes for :regex with constant keys, indexes into program::regexes_.
   std::vector<int> regex_ids;

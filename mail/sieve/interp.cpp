@@ -117,7 +117,7 @@ flow interpreter::command(const node& n) {
     }
     case c_redirect: {
       action_redirect a;
-      a.address = expand(n.positional[0].strings[0]);
+      a.address = bare_address(expand(n.positional[0].strings[0]));
       if (!valid_address(a.address)) fail(n, "redirect: invalid address '" + a.address + "'");
       a.copy = n.has("copy");
       bool copy = a.copy;
@@ -368,6 +368,7 @@ void interpreter::add_action(const node& n, action a, bool cancels_keep) {
                  std::holds_alternative<action_redirect>(existing) || std::holds_alternative<action_vacation>(existing);
     if ((is_reject && e_del) || (delivers && e_rej)) fail(n, "reject cannot be combined with " + describe(is_reject ? existing : a));
   }
+  if (is_reject && vacation_done_) fail(n, "reject cannot be combined with vacation");
   if (auto* r = std::get_if<action_redirect>(&a)) {
     (void)r;
     if (++redirects_ > lim_.max_redirects)
@@ -388,6 +389,10 @@ std::string local_part(std::string_view a) {
 
 void interpreter::do_vacation(const node& n) {
   if (vacation_done_) fail(n, "vacation: only one vacation action is allowed");
+  // RFC 5429 §2.1: reject and vacation both answer the sender; a script doing both is wrong
+  // whatever the message, so this is checked before the RFC 3834 rules below may skip the reply.
+  for (auto& e : out_.actions)
+    if (std::holds_alternative<action_reject>(e)) fail(n, "vacation cannot be combined with reject");
   vacation_done_ = true;
   action_vacation v;
   v.body = expand(n.positional[0].strings[0]);

@@ -350,6 +350,7 @@ class parser {
       n.tests.push_back(std::move(t));
     } else if (cur_.t == tok::lparen) {
       if (depth + 1 > lim_.max_nesting) return fail(cur_.at, "tests are nested too deeply");
+      n.test_list = true;
       shift();
       while (true) {
         if (cur_.t != tok::identifier) {

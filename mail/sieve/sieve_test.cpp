@@ -89,6 +89,11 @@ TEST_CASE("require is checked", "[sieve][validate]") {
   bad("if header :comparator \"i;ascii-numeric\" \"x\" \"1\" { keep; }");
   ok("require \"comparator-i;ascii-numeric\"; if header :comparator \"i;ascii-numeric\" \"x\" \"1\" { keep; }");
   bad("redirect \"not an address\";");
+  ok("redirect \"<a@b.example>\";");
+  bad("if address \"subject\" \"x\" { keep; }");
+  bad("if allof true { keep; }");
+  bad("if not (true) { keep; }");
+  bad("if (true) { keep; }");
   bad("require \"comparator-i;ascii-numeric\"; if header :contains :comparator \"i;ascii-numeric\" \"x\" \"1\" { keep; }");
   bad("require \"enotify\"; notify \"sms:123\";");
   bad("require \"variables\"; set \"1abc\" \"x\";");

@@ -168,6 +168,25 @@ bool valid_notify_uri(std::string_view uri, std::string& why) {
   return false;
 }
 
+bool address_header_allowed(std::string_view name) {
+  for (std::string_view h : {"subject", "comments", "keywords", "date", "resent-date", "message-id", "resent-message-id",
+                             "in-reply-to", "references", "received", "mime-version", "content-type",
+                             "content-transfer-encoding", "content-disposition", "content-id", "content-description"})
+    if (iequals(name, h)) return false;
+  return true;
+}
+
+std::string bare_address(std::string_view s) {
+  auto lt = s.find('<');
+  if (lt != std::string_view::npos) {
+    auto gt = s.find('>', lt);
+    if (gt != std::string_view::npos) return std::string(s.substr(lt + 1, gt - lt - 1));
+  }
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return std::string(s);
+}
+
 bool valid_date_part(std::string_view p) {
   for (std::string_view k : {"year", "month", "day", "date", "julian", "hour", "minute", "second", "time",
                              "iso8601", "std11", "zone", "weekday"})

@@ -25,6 +25,11 @@ bool valid_address(std::string_view addr);
 bool valid_address_field(std::string_view s);
 // enotify: mailto: and xmpp: URIs (RFC 5436, RFC 5437). Sets `why` when invalid.
 bool valid_notify_uri(std::string_view uri, std::string& why);
+// Whether the address test may look at header `name`: every header except those known to hold
+// no address (Subject, Date, Message-ID, Received...).
+bool address_header_allowed(std::string_view name);
+// The address inside "<a@b>" or "Name <a@b>", else the string trimmed.
+std::string bare_address(std::string_view s);
 // RFC 5260 §4.1 date-part names.
 bool valid_date_part(std::string_view part);
 // "+0100" / "-0530" -> minutes east of UTC.

@@ -232,6 +232,8 @@ class validator {
           if (!known_extension(e))
             return fail(n.positional[0].at, "unsupported extension '" + str.text + "'");
           if (!has(e)) p_.required.push_back(e);
+          // RFC 5235 §3.2: spamtestplus extends the spamtest test, so it brings it along.
+          if (e == "spamtestplus" && !has("spamtest")) p_.required.push_back("spamtest");
         }
         p_.variables = has("variables");
       }
@@ -331,10 +333,14 @@ class validator {
       if (want != 'n' && a.k != argument::kind::strings) return fail(a.at, "'" + n.name + "' expects a string here");
       if (want == 's' && a.list) return fail(a.at, "'" + n.name + "' expects a single string here, not a list");
     }
-    if (s.tests == 0 && !n.tests.empty()) return fail(n.tests.front().at, "'" + n.name + "' takes no test");
-    if (s.tests == 1 && n.tests.size() != 1)
-      return fail(n.at, "'" + n.name + "' needs exactly one test");
-    if (s.tests == 2 && n.tests.empty()) return fail(n.at, "'" + n.name + "' needs a list of tests");
+    if (s.tests == 0 && !n.tests.empty())
+      return fail(n.tests.front().at, "unexpected '" + n.tests.front().name + "' after the arguments of '" + n.name +
+                                          "' (a missing ';' or '{'?)");
+    // RFC 5228 §8.2: if/elsif/not take one test, allof/anyof a parenthesised test-list.
+    if (s.tests == 1 && (n.tests.size() != 1 || n.test_list))
+      return fail(n.at, "'" + n.name + "' needs exactly one test, not a list");
+    if (s.tests == 2 && (n.tests.empty() || !n.test_list))
+      return fail(n.at, "'" + n.name + "' needs a list of tests in parentheses");
     if (!s.is_test)
       for (auto& t : n.tests)
         if (!test(t, 1)) return false;
@@ -458,7 +464,7 @@ class validator {
       }
       case c_redirect: {
         auto& a = n.positional[0];
-        if (constant(a) && !valid_address(a.strings[0].text))
+        if (constant(a) && !valid_address_field(a.strings[0].text))
           return fail(a.at, "invalid redirect address '" + a.strings[0].text + "'");
         return true;
       }
@@ -491,11 +497,14 @@ class validator {
       case t_size:
         if (!n.has("over") && !n.has("under")) return fail(n.at, "'size' needs ':over' or ':under'");
         return true;
-      case t_header: case t_address:
-        if (!check_header_names(n.positional[0])) return false;
+      case t_address:
+        // RFC 5228 §5.1: the address test only looks at headers that hold addresses.
+        for (auto& h : n.positional[0].strings)
+          if (!h.vars && !address_header_allowed(h.text))
+            return fail(n.positional[0].at, "header '" + h.text + "' holds no addresses; it is not allowed in 'address'");
         return check_regex_keys(n, n.positional[1]);
-      case t_exists:
-        return check_header_names(n.positional[0]);
+      case t_header:
+        return check_regex_keys(n, n.positional[1]);
       case t_envelope:
         for (auto& s : n.positional[0].strings) {
           std::string part = lower(s.text);
@@ -505,12 +514,9 @@ class validator {
         return check_regex_keys(n, n.positional[1]);
       case t_date: case t_currentdate: {
         std::size_t dp = n.id == t_date ? 1 : 0;
-        auto& part = n.positional[dp].strings[0];
-        if (!part.vars && !valid_date_part(lower(part.text)))
-          return fail(n.positional[dp].at, "unknown date part '" + part.text + "'");
+        // An unknown date-part is not an error: the test is false (as in Pigeonhole).
         if (auto* z = n.tag("zone"); z && constant(*z) && !parse_zone(z->strings[0].text))
           return fail(z->at, "invalid time zone '" + z->strings[0].text + "'");
-        if (n.id == t_date && !check_header_names(n.positional[0])) return false;
         return check_regex_keys(n, n.positional[dp + 1]);
       }
       case t_body: case t_string: case t_environment:

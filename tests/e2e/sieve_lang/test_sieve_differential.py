@@ -58,7 +58,10 @@ mail_location = maildir:{home}/Maildir
 plugin {{
   sieve = file:{personal};active={home}/.dovecot.sieve
   sieve_global = {global_dir}
-  sieve_extensions = +vacation-seconds +editheader
+  sieve_extensions = +vacation-seconds +editheader +spamtest +spamtestplus
+  sieve_spamtest_status_type = score
+  sieve_spamtest_status_header = X-Spam-Score
+  sieve_spamtest_max_value = 10
   sieve_vacation_min_period = 1s
 }}
 """
@@ -72,6 +75,19 @@ def envelope_from(message_path):
         return m.group(1)
     m = re.search(r"^From:.*<([^>]*)>", head, re.M | re.I)
     return m.group(1) if m else ""
+
+
+def spam_options(message_path):
+    """The spam verdict as Hearth's delivery would pass it, from the X-Spam-Score header that
+    Pigeonhole is configured to read (a score out of 10): spamtest 1 + 9 * score / 10,
+    :percent 10 * score; no header = not tested."""
+    with open(message_path, "rb") as f:
+        head = f.read().split(b"\r\n\r\n", 1)[0].decode("latin-1")
+    m = re.search(r"^X-Spam-Score:\s*([0-9.]+)", head, re.M | re.I)
+    if not m:
+        return []
+    score = float(m.group(1))
+    return ["--spam-score", str(int(1 + 9 * score / 10)), "--spam-percent", str(int(score * 10))]
 
 
 def collapse(s):
@@ -264,7 +280,8 @@ def main():
             mpath = os.path.join(DATA, "messages", message)
             sender = envelope_from(mpath)
             h = subprocess.run([HEARTH, "sieve", "test", "--user", USER, "--to", USER, "--from", sender,
-                                "--include-dir", personal, "--global-dir", global_dir, "--script", src, mpath],
+                                "--include-dir", personal, "--global-dir", global_dir, "--script", src]
+                               + spam_options(mpath) + [mpath],
                                capture_output=True, text=True, timeout=30)
             p = subprocess.run(drop + ["sieve-test", "-c", conf, "-f", sender, "-r", USER, "-a", USER,
                                        src, mpath], capture_output=True, text=True, timeout=30, env=env)

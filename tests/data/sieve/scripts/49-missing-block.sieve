@@ -1,0 +1,1 @@
+if header :is "x-priority" "1" keep;
