@@ -24,10 +24,31 @@ struct subcommand {
 int sieve_check(const globals& g, const args& a);
 int sieve_test(const globals& g, const args& a);
 
+// The store's commands take their own name as the first argument.
+args with_name(const char* name, const args& a) {
+  args out{name};
+  out.insert(out.end(), a.begin(), a.end());
+  return out;
+}
+int sieve_store_list(const globals& g, const args& a) { return cmd_sieve_store(g, with_name("list", a)); }
+int sieve_store_get(const globals& g, const args& a) { return cmd_sieve_store(g, with_name("get", a)); }
+int sieve_store_put(const globals& g, const args& a) { return cmd_sieve_store(g, with_name("put", a)); }
+int sieve_store_activate(const globals& g, const args& a) { return cmd_sieve_store(g, with_name("activate", a)); }
+int sieve_store_deactivate(const globals& g, const args& a) { return cmd_sieve_store(g, with_name("deactivate", a)); }
+int sieve_store_delete(const globals& g, const args& a) { return cmd_sieve_store(g, with_name("delete", a)); }
+int sieve_store_rename(const globals& g, const args& a) { return cmd_sieve_store(g, with_name("rename", a)); }
+
 const subcommand subcommands[] = {
     {"check", sieve_check, "FILE...: compile scripts and print FILE:LINE:COLUMN: error"},
     {"test", sieve_test, "--user U MESSAGE --script FILE: print the actions a script would take"},
-    // The script store's commands (list, get, put, activate) are added here.
+    // The script store's commands (cmd_sieve_store.cpp: the scripts ManageSieve serves).
+    {"list", sieve_store_list, "USER | --global: the stored scripts, the active one marked"},
+    {"get", sieve_store_get, "USER NAME | --global NAME: print a stored script"},
+    {"put", sieve_store_put, "USER NAME FILE [--activate] | --global NAME FILE: store a script"},
+    {"activate", sieve_store_activate, "USER NAME: the script run at delivery"},
+    {"deactivate", sieve_store_deactivate, "USER: run no script"},
+    {"delete", sieve_store_delete, "USER NAME | --global NAME: delete a script"},
+    {"rename", sieve_store_rename, "USER OLD NEW: rename a script"},
 };
 
 void sieve_usage(FILE* out) {
@@ -49,7 +70,7 @@ const char* test_usage =
     "Runs a Sieve script on a message and prints the actions it would take, one per line,\n"
     "without delivering anything (like Pigeonhole's sieve-test).\n\n"
     "  --user U         the account the script runs for (its address, for vacation)\n"
-    "  --script FILE    the script to run\n"
+    "  --script FILE    the script to run (default: the user's active script in the store)\n"
     "  --from ADDR      envelope sender (default: the message's Return-Path, else From; \"\" for <>)\n"
     "  --to ADDR        envelope recipient (default: the user)\n"
     "  --spam-score N   spamtest value (1-10; 0 = not tested)\n"
@@ -105,7 +126,7 @@ std::string header_address(std::string_view message, std::string_view name) {
   return v;
 }
 
-int sieve_test(const globals&, const args& a) {
+int sieve_test(const globals& g, const args& a) {
   auto p = parse_args(a, {"--user", "--script", "--from", "--to", "--spam-score", "--spam-percent", "--virus-score",
                           "--include-dir", "--global-dir"});
   if (p.help) {
@@ -117,11 +138,18 @@ int sieve_test(const globals&, const args& a) {
   auto user = p.option("--user");
   if (!user) return usage_error("--user is required", test_usage);
   auto script_file = p.option("--script");
-  if (!script_file)
-    return fail_with(1, "running the stored script of " + *user + " is not available yet: give --script FILE");
   sieve::limits lim;
-  auto src = read_file(*script_file, lim.max_script_bytes);
-  if (!src) return fail_with(1, "cannot read " + *script_file);
+  std::optional<std::string> src;
+  if (script_file) {
+    src = read_file(*script_file, lim.max_script_bytes);
+    if (!src) return fail_with(1, "cannot read " + *script_file);
+  } else {
+    // Without --script: the user's active script in the store (what delivery would run).
+    auto stored = stored_active_script(g, *user);
+    if (!stored) return 1;
+    script_file = "stored:" + stored->first;
+    src = std::move(stored->second);
+  }
   auto message = read_file(p.positional[0], 64u * 1024 * 1024);
   if (!message) return fail_with(1, "cannot read " + p.positional[0]);
   auto prog = sieve::compile(*src, lim);

@@ -2,7 +2,9 @@
 // Each takes the arguments after its own name and returns the process exit code
 // (0 ok, 1 failure, 2 usage error). Errors are printed to stderr as "hearth: ...".
 #pragma once
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace hearth::app {
@@ -31,6 +33,12 @@ int cmd_backup(const globals& g, const args& a);      // cmd_backup.cpp
 int cmd_restore(const globals& g, const args& a);     // cmd_backup.cpp
 int cmd_export(const globals& g, const args& a);      // cmd_export.cpp
 int cmd_migrate(const globals& g, const args& a);     // cmd_migrate.cpp
+// `hearth sieve list|get|put|activate|deactivate|delete|rename` (cmd_sieve_store.cpp): the
+// script store; a[0] is the subcommand. Dispatched from cmd_sieve.cpp's table.
+int cmd_sieve_store(const globals& g, const args& a);
+// The name and source of `user`'s active script, for `hearth sieve test` without --script;
+// nullopt after printing why (no config, no account, no active script).
+std::optional<std::pair<std::string, std::string>> stored_active_script(const globals& g, const std::string& user);
 // `hearth dns zone` and `hearth dns check`, dispatched from cmd_dns.cpp's table.
 int cmd_dns_zone(const globals& g, const args& a);    // cmd_dns_zone.cpp
 int cmd_dns_check(const globals& g, const args& a);   // cmd_dns_check.cpp

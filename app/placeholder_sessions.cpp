@@ -171,58 +171,6 @@ asio::awaitable<void> pop3(connection& c, const opts_t& o, bool implicit) {
   co_await c.write(unavailable);
 }
 
-// --- ManageSieve (RFC 5804) ---------------------------------------------------------------
-
-asio::awaitable<void> managesieve(connection& c, const opts_t& o) {
-  const std::string bye = "BYE (TRYLATER) \"Hearth ManageSieve is not available yet\"\r\n";
-  auto capabilities = [&] {
-    // RFC 5804 §1.7: IMPLEMENTATION, SIEVE and VERSION are required; STARTTLS only before TLS.
-    std::string s = "\"IMPLEMENTATION\" \"Hearth\"\r\n\"SIEVE\" \"fileinto envelope\"\r\n";
-    if (!c.is_tls()) s += "\"STARTTLS\"\r\n";
-    s += "\"VERSION\" \"1.0\"\r\n";
-    return s;
-  };
-  // RFC 5804 §2.2: after TLS the server speaks first (capabilities again); here it says BYE.
-  if (c.is_tls()) {
-    co_await c.write(bye);
-    co_return;
-  }
-  co_await c.write(capabilities() + "OK \"Hearth ManageSieve ready\"\r\n");
-  for (;;) {
-    auto l = co_await c.read_line(o.max_line, o.read_timeout);
-    if (l.status == read_status::too_long) {
-      co_await c.write("NO \"Line too long\"\r\n");
-      continue;
-    }
-    if (l.status == read_status::timeout) {
-      co_await c.write("BYE \"Idle for too long\"\r\n");
-      co_return;
-    }
-    if (!l) co_return;
-    std::string verb = util::to_upper(two_words(l.data).first);
-    if (verb == "CAPABILITY") {
-      co_await c.write(capabilities() + "OK \"Capability completed\"\r\n");
-    } else if (verb == "NOOP") {
-      co_await c.write("OK \"NOOP completed\"\r\n");
-    } else if (verb == "LOGOUT") {
-      co_await c.write("OK \"Logout completed\"\r\n");
-      co_return;
-    } else if (verb == "STARTTLS") {
-      if (c.has_buffered_input()) {  // CVE-2011-0411
-        co_await c.write("BYE \"Commands are not allowed after STARTTLS\"\r\n");
-        co_return;
-      }
-      co_await c.write("OK \"Begin TLS negotiation now\"\r\n");
-      bool ok = co_await c.start_tls(o.handshake_timeout);
-      if (!ok) co_return;
-      break;
-    } else {
-      break;
-    }
-  }
-  co_await c.write(bye);
-}
-
 // --- XMPP (RFC 6120) ----------------------------------------------------------------------
 
 constexpr std::size_t xmpp_max_buffer = 16 * 1024;
@@ -328,7 +276,7 @@ net::handler placeholder_session(config::service svc, placeholder_options opts) 
       case service::imaps: co_await imap(c, o, implicit); break;
       case service::pop3:
       case service::pop3s: co_await pop3(c, o, implicit); break;
-      case service::managesieve: co_await managesieve(c, o); break;
+      case service::managesieve: break;  // mail/managesieve serves it (install_managesieve)
       case service::https: co_await https(c, o); break;
       case service::xmpp_client:
       case service::xmpps_client: co_await xmpp(c, o, false); break;

@@ -3,7 +3,7 @@
 // Each speaks just enough of its protocol for a client to negotiate TLS (so that
 // `openssl s_client -starttls X` and certificate checks work end to end), then says, in the
 // protocol's own terms, that the service is not available yet and closes:
-//   SMTP 421 4.3.2, IMAP * BYE [UNAVAILABLE], POP3 -ERR [SYS/TEMP], ManageSieve BYE (TRYLATER),
+//   SMTP 421 4.3.2, IMAP * BYE [UNAVAILABLE], POP3 -ERR [SYS/TEMP],
 //   XMPP <system-shutdown/> stream error, HTTPS 503.
 // Protocol issues replace these one by one in serve.cpp's table.
 #pragma once

@@ -38,6 +38,9 @@ class live_routes;
 namespace hearth::mail {
 class store;
 }
+namespace hearth::mail::sieve_store {
+class store;
+}
 namespace hearth::tls {
 class context_set;
 }
@@ -59,8 +62,15 @@ struct serve_context {
   std::map<config::service, net::handler> handlers;
   std::vector<std::shared_ptr<void>> keep;
   std::vector<std::function<void()>> on_stop;
+  // Set by install_managesieve, which runs first: the Sieve scripts, for delivery as well.
+  mail::sieve_store::store* scripts = nullptr;
+  // A chat message from the server to a local JID (Sieve's xmpp: notifications); filled in by
+  // install_xmpp, called by mail delivery. False when it could not be routed.
+  std::shared_ptr<std::function<bool(const std::string& jid, const std::string& text)>> chat =
+      std::make_shared<std::function<bool(const std::string&, const std::string&)>>();
 };
 
+bool install_managesieve(serve_context& ctx);  // serve_managesieve.cpp: the script store, managesieve
 bool install_mail(serve_context& ctx);  // serve_mail.cpp: smtp, submission, submissions; the queue
 bool install_imap(serve_context& ctx);  // serve_imap.cpp: imap, imaps, pop3, pop3s
 bool install_dav(serve_context& ctx);   // serve_dav.cpp: CalDAV/CardDAV routes

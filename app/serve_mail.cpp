@@ -1,6 +1,7 @@
 // SMTP, submission and the outbound queue (issue 3): wired into `hearth serve` (app/serve_context.hpp).
 #include "app/serve_mail.hpp"
 #include "app/serve_queue.hpp"
+#include "app/serve_sieve.hpp"
 #include "core/log/log.hpp"
 #include "mail/smtp/server/session.hpp"
 
@@ -11,15 +12,20 @@ bool install_mail(serve_context& ctx) {
   // The outbound queue (app/serve_queue.cpp: config, resolver, local delivery, start/stop).
   mail_checks checks;
   checks.resolver = make_resolver(ctx);
-  auto outbound = make_outbound_queue(ctx, *checks.resolver);
+  // Sieve at delivery (app/serve_sieve.cpp), for the SMTP sessions and the queue's local
+  // deliveries alike; filled in once the queue and the submission transform exist.
+  auto local_copy = std::make_shared<mail::smtp::copy_hook>();
+  auto outbound = make_outbound_queue(ctx, *checks.resolver, local_copy);
   if (!outbound) return false;
   checks.outbound = outbound.get();
   // Issue 8's checks: filters (greylisting, DNSBL, backup MX, verdict) and mail authentication.
   if (!install_filter(ctx, checks) || !install_mailauth(ctx, checks)) return false;
-  mail::smtp::server_services svc{ctx.dir, ctx.authn, ctx.mail, outbound.get(), {}, nullptr};
+  mail::smtp::server_services svc{ctx.dir, ctx.authn, ctx.mail, outbound.get(), {}, nullptr, {}};
   for (auto* part : {&checks.early, &checks.auth, &checks.late})
     svc.filters.insert(svc.filters.end(), part->begin(), part->end());
   svc.submission = checks.submission;
+  *local_copy = make_sieve_hook(ctx, outbound.get(), checks.submission);
+  svc.local_copy = *local_copy;
 
   mail::smtp::server_options o;
   o.hostname = c.hostname;

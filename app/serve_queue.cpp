@@ -22,7 +22,8 @@ std::shared_ptr<dns::resolver> make_resolver(serve_context& ctx) {
   return resolver;
 }
 
-std::shared_ptr<mail::queue::queue> make_outbound_queue(serve_context& ctx, dns::resolver& resolver) {
+std::shared_ptr<mail::queue::queue> make_outbound_queue(serve_context& ctx, dns::resolver& resolver,
+                                                        std::shared_ptr<mail::smtp::copy_hook> local_copy) {
   const auto& c = ctx.cfg;
 
   // Aliases at our domains may point elsewhere: deliver_local hands those back as `forward`,
@@ -67,11 +68,11 @@ std::shared_ptr<mail::queue::queue> make_outbound_queue(serve_context& ctx, dns:
       return std::nullopt;
     };
   }
-  o.deliver_local = [&dir, &store, host = c.hostname, self](const std::string& from, const std::string& rcpt,
-                                                            std::string_view message) -> result<void> {
+  o.deliver_local = [&dir, &store, host = c.hostname, self, local_copy](
+                        const std::string& from, const std::string& rcpt, std::string_view message) -> result<void> {
     const std::string id = mail::smtp::new_id();
     const std::string received = mail::smtp::received_field("", host, "ESMTP", "", id, rcpt);
-    auto r = mail::smtp::deliver_local(dir, store, from, rcpt, received, message);
+    auto r = mail::smtp::deliver_local(dir, store, from, rcpt, received, message, {}, local_copy.get());
     if (!r) return r.error();
     if (!r->forward.empty()) {
       if (auto q = self->lock()) {

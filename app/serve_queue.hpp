@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "app/serve_context.hpp"
+#include "mail/smtp/server/delivery.hpp"
 
 namespace hearth::dns {
 class resolver;
@@ -23,6 +24,9 @@ std::shared_ptr<dns::resolver> make_resolver(serve_context& ctx);
 // ctx.keep and registers its stop in ctx.on_stop. Returns null after logging
 // why (install_mail then returns false). Config: smtp.outbound.port, smtp.queue.first_retry,
 // max_retry, give_up, delay_warning, dns.servers, dns.dnssec, server.hostname/data_dir.
-std::shared_ptr<mail::queue::queue> make_outbound_queue(serve_context& ctx, dns::resolver& resolver);
+// `local_copy`: the Sieve hook for local deliveries, may be filled in after this returns (before
+// the server runs); null or empty = plain delivery.
+std::shared_ptr<mail::queue::queue> make_outbound_queue(serve_context& ctx, dns::resolver& resolver,
+                                                        std::shared_ptr<mail::smtp::copy_hook> local_copy = nullptr);
 
 }  // namespace hearth::app

@@ -8,6 +8,7 @@
 #include "app/serve_services.hpp"
 #include "auth/authenticator.hpp"
 #include "core/dns/resolver.hpp"
+#include "directory/directory.hpp"
 #include "core/log/log.hpp"
 #include "xmpp/c2s/c2s.hpp"
 #include "xmpp/modules/modules.hpp"
@@ -31,6 +32,23 @@ bool install_xmpp(serve_context& ctx) {
   ho.offline_limit = ctx.cfg.xmpp_offline_queue;
   auto hub = std::make_shared<xmpp::hub>(ho, *store, ctx.dir);
   xmpp::modules::install_all(*hub);
+  // Sieve's enotify xmpp: method (RFC 5437): a chat message from the server to a local account.
+  *ctx.chat = [h = std::weak_ptr<xmpp::hub>(hub), host = ctx.cfg.hostname, &dir = ctx.dir](const std::string& jid,
+                                                                                      const std::string& text) {
+    auto hb = h.lock();
+    try {
+      if (!hb || !dir.find_account(jid)) return false;
+    } catch (const std::exception&) {
+      return false;
+    }
+    xmpp::element msg("message", "jabber:client");
+    msg.set("from", host).set("to", jid).set("type", "chat");
+    xmpp::element body("body", "jabber:client");
+    body.children.push_back(xmpp::element::text_node(text));
+    msg.children.push_back(std::move(body));
+    hb->route(std::move(msg));
+    return true;
+  };
   xmpp::c2s_options co;
   co.idle_timeout = std::chrono::seconds(std::max(ctx.cfg.read_timeout_seconds, 60u) * 3);
   co.limits.max_stanza = ctx.cfg.xmpp_max_stanza_size;

@@ -194,6 +194,8 @@ struct planner {
     srv("_imap._tcp", port(service::imap), "IMAP, STARTTLS (RFC 6186)", g);
     srv("_pop3s._tcp", port(service::pop3s), "POP3, implicit TLS (RFC 8314)", g);
     srv("_pop3._tcp", port(service::pop3), "POP3, STARTTLS (RFC 6186)", g);
+    // RFC 5804 §1.8: ManageSieve clients look up "_sieve._tcp" (STARTTLS on 4190).
+    srv("_sieve._tcp", port(service::managesieve), "ManageSieve (mail filters), STARTTLS (RFC 5804)", g);
   }
 
   void dav() {

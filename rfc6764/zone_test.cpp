@@ -157,6 +157,7 @@ TEST_CASE("zone: single domain, golden zone and JSON") {
   CHECK(find(p, "example.org", "MX")->value == "10 mail.example.org");
   CHECK(find(p, "mail.example.org", "A")->value == "203.0.113.7");
   CHECK(find(p, "_imaps._tcp.example.org", "SRV")->value == "0 1 993 mail.example.org");
+  CHECK(find(p, "_sieve._tcp.example.org", "SRV")->value == "0 1 4190 mail.example.org");  // RFC 5804 §1.8
   CHECK(find(p, "_caldav._tcp.example.org", "SRV")->value == "0 0 0 .");
   CHECK(find(p, "_caldavs._tcp.example.org", "TXT")->value == "path=/.well-known/caldav");
   // XEP-0156 §3: both web transports, at the same name.

@@ -139,6 +139,14 @@ struct config {
   unsigned imap_idle_timeout = 1800;             // seconds without a command once logged in (RFC 9051 §5.4)
   unsigned imap_max_errors = 20;                 // BAD responses before the session is closed
 
+  // [managesieve]: the Sieve script store and its protocol (RFC 5804)
+  unsigned managesieve_max_scripts = 20;                 // scripts per account
+  std::uint64_t managesieve_max_script_size = 64 * 1024;  // one script, in octets
+  std::uint64_t managesieve_max_total_size = 1024 * 1024; // all of an account's scripts
+  unsigned managesieve_max_errors = 20;                  // syntax errors before a session is closed
+  std::string managesieve_before;                        // global script run before each user's ("" = none)
+  std::string managesieve_after;                         // global script run after each user's ("" = none)
+
   // [http]
   std::uint64_t http_max_body_size = 20ull * 1024 * 1024;  // request bodies (413 above)
   unsigned http_header_timeout = 30;   // seconds for a whole request head (slowloris)

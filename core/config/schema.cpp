@@ -238,6 +238,21 @@ std::vector<key_def> build_keys() {
                       bind<&config::imap_idle_timeout>()));
   k.push_back(integer("imap.max_errors", 20, 1, 1000, "protocol errors (BAD) before an IMAP session is closed",
                       bind<&config::imap_max_errors>()));
+  // [managesieve]
+  k.push_back(integer("managesieve.max_scripts", 20, 1, 10000, "Sieve scripts an account may store (NO (QUOTA/MAXSCRIPTS) above)",
+                      bind<&config::managesieve_max_scripts>()));
+  k.push_back(integer("managesieve.max_script_size", 64ll << 10, 1024, 16ll << 20,
+                      "largest Sieve script, in octets (NO (QUOTA/MAXSIZE) above)",
+                      bind<&config::managesieve_max_script_size>()));
+  k.push_back(integer("managesieve.max_total_size", 1ll << 20, 1024, 1ll << 30,
+                      "all Sieve scripts of one account together, in octets",
+                      bind<&config::managesieve_max_total_size>()));
+  k.push_back(integer("managesieve.max_errors", 20, 1, 1000, "syntax errors before a ManageSieve session is closed",
+                      bind<&config::managesieve_max_errors>()));
+  k.push_back(str("managesieve.before", "", "global Sieve script (`hearth sieve put --global NAME`) run before each user's script; \"\" = none",
+                  bind<&config::managesieve_before>()));
+  k.push_back(str("managesieve.after", "", "global Sieve script run after each user's script (when it keeps); \"\" = none",
+                  bind<&config::managesieve_after>()));
   // [http]
   k.push_back(integer("http.max_body_size", 20ll << 20, 64ll << 10, 1ll << 30, "largest HTTPS request body, in octets (413 above)",
                       bind<&config::http_max_body_size>()));
@@ -353,6 +368,7 @@ std::vector<table_def> build_tables() {
       {"zone", "What `hearth dns zone` publishes and `hearth dns check` expects."},
       {"blocklists", "DNS blocklists that `hearth dns check` looks our addresses and domains up in."},
       {"imap", "IMAP session limits."},
+      {"managesieve", "Sieve filters: the script store, its quotas, and ManageSieve (port 4190)."},
       {"http", "The HTTPS server (DAV, autoconfiguration, MTA-STS)."},
       {"dav", "CalDAV and CardDAV."},
       {"filter.client", "Incoming mail (MX port): client checks, each a spam score or \"reject\"."},

@@ -75,7 +75,7 @@ std::string new_id() {
 
 result<local_result> deliver_local(directory::directory& dir, mail::store& store, std::string_view from,
                                    std::string_view rcpt, std::string_view received, std::string_view message,
-                                   std::string_view folder) {
+                                   std::string_view folder, const copy_hook* hook, bool single_rcpt) {
   local_result out;
   const auto targets = dir.resolve(rcpt);
   if (targets.empty()) return fail("smtp.unknown_user", "no such user here: " + std::string(rcpt));
@@ -89,6 +89,20 @@ result<local_result> deliver_local(directory::directory& dir, mail::store& store
       continue;
     }
     const std::string copy = with_trace(from, t, received, message);
+    if (hook && *hook) {
+      copy_request req{t, std::string(from), std::string(rcpt), copy, std::string(folder),
+                       single_rcpt && targets.size() == 1};
+      auto h = (*hook)(req);
+      if (!h) {
+        out.failed.push_back({t, h.error()});
+      } else if (h->rejected) {
+        out.rejected.push_back(t);
+        out.reject_reason = h->reason;
+      } else {
+        out.delivered.push_back(t);
+      }
+      continue;
+    }
     auto r = folder.empty() ? store.deliver(t, copy) : store.append(t, folder, copy);
     if (!r && !folder.empty() && r.error().code == "mail.no_mailbox") r = store.deliver(t, copy);
     if (r)
@@ -96,7 +110,7 @@ result<local_result> deliver_local(directory::directory& dir, mail::store& store
     else
       out.failed.push_back({t, r.error()});
   }
-  if (out.delivered.empty() && out.forward.empty() && out.failed.empty())
+  if (out.delivered.empty() && out.forward.empty() && out.failed.empty() && out.rejected.empty())
     return fail("smtp.unknown_user", "no mailbox behind " + std::string(rcpt));
   return out;
 }

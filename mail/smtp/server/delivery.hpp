@@ -9,6 +9,7 @@
 // Thread-safety: the functions are stateless; call them from the blocking pool (they block on
 // SQLite and fsync).
 #pragma once
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,18 +49,44 @@ struct local_failure {
 };
 
 struct local_result {
-  std::vector<std::string> delivered;  // accounts that got a copy
+  std::vector<std::string> delivered;  // accounts that got a copy (or whose script disposed of it)
+  std::vector<std::string> rejected;   // accounts whose script rejected it at SMTP time
+  std::string reject_reason;
   std::vector<std::string> forward;    // remote addresses that aliases point to
   std::vector<local_failure> failed;   // accounts whose copy could not be written
 };
+
+// One account's copy, handed to a copy_hook (Sieve at delivery, wired in app/) instead of being
+// written straight into `folder`.
+struct copy_request {
+  std::string account;         // the account that gets the copy
+  std::string envelope_from;   // reverse-path, "" for <>
+  std::string envelope_to;     // the recipient as given in RCPT TO (before alias expansion)
+  std::string copy;            // trace fields + message: what plain delivery would store
+  std::string folder;          // where plain delivery would put it: "" (INBOX) or "Junk"
+  // The SMTP session can still answer 550 for this copy alone (one recipient, one account).
+  bool can_reject = false;
+};
+
+struct copy_outcome {
+  bool rejected = false;  // refuse with 550 and `reason` (only when can_reject)
+  std::string reason;
+};
+
+// Writes (or, as a script says, files, discards, redirects, rejects) one copy. Errors as
+// store's: the copy is then retried like a failed plain delivery. Thread-safe, blocking.
+using copy_hook = std::function<result<copy_outcome>(const copy_request&)>;
 
 // Delivers `message` (without trace fields) to every final address of `rcpt`, one account at
 // a time, so that a failure of one (quota) leaves the others delivered; the caller retries
 // only what failed (each failed account resolves to itself). Errors: "smtp.unknown_user"
 // (resolves to nothing deliverable). `folder`: "" = INBOX; another mailbox (the filters'
-// "Junk") is used when the account has it, else INBOX.
+// "Junk") is used when the account has it, else INBOX. `hook`: when set, each copy goes
+// through it (Sieve); `single_rcpt`: the SMTP transaction has only this recipient, so a hook may
+// reject at SMTP time.
 result<local_result> deliver_local(directory::directory& dir, mail::store& store, std::string_view from,
                                    std::string_view rcpt, std::string_view received, std::string_view message,
-                                   std::string_view folder = {});
+                                   std::string_view folder = {}, const copy_hook* hook = nullptr,
+                                   bool single_rcpt = false);
 
 }  // namespace hearth::mail::smtp

@@ -342,6 +342,10 @@ class session {
       };
       bool temp_failure = false;
       std::string failure_text;
+      // RFC 5429 §2.1: a script's reject/ereject, refused here while the client still listens
+      // (the hook allows it only for a transaction with this one recipient).
+      bool rejected = false;
+      std::string reject_reason;
       for (const auto& r : env.recipients) {
         auto cls = classify_recipient(s_.dir, r.address.local, r.address.domain, own_names_);
         if (cls.kind == rcpt_kind::remote) {
@@ -354,13 +358,18 @@ class session {
           failure_text = "recipient " + cls.address + " disappeared";
           continue;
         }
-        auto d = deliver_local(s_.dir, s_.store, from, cls.address, received, body, folder);
+        auto d = deliver_local(s_.dir, s_.store, from, cls.address, received, body, folder, &s_.local_copy,
+                               env.recipients.size() == 1);
         if (!d) {
           temp_failure = true;
           failure_text = d.error().message;
           continue;
         }
         for (auto& a : d->delivered) out.delivered.push_back(a);
+        if (!d->rejected.empty()) {
+          rejected = true;
+          reject_reason = d->reject_reason;
+        }
         for (auto& a : d->forward) add_queued(a, nullptr);
         for (auto& f : d->failed) {
           // Retried by the queue (local delivery through options.deliver_local), so the
@@ -384,7 +393,9 @@ class session {
           }
         }
       }
-      if (temp_failure && out.delivered.empty() && out.queued.empty())
+      if (rejected && !temp_failure && out.delivered.empty() && qenv.rcpts.empty())
+        out.r = make_reply(550, "5.7.1", reject_reason.empty() ? "Rejected by the recipient's filter" : reject_reason);
+      else if (temp_failure && out.delivered.empty() && out.queued.empty())
         out.r = make_reply(451, "4.3.0", "Error: queue file write error, try again later");
       else if (temp_failure)
         // Some copies are durable, one is not: say 451 so the client retries (a duplicate
@@ -404,7 +415,7 @@ class session {
                             {"user", user_}});
     if (result.r.code != 250)
       log::warn("smtp.in", {{"session", c_.id()}, {"id", id}, {"from", "<" + from + ">"},
-                            {"to", rcpt_list(env.recipients)}, {"status", "tempfail"}, {"reply", result.r.lines.empty() ? "" : result.r.lines.front()}});
+                            {"to", rcpt_list(env.recipients)}, {"status", result.r.code >= 500 ? "rejected" : "tempfail"}, {"reply", result.r.lines.empty() ? "" : result.r.lines.front()}});
     txn_id_.clear();
     co_return result.r;
   }

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/net/server.hpp"
+#include "mail/smtp/server/delivery.hpp"
 
 namespace hearth::auth {
 class authenticator;
@@ -61,6 +62,7 @@ struct server_services {
   queue::queue* outbound = nullptr;
   std::vector<std::shared_ptr<filter>> filters;       // run in order at MAIL, RCPT and after DATA
   std::shared_ptr<submission_transform> submission;  // null: submitted mail is sent as is
+  copy_hook local_copy;  // Sieve at delivery (app/serve_sieve.cpp); empty: plain delivery
 };
 
 // The handler for one listener. Sessions of one handler share the per-IP connection count.

@@ -28,7 +28,7 @@ SERVICES = {
     "imaps": (None, "a1 LOGOUT\n", "* OK [CAPABILITY IMAP4rev1"),
     "pop3": ("pop3", "CAPA\nQUIT\n", "SASL SCRAM"),
     "pop3s": (None, "QUIT\n", "+OK mail."),
-    "managesieve": ("sieve", "", "BYE (TRYLATER)"),
+    "managesieve": ("sieve", "CAPABILITY\nLOGOUT\n", "\"SASL\" \"SCRAM-SHA-256"),
     "https": (None, "GET / HTTP/1.1\nHost: x\nConnection: close\n\n", "HTTP/1.1 404"),
     # XMPP c2s (issue 6): after TLS the stream offers SASL; the closing tag ends the session.
     "xmpp_client": ("xmpp", "XMPP_CLOSE", "<mechanism>SCRAM-SHA-256</mechanism>"),

@@ -1,0 +1,53 @@
+#include "app/serve_sieve.hpp"
+
+#include <charconv>
+
+#include "core/log/log.hpp"
+#include "mail/queue/queue.hpp"
+#include "mail/sieve_delivery/deliver.hpp"
+#include "mail/smtp/server/filter.hpp"
+
+namespace hearth::app {
+
+mail::smtp::copy_hook make_sieve_hook(serve_context& ctx, mail::queue::queue* outbound,
+                                      std::shared_ptr<mail::smtp::submission_transform> submission) {
+  mail::sieve_delivery::services s;
+  s.store = &ctx.mail;
+  s.scripts = ctx.scripts;
+  s.hostname = ctx.cfg.hostname;
+  s.before = ctx.cfg.managesieve_before;
+  s.after = ctx.cfg.managesieve_after;
+  double threshold = 5;
+  try {
+    threshold = std::stod(ctx.cfg.filter_spam_threshold);
+  } catch (...) {
+  }
+  s.spam_threshold = threshold;
+  const std::string host = ctx.cfg.hostname;
+  s.send = [outbound, submission, host](const std::string& from, const std::vector<std::string>& rcpts,
+                                        const std::string& message, const std::string& sign_as) -> result<void> {
+    if (!outbound) return fail("queue.none", "no outbound queue");
+    mail::queue::envelope env;
+    env.from = from;
+    for (const auto& r : rcpts) env.rcpts.push_back({r, "", ""});
+    env.auth_user = sign_as;
+    env.client = "sieve";
+    // Vacation replies, refusals and notifications are the user's mail: cleaned and DKIM-signed
+    // like a submission. A redirect is someone else's mail, passed on as received.
+    std::string bytes = !sign_as.empty() && submission ? submission->prepare(sign_as, from, message) : message;
+    auto q = outbound->enqueue(env, bytes);
+    if (!q) return q.error();
+    return {};
+  };
+  auto chat = ctx.chat;
+  s.chat = [chat](const std::string& jid, const std::string& text) { return chat && *chat && (*chat)(jid, text); };
+  auto d = std::make_shared<mail::sieve_delivery::deliverer>(std::move(s));
+  ctx.keep.push_back(d);
+  return [d](const mail::smtp::copy_request& r) -> result<mail::smtp::copy_outcome> {
+    auto out = d->deliver({r.account, r.envelope_from, r.envelope_to, r.copy, r.folder, r.can_reject});
+    if (!out) return out.error();
+    return mail::smtp::copy_outcome{out->rejected, out->reason};
+  };
+}
+
+}  // namespace hearth::app

@@ -1,0 +1,24 @@
+// Sieve at delivery for `hearth serve`: the copy hook that install_mail hands to the SMTP
+// sessions and to the queue's local delivery (mail/sieve_delivery does the work), with the
+// outbound queue for what scripts send and the XMPP hub for xmpp: notifications.
+#pragma once
+#include <memory>
+
+#include "app/serve_context.hpp"
+#include "mail/smtp/server/delivery.hpp"
+
+namespace hearth::mail::queue {
+class queue;
+}
+namespace hearth::mail::smtp {
+class submission_transform;
+}
+
+namespace hearth::app {
+
+// Needs ctx.scripts (install_managesieve). Messages that scripts send go to `outbound`, signed by
+// `submission` (vacation, refusals, notifications) or as they are (redirects). Thread-safe.
+mail::smtp::copy_hook make_sieve_hook(serve_context& ctx, mail::queue::queue* outbound,
+                                      std::shared_ptr<mail::smtp::submission_transform> submission);
+
+}  // namespace hearth::app

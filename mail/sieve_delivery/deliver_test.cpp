@@ -1,0 +1,119 @@
+#include "mail/sieve_delivery/deliver.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <random>
+
+#include "core/blob/store.hpp"
+#include "directory/directory.hpp"
+#include "mail/sieve_store/store.hpp"
+#include "mail/store/store.hpp"
+
+using namespace hearth;
+using namespace hearth::mail::sieve_delivery;
+
+namespace {
+
+struct fixture {
+  std::filesystem::path dir_path;
+  std::unique_ptr<directory::directory> dir;
+  std::unique_ptr<blob::store> blobs;
+  std::unique_ptr<mail::store> mail;
+  std::unique_ptr<mail::sieve_store::store> scripts;
+  std::vector<std::string> sent;  // rcpt list + "|" + sign_as
+  fixture() {
+    std::random_device rd;
+    dir_path = std::filesystem::temp_directory_path() / ("hearth_sd_test_" + std::to_string(rd()) + std::to_string(rd()));
+    std::filesystem::create_directories(dir_path);
+    auto db = dir_path / "hearth.db";
+    dir = directory::directory::open(db).value();
+    dir->add_domain("home.test").value();
+    dir->add_account("bob@home.test", {"$argon2id$v=19$x", "i=4096,s=x", "i=4096,t=x"}).value();
+    blobs = std::make_unique<blob::store>(dir_path / "blobs");
+    mail = mail::store::open(db, *blobs, dir.get()).value();
+    scripts = mail::sieve_store::store::open(db, {}).value();
+  }
+  ~fixture() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_path, ec);
+  }
+  deliverer make(std::string before = {}, std::string after = {}) {
+    services s;
+    s.store = mail.get();
+    s.scripts = scripts.get();
+    s.hostname = "mail.home.test";
+    s.before = std::move(before);
+    s.after = std::move(after);
+    s.send = [this](const std::string&, const std::vector<std::string>& to, const std::string&,
+                    const std::string& sign_as) -> result<void> {
+      sent.push_back(to.front() + "|" + sign_as);
+      return {};
+    };
+    return deliverer(std::move(s));
+  }
+  std::size_t count(const std::string& mailbox) {
+    auto st = mail->status("bob@home.test", mailbox);
+    return st ? st->messages : 0;
+  }
+};
+
+request req(std::string subject, std::string folder = "") {
+  return {"bob@home.test", "carol@x.test", "bob@home.test",
+          "Return-Path: <carol@x.test>\r\nFrom: carol@x.test\r\nTo: bob@home.test\r\nSubject: " + subject +
+              "\r\n\r\nbody\r\n",
+          std::move(folder), true};
+}
+
+}  // namespace
+
+TEST_CASE("sieve delivery: no script is plain delivery, spam to Junk") {
+  fixture f;
+  auto d = f.make();
+  REQUIRE(d.deliver(req("a")));
+  REQUIRE(d.deliver(req("b", "Junk")));
+  CHECK(f.count("INBOX") == 1);
+  CHECK(f.count("Junk") == 1);
+}
+
+TEST_CASE("sieve delivery: before, user and after scripts combine") {
+  fixture f;
+  REQUIRE(f.scripts->global_put("before", "require [\"fileinto\", \"copy\"];\nif header :contains \"subject\" \"audit\" { fileinto :copy \"Archive\"; }\n"));
+  REQUIRE(f.scripts->global_put("after", "require \"fileinto\";\nif header :contains \"subject\" \"late\" { fileinto \"Trash\"; }\n"));
+  REQUIRE(f.scripts->put("bob@home.test", "mine", "require [\"fileinto\", \"mailbox\"];\nif header :contains \"subject\" \"x\" { fileinto :create \"X/Y\"; }\n"));
+  REQUIRE(f.scripts->set_active("bob@home.test", "mine"));
+  auto d = f.make("before", "after");
+  REQUIRE(d.deliver(req("audit x")));   // Archive (copy) + X/Y; no INBOX
+  REQUIRE(d.deliver(req("late")));      // Trash only
+  REQUIRE(d.deliver(req("plain")));     // INBOX
+  CHECK(f.count("Archive") == 1);
+  CHECK(f.count("X/Y") == 1);
+  CHECK(f.count("Trash") == 1);
+  CHECK(f.count("INBOX") == 1);
+}
+
+TEST_CASE("sieve delivery: missing folder, reject, errors never lose mail") {
+  fixture f;
+  REQUIRE(f.scripts->put("bob@home.test", "s",
+                         "require [\"fileinto\", \"reject\"];\n"
+                         "if header :contains \"subject\" \"nofolder\" { fileinto \"Nope\"; }\n"
+                         "elsif header :contains \"subject\" \"refuse\" { reject \"go away\"; }\n"));
+  REQUIRE(f.scripts->set_active("bob@home.test", "s"));
+  auto d = f.make();
+  REQUIRE(d.deliver(req("nofolder")));
+  CHECK(f.count("INBOX") == 1);  // fell back
+  auto r = d.deliver(req("refuse"));
+  REQUIRE(r);
+  CHECK(r->rejected);
+  CHECK(r->reason == "go away");
+  auto late = req("refuse");
+  late.can_reject = false;  // several recipients: an MDN goes to the sender instead
+  REQUIRE(d.deliver(late));
+  REQUIRE(f.sent.size() == 1);
+  CHECK(f.sent[0] == "carol@x.test|bob@home.test");
+  CHECK(f.count("INBOX") == 1);
+  REQUIRE(f.scripts->put("bob@home.test", "s", "require \"include\";\ninclude \"gone\";\n"));
+  REQUIRE(d.deliver(req("broken")));
+  CHECK(f.count("INBOX") == 3);  // the message and the notice
+  REQUIRE(d.deliver(req("broken again")));
+  CHECK(f.count("INBOX") == 4);  // one notice only
+}

@@ -1,0 +1,4 @@
+# ManageSieve (RFC 5804) and Sieve at delivery: NETs 202-204.
+hearth_e2e(managesieve_sievelib managesieve/test_sievelib.py 202)
+hearth_e2e(managesieve_sieve_connect managesieve/test_sieve_connect.py 203)
+hearth_e2e(managesieve_delivery managesieve/test_delivery.py 204)

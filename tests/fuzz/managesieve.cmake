@@ -1,0 +1,1 @@
+set(fuzz_libs_managesieve hearth_mail_managesieve_proto)
