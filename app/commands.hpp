@@ -26,6 +26,7 @@ int cmd_config(const globals& g, const args& a);      // cmd_config.cpp
 int cmd_dkim(const globals& g, const args& a);        // cmd_dkim.cpp
 int cmd_queue(const globals& g, const args& a);       // cmd_queue.cpp
 int cmd_import(const globals& g, const args& a);      // cmd_import.cpp
+int cmd_spam(const globals& g, const args& a);        // cmd_spam.cpp
 // `hearth dns zone` and `hearth dns check`, dispatched from cmd_dns.cpp's table.
 int cmd_dns_zone(const globals& g, const args& a);    // cmd_dns_zone.cpp
 int cmd_dns_check(const globals& g, const args& a);   // cmd_dns_check.cpp

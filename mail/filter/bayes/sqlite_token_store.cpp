@@ -220,6 +220,12 @@ class sqlite_token_store final : public token_store {
     }
     auto a = apply(**c, d);
     if (!a) return a.error();
+    if (*id == site_id) {
+      // The site-wide database goes whole, users' shares included: their records no longer
+      // count there.
+      auto un = (*c)->exec("UPDATE spam_learnt SET site = 0 WHERE site = 1");
+      if (!un) return un.error();
+    }
     for (std::string_view sql : {"DELETE FROM spam_learnt WHERE owner = ?1", "DELETE FROM spam_tokens WHERE owner = ?1",
                                  "UPDATE spam_owners SET spam = 0, ham = 0 WHERE id = ?1"}) {
       auto st = (*c)->prepare(sql);

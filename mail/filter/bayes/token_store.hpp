@@ -58,14 +58,13 @@ class token_store {
   // Returns false when there was no such record.
   virtual result<bool> unlearn(std::string_view owner, std::string_view message) = 0;
   // Forgets everything `owner` learnt, its share of the site-wide counts included. Returns
-  // the number of message records removed. owner "" clears the site's own training (not the
-  // users' shares, which go with `forget(user)`).
+  // the number of message records removed. owner "" empties the site-wide database, the
+  // users' shares included (their own databases stay).
   virtual result<std::uint64_t> forget(std::string_view owner) = 0;
-  // The owner's own numbers (not summed with the site's); every owner when `owner` is
-  // nullopt-like (empty vector returned only on error).
+  // The owner's own numbers (not summed with the site's).
   virtual result<owner_stats> stats(std::string_view owner) = 0;
   virtual result<std::vector<std::string>> owners() = 0;
-  // Whether `message` was learnt for `owner`, and how: nullopt-free form: 0 none, 1 spam, 2 ham.
+  // Whether `message` was learnt for `owner`, and how: 0 not learnt, 1 spam, 2 ham.
   virtual result<int> learnt_as(std::string_view owner, std::string_view message) = 0;
 };
 

@@ -54,6 +54,15 @@ TEST_CASE("learn, never twice, flip, unlearn, forget", "[bayes]") {
   CHECK(st.lookup("", {7}).value()[0].spam == 0);
   CHECK(st.stats("bob@home.test").value().messages.spam == 0);
   CHECK(st.stats("").value().messages.ham == 1);
+  // Emptying the site database drops alice's share there; forgetting her later subtracts
+  // nothing from it again.
+  REQUIRE(st.learn({{"alice@home.test", "m5", true, {11}, true}}));
+  CHECK(st.forget("").value() == 1);
+  CHECK(st.totals("").value().spam == 0);
+  CHECK(st.totals("").value().ham == 0);
+  REQUIRE(st.learn({{"", "m6", true, {11}, false}}));
+  CHECK(st.forget("alice@home.test").value() == 1);
+  CHECK(st.lookup("", {11}).value()[0].spam == 1);
   // A batch may name the same message twice: the later lesson wins.
   auto b = st.learn({{"carol@home.test", "m4", true, {8}, false}, {"carol@home.test", "m4", false, {8}, false}}).value();
   CHECK(b[1] == learn_outcome::flipped);
