@@ -9,6 +9,7 @@ mail arriving over SMTP by it:
   Junk by the classifier (KNOWN_SENDER), however spammy;
 - a false positive moved out of Junk flips the next similar message to the INBOX.
 """
+import os
 import re
 import time
 
@@ -107,4 +108,17 @@ inbox = im.subjects("INBOX")
 check("weekly digest 2" in inbox, "the next newsletter lands in the INBOX")
 check("spam.learn user=demo@example.test as=ham verb=move" in inst.log(), "the log says what was learnt")
 im.logout()
+
+# The CLI: train from a mailbox (only what is new counts), classify a file, forget a user.
+out = inst.cli(["spam", "train", "--user", USER, "--spam", "Junk"]).stdout
+check("Junk: 9 messages as spam (1 new, 0 flipped, 8 already learnt)" in out, f"spam train --spam Junk: {out.strip()}")
+path = os.path.join(inst.dir, "new-spam.eml")
+with open(path, "w") as f:
+    f.write(spam_message(200))
+out = inst.cli(["spam", "classify", path, "--user", USER]).stdout
+check("verdict: spam" in out and "test: BAYES_99" in out and re.search(r"spam=\d+ +ham=0 +\S", out),
+      "spam classify shows the verdict, the test and the strongest tokens" + ("" if "BAYES_99" in out else "\n" + out))
+out = inst.cli(["spam", "forget", "--user", USER]).stdout
+check(f"{USER}: forgot 24 messages" in out, f"spam forget --user: {out.strip()}")
+check(stats(inst, USER) == (0, 0) and stats(inst) == (0, 0), "the user's share of the site-wide counts went too")
 finish()
