@@ -63,4 +63,8 @@ TEST_CASE("what user actions teach", "[bayes]") {
   CHECK(lesson_of({"store", "", "", {"NotJunk"}}) == false);
   CHECK_FALSE(lesson_of({"store", "", "", {"\\Seen"}}).has_value());
   CHECK_FALSE(lesson_of({"store", "", "", {"$Junk", "$NotJunk"}}).has_value());
+  CHECK(lesson_of({"append", "", "", {"$Junk"}}) == true);
+  CHECK(lesson_of({"append", "", "", {"$NotJunk"}}) == false);
+  CHECK(lesson_of({"append", "", "\\Junk", {"$NotJunk"}}) == true);
+  CHECK_FALSE(lesson_of({"append", "", "\\Sent", {"\\Seen"}}).has_value());
 }

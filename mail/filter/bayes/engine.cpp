@@ -36,7 +36,7 @@ learn_item engine::lesson(std::string_view owner, std::string key, std::string_v
 std::optional<bool> lesson_of(const user_move& m) {
   const bool into_junk = util::iequals(m.to_special, "\\Junk");
   const bool from_junk = util::iequals(m.from_special, "\\Junk");
-  if (m.verb == "store") {
+  if (m.verb == "store" || (m.verb == "append" && !into_junk)) {
     bool spam = false, ham = false;
     for (const auto& f : m.flags) {
       if (util::iequals(f, "$Junk") || util::iequals(f, "Junk")) spam = true;

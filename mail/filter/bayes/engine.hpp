@@ -46,13 +46,13 @@ struct user_move {
   std::string verb;          // "append", "copy", "move", "store"
   std::string from_special;  // of the source mailbox ("" when none or for APPEND)
   std::string to_special;    // of the mailbox the messages are in now
-  std::vector<std::string> flags;  // STORE: the flags set
+  std::vector<std::string> flags;  // STORE: the flags set; APPEND: the message's flags
 };
 // true: learn as spam; false: learn as ham; nullopt: nothing to learn.
 //   into Junk (MOVE/COPY/APPEND)             spam
 //   MOVE out of Junk, not to Trash           ham
-//   STORE $Junk / Junk                       spam
-//   STORE $NotJunk / NotJunk / NonJunk       ham   (Thunderbird, K-9, Roundcube markasjunk)
+//   STORE (or APPEND with) $Junk / Junk      spam
+//   STORE (or APPEND with) $NotJunk / NotJunk / NonJunk   ham   (Thunderbird, K-9, Roundcube)
 std::optional<bool> lesson_of(const user_move& m);
 
 }  // namespace hearth::mail::filter::bayes

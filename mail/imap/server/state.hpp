@@ -39,7 +39,8 @@ struct user_action {
   std::string from;                   // source mailbox ("" for APPEND; STORE: the selected one)
   std::string to;                     // the mailbox the messages are in now
   std::vector<std::uint32_t> uids;    // their uids in `to`
-  std::vector<std::string> flags;     // STORE (+FLAGS or FLAGS): the flags set
+  std::vector<std::string> flags;     // STORE (+FLAGS or FLAGS): the flags set; APPEND of one
+                                      // message: its flags
 };
 
 // What every session of one server shares. All members outlive the sessions.

@@ -118,7 +118,13 @@ with open(path, "w") as f:
 out = inst.cli(["spam", "classify", path, "--user", USER]).stdout
 check("verdict: spam" in out and "test: BAYES_99" in out and re.search(r"spam=\d+ +ham=0 +\S", out),
       "spam classify shows the verdict, the test and the strongest tokens" + ("" if "BAYES_99" in out else "\n" + out))
+# An APPEND carrying $Junk teaches spam too (a client that files a copy with the keyword).
+im = IMAP(inst)
+im.append_msg("INBOX", spam_message(300), "($Junk)")
+im.logout()
+got = wait_stats(inst, USER, (15, 10))
+check(got == (15, 10), f"APPEND with $Junk learnt as spam ({got})")
 out = inst.cli(["spam", "forget", "--user", USER]).stdout
-check(f"{USER}: forgot 24 messages" in out, f"spam forget --user: {out.strip()}")
+check(f"{USER}: forgot 25 messages" in out, f"spam forget --user: {out.strip()}")
 check(stats(inst, USER) == (0, 0) and stats(inst) == (0, 0), "the user's share of the site-wide counts went too")
 finish()
