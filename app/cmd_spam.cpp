@@ -247,9 +247,10 @@ int classify(const config::config& cfg, const parsed_args& p) {
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
   if (!c) return fail_with(1, c.error().message);
   mf::bayes_scorer_options so;
+  if (!spam_scorer_options(cfg, so)) return 1;
   auto test = mf::bayes_test(*c, e->model(), so);
   std::printf("score: %.4f\nverdict: %s\n", c->score, mf::bayes::class_name(c->verdict));
-  if (!test.symbol.empty()) std::printf("test: %s\n", test.symbol.c_str());
+  if (!test.symbol.empty()) std::printf("test: %s (%g)\n", test.symbol.c_str(), test.score);
   std::printf("trained: %llu spam, %llu ham (%s%s)\n", static_cast<unsigned long long>(c->trained.spam),
               static_cast<unsigned long long>(c->trained.ham), owner.empty() ? "site" : "site + ", owner.c_str());
   if (c->verdict == mf::bayes::bayes_class::untrained)

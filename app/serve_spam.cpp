@@ -172,6 +172,11 @@ bool spam_model_options(const config::config& c, mf::bayes::model_options& m) {
   return true;
 }
 
+bool spam_scorer_options(const config::config& c, mf::bayes_scorer_options& so) {
+  return read_double("filter.bayes.spam_score", c.filter_bayes_spam_score, so.spam_score, 0, 100) &&
+         read_double("filter.bayes.ham_score", c.filter_bayes_ham_score, so.ham_score, -100, 0);
+}
+
 std::shared_ptr<mf::bayes::engine> open_spam_engine(const config::config& c) {
   mf::bayes::model_options m;
   if (!spam_model_options(c, m)) return nullptr;
@@ -188,9 +193,7 @@ bool make_spam_scorer(serve_context& ctx, std::shared_ptr<mf::scorer>& out) {
   const auto& c = ctx.cfg;
   if (!c.filter_bayes_enabled) return true;
   mf::bayes_scorer_options so;
-  if (!read_double("filter.bayes.spam_score", c.filter_bayes_spam_score, so.spam_score, 0, 100) ||
-      !read_double("filter.bayes.ham_score", c.filter_bayes_ham_score, so.ham_score, -100, 0))
-    return false;
+  if (!spam_scorer_options(c, so)) return false;
   auto e = engine_for(ctx);
   if (!e) return false;
   mf::account_of_fn account_of = [&dir = ctx.dir](std::string_view address) -> std::string {

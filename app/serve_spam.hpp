@@ -7,6 +7,7 @@
 #include "app/serve_context.hpp"
 #include "app/serve_mail.hpp"
 #include "mail/filter/bayes/engine.hpp"
+#include "mail/filter/bayes_scorer.hpp"
 #include "mail/filter/verdict.hpp"
 
 namespace hearth::mail::imap {
@@ -17,6 +18,8 @@ namespace hearth::app {
 
 // Reads [filter.bayes] into model options; logs and returns false on a bad value.
 bool spam_model_options(const config::config& c, mail::filter::bayes::model_options& out);
+// Reads filter.bayes.spam_score / ham_score; logs and returns false on a bad value.
+bool spam_scorer_options(const config::config& c, mail::filter::bayes_scorer_options& out);
 // Opens DATA_DIR/spam.db with the configured model. Null (after logging why) on error.
 std::shared_ptr<mail::filter::bayes::engine> open_spam_engine(const config::config& c);
 
