@@ -5,6 +5,7 @@
 // late:  RHSBL/URIBL -> verdict (scorers: the place of the learning filter)
 #include "app/common.hpp"
 #include "app/serve_mail.hpp"
+#include "app/serve_spam.hpp"
 #include "core/crypto/crypto.hpp"
 #include "core/db/db.hpp"
 #include "core/http/router.hpp"
@@ -179,9 +180,13 @@ bool install_filter(serve_context& ctx, mail_checks& checks) {
   if (!read_score("filter.spam.threshold", c.filter_spam_threshold, vo.threshold) ||
       !read_score("filter.spam.reject_threshold", c.filter_spam_reject_threshold, vo.reject_threshold))
     return false;
-  // The learning filter adds its mf::scorer here.
   std::vector<std::shared_ptr<mf::scorer>> scorers;
+  std::shared_ptr<mf::scorer> bayes;
+  if (!make_spam_scorer(ctx, bayes)) return false;
+  if (bayes) scorers.push_back(bayes);
   checks.late.push_back(std::make_shared<mf::verdict_filter>(vo, std::move(scorers)));
+  // Before every other late check: a virus is refused whatever its score.
+  if (!install_antivirus(ctx, checks)) return false;
   return true;
 }
 

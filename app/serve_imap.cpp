@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "app/serve_context.hpp"
+#include "app/serve_spam.hpp"
 #include "mail/imap/server/cache.hpp"
 #include "mail/imap/server/session.hpp"
 #include "mail/imap/server/summary.hpp"
@@ -25,6 +26,8 @@ bool install_imap(serve_context& ctx) {
   auto searches = std::make_shared<mail::imap::search_cache>(8u << 20);
   env->searches = searches.get();
   ctx.keep.push_back(searches);
+  // Moves into and out of Junk, $Junk/$NotJunk: the spam filter learns (app/serve_spam.cpp).
+  if (!install_spam_learner(ctx, *env)) return false;
   mail::imap::session_options io;
   io.max_line = ctx.cfg.imap_max_line;
   io.max_search_depth = ctx.cfg.imap_search_depth;

@@ -176,6 +176,23 @@ struct config {
   std::string filter_dnsbl_weight = "3";         // weight of a list without one
   std::string filter_spam_threshold = "5";       // Junk at or above
   std::string filter_spam_reject_threshold = "15";  // 550 5.7.1 at or above
+  // [filter.bayes]: the learning spam filter (mail/filter/bayes)
+  bool filter_bayes_enabled = true;
+  unsigned filter_bayes_min_spam = 200;        // trained spam needed before it votes
+  unsigned filter_bayes_min_ham = 200;
+  std::string filter_bayes_spam_cutoff = "0.9";  // classifier score at or above: spam
+  std::string filter_bayes_ham_cutoff = "0.2";   // below: ham; between: unsure
+  std::string filter_bayes_spam_score = "6";     // added to the spam score for BAYES_99
+  std::string filter_bayes_ham_score = "-2";     // for BAYES_00
+  bool filter_bayes_learn = true;                // learn from IMAP moves and Junk keywords
+  bool filter_bayes_learn_site_wide = true;      // a user's lessons also count for everyone
+  bool filter_bayes_trust_contacts = true;       // known senders never go to Junk by Bayes
+  // [filter.antivirus]: clamd
+  std::string filter_antivirus_clamd;            // "" = off; "/path/clamd.ctl" or "host:port"
+  bool filter_antivirus_submission = false;      // also scan mail from our users
+  std::string filter_antivirus_on_error = "defer";  // "defer" (451) or "accept" (marked)
+  unsigned filter_antivirus_timeout = 30;
+  std::uint64_t filter_antivirus_max_stream_bytes = 25ull << 20;
   // [backup_mx] (issue 8): domains we are a backup MX for
   std::vector<std::string> backup_mx_domains;
   std::string backup_mx_recipients = "any";      // "any", or a file of addresses (one per line)

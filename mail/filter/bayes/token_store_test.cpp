@@ -1,0 +1,92 @@
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <unistd.h>
+
+#include "mail/filter/bayes/engine.hpp"
+#include "mail/filter/bayes/token_store.hpp"
+
+using namespace hearth::mail::filter::bayes;
+
+namespace {
+struct temp_db {
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / ("spamdb-" + std::to_string(::getpid()) + "-" +
+                                                                        std::to_string(std::rand()));
+  temp_db() { std::filesystem::create_directories(dir); }
+  ~temp_db() { std::filesystem::remove_all(dir); }
+};
+}  // namespace
+
+TEST_CASE("learn, never twice, flip, unlearn, forget", "[bayes]") {
+  temp_db t;
+  auto s = open_sqlite_token_store(t.dir / "spam.db");
+  REQUIRE(s);
+  auto& st = **s;
+  auto r = st.learn({{"alice@home.test", "m1", true, {1, 2, 3}, true}, {"", "m2", false, {3, 4}, false}});
+  REQUIRE(r);
+  CHECK((*r)[0] == learn_outcome::learnt);
+  CHECK(st.totals("alice@home.test").value().spam == 2);  // hers and the site's share
+  CHECK(st.totals("").value().spam == 1);
+  CHECK(st.totals("").value().ham == 1);
+  auto c = st.lookup("alice@home.test", {1, 3, 9}).value();
+  CHECK(c[0].spam == 2);
+  CHECK(c[1].spam == 2);
+  CHECK(c[1].ham == 1);
+  CHECK(c[2].spam == 0);
+  // The same lesson again changes nothing.
+  CHECK(st.learn({{"alice@home.test", "m1", true, {1, 2, 3}, true}}).value()[0] == learn_outcome::already);
+  CHECK(st.lookup("", {1}).value()[0].spam == 1);
+  // The other way: unlearnt first.
+  CHECK(st.learn({{"alice@home.test", "m1", false, {1, 2, 3}, true}}).value()[0] == learn_outcome::flipped);
+  CHECK(st.lookup("", {1}).value()[0].spam == 0);
+  CHECK(st.lookup("", {1}).value()[0].ham == 1);
+  CHECK(st.totals("").value().spam == 0);
+  CHECK(st.totals("").value().ham == 2);
+  CHECK(st.learnt_as("alice@home.test", "m1").value() == 2);
+  // Unlearn.
+  CHECK(st.unlearn("alice@home.test", "m1").value());
+  CHECK_FALSE(st.unlearn("alice@home.test", "m1").value());
+  CHECK(st.lookup("alice@home.test", {1}).value()[0].ham == 0);
+  CHECK(st.totals("alice@home.test").value().ham == 1);
+  // Forget takes the user's share of the site counts too.
+  REQUIRE(st.learn({{"bob@home.test", "m3", true, {7}, true}}));
+  CHECK(st.lookup("", {7}).value()[0].spam == 1);
+  CHECK(st.forget("bob@home.test").value() == 1);
+  CHECK(st.lookup("", {7}).value()[0].spam == 0);
+  CHECK(st.stats("bob@home.test").value().messages.spam == 0);
+  CHECK(st.stats("").value().messages.ham == 1);
+  // Emptying the site database drops alice's share there; forgetting her later subtracts
+  // nothing from it again.
+  REQUIRE(st.learn({{"alice@home.test", "m5", true, {11}, true}}));
+  CHECK(st.forget("").value() == 1);
+  CHECK(st.totals("").value().spam == 0);
+  CHECK(st.totals("").value().ham == 0);
+  REQUIRE(st.learn({{"", "m6", true, {11}, false}}));
+  CHECK(st.forget("alice@home.test").value() == 1);
+  CHECK(st.lookup("", {11}).value()[0].spam == 1);
+  // A batch may name the same message twice: the later lesson wins.
+  auto b = st.learn({{"carol@home.test", "m4", true, {8}, false}, {"carol@home.test", "m4", false, {8}, false}}).value();
+  CHECK(b[1] == learn_outcome::flipped);
+  CHECK(st.lookup("carol@home.test", {8}).value()[0].spam == 0);
+  CHECK(st.lookup("carol@home.test", {8}).value()[0].ham == 1);
+  CHECK(st.stats("carol@home.test").value().messages.ham == 1);
+  CHECK(st.stats("carol@home.test").value().messages.spam == 0);
+}
+
+TEST_CASE("the engine learns from messages and then votes", "[bayes]") {
+  temp_db t;
+  model_options o;
+  o.min_spam = o.min_ham = 5;
+  engine e(std::shared_ptr<token_store>(open_sqlite_token_store(t.dir / "spam.db").value()), o);
+  std::vector<learn_item> items;
+  for (int i = 0; i < 10; ++i) {
+    std::string spam = "Subject: cheap pills " + std::to_string(i) + "\r\nFrom: x@pills.example\r\n\r\nBuy viagra now, best price online " + std::to_string(i) + "\r\n";
+    std::string ham = "Subject: meeting notes " + std::to_string(i) + "\r\nFrom: bob@work.example\r\n\r\nThe agenda for tomorrow's project review " + std::to_string(i) + "\r\n";
+    items.push_back(e.lesson("", "s" + std::to_string(i), spam, true, false));
+    items.push_back(e.lesson("", "h" + std::to_string(i), ham, false, false));
+  }
+  REQUIRE(e.learn_batch(items));
+  auto s = e.classify("Subject: cheap viagra\r\nFrom: y@pills.example\r\n\r\nbest price, buy now\r\n", "").value();
+  CHECK(s.verdict == bayes_class::spam);
+  auto h = e.classify("Subject: project meeting\r\nFrom: bob@work.example\r\n\r\nagenda for the review\r\n", "").value();
+  CHECK(h.verdict == bayes_class::ham);
+}
