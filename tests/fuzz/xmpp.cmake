@@ -1,1 +1,2 @@
 set(fuzz_libs_xmpp_stream hearth_xmpp_stream)
+set(fuzz_libs_muc_room hearth_xmpp_muc)

@@ -21,3 +21,6 @@ set_tests_properties(e2e.xmpp_federation_direct_verified PROPERTIES TIMEOUT 300
 hearth_e2e(xmpp_slixmpp_defaults xmpp/test_slixmpp_defaults.py 137)
 # Outgoing s2s backoff against a fake remote that closes each stream right after dialback.
 hearth_e2e(xmpp_s2s_backoff xmpp/test_s2s_backoff.py 173)
+# Group chat (XEP-0045): rooms on one instance (and a restart); a user of a second instance over s2s.
+hearth_e2e(xmpp_muc xmpp/test_muc.py 174)
+hearth_e2e(xmpp_muc_federation xmpp/test_muc_federation.py 175)
