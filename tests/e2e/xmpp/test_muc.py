@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(__file__))
 from hearth_test import check, finish  # noqa: E402
-from xmpp_util import instance_with_users, login as plain_login, raw_iq, run, stanza_error_condition  # noqa: E402
+from xmpp_util import instance_with_users, login as plain_login, raw_iq, run, set_key, stanza_error_condition  # noqa: E402
 from slixmpp.exceptions import IqError, PresenceError  # noqa: E402
 
 MUC = "http://jabber.org/protocol/muc"
@@ -20,7 +20,8 @@ MAM = "urn:xmpp:mam:2"
 RSM = "http://jabber.org/protocol/rsm"
 PLUGINS = ("xep_0030", "xep_0045", "xep_0004", "xep_0249", "xep_0199", "xep_0203")
 
-inst, users = instance_with_users("bob", "carol")
+inst, users = instance_with_users(
+    "bob", "carol", configure=lambda i: set_key(i.config, "xmpp", "muc_max_rooms_per_user", "4"))
 ALICE, BOB, CAROL = users["demo"], users["bob"], users["carol"]
 SERVICE = "conference." + inst.domain
 TEAM = "team@" + SERVICE
@@ -153,6 +154,17 @@ async def part_one():
     check(bodies == want and pages == 3 and count == "5",
           f"the room's archive pages 2 at a time: {pages} pages, count {count}, {bodies}")
 
+    # A room vCard (its avatar): the owner sets it, anyone reads it.
+    await raw_iq(a, "set", "<vCard xmlns='vcard-temp'><FN>The Team</FN><DESC>team room</DESC></vCard>", to=TEAM)
+    res = await raw_iq(c, "get", "<vCard xmlns='vcard-temp'/>", to=TEAM)
+    fn = res.xml.find(".//{vcard-temp}FN")
+    check(fn is not None and fn.text == "The Team", "the room's vCard set by its owner is read by an occupant")
+    try:
+        await raw_iq(b, "set", "<vCard xmlns='vcard-temp'><FN>mine</FN></vCard>", to=TEAM)
+        check(False, "a participant cannot set the room's vCard")
+    except IqError as e:
+        check(e.iq["error"]["condition"] == "forbidden", "a participant cannot set the room's vCard (forbidden)")
+
     # Self-ping (XEP-0410): joined answers, not joined is not-acceptable.
     res = await raw_iq(b, "get", "<ping xmlns='urn:xmpp:ping'/>", to=TEAM + "/Bob")
     check(res["type"] == "result", "self-ping of a joined occupant is answered")
@@ -198,6 +210,13 @@ async def part_one():
     check(err == "not-authorized", f"a wrong password: not-authorized ({err})")
     _, _, _, _, err = await join(b, vault, "Bob", password="open sesame")
     check(err is None, f"the right password lets bob in ({err})")
+
+    # The message rate per occupant (10/s, bursts of 40): a flood is refused in part.
+    for i in range(60):
+        b.send_message(mto=vault, mbody=f"flood {i}", mtype="groupchat")
+    got = await b.wait_until(lambda: any(m["type"] == "error" and stanza_error_condition(m) == "resource-constraint"
+                                         for m in b.all_messages))
+    check(got, "an occupant flooding a room gets resource-constraint")
 
     # A direct invitation (XEP-0249) travels as a message between the users.
     a.plugin["xep_0249"].send_invitation(CAROL[0], vault, password="open sesame", reason="come")
@@ -248,6 +267,11 @@ async def part_two():
     c = await login(inst, *CAROL, resource="again", plugins=PLUGINS)
     _, _, _, _, err = await join(c, TEAM, "C")
     check(err == "forbidden", f"the ban survived the restart ({err})")
+    # xmpp.muc_max_rooms_per_user = 4: alice owns the team room (the temporary ones of part
+    # one are gone), may create three more, not four.
+    errs = [(await join(a, f"extra{i}@" + SERVICE, "Alice"))[4] for i in range(4)]
+    check(errs == [None, None, None, "not-allowed"],
+          f"a fifth room of one owner is refused (not-allowed) by muc_max_rooms_per_user ({errs})")
     for x in (a, b, c):
         x.disconnect()
     await asyncio.sleep(0.3)

@@ -135,7 +135,7 @@ void service::handle(element st) {
           std::lock_guard lk(mu_);
           if (rooms_.count(room_jid)) continue;  // created meanwhile: join it
           if (owned_[from->bare()] >= opts_.max_rooms_per_user) {
-            send(error_reply(st, "cancel", "policy-violation", "you own too many rooms"));
+            send(error_reply(st, "cancel", "not-allowed", "you own too many rooms (xmpp.muc_max_rooms_per_user)"));
             return;
           }
           s = std::make_shared<slot>(to->to_bare(), opts_.secret, opts_.room_limits);
