@@ -269,10 +269,13 @@ int run_muc(std::vector<std::unique_ptr<conn>>& clients, const std::string& room
     std::printf("muc: the first client could not create %s\n", room.c_str());
     return 1;
   }
-  // XEP-0045 §10.1.2: an instant room (servers that lock new rooms unlock it now).
+  // XEP-0045 §10.1.2-10.1.3: the room is configured for N occupants (servers that lock new rooms
+  // unlock it now; most default to at most 200).
   auto& owner = *clients[0];
   if (!owner.send("<iq type='set' id='instant' to='" + room + "'><query xmlns='http://jabber.org/protocol/muc#owner'>"
-                  "<x xmlns='jabber:x:data' type='submit'/></query></iq>") ||
+                  "<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'><value>"
+                  "http://jabber.org/protocol/muc#roomconfig</value></field><field var='muc#roomconfig_maxusers'><value>" +
+                  std::to_string(n) + "</value></field></x></query></iq>") ||
       !owner.until("id='instant'")) {
     std::printf("muc: the room could not be configured\n");
     return 1;

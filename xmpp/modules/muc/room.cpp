@@ -122,15 +122,29 @@ occupant* room::find_nick(std::string_view nick) {
 }
 
 occupant* room::find_jid(std::string_view full) {
-  for (auto& [n, o] : occupants_)
-    if (o.real.full() == full) return &o;
-  return nullptr;
+  auto it = nick_of_.find(std::string(full));
+  return it == nick_of_.end() ? nullptr : find_nick(it->second);
 }
 
 const occupant* room::occupant_by_jid(std::string_view full) const {
-  for (const auto& [n, o] : occupants_)
-    if (o.real.full() == full) return &o;
-  return nullptr;
+  auto it = nick_of_.find(std::string(full));
+  if (it == nick_of_.end()) return nullptr;
+  auto o = occupants_.find(it->second);
+  return o == occupants_.end() ? nullptr : &o->second;
+}
+
+occupant& room::add_occupant(occupant o) {
+  o.id = occupant_id(o.real.bare());
+  nick_of_[o.real.full()] = o.nick;
+  std::string nick = o.nick;
+  return occupants_[nick] = std::move(o);
+}
+
+void room::erase_occupant(const std::string& nick) {
+  auto it = occupants_.find(nick);
+  if (it == occupants_.end()) return;
+  nick_of_.erase(it->second.real.full());
+  occupants_.erase(it);
 }
 
 void room::create(const jid& creator) {
@@ -188,7 +202,7 @@ element room::presence_of(const occupant& o, const occupant& viewer, std::vector
   std::sort(codes.begin(), codes.end());
   codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
   for (int c : codes) add_status(x, c);
-  p.add("occupant-id", std::string(ns_occupant_id)).set("id", occupant_id(o.real.bare()));
+  p.add("occupant-id", std::string(ns_occupant_id)).set("id", o.id.empty() ? occupant_id(o.real.bare()) : o.id);
   return p;
 }
 
@@ -237,7 +251,7 @@ outcome room::on_presence(const element& p, const jid& from, const jid& to, cons
     // status text of the leave goes with it (presence_of copies nothing for unavailable)
     if (auto* st = last.child("status"))
       for (auto& e : res.out) e.add(*st);
-    occupants_.erase(nick);
+    erase_occupant(nick);
     if (occupants_.empty() && !config_.persistent) res.destroyed = true;
     return res;
   }
@@ -276,9 +290,9 @@ outcome room::on_presence(const element& p, const jid& from, const jid& to, cons
     // Everyone sees the old nick leave with 303 and the new one, then the new nick arrive.
     broadcast_presence(res, *me, {}, {303}, true, nick);
     occupant moved = *me;
-    occupants_.erase(me->nick);
+    erase_occupant(me->nick);
     moved.nick = nick;
-    auto& o = occupants_[nick] = moved;
+    auto& o = add_occupant(std::move(moved));
     broadcast_presence(res, o, {}, {}, false);
     return res;
   }
@@ -331,7 +345,7 @@ void room::join(outcome& res, const element& p, const jid& from, const std::stri
   o.presence = element("presence", std::string(ns_client));
   for (const auto& c : p.children)
     if (!c.is_text() && !(c.name == "x" && (c.ns == ns_muc || c.ns == ns_user))) o.presence.add(c);
-  auto& me = occupants_[nick] = std::move(o);
+  auto& me = add_occupant(std::move(o));
   // §7.2.3: the others' presences first, then everyone learns of the newcomer, the newcomer last
   // (with 110, and 201 when it created the room).
   for (const auto& [n, other] : occupants_)
@@ -383,7 +397,7 @@ void room::remove(outcome& res, const std::string& nick, std::vector<int> codes,
   if (!o) return;
   o->r = role::none;
   broadcast_presence(res, *o, {}, codes, true, {}, item_children);
-  occupants_.erase(nick);
+  erase_occupant(nick);
 }
 
 outcome room::occupant_gone(std::string_view full) {
@@ -391,9 +405,10 @@ outcome room::occupant_gone(std::string_view full) {
   occupant* o = find_jid(full);
   if (!o) return res;
   std::string nick = o->nick;
-  occupants_.erase(nick);
-  // The others see it leave; it cannot be told.
   occupant ghost;
+  ghost.id = o->id;
+  erase_occupant(nick);
+  // The others see it leave; it cannot be told.
   ghost.nick = nick;
   ghost.real = *jid::parse(full);
   for (const auto& [n, viewer] : occupants_) res.out.push_back(presence_of(ghost, viewer, {}, true));
@@ -444,7 +459,7 @@ outcome room::on_message(const element& m, const jid& from, const jid& to, const
     out.set("from", jid_.bare() + "/" + me->nick);
     out.set("to", target->real.full());
     if (!out.child("x", ns_user)) out.add("x", std::string(ns_user));
-    out.add("occupant-id", std::string(ns_occupant_id)).set("id", occupant_id(me->real.bare()));
+    out.add("occupant-id", std::string(ns_occupant_id)).set("id", me->id);
     res.out.push_back(std::move(out));
     return res;
   }
@@ -482,7 +497,7 @@ outcome room::on_message(const element& m, const jid& from, const jid& to, const
   strip_forged(out, jid_.bare());
   out.set("from", jid_.bare() + "/" + me->nick);
   out.remove_attr("to");
-  out.add("occupant-id", std::string(ns_occupant_id)).set("id", occupant_id(me->real.bare()));
+  out.add("occupant-id", std::string(ns_occupant_id)).set("id", me->id);
   if (subject_change) {
     subject = subj->body();
     subject_from = me->nick;

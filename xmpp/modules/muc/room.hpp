@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "xmpp/stream/jid.hpp"
@@ -77,6 +78,7 @@ struct occupant {
   jid real;                 // the user's full JID
   role r = role::participant;
   element presence;         // the last presence the user sent, without the muc payload
+  std::string id;           // XEP-0421 occupant id (computed once: every presence carries it)
   double tokens = 0;        // message rate bucket
   std::int64_t tokens_at_us = 0;
 };
@@ -168,6 +170,9 @@ class room {
   room_config config_;
   std::map<std::string, affiliation_entry> affiliations_;  // by bare JID
   std::map<std::string, occupant> occupants_;              // by nick
+  std::unordered_map<std::string, std::string> nick_of_;   // full real JID -> nick (occupants_ index)
+  occupant& add_occupant(occupant o);
+  void erase_occupant(const std::string& nick);
   std::deque<history_entry> history_;
 };
 

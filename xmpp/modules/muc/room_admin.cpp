@@ -313,6 +313,7 @@ outcome room::destroy(std::string_view reason, const std::string& alternate) {
     res.out.push_back(std::move(p));
   }
   occupants_.clear();
+  nick_of_.clear();
   res.destroyed = true;
   return res;
 }

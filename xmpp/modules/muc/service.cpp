@@ -264,8 +264,7 @@ void service::apply(slot& s, outcome res) {
     std::vector<std::string> gone;
     for (auto& e : queue) {
       std::string to = e.get("to");
-      bool occupant_target = s.r.occupant_by_jid(to) != nullptr;
-      if (!hub_.send_from_component(std::move(e)) && occupant_target) gone.push_back(to);
+      if (!hub_.send_from_component(std::move(e)) && s.r.occupant_by_jid(to)) gone.push_back(to);
     }
     queue.clear();
     for (const auto& g : gone) {
