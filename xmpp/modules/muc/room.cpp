@@ -241,14 +241,13 @@ outcome room::on_presence(const element& p, const jid& from, const jid& to, cons
   if (type == "unavailable") {
     // §7.14: exit.
     if (!me) return res;
-    element status_holder("item", std::string(ns_user));
     std::string nick = me->nick;
     element last = p;
     me->presence = element("presence", std::string(ns_client));
     for (const auto& c : last.children)
       if (!c.is_text() && c.name == "status") me->presence.add(c);
     broadcast_presence(res, *me, {}, {}, true);
-    // status text of the leave goes with it (presence_of copies nothing for unavailable)
+    // The status text of the leave goes with it (presence_of copies nothing for unavailable).
     if (auto* st = last.child("status"))
       for (auto& e : res.out) e.add(*st);
     erase_occupant(nick);
