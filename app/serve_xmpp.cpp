@@ -10,8 +10,10 @@
 #include "core/dns/resolver.hpp"
 #include "directory/directory.hpp"
 #include "core/log/log.hpp"
+#include "directory/directory.hpp"
 #include "xmpp/c2s/c2s.hpp"
 #include "xmpp/modules/modules.hpp"
+#include "xmpp/modules/muc/service.hpp"
 #include "xmpp/router/hub.hpp"
 #include "xmpp/s2s/s2s.hpp"
 #include "xmpp/store/store.hpp"
@@ -49,6 +51,29 @@ bool install_xmpp(serve_context& ctx) {
     hb->route(std::move(msg));
     return true;
   };
+  auto secret = load_or_create_secret(ctx.cfg.data_dir);
+  if (!secret) return false;
+  // Group chat (XEP-0045) on SUBDOMAIN.DOMAIN of each domain known at start; its rooms live in
+  // the same database file under their own migrations.
+  std::shared_ptr<xmpp::muc::muc_store> muc_store;
+  std::shared_ptr<void> muc;
+  if (!ctx.cfg.xmpp_muc_subdomain.empty()) {
+    auto ms = xmpp::muc::open_sqlite_store(ctx.cfg.data_dir / "xmpp.db");
+    if (!ms) {
+      log::error("xmpp.muc.store", {{"error", ms.error().message}});
+      return false;
+    }
+    muc_store = std::move(*ms);
+    xmpp::muc::service_options mo;
+    mo.subdomain = ctx.cfg.xmpp_muc_subdomain;
+    mo.secret = *secret;
+    mo.max_rooms_per_user = ctx.cfg.xmpp_muc_max_rooms_per_user;
+    mo.room_limits.max_occupants = ctx.cfg.xmpp_muc_max_occupants;
+    mo.room_limits.messages_per_second = ctx.cfg.xmpp_muc_messages_per_second;
+    std::vector<std::string> domains;
+    for (const auto& d : ctx.dir.domains()) domains.push_back(d.name);
+    muc = xmpp::muc::install(*hub, *muc_store, mo, domains);
+  }
   xmpp::c2s_options co;
   co.idle_timeout = std::chrono::seconds(std::max(ctx.cfg.read_timeout_seconds, 60u) * 3);
   co.limits.max_stanza = ctx.cfg.xmpp_max_stanza_size;
@@ -58,8 +83,6 @@ bool install_xmpp(serve_context& ctx) {
   // One authenticator for every protocol (ctx.authn): throttling, blocks and app passwords are
   // shared with IMAP, SMTP and HTTP. XMPP's localpart logins (RFC 6120 §6.3.8) are completed by
   // the session through auth::context::user_domain.
-  auto secret = load_or_create_secret(ctx.cfg.data_dir);
-  if (!secret) return false;
   auto c2s = xmpp::make_c2s_service(*hub, ctx.authn, co);
   ctx.handlers[config::service::xmpp_client] = xmpp::c2s_handler(c2s);
   ctx.handlers[config::service::xmpps_client] = xmpp::c2s_handler(c2s);
@@ -100,6 +123,8 @@ bool install_xmpp(serve_context& ctx) {
   ctx.keep.push_back(resolver);
   ctx.keep.push_back(c2s);
   ctx.keep.push_back(hub);
+  if (muc) ctx.keep.push_back(muc);
+  if (muc_store) ctx.keep.push_back(muc_store);
   ctx.keep.push_back(store);
   return true;
 }

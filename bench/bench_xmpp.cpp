@@ -14,6 +14,10 @@
 //   measures the servers, not the client's PBKDF2. The same program runs against Prosody and
 //   ejabberd. Connections come from 127.0.NET.1-250 (NET = 178 by default), 200 per address,
 //   when HOST is a loopback address.
+//   --muc ROOM@SERVICE: group chat instead of pairs. Client 0 creates the room (an instant
+//   room), the others join it, then every occupant sends M groupchat messages at once; each
+//   reflected message counts once per occupant that receives it (fan-out), its latency from
+//   the sender's clock.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -250,6 +254,93 @@ bool scram_login(conn& c, const std::string& localpart) {
 
 }  // namespace
 
+// Group chat: joins, then everyone sends; returns the process exit code.
+int run_muc(std::vector<std::unique_ptr<conn>>& clients, const std::string& room, int messages) {
+  const int n = static_cast<int>(clients.size());
+  auto join = [&](int i) {
+    auto& c = *clients[static_cast<std::size_t>(i)];
+    // XEP-0045 §7.2: the subject is the last stanza of a join.
+    return c.send("<presence to='" + room + "/n" + std::to_string(i) + "'><x xmlns='http://jabber.org/protocol/muc'>"
+                  "<history maxstanzas='0'/></x></presence>") &&
+           c.until("<subject") && c.until("</message>");
+  };
+  auto t0 = clk::now();
+  if (!join(0)) {
+    std::printf("muc: the first client could not create %s\n", room.c_str());
+    return 1;
+  }
+  // XEP-0045 §10.1.2-10.1.3: the room is configured for N occupants (servers that lock new rooms
+  // unlock it now; most default to at most 200).
+  auto& owner = *clients[0];
+  if (!owner.send("<iq type='set' id='instant' to='" + room + "'><query xmlns='http://jabber.org/protocol/muc#owner'>"
+                  "<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'><value>"
+                  "http://jabber.org/protocol/muc#roomconfig</value></field><field var='muc#roomconfig_maxusers'><value>" +
+                  std::to_string(n) + "</value></field></x></query></iq>") ||
+      !owner.until("id='instant'")) {
+    std::printf("muc: the room could not be configured\n");
+    return 1;
+  }
+  std::atomic<int> joined{1};
+  {
+    std::vector<std::thread> th;
+    std::atomic<int> next{1};
+    for (int t = 0; t < 16; ++t)
+      th.emplace_back([&] {
+        for (int i; (i = next++) < n;)
+          if (join(i)) ++joined;
+      });
+    for (auto& t : th) t.join();
+  }
+  double join_s = std::chrono::duration<double>(clk::now() - t0).count();
+  std::printf("muc joins: %d/%d in %.2f s (%.0f joins/s)\n", joined.load(), n, join_s, joined / join_s);
+  if (joined != n) return 1;
+  // Presences of the later joiners are still in the buffers; only bodies count below.
+  const long expected = static_cast<long>(n) * messages;
+  std::mutex mu;
+  std::vector<double> lat_us;
+  std::atomic<long> delivered{0};
+  auto t1 = clk::now();
+  std::vector<std::thread> th, rth;
+  for (int i = 0; i < n; ++i)
+    th.emplace_back([&, i] {
+      auto& c = *clients[static_cast<std::size_t>(i)];
+      for (int m = 0; m < messages; ++m) {
+        long now = std::chrono::duration_cast<std::chrono::microseconds>(clk::now().time_since_epoch()).count();
+        c.send("<message type='groupchat' to='" + room + "'><body>" + std::to_string(now) + "</body></message>");
+      }
+    });
+  for (int i = 0; i < n; ++i)
+    rth.emplace_back([&, i] {
+      auto& c = *clients[static_cast<std::size_t>(i)];
+      timeval tv{30, 0};  // a lost message ends the wait instead of hanging the run
+      setsockopt(c.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      std::vector<double> mine;
+      while (static_cast<long>(mine.size()) < expected) {
+        auto p = c.buf.find("<body>");
+        auto e = p == std::string::npos ? p : c.buf.find("</body>", p);
+        if (e == std::string::npos) {
+          if (!c.fill()) break;
+          continue;
+        }
+        long sent = std::atol(c.buf.c_str() + p + 6);
+        c.buf.erase(0, e + 7);
+        long now = std::chrono::duration_cast<std::chrono::microseconds>(clk::now().time_since_epoch()).count();
+        mine.push_back(static_cast<double>(now - sent));
+        ++delivered;
+      }
+      std::lock_guard lk(mu);
+      lat_us.insert(lat_us.end(), mine.begin(), mine.end());
+    });
+  for (auto& t : th) t.join();
+  for (auto& t : rth) t.join();
+  double secs = std::chrono::duration<double>(clk::now() - t1).count();
+  std::sort(lat_us.begin(), lat_us.end());
+  auto pct = [&](double p) { return lat_us.empty() ? 0.0 : lat_us[static_cast<std::size_t>(p * (lat_us.size() - 1))] / 1000.0; };
+  std::printf("muc messages: %ld/%ld delivered in %.2f s: %.0f msg/s, latency p50 %.2f ms p99 %.2f ms\n",
+              delivered.load(), expected * n, secs, delivered / secs, pct(0.5), pct(0.99));
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc == 1) {
     // `make bench` runs every program without arguments: this one needs a server.
@@ -268,12 +359,14 @@ int main(int argc, char** argv) {
   std::string prefix = argv[6];
   int n = std::atoi(argv[7]) & ~1;
   int messages = 200, idle = 0, pid = 0, accounts = 0;
+  std::string muc_room;
   for (int i = 8; i + 1 < argc; ++i) {
     if (!std::strcmp(argv[i], "--messages")) messages = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--idle")) idle = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--pid")) pid = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--accounts")) accounts = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--src")) g_src_net = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--muc")) muc_room = argv[++i];
   }
   if (accounts <= 0 || accounts > n) accounts = n;
   auto jid_of = [&](int i) { return prefix + std::to_string(i % accounts) + "@" + g_domain; };
@@ -299,6 +392,7 @@ int main(int argc, char** argv) {
   int ok = static_cast<int>(std::count_if(clients.begin(), clients.end(), [](auto& c) { return c != nullptr; }));
   std::printf("logins: %d/%d in %.2f s (%.0f logins/s)\n", ok, n, login_s, ok / login_s);
   if (ok != n) return 1;
+  if (!muc_room.empty()) return run_muc(clients, muc_room, messages);
 
   // Pairs (2k, 2k+1): each side sends `messages` messages to the other; receivers time them.
   std::mutex mu;

@@ -9,6 +9,9 @@ Runs, per server:
   2. 1 000 clients exchanging MESSAGES_1000 each, then IDLE (10 000) more connections that log
      in and bind a resource but send no presence: the server's RSS growth divided by their
      number is the memory per idle connection.
+  3. group chat (XEP-0045, each server's own MUC with its room archive on): one room of
+     100 occupants (BENCH_XMPP_MUC=100,1000 for more sizes), each sending BENCH_XMPP_MUC_MESSAGES
+     groupchat messages at once (at 1 000 occupants a tenth as many each); messages/s counts every copy an occupant receives (fan-out).
 Prints login rate, messages/s delivered, p50/p99 delivery latency and RSS per idle connection,
 then hearth's ratio to each of the others (higher is better for hearth in every column: the
 latency and memory ratios are other/hearth).
@@ -19,6 +22,7 @@ or traffic shaping, no per-account session limit. 100 accounts: client i is acco
 so the 1 000 clients are 10 resources per account and the idle ones 100 more.
 
 usage: bench_xmpp.py [HEARTH_BIN]   (make bench passes build/hearth)
+  env: BENCH_XMPP_MUC_ONLY=1 runs only the group chat part
   env: BENCH_XMPP_SERVERS=hearth,prosody,ejabberd  BENCH_XMPP_IDLE=10000
        BENCH_XMPP_EJABBERD_DB=mnesia|sql (ejabberd's storage: its default Mnesia, or SQLite)
 Needs root (Prosody and ejabberd run as their own users; RLIMIT_NOFILE is raised).
@@ -53,6 +57,10 @@ SRC_NET = {"hearth": 178, "prosody": 177, "ejabberd": 176}
 OFFSET = 31000
 PORT = 5222 + OFFSET
 NODE = "hearthbench@localhost"
+MUC_SIZES = [int(x) for x in os.environ.get("BENCH_XMPP_MUC", "100").split(",") if x]
+MUC_MESSAGES = int(os.environ.get("BENCH_XMPP_MUC_MESSAGES", "10"))
+MUC_ONLY = os.environ.get("BENCH_XMPP_MUC_ONLY") == "1"
+MUC_ROOM = "bench@conference." + DOMAIN
 
 
 def ensure_packages():
@@ -135,6 +143,21 @@ def run_load(name, cafile, pid, n, messages, idle):
     return res
 
 
+def run_muc(name, cafile, n, messages):
+    args = [BENCH, ADDR[name], str(PORT), DOMAIN, cafile, PASSWORD, "u", str(n), "--messages", str(messages),
+            "--accounts", str(ACCOUNTS), "--src", str(SRC_NET[name]), "--muc", MUC_ROOM.replace("bench@", f"bench{n}@")]
+    r = subprocess.run(args, capture_output=True, text=True, timeout=1800)
+    out = r.stdout + r.stderr
+    for line in out.strip().splitlines():
+        print(f"  {name} muc n={n}: {line}")
+    res = {}
+    m = re.search(r"muc messages: (\d+)/(\d+) delivered in [\d.]+ s: (\d+) msg/s, latency p50 ([\d.]+) ms p99 ([\d.]+) ms", out)
+    if m:
+        res["msgs"], res["p50"], res["p99"] = float(m.group(3)), float(m.group(4)), float(m.group(5))
+        res["lost"] = int(m.group(2)) - int(m.group(1))
+    return res
+
+
 def make_cert(work):
     """One ECDSA P-256 CA and server certificate for bench.test, used by all three servers."""
     d = os.path.join(work, "tls")
@@ -181,6 +204,7 @@ def start_hearth(work, cert, key):
     set_key(cfg, "server", "max_connections_per_ip", "0")
     set_key(cfg, "xmpp", "max_resources", "100000")
     set_key(cfg, "xmpp", "stanzas_per_second", "0")
+    set_key(cfg, "xmpp", "muc_messages_per_second", "0")
     set_key(cfg, "log", "level", '"warn"')
     for i in range(ACCOUNTS):
         r = subprocess.run([HEARTH, "--config", cfg, "user", "add", f"u{i}@{DOMAIN}", "--password-stdin"],
@@ -224,6 +248,10 @@ sql = {{ driver = "SQLite3"; database = "prosody.sqlite"; }}
 default_archive_policy = true
 certificates = "{w}/certs"
 VirtualHost "{domain}"
+Component "conference.{domain}" "muc"
+  modules_enabled = {{ "muc_mam" }}
+  muc_log_by_default = true
+  muc_log_all_rooms = true
 """
 
 
@@ -307,6 +335,12 @@ modules:
   mod_version: {{}}
   mod_mam:
     default: always
+  mod_muc:
+    host: "conference.@HOST@"
+    access_create: all
+    max_users: 5000
+    default_room_options:
+      mam: true
 """
 
 
@@ -450,11 +484,22 @@ def main():
             proc, pid, stop = started
             try:
                 print(f"{name}: pid {pid}, RSS {rss_kb(pid)} kB after start, open files limit {nofile(pid)}")
-                r100 = run_load(name, ca, pid, 100, MESSAGES_100, 0)
-                r1000 = run_load(name, ca, pid, 1000, MESSAGES_1000, IDLE)
-                results[name] = {"r100": r100, "r1000": r1000}
+                results[name] = {}
+                if not MUC_ONLY:
+                    results[name]["r100"] = run_load(name, ca, pid, 100, MESSAGES_100, 0)
+                    results[name]["r1000"] = run_load(name, ca, pid, 1000, MESSAGES_1000, IDLE)
+                for size in MUC_SIZES:
+                    # The same number of messages sent at every size (fan-out grows with the size).
+                    results[name][f"muc{size}"] = run_muc(name, ca, size, max(1, MUC_MESSAGES * 100 // size))
             finally:
-                stop()
+                try:
+                    stop()
+                except subprocess.TimeoutExpired:
+                    # A server still busy after its load (Prosody after 1 000 occupants) is
+                    # killed, so the next one still runs.
+                    print(f"{name}: did not stop in time, killed")
+                    proc.kill()
+                    proc.wait()
         finally:
             if os.environ.get("HEARTH_KEEP"):
                 print(f"{name}: kept {work}")
@@ -467,12 +512,18 @@ def main():
             ("p50 ms (1000 clients)", "r1000", "p50", False), ("p99 ms (1000 clients)", "r1000", "p99", False),
             (f"logins/s ({IDLE} idle)", "r1000", "idle_login", True),
             ("kB RSS per idle conn", "r1000", "kb_per_conn", False)]
+    if MUC_ONLY:
+        rows = []
+    for size in MUC_SIZES:
+        rows += [(f"muc msg/s ({size} occupants)", f"muc{size}", "msgs", True),
+                 (f"muc p50 ms ({size})", f"muc{size}", "p50", False),
+                 (f"muc p99 ms ({size})", f"muc{size}", "p99", False)]
     names = [n for n in SERVERS if n in results]
     others = [n for n in names if n != "hearth"]
     print()
     print(f"{'':26}" + "".join(f"{n:>12}" for n in names) + "".join(f"{'hearth/' + o:>18}" for o in others))
     for label, run, key, higher in rows:
-        vals = {n: results[n][run].get(key) for n in names}
+        vals = {n: results[n].get(run, {}).get(key) for n in names}
         line = f"{label:26}" + "".join(f"{fmt(vals[n]):>12}" for n in names)
         for o in others:
             h, v = vals.get("hearth"), vals[o]

@@ -233,6 +233,18 @@ struct planner {
         "XMPP over BOSH for web clients (XEP-0156, XEP-0206)", g);
   }
 
+  void group_chat() {
+    if (c.xmpp_muc_subdomain.empty()) return;
+    const char* g = "XMPP group chat";
+    // Users of other servers join rooms at SUBDOMAIN.DOMAIN: their server finds ours by the
+    // SRV records of that name (RFC 6120 §3.2.1), and checks our dialback key there too.
+    const std::string sub = c.xmpp_muc_subdomain;
+    srv("_xmpp-server._tcp." + sub, port(service::xmpp_server),
+        "XMPP federation to the group chat service " + at(sub) + ", STARTTLS (XEP-0045)", g);
+    srv("_xmpps-server._tcp." + sub, port(service::xmpps_server),
+        "XMPP federation to the group chat service " + at(sub) + ", direct TLS (XEP-0368)", g);
+  }
+
   void cname(std::string_view label, const std::string& what, const char* g) {
     if (host != at(label)) add(at(label), "CNAME", host, what, g);
   }
@@ -286,6 +298,7 @@ hearth::result<zone_plan> plan_zone(const config::config& c, directory::director
   p.mail_clients();
   p.dav();
   p.xmpp();
+  p.group_chat();
   p.autoconfig(in);
   return plan;
 }

@@ -210,6 +210,10 @@ struct config {
   // [xmpp]
   std::filesystem::path xmpp_s2s_ca_file;  // extra CA bundle trusted for other servers' certificates (federation)
   unsigned xmpp_s2s_give_up = 600;         // seconds of failed outgoing s2s attempts before queued stanzas bounce
+  std::string xmpp_muc_subdomain = "conference";            // group chat on SUBDOMAIN.DOMAIN ("" = off)
+  unsigned xmpp_muc_max_rooms_per_user = 100;                // rooms one account may own
+  unsigned xmpp_muc_max_occupants = 10000;                   // occupants per room, cap over the room's own setting
+  unsigned xmpp_muc_messages_per_second = 10;                // per occupant, bursts of 4x; 0 = no limit
   std::uint64_t xmpp_max_stanza_size = 256 * 1024;          // bytes of one stanza (policy-violation above)
   unsigned xmpp_max_depth = 64;                              // element nesting inside a stanza
   unsigned xmpp_stanzas_per_second = 50;                     // per c2s connection, bursts of 4x; 0 = no limit

@@ -362,6 +362,17 @@ std::vector<key_def> build_keys() {
   k.push_back(integer("xmpp.s2s_give_up", 600, 1, day,
                       "seconds of failed outgoing federation attempts (1 s apart, doubling to 2 min) before waiting stanzas bounce",
                       bind<&config::xmpp_s2s_give_up>()));
+  k.push_back(str("xmpp.muc_subdomain", "conference",
+                  "group chat (XEP-0045) is served on SUBDOMAIN.DOMAIN of every domain (\"\" = no group chat)",
+                  bind<&config::xmpp_muc_subdomain>()));
+  k.push_back(integer("xmpp.muc_max_rooms_per_user", 100, 0, 1000000, "group chat rooms one account may own (0 = none)",
+                      bind<&config::xmpp_muc_max_rooms_per_user>()));
+  k.push_back(integer("xmpp.muc_max_occupants", 10000, 2, 1000000,
+                      "occupants one room may hold, whatever its owner configures",
+                      bind<&config::xmpp_muc_max_occupants>()));
+  k.push_back(integer("xmpp.muc_messages_per_second", 10, 0, 1000000,
+                      "group chat messages per second one occupant may send, bursts of 4x (0 = no limit)",
+                      bind<&config::xmpp_muc_messages_per_second>()));
   k.push_back(integer("xmpp.max_stanza_size", 256ll << 10, 4ll << 10, 64ll << 20,
                       "largest stanza, in octets (stream error policy-violation above)",
                       bind<&config::xmpp_max_stanza_size>()));

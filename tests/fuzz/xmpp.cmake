@@ -1,3 +1,4 @@
 set(fuzz_libs_xmpp_stream hearth_xmpp_stream)
 set(fuzz_libs_websocket hearth_xmpp_web_proto hearth_http)
 set(fuzz_libs_bosh hearth_xmpp_web_proto)
+set(fuzz_libs_muc_room hearth_xmpp_muc)

@@ -1,7 +1,7 @@
 // XEP-0030: Service Discovery. The server lists its identity and the features every module
 // registered; an account's bare JID answers for the account (XEP-0163 §6.1: pubsub/pep, and
 // pubsub#publish-options, which Conversations checks before OMEMO). disco#items of the server
-// is where group chat and upload components will be listed.
+// lists the components (group chat).
 #include "xmpp/modules/modules.hpp"
 
 namespace hearth::xmpp::modules {
@@ -42,6 +42,10 @@ void install_disco(hub& h) {
   h.on_iq("get", ns_items, all, [](hub& h, request& r, const element&) {
     element q("query", std::string(ns_items));
     bool server = r.to.is_domain() && r.stanza.attr("to").has_value();
+    // XEP-0030 §4: the server's components (group chat) are its items.
+    if (server)
+      for (const auto& [jid, name] : h.component_items())
+        q.add("item", std::string(ns_items)).set("jid", jid).set("name", name);
     if (!server) {
       // XEP-0163 §7: the account's PEP nodes (only to the owner: access models vary).
       if (r.to.bare() == r.from.full.bare())

@@ -1,7 +1,7 @@
 // The XEPs, one file each (STYLE.md: "Adding a XEP means adding a file"). Each file defines
 // one install_* function that registers its iq handlers, hooks and disco features on the hub;
 // install_all() calls them all. Stream-level XEPs (0198 stream management, 0352 CSI) live in
-// the c2s session; group chat (0045), upload (0363) and push (0357) will be new files here.
+// the c2s session; group chat (0045) is its own folder, muc/ (a component on conference.DOMAIN).
 #pragma once
 #include <map>
 #include <string>

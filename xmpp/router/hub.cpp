@@ -175,12 +175,62 @@ void hub::invalidate_blocklist(std::string_view owner) {
   blocked_.erase(std::string(owner));
 }
 
+void hub::add_component(std::string domain, std::string name, component_handler f) {
+  components_[std::move(domain)] = component{std::move(name), std::move(f)};
+}
+
+std::vector<std::pair<std::string, std::string>> hub::component_items() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [d, c] : components_) out.emplace_back(d, c.name);
+  return out;
+}
+
+void hub::to_component(element stanza, const jid& to) {
+  auto it = components_.find(to.domain);
+  if (it == components_.end()) return;
+  try {
+    it->second.handler(std::move(stanza));
+  } catch (const std::exception& e) {
+    log::error("xmpp.component.error", {{"domain", to.domain}, {"error", e.what()}});
+  }
+}
+
+bool hub::send_from_component(element st) {
+  auto to = jid::parse(st.get("to"));
+  if (!to) return true;
+  if (is_component(to->domain)) {
+    to_component(std::move(st), *to);
+    return true;
+  }
+  if (!is_local_domain(to->domain)) {
+    if (remote_) remote_(std::move(st));
+    return true;
+  }
+  if (!to->resource.empty()) {
+    auto s = find(to->full());
+    if (!s) return false;
+    auto from = jid::parse(st.get("from"));
+    // XEP-0191 §3.3: a user who blocked the room (or the service) gets nothing from it.
+    if (from && is_blocked(to->bare(), from->bare())) return true;
+    s->send(st);
+    return true;
+  }
+  if (st.name == "message") deliver_message(std::move(st), *to, false);
+  else if (st.name == "presence") deliver_presence(st, *to);
+  else send_to_account(to->bare(), st);
+  return true;
+}
+
 void hub::bounce(const element& stanza, std::string_view type, std::string_view condition) {
   // RFC 6120 §8.3.1: never answer an error with an error.
   if (stanza.get("type") == "error") return;
   auto from = jid::parse(stanza.get("from"));
   if (!from) return;
   auto err = make_error(stanza, type, condition);
+  if (is_component(from->domain)) {
+    to_component(std::move(err), *from);
+    return;
+  }
   if (!is_local_domain(from->domain)) {
     if (remote_) remote_(std::move(err));
     return;
@@ -200,6 +250,10 @@ void hub::handle(request& r) {
 void hub::route(element stanza) {
   auto to = jid::parse(stanza.get("to"));
   if (!to) return;
+  if (is_component(to->domain)) {
+    to_component(std::move(stanza), *to);
+    return;
+  }
   if (stanza.name == "message") deliver_message(std::move(stanza), *to, false);
   else if (stanza.name == "presence") deliver_presence(stanza, *to);
   else if (to->resource.empty()) send_to_account(to->bare(), stanza);
@@ -212,6 +266,10 @@ void hub::handle_iq(request& r) {
   const element* payload = iq.first_child();
   const std::string own = r.from.full.bare();
   bool has_to = iq.attr("to").has_value();
+  if (has_to && is_component(r.to.domain)) {
+    to_component(iq, r.to);
+    return;
+  }
   if (type == "result" || type == "error") {
     // Answers to iqs we routed: forward to a full JID; answers to the server are dropped.
     if (has_to && !r.to.resource.empty()) {

@@ -64,6 +64,10 @@ void hub::handle_message(request& r) {
     r.from.send(err);
     return;
   }
+  if (is_component(r.to.domain)) {
+    to_component(msg, r.to);
+    return;
+  }
   if (!is_local_domain(r.to.domain)) {
     if (!remote_) {
       bounce(msg, "cancel", "remote-server-not-found");

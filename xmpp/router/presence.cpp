@@ -14,6 +14,12 @@ std::vector<std::string> hub::presence_subscribers(std::string_view owner) {
 }
 
 void hub::deliver_presence(const element& p, const jid& to) {
+  if (is_component(to.domain)) {
+    element copy = p;
+    if (!copy.attr("to")) copy.set("to", to.full());
+    to_component(std::move(copy), to);
+    return;
+  }
   if (!is_local_domain(to.domain)) {
     if (!remote_) return;
     element copy = p;
@@ -114,6 +120,11 @@ void hub::handle_presence(request& r) {
   element& p = r.stanza;
   const std::string type = p.get("type");
   session& s = r.from;
+  if (p.attr("to") && is_component(r.to.domain) && type != "" && type != "unavailable") {
+    // Subscriptions and errors to a room are the room's business, not the roster's.
+    to_component(p, r.to);
+    return;
+  }
   if (type == "subscribe" || type == "subscribed" || type == "unsubscribe" || type == "unsubscribed") {
     if (!p.attr("to")) return;
     presence_subscription(r, type);

@@ -28,7 +28,12 @@ class remote_requester final : public session {
 void hub::handle_remote(element st) {
   auto from = jid::parse(st.get("from"));
   auto to = jid::parse(st.get("to"));
-  if (!from || !to || !is_local_domain(to->domain) || is_local_domain(from->domain)) return;
+  if (!from || !to || is_local_domain(from->domain) || is_component(from->domain)) return;
+  if (is_component(to->domain)) {
+    to_component(std::move(st), *to);
+    return;
+  }
+  if (!is_local_domain(to->domain)) return;
   const std::string type = st.get("type");
   if (st.name == "message") {
     if (to->local.empty()) return;

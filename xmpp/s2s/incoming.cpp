@@ -111,7 +111,7 @@ asio::awaitable<bool> incoming::db_verify(const element& e) {
   // XEP-0220 §2.3.2: we are the authoritative server of `to`, asked by `from`.
   const std::string from = e.get("from"), to = e.get("to"), id = e.get("id");
   bool local = !to.empty();
-  if (local) local = co_await net::run_blocking([&] { return svc_.hub_.is_local_domain(to); });
+  if (local) local = co_await net::run_blocking([&] { return svc_.hub_.serves_domain(to); });
   if (!local) {
     co_await c_.write(stream_error("host-unknown"));
     co_return false;
@@ -127,7 +127,7 @@ asio::awaitable<bool> incoming::db_result(const element& e) {
   // XEP-0220 §2.2: `from` claims to be the originating domain; ask its authoritative server.
   const std::string from = e.get("from"), to = e.get("to");
   bool local = !to.empty();
-  if (local) local = co_await net::run_blocking([&] { return svc_.hub_.is_local_domain(to); });
+  if (local) local = co_await net::run_blocking([&] { return svc_.hub_.serves_domain(to); });
   if (!local) {
     co_await c_.write(stream_error("host-unknown"));
     co_return false;
@@ -137,7 +137,7 @@ asio::awaitable<bool> incoming::db_result(const element& e) {
     co_await c_.write(stream_error("improper-addressing"));
     co_return false;
   }
-  bool is_self = co_await net::run_blocking([&] { return svc_.hub_.is_local_domain(from); });
+  bool is_self = co_await net::run_blocking([&] { return svc_.hub_.serves_domain(from); });
   bool valid = false;
   if (!is_self) valid = co_await svc_.verify_key(to, from, stream_id_, e.body());
   co_await c_.write("<db:result from='" + escape(to) + "' to='" + escape(from) + "' type='" + (valid ? "valid" : "invalid") + "'/>");
@@ -225,7 +225,7 @@ asio::awaitable<void> incoming::run() {
       auto to = jid::parse(ev->el.get("to"));
       local_ = to && to->is_domain() ? to->domain : "";
       bool local = !local_.empty();
-      if (local) local = co_await net::run_blocking([&] { return svc_.hub_.is_local_domain(local_); });
+      if (local) local = co_await net::run_blocking([&] { return svc_.hub_.serves_domain(local_); });
       if (!local) {
         local_.clear();
         co_await fail("host-unknown");

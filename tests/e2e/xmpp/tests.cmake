@@ -27,3 +27,6 @@ add_test(NAME e2e.xmpp_converse COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DI
 set_tests_properties(e2e.xmpp_converse PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77
   ENVIRONMENT "HEARTH_BIN=$<TARGET_FILE:hearth>;HEARTH_SOURCE_DIR=${HEARTH_ROOT};HEARTH_TEST_NET=127.0.166;PYTHONPATH=${CMAKE_SOURCE_DIR}/tests/e2e/lib")
 hearth_e2e(xmpp_bosh xmpp/test_bosh.py 167)
+# Group chat (XEP-0045): rooms on one instance (and a restart); a user of a second instance over s2s.
+hearth_e2e(xmpp_muc xmpp/test_muc.py 174)
+hearth_e2e(xmpp_muc_federation xmpp/test_muc_federation.py 175)
