@@ -5,7 +5,7 @@
 // and the calendar's sync token does not move.
 #include <cstdio>
 
-#include "dav/ical/ical.hpp"
+#include "dav/ical/detail.hpp"
 
 namespace hearth::dav::ical {
 namespace {
@@ -104,21 +104,6 @@ std::string ical_text(std::string_view v) {
   return out;
 }
 
-std::string fold(const std::string& line) {
-  std::string out;
-  std::size_t pos = 0, width = 75;
-  while (line.size() - pos > width) {
-    std::size_t cut = pos + width;
-    while (cut > pos + 1 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
-    out.append(line, pos, cut - pos);
-    out += "\r\n ";
-    pos = cut;
-    width = 74;
-  }
-  out.append(line, pos, std::string::npos);
-  return out + "\r\n";
-}
-
 }  // namespace
 
 std::vector<birthday_event> birthday_events(std::string_view vcard) {
@@ -158,12 +143,12 @@ std::vector<birthday_event> birthday_events(std::string_view vcard) {
     std::string uid;
     for (char c : info->uid)
       if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) uid += c;
-    ics += fold("UID:" + uid + "-" + w.suffix);
+    ics += detail::fold_line("UID:" + uid + "-" + w.suffix);
     ics += "DTSTAMP:20000101T000000Z\r\n";
     ics += std::string("DTSTART;VALUE=DATE:") + start + "\r\n";
     ics += std::string("DTEND;VALUE=DATE:") + end + "\r\n";
     ics += "RRULE:" + rrule + "\r\n";
-    ics += fold(std::string("SUMMARY:") + w.label + ": " + name);
+    ics += detail::fold_line(std::string("SUMMARY:") + w.label + ": " + name);
     if (d->year) ics += "X-HEARTH-YEAR:" + std::to_string(d->year) + "\r\n";
     ics += "TRANSP:TRANSPARENT\r\nCATEGORIES:" + std::string(w.label) + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
     out.push_back({w.suffix, std::move(ics)});

@@ -21,6 +21,9 @@ struct comp_deleter {
 using comp_ptr = std::unique_ptr<icalcomponent, comp_deleter>;
 
 comp_ptr parse_text(std::string_view text);
+// One content line folded at 75 octets without splitting a UTF-8 sequence, CRLF-terminated
+// (RFC 5545 §3.1, RFC 6350 §3.2: the same rule for iCalendar and vCard).
+std::string fold_line(std::string_view line);
 bool is_instance_kind(icalcomponent_kind k);
 
 // Sets the zone for floating times and DATEs of this thread's calls until destroyed.

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "dav/ical/ical.hpp"
+#include "dav/ical/detail.hpp"
 
 namespace hearth::dav::ical {
 namespace {
@@ -86,22 +86,11 @@ std::optional<line> split(std::string_view l) {
   return out;
 }
 
-// Folds at 75 octets without splitting a UTF-8 sequence (RFC 6350 §3.2).
 void emit(std::string& out, const line& l) {
   std::string s = l.group + l.name;
   for (const auto& [k, v] : l.params) s += ";" + k + "=" + v;
   s += ":" + l.value;
-  std::size_t pos = 0, width = 75;
-  while (s.size() - pos > width) {
-    std::size_t cut = pos + width;
-    while (cut > pos + 1 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-    out.append(s, pos, cut - pos);
-    out += "\r\n ";
-    pos = cut;
-    width = 74;
-  }
-  out.append(s, pos, std::string::npos);
-  out += "\r\n";
+  out += detail::fold_line(s);
 }
 
 // Splits a comma-separated TYPE list (values may also come as several TYPE parameters).
@@ -274,6 +263,22 @@ bool down_line(line& l) {
 }
 
 }  // namespace
+
+std::string detail::fold_line(std::string_view s) {
+  std::string out;
+  std::size_t pos = 0, width = 75;
+  while (s.size() - pos > width) {
+    std::size_t cut = pos + width;
+    while (cut > pos + 1 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+    out.append(s, pos, cut - pos);
+    out += "\r\n ";
+    pos = cut;
+    width = 74;
+  }
+  out.append(s, pos, std::string_view::npos);
+  out += "\r\n";
+  return out;
+}
 
 std::string convert_vcard(std::string_view text, std::string_view version) {
   auto info = inspect_vcard(text);
