@@ -15,6 +15,7 @@
 #include "core/blob/store.hpp"
 #include "mail/mailfile/mailfile.hpp"
 #include "mail/message/header.hpp"
+#include "mail/migrate/plan.hpp"
 #include "mail/store/store.hpp"
 
 namespace fs = std::filesystem;
@@ -58,7 +59,7 @@ void store_one(mail_importer& imp, tally& t, const std::vector<std::string>& mai
 }
 
 void import_mbox_message(mail_importer& imp, tally& t, mf::mbox_splitter::message m, const std::string& folder,
-                         bool folder_given, const std::string& where) {
+                         bool folder_given, bool label_keywords, const std::string& where) {
   ++t.messages;
   if (m.too_big) {
     ++t.skipped;
@@ -70,8 +71,20 @@ void import_mbox_message(mail_importer& imp, tally& t, mf::mbox_splitter::messag
   if (const auto* labels = h.find("X-Gmail-Labels"); labels && !folder_given) {
     // Takeout writes non-ASCII labels as RFC 2047 encoded words.
     auto p = mf::gmail_labels(mail::display_value(*labels));
-    mailboxes = p.mailboxes;
     flags.insert(flags.end(), p.flags.begin(), p.flags.end());
+    if (!label_keywords) {
+      mailboxes = p.mailboxes;
+    } else {
+      std::string place;
+      for (const char* role : {"INBOX", "Sent", "Drafts", "Junk", "Trash"})
+        if (place.empty() && std::find(p.mailboxes.begin(), p.mailboxes.end(), role) != p.mailboxes.end()) place = role;
+      mailboxes.push_back(place.empty() ? "Archive" : place);
+      for (const auto& m : p.mailboxes) {
+        if (m == "INBOX" || m == "Sent" || m == "Drafts" || m == "Junk" || m == "Trash" || m == "Archive") continue;
+        auto k = mail::migrate::label_keyword(m);
+        if (!k.empty() && std::find(flags.begin(), flags.end(), k) == flags.end()) flags.push_back(std::move(k));
+      }
+    }
   } else {
     mailboxes.push_back(folder);
   }
@@ -83,8 +96,15 @@ void import_mbox_message(mail_importer& imp, tally& t, mf::mbox_splitter::messag
 
 }  // namespace
 
+std::optional<bool> gmail_labels_option(const std::optional<std::string>& value) {
+  if (!value || *value == "folders") return false;
+  if (*value == "keywords") return true;
+  std::cerr << "hearth: --gmail-labels is folders or keywords\n";
+  return std::nullopt;
+}
+
 int import_mbox_file(mail_importer& imp, const fs::path& file, const std::string& folder, bool folder_given,
-                     std::ostream& out) {
+                     std::ostream& out, bool label_keywords) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return fail_with(1, "cannot read " + file.string());
   tally t;
@@ -93,9 +113,9 @@ int import_mbox_file(mail_importer& imp, const fs::path& file, const std::string
   std::size_t n = 0;
   try {
     while (std::getline(in, line)) {
-      if (auto m = split.line(line)) import_mbox_message(imp, t, std::move(*m), folder, folder_given, file.string() + " #" + std::to_string(++n));
+      if (auto m = split.line(line)) import_mbox_message(imp, t, std::move(*m), folder, folder_given, label_keywords, file.string() + " #" + std::to_string(++n));
     }
-    if (auto m = split.finish()) import_mbox_message(imp, t, std::move(*m), folder, folder_given, file.string() + " #" + std::to_string(++n));
+    if (auto m = split.finish()) import_mbox_message(imp, t, std::move(*m), folder, folder_given, label_keywords, file.string() + " #" + std::to_string(++n));
   } catch (const std::exception& e) {
     return fail_with(1, std::string(e.what()) + "; stopped after " + std::to_string(t.messages) + " messages");
   }
@@ -211,13 +231,15 @@ int import_maildir_tree(mail_importer& imp, const fs::path& root, std::ostream& 
 
 int cmd_import_mail(const globals& g, const std::string& format, const args& a) {
   constexpr const char* usage =
-      "usage: hearth import mbox FILE --user EMAIL [--folder NAME]\n"
+      "usage: hearth import mbox FILE --user EMAIL [--folder NAME] [--gmail-labels folders|keywords]\n"
       "       hearth import maildir DIR --user EMAIL\n"
       "  mbox: mboxrd or mboxo; a Google Takeout mbox is filed by its X-Gmail-Labels (Inbox, Sent,\n"
-      "  Spam -> Junk, Trash, your labels as folders, the rest in Archive) unless --folder is given.\n"
+      "  Spam -> Junk, Trash, your labels as folders, the rest in Archive) unless --folder is given;\n"
+      "  with --gmail-labels keywords one copy each (INBOX, Sent, Drafts, Junk, Trash or Archive)\n"
+      "  and your labels as IMAP keywords.\n"
       "  maildir: Maildir++ (.Folder.Sub) or Dovecot LAYOUT=fs folders; flags from the file names.\n"
       "  Importing the same messages again adds nothing (same Message-ID and body).";
-  auto p = parse_args(a, {"--user", "--folder"});
+  auto p = parse_args(a, {"--user", "--folder", "--gmail-labels"});
   if (p.help) {
     std::cout << usage << "\n";
     return 0;
@@ -239,7 +261,9 @@ int cmd_import_mail(const globals& g, const std::string& format, const args& a) 
   mail_importer imp(**st, blobs, account->address);
   if (format == "mbox") {
     auto folder = p.option("--folder");
-    return import_mbox_file(imp, p.positional[0], folder.value_or("INBOX"), folder.has_value(), std::cout);
+    auto kw = gmail_labels_option(p.option("--gmail-labels"));
+    if (!kw) return 2;
+    return import_mbox_file(imp, p.positional[0], folder.value_or("INBOX"), folder.has_value(), std::cout, *kw);
   }
   return import_maildir_tree(imp, p.positional[0], std::cout);
 }

@@ -25,8 +25,9 @@ namespace hearth::app {
 namespace {
 
 constexpr const char* usage =
-    "usage: hearth import takeout ZIP --user EMAIL\n"
-    "  Imports Mail/*.mbox (Gmail labels as folders), Calendar/*.ics (a calendar per file) and\n"
+    "usage: hearth import takeout ZIP --user EMAIL [--gmail-labels folders|keywords]\n"
+    "  Imports Mail/*.mbox (Gmail labels as folders, or as keywords on one copy each),\n"
+    "  Calendar/*.ics (a calendar per file) and\n"
     "  Contacts/**/*.vcf (into the default address book) from a Google Takeout archive.";
 
 result<std::string> read_at(int fd, std::uint64_t offset, std::size_t n) {
@@ -119,7 +120,7 @@ std::string calendar_name(const std::string& entry_name) {
 }  // namespace
 
 int cmd_import_takeout(const globals& g, const args& a) {
-  auto p = parse_args(a, {"--user"});
+  auto p = parse_args(a, {"--user", "--gmail-labels"});
   if (p.help) {
     std::cout << usage << "\n";
     return 0;
@@ -128,6 +129,9 @@ int cmd_import_takeout(const globals& g, const args& a) {
   if (p.positional.size() != 1) return usage_error("import takeout needs the .zip file", usage);
   auto user_opt = p.option("--user");
   if (!user_opt) return usage_error("--user EMAIL is required", usage);
+  auto kw = gmail_labels_option(p.option("--gmail-labels"));
+  if (!kw) return 2;
+  const bool label_keywords = *kw;
   auto cfg = load_config(g);
   if (!cfg) return 1;
   auto dir = open_directory(*cfg);
@@ -178,7 +182,7 @@ int cmd_import_takeout(const globals& g, const args& a) {
     std::cout << e.name << ":\n  ";
     int r = 0;
     if (mbox) {
-      r = import_mbox_file(imp, file, "INBOX", false, std::cout);
+      r = import_mbox_file(imp, file, "INBOX", false, std::cout, label_keywords);
       ++mboxes;
     } else if (ics) {
       r = cmd_import(g, {"ics", file.string(), "--user", account->address, "--calendar", calendar_name(e.name)});

@@ -67,7 +67,7 @@ std::optional<mbox_splitter::message> mbox_splitter::line(std::string_view l) {
   std::optional<message> done;
   if (starts) {
     if (cur_) done = std::move(cur_);  // the pending blank line was the separator's
-    cur_.emplace();
+    cur_ = message{};  // not emplace(): clang cannot use the nested struct's initializers here
     cur_->from_line = std::string(l.substr(0, 1000));
     pending_blank_ = false;
     prev_blank_ = false;

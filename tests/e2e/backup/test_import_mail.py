@@ -157,6 +157,24 @@ distinct = len({m[1] for n in counts_after for m in (read_mailbox(imap, n) or []
 check(blobs == distinct, f"one blob per distinct message ({blobs} blob files, {distinct} distinct messages)")
 imap.logout()
 
+# --gmail-labels keywords: one copy each, in the place Gmail shows it, the user's labels as
+# keywords (the same rule as `hearth migrate imap --gmail-labels keywords`).
+a.cli(["user", "add", "kw@example.test", "--password-stdin"], input="pw-kw-secret\n")
+cp = a.cli(["import", "mbox", mbox_path, "--user", "kw@example.test", "--gmail-labels", "keywords"], check_rc=False)
+check(cp.returncode == 0 and "7 messages read, 7 copies stored" in cp.stdout, f"keywords mode: one copy per message ({cp.stdout.strip()})")
+kw = imap_login(a, "pw-kw-secret", user="kw@example.test")
+kw_names = mailbox_names(kw)
+check("Work/Projects" not in kw_names and "Family, close" not in kw_names, f"keywords mode makes no label folders: {kw_names}")
+inbox = {m[0]: m for m in read_mailbox(kw, "INBOX") or []}
+check("<t6@mail.gmail.com>" in inbox and {"Work/Projects", "\\Flagged", "$Important"} <= inbox["<t6@mail.gmail.com>"][2],
+      f"the labelled message is in INBOX with its label as a keyword: {inbox.get('<t6@mail.gmail.com>', ('',))[2:3]}")
+archive = {m[0]: m for m in read_mailbox(kw, "Archive") or []}
+check("<t7@mail.gmail.com>" in archive and "Family,_close" in archive["<t7@mail.gmail.com>"][2],
+      f"a message with only a user label goes to Archive, the label a keyword: {archive.get('<t7@mail.gmail.com>', ('',))[2:3]}")
+kw.logout()
+cp = a.cli(["import", "mbox", mbox_path, "--user", "kw@example.test", "--gmail-labels", "tags"], check_rc=False)
+check(cp.returncode == 2 and "folders or keywords" in cp.stderr, "an unknown --gmail-labels value is refused")
+
 cp = a.cli(["import", "mbox", "/nonexistent.mbox", "--user", "demo@example.test"], check_rc=False)
 check(cp.returncode == 1 and "cannot read" in cp.stderr, "a missing file is a clear error")
 cp = a.cli(["import", "mbox", mbox_path, "--user", "nobody@example.test"], check_rc=False)
