@@ -341,6 +341,13 @@ void deliverer::side_effects(const request& r, const sieve::outcome& o, const st
         send("", t->to, notification_mail(*t, r.account, n->message, n->importance, s_.hostname), r.account,
              "notify");
       } else if (auto jid = parse_xmpp_uri(n->method)) {
+        // A chat message goes to the script owner's own JID only: a script must not become a
+        // way to send chat messages from the server to other users.
+        if (*jid != r.account) {
+          log::info("sieve.notify", {{"user", r.account}, {"method", "xmpp"}, {"to", *jid}, {"status", "refused"},
+                                     {"reason", "not the user's own JID"}});
+          continue;
+        }
         bool ok = s_.chat && s_.chat(*jid, n->message);
         log::info("sieve.notify", {{"user", r.account}, {"method", "xmpp"}, {"to", *jid}, {"status", ok ? "sent" : "failed"}});
       } else {

@@ -87,6 +87,7 @@ if header :contains "subject" "drop me" { discard; stop; }
 if address :is "from" "annoy@remote.test" { reject "No thanks, go away."; stop; }
 if header :contains "subject" "ping me" {
   notify :message "new mail: ping" "xmpp:''' + demo + '''";
+  notify :message "for bob: ping" "xmpp:''' + bob + '''";
 }
 ''')
 check(cp.returncode == 0, f"hearth sieve put --activate: {cp.stdout.strip()} {cp.stderr.strip()}")
@@ -119,10 +120,15 @@ check(cp.returncode == 0 and "Lists/Dev" in cp.stdout, f"hearth sieve test witho
 # --- xmpp: notification to demo's own JID, seen by slixmpp.
 async def xmpp_notify():
     c = await login(inst, demo, demo_pw, resource="sieve")
+    b = await login(inst, bob, bob_pw, resource="sieve")
     check(send(demo, "please ping me") is None, "mail that notifies accepted")
     got = await c.wait_until(lambda: any("new mail: ping" in str(x["body"]) for x in c.messages), timeout=15)
     check(got, f"the xmpp: notification reached slixmpp ({[str(x['body']) for x in c.messages]})")
+    # The same script names bob's JID too: only the owner's own JID gets a chat message.
+    await asyncio.sleep(2)
+    check(not any("for bob" in str(x["body"]) for x in b.messages), "no xmpp: notification to another user's JID")
     c.disconnect()
+    b.disconnect()
 
 loop = asyncio.new_event_loop()
 asyncio.set_event_loop(loop)
