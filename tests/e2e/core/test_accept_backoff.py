@@ -25,7 +25,10 @@ time.sleep(4.0)
 lines = [l for l in a.log().splitlines() if "accept.error" in l]
 print(f"{len(lines)} accept.error lines in 4 s", *lines[:3], sep="\n", flush=True)
 check(lines, "descriptors ran out (accept.error logged)")
-check(len(lines) <= 8, f"backs off: {len(lines)} lines in 4 s (a fixed 0.2 s pause makes about 20)")
+# Each listener backs off on its own; the clients queue on the SMTP port, but another listener
+# may hold a connection too (the start-up probe), so the count is the SMTP listener's.
+smtp_lines = [l for l in lines if "service=smtp " in l]
+check(len(smtp_lines) <= 8, f"backs off: {len(smtp_lines)} SMTP lines in 4 s (a fixed 0.2 s pause makes about 20)")
 check(any("retry_in_ms=" in l for l in lines), "each line says when it retries")
 check(a.proc.poll() is None, "the server is still running")
 
