@@ -33,6 +33,10 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+from packages import ensure_packages  # noqa: E402
+
+ensure_packages("spam-bench.list", services=("spamassassin", "rspamd", "redis-server"))
 HEARTH = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "hearth"))
 SA_EVERY = int(os.environ.get("BENCH_SPAM_SA_EVERY", "1"))
 SYSTEMS = os.environ.get("BENCH_SPAM_SYSTEMS", "hearth,spamassassin,rspamd").split(",")
