@@ -5,3 +5,4 @@ hearth_e2e(mailauth_spf mailauth/test_spf.py 182)
 hearth_e2e(mailauth_dmarc mailauth/test_dmarc.py 183)
 # Forwarding that passes (issue 22 item 4): SRS and ARC, NET 184-186.
 hearth_e2e(mailauth_forwarding mailauth/test_forwarding.py 184)
+hearth_e2e(mailauth_arc_interop mailauth/test_arc_interop.py 185)
