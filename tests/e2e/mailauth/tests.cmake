@@ -6,3 +6,4 @@ hearth_e2e(mailauth_dmarc mailauth/test_dmarc.py 183)
 # Forwarding that passes (issue 22 item 4): SRS and ARC, NET 184-186.
 hearth_e2e(mailauth_forwarding mailauth/test_forwarding.py 184)
 hearth_e2e(mailauth_arc_interop mailauth/test_arc_interop.py 185)
+hearth_e2e(mailauth_srs_postsrsd mailauth/test_srs_postsrsd.py 186)
