@@ -160,3 +160,30 @@ TEST_CASE("arc: sealing refuses what RFC 8617 §5.1.2 forbids", "[arc]") {
   REQUIRE(bare);
   CHECK(bare->find("ARC-Authentication-Results: i=1; mx.fwd1.test; none") != std::string::npos);
 }
+
+TEST_CASE("arc: fifty sets verify, a fifty-first is refused, limits hold", "[arc]") {
+  hop a = make_hop("fwd1.test", "mx.fwd1.test");
+  auto keys = keys_of({&a});
+  std::string msg = original;
+  for (int i = 0; i < max_arc_instances; ++i) msg = pass_through(a, msg, keys);
+  auto v = check(msg, keys);
+  CHECK(v.result == "pass");
+  CHECK(v.instances == max_arc_instances);
+  auto more = arc_seal("Authentication-Results: mx.fwd1.test; arc=pass\r\n" + msg,
+                       signing_key{a.domain, a.selector, "rsa-sha256", a.kp.private_pem}, a.host, 0);
+  REQUIRE_FALSE(more);
+  CHECK(more.error().code == "arc.limit");
+  // An instance number past 50 is a broken chain.
+  CHECK(check("ARC-Seal: i=51; a=rsa-sha256; cv=pass; d=x.test; s=s; b=AAAA\r\n" + original, keys).result == "fail");
+  // An h= list longer than any signer writes is refused before any work.
+  std::string names;
+  for (int i = 0; i < 300; ++i) names += "x-field-" + std::to_string(i) + ":";
+  std::string one = pass_through(a, original, keys);
+  std::string big = one;
+  auto at = big.find(" h=");
+  REQUIRE(at != std::string::npos);
+  big.insert(at + 3, names);
+  auto bv = check(big, keys);
+  CHECK(bv.result == "fail");
+  CHECK(bv.reason.find("too long") != std::string::npos);
+}
