@@ -11,7 +11,9 @@ its SPF allows only NET.20, its MX is B (joe@orig.test has his mailbox at B). Ca
   5. carol@a.test's Sieve redirect to bob@b.test gets SRS and ARC the same way;
   6. two hops: list@a.test -> relay@b.test -> alice@a.test: B rewrites A's SRS0 into SRS1 and
      adds the second ARC set; A verifies the two-set chain (arc=pass) and so does arcverify;
-     a bounce to B's SRS1 address travels back through A to joe.
+     a bounce to B's SRS1 address travels back through A to joe;
+  7. what postsrsd leaves alone stays alone: a sender at one of our own domains (alice, through
+     submission) and the null sender keep their envelope sender when forwarded.
 """
 import os
 import re
@@ -21,7 +23,7 @@ import tempfile
 from hearth_test import NET, check, finish
 from knot import Knot
 from mailauth_lib import (DNS_ADDR, DNS_PORT, Instance, configure, dkim_records, find, mx_send, result_map,
-                          results_of, txt_rdata, use_knot_for_python, wait_for)
+                          results_of, submit, txt_rdata, use_knot_for_python, wait_for)
 
 ip = lambda n: f"{NET}.{n}"  # noqa: E731
 a = Instance("alice@a.test", host=2)
@@ -181,4 +183,18 @@ if got:
         check(code == 250, f"B accepts a bounce to its SRS1 address ({code} {text!r})")
         back = wait_for(lambda: find(b, "joe@orig.test", "Subject: bounce two hops"), timeout=40)
         check(back is not None, "the bounce went B -> A -> joe@orig.test")
+
+# 7. No rewriting for our own senders and for the null sender.
+submit(a, "fwd@a.test", b"From: alice@a.test\r\nTo: fwd@a.test\r\nSubject: case own sender\r\n\r\nmine\r\n")
+got = wait_for(lambda: find(b, "bob@b.test", "Subject: case own sender"), timeout=40)
+check(got is not None and return_path(got) == "alice@a.test",
+      f"a sender at our own domain is not rewritten ({return_path(got)})")
+code, text = mx_send(a, "", "fwd@a.test", b"From: MAILER-DAEMON@orig.test\r\nSubject: case null sender\r\n\r\nx\r\n",
+                     source=ip(30), helo="mail.orig.test")
+check(code == 250, f"a null-sender message for fwd@a.test is accepted ({code} {text!r})")
+got = wait_for(lambda: find(b, "bob@b.test", "Subject: case null sender"), timeout=40)
+check(got is not None and return_path(got) == "", f"the null sender stays null ({return_path(got)})")
+if got:
+    r, _ = ours(got, b.hostname)
+    check(r.get("arc") == ["pass"], f"null sender: still sealed, arc=pass at B ({r.get('arc')})")
 finish()
