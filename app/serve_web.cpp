@@ -1,0 +1,50 @@
+// The web console (web/): its sessions in hearth.db and its routes on the HTTPS router.
+#include "app/common.hpp"
+#include "app/serve_context.hpp"
+#include "core/log/log.hpp"
+#include "mail/store/store.hpp"
+#include "rfc6764/autoconfig.hpp"
+#include "web/session_store.hpp"
+#include "web/totp_store.hpp"
+#include "web/web.hpp"
+
+namespace hearth::app {
+
+bool install_web(serve_context& ctx) {
+  auto sessions = web::open_sqlite_session_store(directory_file(ctx.cfg));
+  if (!sessions) {
+    log::error("serve.web", {{"error", sessions.error().message}});
+    return false;
+  }
+  auto totp = web::open_sqlite_totp_store(directory_file(ctx.cfg));
+  if (!totp) {
+    log::error("serve.web", {{"error", totp.error().message}});
+    return false;
+  }
+  std::shared_ptr<web::session_store> store(std::move(*sessions));
+  std::shared_ptr<web::totp_store> second(std::move(*totp));
+  (void)store->purge_expired();  // sessions that ended while the server was down
+  web::options opts;
+  opts.totp_issuer = "Hearth " + ctx.cfg.hostname;
+  auto port = [&](config::service s) { return static_cast<int>(ctx.cfg.listen(s).port); };
+  opts.devices = {ctx.cfg.hostname, port(config::service::imaps), port(config::service::submission),
+                  port(config::service::submissions), port(config::service::https), port(config::service::xmpp_client)};
+  web::services svc{ctx.dir, ctx.authn, *store, *second, {}, {}};
+  mail::store& mail = ctx.mail;
+  svc.mail_usage = [&mail](const std::string& address) -> std::optional<std::uint64_t> {
+    auto u = mail.usage(address);
+    if (!u) return std::nullopt;
+    return u->used_bytes;
+  };
+  const config::config& cfg = ctx.cfg;
+  svc.mobileconfig = [&cfg](const std::string& address, const std::string& name) {
+    return rfc6764::apple_mobileconfig(cfg, address, name);
+  };
+  auto console = web::install(ctx.routes, svc, opts);
+  ctx.keep.push_back(store);
+  ctx.keep.push_back(second);
+  ctx.keep.push_back(console);
+  return true;
+}
+
+}  // namespace hearth::app
