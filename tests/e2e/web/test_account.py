@@ -19,12 +19,15 @@ import sys
 import tempfile
 import time
 
-from hearth_test import Instance, check, finish
+from hearth_test import Instance, check, finish, set_key
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from weblib import Api, error_code  # noqa: E402
 
 inst = Instance("demo@example.test", host=1)
+# The wrong passwords and codes below are on purpose: no throttle delay (e.web_api tests it).
+set_key(inst.config, "auth", "delay_after", "1000")
+set_key(inst.config, "auth", "block_after", "1000")
 bob_pw = "bob-account-password-1"
 inst.cli(["user", "add", "bob@example.test", "--password-stdin"], input=bob_pw + "\n")
 inst.start(wait_for="https")

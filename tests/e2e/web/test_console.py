@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 
-from hearth_test import Instance, check, finish
+from hearth_test import Instance, check, finish, set_key
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NPM = os.environ.get("HEARTH_NPM_DIR", "/var/cache/hearth/npm")
@@ -34,6 +34,8 @@ import slixmpp  # noqa: E402,F401
 from xmpp_util import login as xmpp_login  # noqa: E402
 
 inst = Instance("demo@example.test", host=1)
+# The wrong passwords below are on purpose: no throttle delay (e2e.web_api tests the throttle).
+set_key(inst.config, "auth", "delay_after", "1000")
 inst.start(wait_for="https")
 user, old_pw = inst.email, inst.password
 new_pw = "a-new-web-password-42"
