@@ -2,6 +2,8 @@
 #include "app/common.hpp"
 #include "app/serve_context.hpp"
 #include "core/log/log.hpp"
+#include "app/sieve_glue.hpp"
+#include "mail/sieve_store/store.hpp"
 #include "mail/store/store.hpp"
 #include "rfc6764/autoconfig.hpp"
 #include "web/session_store.hpp"
@@ -29,7 +31,7 @@ bool install_web(serve_context& ctx) {
   auto port = [&](config::service s) { return static_cast<int>(ctx.cfg.listen(s).port); };
   opts.devices = {ctx.cfg.hostname, port(config::service::imaps), port(config::service::submission),
                   port(config::service::submissions), port(config::service::https), port(config::service::xmpp_client)};
-  web::services svc{ctx.dir, ctx.authn, *store, *second, {}, {}};
+  web::services svc{ctx.dir, ctx.authn, *store, *second, {}, {}, std::nullopt};
   mail::store& mail = ctx.mail;
   svc.mail_usage = [&mail](const std::string& address) -> std::optional<std::uint64_t> {
     auto u = mail.usage(address);
@@ -40,6 +42,30 @@ bool install_web(serve_context& ctx) {
   svc.mobileconfig = [&cfg](const std::string& address, const std::string& name) {
     return rfc6764::apple_mobileconfig(cfg, address, name);
   };
+  if (ctx.scripts) {
+    // The same steps as ManageSieve's PUTSCRIPT then SETACTIVE (quota, compile, store).
+    mail::sieve_store::store& scripts = *ctx.scripts;
+    web::sieve_hooks hooks;
+    hooks.active = [&scripts](const std::string& address)
+        -> result<std::optional<std::pair<std::string, std::string>>> {
+      auto a = scripts.active(address);
+      if (!a) return a.error();
+      if (!*a) return std::optional<std::pair<std::string, std::string>>();
+      return std::optional<std::pair<std::string, std::string>>(std::pair{(*a)->name, (*a)->content});
+    };
+    hooks.install = [&scripts](const std::string& address, const std::string& name, const std::string& script)
+        -> result<void> {
+      if (auto sp = scripts.check_space(address, name, script.size()); !sp) {
+        if (sp.error().code.starts_with("sieve.quota")) return fail("sieve.invalid", sp.error().message);
+        return sp.error();
+      }
+      auto verdict = sieve_check(script);
+      if (!verdict.ok) return fail("sieve.invalid", verdict.message);
+      if (auto r = scripts.put(address, name, script); !r) return r;
+      return scripts.set_active(address, name);
+    };
+    svc.sieve = std::move(hooks);
+  }
   auto console = web::install(ctx.routes, svc, opts);
   ctx.keep.push_back(store);
   ctx.keep.push_back(second);

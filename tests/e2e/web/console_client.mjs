@@ -4,7 +4,7 @@
 //   node console_client.mjs BASE_URL OUT_DIR
 // Commands: signin ADDRESS PASSWORD [TOTP] | expect_error CODE_TEXT | password CURRENT NEW |
 // app_password LABEL | revoke LABEL | totp_start | totp_confirm CODE | signout |
-// visit PAGE_ID | shot NAME | quit
+// vacation MESSAGE | visit PAGE_ID | shot NAME | quit
 import { createRequire } from 'module';
 import fs from 'fs';
 import os from 'os';
@@ -95,6 +95,17 @@ const commands = {
     await page.press('#code', 'Enter');
     await page.locator('#totp-state[data-enabled=yes]').waitFor();
     return 'ok';
+  },
+  // Turns the vacation reply on with this message (one word) and adds a filter, then saves.
+  async vacation(message) {
+    await visit('rules');
+    await page.check('#vacation');
+    await page.fill('#message', message);
+    await page.click('#add-filter');
+    await page.fill('.filter input[name=contains]', 'invoice');
+    await page.fill('.filter input[name=folder]', 'Bills');
+    await page.click('#save-rules');
+    return 'value ' + await msgText();
   },
   async signout() {
     await page.click('#sign-out');

@@ -213,6 +213,59 @@ check(st == 200 and any(e["event"] == "failed" and e["proto"] == "web" for e in 
 st, h, body = api.request("GET", "/api/v1/account/logins", cookie=bob)
 check(st == 200 and not any(e["proto"] == "imap" for e in body.get("events", [])), "bob's history is bob's only")
 
+# --- vacation reply and filters, through the Sieve store ManageSieve uses --------------------
+st, h, body = api.request("GET", "/api/v1/account/sieve", cookie=cookie)
+check(st == 200 and body.get("available") is True and body["form"]["vacation"] is False and body.get("other_script") is None,
+      f"no rules yet ({st} {body})")
+foreign = os.path.join(inst.dir, "mine.sieve")
+with open(foreign, "w") as f:
+    f.write('require "fileinto";\r\nif header :contains "subject" "zzz" { fileinto "Z"; }\r\n')
+inst.cli(["sieve", "put", user, "mine", foreign, "--activate"])
+st, h, body = api.request("GET", "/api/v1/account/sieve", cookie=cookie)
+check(body.get("other_script") == "mine", f"another program's active script is reported ({body})")
+form = {"vacation": True, "subject": "Away", "message": "I am away until Monday.", "days": 1,
+        "filters": [{"field": "subject", "contains": "[news]", "folder": "News"}]}
+st, h, body = api.request("PUT", "/api/v1/account/sieve", form, cookie=cookie, csrf=csrf)
+check(st == 409 and error_code(body) == "sieve_in_use", f"it is not replaced unasked: 409 sieve_in_use ({st})")
+st, h, body = api.request("PUT", "/api/v1/account/sieve", {**form, "vacation": True, "message": ""}, cookie=cookie, csrf=csrf)
+check(st == 400 and error_code(body) == "invalid", f"a vacation without a message: 400 ({st})")
+st, h, body = api.request("PUT", "/api/v1/account/sieve", {**form, "replace": True}, cookie=cookie, csrf=csrf)
+check(st == 200 and body["form"]["filters"][0]["folder"] == "News", f"saved with replace: true ({st} {body})")
+listed = inst.cli(["sieve", "list", user]).stdout
+check("web-console" in listed and "mine" in listed, f"the script is in the store ManageSieve serves ({listed.strip()})")
+st, h, body = api.request("GET", "/api/v1/account/sieve", cookie=cookie)
+check(body.get("form") == {**form, "days": 1} and body.get("other_script") is None, "the form reads back as saved")
+
+
+def bob_sends(subject):
+    import smtplib
+    with smtplib.SMTP(inst.addr, inst.port("submission"), local_hostname="client.test", timeout=20) as smtp:
+        smtp.starttls(context=ctx)
+        smtp.login("bob@example.test", bob_pw)
+        smtp.sendmail("bob@example.test", [user], f"From: bob@example.test\r\nTo: {user}\r\nSubject: {subject}\r\n"
+                      f"Message-ID: <{subject.replace(' ', '.')}@client.test>\r\n\r\nhello\r\n")
+
+
+def count(u, p, folder, text):
+    m = imaplib.IMAP4_SSL(inst.addr, inst.port("imaps"), ssl_context=ctx, timeout=20)
+    try:
+        m.login(u, p)
+        typ, _ = m.select(f'"{folder}"', readonly=True)
+        if typ != "OK":
+            return 0
+        typ, data = m.search(None, "SUBJECT", f'"{text}"')
+        return len(data[0].split()) if typ == "OK" else 0
+    finally:
+        m.logout()
+
+
+bob_sends("[news] weekly letter")
+deadline = time.monotonic() + 15
+while time.monotonic() < deadline and count("bob@example.test", bob_pw, "INBOX", "Away") == 0:
+    time.sleep(0.3)
+check(count(user, new_pw, "News", "[news] weekly letter") == 1, "the filter filed bob's message into News")
+check(count("bob@example.test", bob_pw, "INBOX", "Away") == 1, "bob got the vacation reply")
+
 # --- the pages' own answers --------------------------------------------------------------------
 st, h, body = api.request("GET", "/")
 check(st == 200 and "text/html" in h.get("content-type", [""])[0] and "<script type=\"module\" src=\"/web/app.js\">" in body

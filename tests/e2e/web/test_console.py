@@ -145,10 +145,18 @@ try:
     b.do("shot", "signin-refused")
     out = b.do("signin", user, old_pw)
     check(out == f"ok {user}", f"sign in with the account password ({out})")
-    for page in ("account", "app-passwords", "security", "devices"):
+    for page in ("account", "app-passwords", "security", "rules", "devices"):
         out = b.do("visit", page)
         check(out.startswith("ok"), f"page {page} shows ({out})")
         b.do("shot", page)
+
+    # --- the vacation form writes the Sieve script ManageSieve serves -------------------------
+    shown = b.value("vacation", "Away-until-Monday")
+    check(shown is not None and shown.startswith("Saved"), f"the rules page saves ({shown})")
+    b.do("shot", "rules-saved")
+    script = inst.cli(["sieve", "get", user, "web-console"], check_rc=False).stdout
+    check('vacation :days 1 "Away-until-Monday";' in script and 'fileinto :create "Bills"' in script,
+          f"the script in the store has the reply and the filter ({script[-200:]!r})")
 
     # --- the password, for every protocol at once --------------------------------------------
     msg = b.value("password", old_pw, new_pw)
@@ -194,7 +202,7 @@ finally:
     phone.close()
 
 shots = sorted(os.listdir(art))
-check(all(f"{p}.png" in shots for p in ("signin", "account", "app-passwords", "security", "devices", "totp-qr")),
+check(all(f"{p}.png" in shots for p in ("signin", "account", "app-passwords", "security", "rules", "devices", "totp-qr")),
       f"screenshots kept in {art}: {shots}")
 log = inst.log()
 check("web.password" in log and "web.totp" in log and "event=enabled" in log, "the changes are logged")
