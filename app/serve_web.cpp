@@ -3,6 +3,7 @@
 #include "app/serve_context.hpp"
 #include "core/log/log.hpp"
 #include "app/sieve_glue.hpp"
+#include "mail/filter/bayes/token_store.hpp"
 #include "mail/sieve_store/store.hpp"
 #include "mail/store/store.hpp"
 #include "rfc6764/autoconfig.hpp"
@@ -31,7 +32,7 @@ bool install_web(serve_context& ctx) {
   auto port = [&](config::service s) { return static_cast<int>(ctx.cfg.listen(s).port); };
   opts.devices = {ctx.cfg.hostname, port(config::service::imaps), port(config::service::submission),
                   port(config::service::submissions), port(config::service::https), port(config::service::xmpp_client)};
-  web::services svc{ctx.dir, ctx.authn, *store, *second, {}, {}, std::nullopt};
+  web::services svc{ctx.dir, ctx.authn, *store, *second, {}, {}, std::nullopt, {}};
   mail::store& mail = ctx.mail;
   svc.mail_usage = [&mail](const std::string& address) -> std::optional<std::uint64_t> {
     auto u = mail.usage(address);
@@ -65,6 +66,19 @@ bool install_web(serve_context& ctx) {
       return scripts.set_active(address, name);
     };
     svc.sieve = std::move(hooks);
+  }
+  if (ctx.cfg.filter_bayes_enabled) {
+    // The learning filter's own database (serve_spam.cpp has it open too; SQLite shares it).
+    auto tokens = mail::filter::bayes::open_sqlite_token_store(ctx.cfg.data_dir / "spam.db");
+    if (tokens) {
+      std::shared_ptr<mail::filter::bayes::token_store> ts(std::move(*tokens));
+      ctx.keep.push_back(ts);
+      svc.spam_trained = [ts](const std::string& address) -> std::optional<std::pair<std::uint64_t, std::uint64_t>> {
+        auto st = ts->stats(address);
+        if (!st) return std::nullopt;
+        return std::pair{st->messages.spam, st->messages.ham};
+      };
+    }
   }
   auto console = web::install(ctx.routes, svc, opts);
   ctx.keep.push_back(store);

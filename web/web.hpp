@@ -47,6 +47,9 @@ struct services {
   std::function<std::optional<std::uint64_t>(const std::string& address)> mail_usage;
   std::function<std::string(const std::string& address, const std::string& display_name)> mobileconfig;
   std::optional<sieve_hooks> sieve;  // nullopt: no Sieve here, the form is not offered
+  // What the learning spam filter learnt from this user: (spam, ham) messages; nullopt when
+  // the filter is off.
+  std::function<std::optional<std::pair<std::uint64_t, std::uint64_t>>(const std::string& address)> spam_trained;
 };
 
 // What the "set up a device" page shows (from the configuration; 0 = service off).

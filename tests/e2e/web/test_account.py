@@ -266,6 +266,15 @@ while time.monotonic() < deadline and count("bob@example.test", bob_pw, "INBOX",
 check(count(user, new_pw, "News", "[news] weekly letter") == 1, "the filter filed bob's message into News")
 check(count("bob@example.test", bob_pw, "INBOX", "Away") == 1, "bob got the vacation reply")
 
+# --- storage and spam training counts ----------------------------------------------------------
+st, h, body = api.request("GET", "/api/v1/account", cookie=cookie)
+check(body.get("used_bytes", 0) > 0, f"storage use counts the delivered mail ({body.get('used_bytes')})")
+before = body.get("spam_trained")
+inst.cli(["spam", "train", "--user", user, "--spam", "News"])
+st, h, body = api.request("GET", "/api/v1/account", cookie=cookie)
+check(before == {"spam": 0, "ham": 0} and body.get("spam_trained") == {"spam": 1, "ham": 0},
+      f"spam training counts: {before} then {body.get('spam_trained')}")
+
 # --- the pages' own answers --------------------------------------------------------------------
 st, h, body = api.request("GET", "/")
 check(st == 200 and "text/html" in h.get("content-type", [""])[0] and "<script type=\"module\" src=\"/web/app.js\">" in body

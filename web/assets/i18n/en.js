@@ -24,6 +24,8 @@ export default {
   'account.storage': 'Mail storage',
   'account.unlimited': 'no limit',
   'account.of': 'of',
+  'account.spam': 'Spam filter',
+  'account.spam_value': 'learnt from {spam} spam and {ham} good messages you sorted (move mail to Junk, or out of it, to teach it)',
   'account.password': 'Change password',
   'account.current': 'Current password',
   'account.new': 'New password (at least 10 characters)',
