@@ -123,4 +123,8 @@ if shutil.which("size") and os.path.exists(obj):
     out = subprocess.run(["size", "-A", obj], capture_output=True, text=True).stdout
     rodata = sum(int(l.split()[1]) for l in out.splitlines() if l.startswith(".rodata"))
     print(f"binary: the embedded assets add {rodata / 1024:.1f} KiB (.rodata of embedded_assets.cpp.o)")
+    objs = [os.path.join(os.path.dirname(obj), f) for f in os.listdir(os.path.dirname(obj)) if f.endswith(".o")]
+    out = subprocess.run(["size", "-t"] + objs, capture_output=True, text=True).stdout.splitlines()
+    text, data = (int(x) for x in out[-1].split()[:2]) if out else (0, 0)
+    print(f"binary: all of web/ (code and assets, before linking) {(text + data) / 1024:.0f} KiB in {len(objs)} objects")
 inst.stop()

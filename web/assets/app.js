@@ -119,6 +119,8 @@ async function show() {
   main().replaceChildren(root);
   await page.render(root, { api, h, t, say, errorText, when, bytes, session: state.session, signedIn, signedOut });
   main().focus({ preventScroll: true });
+  // For tests and the benchmark: which page is shown, and when (ms since navigation start).
+  document.body.dataset.readyMs = String(Math.round(performance.now()));
   document.body.dataset.ready = page.id;
 }
 
