@@ -4,7 +4,7 @@
 //   node console_client.mjs BASE_URL OUT_DIR
 // Commands: signin ADDRESS PASSWORD [TOTP] | expect_error CODE_TEXT | password CURRENT NEW |
 // app_password LABEL | revoke LABEL | totp_start | totp_confirm CODE | signout |
-// vacation MESSAGE | visit PAGE_ID | shot NAME | quit
+// vacation MESSAGE | visit PAGE_ID | viewport W H | fits | shot NAME | quit
 import { createRequire } from 'module';
 import fs from 'fs';
 import os from 'os';
@@ -115,6 +115,15 @@ const commands = {
   async visit(id) {
     await visit(id);
     return 'ok ' + await page.title();
+  },
+  // Resizes the window (a phone is 390 x 844); then answers whether the page fits its width.
+  async viewport(w, h) {
+    await page.setViewportSize({ width: Number(w), height: Number(h) });
+    return 'ok';
+  },
+  async fits() {
+    const [sw, iw] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    return sw <= iw ? 'ok' : `error: ${sw} px wide in a ${iw} px window`;
   },
   async shot(name) {
     await page.screenshot({ path: path.join(outDir, name + '.png'), fullPage: true });
