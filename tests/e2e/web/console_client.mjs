@@ -4,7 +4,7 @@
 //   node console_client.mjs BASE_URL OUT_DIR
 // Commands: signin ADDRESS PASSWORD [TOTP] | expect_error CODE_TEXT | password CURRENT NEW |
 // app_password LABEL | revoke LABEL | totp_start | totp_confirm CODE | signout |
-// vacation MESSAGE | visit PAGE_ID | viewport W H | fits | shot NAME | quit
+// vacation MESSAGE | visit PAGE_ID | viewport W H | fits | french | shot NAME | quit
 import { createRequire } from 'module';
 import fs from 'fs';
 import os from 'os';
@@ -139,6 +139,13 @@ const commands = {
       if (tag === 'submit') return 'ok ' + i;
     }
     return 'error: the submit button is not reachable with Tab';
+  },
+  // From now on the browser says it prefers French; answers the sign-in page's heading.
+  async french() {
+    await page.addInitScript(() => Object.defineProperty(navigator, 'language', { get: () => 'fr-FR' }));
+    await page.goto(`${base}/?lang=${Date.now()}`);
+    await ready('signin');
+    return 'value ' + (await page.textContent('h1')).trim() + ' | ' + await page.getAttribute('html', 'lang');
   },
   async problems() {
     return 'value ' + JSON.stringify(problems);

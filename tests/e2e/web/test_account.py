@@ -290,4 +290,9 @@ check(st == 200 and "javascript" in h.get("content-type", [""])[0] and etag, "ap
 check(api.request("GET", "/web/app.js", headers=[f"If-None-Match: {etag}"])[0] == 304, "revalidation: 304")
 check(api.request("GET", "/web/../hearth.toml")[0] in (400, 404), "no path out of the assets")
 check(api.request("GET", "/web/nope.js")[0] == 404, "an unknown asset: 404")
+keys = {}
+for lang in ("en", "fr"):
+    st, h, body = api.request("GET", f"/web/i18n/{lang}.js")
+    keys[lang] = set(re.findall(r"^\s*'([\w.]+)':", body, re.M)) if st == 200 else set()
+check(len(keys["en"]) > 50 and keys["en"] == keys["fr"], f"the French strings have every English key ({keys['en'] ^ keys['fr']})")
 finish()

@@ -194,6 +194,11 @@ try:
         fits = b.do("fits")
         check(fits == "ok", f"phone: {page} fits the screen's width ({fits})")
         b.do("shot", "phone-" + page)
+    # --- a browser that prefers French gets the French strings ------------------------------
+    b.do("signout")
+    shown = b.value("french")
+    check(shown == "Connexion | fr", f"French from the browser's language ({shown})")
+    b.do("shot", "phone-signin-fr")
     problems = b.value("problems")
     check(problems == "[]", f"no script error or CSP violation on any page ({problems})")
 finally:
