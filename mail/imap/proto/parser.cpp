@@ -131,6 +131,8 @@ cmd_list parse_list(lexer& lx, bool lsub) {
 // append = "APPEND" SP mailbox 1*append-message (RFC 3502 MULTIAPPEND);
 // append-message = [SP flag-list] [SP date-time] SP append-data;
 // append-data = literal / literal8 / "UTF8" SP "(" literal8 ")"  (RFC 3516, RFC 6855 §4)
+//   / "CATENATE" SP "(" cat-part *(SP cat-part) ")"  (RFC 4469)
+// cat-part = "TEXT" SP literal / "URL" SP astring
 cmd_append parse_append(lexer& lx, const parse_options& opts) {
   cmd_append a;
   lx.sp();
@@ -156,6 +158,29 @@ cmd_append parse_append(lexer& lx, const parse_options& opts) {
       m.data = lx.literal(&m.binary);
       lx.expect(')', ") after the APPEND UTF8 literal");
       m.utf8 = true;
+    } else if (lx.eat_word("CATENATE")) {
+      lx.sp();
+      lx.expect('(', "( after CATENATE");
+      for (;;) {
+        if (m.catenate.size() >= 256) lx.fail("too many CATENATE parts", "imap.limit");
+        cat_part part;
+        if (lx.eat_word("TEXT")) {
+          lx.sp();
+          if (lx.peek() != '{' && lx.peek() != '~') lx.fail("CATENATE TEXT expects a literal");
+          bool binary = false;
+          part.data = lx.literal(&binary);
+          m.binary |= binary;
+        } else if (lx.eat_word("URL")) {
+          lx.sp();
+          part.url = true;
+          part.data = lx.astring();
+        } else {
+          lx.fail("expected TEXT or URL in CATENATE");
+        }
+        m.catenate.push_back(std::move(part));
+        if (lx.eat(')')) break;
+        lx.sp();
+      }
     } else {
       if (lx.peek() != '{' && lx.peek() != '~') lx.fail("expected a literal with the message");
       m.data = lx.literal(&m.binary);

@@ -34,6 +34,9 @@ search_key parse_search_program(lexer& lx, cmd_search& out, const parse_options&
 // After "RETURN" SP: "(" [search-return-opt *(SP search-return-opt)] ")" into out.returns.
 void parse_return_options(lexer& lx, cmd_search& out);
 cmd_fetch parse_fetch_args(lexer& lx, bool uid);
+// "[" section-spec "]" (BODY[...]) and "<" offset "." length ">"; also read IMAP URLs' SECTION.
+section_spec parse_section(lexer& lx, bool binary);
+std::optional<partial> parse_partial(lexer& lx);
 // 1*(SP search-key) after the charset of SORT/THREAD: the implicit AND of the keys.
 search_key parse_search_keys(lexer& lx, const parse_options& opts);
 }  // namespace detail

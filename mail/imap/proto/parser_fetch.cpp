@@ -4,8 +4,7 @@
 #include "core/util/strings.hpp"
 
 namespace hearth::mail::imap {
-namespace {
-
+namespace detail {
 // section = "[" [section-spec] "]"; section-spec = section-msgtext / (section-part ["." section-text])
 // section-part = nz-number *("." nz-number); section-text = section-msgtext / "MIME"
 // section-msgtext = "HEADER" / "HEADER.FIELDS" [".NOT"] SP header-list / "TEXT"
@@ -60,6 +59,10 @@ std::optional<partial> parse_partial(lexer& lx) {
   lx.expect('>', "> of partial");
   return p;
 }
+}  // namespace detail
+
+namespace {
+
 
 // fetch-att = "ENVELOPE" / "FLAGS" / "INTERNALDATE" / "RFC822" [".HEADER" / ".TEXT"] / "RFC822.SIZE" /
 //   "BODY" ["STRUCTURE"] / "UID" / "BODY" section [partial] / "BODY.PEEK" section [partial] /
@@ -97,8 +100,8 @@ fetch_att parse_att(lexer& lx) {
     a.peek = n.ends_with(".PEEK");
     a.name = binary ? (n == "BINARY.SIZE" ? "BINARY.SIZE" : "BINARY") : "BODY";
     a.has_section = true;
-    a.section = parse_section(lx, binary);
-    if (a.name != "BINARY.SIZE") a.range = parse_partial(lx);
+    a.section = detail::parse_section(lx, binary);
+    if (a.name != "BINARY.SIZE") a.range = detail::parse_partial(lx);
     return a;
   }
   lx.fail("unknown fetch attribute " + n);

@@ -148,6 +148,33 @@ TEST_CASE("APPEND with flags, date and literals", "[imap]") {
   CHECK(bad("a APPEND x \"32-Feb-1994 21:52:25 -0800\" {1}\r\na\r\n") == "imap.syntax");
 }
 
+// RFC 4469 §5: append-data =/ "CATENATE" SP "(" cat-part *(SP cat-part) ")";
+// cat-part = "TEXT" SP literal / "URL" SP astring.
+TEST_CASE("APPEND CATENATE", "[imap]") {
+  auto a = std::get<cmd_append>(
+      ok("a APPEND Drafts (\\Draft) CATENATE (URL \"/Drafts;UIDVALIDITY=385759045/;UID=20/;section=HEADER\" "
+         "TEXT {4+}\r\n\r\nhi URL /INBOX/;UID=3)\r\n").args);
+  REQUIRE(a.messages.size() == 1);
+  const auto& m = a.messages[0];
+  CHECK(m.flags == std::vector<std::string>{"\\Draft"});
+  CHECK(m.data.empty());
+  REQUIRE(m.catenate.size() == 3);
+  CHECK(m.catenate[0] == cat_part{true, "/Drafts;UIDVALIDITY=385759045/;UID=20/;section=HEADER"});
+  CHECK(m.catenate[1] == cat_part{false, "\r\nhi"});
+  CHECK(m.catenate[2] == cat_part{true, "/INBOX/;UID=3"});
+  // MULTIAPPEND and CATENATE together (RFC 4469 §5: append-data in each message).
+  a = std::get<cmd_append>(ok("a APPEND x {1+}\r\na CATENATE (TEXT {1+}\r\nb)\r\n").args);
+  REQUIRE(a.messages.size() == 2);
+  CHECK(a.messages[1].catenate.size() == 1);
+  CHECK(bad("a APPEND x CATENATE ()\r\n") == "imap.syntax");
+  CHECK(bad("a APPEND x CATENATE (TEXT \"quoted\")\r\n") == "imap.syntax");
+  CHECK(bad("a APPEND x CATENATE (BODY /INBOX/;UID=1)\r\n") == "imap.syntax");
+  CHECK(bad("a APPEND x CATENATE (URL /INBOX/;UID=1\r\n") == "imap.syntax");
+  std::string many = "a APPEND x CATENATE (";
+  for (int i = 0; i < 300; ++i) many += (i ? " " : "") + std::string("URL /INBOX/;UID=1");
+  CHECK(bad(many + ")\r\n") == "imap.limit");
+}
+
 TEST_CASE("APPEND UTF8 (literal8) after ENABLE UTF8=ACCEPT (RFC 6855 s4)", "[imap]") {
   parse_options utf8;
   utf8.utf8_accept = true;

@@ -100,10 +100,18 @@ struct cmd_list {  // LIST (RFC 5258 extended) and LSUB
   std::vector<std::string> status_items;  // RETURN (STATUS (...)), RFC 5819
 };
 struct cmd_status { std::string mailbox; std::vector<std::string> items; };
+// One part of APPEND's CATENATE (RFC 4469): text given in the command, or an IMAP URL (RFC 5092)
+// naming a message or part of one the user can read.
+struct cat_part {
+  bool url = false;
+  std::string data;  // the text, or the URL as sent
+  bool operator==(const cat_part&) const = default;
+};
 struct append_message {
   std::vector<std::string> flags;
   std::optional<date_time> internal_date;
-  std::string data;
+  std::string data;               // empty when `catenate` holds the parts
+  std::vector<cat_part> catenate;
   bool binary = false;  // literal8 (RFC 3516)
   bool utf8 = false;    // sent as UTF8 (literal8): may carry UTF-8 headers (RFC 6855 §4)
 };

@@ -1,6 +1,9 @@
 // APPEND (RFC 9051 §6.3.12) with MULTIAPPEND (RFC 3502), UIDPLUS APPENDUID (RFC 4315),
-// APPENDLIMIT (RFC 7889) and literal8 (RFC 3516 BINARY).
+// APPENDLIMIT (RFC 7889), literal8 (RFC 3516 BINARY) and CATENATE (RFC 4469).
+#include <algorithm>
+
 #include "mail/imap/proto/writer.hpp"
+#include "mail/imap/server/catenate.hpp"
 #include "mail/imap/server/commands.hpp"
 #include "mail/imap/server/view.hpp"
 
@@ -14,6 +17,14 @@ std::int64_t days_from_civil(int y, int m, int d) {
   const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
   const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+// url-resp-text (RFC 4469 §6) is echoed as an atom-like run: no spaces or brackets.
+std::string url_resp_text(std::string_view url) {
+  std::string out;
+  for (char c : url.substr(0, 200))
+    if (c > ' ' && c != ']' && c != '[' && c != 0x7f) out += c;
+  return out.empty() ? "URL" : out;
 }
 
 }  // namespace
@@ -32,11 +43,31 @@ void op_append(session_state& st, const command& cmd, reply& r) {
     if (mb.error().code == "mail.no_mailbox") return r.no("[TRYCREATE] No such mailbox");
     return fail(r, mb.error());
   }
-  for (const auto& m : a.messages)
+  // CATENATE parts are put together first, so that a bad URL refuses the whole command before
+  // anything is stored (RFC 4469 §5: NO [BADURL url]).
+  std::vector<append_message> built;
+  const bool any_catenate =
+      std::any_of(a.messages.begin(), a.messages.end(), [](const append_message& m) { return !m.catenate.empty(); });
+  if (any_catenate) {
+    built = a.messages;
+    for (auto& m : built) {
+      if (m.catenate.empty()) continue;
+      std::string failed_url;
+      auto joined = catenate(st, m.catenate, st.env->append_limit, &failed_url);
+      if (!joined) {
+        if (joined.error().code == "imap.toobig") return r.no("[TOOBIG] Message exceeds APPENDLIMIT");
+        return r.no("[BADURL " + url_resp_text(failed_url) + "] " + joined.error().message);
+      }
+      m.data = std::move(*joined);
+      m.catenate.clear();
+    }
+  }
+  const auto& messages = any_catenate ? built : a.messages;
+  for (const auto& m : messages)
     if (m.data.size() > st.env->append_limit) return r.no("[TOOBIG] Message exceeds APPENDLIMIT");
   std::vector<std::uint32_t> uids;
   std::uint32_t uidvalidity = mb->uidvalidity;
-  for (const auto& m : a.messages) {
+  for (const auto& m : messages) {
     // RFC 3516 §4.4: a literal8 may hold NULs; a message with NUL in a plain literal is refused.
     if (!m.binary && m.data.find('\0') != std::string::npos) {
       r.no("[CANNOT] NUL octets need a literal8");
@@ -60,7 +91,7 @@ void op_append(session_state& st, const command& cmd, reply& r) {
     return;
   }
   if (st.env->on_user_action)
-    st.env->on_user_action({st.account, "append", "", mb->name, uids, a.messages.size() == 1 ? a.messages[0].flags : std::vector<std::string>{}});
+    st.env->on_user_action({st.account, "append", "", mb->name, uids, messages.size() == 1 ? messages[0].flags : std::vector<std::string>{}});
   r.ok("[APPENDUID " + std::to_string(uidvalidity) + " " + compress_set(uids, true) + "] APPEND completed");
 }
 

@@ -1,5 +1,5 @@
 // Handler tests of the IMAP extensions (SORT, THREAD, STATUS=SIZE, OBJECTID, SAVEDATE, PREVIEW,
-// \Recent, ESORT, METADATA), as in commands_test.cpp: IMAP text in, responses out, against a
+// \Recent, ESORT, METADATA, CATENATE), as in commands_test.cpp: IMAP text in, responses out, against a
 // real store in a temporary folder.
 #include <catch2/catch.hpp>
 
@@ -427,4 +427,43 @@ TEST_CASE("METADATA: mailbox and server annotations", "[imap]") {
   run(st, "d DELETE Box");
   run(st, "c CREATE Box");
   CHECK(run(st, "g9 GETMETADATA Box /private/comment") == "* METADATA \"Box\" (/private/comment NIL)\r\ng9 OK GETMETADATA completed\r\n");
+}
+
+// RFC 4469: CATENATE builds the message from text and URLs of the user's own messages; a URL
+// that names nothing, another user or another server refuses the whole APPEND with BADURL and
+// stores nothing.
+TEST_CASE("APPEND CATENATE", "[imap][catenate]") {
+  fixture f;
+  auto st = f.login();
+  const std::string original =
+      "From: a@b.test\r\nSubject: forwarded\r\nContent-Type: multipart/mixed; boundary=xx\r\n\r\n"
+      "--xx\r\nContent-Type: text/plain\r\n\r\nfirst part\r\n--xx\r\nContent-Type: text/plain\r\n\r\n"
+      "second part\r\n--xx--\r\n";
+  REQUIRE(run(st, append_cmd("a1", "INBOX", original)).find("a1 OK") != std::string::npos);
+  auto sel = run(st, "s SELECT INBOX");
+  auto v = sel.find("UIDVALIDITY ");
+  REQUIRE(v != std::string::npos);
+  const std::string uidvalidity = sel.substr(v + 12, sel.find(']', v) - v - 12);
+  CHECK(run(st, "c CAPABILITY").find(" CATENATE") != std::string::npos);
+
+  const std::string head = "From: me@home.test\r\nSubject: fwd\r\n\r\n";
+  auto r = run(st, "a2 APPEND Drafts CATENATE (TEXT {" + std::to_string(head.size()) + "+}\r\n" + head +
+                       " URL \"/INBOX;UIDVALIDITY=" + uidvalidity + "/;UID=1/;SECTION=2\" TEXT {2+}\r\n\r\n"
+                       " URL \"imap://alice%40home.test@mail.home.test/INBOX/;UID=1/;SECTION=1/;PARTIAL=0.5\")");
+  REQUIRE(r.find("a2 OK [APPENDUID ") != std::string::npos);
+  run(st, "s2 SELECT Drafts");
+  auto body = run(st, "f FETCH 1 BODY.PEEK[]");
+  CHECK(body.find(head + "second part\r\nfirst") != std::string::npos);
+
+  // The whole message by URL, then refusals: no such UID, a changed UIDVALIDITY, another user,
+  // another server, URLAUTH, a section that does not exist.
+  CHECK(run(st, "a3 APPEND Drafts CATENATE (URL /INBOX/;UID=1)").find("a3 OK") != std::string::npos);
+  for (const std::string bad_url : std::vector<std::string>{"/INBOX/;UID=9", "/INBOX;UIDVALIDITY=1/;UID=1", "imap://bob%40home.test@mail.home.test/INBOX/;UID=1",
+        "imap://mail.elsewhere.test/INBOX/;UID=1", "/INBOX/;UID=1;EXPIRE=2030-01-01T00:00:00Z;URLAUTH=anonymous",
+        "/INBOX/;UID=1/;SECTION=7", "/Nope/;UID=1", "INBOX/;UID=1"}) {
+    auto refused = run(st, "b APPEND Drafts CATENATE (TEXT {1+}\r\nx URL \"" + bad_url + "\")");
+    CHECK(refused.find("b NO [BADURL ") != std::string::npos);
+  }
+  auto status = run(st, "st STATUS Drafts (MESSAGES)");
+  CHECK(status.find("MESSAGES 2") != std::string::npos);
 }

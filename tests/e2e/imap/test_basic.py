@@ -171,6 +171,23 @@ tag = m._new_tag()
 m.send(tag + b" APPEND INBOX (\\Seen) {%d+}\r\n" % len(a) + a + b" {%d+}\r\n" % len(b) + b + b"\r\n")
 line = m._get_line()
 check(line.startswith(tag + b" OK [APPENDUID ") and line.split()[4] == b"2:3]", f"MULTIAPPEND with LITERAL+: {line!r}")
+# CATENATE (RFC 4469): a new Drafts message from a header we send and message 1's body by URL.
+check("CATENATE" in caps, "CATENATE is announced")
+head = b"From: demo@example.test\r\nSubject: Fwd: nested\r\n\r\n"
+tag = m._new_tag()
+m.send(tag + b" APPEND Drafts CATENATE (TEXT {%d+}\r\n" % len(head) + head + b" URL \"/INBOX/;UID=1/;SECTION=TEXT\")\r\n")
+line = m._get_line()
+check(line.startswith(tag + b" OK [APPENDUID "), f"APPEND CATENATE: {line!r}")
+tag = m._new_tag()
+m.send(tag + b" APPEND Drafts CATENATE (URL \"/INBOX/;UID=99\")\r\n")
+line = m._get_line()
+check(line.startswith(tag + b" NO [BADURL /INBOX/;UID=99]"), f"a URL naming no message: BADURL ({line!r})")
+typ, data = m.select("Drafts", readonly=True)
+typ, data = m.fetch(data[0], "(BODY.PEEK[])")
+built = data[0][1]
+check(built.startswith(head) and built[len(head):] == msg.split(b"\r\n\r\n", 1)[1],
+      "the stored message is our header followed by message 1's text")
+m.select("INBOX")
 big = int(re.search(r"APPENDLIMIT=(\d+)", caps).group(1))
 tag = m._new_tag()
 m.send(tag + b" APPEND INBOX {%d}\r\n" % (big + 1))
