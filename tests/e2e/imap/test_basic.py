@@ -187,7 +187,6 @@ typ, data = m.fetch(data[0], "(BODY.PEEK[])")
 built = data[0][1]
 check(built.startswith(head) and built[len(head):] == msg.split(b"\r\n\r\n", 1)[1],
       "the stored message is our header followed by message 1's text")
-m.select("INBOX")
 big = int(re.search(r"APPENDLIMIT=(\d+)", caps).group(1))
 tag = m._new_tag()
 m.send(tag + b" APPEND INBOX {%d}\r\n" % (big + 1))
