@@ -117,6 +117,14 @@ std::string cal_address(std::string_view value) {
   return a;
 }
 
+bool mentions_organizer(std::string_view text) {
+  static constexpr std::string_view word = "organizer";
+  auto it = std::search(text.begin(), text.end(), word.begin(), word.end(), [](char a, char b) {
+    return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b;
+  });
+  return it != text.end();
+}
+
 result<scheduling> scheduling_of(std::string_view text) {
   auto cal = parse_cal(text);
   if (!cal) return fail("ical.syntax", "not an iCalendar object");

@@ -46,6 +46,10 @@ struct scheduling {
   std::vector<attendee> attendees;  // each address once, in order of first appearance
 };
 
+// Whether the text may hold an ORGANIZER property (property names are case-insensitive): a
+// cheap test before parsing, true for every scheduling object.
+bool mentions_organizer(std::string_view text);
+
 // The scheduling facts of a calendar object or an iTIP message. Errors: "ical.syntax" (not one
 // VCALENDAR), "itip.too_many" (more than max_attendees distinct attendees).
 result<scheduling> scheduling_of(std::string_view text);

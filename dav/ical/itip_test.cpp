@@ -156,3 +156,9 @@ TEST_CASE("check_imip applies only what the authenticated sender may say") {
   CHECK(!check_imip(meeting, "cyrus@example.com", true).ok);  // no METHOD
   CHECK(!check_imip(std::string(300 * 1024, 'x'), "cyrus@example.com", true).ok);
 }
+
+TEST_CASE("mentions_organizer is the cheap pre-test, in any case") {
+  CHECK(mentions_organizer(meeting));
+  CHECK(mentions_organizer("BEGIN:VEVENT\r\norganizer:mailto:a@b\r\n"));
+  CHECK(!mentions_organizer("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"));
+}

@@ -88,6 +88,8 @@ void reply_to_organizer(service& s, const plan& p, const std::string& reply) {
 std::optional<http::response> before_put(service& s, const std::string& user, const collection& col,
                                          const http::request& req, new_object& o, plan& p) {
   if (col.kind != kind::calendar || is_special(col)) return std::nullopt;
+  // Most objects are nobody's meeting: no parse and no read of the old copy for them.
+  if (!ical::mentions_organizer(o.data) && req.header("if-schedule-tag-match").empty()) return std::nullopt;
   auto now = ical::scheduling_of(o.data);
   if (!now) {
     if (now.error().code == "itip.too_many") return error_response(403, xml::cal("max-attendees-per-instance"));
@@ -178,7 +180,7 @@ void after_delete(service& s, const std::string& user, const plan& p) {
 }
 
 void tag_response(const std::string& data, http::response& r) {
-  if (data.find("ORGANIZER") == std::string::npos) return;
+  if (!ical::mentions_organizer(data)) return;
   r.headers.emplace_back("Schedule-Tag", ical::schedule_tag(data));
 }
 

@@ -99,7 +99,7 @@ std::optional<std::string> property(const service& s, const std::string& user, c
     return std::nullopt;
   }
   if (l == "schedule-tag" && t.type == target::obj && n.obj && !n.obj->data.empty() &&
-      n.obj->data.find("ORGANIZER") != std::string::npos && !(n.coll && is_special(*n.coll)))
+      ical::mentions_organizer(n.obj->data) && !(n.coll && is_special(*n.coll)))
     return el(q, xml::escape(ical::schedule_tag(n.obj->data)));
   return std::nullopt;
 }
