@@ -179,9 +179,19 @@ import socket  # noqa: E402
 _orig = socket.getaddrinfo
 socket.getaddrinfo = lambda host, *a, **k: _orig(inst.addr if host == inst.hostname else host, *a, **k)
 UID2 = "pycaldav-accept-e2e"
+# bert's setting: invitations stay in his inbox (schedule-default-calendar-URL set empty).
+binbox = "/dav/calendars/bert@example.test/schedule-inbox/"
+r = bert.request("PROPPATCH", binbox, '<d:propertyupdate xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">'
+                 '<d:set><d:prop><c:schedule-default-calendar-URL/></d:prop></d:set></d:propertyupdate>')
+check(r.status == 207 and "200 OK" in r.text, f"bert empties schedule-default-calendar-URL: {r.status}")
 r = org.request("PUT", f"/dav/calendars/{ORG}/personal/second.ics",
                 EVENT.replace(UID, UID2).format(start="20300605T100000Z", end="20300605T110000Z"), TC)
 check(r.status == 201, f"second invitation: {r.status}")
+bmsgs = [bert.request("GET", x).text for x in objects(bert, binbox)]
+check(any(UID2 in m and "METHOD:REQUEST" in m for m in bmsgs), "bert's inbox has the second invitation")
+bcopy = [h for h in objects(bert, "/dav/calendars/bert@example.test/personal/")
+         if UID2 in bert.request("GET", h).text]
+check(bcopy == [], "but his calendar does not (his setting)")
 try:
     dc = caldav.DAVClient(url, username="anna@example.test", password=PW["anna@example.test"],
                           ssl_verify_cert=inst.ca_file())
