@@ -20,21 +20,43 @@ bool transparent(const collection& c) {
   return it != c.dead.end() && it->second.find("transparent") != std::string::npos;
 }
 
+// How the account's own answer to a meeting shows in its free-busy: declined meetings do not
+// count, unanswered or tentative ones are BUSY-TENTATIVE (as CalendarServer shows them), the
+// rest as the event says.
+enum class answer { as_is, tentative, declined };
+answer answer_of(const std::string& data, const std::vector<std::string>& mine) {
+  if (!ical::mentions_organizer(data)) return answer::as_is;
+  auto info = ical::scheduling_of(data);
+  if (!info || std::find(mine.begin(), mine.end(), info->organizer) != mine.end()) return answer::as_is;
+  for (const auto& a : info->attendees) {
+    if (std::find(mine.begin(), mine.end(), a.address) == mine.end()) continue;
+    if (a.partstat == "DECLINED") return answer::declined;
+    if (a.partstat == "NEEDS-ACTION" || a.partstat == "TENTATIVE") return answer::tentative;
+    return answer::as_is;
+  }
+  return answer::as_is;
+}
+
 std::vector<ical::busy_period> busy_of(service& s, const std::string& account, std::int64_t start, std::int64_t end) {
   std::vector<ical::busy_period> out;
+  const auto mine = addresses_of(s, account);
   // Floating times may be anywhere within a day of UTC: widen the index look-up, clip after.
   const std::int64_t ws = start > ical::min_time + 86400 ? start - 86400 : start;
   const std::int64_t we = end < ical::max_time - 86400 ? end + 86400 : end;
   for (auto& c : must(s.store_.collections(account, kind::calendar))) {
     if (is_special(c) || transparent(c)) continue;
     for (const char* comp : {"VEVENT", "VFREEBUSY"})
-      for (auto& o : must(s.store_.objects_in_range(c.id, comp, ws, we)))
+      for (auto& o : must(s.store_.objects_in_range(c.id, comp, ws, we))) {
+        const auto how = answer_of(o.data, mine);
+        if (how == answer::declined) continue;
         for (auto& b : ical::busy(o.data, start, end)) {
+          if (how == answer::tentative && b.fbtype == "BUSY") b.fbtype = "BUSY-TENTATIVE";
           out.push_back(std::move(b));
           // Bounded like the answer of a free-busy-query (a recurrence without end is capped
           // in ical::busy; this bounds the sum over many objects).
           if (out.size() >= 20000) return out;
         }
+      }
   }
   return out;
 }

@@ -207,6 +207,36 @@ try:
 except Exception as e:  # a client exception is a failure of this test, with its reason
     check(False, f"python-caldav: {e!r}")
 
+# --- anna's answers in her free-busy: unanswered is BUSY-TENTATIVE, declined is free ---
+UID3 = "unanswered-e2e"
+r = org.request("PUT", f"/dav/calendars/{ORG}/personal/third.ics",
+                EVENT.replace(UID, UID3).format(start="20300606T100000Z", end="20300606T110000Z"), TC)
+check(r.status == 201, f"third invitation: {r.status}")
+
+
+def anna_busy():
+    r = org.request("POST", outbox, FB.format(org=ORG).replace("20300602T000000Z", "20300605T000000Z")
+                    .replace("20300604T000000Z", "20300607T000000Z"), TC)
+    for resp in (r.xml().findall("c:response", NS) if r.status == 200 else []):
+        if resp.find("c:recipient/d:href", NS).text == "mailto:anna@example.test":
+            return (resp.find("c:calendar-data", NS).text or "").replace("\r\n ", "")
+    return ""
+
+
+fb = anna_busy()
+check("FREEBUSY:20300605T100000Z/20300605T110000Z" in fb, f"accepted (python-caldav): BUSY {fb!r}")
+check("FREEBUSY;FBTYPE=BUSY-TENTATIVE:20300606T100000Z/20300606T110000Z" in fb, "unanswered: BUSY-TENTATIVE")
+h, g = None, None
+for x in objects(anna, "/dav/calendars/anna@example.test/personal/"):
+    t = anna.request("GET", x).text.replace("\r\n ", "")
+    if UID3 in t:
+        h, g = x, t
+declined = re.sub(r"(ATTENDEE[^\r\n]*)PARTSTAT=NEEDS-ACTION([^\r\n]*mailto:anna@example.test)", r"\1PARTSTAT=DECLINED\2",
+                  g or "", flags=re.I)
+check(anna.request("PUT", h or "/x", declined, TC).status == 204, "anna declines the third by PUT")
+fb = anna_busy()
+check("20300606T100000Z" not in fb and "20300605T100000Z" in fb, f"declined: free again {fb!r}")
+
 # --- a new time reaches the attendees; then the organizer cancels ---
 r = org.request("PUT", ev_url, EVENT.replace("SEQUENCE:0", "SEQUENCE:1").format(start="20300602T180000Z",
                                                                                    end="20300602T190000Z"), TC)
