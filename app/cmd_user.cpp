@@ -1,4 +1,4 @@
-// hearth user add|del|passwd|list|show|disable|enable|logins|app-password
+// hearth user add|del|passwd|list|show|disable|enable|admin|logins|app-password
 #include <cstdio>
 #include <ctime>
 
@@ -20,6 +20,7 @@ const char* usage =
     "  list [DOMAIN]           list accounts\n"
     "  show ADDRESS            show an account, its aliases and app passwords\n"
     "  disable ADDRESS | enable ADDRESS    refuse or allow every login of an account\n"
+    "  admin ADDRESS on|off    let an account run the server from the web console, or not\n"
     "  logins ADDRESS          the addresses that logged in, then failed logins and blocks\n"
     "  app-password add ADDRESS NAME       create an app password (printed once)\n"
     "  app-password del ADDRESS NAME       revoke it\n"
@@ -91,6 +92,7 @@ int cmd_user(const globals& g, const args& a) {
   const std::string sub = p.positional[0];
   auto need = [&](size_t n) { return p.positional.size() == n; };
   bool known = (sub == "list" && p.positional.size() <= 2) || sub == "app-password" ||
+               (sub == "admin" && need(3) && (p.positional[2] == "on" || p.positional[2] == "off")) ||
                ((sub == "add" || sub == "del" || sub == "passwd" || sub == "show" || sub == "disable" ||
                  sub == "enable" || sub == "logins") && need(2));
   if (!known) return usage_error("bad user command", usage);
@@ -105,7 +107,7 @@ int cmd_user(const globals& g, const args& a) {
     std::optional<std::string> dom;
     if (p.positional.size() == 2) dom = p.positional[1];
     for (const auto& acc : d->accounts(dom))
-      std::printf("%s%s%s\n", acc.address.c_str(), acc.disabled ? "\t(disabled)" : "",
+      std::printf("%s%s%s%s\n", acc.address.c_str(), acc.disabled ? "\t(disabled)" : "", acc.admin ? "\t(admin)" : "",
                   acc.display_name.empty() ? "" : ("\t" + acc.display_name).c_str());
     return 0;
   }
@@ -149,6 +151,13 @@ int cmd_user(const globals& g, const args& a) {
     if (generated) std::printf("password: %s\n", pw->c_str());
     return 0;
   }
+  if (sub == "admin") {
+    bool on = p.positional[2] == "on";
+    auto r = d->set_admin(address, on);
+    if (!r) return fail_with(1, r.error().message);
+    std::printf("%s is %s an administrator\n", address.c_str(), on ? "now" : "no longer");
+    return 0;
+  }
   if (sub == "disable" || sub == "enable") {
     auto r = d->set_disabled(address, sub == "disable");
     if (!r) return fail_with(1, r.error().message);
@@ -162,6 +171,7 @@ int cmd_user(const globals& g, const args& a) {
   std::printf("name:      %s\n", acc->display_name.c_str());
   std::printf("quota:     %s\n", acc->quota_bytes ? std::to_string(acc->quota_bytes).c_str() : "unlimited");
   std::printf("disabled:  %s\n", acc->disabled ? "yes" : "no");
+  std::printf("admin:     %s\n", acc->admin ? "yes" : "no");
   std::printf("created:   %s\n", when(acc->created).c_str());
   std::string domain = acc->address.substr(acc->address.find('@') + 1);
   for (const auto& al : d->aliases(domain))

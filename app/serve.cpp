@@ -195,7 +195,7 @@ int cmd_serve(const globals& g, const args& a) {
       c.keep.clear();
     }
   } stop_guard{ctx};
-  for (auto* install : {install_managesieve, install_mail, install_imap, install_dav, install_xmpp, install_backup})
+  for (auto* install : {install_managesieve, install_mail, install_imap, install_dav, install_xmpp, install_backup, install_web})
     if (!install(ctx)) return 1;
 
   // Services no area claims yet keep a placeholder that negotiates TLS and closes politely.

@@ -86,5 +86,6 @@ bool install_imap(serve_context& ctx);  // serve_imap.cpp: imap, imaps, pop3, po
 bool install_dav(serve_context& ctx);   // serve_dav.cpp: CalDAV/CardDAV routes
 bool install_xmpp(serve_context& ctx);  // serve_xmpp.cpp: xmpp_client(s), xmpp_server(s)
 bool install_backup(serve_context& ctx);  // serve_backup.cpp: the [backup] schedule
+bool install_web(serve_context& ctx);     // serve_web.cpp: the web console (/api/v1 and its pages)
 
 }  // namespace hearth::app

@@ -16,7 +16,9 @@ bool install_mail(serve_context& ctx) {
   // Sieve at delivery (app/serve_sieve.cpp), for the SMTP sessions and the queue's local
   // deliveries alike; filled in once the queue and the submission transform exist.
   auto local_copy = std::make_shared<mail::smtp::copy_hook>();
-  auto outbound = make_outbound_queue(ctx, *checks.resolver, local_copy);
+  // SRS and ARC (issue 22 item 4) for whatever leaves on behalf of an alias or a redirect.
+  auto forwarder = make_forwarding(ctx);
+  auto outbound = make_outbound_queue(ctx, *checks.resolver, local_copy, forwarder);
   if (!outbound) return false;
   checks.outbound = outbound.get();
   // Issue 8's checks: filters (greylisting, DNSBL, backup MX, verdict) and mail authentication.
@@ -25,7 +27,8 @@ bool install_mail(serve_context& ctx) {
   for (auto* part : {&checks.early, &checks.auth, &checks.late})
     svc.filters.insert(svc.filters.end(), part->begin(), part->end());
   svc.submission = checks.submission;
-  *local_copy = make_sieve_hook(ctx, outbound.get(), checks.submission);
+  svc.forwarder = forwarder;
+  *local_copy = make_sieve_hook(ctx, outbound.get(), checks.submission, forwarder);
   // iMIP in (install_dav fills observe_copy): each copy is looked at before Sieve files it.
   *local_copy = [sieve = *local_copy, observe = ctx.observe_copy](const mail::smtp::copy_request& r) {
     if (*observe) (*observe)(r.account, r.copy);

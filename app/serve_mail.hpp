@@ -42,4 +42,9 @@ std::shared_ptr<const mail::mailauth::public_suffix_list> public_suffixes(serve_
 bool install_filter(serve_context& ctx, mail_checks& checks);
 bool install_mailauth(serve_context& ctx, mail_checks& checks);
 
+// SRS and ARC for mail passed on to other domains (serve_mailauth.cpp, mail/mailauth/forwarding):
+// reads or creates the SRS secret in the data directory. Null after logging why when the
+// secret cannot be kept (forwarded mail then leaves unchanged, SRS addresses are unknown).
+std::shared_ptr<mail::smtp::forwarding> make_forwarding(serve_context& ctx);
+
 }  // namespace hearth::app

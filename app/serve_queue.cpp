@@ -9,6 +9,7 @@
 #include "directory/directory.hpp"
 #include "mail/queue/queue.hpp"
 #include "mail/smtp/server/delivery.hpp"
+#include "mail/smtp/server/filter.hpp"
 
 namespace hearth::app {
 
@@ -23,7 +24,8 @@ std::shared_ptr<dns::resolver> make_resolver(serve_context& ctx) {
 }
 
 std::shared_ptr<mail::queue::queue> make_outbound_queue(serve_context& ctx, dns::resolver& resolver,
-                                                        std::shared_ptr<mail::smtp::copy_hook> local_copy) {
+                                                        std::shared_ptr<mail::smtp::copy_hook> local_copy,
+                                                        std::shared_ptr<mail::smtp::forwarding> forwarder) {
   const auto& c = ctx.cfg;
 
   // Aliases at our domains may point elsewhere: deliver_local hands those back as `forward`,
@@ -68,8 +70,26 @@ std::shared_ptr<mail::queue::queue> make_outbound_queue(serve_context& ctx, dns:
       return std::nullopt;
     };
   }
-  o.deliver_local = [&dir, &store, host = c.hostname, self, local_copy](
+  o.deliver_local = [&dir, &store, host = c.hostname, self, local_copy, forwarder](
                         const std::string& from, const std::string& rcpt, std::string_view message) -> result<void> {
+    if (forwarder) {
+      // A notice the queue wrote about a forwarded copy goes to its SRS sender: it is passed on
+      // to the address that stands behind it, as a bounce arriving over SMTP would be.
+      auto back = forwarder->reverse(rcpt);
+      // Forged or expired: never deliverable (the queue's ".permanent" convention).
+      if (!back) return fail(back.error().code + ".permanent", back.error().message);
+      if (back->has_value()) {
+        auto q = self->lock();
+        if (!q) return fail("queue.none", "no outbound queue");
+        mail::queue::envelope env;
+        env.from = from;
+        env.rcpts.push_back({**back, "", ""});
+        env.client = "SRS " + rcpt;
+        log::info("srs.reverse", {{"to", rcpt}, {"original", **back}});
+        if (auto e = q->enqueue(env, message); !e) return e.error();
+        return {};
+      }
+    }
     const std::string id = mail::smtp::new_id();
     const std::string received = mail::smtp::received_field("", host, "ESMTP", "", id, rcpt);
     auto r = mail::smtp::deliver_local(dir, store, from, rcpt, received, message, {}, local_copy.get());
@@ -80,7 +100,13 @@ std::shared_ptr<mail::queue::queue> make_outbound_queue(serve_context& ctx, dns:
         env.from = from;
         for (const auto& f : r->forward) env.rcpts.push_back({f, "", ""});
         env.client = "alias of " + rcpt;
-        if (auto e = q->enqueue(env, message); !e) return e.error();
+        std::string bytes(message);
+        if (forwarder) {
+          auto f = forwarder->prepare(from, std::move(bytes));
+          env.from = std::move(f.sender);
+          bytes = std::move(f.message);
+        }
+        if (auto e = q->enqueue(env, bytes); !e) return e.error();
       }
     }
     // A failed copy (quota, disk) is retried as a whole: accounts already served may get a

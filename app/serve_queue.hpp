@@ -7,6 +7,10 @@
 #include "app/serve_context.hpp"
 #include "mail/smtp/server/delivery.hpp"
 
+namespace hearth::mail::smtp {
+class forwarding;
+}
+
 namespace hearth::dns {
 class resolver;
 }
@@ -25,8 +29,10 @@ std::shared_ptr<dns::resolver> make_resolver(serve_context& ctx);
 // why (install_mail then returns false). Config: smtp.outbound.port, smtp.queue.first_retry,
 // max_retry, give_up, delay_warning, dns.servers, dns.dnssec, server.hostname/data_dir.
 // `local_copy`: the Sieve hook for local deliveries, may be filled in after this returns (before
-// the server runs); null or empty = plain delivery.
+// the server runs); null or empty = plain delivery. `forwarder`: SRS and ARC for copies that
+// aliases pass on to other domains; null = passed on as they are.
 std::shared_ptr<mail::queue::queue> make_outbound_queue(serve_context& ctx, dns::resolver& resolver,
-                                                        std::shared_ptr<mail::smtp::copy_hook> local_copy = nullptr);
+                                                        std::shared_ptr<mail::smtp::copy_hook> local_copy = nullptr,
+                                                        std::shared_ptr<mail::smtp::forwarding> forwarder = nullptr);
 
 }  // namespace hearth::app

@@ -1,8 +1,11 @@
 #include "app/serve_sieve.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "core/log/log.hpp"
+#include "core/util/strings.hpp"
+#include "directory/directory.hpp"
 #include "mail/queue/queue.hpp"
 #include "mail/sieve_delivery/deliver.hpp"
 #include "mail/smtp/server/filter.hpp"
@@ -10,7 +13,8 @@
 namespace hearth::app {
 
 mail::smtp::copy_hook make_sieve_hook(serve_context& ctx, mail::queue::queue* outbound,
-                                      std::shared_ptr<mail::smtp::submission_transform> submission) {
+                                      std::shared_ptr<mail::smtp::submission_transform> submission,
+                                      std::shared_ptr<mail::smtp::forwarding> forwarder) {
   mail::sieve_delivery::services s;
   s.store = &ctx.mail;
   s.scripts = ctx.scripts;
@@ -24,7 +28,8 @@ mail::smtp::copy_hook make_sieve_hook(serve_context& ctx, mail::queue::queue* ou
   }
   s.spam_threshold = threshold;
   const std::string host = ctx.cfg.hostname;
-  s.send = [outbound, submission, host](const std::string& from, const std::vector<std::string>& rcpts,
+  directory::directory* dir = &ctx.dir;
+  s.send = [outbound, submission, host, forwarder, dir](const std::string& from, const std::vector<std::string>& rcpts,
                                         const std::string& message, const std::string& sign_as) -> result<void> {
     if (!outbound) return fail("queue.none", "no outbound queue");
     mail::queue::envelope env;
@@ -33,8 +38,21 @@ mail::smtp::copy_hook make_sieve_hook(serve_context& ctx, mail::queue::queue* ou
     env.auth_user = sign_as;
     env.client = "sieve";
     // Vacation replies, refusals and notifications are the user's mail: cleaned and DKIM-signed
-    // like a submission. A redirect is someone else's mail, passed on as received.
-    std::string bytes = !sign_as.empty() && submission ? submission->prepare(sign_as, from, message) : message;
+    // like a submission. A redirect is someone else's mail, forwarded like an alias's copy (SRS
+    // on the sender, an ARC set) when it leaves for another domain.
+    std::string bytes;
+    if (!sign_as.empty()) {
+      bytes = submission ? submission->prepare(sign_as, from, message) : message;
+    } else if (forwarder && std::any_of(rcpts.begin(), rcpts.end(), [dir](const std::string& r) {
+                 const auto at = r.rfind('@');
+                 return at != std::string::npos && !dir->is_local_domain(util::to_lower(r.substr(at + 1)));
+               })) {
+      auto f = forwarder->prepare(from, message);
+      env.from = std::move(f.sender);
+      bytes = std::move(f.message);
+    } else {
+      bytes = message;
+    }
     auto q = outbound->enqueue(env, bytes);
     if (!q) return q.error();
     return {};

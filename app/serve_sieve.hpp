@@ -12,13 +12,16 @@ class queue;
 }
 namespace hearth::mail::smtp {
 class submission_transform;
+class forwarding;
 }
 
 namespace hearth::app {
 
 // Needs ctx.scripts (install_managesieve). Messages that scripts send go to `outbound`, signed by
-// `submission` (vacation, refusals, notifications) or as they are (redirects). Thread-safe.
+// `submission` (vacation, refusals, notifications) or through `forwarder` (redirects: SRS and
+// ARC, as alias forwarding; null = as they are). Thread-safe.
 mail::smtp::copy_hook make_sieve_hook(serve_context& ctx, mail::queue::queue* outbound,
-                                      std::shared_ptr<mail::smtp::submission_transform> submission);
+                                      std::shared_ptr<mail::smtp::submission_transform> submission,
+                                      std::shared_ptr<mail::smtp::forwarding> forwarder = nullptr);
 
 }  // namespace hearth::app

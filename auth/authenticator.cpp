@@ -189,7 +189,8 @@ std::string authenticator::qualify(const context& ctx, std::string_view user) {
 }
 
 auth_result authenticator::password_login(const context& ctx, std::string_view user_in,
-                                          std::string_view password, std::string_view mech) {
+                                          std::string_view password, std::string_view mech,
+                                          bool account_only) {
   const std::string qualified = qualify(ctx, user_in);
   const std::string_view user = qualified;
   if (!ctx.tls) return failure(ctx, user, mech, "tls_required", {});
@@ -210,15 +211,22 @@ auth_result authenticator::password_login(const context& ctx, std::string_view u
   }
   // Any credential set: the account password or one of its app passwords. Bounded so a
   // pathological account cannot make one login cost seconds.
-  for (std::size_t i = 0; i < rec->credentials.size() && i < 64; ++i)
+  for (std::size_t i = 0; i < rec->credentials.size() && i < 64; ++i) {
+    if (account_only && !rec->credentials[i].name.empty()) continue;
     if (verify_password(rec->credentials[i].creds, password))
       return succeed(ctx, mech, *rec, i, delay);
+  }
   return failure(ctx, user, mech, "bad_password", delay);
 }
 
 auth_result authenticator::check_password(const context& ctx, std::string_view username,
                                           std::string_view password) {
-  return password_login(ctx, username, password, "password");
+  return password_login(ctx, username, password, "password", false);
+}
+
+auth_result authenticator::check_account_password(const context& ctx, std::string_view username,
+                                                  std::string_view password) {
+  return password_login(ctx, username, password, "password", true);
 }
 
 authenticator::scram_lookup authenticator::lookup_scram(crypto::hash h, std::string_view user) {

@@ -134,6 +134,10 @@ class authenticator {
   // Checks a user name and password (any credential set: account or app password).
   // outcome: ok, failed, blocked, tls_required.
   auth_result check_password(const context& ctx, std::string_view username, std::string_view password);
+  // The same, but only the account's own password counts: an app password fails like a wrong
+  // one (the web console, where a password stolen from a phone must not open the account's
+  // settings). Throttled and logged exactly like check_password.
+  auth_result check_account_password(const context& ctx, std::string_view username, std::string_view password);
 
   // Starts a SASL exchange. nullptr if the mechanism is unknown (case-insensitive match) or not
   // allowed on this connection (-PLUS without channel binding). Without TLS, returns an exchange
@@ -157,7 +161,7 @@ class authenticator {
   auth_result failure(const context& ctx, std::string_view user, std::string_view mech,
                       std::string_view reason, std::chrono::milliseconds delay);
   auth_result password_login(const context& ctx, std::string_view user, std::string_view password,
-                             std::string_view mech);
+                             std::string_view mech, bool account_only);
   scram_lookup lookup_scram(crypto::hash h, std::string_view user);
   // Whether ctx's address logged in to `user` before (a cache in front of the source's history).
   bool known_address(const context& ctx, std::string_view user);

@@ -168,6 +168,18 @@ TEST_CASE("check_password: account password, app password, wrong, unknown, disab
   CHECK(f.auth.check_password(ctx, "bob@home.test", "").result == outcome::failed);
 }
 
+TEST_CASE("check_account_password: the account password only, never an app password") {
+  fixture f;
+  auto ctx = fixture::tls_ctx(std::nullopt, "web");
+  auto ok = f.auth.check_account_password(ctx, "Bob@Home.test", "bob-password");
+  CHECK(ok.result == outcome::ok);
+  CHECK(ok.address == "bob@home.test");
+  auto app = f.auth.check_account_password(ctx, "bob@home.test", "app-pass-word");
+  CHECK(app.result == outcome::failed);
+  CHECK(app.message == f.auth.check_account_password(ctx, "bob@home.test", "nope").message);
+  CHECK(f.auth.check_account_password(ctx, "eve@home.test", "eve-password").result == outcome::failed);
+}
+
 TEST_CASE("PLAIN exchange") {
   fixture f;
   auto ctx = fixture::tls_ctx();

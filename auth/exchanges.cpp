@@ -35,7 +35,7 @@ step_result exchange_base::fail(std::string_view user, std::string_view reason,
 }
 
 step_result exchange_base::password(std::string_view user, std::string_view pw) {
-  return finish(auth_.password_login(ctx_, user, pw, mech_));
+  return finish(auth_.password_login(ctx_, user, pw, mech_, false));
 }
 
 std::optional<auth_result> exchange_base::refuse_if_blocked(std::string_view user,

@@ -39,6 +39,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from packages import ensure_packages as ensure_listed  # noqa: E402
+
 # The e2e harness's config editor (one copy of it: tests/e2e/lib/hearth_test.py).
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e", "lib"))
 from hearth_test import set_key, wait_port  # noqa: E402
@@ -64,25 +67,7 @@ MUC_ROOM = "bench@conference." + DOMAIN
 
 
 def ensure_packages():
-    """Installs the reference servers (scripts/packages/xmpp-bench.list) when missing; the
-    system services they enable are disabled and stopped: only private instances run."""
-    lst = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "packages", "xmpp-bench.list")
-    try:
-        with open(lst) as f:
-            pkgs = [w for line in f for w in line.split("#")[0].split()]
-    except OSError:
-        return
-    missing = [p for p in pkgs if subprocess.run(["dpkg", "-s", p], capture_output=True).returncode != 0]
-    if not missing:
-        return
-    print("bench_xmpp.py: installing", " ".join(missing))
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    r = subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends"] + missing, env=env,
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        print("bench_xmpp.py: apt-get failed:", r.stderr.strip()[-300:])
-    for svc in ("prosody", "ejabberd"):
-        subprocess.run(["systemctl", "disable", "--now", svc], capture_output=True)
+    ensure_listed("xmpp-bench.list", services=("prosody", "ejabberd"))
 
 
 def raise_nofile():

@@ -5,7 +5,7 @@ namespace hearth::directory {
 
 namespace {
 
-constexpr const char* account_columns = "SELECT id, address, display_name, quota_bytes, disabled, created FROM accounts";
+constexpr const char* account_columns = "SELECT id, address, display_name, quota_bytes, disabled, created, admin FROM accounts";
 
 account read_account(const db::statement& st) {
   account a;
@@ -15,6 +15,7 @@ account read_account(const db::statement& st) {
   a.quota_bytes = st.column_int64(3);
   a.disabled = st.column_int64(4) != 0;
   a.created = st.column_int64(5);
+  a.admin = st.column_int64(6) != 0;
   return a;
 }
 
@@ -115,6 +116,10 @@ result<void> sqlite_directory::set_credentials(std::string_view address, const s
   if (c.changes() == 0) return fail("directory.not_found", "no account " + *addr);
   log::info("directory.credentials_changed", {{"user", *addr}});
   return {};
+}
+
+result<void> sqlite_directory::set_admin(std::string_view address, bool admin) {
+  return update_one(conn(), "UPDATE accounts SET admin = ?2 WHERE address = ?1", address, admin ? 1 : 0);
 }
 
 result<void> sqlite_directory::set_disabled(std::string_view address, bool disabled) {

@@ -51,6 +51,7 @@ struct account {
   std::int64_t quota_bytes = 0;  // 0 = unlimited
   bool disabled = false;
   std::int64_t created = 0;
+  bool admin = false;  // may use the web console's admin pages and /api/v1/admin/
 };
 
 struct app_password {
@@ -130,6 +131,8 @@ class directory {
   virtual result<void> set_credentials(std::string_view address, const stored_credentials& creds) = 0;
   // A disabled account cannot log in (credentials() returns nullopt) but still receives mail.
   virtual result<void> set_disabled(std::string_view address, bool disabled) = 0;
+  // Administrators run the server from the web console (`hearth user admin ADDRESS on|off`).
+  virtual result<void> set_admin(std::string_view address, bool admin) = 0;
   virtual result<void> set_display_name(std::string_view address, std::string_view display_name) = 0;
   virtual result<void> set_quota(std::string_view address, std::int64_t quota_bytes) = 0;
   virtual std::optional<account> find_account(std::string_view address) = 0;

@@ -88,6 +88,13 @@ TEST_CASE("directory: accounts, case-insensitive, duplicates and errors") {
   CHECK_FALSE(d->credentials("alice@home.test"));  // a disabled account cannot log in
   REQUIRE(d->set_disabled("alice@home.test", false));
   CHECK(d->credentials("alice@home.test"));
+  CHECK_FALSE(d->find_account("alice@home.test")->admin);  // nobody is an administrator unasked
+  REQUIRE(d->set_admin("ALICE@home.test", true));
+  CHECK(d->find_account("alice@home.test")->admin);
+  CHECK(d->accounts("home.test").front().admin);
+  REQUIRE(d->set_admin("alice@home.test", false));
+  CHECK_FALSE(d->find_account("alice@home.test")->admin);
+  CHECK(d->set_admin("nobody@home.test", true).error().code == "directory.not_found");
   REQUIRE(d->set_display_name("alice@home.test", "Alice B"));
   REQUIRE(d->set_quota("alice@home.test", 0));
   CHECK(d->find_account("alice@home.test")->display_name == "Alice B");

@@ -78,6 +78,9 @@ CREATE TABLE login_events(
 );
 CREATE INDEX login_events_account ON login_events(account_id, id);
 )sql"},
+    {3, "admin flag on accounts (the web console's administrators)", R"sql(
+ALTER TABLE accounts ADD COLUMN admin INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 
 }  // namespace

@@ -29,6 +29,7 @@ class sqlite_directory final : public directory {
   result<void> remove_account(std::string_view address) override;
   result<void> set_credentials(std::string_view address, const stored_credentials& creds) override;
   result<void> set_disabled(std::string_view address, bool disabled) override;
+  result<void> set_admin(std::string_view address, bool admin) override;
   result<void> set_display_name(std::string_view address, std::string_view display_name) override;
   result<void> set_quota(std::string_view address, std::int64_t quota_bytes) override;
   std::optional<account> find_account(std::string_view address) override;

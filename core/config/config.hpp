@@ -121,6 +121,11 @@ struct config {
   bool mailauth_dmarc = true;
   std::vector<std::string> mailauth_strip_headers{"X-Forwarded-For", "X-Client-IP"};
   std::filesystem::path mailauth_public_suffix_list = "/usr/share/publicsuffix/public_suffix_list.dat";
+  // Forwarding (issue 22 item 4): SRS on the envelope sender, ARC sets (mail/mailauth/forwarding)
+  bool mailauth_srs = true;
+  std::string mailauth_srs_domain;     // "" = the first (primary) domain
+  unsigned mailauth_srs_max_age = 21;  // days an SRS address is accepted back
+  bool mailauth_arc = true;            // verify incoming ARC chains, seal what we forward
 
   // [zone]: what `hearth dns zone` publishes and `hearth dns check` expects
   unsigned zone_ttl = 3600;

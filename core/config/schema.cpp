@@ -203,6 +203,17 @@ std::vector<key_def> build_keys() {
   k.push_back(str("mailauth.public_suffix_list", "/usr/share/publicsuffix/public_suffix_list.dat",
                   "Public Suffix List for DMARC organizational domains (Debian package publicsuffix)",
                   bind<&config::mailauth_public_suffix_list>(), syntax::path));
+  // Forwarding (issue 22 item 4): what Gmail and Microsoft ask of forwarders.
+  k.push_back(boolean("mailauth.srs", true,
+                      "rewrite the envelope sender of mail forwarded to other domains with SRS, so SPF passes there",
+                      bind<&config::mailauth_srs>()));
+  k.push_back(str("mailauth.srs_domain", "", "domain of the SRS addresses; empty = the first (primary) domain",
+                  bind<&config::mailauth_srs_domain>()));
+  k.push_back(integer("mailauth.srs_max_age", 21, 1, 365, "days a bounce to an SRS address is accepted",
+                      bind<&config::mailauth_srs_max_age>()));
+  k.push_back(boolean("mailauth.arc", true,
+                      "verify ARC chains (RFC 8617) of incoming mail and add an ARC set to mail we forward",
+                      bind<&config::mailauth_arc>()));
   // [zone]
   k.push_back(integer("zone.ttl", 3600, 60, 7 * day, "TTL of the records `hearth dns zone` prints", bind<&config::zone_ttl>()));
   k.push_back(list("zone.backup_mx", {}, "backup MX host names, published with a higher preference value",

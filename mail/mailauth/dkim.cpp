@@ -13,6 +13,7 @@
 #include "core/crypto/crypto.hpp"
 #include "core/util/strings.hpp"
 #include "mail/mailauth/canon.hpp"
+#include "mail/mailauth/dkim_core.hpp"
 #include "mail/mailauth/tags.hpp"
 
 namespace hearth::mail::mailauth {
@@ -48,64 +49,6 @@ bool within_domain(std::string_view sub, std::string_view dom) {
   return util::iequals(sub, dom) ||
          (sub.size() > dom.size() && sub[sub.size() - dom.size() - 1] == '.' &&
           util::iequals(sub.substr(sub.size() - dom.size()), dom));
-}
-
-// The value of the field with the b= tag's value removed (§3.7: "the value of the b= tag
-// (including all surrounding whitespace) is deleted"), everything else byte for byte.
-std::string blank_b(std::string_view raw) {
-  std::string out;
-  std::size_t colon = raw.find(':');
-  if (colon == std::string_view::npos) return std::string(raw);
-  out.append(raw.substr(0, colon + 1));
-  std::size_t pos = colon + 1;
-  while (pos <= raw.size()) {
-    std::size_t semi = raw.find(';', pos);
-    std::size_t end = semi == std::string_view::npos ? raw.size() : semi;
-    std::string_view spec = raw.substr(pos, end - pos);
-    std::size_t eq = spec.find('=');
-    bool is_b = false;
-    if (eq != std::string_view::npos) {
-      std::string name = strip_fws(spec.substr(0, eq));
-      is_b = name == "b";
-    }
-    if (is_b) {
-      out.append(spec.substr(0, eq + 1));
-      // Keep the field's final line ending, if it was inside this spec.
-      if (semi == std::string_view::npos && spec.ends_with("\r\n")) out.append("\r\n");
-    } else {
-      out.append(spec);
-    }
-    if (semi == std::string_view::npos) break;
-    out += ';';
-    pos = semi + 1;
-  }
-  return out;
-}
-
-// The header hash input (§3.7): the h= fields, each picked from the bottom up, then the
-// signature field itself with b= empty and without its final CRLF.
-std::string header_input(const header_section& h, const std::vector<std::string>& names,
-                         std::string_view sig_field_raw, bool relaxed, std::size_t sig_index) {
-  std::string data;
-  std::map<std::string, std::size_t> used;  // name -> how many taken from the bottom
-  for (const auto& name : names) {
-    std::size_t skip = used[name]++;
-    const header_field* pick = nullptr;
-    for (std::size_t i = h.fields.size(); i-- > 0;) {
-      const auto& f = h.fields[i];
-      if (!f.valid || i == sig_index || !util::iequals(util::trim(f.name), name)) continue;
-      if (skip == 0) {
-        pick = &f;
-        break;
-      }
-      --skip;
-    }
-    if (pick) data += canon_header(pick->raw, relaxed);  // a missing field is the null string
-  }
-  std::string self = canon_header(blank_b(sig_field_raw), relaxed);
-  self.resize(self.size() - 2);  // without its CRLF
-  data += self;
-  return data;
 }
 
 // OpenSSL 3's decoders take 1-2 ms per PEM or DER key, more than the signature itself, so
@@ -195,6 +138,92 @@ bool do_verify(EVP_PKEY* k, bool ed, std::string_view data, const std::string& s
 std::optional<std::string> b64(std::string_view v) { return crypto::base64_decode(strip_fws(v)); }
 
 }  // namespace
+
+namespace dkim_core {
+
+// The value of the field with the b= tag's value removed (§3.7: "the value of the b= tag
+// (including all surrounding whitespace) is deleted"), everything else byte for byte.
+std::string blank_b(std::string_view raw) {
+  std::string out;
+  std::size_t colon = raw.find(':');
+  if (colon == std::string_view::npos) return std::string(raw);
+  out.append(raw.substr(0, colon + 1));
+  std::size_t pos = colon + 1;
+  while (pos <= raw.size()) {
+    std::size_t semi = raw.find(';', pos);
+    std::size_t end = semi == std::string_view::npos ? raw.size() : semi;
+    std::string_view spec = raw.substr(pos, end - pos);
+    std::size_t eq = spec.find('=');
+    bool is_b = false;
+    if (eq != std::string_view::npos) {
+      std::string name = strip_fws(spec.substr(0, eq));
+      is_b = name == "b";
+    }
+    if (is_b) {
+      out.append(spec.substr(0, eq + 1));
+      // Keep the field's final line ending, if it was inside this spec.
+      if (semi == std::string_view::npos && spec.ends_with("\r\n")) out.append("\r\n");
+    } else {
+      out.append(spec);
+    }
+    if (semi == std::string_view::npos) break;
+    out += ';';
+    pos = semi + 1;
+  }
+  return out;
+}
+
+// The header hash input (§3.7): the h= fields, each picked from the bottom up, then the
+// signature field itself with b= empty and without its final CRLF.
+std::string header_input(const header_section& h, const std::vector<std::string>& names,
+                         std::string_view sig_field_raw, bool relaxed, std::size_t sig_index) {
+  std::string data;
+  std::map<std::string, std::size_t> used;  // name -> how many taken from the bottom
+  for (const auto& name : names) {
+    std::size_t skip = used[name]++;
+    const header_field* pick = nullptr;
+    for (std::size_t i = h.fields.size(); i-- > 0;) {
+      const auto& f = h.fields[i];
+      if (!f.valid || i == sig_index || !util::iequals(util::trim(f.name), name)) continue;
+      if (skip == 0) {
+        pick = &f;
+        break;
+      }
+      --skip;
+    }
+    if (pick) data += canon_header(pick->raw, relaxed);  // a missing field is the null string
+  }
+  std::string self = canon_header(blank_b(sig_field_raw), relaxed);
+  self.resize(self.size() - 2);  // without its CRLF
+  data += self;
+  return data;
+}
+
+result<std::string> sign_data(const std::string& private_pem, std::string_view algorithm, std::string_view data) {
+  const bool ed = algorithm == "ed25519-sha256";
+  if (!ed && algorithm != "rsa-sha256") return fail("dkim.key", "unknown algorithm " + std::string(algorithm));
+  auto k = load_private(private_pem);
+  if (!k) return fail("dkim.key", "private key unreadable");
+  const int id = EVP_PKEY_get_base_id(k.get());
+  if ((ed && id != EVP_PKEY_ED25519) || (!ed && id != EVP_PKEY_RSA))
+    return fail("dkim.key", "key does not match " + std::string(algorithm));
+  auto sig = do_sign(k.get(), ed, data);
+  if (!sig) return fail("dkim.sign", "signing failed");
+  return std::move(*sig);
+}
+
+result<void> verify_data(const key_record& key, std::string_view algorithm, std::string_view data,
+                         const std::string& sig) {
+  const bool ed = algorithm == "ed25519-sha256";
+  if ((ed && key.k != "ed25519") || (!ed && key.k != "rsa")) return fail("dkim.key", "key type does not match a=");
+  auto pub = load_public(key);
+  if (!pub) return fail("dkim.key", "public key unreadable");
+  if (!ed && EVP_PKEY_get_bits(pub.get()) < 1024) return fail("dkim.key", "RSA key shorter than 1024 bits");
+  if (!do_verify(pub.get(), ed, data, sig)) return fail("dkim.bad_signature", "signature did not verify");
+  return {};
+}
+
+}  // namespace dkim_core
 
 const char* dkim_status_name(dkim_status s) {
   switch (s) {
@@ -370,7 +399,7 @@ verification verify(std::string_view message, const header_section& h, const fou
     cb.resize(*s.length);
   }
   if (crypto::sha256(cb) != s.bh) return result_of(dkim_status::fail, "body hash did not verify");
-  std::string data = header_input(h, s.headers, h.fields[fs.field_index].raw, s.header_relaxed, fs.field_index);
+  std::string data = dkim_core::header_input(h, s.headers, h.fields[fs.field_index].raw, s.header_relaxed, fs.field_index);
   if (!do_verify(pub.get(), ed, data, s.b)) return result_of(dkim_status::fail, "signature did not verify");
   // Content after l= is unsigned: the signature verified but does not vouch for what a reader
   // sees, so local policy does not count it as a pass (RFC 6376 §8.2).
@@ -422,7 +451,7 @@ result<std::string> sign(std::string_view message, const signing_key& key, std::
   std::string field = "DKIM-Signature: v=1; a=" + key.algorithm + "; c=relaxed/relaxed; d=" + key.domain +
                       "; s=" + key.selector + ";\r\n\tt=" + std::to_string(now) + "; h=" + hlist +
                       ";\r\n\tbh=" + bh + ";\r\n\tb=";
-  std::string data = header_input(h, names, field + "\r\n", true, h.fields.size());
+  std::string data = dkim_core::header_input(h, names, field + "\r\n", true, h.fields.size());
   auto sig = do_sign(k.get(), ed, data);
   if (!sig) return fail("dkim.sign", "signing failed");
   std::string b = crypto::base64_encode(*sig);

@@ -11,6 +11,7 @@
 #include "core/log/log.hpp"
 #include "core/net/blocking.hpp"
 #include "core/util/strings.hpp"
+#include "mail/mailauth/arc.hpp"
 #include "mail/mailauth/authres.hpp"
 #include "mail/mailauth/dkim.hpp"
 #include "mail/mailauth/spf.hpp"
@@ -154,6 +155,39 @@ class auth_filter : public smtp::filter {
       st.results["dkim"] = overall;
       st.results["dkim.domains"] = domains;
       if (overall == "fail") add_score(st, "DKIM_INVALID", score_dkim_fail);
+    }
+
+    // ARC (RFC 8617 §5.2): the chain the message arrived with, shown for what it is; a
+    // forwarding of ours continues it (forwarding.cpp reads this result back as cv=).
+    if (o_.arc) {
+      auto names = arc_key_names(h);
+      arc_verification av;
+      if (names.size() > max_arc_keys) {
+        av.result = "fail";
+        av.reason = "too many ARC signing keys";
+      } else {
+        std::map<std::string, key_answer> keys;
+        for (const auto& n : names) {
+          auto t = co_await r_->txt(n);
+          auto& k = keys[n];
+          if (t.st == dns::status::ok) k.st = key_answer::ok;
+          else if (t.st == dns::status::temporary || t.st == dns::status::bogus) k.st = key_answer::temporary;
+          k.txt = std::move(t.records);
+        }
+        const std::string* m = &message;
+        const header_section* hp = &h;
+        const auto* kp = &keys;
+        av = co_await net::run_blocking([m, hp, kp] { return verify_arc(*m, *hp, *kp); });
+      }
+      resinfo r{"arc", av.result, av.reason, {}};
+      if (av.instances) {
+        r.props.push_back({"header.oldest-pass", std::to_string(av.oldest_pass)});
+      }
+      r.props.push_back({"smtp.remote-ip", ci.ip});
+      ar.push_back(std::move(r));
+      st.results["arc"] = av.result;
+      log::info("arc.verify", {{"session", ci.session}, {"id", st.id}, {"result", av.result},
+                               {"instances", static_cast<std::uint64_t>(av.instances)}, {"reason", av.reason}});
     }
 
     // DMARC (RFC 7489 §6.6).

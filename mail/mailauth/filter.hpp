@@ -6,7 +6,7 @@
 //
 // transaction_state.results written: "spf", "spf.domain", "spf.helo", "dkim" (pass if any
 // signature passed, else the first result, "none" without signatures), "dkim.domains"
-// (passing d= values, space separated), "dmarc", "dmarc.policy" (the policy applied: none |
+// (passing d= values, space separated), "arc" (none | pass | fail), "dmarc", "dmarc.policy" (the policy applied: none |
 // quarantine | reject), "dmarc.domain" (From domain).
 #pragma once
 #include <memory>
@@ -24,7 +24,12 @@ struct filter_options {
   bool spf = true;
   bool dkim = true;
   bool dmarc = true;
+  bool arc = true;  // verify ARC chains (RFC 8617) and report arc= in Authentication-Results
 };
+
+// Distinct ARC key records fetched per message at most; a chain needing more fails (every set
+// of a real chain is one handler with one key, and DNS work per message must stay bounded).
+inline constexpr std::size_t max_arc_keys = 16;
 
 // Scores added to transaction_state (symbols as "NAME(score)").
 inline constexpr double score_spf_fail = 3.0, score_spf_softfail = 1.0, score_dkim_fail = 1.0,

@@ -298,8 +298,9 @@ void deliverer::side_effects(const request& r, const sieve::outcome& o, const st
   for (const auto& a : o.actions) {
     if (auto* red = std::get_if<sieve::action_redirect>(&a)) {
       if (loop) continue;  // kept instead (see deliver)
-      // The envelope sender stays the original one (no SRS yet: a strict SPF at the target
-      // may refuse it); the marker lets us recognise the message if it comes back.
+      // The envelope sender is rewritten with SRS and an ARC set added where the message is
+      // queued (services::send, the same forwarding as aliases); the marker lets us recognise
+      // the message if it comes back.
       std::string bytes = std::string(redirect_marker) + ": " + s_.hostname + "\r\n" + without_return_path(message);
       log::info("sieve.redirect", {{"user", r.account}, {"to", red->address}, {"copy", red->copy ? "yes" : "no"}});
       send(r.envelope_from, {red->address}, bytes, "", "redirect");

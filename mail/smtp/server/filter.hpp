@@ -18,11 +18,13 @@
 #include <boost/asio/awaitable.hpp>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/util/result.hpp"
 #include "mail/smtp/proto/session.hpp"
 #include "mail/smtp/server/policy.hpp"
 #include "mail/smtp/server/session.hpp"
@@ -51,6 +53,8 @@ struct transaction_state {
   std::string folder;                          // "" = INBOX; "Junk" = local copies go there
   std::set<std::string> relay_for;             // recipients (lowercase) accepted for relay by a
                                                // filter (backup MX): queued, not refused
+  std::map<std::string, std::string> srs_reverse;  // SRS recipient (lowercase) -> the address
+                                                   // it stands for (forwarding::reverse)
 };
 
 enum class verdict { next, accept, refuse };
@@ -103,6 +107,29 @@ class submission_transform {
  public:
   virtual ~submission_transform() = default;
   virtual std::string prepare(std::string_view user, std::string_view mail_from, std::string message) = 0;
+};
+
+}  // namespace hearth::mail::smtp
+
+namespace hearth::mail::smtp {
+
+// Mail we pass on for one of our addresses to another domain (an alias or catch-all whose
+// target is elsewhere, a Sieve redirect): the envelope sender is rewritten with SRS so the
+// target's SPF check passes, and an ARC set is added so the target can trust the results we
+// saw (mail/mailauth/forwarding.hpp). And the way back: mail to one of our SRS addresses.
+// Thread-safe; both calls block (directory reads): call them from the blocking pool.
+class forwarding {
+ public:
+  virtual ~forwarding() = default;
+  struct forwarded {
+    std::string sender;   // the envelope sender to use ("" stays "")
+    std::string message;  // the message with what was added on top
+  };
+  // `message` is what leaves (trace fields included), `sender` the original envelope sender.
+  virtual forwarded prepare(std::string_view sender, std::string message) = 0;
+  // nullopt: `rcpt` is no SRS address of ours. An error: it is one, but forged or expired
+  // ("srs.hash", "srs.expired", "srs.syntax"). Otherwise the address the mail goes back to.
+  virtual result<std::optional<std::string>> reverse(std::string_view rcpt) = 0;
 };
 
 }  // namespace hearth::mail::smtp

@@ -236,6 +236,26 @@ class session {
 
   asio::awaitable<reply> on_rcpt() {
     const path rcpt = e_.current().mailbox;
+    if (s_.forwarder) {
+      // A bounce (or reply) to an address we made when forwarding: back to the original sender
+      // if the hash is ours and the address young enough; anything else is refused here.
+      const std::string addr = rcpt.address();
+      smtp::forwarding* fw = s_.forwarder.get();
+      auto back = co_await net::run_blocking([fw, &addr] { return fw->reverse(addr); });
+      if (!back) {
+        log::info("smtp.rcpt_refused", {{"session", c_.id()}, {"to", addr}, {"ip", c_.remote_ip()},
+                                        {"reason", back.error().code}});
+        const char* why = back.error().code == "srs.expired" ? "expired SRS address" : "invalid SRS address";
+        co_return make_reply(550, "5.1.1", "<" + addr + ">: Recipient address rejected: " + why + " (" +
+                                               back.error().message + ")");
+      }
+      if (back->has_value()) {
+        if (!s_.outbound) co_return make_reply(451, "4.3.0", "Outbound delivery is not available");
+        log::info("srs.reverse", {{"session", c_.id()}, {"to", addr}, {"original", **back}});
+        state_.srs_reverse[util::to_lower(addr)] = **back;
+        co_return make_reply(250, "2.1.5", "Recipient OK");
+      }
+    }
     auto cls = co_await net::run_blocking([this, &rcpt] { return classify_recipient(s_.dir, rcpt.local, rcpt.domain, own_names_); });
     const std::string shown = rcpt.address();
     if (!s_.filters.empty() && (cls.kind == rcpt_kind::local || cls.kind == rcpt_kind::remote)) {
@@ -346,8 +366,19 @@ class session {
       // (the hook allows it only for a transaction with this one recipient).
       bool rejected = false;
       std::string reject_reason;
+      std::vector<std::string> forward;  // remote targets of our aliases: SRS and ARC first
       for (const auto& r : env.recipients) {
-        auto cls = classify_recipient(s_.dir, r.address.local, r.address.domain, own_names_);
+        std::string local = r.address.local, domain = r.address.domain;
+        if (auto srs = state_.srs_reverse.find(util::to_lower(r.address.address())); srs != state_.srs_reverse.end()) {
+          const auto at = srs->second.rfind('@');
+          local = srs->second.substr(0, at);
+          domain = srs->second.substr(at + 1);
+          if (!s_.dir.is_local_domain(domain)) {
+            add_queued(srs->second, &r.params);  // relayed: the hash proved we sent it
+            continue;
+          }
+        }
+        auto cls = classify_recipient(s_.dir, local, domain, own_names_);
         if (cls.kind == rcpt_kind::remote) {
           // Only an authenticated user, or a recipient a filter accepted for relay.
           add_queued(cls.address, &r.params);
@@ -370,12 +401,34 @@ class session {
           rejected = true;
           reject_reason = d->reject_reason;
         }
-        for (auto& a : d->forward) add_queued(a, nullptr);
+        for (auto& a : d->forward) forward.push_back(a);
         for (auto& f : d->failed) {
           // Retried by the queue (local delivery through options.deliver_local), so the
           // accounts already served are not written twice by a client's retry.
           log::info("smtp.in", {{"id", id}, {"to", f.account}, {"status", "deferred"}, {"error", f.why.message}});
           add_queued(f.account, &r.params);
+        }
+      }
+      if (!forward.empty() && !s_.outbound) {
+        temp_failure = true;
+        failure_text = "no outbound queue";
+      } else if (!forward.empty()) {
+        queue::envelope fenv = qenv;
+        fenv.rcpts.clear();
+        for (auto& a : forward) fenv.rcpts.push_back({a, "", ""});
+        std::string bytes = received + body;
+        if (s_.forwarder) {
+          auto f = s_.forwarder->prepare(from, std::move(bytes));
+          fenv.from = std::move(f.sender);
+          bytes = std::move(f.message);
+        }
+        auto q = s_.outbound->enqueue(fenv, bytes);
+        if (q) {
+          for (auto& a : forward) out.queued.push_back(a);
+          if (out.queue_id.empty()) out.queue_id = *q;
+        } else {
+          temp_failure = true;
+          failure_text = q.error().message;
         }
       }
       if (!qenv.rcpts.empty()) {

@@ -38,6 +38,7 @@ namespace hearth::mail::smtp {
 
 class filter;                // filter.hpp: SPF/DKIM/DMARC, greylisting, DNSBL, verdict (issue 8)
 class submission_transform;  // filter.hpp: header hygiene and DKIM signing on submission
+class forwarding;            // filter.hpp: SRS and ARC for mail passed on, SRS bounces back
 
 enum class listener_kind { mx, submission, submissions };
 
@@ -63,6 +64,7 @@ struct server_services {
   std::vector<std::shared_ptr<filter>> filters;       // run in order at MAIL, RCPT and after DATA
   std::shared_ptr<submission_transform> submission;  // null: submitted mail is sent as is
   copy_hook local_copy;  // Sieve at delivery (app/serve_sieve.cpp); empty: plain delivery
+  std::shared_ptr<forwarding> forwarder;  // null: forwarded mail keeps its sender, SRS unknown
 };
 
 // The handler for one listener. Sessions of one handler share the per-IP connection count.

@@ -134,8 +134,9 @@ check(typ == "OK" and hits[0].split(), "seen over IMAP on the second instance")
 if hits[0].split():
     typ, data = m.fetch(hits[0].split()[-1], "(BODY.PEEK[HEADER])")
     head = data[0][1].decode(errors="replace")
-    check(f"X-Hearth-Redirected-By: {a.hostname}" in head and "Return-Path: <carol@remote.test>" in head,
-          "with A's redirect marker and the original envelope sender (no SRS)")
+    check(f"X-Hearth-Redirected-By: {a.hostname}" in head and "Return-Path: <SRS0=" in head and
+          "=remote.test=carol@a.test>" in head,
+          "with A's redirect marker and the envelope sender rewritten with SRS at a.test")
 m.logout()
 dns.stop()
 

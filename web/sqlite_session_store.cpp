@@ -1,0 +1,145 @@
+// The SQLite implementation of web::session_store, in hearth.db beside the directory's accounts
+// (ON DELETE CASCADE: an account's sessions go with it).
+#include <chrono>
+
+#include "core/crypto/crypto.hpp"
+#include "core/db/db.hpp"
+#include "directory/address.hpp"
+#include "web/session_store.hpp"
+
+namespace hearth::web {
+namespace {
+
+constexpr db::migration migrations[] = {
+    {1, "web console sessions", R"sql(
+CREATE TABLE web_sessions(
+  token_hash TEXT PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  csrf TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  expires INTEGER NOT NULL,
+  ip TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX web_sessions_account ON web_sessions(account_id);
+)sql"},
+};
+
+std::int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// 32 random octets: guessing a live token is hopeless; base64url so it fits a cookie as is.
+std::string random_token() {
+  std::string t = crypto::base64_encode(crypto::random_bytes(32));
+  for (auto& c : t) {
+    if (c == '+') c = '-';
+    else if (c == '/') c = '_';
+  }
+  while (!t.empty() && t.back() == '=') t.pop_back();
+  return t;
+}
+
+std::string token_hash(std::string_view token) { return crypto::hex_encode(crypto::sha256(token)); }
+
+bool plausible_token(std::string_view t) {
+  if (t.size() != 43) return false;
+  for (char c : t)
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) return false;
+  return true;
+}
+
+class sqlite_session_store final : public session_store {
+ public:
+  explicit sqlite_session_store(db::database d) : db_(std::move(d)) {}
+
+  result<new_session> create(std::string_view address, std::string_view ip, std::chrono::seconds lifetime) override {
+    auto addr = directory::normalize_address(address);
+    if (!addr) return fail("web.invalid", "not an address");
+    if (ip.size() > 64) return fail("web.invalid", "client address too long");
+    auto& c = db_.get();
+    auto acc = c.prepare("SELECT id FROM accounts WHERE address = ?1");
+    if (!acc) return acc.error();
+    acc->bind(1, *addr);
+    auto row = acc->step();
+    if (!row) return row.error();
+    if (!*row) return fail("web.no_account", "no such account");
+    const std::int64_t account_id = acc->column_int64(0);
+    new_session s;
+    s.token = random_token();
+    s.info.id = crypto::hex_encode(crypto::random_bytes(8));
+    s.info.address = *addr;
+    s.info.csrf = random_token();
+    s.info.created = now_seconds();
+    s.info.expires = s.info.created + lifetime.count();
+    s.info.ip = std::string(ip);
+    auto st = c.prepare(
+        "INSERT INTO web_sessions(token_hash, id, account_id, csrf, created, expires, ip) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    if (!st) return st.error();
+    st->bind_all(token_hash(s.token), s.info.id, account_id, s.info.csrf, s.info.created, s.info.expires, s.info.ip);
+    if (auto r = st->run(); !r) return r.error();
+    return s;
+  }
+
+  std::optional<session> find(std::string_view token) override {
+    if (!plausible_token(token)) return std::nullopt;
+    auto& c = db_.get();
+    auto st = c.prepare(
+                   "SELECT s.id, a.address, s.csrf, s.created, s.expires, s.ip FROM web_sessions s "
+                   "JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = ?1 AND s.expires > ?2")
+                  .value();
+    st.bind_all(token_hash(token), now_seconds());
+    if (!st.step().value()) return std::nullopt;
+    session s;
+    s.id = st.column_text(0);
+    s.address = st.column_text(1);
+    s.csrf = st.column_text(2);
+    s.created = st.column_int64(3);
+    s.expires = st.column_int64(4);
+    s.ip = st.column_text(5);
+    return s;
+  }
+
+  result<void> remove(std::string_view token) override {
+    if (!plausible_token(token)) return {};
+    auto st = db_.get().prepare("DELETE FROM web_sessions WHERE token_hash = ?1");
+    if (!st) return st.error();
+    st->bind(1, token_hash(token));
+    return st->run();
+  }
+
+  result<std::size_t> remove_all(std::string_view address, std::string_view keep) override {
+    auto addr = directory::normalize_address(address);
+    if (!addr) return fail("web.invalid", "not an address");
+    auto& c = db_.get();
+    auto st = c.prepare(
+        "DELETE FROM web_sessions WHERE account_id = (SELECT id FROM accounts WHERE address = ?1) AND token_hash <> ?2");
+    if (!st) return st.error();
+    st->bind_all(*addr, keep.empty() ? std::string() : token_hash(keep));
+    if (auto r = st->run(); !r) return r.error();
+    return static_cast<std::size_t>(c.changes());
+  }
+
+  result<void> purge_expired() override {
+    auto st = db_.get().prepare("DELETE FROM web_sessions WHERE expires <= ?1");
+    if (!st) return st.error();
+    st->bind(1, now_seconds());
+    return st->run();
+  }
+
+ private:
+  db::database db_;
+};
+
+}  // namespace
+
+result<std::unique_ptr<session_store>> open_sqlite_session_store(const std::filesystem::path& db_file) {
+  auto d = db::database::open(db_file);
+  if (!d) return d.error();
+  auto v = db::migrate(d->get(), "web", migrations);
+  if (!v) return v.error();
+  return std::unique_ptr<session_store>(std::make_unique<sqlite_session_store>(std::move(*d)));
+}
+
+}  // namespace hearth::web
