@@ -28,6 +28,7 @@
 #include "app/commands.hpp"
 #include "app/common.hpp"
 #include "core/blob/store.hpp"
+#include "dav/server/service.hpp"
 #include "dav/store/store.hpp"
 #include "mail/mailfile/mailfile.hpp"
 #include "mail/store/store.hpp"
@@ -189,6 +190,7 @@ bool export_dav(dav::store& st, const std::string& user, const fs::path& out, co
       return false;
     }
     for (const auto& c : *cols) {
+      if (k == dav::kind::calendar && dav::is_schedule_box(c.name)) continue;
       auto objs = st.objects(c.id, true);
       if (!objs) {
         std::cerr << "hearth: " << c.name << ": " << objs.error().message << "\n";

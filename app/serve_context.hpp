@@ -18,6 +18,7 @@
 
 #include "core/config/config.hpp"
 #include "core/net/server.hpp"
+#include "core/util/result.hpp"
 
 namespace hearth::auth {
 class authenticator;
@@ -68,6 +69,15 @@ struct serve_context {
   // install_xmpp, called by mail delivery. False when it could not be routed.
   std::shared_ptr<std::function<bool(const std::string& jid, const std::string& text)>> chat =
       std::make_shared<std::function<bool(const std::string&, const std::string&)>>();
+  // Mail a local user sends through the server itself (DAV's iMIP invitations and replies):
+  // cleaned, DKIM-signed and queued like a submission. Filled in by install_mail.
+  using send_fn = std::function<result<void>(const std::string& from, const std::vector<std::string>& to,
+                                             const std::string& message)>;
+  std::shared_ptr<send_fn> send_mail = std::make_shared<send_fn>();
+  // Sees each local delivery's copy (account, trace fields + message) before Sieve files it:
+  // DAV's iMIP in. Filled in by install_dav, called by mail delivery; must not throw.
+  using copy_observer = std::function<void(const std::string& account, const std::string& copy)>;
+  std::shared_ptr<copy_observer> observe_copy = std::make_shared<copy_observer>();
 };
 
 bool install_managesieve(serve_context& ctx);  // serve_managesieve.cpp: the script store, managesieve

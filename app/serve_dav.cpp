@@ -2,6 +2,7 @@
 // The DAV store lives in the server's database file (migration component "dav"); the routes
 // go on the shared HTTPS router (dav/server/service.hpp lists them).
 #include "app/common.hpp"
+#include "app/imip_glue.hpp"
 #include "app/serve_context.hpp"
 #include "core/log/log.hpp"
 #include "dav/server/service.hpp"
@@ -18,7 +19,10 @@ bool install_dav(serve_context& ctx) {
   std::shared_ptr<dav::store> store(std::move(*st));
   dav::options opts;
   opts.max_resource_size = ctx.cfg.dav_max_resource_size;
+  opts.dir = &ctx.dir;
+  opts.imip = make_imip_sender(ctx);
   auto svc = dav::register_routes(ctx.routes, *store, ctx.authn, &ctx.bus, opts);
+  *ctx.observe_copy = make_imip_receiver(ctx, svc);
   ctx.keep.push_back(store);
   ctx.keep.push_back(svc);
   log::info("dav.ready", {{"file", directory_file(ctx.cfg).string()}});

@@ -3,6 +3,7 @@
 #include "app/serve_queue.hpp"
 #include "app/serve_sieve.hpp"
 #include "core/log/log.hpp"
+#include "mail/queue/queue.hpp"
 #include "mail/smtp/server/session.hpp"
 
 namespace hearth::app {
@@ -28,6 +29,22 @@ bool install_mail(serve_context& ctx) {
   svc.submission = checks.submission;
   svc.forwarder = forwarder;
   *local_copy = make_sieve_hook(ctx, outbound.get(), checks.submission, forwarder);
+  // iMIP in (install_dav fills observe_copy): each copy is looked at before Sieve files it.
+  *local_copy = [sieve = *local_copy, observe = ctx.observe_copy](const mail::smtp::copy_request& r) {
+    if (*observe) (*observe)(r.account, r.copy);
+    return sieve(r);
+  };
+  *ctx.send_mail = [q = outbound.get(), sub = checks.submission](const std::string& from, const std::vector<std::string>& to,
+                                                                 const std::string& message) -> result<void> {
+    mail::queue::envelope env;
+    env.from = from;
+    for (const auto& r : to) env.rcpts.push_back({r, "", ""});
+    env.auth_user = from;
+    env.client = "dav";
+    auto queued = q->enqueue(env, sub ? sub->prepare(from, from, message) : message);
+    if (!queued) return queued.error();
+    return {};
+  };
   svc.local_copy = *local_copy;
 
   mail::smtp::server_options o;

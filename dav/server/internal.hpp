@@ -17,7 +17,8 @@
 namespace hearth::dav {
 
 inline constexpr std::string_view root_path = "/dav/";
-inline constexpr std::string_view dav_header = "1, 3, access-control, calendar-access, addressbook, extended-mkcol";
+inline constexpr std::string_view dav_header =
+    "1, 3, access-control, calendar-access, addressbook, extended-mkcol, calendar-auto-schedule";
 
 // What a request path names.
 struct target {

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "dav/server/internal.hpp"
+#include "dav/server/schedule.hpp"
 
 namespace hearth::dav {
 namespace {
@@ -84,6 +85,7 @@ http::response service::do_get(ctx& c, bool head) {
   }
   auto r = http::response::text(200, std::move(o->data), content_type(t.kind));
   r.headers.emplace_back("ETag", o->etag);
+  if (t.kind == kind::calendar) sched::tag_response(r.body, r);
   return r;
 }
 
@@ -120,6 +122,9 @@ http::response service::do_put(ctx& c) {
     o.uid = info->uid;
     o.component = "VCARD";
   }
+  sched::plan sp;
+  if (t.kind == kind::calendar)
+    if (auto denied = sched::before_put(*this, c.user, *col, c.req, o, sp)) return *denied;
   auto im = if_match_of(c.req);
   const bool none_star = c.req.header("if-none-match") == "*";
   std::optional<std::string> match;
@@ -145,6 +150,7 @@ http::response service::do_put(ctx& c) {
   r.status = res->created ? 201 : 204;
   // Stored as sent, so the ETag is the one of the body the client has (RFC 4791 §5.3.4).
   r.headers.emplace_back("ETag", res->obj.etag);
+  if (t.kind == kind::calendar) sched::after_put(*this, c.user, sp, o, r);
   return r;
 }
 
@@ -169,6 +175,9 @@ http::response service::do_delete(ctx& c) {
     if (!cur) return plain(412, "Precondition Failed");
     match = cur->etag;
   }
+  sched::plan sp;
+  if (t.kind == kind::calendar)
+    if (auto denied = sched::before_delete(*this, c.user, *col, c.req, t.obj_name, sp)) return *denied;
   auto res = store_.delete_object(col->id, t.obj_name, match);
   if (!res) {
     if (res.error().code == "dav.precondition") return plain(412, "Precondition Failed");
@@ -177,6 +186,7 @@ http::response service::do_delete(ctx& c) {
   if (!*res) return plain(404, "Not Found");
   changed(c.user, *col);
   if (t.kind == kind::addressbook) sync_birthdays(c.user, col->name, t.obj_name, nullptr);
+  if (t.kind == kind::calendar) sched::after_delete(*this, c.user, sp);
   http::response r;
   r.status = 204;
   return r;

@@ -2,6 +2,7 @@
 #include <ctime>
 
 #include "dav/server/internal.hpp"
+#include "dav/server/schedule.hpp"
 
 namespace hearth::dav {
 namespace {
@@ -63,6 +64,7 @@ static std::optional<std::string> value_of(const service& s, const std::string& 
                                            const qname& q, const xml::element* raw, const report_req* rep) {
   const auto& t = n.t;
   const bool own = !t.user.empty();
+  if (auto v = sched::property(s, user, n, q)) return v;
   if (q.ns == xml::ns_dav) {
     const auto& l = q.local;
     if (l == "resourcetype") {

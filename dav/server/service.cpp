@@ -8,6 +8,7 @@
 #include "core/events/bus.hpp"
 #include "core/log/log.hpp"
 #include "dav/server/internal.hpp"
+#include "dav/server/schedule.hpp"
 
 namespace hearth::dav {
 namespace {
@@ -83,6 +84,7 @@ http::response service::handle(const http::request& req) {
     if (auto denied = authenticate(req, user)) return *denied;
     auto ok = store_.ensure_defaults(user);
     if (!ok) throw error_exception(ok.error());
+    sched::ensure_boxes(*this, user);
     ctx c{req, user, parse_path(req.path)};
     return dispatch(c);
   } catch (const error_exception& e) {
@@ -107,6 +109,7 @@ http::response service::dispatch(ctx& c) {
   // §7.1.1: need-privileges). A COPY/MOVE whose destination is in it is refused in copy_move.
   if (is_birthday_calendar(c.t.kind, c.t.coll_name) && m != "PROPFIND" && m != "REPORT" && m != "GET" && m != "HEAD")
     return error_response(403, xml::dav("need-privileges"));
+  if (auto r = sched::guard(*this, c.user, c.t, c.req)) return *r;
   if (m == "PROPFIND") return do_propfind(c);
   if (m == "REPORT") return do_report(c);
   if (m == "GET") return do_get(c, false);

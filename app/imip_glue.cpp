@@ -1,0 +1,89 @@
+#include "app/imip_glue.hpp"
+
+#include <algorithm>
+
+#include "core/log/log.hpp"
+#include "dav/server/service.hpp"
+#include "mail/mailauth/authres.hpp"
+#include "mail/message/address.hpp"
+#include "mail/message/encoding.hpp"
+#include "mail/message/mime.hpp"
+
+namespace hearth::app {
+namespace {
+
+constexpr std::size_t max_calendar_part = 256 * 1024;
+
+std::string lower(std::string_view s) {
+  std::string o(s);
+  for (auto& c : o)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return o;
+}
+
+class mail_imip_sender final : public dav::imip_sender {
+ public:
+  explicit mail_imip_sender(std::shared_ptr<serve_context::send_fn> fn) : fn_(std::move(fn)) {}
+  result<void> send(const std::string& from, const std::vector<std::string>& to, const std::string& message) override {
+    if (!fn_ || !*fn_) return fail("imip.no_mail", "mail is not running");
+    return (*fn_)(from, to, message);
+  }
+
+ private:
+  std::shared_ptr<serve_context::send_fn> fn_;
+};
+
+// The first text/calendar part, depth first (the parser bounds depth and part count).
+const mail::body_part* calendar_part(const mail::body_part& p) {
+  if (p.type.is("text", "calendar")) return &p;
+  for (const auto& c : p.children)
+    if (const auto* f = calendar_part(c)) return f;
+  return nullptr;
+}
+
+// RFC 8601: only our own Authentication-Results count (forged ones were removed at the MX);
+// the sender is trusted when DMARC passed there.
+bool dmarc_pass(const mail::header_section& h, const std::string& hostname) {
+  for (const auto* f : h.find_all("Authentication-Results")) {
+    auto v = lower(mail::unfold(f->value));
+    if (mail::mailauth::authserv_id(v) != lower(hostname)) continue;
+    auto at = v.find("dmarc=");
+    if (at == std::string::npos) continue;
+    if (at > 0 && v[at - 1] != ';' && v[at - 1] != ' ' && v[at - 1] != '\t') continue;
+    return v.compare(at + 6, 4, "pass") == 0;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::shared_ptr<dav::imip_sender> make_imip_sender(serve_context& ctx) {
+  return std::make_shared<mail_imip_sender>(ctx.send_mail);
+}
+
+serve_context::copy_observer make_imip_receiver(serve_context& ctx, std::shared_ptr<dav::service> svc) {
+  const std::string hostname = ctx.cfg.hostname;
+  return [svc, hostname](const std::string& account, const std::string& copy) {
+    try {
+      // Cheap test first: most mail has no calendar part.
+      auto head = lower(copy.substr(0, std::min<std::size_t>(copy.size(), 64 * 1024)));
+      if (head.find("text/calendar") == std::string::npos && lower(copy).find("text/calendar") == std::string::npos)
+        return;
+      auto msg = mail::parse_message(copy);
+      const auto* part = calendar_part(msg.root);
+      if (!part || part->size() > 2 * max_calendar_part) return;
+      std::string from;
+      if (const auto* f = msg.root.header.find("From")) {
+        auto boxes = mail::parse_address_list(f->value).mailboxes();
+        if (boxes.size() == 1) from = lower(boxes.front().addr_spec());
+      }
+      auto ics = mail::decode_transfer_encoding(std::string_view(copy).substr(part->body_begin, part->size()), part->encoding);
+      if (ics.size() > max_calendar_part) return;
+      dav::receive_imip(*svc, account, from, dmarc_pass(msg.root.header, hostname), ics);
+    } catch (const std::exception& e) {
+      log::error("dav.imip.in", {{"account", account}, {"error", e.what()}});
+    }
+  };
+}
+
+}  // namespace hearth::app
