@@ -19,12 +19,13 @@ bool install_mail(serve_context& ctx) {
   if (!outbound) return false;
   checks.outbound = outbound.get();
   // Issue 8's checks: filters (greylisting, DNSBL, backup MX, verdict) and mail authentication.
-  if (!install_filter(ctx, checks) || !install_mailauth(ctx, checks)) return false;
+  if (!install_filter(ctx, checks) || !install_reports(ctx, checks) || !install_mailauth(ctx, checks)) return false;
   mail::smtp::server_services svc{ctx.dir, ctx.authn, ctx.mail, outbound.get(), {}, nullptr, {}};
   for (auto* part : {&checks.early, &checks.auth, &checks.late})
     svc.filters.insert(svc.filters.end(), part->begin(), part->end());
   svc.submission = checks.submission;
-  *local_copy = make_sieve_hook(ctx, outbound.get(), checks.submission);
+  *local_copy = with_report_ingest(ctx, checks, make_sieve_hook(ctx, outbound.get(), checks.submission));
+  start_report_sender(ctx, checks);
   svc.local_copy = *local_copy;
 
   mail::smtp::server_options o;
