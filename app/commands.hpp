@@ -40,6 +40,7 @@ int cmd_sieve_store(const globals& g, const args& a);
 // nullopt after printing why (no config, no account, no active script).
 std::optional<std::pair<std::string, std::string>> stored_active_script(const globals& g, const std::string& user);
 int cmd_spam(const globals& g, const args& a);        // cmd_spam.cpp
+int cmd_reports(const globals& g, const args& a);     // cmd_reports.cpp
 // `hearth dns zone` and `hearth dns check`, dispatched from cmd_dns.cpp's table.
 int cmd_dns_zone(const globals& g, const args& a);    // cmd_dns_zone.cpp
 int cmd_dns_check(const globals& g, const args& a);   // cmd_dns_check.cpp

@@ -30,6 +30,7 @@ const command commands[] = {
     {"dns", hearth::app::cmd_dns, "the zone to publish, DNS checks, look-ups through Hearth's resolver"},
     {"config", hearth::app::cmd_config, "check a config file or print the example config"},
     {"spam", hearth::app::cmd_spam, "train the learning spam filter, classify a message, its statistics"},
+    {"reports", hearth::app::cmd_reports, "DMARC and TLS-RPT reports received about our domains, with the failures"},
     {"queue", hearth::app::cmd_queue, "list, show, flush, delete or bounce messages in the outbound queue"},
     {"import", hearth::app::cmd_import, "import mail (mbox, Maildir), calendars (.ics) and contacts (.vcf)"},
     {"migrate", hearth::app::cmd_migrate, "copy a whole account from another IMAP server (Gmail too)"},

@@ -22,13 +22,14 @@ bool install_mail(serve_context& ctx) {
   if (!outbound) return false;
   checks.outbound = outbound.get();
   // Issue 8's checks: filters (greylisting, DNSBL, backup MX, verdict) and mail authentication.
-  if (!install_filter(ctx, checks) || !install_mailauth(ctx, checks)) return false;
+  if (!install_filter(ctx, checks) || !install_reports(ctx, checks) || !install_mailauth(ctx, checks)) return false;
   mail::smtp::server_services svc{ctx.dir, ctx.authn, ctx.mail, outbound.get(), {}, nullptr, {}};
   for (auto* part : {&checks.early, &checks.auth, &checks.late})
     svc.filters.insert(svc.filters.end(), part->begin(), part->end());
   svc.submission = checks.submission;
   svc.forwarder = forwarder;
-  *local_copy = make_sieve_hook(ctx, outbound.get(), checks.submission, forwarder);
+  *local_copy = with_report_ingest(ctx, checks, make_sieve_hook(ctx, outbound.get(), checks.submission, forwarder));
+  start_report_sender(ctx, checks);
   // iMIP in (install_dav fills observe_copy): each copy is looked at before Sieve files it.
   *local_copy = [sieve = *local_copy, observe = ctx.observe_copy](const mail::smtp::copy_request& r) {
     if (*observe) (*observe)(r.account, r.copy);

@@ -9,6 +9,7 @@
 // The chain handed to the sessions is early + auth + late. A hook returns false after logging
 // why (serve exits 1).
 #pragma once
+#include <functional>
 #include <memory>
 
 #include "app/serve_context.hpp"
@@ -22,6 +23,10 @@ class queue;
 }
 namespace hearth::mail::mailauth {
 class public_suffix_list;
+struct dmarc_observation;
+}
+namespace hearth::mail::reports {
+class store;
 }
 
 namespace hearth::app {
@@ -34,6 +39,10 @@ struct mail_checks {
   // The Public Suffix List, for DMARC and URIBL: read once by public_suffixes().
   std::shared_ptr<const mail::mailauth::public_suffix_list> psl;
   bool psl_read = false;
+  // DATA_DIR/reports.db (install_reports); on_dmarc records DMARC evaluations there for the
+  // reports we send (set only when reports.send_dmarc is on), handed to the mailauth filter.
+  std::shared_ptr<mail::reports::store> reports;
+  std::function<void(const mail::mailauth::dmarc_observation&)> on_dmarc;
 };
 
 // mailauth.public_suffix_list, read on first use; null (logged once) when it cannot be read.
@@ -41,6 +50,12 @@ std::shared_ptr<const mail::mailauth::public_suffix_list> public_suffixes(serve_
 
 bool install_filter(serve_context& ctx, mail_checks& checks);
 bool install_mailauth(serve_context& ctx, mail_checks& checks);
+// serve_reports.cpp (issue 22): opens the reports store (before install_mailauth); wraps the
+// local copy hook so that reports reaching zone.report_local are read after delivery; starts
+// the daily sender once the queue and the submission transform exist.
+bool install_reports(serve_context& ctx, mail_checks& checks);
+mail::smtp::copy_hook with_report_ingest(serve_context& ctx, mail_checks& checks, mail::smtp::copy_hook inner);
+void start_report_sender(serve_context& ctx, mail_checks& checks);
 
 // SRS and ARC for mail passed on to other domains (serve_mailauth.cpp, mail/mailauth/forwarding):
 // reads or creates the SRS secret in the data directory. Null after logging why when the

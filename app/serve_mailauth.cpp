@@ -44,6 +44,7 @@ bool install_mailauth(serve_context& ctx, mail_checks& checks) {
   fo.dkim = c.mailauth_dkim_verify;
   fo.dmarc = c.mailauth_dmarc && psl;
   fo.arc = c.mailauth_arc;
+  fo.on_dmarc = checks.on_dmarc;
   if (fo.spf || fo.dkim || fo.dmarc || fo.arc) checks.auth.push_back(ma::make_filter(checks.resolver, psl, fo));
 
   ma::hygiene_options h;

@@ -137,6 +137,10 @@ struct config {
   std::string zone_mta_sts_mode = "testing";     // none | testing | enforce (RFC 8461 §3.2)
   unsigned zone_mta_sts_max_age = 604800;
 
+  // [reports]: DMARC and TLS-RPT reports we send (mail/reports); received ones are always read
+  bool reports_send_dmarc = false;  // daily DMARC aggregate reports to the rua= of domains we received mail from
+  bool reports_send_tls = false;    // daily TLS-RPT reports to domains we delivered to that publish _smtp._tls
+
   // [imap]: limits of every IMAP session (issue 4)
   std::size_t imap_max_line = 64 * 1024;         // one command line outside literals
   std::uint64_t imap_max_literal = 64ull << 20;  // an APPEND literal; advertised as APPENDLIMIT (RFC 7889)

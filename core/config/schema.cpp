@@ -230,6 +230,13 @@ std::vector<key_def> build_keys() {
                   .allowed({"none", "testing", "enforce"}));
   k.push_back(integer("zone.mta_sts_max_age", 604800, 86400, 31557600, "MTA-STS policy max_age in seconds",
                       bind<&config::zone_mta_sts_max_age>()));
+  // [reports] (issue 22: mail/reports)
+  k.push_back(boolean("reports.send_dmarc", false,
+                      "send a daily DMARC aggregate report (RFC 7489 §7.2) to the rua= of each domain we received mail from",
+                      bind<&config::reports_send_dmarc>()));
+  k.push_back(boolean("reports.send_tls", false,
+                      "send a daily TLS-RPT report (RFC 8460) to each domain we delivered to that publishes _smtp._tls rua=",
+                      bind<&config::reports_send_tls>()));
   // [blocklists]
   k.push_back(list("blocklists.ip", {"zen.spamhaus.org", "bl.spamcop.net", "b.barracudacentral.org"},
                    "DNS blocklists for IP addresses", bind<&config::blocklists_ip>(), syntax::dns_name));
@@ -422,6 +429,7 @@ std::vector<table_def> build_tables() {
       {"mailauth", "SPF, DKIM and DMARC checks of incoming mail; header hygiene of outgoing mail."},
       {"zone", "What `hearth dns zone` publishes and `hearth dns check` expects."},
       {"blocklists", "DNS blocklists that `hearth dns check` looks our addresses and domains up in."},
+      {"reports", "DMARC and TLS-RPT reports we send (the ones received are always read): off by default."},
       {"imap", "IMAP session limits."},
       {"managesieve", "Sieve filters: the script store, its quotas, and ManageSieve (port 4190)."},
       {"http", "The HTTPS server (DAV, autoconfiguration, MTA-STS)."},

@@ -129,8 +129,10 @@ class auth_filter : public smtp::filter {
       }
       std::string overall;
       std::string domains;
+      std::string all_results;
       for (const auto& v : checked) {
         const char* res = dkim_status_name(v.status);
+        if (!v.domain.empty()) all_results += (all_results.empty() ? "" : " ") + v.domain + "=" + res;
         if (v.status == dkim_status::pass) {
           passing.push_back({v.domain});
           domains += (domains.empty() ? "" : " ") + v.domain;
@@ -154,6 +156,7 @@ class auth_filter : public smtp::filter {
       }
       st.results["dkim"] = overall;
       st.results["dkim.domains"] = domains;
+      st.results["dkim.results"] = all_results;
       if (overall == "fail") add_score(st, "DKIM_INVALID", score_dkim_fail);
     }
 
@@ -218,6 +221,28 @@ class auth_filter : public smtp::filter {
       } else if (r.result == "fail" && r.policy == "quarantine") {
         st.folder = "Junk";
       }
+      if (o_.on_dmarc && (r.result == "pass" || r.result == "fail") && st.results.count("dmarc.record")) {
+        dmarc_observation ob;
+        ob.source_ip = ci.ip;
+        ob.header_from = from;
+        ob.envelope_from = env.sender.is_null ? "" : util::to_lower(env.sender.domain);
+        ob.record_domain = value_or(st.results, "dmarc.record_domain");
+        ob.record = value_or(st.results, "dmarc.record");
+        ob.result = r.result;
+        // A refusal or Junk is what we applied; a sampled-out message had none.
+        ob.disposition = r.result == "fail" ? r.policy : "none";
+        ob.dkim_aligned = value_or(st.results, "dmarc.dkim_aligned") == "pass";
+        ob.spf_aligned = value_or(st.results, "dmarc.spf_aligned") == "pass";
+        ob.dkim_results = value_or(st.results, "dkim.results");
+        ob.spf_domain = value_or(st.results, "spf.domain");
+        ob.spf_result = value_or(st.results, "spf", "none");
+        const auto* cb = &o_.on_dmarc;
+        const auto* obp = &ob;
+        co_await net::run_blocking([cb, obp] {
+          (*cb)(*obp);
+          return 0;
+        });
+      }
     }
     st.prepend += format_results(ci.hostname, ar);
     log::info("mailauth", {{"session", ci.session}, {"id", st.id}, {"ip", ci.ip},
@@ -270,6 +295,14 @@ class auth_filter : public smtp::filter {
     in.spf_result = value_or(st.results, "spf", "none");
     in.spf_domain = value_or(st.results, "spf.domain");
     in.dkim = passing;
+    // For the aggregate report (RFC 7489 §7.2): the record and which identifiers aligned.
+    st.results["dmarc.record"] = *rec;
+    st.results["dmarc.record_domain"] = at_org ? org : domain;
+    bool dkim_aligned = false;
+    for (const auto& d : passing) dkim_aligned |= aligned(*psl_, d.domain, domain, parsed->adkim_strict);
+    st.results["dmarc.dkim_aligned"] = dkim_aligned ? "pass" : "fail";
+    st.results["dmarc.spf_aligned"] =
+        in.spf_result == "pass" && aligned(*psl_, in.spf_domain, domain, parsed->aspf_strict) ? "pass" : "fail";
     thread_local std::mt19937 rng{std::random_device{}()};
     int sample = static_cast<int>(rng() % 100);
     co_return evaluate_dmarc(*psl_, in, *parsed, at_org, sample);
