@@ -63,6 +63,8 @@ static std::optional<std::string> value_of(const service& s, const std::string& 
                                            const qname& q, const xml::element* raw, const report_req* rep) {
   const auto& t = n.t;
   const bool own = !t.user.empty();
+  bool found = true;
+  if (auto v = s.sharing_prop(user, n, q, found); v || !found) return v;  // sharing_props.cpp
   if (q.ns == xml::ns_dav) {
     const auto& l = q.local;
     if (l == "resourcetype") {

@@ -17,6 +17,7 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -33,11 +34,16 @@ class bus;
 namespace hearth::dav {
 
 class store;
+class share_store;
 
 struct options {
   std::uint64_t max_resource_size = 10 * 1024 * 1024;  // CalDAV/CardDAV max-resource-size
   std::chrono::seconds cache_ttl{60};
   std::string cache_key;  // HMAC key of the credential cache; empty = random
+  // Sharing (sharing.hpp): null turns it off. is_account says whether an address is a local
+  // account that a collection may be shared with. Both must outlive the router.
+  share_store* shares = nullptr;
+  std::function<bool(const std::string&)> is_account;
 };
 
 class service;
