@@ -38,6 +38,7 @@ const command commands[] = {
     {"backup", hearth::app::cmd_backup, "snapshot a running server's data into a folder; verify or list snapshots"},
     {"restore", hearth::app::cmd_restore, "build a new data directory from a backup snapshot"},
     {"export", hearth::app::cmd_export, "write an account as files: Maildir, .ics, .vcf, chat roster and archive"},
+    {"share", hearth::app::cmd_share, "share a calendar or address book with another account; list shares"},
 };
 
 void usage(FILE* out) {

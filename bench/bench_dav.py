@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """CalDAV/CardDAV benchmark: hearth against Radicale on the same machine, same client.
 
-usage: bench/bench_dav.py [--hearth build/hearth] [--events 10000] [--cards 5000] [--rounds 30]
+usage: bench/bench_dav.py [--hearth build/hearth] [--events 10000] [--cards 5000] [--rounds 30] [--hearth-only]
 
 Loads a calendar of N events (20% weekly recurring) and an address book of M cards into each
 server (hearth: `hearth import`; Radicale: one PUT of the whole calendar/address book, which
@@ -28,6 +28,7 @@ ap.add_argument("--hearth", default="build/hearth")
 ap.add_argument("--events", type=int, default=10000)
 ap.add_argument("--cards", type=int, default=5000)
 ap.add_argument("--rounds", type=int, default=30)
+ap.add_argument("--hearth-only", action="store_true", help="skip Radicale (minutes to load): compare hearth builds")
 a = ap.parse_args()
 work = tempfile.mkdtemp(prefix="bench-dav-")
 procs = []
@@ -167,6 +168,8 @@ try:
     for k, v in hres.items():
         print(f"hearth   {k:34} p50 {v[0]:8.1f} ms  p99 {v[1]:8.1f} ms", flush=True)
     print(f"hearth   RSS {hrss / 1024:.1f} MiB", flush=True)
+    if a.hearth_only:
+        sys.exit(0)
 
     # ---- Radicale ----
     rdir = os.path.join(work, "radicale")

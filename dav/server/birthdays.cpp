@@ -98,11 +98,13 @@ result<bool> rebuild_birthdays(store& st, const std::string& user) {
   try {
     bool touched = false;
     std::set<std::string> keep;
-    for (const auto& book : must(st.collections(user, kind::addressbook)))
+    for (const auto& book : must(st.collections(user, kind::addressbook))) {
+      if (book.owner != user) continue;  // a shared address book feeds its owner's birthdays
       for (const auto& o : must(st.objects(book.id, true))) {
         touched |= sync_one(st, user, book.name, o.name, &o.data).has_value();
         for (const char* s : {"bday", "anniv"}) keep.insert(event_name(book.name, o.name, s));
       }
+    }
     auto cal = find_or_make(st, user, false);
     if (cal)
       for (const auto& o : must(st.objects(cal->id, false)))
@@ -115,6 +117,9 @@ result<bool> rebuild_birthdays(store& st, const std::string& user) {
 
 void service::sync_birthdays(const std::string& user, const std::string& book, const std::string& obj,
                              const std::string* card) {
+  // A shared address book (its mount name has a '~') feeds its owner's calendar (share_gate).
+  if (opts_.shares && book.find('~') != std::string::npos && must(opts_.shares->find_mount(user, kind::addressbook, book)))
+    return;
   if (auto cal = sync_one(store_, user, book, obj, card)) changed(user, *cal);
 }
 

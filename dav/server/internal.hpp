@@ -11,6 +11,7 @@
 #include "core/http/router.hpp"
 #include "dav/ical/ical.hpp"
 #include "dav/server/service.hpp"
+#include "dav/store/shares.hpp"
 #include "dav/store/store.hpp"
 #include "dav/xml/xml.hpp"
 
@@ -18,7 +19,7 @@ namespace hearth::dav {
 
 inline constexpr std::string_view root_path = "/dav/";
 inline constexpr std::string_view dav_header =
-    "1, 3, access-control, calendar-access, addressbook, extended-mkcol, calendar-auto-schedule";
+    "1, 3, access-control, calendar-access, addressbook, extended-mkcol, calendar-auto-schedule, calendarserver-sharing, resource-sharing";
 
 // What a request path names.
 struct target {
@@ -132,6 +133,11 @@ class service {
   http::response do_propfind(ctx& c);
   // report.cpp
   http::response do_report(ctx& c);
+  // sharing.cpp: requests on a collection shared with the user (nullopt: dispatch goes on),
+  // ACL and the sharing POST on the owner's collections.
+  std::optional<http::response> share_gate(ctx& c);
+  http::response do_acl(ctx& c);
+  http::response do_share_post(ctx& c);
 
  public:
   // Rendering (propfind.cpp), used by reports too.
@@ -148,7 +154,17 @@ class service {
   // or with every contact of the user (after collection-wide changes).
   void sync_birthdays(const std::string& user, const std::string& book, const std::string& obj, const std::string* card);
   void rebuild_birthdays(const std::string& user);
+  // sharing_props.cpp: the sharing and ACL properties of a collection or object node (acl,
+  // current-user-privilege-set, owner, CS:invite, DAV:share-access...), or nullopt when `q` is
+  // not one of them. `found` is false when the property does not apply (404).
+  std::optional<std::string> sharing_prop(const std::string& user, const node& n, const xml::qname& q, bool& found) const;
+  // The access `user` has to a collection node (write for the owner).
+  share_access access_to(const std::string& user, const collection& c) const;
 
+ private:
+  std::unique_ptr<store> view_;  // the shared view over the constructor's store (sharing on)
+
+ public:
   store& store_;
   auth::authenticator& authn_;
   events::bus* bus_;

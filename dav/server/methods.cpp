@@ -56,7 +56,7 @@ http::response service::do_options(ctx& c) {
   r.body.clear();
   r.headers.emplace_back("DAV", std::string(dav_header));
   r.headers.emplace_back("Allow",
-                         "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, REPORT, COPY, MOVE");
+                         "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, REPORT, COPY, MOVE, ACL, POST");
   (void)c;
   return r;
 }

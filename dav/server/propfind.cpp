@@ -65,6 +65,8 @@ static std::optional<std::string> value_of(const service& s, const std::string& 
   const auto& t = n.t;
   const bool own = !t.user.empty();
   if (auto v = sched::property(s, user, n, q)) return v;
+  bool found = true;
+  if (auto v = s.sharing_prop(user, n, q, found); v || !found) return v;  // sharing_props.cpp
   if (q.ns == xml::ns_dav) {
     const auto& l = q.local;
     if (l == "resourcetype") {

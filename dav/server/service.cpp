@@ -9,6 +9,7 @@
 #include "core/log/log.hpp"
 #include "dav/server/internal.hpp"
 #include "dav/server/schedule.hpp"
+#include "dav/server/sharing.hpp"
 
 namespace hearth::dav {
 namespace {
@@ -33,7 +34,11 @@ std::string random_key() {
 }  // namespace
 
 service::service(store& st, auth::authenticator& authn, events::bus* bus, options opts)
-    : store_(st), authn_(authn), bus_(bus), opts_(std::move(opts)) {
+    : view_(opts.shares ? make_shared_view(st, *opts.shares) : nullptr),
+      store_(view_ ? *view_ : st),
+      authn_(authn),
+      bus_(bus),
+      opts_(std::move(opts)) {
   cache_key_ = opts_.cache_key.empty() ? random_key() : opts_.cache_key;
 }
 
@@ -109,6 +114,7 @@ http::response service::dispatch(ctx& c) {
   // §7.1.1: need-privileges). A COPY/MOVE whose destination is in it is refused in copy_move.
   if (is_birthday_calendar(c.t.kind, c.t.coll_name) && m != "PROPFIND" && m != "REPORT" && m != "GET" && m != "HEAD")
     return error_response(403, xml::dav("need-privileges"));
+  if (auto shared = share_gate(c)) return std::move(*shared);
   if (auto r = sched::guard(*this, c.user, c.t, c.req)) return *r;
   if (m == "PROPFIND") return do_propfind(c);
   if (m == "REPORT") return do_report(c);
@@ -121,8 +127,10 @@ http::response service::dispatch(ctx& c) {
   if (m == "PROPPATCH") return do_proppatch(c);
   if (m == "COPY") return do_copy_move(c, false);
   if (m == "MOVE") return do_copy_move(c, true);
+  if (m == "ACL") return do_acl(c);
+  if (m == "POST") return do_share_post(c);
   auto r = plain(405, "Method Not Allowed");
-  r.headers.emplace_back("Allow", "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, REPORT, COPY, MOVE");
+  r.headers.emplace_back("Allow", "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, REPORT, COPY, MOVE, ACL, POST");
   return r;
 }
 

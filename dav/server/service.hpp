@@ -17,6 +17,7 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -38,6 +39,7 @@ namespace hearth::dav {
 
 class store;
 class imip_sender;
+class share_store;
 
 struct options {
   std::uint64_t max_resource_size = 10 * 1024 * 1024;  // CalDAV/CardDAV max-resource-size
@@ -47,6 +49,10 @@ struct options {
   // for attendees outside our domains leave as iMIP mail (null: they are not sent).
   directory::directory* dir = nullptr;
   std::shared_ptr<imip_sender> imip;
+  // Sharing (sharing.hpp): null turns it off. is_account says whether an address is a local
+  // account that a collection may be shared with. Both must outlive the router.
+  share_store* shares = nullptr;
+  std::function<bool(const std::string&)> is_account;
 };
 
 class service;

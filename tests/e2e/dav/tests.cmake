@@ -9,3 +9,7 @@ hearth_e2e(dav_collections dav/test_collections.py 146)
 hearth_e2e(dav_birthdays dav/test_birthdays.py 147)
 hearth_e2e(dav_schedule dav/test_schedule.py 148)
 hearth_e2e(dav_imip dav/test_imip.py 149)
+# Shared calendars and address books (NETs 223-225).
+hearth_e2e(dav_share_davx5 dav/test_share_davx5.py 223)
+hearth_e2e(dav_share_vdirsyncer dav/test_share_vdirsyncer.py 224)
+hearth_e2e(dav_share_caldav dav/test_share_caldav.py 225)

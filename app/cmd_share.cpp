@@ -1,0 +1,122 @@
+// hearth share calendar|addressbook OWNER/NAME WITH-USER read|write|none; hearth share list [USER]
+#include <cstdio>
+
+#include "app/commands.hpp"
+#include "app/common.hpp"
+#include "dav/store/shares.hpp"
+#include "dav/store/store.hpp"
+#include "directory/directory.hpp"
+
+namespace hearth::app {
+namespace {
+
+const char* usage =
+    "usage: hearth [--config FILE] share COMMAND\n\n"
+    "commands:\n"
+    "  calendar OWNER/NAME USER read|write|none\n"
+    "  addressbook OWNER/NAME USER read|write|none\n"
+    "                      share OWNER's calendar or address book NAME (its URL segment, e.g.\n"
+    "                      personal, contacts) with the account USER: read-only, read-write, or\n"
+    "                      no longer; it appears in USER's calendar or address book home\n"
+    "  list [USER]         shares of USER's collections and shares with USER (all without USER)\n";
+
+const char* kind_name(dav::kind k) { return k == dav::kind::calendar ? "calendar" : "addressbook"; }
+const char* access_name(dav::share_access a) {
+  return a == dav::share_access::write ? "write" : a == dav::share_access::read ? "read" : "none";
+}
+
+}  // namespace
+
+int cmd_share(const globals& g, const args& a) {
+  auto p = parse_args(a, {});
+  if (p.help) {
+    std::fputs(usage, stdout);
+    return 0;
+  }
+  if (!p.error.empty() || p.positional.empty()) return usage_error(p.error.empty() ? "missing command" : p.error, usage);
+  const std::string sub = p.positional[0];
+  const size_t n = p.positional.size();
+  const bool set = (sub == "calendar" || sub == "addressbook") && n == 4;
+  if (!set && !(sub == "list" && n <= 2)) return usage_error("bad share command", usage);
+
+  auto cfg = load_config(g);
+  if (!cfg) return 1;
+  auto dir = open_directory(*cfg);
+  if (!dir) return 1;
+  auto st = dav::store::open(directory_file(*cfg));
+  if (!st) return fail_with(1, "dav store: " + st.error().message);
+  auto sh = dav::share_store::open(directory_file(*cfg));
+  if (!sh) return fail_with(1, "dav store: " + sh.error().message);
+  auto& store = **st;
+  auto& shares = **sh;
+
+  if (sub == "list") {
+    std::vector<std::string> users;
+    if (n == 2) {
+      auto acc = dir->find_account(p.positional[1]);
+      if (!acc) return fail_with(1, "no such account: " + p.positional[1]);
+      users.push_back(acc->address);
+    } else {
+      for (const auto& acc : dir->accounts()) users.push_back(acc.address);
+    }
+    for (const auto& u : users) {
+      auto own = shares.of_owner(u);
+      if (!own) return fail_with(1, own.error().message);
+      for (const auto& s : *own)
+        std::printf("%s %s/%s %s %s as %s\n", kind_name(s.kind), s.owner.c_str(), s.coll_name.c_str(), s.sharee.c_str(),
+                    access_name(s.access), s.mount.c_str());
+      if (n != 2) continue;  // the full list already has every share once
+      for (auto k : {dav::kind::calendar, dav::kind::addressbook}) {
+        auto with = shares.for_sharee(u, k);
+        if (!with) return fail_with(1, with.error().message);
+        for (const auto& s : *with)
+          std::printf("%s %s/%s %s %s as %s\n", kind_name(s.kind), s.owner.c_str(), s.coll_name.c_str(), s.sharee.c_str(),
+                      access_name(s.access), s.mount.c_str());
+      }
+    }
+    return 0;
+  }
+
+  const dav::kind k = sub == "calendar" ? dav::kind::calendar : dav::kind::addressbook;
+  const std::string& spec = p.positional[1];
+  auto slash = spec.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == spec.size())
+    return usage_error("the collection is OWNER/NAME, e.g. alice@example.org/personal", usage);
+  auto owner = dir->find_account(spec.substr(0, slash));
+  if (!owner) return fail_with(1, "no such account: " + spec.substr(0, slash));
+  auto sharee = dir->find_account(p.positional[2]);
+  if (!sharee) return fail_with(1, "no such account: " + p.positional[2]);
+  if (sharee->address == owner->address) return fail_with(1, "a collection is not shared with its owner");
+  const std::string& level = p.positional[3];
+  dav::share_access access;
+  if (level == "read") access = dav::share_access::read;
+  else if (level == "write") access = dav::share_access::write;
+  else if (level == "none") access = dav::share_access::none;
+  else return usage_error("access is read, write or none", usage);
+
+  if (auto r = store.ensure_defaults(owner->address); !r) return fail_with(1, r.error().message);
+  const std::string name = spec.substr(slash + 1);
+  auto col = store.find_collection(owner->address, k, name);
+  if (!col) return fail_with(1, col.error().message);
+  if (!*col) return fail_with(1, std::string("no such ") + kind_name(k) + ": " + spec);
+  // The birthday calendar is made from the owner's contacts: sharing their contacts is the
+  // way to share it.
+  if (k == dav::kind::calendar && name == "contact-birthdays") return fail_with(1, "the birthday calendar cannot be shared");
+  const std::string who = sharee->address;
+  auto taken = [&](const std::string& mount) {
+    auto c = store.find_collection(who, k, mount);
+    return !c || c->has_value();
+  };
+  auto r = shares.set(**col, who, access, taken);
+  if (!r) return fail_with(1, r.error().message);
+  if (access == dav::share_access::none) {
+    std::printf(*r ? "%s %s no longer shared with %s\n" : "%s %s was not shared with %s\n", kind_name(k), spec.c_str(),
+                who.c_str());
+    return 0;
+  }
+  std::printf("%s %s shared with %s (%s), as %s in their home\n", kind_name(k), spec.c_str(), who.c_str(), level.c_str(),
+              (*r)->mount.c_str());
+  return 0;
+}
+
+}  // namespace hearth::app

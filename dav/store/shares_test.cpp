@@ -1,0 +1,74 @@
+#include "dav/store/shares.hpp"
+
+#include <filesystem>
+#include <random>
+
+using namespace hearth::dav;
+
+namespace {
+std::filesystem::path temp_share_db() {
+  auto dir = std::filesystem::temp_directory_path() / ("hearth-dav-share-test-" + std::to_string(std::random_device{}()));
+  std::filesystem::create_directories(dir);
+  return dir / "hearth.db";
+}
+const auto nothing_taken = [](const std::string&) { return false; };
+}  // namespace
+
+TEST_CASE("shares: grant, change, revoke, mount names, and gone with their collection") {
+  auto path = temp_share_db();
+  auto st = store::open(path);
+  REQUIRE(st);
+  auto sh = share_store::open(path);
+  REQUIRE(sh);
+  auto& s = **st;
+  auto& shares = **sh;
+  REQUIRE(s.ensure_defaults("a@x.test"));
+  auto cal = s.find_collection("a@x.test", kind::calendar, "personal");
+  REQUIRE(cal);
+  REQUIRE(*cal);
+
+  auto r = shares.set(**cal, "b@x.test", share_access::read, nothing_taken);
+  REQUIRE(r);
+  REQUIRE(*r);
+  CHECK((*r)->mount == "a@x.test~personal");
+  auto m = shares.find_mount("b@x.test", kind::calendar, "a@x.test~personal");
+  REQUIRE(m);
+  REQUIRE(*m);
+  CHECK((*m)->access == share_access::read);
+  CHECK((*m)->owner == "a@x.test");
+  CHECK((*m)->coll_name == "personal");
+  // Not under the other kind, and not for another account.
+  CHECK_FALSE(*shares.find_mount("b@x.test", kind::addressbook, "a@x.test~personal"));
+  CHECK_FALSE(*shares.find_mount("c@x.test", kind::calendar, "a@x.test~personal"));
+
+  // Upgrading keeps the mount; a name the sharee uses is skipped for a new share.
+  r = shares.set(**cal, "b@x.test", share_access::write, nothing_taken);
+  REQUIRE(r);
+  CHECK((*r)->mount == "a@x.test~personal");
+  CHECK((*shares.find_mount("b@x.test", kind::calendar, "a@x.test~personal"))->access == share_access::write);
+  r = shares.set(**cal, "c@x.test", share_access::read, [](const std::string& n) { return n == "a@x.test~personal"; });
+  REQUIRE(r);
+  CHECK((*r)->mount == "a@x.test~personal-2");
+  CHECK(shares.of_collection((*cal)->id)->size() == 2);
+  CHECK(shares.of_owner("a@x.test")->size() == 2);
+  CHECK(shares.for_sharee("b@x.test", kind::calendar)->size() == 1);
+  CHECK(shares.for_sharee("b@x.test", kind::addressbook)->empty());
+
+  r = shares.set(**cal, "c@x.test", share_access::none, nothing_taken);
+  REQUIRE(r);
+  CHECK(*r);
+  CHECK_FALSE(*shares.find_mount("c@x.test", kind::calendar, "a@x.test~personal-2"));
+  r = shares.set(**cal, "c@x.test", share_access::none, nothing_taken);
+  REQUIRE(r);
+  CHECK_FALSE(*r);
+
+  // A deleted collection takes its shares with it; a new one of the same name is not shared.
+  REQUIRE(s.delete_collection((*cal)->id));
+  CHECK(shares.for_sharee("b@x.test", kind::calendar)->empty());
+  collection again;
+  again.owner = "a@x.test";
+  again.name = "personal";
+  REQUIRE(s.create_collection(again));
+  CHECK(shares.for_sharee("b@x.test", kind::calendar)->empty());
+  std::filesystem::remove_all(path.parent_path());
+}
