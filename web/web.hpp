@@ -34,6 +34,10 @@ struct services {
   // for an address (rfc6764/), empty when there is none.
   std::function<std::optional<std::uint64_t>(const std::string& address)> mail_usage;
   std::function<std::string(const std::string& address, const std::string& display_name)> mobileconfig;
+  // The admin side (web/admin/, wired in app/serve_web_admin.cpp): its endpoints, added to
+  // the table before it is installed, and the check of admin API tokens (api_deps::bearer).
+  std::function<void(api&)> more_endpoints;
+  std::function<std::optional<caller>(std::string_view token)> bearer;
 };
 
 // What the "set up a device" page shows (from the configuration; 0 = service off).
