@@ -11,6 +11,7 @@ void add_password_endpoints(api& a, const services& s, const options& o);  // en
 void add_app_password_endpoints(api& a, const services& s, const options& o);  // endpoints_app_passwords.cpp
 void add_totp_endpoints(api& a, const services& s, const options& o);  // endpoints_totp.cpp
 void add_device_endpoints(api& a, const services& s, const options& o);  // endpoints_devices.cpp
+void add_sieve_endpoints(api& a, const services& s, const options& o);  // endpoints_sieve.cpp
 
 // At sign-in, after the password: nullopt when the account has no second factor or `code` is
 // right (then it cannot be used again); else the refusal to answer.

@@ -17,6 +17,14 @@ void add_account_endpoints(api& a, const services& s, const options&) {
            o.set("created", acc->created);
            auto used = s.mail_usage ? s.mail_usage(acc->address) : std::nullopt;
            o.set("used_bytes", used ? json::value(*used) : json::value());
+           auto trained = s.spam_trained ? s.spam_trained(acc->address) : std::nullopt;
+           if (trained) {
+             json::object t;
+             t.set("spam", trained->first).set("ham", trained->second);
+             o.set("spam_trained", json::value(std::move(t)));
+           } else {
+             o.set("spam_trained", json::value());
+           }
            return ok(json::value(std::move(o)));
          }});
 

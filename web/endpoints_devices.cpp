@@ -31,9 +31,10 @@ http::response devices(const options& o, call& c) {
   out.set("xmpp_port", d.xmpp_port);
   const std::string dav_url = "https://" + d.hostname + port + "/dav/";
   out.set("dav_url", dav_url);
-  // DAVx5 opens davx5:// links (and QR codes of them) on its login screen with the URL and
-  // the user name filled in; the password is typed on the phone, never put in a picture.
-  const std::string davx5 = "davx5://" + percent_at(c.who.address) + "@" + d.hostname + port + "/dav/";
+  // DAVx5's manual (Integration): it opens caldav(s):// and carddav(s):// URLs on its login
+  // screen with the URL and the user name filled in; the password is typed on the phone,
+  // never put in a picture. caldavs = over HTTPS.
+  const std::string davx5 = "caldavs://" + percent_at(c.who.address) + "@" + d.hostname + port + "/dav/";
   out.set("davx5_uri", davx5);
   out.set("davx5_qr", qr_of(davx5));
   // RFC 5122: Conversations scans xmpp: URIs and offers to use the JID.

@@ -44,6 +44,8 @@ http::response sign_in(const services& s, const options& o, call& c) {
       r = fail_with(503, "unavailable", "the server cannot sign you in now; try again later");
     } else {
       log::info("web.session", {{"user", res.address}, {"ip", c.req.remote_ip}, {"event", "sign_in"}});
+      // Ended sessions go at each sign-in, so the table stays as small as the live ones.
+      (void)s.sessions.purge_expired();
       r = ok(session_json(acc->address, acc->admin, created->info.csrf, created->info.expires));
       r.headers.emplace_back("Set-Cookie", session_cookie(created->token, o.session_lifetime));
     }

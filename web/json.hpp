@@ -33,17 +33,7 @@ namespace hearth::web::json {
 class value;
 using array = std::vector<value>;
 
-// Members in insertion order (answers read in the order they are written).
-class object {
- public:
-  object& set(std::string key, value v);
-  const value* find(std::string_view key) const;
-  const std::vector<std::pair<std::string, value>>& members() const { return members_; }
-  std::size_t size() const { return members_.size(); }
-
- private:
-  std::vector<std::pair<std::string, value>> members_;
-};
+class object;
 
 class value {
  public:
@@ -57,8 +47,8 @@ class value {
   value(const char* s) : v_(std::string(s)) {}
   value(std::string s) : v_(std::move(s)) {}
   value(std::string_view s) : v_(std::string(s)) {}
-  value(array a) : v_(std::make_shared<array>(std::move(a))) {}
-  value(object o) : v_(std::make_shared<object>(std::move(o))) {}
+  value(array a);
+  value(object o);
 
   bool is_null() const { return v_.index() == 0; }
   const bool* as_bool() const { return std::get_if<bool>(&v_); }
@@ -78,6 +68,21 @@ class value {
  private:
   std::variant<std::monostate, bool, double, std::string, std::shared_ptr<array>, std::shared_ptr<object>> v_;
 };
+
+// Members in insertion order (answers read in the order they are written).
+class object {
+ public:
+  object& set(std::string key, value v);
+  const value* find(std::string_view key) const;
+  const std::vector<std::pair<std::string, value>>& members() const { return members_; }
+  std::size_t size() const { return members_.size(); }
+
+ private:
+  std::vector<std::pair<std::string, value>> members_;
+};
+
+inline value::value(array a) : v_(std::make_shared<array>(std::move(a))) {}
+inline value::value(object o) : v_(std::make_shared<object>(std::move(o))) {}
 
 struct limits {
   std::size_t max_bytes = 64 * 1024;

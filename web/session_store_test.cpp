@@ -66,3 +66,37 @@ TEST_CASE("sessions: create, find, end, end everywhere, go with the account") {
   REQUIRE(dir->remove_account("bob@home.test"));
   CHECK_FALSE(st->find(b.token));
 }
+
+#include "web/totp_store.hpp"
+
+TEST_CASE("totp store: pending, on, used steps, failures, off, goes with the account") {
+  temp_db t;
+  auto dir = directory::directory::open(t.path).value();
+  REQUIRE(dir->add_domain("home.test"));
+  REQUIRE(dir->add_account("alice@home.test", creds()));
+  auto st = web::open_sqlite_totp_store(t.path).value();
+  CHECK_FALSE(st->get("alice@home.test"));
+  CHECK(st->set_pending("nobody@home.test", "secret").error().code == "web.no_account");
+  CHECK(st->set_pending("alice@home.test", "").error().code == "web.invalid");
+  REQUIRE(st->set_pending("Alice@home.test", std::string("s\0cret", 6)));
+  auto s = st->get("alice@home.test");
+  REQUIRE(s);
+  CHECK(s->secret == std::string("s\0cret", 6));
+  CHECK_FALSE(s->enabled);
+  REQUIRE(st->enable("alice@home.test", 100));
+  CHECK(st->get("alice@home.test")->enabled);
+  CHECK(st->get("alice@home.test")->last_step == 100);
+  CHECK(st->failed("alice@home.test", 5000).value() == 1);
+  CHECK(st->failed("alice@home.test", 5001).value() == 2);
+  CHECK(st->get("alice@home.test")->last_failure == 5001);
+  REQUIRE(st->accepted("alice@home.test", 101));
+  CHECK(st->get("alice@home.test")->failures == 0);
+  CHECK(st->get("alice@home.test")->last_step == 101);
+  REQUIRE(st->set_pending("alice@home.test", "new"));  // a new secret starts off again
+  CHECK_FALSE(st->get("alice@home.test")->enabled);
+  REQUIRE(st->remove("alice@home.test"));
+  CHECK_FALSE(st->get("alice@home.test"));
+  REQUIRE(st->set_pending("alice@home.test", "again"));
+  REQUIRE(dir->remove_account("alice@home.test"));
+  CHECK_FALSE(st->get("alice@home.test"));
+}

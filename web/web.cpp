@@ -27,6 +27,7 @@ std::shared_ptr<api> install(http::router& r, const services& s, const options& 
   add_app_password_endpoints(*a, s, o);
   add_totp_endpoints(*a, s, o);
   add_device_endpoints(*a, s, o);
+  add_sieve_endpoints(*a, s, o);
   if (s.more_endpoints) s.more_endpoints(*a);
   a->install(r);
   add_pages(r);

@@ -12,8 +12,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "core/http/router.hpp"
+#include "core/util/result.hpp"
 #include "web/api.hpp"
 
 namespace hearth::auth {
@@ -23,6 +25,16 @@ class authenticator;
 namespace hearth::web {
 
 class totp_store;
+
+// The Sieve script store, as ManageSieve uses it (wired in app/ to mail/sieve_store and the
+// same compile check as PUTSCRIPT). Errors: "sieve.invalid" (does not compile, over quota;
+// the message says why), anything else is a storage failure.
+struct sieve_hooks {
+  // The active script's name and content, or nullopt.
+  std::function<result<std::optional<std::pair<std::string, std::string>>>(const std::string& address)> active;
+  // Checks (quota, compile), stores and activates a script.
+  std::function<result<void>(const std::string& address, const std::string& name, const std::string& script)> install;
+};
 
 struct services {
   directory::directory& dir;
@@ -34,6 +46,10 @@ struct services {
   // for an address (rfc6764/), empty when there is none.
   std::function<std::optional<std::uint64_t>(const std::string& address)> mail_usage;
   std::function<std::string(const std::string& address, const std::string& display_name)> mobileconfig;
+  std::optional<sieve_hooks> sieve;  // nullopt: no Sieve here, the form is not offered
+  // What the learning spam filter learnt from this user: (spam, ham) messages; nullopt when
+  // the filter is off.
+  std::function<std::optional<std::pair<std::uint64_t, std::uint64_t>>(const std::string& address)> spam_trained;
   // The admin side (web/admin/, wired in app/serve_web_admin.cpp): its endpoints, added to
   // the table before it is installed, and the check of admin API tokens (api_deps::bearer).
   std::function<void(api&)> more_endpoints;

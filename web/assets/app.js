@@ -63,7 +63,10 @@ export function bytes(n) {
 const main = () => document.getElementById('main');
 
 async function loadPages() {
-  const names = await fetch('/web/pages.json').then((r) => r.json()).catch(() => []);
+  // The server lists the page modules in the shell (and in /web/pages.json).
+  const meta = document.querySelector('meta[name="hearth-pages"]');
+  const names = meta ? meta.content.split(',').filter(Boolean)
+    : await fetch('/web/pages.json').then((r) => r.json()).catch(() => []);
   const mods = await Promise.all(names.map((n) => import('/web/pages/' + n + '.js').then((m) => m.default)));
   state.pages = mods.filter(Boolean).sort((a, b) => (a.order ?? 100) - (b.order ?? 100));
 }
@@ -116,6 +119,8 @@ async function show() {
   main().replaceChildren(root);
   await page.render(root, { api, h, t, say, errorText, when, bytes, session: state.session, signedIn, signedOut });
   main().focus({ preventScroll: true });
+  // For tests and the benchmark: which page is shown, and when (ms since navigation start).
+  document.body.dataset.readyMs = String(Math.round(performance.now()));
   document.body.dataset.ready = page.id;
 }
 
@@ -125,8 +130,7 @@ async function start() {
     try { strings = (await import('/web/i18n/' + lang + '.js')).default; } catch (e) { strings = en; }
   }
   document.documentElement.lang = strings === en ? 'en' : lang;
-  await loadPages();
-  const s = await api('GET', '/session');
+  const [, s] = await Promise.all([loadPages(), api('GET', '/session')]);
   state.session = s.ok ? s.data : null;
   window.addEventListener('hashchange', show);
   await show();

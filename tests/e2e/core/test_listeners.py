@@ -29,7 +29,8 @@ SERVICES = {
     "pop3": ("pop3", "CAPA\nQUIT\n", "SASL SCRAM"),
     "pop3s": (None, "QUIT\n", "+OK mail."),
     "managesieve": ("sieve", "CAPABILITY\nLOGOUT\n", "\"SASL\" \"SCRAM-SHA-256"),
-    "https": (None, "GET / HTTP/1.1\nHost: x\nConnection: close\n\n", "HTTP/1.1 404"),
+    # "/" is the web console's page: a path nobody serves answers 404.
+    "https": (None, "GET /no/such/path HTTP/1.1\nHost: x\nConnection: close\n\n", "HTTP/1.1 404"),
     # XMPP c2s (issue 6): after TLS the stream offers SASL; the closing tag ends the session.
     "xmpp_client": ("xmpp", "XMPP_CLOSE", "<mechanism>SCRAM-SHA-256</mechanism>"),
     "xmpps_client": (None, "XMPP_CLOSE", "<mechanism>SCRAM-SHA-256</mechanism>"),

@@ -42,8 +42,10 @@ class Api:
                     if ":" in line:
                         k, v = line.split(":", 1)
                         heads.setdefault(k.strip().lower(), []).append(v.strip())
-            with open(out, "rb") as f:
-                text = f.read().decode(errors="replace")
+            text = ""
+            if os.path.exists(out):  # curl writes no file for an empty body (204, 304)
+                with open(out, "rb") as f:
+                    text = f.read().decode(errors="replace")
             try:
                 parsed = json.loads(text) if text else None
             except ValueError:

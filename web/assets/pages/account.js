@@ -15,7 +15,9 @@ export default {
     root.append(h('section', { class: 'card' }, h('dl', { class: 'settings' },
       h('dt', {}, t('account.address')), h('dd', { id: 'account-address' }, a.address),
       a.display_name ? [h('dt', {}, t('account.name')), h('dd', {}, a.display_name)] : null,
-      h('dt', {}, t('account.storage')), h('dd', { id: 'account-storage' }, storage))));
+      h('dt', {}, t('account.storage')), h('dd', { id: 'account-storage' }, storage),
+      a.spam_trained ? [h('dt', {}, t('account.spam')), h('dd', { id: 'account-spam' },
+        t('account.spam_value').replace('{spam}', a.spam_trained.spam).replace('{ham}', a.spam_trained.ham))] : null)));
     // Inline styles are refused by the CSP: the bar's width is set from script.
     root.querySelectorAll('.bar > span').forEach((s) => { s.style.width = s.dataset.pct + '%'; });
 

@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""The web console's benchmark (issue 19): prints
+  1. API requests/s for the session check (GET /api/v1/session with a cookie: the cookie's
+     lookup, the account's admin flag, JSON), THREADS keep-alive TLS connections for SECONDS,
+     with p50/p99 latency;
+  2. page load times in headless Chromium (bench_web_page.mjs): every page, cold cache and warm
+     (ETag revalidation), from navigation to the first render with its API data;
+  3. the assets: their total size raw and gzip-compressed (as served), and what they add to the
+     binary (the .rodata of the embedded object).
+Never asserts. usage: bench_web.py [HEARTH_BIN]
+  env: BENCH_WEB_SECONDS=5 BENCH_WEB_THREADS=4 BENCH_WEB_ROUNDS=10
+"""
+import gzip
+import http.client
+import json
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+if len(sys.argv) > 1:
+    os.environ["HEARTH_BIN"] = os.path.abspath(sys.argv[1])
+os.environ.setdefault("HEARTH_BIN", os.path.join(ROOT, "build", "hearth"))
+os.environ.setdefault("HEARTH_TEST_NET", "127.0.229")  # not a test's NET: runs beside make test
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e", "lib"))
+from hearth_test import Instance, set_key  # noqa: E402
+
+SECONDS = float(os.environ.get("BENCH_WEB_SECONDS", "5"))
+THREADS = int(os.environ.get("BENCH_WEB_THREADS", "4"))
+ROUNDS = int(os.environ.get("BENCH_WEB_ROUNDS", "10"))
+NPM = os.environ.get("HEARTH_NPM_DIR", "/var/cache/hearth/npm")
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+inst = Instance("demo@example.test", host=1)
+set_key(inst.config, "log", "level", '"warn"')  # one log line per request would be measured too
+inst.start(wait_for="https")
+ctx = ssl.create_default_context(cafile=inst.ca_file())
+port = inst.port("https")
+
+
+
+def conn():
+    # Connect to the address, check the certificate against the host name.
+    c = http.client.HTTPSConnection(inst.hostname, port, context=ctx, timeout=30)
+    c._create_connection = lambda addr, timeout=None, source_address=None: socket.create_connection((inst.addr, port), timeout)
+    return c
+
+
+c = conn()
+c.request("POST", "/api/v1/session", json.dumps({"address": inst.email, "password": inst.password}),
+          {"Content-Type": "application/json"})
+r = c.getresponse()
+r.read()
+cookie = r.getheader("Set-Cookie").split(";", 1)[0]
+c.close()
+
+counts, lat = [0] * THREADS, [[] for _ in range(THREADS)]
+stop = time.monotonic() + SECONDS
+
+
+def worker(i):
+    k = conn()
+    while time.monotonic() < stop:
+        t0 = time.perf_counter()
+        k.request("GET", "/api/v1/session", headers={"Cookie": cookie})
+        resp = k.getresponse()
+        resp.read()
+        if resp.status != 200:
+            raise SystemExit(f"status {resp.status}")
+        lat[i].append(time.perf_counter() - t0)
+        counts[i] += 1
+    k.close()
+
+
+ts = [threading.Thread(target=worker, args=(i,)) for i in range(THREADS)]
+t0 = time.monotonic()
+for t in ts:
+    t.start()
+for t in ts:
+    t.join()
+took = time.monotonic() - t0
+all_lat = sorted(x for l in lat for x in l)
+total = sum(counts)
+print(f"session check: {total / took:.0f} requests/s ({total} in {took:.1f} s, {THREADS} keep-alive TLS connections), "
+      f"p50 {1000 * all_lat[len(all_lat) // 2]:.2f} ms, p99 {1000 * all_lat[int(len(all_lat) * 0.99)]:.2f} ms")
+
+if os.path.isdir(os.path.join(NPM, "node_modules", "playwright-core")) and os.path.exists(CHROMIUM):
+    env = dict(os.environ, HEARTH_NPM_DIR=NPM, CHROMIUM=CHROMIUM, HOST_RULES=f"MAP {inst.hostname} {inst.addr}",
+               HOME=os.environ.get("HOME", "/tmp"))
+    base = f"https://{inst.hostname}:{port}"
+    # Chromium does not know the dev CA here: the benchmark accepts the certificate.
+    cp = subprocess.run(["node", os.path.join(HERE, "bench_web_page.mjs"), base, inst.email, inst.password, str(ROUNDS)],
+                        env=env, capture_output=True, text=True, timeout=600)
+    try:
+        pages = json.loads(cp.stdout.strip().splitlines()[-1])
+        for k, v in pages.items():
+            print(f"page load {k}: p50 {v['p50']} ms, max {v['max']} ms ({ROUNDS} loads)")
+    except (ValueError, IndexError):
+        print("page load: failed:", (cp.stdout + cp.stderr)[-500:])
+    if os.environ.get("BENCH_WEB_DEBUG"):
+        print(cp.stderr[-3000:])
+else:
+    print("page load: skipped (needs playwright-core and chromium)")
+
+assets = os.path.join(ROOT, "web", "assets")
+raw = packed = 0
+n = 0
+for d, _, files in os.walk(assets):
+    for f in files:
+        data = open(os.path.join(d, f), "rb").read()
+        raw += len(data)
+        packed += len(gzip.compress(data, 6))
+        n += 1
+print(f"assets: {n} files, {raw / 1024:.1f} KiB raw, {packed / 1024:.1f} KiB gzip-compressed in total")
+obj = os.path.join(os.path.dirname(os.environ["HEARTH_BIN"]), "web", "CMakeFiles", "hearth_web.dir", "embedded_assets.cpp.o")
+if shutil.which("size") and os.path.exists(obj):
+    out = subprocess.run(["size", "-A", obj], capture_output=True, text=True).stdout
+    rodata = sum(int(l.split()[1]) for l in out.splitlines() if l.startswith(".rodata"))
+    print(f"binary: the embedded assets add {rodata / 1024:.1f} KiB (.rodata of embedded_assets.cpp.o)")
+    objs = [os.path.join(os.path.dirname(obj), f) for f in os.listdir(os.path.dirname(obj)) if f.endswith(".o")]
+    out = subprocess.run(["size", "-t"] + objs, capture_output=True, text=True).stdout.splitlines()
+    text, data = (int(x) for x in out[-1].split()[:2]) if out else (0, 0)
+    print(f"binary: all of web/ (code and assets, before linking) {(text + data) / 1024:.0f} KiB in {len(objs)} objects")
+inst.stop()
