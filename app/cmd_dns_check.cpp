@@ -1,12 +1,10 @@
 // `hearth dns check DOMAIN`: what the world sees in DNS against what `hearth dns zone` prints,
 // plus reverse DNS, blocklists and (with --connect) the SMTP banner of each MX host.
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 #include <cstdio>
 
 #include "app/commands.hpp"
 #include "app/common.hpp"
+#include "app/dns_check_run.hpp"
 #include "core/crypto/keys.hpp"
 #include "core/dns/resolver.hpp"
 #include "core/util/strings.hpp"
@@ -16,8 +14,6 @@
 namespace hearth::app {
 
 namespace {
-
-namespace asio = boost::asio;
 
 const char* const check_usage =
     "usage: hearth [--config FILE] dns check DOMAIN [--connect] [--server IP:PORT] [--ip4 A] [--ip6 A]\n\n"
@@ -57,54 +53,16 @@ int cmd_dns_check(const globals& g, const args& a) {
   if (!cfg) return 2;
   auto dir = open_directory(*cfg);
   if (!dir) return 2;
-  std::optional<directory::domain> dom;
-  try {
-    dom = dir->find_domain(p.positional[0]);
-  } catch (const error_exception& e) {
-    return fail_with(2, "directory: " + std::string(e.what()));
+  dns_check_request req{p.positional[0], ip4, ip6, p.option("--server"), p.has("--connect")};
+  auto out = run_dns_check(*cfg, *dir, req);
+  if (!out) {
+    const auto& code = out.error().code;
+    if (code == "check.failed") return fail_with(1, out.error().message);
+    if (code.starts_with("zone.")) return fail_with(2, "cannot compute the expected zone: " + out.error().message);
+    if (code.starts_with("directory.") || code.starts_with("db.")) return fail_with(2, "directory: " + out.error().message);
+    return fail_with(2, out.error().message);
   }
-  if (!dom) return fail_with(2, p.positional[0] + " is not a domain of this server (hearth domain list)");
-
-  rfc6764::zone_input in;
-  in.domain = dom->name;
-  in.ip4 = ip4.value_or(cfg->ip4);
-  in.ip6 = ip6.value_or(cfg->ip6);
-  auto plan = rfc6764::plan_zone(*cfg, *dir, in);
-  if (!plan) return fail_with(2, "cannot compute the expected zone: " + plan.error().message);
-
-  rfc6764::check_options o;
-  o.domain = dom->name;
-  o.hostname = util::to_lower(cfg->hostname);
-  for (const auto* ip : {&in.ip4, &in.ip6})
-    if (!ip->empty()) o.ips.push_back(*ip);
-  // Outgoing mail may leave from other addresses (smtp.queue.bind_addresses): their PTR and
-  // blocklist standing matter as much.
-  for (const auto& ip : plan->outgoing) o.ips.push_back(ip);
-  for (const auto& k : dir->dkim_keys(dom->name)) {
-    // A key that cannot be read is left to the generic TXT comparison of the plan.
-    if (auto pub = crypto::dkim_public_from_private(k.private_pem)) o.dkim_public[k.selector] = *pub;
-  }
-  o.blocklists_ip = cfg->blocklists_ip;
-  o.blocklists_domain = cfg->blocklists_domain;
-  o.connect = p.has("--connect");
-  o.smtp_port = cfg->smtp_outbound_port;
-
-  dns::options opts;
-  opts.servers = cfg->dns_servers;
-  opts.dnssec = cfg->dnssec;
-  if (auto s = p.option("--server")) opts.servers = {*s};
-
-  asio::io_context ioc;
-  dns::resolver res(ioc.get_executor(), opts);
-  if (!res.init_error().empty()) return fail_with(2, "resolver: " + res.init_error());
-  auto fut = asio::co_spawn(ioc, rfc6764::run_checks(res, *plan, o), asio::use_future);
-  ioc.run();
-  std::vector<rfc6764::finding> findings;
-  try {
-    findings = fut.get();
-  } catch (const std::exception& e) {
-    return fail_with(1, std::string("dns check failed: ") + e.what());
-  }
+  const auto& findings = out->findings;
   for (const auto& f : findings) std::printf("%s\n", rfc6764::format_finding(f).c_str());
   auto t = rfc6764::count(findings);
   std::printf("%s\n", rfc6764::format_tally(t).c_str());

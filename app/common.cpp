@@ -153,18 +153,24 @@ std::optional<std::string> obtain_password(const parsed_args& p, bool& generated
   return crypto::generate_password();
 }
 
+result<std::vector<directory::dkim_key>> add_dkim_pair(directory::directory& dir, const std::string& domain,
+                                                       const std::string& selector) {
+  auto rsa = crypto::generate_rsa(2048);
+  if (!rsa) return rsa.error();
+  auto ed = crypto::generate_ed25519();
+  if (!ed) return ed.error();
+  auto r1 = dir.add_dkim_key(domain, selector, "rsa-sha256", rsa->private_pem);
+  if (!r1) return r1.error();
+  auto r2 = dir.add_dkim_key(domain, selector + "-ed25519", "ed25519-sha256", ed->private_pem);
+  if (!r2) return r2.error();
+  return std::vector<directory::dkim_key>{*r1, *r2};
+}
+
 bool ensure_dkim_keys(directory::directory& dir, const std::string& domain, const std::string& selector) {
   if (!dir.dkim_keys(domain).empty()) return true;
-  auto rsa = crypto::generate_rsa(2048);
-  auto ed = crypto::generate_ed25519();
-  if (!rsa || !ed) {
-    fail_with(1, "cannot generate DKIM keys: " + (rsa ? ed.error().message : rsa.error().message));
-    return false;
-  }
-  auto r1 = dir.add_dkim_key(domain, selector, "rsa-sha256", rsa->private_pem);
-  auto r2 = dir.add_dkim_key(domain, selector + "-ed25519", "ed25519-sha256", ed->private_pem);
-  if (!r1 || !r2) {
-    fail_with(1, "cannot store DKIM keys: " + (r1 ? r2.error().message : r1.error().message));
+  auto r = add_dkim_pair(dir, domain, selector);
+  if (!r) {
+    fail_with(1, "cannot make DKIM keys: " + r.error().message);
     return false;
   }
   return true;

@@ -49,6 +49,11 @@ std::unique_ptr<directory::directory> open_directory(const config::config& c);
 // to print it. Returns nullopt (after printing why) on error.
 std::optional<std::string> obtain_password(const parsed_args& p, bool& generated);
 
+// Generates and stores an RSA-2048 key under `selector` and an Ed25519 key under
+// `selector`-ed25519 (RFC 8463). Errors: "crypto.*", "directory.*" (an existing selector).
+result<std::vector<directory::dkim_key>> add_dkim_pair(directory::directory& dir, const std::string& domain,
+                                                       const std::string& selector);
+
 // Generates and stores the domain's DKIM keys (RSA-2048 under `selector`, Ed25519 under
 // `selector`-ed25519) unless it has keys already. Returns false after printing why.
 bool ensure_dkim_keys(directory::directory& dir, const std::string& domain, const std::string& selector);

@@ -26,6 +26,7 @@ const command commands[] = {
     {"domain", hearth::app::cmd_domain, "add, delete or list mail domains"},
     {"user", hearth::app::cmd_user, "add, delete, list, show accounts; change passwords; app passwords"},
     {"alias", hearth::app::cmd_alias, "add, delete or list aliases and catch-alls"},
+    {"token", hearth::app::cmd_token, "create, list or revoke admin API tokens for scripts"},
     {"dkim", hearth::app::cmd_dkim, "generate and list the DKIM keys of a domain"},
     {"dns", hearth::app::cmd_dns, "the zone to publish, DNS checks, look-ups through Hearth's resolver"},
     {"config", hearth::app::cmd_config, "check a config file or print the example config"},

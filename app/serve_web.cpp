@@ -1,6 +1,7 @@
 // The web console (web/): its sessions in hearth.db and its routes on the HTTPS router.
 #include "app/common.hpp"
 #include "app/serve_context.hpp"
+#include "app/serve_web_admin.hpp"
 #include "core/log/log.hpp"
 #include "app/sieve_glue.hpp"
 #include "mail/filter/bayes/token_store.hpp"
@@ -32,7 +33,7 @@ bool install_web(serve_context& ctx) {
   auto port = [&](config::service s) { return static_cast<int>(ctx.cfg.listen(s).port); };
   opts.devices = {ctx.cfg.hostname, port(config::service::imaps), port(config::service::submission),
                   port(config::service::submissions), port(config::service::https), port(config::service::xmpp_client)};
-  web::services svc{ctx.dir, ctx.authn, *store, *second, {}, {}, std::nullopt, {}};
+  web::services svc{ctx.dir, ctx.authn, *store, *second, {}, {}, std::nullopt, {}, {}, {}};
   mail::store& mail = ctx.mail;
   svc.mail_usage = [&mail](const std::string& address) -> std::optional<std::uint64_t> {
     auto u = mail.usage(address);
@@ -80,6 +81,7 @@ bool install_web(serve_context& ctx) {
       };
     }
   }
+  if (!add_web_admin(ctx, svc)) return false;
   auto console = web::install(ctx.routes, svc, opts);
   ctx.keep.push_back(store);
   ctx.keep.push_back(second);

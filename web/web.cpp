@@ -20,7 +20,7 @@ std::string expired_cookie() {
 const std::string* body_string(const call& c, std::string_view name) { return c.body.find_string(name); }
 
 std::shared_ptr<api> install(http::router& r, const services& s, const options& o) {
-  auto a = std::make_shared<api>(api_deps{s.dir, s.sessions, {}, {}});
+  auto a = std::make_shared<api>(api_deps{s.dir, s.sessions, s.bearer, {}});
   add_session_endpoints(*a, s, o);
   add_account_endpoints(*a, s, o);
   add_password_endpoints(*a, s, o);
@@ -28,6 +28,7 @@ std::shared_ptr<api> install(http::router& r, const services& s, const options& 
   add_totp_endpoints(*a, s, o);
   add_device_endpoints(*a, s, o);
   add_sieve_endpoints(*a, s, o);
+  if (s.more_endpoints) s.more_endpoints(*a);
   a->install(r);
   add_pages(r);
   return a;

@@ -50,6 +50,10 @@ struct services {
   // What the learning spam filter learnt from this user: (spam, ham) messages; nullopt when
   // the filter is off.
   std::function<std::optional<std::pair<std::uint64_t, std::uint64_t>>(const std::string& address)> spam_trained;
+  // The admin side (web/admin/, wired in app/serve_web_admin.cpp): its endpoints, added to
+  // the table before it is installed, and the check of admin API tokens (api_deps::bearer).
+  std::function<void(api&)> more_endpoints;
+  std::function<std::optional<caller>(std::string_view token)> bearer;
 };
 
 // What the "set up a device" page shows (from the configuration; 0 = service off).

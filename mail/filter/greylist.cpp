@@ -73,6 +73,25 @@ result<std::shared_ptr<greylist>> greylist::open(std::shared_ptr<db::database> d
   return std::shared_ptr<greylist>(new greylist(std::move(d), t));
 }
 
+result<std::vector<grey_entry>> greylist::entries(std::int64_t now, std::size_t limit) {
+  auto cr = db_->try_get();
+  if (!cr) return cr.error();
+  auto st = (*cr)->prepare(
+      "SELECT network, sender, rcpt, first_seen, expires, passed FROM greylist WHERE expires > ?1 "
+      "ORDER BY first_seen DESC LIMIT ?2");
+  if (!st) return st.error();
+  st->bind_all(now, static_cast<std::int64_t>(limit));
+  std::vector<grey_entry> out;
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.push_back({st->column_text(0), st->column_text(1), st->column_text(2), st->column_int64(3), st->column_int64(4),
+                   st->column_int64(5) != 0});
+  }
+  return out;
+}
+
 result<int> greylist::purge(std::int64_t now) {
   auto cr = db_->try_get();
   if (!cr) return cr.error();

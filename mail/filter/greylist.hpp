@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/util/result.hpp"
 
@@ -66,6 +67,13 @@ std::string normalize_sender(std::string_view sender);
 // The domain part of an address (lowercase), "" for the null sender or no '@'.
 std::string sender_domain(std::string_view sender);
 
+// One remembered triplet, for the admin console: grey (waiting for its retry) or white.
+struct grey_entry {
+  std::string network, sender, rcpt;
+  std::int64_t first_seen = 0, expires = 0;
+  bool passed = false;
+};
+
 class greylist {
  public:
   // Runs the migrations of component "greylist" on the database. Errors: "db.*".
@@ -73,6 +81,9 @@ class greylist {
 
   // One attempt at `now`. Errors: "db.*" (the caller lets the mail pass rather than block it).
   result<grey_result> check(const greylist_request& r, std::int64_t now);
+  // The unexpired triplets at `now`, most recently first seen first, at most `limit`.
+  // Errors: "db.*".
+  result<std::vector<grey_entry>> entries(std::int64_t now, std::size_t limit);
   // Deletes expired entries; returns how many. check() calls it now and then.
   result<int> purge(std::int64_t now);
 

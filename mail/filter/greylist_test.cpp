@@ -150,3 +150,22 @@ TEST_CASE("greylist: sender normalization (VERP, BATV)", "[filter][greylist]") {
   CHECK(at(t0, "list-bounces+111@lists.example") == grey_outcome::first);
   CHECK(at(t0 + 400, "list-bounces+222@lists.example") == grey_outcome::passed);
 }
+
+TEST_CASE("greylist: entries lists the remembered triplets, newest first, unexpired only", "[filter][greylist]") {
+  fixture f;
+  CHECK(f.at(t0, "192.0.2.7", "a@one.example") == grey_outcome::first);
+  CHECK(f.at(t0 + 10, "198.51.100.1", "b@two.example") == grey_outcome::first);
+  CHECK(f.at(t0 + 400, "192.0.2.7", "a@one.example") == grey_outcome::passed);
+  auto e = f.g->entries(t0 + 500, 10).value();
+  REQUIRE(e.size() == 2);
+  CHECK(e[0].sender == "b@two.example");
+  CHECK_FALSE(e[0].passed);
+  CHECK(e[0].network == "198.51.100.0/24");
+  CHECK(e[1].sender == "a@one.example");
+  CHECK(e[1].passed);
+  CHECK(f.g->entries(t0 + 500, 1).value().size() == 1);
+  // The grey entry expires after greyexp; the white one stays.
+  auto later = f.g->entries(t0 + 5 * 3600, 10).value();
+  REQUIRE(later.size() == 1);
+  CHECK(later[0].sender == "a@one.example");
+}

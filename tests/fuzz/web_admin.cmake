@@ -1,0 +1,1 @@
+set(fuzz_libs_web_admin hearth_web_admin)
