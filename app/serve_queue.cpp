@@ -1,10 +1,15 @@
 #include "app/serve_queue.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <boost/asio/io_context.hpp>
+#include <fstream>
 
 #include "app/common.hpp"
 #include "core/dns/resolver.hpp"
 #include "core/log/log.hpp"
+#include "core/util/file_modes.hpp"
 #include "core/util/strings.hpp"
 #include "directory/directory.hpp"
 #include "mail/queue/queue.hpp"
@@ -23,6 +28,33 @@ std::shared_ptr<dns::resolver> make_resolver(serve_context& ctx) {
   return resolver;
 }
 
+namespace {
+
+// The relay password: the first line of a file that only the server can read, since anyone
+// who reads it can send mail as us through the smarthost. nullopt (logged) otherwise.
+std::optional<std::string> read_password_file(const std::filesystem::path& file) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    log::error("queue.route", {{"password_file", file.string()}, {"error", "not a readable file"}});
+    return std::nullopt;
+  }
+  if (st.st_uid != ::geteuid() || (st.st_mode & 077) != 0) {
+    log::error("queue.route", {{"password_file", file.string()}, {"mode", util::octal_mode(st.st_mode & 07777)},
+                               {"error", "must belong to the server's user and be readable by it only (chmod 600)"}});
+    return std::nullopt;
+  }
+  std::ifstream in(file);
+  std::string line;
+  if (!in || !std::getline(in, line) || line.size() > 1024) {
+    log::error("queue.route", {{"password_file", file.string()}, {"error", "cannot read a password line from it"}});
+    return std::nullopt;
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+}  // namespace
+
 std::shared_ptr<mail::queue::queue> make_outbound_queue(serve_context& ctx, dns::resolver& resolver,
                                                         std::shared_ptr<mail::smtp::copy_hook> local_copy,
                                                         std::shared_ptr<mail::smtp::forwarding> forwarder) {
@@ -37,6 +69,9 @@ std::shared_ptr<mail::queue::queue> make_outbound_queue(serve_context& ctx, dns:
   o.db_file = directory_file(c);
   o.hostname = c.hostname;
   o.remote_port = c.smtp_outbound_port;
+  o.mta_sts = c.smtp_outbound_mta_sts;
+  o.sts_port = c.smtp_outbound_https_port;
+  o.ca_file = c.smtp_outbound_ca_file;
   o.first_retry = std::chrono::seconds(c.smtp_queue_first_retry);
   o.max_retry = std::chrono::seconds(c.smtp_queue_max_retry);
   o.give_up = std::chrono::seconds(c.smtp_queue_give_up);
@@ -55,6 +90,25 @@ std::shared_ptr<mail::queue::queue> make_outbound_queue(serve_context& ctx, dns:
       return nullptr;
     }
     slot = a;
+  }
+  for (const auto& r : c.smtp_routes) {
+    mail::queue::route q;
+    for (const auto& d : r.domains) q.domains.push_back(util::to_lower(d));
+    for (const auto& h : r.mx) q.mx.push_back(util::to_lower(h));
+    // config load() checked the "host:port" syntax already.
+    if (!r.relay.empty()) q.relay = mail::queue::parse_relay(r.relay);
+    if (!r.fallback_relay.empty()) q.fallback_relay = mail::queue::parse_relay(r.fallback_relay);
+    if ((!r.relay.empty() && !q.relay) || (!r.fallback_relay.empty() && !q.fallback_relay)) {
+      log::error("queue.route", {{"relay", r.relay}, {"fallback_relay", r.fallback_relay}, {"error", "not host:port"}});
+      return nullptr;
+    }
+    q.username = r.username;
+    if (!r.password_file.empty()) {
+      auto pw = read_password_file(r.password_file);
+      if (!pw) return nullptr;
+      q.password = std::move(*pw);
+    }
+    o.routes.push_back(std::move(q));
   }
   directory::directory& dir = ctx.dir;
   mail::store& store = ctx.mail;

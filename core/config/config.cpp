@@ -262,22 +262,40 @@ class checker {
     return std::nullopt;
   }
 
-  // [[tls.certificate]]: each element is checked on its own, required keys included.
+  // [[tls.certificate]] and [[smtp.route]]: each element is checked on its own, required
+  // keys included.
   void read_array_tables(const std::string& path, const toml::node& node) {
     const toml::array* arr = node.as_array();
     if (!arr || (!arr->empty() && !arr->is_array_of_tables())) {
       add(node.source(), path + ": expected [[" + path + "]] blocks, got " + type_name(node.type()));
       return;
     }
+    const scope sc = path == "smtp.route" ? scope::route : scope::certificate;
     for (const auto& e : *arr) {
       certificate c;
+      route r;
+      void* obj = sc == scope::route ? static_cast<void*>(&r) : static_cast<void*>(&c);
       std::map<std::string, toml::source_region> present;
-      walk(*e.as_table(), path, scope::certificate, &c, present);
+      walk(*e.as_table(), path, sc, obj, present);
       for (const auto& k : keys())
-        if (k.where == scope::certificate && k.required && !present.count(k.path))
+        if (k.where == sc && k.required && !present.count(k.path))
           add(e.source(), "[[" + path + "]]: missing required key " + k.name());
-      cfg_.certificates.push_back(std::move(c));
+      if (sc == scope::route) {
+        check_route(r, e.source());
+        cfg_.smtp_routes.push_back(std::move(r));
+      } else {
+        cfg_.certificates.push_back(std::move(c));
+      }
     }
+  }
+
+  // A route that matches nothing or sends nowhere is a mistake, not a no-op.
+  void check_route(const route& r, const toml::source_region& at) {
+    if (r.domains.empty() && r.mx.empty()) add(at, "[[smtp.route]]: needs domains or mx (which mail it takes)");
+    if (r.relay.empty() && r.fallback_relay.empty())
+      add(at, "[[smtp.route]]: needs relay or fallback_relay (where the mail goes)");
+    if (r.username.empty() != r.password_file.empty())
+      add(at, "[[smtp.route]]: username and password_file go together");
   }
 
   config& cfg_;
@@ -328,6 +346,8 @@ void resolve_paths(config& cfg) {
       if (!p.empty() && p.is_relative()) k.set(obj, (base / p).lexically_normal().generic_string());
     };
     if (k.where == scope::config) fix(&cfg);
+    else if (k.where == scope::route)
+      for (auto& r : cfg.smtp_routes) fix(&r);
     else
       for (auto& c : cfg.certificates) fix(&c);
   }

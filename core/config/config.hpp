@@ -61,6 +61,17 @@ struct certificate {
   std::filesystem::path key_file;      // PEM key, absolute after load()
 };
 
+// One [[smtp.route]] block: where mail for some destinations goes instead of (or besides)
+// their MX hosts. The queue (mail/queue/route.hpp) decides which route applies.
+struct route {
+  std::vector<std::string> domains;    // recipient-domain patterns ("example.org", "*.example.org", "*")
+  std::vector<std::string> mx;         // MX-host patterns ("*.mail.protection.outlook.com")
+  std::string relay;                   // "host:port" taking every message of the route, "" = none
+  std::string fallback_relay;          // "host:port" for messages refused with a blocklist reply
+  std::string username;                // AUTH at the relays (over STARTTLS only), "" = none
+  std::filesystem::path password_file; // the password, first line; readable by the server only
+};
+
 struct config {
   std::filesystem::path file;          // the file this was loaded from (absolute)
 
@@ -104,11 +115,15 @@ struct config {
   unsigned smtp_max_connections_per_ip = 20; // 0 = no limit
   // [smtp.outbound]
   std::uint16_t smtp_outbound_port = 25;
+  bool smtp_outbound_mta_sts = true;         // apply recipient domains' MTA-STS policies (RFC 8461)
+  std::uint16_t smtp_outbound_https_port = 443;  // port of MTA-STS policy hosts (tests point it elsewhere)
+  std::filesystem::path smtp_outbound_ca_file;   // extra CAs (PEM) for MTA-STS policy hosts and MX certificates
   // [smtp.queue]: the outbound queue's retry schedule, in seconds (mail/queue)
   unsigned smtp_queue_first_retry = 300;
   unsigned smtp_queue_max_retry = 4 * 3600;
   unsigned smtp_queue_give_up = 5 * 24 * 3600;
   unsigned smtp_queue_delay_warning = 4 * 3600;
+  std::vector<route> smtp_routes;       // [[smtp.route]]
   std::vector<std::string> smtp_queue_bind_addresses;  // outgoing source addresses (one per family)
 
   // [dkim]

@@ -140,10 +140,13 @@ TEST_CASE("a minimal config gets every default", "[config]") {
 TEST_CASE("schema defaults agree with the struct initializers", "[config]") {
   const cfg::config c;
   const cfg::certificate cert;
+  const cfg::route route;
   for (const auto& k : cfg::detail::keys()) {
     if (k.required) continue;
     INFO(k.path);
-    const void* obj = k.where == cfg::detail::scope::config ? static_cast<const void*>(&c) : &cert;
+    const void* obj = k.where == cfg::detail::scope::config  ? static_cast<const void*>(&c)
+                      : k.where == cfg::detail::scope::route ? static_cast<const void*>(&route)
+                                                             : &cert;
     CHECK(k.get(obj) == k.def);
     // Every default passes its own key's checks.
     if (auto i = std::get_if<std::int64_t>(&k.def)) CHECK_FALSE(cfg::detail::check_integer(k, *i));
@@ -321,6 +324,10 @@ TEST_CASE("render with a port offset and one listen address round-trips", "[conf
   // Every key is there, each under its comment.
   for (const auto& k : cfg::detail::keys()) {
     INFO(k.path);
+    if (k.where == cfg::detail::scope::route) {  // no route by default: the block is shown commented
+      CHECK(text.find("\n# " + k.name() + " = ") != std::string::npos);
+      continue;
+    }
     auto at = text.find("\n" + k.name() + " = ");
     REQUIRE(at != std::string::npos);
     CHECK(text.rfind("\n# ", at) > text.rfind("\n[", at));
@@ -416,4 +423,40 @@ TEST_CASE("garbage and oversized input give errors, not crashes", "[config]") {
   auto e = lines_of(errors_of(many));
   CHECK(e.size() == 51);
   CHECK(e.back() == "/etc/hearth/test.toml: 150 more problems");
+}
+
+TEST_CASE("[[smtp.route]] blocks: patterns, relays, credentials", "[config]") {
+  auto r = cfg::parse("server.hostname = \"a.test\"\n"
+                      "[[smtp.route]]\ndomains = [\"hotmail.com\", \"*.outlook.com\"]\nrelay = \"smtp.relay.example:587\"\n"
+                      "username = \"me\"\npassword_file = \"relay.pw\"\n"
+                      "[[smtp.route]]\nmx = [\"*.mail.protection.outlook.com\"]\nfallback_relay = \"[2001:db8::1]:2525\"\n",
+                      "/etc/hearth/test.toml");
+  REQUIRE(r.has_value());
+  REQUIRE(r->smtp_routes.size() == 2);
+  CHECK(r->smtp_routes[0].domains == std::vector<std::string>{"hotmail.com", "*.outlook.com"});
+  CHECK(r->smtp_routes[0].relay == "smtp.relay.example:587");
+  CHECK(r->smtp_routes[0].password_file == "/etc/hearth/relay.pw");
+  CHECK(r->smtp_routes[1].mx == std::vector<std::string>{"*.mail.protection.outlook.com"});
+  CHECK(r->smtp_routes[1].fallback_relay == "[2001:db8::1]:2525");
+
+  auto errors = [](std::string_view text) {
+    auto e = cfg::parse(text, "/etc/hearth/test.toml");
+    return e ? std::string() : e.error().message;
+  };
+  const std::string head = "server.hostname = \"a.test\"\n[[smtp.route]]\n";
+  CHECK(errors(head + "domains = [\"*\"]\nrelay = \"smtp.example\"\n").find("is not \"host:port\"") != std::string::npos);
+  CHECK(errors(head + "domains = [\"*\"]\nrelay = \"smtp.example:70000\"\n").find("smtp.route.relay") != std::string::npos);
+  CHECK(errors(head + "domains = [\"a*b\"]\nrelay = \"smtp.example:25\"\n").find("is not a DNS name, *.name or *") !=
+        std::string::npos);
+  CHECK(errors(head + "relay = \"smtp.example:25\"\n").find("needs domains or mx") != std::string::npos);
+  CHECK(errors(head + "domains = [\"*\"]\n").find("needs relay or fallback_relay") != std::string::npos);
+  CHECK(errors(head + "domains = [\"*\"]\nrelay = \"smtp.example:25\"\nusername = \"u\"\n").find("go together") !=
+        std::string::npos);
+  CHECK(errors(head + "domains = [\"*\"]\nrelay = \"smtp.example:25\"\nrelais = \"x\"\n").find("unknown key smtp.route.relais") !=
+        std::string::npos);
+  // The example config documents the block without enabling one.
+  auto example = cfg::parse(cfg::example(), "/x/hearth.toml");
+  REQUIRE(example.has_value());
+  CHECK(example->smtp_routes.empty());
+  CHECK(cfg::example().find("# [[smtp.route]]") != std::string::npos);
 }

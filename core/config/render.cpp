@@ -60,11 +60,13 @@ std::string render(const quickstart_values& v) {
       write_keys(out, t.path, scope::config, &c, overrides);
       continue;
     }
-    if (v.certificates.empty()) {
-      // No block means no certificate; show the shape as comments so the file documents it.
+    // No block means none; show the shape as comments so the file documents it.
+    const scope sc = t.path == "smtp.route" ? scope::route : scope::certificate;
+    if (sc == scope::route || v.certificates.empty()) {
       out += "# [[" + t.path + "]]\n";
       for (const auto& k : keys())
-        if (k.where == scope::certificate) out += comment(k) + "# " + k.name() + " = " + format_value(k.def) + "\n";
+        if (k.where == sc) out += comment(k) + "# " + k.name() + " = " + format_value(k.def) + "\n";
+      continue;
     }
     for (std::size_t i = 0; i < v.certificates.size(); ++i) {
       out += std::string(i ? "\n" : "") + "[[" + t.path + "]]\n";

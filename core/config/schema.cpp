@@ -44,7 +44,9 @@ binding bind() {
   using field = decltype(field_of(M));
   return {[](const void* o) { return to_value<field>(static_cast<const owner*>(o)->*M); },
           [](void* o, const value& v) { from_value<field>(static_cast<owner*>(o)->*M, v); },
-          std::is_same_v<owner, certificate> ? scope::certificate : scope::config};
+          std::is_same_v<owner, certificate> ? scope::certificate
+          : std::is_same_v<owner, route>     ? scope::route
+                                             : scope::config};
 }
 
 key_def make(std::string path, kind type, value def, std::string doc, binding b,
@@ -172,6 +174,13 @@ std::vector<key_def> build_keys() {
                       bind<&config::smtp_max_connections_per_ip>()));
   k.push_back(integer("smtp.outbound.port", 25, 1, 65535, "port of remote MX hosts (tests point it elsewhere)",
                       bind<&config::smtp_outbound_port>()));
+  k.push_back(boolean("smtp.outbound.mta_sts", true,
+                      "apply recipient domains' MTA-STS policies (RFC 8461): enforce refuses an MX outside the policy or without a valid certificate",
+                      bind<&config::smtp_outbound_mta_sts>()));
+  k.push_back(integer("smtp.outbound.https_port", 443, 1, 65535, "port of MTA-STS policy hosts (tests point it elsewhere)",
+                      bind<&config::smtp_outbound_https_port>()));
+  k.push_back(str("smtp.outbound.ca_file", "", "PEM CA bundle trusted for MTA-STS policy hosts and MX certificates, besides the system's",
+                  bind<&config::smtp_outbound_ca_file>(), syntax::path));
   // [smtp.queue] (issue 3): first retry after 5 min, doubling, capped at 4 h, give up after 5 days.
   k.push_back(integer("smtp.queue.first_retry", 300, 1, day, "seconds before the first retry of a deferred message",
                       bind<&config::smtp_queue_first_retry>()));
@@ -187,6 +196,20 @@ std::vector<key_def> build_keys() {
                    "source addresses of outgoing SMTP connections, at most one IPv4 and one IPv6; "
                    "empty = the system chooses",
                    bind<&config::smtp_queue_bind_addresses>(), syntax::ip));
+  // [[smtp.route]]: per-destination relays (mail/queue/route.hpp)
+  k.push_back(list("smtp.route.domains", {}, "recipient domains this route serves: \"example.org\", \"*.example.org\" or \"*\"",
+                   bind<&route::domains>(), syntax::name_pattern));
+  k.push_back(list("smtp.route.mx", {}, "MX host names this route serves, e.g. \"*.mail.protection.outlook.com\"",
+                   bind<&route::mx>(), syntax::name_pattern));
+  k.push_back(str("smtp.route.relay", "", "\"host:port\" of a smarthost that takes every message of the route; \"\" = direct to the MX",
+                  bind<&route::relay>(), syntax::host_port));
+  k.push_back(str("smtp.route.fallback_relay", "",
+                  "\"host:port\" of a smarthost for messages a destination refuses with a blocklist reply (Microsoft S3140, Spamhaus...)",
+                  bind<&route::fallback_relay>(), syntax::host_port));
+  k.push_back(str("smtp.route.username", "", "AUTH user name at the relays, sent over STARTTLS only; \"\" = no AUTH",
+                  bind<&route::username>()));
+  k.push_back(str("smtp.route.password_file", "", "file holding the AUTH password (first line); must be readable by the server only",
+                  bind<&route::password_file>(), syntax::path));
   // [dkim]
   k.push_back(str("dkim.selector", "hearth", "selector of the signing key: SELECTOR._domainkey.DOMAIN",
                   bind<&config::dkim_selector>(), syntax::dns_name).not_empty());
@@ -425,6 +448,7 @@ std::vector<table_def> build_tables() {
       {"smtp", "SMTP limits."},
       {"smtp.outbound", "Delivery to other servers."},
       {"smtp.queue", "The outbound queue: retry schedule (seconds)."},
+      {"smtp.route", "Per-destination routes, one [[smtp.route]] block each, first match wins: a smarthost for some domains or MX hosts, or a fallback smarthost when a destination blocks our address.", true},
       {"dkim", "DKIM signing of outgoing mail."},
       {"mailauth", "SPF, DKIM and DMARC checks of incoming mail; header hygiene of outgoing mail."},
       {"zone", "What `hearth dns zone` publishes and `hearth dns check` expects."},
@@ -533,7 +557,8 @@ std::optional<std::string> check_string(const key_def& k, const std::string& s) 
   if (s.find('\0') != std::string::npos) return k.path + ": " + q + " contains a NUL character";
   if (s.empty()) {
     if (k.non_empty) return k.path + ": must not be empty";
-    if (k.check == syntax::ip4 || k.check == syntax::ip6 || k.check == syntax::path || k.check == syntax::any)
+    if (k.check == syntax::ip4 || k.check == syntax::ip6 || k.check == syntax::path || k.check == syntax::any ||
+        k.check == syntax::host_port)
       return std::nullopt;
   }
   if (!k.one_of.empty()) {
@@ -564,6 +589,25 @@ std::optional<std::string> check_string(const key_def& k, const std::string& s) 
     case syntax::server_address:
       if (parse_server_address(s)) return std::nullopt;
       return k.path + ": " + q + " is not \"ip\", \"ip:port\" or \"[ipv6]:port\"";
+    case syntax::name_pattern:
+      if (s == "*" || is_ldh_name(s.rfind("*.", 0) == 0 ? std::string_view(s).substr(2) : std::string_view(s)))
+        return std::nullopt;
+      return k.path + ": " + q + " is not a DNS name, *.name or *";
+    case syntax::host_port: {
+      std::string_view host = s, port;
+      if (s.front() == '[') {
+        auto close = s.find("]:");
+        if (close != std::string::npos && is_ip6(std::string_view(s).substr(1, close - 1)))
+          host = std::string_view(s).substr(1, close - 1), port = std::string_view(s).substr(close + 2);
+      } else if (auto colon = s.find(':'); colon != std::string::npos && s.find(':', colon + 1) == std::string::npos) {
+        host = std::string_view(s).substr(0, colon), port = std::string_view(s).substr(colon + 1);
+      }
+      unsigned n = 0;
+      auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
+      const bool port_ok = !port.empty() && ec == std::errc{} && p == port.data() + port.size() && n >= 1 && n <= 65535;
+      if (port_ok && (is_ldh_name(host) || is_ip4(host) || is_ip6(host))) return std::nullopt;
+      return k.path + ": " + q + " is not \"host:port\", \"ip:port\" or \"[ipv6]:port\"";
+    }
   }
   return std::nullopt;
 }

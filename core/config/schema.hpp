@@ -31,10 +31,13 @@ enum class syntax {
   ip,              // IPv4 or IPv6 literal
   server_address,  // parse_server_address()
   path,            // made absolute against the config file's folder
+  name_pattern,    // "*", or a dns_name, or "*." + dns_name (route patterns)
+  host_port,       // "host:port", "ip:port" or "[ipv6]:port", port required
 };
 
-// Where a key lives: in `config`, or in one [[tls.certificate]] element (`certificate`).
-enum class scope { config, certificate };
+// Where a key lives: in `config`, or in one [[tls.certificate]] element (`certificate`), or
+// in one [[smtp.route]] element (`route`).
+enum class scope { config, certificate, route };
 
 struct key_def {
   std::string path;   // dotted: "server.threads"; certificate keys: "tls.certificate.cert"

@@ -9,8 +9,11 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <openssl/x509.h>
+
 #include <optional>
 
+#include "core/crypto/crypto.hpp"
 #include "core/dns/resolver.hpp"
 #include "core/net/connection.hpp"
 #include "core/util/strings.hpp"
@@ -83,6 +86,17 @@ class smtp_conn {
   bool tls() const { return conn_ && conn_->is_tls(); }
   const std::string& error() const { return error_; }
   std::string tls_version() { return conn_ ? conn_->tls_version() : ""; }
+  std::string local_ip() const { return conn_ ? conn_->local_ip() : ""; }
+  // The certificate chains to a trusted CA and names `host` (RFC 6125).
+  bool verified(const std::string& host) { return conn_ && conn_->peer_verified(host); }
+  // Why it does not ("certificate has expired", "hostname mismatch"...), for logs and DSNs.
+  std::string verify_error(const std::string& host) {
+    SSL* ssl = conn_ ? conn_->native_ssl() : nullptr;
+    if (!ssl) return "no TLS";
+    const long rc = SSL_get_verify_result(ssl);
+    if (rc != X509_V_OK) return X509_verify_cert_error_string(rc);
+    return "the certificate does not name " + host;
+  }
 
  private:
   asio::awaitable<std::optional<std::string>> read_line(std::chrono::steady_clock::time_point deadline) {
@@ -184,6 +198,12 @@ asio::awaitable<std::vector<asio::ip::address>> addresses(const attempt_request&
     if (!ec) out.push_back(a);
     co_return out;
   }
+  // A relay written as an IP address ("192.0.2.7:587") needs no look-up either.
+  boost::system::error_code lit_ec;
+  if (auto a = asio::ip::make_address(host, lit_ec); !lit_ec) {
+    out.push_back(a);
+    co_return out;
+  }
   auto a4 = co_await req.resolver->a(host);
   if (a4.st == dns::status::ok)
     for (const auto& a : a4.records) out.push_back(a);
@@ -206,6 +226,7 @@ std::string mail_from(const attempt_request& req, const ehlo_caps& caps) {
   if (caps.size) cmd += " SIZE=" + std::to_string(req.message->size());
   if (caps.eightbitmime && has_8bit(*req.message)) cmd += " BODY=8BITMIME";
   if (caps.smtputf8 && needs_smtputf8(req)) cmd += " SMTPUTF8";
+  if (req.requiretls) cmd += " REQUIRETLS";  // RFC 8689 §4.2.1, only once checked
   if (caps.dsn) {
     if (!req.ret.empty()) cmd += " RET=" + req.ret;
     if (!req.envid.empty()) cmd += " ENVID=" + req.envid;
@@ -228,9 +249,72 @@ enum class session_end {
   retry_plain // STARTTLS failed: try the same address again without TLS
 };
 
-// One SMTP session on an open connection.
+struct credentials {
+  std::string username, password;
+};
+
+// RFC 4954 AUTH with PLAIN (RFC 4616) or LOGIN, the mechanisms smarthosts offer. Only over
+// TLS (the caller checks). False with `out` filled when the relay refuses: the message is
+// deferred, never bounced, as a wrong password is ours to fix, not the sender's.
+asio::awaitable<bool> authenticate(smtp_conn& c, const ehlo_caps& caps, const credentials& cr, attempt_result& out,
+                                   std::chrono::seconds t) {
+  auto has = [&](std::string_view m) { return std::find(caps.auth.begin(), caps.auth.end(), m) != caps.auth.end(); };
+  auto refused = [&](const std::string& why) {
+    set_all(out, rcpt_result::kind::temporary, "454 4.7.0 relay " + out.relay + " refused our login as " + cr.username + ": " + why,
+            "4.7.0");
+    return false;
+  };
+  std::optional<smtp_reply> r;
+  if (has("PLAIN")) {
+    std::string blob;
+    blob += '\0';
+    blob += cr.username;
+    blob += '\0';
+    blob += cr.password;
+    // GCC 12: no temporary with a destructor inside a co_await expression (see queue.cpp).
+    const std::string cmd = "AUTH PLAIN " + crypto::base64_encode(blob) + "\r\n";
+    if (!co_await c.write(cmd, t)) co_return refused(c.error());
+    r = co_await c.read_reply(t);
+  } else if (has("LOGIN")) {
+    if (!co_await c.write("AUTH LOGIN\r\n", t)) co_return refused(c.error());
+    for (const std::string* part : {&cr.username, &cr.password}) {
+      r = co_await c.read_reply(t);
+      if (!r || r->code != 334) break;
+      const std::string line = crypto::base64_encode(*part) + "\r\n";
+      if (!co_await c.write(line, t)) co_return refused(c.error());
+    }
+    if (r && r->code == 334) r = co_await c.read_reply(t);
+  } else {
+    co_return refused("it offers neither AUTH PLAIN nor AUTH LOGIN");
+  }
+  if (!r) co_return refused(c.error());
+  if (r->code != 235) co_return refused(r->summary());
+  co_return true;
+}
+
+// One SMTP session on an open connection. `cr`: log in (after STARTTLS) with these.
 asio::awaitable<session_end> run_session(const attempt_request& req, smtp_conn& c, const std::string& host, bool use_tls,
-                                         attempt_result& out, std::string& last_error) {
+                                         const credentials* cr, attempt_result& out, std::string& last_error,
+                                         bool& policy_failure, bool& requiretls_failure) {
+  const bool enforce = !out.via_relay && req.sts && req.sts->mode == sts_mode::enforce;
+  const bool testing = !out.via_relay && req.sts && req.sts->mode == sts_mode::testing;
+  // MTA-STS: in enforce mode the host is skipped (QUIT, next host); in testing mode logged.
+  // REQUIRETLS enforces, whatever the policy says.
+  auto sts_fails = [&](const std::string& why) {
+    if (req.requiretls) {
+      last_error = "REQUIRETLS: " + why;
+      requiretls_failure = true;
+      return true;
+    }
+    if (testing) {
+      log::info("smtp.out.sts_testing", {{"id", req.queue_id}, {"domain", req.domain}, {"relay", out.relay}, {"would_refuse", why}});
+      return false;
+    }
+    if (!enforce) return false;
+    last_error = "MTA-STS policy of " + req.domain + " (enforce): " + why;
+    policy_failure = true;
+    return true;
+  };
   const auto t = req.command_timeout;
   auto lost = [&](std::string_view when) {
     last_error = "lost connection with " + out.relay + " while " + std::string(when) + ": " + c.error();
@@ -270,21 +354,59 @@ asio::awaitable<session_end> run_session(const attempt_request& req, smtp_conn& 
     if (c.is_open()) co_await c.write("QUIT\r\n", 10s);
     co_return session_end::next_host;
   }
+  if (!caps.starttls && sts_fails("host " + out.relay + " does not offer STARTTLS")) {
+    co_await c.write("QUIT\r\n", 10s);
+    co_return session_end::next_host;
+  }
   if (caps.starttls && use_tls) {
     if (!co_await c.write("STARTTLS\r\n", t)) co_return lost("sending STARTTLS");
     auto r = co_await c.read_reply(t);
     if (!r) co_return lost("waiting for the STARTTLS reply");
     if (r->code == 220) {
-      if (!co_await c.start_tls(host, std::min<std::chrono::seconds>(t, 60s))) {
+      // RFC 6066 §3: a server name, never an address literal (a relay written as an IP).
+      boost::system::error_code ip_ec;
+      (void)asio::ip::make_address(host, ip_ec);
+      const std::string sni = ip_ec ? host : std::string();
+      if (!co_await c.start_tls(sni, std::min<std::chrono::seconds>(t, 60s))) {
         last_error = c.error();
+        if (sts_fails("TLS with " + out.relay + " failed: " + last_error)) co_return session_end::next_host;
+        if (cr) {
+          set_all(out, rcpt_result::kind::temporary, "454 4.7.0 TLS with relay " + out.relay + " failed (" + last_error +
+                                                         "): credentials are sent over TLS only", "4.7.0");
+          co_return session_end::finished;
+        }
         co_return session_end::retry_plain;
       }
       if (!co_await hello()) co_return lost("saying EHLO after STARTTLS");
+      out.verified = c.verified(host);
+      if (!out.verified && sts_fails("the certificate of " + out.relay + " is not valid for " + host + " (" + c.verify_error(host) + ")")) {
+        co_await c.write("QUIT\r\n", 10s);
+        co_return session_end::next_host;
+      }
+    } else if (sts_fails("host " + out.relay + " refused STARTTLS: " + r->summary())) {
+      co_await c.write("QUIT\r\n", 10s);
+      co_return session_end::next_host;
     }
     // Another reply: go on in plaintext (opportunistic).
   }
   out.tls = c.tls();
   out.remote_dsn = caps.dsn;
+  if (req.requiretls && !caps.requiretls && sts_fails("host " + out.relay + " does not support REQUIRETLS")) {
+    co_await c.write("QUIT\r\n", 10s);
+    co_return session_end::next_host;
+  }
+  if (cr) {
+    if (!c.tls()) {
+      set_all(out, rcpt_result::kind::temporary,
+              "454 4.7.0 relay " + out.relay + " offers no STARTTLS: credentials are sent over TLS only", "4.7.0");
+      co_await c.write("QUIT\r\n", 10s);
+      co_return session_end::finished;
+    }
+    if (!co_await authenticate(c, caps, *cr, out, t)) {
+      if (c.is_open()) co_await c.write("QUIT\r\n", 10s);
+      co_return session_end::finished;
+    }
+  }
   if (caps.max_size && req.message->size() > caps.max_size) {
     set_all(out, rcpt_result::kind::permanent,
             "552 5.3.4 message size " + std::to_string(req.message->size()) + " exceeds the limit of " + out.relay + " (" +
@@ -388,10 +510,71 @@ asio::awaitable<attempt_result> deliver_remote(const attempt_request& req) {
     set_all(out, rcpt_result::kind::temporary, "451 4.3.0 no DNS resolver configured", "4.3.0");
     co_return out;
   }
-  std::vector<std::string> hosts = co_await mx_hosts(req, out);
-  if (hosts.empty()) co_return out;
+  // Which way: a forced relay, a route's relay (by domain, or by MX host once known), or the
+  // MX hosts themselves.
+  const relay_address* via = req.via;
+  std::optional<credentials> cr;
+  if (via && !req.username.empty()) cr = credentials{req.username, req.password};
+  const route* rt = !via && req.routes ? route_for_domain(*req.routes, req.domain) : nullptr;
+  std::vector<std::string> hosts;
+  if (!via && !(rt && rt->relay)) {
+    hosts = co_await mx_hosts(req, out);
+    if (hosts.empty()) co_return out;
+    if (!rt && req.routes) rt = route_for_mx(*req.routes, hosts);
+  }
+  out.matched = rt;
+  if (!via && rt && rt->relay) {
+    via = &*rt->relay;
+    if (!rt->username.empty()) cr = credentials{rt->username, rt->password};
+  }
+  // MTA-STS applies to the recipient domain's MX hosts, not to a relay we chose.
+  const sts_policy* sts = via ? nullptr : req.sts;
+  if (req.requiretls && !via && (!sts || sts->mode == sts_mode::none)) {
+    set_all(out, rcpt_result::kind::permanent,
+            "550 5.7.30 REQUIRETLS support required: " + req.domain +
+                " publishes no MTA-STS policy, so its MX hosts cannot be verified",
+            "5.7.30");
+    out.relay = "none";
+    co_return out;
+  }
+  if (sts && sts->mode != sts_mode::none) {
+    std::vector<std::string> allowed;
+    std::string refused;
+    for (const auto& h : hosts) {
+      if (sts_mx_allowed(*sts, h)) allowed.push_back(h);
+      else refused += (refused.empty() ? "" : ", ") + h;
+    }
+    if (!refused.empty() && sts->mode == sts_mode::testing && !req.requiretls) {
+      log::info("smtp.out.sts_testing", {{"id", req.queue_id}, {"domain", req.domain}, {"would_refuse", "MX not in the policy: " + refused}});
+    } else if (!refused.empty()) {
+      if (allowed.empty() && req.requiretls) {
+        set_all(out, rcpt_result::kind::permanent,
+                "550 5.7.30 REQUIRETLS support required: the MTA-STS policy of " + req.domain + " lists none of its MX hosts (" +
+                    refused + ")",
+                "5.7.30");
+        out.relay = "none";
+        co_return out;
+      }
+      if (allowed.empty()) {
+        set_all(out, rcpt_result::kind::temporary,
+                "451 4.7.5 MTA-STS policy of " + req.domain + " (enforce, id " + sts->id + ") lists none of its MX hosts (" + refused + ")",
+                "4.7.5");
+        out.relay = "none";
+        co_return out;
+      }
+      log::info("smtp.out.sts_skip", {{"id", req.queue_id}, {"domain", req.domain}, {"not_in_policy", refused}});
+      hosts = std::move(allowed);
+    }
+  }
+  std::uint16_t port = req.port;
+  if (via) {
+    hosts = {via->host};
+    port = via->port;
+    out.via_relay = true;
+  }
   auto ex = co_await asio::this_coro::executor;
   std::string last_error;
+  bool policy_failure = false, requiretls_failure = false;
   std::size_t tried = 0;
   for (const auto& host : hosts) {
     auto addrs = co_await addresses(req, host);
@@ -402,18 +585,21 @@ asio::awaitable<attempt_result> deliver_remote(const attempt_request& req) {
     for (const auto& ip : addrs) {
       if (tried++ >= max_addresses) break;
       host_addr ha{host, ip};
-      out.relay = relay_of(ha, req.port);
+      out.relay = relay_of(ha, port);
       out.remote_host = host;
       bool use_tls = true;
       for (int round = 0; round < 2; ++round) {
         smtp_conn c(ex, *req.tls);
-        const tcp::endpoint ep(ip, req.port);
+        policy_failure = requiretls_failure = false;  // the reason given at the end is the last host's
+        const tcp::endpoint ep(ip, port);
         const bool connected = co_await c.connect(ep, ip.is_v4() ? req.bind_v4 : req.bind_v6, req.connect_timeout);
         if (!connected) {
           last_error = "connect to " + out.relay + ": " + c.error();
           break;
         }
-        auto end = co_await run_session(req, c, host, use_tls, out, last_error);
+        out.local_ip = c.local_ip();
+        auto end = co_await run_session(req, c, host, use_tls, cr ? &*cr : nullptr, out, last_error, policy_failure,
+                                        requiretls_failure);
         c.close();
         if (end == session_end::finished) co_return out;
         if (end == session_end::retry_plain) {
@@ -425,7 +611,12 @@ asio::awaitable<attempt_result> deliver_remote(const attempt_request& req) {
       }
     }
   }
-  set_all(out, rcpt_result::kind::temporary, "451 4.4.1 " + (last_error.empty() ? "no host to deliver to" : last_error), "4.4.1");
+  if (requiretls_failure)
+    set_all(out, rcpt_result::kind::permanent, "550 5.7.30 REQUIRETLS support required: " + last_error.substr(12), "5.7.30");
+  else if (policy_failure)
+    set_all(out, rcpt_result::kind::temporary, "451 4.7.5 " + last_error, "4.7.5");
+  else
+    set_all(out, rcpt_result::kind::temporary, "451 4.4.1 " + (last_error.empty() ? "no host to deliver to" : last_error), "4.4.1");
   if (out.relay.empty()) out.relay = "none";
   co_return out;
 }

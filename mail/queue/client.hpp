@@ -5,6 +5,23 @@
 // handshake is retried once in plaintext), MAIL FROM with SIZE/RET/ENVID/BODY when advertised,
 // RCPT TO with NOTIFY/ORCPT when DSN is advertised, then BDAT (CHUNKING) or DATA, QUIT.
 // One connection serves every recipient of the domain. Every read has a deadline.
+//
+// Routes (route.hpp): a route matching the domain, or else one of its MX hosts, with a `relay`
+// sends the attempt to that smarthost instead (AUTH PLAIN or LOGIN when the route has
+// credentials, only once STARTTLS succeeded: a password never crosses in plaintext, so a relay
+// without STARTTLS defers the message). `via` forces a relay: the queue's fallback after a
+// blocklist refusal.
+//
+// MTA-STS (RFC 8461 §4-5): with an `enforce` policy only the MX hosts it lists are tried, and
+// each only over STARTTLS with a certificate valid for its name (checked against the trust
+// store of `tls`); a host that fails is skipped, and when none is left the attempt defers with
+// 4.7.5 and the reason. A `testing` policy changes nothing but logs what enforce would refuse.
+//
+// REQUIRETLS (RFC 8689 §4.2.1): the domain must have an MTA-STS policy (whatever its mode)
+// that lists the MX host (DANE is not implemented: DNSSEC alone does not do), the host must
+// offer STARTTLS with a certificate valid for its name and advertise REQUIRETLS, and MAIL FROM
+// carries REQUIRETLS on. A relay route's relay must pass the same checks. When no host
+// qualifies the recipients fail permanently with 5.7.30.
 #pragma once
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -15,6 +32,8 @@
 #include <vector>
 
 #include "mail/queue/queue.hpp"
+#include "mail/queue/mta_sts.hpp"
+#include "mail/queue/route.hpp"
 
 namespace hearth::dns {
 class resolver;
@@ -36,6 +55,11 @@ struct attempt_request {
   boost::asio::ip::address bind_v4, bind_v6;  // source addresses; unspecified: the system's choice
   dns::resolver* resolver = nullptr;
   boost::asio::ssl::context* tls = nullptr;
+  const std::vector<route>* routes = nullptr;  // [[smtp.route]], first match wins; null: none
+  const relay_address* via = nullptr;          // go to this relay, routes and MX aside
+  std::string username, password;              // AUTH at `via`
+  const sts_policy* sts = nullptr;             // the domain's MTA-STS policy, null if none
+  bool requiretls = false;                     // RFC 8689 (see above)
 };
 
 struct rcpt_result {
@@ -51,6 +75,10 @@ struct attempt_result {
   std::string remote_host;         // the MX host name, "" if none
   bool tls = false;                // the transaction ran over TLS
   bool remote_dsn = false;         // the server that took it offered DSN (RFC 3461)
+  const route* matched = nullptr;  // the route that matched (in request.routes), null if none
+  bool via_relay = false;          // the attempt went to a relay, not to the MX hosts
+  std::string local_ip;            // our source address on the last connection, "" if none
+  bool verified = false;           // the transaction ran over TLS with a certificate valid for the host
 };
 
 boost::asio::awaitable<attempt_result> deliver_remote(const attempt_request& req);

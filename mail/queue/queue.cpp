@@ -22,6 +22,7 @@
 #include <optional>
 #include <set>
 
+#include "core/dns/resolver.hpp"
 #include "core/log/log.hpp"
 #include "core/net/blocking.hpp"
 #include "mail/queue/client.hpp"
@@ -29,6 +30,8 @@
 #include "mail/queue/reply.hpp"
 #include "mail/queue/schedule.hpp"
 #include "mail/queue/store.hpp"
+#include "mail/queue/sts_cache.hpp"
+#include "mail/queue/sts_fetch.hpp"
 
 namespace hearth::mail::queue {
 
@@ -79,10 +82,22 @@ bool permanent_local_error(const std::string& code) {
 
 class queue_impl final : public queue, public std::enable_shared_from_this<queue_impl> {
  public:
-  queue_impl(const options& o, std::shared_ptr<store> s) : opts_(o), store_(std::move(s)) {
+  queue_impl(const options& o, std::shared_ptr<store> s, std::shared_ptr<sts_cache> sc)
+      : opts_(o), store_(std::move(s)), sts_cache_(std::move(sc)) {
     policy_ = {opts_.first_retry, opts_.max_retry, opts_.give_up, opts_.delay_warning};
-    tls_.set_verify_mode(asio::ssl::verify_none);  // opportunistic TLS (RFC 7435)
+    // Opportunistic TLS (RFC 7435): the handshake never fails on the certificate, but its
+    // verification is recorded against the trust store, for MTA-STS.
+    tls_.set_verify_mode(asio::ssl::verify_none);
     tls_.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3);
+    sts_tls_.set_verify_mode(asio::ssl::verify_peer);
+    for (auto* ctx : {&tls_, &sts_tls_}) {
+      boost::system::error_code ec;
+      ctx->set_default_verify_paths(ec);
+      if (!opts_.ca_file.empty()) {
+        ctx->load_verify_file(opts_.ca_file.string(), ec);
+        if (ec) log::error("queue.ca_file", {{"file", opts_.ca_file.string()}, {"error", ec.message()}});
+      }
+    }
   }
 
   void start(asio::io_context& io) override {
@@ -100,6 +115,8 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
 
   void stop() override {
     stopping_ = true;
+    // Here, not only when the agent leaves its loop: the io_context may stop before it does.
+    summarise_blocks();
     std::lock_guard lk(mu_);
     if (strand_) asio::post(*strand_, [self = shared_from_this()] { self->wake_->cancel(); });
   }
@@ -132,6 +149,7 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
     } guard{self->running_};
     int scan_failures = 0;
     auto next_sweep = std::chrono::steady_clock::now() + orphan_sweep_every;
+    auto next_summary = std::chrono::steady_clock::now() + self->opts_.block_summary_every;
     while (!self->stopping_) {
       auto due = co_await net::run_blocking([st = self->store_.get()] { return st->due(unix_now(), 200); });
       auto pause = std::chrono::seconds(1);
@@ -153,6 +171,10 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
         }
       }
       if (self->stopping_) break;
+      if (std::chrono::steady_clock::now() >= next_summary) {
+        next_summary = std::chrono::steady_clock::now() + self->opts_.block_summary_every;
+        self->summarise_blocks();
+      }
       if (std::chrono::steady_clock::now() >= next_sweep) {
         next_sweep = std::chrono::steady_clock::now() + orphan_sweep_every;
         auto n = co_await net::run_blocking([st = self->store_.get()] { return st->remove_orphans(orphan_min_age); });
@@ -164,6 +186,8 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
       self->wake_->expires_after(pause);
       co_await self->wake_->async_wait(asio::as_tuple(asio::use_awaitable));
     }
+    // What was counted since the last daily summary would be lost with the process.
+    self->summarise_blocks();
   }
 
   struct pending {
@@ -264,6 +288,7 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
       for (const auto* r : rows) req.rcpts.push_back({r->address, r->notify, r->orcpt});
       req.ret = m.env.ret;
       req.envid = m.env.envid;
+      req.requiretls = m.env.requiretls;
       req.message = data;
       req.helo = opts_.hostname;
       req.port = opts_.remote_port;
@@ -273,16 +298,123 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
       req.bind_v6 = opts_.bind_v6;
       req.resolver = opts_.resolver;
       req.tls = &tls_;
+      req.routes = &opts_.routes;
+      const route* by_domain = route_for_domain(opts_.routes, domain);
+      std::optional<sts_policy> sts;
+      if (!(by_domain && by_domain->relay)) sts = co_await sts_for(domain, m.id);
+      if (stopping_) co_return false;
+      req.sts = sts ? &*sts : nullptr;
       attempt_result ar = co_await deliver_remote(req);
       if (stopping_) co_return false;  // abandoned: the rows stay as they were
+      std::vector<std::string> relays(rows.size(), ar.relay.empty() ? "none" : ar.relay);
+      std::vector<std::string> hosts(rows.size(), ar.remote_host);
+      std::vector<char> dsn(rows.size(), ar.remote_dsn);
+      co_await fall_back(m, req, ar, relays, hosts, dsn);
+      if (stopping_) co_return false;
       for (std::size_t i = 0; i < rows.size(); ++i) {
-        relay_of[rows[i]->rowid] = ar.relay.empty() ? "none" : ar.relay;
-        host_of[rows[i]->rowid] = ar.remote_host;
-        if (ar.remote_dsn) remote_dsn.insert(rows[i]->rowid);
+        relay_of[rows[i]->rowid] = relays[i];
+        host_of[rows[i]->rowid] = hosts[i];
+        if (dsn[i]) remote_dsn.insert(rows[i]->rowid);
         results.push_back({rows[i], ar.rcpts[i]});
       }
     }
     co_return co_await settle(m, *data, results, relay_of, host_of, remote_dsn);
+  }
+
+  // The recipients a destination refused with a blocklist reply go again through the route's
+  // fallback relay, and their results replace the refusals (a refusal by the relay itself
+  // then bounces or defers as any other).
+  asio::awaitable<void> fall_back(const message_row& m, const attempt_request& req, attempt_result& ar,
+                                  std::vector<std::string>& relays, std::vector<std::string>& hosts, std::vector<char>& dsn) {
+    if (!ar.matched || !ar.matched->fallback_relay || ar.via_relay) co_return;
+    std::vector<std::size_t> blocked;
+    std::optional<block_info> why;
+    for (std::size_t i = 0; i < ar.rcpts.size(); ++i) {
+      if (ar.rcpts[i].k == rcpt_result::kind::delivered) continue;
+      if (auto b = block_of(ar.rcpts[i].reply, ar.rcpts[i].status)) {
+        blocked.push_back(i);
+        if (!why) why = b;
+      }
+    }
+    if (blocked.empty()) co_return;
+    const auto& fb = *ar.matched->fallback_relay;
+    const std::string fallback = fb.host + ":" + std::to_string(fb.port);
+    const std::string destination = ar.remote_host.empty() ? req.domain : ar.remote_host;
+    log::warn("smtp.out.blocked", {{"id", m.id}, {"domain", req.domain}, {"destination", destination}, {"relay", ar.relay},
+                                   {"our_ip", ar.local_ip}, {"list", why->list}, {"delist", why->delist},
+                                   {"reply", ar.rcpts[blocked.front()].reply}, {"fallback", fallback},
+                                   {"recipients", static_cast<std::uint64_t>(blocked.size())}});
+    {
+      std::lock_guard lk(blocks_mu_);
+      auto& b = blocks_[{destination, ar.local_ip}];
+      b.refusals += 1;
+      b.list = why->list;
+      b.delist = why->delist;
+    }
+    attempt_request again = req;
+    again.rcpts.clear();
+    for (auto i : blocked) again.rcpts.push_back(req.rcpts[i]);
+    again.via = &fb;
+    again.username = ar.matched->username;
+    again.password = ar.matched->password;
+    attempt_result far = co_await deliver_remote(again);
+    for (std::size_t j = 0; j < blocked.size(); ++j) {
+      const auto i = blocked[j];
+      ar.rcpts[i] = far.rcpts[j];
+      relays[i] = far.relay.empty() ? "none" : far.relay;
+      hosts[i] = far.remote_host;
+      dsn[i] = far.remote_dsn;
+    }
+  }
+
+  // RFC 8461 §5.1: the domain's policy: the cached one while its TXT id is unchanged and it has
+  // not expired; a fresh fetch when the id changed; the cached one again when the TXT record or
+  // the fetch fails (what an attacker in the path would cause). nullopt: no policy.
+  asio::awaitable<std::optional<sts_policy>> sts_for(const std::string& domain, const std::string& qid) {
+    if (!opts_.mta_sts || !opts_.resolver || !sts_cache_) co_return std::nullopt;
+    const std::int64_t now = unix_now();
+    std::optional<sts_policy> cached;
+    if (auto it = sts_mem_.find(domain); it != sts_mem_.end()) {
+      cached = it->second;
+    } else {
+      auto c = co_await net::run_blocking([&] { return sts_cache_->get(domain); });
+      if (c && *c) cached = sts_mem_[domain] = **c;
+      if (!c) log::error("queue.error", {{"op", "sts_cache"}, {"code", c.error().code}, {"error", c.error().message}});
+    }
+    if (cached && cached->expired(now)) cached.reset();
+    const std::string txt_name = "_mta-sts." + domain;  // an lvalue: GCC 12 (see above)
+    auto txt = co_await opts_.resolver->txt(txt_name);
+    std::optional<std::string> id;
+    if (txt.st == dns::status::ok) id = sts_record_id(txt.records);
+    if (!id || (cached && cached->id == *id)) co_return cached;
+    auto f = co_await fetch_sts_policy(*opts_.resolver, sts_tls_, domain, opts_.sts_port, std::chrono::seconds(60));
+    std::string why = f.error;
+    std::optional<sts_policy> p;
+    if (f.body) p = parse_sts_policy(*f.body, why);
+    if (!p) {
+      log::warn("smtp.out.sts_fetch_failed", {{"id", qid}, {"domain", domain}, {"error", why},
+                                               {"using", cached ? "the cached policy" : "no policy"}});
+      co_return cached;
+    }
+    p->id = *id;
+    p->fetched = now;
+    sts_mem_[domain] = *p;
+    auto saved = co_await net::run_blocking([&] { return sts_cache_->put(domain, *p); });
+    if (!saved) log::error("queue.error", {{"op", "sts_cache"}, {"code", saved.error().code}, {"error", saved.error().message}});
+    std::string mx;
+    for (const auto& x : p->mx) mx += (mx.empty() ? "" : ",") + x;
+    log::info("smtp.out.sts_policy", {{"domain", domain}, {"mode", std::string(sts_mode_name(p->mode))}, {"id", p->id},
+                                      {"max_age", p->max_age}, {"mx", mx}});
+    co_return p;
+  }
+
+  // One line per destination and source address that refused us since the last summary.
+  void summarise_blocks() {
+    std::lock_guard lk(blocks_mu_);
+    for (const auto& [key, b] : blocks_)
+      log::warn("smtp.out.block_summary", {{"destination", key.first}, {"our_ip", key.second}, {"list", b.list},
+                                           {"refusals", b.refusals}, {"delist", b.delist}});
+    blocks_.clear();
   }
 
   // Logs each result, sends the DSNs (before the rows change: a crash in between repeats a
@@ -361,7 +493,9 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
       in.retry_until = m.created + policy_for(rcpts.empty() ? std::string() : rcpts.front().address).give_up.count();
       in.delayed = is_delay;
       in.success = is_success;
-      in.full = !is_delay && !is_success && !data.empty() &&
+      // RFC 8689 §5: the content of a REQUIRETLS message must not come back in a report that
+      // might travel without TLS: headers only.
+      in.full = !is_delay && !is_success && !data.empty() && !m.env.requiretls &&
                 (m.env.ret == "FULL" || (m.env.ret.empty() && data.size() <= full_return_limit));
       in.rcpts = std::move(wanted);
       in.original = data;
@@ -393,7 +527,10 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
     return p;
   }
   std::shared_ptr<store> store_;
+  std::shared_ptr<sts_cache> sts_cache_;
+  std::map<std::string, sts_policy> sts_mem_;  // strand only: the cache's rows already read
   asio::ssl::context tls_{asio::ssl::context::tls_client};
+  asio::ssl::context sts_tls_{asio::ssl::context::tls_client};  // policy fetches: verified
   std::mutex mu_;  // strand_ creation vs enqueue() from the blocking pool
   std::optional<asio::strand<asio::io_context::executor_type>> strand_;
   std::unique_ptr<asio::steady_timer> wake_;  // strand only
@@ -403,6 +540,12 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
     std::chrono::steady_clock::time_point until;
   };
   std::map<std::string, hold> held_;  // strand only: messages whose last attempt failed unexpectedly
+  struct block_stat {
+    std::uint64_t refusals = 0;
+    std::string list, delist;
+  };
+  std::mutex blocks_mu_;  // the strand and stop()
+  std::map<std::pair<std::string, std::string>, block_stat> blocks_;  // (destination, our ip)
   std::atomic<bool> stopping_{false};
   std::atomic<int> running_{0};  // the agent and the delivery coroutines
 };
@@ -417,7 +560,9 @@ result<std::shared_ptr<queue>> queue::open(const options& opts) {
   auto orphans = (*s)->remove_orphans(orphan_min_age);
   if (!orphans) return orphans.error();
   if (*orphans > 0) log::info("queue.orphans_removed", {{"count", *orphans}});
-  return std::shared_ptr<queue>(std::make_shared<queue_impl>(opts, std::move(*s)));
+  auto sc = open_sqlite_sts_cache(opts.db_file);
+  if (!sc) return sc.error();
+  return std::shared_ptr<queue>(std::make_shared<queue_impl>(opts, std::move(*s), std::move(*sc)));
 }
 
 }  // namespace hearth::mail::queue

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/util/result.hpp"
+#include "mail/queue/route.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -49,6 +50,9 @@ struct envelope {
   std::string envid;          // RFC 3461 ENVID, "" if none
   std::string auth_user;      // the submitting account ("" for mail the server itself makes)
   std::string client;         // "[ip]" or "helo [ip]" of the submitting client, for logs
+  // RFC 8689: only over TLS verified by MTA-STS or DANE, to servers that take REQUIRETLS on;
+  // otherwise returned with 5.7.30.
+  bool requiretls = false;
 };
 
 struct options {
@@ -76,6 +80,19 @@ struct options {
   // Backup MX (issue 8): a recipient domain with its own retention instead of give_up (mail we
   // keep for a primary MX). Nullopt, or no function: give_up. Thread-safe.
   std::function<std::optional<std::chrono::seconds>(std::string_view domain)> give_up_for;
+  // [[smtp.route]] (route.hpp), passwords already read. A recipient refused with a blocklist
+  // reply (block_of) on the way to its MX goes again, at once, through its route's
+  // fallback_relay; each such refusal is logged (smtp.out.blocked), and once a day (and at
+  // stop) one smtp.out.block_summary line per destination and source address says who blocks
+  // us and where to ask for delisting.
+  std::vector<route> routes;
+  std::chrono::seconds block_summary_every{24 * 3600};
+  // MTA-STS (RFC 8461, mta_sts.hpp): look up and apply recipient domains' policies; policies
+  // are cached in the database (sts_cache.hpp). The HTTPS port is 443 but for tests; ca_file
+  // adds trusted CAs (PEM) to the system's for policy fetches and MX certificates.
+  bool mta_sts = true;
+  std::uint16_t sts_port = 443;
+  std::filesystem::path ca_file;
 };
 
 class queue {

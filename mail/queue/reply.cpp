@@ -107,7 +107,17 @@ ehlo_caps parse_ehlo(const smtp_reply& r) {
     else if (kw == "SMTPUTF8") caps.smtputf8 = true;
     else if (kw == "DSN") caps.dsn = true;
     else if (kw == "CHUNKING") caps.chunking = true;
+    else if (kw == "REQUIRETLS") caps.requiretls = true;
     else if (kw == "ENHANCEDSTATUSCODES") caps.enhanced = true;
+    else if (kw == "AUTH") {
+      std::size_t n = 0;
+      while (!arg.empty() && n++ < 32) {
+        const auto end = arg.find(' ');
+        if (end != 0) caps.auth.push_back(upper(arg.substr(0, end)));
+        if (end == std::string_view::npos) break;
+        arg.remove_prefix(end + 1);
+      }
+    }
     else if (kw == "SIZE") {
       caps.size = true;
       std::uint64_t n = 0;

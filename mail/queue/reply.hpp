@@ -53,7 +53,9 @@ struct ehlo_caps {
   bool chunking = false;      // RFC 3030
   bool enhanced = false;      // RFC 2034
   bool size = false;          // RFC 1870
+  bool requiretls = false;    // RFC 8689
   std::uint64_t max_size = 0; // SIZE n; 0 = no limit given
+  std::vector<std::string> auth;  // RFC 4954 AUTH mechanisms, upper case
 };
 ehlo_caps parse_ehlo(const smtp_reply& r);
 

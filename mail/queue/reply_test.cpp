@@ -30,9 +30,11 @@ TEST_CASE("reply parser: single and multi-line replies", "[queue][reply]") {
   CHECK(p.feed("250-STARTTLS") == reply_parser::state::more);
   CHECK(p.feed("250-dsn") == reply_parser::state::more);
   CHECK(p.feed("250-CHUNKING") == reply_parser::state::more);
+  CHECK(p.feed("250-REQUIRETLS") == reply_parser::state::more);
+  CHECK(p.feed("250-AUTH plain LOGIN  SCRAM-SHA-256") == reply_parser::state::more);
   CHECK(p.feed("250 8BITMIME") == reply_parser::state::done);
   auto e = p.take();
-  CHECK(e.lines.size() == 7);
+  CHECK(e.lines.size() == 9);
   auto caps = parse_ehlo(e);
   CHECK(caps.pipelining);
   CHECK(caps.size);
@@ -42,6 +44,8 @@ TEST_CASE("reply parser: single and multi-line replies", "[queue][reply]") {
   CHECK(caps.chunking);
   CHECK(caps.eightbitmime);
   CHECK_FALSE(caps.smtputf8);
+  CHECK(caps.auth == std::vector<std::string>{"PLAIN", "LOGIN", "SCRAM-SHA-256"});
+  CHECK(caps.requiretls);
 }
 
 TEST_CASE("reply parser: codes without text, enhanced codes only when they match", "[queue][reply]") {

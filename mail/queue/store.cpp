@@ -51,6 +51,9 @@ CREATE TABLE queue_rcpts(
 CREATE INDEX queue_rcpts_due ON queue_rcpts(next_attempt);
 CREATE INDEX queue_rcpts_msg ON queue_rcpts(msg_id);
 )sql"},
+    {2, "outbound queue: REQUIRETLS (RFC 8689)", R"sql(
+ALTER TABLE queue_messages ADD COLUMN requiretls INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 
 error io_error(const std::string& what, const fs::path& p, int err) {
@@ -95,6 +98,7 @@ message_row read_msg(db::statement& st) {
   m.env.client = st.column_text(5);
   m.size = st.column_int64(6);
   m.created = st.column_int64(7);
+  m.env.requiretls = st.column_int64(21) != 0;  // the last column of select_joined()
   return m;
 }
 
@@ -135,7 +139,7 @@ result<std::vector<message_row>> grouped(db::statement& st) {
 std::string select_joined(std::string_view where, std::string_view order_limit) {
   std::string s = "SELECT m.id, m.sender, m.ret, m.envid, m.auth_user, m.client, m.size, m.created, "
                   "r.id, r.address, r.domain, r.notify, r.orcpt, r.status, r.attempts, r.next_attempt, "
-                  "r.last_attempt, r.last_reply, r.last_status, r.relay, r.warned "
+                  "r.last_attempt, r.last_reply, r.last_status, r.relay, r.warned, m.requiretls "
                   "FROM queue_messages m JOIN queue_rcpts r ON r.msg_id = m.id ";
   s += where;
   s += " ";
@@ -224,10 +228,11 @@ result<std::string> store::add(const envelope& env, std::string_view message, st
       return tx.error();
     }
     auto ins = c.prepare(
-        "INSERT INTO queue_messages(id, sender, ret, envid, auth_user, client, size, created) "
-        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+        "INSERT INTO queue_messages(id, sender, ret, envid, auth_user, client, size, created, requiretls) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     if (!ins) return ins.error();
-    ins->bind_all(id, env.from, env.ret, env.envid, env.auth_user, env.client, static_cast<std::int64_t>(message.size()), now);
+    ins->bind_all(id, env.from, env.ret, env.envid, env.auth_user, env.client, static_cast<std::int64_t>(message.size()), now,
+                  env.requiretls);
     if (auto r = ins->run(); !r) {
       ::unlink(final_path.c_str());
       if (r.error().code == "db.constraint" && tries < 5) continue;

@@ -1,1 +1,3 @@
 set(fuzz_libs_queue_reply hearth_mail_queue)
+set(fuzz_libs_queue_route hearth_mail_queue)
+set(fuzz_libs_queue_sts hearth_mail_queue)

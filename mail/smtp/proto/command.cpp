@@ -150,6 +150,9 @@ result<void> parse_mail_params(std::string_view rest, mail_params& m) {
     } else if (k == "AUTH") {
       if (!v || v->size() > 500) return syntax("501 5.5.4", "Bad AUTH value");
       m.auth = std::string(*v);
+    } else if (k == "REQUIRETLS") {  // RFC 8689 §4.1: no value
+      if (v) return syntax("501 5.5.4", "REQUIRETLS takes no value");
+      m.requiretls = true;
     } else {
       return syntax("555 5.5.4", "Unsupported MAIL parameter " + k);
     }

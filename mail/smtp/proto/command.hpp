@@ -35,6 +35,7 @@ struct mail_params {
   std::string ret;        // RFC 3461 §4.3: "FULL" or "HDRS" (upper-cased)
   std::string envid;      // RFC 3461 §4.4, xtext as sent
   std::string auth;       // RFC 4954 §5, xtext as sent ("<>" allowed)
+  bool requiretls = false;  // RFC 8689 §4: the message may only travel over verified TLS
 };
 
 struct rcpt_params {

@@ -55,6 +55,9 @@ TEST_CASE("MAIL FROM paths and parameters") {
   CHECK(err("MAIL FROM:<a@b> SIZE=123456789012345678901") == "501 5.5.4");
   CHECK(err("MAIL FROM:<a@b> BODY=9BIT") == "501 5.5.4");
   CHECK(err("MAIL FROM:<a@b> SMTPUTF8=yes") == "501 5.5.4");
+  CHECK(parse_command("MAIL FROM:<a@b> REQUIRETLS")->mail.requiretls);  // RFC 8689 §4.1
+  CHECK_FALSE(parse_command("MAIL FROM:<a@b>")->mail.requiretls);
+  CHECK(err("MAIL FROM:<a@b> REQUIRETLS=yes") == "501 5.5.4");
   CHECK(err("MAIL FROM:<a@b> RET=ALL") == "501 5.5.4");
   CHECK(err("MAIL FROM:<a@b> FOO=bar") == "555 5.5.4");
   CHECK(err("MAIL FROM:<a@b> =x") == "555 5.5.4");

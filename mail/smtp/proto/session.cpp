@@ -58,6 +58,8 @@ reply engine::ehlo_reply(std::string_view client) const {
   r.lines.push_back("ENHANCEDSTATUSCODES");                             // RFC 2034
   r.lines.push_back("CHUNKING");                                        // RFC 3030
   r.lines.push_back("DSN");                                             // RFC 3461
+  // RFC 8689 §4.1: offered only on a connection already protected by TLS.
+  if (caps_.tls_active) r.lines.push_back("REQUIRETLS");
   // RFC 3207 §4.2: STARTTLS must not be offered again once TLS is up.
   if (caps_.starttls && !caps_.tls_active) r.lines.push_back("STARTTLS");
   if (auth_offered()) {

@@ -15,8 +15,10 @@ event engine::on_mail(const command& c) {
   } else if (caps_.auth_required && !authenticated_) {
     send(530, "5.7.0", "Authentication required");  // RFC 4954 §6
   } else if (!esmtp_ && (c.mail.size || c.mail.body != body_type::unspecified || c.mail.smtputf8 ||
-                         !c.mail.ret.empty() || !c.mail.envid.empty() || !c.mail.auth.empty())) {
+                         !c.mail.ret.empty() || !c.mail.envid.empty() || !c.mail.auth.empty() || c.mail.requiretls)) {
     bad(555, "5.5.4", "Parameters need EHLO");  // RFC 5321 §4.1.1.11 / §3.2
+  } else if (c.mail.requiretls && !caps_.tls_active) {
+    send(530, "5.7.10", "REQUIRETLS needs a TLS connection");  // RFC 8689 §4.1 (not offered here)
   } else if (c.mail.body == body_type::binary_mime) {
     bad(504, "5.5.4", "BINARYMIME not supported");  // not advertised (RFC 3030 §3)
   } else if (c.mailbox.utf8 && !c.mail.smtputf8) {

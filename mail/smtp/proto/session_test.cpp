@@ -66,6 +66,9 @@ TEST_CASE("EHLO advertises by TLS state; STARTTLS resets the session") {
   CHECK(ehlo.find("250-SIZE 52428800\r\n") != std::string::npos);
   for (const char* cap : {"PIPELINING", "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES", "CHUNKING", "DSN"})
     CHECK(ehlo.find(cap) != std::string::npos);
+  CHECK(ehlo.find("REQUIRETLS") == std::string::npos);  // RFC 8689 §4.1: only over TLS
+  d.send("MAIL FROM:<a@c> REQUIRETLS\r\n");
+  CHECK(d.codes() == codes{530});
   d.send("AUTH PLAIN good\r\n");
   CHECK(d.codes() == codes{538});
   d.send("STARTTLS\r\nMAIL FROM:<injected@c>\r\n");  // plaintext behind STARTTLS is dropped
@@ -78,6 +81,7 @@ TEST_CASE("EHLO advertises by TLS state; STARTTLS resets the session") {
   d.send("EHLO c\r\n");
   ehlo = d.take();
   CHECK(ehlo.find("STARTTLS") == std::string::npos);
+  CHECK(ehlo.find("250-REQUIRETLS\r\n") != std::string::npos);
   CHECK(ehlo.find("250 AUTH PLAIN LOGIN\r\n") != std::string::npos);
   d.send("STARTTLS\r\n");
   CHECK(d.codes() == codes{503});

@@ -349,6 +349,7 @@ class session {
       qenv.from = from;
       qenv.ret = env.params.ret;
       qenv.envid = env.params.envid;
+      qenv.requiretls = env.params.requiretls;
       qenv.auth_user = user_;
       qenv.client = env.helo + " [" + c_.remote_ip() + "]";
       auto add_queued = [&](const std::string& addr, const rcpt_params* p) {

@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""Outbound delivery rate (issue 22): how many messages per second the queue hands to a remote
+MTA (Postfix's smtp-sink, found through an MX record served by knot), without and with an
+MTA-STS policy for the destination domain, once the policy is cached.
+
+For each run, N messages are submitted to A while the sink is down (each is deferred once),
+then the sink starts, `hearth queue flush` makes them all due, and the time until A has logged
+N deliveries gives the rate. The MTA-STS domain's policy is served by a second hearth (B, its
+own `zone.mta_sts_mode`) and fetched once, before the timed part; its mode is `testing`,
+because smtp-sink offers no STARTTLS: every message still pays the TXT look-up, the cache
+check, the MX match and the log line of what enforce would refuse, but no TLS handshake (TLS
+to the MX happens with or without a policy, so it is not the policy's cost).
+
+Prints, per run: messages, seconds, messages/s; then the cost per message of the checks.
+usage: bench_queue_out.py [HEARTH_BIN] [MESSAGES]   (make bench passes build/hearth)
+"""
+import os
+import re
+import smtplib
+import ssl
+import subprocess
+import sys
+import time
+
+NET = "127.0.251"
+os.environ["HEARTH_TEST_NET"] = NET
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e", "lib"))
+if len(sys.argv) > 1:
+    os.environ["HEARTH_BIN"] = sys.argv[1]
+import hearth_test  # noqa: E402
+from hearth_test import Instance, set_key, wait_port  # noqa: E402
+from knot import Knot  # noqa: E402
+
+N = int(sys.argv[2]) if len(sys.argv) > 2 else 500
+SINK = f"{NET}.3"
+OFFSET = 31000
+DNS_PORT = 5353
+
+
+def count(inst, domain, status="delivered"):
+    n = 0
+    for line in inst.log().splitlines():
+        if " smtp.out " in line and f"status={status}" in line and f"@{domain}>" in line:
+            n += 1
+    return n
+
+
+def run(a, domain, port):
+    ctx = ssl.create_default_context(cafile=a.ca_file())
+    ctx.check_hostname = False
+    body = "Subject: bench\r\n\r\n" + ("x" * 78 + "\r\n") * 40
+    with smtplib.SMTP(a.addr, a.port("submission"), timeout=60) as s:
+        s.starttls(context=ctx)
+        s.login(a.email, a.password)
+        for i in range(N):
+            s.sendmail(a.email, [f"u{i % 50}@{domain}"], f"From: <{a.email}>\r\nTo: <u@{domain}>\r\n{body}".encode())
+    # Every message has had its first (failed) attempt: the flush then starts them all at once.
+    deadline = time.monotonic() + 120
+    while count(a, domain, "deferred") < N and time.monotonic() < deadline:
+        time.sleep(0.2)
+    sink = subprocess.Popen(["smtp-sink", "-u", "nobody", f"{SINK}:{port}", "256"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    hearth_test._procs.append(sink)
+    try:
+        wait_port(SINK, port)
+        before = count(a, domain)
+        t0 = time.monotonic()
+        a.cli(["queue", "flush"])
+        deadline = t0 + 600
+        while count(a, domain) - before < N and time.monotonic() < deadline:
+            time.sleep(0.05)
+        secs = time.monotonic() - t0
+        done = count(a, domain) - before
+    finally:
+        sink.terminate()
+        sink.wait()
+    return done, secs
+
+
+def main():
+    a = Instance("alice@a.test", host=2, offset=OFFSET)
+    b = Instance("postmaster@sts.test", host=4, offset=OFFSET, hostname="mx.sts.test")
+    port = a.port("smtp")  # the sink listens where A's smtp.outbound.port points
+    set_key(b.config, "zone", "mta_sts_mode", '"testing"')
+    m = re.search(r"v=STSv1; id=([A-Za-z0-9]+)", b.cli(["dns", "zone", "sts.test"]).stdout)
+    dns = Knot(addr=f"{NET}.1", port=DNS_PORT, zones={
+        "a.test": f"@ MX 10 mail\nmail A {a.addr}\n",
+        "plain.test": f"@ MX 10 mx\nmx A {SINK}\n",
+        "sts.test": f"@ MX 10 mx\nmx A {SINK}\nmta-sts A {b.addr}\n_mta-sts TXT \"v=STSv1; id={m.group(1)};\"\n",
+    }).start()
+    for inst in (a, b):
+        set_key(inst.config, "dns", "servers", f'["{NET}.1:{DNS_PORT}"]')
+    set_key(a.config, "smtp.outbound", "port", str(port))
+    set_key(a.config, "smtp.outbound", "https_port", str(b.port("https")))
+    set_key(a.config, "smtp.outbound", "ca_file", f'"{b.ca_file()}"')
+    set_key(a.config, "smtp.queue", "first_retry", "3600")
+    set_key(a.config, "smtp.queue", "max_retry", "3600")
+    set_key(a.config, "smtp.queue", "bind_addresses", f'["{a.addr}"]')
+    b.start(wait_for="https")
+    a.start(wait_for="submission")
+    rows = []
+    for domain in ("plain.test", "sts.test"):
+        done, secs = run(a, domain, port)
+        rows.append((domain, done, secs))
+    fetched = [l for l in a.log().splitlines() if " smtp.out.sts_policy " in l]
+    print(f"outbound delivery to smtp-sink, {N} messages of 3.3 KB per run, 1 recipient each")
+    print(f"{'destination':<34}{'delivered':>10}{'seconds':>9}{'msg/s':>9}")
+    rates = {}
+    for domain, done, secs in rows:
+        label = "no policy" if domain == "plain.test" else "MTA-STS policy (cached, testing)"
+        rates[domain] = done / secs if secs > 0 else float("nan")
+        print(f"{label:<34}{done:>10}{secs:>9.2f}{rates[domain]:>9.1f}")
+    print(f"policy fetched {len(fetched)} time(s)")
+    if rates["plain.test"] > 0 and rates["sts.test"] > 0:
+        cost_ms = (1 / rates["sts.test"] - 1 / rates["plain.test"]) * 1000
+        share = (1 - rates["sts.test"] / rates["plain.test"]) * 100
+        print(f"MTA-STS checks: {cost_ms:+.2f} ms per message, {share:+.1f}% of outbound throughput")
+    a.stop()
+    b.stop()
+    dns.stop()
+
+
+if __name__ == "__main__":
+    main()
