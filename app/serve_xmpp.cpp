@@ -14,6 +14,7 @@
 #include "xmpp/c2s/c2s.hpp"
 #include "xmpp/modules/modules.hpp"
 #include "xmpp/modules/muc/service.hpp"
+#include "xmpp/modules/upload/service.hpp"
 #include "xmpp/router/hub.hpp"
 #include "xmpp/s2s/s2s.hpp"
 #include "xmpp/store/store.hpp"
@@ -74,6 +75,31 @@ bool install_xmpp(serve_context& ctx) {
     for (const auto& d : ctx.dir.domains()) domains.push_back(d.name);
     muc = xmpp::muc::install(*hub, *muc_store, mo, domains);
   }
+  // HTTP File Upload (XEP-0363) on SUBDOMAIN.DOMAIN, files in the blob store; their rows in
+  // hearth.db, where the backup lists blobs under its lock (app/backup.cpp).
+  std::shared_ptr<xmpp::upload::upload_store> upload_store;
+  std::shared_ptr<xmpp::upload::service> upload;
+  if (!ctx.cfg.xmpp_upload_subdomain.empty() && ctx.cfg.listen(config::service::https).port != 0) {
+    auto us = xmpp::upload::open_sqlite_store(ctx.cfg.data_dir / "hearth.db");
+    if (!us) {
+      log::error("xmpp.upload.store", {{"error", us.error().message}});
+      return false;
+    }
+    upload_store = std::move(*us);
+    xmpp::upload::service_options uo;
+    uo.subdomain = ctx.cfg.xmpp_upload_subdomain;
+    uo.secret = *secret;
+    uo.https_port = ctx.cfg.listen(config::service::https).port;
+    uo.max_file_size = std::uint64_t(ctx.cfg.xmpp_upload_max_file_mb) << 20;
+    uo.quota = std::uint64_t(ctx.cfg.xmpp_upload_quota_mb) << 20;
+    uo.slot_lifetime = std::chrono::seconds(ctx.cfg.xmpp_upload_slot_seconds);
+    uo.keep = std::chrono::hours(24) * ctx.cfg.xmpp_upload_expire_days;
+    std::vector<std::string> domains;
+    for (const auto& d : ctx.dir.domains()) domains.push_back(d.name);
+    upload = xmpp::upload::install(*hub, *upload_store, ctx.blobs, ctx.live_routes, ctx.server.io().get_executor(),
+                                   uo, domains);
+    ctx.on_stop.push_back([u = upload] { xmpp::upload::stop(*u); });
+  }
   xmpp::c2s_options co;
   co.idle_timeout = std::chrono::seconds(std::max(ctx.cfg.read_timeout_seconds, 60u) * 3);
   co.limits.max_stanza = ctx.cfg.xmpp_max_stanza_size;
@@ -123,6 +149,8 @@ bool install_xmpp(serve_context& ctx) {
   ctx.keep.push_back(resolver);
   ctx.keep.push_back(c2s);
   ctx.keep.push_back(hub);
+  if (upload) ctx.keep.push_back(upload);
+  if (upload_store) ctx.keep.push_back(upload_store);
   if (muc) ctx.keep.push_back(muc);
   if (muc_store) ctx.keep.push_back(muc_store);
   ctx.keep.push_back(store);

@@ -30,3 +30,5 @@ hearth_e2e(xmpp_bosh xmpp/test_bosh.py 167)
 # Group chat (XEP-0045): rooms on one instance (and a restart); a user of a second instance over s2s.
 hearth_e2e(xmpp_muc xmpp/test_muc.py 174)
 hearth_e2e(xmpp_muc_federation xmpp/test_muc_federation.py 175)
+# HTTP File Upload (XEP-0363): slots, PUT/GET over HTTPS, ranges, quotas, expired slots, backups.
+hearth_e2e(xmpp_upload xmpp/test_upload.py 168)
