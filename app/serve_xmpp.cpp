@@ -17,6 +17,7 @@
 #include "xmpp/modules/upload/service.hpp"
 #include "xmpp/router/hub.hpp"
 #include "xmpp/s2s/s2s.hpp"
+#include "xmpp/sasl2/token_store.hpp"
 #include "xmpp/store/store.hpp"
 #include "xmpp/web/web.hpp"
 
@@ -109,6 +110,15 @@ bool install_xmpp(serve_context& ctx) {
   // One authenticator for every protocol (ctx.authn): throttling, blocks and app passwords are
   // shared with IMAP, SMTP and HTTP. XMPP's localpart logins (RFC 6120 §6.3.8) are completed by
   // the session through auth::context::user_domain.
+  // FAST tokens (XEP-0484) for SASL2 logins, kept as nonces in xmpp.db; the tokens derive from
+  // the server's secret, which the database does not hold.
+  auto fast = xmpp::sasl2::open_sqlite_token_store(ctx.cfg.data_dir / "xmpp.db", *secret);
+  if (!fast) {
+    log::error("xmpp.fast.store", {{"error", fast.error().message}});
+    return false;
+  }
+  std::shared_ptr<xmpp::sasl2::token_store> fast_tokens(std::move(*fast));
+  co.fast_tokens = fast_tokens.get();
   auto c2s = xmpp::make_c2s_service(*hub, ctx.authn, co);
   ctx.handlers[config::service::xmpp_client] = xmpp::c2s_handler(c2s);
   ctx.handlers[config::service::xmpps_client] = xmpp::c2s_handler(c2s);
@@ -153,6 +163,7 @@ bool install_xmpp(serve_context& ctx) {
   if (upload_store) ctx.keep.push_back(upload_store);
   if (muc) ctx.keep.push_back(muc);
   if (muc_store) ctx.keep.push_back(muc_store);
+  ctx.keep.push_back(fast_tokens);
   ctx.keep.push_back(store);
   return true;
 }

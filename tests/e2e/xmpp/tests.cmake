@@ -32,3 +32,5 @@ hearth_e2e(xmpp_muc xmpp/test_muc.py 174)
 hearth_e2e(xmpp_muc_federation xmpp/test_muc_federation.py 175)
 # HTTP File Upload (XEP-0363): slots, PUT/GET over HTTPS, ranges, quotas, expired slots, backups.
 hearth_e2e(xmpp_upload xmpp/test_upload.py 168)
+# SASL2 (XEP-0388), Bind2 (XEP-0386) and FAST tokens (XEP-0484) with a raw client.
+hearth_e2e(xmpp_sasl2 xmpp/test_sasl2.py 169)
