@@ -35,6 +35,13 @@ bool install_xmpp(serve_context& ctx) {
   ho.max_resources = ctx.cfg.xmpp_max_resources;
   ho.offline_limit = ctx.cfg.xmpp_offline_queue;
   auto hub = std::make_shared<xmpp::hub>(ho, *store, ctx.dir);
+  // XEP-0215: the STUN/TURN server for calls, before install_all so its feature is in the caps.
+  xmpp::modules::extdisco_options eo;
+  eo.host = ctx.cfg.xmpp_turn_host;
+  eo.port = static_cast<unsigned>(ctx.cfg.xmpp_turn_port);
+  eo.turn_secret = ctx.cfg.xmpp_turn_secret;
+  eo.credential_ttl = std::chrono::hours(ctx.cfg.xmpp_turn_credential_hours);
+  xmpp::modules::install_extdisco(*hub, eo);
   xmpp::modules::install_all(*hub);
   // Sieve's enotify xmpp: method (RFC 5437): a chat message from the server to a local account.
   *ctx.chat = [h = std::weak_ptr<xmpp::hub>(hub), host = ctx.cfg.hostname, &dir = ctx.dir](const std::string& jid,

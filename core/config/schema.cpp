@@ -387,6 +387,16 @@ std::vector<key_def> build_keys() {
   k.push_back(integer("xmpp.upload_expire_days", 0, 0, 100000,
                       "uploaded files older than this many days are deleted (0 = kept until deleted by hand)",
                       bind<&config::xmpp_upload_expire_days>()));
+  k.push_back(str("xmpp.turn_host", "",
+                  "STUN/TURN server (name or address) announced to clients for calls, XEP-0215 (\"\" = none)",
+                  bind<&config::xmpp_turn_host>()));
+  k.push_back(integer("xmpp.turn_port", 3478, 1, 65535, "port of the STUN/TURN server (UDP and TCP)",
+                      bind<&config::xmpp_turn_port>()));
+  k.push_back(str("xmpp.turn_secret", "",
+                  "the TURN server's shared secret (coturn: use-auth-secret, static-auth-secret); \"\" = announce STUN only",
+                  bind<&config::xmpp_turn_secret>()));
+  k.push_back(integer("xmpp.turn_credential_hours", 24, 1, 24 * 365, "hours the TURN credentials handed to a client stay valid",
+                      bind<&config::xmpp_turn_credential_hours>()));
   k.push_back(integer("xmpp.max_stanza_size", 256ll << 10, 4ll << 10, 64ll << 20,
                       "largest stanza, in octets (stream error policy-violation above)",
                       bind<&config::xmpp_max_stanza_size>()));
