@@ -25,6 +25,7 @@
 #include "core/db/db.hpp"
 #include "core/util/dir_lock.hpp"
 #include "mail/store/store.hpp"
+#include "xmpp/modules/upload/store.hpp"
 
 namespace fs = std::filesystem;
 
@@ -383,6 +384,10 @@ result<backup_report> run_backup(const backup_options& o) {
     // Opened (and migrated) before the lock: a migration needs the write lock itself.
     auto mail = mail::store::open(live_db, live_blobs);
     if (!mail) return mail.error();
+    // HTTP File Upload's files are blobs named from hearth.db too (their removal happens under
+    // its write lock, like the mail store's).
+    auto uploads = xmpp::upload::open_sqlite_store(live_db);
+    if (!uploads) return uploads.error();
     auto holder = db::connection::open(live_db);
     if (!holder) return holder.error();
     locked_at = std::chrono::steady_clock::now();
@@ -394,6 +399,13 @@ result<backup_report> run_backup(const backup_options& o) {
     auto list = (*mail)->blob_ids();
     if (!list) return list.error();
     ids = std::move(*list);
+    try {
+      for (auto& bid : (*uploads)->blob_ids()) ids.push_back(std::move(bid));
+    } catch (const error_exception& e) {
+      return e.err();
+    }
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
     for (const auto& bid : ids) {
       if (!blob::valid_id(bid)) continue;  // not an id: nothing a restore could use
       if (in_dest.count(bid)) continue;    // already in DEST: incremental

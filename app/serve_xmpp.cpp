@@ -14,8 +14,10 @@
 #include "xmpp/c2s/c2s.hpp"
 #include "xmpp/modules/modules.hpp"
 #include "xmpp/modules/muc/service.hpp"
+#include "xmpp/modules/upload/service.hpp"
 #include "xmpp/router/hub.hpp"
 #include "xmpp/s2s/s2s.hpp"
+#include "xmpp/sasl2/token_store.hpp"
 #include "xmpp/store/store.hpp"
 #include "xmpp/web/web.hpp"
 
@@ -33,6 +35,13 @@ bool install_xmpp(serve_context& ctx) {
   ho.max_resources = ctx.cfg.xmpp_max_resources;
   ho.offline_limit = ctx.cfg.xmpp_offline_queue;
   auto hub = std::make_shared<xmpp::hub>(ho, *store, ctx.dir);
+  // XEP-0215: the STUN/TURN server for calls, before install_all so its feature is in the caps.
+  xmpp::modules::extdisco_options eo;
+  eo.host = ctx.cfg.xmpp_turn_host;
+  eo.port = static_cast<unsigned>(ctx.cfg.xmpp_turn_port);
+  eo.turn_secret = ctx.cfg.xmpp_turn_secret;
+  eo.credential_ttl = std::chrono::hours(ctx.cfg.xmpp_turn_credential_hours);
+  xmpp::modules::install_extdisco(*hub, eo);
   xmpp::modules::install_all(*hub);
   // Sieve's enotify xmpp: method (RFC 5437): a chat message from the server to a local account.
   *ctx.chat = [h = std::weak_ptr<xmpp::hub>(hub), host = ctx.cfg.hostname, &dir = ctx.dir](const std::string& jid,
@@ -74,6 +83,31 @@ bool install_xmpp(serve_context& ctx) {
     for (const auto& d : ctx.dir.domains()) domains.push_back(d.name);
     muc = xmpp::muc::install(*hub, *muc_store, mo, domains);
   }
+  // HTTP File Upload (XEP-0363) on SUBDOMAIN.DOMAIN, files in the blob store; their rows in
+  // hearth.db, where the backup lists blobs under its lock (app/backup.cpp).
+  std::shared_ptr<xmpp::upload::upload_store> upload_store;
+  std::shared_ptr<xmpp::upload::service> upload;
+  if (!ctx.cfg.xmpp_upload_subdomain.empty() && ctx.cfg.listen(config::service::https).port != 0) {
+    auto us = xmpp::upload::open_sqlite_store(ctx.cfg.data_dir / "hearth.db");
+    if (!us) {
+      log::error("xmpp.upload.store", {{"error", us.error().message}});
+      return false;
+    }
+    upload_store = std::move(*us);
+    xmpp::upload::service_options uo;
+    uo.subdomain = ctx.cfg.xmpp_upload_subdomain;
+    uo.secret = *secret;
+    uo.https_port = ctx.cfg.listen(config::service::https).port;
+    uo.max_file_size = std::uint64_t(ctx.cfg.xmpp_upload_max_file_mb) << 20;
+    uo.quota = std::uint64_t(ctx.cfg.xmpp_upload_quota_mb) << 20;
+    uo.slot_lifetime = std::chrono::seconds(ctx.cfg.xmpp_upload_slot_seconds);
+    uo.keep = std::chrono::hours(24) * ctx.cfg.xmpp_upload_expire_days;
+    std::vector<std::string> domains;
+    for (const auto& d : ctx.dir.domains()) domains.push_back(d.name);
+    upload = xmpp::upload::install(*hub, *upload_store, ctx.blobs, ctx.live_routes, ctx.server.io().get_executor(),
+                                   uo, domains);
+    ctx.on_stop.push_back([u = upload] { xmpp::upload::stop(*u); });
+  }
   xmpp::c2s_options co;
   co.idle_timeout = std::chrono::seconds(std::max(ctx.cfg.read_timeout_seconds, 60u) * 3);
   co.limits.max_stanza = ctx.cfg.xmpp_max_stanza_size;
@@ -83,6 +117,15 @@ bool install_xmpp(serve_context& ctx) {
   // One authenticator for every protocol (ctx.authn): throttling, blocks and app passwords are
   // shared with IMAP, SMTP and HTTP. XMPP's localpart logins (RFC 6120 §6.3.8) are completed by
   // the session through auth::context::user_domain.
+  // FAST tokens (XEP-0484) for SASL2 logins, kept as nonces in xmpp.db; the tokens derive from
+  // the server's secret, which the database does not hold.
+  auto fast = xmpp::sasl2::open_sqlite_token_store(ctx.cfg.data_dir / "xmpp.db", *secret);
+  if (!fast) {
+    log::error("xmpp.fast.store", {{"error", fast.error().message}});
+    return false;
+  }
+  std::shared_ptr<xmpp::sasl2::token_store> fast_tokens(std::move(*fast));
+  co.fast_tokens = fast_tokens.get();
   auto c2s = xmpp::make_c2s_service(*hub, ctx.authn, co);
   ctx.handlers[config::service::xmpp_client] = xmpp::c2s_handler(c2s);
   ctx.handlers[config::service::xmpps_client] = xmpp::c2s_handler(c2s);
@@ -123,8 +166,11 @@ bool install_xmpp(serve_context& ctx) {
   ctx.keep.push_back(resolver);
   ctx.keep.push_back(c2s);
   ctx.keep.push_back(hub);
+  if (upload) ctx.keep.push_back(upload);
+  if (upload_store) ctx.keep.push_back(upload_store);
   if (muc) ctx.keep.push_back(muc);
   if (muc_store) ctx.keep.push_back(muc_store);
+  ctx.keep.push_back(fast_tokens);
   ctx.keep.push_back(store);
   return true;
 }

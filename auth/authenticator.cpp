@@ -57,7 +57,7 @@ std::vector<std::string> authenticator::mechanisms(const context& ctx) const {
 }
 
 bool authenticator::offers_plus(const context& ctx) const {
-  if (!ctx.channel_binding) return false;
+  if (!ctx.channel_binding && !ctx.channel_binding_end_point) return false;
   const auto& p = opts_.plus_protocols;
   return std::find(p.begin(), p.end(), ctx.proto) != p.end();
 }
@@ -183,6 +183,13 @@ auth_result authenticator::failure(const context& ctx, std::string_view user, st
   return r;
 }
 
+std::unique_ptr<exchange> authenticator::start_token(const context& ctx, std::string_view mechanism,
+                                                     token_lookup tokens, std::shared_ptr<std::size_t> matched) {
+  if (util::to_upper(mechanism.substr(0, 64)) != "HT-SHA-256-NONE") return nullptr;
+  if (!ctx.tls) return std::make_unique<detail::refused_exchange>(*this, ctx, "HT-SHA-256-NONE");
+  return std::make_unique<detail::ht_exchange>(*this, ctx, std::move(tokens), std::move(matched));
+}
+
 std::string authenticator::qualify(const context& ctx, std::string_view user) {
   if (ctx.user_domain.empty() || user.empty() || user.find('@') != std::string_view::npos) return std::string(user);
   return std::string(user) + "@" + ctx.user_domain;
@@ -277,7 +284,7 @@ std::unique_ptr<exchange> authenticator::start(const context& ctx, std::string_v
   if (mech == "PLAIN") return std::make_unique<plain_exchange>(*this, ctx);
   if (mech == "LOGIN") return std::make_unique<login_exchange>(*this, ctx);
   bool plus = mech.ends_with("-PLUS");
-  if (plus && !ctx.channel_binding) return nullptr;
+  if (plus && !ctx.channel_binding && !ctx.channel_binding_end_point) return nullptr;
   crypto::hash h;
   if (mech == "SCRAM-SHA-1" || mech == "SCRAM-SHA-1-PLUS") h = crypto::hash::sha1;
   else if (mech == "SCRAM-SHA-256" || mech == "SCRAM-SHA-256-PLUS") h = crypto::hash::sha256;
@@ -286,7 +293,10 @@ std::unique_ptr<exchange> authenticator::start(const context& ctx, std::string_v
   so.hash = h;
   so.plus = plus;
   so.plus_offered = offers_plus(ctx);  // RFC 5802 §6: what was advertised decides a downgrade
-  if (plus) so.channel_binding = ctx.channel_binding;
+  if (plus) {
+    so.channel_binding = ctx.channel_binding;
+    so.end_point_binding = ctx.channel_binding_end_point;
+  }
   return std::make_unique<scram_exchange>(*this, ctx, mech, so, new_server_nonce());
 }
 

@@ -55,6 +55,7 @@ struct context {
   // When set, a user name without '@' is completed with "@" + user_domain before lookup and
   // throttling (XMPP: the SASL authcid is the JID's localpart, RFC 6120 §6.3.8).
   std::string user_domain = {};
+  std::optional<std::string> channel_binding_end_point = {};  // tls-server-end-point (RFC 5929)
 };
 
 enum class outcome { ok, failed, blocked, tls_required, unknown_mechanism };
@@ -145,6 +146,16 @@ class authenticator {
   // required" in its own terms, e.g. SMTP 538 5.7.11, RFC 4954 §6).
   std::unique_ptr<exchange> start(const context& ctx, std::string_view mechanism);
 
+  // A token login (draft-schmaus-kitten-sasl-ht: HT-SHA-256-NONE, the mechanism of XMPP's
+  // FAST tokens, XEP-0484): the client proves it holds a token the server issued it instead of
+  // a password. `tokens(address)` gives the tokens valid now for that account and this client
+  // (newest first); on ok, *matched is the index of the one used (the caller rotates them).
+  // Same policy as passwords: TLS required, blocks and throttling apply, a wrong token counts
+  // as a failed guess, disabled accounts fail. nullptr for any other mechanism name.
+  using token_lookup = std::function<std::vector<std::string>(const std::string& address)>;
+  std::unique_ptr<exchange> start_token(const context& ctx, std::string_view mechanism, token_lookup tokens,
+                                        std::shared_ptr<std::size_t> matched);
+
   // The account name a login names: `user`, completed with ctx.user_domain when it has no '@'.
   static std::string qualify(const context& ctx, std::string_view user);
 
@@ -152,6 +163,7 @@ class authenticator {
   friend class detail::exchange_base;
 
   using scram_lookup = detail::scram_lookup;
+  std::optional<user_record> lookup_user(std::string_view user) { return source_.lookup(user); }
 
   // Throttle check; on a block logs auth.block and returns the blocked result.
   std::optional<auth_result> refuse_if_blocked(const context& ctx, std::string_view user,

@@ -400,3 +400,44 @@ TEST_CASE("user_domain completes a bare name (XMPP localpart logins)") {
   CHECK(authenticator::qualify(ctx, "eve@x.test") == "eve@x.test");
   CHECK(authenticator::qualify(fixture::tls_ctx(), "eve") == "eve");
 }
+
+TEST_CASE("HT-SHA-256-NONE token logins: proof both ways, wrong tokens counted, disabled accounts refused") {
+  fixture f;
+  auto tokens = [](const std::string& address) -> std::vector<std::string> {
+    if (address == "bob@home.test") return {"new-token", "current-token"};
+    if (address == "eve@home.test") return {"eve-token"};
+    return {};
+  };
+  auto login = [&](std::string user, std::string token, std::shared_ptr<std::size_t> matched = nullptr) {
+    auto ex = f.auth.start_token(f.tls_ctx(std::nullopt, "xmpp"), "HT-SHA-256-NONE", tokens, matched);
+    REQUIRE(ex);
+    return ex->step(user + '\0' + crypto::hmac_sha256(token, "Initiator"));
+  };
+  auto matched = std::make_shared<std::size_t>(99);
+  auto ok = login("bob@home.test", "current-token", matched);
+  REQUIRE(ok.kind == kind::ok);
+  CHECK(ok.final.address == "bob@home.test");
+  CHECK(*matched == 1);
+  CHECK(ok.server_data == crypto::hmac_sha256("current-token", "Responder"));
+  CHECK(login("bob@home.test", "new-token", matched).kind == kind::ok);
+  CHECK(*matched == 0);
+  CHECK(login("bob@home.test", "stolen-guess").kind == kind::failed);
+  CHECK(login("eve@home.test", "eve-token").kind == kind::failed);  // disabled
+  CHECK(login("nobody@home.test", "x").kind == kind::failed);
+  CHECK(f.auth.start_token(f.tls_ctx(), "SCRAM-SHA-1", tokens, nullptr) == nullptr);
+  // Malformed: no initial response, no NUL, a proof of the wrong size.
+  auto ex = f.auth.start_token(f.tls_ctx(), "ht-sha-256-none", tokens, nullptr);
+  REQUIRE(ex);
+  CHECK(ex->step(std::nullopt).kind == kind::failed);
+  ex = f.auth.start_token(f.tls_ctx(), "HT-SHA-256-NONE", tokens, nullptr);
+  CHECK(ex->step("bob@home.test"s + '\0' + "short").kind == kind::failed);
+  // Without TLS: refused before anything is looked at.
+  context plain{"xmpp", "192.0.2.10", false, std::nullopt};
+  ex = f.auth.start_token(plain, "HT-SHA-256-NONE", tokens, nullptr);
+  REQUIRE(ex);
+  CHECK(ex->step("bob@home.test"s + '\0' + crypto::hmac_sha256("current-token", "Initiator")).final.result ==
+        outcome::tls_required);
+  // Wrong tokens are guesses like wrong passwords: enough of them block the address.
+  for (int i = 0; i < 40; ++i) (void)login("bob@home.test", "guess-" + std::to_string(i));
+  CHECK(login("bob@home.test", "current-token").final.result == outcome::blocked);
+}

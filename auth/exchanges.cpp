@@ -1,5 +1,6 @@
 #include "auth/exchanges.hpp"
 
+#include "core/crypto/crypto.hpp"
 #include "core/util/strings.hpp"
 
 namespace hearth::auth::detail {
@@ -145,6 +146,31 @@ step_result scram_exchange::step(std::optional<std::string_view> msg) {
   if (!found_.user || found_.user->disabled || v->index >= found_.set_index.size())
     return fail(user_, "disabled", delay_);
   return succeed(*found_.user, found_.set_index[v->index], delay_, std::move(v->server_final));
+}
+
+step_result ht_exchange::step(std::optional<std::string_view> msg) {
+  if (done_) return fail("", "state");
+  // The mechanism is client-first and single round-trip (XEP-0484 requires both): no initial
+  // response is an error, not an invitation.
+  if (!msg) return fail("", "malformed");
+  const auto nul = msg->find('\0');
+  if (nul == std::string_view::npos || nul == 0 || nul > sasl::max_identity) return fail("", "malformed");
+  const std::string user = authenticator::qualify(ctx_, msg->substr(0, nul));
+  const std::string_view proof = msg->substr(nul + 1);
+  std::chrono::milliseconds delay{0};
+  if (auto blocked = refuse_if_blocked(user, delay)) return finish(*blocked);
+  if (proof.size() != 32) return fail(user, "malformed", delay);
+  auto rec = lookup_user(user);
+  if (!rec) return fail(user, "unknown_user", delay);
+  if (rec->disabled) return fail(user, "disabled", delay);
+  const auto tokens = tokens_(rec->address);
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    if (!crypto::constant_time_equal(crypto::hmac_sha256(tokens[i], "Initiator"), proof)) continue;
+    if (matched_) *matched_ = i;
+    // No credential set was used: an index past them leaves their last-use marks alone.
+    return succeed(*rec, rec->credentials.size(), delay, crypto::hmac_sha256(tokens[i], "Responder"));
+  }
+  return fail(user, "bad_token", delay);
 }
 
 }  // namespace hearth::auth::detail

@@ -21,6 +21,7 @@ class exchange_base : public exchange {
   step_result password(std::string_view user, std::string_view pw);
   std::optional<auth_result> refuse_if_blocked(std::string_view user, std::chrono::milliseconds& d);
   scram_lookup lookup_scram(crypto::hash h, std::string_view user);
+  std::optional<user_record> lookup_user(std::string_view user) { return auth_.lookup_user(user); }
   step_result succeed(const user_record& rec, std::size_t set, std::chrono::milliseconds delay,
                       std::string data);
 
@@ -69,6 +70,20 @@ class scram_exchange final : public exchange_base {
   std::string user_;
   std::chrono::milliseconds delay_{0};
   scram_lookup found_;
+};
+
+// draft-schmaus-kitten-sasl-ht, HT-SHA-256-NONE: one message "authcid NUL HMAC-SHA-256(token,
+// "Initiator")"; the server's proof HMAC-SHA-256(token, "Responder") goes with the success.
+class ht_exchange final : public exchange_base {
+ public:
+  ht_exchange(authenticator& a, const context& ctx, authenticator::token_lookup tokens,
+              std::shared_ptr<std::size_t> matched)
+      : exchange_base(a, ctx, "HT-SHA-256-NONE"), tokens_(std::move(tokens)), matched_(std::move(matched)) {}
+  step_result step(std::optional<std::string_view> msg) override;
+
+ private:
+  authenticator::token_lookup tokens_;
+  std::shared_ptr<std::size_t> matched_;
 };
 
 }  // namespace hearth::auth::detail

@@ -108,11 +108,16 @@ result<std::string> scram_server::client_first(std::string_view m) {
   // RFC 5802 §6 and RFC 9266: channel-binding negotiation.
   if (kind == 'p') {
     // A client that sends p= must have chosen a -PLUS mechanism (RFC 5802 §6: "p" with a
-    // non-PLUS mechanism is an error), and we only implement tls-exporter (RFC 9266 §2).
+    // non-PLUS mechanism is an error). We implement tls-exporter (RFC 9266 §2) and
+    // tls-server-end-point (RFC 5929 §4), not tls-unique (undefined in TLS 1.3).
     if (!opts_.plus) return fail("sasl.channel_binding", "channel binding with a non-PLUS mechanism");
-    if (flag.substr(2) != "tls-exporter")
-      return fail("sasl.channel_binding", "unsupported channel binding type");
-    if (!opts_.channel_binding) return fail("sasl.channel_binding", "no channel binding data");
+    const std::string_view type = flag.substr(2);
+    const std::optional<std::string>* data = type == "tls-exporter"           ? &opts_.channel_binding
+                                             : type == "tls-server-end-point" ? &opts_.end_point_binding
+                                                                              : nullptr;
+    if (!data) return fail("sasl.channel_binding", "unsupported channel binding type");
+    if (!*data) return fail("sasl.channel_binding", "no channel binding data");
+    cb_data_ = **data;
   } else {
     if (opts_.plus) return fail("sasl.channel_binding", "a -PLUS mechanism needs p=");
     // 'y': the client supports channel binding but thinks we do not. We advertised -PLUS, so
@@ -167,7 +172,7 @@ result<scram_server::verified> scram_server::client_final(std::string_view m,
   auto cbind = crypto::base64_decode(fields[0].substr(2));
   if (!cbind) return fail("sasl.malformed", "bad c= encoding");
   std::string expected = gs2_header_;
-  if (opts_.plus) expected += opts_.channel_binding.value_or("");
+  if (opts_.plus) expected += cb_data_;
   if (!crypto::constant_time_equal(*cbind, expected))
     return fail("sasl.channel_binding", "channel binding does not match");
 

@@ -25,6 +25,7 @@ struct scram_options {
   bool plus = false;          // the client selected SCRAM-*-PLUS
   bool plus_offered = false;  // the server advertised -PLUS on this connection
   std::optional<std::string> channel_binding;  // the 32 tls-exporter bytes (RFC 9266 §2)
+  std::optional<std::string> end_point_binding = {};  // tls-server-end-point (RFC 5929 §4.1)
 };
 
 // Error codes: "sasl.malformed" (syntax, sizes, reserved "m="), "sasl.channel_binding" (GS2
@@ -62,6 +63,7 @@ class scram_server {
   std::string client_first_bare_;
   std::string nonce_;              // client nonce + server nonce
   std::string server_first_;
+  std::string cb_data_;            // the binding data of the type the client chose
 };
 
 // RFC 5802 §5.1 saslname: "=2C" -> ',', "=3D" -> '='; any other '=' or a raw ',' is invalid,

@@ -152,3 +152,30 @@ TEST_CASE("SCRAM server refuses steps out of order") {
   CHECK(t.client_final("c=biws,r=cN,p=AAAA", none).error().code == "sasl.state");  // no server-first
   CHECK(t.client_first("n,,n=u,r=c").error().code == "sasl.state");
 }
+
+TEST_CASE("SCRAM-SHA-256-PLUS with tls-server-end-point (RFC 5929): the data of the type the client names") {
+  const std::string exporter = crypto::random_bytes(32);
+  const std::string end_point = crypto::random_bytes(32);
+  auto salt = crypto::random_bytes(16);
+  std::vector<scram_entry> keys{derive_scram(crypto::hash::sha256, "secret", salt, 4096)};
+  struct tc {
+    std::string flag, data;
+    bool ok;
+  };
+  for (const auto& t : {tc{"p=tls-server-end-point", end_point, true}, tc{"p=tls-server-end-point", exporter, false},
+                        tc{"p=tls-exporter", exporter, true}, tc{"p=tls-exporter", end_point, false}}) {
+    INFO(t.flag << " ok=" << t.ok);
+    scram_options o{crypto::hash::sha256, true, true, exporter};
+    o.end_point_binding = end_point;
+    scram_server s(o, crypto::base64_encode(crypto::random_bytes(18)));
+    test::scram_client c(crypto::hash::sha256, "user@home.test", "secret", crypto::base64_encode(crypto::random_bytes(18)));
+    c.set_gs2_flag(t.flag);
+    c.set_channel_binding(t.data);
+    REQUIRE(s.client_first(c.first()));
+    auto v = s.client_final(c.final(s.server_first(salt, 4096)), keys);
+    CHECK(bool(v) == t.ok);
+  }
+  // Without end-point data (no certificate known) the type is refused at once.
+  scram_server s({crypto::hash::sha256, true, true, exporter}, "SNONCE");
+  CHECK(s.client_first("p=tls-server-end-point,,n=user,r=abc").error().code == "sasl.channel_binding");
+}

@@ -245,6 +245,14 @@ struct planner {
         "XMPP federation to the group chat service " + at(sub) + ", direct TLS (XEP-0368)", g);
   }
 
+  void file_upload() {
+    if (c.xmpp_upload_subdomain.empty() || !https_on) return;
+    // XEP-0363 slots name https://SUBDOMAIN.DOMAIN/upload/...: the name must lead here (the
+    // HTTPS listener), and the certificate must cover it.
+    cname(c.xmpp_upload_subdomain, "XMPP HTTP File Upload (XEP-0363): files at https://" + at(c.xmpp_upload_subdomain) + "/upload/",
+          "XMPP file upload");
+  }
+
   void cname(std::string_view label, const std::string& what, const char* g) {
     if (host != at(label)) add(at(label), "CNAME", host, what, g);
   }
@@ -299,6 +307,7 @@ hearth::result<zone_plan> plan_zone(const config::config& c, directory::director
   p.dav();
   p.xmpp();
   p.group_chat();
+  p.file_upload();
   p.autoconfig(in);
   return plan;
 }

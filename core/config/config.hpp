@@ -238,6 +238,15 @@ struct config {
   unsigned xmpp_muc_max_rooms_per_user = 100;                // rooms one account may own
   unsigned xmpp_muc_max_occupants = 10000;                   // occupants per room, cap over the room's own setting
   unsigned xmpp_muc_messages_per_second = 10;                // per occupant, bursts of 4x; 0 = no limit
+  std::string xmpp_upload_subdomain = "upload";             // HTTP File Upload on SUBDOMAIN.DOMAIN ("" = off)
+  unsigned xmpp_upload_max_file_mb = 100;                    // MiB per uploaded file
+  unsigned xmpp_upload_quota_mb = 1024;                      // MiB of uploads per user; 0 = no quota
+  unsigned xmpp_upload_slot_seconds = 300;                   // a slot's PUT must start within this
+  unsigned xmpp_upload_expire_days = 0;                      // uploads older than this are removed; 0 = kept
+  std::string xmpp_turn_host;                                // STUN/TURN server announced (XEP-0215); "" = none
+  unsigned xmpp_turn_port = 3478;
+  std::string xmpp_turn_secret;                              // coturn's static-auth-secret; "" = STUN only
+  unsigned xmpp_turn_credential_hours = 24;                  // lifetime of the TURN credentials handed out
   std::uint64_t xmpp_max_stanza_size = 256 * 1024;          // bytes of one stanza (policy-violation above)
   unsigned xmpp_max_depth = 64;                              // element nesting inside a stanza
   unsigned xmpp_stanzas_per_second = 50;                     // per c2s connection, bursts of 4x; 0 = no limit

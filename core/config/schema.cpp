@@ -414,6 +414,30 @@ std::vector<key_def> build_keys() {
   k.push_back(integer("xmpp.muc_messages_per_second", 10, 0, 1000000,
                       "group chat messages per second one occupant may send, bursts of 4x (0 = no limit)",
                       bind<&config::xmpp_muc_messages_per_second>()));
+  k.push_back(str("xmpp.upload_subdomain", "upload",
+                  "HTTP File Upload (XEP-0363) is served on SUBDOMAIN.DOMAIN of every domain, files over HTTPS at https://SUBDOMAIN.DOMAIN/upload/ (\"\" = no uploads)",
+                  bind<&config::xmpp_upload_subdomain>()));
+  k.push_back(integer("xmpp.upload_max_file_mb", 100, 1, 1024 * 1024, "largest file one upload may carry, in MiB",
+                      bind<&config::xmpp_upload_max_file_mb>()));
+  k.push_back(integer("xmpp.upload_quota_mb", 1024, 0, 1024 * 1024 * 1024,
+                      "MiB of uploaded files one user may keep at once (0 = no quota)",
+                      bind<&config::xmpp_upload_quota_mb>()));
+  k.push_back(integer("xmpp.upload_slot_seconds", 300, 1, day,
+                      "seconds an upload slot stays valid: its PUT must start before",
+                      bind<&config::xmpp_upload_slot_seconds>()));
+  k.push_back(integer("xmpp.upload_expire_days", 0, 0, 100000,
+                      "uploaded files older than this many days are deleted (0 = kept until deleted by hand)",
+                      bind<&config::xmpp_upload_expire_days>()));
+  k.push_back(str("xmpp.turn_host", "",
+                  "STUN/TURN server (name or address) announced to clients for calls, XEP-0215 (\"\" = none)",
+                  bind<&config::xmpp_turn_host>()));
+  k.push_back(integer("xmpp.turn_port", 3478, 1, 65535, "port of the STUN/TURN server (UDP and TCP)",
+                      bind<&config::xmpp_turn_port>()));
+  k.push_back(str("xmpp.turn_secret", "",
+                  "the TURN server's shared secret (coturn: use-auth-secret, static-auth-secret); \"\" = announce STUN only",
+                  bind<&config::xmpp_turn_secret>()));
+  k.push_back(integer("xmpp.turn_credential_hours", 24, 1, 24 * 365, "hours the TURN credentials handed to a client stay valid",
+                      bind<&config::xmpp_turn_credential_hours>()));
   k.push_back(integer("xmpp.max_stanza_size", 256ll << 10, 4ll << 10, 64ll << 20,
                       "largest stanza, in octets (stream error policy-violation above)",
                       bind<&config::xmpp_max_stanza_size>()));

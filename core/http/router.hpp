@@ -3,6 +3,7 @@
 // returns a response; core/http's session does the socket side (Beast), limits and timeouts.
 #pragma once
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -36,6 +37,11 @@ struct response {
   // Wait this long before sending (login throttling: auth::auth_result::delay). The session
   // waits on a timer, so no thread is held while it waits; capped at 30 s.
   std::chrono::milliseconds delay{0};
+  // Instead of `body`: `file_length` octets of this file from `file_offset`, read while they
+  // are sent (downloads too large to hold in memory). Content-Length is file_length; never
+  // compressed. The file must stay readable until the response is written (blobs do).
+  std::string file;
+  std::uint64_t file_offset = 0, file_length = 0;
   static response text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8") {
     response r;
     r.status = status;

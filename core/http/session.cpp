@@ -8,12 +8,16 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstring>
 #include <ctime>
 #include <exception>
@@ -117,10 +121,26 @@ class session {
   asio::awaitable<bool> one_request(unsigned index, bool may_keep) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(opts_.header_limit, UINT32_MAX)));
-    parser.body_limit(opts_.body_limit);
+    // A streamed route takes bodies of any size (its handler sets its own limit), so the limit
+    // waits until the route is known when there are such routes.
+    const bool streams = live_ && live_->has_streams();
+    if (streams)
+      parser.body_limit(boost::none);
+    else
+      parser.body_limit(opts_.body_limit);
 
     read_outcome got = co_await read_header(parser, index == 0);
-    if (got == read_outcome::ok) got = co_await read_body(parser);
+    const stream_handler* streamed = nullptr;
+    if (got == read_outcome::ok && streams) {
+      if (auto t = parse_target(std::string(parser.get().target()))) streamed = live_->stream(t->path);
+      if (!streamed) {
+        if (parser.content_length() && *parser.content_length() > opts_.body_limit)
+          got = read_outcome::body_too_large;
+        else
+          parser.body_limit(opts_.body_limit);  // chunked bodies are counted as they come
+      }
+    }
+    if (got == read_outcome::ok && !streamed) got = co_await read_body(parser);
     switch (got) {
       case read_outcome::ok: break;
       case read_outcome::closed: co_return false;
@@ -139,6 +159,7 @@ class session {
       case read_outcome::body_too_large: co_return co_await refuse(413, "Content Too Large\n", "body too large");
     }
 
+    if (streamed) co_return co_await stream_request(*streamed, parser, may_keep);
     beast_request& msg = parser.get();
     // RFC 9110 §9.3.7: "OPTIONS *" asks about the server, not a resource; no route can have it.
     if (msg.target() == "*" && msg.method() == bhttp::verb::options) {
@@ -180,13 +201,94 @@ class session {
       log::error("http.error", {{"conn", conn_.id()}, {"method", method}, {"path", path}, {"error", e.what()}});
       out = response::text(500, "Internal Server Error\n");
     }
-    const bool gzipped = maybe_gzip(out, accept_encoding);
+    const bool gzipped = out.file.empty() && maybe_gzip(out, accept_encoding);
     log::info("http", {{"conn", conn_.id()}, {"ip", conn_.remote_ip()}, {"method", method}, {"path", path},
                        {"status", out.status}, {"bytes", out.body.size()}, {"gzip", gzipped ? "yes" : "no"}});
     if (out.delay.count() > 0) {
       timer_.expires_after(std::min<std::chrono::milliseconds>(out.delay, std::chrono::seconds(30)));
       co_await timer_.async_wait(use_tuple);
     }
+    co_return co_await send(out, version, keep, head) && keep;
+  }
+
+  // The body of a streamed request, straight from the connection: first what Beast has
+  // buffered past the head, then the socket, never past Content-Length (what follows belongs
+  // to the next request). Deadlines as in read_body.
+  class raw_body final : public body_source {
+   public:
+    raw_body(session& s, std::uint64_t length) : s_(s), length_(length), start_(clock::now()) {}
+    std::uint64_t length() const override { return length_; }
+    bool done() const { return received_ == length_ && !failed_; }
+    std::uint64_t left() const { return length_ - received_; }
+    asio::awaitable<std::optional<std::string>> read(std::size_t max) override {
+      if (failed_) co_return std::nullopt;
+      if (received_ == length_ || max == 0) co_return std::string();
+      const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(max, length_ - received_));
+      std::string out;
+      if (s_.buffer_.size() > 0) {
+        const std::size_t n = std::min(want, s_.buffer_.size());
+        out.assign(static_cast<const char*>(s_.buffer_.data().data()), n);
+        s_.buffer_.consume(n);
+      } else {
+        auto deadline = start_ + s_.opts_.body_timeout;
+        if (s_.opts_.body_min_rate > 0) deadline += std::chrono::seconds(received_ / s_.opts_.body_min_rate);
+        s_.timer_.expires_at(std::min(deadline, start_ + s_.opts_.read_timeout));
+        out.resize(want);
+        auto r = co_await (s_.stream_.async_read_some(asio::buffer(out.data(), out.size()), use_tuple) ||
+                           s_.timer_.async_wait(use_tuple));
+        if (r.index() == 1 || std::get<0>(std::get<0>(r))) {
+          if (r.index() == 1)
+            log::info("http.timeout", {{"conn", s_.conn_.id()}, {"ip", s_.conn_.remote_ip()}, {"stage", "body"}});
+          failed_ = true;
+          co_return std::nullopt;
+        }
+        out.resize(std::get<1>(std::get<0>(r)));
+      }
+      received_ += out.size();
+      co_return out;
+    }
+
+   private:
+    session& s_;
+    std::uint64_t length_, received_ = 0;
+    clock::time_point start_;
+    bool failed_ = false;
+  };
+
+  // A request on a stream route: the handler reads the body itself.
+  asio::awaitable<bool> stream_request(const stream_handler& h, bhttp::request_parser<bhttp::string_body>& parser,
+                                       bool may_keep) {
+    beast_request& msg = parser.get();
+    request req;
+    std::string problem;
+    if (!fill_request(msg, req, problem)) co_return co_await refuse(400, "Bad Request\n", problem);
+    // RFC 9110 §15.5.12: the handler checks sizes against Content-Length before it reads.
+    if (parser.chunked()) co_return co_await refuse(411, "Length Required\n", "chunked body on a streamed route");
+    const bool head = req.method == "HEAD";
+    const unsigned version = msg.version();
+    const bool keep_asked = may_keep && msg.keep_alive();
+    std::string method = req.method, path = req.path;
+    raw_body body(*this, parser.content_length().value_or(0));
+    response out;
+    try {
+      out = co_await h(std::move(req), body);
+    } catch (const std::exception& e) {
+      log::error("http.error", {{"conn", conn_.id()}, {"method", method}, {"path", path}, {"error", e.what()}});
+      out = response::text(500, "Internal Server Error\n");
+    }
+    // A refusal while the client is still sending: read and drop what is left when it is
+    // not much, so the client gets to read the answer rather than a reset (as nginx's
+    // lingering close does); a larger rest closes the connection.
+    constexpr std::uint64_t drain_limit = 8 * 1024 * 1024;
+    if (!body.done() && body.left() <= drain_limit)
+      for (;;) {
+        auto piece = co_await body.read(256 * 1024);
+        if (!piece || piece->empty()) break;
+      }
+    const bool keep = keep_asked && body.done();
+    log::info("http", {{"conn", conn_.id()}, {"ip", conn_.remote_ip()}, {"method", method}, {"path", path},
+                       {"status", out.status}, {"bytes", out.file.empty() ? out.body.size() : out.file_length},
+                       {"gzip", "no"}});
     co_return co_await send(out, version, keep, head) && keep;
   }
 
@@ -302,9 +404,10 @@ class session {
     co_return false;
   }
 
-  // Writes the response; false on a write error or timeout (the connection is then closed).
-  asio::awaitable<bool> send(const response& r, unsigned version, bool keep, bool head) {
-    beast_response res;
+  // The status line and the headers of `r` on `res` (a string_body or empty_body message);
+  // returns the status sent.
+  template <class Message>
+  int fill_head(Message& res, const response& r, unsigned version) {
     res.version(version == 10 ? 10 : 11);
     int status = r.status;
     if (status < 200 || status > 599) status = 500;  // 1xx are the session's, not a handler's
@@ -321,6 +424,14 @@ class session {
     res.set(bhttp::field::date, http_date());
     // RFC 6797 §7.1: HSTS on every secure response; the server only speaks HTTPS.
     res.set(bhttp::field::strict_transport_security, "max-age=31536000");
+    return status;
+  }
+
+  // Writes the response; false on a write error or timeout (the connection is then closed).
+  asio::awaitable<bool> send(const response& r, unsigned version, bool keep, bool head) {
+    if (!r.file.empty()) co_return co_await send_file(r, version, keep, head);
+    beast_response res;
+    const int status = fill_head(res, r, version);
     // RFC 9110 §8.6: no Content-Length on 204; on 304 it would have to be the GET's.
     if (status != 204 && status != 304) res.content_length(r.body.size());
     if (!head && status != 204 && status != 304) res.body() = r.body;
@@ -331,6 +442,58 @@ class session {
     if (w.index() == 1 || std::get<0>(std::get<0>(w))) {
       conn_.close();
       co_return false;
+    }
+    co_return true;
+  }
+
+  // A response whose body is a file range: the head, then the file in pieces read on the
+  // blocking pool, each write under write_timeout. A file that cannot be read completely
+  // closes the connection (the head has promised its length).
+  asio::awaitable<bool> send_file(const response& r, unsigned version, bool keep, bool head) {
+    bhttp::response<bhttp::empty_body> res;
+    fill_head(res, r, version);
+    res.content_length(r.file_length);
+    res.keep_alive(keep);
+    bhttp::response_serializer<bhttp::empty_body> sr(res);
+    timer_.expires_after(opts_.write_timeout);
+    auto w = co_await (bhttp::async_write_header(stream_, sr, use_tuple) || timer_.async_wait(use_tuple));
+    if (w.index() == 1 || std::get<0>(std::get<0>(w))) {
+      conn_.close();
+      co_return false;
+    }
+    if (head) co_return true;
+    const int fd = ::open(r.file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      log::error("http.error", {{"conn", conn_.id()}, {"error", "cannot open " + r.file}});
+      conn_.close();
+      co_return false;
+    }
+    struct closer {
+      int fd;
+      ~closer() { ::close(fd); }
+    } guard{fd};
+    constexpr std::size_t piece = 256 * 1024;
+    std::string buf;
+    std::uint64_t offset = r.file_offset, left = r.file_length;
+    while (left > 0) {
+      const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(piece, left));
+      buf.resize(want);
+      auto job = [&buf, fd, offset, want] { return ::pread(fd, buf.data(), want, static_cast<off_t>(offset)); };
+      const ssize_t got = co_await net::run_blocking(std::move(job));
+      if (got <= 0) {
+        log::error("http.error", {{"conn", conn_.id()}, {"error", "short read of " + r.file}});
+        conn_.close();
+        co_return false;
+      }
+      timer_.expires_after(opts_.write_timeout);
+      auto wr = co_await (asio::async_write(stream_, asio::buffer(buf.data(), static_cast<std::size_t>(got)), use_tuple) ||
+                          timer_.async_wait(use_tuple));
+      if (wr.index() == 1 || std::get<0>(std::get<0>(wr))) {
+        conn_.close();
+        co_return false;
+      }
+      offset += static_cast<std::uint64_t>(got);
+      left -= static_cast<std::uint64_t>(got);
     }
     co_return true;
   }

@@ -11,6 +11,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <thread>
 
 #include "core/net/test_support.hpp"
@@ -34,6 +35,7 @@ struct fixture {
   std::thread io_thread;
   std::uint16_t port = 0;
   std::atomic<bool> handler_on_io_thread{false};
+  std::string file_path;
 
   explicit fixture(http::session_options opts) {
     cert = net::test::make_cert(dir.path, host);
@@ -82,6 +84,33 @@ struct fixture {
       asio::steady_timer t(co_await asio::this_coro::executor, 20ms);
       co_await t.async_wait(use_tuple);
       co_return http::response::text(200, "later " + req.method);
+    });
+    // A streamed route: PUT counts the body it reads piece by piece ("/stream/skip" reads
+    // none of it); GET sends 5 octets from offset 2 of a file.
+    file_path = (dir.path / "file.txt").string();
+    {
+      std::ofstream(file_path) << "0123456789";
+    }
+    live->add_stream("/stream/", [this](http::request req, http::body_source& body) -> asio::awaitable<http::response> {
+      if (req.method == "GET" || req.method == "HEAD") {
+        http::response r;
+        r.file = file_path;
+        r.file_offset = 2;
+        r.file_length = 5;
+        co_return r;
+      }
+      std::uint64_t n = 0;
+      std::size_t pieces = 0;
+      if (req.path != "/stream/skip")
+        for (;;) {
+          auto piece = co_await body.read(4096);
+          if (!piece) co_return http::response::text(400, "cut\n");
+          if (piece->empty()) break;
+          n += piece->size();
+          ++pieces;
+        }
+      co_return http::response::text(200, std::to_string(n) + " of " + std::to_string(body.length()) + " in " +
+                                              (pieces > 1 ? "pieces" : "one"));
     });
     srv = std::make_unique<net::server>(net::server_options{.threads = 1}, *set);
     auto bound = srv->add_listener("https", {"127.0.0.1"}, 0, config::tls_mode::implicit,
@@ -341,3 +370,58 @@ TEST_CASE("https session: live routes take the connection over (upgrade) or answ
   });
 }
 
+
+TEST_CASE("https session: streamed routes read bodies over the limit piece by piece; file responses") {
+  http::session_options opts;
+  opts.body_limit = 1024;
+  fixture f(opts);
+  const std::string big(100 * 1024, 'z');
+  converse(f, [&](client& c) -> asio::awaitable<void> {
+    // Over body_limit, yet taken: the handler reads it; the connection goes on.
+    co_await c.send("PUT /stream/a HTTP/1.1\r\nHost: a\r\nContent-Length: " + std::to_string(big.size()) + "\r\n\r\n" +
+                    big + get("/stream/f"));
+    auto r = co_await c.read();
+    REQUIRE(r);
+    CHECK(r->result_int() == 200);
+    CHECK(r->body() == "102400 of 102400 in pieces");
+    CHECK(r->keep_alive());
+    auto file = co_await c.read();
+    REQUIRE(file);
+    CHECK(file->result_int() == 200);
+    CHECK(file->body() == "23456");
+    // The plain routes keep their limit.
+    co_await c.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 2048\r\n\r\n");
+    auto refused = co_await c.read();
+    REQUIRE(refused);
+    CHECK(refused->result_int() == 413);
+  });
+  converse(f, [&](client& c) -> asio::awaitable<void> {
+    // HEAD of a file response: its length, no body.
+    co_await c.send("HEAD /stream/f HTTP/1.1\r\nHost: a\r\n\r\n");
+    auto h = co_await c.read(true);
+    REQUIRE(h);
+    CHECK(h->result_int() == 200);
+    CHECK((*h)[bhttp::field::content_length] == "5");
+    // A handler that leaves a small body unread: the session drops the rest, the connection
+    // goes on; a large unread rest closes it.
+    co_await c.send("PUT /stream/skip HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n0123456789" +
+                    get("/stream/f"));
+    auto r = co_await c.read();
+    REQUIRE(r);
+    CHECK(r->body() == "0 of 10 in one");
+    CHECK(r->keep_alive());
+    auto next = co_await c.read();
+    REQUIRE(next);
+    CHECK(next->body() == "23456");
+    co_await c.send("PUT /stream/skip HTTP/1.1\r\nHost: a\r\nContent-Length: 100000000\r\n\r\n0123456789");
+    auto big = co_await c.read();
+    REQUIRE(big);
+    CHECK_FALSE(big->keep_alive());
+  });
+  converse(f, [&](client& c) -> asio::awaitable<void> {
+    co_await c.send("PUT /stream/a HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+    auto r = co_await c.read();
+    REQUIRE(r);
+    CHECK(r->result_int() == 411);
+  });
+}

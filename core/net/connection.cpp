@@ -293,6 +293,11 @@ std::string connection::sni() const {
   return tls::sni_name(ssl_.get());
 }
 
+std::optional<std::string> connection::channel_binding_end_point() const {
+  if (!tls_active_) return std::nullopt;
+  return tls::channel_binding_tls_server_end_point(ssl_.get());
+}
+
 std::optional<std::string> connection::channel_binding() const {
   if (!tls_active_) return std::nullopt;
   return tls::channel_binding_tls_exporter(ssl_.get());

@@ -98,6 +98,7 @@ class connection {
   void request_client_certificate() { want_client_cert_ = true; }
   std::string sni() const;                            // "" if plain or no SNI
   std::optional<std::string> channel_binding() const;  // RFC 9266 tls-exporter, TLS 1.3 only
+  std::optional<std::string> channel_binding_end_point() const;  // RFC 5929 tls-server-end-point
   std::string tls_version() const;                     // "TLSv1.3", "" if plain
   std::string certificate_subject() const;             // the certificate presented, "" if plain
 

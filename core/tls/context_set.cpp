@@ -178,6 +178,24 @@ std::optional<std::string> channel_binding_tls_exporter(SSL* ssl) {
   return out;
 }
 
+std::optional<std::string> channel_binding_tls_server_end_point(SSL* ssl) {
+  if (!ssl || !SSL_is_init_finished(ssl)) return std::nullopt;
+  X509* cert = SSL_get_certificate(ssl);
+  if (!cert) return std::nullopt;
+  int md_nid = NID_undef;
+  if (X509_get_signature_info(cert, &md_nid, nullptr, nullptr, nullptr) != 1) md_nid = NID_undef;
+  const EVP_MD* md = nullptr;
+  if (md_nid != NID_undef && md_nid != NID_md5 && md_nid != NID_sha1) md = EVP_get_digestbynid(md_nid);
+  if (!md) md = EVP_sha256();
+  unsigned char buf[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  if (X509_digest(cert, md, buf, &len) != 1) {
+    ERR_clear_error();
+    return std::nullopt;
+  }
+  return std::string(reinterpret_cast<const char*>(buf), len);
+}
+
 std::string sni_name(SSL* ssl) {
   if (!ssl) return {};
   const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);

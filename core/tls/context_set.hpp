@@ -77,6 +77,11 @@ class context_set {
 // or if the handshake is not complete.
 std::optional<std::string> channel_binding_tls_exporter(SSL* ssl);
 
+// RFC 5929 §4.1 tls-server-end-point channel binding: the hash of this side's certificate
+// with the hash function of its signature, SHA-256 where that is MD5 or SHA-1 or has none
+// (Ed25519). Defined for every TLS version; nullopt before the handshake completes.
+std::optional<std::string> channel_binding_tls_server_end_point(SSL* ssl);
+
 // The SNI host name the client asked for, or "" if none.
 std::string sni_name(SSL* ssl);
 

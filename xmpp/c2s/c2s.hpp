@@ -15,6 +15,10 @@ namespace hearth::auth {
 class authenticator;
 }
 
+namespace hearth::xmpp::sasl2 {
+class token_store;
+}
+
 namespace hearth::xmpp {
 
 class hub;
@@ -28,6 +32,10 @@ struct c2s_options {
   std::chrono::seconds resume_timeout{300};       // XEP-0198 resumption window
   double stanzas_per_second = 50;                 // sustained rate; bursts up to 4x; 0 = no limit
   std::size_t max_queue = 10000;                  // stanzas waiting for a slow client
+  // FAST tokens (XEP-0484) for SASL2 logins; null = SASL2 and Bind2 without FAST. Must outlive
+  // the service.
+  sasl2::token_store* fast_tokens = nullptr;
+  std::chrono::seconds fast_token_lifetime{std::chrono::hours(24 * 30)};
 };
 
 // The shared state of all c2s listeners (the XEP-0198 resumption table); lives as long as

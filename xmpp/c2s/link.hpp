@@ -68,6 +68,8 @@ class c2s_link {
   virtual boost::asio::awaitable<bool> start_tls(std::chrono::seconds) { co_return false; }
   // tls-exporter (RFC 9266) when the whole session runs over one TLS connection.
   virtual std::optional<std::string> channel_binding() const = 0;
+  // tls-server-end-point (RFC 5929), likewise.
+  virtual std::optional<std::string> channel_binding_end_point() const { return std::nullopt; }
 
   virtual const std::string& remote_ip() const = 0;
   virtual const std::string& id() const = 0;  // for log lines

@@ -17,10 +17,13 @@
 #include "core/crypto/crypto.hpp"
 #include "core/log/log.hpp"
 #include "core/net/blocking.hpp"
+#include "core/util/strings.hpp"
 #include "xmpp/c2s/c2s.hpp"
 #include "xmpp/c2s/link.hpp"
 #include "xmpp/c2s/session_state.hpp"
 #include "xmpp/router/hub.hpp"
+#include "xmpp/sasl2/request.hpp"
+#include "xmpp/sasl2/token_store.hpp"
 
 // GCC 12 reports a false -Wmismatched-new-delete where a coroutine frame with Asio's own
 // operator new/delete is freed (as in app/placeholder_sessions.cpp).
@@ -65,11 +68,14 @@ class negotiation {
   }
   asio::awaitable<bool> starttls(const element& e);
   asio::awaitable<bool> sasl(const element& e);
+  // SASL2 (XEP-0388), with Bind2 (XEP-0386) and FAST (XEP-0484). Returns false when the
+  // connection ends (closed, or the session ran after an inline bind), true to go on.
+  asio::awaitable<bool> sasl2_auth(const element& e);
   asio::awaitable<void> bound(const std::shared_ptr<c2s_session>& s, std::optional<std::uint32_t> resume_h = std::nullopt);
   asio::awaitable<bool> handle_bound_element(c2s_session& s, element& e);
   asio::awaitable<void> writer(c2s_session& s, std::uint64_t gen, const std::shared_ptr<asio::steady_timer>& signal, bool& reader_done);
   asio::awaitable<void> rate_limit();
-  std::string features() const;
+  std::string features(bool bound = false) const;
 
   c2s_service& svc_;
   c2s_link& c_;
@@ -92,13 +98,14 @@ asio::awaitable<bool> negotiation::open_stream(bool after_error) {
   co_return true;
 }
 
-std::string negotiation::features() const {
+std::string negotiation::features(bool bound) const {
   std::string f = "<stream:features>";
   if (!c_.secure()) {
     // RFC 6120 §5.3.1: TLS is mandatory-to-negotiate here.
     f += "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls>";
   } else if (user_.empty()) {
     auth::context ctx{"xmpp", c_.remote_ip(), c_.secure(), c_.channel_binding()};
+    ctx.channel_binding_end_point = c_.channel_binding_end_point();
     f += "<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>";
     bool plus = false;
     for (const auto& m : svc_.authn.mechanisms(ctx)) {
@@ -106,14 +113,24 @@ std::string negotiation::features() const {
       plus = plus || m.ends_with("-PLUS");
     }
     f += "</mechanisms>";
-    // XEP-0440: name the one binding type we do, so that a client picks it rather than
+    // XEP-0388: the same mechanisms through SASL2, with Bind2 and FAST tokens inline.
+    std::vector<std::string> mechs2;
+    for (const auto& m : svc_.authn.mechanisms(ctx))
+      if (m != "LOGIN") mechs2.push_back(m);
+    f += sasl2::feature_xml(mechs2, svc_.opts.fast_tokens != nullptr);
+    // XEP-0440: name the binding types we do, so that a client picks one rather than
     // guessing tls-unique (which TLS 1.3 lacks) and failing.
-    if (plus)
-      f += "<sasl-channel-binding xmlns='urn:xsf:sasl-cb:0'><channel-binding type='tls-exporter'/></sasl-channel-binding>";
+    if (plus) {
+      f += "<sasl-channel-binding xmlns='urn:xsf:sasl-cb:0'>";
+      if (ctx.channel_binding) f += "<channel-binding type='tls-exporter'/>";
+      if (ctx.channel_binding_end_point) f += "<channel-binding type='tls-server-end-point'/>";
+      f += "</sasl-channel-binding>";
+    }
   } else {
-    f += "<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>"
-         "<session xmlns='urn:ietf:params:xml:ns:xmpp-session'><optional/></session>"
-         "<sm xmlns='urn:xmpp:sm:3'/><csi xmlns='urn:xmpp:csi:0'/>"
+    if (!bound)
+      f += "<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>"
+           "<session xmlns='urn:ietf:params:xml:ns:xmpp-session'><optional/></session>";
+    f += "<sm xmlns='urn:xmpp:sm:3'/><csi xmlns='urn:xmpp:csi:0'/>"
          "<ver xmlns='urn:xmpp:features:rosterver'/><sub xmlns='urn:xmpp:features:pre-approval'/>";
   }
   // XEP-0115 §6.3: the server's entity capabilities as a stream feature.
@@ -156,6 +173,7 @@ asio::awaitable<bool> negotiation::sasl(const element& e) {
   // RFC 6120 §6.3.8: the authcid is the JID's localpart; the shared authenticator completes it
   // with the stream's domain.
   auth::context ctx{"xmpp", c_.remote_ip(), c_.secure(), c_.channel_binding(), domain_};
+  ctx.channel_binding_end_point = c_.channel_binding_end_point();
   std::string mech = e.get("mechanism");
   auto ex = mech == "LOGIN" ? nullptr : svc_.authn.start(ctx, mech);
   if (!ex) {
@@ -221,6 +239,135 @@ asio::awaitable<bool> negotiation::sasl(const element& e) {
   }
 }
 
+asio::awaitable<bool> negotiation::sasl2_auth(const element& e) {
+  auto failure = [&](std::string_view cond, std::string_view text = {}) -> asio::awaitable<void> {
+    std::string x = "<failure xmlns='urn:xmpp:sasl:2'><" + std::string(cond) + " xmlns='" + std::string(ns_sasl) + "'/>";
+    if (!text.empty()) x += "<text>" + escape(text) + "</text>";
+    co_await c_.write(x + "</failure>");
+  };
+  if (++auth_attempts_ > max_auth_attempts) {
+    co_await fail("policy-violation");
+    co_return false;
+  }
+  auto req = sasl2::parse_authenticate(e);
+  if (!req) {
+    co_await failure("malformed-request", req.error().message);
+    co_return true;
+  }
+  auth::context ctx{"xmpp", c_.remote_ip(), c_.secure(), c_.channel_binding(), domain_};
+  ctx.channel_binding_end_point = c_.channel_binding_end_point();
+  sasl2::token_store* store = svc_.opts.fast_tokens;
+  // XEP-0484 §3.4: a token mechanism only with <fast/>, only for the client it was issued to.
+  const bool token_login = util::iequals(req->mechanism, sasl2::fast_mechanism);
+  auto matched = std::make_shared<std::size_t>(0);
+  auto offered = std::make_shared<std::vector<std::string>>();
+  std::unique_ptr<auth::exchange> ex;
+  if (token_login) {
+    if (store && req->fast)
+      ex = svc_.authn.start_token(
+          ctx, req->mechanism,
+          [store, agent = req->agent_id, offered](const std::string& address) {
+            *offered = store->tokens(address, agent, now_us() / 1000000);
+            return *offered;
+          },
+          matched);
+  } else if (req->mechanism != "LOGIN") {
+    ex = svc_.authn.start(ctx, req->mechanism);
+  }
+  if (!ex) {
+    co_await failure("invalid-mechanism");
+    co_return true;
+  }
+  std::optional<std::string> msg = req->initial_response;
+  for (;;) {
+    auto res = co_await net::run_blocking([&] {
+      return ex->step(msg ? std::optional<std::string_view>(*msg) : std::nullopt);
+    });
+    if (res.kind != auth::exchange::step_result::challenge && res.final.delay.count() > 0) {
+      asio::steady_timer t(c_.get_executor(), res.final.delay);
+      co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    if (res.kind == auth::exchange::step_result::failed) {
+      auto o = res.final.result;
+      co_await failure(o == auth::outcome::blocked        ? "temporary-auth-failure"
+                       : o == auth::outcome::tls_required ? "encryption-required"
+                                                          : "not-authorized");
+      co_return true;
+    }
+    if (res.kind == auth::exchange::step_result::challenge) {
+      std::string ch = crypto::base64_encode(res.server_data);
+      co_await c_.write("<challenge xmlns='urn:xmpp:sasl:2'>" + ch + "</challenge>");
+      auto next = co_await c_.next(svc_.opts.auth_timeout);
+      if (!next || next->kind != stream_event::stanza) co_return false;
+      if (next->el.name != "response" || next->el.ns != sasl2::ns_sasl2) {
+        co_await failure("aborted");
+        co_return true;
+      }
+      std::string body = next->el.body();
+      if (body.empty() || body == "=") {
+        msg = std::string();
+      } else {
+        msg = crypto::base64_decode(body);
+        if (!msg) {
+          co_await failure("incorrect-encoding");
+          co_return true;
+        }
+      }
+      continue;
+    }
+    // Success: the token bookkeeping, Bind2, then <success/> and the new features (no stream
+    // restart, XEP-0388 §2.6.1).
+    user_ = res.final.address;
+    c_.set_max_bytes(UINT64_MAX);
+    std::string extra;
+    const std::string agent = req->agent_id;
+    const bool invalidate = req->invalidate;
+    const bool want_token = req->request_token && store;
+    std::string token;
+    const std::int64_t expires = now_us() / 1000000 + svc_.opts.fast_token_lifetime.count();
+    co_await net::run_blocking([&] {
+      if (token_login && store) {
+        if (invalidate)
+          store->invalidate(user_, agent);
+        else if (*matched < offered->size())
+          store->used(user_, agent, (*offered)[*matched]);
+      }
+      if (want_token) token = store->issue(user_, agent, expires);
+      return 0;
+    });
+    if (!token.empty())
+      extra += "<token xmlns='urn:xmpp:fast:0' expiry='" + xep82_stamp(expires * 1000000) + "' token='" +
+               escape(token) + "'/>";
+    std::shared_ptr<c2s_session> s;
+    std::string authz = user_;
+    if (req->bind) {
+      // XEP-0386 §3: the server picks the resource, from the client's tag.
+      auto full = jid::parse(user_ + "/" + sasl2::bound_resource(req->tag, log::new_id()));
+      if (full) {
+        auto sess = std::make_shared<c2s_session>(svc_.opts.max_queue);
+        sess->full = *full;
+        bool ok = co_await net::run_blocking([&] { return svc_.hub_.bind(sess); });
+        if (ok) {
+          s = std::move(sess);
+          authz = full->full();
+          extra += "<bound xmlns='urn:xmpp:bind:0'/>";
+        }
+      }
+    }
+    std::string data = res.server_data.empty()
+                           ? ""
+                           : "<additional-data>" + crypto::base64_encode(res.server_data) + "</additional-data>";
+    co_await c_.write("<success xmlns='urn:xmpp:sasl:2'>" + data + "<authorization-identifier>" + escape(authz) +
+                      "</authorization-identifier>" + extra + "</success>" + features(s != nullptr));
+    log::info("xmpp.sasl2", {{"conn", c_.id()}, {"user", user_}, {"mech", req->mechanism},
+                             {"bind2", s ? "yes" : "no"}, {"token", token.empty() ? "no" : "issued"}});
+    if (!s) co_return true;
+    log::info("xmpp.bind", {{"conn", c_.id()}, {"jid", s->full.full()}, {"ip", c_.remote_ip()}});
+    co_await bound(s);
+    co_return false;
+  }
+}
+
 asio::awaitable<void> negotiation::run() {
   const auto& opts = svc_.opts;
   std::shared_ptr<c2s_session> bound_session;
@@ -268,6 +415,11 @@ asio::awaitable<void> negotiation::run() {
       continue;
     }
     if (user_.empty()) {
+      if (e.ns == sasl2::ns_sasl2 && e.name == "authenticate") {
+        bool go_on = co_await sasl2_auth(e);
+        if (!go_on) co_return;
+        continue;
+      }
       if (e.ns != ns_sasl) {
         co_await fail("not-authorized");
         co_return;

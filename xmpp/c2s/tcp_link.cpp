@@ -79,6 +79,7 @@ class tcp_link final : public c2s_link {
     co_return ok;
   }
   std::optional<std::string> channel_binding() const override { return c_.channel_binding(); }
+  std::optional<std::string> channel_binding_end_point() const override { return c_.channel_binding_end_point(); }
   const std::string& remote_ip() const override { return c_.remote_ip(); }
   const std::string& id() const override { return c_.id(); }
   asio::any_io_executor get_executor() override { return c_.get_executor(); }

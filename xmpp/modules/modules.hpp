@@ -3,6 +3,7 @@
 // install_all() calls them all. Stream-level XEPs (0198 stream management, 0352 CSI) live in
 // the c2s session; group chat (0045) is its own folder, muc/ (a component on conference.DOMAIN).
 #pragma once
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -24,6 +25,16 @@ void install_blocking(hub& h);  // XEP-0191
 void install_carbons(hub& h);   // XEP-0280
 void install_mam(hub& h);       // XEP-0313 (urn:xmpp:mam:2)
 void install_pep(hub& h);       // XEP-0163 PEP, XEP-0084 avatars, nick, OMEMO, XEP-0402 bookmarks
+
+// XEP-0215 external services (a STUN/TURN server for calls). Installed by app before
+// install_all (its feature counts in the server's caps); nothing when host is empty.
+struct extdisco_options {
+  std::string host;            // the STUN/TURN server's name or address
+  unsigned port = 3478;
+  std::string turn_secret;     // coturn's static-auth-secret; empty = STUN only
+  std::chrono::seconds credential_ttl{86400};
+};
+void install_extdisco(hub& h, extdisco_options o);
 
 // Helpers shared by modules.
 // XEP-0004 submitted form values by var (FORM_TYPE included).

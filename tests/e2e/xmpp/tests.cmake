@@ -30,3 +30,10 @@ hearth_e2e(xmpp_bosh xmpp/test_bosh.py 167)
 # Group chat (XEP-0045): rooms on one instance (and a restart); a user of a second instance over s2s.
 hearth_e2e(xmpp_muc xmpp/test_muc.py 174)
 hearth_e2e(xmpp_muc_federation xmpp/test_muc_federation.py 175)
+# HTTP File Upload (XEP-0363): slots, PUT/GET over HTTPS, ranges, quotas, expired slots, backups.
+hearth_e2e(xmpp_upload xmpp/test_upload.py 168)
+# SASL2 (XEP-0388), Bind2 (XEP-0386) and FAST tokens (XEP-0484) with a raw client.
+hearth_e2e(xmpp_sasl2 xmpp/test_sasl2.py 169)
+# External services (XEP-0215) with coturn on loopback.
+hearth_e2e(xmpp_extdisco xmpp/test_extdisco.py 176)
+set_tests_properties(e2e.xmpp_extdisco PROPERTIES SKIP_RETURN_CODE 77)
