@@ -17,6 +17,7 @@ bool install_imap(serve_context& ctx) {
   env->authn = &ctx.authn;
   env->hostname = ctx.cfg.hostname;
   env->append_limit = ctx.cfg.imap_max_literal;
+  env->progress_interval = std::chrono::seconds(ctx.cfg.imap_progress_interval);
   // Headers and BODYSTRUCTURE come from the store's per-blob summaries, so this cache of whole
   // messages only serves repeated body fetches: kept small (RSS).
   auto cache = std::make_shared<mail::imap::message_cache>(4u << 20, 512u << 10);

@@ -162,6 +162,7 @@ struct config {
   unsigned imap_search_depth = 32;               // nesting of OR/NOT/() in SEARCH, SORT and THREAD
   unsigned imap_idle_timeout = 1800;             // seconds without a command once logged in (RFC 9051 §5.4)
   unsigned imap_max_errors = 20;                 // BAD responses before the session is closed
+  unsigned imap_progress_interval = 10;          // seconds between RFC 9585 INPROGRESS notes
 
   // [managesieve]: the Sieve script store and its protocol (RFC 5804)
   unsigned managesieve_max_scripts = 20;                 // scripts per account

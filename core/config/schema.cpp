@@ -279,6 +279,9 @@ std::vector<key_def> build_keys() {
                       bind<&config::imap_idle_timeout>()));
   k.push_back(integer("imap.max_errors", 20, 1, 1000, "protocol errors (BAD) before an IMAP session is closed",
                       bind<&config::imap_max_errors>()));
+  k.push_back(integer("imap.progress_interval", 10, 0, 3600,
+                      "seconds between INPROGRESS notes of a long SEARCH, SORT, THREAD or FETCH (RFC 9585 §4: 10-15)",
+                      bind<&config::imap_progress_interval>()));
   // [managesieve]
   k.push_back(integer("managesieve.max_scripts", 20, 1, 10000, "Sieve scripts an account may store (NO (QUOTA/MAXSCRIPTS) above)",
                       bind<&config::managesieve_max_scripts>()));

@@ -6,6 +6,7 @@
 #include "mail/imap/server/fetch_body.hpp"
 #include "mail/imap/server/objectid.hpp"
 #include "mail/imap/server/preview.hpp"
+#include "mail/imap/server/progress.hpp"
 #include "mail/imap/server/summary.hpp"
 #include "mail/imap/server/view.hpp"
 
@@ -116,7 +117,9 @@ void op_fetch(session_state& st, const command& cmd, reply& r) {
     sums = std::move(*loaded);
   }
 
+  progress_meter progress(st, cmd.tag, msgs->size());
   for (std::size_t mi = 0; mi < msgs->size(); ++mi) {
+    progress.step(mi);
     const auto& m = (*msgs)[mi];
     if (f.changed_since && m.modseq <= *f.changed_since) continue;
     const std::uint32_t seq = seq_of(sel, m.uid);

@@ -28,6 +28,7 @@ std::string capabilities(const session_state& st) {
        " LIST-STATUS CONDSTORE QRESYNC QUOTA QUOTA=RES-STORAGE ESEARCH SEARCHRES"
        " SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES BINARY MULTIAPPEND CATENATE UTF8=ACCEPT STATUS=SIZE"
        " OBJECTID SAVEDATE PREVIEW ESORT METADATA";
+  c += " INPROGRESS";  // RFC 9585 §3 (progress.hpp)
   c += " APPENDLIMIT=" + std::to_string(st.env->append_limit);
   if (!st.compressed) c += " COMPRESS=DEFLATE";
   return c;

@@ -29,7 +29,8 @@ void op_search(session_state& st, const command& cmd, reply& r) {
   if (!search_charset_ok(s.charset)) return r.no("[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset");
   const bool modseq = uses_modseq(s.key);
   if (modseq) st.condstore = true;
-  auto hits = run_search(st, s.key, s.charset, false);  // uses uid, seq and modseq only
+  progress_meter progress(st, cmd.tag, st.sel->uids.size());
+  auto hits = run_search(st, s.key, s.charset, false, &progress);  // uses uid, seq and modseq only
   if (!hits) return fail(r, hits.error());
   std::uint64_t highest = 0;
   std::vector<std::uint32_t> nums;

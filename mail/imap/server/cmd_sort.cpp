@@ -59,8 +59,9 @@ std::vector<std::string> msg_ids(std::string_view v) {
   return out;
 }
 
-result<std::vector<sort_item>> gather(session_state& st, const cmd_search& s) {
-  auto hits = run_search(st, s.key, s.charset);
+result<std::vector<sort_item>> gather(session_state& st, const cmd_search& s, std::string_view tag) {
+  progress_meter progress(st, tag, st.sel->uids.size());
+  auto hits = run_search(st, s.key, s.charset, true, &progress);
   if (!hits) return hits.error();
   std::vector<mail::message_info> infos;
   infos.reserve(hits->size());
@@ -174,7 +175,7 @@ void op_sort(session_state& st, const command& cmd, reply& r) {
   const auto& s = std::get<cmd_sort>(cmd.args);
   const bool uid = cmd.name == "UID SORT";
   if (!search_charset_ok(s.search.charset)) return r.no("[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset");
-  auto items = gather(st, s.search);
+  auto items = gather(st, s.search, cmd.tag);
   if (!items) return fail(r, items.error());
   std::stable_sort(items->begin(), items->end(), [&](const sort_item& a, const sort_item& b) {
     for (std::size_t i = 0; i < s.criteria.size(); ++i) {
@@ -234,7 +235,7 @@ void op_thread(session_state& st, const command& cmd, reply& r) {
   const bool uid = cmd.name == "UID THREAD";
   if (t.algorithm != "REFERENCES" && t.algorithm != "ORDEREDSUBJECT") return r.bad("Unknown THREAD algorithm");
   if (!search_charset_ok(t.search.charset)) return r.no("[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset");
-  auto items = gather(st, t.search);
+  auto items = gather(st, t.search, cmd.tag);
   if (!items) return fail(r, items.error());
   std::string body = t.algorithm == "REFERENCES" ? references(*items, uid) : thread_ordered_subject(*items, uid);
   r.untagged("THREAD " + body);

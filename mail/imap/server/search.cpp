@@ -373,7 +373,8 @@ bool flags_only(const search_key& k) {
 }  // namespace
 
 result<std::vector<search_hit>> run_search(session_state& st, const search_key& given,
-                                           const std::optional<std::string>& charset, bool full_info) {
+                                           const std::optional<std::string>& charset, bool full_info,
+                                           progress_meter* progress) {
   std::optional<search_key> converted;
   if (charset && !util::iequals(*charset, "UTF-8") && !util::iequals(*charset, "US-ASCII")) {
     converted = given;
@@ -395,6 +396,7 @@ result<std::vector<search_hit>> run_search(session_state& st, const search_key& 
   evaluator ev(st);
   for (std::size_t i = 0; i < msgs->size(); ++i) {
     auto& m = (*msgs)[i];
+    if (progress) progress->step(i);
     if (headers && i % chunk == 0) {
       std::vector<mail::message_info> part(msgs->begin() + i, msgs->begin() + std::min(msgs->size(), i + chunk));
       auto loaded = load_summaries(st, part, search_only);

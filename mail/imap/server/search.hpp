@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/util/result.hpp"
+#include "mail/imap/server/progress.hpp"
 #include "mail/imap/server/state.hpp"
 
 namespace hearth::mail::imap {
@@ -22,10 +23,11 @@ struct search_hit {
 // with search_charset_ok) is what the key's strings are in. With full_info false the caller
 // needs only uid, modseq and flags of the hits: a key of flags, uids, sequence numbers and
 // MODSEQ alone then reads just those (the other message_info fields are left empty).
+// `progress` (when given) is stepped once per message looked at (RFC 9585 INPROGRESS).
 // Errors from the store or blob store.
 result<std::vector<search_hit>> run_search(session_state& st, const search_key& key,
                                            const std::optional<std::string>& charset = std::nullopt,
-                                           bool full_info = true);
+                                           bool full_info = true, progress_meter* progress = nullptr);
 
 // True for a SEARCH/SORT/THREAD charset we accept: UTF-8, US-ASCII (RFC 9051 §6.4.4) and every
 // charset to_utf8 converts (iconv's). Otherwise the answer is NO [BADCHARSET (UTF-8 US-ASCII)].

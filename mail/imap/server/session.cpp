@@ -1,6 +1,7 @@
 #include "mail/imap/server/session.hpp"
 
 #include <atomic>
+#include <mutex>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
@@ -124,8 +125,63 @@ class session {
     co_await t.async_wait(asio::use_awaitable);
   }
 
-  asio::awaitable<bool> command(imap::command cmd) {
+  // RFC 9585 INPROGRESS notes a handler pushes (state.hpp session_state::push) while it runs
+  // on the blocking pool: queued here and written by drain_progress on the strand, so they
+  // reach the client before the command's own reply and never interleave with another write.
+  struct progress_pipe {
+    explicit progress_pipe(const connection::executor_type& ex) : timer(ex) {}
+    asio::steady_timer timer;
+    std::mutex m;
+    std::string pending;  // guarded by m
+    bool finished = false;  // strand-only
+  };
+
+  asio::awaitable<reply> run_with_progress(const imap::command& cmd, progress_pipe& p) {
     reply r = co_await net::run_blocking([this, &cmd] { return execute(st_, cmd); });
+    p.finished = true;
+    p.timer.cancel();
+    co_return r;
+  }
+
+  asio::awaitable<void> drain_progress(progress_pipe& p) {
+    for (;;) {
+      std::string out;
+      {
+        std::lock_guard lock(p.m);
+        out.swap(p.pending);
+      }
+      if (!out.empty()) co_await send(out);
+      if (p.finished) co_return;
+      // Nothing is awaited between the look above and the wait: the push's cancel, posted to
+      // the same strand, either ran before the look or ends this wait.
+      p.timer.expires_at(std::chrono::steady_clock::time_point::max());
+      co_await p.timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+  }
+
+  // Only a command on a mailbox big enough for a note takes the two-coroutine path.
+  bool may_take_long() const {
+    return st_.selected() && st_.sel->uids.size() > env_->progress_step && env_->progress_step > 0;
+  }
+
+  asio::awaitable<reply> run_command(const imap::command& cmd) {
+    if (!may_take_long()) co_return co_await net::run_blocking([this, &cmd] { return execute(st_, cmd); });
+    using namespace asio::experimental::awaitable_operators;
+    auto pipe = std::make_shared<progress_pipe>(c_.get_executor());
+    st_.push = [pipe, ex = c_.get_executor()](std::string_view line) {
+      {
+        std::lock_guard lock(pipe->m);
+        pipe->pending += line;
+      }
+      asio::post(ex, [pipe] { pipe->timer.cancel(); });
+    };
+    reply r = co_await (run_with_progress(cmd, *pipe) && drain_progress(*pipe));
+    st_.push = nullptr;
+    co_return r;
+  }
+
+  asio::awaitable<bool> command(imap::command cmd) {
+    reply r = co_await run_command(cmd);
     // RFC 6855 §3: after ENABLE UTF8=ACCEPT the next commands may carry UTF-8 names.
     reader_.options().utf8_accept = st_.utf8;
     co_await pause(r.delay);

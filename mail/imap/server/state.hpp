@@ -55,6 +55,10 @@ struct server_env {
   search_cache* searches = nullptr;          // optional: SEARCH header fields by blob (summary.hpp)
   // Optional listener of user_action; called on the handler's thread, so it must only queue.
   std::function<void(const user_action&)> on_user_action;
+  // RFC 9585 INPROGRESS (progress.hpp): a note at most every progress_interval, looked for
+  // every progress_step messages. RFC 9585 §4 recommends 10-15 s between notes.
+  std::chrono::milliseconds progress_interval{10000};
+  std::uint32_t progress_step = 500;
 };
 
 // The selected mailbox as this session last reported it to the client: message sequence
@@ -115,6 +119,9 @@ struct session_state {
   bool compressed = false;       // RFC 4978: COMPRESS DEFLATE active
   std::optional<selected_mailbox> sel;
   std::map<std::string, std::shared_ptr<parsed_message>> cache;  // by blob id, a few entries
+  // Set by the session while a long command runs: writes untagged lines (CRLF-terminated) to
+  // the client before the command's reply, from the handler's thread (progress.hpp).
+  std::function<void(std::string_view)> push;
 
   bool selected() const { return ph == phase::selected && sel.has_value(); }
 };

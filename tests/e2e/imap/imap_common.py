@@ -18,8 +18,12 @@ def _excepthook(*args):
     sys.__excepthook__(*args)
 
 
-def start(offset=20000):
+def start(offset=20000, prepare=None):
+    """A started instance; prepare(inst), when given, runs before the server starts (config
+    keys, imports)."""
     inst = Instance(offset=offset)
+    if prepare:
+        prepare(inst)
     inst.start(wait_for="imaps")
     sys.excepthook = _excepthook
 
