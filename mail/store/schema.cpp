@@ -232,7 +232,17 @@ void sqlite_store::collect_garbage(const std::set<std::string>& ids) {
   // our check and the removal (appends re-check the blob under the same lock).
   auto t = db::transaction::begin(**c);
   if (!t) return;
-  auto st = (*c)->prepare("SELECT EXISTS(SELECT 1 FROM mail_messages WHERE blob_id = ?1)");
+  // The blob store is shared and content-addressed: an HTTP upload (XMPP) byte for byte equal
+  // to a message has its blob too, and keeps it. Its rows are in this database when uploads
+  // were ever on.
+  bool uploads = false;
+  if (auto q = (*c)->prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'upload_file'")) {
+    auto row = q->step();
+    uploads = !row || *row;  // on error assume they exist: the query below then keeps the blob
+  }
+  auto st = (*c)->prepare(uploads ? "SELECT EXISTS(SELECT 1 FROM mail_messages WHERE blob_id = ?1) OR "
+                                    "EXISTS(SELECT 1 FROM upload_file WHERE blob = ?1)"
+                                  : "SELECT EXISTS(SELECT 1 FROM mail_messages WHERE blob_id = ?1)");
   if (!st) return;
   for (auto& id : ids) {
     st->bind(1, id);

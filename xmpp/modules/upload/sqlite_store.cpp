@@ -88,11 +88,23 @@ class sqlite_store final : public upload_store {
     }
     if (n == 0) return 0;
     c.prepare("DELETE FROM upload_file WHERE created < ?1").value().bind_all(before).run().value();
+    // The blob store is shared and content-addressed: a file byte for byte equal to a stored
+    // mail message has the message's blob, which must outlive the upload. Mail's rows are in
+    // this same database, read under this same write lock.
+    const bool mail_here = [&] {
+      auto st = c.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'mail_messages'").value();
+      return st.step().value();
+    }();
     for (const auto& b : blobs) {
       auto st = c.prepare("SELECT 1 FROM upload_file WHERE blob = ?1 LIMIT 1").value();
       st.bind_all(b);
-      const bool still = st.step().value();
+      bool still = st.step().value();
       st.reset();
+      if (!still && mail_here) {
+        auto m = c.prepare("SELECT 1 FROM mail_messages WHERE blob_id = ?1 LIMIT 1").value();
+        m.bind_all(b);
+        still = m.step().value();
+      }
       if (!still) remove_blob(b);
     }
     tx.commit().value();
