@@ -57,7 +57,10 @@ std::vector<std::string> authenticator::mechanisms(const context& ctx) const {
 }
 
 bool authenticator::offers_plus(const context& ctx) const {
-  if (!ctx.channel_binding && !ctx.channel_binding_end_point) return false;
+  // -PLUS is offered only where tls-exporter exists (TLS 1.3): clients that see -PLUS on TLS 1.2
+  // pick tls-unique, which we do not implement (gloox, older libgsasl), and fail instead of
+  // falling back. A client that chooses -PLUS with tls-server-end-point is still accepted.
+  if (!ctx.channel_binding) return false;
   const auto& p = opts_.plus_protocols;
   return std::find(p.begin(), p.end(), ctx.proto) != p.end();
 }
