@@ -1,4 +1,4 @@
-// `hearth import ics|vcf FILE --user EMAIL [--calendar NAME | --addressbook NAME]` (issue 5):
+// `hearth import ics|vcf FILE --user EMAIL [--calendar NAME | --addressbook NAME]`:
 // calendar and contact exports (Google Calendar .ics, Google Contacts .vcf) into CalDAV/CardDAV.
 // The export is split by UID (overrides stay with their master), exact duplicates are skipped,
 // each object is validated as a PUT would be, and what was imported and what was rejected (and

@@ -1,4 +1,4 @@
-// `hearth queue list|show|flush|delete|bounce` (issue 3): the running server's outbound queue.
+// `hearth queue list|show|flush|delete|bounce`: the running server's outbound queue.
 // The commands change the queue's rows in the instance's database (DATA_DIR/hearth.db); the
 // running server's delivery agent re-reads due rows every second, so a flush or a bounce takes
 // effect within about a second, and a delete before the next attempt.

@@ -1,4 +1,4 @@
-// CalDAV and CardDAV (issue 5): wired into `hearth serve` (app/serve_context.hpp).
+// CalDAV and CardDAV: wired into `hearth serve` (app/serve_context.hpp).
 // The DAV store lives in the server's database file (migration component "dav"); the routes
 // go on the shared HTTPS router (dav/server/service.hpp lists them).
 #include "app/common.hpp"

@@ -1,4 +1,4 @@
-// mail/filter in `hearth serve` (issue 8): greylisting, DNSBL/RHSBL/URIBL, rDNS/HELO checks,
+// mail/filter in `hearth serve`: greylisting, DNSBL/RHSBL/URIBL, rDNS/HELO checks,
 // backup MX, the spam verdict. See app/serve_mail.hpp and mail/filter/checks.hpp.
 //
 // early: client checks (rDNS, HELO, DNSBL) -> greylisting -> backup MX acceptance

@@ -1,4 +1,4 @@
-// IMAP and POP3 (issue 4): wired into `hearth serve` (app/serve_context.hpp).
+// IMAP and POP3: wired into `hearth serve` (app/serve_context.hpp).
 #include <memory>
 
 #include "app/serve_context.hpp"

@@ -1,4 +1,4 @@
-// SMTP, submission and the outbound queue (issue 3): wired into `hearth serve` (app/serve_context.hpp).
+// SMTP, submission and the outbound queue: wired into `hearth serve` (app/serve_context.hpp).
 #include "app/serve_mail.hpp"
 #include "app/serve_queue.hpp"
 #include "app/serve_sieve.hpp"
@@ -16,12 +16,12 @@ bool install_mail(serve_context& ctx) {
   // Sieve at delivery (app/serve_sieve.cpp), for the SMTP sessions and the queue's local
   // deliveries alike; filled in once the queue and the submission transform exist.
   auto local_copy = std::make_shared<mail::smtp::copy_hook>();
-  // SRS and ARC (issue 22 item 4) for whatever leaves on behalf of an alias or a redirect.
+  // SRS and ARC for whatever leaves on behalf of an alias or a redirect.
   auto forwarder = make_forwarding(ctx);
   auto outbound = make_outbound_queue(ctx, *checks.resolver, local_copy, forwarder);
   if (!outbound) return false;
   checks.outbound = outbound.get();
-  // Issue 8's checks: filters (greylisting, DNSBL, backup MX, verdict) and mail authentication.
+  // The MX checks: filters (greylisting, DNSBL, backup MX, verdict) and mail authentication.
   if (!install_filter(ctx, checks) || !install_reports(ctx, checks) || !install_mailauth(ctx, checks)) return false;
   mail::smtp::server_services svc{ctx.dir, ctx.authn, ctx.mail, outbound.get(), {}, nullptr, {}};
   for (auto* part : {&checks.early, &checks.auth, &checks.late})

@@ -1,6 +1,6 @@
 // What install_mail (serve_mail.cpp) builds for the SMTP sessions besides the listeners: one
 // DNS resolver shared by the queue and the checks, and the filter chain of
-// mail/smtp/server/filter.hpp, filled by two hooks (issue 8):
+// mail/smtp/server/filter.hpp, filled by two hooks:
 //   install_filter   (serve_filter.cpp, mail/filter):    early (client checks, backup MX,
 //                                                        greylisting) and late (RHSBL/URIBL,
 //                                                        spam verdict) filters
@@ -50,7 +50,7 @@ std::shared_ptr<const mail::mailauth::public_suffix_list> public_suffixes(serve_
 
 bool install_filter(serve_context& ctx, mail_checks& checks);
 bool install_mailauth(serve_context& ctx, mail_checks& checks);
-// serve_reports.cpp (issue 22): opens the reports store (before install_mailauth); wraps the
+// serve_reports.cpp: opens the reports store (before install_mailauth); wraps the
 // local copy hook so that reports reaching zone.report_local are read after delivery; starts
 // the daily sender once the queue and the submission transform exist.
 bool install_reports(serve_context& ctx, mail_checks& checks);

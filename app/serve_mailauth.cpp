@@ -1,4 +1,4 @@
-// mail/mailauth in `hearth serve` (issue 8): SPF, DKIM, DMARC, Authentication-Results on the MX
+// mail/mailauth in `hearth serve`: SPF, DKIM, DMARC, Authentication-Results on the MX
 // port; header hygiene and DKIM signing on submission. See app/serve_mail.hpp.
 #include "app/serve_mail.hpp"
 

@@ -113,7 +113,7 @@ std::shared_ptr<mail::queue::queue> make_outbound_queue(serve_context& ctx, dns:
   directory::directory& dir = ctx.dir;
   mail::store& store = ctx.mail;
   o.is_local_domain = [&dir](std::string_view d) { return dir.is_local_domain(d); };
-  // Backup MX (issue 8, mail/filter): the domains we keep mail for wait backup_mx.retention.
+  // Backup MX (mail/filter): the domains we keep mail for wait backup_mx.retention.
   if (!c.backup_mx_domains.empty()) {
     std::vector<std::string> backup;
     for (const auto& d : c.backup_mx_domains) backup.push_back(util::to_lower(d));

@@ -1,4 +1,4 @@
-// The outbound queue for `hearth serve` (issue 3, part 2): built from the configuration with
+// The outbound queue for `hearth serve`: built from the configuration with
 // its own DNS resolver, local delivery through mail/smtp/server's deliver_local, stopped in
 // on_stop. install_mail (serve_mail.cpp) calls it and hands the queue to the SMTP sessions.
 #pragma once

@@ -1,4 +1,4 @@
-// mail/reports in `hearth serve` (issue 22): reports received at the zone's report address are
+// mail/reports in `hearth serve`: reports received at the zone's report address are
 // read into DATA_DIR/reports.db after the message is delivered (the mail stays in the
 // mailbox either way); DMARC evaluations are recorded at SMTP time when reports.send_dmarc is
 // on; once a day the reports due are built and queued (reports.send_dmarc, reports.send_tls).

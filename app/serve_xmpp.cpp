@@ -1,4 +1,4 @@
-// XMPP (issue 6): wired into `hearth serve` (app/serve_context.hpp).
+// XMPP: wired into `hearth serve` (app/serve_context.hpp).
 //
 // One hub (xmpp/router) over the XMPP store (DATA_DIR/xmpp.db), the modules (one per XEP), and
 // the c2s listeners on 5222 (STARTTLS required) and 5223 (direct TLS), and federation

@@ -1,4 +1,4 @@
-// Forwarding cost (issue 22 item 4): what one forwarded message costs us in CPU — an ARC set
+// Forwarding cost: what one forwarded message costs us in CPU — an ARC set
 // (two RSA-2048 signatures and the hashes), the SRS rewrite — next to the DKIM signature every
 // submission already gets, and what verifying a one-set chain costs the next hop. Prints
 // figures, asserts nothing.

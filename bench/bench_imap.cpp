@@ -1,4 +1,4 @@
-// IMAP load benchmark (issue 4): N concurrent clients over implicit TLS run a realistic mix on
+// IMAP load benchmark: N concurrent clients over implicit TLS run a realistic mix on
 // one mailbox of M messages: SELECT, FETCH the headers of 50 messages, FETCH one whole body,
 // STORE flags, SEARCH, APPEND, IDLE (enter and leave). Prints commands/s, p50/p99 latency per
 // command and the server's RSS.

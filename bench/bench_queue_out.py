@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Outbound delivery rate (issue 22): how many messages per second the queue hands to a remote
+"""Outbound delivery rate: how many messages per second the queue hands to a remote
 MTA (Postfix's smtp-sink, found through an MX record served by knot), without and with an
 MTA-STS policy for the destination domain, once the policy is cached.
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Inbound SMTP benchmark (issue 3): Postfix's smtp-source against hearth's MX port, 10 KB
+"""Inbound SMTP benchmark: Postfix's smtp-source against hearth's MX port, 10 KB
 messages to one local recipient at 1, 20 and 100 concurrent connections, then the same load
 against a private Postfix instance delivering to a Maildir on the same machine.
 
@@ -110,7 +110,7 @@ def bench_hearth(work):
     cfg = os.path.join(work, "hearth.toml")
     for table in ("server", "smtp"):
         set_key(cfg, table, "max_connections_per_ip", "0")
-    # Greylisting (issue 8) would answer the load's first try with 451: off for the benchmark.
+    # Greylisting would answer the load's first try with 451: off for the benchmark.
     set_key(cfg, "filter.greylist", "enabled", "false")
     log = open(os.path.join(work, "serve.log"), "ab")
     p = subprocess.Popen([HEARTH, "--config", os.path.join(work, "hearth.toml"), "serve"], stdout=log,

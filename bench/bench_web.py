@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The web console's benchmark (issue 19): prints
+"""The web console's benchmark: prints
   1. API requests/s for the session check (GET /api/v1/session with a cookie: the cookie's
      lookup, the account's admin flag, JSON), THREADS keep-alive TLS connections for SECONDS,
      with p50/p99 latency;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""XMPP benchmark (issue 6): the same load program (build/bench/bench_xmpp, C++) against hearth,
+"""XMPP benchmark: the same load program (build/bench/bench_xmpp, C++) against hearth,
 Prosody and ejabberd, each started privately on a loopback address with a config written here,
 accounts created with each server's own CLI (hearth user add, prosodyctl register,
 ejabberdctl register).

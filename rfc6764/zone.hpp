@@ -1,4 +1,4 @@
-// The zone generator: every DNS record a domain needs for what this server offers (issue 7),
+// The zone generator: every DNS record a domain needs for what this server offers,
 // as a plan of records that `hearth dns zone` prints (BIND master file or JSON) and that
 // `hearth dns check` compares with what the world sees. One plan, two readers, so the two
 // commands can never disagree about what "correct" is.

@@ -1,4 +1,4 @@
-// The web console (issue 19): the /api/v1 JSON API and the pages, served on the HTTPS port.
+// The web console: the /api/v1 JSON API and the pages, served on the HTTPS port.
 //
 //   auto console = web::install(router, {dir, authn, *sessions}, {});   // keep it while serving
 //

@@ -136,7 +136,7 @@ struct config {
   bool mailauth_dmarc = true;
   std::vector<std::string> mailauth_strip_headers{"X-Forwarded-For", "X-Client-IP"};
   std::filesystem::path mailauth_public_suffix_list = "/usr/share/publicsuffix/public_suffix_list.dat";
-  // Forwarding (issue 22 item 4): SRS on the envelope sender, ARC sets (mail/mailauth/forwarding)
+  // Forwarding: SRS on the envelope sender, ARC sets (mail/mailauth/forwarding)
   bool mailauth_srs = true;
   std::string mailauth_srs_domain;     // "" = the first (primary) domain
   unsigned mailauth_srs_max_age = 21;  // days an SRS address is accepted back
@@ -156,7 +156,7 @@ struct config {
   bool reports_send_dmarc = false;  // daily DMARC aggregate reports to the rua= of domains we received mail from
   bool reports_send_tls = false;    // daily TLS-RPT reports to domains we delivered to that publish _smtp._tls
 
-  // [imap]: limits of every IMAP session (issue 4)
+  // [imap]: limits of every IMAP session
   std::size_t imap_max_line = 64 * 1024;         // one command line outside literals
   std::uint64_t imap_max_literal = 64ull << 20;  // an APPEND literal; advertised as APPENDLIMIT (RFC 7889)
   unsigned imap_search_depth = 32;               // nesting of OR/NOT/() in SEARCH, SORT and THREAD
@@ -184,7 +184,7 @@ struct config {
   std::vector<std::string> blocklists_ip{"zen.spamhaus.org", "bl.spamcop.net", "b.barracudacentral.org"};
   std::vector<std::string> blocklists_domain{"dbl.spamhaus.org"};
 
-  // [filter.*] (issue 8, mail/filter): checks of incoming mail on the MX port. Scores are
+  // [filter.*] (mail/filter): checks of incoming mail on the MX port. Scores are
   // decimal text ("1.5"); a rule is a score or "reject"; lists are "zone", "zone:WEIGHT" or
   // "zone:reject". Durations in seconds.
   std::string filter_rdns_none = "1.5";          // client without a PTR name
@@ -218,7 +218,7 @@ struct config {
   std::string filter_antivirus_on_error = "defer";  // "defer" (451) or "accept" (marked)
   unsigned filter_antivirus_timeout = 30;
   std::uint64_t filter_antivirus_max_stream_bytes = 25ull << 20;
-  // [backup_mx] (issue 8): domains we are a backup MX for
+  // [backup_mx]: domains we are a backup MX for
   std::vector<std::string> backup_mx_domains;
   std::string backup_mx_recipients = "any";      // "any", or a file of addresses (one per line)
   unsigned backup_mx_retention = 7 * 24 * 3600;  // seconds a relayed message waits for the primary

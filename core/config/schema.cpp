@@ -181,7 +181,7 @@ std::vector<key_def> build_keys() {
                       bind<&config::smtp_outbound_https_port>()));
   k.push_back(str("smtp.outbound.ca_file", "", "PEM CA bundle trusted for MTA-STS policy hosts and MX certificates, besides the system's",
                   bind<&config::smtp_outbound_ca_file>(), syntax::path));
-  // [smtp.queue] (issue 3): first retry after 5 min, doubling, capped at 4 h, give up after 5 days.
+  // [smtp.queue]: first retry after 5 min, doubling, capped at 4 h, give up after 5 days.
   k.push_back(integer("smtp.queue.first_retry", 300, 1, day, "seconds before the first retry of a deferred message",
                       bind<&config::smtp_queue_first_retry>()));
   k.push_back(integer("smtp.queue.max_retry", 4 * 3600, 1, 7 * day, "longest wait between retries, in seconds (the wait doubles up to it)",
@@ -215,7 +215,7 @@ std::vector<key_def> build_keys() {
                   bind<&config::dkim_selector>(), syntax::dns_name).not_empty());
   k.push_back(boolean("dkim.sign", true, "DKIM-sign mail from our users (keys SELECTOR and SELECTOR-ed25519 of the From domain)",
                       bind<&config::dkim_sign>()));
-  // [mailauth] (issue 8: mail/mailauth)
+  // [mailauth] (mail/mailauth)
   k.push_back(boolean("mailauth.spf", true, "check SPF (RFC 7208) of MAIL FROM and HELO on the MX port", bind<&config::mailauth_spf>()));
   k.push_back(boolean("mailauth.dkim_verify", true, "verify DKIM signatures of incoming mail", bind<&config::mailauth_dkim_verify>()));
   k.push_back(boolean("mailauth.dmarc", true, "apply DMARC (RFC 7489): p=reject refused, p=quarantine to Junk",
@@ -226,7 +226,7 @@ std::vector<key_def> build_keys() {
   k.push_back(str("mailauth.public_suffix_list", "/usr/share/publicsuffix/public_suffix_list.dat",
                   "Public Suffix List for DMARC organizational domains (Debian package publicsuffix)",
                   bind<&config::mailauth_public_suffix_list>(), syntax::path));
-  // Forwarding (issue 22 item 4): what Gmail and Microsoft ask of forwarders.
+  // Forwarding: what Gmail and Microsoft ask of forwarders.
   k.push_back(boolean("mailauth.srs", true,
                       "rewrite the envelope sender of mail forwarded to other domains with SRS, so SPF passes there",
                       bind<&config::mailauth_srs>()));
@@ -253,7 +253,7 @@ std::vector<key_def> build_keys() {
                   .allowed({"none", "testing", "enforce"}));
   k.push_back(integer("zone.mta_sts_max_age", 604800, 86400, 31557600, "MTA-STS policy max_age in seconds",
                       bind<&config::zone_mta_sts_max_age>()));
-  // [reports] (issue 22: mail/reports)
+  // [reports] (mail/reports)
   k.push_back(boolean("reports.send_dmarc", false,
                       "send a daily DMARC aggregate report (RFC 7489 §7.2) to the rua= of each domain we received mail from",
                       bind<&config::reports_send_dmarc>()));
@@ -314,7 +314,7 @@ std::vector<key_def> build_keys() {
   k.push_back(integer("dav.max_resource_size", 10ll << 20, 16ll << 10, 1ll << 30,
                       "largest calendar object or vCard, in octets (CalDAV/CardDAV max-resource-size)",
                       bind<&config::dav_max_resource_size>()));
-  // [filter.*] (issue 8, mail/filter); scores are validated by `hearth serve` (app/serve_filter.cpp).
+  // [filter.*] (mail/filter); scores are validated by `hearth serve` (app/serve_filter.cpp).
   k.push_back(str("filter.client.rdns_none", "1.5", "client without a reverse DNS (PTR) name: a spam score, or \"reject\"",
                   bind<&config::filter_rdns_none>()).not_empty());
   k.push_back(str("filter.client.rdns_mismatch", "1", "client whose PTR name does not resolve back to it: a score, or \"reject\"",
@@ -376,7 +376,7 @@ std::vector<key_def> build_keys() {
   k.push_back(integer("filter.antivirus.max_stream_bytes", 25ll << 20, 1ll << 20, 1ll << 30,
                       "octets of a message sent to clamd: at most its StreamMaxLength",
                       bind<&config::filter_antivirus_max_stream_bytes>()));
-  // [backup_mx] (issue 8)
+  // [backup_mx]
   k.push_back(list("backup_mx.domains", {}, "domains this server is a backup MX for: their mail is kept and relayed to the primary",
                    bind<&config::backup_mx_domains>(), syntax::dns_name));
   k.push_back(str("backup_mx.recipients", "any", "\"any\", or a file of accepted addresses, one per line (synced from the primary)",

@@ -36,7 +36,7 @@ struct session_options {
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};   // for the next request to begin
   std::chrono::milliseconds write_timeout{std::chrono::seconds(60)};  // each response
   std::size_t header_limit = 16 * 1024;                 // request line + header fields
-  std::uint64_t body_limit = 20 * 1024 * 1024;          // decoded body (issue 5: 20 MiB by default)
+  std::uint64_t body_limit = 20 * 1024 * 1024;          // decoded body (20 MiB by default)
   unsigned max_requests = 1000;                         // then "Connection: close"
 };
 

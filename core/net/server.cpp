@@ -185,7 +185,7 @@ asio::awaitable<void> server::accept_loop(std::shared_ptr<listener> l) {
       continue;
     }
     // Every session writes whole replies at once, so Nagle only delays: a reply spanning several
-    // TLS records waited ~40 ms for the client's delayed ACK of the first (issue 4's bench).
+    // TLS records waited ~40 ms for the client's delayed ACK of the first (measured with bench_imap).
     sock.set_option(tcp::no_delay(true), ep_ec);
     auto c = std::make_shared<connection>(std::move(sock), tls_ ? tls_->current() : nullptr);
     {

@@ -4,7 +4,7 @@
 // waits for readiness with socket.async_wait() when OpenSSL says it wants to read or write.
 // asio::ssl::stream keeps two 17 KB BIO-pair buffers and two 17 KB staging buffers for the
 // life of every stream; here an idle connection holds only the SSL object, whose record
-// buffers OpenSSL frees between records (SSL_MODE_RELEASE_BUFFERS). Issue 6's benchmark: that
+// buffers OpenSSL frees between records (SSL_MODE_RELEASE_BUFFERS). The XMPP benchmark: that
 // was most of the memory of an idle chat connection.
 //
 // step functions: one non-blocking OpenSSL call each, telling what to wait for next.

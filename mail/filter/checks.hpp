@@ -1,4 +1,4 @@
-// The SMTP filters of mail/filter (issue 8, items 3-7), for the chain of
+// The SMTP filters of mail/filter, for the chain of
 // mail/smtp/server/filter.hpp. app/serve_filter.cpp builds them from the config:
 //   early (RCPT stage; MX listener, unauthenticated clients only):
 //     client_checks   rDNS (no PTR, PTR not forward-confirmed), HELO not a FQDN, DNSBL/DNSWL

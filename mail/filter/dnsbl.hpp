@@ -1,4 +1,4 @@
-// DNS block and allow lists (issue 8, item 4): query names (RFC 5782 §2.1, §2.3), list
+// DNS block and allow lists: query names (RFC 5782 §2.1, §2.3), list
 // specifications from the config, and what an answer means. Pure and thread-safe.
 #pragma once
 #include <optional>

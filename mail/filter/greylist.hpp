@@ -1,4 +1,4 @@
-// Greylisting (issue 8, item 3), after OpenBSD spamd -G passtime:greyexp:whiteexp and postgrey.
+// Greylisting, after OpenBSD spamd -G passtime:greyexp:whiteexp and postgrey.
 //
 // A delivery attempt is the triplet (client network, sender, recipient), the network being the
 // client's /24 (IPv4) or /64 (IPv6) so that a sender's retry from a neighbour address counts.

@@ -1,4 +1,4 @@
-// Backup MX recipient sync (issue 8, item 6). The backup fetches, for each of its backup_mx
+// Backup MX recipient sync. The backup fetches, for each of its backup_mx
 // domains, GET <sync_url>/hearth/backup-mx/recipients?domain=D from the primary over verified
 // TLS with "Authorization: Bearer <secret>", and replaces its recipients file (DATA_DIR) with
 // the union, atomically (write + rename): backup_mx (checks.hpp) reloads it when it changes, and

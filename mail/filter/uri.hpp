@@ -1,4 +1,4 @@
-// Domains of the links in a message (issue 8, item 4: URIBL). Pure and thread-safe; bounded
+// Domains of the links in a message (URIBL). Pure and thread-safe; bounded
 // work: at most `max_text` decoded octets per message are scanned and at most `max_hosts`
 // distinct hosts are returned.
 #pragma once

@@ -1,4 +1,4 @@
-// The spam verdict (issue 8, item 7): the sum of the score contributions of every check, two
+// The spam verdict: the sum of the score contributions of every check, two
 // thresholds, the X-Spam-Status / X-Spam-Score fields. Pure and thread-safe.
 //
 // The learning filter (a later issue) plugs in as a `scorer`: it sees the message and the

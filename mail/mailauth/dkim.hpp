@@ -74,7 +74,7 @@ struct verification {
 
 // Verifies one signature over `message` (header section `h` parsed from it). `now` for x=.
 // Keys below 1024 bits fail (RFC 8301 §3.2); l= is honoured for the hash but the verdict does
-// not depend on it otherwise (issue 8: "l= ignored for the verdict" means a signature that
+// not depend on it otherwise ("l= ignored for the verdict" means a signature that
 // covers only part of the body is still reported; we treat a body longer than l= as pass
 // because the signed prefix verified, and we record reason "l=").
 verification verify(std::string_view message, const header_section& h, const found_signature& s,

@@ -1,4 +1,4 @@
-// The mail authentication filter on the MX port (issue 8 item 2): SPF at MAIL FROM (with the
+// The mail authentication filter on the MX port: SPF at MAIL FROM (with the
 // HELO check), then at the end of DATA: forged Authentication-Results removed, every DKIM
 // signature verified, DMARC evaluated, our Authentication-Results added to state.prepend,
 // results and scores recorded for the spam verdict, p=reject refused (550 5.7.1),

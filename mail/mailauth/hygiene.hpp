@@ -1,4 +1,4 @@
-// Outgoing hygiene and signing for mail from our own users (issue 8 item 1), in this order:
+// Outgoing hygiene and signing for mail from our own users, in this order:
 // drop the header fields that reveal the internal path and the client (every Received line
 // already present — the session adds its own, without the client's address, afterwards —
 // X-Originating-IP and the configured others), add Message-ID and Date when missing, then

@@ -1,4 +1,4 @@
-// The outbound queue (issue 3): messages for other domains, delivered by MX with retries and
+// The outbound queue: messages for other domains, delivered by MX with retries and
 // DSN bounces. Interface agreed between the SMTP session (mail/smtp/server, which enqueues)
 // and the queue implementation (this folder).
 //
@@ -77,7 +77,7 @@ struct options {
   // Blocking; returns an error code like "mail.quota" (temporary) or "smtp.unknown_user"
   // (permanent) on failure.
   std::function<result<void>(const std::string& from, const std::string& rcpt, std::string_view message)> deliver_local;
-  // Backup MX (issue 8): a recipient domain with its own retention instead of give_up (mail we
+  // Backup MX: a recipient domain with its own retention instead of give_up (mail we
   // keep for a primary MX). Nullopt, or no function: give_up. Thread-safe.
   std::function<std::optional<std::chrono::seconds>(std::string_view domain)> give_up_for;
   // [[smtp.route]] (route.hpp), passwords already read. A recipient refused with a blocklist

@@ -1,4 +1,4 @@
-// The retry schedule (issue 3): first retry after first_retry, then doubling, capped at
+// The retry schedule: first retry after first_retry, then doubling, capped at
 // max_retry; a delay warning once after delay_warning; give up after give_up. Pure.
 #pragma once
 #include <chrono>

@@ -6,7 +6,7 @@ using namespace hearth::mail::queue;
 using namespace std::chrono_literals;
 
 TEST_CASE("backoff: first retry, doubling, capped", "[queue][schedule]") {
-  retry_policy p;  // defaults of issue 3: 5 min, doubling, 4 h cap, 5 days
+  retry_policy p;  // the defaults: 5 min, doubling, 4 h cap, 5 days
   CHECK(retry_delay(p, 1) == 300);
   CHECK(retry_delay(p, 2) == 600);
   CHECK(retry_delay(p, 3) == 1200);

@@ -53,7 +53,7 @@ CREATE TABLE mail_counters(
   value INTEGER NOT NULL
 );
 )sql"},
-    // Issue 4: per-blob data the protocol layers derive from the immutable bytes (IMAP keeps the
+    // Per-blob data the protocol layers derive from the immutable bytes (IMAP keeps the
     // header section and BODYSTRUCTURE here so that FETCH does not read and re-parse the blob).
     // Existing stores get an empty table; rows are computed on first use.
     {2, "derived data per blob", R"sql(
@@ -62,7 +62,7 @@ CREATE TABLE mail_blob_meta(
   data BLOB NOT NULL
 );
 )sql"},
-    // Issue 4: SELECT and flag-only SEARCH read uid, modseq and flags of every message; with
+    // SELECT and flag-only SEARCH read uid, modseq and flags of every message; with
     // this covering index SQLite walks the index alone, not the table rows.
     {3, "covering index for SELECT and flag SEARCH", R"sql(
 CREATE INDEX mail_messages_view ON mail_messages(mailbox_id, uid, modseq, flags);

@@ -1,3 +1,3 @@
-# mail/filter fuzz targets (issue 8): link extraction and the config's list/score syntax.
+# mail/filter fuzz targets: link extraction and the config's list/score syntax.
 set(fuzz_libs_uri hearth_mail_filter)
 set(fuzz_libs_spam hearth_mail_filter)

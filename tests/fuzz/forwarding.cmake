@@ -1,3 +1,3 @@
-# Forwarding fuzz targets (issue 22 item 4): SRS addresses (mail/srs) and ARC chains (mail/mailauth).
+# Forwarding fuzz targets: SRS addresses (mail/srs) and ARC chains (mail/mailauth).
 set(fuzz_libs_srs hearth_mail_srs)
 set(fuzz_libs_arc hearth_mail_mailauth)

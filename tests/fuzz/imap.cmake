@@ -1,2 +1,2 @@
-# IMAP/POP3 area fuzz targets (issue 4).
+# IMAP/POP3 area fuzz targets.
 set(fuzz_libs_imap_fetch hearth_mail_imap_server)

@@ -1,3 +1,3 @@
-# Mail authentication fuzz targets (issue 8: mail/mailauth).
+# Mail authentication fuzz targets (mail/mailauth).
 set(fuzz_libs_dkim_sig hearth_mail_mailauth)
 set(fuzz_libs_spf hearth_mail_mailauth)

@@ -1,4 +1,4 @@
-# DMARC and TLS-RPT report fuzz targets (issue 22: mail/reports).
+# DMARC and TLS-RPT report fuzz targets (mail/reports).
 set(fuzz_libs_reports_dmarc hearth_mail_reports)
 set(fuzz_libs_reports_tls hearth_mail_reports)
 set(fuzz_libs_reports_unpack hearth_mail_reports)

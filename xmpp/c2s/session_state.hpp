@@ -199,7 +199,7 @@ class c2s_session : public session, public std::enable_shared_from_this<c2s_sess
   bool csi_inactive_ = false;
   std::map<std::string, element> held_;  // presences held while inactive, by sender
   // Vectors, not deques: libstdc++'s deque allocates ~600 bytes even while empty, which every
-  // idle connection paid twice (issue 6's memory per connection).
+  // idle connection paid twice (the XMPP bench's memory per connection).
   std::vector<out_entry> queue_;
   std::vector<out_entry> unacked_;
   std::function<void()> wake_;

@@ -51,7 +51,7 @@ class stream_parser {
   void reset();
   // Frees the expat parser while the stream waits between stanzas (nothing partial pending);
   // the next feed() creates a new one and primes it with the stream header's namespace
-  // declarations, invisibly to the caller. About 10 KB per idle chat connection (issue 6).
+  // declarations, invisibly to the caller. About 10 KB per idle chat connection.
   // Returns whether the parser was freed.
   bool hibernate();
   bool hibernating() const;

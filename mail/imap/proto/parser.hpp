@@ -1,5 +1,5 @@
 // IMAP command parser (sans I/O): one framed command in, a typed command or an error value out.
-// The grammar is RFC 9051 §9 plus the extensions listed in issue 4; rule names are cited at
+// The grammar is RFC 9051 §9 plus the extensions Hearth announces; rule names are cited at
 // each parse site. Models: Stalwart imap-proto, Dovecot lib-imap (syntax only).
 #pragma once
 #include "core/util/result.hpp"

@@ -1,4 +1,4 @@
-// Typed IMAP commands produced by the parser (RFC 9051 §6, plus the extensions of issue 4).
+// Typed IMAP commands produced by the parser (RFC 9051 §6, plus the extensions Hearth announces).
 // Syntax only: nothing here knows about mailboxes that exist or the session's state.
 #pragma once
 #include <cstdint>

@@ -1,7 +1,7 @@
 // What FETCH, SEARCH, SORT and THREAD need of a message without its body: the header section
 // and the BODY/BODYSTRUCTURE responses. Computed once per blob (blobs are immutable) and kept
 // in the store's per-blob data (mail::store::blob_meta), so FETCH of headers, ENVELOPE or
-// BODYSTRUCTURE reads one SQLite row instead of reading and re-parsing the blob (issue 4).
+// BODYSTRUCTURE reads one SQLite row instead of reading and re-parsing the blob.
 #pragma once
 #include <list>
 #include <memory>

@@ -1,4 +1,4 @@
-// The checks that plug into the SMTP sessions (issue 8), and the transform that prepares mail
+// The checks that plug into the SMTP sessions, and the transform that prepares mail
 // from our own users before it leaves (header hygiene, DKIM signing).
 //
 // install_mail builds an ordered chain of `filter`s and hands it to every session in

@@ -322,7 +322,7 @@ class session {
       }
     }
     if (submission() && !user_.empty() && s_.submission) {
-      // Hygiene and DKIM signing (issue 8), before our Received line goes on top.
+      // Hygiene and DKIM signing, before our Received line goes on top.
       submission_transform* t = s_.submission.get();
       body = co_await net::run_blocking([t, this, &from, &body] { return t->prepare(user_, from, std::move(body)); });
     }

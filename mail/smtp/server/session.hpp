@@ -1,4 +1,4 @@
-// The SMTP listeners (issue 3): MX (25), submission (587, STARTTLS before AUTH) and
+// The SMTP listeners: MX (25), submission (587, STARTTLS before AUTH) and
 // submissions (465, implicit TLS, RFC 8314), one session coroutine each around the sans-I/O
 // engine in mail/smtp/proto.
 //
@@ -36,7 +36,7 @@ class queue;
 
 namespace hearth::mail::smtp {
 
-class filter;                // filter.hpp: SPF/DKIM/DMARC, greylisting, DNSBL, verdict (issue 8)
+class filter;                // filter.hpp: SPF/DKIM/DMARC, greylisting, DNSBL, verdict
 class submission_transform;  // filter.hpp: header hygiene and DKIM signing on submission
 class forwarding;            // filter.hpp: SRS and ARC for mail passed on, SRS bounces back
 

@@ -1,4 +1,4 @@
-"""A stranger guessing a user's password must not lock the user out (issue 14 item 3).
+"""A stranger guessing a user's password must not lock the user out.
 
 A brute force from NET.2 (IMAP, SMTP submission, XMPP and DAV) blocks that address and the
 account's count, while the user, who logged in from NET.3 before, keeps logging in over every

@@ -1,4 +1,4 @@
-# Backup, restore, imports and export (issue 18): NET 205-209.
+# Backup, restore, imports and export: NET 205-209.
 hearth_e2e(backup backup/test_backup.py 205)
 hearth_e2e(import_mail backup/test_import_mail.py 206)
 hearth_e2e(import_takeout backup/test_import_takeout.py 207)

@@ -31,10 +31,10 @@ SERVICES = {
     "managesieve": ("sieve", "CAPABILITY\nLOGOUT\n", "\"SASL\" \"SCRAM-SHA-256"),
     # "/" is the web console's page: a path nobody serves answers 404.
     "https": (None, "GET /no/such/path HTTP/1.1\nHost: x\nConnection: close\n\n", "HTTP/1.1 404"),
-    # XMPP c2s (issue 6): after TLS the stream offers SASL; the closing tag ends the session.
+    # XMPP c2s: after TLS the stream offers SASL; the closing tag ends the session.
     "xmpp_client": ("xmpp", "XMPP_CLOSE", "<mechanism>SCRAM-SHA-256</mechanism>"),
     "xmpps_client": (None, "XMPP_CLOSE", "<mechanism>SCRAM-SHA-256</mechanism>"),
-    # XMPP s2s (issue 6 step 4): after TLS the stream offers dialback; the closing tag ends it.
+    # XMPP s2s: after TLS the stream offers dialback; the closing tag ends it.
     "xmpp_server": ("xmpp-server", "XMPP_CLOSE", "<dialback xmlns='urn:xmpp:features:dialback'/>"),
     "xmpps_server": (None, "XMPP_CLOSE", "<dialback xmlns='urn:xmpp:features:dialback'/>"),
 }

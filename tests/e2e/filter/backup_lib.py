@@ -1,4 +1,4 @@
-"""Three real `hearth` instances for the backup MX tests (issue 8, item 6), found through knot:
+"""Three real `hearth` instances for the backup MX tests, found through knot:
   primary  demo@example.test on NET.2 (mail.example.test, MX 10 of example.test)
   backup   ops@backup.test   on NET.3 (host name mx2.example.test, MX 20 of example.test),
            backup_mx.domains = ["example.test"]

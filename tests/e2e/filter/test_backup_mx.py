@@ -1,4 +1,4 @@
-"""Backup MX (issue 8, item 6): the primary is down; the sender's queue goes to the backup (MX
+"""Backup MX: the primary is down; the sender's queue goes to the backup (MX
 20), which greylists it first like any MX, then accepts it for example.test and keeps it; the
 primary comes back; the backup relays it (never to itself: it is in the MX list) and the mail
 arrives in the primary's INBOX exactly once. The primary greylists with a long passtime but

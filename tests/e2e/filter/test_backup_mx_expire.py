@@ -1,4 +1,4 @@
-"""Backup MX retention (issue 8, item 6): the primary stays down longer than the backup's
+"""Backup MX retention: the primary stays down longer than the backup's
 backup_mx.retention (3 s here): the backup gives up and returns the mail to its sender with a
 DSN (RFC 3464: failed, 4.4.7), which reaches the sender's INBOX through its own MX.
 """

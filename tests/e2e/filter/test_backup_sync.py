@@ -1,4 +1,4 @@
-"""Backup MX recipient sync (issue 8, item 6): the primary serves the recipients of its domain
+"""Backup MX recipient sync: the primary serves the recipients of its domain
 (accounts, aliases) on GET /hearth/backup-mx/recipients to callers with backup_mx.sync_secret;
 the backup (backup_mx.sync_url) fetches them over TLS verified against the primary's dev CA and
 refuses unknown recipients with 550 5.1.1. A wrong secret gets 403 and the backup keeps its last

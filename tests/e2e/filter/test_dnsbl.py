@@ -1,4 +1,4 @@
-"""DNSBL/DNSWL, RHSBL and URIBL against fake list zones served by knot (issue 8, item 4), and
+"""DNSBL/DNSWL, RHSBL and URIBL against fake list zones served by knot, and
 the rDNS/HELO checks (item 5), the spam verdict (item 7): a client listed in a reject list gets 554 5.7.1 naming the list; a
 DNSWL listing lowers the score; a sender domain in an RHSBL and a link domain (in a base64
 HTML part) in a URIBL add their weights; X-Spam-Status on every message; Junk at or above

@@ -1,4 +1,4 @@
-"""Greylisting on the MX port (issue 8, item 3), with smtplib clients bound to several loopback
+"""Greylisting on the MX port, with smtplib clients bound to several loopback
 addresses and short intervals (passtime 2 s):
   first try 451 4.7.1, early retry 451, retry after passtime from a neighbour in the same /24
   accepted and delivered, then accepted at once; another /24 is a new client; the provider

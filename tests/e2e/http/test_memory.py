@@ -1,4 +1,4 @@
-"""Memory is given back after a mass disconnect (issue 14 item 6): 3 000 idle TLS connections
+"""Memory is given back after a mass disconnect: 3 000 idle TLS connections
 raise the server's RSS; 5 s after they all closed most of that growth must be gone (glibc
 keeps freed memory in its arenas unless the server trims them)."""
 import socket

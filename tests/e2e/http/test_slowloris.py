@@ -1,4 +1,4 @@
-"""Slow HTTPS clients cannot hold the listener (issue 14 item 4): a request head trickled a byte
+"""Slow HTTPS clients cannot hold the listener: a request head trickled a byte
 at a time is cut at http.header_timeout, a body trickled below http.body_min_rate at
 http.body_timeout, while a body that keeps up the rate may take longer than body_timeout; and a
 client over server.max_connections_per_ip gets 503 with Retry-After, not a reset. The test

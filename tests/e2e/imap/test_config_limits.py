@@ -1,4 +1,4 @@
-"""The [imap] limits as config keys (issue 4 §4): max_line, max_literal (= the advertised
+"""The [imap] limits as config keys: max_line, max_literal (= the advertised
 APPENDLIMIT), search_depth, max_errors and idle_timeout, each set low in hearth.toml and each
 seen to bite; another session is unaffected."""
 import socket

@@ -1,4 +1,4 @@
-"""Limits and bad input (issue 4 §4): an over-long line, an over-big literal outside APPEND,
+"""Limits and bad input: an over-long line, an over-big literal outside APPEND,
 SEARCH nested too deeply and a flood of bad commands each get a protocol answer (BAD, NO
 [TOOBIG] or BYE), never a crash; another session is unaffected throughout."""
 import socket

@@ -1,4 +1,4 @@
-# IMAP and POP3 end-to-end tests (issue 4); NET range 120-139.
+# IMAP and POP3 end-to-end tests; NET range 120-139.
 hearth_e2e(imap_basic imap/test_basic.py 120)
 hearth_e2e(imap_idle imap/test_idle.py 121)
 hearth_e2e(imap_qresync imap/test_qresync.py 122)

@@ -118,7 +118,7 @@ class Instance:
         cp = run(["quickstart", "--dev", email, "--dir", self.dir, "--hostname", self.hostname,
                   "--listen", self.addr, "--port-offset", str(offset), *extra])
         self.quickstart_output = cp.stdout
-        # Greylisting (issue 8) is on by default in a real config; tests that deliver on port
+        # Greylisting is on by default in a real config; tests that deliver on port
         # 25 expect their first try to pass, so only the greylisting tests turn it on.
         if not greylist:
             set_key(self.config, "filter.greylist", "enabled", "false")

@@ -1,4 +1,4 @@
-# The outbound queue's e2e tests (issue 3, part 2): NET 110-118 (119 is the Catch2 integration test).
+# The outbound queue's e2e tests: NET 110-118 (119 is the Catch2 integration test).
 hearth_e2e(queue_outbound mail/test_queue_outbound.py 110)
 hearth_e2e(queue_retry mail/test_queue_retry.py 111)
 hearth_e2e(queue_bounce mail/test_queue_bounce.py 112)

@@ -1,4 +1,4 @@
-"""Shared set-up for the outbound queue's e2e tests (issue 3, part 2).
+"""Shared set-up for the outbound queue's e2e tests.
 
 Two real `hearth` instances for two domains on this test's loopback network, found through MX
 records served by knotd: A (alice@a.test) on NET.2, B (bob@b.test) on NET.3, knot on NET.1:5353.

@@ -1,4 +1,4 @@
-# Mail e2e tests (issue 3): NET 100-109 SMTP sessions, 110-119 the outbound queue (queue.cmake).
+# Mail e2e tests: NET 100-109 SMTP sessions, 110-119 the outbound queue (queue.cmake).
 hearth_e2e(smtp_in mail/test_smtp_in.py 100)
 hearth_e2e(smtp_robust mail/test_smtp_robust.py 101)
 hearth_e2e(smtp_durable mail/test_smtp_durable.py 102)

@@ -1,4 +1,4 @@
-"""Shared set-up for the mail authentication e2e tests (issue 8 items 1-2).
+"""Shared set-up for the mail authentication e2e tests.
 
 knotd on NET.1:5353 serves the zones; hearth instances use it as their only DNS server.
 A (alice@a.test) on NET.2 and, when asked, B (bob@b.test) on NET.3, with the same port offset,

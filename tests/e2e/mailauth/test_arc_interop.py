@@ -1,4 +1,4 @@
-"""ARC with another implementation (issue 22 item 4): chains sealed by python3-dkim's arc_sign
+"""ARC with another implementation: chains sealed by python3-dkim's arc_sign
 (the role of a mailing list or another forwarder) are verified by hearth at its MX, and hearth
 continues them when it forwards, so that Debian's arcverify accepts a chain of two implementations.
 

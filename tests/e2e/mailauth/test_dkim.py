@@ -1,4 +1,4 @@
-"""DKIM (issue 8): signatures made by hearth verify with python3-dkim for RSA and Ed25519, for
+"""DKIM: signatures made by hearth verify with python3-dkim for RSA and Ed25519, for
 messages with long folded headers, 8-bit bodies and trailing blank lines; hearth verifies
 messages signed by python3-dkim (dkim.sign and the dkimsign command, RSA and Ed25519) and by
 OpenDKIM (opendkim -t, three canonicalizations) on its MX port and reports a

@@ -1,4 +1,4 @@
-"""DMARC (issue 8): pass with aligned SPF (relaxed, subdomain MAIL FROM) and with aligned DKIM
+"""DMARC: pass with aligned SPF (relaxed, subdomain MAIL FROM) and with aligned DKIM
 (python3-dkim signature, unaligned MAIL FROM); fail with p=reject refused with 550 5.7.1 (and
 nothing stored); fail with p=quarantine delivered to Junk; fail with p=none delivered to the
 INBOX; the organizational domain's record (Public Suffix List) with sp= for a subdomain; no

@@ -1,4 +1,4 @@
-"""Forwarding that passes (issue 22 item 4): SRS and ARC between two real instances.
+"""Forwarding that passes: SRS and ARC between two real instances.
 
 knot serves a.test (A, NET.2), b.test (B, NET.3) and orig.test, the original sender's domain:
 its SPF allows only NET.20, its MX is B (joe@orig.test has his mailbox at B). Cases:

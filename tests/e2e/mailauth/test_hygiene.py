@@ -1,4 +1,4 @@
-"""Outgoing hygiene (issue 8 item 1): a message with internal Received lines and
+"""Outgoing hygiene: a message with internal Received lines and
 X-Originating-IP, submitted at A for bob@b.test, arrives at B (A finds B through the MX record
 served by knot) without them, with one Received line of A's submission hop that does not show
 the client's address, with Message-ID and Date added, and with DKIM signatures (RSA and

@@ -1,4 +1,4 @@
-"""SPF (issue 8): a suite of cases served by knot, covering every mechanism (ip4, a, mx, ptr with a
+"""SPF: a suite of cases served by knot, covering every mechanism (ip4, a, mx, ptr with a
 reverse zone, include, exists with macros and %{p}, redirect, all with -/~/?; ip6 is in the
 unit tests: loopback has one IPv6 address), include
 loops, the 10-lookup and the void-lookup limits, several records, no record. Each message comes

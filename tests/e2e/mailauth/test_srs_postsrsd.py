@@ -1,4 +1,4 @@
-"""SRS against Postfix's postsrsd (issue 22 item 4): hearth's addresses are the ones postsrsd makes
+"""SRS against Postfix's postsrsd: hearth's addresses are the ones postsrsd makes
 with the same secret, and each reads the other's.
 
 postsrsd (Debian `postsrsd`, its TCP lookup tables on NET.9:10001/10002) runs with A's secret

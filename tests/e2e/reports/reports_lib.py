@@ -1,4 +1,4 @@
-"""Shared pieces of the reports e2e tests (issue 22 items 2-3).
+"""Shared pieces of the reports e2e tests.
 
 Report messages shaped like the ones Google, Microsoft and others send: a short text part and
 the report attached as XML, gzip or zip (DMARC, RFC 7489 §7.2.1.1) or as

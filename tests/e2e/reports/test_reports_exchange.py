@@ -1,4 +1,4 @@
-"""Reports sent (issue 22 item 3): two instances, A (a.test, NET.2) and B (b.test, NET.3), with
+"""Reports sent: two instances, A (a.test, NET.2) and B (b.test, NET.3), with
 reports.send_dmarc on, exchange mail; a forger on NET.20 also claims to be a.test at B. Then a
 day passes (the instances restart with HEARTH_REPORTS_CLOCK_OFFSET one day ahead), and each
 sends the other a DMARC aggregate report over SMTP for the mail it received, which the other

@@ -1,4 +1,4 @@
-"""Reports received (issue 22 item 2): DMARC aggregate reports and TLS-RPT reports sent over SMTP
+"""Reports received: DMARC aggregate reports and TLS-RPT reports sent over SMTP
 to postmaster@a.test (the rua/TLS-RPT address of `hearth dns zone`) are read into the reports
 store, and `hearth reports dmarc|tls` shows the numbers and points at the failures.
 

@@ -1,3 +1,3 @@
-# DMARC and TLS-RPT reports e2e tests (issue 22 items 2-3: mail/reports): NET 187-189.
+# DMARC and TLS-RPT reports e2e tests (mail/reports): NET 187-189.
 hearth_e2e(reports_received reports/test_reports_received.py 187)
 hearth_e2e(reports_exchange reports/test_reports_exchange.py 188)

@@ -1,4 +1,4 @@
-# The web console (issue 19): API refusals, sessions, headers, throttling; NETs 215-217.
+# The web console: API refusals, sessions, headers, throttling; NETs 215-217.
 hearth_e2e(web_api web/test_api.py 215)
 # The pages in headless Chromium with IMAP, XMPP and SMTP as witnesses (NET 216).
 hearth_e2e(web_console web/test_console.py 216)

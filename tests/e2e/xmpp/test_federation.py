@@ -1,4 +1,4 @@
-"""Federation (issue 6 step 4): two hearth instances for a.test and b.test on two loopback
+"""Federation: two hearth instances for a.test and b.test on two loopback
 addresses, knot serving their _xmpp-server._tcp SRV records. A user of each, with slixmpp:
 subscription across servers (request, approval, presence both ways), messages both ways,
 a message to a domain whose server is unreachable bounces with remote-server-not-found.
