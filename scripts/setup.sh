@@ -9,6 +9,7 @@ PACKAGES=(
   # libraries (see ARCHITECTURE.md "Libraries")
   libboost1.81-dev libssl-dev libsqlite3-dev libtomlplusplus-dev libargon2-dev
   libunbound-dev libevent-dev libidn2-dev libexpat1-dev libpugixml-dev libical-dev catch2
+  libpq-dev
   # tools the tests drive
   openssl python3 python3-argon2 sqlite3 knot knot-dnssecutils bind9-dnsutils bind9-utils curl dns-root-data
 )
