@@ -124,6 +124,7 @@ int dns_lookup(const globals& g, const args& a) {
     if (!cfg) return 2;
     opts.servers = cfg->dns_servers;
     opts.dnssec = cfg->dnssec;
+    opts.trust_anchor_file = cfg->dns_trust_anchor_file.string();
   }
   if (auto s = p.option("--server")) {
     if (auto f = dns::unbound_forwarder(*s); !f) return fail_with(2, "--server: " + f.error().message);

@@ -1,0 +1,108 @@
+"""DANE (RFC 7672) when sending: A (alice@a.test) delivers to B, which hosts dane.test,
+bad.test and plain.test on one MX address. knot serves all zones; dane.test and bad.test are
+signed by knot itself (automatic signing, key made at start) and A's resolver takes their DS
+records as its trust anchor (dns.trust_anchor_file), so only their answers are DNSSEC-secure.
+
+- dane.test: TLSA 3 1 1 of B's certificate key at _PORT._tcp.mx.dane.test: delivered over
+  DANE-authenticated TLS (B's certificate is from a private CA A does not trust, and names
+  another host: DANE-EE ignores both).
+- bad.test: a TLSA 3 1 1 that matches no key: deferred with 4.7.5 and the reason in the log,
+  `hearth queue list` and the delay DSN; B never gets the message.
+- plain.test: unsigned, with the same wrong TLSA record: ignored (RFC 7672 §2.2: insecure),
+  delivered with opportunistic TLS.
+"""
+import re
+import subprocess
+
+from hearth_test import NET, Instance, check, finish, set_key
+from knot import Knot
+from queue_lib import find, log_lines, submit, wait_for
+
+DNS_PORT = 5353
+A_ADDR, B_ADDR = f"{NET}.2", f"{NET}.3"
+
+a = Instance("alice@a.test", host=2)
+b = Instance("bob@dane.test", host=3, hostname="mail.b.test")
+for d, user in (("bad.test", "bob@bad.test"), ("plain.test", "bob@plain.test")):
+    b.cli(["domain", "add", d])
+    b.cli(["user", "add", user, "--password-stdin"], input="bob-password-12345\n")
+port = b.port("smtp")  # A's smtp.outbound.port, so the TLSA name is _PORT._tcp.HOST
+
+
+def spki_sha256(cert_file):
+    """The DANE 3 1 1 data of a PEM certificate, computed with the openssl tool."""
+    pub = subprocess.run(["openssl", "x509", "-in", cert_file, "-noout", "-pubkey"], capture_output=True, check=True).stdout
+    der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "DER"], input=pub, capture_output=True, check=True).stdout
+    out = subprocess.run(["openssl", "dgst", "-sha256", "-r"], input=der, capture_output=True, check=True).stdout
+    return out.decode().split()[0]
+
+
+good = spki_sha256(b.cert_file())
+wrong = "0" * 64
+check(re.fullmatch(r"[0-9a-f]{64}", good) is not None, f"B's key digest: {good}")
+
+
+def zone(tlsa):
+    return f"@ MX 10 mx\nmx A {B_ADDR}\n_{port}._tcp.mx TLSA 3 1 1 {tlsa}\n"
+
+
+dns = Knot(addr=f"{NET}.1", port=DNS_PORT, signed=("dane.test", "bad.test"), zones={
+    "a.test": f"@ MX 10 mail\nmail A {A_ADDR}\n",
+    "dane.test": zone(good),
+    "bad.test": zone(wrong),
+    "plain.test": zone(wrong),
+}).start()
+anchor = f"{a.dir}/anchor.ds"
+with open(anchor, "w") as f:
+    f.write(dns.trust_anchor("dane.test") + dns.trust_anchor("bad.test"))
+
+for inst in (a, b):
+    set_key(inst.config, "dns", "servers", f'["{NET}.1:{DNS_PORT}"]')
+    set_key(inst.config, "smtp.queue", "bind_addresses", f'["{inst.addr}"]')
+set_key(a.config, "dns", "trust_anchor_file", f'"{anchor}"')
+set_key(a.config, "smtp.outbound", "port", str(port))
+set_key(a.config, "smtp.queue", "first_retry", "1")
+set_key(a.config, "smtp.queue", "max_retry", "2")
+set_key(a.config, "smtp.queue", "delay_warning", "1")
+a.cli(["config", "check"])
+
+# The resolver validates the signed zones against the test's anchor, and only those.
+look = a.cli(["dns", "lookup", "TLSA", f"_{port}._tcp.mx.dane.test"], check_rc=False).stdout
+check(f"3 1 1 {good}" in look and "secure=yes" in look, "A's resolver validates dane.test's TLSA: " + look.strip()[-60:])
+look = a.cli(["dns", "lookup", "TLSA", f"_{port}._tcp.mx.plain.test"], check_rc=False).stdout
+check("status=ok" in look and "secure=no" in look, "and sees plain.test's as insecure: " + look.strip()[-60:])
+
+b.start(wait_for="smtp")
+a.start(wait_for="submission")
+
+# 1. A matching TLSA record.
+check(submit(a, "bob@dane.test", "dane good") == {}, "A accepted mail for bob@dane.test")
+check(wait_for(lambda: find(b, "bob@dane.test", "Subject: dane good")) is not None, "it reached B")
+pol = [l for l in log_lines(a, "smtp.out.tls_policy") if "domain=dane.test" in l]
+check(bool(pol) and "policy=dane" in pol[-1] and "result=ok" in pol[-1], "over DANE: " + (pol[-1][:200] if pol else "no line"))
+
+# 3. (before 2, whose retries keep the queue busy) An unsigned zone's TLSA record is ignored.
+check(submit(a, "bob@plain.test", "dane plain") == {}, "A accepted mail for bob@plain.test")
+check(wait_for(lambda: find(b, "bob@plain.test", "Subject: dane plain")) is not None,
+      "the wrong TLSA record of the unsigned zone is ignored: delivered")
+pol = [l for l in log_lines(a, "smtp.out.tls_policy") if "domain=plain.test" in l]
+check(bool(pol) and "policy=none" in pol[-1] and "result=ok" in pol[-1], "with no policy: " + (pol[-1][:200] if pol else "no line"))
+
+# 2. A TLSA record that matches no key.
+check(submit(a, "bob@bad.test", "dane bad") == {}, "A accepted mail for bob@bad.test")
+deferred = wait_for(lambda: [l for l in log_lines(a, "smtp.out") if "status=deferred" in l and "bob@bad.test" in l])
+check(bool(deferred), "A deferred it")
+if deferred:
+    check("dsn=4.7.5" in deferred[0] and "DANE" in deferred[0] and "matches none of the TLSA records" in deferred[0],
+          "with 4.7.5 and the reason: " + deferred[0][:300])
+pol = [l for l in log_lines(a, "smtp.out.tls_policy") if "domain=bad.test" in l]
+check(bool(pol) and "policy=dane" in pol[-1] and "result=fail" in pol[-1] and "type=tlsa-invalid" in pol[-1],
+      "the policy line says dane, fail, tlsa-invalid")
+listing = a.cli(["queue", "list"]).stdout
+check("DANE" in listing and "bob@bad.test" in listing, "hearth queue list shows the reason")
+dsn = wait_for(lambda: find(a, "alice@a.test", "dane bad"))
+check(dsn is not None and b"DANE" in dsn and b"4.7.5" in dsn, "the delay DSN carries the reason")
+check(find(b, "bob@bad.test", "Subject: dane bad") is None, "and the message did not reach B")
+a.stop()
+b.stop()
+finish()
