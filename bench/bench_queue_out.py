@@ -14,8 +14,10 @@ because smtp-sink offers no STARTTLS: every message still pays the TXT look-up, 
 check, the MX match and the log line of what enforce would refuse, but no TLS handshake (TLS
 to the MX happens with or without a policy, so it is not the policy's cost).
 
-Prints, per run: messages, seconds, messages/s; then the cost per message of the checks
-(MTA-STS against the first row, DANE against the TLS row).
+Prints, per run: messages, seconds, messages/s and the CPU time hearth spent per message
+(utime + stime of A's process over the run: on a loaded machine less noisy than the wall
+clock); then the cost per message of the checks (MTA-STS against the first row, DANE against
+the TLS row).
 usage: bench_queue_out.py [HEARTH_BIN] [MESSAGES]   (make bench passes build/hearth)
 """
 import os
@@ -51,6 +53,13 @@ def count(inst, domain, status="delivered"):
     return n
 
 
+def cpu_seconds(pid):
+    """utime + stime of a process (/proc/PID/stat fields 14 and 15), in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start_smtp_sink(port):
     return subprocess.Popen(["smtp-sink", "-u", "nobody", f"{SINK}:{port}", "256"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), SINK
@@ -81,17 +90,19 @@ def run(a, domain, port, start_sink=start_smtp_sink):
     try:
         wait_port(sink_addr, port)
         before = count(a, domain)
+        cpu0 = cpu_seconds(a.proc.pid)
         t0 = time.monotonic()
         a.cli(["queue", "flush"])
         deadline = t0 + 600
         while count(a, domain) - before < N and time.monotonic() < deadline:
             time.sleep(0.05)
         secs = time.monotonic() - t0
+        cpu = cpu_seconds(a.proc.pid) - cpu0
         done = count(a, domain) - before
     finally:
         sink.terminate()
         sink.wait()
-    return done, secs
+    return done, secs, cpu
 
 
 def main():
@@ -131,33 +142,36 @@ def main():
     a.start(wait_for="submission")
     rows = []
     for domain in ("plain.test", "sts.test"):
-        done, secs = run(a, domain, port)
-        rows.append((domain, done, secs))
+        rows.append((domain, *run(a, domain, port)))
     for domain in ("tls.test", "dane.test"):
-        done, secs = run(a, domain, port, tls_sink_starter(cert, key))
-        rows.append((domain, done, secs))
+        rows.append((domain, *run(a, domain, port, tls_sink_starter(cert, key))))
     dane_ok = sum(1 for l in a.log().splitlines() if " smtp.out.tls_policy " in l and "domain=dane.test" in l
                   and "policy=dane" in l and "result=ok" in l)
     fetched = [l for l in a.log().splitlines() if " smtp.out.sts_policy " in l]
     print(f"outbound delivery to smtp-sink, {N} messages of 3.3 KB per run, 1 recipient each")
-    print(f"{'destination':<36}{'delivered':>10}{'seconds':>9}{'msg/s':>9}")
-    rates = {}
+    print(f"{'destination':<36}{'delivered':>10}{'seconds':>9}{'msg/s':>9}{'CPU ms/msg':>12}")
+    rates, cpu_ms = {}, {}
     labels = {"plain.test": "no policy", "sts.test": "MTA-STS policy (cached, testing)",
               "tls.test": "STARTTLS sink, no policy", "dane.test": "STARTTLS sink, DANE (TLSA 3 1 1)"}
-    for domain, done, secs in rows:
+    for domain, done, secs, cpu in rows:
         label = labels[domain]
         rates[domain] = done / secs if secs > 0 else float("nan")
-        print(f"{label:<36}{done:>10}{secs:>9.2f}{rates[domain]:>9.1f}")
+        cpu_ms[domain] = cpu * 1000 / done if done else float("nan")
+        print(f"{label:<36}{done:>10}{secs:>9.2f}{rates[domain]:>9.1f}{cpu_ms[domain]:>12.3f}")
     print(f"policy fetched {len(fetched)} time(s)")
     if rates["plain.test"] > 0 and rates["sts.test"] > 0:
         cost_ms = (1 / rates["sts.test"] - 1 / rates["plain.test"]) * 1000
         share = (1 - rates["sts.test"] / rates["plain.test"]) * 100
-        print(f"MTA-STS checks: {cost_ms:+.2f} ms per message, {share:+.1f}% of outbound throughput")
+        print(f"MTA-STS checks: {cost_ms:+.2f} ms per message, {share:+.1f}% of outbound throughput; "
+              f"hearth CPU {cpu_ms['sts.test'] - cpu_ms['plain.test']:+.3f} ms per message "
+              f"({(cpu_ms['sts.test'] / cpu_ms['plain.test'] - 1) * 100:+.1f}%)")
     print(f"sessions authenticated by DANE: {dane_ok}")
     if rates["tls.test"] > 0 and rates["dane.test"] > 0:
         cost_ms = (1 / rates["dane.test"] - 1 / rates["tls.test"]) * 1000
         share = (1 - rates["dane.test"] / rates["tls.test"]) * 100
-        print(f"DANE checks: {cost_ms:+.2f} ms per message, {share:+.1f}% of outbound throughput (TLS sink)")
+        print(f"DANE checks: {cost_ms:+.2f} ms per message, {share:+.1f}% of outbound throughput (TLS sink); "
+              f"hearth CPU {cpu_ms['dane.test'] - cpu_ms['tls.test']:+.3f} ms per message "
+              f"({(cpu_ms['dane.test'] / cpu_ms['tls.test'] - 1) * 100:+.1f}%)")
     a.stop()
     b.stop()
     dns.stop()
