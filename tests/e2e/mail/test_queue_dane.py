@@ -10,7 +10,13 @@ records as its trust anchor (dns.trust_anchor_file), so only their answers are D
   `hearth queue list` and the delay DSN; B never gets the message.
 - plain.test: unsigned, with the same wrong TLSA record: ignored (RFC 7672 §2.2: insecure),
   delivered with opportunistic TLS.
+- REQUIRETLS (RFC 8689) to dane.test, which has no MTA-STS policy: DANE authenticates B, which
+  advertises REQUIRETLS: delivered.
+- bogus.test: signed, but the anchor A gets for it is a DS of another key: every answer is
+  bogus, and the message is deferred (never sent in the clear to the unverified MX).
 """
+import smtplib
+import ssl
 import re
 import subprocess
 
@@ -23,7 +29,7 @@ A_ADDR, B_ADDR = f"{NET}.2", f"{NET}.3"
 
 a = Instance("alice@a.test", host=2)
 b = Instance("bob@dane.test", host=3, hostname="mail.b.test")
-for d, user in (("bad.test", "bob@bad.test"), ("plain.test", "bob@plain.test")):
+for d, user in (("bad.test", "bob@bad.test"), ("plain.test", "bob@plain.test"), ("bogus.test", "bob@bogus.test")):
     b.cli(["domain", "add", d])
     b.cli(["user", "add", user, "--password-stdin"], input="bob-password-12345\n")
 port = b.port("smtp")  # A's smtp.outbound.port, so the TLSA name is _PORT._tcp.HOST
@@ -46,15 +52,19 @@ def zone(tlsa):
     return f"@ MX 10 mx\nmx A {B_ADDR}\n_{port}._tcp.mx TLSA 3 1 1 {tlsa}\n"
 
 
-dns = Knot(addr=f"{NET}.1", port=DNS_PORT, signed=("dane.test", "bad.test"), zones={
+dns = Knot(addr=f"{NET}.1", port=DNS_PORT, signed=("dane.test", "bad.test", "bogus.test"), zones={
     "a.test": f"@ MX 10 mail\nmail A {A_ADDR}\n",
     "dane.test": zone(good),
     "bad.test": zone(wrong),
     "plain.test": zone(wrong),
+    "bogus.test": zone(good),
 }).start()
 anchor = f"{a.dir}/anchor.ds"
 with open(anchor, "w") as f:
-    f.write(dns.trust_anchor("dane.test") + dns.trust_anchor("bad.test"))
+    # bogus.test: the DS digest with its last hex digit changed, so nothing validates.
+    forged = re.sub(r"([0-9a-f])$", lambda m: "0" if m.group(1) != "0" else "1",
+                    dns.trust_anchor("bogus.test").splitlines()[0].strip())
+    f.write(dns.trust_anchor("dane.test") + dns.trust_anchor("bad.test") + forged + "\n")
 
 for inst in (a, b):
     set_key(inst.config, "dns", "servers", f'["{NET}.1:{DNS_PORT}"]')
@@ -81,6 +91,21 @@ check(wait_for(lambda: find(b, "bob@dane.test", "Subject: dane good")) is not No
 pol = [l for l in log_lines(a, "smtp.out.tls_policy") if "domain=dane.test" in l]
 check(bool(pol) and "policy=dane" in pol[-1] and "result=ok" in pol[-1], "over DANE: " + (pol[-1][:200] if pol else "no line"))
 
+# REQUIRETLS with DANE and no MTA-STS policy.
+def submit_requiretls(to, subject):
+    ctx = ssl.create_default_context(cafile=a.ca_file())
+    ctx.check_hostname = False
+    msg = f"From: <alice@a.test>\r\nTo: <{to}>\r\nSubject: {subject}\r\n\r\nbody\r\n"
+    with smtplib.SMTP(a.addr, a.port("submission"), timeout=30) as s:
+        s.starttls(context=ctx)
+        s.login(a.email, a.password)
+        return s.sendmail("alice@a.test", [to], msg.encode(), mail_options=["REQUIRETLS"])
+
+
+check(submit_requiretls("bob@dane.test", "dane requiretls") == {}, "A accepted a REQUIRETLS message for dane.test")
+check(wait_for(lambda: find(b, "bob@dane.test", "Subject: dane requiretls")) is not None,
+      "DANE authenticated B for REQUIRETLS: delivered")
+
 # 3. (before 2, whose retries keep the queue busy) An unsigned zone's TLSA record is ignored.
 check(submit(a, "bob@plain.test", "dane plain") == {}, "A accepted mail for bob@plain.test")
 check(wait_for(lambda: find(b, "bob@plain.test", "Subject: dane plain")) is not None,
@@ -103,6 +128,11 @@ check("DANE" in listing and "bob@bad.test" in listing, "hearth queue list shows 
 dsn = wait_for(lambda: find(a, "alice@a.test", "dane bad"))
 check(dsn is not None and b"DANE" in dsn and b"4.7.5" in dsn, "the delay DSN carries the reason")
 check(find(b, "bob@bad.test", "Subject: dane bad") is None, "and the message did not reach B")
+# 4. Bogus answers.
+check(submit(a, "bob@bogus.test", "dane bogus") == {}, "A accepted mail for bob@bogus.test")
+deferred = wait_for(lambda: [l for l in log_lines(a, "smtp.out") if "status=deferred" in l and "bob@bogus.test" in l])
+check(bool(deferred) and "bogus" in deferred[0], "bogus DNS answers defer it: " + (deferred[0][:260] if deferred else "no line"))
+check(find(b, "bob@bogus.test", "Subject: dane bogus") is None, "and it did not reach B")
 a.stop()
 b.stop()
 finish()
