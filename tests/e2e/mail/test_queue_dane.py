@@ -12,6 +12,8 @@ records as its trust anchor (dns.trust_anchor_file), so only their answers are D
   delivered with opportunistic TLS.
 - REQUIRETLS (RFC 8689) to dane.test, which has no MTA-STS policy: DANE authenticates B, which
   advertises REQUIRETLS: delivered.
+- pkix.test: signed, with only a PKIX-EE record (usage 1, not usable for SMTP): TLS is still
+  required but not authenticated: delivered, the policy line says dane.
 - bogus.test: signed, but the anchor A gets for it is a DS of another key: every answer is
   bogus, and the message is deferred (never sent in the clear to the unverified MX).
 """
@@ -29,7 +31,8 @@ A_ADDR, B_ADDR = f"{NET}.2", f"{NET}.3"
 
 a = Instance("alice@a.test", host=2)
 b = Instance("bob@dane.test", host=3, hostname="mail.b.test")
-for d, user in (("bad.test", "bob@bad.test"), ("plain.test", "bob@plain.test"), ("bogus.test", "bob@bogus.test")):
+for d, user in (("bad.test", "bob@bad.test"), ("plain.test", "bob@plain.test"), ("bogus.test", "bob@bogus.test"),
+                ("pkix.test", "bob@pkix.test")):
     b.cli(["domain", "add", d])
     b.cli(["user", "add", user, "--password-stdin"], input="bob-password-12345\n")
 port = b.port("smtp")  # A's smtp.outbound.port, so the TLSA name is _PORT._tcp.HOST
@@ -52,19 +55,20 @@ def zone(tlsa):
     return f"@ MX 10 mx\nmx A {B_ADDR}\n_{port}._tcp.mx TLSA 3 1 1 {tlsa}\n"
 
 
-dns = Knot(addr=f"{NET}.1", port=DNS_PORT, signed=("dane.test", "bad.test", "bogus.test"), zones={
+dns = Knot(addr=f"{NET}.1", port=DNS_PORT, signed=("dane.test", "bad.test", "bogus.test", "pkix.test"), zones={
     "a.test": f"@ MX 10 mail\nmail A {A_ADDR}\n",
     "dane.test": zone(good),
     "bad.test": zone(wrong),
     "plain.test": zone(wrong),
     "bogus.test": zone(good),
+    "pkix.test": zone(wrong).replace("TLSA 3 1 1", "TLSA 1 1 1"),
 }).start()
 anchor = f"{a.dir}/anchor.ds"
 with open(anchor, "w") as f:
     # bogus.test: the DS digest with its last hex digit changed, so nothing validates.
     forged = re.sub(r"([0-9a-f])$", lambda m: "0" if m.group(1) != "0" else "1",
                     dns.trust_anchor("bogus.test").splitlines()[0].strip())
-    f.write(dns.trust_anchor("dane.test") + dns.trust_anchor("bad.test") + forged + "\n")
+    f.write(dns.trust_anchor("dane.test") + dns.trust_anchor("bad.test") + dns.trust_anchor("pkix.test") + forged + "\n")
 
 for inst in (a, b):
     set_key(inst.config, "dns", "servers", f'["{NET}.1:{DNS_PORT}"]')
@@ -105,6 +109,13 @@ def submit_requiretls(to, subject):
 check(submit_requiretls("bob@dane.test", "dane requiretls") == {}, "A accepted a REQUIRETLS message for dane.test")
 check(wait_for(lambda: find(b, "bob@dane.test", "Subject: dane requiretls")) is not None,
       "DANE authenticated B for REQUIRETLS: delivered")
+
+# Only unusable records: encrypted, unauthenticated.
+check(submit(a, "bob@pkix.test", "dane pkix") == {}, "A accepted mail for bob@pkix.test")
+check(wait_for(lambda: find(b, "bob@pkix.test", "Subject: dane pkix")) is not None,
+      "a TLSA set of PKIX usages only does not stop delivery")
+pol = [l for l in log_lines(a, "smtp.out.tls_policy") if "domain=pkix.test" in l]
+check(bool(pol) and "policy=dane" in pol[-1] and "result=ok" in pol[-1], "under the DANE policy (TLS required)")
 
 # 3. (before 2, whose retries keep the queue busy) An unsigned zone's TLSA record is ignored.
 check(submit(a, "bob@plain.test", "dane plain") == {}, "A accepted mail for bob@plain.test")
