@@ -40,10 +40,10 @@ namespace hearth::dns {
 struct options {
   std::vector<std::string> servers;  // "ip:port", "ip", "[v6]:port"; empty = /etc/resolv.conf
   bool dnssec = true;
+  std::chrono::milliseconds timeout{5000};
   // DS or DNSKEY records in zone-file syntax; validation is on only when it can be read. The
   // root's by default; a private one for a test zone or an internal root.
   std::string trust_anchor_file = "/usr/share/dns/root.key";
-  std::chrono::milliseconds timeout{5000};
 };
 
 enum class status {
