@@ -48,8 +48,9 @@ void lookup_usage(FILE* out) {
                "  --server S      ask S (\"ip\", \"ip:port\", \"[v6]:port\") instead of the config's dns.servers\n"
                "  --timeout MS    give up after MS milliseconds (default 5000)\n"
                "  --no-dnssec     do not validate\n\n"
-               "The config (--config, else /etc/hearth/hearth.toml when it exists) gives dns.servers and\n"
-               "dns.dnssec; without one the system resolver (/etc/resolv.conf) is used.\n\n"
+               "The config (--config, else /etc/hearth/hearth.toml when it exists) gives dns.servers,\n"
+               "dns.dnssec and dns.trust_anchor_file; without one the system resolver (/etc/resolv.conf)\n"
+               "is used, validating against the DNS root's key.\n\n"
                "exit status: 0 records found, 1 nxdomain or nodata, 2 usage or config error,\n"
                "             3 temporary failure (SERVFAIL, timeout, network), 4 DNSSEC bogus\n");
 }
@@ -124,6 +125,7 @@ int dns_lookup(const globals& g, const args& a) {
     if (!cfg) return 2;
     opts.servers = cfg->dns_servers;
     opts.dnssec = cfg->dnssec;
+    opts.trust_anchor_file = cfg->dns_trust_anchor_file.string();
   }
   if (auto s = p.option("--server")) {
     if (auto f = dns::unbound_forwarder(*s); !f) return fail_with(2, "--server: " + f.error().message);

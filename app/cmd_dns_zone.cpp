@@ -4,6 +4,7 @@
 
 #include "app/commands.hpp"
 #include "app/common.hpp"
+#include "app/dns_tlsa.hpp"
 #include "rfc6764/zone.hpp"
 
 namespace hearth::app {
@@ -13,7 +14,7 @@ const char* usage =
     "usage: hearth [--config FILE] dns zone DOMAIN [--json] [--ip4 ADDRESS] [--ip6 ADDRESS]\n\n"
     "Prints every DNS record DOMAIN needs for what this server offers, each with a comment\n"
     "saying what it is for: MX, the server's A/AAAA, CAA, SPF, DKIM (one per key), DMARC,\n"
-    "MTA-STS, TLS-RPT, SRV records for mail, calendar, contact and XMPP clients, autoconfig.\n"
+    "MTA-STS, TLS-RPT, TLSA for DANE (zone.tlsa), SRV records for mail, calendar, contact and XMPP clients, autoconfig.\n"
     "Ports are the configured listeners'; a disabled listener is published as \"0 0 0 .\"\n"
     "(not offered). What belongs elsewhere (the PTR, records of another zone) is listed last.\n\n"
     "  --json         print JSON: {\"domain\", \"ttl\", \"records\": [{name, type, ttl, value,\n"
@@ -49,8 +50,11 @@ int cmd_dns_zone(const globals& g, const args& a) {
   if (!cfg) return 2;
   auto dir = open_directory(*cfg);
   if (!dir) return 1;
+  std::vector<std::string> tlsa_notes;
+  in.tlsa = our_tlsa(*cfg, tlsa_notes);
   auto plan = rfc6764::plan_zone(*cfg, *dir, in);
   if (!plan) return fail_with(1, plan.error().message);
+  plan->notes.insert(plan->notes.end(), tlsa_notes.begin(), tlsa_notes.end());
   std::string out = p.has("--json") ? rfc6764::to_json(*plan) : rfc6764::to_bind(*plan, cfg->zone_ttl);
   std::fwrite(out.data(), 1, out.size(), stdout);
   return 0;

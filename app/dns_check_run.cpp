@@ -1,4 +1,5 @@
 #include "app/dns_check_run.hpp"
+#include "app/dns_tlsa.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -26,8 +27,11 @@ result<dns_check_outcome> run_dns_check(const config::config& cfg, directory::di
   in.domain = dom->name;
   in.ip4 = req.ip4.value_or(cfg.ip4);
   in.ip6 = req.ip6.value_or(cfg.ip6);
+  std::vector<std::string> tlsa_notes;
+  in.tlsa = our_tlsa(cfg, tlsa_notes);
   auto plan = rfc6764::plan_zone(cfg, dir, in);
   if (!plan) return plan.error();
+  plan->notes.insert(plan->notes.end(), tlsa_notes.begin(), tlsa_notes.end());
 
   rfc6764::check_options o;
   o.domain = dom->name;
@@ -49,6 +53,7 @@ result<dns_check_outcome> run_dns_check(const config::config& cfg, directory::di
   dns::options opts;
   opts.servers = cfg.dns_servers;
   opts.dnssec = cfg.dnssec;
+  opts.trust_anchor_file = cfg.dns_trust_anchor_file.string();
   if (req.server) opts.servers = {*req.server};
 
   asio::io_context ioc;

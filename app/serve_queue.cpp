@@ -22,6 +22,7 @@ std::shared_ptr<dns::resolver> make_resolver(serve_context& ctx) {
   dns::options dopt;
   dopt.servers = ctx.cfg.dns_servers;
   dopt.dnssec = ctx.cfg.dnssec;
+  dopt.trust_anchor_file = ctx.cfg.dns_trust_anchor_file.string();
   auto resolver = std::make_shared<dns::resolver>(ctx.server.io().get_executor(), dopt);
   if (!resolver->init_error().empty()) log::warn("mail.resolver", {{"error", resolver->init_error()}});
   ctx.keep.push_back(resolver);

@@ -142,6 +142,7 @@ bool install_xmpp(serve_context& ctx) {
   dns::options dopts;
   dopts.servers = ctx.cfg.dns_servers;
   dopts.dnssec = ctx.cfg.dnssec;
+  dopts.trust_anchor_file = ctx.cfg.dns_trust_anchor_file.string();
   auto resolver = std::make_shared<dns::resolver>(ctx.server.io().get_executor(), dopts);
   xmpp::s2s_options so;
   so.dialback_secret = *secret;

@@ -63,7 +63,7 @@ struct rrset {
 };
 
 // A question: name (lowercase, no trailing dot) and type ("MX", "A", "AAAA", "TXT", "SRV", "PTR",
-// "CNAME", "CAA").
+// "CNAME", "CAA", "TLSA": values "usage selector matching hex", hex lowercase).
 struct question {
   std::string name, type;
   auto operator<=>(const question&) const = default;
@@ -118,6 +118,13 @@ std::optional<finding> answer_problem(const rrset* r, const std::string& what, c
 finding check_cname(const std::string& alias, const std::string& target, const observations& obs);
 // The CAA check of check_records: `expected` in zone presentation (`0 issue "ca.example"`).
 finding check_caa(const std::string& name, const std::vector<std::string>& expected, const observations& obs);
+
+// The TLSA check of check_records (check_tlsa.cpp): `expected` is "3 1 1 HEX" of the current
+// key, then of the next one. FAIL when DNS lacks the current key's record (senders that use
+// DANE would defer our mail): the fix says what to publish, and to publish the next key
+// beside it before a rotation. WARN when the next key is not published yet. Other records
+// (an old key still published during a rotation) are left alone.
+finding check_tlsa(const std::string& name, const std::vector<std::string>& expected, const observations& obs);
 
 // `0 issue "letsencrypt.org"` (zone file presentation, RFC 8659 §4.1.1; the value quoted or
 // not, with \" \\ and \DDD escapes) -> the record; nullopt when it is not CAA syntax.

@@ -199,7 +199,7 @@ std::vector<question> questions_for(const zone_plan& plan) {
         add({target, t});
       }
     } else if (r.type == "MX" || r.type == "A" || r.type == "AAAA" || r.type == "TXT" || r.type == "SRV" ||
-               r.type == "CAA") {
+               r.type == "CAA" || r.type == "TLSA") {
       add({name, r.type});
     }
   }
@@ -236,6 +236,8 @@ std::vector<finding> check_records(const zone_plan& plan, const observations& ob
       for (const auto& v : values) out.push_back(check_cname(q.name, normalize_name(v), obs));
     } else if (q.type == "CAA") {
       out.push_back(check_caa(q.name, values, obs));
+    } else if (q.type == "TLSA") {
+      out.push_back(check_tlsa(q.name, values, obs));
     } else {
       out.push_back(check_set(q, values, obs));
     }

@@ -77,6 +77,12 @@ asio::awaitable<rrset> ask(dns::resolver& res, question q) {
     auto ans = co_await res.caa(q.name);
     co_return to_rrset(ans, [](const dns::caa_record& c) { return dns::format_caa(c); });
   }
+  if (q.type == "TLSA") {
+    auto ans = co_await res.tlsa(q.name);
+    co_return to_rrset(ans, [](const dns::tlsa_record& t) {
+      return std::to_string(t.usage) + " " + std::to_string(t.selector) + " " + std::to_string(t.matching) + " " + t.data;
+    });
+  }
   rrset none;
   none.why = "unsupported question type " + q.type;
   co_return none;

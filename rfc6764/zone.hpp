@@ -19,7 +19,7 @@ namespace hearth::rfc6764 {
 
 struct zone_record {
   std::string name;     // absolute owner name, lowercase ACE, no trailing dot: "_imaps._tcp.example.org"
-  std::string type;     // "MX", "A", "AAAA", "TXT", "SRV", "CNAME", "CAA"
+  std::string type;     // "MX", "A", "AAAA", "TXT", "SRV", "CNAME", "CAA", "TLSA"
   std::string value;    // RDATA in presentation form WITHOUT quoting/splitting for TXT (the full text,
                         // e.g. "v=spf1 mx -all"); names inside RDATA absolute WITHOUT trailing dot
                         // ("10 mail.example.org"); SRV "0 1 993 mail.example.org"; null SRV "0 0 0 ."
@@ -34,6 +34,9 @@ struct zone_input {
   // normal case) means the bytes the server serves, rfc6764::pacc_document(c, domain); tests
   // pass fixed bytes so that their golden output does not change with that document.
   std::optional<std::string> pacc_document{};
+  // DANE (RFC 7672): the TLSA records of the MX host, "3 1 1 HEX", the current key first, then
+  // the next one (the caller reads the certificate files: zone.tlsa). Empty: none published.
+  std::vector<std::string> tlsa{};
 };
 
 struct zone_plan {

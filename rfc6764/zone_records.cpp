@@ -100,6 +100,24 @@ struct planner {
                            reverse_name(ip) + ". PTR " + host + ".; outgoing mail leaves from it, smtp.queue.bind_addresses)");
   }
 
+  // RFC 7672 §2.2.3 (TLSA base domain: the MX host) and RFC 7671 §8.1 (the next key
+  // published beside the current one, so that caches hold both when the key changes).
+  void dane(const zone_input& in) {
+    if (in.tlsa.empty()) return;
+    const std::string name = "_25._tcp." + host;
+    for (std::size_t i = 0; i < in.tlsa.size(); ++i)
+      add(name, "TLSA", in.tlsa[i],
+          i == 0 ? "DANE (RFC 7672): the key of " + host + "'s certificate; senders that validate DNSSEC require it"
+                 : "DANE: the next key (zone.tlsa_next), published before the certificate changes to it",
+          "DANE");
+    if (!inside(host, domain))
+      plan.notes.push_back("the TLSA record of " + host + " is not part of " + domain + ": publish it in the zone that holds " +
+                           host + " (it counts only where that zone is DNSSEC-signed)");
+    else
+      plan.notes.push_back("TLSA: senders use it only when " + domain + " is DNSSEC-signed; publish the next key (3 1 1 "
+                           "current + next, zone.tlsa_next) at least two TTLs before the certificate's key changes");
+  }
+
   void caa() {
     // RFC 8659 §4: a CAA set at the domain applies to every name below it without its own.
     for (const auto& ca : c.zone_caa)
@@ -297,6 +315,7 @@ hearth::result<zone_plan> plan_zone(const config::config& c, directory::director
   planner p{c, plan, *ace, *host, ip4, ip6, c.listen(service::https).port != 0};
   p.mail_exchange();
   p.addresses();
+  p.dane(in);
   p.caa();
   p.spf();
   p.dkim(dir);

@@ -336,3 +336,19 @@ TEST_CASE("zone: reverse names and JSON escaping") {
   CHECK(j.find(R"("comment": "tab\there, caf\u00e9, bad \ufffd, \ud83d\udce7")") != std::string::npos);
   CHECK(j.find("\"notes\": []") != std::string::npos);
 }
+
+TEST_CASE("zone: DANE publishes TLSA 3 1 1 of the current and the next key at the MX host") {
+  fixture f({"example.org"});
+  f.add_default_keys("example.org");
+  rfc6764::zone_input in{"example.org"};
+  const std::string cur = "3 1 1 " + std::string(64, 'a'), next = "3 1 1 " + std::string(64, 'b');
+  in.tlsa = {cur, next};
+  auto p = f.check_zone("dane.zone", in);
+  REQUIRE(count(p, "_25._tcp.mail.example.org", "TLSA") == 2);
+  CHECK(find(p, "_25._tcp.mail.example.org", "TLSA")->value == cur);
+  const std::string text = rfc6764::to_bind(p, 3600);
+  CHECK(text.find("_25._tcp.mail ") != std::string::npos);
+  CHECK(text.find("TLSA  " + cur) != std::string::npos);
+  // Without keys, nothing.
+  CHECK(count(f.plan({"example.org"}), "_25._tcp.mail.example.org", "TLSA") == 0);
+}

@@ -98,6 +98,8 @@ struct config {
   // [dns]
   std::vector<std::string> dns_servers;  // "ip:port" or "ip" (port 53); empty = the system resolver
   bool dnssec = true;                    // validate when a trust anchor is available
+  // DNSSEC trust anchor (DS or DNSKEY records, zone-file syntax); a private root or a test zone
+  std::filesystem::path dns_trust_anchor_file = "/usr/share/dns/root.key";
 
   // [auth]
   unsigned auth_delay_after = 3;         // failures (per IP or account) before answers slow down
@@ -151,6 +153,10 @@ struct config {
   std::string zone_report_local = "postmaster";  // local part receiving DMARC rua and TLS-RPT reports
   std::string zone_mta_sts_mode = "testing";     // none | testing | enforce (RFC 8461 §3.2)
   unsigned zone_mta_sts_max_age = 604800;
+  // DANE (RFC 7672): publish TLSA 3 1 1 for the MX host's certificate key; only when renewals
+  // keep the key (the zone would otherwise name a key the server no longer has)
+  bool zone_tlsa = false;
+  std::filesystem::path zone_tlsa_next;          // the next key (PEM key or certificate), published beside the current one
 
   // [reports]: DMARC and TLS-RPT reports we send (mail/reports); received ones are always read
   bool reports_send_dmarc = false;  // daily DMARC aggregate reports to the rua= of domains we received mail from

@@ -145,6 +145,10 @@ std::vector<key_def> build_keys() {
   k.push_back(list("dns.servers", {}, "resolvers as \"ip\", \"ip:port\" or \"[ipv6]:port\"; empty = /etc/resolv.conf",
                    bind<&config::dns_servers>(), syntax::server_address));
   k.push_back(boolean("dns.dnssec", true, "validate DNSSEC when a trust anchor is available", bind<&config::dnssec>()));
+  k.push_back(str("dns.trust_anchor_file", "/usr/share/dns/root.key",
+                  "DNSSEC trust anchor (DS/DNSKEY records in zone-file syntax): the DNS root's (Debian dns-root-data), "
+                  "or a private root's",
+                  bind<&config::dns_trust_anchor_file>(), syntax::path));
   // [auth]
   k.push_back(integer("auth.delay_after", 3, 0, 1000, "failed logins (per IP or account) before answers slow down",
                       bind<&config::auth_delay_after>()));
@@ -253,6 +257,12 @@ std::vector<key_def> build_keys() {
                   .allowed({"none", "testing", "enforce"}));
   k.push_back(integer("zone.mta_sts_max_age", 604800, 86400, 31557600, "MTA-STS policy max_age in seconds",
                       bind<&config::zone_mta_sts_max_age>()));
+  k.push_back(boolean("zone.tlsa", false,
+                      "publish TLSA 3 1 1 (DANE, RFC 7672) for the MX host's certificate key; only when renewals keep the "
+                      "key (certbot --reuse-key, or a certificate renewed by hand)",
+                      bind<&config::zone_tlsa>()));
+  k.push_back(str("zone.tlsa_next", "", "PEM key or certificate of the next key, published beside the current one before a rotation",
+                  bind<&config::zone_tlsa_next>(), syntax::path));
   // [reports] (mail/reports)
   k.push_back(boolean("reports.send_dmarc", false,
                       "send a daily DMARC aggregate report (RFC 7489 §7.2) to the rua= of each domain we received mail from",

@@ -22,8 +22,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr const char* root_anchor_file = "/usr/share/dns/root.key";  // Debian: dns-root-data
-
 // RFC 6761 §6.2-6.4: test., example., invalid. are for testing and documentation. Unbound
 // answers test. and invalid. locally (NXDOMAIN) by default; Hearth's test deployments serve
 // them from a real server, so they are resolved normally, and they are never signed, so the
@@ -167,9 +165,10 @@ struct resolver::impl : std::enable_shared_from_this<resolver::impl> {
       log::warn("dns.resolvconf", {{"error", ub_strerror(e)}, {"fallback", "recursion"}});
     }
     std::error_code fec;
-    if (o.dnssec && std::filesystem::exists(root_anchor_file, fec)) {
-      if (int e = ub_ctx_add_ta_file(ctx_, root_anchor_file))
-        return fail("dns.init", std::string("trust anchor ") + root_anchor_file + ": " + ub_strerror(e));
+    const std::string& anchor = o.trust_anchor_file;
+    if (o.dnssec && !anchor.empty() && std::filesystem::exists(anchor, fec)) {
+      if (int e = ub_ctx_add_ta_file(ctx_, anchor.c_str()))
+        return fail("dns.init", "trust anchor " + anchor + ": " + ub_strerror(e));
       validating_ = true;
     } else {
       // Without an anchor the validator could only answer "insecure"; skip its work.

@@ -15,7 +15,9 @@
 // - RFC 6761 special-use names test., example., invalid. are resolved normally (unbound answers
 //   them locally by default) and are treated as DNSSEC-insecure; with custom servers so are the
 //   loopback and documentation reverse zones (127.in-addr.arpa, 192.0.2/24 etc.).
-// - dnssec: validate against /usr/share/dns/root.key (Debian: dns-root-data) when it exists.
+// - dnssec: validate against trust_anchor_file (default /usr/share/dns/root.key, Debian:
+//   dns-root-data) when it exists. The special-use zones above stay insecure unless the anchor
+//   is for a name inside them (a test's own signed zone).
 //
 // Thread-safety: one resolver per process is enough; every member may be called from any thread
 // concurrently. The io_context must run while queries are pending. Destroying the resolver
@@ -39,6 +41,9 @@ struct options {
   std::vector<std::string> servers;  // "ip:port", "ip", "[v6]:port"; empty = /etc/resolv.conf
   bool dnssec = true;
   std::chrono::milliseconds timeout{5000};
+  // DS or DNSKEY records in zone-file syntax; validation is on only when it can be read. The
+  // root's by default; a private one for a test zone or an internal root.
+  std::string trust_anchor_file = "/usr/share/dns/root.key";
 };
 
 enum class status {

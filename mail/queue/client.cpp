@@ -9,8 +9,10 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <map>
 #include <optional>
 
 #include "core/crypto/crypto.hpp"
@@ -18,6 +20,8 @@
 #include "core/net/connection.hpp"
 #include "core/util/strings.hpp"
 #include "core/log/log.hpp"
+#include "mail/queue/dane.hpp"
+#include "mail/queue/dane_policy.hpp"
 #include "mail/queue/reply.hpp"
 
 namespace hearth::mail::queue {
@@ -97,6 +101,20 @@ class smtp_conn {
     if (rc != X509_V_OK) return X509_verify_cert_error_string(rc);
     return "the certificate does not name " + host;
   }
+  // The chain the server presented, leaf first, in DER (for DANE).
+  std::vector<std::string> peer_chain() {
+    std::vector<std::string> out;
+    SSL* ssl = conn_ ? conn_->native_ssl() : nullptr;
+    STACK_OF(X509)* chain = ssl ? SSL_get_peer_cert_chain(ssl) : nullptr;
+    for (int i = 0; chain && i < sk_X509_num(chain) && i < 10; ++i) {
+      unsigned char* buf = nullptr;
+      const int n = i2d_X509(sk_X509_value(chain, i), &buf);
+      if (n <= 0) break;
+      out.emplace_back(reinterpret_cast<char*>(buf), static_cast<std::size_t>(n));
+      OPENSSL_free(buf);
+    }
+    return out;
+  }
 
  private:
   asio::awaitable<std::optional<std::string>> read_line(std::chrono::steady_clock::time_point deadline) {
@@ -138,8 +156,10 @@ void set_all(attempt_result& out, rcpt_result::kind k, const std::string& reply,
 }
 
 // RFC 5321 §5.1: the hosts to try, MX by preference; none with an explanation in `out`.
-asio::awaitable<std::vector<std::string>> mx_hosts(const attempt_request& req, attempt_result& out) {
+// `secure`: the answer (records or denial) was DNSSEC-validated, for DANE.
+asio::awaitable<std::vector<std::string>> mx_hosts(const attempt_request& req, attempt_result& out, bool& secure) {
   auto mx = co_await req.resolver->mx(req.domain);
+  secure = mx.secure;
   std::vector<std::string> hosts;
   switch (mx.st) {
     case dns::status::ok: {
@@ -293,14 +313,39 @@ asio::awaitable<bool> authenticate(smtp_conn& c, const ehlo_caps& caps, const cr
 }
 
 // One SMTP session on an open connection. `cr`: log in (after STARTTLS) with these.
+// `sts`: the MTA-STS policy that applies (null: none); `dane`: the host's DANE state (null or
+// off: none); `pol` receives the policy and its outcome.
 asio::awaitable<session_end> run_session(const attempt_request& req, smtp_conn& c, const std::string& host, bool use_tls,
-                                         const credentials* cr, attempt_result& out, std::string& last_error,
-                                         bool& policy_failure, bool& requiretls_failure) {
-  const bool enforce = !out.via_relay && req.sts && req.sts->mode == sts_mode::enforce;
-  const bool testing = !out.via_relay && req.sts && req.sts->mode == sts_mode::testing;
-  // MTA-STS: in enforce mode the host is skipped (QUIT, next host); in testing mode logged.
-  // REQUIRETLS enforces, whatever the policy says.
-  auto sts_fails = [&](const std::string& why) {
+                                         const credentials* cr, const sts_policy* sts, const dane_host* dane,
+                                         attempt_result& out, std::string& last_error, bool& policy_failure,
+                                         bool& requiretls_failure, tls_session_policy& pol) {
+  const bool enforce = !out.via_relay && sts && sts->mode == sts_mode::enforce;
+  const bool testing = !out.via_relay && sts && sts->mode == sts_mode::testing;
+  const bool dane_on = !out.via_relay && dane &&
+                       (dane->st == dane_host::state::verify || dane->st == dane_host::state::tls_only);
+  out.verified = false;
+  pol.policy = dane_on ? tls_session_policy::kind::dane
+               : (enforce || testing) ? tls_session_policy::kind::sts
+                                      : tls_session_policy::kind::none;
+  auto failed = [&](const char* type, const std::string& why) {
+    if (pol.ok) {
+      pol.ok = false;
+      pol.result_type = type;
+      pol.reason = why;
+    }
+  };
+  // DANE (RFC 7672 §2.2): a host with usable or unusable TLSA records is skipped when TLS or
+  // the match fails, whatever REQUIRETLS or MTA-STS say. MTA-STS: in enforce mode the host is
+  // skipped (QUIT, next host); in testing mode logged. REQUIRETLS enforces, whatever the
+  // policy says.
+  auto sts_fails = [&](const char* type, const std::string& why) {
+    if (dane_on) {
+      last_error = "DANE (TLSA " + dane->name + "): " + why;
+      policy_failure = true;
+      failed(type, last_error);
+      return true;
+    }
+    if (enforce || testing) failed(type, why);
     if (req.requiretls) {
       last_error = "REQUIRETLS: " + why;
       requiretls_failure = true;
@@ -313,6 +358,7 @@ asio::awaitable<session_end> run_session(const attempt_request& req, smtp_conn& 
     if (!enforce) return false;
     last_error = "MTA-STS policy of " + req.domain + " (enforce): " + why;
     policy_failure = true;
+    if (!pol.ok) pol.reason = last_error;
     return true;
   };
   const auto t = req.command_timeout;
@@ -354,7 +400,7 @@ asio::awaitable<session_end> run_session(const attempt_request& req, smtp_conn& 
     if (c.is_open()) co_await c.write("QUIT\r\n", 10s);
     co_return session_end::next_host;
   }
-  if (!caps.starttls && sts_fails("host " + out.relay + " does not offer STARTTLS")) {
+  if (!caps.starttls && sts_fails("starttls-not-supported", "host " + out.relay + " does not offer STARTTLS")) {
     co_await c.write("QUIT\r\n", 10s);
     co_return session_end::next_host;
   }
@@ -369,7 +415,7 @@ asio::awaitable<session_end> run_session(const attempt_request& req, smtp_conn& 
       const std::string sni = ip_ec ? host : std::string();
       if (!co_await c.start_tls(sni, std::min<std::chrono::seconds>(t, 60s))) {
         last_error = c.error();
-        if (sts_fails("TLS with " + out.relay + " failed: " + last_error)) co_return session_end::next_host;
+        if (sts_fails("validation-failure", "TLS with " + out.relay + " failed: " + last_error)) co_return session_end::next_host;
         if (cr) {
           set_all(out, rcpt_result::kind::temporary, "454 4.7.0 TLS with relay " + out.relay + " failed (" + last_error +
                                                          "): credentials are sent over TLS only", "4.7.0");
@@ -378,12 +424,28 @@ asio::awaitable<session_end> run_session(const attempt_request& req, smtp_conn& 
         co_return session_end::retry_plain;
       }
       if (!co_await hello()) co_return lost("saying EHLO after STARTTLS");
-      out.verified = c.verified(host);
-      if (!out.verified && sts_fails("the certificate of " + out.relay + " is not valid for " + host + " (" + c.verify_error(host) + ")")) {
-        co_await c.write("QUIT\r\n", 10s);
-        co_return session_end::next_host;
+      if (dane_on) {
+        // RFC 7672 §3: the TLSA records replace the WebPKI; only unusable records leave the
+        // encrypted session unauthenticated.
+        if (dane->st == dane_host::state::verify) {
+          const auto v = dane_check(dane->tlsa, c.peer_chain(), host);
+          if (!v.matched) {
+            sts_fails("tlsa-invalid", "the certificate of " + out.relay + ": " + v.why);
+            co_await c.write("QUIT\r\n", 10s);
+            co_return session_end::next_host;
+          }
+          out.verified = true;
+        } else {
+          out.verified = false;
+        }
+      } else {
+        out.verified = c.verified(host);
+        if (!out.verified && sts_fails("certificate-not-trusted", "the certificate of " + out.relay + " is not valid for " + host + " (" + c.verify_error(host) + ")")) {
+          co_await c.write("QUIT\r\n", 10s);
+          co_return session_end::next_host;
+        }
       }
-    } else if (sts_fails("host " + out.relay + " refused STARTTLS: " + r->summary())) {
+    } else if (sts_fails("starttls-not-supported", "host " + out.relay + " refused STARTTLS: " + r->summary())) {
       co_await c.write("QUIT\r\n", 10s);
       co_return session_end::next_host;
     }
@@ -391,7 +453,19 @@ asio::awaitable<session_end> run_session(const attempt_request& req, smtp_conn& 
   }
   out.tls = c.tls();
   out.remote_dsn = caps.dsn;
-  if (req.requiretls && !caps.requiretls && sts_fails("host " + out.relay + " does not support REQUIRETLS")) {
+  if (dane_on && !c.tls() && sts_fails("starttls-not-supported", "host " + out.relay + " did not take STARTTLS")) {
+    co_await c.write("QUIT\r\n", 10s);
+    co_return session_end::next_host;
+  }
+  // RFC 8689 §4.2.1: DANE authenticates the host as MTA-STS would. In a DANE domain (its
+  // MTA-STS policy set aside) a host without usable TLSA records is not authenticated.
+  if (req.requiretls && !out.via_relay && !sts && !out.verified) {
+    last_error = "REQUIRETLS: host " + out.relay + " is not authenticated by DANE (no usable TLSA record)";
+    requiretls_failure = true;
+    co_await c.write("QUIT\r\n", 10s);
+    co_return session_end::next_host;
+  }
+  if (req.requiretls && !caps.requiretls && sts_fails("validation-failure", "host " + out.relay + " does not support REQUIRETLS")) {
     co_await c.write("QUIT\r\n", 10s);
     co_return session_end::next_host;
   }
@@ -517,8 +591,9 @@ asio::awaitable<attempt_result> deliver_remote(const attempt_request& req) {
   if (via && !req.username.empty()) cr = credentials{req.username, req.password};
   const route* rt = !via && req.routes ? route_for_domain(*req.routes, req.domain) : nullptr;
   std::vector<std::string> hosts;
+  bool mx_secure = false;
   if (!via && !(rt && rt->relay)) {
-    hosts = co_await mx_hosts(req, out);
+    hosts = co_await mx_hosts(req, out, mx_secure);
     if (hosts.empty()) co_return out;
     if (!rt && req.routes) rt = route_for_mx(*req.routes, hosts);
   }
@@ -527,9 +602,27 @@ asio::awaitable<attempt_result> deliver_remote(const attempt_request& req) {
     via = &*rt->relay;
     if (!rt->username.empty()) cr = credentials{rt->username, rt->password};
   }
-  // MTA-STS applies to the recipient domain's MX hosts, not to a relay we chose.
+  // MTA-STS and DANE apply to the recipient domain's MX hosts, not to a relay we chose.
   const sts_policy* sts = via ? nullptr : req.sts;
-  if (req.requiretls && !via && (!sts || sts->mode == sts_mode::none)) {
+  std::map<std::string, dane_host> dane;
+  bool dane_domain = false;
+  if (!via && mx_secure && req.resolver->validating()) {
+    for (const auto& h : hosts) {
+      dane_host d;
+      if (req.dane_for)
+        d = co_await req.dane_for(h, req.port);
+      else
+        d = co_await dane_lookup(*req.resolver, h, req.port, true);
+      if (d.st != dane_host::state::off) dane_domain = true;
+      dane.emplace(h, std::move(d));
+    }
+  }
+  // RFC 8461 §2: where DANE TLSA records are published, MTA-STS is not applied.
+  if (dane_domain && sts) {
+    log::debug("smtp.out.sts_set_aside", {{"id", req.queue_id}, {"domain", req.domain}, {"reason", "DANE"}});
+    sts = nullptr;
+  }
+  if (req.requiretls && !via && !dane_domain && (!sts || sts->mode == sts_mode::none)) {
     set_all(out, rcpt_result::kind::permanent,
             "550 5.7.30 REQUIRETLS support required: " + req.domain +
                 " publishes no MTA-STS policy, so its MX hosts cannot be verified",
@@ -576,7 +669,23 @@ asio::awaitable<attempt_result> deliver_remote(const attempt_request& req) {
   std::string last_error;
   bool policy_failure = false, requiretls_failure = false;
   std::size_t tried = 0;
+  auto record = [&](tls_session_policy&& p) {
+    log::info("smtp.out.tls_policy", {{"id", req.queue_id}, {"domain", req.domain}, {"host", p.host},
+                                      {"relay", p.relay.empty() ? "none" : p.relay}, {"policy", policy_name(p.policy)},
+                                      {"result", p.ok ? "ok" : "fail"}, {"type", p.result_type}, {"reason", p.reason}});
+    out.policies.push_back(std::move(p));
+  };
   for (const auto& host : hosts) {
+    const auto dh = dane.find(host);
+    const dane_host* dh_ptr = dh == dane.end() ? nullptr : &dh->second;
+    if (dh_ptr && dh_ptr->st == dane_host::state::failed) {
+      // RFC 7672 §2.2: the TLSA records cannot be known: the host is not used.
+      last_error = "DANE (TLSA " + dh_ptr->name + "): look-up failed (" + dh_ptr->why + "), host " + host + " skipped";
+      policy_failure = true;
+      requiretls_failure = false;
+      record({tls_session_policy::kind::dane, host, "", false, "dnssec-invalid", last_error});
+      continue;
+    }
     auto addrs = co_await addresses(req, host);
     if (addrs.empty()) {
       last_error = "host " + host + " has no address (A/AAAA)";
@@ -598,9 +707,13 @@ asio::awaitable<attempt_result> deliver_remote(const attempt_request& req) {
           break;
         }
         out.local_ip = c.local_ip();
-        auto end = co_await run_session(req, c, host, use_tls, cr ? &*cr : nullptr, out, last_error, policy_failure,
-                                        requiretls_failure);
+        tls_session_policy pol;
+        pol.host = host;
+        pol.relay = out.relay;
+        auto end = co_await run_session(req, c, host, use_tls, cr ? &*cr : nullptr, sts, dh_ptr, out, last_error,
+                                        policy_failure, requiretls_failure, pol);
         c.close();
+        if (!via) record(std::move(pol));
         if (end == session_end::finished) co_return out;
         if (end == session_end::retry_plain) {
           log::info("smtp.out.tls_failed", {{"id", req.queue_id}, {"relay", out.relay}, {"reason", last_error}});

@@ -17,23 +17,37 @@
 // store of `tls`); a host that fails is skipped, and when none is left the attempt defers with
 // 4.7.5 and the reason. A `testing` policy changes nothing but logs what enforce would refuse.
 //
-// REQUIRETLS (RFC 8689 §4.2.1): the domain must have an MTA-STS policy (whatever its mode)
-// that lists the MX host (DANE is not implemented: DNSSEC alone does not do), the host must
-// offer STARTTLS with a certificate valid for its name and advertise REQUIRETLS, and MAIL FROM
-// carries REQUIRETLS on. A relay route's relay must pass the same checks. When no host
-// qualifies the recipients fail permanently with 5.7.30.
+// DANE (RFC 7672, dane_policy.hpp): when the MX answer was DNSSEC-secure, each MX host whose
+// address answers were secure has its TLSA records at _PORT._tcp.HOST looked up; a secure,
+// usable TLSA RRset makes STARTTLS mandatory for that host and the chain must match a record
+// (dane_check), or the host is skipped with the reason; a failed or bogus TLSA look-up skips
+// the host; when no host is left the attempt defers with 4.7.5. A domain with DANE on any
+// of its MX hosts is not subject to its MTA-STS policy (RFC 8461 §2: DANE wins); its hosts
+// without TLSA records get opportunistic TLS.
+//
+// REQUIRETLS (RFC 8689 §4.2.1): the host must be authenticated, by DANE, or else by an MTA-STS
+// policy (whatever its mode) that lists the MX host and a certificate valid for its name; it
+// must advertise REQUIRETLS, and MAIL FROM carries REQUIRETLS on. A relay route's relay must
+// pass the MTA-STS checks. When no host qualifies the recipients fail permanently with 5.7.30.
+//
+// Each connection's policy and its outcome (tls_policy.hpp) is logged as one line,
+// `smtp.out.tls_policy id= domain= host= relay= policy=none|sts|dane result=ok|fail
+// [type= reason=]`, and kept in attempt_result::policies.
 #pragma once
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "mail/queue/dane_policy.hpp"
 #include "mail/queue/queue.hpp"
 #include "mail/queue/mta_sts.hpp"
 #include "mail/queue/route.hpp"
+#include "mail/queue/tls_policy.hpp"
 
 namespace hearth::dns {
 class resolver;
@@ -60,6 +74,10 @@ struct attempt_request {
   std::string username, password;              // AUTH at `via`
   const sts_policy* sts = nullptr;             // the domain's MTA-STS policy, null if none
   bool requiretls = false;                     // RFC 8689 (see above)
+  // DANE state of an MX host (dane_policy.hpp), asked only when the MX answer was secure and
+  // the resolver validates; empty: dane_lookup() each time. The queue answers from its memory
+  // of recent decisions (queue.cpp).
+  std::function<boost::asio::awaitable<dane_host>(const std::string& host, std::uint16_t port)> dane_for;
 };
 
 struct rcpt_result {
@@ -79,6 +97,8 @@ struct attempt_result {
   bool via_relay = false;          // the attempt went to a relay, not to the MX hosts
   std::string local_ip;            // our source address on the last connection, "" if none
   bool verified = false;           // the transaction ran over TLS with a certificate valid for the host
+                                   // (MTA-STS, WebPKI) or matching its TLSA records (DANE)
+  std::vector<tls_session_policy> policies;  // one per MX host tried, in order (TLS-RPT)
 };
 
 boost::asio::awaitable<attempt_result> deliver_remote(const attempt_request& req);

@@ -1,6 +1,7 @@
 #include "mail/queue/dane.hpp"
 
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -62,6 +63,37 @@ std::string tlsa_data(const std::string& cert_der, int selector, int matching) {
   return matched_data(selected(x.get(), selector), matching);
 }
 
+std::string tlsa_spki_sha256_pem(const std::string& pem) {
+  auto spki_of = [](EVP_PKEY* k) {
+    unsigned char* buf = nullptr;
+    const int n = k ? i2d_PUBKEY(k, &buf) : -1;
+    std::string out;
+    if (n > 0) out.assign(reinterpret_cast<char*>(buf), static_cast<std::size_t>(n));
+    OPENSSL_free(buf);
+    EVP_PKEY_free(k);
+    return out;
+  };
+  auto with_bio = [&](auto read) -> std::string {
+    BIO* b = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+    if (!b) return {};
+    std::string spki = read(b);
+    BIO_free(b);
+    return spki;
+  };
+  std::string spki = with_bio([](BIO* b) {
+    X509* x = PEM_read_bio_X509(b, nullptr, nullptr, nullptr);
+    std::string s = x ? selected(x, 1) : std::string();
+    X509_free(x);
+    return s;
+  });
+  if (spki.empty()) spki = with_bio([&](BIO* b) { return spki_of(PEM_read_bio_PUBKEY(b, nullptr, nullptr, nullptr)); });
+  // An encrypted key is not asked a password for (OpenSSL's default would prompt on the tty).
+  pem_password_cb* no_password = [](char*, int, int, void*) { return 0; };
+  if (spki.empty())
+    spki = with_bio([&](BIO* b) { return spki_of(PEM_read_bio_PrivateKey(b, nullptr, no_password, nullptr)); });
+  return matched_data(spki, 1);
+}
+
 dane_verdict dane_check(const std::vector<dns::tlsa_record>& tlsa, const std::vector<std::string>& chain_der,
                         const std::string& host) {
   dane_verdict v;
@@ -84,10 +116,12 @@ dane_verdict dane_check(const std::vector<dns::tlsa_record>& tlsa, const std::ve
     for (std::size_t i = 1; i < chain.size(); ++i) {
       if (matched_data(selected(chain[i].get(), r.selector), r.matching) != r.data) continue;
       // The trust anchor is in the chain; the leaf must be issued by the chain up to it and
-      // carry the host name.
+      // carry the host name. Issued means signed too: X509_check_issued compares names and
+      // key identifiers only, which anyone can copy into a forged certificate.
       bool issued = true;
       for (std::size_t j = 0; j < i && issued; ++j)
-        issued = X509_check_issued(chain[j + 1].get(), chain[j].get()) == X509_V_OK;
+        issued = X509_check_issued(chain[j + 1].get(), chain[j].get()) == X509_V_OK &&
+                 X509_verify(chain[j].get(), X509_get0_pubkey(chain[j + 1].get())) == 1;
       if (issued && X509_check_host(chain.front().get(), host.data(), host.size(), 0, nullptr) == 1) {
         v.matched = true;
         return v;

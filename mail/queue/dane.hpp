@@ -28,4 +28,9 @@ dane_verdict dane_check(const std::vector<dns::tlsa_record>& tlsa, const std::ve
 // what `hearth dns zone` publishes for our own key (3 1 1).
 std::string tlsa_data(const std::string& cert_der, int selector, int matching);
 
+// The 3 1 1 data (SHA-256 of the SubjectPublicKeyInfo, lowercase hex) of the first PEM block
+// of `pem` that is a certificate, a public key or a private key; "" when none is. For the
+// next key of a rotation, which may exist only as a key file yet.
+std::string tlsa_spki_sha256_pem(const std::string& pem);
+
 }  // namespace hearth::mail::queue

@@ -1,6 +1,7 @@
 #include "mail/queue/dane.hpp"
 
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -86,6 +87,10 @@ TEST_CASE("DANE-EE and DANE-TA records against a presented chain", "[queue][dane
   CHECK_FALSE(dane_check({{2, 1, 1, ta}}, chain, "wrong.example.test").matched);
   CHECK_FALSE(dane_check({{2, 1, 1, ta}}, {leaf.der}, "mx.example.test").matched);  // CA not sent
   CHECK_FALSE(dane_check({{2, 1, 1, ta}}, {other.der, ca.der}, "mx.example.test").matched);  // not issued by it
+  // A leaf that names the CA as its issuer but was signed with another key.
+  made forged = make_cert("mx.example.test", other.key, "Test CA", false);
+  CHECK_FALSE(dane_check({{2, 1, 1, ta}}, {forged.der, ca.der}, "mx.example.test").matched);
+  EVP_PKEY_free(forged.key);
 
   // PKIX usages (0, 1) are not usable for SMTP (RFC 7672 §3.1.3).
   v = dane_check({{1, 1, 1, ee}, {0, 1, 1, ta}}, chain, "mx.example.test");
@@ -98,4 +103,36 @@ TEST_CASE("DANE-EE and DANE-TA records against a presented chain", "[queue][dane
   EVP_PKEY_free(ca.key);
   EVP_PKEY_free(leaf.key);
   EVP_PKEY_free(other.key);
+}
+
+TEST_CASE("3 1 1 data of a PEM certificate, public key or private key", "[queue][dane]") {
+  EVP_PKEY* key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+  made cert = make_cert("mx.example.test", key, "mx.example.test", false);
+  auto pem_of = [](auto write) {
+    BIO* b = BIO_new(BIO_s_mem());
+    write(b);
+    char* p = nullptr;
+    long n = BIO_get_mem_data(b, &p);
+    std::string s(p, static_cast<std::size_t>(n));
+    BIO_free(b);
+    return s;
+  };
+  const unsigned char* d = reinterpret_cast<const unsigned char*>(cert.der.data());
+  X509* x = d2i_X509(nullptr, &d, static_cast<long>(cert.der.size()));
+  const std::string cert_pem = pem_of([&](BIO* b) { PEM_write_bio_X509(b, x); });
+  const std::string pub_pem = pem_of([&](BIO* b) { PEM_write_bio_PUBKEY(b, cert.key); });
+  const std::string priv_pem = pem_of([&](BIO* b) { PEM_write_bio_PrivateKey(b, cert.key, nullptr, nullptr, 0, nullptr, nullptr); });
+  const std::string other_pem = pem_of([&](BIO* b) { PEM_write_bio_PUBKEY(b, key); });
+  X509_free(x);
+  // The certificate holds cert.key (signed by another key): all three name the same key.
+  const std::string want = tlsa_data(cert.der, 1, 1);
+  CHECK(want.size() == 64);
+  CHECK(tlsa_spki_sha256_pem(cert_pem) == want);
+  CHECK(tlsa_spki_sha256_pem(pub_pem) == want);
+  CHECK(tlsa_spki_sha256_pem(priv_pem) == want);
+  CHECK(tlsa_spki_sha256_pem(priv_pem + cert_pem) == want);  // a key file with its certificate
+  CHECK(tlsa_spki_sha256_pem(other_pem) != want);
+  CHECK(tlsa_spki_sha256_pem("not PEM").empty());
+  EVP_PKEY_free(key);
+  EVP_PKEY_free(cert.key);
 }

@@ -54,6 +54,10 @@ constexpr std::chrono::seconds orphan_sweep_every{3600};
 // An attempt that ended in an unexpected error (the database, an exception) is retried after
 // 2, 4, 8 ... seconds, at most this; so is a failed scan of the due rows.
 constexpr std::chrono::seconds max_error_backoff{300};
+// How long a destination's policy decision (its MTA-STS TXT check, its MX hosts' DANE state)
+// stands for the following messages; and how many destinations are remembered at most.
+constexpr std::chrono::seconds decision_memory{60};
+constexpr std::size_t max_remembered = 10000;
 
 std::chrono::seconds error_backoff(int failures) {
   std::chrono::seconds d{1};
@@ -304,6 +308,7 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
       if (!(by_domain && by_domain->relay)) sts = co_await sts_for(domain, m.id);
       if (stopping_) co_return false;
       req.sts = sts ? &*sts : nullptr;
+      req.dane_for = [this](const std::string& host, std::uint16_t port) { return dane_for(host, port); };
       attempt_result ar = co_await deliver_remote(req);
       if (stopping_) co_return false;  // abandoned: the rows stay as they were
       std::vector<std::string> relays(rows.size(), ar.relay.empty() ? "none" : ar.relay);
@@ -367,11 +372,39 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
     }
   }
 
+  // The DANE state of an MX host, remembered for decision_memory: a queue flush sends many
+  // messages to one destination, and each would otherwise ask A, AAAA and TLSA again (three
+  // round trips to the resolver's thread, even when its cache answers). A failed look-up is
+  // not remembered: the next message asks again.
+  asio::awaitable<dane_host> dane_for(std::string host, std::uint16_t port) {
+    const auto now = std::chrono::steady_clock::now();
+    const std::string key = tlsa_name(host, port);
+    if (auto it = dane_mem_.find(key); it != dane_mem_.end() && it->second.until > now) co_return it->second.d;
+    auto d = co_await dane_lookup(*opts_.resolver, host, port, true);
+    if (d.st != dane_host::state::failed) {
+      if (dane_mem_.size() >= max_remembered) dane_mem_.clear();
+      dane_mem_[key] = {d, now + decision_memory};
+    }
+    co_return d;
+  }
+
   // RFC 8461 §5.1: the domain's policy: the cached one while its TXT id is unchanged and it has
   // not expired; a fresh fetch when the id changed; the cached one again when the TXT record or
   // the fetch fails (what an attacker in the path would cause). nullopt: no policy.
+  // The TXT record is asked at most once per decision_memory per domain: the answer for the
+  // previous message stands meanwhile (RFC 8461 §5.1 asks for the check "when sending", and a
+  // policy update takes longer than that to reach every MX anyway).
   asio::awaitable<std::optional<sts_policy>> sts_for(const std::string& domain, const std::string& qid) {
     if (!opts_.mta_sts || !opts_.resolver || !sts_cache_) co_return std::nullopt;
+    const auto mono = std::chrono::steady_clock::now();
+    if (auto it = sts_decided_.find(domain); it != sts_decided_.end() && it->second.until > mono) co_return it->second.p;
+    auto p = co_await sts_lookup(domain, qid);
+    if (sts_decided_.size() >= max_remembered) sts_decided_.clear();
+    sts_decided_[domain] = {p, mono + decision_memory};
+    co_return p;
+  }
+
+  asio::awaitable<std::optional<sts_policy>> sts_lookup(const std::string& domain, const std::string& qid) {
     const std::int64_t now = unix_now();
     std::optional<sts_policy> cached;
     if (auto it = sts_mem_.find(domain); it != sts_mem_.end()) {
@@ -529,6 +562,16 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
   std::shared_ptr<store> store_;
   std::shared_ptr<sts_cache> sts_cache_;
   std::map<std::string, sts_policy> sts_mem_;  // strand only: the cache's rows already read
+  struct sts_decision {
+    std::optional<sts_policy> p;
+    std::chrono::steady_clock::time_point until;
+  };
+  std::map<std::string, sts_decision> sts_decided_;  // strand only: sts_for's recent answers
+  struct dane_decision {
+    dane_host d;
+    std::chrono::steady_clock::time_point until;
+  };
+  std::map<std::string, dane_decision> dane_mem_;  // strand only: by TLSA name
   asio::ssl::context tls_{asio::ssl::context::tls_client};
   asio::ssl::context sts_tls_{asio::ssl::context::tls_client};  // policy fetches: verified
   std::mutex mu_;  // strand_ creation vs enqueue() from the blocking pool

@@ -1,3 +1,4 @@
 set(fuzz_libs_queue_reply hearth_mail_queue)
 set(fuzz_libs_queue_route hearth_mail_queue)
 set(fuzz_libs_queue_sts hearth_mail_queue)
+set(fuzz_libs_queue_dane hearth_mail_queue)

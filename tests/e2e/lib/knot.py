@@ -6,6 +6,11 @@
     ... dns.update("example.test", NEW_TEXT)   # rewrite a zone file and reload it
     dns.stop()             # also done at exit, by PID
 
+DNSSEC: zones named in `signed=` are signed by knotd itself (automatic signing, an ECDSA P-256
+key made at start in knot's own key database); `dns.trust_anchor(origin)` returns the zone's
+DS records in zone-file syntax (knot's keymgr), which a validating resolver takes as its
+trust anchor.
+
 Zone texts are ordinary zone files; "$ORIGIN" and "$TTL" are added when missing. A minimal SOA
 and NS are added when the text has no SOA, so a test only writes the records it cares about.
 knotd runs in the foreground as our child process and is stopped by PID (never by name).
@@ -22,6 +27,7 @@ import time
 
 KNOTD = shutil.which("knotd") or "/usr/sbin/knotd"
 KNOTC = shutil.which("knotc") or "/usr/sbin/knotc"
+KEYMGR = shutil.which("keymgr") or "/usr/sbin/keymgr"
 
 
 def _with_defaults(origin, text):
@@ -45,9 +51,10 @@ def _soa_query(origin):
 
 
 class Knot:
-    def __init__(self, addr, port, zones, workdir=None):
+    def __init__(self, addr, port, zones, workdir=None, signed=()):
         self.addr, self.port = addr, int(port)
         self.zones = dict(zones)
+        self.signed = set(signed)
         self.dir = workdir or tempfile.mkdtemp(prefix="hearth-knot-")
         if workdir is None:
             atexit.register(shutil.rmtree, self.dir, True)
@@ -67,6 +74,10 @@ class Knot:
             "log:",
             f"  - target: {self.dir}/knot.log",
             "    any: info",
+            "policy:",
+            "  - id: hearth-test",
+            "    algorithm: ecdsap256sha256",
+            "    single-type-signing: on",
             "template:",
             "  - id: default",
             f'    storage: "{self.dir}/zones"',
@@ -81,6 +92,8 @@ class Knot:
         for origin, text in self.zones.items():
             self._write_zone(origin, text)
             conf += [f"  - domain: {origin}", f'    file: "{origin}.zone"']
+            if origin in self.signed:
+                conf += ["    dnssec-signing: on", "    dnssec-policy: hearth-test"]
         with open(self.conf, "w") as f:
             f.write("\n".join(conf) + "\n")
 
@@ -131,6 +144,13 @@ class Knot:
             time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"knotd did not serve the zones within {timeout}s:\n{self.log()}")
+
+    def trust_anchor(self, origin):
+        """The DS records of a signed zone's key, one per line, in zone-file syntax."""
+        cp = subprocess.run([KEYMGR, "-c", self.conf, origin, "ds"], capture_output=True, text=True)
+        if cp.returncode != 0 or " DS " not in cp.stdout:
+            raise RuntimeError(f"keymgr ds {origin} failed:\n{cp.stdout}{cp.stderr}")
+        return cp.stdout
 
     def update(self, origin, text):
         """Rewrites one zone (bump the SOA serial yourself if the text has one) and reloads."""
