@@ -8,7 +8,8 @@ invite-reply, or by deleting the notification) keeps it out and alice's CS:invit
 new invitation has a new id; bob accepts with invite-reply and gets the URL it is shared as.
 bob's Thunderbird, subscribed to that URL, shows alice's event, is not read-only (it read the
 sharee's privileges), and its add, modify and delete reach alice's calendar, each with a new
-sync token for her. No 4xx/5xx (other than Basic auth's first 401) in Thunderbird's HTTP log,
+sync token for her; a second calendar, shared read-only with `hearth share`, is read-only in
+Thunderbird while the first is not. No 4xx/5xx (other than Basic auth's first 401) in Thunderbird's HTTP log,
 so every request its CalDAV provider makes on the shared calendar is answered."""
 import os
 import sys
@@ -192,6 +193,31 @@ await calendar.deleteItem(item);
 """, "tb-shared-add")
 check(wait_for(lambda: alice_summary("tb-shared-add") is None, 20), "bob's delete reached alice's calendar")
 check(alice_token() not in (t2, ""), "each change gave alice a new sync token")
+
+# A second calendar shared read-only by the admin (`hearth share`): Thunderbird, subscribed to it
+# as well, reads the sharee's privileges and makes it read-only (while the family one stays
+# writable), and still shows its events.
+r = alice.request("MKCALENDAR", f"/dav/calendars/{ALICE}/work/")
+check(r.status == 201, f"alice makes a work calendar: {r.status}")
+check(alice.request("PUT", f"/dav/calendars/{ALICE}/work/standup.ics", vcal(vevent("work-standup", "Standup")),
+                    TC).status == 201, "with an event")
+inst.cli(["share", "calendar", f"{ALICE}/work", BOB, "read"])
+ro = tb.js(PRELUDE + """
+const url = Services.io.newURI(args[0]);
+const work = cal.manager.createCalendar("caldav", url);
+work.name = "work (read-only)";
+work.setProperty("username", args[1]);
+cal.manager.registerCalendar(work);
+for (let i = 0; i < 120; i++) {
+  const item = await work.getItem(args[2]);
+  if (item && work.readOnly) return {title: item.title, readOnly: work.readOnly, family: calendar.readOnly};
+  if (i % 20 == 0) work.refresh();
+  await sleep(250);
+}
+return {readOnly: work.readOnly, family: calendar.readOnly};
+""", f"https://{inst.addr}:{inst.port('https')}/dav/calendars/{BOB}/{ALICE}~work/", BOB, "work-standup", timeout=60)
+check(ro.get("title") == "Standup" and ro.get("readOnly") is True and ro.get("family") is False,
+      f"a read-only share is read-only in Thunderbird, the read-write one is not: {ro}")
 tb.stop()
 errors = tb.http_errors()
 check(not errors, "no 4xx/5xx in Thunderbird's HTTP log" + "".join("\n  " + e for e in errors))
