@@ -62,9 +62,13 @@ int cmd_share(const globals& g, const args& a) {
     for (const auto& u : users) {
       auto own = shares.of_owner(u);
       if (!own) return fail_with(1, own.error().message);
+      // A share a client made waits for the sharee's answer until accepted: say so.
       for (const auto& s : *own)
-        std::printf("%s %s/%s %s %s as %s\n", kind_name(s.kind), s.owner.c_str(), s.coll_name.c_str(), s.sharee.c_str(),
-                    access_name(s.access), s.mount.c_str());
+        std::printf("%s %s/%s %s %s as %s%s\n", kind_name(s.kind), s.owner.c_str(), s.coll_name.c_str(), s.sharee.c_str(),
+                    access_name(s.access), s.mount.c_str(),
+                    s.state == dav::share_state::invited    ? " (invited)"
+                    : s.state == dav::share_state::declined ? " (declined)"
+                                                            : "");
       if (n != 2) continue;  // the full list already has every share once
       for (auto k : {dav::kind::calendar, dav::kind::addressbook}) {
         auto with = shares.for_sharee(u, k);

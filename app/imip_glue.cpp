@@ -8,6 +8,7 @@
 #include "mail/message/address.hpp"
 #include "mail/message/encoding.hpp"
 #include "mail/message/mime.hpp"
+#include "mail/smtp/server/policy.hpp"
 
 namespace hearth::app {
 namespace {
@@ -63,7 +64,8 @@ std::shared_ptr<dav::imip_sender> make_imip_sender(serve_context& ctx) {
 
 serve_context::copy_observer make_imip_receiver(serve_context& ctx, std::shared_ptr<dav::service> svc) {
   const std::string hostname = ctx.cfg.hostname;
-  return [svc, hostname](const std::string& account, const std::string& copy) {
+  auto* dir = &ctx.dir;
+  return [svc, hostname, dir](const std::string& account, const std::string& copy, const std::string& auth_user) {
     try {
       // Cheap test first: most mail has no calendar part.
       auto head = lower(copy.substr(0, std::min<std::size_t>(copy.size(), 64 * 1024)));
@@ -79,7 +81,11 @@ serve_context::copy_observer make_imip_receiver(serve_context& ctx, std::shared_
       }
       auto ics = mail::decode_transfer_encoding(std::string_view(copy).substr(part->body_begin, part->size()), part->encoding);
       if (ics.size() > max_calendar_part) return;
-      dav::receive_imip(*svc, account, from, dmarc_pass(msg.root.header, hostname), ics);
+      // Mail between local users never passes the MX checks, so it has no Authentication-Results
+      // of ours; it came through authenticated submission instead, and From is trusted when
+      // that account may send as it (the rule submission itself applies to From:).
+      const bool submitted = !auth_user.empty() && !from.empty() && mail::smtp::may_send_as(*dir, auth_user, from);
+      dav::receive_imip(*svc, account, from, submitted || dmarc_pass(msg.root.header, hostname), ics);
     } catch (const std::exception& e) {
       log::error("dav.imip.in", {{"account", account}, {"error", e.what()}});
     }

@@ -74,9 +74,11 @@ struct serve_context {
   using send_fn = std::function<result<void>(const std::string& from, const std::vector<std::string>& to,
                                              const std::string& message)>;
   std::shared_ptr<send_fn> send_mail = std::make_shared<send_fn>();
-  // Sees each local delivery's copy (account, trace fields + message) before Sieve files it:
-  // DAV's iMIP in. Filled in by install_dav, called by mail delivery; must not throw.
-  using copy_observer = std::function<void(const std::string& account, const std::string& copy)>;
+  // Sees each local delivery's copy (account, trace fields + message, and the account that
+  // sent it by authenticated submission or "") before Sieve files it: DAV's iMIP in. Filled in
+  // by install_dav, called by mail delivery; must not throw.
+  using copy_observer =
+      std::function<void(const std::string& account, const std::string& copy, const std::string& auth_user)>;
   std::shared_ptr<copy_observer> observe_copy = std::make_shared<copy_observer>();
 };
 

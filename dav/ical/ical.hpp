@@ -74,13 +74,17 @@ std::vector<span> instances(std::string_view text, std::int64_t start, std::int6
 // RFC 4791 §7.10: the busy time of an object in [start, end), clipped to it: VEVENT instances
 // that are not TRANSP:TRANSPARENT, not STATUS:CANCELLED and not zero-length (BUSY, or
 // BUSY-TENTATIVE for STATUS:TENTATIVE), and the FREEBUSY periods of VFREEBUSY components (their
-// FBTYPE; FREE ones skipped).
+// FBTYPE; FREE ones skipped). `mine`: the calendar owner's addresses (lower case, no mailto:);
+// when given, an instance they attend but do not organize counts by their answer there
+// (RFC 6638 §3.2.2 ATTENDEE PARTSTAT, as CalendarServer and Stalwart count it): DECLINED is
+// free, NEEDS-ACTION or TENTATIVE is BUSY-TENTATIVE.
 struct busy_period {
   std::int64_t start = 0;
   std::int64_t end = 0;
   std::string fbtype = "BUSY";
 };
-std::vector<busy_period> busy(std::string_view text, std::int64_t start, std::int64_t end, const zone* floating = nullptr);
+std::vector<busy_period> busy(std::string_view text, std::int64_t start, std::int64_t end, const zone* floating = nullptr,
+                              const std::vector<std::string>* mine = nullptr);
 
 // ---- filters ----
 struct text_match {

@@ -258,6 +258,65 @@ std::string attendee_copy(std::string_view request, std::string_view previous, s
   return serialize(cal.get());
 }
 
+std::string as_tentative(std::string_view copy, std::string_view address) {
+  auto cal = parse_cal(copy);
+  if (!cal) return std::string(copy);
+  bool changed = false;
+  for (auto* c : items(cal.get())) {
+    if (icalcomponent_isa(c) != ICAL_VEVENT_COMPONENT) continue;
+    bool unanswered = false;
+    each_prop(c, ICAL_ATTENDEE_PROPERTY, [&](icalproperty* p) {
+      if (address_of(p) != address) return;
+      auto ps = upper(param(p, "PARTSTAT"));
+      unanswered = ps.empty() || ps == "NEEDS-ACTION";
+    });
+    if (!unanswered) continue;
+    auto* st = icalcomponent_get_first_property(c, ICAL_STATUS_PROPERTY);
+    if (st && icalproperty_get_status(st) == ICAL_STATUS_CANCELLED) continue;
+    if (st && icalproperty_get_status(st) == ICAL_STATUS_TENTATIVE) continue;
+    // What the organizer said goes in a parameter, so that the answer can put it back.
+    std::string was = st ? clean(icalproperty_get_value_as_string(st)) : std::string("NONE");
+    if (!st) {
+      st = icalproperty_new_status(ICAL_STATUS_TENTATIVE);
+      icalcomponent_add_property(c, st);
+    } else {
+      icalproperty_set_status(st, ICAL_STATUS_TENTATIVE);
+    }
+    icalproperty_set_parameter_from_string(st, std::string(tentative_marker).c_str(), was.c_str());
+    changed = true;
+  }
+  return changed ? serialize(cal.get()) : std::string(copy);
+}
+
+std::string answered(std::string_view copy, std::string_view address) {
+  auto cal = parse_cal(copy);
+  if (!cal) return std::string(copy);
+  bool changed = false;
+  for (auto* c : items(cal.get())) {
+    auto* st = icalcomponent_get_first_property(c, ICAL_STATUS_PROPERTY);
+    if (!st) continue;
+    const std::string was = param(st, std::string(tentative_marker).c_str());
+    if (was.empty()) continue;
+    bool unanswered = true;
+    each_prop(c, ICAL_ATTENDEE_PROPERTY, [&](icalproperty* p) {
+      if (address_of(p) != address) return;
+      auto ps = upper(param(p, "PARTSTAT"));
+      unanswered = ps.empty() || ps == "NEEDS-ACTION";
+    });
+    if (unanswered) continue;
+    if (upper(was) == "NONE") {
+      icalcomponent_remove_property(c, st);
+      icalproperty_free(st);
+    } else {
+      icalproperty_remove_parameter_by_name(st, std::string(tentative_marker).c_str());
+      auto v = icalproperty_string_to_status(upper(was).c_str());
+      icalproperty_set_status(st, v == ICAL_STATUS_NONE || v == ICAL_STATUS_X ? ICAL_STATUS_CONFIRMED : v);
+    }
+    changed = true;
+  }
+  return changed ? serialize(cal.get()) : std::string(copy);
+}
+
 std::optional<std::string> apply_reply(std::string_view organizer_copy, std::string_view reply, std::string_view address) {
   auto cal = parse_cal(organizer_copy);
   auto rep = parse_cal(reply);

@@ -69,6 +69,19 @@ std::string itip_reply(std::string_view stored, std::string_view address);
 // does not ask again; a rescheduling does, RFC 5546 §2.1.4).
 std::string attendee_copy(std::string_view request, std::string_view previous, std::string_view address);
 
+// How a new invitation looks in the attendee's calendar before they answer (the issue's
+// "tentative" setting): each VEVENT whose attendee `address` still has PARTSTAT=NEEDS-ACTION
+// gets STATUS:TENTATIVE, unless the organizer cancelled it. Other components are unchanged
+// (STATUS:TENTATIVE is defined for VEVENT only, RFC 5545 §3.8.1.11).
+// The organizer's STATUS is kept in this parameter of the STATUS property ("NONE": it had
+// none), so that answered() can put it back.
+inline constexpr std::string_view tentative_marker = "X-HEARTH-ORGANIZER-STATUS";
+std::string as_tentative(std::string_view copy, std::string_view address);
+// Once `address` has answered (PARTSTAT other than NEEDS-ACTION) in a component that
+// as_tentative() marked, the organizer's STATUS comes back: an accepted meeting is busy, not
+// tentative. Components the attendee's client stripped of the marker are left as they are.
+std::string answered(std::string_view copy, std::string_view address);
+
 // Applies a REPLY from `address` to the organizer's copy: that attendee's PARTSTAT in every
 // component the reply names (the master reply: every component), SCHEDULE-STATUS=2.0.
 // nullopt when the reply is not a REPLY for this UID, or `address` is not an attendee there (a

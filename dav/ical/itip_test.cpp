@@ -162,3 +162,30 @@ TEST_CASE("mentions_organizer is the cheap pre-test, in any case") {
   CHECK(mentions_organizer("BEGIN:VEVENT\r\norganizer:mailto:a@b\r\n"));
   CHECK(!mentions_organizer("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"));
 }
+
+TEST_CASE("as_tentative marks an unanswered invitation, not an answered or cancelled one") {
+  auto copy = attendee_copy(itip_request(meeting), "", "wilfredo@example.com");
+  auto t = as_tentative(copy, "wilfredo@example.com");
+  CHECK(t.find("STATUS;X-HEARTH-ORGANIZER-STATUS=NONE:TENTATIVE") != std::string::npos);
+  // Cyrus accepted already: nothing to mark for him.
+  CHECK(as_tentative(copy, "cyrus@example.com").find("TENTATIVE") == std::string::npos);
+  auto confirmed = copy;
+  confirmed.insert(confirmed.find("END:VEVENT"), "STATUS:CONFIRMED\r\n");
+  auto t2 = as_tentative(confirmed, "wilfredo@example.com");
+  CHECK(t2.find("STATUS;X-HEARTH-ORGANIZER-STATUS=CONFIRMED:TENTATIVE") != std::string::npos);
+  CHECK(t2.find("STATUS:CONFIRMED") == std::string::npos);
+  auto cancelled = copy;
+  cancelled.insert(cancelled.find("END:VEVENT"), "STATUS:CANCELLED\r\n");
+  CHECK(as_tentative(cancelled, "wilfredo@example.com").find("TENTATIVE") == std::string::npos);
+  CHECK(as_tentative("garbage", "wilfredo@example.com") == "garbage");
+  // The answer brings the organizer's STATUS back.
+  auto accepted = with_partstat(t2, "wilfredo@example.com", "ACCEPTED");
+  auto back = answered(accepted, "wilfredo@example.com");
+  CHECK(back.find("STATUS:CONFIRMED") != std::string::npos);
+  CHECK(back.find("TENTATIVE") == std::string::npos);
+  auto none = answered(with_partstat(t, "wilfredo@example.com", "DECLINED"), "wilfredo@example.com");
+  CHECK(none.find("STATUS:") == std::string::npos);
+  // Not answered yet: still tentative.
+  CHECK(answered(t, "wilfredo@example.com").find("STATUS") != std::string::npos);
+  CHECK(answered(t, "wilfredo@example.com").find("TENTATIVE") != std::string::npos);
+}

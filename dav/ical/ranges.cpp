@@ -45,7 +45,41 @@ zone::~zone() {
   if (tz_) icaltimezone_free(static_cast<icaltimezone*>(tz_), 1);
 }
 
-std::vector<busy_period> busy(std::string_view text, std::int64_t start, std::int64_t end, const zone* floating) {
+namespace {
+
+enum class answer { as_is, tentative, declined };
+
+// The owner's answer in one instance: only when they attend and do not organize it.
+answer answer_in(icalcomponent* c, const std::vector<std::string>& mine) {
+  auto address = [](icalproperty* p) {
+    const char* v = icalproperty_get_value_as_string(p);
+    std::string a = v ? v : "";
+    for (auto& ch : a)
+      if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+    if (a.rfind("mailto:", 0) != 0) return std::string();
+    return a.substr(7);
+  };
+  auto is_mine = [&](icalproperty* p) { return std::find(mine.begin(), mine.end(), address(p)) != mine.end(); };
+  auto* org = icalcomponent_get_first_property(c, ICAL_ORGANIZER_PROPERTY);
+  if (!org || is_mine(org)) return answer::as_is;
+  for (auto* p = icalcomponent_get_first_property(c, ICAL_ATTENDEE_PROPERTY); p;
+       p = icalcomponent_get_next_property(c, ICAL_ATTENDEE_PROPERTY)) {
+    if (!is_mine(p)) continue;
+    const char* ps = icalproperty_get_parameter_as_string(p, "PARTSTAT");
+    std::string v = ps ? ps : "NEEDS-ACTION";
+    for (auto& ch : v)
+      if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+    if (v == "DECLINED") return answer::declined;
+    if (v == "NEEDS-ACTION" || v == "TENTATIVE") return answer::tentative;
+    return answer::as_is;
+  }
+  return answer::as_is;
+}
+
+}  // namespace
+
+std::vector<busy_period> busy(std::string_view text, std::int64_t start, std::int64_t end, const zone* floating,
+                              const std::vector<std::string>* mine) {
   floating_scope scope(floating);
   std::vector<busy_period> out;
   auto cal = parse_text(text);
@@ -66,7 +100,10 @@ std::vector<busy_period> busy(std::string_view text, std::int64_t start, std::in
     auto* status = icalcomponent_get_first_property(c, ICAL_STATUS_PROPERTY);
     auto st = status ? icalproperty_get_status(status) : ICAL_STATUS_NONE;
     if (st == ICAL_STATUS_CANCELLED) continue;
-    clip(s, s + times_of(c).duration, st == ICAL_STATUS_TENTATIVE ? "BUSY-TENTATIVE" : "BUSY");
+    const auto how = mine ? answer_in(c, *mine) : answer::as_is;
+    if (how == answer::declined) continue;
+    const bool tentative = st == ICAL_STATUS_TENTATIVE || how == answer::tentative;
+    clip(s, s + times_of(c).duration, tentative ? "BUSY-TENTATIVE" : "BUSY");
   }
   for (auto* c = icalcomponent_get_first_component(cal.get(), ICAL_VFREEBUSY_COMPONENT); c;
        c = icalcomponent_get_next_component(cal.get(), ICAL_VFREEBUSY_COMPONENT)) {

@@ -1,4 +1,5 @@
 // Time zones, floating times, expand, partial retrieval, free-busy and VALARM/VTODO time ranges.
+#include <algorithm>
 #include "dav/ical/ical.hpp"
 
 using namespace hearth::dav::ical;
@@ -252,4 +253,33 @@ TEST_CASE("busy: an FBTYPE that is not a token is reported as BUSY") {
   auto periods = busy(fb, *parse_utc("20300301T000000Z"), *parse_utc("20300302T000000Z"));
   REQUIRE(periods.size() == 1);
   CHECK(periods[0].fbtype == "BUSY");
+}
+
+TEST_CASE("busy: the owner's answer to a meeting counts, instance by instance") {
+  // A daily meeting organized by o@x.test; the owner a@x.test accepted the series, declined
+  // the second day and has not answered the third.
+  const std::string meeting =
+      "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:m\r\nDTSTAMP:20300101T000000Z\r\n"
+      "DTSTART:20300301T100000Z\r\nDTEND:20300301T110000Z\r\nRRULE:FREQ=DAILY;COUNT=3\r\n"
+      "ORGANIZER:mailto:o@x.test\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:A@x.test\r\nEND:VEVENT\r\n"
+      "BEGIN:VEVENT\r\nUID:m\r\nRECURRENCE-ID:20300302T100000Z\r\nDTSTAMP:20300101T000000Z\r\n"
+      "DTSTART:20300302T100000Z\r\nDTEND:20300302T110000Z\r\n"
+      "ORGANIZER:mailto:o@x.test\r\nATTENDEE;PARTSTAT=DECLINED:mailto:a@x.test\r\nEND:VEVENT\r\n"
+      "BEGIN:VEVENT\r\nUID:m\r\nRECURRENCE-ID:20300303T100000Z\r\nDTSTAMP:20300101T000000Z\r\n"
+      "DTSTART:20300303T100000Z\r\nDTEND:20300303T110000Z\r\n"
+      "ORGANIZER:mailto:o@x.test\r\nATTENDEE:mailto:a@x.test\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+  auto s = *parse_utc("20300301T000000Z"), e = *parse_utc("20300304T000000Z");
+  const std::vector<std::string> mine{"a@x.test"};
+  auto p = busy(meeting, s, e, nullptr, &mine);
+  std::sort(p.begin(), p.end(), [](const busy_period& x, const busy_period& y) { return x.start < y.start; });
+  REQUIRE(p.size() == 2);
+  CHECK(p[0].start == *parse_utc("20300301T100000Z"));
+  CHECK(p[0].fbtype == "BUSY");
+  CHECK(p[1].start == *parse_utc("20300303T100000Z"));
+  CHECK(p[1].fbtype == "BUSY-TENTATIVE");
+  // Without the owner's addresses, every instance is busy as the event says.
+  CHECK(busy(meeting, s, e).size() == 3);
+  // The organizer's own meeting is busy whatever the attendees answered.
+  const std::vector<std::string> organizer{"o@x.test"};
+  CHECK(busy(meeting, s, e, nullptr, &organizer).size() == 3);
 }

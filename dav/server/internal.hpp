@@ -84,6 +84,9 @@ struct report_req {
 // address-data element we cannot honour: supported-calendar-data / supported-address-data).
 result<report_req> parse_report(std::string_view body);
 
+// The user's notification collection (CalendarServer's notification-URL), in their calendar
+// home under a name no calendar may take.
+inline constexpr std::string_view notifications_name = "notifications";
 // A name we accept as a path segment for a collection or an object.
 bool valid_name(std::string_view n);
 // The read-only calendar of the contacts' birthdays (birthdays.cpp); a name clients do not
@@ -138,6 +141,10 @@ class service {
   std::optional<http::response> share_gate(ctx& c);
   http::response do_acl(ctx& c);
   http::response do_share_post(ctx& c);
+  // sharing_invites.cpp: the notification collection (CalendarServer's invite-notification
+  // resources, one per invitation the user has not answered) and the invite-reply POST on the
+  // user's homes; nullopt when the request is not one of them.
+  std::optional<http::response> invite_gate(ctx& c);
 
  public:
   // Rendering (propfind.cpp), used by reports too.

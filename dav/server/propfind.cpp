@@ -65,6 +65,9 @@ static std::optional<std::string> value_of(const service& s, const std::string& 
   const auto& t = n.t;
   const bool own = !t.user.empty();
   if (auto v = sched::property(s, user, n, q)) return v;
+  // caldav-sharing.txt §5.2: where the sharing invitations wait (sharing_invites.cpp).
+  if (q.is(xml::ns_cs, "notification-URL") && t.type == target::principal && s.opts_.shares)
+    return el(q, href(href_coll(kind::calendar, user, notifications_name)));
   bool found = true;
   if (auto v = s.sharing_prop(user, n, q, found); v || !found) return v;  // sharing_props.cpp
   if (q.ns == xml::ns_dav) {

@@ -5,6 +5,7 @@
 
 #include "core/log/log.hpp"
 #include "dav/server/internal.hpp"
+#include "dav/server/schedule.hpp"
 
 namespace hearth::dav {
 namespace {
@@ -174,10 +175,13 @@ http::response service::do_report(ctx& c) {
     widen(wide);
     // RFC 4791 §7.10: busy time from VEVENTs and VFREEBUSY objects, one FREEBUSY line per
     // merged period, BUSY (the default FBTYPE) first.
+    // The calendar owner's answers to meetings count as in a scheduling free-busy (declined:
+    // free; unanswered or tentative: BUSY-TENTATIVE), so both ways of asking agree.
+    const auto owner_addresses = sched::addresses_of(*this, col->owner);
     std::map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>> by_type;
     for (const char* comp : {"VEVENT", "VFREEBUSY"})
       for (auto& o : must(store_.objects_in_range(col->id, comp, wide.start, wide.end)))
-        for (auto& b : ical::busy(o.data, rep->fb_range->start, rep->fb_range->end, rep->floating))
+        for (auto& b : ical::busy(o.data, rep->fb_range->start, rep->fb_range->end, rep->floating, &owner_addresses))
           by_type[b.fbtype].emplace_back(b.start, b.end);
     std::string fb = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Hearth//CalDAV//EN\r\nBEGIN:VFREEBUSY\r\nDTSTAMP:" +
                      ical::format_utc(std::time(nullptr)) + "\r\nDTSTART:" + ical::format_utc(rep->fb_range->start) +

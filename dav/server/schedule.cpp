@@ -67,10 +67,13 @@ void fan_out(service& s, const std::string& from, const std::vector<std::string>
   if (!parsed) return;
   const auto& info = *parsed;
   std::vector<std::string> remote;
+  delivery d;
   for (const auto& a : to) {
-    if (auto acct = local_account(s, a)) deliver_to_attendee(s, *acct, a, msg, info);
+    if (auto acct = local_account(s, a)) deliver_to_attendee(s, *acct, a, msg, info, d);
     else if (!local_domain(s, a)) remote.push_back(a);
   }
+  commit(s, d);
+  // One queued message for every remote attendee (the queue stores it once).
   if (!remote.empty()) send_imip(s, from, remote, msg, info);
 }
 
@@ -102,6 +105,14 @@ std::optional<http::response> before_put(service& s, const std::string& user, co
   if (!p.old_data.empty())
     if (auto b = ical::scheduling_of(p.old_data)) p.before = std::move(*b);
   decide_role(s, user, p);
+  if (p.role == plan::attendee) {
+    // An answer to an invitation the server marked tentative: the organizer's STATUS is back.
+    auto settled = ical::answered(o.data, p.me);
+    if (settled != o.data) {
+      o.data = std::move(settled);
+      p.modified = true;
+    }
+  }
   if (p.role != plan::organizer) return std::nullopt;
   // RFC 6638 §3.2.3: the organizer cannot reuse a UID to take over an attendee's copy.
   if (!p.before.organizer.empty() && p.before.organizer != p.now.organizer && p.now.uid == p.before.uid)

@@ -21,6 +21,11 @@ namespace hearth::dav::sched {
 inline constexpr std::string_view inbox_name = "schedule-inbox";
 inline constexpr std::string_view outbox_name = "schedule-outbox";
 
+// The attendee's setting for new invitations, a dead property of their schedule inbox:
+// <invitation-status xmlns="http://hearth.invalid/ns/">tentative|as-sent</invitation-status>.
+inline constexpr std::string_view invitation_setting_ns = "http://hearth.invalid/ns/";
+inline constexpr std::string_view invitation_setting = "invitation-status";
+
 bool is_inbox(kind k, std::string_view coll);
 bool is_outbox(kind k, std::string_view coll);
 // Collections that hold no events of the user's own (inbox, outbox, birthdays): skipped by
@@ -69,8 +74,20 @@ std::optional<std::string> local_account(const service& s, const std::string& ad
 bool local_domain(const service& s, const std::string& address);
 // The user's calendar user addresses: the account and the aliases that reach only it.
 std::vector<std::string> addresses_of(const service& s, const std::string& user);
+// The writes of one fan-out, gathered across attendees and committed together
+// (store::apply_writes): one fsync for the whole invitation instead of two per attendee.
+struct delivery {
+  std::vector<store::write> writes;
+  std::vector<std::pair<std::string, collection>> owners;  // per write: the account and collection to notify
+};
+// Commits the gathered writes, then tells each collection's clients that it changed.
+void commit(service& s, delivery& d);
 // A REQUEST or CANCEL from an organizer to a local attendee: into their inbox, and their copy
-// made, updated or removed (RFC 6638 §4.1). `address` is how the object names them.
+// made, updated or removed (RFC 6638 §4.1). `address` is how the object names them. Reads now,
+// writes into `d` (nothing is stored before commit()).
+void deliver_to_attendee(service& s, const std::string& account, const std::string& address, const std::string& msg,
+                         const ical::scheduling& info, delivery& d);
+// The same for one attendee alone, committed at once (iMIP in).
 void deliver_to_attendee(service& s, const std::string& account, const std::string& address, const std::string& msg,
                          const ical::scheduling& info);
 // A REPLY to a local organizer: into their inbox, and the PARTSTAT applied to their copy.

@@ -2,6 +2,7 @@
 // inbox and their calendars, to everyone else through the iMIP sender.
 #include <algorithm>
 #include <atomic>
+#include <set>
 
 #include "core/crypto/crypto.hpp"
 #include "core/log/log.hpp"
@@ -86,10 +87,28 @@ std::optional<collection> default_calendar(service& s, const std::string& accoun
   return std::nullopt;
 }
 
-void put_in_inbox(service& s, const std::string& account, const std::string& msg, const ical::scheduling& info) {
+// The attendee's choice, a property of their schedule inbox: how a new invitation shows in
+// their calendar until they answer. "tentative" (the default: STATUS:TENTATIVE, so that the
+// calendar shows it as unconfirmed) or "as-sent" (the organizer's STATUS kept).
+bool wants_tentative(service& s, const std::string& account) {
+  auto inbox = must(s.store_.find_collection(account, kind::calendar, std::string(inbox_name)));
+  if (!inbox) return true;
+  auto it = inbox->dead.find(std::string(invitation_setting_ns) + " " + std::string(invitation_setting));
+  return it == inbox->dead.end() || it->second.find("as-sent") == std::string::npos;
+}
+
+void add(delivery& d, const std::string& account, const collection& c, store::write w) {
+  d.writes.push_back(std::move(w));
+  d.owners.emplace_back(account, c);
+}
+
+void put_in_inbox(service& s, const std::string& account, const std::string& msg, const ical::scheduling& info,
+                  delivery& d) {
   auto inbox = must(s.store_.find_collection(account, kind::calendar, std::string(inbox_name)));
   if (!inbox) return;
-  new_object o;
+  store::write w;
+  w.coll = inbox->id;
+  auto& o = w.o;
   // The inbox keeps every message, several per UID: each is its own resource.
   o.name = "itip-" + hex(crypto::random_bytes(12)) + ".ics";
   o.uid = o.name;
@@ -97,27 +116,22 @@ void put_in_inbox(service& s, const std::string& account, const std::string& msg
   o.component = info.component.empty() ? "VEVENT" : info.component;
   o.first_start = ical::min_time;
   o.last_end = ical::max_time;
-  must(s.store_.put_object(inbox->id, o, std::nullopt, false));
-  s.changed(account, *inbox);
+  add(d, account, *inbox, std::move(w));
 }
 
-bool store_copy(service& s, const std::string& account, const collection& coll, const std::string& name,
-                const std::string& data) {
+bool store_copy(const std::string& account, const collection& coll, const std::string& name, const std::string& data,
+                delivery& d) {
   auto info = ical::inspect(data);
   if (!info) return false;
-  new_object o;
-  o.name = name;
-  o.data = data;
-  o.uid = info->uid;
-  o.component = info->component;
-  o.first_start = info->first_start;
-  o.last_end = info->last_end;
-  auto r = s.store_.put_object(coll.id, o, std::nullopt, false);
-  if (!r) {
-    if (r.error().code == "dav.uid_conflict") return false;
-    throw error_exception(r.error());
-  }
-  s.changed(account, coll);
+  store::write w;
+  w.coll = coll.id;
+  w.o.name = name;
+  w.o.data = data;
+  w.o.uid = info->uid;
+  w.o.component = info->component;
+  w.o.first_start = info->first_start;
+  w.o.last_end = info->last_end;
+  add(d, account, coll, std::move(w));
   return true;
 }
 
@@ -148,30 +162,57 @@ std::vector<std::string> addresses_of(const service& s, const std::string& user)
   return out;
 }
 
+void commit(service& s, delivery& d) {
+  if (d.writes.empty()) return;
+  auto st = must(s.store_.apply_writes(d.writes));
+  std::set<std::pair<std::string, std::int64_t>> told;
+  for (std::size_t i = 0; i < st.size() && i < d.owners.size(); ++i) {
+    if (st[i] != store::write_status::done) continue;
+    auto& [account, coll] = d.owners[i];
+    if (told.emplace(account, coll.id).second) s.changed(account, coll);
+  }
+  d.writes.clear();
+  d.owners.clear();
+}
+
 void deliver_to_attendee(service& s, const std::string& account, const std::string& address, const std::string& msg,
-                         const ical::scheduling& info) {
+                         const ical::scheduling& info, delivery& d) {
   must(s.store_.ensure_defaults(account));
   ensure_boxes(s, account);
-  put_in_inbox(s, account, msg, info);
+  put_in_inbox(s, account, msg, info, d);
   auto mine = find_by_uid(s, account, info.uid);
   if (info.method == "CANCEL") {
     // The issue's choice: a cancelled meeting leaves the attendee's calendar.
-    if (mine && must(s.store_.delete_object(mine->coll.id, mine->obj.name, std::nullopt))) s.changed(account, mine->coll);
+    if (mine) {
+      store::write w;
+      w.coll = mine->coll.id;
+      w.erase = true;
+      w.o.name = mine->obj.name;
+      add(d, account, mine->coll, std::move(w));
+    }
     return;
   }
   auto copy = ical::attendee_copy(msg, mine ? mine->obj.data : std::string(), address);
   if (mine) {
-    store_copy(s, account, mine->coll, mine->obj.name, copy);
+    store_copy(account, mine->coll, mine->obj.name, copy, d);
     return;
   }
   auto cal = default_calendar(s, account, info.component.empty() ? "VEVENT" : info.component);
   if (!cal) return;  // no calendar takes it: the inbox has it
+  if (wants_tentative(s, account)) copy = ical::as_tentative(copy, address);
   // Named as clients name their own events (UID.ics), so that a client that accepts by saving
   // the invitation into its calendar (python-caldav) replaces this copy instead of clashing.
   std::string name = info.uid + ".ics";
   if (info.uid.size() > 200 || !valid_name(name) || name.find_first_of("%?#") != std::string::npos)
     name = hex(crypto::sha256(info.uid)).substr(0, 32) + ".ics";
-  store_copy(s, account, *cal, name, copy);
+  store_copy(account, *cal, name, copy, d);
+}
+
+void deliver_to_attendee(service& s, const std::string& account, const std::string& address, const std::string& msg,
+                         const ical::scheduling& info) {
+  delivery d;
+  deliver_to_attendee(s, account, address, msg, info, d);
+  commit(s, d);
 }
 
 bool deliver_reply(service& s, const std::string& account, const std::string& from, const std::string& msg,
@@ -184,8 +225,11 @@ bool deliver_reply(service& s, const std::string& account, const std::string& fr
   if (!updated) return false;
   auto info = ical::scheduling_of(msg);
   if (!info) return false;
-  put_in_inbox(s, account, msg, *info);
-  return store_copy(s, account, mine->coll, mine->obj.name, *updated);
+  delivery d;
+  put_in_inbox(s, account, msg, *info, d);
+  if (!store_copy(account, mine->coll, mine->obj.name, *updated, d)) return false;
+  commit(s, d);
+  return true;
 }
 
 bool send_imip(service& s, const std::string& from, const std::vector<std::string>& to, const std::string& msg,

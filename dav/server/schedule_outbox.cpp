@@ -20,23 +20,6 @@ bool transparent(const collection& c) {
   return it != c.dead.end() && it->second.find("transparent") != std::string::npos;
 }
 
-// How the account's own answer to a meeting shows in its free-busy: declined meetings do not
-// count, unanswered or tentative ones are BUSY-TENTATIVE (as CalendarServer shows them), the
-// rest as the event says.
-enum class answer { as_is, tentative, declined };
-answer answer_of(const std::string& data, const std::vector<std::string>& mine) {
-  if (!ical::mentions_organizer(data)) return answer::as_is;
-  auto info = ical::scheduling_of(data);
-  if (!info || std::find(mine.begin(), mine.end(), info->organizer) != mine.end()) return answer::as_is;
-  for (const auto& a : info->attendees) {
-    if (std::find(mine.begin(), mine.end(), a.address) == mine.end()) continue;
-    if (a.partstat == "DECLINED") return answer::declined;
-    if (a.partstat == "NEEDS-ACTION" || a.partstat == "TENTATIVE") return answer::tentative;
-    return answer::as_is;
-  }
-  return answer::as_is;
-}
-
 std::vector<ical::busy_period> busy_of(service& s, const std::string& account, std::int64_t start, std::int64_t end) {
   std::vector<ical::busy_period> out;
   const auto mine = addresses_of(s, account);
@@ -47,10 +30,9 @@ std::vector<ical::busy_period> busy_of(service& s, const std::string& account, s
     if (is_special(c) || transparent(c)) continue;
     for (const char* comp : {"VEVENT", "VFREEBUSY"})
       for (auto& o : must(s.store_.objects_in_range(c.id, comp, ws, we))) {
-        const auto how = answer_of(o.data, mine);
-        if (how == answer::declined) continue;
-        for (auto& b : ical::busy(o.data, start, end)) {
-          if (how == answer::tentative && b.fbtype == "BUSY") b.fbtype = "BUSY-TENTATIVE";
+        // The account's own answers count (declined: free; unanswered or tentative:
+        // BUSY-TENTATIVE, as CalendarServer shows them), instance by instance.
+        for (auto& b : ical::busy(o.data, start, end, nullptr, &mine)) {
           out.push_back(std::move(b));
           // Bounded like the answer of a free-busy-query (a recurrence without end is capped
           // in ical::busy; this bounds the sum over many objects).

@@ -114,6 +114,7 @@ http::response service::dispatch(ctx& c) {
   // §7.1.1: need-privileges). A COPY/MOVE whose destination is in it is refused in copy_move.
   if (is_birthday_calendar(c.t.kind, c.t.coll_name) && m != "PROPFIND" && m != "REPORT" && m != "GET" && m != "HEAD")
     return error_response(403, xml::dav("need-privileges"));
+  if (auto inv = invite_gate(c)) return std::move(*inv);
   if (auto shared = share_gate(c)) return std::move(*shared);
   if (auto r = sched::guard(*this, c.user, c.t, c.req)) return *r;
   if (m == "PROPFIND") return do_propfind(c);

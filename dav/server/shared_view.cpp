@@ -60,6 +60,9 @@ class shared_view final : public store {
   result<std::vector<import_status>> put_batch(std::int64_t coll, const std::vector<new_object>& objs) override {
     return base_.put_batch(coll, objs);
   }
+  result<std::vector<write_status>> apply_writes(const std::vector<write>& writes) override {
+    return base_.apply_writes(writes);
+  }
   result<std::pair<std::int64_t, std::vector<change>>> changes_since(std::int64_t coll, std::int64_t seq) override {
     return base_.changes_since(coll, seq);
   }

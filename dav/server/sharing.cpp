@@ -1,10 +1,10 @@
 // Sharing requests: what a sharee may do in a collection shared with them (share_gate), and
 // how an owner shares one: the ACL method (RFC 3744 §8.1, limited to read and read-write grants
 // to local accounts) and the sharing POST of CalendarServer (CS:share) and of
-// draft-pot-webdav-resource-sharing (DAV:share-resource). Shares are accepted on the sharee's
-// behalf at once (as CalendarServer's auto-accept): the household case needs no invitation
-// round, and clients that do not speak the invitation protocol (DAVx5, Thunderbird) see the
-// collection appear in the home set.
+// draft-pot-webdav-resource-sharing (DAV:share-resource). A sharing POST is an invitation the
+// sharee answers (sharing_invites.cpp), as Apple Calendar and DAVx5 expect; the ACL method and
+// `hearth share` (the admin's path, for clients that do not speak the invitation protocol) share
+// at once.
 #include "core/log/log.hpp"
 #include "dav/server/internal.hpp"
 #include "dav/server/sharing.hpp"
@@ -83,8 +83,10 @@ namespace {
 // Applies grants to `col` (owned by the requester). `replace`: sharees not named lose their
 // access (ACL sets the whole list; the POSTs only change whom they name). Returns an error
 // response for an unknown account.
+// `invite`: new grants are invitations the sharee answers (the sharing POSTs of clients);
+// otherwise accepted at once (ACL).
 std::optional<http::response> apply(service& svc, const options& opts, const collection& col,
-                                    const std::vector<share_grant>& grants, bool replace) {
+                                    const std::vector<share_grant>& grants, bool replace, bool invite) {
   for (const auto& g : grants)
     if (g.access != share_access::none && g.principal != col.owner && (!opts.is_account || !opts.is_account(g.principal)))
       return error_response(403, xml::dav("recognized-principal"));
@@ -95,6 +97,12 @@ std::optional<http::response> apply(service& svc, const options& opts, const col
   };
   auto set = [&](const std::string& sharee, share_access a) {
     if (sharee == col.owner) return;
+    if (invite && a != share_access::none) {
+      auto s = must(opts.shares->invite(col, sharee, a, taken(sharee)));
+      log::info("dav.share", {{"owner", col.owner}, {"collection", col.name}, {"sharee", sharee},
+                              {"access", access_name(a)}, {"state", s.state == share_state::accepted ? "accepted" : "invited"}});
+      return;
+    }
     auto done = must(opts.shares->set(col, sharee, a, taken(sharee)));
     if (done)
       log::info("dav.share", {{"owner", col.owner}, {"collection", col.name}, {"sharee", sharee},
@@ -126,7 +134,7 @@ http::response service::do_acl(ctx& c) {
     if (code.starts_with("dav.acl.")) return error_response(403, xml::dav(code.substr(8)));
     return plain(400, grants.error().message);
   }
-  if (auto err = apply(*this, opts_, *col, *grants, true)) return std::move(*err);
+  if (auto err = apply(*this, opts_, *col, *grants, true, false)) return std::move(*err);
   http::response r;
   r.status = 200;
   return r;
@@ -143,7 +151,7 @@ http::response service::do_share_post(ctx& c) {
   if (col->owner != c.user) return need_privileges();
   auto grants = parse_share(c.req.body);
   if (!grants) return plain(400, grants.error().message);
-  if (auto err = apply(*this, opts_, *col, *grants, false)) return std::move(*err);
+  if (auto err = apply(*this, opts_, *col, *grants, false, true)) return std::move(*err);
   http::response r;
   r.status = 200;
   return r;

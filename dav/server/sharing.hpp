@@ -42,6 +42,19 @@ result<std::vector<share_grant>> parse_acl(std::string_view body, std::string_vi
 // for a removal. Errors: "dav.body" (not such a body, or more than max_share_grants), "xml.*".
 result<std::vector<share_grant>> parse_share(std::string_view body);
 
+// CalendarServer's invite-reply (POSTed by the sharee to their home):
+// <CS:invite-reply><D:href>mailto:sharee</D:href><CS:invite-accepted/> or <CS:invite-declined/>
+// <CS:hosturl><D:href>...</D:href></CS:hosturl><CS:in-reply-to>uid</CS:in-reply-to>...
+struct invite_reply {
+  bool accept = false;
+  std::string in_reply_to;  // the invitation's CS:uid
+  std::string hosturl;      // the shared collection's href as the notification gave it
+};
+inline constexpr std::size_t max_invite_uid = 200;
+// Errors: "dav.body" (not an invite-reply, no answer, no in-reply-to, or one longer than
+// max_invite_uid), "xml.*".
+result<invite_reply> parse_invite_reply(std::string_view body);
+
 // The store as one account's requests see it: own collections, plus the collections shared
 // with the account under their mount names (collection::name is the mount name, owner the real
 // owner). Everything else goes to `base` unchanged.

@@ -18,6 +18,11 @@ std::string el(const xml::qname& n, std::string_view inner_xml) {
   return "<" + xml::writer::tag(n, true) + ">" + std::string(inner_xml) + "</" + xml::writer::tag(n, false) + ">";
 }
 std::string href(std::string_view h) { return "<d:href>" + xml::escape(h) + "</d:href>"; }
+// The invitation status element's name (CalendarServer and draft-pot-webdav-resource-sharing
+// use the same local names).
+std::string answer_name(share_state s) {
+  return s == share_state::accepted ? "invite-accepted" : s == share_state::declined ? "invite-declined" : "invite-noresponse";
+}
 std::string priv(std::string_view local) { return "<d:privilege><d:" + std::string(local) + "/></d:privilege>"; }
 
 // A sharee's rights (RFC 3744 §3): reading, and with write access the object-level rights
@@ -82,7 +87,8 @@ std::optional<std::string> service::sharing_prop(const std::string& user, const 
     std::string aces = "<d:ace><d:principal>" + href(href_principal(col.owner)) + "</d:principal><d:grant>" + priv("all") +
                        "</d:grant><d:protected/></d:ace>";
     for (const auto& s : list)
-      aces += "<d:ace><d:principal>" + href(href_principal(s.sharee)) + "</d:principal><d:grant>" + priv("read") +
+      if (s.state == share_state::accepted)
+        aces += "<d:ace><d:principal>" + href(href_principal(s.sharee)) + "</d:principal><d:grant>" + priv("read") +
               (s.access == share_access::write ? priv("write") : "") + "</d:grant></d:ace>";
     return el(q, aces);
   }
@@ -93,13 +99,13 @@ std::optional<std::string> service::sharing_prop(const std::string& user, const 
             "</cs:common-name></cs:organizer>";
     for (const auto& s : list)
       inner += "<cs:user>" + href("mailto:" + s.sharee) + "<cs:common-name>" + xml::escape(s.sharee) +
-               "</cs:common-name><cs:invite-accepted/><cs:access>" +
+               "</cs:common-name><cs:" + answer_name(s.state) + "/><cs:access>" +
                (s.access == share_access::write ? "<cs:read-write/>" : "<cs:read/>") + "</cs:access></cs:user>";
   } else {
     inner = "<d:sharee>" + href(href_principal(col.owner)) + "<d:invite-accepted/><d:share-access><d:shared-owner/>"
             "</d:share-access></d:sharee>";
     for (const auto& s : list)
-      inner += "<d:sharee>" + href(href_principal(s.sharee)) + "<d:invite-accepted/><d:share-access>" +
+      inner += "<d:sharee>" + href(href_principal(s.sharee)) + "<d:" + answer_name(s.state) + "/><d:share-access>" +
                (s.access == share_access::write ? "<d:read-write/>" : "<d:read/>") + "</d:share-access></d:sharee>";
   }
   return el(q, inner);

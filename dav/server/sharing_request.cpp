@@ -153,4 +153,20 @@ result<std::vector<share_grant>> parse_share(std::string_view body) {
   return fail("dav.body", "expected CS:share or DAV:share-resource");
 }
 
+result<invite_reply> parse_invite_reply(std::string_view body) {
+  auto doc = xml::parse(body);
+  if (!doc) return doc.error();
+  if (!doc->name.is(ns_cs, "invite-reply")) return fail("dav.body", "expected CS:invite-reply");
+  invite_reply r;
+  const bool yes = doc->child(ns_cs, "invite-accepted") != nullptr, no = doc->child(ns_cs, "invite-declined") != nullptr;
+  if (yes == no) return fail("dav.body", "CS:invite-reply needs CS:invite-accepted or CS:invite-declined");
+  r.accept = yes;
+  if (auto* u = doc->child(ns_cs, "in-reply-to")) r.in_reply_to = std::string(trim(u->text));
+  if (auto* h = doc->child(ns_cs, "hosturl"))
+    if (auto* hh = h->child(ns_dav, "href")) r.hosturl = std::string(trim(hh->text));
+  if (r.in_reply_to.empty()) return fail("dav.body", "CS:invite-reply needs CS:in-reply-to");
+  if (r.in_reply_to.size() > max_invite_uid) return fail("dav.body", "CS:in-reply-to too long");
+  return r;
+}
+
 }  // namespace hearth::dav

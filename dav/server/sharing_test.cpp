@@ -65,3 +65,25 @@ TEST_CASE("parse_share: CalendarServer and draft bodies") {
   CHECK_FALSE(parse_share(std::string("<CS:share ") + ns + "><CS:set><D:href>mailto:b@x.test</D:href></CS:set></CS:share>"));
   CHECK_FALSE(parse_share(std::string("<CS:share ") + ns + "><CS:set><D:href>nobody</D:href><CS:read/></CS:set></CS:share>"));
 }
+
+TEST_CASE("parse_invite_reply: CalendarServer's answer to a sharing invitation") {
+  auto r = parse_invite_reply(std::string("<CS:invite-reply ") + ns + R"(><D:href>mailto:b@x.test</D:href>
+    <CS:invite-accepted/><CS:hosturl><D:href>/dav/calendars/a@x.test/personal/</D:href></CS:hosturl>
+    <CS:in-reply-to> 0123abcd </CS:in-reply-to><CS:summary>Family</CS:summary></CS:invite-reply>)");
+  REQUIRE(r);
+  CHECK(r->accept);
+  CHECK(r->in_reply_to == "0123abcd");
+  CHECK(r->hosturl == "/dav/calendars/a@x.test/personal/");
+  r = parse_invite_reply(std::string("<CS:invite-reply ") + ns + "><CS:invite-declined/><CS:in-reply-to>u</CS:in-reply-to></CS:invite-reply>");
+  REQUIRE(r);
+  CHECK_FALSE(r->accept);
+  // Both answers, neither, no id, an id too long, another document: refused.
+  CHECK_FALSE(parse_invite_reply(std::string("<CS:invite-reply ") + ns +
+                                 "><CS:invite-accepted/><CS:invite-declined/><CS:in-reply-to>u</CS:in-reply-to></CS:invite-reply>"));
+  CHECK_FALSE(parse_invite_reply(std::string("<CS:invite-reply ") + ns + "><CS:in-reply-to>u</CS:in-reply-to></CS:invite-reply>"));
+  CHECK_FALSE(parse_invite_reply(std::string("<CS:invite-reply ") + ns + "><CS:invite-accepted/></CS:invite-reply>"));
+  CHECK_FALSE(parse_invite_reply(std::string("<CS:invite-reply ") + ns + "><CS:invite-accepted/><CS:in-reply-to>" +
+                                 std::string(300, 'a') + "</CS:in-reply-to></CS:invite-reply>"));
+  CHECK_FALSE(parse_invite_reply(std::string("<CS:share ") + ns + "/>"));
+  CHECK_FALSE(parse_invite_reply("not xml"));
+}

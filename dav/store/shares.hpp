@@ -25,6 +25,11 @@ namespace hearth::dav {
 // properties and its sharing stay the owner's).
 enum class share_access { none = 0, read = 1, write = 2 };
 
+// CalendarServer's invitation round: a share made by the owner's client is an invitation until
+// the sharee answers (invite-reply); only accepted shares appear in the sharee's home. Shares
+// made by the admin (`hearth share`) or the ACL method are accepted from the start.
+enum class share_state { accepted = 0, invited = 1, declined = 2 };
+
 struct share {
   std::int64_t coll_id = 0;
   std::string owner;
@@ -33,6 +38,8 @@ struct share {
   std::string sharee;     // account address
   share_access access = share_access::read;
   std::string mount;      // the collection's name in the sharee's home
+  share_state state = share_state::accepted;
+  std::string uid;        // the invitation's id (CS:uid, CS:in-reply-to); "" for a direct share
 };
 
 class share_store {
@@ -48,11 +55,21 @@ class share_store {
   // (access none: the one removed, or nullopt when there was none).
   virtual result<std::optional<share>> set(const collection& c, const std::string& sharee, share_access access,
                                            const std::function<bool(const std::string&)>& taken) = 0;
-  // The shares of one collection, by sharee.
+  // Invites `sharee` (a share in state invited, with a new uid, not in their home yet); an
+  // accepted share only has its access changed; a declined one is invited again. access none
+  // is not an invitation: use set(). Returns the share.
+  virtual result<share> invite(const collection& c, const std::string& sharee, share_access access,
+                               const std::function<bool(const std::string&)>& taken) = 0;
+  // The sharee's answer to invitation `uid`: accepted (the share appears in their home) or
+  // declined. nullopt when `sharee` has no invitation with that uid waiting for an answer.
+  virtual result<std::optional<share>> answer(const std::string& sharee, const std::string& uid, bool accept) = 0;
+  // The invitations `sharee` has not answered yet (their notification collection), by uid.
+  virtual result<std::vector<share>> invitations(const std::string& sharee) = 0;
+  // The shares of one collection, by sharee, whatever their state.
   virtual result<std::vector<share>> of_collection(std::int64_t coll_id) = 0;
-  // Everything `sharee` has been given of kind k, by mount name.
+  // Everything `sharee` has been given and accepted of kind k, by mount name.
   virtual result<std::vector<share>> for_sharee(const std::string& sharee, kind k) = 0;
-  // The share mounted as `mount` in the sharee's home of kind k.
+  // The accepted share mounted as `mount` in the sharee's home of kind k.
   virtual result<std::optional<share>> find_mount(const std::string& sharee, kind k, const std::string& mount) = 0;
   // Every share whose collection `owner` owns (the CLI's list), by collection then sharee.
   virtual result<std::vector<share>> of_owner(const std::string& owner) = 0;

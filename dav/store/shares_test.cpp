@@ -72,3 +72,66 @@ TEST_CASE("shares: grant, change, revoke, mount names, and gone with their colle
   CHECK(shares.for_sharee("b@x.test", kind::calendar)->empty());
   std::filesystem::remove_all(path.parent_path());
 }
+
+TEST_CASE("shares: an invitation waits for the sharee's answer") {
+  auto path = temp_share_db();
+  auto st = store::open(path);
+  REQUIRE(st);
+  auto sh = share_store::open(path);
+  REQUIRE(sh);
+  auto& s = **st;
+  auto& shares = **sh;
+  REQUIRE(s.ensure_defaults("a@x.test"));
+  auto cal = s.find_collection("a@x.test", kind::calendar, "personal");
+  REQUIRE(cal);
+  REQUIRE(*cal);
+
+  auto inv = shares.invite(**cal, "b@x.test", share_access::write, nothing_taken);
+  REQUIRE(inv);
+  CHECK(inv->state == share_state::invited);
+  CHECK(inv->uid.size() == 32);
+  // Not in the sharee's home while it waits; listed as their invitation and for the owner.
+  CHECK_FALSE(*shares.find_mount("b@x.test", kind::calendar, inv->mount));
+  CHECK(shares.for_sharee("b@x.test", kind::calendar)->empty());
+  REQUIRE(shares.invitations("b@x.test")->size() == 1);
+  CHECK(shares.invitations("b@x.test")->front().uid == inv->uid);
+  REQUIRE(shares.of_collection((*cal)->id)->size() == 1);
+  CHECK(shares.of_collection((*cal)->id)->front().state == share_state::invited);
+  // Inviting again while it waits keeps the id; the wrong sharee or id answers nothing.
+  CHECK(shares.invite(**cal, "b@x.test", share_access::read, nothing_taken)->uid == inv->uid);
+  CHECK_FALSE(*shares.answer("c@x.test", inv->uid, true));
+  CHECK_FALSE(*shares.answer("b@x.test", "0123", true));
+  CHECK_FALSE(*shares.answer("b@x.test", "", true));
+
+  auto yes = shares.answer("b@x.test", inv->uid, true);
+  REQUIRE(yes);
+  REQUIRE(*yes);
+  CHECK((*yes)->state == share_state::accepted);
+  auto m = shares.find_mount("b@x.test", kind::calendar, inv->mount);
+  REQUIRE(m);
+  REQUIRE(*m);
+  CHECK((*m)->access == share_access::read);
+  CHECK(shares.invitations("b@x.test")->empty());
+  // Answered once: the id answers nothing more; a new invitation to an accepted share only
+  // changes its access.
+  CHECK_FALSE(*shares.answer("b@x.test", inv->uid, false));
+  auto again = shares.invite(**cal, "b@x.test", share_access::write, nothing_taken);
+  REQUIRE(again);
+  CHECK(again->state == share_state::accepted);
+  CHECK((*shares.find_mount("b@x.test", kind::calendar, inv->mount))->access == share_access::write);
+
+  // Declined: never in the home; invited again, with a new id.
+  auto inv2 = shares.invite(**cal, "c@x.test", share_access::read, nothing_taken);
+  REQUIRE(inv2);
+  REQUIRE(*shares.answer("c@x.test", inv2->uid, false));
+  CHECK(shares.for_sharee("c@x.test", kind::calendar)->empty());
+  CHECK(shares.invitations("c@x.test")->empty());
+  auto inv3 = shares.invite(**cal, "c@x.test", share_access::read, nothing_taken);
+  REQUIRE(inv3);
+  CHECK(inv3->state == share_state::invited);
+  CHECK(inv3->uid != inv2->uid);
+  // The admin's direct share accepts a waiting invitation.
+  REQUIRE(shares.set(**cal, "c@x.test", share_access::read, nothing_taken));
+  CHECK(*shares.find_mount("c@x.test", kind::calendar, inv3->mount));
+  CHECK(!shares.invite(**cal, "d@x.test", share_access::none, nothing_taken));
+}

@@ -300,34 +300,10 @@ class sqlite_store final : public store {
     if (!cur) return cur.error();
     if (if_none_match_star && *cur) return fail("dav.precondition", "the resource exists");
     if (if_match && (!*cur || **cur != *if_match)) return fail("dav.precondition", "the ETag does not match");
-    {
-      auto st = c.value()->prepare("SELECT name FROM dav_objects WHERE collection_id=?1 AND uid=?2 AND name<>?3 LIMIT 1");
-      if (!st) return st.error();
-      st->bind_all(coll, o.uid, o.name);
-      auto row = st->step();
-      if (!row) return row.error();
-      if (*row) return fail("dav.uid_conflict", st->column_text(0));
-    }
-    object out;
-    out.name = o.name;
-    out.uid = o.uid;
-    out.etag = etag_of(o.data);
-    out.component = o.component;
-    out.first_start = o.first_start;
-    out.last_end = o.last_end;
-    out.modified = now();
-    out.size = static_cast<std::int64_t>(o.data.size());
-    auto st = c.value()->prepare(
-        "INSERT INTO dav_objects (collection_id, name, uid, etag, component, first_start, last_end, modified, data) "
-        "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9) ON CONFLICT (collection_id, name) DO UPDATE SET uid=excluded.uid, "
-        "etag=excluded.etag, component=excluded.component, first_start=excluded.first_start, "
-        "last_end=excluded.last_end, modified=excluded.modified, data=excluded.data");
-    if (!st) return st.error();
-    st->bind_all(coll, o.name, o.uid, out.etag, o.component, o.first_start, o.last_end, out.modified, o.data);
-    TRY(st->run());
-    TRY(log_change(**c, coll, o.name, false));
+    auto out = upsert(**c, coll, o);
+    if (!out) return out.error();
     TRY(t->commit());
-    return put_result{std::move(out), !*cur};
+    return put_result{std::move(*out), !*cur};
   }
 
   result<std::vector<import_status>> put_batch(std::int64_t coll, const std::vector<new_object>& objs) override {
@@ -387,6 +363,39 @@ class sqlite_store final : public store {
     return true;
   }
 
+  result<std::vector<write_status>> apply_writes(const std::vector<write>& writes) override {
+    auto c = conn();
+    if (!c) return c.error();
+    auto t = db::transaction::begin(**c, db::durability::full);
+    if (!t) return t.error();
+    std::vector<write_status> out;
+    out.reserve(writes.size());
+    for (const auto& w : writes) {
+      if (w.erase) {
+        auto st = c.value()->prepare("DELETE FROM dav_objects WHERE collection_id=?1 AND name=?2");
+        if (!st) return st.error();
+        st->bind_all(w.coll, w.o.name);
+        TRY(st->run());
+        if (c.value()->changes() == 0) {
+          out.push_back(write_status::absent);
+          continue;
+        }
+        TRY(log_change(**c, w.coll, w.o.name, true));
+        out.push_back(write_status::done);
+        continue;
+      }
+      auto r = upsert(**c, w.coll, w.o);
+      if (!r && r.error().code == "dav.uid_conflict") {
+        out.push_back(write_status::uid_conflict);
+        continue;
+      }
+      if (!r) return r.error();
+      out.push_back(write_status::done);
+    }
+    TRY(t->commit());
+    return out;
+  }
+
   result<std::pair<std::int64_t, std::vector<change>>> changes_since(std::int64_t coll, std::int64_t seq) override {
     auto c = conn();
     if (!c) return c.error();
@@ -441,6 +450,38 @@ class sqlite_store final : public store {
     if (!row) return row.error();
     if (!*row) return std::optional<std::string>();
     return std::optional<std::string>(st->column_text(0));
+  }
+
+  // Inside a transaction: creates or replaces `o` in `coll` and logs the change.
+  // Errors: "dav.uid_conflict" (another name holds the UID; nothing written), "dav.not_found".
+  result<object> upsert(db::connection& c, std::int64_t coll, const new_object& o) {
+    {
+      auto st = c.prepare("SELECT name FROM dav_objects WHERE collection_id=?1 AND uid=?2 AND name<>?3 LIMIT 1");
+      if (!st) return st.error();
+      st->bind_all(coll, o.uid, o.name);
+      auto row = st->step();
+      if (!row) return row.error();
+      if (*row) return fail("dav.uid_conflict", st->column_text(0));
+    }
+    object out;
+    out.name = o.name;
+    out.uid = o.uid;
+    out.etag = etag_of(o.data);
+    out.component = o.component;
+    out.first_start = o.first_start;
+    out.last_end = o.last_end;
+    out.modified = now();
+    out.size = static_cast<std::int64_t>(o.data.size());
+    auto st = c.prepare(
+        "INSERT INTO dav_objects (collection_id, name, uid, etag, component, first_start, last_end, modified, data) "
+        "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9) ON CONFLICT (collection_id, name) DO UPDATE SET uid=excluded.uid, "
+        "etag=excluded.etag, component=excluded.component, first_start=excluded.first_start, "
+        "last_end=excluded.last_end, modified=excluded.modified, data=excluded.data");
+    if (!st) return st.error();
+    st->bind_all(coll, o.name, o.uid, out.etag, o.component, o.first_start, o.last_end, out.modified, o.data);
+    TRY(st->run());
+    TRY(log_change(c, coll, o.name, false));
+    return out;
   }
 
   result<void> log_change(db::connection& c, std::int64_t coll, const std::string& name, bool deleted) {

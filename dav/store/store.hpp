@@ -114,6 +114,21 @@ class store {
   enum class import_status { created, updated, unchanged, conflict };
   virtual result<std::vector<import_status>> put_batch(std::int64_t coll, const std::vector<new_object>& objs) = 0;
 
+  // One write of a scheduling fan-out (apply_writes): `o` put into collection `coll` (created
+  // or replaced, no preconditions) or, when `erase`, the object named `o.name` deleted.
+  struct write {
+    std::int64_t coll = 0;
+    bool erase = false;
+    new_object o;
+  };
+  enum class write_status { done, absent, uid_conflict };
+  // Applies the writes in order in ONE durable transaction, so that an organizer's PUT costs one
+  // fsync for all its local attendees' inbox items and calendar copies, not two per attendee.
+  // Per write: done; absent (a delete of a missing object); uid_conflict (a put whose UID another
+  // object of that collection holds: skipped). Any other error (a collection that is gone:
+  // "db.constraint" or "dav.not_found"; "db.*") rolls the whole batch back.
+  virtual result<std::vector<write_status>> apply_writes(const std::vector<write>& writes) = 0;
+
   // Changes after `seq`: each name once, with its latest state (deletions included); and the
   // current seq.
   virtual result<std::pair<std::int64_t, std::vector<change>>> changes_since(std::int64_t coll, std::int64_t seq) = 0;

@@ -111,3 +111,66 @@ TEST_CASE("copy_collection: properties, members, change log, replace, move") {
   CHECK(s.objects(moved->id, false)->size() == 2);
   std::filesystem::remove_all(path.parent_path());
 }
+
+TEST_CASE("apply_writes: puts and deletes across collections in one transaction") {
+  auto st = store::open(temp_db());
+  REQUIRE(st);
+  auto& s = **st;
+  REQUIRE(s.ensure_defaults("a@x.test"));
+  REQUIRE(s.ensure_defaults("b@x.test"));
+  auto a = s.find_collection("a@x.test", kind::calendar, "personal");
+  auto b = s.find_collection("b@x.test", kind::calendar, "personal");
+  REQUIRE(a);
+  REQUIRE(*a);
+  REQUIRE(b);
+  REQUIRE(*b);
+  REQUIRE(s.put_object((*b)->id, new_object{"old.ics", "OLD", "u-old", "VEVENT", 0, 10}, std::nullopt, false));
+  auto before = s.changes_since((*b)->id, 0);
+  REQUIRE(before);
+
+  std::vector<store::write> w(4);
+  w[0].coll = (*a)->id;
+  w[0].o = new_object{"m.ics", "A", "u1", "VEVENT", 0, 10};
+  w[1].coll = (*b)->id;
+  w[1].o = new_object{"m.ics", "B", "u1", "VEVENT", 0, 10};
+  w[2].coll = (*b)->id;
+  w[2].o = new_object{"clash.ics", "C", "u-old", "VEVENT", 0, 10};  // u-old belongs to old.ics
+  w[3].coll = (*b)->id;
+  w[3].erase = true;
+  w[3].o.name = "missing.ics";
+  auto r = s.apply_writes(w);
+  REQUIRE(r);
+  REQUIRE(r->size() == 4);
+  CHECK(r->at(0) == store::write_status::done);
+  CHECK(r->at(1) == store::write_status::done);
+  CHECK(r->at(2) == store::write_status::uid_conflict);
+  CHECK(r->at(3) == store::write_status::absent);
+  auto ma = s.find_object((*a)->id, "m.ics", true);
+  REQUIRE(ma);
+  REQUIRE(*ma);
+  CHECK((*ma)->data == "A");
+  CHECK_FALSE(*s.find_object((*b)->id, "clash.ics", false));
+  auto inc = s.changes_since((*b)->id, before->first);
+  REQUIRE(inc);
+  REQUIRE(inc->second.size() == 1);
+  CHECK(inc->second[0].name == "m.ics");
+
+  // A write into a collection that is gone undoes the whole batch.
+  std::vector<store::write> bad(2);
+  bad[0].coll = (*a)->id;
+  bad[0].o = new_object{"n.ics", "N", "u2", "VEVENT", 0, 10};
+  bad[1].coll = 999999;
+  bad[1].o = new_object{"n.ics", "N", "u2", "VEVENT", 0, 10};
+  auto rb = s.apply_writes(bad);
+  REQUIRE_FALSE(rb);
+  CHECK_FALSE(*s.find_object((*a)->id, "n.ics", false));
+
+  std::vector<store::write> del(1);
+  del[0].coll = (*b)->id;
+  del[0].erase = true;
+  del[0].o.name = "m.ics";
+  auto rd = s.apply_writes(del);
+  REQUIRE(rd);
+  CHECK(rd->at(0) == store::write_status::done);
+  CHECK_FALSE(*s.find_object((*b)->id, "m.ics", false));
+}

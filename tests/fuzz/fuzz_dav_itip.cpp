@@ -21,6 +21,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)apply_reply(text, reply, who);
     (void)with_schedule_status(text, {{who, "1.2"}});
     (void)with_partstat(text, who, "DECLINED");
+    // A new invitation marked tentative, then answered: the organizer's STATUS comes back, and
+    // whatever came in, the marker never survives an answer.
+    auto tentative = as_tentative(attendee_copy(req, "", who), who);
+    auto settled = answered(with_partstat(tentative, who, "ACCEPTED"), who);
+    if (tentative.find(tentative_marker) != std::string::npos && text.find(tentative_marker) == std::string_view::npos &&
+        settled.find(tentative_marker) != std::string::npos)
+      __builtin_trap();
     (void)imip_message("o@x.test", {who}, *s, req);
     // A reply never names anyone but the one who replies.
     if (auto r = scheduling_of(reply); r && r->attendees.size() > 1) __builtin_trap();

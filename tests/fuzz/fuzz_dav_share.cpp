@@ -1,5 +1,6 @@
-// libFuzzer target: the sharing request bodies (ACL, CS:share, DAV:share-resource) and
-// principal hrefs. Every input must give grants or an error, within the grant limit.
+// libFuzzer target: the sharing request bodies (ACL, CS:share, DAV:share-resource,
+// CS:invite-reply) and principal hrefs. Every input must give grants or an error, within the
+// grant limit; an invite-reply always names the invitation it answers, within its limit.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -15,6 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (e.principal == "owner@x.test" || e.principal.find('@') == std::string::npos) __builtin_trap();
   }
   if (auto g = parse_share(body); g && g->size() > max_share_grants) __builtin_trap();
+  if (auto r = parse_invite_reply(body); r && (r->in_reply_to.empty() || r->in_reply_to.size() > max_invite_uid))
+    __builtin_trap();
   (void)principal_of(body);
   return 0;
 }

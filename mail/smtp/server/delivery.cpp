@@ -75,7 +75,8 @@ std::string new_id() {
 
 result<local_result> deliver_local(directory::directory& dir, mail::store& store, std::string_view from,
                                    std::string_view rcpt, std::string_view received, std::string_view message,
-                                   std::string_view folder, const copy_hook* hook, bool single_rcpt) {
+                                   std::string_view folder, const copy_hook* hook, bool single_rcpt,
+                                   std::string_view auth_user) {
   local_result out;
   const auto targets = dir.resolve(rcpt);
   if (targets.empty()) return fail("smtp.unknown_user", "no such user here: " + std::string(rcpt));
@@ -91,7 +92,7 @@ result<local_result> deliver_local(directory::directory& dir, mail::store& store
     const std::string copy = with_trace(from, t, received, message);
     if (hook && *hook) {
       copy_request req{t, std::string(from), std::string(rcpt), copy, std::string(folder),
-                       single_rcpt && targets.size() == 1};
+                       single_rcpt && targets.size() == 1, std::string(auth_user)};
       auto h = (*hook)(req);
       if (!h) {
         out.failed.push_back({t, h.error()});

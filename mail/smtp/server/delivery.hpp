@@ -66,6 +66,9 @@ struct copy_request {
   std::string folder;          // where plain delivery would put it: "" (INBOX) or "Junk"
   // The SMTP session can still answer 550 for this copy alone (one recipient, one account).
   bool can_reject = false;
+  // The account that sent it through authenticated submission ("" for mail from outside): the
+  // sender is then known without Authentication-Results (iMIP between local users).
+  std::string auth_user;
 };
 
 struct copy_outcome {
@@ -83,10 +86,10 @@ using copy_hook = std::function<result<copy_outcome>(const copy_request&)>;
 // (resolves to nothing deliverable). `folder`: "" = INBOX; another mailbox (the filters'
 // "Junk") is used when the account has it, else INBOX. `hook`: when set, each copy goes
 // through it (Sieve); `single_rcpt`: the SMTP transaction has only this recipient, so a hook may
-// reject at SMTP time.
+// reject at SMTP time. `auth_user`: the authenticated sender, passed on in copy_request.
 result<local_result> deliver_local(directory::directory& dir, mail::store& store, std::string_view from,
                                    std::string_view rcpt, std::string_view received, std::string_view message,
                                    std::string_view folder = {}, const copy_hook* hook = nullptr,
-                                   bool single_rcpt = false);
+                                   bool single_rcpt = false, std::string_view auth_user = {});
 
 }  // namespace hearth::mail::smtp

@@ -391,7 +391,7 @@ class session {
           continue;
         }
         auto d = deliver_local(s_.dir, s_.store, from, cls.address, received, body, folder, &s_.local_copy,
-                               env.recipients.size() == 1);
+                               env.recipients.size() == 1, user_);
         if (!d) {
           temp_failure = true;
           failure_text = d.error().message;

@@ -47,6 +47,24 @@ check(p.get(tag("d", "share-access")) is not None and p[tag("d", "share-access")
 r = alice.request("POST", A_CAL, f'<CS:share {D}><CS:set><D:href>mailto:{BOB}</D:href><CS:summary>family</CS:summary>'
                   '<CS:read-write/></CS:set></CS:share>', XML)
 check(r.status == 200, f"POST CS:share read-write to bob: {r.status}")
+# A client's share is an invitation (CalendarServer's flow): bob accepts it, as DAVx5 and Apple
+# Calendar do, from his notification collection.
+check(bob.propfind(B_CAL, ["<d:displayname/>"]).status == 404, "until bob accepts, the calendar is not in his home")
+r = bob.propfind(f"/dav/principals/{BOB}/", ["<cs:notification-URL/>"])
+notif = href_in(r.responses().get(f"/dav/principals/{BOB}/", {}).get(tag("cs", "notification-URL")))
+r = bob.propfind(notif or "/x", ["<d:resourcetype/>", "<cs:notificationtype/>"], depth="1")
+items = [h for h, p in r.responses().items() if not h.endswith("/")]
+check(r.status == 207 and len(items) == 1, f"bob's notification collection has the invitation: {r.status} {items}")
+g = bob.request("GET", items[0] if items else "/x")
+x = g.xml() if g.status == 200 else None
+uid = x.find(".//cs:invite-notification/cs:uid", NS).text if x is not None else ""
+check(x is not None and href_in(x.find(".//cs:hosturl", NS)) == A_CAL and x.find(".//cs:read-write", NS) is not None,
+      f"the invite-notification names alice's calendar, read-write: {g.status}")
+r = bob.request("POST", f"/dav/calendars/{BOB}/", f'<CS:invite-reply {D}><D:href>mailto:{BOB}</D:href><CS:invite-accepted/>'
+                f'<CS:hosturl><D:href>{A_CAL}</D:href></CS:hosturl><CS:in-reply-to>{uid}</CS:in-reply-to></CS:invite-reply>', XML)
+check(r.status == 200 and href_in(r.xml()) == B_CAL, f"bob accepts (invite-reply): shared-as {r.status} {r.text[:200]}")
+check(bob.propfind(notif or "/x", ["<d:resourcetype/>"], depth="1").text.count(".xml") == 0,
+      "the answered invitation left his notifications")
 r = alice.request("POST", A_CAL, f'<CS:share {D}><CS:set><D:href>mailto:nobody@example.test</D:href><CS:read/></CS:set>'
                   '</CS:share>', XML)
 check(r.status == 403 and b"recognized-principal" in r.body, "sharing with an unknown account: 403 recognized-principal")

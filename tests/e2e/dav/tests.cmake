@@ -13,3 +13,7 @@ hearth_e2e(dav_imip dav/test_imip.py 149)
 hearth_e2e(dav_share_davx5 dav/test_share_davx5.py 223)
 hearth_e2e(dav_share_vdirsyncer dav/test_share_vdirsyncer.py 224)
 hearth_e2e(dav_share_caldav dav/test_share_caldav.py 225)
+# Scheduling fan-out, tentative invitations, answers in free-busy; iMIP between local users
+# (NETs 74, 75).
+hearth_e2e(dav_schedule_fanout dav/test_schedule_fanout.py 74)
+hearth_e2e(dav_imip_local dav/test_imip_local.py 75)
