@@ -87,6 +87,7 @@ class smtp_conn {
   const std::string& error() const { return error_; }
   std::string tls_version() { return conn_ ? conn_->tls_version() : ""; }
   std::string local_ip() const { return conn_ ? conn_->local_ip() : ""; }
+  std::string remote_ip() const { return conn_ ? conn_->remote_ip() : ""; }
   // The certificate chains to a trusted CA and names `host` (RFC 6125).
   bool verified(const std::string& host) { return conn_ && conn_->peer_verified(host); }
   // Why it does not ("certificate has expired", "hostname mismatch"...), for logs and DSNs.
@@ -96,6 +97,17 @@ class smtp_conn {
     const long rc = SSL_get_verify_result(ssl);
     if (rc != X509_V_OK) return X509_verify_cert_error_string(rc);
     return "the certificate does not name " + host;
+  }
+  // The same, as an RFC 8460 §4.3.1 result type.
+  std::string certificate_result_type() {
+    SSL* ssl = conn_ ? conn_->native_ssl() : nullptr;
+    if (!ssl) return "validation-failure";
+    switch (SSL_get_verify_result(ssl)) {
+      case X509_V_OK: return "certificate-host-mismatch";  // the chain is fine: the name is not
+      case X509_V_ERR_CERT_HAS_EXPIRED:
+      case X509_V_ERR_CERT_NOT_YET_VALID: return "certificate-expired";
+      default: return "certificate-not-trusted";
+    }
   }
 
  private:
@@ -315,6 +327,19 @@ asio::awaitable<session_end> run_session(const attempt_request& req, smtp_conn& 
     policy_failure = true;
     return true;
   };
+  // TLS-RPT (RFC 8460 §4.3): the session's TLS outcome, noted once it is known. Without a
+  // policy the certificate is not checked (opportunistic TLS), so only STARTTLS itself can fail.
+  const bool has_policy = !out.via_relay && req.sts && req.sts->mode != sts_mode::none;
+  auto note_tls = [&](std::string result_type, std::string reason) {
+    if (out.via_relay) return;
+    tls_outcome o;
+    o.result_type = std::move(result_type);
+    o.reason = std::move(reason);
+    o.sending_ip = out.local_ip;  // read at connect: a failed handshake closes the socket
+    o.receiving_mx = host;
+    o.receiving_ip = c.remote_ip();
+    out.tls_sessions.push_back(std::move(o));
+  };
   const auto t = req.command_timeout;
   auto lost = [&](std::string_view when) {
     last_error = "lost connection with " + out.relay + " while " + std::string(when) + ": " + c.error();
@@ -354,6 +379,7 @@ asio::awaitable<session_end> run_session(const attempt_request& req, smtp_conn& 
     if (c.is_open()) co_await c.write("QUIT\r\n", 10s);
     co_return session_end::next_host;
   }
+  if (!caps.starttls) note_tls("starttls-not-supported", "host " + out.relay + " does not offer STARTTLS");
   if (!caps.starttls && sts_fails("host " + out.relay + " does not offer STARTTLS")) {
     co_await c.write("QUIT\r\n", 10s);
     co_return session_end::next_host;
@@ -369,6 +395,7 @@ asio::awaitable<session_end> run_session(const attempt_request& req, smtp_conn& 
       const std::string sni = ip_ec ? host : std::string();
       if (!co_await c.start_tls(sni, std::min<std::chrono::seconds>(t, 60s))) {
         last_error = c.error();
+        note_tls("validation-failure", "TLS with " + out.relay + " failed: " + last_error);
         if (sts_fails("TLS with " + out.relay + " failed: " + last_error)) co_return session_end::next_host;
         if (cr) {
           set_all(out, rcpt_result::kind::temporary, "454 4.7.0 TLS with relay " + out.relay + " failed (" + last_error +
@@ -377,15 +404,23 @@ asio::awaitable<session_end> run_session(const attempt_request& req, smtp_conn& 
         }
         co_return session_end::retry_plain;
       }
-      if (!co_await hello()) co_return lost("saying EHLO after STARTTLS");
       out.verified = c.verified(host);
+      if (has_policy && !out.verified)
+        note_tls(c.certificate_result_type(), "the certificate of " + out.relay + " is not valid for " + host + " (" +
+                                                  c.verify_error(host) + ")");
+      else
+        note_tls("", "");
+      if (!co_await hello()) co_return lost("saying EHLO after STARTTLS");
       if (!out.verified && sts_fails("the certificate of " + out.relay + " is not valid for " + host + " (" + c.verify_error(host) + ")")) {
         co_await c.write("QUIT\r\n", 10s);
         co_return session_end::next_host;
       }
-    } else if (sts_fails("host " + out.relay + " refused STARTTLS: " + r->summary())) {
-      co_await c.write("QUIT\r\n", 10s);
-      co_return session_end::next_host;
+    } else {
+      note_tls("starttls-not-supported", "host " + out.relay + " refused STARTTLS: " + r->summary());
+      if (sts_fails("host " + out.relay + " refused STARTTLS: " + r->summary())) {
+        co_await c.write("QUIT\r\n", 10s);
+        co_return session_end::next_host;
+      }
     }
     // Another reply: go on in plaintext (opportunistic).
   }
@@ -541,8 +576,18 @@ asio::awaitable<attempt_result> deliver_remote(const attempt_request& req) {
     std::vector<std::string> allowed;
     std::string refused;
     for (const auto& h : hosts) {
-      if (sts_mx_allowed(*sts, h)) allowed.push_back(h);
-      else refused += (refused.empty() ? "" : ", ") + h;
+      if (sts_mx_allowed(*sts, h)) {
+        allowed.push_back(h);
+      } else {
+        refused += (refused.empty() ? "" : ", ") + h;
+        // TLS-RPT: RFC 8460 has no result type of its own for an MX the policy does not list;
+        // §4.3.2.1's general one, with the host named.
+        tls_outcome o;
+        o.result_type = "validation-failure";
+        o.receiving_mx = h;
+        o.reason = "MX host " + h + " is not listed in the MTA-STS policy";
+        out.tls_sessions.push_back(std::move(o));
+      }
     }
     if (!refused.empty() && sts->mode == sts_mode::testing && !req.requiretls) {
       log::info("smtp.out.sts_testing", {{"id", req.queue_id}, {"domain", req.domain}, {"would_refuse", "MX not in the policy: " + refused}});

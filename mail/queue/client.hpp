@@ -79,6 +79,10 @@ struct attempt_result {
   bool via_relay = false;          // the attempt went to a relay, not to the MX hosts
   std::string local_ip;            // our source address on the last connection, "" if none
   bool verified = false;           // the transaction ran over TLS with a certificate valid for the host
+  // TLS-RPT: one per session with an MX host that got as far as EHLO (and per MX host an
+  // MTA-STS policy excludes), with result_type, receiving_mx/ip and sending_ip filled in; the
+  // queue adds the policy. Empty for relays.
+  std::vector<tls_outcome> tls_sessions;
 };
 
 boost::asio::awaitable<attempt_result> deliver_remote(const attempt_request& req);
