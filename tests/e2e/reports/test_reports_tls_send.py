@@ -16,7 +16,9 @@ HEARTH_REPORTS_CLOCK_OFFSET one day ahead) and A sends what is due:
 - to c.test's https: rua by POST (§5.4): application/tlsrpt+gzip, a JSON document with
   RFC 8460 §4.4's fields. The HTTPS receiver is this test itself (Python's http.server with
   ssl, a certificate from a CA the test makes, trusted by A through smtp.outbound.ca_file): it
-  stands in for a third-party collector, which cannot run here.
+  stands in for a third-party collector, which cannot run here;
+- not to d.test's https: rua, whose host name (collector.d.test, the same receiver) is not the
+  one its certificate names: the report is not sent, and the log says why.
 """
 import gzip
 import http.server
@@ -41,6 +43,7 @@ DNS_PORT = 5353
 A_ADDR, B_ADDR, COLLECTOR_ADDR = f"{NET}.2", f"{NET}.3", f"{NET}.4"
 COLLECTOR_PORT = 18443
 COLLECTOR_URL = f"https://collector.c.test:{COLLECTOR_PORT}/v1/tlsrpt"
+WRONG_NAME_URL = f"https://collector.d.test:{COLLECTOR_PORT}/v1/tlsrpt"
 
 a = Instance("alice@a.test", host=2)
 b = Instance("bob@b.test", host=3)
@@ -107,9 +110,13 @@ dns = Knot(addr=f"{NET}.1", port=DNS_PORT, zones={
     "b.test": b_zone(1, "mail"),
     "c.test": (f"@ MX 10 mail.b.test.\ncollector A {COLLECTOR_ADDR}\n"
                f'_smtp._tls TXT "v=TLSRPTv1; rua={COLLECTOR_URL}"\n'),
+    "d.test": (f"@ MX 10 mail.b.test.\ncollector A {COLLECTOR_ADDR}\n"
+               f'_smtp._tls TXT "v=TLSRPTv1; rua={WRONG_NAME_URL}"\n'),
 }).start()
 b.cli(["domain", "add", "c.test"])
 b.cli(["user", "add", "carol@c.test", "--password-stdin"], input="carol-password-123\n")
+b.cli(["domain", "add", "d.test"])
+b.cli(["user", "add", "dave@d.test", "--password-stdin"], input="dave-password-123\n")
 for inst in (a, b):
     set_key(inst.config, "dns", "servers", f'["{NET}.1:{DNS_PORT}"]')
     set_key(inst.config, "smtp.outbound", "port", str(b.port("smtp")))
@@ -129,6 +136,8 @@ check(submit(a, "bob@b.test", "tls one") == {}, "A accepted mail for bob@b.test"
 check(wait_for(lambda: find(b, "bob@b.test", "Subject: tls one")) is not None, "it reached bob (policy met)")
 check(submit(a, "carol@c.test", "tls carol") == {}, "A accepted mail for carol@c.test")
 check(wait_for(lambda: find(b, "carol@c.test", "Subject: tls carol")) is not None, "it reached carol (no policy)")
+check(submit(a, "dave@d.test", "tls dave") == {}, "A accepted mail for dave@d.test")
+check(wait_for(lambda: find(b, "dave@d.test", "Subject: tls dave")) is not None, "it reached dave")
 dns.update("b.test", b_zone(2, "mx2"))
 time.sleep(3)  # the old MX record's TTL (1 s) runs out in A's resolver cache
 check(submit(a, "bob@b.test", "tls mismatch") == {}, "A accepted a second message for bob")
@@ -213,7 +222,10 @@ if posts:
             s = pols[0].get("summary", {})
             check(s.get("total-successful-session-count") == 1 and s.get("total-failure-session-count") == 0,
                   f"summary: 1 successful, 0 failed ({s})")
-    check(len(posts) == 1, f"one POST only ({len(posts)})")
+refused = wait_for(lambda: [l for l in log_lines(a, "reports.not_sent") if "domain=d.test" in l], timeout=30)
+check(bool(refused) and WRONG_NAME_URL in refused[0] and "certificate" in refused[0],
+      f"nothing posted to a collector whose certificate names another host ({refused[:1]})")
+check(len(posts) == 1, f"one POST only ({len(posts)})")
 sent = [l for l in log_lines(a, "reports.sent") if "kind=tls" in l]
 check(any("domain=c.test" in l and COLLECTOR_URL in l for l in sent), "A logged the POST")
 a.stop()
