@@ -17,6 +17,9 @@ HEARTH_REPORTS_CLOCK_OFFSET one day ahead) and A sends what is due:
   RFC 8460 §4.4's fields. The HTTPS receiver is this test itself (Python's http.server with
   ssl, a certificate from a CA the test makes, trusted by A through smtp.outbound.ca_file): it
   stands in for a third-party collector, which cannot run here;
+- to postmaster@b.test too for e.test (hosted at B), whose _mta-sts record names a policy host
+  where nothing listens: B's `hearth reports tls --domain e.test` shows the session that went
+  on without a policy and the sts-policy-fetch-error;
 - not to d.test's https: rua, whose host name (collector.d.test, the same receiver) is not the
   one its certificate names: the report is not sent, and the log says why.
 """
@@ -110,11 +113,15 @@ dns = Knot(addr=f"{NET}.1", port=DNS_PORT, zones={
     "b.test": b_zone(1, "mail"),
     "c.test": (f"@ MX 10 mail.b.test.\ncollector A {COLLECTOR_ADDR}\n"
                f'_smtp._tls TXT "v=TLSRPTv1; rua={COLLECTOR_URL}"\n'),
+    "e.test": (f"@ MX 10 mail.b.test.\nmta-sts A {NET}.9\n_mta-sts TXT \"v=STSv1; id=e1;\"\n"
+               '_smtp._tls TXT "v=TLSRPTv1; rua=mailto:postmaster@b.test"\n'),
     "d.test": (f"@ MX 10 mail.b.test.\ncollector A {COLLECTOR_ADDR}\n"
                f'_smtp._tls TXT "v=TLSRPTv1; rua={WRONG_NAME_URL}"\n'),
 }).start()
 b.cli(["domain", "add", "c.test"])
 b.cli(["user", "add", "carol@c.test", "--password-stdin"], input="carol-password-123\n")
+b.cli(["domain", "add", "e.test"])
+b.cli(["user", "add", "erin@e.test", "--password-stdin"], input="erin-password-123\n")
 b.cli(["domain", "add", "d.test"])
 b.cli(["user", "add", "dave@d.test", "--password-stdin"], input="dave-password-123\n")
 for inst in (a, b):
@@ -136,6 +143,9 @@ check(submit(a, "bob@b.test", "tls one") == {}, "A accepted mail for bob@b.test"
 check(wait_for(lambda: find(b, "bob@b.test", "Subject: tls one")) is not None, "it reached bob (policy met)")
 check(submit(a, "carol@c.test", "tls carol") == {}, "A accepted mail for carol@c.test")
 check(wait_for(lambda: find(b, "carol@c.test", "Subject: tls carol")) is not None, "it reached carol (no policy)")
+check(submit(a, "erin@e.test", "tls erin") == {}, "A accepted mail for erin@e.test")
+check(wait_for(lambda: find(b, "erin@e.test", "Subject: tls erin")) is not None,
+      "it reached erin (the policy could not be fetched: no policy)")
 check(submit(a, "dave@d.test", "tls dave") == {}, "A accepted mail for dave@d.test")
 check(wait_for(lambda: find(b, "dave@d.test", "Subject: tls dave")) is not None, "it reached dave")
 dns.update("b.test", b_zone(2, "mx2"))
@@ -166,7 +176,17 @@ check(re.search(r"FAIL \S+ b\.test: 1 session\(s\) validation-failure at mx2\.b\
       "the failure is pointed at: validation-failure at mx2.b.test")
 check("c.test" not in out, "nothing about c.test in b.test's report")
 
-report = next((m for m in imap_messages(b) if b"Submitter: mail.a.test" in m and b"TLS-Report-Domain" in m), None)
+check(wait_for(lambda: [l for l in log_lines(b, "reports.received") if "kind=tls" in l and "domain=e.test" in l],
+               timeout=30), "B read A's TLS-RPT report about e.test")
+out_e = b.cli(["reports", "tls", "--domain", "e.test"]).stdout
+print(out_e)
+rows_e = [l.split() for l in out_e.splitlines() if re.match(r"^\d{4}-\d\d-\d\d ", l)]
+check(sum(int(r[2]) for r in rows_e) == 1 and sum(int(r[3]) for r in rows_e) == 1,
+      f"e.test: the session without a policy succeeded, the policy fetch failed ({rows_e})")
+check(re.search(r"FAIL \S+ e\.test: 1 session\(s\) sts-policy-fetch-error", out_e) is not None,
+      "the failure is an sts-policy-fetch-error")
+
+report = next((m for m in imap_messages(b) if b"Submitter: mail.a.test" in m and b"TLS-Report-Domain: b.test" in m), None)
 check(report is not None, "the report is in B's postmaster mailbox")
 if report:
     msg = message_from_bytes(report)
