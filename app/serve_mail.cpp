@@ -18,7 +18,7 @@ bool install_mail(serve_context& ctx) {
   auto local_copy = std::make_shared<mail::smtp::copy_hook>();
   // SRS and ARC for whatever leaves on behalf of an alias or a redirect.
   auto forwarder = make_forwarding(ctx);
-  auto outbound = make_outbound_queue(ctx, *checks.resolver, local_copy, forwarder);
+  auto outbound = make_outbound_queue(ctx, *checks.resolver, local_copy, forwarder, checks.on_tls);
   if (!outbound) return false;
   checks.outbound = outbound.get();
   // The MX checks: filters (greylisting, DNSBL, backup MX, verdict) and mail authentication.

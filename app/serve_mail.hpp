@@ -20,6 +20,7 @@ class resolver;
 }
 namespace hearth::mail::queue {
 class queue;
+struct tls_outcome;
 }
 namespace hearth::mail::mailauth {
 class public_suffix_list;
@@ -43,6 +44,11 @@ struct mail_checks {
   // reports we send (set only when reports.send_dmarc is on), handed to the mailauth filter.
   std::shared_ptr<mail::reports::store> reports;
   std::function<void(const mail::mailauth::dmarc_observation&)> on_dmarc;
+  // TLS-RPT: where the queue hands the TLS outcomes of its sessions (made before the queue,
+  // filled by install_reports only when reports.send_tls is on; empty: not recorded).
+  std::shared_ptr<std::function<void(std::vector<mail::queue::tls_outcome>)>> on_tls =
+      std::make_shared<std::function<void(std::vector<mail::queue::tls_outcome>)>>();
+  std::function<void()> flush_tls;  // writes the outcomes handed over so far (blocking)
 };
 
 // mailauth.public_suffix_list, read on first use; null (logged once) when it cannot be read.

@@ -56,9 +56,10 @@ std::optional<std::string> read_password_file(const std::filesystem::path& file)
 
 }  // namespace
 
-std::shared_ptr<mail::queue::queue> make_outbound_queue(serve_context& ctx, dns::resolver& resolver,
-                                                        std::shared_ptr<mail::smtp::copy_hook> local_copy,
-                                                        std::shared_ptr<mail::smtp::forwarding> forwarder) {
+std::shared_ptr<mail::queue::queue> make_outbound_queue(
+    serve_context& ctx, dns::resolver& resolver, std::shared_ptr<mail::smtp::copy_hook> local_copy,
+    std::shared_ptr<mail::smtp::forwarding> forwarder,
+    std::shared_ptr<std::function<void(std::vector<mail::queue::tls_outcome>)>> on_tls) {
   const auto& c = ctx.cfg;
 
   // Aliases at our domains may point elsewhere: deliver_local hands those back as `forward`,
@@ -79,6 +80,10 @@ std::shared_ptr<mail::queue::queue> make_outbound_queue(serve_context& ctx, dns:
   o.delay_warning = std::chrono::seconds(c.smtp_queue_delay_warning);
   o.resolver = &resolver;
   o.tls = &ctx.tls;
+  if (on_tls)
+    o.on_tls = [on_tls](std::vector<mail::queue::tls_outcome> v) {
+      if (*on_tls) (*on_tls)(std::move(v));
+    };
   for (const auto& text : c.smtp_queue_bind_addresses) {
     boost::system::error_code ec;
     auto a = boost::asio::ip::make_address(text, ec);

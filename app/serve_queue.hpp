@@ -2,7 +2,9 @@
 // its own DNS resolver, local delivery through mail/smtp/server's deliver_local, stopped in
 // on_stop. install_mail (serve_mail.cpp) calls it and hands the queue to the SMTP sessions.
 #pragma once
+#include <functional>
 #include <memory>
+#include <vector>
 
 #include "app/serve_context.hpp"
 #include "mail/smtp/server/delivery.hpp"
@@ -16,6 +18,7 @@ class resolver;
 }
 namespace hearth::mail::queue {
 class queue;
+struct tls_outcome;
 }
 
 namespace hearth::app {
@@ -30,9 +33,11 @@ std::shared_ptr<dns::resolver> make_resolver(serve_context& ctx);
 // max_retry, give_up, delay_warning, dns.servers, dns.dnssec, server.hostname/data_dir.
 // `local_copy`: the Sieve hook for local deliveries, may be filled in after this returns (before
 // the server runs); null or empty = plain delivery. `forwarder`: SRS and ARC for copies that
-// aliases pass on to other domains; null = passed on as they are.
-std::shared_ptr<mail::queue::queue> make_outbound_queue(serve_context& ctx, dns::resolver& resolver,
-                                                        std::shared_ptr<mail::smtp::copy_hook> local_copy = nullptr,
-                                                        std::shared_ptr<mail::smtp::forwarding> forwarder = nullptr);
+// aliases pass on to other domains; null = passed on as they are. `on_tls`: where the TLS
+// outcomes of outbound sessions go (TLS-RPT), may be filled in later like local_copy.
+std::shared_ptr<mail::queue::queue> make_outbound_queue(
+    serve_context& ctx, dns::resolver& resolver, std::shared_ptr<mail::smtp::copy_hook> local_copy = nullptr,
+    std::shared_ptr<mail::smtp::forwarding> forwarder = nullptr,
+    std::shared_ptr<std::function<void(std::vector<mail::queue::tls_outcome>)>> on_tls = nullptr);
 
 }  // namespace hearth::app

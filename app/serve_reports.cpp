@@ -2,12 +2,18 @@
 // read into DATA_DIR/reports.db after the message is delivered (the mail stays in the
 // mailbox either way); DMARC evaluations are recorded at SMTP time when reports.send_dmarc is
 // on; once a day the reports due are built and queued (reports.send_dmarc, reports.send_tls).
+// TLS-RPT: the queue hands over the TLS outcome of each outbound session (reports.send_tls);
+// they are kept in memory and written in one transaction every half minute, at each report
+// run and at stop, so no delivery waits for reports.db (a crash loses at most those seconds
+// of statistics, never mail). Reports go to the rua's mailto: addresses through the queue
+// and to its https: URIs by POST (RFC 8460 §5.3, §5.4).
 //
 // The sender runs on a thread of its own (like the backup schedule): it blocks on the store
 // and waits for DNS answers, and must not hold a blocking-pool thread the sessions need.
 // Its clock is the system's plus HEARTH_REPORTS_CLOCK_OFFSET seconds (a test-only environment
 // variable: tests simulate the next day without waiting for it).
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <chrono>
 #include <condition_variable>
@@ -26,10 +32,12 @@
 #include "mail/mailauth/filter.hpp"
 #include "mail/mailauth/tags.hpp"
 #include "mail/queue/queue.hpp"
+#include "mail/reports/https_post.hpp"
 #include "mail/reports/ingest.hpp"
 #include "mail/reports/outgoing.hpp"
 #include "mail/reports/store.hpp"
 #include "mail/reports/tlsrpt_json.hpp"
+#include "mail/reports/unpack.hpp"
 #include "mail/smtp/server/delivery.hpp"
 
 namespace hearth::app {
@@ -69,11 +77,72 @@ rp::reporter make_reporter(serve_context& ctx) {
   return {c.hostname, c.zone_report_local + "@" + domain, c.hostname};
 }
 
+// The queue's TLS outcomes on their way to the store (see the top of the file).
+class tls_recorder {
+ public:
+  explicit tls_recorder(std::shared_ptr<rp::store> store) : store_(std::move(store)) {}
+
+  // From the queue's strand: never blocks on disk.
+  void add(std::vector<mail::queue::tls_outcome> v) {
+    const std::int64_t now = clock_now();
+    std::lock_guard l(mu_);
+    for (auto& o : v) {
+      if (pending_.size() >= max_pending) {
+        ++dropped_;
+        continue;
+      }
+      rp::tls_session s;
+      s.time = now;
+      s.policy_domain = lower(std::move(o.policy_domain));
+      s.policy_type = std::move(o.policy_type);
+      s.result_type = std::move(o.result_type);
+      s.sending_ip = std::move(o.sending_ip);
+      s.receiving_mx = std::move(o.receiving_mx);
+      s.receiving_ip = std::move(o.receiving_ip);
+      s.policy_string = std::move(o.policy_string);
+      s.mx_host = std::move(o.mx_host);
+      s.failure_reason = std::move(o.reason);
+      pending_.push_back(std::move(s));
+    }
+  }
+
+  // Writes what is pending (blocking; the sender's thread or stop).
+  void flush() {
+    std::vector<rp::tls_session> batch;
+    std::uint64_t dropped = 0;
+    {
+      std::lock_guard l(mu_);
+      batch.swap(pending_);
+      std::swap(dropped, dropped_);
+    }
+    if (dropped) log::warn("reports.tls_dropped", {{"sessions", dropped}, {"reason", "too many waiting to be written"}});
+    if (batch.empty()) return;
+    if (auto r = store_->record_tls_sessions(batch); !r)
+      log::error("reports.record", {{"kind", "tls"}, {"error", r.error().message},
+                                    {"sessions", static_cast<std::uint64_t>(batch.size())}});
+  }
+
+ private:
+  // A day of a busy queue between two flushes would be far less; past this the queue is
+  // outrunning the disk and statistics give way.
+  static constexpr std::size_t max_pending = 100000;
+  std::shared_ptr<rp::store> store_;
+  std::mutex mu_;
+  std::vector<rp::tls_session> pending_;
+  std::uint64_t dropped_ = 0;
+};
+
 class report_sender {
  public:
   report_sender(serve_context& ctx, mail_checks& checks)
       : ctx_(ctx), store_(checks.reports), queue_(checks.outbound), resolver_(checks.resolver), psl_(checks.psl),
-        submission_(checks.submission) {
+        submission_(checks.submission), flush_tls_(checks.flush_tls) {
+    // https: rua certificates are checked like MX and MTA-STS hosts': system CAs plus
+    // smtp.outbound.ca_file.
+    verify_.set_verify_mode(boost::asio::ssl::verify_peer);
+    boost::system::error_code ec;
+    verify_.set_default_verify_paths(ec);
+    if (!ctx_.cfg.smtp_outbound_ca_file.empty()) verify_.load_verify_file(ctx_.cfg.smtp_outbound_ca_file.string(), ec);
     thread_ = std::thread([this] { loop(); });
   }
   ~report_sender() { stop(); }
@@ -91,19 +160,27 @@ class report_sender {
   void loop() {
     std::unique_lock l(mu_);
     // Soon after start (a restart after a missed day sends at once), then every ten minutes:
-    // the reports of a day go out in the first ten minutes after midnight UTC.
-    auto delay = std::chrono::seconds(2);
+    // the reports of a day go out in the first ten minutes after midnight UTC. TLS outcomes
+    // are written every half minute in between.
+    auto next_run = std::chrono::steady_clock::now() + std::chrono::seconds(2);
     for (;;) {
-      if (cv_.wait_for(l, delay, [this] { return stopping_; })) return;
+      const auto wake = std::min(next_run, std::chrono::steady_clock::now() + std::chrono::seconds(30));
+      if (cv_.wait_until(l, wake, [this] { return stopping_; })) break;
       l.unlock();
       try {
-        run_once(clock_now());
+        if (flush_tls_) flush_tls_();
+        if (std::chrono::steady_clock::now() >= next_run) {
+          run_once(clock_now());
+          next_run = std::chrono::steady_clock::now() + std::chrono::seconds(600);
+        }
       } catch (const std::exception& e) {
         log::error("reports.send_failed", {{"error", e.what()}});
+        next_run = std::chrono::steady_clock::now() + std::chrono::seconds(600);
       }
       l.lock();
-      delay = std::chrono::seconds(600);
     }
+    l.unlock();
+    if (flush_tls_) flush_tls_();  // what the queue handed over since the last write
   }
 
   std::string org_domain(const std::string& d) const { return psl_ ? psl_->organizational_domain(d) : d; }
@@ -120,8 +197,40 @@ class report_sender {
     return answer.st == dns::status::ok && rp::verification_agrees(answer.records);
   }
 
+  // RFC 8460 §5.4: the gzip JSON POSTed to each https: URI of the rua.
+  void post(const rp::outgoing_report& r) {
+    if (r.https.empty()) return;
+    auto packed = rp::gzip(r.document);
+    if (!packed) {
+      log::error("reports.not_sent", {{"kind", "tls"}, {"domain", r.policy_domain}, {"error", packed.error().message}});
+      return;
+    }
+    for (const auto& uri : r.https) {
+      auto to = rp::parse_https_uri(uri);
+      if (!to) {
+        log::warn("reports.not_sent", {{"kind", "tls"}, {"domain", r.policy_domain}, {"to", uri},
+                                       {"reason", "not an https URI we can post to"}});
+        continue;
+      }
+      auto fut = boost::asio::co_spawn(
+          ctx_.server.io(),
+          rp::post_report(*resolver_, verify_, *to, *packed, "application/tlsrpt+gzip", std::chrono::seconds(60)),
+          boost::asio::use_future);
+      rp::post_result res;
+      if (fut.wait_for(std::chrono::seconds(90)) == std::future_status::ready) res = fut.get();
+      else res.error = "no answer in time";
+      if (!res.ok) {
+        log::warn("reports.not_sent", {{"kind", "tls"}, {"domain", r.policy_domain}, {"to", uri}, {"error", res.error}});
+        continue;
+      }
+      log::info("reports.sent", {{"kind", "tls"}, {"domain", r.policy_domain}, {"to", uri}, {"report_id", r.report_id},
+                                 {"status", res.status}, {"bytes", static_cast<std::uint64_t>(packed->size())}});
+    }
+  }
+
   void send(const rp::outgoing_report& r, const rp::reporter& me) {
     const char* kind = r.kind == rp::report_kind::dmarc ? "dmarc" : "tls";
+    if (r.kind == rp::report_kind::tls) post(r);
     for (const auto& to : r.rua) {
       if (r.kind == rp::report_kind::dmarc && !destination_agrees(r.policy_domain, to)) {
         log::warn("reports.not_sent", {{"kind", kind}, {"domain", r.policy_domain}, {"to", to},
@@ -173,6 +282,7 @@ class report_sender {
   }
 
   void run_once(std::int64_t now) {
+    if (flush_tls_) flush_tls_();
     const std::int64_t today = now - ((now % 86400) + 86400) % 86400;
     const auto me = make_reporter(ctx_);
     auto evals = store_->dmarc_evaluations(today);
@@ -202,6 +312,8 @@ class report_sender {
   std::shared_ptr<dns::resolver> resolver_;
   std::shared_ptr<const mail::mailauth::public_suffix_list> psl_;
   std::shared_ptr<mail::smtp::submission_transform> submission_;
+  std::function<void()> flush_tls_;  // empty when TLS outcomes are not recorded
+  boost::asio::ssl::context verify_{boost::asio::ssl::context::tls_client};
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
@@ -247,6 +359,11 @@ bool install_reports(serve_context& ctx, mail_checks& checks) {
       e.spf_result = o.spf_result;
       if (auto r = store->record_dmarc(e); !r) log::error("reports.record", {{"error", r.error().message}});
     };
+  }
+  if (ctx.cfg.reports_send_tls) {
+    auto rec = std::make_shared<tls_recorder>(checks.reports);
+    *checks.on_tls = [rec](std::vector<mail::queue::tls_outcome> v) { rec->add(std::move(v)); };
+    checks.flush_tls = [rec] { rec->flush(); };
   }
   return true;
 }

@@ -91,6 +91,7 @@ class smtp_conn {
   const std::string& error() const { return error_; }
   std::string tls_version() { return conn_ ? conn_->tls_version() : ""; }
   std::string local_ip() const { return conn_ ? conn_->local_ip() : ""; }
+  std::string remote_ip() const { return conn_ ? conn_->remote_ip() : ""; }
   // The certificate chains to a trusted CA and names `host` (RFC 6125).
   bool verified(const std::string& host) { return conn_ && conn_->peer_verified(host); }
   // Why it does not ("certificate has expired", "hostname mismatch"...), for logs and DSNs.
@@ -114,6 +115,17 @@ class smtp_conn {
       OPENSSL_free(buf);
     }
     return out;
+  }
+  // The same, as an RFC 8460 §4.3.1 result type.
+  std::string certificate_result_type() {
+    SSL* ssl = conn_ ? conn_->native_ssl() : nullptr;
+    if (!ssl) return "validation-failure";
+    switch (SSL_get_verify_result(ssl)) {
+      case X509_V_OK: return "certificate-host-mismatch";  // the chain is fine: the name is not
+      case X509_V_ERR_CERT_HAS_EXPIRED:
+      case X509_V_ERR_CERT_NOT_YET_VALID: return "certificate-expired";
+      default: return "certificate-not-trusted";
+    }
   }
 
  private:
@@ -361,6 +373,20 @@ asio::awaitable<session_end> run_session(const attempt_request& req, smtp_conn& 
     if (!pol.ok) pol.reason = last_error;
     return true;
   };
+  // TLS-RPT (RFC 8460 §4.3): the session's TLS outcome, noted once it is known. Without a
+  // policy the certificate is not checked (opportunistic TLS), so only STARTTLS itself can fail.
+  const bool has_policy = !out.via_relay && (dane_on || (req.sts && req.sts->mode != sts_mode::none));
+  auto note_tls = [&](std::string result_type, std::string reason) {
+    if (out.via_relay) return;
+    tls_outcome o;
+    if (dane_on) o.policy_type = "tlsa";  // the queue fills in sts / no-policy-found otherwise
+    o.result_type = std::move(result_type);
+    o.reason = std::move(reason);
+    o.sending_ip = out.local_ip;  // read at connect: a failed handshake closes the socket
+    o.receiving_mx = host;
+    o.receiving_ip = c.remote_ip();
+    out.tls_sessions.push_back(std::move(o));
+  };
   const auto t = req.command_timeout;
   auto lost = [&](std::string_view when) {
     last_error = "lost connection with " + out.relay + " while " + std::string(when) + ": " + c.error();
@@ -400,6 +426,7 @@ asio::awaitable<session_end> run_session(const attempt_request& req, smtp_conn& 
     if (c.is_open()) co_await c.write("QUIT\r\n", 10s);
     co_return session_end::next_host;
   }
+  if (!caps.starttls) note_tls("starttls-not-supported", "host " + out.relay + " does not offer STARTTLS");
   if (!caps.starttls && sts_fails("starttls-not-supported", "host " + out.relay + " does not offer STARTTLS")) {
     co_await c.write("QUIT\r\n", 10s);
     co_return session_end::next_host;
@@ -415,6 +442,7 @@ asio::awaitable<session_end> run_session(const attempt_request& req, smtp_conn& 
       const std::string sni = ip_ec ? host : std::string();
       if (!co_await c.start_tls(sni, std::min<std::chrono::seconds>(t, 60s))) {
         last_error = c.error();
+        note_tls("validation-failure", "TLS with " + out.relay + " failed: " + last_error);
         if (sts_fails("validation-failure", "TLS with " + out.relay + " failed: " + last_error)) co_return session_end::next_host;
         if (cr) {
           set_all(out, rcpt_result::kind::temporary, "454 4.7.0 TLS with relay " + out.relay + " failed (" + last_error +
@@ -430,6 +458,7 @@ asio::awaitable<session_end> run_session(const attempt_request& req, smtp_conn& 
         if (dane->st == dane_host::state::verify) {
           const auto v = dane_check(dane->tlsa, c.peer_chain(), host);
           if (!v.matched) {
+            note_tls("tlsa-invalid", "the certificate of " + out.relay + ": " + v.why);
             sts_fails("tlsa-invalid", "the certificate of " + out.relay + ": " + v.why);
             co_await c.write("QUIT\r\n", 10s);
             co_return session_end::next_host;
@@ -438,16 +467,25 @@ asio::awaitable<session_end> run_session(const attempt_request& req, smtp_conn& 
         } else {
           out.verified = false;
         }
+        note_tls("", "");
       } else {
         out.verified = c.verified(host);
+        if (has_policy && !out.verified)
+          note_tls(c.certificate_result_type(), "the certificate of " + out.relay + " is not valid for " + host + " (" +
+                                                    c.verify_error(host) + ")");
+        else
+          note_tls("", "");
         if (!out.verified && sts_fails("certificate-not-trusted", "the certificate of " + out.relay + " is not valid for " + host + " (" + c.verify_error(host) + ")")) {
           co_await c.write("QUIT\r\n", 10s);
           co_return session_end::next_host;
         }
       }
-    } else if (sts_fails("starttls-not-supported", "host " + out.relay + " refused STARTTLS: " + r->summary())) {
-      co_await c.write("QUIT\r\n", 10s);
-      co_return session_end::next_host;
+    } else {
+      note_tls("starttls-not-supported", "host " + out.relay + " refused STARTTLS: " + r->summary());
+      if (sts_fails("starttls-not-supported", "host " + out.relay + " refused STARTTLS: " + r->summary())) {
+        co_await c.write("QUIT\r\n", 10s);
+        co_return session_end::next_host;
+      }
     }
     // Another reply: go on in plaintext (opportunistic).
   }
@@ -634,8 +672,18 @@ asio::awaitable<attempt_result> deliver_remote(const attempt_request& req) {
     std::vector<std::string> allowed;
     std::string refused;
     for (const auto& h : hosts) {
-      if (sts_mx_allowed(*sts, h)) allowed.push_back(h);
-      else refused += (refused.empty() ? "" : ", ") + h;
+      if (sts_mx_allowed(*sts, h)) {
+        allowed.push_back(h);
+      } else {
+        refused += (refused.empty() ? "" : ", ") + h;
+        // TLS-RPT: RFC 8460 has no result type of its own for an MX the policy does not list;
+        // §4.3.2.1's general one, with the host named.
+        tls_outcome o;
+        o.result_type = "validation-failure";
+        o.receiving_mx = h;
+        o.reason = "MX host " + h + " is not listed in the MTA-STS policy";
+        out.tls_sessions.push_back(std::move(o));
+      }
     }
     if (!refused.empty() && sts->mode == sts_mode::testing && !req.requiretls) {
       log::info("smtp.out.sts_testing", {{"id", req.queue_id}, {"domain", req.domain}, {"would_refuse", "MX not in the policy: " + refused}});

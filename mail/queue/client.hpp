@@ -99,6 +99,10 @@ struct attempt_result {
   bool verified = false;           // the transaction ran over TLS with a certificate valid for the host
                                    // (MTA-STS, WebPKI) or matching its TLSA records (DANE)
   std::vector<tls_session_policy> policies;  // one per MX host tried, in order (TLS-RPT)
+  // TLS-RPT: one per session with an MX host that got as far as EHLO (and per MX host an
+  // MTA-STS policy excludes), with result_type, receiving_mx/ip and sending_ip filled in; the
+  // queue adds the policy. Empty for relays.
+  std::vector<tls_outcome> tls_sessions;
 };
 
 boost::asio::awaitable<attempt_result> deliver_remote(const attempt_request& req);

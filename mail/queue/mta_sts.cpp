@@ -164,4 +164,11 @@ bool sts_mx_allowed(const sts_policy& p, std::string_view host) {
   return false;
 }
 
+std::vector<std::string> sts_policy_lines(const sts_policy& p) {
+  std::vector<std::string> out{"version: STSv1", "mode: " + std::string(sts_mode_name(p.mode))};
+  for (const auto& m : p.mx) out.push_back("mx: " + m);
+  out.push_back("max_age: " + std::to_string(p.max_age));
+  return out;
+}
+
 }  // namespace hearth::mail::queue

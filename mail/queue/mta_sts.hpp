@@ -41,6 +41,10 @@ struct sts_policy {
 // ignored. nullopt with `why` set when the document is not a valid policy.
 std::optional<sts_policy> parse_sts_policy(std::string_view body, std::string& why);
 
+// RFC 8460 §4.4's policy-string for a policy: its fields as "key: value" lines (rebuilt from
+// what was parsed, since only that is cached).
+std::vector<std::string> sts_policy_lines(const sts_policy& p);
+
 // RFC 8461 §4.1: an MX host matches "mail.example.com" exactly or "*.example.com" by exactly
 // one leftmost label; case-insensitive, trailing dots ignored.
 bool sts_mx_allowed(const sts_policy& p, std::string_view host);

@@ -25,6 +25,14 @@ TEST_CASE("MTA-STS policy documents", "[queue][sts]") {
   CHECK(p->mode == sts_mode::enforce);
   CHECK(p->mx == std::vector<std::string>{"mail.example.com", "*.example.net"});
   CHECK(p->max_age == 86400);
+  // RFC 8460 §4.4's policy-string, rebuilt from the parsed policy, parses back the same.
+  CHECK(sts_policy_lines(*p) == std::vector<std::string>{"version: STSv1", "mode: enforce", "mx: mail.example.com",
+                                                         "mx: *.example.net", "max_age: 86400"});
+  std::string joined;
+  for (const auto& l : sts_policy_lines(*p)) joined += l + "\n";
+  auto again = parse_sts_policy(joined, why);
+  REQUIRE(again);
+  CHECK(again->mx == p->mx);
   auto lf = parse_sts_policy("mode: testing\nmax_age: 0\nversion: STSv1\nmx: a.test\nfuture: ignored\n", why);
   REQUIRE(lf);
   CHECK(lf->mode == sts_mode::testing);

@@ -305,11 +305,13 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
       req.routes = &opts_.routes;
       const route* by_domain = route_for_domain(opts_.routes, domain);
       std::optional<sts_policy> sts;
-      if (!(by_domain && by_domain->relay)) sts = co_await sts_for(domain, m.id);
+      tls_outcome sts_failure;
+      if (!(by_domain && by_domain->relay)) sts = co_await sts_for(domain, m.id, sts_failure);
       if (stopping_) co_return false;
       req.sts = sts ? &*sts : nullptr;
       req.dane_for = [this](const std::string& host, std::uint16_t port) { return dane_for(host, port); };
       attempt_result ar = co_await deliver_remote(req);
+      report_tls(domain, req.sts, ar, sts_failure);
       if (stopping_) co_return false;  // abandoned: the rows stay as they were
       std::vector<std::string> relays(rows.size(), ar.relay.empty() ? "none" : ar.relay);
       std::vector<std::string> hosts(rows.size(), ar.remote_host);
@@ -388,23 +390,50 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
     co_return d;
   }
 
+  // TLS-RPT: the attempt's sessions with the policy they were held to, and a policy fetch that
+  // failed (RFC 8460 §4.3.2.2), handed over without waiting for any disk.
+  void report_tls(const std::string& domain, const sts_policy* sts, attempt_result& ar, tls_outcome& sts_failure) {
+    if (!opts_.on_tls) return;
+    std::vector<tls_outcome> out = std::move(ar.tls_sessions);
+    const bool policy = sts && sts->mode != sts_mode::none;
+    const auto lines = policy ? sts_policy_lines(*sts) : std::vector<std::string>{};
+    for (auto& o : out) {
+      o.policy_domain = domain;
+      if (!o.policy_type.empty()) continue;  // set by the client (a TLSA outcome)
+      o.policy_type = policy ? "sts" : "no-policy-found";
+      if (policy) {
+        o.policy_string = lines;
+        o.mx_host = sts->mx;
+      }
+    }
+    if (!sts_failure.result_type.empty()) {
+      sts_failure.policy_domain = domain;
+      sts_failure.policy_type = "sts";
+      out.push_back(std::move(sts_failure));
+    }
+    if (!out.empty()) opts_.on_tls(std::move(out));
+  }
+
   // RFC 8461 §5.1: the domain's policy: the cached one while its TXT id is unchanged and it has
   // not expired; a fresh fetch when the id changed; the cached one again when the TXT record or
-  // the fetch fails (what an attacker in the path would cause). nullopt: no policy.
+  // the fetch fails (what an attacker in the path would cause). nullopt: no policy. A failed
+  // fetch also fills `failure` (result_type and reason) for TLS-RPT.
   // The TXT record is asked at most once per decision_memory per domain: the answer for the
   // previous message stands meanwhile (RFC 8461 §5.1 asks for the check "when sending", and a
   // policy update takes longer than that to reach every MX anyway).
-  asio::awaitable<std::optional<sts_policy>> sts_for(const std::string& domain, const std::string& qid) {
+  asio::awaitable<std::optional<sts_policy>> sts_for(const std::string& domain, const std::string& qid,
+                                                     tls_outcome& failure) {
     if (!opts_.mta_sts || !opts_.resolver || !sts_cache_) co_return std::nullopt;
     const auto mono = std::chrono::steady_clock::now();
     if (auto it = sts_decided_.find(domain); it != sts_decided_.end() && it->second.until > mono) co_return it->second.p;
-    auto p = co_await sts_lookup(domain, qid);
+    auto p = co_await sts_lookup(domain, qid, failure);
     if (sts_decided_.size() >= max_remembered) sts_decided_.clear();
     sts_decided_[domain] = {p, mono + decision_memory};
     co_return p;
   }
 
-  asio::awaitable<std::optional<sts_policy>> sts_lookup(const std::string& domain, const std::string& qid) {
+  asio::awaitable<std::optional<sts_policy>> sts_lookup(const std::string& domain, const std::string& qid,
+                                                        tls_outcome& failure) {
     const std::int64_t now = unix_now();
     std::optional<sts_policy> cached;
     if (auto it = sts_mem_.find(domain); it != sts_mem_.end()) {
@@ -425,6 +454,9 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
     std::optional<sts_policy> p;
     if (f.body) p = parse_sts_policy(*f.body, why);
     if (!p) {
+      // RFC 8460 §4.3.2.2.
+      failure.result_type = f.body ? "sts-policy-invalid" : f.webpki ? "sts-webpki-invalid" : "sts-policy-fetch-error";
+      failure.reason = why;
       log::warn("smtp.out.sts_fetch_failed", {{"id", qid}, {"domain", domain}, {"error", why},
                                                {"using", cached ? "the cached policy" : "no policy"}});
       co_return cached;

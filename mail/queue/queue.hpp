@@ -55,6 +55,19 @@ struct envelope {
   bool requiretls = false;
 };
 
+// The TLS outcome of one outbound session to a recipient domain's MX host, for TLS-RPT
+// (RFC 8460 §4): a success, or one of §4.3's result types. Sessions to a relay route are not
+// reported (the relay, not us, meets the destination).
+struct tls_outcome {
+  std::string policy_domain;               // the recipient domain
+  std::string policy_type;                 // "sts" | "tlsa" | "no-policy-found"
+  std::vector<std::string> policy_string;  // the policy as lines (sts: the MTA-STS policy)
+  std::vector<std::string> mx_host;        // sts: the policy's mx patterns
+  std::string result_type;                 // "" = success, else "starttls-not-supported", ...
+  std::string sending_ip, receiving_mx, receiving_ip;
+  std::string reason;                      // failures: what happened, in our words
+};
+
 struct options {
   std::filesystem::path data_dir;       // the queue keeps its own files under DATA_DIR/queue
   std::filesystem::path db_file;        // DATA_DIR/hearth.db (the queue's tables, own migrations)
@@ -93,6 +106,10 @@ struct options {
   bool mta_sts = true;
   std::uint16_t sts_port = 443;
   std::filesystem::path ca_file;
+  // TLS-RPT: called on the delivery strand after each attempt with the outcomes of its
+  // sessions (and of a failed MTA-STS policy fetch). It must not block: the caller buffers
+  // and writes them in batches. Empty: nothing is recorded.
+  std::function<void(std::vector<tls_outcome>)> on_tls;
 };
 
 class queue {

@@ -169,6 +169,7 @@ struct harness {
   std::thread th;
   std::mutex mu;
   std::vector<local_mail> local;
+  std::vector<tls_outcome> tls;  // what the queue hands over for TLS-RPT
 
   explicit harness(fs::path dir, std::chrono::seconds give_up = 3600s, std::chrono::seconds warn = 3600s,
                    std::function<std::optional<std::chrono::seconds>(std::string_view)> give_up_for = {})
@@ -198,7 +199,15 @@ struct harness {
       local.push_back({from, rcpt, std::string(m)});
       return {};
     };
+    o.on_tls = [this](std::vector<tls_outcome> v) {
+      std::lock_guard lk(mu);
+      for (auto& t : v) tls.push_back(std::move(t));
+    };
     q = queue::open(o).value();
+  }
+  std::vector<tls_outcome> tls_outcomes() {
+    std::lock_guard lk(mu);
+    return tls;
   }
   void start() {
     q->start(io);
@@ -362,6 +371,30 @@ TEST_CASE("queue tries MX hosts by preference and falls back to the A record", "
     CHECK(h.wait_for([&] { return w.dumped().find("Subject: via the implicit MX") != std::string::npos; }));
     CHECK(h.wait_for([&] { return h.empty(); }));
     CHECK(h.locals().empty());  // no DSN
+  }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("queue hands over each MX session's TLS outcome for TLS-RPT", "[queue][integration]") {
+  auto& w = world();
+  auto dir = tmpdir("tlsrpt");
+  {
+    harness h(dir);
+    h.start();
+    // e.test: mx1 refuses the connection (no TLS outcome: no session), mx2 is the sink, which
+    // offers no STARTTLS.
+    REQUIRE(h.q->enqueue(env_to({"erin@e.test"}), "Subject: tls outcome\r\n\r\nx\r\n").has_value());
+    CHECK(h.wait_for([&] { return w.dumped().find("Subject: tls outcome") != std::string::npos; }));
+    REQUIRE(h.wait_for([&] { return !h.tls_outcomes().empty(); }));
+    auto t = h.tls_outcomes();
+    REQUIRE(t.size() == 1);
+    CHECK(t[0].policy_domain == "e.test");
+    CHECK(t[0].policy_type == "no-policy-found");
+    CHECK(t[0].result_type == "starttls-not-supported");
+    CHECK(t[0].receiving_mx == "mx2.e.test");
+    CHECK(t[0].receiving_ip == "127.0.119.2");
+    CHECK(!t[0].sending_ip.empty());
+    CHECK(t[0].policy_string.empty());
   }
   fs::remove_all(dir);
 }

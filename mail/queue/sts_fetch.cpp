@@ -60,7 +60,15 @@ asio::awaitable<sts_fetch_result> get_once(asio::ssl::context& verify, const std
   beast::get_lowest_layer(s).expires_after(left());
   co_await beast::get_lowest_layer(s).async_connect(ep, asio::use_awaitable);
   beast::get_lowest_layer(s).expires_after(left());
-  co_await s.async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
+  boost::system::error_code hec;
+  co_await s.async_handshake(asio::ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, hec));
+  if (hec) {
+    // TLS-RPT tells a certificate the policy host should not have from a host that is down.
+    sts_fetch_result r;
+    r.error = "TLS with " + host + " failed: " + hec.message();
+    r.webpki = hec.category() == asio::error::get_ssl_category();
+    co_return r;
+  }
   bhttp::request<bhttp::empty_body> req{bhttp::verb::get, "/.well-known/mta-sts.txt", 11};
   req.set(bhttp::field::host, host);
   req.set(bhttp::field::user_agent, "hearth");

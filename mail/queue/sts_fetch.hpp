@@ -20,6 +20,7 @@ namespace hearth::mail::queue {
 struct sts_fetch_result {
   std::optional<std::string> body;  // the policy text, or nullopt with `error` set
   std::string error;
+  bool webpki = false;  // the failure was the host's certificate (RFC 8460 sts-webpki-invalid)
 };
 
 boost::asio::awaitable<sts_fetch_result> fetch_sts_policy(dns::resolver& resolver, boost::asio::ssl::context& verify,

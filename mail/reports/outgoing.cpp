@@ -84,6 +84,28 @@ std::vector<std::string> mailto_addresses(std::string_view rua) {
   return out;
 }
 
+std::vector<std::string> https_uris(std::string_view rua) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < rua.size()) {
+    auto comma = rua.find(',', i);
+    if (comma == std::string_view::npos) comma = rua.size();
+    auto item = rua.substr(i, comma - i);
+    i = comma + 1;
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (item.size() <= 8 || item.size() > 2048) continue;
+    std::string scheme(item.substr(0, 8));
+    for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    // Control characters and spaces have no place in a URI (RFC 3986) nor in a request line.
+    if (scheme != "https://" ||
+        std::any_of(item.begin(), item.end(), [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; }))
+      continue;
+    out.emplace_back(item);
+  }
+  return out;
+}
+
 std::string report_verification_name(std::string_view policy_domain, std::string_view destination_domain) {
   return std::string(policy_domain) + "._report._dmarc." + std::string(destination_domain);
 }
@@ -193,24 +215,31 @@ std::vector<outgoing_report> tls_reports(const std::vector<tls_session>& session
   std::vector<outgoing_report> out;
   for (const auto& [domain, list] : by_domain) {
     auto rua = mailto_addresses(list.back()->rua);
-    if (rua.empty()) continue;
-    // One policy entry per policy type seen (a domain may move from no policy to STS mid-day).
-    std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> summary;
-    std::map<std::tuple<std::string, std::string, std::string, std::string, std::string>, std::uint64_t> failures;
+    auto https = https_uris(list.back()->rua);
+    if (rua.empty() && https.empty()) continue;
+    // One policy entry per policy seen (a domain may move from no policy to STS, or change its
+    // policy, mid-day): type, policy-string and mx-host together.
+    using policy_key = std::tuple<std::string, std::vector<std::string>, std::vector<std::string>>;
+    std::map<policy_key, std::pair<std::uint64_t, std::uint64_t>> summary;
+    std::map<std::tuple<policy_key, std::string, std::string, std::string, std::string, std::string>, std::uint64_t>
+        failures;
     for (const auto* s : list) {
       auto type = one_of(s->policy_type, {"sts", "tlsa", "no-policy-found"}, "no-policy-found");
-      auto& [ok, bad] = summary[type];
+      policy_key pk{type, s->policy_string, s->mx_host};
+      if (type == "no-policy-found") pk = {type, {}, {}};
+      auto& [ok, bad] = summary[pk];
       if (s->result_type.empty()) {
         ++ok;
       } else {
         ++bad;
-        ++failures[{type, s->result_type, s->sending_ip, s->receiving_mx, s->receiving_ip}];
+        ++failures[{pk, s->result_type, s->sending_ip, s->receiving_mx, s->receiving_ip, s->failure_reason}];
       }
     }
     outgoing_report r;
     r.kind = report_kind::tls;
     r.policy_domain = domain;
     r.rua = std::move(rua);
+    r.https = std::move(https);
     r.report_id = std::to_string(begin) + "." + domain + "@" + me.hostname;
     r.filename = file_name(me, domain, begin, end) + ".json";
     std::string& j = r.document;
@@ -219,22 +248,33 @@ std::vector<outgoing_report> tls_reports(const std::vector<tls_session>& session
         json_escape(rfc3339(begin)) + ",\"end-datetime\":" + json_escape(rfc3339(end - 1)) +
         "},\"contact-info\":" + json_escape(me.email) + ",\"report-id\":" + json_escape(r.report_id) + ",\"policies\":[";
     bool first = true;
-    for (const auto& [type, counts] : summary) {
+    auto array = [](const std::vector<std::string>& v) {
+      std::string a = "[";
+      for (std::size_t i = 0; i < v.size(); ++i) a += (i ? "," : "") + json_escape(v[i]);
+      return a + "]";
+    };
+    for (const auto& [pk, counts] : summary) {
+      const auto& [type, policy_string, mx_host] = pk;
       j += first ? "" : ",";
       first = false;
-      j += "{\"policy\":{\"policy-type\":" + json_escape(type) + ",\"policy-domain\":" + json_escape(domain) +
-           "},\"summary\":{\"total-successful-session-count\":" + std::to_string(counts.first) +
+      j += "{\"policy\":{\"policy-type\":" + json_escape(type);
+      if (!policy_string.empty()) j += ",\"policy-string\":" + array(policy_string);
+      j += ",\"policy-domain\":" + json_escape(domain);
+      if (!mx_host.empty()) j += ",\"mx-host\":" + array(mx_host);
+      j += "},\"summary\":{\"total-successful-session-count\":" + std::to_string(counts.first) +
            ",\"total-failure-session-count\":" + std::to_string(counts.second) + "}";
       std::string details;
       for (const auto& [k, n] : failures) {
-        const auto& [t, result_type, sip, mx, rip] = k;
-        if (t != type) continue;
+        const auto& [fpk, result_type, sip, mx, rip, reason] = k;
+        if (fpk != pk) continue;
         details += (details.empty() ? "" : ",");
         details += "{\"result-type\":" + json_escape(result_type);
         if (!sip.empty()) details += ",\"sending-mta-ip\":" + json_escape(sip);
         if (!mx.empty()) details += ",\"receiving-mx-hostname\":" + json_escape(mx);
         if (!rip.empty()) details += ",\"receiving-ip\":" + json_escape(rip);
-        details += ",\"failed-session-count\":" + std::to_string(n) + "}";
+        details += ",\"failed-session-count\":" + std::to_string(n);
+        if (!reason.empty()) details += ",\"failure-reason-code\":" + json_escape(reason);
+        details += "}";
       }
       if (!details.empty()) j += ",\"failure-details\":[" + details + "]";
       j += "}";

@@ -25,6 +25,7 @@ struct outgoing_report {
   report_kind kind = report_kind::dmarc;
   std::string policy_domain;
   std::vector<std::string> rua;  // mailto: addresses to send it to
+  std::vector<std::string> https;  // TLS-RPT: https: URIs to POST it to (RFC 8460 §5.4)
   std::string report_id;
   std::string filename;  // without the .gz
   std::string document;  // XML (DMARC) or JSON (TLS-RPT)
@@ -40,6 +41,9 @@ std::vector<outgoing_report> tls_reports(const std::vector<tls_session>& session
 // The mailto: addresses of a rua= value ("mailto:a@x.test!10m, mailto:b@y.test"); other URI
 // schemes are skipped, a size limit suffix removed.
 std::vector<std::string> mailto_addresses(std::string_view rua);
+// The https: URIs of a TLS-RPT rua= value (RFC 8460 §3), as written; others skipped.
+std::vector<std::string> https_uris(std::string_view rua);
+
 // RFC 7489 §7.1: "<policy-domain>._report._dmarc.<destination-domain>".
 std::string report_verification_name(std::string_view policy_domain, std::string_view destination_domain);
 // §7.1: the destination agrees when one TXT record there starts with "v=DMARC1".

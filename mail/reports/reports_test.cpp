@@ -6,6 +6,7 @@
 #include <zlib.h>
 
 #include "mail/reports/dmarc_xml.hpp"
+#include "mail/reports/https_post.hpp"
 #include "mail/reports/ingest.hpp"
 #include "mail/reports/json.hpp"
 #include "mail/reports/outgoing.hpp"
@@ -317,10 +318,10 @@ TEST_CASE("reports: the DMARC report we send reads back with our own parser") {
 
 TEST_CASE("reports: the TLS-RPT report we send reads back with our own parser") {
   std::vector<tls_session> s;
-  s.push_back({100, "c.test", "sts", "", "192.0.2.1", "mx.c.test", "192.0.2.7", "mailto:tls@c.test"});
-  s.push_back({101, "c.test", "sts", "certificate-expired", "192.0.2.1", "mx.c.test", "192.0.2.7", "mailto:tls@c.test"});
-  s.push_back({102, "c.test", "sts", "certificate-expired", "192.0.2.1", "mx.c.test", "192.0.2.7", "mailto:tls@c.test"});
-  s.push_back({103, "d.test", "no-policy-found", "", "192.0.2.1", "mx.d.test", "192.0.2.8", ""});
+  s.push_back({100, "c.test", "sts", "", "192.0.2.1", "mx.c.test", "192.0.2.7", "mailto:tls@c.test", {}, {}, ""});
+  s.push_back({101, "c.test", "sts", "certificate-expired", "192.0.2.1", "mx.c.test", "192.0.2.7", "mailto:tls@c.test", {}, {}, ""});
+  s.push_back({102, "c.test", "sts", "certificate-expired", "192.0.2.1", "mx.c.test", "192.0.2.7", "mailto:tls@c.test", {}, {}, ""});
+  s.push_back({103, "d.test", "no-policy-found", "", "192.0.2.1", "mx.d.test", "192.0.2.8", "", {}, {}, ""});
   reporter me{"mail.b.test", "postmaster@b.test", "mail.b.test"};
   auto out = tls_reports(s, 0, 86400, me);
   REQUIRE(out.size() == 1);
@@ -341,4 +342,103 @@ TEST_CASE("reports: the TLS-RPT report we send reads back with our own parser") 
   REQUIRE(r->policies[0].failures.size() == 1);
   CHECK(r->policies[0].failures[0].count == 2);
   CHECK(r->policies[0].failures[0].result_type == "certificate-expired");
+}
+
+TEST_CASE("reports: TLS-RPT policies carry their policy-string, mx-host and failure reasons") {
+  tls_session ok;
+  ok.time = 100;
+  ok.policy_domain = "c.test";
+  ok.policy_type = "sts";
+  ok.policy_string = {"version: STSv1", "mode: enforce", "mx: mx.c.test", "max_age: 86400"};
+  ok.mx_host = {"mx.c.test"};
+  ok.sending_ip = "192.0.2.1";
+  ok.receiving_mx = "mx.c.test";
+  ok.receiving_ip = "192.0.2.7";
+  ok.rua = "mailto:tls@c.test, https://collector.c.test:8443/v1/tlsrpt";
+  tls_session bad = ok;
+  bad.time = 101;
+  bad.result_type = "validation-failure";
+  bad.receiving_mx = "other.c.test";
+  bad.receiving_ip = "";
+  bad.failure_reason = "MX host other.c.test is not listed in the MTA-STS policy";
+  tls_session none = ok;  // earlier the same day, before the domain published its policy
+  none.time = 50;
+  none.policy_type = "no-policy-found";
+  none.policy_string.clear();
+  none.mx_host.clear();
+
+  // Through the store, in one batch: the lists come back as they went in.
+  temp_db t;
+  auto st = open_store(t.dir / "reports.db");
+  REQUIRE(st);
+  REQUIRE((*st)->record_tls_sessions({none, ok, bad, bad}));
+  auto back = (*st)->tls_sessions(86400);
+  REQUIRE(back);
+  REQUIRE(back->size() == 4);
+  CHECK((*back)[1].policy_string == ok.policy_string);
+  CHECK((*back)[1].mx_host == ok.mx_host);
+  CHECK((*back)[0].policy_string.empty());
+  CHECK((*back)[2].failure_reason == bad.failure_reason);
+
+  reporter me{"mail.b.test", "postmaster@b.test", "mail.b.test"};
+  auto out = tls_reports(*back, 0, 86400, me);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].rua == std::vector<std::string>{"tls@c.test"});
+  CHECK(out[0].https == std::vector<std::string>{"https://collector.c.test:8443/v1/tlsrpt"});
+  auto doc = parse_json(out[0].document);
+  REQUIRE(doc);
+  const json* pols = doc->get("policies");
+  REQUIRE(pols);
+  REQUIRE(pols->items.size() == 2);
+  const json* sts = nullptr;
+  for (const auto& p : pols->items)
+    if (p.get("policy")->str("policy-type") == "sts") sts = &p;
+  REQUIRE(sts);
+  const json* pol = sts->get("policy");
+  REQUIRE(pol->get("policy-string"));
+  REQUIRE(pol->get("policy-string")->items.size() == 4);
+  CHECK(pol->get("policy-string")->items[1].s == "mode: enforce");
+  REQUIRE(pol->get("mx-host"));
+  CHECK(pol->get("mx-host")->items.at(0).s == "mx.c.test");
+  CHECK(sts->get("summary")->num("total-successful-session-count") == 1);
+  CHECK(sts->get("summary")->num("total-failure-session-count") == 2);
+  const json* details = sts->get("failure-details");
+  REQUIRE(details);
+  REQUIRE(details->items.size() == 1);
+  CHECK(details->items[0].str("result-type") == "validation-failure");
+  CHECK(details->items[0].str("receiving-mx-hostname") == "other.c.test");
+  CHECK(details->items[0].num("failed-session-count") == 2);
+  CHECK(details->items[0].str("failure-reason-code") == bad.failure_reason);
+  // Our own parser reads it as a receiver would.
+  auto r = parse_tls_report(out[0].document);
+  REQUIRE(r);
+  CHECK(r->policies.size() == 2);
+
+  // A domain that asks only for https: gets a report with no mail to send.
+  for (auto& s : *back) s.rua = "https://collector.c.test/tlsrpt";
+  auto only = tls_reports(*back, 0, 86400, me);
+  REQUIRE(only.size() == 1);
+  CHECK(only[0].rua.empty());
+  CHECK(only[0].https.size() == 1);
+}
+
+TEST_CASE("reports: https rua URIs") {
+  CHECK(https_uris("mailto:a@x.test, https://r.x.test/a?b=c ,HTTPS://R.test,http://plain.test/, https://sp ace.test/") ==
+        std::vector<std::string>{"https://r.x.test/a?b=c", "HTTPS://R.test"});
+  auto t = parse_https_uri("https://Collector.Example.NET:8443/v1/tlsrpt?k=1");
+  REQUIRE(t);
+  CHECK(t->host == "collector.example.net");
+  CHECK(t->port == 8443);
+  CHECK(t->target == "/v1/tlsrpt?k=1");
+  auto d = parse_https_uri("https://r.example");
+  REQUIRE(d);
+  CHECK(d->port == 443);
+  CHECK(d->target == "/");
+  CHECK(parse_https_uri("https://r.example?x=1")->target == "/?x=1");
+  for (const char* bad : {"http://r.example/", "https://", "https://user:pw@r.example/", "https://r.example:0/",
+                          "https://r.example:70000/", "https://r.example:/", "https://192.0.2.1/", "https://[::1]/",
+                          "https://r..example/", "https://r.example/#frag", "https://r.example/a b",
+                          "https://r_x.example/"})
+    CHECK_FALSE(parse_https_uri(bad));
+  CHECK_FALSE(parse_https_uri("https://r.example/" + std::string(3000, 'a')));
 }

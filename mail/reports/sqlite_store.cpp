@@ -95,7 +95,32 @@ CREATE TABLE tls_sessions(
 );
 CREATE INDEX tls_sessions_time ON tls_sessions(time);
 )sql"},
+    {2, "TLS sessions keep the policy they were held to and why they failed (RFC 8460 section 4.4)", R"sql(
+ALTER TABLE tls_sessions ADD COLUMN policy_string TEXT NOT NULL DEFAULT '';
+ALTER TABLE tls_sessions ADD COLUMN mx_host TEXT NOT NULL DEFAULT '';
+ALTER TABLE tls_sessions ADD COLUMN failure_reason TEXT NOT NULL DEFAULT '';
+)sql"},
 };
+
+// Lists of lines kept in one column: policy lines and MX patterns never contain a newline
+// (the parsers split on them).
+std::string join_lines(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : "\n") + x;
+  return s;
+}
+
+std::vector<std::string> split_lines(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto nl = s.find('\n', i);
+    if (nl == std::string::npos) nl = s.size();
+    out.push_back(s.substr(i, nl - i));
+    i = nl + 1;
+  }
+  return out;
+}
 
 class sqlite_store final : public store {
  public:
@@ -250,15 +275,24 @@ class sqlite_store final : public store {
     return st->run();
   }
 
-  result<void> record_tls(const tls_session& s) override {
+  result<void> record_tls(const tls_session& s) override { return record_tls_sessions({s}); }
+
+  result<void> record_tls_sessions(const std::vector<tls_session>& batch) override {
     auto& c = db_.get();
+    // durability::normal: statistics, not acknowledged mail; no fsync per batch.
+    auto tx = db::transaction::begin(c, db::durability::normal);
+    if (!tx) return tx.error();
     auto st = c.prepare(
         "INSERT INTO tls_sessions(time, policy_domain, policy_type, result_type, sending_ip, receiving_mx, "
-        "receiving_ip, rua) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+        "receiving_ip, rua, policy_string, mx_host, failure_reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
     if (!st) return st.error();
-    st->bind_all(s.time, s.policy_domain, s.policy_type, s.result_type, s.sending_ip, s.receiving_mx, s.receiving_ip,
-                 s.rua);
-    return st->run();
+    for (const auto& s : batch) {
+      st->bind_all(s.time, s.policy_domain, s.policy_type, s.result_type, s.sending_ip, s.receiving_mx, s.receiving_ip,
+                   s.rua, join_lines(s.policy_string), join_lines(s.mx_host), s.failure_reason);
+      if (auto x = st->run(); !x) return x.error();
+      st->reset();
+    }
+    return tx->commit();
   }
 
   result<std::vector<dmarc_evaluation>> dmarc_evaluations(std::int64_t end) override {
@@ -299,8 +333,8 @@ class sqlite_store final : public store {
   result<std::vector<tls_session>> tls_sessions(std::int64_t end) override {
     auto& c = db_.get();
     auto st = c.prepare(
-        "SELECT time, policy_domain, policy_type, result_type, sending_ip, receiving_mx, receiving_ip, rua "
-        "FROM tls_sessions WHERE time < ?1 ORDER BY time, rowid");
+        "SELECT time, policy_domain, policy_type, result_type, sending_ip, receiving_mx, receiving_ip, rua, "
+        "policy_string, mx_host, failure_reason FROM tls_sessions WHERE time < ?1 ORDER BY time, rowid");
     if (!st) return st.error();
     st->bind_all(end);
     std::vector<tls_session> out;
@@ -308,8 +342,19 @@ class sqlite_store final : public store {
       auto more = st->step();
       if (!more) return more.error();
       if (!*more) break;
-      out.push_back({st->column_int64(0), st->column_text(1), st->column_text(2), st->column_text(3),
-                     st->column_text(4), st->column_text(5), st->column_text(6), st->column_text(7)});
+      tls_session s;
+      s.time = st->column_int64(0);
+      s.policy_domain = st->column_text(1);
+      s.policy_type = st->column_text(2);
+      s.result_type = st->column_text(3);
+      s.sending_ip = st->column_text(4);
+      s.receiving_mx = st->column_text(5);
+      s.receiving_ip = st->column_text(6);
+      s.rua = st->column_text(7);
+      s.policy_string = split_lines(st->column_text(8));
+      s.mx_host = split_lines(st->column_text(9));
+      s.failure_reason = st->column_text(10);
+      out.push_back(std::move(s));
     }
     return out;
   }

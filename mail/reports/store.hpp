@@ -64,6 +64,9 @@ struct tls_session {
   std::string result_type;    // "" on success, else RFC 8460 §4.3's result type
   std::string sending_ip, receiving_mx, receiving_ip;
   std::string rua;            // the domain's _smtp._tls rua= if known; "" = looked up when the report is due
+  std::vector<std::string> policy_string;  // RFC 8460 §4.4: the policy's lines (sts, tlsa)
+  std::vector<std::string> mx_host;        // sts: the policy's mx patterns
+  std::string failure_reason;              // failures: failure-reason-code, free text
 };
 
 class store {
@@ -82,6 +85,8 @@ class store {
   // ---- observations for the reports we send ----
   virtual result<void> record_dmarc(const dmarc_evaluation& e) = 0;
   virtual result<void> record_tls(const tls_session& s) = 0;
+  // Many sessions in one transaction (the queue's outcomes arrive in batches).
+  virtual result<void> record_tls_sessions(const std::vector<tls_session>& batch) = 0;
   // Everything recorded before `end`, oldest first.
   virtual result<std::vector<dmarc_evaluation>> dmarc_evaluations(std::int64_t end) = 0;
   virtual result<std::vector<tls_session>> tls_sessions(std::int64_t end) = 0;
