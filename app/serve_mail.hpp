@@ -43,6 +43,9 @@ struct mail_checks {
   // reports we send (set only when reports.send_dmarc is on), handed to the mailauth filter.
   std::shared_ptr<mail::reports::store> reports;
   std::function<void(const mail::mailauth::dmarc_observation&)> on_dmarc;
+  // What was decided about each incoming message, kept in DATA_DIR/decisions.db for the admin
+  // console (install_filter; null when filter.decisions.days is 0).
+  std::shared_ptr<mail::smtp::decision_log> decisions;
 };
 
 // mailauth.public_suffix_list, read on first use; null (logged once) when it cannot be read.
