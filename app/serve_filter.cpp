@@ -13,6 +13,7 @@
 #include "core/util/strings.hpp"
 #include "directory/directory.hpp"
 #include "mail/filter/checks.hpp"
+#include "mail/filter/decision_recorder.hpp"
 #include "mail/mailauth/dmarc.hpp"
 #include "mail/filter/sync.hpp"
 
@@ -175,6 +176,20 @@ bool install_filter(serve_context& ctx, mail_checks& checks) {
   }
   if (!cc.sender_lists.empty() || !cc.uri_lists.empty())
     checks.late.push_back(std::make_shared<mf::content_checks>(checks.resolver, std::move(cc)));
+
+  if (c.filter_decisions_days > 0) {
+    auto st = mf::open_sqlite_decision_store(c.data_dir / "decisions.db");
+    if (!st) {
+      log::error("filter.decisions", {{"code", st.error().code}, {"error", st.error().message}});
+      return false;
+    }
+    std::shared_ptr<mf::decision_store> store(std::move(*st));
+    auto rec = std::make_shared<mf::decision_recorder>(
+        store, mf::retention{static_cast<std::int64_t>(c.filter_decisions_days) * 86400, c.filter_decisions_max});
+    ctx.keep.push_back(rec);
+    ctx.on_stop.push_back([rec] { rec->stop(); });
+    checks.decisions = rec;
+  }
 
   mf::verdict_options vo;
   if (!read_score("filter.spam.threshold", c.filter_spam_threshold, vo.threshold) ||

@@ -28,6 +28,7 @@ bool install_mail(serve_context& ctx) {
     svc.filters.insert(svc.filters.end(), part->begin(), part->end());
   svc.submission = checks.submission;
   svc.forwarder = forwarder;
+  svc.decisions = checks.decisions;
   *local_copy = with_report_ingest(ctx, checks, make_sieve_hook(ctx, outbound.get(), checks.submission, forwarder));
   start_report_sender(ctx, checks);
   // iMIP in (install_dav fills observe_copy): each copy is looked at before Sieve files it.

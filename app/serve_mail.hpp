@@ -49,6 +49,9 @@ struct mail_checks {
   std::shared_ptr<std::function<void(std::vector<mail::queue::tls_outcome>)>> on_tls =
       std::make_shared<std::function<void(std::vector<mail::queue::tls_outcome>)>>();
   std::function<void()> flush_tls;  // writes the outcomes handed over so far (blocking)
+  // What was decided about each incoming message, kept in DATA_DIR/decisions.db for the admin
+  // console (install_filter; null when filter.decisions.days is 0).
+  std::shared_ptr<mail::smtp::decision_log> decisions;
 };
 
 // mailauth.public_suffix_list, read on first use; null (logged once) when it cannot be read.

@@ -30,6 +30,8 @@ bool install_web(serve_context& ctx) {
   (void)store->purge_expired();  // sessions that ended while the server was down
   web::options opts;
   opts.totp_issuer = "Hearth " + ctx.cfg.hostname;
+  opts.session_lifetime = std::chrono::seconds(ctx.cfg.web_session_lifetime);
+  opts.session_idle = std::chrono::seconds(ctx.cfg.web_session_idle);
   auto port = [&](config::service s) { return static_cast<int>(ctx.cfg.listen(s).port); };
   opts.devices = {ctx.cfg.hostname, port(config::service::imaps), port(config::service::submission),
                   port(config::service::submissions), port(config::service::https), port(config::service::xmpp_client)};

@@ -3,12 +3,16 @@
 #include <chrono>
 #include <ctime>
 #include <mutex>
+#include <set>
 
 #include "app/common.hpp"
 #include "app/dns_check_run.hpp"
 #include "core/db/db.hpp"
+#include "mail/filter/decision_store.hpp"
 #include "mail/filter/greylist.hpp"
 #include "mail/queue/store.hpp"
+#include "mail/reports/store.hpp"
+#include "mail/reports/summary.hpp"
 #include "rfc6764/zone.hpp"
 
 namespace hearth::app {
@@ -117,6 +121,51 @@ class areas_view final : public server_admin {
     return out;
   }
 
+  result<reports_view> reports(std::string_view domain, std::int64_t since) override {
+    auto st = report_store();
+    if (!st) return st.error();
+    const mail::reports::query q{std::string(domain), since};
+    auto rows = (*st)->dmarc_rows(q);
+    if (!rows) return rows.error();
+    auto pols = (*st)->tls_policies(q);
+    if (!pols) return pols.error();
+    reports_view v;
+    std::set<std::pair<std::string, std::string>> ids;
+    for (const auto& r : *rows) ids.insert({r.org, r.report_id});
+    v.dmarc_reports = ids.size();
+    ids.clear();
+    for (const auto& p : *pols) ids.insert({p.org, p.report_id});
+    v.tls_reports = ids.size();
+    auto groups = mail::reports::group_dmarc(*rows);
+    for (auto& g : groups)
+      v.dmarc.push_back({g.domain, g.day, g.source_ip, g.messages, g.dkim_pass, g.spf_pass, g.dmarc_fail,
+                         std::move(g.reporters), std::move(g.dispositions)});
+    for (auto& s : mail::reports::dmarc_sources(groups))
+      v.sources.push_back({s.domain, s.source_ip, s.verdict, s.messages, s.dkim_pass, s.spf_pass, s.dmarc_fail});
+    for (auto& g : mail::reports::group_tls(*pols)) {
+      tls_day d{g.domain, g.day, g.success, g.failure, std::move(g.reporters), {}};
+      for (const auto& f : g.failures) d.failures.push_back({f.result_type, f.sending_ip, f.receiving_mx, f.receiving_ip, f.count});
+      v.tls.push_back(std::move(d));
+    }
+    return v;
+  }
+
+  result<std::vector<mail_decision>> decisions(std::string_view address, std::string_view ip, std::int64_t before,
+                                               std::size_t limit) override {
+    std::vector<mail_decision> out;
+    if (cfg_.filter_decisions_days == 0) return out;
+    auto st = decision_store();
+    if (!st) return st.error();
+    auto found = (*st)->search({std::string(address), std::string(ip), before, limit});
+    if (!found) return found.error();
+    for (auto& d : *found)
+      out.push_back({d.seq, d.time, std::move(d.session), std::move(d.id), std::move(d.ip), std::move(d.helo),
+                     std::move(d.from), std::move(d.rcpts), std::move(d.stage), std::move(d.outcome),
+                     std::move(d.filter), std::move(d.reply), d.score, std::move(d.symbols), std::move(d.dnsbl),
+                     std::move(d.greylist), std::move(d.spam)});
+    return out;
+  }
+
  private:
   static dkim_entry entry(const directory::dkim_key& k) {
     auto v = rfc6764::dkim_txt_value(k);
@@ -133,6 +182,28 @@ class areas_view final : public server_admin {
       queue_ = *st;
     }
     return queue_;
+  }
+
+  // The store the SMTP sessions write to (serve_filter.cpp); read here only.
+  result<std::shared_ptr<mail::filter::decision_store>> decision_store() {
+    std::lock_guard lock(mu_);
+    if (!decisions_) {
+      auto st = mail::filter::open_sqlite_decision_store(cfg_.data_dir / "decisions.db");
+      if (!st) return st.error();
+      decisions_ = std::move(*st);
+    }
+    return decisions_;
+  }
+
+  // The store `hearth serve` fills with the reports it receives (serve_reports.cpp).
+  result<std::shared_ptr<mail::reports::store>> report_store() {
+    std::lock_guard lock(mu_);
+    if (!reports_) {
+      auto st = mail::reports::open_store(cfg_.data_dir / "reports.db");
+      if (!st) return st.error();
+      reports_ = std::move(*st);
+    }
+    return reports_;
   }
 
   // Only read here: the times given do not matter, the serving filter applies its own.
@@ -153,6 +224,8 @@ class areas_view final : public server_admin {
   std::mutex mu_;
   std::shared_ptr<mail::queue::store> queue_;
   std::shared_ptr<mail::filter::greylist> grey_;
+  std::shared_ptr<mail::reports::store> reports_;
+  std::shared_ptr<mail::filter::decision_store> decisions_;
 };
 
 }  // namespace

@@ -10,6 +10,9 @@ to the Maildir after, so for Postfix the time until the Maildir holds every mess
 printed too ("delivered/s"). Needs root for Postfix (it drops to its own users).
 
 usage: bench_smtp.py [HEARTH_BIN]   (make bench passes build/hearth)
+  BENCH_SMTP_DECISIONS=compare: hearth only, alternately without and with the decisions about
+  incoming mail kept (filter.decisions.days 0 and 30), twice each, to show what keeping them
+  costs the acceptance rate; prints each run, the decisions written, and the ratio.
 """
 import os
 import shutil
@@ -100,7 +103,7 @@ def peak_rss_kib(pid):
     return 0
 
 
-def bench_hearth(work):
+def bench_hearth(work, keys=()):
     r = subprocess.run([HEARTH, "quickstart", "--dev", "bench@bench.test", "--dir", work, "--listen", ADDR_H,
                         "--port-offset", str(OFFSET)], capture_output=True, text=True)
     if r.returncode != 0:
@@ -112,6 +115,8 @@ def bench_hearth(work):
         set_key(cfg, table, "max_connections_per_ip", "0")
     # Greylisting would answer the load's first try with 451: off for the benchmark.
     set_key(cfg, "filter.greylist", "enabled", "false")
+    for table, key, value in keys:
+        set_key(cfg, table, key, value)
     log = open(os.path.join(work, "serve.log"), "ab")
     p = subprocess.Popen([HEARTH, "--config", os.path.join(work, "hearth.toml"), "serve"], stdout=log,
                          stderr=subprocess.STDOUT)
@@ -219,7 +224,40 @@ def bench_postfix(work):
         subprocess.run(pf + ["stop"], capture_output=True)
 
 
+def decisions_written(work):
+    import sqlite3
+    path = os.path.join(work, "data", "decisions.db")
+    if not os.path.exists(path):
+        return 0
+    with sqlite3.connect(path) as c:
+        return c.execute("SELECT count(*) FROM decisions").fetchone()[0]
+
+
+def compare_decisions():
+    root = tempfile.mkdtemp(prefix="hearth-bench-decisions-")
+    rates = {"off": [], "on": []}
+    try:
+        print(f"SMTP inbound with and without the decisions kept, {SIZE // 1024} KB messages (smtp-source)")
+        for run, mode in enumerate(["off", "on", "off", "on"]):
+            work = os.path.join(root, f"{run}-{mode}")
+            h = bench_hearth(work, [("filter.decisions", "days", "0" if mode == "off" else "30")])
+            if not h:
+                return
+            rates[mode].append(h)
+            line = "  ".join(f"{s} conn {h[s][0]:7.1f} msg/s" for s, _ in LOADS)
+            print(f"  decisions {mode:3}: {line}  (decisions written: {decisions_written(work)})")
+        for s, _ in LOADS:
+            off = statistics.mean(r[s][0] for r in rates["off"])
+            on = statistics.mean(r[s][0] for r in rates["on"])
+            print(f"  {s:3d} conn: mean {off:7.1f} msg/s without, {on:7.1f} with: ratio {on / off:4.2f}")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def main():
+    if os.environ.get("BENCH_SMTP_DECISIONS") == "compare":
+        compare_decisions()
+        return
     root = tempfile.mkdtemp(prefix="hearth-bench-smtp-")
     os.chmod(root, 0o755)  # Postfix's users must reach their folders
     try:

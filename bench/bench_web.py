@@ -3,12 +3,13 @@
   1. API requests/s for the session check (GET /api/v1/session with a cookie: the cookie's
      lookup, the account's admin flag, JSON), THREADS keep-alive TLS connections for SECONDS,
      with p50/p99 latency;
-  2. page load times in headless Chromium (bench_web_page.mjs): every page, cold cache and warm
-     (ETag revalidation), from navigation to the first render with its API data;
+  2. page load times in headless Chromium (bench_web_page.mjs): each page's p50/p95 from
+     navigation to the page shown with its API data, cold cache and warm, and beside it the
+     server's own time for the page's API calls (Server-Timing) and the requests made;
   3. the assets: their total size raw and gzip-compressed (as served), and what they add to the
      binary (the .rodata of the embedded object).
 Never asserts. usage: bench_web.py [HEARTH_BIN]
-  env: BENCH_WEB_SECONDS=5 BENCH_WEB_THREADS=4 BENCH_WEB_ROUNDS=10
+  env: BENCH_WEB_SECONDS=5 BENCH_WEB_THREADS=4 BENCH_WEB_ROUNDS=10 BENCH_WEB_PAGES=account,devices,...
 """
 import gzip
 import http.client
@@ -37,8 +38,14 @@ ROUNDS = int(os.environ.get("BENCH_WEB_ROUNDS", "10"))
 NPM = os.environ.get("HEARTH_NPM_DIR", "/var/cache/hearth/npm")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
+# The pages measured: every user page and every admin page but the DNS one (it asks live DNS).
+PAGES = os.environ.get("BENCH_WEB_PAGES", "account,app-passwords,security,devices,rules,admin-accounts,"
+                       "admin-domains,admin-aliases,admin-queue,admin-greylist,admin-decisions,admin-reports,"
+                       "admin-logins,admin-server").split(",")
+
 inst = Instance("demo@example.test", host=1)
 set_key(inst.config, "log", "level", '"warn"')  # one log line per request would be measured too
+inst.cli(["user", "admin", inst.email, "on"])
 inst.start(wait_for="https")
 ctx = ssl.create_default_context(cafile=inst.ca_file())
 port = inst.port("https")
@@ -95,13 +102,20 @@ if os.path.isdir(os.path.join(NPM, "node_modules", "playwright-core")) and os.pa
                HOME=os.environ.get("HOME", "/tmp"))
     base = f"https://{inst.hostname}:{port}"
     # Chromium does not know the dev CA here: the benchmark accepts the certificate.
-    cp = subprocess.run(["node", os.path.join(HERE, "bench_web_page.mjs"), base, inst.email, inst.password, str(ROUNDS)],
-                        env=env, capture_output=True, text=True, timeout=600)
+    cp = subprocess.run(["node", os.path.join(HERE, "bench_web_page.mjs"), base, inst.email, inst.password, str(ROUNDS),
+                         *PAGES], env=env, capture_output=True, text=True, timeout=900)
     try:
-        pages = json.loads(cp.stdout.strip().splitlines()[-1])
-        for k, v in pages.items():
-            print(f"page load {k}: p50 {v['p50']} ms, max {v['max']} ms ({ROUNDS} loads)")
-    except (ValueError, IndexError):
+        res = json.loads(cp.stdout.strip().splitlines()[-1])
+        b = res["baseline"]
+        print(f"baseline: a 60-byte file arrives in p50 {b['p50']:.1f} ms, p95 {b['p95']:.1f} ms (browser's clock)")
+        print(f"page shown with its data, headless Chromium, browser's clock, {ROUNDS} loads each "
+              f"(cold: cache disabled; warm: a returning browser); server: the page's API time (Server-Timing)")
+        for k, v in res["pages"].items():
+            print(f"  {k:16} cold p50 {v['cold']['p50']:6.1f} p95 {v['cold']['p95']:6.1f} ms | "
+                  f"warm p50 {v['warm']['p50']:6.1f} p95 {v['warm']['p95']:6.1f} ms | "
+                  f"server p50 {v['server']['p50']:5.2f} p95 {v['server']['p95']:5.2f} ms | "
+                  f"requests cold {v['requests']['cold']}, warm {v['requests']['warm']}")
+    except (ValueError, IndexError, KeyError):
         print("page load: failed:", (cp.stdout + cp.stderr)[-500:])
     if os.environ.get("BENCH_WEB_DEBUG"):
         print(cp.stderr[-3000:])

@@ -1,9 +1,12 @@
 // Page load times of the web console in Debian's headless Chromium (playwright-core): signs in
-// once, then loads each page ROUNDS times, cold (the browser cache disabled) and warm (ETag
-// revalidation), on the browser's own clock from navigation start to the page shown with its
-// API data (body[data-ready-ms], set by app.js once the shell, the page module and its API
-// calls are done). The baseline is when a tiny file's answer has arrived. Prints one JSON line.
-//   node bench_web_page.mjs BASE ADDRESS PASSWORD ROUNDS
+// once, then loads each page ROUNDS times, cold (the browser cache disabled) and warm (the
+// browser's cache as a returning user has it), on the browser's own clock from navigation
+// start to the page shown with its API data (body[data-ready-ms], set by app.js once the
+// shell, the page module and its API calls are done). Beside each load, the server's own time
+// for the page's API calls (their Server-Timing "app" entries, the longest when a page makes
+// several at once) and how many requests the load made. Prints one JSON line:
+//   {"baseline": {p50, p95}, "pages": {ID: {cold: {p50, p95}, warm: {...}, server: {...}, requests: {cold, warm}}}}
+//   node bench_web_page.mjs BASE ADDRESS PASSWORD ROUNDS PAGE...
 import { createRequire } from 'module';
 import fs from 'fs';
 import os from 'os';
@@ -11,7 +14,7 @@ import path from 'path';
 
 const require = createRequire(process.env.HEARTH_NPM_DIR + '/node_modules/');
 const { chromium } = require('playwright-core');
-const [base, address, password, rounds] = process.argv.slice(2);
+const [base, address, password, rounds, ...ids] = process.argv.slice(2);
 const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
   '--no-first-run'];
 if (process.env.HOST_RULES) args.push(`--host-resolver-rules=${process.env.HOST_RULES}`);
@@ -25,34 +28,50 @@ await page.fill('#address', address);
 await page.fill('#password', password);
 await page.press('#password', 'Enter');
 await page.waitForFunction(() => document.body.dataset.ready && document.body.dataset.ready !== 'signin');
-const out = {};
+
+const pct = (v, p) => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor(s.length * p))] : null;
+};
+const summary = (v) => ({ p50: pct(v, 0.5), p95: pct(v, 0.95) });
+const out = { baseline: null, pages: {} };
 // What the browser alone costs here: loading a tiny JSON file, no script.
 {
   const times = [];
   for (let i = 0; i < Number(rounds); i++) {
     await page.goto(`${base}/web/pages.json?r=${i}`);
-    times.push(await page.evaluate(() => Math.round(performance.getEntriesByType('navigation')[0].responseEnd)));
+    times.push(await page.evaluate(() => performance.getEntriesByType('navigation')[0].responseEnd));
   }
-  times.sort((a, b) => a - b);
-  out['baseline (a 60-byte file arrives)'] = { p50: times[Math.floor(times.length / 2)], max: times[times.length - 1] };
+  out.baseline = summary(times);
 }
-// Where the time of one page goes (resource timings of the last load).
-for (const cold of [true, false]) {
-  await cdp.send('Network.setCacheDisabled', { cacheDisabled: cold });
-  for (const id of ['account', 'app-passwords', 'security', 'devices']) {
+for (const id of ids) {
+  const r = { server: [], requests: {} };
+  for (const cold of [true, false]) {
+    await cdp.send('Network.setCacheDisabled', { cacheDisabled: cold });
+    // One load first, not counted: the warm runs then start from a filled cache.
+    await page.goto(`${base}/?r=first#/${id}`);
+    await page.waitForFunction((p) => document.body.dataset.ready === p, id);
     const times = [];
     for (let i = 0; i < Number(rounds); i++) {
       await page.goto(`${base}/?r=${i}#/${id}`);
       await page.waitForFunction((p) => document.body.dataset.ready === p, id);
-      // The browser's own clock: navigation start to the page shown with its API data.
-      times.push(Number(await page.evaluate(() => document.body.dataset.readyMs)));
+      const m = await page.evaluate(() => {
+        const res = performance.getEntriesByType('resource');
+        const apiCalls = res.filter((e) => e.name.includes('/api/v1/'));
+        const server = Math.max(0, ...apiCalls.map((e) => (e.serverTiming.find((s) => s.name === 'app') || { duration: 0 }).duration));
+        // Requests that went to the server (a memory or disk cache hit has no transfer).
+        const fetched = res.filter((e) => e.transferSize > 0 || e.name.includes('/api/v1/')).length + 1;
+        return { ready: Number(document.body.dataset.readyMs), server, fetched };
+      });
+      times.push(m.ready);
+      r.server.push(m.server);
+      r.requests[cold ? 'cold' : 'warm'] = m.fetched;
     }
-    times.sort((a, b) => a - b);
-    out[`${cold ? 'cold' : 'warm'} ${id}`] = { p50: times[Math.floor(times.length / 2)], max: times[times.length - 1] };
+    r[cold ? 'cold' : 'warm'] = summary(times);
   }
+  r.server = summary(r.server);
+  out.pages[id] = r;
 }
-const entries = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => [e.name.replace(/^https:\/\/[^/]+/, ''), Math.round(e.startTime), Math.round(e.connectEnd - e.connectStart), Math.round(e.responseStart - e.requestStart), Math.round(e.duration)]));
-console.error(JSON.stringify(entries));
 console.log(JSON.stringify(out));
 await ctx.close();
 fs.rmSync(profile, { recursive: true, force: true });

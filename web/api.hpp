@@ -18,6 +18,7 @@
 //   a.add({"DELETE", "/api/v1/account/app-passwords/{id}", access::user, ...});  // c.param("id")
 //   a.install(router);
 #pragma once
+#include <chrono>
 #include <functional>
 #include <map>
 #include <optional>
@@ -44,6 +45,7 @@ struct caller {
   bool admin = false;
   std::string csrf;          // the session's CSRF token (kind == session)
   std::string session_token; // the cookie's value (kind == session), to end this session
+  std::int64_t expires = 0;  // when the session ends at the latest (kind == session)
 };
 
 // One call of an endpoint.
@@ -91,6 +93,8 @@ struct api_deps {
   // Checks "Authorization: Bearer TOKEN" (admin API tokens); empty = bearer tokens refused.
   std::function<std::optional<caller>(std::string_view token)> bearer;
   json::limits body_limits{};
+  // A session unused this long is not accepted any more (0 = no idle limit).
+  std::chrono::seconds session_idle{0};
 };
 
 class api {

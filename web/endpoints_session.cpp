@@ -8,12 +8,14 @@
 namespace hearth::web {
 namespace {
 
-json::value session_json(const std::string& address, bool admin, const std::string& csrf, std::int64_t expires) {
+json::value session_json(const std::string& address, bool admin, const std::string& csrf, std::int64_t expires,
+                         const options& opt) {
   json::object o;
   o.set("csrf", csrf);
   o.set("address", address);
   o.set("admin", admin);
   o.set("expires", expires);
+  o.set("idle", static_cast<std::int64_t>(opt.session_idle.count()));
   return json::value(std::move(o));
 }
 
@@ -46,7 +48,7 @@ http::response sign_in(const services& s, const options& o, call& c) {
       log::info("web.session", {{"user", res.address}, {"ip", c.req.remote_ip}, {"event", "sign_in"}});
       // Ended sessions go at each sign-in, so the table stays as small as the live ones.
       (void)s.sessions.purge_expired();
-      r = ok(session_json(acc->address, acc->admin, created->info.csrf, created->info.expires));
+      r = ok(session_json(acc->address, acc->admin, created->info.csrf, created->info.expires, o));
       r.headers.emplace_back("Set-Cookie", session_cookie(created->token, o.session_lifetime));
     }
   }
@@ -61,10 +63,10 @@ void add_session_endpoints(api& a, const services& s, const options& o) {
 
   // The page asks this on load: the cookie is HttpOnly, so this is how it learns who is signed
   // in and the CSRF token (other origins cannot read the answer: no CORS).
-  a.add({"GET", "/api/v1/session", access::user, [s](call& c) {
-           auto found = s.sessions.find(c.who.session_token);
-           if (c.who.kind != caller::session || !found) return fail_with(401, "unauthenticated", "no session");
-           return ok(session_json(c.who.address, c.who.admin, c.who.csrf, found->expires));
+  a.add({"GET", "/api/v1/session", access::user, [o](call& c) {
+           // identify() found the session already: no second lookup.
+           if (c.who.kind != caller::session) return fail_with(401, "unauthenticated", "no session");
+           return ok(session_json(c.who.address, c.who.admin, c.who.csrf, c.who.expires, o));
          }});
 
   a.add({"DELETE", "/api/v1/session", access::user, [s](call& c) {

@@ -31,6 +31,10 @@ http::response status(const services& s, call& c) {
 }
 
 http::response begin(const services& s, const options& o, call& c) {
+  // A new secret turns the second factor off until it is confirmed: while it is on, that
+  // takes the password as much as turning it off does.
+  if (auto t = s.totp.get(c.who.address); t && t->enabled)
+    if (auto refused = confirm_password(s, c)) return std::move(*refused);
   std::string secret = crypto::random_bytes(secret_bytes);
   if (auto r = s.totp.set_pending(c.who.address, secret); !r) return fail_with(503, "unavailable", r.error().message);
   json::object out;
@@ -55,6 +59,7 @@ http::response confirm(const services& s, call& c) {
 }
 
 http::response disable(const services& s, call& c) {
+  if (auto refused = confirm_password(s, c)) return std::move(*refused);
   if (auto r = s.totp.remove(c.who.address); !r) return fail_with(503, "unavailable", r.error().message);
   log::info("web.totp", {{"user", c.who.address}, {"event", "disabled"}});
   return no_content();

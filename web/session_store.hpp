@@ -33,6 +33,7 @@ struct session {
   std::int64_t created = 0;  // Unix seconds
   std::int64_t expires = 0;
   std::string ip;       // where it was created
+  std::int64_t last_used = 0;  // the last find() that found it, to a few seconds
 };
 
 struct new_session {
@@ -45,8 +46,12 @@ class session_store {
   virtual ~session_store() = default;
   // Errors: web.no_account, db.*.
   virtual result<new_session> create(std::string_view address, std::string_view ip, std::chrono::seconds lifetime) = 0;
-  // The live session for a token, or nullopt (unknown, expired, malformed).
-  virtual std::optional<session> find(std::string_view token) = 0;
+  // The live session for a token, or nullopt (unknown, expired, malformed, or unused for
+  // `idle` or longer; idle 0 = no idle limit). Finding a session counts as a use: the store
+  // writes that down (coarsely, not on every call, so that reading pages costs no write
+  // each time).
+  virtual std::optional<session> find(std::string_view token, std::chrono::seconds idle) = 0;
+  std::optional<session> find(std::string_view token) { return find(token, std::chrono::seconds(0)); }
   // Ends one session; ending an unknown one is not an error.
   virtual result<void> remove(std::string_view token) = 0;
   // Ends every session of the account ("log out everywhere", a password change) except the

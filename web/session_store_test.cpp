@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <random>
+#include <thread>
 
 #include "directory/directory.hpp"
 
@@ -65,6 +66,28 @@ TEST_CASE("sessions: create, find, end, end everywhere, go with the account") {
 
   REQUIRE(dir->remove_account("bob@home.test"));
   CHECK_FALSE(st->find(b.token));
+}
+
+TEST_CASE("sessions: an unused session ends after the idle time; a used one goes on") {
+  temp_db t;
+  auto dir = directory::directory::open(t.path).value();
+  REQUIRE(dir->add_domain("home.test"));
+  REQUIRE(dir->add_account("alice@home.test", creds()));
+  auto st = web::open_sqlite_session_store(t.path).value();
+  auto used = st->create("alice@home.test", "127.0.0.1", std::chrono::hours(1)).value();
+  auto left = st->create("alice@home.test", "127.0.0.1", std::chrono::hours(1)).value();
+  CHECK(used.info.last_used == used.info.created);
+  const auto idle = std::chrono::seconds(4);
+  // `used` is asked for every half second; `left` not at all, for longer than the idle time.
+  for (int i = 0; i < 10; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    REQUIRE(st->find(used.token, idle));
+  }
+  CHECK_FALSE(st->find(left.token, idle));
+  CHECK(st->find(left.token));  // without an idle limit only the lifetime counts
+  auto f = st->find(used.token, idle);
+  REQUIRE(f);
+  CHECK(f->last_used > used.info.created);
 }
 
 #include "web/totp_store.hpp"

@@ -1,5 +1,6 @@
 // The SQLite implementation of web::session_store, in hearth.db beside the directory's accounts
 // (ON DELETE CASCADE: an account's sessions go with it).
+#include <algorithm>
 #include <chrono>
 
 #include "core/crypto/crypto.hpp"
@@ -22,6 +23,10 @@ CREATE TABLE web_sessions(
   ip TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX web_sessions_account ON web_sessions(account_id);
+)sql"},
+    {2, "web console sessions end when unused (web.session_idle)", R"sql(
+ALTER TABLE web_sessions ADD COLUMN last_used INTEGER NOT NULL DEFAULT 0;
+UPDATE web_sessions SET last_used = created;
 )sql"},
 };
 
@@ -73,23 +78,26 @@ class sqlite_session_store final : public session_store {
     s.info.created = now_seconds();
     s.info.expires = s.info.created + lifetime.count();
     s.info.ip = std::string(ip);
+    s.info.last_used = s.info.created;
     auto st = c.prepare(
-        "INSERT INTO web_sessions(token_hash, id, account_id, csrf, created, expires, ip) "
-        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+        "INSERT INTO web_sessions(token_hash, id, account_id, csrf, created, expires, ip, last_used) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?5)");
     if (!st) return st.error();
     st->bind_all(token_hash(s.token), s.info.id, account_id, s.info.csrf, s.info.created, s.info.expires, s.info.ip);
     if (auto r = st->run(); !r) return r.error();
     return s;
   }
 
-  std::optional<session> find(std::string_view token) override {
+  std::optional<session> find(std::string_view token, std::chrono::seconds idle) override {
     if (!plausible_token(token)) return std::nullopt;
     auto& c = db_.get();
+    const std::int64_t now = now_seconds();
+    const std::string hash = token_hash(token);
     auto st = c.prepare(
-                   "SELECT s.id, a.address, s.csrf, s.created, s.expires, s.ip FROM web_sessions s "
+                   "SELECT s.id, a.address, s.csrf, s.created, s.expires, s.ip, s.last_used FROM web_sessions s "
                    "JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = ?1 AND s.expires > ?2")
                   .value();
-    st.bind_all(token_hash(token), now_seconds());
+    st.bind_all(hash, now);
     if (!st.step().value()) return std::nullopt;
     session s;
     s.id = st.column_text(0);
@@ -98,6 +106,19 @@ class sqlite_session_store final : public session_store {
     s.created = st.column_int64(3);
     s.expires = st.column_int64(4);
     s.ip = st.column_text(5);
+    s.last_used = st.column_int64(6);
+    if (idle.count() <= 0) return s;
+    if (now - s.last_used >= idle.count()) return std::nullopt;
+    // Written down at most every quarter of the idle time (and at least once a minute): a
+    // page's API calls cost a read each, not a write each, and the idle limit stays within
+    // a quarter of what was configured.
+    const std::int64_t every = std::clamp<std::int64_t>(idle.count() / 4, 1, 60);
+    if (now - s.last_used >= every) {
+      auto up = c.prepare("UPDATE web_sessions SET last_used = ?1 WHERE token_hash = ?2").value();
+      up.bind_all(now, hash);
+      up.run().value();
+      s.last_used = now;
+    }
     return s;
   }
 

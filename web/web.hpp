@@ -70,6 +70,9 @@ struct options {
   // A session ends this long after sign-in, used or not: a forgotten browser on a shared
   // computer does not stay signed in for days.
   std::chrono::seconds session_lifetime{std::chrono::hours(12)};
+  // ... and this long after its last request (0 = only the lifetime): a browser left open on
+  // an unattended computer stops being signed in.
+  std::chrono::seconds session_idle{std::chrono::hours(2)};
   // The name authenticator apps show beside the account ("Hearth mail.example.org").
   std::string totp_issuer = "Hearth";
   device_settings devices;

@@ -183,6 +183,9 @@ struct config {
   unsigned http_header_timeout = 30;   // seconds for a whole request head (slowloris)
   unsigned http_body_timeout = 20;     // seconds for a body, plus one per http_body_min_rate octets
   unsigned http_body_min_rate = 500;   // octets per second a slow body must keep up; 0 = no extension
+  // [web]: the web console (web/)
+  unsigned web_session_lifetime = 12 * 3600;  // seconds a sign-in lasts, used or not
+  unsigned web_session_idle = 2 * 3600;       // seconds without a request before it ends; 0 = never
   // [dav]
   std::uint64_t dav_max_resource_size = 10ull * 1024 * 1024;  // one calendar object or vCard (max-resource-size)
 
@@ -207,6 +210,9 @@ struct config {
   std::string filter_dnsbl_weight = "3";         // weight of a list without one
   std::string filter_spam_threshold = "5";       // Junk at or above
   std::string filter_spam_reject_threshold = "15";  // 550 5.7.1 at or above
+  // [filter.decisions]: what was decided for each incoming message (mail/filter/decisions)
+  unsigned filter_decisions_days = 30;        // kept this long; 0 = not kept
+  unsigned filter_decisions_max = 200000;     // at most this many (the oldest go first)
   // [filter.bayes]: the learning spam filter (mail/filter/bayes)
   bool filter_bayes_enabled = true;
   unsigned filter_bayes_min_spam = 200;        // trained spam needed before it votes

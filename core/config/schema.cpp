@@ -321,6 +321,12 @@ std::vector<key_def> build_keys() {
                       "octets of body that buy one more second of body_timeout; 0 = body_timeout is the whole limit",
                       bind<&config::http_body_min_rate>()));
   // [dav]
+  // [web] (web/)
+  k.push_back(integer("web.session_lifetime", 12 * 3600, 5, 30 * day,
+                      "seconds a web console sign-in lasts, used or not", bind<&config::web_session_lifetime>()));
+  k.push_back(integer("web.session_idle", 2 * 3600, 0, 30 * day,
+                      "seconds without a request after which a web console session ends; 0 = only the lifetime",
+                      bind<&config::web_session_idle>()));
   k.push_back(integer("dav.max_resource_size", 10ll << 20, 16ll << 10, 1ll << 30,
                       "largest calendar object or vCard, in octets (CalDAV/CardDAV max-resource-size)",
                       bind<&config::dav_max_resource_size>()));
@@ -354,6 +360,11 @@ std::vector<key_def> build_keys() {
   k.push_back(str("filter.spam.reject_threshold", "15", "spam score at or above which mail is refused (550 5.7.1)",
                   bind<&config::filter_spam_reject_threshold>()).not_empty());
   // [filter.bayes], [filter.antivirus]; validated by `hearth serve` (app/serve_spam.cpp).
+  k.push_back(integer("filter.decisions.days", 30, 0, 366,
+                      "days the decision about each incoming message (blocklists, greylisting, spam score, refusal) is kept for the admin console; 0 = not kept",
+                      bind<&config::filter_decisions_days>()));
+  k.push_back(integer("filter.decisions.max", 200000, 1000, 100000000,
+                      "decisions kept at most (the oldest are dropped first)", bind<&config::filter_decisions_max>()));
   k.push_back(boolean("filter.bayes.enabled", true, "score incoming mail with the learning (Bayesian) spam filter",
                       bind<&config::filter_bayes_enabled>()));
   k.push_back(integer("filter.bayes.min_spam", 200, 0, 1000000, "trained spam messages needed before the filter votes",
@@ -494,11 +505,13 @@ std::vector<table_def> build_tables() {
       {"imap", "IMAP session limits."},
       {"managesieve", "Sieve filters: the script store, its quotas, and ManageSieve (port 4190)."},
       {"http", "The HTTPS server (DAV, autoconfiguration, MTA-STS)."},
+      {"web", "The web console: how long a sign-in lasts."},
       {"dav", "CalDAV and CardDAV."},
       {"filter.client", "Incoming mail (MX port): client checks, each a spam score or \"reject\"."},
       {"filter.greylist", "Greylisting of incoming mail (like spamd -G passtime:greyexp:whiteexp)."},
       {"filter.dnsbl", "DNS block and allow lists for incoming mail."},
       {"filter.spam", "The spam verdict: X-Spam-Status, the Junk folder, refusal."},
+      {"filter.decisions", "The decisions about incoming mail kept for the admin console (search by address or IP)."},
       {"filter.bayes", "The learning spam filter: learns from moves into and out of Junk and the $Junk/$NotJunk keywords."},
       {"filter.antivirus", "Virus scanning with ClamAV's clamd before mail is accepted."},
       {"backup_mx", "Backup MX: mail for these domains is accepted, kept and relayed to their primary."},

@@ -340,10 +340,10 @@ asio::awaitable<decision> verdict_filter::on_message(const smtp::client_info& ci
     for (const auto& c : add) add_score(st, c.symbol, c.score);
   }
   auto v = decide(st.score, st.symbols, o_);
+  const char* action = v.action == spam_action::reject ? "reject" : v.action == spam_action::junk ? "junk" : "deliver";
+  st.results["spam"] = action;  // for the decision kept about this message (smtp::inbound_decision)
   log::info("filter.verdict", {{"session", ci.session}, {"id", st.id}, {"from", env.sender.address()},
-                               {"score", format_score(v.score)},
-                               {"action", v.action == spam_action::reject ? "reject"
-                                          : v.action == spam_action::junk ? "junk" : "deliver"}});
+                               {"score", format_score(v.score)}, {"action", action}});
   if (v.action == spam_action::reject)
     co_return decision::no(550, "5.7.1", "Message rejected as spam (score " + format_score(v.score) + ")");
   // Mail we only keep as a backup MX is judged (and marked) by the primary.

@@ -441,4 +441,36 @@ TEST_CASE("reports: https rua URIs") {
                           "https://r_x.example/"})
     CHECK_FALSE(parse_https_uri(bad));
   CHECK_FALSE(parse_https_uri("https://r.example/" + std::string(3000, 'a')));
+
+TEST_CASE("reports: each sending IP's verdict over the period") {
+  auto row = [](std::string ip, std::uint64_t n, std::string dkim, std::string spf, std::int64_t begin) {
+    stored_dmarc_row r;
+    r.source_ip = std::move(ip);
+    r.count = n;
+    r.dkim = std::move(dkim);
+    r.spf = std::move(spf);
+    r.domain = "a.test";
+    r.org = "google.test";
+    r.begin = begin;
+    r.end = begin + 86399;
+    return r;
+  };
+  const std::int64_t day = 1767225600;
+  std::vector<stored_dmarc_row> rows{row("192.0.2.1", 40, "pass", "pass", day), row("192.0.2.1", 5, "pass", "fail", day + 86400),
+                                     row("198.51.100.7", 12, "fail", "pass", day),
+                                     row("203.0.113.9", 3, "fail", "fail", day),
+                                     row("203.0.113.9", 2, "fail", "fail", day + 86400),
+                                     row("192.0.2.99", 4, "fail", "fail", day), row("192.0.2.99", 6, "pass", "pass", day)};
+  auto groups = group_dmarc(rows);
+  CHECK(groups.size() == 6);
+  auto s = dmarc_sources(groups);
+  REQUIRE(s.size() == 4);
+  auto find = [&](std::string ip) { return *std::find_if(s.begin(), s.end(), [&](auto& x) { return x.source_ip == ip; }); };
+  CHECK(find("192.0.2.1").verdict == "ok");
+  CHECK(find("192.0.2.1").messages == 45);
+  CHECK(find("198.51.100.7").verdict == "forgotten");
+  CHECK(find("203.0.113.9").verdict == "spoofing");
+  CHECK(find("203.0.113.9").dmarc_fail == 5);
+  // Passing SPF for some of its mail: a source of ours whose DKIM is missing now and then.
+  CHECK(find("192.0.2.99").verdict == "forgotten");
 }

@@ -56,6 +56,27 @@ std::vector<dmarc_group> group_dmarc(const std::vector<stored_dmarc_row>& rows) 
   return out;
 }
 
+std::vector<dmarc_source> dmarc_sources(const std::vector<dmarc_group>& groups) {
+  std::map<std::pair<std::string, std::string>, dmarc_source> per_source;
+  for (const auto& g : groups) {
+    auto& s = per_source[{g.domain, g.source_ip}];
+    s.domain = g.domain;
+    s.source_ip = g.source_ip;
+    s.messages += g.messages;
+    s.dkim_pass += g.dkim_pass;
+    s.spf_pass += g.spf_pass;
+    s.dmarc_fail += g.dmarc_fail;
+  }
+  std::vector<dmarc_source> out;
+  for (auto& [k, s] : per_source) {
+    if (s.dkim_pass == s.messages) s.verdict = "ok";
+    else if (s.dmarc_fail > 0 && s.spf_pass == 0) s.verdict = "spoofing";
+    else s.verdict = "forgotten";  // some DKIM failures, and SPF passes for some of its mail
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
 std::string format_dmarc(const std::vector<stored_dmarc_row>& rows) {
   if (rows.empty()) return "no DMARC reports\n";
   auto groups = group_dmarc(rows);
@@ -74,29 +95,16 @@ std::string format_dmarc(const std::vector<stored_dmarc_row>& rows) {
   }
   out += "total: " + u(total) + " message(s), " + u(failed) + " failing DMARC\n";
   // Per source over the whole period: what a person should do about it.
-  std::map<std::pair<std::string, std::string>, dmarc_group> per_source;
-  for (const auto& g : groups) {
-    auto& s = per_source[{g.domain, g.source_ip}];
-    s.domain = g.domain;
-    s.source_ip = g.source_ip;
-    s.messages += g.messages;
-    s.dkim_pass += g.dkim_pass;
-    s.spf_pass += g.spf_pass;
-    s.dmarc_fail += g.dmarc_fail;
-  }
   std::string notes;
-  for (const auto& [k, s] : per_source) {
-    if (s.dkim_pass == s.messages) continue;
+  for (const auto& s : dmarc_sources(groups)) {
     std::string who = s.source_ip + " sent " + u(s.messages) + " message(s) as " + s.domain;
-    if (s.dmarc_fail > 0 && s.spf_pass == 0)
+    if (s.verdict == "spoofing")
       notes += "  FAIL " + who + " failing DKIM and SPF: not authorised to send as you (spoofing), or a "
                "service you forgot to authorise: add its DKIM key or its IP to SPF if it is yours\n";
-    else if (s.dkim_pass < s.messages && s.spf_pass > 0)
+    else if (s.verdict == "forgotten")
       notes += "  WARN " + who + " failing DKIM (" + u(s.messages - s.dkim_pass) +
                "), passing SPF: usually a service sending for you without your DKIM key (a forgotten service); "
                "set up DKIM signing there\n";
-    else if (s.dmarc_fail > 0)
-      notes += "  FAIL " + who + " failing DMARC (" + u(s.dmarc_fail) + "): check whether this source is yours\n";
   }
   if (!notes.empty()) out += "failures:\n" + notes;
   return out;

@@ -19,6 +19,18 @@ struct dmarc_group {
 
 // Groups rows by (domain, day of the report's begin, source IP), sorted by those keys.
 std::vector<dmarc_group> group_dmarc(const std::vector<stored_dmarc_row>& rows);
+// One sending IP over the whole period, with what a person should make of it.
+struct dmarc_source {
+  std::string domain, source_ip;
+  std::uint64_t messages = 0, dkim_pass = 0, spf_pass = 0, dmarc_fail = 0;
+  // "ok": DKIM passes for every message; "forgotten": DKIM fails but SPF passes (a service
+  // sending for the domain without its DKIM key); "spoofing": fails both and never passes
+  // SPF (not authorised, or a service nobody told us about).
+  std::string verdict;
+};
+
+// Sums the groups per (domain, source IP), sorted by those keys.
+std::vector<dmarc_source> dmarc_sources(const std::vector<dmarc_group>& groups);
 // The table and the failure notes; "no DMARC reports" when empty.
 std::string format_dmarc(const std::vector<stored_dmarc_row>& rows);
 

@@ -14,6 +14,8 @@ void add_endpoints(api& a, std::shared_ptr<const services> s) {
   add_queue_endpoints(a, s);
   add_status_endpoints(a, s);
   add_filter_endpoints(a, s);
+  add_report_endpoints(a, s);
+  add_decision_endpoints(a, s);
 }
 
 std::optional<caller> token_caller(token_store& tokens, directory::directory& dir, std::string_view token) {

@@ -58,5 +58,7 @@ void add_dns_endpoints(api& a, const std::shared_ptr<const services>& s);      /
 void add_queue_endpoints(api& a, const std::shared_ptr<const services>& s);    // endpoints_queue.cpp
 void add_status_endpoints(api& a, const std::shared_ptr<const services>& s);   // endpoints_status.cpp
 void add_filter_endpoints(api& a, const std::shared_ptr<const services>& s);   // endpoints_filter.cpp
+void add_report_endpoints(api& a, const std::shared_ptr<const services>& s);   // endpoints_reports.cpp
+void add_decision_endpoints(api& a, const std::shared_ptr<const services>& s); // endpoints_decisions.cpp
 
 }  // namespace hearth::web::admin

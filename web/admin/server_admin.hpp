@@ -62,6 +62,51 @@ struct dkim_entry {
   std::string record_name, record_value;  // SELECTOR._domainkey.DOMAIN and its TXT value
 };
 
+// DMARC aggregate and TLS-RPT reports received about our domains (mail/reports/), grouped as
+// `hearth reports dmarc|tls` groups them. Days are "YYYY-MM-DD" (UTC) of a report's start.
+struct dmarc_day_source {
+  std::string domain, day, source_ip;
+  std::uint64_t messages = 0, dkim_pass = 0, spf_pass = 0, dmarc_fail = 0;
+  std::vector<std::string> reporters, dispositions;
+};
+
+// One sending IP over the whole period. verdict: "ok" (DKIM passes), "forgotten" (DKIM
+// fails, SPF passes: a service sending for us without our key), "spoofing" (fails both).
+struct dmarc_source_verdict {
+  std::string domain, source_ip, verdict;
+  std::uint64_t messages = 0, dkim_pass = 0, spf_pass = 0, dmarc_fail = 0;
+};
+
+struct tls_failure_line {
+  std::string result_type, sending_ip, receiving_mx, receiving_ip;
+  std::uint64_t count = 0;
+};
+
+struct tls_day {
+  std::string domain, day;
+  std::uint64_t success = 0, failure = 0;
+  std::vector<std::string> reporters;
+  std::vector<tls_failure_line> failures;
+};
+
+struct reports_view {
+  std::size_t dmarc_reports = 0, tls_reports = 0;  // distinct (org, report id)
+  std::vector<dmarc_day_source> dmarc;             // by domain, day, source IP
+  std::vector<dmarc_source_verdict> sources;       // by domain, source IP
+  std::vector<tls_day> tls;                        // by domain, day
+};
+
+// What was decided about one incoming message or attempt on the MX port (mail/filter's
+// decision store): blocklist hits, greylisting, the spam score and verdict, the answer.
+struct mail_decision {
+  std::int64_t seq = 0, time = 0;
+  std::string session, id, ip, helo, from;
+  std::vector<std::string> rcpts;
+  std::string stage, outcome, filter, reply;  // as smtp::inbound_decision
+  double score = 0;
+  std::string symbols, dnsbl, greylist, spam;
+};
+
 class server_admin {
  public:
   virtual ~server_admin() = default;
@@ -79,6 +124,14 @@ class server_admin {
   // New keys for the domain (an RSA and an Ed25519 key under a new selector when it has keys
   // already: receivers still verify mail signed with the old ones). Errors: "directory.*".
   virtual result<std::vector<dkim_entry>> dkim_generate(std::string_view domain) = 0;
+  // The reports received about `domain` ("" = every domain) whose period ends at or after
+  // `since` (Unix seconds). Errors: "db.*".
+  virtual result<reports_view> reports(std::string_view domain, std::int64_t since) = 0;
+  // The decisions about incoming mail, newest first: those about `address` (sender or
+  // recipient; "" = any) from `ip` ("" = any), older than `before` (0 = any), at most `limit`.
+  // An empty list when they are not kept (filter.decisions.days = 0). Errors: "db.*".
+  virtual result<std::vector<mail_decision>> decisions(std::string_view address, std::string_view ip,
+                                                       std::int64_t before, std::size_t limit) = 0;
 };
 
 }  // namespace hearth::web::admin

@@ -1,5 +1,6 @@
 // The page shell: signs in, builds the navigation from the page modules the server lists in
-// /web/pages.json (every file in pages/), and shows the page named by the URL's #/id.
+// the shell (every file in pages/, each by its versioned URL), and shows the page named by
+// the URL's #/id.
 // Pages use only the JSON API (api()). Strings come from i18n/ through t().
 import en from '/web/i18n/en.js';
 
@@ -7,6 +8,11 @@ let strings = en;
 export const t = (key) => strings[key] ?? en[key] ?? key;
 
 const state = { session: null, pages: [] };
+
+// name under web/assets/ -> its versioned URL (cached by the browser for good), from the shell.
+const metaAssets = document.querySelector('meta[name="hearth-assets"]');
+const assets = metaAssets ? JSON.parse(metaAssets.content) : null;
+const assetUrl = (name) => (assets && assets[name]) || '/web/' + name;
 
 // One call of the API: {ok, status, data} or {ok:false, status, error:{code,message}}.
 export async function api(method, path, body) {
@@ -64,10 +70,9 @@ const main = () => document.getElementById('main');
 
 async function loadPages() {
   // The server lists the page modules in the shell (and in /web/pages.json).
-  const meta = document.querySelector('meta[name="hearth-pages"]');
-  const names = meta ? meta.content.split(',').filter(Boolean)
+  const names = assets ? Object.keys(assets).filter((n) => n.startsWith('pages/') && n.endsWith('.js')).map((n) => n.slice(6, -3))
     : await fetch('/web/pages.json').then((r) => r.json()).catch(() => []);
-  const mods = await Promise.all(names.map((n) => import('/web/pages/' + n + '.js').then((m) => m.default)));
+  const mods = await Promise.all(names.map((n) => import(assetUrl('pages/' + n + '.js')).then((m) => m.default)));
   state.pages = mods.filter(Boolean).sort((a, b) => (a.order ?? 100) - (b.order ?? 100));
 }
 
@@ -127,11 +132,13 @@ async function show() {
 async function start() {
   const lang = (navigator.language || 'en').slice(0, 2);
   if (lang !== 'en') {
-    try { strings = (await import('/web/i18n/' + lang + '.js')).default; } catch (e) { strings = en; }
+    try { strings = (await import(assetUrl('i18n/' + lang + '.js'))).default; } catch (e) { strings = en; }
   }
   document.documentElement.lang = strings === en ? 'en' : lang;
-  const [, s] = await Promise.all([loadPages(), api('GET', '/session')]);
-  state.session = s.ok ? s.data : null;
+  // The shell says who is signed in (the same answer as GET /api/v1/session): no round trip.
+  const meta = document.querySelector('meta[name="hearth-session"]');
+  const [, s] = await Promise.all([loadPages(), meta ? null : api('GET', '/session')]);
+  state.session = meta ? (meta.content ? JSON.parse(meta.content) : null) : (s.ok ? s.data : null);
   window.addEventListener('hashchange', show);
   await show();
 }

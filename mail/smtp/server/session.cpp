@@ -6,6 +6,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <chrono>
 #include <mutex>
 #include <unordered_map>
 
@@ -17,6 +18,7 @@
 #include "directory/directory.hpp"
 #include "mail/queue/queue.hpp"
 #include "mail/smtp/proto/session.hpp"
+#include "mail/smtp/server/decision_log.hpp"
 #include "mail/smtp/server/delivery.hpp"
 #include "mail/smtp/server/filter.hpp"
 #include "mail/smtp/server/policy.hpp"
@@ -227,11 +229,43 @@ class session {
       if (d.v == verdict::refuse) {
         log::info("smtp.filter", {{"session", c_.id()}, {"id", state_.id}, {"filter", f->name()},
                                   {"ip", c_.remote_ip()}, {"reply", d.r.wire()}});
+        std::vector<std::string> about;
+        if (rcpt) about.push_back(rcpt->address());
+        else for (const auto& r : env.recipients) about.push_back(r.address.address());
+        note(st == stage::message ? "data" : st == stage::rcpt ? "rcpt" : "mail", d.r, f->name(), std::move(about));
         co_return d;
       }
       if (d.v == verdict::accept) co_return d;
     }
     co_return decision::go_on();
+  }
+
+  // Keeps what was decided about an incoming message (the MX port, no AUTH) for the admin
+  // console: the record goes to a queue that is written in batches, off this thread.
+  void note(const char* stage, const reply& r, std::string_view filter, std::vector<std::string> rcpts) {
+    if (!s_.decisions || o_.kind != listener_kind::mx || !user_.empty()) return;
+    inbound_decision d;
+    d.time = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    d.session = c_.id();
+    d.id = state_.id.empty() ? txn_id_ : state_.id;
+    d.ip = c_.remote_ip();
+    d.helo = e_.transaction().helo;
+    d.from = e_.transaction().sender.address();
+    d.rcpts = std::move(rcpts);
+    d.stage = stage;
+    d.filter = std::string(filter);
+    d.outcome = r.code < 400 ? "accepted" : r.code >= 500 ? "refused" : filter == "greylist" ? "greylisted" : "tempfail";
+    std::string line = r.wire();
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+    d.reply = std::move(line);
+    d.score = state_.score;
+    for (const auto& s : state_.symbols) d.symbols += (d.symbols.empty() ? "" : " ") + s;
+    for (const auto& [k, v] : state_.results) {
+      if (k.starts_with("dnsbl.") && v == "listed") d.dnsbl += (d.dnsbl.empty() ? "" : " ") + k.substr(6);
+      else if (k == "greylist") d.greylist = v;
+      else if (k == "spam") d.spam = v;
+    }
+    s_.decisions->record(std::move(d));
   }
 
   asio::awaitable<reply> on_rcpt() {
@@ -271,9 +305,13 @@ class session {
       case rcpt_kind::local:
         co_return make_reply(250, "2.1.5", "Recipient OK");
       case rcpt_kind::unknown_local:
+      {
         log::info("smtp.rcpt_refused", {{"session", c_.id()}, {"to", shown}, {"ip", c_.remote_ip()},
                                         {"reason", "unknown user"}});
-        co_return make_reply(550, "5.1.1", "<" + shown + ">: Recipient address rejected: User unknown");
+        auto r = make_reply(550, "5.1.1", "<" + shown + ">: Recipient address rejected: User unknown");
+        note("rcpt", r, "", {shown});
+        co_return r;
+      }
       case rcpt_kind::invalid:
         co_return make_reply(501, "5.1.3", "<" + shown + ">: Bad recipient address syntax");
       case rcpt_kind::remote:
@@ -287,7 +325,9 @@ class session {
       // Never an open relay: only an authenticated user may send to other domains.
       log::info("smtp.relay_refused", {{"session", c_.id()}, {"ip", c_.remote_ip()}, {"helo", e_.transaction().helo},
                                        {"from", e_.transaction().sender.address()}, {"to", shown}});
-      co_return make_reply(554, "5.7.1", "<" + shown + ">: Relay access denied");
+      auto r = make_reply(554, "5.7.1", "<" + shown + ">: Relay access denied");
+      note("rcpt", r, "", {shown});
+      co_return r;
     }
     if (!s_.outbound) co_return make_reply(451, "4.3.0", "Outbound delivery is not available");
     co_return make_reply(250, "2.1.5", "Recipient OK");
@@ -470,6 +510,11 @@ class session {
     if (result.r.code != 250)
       log::warn("smtp.in", {{"session", c_.id()}, {"id", id}, {"from", "<" + from + ">"},
                             {"to", rcpt_list(env.recipients)}, {"status", result.r.code >= 500 ? "rejected" : "tempfail"}, {"reply", result.r.lines.empty() ? "" : result.r.lines.front()}});
+    {
+      std::vector<std::string> about;
+      for (const auto& r : env.recipients) about.push_back(r.address.address());
+      note("data", result.r, "", std::move(about));
+    }
     txn_id_.clear();
     co_return result.r;
   }

@@ -39,6 +39,7 @@ namespace hearth::mail::smtp {
 class filter;                // filter.hpp: SPF/DKIM/DMARC, greylisting, DNSBL, verdict
 class submission_transform;  // filter.hpp: header hygiene and DKIM signing on submission
 class forwarding;            // filter.hpp: SRS and ARC for mail passed on, SRS bounces back
+class decision_log;          // decision_log.hpp: what was decided about each incoming message
 
 enum class listener_kind { mx, submission, submissions };
 
@@ -65,6 +66,7 @@ struct server_services {
   std::shared_ptr<submission_transform> submission;  // null: submitted mail is sent as is
   copy_hook local_copy;  // Sieve at delivery (app/serve_sieve.cpp); empty: plain delivery
   std::shared_ptr<forwarding> forwarder;  // null: forwarded mail keeps its sender, SRS unknown
+  std::shared_ptr<decision_log> decisions;  // null: decisions about incoming mail are only logged
 };
 
 // The handler for one listener. Sessions of one handler share the per-IP connection count.

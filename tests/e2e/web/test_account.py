@@ -8,6 +8,8 @@ the Apple profile, the login history, and the pages' own headers."""
 import base64
 import hashlib
 import hmac
+import html
+import json
 import imaplib
 import os
 import re
@@ -195,7 +197,15 @@ check(wrong[:5] == [401] * 5 and wrong[5] == 429, f"five wrong codes, then a loc
 st, c, body = api.sign_in("bob@example.test", bob_pw, totp=totp(secret, time.time() + 30))
 check(st == 429 and error_code(body) == "blocked", "during the lockout even a right code waits")
 st, h, body = api.request("DELETE", "/api/v1/account/totp", cookie=bob, csrf=bob_csrf)
-check(st == 204 and api.sign_in("bob@example.test", bob_pw)[0] == 200, "turned off: the password alone again")
+check(st == 403 and error_code(body) == "password_required", f"turning it off asks for the password ({st} {body})")
+st, h, body = api.request("POST", "/api/v1/account/totp", cookie=bob, csrf=bob_csrf)
+check(st == 403 and error_code(body) == "password_required", f"so does replacing its secret while it is on ({st})")
+st, h, body = api.request("DELETE", "/api/v1/account/totp", {"password": "not bob's"}, cookie=bob, csrf=bob_csrf)
+check(st == 403 and error_code(body) == "wrong_password", f"a wrong password does not turn it off ({st} {body})")
+st, h, body = api.request("GET", "/api/v1/account/totp", cookie=bob)
+check(st == 200 and body.get("enabled") is True, "it is still on")
+st, h, body = api.request("DELETE", "/api/v1/account/totp", {"password": bob_pw}, cookie=bob, csrf=bob_csrf)
+check(st == 204 and api.sign_in("bob@example.test", bob_pw)[0] == 200, "turned off with the password: the password alone again")
 
 # --- devices, the Apple profile, the login history --------------------------------------------
 st, h, body = api.request("GET", "/api/v1/account/devices", cookie=cookie)
@@ -278,8 +288,22 @@ check(before == {"spam": 0, "ham": 0} and body.get("spam_trained") == {"spam": 1
 
 # --- the pages' own answers --------------------------------------------------------------------
 st, h, body = api.request("GET", "/")
-check(st == 200 and "text/html" in h.get("content-type", [""])[0] and "<script type=\"module\" src=\"/web/app.js\">" in body
-      and "<script>" not in body, "the shell page: no inline script")
+app_url = re.search(r'<script type="module" src="(/web/app\.js\?v=[0-9a-f]+)">', body or "")
+check(st == 200 and "text/html" in h.get("content-type", [""])[0] and app_url
+      and "<script>" not in body, "the shell page: no inline script; app.js by its versioned URL")
+check(h.get("cache-control") == ["no-store"] and '<meta name="hearth-session" content="">' in body,
+      "signed out: the shell says so, and is never stored")
+st2, h2, signed = api.request("GET", "/", cookie=cookie)
+m = re.search(r'<meta name="hearth-session" content="([^"]*)">', signed or "")
+shown = json.loads(html.unescape(m.group(1))) if m and m.group(1) else {}
+check(shown.get("address") == user and shown.get("csrf") and "expires" in shown,
+      f"signed in: the shell carries the session answer, so the page needs no round trip ({shown})")
+if app_url:
+    st, h, js = api.request("GET", app_url.group(1), headers=["Accept-Encoding: gzip"])
+    check(st == 200 and "immutable" in h.get("cache-control", [""])[0] and h.get("content-encoding") == ["gzip"],
+          f"a versioned file: cached for good, gzip-compressed ({h.get('cache-control')}, {h.get('content-encoding')})")
+    st, h, js = api.request("GET", "/web/app.js?v=0000")
+    check(st == 200 and h.get("cache-control") == ["no-cache"], "an outdated version: revalidated, not cached for good")
 check("frame-ancestors 'none'" in h.get("content-security-policy", [""])[0] and h.get("x-frame-options") == ["DENY"]
       and h.get("strict-transport-security"), "the shell page carries CSP, X-Frame-Options and HSTS")
 st, h, body = api.request("GET", "/web/pages.json")

@@ -187,6 +187,14 @@ try:
         # step's code is fresh without waiting for it.
         out = b.do("signin", user, new_pw, totp_now(secret, time.time() + 30))
         check(out == f"ok {user}", f"sign in with the password and a fresh code ({out})")
+        # Turning it off asks for the password again: a wrong one leaves it on.
+        out = b.do("totp_disable", "not-the-password")
+        check(out.startswith("error:"), f"a wrong password does not turn two-step sign-in off ({out})")
+        b.do("shot", "totp-off-refused")
+        check(b.do("totp_disable", new_pw) == "ok", "the right password turns it off")
+        check(b.do("signout") == "ok", "sign out")
+        out = b.do("signin", user, new_pw)
+        check(out == f"ok {user}", f"then the password alone signs in ({out})")
     # --- the same pages on a phone-sized screen ----------------------------------------------
     b.do("viewport", "390", "844")
     for page in ("account", "app-passwords", "security", "rules", "devices"):

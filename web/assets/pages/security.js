@@ -10,9 +10,16 @@ export default {
       const r = await api('GET', '/account/totp');
       if (!r.ok) return say(card, errorText(r.error));
       if (r.data.enabled) {
-        const off = h('button', { class: 'secondary', type: 'button', id: 'totp-disable' }, t('totp.disable'));
-        off.addEventListener('click', async () => {
-          const d = await api('DELETE', '/account/totp');
+        // Turning it off takes the password again (the server insists): a browser left signed
+        // in is not enough.
+        const off = h('form', { id: 'totp-disable-form' },
+          h('label', { for: 'totp-off-password' }, t('totp.confirm_password')),
+          h('input', { id: 'totp-off-password', name: 'password', type: 'password', autocomplete: 'current-password', required: true }),
+          h('div', {}, h('button', { class: 'secondary', type: 'submit', id: 'totp-disable' }, t('totp.disable'))));
+        off.addEventListener('submit', async (ev) => {
+          ev.preventDefault();
+          const d = await api('DELETE', '/account/totp', { password: off.password.value });
+          off.password.value = '';
           if (!d.ok) return say(msg, errorText(d.error));
           refresh();
         });
