@@ -24,6 +24,7 @@ Both classifiers use the same cutoffs: spam at a Bayes probability of 0.9 or mor
   time rspamd reports (all its default rules run, not only Bayes).
 
 BENCH_SPAM_FOLD=1 or 2 tests another third of each group (default 0: messages 0, 3, 6...).
+BENCH_SPAM_CUTOFFS (default 0.995) adds Hearth rows at other spam cutoffs, from the same scores.
 BENCH_SPAM_SYSTEMS picks the rows (default hearth,spamassassin,sa-rules,rspamd).
 Prints the figures; never asserts. Usage: python3 bench/bench_spam.py [build/hearth]
 """
@@ -46,6 +47,8 @@ HEARTH = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT
 SA_EVERY = int(os.environ.get("BENCH_SPAM_SA_EVERY", "1"))
 # Which third of each group is tested (0: the first message of every three, as in the README).
 FOLD = int(os.environ.get("BENCH_SPAM_FOLD", "0")) % 3
+# The private servers' loopback ports: each fold its own, so that folds can run side by side.
+PORT = 38780 + 100 * FOLD
 SYSTEMS = os.environ.get("BENCH_SPAM_SYSTEMS", "hearth,spamassassin,sa-rules,rspamd").split(",")
 
 
@@ -114,13 +117,20 @@ if "hearth" in SYSTEMS:
     conf = os.path.join(hdir, "hearth.toml")
     _, t_train, c_train = timed([HEARTH, "--config", conf, "spam", "train", "--spam-mbox", f"{work}/train/spam",
                                  "--ham-mbox", f"{work}/train/ham"])
-    verdicts, per = {}, []
+    verdicts, scores, per = {}, {}, []
     for kind in ("spam", "ham"):
         cp, _, _ = timed([HEARTH, "--config", conf, "spam", "classify", f"{work}/test/{kind}"])
         lines = cp.stdout.splitlines()
         verdicts[kind] = [l.split(" ", 2)[1] for l in lines[:-1]]
+        scores[kind] = [float(l.split(" ", 1)[0]) for l in lines[:-1]]
         per.append(int(re.search(r"\((\d+) us each\)", lines[-1]).group(1)) / 1000)
     rates("Hearth (chi-square, one clue per correlated group)", verdicts, t_train, c_train, sum(per) / len(per), n_train)
+    # The same scores at other values of [filter.bayes] spam_cutoff (BENCH_SPAM_CUTOFFS, comma
+    # separated; "" for none): what a site that wants fewer false positives trades for them.
+    for cut in filter(None, os.environ.get("BENCH_SPAM_CUTOFFS", "0.995").split(",")):
+        c = float(cut)
+        rates(f"Hearth, spam_cutoff = {cut}", {k: ["spam" if x >= c else "ham" if x < 0.2 else "unsure" for x in v]
+                                              for k, v in scores.items()}, t_train, c_train, sum(per) / len(per), n_train)
 
 # ---- SpamAssassin: Bayes only, and its default rule set with Bayes ----
 SA_ROWS = [r for r in ("spamassassin", "sa-rules") if r in SYSTEMS]
@@ -192,14 +202,14 @@ elif shutil.which("sa-learn") and shutil.which("spamd"):
         for f in fs:
             os.chmod(os.path.join(d, f), 0o666)
     if "spamassassin" in SA_ROWS:
-        verdicts, per = sa_classify(bayes_paths, 38783, lambda out: "spam" if "HEARTH_BAYES_SPAM" in out else
+        verdicts, per = sa_classify(bayes_paths, PORT + 3, lambda out: "spam" if "HEARTH_BAYES_SPAM" in out else
                                     "ham" if "HEARTH_BAYES_HAM" in out else "unsure")
         rates(f"SpamAssassin {sa_version} Bayes only", verdicts, t_train, c_train, per, n_train)
     if "sa-rules" in SA_ROWS:
         # The rules Debian ships (/usr/share/spamassassin; sa-update cannot run offline), every
         # network test off (spamd -L, skip_rbl_checks), Bayes trained as above; spam at
         # required_score 5, SpamAssassin's default.
-        verdicts, per = sa_classify(["--siteconfigpath", site, "--configpath", "/usr/share/spamassassin"], 38784,
+        verdicts, per = sa_classify(["--siteconfigpath", site, "--configpath", "/usr/share/spamassassin"], PORT + 4,
                                     sa_rules_verdict)
         rates(f"SpamAssassin {sa_version} default rules + Bayes (score >= 5, no network tests)", verdicts, t_train,
               c_train, per, n_train)
@@ -238,7 +248,7 @@ def rspamc_results(out):
 if "rspamd" not in SYSTEMS:
     pass
 elif shutil.which("rspamd") and shutil.which("rspamc") and shutil.which("redis-server"):
-    ports = {"redis": 38790, "normal": 38791, "controller": 38792, "proxy": 38793}
+    ports = {"redis": PORT + 10, "normal": PORT + 11, "controller": PORT + 12, "proxy": PORT + 13}
     rdir = os.path.join(work, "rspamd")
     local = os.path.join(rdir, "local")
     os.makedirs(os.path.join(local, "local.d"))
