@@ -1,7 +1,11 @@
 #include "mail/filter/bayes/classifier.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <unordered_map>
+
+#include "mail/filter/bayes/tokenize.hpp"
 
 namespace hearth::mail::filter::bayes {
 
@@ -17,6 +21,24 @@ double chi2_q(double x2, unsigned v) {
     sum += std::exp(log_term);
   }
   return std::min(sum, 1.0);
+}
+
+std::string clue_group(std::string_view token) {
+  static constexpr std::array<std::string_view, 7> shape = {"html", "ct", "cte", "charset", "hdr", "meta", "xmailer"};
+  static constexpr std::array<std::string_view, 9> hosts = {"from", "to", "cc", "reply-to", "sender",
+                                                           "received", "msgid", "url", "email"};
+  const auto colon = token.find(':');
+  if (colon == std::string_view::npos || colon == 0) return {};
+  const std::string_view prefix = token.substr(0, colon);
+  if (std::find(shape.begin(), shape.end(), prefix) != shape.end()) return "shape";
+  if (prefix == "skip") return "skip";
+  if (std::find(hosts.begin(), hosts.end(), prefix) == hosts.end()) return {};
+  // The value is after the last ':' ("to:domain:example.org", "received:ip:192.0"); of an
+  // address, its domain. Only a dotted value names a host (not "from:name:joe", "to:none").
+  std::string_view v = token.substr(token.rfind(':') + 1);
+  if (auto at = v.rfind('@'); at != std::string_view::npos) v = v.substr(at + 1);
+  if (v.find('.') == std::string_view::npos) return {};
+  return "domain:" + registered_domain(v);
 }
 
 const char* class_name(bayes_class c) {
@@ -54,6 +76,18 @@ classification classify(const std::vector<std::string>& tokens, const std::vecto
     const double da = std::fabs(a.prob - 0.5), db = std::fabs(b.prob - 0.5);
     return da != db ? da > db : a.token < b.token;
   });
+  if (o.max_per_group > 0) {
+    std::unordered_map<std::string, std::size_t> taken;
+    std::vector<clue> kept;
+    kept.reserve(std::min(clues.size(), o.max_clues));
+    for (auto& c : clues) {
+      if (kept.size() >= o.max_clues) break;
+      auto g = clue_group(c.token);
+      if (!g.empty() && ++taken[g] > o.max_per_group) continue;
+      kept.push_back(std::move(c));
+    }
+    clues = std::move(kept);
+  }
   if (clues.size() > o.max_clues) clues.resize(o.max_clues);
   if (!clues.empty()) {
     double log_h = 0, log_s = 0;

@@ -68,3 +68,65 @@ TEST_CASE("what user actions teach", "[bayes]") {
   CHECK(lesson_of({"append", "", "\\Junk", {"$NotJunk"}}) == true);
   CHECK_FALSE(lesson_of({"append", "", "\\Sent", {"\\Seen"}}).has_value());
 }
+
+TEST_CASE("correlated tokens are grouped", "[bayes]") {
+  CHECK(clue_group("html:font") == "shape");
+  CHECK(clue_group("html:font:color") == "shape");
+  CHECK(clue_group("ct:text/html") == "shape");
+  CHECK(clue_group("cte:quoted-printable") == "shape");
+  CHECK(clue_group("hdr:x-mailer") == "shape");
+  CHECK(clue_group("skip:x 30") == "skip");
+  CHECK(clue_group("to:domain:lists.example.org") == "domain:example.org");
+  CHECK(clue_group("received:mx1.example.org") == "domain:example.org");
+  CHECK(clue_group("msgid:example.org") == "domain:example.org");
+  CHECK(clue_group("reply-to:addr:bob@mail.example.org") == "domain:example.org");
+  CHECK(clue_group("url:www.example.co.uk") == "domain:example.co.uk");
+  CHECK(clue_group("email:example.org") == "domain:example.org");
+  // Words, names and tokens without a host stand alone.
+  CHECK(clue_group("viagra").empty());
+  CHECK(clue_group("subject:free").empty());
+  CHECK(clue_group("from:name:joe").empty());
+  CHECK(clue_group("to:none").empty());
+  CHECK(clue_group("url:ip").empty());
+}
+
+TEST_CASE("a newsletter's HTML shape counts once against its hammy words", "[bayes]") {
+  // The shape of every HTML mail, mostly seen in spam, and a few words seen only in ham:
+  // counted as independent evidence the shape wins; as one clue, the words do.
+  model_options o;
+  o.min_spam = o.min_ham = 10;
+  counts trained{1000, 2000};
+  std::vector<std::string> toks{"html:font", "html:font:color", "html:font:size", "html:table", "html:body",
+                                "html:a", "ct:text/html", "cte:quoted-printable", "html:meta", "html:img",
+                                "trivia", "screenings", "subject:question"};
+  std::vector<counts> c(10, counts{540, 90});
+  c.push_back({0, 4});
+  c.push_back({0, 3});
+  c.push_back({1, 30});
+  auto grouped = classify(toks, c, trained, o);
+  CHECK(grouped.verdict != bayes_class::spam);
+  std::size_t shape = 0;
+  for (const auto& cl : grouped.clues) shape += clue_group(cl.token) == "shape";
+  CHECK(shape == 1);
+  CHECK(grouped.clues.size() == 4);
+  o.max_per_group = 0;
+  auto independent = classify(toks, c, trained, o);
+  CHECK(independent.verdict == bayes_class::spam);
+  CHECK(independent.clues.size() == toks.size());
+  CHECK(independent.score > grouped.score);
+}
+
+TEST_CASE("one domain in several fields is one clue; the strongest is kept", "[bayes]") {
+  model_options o;
+  o.min_spam = o.min_ham = 10;
+  counts trained{100, 100};
+  auto r = classify({"to:domain:example.org", "received:mx.example.org", "msgid:example.org", "url:example.net"},
+                    {counts{40, 2}, counts{60, 1}, counts{30, 3}, counts{50, 1}}, trained, o);
+  REQUIRE(r.clues.size() == 2);
+  CHECK(r.clues[0].token == "received:mx.example.org");
+  CHECK(r.clues[1].token == "url:example.net");
+  o.max_per_group = 2;
+  auto two = classify({"to:domain:example.org", "received:mx.example.org", "msgid:example.org"},
+                      {counts{40, 2}, counts{60, 1}, counts{30, 3}}, trained, o);
+  CHECK(two.clues.size() == 2);
+}
