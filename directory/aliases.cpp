@@ -2,7 +2,7 @@
 #include <unordered_set>
 
 #include "core/log/log.hpp"
-#include "directory/sqlite_directory.hpp"
+#include "directory/sql_directory.hpp"
 
 namespace hearth::directory {
 
@@ -31,7 +31,7 @@ bool is_role_source(const parsed_source& p) {
 
 }  // namespace
 
-result<void> sqlite_directory::add_alias(std::string_view source, const std::vector<std::string>& targets) {
+result<void> sql_directory::add_alias(std::string_view source, const std::vector<std::string>& targets) {
   auto src = parse_source(source);
   if (!src) return src.error();
   if (targets.empty()) return fail("directory.invalid", "an alias needs at least one target");
@@ -44,7 +44,7 @@ result<void> sqlite_directory::add_alias(std::string_view source, const std::vec
     norm.push_back(std::move(*n));
   }
   auto& c = conn();
-  auto tx = db::transaction::begin(c, db::durability::full);
+  auto tx = sql::transaction::begin(c, sql::durability::full);
   if (!tx) return tx.error();
   auto did = domain_id(c, src->domain);
   if (!did) return did.error();
@@ -57,18 +57,17 @@ result<void> sqlite_directory::add_alias(std::string_view source, const std::vec
   auto existing = alias_targets(c, src->source);
   if (!existing) return existing.error();
   if (existing->size() + norm.size() > max_alias_targets) return fail("directory.invalid", "too many alias targets");
-  auto ins = c.prepare("INSERT OR IGNORE INTO aliases(domain_id, source, target) VALUES(?1, ?2, ?3)");
-  if (!ins) return ins.error();
   for (const auto& t : norm) {
-    ins->bind_all(**did, src->source, t);
-    if (auto r = ins->run(); !r) return r;
+    auto r = c.query("INSERT INTO aliases(domain_id, source, target) VALUES(?1, ?2, ?3) ON CONFLICT(source, target) DO NOTHING",
+                     **did, src->source, t);
+    if (!r) return r.error();
   }
   if (auto r = tx->commit(); !r) return r;
   log::info("directory.alias_added", {{"source", src->source}, {"targets", std::to_string(norm.size())}});
   return {};
 }
 
-result<void> sqlite_directory::remove_alias(std::string_view source, std::optional<std::string> target) {
+result<void> sql_directory::remove_alias(std::string_view source, std::optional<std::string> target) {
   auto src = parse_source(source);
   if (!src) return src.error();
   std::optional<std::string> tgt;
@@ -78,7 +77,7 @@ result<void> sqlite_directory::remove_alias(std::string_view source, std::option
     tgt = std::move(*n);
   }
   auto& c = conn();
-  auto tx = db::transaction::begin(c, db::durability::full);
+  auto tx = sql::transaction::begin(c, sql::durability::full);
   if (!tx) return tx.error();
   auto existing = alias_targets(c, src->source);
   if (!existing) return existing.error();
@@ -88,51 +87,43 @@ result<void> sqlite_directory::remove_alias(std::string_view source, std::option
     return fail("directory.not_found", "no alias " + src->source + (tgt ? " -> " + *tgt : std::string()));
   if (is_role_source(*src) && removing == existing->size()) {
     // RFC 5321 §4.5.1: postmaster must be deliverable; RFC 2142 §4 likewise for abuse.
-    auto n = c.prepare("SELECT COUNT(*) FROM accounts WHERE domain_id = (SELECT id FROM domains WHERE name = ?1)");
+    auto n = c.query_int("SELECT COUNT(*) FROM accounts WHERE domain_id = (SELECT id FROM domains WHERE name = ?1)",
+                         src->domain);
     if (!n) return n.error();
-    n->bind(1, src->domain);
-    if (auto r = n->step(); !r) return r.error();
-    if (n->column_int64(0) > 0)
+    if (n->value_or(0) > 0)
       return fail("directory.required", src->source + " must keep a target while " + src->domain + " has accounts");
   }
-  auto del = tgt ? c.prepare("DELETE FROM aliases WHERE source = ?1 AND target = ?2")
-                 : c.prepare("DELETE FROM aliases WHERE source = ?1");
+  auto del = tgt ? c.query("DELETE FROM aliases WHERE source = ?1 AND target = ?2", src->source, *tgt)
+                 : c.query("DELETE FROM aliases WHERE source = ?1", src->source);
   if (!del) return del.error();
-  del->bind(1, src->source);
-  if (tgt) del->bind(2, *tgt);
-  if (auto r = del->run(); !r) return r;
   if (auto r = tx->commit(); !r) return r;
   log::info("directory.alias_removed", {{"source", src->source}, {"target", tgt.value_or("*")}});
   return {};
 }
 
-std::vector<alias> sqlite_directory::aliases(std::optional<std::string> domain) {
+std::vector<alias> sql_directory::aliases(std::optional<std::string> domain) {
   std::vector<alias> out;
   auto& c = conn();
-  auto collect = [&](db::statement& st) {
-    while (st.step().value()) {
-      std::string source = st.column_text(0);
-      if (out.empty() || out.back().source != source) out.push_back(alias{source, {}});
-      out.back().targets.push_back(st.column_text(1));
-    }
-  };
+  sql::rows r;
   if (domain) {
     auto ace = normalize_domain(*domain);
     if (!ace) return out;
-    auto st = c.prepare(
-                   "SELECT source, target FROM aliases WHERE domain_id = (SELECT id FROM domains WHERE name = ?1) "
-                   "ORDER BY source, id")
-                  .value();
-    st.bind(1, *ace);
-    collect(st);
+    r = c.query("SELECT source, target FROM aliases WHERE domain_id = (SELECT id FROM domains WHERE name = ?1) "
+                "ORDER BY source, id",
+                *ace)
+            .value();
   } else {
-    auto st = c.prepare("SELECT source, target FROM aliases ORDER BY source, id").value();
-    collect(st);
+    r = c.query("SELECT source, target FROM aliases ORDER BY source, id").value();
+  }
+  for (int i = 0; i < r.size(); ++i) {
+    std::string source = r.text(i, 0);
+    if (out.empty() || out.back().source != source) out.push_back(alias{source, {}});
+    out.back().targets.push_back(r.text(i, 1));
   }
   return out;
 }
 
-std::vector<std::string> sqlite_directory::resolve(std::string_view address) {
+std::vector<std::string> sql_directory::resolve(std::string_view address) {
   std::vector<std::string> out;
   auto start = normalize_address(address);
   if (!start) return out;

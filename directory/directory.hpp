@@ -6,7 +6,7 @@
 // or ACE. Everything is stored and returned normalized (ACE domains).
 //
 // Thread-safety and processes: every method may be called from any thread at once (each thread
-// uses its own SQLite connection), and several processes may share the file (`hearth user add`
+// uses its own database connection), and several processes may share the file (`hearth user add`
 // while `hearth serve` runs): nothing is cached, every read goes to the database.
 //
 // Errors: changes return hearth::result with these codes —
@@ -99,15 +99,15 @@ inline constexpr int max_alias_depth = 8;
 inline constexpr std::size_t max_login_addresses = 32;  // per account, least recently used go
 inline constexpr std::size_t max_login_events = 500;    // per account, oldest go
 
-// An interface so that a PostgreSQL backend can come later (ARCHITECTURE.md principle 4);
-// open() gives the SQLite one.
+// One implementation serves both engines (core/sql): open() picks SQLite or PostgreSQL.
 class directory {
  public:
   virtual ~directory() = default;
 
-  // Opens (creating if missing) the SQLite file and applies the schema migrations
-  // (component "directory"). Errors: "db.open", "db.schema_newer", "db.migration".
-  static result<std::unique_ptr<directory>> open(const std::filesystem::path& db_file);
+  // `target`: the SQLite file (created if missing) or a PostgreSQL URL (sql::open); applies the
+  // schema migrations (component "directory"). Errors: "db.open", "db.schema_newer",
+  // "db.migration".
+  static result<std::unique_ptr<directory>> open(const std::string& target);
 
   // ---- domains ----
   // `name` in Unicode or ACE. Errors: invalid, exists.

@@ -1,6 +1,7 @@
 #include "directory/directory.hpp"
 
-#include "core/db/db.hpp"
+#include "core/sql/sql.hpp"
+#include "tests/unit/test_database.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -14,21 +15,11 @@ using strings = std::vector<std::string>;
 
 namespace {
 
-struct temp_dir_db {
-  std::filesystem::path path;
-  temp_dir_db() {
-    std::random_device rd;
-    path = std::filesystem::temp_directory_path() / ("hearth_dir_test_" + std::to_string(rd()) + std::to_string(rd()) + ".sqlite");
-  }
-  ~temp_dir_db() {
-    std::error_code ec;
-    for (auto suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix, ec);
-  }
-};
+using temp_dir_db = hearth::test_database;  // every case runs on both engines
 
 stored_credentials creds(std::string tag) { return {"$argon2id$v=19$" + tag, "i=4096,s=" + tag, "i=4096,t=" + tag}; }
 
-std::unique_ptr<hearth::directory::directory> open_dir(const temp_dir_db& t) { return hearth::directory::directory::open(t.path).value(); }
+std::unique_ptr<hearth::directory::directory> open_dir(const temp_dir_db& t) { return hearth::directory::directory::open(t.target).value(); }
 
 strings targets_of(hearth::directory::directory& d, const std::string& source) {
   for (auto& a : d.aliases())
@@ -39,7 +30,7 @@ strings targets_of(hearth::directory::directory& d, const std::string& source) {
 }  // namespace
 
 TEST_CASE("directory: domains") {
-  temp_dir_db t;
+  temp_dir_db t(GENERATE(sql::engine::sqlite, sql::engine::postgres));
   auto d = open_dir(t);
   auto dom = d->add_domain("B\xc3\xbc" "cher.Example").value();
   CHECK(dom.name == "xn--bcher-kva.example");
@@ -64,7 +55,7 @@ TEST_CASE("directory: domains") {
 }
 
 TEST_CASE("directory: accounts, case-insensitive, duplicates and errors") {
-  temp_dir_db t;
+  temp_dir_db t(GENERATE(sql::engine::sqlite, sql::engine::postgres));
   auto d = open_dir(t);
   REQUIRE(d->add_domain("home.test"));
   CHECK(d->add_account("x@nowhere.test", creds("x")).error().code == "directory.no_domain");
@@ -111,7 +102,7 @@ TEST_CASE("directory: accounts, case-insensitive, duplicates and errors") {
 }
 
 TEST_CASE("directory: first account gets postmaster and abuse; removal keeps them valid") {
-  temp_dir_db t;
+  temp_dir_db t(GENERATE(sql::engine::sqlite, sql::engine::postgres));
   auto d = open_dir(t);
   REQUIRE(d->add_domain("home.test"));
   REQUIRE(d->add_account("first@home.test", creds("1")));
@@ -136,7 +127,7 @@ TEST_CASE("directory: first account gets postmaster and abuse; removal keeps the
 }
 
 TEST_CASE("directory: the first account may itself be postmaster") {
-  temp_dir_db t;
+  temp_dir_db t(GENERATE(sql::engine::sqlite, sql::engine::postgres));
   auto d = open_dir(t);
   REQUIRE(d->add_domain("home.test"));
   REQUIRE(d->add_account("postmaster@home.test", creds("p")));
@@ -145,7 +136,7 @@ TEST_CASE("directory: the first account may itself be postmaster") {
 }
 
 TEST_CASE("directory: aliases, recursive expansion, loops, catch-all") {
-  temp_dir_db t;
+  temp_dir_db t(GENERATE(sql::engine::sqlite, sql::engine::postgres));
   auto d = open_dir(t);
   REQUIRE(d->add_domain("home.test"));
   REQUIRE(d->add_account("ann@home.test", creds("a")));
@@ -209,7 +200,7 @@ TEST_CASE("directory: aliases, recursive expansion, loops, catch-all") {
 }
 
 TEST_CASE("directory: app passwords") {
-  temp_dir_db t;
+  temp_dir_db t(GENERATE(sql::engine::sqlite, sql::engine::postgres));
   auto d = open_dir(t);
   REQUIRE(d->add_domain("home.test"));
   REQUIRE(d->add_account("ann@home.test", creds("a")));
@@ -237,7 +228,7 @@ TEST_CASE("directory: app passwords") {
 }
 
 TEST_CASE("directory: login history is per account and bounded") {
-  temp_dir_db t;
+  temp_dir_db t(GENERATE(sql::engine::sqlite, sql::engine::postgres));
   auto d = open_dir(t);
   REQUIRE(d->add_domain("home.test"));
   REQUIRE(d->add_account("ann@home.test", creds("a")));
@@ -277,7 +268,7 @@ TEST_CASE("directory: login history is per account and bounded") {
 }
 
 TEST_CASE("directory: dkim keys") {
-  temp_dir_db t;
+  temp_dir_db t(GENERATE(sql::engine::sqlite, sql::engine::postgres));
   auto d = open_dir(t);
   REQUIRE(d->add_domain("home.test"));
   const std::string pem = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n";
@@ -296,7 +287,7 @@ TEST_CASE("directory: dkim keys") {
 }
 
 TEST_CASE("directory: two objects on one file see each other's writes") {
-  temp_dir_db t;
+  temp_dir_db t(GENERATE(sql::engine::sqlite, sql::engine::postgres));
   auto a = open_dir(t);
   auto b = open_dir(t);  // as `hearth user add` beside `hearth serve`
   REQUIRE(a->add_domain("home.test"));
@@ -310,7 +301,7 @@ TEST_CASE("directory: two objects on one file see each other's writes") {
 }
 
 TEST_CASE("directory: concurrent writers from several threads") {
-  temp_dir_db t;
+  temp_dir_db t(GENERATE(sql::engine::sqlite, sql::engine::postgres));
   auto d = open_dir(t);
   REQUIRE(d->add_domain("home.test"));
   std::vector<std::thread> threads;
@@ -327,7 +318,7 @@ TEST_CASE("directory: concurrent writers from several threads") {
 }
 
 TEST_CASE("directory: reopening keeps data; a newer schema is refused") {
-  temp_dir_db t;
+  temp_dir_db t(GENERATE(sql::engine::sqlite, sql::engine::postgres));
   {
     auto d = open_dir(t);
     REQUIRE(d->add_domain("home.test"));
@@ -335,10 +326,10 @@ TEST_CASE("directory: reopening keeps data; a newer schema is refused") {
   {
     auto d = open_dir(t);
     CHECK(d->is_local_domain("home.test"));
-    auto c = db::connection::open(t.path).value();
-    REQUIRE(c.exec("INSERT INTO schema_migrations VALUES('directory', 999, 'future', 0)"));
+    auto c = sql::open(t.target).value();
+    REQUIRE(c->get().exec("INSERT INTO schema_migrations VALUES('directory', 999, 'future', 0)"));
   }
-  auto r = hearth::directory::directory::open(t.path);
+  auto r = hearth::directory::directory::open(t.target);
   REQUIRE_FALSE(r);
   CHECK(r.error().code == "db.schema_newer");
 }

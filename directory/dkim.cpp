@@ -1,6 +1,6 @@
 #include "core/log/log.hpp"
 #include "core/util/strings.hpp"
-#include "directory/sqlite_directory.hpp"
+#include "directory/sql_directory.hpp"
 
 namespace hearth::directory {
 
@@ -25,7 +25,7 @@ std::optional<std::string> normalize_selector(std::string_view s) {
 
 }  // namespace
 
-result<dkim_key> sqlite_directory::add_dkim_key(std::string_view domain, std::string_view selector,
+result<dkim_key> sql_directory::add_dkim_key(std::string_view domain, std::string_view selector,
                                                 std::string_view algorithm, std::string_view private_pem) {
   auto ace = parse_domain(domain);
   if (!ace) return ace.error();
@@ -36,17 +36,15 @@ result<dkim_key> sqlite_directory::add_dkim_key(std::string_view domain, std::st
   if (private_pem.empty() || private_pem.size() > 64 * 1024 || private_pem.find("-----BEGIN") == std::string_view::npos)
     return fail("directory.invalid", "the DKIM private key must be a PEM document");
   auto& c = conn();
-  auto tx = db::transaction::begin(c, db::durability::full);
+  auto tx = sql::transaction::begin(c, sql::durability::full);
   if (!tx) return tx.error();
   auto did = domain_id(c, *ace);
   if (!did) return did.error();
   if (!*did) return fail("directory.no_domain", *ace + " is not a local domain");
   dkim_key k{*ace, *sel, std::string(algorithm), std::string(private_pem), unix_now()};
-  auto ins = c.prepare(
-      "INSERT INTO dkim_keys(domain_id, selector, algorithm, private_pem, created) VALUES(?1, ?2, ?3, ?4, ?5)");
-  if (!ins) return ins.error();
-  ins->bind_all(**did, k.selector, k.algorithm, k.private_pem, k.created);
-  if (auto r = ins->run(); !r) {
+  if (auto r = c.query("INSERT INTO dkim_keys(domain_id, selector, algorithm, private_pem, created) VALUES(?1, ?2, ?3, ?4, ?5)",
+                       **did, k.selector, k.algorithm, k.private_pem, k.created);
+      !r) {
     if (r.error().code == "db.constraint") return fail("directory.exists", "DKIM selector " + k.selector + " exists for " + *ace);
     return r.error();
   }
@@ -55,18 +53,18 @@ result<dkim_key> sqlite_directory::add_dkim_key(std::string_view domain, std::st
   return k;
 }
 
-std::vector<dkim_key> sqlite_directory::dkim_keys(std::string_view domain) {
+std::vector<dkim_key> sql_directory::dkim_keys(std::string_view domain) {
   std::vector<dkim_key> out;
   auto ace = normalize_domain(domain);
   if (!ace) return out;
-  auto st = conn()
-                .prepare(
-                    "SELECT k.selector, k.algorithm, k.private_pem, k.created FROM dkim_keys k "
-                    "JOIN domains d ON d.id = k.domain_id WHERE d.name = ?1 ORDER BY k.created, k.id")
-                .value();
-  st.bind(1, *ace);
-  while (st.step().value())
-    out.push_back(dkim_key{*ace, st.column_text(0), st.column_text(1), st.column_text(2), st.column_int64(3)});
+  auto r = conn()
+               .query(
+                   "SELECT k.selector, k.algorithm, k.private_pem, k.created FROM dkim_keys k "
+                   "JOIN domains d ON d.id = k.domain_id WHERE d.name = ?1 ORDER BY k.created, k.id",
+                   *ace)
+               .value();
+  for (int i = 0; i < r.size(); ++i)
+    out.push_back(dkim_key{*ace, r.text(i, 0), r.text(i, 1), r.text(i, 2), r.int64(i, 3)});
   return out;
 }
 

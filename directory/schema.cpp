@@ -2,7 +2,7 @@
 // Never edit a released migration: add the next one.
 #include <chrono>
 
-#include "directory/sqlite_directory.hpp"
+#include "directory/sql_directory.hpp"
 
 namespace hearth::directory {
 
@@ -10,7 +10,7 @@ namespace {
 
 // Addresses are stored normalized (directory/address.hpp), so plain BINARY comparison is the
 // case-insensitive comparison we want; no COLLATE NOCASE (it would fold only ASCII anyway).
-constexpr db::migration migrations[] = {
+constexpr sql::migration migrations[] = {
     {1, "domains, accounts, aliases, app passwords, dkim keys", R"sql(
 CREATE TABLE domains(
   id INTEGER PRIMARY KEY,
@@ -123,65 +123,45 @@ bool valid_label_text(std::string_view s, std::size_t max) {
   return true;
 }
 
-result<std::unique_ptr<directory>> directory::open(const std::filesystem::path& db_file) {
-  auto d = db::database::open(db_file);
+result<std::unique_ptr<directory>> directory::open(const std::string& target) {
+  auto d = sql::open(target);
   if (!d) return d.error();
-  auto v = db::migrate(d->get(), "directory", migrations);
+  auto c = (*d)->try_get();
+  if (!c) return c.error();
+  auto v = sql::migrate(**c, "directory", migrations);
   if (!v) return v.error();
-  return std::unique_ptr<directory>(std::make_unique<sqlite_directory>(std::move(*d)));
+  return std::unique_ptr<directory>(std::make_unique<sql_directory>(std::move(*d)));
 }
 
 // ---- shared helpers ------------------------------------------------------------------------
 
-result<std::optional<std::int64_t>> sqlite_directory::domain_id(db::connection& c, std::string_view ace) {
-  auto st = c.prepare("SELECT id FROM domains WHERE name = ?1");
-  if (!st) return st.error();
-  st->bind(1, ace);
-  auto row = st->step();
-  if (!row) return row.error();
-  if (!*row) return std::optional<std::int64_t>();
-  return std::optional<std::int64_t>(st->column_int64(0));
+result<std::optional<std::int64_t>> sql_directory::domain_id(sql::connection& c, std::string_view ace) {
+  return c.query_int("SELECT id FROM domains WHERE name = ?1", ace);
 }
 
-result<std::optional<std::int64_t>> sqlite_directory::account_id(db::connection& c, std::string_view address) {
-  auto st = c.prepare("SELECT id FROM accounts WHERE address = ?1");
-  if (!st) return st.error();
-  st->bind(1, address);
-  auto row = st->step();
-  if (!row) return row.error();
-  if (!*row) return std::optional<std::int64_t>();
-  return std::optional<std::int64_t>(st->column_int64(0));
+result<std::optional<std::int64_t>> sql_directory::account_id(sql::connection& c, std::string_view address) {
+  return c.query_int("SELECT id FROM accounts WHERE address = ?1", address);
 }
 
-result<bool> sqlite_directory::is_alias_source(db::connection& c, std::string_view source) {
-  auto st = c.prepare("SELECT 1 FROM aliases WHERE source = ?1 LIMIT 1");
-  if (!st) return st.error();
-  st->bind(1, source);
-  return st->step();
+result<bool> sql_directory::is_alias_source(sql::connection& c, std::string_view source) {
+  auto r = c.query("SELECT 1 FROM aliases WHERE source = ?1 LIMIT 1", source);
+  if (!r) return r.error();
+  return !r->empty();
 }
 
-result<std::vector<std::string>> sqlite_directory::alias_targets(db::connection& c, std::string_view source) {
-  auto st = c.prepare("SELECT target FROM aliases WHERE source = ?1 ORDER BY id");
-  if (!st) return st.error();
-  st->bind(1, source);
+result<std::vector<std::string>> sql_directory::alias_targets(sql::connection& c, std::string_view source) {
+  auto r = c.query("SELECT target FROM aliases WHERE source = ?1 ORDER BY id", source);
+  if (!r) return r.error();
   std::vector<std::string> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.push_back(st->column_text(0));
-  }
+  for (int i = 0; i < r->size(); ++i) out.push_back(r->text(i, 0));
   return out;
 }
 
-result<void> sqlite_directory::ensure_role_aliases(db::connection& c, std::int64_t domain_id, std::string_view ace) {
-  auto first = c.prepare("SELECT address FROM accounts WHERE domain_id = ?1 ORDER BY id LIMIT 1");
+result<void> sql_directory::ensure_role_aliases(sql::connection& c, std::int64_t domain_id, std::string_view ace) {
+  auto first = c.query("SELECT address FROM accounts WHERE domain_id = ?1 ORDER BY id LIMIT 1", domain_id);
   if (!first) return first.error();
-  first->bind(1, domain_id);
-  auto row = first->step();
-  if (!row) return row.error();
-  if (!*row) return {};  // no account: nobody to point at, and nothing to deliver to anyway
-  std::string target = first->column_text(0);
+  if (first->empty()) return {};  // no account: nobody to point at, and nothing to deliver to anyway
+  std::string target = first->text(0, 0);
   for (std::string_view role : {"postmaster@", "abuse@"}) {
     std::string source = std::string(role) + std::string(ace);
     auto acc = account_id(c, source);
@@ -190,10 +170,9 @@ result<void> sqlite_directory::ensure_role_aliases(db::connection& c, std::int64
     auto has = is_alias_source(c, source);
     if (!has) return has.error();
     if (*has) continue;
-    auto ins = c.prepare("INSERT INTO aliases(domain_id, source, target) VALUES(?1, ?2, ?3)");
-    if (!ins) return ins.error();
-    ins->bind_all(domain_id, source, target);
-    if (auto r = ins->run(); !r) return r;
+    if (auto r = c.query("INSERT INTO aliases(domain_id, source, target) VALUES(?1, ?2, ?3)", domain_id, source, target);
+        !r)
+      return r.error();
   }
   return {};
 }

@@ -99,6 +99,7 @@ double rows::real(int row, int col) const {
   if (is_null(row, col)) return 0;
   return std::strtod(PQgetvalue(res_, row, col), nullptr);
 }
+unsigned rows::type_oid(int col) const { return res_ && col >= 0 && col < columns() ? PQftype(res_, col) : 0; }
 std::vector<std::uint8_t> rows::bytes(int row, int col) const {
   if (is_null(row, col)) return {};
   std::size_t n = 0;
@@ -130,6 +131,8 @@ result<connection> connection::open(const std::string& url) {
   c.impl_->conn = PQconnectdb(url.c_str());
   if (!c.impl_->conn) return fail("db.open", "PostgreSQL: out of memory");
   if (PQstatus(c.impl_->conn) != CONNECTION_OK) return error_from(c.impl_->conn, nullptr, "PostgreSQL connect");
+  // Notices ("relation already exists, skipping") would go to stderr, between our log lines.
+  PQsetNoticeProcessor(c.impl_->conn, [](void*, const char*) {}, nullptr);
   // Times are stored as integers by the stores; UTC keeps any server-side date maths stable.
   if (auto r = c.exec("SET TIME ZONE 'UTC'; SET standard_conforming_strings = on"); !r) return r.error();
   return c;

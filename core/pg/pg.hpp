@@ -84,6 +84,8 @@ class rows {
     return int64(row, col);
   }
   double real(int row, int col) const;
+  // The column's PostgreSQL type (pg_type OID: 16 bool, 17 bytea, 20/21/23 integers, 25 text...).
+  unsigned type_oid(int col) const;
   // A bytea column, decoded from its hex text form.
   std::vector<std::uint8_t> bytes(int row, int col) const;
 

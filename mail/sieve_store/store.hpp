@@ -28,7 +28,7 @@
 //   "sieve.active"         remove of the active script (RFC 5804 §2.10)
 //   "sieve.quota_scripts"  put would exceed the number of scripts
 //   "sieve.quota_size"     put would exceed the script or total size
-//   "db.*"                 storage failures (core/db/db.hpp)
+//   "db.*"                 storage failures (core/sql/sql.hpp)
 #pragma once
 #include <cstdint>
 #include <filesystem>
@@ -68,9 +68,10 @@ class store {
  public:
   virtual ~store() = default;
 
-  // Opens (and migrates) the scripts in the directory's database file: the tables refer to the
-  // directory's accounts, so the directory must have been opened (migrated) on it first.
-  static result<std::unique_ptr<store>> open(const std::filesystem::path& db_file, quota q);
+  // Opens (and migrates) the scripts in the directory's database (a SQLite file or a
+  // PostgreSQL URL, as sql::open takes): the tables refer to the directory's accounts, so the
+  // directory must have been opened (migrated) on it first.
+  static result<std::unique_ptr<store>> open(const std::string& target, quota q);
 
   const quota& limits() const { return quota_; }
 

@@ -2,39 +2,28 @@
 
 #include <catch2/catch.hpp>
 
-#include <random>
 
 #include "directory/directory.hpp"
+#include "tests/unit/test_database.hpp"
 
 using namespace hearth;
 using namespace hearth::mail::sieve_store;
 
 namespace {
 
-struct temp_db {
-  std::filesystem::path path;
-  temp_db() {
-    std::random_device rd;
-    path = std::filesystem::temp_directory_path() / ("hearth_sieve_test_" + std::to_string(rd()) + std::to_string(rd()) + ".sqlite");
-  }
-  ~temp_db() {
-    std::error_code ec;
-    for (auto suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix, ec);
-  }
-};
-
 directory::stored_credentials creds() { return {"$argon2id$v=19$x", "i=4096,s=x", "i=4096,t=x"}; }
 
+// Every case runs on both engines.
 struct fixture {
-  temp_db t;
+  test_database t{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
   std::unique_ptr<directory::directory> dir;
   std::unique_ptr<store> st;
   explicit fixture(quota q = {}) {
-    dir = directory::directory::open(t.path).value();
+    dir = directory::directory::open(t.target).value();
     dir->add_domain("home.test").value();
     dir->add_account("alice@home.test", creds()).value();
     dir->add_account("bob@home.test", creds()).value();
-    st = store::open(t.path, q).value();
+    st = store::open(t.target, q).value();
   }
 };
 

@@ -1,8 +1,8 @@
-// Internal: the SQLite implementation of directory::directory. Not for other folders: they
-// use directory.hpp. The methods are split over one .cpp per concern (domains.cpp,
+// Internal: the implementation of directory::directory, in core/sql's dialect, so the same
+// code serves SQLite and PostgreSQL. Not for other folders: they use directory.hpp. The methods are split over one .cpp per concern (domains.cpp,
 // accounts.cpp, aliases.cpp, app_passwords.cpp, dkim.cpp, login_history.cpp); schema.cpp holds the migrations.
 #pragma once
-#include "core/db/db.hpp"
+#include "core/sql/sql.hpp"
 #include "directory/directory.hpp"
 
 namespace hearth::directory {
@@ -14,9 +14,9 @@ result<std::string> parse_domain(std::string_view domain);
 // Printable UTF-8 without control characters, at most `max` octets (names shown in UIs/logs).
 bool valid_label_text(std::string_view s, std::size_t max);
 
-class sqlite_directory final : public directory {
+class sql_directory final : public directory {
  public:
-  explicit sqlite_directory(db::database db) : db_(std::move(db)) {}
+  explicit sql_directory(std::unique_ptr<sql::database> db) : db_(std::move(db)) {}
 
   result<domain> add_domain(std::string_view name) override;
   result<void> remove_domain(std::string_view name) override;
@@ -59,18 +59,18 @@ class sqlite_directory final : public directory {
 
   // Helpers shared by the concern files; all take the calling thread's connection and run
   // inside the caller's transaction, if any.
-  static result<std::optional<std::int64_t>> domain_id(db::connection& c, std::string_view ace);
-  static result<std::optional<std::int64_t>> account_id(db::connection& c, std::string_view address);
-  static result<bool> is_alias_source(db::connection& c, std::string_view source);
-  static result<std::vector<std::string>> alias_targets(db::connection& c, std::string_view source);
+  static result<std::optional<std::int64_t>> domain_id(sql::connection& c, std::string_view ace);
+  static result<std::optional<std::int64_t>> account_id(sql::connection& c, std::string_view address);
+  static result<bool> is_alias_source(sql::connection& c, std::string_view source);
+  static result<std::vector<std::string>> alias_targets(sql::connection& c, std::string_view source);
   // Points postmaster@d and abuse@d at the domain's oldest account when they are neither an
   // account nor an alias with a target (RFC 5321 §4.5.1, RFC 2142 §4).
-  static result<void> ensure_role_aliases(db::connection& c, std::int64_t domain_id, std::string_view ace);
+  static result<void> ensure_role_aliases(sql::connection& c, std::int64_t domain_id, std::string_view ace);
 
-  db::connection& conn() { return db_.get(); }
+  sql::connection& conn() { return db_->get(); }
 
  private:
-  db::database db_;
+  std::unique_ptr<sql::database> db_;
 };
 
 }  // namespace hearth::directory

@@ -1,8 +1,8 @@
-// The SQLite implementation of sieve_store::store, in the directory's database file so that the
-// scripts can refer to the directory's accounts (ON DELETE CASCADE: they go with the account).
+// sieve_store::store on core/sql (SQLite or PostgreSQL), in the directory's database so that
+// the scripts can refer to the directory's accounts (ON DELETE CASCADE: they go with the account).
 #include <algorithm>
 
-#include "core/db/db.hpp"
+#include "core/sql/sql.hpp"
 #include "core/log/log.hpp"
 #include "directory/address.hpp"
 #include "mail/sieve_store/store.hpp"
@@ -10,7 +10,7 @@
 namespace hearth::mail::sieve_store {
 namespace {
 
-constexpr db::migration migrations[] = {
+constexpr sql::migration migrations[] = {
     {1, "sieve scripts, global scripts, vacation and duplicate memory", R"sql(
 CREATE TABLE sieve_scripts(
   id INTEGER PRIMARY KEY,
@@ -42,41 +42,34 @@ std::int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-std::string_view as_text(const std::vector<std::uint8_t>& b) {
-  return {reinterpret_cast<const char*>(b.data()), b.size()};
-}
-
 std::span<const std::uint8_t> as_bytes(std::string_view s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
-class sqlite_store final : public store {
+class sql_store final : public store {
  public:
-  sqlite_store(db::database d, quota q) : store(q), db_(std::move(d)) {}
+  sql_store(std::unique_ptr<sql::database> d, quota q) : store(q), db_(std::move(d)) {}
 
   result<std::vector<script_info>> list(std::string_view account) override {
-    auto& c = db_.get();
+    auto& c = db_->get();
     auto id = account_id(c, account);
     if (!id) return id.error();
     return list_of(c, *id);
   }
 
   result<std::string> get(std::string_view account, std::string_view name) override {
-    auto& c = db_.get();
+    auto& c = db_->get();
     auto id = account_id(c, account);
     if (!id) return id.error();
-    auto st = c.prepare("SELECT content FROM sieve_scripts WHERE account_id = ?1 AND name = ?2");
-    if (!st) return st.error();
-    st->bind_all(*id, name);
-    auto row = st->step();
-    if (!row) return row.error();
-    if (!*row) return fail("sieve.not_found", "no script named " + std::string(name));
-    return std::string(as_text(st->column_blob(0)));
+    auto r = c.query("SELECT content FROM sieve_scripts WHERE account_id = ?1 AND name = ?2", *id, name);
+    if (!r) return r.error();
+    if (r->empty()) return fail("sieve.not_found", "no script named " + std::string(name));
+    return r->text(0, 0);
   }
 
   result<void> check_space(std::string_view account, std::string_view name, std::uint64_t size) override {
     if (!valid_name(name)) return fail("sieve.invalid", "invalid script name");
-    auto& c = db_.get();
+    auto& c = db_->get();
     auto id = account_id(c, account);
     if (!id) return id.error();
     return fits(c, *id, name, size);
@@ -84,24 +77,23 @@ class sqlite_store final : public store {
 
   result<void> put(std::string_view account, std::string_view name, std::string_view content) override {
     if (!valid_name(name)) return fail("sieve.invalid", "invalid script name");
-    auto& c = db_.get();
-    auto tx = db::transaction::begin(c, db::durability::full);
+    auto& c = db_->get();
+    auto tx = sql::transaction::begin(c, sql::durability::full);
     if (!tx) return tx.error();
     auto id = account_id(c, account);
     if (!id) return id.error();
     if (auto f = fits(c, *id, name, content.size()); !f) return f;
-    auto st = c.prepare(
+    auto r = c.query(
         "INSERT INTO sieve_scripts(account_id, name, content, updated) VALUES(?1, ?2, ?3, ?4) "
-        "ON CONFLICT(account_id, name) DO UPDATE SET content = excluded.content, updated = excluded.updated");
-    if (!st) return st.error();
-    st->bind(1, *id).bind(2, name).bind(3, as_bytes(content)).bind(4, now_seconds());
-    if (auto r = st->run(); !r) return r;
+        "ON CONFLICT(account_id, name) DO UPDATE SET content = excluded.content, updated = excluded.updated",
+        *id, name, as_bytes(content), now_seconds());
+    if (!r) return r.error();
     return tx->commit();
   }
 
   result<void> set_active(std::string_view account, std::optional<std::string_view> name) override {
-    auto& c = db_.get();
-    auto tx = db::transaction::begin(c, db::durability::full);
+    auto& c = db_->get();
+    auto tx = sql::transaction::begin(c, sql::durability::full);
     if (!tx) return tx.error();
     auto id = account_id(c, account);
     if (!id) return id.error();
@@ -110,45 +102,35 @@ class sqlite_store final : public store {
       if (!e) return e.error();
       if (!*e) return fail("sieve.not_found", "no script named " + std::string(*name));
     }
-    auto off = c.prepare("UPDATE sieve_scripts SET active = 0 WHERE account_id = ?1 AND active = 1");
-    if (!off) return off.error();
-    off->bind(1, *id);
-    if (auto r = off->run(); !r) return r;
+    if (auto r = c.query("UPDATE sieve_scripts SET active = 0 WHERE account_id = ?1 AND active = 1", *id); !r)
+      return r.error();
     if (name) {
-      auto on = c.prepare("UPDATE sieve_scripts SET active = 1 WHERE account_id = ?1 AND name = ?2");
-      if (!on) return on.error();
-      on->bind_all(*id, *name);
-      if (auto r = on->run(); !r) return r;
+      if (auto r = c.query("UPDATE sieve_scripts SET active = 1 WHERE account_id = ?1 AND name = ?2", *id, *name); !r)
+        return r.error();
     }
     return tx->commit();
   }
 
   result<void> remove(std::string_view account, std::string_view name) override {
-    auto& c = db_.get();
-    auto tx = db::transaction::begin(c, db::durability::full);
+    auto& c = db_->get();
+    auto tx = sql::transaction::begin(c, sql::durability::full);
     if (!tx) return tx.error();
     auto id = account_id(c, account);
     if (!id) return id.error();
-    auto st = c.prepare("SELECT active FROM sieve_scripts WHERE account_id = ?1 AND name = ?2");
-    if (!st) return st.error();
-    st->bind_all(*id, name);
-    auto row = st->step();
-    if (!row) return row.error();
-    if (!*row) return fail("sieve.not_found", "no script named " + std::string(name));
+    auto act = c.query_int("SELECT active FROM sieve_scripts WHERE account_id = ?1 AND name = ?2", *id, name);
+    if (!act) return act.error();
+    if (!*act) return fail("sieve.not_found", "no script named " + std::string(name));
     // RFC 5804 §2.10: deleting the active script is refused.
-    if (st->column_int64(0) != 0) return fail("sieve.active", "the script is active");
-    st->reset();
-    auto del = c.prepare("DELETE FROM sieve_scripts WHERE account_id = ?1 AND name = ?2");
-    if (!del) return del.error();
-    del->bind_all(*id, name);
-    if (auto r = del->run(); !r) return r;
+    if (**act != 0) return fail("sieve.active", "the script is active");
+    if (auto r = c.query("DELETE FROM sieve_scripts WHERE account_id = ?1 AND name = ?2", *id, name); !r)
+      return r.error();
     return tx->commit();
   }
 
   result<void> rename(std::string_view account, std::string_view from, std::string_view to) override {
     if (!valid_name(to)) return fail("sieve.invalid", "invalid script name");
-    auto& c = db_.get();
-    auto tx = db::transaction::begin(c, db::durability::full);
+    auto& c = db_->get();
+    auto tx = sql::transaction::begin(c, sql::durability::full);
     if (!tx) return tx.error();
     auto id = account_id(c, account);
     if (!id) return id.error();
@@ -158,154 +140,126 @@ class sqlite_store final : public store {
     auto dst = exists(c, *id, to);
     if (!dst) return dst.error();
     if (*dst) return fail("sieve.exists", "a script named " + std::string(to) + " exists");
-    auto st = c.prepare("UPDATE sieve_scripts SET name = ?3, updated = ?4 WHERE account_id = ?1 AND name = ?2");
-    if (!st) return st.error();
-    st->bind_all(*id, from, to, now_seconds());
-    if (auto r = st->run(); !r) return r;
+    if (auto r = c.query("UPDATE sieve_scripts SET name = ?3, updated = ?4 WHERE account_id = ?1 AND name = ?2", *id,
+                         from, to, now_seconds());
+        !r)
+      return r.error();
     return tx->commit();
   }
 
   result<std::optional<script>> active(std::string_view account) override {
-    auto& c = db_.get();
+    auto& c = db_->get();
     auto id = account_id(c, account);
     if (!id) return id.error();
-    auto st = c.prepare("SELECT name, content FROM sieve_scripts WHERE account_id = ?1 AND active = 1");
-    if (!st) return st.error();
-    st->bind(1, *id);
-    auto row = st->step();
-    if (!row) return row.error();
-    if (!*row) return std::optional<script>();
-    return std::optional<script>(script{st->column_text(0), std::string(as_text(st->column_blob(1)))});
+    auto r = c.query("SELECT name, content FROM sieve_scripts WHERE account_id = ?1 AND active = 1", *id);
+    if (!r) return r.error();
+    if (r->empty()) return std::optional<script>();
+    return std::optional<script>(script{r->text(0, 0), r->text(0, 1)});
   }
 
   result<std::vector<script_info>> global_list() override {
-    auto& c = db_.get();
-    auto st = c.prepare("SELECT name, length(content) FROM sieve_global_scripts ORDER BY name");
-    if (!st) return st.error();
+    auto& c = db_->get();
+    auto r = c.query("SELECT name, length(content) FROM sieve_global_scripts ORDER BY name");
+    if (!r) return r.error();
     std::vector<script_info> out;
-    for (;;) {
-      auto row = st->step();
-      if (!row) return row.error();
-      if (!*row) break;
-      out.push_back({st->column_text(0), false, static_cast<std::uint64_t>(st->column_int64(1))});
-    }
+    for (int i = 0; i < r->size(); ++i)
+      out.push_back({r->text(i, 0), false, static_cast<std::uint64_t>(r->int64(i, 1))});
     return out;
   }
 
   result<std::optional<std::string>> global_get(std::string_view name) override {
-    auto& c = db_.get();
-    auto st = c.prepare("SELECT content FROM sieve_global_scripts WHERE name = ?1");
-    if (!st) return st.error();
-    st->bind(1, name);
-    auto row = st->step();
-    if (!row) return row.error();
-    if (!*row) return std::optional<std::string>();
-    return std::optional<std::string>(std::string(as_text(st->column_blob(0))));
+    auto& c = db_->get();
+    auto r = c.query("SELECT content FROM sieve_global_scripts WHERE name = ?1", name);
+    if (!r) return r.error();
+    if (r->empty()) return std::optional<std::string>();
+    return std::optional<std::string>(r->text(0, 0));
   }
 
   result<void> global_put(std::string_view name, std::string_view content) override {
     if (!valid_name(name)) return fail("sieve.invalid", "invalid script name");
-    auto& c = db_.get();
-    auto tx = db::transaction::begin(c, db::durability::full);
+    auto& c = db_->get();
+    auto tx = sql::transaction::begin(c, sql::durability::full);
     if (!tx) return tx.error();
-    auto st = c.prepare(
-        "INSERT INTO sieve_global_scripts(name, content, updated) VALUES(?1, ?2, ?3) "
-        "ON CONFLICT(name) DO UPDATE SET content = excluded.content, updated = excluded.updated");
-    if (!st) return st.error();
-    st->bind(1, name).bind(2, as_bytes(content)).bind(3, now_seconds());
-    if (auto r = st->run(); !r) return r;
+    if (auto r = c.query("INSERT INTO sieve_global_scripts(name, content, updated) VALUES(?1, ?2, ?3) "
+                         "ON CONFLICT(name) DO UPDATE SET content = excluded.content, updated = excluded.updated",
+                         name, as_bytes(content), now_seconds());
+        !r)
+      return r.error();
     return tx->commit();
   }
 
   result<void> global_remove(std::string_view name) override {
-    auto& c = db_.get();
-    auto tx = db::transaction::begin(c, db::durability::full);
+    auto& c = db_->get();
+    auto tx = sql::transaction::begin(c, sql::durability::full);
     if (!tx) return tx.error();
-    auto st = c.prepare("DELETE FROM sieve_global_scripts WHERE name = ?1");
-    if (!st) return st.error();
-    st->bind(1, name);
-    if (auto r = st->run(); !r) return r;
-    if (c.changes() == 0) return fail("sieve.not_found", "no global script named " + std::string(name));
+    auto r = c.query("DELETE FROM sieve_global_scripts WHERE name = ?1", name);
+    if (!r) return r.error();
+    if (r->affected() == 0) return fail("sieve.not_found", "no global script named " + std::string(name));
     return tx->commit();
   }
 
   result<bool> remember(std::string_view account, std::string_view kind, std::string_view key, std::int64_t now,
                         std::int64_t period) override {
-    auto& c = db_.get();
-    auto tx = db::transaction::begin(c, db::durability::full);
+    auto& c = db_->get();
+    auto tx = sql::transaction::begin(c, sql::durability::full);
     if (!tx) return tx.error();
     auto id = account_id(c, account);
     if (!id) return id.error();
-    auto old = c.prepare("DELETE FROM sieve_memory WHERE expires <= ?1");
-    if (!old) return old.error();
-    old->bind(1, now);
-    if (auto r = old->run(); !r) return r.error();
+    if (auto r = c.query("DELETE FROM sieve_memory WHERE expires <= ?1", now); !r) return r.error();
     auto seen = is_remembered(c, *id, kind, key, now);
     if (!seen) return seen.error();
     if (*seen) return true;
-    auto st = c.prepare("INSERT OR REPLACE INTO sieve_memory(account_id, kind, key, expires) VALUES(?1, ?2, ?3, ?4)");
-    if (!st) return st.error();
-    st->bind_all(*id, kind, key, now + std::max<std::int64_t>(period, 1));
-    if (auto r = st->run(); !r) return r.error();
+    if (auto r = c.query("INSERT INTO sieve_memory(account_id, kind, key, expires) VALUES(?1, ?2, ?3, ?4) "
+                         "ON CONFLICT(account_id, kind, key) DO UPDATE SET expires = excluded.expires",
+                         *id, kind, key, now + std::max<std::int64_t>(period, 1));
+        !r)
+      return r.error();
     if (auto r = tx->commit(); !r) return r.error();
     return false;
   }
 
   result<bool> remembered(std::string_view account, std::string_view kind, std::string_view key,
                           std::int64_t now) override {
-    auto& c = db_.get();
+    auto& c = db_->get();
     auto id = account_id(c, account);
     if (!id) return id.error();
     return is_remembered(c, *id, kind, key, now);
   }
 
  private:
-  result<std::int64_t> account_id(db::connection& c, std::string_view account) {
+  result<std::int64_t> account_id(sql::connection& c, std::string_view account) {
     auto addr = directory::normalize_address(account);
     if (!addr) return fail("sieve.invalid", "not a valid address");
-    auto st = c.prepare("SELECT id FROM accounts WHERE address = ?1");
-    if (!st) return st.error();
-    st->bind(1, *addr);
-    auto row = st->step();
-    if (!row) return row.error();
-    if (!*row) return fail("sieve.no_account", "no account " + *addr);
-    return st->column_int64(0);
+    auto id = c.query_int("SELECT id FROM accounts WHERE address = ?1", *addr);
+    if (!id) return id.error();
+    if (!*id) return fail("sieve.no_account", "no account " + *addr);
+    return **id;
   }
 
-  result<bool> exists(db::connection& c, std::int64_t id, std::string_view name) {
-    auto st = c.prepare("SELECT 1 FROM sieve_scripts WHERE account_id = ?1 AND name = ?2");
-    if (!st) return st.error();
-    st->bind_all(id, name);
-    auto row = st->step();
-    if (!row) return row.error();
-    return *row;
+  result<bool> exists(sql::connection& c, std::int64_t id, std::string_view name) {
+    auto r = c.query("SELECT 1 FROM sieve_scripts WHERE account_id = ?1 AND name = ?2", id, name);
+    if (!r) return r.error();
+    return !r->empty();
   }
 
-  result<bool> is_remembered(db::connection& c, std::int64_t id, std::string_view kind, std::string_view key,
+  result<bool> is_remembered(sql::connection& c, std::int64_t id, std::string_view kind, std::string_view key,
                              std::int64_t now) {
-    auto st = c.prepare("SELECT expires FROM sieve_memory WHERE account_id = ?1 AND kind = ?2 AND key = ?3");
-    if (!st) return st.error();
-    st->bind_all(id, kind, key);
-    auto row = st->step();
-    if (!row) return row.error();
-    return *row && st->column_int64(0) > now;
+    auto exp = c.query_int("SELECT expires FROM sieve_memory WHERE account_id = ?1 AND kind = ?2 AND key = ?3", id,
+                           kind, key);
+    if (!exp) return exp.error();
+    return *exp && **exp > now;
   }
 
-  result<std::vector<script_info>> list_of(db::connection& c, std::int64_t id) {
-    auto st = c.prepare("SELECT name, active, length(content) FROM sieve_scripts WHERE account_id = ?1 ORDER BY name");
-    if (!st) return st.error();
-    st->bind(1, id);
+  result<std::vector<script_info>> list_of(sql::connection& c, std::int64_t id) {
+    auto r = c.query("SELECT name, active, length(content) FROM sieve_scripts WHERE account_id = ?1 ORDER BY name", id);
+    if (!r) return r.error();
     std::vector<script_info> out;
-    for (;;) {
-      auto row = st->step();
-      if (!row) return row.error();
-      if (!*row) break;
-      out.push_back({st->column_text(0), st->column_int64(1) != 0, static_cast<std::uint64_t>(st->column_int64(2))});
-    }
+    for (int i = 0; i < r->size(); ++i)
+      out.push_back({r->text(i, 0), r->int64(i, 1) != 0, static_cast<std::uint64_t>(r->int64(i, 2))});
     return out;
   }
 
-  result<void> fits(db::connection& c, std::int64_t id, std::string_view name, std::uint64_t size) {
+  result<void> fits(sql::connection& c, std::int64_t id, std::string_view name, std::uint64_t size) {
     if (size > quota_.max_script_bytes)
       return fail("sieve.quota_size", "a script may have at most " + std::to_string(quota_.max_script_bytes) + " octets");
     auto all = list_of(c, id);
@@ -324,7 +278,7 @@ class sqlite_store final : public store {
     return {};
   }
 
-  db::database db_;
+  std::unique_ptr<sql::database> db_;
 };
 
 }  // namespace
@@ -354,12 +308,14 @@ bool valid_name(std::string_view s) {
   return true;
 }
 
-result<std::unique_ptr<store>> store::open(const std::filesystem::path& db_file, quota q) {
-  auto d = db::database::open(db_file);
+result<std::unique_ptr<store>> store::open(const std::string& target, quota q) {
+  auto d = sql::open(target);
   if (!d) return d.error();
-  auto v = db::migrate(d->get(), "sieve", migrations);
+  auto c = (*d)->try_get();
+  if (!c) return c.error();
+  auto v = sql::migrate(**c, "sieve", migrations);
   if (!v) return v.error();
-  return std::unique_ptr<store>(std::make_unique<sqlite_store>(std::move(*d), q));
+  return std::unique_ptr<store>(std::make_unique<sql_store>(std::move(*d), q));
 }
 
 }  // namespace hearth::mail::sieve_store

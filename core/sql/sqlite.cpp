@@ -1,0 +1,106 @@
+// The SQLite driver: core/db's per-thread connections behind sql::connection.
+#include <sqlite3.h>
+
+
+#include "core/db/db.hpp"
+#include "core/sql/sql.hpp"
+#include "core/sql/threaded.hpp"
+
+namespace hearth::sql {
+
+namespace {
+
+class sqlite_connection final : public connection {
+ public:
+  explicit sqlite_connection(db::connection& c) : c_(c) {}
+  engine kind() const override { return engine::sqlite; }
+
+  result<void> exec(std::string_view sql) override { return c_.exec(sql); }
+
+  result<rows> run(std::string_view sql, std::span<const value> params) override {
+    auto st = c_.prepare(sql);
+    if (!st) return st.error();
+    int i = 0;
+    for (const auto& p : params) {
+      ++i;
+      std::visit([&](const auto& v) { st->bind(i, v); }, p);
+    }
+    sqlite3_stmt* raw = st->native_handle();
+    int cols = sqlite3_column_count(raw);
+    std::vector<rows::cell> cells;
+    for (;;) {
+      auto more = st->step();
+      if (!more) return more.error();
+      if (!*more) break;
+      for (int c = 0; c < cols; ++c) {
+        switch (sqlite3_column_type(raw, c)) {
+          case SQLITE_INTEGER: cells.emplace_back(static_cast<std::int64_t>(sqlite3_column_int64(raw, c))); break;
+          case SQLITE_FLOAT: cells.emplace_back(sqlite3_column_double(raw, c)); break;
+          case SQLITE_TEXT: cells.emplace_back(st->column_text(c)); break;
+          case SQLITE_BLOB: cells.emplace_back(st->column_blob(c)); break;
+          default: cells.emplace_back(std::monostate{}); break;
+        }
+      }
+    }
+    std::int64_t affected = sqlite3_stmt_readonly(raw) ? 0 : c_.changes();
+    return rows(cols, std::move(cells), affected);
+  }
+
+  result<void> begin(durability d) override {
+    if (tx_) return fail("db.error", "a transaction is already open on this connection");
+    auto t = db::transaction::begin(c_, d == durability::full ? db::durability::full : db::durability::normal);
+    if (!t) return t.error();
+    tx_.emplace(std::move(*t));
+    return {};
+  }
+  result<void> commit() override {
+    if (!tx_) return fail("db.error", "no transaction to commit");
+    auto r = tx_->commit();
+    tx_.reset();
+    return r;
+  }
+  void rollback() noexcept override { tx_.reset(); }
+  bool in_transaction() const override { return c_.in_transaction(); }
+  db::connection& raw() { return c_; }
+
+ private:
+  db::connection& c_;
+  std::optional<db::transaction> tx_;
+};
+
+class sqlite_database final : public detail::threaded_database {
+ public:
+  explicit sqlite_database(db::database d) : db_(std::move(d)) {}
+  engine kind() const override { return engine::sqlite; }
+  std::string describe() const override { return db_.path().string(); }
+
+ protected:
+  result<std::unique_ptr<connection>> open_connection() override {
+    // core/db keeps one connection per thread itself; the adapter only wraps it.
+    auto c = db_.try_get();
+    if (!c) return c.error();
+    return std::unique_ptr<connection>(std::make_unique<sqlite_connection>(**c));
+  }
+
+ private:
+  db::database db_;
+};
+
+}  // namespace
+
+result<std::unique_ptr<database>> open_sqlite(const std::string& path) {
+  auto d = db::database::open(path);
+  if (!d) return d.error();
+  return std::unique_ptr<database>(std::make_unique<sqlite_database>(std::move(*d)));
+}
+
+result<int> migrate_sqlite(connection& c, std::string_view component, std::span<const migration> migrations) {
+  auto* s = dynamic_cast<sqlite_connection*>(&c);
+  if (!s) return fail("db.migration", "not a SQLite connection");
+  std::vector<db::migration> m;
+  m.reserve(migrations.size());
+  for (const auto& x : migrations) m.push_back({x.version, x.description, x.sql});
+  return db::migrate(s->raw(), component, m);
+}
+
+}  // namespace hearth::sql
