@@ -193,6 +193,7 @@ result<mailbox_info> sqlite_store::create(std::string_view account, std::string_
   if (!m) return m.error();
   if (auto r = adopt_subscriptions(conn, a->address); !r) return r.error();
   if (auto r = t->commit(); !r) return r.error();
+  publish("mail.changed", a->address, m->name);
   mailbox_info info;
   info.name = m->name;
   info.special_use = std::string(special_use);
@@ -322,7 +323,9 @@ result<void> sqlite_store::subscribe(std::string_view account, std::string_view 
     auto st = conn.prepare("UPDATE mail_mailboxes SET subscribed = ?2 WHERE id = ?1");
     if (!st) return st.error();
     if (auto r = st->bind_all((*m)->id, subscribed).run(); !r) return r.error();
-    return t->commit();
+    if (auto r = t->commit(); !r) return r.error();
+    publish("mail.changed", a->address, *n);
+    return {};
   }
   // RFC 9051 §6.3.7: a name that does not exist (yet) may be subscribed all the same.
   auto st = conn.prepare(subscribed ? "INSERT OR IGNORE INTO mail_absent_subscriptions(account, name) VALUES(?1, ?2)"
@@ -330,7 +333,9 @@ result<void> sqlite_store::subscribe(std::string_view account, std::string_view 
   if (!st) return st.error();
   if (auto r = st->bind_all(a->address, *n).run(); !r) return r.error();
   if (!subscribed && conn.changes() == 0) return fail("mail.no_mailbox", "no such mailbox: " + *n);
-  return t->commit();
+  if (auto r = t->commit(); !r) return r.error();
+  publish("mail.changed", a->address, *n);
+  return {};
 }
 
 result<std::vector<std::string>> sqlite_store::absent_subscriptions(std::string_view account) {

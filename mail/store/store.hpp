@@ -29,7 +29,8 @@
 //
 // Events: after each commit, "mail.new" (key = account address, data = mailbox name) for
 // append/deliver/copy/move-target, and "mail.changed" (same key/data) for flag changes,
-// expunge, move-source, rename and delete. Published on the caller's thread.
+// expunge, move-source, rename and delete, and also create and (un)subscribe (IMAP NOTIFY's
+// MailboxName and SubscriptionChange). Published on the caller's thread.
 //
 // Thread-safety: every method may be called from any thread at once (one SQLite connection per
 // thread); several processes may share the file. Writes serialize on SQLite's write lock.

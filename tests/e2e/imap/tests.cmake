@@ -14,3 +14,6 @@ hearth_e2e(imap_utf8_accept imap/test_utf8_accept.py 131)
 hearth_e2e(imap_idle_push imap/test_idle_push.py 136)
 hearth_e2e(imap_conformance imap/test_conformance.py 138)
 hearth_e2e(imap_inprogress imap/test_inprogress.py 139)
+# Shared mailboxes and NOTIFY: NETs 77 and 78.
+hearth_e2e(imap_shared imap/test_shared.py 77)
+hearth_e2e(imap_notify imap/test_notify.py 78)
