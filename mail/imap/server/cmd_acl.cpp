@@ -1,5 +1,7 @@
 // RFC 4314 ACL commands: SETACL, DELETEACL, GETACL, LISTRIGHTS, MYRIGHTS. Grants live in the
 // ACL store (mail/store/acl.hpp); names and rights are resolved as everywhere (acl.hpp).
+#include <algorithm>
+
 #include "core/util/strings.hpp"
 #include "mail/imap/proto/writer.hpp"
 #include "mail/imap/server/acl.hpp"
@@ -11,6 +13,7 @@ namespace hearth::mail::imap {
 namespace {
 
 constexpr std::size_t max_identifier = 320;  // an address's limit (RFC 5321 §4.5.3.1)
+constexpr std::size_t max_entries = 1000;    // identifiers with rights on one mailbox
 
 // The mailbox a command names, existing, with its store name filled in. False after writing
 // the error on r.
@@ -56,6 +59,13 @@ void change(session_state& st, const command& cmd, std::string_view rights, repl
   if (!id) return r.bad("Invalid identifier");
   // RFC 4314 §2: the owner always has every right here; a grant cannot take them away.
   if (*id == ref.owner) return r.no("[CANNOT] The owner's rights cannot be changed");
+  if (!rights.empty()) {
+    auto entries = st.env->acl->of_mailbox(ref.owner, ref.name);
+    if (!entries) return fail(r, entries.error());
+    const bool known = std::any_of(entries->begin(), entries->end(),
+                                   [&](const mail::acl_grant& g) { return g.identifier == *id; });
+    if (!known && entries->size() >= max_entries) return r.no("[LIMIT] Too many identifiers on this mailbox");
+  }
   auto res = st.env->acl->set(ref.owner, ref.name, *id, rights);
   if (!res) return fail(r, res.error());
   r.ok(cmd.name + " completed");

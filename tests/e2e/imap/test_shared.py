@@ -130,6 +130,8 @@ check(t.startswith("NO [NOPERM]"), f"bob cannot raise his own rights: {t}")
 u, t = raw(bob, "FETCH 1 (FLAGS)")
 check(any("\\Seen" in l for l in u), f"the read set \\Seen (right s): {u}")
 
+out = inst.cli(["share", "list", OWNER]).stdout
+check(f"mailbox {OWNER}/INBOX {BOB} lrs as {SHARED}" in out, f"hearth share list shows the grant: {out.strip()}")
 out = share(inst, "lrswipte")
 check(f"shared with {BOB} (lrswipte)" in out, f"hearth share mailbox grants lrswipte: {out.strip()}")
 u, t = raw(bob, f"MYRIGHTS {SHARED}")
