@@ -148,10 +148,12 @@ result<void> sqlite_store::set_metadata(std::string_view account, std::string_vi
   if (!w) return w.error();
   auto& conn = *w->conn;
   std::int64_t id = 0;
+  std::string name;  // "" for the server's annotations
   if (!mailbox.empty()) {
     auto m = need_mailbox(conn, w->account.address, mailbox);
     if (!m) return m.error();
     id = m->id;
+    name = m->name;
   }
   auto put = conn.prepare("INSERT OR REPLACE INTO mail_metadata(account, mailbox_id, entry, value) VALUES(?1, ?2, ?3, ?4)");
   auto del = conn.prepare("DELETE FROM mail_metadata WHERE account = ?1 AND mailbox_id = ?2 AND entry = ?3");
@@ -169,7 +171,9 @@ result<void> sqlite_store::set_metadata(std::string_view account, std::string_vi
   if (!row) return row.error();
   if (static_cast<std::size_t>(n->column_int64(0)) > max_metadata_entries)
     return fail("mail.metadata_toomany", "too many annotations");  // the transaction rolls back
-  return w->tx.commit();
+  if (auto r = w->tx.commit(); !r) return r.error();
+  publish("mail.changed", w->account.address, name);
+  return {};
 }
 
 result<mailbox_info> sqlite_store::create(std::string_view account, std::string_view name,

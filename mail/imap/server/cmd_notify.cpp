@@ -15,7 +15,7 @@ bool has_event(const notify_group& g, std::string_view e) {
 
 bool supported(std::string_view e) {
   return e == "MessageNew" || e == "MessageExpunge" || e == "FlagChange" || e == "MailboxName" ||
-         e == "SubscriptionChange";
+         e == "SubscriptionChange" || e == "MailboxMetadataChange" || e == "ServerMetadataChange";
 }
 
 bool message_event(std::string_view e) {

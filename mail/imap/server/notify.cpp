@@ -89,6 +89,63 @@ void selected_updates(session_state& st, const notify_group& g, bool allow_expun
   r.raw(inner.out);
 }
 
+bool wants_anywhere(const notify_state& n, std::string_view e) {
+  for (const auto& g : n.spec.groups)
+    if (has_event(g, e)) return true;
+  return false;
+}
+
+// The annotations to watch now: each mailbox whose group asks for MailboxMetadataChange, and
+// the server's ("") when any group asks for ServerMetadataChange.
+std::map<std::string, std::vector<std::pair<std::string, std::string>>> read_metadata(
+    const session_state& st, const std::map<std::string, mail::mailbox_info>& boxes) {
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> out;
+  const auto& n = *st.notify;
+  for (const auto& [name, b] : boxes) {
+    const auto* g = group_for(n, name, b.subscribed);
+    if (!g || !has_event(*g, "MailboxMetadataChange")) continue;
+    if (auto md = st.env->store->metadata(st.account, name)) out[name] = std::move(*md);
+  }
+  if (wants_anywhere(n, "ServerMetadataChange"))
+    if (auto md = st.env->store->metadata(st.account, "")) out[""] = std::move(*md);
+  return out;
+}
+
+// Entry names added, changed or removed between two sorted lists.
+std::vector<std::string> changed_entries(const std::vector<std::pair<std::string, std::string>>& a,
+                                         const std::vector<std::pair<std::string, std::string>>& b) {
+  std::map<std::string, std::string> before(a.begin(), a.end()), after(b.begin(), b.end());
+  std::vector<std::string> out;
+  for (const auto& [k, v] : after)
+    if (auto it = before.find(k); it == before.end() || it->second != v) out.push_back(k);
+  for (const auto& [k, v] : before)
+    if (!after.count(k)) out.push_back(k);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void metadata_updates(session_state& st, const std::map<std::string, mail::mailbox_info>& now,
+                      const std::vector<std::string>& own, reply& r) {
+  auto& n = *st.notify;
+  auto fresh = read_metadata(st, now);
+  for (const auto& [name, entries] : fresh) {
+    auto was = n.metadata.find(name);
+    if (was == n.metadata.end() || is_own(own, name)) continue;
+    auto changed = changed_entries(was->second, entries);
+    if (changed.empty()) continue;
+    std::string line = "METADATA ";
+    if (name.empty()) line += "\"\"";
+    else write_mailbox(line, name, st.utf8);
+    line += " (";
+    for (std::size_t i = 0; i < changed.size(); ++i) {
+      if (i) line += ' ';
+      write_string(line, changed[i], st.utf8);
+    }
+    r.untagged(line + ")");
+  }
+  n.metadata = std::move(fresh);
+}
+
 }  // namespace
 
 void notify_begin(session_state& st, reply& r) {
@@ -97,6 +154,7 @@ void notify_begin(session_state& st, reply& r) {
   if (!boxes) return;
   n.known.clear();
   for (const auto& b : *boxes) n.known[b.name] = b;
+  n.metadata = read_metadata(st, n.known);
   if (!n.spec.status) return;
   for (const auto& b : *boxes) {
     if (is_selected(st, b.name)) continue;
@@ -162,6 +220,8 @@ void notify_updates(session_state& st, reply& r, bool selected_too, bool allow_e
       r.untagged(status_line(st, b, false));
   }
   n.known = std::move(now);
+  if (wants_anywhere(n, "MailboxMetadataChange") || wants_anywhere(n, "ServerMetadataChange"))
+    metadata_updates(st, n.known, own, r);
 }
 
 std::vector<std::string> changed_by(const command& cmd) {
@@ -169,6 +229,7 @@ std::vector<std::string> changed_by(const command& cmd) {
   if (const auto* m = std::get_if<cmd_mailbox>(&cmd.args)) return {m->mailbox};
   if (const auto* rn = std::get_if<cmd_rename>(&cmd.args)) return {rn->from, rn->to};
   if (const auto* c = std::get_if<cmd_copy>(&cmd.args)) return {c->mailbox};
+  if (const auto* md = std::get_if<cmd_setmetadata>(&cmd.args)) return {md->mailbox};
   return {};
 }
 

@@ -17,6 +17,9 @@
 //   MailboxName: LIST for a new mailbox, LIST (\NonExistent) for a deleted one, LIST with
 //     ("OLDNAME" (old)) for a renamed one (RFC 5258 extended data).
 //   SubscriptionChange: LIST with or without \Subscribed.
+//   MailboxMetadataChange / ServerMetadataChange (§5.6, §5.7; required with METADATA): an
+//     unsolicited METADATA naming the entries that changed, without their values (RFC 5464
+//     §4.4.2), for the mailbox or for the server ("").
 // A mailbox takes its events from the first event group whose filter names it.
 #pragma once
 #include <string>
@@ -27,7 +30,8 @@
 namespace hearth::mail::imap {
 
 // The events Hearth can report (NO [BADEVENT (...)] lists them).
-inline constexpr const char* supported_events = "MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange";
+inline constexpr const char* supported_events =
+    "MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange MailboxMetadataChange ServerMetadataChange";
 
 // After NOTIFY SET: takes the baseline; with SET STATUS, a STATUS line for each watched
 // mailbox other than the selected one (RFC 5465 §3.1).

@@ -64,7 +64,7 @@ TEST_CASE("NOTIFY refuses the combinations RFC 5465 forbids") {
   CHECK(has(run(me, "d NOTIFY SET (selected (MailboxName))"), "d BAD"));
   // §3.1: an unsupported event is NO with BADEVENT naming the supported ones.
   CHECK(has(run(me, "e NOTIFY SET (personal (MessageNew MessageExpunge AnnotationChange))"),
-            "e NO [BADEVENT (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange)]"));
+            "e NO [BADEVENT (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange MailboxMetadataChange ServerMetadataChange)]"));
   CHECK(has(run(me, "f NOTIFY SET (personal (Whatever))"), "f NO [BADEVENT"));
   CHECK_FALSE(me.notify.has_value());
   CHECK(has(run(me, "g CAPABILITY"), " NOTIFY"));
@@ -177,3 +177,26 @@ TEST_CASE("NOTIFY SELECTED: MessageNew's fetch attributes; SELECTED-DELAYED hold
   CHECK_FALSE(has(pushed(late), "EXPUNGE"));
   CHECK(has(run(late, "x NOOP"), "* 1 EXPUNGE\r\n"));
 }
+
+TEST_CASE("NOTIFY MailboxMetadataChange and ServerMetadataChange name the changed entries") {
+  fixture f;
+  auto me = f.login();
+  auto other = f.login();
+  // RFC 5465 §5.6/§5.7: required of a server that offers METADATA.
+  CHECK(has(run(me, "n NOTIFY SET (mailboxes Drafts (MailboxMetadataChange)) (inboxes (ServerMetadataChange))"),
+            "n OK"));
+  run(other, "m SETMETADATA Drafts (/private/comment \"drafts\")");
+  CHECK(pushed(me) == "* METADATA \"Drafts\" (\"/private/comment\")\r\n");
+  run(other, "m SETMETADATA Sent (/private/comment \"sent\")");  // not watched
+  CHECK(pushed(me).empty());
+  run(other, "m SETMETADATA \"\" (/private/comment \"server\")");
+  CHECK(pushed(me) == "* METADATA \"\" (\"/private/comment\")\r\n");
+  run(other, "m SETMETADATA Drafts (/private/comment NIL)");  // a removal is a change too
+  CHECK(pushed(me) == "* METADATA \"Drafts\" (\"/private/comment\")\r\n");
+  // The session's own SETMETADATA is not echoed.
+  CHECK_FALSE(has(run(me, "s SETMETADATA Drafts (/private/comment \"mine\")"), "* METADATA"));
+  CHECK(pushed(me).empty());
+  // Not a message event: refused for the selected mailbox.
+  CHECK(has(run(me, "b NOTIFY SET (selected (MailboxMetadataChange))"), "b BAD"));
+}
+

@@ -127,6 +127,9 @@ enum class phase { not_authenticated, authenticated, selected, logout };
 struct notify_state {
   cmd_notify spec;
   std::map<std::string, mail::mailbox_info> known;  // by name
+  // RFC 5464 annotations as last reported, by mailbox ("" for the server's), for the mailboxes
+  // whose group asks for MailboxMetadataChange (and "" for ServerMetadataChange).
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> metadata;
 };
 
 struct session_state {

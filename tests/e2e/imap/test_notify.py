@@ -1,7 +1,8 @@
 """NOTIFY (RFC 5465) over the wire: one session asks for events, another session of the same
 account and an SMTP delivery make them happen, and the first hears of each without sending a
 command: EXISTS and FETCH for the selected mailbox, STATUS for another mailbox, LIST for
-created, renamed and deleted mailboxes and for a subscription change, also while in IDLE.
+created, renamed and deleted mailboxes and for a subscription change, METADATA for an
+annotation, also while in IDLE.
 NOTIFY NONE stops it; the combinations the RFC forbids are refused."""
 import re
 import select
@@ -74,13 +75,14 @@ check(any(" NOTIFY" in l for l in u), f"NOTIFY is announced: {u}")
 _, t = raw(watcher, "NOTIFY SET (personal (MessageNew))")
 check(t.startswith("BAD"), f"MessageNew without MessageExpunge is BAD (RFC 5465 §5): {t}")
 _, t = raw(watcher, "NOTIFY SET (personal (MessageNew MessageExpunge AnnotationChange))")
-check(t.startswith("NO [BADEVENT (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange)]"),
+check(t.startswith("NO [BADEVENT (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange MailboxMetadataChange ServerMetadataChange)]"),
       f"an unsupported event is NO [BADEVENT ...]: {t}")
 
 raw(actor, "CREATE Lists")
 raw(watcher, "SELECT INBOX")
 u, t = raw(watcher, "NOTIFY SET STATUS (selected (MessageNew (UID BODY.PEEK[HEADER.FIELDS (Subject)]) MessageExpunge "
-                    "FlagChange)) (personal (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange))")
+                    "FlagChange)) (personal (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange "
+                    "MailboxMetadataChange))")
 check(t.startswith("OK"), f"NOTIFY SET: {t}")
 check(any(l.startswith('* STATUS "Lists" (MESSAGES 0 UIDNEXT 1 UIDVALIDITY ') for l in u),
       f"SET STATUS reports each watched mailbox first: {u}")
@@ -115,6 +117,11 @@ check(seen and seen[-1] == '* LIST (\\NonExistent) "/" "Done"', f"DELETE: {seen}
 raw(actor, "UNSUBSCRIBE Sent")
 seen = heard(watcher, lambda l: '"Sent"' in l)
 check(seen and seen[-1] == '* LIST () "/" "Sent"', f"UNSUBSCRIBE: {seen}")
+
+# Annotations (RFC 5464): the entry that changed, without its value.
+raw(actor, 'SETMETADATA Lists (/private/comment "work lists")')
+seen = heard(watcher, lambda l: l.startswith("* METADATA"))
+check(seen and seen[-1] == '* METADATA "Lists" ("/private/comment")', f"SETMETADATA: {seen}")
 
 # Flags and expunges of the selected mailbox.
 raw(actor, "SELECT INBOX")
