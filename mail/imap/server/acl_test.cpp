@@ -102,6 +102,13 @@ TEST_CASE("lrs reads and keeps \\Seen, and nothing more") {
   CHECK(has(run(bob, "g3 GETACL " + box), "g3 NO [NOPERM]"));
   CHECK(has(run(bob, "g4 SETACL " + box + " bob@home.test +a"), "g4 NO [NOPERM]"));
   CHECK(has(run(bob, "d1 DELETE " + box), "d1 NO [NOPERM]"));
+  // Clients that show only subscribed folders: bob subscribes in his own list.
+  CHECK(has(run(bob, "u1 SUBSCRIBE " + box), "u1 OK"));
+  CHECK(has(run(bob, "u2 LSUB \"\" \"*\""), "* LSUB () \"/\" \"" + box + "\"\r\n"));
+  CHECK(has(run(bob, "u3 LIST (SUBSCRIBED) \"\" \"*\""), "* LIST (\\Subscribed) \"/\" \"" + box + "\"\r\n"));
+  CHECK(has(run(bob, "u4 LIST \"\" \"shared/*\" RETURN (SUBSCRIBED)"),
+            "* LIST (\\HasNoChildren \\Subscribed) \"/\" \"" + box + "\"\r\n"));
+  CHECK(has(run(bob, "u5 SUBSCRIBE shared/alice@home.test/Trash"), "u5 NO [NONEXISTENT]"));
   // The owner's flags show bob's \Seen change (one mailbox, not a copy).
   run(alice, "as SELECT INBOX");
   CHECK(has(run(alice, "af FETCH 1 (FLAGS)"), "FLAGS ()"));

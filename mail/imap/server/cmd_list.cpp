@@ -117,9 +117,16 @@ void list_subscribed_only(const session_state& st, const cmd_list& l, bool lsub,
 // The other users' namespace (acl.hpp): "shared" and "shared/OWNER" as \Noselect parents, then
 // each mailbox granted to the user with the "l" right (RFC 4314 §4: LIST shows what "l" allows).
 // RFC 8440 MYRIGHTS after each selectable one when asked.
-result<void> list_shared(const session_state& st, const cmd_list& l, bool ret_status, bool ret_myrights, reply& r) {
+result<void> list_shared(const session_state& st, const cmd_list& l, bool ret_status, bool ret_myrights,
+                         bool ret_subscribed, reply& r) {
   auto grants = st.env->acl->for_user(st.account);
   if (!grants) return grants.error();
+  std::set<std::string> subscribed;  // the user's subscriptions to shared mailboxes
+  if (ret_subscribed) {
+    auto absent = st.env->store->absent_subscriptions(st.account);
+    if (!absent) return absent.error();
+    subscribed.insert(absent->begin(), absent->end());
+  }
   std::map<std::string, std::pair<mail::acl_grant, std::string>> boxes;  // display -> (grant, rights)
   for (const auto& g : *grants) {
     auto& [grant, rights] = boxes[std::string(shared_prefix) + g.owner + "/" + g.mailbox];
@@ -139,7 +146,8 @@ result<void> list_shared(const session_state& st, const cmd_list& l, bool ret_st
   for (const auto& [name, v] : boxes) {
     if (!matches_any(l.patterns, l.reference, name)) continue;
     const auto& [grant, rights] = v;
-    std::string line = parents.count(name) ? "LIST (\\HasChildren) \"/\" " : "LIST (\\HasNoChildren) \"/\" ";
+    std::string line = std::string("LIST (") + (parents.count(name) ? "\\HasChildren" : "\\HasNoChildren") +
+                       (subscribed.count(name) ? " \\Subscribed" : "") + ") \"/\" ";
     write_mailbox(line, name, st.utf8);
     r.untagged(line);
     if (ret_status && has_right(rights, 'r')) {
@@ -262,7 +270,26 @@ void op_list(session_state& st, const command& cmd, reply& r) {
   if (sel_subscribed && !sel_special) {
     auto absent = st.env->store->absent_subscriptions(st.account);
     if (!absent) return fail(r, absent.error());
-    list_subscribed_only(st, l, lsub, *boxes, *absent, r);
+    // Subscriptions to shared mailbox the user can still see are listed as existing ones;
+    // the others (a grant taken back) fall to \NonExistent with the rest.
+    std::vector<std::string> others, shared_subs;
+    for (const auto& name : *absent) {
+      if (st.env->acl && name.starts_with(shared_prefix)) {
+        auto ref = resolve_mailbox(st, name);
+        if (ref && has_right(ref->rights, 'l')) {
+          shared_subs.push_back(ref->display);
+          continue;
+        }
+      }
+      others.push_back(name);
+    }
+    list_subscribed_only(st, l, lsub, *boxes, others, r);
+    for (const auto& name : shared_subs) {
+      if (!matches_any(l.patterns, l.reference, name)) continue;
+      std::string line = lsub ? "LSUB () \"/\" " : "LIST (\\Subscribed) \"/\" ";
+      write_mailbox(line, name, st.utf8);
+      r.untagged(line);
+    }
   }
   // Parents that are not mailboxes themselves (RFC 9051 §6.3.9: \NonExistent; LSUB \Noselect).
   if (!sel_subscribed && !sel_special) {
@@ -274,7 +301,7 @@ void op_list(session_state& st, const command& cmd, reply& r) {
     }
   }
   if (!lsub && !sel_subscribed && !sel_special && st.env->acl)
-    if (auto res = list_shared(st, l, ret_status, ret_myrights, r); !res) return fail(r, res.error());
+    if (auto res = list_shared(st, l, ret_status, ret_myrights, ret_subscribed, r); !res) return fail(r, res.error());
   r.ok(cmd.name + " completed");
 }
 

@@ -66,8 +66,16 @@ void op_rename(session_state& st, const command& cmd, reply& r) {
 
 void op_subscribe(session_state& st, const command& cmd, reply& r) {
   const auto& m = std::get<cmd_mailbox>(cmd.args);
-  if (!own_name(st, m.mailbox, r)) return;
-  auto res = st.env->store->subscribe(st.account, strip_delimiter(m.mailbox), cmd.name == "SUBSCRIBE");
+  std::string name = strip_delimiter(m.mailbox);
+  // Another user's mailbox is subscribed to in the user's own list (clients that show only
+  // subscribed folders, as Thunderbird does by default, need it); only one the user can see,
+  // though a grant taken back may still be unsubscribed.
+  if (st.env->acl && name.starts_with(shared_prefix) && cmd.name == "SUBSCRIBE") {
+    auto ref = resolve_mailbox(st, name);
+    if (!ref) return fail(r, ref.error());
+    name = ref->display;
+  }
+  auto res = st.env->store->subscribe(st.account, name, cmd.name == "SUBSCRIBE");
   if (!res) return fail(r, res.error());
   r.ok(cmd.name + " completed");
 }
