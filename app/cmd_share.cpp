@@ -1,11 +1,16 @@
-// hearth share calendar|addressbook OWNER/NAME WITH-USER read|write|none; hearth share list [USER]
+// hearth share calendar|addressbook OWNER/NAME WITH-USER read|write|none;
+// hearth share mailbox OWNER/NAME WITH-USER RIGHTS|none; hearth share list [USER]
 #include <cstdio>
 
 #include "app/commands.hpp"
 #include "app/common.hpp"
+#include "core/blob/store.hpp"
 #include "dav/store/shares.hpp"
 #include "dav/store/store.hpp"
 #include "directory/directory.hpp"
+#include "mail/imap/server/acl.hpp"
+#include "mail/store/acl.hpp"
+#include "mail/store/store.hpp"
 
 namespace hearth::app {
 namespace {
@@ -18,11 +23,51 @@ const char* usage =
     "                      share OWNER's calendar or address book NAME (its URL segment, e.g.\n"
     "                      personal, contacts) with the account USER: read-only, read-write, or\n"
     "                      no longer; it appears in USER's calendar or address book home\n"
+    "  mailbox OWNER/NAME USER RIGHTS|none\n"
+    "                      share OWNER's mailbox NAME (e.g. INBOX, Invoices) with the account USER,\n"
+    "                      with RFC 4314 rights (l lookup, r read, s keep seen, w write flags,\n"
+    "                      i insert, p post, k create, x delete, t delete messages, e expunge,\n"
+    "                      a administer; e.g. lrs to read, lrswipte to work in it), or no longer;\n"
+    "                      USER sees it in IMAP as shared/OWNER/NAME\n"
     "  list [USER]         shares of USER's collections and shares with USER (all without USER)\n";
 
 const char* kind_name(dav::kind k) { return k == dav::kind::calendar ? "calendar" : "addressbook"; }
 const char* access_name(dav::share_access a) {
   return a == dav::share_access::write ? "write" : a == dav::share_access::read ? "read" : "none";
+}
+
+// hearth share mailbox OWNER/NAME USER RIGHTS|none
+int share_mailbox(const config::config& cfg, directory::directory& dir, const std::string& spec,
+                  const std::string& user, const std::string& level) {
+  auto slash = spec.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == spec.size())
+    return usage_error("the mailbox is OWNER/NAME, e.g. alice@example.org/INBOX", usage);
+  auto owner = dir.find_account(spec.substr(0, slash));
+  if (!owner) return fail_with(1, "no such account: " + spec.substr(0, slash));
+  auto sharee = dir.find_account(user);
+  if (!sharee) return fail_with(1, "no such account: " + user);
+  if (sharee->address == owner->address) return fail_with(1, "a mailbox is not shared with its owner");
+  auto rights = level == "none" ? std::optional<std::string>("") : mail::imap::canonical_rights(level);
+  if (!rights || (level != "none" && rights->empty()))
+    return usage_error("rights are letters of lrswipkxtea (RFC 4314), or none", usage);
+  blob::store blobs(cfg.data_dir / "blobs");
+  auto ms = mail::store::open(directory_file(cfg), blobs, &dir);
+  if (!ms) return fail_with(1, "mail store: " + ms.error().message);
+  auto mb = (*ms)->status(owner->address, spec.substr(slash + 1));  // also makes the defaults
+  if (!mb) return fail_with(1, "no such mailbox: " + spec);
+  auto acl = mail::acl_store::open(directory_file(cfg));
+  if (!acl) return fail_with(1, "mail store: " + acl.error().message);
+  auto had = (*acl)->set(owner->address, mb->name, sharee->address, *rights);
+  if (!had) return fail_with(1, had.error().message);
+  const std::string shown = owner->address + "/" + mb->name;
+  if (rights->empty()) {
+    std::printf(*had ? "mailbox %s no longer shared with %s\n" : "mailbox %s was not shared with %s\n", shown.c_str(),
+                sharee->address.c_str());
+    return 0;
+  }
+  std::printf("mailbox %s shared with %s (%s), as shared/%s in their IMAP folders\n", shown.c_str(),
+              sharee->address.c_str(), rights->c_str(), shown.c_str());
+  return 0;
 }
 
 }  // namespace
@@ -36,13 +81,14 @@ int cmd_share(const globals& g, const args& a) {
   if (!p.error.empty() || p.positional.empty()) return usage_error(p.error.empty() ? "missing command" : p.error, usage);
   const std::string sub = p.positional[0];
   const size_t n = p.positional.size();
-  const bool set = (sub == "calendar" || sub == "addressbook") && n == 4;
+  const bool set = (sub == "calendar" || sub == "addressbook" || sub == "mailbox") && n == 4;
   if (!set && !(sub == "list" && n <= 2)) return usage_error("bad share command", usage);
 
   auto cfg = load_config(g);
   if (!cfg) return 1;
   auto dir = open_directory(*cfg);
   if (!dir) return 1;
+  if (sub == "mailbox") return share_mailbox(*cfg, *dir, p.positional[1], p.positional[2], p.positional[3]);
   auto st = dav::store::open(directory_file(*cfg));
   if (!st) return fail_with(1, "dav store: " + st.error().message);
   auto sh = dav::share_store::open(directory_file(*cfg));
@@ -59,7 +105,22 @@ int cmd_share(const globals& g, const args& a) {
     } else {
       for (const auto& acc : dir->accounts()) users.push_back(acc.address);
     }
+    auto acl = mail::acl_store::open(directory_file(*cfg));
+    if (!acl) return fail_with(1, "mail store: " + acl.error().message);
+    auto print_grants = [](const std::vector<mail::acl_grant>& grants) {
+      for (const auto& a : grants)
+        std::printf("mailbox %s/%s %s %s as shared/%s/%s\n", a.owner.c_str(), a.mailbox.c_str(), a.identifier.c_str(),
+                    a.rights.c_str(), a.owner.c_str(), a.mailbox.c_str());
+    };
     for (const auto& u : users) {
+      auto granted = (*acl)->of_owner(u);
+      if (!granted) return fail_with(1, granted.error().message);
+      print_grants(*granted);
+      if (n == 2) {
+        auto with = (*acl)->for_user(u);
+        if (!with) return fail_with(1, with.error().message);
+        print_grants(*with);
+      }
       auto own = shares.of_owner(u);
       if (!own) return fail_with(1, own.error().message);
       // A share a client made waits for the sharee's answer until accepted: say so.

@@ -1,12 +1,15 @@
 // IMAP and POP3: wired into `hearth serve` (app/serve_context.hpp).
 #include <memory>
 
+#include "app/common.hpp"
 #include "app/serve_context.hpp"
+#include "core/log/log.hpp"
 #include "app/serve_spam.hpp"
 #include "mail/imap/server/cache.hpp"
 #include "mail/imap/server/session.hpp"
 #include "mail/imap/server/summary.hpp"
 #include "mail/pop3/session.hpp"
+#include "mail/store/acl.hpp"
 
 namespace hearth::app {
 
@@ -16,6 +19,15 @@ bool install_imap(serve_context& ctx) {
   env->blobs = &ctx.blobs;
   env->authn = &ctx.authn;
   env->hostname = ctx.cfg.hostname;
+  // Shared mailboxes (RFC 4314): grants made with `hearth share mailbox` or SETACL.
+  auto acl = mail::acl_store::open(directory_file(ctx.cfg));
+  if (!acl) {
+    log::error("imap.acl", {{"error", acl.error().message}});
+    return false;
+  }
+  std::shared_ptr<mail::acl_store> acl_store(std::move(*acl));
+  env->acl = acl_store.get();
+  ctx.keep.push_back(acl_store);
   env->append_limit = ctx.cfg.imap_max_literal;
   env->progress_interval = std::chrono::seconds(ctx.cfg.imap_progress_interval);
   // Headers and BODYSTRUCTURE come from the store's per-blob summaries, so this cache of whole

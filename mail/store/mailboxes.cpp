@@ -148,10 +148,12 @@ result<void> sqlite_store::set_metadata(std::string_view account, std::string_vi
   if (!w) return w.error();
   auto& conn = *w->conn;
   std::int64_t id = 0;
+  std::string name;  // "" for the server's annotations
   if (!mailbox.empty()) {
     auto m = need_mailbox(conn, w->account.address, mailbox);
     if (!m) return m.error();
     id = m->id;
+    name = m->name;
   }
   auto put = conn.prepare("INSERT OR REPLACE INTO mail_metadata(account, mailbox_id, entry, value) VALUES(?1, ?2, ?3, ?4)");
   auto del = conn.prepare("DELETE FROM mail_metadata WHERE account = ?1 AND mailbox_id = ?2 AND entry = ?3");
@@ -169,7 +171,9 @@ result<void> sqlite_store::set_metadata(std::string_view account, std::string_vi
   if (!row) return row.error();
   if (static_cast<std::size_t>(n->column_int64(0)) > max_metadata_entries)
     return fail("mail.metadata_toomany", "too many annotations");  // the transaction rolls back
-  return w->tx.commit();
+  if (auto r = w->tx.commit(); !r) return r.error();
+  publish("mail.changed", w->account.address, name);
+  return {};
 }
 
 result<mailbox_info> sqlite_store::create(std::string_view account, std::string_view name,
@@ -193,6 +197,7 @@ result<mailbox_info> sqlite_store::create(std::string_view account, std::string_
   if (!m) return m.error();
   if (auto r = adopt_subscriptions(conn, a->address); !r) return r.error();
   if (auto r = t->commit(); !r) return r.error();
+  publish("mail.changed", a->address, m->name);
   mailbox_info info;
   info.name = m->name;
   info.special_use = std::string(special_use);
@@ -322,7 +327,9 @@ result<void> sqlite_store::subscribe(std::string_view account, std::string_view 
     auto st = conn.prepare("UPDATE mail_mailboxes SET subscribed = ?2 WHERE id = ?1");
     if (!st) return st.error();
     if (auto r = st->bind_all((*m)->id, subscribed).run(); !r) return r.error();
-    return t->commit();
+    if (auto r = t->commit(); !r) return r.error();
+    publish("mail.changed", a->address, *n);
+    return {};
   }
   // RFC 9051 §6.3.7: a name that does not exist (yet) may be subscribed all the same.
   auto st = conn.prepare(subscribed ? "INSERT OR IGNORE INTO mail_absent_subscriptions(account, name) VALUES(?1, ?2)"
@@ -330,7 +337,9 @@ result<void> sqlite_store::subscribe(std::string_view account, std::string_view 
   if (!st) return st.error();
   if (auto r = st->bind_all(a->address, *n).run(); !r) return r.error();
   if (!subscribed && conn.changes() == 0) return fail("mail.no_mailbox", "no such mailbox: " + *n);
-  return t->commit();
+  if (auto r = t->commit(); !r) return r.error();
+  publish("mail.changed", a->address, *n);
+  return {};
 }
 
 result<std::vector<std::string>> sqlite_store::absent_subscriptions(std::string_view account) {

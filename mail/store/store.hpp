@@ -29,7 +29,9 @@
 //
 // Events: after each commit, "mail.new" (key = account address, data = mailbox name) for
 // append/deliver/copy/move-target, and "mail.changed" (same key/data) for flag changes,
-// expunge, move-source, rename and delete. Published on the caller's thread.
+// expunge, move-source, rename and delete, and also create, (un)subscribe and annotation changes
+// (IMAP NOTIFY's MailboxName, SubscriptionChange and metadata events; data "" for the server's
+// annotations). Published on the caller's thread.
 //
 // Thread-safety: every method may be called from any thread at once (one SQLite connection per
 // thread); several processes may share the file. Writes serialize on SQLite's write lock.

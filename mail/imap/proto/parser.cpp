@@ -471,6 +471,18 @@ command parse_body(lexer& lx, std::string tag, const parse_options& opts) {
     c.args = parse_getmetadata(lx);
   } else if (n == "SETMETADATA") {
     c.args = parse_setmetadata(lx);
+  } else if (n == "CANCELUPDATE") {  // RFC 5267 §5: "CANCELUPDATE" 1*(SP quoted)
+    cmd_cancelupdate cu;
+    do {
+      lx.sp();
+      if (cu.tags.size() >= 32) lx.fail("too many tags", "imap.limit");
+      cu.tags.push_back(lx.quoted());
+    } while (lx.peek() == ' ');
+    c.args = std::move(cu);
+  } else if (n == "NOTIFY") {
+    c.args = detail::parse_notify(lx);
+  } else if (n == "SETACL" || n == "DELETEACL" || n == "GETACL" || n == "LISTRIGHTS" || n == "MYRIGHTS") {
+    c.args = detail::parse_acl(lx, n);
   } else if (n == "GETQUOTA") {
     lx.sp();
     c.args = cmd_getquota{lx.astring()};

@@ -37,6 +37,12 @@ cmd_fetch parse_fetch_args(lexer& lx, bool uid);
 // "[" section-spec "]" (BODY[...]) and "<" offset "." length ">"; also read IMAP URLs' SECTION.
 section_spec parse_section(lexer& lx, bool binary);
 std::optional<partial> parse_partial(lexer& lx);
+// The arguments of the RFC 4314 commands (name upper-case), after the command name.
+cmd_acl parse_acl(lexer& lx, std::string_view name);
+// After "NOTIFY": SP ("NONE" / "SET" [SP "STATUS"] SP event-groups) (RFC 5465 §8).
+cmd_notify parse_notify(lexer& lx);
+// "(" fetch-att *(SP fetch-att) ")" into out (at most `max` of them).
+void parse_fetch_att_list(lexer& lx, std::vector<fetch_att>& out, std::size_t max);
 // 1*(SP search-key) after the charset of SORT/THREAD: the implicit AND of the keys.
 search_key parse_search_keys(lexer& lx, const parse_options& opts);
 }  // namespace detail

@@ -113,6 +113,16 @@ void add(cmd_fetch& f, std::initializer_list<const char*> names) {
 
 }  // namespace
 
+void detail::parse_fetch_att_list(lexer& lx, std::vector<fetch_att>& out, std::size_t max) {
+  lx.expect('(', "( of fetch attributes");
+  for (;;) {
+    if (out.size() >= max) lx.fail("too many fetch attributes", "imap.limit");
+    out.push_back(parse_att(lx));
+    if (lx.eat(')')) break;
+    lx.sp();
+  }
+}
+
 // fetch = "FETCH" SP sequence-set SP ("ALL" / "FULL" / "FAST" / fetch-att /
 //         "(" fetch-att *(SP fetch-att) ")") [fetch-modifiers]
 cmd_fetch detail::parse_fetch_args(lexer& lx, bool uid) {
@@ -125,13 +135,8 @@ cmd_fetch detail::parse_fetch_args(lexer& lx, bool uid) {
   if (lx.eat_word("ALL")) add(f, {"FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE"});
   else if (lx.eat_word("FAST")) add(f, {"FLAGS", "INTERNALDATE", "RFC822.SIZE"});
   else if (lx.eat_word("FULL")) add(f, {"FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE", "BODY"});
-  else if (lx.eat('(')) {
-    for (;;) {
-      if (f.atts.size() >= 100) lx.fail("too many fetch attributes", "imap.limit");
-      f.atts.push_back(parse_att(lx));
-      if (lx.eat(')')) break;
-      lx.sp();
-    }
+  else if (lx.peek() == '(') {
+    detail::parse_fetch_att_list(lx, f.atts, 100);
   } else {
     f.atts.push_back(parse_att(lx));
   }

@@ -2,6 +2,7 @@
 // RFC 7162 MODSEQ, RFC 5032 OLDER/YOUNGER).
 #include "mail/imap/proto/parser.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include "core/util/strings.hpp"
@@ -108,9 +109,19 @@ void detail::parse_return_options(lexer& lx, cmd_search& out) {
   if (lx.eat(')')) return;
   for (;;) {
     auto o = lx.upper_atom();
-    if (o != "MIN" && o != "MAX" && o != "ALL" && o != "COUNT" && o != "SAVE")
+    if (o != "MIN" && o != "MAX" && o != "ALL" && o != "COUNT" && o != "SAVE" && o != "UPDATE" && o != "CONTEXT" &&
+        o != "PARTIAL")
       lx.fail("unknown RETURN option " + o);
-    if (out.returns.size() >= 5) lx.fail("too many RETURN options");
+    if (out.returns.size() >= 8) lx.fail("too many RETURN options");
+    if (o == "PARTIAL") {
+      // RFC 5267 §5: ret-partial = "PARTIAL" SP partial-range; partial-range = nz-number ":"
+      // nz-number (either order, as a sequence range).
+      lx.sp();
+      auto a = lx.nz_number();
+      lx.expect(':', ": of a PARTIAL range");
+      auto b = lx.nz_number();
+      out.partial = {std::min(a, b), std::max(a, b)};
+    }
     out.returns.push_back(std::move(o));
     if (lx.eat(')')) break;
     lx.sp();

@@ -120,7 +120,8 @@ struct cmd_uid_expunge { sequence_set uids; };
 struct cmd_search {
   std::optional<std::string> charset;
   bool has_return = false;            // RFC 4731 ESEARCH form requested
-  std::vector<std::string> returns;   // MIN MAX ALL COUNT SAVE
+  std::vector<std::string> returns;   // MIN MAX ALL COUNT SAVE, RFC 5267 UPDATE CONTEXT PARTIAL
+  std::pair<std::uint32_t, std::uint32_t> partial{0, 0};  // RFC 5267 PARTIAL lo:hi (lo <= hi)
   search_key key;                     // AND of the top-level keys
 };
 struct cmd_fetch {
@@ -158,11 +159,37 @@ struct cmd_setmetadata {
   std::vector<std::pair<std::string, std::optional<std::string>>> values;  // nullopt: NIL, remove
 };
 
+// RFC 4314 SETACL, DELETEACL, GETACL, LISTRIGHTS, MYRIGHTS: the arguments each takes, as sent.
+struct cmd_acl {
+  std::string mailbox;     // UTF-8
+  std::string identifier;  // SETACL DELETEACL LISTRIGHTS
+  std::string rights;      // SETACL: mod-rights, with its "+" or "-" if any
+};
+
+// RFC 5267 §4.3.5 CANCELUPDATE: the tags of the searches whose updates end.
+struct cmd_cancelupdate { std::vector<std::string> tags; };
+
+// RFC 5465 NOTIFY. One event group: which mailboxes, and which events for them.
+struct notify_group {
+  // Upper-case: SELECTED SELECTED-DELAYED INBOXES PERSONAL SUBSCRIBED SUBTREE MAILBOXES
+  std::string filter;
+  std::vector<std::string> mailboxes;  // SUBTREE and MAILBOXES: the names, UTF-8
+  // Event names in RFC 5465's spelling (MessageNew, FlagChange, ...) when known, else as
+  // sent; empty for "NONE".
+  std::vector<std::string> events;
+  std::vector<fetch_att> fetch;        // MessageNew's fetch-atts (selected mailbox only)
+};
+struct cmd_notify {
+  bool none = false;    // NOTIFY NONE
+  bool status = false;  // NOTIFY SET STATUS
+  std::vector<notify_group> groups;
+};
+
 using command_args =
     std::variant<cmd_none, cmd_authenticate, cmd_login, cmd_enable, cmd_select, cmd_mailbox,
                  cmd_rename, cmd_list, cmd_status, cmd_append, cmd_uid_expunge, cmd_search,
                  cmd_fetch, cmd_store, cmd_copy, cmd_id, cmd_getquota, cmd_sort, cmd_thread,
-                 cmd_compress, cmd_getmetadata, cmd_setmetadata>;
+                 cmd_compress, cmd_getmetadata, cmd_setmetadata, cmd_acl, cmd_notify, cmd_cancelupdate>;
 
 struct command {
   std::string tag;

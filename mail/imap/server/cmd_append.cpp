@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "mail/imap/proto/writer.hpp"
+#include "core/util/strings.hpp"
+#include "mail/imap/server/acl.hpp"
 #include "mail/imap/server/catenate.hpp"
 #include "mail/imap/server/commands.hpp"
 #include "mail/imap/server/view.hpp"
@@ -37,12 +39,18 @@ std::int64_t to_unix(const date_time& t) {
 void op_append(session_state& st, const command& cmd, reply& r) {
   const auto& a = std::get<cmd_append>(cmd.args);
   auto& store = *st.env->store;
-  auto mb = store.status(st.account, a.mailbox);
-  // RFC 9051 §6.3.12: TRYCREATE when the target does not exist.
+  auto ref = resolve_mailbox(st, a.mailbox);
+  if (!ref) return fail(r, ref.error());
+  auto mb = store.status(ref->owner, ref->shared ? ref->name : a.mailbox);
+  // RFC 9051 §6.3.12: TRYCREATE when the target does not exist (a user cannot create one in
+  // another user's namespace, so not there).
   if (!mb) {
-    if (mb.error().code == "mail.no_mailbox") return r.no("[TRYCREATE] No such mailbox");
+    if (mb.error().code == "mail.no_mailbox" && !ref->shared) return r.no("[TRYCREATE] No such mailbox");
     return fail(r, mb.error());
   }
+  // RFC 4314 §4: APPEND needs "i"; flags the user may not set are left off the message.
+  if (!require_right(*ref, 'i', r)) return;
+  const std::string& owner = ref->owner;
   // CATENATE parts are put together first, so that a bad URL refuses the whole command before
   // anything is stored (RFC 4469 §5: NO [BADURL url]).
   std::vector<append_message> built;
@@ -62,7 +70,15 @@ void op_append(session_state& st, const command& cmd, reply& r) {
       m.catenate.clear();
     }
   }
-  const auto& messages = any_catenate ? built : a.messages;
+  if (ref->rights != all_rights) {
+    if (!any_catenate) built = a.messages;
+    for (auto& m : built)
+      std::erase_if(m.flags, [&](const std::string& fl) {
+        const char need = util::iequals(fl, "\\Seen") ? 's' : util::iequals(fl, "\\Deleted") ? 't' : 'w';
+        return !has_right(ref->rights, need);
+      });
+  }
+  const auto& messages = any_catenate || ref->rights != all_rights ? built : a.messages;
   for (const auto& m : messages)
     if (m.data.size() > st.env->append_limit) return r.no("[TOOBIG] Message exceeds APPENDLIMIT");
   std::vector<std::uint32_t> uids;
@@ -74,7 +90,7 @@ void op_append(session_state& st, const command& cmd, reply& r) {
     } else {
       std::optional<std::int64_t> when;
       if (m.internal_date) when = to_unix(*m.internal_date);
-      auto res = store.append(st.account, mb->name, m.data, m.flags, when);
+      auto res = store.append(owner, mb->name, m.data, m.flags, when);
       if (res) {
         uids.push_back(res->uid);
         uidvalidity = res->uidvalidity;
@@ -85,12 +101,12 @@ void op_append(session_state& st, const command& cmd, reply& r) {
     // RFC 3502 §6.3.11: MULTIAPPEND is all or nothing: take back what this command added.
     if (!uids.empty()) {
       auto set = to_uid_set(uids);
-      (void)store.store_flags(st.account, mb->name, set, mail::flag_mode::add, {"\\Deleted"});
-      (void)store.expunge(st.account, mb->name, set);
+      (void)store.store_flags(owner, mb->name, set, mail::flag_mode::add, {"\\Deleted"});
+      (void)store.expunge(owner, mb->name, set);
     }
     return;
   }
-  if (st.env->on_user_action)
+  if (st.env->on_user_action && !ref->shared)
     st.env->on_user_action({st.account, "append", "", mb->name, uids, messages.size() == 1 ? messages[0].flags : std::vector<std::string>{}});
   r.ok("[APPENDUID " + std::to_string(uidvalidity) + " " + compress_set(uids, true) + "] APPEND completed");
 }

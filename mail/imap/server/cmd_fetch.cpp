@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "mail/imap/proto/writer.hpp"
+#include "mail/imap/server/acl.hpp"
 #include "mail/imap/server/commands.hpp"
 #include "mail/imap/server/fetch_body.hpp"
 #include "mail/imap/server/objectid.hpp"
@@ -73,7 +74,7 @@ void op_fetch(session_state& st, const command& cmd, reply& r) {
   auto& store = *st.env->store;
 
   if (f.vanished) {
-    auto ch = store.changes_since(st.account, sel.name, *f.changed_since);
+    auto ch = store.changes_since(sel.owner, sel.name, *f.changed_since);
     if (!ch) return fail(r, ch.error());
     std::vector<std::uint32_t> gone;
     for (auto u : ch->vanished)
@@ -98,17 +99,18 @@ void op_fetch(session_state& st, const command& cmd, reply& r) {
     seen |= sets_seen(a);
   }
   std::vector<std::uint32_t> implicit_seen;
-  if (seen && !sel.read_only) {
-    auto before = store.fetch(st.account, sel.name, to_uid_set(uids));
+  // RFC 4314 §4: without "s" a FETCH of the body leaves \Seen alone.
+  if (seen && !sel.read_only && has_right(sel.rights, 's')) {
+    auto before = store.fetch(sel.owner, sel.name, to_uid_set(uids));
     if (!before) return fail(r, before.error());
     for (const auto& m : *before)
       if (std::find(m.flags.begin(), m.flags.end(), "\\Seen") == m.flags.end()) implicit_seen.push_back(m.uid);
     if (!implicit_seen.empty()) {
-      auto res = store.store_flags(st.account, sel.name, to_uid_set(implicit_seen), mail::flag_mode::add, {"\\Seen"});
+      auto res = store.store_flags(sel.owner, sel.name, to_uid_set(implicit_seen), mail::flag_mode::add, {"\\Seen"});
       if (!res) return fail(r, res.error());
     }
   }
-  auto msgs = store.fetch(st.account, sel.name, to_uid_set(uids));
+  auto msgs = store.fetch(sel.owner, sel.name, to_uid_set(uids));
   if (!msgs) return fail(r, msgs.error());
   std::vector<std::shared_ptr<const message_summary>> sums;
   if (summary && !whole) {

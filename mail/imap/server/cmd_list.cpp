@@ -1,11 +1,14 @@
 // LIST (RFC 9051 §6.3.9, RFC 5258 LIST-EXTENDED, RFC 5819 LIST-STATUS, RFC 6154 SPECIAL-USE,
 // RFC 3348 CHILDREN), LSUB and STATUS (§6.3.11).
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "core/util/strings.hpp"
 #include "mail/imap/proto/writer.hpp"
+#include "mail/imap/server/acl.hpp"
 #include "mail/imap/server/commands.hpp"
+#include "mail/store/acl.hpp"
 #include "mail/imap/server/objectid.hpp"
 #include "mail/imap/server/view.hpp"
 
@@ -111,6 +114,58 @@ void list_subscribed_only(const session_state& st, const cmd_list& l, bool lsub,
   }
 }
 
+// The other users' namespace (acl.hpp): "shared" and "shared/OWNER" as \Noselect parents, then
+// each mailbox granted to the user with the "l" right (RFC 4314 §4: LIST shows what "l" allows).
+// RFC 8440 MYRIGHTS after each selectable one when asked.
+result<void> list_shared(const session_state& st, const cmd_list& l, bool ret_status, bool ret_myrights,
+                         bool ret_subscribed, reply& r) {
+  auto grants = st.env->acl->for_user(st.account);
+  if (!grants) return grants.error();
+  std::set<std::string> subscribed;  // the user's subscriptions to shared mailboxes
+  if (ret_subscribed) {
+    auto absent = st.env->store->absent_subscriptions(st.account);
+    if (!absent) return absent.error();
+    subscribed.insert(absent->begin(), absent->end());
+  }
+  std::map<std::string, std::pair<mail::acl_grant, std::string>> boxes;  // display -> (grant, rights)
+  for (const auto& g : *grants) {
+    auto& [grant, rights] = boxes[std::string(shared_prefix) + g.owner + "/" + g.mailbox];
+    grant = g;
+    rights = union_rights(rights, g.rights);
+  }
+  std::erase_if(boxes, [](const auto& b) { return !has_right(b.second.second, 'l'); });
+  std::set<std::string> parents;
+  for (const auto& [name, v] : boxes)
+    for (auto p = name.find('/'); p != std::string::npos; p = name.find('/', p + 1)) parents.insert(name.substr(0, p));
+  for (const auto& p : parents) {
+    if (boxes.count(p) || !matches_any(l.patterns, l.reference, p)) continue;
+    std::string line = "LIST (\\Noselect \\HasChildren) \"/\" ";
+    write_mailbox(line, p, st.utf8);
+    r.untagged(line);
+  }
+  for (const auto& [name, v] : boxes) {
+    if (!matches_any(l.patterns, l.reference, name)) continue;
+    const auto& [grant, rights] = v;
+    std::string line = std::string("LIST (") + (parents.count(name) ? "\\HasChildren" : "\\HasNoChildren") +
+                       (subscribed.count(name) ? " \\Subscribed" : "") + ") \"/\" ";
+    write_mailbox(line, name, st.utf8);
+    r.untagged(line);
+    if (ret_status && has_right(rights, 'r')) {
+      if (auto mb = st.env->store->status(grant.owner, grant.mailbox)) {
+        std::string s = "STATUS ";
+        write_mailbox(s, name, st.utf8);
+        r.untagged(s + " " + status_items(st, *mb, l.status_items));
+      }
+    }
+    if (ret_myrights) {
+      std::string s = "MYRIGHTS ";
+      write_mailbox(s, name, st.utf8);
+      r.untagged(s + " " + rights);
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 // status-att list for one mailbox: "(MESSAGES 3 UIDNEXT 4 ...)".
@@ -148,7 +203,7 @@ void op_list(session_state& st, const command& cmd, reply& r) {
                   [](const std::string& o) { return o == "RECURSIVEMATCH" || o == "REMOTE"; }))
     return r.bad("RECURSIVEMATCH needs another selection option");
   for (const auto& o : l.returns)
-    if (o != "SUBSCRIBED" && o != "CHILDREN" && o != "SPECIAL-USE" && o != "STATUS")
+    if (o != "SUBSCRIBED" && o != "CHILDREN" && o != "SPECIAL-USE" && o != "STATUS" && o != "MYRIGHTS")
       return r.bad("Unknown LIST return option " + o);
   for (const auto& it : l.status_items)
     if (it != "MESSAGES" && it != "UIDNEXT" && it != "UIDVALIDITY" && it != "UNSEEN" && it != "RECENT" &&
@@ -166,6 +221,7 @@ void op_list(session_state& st, const command& cmd, reply& r) {
   const bool ret_subscribed = has(l.returns, "SUBSCRIBED") || sel_subscribed;
   const bool ret_special = !lsub;  // RFC 6154 §2: returned whenever known
   const bool ret_status = has(l.returns, "STATUS");
+  const bool ret_myrights = has(l.returns, "MYRIGHTS");  // RFC 8440
 
   std::set<std::string> names, parents;
   for (const auto& b : *boxes) {
@@ -205,11 +261,35 @@ void op_list(session_state& st, const command& cmd, reply& r) {
       write_mailbox(s, b.name, st.utf8);
       r.untagged(s + " " + status_items(st, b, l.status_items));
     }
+    if (ret_myrights) {
+      std::string s = "MYRIGHTS ";
+      write_mailbox(s, b.name, st.utf8);
+      r.untagged(s + " " + std::string(all_rights));
+    }
   }
   if (sel_subscribed && !sel_special) {
     auto absent = st.env->store->absent_subscriptions(st.account);
     if (!absent) return fail(r, absent.error());
-    list_subscribed_only(st, l, lsub, *boxes, *absent, r);
+    // Subscriptions to shared mailbox the user can still see are listed as existing ones;
+    // the others (a grant taken back) fall to \NonExistent with the rest.
+    std::vector<std::string> others, shared_subs;
+    for (const auto& name : *absent) {
+      if (st.env->acl && name.starts_with(shared_prefix)) {
+        auto ref = resolve_mailbox(st, name);
+        if (ref && has_right(ref->rights, 'l')) {
+          shared_subs.push_back(ref->display);
+          continue;
+        }
+      }
+      others.push_back(name);
+    }
+    list_subscribed_only(st, l, lsub, *boxes, others, r);
+    for (const auto& name : shared_subs) {
+      if (!matches_any(l.patterns, l.reference, name)) continue;
+      std::string line = lsub ? "LSUB () \"/\" " : "LIST (\\Subscribed) \"/\" ";
+      write_mailbox(line, name, st.utf8);
+      r.untagged(line);
+    }
   }
   // Parents that are not mailboxes themselves (RFC 9051 §6.3.9: \NonExistent; LSUB \Noselect).
   if (!sel_subscribed && !sel_special) {
@@ -220,6 +300,8 @@ void op_list(session_state& st, const command& cmd, reply& r) {
       r.untagged(line);
     }
   }
+  if (!lsub && !sel_subscribed && !sel_special && st.env->acl)
+    if (auto res = list_shared(st, l, ret_status, ret_myrights, ret_subscribed, r); !res) return fail(r, res.error());
   r.ok(cmd.name + " completed");
 }
 
@@ -229,10 +311,14 @@ void op_status(session_state& st, const command& cmd, reply& r) {
     if (it != "MESSAGES" && it != "UIDNEXT" && it != "UIDVALIDITY" && it != "UNSEEN" && it != "RECENT" &&
         it != "SIZE" && it != "DELETED" && it != "HIGHESTMODSEQ" && it != "APPENDLIMIT" && it != "MAILBOXID")
       return r.bad("Unknown STATUS item " + it);
-  auto mb = st.env->store->status(st.account, s.mailbox);
+  auto ref = resolve_mailbox(st, s.mailbox);
+  if (!ref) return fail(r, ref.error());
+  // RFC 4314 §4: STATUS needs "r".
+  if (!require_right(*ref, 'r', r)) return;
+  auto mb = st.env->store->status(ref->owner, ref->shared ? ref->name : s.mailbox);
   if (!mb) return fail(r, mb.error());
   std::string line = "STATUS ";
-  write_mailbox(line, mb->name, st.utf8);
+  write_mailbox(line, ref->shared ? ref->display : mb->name, st.utf8);
   r.untagged(line + " " + status_items(st, *mb, s.items));
   r.ok("STATUS completed");
 }

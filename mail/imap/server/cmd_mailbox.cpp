@@ -1,6 +1,7 @@
 // CREATE (RFC 9051 §6.3.4, RFC 6154 §3 CREATE-SPECIAL-USE), DELETE, RENAME, SUBSCRIBE,
 // UNSUBSCRIBE, GETQUOTA and GETQUOTAROOT (RFC 9208).
 #include "mail/imap/proto/writer.hpp"
+#include "mail/imap/server/acl.hpp"
 #include "mail/imap/server/commands.hpp"
 #include "mail/imap/server/objectid.hpp"
 #include "mail/imap/server/view.hpp"
@@ -12,6 +13,20 @@ namespace {
 std::string strip_delimiter(std::string n) {
   while (n.size() > 1 && n.back() == '/') n.pop_back();
   return n;
+}
+
+// The mailboxes of other users are theirs to create, delete, rename and subscribe to: a name
+// under the shared prefix answers NO, NONEXISTENT unless granted (never revealing a mailbox),
+// NOPERM when it is. True when `name` is the session's own.
+bool own_name(const session_state& st, std::string_view name, reply& r) {
+  if (!st.env->acl || !name.starts_with(shared_prefix)) return true;
+  auto ref = resolve_mailbox(st, name);
+  if (!ref) {
+    fail(r, ref.error());
+    return false;
+  }
+  r.no("[NOPERM] Another user's mailbox");
+  return false;
 }
 
 }  // namespace
@@ -27,6 +42,7 @@ void op_create(session_state& st, const command& cmd, reply& r) {
       return r.no("[USEATTR] Unsupported special-use attribute");
     if (use == "\\All" || use == "\\Flagged") return r.no("[USEATTR] Virtual mailboxes are not supported");
   }
+  if (!own_name(st, m.mailbox, r)) return;
   auto res = st.env->store->create(st.account, strip_delimiter(m.mailbox), use);
   if (!res) return fail(r, res.error());
   r.ok("[MAILBOXID (" + mailbox_id(res->uidvalidity) + ")] CREATE completed");  // RFC 8474 §4.1
@@ -34,6 +50,7 @@ void op_create(session_state& st, const command& cmd, reply& r) {
 
 void op_delete(session_state& st, const command& cmd, reply& r) {
   const auto& m = std::get<cmd_mailbox>(cmd.args);
+  if (!own_name(st, m.mailbox, r)) return;
   auto res = st.env->store->remove(st.account, strip_delimiter(m.mailbox));
   if (!res) return fail(r, res.error());
   r.ok("DELETE completed");
@@ -41,6 +58,7 @@ void op_delete(session_state& st, const command& cmd, reply& r) {
 
 void op_rename(session_state& st, const command& cmd, reply& r) {
   const auto& m = std::get<cmd_rename>(cmd.args);
+  if (!own_name(st, m.from, r) || !own_name(st, m.to, r)) return;
   auto res = st.env->store->rename(st.account, strip_delimiter(m.from), strip_delimiter(m.to));
   if (!res) return fail(r, res.error());
   r.ok("RENAME completed");
@@ -48,7 +66,16 @@ void op_rename(session_state& st, const command& cmd, reply& r) {
 
 void op_subscribe(session_state& st, const command& cmd, reply& r) {
   const auto& m = std::get<cmd_mailbox>(cmd.args);
-  auto res = st.env->store->subscribe(st.account, strip_delimiter(m.mailbox), cmd.name == "SUBSCRIBE");
+  std::string name = strip_delimiter(m.mailbox);
+  // Another user's mailbox is subscribed to in the user's own list (clients that show only
+  // subscribed folders, as Thunderbird does by default, need it); only one the user can see,
+  // though a grant taken back may still be unsubscribed.
+  if (st.env->acl && name.starts_with(shared_prefix) && cmd.name == "SUBSCRIBE") {
+    auto ref = resolve_mailbox(st, name);
+    if (!ref) return fail(r, ref.error());
+    name = ref->display;
+  }
+  auto res = st.env->store->subscribe(st.account, name, cmd.name == "SUBSCRIBE");
   if (!res) return fail(r, res.error());
   r.ok(cmd.name + " completed");
 }
@@ -73,8 +100,16 @@ void op_getquota(session_state& st, const command& cmd, reply& r) {
 
 void op_getquotaroot(session_state& st, const command& cmd, reply& r) {
   const auto& m = std::get<cmd_mailbox>(cmd.args);
-  auto mb = st.env->store->status(st.account, m.mailbox);
+  auto ref = resolve_mailbox(st, m.mailbox);
+  if (!ref) return fail(r, ref.error());
+  auto mb = st.env->store->status(ref->owner, ref->shared ? ref->name : m.mailbox);
   if (!mb) return fail(r, mb.error());
+  if (ref->shared) {  // charged to its owner, whose quota root this user cannot see
+    std::string line = "QUOTAROOT ";
+    write_mailbox(line, ref->display, st.utf8);
+    r.untagged(line);
+    return r.ok("GETQUOTAROOT completed");
+  }
   auto u = st.env->store->usage(st.account);
   if (!u) return fail(r, u.error());
   std::string line = "QUOTAROOT ";

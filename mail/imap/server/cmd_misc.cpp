@@ -5,6 +5,7 @@
 #include "auth/authenticator.hpp"
 #include "core/log/log.hpp"
 #include "mail/imap/proto/writer.hpp"
+#include "mail/imap/server/acl.hpp"
 #include "mail/imap/server/commands.hpp"
 
 namespace hearth::mail::imap {
@@ -29,6 +30,10 @@ std::string capabilities(const session_state& st) {
        " SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES BINARY MULTIAPPEND CATENATE UTF8=ACCEPT STATUS=SIZE"
        " OBJECTID SAVEDATE PREVIEW ESORT METADATA";
   c += " INPROGRESS";  // RFC 9585 §3 (progress.hpp)
+  // RFC 4314 §2.1: "t", "e", "x" and "k" are rights of their own ("d" and "c" group them).
+  if (st.env->acl) c += " ACL RIGHTS=texk LIST-MYRIGHTS";
+  c += " NOTIFY";  // RFC 5465 (notify.hpp)
+  c += " CONTEXT=SEARCH";  // RFC 5267 §4 (search_context.hpp)
   c += " APPENDLIMIT=" + std::to_string(st.env->append_limit);
   if (!st.compressed) c += " COMPRESS=DEFLATE";
   return c;
@@ -72,9 +77,13 @@ void op_enable(session_state& st, const command& cmd, reply& r) {
   r.ok("ENABLE completed");
 }
 
-void op_namespace(session_state&, const command&, reply& r) {
-  // One personal namespace, no prefix, "/" as the hierarchy delimiter (RFC 2342).
-  r.untagged("NAMESPACE ((\"\" \"/\")) NIL NIL");
+void op_namespace(session_state& st, const command&, reply& r) {
+  // One personal namespace, no prefix, "/" as the hierarchy delimiter (RFC 2342), and with
+  // sharing the other users' namespace under Dovecot's prefix (acl.hpp).
+  if (st.env->acl)
+    r.untagged("NAMESPACE ((\"\" \"/\")) ((\"" + std::string(shared_prefix) + "\" \"/\")) NIL");
+  else
+    r.untagged("NAMESPACE ((\"\" \"/\")) NIL NIL");
   r.ok("NAMESPACE completed");
 }
 

@@ -1,6 +1,7 @@
 // SELECT/EXAMINE (RFC 9051 §6.3.2-3, RFC 7162 CONDSTORE/QRESYNC parameters), CLOSE, UNSELECT
 // (RFC 3691), EXPUNGE and UID EXPUNGE (RFC 4315).
 #include "mail/imap/proto/writer.hpp"
+#include "mail/imap/server/acl.hpp"
 #include "mail/imap/server/commands.hpp"
 #include "mail/imap/server/objectid.hpp"
 #include "mail/imap/server/view.hpp"
@@ -25,7 +26,7 @@ void announce_expunged(session_state& st, const std::vector<std::uint32_t>& gone
 void qresync_report(session_state& st, const qresync_params& q, reply& r) {
   auto& sel = *st.sel;
   if (q.uidvalidity != sel.uidvalidity) return;  // RFC 7162 §3.2.5: full resync needed
-  auto ch = st.env->store->changes_since(st.account, sel.name, q.modseq);
+  auto ch = st.env->store->changes_since(sel.owner, sel.name, q.modseq);
   if (!ch) return;
   std::vector<std::uint32_t> vanished;
   if (q.known_uids) {
@@ -60,8 +61,14 @@ void op_select(session_state& st, const command& cmd, reply& r) {
   st.ph = phase::authenticated;
   if (had) r.untagged("OK [CLOSED] Previous mailbox closed");  // RFC 7162 §3.2.11
   if (s.condstore) st.condstore = true;
-  const bool read_only = cmd.name == "EXAMINE";
-  auto res = open_view(st, s.mailbox, read_only);
+  auto ref = resolve_mailbox(st, s.mailbox);
+  if (!ref) return fail(r, ref.error());
+  if (!require_right(*ref, 'r', r)) return;
+  // RFC 4314 §4: a user who may change nothing in the mailbox gets it read-only.
+  const bool may_change = has_right(ref->rights, 's') || has_right(ref->rights, 'w') ||
+                          has_right(ref->rights, 't') || has_right(ref->rights, 'e');
+  const bool read_only = cmd.name == "EXAMINE" || !may_change;
+  auto res = open_view(st, *ref, read_only);
   if (!res) return fail(r, res.error());
   auto& sel = *st.sel;
   write_flags(sel, r);
@@ -73,7 +80,7 @@ void op_select(session_state& st, const command& cmd, reply& r) {
   r.untagged("OK [MAILBOXID (" + mailbox_id(sel.uidvalidity) + ")] Ok");  // RFC 8474 §4.2
   if (st.rev2) {  // RFC 9051 §6.3.2: the mailbox's name as the server spells it
     std::string line = "LIST () \"/\" ";
-    write_mailbox(line, sel.name, st.utf8);
+    write_mailbox(line, sel.display, st.utf8);
     r.untagged(line);
   }
   if (s.qresync) qresync_report(st, *s.qresync, r);
@@ -81,9 +88,10 @@ void op_select(session_state& st, const command& cmd, reply& r) {
 }
 
 void op_close(session_state& st, const command&, reply& r) {
-  // RFC 9051 §6.4.1: CLOSE expunges silently (no EXPUNGE responses) unless read-only.
-  if (!st.sel->read_only) {
-    auto res = st.env->store->expunge(st.account, st.sel->name);
+  // RFC 9051 §6.4.1: CLOSE expunges silently (no EXPUNGE responses) unless read-only; RFC 4314
+  // §4: only for a user with the "e" right, and without an error for the others.
+  if (!st.sel->read_only && has_right(st.sel->rights, 'e')) {
+    auto res = st.env->store->expunge(st.sel->owner, st.sel->name);
     if (!res) return fail(r, res.error());
   }
   st.sel.reset();
@@ -99,6 +107,8 @@ void op_unselect(session_state& st, const command&, reply& r) {
 
 void op_expunge(session_state& st, const command& cmd, reply& r) {
   if (st.sel->read_only) return r.no("[READ-ONLY] Mailbox is read-only");
+  // RFC 4314 §4: EXPUNGE needs "e".
+  if (!has_right(st.sel->rights, 'e')) return r.no("[NOPERM] You lack the \"e\" right on this mailbox");
   std::optional<mail::uid_set> only;
   if (cmd.name == "UID EXPUNGE") {
     auto uids = resolve(*st.sel, std::get<cmd_uid_expunge>(cmd.args).uids, true);
@@ -107,7 +117,7 @@ void op_expunge(session_state& st, const command& cmd, reply& r) {
   }
   // Announce what others expunged first, so our sequence numbers are current.
   refresh(st, r, true);
-  auto res = st.env->store->expunge(st.account, st.sel->name, only);
+  auto res = st.env->store->expunge(st.sel->owner, st.sel->name, only);
   if (!res) return fail(r, res.error());
   announce_expunged(st, res->uids, r);
   if (st.condstore) return r.ok("[HIGHESTMODSEQ " + std::to_string(res->modseq) + "] " + cmd.name + " completed");

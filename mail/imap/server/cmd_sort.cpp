@@ -186,6 +186,10 @@ void op_sort(session_state& st, const command& cmd, reply& r) {
     }
     return a.hit.seq < b.hit.seq;  // RFC 5256 §3: ties by sequence number
   });
+  // CONTEXT=SORT (RFC 5267 §4) is not offered: its return options are refused rather than
+  // ignored.
+  for (const auto& o : s.search.returns)
+    if (o == "UPDATE" || o == "CONTEXT" || o == "PARTIAL") return r.bad(o + " is not supported in SORT");
   if (!s.search.has_return) {
     std::string line = "SORT";
     for (const auto& it : *items) line += " " + std::to_string(number(it, uid));

@@ -1,7 +1,10 @@
 // STORE / UID STORE (RFC 9051 §6.4.6, RFC 7162 §3.1.3 UNCHANGEDSINCE / MODIFIED).
 #include <algorithm>
 
+#include "core/util/strings.hpp"
+
 #include "mail/imap/proto/writer.hpp"
+#include "mail/imap/server/acl.hpp"
 #include "mail/imap/server/commands.hpp"
 #include "mail/imap/server/view.hpp"
 
@@ -15,18 +18,29 @@ void op_store(session_state& st, const command& cmd, reply& r) {
   if (s.unchanged_since) st.condstore = true;
   for (const auto& fl : s.flags)
     if (fl == "\\Recent" || fl == "\\recent") return r.bad("\\Recent cannot be stored");
+  // RFC 4314 §4: \Seen needs "s", \Deleted "t", any other flag "w". Replacing the flags
+  // touches every one of them, so it needs all three.
+  for (const auto& fl : s.flags) {
+    const char need = util::iequals(fl, "\\Seen") ? 's' : util::iequals(fl, "\\Deleted") ? 't' : 'w';
+    if (!has_right(sel.rights, need))
+      return r.no(std::string("[NOPERM] You lack the \"") + need + "\" right to change " + fl);
+  }
+  if (s.op == store_op::replace)
+    for (char need : {'s', 't', 'w'})
+      if (!has_right(sel.rights, need))
+        return r.no(std::string("[NOPERM] You lack the \"") + need + "\" right to replace the flags");
   auto uids = resolve(sel, s.set, uid);
   if (uids.empty()) return r.ok(cmd.name + " completed");
   const auto mode = s.op == store_op::replace ? mail::flag_mode::set
                     : s.op == store_op::add   ? mail::flag_mode::add
                                               : mail::flag_mode::remove;
   auto& store = *st.env->store;
-  auto res = store.store_flags(st.account, sel.name, to_uid_set(uids), mode, s.flags, s.unchanged_since);
+  auto res = store.store_flags(sel.owner, sel.name, to_uid_set(uids), mode, s.flags, s.unchanged_since);
   if (!res) {
     if (res.error().code == "mail.invalid") return r.bad("Invalid flag");
     return fail(r, res.error());
   }
-  if (mode != mail::flag_mode::remove && st.env->on_user_action)
+  if (mode != mail::flag_mode::remove && st.env->on_user_action && sel.owner == st.account)
     st.env->on_user_action({st.account, "store", sel.name, sel.name, uids, s.flags});
   std::vector<std::uint32_t> changed;
   for (const auto& m : res->updated) {
@@ -38,7 +52,7 @@ void op_store(session_state& st, const command& cmd, reply& r) {
   // under CONDSTORE, which must learn the new MODSEQ (RFC 7162 §3.1.3).
   std::vector<mail::message_info> show;
   if (!s.silent) {
-    auto all = store.fetch(st.account, sel.name, to_uid_set(uids));
+    auto all = store.fetch(sel.owner, sel.name, to_uid_set(uids));
     if (!all) return fail(r, all.error());
     show = std::move(*all);
   } else if (st.condstore) {

@@ -4,6 +4,7 @@
 #include <exception>
 
 #include "core/log/log.hpp"
+#include "mail/imap/server/notify.hpp"
 #include "mail/imap/server/view.hpp"
 
 namespace hearth::mail::imap {
@@ -35,6 +36,12 @@ constexpr std::array table{
     command_entry{"GETMETADATA", op_getmetadata, in_logged_in},
     command_entry{"SETMETADATA", op_setmetadata, in_logged_in},
     command_entry{"GETQUOTAROOT", op_getquotaroot, in_logged_in},
+    command_entry{"NOTIFY", op_notify, in_logged_in},
+    command_entry{"SETACL", op_setacl, in_logged_in},
+    command_entry{"DELETEACL", op_deleteacl, in_logged_in},
+    command_entry{"GETACL", op_getacl, in_logged_in},
+    command_entry{"LISTRIGHTS", op_listrights, in_logged_in},
+    command_entry{"MYRIGHTS", op_myrights, in_logged_in},
     command_entry{"SELECT", op_select, in_logged_in},
     command_entry{"EXAMINE", op_select, in_logged_in},
     command_entry{"APPEND", op_append, in_logged_in},
@@ -56,6 +63,7 @@ constexpr std::array table{
     command_entry{"UID SORT", op_sort, in_selected},
     command_entry{"THREAD", op_thread, in_selected, false},
     command_entry{"UID THREAD", op_thread, in_selected},
+    command_entry{"CANCELUPDATE", op_cancelupdate, in_selected},
 };
 
 unsigned state_bit(const session_state& st) {
@@ -97,6 +105,9 @@ reply execute(session_state& st, const command& cmd) {
       r.no("[SERVERBUG] Internal error");
     }
     if (st.selected() && r.act != action::logout) refresh(st, r, e->allows_expunge);
+    // RFC 5465: what changed in the other watched mailboxes, less what this command did.
+    if (st.notify && r.act != action::logout && cmd.name != "NOTIFY")
+      notify_updates(st, r, false, e->allows_expunge, changed_by(cmd));
   }
   // AUTHENTICATE and IDLE continue in the session, which writes their tagged line.
   if (r.act == action::authenticate || r.act == action::idle) return r;

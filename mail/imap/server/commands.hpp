@@ -76,5 +76,12 @@ void op_copy(session_state&, const command&, reply&);
 void op_search(session_state&, const command&, reply&);
 void op_sort(session_state&, const command&, reply&);
 void op_thread(session_state&, const command&, reply&);
+void op_setacl(session_state&, const command&, reply&);
+void op_deleteacl(session_state&, const command&, reply&);
+void op_getacl(session_state&, const command&, reply&);
+void op_listrights(session_state&, const command&, reply&);
+void op_myrights(session_state&, const command&, reply&);
+void op_notify(session_state&, const command&, reply&);
+void op_cancelupdate(session_state&, const command&, reply&);
 
 }  // namespace hearth::mail::imap

@@ -384,8 +384,8 @@ result<std::vector<search_hit>> run_search(session_state& st, const search_key& 
   auto& sel = *st.sel;
   std::vector<search_hit> out;
   if (sel.uids.empty()) return out;
-  auto msgs = !full_info && flags_only(key) ? st.env->store->fetch_flags(st.account, sel.name)
-                                            : st.env->store->fetch(st.account, sel.name, to_uid_set(sel.uids));
+  auto msgs = !full_info && flags_only(key) ? st.env->store->fetch_flags(sel.owner, sel.name)
+                                            : st.env->store->fetch(sel.owner, sel.name, to_uid_set(sel.uids));
   if (!msgs) return msgs.error();
   // Header keys read every message's summary: fetched a chunk at a time (fewer store calls,
   // bounded memory).

@@ -17,6 +17,7 @@
 #include "mail/imap/proto/reader.hpp"
 #include "mail/imap/server/commands.hpp"
 #include "mail/imap/server/deflate.hpp"
+#include "mail/imap/server/notify.hpp"
 #include "mail/imap/server/view.hpp"
 
 // GCC 12 reports a false -Wmismatched-new-delete where a coroutine frame with Asio's own
@@ -36,7 +37,8 @@ class session {
  public:
   session(connection& c, std::shared_ptr<const server_env> env, events::bus* bus, bool implicit, const session_options& o)
       : c_(c), env_(std::move(env)), bus_(bus), o_(o),
-        reader_(reader_limits{o.max_line, env_->append_limit, 64 * 1024, env_->append_limit + (1 << 20)}) {
+        reader_(reader_limits{o.max_line, env_->append_limit, 64 * 1024, env_->append_limit + (1 << 20)}),
+        nwake_(std::make_shared<wake>(c.get_executor())), push_done_(c.get_executor()) {
     st_.env = env_.get();
     st_.remote_ip = c.remote_ip();
     st_.tls = c.is_tls();
@@ -49,12 +51,31 @@ class session {
   asio::awaitable<void> run() {
     if (!co_await send("* OK [CAPABILITY " + capabilities(st_) + "] " + env_->hostname + " Hearth IMAP ready\r\n"))
       co_return;
+    using namespace asio::experimental::awaitable_operators;
+    co_await (commands() && notifier());
+  }
+
+ private:
+  asio::awaitable<void> commands() {
+    co_await command_loop();
+    ended_ = true;
+    nsub_new_.reset();
+    nsub_changed_.reset();
+    nsub_sel_new_.reset();
+    nsub_sel_changed_.reset();
+    nwake_->timer.cancel();
+  }
+
+  asio::awaitable<void> command_loop() {
     unsigned errors = 0;
     for (;;) {
       event ev = reader_.next();
       switch (ev.kind) {
         case event_kind::need_more: {
-          if (!co_await fill(timeout())) co_return;
+          go_quiet();
+          const bool ok = co_await fill(timeout());
+          co_await end_quiet();
+          if (!ok) co_return;
           break;
         }
         case event_kind::send_continuation:
@@ -82,7 +103,86 @@ class session {
     }
   }
 
- private:
+  // RFC 5465 NOTIFY: reports sent while the client is not waiting for a reply. The command
+  // loop is "quiet" while it waits for the client's bytes (and in IDLE); only then does the
+  // notifier write, and the loop waits for a push under way to end before it runs the next
+  // command, so the two never touch st_ at once (both run on the connection's strand; the
+  // store work runs on the blocking pool while the other side waits). The bus callback only
+  // flags and wakes, as in IDLE.
+  struct wake {
+    explicit wake(const connection::executor_type& ex) : timer(ex) {}
+    asio::steady_timer timer;
+    std::atomic<bool> dirty{false};
+  };
+
+  void go_quiet() {
+    quiet_ = true;
+    if (st_.notify && nwake_->dirty.load()) nwake_->timer.cancel();
+  }
+
+  asio::awaitable<void> end_quiet() {
+    quiet_ = false;
+    while (pushing_) {
+      push_done_.expires_at(std::chrono::steady_clock::time_point::max());
+      co_await push_done_.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+  }
+
+  asio::awaitable<void> notifier() {
+    auto& w = *nwake_;
+    for (;;) {
+      if (ended_) co_return;
+      if (!quiet_ || !st_.notify || !w.dirty.load()) {
+        // Nothing is awaited between the look and the wait: a wake posted to the strand
+        // either ran before the look or ends this wait.
+        w.timer.expires_at(std::chrono::steady_clock::time_point::max());
+        co_await w.timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        continue;
+      }
+      w.dirty = false;
+      pushing_ = true;
+      std::string out = co_await net::run_blocking([this] {
+        reply r;
+        notify_updates(st_, r, true, true);
+        return r.out;
+      });
+      const bool ok = co_await send(out);
+      pushing_ = false;
+      push_done_.cancel();
+      if (!ok) co_return;  // the connection is gone: the command loop's read ends too
+    }
+  }
+
+  // Subscribes to the events NOTIFY needs (the account's, and a shared selected mailbox's
+  // owner's), or drops them after NOTIFY NONE.
+  void update_notify_subscriptions() {
+    if (!bus_) return;
+    const std::string key = st_.notify ? st_.account : "";
+    const std::string sel_key =
+        st_.notify && st_.selected() && st_.sel->owner != st_.account ? st_.sel->owner : "";
+    auto callback = [w = nwake_, ex = c_.get_executor()](const events::event&) {
+      if (!w->dirty.exchange(true)) asio::post(ex, [w] { w->timer.cancel(); });
+    };
+    if (key != nsub_key_) {
+      nsub_new_.reset();
+      nsub_changed_.reset();
+      if (!key.empty()) {
+        nsub_new_ = bus_->subscribe("mail.new", key, callback);
+        nsub_changed_ = bus_->subscribe("mail.changed", key, callback);
+      }
+      nsub_key_ = key;
+    }
+    if (sel_key != nsub_sel_key_) {
+      nsub_sel_new_.reset();
+      nsub_sel_changed_.reset();
+      if (!sel_key.empty()) {
+        nsub_sel_new_ = bus_->subscribe("mail.new", sel_key, callback);
+        nsub_sel_changed_ = bus_->subscribe("mail.changed", sel_key, callback);
+      }
+      nsub_sel_key_ = sel_key;
+    }
+  }
+
   std::chrono::seconds timeout() const {
     return st_.ph == phase::not_authenticated ? o_.login_timeout : o_.idle_timeout;
   }
@@ -182,6 +282,7 @@ class session {
 
   asio::awaitable<bool> command(imap::command cmd) {
     reply r = co_await run_command(cmd);
+    update_notify_subscriptions();
     // RFC 6855 §3: after ENABLE UTF8=ACCEPT the next commands may carry UTF-8 names.
     reader_.options().utf8_accept = st_.utf8;
     co_await pause(r.delay);
@@ -307,6 +408,14 @@ class session {
     if (!co_await send("+ idling\r\n")) co_return false;
     using namespace asio::experimental::awaitable_operators;
     idle_run run{std::make_shared<idle_wake>(c_.get_executor())};
+    if (st_.notify) {
+      // RFC 5465 §4: in IDLE the server sends what NOTIFY asked for, and only that: the
+      // notifier does, as between commands.
+      go_quiet();
+      co_await idle_reader(run);
+      co_await end_quiet();
+      co_return co_await idle_end(cmd, run);
+    }
     events::subscription sub_new, sub_changed;
     if (bus_ && st_.selected()) {
       // Called on the publisher's thread: only flag and post; the strand does the rest. One
@@ -316,12 +425,17 @@ class session {
         if (!touches_mailbox(e.data, selected)) return;
         if (!w->dirty.exchange(true)) asio::post(ex, [w] { w->timer.cancel(); });
       };
-      sub_new = bus_->subscribe("mail.new", st_.account, callback);
-      sub_changed = bus_->subscribe("mail.changed", st_.account, callback);
+      // A shared mailbox's changes are published under its owner's address.
+      sub_new = bus_->subscribe("mail.new", st_.sel->owner, callback);
+      sub_changed = bus_->subscribe("mail.changed", st_.sel->owner, callback);
     }
     co_await (idle_reader(run) && idle_pusher(run));
     sub_new.reset();
     sub_changed.reset();
+    co_return co_await idle_end(cmd, run);
+  }
+
+  asio::awaitable<bool> idle_end(const imap::command& cmd, const idle_run& run) {
     switch (run.how) {
       case idle_run::ended: co_return co_await send(cmd.tag + " OK IDLE terminated\r\n");
       case idle_run::bad: co_return co_await send(cmd.tag + " BAD Expected DONE\r\n");
@@ -400,6 +514,12 @@ class session {
   command_reader reader_;
   session_state st_;
   std::unique_ptr<deflate_codec> codec_;
+  // NOTIFY (see notifier()).
+  std::shared_ptr<wake> nwake_;
+  asio::steady_timer push_done_;
+  bool quiet_ = false, pushing_ = false, ended_ = false;
+  events::subscription nsub_new_, nsub_changed_, nsub_sel_new_, nsub_sel_changed_;
+  std::string nsub_key_, nsub_sel_key_;
 };
 
 }  // namespace

@@ -26,6 +26,9 @@ class authenticator;
 namespace hearth::blob {
 class store;
 }
+namespace hearth::mail {
+class acl_store;
+}
 
 namespace hearth::mail::imap {
 
@@ -48,6 +51,7 @@ struct user_action {
 struct server_env {
   mail::store* store = nullptr;
   blob::store* blobs = nullptr;
+  mail::acl_store* acl = nullptr;  // optional: shared mailboxes (acl.hpp); none without it
   auth::authenticator* authn = nullptr;
   std::string hostname;
   std::uint64_t append_limit = 64ull << 20;  // RFC 7889 APPENDLIMIT, also the literal limit
@@ -61,11 +65,24 @@ struct server_env {
   std::uint32_t progress_step = 500;
 };
 
+// RFC 5267 §4.3: a SEARCH with RETURN (UPDATE), whose result the server keeps current with
+// ESEARCH ADDTO/REMOVEFROM until CANCELUPDATE or the mailbox is closed.
+struct search_context {
+  std::string tag;
+  bool uid = false;  // UID SEARCH: updates carry UIDs, else sequence numbers
+  search_key key;
+  std::optional<std::string> charset;
+  std::vector<std::uint32_t> uids;  // the result as last reported, ascending
+};
+
 // The selected mailbox as this session last reported it to the client: message sequence
 // number n is uids[n-1] (RFC 9051 §2.3.1.2). Other sessions' changes reach the client only
 // through refresh() (view.cpp), as untagged EXISTS/EXPUNGE/FETCH.
 struct selected_mailbox {
-  std::string name;
+  std::string name;     // in the owner's store
+  std::string owner;    // the account whose store holds it: the session's own, or a sharer's
+  std::string display;  // the name the client used ("shared/OWNER/NAME" for a shared one)
+  std::string rights;   // RFC 4314 rights of the session's user (all of them on an own mailbox)
   bool read_only = false;
   std::uint32_t uidvalidity = 0;
   std::uint32_t uidnext = 1;
@@ -75,6 +92,7 @@ struct selected_mailbox {
   std::set<std::uint32_t> pending_expunge;  // expunged elsewhere, not yet announced
   std::vector<std::uint32_t> saved;     // RFC 5182 SEARCHRES "$" (uids)
   std::vector<std::string> keywords;    // keywords announced in FLAGS
+  std::vector<search_context> contexts; // RFC 5267 UPDATE searches
   // RFC 3501 §2.3.2 \Recent (IMAP4rev1 sessions only): uid ranges (lo, hi] this session got
   // as recent, from store::claim_recent; ascending, a few entries.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> recent;
@@ -104,6 +122,16 @@ struct parsed_message {
 
 enum class phase { not_authenticated, authenticated, selected, logout };
 
+// RFC 5465 NOTIFY as the session set it (notify.hpp): what the client asked for, and the
+// session's own mailboxes as last reported to it, which later reports are the difference from.
+struct notify_state {
+  cmd_notify spec;
+  std::map<std::string, mail::mailbox_info> known;  // by name
+  // RFC 5464 annotations as last reported, by mailbox ("" for the server's), for the mailboxes
+  // whose group asks for MailboxMetadataChange (and "" for ServerMetadataChange).
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> metadata;
+};
+
 struct session_state {
   const server_env* env = nullptr;
   phase ph = phase::not_authenticated;
@@ -118,6 +146,7 @@ struct session_state {
   bool rev2 = false;             // ENABLE IMAP4rev2
   bool compressed = false;       // RFC 4978: COMPRESS DEFLATE active
   std::optional<selected_mailbox> sel;
+  std::optional<notify_state> notify;  // after NOTIFY SET
   std::map<std::string, std::shared_ptr<parsed_message>> cache;  // by blob id, a few entries
   // Set by the session while a long command runs: writes untagged lines (CRLF-terminated) to
   // the client before the command's reply, from the handler's thread (progress.hpp).

@@ -5,17 +5,22 @@
 
 #include "core/blob/store.hpp"
 #include "core/util/strings.hpp"
+#include "mail/imap/server/acl.hpp"
 #include "mail/imap/server/cache.hpp"
+#include "mail/imap/server/search_context.hpp"
 #include "mail/imap/proto/writer.hpp"
 
 namespace hearth::mail::imap {
 
-result<void> open_view(session_state& st, const std::string& name, bool read_only) {
+result<void> open_view(session_state& st, const mailbox_ref& ref, bool read_only) {
   // One read: the mailbox row and its messages (no per-mailbox counts, which SELECT does not send).
-  auto v = st.env->store->view(st.account, name);
+  auto v = st.env->store->view(ref.owner, ref.name);
   if (!v) return v.error();
   selected_mailbox sel;
   sel.name = v->name;
+  sel.owner = ref.owner;
+  sel.display = ref.shared ? std::string(shared_prefix) + ref.owner + "/" + v->name : v->name;
+  sel.rights = ref.rights;
   sel.read_only = read_only;
   sel.uidvalidity = v->uidvalidity;
   sel.uidnext = v->uidnext;
@@ -38,7 +43,7 @@ result<void> open_view(session_state& st, const std::string& name, bool read_onl
 
 void claim_recent(session_state& st, std::uint32_t upto) {
   auto& sel = *st.sel;
-  auto before = st.env->store->claim_recent(st.account, sel.name, sel.read_only ? 0 : upto);
+  auto before = st.env->store->claim_recent(sel.owner, sel.name, sel.read_only ? 0 : upto);
   if (!before || *before >= upto) return;  // a failed claim leaves nothing recent: never two sessions
   if (!sel.recent.empty() && sel.recent.back().second >= *before)
     sel.recent.back().second = std::max(sel.recent.back().second, upto);
@@ -85,10 +90,26 @@ std::uint32_t seq_of(const selected_mailbox& sel, std::uint32_t uid) {
   return static_cast<std::uint32_t>(it - sel.uids.begin()) + 1;
 }
 
+namespace {
+void refresh_view(session_state& st, reply& r, bool allow_expunge);
+}
+
 void refresh(session_state& st, reply& r, bool allow_expunge) {
   if (!st.selected()) return;
+  if (st.sel->contexts.empty()) return refresh_view(st, r, allow_expunge);
+  // RFC 5267 UPDATE contexts: their ESEARCH lines go around the view's own updates.
+  const auto old_view = st.sel->uids;
+  const auto old_modseq = st.sel->highestmodseq;
+  reply inner;
+  refresh_view(st, inner, allow_expunge);
+  if (inner.out.empty() && old_modseq == st.sel->highestmodseq && old_view == st.sel->uids) return;
+  update_contexts(st, old_view, inner.out, r);
+}
+
+namespace {
+void refresh_view(session_state& st, reply& r, bool allow_expunge) {
   auto& sel = *st.sel;
-  auto ch = st.env->store->changes_since(st.account, sel.name, sel.highestmodseq);
+  auto ch = st.env->store->changes_since(sel.owner, sel.name, sel.highestmodseq);
   if (!ch) return;
   for (auto u : ch->vanished)
     if (seq_of(sel, u)) sel.pending_expunge.insert(u);
@@ -140,6 +161,7 @@ void refresh(session_state& st, reply& r, bool allow_expunge) {
   r.raw(flag_lines);
   sel.highestmodseq = std::max(sel.highestmodseq, ch->highestmodseq);
 }
+}  // namespace
 
 std::vector<std::uint32_t> resolve(const selected_mailbox& sel, const sequence_set& set, bool uid) {
   std::vector<std::uint32_t> out;
@@ -199,6 +221,7 @@ result<std::shared_ptr<parsed_message>> load_message(session_state& st, const ma
 void fail(reply& r, const hearth::error& e) {
   const auto& c = e.code;
   if (c == "mail.no_mailbox") return r.no("[NONEXISTENT] No such mailbox");
+  if (c == "mail.noperm") return r.no("[NOPERM] " + e.message);
   if (c == "mail.exists") return r.no("[ALREADYEXISTS] Mailbox already exists");
   if (c == "mail.quota") return r.no("[OVERQUOTA] Quota exceeded");
   if (c == "mail.too_big") return r.no("[TOOBIG] Message too big");

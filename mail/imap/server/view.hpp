@@ -11,8 +11,11 @@
 
 namespace hearth::mail::imap {
 
-// Loads `name` into st.sel (SELECT/EXAMINE). Errors from the store.
-result<void> open_view(session_state& st, const std::string& name, bool read_only);
+struct mailbox_ref;  // acl.hpp
+
+// Loads the mailbox into st.sel (SELECT/EXAMINE), with the rights `ref` carries. Errors from
+// the store.
+result<void> open_view(session_state& st, const mailbox_ref& ref, bool read_only);
 // Claims the mailbox's recent messages up to uid `upto` for an IMAP4rev1 session (store::
 // claim_recent); a read-only view only looks.
 void claim_recent(session_state& st, std::uint32_t upto);

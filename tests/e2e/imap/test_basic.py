@@ -113,7 +113,8 @@ for c in ["IDLE", "UIDPLUS", "MOVE", "SPECIAL-USE", "CREATE-SPECIAL-USE", "LIST-
 for c in ["STATUS=SIZE", "OBJECTID", "SAVEDATE", "PREVIEW"]:  # RFC 8438, 8474, 8514, 8970
     check(f" {c}" in caps, f"CAPABILITY has {c}")
 out = raw(m, "NAMESPACE")
-check(out[0] == b'* NAMESPACE (("" "/")) NIL NIL', f"NAMESPACE: {out[0]!r}")
+# The personal namespace, and the other users' one of shared mailboxes (Dovecot's prefix).
+check(out[0] == b'* NAMESPACE (("" "/")) (("shared/" "/")) NIL', f"NAMESPACE: {out[0]!r}")
 out = raw(m, 'ID ("name" "e2e")')
 check(out[0].startswith(b'* ID ("name" "Hearth"'), f"ID: {out[0]!r}")
 out = raw(m, "ENABLE CONDSTORE")

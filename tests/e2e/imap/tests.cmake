@@ -14,3 +14,7 @@ hearth_e2e(imap_utf8_accept imap/test_utf8_accept.py 131)
 hearth_e2e(imap_idle_push imap/test_idle_push.py 136)
 hearth_e2e(imap_conformance imap/test_conformance.py 138)
 hearth_e2e(imap_inprogress imap/test_inprogress.py 139)
+# Shared mailboxes, NOTIFY and CONTEXT=SEARCH: NETs 77, 78 and 79.
+hearth_e2e(imap_shared imap/test_shared.py 77)
+hearth_e2e(imap_notify imap/test_notify.py 78)
+hearth_e2e(imap_search_context imap/test_search_context.py 79)

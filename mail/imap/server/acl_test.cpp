@@ -1,0 +1,184 @@
+// Shared mailboxes: RFC 4314 ACL commands and the rights every command checks, against a real
+// store and ACL store in a temporary folder (alice owns, bob is granted).
+#include <catch2/catch.hpp>
+
+#include "mail/imap/server/acl.hpp"
+#include "mail/imap/server/commands_test_util.hpp"
+#include "mail/store/acl.hpp"
+
+using namespace hearth;
+using namespace hearth::mail::imap;
+using namespace hearth::mail::imap::test;
+
+namespace {
+
+struct shared_fixture : fixture {
+  std::unique_ptr<mail::acl_store> acl;
+  shared_fixture() {
+    acl = mail::acl_store::open(dir / "hearth.db").value();
+    env.acl = acl.get();
+  }
+  session_state as(const std::string& who) {
+    auto st = login();
+    st.account = who;
+    return st;
+  }
+};
+
+bool has(const std::string& out, const std::string& what) { return out.find(what) != std::string::npos; }
+
+const std::string box = "shared/alice@home.test/INBOX";
+
+}  // namespace
+
+TEST_CASE("rights are canonical, with the obsolete c and d as groups") {
+  // RFC 4314 §2.1.1: "c" is the "create" group and "d" the "delete" group; with RIGHTS=texk
+  // "c" is "k" and "d" is "x", "t" and "e".
+  CHECK(canonical_rights("rl") == std::optional<std::string>("lr"));
+  CHECK(canonical_rights("lrswipte") == std::optional<std::string>("lrswipte"));
+  CHECK(canonical_rights("c") == std::optional<std::string>("k"));
+  CHECK(canonical_rights("d") == std::optional<std::string>("xte"));
+  CHECK(canonical_rights("LRS") == std::optional<std::string>("lrs"));
+  CHECK_FALSE(canonical_rights("lrz").has_value());
+  CHECK(union_rights("lr", "rs") == "lrs");
+}
+
+TEST_CASE("without a grant another user's mailbox does not exist") {
+  shared_fixture f;
+  auto alice = f.as("alice@home.test");
+  auto bob = f.as("bob@home.test");
+  run(alice, append_cmd("a1", "INBOX", simple));
+  // RFC 4314 §6: the server must not reveal a mailbox to a user without "l" or "r".
+  CHECK(has(run(bob, "s1 SELECT " + box), "s1 NO [NONEXISTENT]"));
+  CHECK(has(run(bob, "s2 EXAMINE " + box), "s2 NO [NONEXISTENT]"));
+  CHECK(has(run(bob, "s3 STATUS " + box + " (MESSAGES)"), "s3 NO [NONEXISTENT]"));
+  CHECK(has(run(bob, append_cmd("s4", box, simple)), "s4 NO [NONEXISTENT]"));
+  CHECK(has(run(bob, "s5 GETACL " + box), "s5 NO [NONEXISTENT]"));
+  CHECK(has(run(bob, "s6 MYRIGHTS " + box), "s6 NO [NONEXISTENT]"));
+  CHECK(has(run(bob, "s7 SETACL " + box + " bob@home.test lrswipkxtea"), "s7 NO [NONEXISTENT]"));
+  CHECK(has(run(bob, "s8 SELECT shared/alice@home.test"), "s8 NO [NONEXISTENT]"));
+  auto list = run(bob, "s9 LIST \"\" \"*\"");
+  CHECK_FALSE(has(list, "shared/"));
+  // A grant to someone else gives bob nothing.
+  CHECK(has(run(alice, "g1 SETACL INBOX carol@home.test lr"), "g1 OK"));
+  CHECK(has(run(bob, "s10 SELECT " + box), "s10 NO [NONEXISTENT]"));
+  // Bob's own name for alice's address is refused too.
+  CHECK(has(run(alice, "s11 SELECT shared/alice@home.test/INBOX"), "s11 NO [NONEXISTENT]"));
+}
+
+TEST_CASE("lrs reads and keeps \\Seen, and nothing more") {
+  shared_fixture f;
+  auto alice = f.as("alice@home.test");
+  auto bob = f.as("bob@home.test");
+  run(alice, append_cmd("a1", "INBOX", simple));
+  CHECK(has(run(alice, "g1 SETACL INBOX bob@home.test lrs"), "g1 OK SETACL completed"));
+  // RFC 4314 §3.3: "* ACL" with each identifier and its rights (the owner first, here).
+  auto getacl = run(alice, "g2 GETACL INBOX");
+  CAPTURE(getacl);
+  CHECK(has(getacl, "* ACL INBOX \"alice@home.test\" lrswipkxtea \"bob@home.test\" lrs\r\n"));
+  CHECK(has(run(bob, "n1 NAMESPACE"), "* NAMESPACE ((\"\" \"/\")) ((\"shared/\" \"/\")) NIL\r\n"));
+  auto list = run(bob, "l1 LIST \"\" \"*\" RETURN (MYRIGHTS)");
+  CHECK(has(list, "* LIST (\\Noselect \\HasChildren) \"/\" \"shared\"\r\n"));
+  CHECK(has(list, "* LIST (\\Noselect \\HasChildren) \"/\" \"shared/alice@home.test\"\r\n"));
+  CHECK(has(list, "* LIST (\\HasNoChildren) \"/\" \"" + box + "\"\r\n"));
+  // RFC 8440 §3: MYRIGHTS after the mailbox's LIST.
+  CHECK(has(list, "* MYRIGHTS \"" + box + "\" lrs\r\n"));
+  CHECK(has(run(bob, "m1 MYRIGHTS " + box), "* MYRIGHTS \"" + box + "\" lrs\r\n"));
+  CHECK(has(run(bob, "st STATUS " + box + " (MESSAGES)"), "* STATUS \"" + box + "\" (MESSAGES 1)"));
+  auto sel = run(bob, "s1 SELECT " + box);
+  CHECK(has(sel, "* 1 EXISTS"));
+  CHECK(has(sel, "s1 OK [READ-WRITE]"));
+  CHECK(has(run(bob, "f1 FETCH 1 (BODY[HEADER.FIELDS (SUBJECT)])"), "Subject: Hello"));
+  CHECK(has(run(bob, "f2 FETCH 1 (FLAGS)"), "FLAGS (\\Seen"));  // the body fetch set \Seen ("s")
+  // RFC 4314 §4: STORE of a flag whose right is missing is NO [NOPERM].
+  CHECK(has(run(bob, "f3 STORE 1 +FLAGS (\\Flagged)"), "f3 NO [NOPERM]"));
+  CHECK(has(run(bob, "f4 STORE 1 +FLAGS (\\Deleted)"), "f4 NO [NOPERM]"));
+  CHECK(has(run(bob, "f5 STORE 1 FLAGS (\\Seen)"), "f5 NO [NOPERM]"));
+  CHECK(has(run(bob, "f6 STORE 1 -FLAGS (\\Seen)"), "f6 OK"));
+  CHECK(has(run(bob, "e1 EXPUNGE"), "e1 NO [NOPERM]"));
+  CHECK(has(run(bob, append_cmd("a2", box, simple)), "a2 NO [NOPERM]"));
+  CHECK(has(run(bob, "c1 COPY 1 INBOX"), "c1 OK [COPYUID"));  // into bob's own INBOX
+  CHECK(has(run(bob, "c2 MOVE 1 INBOX"), "c2 NO [NOPERM]"));
+  CHECK(has(run(bob, "g3 GETACL " + box), "g3 NO [NOPERM]"));
+  CHECK(has(run(bob, "g4 SETACL " + box + " bob@home.test +a"), "g4 NO [NOPERM]"));
+  CHECK(has(run(bob, "d1 DELETE " + box), "d1 NO [NOPERM]"));
+  // Clients that show only subscribed folders: bob subscribes in his own list.
+  CHECK(has(run(bob, "u1 SUBSCRIBE " + box), "u1 OK"));
+  CHECK(has(run(bob, "u2 LSUB \"\" \"*\""), "* LSUB () \"/\" \"" + box + "\"\r\n"));
+  CHECK(has(run(bob, "u3 LIST (SUBSCRIBED) \"\" \"*\""), "* LIST (\\Subscribed) \"/\" \"" + box + "\"\r\n"));
+  CHECK(has(run(bob, "u4 LIST \"\" \"shared/*\" RETURN (SUBSCRIBED)"),
+            "* LIST (\\HasNoChildren \\Subscribed) \"/\" \"" + box + "\"\r\n"));
+  CHECK(has(run(bob, "u5 SUBSCRIBE shared/alice@home.test/Trash"), "u5 NO [NONEXISTENT]"));
+  // The owner's flags show bob's \Seen change (one mailbox, not a copy).
+  run(alice, "as SELECT INBOX");
+  CHECK(has(run(alice, "af FETCH 1 (FLAGS)"), "FLAGS ()"));
+}
+
+TEST_CASE("lr opens read-only; lrswipte works in the mailbox, charged to the owner") {
+  shared_fixture f;
+  auto alice = f.as("alice@home.test");
+  auto bob = f.as("bob@home.test");
+  run(alice, append_cmd("a1", "INBOX", simple));
+  run(alice, "g1 SETACL INBOX bob@home.test lr");
+  CHECK(has(run(bob, "s1 EXAMINE " + box), "s1 OK [READ-ONLY]"));
+  CHECK(has(run(bob, "s2 SELECT " + box), "s2 OK [READ-ONLY]"));
+  run(bob, "u UNSELECT");
+  CHECK(has(run(alice, "g2 SETACL INBOX bob@home.test +swipte"), "g2 OK"));
+  CHECK(has(run(alice, "g3 GETACL INBOX"), "\"bob@home.test\" lrswipte"));
+  const auto before_alice = f.store->usage("alice@home.test").value().used_bytes;
+  const auto before_bob = f.store->usage("bob@home.test").value().used_bytes;
+  CHECK(has(run(bob, append_cmd("a2", box, simple)), "a2 OK [APPENDUID"));
+  CHECK(f.store->usage("alice@home.test").value().used_bytes == before_alice + simple.size());
+  CHECK(f.store->usage("bob@home.test").value().used_bytes == before_bob);
+  CHECK(has(run(bob, "s3 SELECT " + box), "* 2 EXISTS"));
+  CHECK(has(run(bob, "f1 STORE 2 +FLAGS (\\Flagged \\Deleted)"), "FLAGS (\\Flagged \\Deleted"));
+  CHECK(has(run(bob, "e1 EXPUNGE"), "* 2 EXPUNGE"));
+  // MOVE to bob's own INBOX takes it out of alice's: a copy charged to bob, then an expunge.
+  auto mv = run(bob, "m1 MOVE 1 INBOX");
+  CHECK(has(mv, "* 1 EXPUNGE"));
+  CHECK(has(mv, "m1 OK"));
+  CHECK(f.store->status("alice@home.test", "INBOX").value().messages == 0);
+  CHECK(f.store->status("bob@home.test", "INBOX").value().messages == 1);
+  // And back from bob's INBOX into the shared one.
+  run(bob, "s4 SELECT INBOX");
+  CHECK(has(run(bob, "c1 COPY 1 " + box), "c1 OK [COPYUID"));
+  CHECK(f.store->status("alice@home.test", "INBOX").value().messages == 1);
+  // Revoked: gone again.
+  CHECK(has(run(alice, "d1 DELETEACL INBOX bob@home.test"), "d1 OK"));
+  CHECK(has(run(bob, "s5 SELECT " + box), "s5 NO [NONEXISTENT]"));
+}
+
+TEST_CASE("a grant goes with its mailbox") {
+  shared_fixture f;
+  auto alice = f.as("alice@home.test");
+  auto bob = f.as("bob@home.test");
+  run(alice, "c1 CREATE Invoices");
+  CHECK(has(run(alice, "g1 SETACL Invoices bob@home.test lr"), "g1 OK"));
+  CHECK(has(run(bob, "s1 STATUS shared/alice@home.test/Invoices (MESSAGES)"), "s1 OK"));
+  run(alice, "r1 RENAME Invoices Bills");
+  CHECK(has(run(bob, "s2 STATUS shared/alice@home.test/Bills (MESSAGES)"), "s2 OK"));
+  CHECK(has(run(bob, "s3 STATUS shared/alice@home.test/Invoices (MESSAGES)"), "s3 NO [NONEXISTENT]"));
+  run(alice, "d1 DELETE Bills");
+  run(alice, "c2 CREATE Bills");
+  CHECK(has(run(bob, "s4 STATUS shared/alice@home.test/Bills (MESSAGES)"), "s4 NO [NONEXISTENT]"));
+}
+
+TEST_CASE("SETACL checks its arguments") {
+  shared_fixture f;
+  auto alice = f.as("alice@home.test");
+  // RFC 4314 §3.1: an unknown right is BAD.
+  CHECK(has(run(alice, "g1 SETACL INBOX bob@home.test lrz"), "g1 BAD"));
+  CHECK(has(run(alice, "g2 SETACL INBOX nobody lr"), "g2 BAD"));
+  CHECK(has(run(alice, "g3 SETACL INBOX alice@home.test lr"), "g3 NO [CANNOT]"));
+  CHECK(has(run(alice, "g4 SETACL INBOX -bob@home.test lr"), "g4 NO [CANNOT]"));
+  CHECK(has(run(alice, "g5 SETACL Nowhere bob@home.test lr"), "g5 NO [NONEXISTENT]"));
+  // RFC 4314 §3.4: LISTRIGHTS: nothing always granted, every right grantable on its own.
+  auto listrights = run(alice, "l1 LISTRIGHTS INBOX bob@home.test");
+  CAPTURE(listrights);
+  CHECK(has(listrights,
+            "* LISTRIGHTS INBOX \"bob@home.test\" \"\" l r s w i p k x t e a\r\n"));
+  // "anyone" reaches every user.
+  CHECK(has(run(alice, "g6 SETACL INBOX anyone lr"), "g6 OK"));
+  auto carol = f.as("carol@home.test");
+  CHECK(has(run(carol, "m1 MYRIGHTS " + box), "* MYRIGHTS \"" + box + "\" lr\r\n"));
+}

@@ -1,0 +1,101 @@
+// RFC 5267 CONTEXT=SEARCH: PARTIAL results and UPDATE contexts (ADDTO/REMOVEFROM, CANCELUPDATE),
+// against a real store in a temporary folder; `other` is a second session changing the mailbox.
+#include <catch2/catch.hpp>
+
+#include "mail/imap/server/commands_test_util.hpp"
+#include "mail/imap/server/search_context.hpp"
+
+using namespace hearth;
+using namespace hearth::mail::imap;
+using namespace hearth::mail::imap::test;
+
+namespace {
+
+bool has(const std::string& out, const std::string& what) { return out.find(what) != std::string::npos; }
+
+session_state five(fixture& f) {
+  auto st = f.login();
+  st.rev2 = true;  // no \Recent, ESEARCH answers
+  for (int i = 0; i < 5; ++i) run(st, append_cmd("a" + std::to_string(i), "INBOX", simple));
+  run(st, "s SELECT INBOX");
+  return st;
+}
+
+}  // namespace
+
+TEST_CASE("PARTIAL returns a window of the result list") {
+  fixture f;
+  auto st = five(f);
+  // RFC 5267 §4.4: "PARTIAL ... returns only the [requested] range of results, in mailbox
+  // order"; a window past the end holds what is there, or NIL.
+  CHECK(run(st, "p1 UID SEARCH RETURN (PARTIAL 2:3) ALL") ==
+        "* ESEARCH (TAG \"p1\") UID PARTIAL (2:3 2:3)\r\np1 OK UID SEARCH completed\r\n");
+  CHECK(run(st, "p2 SEARCH RETURN (PARTIAL 4:10) ALL") ==
+        "* ESEARCH (TAG \"p2\") PARTIAL (4:10 4:5)\r\np2 OK SEARCH completed\r\n");
+  CHECK(run(st, "p3 SEARCH RETURN (PARTIAL 9:10) ALL") ==
+        "* ESEARCH (TAG \"p3\") PARTIAL (9:10 NIL)\r\np3 OK SEARCH completed\r\n");
+  CHECK(run(st, "p4 SEARCH RETURN (COUNT PARTIAL 1:1) ALL") ==
+        "* ESEARCH (TAG \"p4\") COUNT 5 PARTIAL (1:1 1)\r\np4 OK SEARCH completed\r\n");
+  // §5: partial-range = nz-number ":" nz-number.
+  CHECK_FALSE(parse_command("p5 SEARCH RETURN (PARTIAL 0:3) ALL\r\n").cmd.has_value());
+  CHECK(has(run(st, "c CAPABILITY"), " CONTEXT=SEARCH"));
+}
+
+TEST_CASE("UPDATE keeps a search current with ADDTO and REMOVEFROM") {
+  fixture f;
+  auto st = five(f);
+  auto other = f.login();
+  run(other, "s SELECT INBOX");
+  run(other, "f STORE 1 +FLAGS (\\Seen)");
+  run(st, "n0 NOOP");
+  CHECK(run(st, "u1 UID SEARCH RETURN (UPDATE) UNSEEN") ==
+        "* ESEARCH (TAG \"u1\") UID ALL 2:5\r\nu1 OK UID SEARCH completed\r\n");
+  CHECK(run(st, "u2 SEARCH RETURN (UPDATE COUNT) UNSEEN") ==
+        "* ESEARCH (TAG \"u2\") COUNT 4\r\nu2 OK SEARCH completed\r\n");
+  // §4.3: "An attempt to use UPDATE where a tag is already in use ... SHALL result in the
+  // server rejecting the searching command with a BAD response."
+  CHECK(has(run(st, "u1 SEARCH RETURN (UPDATE) ALL"), "u1 BAD"));
+
+  // §4.3.3: a new matching message is an ADDTO, "sent after the EXISTS notification".
+  run(other, append_cmd("n", "INBOX", simple));
+  auto out = run(st, "x1 NOOP");
+  CHECK(out == "* 6 EXISTS\r\n* ESEARCH (TAG \"u1\") UID ADDTO (0 6)\r\n* ESEARCH (TAG \"u2\") ADDTO (0 6)\r\n"
+               "x1 OK NOOP completed\r\n");
+  // A message that stops matching is a REMOVEFROM.
+  run(other, "f UID STORE 2 +FLAGS (\\Seen)");
+  out = run(st, "x2 NOOP");
+  CHECK(has(out, "* ESEARCH (TAG \"u1\") UID REMOVEFROM (0 2)\r\n"));
+  CHECK(has(out, "* ESEARCH (TAG \"u2\") REMOVEFROM (0 2)\r\n"));
+  // §4.3.4: for an expunge, "a REMOVEFROM ... MUST be sent prior to the expunge
+  // notification itself", in the numbers the client still has.
+  run(other, "f UID STORE 4 +FLAGS (\\Deleted)");
+  run(other, "e EXPUNGE");
+  out = run(st, "x3 NOOP");
+  CHECK(has(out, "* ESEARCH (TAG \"u2\") REMOVEFROM (0 4)\r\n"));
+  CHECK(out.find("REMOVEFROM (0 4)") < out.find("* 4 EXPUNGE"));
+  CHECK(has(out, "* ESEARCH (TAG \"u1\") UID REMOVEFROM (0 4)\r\n"));
+  // §4.3.5: CANCELUPDATE ends the updates.
+  CHECK(run(st, "c1 CANCELUPDATE \"u1\" \"u2\"") == "c1 OK CANCELUPDATE completed\r\n");
+  run(other, append_cmd("m", "INBOX", simple));
+  out = run(st, "x4 NOOP");
+  CHECK(has(out, " EXISTS"));
+  CHECK_FALSE(has(out, "ESEARCH"));
+  CHECK(has(run(st, "c2 CANCELUPDATE \"u1\""), "c2 BAD"));
+}
+
+TEST_CASE("UPDATE contexts are limited and end with the mailbox") {
+  fixture f;
+  auto st = five(f);
+  for (std::size_t i = 0; i < max_search_contexts; ++i)
+    run(st, "k" + std::to_string(i) + " SEARCH RETURN (UPDATE) ALL");
+  // §4.3.1: refused "with a response-code of NOUPDATE", the other return options honoured.
+  CHECK(run(st, "over SEARCH RETURN (UPDATE COUNT) ALL") ==
+        "* NO [NOUPDATE \"over\"] Too many search contexts\r\n* ESEARCH (TAG \"over\") COUNT 5\r\nover OK SEARCH "
+        "completed\r\n");
+  // §4.3: "Updates will cease when the mailbox is no longer selected".
+  run(st, "s SELECT INBOX");
+  CHECK(st.sel->contexts.empty());
+  CHECK(has(run(st, "k0 SEARCH RETURN (UPDATE) ALL"), "k0 OK"));
+  // SORT contexts (CONTEXT=SORT) are not offered.
+  CHECK(has(run(st, "so SORT RETURN (UPDATE) (DATE) UTF-8 ALL"), "so BAD"));
+}
