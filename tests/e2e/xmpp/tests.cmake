@@ -37,3 +37,5 @@ hearth_e2e(xmpp_sasl2 xmpp/test_sasl2.py 169)
 # External services (XEP-0215) with coturn on loopback.
 hearth_e2e(xmpp_extdisco xmpp/test_extdisco.py 176)
 set_tests_properties(e2e.xmpp_extdisco PROPERTIES SKIP_RETURN_CODE 77)
+# BOSH overactivity (polling, requests) and ended sessions.
+hearth_e2e(xmpp_bosh_polling xmpp/test_bosh_polling.py 83)
