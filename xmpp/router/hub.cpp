@@ -213,6 +213,9 @@ bool hub::send_from_component(element st) {
     // XEP-0191 §3.3: a user who blocked the room (or the service) gets nothing from it.
     if (from && is_blocked(to->bare(), from->bare())) return true;
     s->send(st);
+    // XEP-0280 §6: a MUC private message (or any chat message) from a component to one
+    // resource is copied to the account's other resources.
+    if (st.name == "message") carbon_copy(st, to->bare(), s.get(), false);
     return true;
   }
   if (st.name == "message") deliver_message(std::move(st), *to, false);
