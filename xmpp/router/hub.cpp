@@ -220,6 +220,7 @@ bool hub::send_from_component(element st) {
   }
   if (st.name == "message") deliver_message(std::move(st), *to, false);
   else if (st.name == "presence") deliver_presence(st, *to);
+  else if (st.get("type") == "result" || st.get("type") == "error") iq_answer(st);
   else send_to_account(to->bare(), st);
   return true;
 }
@@ -240,6 +241,16 @@ void hub::bounce(const element& stanza, std::string_view type, std::string_view 
   }
   if (!from->resource.empty()) {
     if (auto s = find(from->full())) s->send(err);
+  }
+}
+
+void hub::iq_answer(const element& iq) {
+  for (const auto& h : answer_hooks_) {
+    try {
+      h(*this, iq);
+    } catch (const std::exception& e) {
+      log::error("xmpp.answer_hook.error", {{"error", e.what()}});
+    }
   }
 }
 

@@ -121,6 +121,12 @@ class hub {
   using waiting_hook = std::function<void(hub&, const std::string& owner, const element& msg, std::size_t count)>;
   void on_waiting(waiting_hook h) { waiting_hooks_.push_back(std::move(h)); }
   void message_waiting(const std::string& owner, const element& msg, std::size_t count);
+  // Hook on an iq result or error addressed to an account's bare JID (from a component or
+  // over s2s): the answer to a request the server made for the account (a push
+  // notification). Nobody else gets it.
+  using answer_hook = std::function<void(hub&, const element& iq)>;
+  void on_answer(answer_hook h) { answer_hooks_.push_back(std::move(h)); }
+  void iq_answer(const element& iq);
 
   // ---- sessions ----
   // Binds s->full. RFC 6120 §7.7.2.2: an existing session with the same full JID is kicked
@@ -202,6 +208,7 @@ class hub {
   std::vector<message_hook> message_hooks_;
   std::vector<session_hook> available_hooks_;
   std::vector<waiting_hook> waiting_hooks_;
+  std::vector<answer_hook> answer_hooks_;
   remote_sender remote_;
   struct component {
     std::string name;

@@ -205,7 +205,14 @@ class AppServer(slixmpp.ComponentXMPP):
 
     def _publish(self, iq):
         self.published.append(iq)
-        iq.reply().send()
+        if "gone-node" in str(iq):  # a device the app server no longer knows (XEP-0357 §7)
+            err = iq.reply(clear=True)
+            err["type"] = "error"
+            err["error"]["type"] = "cancel"
+            err["error"]["condition"] = "item-not-found"
+            err.send()
+        else:
+            iq.reply().send()
 
 
 def sm_login(resource):
@@ -319,6 +326,25 @@ async def push_scenario():
     bob.send_message(mto=ALICE[0], mbody="after disable", mtype="chat")
     await asyncio.sleep(3)
     check(len(app.published) == before, "after <disable/>, a message stored offline sends no notification")
+
+    # An app server that answers with an error loses the registration.
+    r = Raw(A)
+    await loop.run_in_executor(None, r.login, *ALICE, "pc3")
+    r.send("<iq type='set' id='gone1'><enable xmlns='urn:xmpp:push:0' jid='push.b.test' node='gone-node'/></iq>")
+    out = await loop.run_in_executor(None, r.recv_until, "gone1")
+    out += await loop.run_in_executor(None, r.recv_until, ">")
+    r.send("</stream:stream>")
+    r.close()
+    gone = lambda: sum(1 for p in app.published if "gone-node" in str(p))  # noqa: E731
+    await asyncio.sleep(1)
+    bob.send_message(mto=ALICE[0], mbody="to a gone device", mtype="chat")
+    got = await bob.wait_until(lambda: gone() == 1, timeout=30)
+    removed = await loop.run_in_executor(None, wait_log, A, r"xmpp\.push\.disabled .*why=")
+    check("type='result'" in out and got and removed,
+          "a notification the app server answers with an error removes that registration")
+    bob.send_message(mto=ALICE[0], mbody="to a gone device again", mtype="chat")
+    await asyncio.sleep(3)
+    check(gone() == 1, "and the next message sends it nothing")
     bob.disconnect()
     app.disconnect()
     await asyncio.sleep(0.3)
