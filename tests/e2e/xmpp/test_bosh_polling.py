@@ -99,5 +99,21 @@ with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
 st, out = req(sid, rid + 5)
 check(st == 404 and "item-not-found" in out, f"after terminate the session is gone (404): {st} {out}")
 
+# A session ended while its stream is busy (a PLAIN login being checked with Argon2id): the
+# next request is 404 at once, not processed by the ending session (it used to get a 200
+# terminate until the stream noticed).
+import base64  # noqa: E402
+st, body, sid = create(1, 12000)
+cred = base64.b64encode(f"\0{users['demo'][0]}\0{users['demo'][1]}".encode()).decode()
+with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+    auth = pool.submit(req, sid, 12001, "",
+                       f"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>{cred}</auth>")
+    time.sleep(0.05)
+    st1, out1 = req(sid, 12009)  # outside the window: the session ends
+    st2, out2 = req(sid, 12002)
+    auth.result(timeout=20)
+check("item-not-found" in out1 and st2 == 404 and "item-not-found" in out2,
+      f"a request right after the session ended is 404, even while its stream is busy: {st1} {out1} / {st2} {out2}")
+
 inst.stop()
 finish()
