@@ -5,15 +5,23 @@
 // (xmpp/s2s) on 5269 (STARTTLS) and 5270 (direct TLS) with its own DNS resolver for SRV.
 #include "app/serve_context.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+
 #include "app/serve_services.hpp"
 #include "auth/authenticator.hpp"
 #include "core/dns/resolver.hpp"
 #include "directory/directory.hpp"
 #include "core/log/log.hpp"
-#include "directory/directory.hpp"
+#include "core/util/file_modes.hpp"
+#include "core/util/strings.hpp"
 #include "xmpp/c2s/c2s.hpp"
+#include "xmpp/component/component.hpp"
 #include "xmpp/modules/modules.hpp"
 #include "xmpp/modules/muc/service.hpp"
+#include "xmpp/modules/push/service.hpp"
 #include "xmpp/modules/upload/service.hpp"
 #include "xmpp/router/hub.hpp"
 #include "xmpp/s2s/s2s.hpp"
@@ -22,6 +30,62 @@
 #include "xmpp/web/web.hpp"
 
 namespace hearth::app {
+
+namespace {
+
+// A component's secret: the first line of a file only the server can read, since whoever
+// reads it can speak for the component's whole domain. nullopt (logged) otherwise.
+std::optional<std::string> read_component_secret(const std::filesystem::path& file) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    log::error("xmpp.component", {{"secret_file", file.string()}, {"error", "not a readable file"}});
+    return std::nullopt;
+  }
+  if (st.st_uid != ::geteuid() || (st.st_mode & 077) != 0) {
+    log::error("xmpp.component", {{"secret_file", file.string()}, {"mode", util::octal_mode(st.st_mode & 07777)},
+                                  {"error", "must belong to the server's user and be readable by it only (chmod 600)"}});
+    return std::nullopt;
+  }
+  std::ifstream in(file);
+  std::string line;
+  if (!in || !std::getline(in, line) || line.size() > 1024) {
+    log::error("xmpp.component", {{"secret_file", file.string()}, {"error", "cannot read a secret line from it"}});
+    return std::nullopt;
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line.empty()) {
+    log::error("xmpp.component", {{"secret_file", file.string()}, {"error", "the secret is empty"}});
+    return std::nullopt;
+  }
+  return line;
+}
+
+// External components (XEP-0114): their domains join the hub before the modules' caps are
+// computed; the listener opens only when there is one.
+bool install_components(serve_context& ctx, xmpp::hub& hub, const xmpp::parser_limits& limits,
+                        std::chrono::seconds idle) {
+  if (ctx.cfg.xmpp_components.empty()) return true;
+  std::vector<xmpp::component::definition> defs;
+  for (const auto& c : ctx.cfg.xmpp_components) {
+    auto secret = read_component_secret(c.secret_file);
+    if (!secret) return false;
+    defs.push_back({util::to_lower(c.domain), c.name, std::move(*secret)});
+  }
+  xmpp::component::options o;
+  o.limits = limits;
+  o.idle_timeout = idle;
+  auto svc = xmpp::component::install(hub, std::move(defs), o);
+  auto port = ctx.server.add_listener("xmpp_component", ctx.cfg.xmpp_component_addresses, ctx.cfg.xmpp_component_port,
+                                      config::tls_mode::starttls, xmpp::component::handler(svc));
+  if (!port) {
+    log::error("xmpp.component.listen", {{"error", port.error().message}});
+    return false;
+  }
+  ctx.keep.push_back(svc);
+  return true;
+}
+
+}  // namespace
 
 bool install_xmpp(serve_context& ctx) {
   auto st = xmpp::store::open(ctx.cfg.data_dir / "xmpp.db");
@@ -42,6 +106,20 @@ bool install_xmpp(serve_context& ctx) {
   eo.turn_secret = ctx.cfg.xmpp_turn_secret;
   eo.credential_ttl = std::chrono::hours(ctx.cfg.xmpp_turn_credential_hours);
   xmpp::modules::install_extdisco(*hub, eo);
+  // Push notifications (XEP-0357): registrations in xmpp.db under their own migrations.
+  std::shared_ptr<xmpp::push::push_store> push_store;
+  if (ctx.cfg.xmpp_push_max_per_account > 0) {
+    auto ps = xmpp::push::open_sqlite_store(ctx.cfg.data_dir / "xmpp.db");
+    if (!ps) {
+      log::error("xmpp.push.store", {{"error", ps.error().message}});
+      return false;
+    }
+    push_store = std::move(*ps);
+    xmpp::push::options po;
+    po.summary = ctx.cfg.xmpp_push_summary;
+    po.max_per_account = ctx.cfg.xmpp_push_max_per_account;
+    xmpp::push::install(*hub, *push_store, po);
+  }
   xmpp::modules::install_all(*hub);
   // Sieve's enotify xmpp: method (RFC 5437): a chat message from the server to a local account.
   *ctx.chat = [h = std::weak_ptr<xmpp::hub>(hub), host = ctx.cfg.hostname, &dir = ctx.dir](const std::string& jid,
@@ -126,6 +204,7 @@ bool install_xmpp(serve_context& ctx) {
   }
   std::shared_ptr<xmpp::sasl2::token_store> fast_tokens(std::move(*fast));
   co.fast_tokens = fast_tokens.get();
+  if (!install_components(ctx, *hub, co.limits, co.idle_timeout)) return false;
   auto c2s = xmpp::make_c2s_service(*hub, ctx.authn, co);
   ctx.handlers[config::service::xmpp_client] = xmpp::c2s_handler(c2s);
   ctx.handlers[config::service::xmpps_client] = xmpp::c2s_handler(c2s);
@@ -172,6 +251,7 @@ bool install_xmpp(serve_context& ctx) {
   if (muc) ctx.keep.push_back(muc);
   if (muc_store) ctx.keep.push_back(muc_store);
   ctx.keep.push_back(fast_tokens);
+  if (push_store) ctx.keep.push_back(push_store);
   ctx.keep.push_back(store);
   return true;
 }

@@ -262,19 +262,24 @@ class checker {
     return std::nullopt;
   }
 
-  // [[tls.certificate]] and [[smtp.route]]: each element is checked on its own, required
-  // keys included.
+  // [[tls.certificate]], [[smtp.route]] and [[xmpp.component]]: each element is checked on
+  // its own, required keys included.
   void read_array_tables(const std::string& path, const toml::node& node) {
     const toml::array* arr = node.as_array();
     if (!arr || (!arr->empty() && !arr->is_array_of_tables())) {
       add(node.source(), path + ": expected [[" + path + "]] blocks, got " + type_name(node.type()));
       return;
     }
-    const scope sc = path == "smtp.route" ? scope::route : scope::certificate;
+    const scope sc = path == "smtp.route"       ? scope::route
+                     : path == "xmpp.component" ? scope::component
+                                                : scope::certificate;
     for (const auto& e : *arr) {
       certificate c;
       route r;
-      void* obj = sc == scope::route ? static_cast<void*>(&r) : static_cast<void*>(&c);
+      xmpp_component xc;
+      void* obj = sc == scope::route       ? static_cast<void*>(&r)
+                  : sc == scope::component ? static_cast<void*>(&xc)
+                                           : static_cast<void*>(&c);
       std::map<std::string, toml::source_region> present;
       walk(*e.as_table(), path, sc, obj, present);
       for (const auto& k : keys())
@@ -283,6 +288,11 @@ class checker {
       if (sc == scope::route) {
         check_route(r, e.source());
         cfg_.smtp_routes.push_back(std::move(r));
+      } else if (sc == scope::component) {
+        for (const auto& other : cfg_.xmpp_components)
+          if (!xc.domain.empty() && other.domain == xc.domain)
+            add(e.source(), "[[xmpp.component]]: domain " + xc.domain + " is configured twice");
+        cfg_.xmpp_components.push_back(std::move(xc));
       } else {
         cfg_.certificates.push_back(std::move(c));
       }
@@ -348,6 +358,8 @@ void resolve_paths(config& cfg) {
     if (k.where == scope::config) fix(&cfg);
     else if (k.where == scope::route)
       for (auto& r : cfg.smtp_routes) fix(&r);
+    else if (k.where == scope::component)
+      for (auto& x : cfg.xmpp_components) fix(&x);
     else
       for (auto& c : cfg.certificates) fix(&c);
   }

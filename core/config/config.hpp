@@ -72,6 +72,14 @@ struct route {
   std::filesystem::path password_file; // the password, first line; readable by the server only
 };
 
+// One [[xmpp.component]] block: an external component (XEP-0114) that connects to the
+// component port and serves a domain of its own.
+struct xmpp_component {
+  std::string domain;                   // the component's JID, e.g. "push.example.org"
+  std::string name;                     // shown in the server's disco#items; "" = the domain
+  std::filesystem::path secret_file;    // the handshake secret, first line; readable by the server only
+};
+
 struct config {
   std::filesystem::path file;          // the file this was loaded from (absolute)
 
@@ -269,6 +277,12 @@ struct config {
   // Origins whose web pages may use XMPP over WebSocket and BOSH; empty = the server's own
   // https origins (the host name and every hosted domain, on the HTTPS port).
   std::vector<std::string> xmpp_web_origins;
+  // External components (XEP-0114) and push notifications (XEP-0357).
+  std::vector<xmpp_component> xmpp_components;                // [[xmpp.component]]
+  std::uint16_t xmpp_component_port = 5347;                  // plain TCP, only when a component is configured
+  std::vector<std::string> xmpp_component_addresses{"127.0.0.1", "::1"};
+  bool xmpp_push_summary = false;                            // message count and last sender in push notifications
+  unsigned xmpp_push_max_per_account = 10;                   // push registrations one account may have
 
   // The listener of a service; a disabled one (port 0) if `listeners` lacks it. Thread-safe
   // on a const config.

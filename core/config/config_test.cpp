@@ -141,12 +141,14 @@ TEST_CASE("schema defaults agree with the struct initializers", "[config]") {
   const cfg::config c;
   const cfg::certificate cert;
   const cfg::route route;
+  const cfg::xmpp_component component;
   for (const auto& k : cfg::detail::keys()) {
     if (k.required) continue;
     INFO(k.path);
-    const void* obj = k.where == cfg::detail::scope::config  ? static_cast<const void*>(&c)
-                      : k.where == cfg::detail::scope::route ? static_cast<const void*>(&route)
-                                                             : &cert;
+    const void* obj = k.where == cfg::detail::scope::config      ? static_cast<const void*>(&c)
+                      : k.where == cfg::detail::scope::route     ? static_cast<const void*>(&route)
+                      : k.where == cfg::detail::scope::component ? static_cast<const void*>(&component)
+                                                                 : &cert;
     CHECK(k.get(obj) == k.def);
     // Every default passes its own key's checks.
     if (auto i = std::get_if<std::int64_t>(&k.def)) CHECK_FALSE(cfg::detail::check_integer(k, *i));
@@ -324,7 +326,8 @@ TEST_CASE("render with a port offset and one listen address round-trips", "[conf
   // Every key is there, each under its comment.
   for (const auto& k : cfg::detail::keys()) {
     INFO(k.path);
-    if (k.where == cfg::detail::scope::route) {  // no route by default: the block is shown commented
+    if (k.where == cfg::detail::scope::route || k.where == cfg::detail::scope::component) {
+      // no route or component by default: the block is shown commented
       CHECK(text.find("\n# " + k.name() + " = ") != std::string::npos);
       continue;
     }

@@ -61,8 +61,10 @@ std::string render(const quickstart_values& v) {
       continue;
     }
     // No block means none; show the shape as comments so the file documents it.
-    const scope sc = t.path == "smtp.route" ? scope::route : scope::certificate;
-    if (sc == scope::route || v.certificates.empty()) {
+    const scope sc = t.path == "smtp.route"       ? scope::route
+                     : t.path == "xmpp.component" ? scope::component
+                                                  : scope::certificate;
+    if (sc == scope::route || sc == scope::component || v.certificates.empty()) {
       out += "# [[" + t.path + "]]\n";
       for (const auto& k : keys())
         if (k.where == sc) out += comment(k) + "# " + k.name() + " = " + format_value(k.def) + "\n";

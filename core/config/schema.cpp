@@ -46,6 +46,7 @@ binding bind() {
           [](void* o, const value& v) { from_value<field>(static_cast<owner*>(o)->*M, v); },
           std::is_same_v<owner, certificate> ? scope::certificate
           : std::is_same_v<owner, route>     ? scope::route
+          : std::is_same_v<owner, xmpp_component> ? scope::component
                                              : scope::config};
 }
 
@@ -481,6 +482,23 @@ std::vector<key_def> build_keys() {
   k.push_back(list("xmpp.web_origins", {},
                    "origins (\"https://chat.example.org\") whose pages may use XMPP over WebSocket and BOSH; empty = this server's own https origins; \"*\" = any",
                    bind<&config::xmpp_web_origins>()));
+  k.push_back(integer("xmpp.component_port", 5347, 1, 65535,
+                      "port of external components (XEP-0114, plain TCP: keep it on loopback); opened only when a [[xmpp.component]] is configured",
+                      bind<&config::xmpp_component_port>()));
+  k.push_back(list("xmpp.component_addresses", {"127.0.0.1", "::1"}, "addresses the component port binds to",
+                   bind<&config::xmpp_component_addresses>(), syntax::ip).not_empty());
+  k.push_back(boolean("xmpp.push_summary", false,
+                      "push notifications (XEP-0357) carry the message count and the last sender; off = nothing about the message leaves the server",
+                      bind<&config::xmpp_push_summary>()));
+  k.push_back(integer("xmpp.push_max_per_account", 10, 0, 1000, "push registrations (devices) one account may have; 0 = push off",
+                      bind<&config::xmpp_push_max_per_account>()));
+  // [[xmpp.component]]: external components (XEP-0114)
+  k.push_back(str("xmpp.component.domain", "", "the component's domain, e.g. \"push.example.org\"",
+                  bind<&xmpp_component::domain>(), syntax::dns_name).needed());
+  k.push_back(str("xmpp.component.name", "", "its name in the server's service discovery; \"\" = the domain",
+                  bind<&xmpp_component::name>()));
+  k.push_back(str("xmpp.component.secret_file", "", "file holding the handshake secret (first line); must be readable by the server only",
+                  bind<&xmpp_component::secret_file>(), syntax::path).needed());
   return k;
 }
 
@@ -517,6 +535,7 @@ std::vector<table_def> build_tables() {
       {"backup_mx", "Backup MX: mail for these domains is accepted, kept and relayed to their primary."},
       {"backup", "Scheduled backups of the data directory inside `hearth serve` (the same as `hearth backup`)."},
       {"xmpp", "Chat (XMPP): federation and limits."},
+      {"xmpp.component", "External components (XEP-0114), one [[xmpp.component]] block each: a program serving a domain of its own (a push app server, a gateway) through the component port.", true},
   };
 }
 

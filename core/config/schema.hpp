@@ -36,8 +36,8 @@ enum class syntax {
 };
 
 // Where a key lives: in `config`, or in one [[tls.certificate]] element (`certificate`), or
-// in one [[smtp.route]] element (`route`).
-enum class scope { config, certificate, route };
+// in one [[smtp.route]] element (`route`), or in one [[xmpp.component]] element (`xmpp_component`).
+enum class scope { config, certificate, route, component };
 
 struct key_def {
   std::string path;   // dotted: "server.threads"; certificate keys: "tls.certificate.cert"

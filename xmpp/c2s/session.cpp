@@ -39,6 +39,14 @@ using net::read_status;
 using clock = std::chrono::steady_clock;
 
 namespace {
+
+// Messages that wait for a hibernated or inactive client go to the hub's waiting hooks (push
+// notifications) from the blocking pool: send() may run under hub locks, and the hooks route.
+void watch_waiting(c2s_session& s, hub& h) {
+  s.on_waiting = [&h, full = s.full.full()](const element& msg, std::size_t count) {
+    asio::post(net::blocking_pool(), [&h, full, msg, count] { h.message_waiting(full, msg, count); });
+  };
+}
 constexpr std::string_view ns_tls = "urn:ietf:params:xml:ns:xmpp-tls";
 constexpr std::string_view ns_sasl = "urn:ietf:params:xml:ns:xmpp-sasl";
 constexpr std::string_view ns_bind = "urn:ietf:params:xml:ns:xmpp-bind";
@@ -346,6 +354,7 @@ asio::awaitable<bool> negotiation::sasl2_auth(const element& e) {
       if (full) {
         auto sess = std::make_shared<c2s_session>(svc_.opts.max_queue);
         sess->full = *full;
+        watch_waiting(*sess, svc_.hub_);
         bool ok = co_await net::run_blocking([&] { return svc_.hub_.bind(sess); });
         if (ok) {
           s = std::move(sess);
@@ -461,6 +470,7 @@ asio::awaitable<void> negotiation::run() {
       }
       auto s = std::make_shared<c2s_session>(opts.max_queue);
       s->full = *full;
+      watch_waiting(*s, svc_.hub_);
       bool ok = co_await net::run_blocking([&] { return svc_.hub_.bind(s); });
       if (!ok) {
         // Abuse limit: too many resources for this account.

@@ -47,24 +47,35 @@ class c2s_session : public session, public std::enable_shared_from_this<c2s_sess
   explicit c2s_session(std::size_t max_queue) : max_queue_(max_queue) {}
 
   void send(const element& st) override {
-    std::lock_guard lk(omu_);
-    if (closed_) return;
-    // XEP-0352 §4: while the client is inactive, presence updates wait (the latest per sender)
-    // and go out when it becomes active again; messages and iqs are not delayed.
-    if (csi_inactive_ && st.name == "presence") {
-      const std::string t = st.get("type");
-      if (t.empty() || t == "unavailable") {
-        held_[st.get("from")] = st;
-        return;
+    std::size_t waiting = 0;
+    {
+      std::lock_guard lk(omu_);
+      if (closed_) return;
+      // XEP-0352 §4: while the client is inactive, presence updates wait (the latest per sender)
+      // and go out when it becomes active again; messages and iqs are not delayed.
+      if (csi_inactive_ && st.name == "presence") {
+        const std::string t = st.get("type");
+        if (t.empty() || t == "unavailable") {
+          held_[st.get("from")] = st;
+          return;
+        }
       }
+      push_locked(st);
+      // XEP-0357: a message the client will not see until it resumes or becomes active.
+      const bool hibernated = !wake_ && !sm_id_.empty() && !no_resume_;
+      if (st.name == "message" && st.child("body") && (hibernated || csi_inactive_)) waiting = ++waiting_;
     }
-    push_locked(st);
+    if (waiting && on_waiting) on_waiting(st, waiting);
   }
+  // Told of each message that waits for the client (push notifications); set before bind,
+  // called without the session's lock, from the hub's thread.
+  std::function<void(const element& msg, std::size_t count)> on_waiting;
   // XEP-0352: <active/> and <inactive/>.
   void set_inactive(bool inactive) {
     std::lock_guard lk(omu_);
     csi_inactive_ = inactive;
     if (inactive) return;
+    waiting_ = 0;
     for (auto& [from, p] : held_) push_locked(p);
     held_.clear();
   }
@@ -105,6 +116,7 @@ class c2s_session : public session, public std::enable_shared_from_this<c2s_sess
     wake_ = std::move(wake);
     woken_ = false;
     kicked_.clear();
+    waiting_ = 0;
     if (resume_h) {
       // XEP-0198 §5: drop what the client has, send the rest again (they keep their numbers).
       drop_acked(*resume_h);
@@ -197,6 +209,7 @@ class c2s_session : public session, public std::enable_shared_from_this<c2s_sess
   std::size_t max_queue_;
   std::mutex omu_;
   bool csi_inactive_ = false;
+  std::size_t waiting_ = 0;  // messages queued while hibernated or inactive
   std::map<std::string, element> held_;  // presences held while inactive, by sender
   // Vectors, not deques: libstdc++'s deque allocates ~600 bytes even while empty, which every
   // idle connection paid twice (the XMPP bench's memory per connection).

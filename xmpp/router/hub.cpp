@@ -213,10 +213,14 @@ bool hub::send_from_component(element st) {
     // XEP-0191 §3.3: a user who blocked the room (or the service) gets nothing from it.
     if (from && is_blocked(to->bare(), from->bare())) return true;
     s->send(st);
+    // XEP-0280 §6: a MUC private message (or any chat message) from a component to one
+    // resource is copied to the account's other resources.
+    if (st.name == "message") carbon_copy(st, to->bare(), s.get(), false);
     return true;
   }
   if (st.name == "message") deliver_message(std::move(st), *to, false);
   else if (st.name == "presence") deliver_presence(st, *to);
+  else if (st.get("type") == "result" || st.get("type") == "error") iq_answer(st);
   else send_to_account(to->bare(), st);
   return true;
 }
@@ -237,6 +241,16 @@ void hub::bounce(const element& stanza, std::string_view type, std::string_view 
   }
   if (!from->resource.empty()) {
     if (auto s = find(from->full())) s->send(err);
+  }
+}
+
+void hub::iq_answer(const element& iq) {
+  for (const auto& h : answer_hooks_) {
+    try {
+      h(*this, iq);
+    } catch (const std::exception& e) {
+      log::error("xmpp.answer_hook.error", {{"error", e.what()}});
+    }
   }
 }
 

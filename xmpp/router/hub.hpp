@@ -114,6 +114,19 @@ class hub {
   // Hook when a session becomes available (initial presence): PEP last-item notifications.
   using session_hook = std::function<void(hub&, session&)>;
   void on_available(session_hook h) { available_hooks_.push_back(std::move(h)); }
+  // Hook when a message waits for a client that cannot see it now (push, XEP-0357): `owner` is
+  // the full JID of a session that is hibernated (XEP-0198, waiting for resumption) or
+  // inactive (XEP-0352), or the bare JID when the message was stored offline; `count` the
+  // messages waiting so far. Called without hub locks held; must not throw.
+  using waiting_hook = std::function<void(hub&, const std::string& owner, const element& msg, std::size_t count)>;
+  void on_waiting(waiting_hook h) { waiting_hooks_.push_back(std::move(h)); }
+  void message_waiting(const std::string& owner, const element& msg, std::size_t count);
+  // Hook on an iq result or error addressed to an account's bare JID (from a component or
+  // over s2s): the answer to a request the server made for the account (a push
+  // notification). Nobody else gets it.
+  using answer_hook = std::function<void(hub&, const element& iq)>;
+  void on_answer(answer_hook h) { answer_hooks_.push_back(std::move(h)); }
+  void iq_answer(const element& iq);
 
   // ---- sessions ----
   // Binds s->full. RFC 6120 §7.7.2.2: an existing session with the same full JID is kicked
@@ -194,6 +207,8 @@ class hub {
   std::string caps_ver_;
   std::vector<message_hook> message_hooks_;
   std::vector<session_hook> available_hooks_;
+  std::vector<waiting_hook> waiting_hooks_;
+  std::vector<answer_hook> answer_hooks_;
   remote_sender remote_;
   struct component {
     std::string name;

@@ -65,6 +65,9 @@ void hub::handle_message(request& r) {
     return;
   }
   if (is_component(r.to.domain)) {
+    // XEP-0280 §6: a chat message to a component's JID (a MUC private message included) is
+    // copied to the other resources; carbons_eligible() leaves groupchat out.
+    carbon_copy(msg, own, &r.from, true);
     to_component(msg, r.to);
     return;
   }
@@ -186,6 +189,22 @@ void hub::deliver_message(element msg, const jid& to, bool from_local_account) {
   }
   log::debug("xmpp.offline", {{"to", bare}});
   (void)from_local_account;
+  std::size_t waiting = 1;
+  try {
+    waiting = store_.offline_count(bare);
+  } catch (const std::exception&) {
+  }
+  message_waiting(bare, msg, waiting);
+}
+
+void hub::message_waiting(const std::string& owner, const element& msg, std::size_t count) {
+  for (const auto& h : waiting_hooks_) {
+    try {
+      h(*this, owner, msg, count);
+    } catch (const std::exception& e) {
+      log::error("xmpp.waiting_hook.error", {{"owner", owner}, {"error", e.what()}});
+    }
+  }
 }
 
 void hub::deliver_offline(session& s) {

@@ -72,6 +72,8 @@ void hub::handle_remote(element st) {
   if (type == "result" || type == "error") {
     if (!to->resource.empty()) {
       if (auto s = find(to->full())) s->send(st);
+    } else {
+      iq_answer(st);
     }
     return;
   }

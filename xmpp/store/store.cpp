@@ -159,6 +159,13 @@ bool store::offline_push(std::string_view owner, std::string_view stanza, std::s
   return true;
 }
 
+std::size_t store::offline_count(std::string_view owner) {
+  auto st = db_.get().prepare("SELECT count(*) FROM offline WHERE owner = ?1").value();
+  st.bind_all(owner);
+  st.step().value();
+  return static_cast<std::size_t>(st.column_int64(0));
+}
+
 std::vector<std::string> store::offline_pop(std::string_view owner) {
   auto& c = db_.get();
   db::transaction tx(c, db::durability::full);

@@ -90,6 +90,7 @@ class store {
   bool offline_push(std::string_view owner, std::string_view stanza, std::size_t limit);
   // Returns and deletes the queued stanzas, oldest first.
   std::vector<std::string> offline_pop(std::string_view owner);
+  std::size_t offline_count(std::string_view owner);
 
   // ---- archive (XEP-0313) ----
   void archive_add(std::string_view owner, const archived& a);

@@ -37,9 +37,10 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 namespace bosh_detail {
 
 constexpr unsigned max_wait = 60;       // seconds a request may be held (the client may ask less)
-constexpr unsigned hold = 1;            // requests held at once (XEP-0124 §7.1: at most what the client asks)
-constexpr unsigned requests = hold + 1; // concurrent requests; also the rid window
+constexpr unsigned max_hold = 1;        // requests held at once (XEP-0124 §7.1: at most what the client asks)
+constexpr unsigned requests = max_hold + 1; // concurrent requests; also the rid window
 constexpr unsigned inactivity = 60;     // seconds without a request before the session ends
+constexpr unsigned polling = 2;         // seconds between two empty polls answered empty (§11)
 constexpr std::size_t max_sessions = 10000;
 
 // One HTTP request waiting for its answer, on its connection's strand.
@@ -105,8 +106,23 @@ class bosh_session : public std::enable_shared_from_this<bosh_session> {
     }
     {
       std::lock_guard lk(mu_);
+      // XEP-0124 §11: a client polling faster than `polling` (empty requests answered empty).
+      const auto now = clock::now();
+      const bool empty = req.payloads.empty() && !req.restart && req.type.empty();
+      auto prev = empty_answers_.find(last_rid_);
+      const bool prev_answered_empty = prev != empty_answers_.end() && prev->second;
+      const double since = std::chrono::duration<double>(now - prev_request_).count();
+      const bool too_fast = polling_too_frequent(empty, prev_empty_, prev_answered_empty, since, polling);
+      prev_empty_ = empty;
+      prev_request_ = now;
+      if (too_fast) {
+        log::info("xmpp.bosh.overactive", {{"conn", id_}, {"ip", ip_}, {"rid", *req.rid}});
+        last_rid_ = *req.rid;
+        end_locked("policy-violation");
+        co_return bosh_terminate("policy-violation");
+      }
       last_rid_ = *req.rid;
-      last_activity_ = clock::now();
+      last_activity_ = now;
       for (auto& o : order_waiters_) o->wake();
       order_waiters_.clear();
       if (req.restart) {
@@ -134,7 +150,7 @@ class bosh_session : public std::enable_shared_from_this<bosh_session> {
         co_return w->answer;
       }
       held_.push_back(w);
-      if (held_.size() > hold) {
+      if (held_.size() > hold_) {
         // §7.1: never more than `hold` waiting; the oldest goes back empty.
         auto old = held_.front();
         held_.pop_front();
@@ -207,9 +223,10 @@ class bosh_session : public std::enable_shared_from_this<bosh_session> {
   asio::any_io_executor strand() const { return strand_; }
   unsigned wait_for(unsigned asked) const { return asked == 0 ? max_wait : std::min(asked, max_wait); }
   unsigned wait() const { return wait_; }  // set before the session is shared, then read only
-  void first_rid(std::uint64_t rid, unsigned wait) {
+  void first_rid(std::uint64_t rid, unsigned wait, unsigned hold) {
     last_rid_ = rid - 1;
     wait_ = wait;
+    hold_ = std::min(hold, max_hold);
     last_activity_ = clock::now();
   }
 
@@ -247,9 +264,10 @@ class bosh_session : public std::enable_shared_from_this<bosh_session> {
       p.from = domain_;
       p.authid = authid_;
       p.wait = wait_;
-      p.hold = hold;
+      p.hold = hold_;
       p.requests = requests;
       p.inactivity = inactivity;
+      p.polling = polling;
       a = bosh_created(p, out);
     } else if (ended_) {
       a = bosh_terminate(end_condition_, out);
@@ -257,7 +275,9 @@ class bosh_session : public std::enable_shared_from_this<bosh_session> {
       a = bosh_body(out);
     }
     answers_[rid] = a;
+    empty_answers_[rid] = a == bosh_body({});
     while (answers_.size() > requests) answers_.erase(answers_.begin());
+    while (empty_answers_.size() > requests) empty_answers_.erase(empty_answers_.begin());
     return a;
   }
   void end_locked(std::string condition) {
@@ -284,6 +304,10 @@ class bosh_session : public std::enable_shared_from_this<bosh_session> {
   std::string domain_;
   std::string authid_;
   unsigned wait_ = max_wait;
+  unsigned hold_ = max_hold;  // set before the session is shared: what the client asked, at most max_hold
+  bool prev_empty_ = false;   // the last new request carried nothing
+  clock::time_point prev_request_{};
+  std::map<std::uint64_t, bool> empty_answers_;  // by rid, as long as answers_: the answer was an empty body
   std::uint64_t last_rid_ = 0;
   clock::time_point last_activity_ = clock::now();
   std::deque<stream_event> inbound_;
@@ -412,7 +436,9 @@ class bosh_service {
       std::lock_guard lk(mu_);
       if (auto it = sessions_.find(b.sid); it != sessions_.end()) s = it->second;
     }
-    if (!s) {
+    // A session that has ended is gone, even before its c2s coroutine has finished and
+    // removed it from the table (XEP-0124 §17.2: item-not-found, HTTP 404).
+    if (!s || s->ended()) {
       auto r = xml(bosh_terminate("item-not-found"));
       r.status = 404;
       co_return r;
@@ -434,7 +460,7 @@ class bosh_service {
       if (c == '+' || c == '/') c = 'x';
     auto s = std::make_shared<bosh_session>(sid, req.remote_ip, strand);
     const unsigned wait = s->wait_for(b.wait);
-    s->first_rid(*b.rid, wait);
+    s->first_rid(*b.rid, wait, b.hold);
     s->set_domain(b.to);
     {
       std::lock_guard lk(mu_);

@@ -37,3 +37,9 @@ hearth_e2e(xmpp_sasl2 xmpp/test_sasl2.py 169)
 # External services (XEP-0215) with coturn on loopback.
 hearth_e2e(xmpp_extdisco xmpp/test_extdisco.py 176)
 set_tests_properties(e2e.xmpp_extdisco PROPERTIES SKIP_RETURN_CODE 77)
+# External components (XEP-0114) and push notifications (XEP-0357).
+hearth_e2e(xmpp_push xmpp/test_push.py 81)
+# BOSH overactivity (polling, requests) and ended sessions.
+hearth_e2e(xmpp_bosh_polling xmpp/test_bosh_polling.py 83)
+# Group chat: voice requests, registration with a room, carbons of private messages.
+hearth_e2e(xmpp_muc_voice xmpp/test_muc_voice.py 82)

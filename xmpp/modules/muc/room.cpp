@@ -1,5 +1,6 @@
 // Joins, exits, presence fan-out, messages and private messages of a room (XEP-0045 §7).
 // Moderation and configuration: room_admin.cpp; the configuration form: config.cpp.
+#include "xmpp/modules/modules.hpp"
 #include "xmpp/modules/muc/room.hpp"
 
 #include <algorithm>
@@ -464,6 +465,11 @@ outcome room::on_message(const element& m, const jid& from, const jid& to, const
   }
   if (type != "groupchat") {
     if (const element* x = m.child("x", ns_user)) return invite(m, from, *x);
+    if (const element* x = m.child("x", ns_data)) {
+      auto v = modules::form_values(x);
+      auto ft = v.find("FORM_TYPE");
+      if (ft != v.end() && !ft->second.empty() && ft->second[0] == ns_request) return voice_request(m, me, *x, ctx);
+    }
     res.out.push_back(error_reply(m, "modify", "bad-request"));
     return res;
   }

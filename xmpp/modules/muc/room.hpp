@@ -27,6 +27,8 @@ inline constexpr std::string_view ns_admin = "http://jabber.org/protocol/muc#adm
 inline constexpr std::string_view ns_owner = "http://jabber.org/protocol/muc#owner";
 inline constexpr std::string_view ns_occupant_id = "urn:xmpp:occupant-id:0";
 inline constexpr std::string_view ns_data = "jabber:x:data";
+inline constexpr std::string_view ns_register = "jabber:iq:register";
+inline constexpr std::string_view ns_request = "http://jabber.org/protocol/muc#request";
 
 // XEP-0045 §5.2 affiliations (ordered: a higher one has every right of a lower one) and §5.1 roles.
 enum class affiliation { outcast, none, member, admin, owner };
@@ -163,6 +165,10 @@ class room {
                        const std::string& actor_nick);
   bool rate_ok(occupant& o, std::int64_t now_us);
   outcome invite(const element& m, const jid& from, const element& x);
+  // §7.10: registration with the room (a member with a reserved nick).
+  outcome register_iq(const element& iq, const element& q, const jid& from);
+  // §7.13 / §8.6: a visitor asks for voice; a moderator approves.
+  outcome voice_request(const element& m, occupant* me, const element& x, const context& ctx);
 
   jid jid_;
   std::string secret_;
@@ -176,7 +182,9 @@ class room {
   std::deque<history_entry> history_;
 };
 
-// Stanza helpers shared with the service.
+// Stanza helpers shared with the service and the room's files.
+element result_reply(const element& iq, std::optional<element> payload = std::nullopt);
+outcome one(element e);
 element error_reply(const element& stanza, std::string_view type, std::string_view condition, std::string_view text = {});
 
 }  // namespace hearth::xmpp::muc

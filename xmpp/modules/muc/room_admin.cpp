@@ -9,8 +9,9 @@ namespace hearth::xmpp::muc {
 namespace {
 constexpr std::string_view ns_info = "http://jabber.org/protocol/disco#info";
 constexpr std::string_view ns_items = "http://jabber.org/protocol/disco#items";
+}  // namespace
 
-element iq_result(const element& iq, std::optional<element> payload = std::nullopt) {
+element result_reply(const element& iq, std::optional<element> payload) {
   element e("iq", std::string(ns_client));
   if (auto id = iq.attr("id")) e.set("id", *id);
   if (auto f = iq.attr("from")) e.set("to", *f);
@@ -25,7 +26,6 @@ outcome one(element e) {
   o.out.push_back(std::move(e));
   return o;
 }
-}  // namespace
 
 std::optional<outcome> room::on_iq(const element& iq, const jid& from, const context&) {
   const element* q = iq.first_child();
@@ -38,9 +38,10 @@ std::optional<outcome> room::on_iq(const element& iq, const jid& from, const con
     if (type == "set") return admin_set(iq, *q, actor, aff);
   }
   if (q->ns == ns_owner && q->name == "query") return owner_iq(iq, *q, aff);
+  if (q->ns == ns_register && q->name == "query") return register_iq(iq, *q, from);
   if (q->ns == ns_info && type == "get") {
     if (q->attr("node")) return one(error_reply(iq, "cancel", "item-not-found"));
-    return one(iq_result(iq, disco_info()));
+    return one(result_reply(iq, disco_info()));
   }
   if (q->ns == ns_items && type == "get") {
     // §6.5: the occupants are listed only to occupants (their nicks are no secret to them).
@@ -48,7 +49,7 @@ std::optional<outcome> room::on_iq(const element& iq, const jid& from, const con
     if (actor)
       for (const auto& [n, o] : occupants_)
         items.add("item", std::string(ns_items)).set("jid", jid_.bare() + "/" + n).set("name", n);
-    return one(iq_result(iq, std::move(items)));
+    return one(result_reply(iq, std::move(items)));
   }
   return std::nullopt;
 }
@@ -73,6 +74,8 @@ element room::disco_info() const {
   feature(ns_occupant_id);
   feature("urn:xmpp:sid:0");
   feature("vcard-temp");
+  feature(ns_register);  // §7.10
+  feature(ns_request);   // §7.13
   if (config_.logging) feature("urn:xmpp:mam:2");
   feature(ns_info);
   feature(ns_items);
@@ -129,7 +132,7 @@ outcome room::admin_get(const element& iq, const element& q, affiliation aff, co
   } else {
     return one(error_reply(iq, "modify", "bad-request"));
   }
-  return one(iq_result(iq, std::move(out)));
+  return one(result_reply(iq, std::move(out)));
 }
 
 void room::set_affiliation(outcome& res, const std::string& bare, affiliation a, const std::string& reason,
@@ -228,7 +231,7 @@ outcome room::admin_set(const element& iq, const element& q, const occupant* act
       set_affiliation(res, target.bare(), *parse_affiliation(it->get("affiliation")), reason, actor_nick);
     }
   }
-  res.out.push_back(iq_result(iq));
+  res.out.push_back(result_reply(iq));
   return res;
 }
 
@@ -238,13 +241,13 @@ outcome room::owner_iq(const element& iq, const element& q, affiliation aff) {
   if (type == "get") {
     element out("query", std::string(ns_owner));
     out.add(config_form(config_, limits_.max_occupants));
-    return one(iq_result(iq, std::move(out)));
+    return one(result_reply(iq, std::move(out)));
   }
   if (type != "set") return one(error_reply(iq, "modify", "bad-request"));
   if (const element* d = q.child("destroy", ns_owner)) {
     const element* r = d->child("reason", ns_owner);
     auto res = destroy(r ? r->body() : std::string(), d->get("jid"));
-    res.out.push_back(iq_result(iq));
+    res.out.push_back(result_reply(iq));
     return res;
   }
   const element* x = q.child("x", ns_data);
@@ -254,7 +257,7 @@ outcome room::owner_iq(const element& iq, const element& q, affiliation aff) {
   if (xtype == "cancel") {
     // §10.1.3: cancelling the configuration of a room being created destroys it.
     if (locked) res = destroy({}, {});
-    res.out.push_back(iq_result(iq));
+    res.out.push_back(result_reply(iq));
     return res;
   }
   if (xtype != "submit") return one(error_reply(iq, "modify", "bad-request"));
@@ -292,7 +295,7 @@ outcome room::owner_iq(const element& iq, const element& q, affiliation aff) {
         broadcast_presence(res, o, {}, {}, false);
       }
     }
-  res.out.push_back(iq_result(iq));
+  res.out.push_back(result_reply(iq));
   return res;
 }
 

@@ -383,3 +383,66 @@ TEST_CASE("muc: the SQLite store keeps rooms, affiliations and the archive") {
   CHECK(st->archive_find("lobby@conference.x.test", archive_query{}).count == 0);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("muc: voice requests go to moderators, and an approval gives voice (§7.13, §8.6)") {
+  fixture f;
+  f.create_instant();
+  f.presence(bob, "Bob");
+  f.iq(alice, "set", "<query xmlns='http://jabber.org/protocol/muc#admin'><item nick='Bob' role='visitor'/></query>");
+  const std::string request =
+      "<message><x xmlns='jabber:x:data' type='submit'>"
+      "<field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#request</value></field>"
+      "<field var='muc#role'><value>participant</value></field></x></message>";
+  auto asked = f.message(bob, request);
+  auto to_alice = to_whom(asked, alice);
+  REQUIRE(to_alice.size() == 1);
+  CHECK(to_whom(asked, bob).empty());
+  const element* form = to_alice[0]->child("x", ns_data);
+  REQUIRE(form);
+  CHECK(form->get("type") == "form");
+  std::string text = serialize(*to_alice[0]);
+  CHECK(text.find("<field var='muc#roomnick' type='text-single' label='Room Nickname'><value>Bob</value>") != std::string::npos);
+  CHECK(text.find("bob@x.test/phone") != std::string::npos);  // alice is a moderator: she sees the real JID
+  // A participant (carol) cannot approve; a request from someone with voice asks nothing.
+  f.presence(carol, "Carol");
+  const std::string approve =
+      "<message><x xmlns='jabber:x:data' type='submit'>"
+      "<field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#request</value></field>"
+      "<field var='muc#role'><value>participant</value></field>"
+      "<field var='muc#roomnick'><value>Bob</value></field>"
+      "<field var='muc#request_allow'><value>true</value></field></x></message>";
+  CHECK(error_of(f.message(carol, approve)) == "forbidden");
+  CHECK(f.message(carol, request).out.empty());
+  CHECK(error_of(f.message(bob, "<message type='groupchat'><body>hi</body></message>")) == "forbidden");
+  auto granted = f.message(alice, approve);
+  auto to_carol = to_whom(granted, carol);
+  REQUIRE(to_carol.size() == 1);
+  CHECK(to_carol[0]->child("x", ns_user)->child("item")->get("role") == "participant");
+  CHECK(f.message(bob, "<message type='groupchat'><body>hi</body></message>").out.size() == 3);
+}
+
+TEST_CASE("muc: registration reserves a nick for a member (§7.10)") {
+  fixture f;
+  f.create_instant();
+  auto form = f.iq(bob, "get", "<query xmlns='jabber:iq:register'/>");
+  CHECK(all(form).find("muc#register_roomnick") != std::string::npos);
+  auto reg = [&](const jid& who, const std::string& nick) {
+    return f.iq(who, "set",
+                "<query xmlns='jabber:iq:register'><x xmlns='jabber:x:data' type='submit'>"
+                "<field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#register</value></field>"
+                "<field var='muc#register_roomnick'><value>" + nick + "</value></field></x></query>");
+  };
+  auto ok = reg(bob, "Bobby");
+  CHECK(ok.out.at(0).get("type") == "result");
+  CHECK(f.r.affiliation_of("bob@x.test") == affiliation::member);
+  CHECK(all(f.iq(bob, "get", "<query xmlns='jabber:iq:register'/>")).find("<username>Bobby</username>") != std::string::npos);
+  CHECK(error_of(reg(carol, "Bobby")) == "conflict");
+  CHECK(error_of(reg(carol, "Alice")) == "conflict");  // worn by alice now
+  CHECK(error_of(f.presence(carol, "Bobby")) == "conflict");
+  CHECK(error_of(f.iq(carol, "set", "<query xmlns='jabber:iq:register'/>")) == "bad-request");
+  auto removed = f.iq(bob, "set", "<query xmlns='jabber:iq:register'><remove/></query>");
+  CHECK(removed.out.at(0).get("type") == "result");
+  auto joined = f.presence(carol, "Bobby");
+  CHECK(error_of(joined).empty());
+  CHECK_FALSE(joined.out.empty());
+}

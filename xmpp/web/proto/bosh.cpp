@@ -68,7 +68,8 @@ bosh_request parse_bosh(std::string_view body, parser_limits limits) {
   r.to = b.get("to");
   r.type = b.get("type");
   r.wait = number<unsigned>(b.get("wait")).value_or(0);
-  r.hold = number<unsigned>(b.get("hold")).value_or(0);
+  // XEP-0124 §7.1 requires hold on creation; a client that leaves it out gets the usual 1.
+  r.hold = number<unsigned>(b.get("hold")).value_or(1);
   r.restart = restart_requested(body);
   for (auto& c : b.children) {
     if (c.is_text()) continue;
@@ -108,6 +109,11 @@ std::string bosh_terminate(std::string_view condition, const std::vector<std::st
   if (!condition.empty()) b += " condition='" + escape(condition) + "'";
   if (payloads.empty()) return b + "/>";
   return b + ">" + payload_text(payloads) + "</body>";
+}
+
+bool polling_too_frequent(bool empty, bool prev_empty, bool prev_answered_empty, double seconds_since_prev,
+                          unsigned polling) {
+  return empty && prev_empty && prev_answered_empty && seconds_since_prev < polling;
 }
 
 rid_verdict check_rid(std::uint64_t rid, std::uint64_t last, unsigned window) {

@@ -51,6 +51,12 @@ std::string bosh_body(const std::vector<std::string>& payloads);
 // XEP-0124 §17: the session ends; `condition` empty for a normal end.
 std::string bosh_terminate(std::string_view condition, const std::vector<std::string>& payloads = {});
 
+// XEP-0124 §11 (overactivity): an empty new request (no payload, no restart, no terminate)
+// that follows an empty one by less than `polling` seconds, when the answer to that one was
+// empty too, is a client polling faster than allowed: the session ends with policy-violation.
+bool polling_too_frequent(bool empty, bool prev_empty, bool prev_answered_empty, double seconds_since_prev,
+                          unsigned polling);
+
 // XEP-0124 §14: where a request stands against the last one processed.
 enum class rid_verdict {
   process,  // the next one

@@ -83,3 +83,13 @@ TEST_CASE("bosh: the rid window") {
   CHECK(check_rid(8, 10, 2) == rid_verdict::reject);
   CHECK(check_rid(1, 1000, 2) == rid_verdict::reject);
 }
+
+TEST_CASE("bosh: polling faster than allowed (XEP-0124 §11)", "[bosh]") {
+  CHECK(polling_too_frequent(true, true, true, 0.5, 2));
+  CHECK_FALSE(polling_too_frequent(true, true, true, 2.5, 2));   // waited long enough
+  CHECK_FALSE(polling_too_frequent(false, true, true, 0.5, 2));  // carries something
+  CHECK_FALSE(polling_too_frequent(true, false, true, 0.5, 2));  // the one before carried something
+  CHECK_FALSE(polling_too_frequent(true, true, false, 0.5, 2));  // the one before got something back
+  CHECK(parse_bosh("<body xmlns='http://jabber.org/protocol/httpbind' rid='5' to='a.test'/>", {}).hold == 1);
+  CHECK(parse_bosh("<body xmlns='http://jabber.org/protocol/httpbind' rid='5' hold='0' to='a.test'/>", {}).hold == 0);
+}

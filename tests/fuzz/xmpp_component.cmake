@@ -1,0 +1,1 @@
+set(fuzz_libs_xmpp_component hearth_xmpp_component_proto)

@@ -1,0 +1,1 @@
+set(fuzz_libs_xmpp_push hearth_xmpp_push_proto)
