@@ -140,6 +140,7 @@ class session {
           parser.body_limit(opts_.body_limit);  // chunked bodies are counted as they come
       }
     }
+    if (got == read_outcome::ok) got = co_await send_continue(parser);
     if (got == read_outcome::ok && !streamed) got = co_await read_body(parser);
     switch (got) {
       case read_outcome::ok: break;
@@ -308,7 +309,7 @@ class session {
     co_return false;
   }
 
-  // The request line and the header fields; then RFC 9110 §10.1.1's 100-continue if asked.
+  // The request line and the header fields.
   // The head must be complete header_timeout after the session started (first request) or
   // after its first bytes came (keep-alive: those may take idle_timeout).
   asio::awaitable<read_outcome> read_header(bhttp::request_parser<bhttp::string_body>& parser, bool first) {
@@ -328,14 +329,20 @@ class session {
       if (r.index() == 1) co_return conn_.is_open() ? read_outcome::timeout : read_outcome::closed;
       if (auto [ec, n] = std::get<0>(r); ec) co_return classify(ec);
     }
+    co_return read_outcome::ok;
+  }
+
+  // RFC 9110 §10.1.1: a client that asked to wait is told to send its body, once we know we
+  // will read it (a body refused for its size gets the 413 instead, before any of it is sent).
+  asio::awaitable<read_outcome> send_continue(bhttp::request_parser<bhttp::string_body>& parser) {
     auto& msg = parser.get();
-    if (msg.version() >= 11 && util::iequals(msg[bhttp::field::expect], "100-continue") && !parser.is_done()) {
-      static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
-      timer_.expires_after(opts_.write_timeout);
-      auto w = co_await (asio::async_write(stream_, asio::buffer(cont.data(), cont.size()), use_tuple) ||
-                         timer_.async_wait(use_tuple));
-      if (w.index() == 1 || std::get<0>(std::get<0>(w))) co_return read_outcome::closed;
-    }
+    if (msg.version() < 11 || !util::iequals(msg[bhttp::field::expect], "100-continue") || parser.is_done())
+      co_return read_outcome::ok;
+    static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+    timer_.expires_after(opts_.write_timeout);
+    auto w = co_await (asio::async_write(stream_, asio::buffer(cont.data(), cont.size()), use_tuple) ||
+                       timer_.async_wait(use_tuple));
+    if (w.index() == 1 || std::get<0>(std::get<0>(w))) co_return read_outcome::closed;
     co_return read_outcome::ok;
   }
 

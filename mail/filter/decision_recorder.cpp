@@ -58,8 +58,14 @@ void decision_recorder::stop() {
 
 void decision_recorder::write(std::vector<smtp::inbound_decision>& v) {
   if (v.empty()) return;
-  if (auto r = store_->add(v); !r)
-    log::warn("filter.decisions", {{"error", r.error().message}, {"lost", std::uint64_t(v.size())}});
+  // The store's lookups may throw (no descriptor left for a connection, say): a record lost
+  // is logged, and the thread, which would take the whole server with it, goes on.
+  try {
+    if (auto r = store_->add(v); !r)
+      log::warn("filter.decisions", {{"error", r.error().message}, {"lost", std::uint64_t(v.size())}});
+  } catch (const std::exception& e) {
+    log::warn("filter.decisions", {{"error", e.what()}, {"lost", std::uint64_t(v.size())}});
+  }
   v.clear();
 }
 
@@ -80,8 +86,12 @@ void decision_recorder::run() {
     const std::int64_t now = now_s();
     if (now - last_prune >= prune_every) {
       last_prune = now;
-      if (auto r = store_->prune(now - keep_.seconds, keep_.max); !r)
-        log::warn("filter.decisions", {{"error", r.error().message}});
+      try {
+        if (auto r = store_->prune(now - keep_.seconds, keep_.max); !r)
+          log::warn("filter.decisions", {{"error", r.error().message}});
+      } catch (const std::exception& e) {
+        log::warn("filter.decisions", {{"error", e.what()}});
+      }
     }
     lock.lock();
     flush_done_ = answered;

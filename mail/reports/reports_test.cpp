@@ -441,6 +441,7 @@ TEST_CASE("reports: https rua URIs") {
                           "https://r_x.example/"})
     CHECK_FALSE(parse_https_uri(bad));
   CHECK_FALSE(parse_https_uri("https://r.example/" + std::string(3000, 'a')));
+}
 
 TEST_CASE("reports: each sending IP's verdict over the period") {
   auto row = [](std::string ip, std::uint64_t n, std::string dkim, std::string spf, std::int64_t begin) {
