@@ -225,7 +225,7 @@ struct config {
   bool filter_bayes_enabled = true;
   unsigned filter_bayes_min_spam = 200;        // trained spam needed before it votes
   unsigned filter_bayes_min_ham = 200;
-  std::string filter_bayes_spam_cutoff = "0.9";  // classifier score at or above: spam
+  std::string filter_bayes_spam_cutoff = "0.995";  // classifier score at or above: spam
   std::string filter_bayes_ham_cutoff = "0.2";   // below: ham; between: unsure
   std::string filter_bayes_spam_score = "6";     // added to the spam score for BAYES_99
   std::string filter_bayes_ham_score = "-2";     // for BAYES_00

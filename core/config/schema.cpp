@@ -372,7 +372,7 @@ std::vector<key_def> build_keys() {
                       bind<&config::filter_bayes_min_spam>()));
   k.push_back(integer("filter.bayes.min_ham", 200, 0, 1000000, "trained ham (good) messages needed before the filter votes",
                       bind<&config::filter_bayes_min_ham>()));
-  k.push_back(str("filter.bayes.spam_cutoff", "0.9", "classifier probability at or above which a message is spam",
+  k.push_back(str("filter.bayes.spam_cutoff", "0.995", "classifier probability at or above which a message is spam",
                   bind<&config::filter_bayes_spam_cutoff>()).not_empty());
   k.push_back(str("filter.bayes.ham_cutoff", "0.2", "classifier probability below which a message is ham (between: unsure)",
                   bind<&config::filter_bayes_ham_cutoff>()).not_empty());
