@@ -2,7 +2,8 @@
 // example(). Internal to core/config (tests use it too); other folders use config.hpp.
 //
 // Adding a key: a field in `struct config` (with its default as initializer) and one line in
-// schema.cpp's keys(); a unit test checks that the two defaults agree.
+// the area's schema_keys_*.cpp (core, mail, services, xmpp); a unit test checks that the two
+// defaults agree.
 #pragma once
 #include <cstdint>
 #include <functional>
