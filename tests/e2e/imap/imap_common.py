@@ -3,9 +3,12 @@ that verify the dev certificate by the instance's host name while connecting by 
 import atexit
 import imaplib
 import os
+import select
+import smtplib
 import socket
 import ssl
 import sys
+import time
 
 import hearth_test
 from hearth_test import Instance, SOURCE_DIR
@@ -145,3 +148,60 @@ class Raw:
 def quote(s):
     b = s.encode() if isinstance(s, str) else s
     return b'"' + b.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
+
+
+# Helpers for tests that watch what a session hears unasked (IDLE, NOTIFY, CONTEXT=SEARCH).
+
+def unbuffered(m):
+    """Reads the session's lines straight from the TLS socket, so that select() on it sees every
+    byte not yet read (imaplib's buffered file would hold lines select cannot see). Only the
+    helpers here read after this; imaplib's own literal reads are not used."""
+    m.file = m.sock.makefile("rb", buffering=0)
+    return m
+
+
+def raw_text(m, line, with_tag=False):
+    """Sends one command (no literals); returns (untagged lines, tagged line) as text, with the
+    command's tag first when with_tag (ESEARCH answers name it)."""
+    tag = m._new_tag()
+    m.send(tag + b" " + line.encode() + b"\r\n")
+    untagged = []
+    tagged = ""
+    while True:
+        got = m.readline()
+        if not got:
+            break
+        text = got.decode(errors="replace").rstrip("\r\n")
+        if got.startswith(tag + b" "):
+            tagged = text[len(tag) + 1:]
+            break
+        untagged.append(text)
+    return (tag.decode(), untagged, tagged) if with_tag else (untagged, tagged)
+
+
+def heard(m, pred, timeout=10):
+    """Lines the server sends unasked until one satisfies pred (bounded in time)."""
+    seen = []
+    sock = m.socket()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not sock.pending():
+            r, _, _ = select.select([sock], [], [], max(0.0, deadline - time.monotonic()))
+            if not r:
+                break
+        line = m.readline()
+        if not line:
+            break
+        seen.append(line.decode(errors="replace").rstrip("\r\n"))
+        if pred(seen[-1]):
+            break
+    return seen
+
+
+def deliver_subject(inst, subject, to=None):
+    """One small message from alice@remote.test over port 25 with STARTTLS."""
+    to = to or inst.email
+    body = f"From: Alice <alice@remote.test>\r\nTo: {to}\r\nSubject: {subject}\r\n\r\nhello\r\n"
+    with smtplib.SMTP(inst.addr, inst.port("smtp"), local_hostname="client.remote.test", timeout=20) as s:
+        s.starttls(context=tls_context(inst))
+        s.sendmail("alice@remote.test", [to], body)

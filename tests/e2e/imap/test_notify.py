@@ -5,61 +5,9 @@ created, renamed and deleted mailboxes and for a subscription change, METADATA f
 annotation, also while in IDLE.
 NOTIFY NONE stops it; the combinations the RFC forbids are refused."""
 import re
-import select
-import smtplib
-import time
 
 from hearth_test import check, finish
-from imap_common import IMAP_TLS, start, tls_context
-
-
-def unbuffered(m):
-    """Reads the session's lines straight from the TLS socket, so that select() on it sees every
-    byte not yet read (imaplib's buffered file would hold lines select cannot see). Only the
-    helpers here read after this; imaplib's own literal reads are not used."""
-    m.file = m.sock.makefile("rb", buffering=0)
-    return m
-
-
-def raw(m, line):
-    """Sends one command; returns (untagged lines, tagged line) as text."""
-    tag = m._new_tag()
-    m.send(tag + b" " + line.encode() + b"\r\n")
-    untagged = []
-    while True:
-        got = m.readline()
-        if not got:
-            return untagged, ""
-        text = got.decode(errors="replace").rstrip("\r\n")
-        if got.startswith(tag + b" "):
-            return untagged, text[len(tag) + 1:]
-        untagged.append(text)
-
-
-def heard(m, pred, timeout=10):
-    """Lines the server sends unasked until one satisfies pred (bounded in time)."""
-    seen = []
-    sock = m.socket()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not sock.pending():
-            r, _, _ = select.select([sock], [], [], max(0.0, deadline - time.monotonic()))
-            if not r:
-                break
-        line = m.readline()
-        if not line:
-            break
-        seen.append(line.decode(errors="replace").rstrip("\r\n"))
-        if pred(seen[-1]):
-            break
-    return seen
-
-
-def deliver(inst, subject):
-    body = f"From: Alice <alice@remote.test>\r\nTo: {inst.email}\r\nSubject: {subject}\r\n\r\nhello\r\n"
-    with smtplib.SMTP(inst.addr, inst.port("smtp"), local_hostname="client.remote.test", timeout=20) as s:
-        s.starttls(context=tls_context(inst))
-        s.sendmail("alice@remote.test", [inst.email], body)
+from imap_common import IMAP_TLS, deliver_subject as deliver, heard, raw_text as raw, start, unbuffered
 
 
 inst = start()

@@ -2,59 +2,14 @@
 while the client idles (ADDTO for a delivery that matches, REMOVEFROM when another session
 flags a message so it no longer matches), PARTIAL pages through a result, CANCELUPDATE ends the
 updates."""
-import select
-import smtplib
 import time
 
 from hearth_test import check, finish
-from imap_common import IMAP_TLS, start, tls_context
-
-
-def unbuffered(m):
-    """Reads lines straight from the TLS socket, so select() sees every byte not yet read."""
-    m.file = m.sock.makefile("rb", buffering=0)
-    return m
+from imap_common import IMAP_TLS, deliver_subject as deliver, heard, raw_text, start, unbuffered
 
 
 def raw(m, line):
-    """Sends one command; returns (its tag, untagged lines, tagged line) as text."""
-    tag = m._new_tag()
-    m.send(tag + b" " + line.encode() + b"\r\n")
-    untagged = []
-    while True:
-        got = m.readline()
-        if not got:
-            return tag.decode(), untagged, ""
-        text = got.decode(errors="replace").rstrip("\r\n")
-        if got.startswith(tag + b" "):
-            return tag.decode(), untagged, text[len(tag) + 1:]
-        untagged.append(text)
-
-
-def heard(m, pred, timeout=10):
-    """Lines the server sends unasked until one satisfies pred (bounded in time)."""
-    seen = []
-    sock = m.socket()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not sock.pending():
-            r, _, _ = select.select([sock], [], [], max(0.0, deadline - time.monotonic()))
-            if not r:
-                break
-        line = m.readline()
-        if not line:
-            break
-        seen.append(line.decode(errors="replace").rstrip("\r\n"))
-        if pred(seen[-1]):
-            break
-    return seen
-
-
-def deliver(inst, subject):
-    body = f"From: Alice <alice@remote.test>\r\nTo: {inst.email}\r\nSubject: {subject}\r\n\r\nhello\r\n"
-    with smtplib.SMTP(inst.addr, inst.port("smtp"), local_hostname="client.remote.test", timeout=20) as s:
-        s.starttls(context=tls_context(inst))
-        s.sendmail("alice@remote.test", [inst.email], body)
+    return raw_text(m, line, with_tag=True)
 
 
 inst = start()
