@@ -628,14 +628,14 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
 }  // namespace
 
 result<std::shared_ptr<queue>> queue::open(const options& opts) {
-  auto s = store::open(opts.data_dir, opts.db_file);
+  auto s = store::open(opts.data_dir, opts.db_target);
   if (!s) return s.error();
   // Only the server's own queue cleans up (`hearth queue` opens the store while the server may
   // be writing a spool file), and only files too old to belong to an enqueue in flight.
   auto orphans = (*s)->remove_orphans(orphan_min_age);
   if (!orphans) return orphans.error();
   if (*orphans > 0) log::info("queue.orphans_removed", {{"count", *orphans}});
-  auto sc = open_sqlite_sts_cache(opts.db_file);
+  auto sc = open_sqlite_sts_cache(opts.db_target);
   if (!sc) return sc.error();
   return std::shared_ptr<queue>(std::make_shared<queue_impl>(opts, std::move(*s), std::move(*sc)));
 }

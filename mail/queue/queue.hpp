@@ -70,7 +70,7 @@ struct tls_outcome {
 
 struct options {
   std::filesystem::path data_dir;       // the queue keeps its own files under DATA_DIR/queue
-  std::filesystem::path db_file;        // DATA_DIR/hearth.db (the queue's tables, own migrations)
+  std::string db_target;                // DATA_DIR/hearth.db or a PostgreSQL URL (the queue's tables, own migrations)
   std::string hostname;                 // our EHLO name and the DSN Reporting-MTA
   std::uint16_t remote_port = 25;       // smtp.outbound.port (tests point it elsewhere)
   std::chrono::seconds first_retry{300};

@@ -24,6 +24,7 @@
 
 #include "core/dns/resolver.hpp"
 #include "mail/queue/store.hpp"
+#include "tests/unit/test_database.hpp"
 
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
@@ -171,9 +172,12 @@ struct harness {
   std::vector<local_mail> local;
   std::vector<tls_outcome> tls;  // what the queue hands over for TLS-RPT
 
+  std::string target;  // the database: DATA_DIR/hearth.db unless a test gives one
+
   explicit harness(fs::path dir, std::chrono::seconds give_up = 3600s, std::chrono::seconds warn = 3600s,
-                   std::function<std::optional<std::chrono::seconds>(std::string_view)> give_up_for = {})
-      : data(std::move(dir)) {
+                   std::function<std::optional<std::chrono::seconds>(std::string_view)> give_up_for = {},
+                   std::string db = {})
+      : data(std::move(dir)), target(db.empty() ? (data / "hearth.db").string() : std::move(db)) {
     fs::create_directories(data);
     hearth::dns::options dopt;
     dopt.servers = {std::string(dns_addr) + ":" + std::to_string(dns_port)};
@@ -181,7 +185,7 @@ struct harness {
     res = std::make_unique<hearth::dns::resolver>(io.get_executor(), dopt);
     options o;
     o.data_dir = data;
-    o.db_file = data / "hearth.db";
+    o.db_target = target;
     o.hostname = "mail.a.test";
     o.remote_port = smtp_port;
     o.first_retry = 1s;
@@ -225,7 +229,7 @@ struct harness {
     std::lock_guard lk(mu);
     return local;
   }
-  bool empty() { return store::open(data, data / "hearth.db").value()->list().value().empty(); }
+  bool empty() { return store::open(data, target).value()->list().value().empty(); }
   // Waits (bounded) for a condition; never asserts a duration.
   template <class F>
   bool wait_for(F f, std::chrono::seconds limit = 30s) {
@@ -255,9 +259,11 @@ envelope env_to(std::vector<std::string> rcpts, std::string from = "alice@a.test
 }  // namespace
 
 TEST_CASE("store: enqueue is durable and resumes, admin operations", "[queue][store]") {
+  hearth::test_database t(GENERATE(hearth::sql::engine::sqlite, hearth::sql::engine::postgres));
+  INFO(hearth::engine_name(t.engine));
   auto dir = tmpdir("store");
   {
-    auto s = store::open(dir, dir / "hearth.db").value();
+    auto s = store::open(dir, t.target).value();
     CHECK_FALSE(s->add(env_to({}), "x", 100).has_value());
     auto id = s->add(env_to({"bob@B.test", "carol@b.test"}), "Subject: x\r\n\r\nbody\r\n", 100).value();
     CHECK(fs::exists(s->spool_path(id)));
@@ -279,7 +285,7 @@ TEST_CASE("store: enqueue is durable and resumes, admin operations", "[queue][st
   }
   {
     // Reopened (as after a restart): the entry is still there.
-    auto s = store::open(dir, dir / "hearth.db").value();
+    auto s = store::open(dir, t.target).value();
     auto all = s->list().value();
     REQUIRE(all.size() == 1);
     auto id = all[0].id;
@@ -313,6 +319,111 @@ TEST_CASE("store: enqueue is durable and resumes, admin operations", "[queue][st
     CHECK(s->get(lost).value().rcpts.at(0).next_attempt == 500);
     CHECK(s->remove(lost).value() == 1);
   }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("store: envelope round trip, ids in any case, outcomes, order and limit", "[queue][store]") {
+  hearth::test_database t(GENERATE(hearth::sql::engine::sqlite, hearth::sql::engine::postgres));
+  INFO(hearth::engine_name(t.engine));
+  auto dir = tmpdir("store2");
+  auto s = store::open(dir, t.target).value();
+  CHECK_FALSE(s->next_due().value().has_value());
+  CHECK(s->add(env_to({"no-at-sign"}), "x", 100).error().code == "queue.invalid");
+
+  envelope e = env_to({"bob@b.test", "carol@c.test", "dave@c.test"}, "alice@a.test");
+  e.ret = "HDRS";
+  e.envid = "env-1";
+  e.auth_user = "alice@a.test";
+  e.requiretls = true;
+  e.rcpts[0].notify = "SUCCESS,FAILURE";
+  e.rcpts[0].orcpt = "rfc822;bob@b.test";
+  auto first = s->add(e, "Subject: one\r\n\r\n", 200).value();
+  auto second = s->add(env_to({"erin@e.test"}), "Subject: two\r\n\r\n", 100).value();
+
+  auto m = s->get(first).value();
+  CHECK(m.env.from == "alice@a.test");
+  CHECK(m.env.ret == "HDRS");
+  CHECK(m.env.envid == "env-1");
+  CHECK(m.env.auth_user == "alice@a.test");
+  CHECK(m.env.client == "test");
+  CHECK(m.env.requiretls);
+  CHECK(m.size == 16);
+  CHECK(m.created == 200);
+  REQUIRE(m.rcpts.size() == 3);
+  CHECK(m.rcpts[0].address == "bob@b.test");
+  CHECK(m.rcpts[0].notify == "SUCCESS,FAILURE");
+  CHECK(m.rcpts[0].orcpt == "rfc822;bob@b.test");
+  CHECK(m.rcpts[0].status == "queued");
+  CHECK(m.rcpts[1].domain == "c.test");
+  CHECK_FALSE(s->get(second).value().env.requiretls);
+
+  // Ids are hex made in upper case; an administrator may type them in lower case.
+  std::string lower = first;
+  for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  REQUIRE(lower != first);
+  CHECK(s->get(lower).value().id == first);
+  CHECK(s->flush(std::string_view(lower), 50).value() == 3);
+  CHECK(s->get("not-hex").error().code == "queue.not_found");
+  CHECK(s->flush(std::string_view("ABCDEF"), 50).error().code == "queue.not_found");
+  CHECK(s->next_due().value().value() == 50);
+
+  // Oldest first; the limit counts messages, not recipients.
+  auto due = s->due(300, 10).value();
+  REQUIRE(due.size() == 2);
+  CHECK(due[0].id == second);
+  CHECK(due[1].id == first);
+  CHECK(due[1].rcpts.size() == 3);
+  auto one = s->due(300, 1).value();
+  REQUIRE(one.size() == 1);
+  CHECK(one[0].id == second);
+  auto all = s->list().value();
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].id == second);
+
+  // One recipient delivered, one deferred, one warned: the message stays with two.
+  std::vector<outcome> os(3);
+  os[0].rowid = m.rcpts[0].rowid;
+  os[0].k = outcome::kind::done;
+  os[1].rowid = m.rcpts[1].rowid;
+  os[1].k = outcome::kind::deferred;
+  os[1].attempts = 2;
+  os[1].next_attempt = 900;
+  os[1].last_attempt = 300;
+  os[1].last_reply = "451 4.7.1 greylisted";
+  os[1].last_status = "4.7.1";
+  os[1].relay = "mx.c.test[127.0.0.1]:25";
+  os[2].rowid = m.rcpts[2].rowid;
+  os[2].k = outcome::kind::warned;
+  REQUIRE(s->record(first, os).has_value());
+  m = s->get(first).value();
+  REQUIRE(m.rcpts.size() == 2);
+  CHECK(m.rcpts[0].address == "carol@c.test");
+  CHECK(m.rcpts[0].attempts == 2);
+  CHECK(m.rcpts[0].next_attempt == 900);
+  CHECK(m.rcpts[0].last_attempt == 300);
+  CHECK(m.rcpts[0].last_reply == "451 4.7.1 greylisted");
+  CHECK(m.rcpts[0].last_status == "4.7.1");
+  CHECK(m.rcpts[0].relay == "mx.c.test[127.0.0.1]:25");
+  CHECK_FALSE(m.rcpts[0].warned);
+  CHECK(m.rcpts[1].warned);
+  // Only dave is due at 300 now.
+  due = s->due(300, 10).value();
+  REQUIRE(due.size() == 2);
+  REQUIRE(due[1].rcpts.size() == 1);
+  CHECK(due[1].rcpts[0].address == "dave@c.test");
+
+  // The last recipients done: the message and its spool file go.
+  REQUIRE(fs::exists(s->spool_path(first)));
+  os.resize(2);
+  os[0] = {};
+  os[0].rowid = m.rcpts[0].rowid;
+  os[1] = {};
+  os[1].rowid = m.rcpts[1].rowid;
+  REQUIRE(s->record(first, os).has_value());
+  CHECK(s->get(first).error().code == "queue.not_found");
+  CHECK_FALSE(fs::exists(s->spool_path(first)));
+  CHECK(s->list().value().size() == 1);
+  CHECK(s->request_bounce(first, 0).error().code == "queue.not_found");
   fs::remove_all(dir);
 }
 

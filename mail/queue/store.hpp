@@ -1,15 +1,19 @@
-// The queue's durable state: one spool file per message under DATA_DIR/queue (its own files,
-// not the shared blob store, whose blobs go with the last mailbox copy), and rows in SQLite
-// (component "queue"): queue_messages (envelope) and queue_rcpts (one per recipient, with its
-// status, attempts, next attempt time and last reply). A recipient row exists while the
-// recipient is pending; delivered or bounced recipients are removed (the log keeps the story),
-// and the message with its spool file goes with its last recipient.
+// The queue's durable state: what the delivery agent and `hearth queue` need, with no database
+// types. One spool file per message under DATA_DIR/queue (its own files, not the shared blob
+// store, whose blobs go with the last mailbox copy; spool.hpp), and rows in the database
+// (component "queue"): the message's envelope, and one row per recipient with its status,
+// attempts, next attempt time and last reply. A recipient row exists while the recipient is
+// pending; delivered or bounced recipients are removed (the log keeps the story), and the
+// message with its spool file goes with its last recipient.
+//
+// One implementation (sql_store.cpp) on core/sql: SQLite by default, PostgreSQL when open()
+// is given a URL.
 //
 // Used by the delivery agent (queue.cpp) and by `hearth queue` (app/cmd_queue.cpp), which
 // changes rows in the running server's database: the agent re-reads due rows every second.
 //
-// Thread-safety: every method may be called from any thread (one SQLite connection per
-// thread); several processes may share the database. Every call blocks on disk.
+// Thread-safety: every method may be called from any thread (one connection per thread);
+// several processes may share the database. Every call blocks on disk.
 // Errors: "queue.io" (spool files), "queue.invalid", "queue.not_found", "db.*".
 #pragma once
 #include <chrono>
@@ -23,10 +27,6 @@
 
 #include "core/util/result.hpp"
 #include "mail/queue/queue.hpp"
-
-namespace hearth::db {
-class database;
-}
 
 namespace hearth::mail::queue {
 
@@ -65,57 +65,54 @@ struct outcome {
 
 class store {
  public:
-  // Creates DATA_DIR/queue and migrates the tables. Errors: "db.*", "queue.io".
-  static result<std::shared_ptr<store>> open(const std::filesystem::path& data_dir, const std::filesystem::path& db_file);
-  ~store();
+  virtual ~store() = default;
+
+  // Creates DATA_DIR/queue and migrates the tables in `target` (a SQLite file path or a
+  // PostgreSQL URL, as sql::open takes). Errors: "db.*", "queue.io".
+  static result<std::shared_ptr<store>> open(const std::filesystem::path& data_dir, const std::string& target);
 
   // Writes the spool file (temp, fsync, rename, folder fsync), then commits the rows with full
   // durability. Returns the new queue id.
-  result<std::string> add(const envelope& env, std::string_view message, std::int64_t now);
+  virtual result<std::string> add(const envelope& env, std::string_view message, std::int64_t now) = 0;
 
   // Messages with at least one due recipient (status "bounce", or "queued" and next_attempt <=
-  // now), oldest first; only the due recipients are listed.
-  result<std::vector<message_row>> due(std::int64_t now, std::size_t limit);
-  // Every message with every pending recipient (`hearth queue list`).
-  result<std::vector<message_row>> list();
-  // One message; "queue.not_found".
-  result<message_row> get(std::string_view id);
-  // The seconds until the earliest next attempt (for the agent's sleep); nullopt if empty.
-  result<std::optional<std::int64_t>> next_due();
+  // now), oldest first; only the due recipients are listed. This is where one node claims its
+  // share of the queue once several nodes share a database (see sql_store.cpp).
+  virtual result<std::vector<message_row>> due(std::int64_t now, std::size_t limit) = 0;
+  // Every message with every pending recipient (`hearth queue list`), oldest first.
+  virtual result<std::vector<message_row>> list() = 0;
+  // One message; ids are hex and matched without regard to case. "queue.not_found".
+  virtual result<message_row> get(std::string_view id) = 0;
+  // The earliest next attempt time of any recipient (for the agent's sleep); nullopt if empty.
+  virtual result<std::optional<std::int64_t>> next_due() = 0;
 
   // The spool file's bytes. Errors: "queue.missing" (no spool file: the message is lost and
   // will never be readable), "queue.io" (anything else, perhaps passing), "queue.not_found".
-  result<std::string> read_message(std::string_view id);
-  std::filesystem::path spool_path(std::string_view id) const;
+  virtual result<std::string> read_message(std::string_view id) = 0;
+  virtual std::filesystem::path spool_path(std::string_view id) const = 0;
 
   // Applies outcomes in one durable transaction; removes the message (row and spool file) once
   // no recipient is left.
-  result<void> record(std::string_view id, const std::vector<outcome>& outcomes);
+  virtual result<void> record(std::string_view id, const std::vector<outcome>& outcomes) = 0;
 
   // Administration. flush: every recipient (of one message, or all) due now. remove: drop the
   // message. request_bounce: bounce it at the agent's next pass. Return the number of
   // recipients touched ("queue.not_found" when an id names nothing).
-  result<int> flush(std::optional<std::string_view> id, std::int64_t now);
-  result<int> remove(std::string_view id);
-  result<int> request_bounce(std::string_view id, std::int64_t now);
+  virtual result<int> flush(std::optional<std::string_view> id, std::int64_t now) = 0;
+  virtual result<int> remove(std::string_view id) = 0;
+  virtual result<int> request_bounce(std::string_view id, std::int64_t now) = 0;
 
   // Moves every pending recipient of a message to `until` at the earliest (a delivery attempt
   // that ended in an unexpected error: its rows must not stay due, or the agent would retry
   // at once, forever). Recipients already due later keep their time.
-  result<void> postpone(std::string_view id, std::int64_t until);
+  virtual result<void> postpone(std::string_view id, std::int64_t until) = 0;
 
   // Deletes spool and temp files that no message row names (a crash between rename and commit)
   // and that were last written at least min_age ago. The age is what keeps this from racing an
   // enqueue: add() renames the spool file into place before it commits the row, so a young
   // file without a row may be about to get one. min_age must exceed the longest possible
-  // rename-to-commit time (fsync of the folder, plus the SQLite busy timeout).
-  result<int> remove_orphans(std::chrono::seconds min_age);
-
- private:
-  store() = default;
-  result<void> drop_if_empty(std::string_view id);
-  std::filesystem::path dir_;
-  std::unique_ptr<db::database> db_;
+  // rename-to-commit time (fsync of the folder, plus the database's lock wait).
+  virtual result<int> remove_orphans(std::chrono::seconds min_age) = 0;
 };
 
 // Lower-cased domain of an address ("" without '@'); an address literal keeps its brackets.
