@@ -635,7 +635,7 @@ result<std::shared_ptr<queue>> queue::open(const options& opts) {
   auto orphans = (*s)->remove_orphans(orphan_min_age);
   if (!orphans) return orphans.error();
   if (*orphans > 0) log::info("queue.orphans_removed", {{"count", *orphans}});
-  auto sc = open_sqlite_sts_cache(opts.db_target);
+  auto sc = open_sts_cache(opts.db_target);
   if (!sc) return sc.error();
   return std::shared_ptr<queue>(std::make_shared<queue_impl>(opts, std::move(*s), std::move(*sc)));
 }

@@ -533,6 +533,27 @@ TEST_CASE("backup MX: never to ourselves or a less preferred MX; its own retenti
   fs::remove_all(dir);
 }
 
+TEST_CASE("queue on PostgreSQL: delivers by MX, and resumes after a restart", "[queue][integration]") {
+  auto& w = world();
+  hearth::test_database t(hearth::sql::engine::postgres);
+  auto dir = tmpdir("pg");
+  {
+    std::string id;
+    {
+      harness h(dir, 3600s, 3600s, {}, t.target);  // not started: a server that died after 250
+      id = h.q->enqueue(env_to({"frank@b.test"}), "Subject: pg resumed\r\n\r\nx\r\n").value();
+      CHECK_FALSE(h.empty());
+    }
+    harness h(dir, 3600s, 3600s, {}, t.target);
+    h.start();
+    REQUIRE(h.q->enqueue(env_to({"gina@b.test"}), "Subject: pg direct\r\n\r\nx\r\n").has_value());
+    CHECK(h.wait_for([&] { return w.dumped().find("Subject: pg resumed") != std::string::npos; }));
+    CHECK(h.wait_for([&] { return w.dumped().find("Subject: pg direct") != std::string::npos; }));
+    CHECK(h.wait_for([&] { return h.empty(); }));
+  }
+  fs::remove_all(dir);
+}
+
 TEST_CASE("queue defers, warns once, gives up with 4.4.7; resumes after restart", "[queue][integration]") {
   world();
   auto dir = tmpdir("defer");

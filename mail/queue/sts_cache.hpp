@@ -1,11 +1,11 @@
 // The MTA-STS policy cache (RFC 8461 §5.1): the last valid policy of each recipient domain,
 // kept until its max_age runs out, so that an attacker who strips the TXT record or blocks the
 // HTTPS fetch cannot turn an `enforce` domain back into opportunistic TLS. What the queue
-// needs of a store, so that a PostgreSQL backend can take the SQLite one's place.
+// needs of a store; one implementation (sts_cache_sql.cpp) on core/sql.
 #pragma once
-#include <filesystem>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "core/util/result.hpp"
@@ -23,8 +23,8 @@ class sts_cache {
   virtual result<void> put(std::string_view domain, const sts_policy& p) = 0;
 };
 
-// The SQLite implementation (table queue_sts_policies in the given database file, its own
-// migrations). Errors: "db.*".
-result<std::shared_ptr<sts_cache>> open_sqlite_sts_cache(const std::filesystem::path& db_file);
+// Opens the cache (table queue_sts_policies, its own migrations) in `target`: a SQLite file
+// path or a PostgreSQL URL, as sql::open takes. Errors: "db.*".
+result<std::shared_ptr<sts_cache>> open_sts_cache(const std::string& target);
 
 }  // namespace hearth::mail::queue
