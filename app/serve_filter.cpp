@@ -7,7 +7,6 @@
 #include "app/serve_mail.hpp"
 #include "app/serve_spam.hpp"
 #include "core/crypto/crypto.hpp"
-#include "core/db/db.hpp"
 #include "core/http/router.hpp"
 #include "core/log/log.hpp"
 #include "core/util/strings.hpp"
@@ -104,16 +103,11 @@ bool install_filter(serve_context& ctx, mail_checks& checks) {
     if (!allow) return bad("filter.greylist.allowlist", which, "expected an IP address, a CIDR network or a host name");
     go.allowlist = std::move(*allow);
     go.relay_domains = backup_domains;
-    auto d = db::database::open(directory_file(c));
-    if (!d) {
-      log::error("filter.greylist", {{"code", d.error().code}, {"error", d.error().message}});
-      return false;
-    }
     mf::greylist_times t;
     t.passtime = c.filter_greylist_passtime;
     t.greyexp = c.filter_greylist_greyexp;
     t.whiteexp = c.filter_greylist_whiteexp;
-    auto g = mf::greylist::open(std::make_shared<db::database>(std::move(*d)), t);
+    auto g = mf::greylist::open(directory_file(c).string(), t);
     if (!g) {
       log::error("filter.greylist", {{"code", g.error().code}, {"error", g.error().message}});
       return false;

@@ -7,7 +7,6 @@
 
 #include "app/common.hpp"
 #include "app/dns_check_run.hpp"
-#include "core/db/db.hpp"
 #include "mail/filter/decision_store.hpp"
 #include "mail/filter/greylist.hpp"
 #include "mail/queue/store.hpp"
@@ -210,9 +209,7 @@ class areas_view final : public server_admin {
   result<std::shared_ptr<mail::filter::greylist>> grey() {
     std::lock_guard lock(mu_);
     if (!grey_) {
-      auto d = db::database::open(directory_file(cfg_));
-      if (!d) return d.error();
-      auto g = mail::filter::greylist::open(std::make_shared<db::database>(std::move(*d)), {});
+      auto g = mail::filter::greylist::open(directory_file(cfg_).string(), {});
       if (!g) return g.error();
       grey_ = *g;
     }

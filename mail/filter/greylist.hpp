@@ -9,12 +9,12 @@
 //   - once a sender domain passed from one host of a provider pool (the forward-confirmed PTR
 //     name without its first label, e.g. "outbound.example.net"), mail of that domain from any
 //     other host of that pool passes at once (big providers retry from other addresses).
-// The state lives in SQLite (component "greylist" of DATA_DIR/hearth.db) so it survives
-// restarts. The clock is a parameter: every call takes `now` (Unix seconds), which is what the
-// unit tests inject. Blocking (SQLite): call from the blocking pool. Thread-safe (one
-// connection per thread through db::database).
+// The state lives in the database (component "greylist" of DATA_DIR/hearth.db, or the
+// PostgreSQL database that several nodes share) so it survives restarts; greylist is what the
+// filter needs of it, and its one implementation (greylist_sql.cpp) is written on core/sql.
+// The clock is a parameter: every call takes `now` (Unix seconds), which is what the unit
+// tests inject. Blocking: call from the blocking pool. Thread-safe (one connection per thread).
 #pragma once
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -22,11 +22,6 @@
 #include <vector>
 
 #include "core/util/result.hpp"
-
-namespace hearth::db {
-class connection;
-class database;
-}
 
 namespace hearth::mail::filter {
 
@@ -76,24 +71,26 @@ struct grey_entry {
 
 class greylist {
  public:
-  // Runs the migrations of component "greylist" on the database. Errors: "db.*".
-  static result<std::shared_ptr<greylist>> open(std::shared_ptr<db::database> db, greylist_times times);
+  virtual ~greylist() = default;
+  // Opens the state in `target` (a SQLite file path or a PostgreSQL URL, as sql::open takes)
+  // and runs the migrations of component "greylist". Errors: "db.*".
+  static result<std::shared_ptr<greylist>> open(const std::string& target, greylist_times times);
 
-  // One attempt at `now`. Errors: "db.*" (the caller lets the mail pass rather than block it).
-  result<grey_result> check(const greylist_request& r, std::int64_t now);
+  // One attempt at `now`, decided and recorded in one transaction (two nodes that see the
+  // same triplet at once do not both take it for new). Errors: "db.*" (the caller lets the
+  // mail pass rather than block it).
+  virtual result<grey_result> check(const greylist_request& r, std::int64_t now) = 0;
   // The unexpired triplets at `now`, most recently first seen first, at most `limit`.
   // Errors: "db.*".
-  result<std::vector<grey_entry>> entries(std::int64_t now, std::size_t limit);
+  virtual result<std::vector<grey_entry>> entries(std::int64_t now, std::size_t limit) = 0;
   // Deletes expired entries; returns how many. check() calls it now and then.
-  result<int> purge(std::int64_t now);
+  virtual result<int> purge(std::int64_t now) = 0;
 
   const greylist_times& times() const { return times_; }
 
- private:
-  greylist(std::shared_ptr<db::database> db, greylist_times t) : db_(std::move(db)), times_(t) {}
-  std::shared_ptr<db::database> db_;
+ protected:
+  explicit greylist(greylist_times t) : times_(t) {}
   greylist_times times_;
-  std::atomic<std::uint64_t> calls_{0};  // purge cadence
 };
 
 }  // namespace hearth::mail::filter

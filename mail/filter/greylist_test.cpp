@@ -1,29 +1,20 @@
 #include "mail/filter/greylist.hpp"
 
 #include <catch2/catch.hpp>
-#include <filesystem>
 
-#include "core/db/db.hpp"
 #include "mail/filter/net.hpp"
+#include "tests/unit/test_database.hpp"
 
 using namespace hearth::mail::filter;
-namespace fs = std::filesystem;
 
 namespace {
 
+// Every case that keeps state runs on both engines.
 struct fixture {
-  fs::path dir;
+  hearth::test_database t{GENERATE(hearth::sql::engine::sqlite, hearth::sql::engine::postgres)};
   std::shared_ptr<greylist> g;
-  explicit fixture(greylist_times t = {300, 4 * 3600, 36 * 86400}) {
-    dir = fs::temp_directory_path() / ("hearth-greylist-" + std::to_string(::getpid()) + "-" + std::to_string(rand()));
-    fs::create_directories(dir);
-    auto d = std::make_shared<hearth::db::database>(hearth::db::database::open(dir / "hearth.db").value());
-    g = greylist::open(d, t).value();
-  }
-  ~fixture() {
-    g.reset();
-    std::error_code ec;
-    fs::remove_all(dir, ec);
+  explicit fixture(greylist_times times = {300, 4 * 3600, 36 * 86400}) {
+    g = greylist::open(t.target, times).value();
   }
   grey_outcome at(std::int64_t now, std::string ip, std::string from = "a@sender.example",
                   std::string to = "u@our.example", std::string pool = "") {
@@ -94,8 +85,7 @@ TEST_CASE("greylist: expiry of grey and white entries", "[filter][greylist]") {
 TEST_CASE("greylist: the state survives reopening the database", "[filter][greylist]") {
   fixture f;
   CHECK(f.at(t0, "192.0.2.7") == grey_outcome::first);
-  auto d = std::make_shared<hearth::db::database>(hearth::db::database::open(f.dir / "hearth.db").value());
-  auto g2 = greylist::open(d, f.g->times()).value();
+  auto g2 = greylist::open(f.t.target, f.g->times()).value();
   CHECK(g2->check({network_key("192.0.2.7"), "a@sender.example", "u@our.example", ""}, t0 + 400).value().outcome ==
         grey_outcome::passed);
 }
