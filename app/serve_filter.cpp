@@ -172,7 +172,7 @@ bool install_filter(serve_context& ctx, mail_checks& checks) {
     checks.late.push_back(std::make_shared<mf::content_checks>(checks.resolver, std::move(cc)));
 
   if (c.filter_decisions_days > 0) {
-    auto st = mf::open_sqlite_decision_store(c.data_dir / "decisions.db");
+    auto st = mf::open_decision_store((c.data_dir / "decisions.db").string());
     if (!st) {
       log::error("filter.decisions", {{"code", st.error().code}, {"error", st.error().message}});
       return false;

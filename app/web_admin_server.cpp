@@ -187,7 +187,7 @@ class areas_view final : public server_admin {
   result<std::shared_ptr<mail::filter::decision_store>> decision_store() {
     std::lock_guard lock(mu_);
     if (!decisions_) {
-      auto st = mail::filter::open_sqlite_decision_store(cfg_.data_dir / "decisions.db");
+      auto st = mail::filter::open_decision_store((cfg_.data_dir / "decisions.db").string());
       if (!st) return st.error();
       decisions_ = std::move(*st);
     }

@@ -1,10 +1,10 @@
 // The decisions about incoming mail (smtp::inbound_decision), kept for a while so that the
-// admin can answer "what happened to the mail from X?" without reading the logs. The SQLite
-// implementation (sqlite_decision_store.cpp) keeps them in DATA_DIR/decisions.db, a file of
-// their own so that writing them never waits on the mail store's lock; nothing above this
-// interface sees SQL.
+// admin can answer "what happened to the mail from X?" without reading the logs. The one
+// implementation (decision_store_sql.cpp) is written on core/sql; on SQLite it keeps them in
+// DATA_DIR/decisions.db, a file of their own so that writing them never waits on the mail
+// store's lock. Nothing above this interface sees SQL.
 //
-//   auto st = filter::open_sqlite_decision_store(data_dir / "decisions.db").value();
+//   auto st = filter::open_decision_store((data_dir / "decisions.db").string()).value();
 //   st->add(batch);                                   // one transaction for many records
 //   auto last = st->search({.address = "bob@x.org", .limit = 50});
 //   st->prune(now - 30 * 86400, 200000);
@@ -14,7 +14,6 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,7 +50,8 @@ class decision_store {
   virtual result<std::size_t> prune(std::int64_t older_than, std::size_t keep_at_most) = 0;
 };
 
-// Opens (creating and migrating) the SQLite store. Errors: "db.*".
-result<std::unique_ptr<decision_store>> open_sqlite_decision_store(const std::filesystem::path& file);
+// Opens (creating and migrating) the store in `target`: a SQLite file path or a PostgreSQL
+// URL, as sql::open takes. Errors: "db.*".
+result<std::unique_ptr<decision_store>> open_decision_store(const std::string& target);
 
 }  // namespace hearth::mail::filter

@@ -1,27 +1,18 @@
 #include "mail/filter/decision_store.hpp"
 
 #include <catch2/catch.hpp>
-#include <filesystem>
-#include <unistd.h>
 
 #include "mail/filter/decision_recorder.hpp"
+#include "tests/unit/test_database.hpp"
 
 using namespace hearth::mail;
 using namespace hearth::mail::filter;
-namespace fs = std::filesystem;
 
 namespace {
 
-struct temp_dir {
-  fs::path dir;
-  temp_dir() {
-    dir = fs::temp_directory_path() / ("hearth-decisions-" + std::to_string(::getpid()) + "-" + std::to_string(rand()));
-    fs::create_directories(dir);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
+// Every case runs on both engines.
+struct engine_db {
+  hearth::test_database db{GENERATE(hearth::sql::engine::sqlite, hearth::sql::engine::postgres)};
 };
 
 smtp::inbound_decision rec(std::int64_t t, std::string ip, std::string from, std::vector<std::string> to,
@@ -44,8 +35,8 @@ constexpr std::int64_t t0 = 1'700'000'000;
 }  // namespace
 
 TEST_CASE("decisions: stored, searched by address and IP, newest first", "[filter][decisions]") {
-  temp_dir t;
-  auto st = open_sqlite_decision_store(t.dir / "decisions.db").value();
+  engine_db t;
+  auto st = open_decision_store(t.db.target).value();
   auto spam = rec(t0 + 2, "203.0.113.9", "Spammer@Bad.example", {"bob@our.example"}, "refused");
   spam.filter = "client";
   spam.stage = "rcpt";
@@ -83,11 +74,49 @@ TEST_CASE("decisions: stored, searched by address and IP, newest first", "[filte
   auto got = st->search({"", "192.0.2.2", 0, 10}).value();
   REQUIRE(got.size() == 1);
   CHECK(got[0].helo.size() == max_decision_field);
+  CHECK(got[0].rcpts == std::vector<std::string>{"r@our.example"});  // the same address once
+}
+
+TEST_CASE("decisions: each record gets its own recipients, in pages of many records", "[filter][decisions]") {
+  engine_db t;
+  auto st = open_decision_store(t.db.target).value();
+  std::vector<smtp::inbound_decision> v;
+  for (int i = 0; i < 450; ++i) {
+    std::vector<std::string> to{"u" + std::to_string(i) + "@our.example"};
+    if (i % 3 == 0) to.push_back("all@our.example");
+    if (i % 7 == 0) to.clear();
+    v.push_back(rec(t0 + i, "192.0.2.1", "a@x.example", to));
+  }
+  // More recipients than kept: the first max_decision_rcpts.
+  std::vector<std::string> many;
+  for (std::size_t i = 0; i < max_decision_rcpts + 20; ++i) many.push_back("m" + std::to_string(1000 + i) + "@our.example");
+  v.push_back(rec(t0 + 999, "192.0.2.3", "b@x.example", many));
+  REQUIRE(st->add(v));
+
+  auto all = st->search({"", "", 0, 1000}).value();
+  REQUIRE(all.size() == 451);
+  CHECK(all[0].rcpts.size() == max_decision_rcpts);
+  CHECK(all[0].rcpts.front() == "m1000@our.example");
+  for (std::size_t k = 1; k < all.size(); ++k) {
+    const int i = static_cast<int>(all[k].time - t0);
+    std::vector<std::string> want;
+    if (i % 7 != 0) {
+      if (i % 3 == 0) want.push_back("all@our.example");
+      want.push_back("u" + std::to_string(i) + "@our.example");
+    }
+    INFO("record " << i);
+    CHECK(all[k].rcpts == want);
+  }
+  auto shared = st->search({"all@our.example", "", 0, 1000}).value();
+  std::size_t with_all = 0;
+  for (int i = 0; i < 450; ++i) with_all += i % 3 == 0 && i % 7 != 0;
+  CHECK(shared.size() == with_all);
+  CHECK(st->search({"u449@our.example", "", 0, 1000}).value().size() == 1);
 }
 
 TEST_CASE("decisions: retention by age and by count", "[filter][decisions]") {
-  temp_dir t;
-  auto st = open_sqlite_decision_store(t.dir / "decisions.db").value();
+  engine_db t;
+  auto st = open_decision_store(t.db.target).value();
   std::vector<smtp::inbound_decision> v;
   for (int i = 0; i < 10; ++i) v.push_back(rec(t0 + i, "192.0.2.1", "a@x.example", {"u@our.example"}));
   REQUIRE(st->add(v));
@@ -101,8 +130,8 @@ TEST_CASE("decisions: retention by age and by count", "[filter][decisions]") {
 }
 
 TEST_CASE("decisions: the recorder writes in batches, off the caller's thread", "[filter][decisions]") {
-  temp_dir t;
-  std::shared_ptr<decision_store> st(open_sqlite_decision_store(t.dir / "decisions.db").value());
+  engine_db t;
+  std::shared_ptr<decision_store> st(open_decision_store(t.db.target).value());
   {
     // A long interval: only flush() and stop() write here.
     decision_recorder r(st, retention{365 * 86400LL * 100, 1000}, std::chrono::hours(1));
