@@ -13,6 +13,7 @@
 #include "mail/reports/summary.hpp"
 #include "mail/reports/tlsrpt_json.hpp"
 #include "mail/reports/unpack.hpp"
+#include "tests/unit/test_database.hpp"
 
 using namespace hearth::mail::reports;
 
@@ -68,11 +69,9 @@ std::string gz(std::string_view s) {
   return out;
 }
 
+// A store of its own for one case; every store case runs on both engines.
 struct temp_db {
-  std::filesystem::path dir = std::filesystem::temp_directory_path() / ("reports-test-" + std::to_string(::getpid()) +
-                                                                        "-" + std::to_string(std::rand()));
-  temp_db() { std::filesystem::create_directories(dir); }
-  ~temp_db() { std::filesystem::remove_all(dir); }
+  hearth::test_database db{GENERATE(hearth::sql::engine::sqlite, hearth::sql::engine::postgres)};
 };
 
 }  // namespace
@@ -208,7 +207,7 @@ TEST_CASE("reports: bombs and corrupt archives stop at the limit") {
 
 TEST_CASE("reports: ingest into the store, duplicates, summary") {
   temp_db t;
-  auto st = open_store(t.dir / "reports.db");
+  auto st = open_store(t.db.target);
   REQUIRE(st);
   auto msg = message_with("application/zip", "r.zip", data("rfc7489-example.zip"));
   auto r = ingest(**st, msg, 1335700000);
@@ -236,7 +235,16 @@ TEST_CASE("reports: ingest into the store, duplicates, summary") {
   auto pols = (*st)->tls_policies({"company-y.example", 0});
   REQUIRE(pols);
   REQUIRE(pols->size() == 1);
-  CHECK(pols->front().failures.size() == 3);
+  REQUIRE(pols->front().failures.size() == 3);
+  // The failures come back in the report's order.
+  auto parsed = parse_tls_report(data("rfc8460-example.json"));
+  REQUIRE(parsed);
+  REQUIRE(parsed->policies.front().failures.size() == 3);
+  for (std::size_t i = 0; i < 3; ++i) {
+    CHECK(pols->front().failures[i].result_type == parsed->policies.front().failures[i].result_type);
+    CHECK(pols->front().failures[i].receiving_ip == parsed->policies.front().failures[i].receiving_ip);
+    CHECK(pols->front().failures[i].count == parsed->policies.front().failures[i].count);
+  }
   auto tt = format_tls(*pols);
   CHECK(tt.find("5326") != std::string::npos);
   CHECK(tt.find("200 session(s) starttls-not-supported at mx2.mail.company-y.example [203.0.113.56]") != std::string::npos);
@@ -250,6 +258,46 @@ TEST_CASE("reports: ingest into the store, duplicates, summary") {
   CHECK((*st)->dmarc_evaluations(150)->size() == 1);
   REQUIRE((*st)->forget_before(150));
   CHECK((*st)->dmarc_evaluations(1000)->size() == 1);
+}
+
+TEST_CASE("reports: the store keeps each report's rows in order, and each report once") {
+  temp_db t;
+  auto st = open_store(t.db.target).value();
+  dmarc_report r;
+  r.org = "reporter.example";
+  r.report_id = "r-1";
+  r.domain = "a.test";
+  r.begin = 1000;
+  r.end = 2000;
+  // Not in any sorted order, so that only the report's own order gives this sequence back.
+  for (auto ip : {"203.0.113.9", "192.0.2.1", "198.51.100.4", "192.0.2.0"}) {
+    dmarc_row w;
+    w.source_ip = ip;
+    w.count = 1 + w.source_ip.size();
+    w.disposition = "none";
+    r.rows.push_back(w);
+  }
+  REQUIRE(st->add_dmarc(r, 3000).value());
+  dmarc_report dup = r;
+  dup.rows.resize(1);
+  CHECK_FALSE(st->add_dmarc(dup, 3001).value());  // the sender's retry: the first copy stays
+  dmarc_report other = r;
+  other.report_id = "r-0";
+  other.begin = 500;  // older: listed first
+  other.end = 900;
+  other.rows.resize(1);
+  REQUIRE(st->add_dmarc(other, 3002).value());
+
+  auto rows = st->dmarc_rows({"a.test", 0}).value();
+  REQUIRE(rows.size() == 5);
+  CHECK(rows[0].report_id == "r-0");
+  for (std::size_t i = 0; i < 4; ++i) {
+    CHECK(rows[i + 1].report_id == "r-1");
+    CHECK(rows[i + 1].source_ip == r.rows[i].source_ip);
+    CHECK(rows[i + 1].count == r.rows[i].count);
+  }
+  CHECK(st->dmarc_rows({"", 1500}).value().size() == 4);  // r-0 ended before 1500
+  CHECK(st->dmarc_rows({"b.test", 0}).value().empty());
 }
 
 TEST_CASE("reports: rua addresses and the external destination check") {
@@ -369,7 +417,7 @@ TEST_CASE("reports: TLS-RPT policies carry their policy-string, mx-host and fail
 
   // Through the store, in one batch: the lists come back as they went in.
   temp_db t;
-  auto st = open_store(t.dir / "reports.db");
+  auto st = open_store(t.db.target);
   REQUIRE(st);
   REQUIRE((*st)->record_tls_sessions({none, ok, bad, bad}));
   auto back = (*st)->tls_sessions(86400);

@@ -1,18 +1,17 @@
 // The reports store: DMARC aggregate and TLS-RPT reports received about our domains, and what
 // we observed for the reports we send (per-message DMARC evaluations at SMTP time, outbound
-// TLS sessions). The SQLite implementation (sqlite_store.cpp) keeps them in
-// DATA_DIR/reports.db; nothing above this interface sees SQL.
+// TLS sessions). The one implementation (store_sql.cpp) is written on core/sql; on SQLite it
+// keeps them in DATA_DIR/reports.db. Nothing above this interface sees SQL.
 //
-//   auto st = reports::open_store(data_dir / "reports.db").value();
+//   auto st = reports::open_store((data_dir / "reports.db").string()).value();
 //   st->add_dmarc(report, now);          // false: the same org + report_id was stored before
 //   auto rows = st->dmarc_rows({"home.test", since});
 //
 // Thread-safety: every method may be called from any thread at once (one connection per
 // thread). Every call blocks on disk: call it from the blocking pool.
-// Errors: "db.*" (core/db/db.hpp) for storage failures.
+// Errors: "db.*" (core/sql/sql.hpp) for storage failures.
 #pragma once
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -94,7 +93,8 @@ class store {
   virtual result<void> forget_before(std::int64_t end) = 0;
 };
 
-// Opens (creating and migrating) the SQLite store. Errors: "db.*".
-result<std::unique_ptr<store>> open_store(const std::filesystem::path& file);
+// Opens (creating and migrating) the store in `target`: a SQLite file path or a PostgreSQL
+// URL, as sql::open takes. Errors: "db.*".
+result<std::unique_ptr<store>> open_store(const std::string& target);
 
 }  // namespace hearth::mail::reports
