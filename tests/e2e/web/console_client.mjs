@@ -4,7 +4,7 @@
 //   node console_client.mjs BASE_URL OUT_DIR
 // Commands: signin ADDRESS PASSWORD [TOTP] | expect_error CODE_TEXT | password CURRENT NEW |
 // app_password LABEL | revoke LABEL | totp_start | totp_confirm CODE | totp_disable PASSWORD | signout |
-// vacation MESSAGE | visit PAGE_ID | viewport W H | fits | french | shot NAME | quit
+// vacation MESSAGE | visit PAGE_ID | scripts | viewport W H | fits | french | shot NAME | quit
 import { createRequire } from 'module';
 import fs from 'fs';
 import os from 'os';
@@ -161,6 +161,12 @@ const commands = {
     await page.goto(`${base}/?lang=${Date.now()}`);
     await ready('signin');
     return 'value ' + (await page.textContent('h1')).trim() + ' | ' + await page.getAttribute('html', 'lang');
+  },
+  // The scripts the current page loaded, from the network or the cache, by path.
+  async scripts() {
+    const paths = await page.evaluate(() => performance.getEntriesByType('resource')
+      .map((e) => new URL(e.name).pathname).filter((p) => p.endsWith('.js')));
+    return 'value ' + JSON.stringify(paths);
   },
   async problems() {
     return 'value ' + JSON.stringify(problems);

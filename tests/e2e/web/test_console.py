@@ -3,7 +3,7 @@ with real clients: sign in; change the password, then IMAP (imaplib) and XMPP (s
 in with the new one and not the old; create an app password and send over SMTP submission
 with it; revoke it and see SMTP refuse it; turn on two-step sign-in from its QR page and sign
 in with a code the test computes (RFC 6238); the keyboard reaches the sign-in button; no
-script error on any page. Screenshots of every page (desktop and phone widths, where each page must fit the width) are kept in
+script error on any page; each page loads one script. Screenshots of every page (desktop and phone widths, where each page must fit the width) are kept in
 console-artifacts/ beside the test's working directory."""
 import asyncio
 import base64
@@ -148,6 +148,10 @@ try:
     for page in ("account", "app-passwords", "security", "rules", "devices"):
         out = b.do("visit", page)
         check(out.startswith("ok"), f"page {page} shows ({out})")
+        # One script for any page (the build's bundle): each further module costs the browser
+        # a request and a link step, which made pages slow.
+        scripts = b.value("scripts")
+        check(scripts == '["/web/app.js"]', f"page {page} loads one script ({scripts})")
         b.do("shot", page)
 
     # --- the vacation form writes the Sieve script ManageSieve serves -------------------------
