@@ -169,7 +169,10 @@ try:
     check(xmpp_ok(new_pw) is True and xmpp_ok(old_pw) is False, "XMPP: the new password logs in, the old one not")
 
     # --- an app password for submission, then revoked ----------------------------------------
-    app_pw = b.value("app_password", "laptop")
+    # The page asks for the account password again before it makes one.
+    shown = b.value("app_password", "laptop", old_pw)
+    check(shown == "refused: The current password is wrong.", f"the page refuses a wrong account password ({shown})")
+    app_pw = b.value("app_password", "laptop", new_pw)
     check(app_pw is not None and len(app_pw) >= 16, "the page shows a new app password once")
     b.do("shot", "app-password-created")
     got = smtp_send(app_pw, "web-app-password") if app_pw else "none"
