@@ -11,6 +11,7 @@
      binary (the .rodata of the embedded object).
 Never asserts. usage: bench_web.py [HEARTH_BIN]
   env: BENCH_WEB_SECONDS=5 BENCH_WEB_THREADS=4 BENCH_WEB_ROUNDS=10 BENCH_WEB_PAGES=account,devices,...
+       BENCH_WEB_SETTLE_MS=250 (how long the browser driver leaves a page alone before it checks it)
 """
 import gzip
 import html

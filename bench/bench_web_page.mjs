@@ -17,6 +17,7 @@ import path from 'path';
 const require = createRequire(process.env.HEARTH_NPM_DIR + '/node_modules/');
 const { chromium } = require('playwright-core');
 const [base, address, password, rounds, ...ids] = process.argv.slice(2);
+const SETTLE = Number(process.env.BENCH_WEB_SETTLE_MS || 250);
 const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
   '--no-first-run'];
 if (process.env.HOST_RULES) args.push(`--host-resolver-rules=${process.env.HOST_RULES}`);
@@ -59,6 +60,11 @@ for (const id of ids) {
     const times = [];
     for (let i = 0; i < Number(rounds); i++) {
       await page.goto(`${base}/?r=${i}#/${id}`);
+      // Playwright's waiting runs in the page: its script is injected into each new document
+      // (5-9 ms of compiling on the renderer's main thread here) and then polls every frame,
+      // which delayed the very frame being measured. The page takes its own time, so the
+      // harness first leaves it alone for SETTLE ms, then checks.
+      await new Promise((done) => setTimeout(done, SETTLE));
       await page.waitForFunction((p) => document.body.dataset.ready === p, id);
       const m = await page.evaluate(() => {
         const res = performance.getEntriesByType('resource');
