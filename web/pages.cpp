@@ -10,9 +10,12 @@
 // and loads one script: in Chromium each further module costs more time than its bytes.
 #include <map>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "core/crypto/crypto.hpp"
 #include "core/http/gzip.hpp"
+#include "core/util/strings.hpp"
 #include "web/api.hpp"
 #include "web/assets.hpp"
 #include "web/json.hpp"
@@ -67,6 +70,15 @@ std::string attr_escape(std::string_view s) {
   return out;
 }
 
+// Whether the browser asks for `lang` first, as app.js chooses its strings (the first two
+// letters of navigator.language, which browsers also put first in Accept-Language):
+// "fr" for "fr-CH, fr;q=0.9, en;q=0.8".
+bool asks_first_for(std::string_view accept_language, std::string_view lang) {
+  accept_language = util::trim(accept_language);
+  if (!util::istarts_with(accept_language, lang)) return false;
+  return accept_language.size() == lang.size() || std::string_view("-,; ").find(accept_language[lang.size()]) != std::string_view::npos;
+}
+
 http::response serve(const file& f, const http::request& req) {
   http::response r;
   const bool gz = !f.gz.empty() && http::accepts_gzip(req.header("accept-encoding"));
@@ -97,8 +109,15 @@ void add_pages(http::router& r, std::function<std::string(const http::request&)>
   // The shell names every file by its versioned URL (app.js finds the strings of other
   // languages in this map).
   json::object map;
-  for (const auto& [name, f] : *files)
+  // A language's strings other than English (built into app.js) are a module app.js imports
+  // before it draws anything: for a browser that asks for that language the shell names it
+  // (modulepreload), so that it arrives with app.js instead of a round trip after it.
+  auto preloads = std::make_shared<std::vector<std::pair<std::string, std::string>>>();
+  for (const auto& [name, f] : *files) {
     if (name != "index.html") map.set(name, url_of(name, f));
+    if (name.starts_with("i18n/") && name.ends_with(".js") && name != "i18n/en.js")
+      preloads->emplace_back(name.substr(5, name.size() - 8), "\n<link rel=\"modulepreload\" href=\"" + url_of(name, f) + "\">");
+  }
   auto shell = std::make_shared<std::string>();
   if (auto it = files->find("index.html"); it != files->end()) {
     std::string html = it->second.body;
@@ -111,14 +130,18 @@ void add_pages(http::router& r, std::function<std::string(const http::request&)>
     *shell = std::move(html);
   }
 
-  r.add({{"GET"}, "/", false, std::nullopt, [shell, session_of](const http::request& req) {
+  r.add({{"GET"}, "/", false, std::nullopt, [shell, session_of, preloads](const http::request& req) {
            // Personal (it carries the session's CSRF token): never stored by the browser or a
            // proxy; it is small, and everything it names is cached.
            std::string html = *shell;
            const std::string mark = "<!--hearth-session-->";
+           std::string hint;
+           const std::string accept = req.header("accept-language");
+           for (const auto& [lang, link] : *preloads)
+             if (asks_first_for(accept, lang)) hint = link;
            if (auto at = html.find(mark); at != std::string::npos)
              html.replace(at, mark.size(), "<meta name=\"hearth-session\" content=\"" +
-                                               attr_escape(session_of ? session_of(req) : std::string()) + "\">");
+                                               attr_escape(session_of ? session_of(req) : std::string()) + "\">" + hint);
            auto res = http::response::text(200, std::move(html), "text/html; charset=utf-8");
            res.headers.emplace_back("Cache-Control", "no-store");
            add_security_headers(res);

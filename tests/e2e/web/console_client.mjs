@@ -166,9 +166,17 @@ const commands = {
   // From now on the browser says it prefers French; answers the sign-in page's heading.
   async french() {
     await page.addInitScript(() => Object.defineProperty(navigator, 'language', { get: () => 'fr-FR' }));
+    await page.setExtraHTTPHeaders({ 'Accept-Language': 'fr-FR,fr;q=0.9' });
     await page.goto(`${base}/?lang=${Date.now()}`);
     await ready('signin');
-    return 'value ' + (await page.textContent('h1')).trim() + ' | ' + await page.getAttribute('html', 'lang');
+    // How the strings came: "preloaded" when the shell named them (modulepreload) by the very
+    // URL app.js imports, so that they were fetched once, beside app.js.
+    const how = await page.evaluate(() => {
+      const got = performance.getEntriesByType('resource').filter((e) => new URL(e.name).pathname === '/web/i18n/fr.js');
+      const named = [...document.querySelectorAll('link[rel=modulepreload]')].map((l) => l.href);
+      return got.length === 1 && named.includes(got[0].name) ? 'preloaded' : `fetched ${got.length}x, shell names ${named}`;
+    });
+    return 'value ' + (await page.textContent('h1')).trim() + ' | ' + await page.getAttribute('html', 'lang') + ' | ' + how;
   },
   // The scripts the current page loaded, from the network or the cache, by path.
   async scripts() {

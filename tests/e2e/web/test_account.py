@@ -303,6 +303,12 @@ check(st == 200 and "text/html" in h.get("content-type", [""])[0] and app_url
       and "<script>" not in body, "the shell page: no inline script; app.js by its versioned URL")
 check(h.get("cache-control") == ["no-store"] and '<meta name="hearth-session" content="">' in body,
       "signed out: the shell says so, and is never stored")
+check(body.count("<script") == 1 and "modulepreload" not in body, "the shell loads one script (the build's bundle), nothing else")
+st, h, fr_shell = api.request("GET", "/", headers=["Accept-Language: fr-CH, fr;q=0.9, en;q=0.8"])
+check(re.search(r'<link rel="modulepreload" href="/web/i18n/fr\.js\?v=[0-9a-f]+">', fr_shell or ""),
+      "a browser asking for French first: the shell names the French strings (modulepreload)")
+st, h, en_shell = api.request("GET", "/", headers=["Accept-Language: en-US, fr;q=0.5"])
+check("modulepreload" not in (en_shell or "x modulepreload"), "asking for English first: no other language preloaded")
 st2, h2, signed = api.request("GET", "/", cookie=cookie)
 m = re.search(r'<meta name="hearth-session" content="([^"]*)">', signed or "")
 shown = json.loads(html.unescape(m.group(1))) if m and m.group(1) else {}

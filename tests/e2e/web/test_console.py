@@ -212,7 +212,7 @@ try:
     # --- a browser that prefers French gets the French strings ------------------------------
     b.do("signout")
     shown = b.value("french")
-    check(shown == "Connexion | fr", f"French from the browser's language ({shown})")
+    check(shown == "Connexion | fr | preloaded", f"French from the browser's language, its strings preloaded by the shell ({shown})")
     b.do("shot", "phone-signin-fr")
     problems = b.value("problems")
     check(problems == "[]", f"no script error or CSP violation on any page ({problems})")
