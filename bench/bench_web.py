@@ -4,17 +4,21 @@
      lookup, the account's admin flag, JSON), THREADS keep-alive TLS connections for SECONDS,
      with p50/p99 latency;
   2. page load times in headless Chromium (bench_web_page.mjs): each page's p50/p95 from
-     navigation to the page shown with its API data, cold cache and warm, and beside it the
-     server's own time for the page's API calls (Server-Timing) and the requests made;
+     navigation to the page drawn with its API data, cold cache and warm, and beside it the
+     server's own time for the page's API calls (Server-Timing), the part spent drawing, and the
+     requests made;
   3. the assets: their total size raw and gzip-compressed (as served), and what they add to the
      binary (the .rodata of the embedded object).
 Never asserts. usage: bench_web.py [HEARTH_BIN]
   env: BENCH_WEB_SECONDS=5 BENCH_WEB_THREADS=4 BENCH_WEB_ROUNDS=10 BENCH_WEB_PAGES=account,devices,...
+       BENCH_WEB_SETTLE_MS=250 (how long the browser driver leaves a page alone before it checks it)
 """
 import gzip
+import html
 import http.client
 import json
 import os
+import re
 import shutil
 import socket
 import ssl
@@ -43,6 +47,8 @@ PAGES = os.environ.get("BENCH_WEB_PAGES", "account,app-passwords,security,device
                        "admin-domains,admin-aliases,admin-queue,admin-greylist,admin-decisions,admin-reports,"
                        "admin-logins,admin-server").split(",")
 
+# The machine may be shared: its load says how far the figures are from an idle one's.
+print("load average (1, 5, 15 min) at start: %.2f %.2f %.2f" % os.getloadavg())
 inst = Instance("demo@example.test", host=1)
 set_key(inst.config, "log", "level", '"warn"')  # one log line per request would be measured too
 inst.cli(["user", "admin", inst.email, "on"])
@@ -108,12 +114,14 @@ if os.path.isdir(os.path.join(NPM, "node_modules", "playwright-core")) and os.pa
         res = json.loads(cp.stdout.strip().splitlines()[-1])
         b = res["baseline"]
         print(f"baseline: a 60-byte file arrives in p50 {b['p50']:.1f} ms, p95 {b['p95']:.1f} ms (browser's clock)")
-        print(f"page shown with its data, headless Chromium, browser's clock, {ROUNDS} loads each "
-              f"(cold: cache disabled; warm: a returning browser); server: the page's API time (Server-Timing)")
+        print(f"page drawn with its data, headless Chromium, browser's clock, {ROUNDS} loads each "
+              f"(cold: cache disabled; warm: a returning browser); server: the page's API time (Server-Timing); "
+              f"drawing: from its DOM filled to the frame drawn")
         for k, v in res["pages"].items():
             print(f"  {k:16} cold p50 {v['cold']['p50']:6.1f} p95 {v['cold']['p95']:6.1f} ms | "
                   f"warm p50 {v['warm']['p50']:6.1f} p95 {v['warm']['p95']:6.1f} ms | "
                   f"server p50 {v['server']['p50']:5.2f} p95 {v['server']['p95']:5.2f} ms | "
+                  f"drawing p50 {v['draw']['p50'] if v['draw']['p50'] is not None else '-':>4} ms | "
                   f"requests cold {v['requests']['cold']}, warm {v['requests']['warm']}")
     except (ValueError, IndexError, KeyError):
         print("page load: failed:", (cp.stdout + cp.stderr)[-500:])
@@ -122,16 +130,24 @@ if os.path.isdir(os.path.join(NPM, "node_modules", "playwright-core")) and os.pa
 else:
     print("page load: skipped (needs playwright-core and chromium)")
 
-assets = os.path.join(ROOT, "web", "assets")
-raw = packed = 0
-n = 0
-for d, _, files in os.walk(assets):
-    for f in files:
-        data = open(os.path.join(d, f), "rb").read()
-        raw += len(data)
-        packed += len(gzip.compress(data, 6))
-        n += 1
-print(f"assets: {n} files, {raw / 1024:.1f} KiB raw, {packed / 1024:.1f} KiB gzip-compressed in total")
+# The files as the server sends them (the shell, and every file it names: the build's bundled
+# app.js, the style sheet, the strings), each asked for gzip-compressed as a browser does.
+k = conn()
+k.request("GET", "/")
+resp = k.getresponse()
+shell = resp.read()
+named = re.search(rb'<meta name="hearth-assets" content="([^"]*)">', shell)
+urls = list(json.loads(html.unescape(named.group(1).decode())).values()) if named else []
+raw, packed = len(shell), len(gzip.compress(shell, 6))
+for u in urls:
+    k.request("GET", u, headers={"Accept-Encoding": "gzip"})
+    resp = k.getresponse()
+    body = resp.read()
+    packed += len(body)
+    raw += len(gzip.decompress(body)) if resp.getheader("Content-Encoding") == "gzip" else len(body)
+k.close()
+print(f"assets as served: {len(urls) + 1} files (the shell and the files it names), {raw / 1024:.1f} KiB raw, "
+      f"{packed / 1024:.1f} KiB gzip-compressed in total")
 obj = os.path.join(os.path.dirname(os.environ["HEARTH_BIN"]), "web", "CMakeFiles", "hearth_web.dir", "embedded_assets.cpp.o")
 if shutil.which("size") and os.path.exists(obj):
     out = subprocess.run(["size", "-A", obj], capture_output=True, text=True).stdout
@@ -141,4 +157,5 @@ if shutil.which("size") and os.path.exists(obj):
     out = subprocess.run(["size", "-t"] + objs, capture_output=True, text=True).stdout.splitlines()
     text, data = (int(x) for x in out[-1].split()[:2]) if out else (0, 0)
     print(f"binary: all of web/ (code and assets, before linking) {(text + data) / 1024:.0f} KiB in {len(objs)} objects")
+print("load average (1, 5, 15 min) at end: %.2f %.2f %.2f" % os.getloadavg())
 inst.stop()

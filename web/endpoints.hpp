@@ -18,9 +18,11 @@ void add_sieve_endpoints(api& a, const services& s, const options& o);  // endpo
 std::optional<http::response> second_factor(const services& s, const std::string& address, const std::string* code);
 
 // Before a change that weakens the account's protection (turning TOTP off, replacing its
-// secret): nullopt when the body's "password" is the account password, else the refusal
-// (403 password_required / wrong_password, 429 blocked; throttled like a login).
-std::optional<http::response> confirm_password(const services& s, const call& c);  // reauth.cpp
+// secret, minting an app password from the page): nullopt when the body's member `field`
+// is the account password, else the refusal (403 password_required / wrong_password, 429
+// blocked; throttled like a login).
+std::optional<http::response> confirm_password(const services& s, const call& c,
+                                               std::string_view field = "password");  // reauth.cpp
 
 // "Set-Cookie" for a new session, and the one that removes it from the browser.
 std::string session_cookie(std::string_view token, std::chrono::seconds lifetime);

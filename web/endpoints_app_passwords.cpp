@@ -26,6 +26,11 @@ http::response list(const services& s, call& c) {
 http::response create(const services& s, call& c) {
   const std::string* label = body_string(c, "label");
   if (!label || label->empty()) return fail_with(400, "invalid", "label is required");
+  // An app password outlives the session and opens IMAP, SMTP and the rest: the page asks for
+  // the account password again (a browser left signed in should not hand one out). Scripts
+  // that send only {"label"} keep working, so "current" is checked when it is sent.
+  if (c.body.find("current"))
+    if (auto refused = confirm_password(s, c, "current")) return std::move(*refused);
   auto main = s.dir.credentials(c.who.address);
   if (!main) return fail_with(404, "not_found", "the account no longer exists");
   std::string pw = crypto::generate_password();

@@ -1,17 +1,21 @@
-// Serves the pages: "/" is the shell (index.html), "/web/NAME" the files of web/assets/, and
-// "/web/pages.json" the list of page modules (every pages/*.js), so that adding a page is
-// adding a file.
+// Serves the pages: "/" is the shell (index.html), "/web/NAME" the embedded files: app.js (the
+// build's bundle of the code, the English strings and every page), the style sheet, the
+// strings of each language, and "/web/pages.json" (the pages' ids, written by the build).
 //
 // Speed (the goal is a page shown with its data in under 100 ms): the shell names every file
 // with its content's hash (/web/app.js?v=HASH), and a file asked for with its current hash is
 // cached by the browser for good (immutable), so a page loaded again costs the shell and the
 // page's own API call, nothing else. Files are gzip-compressed once, at start. The shell also
-// carries the session (who is signed in, the CSRF token), which saves the page a round trip.
+// carries the session (who is signed in, the CSRF token), which saves the page a round trip,
+// and loads one script: in Chromium each further module costs more time than its bytes.
 #include <map>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "core/crypto/crypto.hpp"
 #include "core/http/gzip.hpp"
+#include "core/util/strings.hpp"
 #include "web/api.hpp"
 #include "web/assets.hpp"
 #include "web/json.hpp"
@@ -66,6 +70,15 @@ std::string attr_escape(std::string_view s) {
   return out;
 }
 
+// Whether the browser asks for `lang` first, as app.js chooses its strings (the first two
+// letters of navigator.language, which browsers also put first in Accept-Language):
+// "fr" for "fr-CH, fr;q=0.9, en;q=0.8".
+bool asks_first_for(std::string_view accept_language, std::string_view lang) {
+  accept_language = util::trim(accept_language);
+  if (!util::istarts_with(accept_language, lang)) return false;
+  return accept_language.size() == lang.size() || std::string_view("-,; ").find(accept_language[lang.size()]) != std::string_view::npos;
+}
+
 http::response serve(const file& f, const http::request& req) {
   http::response r;
   const bool gz = !f.gz.empty() && http::accepts_gzip(req.header("accept-encoding"));
@@ -92,54 +105,43 @@ http::response serve(const file& f, const http::request& req) {
 
 void add_pages(http::router& r, std::function<std::string(const http::request&)> session_of) {
   auto files = std::make_shared<std::map<std::string, file, std::less<>>>();
-  json::array pages;
-  for (const auto& a : embedded_assets()) {
-    std::string name(a.name);
-    if (name.starts_with("pages/") && name.ends_with(".js"))
-      pages.push_back(json::value(name.substr(6, name.size() - 9)));
-    (*files)[name] = make(name, std::string(a.data, a.size));
-  }
-  // app.js imports the English strings by URL: the versioned one, the same the shell preloads
-  // (a module loaded under two URLs would run twice).
-  if (auto app = files->find("app.js"), en = files->find("i18n/en.js"); app != files->end() && en != files->end()) {
-    std::string body = app->second.body;
-    const std::string plain = "'/web/i18n/en.js'";
-    if (auto at = body.find(plain); at != std::string::npos) body.replace(at, plain.size(), "'" + url_of("i18n/en.js", en->second) + "'");
-    app->second = make("app.js", std::move(body));
-  }
-  // The shell names every file by its versioned URL: app.js finds the page modules and the
-  // strings of other languages in the hearth-assets map; the modulepreload links let the
-  // browser fetch them while it reads the HTML instead of one round trip after another.
+  for (const auto& a : embedded_assets()) (*files)[std::string(a.name)] = make(std::string(a.name), std::string(a.data, a.size));
+  // The shell names every file by its versioned URL (app.js finds the strings of other
+  // languages in this map).
   json::object map;
-  std::string links;
+  // A language's strings other than English (built into app.js) are a module app.js imports
+  // before it draws anything: for a browser that asks for that language the shell names it
+  // (modulepreload), so that it arrives with app.js instead of a round trip after it.
+  auto preloads = std::make_shared<std::vector<std::pair<std::string, std::string>>>();
   for (const auto& [name, f] : *files) {
-    if (name == "index.html") continue;
-    map.set(name, url_of(name, f));
-    if (name.starts_with("pages/") || name == "app.js" || name == "i18n/en.js")
-      links += "<link rel=\"modulepreload\" href=\"" + url_of(name, f) + "\">\n";
+    if (name != "index.html") map.set(name, url_of(name, f));
+    if (name.starts_with("i18n/") && name.ends_with(".js") && name != "i18n/en.js")
+      preloads->emplace_back(name.substr(5, name.size() - 8), "\n<link rel=\"modulepreload\" href=\"" + url_of(name, f) + "\">");
   }
-  (*files)["pages.json"] = make("pages.json", json::value(std::move(pages)).dump());
   auto shell = std::make_shared<std::string>();
   if (auto it = files->find("index.html"); it != files->end()) {
     std::string html = it->second.body;
     auto put = [&](const std::string& mark, const std::string& with) {
       if (auto at = html.find(mark); at != std::string::npos) html.replace(at, mark.size(), with);
     };
-    put("<!--hearth-pages-->\n", "<meta name=\"hearth-assets\" content=\"" + attr_escape(json::value(std::move(map)).dump()) +
-                                     "\">\n" + links);
+    put("<!--hearth-pages-->", "<meta name=\"hearth-assets\" content=\"" + attr_escape(json::value(std::move(map)).dump()) + "\">");
     if (auto css = files->find("style.css"); css != files->end()) put("\"/web/style.css\"", "\"" + url_of("style.css", css->second) + "\"");
     if (auto app = files->find("app.js"); app != files->end()) put("\"/web/app.js\"", "\"" + url_of("app.js", app->second) + "\"");
     *shell = std::move(html);
   }
 
-  r.add({{"GET"}, "/", false, std::nullopt, [shell, session_of](const http::request& req) {
+  r.add({{"GET"}, "/", false, std::nullopt, [shell, session_of, preloads](const http::request& req) {
            // Personal (it carries the session's CSRF token): never stored by the browser or a
            // proxy; it is small, and everything it names is cached.
            std::string html = *shell;
            const std::string mark = "<!--hearth-session-->";
+           std::string hint;
+           const std::string accept = req.header("accept-language");
+           for (const auto& [lang, link] : *preloads)
+             if (asks_first_for(accept, lang)) hint = link;
            if (auto at = html.find(mark); at != std::string::npos)
              html.replace(at, mark.size(), "<meta name=\"hearth-session\" content=\"" +
-                                               attr_escape(session_of ? session_of(req) : std::string()) + "\">");
+                                               attr_escape(session_of ? session_of(req) : std::string()) + "\">" + hint);
            auto res = http::response::text(200, std::move(html), "text/html; charset=utf-8");
            res.headers.emplace_back("Cache-Control", "no-store");
            add_security_headers(res);

@@ -4,12 +4,12 @@
 
 namespace hearth::web {
 
-std::optional<http::response> confirm_password(const services& s, const call& c) {
+std::optional<http::response> confirm_password(const services& s, const call& c, std::string_view field) {
   // Someone at a browser left signed in, or holding a stolen cookie, knows no password: turning
   // the second factor off (or replacing its secret) must take what only the owner knows.
-  const std::string* password = body_string(c, "password");
+  const std::string* password = body_string(c, field);
   if (!password || password->empty())
-    return fail_with(403, "password_required", "confirm this change with your password");
+    return fail_with(403, "password_required", "confirm this change with your password (\"" + std::string(field) + "\")");
   auth::context ctx;
   ctx.proto = "web";
   ctx.remote_ip = c.req.remote_ip;

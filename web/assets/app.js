@@ -1,15 +1,20 @@
-// The page shell: signs in, builds the navigation from the page modules the server lists in
-// the shell (every file in pages/, each by its versioned URL), and shows the page named by
+// The page shell: signs in, builds the navigation from the pages, and shows the page named by
 // the URL's #/id.
 // Pages use only the JSON API (api()). Strings come from i18n/ through t().
+// The build puts this file, the English strings and every page into one script (see
+// cmake/bundle_web_app.cmake): '/web/pages.js' stands for the list of every pages/*.js, and
+// each import becomes the imported file's default export, so a page is shown after one script
+// with no further module to fetch and link.
 import en from '/web/i18n/en.js';
+import pages from '/web/pages.js';
 
 let strings = en;
 export const t = (key) => strings[key] ?? en[key] ?? key;
 
-const state = { session: null, pages: [] };
+const state = { session: null, pages: pages.filter(Boolean).sort((a, b) => (a.order ?? 100) - (b.order ?? 100)) };
 
-// name under web/assets/ -> its versioned URL (cached by the browser for good), from the shell.
+// name under web/assets/ -> its versioned URL (cached by the browser for good), from the shell:
+// the strings of other languages are loaded only when the browser asks for them.
 const metaAssets = document.querySelector('meta[name="hearth-assets"]');
 const assets = metaAssets ? JSON.parse(metaAssets.content) : null;
 const assetUrl = (name) => (assets && assets[name]) || '/web/' + name;
@@ -68,14 +73,6 @@ export function bytes(n) {
 
 const main = () => document.getElementById('main');
 
-async function loadPages() {
-  // The server lists the page modules in the shell (and in /web/pages.json).
-  const names = assets ? Object.keys(assets).filter((n) => n.startsWith('pages/') && n.endsWith('.js')).map((n) => n.slice(6, -3))
-    : await fetch('/web/pages.json').then((r) => r.json()).catch(() => []);
-  const mods = await Promise.all(names.map((n) => import(assetUrl('pages/' + n + '.js')).then((m) => m.default)));
-  state.pages = mods.filter(Boolean).sort((a, b) => (a.order ?? 100) - (b.order ?? 100));
-}
-
 function visiblePages() {
   return state.pages.filter((p) => p.nav && !p.public && (!p.admin || (state.session && state.session.admin)));
 }
@@ -123,8 +120,15 @@ async function show() {
   const root = h('div', { 'data-page': page.id });
   main().replaceChildren(root);
   await page.render(root, { api, h, t, say, errorText, when, bytes, session: state.session, signedIn, signedOut });
-  main().focus({ preventScroll: true });
+  // Keyboard users start in the page, unless the page put the focus on a field itself.
+  if (!root.contains(document.activeElement)) main().focus({ preventScroll: true });
   // For tests and the benchmark: which page is shown, and when (ms since navigation start).
+  // Usable means drawn: the time is taken after the next frame (requestAnimationFrame runs
+  // just before style, layout and paint; a task queued from it runs after them), so it counts
+  // the browser's drawing too. A hidden tab draws no frames: there, when the DOM is filled.
+  document.body.dataset.builtMs = String(Math.round(performance.now()));
+  if (document.visibilityState === 'visible') await new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0)));
+  if (!root.isConnected) return;  // another page was asked for meanwhile
   document.body.dataset.readyMs = String(Math.round(performance.now()));
   document.body.dataset.ready = page.id;
 }
@@ -137,8 +141,11 @@ async function start() {
   document.documentElement.lang = strings === en ? 'en' : lang;
   // The shell says who is signed in (the same answer as GET /api/v1/session): no round trip.
   const meta = document.querySelector('meta[name="hearth-session"]');
-  const [, s] = await Promise.all([loadPages(), meta ? null : api('GET', '/session')]);
-  state.session = meta ? (meta.content ? JSON.parse(meta.content) : null) : (s.ok ? s.data : null);
+  if (meta) state.session = meta.content ? JSON.parse(meta.content) : null;
+  else {
+    const s = await api('GET', '/session');
+    state.session = s.ok ? s.data : null;
+  }
   window.addEventListener('hashchange', show);
   await show();
 }

@@ -3,8 +3,8 @@
 // "error: ..."), so that the Python test can check mail and chat between the steps.
 //   node console_client.mjs BASE_URL OUT_DIR
 // Commands: signin ADDRESS PASSWORD [TOTP] | expect_error CODE_TEXT | password CURRENT NEW |
-// app_password LABEL | revoke LABEL | totp_start | totp_confirm CODE | totp_disable PASSWORD | signout |
-// vacation MESSAGE | visit PAGE_ID | viewport W H | fits | french | shot NAME | quit
+// app_password LABEL PASSWORD | revoke LABEL | totp_start | totp_confirm CODE | totp_disable PASSWORD | signout |
+// vacation MESSAGE | visit PAGE_ID | scripts | viewport W H | fits | french | shot NAME | quit
 import { createRequire } from 'module';
 import fs from 'fs';
 import os from 'os';
@@ -72,11 +72,19 @@ const commands = {
     await page.click('#password-form button[type=submit]');
     return 'value ' + await msgText();
   },
-  async app_password(label) {
+  // The new app password shown, or "refused: MESSAGE".
+  async app_password(label, current) {
     await visit('app-passwords');
+    const before = problems.length;
     await page.fill('#label', label);
-    await page.press('#label', 'Enter');
-    return 'value ' + (await page.textContent('#new-app-password')).trim();
+    await page.fill('#app-current', current);
+    await page.press('#app-current', 'Enter');
+    await page.locator('#new-app-password, .msg.error').first().waitFor();
+    const made = await page.$('#new-app-password');
+    if (made) return 'value ' + (await made.textContent()).trim();
+    // The refusal (403) the browser logs is the answer looked for, not a problem.
+    for (let i = problems.length - 1; i >= before; i--) if (/status of 403/.test(problems[i])) problems.splice(i, 1);
+    return 'value refused: ' + await msgText();
   },
   async revoke(label) {
     await visit('app-passwords');
@@ -158,9 +166,23 @@ const commands = {
   // From now on the browser says it prefers French; answers the sign-in page's heading.
   async french() {
     await page.addInitScript(() => Object.defineProperty(navigator, 'language', { get: () => 'fr-FR' }));
+    await page.setExtraHTTPHeaders({ 'Accept-Language': 'fr-FR,fr;q=0.9' });
     await page.goto(`${base}/?lang=${Date.now()}`);
     await ready('signin');
-    return 'value ' + (await page.textContent('h1')).trim() + ' | ' + await page.getAttribute('html', 'lang');
+    // How the strings came: "preloaded" when the shell named them (modulepreload) by the very
+    // URL app.js imports, so that they were fetched once, beside app.js.
+    const how = await page.evaluate(() => {
+      const got = performance.getEntriesByType('resource').filter((e) => new URL(e.name).pathname === '/web/i18n/fr.js');
+      const named = [...document.querySelectorAll('link[rel=modulepreload]')].map((l) => l.href);
+      return got.length === 1 && named.includes(got[0].name) ? 'preloaded' : `fetched ${got.length}x, shell names ${named}`;
+    });
+    return 'value ' + (await page.textContent('h1')).trim() + ' | ' + await page.getAttribute('html', 'lang') + ' | ' + how;
+  },
+  // The scripts the current page loaded, from the network or the cache, by path.
+  async scripts() {
+    const paths = await page.evaluate(() => performance.getEntriesByType('resource')
+      .map((e) => new URL(e.name).pathname).filter((p) => p.endsWith('.js')));
+    return 'value ' + JSON.stringify(paths);
   },
   async problems() {
     return 'value ' + JSON.stringify(problems);

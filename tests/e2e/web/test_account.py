@@ -146,6 +146,16 @@ check(st == 201 and isinstance(body.get("id"), int) and len(body.get("password",
 app_id, app_pw = body.get("id"), body.get("password")
 st, h, body = api.request("POST", "/api/v1/account/app-passwords", {"label": "phone"}, cookie=cookie, csrf=csrf)
 check(st == 409 and error_code(body) == "exists", f"the same label again: 409 exists ({st})")
+# "current", the account password asked again, is optional; when sent it must be right.
+st, h, body = api.request("POST", "/api/v1/account/app-passwords", {"label": "tablet", "current": pw}, cookie=cookie, csrf=csrf)
+check(st == 403 and error_code(body) == "wrong_password", f"a wrong current password: 403 wrong_password ({st} {body})")
+st, h, body = api.request("POST", "/api/v1/account/app-passwords", {"label": "tablet", "current": ""}, cookie=cookie, csrf=csrf)
+check(st == 403 and error_code(body) == "password_required", f"an empty current password: 403 password_required ({st} {body})")
+st, h, body = api.request("POST", "/api/v1/account/app-passwords", {"label": "tablet", "current": new_pw}, cookie=cookie, csrf=csrf)
+check(st == 201 and len(body.get("password", "")) >= 16, f"the right current password: 201 ({st})")
+tablet_id = body.get("id")
+st, h, body = api.request("DELETE", f"/api/v1/account/app-passwords/{tablet_id}", cookie=cookie, csrf=csrf)
+check(st == 204, f"the tablet's app password revoked again ({st})")
 st, h, body = api.request("POST", "/api/v1/account/app-passwords", {"label": ""}, cookie=cookie, csrf=csrf)
 check(st == 400 and error_code(body) == "invalid", f"an empty label: 400 ({st})")
 st, h, body = api.request("POST", "/api/v1/account/app-passwords", {"label": "x" * 65}, cookie=cookie, csrf=csrf)
@@ -293,6 +303,12 @@ check(st == 200 and "text/html" in h.get("content-type", [""])[0] and app_url
       and "<script>" not in body, "the shell page: no inline script; app.js by its versioned URL")
 check(h.get("cache-control") == ["no-store"] and '<meta name="hearth-session" content="">' in body,
       "signed out: the shell says so, and is never stored")
+check(body.count("<script") == 1 and "modulepreload" not in body, "the shell loads one script (the build's bundle), nothing else")
+st, h, fr_shell = api.request("GET", "/", headers=["Accept-Language: fr-CH, fr;q=0.9, en;q=0.8"])
+check(re.search(r'<link rel="modulepreload" href="/web/i18n/fr\.js\?v=[0-9a-f]+">', fr_shell or ""),
+      "a browser asking for French first: the shell names the French strings (modulepreload)")
+st, h, en_shell = api.request("GET", "/", headers=["Accept-Language: en-US, fr;q=0.5"])
+check("modulepreload" not in (en_shell or "x modulepreload"), "asking for English first: no other language preloaded")
 st2, h2, signed = api.request("GET", "/", cookie=cookie)
 m = re.search(r'<meta name="hearth-session" content="([^"]*)">', signed or "")
 shown = json.loads(html.unescape(m.group(1))) if m and m.group(1) else {}

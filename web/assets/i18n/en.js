@@ -44,6 +44,7 @@ export default {
   'apps.title': 'App passwords',
   'apps.hint': 'Give each phone or program its own password, so that you can revoke it alone.',
   'apps.label': 'Label (e.g. "Phone")',
+  'apps.current': 'Your account password (to confirm)',
   'apps.create': 'Create',
   'apps.created': 'Your new app password — it is shown only once:',
   'apps.name': 'Label',

@@ -45,6 +45,7 @@ export default {
   'apps.title': "Mots de passe d'application",
   'apps.hint': 'Donnez à chaque téléphone ou programme son propre mot de passe, pour pouvoir le révoquer seul.',
   'apps.label': 'Nom (par ex. « Téléphone »)',
+  'apps.current': 'Le mot de passe de votre compte (pour confirmer)',
   'apps.create': 'Créer',
   'apps.created': "Votre nouveau mot de passe d'application — il n'est affiché qu'une fois :",
   'apps.name': 'Nom',

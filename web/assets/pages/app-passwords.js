@@ -2,7 +2,7 @@
 export default {
   id: 'app-passwords', nav: 'nav.app_passwords', order: 20,
   async render(root, ctx) {
-    const { api, h, t, say, errorText, when } = ctx;
+    const { api, h, t, say, errorText, when, session } = ctx;
     const msg = h('div');
     const list = h('div', { id: 'app-password-list' });
     const created = h('div', { id: 'app-password-created', 'aria-live': 'polite' });
@@ -29,10 +29,15 @@ export default {
     const form = h('form', { id: 'app-password-form' },
       h('label', { for: 'label' }, t('apps.label')),
       h('input', { id: 'label', name: 'label', maxlength: '64', required: true, autocomplete: 'off' }),
+      // The account password again: a browser left signed in must not hand out a password
+      // that opens the mailbox (the API checks it when sent; scripts may leave it out).
+      h('input', { type: 'email', autocomplete: 'username', value: session.address, hidden: true, readonly: true }),
+      h('label', { for: 'app-current' }, t('apps.current')),
+      h('input', { id: 'app-current', name: 'current', type: 'password', autocomplete: 'current-password', required: true }),
       h('div', {}, h('button', { type: 'submit' }, t('apps.create'))));
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
-      const r = await api('POST', '/account/app-passwords', { label: form.label.value.trim() });
+      const r = await api('POST', '/account/app-passwords', { label: form.label.value.trim(), current: form.current.value });
       if (!r.ok) return say(msg, errorText(r.error));
       msg.replaceChildren();
       form.reset();
