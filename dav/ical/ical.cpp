@@ -255,6 +255,8 @@ std::string format_utc(std::int64_t t) {
 }
 
 result<object_info> inspect(std::string_view text) {
+  // RFC 5545 §3.1.4: iCalendar is UTF-8; anything else is not valid calendar data.
+  if (!is_utf8_text(text)) return fail("ical.syntax", "the iCalendar object is not UTF-8 text");
   if (text.find("BEGIN:VCALENDAR") == std::string_view::npos) return fail("ical.syntax", "not an iCalendar object");
   auto cal = parse_text(text);
   if (!cal || icalcomponent_isa(cal.get()) != ICAL_VCALENDAR_COMPONENT)

@@ -54,8 +54,14 @@ struct object_info {
   std::int64_t last_end = max_time;     // latest instance end; max_time when unbounded
 };
 
+// Whether `s` is UTF-8 (RFC 3629: shortest forms, no surrogates) without NUL: the only
+// charset of iCalendar (RFC 5545 §3.1.4) and vCard (RFC 6350 §3.1) that Hearth stores, and all
+// that PostgreSQL's TEXT takes, so the stores behave the same on both engines.
+bool is_utf8_text(std::string_view s);
+
 // Validates one calendar object resource (RFC 4791 §4.1). Errors (code):
-//   "ical.syntax"  not parseable iCalendar, or libical reported errors (valid-calendar-data)
+//   "ical.syntax"  not UTF-8 text (is_utf8_text), not parseable iCalendar, or libical reported
+//                  errors (valid-calendar-data)
 //   "ical.object"  no component, several component types, several UIDs, no UID, METHOD
 //                  present (valid-calendar-object-resource)
 result<object_info> inspect(std::string_view text);
@@ -173,8 +179,9 @@ struct vcard_info {
   std::string uid;
   std::string version;  // "3.0" or "4.0"
 };
-// RFC 6352 §5.1: one vCard, BEGIN/END, VERSION 3.0 or 4.0, FN, UID. Error codes "vcard.invalid",
-// "vcard.no_uid" (all else is fine: an importer may add one).
+// RFC 6352 §5.1: one vCard, BEGIN/END, VERSION 3.0 or 4.0, FN, UID, in UTF-8 text
+// (is_utf8_text). Error codes "vcard.invalid", "vcard.no_uid" (all else is fine: an importer
+// may add one).
 result<vcard_info> inspect_vcard(std::string_view text);
 
 struct addressbook_filter {

@@ -195,3 +195,25 @@ TEST_CASE("birthday events from BDAY and ANNIVERSARY") {
   CHECK(birthday_events("BEGIN:VCARD\r\nVERSION:4.0\r\nUID:c5\r\nFN:E\r\nBDAY:19990231\r\nEND:VCARD\r\n").empty());
   CHECK(birthday_events("not a card").empty());
 }
+
+TEST_CASE("calendar and vCard data must be UTF-8 text without NUL") {
+  CHECK(is_utf8_text("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\x85 ascii"));
+  CHECK(is_utf8_text(""));
+  CHECK_FALSE(is_utf8_text("caf\xe9"));                 // Latin-1
+  CHECK_FALSE(is_utf8_text(std::string("a\0b", 3)));    // NUL
+  CHECK_FALSE(is_utf8_text("\xc0\xaf"));                // overlong '/'
+  CHECK_FALSE(is_utf8_text("\xe0\x80\xaf"));            // overlong, 3 bytes
+  CHECK_FALSE(is_utf8_text("\xed\xa0\x80"));            // a UTF-16 surrogate
+  CHECK_FALSE(is_utf8_text("\xf4\x90\x80\x80"));        // past U+10FFFF
+  CHECK_FALSE(is_utf8_text("\xe2\x82"));                // cut short
+  CHECK_FALSE(is_utf8_text("\x80"));                    // a lone continuation byte
+
+  std::string latin1 = weekly;
+  latin1.replace(latin1.find("SUMMARY:weekly"), 14, "SUMMARY:caf\xe9");
+  CHECK(inspect(latin1).error().code == "ical.syntax");
+  std::string utf8 = weekly;
+  utf8.replace(utf8.find("SUMMARY:weekly"), 14, "SUMMARY:caf\xc3\xa9");
+  CHECK(inspect(utf8));
+  CHECK(inspect_vcard("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:a\r\nFN:Jos\xc3\xa9\r\nEND:VCARD\r\n"));
+  CHECK(inspect_vcard("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:a\r\nFN:Jos\xe9\r\nEND:VCARD\r\n").error().code == "vcard.invalid");
+}

@@ -115,6 +115,12 @@ imip_check check_imip(std::string_view ics, std::string_view from_raw, bool from
     c.why = "calendar part too large";
     return c;
   }
+  // RFC 5545 §3.1.4: iCalendar is UTF-8. A part in another charset is ignored, not stored as
+  // mojibake (and PostgreSQL's TEXT would refuse it).
+  if (!is_utf8_text(ics)) {
+    c.why = "not UTF-8";
+    return c;
+  }
   std::string from;
   for (char ch : from_raw) from += (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch;
   auto info = scheduling_of(ics);

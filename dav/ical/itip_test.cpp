@@ -155,6 +155,11 @@ TEST_CASE("check_imip applies only what the authenticated sender may say") {
   CHECK(spoof.why == "the REPLY's attendee is not the sender");
   CHECK(!check_imip(meeting, "cyrus@example.com", true).ok);  // no METHOD
   CHECK(!check_imip(std::string(300 * 1024, 'x'), "cyrus@example.com", true).ok);
+  auto latin1 = req;
+  latin1.insert(latin1.find("END:VEVENT"), "LOCATION:caf\xe9\r\n");
+  auto l1 = check_imip(latin1, "cyrus@example.com", true);
+  CHECK(!l1.ok);
+  CHECK(l1.why == "not UTF-8");
 }
 
 TEST_CASE("mentions_organizer is the cheap pre-test, in any case") {

@@ -132,6 +132,8 @@ bool text_matches(std::string_view value, const text_match& m) {
 }
 
 result<vcard_info> inspect_vcard(std::string_view text) {
+  // RFC 6350 §3.1: a vCard is UTF-8.
+  if (!is_utf8_text(text)) return fail("vcard.invalid", "the vCard is not UTF-8 text");
   auto lines = unfold(text);
   if (lines.size() < 2 || upper(lines.front()) != "BEGIN:VCARD" || upper(lines.back()) != "END:VCARD")
     return fail("vcard.invalid", "a vCard starts with BEGIN:VCARD and ends with END:VCARD");

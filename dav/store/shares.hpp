@@ -5,11 +5,12 @@
 // it by id, so a share disappears with its collection (deleted, or moved to another name) and
 // never reattaches to a new collection that happens to take the old name.
 //
-// Thread-safe: each thread uses its own connection. Writes commit durably before returning.
-// Errors (hearth::error code): "dav.not_found" (no such collection), "db.*" from core/db.
+// One implementation on core/sql (sql_shares.cpp), in the same database as the collections:
+// SQLite or PostgreSQL. Thread-safe: each thread uses its own connection. Writes commit durably
+// before returning. Errors (hearth::error code): "dav.not_found" (no such collection), "db.*"
+// storage failures (core/sql/sql.hpp).
 #pragma once
 #include <cstdint>
-#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -44,9 +45,9 @@ struct share {
 
 class share_store {
  public:
-  // Opens the database file (after store::open has made the collections table) and runs the
-  // "dav_shares" migrations.
-  static result<std::unique_ptr<share_store>> open(const std::filesystem::path& db_file);
+  // Opens the database (a SQLite path or a PostgreSQL URL, as store::open takes; after
+  // store::open has made the collections table there) and runs the "dav_shares" migrations.
+  static result<std::unique_ptr<share_store>> open(const std::string& target);
   virtual ~share_store() = default;
 
   // Grants (or changes) `sharee`'s access to collection `c`; access none revokes. A new share

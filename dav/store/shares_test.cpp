@@ -1,27 +1,23 @@
 #include "dav/store/shares.hpp"
 
-#include <filesystem>
-#include <random>
+#include "tests/unit/test_database.hpp"
 
 using namespace hearth::dav;
 
 namespace {
-std::filesystem::path temp_share_db() {
-  auto dir = std::filesystem::temp_directory_path() / ("hearth-dav-share-test-" + std::to_string(std::random_device{}()));
-  std::filesystem::create_directories(dir);
-  return dir / "hearth.db";
-}
+// Every case runs on both engines; the shares live next to the collections they point at.
+struct share_fixture {
+  hearth::test_database t{GENERATE(hearth::sql::engine::sqlite, hearth::sql::engine::postgres)};
+  std::unique_ptr<store> st = store::open(t.target).value();
+  std::unique_ptr<share_store> sh = share_store::open(t.target).value();
+};
 const auto nothing_taken = [](const std::string&) { return false; };
 }  // namespace
 
 TEST_CASE("shares: grant, change, revoke, mount names, and gone with their collection") {
-  auto path = temp_share_db();
-  auto st = store::open(path);
-  REQUIRE(st);
-  auto sh = share_store::open(path);
-  REQUIRE(sh);
-  auto& s = **st;
-  auto& shares = **sh;
+  share_fixture f;
+  auto& s = *f.st;
+  auto& shares = *f.sh;
   REQUIRE(s.ensure_defaults("a@x.test"));
   auto cal = s.find_collection("a@x.test", kind::calendar, "personal");
   REQUIRE(cal);
@@ -70,17 +66,12 @@ TEST_CASE("shares: grant, change, revoke, mount names, and gone with their colle
   again.name = "personal";
   REQUIRE(s.create_collection(again));
   CHECK(shares.for_sharee("b@x.test", kind::calendar)->empty());
-  std::filesystem::remove_all(path.parent_path());
 }
 
 TEST_CASE("shares: an invitation waits for the sharee's answer") {
-  auto path = temp_share_db();
-  auto st = store::open(path);
-  REQUIRE(st);
-  auto sh = share_store::open(path);
-  REQUIRE(sh);
-  auto& s = **st;
-  auto& shares = **sh;
+  share_fixture f;
+  auto& s = *f.st;
+  auto& shares = *f.sh;
   REQUIRE(s.ensure_defaults("a@x.test"));
   auto cal = s.find_collection("a@x.test", kind::calendar, "personal");
   REQUIRE(cal);

@@ -2,9 +2,12 @@
 // with indexed fields (UID, component type, first/last instance for time-range pruning), their
 // dead properties, and a change log per collection for sync tokens (RFC 6578).
 //
-// SQLite, in the server's database file (component "dav" of core/db migrations). Writes commit
-// with durability::full before returning (ARCHITECTURE.md principle 3: a PUT acknowledged
-// survives power loss). Thread-safe: each thread uses its own connection (db::database).
+// One implementation on core/sql (sql_store.cpp), in the server's database: the SQLite file or
+// a PostgreSQL database shared by several nodes (component "dav" of its migrations). Writes
+// commit with durability::full before returning (ARCHITECTURE.md principle 3: a PUT
+// acknowledged survives power loss). Change numbers are taken under the database's write lock,
+// so sync tokens and ctags move the same for every node. Thread-safe: each thread uses its own
+// connection. Calls block: run them on the blocking pool.
 //
 // Errors (hearth::error code):
 //   "dav.exists"       create_collection: the name is taken
@@ -12,10 +15,9 @@
 //   "dav.uid_conflict" another object in the collection has this UID; message = its name
 //   "dav.not_found"    the collection or object is gone
 //   "dav.token"        sync token unknown or from the future (valid-sync-token)
-//   "db.*"             from core/db
+//   "db.*"             storage failures (core/sql/sql.hpp)
 #pragma once
 #include <cstdint>
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -69,8 +71,9 @@ struct new_object {
 
 class store {
  public:
-  // Opens (creating) the database file and runs the "dav" migrations.
-  static result<std::unique_ptr<store>> open(const std::filesystem::path& db_file);
+  // Opens the database (a SQLite file path, created if need be, or a PostgreSQL URL, as
+  // sql::open takes) and runs the "dav" migrations.
+  static result<std::unique_ptr<store>> open(const std::string& target);
   virtual ~store() = default;
 
   // Creates the default calendar ("Personal", VEVENT+VTODO) and address book ("Contacts") the

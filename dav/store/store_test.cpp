@@ -1,23 +1,25 @@
 #include "dav/store/store.hpp"
 
-#include <filesystem>
-#include <random>
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "tests/unit/test_database.hpp"
 
 using namespace hearth::dav;
 
 namespace {
-std::filesystem::path temp_db() {
-  auto dir = std::filesystem::temp_directory_path() / ("hearth-dav-test-" + std::to_string(std::random_device{}()));
-  std::filesystem::create_directories(dir);
-  return dir / "hearth.db";
-}
+// Every case runs on both engines: a temporary SQLite file, and a schema of its own in the
+// PostgreSQL cluster the test runs in.
+struct fixture {
+  hearth::test_database t{GENERATE(hearth::sql::engine::sqlite, hearth::sql::engine::postgres)};
+  std::unique_ptr<store> st = store::open(t.target).value();
+};
 }  // namespace
 
 TEST_CASE("defaults, put with preconditions, UID conflicts, sync changes") {
-  auto path = temp_db();
-  auto st = store::open(path);
-  REQUIRE(st);
-  auto& s = **st;
+  fixture f;
+  auto& s = *f.st;
   REQUIRE(s.ensure_defaults("a@x.test"));
   REQUIRE(s.ensure_defaults("a@x.test"));
   auto cals = s.collections("a@x.test", kind::calendar);
@@ -62,14 +64,11 @@ TEST_CASE("defaults, put with preconditions, UID conflicts, sync changes") {
   auto range = s.objects_in_range(id, "VEVENT", 0, 100);
   REQUIRE(range);
   CHECK(range->empty());
-  std::filesystem::remove_all(path.parent_path());
 }
 
 TEST_CASE("copy_collection: properties, members, change log, replace, move") {
-  auto path = temp_db();
-  auto st = store::open(path);
-  REQUIRE(st);
-  auto& s = **st;
+  fixture f;
+  auto& s = *f.st;
   REQUIRE(s.ensure_defaults("a@x.test"));
   auto src = s.find_collection("a@x.test", kind::calendar, "personal");
   REQUIRE(src);
@@ -109,13 +108,11 @@ TEST_CASE("copy_collection: properties, members, change log, replace, move") {
   REQUIRE(moved);
   CHECK(!*s.find_collection("a@x.test", kind::calendar, "personal"));
   CHECK(s.objects(moved->id, false)->size() == 2);
-  std::filesystem::remove_all(path.parent_path());
 }
 
 TEST_CASE("apply_writes: puts and deletes across collections in one transaction") {
-  auto st = store::open(temp_db());
-  REQUIRE(st);
-  auto& s = **st;
+  fixture f;
+  auto& s = *f.st;
   REQUIRE(s.ensure_defaults("a@x.test"));
   REQUIRE(s.ensure_defaults("b@x.test"));
   auto a = s.find_collection("a@x.test", kind::calendar, "personal");
@@ -173,4 +170,89 @@ TEST_CASE("apply_writes: puts and deletes across collections in one transaction"
   REQUIRE(rd);
   CHECK(rd->at(0) == store::write_status::done);
   CHECK_FALSE(*s.find_object((*b)->id, "m.ics", false));
+}
+
+TEST_CASE("objects: data byte for byte, sizes in octets, names in bytewise order") {
+  fixture f;
+  auto& s = *f.st;
+  REQUIRE(s.ensure_defaults("a@x.test"));
+  auto id = (*s.find_collection("a@x.test", kind::calendar, "personal").value()).id;
+  // A backslash and non-ASCII text: neither may be read as an escape or counted as characters.
+  const std::string body = "BEGIN:VCALENDAR\r\nSUMMARY:caf\xc3\xa9 \\n \\\\x41\r\nEND:VCALENDAR\r\n";
+  for (const char* name : {"\xc3\xa9.ics", "a.ics", "B.ics"})
+    REQUIRE(s.put_object(id, {name, body, std::string("u-") + name, "VEVENT", 0, 10}, std::nullopt, false));
+  auto meta = s.objects(id, false);
+  REQUIRE(meta);
+  REQUIRE(meta->size() == 3);
+  CHECK(meta->at(0).name == "B.ics");
+  CHECK(meta->at(1).name == "a.ics");
+  CHECK(meta->at(2).name == "\xc3\xa9.ics");
+  CHECK(meta->at(0).size == static_cast<std::int64_t>(body.size()));
+  CHECK(meta->at(0).data.empty());
+  auto full = s.find_object(id, "a.ics", true);
+  REQUIRE(full);
+  REQUIRE(*full);
+  CHECK((*full)->data == body);
+  CHECK((*full)->etag == etag_of(body));
+  CHECK((*full)->size == static_cast<std::int64_t>(body.size()));
+  auto range = s.objects_in_range(id, "VEVENT", 5, 6);
+  REQUIRE(range);
+  REQUIRE(range->size() == 3);
+  CHECK(range->at(2).data == body);
+}
+
+TEST_CASE("two stores on one database, as two nodes: one change log, distinct change numbers") {
+  fixture f;
+  auto other = store::open(f.t.target).value();
+  // Both "nodes" see a new account at once: its defaults are made exactly once.
+  {
+    std::vector<std::thread> th;
+    std::atomic<int> failed{0};
+    for (store* s : {f.st.get(), other.get()})
+      th.emplace_back([s, &failed] {
+        if (!s->ensure_defaults("c@x.test")) ++failed;
+      });
+    for (auto& t : th) t.join();
+    CHECK(failed == 0);
+  }
+  REQUIRE(f.st->collections("c@x.test", kind::calendar).value().size() == 1);
+  REQUIRE(other->collections("c@x.test", kind::addressbook).value().size() == 1);
+  const auto id = f.st->collections("c@x.test", kind::calendar).value().at(0).id;
+
+  constexpr int per_node = 15;
+  std::atomic<int> failed{0};
+  std::vector<std::thread> th;
+  int node = 0;
+  for (store* s : {f.st.get(), other.get()}) {
+    th.emplace_back([s, id, node, &failed] {
+      for (int i = 0; i < per_node; ++i) {
+        const std::string n = "n" + std::to_string(node) + "-" + std::to_string(i);
+        if (!s->put_object(id, {n + ".ics", "D" + n, n, "VEVENT", 0, 10}, std::nullopt, true)) ++failed;
+      }
+    });
+    ++node;
+  }
+  for (auto& t : th) t.join();
+  CHECK(failed == 0);
+  // Each node's view: every change, each with its own number, and the same token.
+  for (store* s : {f.st.get(), other.get()}) {
+    auto ch = s->changes_since(id, 0);
+    REQUIRE(ch);
+    CHECK(ch->first == 2 * per_node);
+    REQUIRE(ch->second.size() == 2 * per_node);
+    std::set<std::int64_t> seqs;
+    for (auto& c : ch->second) seqs.insert(c.seq);
+    CHECK(seqs.size() == 2 * per_node);
+    CHECK(*seqs.begin() == 1);
+    CHECK(*seqs.rbegin() == 2 * per_node);
+    CHECK(s->find_collection("c@x.test", kind::calendar, "personal").value()->seq == 2 * per_node);
+  }
+  // A delete on one node is the next change on the other.
+  REQUIRE(other->delete_object(id, "n0-0.ics", std::nullopt).value());
+  auto inc = f.st->changes_since(id, 2 * per_node);
+  REQUIRE(inc);
+  CHECK(inc->first == 2 * per_node + 1);
+  REQUIRE(inc->second.size() == 1);
+  CHECK(inc->second[0].name == "n0-0.ics");
+  CHECK(inc->second[0].deleted);
 }

@@ -1,7 +1,9 @@
-// XMPP's durable state in SQLite (its own file, DATA_DIR/xmpp.db, migration component "xmpp"):
-// rosters (RFC 6121 §2) with versions (XEP-0237), offline messages (XEP-0160), the message
-// archive (XEP-0313), PEP items (XEP-0163), vcard-temp (XEP-0054), private XML (XEP-0049),
-// block lists (XEP-0191) and last activity (XEP-0012).
+// XMPP's durable state: rosters (RFC 6121 §2) with versions (XEP-0237), offline messages
+// (XEP-0160), the message archive (XEP-0313), PEP items (XEP-0163), vcard-temp (XEP-0054),
+// private XML (XEP-0049), block lists (XEP-0191) and last activity (XEP-0012).
+//
+// One implementation on core/sql (sql_store.cpp), migration component "xmpp": a SQLite file
+// (DATA_DIR/xmpp.db) or a PostgreSQL database shared by several nodes.
 //
 // Accounts are bare JIDs (the normalized email address). Stanzas are stored serialized.
 // Writes a client is told about (offline, archive) commit with durability::full
@@ -9,19 +11,15 @@
 //
 // Errors: a database failure throws hearth::error_exception (the session answers
 // internal-server-error / wait). Thread-safety: every method may be called from any thread
-// (one SQLite connection per thread).
+// (one connection per thread). Calls block on the database.
 #pragma once
-#include <condition_variable>
 #include <cstdint>
-#include <filesystem>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "core/db/db.hpp"
 #include "core/util/result.hpp"
 
 namespace hearth::xmpp {
@@ -74,55 +72,46 @@ struct pep_item {
 
 class store {
  public:
-  // Opens/creates the file and applies the migrations. Errors: "db.*".
-  static result<std::unique_ptr<store>> open(const std::filesystem::path& file);
+  // Opens the database (a SQLite file path, created if need be, or a PostgreSQL URL, as
+  // sql::open takes) and applies the migrations. Errors: "db.*".
+  static result<std::unique_ptr<store>> open(const std::string& target);
+  virtual ~store() = default;
 
   // ---- roster ----
-  std::vector<roster_item> roster(std::string_view owner);
-  std::optional<roster_item> roster_get(std::string_view owner, std::string_view contact);
+  virtual std::vector<roster_item> roster(std::string_view owner) = 0;
+  virtual std::optional<roster_item> roster_get(std::string_view owner, std::string_view contact) = 0;
   // Writes (inserts or replaces) the item and bumps the roster version; returns the new version.
-  std::int64_t roster_put(std::string_view owner, const roster_item& item);
-  std::int64_t roster_remove(std::string_view owner, std::string_view contact);
-  std::int64_t roster_version(std::string_view owner);
+  virtual std::int64_t roster_put(std::string_view owner, const roster_item& item) = 0;
+  virtual std::int64_t roster_remove(std::string_view owner, std::string_view contact) = 0;
+  virtual std::int64_t roster_version(std::string_view owner) = 0;
 
   // ---- offline (XEP-0160) ----
   // Returns false when the queue holds `limit` messages already.
-  bool offline_push(std::string_view owner, std::string_view stanza, std::size_t limit);
+  virtual bool offline_push(std::string_view owner, std::string_view stanza, std::size_t limit) = 0;
   // Returns and deletes the queued stanzas, oldest first.
-  std::vector<std::string> offline_pop(std::string_view owner);
-  std::size_t offline_count(std::string_view owner);
+  virtual std::vector<std::string> offline_pop(std::string_view owner) = 0;
+  virtual std::size_t offline_count(std::string_view owner) = 0;
 
   // ---- archive (XEP-0313) ----
-  void archive_add(std::string_view owner, const archived& a);
-  archive_page archive_find(std::string_view owner, const archive_query& q);
+  // Durable when it returns. A stanza_id the owner's archive has already is ignored.
+  virtual void archive_add(std::string_view owner, const archived& a) = 0;
+  virtual archive_page archive_find(std::string_view owner, const archive_query& q) = 0;
 
   // ---- PEP (XEP-0163) ----
-  void pep_publish(std::string_view owner, std::string_view node, const pep_item& item, std::size_t max_items);
-  std::vector<pep_item> pep_items(std::string_view owner, std::string_view node, std::size_t max);
-  bool pep_retract(std::string_view owner, std::string_view node, std::string_view id);
-  std::vector<std::string> pep_nodes(std::string_view owner);
-  void pep_delete_node(std::string_view owner, std::string_view node);
+  virtual void pep_publish(std::string_view owner, std::string_view node, const pep_item& item, std::size_t max_items) = 0;
+  virtual std::vector<pep_item> pep_items(std::string_view owner, std::string_view node, std::size_t max) = 0;
+  virtual bool pep_retract(std::string_view owner, std::string_view node, std::string_view id) = 0;
+  virtual std::vector<std::string> pep_nodes(std::string_view owner) = 0;
+  virtual void pep_delete_node(std::string_view owner, std::string_view node) = 0;
 
   // ---- simple per-account documents: vcard-temp, private XML, last activity ----
-  std::optional<std::string> doc_get(std::string_view owner, std::string_view kind);
-  void doc_put(std::string_view owner, std::string_view kind, std::string_view xml);
+  virtual std::optional<std::string> doc_get(std::string_view owner, std::string_view kind) = 0;
+  virtual void doc_put(std::string_view owner, std::string_view kind, std::string_view xml) = 0;
 
   // ---- block list (XEP-0191) ----
-  std::vector<std::string> blocked(std::string_view owner);
-  void block(std::string_view owner, const std::vector<std::string>& jids);
-  void unblock(std::string_view owner, const std::vector<std::string>& jids);  // empty = all
-
- private:
-  explicit store(db::database d) : db_(std::move(d)) {}
-  db::database db_;
-
-  // Group commit for archive_add: concurrent callers' rows go into one fsync'd transaction
-  // (the first waiting caller writes everyone's rows; each returns once its row is durable).
-  struct archive_row;
-  std::mutex batch_mu_;
-  std::condition_variable batch_cv_;
-  std::vector<archive_row*> batch_;
-  bool batch_writing_ = false;
+  virtual std::vector<std::string> blocked(std::string_view owner) = 0;
+  virtual void block(std::string_view owner, const std::vector<std::string>& jids) = 0;
+  virtual void unblock(std::string_view owner, const std::vector<std::string>& jids) = 0;  // empty = all
 };
 
 }  // namespace hearth::xmpp

@@ -133,5 +133,18 @@ check(code == 201 and curl("GET", f"/dav/addressbooks/{USER}/backup/ann.vcf")[0]
 code, _, _ = curl("MOVE", book, headers=[f"Destination: {B}/dav/addressbooks/{OTHER}/mine/"], user=OTHER,
                   password="other-secret-password")
 check(code in (403, 404) and curl("GET", book + "ann.vcf")[0] == 200, f"another user cannot MOVE our book: {code}")
+
+# Calendar and vCard data is UTF-8 (RFC 5545 §3.1.4, RFC 6350 §3.1): Latin-1 is refused with the
+# precondition, on SQLite as on PostgreSQL (whose TEXT takes nothing else), and nothing is stored.
+latin1 = EV.format(uid="l1").replace("END:VEVENT", "SUMMARY:caf\xe9\r\nEND:VEVENT").encode("latin-1")
+code, out, _ = curl("PUT", dst + "l1.ics", latin1, TC)
+exact((code, out), (403, DECL + ERR + "<c:valid-calendar-data/></d:error>"), "PUT of a Latin-1 event: valid-calendar-data")
+check(curl("GET", dst + "l1.ics")[0] == 404, "the Latin-1 event was not stored")
+code, out, _ = curl("PUT", book + "l1.vcf", "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:l1\r\nFN:Jos\xe9\r\nEND:VCARD\r\n".encode("latin-1"), TV)
+exact((code, out), (403, DECL + ERR + "<card:valid-address-data/></d:error>"),
+      "PUT of a Latin-1 vCard: valid-address-data")
+utf8 = EV.format(uid="u8").replace("END:VEVENT", "SUMMARY:caf\u00e9 \u20ac\r\nEND:VEVENT")
+check(curl("PUT", dst + "u8.ics", utf8, TC)[0] == 201 and curl("GET", dst + "u8.ics")[1] == utf8,
+      "a UTF-8 event is stored and read back as sent")
 inst.stop()
 finish()
