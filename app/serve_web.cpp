@@ -15,12 +15,12 @@
 namespace hearth::app {
 
 bool install_web(serve_context& ctx) {
-  auto sessions = web::open_sqlite_session_store(directory_file(ctx.cfg));
+  auto sessions = web::open_session_store(directory_file(ctx.cfg).string());
   if (!sessions) {
     log::error("serve.web", {{"error", sessions.error().message}});
     return false;
   }
-  auto totp = web::open_sqlite_totp_store(directory_file(ctx.cfg));
+  auto totp = web::open_totp_store(directory_file(ctx.cfg).string());
   if (!totp) {
     log::error("serve.web", {{"error", totp.error().message}});
     return false;

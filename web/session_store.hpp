@@ -2,7 +2,7 @@
 // sends back. The store keeps only a hash of each session token (a copy of the database does
 // not let anyone sign in), the CSRF token that goes with it, and when it expires.
 //
-//   auto st = web::open_sqlite_session_store(data_dir / "hearth.db").value();
+//   auto st = web::open_session_store((data_dir / "hearth.db").string()).value();
 //   auto s = st->create("alice@home.test", "127.0.0.1", std::chrono::hours(12)).value();
 //   // Set-Cookie with s.token; answer s.csrf
 //   auto found = st->find(s.token);   // optional<session>; nullopt when unknown or expired
@@ -16,7 +16,6 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -61,8 +60,9 @@ class session_store {
   virtual result<void> purge_expired() = 0;
 };
 
-// In the directory's database file (sessions refer to its accounts); the directory must have
-// been opened on it first (its migrations applied). Migration component "web".
-result<std::unique_ptr<session_store>> open_sqlite_session_store(const std::filesystem::path& db_file);
+// In the directory's database (sessions refer to its accounts): `target` is a SQLite file path
+// or a PostgreSQL URL, as sql::open takes; the directory must have been opened on it first
+// (its migrations applied). Migration component "web" (sql_session_store.cpp).
+result<std::unique_ptr<session_store>> open_session_store(const std::string& target);
 
 }  // namespace hearth::web

@@ -2,35 +2,25 @@
 
 #include <catch2/catch.hpp>
 
-#include <random>
 #include <thread>
 
 #include "directory/directory.hpp"
+#include "tests/unit/test_database.hpp"
 
 using namespace hearth;
 
 namespace {
-struct temp_db {
-  std::filesystem::path path;
-  temp_db() {
-    std::random_device rd;
-    path = std::filesystem::temp_directory_path() / ("hearth_web_test_" + std::to_string(rd()) + std::to_string(rd()) + ".sqlite");
-  }
-  ~temp_db() {
-    std::error_code ec;
-    for (auto suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix, ec);
-  }
-};
 directory::stored_credentials creds() { return {"$argon2id$v=19$x", "i=4096,s=x", "i=4096,t=x"}; }
 }  // namespace
 
 TEST_CASE("sessions: create, find, end, end everywhere, go with the account") {
-  temp_db t;
-  auto dir = directory::directory::open(t.path).value();
+  test_database t{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
+  INFO(engine_name(t.engine));
+  auto dir = directory::directory::open(t.target).value();
   REQUIRE(dir->add_domain("home.test"));
   REQUIRE(dir->add_account("alice@home.test", creds()));
   REQUIRE(dir->add_account("bob@home.test", creds()));
-  auto st = web::open_sqlite_session_store(t.path).value();
+  auto st = web::open_session_store(t.target).value();
 
   auto a1 = st->create("Alice@Home.test", "127.0.0.1", std::chrono::hours(1)).value();
   auto a2 = st->create("alice@home.test", "127.0.0.2", std::chrono::hours(1)).value();
@@ -69,11 +59,12 @@ TEST_CASE("sessions: create, find, end, end everywhere, go with the account") {
 }
 
 TEST_CASE("sessions: an unused session ends after the idle time; a used one goes on") {
-  temp_db t;
-  auto dir = directory::directory::open(t.path).value();
+  test_database t{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
+  INFO(engine_name(t.engine));
+  auto dir = directory::directory::open(t.target).value();
   REQUIRE(dir->add_domain("home.test"));
   REQUIRE(dir->add_account("alice@home.test", creds()));
-  auto st = web::open_sqlite_session_store(t.path).value();
+  auto st = web::open_session_store(t.target).value();
   auto used = st->create("alice@home.test", "127.0.0.1", std::chrono::hours(1)).value();
   auto left = st->create("alice@home.test", "127.0.0.1", std::chrono::hours(1)).value();
   CHECK(used.info.last_used == used.info.created);
@@ -93,11 +84,12 @@ TEST_CASE("sessions: an unused session ends after the idle time; a used one goes
 #include "web/totp_store.hpp"
 
 TEST_CASE("totp store: pending, on, used steps, failures, off, goes with the account") {
-  temp_db t;
-  auto dir = directory::directory::open(t.path).value();
+  test_database t{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
+  INFO(engine_name(t.engine));
+  auto dir = directory::directory::open(t.target).value();
   REQUIRE(dir->add_domain("home.test"));
   REQUIRE(dir->add_account("alice@home.test", creds()));
-  auto st = web::open_sqlite_totp_store(t.path).value();
+  auto st = web::open_totp_store(t.target).value();
   CHECK_FALSE(st->get("alice@home.test"));
   CHECK(st->set_pending("nobody@home.test", "secret").error().code == "web.no_account");
   CHECK(st->set_pending("alice@home.test", "").error().code == "web.invalid");

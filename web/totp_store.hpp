@@ -10,7 +10,6 @@
 // database fails (never mistaken for "no second factor").
 #pragma once
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,8 +41,8 @@ class totp_store {
   virtual result<int> failed(std::string_view address, std::int64_t now) = 0;
 };
 
-// In the directory's database file, after the directory (refers to its accounts). Migration
-// component "web_totp".
-result<std::unique_ptr<totp_store>> open_sqlite_totp_store(const std::filesystem::path& db_file);
+// In the directory's database, after the directory (refers to its accounts): `target` is a
+// SQLite file path or a PostgreSQL URL. Migration component "web_totp" (sql_totp_store.cpp).
+result<std::unique_ptr<totp_store>> open_totp_store(const std::string& target);
 
 }  // namespace hearth::web

@@ -32,8 +32,8 @@ struct world {
       std::filesystem::temp_directory_path() / ("hearth_fuzz_admin_" + std::to_string(::getpid()) + ".db");
   config::config cfg;
   std::unique_ptr<directory::directory> dir = directory::directory::open(file).value();
-  std::unique_ptr<session_store> sessions = open_sqlite_session_store(file).value();
-  std::unique_ptr<token_store> tokens = open_sqlite_token_store(file).value();
+  std::unique_ptr<session_store> sessions = open_session_store(file.string()).value();
+  std::unique_ptr<token_store> tokens = open_token_store(file.string()).value();
   no_areas areas;
   api a{api_deps{*dir, *sessions, [this](std::string_view t) { return token_caller(*tokens, *dir, t); }, {}}};
   std::string token;

@@ -46,8 +46,8 @@ struct fixture {
   temp_db t;
   config::config cfg;
   std::unique_ptr<directory::directory> dir = directory::directory::open(t.path).value();
-  std::unique_ptr<session_store> sessions = open_sqlite_session_store(t.path).value();
-  std::unique_ptr<token_store> tokens = open_sqlite_token_store(t.path).value();
+  std::unique_ptr<session_store> sessions = open_session_store(t.path.string()).value();
+  std::unique_ptr<token_store> tokens = open_token_store(t.path.string()).value();
   no_areas areas;
   api a{api_deps{*dir, *sessions, [this](std::string_view tok) { return token_caller(*tokens, *dir, tok); }, {}}};
   std::string token;

@@ -1,7 +1,7 @@
 // Admin API tokens (`hearth token create|list|revoke`): a script sends
 // "Authorization: Bearer TOKEN" and acts as the admin account the token was made for.
 //
-//   auto st = web::admin::open_sqlite_token_store(data_dir / "hearth.db").value();
+//   auto st = web::admin::open_token_store((data_dir / "hearth.db").string()).value();
 //   auto t = st->create("admin@home.test", "backup script").value();   // t.secret shown once
 //   auto who = st->verify(t.secret).value();                            // optional<token_info>
 //
@@ -12,17 +12,16 @@
 // checks at each use that the account is still an enabled admin (the token is not a
 // privilege of its own).
 //
-// Thread-safety: every method may be called from any thread at once (one SQLite connection
+// Thread-safety: every method may be called from any thread at once (one database connection
 // per thread). Every call blocks on disk.
 //
 // Errors (hearth::result codes):
 //   "token.invalid"     empty / too long label, label with control characters
 //   "token.no_account"  no such account (create)
 //   "token.not_found"   no such token id (revoke)
-//   "db.*"              storage failures (core/db/db.hpp)
+//   "db.*"              storage failures ("db.open", "db.busy", "db.error"...)
 #pragma once
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -65,10 +64,11 @@ class token_store {
   virtual result<std::optional<token_info>> verify(std::string_view secret) = 0;
 };
 
-// The SQLite implementation (sqlite_token_store.cpp), in the directory's database file: its
-// table refers to the directory's accounts, so open the directory first. Migration component
-// "web_tokens". Errors: "db.open", "db.schema_newer", "db.migration".
-result<std::unique_ptr<token_store>> open_sqlite_token_store(const std::filesystem::path& db_file);
+// The implementation (sql_token_store.cpp), in the directory's database: `target` is a SQLite
+// file path or a PostgreSQL URL. Its table refers to the directory's accounts, so open the
+// directory first. Migration component "web_tokens". Errors: "db.open", "db.schema_newer",
+// "db.migration".
+result<std::unique_ptr<token_store>> open_token_store(const std::string& target);
 
 // The secret's shape (prefix, length, hex digits): a cheap check before any lookup.
 bool well_formed_token(std::string_view secret);

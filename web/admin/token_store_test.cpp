@@ -2,36 +2,21 @@
 
 #include <catch2/catch.hpp>
 
-#include <random>
-
 #include "directory/directory.hpp"
+#include "tests/unit/test_database.hpp"
 
 using namespace hearth;
 using namespace hearth::web::admin;
 
-namespace {
-
-struct temp_db {
-  std::filesystem::path path;
-  temp_db() {
-    std::random_device rd;
-    path = std::filesystem::temp_directory_path() / ("hearth_token_test_" + std::to_string(rd()) + std::to_string(rd()) + ".sqlite");
-  }
-  ~temp_db() {
-    std::error_code ec;
-    for (auto suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix, ec);
-  }
-};
-
-}  // namespace
 
 TEST_CASE("api tokens: created, verified by secret, listed, revoked, gone with the account") {
-  temp_db t;
-  auto dir = directory::directory::open(t.path).value();
+  test_database t{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
+  INFO(engine_name(t.engine));
+  auto dir = directory::directory::open(t.target).value();
   REQUIRE(dir->add_domain("home.test"));
   REQUIRE(dir->add_account("boss@home.test", {"$argon2id$x", "i=1,s=a", "i=1,s=b"}));
   REQUIRE(dir->add_account("other@home.test", {"$argon2id$y", "i=1,s=a", "i=1,s=b"}));
-  auto st = open_sqlite_token_store(t.path).value();
+  auto st = open_token_store(t.target).value();
 
   auto a = st->create("Boss@HOME.test", "backup script").value();
   CHECK(a.secret.starts_with("hearth_"));
@@ -71,11 +56,12 @@ TEST_CASE("api tokens: created, verified by secret, listed, revoked, gone with t
 }
 
 TEST_CASE("api tokens: bad labels and unknown accounts are refused") {
-  temp_db t;
-  auto dir = directory::directory::open(t.path).value();
+  test_database t{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
+  INFO(engine_name(t.engine));
+  auto dir = directory::directory::open(t.target).value();
   REQUIRE(dir->add_domain("home.test"));
   REQUIRE(dir->add_account("boss@home.test", {"$argon2id$x", "i=1,s=a", "i=1,s=b"}));
-  auto st = open_sqlite_token_store(t.path).value();
+  auto st = open_token_store(t.target).value();
   CHECK(st->create("boss@home.test", "").error().code == "token.invalid");
   CHECK(st->create("boss@home.test", std::string(65, 'x')).error().code == "token.invalid");
   CHECK(st->create("boss@home.test", "a\nb").error().code == "token.invalid");

@@ -1,17 +1,17 @@
-// The SQLite implementation of web::session_store, in hearth.db beside the directory's accounts
-// (ON DELETE CASCADE: an account's sessions go with it).
+// web::session_store on core/sql (SQLite or PostgreSQL), in the directory's database beside its
+// accounts (ON DELETE CASCADE: an account's sessions go with it).
 #include <algorithm>
 #include <chrono>
 
 #include "core/crypto/crypto.hpp"
-#include "core/db/db.hpp"
+#include "core/sql/sql.hpp"
 #include "directory/address.hpp"
 #include "web/session_store.hpp"
 
 namespace hearth::web {
 namespace {
 
-constexpr db::migration migrations[] = {
+constexpr sql::migration migrations[] = {
     {1, "web console sessions", R"sql(
 CREATE TABLE web_sessions(
   token_hash TEXT PRIMARY KEY,
@@ -54,22 +54,18 @@ bool plausible_token(std::string_view t) {
   return true;
 }
 
-class sqlite_session_store final : public session_store {
+class sql_session_store final : public session_store {
  public:
-  explicit sqlite_session_store(db::database d) : db_(std::move(d)) {}
+  explicit sql_session_store(std::unique_ptr<sql::database> d) : db_(std::move(d)) {}
 
   result<new_session> create(std::string_view address, std::string_view ip, std::chrono::seconds lifetime) override {
     auto addr = directory::normalize_address(address);
     if (!addr) return fail("web.invalid", "not an address");
     if (ip.size() > 64) return fail("web.invalid", "client address too long");
-    auto& c = db_.get();
-    auto acc = c.prepare("SELECT id FROM accounts WHERE address = ?1");
-    if (!acc) return acc.error();
-    acc->bind(1, *addr);
-    auto row = acc->step();
-    if (!row) return row.error();
-    if (!*row) return fail("web.no_account", "no such account");
-    const std::int64_t account_id = acc->column_int64(0);
+    auto& c = db_->get();
+    auto account_id = c.query_int("SELECT id FROM accounts WHERE address = ?1", *addr);
+    if (!account_id) return account_id.error();
+    if (!*account_id) return fail("web.no_account", "no such account");
     new_session s;
     s.token = random_token();
     s.info.id = crypto::hex_encode(crypto::random_bytes(8));
@@ -79,34 +75,33 @@ class sqlite_session_store final : public session_store {
     s.info.expires = s.info.created + lifetime.count();
     s.info.ip = std::string(ip);
     s.info.last_used = s.info.created;
-    auto st = c.prepare(
+    auto r = c.query(
         "INSERT INTO web_sessions(token_hash, id, account_id, csrf, created, expires, ip, last_used) "
-        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?5)");
-    if (!st) return st.error();
-    st->bind_all(token_hash(s.token), s.info.id, account_id, s.info.csrf, s.info.created, s.info.expires, s.info.ip);
-    if (auto r = st->run(); !r) return r.error();
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?5)",
+        token_hash(s.token), s.info.id, **account_id, s.info.csrf, s.info.created, s.info.expires, s.info.ip);
+    if (!r) return r.error();
     return s;
   }
 
   std::optional<session> find(std::string_view token, std::chrono::seconds idle) override {
     if (!plausible_token(token)) return std::nullopt;
-    auto& c = db_.get();
+    auto& c = db_->get();
     const std::int64_t now = now_seconds();
     const std::string hash = token_hash(token);
-    auto st = c.prepare(
-                   "SELECT s.id, a.address, s.csrf, s.created, s.expires, s.ip, s.last_used FROM web_sessions s "
-                   "JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = ?1 AND s.expires > ?2")
-                  .value();
-    st.bind_all(hash, now);
-    if (!st.step().value()) return std::nullopt;
+    auto r = c.query(
+                  "SELECT s.id, a.address, s.csrf, s.created, s.expires, s.ip, s.last_used FROM web_sessions s "
+                  "JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = ?1 AND s.expires > ?2",
+                  hash, now)
+                 .value();
+    if (r.empty()) return std::nullopt;
     session s;
-    s.id = st.column_text(0);
-    s.address = st.column_text(1);
-    s.csrf = st.column_text(2);
-    s.created = st.column_int64(3);
-    s.expires = st.column_int64(4);
-    s.ip = st.column_text(5);
-    s.last_used = st.column_int64(6);
+    s.id = r.text(0, 0);
+    s.address = r.text(0, 1);
+    s.csrf = r.text(0, 2);
+    s.created = r.int64(0, 3);
+    s.expires = r.int64(0, 4);
+    s.ip = r.text(0, 5);
+    s.last_used = r.int64(0, 6);
     if (idle.count() <= 0) return s;
     if (now - s.last_used >= idle.count()) return std::nullopt;
     // Written down at most every quarter of the idle time (and at least once a minute): a
@@ -114,9 +109,7 @@ class sqlite_session_store final : public session_store {
     // a quarter of what was configured.
     const std::int64_t every = std::clamp<std::int64_t>(idle.count() / 4, 1, 60);
     if (now - s.last_used >= every) {
-      auto up = c.prepare("UPDATE web_sessions SET last_used = ?1 WHERE token_hash = ?2").value();
-      up.bind_all(now, hash);
-      up.run().value();
+      c.query("UPDATE web_sessions SET last_used = ?1 WHERE token_hash = ?2", now, hash).value();
       s.last_used = now;
     }
     return s;
@@ -124,43 +117,41 @@ class sqlite_session_store final : public session_store {
 
   result<void> remove(std::string_view token) override {
     if (!plausible_token(token)) return {};
-    auto st = db_.get().prepare("DELETE FROM web_sessions WHERE token_hash = ?1");
-    if (!st) return st.error();
-    st->bind(1, token_hash(token));
-    return st->run();
+    auto r = db_->get().query("DELETE FROM web_sessions WHERE token_hash = ?1", token_hash(token));
+    if (!r) return r.error();
+    return {};
   }
 
   result<std::size_t> remove_all(std::string_view address, std::string_view keep) override {
     auto addr = directory::normalize_address(address);
     if (!addr) return fail("web.invalid", "not an address");
-    auto& c = db_.get();
-    auto st = c.prepare(
-        "DELETE FROM web_sessions WHERE account_id = (SELECT id FROM accounts WHERE address = ?1) AND token_hash <> ?2");
-    if (!st) return st.error();
-    st->bind_all(*addr, keep.empty() ? std::string() : token_hash(keep));
-    if (auto r = st->run(); !r) return r.error();
-    return static_cast<std::size_t>(c.changes());
+    auto r = db_->get().query(
+        "DELETE FROM web_sessions WHERE account_id = (SELECT id FROM accounts WHERE address = ?1) AND token_hash <> ?2",
+        *addr, keep.empty() ? std::string() : token_hash(keep));
+    if (!r) return r.error();
+    return static_cast<std::size_t>(r->affected());
   }
 
   result<void> purge_expired() override {
-    auto st = db_.get().prepare("DELETE FROM web_sessions WHERE expires <= ?1");
-    if (!st) return st.error();
-    st->bind(1, now_seconds());
-    return st->run();
+    auto r = db_->get().query("DELETE FROM web_sessions WHERE expires <= ?1", now_seconds());
+    if (!r) return r.error();
+    return {};
   }
 
  private:
-  db::database db_;
+  std::unique_ptr<sql::database> db_;
 };
 
 }  // namespace
 
-result<std::unique_ptr<session_store>> open_sqlite_session_store(const std::filesystem::path& db_file) {
-  auto d = db::database::open(db_file);
+result<std::unique_ptr<session_store>> open_session_store(const std::string& target) {
+  auto d = sql::open(target);
   if (!d) return d.error();
-  auto v = db::migrate(d->get(), "web", migrations);
+  auto c = (*d)->try_get();
+  if (!c) return c.error();
+  auto v = sql::migrate(**c, "web", migrations);
   if (!v) return v.error();
-  return std::unique_ptr<session_store>(std::make_unique<sqlite_session_store>(std::move(*d)));
+  return std::unique_ptr<session_store>(std::make_unique<sql_session_store>(std::move(*d)));
 }
 
 }  // namespace hearth::web

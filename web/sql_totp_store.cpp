@@ -1,12 +1,13 @@
-// The SQLite implementation of web::totp_store, in hearth.db beside the accounts.
-#include "core/db/db.hpp"
+// web::totp_store on core/sql (SQLite or PostgreSQL), in the directory's database beside the
+// accounts.
+#include "core/sql/sql.hpp"
 #include "directory/address.hpp"
 #include "web/totp_store.hpp"
 
 namespace hearth::web {
 namespace {
 
-constexpr db::migration migrations[] = {
+constexpr sql::migration migrations[] = {
     {1, "web console second factor (TOTP)", R"sql(
 CREATE TABLE web_totp(
   account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
@@ -25,39 +26,42 @@ std::span<const std::uint8_t> as_bytes(std::string_view s) {
 
 constexpr const char* account_of = "(SELECT id FROM accounts WHERE address = ?1)";
 
-class sqlite_totp_store final : public totp_store {
+class sql_totp_store final : public totp_store {
  public:
-  explicit sqlite_totp_store(db::database d) : db_(std::move(d)) {}
+  explicit sql_totp_store(std::unique_ptr<sql::database> d) : db_(std::move(d)) {}
 
   std::optional<totp_state> get(std::string_view address) override {
     auto addr = directory::normalize_address(address);
     if (!addr) return std::nullopt;
-    auto st = db_.get()
-                  .prepare(std::string("SELECT secret, enabled, last_step, failures, last_failure FROM web_totp WHERE account_id = ") +
-                           account_of)
-                  .value();
-    st.bind(1, *addr);
-    if (!st.step().value()) return std::nullopt;
+    auto r = db_->get()
+                 .query(std::string("SELECT secret, enabled, last_step, failures, last_failure FROM web_totp WHERE account_id = ") +
+                            account_of,
+                        *addr)
+                 .value();
+    if (r.empty()) return std::nullopt;
     totp_state s;
-    auto b = st.column_blob(0);
-    s.secret.assign(b.begin(), b.end());
-    s.enabled = st.column_int64(1) != 0;
-    s.last_step = st.column_int64(2);
-    s.failures = static_cast<int>(st.column_int64(3));
-    s.last_failure = st.column_int64(4);
+    s.secret = r.text(0, 0);
+    s.enabled = r.int64(0, 1) != 0;
+    s.last_step = r.int64(0, 2);
+    s.failures = static_cast<int>(r.int64(0, 3));
+    s.last_failure = r.int64(0, 4);
     return s;
   }
 
   result<void> set_pending(std::string_view address, std::string_view secret) override {
     auto addr = directory::normalize_address(address);
     if (!addr || secret.empty() || secret.size() > 64) return fail("web.invalid", "bad address or secret");
-    auto& c = db_.get();
-    auto st = c.prepare(std::string("INSERT INTO web_totp(account_id, secret) SELECT id, ?2 FROM accounts WHERE address = ?1 ") +
-                        "ON CONFLICT(account_id) DO UPDATE SET secret = excluded.secret, enabled = 0, last_step = 0, failures = 0");
-    if (!st) return st.error();
-    st->bind(1, *addr).bind(2, as_bytes(secret));
-    if (auto r = st->run(); !r) return r;
-    if (c.changes() == 0) return fail("web.no_account", "no such account");
+    auto& c = db_->get();
+    // The account's id first, then a plain VALUES insert: PostgreSQL cannot type a parameter
+    // in the select list of INSERT ... SELECT as the BYTEA column it goes to.
+    auto id = c.query_int("SELECT id FROM accounts WHERE address = ?1", *addr);
+    if (!id) return id.error();
+    if (!*id) return fail("web.no_account", "no such account");
+    auto r = c.query(
+        "INSERT INTO web_totp(account_id, secret) VALUES(?1, ?2) "
+        "ON CONFLICT(account_id) DO UPDATE SET secret = excluded.secret, enabled = 0, last_step = 0, failures = 0",
+        **id, as_bytes(secret));
+    if (!r) return r.error();
     return {};
   }
 
@@ -66,7 +70,11 @@ class sqlite_totp_store final : public totp_store {
   }
 
   result<void> remove(std::string_view address) override {
-    return update(address, "DELETE FROM web_totp WHERE ?2 = ?2 AND account_id = ", 0);
+    auto addr = directory::normalize_address(address);
+    if (!addr) return fail("web.invalid", "not an address");
+    auto r = db_->get().query(std::string("DELETE FROM web_totp WHERE account_id = ") + account_of, *addr);
+    if (!r) return r.error();
+    return {};
   }
 
   result<void> accepted(std::string_view address, std::int64_t step) override {
@@ -84,23 +92,24 @@ class sqlite_totp_store final : public totp_store {
   result<void> update(std::string_view address, const char* sql, std::int64_t value) {
     auto addr = directory::normalize_address(address);
     if (!addr) return fail("web.invalid", "not an address");
-    auto st = db_.get().prepare(std::string(sql) + account_of);
-    if (!st) return st.error();
-    st->bind(1, *addr).bind(2, value);
-    return st->run();
+    auto r = db_->get().query(std::string(sql) + account_of, *addr, value);
+    if (!r) return r.error();
+    return {};
   }
 
-  db::database db_;
+  std::unique_ptr<sql::database> db_;
 };
 
 }  // namespace
 
-result<std::unique_ptr<totp_store>> open_sqlite_totp_store(const std::filesystem::path& db_file) {
-  auto d = db::database::open(db_file);
+result<std::unique_ptr<totp_store>> open_totp_store(const std::string& target) {
+  auto d = sql::open(target);
   if (!d) return d.error();
-  auto v = db::migrate(d->get(), "web_totp", migrations);
+  auto c = (*d)->try_get();
+  if (!c) return c.error();
+  auto v = sql::migrate(**c, "web_totp", migrations);
   if (!v) return v.error();
-  return std::unique_ptr<totp_store>(std::make_unique<sqlite_totp_store>(std::move(*d)));
+  return std::unique_ptr<totp_store>(std::make_unique<sql_totp_store>(std::move(*d)));
 }
 
 }  // namespace hearth::web
