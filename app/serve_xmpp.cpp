@@ -197,7 +197,7 @@ bool install_xmpp(serve_context& ctx) {
   // the session through auth::context::user_domain.
   // FAST tokens (XEP-0484) for SASL2 logins, kept as nonces in xmpp.db; the tokens derive from
   // the server's secret, which the database does not hold.
-  auto fast = xmpp::sasl2::open_sqlite_token_store(ctx.cfg.data_dir / "xmpp.db", *secret);
+  auto fast = xmpp::sasl2::open_token_store((ctx.cfg.data_dir / "xmpp.db").string(), *secret);
   if (!fast) {
     log::error("xmpp.fast.store", {{"error", fast.error().message}});
     return false;

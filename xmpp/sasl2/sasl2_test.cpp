@@ -1,8 +1,6 @@
-#include <unistd.h>
-
-#include <filesystem>
-
 #include "core/crypto/crypto.hpp"
+#include "core/sql/sql.hpp"
+#include "tests/unit/test_database.hpp"
 #include "xmpp/sasl2/request.hpp"
 #include "xmpp/sasl2/token_store.hpp"
 #include "xmpp/stream/parser.hpp"
@@ -62,11 +60,10 @@ TEST_CASE("SASL2 <authenticate/> with Bind2 and FAST") {
 }
 
 TEST_CASE("FAST token slots: rotation keeps the old token until the new one is used; nothing stored in clear") {
-  auto dir = std::filesystem::temp_directory_path() / ("fast-store-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  test_database t{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
+  INFO(engine_name(t.engine));
   {
-    auto st = open_sqlite_token_store(dir / "xmpp.db", "server secret");
+    auto st = open_token_store(t.target, "server secret");
     REQUIRE(st);
     auto& s = **st;
     const std::string t1 = s.issue("bob@x.test", "phone", 1000);
@@ -85,11 +82,16 @@ TEST_CASE("FAST token slots: rotation keeps the old token until the new one is u
     CHECK(s.tokens("bob@x.test", "phone", 500).empty());
     // Another secret derives other tokens from the same rows.
     const std::string t3 = s.issue("bob@x.test", "phone", 3000);
-    auto other = open_sqlite_token_store(dir / "xmpp.db", "another secret");
+    auto other = open_token_store(t.target, "another secret");
     REQUIRE(other);
     auto seen = (*other)->tokens("bob@x.test", "phone", 500);
     REQUIRE(seen.size() == 1);
     CHECK(seen[0] != t3);
+    // The rows hold nonces only: no token appears in them.
+    auto raw = sql::open(t.target).value();
+    auto rows = raw->get().query("SELECT nonce FROM fast_token WHERE account = ?1", "bob@x.test").value();
+    REQUIRE(rows.size() == 1);
+    CHECK(rows.text(0, 0) != t3);
+    CHECK(rows.text(0, 0).size() == 32);
   }
-  std::filesystem::remove_all(dir);
 }

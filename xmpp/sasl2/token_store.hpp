@@ -11,7 +11,6 @@
 // called from any thread.
 #pragma once
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -35,7 +34,8 @@ class token_store {
   virtual void invalidate(std::string_view account, std::string_view agent) = 0;
 };
 
-// SQLite: a table in `file` (DATA_DIR/xmpp.db) under the migration component "fast".
-result<std::unique_ptr<token_store>> open_sqlite_token_store(const std::filesystem::path& file, std::string secret);
+// A table in `target` (a SQLite file path, DATA_DIR/xmpp.db by default, or a PostgreSQL URL, as
+// sql::open takes) under the migration component "fast" (sql_token_store.cpp).
+result<std::unique_ptr<token_store>> open_token_store(const std::string& target, std::string secret);
 
 }  // namespace hearth::xmpp::sasl2
