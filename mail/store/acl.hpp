@@ -11,7 +11,6 @@
 // Thread-safe: each thread uses its own connection. Writes commit durably before returning.
 // Errors (hearth::error code): "mail.no_mailbox" (the owner has no such mailbox), "db.*".
 #pragma once
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,9 +29,10 @@ struct acl_grant {
 
 class acl_store {
  public:
-  // Opens the database file (after store::open has made the mailboxes table) and runs the
-  // "mail_acl" migrations. Errors: "db.open", "db.schema_newer", "db.migration".
-  static result<std::unique_ptr<acl_store>> open(const std::filesystem::path& db_file);
+  // Opens the database (after store::open has made the mailboxes table) and runs the "mail_acl"
+  // migrations (acl_sql.cpp). `target` is a SQLite file path or a PostgreSQL URL, as sql::open
+  // takes. Errors: "db.open", "db.schema_newer", "db.migration".
+  static result<std::unique_ptr<acl_store>> open(const std::string& target);
   virtual ~acl_store() = default;
 
   // Sets `identifier`'s rights on the owner's mailbox (replacing them); empty rights remove the
