@@ -1,24 +1,16 @@
 #include <catch2/catch.hpp>
-#include <filesystem>
-#include <unistd.h>
 
 #include "mail/filter/bayes/engine.hpp"
 #include "mail/filter/bayes/token_store.hpp"
+#include "tests/unit/test_database.hpp"
 
+using namespace hearth;
 using namespace hearth::mail::filter::bayes;
 
-namespace {
-struct temp_db {
-  std::filesystem::path dir = std::filesystem::temp_directory_path() / ("spamdb-" + std::to_string(::getpid()) + "-" +
-                                                                        std::to_string(std::rand()));
-  temp_db() { std::filesystem::create_directories(dir); }
-  ~temp_db() { std::filesystem::remove_all(dir); }
-};
-}  // namespace
-
 TEST_CASE("learn, never twice, flip, unlearn, forget", "[bayes]") {
-  temp_db t;
-  auto s = open_sqlite_token_store(t.dir / "spam.db");
+  test_database t{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
+  INFO(engine_name(t.engine));
+  auto s = open_token_store(t.target);
   REQUIRE(s);
   auto& st = **s;
   auto r = st.learn({{"alice@home.test", "m1", true, {1, 2, 3}, true}, {"", "m2", false, {3, 4}, false}});
@@ -73,10 +65,11 @@ TEST_CASE("learn, never twice, flip, unlearn, forget", "[bayes]") {
 }
 
 TEST_CASE("the engine learns from messages and then votes", "[bayes]") {
-  temp_db t;
+  test_database t{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
+  INFO(engine_name(t.engine));
   model_options o;
   o.min_spam = o.min_ham = 5;
-  engine e(std::shared_ptr<token_store>(open_sqlite_token_store(t.dir / "spam.db").value()), o);
+  engine e(std::shared_ptr<token_store>(open_token_store(t.target).value()), o);
   std::vector<learn_item> items;
   for (int i = 0; i < 10; ++i) {
     std::string spam = "Subject: cheap pills " + std::to_string(i) + "\r\nFrom: x@pills.example\r\n\r\nBuy viagra now, best price online " + std::to_string(i) + "\r\n";
@@ -89,4 +82,44 @@ TEST_CASE("the engine learns from messages and then votes", "[bayes]") {
   CHECK(s.verdict == bayes_class::spam);
   auto h = e.classify("Subject: project meeting\r\nFrom: bob@work.example\r\n\r\nagenda for the review\r\n", "").value();
   CHECK(h.verdict == bayes_class::ham);
+}
+
+TEST_CASE("lookup: many tokens in one call, full 64-bit hashes, the owner's and the site's summed", "[bayes]") {
+  test_database t{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
+  INFO(engine_name(t.engine));
+  auto st = open_token_store(t.target).value();
+  // More tokens than one statement looks up, with a ragged end, and hashes above 2^63 (stored
+  // as negative integers).
+  std::vector<std::uint64_t> toks;
+  for (std::uint64_t i = 0; i < 300; ++i) toks.push_back(i % 2 ? 0xF000000000000000ull + i * 7919 : i * 104729 + 1);
+  std::vector<std::uint64_t> odd, every_third;
+  for (std::size_t i = 0; i < toks.size(); ++i) {
+    if (i % 2) odd.push_back(toks[i]);
+    if (i % 3 == 0) every_third.push_back(toks[i]);
+  }
+  REQUIRE(st->learn({{"dave@home.test", "a", true, odd, true},
+                     {"dave@home.test", "b", false, every_third, false},
+                     {"", "c", true, every_third, false}}));
+  std::vector<std::uint64_t> asked = toks;
+  asked.push_back(42);         // never learnt
+  asked.push_back(toks[3]);    // asked twice
+  auto dave = st->lookup("dave@home.test", asked).value();
+  auto site = st->lookup("", asked).value();
+  auto nobody = st->lookup("nobody@home.test", asked).value();  // no row of its own: the site's
+  REQUIRE(dave.size() == asked.size());
+  for (std::size_t i = 0; i < asked.size(); ++i) {
+    INFO(i);
+    std::size_t k = i < toks.size() ? i : (i == toks.size() ? std::size_t(-1) : 3);
+    const bool is_odd = k != std::size_t(-1) && k % 2;
+    const bool third = k != std::size_t(-1) && k % 3 == 0;
+    // Site: "a" counted there (also_site) and "c"; dave: "a" and "b", plus the site's.
+    CHECK(site[i].spam == (is_odd ? 1u : 0u) + (third ? 1u : 0u));
+    CHECK(site[i].ham == 0u);
+    CHECK(dave[i].spam == 2 * (is_odd ? 1u : 0u) + (third ? 1u : 0u));
+    CHECK(dave[i].ham == (third ? 1u : 0u));
+    CHECK(nobody[i].spam == site[i].spam);
+    CHECK(nobody[i].ham == site[i].ham);
+  }
+  CHECK(st->lookup("dave@home.test", {}).value().empty());
+  CHECK(st->stats("dave@home.test").value().tokens == odd.size() + every_third.size() - 50);  // 50 are both
 }
