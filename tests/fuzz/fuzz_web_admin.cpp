@@ -25,6 +25,10 @@ struct no_areas final : server_admin {
   result<std::vector<greylist_entry>> greylist(std::size_t) override { return std::vector<greylist_entry>{}; }
   result<std::vector<dkim_entry>> dkim(std::string_view) override { return std::vector<dkim_entry>{}; }
   result<std::vector<dkim_entry>> dkim_generate(std::string_view) override { return std::vector<dkim_entry>{}; }
+  result<reports_view> reports(std::string_view, std::int64_t) override { return reports_view{}; }
+  result<std::vector<mail_decision>> decisions(std::string_view, std::string_view, std::int64_t, std::size_t) override {
+    return std::vector<mail_decision>{};
+  }
 };
 
 struct world {
