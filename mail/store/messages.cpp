@@ -1,6 +1,7 @@
 // Message operations: append, deliver, fetch, flags, changes since a modseq.
 #include <algorithm>
 #include <set>
+#include <utility>
 
 #include <sqlite3.h>
 
@@ -92,6 +93,16 @@ result<append_result> sqlite_store::append_common(std::string_view account, std:
   auto& conn = **c;
   auto t = db::transaction::begin(conn, db::durability::full);
   if (!t) return t.error();
+  // Blobs freed by earlier commits that were not fsync'd: this commit's fsync covers those.
+  // Taken under the write lock, so each one's commit precedes ours; given back on failure.
+  struct garbage_hold {
+    sqlite_store& s;
+    std::set<std::string> ids;
+    ~garbage_hold() {
+      std::lock_guard lock(s.garbage_mu_);  // no flush here: our transaction is still open
+      s.garbage_.insert(ids.begin(), ids.end());
+    }
+  } garbage{*this, take_garbage()};
   auto m = need_mailbox(conn, a->address, mailbox);
   if (!m) return m.error();
   // Re-checked under the write lock: collect_garbage may have removed an identical blob
@@ -126,6 +137,7 @@ result<append_result> sqlite_store::append_common(std::string_view account, std:
   if (auto r = up->bind_all(m->id, uid + 1, modseq).run(); !r) return r.error();
   if (auto r = t->commit(); !r) return r.error();
   publish("mail.new", a->address, m->name);
+  collect_garbage(std::exchange(garbage.ids, {}));
   return append_result{m->uidvalidity, uid, modseq};
 }
 
@@ -278,7 +290,10 @@ result<flags_result> sqlite_store::store_flags(std::string_view account, std::st
   if (auto r = check_uid_set(uids); !r) return r.error();
   auto given = canonical_flags(flags);
   if (!given) return given.error();
-  auto w = begin_write(account);
+  // Flags are state a client sets again, not mail: like Dovecot's default (mail_fsync =
+  // optimized), the change is not fsync'd. It survives a crash of the process (WAL), and a
+  // power loss may undo the last ones; the next fsync'd commit (an APPEND) makes them durable.
+  auto w = begin_write(account, db::durability::normal);
   if (!w) return w.error();
   auto* a = &w->account;
   auto& conn = *w->conn;

@@ -47,6 +47,7 @@ class sqlite_store final : public store {
  public:
   sqlite_store(db::database db, blob::store& blobs, directory::directory* dir, events::bus* bus)
       : db_(std::move(db)), blobs_(blobs), dir_(dir), bus_(bus) {}
+  ~sqlite_store() override { flush_garbage(); }
 
   result<std::vector<mailbox_info>> list(std::string_view account) override;
   result<mailbox_info> status(std::string_view account, std::string_view mailbox) override;
@@ -92,7 +93,7 @@ class sqlite_store final : public store {
     db::connection* conn;
     db::transaction tx;
   };
-  result<write_txn> begin_write(std::string_view account);
+  result<write_txn> begin_write(std::string_view account, db::durability d = db::durability::full);
   result<std::uint32_t> claim_recent(std::string_view account, std::string_view mailbox, std::uint32_t upto) override;
   result<std::vector<std::pair<std::string, std::string>>> metadata(std::string_view account,
                                                                     std::string_view mailbox) override;
@@ -115,7 +116,19 @@ class sqlite_store final : public store {
   // Deletes rows, logs them as expunged with a new modseq; returns that modseq.
   static result<std::uint64_t> expunge_rows(db::connection& c, mailbox_row& mbox, const std::vector<message_row>& rows);
   // Removes the blob files of `ids` that no row names any more (see store.hpp "Blob garbage").
+  // Only for ids whose rows went in a commit that is already durable (fsync'd).
   void collect_garbage(const std::set<std::string>& ids);
+  // Blobs freed by a commit that was not fsync'd (EXPUNGE): removing them before that commit is
+  // on disk could leave, after a power loss, a row naming a missing blob. They wait here until
+  // a later durable commit covers theirs: the next append takes them (take_garbage() under its
+  // write lock, collect_garbage() after its fsync), or after garbage_batch of them one fsync'd
+  // marker commit does. A crash loses the list: orphan files, never a missing blob.
+  void defer_garbage(const std::set<std::string>& ids);
+  std::set<std::string> take_garbage();
+  void flush_garbage();
+  static constexpr std::size_t garbage_batch = 64;
+  std::mutex garbage_mu_;
+  std::set<std::string> garbage_;  // guarded by garbage_mu_
   result<append_result> append_common(std::string_view account, std::string_view mailbox, std::string_view blob_id,
                                       const std::string_view* bytes, const std::vector<std::string>& flags,
                                       std::optional<std::int64_t> internal_date);
