@@ -93,16 +93,15 @@ result<append_result> sqlite_store::append_common(std::string_view account, std:
   auto& conn = **c;
   auto t = db::transaction::begin(conn, db::durability::full);
   if (!t) return t.error();
-  // Blobs freed by earlier commits that were not fsync'd: this commit's fsync covers those.
-  // Taken under the write lock, so each one's commit precedes ours; given back on failure.
+  // Blobs freed by earlier commits that were not fsync'd (store.hpp "Blob garbage"), taken
+  // under the write lock so that each one's commit precedes ours: `pending` becomes durable
+  // with our fsync; `ready` was covered by an earlier one and goes in this transaction. Given
+  // back if we fail (a second removal attempt is harmless).
   struct garbage_hold {
     sqlite_store& s;
-    std::set<std::string> ids;
-    ~garbage_hold() {
-      std::lock_guard lock(s.garbage_mu_);  // no flush here: our transaction is still open
-      s.garbage_.insert(ids.begin(), ids.end());
-    }
-  } garbage{*this, take_garbage()};
+    std::set<std::string> pending, ready;
+    ~garbage_hold() { s.give_back_garbage(std::move(pending), std::move(ready)); }
+  } garbage{*this, take_garbage(), take_durable_garbage()};
   auto m = need_mailbox(conn, a->address, mailbox);
   if (!m) return m.error();
   // Re-checked under the write lock: collect_garbage may have removed an identical blob
@@ -135,9 +134,13 @@ result<append_result> sqlite_store::append_common(std::string_view account, std:
   auto up = conn.prepare("UPDATE mail_mailboxes SET uidnext = ?2, highestmodseq = ?3 WHERE id = ?1");
   if (!up) return up.error();
   if (auto r = up->bind_all(m->id, uid + 1, modseq).run(); !r) return r.error();
+  // After our row: a blob freed earlier and appended again now is ours and stays.
+  remove_unused_blobs(conn, garbage.ready);
   if (auto r = t->commit(); !r) return r.error();
+  garbage.ready.clear();
+  // Now covered by our fsync: the next write transaction removes them.
+  garbage.ready = std::exchange(garbage.pending, {});
   publish("mail.new", a->address, m->name);
-  collect_garbage(std::exchange(garbage.ids, {}));
   return append_result{m->uidvalidity, uid, modseq};
 }
 

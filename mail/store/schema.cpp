@@ -235,17 +235,23 @@ void sqlite_store::collect_garbage(const std::set<std::string>& ids) {
   // our check and the removal (appends re-check the blob under the same lock).
   auto t = db::transaction::begin(**c);
   if (!t) return;
+  remove_unused_blobs(**c, ids);
+  (void)t->commit();
+}
+
+void sqlite_store::remove_unused_blobs(db::connection& c, const std::set<std::string>& ids) {
+  if (ids.empty()) return;
   // The blob store is shared and content-addressed: an HTTP upload (XMPP) byte for byte equal
   // to a message has its blob too, and keeps it. Its rows are in this database when uploads
   // were ever on.
   bool uploads = false;
-  if (auto q = (*c)->prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'upload_file'")) {
+  if (auto q = c.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'upload_file'")) {
     auto row = q->step();
     uploads = !row || *row;  // on error assume they exist: the query below then keeps the blob
   }
-  auto st = (*c)->prepare(uploads ? "SELECT EXISTS(SELECT 1 FROM mail_messages WHERE blob_id = ?1) OR "
-                                    "EXISTS(SELECT 1 FROM upload_file WHERE blob = ?1)"
-                                  : "SELECT EXISTS(SELECT 1 FROM mail_messages WHERE blob_id = ?1)");
+  auto st = c.prepare(uploads ? "SELECT EXISTS(SELECT 1 FROM mail_messages WHERE blob_id = ?1) OR "
+                                "EXISTS(SELECT 1 FROM upload_file WHERE blob = ?1)"
+                              : "SELECT EXISTS(SELECT 1 FROM mail_messages WHERE blob_id = ?1)");
   if (!st) return;
   for (auto& id : ids) {
     st->bind(1, id);
@@ -256,10 +262,9 @@ void sqlite_store::collect_garbage(const std::set<std::string>& ids) {
       // Not blob::store::remove, which fsyncs the folder: an unlink lost in a crash leaves an
       // orphan file (store.hpp), and that fsync, under the write lock, made every writer wait.
       if (auto p = blobs_.path_of(id)) (void)::unlink(p->c_str());
-      if (auto del = (*c)->prepare("DELETE FROM mail_blob_meta WHERE blob_id = ?1")) (void)del->bind(1, id).run();
+      if (auto del = c.prepare("DELETE FROM mail_blob_meta WHERE blob_id = ?1")) (void)del->bind(1, id).run();
     }
   }
-  (void)t->commit();
 }
 
 void sqlite_store::defer_garbage(const std::set<std::string>& ids) {
@@ -268,7 +273,7 @@ void sqlite_store::defer_garbage(const std::set<std::string>& ids) {
   {
     std::lock_guard lock(garbage_mu_);
     garbage_.insert(ids.begin(), ids.end());
-    full = garbage_.size() >= garbage_batch;
+    full = garbage_.size() + durable_garbage_.size() >= garbage_batch;
   }
   if (full) flush_garbage();
 }
@@ -278,19 +283,34 @@ std::set<std::string> sqlite_store::take_garbage() {
   return std::exchange(garbage_, {});
 }
 
+std::set<std::string> sqlite_store::take_durable_garbage() {
+  std::lock_guard lock(garbage_mu_);
+  return std::exchange(durable_garbage_, {});
+}
+
+void sqlite_store::give_back_garbage(std::set<std::string> pending, std::set<std::string> durable) {
+  std::lock_guard lock(garbage_mu_);
+  garbage_.merge(pending);
+  durable_garbage_.merge(durable);
+}
+
 void sqlite_store::flush_garbage() {
   auto ids = take_garbage();
-  if (ids.empty()) return;
-  auto c = db_.try_get();
-  if (!c) return;  // orphans: wasted space, never lost mail
-  // A write fsync'd at commit makes every earlier commit of the file durable too (one WAL).
-  auto t = db::transaction::begin(**c, db::durability::full);
-  if (!t) return;
-  auto mark = (*c)->prepare(
-      "INSERT INTO mail_counters(name, value) VALUES('garbage_flushes', 1) "
-      "ON CONFLICT(name) DO UPDATE SET value = value + 1");
-  if (!mark || !mark->run() || !t->commit()) return;
-  collect_garbage(ids);
+  auto ready = take_durable_garbage();
+  if (ids.empty() && ready.empty()) return;
+  if (!ids.empty()) {
+    auto c = db_.try_get();
+    if (!c) return;  // orphans: wasted space, never lost mail
+    // A write fsync'd at commit makes every earlier commit of the file durable too (one WAL).
+    auto t = db::transaction::begin(**c, db::durability::full);
+    if (!t) return;
+    auto mark = (*c)->prepare(
+        "INSERT INTO mail_counters(name, value) VALUES('garbage_flushes', 1) "
+        "ON CONFLICT(name) DO UPDATE SET value = value + 1");
+    if (!mark || !mark->run() || !t->commit()) return;
+  }
+  ready.merge(ids);
+  collect_garbage(ready);
 }
 
 result<std::vector<std::string>> sqlite_store::blob_ids() {

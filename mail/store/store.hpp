@@ -26,7 +26,7 @@
 // move/remove deletes the last row naming a blob, the blob file is removed after that commit,
 // under the write lock, re-checking that no row names it (an append that raced re-checks the
 // blob under the same lock); an expunge's blobs wait until a later fsync'd commit covers the
-// expunge (the next append, or one marker commit per 64 of them), so a power loss never
+// expunge (later appends, or one marker commit per 64 of them), so a power loss never
 // brings back a row without its blob. A crash in between leaves orphan blob files (wasted
 // space, never lost mail).
 // NOTE: the blob store is shared; a blob the outbound queue holds with the very same bytes as a
