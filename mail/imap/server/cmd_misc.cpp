@@ -33,7 +33,7 @@ std::string capabilities(const session_state& st) {
   // RFC 4314 §2.1: "t", "e", "x" and "k" are rights of their own ("d" and "c" group them).
   if (st.env->acl) c += " ACL RIGHTS=texk LIST-MYRIGHTS";
   c += " NOTIFY";  // RFC 5465 (notify.hpp)
-  c += " CONTEXT=SEARCH";  // RFC 5267 §4 (search_context.hpp)
+  c += " CONTEXT=SEARCH CONTEXT=SORT";  // RFC 5267 §4 (search_context.hpp)
   c += " APPENDLIMIT=" + std::to_string(st.env->append_limit);
   if (!st.compressed) c += " COMPRESS=DEFLATE";
   return c;

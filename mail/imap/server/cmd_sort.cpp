@@ -1,4 +1,5 @@
-// SORT and THREAD (RFC 5256): ORDEREDSUBJECT and REFERENCES.
+// SORT and THREAD (RFC 5256): ORDEREDSUBJECT and REFERENCES; ESORT and CONTEXT=SORT
+// (RFC 5267: RETURN options, PARTIAL in sort order, UPDATE contexts).
 #include <algorithm>
 #include <type_traits>
 #include <map>
@@ -7,6 +8,8 @@
 #include "mail/imap/proto/writer.hpp"
 #include "mail/imap/server/commands.hpp"
 #include "mail/imap/server/search.hpp"
+#include "mail/imap/server/search_context.hpp"
+#include "mail/imap/server/sort.hpp"
 #include "mail/imap/server/summary.hpp"
 #include "mail/imap/server/thread.hpp"
 #include "mail/imap/server/view.hpp"
@@ -59,9 +62,9 @@ std::vector<std::string> msg_ids(std::string_view v) {
   return out;
 }
 
-result<std::vector<sort_item>> gather(session_state& st, const cmd_search& s, std::string_view tag) {
-  progress_meter progress(st, tag, st.sel->uids.size());
-  auto hits = run_search(st, s.key, s.charset, true, &progress);
+result<std::vector<sort_item>> gather(session_state& st, const search_key& key, const std::optional<std::string>& charset,
+                                      progress_meter* progress) {
+  auto hits = run_search(st, key, charset, true, progress);
   if (!hits) return hits.error();
   std::vector<mail::message_info> infos;
   infos.reserve(hits->size());
@@ -171,55 +174,86 @@ std::string thread_ordered_subject(std::vector<sort_item>& items, bool uid) {
 
 }  // namespace
 
-void op_sort(session_state& st, const command& cmd, reply& r) {
-  const auto& s = std::get<cmd_sort>(cmd.args);
-  const bool uid = cmd.name == "UID SORT";
-  if (!search_charset_ok(s.search.charset)) return r.no("[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset");
-  auto items = gather(st, s.search, cmd.tag);
-  if (!items) return fail(r, items.error());
+result<std::vector<search_hit>> sorted_hits(session_state& st, const std::vector<std::string>& criteria,
+                                            const search_key& key, const std::optional<std::string>& charset,
+                                            progress_meter* progress) {
+  auto items = gather(st, key, charset, progress);
+  if (!items) return items.error();
   std::stable_sort(items->begin(), items->end(), [&](const sort_item& a, const sort_item& b) {
-    for (std::size_t i = 0; i < s.criteria.size(); ++i) {
-      bool rev = s.criteria[i] == "REVERSE";
+    for (std::size_t i = 0; i < criteria.size(); ++i) {
+      bool rev = criteria[i] == "REVERSE";
       if (rev) ++i;
-      int c = compare_key(a, b, s.criteria[i]);
+      int c = compare_key(a, b, criteria[i]);
       if (c) return rev ? c > 0 : c < 0;
     }
     return a.hit.seq < b.hit.seq;  // RFC 5256 §3: ties by sequence number
   });
-  // CONTEXT=SORT (RFC 5267 §4) is not offered: its return options are refused rather than
-  // ignored.
-  for (const auto& o : s.search.returns)
-    if (o == "UPDATE" || o == "CONTEXT" || o == "PARTIAL") return r.bad(o + " is not supported in SORT");
-  if (!s.search.has_return) {
-    std::string line = "SORT";
-    for (const auto& it : *items) line += " " + std::to_string(number(it, uid));
-    r.untagged(line);
-    return r.ok(cmd.name + " completed");
-  }
-  // RFC 5267 §3 ESORT: the answer is an ESEARCH whose MIN and MAX are the first and last
-  // message in sort order and whose ALL keeps that order (ranges only where it allows).
+  std::vector<search_hit> out;
+  out.reserve(items->size());
+  for (auto& it : *items) out.push_back(std::move(it.hit));
+  return out;
+}
+
+void op_sort(session_state& st, const command& cmd, reply& r) {
+  const auto& s = std::get<cmd_sort>(cmd.args);
+  const bool uid = cmd.name == "UID SORT";
+  if (!search_charset_ok(s.search.charset)) return r.no("[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset");
   auto has = [&](std::string_view o) {
     return std::find(s.search.returns.begin(), s.search.returns.end(), o) != s.search.returns.end();
   };
+  const bool update = has("UPDATE");
+  // RFC 5267 §4.3: "An attempt to use UPDATE where a tag is already in use with a previous
+  // searching command that itself used UPDATE SHALL result in ... a BAD response."
+  if (update)
+    for (const auto& c : st.sel->contexts)
+      if (c.tag == cmd.tag) return r.bad("Tag reuse");
+  progress_meter progress(st, cmd.tag, st.sel->uids.size());
+  auto hits = sorted_hits(st, s.criteria, s.search.key, s.search.charset, &progress);
+  if (!hits) return fail(r, hits.error());
   std::vector<std::uint32_t> nums;
-  nums.reserve(items->size());
-  for (const auto& it : *items) nums.push_back(number(it, uid));
+  nums.reserve(hits->size());
+  for (const auto& h : *hits) nums.push_back(uid ? h.info.uid : h.seq);
+  if (!s.search.has_return) {
+    std::string line = "SORT";
+    for (auto n : nums) line += " " + std::to_string(n);
+    r.untagged(line);
+    return r.ok(cmd.name + " completed");
+  }
+  if (update) {
+    if (st.sel->contexts.size() >= max_search_contexts) {
+      // RFC 5267 §4.3.1: refused with NOUPDATE; the other return options still apply.
+      std::string line = "NO [NOUPDATE ";
+      write_string(line, cmd.tag);
+      r.untagged(line + "] Too many search contexts");
+    } else {
+      // RFC 5267 §4.3.2: a SORT context's updates carry positions in the sort order, so
+      // the context keeps its result in that order (search_context.hpp).
+      search_context c{cmd.tag, uid, s.search.key, s.search.charset, {}, s.criteria};
+      for (const auto& h : *hits) c.uids.push_back(h.info.uid);
+      st.sel->contexts.push_back(std::move(c));
+    }
+  }
+  // RFC 5267 §3 ESORT: the answer is an ESEARCH whose MIN and MAX are the first and last
+  // message in sort order and whose ALL keeps that order (ranges only where it allows).
   if (has("SAVE")) {
     // RFC 5182 §2.1 with RFC 5267: "$" holds the matches (kept ascending, by uid).
     std::vector<std::uint32_t> saved;
-    if (!items->empty() && !has("ALL") && !has("COUNT") && (has("MIN") || has("MAX"))) {
-      if (has("MIN")) saved.push_back(items->front().hit.info.uid);
-      if (has("MAX")) saved.push_back(items->back().hit.info.uid);
+    if (!hits->empty() && !has("ALL") && !has("COUNT") && (has("MIN") || has("MAX"))) {
+      if (has("MIN")) saved.push_back(hits->front().info.uid);
+      if (has("MAX")) saved.push_back(hits->back().info.uid);
     } else {
-      for (const auto& it : *items) saved.push_back(it.hit.info.uid);
+      for (const auto& h : *hits) saved.push_back(h.info.uid);
     }
     std::sort(saved.begin(), saved.end());
     saved.erase(std::unique(saved.begin(), saved.end()), saved.end());
     st.sel->saved = std::move(saved);
   }
-  const bool only_save = has("SAVE") && s.search.returns.size() == 1;
-  if (only_save) return r.ok(cmd.name + " completed");
-  const bool all = s.search.returns.empty() || has("ALL");  // RFC 4731 §3.1: RETURN () is ALL
+  // UPDATE and CONTEXT (a hint, RFC 5267 §4.2) ask for no data of their own.
+  std::size_t data_options = 0;
+  for (const auto& o : s.search.returns)
+    if (o != "SAVE" && o != "UPDATE" && o != "CONTEXT") ++data_options;
+  if (has("SAVE") && data_options == 0) return r.ok(cmd.name + " completed");
+  const bool all = data_options == 0 || has("ALL");  // RFC 4731 §3.1: RETURN () is ALL
   std::string line = "ESEARCH (TAG ";
   write_string(line, cmd.tag);
   line += ")";
@@ -230,6 +264,15 @@ void op_sort(session_state& st, const command& cmd, reply& r) {
   }
   if (has("COUNT")) line += " COUNT " + std::to_string(nums.size());
   if (!nums.empty() && all) line += " ALL " + compress_set(nums, true);
+  if (has("PARTIAL")) {
+    // RFC 5267 §4.4: the results at positions lo..hi "in the requested order" (the sort
+    // order here), NIL when there are none there.
+    const auto [lo, hi] = s.search.partial;
+    std::vector<std::uint32_t> part;
+    for (std::size_t i = lo - 1; i < nums.size() && i < hi; ++i) part.push_back(nums[i]);
+    line += " PARTIAL (" + std::to_string(lo) + ":" + std::to_string(hi) + " " +
+            (part.empty() ? std::string("NIL") : compress_set(part, true)) + ")";
+  }
   r.untagged(line);
   r.ok(cmd.name + " completed");
 }
@@ -239,7 +282,8 @@ void op_thread(session_state& st, const command& cmd, reply& r) {
   const bool uid = cmd.name == "UID THREAD";
   if (t.algorithm != "REFERENCES" && t.algorithm != "ORDEREDSUBJECT") return r.bad("Unknown THREAD algorithm");
   if (!search_charset_ok(t.search.charset)) return r.no("[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset");
-  auto items = gather(st, t.search, cmd.tag);
+  progress_meter progress(st, cmd.tag, st.sel->uids.size());
+  auto items = gather(st, t.search.key, t.search.charset, &progress);
   if (!items) return fail(r, items.error());
   std::string body = t.algorithm == "REFERENCES" ? references(*items, uid) : thread_ordered_subject(*items, uid);
   r.untagged("THREAD " + body);
