@@ -148,6 +148,19 @@ TEST_CASE("CONTEXT=SORT: PARTIAL and UPDATE in sort order") {
   run(other, append_cmd("n", "INBOX", with_subject("f")));
   CHECK(run(st, "x2 NOOP") ==
         "* 7 EXISTS\r\n* ESEARCH (TAG \"u1\") UID ADDTO (2 6 4 7)\r\nx2 OK NOOP completed\r\n");
+  // Both at once: d (UID 4) leaves position 3 of [3 6 4 7], then a new "c" (UID 8) takes it.
+  run(other, "f UID STORE 4 +FLAGS (\\Seen)");
+  run(other, append_cmd("n", "INBOX", with_subject("c")));
+  auto out = run(st, "x3 NOOP");
+  const auto removed = out.find("* ESEARCH (TAG \"u1\") UID REMOVEFROM (3 4)\r\n");
+  const auto added = out.find("* ESEARCH (TAG \"u1\") UID ADDTO (3 8)\r\n");
+  const auto exists = out.find("* 8 EXISTS\r\n");
+  CHECK(removed == 0);
+  REQUIRE(exists != std::string::npos);
+  CHECK((added != std::string::npos && added > exists));
+  // The context now agrees with a fresh SORT.
+  CHECK(run(st, "v UID SORT RETURN (ALL) (SUBJECT) UTF-8 UNSEEN") ==
+        "* ESEARCH (TAG \"v\") UID ALL 3,6,8,7\r\nv OK UID SORT completed\r\n");
 }
 
 TEST_CASE("CONTEXT=SORT: sequence-number contexts around an expunge") {
