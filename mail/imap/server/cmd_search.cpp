@@ -61,7 +61,7 @@ void op_search(session_state& st, const command& cmd, reply& r) {
       write_string(line, cmd.tag);
       r.untagged(line + "] Too many search contexts");
     } else {
-      search_context c{cmd.tag, uid, s.key, s.charset, {}};
+      search_context c{cmd.tag, uid, s.key, s.charset, {}, {}};
       for (const auto& h : *hits) c.uids.push_back(h.info.uid);
       st.sel->contexts.push_back(std::move(c));
     }
