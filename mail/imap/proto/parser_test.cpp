@@ -452,3 +452,13 @@ TEST_CASE("every command in the table is parsed, nothing else", "[imap]") {
   CHECK_FALSE(find_syntax("FETCH")->allows_expunge);
   CHECK(find_syntax("UID FETCH")->allows_expunge);
 }
+
+TEST_CASE("RETURN takes one PARTIAL or one ALL", "[imap]") {
+  // RFC 5267 §4.4: "either one PARTIAL, one ALL, or neither PARTIAL nor ALL is allowed".
+  CHECK(std::get<cmd_search>(ok("t SEARCH RETURN (COUNT PARTIAL 1:5) ALL\r\n").args).partial ==
+        std::pair<std::uint32_t, std::uint32_t>{1, 5});
+  CHECK(std::get<cmd_sort>(ok("t SORT RETURN (ALL COUNT) (DATE) UTF-8 ALL\r\n").args).search.returns.size() == 2);
+  CHECK(bad("t SEARCH RETURN (ALL PARTIAL 1:5) ALL\r\n") == "imap.syntax");
+  CHECK(bad("t UID SEARCH RETURN (PARTIAL 1:5 PARTIAL 6:9) ALL\r\n") == "imap.syntax");
+  CHECK(bad("t SORT RETURN (PARTIAL 1:5 ALL) (DATE) UTF-8 ALL\r\n") == "imap.syntax");
+}
