@@ -180,7 +180,7 @@ bool spam_scorer_options(const config::config& c, mf::bayes_scorer_options& so) 
 std::shared_ptr<mf::bayes::engine> open_spam_engine(const config::config& c) {
   mf::bayes::model_options m;
   if (!spam_model_options(c, m)) return nullptr;
-  auto st = mf::bayes::open_sqlite_token_store(c.data_dir / "spam.db");
+  auto st = mf::bayes::open_token_store((c.data_dir / "spam.db").string());
   if (!st) {
     log::error("spam.store", {{"file", (c.data_dir / "spam.db").string()}, {"code", st.error().code},
                               {"error", st.error().message}});

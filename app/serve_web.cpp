@@ -72,7 +72,7 @@ bool install_web(serve_context& ctx) {
   }
   if (ctx.cfg.filter_bayes_enabled) {
     // The learning filter's own database (serve_spam.cpp has it open too; SQLite shares it).
-    auto tokens = mail::filter::bayes::open_sqlite_token_store(ctx.cfg.data_dir / "spam.db");
+    auto tokens = mail::filter::bayes::open_token_store((ctx.cfg.data_dir / "spam.db").string());
     if (tokens) {
       std::shared_ptr<mail::filter::bayes::token_store> ts(std::move(*tokens));
       ctx.keep.push_back(ts);

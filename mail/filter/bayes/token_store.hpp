@@ -5,13 +5,14 @@
 // so that a message is never counted twice and can be unlearnt exactly, even once its blob
 // is gone.
 //
-//   auto ts = bayes::open_sqlite_token_store(data_dir / "spam.db").value();
+//   auto ts = bayes::open_token_store((data_dir / "spam.db").string()).value();
 //   ts->learn({{"alice@home.test", blob_id, true, hashes, true}});  // spam, site-wide too
 //   auto c = ts->lookup("alice@home.test", hashes);                  // user + site counts
 //
-// Thread-safety: every method may be called from any thread (one SQLite connection per
-// thread); several processes (`hearth serve` and `hearth spam train`) may share the file.
-// Errors: "db.*" (core/db/db.hpp).
+// One implementation (token_store_sql.cpp) on core/sql: SQLite (DATA_DIR/spam.db) or PostgreSQL.
+// Thread-safety: every method may be called from any thread (one connection per thread);
+// several processes (`hearth serve` and `hearth spam train`) may share the database.
+// Errors: "db.*" (core/sql/sql.hpp).
 #pragma once
 #include <cstdint>
 #include <filesystem>
@@ -68,8 +69,8 @@ class token_store {
   virtual result<int> learnt_as(std::string_view owner, std::string_view message) = 0;
 };
 
-// Opens (creating) the SQLite file and applies the "spam" migrations.
-// Errors: "db.open", "db.schema_newer", "db.migration".
-result<std::unique_ptr<token_store>> open_sqlite_token_store(const std::filesystem::path& file);
+// Opens `target` (a SQLite file path, created if needed, or a PostgreSQL URL, as sql::open
+// takes) and applies the "spam" migrations. Errors: "db.open", "db.schema_newer", "db.migration".
+result<std::unique_ptr<token_store>> open_token_store(const std::string& target);
 
 }  // namespace hearth::mail::filter::bayes

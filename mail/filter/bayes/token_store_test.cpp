@@ -1,24 +1,21 @@
 #include <catch2/catch.hpp>
-#include <filesystem>
-#include <unistd.h>
 
 #include "mail/filter/bayes/engine.hpp"
 #include "mail/filter/bayes/token_store.hpp"
+#include "tests/unit/test_database.hpp"
 
 using namespace hearth::mail::filter::bayes;
 
 namespace {
+// Every case runs on both engines.
 struct temp_db {
-  std::filesystem::path dir = std::filesystem::temp_directory_path() / ("spamdb-" + std::to_string(::getpid()) + "-" +
-                                                                        std::to_string(std::rand()));
-  temp_db() { std::filesystem::create_directories(dir); }
-  ~temp_db() { std::filesystem::remove_all(dir); }
+  hearth::test_database db{GENERATE(hearth::sql::engine::sqlite, hearth::sql::engine::postgres)};
 };
 }  // namespace
 
 TEST_CASE("learn, never twice, flip, unlearn, forget", "[bayes]") {
   temp_db t;
-  auto s = open_sqlite_token_store(t.dir / "spam.db");
+  auto s = open_token_store(t.db.target);
   REQUIRE(s);
   auto& st = **s;
   auto r = st.learn({{"alice@home.test", "m1", true, {1, 2, 3}, true}, {"", "m2", false, {3, 4}, false}});
@@ -76,7 +73,7 @@ TEST_CASE("the engine learns from messages and then votes", "[bayes]") {
   temp_db t;
   model_options o;
   o.min_spam = o.min_ham = 5;
-  engine e(std::shared_ptr<token_store>(open_sqlite_token_store(t.dir / "spam.db").value()), o);
+  engine e(std::shared_ptr<token_store>(open_token_store(t.db.target).value()), o);
   std::vector<learn_item> items;
   for (int i = 0; i < 10; ++i) {
     std::string spam = "Subject: cheap pills " + std::to_string(i) + "\r\nFrom: x@pills.example\r\n\r\nBuy viagra now, best price online " + std::to_string(i) + "\r\n";
