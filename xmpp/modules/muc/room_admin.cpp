@@ -317,6 +317,7 @@ outcome room::destroy(std::string_view reason, const std::string& alternate) {
   }
   occupants_.clear();
   nick_of_.clear();
+  shown_.clear();
   res.destroyed = true;
   return res;
 }
