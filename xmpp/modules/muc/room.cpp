@@ -150,7 +150,20 @@ void room::erase_occupant(const std::string& nick) {
   occupants_.erase(it);
 }
 
+bool room::reserved_by_other(const std::string& nick, const std::string& bare) {
+  if (reserved_dirty_) {
+    reserved_.clear();
+    for (const auto& [b, e] : affiliations_)
+      if (!e.nick.empty()) reserved_[e.nick].insert(b);
+    reserved_dirty_ = false;
+  }
+  auto it = reserved_.find(nick);
+  if (it == reserved_.end()) return false;
+  return it->second.size() > 1 || !it->second.count(bare);
+}
+
 void room::create(const jid& creator) {
+  reserved_dirty_ = true;
   affiliations_[creator.bare()] = affiliation_entry{affiliation::owner, {}, {}};
   locked = true;
 }
@@ -291,11 +304,10 @@ outcome room::on_presence(const element& p, const jid& from, const jid& to, cons
       res.out.push_back(error_reply(p, "cancel", "conflict"));
       return res;
     }
-    for (const auto& [bare, e] : affiliations_)
-      if (e.nick == nick && bare != from.bare()) {
-        res.out.push_back(error_reply(p, "cancel", "conflict"));
-        return res;
-      }
+    if (reserved_by_other(nick, from.bare())) {
+      res.out.push_back(error_reply(p, "cancel", "conflict"));
+      return res;
+    }
     // Everyone sees the old nick leave with 303 and the new one, then the new nick arrive.
     broadcast_presence(res, *me, {}, {303}, true, nick);
     occupant moved = *me;
@@ -329,11 +341,10 @@ void room::join(outcome& res, const element& p, const jid& from, const std::stri
     res.out.push_back(error_reply(p, "cancel", "conflict", "that nickname is in use"));
     return;
   }
-  for (const auto& [bare, e] : affiliations_)
-    if (!e.nick.empty() && e.nick == nick && bare != from.bare()) {
-      res.out.push_back(error_reply(p, "cancel", "conflict", "that nickname is reserved"));
-      return;
-    }
+  if (reserved_by_other(nick, from.bare())) {
+    res.out.push_back(error_reply(p, "cancel", "conflict", "that nickname is reserved"));
+    return;
+  }
   unsigned cap = std::min(config_.max_users, limits_.max_occupants);
   // §7.2.9: owners and admins may join a full room (up to the hard limit).
   if ((occupants_.size() >= cap && aff < affiliation::admin) || occupants_.size() >= limits_.max_occupants) {
@@ -585,6 +596,7 @@ outcome room::invite(const element& m, const jid& from, const element& x) {
       }
       if (affiliation_of(to->bare()) < affiliation::member && affiliation_of(to->bare()) != affiliation::outcast) {
         affiliations_[to->bare()] = affiliation_entry{affiliation::member, {}, {}};
+        reserved_dirty_ = true;
         res.save = config_.persistent;
       }
     }

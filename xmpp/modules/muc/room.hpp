@@ -122,7 +122,11 @@ class room {
   const jid& address() const { return jid_; }
   room_config& config() { return config_; }
   const room_config& config() const { return config_; }
-  std::map<std::string, affiliation_entry>& affiliations() { return affiliations_; }
+  // Non-const access may change reserved nicks: the index is rebuilt on the next join.
+  std::map<std::string, affiliation_entry>& affiliations() {
+    reserved_dirty_ = true;
+    return affiliations_;
+  }
   const std::map<std::string, occupant>& occupants() const { return occupants_; }
   std::string subject, subject_from;  // subject_from: the nick (or "" for the room)
   bool locked = false;                // created, awaiting its owner's configuration (§10.1.1)
@@ -188,6 +192,12 @@ class room {
   std::map<std::string, occupant> occupants_;              // by nick
   std::unordered_map<std::string, std::string> nick_of_;   // full real JID -> nick (occupants_ index)
   std::set<std::string> shown_;                            // nicks of the occupants with shown set
+  // Reserved nick -> the bare JIDs that reserved it (§7.10), so a join does not walk every
+  // affiliation of a large members-only room; rebuilt lazily after affiliations change.
+  std::unordered_map<std::string, std::set<std::string>> reserved_;
+  bool reserved_dirty_ = true;
+  // True when `nick` is reserved by someone other than `bare`.
+  bool reserved_by_other(const std::string& nick, const std::string& bare);
   occupant& add_occupant(occupant o);
   void erase_occupant(const std::string& nick);
   std::deque<history_entry> history_;
