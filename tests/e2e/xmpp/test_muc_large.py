@@ -14,6 +14,7 @@ others see it leave, the log says why) while bob, who reads, gets every message.
 import asyncio
 import os
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -40,6 +41,16 @@ def configure(inst):
     for i in range(ACCOUNTS):
         inst.cli(["user", "add", f"crowd{i}@example.test", "--password-stdin"], input=CROWD_PW + "\n")
 
+
+# 10 000 connections on each side: the server and bench_xmpp inherit this process's limit.
+try:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (65536, 65536))
+except (ValueError, OSError):  # not root: as far as the hard limit allows
+    resource.setrlimit(resource.RLIMIT_NOFILE, (resource.getrlimit(resource.RLIMIT_NOFILE)[1],) * 2)
+if resource.getrlimit(resource.RLIMIT_NOFILE)[0] < CROWD + 500:
+    print(f"needs {CROWD + 500} open files per process, the limit is {resource.getrlimit(resource.RLIMIT_NOFILE)[0]} "
+          "and cannot be raised here: skipped")
+    sys.exit(77)
 
 if not BENCH or not os.access(BENCH, os.X_OK):
     print(f"bench_xmpp not built ({BENCH!r}): build the bench_xmpp target")
