@@ -118,6 +118,7 @@ bool install_xmpp(serve_context& ctx) {
     xmpp::push::options po;
     po.summary = ctx.cfg.xmpp_push_summary;
     po.max_per_account = ctx.cfg.xmpp_push_max_per_account;
+    po.interval_us = std::int64_t(ctx.cfg.xmpp_push_interval) * 1000000;
     xmpp::push::install(*hub, *push_store, po);
   }
   xmpp::modules::install_all(*hub);
@@ -191,6 +192,7 @@ bool install_xmpp(serve_context& ctx) {
   co.limits.max_stanza = ctx.cfg.xmpp_max_stanza_size;
   co.limits.max_depth = ctx.cfg.xmpp_max_depth;
   co.stanzas_per_second = ctx.cfg.xmpp_stanzas_per_second;
+  co.max_queue = ctx.cfg.xmpp_max_queue;
   co.max_unauthenticated_bytes = ctx.cfg.xmpp_max_unauthenticated_bytes;
   // One authenticator for every protocol (ctx.authn): throttling, blocks and app passwords are
   // shared with IMAP, SMTP and HTTP. XMPP's localpart logins (RFC 6120 §6.3.8) are completed by

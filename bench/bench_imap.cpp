@@ -10,6 +10,14 @@
 //   build/bench/bench_imap [--clients 8] [--seconds 10] [--messages 10000] [--dir /tmp/keep]
 //   (--dir keeps the instance and its filled mailbox for the next run instead of removing it)
 //   build/bench/bench_imap --host 127.0.0.1 --port 993 --user u --password p [--pid PID]
+//
+// --state runs the state-tracking load instead (imap_state_load.hpp: 10 clients, 30 s, LIST,
+// STATUS, SELECT, FETCH, STORE, EXPUNGE, APPEND on --boxes 12 small mailboxes of --per-box 20
+// messages, three sessions on each selected mailbox); --dovecot then runs the same load against
+// a private Dovecot from Debian (dovecot_bench.hpp, needs root) right after, and prints both
+// side by side with the machine's load average:
+//
+//   build/bench/bench_imap --state --dovecot [--clients 10] [--seconds 30]
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <netdb.h>
@@ -28,6 +36,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -37,6 +46,9 @@
 namespace fs = std::filesystem;
 using clock_type = std::chrono::steady_clock;
 
+#include "dovecot_bench.hpp"
+#include "imap_bench_client.hpp"
+#include "imap_state_load.hpp"
 #include "proc_stats.hpp"
 
 namespace {
@@ -46,110 +58,18 @@ using hearth::bench::run_capture;
 struct options {
   std::string host, user, password;
   int port = 0;
-  int clients = 8;
-  int seconds = 10;
+  int clients = 0;  // default 8, 10 with --state
+  int seconds = 0;  // default 10, 30 with --state
   int messages = 10000;
   long pid = 0;
   std::string dir;  // --dir: keep the instance there and reuse it (filled once)
+  bool state = false;    // --state: the state-tracking load (imap_state_load.hpp) instead
+  bool dovecot = false;  // --dovecot: then the same load against a private Dovecot, same run
+  int boxes = 12;        // --boxes, --per-box: the state load's mailboxes and their size
+  int per_box = 20;
 };
 
-class client {
- public:
-  bool connect(const std::string& host, int port) {
-    addrinfo hints{}, *res = nullptr;
-    hints.ai_socktype = SOCK_STREAM;
-    if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0) return false;
-    fd_ = socket(res->ai_family, SOCK_STREAM, 0);
-    bool ok = ::connect(fd_, res->ai_addr, res->ai_addrlen) == 0;
-    freeaddrinfo(res);
-    if (!ok) return false;
-    ctx_ = SSL_CTX_new(TLS_client_method());
-    SSL_CTX_set_verify(ctx_, SSL_VERIFY_NONE, nullptr);  // a benchmark on loopback
-    ssl_ = SSL_new(ctx_);
-    SSL_set_fd(ssl_, fd_);
-    if (SSL_connect(ssl_) != 1) return false;
-    return !line().empty();  // greeting
-  }
-  ~client() {
-    if (ssl_) SSL_free(ssl_);
-    if (ctx_) SSL_CTX_free(ctx_);
-    if (fd_ >= 0) close(fd_);
-  }
-  bool send(const std::string& s) { return SSL_write(ssl_, s.data(), static_cast<int>(s.size())) > 0; }
-  std::string line() {
-    std::string out;
-    for (;;) {
-      if (pos_ >= len_) {
-        int n = SSL_read(ssl_, buf_, sizeof buf_);
-        if (n <= 0) return out;
-        pos_ = 0, len_ = static_cast<std::size_t>(n);
-      }
-      char c = buf_[pos_++];
-      out += c;
-      if (c == '\n') return out;
-    }
-  }
-  void skip(std::size_t n) {
-    while (n > 0) {
-      if (pos_ >= len_) {
-        int r = SSL_read(ssl_, buf_, sizeof buf_);
-        if (r <= 0) return;
-        pos_ = 0, len_ = static_cast<std::size_t>(r);
-      }
-      std::size_t k = std::min(n, len_ - pos_);
-      pos_ += k, n -= k;
-    }
-  }
-  // Sends "tag cmd", reads up to the tagged reply (skipping literals). True on OK.
-  bool command(const std::string& cmd) {
-    std::string tag = "b" + std::to_string(++tag_);
-    if (!send(tag + " " + cmd + "\r\n")) return false;
-    return until_tagged(tag);
-  }
-  bool until_tagged(const std::string& tag) {
-    for (;;) {
-      std::string l = line();
-      if (l.empty()) return false;
-      if (l.size() > 3 && l[l.size() - 3] == '}') {
-        auto b = l.rfind('{');
-        skip(std::strtoull(l.c_str() + b + 1, nullptr, 10));
-        continue;
-      }
-      if (l.compare(0, tag.size() + 1, tag + " ") == 0) return l.compare(tag.size() + 1, 2, "OK") == 0;
-    }
-  }
-  bool append(const std::string& box, const std::string& msg) {
-    std::string tag = "b" + std::to_string(++tag_);
-    if (!send(tag + " APPEND " + box + " {" + std::to_string(msg.size()) + "}\r\n")) return false;
-    if (!continuation()) return false;
-    if (!send(msg + "\r\n")) return false;
-    return until_tagged(tag);
-  }
-  // Skips untagged responses (other sessions' EXISTS...) up to the "+" continuation.
-  bool continuation() {
-    for (;;) {
-      std::string l = line();
-      if (l.empty()) return false;
-      if (l[0] == '+') return true;
-      if (l[0] != '*') return false;
-    }
-  }
-  bool idle() {
-    std::string tag = "b" + std::to_string(++tag_);
-    if (!send(tag + " IDLE\r\n")) return false;
-    if (!continuation()) return false;
-    if (!send("DONE\r\n")) return false;
-    return until_tagged(tag);
-  }
-
- private:
-  int fd_ = -1;
-  SSL_CTX* ctx_ = nullptr;
-  SSL* ssl_ = nullptr;
-  char buf_[16384];
-  std::size_t pos_ = 0, len_ = 0;
-  unsigned tag_ = 0;
-};
+using client = hearth::bench::imap_client;
 
 std::string message(int i, std::mt19937& rng) {
   static const char* words[] = {"report", "meeting", "invoice", "holiday", "project", "budget", "lunch", "release"};
@@ -207,12 +127,74 @@ void worker(const options& o, int id, clock_type::time_point end, int count, sta
 }
 
 
+std::string load_average() {
+  std::string u = run_capture("uptime");
+  auto p = u.find("load average");
+  return p == std::string::npos ? u : u.substr(p, u.find_first_of("\r\n", p) - p);
+}
+
+// --state: the state-tracking load against the server in `o` (Hearth unless --host), then with
+// --dovecot against a private Dovecot right after, and one table of both.
+int run_state(const options& o, const fs::path& dir, bool own_hearth) {
+  using namespace hearth::bench;
+  state_options so;
+  so.host = o.host, so.port = o.port, so.user = o.user, so.password = o.password;
+  so.clients = o.clients, so.seconds = o.seconds, so.boxes = o.boxes, so.messages_per_box = o.per_box;
+  std::string name_a = own_hearth ? "Hearth" : "server";
+  if (!state_prepare(so)) {
+    std::fprintf(stderr, "cannot prepare the mailboxes on %s:%d\n", so.host.c_str(), so.port);
+    return 1;
+  }
+  std::printf("state-tracking load: %d clients, %d s, %d mailboxes of %d messages, %d sessions a mailbox\n",
+              so.clients, so.seconds, so.boxes, so.messages_per_box, so.sessions_per_box);
+  std::printf("%s on %s:%d, before: %s\n", name_a.c_str(), so.host.c_str(), so.port, load_average().c_str());
+  std::fflush(stdout);
+  state_result a = state_run(so);
+  long rss_a = o.pid ? rss_kb(o.pid) / 1024 : 0;
+  std::printf("%s done, %s\n", name_a.c_str(), load_average().c_str());
+  std::optional<state_result> b;
+  long rss_b = 0;
+  if (o.dovecot) {
+    // Beside Hearth's folder, on the same disk; not inside it: Hearth's is private (0700) and
+    // Dovecot's auth process reads the passwd-file as its own user.
+    fs::path ddir = fs::temp_directory_path() / ("hearth-bench-dovecot-" + std::to_string(getpid()));
+    std::error_code ec;
+    fs::remove_all(ddir, ec);
+    dovecot_instance dv;
+    state_options ds = so;
+    ds.host = "127.0.0.78", ds.port = 31994;
+    if (!dv.start(ddir, ds.host, ds.port, so.user, so.password) || !state_prepare(ds)) {
+      std::fprintf(stderr, "dovecot: cannot run the load; its log: %s\n", (ddir / "dovecot.log").c_str());
+      return 1;
+    } else {
+      std::printf("Dovecot on %s:%d, before: %s\n", ds.host.c_str(), ds.port, load_average().c_str());
+      std::fflush(stdout);
+      b = state_run(ds);
+      rss_b = dv.tree_rss_kb() / 1024;
+      std::printf("Dovecot done, %s\n", load_average().c_str());
+    }
+    dv.stop();
+    fs::remove_all(ddir, ec);
+  }
+  state_print(name_a, a, "Dovecot", b ? &*b : nullptr);
+  if (rss_a) std::printf("%s RSS %ld MiB", name_a.c_str(), rss_a);
+  if (rss_b) std::printf(", Dovecot RSS %ld MiB (all its processes)", rss_b);
+  std::printf("\n");
+  return a.errors || (b && b->errors) ? 1 : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   options o;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string k = argv[i], v = argv[i + 1];
+  for (int i = 1; i < argc; ++i) {
+    std::string k = argv[i];
+    if (k == "--state" || k == "--dovecot") {
+      (k == "--state" ? o.state : o.dovecot) = true;
+      continue;
+    }
+    if (i + 1 >= argc) break;
+    std::string v = argv[++i];
     if (k == "--host") o.host = v;
     else if (k == "--port") o.port = std::atoi(v.c_str());
     else if (k == "--user") o.user = v;
@@ -222,7 +204,11 @@ int main(int argc, char** argv) {
     else if (k == "--messages") o.messages = std::atoi(v.c_str());
     else if (k == "--pid") o.pid = std::atol(v.c_str());
     else if (k == "--dir") o.dir = v;
+    else if (k == "--boxes") o.boxes = std::atoi(v.c_str());
+    else if (k == "--per-box") o.per_box = std::atoi(v.c_str());
   }
+  if (o.clients <= 0) o.clients = o.state ? 10 : 8;
+  if (o.seconds <= 0) o.seconds = o.state ? 30 : 10;
   signal(SIGPIPE, SIG_IGN);
   pid_t server = 0;
   fs::path dir;
@@ -258,6 +244,16 @@ int main(int argc, char** argv) {
       if (probe.connect(o.host, o.port)) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
+  }
+  if (o.state) {
+    int rc = run_state(o, dir, server != 0);
+    if (server) {
+      kill(server, SIGTERM);
+      waitpid(server, nullptr, 0);
+      std::error_code ec;
+      if (o.dir.empty()) fs::remove_all(dir, ec);
+    }
+    return rc;
   }
   // Fill INBOX up to --messages with parallel APPENDs.
   int have = 0;

@@ -7,7 +7,8 @@
 //                   [--accounts A] [--src NET]
 //   Accounts USER_PREFIX0@DOMAIN .. USER_PREFIX{A-1}@DOMAIN must exist with PASSWORD (A = N by
 //   default; bench/bench_xmpp.py and scripts/bench_xmpp.sh create them). Client i logs in as
-//   account i % A with resource "b<i / A>", so N clients need N / A resources per account;
+//   account i % A with resource "b<i / A>", so N clients need N / A resources per account
+//   (with --muc, account 0 is the room owner's alone and the others share accounts 1..A-1);
 //   idle connections are further resources ("i<k>") that bind but send no presence.
 //   Login is SCRAM-SHA-1 over STARTTLS, as every server here offers it; the client computes
 //   the salted password once per (account, salt), as real clients cache it, so the login rate
@@ -18,6 +19,15 @@
 //   room), the others join it, then every occupant sends M groupchat messages at once; each
 //   reflected message counts once per occupant that receives it (fan-out), its latency from
 //   the sender's clock.
+//   --seat-only: the joins only (joins/s and the time to seat everyone), no messages.
+//   --broadcast ROLES: the room broadcasts only these roles' presence (comma-separated,
+//   muc#roomconfig_presencebroadcast), as a large room would be configured.
+//   --no-presence: clients send no initial presence (only the directed one that joins), so
+//   the resources of one account do not each get the others' presence.
+//   --probe TEXT [--sample K]: after seating, prints "muc seated", waits until K occupants
+//   spread over the room (20 by default) have received TEXT (sent by someone else), prints
+//   "muc sample: X/K received", then tries one more join and prints how it was answered
+//   ("muc over capacity: refused CONDITION" or "... seated"). For e2e tests.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -100,6 +110,7 @@ SSL_CTX* g_ctx = nullptr;
 std::string g_host, g_domain, g_password;
 int g_port = 0;
 int g_src_net = 178;
+bool g_available = true;
 
 std::string hmac1(const std::string& key, const std::string& data) {
   unsigned char out[EVP_MAX_MD_SIZE];
@@ -182,7 +193,7 @@ std::unique_ptr<conn> login(const std::string& user, const std::string& resource
   if (!c->send("<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>" + resource + "</resource></bind></iq>") ||
       !c->until("</iq>"))
     return nullptr;
-  if (available && !c->send("<presence/>")) return nullptr;
+  if (available && g_available && !c->send("<presence/>")) return nullptr;
   return c;
 }
 
@@ -254,15 +265,93 @@ bool scram_login(conn& c, const std::string& localpart) {
 
 }  // namespace
 
-// Group chat: joins, then everyone sends; returns the process exit code.
-int run_muc(std::vector<std::unique_ptr<conn>>& clients, const std::string& room, int messages) {
+// Joins `room` as `nick`: 1 seated, 0 refused (the error condition in `why`), -1 the
+// connection failed. XEP-0045 §7.2: the subject is the last stanza of a join; §7.2.6-7.2.10: a
+// refusal is the presence bounced with type='error'.
+int join_room(conn& c, const std::string& room, const std::string& nick, std::string& why) {
+  if (!c.send("<presence to='" + room + "/" + nick + "'><x xmlns='http://jabber.org/protocol/muc'>"
+              "<history maxstanzas='0'/></x></presence>"))
+    return -1;
+  // Our own presence comes back from ROOM/NICK: with type='error' it is the refusal, without
+  // it the join goes on until the subject.
+  const std::string mine = "from='" + room + "/" + nick + "'";
+  for (;;) {
+    auto f = c.buf.find(mine);
+    auto s = c.buf.find("<subject");
+    if (f != std::string::npos && (s == std::string::npos || f < s)) {
+      auto start = c.buf.rfind("<presence", f);
+      auto end = c.buf.find("</presence>", f);
+      if (start != std::string::npos && end != std::string::npos) {
+        std::string p = c.buf.substr(start, end - start);
+        c.buf.erase(0, end + 11);
+        if (p.find("type='error'") == std::string::npos) continue;
+        why = "error";
+        for (const char* cond : {"service-unavailable", "conflict", "forbidden", "not-authorized", "registration-required",
+                                 "item-not-found", "not-allowed", "resource-constraint"})
+          if (p.find(cond) != std::string::npos) why = cond;
+        return 0;
+      }
+    } else if (s != std::string::npos) {
+      auto end = c.buf.find("</message>", s);
+      if (end != std::string::npos) {
+        c.buf.erase(0, end + 10);
+        return 1;
+      }
+    }
+    if (!c.fill()) return -1;
+  }
+}
+
+struct muc_options {
+  int messages = 0;
+  bool seat_only = false;
+  std::string broadcast;  // roles, comma-separated; "" = the room's default
+  std::string probe;      // text to wait for after seating
+  int sample = 20;
+  std::string user;       // account and resource for the over-capacity join
+};
+
+// The e2e probe: a sample of the seated occupants receives `text`, then one more join.
+int probe_room(std::vector<std::unique_ptr<conn>>& clients, const std::string& room, const muc_options& o) {
   const int n = static_cast<int>(clients.size());
+  std::printf("muc seated\n");
+  std::fflush(stdout);
+  const int k = std::max(1, std::min(o.sample, n));
+  int got = 0;
+  for (int j = 0; j < k; ++j) {
+    auto& c = *clients[static_cast<std::size_t>(static_cast<long>(j) * (n - 1) / std::max(1, k - 1))];
+    timeval tv{60, 0};
+    setsockopt(c.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    if (c.until(o.probe)) ++got;
+  }
+  std::printf("muc sample: %d/%d received\n", got, k);
+  std::fflush(stdout);
+  auto extra = login(o.user, "over");
+  std::string why;
+  int r = extra ? join_room(*extra, room, "over", why) : -1;
+  std::printf("muc over capacity: %s\n", r == 1 ? "seated" : r == 0 ? ("refused " + why).c_str() : "connection failed");
+  return got == k ? 0 : 1;
+}
+
+// Group chat: joins, then everyone sends; returns the process exit code.
+std::string broadcast_field(const std::string& roles) {
+  if (roles.empty()) return {};
+  std::string f = "<field var='muc#roomconfig_presencebroadcast'>";
+  for (std::size_t i = 0; i <= roles.size();) {
+    auto comma = roles.find(',', i);
+    if (comma == std::string::npos) comma = roles.size();
+    if (comma > i) f += "<value>" + roles.substr(i, comma - i) + "</value>";
+    i = comma + 1;
+  }
+  return f + "</field>";
+}
+
+int run_muc(std::vector<std::unique_ptr<conn>>& clients, const std::string& room, const muc_options& o) {
+  const int n = static_cast<int>(clients.size());
+  const int messages = o.messages;
   auto join = [&](int i) {
-    auto& c = *clients[static_cast<std::size_t>(i)];
-    // XEP-0045 §7.2: the subject is the last stanza of a join.
-    return c.send("<presence to='" + room + "/n" + std::to_string(i) + "'><x xmlns='http://jabber.org/protocol/muc'>"
-                  "<history maxstanzas='0'/></x></presence>") &&
-           c.until("<subject") && c.until("</message>");
+    std::string why;
+    return join_room(*clients[static_cast<std::size_t>(i)], room, "n" + std::to_string(i), why) == 1;
   };
   auto t0 = clk::now();
   if (!join(0)) {
@@ -275,7 +364,7 @@ int run_muc(std::vector<std::unique_ptr<conn>>& clients, const std::string& room
   if (!owner.send("<iq type='set' id='instant' to='" + room + "'><query xmlns='http://jabber.org/protocol/muc#owner'>"
                   "<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'><value>"
                   "http://jabber.org/protocol/muc#roomconfig</value></field><field var='muc#roomconfig_maxusers'><value>" +
-                  std::to_string(n) + "</value></field></x></query></iq>") ||
+                  std::to_string(n) + "</value></field>" + broadcast_field(o.broadcast) + "</x></query></iq>") ||
       !owner.until("id='instant'")) {
     std::printf("muc: the room could not be configured\n");
     return 1;
@@ -293,7 +382,10 @@ int run_muc(std::vector<std::unique_ptr<conn>>& clients, const std::string& room
   }
   double join_s = std::chrono::duration<double>(clk::now() - t0).count();
   std::printf("muc joins: %d/%d in %.2f s (%.0f joins/s)\n", joined.load(), n, join_s, joined / join_s);
+  std::fflush(stdout);
   if (joined != n) return 1;
+  if (!o.probe.empty()) return probe_room(clients, room, o);
+  if (o.seat_only) return 0;
   // Presences of the later joiners are still in the buffers; only bodies count below.
   const long expected = static_cast<long>(n) * messages;
   std::mutex mu;
@@ -357,9 +449,10 @@ int main(int argc, char** argv) {
   std::string cafile = argv[4];
   g_password = argv[5];
   std::string prefix = argv[6];
-  int n = std::atoi(argv[7]) & ~1;
+  int n = std::atoi(argv[7]);
   int messages = 200, idle = 0, pid = 0, accounts = 0;
   std::string muc_room;
+  muc_options mo;
   for (int i = 8; i + 1 < argc; ++i) {
     if (!std::strcmp(argv[i], "--messages")) messages = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--idle")) idle = std::atoi(argv[++i]);
@@ -367,10 +460,24 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--accounts")) accounts = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--src")) g_src_net = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--muc")) muc_room = argv[++i];
+    else if (!std::strcmp(argv[i], "--broadcast")) mo.broadcast = argv[++i];
+    else if (!std::strcmp(argv[i], "--probe")) mo.probe = argv[++i];
+    else if (!std::strcmp(argv[i], "--sample")) mo.sample = std::atoi(argv[++i]);
   }
+  for (int i = 8; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--seat-only")) mo.seat_only = true;
+    else if (!std::strcmp(argv[i], "--no-presence")) g_available = false;
+  }
+  // Pairs need an even number of clients; a room takes any.
+  if (muc_room.empty()) n &= ~1;
   if (accounts <= 0 || accounts > n) accounts = n;
-  auto jid_of = [&](int i) { return prefix + std::to_string(i % accounts) + "@" + g_domain; };
-  auto res_of = [&](int i) { return "b" + std::to_string(i / accounts); };
+  // In a room, client 0 creates it and so owns it: its account serves no other client, or
+  // every resource of the owner's account would join as an owner (a moderator, whose presence
+  // every occupant gets) and the room would not be the one of participants it is meant to be.
+  const bool room = !muc_room.empty() && accounts > 1;
+  auto account_of = [&](int i) { return !room ? i % accounts : i == 0 ? 0 : 1 + (i - 1) % (accounts - 1); };
+  auto jid_of = [&](int i) { return prefix + std::to_string(account_of(i)) + "@" + g_domain; };
+  auto res_of = [&](int i) { return "b" + std::to_string(!room ? i / accounts : i == 0 ? 0 : (i - 1) / (accounts - 1)); };
   g_ctx = SSL_CTX_new(TLS_client_method());
   SSL_CTX_load_verify_locations(g_ctx, cafile.c_str(), nullptr);
   SSL_CTX_set_verify(g_ctx, SSL_VERIFY_PEER, nullptr);
@@ -392,7 +499,11 @@ int main(int argc, char** argv) {
   int ok = static_cast<int>(std::count_if(clients.begin(), clients.end(), [](auto& c) { return c != nullptr; }));
   std::printf("logins: %d/%d in %.2f s (%.0f logins/s)\n", ok, n, login_s, ok / login_s);
   if (ok != n) return 1;
-  if (!muc_room.empty()) return run_muc(clients, muc_room, messages);
+  if (!muc_room.empty()) {
+    mo.messages = messages;
+    mo.user = jid_of(0);
+    return run_muc(clients, muc_room, mo);
+  }
 
   // Pairs (2k, 2k+1): each side sends `messages` messages to the other; receivers time them.
   std::mutex mu;

@@ -64,6 +64,12 @@ MUC_SIZES = [int(x) for x in os.environ.get("BENCH_XMPP_MUC", "100").split(",") 
 MUC_MESSAGES = int(os.environ.get("BENCH_XMPP_MUC_MESSAGES", "10"))
 MUC_ONLY = os.environ.get("BENCH_XMPP_MUC_ONLY") == "1"
 MUC_ROOM = "bench@conference." + DOMAIN
+# Seating a large room: BENCH_XMPP_SEAT=10000 logs in that many clients and joins them to one
+# room that broadcasts only moderators' presence (muc#roomconfig_presencebroadcast), no
+# messages; joins/s and the seconds to seat them all. Hearth only by default
+# (BENCH_XMPP_SEAT_SERVERS): Prosody took 3 minutes to seat 1 000 in the group chat run.
+SEAT = int(os.environ.get("BENCH_XMPP_SEAT", "0"))
+SEAT_SERVERS = os.environ.get("BENCH_XMPP_SEAT_SERVERS", "hearth").split(",")
 
 
 def ensure_packages():
@@ -141,6 +147,20 @@ def run_muc(name, cafile, n, messages):
         res["msgs"], res["p50"], res["p99"] = float(m.group(3)), float(m.group(4)), float(m.group(5))
         res["lost"] = int(m.group(2)) - int(m.group(1))
     return res
+
+
+def run_seat(name, cafile, n):
+    args = [BENCH, ADDR[name], str(PORT), DOMAIN, cafile, PASSWORD, "u", str(n), "--accounts", str(ACCOUNTS),
+            "--src", str(SRC_NET[name]), "--muc", MUC_ROOM.replace("bench@", f"seat{n}@"), "--seat-only",
+            "--no-presence", "--broadcast", "moderator"]
+    r = subprocess.run(args, capture_output=True, text=True, timeout=1800)
+    out = r.stdout + r.stderr
+    for line in out.strip().splitlines():
+        print(f"  {name} seat n={n}: {line}")
+    m = re.search(r"muc joins: (\d+)/(\d+) in ([\d.]+) s \((\d+) joins/s\)", out)
+    if not m or m.group(1) != m.group(2):
+        return {}
+    return {"joins": float(m.group(4)), "seconds": float(m.group(3))}
 
 
 def make_cert(work):
@@ -476,6 +496,8 @@ def main():
                 for size in MUC_SIZES:
                     # The same number of messages sent at every size (fan-out grows with the size).
                     results[name][f"muc{size}"] = run_muc(name, ca, size, max(1, MUC_MESSAGES * 100 // size))
+                if SEAT and name in SEAT_SERVERS:
+                    results[name]["seat"] = run_seat(name, ca, SEAT)
             finally:
                 try:
                     stop()
@@ -503,6 +525,9 @@ def main():
         rows += [(f"muc msg/s ({size} occupants)", f"muc{size}", "msgs", True),
                  (f"muc p50 ms ({size})", f"muc{size}", "p50", False),
                  (f"muc p99 ms ({size})", f"muc{size}", "p99", False)]
+    if SEAT:
+        rows += [(f"muc joins/s (seating {SEAT})", "seat", "joins", True),
+                 (f"muc s to seat {SEAT}", "seat", "seconds", False)]
     names = [n for n in SERVERS if n in results]
     others = [n for n in names if n != "hearth"]
     print()

@@ -269,6 +269,44 @@ struct planner {
     // HTTPS listener), and the certificate must cover it.
     cname(c.xmpp_upload_subdomain, "XMPP HTTP File Upload (XEP-0363): files at https://" + at(c.xmpp_upload_subdomain) + "/upload/",
           "XMPP file upload");
+    // The service answers disco and slot requests as an XMPP entity too; another server
+    // asking it (a user's client there browsing our services) finds us by these names, not
+    // by the CNAME, which would only lead to port 5269.
+    const std::string sub = c.xmpp_upload_subdomain;
+    srv("_xmpp-server._tcp." + sub, port(service::xmpp_server),
+        "XMPP federation to the upload service " + at(sub) + ", STARTTLS (XEP-0363)", "XMPP file upload");
+    srv("_xmpps-server._tcp." + sub, port(service::xmpps_server),
+        "XMPP federation to the upload service " + at(sub) + ", direct TLS (XEP-0368)", "XMPP file upload");
+  }
+
+  // External components ([[xmpp.component]], XEP-0114) serve domains of their own through this
+  // server: users of other servers reach them over s2s, which finds us by the SRV records of
+  // the component's name (RFC 6120 §3.2.1) and checks our dialback key there.
+  void components(directory::directory& dir) {
+    const char* g = "XMPP components";
+    for (const auto& comp : c.xmpp_components) {
+      auto name = directory::normalize_domain(comp.domain);
+      if (!name) continue;
+      if (name->size() > domain.size() && inside(*name, domain)) {
+        const std::string label = name->substr(0, name->size() - domain.size() - 1);
+        srv("_xmpp-server._tcp." + label, port(service::xmpp_server),
+            "XMPP federation to the component " + *name + ", STARTTLS (XEP-0114)", g);
+        srv("_xmpps-server._tcp." + label, port(service::xmpps_server),
+            "XMPP federation to the component " + *name + ", direct TLS (XEP-0368)", g);
+      } else if (!under_local_domain(dir, *name)) {
+        // Under another local domain, that domain's zone lists it; under none, the operator
+        // publishes it wherever the name lives.
+        plan.notes.push_back("the XMPP component " + *name + " is not under a domain of this server: publish _xmpp-server._tcp." +
+                             *name + ". SRV 0 1 " + std::to_string(port(service::xmpp_server)) + " " + host +
+                             ". in its own zone, or other servers cannot reach it");
+      }
+    }
+  }
+
+  static bool under_local_domain(directory::directory& dir, const std::string& name) {
+    for (auto dot = name.find('.'); dot != std::string::npos; dot = name.find('.', dot + 1))
+      if (dir.is_local_domain(name.substr(dot + 1))) return true;
+    return false;
   }
 
   void cname(std::string_view label, const std::string& what, const char* g) {
@@ -327,6 +365,7 @@ hearth::result<zone_plan> plan_zone(const config::config& c, directory::director
   p.xmpp();
   p.group_chat();
   p.file_upload();
+  p.components(dir);
   p.autoconfig(in);
   return plan;
 }

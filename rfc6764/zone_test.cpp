@@ -196,6 +196,36 @@ TEST_CASE("zone: the second of several domains") {
   CHECK(count(p, "hearth-ed25519._domainkey.example.net", "TXT") == 0);
 }
 
+TEST_CASE("zone: group chat, upload and external components are reachable over s2s") {
+  fixture f({"example.org", "example.net"});
+  f.c.xmpp_components = {{"push.example.org", "Push", "/dev/null"},
+                         {"bot.example.net", "Bot", "/dev/null"},
+                         {"gateway.elsewhere.test", "Gateway", "/dev/null"}};
+  f.set_port(config::service::xmpp_server, 5270);
+  auto p = f.plan({"example.org"});
+  // RFC 6120 §3.2.1: other servers look up _xmpp-server._tcp.NAME for every name we serve.
+  REQUIRE(find(p, "_xmpp-server._tcp.conference.example.org", "SRV"));
+  CHECK(find(p, "_xmpp-server._tcp.conference.example.org", "SRV")->value == "0 1 5270 mail.example.org");
+  REQUIRE(find(p, "_xmpp-server._tcp.upload.example.org", "SRV"));
+  CHECK(find(p, "_xmpp-server._tcp.upload.example.org", "SRV")->value == "0 1 5270 mail.example.org");
+  CHECK(find(p, "upload.example.org", "CNAME"));
+  REQUIRE(find(p, "_xmpp-server._tcp.push.example.org", "SRV"));
+  CHECK(find(p, "_xmpp-server._tcp.push.example.org", "SRV")->value == "0 1 5270 mail.example.org");
+  CHECK(find(p, "_xmpps-server._tcp.push.example.org", "SRV"));
+  // A component under the other local domain belongs to that zone, not this one.
+  CHECK(!find(p, "_xmpp-server._tcp.bot.example.net", "SRV"));
+  auto q = f.plan({"example.net"});
+  CHECK(find(q, "_xmpp-server._tcp.bot.example.net", "SRV"));
+  CHECK(!find(q, "_xmpp-server._tcp.push.example.org", "SRV"));
+  // A component under no local domain: a note with the record to publish elsewhere.
+  bool noted = false;
+  for (const auto& n : p.notes)
+    noted |= n.find("gateway.elsewhere.test") != std::string::npos && n.find("SRV 0 1 5270 mail.example.org.") != std::string::npos;
+  CHECK(noted);
+  for (const auto& r : p.records)
+    if (r.type == "SRV") CHECK(count(p, r.name, "SRV") == 1);
+}
+
 TEST_CASE("zone: backup MX") {
   fixture f({"example.org"});
   f.add_default_keys("example.org");

@@ -272,6 +272,7 @@ struct config {
   unsigned xmpp_max_depth = 64;                              // element nesting inside a stanza
   unsigned xmpp_stanzas_per_second = 50;                     // per c2s connection, bursts of 4x; 0 = no limit
   unsigned xmpp_max_resources = 10;                          // connected resources per account
+  unsigned xmpp_max_queue = 10000;                           // stanzas waiting for a slow client before it is dropped
   unsigned xmpp_offline_queue = 1000;                        // stored offline messages per account
   std::uint64_t xmpp_max_unauthenticated_bytes = 64 * 1024;  // bytes a c2s client may send before SASL succeeds
   // Origins whose web pages may use XMPP over WebSocket and BOSH; empty = the server's own
@@ -283,6 +284,7 @@ struct config {
   std::vector<std::string> xmpp_component_addresses{"127.0.0.1", "::1"};
   bool xmpp_push_summary = false;                            // message count and last sender in push notifications
   unsigned xmpp_push_max_per_account = 10;                   // push registrations one account may have
+  unsigned xmpp_push_interval = 60;                          // seconds between pushes to one device while messages wait
 
   // The listener of a service; a disabled one (port 0) if `listeners` lacks it. Thread-safe
   // on a const config.

@@ -55,6 +55,9 @@ void add_xmpp_keys(std::vector<key_def>& k) {
                       bind<&config::xmpp_stanzas_per_second>()));
   k.push_back(integer("xmpp.max_resources", 10, 1, 100000, "resources one account may have connected at once",
                       bind<&config::xmpp_max_resources>()));
+  k.push_back(integer("xmpp.max_queue", 10000, 16, 10000000,
+                      "stanzas waiting for a client that does not read; beyond, its session ends (the others are served)",
+                      bind<&config::xmpp_max_queue>()));
   k.push_back(integer("xmpp.offline_queue", 1000, 0, 1000000,
                       "messages stored per account while it is offline (XEP-0160); beyond, senders get an error",
                       bind<&config::xmpp_offline_queue>()));
@@ -74,6 +77,9 @@ void add_xmpp_keys(std::vector<key_def>& k) {
                       bind<&config::xmpp_push_summary>()));
   k.push_back(integer("xmpp.push_max_per_account", 10, 0, 1000, "push registrations (devices) one account may have; 0 = push off",
                       bind<&config::xmpp_push_max_per_account>()));
+  k.push_back(integer("xmpp.push_interval", 60, 0, 86400,
+                      "seconds between two push notifications to one device while its messages wait unread (the first goes at once); 0 = one per message",
+                      bind<&config::xmpp_push_interval>()));
   // [[xmpp.component]]: external components (XEP-0114)
   k.push_back(str("xmpp.component.domain", "", "the component's domain, e.g. \"push.example.org\"",
                   bind<&xmpp_component::domain>(), syntax::dns_name).needed());

@@ -95,6 +95,20 @@ result<std::uint32_t> sqlite_store::claim_recent(std::string_view account, std::
   auto c = db_.try_get();
   if (!c) return c.error();
   auto& conn = **c;
+  // Most calls find nothing to claim (every SELECT and every new-mail refresh asks): answer
+  // those from a plain read, so they do not queue for the write lock behind an APPEND's
+  // fsync. A mark at or above `upto` never goes down, so the answer stays true.
+  {
+    auto m = need_mailbox(conn, a->address, mailbox);
+    if (!m) return m.error();
+    auto q = conn.prepare("SELECT recent_uid FROM mail_mailboxes WHERE id = ?1");
+    if (!q) return q.error();
+    q->bind_all(m->id);
+    auto row = q->step();
+    if (!row) return row.error();
+    const auto mark = *row ? static_cast<std::uint32_t>(q->column_int64(0)) : 0u;
+    if (mark >= upto) return mark;
+  }
   // The mark is a hint, not mail: after a crash a message may be recent once more, which
   // RFC 3501 allows, so this write need not wait for fsync.
   auto t = db::transaction::begin(conn, db::durability::normal);

@@ -1,6 +1,7 @@
 // Message operations: append, deliver, fetch, flags, changes since a modseq.
 #include <algorithm>
 #include <set>
+#include <utility>
 
 #include <sqlite3.h>
 
@@ -92,6 +93,15 @@ result<append_result> sqlite_store::append_common(std::string_view account, std:
   auto& conn = **c;
   auto t = db::transaction::begin(conn, db::durability::full);
   if (!t) return t.error();
+  // Blobs freed by earlier commits that were not fsync'd (store.hpp "Blob garbage"), taken
+  // under the write lock so that each one's commit precedes ours: `pending` becomes durable
+  // with our fsync; `ready` was covered by an earlier one and goes in this transaction. Given
+  // back if we fail (a second removal attempt is harmless).
+  struct garbage_hold {
+    sqlite_store& s;
+    std::set<std::string> pending, ready;
+    ~garbage_hold() { s.give_back_garbage(std::move(pending), std::move(ready)); }
+  } garbage{*this, take_garbage(), take_durable_garbage()};
   auto m = need_mailbox(conn, a->address, mailbox);
   if (!m) return m.error();
   // Re-checked under the write lock: collect_garbage may have removed an identical blob
@@ -124,7 +134,12 @@ result<append_result> sqlite_store::append_common(std::string_view account, std:
   auto up = conn.prepare("UPDATE mail_mailboxes SET uidnext = ?2, highestmodseq = ?3 WHERE id = ?1");
   if (!up) return up.error();
   if (auto r = up->bind_all(m->id, uid + 1, modseq).run(); !r) return r.error();
+  // After our row: a blob freed earlier and appended again now is ours and stays.
+  remove_unused_blobs(conn, garbage.ready);
   if (auto r = t->commit(); !r) return r.error();
+  garbage.ready.clear();
+  // Now covered by our fsync: the next write transaction removes them.
+  garbage.ready = std::exchange(garbage.pending, {});
   publish("mail.new", a->address, m->name);
   return append_result{m->uidvalidity, uid, modseq};
 }
@@ -278,7 +293,10 @@ result<flags_result> sqlite_store::store_flags(std::string_view account, std::st
   if (auto r = check_uid_set(uids); !r) return r.error();
   auto given = canonical_flags(flags);
   if (!given) return given.error();
-  auto w = begin_write(account);
+  // Flags are state a client sets again, not mail: like Dovecot's default (mail_fsync =
+  // optimized), the change is not fsync'd. It survives a crash of the process (WAL), and a
+  // power loss may undo the last ones; the next fsync'd commit (an APPEND) makes them durable.
+  auto w = begin_write(account, db::durability::normal);
   if (!w) return w.error();
   auto* a = &w->account;
   auto& conn = *w->conn;

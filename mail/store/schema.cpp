@@ -1,6 +1,9 @@
 // The mail store's schema (component "mail"), open(), and helpers shared by the concern files.
 // Never edit a released migration: add the next one.
+#include <unistd.h>
+
 #include <chrono>
+#include <utility>
 
 #include "directory/address.hpp"
 #include "mail/store/sqlite_store.hpp"
@@ -232,17 +235,23 @@ void sqlite_store::collect_garbage(const std::set<std::string>& ids) {
   // our check and the removal (appends re-check the blob under the same lock).
   auto t = db::transaction::begin(**c);
   if (!t) return;
+  remove_unused_blobs(**c, ids);
+  (void)t->commit();
+}
+
+void sqlite_store::remove_unused_blobs(db::connection& c, const std::set<std::string>& ids) {
+  if (ids.empty()) return;
   // The blob store is shared and content-addressed: an HTTP upload (XMPP) byte for byte equal
   // to a message has its blob too, and keeps it. Its rows are in this database when uploads
   // were ever on.
   bool uploads = false;
-  if (auto q = (*c)->prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'upload_file'")) {
+  if (auto q = c.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'upload_file'")) {
     auto row = q->step();
     uploads = !row || *row;  // on error assume they exist: the query below then keeps the blob
   }
-  auto st = (*c)->prepare(uploads ? "SELECT EXISTS(SELECT 1 FROM mail_messages WHERE blob_id = ?1) OR "
-                                    "EXISTS(SELECT 1 FROM upload_file WHERE blob = ?1)"
-                                  : "SELECT EXISTS(SELECT 1 FROM mail_messages WHERE blob_id = ?1)");
+  auto st = c.prepare(uploads ? "SELECT EXISTS(SELECT 1 FROM mail_messages WHERE blob_id = ?1) OR "
+                                "EXISTS(SELECT 1 FROM upload_file WHERE blob = ?1)"
+                              : "SELECT EXISTS(SELECT 1 FROM mail_messages WHERE blob_id = ?1)");
   if (!st) return;
   for (auto& id : ids) {
     st->bind(1, id);
@@ -250,11 +259,58 @@ void sqlite_store::collect_garbage(const std::set<std::string>& ids) {
     bool used = !row || !*row || st->column_int64(0) != 0;  // on error keep the blob
     st->reset();
     if (!used) {
-      (void)blobs_.remove(id);
-      if (auto del = (*c)->prepare("DELETE FROM mail_blob_meta WHERE blob_id = ?1")) (void)del->bind(1, id).run();
+      // Not blob::store::remove, which fsyncs the folder: an unlink lost in a crash leaves an
+      // orphan file (store.hpp), and that fsync, under the write lock, made every writer wait.
+      if (auto p = blobs_.path_of(id)) (void)::unlink(p->c_str());
+      if (auto del = c.prepare("DELETE FROM mail_blob_meta WHERE blob_id = ?1")) (void)del->bind(1, id).run();
     }
   }
-  (void)t->commit();
+}
+
+void sqlite_store::defer_garbage(const std::set<std::string>& ids) {
+  if (ids.empty()) return;
+  bool full = false;
+  {
+    std::lock_guard lock(garbage_mu_);
+    garbage_.insert(ids.begin(), ids.end());
+    full = garbage_.size() + durable_garbage_.size() >= garbage_batch;
+  }
+  if (full) flush_garbage();
+}
+
+std::set<std::string> sqlite_store::take_garbage() {
+  std::lock_guard lock(garbage_mu_);
+  return std::exchange(garbage_, {});
+}
+
+std::set<std::string> sqlite_store::take_durable_garbage() {
+  std::lock_guard lock(garbage_mu_);
+  return std::exchange(durable_garbage_, {});
+}
+
+void sqlite_store::give_back_garbage(std::set<std::string> pending, std::set<std::string> durable) {
+  std::lock_guard lock(garbage_mu_);
+  garbage_.merge(pending);
+  durable_garbage_.merge(durable);
+}
+
+void sqlite_store::flush_garbage() {
+  auto ids = take_garbage();
+  auto ready = take_durable_garbage();
+  if (ids.empty() && ready.empty()) return;
+  if (!ids.empty()) {
+    auto c = db_.try_get();
+    if (!c) return;  // orphans: wasted space, never lost mail
+    // A write fsync'd at commit makes every earlier commit of the file durable too (one WAL).
+    auto t = db::transaction::begin(**c, db::durability::full);
+    if (!t) return;
+    auto mark = (*c)->prepare(
+        "INSERT INTO mail_counters(name, value) VALUES('garbage_flushes', 1) "
+        "ON CONFLICT(name) DO UPDATE SET value = value + 1");
+    if (!mark || !mark->run() || !t->commit()) return;
+  }
+  ready.merge(ids);
+  collect_garbage(ready);
 }
 
 result<std::vector<std::string>> sqlite_store::blob_ids() {
@@ -285,12 +341,12 @@ result<quota_usage> sqlite_store::usage(std::string_view account) {
   return usage_in(**c, *a);
 }
 
-result<sqlite_store::write_txn> sqlite_store::begin_write(std::string_view account) {
+result<sqlite_store::write_txn> sqlite_store::begin_write(std::string_view account, db::durability d) {
   auto a = prepare(account);
   if (!a) return a.error();
   auto c = db_.try_get();
   if (!c) return c.error();
-  auto t = db::transaction::begin(**c, db::durability::full);
+  auto t = db::transaction::begin(**c, d);
   if (!t) return t.error();
   return write_txn{std::move(*a), *c, std::move(*t)};
 }

@@ -47,6 +47,7 @@ class sqlite_store final : public store {
  public:
   sqlite_store(db::database db, blob::store& blobs, directory::directory* dir, events::bus* bus)
       : db_(std::move(db)), blobs_(blobs), dir_(dir), bus_(bus) {}
+  ~sqlite_store() override { flush_garbage(); }
 
   result<std::vector<mailbox_info>> list(std::string_view account) override;
   result<mailbox_info> status(std::string_view account, std::string_view mailbox) override;
@@ -92,7 +93,7 @@ class sqlite_store final : public store {
     db::connection* conn;
     db::transaction tx;
   };
-  result<write_txn> begin_write(std::string_view account);
+  result<write_txn> begin_write(std::string_view account, db::durability d = db::durability::full);
   result<std::uint32_t> claim_recent(std::string_view account, std::string_view mailbox, std::uint32_t upto) override;
   result<std::vector<std::pair<std::string, std::string>>> metadata(std::string_view account,
                                                                     std::string_view mailbox) override;
@@ -115,7 +116,28 @@ class sqlite_store final : public store {
   // Deletes rows, logs them as expunged with a new modseq; returns that modseq.
   static result<std::uint64_t> expunge_rows(db::connection& c, mailbox_row& mbox, const std::vector<message_row>& rows);
   // Removes the blob files of `ids` that no row names any more (see store.hpp "Blob garbage").
+  // Only for ids whose rows went in a commit that is already durable (fsync'd).
   void collect_garbage(const std::set<std::string>& ids);
+  // The removal itself, inside the caller's write transaction: each id whose blob no row (and
+  // no upload) names loses its file and its derived data.
+  void remove_unused_blobs(db::connection& c, const std::set<std::string>& ids);
+  // Blobs freed by a commit that was not fsync'd (EXPUNGE): removing them before that commit is
+  // on disk could leave, after a power loss, a row naming a missing blob. They wait in
+  // garbage_ until a later fsync'd commit covers theirs, then in durable_garbage_ until a
+  // write transaction removes them. An append does both without a transaction of its own:
+  // under its write lock it takes the durable ones (removed before its commit) and the
+  // pending ones (durable once its fsync returns). After garbage_batch of them, one fsync'd
+  // marker commit and one removal take all. A crash loses the lists: orphan files, never a
+  // missing blob.
+  void defer_garbage(const std::set<std::string>& ids);
+  std::set<std::string> take_garbage();
+  std::set<std::string> take_durable_garbage();
+  void give_back_garbage(std::set<std::string> pending, std::set<std::string> durable);
+  void flush_garbage();
+  static constexpr std::size_t garbage_batch = 64;
+  std::mutex garbage_mu_;
+  std::set<std::string> durable_garbage_;  // guarded by garbage_mu_
+  std::set<std::string> garbage_;  // guarded by garbage_mu_
   result<append_result> append_common(std::string_view account, std::string_view mailbox, std::string_view blob_id,
                                       const std::string_view* bytes, const std::vector<std::string>& flags,
                                       std::optional<std::int64_t> internal_date);

@@ -17,12 +17,18 @@
 // delimiter "/", at most max_name_bytes octets and max_depth levels, no empty level, no control
 // characters. "INBOX" is case-insensitive (RFC 9051 §5.1) and always reported as "INBOX".
 //
-// Durability (ARCHITECTURE.md principle 3): every change commits with durability::full before
-// it returns; a message's blob is written and fsync'd BEFORE its row commits, so a row never
-// names a missing blob. Blob garbage: when expunge/move/remove deletes the last row naming a
-// blob, the blob file is removed after that commit, under the write lock, re-checking that no
-// row names it (an append that raced re-checks the blob under the same lock). A crash between
-// the two leaves an orphan blob file (wasted space, never lost mail).
+// Durability (ARCHITECTURE.md principle 3): every change that adds or moves mail commits with
+// durability::full before it returns; a message's blob is written and fsync'd BEFORE its row
+// commits, so a row never names a missing blob. Flag changes (store_flags) and expunge commit
+// with durability::normal, as Dovecot's default (mail_fsync = optimized) does: they survive a
+// crash of the process, a power loss may undo the last ones (a flag unset again, an expunged
+// message back), and the next fsync'd commit makes them durable. Blob garbage: when
+// move/remove deletes the last row naming a blob, the blob file is removed after that commit,
+// under the write lock, re-checking that no row names it (an append that raced re-checks the
+// blob under the same lock); an expunge's blobs wait until a later fsync'd commit covers the
+// expunge (later appends, or one marker commit per 64 of them), so a power loss never
+// brings back a row without its blob. A crash in between leaves orphan blob files (wasted
+// space, never lost mail).
 // NOTE: the blob store is shared; a blob the outbound queue holds with the very same bytes as a
 // stored message would be removed with the message's last copy. The queue must keep its own
 // reference (see the report: a shared reference table belongs in core/blob).

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "core/blob/store.hpp"
+#include "mail/store/sqlite_store.hpp"
 #include "core/events/bus.hpp"
 #include "directory/directory.hpp"
 
@@ -259,6 +260,12 @@ TEST_CASE("store: expunge removes unreferenced blobs, keeps shared ones") {
   REQUIRE(f.st->store_flags(f.alice, "INBOX", {{1, uid_max}}, mail::flag_mode::add, {"\\Deleted"}));
   CHECK(f.st->expunge(f.alice, "INBOX").value().uids == u32s{shared.uid, alone.uid});
   CHECK(f.blobs->exists(ids[0].blob_id));
+  // The expunge is not fsync'd: its blob stays until a durable commit covers it (an append's),
+  // and goes in the write transaction after that (the next append's).
+  CHECK(f.blobs->exists(ids[1].blob_id));
+  REQUIRE(f.st->append(f.alice, "Drafts", "a durable write"));
+  CHECK(f.blobs->exists(ids[1].blob_id));
+  REQUIRE(f.st->append(f.alice, "Drafts", "another durable write"));
   CHECK_FALSE(f.blobs->exists(ids[1].blob_id));
   REQUIRE(f.st->remove(f.alice, "Archive"));
   CHECK_FALSE(f.blobs->exists(ids[0].blob_id));
@@ -267,6 +274,39 @@ TEST_CASE("store: expunge removes unreferenced blobs, keeps shared ones") {
   auto m = f.st->fetch(f.alice, "INBOX", {{again.uid, again.uid}}).value();
   REQUIRE(m.size() == 1);
   CHECK(f.blobs->get(m[0].blob_id).value() == "lonely body");
+}
+
+TEST_CASE("store: blobs freed by expunges wait for a durable commit, at most garbage_batch of them") {
+  fixture f;
+  auto blob_of = [&](std::string_view box, std::uint32_t uid) {
+    return f.st->fetch(f.alice, box, {{uid, uid}}).value().at(0).blob_id;
+  };
+  const std::size_t batch = mail::sqlite_store::garbage_batch;
+  std::vector<std::string> inbox;
+  for (std::size_t i = 0; i + 1 < batch; ++i)
+    inbox.push_back(blob_of("INBOX", f.st->append(f.alice, "INBOX", "message " + std::to_string(i), {"\\Deleted"}).value().uid));
+  auto last = blob_of("Archive", f.st->append(f.alice, "Archive", "the last one", {"\\Deleted"}).value().uid);
+  REQUIRE(f.st->expunge(f.alice, "INBOX").value().uids.size() == batch - 1);
+  for (auto& id : inbox) CHECK(f.blobs->exists(id));  // not yet durable: kept
+  // The batch-th blob: one fsync'd marker commit, then they all go, without an append.
+  REQUIRE(f.st->expunge(f.alice, "Archive").value().uids.size() == 1);
+  for (auto& id : inbox) CHECK_FALSE(f.blobs->exists(id));
+  CHECK_FALSE(f.blobs->exists(last));
+  // A freed blob appended again before its removal is the new message's and stays.
+  auto back = blob_of("INBOX", f.st->append(f.alice, "INBOX", "comes back", {"\\Deleted"}).value().uid);
+  REQUIRE(f.st->expunge(f.alice, "INBOX"));
+  REQUIRE(f.st->append(f.alice, "Drafts", "covers the expunge"));
+  auto again = f.st->append(f.alice, "Drafts", "comes back").value();
+  CHECK(blob_of("Drafts", again.uid) == back);
+  CHECK(f.blobs->get(back).value() == "comes back");
+  REQUIRE(f.st->append(f.alice, "Drafts", "one more"));
+  CHECK(f.blobs->exists(back));
+  // A store closed with blobs pending removes them (one durable commit first).
+  auto one = blob_of("INBOX", f.st->append(f.alice, "INBOX", "closing", {"\\Deleted"}).value().uid);
+  REQUIRE(f.st->expunge(f.alice, "INBOX"));
+  CHECK(f.blobs->exists(one));
+  f.st.reset();
+  CHECK_FALSE(f.blobs->exists(one));
 }
 
 TEST_CASE("store: view lists uids, modseqs and keywords in use") {
@@ -305,6 +345,8 @@ TEST_CASE("store: derived data per blob, gone with the blob") {
   // Expunging the last message naming a blob removes its row with the blob.
   REQUIRE(f.st->store_flags(f.alice, "INBOX", {{a.uid, a.uid}}, mail::flag_mode::add, {"\\Deleted"}));
   REQUIRE(f.st->expunge(f.alice, "INBOX"));
+  REQUIRE(f.st->append(f.alice, "Drafts", "a durable write"));  // covers the expunge
+  REQUIRE(f.st->append(f.alice, "Drafts", "another durable write"));  // removes its blob
   got = f.st->blob_meta({ids[0].blob_id, ids[1].blob_id}).value();
   CHECK_FALSE(got[0].has_value());
   CHECK(got[1] == "replaced");

@@ -121,7 +121,9 @@ result<expunge_result> sqlite_store::expunge(std::string_view account, std::stri
   std::set<std::string> blobs;
   std::string name;
   {
-    auto t = db::transaction::begin(conn, db::durability::full);
+    // Not fsync'd, as in Dovecot's default: after a power loss an expunged message may come
+    // back (never one that was lost). Its blob goes only once a later commit is durable.
+    auto t = db::transaction::begin(conn, db::durability::normal);
     if (!t) return t.error();
     auto m = need_mailbox(conn, a->address, mailbox);
     if (!m) return m.error();
@@ -140,8 +142,8 @@ result<expunge_result> sqlite_store::expunge(std::string_view account, std::stri
     out.modseq = *modseq;
     if (auto r = t->commit(); !r) return r.error();
   }
-  // After the commit: the rows are gone for good, so the blobs may go (store.hpp).
-  collect_garbage(blobs);
+  // The rows are gone, but not yet durably: the blobs wait for a durable commit (store.hpp).
+  defer_garbage(blobs);
   if (!out.uids.empty()) publish("mail.changed", a->address, name);
   return out;
 }

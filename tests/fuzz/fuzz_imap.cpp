@@ -4,7 +4,7 @@
 // Input layout: bytes 0-1 seed the chunk sizes and options; the rest is the client stream.
 // Links hearth_mail_imap_proto (and hearth_util).
 // Build: clang++ -std=c++20 -fsanitize=fuzzer,address -I. tests/fuzz/fuzz_imap.cpp
-//        mail/imap/proto/{lexer,mutf7,parser,parser_acl,parser_fetch,parser_notify,parser_search,reader,writer}.cpp
+//        mail/imap/proto/*.cpp (all but *_test.cpp)
 #include "mail/imap/proto/mutf7.hpp"
 #include "mail/imap/proto/parser.hpp"
 #include "mail/imap/proto/reader.hpp"

@@ -50,7 +50,7 @@ class c2s_session : public session, public std::enable_shared_from_this<c2s_sess
     std::size_t waiting = 0;
     {
       std::lock_guard lk(omu_);
-      if (closed_) return;
+      if (closed_ || overflowed_) return;
       // XEP-0352 §4: while the client is inactive, presence updates wait (the latest per sender)
       // and go out when it becomes active again; messages and iqs are not delayed.
       if (csi_inactive_ && st.name == "presence") {
@@ -82,6 +82,19 @@ class c2s_session : public session, public std::enable_shared_from_this<c2s_sess
 
  private:
   void push_locked(const element& st) {
+    if (overflowed_) return;
+    if (queue_.size() >= max_queue_) {
+      // A client that does not read: its queue is dropped and the session ends, instead of the
+      // queue growing with every stanza of a busy room until the server runs out of memory.
+      // Unacknowledged messages (XEP-0198) are kept: they go offline when the session ends.
+      overflowed_ = true;
+      no_resume_ = true;
+      if (kicked_.empty()) kicked_ = "policy-violation";
+      log::warn("xmpp.overflow", {{"jid", full.full()}, {"queued", std::to_string(queue_.size())}});
+      std::vector<out_entry>().swap(queue_);
+      wake_locked();
+      return;
+    }
     std::string xml = serialize(st);
     if (sm_enabled_) {
       ++out_seq_;
@@ -90,7 +103,6 @@ class c2s_session : public session, public std::enable_shared_from_this<c2s_sess
     } else {
       queue_.push_back({std::move(xml), 0});
     }
-    if (queue_.size() > max_queue_ && kicked_.empty()) kicked_ = "policy-violation";  // a client that never reads
     wake_locked();
   }
 
@@ -99,6 +111,10 @@ class c2s_session : public session, public std::enable_shared_from_this<c2s_sess
     std::lock_guard lk(omu_);
     queue_.push_back({std::move(xml), 0});
     wake_locked();
+  }
+  bool accepting() override {
+    std::lock_guard lk(omu_);
+    return !closed_ && !overflowed_;
   }
   void kick(std::string condition) override {
     std::lock_guard lk(omu_);
@@ -115,7 +131,7 @@ class c2s_session : public session, public std::enable_shared_from_this<c2s_sess
     if (wake_) wake_();
     wake_ = std::move(wake);
     woken_ = false;
-    kicked_.clear();
+    if (!overflowed_) kicked_.clear();  // an overflowed session ends even when resumed
     waiting_ = 0;
     if (resume_h) {
       // XEP-0198 §5: drop what the client has, send the rest again (they keep their numbers).
@@ -209,6 +225,7 @@ class c2s_session : public session, public std::enable_shared_from_this<c2s_sess
   std::size_t max_queue_;
   std::mutex omu_;
   bool csi_inactive_ = false;
+  bool overflowed_ = false;  // the queue passed max_queue_: the session takes nothing more
   std::size_t waiting_ = 0;  // messages queued while hibernated or inactive
   std::map<std::string, element> held_;  // presences held while inactive, by sender
   // Vectors, not deques: libstdc++'s deque allocates ~600 bytes even while empty, which every

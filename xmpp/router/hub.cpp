@@ -208,7 +208,7 @@ bool hub::send_from_component(element st) {
   }
   if (!to->resource.empty()) {
     auto s = find(to->full());
-    if (!s) return false;
+    if (!s || !s->accepting()) return false;
     auto from = jid::parse(st.get("from"));
     // XEP-0191 §3.3: a user who blocked the room (or the service) gets nothing from it.
     if (from && is_blocked(to->bare(), from->bare())) return true;

@@ -48,6 +48,9 @@ class session {
   virtual void send(const element& stanza) = 0;
   // Ends the session with a stream error (e.g. "conflict" when the resource is taken over).
   virtual void kick(std::string condition) = 0;
+  // False once the session takes no more stanzas (its client stopped reading and its queue
+  // overflowed): it is ending, and senders treat it as gone (a room drops the occupant).
+  virtual bool accepting() { return true; }
 
   jid full;  // set before bind, constant afterwards
 

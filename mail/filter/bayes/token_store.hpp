@@ -9,11 +9,13 @@
 //   ts->learn({{"alice@home.test", blob_id, true, hashes, true}});  // spam, site-wide too
 //   auto c = ts->lookup("alice@home.test", hashes);                  // user + site counts
 //
-// Thread-safety: every method may be called from any thread (one database connection per
-// thread); several processes (`hearth serve` and `hearth spam train`) may share the database.
-// Errors: "db.*" ("db.open", "db.busy", "db.error"...).
+// One implementation (token_store_sql.cpp) on core/sql: SQLite (DATA_DIR/spam.db) or PostgreSQL.
+// Thread-safety: every method may be called from any thread (one connection per thread);
+// several processes (`hearth serve` and `hearth spam train`) may share the database.
+// Errors: "db.*" (core/sql/sql.hpp).
 #pragma once
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -67,9 +69,8 @@ class token_store {
   virtual result<int> learnt_as(std::string_view owner, std::string_view message) = 0;
 };
 
-// Opens `target` (a SQLite file path, created if missing, or a PostgreSQL URL, as sql::open
-// takes) and applies the "spam" migrations (sql_token_store.cpp).
-// Errors: "db.open", "db.schema_newer", "db.migration".
+// Opens `target` (a SQLite file path, created if needed, or a PostgreSQL URL, as sql::open
+// takes) and applies the "spam" migrations. Errors: "db.open", "db.schema_newer", "db.migration".
 result<std::unique_ptr<token_store>> open_token_store(const std::string& target);
 
 }  // namespace hearth::mail::filter::bayes

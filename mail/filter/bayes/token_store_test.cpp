@@ -4,13 +4,18 @@
 #include "mail/filter/bayes/token_store.hpp"
 #include "tests/unit/test_database.hpp"
 
-using namespace hearth;
 using namespace hearth::mail::filter::bayes;
 
+namespace {
+// Every case runs on both engines.
+struct temp_db {
+  hearth::test_database db{GENERATE(hearth::sql::engine::sqlite, hearth::sql::engine::postgres)};
+};
+}  // namespace
+
 TEST_CASE("learn, never twice, flip, unlearn, forget", "[bayes]") {
-  test_database t{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
-  INFO(engine_name(t.engine));
-  auto s = open_token_store(t.target);
+  temp_db t;
+  auto s = open_token_store(t.db.target);
   REQUIRE(s);
   auto& st = **s;
   auto r = st.learn({{"alice@home.test", "m1", true, {1, 2, 3}, true}, {"", "m2", false, {3, 4}, false}});
@@ -65,11 +70,10 @@ TEST_CASE("learn, never twice, flip, unlearn, forget", "[bayes]") {
 }
 
 TEST_CASE("the engine learns from messages and then votes", "[bayes]") {
-  test_database t{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
-  INFO(engine_name(t.engine));
+  temp_db t;
   model_options o;
   o.min_spam = o.min_ham = 5;
-  engine e(std::shared_ptr<token_store>(open_token_store(t.target).value()), o);
+  engine e(std::shared_ptr<token_store>(open_token_store(t.db.target).value()), o);
   std::vector<learn_item> items;
   for (int i = 0; i < 10; ++i) {
     std::string spam = "Subject: cheap pills " + std::to_string(i) + "\r\nFrom: x@pills.example\r\n\r\nBuy viagra now, best price online " + std::to_string(i) + "\r\n";
@@ -85,9 +89,9 @@ TEST_CASE("the engine learns from messages and then votes", "[bayes]") {
 }
 
 TEST_CASE("lookup: many tokens in one call, full 64-bit hashes, the owner's and the site's summed", "[bayes]") {
-  test_database t{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
-  INFO(engine_name(t.engine));
-  auto st = open_token_store(t.target).value();
+  temp_db t;
+  INFO(hearth::engine_name(t.db.engine));
+  auto st = open_token_store(t.db.target).value();
   // More tokens than one statement looks up, with a ragged end, and hashes above 2^63 (stored
   // as negative integers).
   std::vector<std::uint64_t> toks;
@@ -101,18 +105,18 @@ TEST_CASE("lookup: many tokens in one call, full 64-bit hashes, the owner's and 
                      {"dave@home.test", "b", false, every_third, false},
                      {"", "c", true, every_third, false}}));
   std::vector<std::uint64_t> asked = toks;
-  asked.push_back(42);         // never learnt
-  asked.push_back(toks[3]);    // asked twice
+  asked.push_back(42);       // never learnt
+  asked.push_back(toks[3]);  // asked twice, in another chunk
   auto dave = st->lookup("dave@home.test", asked).value();
   auto site = st->lookup("", asked).value();
   auto nobody = st->lookup("nobody@home.test", asked).value();  // no row of its own: the site's
   REQUIRE(dave.size() == asked.size());
   for (std::size_t i = 0; i < asked.size(); ++i) {
     INFO(i);
-    std::size_t k = i < toks.size() ? i : (i == toks.size() ? std::size_t(-1) : 3);
+    const std::size_t k = i < toks.size() ? i : (i == toks.size() ? std::size_t(-1) : 3);
     const bool is_odd = k != std::size_t(-1) && k % 2;
     const bool third = k != std::size_t(-1) && k % 3 == 0;
-    // Site: "a" counted there (also_site) and "c"; dave: "a" and "b", plus the site's.
+    // Site: "a" (also_site) and "c"; dave: "a" and "b", plus the site's.
     CHECK(site[i].spam == (is_odd ? 1u : 0u) + (third ? 1u : 0u));
     CHECK(site[i].ham == 0u);
     CHECK(dave[i].spam == 2 * (is_odd ? 1u : 0u) + (third ? 1u : 0u));
@@ -121,5 +125,5 @@ TEST_CASE("lookup: many tokens in one call, full 64-bit hashes, the owner's and 
     CHECK(nobody[i].ham == site[i].ham);
   }
   CHECK(st->lookup("dave@home.test", {}).value().empty());
-  CHECK(st->stats("dave@home.test").value().tokens == odd.size() + every_third.size() - 50);  // 50 are both
+  CHECK(st->stats("dave@home.test").value().tokens == odd.size() + every_third.size() - 50);  // 50 are in both
 }

@@ -25,7 +25,9 @@ struct parsed_command {
 
 // Parses one framed command: lines end in "\r\n" and each literal's bytes follow its
 // "{n}\r\n" (command_reader produces exactly this). Never throws.
-// Unknown command names give imap.unknown_command ("unknown command").
+// Unknown command names give imap.unknown_command ("unknown command"). The tag and the name
+// are read here; the arguments by the command's own parser, found in the command table
+// (command_table.hpp, commands.def).
 parsed_command parse_command(std::string_view framed, const parse_options& opts = {});
 
 // Internal entry points shared by the parser's files.
@@ -34,13 +36,13 @@ search_key parse_search_program(lexer& lx, cmd_search& out, const parse_options&
 // After "RETURN" SP: "(" [search-return-opt *(SP search-return-opt)] ")" into out.returns.
 void parse_return_options(lexer& lx, cmd_search& out);
 cmd_fetch parse_fetch_args(lexer& lx, bool uid);
+// "(" atom *(SP atom) ")" upper-cased (at most 64), e.g. STATUS items; "()" if allow_empty.
+std::vector<std::string> paren_atoms(lexer& lx, const char* what, bool allow_empty);
+// RFC 6855 §3: after ENABLE UTF8=ACCEPT a charset other than UTF-8/US-ASCII is BAD.
+void check_utf8_charset(lexer& lx, const std::optional<std::string>& charset, const parse_options& opts);
 // "[" section-spec "]" (BODY[...]) and "<" offset "." length ">"; also read IMAP URLs' SECTION.
 section_spec parse_section(lexer& lx, bool binary);
 std::optional<partial> parse_partial(lexer& lx);
-// The arguments of the RFC 4314 commands (name upper-case), after the command name.
-cmd_acl parse_acl(lexer& lx, std::string_view name);
-// After "NOTIFY": SP ("NONE" / "SET" [SP "STATUS"] SP event-groups) (RFC 5465 §8).
-cmd_notify parse_notify(lexer& lx);
 // "(" fetch-att *(SP fetch-att) ")" into out (at most `max` of them).
 void parse_fetch_att_list(lexer& lx, std::vector<fetch_att>& out, std::size_t max);
 // 1*(SP search-key) after the charset of SORT/THREAD: the implicit AND of the keys.

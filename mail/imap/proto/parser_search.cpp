@@ -113,6 +113,11 @@ void detail::parse_return_options(lexer& lx, cmd_search& out) {
         o != "PARTIAL")
       lx.fail("unknown RETURN option " + o);
     if (out.returns.size() >= 8) lx.fail("too many RETURN options");
+    // RFC 5267 §4.4: "A single command MUST NOT contain more than one PARTIAL or ALL search
+    // return option -- that is, either one PARTIAL, one ALL, or neither PARTIAL nor ALL".
+    if ((o == "PARTIAL" || o == "ALL") &&
+        std::any_of(out.returns.begin(), out.returns.end(), [](const std::string& r) { return r == "PARTIAL" || r == "ALL"; }))
+      lx.fail("more than one PARTIAL or ALL");
     if (o == "PARTIAL") {
       // RFC 5267 §5: ret-partial = "PARTIAL" SP partial-range; partial-range = nz-number ":"
       // nz-number (either order, as a sequence range).

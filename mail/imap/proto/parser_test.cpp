@@ -1,5 +1,9 @@
 #include "mail/imap/proto/parser.hpp"
 
+#include <set>
+
+#include "mail/imap/proto/command_table.hpp"
+
 #include <catch2/catch.hpp>
 
 using namespace hearth::mail::imap;
@@ -417,4 +421,44 @@ TEST_CASE("PREVIEW grammar", "[imap]") {
   CHECK(m.changed_since == 5u);
   CHECK(bad("a FETCH 1 (PREVIEW (LAZY FUZZY))\r\n") == "imap.syntax");
   CHECK(bad("a FETCH 1 (PREVIEW ())\r\n") == "imap.syntax");
+}
+
+// The parser finds every command through commands.def: each name there reaches its own
+// argument parser (a bare name is either complete or a syntax error, never "unknown"), and a
+// name that is not there is unknown, with or without UID.
+TEST_CASE("every command in the table is parsed, nothing else", "[imap]") {
+  std::set<std::string> seen;
+  for (const auto& e : all_syntax()) {
+    INFO(e.name);
+    CHECK(seen.insert(std::string(e.name)).second);  // one line per name
+    CHECK(e.states != 0);
+    auto p = parse_command("t " + std::string(e.name) + "\r\n");
+    if (p.cmd) {
+      CHECK(p.cmd->name == e.name);
+    } else {
+      CHECK(p.cmd.error().code == "imap.syntax");
+    }
+  }
+  CHECK(seen.count("UID FETCH") == 1);
+  CHECK(bad("t UID NOOP\r\n") == "imap.unknown_command");
+  CHECK(bad("t UID UID FETCH 1 FLAGS\r\n") == "imap.unknown_command");
+  CHECK(bad("t XYZZY\r\n") == "imap.unknown_command");
+  // The states are RFC 9051 §6's command groups.
+  CHECK(find_syntax("LOGIN")->states == in_not_auth);
+  CHECK(find_syntax("CAPABILITY")->states == in_any);
+  CHECK(find_syntax("SELECT")->states == in_logged_in);
+  CHECK(find_syntax("UID FETCH")->states == in_selected);
+  // RFC 9051 §7.5.1: no EXPUNGE during FETCH, STORE, SEARCH (by sequence number).
+  CHECK_FALSE(find_syntax("FETCH")->allows_expunge);
+  CHECK(find_syntax("UID FETCH")->allows_expunge);
+}
+
+TEST_CASE("RETURN takes one PARTIAL or one ALL", "[imap]") {
+  // RFC 5267 §4.4: "either one PARTIAL, one ALL, or neither PARTIAL nor ALL is allowed".
+  CHECK(std::get<cmd_search>(ok("t SEARCH RETURN (COUNT PARTIAL 1:5) ALL\r\n").args).partial ==
+        std::pair<std::uint32_t, std::uint32_t>{1, 5});
+  CHECK(std::get<cmd_sort>(ok("t SORT RETURN (ALL COUNT) (DATE) UTF-8 ALL\r\n").args).search.returns.size() == 2);
+  CHECK(bad("t SEARCH RETURN (ALL PARTIAL 1:5) ALL\r\n") == "imap.syntax");
+  CHECK(bad("t UID SEARCH RETURN (PARTIAL 1:5 PARTIAL 6:9) ALL\r\n") == "imap.syntax");
+  CHECK(bad("t SORT RETURN (PARTIAL 1:5 ALL) (DATE) UTF-8 ALL\r\n") == "imap.syntax");
 }

@@ -1,6 +1,6 @@
 // SEARCH / UID SEARCH (RFC 9051 §6.4.4) with ESEARCH (RFC 4731), SEARCHRES (RFC 5182),
 // CONDSTORE's MODSEQ (RFC 7162 §3.1.5) and CONTEXT=SEARCH (RFC 5267 §4: UPDATE, CONTEXT,
-// PARTIAL; CANCELUPDATE).
+// PARTIAL; CANCELUPDATE is cmd_cancelupdate.cpp).
 #include <algorithm>
 
 #include "mail/imap/proto/writer.hpp"
@@ -61,7 +61,7 @@ void op_search(session_state& st, const command& cmd, reply& r) {
       write_string(line, cmd.tag);
       r.untagged(line + "] Too many search contexts");
     } else {
-      search_context c{cmd.tag, uid, s.key, s.charset, {}};
+      search_context c{cmd.tag, uid, s.key, s.charset, {}, {}};
       for (const auto& h : *hits) c.uids.push_back(h.info.uid);
       st.sel->contexts.push_back(std::move(c));
     }
@@ -107,17 +107,6 @@ void op_search(session_state& st, const command& cmd, reply& r) {
   if (modseq && !nums.empty()) line += " MODSEQ " + std::to_string(highest);
   r.untagged(line);
   r.ok(cmd.name + " completed");
-}
-
-void op_cancelupdate(session_state& st, const command& cmd, reply& r) {
-  auto& contexts = st.sel->contexts;
-  for (const auto& tag : std::get<cmd_cancelupdate>(cmd.args).tags)
-    if (std::none_of(contexts.begin(), contexts.end(), [&](const search_context& c) { return c.tag == tag; }))
-      return r.bad("No search context with tag " + tag.substr(0, 64));
-  // RFC 5267 §4.3.5: the updates of the named searches end.
-  for (const auto& tag : std::get<cmd_cancelupdate>(cmd.args).tags)
-    std::erase_if(contexts, [&](const search_context& c) { return c.tag == tag; });
-  r.ok("CANCELUPDATE completed");
 }
 
 }  // namespace hearth::mail::imap

@@ -1,8 +1,9 @@
-// RFC 5267 CONTEXT=SEARCH: keeping the results of SEARCH RETURN (UPDATE) current. After the
-// selected mailbox changed, each context's search runs again over the new view and the
-// difference is reported as ESEARCH REMOVEFROM (before the EXPUNGEs, §4.3.4: the numbers are
-// those the client still has) and ADDTO (after the EXISTS, §4.3.3), context position 0 (a
-// SEARCH result is in mailbox order, §4.3.3).
+// RFC 5267 CONTEXT=SEARCH and CONTEXT=SORT: keeping the results of SEARCH and SORT RETURN
+// (UPDATE) current. After the selected mailbox changed, each context's search (and sort) runs
+// again over the new view and the difference is reported as ESEARCH REMOVEFROM (before the
+// EXPUNGEs, §4.3.4: the numbers are those the client still has) and ADDTO (after the EXISTS,
+// §4.3.3). A SEARCH context uses context position 0 (its result is in mailbox order); a SORT
+// context gives each run's position in the sort order.
 #pragma once
 #include <cstdint>
 #include <string_view>

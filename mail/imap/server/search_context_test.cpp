@@ -1,4 +1,4 @@
-// RFC 5267 CONTEXT=SEARCH: PARTIAL results and UPDATE contexts (ADDTO/REMOVEFROM, CANCELUPDATE),
+// RFC 5267 CONTEXT=SEARCH and CONTEXT=SORT: PARTIAL results and UPDATE contexts (ADDTO/REMOVEFROM, CANCELUPDATE),
 // against a real store in a temporary folder; `other` is a second session changing the mailbox.
 #include <catch2/catch.hpp>
 
@@ -96,6 +96,92 @@ TEST_CASE("UPDATE contexts are limited and end with the mailbox") {
   run(st, "s SELECT INBOX");
   CHECK(st.sel->contexts.empty());
   CHECK(has(run(st, "k0 SEARCH RETURN (UPDATE) ALL"), "k0 OK"));
-  // SORT contexts (CONTEXT=SORT) are not offered.
-  CHECK(has(run(st, "so SORT RETURN (UPDATE) (DATE) UTF-8 ALL"), "so BAD"));
+  // A SORT context counts against the same limit.
+  for (std::size_t i = 1; i < max_search_contexts; ++i)
+    run(st, "j" + std::to_string(i) + " SEARCH RETURN (UPDATE) ALL");
+  CHECK(has(run(st, "so SORT RETURN (UPDATE) (DATE) UTF-8 ALL"), "* NO [NOUPDATE \"so\"]"));
+}
+
+namespace {
+
+std::string with_subject(const std::string& subject) {
+  auto m = simple;
+  m.replace(m.find("Subject: Hello"), 14, "Subject: " + subject);
+  return m;
+}
+
+// Five messages whose subjects sort as uid 3, 5, 2, 4, 1.
+session_state five_subjects(fixture& f) {
+  auto st = f.login();
+  st.rev2 = true;
+  for (const char* s : {"e", "c", "a", "d", "b"}) run(st, append_cmd("a", "INBOX", with_subject(s)));
+  run(st, "s SELECT INBOX");
+  return st;
+}
+
+}  // namespace
+
+TEST_CASE("CONTEXT=SORT: PARTIAL and UPDATE in sort order") {
+  fixture f;
+  auto st = five_subjects(f);
+  CHECK(has(run(st, "c CAPABILITY"), " CONTEXT=SORT"));
+  // RFC 5267 §4.4: PARTIAL "in the requested order", which for SORT is the sort order.
+  CHECK(run(st, "p1 UID SORT RETURN (PARTIAL 2:3) (SUBJECT) UTF-8 ALL") ==
+        "* ESEARCH (TAG \"p1\") UID PARTIAL (2:3 5,2)\r\np1 OK UID SORT completed\r\n");
+  CHECK(run(st, "p2 SORT RETURN (COUNT PARTIAL 5:9) (REVERSE SUBJECT) UTF-8 ALL") ==
+        "* ESEARCH (TAG \"p2\") COUNT 5 PARTIAL (5:9 3)\r\np2 OK SORT completed\r\n");
+
+  auto other = f.login();
+  run(other, "s SELECT INBOX");
+  CHECK(run(st, "u1 UID SORT RETURN (UPDATE) (SUBJECT) UTF-8 UNSEEN") ==
+        "* ESEARCH (TAG \"u1\") UID ALL 3,5,2,4,1\r\nu1 OK UID SORT completed\r\n");
+  CHECK(has(run(st, "u1 UID SORT RETURN (UPDATE) (SUBJECT) UTF-8 ALL"), "u1 BAD"));  // §4.3 tag reuse
+  // §4.3.4: REMOVEFROM pairs, each "processed in the order that it appears": 5 and 2 leave
+  // from position 2 ([3 5 2 4 1] -> [3 4 1]), then 1 from position 3 (-> [3 4]).
+  run(other, "f UID STORE 5,2,1 +FLAGS (\\Seen)");
+  CHECK(run(st, "x1 NOOP") ==
+        "* ESEARCH (TAG \"u1\") UID REMOVEFROM (2 5,2 3 1)\r\n* 1 FETCH (UID 1 FLAGS (\\Seen))\r\n"
+        "* 2 FETCH (UID 2 FLAGS (\\Seen))\r\n* 5 FETCH (UID 5 FLAGS (\\Seen))\r\nx1 OK NOOP completed\r\n");
+  // §4.3.3: ADDTO "inserted at the context position, meaning that the first result in the
+  // set will occupy the new context position": "bb" goes in at 2 ([3 6 4]), "f" at 4.
+  run(other, append_cmd("n", "INBOX", with_subject("bb")));
+  run(other, append_cmd("n", "INBOX", with_subject("f")));
+  CHECK(run(st, "x2 NOOP") ==
+        "* 7 EXISTS\r\n* ESEARCH (TAG \"u1\") UID ADDTO (2 6 4 7)\r\nx2 OK NOOP completed\r\n");
+  // Both at once: d (UID 4) leaves position 3 of [3 6 4 7], then a new "c" (UID 8) takes it.
+  run(other, "f UID STORE 4 +FLAGS (\\Seen)");
+  run(other, append_cmd("n", "INBOX", with_subject("c")));
+  auto out = run(st, "x3 NOOP");
+  const auto removed = out.find("* ESEARCH (TAG \"u1\") UID REMOVEFROM (3 4)\r\n");
+  const auto added = out.find("* ESEARCH (TAG \"u1\") UID ADDTO (3 8)\r\n");
+  const auto exists = out.find("* 8 EXISTS\r\n");
+  CHECK(removed == 0);
+  REQUIRE(exists != std::string::npos);
+  CHECK((added != std::string::npos && added > exists));
+  // The context now agrees with a fresh SORT.
+  CHECK(run(st, "v UID SORT RETURN (ALL) (SUBJECT) UTF-8 UNSEEN") ==
+        "* ESEARCH (TAG \"v\") UID ALL 3,6,8,7\r\nv OK UID SORT completed\r\n");
+}
+
+TEST_CASE("CONTEXT=SORT: sequence-number contexts around an expunge") {
+  fixture f;
+  auto st = five_subjects(f);
+  auto other = f.login();
+  run(other, "s SELECT INBOX");
+  // Reverse subject order: e d c b a = seq 1 4 2 5 3.
+  CHECK(run(st, "r1 SORT RETURN (UPDATE MIN MAX) (REVERSE SUBJECT) UTF-8 ALL") ==
+        "* ESEARCH (TAG \"r1\") MIN 1 MAX 3\r\nr1 OK SORT completed\r\n");
+  // §4.3.4: the REMOVEFROM "MUST be sent prior to the expunge notification itself", in the
+  // numbers the client has: message 2 ("c") sits at position 3.
+  run(other, "f STORE 2 +FLAGS (\\Deleted)");
+  run(other, "e EXPUNGE");
+  auto out = run(st, "x1 NOOP");
+  CHECK(out == "* ESEARCH (TAG \"r1\") REMOVEFROM (3 2)\r\n* 2 EXPUNGE\r\nx1 OK NOOP completed\r\n");
+  // A new "cc" (now sequence number 5) sorts between "d" and "b": position 3 of [1 3 4 2].
+  run(other, append_cmd("n", "INBOX", with_subject("cc")));
+  CHECK(run(st, "x2 NOOP") ==
+        "* 5 EXISTS\r\n* ESEARCH (TAG \"r1\") ADDTO (3 5)\r\nx2 OK NOOP completed\r\n");
+  CHECK(run(st, "c1 CANCELUPDATE \"r1\"") == "c1 OK CANCELUPDATE completed\r\n");
+  run(other, append_cmd("n", "INBOX", with_subject("z")));
+  CHECK_FALSE(has(run(st, "x3 NOOP"), "ESEARCH"));
 }

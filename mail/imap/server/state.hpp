@@ -65,14 +65,15 @@ struct server_env {
   std::uint32_t progress_step = 500;
 };
 
-// RFC 5267 §4.3: a SEARCH with RETURN (UPDATE), whose result the server keeps current with
-// ESEARCH ADDTO/REMOVEFROM until CANCELUPDATE or the mailbox is closed.
+// RFC 5267 §4.3: a SEARCH or SORT with RETURN (UPDATE), whose result the server keeps current
+// with ESEARCH ADDTO/REMOVEFROM until CANCELUPDATE or the mailbox is closed.
 struct search_context {
   std::string tag;
-  bool uid = false;  // UID SEARCH: updates carry UIDs, else sequence numbers
+  bool uid = false;  // UID SEARCH/SORT: updates carry UIDs, else sequence numbers
   search_key key;
   std::optional<std::string> charset;
-  std::vector<std::uint32_t> uids;  // the result as last reported, ascending
+  std::vector<std::uint32_t> uids;  // the result as last reported: ascending, or in sort order
+  std::vector<std::string> sort;    // SORT criteria as parsed; empty for a SEARCH context
 };
 
 // The selected mailbox as this session last reported it to the client: message sequence

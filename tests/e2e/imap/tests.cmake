@@ -18,3 +18,5 @@ hearth_e2e(imap_inprogress imap/test_inprogress.py 139)
 hearth_e2e(imap_shared imap/test_shared.py 77)
 hearth_e2e(imap_notify imap/test_notify.py 78)
 hearth_e2e(imap_search_context imap/test_search_context.py 79)
+# CONTEXT=SORT: NET 89.
+hearth_e2e(imap_sort_context imap/test_sort_context.py 89)

@@ -196,7 +196,9 @@ class AppServer(slixmpp.ComponentXMPP):
     def __init__(self, domain, secret, inst):
         super().__init__(domain, secret, inst.addr, 5347 + inst.offset)
         self.published = []
+        self.messages = []
         self.started = asyncio.Event()
+        self.add_event_handler("message", lambda m: self.messages.append(m))
         self.add_event_handler("session_start", lambda _: self.started.set())
         from slixmpp.xmlstream.handler import Callback
         from slixmpp.xmlstream.matcher import MatchXPath
@@ -248,6 +250,16 @@ def wait_log(inst, pattern, timeout=15):
     return False
 
 
+def wait_count(inst, pattern, n, timeout=15):
+    """Waits until `n` lines of the instance's log match the regular expression."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(re.findall(pattern, inst.log())) >= n:
+            return True
+        time.sleep(0.1)
+    return False
+
+
 async def push_scenario():
     app = AppServer(PUSH, PUSH_SECRET, B)
     app.connect()
@@ -290,8 +302,20 @@ async def push_scenario():
         check("wake up" not in xml and "bob@a.test" not in xml,
               "it says nothing of the message: no body, no sender (the default)")
 
-    phone, out = await loop.run_in_executor(None, resume, previd, "wake up")
-    check("<resumed" in out and "wake up, secret words" in out, "the phone resumes (XEP-0198) and gets the message")
+    # Throttling (xmpp.push_interval, 60 s by default): more messages to the sleeping phone send
+    # no more notifications. Once the server has decided on both, a marker sent after them to
+    # the app server's domain travels the same s2s stream: what came before it has arrived.
+    bob.send_message(mto=ALICE[0], mbody="second while asleep", mtype="chat")
+    bob.send_message(mto=ALICE[0], mbody="third while asleep", mtype="chat")
+    throttled = await loop.run_in_executor(None, wait_count, A, r"xmpp\.push\.throttled .*jid=alice@a\.test/phone", 2)
+    bob.send_message(mto="marker@" + PUSH, mbody="marker", mtype="chat")
+    marked = await bob.wait_until(lambda: any(m["body"] == "marker" for m in app.messages), timeout=30)
+    check(throttled and marked and len(app.published) == 1,
+          f"two more messages while the phone sleeps send no more notifications ({len(app.published)} in all)")
+
+    phone, out = await loop.run_in_executor(None, resume, previd, "third while asleep")
+    check("<resumed" in out and "wake up, secret words" in out and "third while asleep" in out,
+          "the phone resumes (XEP-0198) and gets the messages")
 
     # CSI: an inactive session gets messages at once, and a notification too.
     phone.send("<inactive xmlns='urn:xmpp:csi:0'/><iq type='get' id='csi1'><ping xmlns='urn:xmpp:ping'/></iq>")

@@ -43,3 +43,7 @@ hearth_e2e(xmpp_push xmpp/test_push.py 81)
 hearth_e2e(xmpp_bosh_polling xmpp/test_bosh_polling.py 83)
 # Group chat: voice requests, registration with a room, carbons of private messages.
 hearth_e2e(xmpp_muc_voice xmpp/test_muc_voice.py 82)
+# A room of 10 000 occupants (joins through bench_xmpp, our C++ load client) and a slow occupant.
+hearth_e2e(xmpp_muc_large xmpp/test_muc_large.py 86)
+set_property(TEST e2e.xmpp_muc_large APPEND PROPERTY ENVIRONMENT "BENCH_XMPP=$<TARGET_FILE:bench_xmpp>")
+set_tests_properties(e2e.xmpp_muc_large PROPERTIES SKIP_RETURN_CODE 77)

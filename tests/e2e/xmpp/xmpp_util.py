@@ -86,11 +86,11 @@ async def login(inst, jid, password, resource=None, plugins=(), direct_tls=False
     return c
 
 
-def run(coro):
+def run(coro, timeout=120):
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        loop.run_until_complete(asyncio.wait_for(coro, 120))
+        loop.run_until_complete(asyncio.wait_for(coro, timeout))
     except Exception as e:  # the failure is reported through check()/finish()
         import traceback
         traceback.print_exc()

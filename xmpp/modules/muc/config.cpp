@@ -31,6 +31,27 @@ std::optional<unsigned> parse_uint(const std::string& v) {
   return static_cast<unsigned>(std::stoul(v));
 }
 
+constexpr role broadcast_roles[] = {role::moderator, role::participant, role::visitor};
+
+std::vector<std::string> broadcast_names(unsigned mask) {
+  std::vector<std::string> out;
+  for (role r : broadcast_roles)
+    if (mask & room_config::role_bit(r)) out.emplace_back(name_of(r));
+  return out;
+}
+
+// A list of role names (the form's values, or the stored text split at commas): nullopt when
+// one is not a role whose presence can be broadcast.
+std::optional<unsigned> broadcast_mask(const std::vector<std::string>& names) {
+  unsigned mask = 0;
+  for (const auto& n : names) {
+    auto r = parse_role(n);
+    if (!r || *r == role::none) return std::nullopt;
+    mask |= room_config::role_bit(*r);
+  }
+  return mask;
+}
+
 }  // namespace
 
 std::string room_config::serialize() const {
@@ -52,6 +73,9 @@ std::string room_config::serialize() const {
   put("allow_invites", b(allow_invites));
   put("history_length", std::to_string(history_length));
   put("logging", b(logging));
+  std::string roles;
+  for (const auto& n : broadcast_names(presence_broadcast)) roles += (roles.empty() ? "" : ",") + n;
+  put("presence_broadcast", roles);
   return s;
 }
 
@@ -82,6 +106,16 @@ room_config room_config::parse(std::string_view text) {
     else if (k == "allow_invites") c.allow_invites = t;
     else if (k == "history_length") c.history_length = parse_uint(v).value_or(c.history_length);
     else if (k == "logging") c.logging = t;
+    else if (k == "presence_broadcast") {
+      std::vector<std::string> names;
+      for (std::size_t i = 0; i < v.size();) {
+        auto comma = v.find(',', i);
+        if (comma == std::string::npos) comma = v.size();
+        if (comma > i) names.push_back(v.substr(i, comma - i));
+        i = comma + 1;
+      }
+      c.presence_broadcast = broadcast_mask(names).value_or(c.presence_broadcast);
+    }
   }
   return c;
 }
@@ -121,6 +155,8 @@ element config_form(const room_config& c, unsigned max_occupants) {
   field("muc#roomconfig_allowinvites", "boolean", "Participants may invite others", b(c.allow_invites));
   field("muc#maxhistoryfetch", "text-single", "Messages of history sent on join", {std::to_string(c.history_length)});
   field("muc#roomconfig_enablelogging", "boolean", "Keep an archive of the room (XEP-0313)", b(c.logging));
+  field("muc#roomconfig_presencebroadcast", "list-multi", "Roles whose presence is broadcast",
+        broadcast_names(c.presence_broadcast), {"moderator", "participant", "visitor"});
   return x;
 }
 
@@ -166,6 +202,12 @@ bool apply_config_form(room_config& c, const element& x, unsigned max_occupants)
       if (!u) ok = false;
       else n.history_length = std::min(*u, 1000u);
     } else if (var == "muc#roomconfig_enablelogging") ok = boolean(n.logging);
+    else if (var == "muc#roomconfig_presencebroadcast") {
+      // XEP-0045 §15.5.3 list-multi; no value at all means nobody's presence is broadcast.
+      auto mask = broadcast_mask(values);
+      if (!mask) ok = false;
+      else n.presence_broadcast = *mask;
+    }
     if (!ok) return false;
   }
   // §10.2: a password-protected room without a password cannot be joined by anyone.

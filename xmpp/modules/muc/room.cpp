@@ -138,6 +138,7 @@ occupant& room::add_occupant(occupant o) {
   o.id = occupant_id(o.real.bare());
   nick_of_[o.real.full()] = o.nick;
   std::string nick = o.nick;
+  if (o.shown) shown_.insert(nick);
   return occupants_[nick] = std::move(o);
 }
 
@@ -145,10 +146,24 @@ void room::erase_occupant(const std::string& nick) {
   auto it = occupants_.find(nick);
   if (it == occupants_.end()) return;
   nick_of_.erase(it->second.real.full());
+  shown_.erase(nick);
   occupants_.erase(it);
 }
 
+bool room::reserved_by_other(const std::string& nick, const std::string& bare) {
+  if (reserved_dirty_) {
+    reserved_.clear();
+    for (const auto& [b, e] : affiliations_)
+      if (!e.nick.empty()) reserved_[e.nick].insert(b);
+    reserved_dirty_ = false;
+  }
+  auto it = reserved_.find(nick);
+  if (it == reserved_.end()) return false;
+  return it->second.size() > 1 || !it->second.count(bare);
+}
+
 void room::create(const jid& creator) {
+  reserved_dirty_ = true;
   affiliations_[creator.bare()] = affiliation_entry{affiliation::owner, {}, {}};
   locked = true;
 }
@@ -207,12 +222,22 @@ element room::presence_of(const occupant& o, const occupant& viewer, std::vector
   return p;
 }
 
-void room::broadcast_presence(outcome& res, const occupant& o, const std::vector<int>& codes_self,
+void room::broadcast_presence(outcome& res, occupant& o, const std::vector<int>& codes_self,
                               const std::vector<int>& codes_all, bool unavailable, const std::string& new_nick,
                               const element* item_children) {
-  for (const auto& [n, viewer] : occupants_) {
-    if (&viewer == &o) continue;
-    res.out.push_back(presence_of(o, viewer, codes_all, unavailable, new_nick, item_children));
+  // muc#roomconfig_presencebroadcast: the others hear of an occupant whose role is broadcast,
+  // and of one they have heard of before (its departure, its nick change); the occupant itself
+  // always gets its own presence (XEP-0045 §7.2.3).
+  const bool to_all = o.shown || (!unavailable && config_.broadcasts(o.r));
+  if (to_all) {
+    for (const auto& [n, viewer] : occupants_) {
+      if (&viewer == &o) continue;
+      res.out.push_back(presence_of(o, viewer, codes_all, unavailable, new_nick, item_children));
+    }
+    if (!unavailable && !o.shown) {
+      o.shown = true;
+      shown_.insert(o.nick);
+    }
   }
   auto self = codes_all;
   self.insert(self.end(), codes_self.begin(), codes_self.end());
@@ -269,10 +294,7 @@ outcome room::on_presence(const element& p, const jid& from, const jid& to, cons
     for (const auto& c : p.children)
       if (!c.is_text() && !(c.name == "x" && (c.ns == ns_muc || c.ns == ns_user))) stripped.add(c);
     me->presence = stripped;
-    if (p.child("x", ns_muc)) {
-      for (const auto& [n, o] : occupants_)
-        if (&o != me) res.out.push_back(presence_of(o, *me, {}, false));
-    }
+    if (p.child("x", ns_muc)) send_shown(res, *me);
     broadcast_presence(res, *me, {}, {}, false);
     return res;
   }
@@ -282,11 +304,10 @@ outcome room::on_presence(const element& p, const jid& from, const jid& to, cons
       res.out.push_back(error_reply(p, "cancel", "conflict"));
       return res;
     }
-    for (const auto& [bare, e] : affiliations_)
-      if (e.nick == nick && bare != from.bare()) {
-        res.out.push_back(error_reply(p, "cancel", "conflict"));
-        return res;
-      }
+    if (reserved_by_other(nick, from.bare())) {
+      res.out.push_back(error_reply(p, "cancel", "conflict"));
+      return res;
+    }
     // Everyone sees the old nick leave with 303 and the new one, then the new nick arrive.
     broadcast_presence(res, *me, {}, {303}, true, nick);
     occupant moved = *me;
@@ -320,11 +341,10 @@ void room::join(outcome& res, const element& p, const jid& from, const std::stri
     res.out.push_back(error_reply(p, "cancel", "conflict", "that nickname is in use"));
     return;
   }
-  for (const auto& [bare, e] : affiliations_)
-    if (!e.nick.empty() && e.nick == nick && bare != from.bare()) {
-      res.out.push_back(error_reply(p, "cancel", "conflict", "that nickname is reserved"));
-      return;
-    }
+  if (reserved_by_other(nick, from.bare())) {
+    res.out.push_back(error_reply(p, "cancel", "conflict", "that nickname is reserved"));
+    return;
+  }
   unsigned cap = std::min(config_.max_users, limits_.max_occupants);
   // §7.2.9: owners and admins may join a full room (up to the hard limit).
   if ((occupants_.size() >= cap && aff < affiliation::admin) || occupants_.size() >= limits_.max_occupants) {
@@ -346,10 +366,9 @@ void room::join(outcome& res, const element& p, const jid& from, const std::stri
   for (const auto& c : p.children)
     if (!c.is_text() && !(c.name == "x" && (c.ns == ns_muc || c.ns == ns_user))) o.presence.add(c);
   auto& me = add_occupant(std::move(o));
-  // §7.2.3: the others' presences first, then everyone learns of the newcomer, the newcomer last
-  // (with 110, and 201 when it created the room).
-  for (const auto& [n, other] : occupants_)
-    if (&other != &me) res.out.push_back(presence_of(other, me, {}, false));
+  // §7.2.3: the others' presences first (those whose role is broadcast), then everyone learns of
+  // the newcomer, the newcomer last (with 110, and 201 when it created the room).
+  send_shown(res, me);
   std::vector<int> self;
   if (locked) self.push_back(201);
   broadcast_presence(res, me, self, {}, false);
@@ -363,6 +382,15 @@ void room::join(outcome& res, const element& p, const jid& from, const std::stri
   auto& subj = s.add("subject", std::string(ns_client));
   if (!subject.empty()) subj.add_text(subject);
   res.out.push_back(std::move(s));
+}
+
+void room::send_shown(outcome& res, const occupant& viewer) {
+  // shown_ rather than every occupant: seating N people in a room that broadcasts only
+  // moderators costs N times the moderators, not N².
+  for (const auto& nick : shown_) {
+    auto it = occupants_.find(nick);
+    if (it != occupants_.end() && &it->second != &viewer) res.out.push_back(presence_of(it->second, viewer, {}, false));
+  }
 }
 
 void room::send_history(outcome& res, const occupant& o, const element* x, const context& ctx) {
@@ -407,11 +435,13 @@ outcome room::occupant_gone(std::string_view full) {
   std::string nick = o->nick;
   occupant ghost;
   ghost.id = o->id;
+  const bool shown = o->shown;
   erase_occupant(nick);
   // The others see it leave; it cannot be told.
   ghost.nick = nick;
   ghost.real = *jid::parse(full);
-  for (const auto& [n, viewer] : occupants_) res.out.push_back(presence_of(ghost, viewer, {}, true));
+  if (shown)
+    for (const auto& [n, viewer] : occupants_) res.out.push_back(presence_of(ghost, viewer, {}, true));
   if (occupants_.empty() && !config_.persistent) res.destroyed = true;
   return res;
 }
@@ -566,6 +596,7 @@ outcome room::invite(const element& m, const jid& from, const element& x) {
       }
       if (affiliation_of(to->bare()) < affiliation::member && affiliation_of(to->bare()) != affiliation::outcast) {
         affiliations_[to->bare()] = affiliation_entry{affiliation::member, {}, {}};
+        reserved_dirty_ = true;
         res.save = config_.persistent;
       }
     }

@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -54,6 +55,12 @@ struct room_config {
   bool allow_invites = false;    // participants may invite to a members-only room
   unsigned history_length = 20;  // messages sent on join at most
   bool logging = true;           // the room's archive (XEP-0313) is kept and queryable
+  // muc#roomconfig_presencebroadcast (ejabberd's presence_broadcast): the roles whose presence
+  // the other occupants get, as a mask of role_bit(). A large room lists only moderators, so a
+  // join costs the newcomer's own presence instead of one presence per occupant each way.
+  unsigned presence_broadcast = 0b1110;
+  static constexpr unsigned role_bit(role r) { return 1u << static_cast<unsigned>(r); }
+  bool broadcasts(role r) const { return (presence_broadcast & role_bit(r)) != 0; }
   // A line-per-key text form for the store; parse() ignores unknown keys (forward compatible).
   std::string serialize() const;
   static room_config parse(std::string_view text);
@@ -81,6 +88,7 @@ struct occupant {
   role r = role::participant;
   element presence;         // the last presence the user sent, without the muc payload
   std::string id;           // XEP-0421 occupant id (computed once: every presence carries it)
+  bool shown = false;       // the others have been sent its presence (its role is broadcast)
   double tokens = 0;        // message rate bucket
   std::int64_t tokens_at_us = 0;
 };
@@ -114,7 +122,11 @@ class room {
   const jid& address() const { return jid_; }
   room_config& config() { return config_; }
   const room_config& config() const { return config_; }
-  std::map<std::string, affiliation_entry>& affiliations() { return affiliations_; }
+  // Non-const access may change reserved nicks: the index is rebuilt on the next join.
+  std::map<std::string, affiliation_entry>& affiliations() {
+    reserved_dirty_ = true;
+    return affiliations_;
+  }
   const std::map<std::string, occupant>& occupants() const { return occupants_; }
   std::string subject, subject_from;  // subject_from: the nick (or "" for the room)
   bool locked = false;                // created, awaiting its owner's configuration (§10.1.1)
@@ -152,11 +164,13 @@ class room {
   // The presence of `o` as `viewer` sees it (from room/nick, item with affiliation and role).
   element presence_of(const occupant& o, const occupant& viewer, std::vector<int> codes, bool unavailable,
                       const std::string& new_nick = {}, const element* extra_item_children = nullptr) const;
-  void broadcast_presence(outcome& res, const occupant& o, const std::vector<int>& codes_self,
+  void broadcast_presence(outcome& res, occupant& o, const std::vector<int>& codes_self,
                           const std::vector<int>& codes_all, bool unavailable, const std::string& new_nick = {},
                           const element* item_children = nullptr);
   void join(outcome& res, const element& p, const jid& from, const std::string& nick, const context& ctx);
   void send_history(outcome& res, const occupant& o, const element* x, const context& ctx);
+  // The presences of the shown occupants (all but `viewer`), to `viewer`.
+  void send_shown(outcome& res, const occupant& viewer);
   void remove(outcome& res, const std::string& nick, std::vector<int> codes, const element* item_children);
   outcome admin_set(const element& iq, const element& q, const occupant* actor, affiliation actor_aff);
   outcome admin_get(const element& iq, const element& q, affiliation actor_aff, const occupant* actor);
@@ -177,6 +191,13 @@ class room {
   std::map<std::string, affiliation_entry> affiliations_;  // by bare JID
   std::map<std::string, occupant> occupants_;              // by nick
   std::unordered_map<std::string, std::string> nick_of_;   // full real JID -> nick (occupants_ index)
+  std::set<std::string> shown_;                            // nicks of the occupants with shown set
+  // Reserved nick -> the bare JIDs that reserved it (§7.10), so a join does not walk every
+  // affiliation of a large members-only room; rebuilt lazily after affiliations change.
+  std::unordered_map<std::string, std::set<std::string>> reserved_;
+  bool reserved_dirty_ = true;
+  // True when `nick` is reserved by someone other than `bare`.
+  bool reserved_by_other(const std::string& nick, const std::string& bare);
   occupant& add_occupant(occupant o);
   void erase_occupant(const std::string& nick);
   std::deque<history_entry> history_;

@@ -137,6 +137,7 @@ outcome room::admin_get(const element& iq, const element& q, affiliation aff, co
 
 void room::set_affiliation(outcome& res, const std::string& bare, affiliation a, const std::string& reason,
                            const std::string& actor_nick) {
+  reserved_dirty_ = true;
   if (a == affiliation::none) affiliations_.erase(bare);
   else {
     auto& e = affiliations_[bare];
@@ -317,6 +318,7 @@ outcome room::destroy(std::string_view reason, const std::string& alternate) {
   }
   occupants_.clear();
   nick_of_.clear();
+  shown_.clear();
   res.destroyed = true;
   return res;
 }

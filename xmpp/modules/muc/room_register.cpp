@@ -43,6 +43,7 @@ outcome room::register_iq(const element& iq, const element& q, const jid& from) 
   if (q.child("remove", ns_register)) {
     if (reserved.empty()) return one(error_reply(iq, "cancel", "item-not-found"));
     mine->second.nick.clear();
+    reserved_dirty_ = true;
     res.save = config_.persistent;
     res.out.push_back(result_reply(iq));
     return res;
@@ -64,6 +65,7 @@ outcome room::register_iq(const element& iq, const element& q, const jid& from) 
     return one(error_reply(iq, "cancel", "conflict", "that nickname is in use"));
   if (aff < affiliation::member) set_affiliation(res, bare, affiliation::member, "", "");
   affiliations_[bare].nick = nick;
+  reserved_dirty_ = true;
   res.save = config_.persistent;
   res.out.push_back(result_reply(iq));
   return res;

@@ -331,6 +331,50 @@ TEST_CASE("muc: the configuration form and its stored form") {
   CHECK(!apply_config_form(c, *nopw, 500));
 }
 
+TEST_CASE("muc: presence broadcast limited to moderators (muc#roomconfig_presencebroadcast)") {
+  fixture f;
+  f.create_instant();  // alice owns the room: a moderator
+  auto x = parse_fragment(
+      "<x xmlns='jabber:x:data' type='submit'><field var='muc#roomconfig_presencebroadcast'><value>moderator</value></field></x>");
+  REQUIRE(apply_config_form(f.r.config(), *x, 100));
+  CHECK(f.r.config().broadcasts(role::moderator));
+  CHECK(!f.r.config().broadcasts(role::participant));
+  CHECK(room_config::parse(f.r.config().serialize()).presence_broadcast == f.r.config().presence_broadcast);
+  CHECK(serialize(config_form(f.r.config(), 100)).find("muc#roomconfig_presencebroadcast") != std::string::npos);
+  auto bad = parse_fragment(
+      "<x xmlns='jabber:x:data' type='submit'><field var='muc#roomconfig_presencebroadcast'><value>owner</value></field></x>");
+  CHECK(!apply_config_form(f.r.config(), *bad, 100));
+
+  // Participants joining: each gets the moderator's presence and its own, nobody else is told.
+  auto jb = f.presence(bob, "Bob");
+  CHECK(to_whom(jb, alice).empty());
+  auto bob_got = to_whom(jb, bob);
+  int presences = 0;
+  for (auto* e : bob_got)
+    if (e->name == "presence") ++presences;
+  CHECK(presences == 2);  // alice's (a moderator) and bob's own with 110
+  CHECK(has_status(*bob_got[1], 110));
+  auto jc = f.presence(carol, "Carol");
+  CHECK(to_whom(jc, alice).empty());
+  CHECK(to_whom(jc, bob).empty());
+  for (auto* e : to_whom(jc, carol)) CHECK(e->get("from") != room_jid.bare() + "/Bob");
+  // Messages still reach everyone.
+  auto m = f.message(bob, "<message type='groupchat'><body>hi all</body></message>");
+  CHECK(to_whom(m, alice).size() == 1);
+  CHECK(to_whom(m, carol).size() == 1);
+  // A hidden participant leaving tells nobody but itself; a moderator leaving tells everyone.
+  auto lc = f.presence(carol, "Carol", "", "unavailable");
+  CHECK(lc.out.size() == 1);
+  CHECK(to_whom(lc, carol).size() == 1);
+  auto la = f.presence(alice, "Alice", "", "unavailable");
+  CHECK(to_whom(la, bob).size() == 1);
+  // The default broadcasts every role: a third join is seen by the others.
+  fixture g;
+  g.create_instant();
+  auto jb2 = g.presence(bob, "Bob");
+  CHECK(to_whom(jb2, alice).size() == 1);
+}
+
 TEST_CASE("muc: the SQLite store keeps rooms, affiliations and the archive") {
   auto dir = std::filesystem::temp_directory_path() / ("muc-store-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);

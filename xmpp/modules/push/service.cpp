@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "core/log/log.hpp"
+#include "xmpp/modules/push/proto/throttle.hpp"
 #include "xmpp/router/hub.hpp"
 
 namespace hearth::xmpp::push {
@@ -40,6 +41,17 @@ class sent_log {
   std::deque<std::string> order_;
 };
 
+// The throttle shared by the hub's threads.
+struct paced {
+  std::mutex mu;
+  throttle t;
+  explicit paced(std::int64_t interval_us) : t(interval_us) {}
+  bool allow(const std::string& key, std::size_t waiting) {
+    std::lock_guard lk(mu);
+    return t.allow(key, waiting, now_us());
+  }
+};
+
 iq_reply handle(hub&, xmpp::request& r, const element& payload, push_store& store, const options& opts) {
   auto p = parse(payload);
   if (!p.req) {
@@ -64,7 +76,7 @@ iq_reply handle(hub&, xmpp::request& r, const element& payload, push_store& stor
 
 // A message waits for `owner`: a full JID (that session's registrations) or a bare JID (stored
 // offline: every registration of the account).
-void notify(hub& h, push_store& store, const options& opts, sent_log& sent, const std::string& owner,
+void notify(hub& h, push_store& store, const options& opts, sent_log& sent, paced& pace, const std::string& owner,
             const element& msg, std::size_t count) {
   auto j = jid::parse(owner);
   if (!j || j->local.empty()) return;
@@ -82,6 +94,10 @@ void notify(hub& h, push_store& store, const options& opts, sent_log& sent, cons
   s.last_sender = msg.get("from");
   for (const auto& reg : regs) {
     if (!j->resource.empty() && reg.resource != j->resource) continue;
+    if (!pace.allow(account + '\0' + reg.jid + '\0' + reg.node, count)) {
+      log::info("xmpp.push.throttled", {{"jid", owner}, {"app_server", reg.jid}, {"waiting", std::to_string(count)}});
+      continue;
+    }
     const std::string id = "push-" + log::new_id() + log::new_id();
     sent.add(id, account, reg);
     h.send_from_component(notification(account, reg, id, s));
@@ -98,8 +114,9 @@ void install(hub& h, push_store& store, options opts) {
   auto handler = [&store, o](hub& hb, xmpp::request& r, const element& payload) { return handle(hb, r, payload, store, *o); };
   h.on_iq("set", ns_push, static_cast<int>(target::own_account), handler);
   auto sent = std::make_shared<sent_log>();
-  h.on_waiting([&store, o, sent](hub& hb, const std::string& owner, const element& msg, std::size_t count) {
-    notify(hb, store, *o, *sent, owner, msg, count);
+  auto pace = std::make_shared<paced>(opts.interval_us);
+  h.on_waiting([&store, o, sent, pace](hub& hb, const std::string& owner, const element& msg, std::size_t count) {
+    notify(hb, store, *o, *sent, *pace, owner, msg, count);
   });
   // XEP-0357 §7: an app server that answers a notification with an error no longer wants
   // that node's notifications (the device is gone): the registration is removed.

@@ -5,6 +5,7 @@
 // phone woken by the notification resumes it (XEP-0198) and gets the message.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 
 #include "xmpp/modules/push/store.hpp"
@@ -18,6 +19,7 @@ namespace hearth::xmpp::push {
 struct options {
   bool summary = false;             // message count and last sender in the notification
   std::size_t max_per_account = 10; // registrations (devices) per account
+  std::int64_t interval_us = 60'000'000;  // between notifications to one device while messages wait; 0 = each
 };
 
 // Registers the iq handlers, the account feature and the waiting-message hook. The store

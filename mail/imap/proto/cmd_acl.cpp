@@ -6,11 +6,11 @@
 //   myrights   = "MYRIGHTS" SP mailbox
 //   identifier = astring
 //   mod-rights = astring   ; +rights to add, -rights to remove, rights to replace
-#include "mail/imap/proto/parser.hpp"
+#include "mail/imap/proto/command_table.hpp"
 
-namespace hearth::mail::imap::detail {
+namespace hearth::mail::imap {
 
-cmd_acl parse_acl(lexer& lx, std::string_view name) {
+command_args syntax_acl(lexer& lx, std::string_view name, const parse_options&) {
   cmd_acl a;
   lx.sp();
   a.mailbox = lx.mailbox();
@@ -24,4 +24,4 @@ cmd_acl parse_acl(lexer& lx, std::string_view name) {
   return a;
 }
 
-}  // namespace hearth::mail::imap::detail
+}  // namespace hearth::mail::imap

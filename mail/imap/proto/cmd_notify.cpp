@@ -16,9 +16,9 @@
 #include <array>
 
 #include "core/util/strings.hpp"
-#include "mail/imap/proto/parser.hpp"
+#include "mail/imap/proto/command_table.hpp"
 
-namespace hearth::mail::imap::detail {
+namespace hearth::mail::imap {
 namespace {
 
 constexpr std::size_t max_groups = 16, max_mailboxes = 100, max_events = 16;
@@ -68,7 +68,7 @@ notify_group parse_group(lexer& lx) {
     g.events.push_back(event_name(lx.atom()));
     if (g.events.back() == "MessageNew" && lx.rest().starts_with(" (")) {
       lx.sp();
-      parse_fetch_att_list(lx, g.fetch, 32);
+      detail::parse_fetch_att_list(lx, g.fetch, 32);
     }
     if (lx.eat(')')) break;
     lx.sp();
@@ -79,7 +79,7 @@ notify_group parse_group(lexer& lx) {
 
 }  // namespace
 
-cmd_notify parse_notify(lexer& lx) {
+command_args syntax_notify(lexer& lx, std::string_view, const parse_options&) {
   cmd_notify n;
   lx.sp();
   if (lx.eat_word("NONE")) {
@@ -100,4 +100,4 @@ cmd_notify parse_notify(lexer& lx) {
   return n;
 }
 
-}  // namespace hearth::mail::imap::detail
+}  // namespace hearth::mail::imap
