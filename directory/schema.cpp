@@ -124,12 +124,8 @@ bool valid_label_text(std::string_view s, std::size_t max) {
 }
 
 result<std::unique_ptr<directory>> directory::open(const std::string& target) {
-  auto d = sql::open(target);
+  auto d = sql::open_migrated(target, "directory", migrations);
   if (!d) return d.error();
-  auto c = (*d)->try_get();
-  if (!c) return c.error();
-  auto v = sql::migrate(**c, "directory", migrations);
-  if (!v) return v.error();
   return std::unique_ptr<directory>(std::make_unique<sql_directory>(std::move(*d)));
 }
 

@@ -145,12 +145,8 @@ class sql_session_store final : public session_store {
 }  // namespace
 
 result<std::unique_ptr<session_store>> open_session_store(const std::string& target) {
-  auto d = sql::open(target);
+  auto d = sql::open_migrated(target, "web", migrations);
   if (!d) return d.error();
-  auto c = (*d)->try_get();
-  if (!c) return c.error();
-  auto v = sql::migrate(**c, "web", migrations);
-  if (!v) return v.error();
   return std::unique_ptr<session_store>(std::make_unique<sql_session_store>(std::move(*d)));
 }
 

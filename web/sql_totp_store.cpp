@@ -103,12 +103,8 @@ class sql_totp_store final : public totp_store {
 }  // namespace
 
 result<std::unique_ptr<totp_store>> open_totp_store(const std::string& target) {
-  auto d = sql::open(target);
+  auto d = sql::open_migrated(target, "web_totp", migrations);
   if (!d) return d.error();
-  auto c = (*d)->try_get();
-  if (!c) return c.error();
-  auto v = sql::migrate(**c, "web_totp", migrations);
-  if (!v) return v.error();
   return std::unique_ptr<totp_store>(std::make_unique<sql_totp_store>(std::move(*d)));
 }
 

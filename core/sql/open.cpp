@@ -16,4 +16,14 @@ result<int> migrate(connection& c, std::string_view component, std::span<const m
                                       : migrate_sqlite(c, component, migrations);
 }
 
+result<std::unique_ptr<database>> open_migrated(const std::string& target, std::string_view component,
+                                                std::span<const migration> migrations) {
+  auto d = open(target);
+  if (!d) return d.error();
+  auto c = (*d)->try_get();
+  if (!c) return c.error();
+  if (auto v = migrate(**c, component, migrations); !v) return v.error();
+  return d;
+}
+
 }  // namespace hearth::sql

@@ -132,3 +132,21 @@ TEST_CASE("sql: transactions commit and roll back on both engines") {
   REQUIRE(r.size() == 1);
   CHECK(r.text(0, 0) == "kept");
 }
+
+TEST_CASE("sql: open_migrated opens and brings the schema up to date, once") {
+  auto e = GENERATE(sql::engine::sqlite, sql::engine::postgres);
+  INFO(engine_name(e));
+  test_database t(e);
+  {
+    auto db = sql::open_migrated(t.target, "items", schema);
+    REQUIRE(db);
+    REQUIRE((*db)->get().query("INSERT INTO items(name, note) VALUES(?1, ?2)", "kept", "n"));
+  }
+  auto again = sql::open_migrated(t.target, "items", schema);
+  REQUIRE(again);
+  CHECK((*again)->get().query_int("SELECT COUNT(*) FROM items WHERE note = 'n'").value() == 1);
+  constexpr sql::migration broken[] = {{1, "items", "CREATE TABLE items(id INTEGER PRIMARY KEY)"},
+                                       {2, "a column", "CREATE TABLE items(x INTEGER)"},
+                                       {3, "more", "CREATE TABLE nowhere(x INTEGER)"}};
+  CHECK(!sql::open_migrated(t.target, "other", broken));
+}

@@ -191,11 +191,8 @@ class sql_share_store final : public share_store {
 }  // namespace
 
 result<std::unique_ptr<share_store>> share_store::open(const std::string& target) {
-  auto d = sql::open(target);
+  auto d = sql::open_migrated(target, "dav_shares", migrations);
   if (!d) return d.error();
-  auto c = (*d)->try_get();
-  if (!c) return c.error();
-  if (auto v = sql::migrate(**c, "dav_shares", migrations); !v) return v.error();
   return std::unique_ptr<share_store>(std::make_unique<sql_share_store>(std::move(*d)));
 }
 

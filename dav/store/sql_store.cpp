@@ -482,11 +482,8 @@ std::string etag_of(std::string_view data) {
 }
 
 result<std::unique_ptr<store>> store::open(const std::string& target) {
-  auto d = sql::open(target);
+  auto d = sql::open_migrated(target, "dav", migrations);
   if (!d) return d.error();
-  auto c = (*d)->try_get();
-  if (!c) return c.error();
-  if (auto v = sql::migrate(**c, "dav", migrations); !v) return v.error();
   return std::unique_ptr<store>(std::make_unique<sql_store>(std::move(*d)));
 }
 

@@ -167,11 +167,8 @@ class sql_decision_store final : public decision_store {
 }  // namespace
 
 result<std::unique_ptr<decision_store>> open_decision_store(const std::string& target) {
-  auto d = sql::open(target);
+  auto d = sql::open_migrated(target, "decisions", migrations);
   if (!d) return d.error();
-  auto c = (*d)->try_get();
-  if (!c) return c.error();
-  if (auto v = sql::migrate(**c, "decisions", migrations); !v) return v.error();
   return std::unique_ptr<decision_store>(std::make_unique<sql_decision_store>(std::move(*d)));
 }
 

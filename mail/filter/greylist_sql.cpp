@@ -134,11 +134,8 @@ class sql_greylist final : public greylist {
 }  // namespace
 
 result<std::shared_ptr<greylist>> greylist::open(const std::string& target, greylist_times t) {
-  auto d = sql::open(target);
+  auto d = sql::open_migrated(target, "greylist", migrations);
   if (!d) return d.error();
-  auto c = (*d)->try_get();
-  if (!c) return c.error();
-  if (auto v = sql::migrate(**c, "greylist", migrations); !v) return v.error();
   return std::shared_ptr<greylist>(std::make_shared<sql_greylist>(std::move(*d), t));
 }
 

@@ -343,11 +343,8 @@ class sql_store final : public store {
 result<std::shared_ptr<store>> store::open(const fs::path& data_dir, const std::string& target) {
   auto sp = spool::open(data_dir);
   if (!sp) return sp.error();
-  auto d = sql::open(target);
+  auto d = sql::open_migrated(target, "queue", migrations);
   if (!d) return d.error();
-  auto c = (*d)->try_get();
-  if (!c) return c.error();
-  if (auto v = sql::migrate(**c, "queue", migrations); !v) return v.error();
   return std::shared_ptr<store>(std::make_shared<sql_store>(std::move(*sp), std::move(*d)));
 }
 

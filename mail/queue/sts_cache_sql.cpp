@@ -74,11 +74,8 @@ class sql_sts_cache final : public sts_cache {
 }  // namespace
 
 result<std::shared_ptr<sts_cache>> open_sts_cache(const std::string& target) {
-  auto d = sql::open(target);
+  auto d = sql::open_migrated(target, "queue_sts", migrations);
   if (!d) return d.error();
-  auto c = (*d)->try_get();
-  if (!c) return c.error();
-  if (auto v = sql::migrate(**c, "queue_sts", migrations); !v) return v.error();
   return std::shared_ptr<sts_cache>(std::make_shared<sql_sts_cache>(std::move(*d)));
 }
 

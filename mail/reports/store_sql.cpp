@@ -373,11 +373,8 @@ class sql_store final : public store {
 }  // namespace
 
 result<std::unique_ptr<store>> open_store(const std::string& target) {
-  auto d = sql::open(target);
+  auto d = sql::open_migrated(target, "reports", migrations);
   if (!d) return d.error();
-  auto c = (*d)->try_get();
-  if (!c) return c.error();
-  if (auto v = sql::migrate(**c, "reports", migrations); !v) return v.error();
   return std::unique_ptr<store>(std::make_unique<sql_store>(std::move(*d)));
 }
 

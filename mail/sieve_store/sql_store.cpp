@@ -309,12 +309,8 @@ bool valid_name(std::string_view s) {
 }
 
 result<std::unique_ptr<store>> store::open(const std::string& target, quota q) {
-  auto d = sql::open(target);
+  auto d = sql::open_migrated(target, "sieve", migrations);
   if (!d) return d.error();
-  auto c = (*d)->try_get();
-  if (!c) return c.error();
-  auto v = sql::migrate(**c, "sieve", migrations);
-  if (!v) return v.error();
   return std::unique_ptr<store>(std::make_unique<sql_store>(std::move(*d), q));
 }
 

@@ -87,12 +87,8 @@ class sql_acl_store final : public acl_store {
 }  // namespace
 
 result<std::unique_ptr<acl_store>> acl_store::open(const std::string& target) {
-  auto d = sql::open(target);
+  auto d = sql::open_migrated(target, "mail_acl", migrations);
   if (!d) return d.error();
-  auto c = (*d)->try_get();
-  if (!c) return c.error();
-  auto v = sql::migrate(**c, "mail_acl", migrations);
-  if (!v) return v.error();
   return std::unique_ptr<acl_store>(std::make_unique<sql_acl_store>(std::move(*d)));
 }
 

@@ -114,12 +114,8 @@ bool well_formed_token(std::string_view secret) {
 }
 
 result<std::unique_ptr<token_store>> open_token_store(const std::string& target) {
-  auto d = sql::open(target);
+  auto d = sql::open_migrated(target, "web_tokens", migrations);
   if (!d) return d.error();
-  auto c = (*d)->try_get();
-  if (!c) return c.error();
-  auto v = sql::migrate(**c, "web_tokens", migrations);
-  if (!v) return v.error();
   return std::unique_ptr<token_store>(new sql_token_store(std::move(*d)));
 }
 

@@ -76,12 +76,8 @@ class sql_token_store final : public token_store {
 }  // namespace
 
 result<std::unique_ptr<token_store>> open_token_store(const std::string& target, std::string secret) {
-  auto d = sql::open(target);
+  auto d = sql::open_migrated(target, "fast", migrations);
   if (!d) return d.error();
-  auto c = (*d)->try_get();
-  if (!c) return c.error();
-  auto v = sql::migrate(**c, "fast", migrations);
-  if (!v) return v.error();
   return std::unique_ptr<token_store>(new sql_token_store(std::move(*d), std::move(secret)));
 }
 

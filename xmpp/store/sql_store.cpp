@@ -349,11 +349,8 @@ std::string roster_item::subscription() const {
 }
 
 result<std::unique_ptr<store>> store::open(const std::string& target) {
-  auto d = sql::open(target);
+  auto d = sql::open_migrated(target, "xmpp", migrations);
   if (!d) return d.error();
-  auto c = (*d)->try_get();
-  if (!c) return c.error();
-  if (auto v = sql::migrate(**c, "xmpp", migrations); !v) return v.error();
   return std::unique_ptr<store>(std::make_unique<sql_store>(std::move(*d)));
 }
 

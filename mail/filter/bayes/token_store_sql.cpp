@@ -328,11 +328,8 @@ class sql_token_store final : public token_store {
 }  // namespace
 
 result<std::unique_ptr<token_store>> open_token_store(const std::string& target) {
-  auto d = sql::open(target);
+  auto d = sql::open_migrated(target, "spam", migrations);
   if (!d) return d.error();
-  auto c = (*d)->try_get();
-  if (!c) return c.error();
-  if (auto v = sql::migrate(**c, "spam", migrations); !v) return v.error();
   return std::unique_ptr<token_store>(std::make_unique<sql_token_store>(std::move(*d)));
 }
 
