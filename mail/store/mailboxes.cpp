@@ -95,10 +95,12 @@ result<std::uint32_t> sqlite_store::claim_recent(std::string_view account, std::
   auto c = db_.try_get();
   if (!c) return c.error();
   auto& conn = **c;
-  // Most calls find nothing to claim (every SELECT and every new-mail refresh asks): answer
-  // those from a plain read, so they do not queue for the write lock behind an APPEND's
-  // fsync. A mark at or above `upto` never goes down, so the answer stays true.
-  {
+  // The mailbox's id and its recent mark, read on `conn` inside a transaction or not.
+  struct marked {
+    std::int64_t id;
+    std::uint32_t mark;
+  };
+  auto read_mark = [&]() -> result<marked> {
     auto m = need_mailbox(conn, a->address, mailbox);
     if (!m) return m.error();
     auto q = conn.prepare("SELECT recent_uid FROM mail_mailboxes WHERE id = ?1");
@@ -106,25 +108,25 @@ result<std::uint32_t> sqlite_store::claim_recent(std::string_view account, std::
     q->bind_all(m->id);
     auto row = q->step();
     if (!row) return row.error();
-    const auto mark = *row ? static_cast<std::uint32_t>(q->column_int64(0)) : 0u;
-    if (mark >= upto) return mark;
-  }
+    return marked{m->id, *row ? static_cast<std::uint32_t>(q->column_int64(0)) : 0u};
+  };
+  // Most calls find nothing to claim (every SELECT and every new-mail refresh asks): answer
+  // those from a plain read, so they do not queue for the write lock behind an APPEND's
+  // fsync. A mark at or above `upto` never goes down, so the answer stays true.
+  auto seen = read_mark();
+  if (!seen) return seen.error();
+  if (seen->mark >= upto) return seen->mark;
   // The mark is a hint, not mail: after a crash a message may be recent once more, which
   // RFC 3501 allows, so this write need not wait for fsync.
   auto t = db::transaction::begin(conn, db::durability::normal);
   if (!t) return t.error();
-  auto m = need_mailbox(conn, a->address, mailbox);
-  if (!m) return m.error();
-  auto q = conn.prepare("SELECT recent_uid FROM mail_mailboxes WHERE id = ?1");
-  if (!q) return q.error();
-  q->bind_all(m->id);
-  auto row = q->step();
-  if (!row) return row.error();
-  const auto before = *row ? static_cast<std::uint32_t>(q->column_int64(0)) : 0u;
+  auto cur = read_mark();
+  if (!cur) return cur.error();
+  const auto before = cur->mark;
   if (upto > before) {
     auto up = conn.prepare("UPDATE mail_mailboxes SET recent_uid = ?2 WHERE id = ?1");
     if (!up) return up.error();
-    if (auto r = up->bind_all(m->id, std::int64_t{upto}).run(); !r) return r.error();
+    if (auto r = up->bind_all(cur->id, std::int64_t{upto}).run(); !r) return r.error();
   }
   if (auto r = t->commit(); !r) return r.error();
   return before;
