@@ -182,3 +182,56 @@ TEST_CASE("SETACL checks its arguments") {
   auto carol = f.as("carol@home.test");
   CHECK(has(run(carol, "m1 MYRIGHTS " + box), "* MYRIGHTS \"" + box + "\" lr\r\n"));
 }
+
+TEST_CASE("a sharee creates (k on the parent), renames and deletes (x) in the owner's namespace") {
+  shared_fixture f;
+  auto alice = f.as("alice@home.test");
+  auto bob = f.as("bob@home.test");
+  const std::string home = "shared/alice@home.test/";
+  run(alice, "c1 CREATE Family");
+  run(alice, "c2 CREATE Private");
+  CHECK(has(run(alice, "g1 SETACL Family bob@home.test lr"), "g1 OK"));
+  // RFC 4314 §4: CREATE needs "k" on the parent; without it, NOPERM.
+  CHECK(has(run(bob, "b1 CREATE " + home + "Family/Trips"), "b1 NO [NOPERM]"));
+  // A parent bob may not see stays hidden; the top of alice's namespace has no parent at all.
+  CHECK(has(run(bob, "b2 CREATE " + home + "Private/Trips"), "b2 NO [NONEXISTENT]"));
+  CHECK(has(run(bob, "b3 CREATE " + home + "Trips"), "b3 NO [NOPERM]"));
+  CHECK_FALSE(f.store->status("alice@home.test", "Family/Trips").has_value());
+
+  CHECK(has(run(alice, "g2 SETACL Family bob@home.test lrswipk"), "g2 OK"));
+  CHECK(has(run(bob, "b4 CREATE " + home + "Family/Trips/"), "b4 OK [MAILBOXID"));
+  CHECK(f.store->status("alice@home.test", "Family/Trips").has_value());
+  CHECK_FALSE(f.store->status("bob@home.test", "Family/Trips").has_value());
+  // The new mailbox starts with its parent's grants: bob sees what he made.
+  CHECK(has(run(alice, "g3 GETACL Family/Trips"), "\"bob@home.test\" lrswipk"));
+  CHECK(has(run(bob, "l1 LIST \"\" \"" + home + "*\""), "\"" + home + "Family/Trips\""));
+  // Its messages count against alice's quota.
+  const auto before_alice = f.store->usage("alice@home.test").value().used_bytes;
+  CHECK(has(run(bob, append_cmd("a1", home + "Family/Trips", simple)), "a1 OK [APPENDUID"));
+  CHECK(f.store->usage("alice@home.test").value().used_bytes == before_alice + simple.size());
+  CHECK(f.store->usage("bob@home.test").value().used_bytes == 0);
+
+  // RFC 4314 §4: RENAME needs "x" on the old name and "k" on the new parent; DELETE "x".
+  CHECK(has(run(bob, "r1 RENAME " + home + "Family/Trips " + home + "Family/Travel"), "r1 NO [NOPERM]"));
+  CHECK(has(run(bob, "d1 DELETE " + home + "Family/Trips"), "d1 NO [NOPERM]"));
+  CHECK(has(run(alice, "g4 SETACL Family/Trips bob@home.test +x"), "g4 OK"));
+  CHECK(has(run(alice, "g5 SETACL Family/Trips carol@home.test lr"), "g5 OK"));
+  CHECK(has(run(bob, "r2 RENAME " + home + "Family/Trips " + home + "Travel"), "r2 NO [NOPERM]"));
+  CHECK(has(run(bob, "r3 RENAME " + home + "Family/Trips Trips"), "r3 NO [CANNOT]"));
+  CHECK(has(run(bob, "r4 RENAME " + home + "Family/Trips " + home + "Family/Travel"), "r4 OK"));
+  CHECK(f.store->status("alice@home.test", "Family/Travel").value().messages == 1);
+  CHECK_FALSE(f.store->status("alice@home.test", "Family/Trips").has_value());
+  // The grants followed the rename, for bob and for carol.
+  auto carol = f.as("carol@home.test");
+  CHECK(has(run(carol, "s1 STATUS " + home + "Family/Travel (MESSAGES)"), "(MESSAGES 1)"));
+  CHECK(has(run(carol, "s2 STATUS " + home + "Family/Trips (MESSAGES)"), "s2 NO [NONEXISTENT]"));
+  CHECK(has(run(carol, "d2 DELETE " + home + "Family/Travel"), "d2 NO [NOPERM]"));
+
+  CHECK(has(run(bob, "d3 DELETE " + home + "Family/Travel"), "d3 OK"));
+  CHECK_FALSE(f.store->status("alice@home.test", "Family/Travel").has_value());
+  // The grants went with it: a new mailbox of that name is not shared with carol.
+  CHECK(has(run(alice, "c3 CREATE Other"), "c3 OK"));
+  CHECK(has(run(alice, "r5 RENAME Other Family/Travel"), "r5 OK"));
+  CHECK(f.acl->of_mailbox("alice@home.test", "Family/Travel").value().empty());
+  CHECK(has(run(carol, "s3 STATUS " + home + "Family/Travel (MESSAGES)"), "s3 NO [NONEXISTENT]"));
+}
