@@ -8,6 +8,7 @@
 #include "mail/imap/server/catenate.hpp"
 #include "mail/imap/server/commands.hpp"
 #include "mail/imap/server/view.hpp"
+#include "mail/imap/server/private_seen.hpp"
 
 namespace hearth::mail::imap {
 namespace {
@@ -81,7 +82,7 @@ void op_append(session_state& st, const command& cmd, reply& r) {
   const auto& messages = any_catenate || ref->rights != all_rights ? built : a.messages;
   for (const auto& m : messages)
     if (m.data.size() > st.env->append_limit) return r.no("[TOOBIG] Message exceeds APPENDLIMIT");
-  std::vector<std::uint32_t> uids;
+  std::vector<std::uint32_t> uids, seen_uids;
   std::uint32_t uidvalidity = mb->uidvalidity;
   for (const auto& m : messages) {
     // RFC 3516 §4.4: a literal8 may hold NULs; a message with NUL in a plain literal is refused.
@@ -90,9 +91,13 @@ void op_append(session_state& st, const command& cmd, reply& r) {
     } else {
       std::optional<std::int64_t> when;
       if (m.internal_date) when = to_unix(*m.internal_date);
-      auto res = store.append(owner, mb->name, m.data, m.flags, when);
+      // A sharee's \Seen is their own (private_seen.hpp), set once the message is there.
+      auto flags = m.flags;
+      const bool seen = take_seen(st, owner, flags);
+      auto res = store.append(owner, mb->name, m.data, flags, when);
       if (res) {
         uids.push_back(res->uid);
+        if (seen) seen_uids.push_back(res->uid);
         uidvalidity = res->uidvalidity;
         continue;
       }
@@ -106,6 +111,8 @@ void op_append(session_state& st, const command& cmd, reply& r) {
     }
     return;
   }
+  // The messages are stored: a failure here must not make the client append them again.
+  (void)mark_seen_as_user(st, owner, mb->name, seen_uids);
   if (st.env->on_user_action && !ref->shared)
     st.env->on_user_action({st.account, "append", "", mb->name, uids, messages.size() == 1 ? messages[0].flags : std::vector<std::string>{}});
   r.ok("[APPENDUID " + std::to_string(uidvalidity) + " " + compress_set(uids, true) + "] APPEND completed");
