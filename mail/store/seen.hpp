@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/util/result.hpp"
+#include "mail/store/store.hpp"
 
 namespace hearth::events {
 class bus;
@@ -45,10 +46,12 @@ class seen_store {
   static result<std::unique_ptr<seen_store>> open(const std::string& target, events::bus* bus = nullptr);
   virtual ~seen_store() = default;
 
-  // The user's entries on the owner's mailbox changed after `since` (0: all), ascending by uid,
-  // for messages still there. Errors: none for an unknown mailbox (an empty list).
+  // The user's entries on the owner's mailbox changed after `since` (0: all) with a uid in
+  // `uids`, ascending by uid, for messages still there. Errors: none for an unknown mailbox (an
+  // empty list).
   virtual result<std::vector<seen_entry>> entries(std::string_view owner, std::string_view mailbox,
-                                                  std::string_view user, std::uint64_t since = 0) = 0;
+                                                  std::string_view user, std::uint64_t since = 0,
+                                                  uid_range uids = {}) = 0;
   // Marks (seen) or unmarks the messages `uids` (ascending) for the user. Only those whose state
   // changes are written, with one new modseq; uids with no message are ignored. Returns the
   // changed entries, ascending. Errors: no_mailbox.

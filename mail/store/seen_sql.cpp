@@ -35,14 +35,15 @@ class sql_seen_store final : public seen_store {
   sql_seen_store(std::unique_ptr<sql::database> d, events::bus* bus) : db_(std::move(d)), bus_(bus) {}
 
   result<std::vector<seen_entry>> entries(std::string_view owner, std::string_view mailbox, std::string_view user,
-                                          std::uint64_t since) override {
+                                          std::uint64_t since, uid_range uids) override {
     auto c = db_->try_get();
     if (!c) return c.error();
     auto r = (*c)->query(
         "SELECT s.uid, s.seen, s.modseq FROM mail_seen s JOIN mail_mailboxes m ON m.id = s.mailbox_id "
         "WHERE m.account=?1 AND (m.name=?2 OR (upper(?2)='INBOX' AND m.name='INBOX')) AND s.account=?3 "
-        "AND s.modseq > ?4 ORDER BY s.uid",
-        owner, mailbox, user, static_cast<std::int64_t>(since));
+        "AND s.modseq > ?4 AND s.uid >= ?5 AND s.uid <= ?6 ORDER BY s.uid",
+        owner, mailbox, user, static_cast<std::int64_t>(since), static_cast<std::int64_t>(uids.first),
+        static_cast<std::int64_t>(uids.last));
     if (!r) return r.error();
     std::vector<seen_entry> out;
     out.reserve(r->size());

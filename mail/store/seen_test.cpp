@@ -90,6 +90,8 @@ TEST_CASE("seen store: each user's own \\Seen, one modseq per change from the ma
   CHECK(seen->entries("alice@home.test", "Other", "bob@home.test").value().empty());
   CHECK(seen->count_seen("alice@home.test", "INBOX", "bob@home.test").value() == 2);
   CHECK(seen->count_seen("alice@home.test", "INBOX", "carol@home.test").value() == 1);
+  // Only the uids asked for.
+  CHECK(seen_uids(seen->entries("alice@home.test", "INBOX", "bob@home.test", 0, {2, 4}).value()) == uids{3});
 
   // Unseen again: the entry stays, unseen, with a new modseq, so a CONDSTORE client learns it.
   const auto mark = mt.highestmodseq(inbox);

@@ -29,8 +29,15 @@ void overlay(std::vector<mail::message_info>& msgs, const std::vector<mail::seen
 }
 
 result<std::vector<mail::seen_entry>> entries(const session_state& st, std::string_view owner,
-                                              std::string_view mailbox, std::uint64_t since = 0) {
-  return st.env->seen->entries(owner, mailbox, st.account, since);
+                                              std::string_view mailbox, std::uint64_t since = 0,
+                                              mail::uid_range range = {}) {
+  return st.env->seen->entries(owner, mailbox, st.account, since, range);
+}
+
+// The range that holds every message of `msgs` (ascending): what fetch needs of the entries.
+mail::uid_range span_of(const std::vector<mail::message_info>& msgs) {
+  if (msgs.empty()) return {1, 0};
+  return {msgs.front().uid, msgs.back().uid};
 }
 
 std::vector<std::uint32_t> uids_of(const std::vector<mail::message_info>& msgs) {
@@ -47,8 +54,8 @@ bool private_seen(const session_state& st, std::string_view owner) { return st.e
 result<std::vector<mail::message_info>> fetch_as_user(const session_state& st, std::string_view owner,
                                                       std::string_view mailbox, const mail::uid_set& uids) {
   auto msgs = st.env->store->fetch(owner, mailbox, uids);
-  if (!msgs || !private_seen(st, owner)) return msgs;
-  auto es = entries(st, owner, mailbox);
+  if (!msgs || !private_seen(st, owner) || msgs->empty()) return msgs;
+  auto es = entries(st, owner, mailbox, 0, span_of(*msgs));
   if (!es) return es.error();
   overlay(*msgs, *es);
   return msgs;
