@@ -1,13 +1,19 @@
 // seen_store on both engines. The mailboxes and messages tables are the mail store's
-// (store::open makes them); here tables of the same names and key columns stand in for them, so
-// that the per-user rules (each user's own state, one modseq per change from the mailbox's
-// counter, entries going with their message and mailbox) are tested on SQLite and PostgreSQL.
+// (store::open makes them): the first cases use stand-ins with the same names and key columns,
+// so that the per-user rules (each user's own state, one modseq per change from the mailbox's
+// counter, entries going with their message and mailbox) are seen alone; the last runs beside
+// the real store, whose moves, expunges, renames and modseqs the entries must follow.
 #include "mail/store/seen.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <random>
+
+#include "core/blob/store.hpp"
 #include "core/events/bus.hpp"
 #include "core/sql/sql.hpp"
+#include "mail/store/store.hpp"
 #include "tests/unit/test_database.hpp"
 
 using namespace hearth;
@@ -126,4 +132,48 @@ TEST_CASE("seen store: entries go with their message and mailbox, and keep throu
   auto n = mt.db->get().query_int("SELECT COUNT(*) FROM mail_seen");
   REQUIRE(n);
   CHECK(n->value_or(-1) == 0);
+}
+
+TEST_CASE("seen store: beside the real mail store, one modseq counter, entries follow its messages") {
+  test_database t{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
+  INFO(engine_name(t.engine));
+  std::random_device rd;
+  const auto dir = std::filesystem::temp_directory_path() / ("hearth_seen_test_" + std::to_string(rd()));
+  std::filesystem::create_directories(dir);
+  struct cleanup {
+    std::filesystem::path d;
+    ~cleanup() {
+      std::error_code ec;
+      std::filesystem::remove_all(d, ec);
+    }
+  } rm{dir};
+  blob::store blobs(dir / "blobs");
+  auto st = mail::store::open(t.target, blobs).value();
+  auto seen = mail::seen_store::open(t.target).value();
+  const std::string alice = "alice@home.test", bob = "bob@home.test";
+  REQUIRE(st->create(alice, "Family"));
+  for (int i = 0; i < 3; ++i) REQUIRE(st->append(alice, "Family", "Subject: " + std::to_string(i) + "\r\n\r\nhi\r\n"));
+
+  auto set = seen->set(alice, "Family", bob, {1, 2, 3}, true).value();
+  REQUIRE(set.size() == 3);
+  // The store's HIGHESTMODSEQ covers the change, and its next change comes after it.
+  CHECK(st->status(alice, "Family").value().highestmodseq == set[0].modseq);
+  auto flagged = st->store_flags(alice, "Family", {{1, 1}}, mail::flag_mode::add, {"\\Flagged"}).value();
+  REQUIRE(flagged.updated.size() == 1);
+  CHECK(flagged.updated[0].modseq > set[0].modseq);
+  // Alice's own \Seen is untouched.
+  CHECK(st->status(alice, "Family").value().unseen == 3);
+
+  // MOVE's source and an expunge take the entries with them.
+  REQUIRE(st->move(alice, "Family", {{2, 2}}, "INBOX"));
+  REQUIRE(st->store_flags(alice, "Family", {{3, 3}}, mail::flag_mode::add, {"\\Deleted"}));
+  REQUIRE(st->expunge(alice, "Family"));
+  CHECK(seen_uids(seen->entries(alice, "Family", bob).value()) == uids{1});
+  CHECK(seen->entries(alice, "INBOX", bob).value().empty());
+  // RENAME keeps them; DELETE drops them.
+  REQUIRE(st->rename(alice, "Family", "Home"));
+  CHECK(seen_uids(seen->entries(alice, "Home", bob).value()) == uids{1});
+  CHECK(seen->count_seen(alice, "Home", bob).value() == 1);
+  REQUIRE(st->remove(alice, "Home"));
+  CHECK(seen->entries(alice, "Home", bob).value().empty());
 }
