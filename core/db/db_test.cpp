@@ -1,7 +1,9 @@
 #include "core/db/db.hpp"
+#include "core/db/group_sync.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <random>
@@ -164,7 +166,7 @@ TEST_CASE("db: a second writer waits for the lock, then gets db.busy only past t
   CHECK(db::transaction::begin(b));
 }
 
-TEST_CASE("db: durable transaction uses synchronous=FULL for its commit only") {
+TEST_CASE("db: a durable commit waits for a WAL fsync that began after it, without synchronous=FULL") {
   temp_db t;
   auto c = db::connection::open(t.path).value();
   REQUIRE(c.exec("CREATE TABLE x(v INT)"));
@@ -173,20 +175,75 @@ TEST_CASE("db: durable transaction uses synchronous=FULL for its commit only") {
     REQUIRE(st.step().value());
     return st.column_int64(0);
   };
+  auto group = db::detail::sync_group(t.path);
+  REQUIRE(group);
+  const auto before = group->syncs();
   {
     db::transaction tx(c, db::durability::full);
-    CHECK(sync() == 2);  // FULL
+    // The commit is written with NORMAL: the fsync happens after the write lock is freed.
+    CHECK(sync() == 1);
     REQUIRE(c.exec("INSERT INTO x VALUES(1)"));
     REQUIRE(tx.commit());
   }
-  CHECK(sync() == 1);
+  CHECK(group->syncs() == before + 1);
+  {
+    db::transaction tx(c, db::durability::normal);
+    REQUIRE(c.exec("INSERT INTO x VALUES(2)"));
+    REQUIRE(tx.commit());
+  }
+  CHECK(group->syncs() == before + 1);  // a normal commit does not sync
   {
     db::transaction tx(c, db::durability::full);
-    CHECK(sync() == 2);
-  }  // rolled back: restored too
-  CHECK(sync() == 1);
+  }  // rolled back: nothing to sync
+  CHECK(group->syncs() == before + 1);
   auto other = db::connection::open(t.path).value();
-  CHECK(count(other, "x") == 1);
+  CHECK(count(other, "x") == 2);
+}
+
+TEST_CASE("db: concurrent durable commits all land, sharing fsyncs") {
+  temp_db t;
+  {
+    auto c = db::connection::open(t.path).value();
+    REQUIRE(c.exec("CREATE TABLE x(v INT)"));
+  }
+  auto group = db::detail::sync_group(t.path);
+  REQUIRE(group);
+  const auto before = group->syncs();
+  constexpr int threads = 8, per_thread = 10;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> workers;
+  for (int i = 0; i < threads; ++i) {
+    workers.emplace_back([&, i] {
+      auto c = db::connection::open(t.path).value();
+      for (int k = 0; k < per_thread; ++k) {
+        auto tx = db::transaction::begin(c, db::durability::full);
+        if (!tx || !c.exec("INSERT INTO x VALUES(" + std::to_string(i * 100 + k) + ")") || !tx->commit()) ++failures;
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  CHECK(failures == 0);
+  auto c = db::connection::open(t.path).value();
+  CHECK(count(c, "x") == threads * per_thread);
+  const auto syncs = group->syncs() - before;
+  CHECK(syncs >= 1);
+  CHECK(syncs <= static_cast<std::uint64_t>(threads * per_thread));
+}
+
+TEST_CASE("db: an in-memory database keeps synchronous=FULL for a durable commit") {
+  auto c = db::connection::open(":memory:").value();
+  REQUIRE(c.exec("CREATE TABLE x(v INT)"));
+  auto sync = [&] {
+    auto st = c.prepare("PRAGMA synchronous").value();
+    REQUIRE(st.step().value());
+    return st.column_int64(0);
+  };
+  {
+    db::transaction tx(c, db::durability::full);
+    CHECK(sync() == 2);  // FULL: no WAL to group-sync
+    REQUIRE(tx.commit());
+  }
+  CHECK(sync() == 1);
 }
 
 TEST_CASE("db: database hands each thread its own connection and closes it with the thread") {
