@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include "core/db/group_sync.hpp"
+#include "core/db/write_guard.hpp"
 
 #include <chrono>
 #include <map>
@@ -176,6 +177,9 @@ result<bool> statement::step() {
     sqlite3_reset(stmt_);
     return e;
   }
+  // A statement that writes would take SQLite's write lock (and wait for it) on its first step.
+  if (!sqlite3_stmt_busy(stmt_) && !sqlite3_stmt_readonly(stmt_) && !detail::may_write())
+    return fail("db.would_write", "write refused: this thread runs reads only");
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
@@ -308,6 +312,7 @@ bool grouped(const detail::connection_impl* impl) { return impl && impl->sync; }
 }  // namespace
 
 result<void> transaction::start() {
+  if (!detail::may_write()) return fail("db.would_write", "write refused: this thread runs reads only");
   auto* impl = detail::impl_of(conn_->native_handle());
   if (durability_ == durability::full && !grouped(impl)) {
     if (auto r = conn_->exec("PRAGMA synchronous=FULL"); !r) return r;

@@ -1,5 +1,6 @@
 #include "core/db/db.hpp"
 #include "core/db/group_sync.hpp"
+#include "core/db/write_guard.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -365,4 +366,35 @@ TEST_CASE("migrate: a failing migration is rolled back, earlier ones stay") {
   CHECK_FALSE(c.prepare("SELECT * FROM b"));  // rolled back with its transaction
   const db::migration unordered[] = {{2, "x", "SELECT 1"}, {1, "y", "SELECT 1"}};
   CHECK(db::migrate(c, "other", unordered).error().code == "db.migration");
+}
+
+TEST_CASE("db: inside a no_write_scope reads run, writes fail at once and are noted") {
+  temp_db t;
+  auto c = db::connection::open(t.path).value();
+  REQUIRE(c.exec("CREATE TABLE x(v INT); INSERT INTO x VALUES(1)"));
+  {
+    db::no_write_scope scope;
+    CHECK(count(c, "x") == 1);
+    CHECK_FALSE(scope.write_attempted());
+    auto ins = c.prepare("INSERT INTO x VALUES(2)").value();
+    auto r = ins.run();
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == "db.would_write");
+    CHECK(scope.write_attempted());
+    auto tx = db::transaction::begin(c, db::durability::normal);
+    REQUIRE_FALSE(tx);
+    CHECK(tx.error().code == "db.would_write");
+  }
+  // The scope ended: writes work again, and nothing of the refused ones landed.
+  CHECK(count(c, "x") == 1);
+  auto tx = db::transaction::begin(c).value();
+  REQUIRE(c.prepare("INSERT INTO x VALUES(3)").value().run());
+  REQUIRE(tx.commit());
+  CHECK(count(c, "x") == 2);
+  // Per thread: another thread's scope does not refuse this thread's writes.
+  std::thread other([] {
+    db::no_write_scope scope;
+  });
+  other.join();
+  CHECK(c.prepare("INSERT INTO x VALUES(4)").value().run());
 }
