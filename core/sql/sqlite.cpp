@@ -3,6 +3,7 @@
 
 
 #include "core/db/db.hpp"
+#include "core/db/write_guard.hpp"
 #include "core/sql/sql.hpp"
 #include "core/sql/threaded.hpp"
 
@@ -15,7 +16,12 @@ class sqlite_connection final : public connection {
   explicit sqlite_connection(db::connection& c) : c_(c) {}
   engine kind() const override { return engine::sqlite; }
 
-  result<void> exec(std::string_view sql) override { return c_.exec(sql); }
+  // exec runs statements without results, so writes: refused at once inside a
+  // db::no_write_scope, like a write statement or transaction through core/db.
+  result<void> exec(std::string_view sql) override {
+    if (!db::detail::may_write()) return fail("db.would_write", "write refused: this thread runs reads only");
+    return c_.exec(sql);
+  }
 
   result<rows> run(std::string_view sql, std::span<const value> params) override {
     auto st = c_.prepare(sql);
