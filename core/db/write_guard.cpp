@@ -19,6 +19,7 @@ bool may_write() noexcept {
   guard.attempted = true;
   return false;
 }
+bool writes_refused() noexcept { return guard.active; }
 }  // namespace detail
 
 }  // namespace hearth::db

@@ -27,6 +27,9 @@ class no_write_scope {
 namespace detail {
 // Called by core/db before a write: false (and the attempt noted) inside a no_write_scope.
 bool may_write() noexcept;
+// Whether this thread is inside a no_write_scope (nothing noted): for a caller that must
+// first look at what it runs (core/sql's exec) before deciding it is a write.
+bool writes_refused() noexcept;
 }  // namespace detail
 
 }  // namespace hearth::db

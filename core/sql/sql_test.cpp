@@ -169,6 +169,16 @@ TEST_CASE("sql: on SQLite, a no_write_scope refuses exec, write statements and t
     CHECK_FALSE(c.query("INSERT INTO items(name) VALUES(?1)", "two"));
     CHECK_FALSE(sql::transaction::begin(c));
   }
+  {
+    // A read transaction (BEGIN deferred, then COMMIT) only reads: it runs.
+    db::no_write_scope scope;
+    REQUIRE(c.exec("BEGIN"));
+    CHECK(c.query("SELECT name FROM items").value().size() == 1);
+    REQUIRE(c.exec("COMMIT"));
+    CHECK_FALSE(scope.write_attempted());
+    CHECK_FALSE(c.exec("BEGIN IMMEDIATE"));
+    CHECK(scope.write_attempted());
+  }
   CHECK(c.query("SELECT name FROM items").value().size() == 1);
   CHECK(c.exec("DELETE FROM items"));
   CHECK(c.query("SELECT name FROM items").value().empty());
