@@ -93,9 +93,7 @@ int db_copy(const globals& g, const args& a) {
     std::error_code ec;
     std::filesystem::create_directories(s->dir, ec);
     auto l = util::dir_lock::acquire(s->dir);
-    if (!l)
-      return fail_with(1, l.error().code == "lock.held" ? l.error().message + ": stop `hearth serve` first"
-                                                        : l.error().message);
+    if (!l) return fail_with(1, l.error().message);
     locks.push_back(std::move(*l));
   }
   // Stores that keep files beside their tables (the queue's spool folder) make them here.
