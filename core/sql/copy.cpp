@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdint>
 #include <set>
 
 #include "core/crypto/crypto.hpp"
@@ -140,10 +141,37 @@ std::string column_list(const std::vector<std::string>& columns) {
   return out;
 }
 
-std::string select_page(connection& c, const table_info& t, const std::vector<std::string>& columns) {
-  return "SELECT " + column_list(columns) + " FROM " + quoted(t.name) + " ORDER BY " + order_by(c, t) +
-         " LIMIT ?1 OFFSET ?2";
-}
+// Reads a table page by page in the order order_by() gives. A table keyed by one integer
+// column is read by key (WHERE key > last), which costs the same for every page; any other by
+// OFFSET, whose cost grows with the page number (such tables are small in Hearth).
+class pages {
+ public:
+  pages(connection& c, const table_info& t, const std::vector<std::string>& columns) : c_(c) {
+    std::string select = "SELECT " + column_list(columns) + " FROM " + quoted(t.name);
+    if (t.primary_key.size() == 1) {
+      const column_info* key = t.column(t.primary_key[0]);
+      auto at = std::find(columns.begin(), columns.end(), t.primary_key[0]);
+      if (key && key->cls == column_class::integer && at != columns.end()) key_ = static_cast<int>(at - columns.begin());
+    }
+    sql_ = key_ >= 0 ? select + " WHERE " + quoted(columns[key_]) + " > ?1 ORDER BY " + quoted(columns[key_]) + " LIMIT ?2"
+                     : select + " ORDER BY " + order_by(c, t) + " LIMIT ?2 OFFSET ?1";
+  }
+  // The next page of at most `n` rows; empty at the end.
+  result<rows> next(int n) {
+    auto r = c_.query(sql_, key_ >= 0 ? last_ : read_, n);
+    if (!r) return r.error();
+    if (key_ >= 0 && !r->empty()) last_ = r->int64(r->size() - 1, key_);
+    read_ += r->size();
+    return r;
+  }
+  std::int64_t read() const { return read_; }
+
+ private:
+  connection& c_;
+  std::string sql_;
+  int key_ = -1;
+  std::int64_t last_ = INT64_MIN, read_ = 0;
+};
 
 void append_value(std::string& out, const rows& r, int row, int col, column_class cls) {
   if (r.is_null(row, col)) {
@@ -171,7 +199,7 @@ void append_value(std::string& out, const rows& r, int row, int col, column_clas
   }
 }
 
-constexpr int digest_batch = 1000;
+constexpr int digest_batch = 5000;
 
 }  // namespace
 
@@ -227,13 +255,13 @@ result<table_digest> digest_table(connection& c, const table_info& t, const std:
     if (!col) return fail("db.error", t.name + " has no column " + n);
     classes.push_back(col->cls);
   }
-  const std::string sql = select_page(c, t, names);
+  pages reader(c, t, names);
   table_digest d;
   // Chained per page (page size fixed here, not by the engine), so a large table is hashed
   // without being held in memory.
   std::string chain(32, '\0');
-  for (std::int64_t offset = 0;; offset += digest_batch) {
-    auto r = c.query(sql, digest_batch, offset);
+  for (;;) {
+    auto r = reader.next(digest_batch);
     if (!r) return r.error();
     if (r->empty()) break;
     std::string page = chain;
@@ -257,44 +285,61 @@ result<std::int64_t> copy_rows(connection& from, const table_info& from_table, c
     if (!col || !from_table.column(n)) return fail("db.error", to_table.name + ": no column " + n + " on both sides");
     classes.push_back(col->cls);
   }
-  std::string insert = "INSERT INTO " + quoted(to_table.name) + "(" + column_list(columns) + ") VALUES(";
-  for (std::size_t i = 0; i < columns.size(); ++i) insert += (i ? ", ?" : "?") + std::to_string(i + 1);
-  insert += ")";
-  const std::string select = select_page(from, from_table, columns);
+  // Several rows per INSERT: one statement per row would cost a round trip per row on
+  // PostgreSQL. Bounded by a parameter count both engines take.
+  const int ncols = static_cast<int>(columns.size());
+  const int per_statement = std::max(1, std::min(100, 900 / std::max(1, ncols)));
+  auto insert_for = [&](int n) {
+    std::string sql = "INSERT INTO " + quoted(to_table.name) + "(" + column_list(columns) + ") VALUES";
+    for (int row = 0; row < n; ++row) {
+      sql += row ? ", (" : "(";
+      for (int k = 0; k < ncols; ++k) sql += (k ? ", ?" : "?") + std::to_string(row * ncols + k + 1);
+      sql += ")";
+    }
+    return sql;
+  };
+  const std::string full_insert = insert_for(per_statement);
+  pages reader(from, from_table, columns);
   std::int64_t copied = 0;
-  for (std::int64_t offset = 0;; offset += batch) {
-    auto r = from.query(select, batch, offset);
+  for (;;) {
+    const std::int64_t offset = reader.read();
+    auto r = reader.next(batch);
     if (!r) return r.error();
     if (r->empty()) break;
     auto tx = transaction::begin(to, durability::full);
     if (!tx) return tx.error();
-    for (int i = 0; i < r->size(); ++i) {
+    for (int first = 0; first < r->size(); first += per_statement) {
+      const int n = std::min(per_statement, r->size() - first);
       // Values are read by the target column's class, so a SQLite row holding another type
-      // than declared arrives as the type the target column takes.
-      std::vector<std::int64_t> ints(columns.size());
-      std::vector<double> reals(columns.size());
-      std::vector<std::vector<std::uint8_t>> bytes(columns.size());
+      // than declared arrives as the type the target column takes. The storage is sized up
+      // front: params hold views into it.
+      std::vector<std::vector<std::uint8_t>> bytes(static_cast<std::size_t>(n * ncols));
       std::vector<value> params;
-      for (int k = 0; k < static_cast<int>(columns.size()); ++k) {
-        if (r->is_null(i, k)) {
-          params.emplace_back(nullptr);
-          continue;
-        }
-        switch (classes[k]) {
-          case column_class::integer: params.emplace_back(ints[k] = r->int64(i, k)); break;
-          case column_class::real: params.emplace_back(reals[k] = r->real(i, k)); break;
-          case column_class::text:
-            bytes[k] = r->bytes(i, k);
-            params.emplace_back(std::string_view(reinterpret_cast<const char*>(bytes[k].data()), bytes[k].size()));
-            break;
-          case column_class::blob:
-            bytes[k] = r->bytes(i, k);
-            params.emplace_back(std::span<const std::uint8_t>(bytes[k]));
-            break;
+      params.reserve(bytes.size());
+      for (int i = first; i < first + n; ++i) {
+        for (int k = 0; k < ncols; ++k) {
+          auto& slot = bytes[static_cast<std::size_t>((i - first) * ncols + k)];
+          if (r->is_null(i, k)) {
+            params.emplace_back(nullptr);
+            continue;
+          }
+          switch (classes[k]) {
+            case column_class::integer: params.emplace_back(r->int64(i, k)); break;
+            case column_class::real: params.emplace_back(r->real(i, k)); break;
+            case column_class::text:
+              slot = r->bytes(i, k);
+              params.emplace_back(std::string_view(reinterpret_cast<const char*>(slot.data()), slot.size()));
+              break;
+            case column_class::blob:
+              slot = r->bytes(i, k);
+              params.emplace_back(std::span<const std::uint8_t>(slot));
+              break;
+          }
         }
       }
-      if (auto w = to.run(insert, params); !w)
-        return fail(w.error().code, to_table.name + " row " + std::to_string(offset + i + 1) + ": " + w.error().message);
+      if (auto w = to.run(n == per_statement ? full_insert : insert_for(n), params); !w)
+        return fail(w.error().code, to_table.name + " rows " + std::to_string(offset + first + 1) + "-" +
+                                        std::to_string(offset + first + n) + ": " + w.error().message);
     }
     if (auto cm = tx->commit(); !cm) return cm.error();
     copied += r->size();

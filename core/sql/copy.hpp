@@ -59,7 +59,7 @@ result<table_digest> digest_table(connection& c, const table_info& t, const std:
 // ids included, `batch` rows per transaction committed with full durability. Returns the rows
 // copied.
 result<std::int64_t> copy_rows(connection& from, const table_info& from_table, connection& to,
-                               const table_info& to_table, const std::vector<std::string>& columns, int batch = 500);
+                               const table_info& to_table, const std::vector<std::string>& columns, int batch = 2000);
 
 // The highest id the table has handed out (PostgreSQL: its identity sequence; SQLite: the
 // AUTOINCREMENT counter), or its largest id; nullopt without an id column or rows.
