@@ -143,11 +143,11 @@ int copy_database(const db_side& from, const db_side& to, const std::filesystem:
   // 2. Its schema, from the stores' own migrations.
   std::vector<opened> schema_conn;
   if (to.postgres && !open_all(to, schema_conn)) return 1;
-  auto dst_probe = [&](const db_side&) -> sql::connection& { return schema_conn.front().c(); };
   std::printf("Creating the schema on %s\n", to.postgres ? to.parts.front().label.c_str() : to.dir.c_str());
   for (const auto& s : store_schemas()) {
     if (to.postgres && !s.postgres) {
-      if (auto r = create_through_sqlite(s, dst_probe(to)); !r) return fail_copy(std::string(s.name) + ": " + r.error().message);
+      if (auto r = create_through_sqlite(s, schema_conn.front().c()); !r)
+        return fail_copy(std::string(s.name) + ": " + r.error().message);
       std::printf("  %-12s its store opens SQLite only: its tables made from its SQLite schema\n", s.name);
       continue;
     }
