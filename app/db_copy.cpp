@@ -1,8 +1,5 @@
 #include "app/db_copy.hpp"
 
-#include <unistd.h>
-
-#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -89,42 +86,6 @@ result<int> carry_bookkeeping(std::vector<opened>& from, std::vector<opened>& to
   return carried;
 }
 
-// A store whose open() takes SQLite only: opened on a scratch SQLite file, its tables are
-// made on PostgreSQL from the definitions its migrations wrote there (postgres_ddl), in the
-// order of the store table, so that later stores' migrations find them.
-result<void> create_through_sqlite(const store_schema& s, sql::connection& pg) {
-  std::error_code ec;
-  auto dir = std::filesystem::temp_directory_path() / ("hearth-db-copy-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir, ec);
-  std::filesystem::create_directories(dir, ec);
-  struct cleanup {
-    std::filesystem::path d;
-    ~cleanup() {
-      std::error_code e;
-      std::filesystem::remove_all(d, e);
-    }
-  } clean{dir};
-  const std::string file = (dir / s.sqlite_file).string();
-  if (auto r = s.open(file, dir); !r) return r.error();
-  auto scratch = sql::open(file);
-  if (!scratch) return scratch.error();
-  auto& c = (*scratch)->get();
-  auto tables = sql::list_tables(c);
-  if (!tables) return tables.error();
-  auto have = sql::list_tables(pg);
-  if (!have) return have.error();
-  std::vector<sql::table_info> infos;
-  for (const auto& t : *tables) {
-    if (t == bookkeeping || std::find(have->begin(), have->end(), t) != have->end()) continue;
-    auto info = sql::describe_table(c, t);
-    if (!info) return info.error();
-    infos.push_back(std::move(*info));
-  }
-  for (const sql::table_info* t : sql::in_dependency_order(infos))
-    if (auto r = sql::create_from_sqlite(c, pg, t->name); !r) return fail(r.error().code, t->name + ": " + r.error().message);
-  return {};
-}
-
 }  // namespace
 
 int copy_database(const db_side& from, const db_side& to, const std::filesystem::path& files_dir) {
@@ -141,16 +102,8 @@ int copy_database(const db_side& from, const db_side& to, const std::filesystem:
     }
   }
   // 2. Its schema, from the stores' own migrations.
-  std::vector<opened> schema_conn;
-  if (to.postgres && !open_all(to, schema_conn)) return 1;
   std::printf("Creating the schema on %s\n", to.postgres ? to.parts.front().label.c_str() : to.dir.c_str());
   for (const auto& s : store_schemas()) {
-    if (to.postgres && !s.postgres) {
-      if (auto r = create_through_sqlite(s, schema_conn.front().c()); !r)
-        return fail_copy(std::string(s.name) + ": " + r.error().message);
-      std::printf("  %-12s its store opens SQLite only: its tables made from its SQLite schema\n", s.name);
-      continue;
-    }
     const std::string target = to.postgres ? to.parts.front().target : (to.dir / s.sqlite_file).string();
     if (auto r = s.open(target, files_dir); !r) return fail_copy(std::string(s.name) + ": " + r.error().message);
   }

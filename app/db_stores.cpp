@@ -42,36 +42,35 @@ using path = std::filesystem::path;
 
 const std::vector<store_schema>& store_schemas() {
   static const std::vector<store_schema> all = {
-      {"directory", "hearth.db", true, opens([](const std::string& t, const path&) { return directory::directory::open(t); })},
-      // The mail store opens a SQLite file only, until it moves to core/sql.
-      {"mail", "hearth.db", false, opens([](const std::string& t, const path& d) {
+      {"directory", "hearth.db", opens([](const std::string& t, const path&) { return directory::directory::open(t); })},
+      {"mail", "hearth.db", opens([](const std::string& t, const path& d) {
          blob::store blobs(d / "blobs");
          return mail::store::open(t, blobs);
        })},
-      {"mail_acl", "hearth.db", true, opens([](const std::string& t, const path&) { return mail::acl_store::open(t); })},
-      {"queue", "hearth.db", true, opens([](const std::string& t, const path& d) { return mail::queue::store::open(d, t); })},
-      {"queue_sts", "hearth.db", true, opens([](const std::string& t, const path&) { return mail::queue::open_sts_cache(t); })},
-      {"greylist", "hearth.db", true,
+      {"mail_acl", "hearth.db", opens([](const std::string& t, const path&) { return mail::acl_store::open(t); })},
+      {"queue", "hearth.db", opens([](const std::string& t, const path& d) { return mail::queue::store::open(d, t); })},
+      {"queue_sts", "hearth.db", opens([](const std::string& t, const path&) { return mail::queue::open_sts_cache(t); })},
+      {"greylist", "hearth.db",
        opens([](const std::string& t, const path&) { return mail::filter::greylist::open(t, {}); })},
-      {"sieve", "hearth.db", true,
+      {"sieve", "hearth.db",
        opens([](const std::string& t, const path&) { return mail::sieve_store::store::open(t, {}); })},
-      {"dav", "hearth.db", true, opens([](const std::string& t, const path&) { return dav::store::open(t); })},
-      {"dav_shares", "hearth.db", true, opens([](const std::string& t, const path&) { return dav::share_store::open(t); })},
-      {"upload", "hearth.db", true, opens([](const std::string& t, const path&) { return xmpp::upload::open_store(t); })},
-      {"web", "hearth.db", true, opens([](const std::string& t, const path&) { return web::open_session_store(t); })},
-      {"web_totp", "hearth.db", true, opens([](const std::string& t, const path&) { return web::open_totp_store(t); })},
-      {"web_tokens", "hearth.db", true,
+      {"dav", "hearth.db", opens([](const std::string& t, const path&) { return dav::store::open(t); })},
+      {"dav_shares", "hearth.db", opens([](const std::string& t, const path&) { return dav::share_store::open(t); })},
+      {"upload", "hearth.db", opens([](const std::string& t, const path&) { return xmpp::upload::open_store(t); })},
+      {"web", "hearth.db", opens([](const std::string& t, const path&) { return web::open_session_store(t); })},
+      {"web_totp", "hearth.db", opens([](const std::string& t, const path&) { return web::open_totp_store(t); })},
+      {"web_tokens", "hearth.db",
        opens([](const std::string& t, const path&) { return web::admin::open_token_store(t); })},
-      {"xmpp", "xmpp.db", true, opens([](const std::string& t, const path&) { return xmpp::store::open(t); })},
-      {"muc", "xmpp.db", true, opens([](const std::string& t, const path&) { return xmpp::muc::open_store(t); })},
-      {"push", "xmpp.db", true, opens([](const std::string& t, const path&) { return xmpp::push::open_store(t); })},
-      {"fast", "xmpp.db", true,
+      {"xmpp", "xmpp.db", opens([](const std::string& t, const path&) { return xmpp::store::open(t); })},
+      {"muc", "xmpp.db", opens([](const std::string& t, const path&) { return xmpp::muc::open_store(t); })},
+      {"push", "xmpp.db", opens([](const std::string& t, const path&) { return xmpp::push::open_store(t); })},
+      {"fast", "xmpp.db",
        opens([](const std::string& t, const path&) { return xmpp::sasl2::open_token_store(t, "schema only"); })},
-      {"decisions", "decisions.db", true,
+      {"decisions", "decisions.db",
        opens([](const std::string& t, const path&) { return mail::filter::open_decision_store(t); })},
-      {"spam", "spam.db", true,
+      {"spam", "spam.db",
        opens([](const std::string& t, const path&) { return mail::filter::bayes::open_token_store(t); })},
-      {"reports", "reports.db", true, opens([](const std::string& t, const path&) { return mail::reports::open_store(t); })},
+      {"reports", "reports.db", opens([](const std::string& t, const path&) { return mail::reports::open_store(t); })},
   };
   return all;
 }

@@ -15,7 +15,6 @@ namespace hearth::app {
 struct store_schema {
   const char* name;         // for messages
   const char* sqlite_file;  // in the data directory, when the engine is SQLite
-  bool postgres;            // whether its open() takes a PostgreSQL URL yet
   // Opens the store on `target` (a file path or a URL) and closes it again. `data_dir`: the
   // instance's data directory, for stores that keep files beside their tables.
   std::function<result<void>(const std::string& target, const std::filesystem::path& data_dir)> open;

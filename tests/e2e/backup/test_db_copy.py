@@ -116,6 +116,7 @@ try:
     print(cp.stdout, cp.stderr)
     check(cp.returncode == 0, "db copy to PostgreSQL succeeds")
     check("blobs/" in cp.stdout, "the output says blobs stay on the filesystem")
+    check("no store made it" not in cp.stdout, "every table's schema came from its store's migrations")
 
     def table_of(out):
         rows = {}
