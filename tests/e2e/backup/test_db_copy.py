@@ -176,8 +176,10 @@ try:
     # New rows on PostgreSQL continue after the copied ids.
     top = int(psql("SELECT COALESCE(MAX(id), 0) FROM archive"))
     new_id = psql("INSERT INTO archive(owner, stanza_id, with_jid, stamp, stanza) "
-                  "VALUES('x@example.test', 'n1', 'y@example.test', 1, '<message/>') RETURNING id").splitlines()[0]
-    check(int(new_id) > top, f"PostgreSQL's sequence continues after the copied ids ({new_id} > {top})")
+                  "VALUES('x@example.test', 'n1', 'y@example.test', 1, '<message/>') RETURNING id")
+    new_id = (new_id.splitlines() or [""])[0]
+    check(new_id.isdigit() and int(new_id) > top,
+          f"PostgreSQL's sequence continues after the copied ids ({new_id!r} > {top})")
 
     with open(a.config) as f:
         b = instance_on(f.read(), b_root, host=2)
