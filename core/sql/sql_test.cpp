@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "core/db/write_guard.hpp"
 #include "tests/unit/test_database.hpp"
 
 using namespace hearth;
@@ -152,4 +153,36 @@ TEST_CASE("sql: open_migrated opens and brings the schema up to date, once") {
                                        {2, "a column", "CREATE TABLE items(x INTEGER)"},
                                        {3, "more", "CREATE TABLE nowhere(x INTEGER)"}};
   CHECK(!sql::open_migrated(t.target, "other", broken));
+}
+
+// Inline IMAP reads (mail/imap/server/inline.hpp) run only on SQLite, with writes refused.
+TEST_CASE("sql: on SQLite, a no_write_scope refuses exec, write statements and transactions") {
+  fresh f(sql::engine::sqlite);
+  auto& c = f.db->get();
+  REQUIRE(sql::migrate(c, "items", schema));
+  REQUIRE(c.query("INSERT INTO items(name) VALUES(?1)", "one"));
+  {
+    db::no_write_scope scope;
+    CHECK(c.query("SELECT name FROM items").value().size() == 1);
+    CHECK_FALSE(scope.write_attempted());
+    auto ex = c.exec("DELETE FROM items");
+    REQUIRE_FALSE(ex);
+    CHECK(ex.error().code == "db.would_write");
+    CHECK(scope.write_attempted());
+    CHECK_FALSE(c.query("INSERT INTO items(name) VALUES(?1)", "two"));
+    CHECK_FALSE(sql::transaction::begin(c));
+  }
+  {
+    // A read transaction (BEGIN deferred, then COMMIT) only reads: it runs.
+    db::no_write_scope scope;
+    REQUIRE(c.exec("BEGIN"));
+    CHECK(c.query("SELECT name FROM items").value().size() == 1);
+    REQUIRE(c.exec("COMMIT"));
+    CHECK_FALSE(scope.write_attempted());
+    CHECK_FALSE(c.exec("BEGIN IMMEDIATE"));
+    CHECK(scope.write_attempted());
+  }
+  CHECK(c.query("SELECT name FROM items").value().size() == 1);
+  CHECK(c.exec("DELETE FROM items"));
+  CHECK(c.query("SELECT name FROM items").value().empty());
 }
