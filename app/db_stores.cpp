@@ -12,6 +12,7 @@
 #include "mail/reports/store.hpp"
 #include "mail/sieve_store/store.hpp"
 #include "mail/store/acl.hpp"
+#include "mail/store/seen.hpp"
 #include "mail/store/store.hpp"
 #include "web/admin/token_store.hpp"
 #include "web/session_store.hpp"
@@ -48,6 +49,7 @@ const std::vector<store_schema>& store_schemas() {
          return mail::store::open(t, blobs);
        })},
       {"mail_acl", "hearth.db", opens([](const std::string& t, const path&) { return mail::acl_store::open(t); })},
+      {"mail_seen", "hearth.db", opens([](const std::string& t, const path&) { return mail::seen_store::open(t); })},
       {"queue", "hearth.db", opens([](const std::string& t, const path& d) { return mail::queue::store::open(d, t); })},
       {"queue_sts", "hearth.db", opens([](const std::string& t, const path&) { return mail::queue::open_sts_cache(t); })},
       {"greylist", "hearth.db",
