@@ -2,11 +2,13 @@
 (`hearth share mailbox`, lrswipte). What each reads is marked \\Seen for them alone: FETCH FLAGS,
 SEARCH SEEN/UNSEEN, STATUS UNSEEN and CONDSTORE's CHANGEDSINCE show the reading user's own
 state, another session of bob's hears of his change in IDLE, and demo's \\Seen changes leave
-bob's alone."""
+bob's alone. Then `hearth db copy` carries bob's state into PostgreSQL (tests/e2e/lib/pg_cluster.py)
+with the rest of the mail store."""
 import re
 
 from hearth_test import check, finish
 from imap_common import IMAP_TLS, deliver_subject, heard as read_until, raw_text as raw, start, unbuffered
+from pg_cluster import PgCluster
 
 BOB = "bob@example.test"
 BOB_PW = "bob-shared-secret-3"
@@ -99,7 +101,24 @@ check(flags(bob, "1:2") == {1: {"\\Seen"}, 2: {"\\Seen"}}, "demo's changes do no
 raw(bob, "STORE 1:2 -FLAGS.SILENT (\\Seen)")
 check(flags(owner, "1:2") == {1: set(), 2: {"\\Seen"}}, "bob's changes do not reach demo's")
 check(flags(bob, "1:2") == {1: set(), 2: set()}, "bob's unmark is his")
+raw(bob, "STORE 2 +FLAGS.SILENT (\\Seen)")
 bob2.logout()
 bob.logout()
 owner.logout()
+
+# `hearth db copy` knows the table (app/db_stores.cpp): bob's entries reach PostgreSQL.
+if PgCluster.available():
+    rc, _ = inst.stop()
+    check(rc == 0, "the instance stops for the copy")
+    pg = PgCluster()
+    pg.start()
+    try:
+        cp = inst.cli(["db", "copy", "--to", pg.url], check_rc=False, timeout=120)
+        row = next((l.split() for l in cp.stdout.splitlines() if l.startswith("mail_seen ")), [])
+        check(cp.returncode == 0 and row[1:3] == ["2", "2"] and row[-1] == "same",
+              f"db copy carries bob's \\Seen entries (uids 1 and 2): {row or cp.stdout + cp.stderr}")
+    finally:
+        pg.stop()
+else:
+    print("PostgreSQL server binaries not installed: the db copy check is left out")
 finish()
