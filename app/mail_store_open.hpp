@@ -8,10 +8,8 @@
 
 namespace hearth::app {
 
-// The mail store on database_target(c), its bodies in `blobs` (blob_dir(c)). The mail store
-// runs on SQLite only so far: with database.url set this fails with "db.sqlite_only" instead
-// of writing a local file that the other nodes would never see. Errors: those of
-// mail::store::open().
+// The mail store on database_target(c) (SQLite or PostgreSQL), its bodies in `blobs`
+// (blob_dir(c)). Errors: those of mail::store::open().
 result<std::unique_ptr<mail::store>> open_mail_store(const config::config& c, blob::store& blobs,
                                                      directory::directory* dir, events::bus* bus = nullptr);
 

@@ -6,7 +6,9 @@
 - On PostgreSQL (a private cluster from pg_cluster.py) the CLI writes the directory and DAV
   stores there, not in a file: a second data directory with the same url sees the same
   accounts and calendar, as a second node would. Commands that copy the SQLite files
-  (`hearth backup`) refuse with a clear message. The password in the url appears in no output.
+  (`hearth backup`) refuse with a clear message. `serve` delivers and reads mail with no SQLite
+  file in its data directory, and refuses to start with a store that still needs SQLite (MUC)
+  rather than keep it in a local file. The password in the url appears in no output.
 - database.blobs puts message bodies in another folder: SMTP delivery writes there and IMAP
   reads them back from there.
 """
@@ -116,12 +118,35 @@ try:
     shutil.rmtree(node2, True)
 
     # serve: every store on the url, or a loud refusal; never a silent local file.
+    b.start()
+    ctx = ssl.create_default_context(cafile=b.ca_file())
+    body = "From: Alice <alice@remote.test>\r\nTo: owner@example.test\r\nSubject: on postgres\r\n\r\nrows\r\n"
+    with smtplib.SMTP(b.addr, b.port("smtp"), local_hostname="client.remote.test", timeout=20) as s:
+        s.starttls(context=ctx)
+        s.sendmail("alice@remote.test", ["owner@example.test"], body)
+    imap = imaplib.IMAP4_SSL(b.addr, b.port("imaps"), ssl_context=ctx)
+    imap.login("owner@example.test", b.password)
+    imap.select("INBOX")
+    typ, data = imap.uid("FETCH", "1:*", "(BODY.PEEK[])")
+    raw = data[0][1] if typ == "OK" and data and isinstance(data[0], tuple) else b""
+    check(raw.endswith(body.encode()), "serve on PostgreSQL: delivered over SMTP, read back over IMAP")
+    imap.logout()
+    rc, _ = b.stop()
+    check(rc == 0, "server stops cleanly")
+    log = b.log()
+    check("serve.directory database=\"PostgreSQL host=" in log or "serve.directory database=PostgreSQL" in log,
+          "its log names the database by host and dbname")
+    check(SECRET not in log, "and never shows the password")
+    check(not glob.glob(os.path.join(b.dir, "data", "*.db")), "no SQLite file appeared in the data directory")
+
+    # A store that still needs SQLite stops the start, saying which and how to turn it off.
+    set_key(b.config, "xmpp", "muc_subdomain", '"conference"')
     cp = subprocess.run([ht.HEARTH, "--config", b.config, "serve"], capture_output=True, text=True, timeout=60)
     out = cp.stdout + cp.stderr
-    check(cp.returncode != 0 and "mail store works on the SQLite engine only" in out,
-          "serve refuses to start while the mail store cannot use PostgreSQL")
-    check(SECRET not in out, "its output never shows the password")
-    check(not glob.glob(os.path.join(b.dir, "data", "*.db")), "and left no SQLite file behind")
+    check(cp.returncode != 0 and "group chat" in out and "SQLite engine only" in out and "muc_subdomain" in out,
+          "serve refuses a store that cannot use PostgreSQL yet (MUC), naming the setting that turns it off")
+    check(SECRET not in out and not glob.glob(os.path.join(b.dir, "data", "*.db")),
+          "without printing the password or leaving a SQLite file")
 finally:
     pg.stop()
 finish()
