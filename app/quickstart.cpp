@@ -136,7 +136,12 @@ int cmd_quickstart(const globals& g, const args& a) {
   auto cfg = load_config(local);
   if (!cfg) return 1;
   auto d = open_directory(*cfg);
-  if (!d) return 1;
+  if (!d) {
+    // A database that cannot be reached (wrong URL, server down): remove the config again so
+    // that quickstart can be rerun once it is fixed.
+    std::filesystem::remove(config_file, ec);
+    return 1;
+  }
 
   bool generated = false;
   auto password = obtain_password(p, generated);

@@ -50,6 +50,11 @@ cp = run(["quickstart", "--dev", "x@example.test", "--dir", qdir, "--listen", f"
 check(cp.returncode == 2 and "database.url:" in cp.stderr and SECRET not in cp.stdout + cp.stderr,
       "quickstart --database-url refuses a MySQL URL without printing it")
 check(not os.path.exists(os.path.join(qdir, "hearth.toml")), "and writes no config, so it can be rerun")
+cp = run(["quickstart", "--dev", "x@example.test", "--dir", qdir, "--listen", f"{ht.NET}.2",
+          "--database-url", f"host={qdir}/no-server dbname=hearth password={SECRET}"], check_rc=False)
+check(cp.returncode == 1 and "cannot open PostgreSQL host=" in cp.stderr and "dbname=hearth" in cp.stderr
+      and SECRET not in cp.stdout + cp.stderr, "quickstart on an unreachable database names it by host and dbname")
+check(not os.path.exists(os.path.join(qdir, "hearth.toml")), "and removes its config again, so it can be rerun")
 shutil.rmtree(qdir, True)
 
 # --- database.blobs on SQLite: bodies in the given folder -------------------------------------
