@@ -110,13 +110,7 @@ bool install_xmpp(serve_context& ctx) {
   // Push notifications (XEP-0357): registrations in xmpp.db under their own migrations.
   std::shared_ptr<xmpp::push::push_store> push_store;
   if (ctx.cfg.xmpp_push_max_per_account > 0) {
-    // Still a SQLite-only store: refused on PostgreSQL rather than kept in a file of this node.
-    auto file = sqlite_only(ctx.cfg, "xmpp.db", "XMPP push (xmpp.push_max_per_account = 0 turns it off)");
-    if (!file) {
-      log::error("xmpp.push.store", {{"error", file.error().message}});
-      return false;
-    }
-    auto ps = xmpp::push::open_sqlite_store(*file);
+    auto ps = xmpp::push::open_store(database_target(ctx.cfg, "xmpp.db"));
     if (!ps) {
       log::error("xmpp.push.store", {{"error", ps.error().message}});
       return false;
@@ -153,13 +147,7 @@ bool install_xmpp(serve_context& ctx) {
   std::shared_ptr<xmpp::muc::muc_store> muc_store;
   std::shared_ptr<void> muc;
   if (!ctx.cfg.xmpp_muc_subdomain.empty()) {
-    // Still a SQLite-only store: refused on PostgreSQL rather than kept in a file of this node.
-    auto file = sqlite_only(ctx.cfg, "xmpp.db", "XMPP group chat (xmpp.muc_subdomain = \"\" turns it off)");
-    if (!file) {
-      log::error("xmpp.muc.store", {{"error", file.error().message}});
-      return false;
-    }
-    auto ms = xmpp::muc::open_sqlite_store(*file);
+    auto ms = xmpp::muc::open_store(database_target(ctx.cfg, "xmpp.db"));
     if (!ms) {
       log::error("xmpp.muc.store", {{"error", ms.error().message}});
       return false;
@@ -180,13 +168,7 @@ bool install_xmpp(serve_context& ctx) {
   std::shared_ptr<xmpp::upload::upload_store> upload_store;
   std::shared_ptr<xmpp::upload::service> upload;
   if (!ctx.cfg.xmpp_upload_subdomain.empty() && ctx.cfg.listen(config::service::https).port != 0) {
-    // Still a SQLite-only store: refused on PostgreSQL rather than kept in a file of this node.
-    auto file = sqlite_only(ctx.cfg, "hearth.db", "XMPP file upload (xmpp.upload_subdomain = \"\" turns it off)");
-    if (!file) {
-      log::error("xmpp.upload.store", {{"error", file.error().message}});
-      return false;
-    }
-    auto us = xmpp::upload::open_sqlite_store(*file);
+    auto us = xmpp::upload::open_store(database_target(ctx.cfg));
     if (!us) {
       log::error("xmpp.upload.store", {{"error", us.error().message}});
       return false;

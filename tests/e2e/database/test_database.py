@@ -7,8 +7,7 @@
   stores there, not in a file: a second data directory with the same url sees the same
   accounts and calendar, as a second node would. Commands that copy the SQLite files
   (`hearth backup`) refuse with a clear message. `serve` delivers and reads mail with no SQLite
-  file in its data directory, and refuses to start with a store that still needs SQLite (MUC)
-  rather than keep it in a local file. The password in the url appears in no output.
+  file in its data directory. The password in the url appears in no output.
 - database.blobs puts message bodies in another folder: SMTP delivery writes there and IMAP
   reads them back from there.
 """
@@ -144,14 +143,6 @@ try:
     check(SECRET not in log, "and never shows the password")
     check(not glob.glob(os.path.join(b.dir, "data", "*.db")), "no SQLite file appeared in the data directory")
 
-    # A store that still needs SQLite stops the start, saying which and how to turn it off.
-    set_key(b.config, "xmpp", "muc_subdomain", '"conference"')
-    cp = subprocess.run([ht.HEARTH, "--config", b.config, "serve"], capture_output=True, text=True, timeout=60)
-    out = cp.stdout + cp.stderr
-    check(cp.returncode != 0 and "group chat" in out and "SQLite engine only" in out and "muc_subdomain" in out,
-          "serve refuses a store that cannot use PostgreSQL yet (MUC), naming the setting that turns it off")
-    check(SECRET not in out and not glob.glob(os.path.join(b.dir, "data", "*.db")),
-          "without printing the password or leaving a SQLite file")
 finally:
     pg.stop()
 finish()

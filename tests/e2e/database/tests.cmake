@@ -16,3 +16,4 @@ hearth_e2e_pg(xmpp_mobile xmpp/test_mobile.py 242)                  # XMPP offli
 hearth_e2e_pg(web_api web/test_api.py 243)                          # web console sessions
 hearth_e2e_pg(reports_received reports/test_reports_received.py 244) # DMARC/TLS-RPT reports
 hearth_e2e_pg(web_admin_api web_admin/test_admin_api.py 245)        # admin tokens, decisions, queue
+hearth_e2e_pg(xmpp_muc xmpp/test_muc.py 246)                        # XMPP group chat rooms (not xmpp_upload: it runs `hearth backup`, SQLite only)

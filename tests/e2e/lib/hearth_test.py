@@ -157,12 +157,6 @@ class Instance:
         # 25 expect their first try to pass, so only the greylisting tests turn it on.
         if not greylist:
             set_key(self.config, "filter.greylist", "enabled", "false")
-        if self.database_url:
-            # Chat rooms, push and uploads still keep SQLite files, which `serve` refuses on
-            # PostgreSQL: off until their stores move to core/sql.
-            set_key(self.config, "xmpp", "muc_subdomain", '""')
-            set_key(self.config, "xmpp", "upload_subdomain", '""')
-            set_key(self.config, "xmpp", "push_max_per_account", "0")
         self.password = None
         for line in cp.stdout.splitlines():
             if line.strip().lower().startswith("password:"):
