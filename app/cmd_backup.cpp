@@ -85,6 +85,7 @@ int cmd_backup(const globals& g, const args& a) {
   if (p.positional.size() > 1) return usage_error("too many arguments", backup_usage);
   auto cfg = load_config(g);
   if (!cfg) return 1;
+  if (auto why = backup_unsupported(*cfg)) return fail_with(1, *why);
   backup_options o;
   o.data_dir = cfg->data_dir;
   o.dest = p.positional.empty() ? cfg->backup_destination : std::filesystem::path(p.positional[0]);

@@ -27,6 +27,7 @@
 
 #include "app/commands.hpp"
 #include "app/common.hpp"
+#include "app/mail_store_open.hpp"
 #include "core/blob/store.hpp"
 #include "dav/server/service.hpp"
 #include "dav/store/store.hpp"
@@ -215,11 +216,13 @@ bool export_dav(dav::store& st, const std::string& user, const fs::path& out, co
   return true;
 }
 
-bool export_xmpp(const fs::path& db, const std::string& user, const fs::path& out, counts& n) {
+// `target`: xmpp.db on SQLite (absent when chat was never used: nothing to export), or the
+// PostgreSQL database.
+bool export_xmpp(const std::string& target, bool on_file, const std::string& user, const fs::path& out, counts& n) {
   fs::create_directories(out);
   std::string roster, archive;
-  if (fs::exists(db)) {
-    auto st = xmpp::store::open(db);
+  if (!on_file || fs::exists(target)) {
+    auto st = xmpp::store::open(target);
     if (!st) {
       std::cerr << "hearth: xmpp store: " << st.error().message << "\n";
       return false;
@@ -278,14 +281,14 @@ int cmd_export(const globals& g, const args& a) {
   if (ec) return fail_with(1, "cannot create " + out.string() + ": " + ec.message());
 
   counts n;
-  blob::store blobs(cfg->data_dir / "blobs");
-  auto ms = mail::store::open(directory_file(*cfg), blobs, dir.get());
+  blob::store blobs(blob_dir(*cfg));
+  auto ms = open_mail_store(*cfg, blobs, dir.get());
   if (!ms) return fail_with(1, "mail store: " + ms.error().message);
   if (!export_mail(**ms, blobs, user, out / "mail", n)) return 1;
-  auto ds = dav::store::open(directory_file(*cfg));
+  auto ds = dav::store::open(database_target(*cfg));
   if (!ds) return fail_with(1, "dav store: " + ds.error().message);
   if (!export_dav(**ds, user, out, n)) return 1;
-  if (!export_xmpp(cfg->data_dir / "xmpp.db", user, out / "xmpp", n)) return 1;
+  if (!export_xmpp(database_target(*cfg, "xmpp.db"), !on_postgres(*cfg), user, out / "xmpp", n)) return 1;
   std::cout << "exported " << user << " into " << out.string() << ": " << n.mailboxes << " mailboxes with "
             << n.messages << " messages, " << n.calendars << " calendars with " << n.events << " objects, "
             << n.addressbooks << " address books with " << n.cards << " cards, " << n.contacts

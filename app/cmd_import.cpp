@@ -67,7 +67,7 @@ int cmd_import(const globals& g, const args& a) {
   ss << in.rdbuf();
   const std::string text = ss.str();
 
-  auto st = dav::store::open(directory_file(*cfg));
+  auto st = dav::store::open(database_target(*cfg));
   if (!st) return fail_with(1, "dav store: " + st.error().message);
   auto& store = **st;
   if (auto r = store.ensure_defaults(user); !r) return fail_with(1, r.error().message);

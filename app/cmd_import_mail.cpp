@@ -12,6 +12,7 @@
 #include "app/cmd_import_mail.hpp"
 #include "app/common.hpp"
 #include "app/mail_import.hpp"
+#include "app/mail_store_open.hpp"
 #include "core/blob/store.hpp"
 #include "mail/mailfile/mailfile.hpp"
 #include "mail/message/header.hpp"
@@ -255,8 +256,8 @@ int cmd_import_mail(const globals& g, const std::string& format, const args& a) 
   if (!dir) return 1;
   auto account = dir->find_account(*user_opt);
   if (!account) return fail_with(1, "no such account: " + *user_opt);
-  blob::store blobs(cfg->data_dir / "blobs");
-  auto st = mail::store::open(directory_file(*cfg), blobs, dir.get());
+  blob::store blobs(blob_dir(*cfg));
+  auto st = open_mail_store(*cfg, blobs, dir.get());
   if (!st) return fail_with(1, "mail store: " + st.error().message);
   mail_importer imp(**st, blobs, account->address);
   if (format == "mbox") {

@@ -15,6 +15,7 @@
 #include "app/cmd_import_mail.hpp"
 #include "app/common.hpp"
 #include "app/mail_import.hpp"
+#include "app/mail_store_open.hpp"
 #include "core/backup/zip.hpp"
 #include "core/blob/store.hpp"
 #include "mail/store/store.hpp"
@@ -161,8 +162,8 @@ int cmd_import_takeout(const globals& g, const args& a) {
     }
   } rm{tmp};
 
-  blob::store blobs(cfg->data_dir / "blobs");
-  auto ms = mail::store::open(directory_file(*cfg), blobs, dir.get());
+  blob::store blobs(blob_dir(*cfg));
+  auto ms = open_mail_store(*cfg, blobs, dir.get());
   if (!ms) return fail_with(1, "mail store: " + ms.error().message);
   mail_importer imp(**ms, blobs, account->address);
   int rc = 0;

@@ -19,6 +19,7 @@
 #include "app/cmd_migrate.hpp"
 #include "app/commands.hpp"
 #include "app/common.hpp"
+#include "app/mail_store_open.hpp"
 #include "core/blob/store.hpp"
 #include "core/util/strings.hpp"
 #include "mail/imap/proto/mutf7.hpp"
@@ -202,8 +203,8 @@ int cmd_migrate(const globals& g, const args& a) {
   if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0)
     return fail_with(1, "another `hearth migrate` is running on " + cfg->data_dir.string());
 
-  blob::store blobs(cfg->data_dir / "blobs");
-  auto st = mail::store::open(directory_file(*cfg), blobs, dir.get(), nullptr);
+  blob::store blobs(blob_dir(*cfg));
+  auto st = open_mail_store(*cfg, blobs, dir.get(), nullptr);
   if (!st) return fail_with(1, "mail store: " + st.error().message);
   // A dry run reads the state if there is one and writes none.
   auto state_file = cfg->data_dir / "migrate.db";

@@ -56,7 +56,7 @@ int cmd_queue(const globals& g, const args& a) {
 
   auto cfg = load_config(g);
   if (!cfg) return 1;
-  auto st = mail::queue::store::open(cfg->data_dir, directory_file(*cfg));
+  auto st = mail::queue::store::open(cfg->data_dir, database_target(*cfg));
   if (!st) return fail_with(1, st.error().message);
   auto& s = **st;
   const std::int64_t now = now_s();

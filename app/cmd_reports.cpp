@@ -43,7 +43,7 @@ int cmd_reports(const globals& g, const args& a) {
   }
   auto cfg = load_config(g);
   if (!cfg) return 1;
-  auto st = mail::reports::open_store(cfg->data_dir / "reports.db");
+  auto st = mail::reports::open_store(database_target(*cfg, "reports.db"));
   if (!st) return fail_with(1, st.error().message);
   if (sub == "dmarc") {
     auto rows = (*st)->dmarc_rows(q);

@@ -4,6 +4,7 @@
 
 #include "app/commands.hpp"
 #include "app/common.hpp"
+#include "app/mail_store_open.hpp"
 #include "core/blob/store.hpp"
 #include "dav/store/shares.hpp"
 #include "dav/store/store.hpp"
@@ -50,12 +51,12 @@ int share_mailbox(const config::config& cfg, directory::directory& dir, const st
   auto rights = level == "none" ? std::optional<std::string>("") : mail::imap::canonical_rights(level);
   if (!rights || (level != "none" && rights->empty()))
     return usage_error("rights are letters of lrswipkxtea (RFC 4314), or none", usage);
-  blob::store blobs(cfg.data_dir / "blobs");
-  auto ms = mail::store::open(directory_file(cfg), blobs, &dir);
+  blob::store blobs(blob_dir(cfg));
+  auto ms = open_mail_store(cfg, blobs, &dir);
   if (!ms) return fail_with(1, "mail store: " + ms.error().message);
   auto mb = (*ms)->status(owner->address, spec.substr(slash + 1));  // also makes the defaults
   if (!mb) return fail_with(1, "no such mailbox: " + spec);
-  auto acl = mail::acl_store::open(directory_file(cfg));
+  auto acl = mail::acl_store::open(database_target(cfg));
   if (!acl) return fail_with(1, "mail store: " + acl.error().message);
   auto had = (*acl)->set(owner->address, mb->name, sharee->address, *rights);
   if (!had) return fail_with(1, had.error().message);
@@ -89,9 +90,9 @@ int cmd_share(const globals& g, const args& a) {
   auto dir = open_directory(*cfg);
   if (!dir) return 1;
   if (sub == "mailbox") return share_mailbox(*cfg, *dir, p.positional[1], p.positional[2], p.positional[3]);
-  auto st = dav::store::open(directory_file(*cfg));
+  auto st = dav::store::open(database_target(*cfg));
   if (!st) return fail_with(1, "dav store: " + st.error().message);
-  auto sh = dav::share_store::open(directory_file(*cfg));
+  auto sh = dav::share_store::open(database_target(*cfg));
   if (!sh) return fail_with(1, "dav store: " + sh.error().message);
   auto& store = **st;
   auto& shares = **sh;
@@ -105,7 +106,7 @@ int cmd_share(const globals& g, const args& a) {
     } else {
       for (const auto& acc : dir->accounts()) users.push_back(acc.address);
     }
-    auto acl = mail::acl_store::open(directory_file(*cfg));
+    auto acl = mail::acl_store::open(database_target(*cfg));
     if (!acl) return fail_with(1, "mail store: " + acl.error().message);
     auto print_grants = [](const std::vector<mail::acl_grant>& grants) {
       for (const auto& a : grants)

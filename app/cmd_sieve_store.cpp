@@ -49,7 +49,7 @@ std::optional<std::pair<std::string, std::string>> stored_active_script(const gl
   if (!cfg) return std::nullopt;
   auto dir = open_directory(*cfg);
   if (!dir) return std::nullopt;
-  auto st = mail::sieve_store::store::open(directory_file(*cfg), sieve_quota(*cfg));
+  auto st = mail::sieve_store::store::open(database_target(*cfg), sieve_quota(*cfg));
   if (!st) {
     fail_with(1, st.error().message);
     return std::nullopt;
@@ -89,7 +89,7 @@ int cmd_sieve_store(const globals& g, const args& a) {
   // The directory is opened first: it owns the accounts the scripts belong to (and migrates).
   auto dir = open_directory(*cfg);
   if (!dir) return 1;
-  auto st = mail::sieve_store::store::open(directory_file(*cfg), sieve_quota(*cfg));
+  auto st = mail::sieve_store::store::open(database_target(*cfg), sieve_quota(*cfg));
   if (!st) return fail_with(1, st.error().message);
   auto& s = **st;
 

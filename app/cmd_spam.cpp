@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "app/common.hpp"
+#include "app/mail_store_open.hpp"
 #include "app/serve_spam.hpp"
 #include "core/blob/store.hpp"
 #include "mail/filter/bayes_scorer.hpp"
@@ -182,8 +183,8 @@ int train(const config::config& cfg, const parsed_args& p) {
     if (s.mailbox) {
       if (owner.empty()) return usage_error("--spam/--ham MAILBOX need --user", usage);
       if (!st) {
-        blobs = std::make_unique<blob::store>(cfg.data_dir / "blobs");
-        auto o = mail::store::open(directory_file(cfg), *blobs, dir.get());
+        blobs = std::make_unique<blob::store>(blob_dir(cfg));
+        auto o = open_mail_store(cfg, *blobs, dir.get());
         if (!o) return fail_with(1, o.error().message);
         st = std::move(*o);
       }

@@ -58,7 +58,7 @@ int cmd_token(const globals& g, const args& a) {
   // The tokens' table refers to the directory's accounts: the directory's schema comes first.
   auto dir = open_directory(*cfg);
   if (!dir) return 1;
-  auto st = web::admin::open_token_store(directory_file(*cfg).string());
+  auto st = web::admin::open_token_store(database_target(*cfg));
   if (!st) return fail_with(1, "token store: " + st.error().message);
 
   if (sub == "create") {

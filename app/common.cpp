@@ -9,6 +9,7 @@
 #include "auth/password.hpp"
 #include "core/crypto/crypto.hpp"
 #include "core/crypto/keys.hpp"
+#include "core/pg/describe.hpp"
 #include "directory/address.hpp"
 #include "rfc6764/zone.hpp"
 
@@ -89,12 +90,43 @@ std::optional<config::config> load_config(const globals& g) {
 
 std::filesystem::path directory_file(const config::config& c) { return c.data_dir / "hearth.db"; }
 
+bool on_postgres(const config::config& c) { return !c.database_url.empty(); }
+
+std::string database_target(const config::config& c, std::string_view sqlite_file) {
+  return on_postgres(c) ? c.database_url : (c.data_dir / sqlite_file).string();
+}
+
+std::string database_name(const config::config& c, std::string_view sqlite_file) {
+  return on_postgres(c) ? "PostgreSQL " + pg::describe(c.database_url) : (c.data_dir / sqlite_file).string();
+}
+
+std::filesystem::path blob_dir(const config::config& c) {
+  return c.database_blobs.empty() ? c.data_dir / "blobs" : c.database_blobs;
+}
+
+result<std::filesystem::path> sqlite_only(const config::config& c, std::string_view sqlite_file, std::string_view what) {
+  if (on_postgres(c))
+    return fail("db.sqlite_only", std::string(what) + " works on the SQLite engine only, and database.url selects " +
+                                      database_name(c) + ": leave database.url empty to use it");
+  return c.data_dir / sqlite_file;
+}
+
+std::optional<std::string> backup_unsupported(const config::config& c) {
+  if (on_postgres(c))
+    return "hearth backup works on the SQLite engine only; with database.url, back up PostgreSQL with its own tools "
+           "(pg_dump, or base backups and WAL archiving) and the blob folder " + blob_dir(c).string() + " with rsync";
+  if (!c.database_blobs.empty())
+    return "hearth backup copies the blobs under server.data_dir; database.blobs puts them in " +
+           c.database_blobs.string() + ": copy that folder yourself";
+  return std::nullopt;
+}
+
 std::unique_ptr<directory::directory> open_directory(const config::config& c) {
   std::error_code ec;
   std::filesystem::create_directories(c.data_dir, ec);
-  auto d = directory::directory::open(directory_file(c));
+  auto d = directory::directory::open(database_target(c));
   if (!d) {
-    fail_with(1, "cannot open " + directory_file(c).string() + ": " + d.error().message);
+    fail_with(1, "cannot open " + database_name(c) + ": " + d.error().message);
     return nullptr;
   }
   return std::move(*d);

@@ -1,5 +1,6 @@
 // hearth quickstart [--dev] EMAIL --dir DIR [--hostname H] [--port-offset N] [--listen ADDR]
 //                   [--ip4 A] [--ip6 A] [--dns-server IP:PORT]... [--password-stdin]
+//                   [--database-url URL]
 // Creates, in one go, what a new instance needs: the domain of EMAIL, the account EMAIL with
 // a password, postmaster@/abuse@ aliases, DKIM keys, a commented config and (with --dev) a
 // private CA with a certificate for the host name. Prints the password and client settings.
@@ -28,7 +29,9 @@ const char* usage =
     "  --listen ADDR       listen on ADDR only (default all addresses)\n"
     "  --ip4 A, --ip6 A    the public addresses to publish in DNS\n"
     "  --dns-server S      resolver to use, IP:PORT (repeatable; default the system's)\n"
-    "  --password-stdin    read the account's password from standard input\n";
+    "  --password-stdin    read the account's password from standard input\n"
+    "  --database-url URL  keep the stores in this PostgreSQL database ([database] url;\n"
+    "                      default: SQLite files in DIR/data)\n";
 
 bool write_file(const std::filesystem::path& p, const std::string& text, mode_t mode) {
   std::ofstream out(p, std::ios::binary | std::ios::trunc);
@@ -41,7 +44,7 @@ bool write_file(const std::filesystem::path& p, const std::string& text, mode_t 
 }  // namespace
 
 int cmd_quickstart(const globals& g, const args& a) {
-  auto p = parse_args(a, {"--dir", "--hostname", "--port-offset", "--listen", "--ip4", "--ip6", "--dns-server"},
+  auto p = parse_args(a, {"--dir", "--hostname", "--port-offset", "--listen", "--ip4", "--ip6", "--dns-server", "--database-url"},
                       {"--dev", "--password-stdin"});
   // --dns-server may repeat: collect every occurrence.
   std::vector<std::string> dns_servers;
@@ -78,6 +81,7 @@ int cmd_quickstart(const globals& g, const args& a) {
   if (auto l = p.option("--listen")) v.listen = *l;
   v.ip4 = p.option("--ip4").value_or("");
   v.ip6 = p.option("--ip6").value_or("");
+  v.database_url = p.option("--database-url").value_or("");
   v.dns_servers = dns_servers;
   v.data_dir = "data";
 
@@ -115,7 +119,15 @@ int cmd_quickstart(const globals& g, const args& a) {
       return fail_with(1, "cannot write the certificates under " + (data / "tls").string());
   }
   v.certificates.push_back(config::certificate{{v.hostname, domain}, cert_path, key_path});
-  if (!write_file(config_file, config::render(v), 0640))
+  // A bad --database-url is refused before the file exists, so that the command can be rerun.
+  const std::string text = config::render(v);
+  if (!v.database_url.empty()) {
+    if (auto checked = config::parse(text, config_file); !checked) {
+      std::fprintf(stderr, "%s\n", checked.error().message.c_str());
+      return 2;
+    }
+  }
+  if (!write_file(config_file, text, 0640))
     return fail_with(1, "cannot write " + config_file.string());
 
   globals local = g;
@@ -124,7 +136,12 @@ int cmd_quickstart(const globals& g, const args& a) {
   auto cfg = load_config(local);
   if (!cfg) return 1;
   auto d = open_directory(*cfg);
-  if (!d) return 1;
+  if (!d) {
+    // A database that cannot be reached (wrong URL, server down): remove the config again so
+    // that quickstart can be rerun once it is fixed.
+    std::filesystem::remove(config_file, ec);
+    return 1;
+  }
 
   bool generated = false;
   auto password = obtain_password(p, generated);
@@ -145,6 +162,7 @@ int cmd_quickstart(const globals& g, const args& a) {
   else std::printf("  password:  (the one you gave)\n");
   std::printf("  config:    %s\n", config_file.c_str());
   std::printf("  data:      %s\n", data.c_str());
+  if (on_postgres(*cfg)) std::printf("  database:  %s\n", database_name(*cfg).c_str());
   if (dev)
     std::printf("  TLS:       development certificate; make clients trust %s\n",
                 (data / "tls" / "ca.crt").c_str());

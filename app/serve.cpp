@@ -16,6 +16,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "app/common.hpp"
+#include "app/mail_store_open.hpp"
 #include "app/placeholder_sessions.hpp"
 #include "app/serve_context.hpp"
 #include "app/serve_services.hpp"
@@ -149,7 +150,7 @@ int cmd_serve(const globals& g, const args& a) {
   // file while we run; nothing is cached.
   auto dir = open_directory(*cfg);
   if (!dir) return 1;
-  log::info("serve.directory", {{"file", directory_file(*cfg).string()},
+  log::info("serve.directory", {{"database", database_name(*cfg)},
                                 {"domains", std::uint64_t(dir->domains().size())},
                                 {"accounts", std::uint64_t(dir->accounts(std::nullopt).size())}});
 
@@ -169,10 +170,13 @@ int cmd_serve(const globals& g, const args& a) {
   auth::authenticator authn(credentials, throttling, auth_opts);
 
   // Shared by the protocol areas (app/serve_context.hpp).
-  blob::store blobs(cfg->data_dir / "blobs");
-  if (auto n = blobs.cleanup_temp(); n && *n > 0) log::info("serve.blobs", {{"removed_temp", std::uint64_t(*n)}});
+  blob::store blobs(blob_dir(*cfg));
+  // A blob folder shared with other nodes (database.blobs) may hold their writes in progress:
+  // only temp files an hour old are leftovers there.
+  auto temp_left = cfg->database_blobs.empty() ? blobs.cleanup_temp() : blobs.cleanup_temp(std::chrono::hours(1));
+  if (temp_left && *temp_left > 0) log::info("serve.blobs", {{"removed_temp", std::uint64_t(*temp_left)}});
   events::bus bus;
-  auto mail_store = mail::store::open(directory_file(*cfg), blobs, dir.get(), &bus);
+  auto mail_store = open_mail_store(*cfg, blobs, dir.get(), &bus);
   if (!mail_store) return fail_with(1, "mail store: " + mail_store.error().message);
 
   // The HTTPS routes every web-facing module registers (core/http/router.hpp); fixed once the

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "app/backup.hpp"
+#include "app/common.hpp"
 #include "app/serve_context.hpp"
 #include "core/log/log.hpp"
 
@@ -84,6 +85,10 @@ class backup_schedule {
 bool install_backup(serve_context& ctx) {
   const auto& c = ctx.cfg;
   if (c.backup_destination.empty()) return true;
+  if (auto why = backup_unsupported(c)) {
+    log::error("backup.schedule", {{"error", *why}});
+    return false;
+  }
   backup_options o;
   o.data_dir = c.data_dir;
   o.dest = c.backup_destination;

@@ -13,7 +13,7 @@
 namespace hearth::app {
 
 bool install_dav(serve_context& ctx) {
-  auto st = dav::store::open(directory_file(ctx.cfg));
+  auto st = dav::store::open(database_target(ctx.cfg));
   if (!st) {
     log::error("dav.store", {{"error", st.error().message}});
     return false;
@@ -23,7 +23,7 @@ bool install_dav(serve_context& ctx) {
   opts.max_resource_size = ctx.cfg.dav_max_resource_size;
   opts.dir = &ctx.dir;
   opts.imip = make_imip_sender(ctx);
-  auto shares = dav::share_store::open(directory_file(ctx.cfg));
+  auto shares = dav::share_store::open(database_target(ctx.cfg));
   if (!shares) {
     log::error("dav.store", {{"error", shares.error().message}});
     return false;
@@ -36,7 +36,7 @@ bool install_dav(serve_context& ctx) {
   *ctx.observe_copy = make_imip_receiver(ctx, svc);
   ctx.keep.push_back(store);
   ctx.keep.push_back(svc);
-  log::info("dav.ready", {{"file", directory_file(ctx.cfg).string()}});
+  log::info("dav.ready", {{"database", database_name(ctx.cfg)}});
   return true;
 }
 

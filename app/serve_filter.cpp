@@ -107,7 +107,7 @@ bool install_filter(serve_context& ctx, mail_checks& checks) {
     t.passtime = c.filter_greylist_passtime;
     t.greyexp = c.filter_greylist_greyexp;
     t.whiteexp = c.filter_greylist_whiteexp;
-    auto g = mf::greylist::open(directory_file(c).string(), t);
+    auto g = mf::greylist::open(database_target(c), t);
     if (!g) {
       log::error("filter.greylist", {{"code", g.error().code}, {"error", g.error().message}});
       return false;
@@ -172,7 +172,7 @@ bool install_filter(serve_context& ctx, mail_checks& checks) {
     checks.late.push_back(std::make_shared<mf::content_checks>(checks.resolver, std::move(cc)));
 
   if (c.filter_decisions_days > 0) {
-    auto st = mf::open_decision_store((c.data_dir / "decisions.db").string());
+    auto st = mf::open_decision_store(database_target(c, "decisions.db"));
     if (!st) {
       log::error("filter.decisions", {{"code", st.error().code}, {"error", st.error().message}});
       return false;

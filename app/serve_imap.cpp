@@ -21,7 +21,7 @@ bool install_imap(serve_context& ctx) {
   env->authn = &ctx.authn;
   env->hostname = ctx.cfg.hostname;
   // Shared mailboxes (RFC 4314): grants made with `hearth share mailbox` or SETACL.
-  auto acl = mail::acl_store::open(directory_file(ctx.cfg));
+  auto acl = mail::acl_store::open(database_target(ctx.cfg));
   if (!acl) {
     log::error("imap.acl", {{"error", acl.error().message}});
     return false;

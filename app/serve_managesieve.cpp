@@ -2,6 +2,7 @@
 // (app/serve_context.hpp). Runs before install_mail, which uses the store at delivery.
 #include <memory>
 
+#include "app/common.hpp"
 #include "app/serve_context.hpp"
 #include "app/sieve_glue.hpp"
 #include "core/log/log.hpp"
@@ -11,7 +12,7 @@
 namespace hearth::app {
 
 bool install_managesieve(serve_context& ctx) {
-  auto st = mail::sieve_store::store::open(ctx.cfg.data_dir / "hearth.db", sieve_quota(ctx.cfg));
+  auto st = mail::sieve_store::store::open(database_target(ctx.cfg), sieve_quota(ctx.cfg));
   if (!st) {
     log::error("serve.sieve_store", {{"error", st.error().message}});
     return false;

@@ -68,7 +68,7 @@ std::shared_ptr<mail::queue::queue> make_outbound_queue(
 
   mail::queue::options o;
   o.data_dir = c.data_dir;
-  o.db_target = directory_file(c).string();
+  o.db_target = database_target(c);
   o.hostname = c.hostname;
   o.remote_port = c.smtp_outbound_port;
   o.mta_sts = c.smtp_outbound_mta_sts;

@@ -24,6 +24,7 @@
 #include <set>
 #include <thread>
 
+#include "app/common.hpp"
 #include "app/serve_mail.hpp"
 #include "core/dns/resolver.hpp"
 #include "core/log/log.hpp"
@@ -323,9 +324,9 @@ class report_sender {
 }  // namespace
 
 bool install_reports(serve_context& ctx, mail_checks& checks) {
-  auto st = rp::open_store(ctx.cfg.data_dir / "reports.db");
+  auto st = rp::open_store(database_target(ctx.cfg, "reports.db"));
   if (!st) {
-    log::error("reports.open", {{"file", (ctx.cfg.data_dir / "reports.db").string()}, {"error", st.error().message}});
+    log::error("reports.open", {{"database", database_name(ctx.cfg, "reports.db")}, {"error", st.error().message}});
     return false;
   }
   checks.reports = std::shared_ptr<rp::store>(std::move(*st));

@@ -180,9 +180,9 @@ bool spam_scorer_options(const config::config& c, mf::bayes_scorer_options& so) 
 std::shared_ptr<mf::bayes::engine> open_spam_engine(const config::config& c) {
   mf::bayes::model_options m;
   if (!spam_model_options(c, m)) return nullptr;
-  auto st = mf::bayes::open_token_store((c.data_dir / "spam.db").string());
+  auto st = mf::bayes::open_token_store(database_target(c, "spam.db"));
   if (!st) {
-    log::error("spam.store", {{"file", (c.data_dir / "spam.db").string()}, {"code", st.error().code},
+    log::error("spam.store", {{"database", database_name(c, "spam.db")}, {"code", st.error().code},
                               {"error", st.error().message}});
     return nullptr;
   }
@@ -204,7 +204,7 @@ bool make_spam_scorer(serve_context& ctx, std::shared_ptr<mf::scorer>& out) {
   mf::known_sender_fn known;
   if (c.filter_bayes_trust_contacts) {
     std::shared_ptr<dav::store> dav;
-    if (auto d = dav::store::open(directory_file(c))) dav = std::shared_ptr<dav::store>(std::move(*d));
+    if (auto d = dav::store::open(database_target(c))) dav = std::shared_ptr<dav::store>(std::move(*d));
     else log::warn("spam.contacts", {{"error", d.error().message}});
     auto ks = std::make_shared<known_senders>(dav, ctx.mail, ctx.blobs, ctx.bus);
     ctx.keep.push_back(ks);
@@ -212,7 +212,7 @@ bool make_spam_scorer(serve_context& ctx, std::shared_ptr<mf::scorer>& out) {
   }
   out = std::make_shared<mf::bayes_scorer>(e, so, std::move(account_of), std::move(known));
   auto t = e->store().totals("");
-  log::info("spam.bayes", {{"file", (c.data_dir / "spam.db").string()},
+  log::info("spam.bayes", {{"database", database_name(c, "spam.db")},
                            {"site_spam", t ? t->spam : 0}, {"site_ham", t ? t->ham : 0},
                            {"min_spam", std::uint64_t(c.filter_bayes_min_spam)},
                            {"min_ham", std::uint64_t(c.filter_bayes_min_ham)}});

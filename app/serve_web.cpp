@@ -15,12 +15,12 @@
 namespace hearth::app {
 
 bool install_web(serve_context& ctx) {
-  auto sessions = web::open_session_store(directory_file(ctx.cfg).string());
+  auto sessions = web::open_session_store(database_target(ctx.cfg));
   if (!sessions) {
     log::error("serve.web", {{"error", sessions.error().message}});
     return false;
   }
-  auto totp = web::open_totp_store(directory_file(ctx.cfg).string());
+  auto totp = web::open_totp_store(database_target(ctx.cfg));
   if (!totp) {
     log::error("serve.web", {{"error", totp.error().message}});
     return false;
@@ -72,7 +72,7 @@ bool install_web(serve_context& ctx) {
   }
   if (ctx.cfg.filter_bayes_enabled) {
     // The learning filter's own database (serve_spam.cpp has it open too; SQLite shares it).
-    auto tokens = mail::filter::bayes::open_token_store((ctx.cfg.data_dir / "spam.db").string());
+    auto tokens = mail::filter::bayes::open_token_store(database_target(ctx.cfg, "spam.db"));
     if (tokens) {
       std::shared_ptr<mail::filter::bayes::token_store> ts(std::move(*tokens));
       ctx.keep.push_back(ts);

@@ -10,7 +10,7 @@
 namespace hearth::app {
 
 bool add_web_admin(serve_context& ctx, web::services& svc) {
-  auto tokens = web::admin::open_token_store(directory_file(ctx.cfg).string());
+  auto tokens = web::admin::open_token_store(database_target(ctx.cfg));
   if (!tokens) {
     log::error("serve.web", {{"error", "API tokens: " + tokens.error().message}});
     return false;

@@ -3,6 +3,7 @@
 // One hub (xmpp/router) over the XMPP store (DATA_DIR/xmpp.db), the modules (one per XEP), and
 // the c2s listeners on 5222 (STARTTLS required) and 5223 (direct TLS), and federation
 // (xmpp/s2s) on 5269 (STARTTLS) and 5270 (direct TLS) with its own DNS resolver for SRV.
+#include "app/common.hpp"
 #include "app/serve_context.hpp"
 
 #include <sys/stat.h>
@@ -88,7 +89,7 @@ bool install_components(serve_context& ctx, xmpp::hub& hub, const xmpp::parser_l
 }  // namespace
 
 bool install_xmpp(serve_context& ctx) {
-  auto st = xmpp::store::open(ctx.cfg.data_dir / "xmpp.db");
+  auto st = xmpp::store::open(database_target(ctx.cfg, "xmpp.db"));
   if (!st) {
     log::error("xmpp.store", {{"error", st.error().message}});
     return false;
@@ -109,7 +110,7 @@ bool install_xmpp(serve_context& ctx) {
   // Push notifications (XEP-0357): registrations in xmpp.db under their own migrations.
   std::shared_ptr<xmpp::push::push_store> push_store;
   if (ctx.cfg.xmpp_push_max_per_account > 0) {
-    auto ps = xmpp::push::open_store((ctx.cfg.data_dir / "xmpp.db").string());
+    auto ps = xmpp::push::open_store(database_target(ctx.cfg, "xmpp.db"));
     if (!ps) {
       log::error("xmpp.push.store", {{"error", ps.error().message}});
       return false;
@@ -146,7 +147,7 @@ bool install_xmpp(serve_context& ctx) {
   std::shared_ptr<xmpp::muc::muc_store> muc_store;
   std::shared_ptr<void> muc;
   if (!ctx.cfg.xmpp_muc_subdomain.empty()) {
-    auto ms = xmpp::muc::open_store((ctx.cfg.data_dir / "xmpp.db").string());
+    auto ms = xmpp::muc::open_store(database_target(ctx.cfg, "xmpp.db"));
     if (!ms) {
       log::error("xmpp.muc.store", {{"error", ms.error().message}});
       return false;
@@ -167,7 +168,7 @@ bool install_xmpp(serve_context& ctx) {
   std::shared_ptr<xmpp::upload::upload_store> upload_store;
   std::shared_ptr<xmpp::upload::service> upload;
   if (!ctx.cfg.xmpp_upload_subdomain.empty() && ctx.cfg.listen(config::service::https).port != 0) {
-    auto us = xmpp::upload::open_store((ctx.cfg.data_dir / "hearth.db").string());
+    auto us = xmpp::upload::open_store(database_target(ctx.cfg));
     if (!us) {
       log::error("xmpp.upload.store", {{"error", us.error().message}});
       return false;
@@ -199,7 +200,7 @@ bool install_xmpp(serve_context& ctx) {
   // the session through auth::context::user_domain.
   // FAST tokens (XEP-0484) for SASL2 logins, kept as nonces in xmpp.db; the tokens derive from
   // the server's secret, which the database does not hold.
-  auto fast = xmpp::sasl2::open_token_store((ctx.cfg.data_dir / "xmpp.db").string(), *secret);
+  auto fast = xmpp::sasl2::open_token_store(database_target(ctx.cfg, "xmpp.db"), *secret);
   if (!fast) {
     log::error("xmpp.fast.store", {{"error", fast.error().message}});
     return false;

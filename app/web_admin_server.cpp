@@ -176,7 +176,7 @@ class areas_view final : public server_admin {
   result<std::shared_ptr<mail::queue::store>> store() {
     std::lock_guard lock(mu_);
     if (!queue_) {
-      auto st = mail::queue::store::open(cfg_.data_dir, directory_file(cfg_));
+      auto st = mail::queue::store::open(cfg_.data_dir, database_target(cfg_));
       if (!st) return st.error();
       queue_ = *st;
     }
@@ -187,7 +187,7 @@ class areas_view final : public server_admin {
   result<std::shared_ptr<mail::filter::decision_store>> decision_store() {
     std::lock_guard lock(mu_);
     if (!decisions_) {
-      auto st = mail::filter::open_decision_store((cfg_.data_dir / "decisions.db").string());
+      auto st = mail::filter::open_decision_store(database_target(cfg_, "decisions.db"));
       if (!st) return st.error();
       decisions_ = std::move(*st);
     }
@@ -198,7 +198,7 @@ class areas_view final : public server_admin {
   result<std::shared_ptr<mail::reports::store>> report_store() {
     std::lock_guard lock(mu_);
     if (!reports_) {
-      auto st = mail::reports::open_store(cfg_.data_dir / "reports.db");
+      auto st = mail::reports::open_store(database_target(cfg_, "reports.db"));
       if (!st) return st.error();
       reports_ = std::move(*st);
     }
@@ -209,7 +209,7 @@ class areas_view final : public server_admin {
   result<std::shared_ptr<mail::filter::greylist>> grey() {
     std::lock_guard lock(mu_);
     if (!grey_) {
-      auto g = mail::filter::greylist::open(directory_file(cfg_).string(), {});
+      auto g = mail::filter::greylist::open(database_target(cfg_), {});
       if (!g) return g.error();
       grey_ = *g;
     }

@@ -310,12 +310,20 @@ result<void> store::remove(std::string_view id) const {
   return fsync_dir(p->parent_path());
 }
 
-result<std::size_t> store::cleanup_temp() const {
+result<std::size_t> store::cleanup_temp() const { return cleanup_temp(std::chrono::seconds(0)); }
+
+result<std::size_t> store::cleanup_temp(std::chrono::seconds min_age) const {
   auto tmp = root_ / "tmp";
   std::error_code ec;
   if (!fs::exists(tmp, ec)) return std::size_t{0};
   std::size_t removed = 0;
+  const auto now = fs::file_time_type::clock::now();
   for (fs::directory_iterator it(tmp, ec), end; !ec && it != end; it.increment(ec)) {
+    if (min_age.count() > 0) {
+      std::error_code tec;
+      auto t = it->last_write_time(tec);
+      if (tec || now - t < min_age) continue;
+    }
     if (::unlink(it->path().c_str()) == 0) ++removed;
   }
   if (ec) return fail("blob.io", "listing " + tmp.string() + ": " + ec.message());

@@ -22,6 +22,7 @@
 // writer belongs to one thread at a time. Every call blocks on disk: from a session coroutine,
 // run it on the blocking pool (ARCHITECTURE.md "Threads and storage").
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -95,6 +96,9 @@ class store {
   // Deletes every file in ROOT/tmp: leftovers of writes interrupted by a crash. Call at startup,
   // before any writer exists (it would delete a live writer's file). Returns how many.
   result<std::size_t> cleanup_temp() const;
+  // The same for a ROOT shared by several processes (nodes on one database): only files
+  // unmodified for `min_age`, since another node's writers may be live. Errors: "blob.io".
+  result<std::size_t> cleanup_temp(std::chrono::seconds min_age) const;
 
   static constexpr std::uint64_t default_max_get = 256ull * 1024 * 1024;
 

@@ -168,6 +168,22 @@ TEST_CASE("cleanup_temp removes leftovers of interrupted writes", "[blob]") {
   CHECK(files_in(t.dir / "tmp") == 0);
 }
 
+TEST_CASE("cleanup_temp with a minimum age spares recent files (another node's live writes)", "[blob]") {
+  temp_root t;
+  store s(t.dir);
+  auto w = s.begin();
+  REQUIRE(w->write("live on another node"));
+  auto stale = t.dir / "tmp" / "deadbeef.tmp";
+  std::ofstream(stale) << "stale";
+  fs::last_write_time(stale, fs::file_time_type::clock::now() - std::chrono::hours(2));
+  CHECK(files_in(t.dir / "tmp") == 2);
+  CHECK(s.cleanup_temp(std::chrono::hours(1)).value() == 1);
+  CHECK_FALSE(fs::exists(stale));
+  CHECK(files_in(t.dir / "tmp") == 1);
+  REQUIRE(w->write(", still writable"));
+  CHECK(s.cleanup_temp().value() == 1);
+}
+
 TEST_CASE("unwritable root gives blob.io, not a crash", "[blob]") {
   store s("/proc/hearth-no-such-dir/blobs");
   CHECK(s.put("x").error().code == "blob.io");

@@ -90,6 +90,12 @@ struct config {
   unsigned max_connections_per_ip = 50;  // all listeners together; 0 = no limit
   std::string ip4, ip6;                // public addresses, used by the zone generator
 
+  // [database]: where the stores live. Empty url = SQLite files in data_dir; a PostgreSQL URL
+  // or libpq keywords = one database shared by every node. Never log the url (it may carry a
+  // password): log sql::database::describe().
+  std::string database_url;
+  std::filesystem::path database_blobs;  // blob store folder, shared by nodes; empty = data_dir/blobs
+
   // [log]
   std::string log_level = "info";
   std::filesystem::path log_file;      // empty = stderr
@@ -326,6 +332,7 @@ struct quickstart_values {
   std::string ip4, ip6;
   std::vector<certificate> certificates;     // paths written as given
   std::vector<std::string> dns_servers;
+  std::string database_url;                  // [database] url; "" = SQLite in the data directory
 };
 // A complete config, every key preceded by "# doc [allowed] (default X)", grouped by table.
 // Ports are standard_port + port_offset; listen sets listen.addresses to that one address.

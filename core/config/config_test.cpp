@@ -463,3 +463,43 @@ TEST_CASE("[[smtp.route]] blocks: patterns, relays, credentials", "[config]") {
   CHECK(example->smtp_routes.empty());
   CHECK(cfg::example().find("# [[smtp.route]]") != std::string::npos);
 }
+
+TEST_CASE("[database]: empty is SQLite; PostgreSQL URLs and libpq keywords; errors never show the URL",
+          "[config]") {
+  auto ok = [](std::string_view body) {
+    auto r = cfg::parse("server.hostname = \"a.test\"\n[database]\n" + std::string(body) + "\n", "/etc/hearth/test.toml");
+    INFO(body);
+    REQUIRE(r.has_value());
+    return *r;
+  };
+  SECTION("defaults: no url, blobs in the data directory") {
+    auto c = ok("");
+    CHECK(c.database_url.empty());
+    CHECK(c.database_blobs.empty());
+  }
+  SECTION("accepted forms") {
+    CHECK(ok("url = \"postgres://hearth:s3cret@db.example.org:5432/hearth\"").database_url ==
+          "postgres://hearth:s3cret@db.example.org:5432/hearth");
+    CHECK(ok("url = \"postgresql:///hearth?host=/run/postgresql\"").database_url.starts_with("postgresql://"));
+    CHECK(ok("url = \"host=/tmp/pg port=5433 user=hearth dbname=postgres\"").database_url.starts_with("host="));
+    CHECK(ok("url = \"dbname=hearth password='a b\\\\' c'\"").database_url.starts_with("dbname="));
+  }
+  SECTION("blobs: relative to the config file's folder") {
+    CHECK(ok("blobs = \"shared/blobs\"").database_blobs == "/etc/hearth/shared/blobs");
+    CHECK(ok("blobs = \"/srv/hearth-blobs\"").database_blobs == "/srv/hearth-blobs");
+  }
+  SECTION("refused, with the key and line but never the value") {
+    for (std::string bad : {"mysql://root:s3cret@db/hearth", "/var/lib/hearth/hearth.db", "user=hearth password=s3cret",
+                            "postgres://u:s3cret@db /x", "host='/tmp/pg password=s3cret", "s3cret"}) {
+      INFO(bad);
+      auto e = errors_of("server.hostname = \"a.test\"\n[database]\nurl = \"" + bad + "\"\n");
+      CHECK(e.rfind("/etc/hearth/test.toml:3:", 0) == 0);
+      CHECK(e.find("database.url:") != std::string::npos);
+      CHECK(e.find("s3cret") == std::string::npos);
+      CHECK(e.find("hearth.db") == std::string::npos);
+    }
+    auto e = errors_of("server.hostname = \"a.test\"\n[database]\nurl = \"postgres://u:s3cret@db/x\\u0001\"\n");
+    CHECK(e.find("control character") != std::string::npos);
+    CHECK(e.find("s3cret") == std::string::npos);
+  }
+}

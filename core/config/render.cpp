@@ -39,6 +39,7 @@ std::string render(const quickstart_values& v) {
   c.ip4 = v.ip4;
   c.ip6 = v.ip6;
   c.dns_servers = v.dns_servers;
+  c.database_url = v.database_url;
 
   // Ports go through overrides, not the uint16 fields, so that an offset pushing a port past
   // 65535 is written as is and `hearth config check` names it instead of it wrapping silently.

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 
+#include <cctype>
 #include <charconv>
 #include <type_traits>
 
@@ -23,6 +24,7 @@ std::vector<key_def> build_keys() {
 std::vector<table_def> build_tables() {
   return {
       {"server", "This machine."},
+      {"database", "Where the stores live: SQLite files in server.data_dir (the default), or one PostgreSQL database shared by several nodes."},
       {"log", "Logging: one key=value line per event."},
       {"listen", "Listeners: one port per service; 0 disables it."},
       {"listen.addresses_for", "Per-service addresses, when a service must bind elsewhere than listen.addresses."},
@@ -72,6 +74,50 @@ bool is_ldh_name(std::string_view s) {
     prev = c;
   }
   return label > 0 && prev != '-';
+}
+
+// What sql::open() takes for PostgreSQL: a URL (RFC 3986 form that libpq parses, "postgres://"
+// or "postgresql://"), or libpq's keyword form ("host=... dbname=...", libpq §34.1.1), which
+// must name a host or a database (that is how sql::is_postgres_target tells it from a path).
+// libpq itself checks the rest when it connects; this catches a SQLite path or another
+// engine's URL written here, and stray control characters.
+std::optional<std::string> check_database_url(const key_def& k, std::string_view s) {
+  const std::string want =
+      " (want postgres://USER@HOST/DBNAME or libpq keywords \"host=... dbname=...\"; leave it empty for SQLite)";
+  if (s.size() > 4096) return k.path + ": longer than 4096 characters";
+  for (unsigned char c : s)
+    if (c < 0x20 || c == 0x7f) return k.path + ": contains a control character";
+  for (std::string_view scheme : {"postgres://", "postgresql://"})
+    if (s.starts_with(scheme)) {
+      if (s.find(' ') != std::string_view::npos) return k.path + ": a URL has no spaces (percent-encode them)" + want;
+      return std::nullopt;
+    }
+  if (s.find("://") != std::string_view::npos) return k.path + ": only PostgreSQL URLs are supported" + want;
+  // Keyword form: space-separated key=value pairs; values may be single-quoted.
+  bool names_server = false;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && s[i] == ' ') ++i;
+    if (i == s.size()) break;
+    std::size_t key_start = i;
+    while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_')) ++i;
+    std::string_view key = s.substr(key_start, i - key_start);
+    while (i < s.size() && s[i] == ' ') ++i;
+    if (key.empty() || i == s.size() || s[i] != '=') return k.path + ": not a PostgreSQL URL or key=value list" + want;
+    ++i;
+    while (i < s.size() && s[i] == ' ') ++i;
+    if (i < s.size() && s[i] == '\'') {
+      ++i;
+      while (i < s.size() && s[i] != '\'') i += (s[i] == '\\' && i + 1 < s.size()) ? 2 : 1;
+      if (i >= s.size()) return k.path + ": unterminated quoted value" + want;
+      ++i;
+    } else {
+      while (i < s.size() && s[i] != ' ') ++i;
+    }
+    if (key == "host" || key == "hostaddr" || key == "dbname") names_server = true;
+  }
+  if (!names_server) return k.path + ": libpq keywords must name host= or dbname=" + want;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -141,11 +187,13 @@ std::optional<std::string> check_integer(const key_def& k, std::int64_t n) {
 
 std::optional<std::string> check_string(const key_def& k, const std::string& s) {
   const std::string q = format_value(s);
+  // The URL may carry a password, so its errors name the key, never the value.
+  if (k.check == syntax::database_url && !s.empty()) return check_database_url(k, s);
   if (s.find('\0') != std::string::npos) return k.path + ": " + q + " contains a NUL character";
   if (s.empty()) {
     if (k.non_empty) return k.path + ": must not be empty";
     if (k.check == syntax::ip4 || k.check == syntax::ip6 || k.check == syntax::path || k.check == syntax::any ||
-        k.check == syntax::host_port)
+        k.check == syntax::host_port || k.check == syntax::database_url)
       return std::nullopt;
   }
   if (!k.one_of.empty()) {
@@ -156,6 +204,7 @@ std::optional<std::string> check_string(const key_def& k, const std::string& s) 
   switch (k.check) {
     case syntax::any:
     case syntax::path:
+    case syntax::database_url:  // checked above
       return std::nullopt;
     case syntax::dns_name:
       if (is_ldh_name(s)) return std::nullopt;

@@ -34,6 +34,7 @@ enum class syntax {
   path,            // made absolute against the config file's folder
   name_pattern,    // "*", or a dns_name, or "*." + dns_name (route patterns)
   host_port,       // "host:port", "ip:port" or "[ipv6]:port", port required
+  database_url,    // empty, postgres:// or postgresql:// URL, or libpq keywords; never echoed (passwords)
 };
 
 // Where a key lives: in `config`, or in one [[tls.certificate]] element (`certificate`), or

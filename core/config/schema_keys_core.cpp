@@ -15,6 +15,15 @@ void add_core_keys(std::vector<key_def>& k) {
                       bind<&config::max_connections_per_ip>()));
   k.push_back(str("server.ip4", "", "public IPv4 address for the DNS zone; empty = none", bind<&config::ip4>(), syntax::ip4));
   k.push_back(str("server.ip6", "", "public IPv6 address for the DNS zone; empty = none", bind<&config::ip6>(), syntax::ip6));
+  // [database]
+  k.push_back(str("database.url", "",
+                  "PostgreSQL for every store, shared by the nodes: postgres://USER:PASSWORD@HOST:PORT/DBNAME or libpq "
+                  "keywords \"host=... dbname=...\"; empty = SQLite files in server.data_dir",
+                  bind<&config::database_url>(), syntax::database_url));
+  k.push_back(str("database.blobs", "",
+                  "message and file bodies (content-addressed); nodes sharing a database share this folder "
+                  "(e.g. NFS); empty = server.data_dir/blobs",
+                  bind<&config::database_blobs>(), syntax::path));
   // [log]
   k.push_back(str("log.level", "info", "least severe level written", bind<&config::log_level>())
                   .allowed({"trace", "debug", "info", "warn", "error"}));

@@ -1,6 +1,7 @@
 // The PostgreSQL driver: core/pg connections behind sql::connection, one per thread.
 #include <unordered_map>
 
+#include "core/pg/describe.hpp"
 #include "core/pg/pg.hpp"
 #include "core/sql/sql.hpp"
 #include "core/sql/threaded.hpp"
@@ -99,14 +100,9 @@ class pg_database final : public detail::threaded_database {
  public:
   explicit pg_database(std::string url) : url_(std::move(url)) {}
   engine kind() const override { return engine::postgres; }
-  std::string describe() const override {
-    // Keyword form may carry password=...; the URL form user:password@. Neither is printed.
-    auto at = url_.find('@');
-    auto scheme = url_.find("://");
-    if (scheme != std::string::npos && at != std::string::npos) return url_.substr(0, scheme + 3) + "…" + url_.substr(at);
-    if (url_.find("password") != std::string::npos) return "PostgreSQL (connection string with a password)";
-    return url_;
-  }
+  // The URL may carry a password (user:password@, ?password=, password=): only host, port
+  // and database are printed.
+  std::string describe() const override { return "PostgreSQL " + pg::describe(url_); }
 
  protected:
   result<std::unique_ptr<connection>> open_connection() override {

@@ -5,6 +5,7 @@ temp directory, and starts `hearth` instances with `quickstart --dev ... --liste
 --port-offset OFFSET`. Everything started is stopped by PID at exit, even on failure.
 """
 import atexit
+import glob
 import os
 import re
 import shutil
@@ -19,6 +20,11 @@ HEARTH = os.environ.get("HEARTH_BIN", "build/hearth")
 NET = os.environ.get("HEARTH_TEST_NET", "127.0.200")
 SOURCE_DIR = os.environ.get("HEARTH_SOURCE_DIR", os.getcwd())
 OFFSET = 20000
+
+# Set by tests/e2e/lib/pg_cluster.py (CTest label `pg`): each Instance then keeps its stores in
+# a database of its own on that cluster instead of SQLite files.
+PG_URL = os.environ.get("HEARTH_TEST_PG_URL", "")
+_pg_databases = 0
 
 STANDARD_PORTS = {
     "smtp": 25, "submission": 587, "submissions": 465, "imap": 143, "imaps": 993,
@@ -103,6 +109,33 @@ def set_key(path, table, key, value):
         f.write("\n".join(out))
 
 
+def pg_database():
+    """A new, empty database on the test's PostgreSQL cluster (HEARTH_TEST_PG_URL); returns its
+    libpq keyword string. Instances of one test (a sender and a receiver) must not share one."""
+    global _pg_databases
+    _pg_databases += 1
+    name = f"hearth_{_pg_databases}"
+    subprocess.run([_psql(), "-X", "-q", "-v", "ON_ERROR_STOP=1", PG_URL, "-c", f"CREATE DATABASE {name}"],
+                   check=True, capture_output=True, text=True, timeout=60)
+    return re.sub(r"dbname=\S+", f"dbname={name}", PG_URL) if "dbname=" in PG_URL else f"{PG_URL} dbname={name}"
+
+
+def _psql():
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"))
+    return found[-1] if found else "psql"
+
+
+def pg_query(url, sql):
+    """The first column of each row of `sql` on the PostgreSQL database `url` (an instance's
+    database_url), as strings; [] when the table does not exist yet."""
+    cp = subprocess.run([_psql(), "-X", "-q", "-A", "-t", url, "-c", sql], capture_output=True, text=True, timeout=60)
+    if cp.returncode != 0:
+        if "does not exist" in cp.stderr:
+            return []
+        raise RuntimeError(f"psql: {cp.stderr}")
+    return [line for line in cp.stdout.split("\n") if line]
+
+
 class Instance:
     """One hearth instance: quickstart into a temp dir, then serve on ADDR with OFFSET."""
 
@@ -115,8 +148,10 @@ class Instance:
         self.dir = tempfile.mkdtemp(prefix="hearth-e2e-")
         if not os.environ.get("HEARTH_KEEP"): atexit.register(shutil.rmtree, self.dir, True)
         self.config = os.path.join(self.dir, "hearth.toml")
+        self.database_url = pg_database() if PG_URL else ""
+        db = ["--database-url", self.database_url] if self.database_url else []
         cp = run(["quickstart", "--dev", email, "--dir", self.dir, "--hostname", self.hostname,
-                  "--listen", self.addr, "--port-offset", str(offset), *extra])
+                  "--listen", self.addr, "--port-offset", str(offset), *db, *extra])
         self.quickstart_output = cp.stdout
         # Greylisting is on by default in a real config; tests that deliver on port
         # 25 expect their first try to pass, so only the greylisting tests turn it on.

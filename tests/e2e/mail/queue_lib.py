@@ -13,7 +13,7 @@ import sqlite3
 import ssl
 import time
 
-from hearth_test import NET, Instance, check, set_key  # noqa: F401 (set_key re-exported)
+from hearth_test import NET, Instance, check, pg_query, set_key  # noqa: F401 (set_key re-exported)
 from knot import Knot
 
 DNS_PORT = 5353
@@ -62,20 +62,26 @@ def submit(inst, to, subject, sender=None, body="Hello from the queue test.\r\n"
         return refused
 
 
+_INBOX_BLOBS = ("SELECT m.blob_id FROM mail_messages m JOIN mail_mailboxes x ON x.id = m.mailbox_id "
+                "WHERE x.account = {} AND x.name = 'INBOX' ORDER BY m.uid")
+
+
 def inbox(inst, account):
-    """The messages in account's INBOX (bytes, by UID), read from the store's rows and blobs."""
-    db = os.path.join(inst.dir, "data", "hearth.db")
-    if not os.path.exists(db):
-        return []
-    con = sqlite3.connect(db, timeout=10)
-    try:
-        rows = con.execute(
-            "SELECT m.blob_id FROM mail_messages m JOIN mail_mailboxes x ON x.id = m.mailbox_id "
-            "WHERE x.account = ? AND x.name = 'INBOX' ORDER BY m.uid", (account,)).fetchall()
-    except sqlite3.OperationalError:
-        return []
-    finally:
-        con.close()
+    """The messages in account's INBOX (bytes, by UID), read from the store's rows and blobs
+    (in the instance's PostgreSQL database when the test runs under the `pg` label)."""
+    if inst.database_url:
+        rows = [(b,) for b in pg_query(inst.database_url, _INBOX_BLOBS.format("'" + account.replace("'", "''") + "'"))]
+    else:
+        db = os.path.join(inst.dir, "data", "hearth.db")
+        if not os.path.exists(db):
+            return []
+        con = sqlite3.connect(db, timeout=10)
+        try:
+            rows = con.execute(_INBOX_BLOBS.format("?"), (account,)).fetchall()
+        except sqlite3.OperationalError:
+            return []
+        finally:
+            con.close()
     out = []
     for (blob,) in rows:
         with open(os.path.join(inst.dir, "data", "blobs", blob[:2], blob[2:]), "rb") as f:

@@ -1,0 +1,16 @@
+// Opening the mail store where [database] says, for `serve` and every command that reads or
+// writes mail: one place to change when the mail store's engine changes.
+#pragma once
+#include <memory>
+
+#include "core/config/config.hpp"
+#include "mail/store/store.hpp"
+
+namespace hearth::app {
+
+// The mail store on database_target(c) (SQLite or PostgreSQL), its bodies in `blobs`
+// (blob_dir(c)). Errors: those of mail::store::open().
+result<std::unique_ptr<mail::store>> open_mail_store(const config::config& c, blob::store& blobs,
+                                                     directory::directory* dir, events::bus* bus = nullptr);
+
+}  // namespace hearth::app
