@@ -47,7 +47,16 @@ CREATE INDEX queue_rcpts_msg ON queue_rcpts(msg_id);
     {2, "outbound queue: REQUIRETLS (RFC 8689)", R"sql(
 ALTER TABLE queue_messages ADD COLUMN requiretls INTEGER NOT NULL DEFAULT 0;
 )sql"},
+    {3, "outbound queue: claims of several nodes", R"sql(
+ALTER TABLE queue_rcpts ADD COLUMN claim_node TEXT NOT NULL DEFAULT '';
+ALTER TABLE queue_rcpts ADD COLUMN claim_until INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
+
+// A recipient row is due (as in due()) and no other node holds a live claim on it. ?1 is now,
+// ?2 this node. A claim whose lease has run out is free: its node died or lost the database.
+constexpr std::string_view due_and_free =
+    "(r.next_attempt <= ?1 OR r.status = 'bounce') AND (r.claim_node = '' OR r.claim_node = ?2 OR r.claim_until <= ?1)";
 
 // Queue ids: seconds since the epoch in hex (so they sort by age) and 8 random hex digits.
 std::string make_id(std::int64_t now) {
@@ -124,7 +133,8 @@ error not_found(std::string_view id) { return fail("queue.not_found", "no queue 
 
 class sql_store final : public store {
  public:
-  sql_store(spool sp, std::unique_ptr<sql::database> d) : spool_(std::move(sp)), db_(std::move(d)) {}
+  sql_store(spool sp, std::unique_ptr<sql::database> d, claim_options claims)
+      : spool_(std::move(sp)), db_(std::move(d)), claims_(std::move(claims)) {}
 
   result<std::string> add(const envelope& env, std::string_view message, std::int64_t now) override {
     if (env.rcpts.empty()) return fail("queue.invalid", "no recipient");
@@ -155,25 +165,54 @@ class sql_store final : public store {
     auto cr = db_->try_get();
     if (!cr) return cr.error();
     auto& c = **cr;
-    // One node reads the whole due set. When several nodes deliver from one PostgreSQL, this
-    // is where a node claims what it reads: recipient rows marked with the node and a lease
-    // time in the same transaction, the ids chosen with `FOR UPDATE SKIP LOCKED` so two nodes
-    // never take the same message, and a lease that runs out releasing a dead node's claims.
-    // The ids first (bounded), then their due recipients.
-    auto ids = c.query(
-        "SELECT DISTINCT r.msg_id, m.created FROM queue_rcpts r JOIN queue_messages m ON m.id = r.msg_id "
-        "WHERE r.next_attempt <= ?1 OR r.status = 'bounce' ORDER BY m.created, r.msg_id LIMIT ?2",
-        now, static_cast<std::int64_t>(limit));
+    // The claim and the read in one transaction. Write transactions are serialized on both
+    // engines (sql::transaction), and on PostgreSQL the rows are also locked with SKIP LOCKED,
+    // so a row another node is claiming right now is passed over rather than waited for.
+    // A lost claim is harmless (it is taken again), hence normal durability.
+    auto tx = sql::transaction::begin(c, sql::durability::normal);
+    if (!tx) return tx.error();
+    const std::string free(due_and_free);
+    auto ids = c.query("SELECT DISTINCT r.msg_id, m.created FROM queue_rcpts r JOIN queue_messages m ON m.id = r.msg_id "
+                       "WHERE " + free + " ORDER BY m.created, r.msg_id LIMIT ?3",
+                       now, claims_.node, static_cast<std::int64_t>(limit));
     if (!ids) return ids.error();
+    const std::string lock = c.kind() == sql::engine::postgres ? " FOR UPDATE SKIP LOCKED" : "";
+    const std::string claim = "UPDATE queue_rcpts SET claim_node = ?2, claim_until = ?4 WHERE id IN "
+                              "(SELECT r.id FROM queue_rcpts r WHERE r.msg_id = ?3 AND " + free + lock + ")";
+    const std::int64_t until = now + claims_.lease.count();
     std::vector<message_row> out;
     for (int i = 0; i < ids->size(); ++i) {
-      auto r = c.query(select_joined("WHERE m.id = ?1 AND (r.next_attempt <= ?2 OR r.status = 'bounce') ORDER BY r.id"),
-                       ids->text(i, 0), now);
+      const std::string id = ids->text(i, 0);
+      auto u = c.query(claim, now, claims_.node, id, until);
+      if (!u) return u.error();
+      if (u->affected() == 0) continue;  // taken by another node since the first read
+      auto r = c.query(select_joined("WHERE m.id = ?1 AND r.claim_node = ?2 AND r.claim_until = ?3 ORDER BY r.id"),
+                       id, claims_.node, until);
       if (!r) return r.error();
       for (auto& m : grouped(*r)) out.push_back(std::move(m));
     }
+    if (auto x = tx->commit(); !x) return x.error();
     return out;
   }
+
+  result<int> renew_claims(std::int64_t now) override {
+    auto cr = db_->try_get();
+    if (!cr) return cr.error();
+    auto r = (*cr)->query("UPDATE queue_rcpts SET claim_until = ?2 WHERE claim_node = ?1", claims_.node,
+                          now + claims_.lease.count());
+    if (!r) return r.error();
+    return static_cast<int>(r->affected());
+  }
+
+  result<int> release_claims() override {
+    auto cr = db_->try_get();
+    if (!cr) return cr.error();
+    auto r = (*cr)->query("UPDATE queue_rcpts SET claim_node = '', claim_until = 0 WHERE claim_node = ?1", claims_.node);
+    if (!r) return r.error();
+    return static_cast<int>(r->affected());
+  }
+
+  const std::string& node() const override { return claims_.node; }
 
   result<std::vector<message_row>> list() override {
     auto cr = db_->try_get();
@@ -220,7 +259,7 @@ class sql_store final : public store {
         case outcome::kind::deferred:
           r = c.query(
               "UPDATE queue_rcpts SET attempts = ?2, next_attempt = ?3, last_attempt = ?4, last_reply = ?5, "
-              "last_status = ?6, relay = ?7, status = 'queued' WHERE id = ?1",
+              "last_status = ?6, relay = ?7, status = 'queued', claim_node = '', claim_until = 0 WHERE id = ?1",
               o.rowid, o.attempts, o.next_attempt, o.last_attempt, o.last_reply, o.last_status, o.relay);
           break;
         case outcome::kind::warned: r = c.query("UPDATE queue_rcpts SET warned = 1 WHERE id = ?1", o.rowid); break;
@@ -290,6 +329,10 @@ class sql_store final : public store {
     auto r = c.query("UPDATE queue_rcpts SET next_attempt = ?2 WHERE msg_id = ?1 AND next_attempt < ?2",
                      canonical_id(id), until);
     if (!r) return r.error();
+    // The attempt is over: another node may take the message when it is due again.
+    auto u = c.query("UPDATE queue_rcpts SET claim_node = '', claim_until = 0 WHERE msg_id = ?1 AND claim_node = ?2",
+                     canonical_id(id), claims_.node);
+    if (!u) return u.error();
     return tx->commit();
   }
 
@@ -336,16 +379,23 @@ class sql_store final : public store {
 
   spool spool_;
   std::unique_ptr<sql::database> db_;
+  claim_options claims_;
 };
 
 }  // namespace
 
-result<std::shared_ptr<store>> store::open(const fs::path& data_dir, const std::string& target) {
+result<std::shared_ptr<store>> store::open(const fs::path& data_dir, const std::string& target, claim_options claims) {
   auto sp = spool::open(data_dir);
   if (!sp) return sp.error();
+  if (claims.node.empty()) {
+    auto n = node_id(data_dir);
+    if (!n) return n.error();
+    claims.node = std::move(*n);
+  }
+  if (claims.lease.count() <= 0) return fail("queue.invalid", "the claim lease must be positive");
   auto d = sql::open_migrated(target, "queue", migrations);
   if (!d) return d.error();
-  return std::shared_ptr<store>(std::make_shared<sql_store>(std::move(*sp), std::move(*d)));
+  return std::shared_ptr<store>(std::make_shared<sql_store>(std::move(*sp), std::move(*d), std::move(claims)));
 }
 
 }  // namespace hearth::mail::queue
