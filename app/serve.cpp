@@ -17,6 +17,7 @@
 
 #include "app/common.hpp"
 #include "app/placeholder_sessions.hpp"
+#include "app/serve_cluster.hpp"
 #include "app/serve_context.hpp"
 #include "app/serve_services.hpp"
 #include "auth/authenticator.hpp"
@@ -157,6 +158,9 @@ int cmd_serve(const globals& g, const args& a) {
   // instance's persistent secret so that fake SCRAM salts do not change across restarts.
   auto secret = load_or_create_secret(cfg->data_dir);
   if (!secret) return 1;
+  // Several nodes on one database share the event bus and the login counts.
+  auto cluster = open_cluster_parts(directory_file(*cfg).string());
+  if (!cluster) return 1;
   auth::throttle_config throttling;
   throttling.delay_after = cfg->auth_delay_after;
   throttling.block_after = cfg->auth_block_after;
@@ -165,6 +169,7 @@ int cmd_serve(const globals& g, const args& a) {
   auth::authenticator_options auth_opts;
   auth_opts.secret = *secret;
   auth_opts.plus_protocols = cfg->auth_scram_plus;
+  auth_opts.throttle_counts = cluster->throttle_counts;
   auth::directory_source credentials(*dir);
   auth::authenticator authn(credentials, throttling, auth_opts);
 
@@ -172,6 +177,7 @@ int cmd_serve(const globals& g, const args& a) {
   blob::store blobs(cfg->data_dir / "blobs");
   if (auto n = blobs.cleanup_temp(); n && *n > 0) log::info("serve.blobs", {{"removed_temp", std::uint64_t(*n)}});
   events::bus bus;
+  if (cluster->events) bus.attach(cluster->events);
   auto mail_store = mail::store::open(directory_file(*cfg), blobs, dir.get(), &bus);
   if (!mail_store) return fail_with(1, "mail store: " + mail_store.error().message);
 
@@ -245,6 +251,8 @@ int cmd_serve(const globals& g, const args& a) {
   wait_signal();
 
   srv.run();
+  // No more events from the other nodes: the sessions they were for are gone.
+  bus.detach();
   stop_guard.run();
   // Handlers still running on the blocking pool use the directory, the authenticator and the
   // stores, which are destroyed when this function returns.
