@@ -51,6 +51,12 @@ ALTER TABLE queue_messages ADD COLUMN requiretls INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE queue_rcpts ADD COLUMN claim_node TEXT NOT NULL DEFAULT '';
 ALTER TABLE queue_rcpts ADD COLUMN claim_until INTEGER NOT NULL DEFAULT 0;
 )sql"},
+    {4, "outbound queue: message bodies in the database (PostgreSQL)", R"sql(
+CREATE TABLE queue_bodies(
+  msg_id TEXT PRIMARY KEY REFERENCES queue_messages(id) ON DELETE CASCADE,
+  body BLOB NOT NULL
+);
+)sql"},
 };
 
 // A recipient row is due (as in due()) and no other node holds a live claim on it. ?1 is now,
@@ -144,15 +150,18 @@ class sql_store final : public store {
     auto cr = db_->try_get();
     if (!cr) return cr.error();
     auto& c = **cr;
+    const bool in_db = bodies_in_db(c);
     for (int tries = 0;; ++tries) {
       std::string id = make_id(now);
-      if (auto w = spool_.write(id, message); !w) {
-        if (w.error().code == "queue.exists") continue;
-        return w.error();
+      if (!in_db) {
+        if (auto w = spool_.write(id, message); !w) {
+          if (w.error().code == "queue.exists") continue;
+          return w.error();
+        }
       }
-      auto r = insert(c, id, env, message.size(), now);
+      auto r = insert(c, id, env, message, now, in_db);
       if (!r) {
-        spool_.remove(id);
+        if (!in_db) spool_.remove(id);
         // Another message got the same id between our file check and commit: take another.
         if (r.error().code == "db.constraint" && tries < 5) continue;
         return r.error();
@@ -241,7 +250,14 @@ class sql_store final : public store {
 
   result<std::string> read_message(std::string_view id) override {
     if (!valid_id(id)) return not_found(id);
-    return spool_.read(id);
+    auto cr = db_->try_get();
+    if (!cr) return cr.error();
+    if (!bodies_in_db(**cr)) return spool_.read(id);
+    auto r = (**cr).query("SELECT body FROM queue_bodies WHERE msg_id = ?1", canonical_id(id));
+    if (!r) return r.error();
+    if (r->empty()) return fail("queue.missing", "no stored body for queue entry " + std::string(id));
+    auto b = r->bytes(0, 0);
+    return std::string(b.begin(), b.end());
   }
 
   fs::path spool_path(std::string_view id) const override { return spool_.path(id); }
@@ -348,17 +364,27 @@ class sql_store final : public store {
   }
 
  private:
-  // The message row and its recipients in one durable transaction.
-  static result<void> insert(sql::connection& c, const std::string& id, const envelope& env, std::size_t size,
-                             std::int64_t now) {
+  // Where the message bytes live. Spool files are local to one machine's data directory;
+  // nodes sharing a PostgreSQL database deliver each other's messages, so there the bytes go
+  // into the database, in the transaction that commits the rows (which also makes that one
+  // durable commit, without the spool's file and folder fsyncs).
+  static bool bodies_in_db(const sql::connection& c) { return c.kind() == sql::engine::postgres; }
+
+  // The message row and its recipients (and, with in_db, its bytes) in one durable transaction.
+  static result<void> insert(sql::connection& c, const std::string& id, const envelope& env, std::string_view message,
+                             std::int64_t now, bool in_db) {
     auto tx = sql::transaction::begin(c, sql::durability::full);
     if (!tx) return tx.error();
     auto m = c.query(
         "INSERT INTO queue_messages(id, sender, ret, envid, auth_user, client, size, created, requiretls) "
         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        id, env.from, env.ret, env.envid, env.auth_user, env.client, static_cast<std::int64_t>(size), now,
+        id, env.from, env.ret, env.envid, env.auth_user, env.client, static_cast<std::int64_t>(message.size()), now,
         env.requiretls ? 1 : 0);
     if (!m) return m.error();
+    if (in_db) {
+      std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(message.data()), message.size());
+      if (auto b = c.query("INSERT INTO queue_bodies(msg_id, body) VALUES(?1, ?2)", id, bytes); !b) return b.error();
+    }
     for (const auto& r : env.rcpts) {
       auto x = c.query(
           "INSERT INTO queue_rcpts(msg_id, address, domain, notify, orcpt, next_attempt) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",

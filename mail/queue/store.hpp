@@ -1,6 +1,7 @@
 // The queue's durable state: what the delivery agent and `hearth queue` need, with no database
-// types. One spool file per message under DATA_DIR/queue (its own files, not the shared blob
-// store, whose blobs go with the last mailbox copy; spool.hpp), and rows in the database
+// types. The message bytes: on SQLite one spool file per message under DATA_DIR/queue (its own
+// files, not the shared blob store, whose blobs go with the last mailbox copy; spool.hpp); on
+// PostgreSQL a row in the database, since another node may deliver it. And rows in the database
 // (component "queue"): the message's envelope, and one row per recipient with its status,
 // attempts, next attempt time and last reply. A recipient row exists while the recipient is
 // pending; delivered or bounced recipients are removed (the log keeps the story), and the
@@ -114,8 +115,8 @@ class store {
   // The earliest next attempt time of any recipient (for the agent's sleep); nullopt if empty.
   virtual result<std::optional<std::int64_t>> next_due() = 0;
 
-  // The spool file's bytes. Errors: "queue.missing" (no spool file: the message is lost and
-  // will never be readable), "queue.io" (anything else, perhaps passing), "queue.not_found".
+  // The message's bytes. Errors: "queue.missing" (no spool file or stored body: the message is
+  // lost and will never be readable), "queue.io" (anything else, perhaps passing), "queue.not_found".
   virtual result<std::string> read_message(std::string_view id) = 0;
   virtual std::filesystem::path spool_path(std::string_view id) const = 0;
 
