@@ -558,6 +558,47 @@ TEST_CASE("queue on PostgreSQL: delivers by MX, and resumes after a restart", "[
   fs::remove_all(dir);
 }
 
+TEST_CASE("two queue agents on one PostgreSQL: each message goes out once; a dead node's claims expire", "[queue][integration][claims]") {
+  auto& w = world();
+  hearth::test_database t(hearth::sql::engine::postgres);
+  auto dir_a = tmpdir("node-a"), dir_b = tmpdir("node-b");
+  const std::string tag = "twonode-" + std::to_string(::getpid());
+  auto copies = [&](const std::string& subject) {
+    // No line end in the needle: the sink's dump may store lines either way. Subjects end in
+    // "-end", so none is a prefix of another.
+    const std::string all = w.dumped(), needle = "Subject: " + subject + "-end";
+    std::size_t n = 0;
+    for (auto p = all.find(needle); p != std::string::npos; p = all.find(needle, p + 1)) ++n;
+    return n;
+  };
+  {
+    // A node that claimed a message and died: its claim (a 2 s lease) is never released.
+    auto dead = store::open(dir_a, t.target, {"dead-node", 2s}).value();
+    REQUIRE(dead->add(env_to({"orphan@b.test"}), "Subject: " + tag + "-orphan-end\r\n\r\nx\r\n",
+                      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count())
+                .has_value());
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    REQUIRE(dead->due(now, 10).value().size() == 1);
+
+    harness a(dir_a, 3600s, 3600s, {}, t.target), b(dir_b, 3600s, 3600s, {}, t.target);
+    a.start();
+    b.start();
+    constexpr int messages = 12;
+    for (int i = 0; i < messages; ++i) {
+      auto& h = i % 2 ? a : b;
+      REQUIRE(h.q->enqueue(env_to({"u" + std::to_string(i) + "@b.test"}),
+                           "Subject: " + tag + "-" + std::to_string(i) + "-end\r\n\r\nx\r\n")
+                  .has_value());
+    }
+    REQUIRE(a.wait_for([&] { return a.empty(); }, 60s));
+    for (int i = 0; i < messages; ++i) CHECK(copies(tag + "-" + std::to_string(i)) == 1);
+    // The orphan went out once too, after its lease ran out, by one of the live nodes.
+    CHECK(copies(tag + "-orphan") == 1);
+  }
+  fs::remove_all(dir_a);
+  fs::remove_all(dir_b);
+}
+
 TEST_CASE("queue defers, warns once, gives up with 4.4.7; resumes after restart", "[queue][integration]") {
   world();
   auto dir = tmpdir("defer");
