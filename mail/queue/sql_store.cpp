@@ -174,13 +174,18 @@ class sql_store final : public store {
     auto cr = db_->try_get();
     if (!cr) return cr.error();
     auto& c = **cr;
+    const std::string free(due_and_free);
+    // The agent asks every second: an idle queue must not take the write lock each time (on
+    // SQLite it would stall every commit behind it for that moment), so a plain read first.
+    auto any = c.query_int("SELECT 1 FROM queue_rcpts r WHERE " + free + " LIMIT 1", now, claims_.node);
+    if (!any) return any.error();
+    if (!*any) return std::vector<message_row>{};
     // The claim and the read in one transaction. Write transactions are serialized on both
     // engines (sql::transaction), and on PostgreSQL the rows are also locked with SKIP LOCKED,
     // so a row another node is claiming right now is passed over rather than waited for.
     // A lost claim is harmless (it is taken again), hence normal durability.
     auto tx = sql::transaction::begin(c, sql::durability::normal);
     if (!tx) return tx.error();
-    const std::string free(due_and_free);
     auto ids = c.query("SELECT DISTINCT r.msg_id, m.created FROM queue_rcpts r JOIN queue_messages m ON m.id = r.msg_id "
                        "WHERE " + free + " ORDER BY m.created, r.msg_id LIMIT ?3",
                        now, claims_.node, static_cast<std::int64_t>(limit));
