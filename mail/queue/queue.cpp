@@ -174,7 +174,10 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
           if (!n) log::error("queue.error", {{"op", "renew_claims"}, {"code", n.error().code}, {"error", n.error().message}});
         }
       }
-      auto due = co_await net::run_blocking([st = self->store_.get()] { return st->due(unix_now(), 200); });
+      // No more than can start (plus those in flight, which due() lists again): what this
+      // node claims and cannot start would wait here while another node sits idle.
+      const std::size_t want = max_parallel + self->in_flight_.size();
+      auto due = co_await net::run_blocking([st = self->store_.get(), want] { return st->due(unix_now(), want); });
       auto pause = std::chrono::seconds(1);
       if (!due) {
         // The database is busy or broken: every pass would fail the same way.
@@ -184,13 +187,27 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
       } else {
         scan_failures = 0;
         const auto now = std::chrono::steady_clock::now();
+        std::vector<std::string> not_started;
         for (auto& m : *due) {
-          if (self->stopping_ || self->in_flight_.size() >= max_parallel) break;
-          if (auto h = self->held_.find(m.id); h != self->held_.end() && h->second.until > now) continue;
-          if (!self->in_flight_.insert(m.id).second) continue;
+          if (self->in_flight_.count(m.id)) continue;
+          if (self->stopping_ || self->in_flight_.size() >= max_parallel ||
+              (self->held_.count(m.id) && self->held_[m.id].until > now)) {
+            not_started.push_back(m.id);
+            continue;
+          }
+          self->in_flight_.insert(m.id);
           self->running_ += 1;
           auto entry = std::make_shared<const message_row>(std::move(m));
           asio::co_spawn(*self->strand_, process(self, entry), asio::detached);
+        }
+        // Claimed but not started: free for the other nodes now, not after the lease.
+        if (!not_started.empty()) {
+          auto r = co_await net::run_blocking([st = self->store_.get(), &not_started]() -> result<void> {
+            for (const auto& id : not_started)
+              if (auto x = st->release_message(id); !x) return x.error();
+            return {};
+          });
+          if (!r) log::error("queue.error", {{"op", "release_claims"}, {"code", r.error().code}, {"error", r.error().message}});
         }
       }
       if (self->stopping_) break;

@@ -558,7 +558,7 @@ TEST_CASE("queue on PostgreSQL: delivers by MX, and resumes after a restart", "[
   fs::remove_all(dir);
 }
 
-TEST_CASE("two queue agents on one PostgreSQL: each message goes out once; a dead node's claims expire", "[queue][integration][claims]") {
+TEST_CASE("two queue agents on one PostgreSQL: each message goes out once; a dead node's claims expire", "[queue][integration][nodes]") {
   auto& w = world();
   hearth::test_database t(hearth::sql::engine::postgres);
   auto dir_a = tmpdir("node-a"), dir_b = tmpdir("node-b");

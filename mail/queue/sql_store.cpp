@@ -226,6 +226,15 @@ class sql_store final : public store {
     return static_cast<int>(r->affected());
   }
 
+  result<void> release_message(std::string_view id) override {
+    auto cr = db_->try_get();
+    if (!cr) return cr.error();
+    auto r = (*cr)->query("UPDATE queue_rcpts SET claim_node = '', claim_until = 0 WHERE msg_id = ?1 AND claim_node = ?2",
+                          canonical_id(id), claims_.node);
+    if (!r) return r.error();
+    return {};
+  }
+
   const std::string& node() const override { return claims_.node; }
 
   result<std::vector<message_row>> list() override {

@@ -108,6 +108,8 @@ class store {
   // Drops every claim of this node (at a clean stop: the other nodes need not wait for the
   // lease). Returns the number of rows released.
   virtual result<int> release_claims() = 0;
+  // Drops this node's claims on one message (due() listed it, the agent did not start it).
+  virtual result<void> release_message(std::string_view id) = 0;
   // Every message with every pending recipient (`hearth queue list`), oldest first.
   virtual result<std::vector<message_row>> list() = 0;
   // One message; ids are hex and matched without regard to case. "queue.not_found".
