@@ -1,7 +1,7 @@
 // Mailbox names and flags: validation and canonical forms.
 #include <algorithm>
 
-#include "mail/store/sqlite_store.hpp"
+#include "mail/store/sql_store.hpp"
 
 namespace hearth::mail {
 

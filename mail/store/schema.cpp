@@ -2,11 +2,13 @@
 // Never edit a released migration: add the next one.
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <utility>
 
 #include "directory/address.hpp"
-#include "mail/store/sqlite_store.hpp"
+#include "mail/store/sql_store.hpp"
 
 namespace hearth::mail {
 
@@ -15,7 +17,7 @@ namespace {
 // Accounts are referenced by normalized address (not the directory's account id) so that the
 // mail tables need no foreign key into the directory's: a PostgreSQL backend or a separate
 // mail database can hold them alone.
-constexpr db::migration migrations[] = {
+constexpr sql::migration migrations[] = {
     {1, "mailboxes, messages, expunge log, counters", R"sql(
 CREATE TABLE mail_mailboxes(
   id INTEGER PRIMARY KEY,
@@ -106,6 +108,22 @@ CREATE TABLE mail_metadata(
 )sql"},
 };
 
+// PostgreSQL's steps where SQLite's would not do. 3: a btree entry holding `flags` (up to
+// max_flags keywords of max_keyword_bytes) can pass PostgreSQL's ~2.7 kB index-row limit and
+// refuse the message; there the view reads the heap rows in (mailbox_id, uid) order instead.
+constexpr sql::migration postgres_steps[] = {
+    {3, "index for SELECT and flag SEARCH", "CREATE INDEX mail_messages_view ON mail_messages(mailbox_id, uid, modseq)"},
+};
+
+const auto postgres_migrations = [] {
+  std::array<sql::migration, std::size(migrations)> out;
+  std::copy(std::begin(migrations), std::end(migrations), out.begin());
+  for (const auto& s : postgres_steps)
+    for (auto& m : out)
+      if (m.version == s.version) m = s;
+  return out;
+}();
+
 struct default_mailbox {
   std::string_view name, special_use;
 };
@@ -115,22 +133,32 @@ constexpr default_mailbox defaults[] = {{"INBOX", ""},        {"Sent", "\\Sent"}
 
 }  // namespace
 
+std::span<const sql::migration> store_migrations(sql::engine e) {
+  if (e == sql::engine::postgres) return postgres_migrations;
+  return migrations;
+}
+
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-result<std::unique_ptr<store>> store::open(const std::filesystem::path& db_file, blob::store& blobs,
-                                           directory::directory* dir, events::bus* bus) {
-  auto db = db::database::open(db_file);
-  if (!db) return db.error();
-  auto c = db->try_get();
-  if (!c) return c.error();
-  auto v = db::migrate(**c, "mail", migrations);
-  if (!v) return v.error();
-  return std::unique_ptr<store>(std::make_unique<sqlite_store>(std::move(*db), blobs, dir, bus));
+read_txn::read_txn(sql::connection& conn) : c(conn) {
+  open = !!c.exec(c.kind() == sql::engine::postgres ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN");
 }
 
-result<sqlite_store::account_ref> sqlite_store::prepare(std::string_view account) {
+read_txn::~read_txn() {
+  if (open) (void)c.exec("COMMIT");
+}
+
+result<std::unique_ptr<store>> store::open(const std::string& target, blob::store& blobs, directory::directory* dir,
+                                           events::bus* bus) {
+  auto e = sql::is_postgres_target(target) ? sql::engine::postgres : sql::engine::sqlite;
+  auto db = sql::open_migrated(target, "mail", store_migrations(e));
+  if (!db) return db.error();
+  return std::unique_ptr<store>(std::make_unique<sql_store>(std::move(*db), blobs, dir, bus));
+}
+
+result<sql_store::account_ref> sql_store::prepare(std::string_view account) {
   auto n = directory::normalize_address(account);
   if (!n) return fail("mail.invalid", "not a valid address: " + std::string(account.substr(0, 300)));
   account_ref a{std::move(*n), 0};
@@ -139,7 +167,7 @@ result<sqlite_store::account_ref> sqlite_store::prepare(std::string_view account
     if (!acc) return fail("mail.no_account", "no such account: " + a.address);
     a.quota = acc->quota_bytes > 0 ? static_cast<std::uint64_t>(acc->quota_bytes) : 0;
   }
-  auto c = db_.try_get();
+  auto c = db_->try_get();
   if (!c) return c.error();
   auto& conn = **c;
   // INBOX cannot be deleted, so its presence says the defaults were made.
@@ -147,12 +175,10 @@ result<sqlite_store::account_ref> sqlite_store::prepare(std::string_view account
     return inbox.error();
   else if (*inbox)
     return a;
-  auto t = db::transaction::begin(conn, db::durability::full);
+  auto t = sql::transaction::begin(conn, sql::durability::full);
   if (!t) return t.error();
-  auto again = find_mailbox(conn, a.address, "INBOX");  // another thread/process may have won
-  if (!again) return again.error();
-  if (*again) return a;
   for (auto& d : defaults) {
+    // Another thread or process may have made them meanwhile: each is checked under the lock.
     auto exists = find_mailbox(conn, a.address, d.name);
     if (!exists) return exists.error();
     if (*exists) continue;
@@ -163,22 +189,34 @@ result<sqlite_store::account_ref> sqlite_store::prepare(std::string_view account
   return a;
 }
 
-result<std::optional<mailbox_row>> sqlite_store::find_mailbox(db::connection& c, std::string_view account,
-                                                              std::string_view canonical_name) {
-  auto st = c.prepare(
-      "SELECT id, name, uidvalidity, uidnext, highestmodseq FROM mail_mailboxes WHERE account = ?1 AND name = ?2");
-  if (!st) return st.error();
-  st->bind_all(account, canonical_name);
-  auto row = st->step();
-  if (!row) return row.error();
-  if (!*row) return std::optional<mailbox_row>();
-  return std::optional<mailbox_row>(mailbox_row{st->column_int64(0), st->column_text(1),
-                                                static_cast<std::uint32_t>(st->column_int64(2)),
-                                                static_cast<std::uint32_t>(st->column_int64(3)),
-                                                static_cast<std::uint64_t>(st->column_int64(4))});
+result<sql_store::reader> sql_store::begin_read(std::string_view account) {
+  auto a = prepare(account);
+  if (!a) return a.error();
+  auto c = db_->try_get();
+  if (!c) return c.error();
+  return reader{std::move(*a), *c};
 }
 
-result<mailbox_row> sqlite_store::need_mailbox(db::connection& c, std::string_view account, std::string_view name) {
+result<sql_store::write_txn> sql_store::begin_write(std::string_view account, sql::durability d) {
+  auto r = begin_read(account);
+  if (!r) return r.error();
+  auto t = sql::transaction::begin(*r->conn, d);
+  if (!t) return t.error();
+  return write_txn{std::move(r->account), r->conn, std::move(*t)};
+}
+
+result<std::optional<mailbox_row>> sql_store::find_mailbox(sql::connection& c, std::string_view account,
+                                                           std::string_view canonical_name) {
+  auto r = c.query("SELECT id, name, uidvalidity, uidnext, highestmodseq FROM mail_mailboxes WHERE account = ?1 AND name = ?2",
+                   account, canonical_name);
+  if (!r) return r.error();
+  if (r->empty()) return std::optional<mailbox_row>();
+  return std::optional<mailbox_row>(mailbox_row{r->int64(0, 0), r->text(0, 1), static_cast<std::uint32_t>(r->int64(0, 2)),
+                                                static_cast<std::uint32_t>(r->int64(0, 3)),
+                                                static_cast<std::uint64_t>(r->int64(0, 4))});
+}
+
+result<mailbox_row> sql_store::need_mailbox(sql::connection& c, std::string_view account, std::string_view name) {
   auto n = canonical_mailbox_name(name);
   if (!n) return fail("mail.invalid", "invalid mailbox name");
   auto m = find_mailbox(c, account, *n);
@@ -187,87 +225,76 @@ result<mailbox_row> sqlite_store::need_mailbox(db::connection& c, std::string_vi
   return std::move(**m);
 }
 
-result<std::uint32_t> sqlite_store::next_uidvalidity(db::connection& c) {
+result<std::uint32_t> sql_store::next_uidvalidity(sql::connection& c) {
   // Time-based so that a database restored from an old backup still moves forward; the
   // counter makes it strictly increasing, so a recreated name never sees an old value.
-  auto st = c.prepare("SELECT value FROM mail_counters WHERE name = 'uidvalidity'");
-  if (!st) return st.error();
-  auto row = st->step();
-  if (!row) return row.error();
-  std::int64_t last = *row ? st->column_int64(0) : 0;
-  st->reset();
-  std::int64_t next = std::max<std::int64_t>(last + 1, unix_now());
-  if (next <= 0 || next > static_cast<std::int64_t>(uid_max)) next = last + 1;
-  if (next <= 0 || next > static_cast<std::int64_t>(uid_max))
-    return fail("mail.invalid", "UIDVALIDITY space exhausted");
-  auto up = c.prepare("INSERT INTO mail_counters(name, value) VALUES('uidvalidity', ?1) "
-                      "ON CONFLICT(name) DO UPDATE SET value = excluded.value");
-  if (!up) return up.error();
-  if (auto r = up->bind(1, next).run(); !r) return r.error();
+  auto last = c.query_int("SELECT value FROM mail_counters WHERE name = 'uidvalidity'");
+  if (!last) return last.error();
+  std::int64_t prev = last->value_or(0);
+  std::int64_t next = std::max<std::int64_t>(prev + 1, unix_now());
+  if (next <= 0 || next > static_cast<std::int64_t>(uid_max)) next = prev + 1;
+  if (next <= 0 || next > static_cast<std::int64_t>(uid_max)) return fail("mail.invalid", "UIDVALIDITY space exhausted");
+  if (auto r = c.query("INSERT INTO mail_counters(name, value) VALUES('uidvalidity', ?1) "
+                       "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                       next);
+      !r)
+    return r.error();
   return static_cast<std::uint32_t>(next);
 }
 
-result<mailbox_row> sqlite_store::insert_mailbox(db::connection& c, std::string_view account, std::string_view name,
-                                                 std::string_view special_use) {
+result<mailbox_row> sql_store::insert_mailbox(sql::connection& c, std::string_view account, std::string_view name,
+                                              std::string_view special_use) {
   auto uv = next_uidvalidity(c);
   if (!uv) return uv.error();
-  auto st = c.prepare("INSERT INTO mail_mailboxes(account, name, special_use, uidvalidity) VALUES(?1, ?2, ?3, ?4)");
-  if (!st) return st.error();
-  if (auto r = st->bind_all(account, name, special_use, *uv).run(); !r) return r.error();
-  return mailbox_row{c.last_insert_rowid(), std::string(name), *uv, 1, 1};
+  auto id = c.query_int(
+      "INSERT INTO mail_mailboxes(account, name, special_use, uidvalidity) VALUES(?1, ?2, ?3, ?4) RETURNING id", account,
+      name, special_use, *uv);
+  if (!id) return id.error();
+  return mailbox_row{id->value_or(0), std::string(name), *uv, 1, 1};
 }
 
-result<quota_usage> sqlite_store::usage_in(db::connection& c, const account_ref& a) {
-  auto st = c.prepare("SELECT COALESCE(SUM(size), 0), COUNT(*) FROM mail_messages WHERE account = ?1");
-  if (!st) return st.error();
-  st->bind(1, a.address);
-  auto row = st->step();
-  if (!row) return row.error();
-  return quota_usage{static_cast<std::uint64_t>(st->column_int64(0)), a.quota,
-                     static_cast<std::uint64_t>(st->column_int64(1))};
+result<quota_usage> sql_store::usage_in(sql::connection& c, const account_ref& a) {
+  auto r = c.query("SELECT COALESCE(SUM(size), 0), COUNT(*) FROM mail_messages WHERE account = ?1", a.address);
+  if (!r) return r.error();
+  return quota_usage{static_cast<std::uint64_t>(r->int64(0, 0)), a.quota, static_cast<std::uint64_t>(r->int64(0, 1))};
 }
 
-void sqlite_store::collect_garbage(const std::set<std::string>& ids) {
+void sql_store::collect_garbage(const std::set<std::string>& ids) {
   if (ids.empty()) return;
-  auto c = db_.try_get();
+  auto c = db_->try_get();
   if (!c) return;  // leaves orphans: wasted space, never lost mail
   // Under the write lock, so no append can commit a row naming one of these blobs between
   // our check and the removal (appends re-check the blob under the same lock).
-  auto t = db::transaction::begin(**c);
+  auto t = sql::transaction::begin(**c);
   if (!t) return;
   remove_unused_blobs(**c, ids);
   (void)t->commit();
 }
 
-void sqlite_store::remove_unused_blobs(db::connection& c, const std::set<std::string>& ids) {
+void sql_store::remove_unused_blobs(sql::connection& c, const std::set<std::string>& ids) {
   if (ids.empty()) return;
   // The blob store is shared and content-addressed: an HTTP upload (XMPP) byte for byte equal
   // to a message has its blob too, and keeps it. Its rows are in this database when uploads
   // were ever on.
-  bool uploads = false;
-  if (auto q = c.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'upload_file'")) {
-    auto row = q->step();
-    uploads = !row || *row;  // on error assume they exist: the query below then keeps the blob
-  }
-  auto st = c.prepare(uploads ? "SELECT EXISTS(SELECT 1 FROM mail_messages WHERE blob_id = ?1) OR "
-                                "EXISTS(SELECT 1 FROM upload_file WHERE blob = ?1)"
-                              : "SELECT EXISTS(SELECT 1 FROM mail_messages WHERE blob_id = ?1)");
-  if (!st) return;
+  auto has_uploads = c.query(c.kind() == sql::engine::postgres
+                                 ? "SELECT 1 WHERE to_regclass('upload_file') IS NOT NULL"
+                                 : "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'upload_file'");
+  // On error assume they exist: the query below then keeps the blob.
+  const bool uploads = !has_uploads || !has_uploads->empty();
+  const std::string_view used_sql = uploads ? "SELECT EXISTS(SELECT 1 FROM mail_messages WHERE blob_id = ?1) OR "
+                                              "EXISTS(SELECT 1 FROM upload_file WHERE blob = ?1)"
+                                            : "SELECT EXISTS(SELECT 1 FROM mail_messages WHERE blob_id = ?1)";
   for (auto& id : ids) {
-    st->bind(1, id);
-    auto row = st->step();
-    bool used = !row || !*row || st->column_int64(0) != 0;  // on error keep the blob
-    st->reset();
-    if (!used) {
-      // Not blob::store::remove, which fsyncs the folder: an unlink lost in a crash leaves an
-      // orphan file (store.hpp), and that fsync, under the write lock, made every writer wait.
-      if (auto p = blobs_.path_of(id)) (void)::unlink(p->c_str());
-      if (auto del = c.prepare("DELETE FROM mail_blob_meta WHERE blob_id = ?1")) (void)del->bind(1, id).run();
-    }
+    auto used = c.query_int(used_sql, id);
+    if (!used || used->value_or(1) != 0) continue;  // on error keep the blob
+    // Not blob::store::remove, which fsyncs the folder: an unlink lost in a crash leaves an
+    // orphan file (store.hpp), and that fsync, under the write lock, made every writer wait.
+    if (auto p = blobs_.path_of(id)) (void)::unlink(p->c_str());
+    (void)c.query("DELETE FROM mail_blob_meta WHERE blob_id = ?1", id);
   }
 }
 
-void sqlite_store::defer_garbage(const std::set<std::string>& ids) {
+void sql_store::defer_garbage(const std::set<std::string>& ids) {
   if (ids.empty()) return;
   bool full = false;
   {
@@ -278,116 +305,94 @@ void sqlite_store::defer_garbage(const std::set<std::string>& ids) {
   if (full) flush_garbage();
 }
 
-std::set<std::string> sqlite_store::take_garbage() {
+std::set<std::string> sql_store::take_garbage() {
   std::lock_guard lock(garbage_mu_);
   return std::exchange(garbage_, {});
 }
 
-std::set<std::string> sqlite_store::take_durable_garbage() {
+std::set<std::string> sql_store::take_durable_garbage() {
   std::lock_guard lock(garbage_mu_);
   return std::exchange(durable_garbage_, {});
 }
 
-void sqlite_store::give_back_garbage(std::set<std::string> pending, std::set<std::string> durable) {
+void sql_store::give_back_garbage(std::set<std::string> pending, std::set<std::string> durable) {
   std::lock_guard lock(garbage_mu_);
   garbage_.merge(pending);
   durable_garbage_.merge(durable);
 }
 
-void sqlite_store::flush_garbage() {
+void sql_store::flush_garbage() {
   auto ids = take_garbage();
   auto ready = take_durable_garbage();
   if (ids.empty() && ready.empty()) return;
   if (!ids.empty()) {
-    auto c = db_.try_get();
+    auto c = db_->try_get();
     if (!c) return;  // orphans: wasted space, never lost mail
-    // A write fsync'd at commit makes every earlier commit of the file durable too (one WAL).
-    auto t = db::transaction::begin(**c, db::durability::full);
+    // A write fsync'd at commit makes every earlier commit durable too (SQLite: one WAL;
+    // PostgreSQL: one WAL flushed in order).
+    auto t = sql::transaction::begin(**c, sql::durability::full);
     if (!t) return;
-    auto mark = (*c)->prepare(
+    auto mark = (*c)->query(
         "INSERT INTO mail_counters(name, value) VALUES('garbage_flushes', 1) "
-        "ON CONFLICT(name) DO UPDATE SET value = value + 1");
-    if (!mark || !mark->run() || !t->commit()) return;
+        "ON CONFLICT(name) DO UPDATE SET value = mail_counters.value + 1");
+    if (!mark || !t->commit()) return;
   }
   ready.merge(ids);
   collect_garbage(ready);
 }
 
-result<std::vector<std::string>> sqlite_store::blob_ids() {
-  auto c = db_.try_get();
+result<std::vector<std::string>> sql_store::blob_ids() {
+  auto c = db_->try_get();
   if (!c) return c.error();
   // Through the blob index: one pass over distinct ids, not over the message rows.
-  auto st = (*c)->prepare("SELECT DISTINCT blob_id FROM mail_messages ORDER BY blob_id");
-  if (!st) return st.error();
+  auto r = (*c)->query("SELECT DISTINCT blob_id FROM mail_messages ORDER BY blob_id");
+  if (!r) return r.error();
   std::vector<std::string> out;
-  for (;;) {
-    auto row = st->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.push_back(st->column_text(0));
-  }
+  out.reserve(r->size());
+  for (int i = 0; i < r->size(); ++i) out.push_back(r->text(i, 0));
   return out;
 }
 
-void sqlite_store::publish(std::string_view topic, const std::string& account, const std::string& mailbox) {
+void sql_store::publish(std::string_view topic, const std::string& account, const std::string& mailbox) {
   if (bus_) bus_->publish({std::string(topic), account, mailbox});
 }
 
-result<quota_usage> sqlite_store::usage(std::string_view account) {
-  auto a = prepare(account);
-  if (!a) return a.error();
-  auto c = db_.try_get();
-  if (!c) return c.error();
-  return usage_in(**c, *a);
+result<quota_usage> sql_store::usage(std::string_view account) {
+  auto r = begin_read(account);
+  if (!r) return r.error();
+  return usage_in(*r->conn, r->account);
 }
-
-result<sqlite_store::write_txn> sqlite_store::begin_write(std::string_view account, db::durability d) {
-  auto a = prepare(account);
-  if (!a) return a.error();
-  auto c = db_.try_get();
-  if (!c) return c.error();
-  auto t = db::transaction::begin(**c, d);
-  if (!t) return t.error();
-  return write_txn{std::move(*a), *c, std::move(*t)};
-}
-
-}  // namespace hearth::mail
-
-namespace hearth::mail {
 
 // Derived data is a cache: written without fsync (durability::normal); a crash loses at most
 // rows that are recomputed on the next read.
-result<std::vector<std::optional<std::string>>> sqlite_store::blob_meta(const std::vector<std::string>& blob_ids) {
+result<std::vector<std::optional<std::string>>> sql_store::blob_meta(const std::vector<std::string>& blob_ids) {
   std::vector<std::optional<std::string>> out(blob_ids.size());
   if (blob_ids.empty()) return out;
-  auto c = db_.try_get();
+  auto c = db_->try_get();
   if (!c) return c.error();
-  auto st = (*c)->prepare("SELECT data FROM mail_blob_meta WHERE blob_id = ?1");
-  if (!st) return st.error();
   for (std::size_t i = 0; i < blob_ids.size(); ++i) {
-    st->bind(1, blob_ids[i]);
-    auto row = st->step();
-    if (!row) return row.error();
-    if (*row) {
-      auto b = st->column_blob(0);
-      out[i] = std::string(b.begin(), b.end());
-    }
-    st->reset();
+    auto r = (*c)->query("SELECT data FROM mail_blob_meta WHERE blob_id = ?1", blob_ids[i]);
+    if (!r) return r.error();
+    if (!r->empty()) out[i] = r->text(0, 0);
   }
   return out;
 }
 
-result<void> sqlite_store::put_blob_meta(std::string_view blob_id, std::string_view data) {
-  auto c = db_.try_get();
+result<void> sql_store::put_blob_meta(std::string_view blob_id, std::string_view data) {
+  auto c = db_->try_get();
   if (!c) return c.error();
   // Only for a blob some message still names (an expunge may have collected it meanwhile).
-  auto st = (*c)->prepare(
-      "INSERT OR REPLACE INTO mail_blob_meta(blob_id, data) SELECT ?1, ?2 "
-      "WHERE EXISTS(SELECT 1 FROM mail_messages WHERE blob_id = ?1)");
-  if (!st) return st.error();
+  // The check and the write need no transaction: ids are content hashes, so a row that
+  // outlives its blob still describes the same bytes if they come back.
+  auto named = (*c)->query_int("SELECT EXISTS(SELECT 1 FROM mail_messages WHERE blob_id = ?1)", blob_id);
+  if (!named) return named.error();
+  if (named->value_or(0) == 0) return {};
   auto bytes = std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(data.data()), data.size());
-  st->bind(1, blob_id).bind(2, bytes);
-  return st->run();
+  auto r = (*c)->query(
+      "INSERT INTO mail_blob_meta(blob_id, data) VALUES(?1, ?2) ON CONFLICT(blob_id) DO UPDATE SET data = excluded.data",
+      blob_id, bytes);
+  if (!r) return r.error();
+  return {};
 }
 
 }  // namespace hearth::mail

@@ -39,8 +39,10 @@
 // (IMAP NOTIFY's MailboxName, SubscriptionChange and metadata events; data "" for the server's
 // annotations). Published on the caller's thread.
 //
-// Thread-safety: every method may be called from any thread at once (one SQLite connection per
-// thread); several processes may share the file. Writes serialize on SQLite's write lock.
+// Thread-safety: every method may be called from any thread at once (one database connection
+// per thread); several processes (or nodes, on PostgreSQL) may share the database. Writes
+// serialize on the database's write lock (core/sql transaction), which also orders uid and
+// modseq allocation across processes.
 // Every call blocks on disk: run it on the blocking pool from a session coroutine.
 //
 // Errors (hearth::result codes):
@@ -52,7 +54,7 @@
 //   "mail.quota"       the account's quota would be exceeded (RFC 9208 / SMTP 452/552)
 //   "mail.too_big"     a message larger than max_message_bytes
 //   "mail.no_blob"     append_blob / copy of a blob id that is not in the blob store
-//   "db.*", "blob.*"   storage failures (see core/db/db.hpp, core/blob/store.hpp)
+//   "db.*", "blob.*"   storage failures (see core/sql/sql.hpp, core/blob/store.hpp)
 #pragma once
 #include <cstdint>
 #include <filesystem>
@@ -178,16 +180,17 @@ std::optional<std::string> canonical_flag(std::string_view flag);
 // Validates and canonicalizes a mailbox name (see the header comment). nullopt if invalid.
 std::optional<std::string> canonical_mailbox_name(std::string_view name);
 
-// The interface (STYLE.md habit 7): SQLite now, PostgreSQL later.
+// The interface (STYLE.md habit 7); one implementation on core/sql, for SQLite and PostgreSQL.
 class store {
  public:
   virtual ~store() = default;
 
-  // Opens the SQLite file (the directory's hearth.db) and applies the "mail" migrations.
+  // Opens `target` (the path of a SQLite file, the directory's hearth.db, or a PostgreSQL URL:
+  // see core/sql open()) and applies the "mail" migrations.
   // `blobs` must outlive the store; `dir` and `bus` are optional (nullptr: no account check
   // and no quota / no events) and must outlive it too.
   // Errors: "db.open", "db.schema_newer", "db.migration".
-  static result<std::unique_ptr<store>> open(const std::filesystem::path& db_file, blob::store& blobs,
+  static result<std::unique_ptr<store>> open(const std::string& target, blob::store& blobs,
                                              directory::directory* dir = nullptr, events::bus* bus = nullptr);
 
   // ---- mailboxes ----

@@ -8,16 +8,20 @@
 #include <thread>
 
 #include "core/blob/store.hpp"
-#include "mail/store/sqlite_store.hpp"
 #include "core/events/bus.hpp"
 #include "directory/directory.hpp"
+#include "mail/store/sql_store.hpp"
+#include "tests/unit/test_database.hpp"
 
 using namespace hearth;
 using mail::uid_max;
 
 namespace {
 
+// Each case runs on both engines: a temporary SQLite file, or a schema of its own in the
+// PostgreSQL cluster the test wrapper starts (tests/unit/test_database.hpp).
 struct fixture {
+  test_database db;
   std::filesystem::path dir;
   std::unique_ptr<blob::store> blobs;
   std::unique_ptr<directory::directory> users;
@@ -25,15 +29,15 @@ struct fixture {
   std::unique_ptr<mail::store> st;
   const std::string alice = "alice@home.test";
 
-  explicit fixture(std::int64_t quota = 0) {
+  explicit fixture(sql::engine e, std::int64_t quota = 0) : db(e) {
     std::random_device rd;
     dir = std::filesystem::temp_directory_path() / ("hearth_store_test_" + std::to_string(rd()) + std::to_string(rd()));
     std::filesystem::create_directories(dir);
     blobs = std::make_unique<blob::store>(dir / "blobs");
-    users = directory::directory::open(dir / "hearth.db").value();
+    users = directory::directory::open(db.target).value();
     REQUIRE(users->add_domain("home.test"));
     REQUIRE(users->add_account(alice, {"$argon2id$x", "s1", "s2"}, "", quota));
-    st = mail::store::open(dir / "hearth.db", *blobs, users.get(), &bus).value();
+    st = mail::store::open(db.target, *blobs, users.get(), &bus).value();
   }
   ~fixture() {
     st.reset();
@@ -53,7 +57,7 @@ using u32s = std::vector<std::uint32_t>;
 }  // namespace
 
 TEST_CASE("store: default mailboxes are created on first use") {
-  fixture f;
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
   auto list = f.st->list("Alice@HOME.test").value();
   REQUIRE(list.size() == 6);
   CHECK(list[0].name == "INBOX");
@@ -70,7 +74,7 @@ TEST_CASE("store: default mailboxes are created on first use") {
 }
 
 TEST_CASE("store: append gives ascending uids, never reused") {
-  fixture f;
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
   for (std::uint32_t i = 1; i <= 3; ++i) {
     auto r = f.st->append(f.alice, "INBOX", "Subject: " + std::to_string(i) + "\r\n\r\nbody\r\n").value();
     CHECK(r.uid == i);
@@ -89,7 +93,7 @@ TEST_CASE("store: append gives ascending uids, never reused") {
 }
 
 TEST_CASE("store: blob content round trip, and invalid input") {
-  fixture f;
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
   std::string bytes = "From: a@b\r\n\r\n";
   for (int i = 0; i < 256; ++i) bytes += static_cast<char>(i);
   auto r = f.st->append(f.alice, "Drafts", bytes, {"\\Draft", "$Label1"}, 1700000000).value();
@@ -111,7 +115,7 @@ TEST_CASE("store: blob content round trip, and invalid input") {
 }
 
 TEST_CASE("store: flags and modseq increase") {
-  fixture f;
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
   auto a = f.st->append(f.alice, "INBOX", "one").value();
   auto b = f.st->append(f.alice, "INBOX", "two").value();
   CHECK(b.modseq > a.modseq);
@@ -140,7 +144,7 @@ TEST_CASE("store: flags and modseq increase") {
 }
 
 TEST_CASE("store: expunge by uid set and the vanished log") {
-  fixture f;
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
   for (int i = 0; i < 4; ++i) REQUIRE(f.st->append(f.alice, "INBOX", "m" + std::to_string(i), {"\\Deleted"}));
   auto before = f.st->status(f.alice, "INBOX").value().highestmodseq;
   auto ex = f.st->expunge(f.alice, "INBOX", mail::uid_set{{2, 3}}).value();
@@ -153,7 +157,7 @@ TEST_CASE("store: expunge by uid set and the vanished log") {
 }
 
 TEST_CASE("store: uidvalidity of a recreated mailbox differs") {
-  fixture f;
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
   auto first = f.st->create(f.alice, "Projects").value().uidvalidity;
   CHECK(f.st->create(f.alice, "Projects").error().code == "mail.exists");
   REQUIRE(f.st->remove(f.alice, "Projects"));
@@ -165,7 +169,7 @@ TEST_CASE("store: uidvalidity of a recreated mailbox differs") {
 }
 
 TEST_CASE("store: copy and move return the uid mapping") {
-  fixture f;
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
   for (int i = 0; i < 3; ++i) REQUIRE(f.st->append(f.alice, "INBOX", "m" + std::to_string(i), {"\\Flagged"}));
   REQUIRE(f.st->append(f.alice, "Archive", "already there"));
   auto c = f.st->copy(f.alice, "INBOX", {{2, uid_max}}, "Archive").value();
@@ -192,7 +196,7 @@ TEST_CASE("store: copy and move return the uid mapping") {
 }
 
 TEST_CASE("store: subscriptions outlive their mailbox (RFC 9051 §6.3.7)") {
-  fixture f;
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
   REQUIRE(f.st->create(f.alice, "Old"));
   REQUIRE(f.st->remove(f.alice, "Old"));
   CHECK(f.st->absent_subscriptions(f.alice).value() == std::vector<std::string>{"Old"});
@@ -210,7 +214,7 @@ TEST_CASE("store: subscriptions outlive their mailbox (RFC 9051 §6.3.7)") {
 }
 
 TEST_CASE("store: rename, and rename of INBOX moves its messages") {
-  fixture f;
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
   REQUIRE(f.st->create(f.alice, "Work"));
   REQUIRE(f.st->create(f.alice, "Work/2026"));
   auto uv = f.st->status(f.alice, "Work/2026").value().uidvalidity;
@@ -236,7 +240,7 @@ TEST_CASE("store: rename, and rename of INBOX moves its messages") {
 }
 
 TEST_CASE("store: quota refusal and usage") {
-  fixture f(100);
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres), 100};
   REQUIRE(f.st->append(f.alice, "INBOX", std::string(60, 'a')));
   auto u = f.st->usage(f.alice).value();
   CHECK(u.used_bytes == 60);
@@ -251,7 +255,7 @@ TEST_CASE("store: quota refusal and usage") {
 }
 
 TEST_CASE("store: expunge removes unreferenced blobs, keeps shared ones") {
-  fixture f;
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
   auto shared = f.st->append(f.alice, "INBOX", "shared body").value();
   auto alone = f.st->append(f.alice, "INBOX", "lonely body").value();
   auto ids = f.st->fetch(f.alice, "INBOX", {{1, uid_max}}).value();
@@ -277,11 +281,11 @@ TEST_CASE("store: expunge removes unreferenced blobs, keeps shared ones") {
 }
 
 TEST_CASE("store: blobs freed by expunges wait for a durable commit, at most garbage_batch of them") {
-  fixture f;
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
   auto blob_of = [&](std::string_view box, std::uint32_t uid) {
     return f.st->fetch(f.alice, box, {{uid, uid}}).value().at(0).blob_id;
   };
-  const std::size_t batch = mail::sqlite_store::garbage_batch;
+  const std::size_t batch = mail::sql_store::garbage_batch;
   std::vector<std::string> inbox;
   for (std::size_t i = 0; i + 1 < batch; ++i)
     inbox.push_back(blob_of("INBOX", f.st->append(f.alice, "INBOX", "message " + std::to_string(i), {"\\Deleted"}).value().uid));
@@ -310,7 +314,7 @@ TEST_CASE("store: blobs freed by expunges wait for a durable commit, at most gar
 }
 
 TEST_CASE("store: view lists uids, modseqs and keywords in use") {
-  fixture f;
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
   auto a = f.st->append(f.alice, "INBOX", "one", {"\\Seen", "$Work"}).value();
   auto b = f.st->append(f.alice, "INBOX", "two", {"$Alpha", "\\Flagged"}).value();
   f.st->append(f.alice, "INBOX", "three").value();
@@ -326,7 +330,7 @@ TEST_CASE("store: view lists uids, modseqs and keywords in use") {
 }
 
 TEST_CASE("store: derived data per blob, gone with the blob") {
-  fixture f;
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
   auto a = f.st->append(f.alice, "INBOX", "body a").value();
   f.st->append(f.alice, "INBOX", "body b").value();
   auto ids = f.st->fetch(f.alice, "INBOX", {{1, uid_max}}).value();
@@ -353,7 +357,7 @@ TEST_CASE("store: derived data per blob, gone with the blob") {
 }
 
 TEST_CASE("store: concurrent appends from two threads get distinct ascending uids") {
-  fixture f;
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
   constexpr int per_thread = 20;
   std::vector<std::uint32_t> got[2];
   std::atomic<int> failures{0};
@@ -383,7 +387,7 @@ TEST_CASE("store: concurrent appends from two threads get distinct ascending uid
 }
 
 TEST_CASE("store: an event is published after append") {
-  fixture f;
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
   std::vector<events::event> seen;
   std::uint32_t messages_at_event = 0;
   auto sub = f.bus.subscribe("mail.new", f.alice, [&](const events::event& e) {
@@ -413,10 +417,10 @@ TEST_CASE("store: names and flags canonical forms") {
   CHECK(mail::canonical_flag("$Forwarded") == "$Forwarded");
 }
 
-TEST_CASE("store: two store instances on one file (as two processes) share uids") {
-  fixture f;
+TEST_CASE("store: two store instances on one database (as two processes) share uids") {
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
   // A second database handle with its own connections stands in for another process.
-  auto other = mail::store::open(f.dir / "hearth.db", *f.blobs).value();
+  auto other = mail::store::open(f.db.target, *f.blobs).value();
   std::vector<std::uint32_t> got;
   for (int i = 0; i < 6; ++i) {
     auto& s = i % 2 ? *other : *f.st;
@@ -435,8 +439,8 @@ TEST_CASE("store: two store instances on one file (as two processes) share uids"
 }
 
 TEST_CASE("store: view and fetch_flags stay current after every kind of write, from either instance") {
-  fixture f;
-  auto other = mail::store::open(f.dir / "hearth.db", *f.blobs).value();  // another process
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
+  auto other = mail::store::open(f.db.target, *f.blobs).value();  // another process
   f.st->append(f.alice, "INBOX", "one").value();
   f.st->append(f.alice, "INBOX", "two", {"\\Seen"}).value();
   auto uids_of = [&](mail::store& s) {
@@ -480,4 +484,155 @@ TEST_CASE("store: view and fetch_flags stay current after every kind of write, f
   REQUIRE(other->create(f.alice, "Tmp"));
   CHECK(f.st->view(f.alice, "Tmp").value().messages.empty());
   CHECK(f.st->fetch_flags(f.alice, "Nope").error().code == "mail.no_mailbox");
+}
+
+TEST_CASE("store: two store instances on one database append to one mailbox at once") {
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
+  // As two nodes on one PostgreSQL database (or two processes on one SQLite file): each
+  // instance has its own connections; the uids and modseqs they hand out must not collide.
+  auto other = mail::store::open(f.db.target, *f.blobs, f.users.get()).value();
+  mail::store* stores[2] = {f.st.get(), other.get()};
+  constexpr int per_node = 15;
+  std::vector<mail::append_result> got[2];
+  std::atomic<int> failures{0};
+  auto work = [&](int n) {
+    for (int i = 0; i < per_node; ++i) {
+      auto r = stores[n]->append(f.alice, "INBOX", "node" + std::to_string(n) + "-" + std::to_string(i));
+      if (r) got[n].push_back(*r);
+      else ++failures;
+    }
+  };
+  std::thread a(work, 0), b(work, 1);
+  a.join();
+  b.join();
+  CHECK(failures == 0);
+  std::set<std::uint32_t> uids;
+  std::set<std::uint64_t> modseqs;
+  for (auto& g : got) {
+    for (std::size_t i = 1; i < g.size(); ++i) {
+      CHECK(g[i - 1].uid < g[i].uid);
+      CHECK(g[i - 1].modseq < g[i].modseq);
+    }
+    for (auto& r : g) {
+      uids.insert(r.uid);
+      modseqs.insert(r.modseq);
+    }
+  }
+  CHECK(uids.size() == 2 * per_node);
+  CHECK(modseqs.size() == 2 * per_node);
+  CHECK(*uids.rbegin() == 2 * per_node);
+  auto s = other->status(f.alice, "INBOX").value();
+  CHECK(s.messages == 2 * per_node);
+  CHECK(s.uidnext == 2 * per_node + 1);
+  CHECK(s.highestmodseq == *modseqs.rbegin());
+  CHECK(f.uids("INBOX").size() == 2 * per_node);
+}
+
+TEST_CASE("store: annotations, the recent mark and a hierarchy rename") {
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
+  // Values are bytes (RFC 5464): a backslash, a quote and a NUL survive both engines.
+  const std::string odd("a\\b'c\0d", 7);
+  REQUIRE(f.st->set_metadata(f.alice, "INBOX", {{"/private/comment", odd}, {"/shared/x", "1"}}));
+  REQUIRE(f.st->set_metadata(f.alice, "", {{"/shared/admin", "mailto:a@home.test"}}));
+  auto md = f.st->metadata(f.alice, "inbox").value();
+  REQUIRE(md.size() == 2);
+  CHECK(md[0] == std::pair<std::string, std::string>{"/private/comment", odd});
+  REQUIRE(f.st->set_metadata(f.alice, "INBOX", {{"/shared/x", std::nullopt}, {"/private/comment", "new"}}));
+  md = f.st->metadata(f.alice, "INBOX").value();
+  REQUIRE(md.size() == 1);
+  CHECK(md[0].second == "new");
+  CHECK(f.st->metadata(f.alice, "").value().size() == 1);
+  std::vector<std::pair<std::string, std::optional<std::string>>> many;
+  for (std::size_t i = 0; i <= mail::store::max_metadata_entries; ++i)
+    many.emplace_back("/private/e" + std::to_string(i), "v");
+  CHECK(f.st->set_metadata(f.alice, "Sent", many).error().code == "mail.metadata_toomany");
+  CHECK(f.st->metadata(f.alice, "Sent").value().empty());  // rolled back whole
+  CHECK(f.st->metadata(f.alice, "Nope").error().code == "mail.no_mailbox");
+
+  // RFC 3501 \Recent: the first claim takes the messages, the next finds none.
+  for (int i = 0; i < 3; ++i) f.st->append(f.alice, "INBOX", "r" + std::to_string(i)).value();
+  CHECK(f.st->status(f.alice, "INBOX").value().recent == 3);
+  CHECK(f.st->claim_recent(f.alice, "INBOX", 2).value() == 0);
+  CHECK(f.st->status(f.alice, "INBOX").value().recent == 1);
+  CHECK(f.st->claim_recent(f.alice, "INBOX", 3).value() == 2);
+  CHECK(f.st->claim_recent(f.alice, "INBOX", 3).value() == 3);
+  CHECK(f.st->claim_recent(f.alice, "INBOX", 1).value() == 3);  // never lowered
+  CHECK(f.st->status(f.alice, "INBOX").value().recent == 0);
+
+  // Inferiors go with a renamed mailbox; a name that only starts alike, or that holds a LIKE
+  // wildcard, does not.
+  for (auto name : {"W_rk", "W_rk/Sub", "W_rk/Sub/Deep", "W_rkshop", "Wxrk/Sub", "W%rk/Sub"})
+    REQUIRE(f.st->create(f.alice, name));
+  REQUIRE(f.st->rename(f.alice, "W_rk", "Job"));
+  std::set<std::string> names;
+  for (auto& m : f.st->list(f.alice).value()) names.insert(m.name);
+  for (auto name : {"Job", "Job/Sub", "Job/Sub/Deep", "W_rkshop", "Wxrk/Sub", "W%rk/Sub"}) CHECK(names.count(name) == 1);
+  CHECK(names.count("W_rk") == 0);
+  CHECK(names.count("W_rk/Sub") == 0);
+}
+
+TEST_CASE("store: a SQLite file from before the port opens, upgrades and keeps working") {
+  // Made as older Hearth made it: the first four "mail" migrations, rows written with their
+  // SQL (no save date, no recent mark, annotations as text); then opened by this code.
+  test_database db{sql::engine::sqlite};
+  std::random_device rd;
+  auto dir = std::filesystem::temp_directory_path() / ("hearth_store_old_" + std::to_string(rd()));
+  std::filesystem::create_directories(dir);
+  blob::store blobs(dir / "blobs");
+  const std::string alice = "alice@home.test";
+  std::vector<std::string> ids;
+  {
+    auto old = sql::open(db.target).value();
+    auto& c = old->get();
+    REQUIRE(sql::migrate(c, "mail", mail::store_migrations(sql::engine::sqlite).first(4)).value() == 4);
+    REQUIRE(c.exec("INSERT INTO mail_counters(name, value) VALUES('uidvalidity', 1700000000)"));
+    struct old_box {
+      const char* name;
+      const char* use;
+      int uidvalidity, uidnext;
+    };
+    const old_box boxes[] = {{"INBOX", "", 1699999990, 3},         {"Sent", "\\Sent", 1699999991, 1},
+                             {"Drafts", "\\Drafts", 1699999992, 1}, {"Trash", "\\Trash", 1699999993, 1},
+                             {"Junk", "\\Junk", 1699999994, 1},     {"Archive", "\\Archive", 1700000000, 1}};
+    for (auto& b : boxes)
+      REQUIRE(c.query("INSERT INTO mail_mailboxes(account, name, special_use, uidvalidity, uidnext, highestmodseq) "
+                      "VALUES(?1, ?2, ?3, ?4, ?5, ?5)",
+                      alice, b.name, b.use, b.uidvalidity, b.uidnext));
+    for (int i = 1; i <= 2; ++i) {
+      ids.push_back(blobs.put("Subject: old " + std::to_string(i) + "\r\n\r\nbody\r\n").value());
+      REQUIRE(c.query("INSERT INTO mail_messages(mailbox_id, account, uid, modseq, flags, seen, deleted, internal_date, "
+                      "size, blob_id) SELECT id, ?1, ?2, ?2 + 1, ?3, ?4, 0, 1600000000, ?5, ?6 FROM mail_mailboxes "
+                      "WHERE account = ?1 AND name = 'INBOX'",
+                      alice, i, i == 1 ? "\\Seen $Old" : "", i == 1, blobs.size_of(ids.back()).value(), ids.back()));
+    }
+  }
+  auto st = mail::store::open(db.target, blobs).value();
+  {
+    auto check = sql::open(db.target).value();
+    CHECK(check->get().query_int("SELECT MAX(version) FROM schema_migrations WHERE component = 'mail'").value() ==
+          static_cast<std::int64_t>(mail::store_migrations(sql::engine::sqlite).size()));
+    // An annotation as the older code stored it (text in the BLOB column).
+    auto inbox = check->get().query_int("SELECT id FROM mail_mailboxes WHERE name = 'INBOX'").value().value();
+    REQUIRE(check->get().query("INSERT INTO mail_metadata(account, mailbox_id, entry, value) VALUES(?1, ?2, ?3, ?4)",
+                               alice, inbox, "/private/comment", "written as text"));
+  }
+  auto msgs = st->fetch(alice, "INBOX", {{1, uid_max}}).value();
+  REQUIRE(msgs.size() == 2);
+  CHECK(msgs[0].flags == std::vector<std::string>{"\\Seen", "$Old"});
+  CHECK_FALSE(msgs[0].save_date.has_value());  // RFC 8514 §4.2: NIL for older messages
+  CHECK(blobs.get(msgs[1].blob_id).value() == "Subject: old 2\r\n\r\nbody\r\n");
+  auto s = st->status(alice, "INBOX").value();
+  CHECK(s.uidvalidity == 1699999990);
+  CHECK(s.recent == 0);  // stored before the recent mark: not recent after the upgrade
+  CHECK(s.unseen == 1);
+  CHECK(st->view(alice, "INBOX").value().keywords == std::vector<std::string>{"$Old"});
+  CHECK(st->metadata(alice, "INBOX").value().at(0).second == "written as text");
+  auto r = st->append(alice, "INBOX", "new").value();
+  CHECK(r.uid == 3);
+  CHECK(r.modseq == 4);
+  CHECK(st->fetch(alice, "INBOX", {{3, 3}}).value().at(0).save_date.has_value());
+  CHECK(st->create(alice, "New").value().uidvalidity > 1700000000);
+  st.reset();
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
 }

@@ -1,5 +1,5 @@
 // LIST (RFC 9051 §6.3.9, RFC 5258 LIST-EXTENDED, RFC 5819 LIST-STATUS, RFC 6154 SPECIAL-USE,
-// RFC 3348 CHILDREN), LSUB and STATUS (§6.3.11).
+// RFC 3348 CHILDREN) and LSUB.
 #include <algorithm>
 #include <map>
 #include <set>
@@ -9,7 +9,6 @@
 #include "mail/imap/server/acl.hpp"
 #include "mail/imap/server/commands.hpp"
 #include "mail/store/acl.hpp"
-#include "mail/imap/server/objectid.hpp"
 #include "mail/imap/server/view.hpp"
 
 namespace hearth::mail::imap {
@@ -168,28 +167,6 @@ result<void> list_shared(const session_state& st, const cmd_list& l, bool ret_st
 
 }  // namespace
 
-// status-att list for one mailbox: "(MESSAGES 3 UIDNEXT 4 ...)".
-std::string status_items(const session_state& st, const mail::mailbox_info& mb, const std::vector<std::string>& items) {
-  std::string out = "(";
-  for (const auto& it : items) {
-    std::string v;
-    if (it == "MESSAGES") v = std::to_string(mb.messages);
-    else if (it == "UIDNEXT") v = std::to_string(mb.uidnext);
-    else if (it == "UIDVALIDITY") v = std::to_string(mb.uidvalidity);
-    else if (it == "UNSEEN") v = std::to_string(mb.unseen);
-    else if (it == "RECENT") v = std::to_string(mb.recent);  // RFC 3501 §6.3.10
-    else if (it == "SIZE") v = std::to_string(mb.bytes);
-    else if (it == "DELETED") v = std::to_string(mb.deleted);
-    else if (it == "HIGHESTMODSEQ") v = std::to_string(mb.highestmodseq);
-    else if (it == "APPENDLIMIT") v = std::to_string(st.env->append_limit);
-    else if (it == "MAILBOXID") v = "(" + mailbox_id(mb.uidvalidity) + ")";  // RFC 8474 §4.3
-    else continue;
-    if (out.size() > 1) out += ' ';
-    out += it + ' ' + v;
-  }
-  return out + ")";
-}
-
 void op_list(session_state& st, const command& cmd, reply& r) {
   const auto& l = std::get<cmd_list>(cmd.args);
   const bool lsub = cmd.name == "LSUB";
@@ -303,24 +280,6 @@ void op_list(session_state& st, const command& cmd, reply& r) {
   if (!lsub && !sel_subscribed && !sel_special && st.env->acl)
     if (auto res = list_shared(st, l, ret_status, ret_myrights, ret_subscribed, r); !res) return fail(r, res.error());
   r.ok(cmd.name + " completed");
-}
-
-void op_status(session_state& st, const command& cmd, reply& r) {
-  const auto& s = std::get<cmd_status>(cmd.args);
-  for (const auto& it : s.items)
-    if (it != "MESSAGES" && it != "UIDNEXT" && it != "UIDVALIDITY" && it != "UNSEEN" && it != "RECENT" &&
-        it != "SIZE" && it != "DELETED" && it != "HIGHESTMODSEQ" && it != "APPENDLIMIT" && it != "MAILBOXID")
-      return r.bad("Unknown STATUS item " + it);
-  auto ref = resolve_mailbox(st, s.mailbox);
-  if (!ref) return fail(r, ref.error());
-  // RFC 4314 §4: STATUS needs "r".
-  if (!require_right(*ref, 'r', r)) return;
-  auto mb = st.env->store->status(ref->owner, ref->shared ? ref->name : s.mailbox);
-  if (!mb) return fail(r, mb.error());
-  std::string line = "STATUS ";
-  write_mailbox(line, ref->shared ? ref->display : mb->name, st.utf8);
-  r.untagged(line + " " + status_items(st, *mb, s.items));
-  r.ok("STATUS completed");
 }
 
 }  // namespace hearth::mail::imap

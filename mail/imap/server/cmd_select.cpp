@@ -1,5 +1,4 @@
-// SELECT/EXAMINE (RFC 9051 §6.3.2-3, RFC 7162 CONDSTORE/QRESYNC parameters), CLOSE, UNSELECT
-// (RFC 3691), EXPUNGE and UID EXPUNGE (RFC 4315).
+// SELECT and EXAMINE (RFC 9051 §6.3.2-3, RFC 7162 CONDSTORE/QRESYNC parameters).
 #include "mail/imap/proto/writer.hpp"
 #include "mail/imap/server/acl.hpp"
 #include "mail/imap/server/commands.hpp"
@@ -8,20 +7,6 @@
 
 namespace hearth::mail::imap {
 namespace {
-
-// Removes `gone` (ascending uids) from the view and announces them.
-void announce_expunged(session_state& st, const std::vector<std::uint32_t>& gone, reply& r) {
-  auto& sel = *st.sel;
-  if (gone.empty()) return;
-  if (st.qresync) r.untagged("VANISHED " + compress_set(gone));
-  for (auto it = gone.rbegin(); it != gone.rend(); ++it) {
-    auto seq = seq_of(sel, *it);
-    if (!seq) continue;
-    if (!st.qresync) r.untagged(std::to_string(seq) + " EXPUNGE");
-    sel.uids.erase(sel.uids.begin() + (seq - 1));
-    sel.modseqs.erase(sel.modseqs.begin() + (seq - 1));
-  }
-}
 
 void qresync_report(session_state& st, const qresync_params& q, reply& r) {
   auto& sel = *st.sel;
@@ -85,43 +70,6 @@ void op_select(session_state& st, const command& cmd, reply& r) {
   }
   if (s.qresync) qresync_report(st, *s.qresync, r);
   r.ok(std::string(read_only ? "[READ-ONLY] " : "[READ-WRITE] ") + cmd.name + " completed");
-}
-
-void op_close(session_state& st, const command&, reply& r) {
-  // RFC 9051 §6.4.1: CLOSE expunges silently (no EXPUNGE responses) unless read-only; RFC 4314
-  // §4: only for a user with the "e" right, and without an error for the others.
-  if (!st.sel->read_only && has_right(st.sel->rights, 'e')) {
-    auto res = st.env->store->expunge(st.sel->owner, st.sel->name);
-    if (!res) return fail(r, res.error());
-  }
-  st.sel.reset();
-  st.ph = phase::authenticated;
-  r.ok("CLOSE completed");
-}
-
-void op_unselect(session_state& st, const command&, reply& r) {
-  st.sel.reset();
-  st.ph = phase::authenticated;
-  r.ok("UNSELECT completed");
-}
-
-void op_expunge(session_state& st, const command& cmd, reply& r) {
-  if (st.sel->read_only) return r.no("[READ-ONLY] Mailbox is read-only");
-  // RFC 4314 §4: EXPUNGE needs "e".
-  if (!has_right(st.sel->rights, 'e')) return r.no("[NOPERM] You lack the \"e\" right on this mailbox");
-  std::optional<mail::uid_set> only;
-  if (cmd.name == "UID EXPUNGE") {
-    auto uids = resolve(*st.sel, std::get<cmd_uid_expunge>(cmd.args).uids, true);
-    if (uids.empty()) return r.ok("UID EXPUNGE completed");
-    only = to_uid_set(uids);
-  }
-  // Announce what others expunged first, so our sequence numbers are current.
-  refresh(st, r, true);
-  auto res = st.env->store->expunge(st.sel->owner, st.sel->name, only);
-  if (!res) return fail(r, res.error());
-  announce_expunged(st, res->uids, r);
-  if (st.condstore) return r.ok("[HIGHESTMODSEQ " + std::to_string(res->modseq) + "] " + cmd.name + " completed");
-  r.ok(cmd.name + " completed");
 }
 
 }  // namespace hearth::mail::imap

@@ -1,15 +1,17 @@
-// Internal: the SQLite implementation of mail::store. Not for other folders: they use
-// store.hpp. Split by concern: schema.cpp (migrations, open, shared helpers), names.cpp
-// (mailbox names and flags), mailboxes.cpp, messages.cpp, transfer.cpp (copy, move, expunge).
+// Internal: the implementation of mail::store on core/sql (SQLite or PostgreSQL). Not for other
+// folders: they use store.hpp. Split by concern: schema.cpp (migrations, open, shared helpers),
+// names.cpp (mailbox names and flags), mailboxes.cpp, messages.cpp, transfer.cpp (copy, move,
+// expunge).
 #pragma once
 #include <memory>
 #include <mutex>
 #include <set>
+#include <span>
 #include <unordered_map>
 
 #include "core/blob/store.hpp"
-#include "core/db/db.hpp"
 #include "core/events/bus.hpp"
+#include "core/sql/sql.hpp"
 #include "directory/directory.hpp"
 #include "mail/store/store.hpp"
 
@@ -30,6 +32,10 @@ std::vector<std::string> apply_flags(const std::vector<std::string>& current, fl
 result<void> check_uid_set(const uid_set& uids);
 bool in_set(const uid_set& uids, std::uint32_t uid);
 
+// The "mail" component's migrations for an engine (schema.cpp): one list, in which a step may
+// differ on PostgreSQL. Exposed for the upgrade test, which replays the first ones.
+std::span<const sql::migration> store_migrations(sql::engine e);
+
 struct mailbox_row {
   std::int64_t id = 0;
   std::string name;
@@ -43,11 +49,23 @@ struct message_row {
   std::int64_t id = 0;
 };
 
-class sqlite_store final : public store {
+// A read transaction, so that what one call reads agrees (a mailbox row and its messages):
+// SQLite's deferred BEGIN, PostgreSQL's REPEATABLE READ (one snapshot for every statement).
+// Ends with COMMIT when destroyed; `open` is false when BEGIN failed.
+struct read_txn {
+  sql::connection& c;
+  bool open = false;
+  explicit read_txn(sql::connection& conn);
+  ~read_txn();
+  read_txn(const read_txn&) = delete;
+  read_txn& operator=(const read_txn&) = delete;
+};
+
+class sql_store final : public store {
  public:
-  sqlite_store(db::database db, blob::store& blobs, directory::directory* dir, events::bus* bus)
+  sql_store(std::unique_ptr<sql::database> db, blob::store& blobs, directory::directory* dir, events::bus* bus)
       : db_(std::move(db)), blobs_(blobs), dir_(dir), bus_(bus) {}
-  ~sqlite_store() override { flush_garbage(); }
+  ~sql_store() override { flush_garbage(); }
 
   result<std::vector<mailbox_info>> list(std::string_view account) override;
   result<mailbox_info> status(std::string_view account, std::string_view mailbox) override;
@@ -78,6 +96,11 @@ class sqlite_store final : public store {
   result<std::vector<std::string>> blob_ids() override;
   result<std::vector<std::optional<std::string>>> blob_meta(const std::vector<std::string>& blob_ids) override;
   result<void> put_blob_meta(std::string_view blob_id, std::string_view data) override;
+  result<std::uint32_t> claim_recent(std::string_view account, std::string_view mailbox, std::uint32_t upto) override;
+  result<std::vector<std::pair<std::string, std::string>>> metadata(std::string_view account,
+                                                                    std::string_view mailbox) override;
+  result<void> set_metadata(std::string_view account, std::string_view mailbox,
+                            const std::vector<std::pair<std::string, std::optional<std::string>>>& values) override;
 
   // ---- helpers shared by the concern files ----
   struct account_ref {
@@ -86,41 +109,42 @@ class sqlite_store final : public store {
   };
   // Normalizes, checks the directory, creates the default mailboxes on first use.
   result<account_ref> prepare(std::string_view account);
-  // prepare(), this thread's connection and a durable write transaction (rolled back unless
-  // the caller commits tx): the start of every write that acknowledges something.
+  // prepare() and this thread's connection: the start of every read.
+  struct reader {
+    account_ref account;
+    sql::connection* conn;
+  };
+  result<reader> begin_read(std::string_view account);
+  // prepare(), this thread's connection and a write transaction (durable by default; rolled
+  // back unless the caller commits tx): the start of every write.
   struct write_txn {
     account_ref account;
-    db::connection* conn;
-    db::transaction tx;
+    sql::connection* conn;
+    sql::transaction tx;
   };
-  result<write_txn> begin_write(std::string_view account, db::durability d = db::durability::full);
-  result<std::uint32_t> claim_recent(std::string_view account, std::string_view mailbox, std::uint32_t upto) override;
-  result<std::vector<std::pair<std::string, std::string>>> metadata(std::string_view account,
-                                                                    std::string_view mailbox) override;
-  result<void> set_metadata(std::string_view account, std::string_view mailbox,
-                            const std::vector<std::pair<std::string, std::optional<std::string>>>& values) override;
-  static result<std::optional<mailbox_row>> find_mailbox(db::connection& c, std::string_view account,
+  result<write_txn> begin_write(std::string_view account, sql::durability d = sql::durability::full);
+  static result<std::optional<mailbox_row>> find_mailbox(sql::connection& c, std::string_view account,
                                                          std::string_view canonical_name);
   // find_mailbox with name validation; "mail.no_mailbox" when absent.
-  static result<mailbox_row> need_mailbox(db::connection& c, std::string_view account, std::string_view name);
+  static result<mailbox_row> need_mailbox(sql::connection& c, std::string_view account, std::string_view name);
   // A UIDVALIDITY never handed out before in this database (inside a write transaction).
-  static result<std::uint32_t> next_uidvalidity(db::connection& c);
-  static result<mailbox_row> insert_mailbox(db::connection& c, std::string_view account, std::string_view name,
+  static result<std::uint32_t> next_uidvalidity(sql::connection& c);
+  static result<mailbox_row> insert_mailbox(sql::connection& c, std::string_view account, std::string_view name,
                                             std::string_view special_use);
-  static result<std::vector<message_row>> select_messages(db::connection& c, std::int64_t mailbox_id,
+  static result<std::vector<message_row>> select_messages(sql::connection& c, std::int64_t mailbox_id,
                                                           const uid_set& uids);
-  static result<quota_usage> usage_in(db::connection& c, const account_ref& a);
+  static result<quota_usage> usage_in(sql::connection& c, const account_ref& a);
   // Copies rows into `target` with new uids (one new modseq); updates target's uidnext/modseq.
-  static result<copy_result> copy_rows(db::connection& c, const std::string& account, const std::vector<message_row>& rows,
+  static result<copy_result> copy_rows(sql::connection& c, const std::string& account, const std::vector<message_row>& rows,
                                        mailbox_row& target);
   // Deletes rows, logs them as expunged with a new modseq; returns that modseq.
-  static result<std::uint64_t> expunge_rows(db::connection& c, mailbox_row& mbox, const std::vector<message_row>& rows);
+  static result<std::uint64_t> expunge_rows(sql::connection& c, mailbox_row& mbox, const std::vector<message_row>& rows);
   // Removes the blob files of `ids` that no row names any more (see store.hpp "Blob garbage").
   // Only for ids whose rows went in a commit that is already durable (fsync'd).
   void collect_garbage(const std::set<std::string>& ids);
   // The removal itself, inside the caller's write transaction: each id whose blob no row (and
   // no upload) names loses its file and its derived data.
-  void remove_unused_blobs(db::connection& c, const std::set<std::string>& ids);
+  void remove_unused_blobs(sql::connection& c, const std::set<std::string>& ids);
   // Blobs freed by a commit that was not fsync'd (EXPUNGE): removing them before that commit is
   // on disk could leave, after a power loss, a row naming a missing blob. They wait in
   // garbage_ until a later fsync'd commit covers theirs, then in durable_garbage_ until a
@@ -157,7 +181,7 @@ class sqlite_store final : public store {
     std::vector<std::string> keywords;  // in use, sorted, unique
   };
   // The entry for `m` (read inside a read transaction on c): cached or walked from the index.
-  result<std::shared_ptr<const flag_index>> flag_index_of(db::connection& c, const mailbox_row& m);
+  result<std::shared_ptr<const flag_index>> flag_index_of(sql::connection& c, const mailbox_row& m);
   // The mailbox and its current flag index, read in one transaction (view, fetch_flags).
   result<std::pair<mailbox_row, std::shared_ptr<const flag_index>>> read_flag_index(std::string_view account,
                                                                                     std::string_view mailbox);
@@ -166,7 +190,7 @@ class sqlite_store final : public store {
   std::unordered_map<std::int64_t, std::shared_ptr<const flag_index>> index_;  // by mailbox id
   std::size_t index_rows_ = 0;
 
-  db::database db_;
+  std::unique_ptr<sql::database> db_;
   blob::store& blobs_;
   directory::directory* dir_;
   events::bus* bus_;
