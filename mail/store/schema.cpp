@@ -177,8 +177,10 @@ result<sql_store::account_ref> sql_store::prepare(std::string_view account) {
     return a;
   auto t = sql::transaction::begin(conn, sql::durability::full);
   if (!t) return t.error();
+  auto again = find_mailbox(conn, a.address, "INBOX");  // another thread/process may have won
+  if (!again) return again.error();
+  if (*again) return a;
   for (auto& d : defaults) {
-    // Another thread or process may have made them meanwhile: each is checked under the lock.
     auto exists = find_mailbox(conn, a.address, d.name);
     if (!exists) return exists.error();
     if (*exists) continue;

@@ -571,6 +571,25 @@ TEST_CASE("store: annotations, the recent mark and a hierarchy rename") {
   CHECK(names.count("W_rk/Sub") == 0);
 }
 
+TEST_CASE("store: a message with as many long keywords as allowed") {
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
+  // 16 kB of flags: more than a PostgreSQL index row may hold, so no index there includes them.
+  // Varied letters, so that PostgreSQL's compression of a long index row does not save it.
+  std::vector<std::string> flags;
+  std::minstd_rand gen(7);
+  const std::string_view letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  for (std::size_t i = 0; i < mail::max_flags; ++i) {
+    auto k = "$k" + std::to_string(i) + "_";
+    while (k.size() < mail::max_keyword_bytes) k += letters[gen() % letters.size()];
+    flags.push_back(k);
+  }
+  auto r = f.st->append(f.alice, "INBOX", "many keywords", flags).value();
+  CHECK(f.st->fetch(f.alice, "INBOX", {{r.uid, r.uid}}).value().at(0).flags.size() == mail::max_flags);
+  CHECK(f.st->view(f.alice, "INBOX").value().keywords.size() == mail::max_flags);
+  REQUIRE(f.st->store_flags(f.alice, "INBOX", {{r.uid, r.uid}}, mail::flag_mode::remove, {flags[0]}));
+  CHECK(f.st->fetch_flags(f.alice, "INBOX").value().at(0).flags.size() == mail::max_flags - 1);
+}
+
 TEST_CASE("store: a SQLite file from before the port opens, upgrades and keeps working") {
   // Made as older Hearth made it: the first four "mail" migrations, rows written with their
   // SQL (no save date, no recent mark, annotations as text); then opened by this code.
