@@ -46,6 +46,10 @@ bool install_imap(serve_context& ctx) {
   io.max_search_depth = ctx.cfg.imap_search_depth;
   io.idle_timeout = std::chrono::seconds(ctx.cfg.imap_idle_timeout);
   io.max_errors = ctx.cfg.imap_max_errors;
+  // The mail store, the ACL grants and the directory are SQLite files in WAL mode here, whose
+  // reads never wait for a writer: short read commands skip the blocking pool. A store on
+  // PostgreSQL must turn this off (each read would be a round trip on an I/O thread).
+  io.inline_reads = true;
   ctx.handlers[config::service::imap] = mail::imap::make_handler(env, &ctx.bus, false, io);
   ctx.handlers[config::service::imaps] = mail::imap::make_handler(env, &ctx.bus, true, io);
 

@@ -10,6 +10,8 @@
 //   build/bench/bench_imap [--clients 8] [--seconds 10] [--messages 10000] [--dir /tmp/keep]
 //   (--dir keeps the instance and its filled mailbox for the next run instead of removing it)
 //   build/bench/bench_imap --host 127.0.0.1 --port 993 --user u --password p [--pid PID]
+//   build/bench/bench_imap --dovecot [--clients 8] [--messages 10000]: the same mix, then against
+//   a private Dovecot from Debian (dovecot_bench.hpp, needs root) filled to the same size.
 //
 // --state runs the state-tracking load instead (imap_state_load.hpp: 10 clients, 30 s, LIST,
 // STATUS, SELECT, FETCH, STORE, EXPUNGE, APPEND on --boxes 12 small mailboxes of --per-box 20
@@ -28,6 +30,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -183,6 +186,64 @@ int run_state(const options& o, const fs::path& dir, bool own_hearth) {
   return a.errors || (b && b->errors) ? 1 : 0;
 }
 
+// The original mix against the server in `o`: fills INBOX up to --messages, then runs the
+// clients for --seconds and prints p50/p99 per command. rss_mib, when given, is the server's.
+int run_mix(const options& o, const std::function<long()>& rss_mib) {
+  std::printf("%s:%d, before: %s\n", o.host.c_str(), o.port, load_average().c_str());
+  // Fill INBOX up to --messages with parallel APPENDs.
+  int have = 0;
+  {
+    client c;
+    if (!c.connect(o.host, o.port) || !c.command("LOGIN " + o.user + " \"" + o.password + "\"")) {
+      std::fprintf(stderr, "cannot log in to %s:%d\n", o.host.c_str(), o.port);
+      return 1;
+    }
+    // The mix APPENDs to Archive, which a fresh Dovecot does not have (Hearth makes it).
+    (void)c.command("CREATE Archive");
+    c.send("s STATUS INBOX (MESSAGES)\r\n");
+    for (std::string l = c.line(); !l.empty(); l = c.line()) {
+      if (auto p = l.find("MESSAGES "); p != std::string::npos && l[0] == '*') have = std::atoi(l.c_str() + p + 9);
+      if (l.rfind("s ", 0) == 0) break;
+    }
+  }
+  auto t_fill = clock_type::now();
+  if (have < o.messages) {
+    std::atomic<int> next{have};
+    std::vector<std::thread> fill;
+    for (int t = 0; t < 8; ++t)
+      fill.emplace_back([&, t] {
+        client c;
+        if (!c.connect(o.host, o.port) || !c.command("LOGIN " + o.user + " \"" + o.password + "\"")) return;
+        std::mt19937 rng(static_cast<unsigned>(t) + 1u);
+        for (int i; (i = next++) < o.messages;) c.append("INBOX", message(i, rng));
+      });
+    for (auto& t : fill) t.join();
+    std::fflush(stdout);
+    std::printf("filled INBOX with %d messages in %.1f s\n", o.messages - have,
+                std::chrono::duration<double>(clock_type::now() - t_fill).count());
+  }
+  stats st;
+  auto end = clock_type::now() + std::chrono::seconds(o.seconds);
+  auto t0 = clock_type::now();
+  std::vector<std::thread> workers;
+  for (int i = 0; i < o.clients; ++i)
+    workers.emplace_back(worker, std::cref(o), i, end, std::max(have, o.messages), std::ref(st));
+  for (auto& t : workers) t.join();
+  double secs = std::chrono::duration<double>(clock_type::now() - t0).count();
+  std::size_t total = 0;
+  for (auto& [k, v] : st.ms) total += v.size();
+  std::printf("server %s:%d, %d clients, %.1f s, mailbox of %d messages\n", o.host.c_str(), o.port, o.clients, secs,
+              std::max(have, o.messages));
+  std::printf("%-20s %8s %10s %10s\n", "command", "count", "p50 ms", "p99 ms");
+  for (auto& [k, v] : st.ms) {
+    std::sort(v.begin(), v.end());
+    std::printf("%-20s %8zu %10.2f %10.2f\n", k.c_str(), v.size(), v[v.size() / 2], v[v.size() * 99 / 100]);
+  }
+  std::printf("total: %zu commands, %.0f commands/s, %ld errors\n", total, total / secs, st.errors.load());
+  if (rss_mib) std::printf("server RSS: %ld MiB\n", rss_mib());
+  return st.errors.load() ? 1 : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -255,61 +316,32 @@ int main(int argc, char** argv) {
     }
     return rc;
   }
-  // Fill INBOX up to --messages with parallel APPENDs.
-  int have = 0;
-  {
-    client c;
-    if (!c.connect(o.host, o.port) || !c.command("LOGIN " + o.user + " \"" + o.password + "\"")) {
-      std::fprintf(stderr, "cannot log in to %s:%d\n", o.host.c_str(), o.port);
-      if (server) kill(server, SIGTERM);
-      return 1;
-    }
-    c.send("s STATUS INBOX (MESSAGES)\r\n");
-    for (std::string l = c.line(); !l.empty(); l = c.line()) {
-      if (auto p = l.find("MESSAGES "); p != std::string::npos && l[0] == '*') have = std::atoi(l.c_str() + p + 9);
-      if (l.rfind("s ", 0) == 0) break;
-    }
-  }
-  auto t_fill = clock_type::now();
-  if (have < o.messages) {
-    std::atomic<int> next{have};
-    std::vector<std::thread> fill;
-    for (int t = 0; t < 8; ++t)
-      fill.emplace_back([&, t] {
-        client c;
-        if (!c.connect(o.host, o.port) || !c.command("LOGIN " + o.user + " \"" + o.password + "\"")) return;
-        std::mt19937 rng(static_cast<unsigned>(t) + 1u);
-        for (int i; (i = next++) < o.messages;) c.append("INBOX", message(i, rng));
-      });
-    for (auto& t : fill) t.join();
-    std::fflush(stdout);
-    std::printf("filled INBOX with %d messages in %.1f s\n", o.messages - have,
-                std::chrono::duration<double>(clock_type::now() - t_fill).count());
-  }
-  stats st;
-  auto end = clock_type::now() + std::chrono::seconds(o.seconds);
-  auto t0 = clock_type::now();
-  std::vector<std::thread> workers;
-  for (int i = 0; i < o.clients; ++i)
-    workers.emplace_back(worker, std::cref(o), i, end, std::max(have, o.messages), std::ref(st));
-  for (auto& t : workers) t.join();
-  double secs = std::chrono::duration<double>(clock_type::now() - t0).count();
-  std::size_t total = 0;
-  for (auto& [k, v] : st.ms) total += v.size();
-  std::printf("server %s:%d, %d clients, %.1f s, mailbox of %d messages\n", o.host.c_str(), o.port, o.clients, secs,
-              std::max(have, o.messages));
-  std::printf("%-20s %8s %10s %10s\n", "command", "count", "p50 ms", "p99 ms");
-  for (auto& [k, v] : st.ms) {
-    std::sort(v.begin(), v.end());
-    std::printf("%-20s %8zu %10.2f %10.2f\n", k.c_str(), v.size(), v[v.size() / 2], v[v.size() * 99 / 100]);
-  }
-  std::printf("total: %zu commands, %.0f commands/s, %ld errors\n", total, total / secs, st.errors.load());
-  if (o.pid) std::printf("server RSS: %ld MiB\n", rss_kb(o.pid) / 1024);
+  int rc = run_mix(o, [&]() -> long { return o.pid ? rss_kb(o.pid) / 1024 : 0; });
+  std::printf("done, %s\n", load_average().c_str());
   if (server) {
     kill(server, SIGTERM);
     waitpid(server, nullptr, 0);
     std::error_code ec;
     if (o.dir.empty()) fs::remove_all(dir, ec);
   }
-  return st.errors.load() ? 1 : 0;
+  if (o.dovecot && rc == 0) {
+    // The same mix against a private Dovecot right after (dovecot_bench.hpp; needs root), with
+    // its own INBOX filled to the same size.
+    fs::path ddir = fs::temp_directory_path() / ("hearth-bench-dovecot-" + std::to_string(getpid()));
+    std::error_code ec;
+    fs::remove_all(ddir, ec);
+    hearth::bench::dovecot_instance dv;
+    options d = o;
+    d.host = "127.0.0.78", d.port = 31994, d.pid = 0;
+    if (!dv.start(ddir, d.host, d.port, o.user, o.password)) {
+      std::fprintf(stderr, "dovecot: cannot start; its log: %s\n", (ddir / "dovecot.log").c_str());
+      return 1;
+    }
+    std::printf("Dovecot:\n");
+    rc = run_mix(d, [&]() -> long { return dv.tree_rss_kb() / 1024; });
+    std::printf("done, %s\n", load_average().c_str());
+    dv.stop();
+    fs::remove_all(ddir, ec);
+  }
+  return rc;
 }

@@ -53,6 +53,8 @@ class dovecot_instance {
         << "\nssl_key = <" << key << "\nauth_mechanisms = plain login\nmail_location = maildir:"
         << (dir / "mail").string() << "/%n\nmail_uid = nobody\nmail_gid = nogroup\nfirst_valid_uid = 1\n"
         << "first_valid_gid = 1\nimap_max_line_length = 1M\n"
+        // As many sessions of one user from one address as the bench opens (default 10).
+        << "mail_max_userip_connections = 1000\n"
         << "passdb {\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u " << (dir / "users").string()
         << "\n}\nuserdb {\n  driver = static\n  args = uid=nobody gid=nogroup home=" << (dir / "mail").string()
         << "/%n\n}\nnamespace inbox {\n  inbox = yes\n  separator = /\n}\n"

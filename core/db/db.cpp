@@ -2,6 +2,9 @@
 
 #include <sqlite3.h>
 
+#include "core/db/group_sync.hpp"
+#include "core/db/write_guard.hpp"
+
 #include <chrono>
 #include <map>
 #include <memory>
@@ -44,6 +47,12 @@ struct connection_impl {
   // end of the transaction.
   std::shared_ptr<std::timed_mutex> gate;
   bool holds_gate = false;
+  // Durable commits of this file share fsyncs of its WAL (group_sync.hpp); null when the
+  // file is not in WAL mode, where a durable commit keeps synchronous=FULL.
+  std::shared_ptr<group_sync> sync;
+  // Frames in the WAL after this connection's last commit (sqlite3_wal_hook), for the
+  // checkpoint run after the write lock is freed (see transaction::commit).
+  int wal_frames = 0;
 
   ~connection_impl();
 };
@@ -171,6 +180,9 @@ result<bool> statement::step() {
     sqlite3_reset(stmt_);
     return e;
   }
+  // A statement that writes would take SQLite's write lock (and wait for it) on its first step.
+  if (!sqlite3_stmt_busy(stmt_) && !sqlite3_stmt_readonly(stmt_) && !detail::may_write())
+    return fail("db.would_write", "write refused: this thread runs reads only");
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
@@ -245,6 +257,28 @@ result<connection> connection::open(const std::filesystem::path& path) {
   sqlite3_busy_timeout(c.impl_->db, 5000);
   auto r = c.exec("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;");
   if (!r) return fail("db.open", "configure " + path.string() + ": " + r.error().message);
+  // Group commit relies on the WAL: a commit with synchronous=NORMAL is complete in the WAL
+  // and only waits for its fsync. Another journal mode keeps the per-commit FULL sync.
+  if (c.impl_->gate) {
+    bool wal = false;
+    if (auto mode = c.prepare("PRAGMA journal_mode")) {
+      auto row = mode->step();
+      wal = row && *row && mode->column_text(0) == "wal";
+    }
+    if (wal) {
+      c.impl_->sync = detail::sync_group(path);
+      // SQLite's automatic checkpoint runs inside COMMIT, while this process's writer gate is
+      // held, and syncs the WAL and the database file: every writer queued behind it for two
+      // fsyncs. The hook only notes the WAL's size; commit() checkpoints once the gate is free.
+      sqlite3_wal_hook(
+          c.impl_->db,
+          [](void* arg, sqlite3*, const char*, int frames) {
+            static_cast<detail::connection_impl*>(arg)->wal_frames = frames;
+            return SQLITE_OK;
+          },
+          c.impl_.get());
+    }
+  }
   return c;
 }
 
@@ -286,11 +320,18 @@ sqlite3* connection::native_handle() const { return impl_ ? impl_->db : nullptr;
 
 // ---- transaction --------------------------------------------------------------------------
 
+namespace {
+// Whether a durable commit on c waits for a group fsync of the WAL (group_sync.hpp) rather
+// than running with synchronous=FULL.
+bool grouped(const detail::connection_impl* impl) { return impl && impl->sync; }
+}  // namespace
+
 result<void> transaction::start() {
-  if (durability_ == durability::full) {
+  if (!detail::may_write()) return fail("db.would_write", "write refused: this thread runs reads only");
+  auto* impl = detail::impl_of(conn_->native_handle());
+  if (durability_ == durability::full && !grouped(impl)) {
     if (auto r = conn_->exec("PRAGMA synchronous=FULL"); !r) return r;
   }
-  auto* impl = detail::impl_of(conn_->native_handle());
   // Bounded like busy_timeout: a thread that already writes this file through another
   // connection must not wait for itself forever; past the bound SQLite decides, as before.
   if (impl && impl->gate && !impl->holds_gate) impl->holds_gate = impl->gate->try_lock_for(std::chrono::seconds(5));
@@ -302,8 +343,8 @@ result<void> transaction::start() {
 }
 
 void transaction::end_durability() noexcept {
-  if (durability_ == durability::full) (void)conn_->exec("PRAGMA synchronous=NORMAL");
   auto* impl = detail::impl_of(conn_->native_handle());
+  if (durability_ == durability::full && !grouped(impl)) (void)conn_->exec("PRAGMA synchronous=NORMAL");
   if (impl && impl->holds_gate) {
     impl->holds_gate = false;
     impl->gate->unlock();
@@ -337,8 +378,17 @@ result<void> transaction::commit() {
     rollback();
     return r;
   }
-  end_durability();
+  end_durability();  // frees the write lock: the next writer need not wait for our fsync
+  auto* impl = detail::impl_of(conn_->native_handle());
   conn_ = nullptr;
+  // SQLite's own threshold (1000 frames). PASSIVE neither takes the write lock nor waits for
+  // readers, so other writers go on while it copies; what it cannot copy yet, a later one does.
+  if (impl && impl->sync && impl->wal_frames >= 1000) {
+    impl->wal_frames = 0;
+    (void)sqlite3_wal_checkpoint_v2(impl->db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  }
+  if (durability_ == durability::full && grouped(impl) && !impl->sync->wait_durable())
+    return fail("db.error", "commit: fsync of the write-ahead log failed");
   return {};
 }
 

@@ -3,6 +3,7 @@
 
 
 #include "core/db/db.hpp"
+#include "core/db/write_guard.hpp"
 #include "core/sql/sql.hpp"
 #include "core/sql/threaded.hpp"
 
@@ -15,7 +16,33 @@ class sqlite_connection final : public connection {
   explicit sqlite_connection(db::connection& c) : c_(c) {}
   engine kind() const override { return engine::sqlite; }
 
-  result<void> exec(std::string_view sql) override { return c_.exec(sql); }
+  // Whether every statement in `sql` only reads (SQLite's own judgement: SELECT, a deferred
+  // BEGIN and COMMIT do; BEGIN IMMEDIATE, DELETE and DDL do not). Unparsable counts as a write.
+  bool only_reads(std::string_view sql) const {
+    const std::string text(sql);
+    const char* p = text.c_str();
+    const char* end = p + text.size();
+    while (p < end) {
+      sqlite3_stmt* st = nullptr;
+      const char* tail = nullptr;
+      if (sqlite3_prepare_v2(c_.native_handle(), p, static_cast<int>(end - p), &st, &tail) != SQLITE_OK) return false;
+      const bool ro = !st || sqlite3_stmt_readonly(st);  // no statement: only spaces or a comment
+      sqlite3_finalize(st);
+      if (!ro) return false;
+      if (!tail || tail <= p) break;
+      p = tail;
+    }
+    return true;
+  }
+
+  // Inside a db::no_write_scope a write through exec is refused at once, as a write statement
+  // or transaction through core/db is; a read-only one (the mail store's read transactions:
+  // a deferred BEGIN and its COMMIT) runs.
+  result<void> exec(std::string_view sql) override {
+    if (db::detail::writes_refused() && !only_reads(sql) && !db::detail::may_write())
+      return fail("db.would_write", "write refused: this thread runs reads only");
+    return c_.exec(sql);
+  }
 
   result<rows> run(std::string_view sql, std::span<const value> params) override {
     auto st = c_.prepare(sql);

@@ -7,6 +7,7 @@
 #include "mail/imap/server/acl.hpp"
 #include "mail/imap/server/catenate.hpp"
 #include "mail/imap/server/commands.hpp"
+#include "mail/imap/server/summary.hpp"
 #include "mail/imap/server/view.hpp"
 
 namespace hearth::mail::imap {
@@ -106,6 +107,11 @@ void op_append(session_state& st, const command& cmd, reply& r) {
     }
     return;
   }
+  // The summary FETCH and SEARCH read (summary.hpp) is made now, while this command runs on
+  // the blocking pool anyway, instead of by the first FETCH of the message: that FETCH runs
+  // inline with writes refused and would have to run again on the pool to store it. Best
+  // effort: a failure here leaves it to that first FETCH.
+  if (auto added = store.fetch(owner, mb->name, to_uid_set(uids))) (void)load_summaries(st, *added);
   if (st.env->on_user_action && !ref->shared)
     st.env->on_user_action({st.account, "append", "", mb->name, uids, messages.size() == 1 ? messages[0].flags : std::vector<std::string>{}});
   r.ok("[APPENDUID " + std::to_string(uidvalidity) + " " + compress_set(uids, true) + "] APPEND completed");

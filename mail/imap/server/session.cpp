@@ -10,6 +10,7 @@
 
 #include "auth/authenticator.hpp"
 #include "core/crypto/crypto.hpp"
+#include "core/db/write_guard.hpp"
 #include "core/events/bus.hpp"
 #include "core/log/log.hpp"
 #include "core/net/blocking.hpp"
@@ -17,6 +18,7 @@
 #include "mail/imap/proto/reader.hpp"
 #include "mail/imap/server/commands.hpp"
 #include "mail/imap/server/deflate.hpp"
+#include "mail/imap/server/inline.hpp"
 #include "mail/imap/server/notify.hpp"
 #include "mail/imap/server/view.hpp"
 
@@ -264,7 +266,21 @@ class session {
     return st_.selected() && st_.sel->uids.size() > env_->progress_step && env_->progress_step > 0;
   }
 
+  // A short read runs here, on the strand's thread, with writes refused (inline.hpp); if it
+  // tried to write, its state changes and reply are dropped and it runs again on the pool.
+  // Nothing in it may suspend: the write guard belongs to this thread.
+  std::optional<reply> try_inline(const imap::command& cmd) {
+    if (!o_.inline_reads || !may_run_inline(st_, cmd) || may_take_long()) return std::nullopt;
+    session_state saved = st_;
+    db::no_write_scope reads_only;
+    reply r = execute(st_, cmd);
+    if (!reads_only.write_attempted()) return r;
+    st_ = std::move(saved);
+    return std::nullopt;
+  }
+
   asio::awaitable<reply> run_command(const imap::command& cmd) {
+    if (auto r = try_inline(cmd)) co_return std::move(*r);
     if (!may_take_long()) co_return co_await net::run_blocking([this, &cmd] { return execute(st_, cmd); });
     using namespace asio::experimental::awaitable_operators;
     auto pipe = std::make_shared<progress_pipe>(c_.get_executor());

@@ -1,6 +1,6 @@
 // The IMAP session adapter (the one Asio file of mail/imap): reads bytes with timeouts, frames
 // them with command_reader, runs each command's handler on the blocking pool (handlers touch
-// the store), writes replies, and does the parts that need the socket itself: STARTTLS,
+// the store) or, for short reads, inline (inline.hpp), writes replies, and does the parts that need the socket itself: STARTTLS,
 // AUTHENTICATE's exchange, IDLE (woken by the event bus), COMPRESS=DEFLATE.
 #pragma once
 #include <chrono>
@@ -22,6 +22,9 @@ struct session_options {
   std::size_t max_line = 64 * 1024;
   unsigned max_errors = 20;                        // BAD responses before the session ends
   std::size_t max_search_depth = 32;               // nesting of OR/NOT/() in SEARCH/SORT/THREAD
+  // Run short read commands on the session's I/O thread (inline.hpp). Only where every store
+  // IMAP reads is a local SQLite file in WAL mode: a PostgreSQL read is a network round trip.
+  bool inline_reads = false;
 };
 
 // A handler for net::server. `env` and `bus` must outlive every session; bus may be null

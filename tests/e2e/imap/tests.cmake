@@ -20,3 +20,5 @@ hearth_e2e(imap_notify imap/test_notify.py 78)
 hearth_e2e(imap_search_context imap/test_search_context.py 79)
 # CONTEXT=SORT: NET 89.
 hearth_e2e(imap_sort_context imap/test_sort_context.py 89)
+# Inline reads and group commit (imapperf): NET 90.
+hearth_e2e(imap_command_paths imap/test_command_paths.py 90)

@@ -1,0 +1,23 @@
+// Which commands the session may run on its own I/O thread instead of the blocking pool.
+//
+// Every command used to run on the blocking pool: two thread hops (I/O strand -> pool -> back)
+// per command, which on a busy 2-core machine were most of a read's latency (3-4 ms p50
+// against Dovecot's 0.5-1). A short read of SQLite in WAL mode never waits for a writer, so
+// the commands that only read, with bounded work (no blob read, no long scan), run inline.
+// Writes must not: the session runs an inline command inside a db::no_write_scope, and if
+// anything in it tried to write (a \Recent claim, a first-use summary, the account's default
+// mailboxes, an implicit \Seen), it throws the attempt away and runs the command again on the
+// pool. So the few reads that turn out to write cost one more pass, and none waits on an I/O
+// thread for the write lock or a disk flush.
+#pragma once
+#include "mail/imap/proto/types.hpp"
+#include "mail/imap/server/state.hpp"
+
+namespace hearth::mail::imap {
+
+// Whether `cmd` is a read with bounded work in the session's current state. Pure; the caller
+// also decides whether the store's engine allows inline reads at all (PostgreSQL does not:
+// each read is a network round trip).
+bool may_run_inline(const session_state& st, const command& cmd);
+
+}  // namespace hearth::mail::imap
