@@ -266,10 +266,20 @@ class sql_store final : public store {
     if (!valid_id(id)) return not_found(id);
     auto cr = db_->try_get();
     if (!cr) return cr.error();
-    if (!bodies_in_db(**cr)) return spool_.read(id);
+    // Each engine looks where it writes first, then where the other engine writes: a queue
+    // that `hearth db copy` moved between engines keeps its messages (spool files stay in the
+    // data directory; stored bodies come along with the rows).
+    const bool in_db = bodies_in_db(**cr);
+    if (!in_db) {
+      auto f = spool_.read(id);
+      if (f || f.error().code != "queue.missing") return f;
+    }
     auto r = (**cr).query("SELECT body FROM queue_bodies WHERE msg_id = ?1", canonical_id(id));
     if (!r) return r.error();
-    if (r->empty()) return fail("queue.missing", "no stored body for queue entry " + std::string(id));
+    if (r->empty()) {
+      if (in_db) return spool_.read(id);
+      return fail("queue.missing", "no spool file or stored body for queue entry " + std::string(id));
+    }
     auto b = r->bytes(0, 0);
     return std::string(b.begin(), b.end());
   }
