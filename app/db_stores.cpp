@@ -1,5 +1,6 @@
 #include "app/db_stores.hpp"
 
+#include "auth/sql_throttle_state.hpp"
 #include "core/blob/store.hpp"
 #include "dav/store/shares.hpp"
 #include "dav/store/store.hpp"
@@ -52,6 +53,10 @@ const std::vector<store_schema>& store_schemas() {
       {"mail_seen", "hearth.db", opens([](const std::string& t, const path&) { return mail::seen_store::open(t); })},
       {"queue", "hearth.db", opens([](const std::string& t, const path& d) { return mail::queue::store::open(d, t); })},
       {"queue_sts", "hearth.db", opens([](const std::string& t, const path&) { return mail::queue::open_sts_cache(t); })},
+      // Written only on PostgreSQL (several nodes); listed so that a copy back to SQLite
+      // knows its tables.
+      {"auth_throttle", "hearth.db",
+       opens([](const std::string& t, const path&) { return auth::open_sql_throttle_state(t); })},
       {"greylist", "hearth.db",
        opens([](const std::string& t, const path&) { return mail::filter::greylist::open(t, {}); })},
       {"sieve", "hearth.db",

@@ -18,6 +18,7 @@
 #include "app/common.hpp"
 #include "app/mail_store_open.hpp"
 #include "app/placeholder_sessions.hpp"
+#include "app/serve_cluster.hpp"
 #include "app/serve_context.hpp"
 #include "app/serve_services.hpp"
 #include "auth/authenticator.hpp"
@@ -158,6 +159,9 @@ int cmd_serve(const globals& g, const args& a) {
   // instance's persistent secret so that fake SCRAM salts do not change across restarts.
   auto secret = load_or_create_secret(cfg->data_dir);
   if (!secret) return 1;
+  // Several nodes on one database share the event bus and the login counts.
+  auto cluster = open_cluster_parts(database_target(*cfg));
+  if (!cluster) return 1;
   auth::throttle_config throttling;
   throttling.delay_after = cfg->auth_delay_after;
   throttling.block_after = cfg->auth_block_after;
@@ -166,6 +170,7 @@ int cmd_serve(const globals& g, const args& a) {
   auth::authenticator_options auth_opts;
   auth_opts.secret = *secret;
   auth_opts.plus_protocols = cfg->auth_scram_plus;
+  auth_opts.throttle_counts = cluster->throttle_counts;
   auth::directory_source credentials(*dir);
   auth::authenticator authn(credentials, throttling, auth_opts);
 
@@ -176,6 +181,7 @@ int cmd_serve(const globals& g, const args& a) {
   auto temp_left = cfg->database_blobs.empty() ? blobs.cleanup_temp() : blobs.cleanup_temp(std::chrono::hours(1));
   if (temp_left && *temp_left > 0) log::info("serve.blobs", {{"removed_temp", std::uint64_t(*temp_left)}});
   events::bus bus;
+  if (cluster->events) bus.attach(cluster->events);
   auto mail_store = open_mail_store(*cfg, blobs, dir.get(), &bus);
   if (!mail_store) return fail_with(1, "mail store: " + mail_store.error().message);
 
@@ -249,6 +255,8 @@ int cmd_serve(const globals& g, const args& a) {
   wait_signal();
 
   srv.run();
+  // No more events from the other nodes: the sessions they were for are gone.
+  bus.detach();
   stop_guard.run();
   // Handlers still running on the blocking pool use the directory, the authenticator and the
   // stores, which are destroyed when this function returns.

@@ -30,7 +30,7 @@ bool install_imap(serve_context& ctx) {
   env->acl = acl_store.get();
   ctx.keep.push_back(acl_store);
   // Each sharee's own \Seen on shared mailboxes (mail/store/seen.hpp).
-  auto seen = mail::seen_store::open(directory_file(ctx.cfg), &ctx.bus);
+  auto seen = mail::seen_store::open(database_target(ctx.cfg), &ctx.bus);
   if (!seen) {
     log::error("imap.seen", {{"error", seen.error().message}});
     return false;
@@ -56,10 +56,10 @@ bool install_imap(serve_context& ctx) {
   io.max_search_depth = ctx.cfg.imap_search_depth;
   io.idle_timeout = std::chrono::seconds(ctx.cfg.imap_idle_timeout);
   io.max_errors = ctx.cfg.imap_max_errors;
-  // The mail store, the ACL grants and the directory are SQLite files in WAL mode here, whose
-  // reads never wait for a writer: short read commands skip the blocking pool. A store on
-  // PostgreSQL must turn this off (each read would be a round trip on an I/O thread).
-  io.inline_reads = true;
+  // On SQLite the mail store, the ACL grants and the directory are files in WAL mode, whose
+  // reads never wait for a writer: short read commands skip the store pool. On PostgreSQL each
+  // read is a network round trip, which must not hold an I/O thread.
+  io.inline_reads = !on_postgres(ctx.cfg);
   ctx.handlers[config::service::imap] = mail::imap::make_handler(env, &ctx.bus, false, io);
   ctx.handlers[config::service::imaps] = mail::imap::make_handler(env, &ctx.bus, true, io);
 

@@ -73,7 +73,11 @@ class known_senders {
       : dav_(std::move(dav)), mail_(mail), blobs_(blobs) {
     sub_ = bus.subscribe("dav.change", [this](const events::event& e) {
       std::lock_guard lk(mu_);
-      if (auto it = users_.find(e.key); it != users_.end()) it->second.contacts_fresh = false;
+      // A resync (another node's events may be lost) may stand for any user's change.
+      if (e.resync)
+        for (auto& [name, u] : users_) u.contacts_fresh = false;
+      else if (auto it = users_.find(e.key); it != users_.end())
+        it->second.contacts_fresh = false;
     });
   }
 

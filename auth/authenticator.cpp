@@ -39,7 +39,7 @@ std::string_view outcome_name(outcome o) {
 
 authenticator::authenticator(credential_source& source, throttle_config cfg,
                              authenticator_options opts)
-    : source_(source), throttle_(cfg, opts.clock), opts_(std::move(opts)) {
+    : source_(source), throttle_(cfg, opts.clock, opts.throttle_counts), opts_(std::move(opts)) {
   if (opts_.secret.empty()) opts_.secret = crypto::random_bytes(32);
 }
 

@@ -95,8 +95,11 @@ struct authenticator_options {
   std::string secret;
   // SCRAM server nonce generator (tests inject a fixed one). Empty = 18 random bytes, base64.
   std::function<std::string()> server_nonce;
-  // Clock for the throttle (tests). Empty = steady_clock.
+  // Clock for the throttle (tests). Empty = system_clock.
   throttle::clock_fn clock;
+  // Where the throttle keeps its counts: null = in memory (one node); the database's
+  // (open_sql_throttle_state) when several nodes share it.
+  std::shared_ptr<throttle_state> throttle_counts;
   // Cost of the dummy Argon2id hash that unknown and disabled users are checked against, so
   // their timing matches real accounts. Keep the production value except in tests/fuzzers.
   argon2_params dummy_cost;

@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <list>
+#include <mutex>
+#include <unordered_map>
 
 namespace hearth::auth {
 
@@ -40,43 +43,101 @@ std::string pair_key(std::string_view ip, std::string_view account) {
 }
 }  // namespace
 
-throttle::throttle(throttle_config cfg, clock_fn now) : cfg_(cfg), now_(std::move(now)) {
+namespace {
+
+class memory_state final : public throttle_state {
+ public:
+  explicit memory_state(std::size_t max_entries) : max_(std::max<std::size_t>(max_entries, 2)) {}
+
+  std::optional<entry> get(const std::string& key, time_point since) override {
+    std::lock_guard lock(mutex_);
+    auto it = table_.find(key);
+    if (it == table_.end()) return std::nullopt;
+    expire(it->second.e, since);
+    return it->second.e;
+  }
+
+  bool add_failure(const std::string& key, const failure& f) override {
+    std::lock_guard lock(mutex_);
+    entry& e = touch(key);
+    expire(e, f.since);
+    e.failures.push_back(f.now);
+    while (e.failures.size() > f.keep) e.failures.erase(e.failures.begin());
+    if (f.may_block && e.failures.size() >= f.keep && e.blocked_until <= f.now) {
+      e.blocked_until = f.block_until;
+      e.failures.clear();
+      return true;
+    }
+    return false;
+  }
+
+  void forget(const std::string& key) override {
+    std::lock_guard lock(mutex_);
+    auto it = table_.find(key);
+    if (it == table_.end()) return;
+    lru_.erase(it->second.lru);
+    table_.erase(it);
+  }
+
+  std::size_t size() override {
+    std::lock_guard lock(mutex_);
+    return table_.size();
+  }
+
+ private:
+  struct slot {
+    entry e;
+    std::list<std::string>::iterator lru;
+  };
+
+  static void expire(entry& e, time_point since) {
+    auto keep = std::find_if(e.failures.begin(), e.failures.end(), [&](auto t) { return t > since; });
+    e.failures.erase(e.failures.begin(), keep);
+  }
+
+  entry& touch(const std::string& key) {
+    auto it = table_.find(key);
+    if (it != table_.end()) {
+      lru_.splice(lru_.begin(), lru_, it->second.lru);
+      return it->second.e;
+    }
+    // Bounded memory: evict the least recently used key. An attacker cycling through addresses
+    // can evict a block this way, but only by spending max_entries fresh keys on it.
+    while (table_.size() >= max_ && !lru_.empty()) {
+      table_.erase(lru_.back());
+      lru_.pop_back();
+    }
+    lru_.push_front(key);
+    slot& s = table_[key];
+    s.lru = lru_.begin();
+    return s.e;
+  }
+
+  const std::size_t max_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, slot> table_;
+  std::list<std::string> lru_;  // most recently used first
+};
+
+}  // namespace
+
+std::shared_ptr<throttle_state> make_memory_throttle_state(std::size_t max_entries) {
+  return std::make_shared<memory_state>(max_entries);
+}
+
+throttle::throttle(throttle_config cfg, clock_fn now, std::shared_ptr<throttle_state> state)
+    : cfg_(cfg), now_(std::move(now)), state_(std::move(state)) {
   if (!now_) now_ = [] { return clock::now(); };
   if (cfg_.max_entries < 2) cfg_.max_entries = 2;
   if (cfg_.block_after < 1) cfg_.block_after = 1;
+  if (!state_) state_ = make_memory_throttle_state(cfg_.max_entries);
 }
 
-void throttle::expire(entry& e, clock::time_point now) const {
-  auto window = std::chrono::seconds(cfg_.window_seconds);
-  while (!e.failures.empty() && e.failures.front() + window <= now) e.failures.pop_front();
+std::optional<throttle_state::entry> throttle::find(const std::string& key, clock::time_point now) {
+  return state_->get(key, now - std::chrono::seconds(cfg_.window_seconds));
 }
 
-throttle::entry* throttle::find(const std::string& key, clock::time_point now) {
-  auto it = table_.find(key);
-  if (it == table_.end()) return nullptr;
-  expire(it->second, now);
-  return &it->second;
-}
-
-throttle::entry& throttle::touch(const std::string& key) {
-  auto it = table_.find(key);
-  if (it != table_.end()) {
-    lru_.splice(lru_.begin(), lru_, it->second.lru);
-    return it->second;
-  }
-  // Bounded memory: evict the least recently used key. An attacker cycling through addresses
-  // can evict a block this way, but only by spending max_entries fresh keys on it.
-  while (table_.size() >= cfg_.max_entries && !lru_.empty()) {
-    table_.erase(lru_.back());
-    lru_.pop_back();
-  }
-  lru_.push_front(key);
-  entry& e = table_[key];
-  e.lru = lru_.begin();
-  return e;
-}
-
-throttle::verdict throttle::judge(entry* e, clock::time_point now) const {
+throttle::verdict throttle::judge(const std::optional<throttle_state::entry>& e, clock::time_point now) const {
   verdict v;
   if (!e) return v;
   if (e->blocked_until > now) {
@@ -94,21 +155,19 @@ throttle::verdict throttle::judge(entry* e, clock::time_point now) const {
 
 bool throttle::account_limited(std::string_view account) {
   if (account.empty()) return false;
-  std::lock_guard lock(mutex_);
   auto now = now_();
   verdict v = judge(find(account_key(account), now), now);
   return v.blocked || v.delay.count() > 0;
 }
 
 throttle::verdict throttle::check(std::string_view ip, std::string_view account, bool known_address) {
-  std::lock_guard lock(mutex_);
   auto now = now_();
   verdict v = judge(find(throttle_ip_key(ip), now), now);
   if (v.blocked || v.delay.count() > 0) v.by = scope::ip;
   if (account.empty() || known_address) return v;
   verdict a = judge(find(account_key(account), now), now);
   if (a.blocked) {
-    entry* pair = find(pair_key(ip, account), now);
+    auto pair = find(pair_key(ip, account), now);
     if (pair && !pair->failures.empty()) {
       if (!v.blocked || a.retry_after > v.retry_after) {
         v.retry_after = a.retry_after;
@@ -130,20 +189,17 @@ throttle::verdict throttle::check(std::string_view ip, std::string_view account,
 }
 
 throttle::started throttle::record_failure(std::string_view ip, std::string_view account) {
-  std::lock_guard lock(mutex_);
   auto now = now_();
   auto add = [&](const std::string& key, bool may_block) {
-    entry& e = touch(key);
-    expire(e, now);
-    e.failures.push_back(now);
-    while (e.failures.size() > cfg_.block_after) e.failures.pop_front();
-    if (may_block && e.failures.size() >= cfg_.block_after && e.blocked_until <= now) {
-      e.blocked_until = now + std::chrono::seconds(cfg_.block_seconds);
-      // A fresh start after the block: otherwise the first failure after expiry re-blocks.
-      e.failures.clear();
-      return true;
-    }
-    return false;
+    throttle_state::failure f;
+    f.now = now;
+    f.since = now - std::chrono::seconds(cfg_.window_seconds);
+    f.keep = cfg_.block_after;
+    f.may_block = may_block;
+    // A fresh start after the block (the state forgets the failures): otherwise the first
+    // failure after expiry re-blocks.
+    f.block_until = now + std::chrono::seconds(cfg_.block_seconds);
+    return state_->add_failure(key, f);
   };
   started out;
   out.ip = add(throttle_ip_key(ip), true);
@@ -157,16 +213,9 @@ throttle::started throttle::record_failure(std::string_view ip, std::string_view
 }
 
 void throttle::record_success(std::string_view ip, std::string_view account) {
-  std::lock_guard lock(mutex_);
-  auto it = table_.find(pair_key(ip, account));
-  if (it == table_.end()) return;
-  lru_.erase(it->second.lru);
-  table_.erase(it);
+  state_->forget(pair_key(ip, account));
 }
 
-std::size_t throttle::size() const {
-  std::lock_guard lock(mutex_);
-  return table_.size();
-}
+std::size_t throttle::size() const { return state_->size(); }
 
 }  // namespace hearth::auth

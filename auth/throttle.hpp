@@ -15,20 +15,53 @@
 // whole /64); the account name ASCII-lowercased. Counting by name, not by existing account,
 // means a block says nothing about whether the account exists.
 //
-// Thread-safe (one mutex). Memory is bounded: at most max_entries keys, least recently used
-// evicted first.
+// The counts live in a throttle_state: in memory for one node (the default; at most
+// max_entries keys, least recently used evicted first), or in the database when several nodes
+// share one (sql_throttle_state.hpp), so that a guesser spreading over the nodes meets one
+// count. Thread-safe.
 #pragma once
 #include <chrono>
 #include <cstddef>
-#include <deque>
 #include <functional>
-#include <list>
-#include <mutex>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <vector>
 
 namespace hearth::auth {
+
+// Where the throttle keeps its counts, by key ("ip:...", "user:...", "pair:..."). Times are
+// wall-clock (system_clock), so that they mean the same on every node that shares them.
+// Thread-safe. The calls return no errors: a store that fails logs it and answers as if the key
+// were unknown (a login still needs its password; the throttle only slows guessing).
+class throttle_state {
+ public:
+  using time_point = std::chrono::system_clock::time_point;
+  struct entry {
+    std::vector<time_point> failures;  // inside the window, oldest first
+    time_point blocked_until{};
+  };
+  struct failure {
+    time_point now;
+    time_point since;        // failures at or before this have left the window
+    std::size_t keep = 1;    // at most this many newest failures are kept
+    bool may_block = false;  // with `keep` failures the key is blocked until block_until...
+    time_point block_until;  // ...unless already blocked; its failures are then forgotten
+  };
+  virtual ~throttle_state() = default;
+  // The key's failures after `since` and its block; nullopt when the key has neither.
+  virtual std::optional<entry> get(const std::string& key, time_point since) = 0;
+  // Records one failure as `f` says, in one step (no other node's failure of the same key
+  // interleaves). Returns true when this failure started a block.
+  virtual bool add_failure(const std::string& key, const failure& f) = 0;
+  virtual void forget(const std::string& key) = 0;
+  // Keys held (tests).
+  virtual std::size_t size() = 0;
+};
+
+// One node's counts in memory, at most max_entries keys (least recently used evicted first).
+std::shared_ptr<throttle_state> make_memory_throttle_state(std::size_t max_entries);
 
 struct throttle_config {
   unsigned delay_after = 3;
@@ -40,11 +73,13 @@ struct throttle_config {
 
 class throttle {
  public:
-  using clock = std::chrono::steady_clock;
+  // Wall-clock: the counts may be shared by nodes on several machines (throttle_state).
+  using clock = std::chrono::system_clock;
   using clock_fn = std::function<clock::time_point()>;
 
-  // clock: injectable for tests; defaults to steady_clock::now.
-  explicit throttle(throttle_config cfg, clock_fn now = {});
+  // clock: injectable for tests; defaults to system_clock::now. state: where the counts live;
+  // null: in memory, at most cfg.max_entries keys.
+  explicit throttle(throttle_config cfg, clock_fn now = {}, std::shared_ptr<throttle_state> state = {});
 
   enum class scope { none, ip, account };
 
@@ -80,21 +115,12 @@ class throttle {
   const throttle_config& config() const { return cfg_; }
 
  private:
-  struct entry {
-    std::deque<clock::time_point> failures;  // within the window, oldest first, <= block_after
-    clock::time_point blocked_until{};
-    std::list<std::string>::iterator lru;
-  };
-  entry* find(const std::string& key, clock::time_point now);
-  entry& touch(const std::string& key);
-  void expire(entry& e, clock::time_point now) const;
-  verdict judge(entry* e, clock::time_point now) const;
+  std::optional<throttle_state::entry> find(const std::string& key, clock::time_point now);
+  verdict judge(const std::optional<throttle_state::entry>& e, clock::time_point now) const;
 
   throttle_config cfg_;
   clock_fn now_;
-  mutable std::mutex mutex_;
-  std::unordered_map<std::string, entry> table_;
-  std::list<std::string> lru_;  // most recently used first
+  std::shared_ptr<throttle_state> state_;
 };
 
 // "ip:" + address (IPv6 reduced to its /64 prefix) — exposed for tests.

@@ -33,6 +33,7 @@ struct bus_state {
   mutable std::mutex m;
   std::map<std::string, entries, std::less<>> by_topic;
   std::map<std::pair<std::string, std::string>, entries> by_key;
+  std::shared_ptr<transport> remote;  // null: this node only
 };
 
 }  // namespace detail
@@ -97,7 +98,6 @@ void subscription::reset() {
 }
 
 bus::bus() : state_(std::make_shared<detail::bus_state>()) {}
-bus::~bus() = default;
 
 subscription bus::subscribe(std::string topic, std::function<void(const event&)> fn) {
   auto e = std::make_shared<detail::entry>();
@@ -123,28 +123,91 @@ subscription bus::subscribe(std::string topic, std::string key, std::function<vo
   return subscription(state_, std::move(e));
 }
 
-std::size_t bus::publish(const event& ev) const {
+namespace {
+
+// Calls e's callback unless it was unsubscribed since the caller's snapshot. True if called.
+bool call(detail::entry& e, const event& ev) {
+  {
+    std::lock_guard lk(e.m);
+    if (!e.active) return false;
+    e.running.push_back(std::this_thread::get_id());
+  }
+  running_guard guard(e);
+  e.fn(ev);
+  return true;
+}
+
+std::size_t publish_here(const detail::bus_state& s, const event& ev) {
   detail::entries targets;
   {
-    std::lock_guard lk(state_->m);
-    if (auto it = state_->by_topic.find(ev.topic); it != state_->by_topic.end())
-      targets = it->second;
-    if (auto it = state_->by_key.find({ev.topic, ev.key}); it != state_->by_key.end())
+    std::lock_guard lk(s.m);
+    if (auto it = s.by_topic.find(ev.topic); it != s.by_topic.end()) targets = it->second;
+    if (auto it = s.by_key.find({ev.topic, ev.key}); it != s.by_key.end())
       targets.insert(targets.end(), it->second.begin(), it->second.end());
   }
   std::size_t called = 0;
+  for (const auto& e : targets) called += call(*e, ev) ? 1 : 0;
+  return called;
+}
+
+std::size_t resync_here(const detail::bus_state& s) {
+  detail::entries targets;
+  {
+    std::lock_guard lk(s.m);
+    for (const auto& [topic, v] : s.by_topic) targets.insert(targets.end(), v.begin(), v.end());
+    for (const auto& [k, v] : s.by_key) targets.insert(targets.end(), v.begin(), v.end());
+  }
+  std::size_t called = 0;
   for (const auto& e : targets) {
-    {
-      std::lock_guard lk(e->m);
-      if (!e->active) continue;  // unsubscribed since the snapshot
-      e->running.push_back(std::this_thread::get_id());
-    }
-    running_guard guard(*e);
-    e->fn(ev);
-    ++called;
+    event ev{e->topic, e->keyed ? e->key : std::string(), std::string(), true};
+    called += call(*e, ev) ? 1 : 0;
   }
   return called;
 }
+
+}  // namespace
+
+std::size_t bus::publish(const event& ev) const {
+  std::shared_ptr<transport> remote;
+  {
+    std::lock_guard lk(state_->m);
+    remote = state_->remote;
+  }
+  // Sent before the local callbacks run: they may be slow, and the other nodes' sessions wait.
+  if (remote) remote->send(ev);
+  return publish_here(*state_, ev);
+}
+
+std::size_t bus::resync() const { return resync_here(*state_); }
+
+void bus::attach(std::shared_ptr<transport> t) {
+  detach();
+  std::weak_ptr<detail::bus_state> w = state_;
+  transport::receiver r;
+  r.deliver = [w](const event& ev) {
+    if (auto s = w.lock()) {
+      if (ev.resync) resync_here(*s);
+      else publish_here(*s, ev);
+    }
+  };
+  r.resync = [w] {
+    if (auto s = w.lock()) resync_here(*s);
+  };
+  t->start(std::move(r));
+  std::lock_guard lk(state_->m);
+  state_->remote = std::move(t);
+}
+
+void bus::detach() {
+  std::shared_ptr<transport> t;
+  {
+    std::lock_guard lk(state_->m);
+    t = std::move(state_->remote);
+  }
+  if (t) t->stop();
+}
+
+bus::~bus() { detach(); }
 
 std::size_t bus::subscribers(std::string_view topic) const {
   std::lock_guard lk(state_->m);

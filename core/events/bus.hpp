@@ -18,6 +18,12 @@
 // itself. Do not reset a subscription from inside another subscription's callback while that
 // one may be resetting yours on another thread (each would wait for the other).
 // The bus may be destroyed before its subscriptions; they then do nothing when destroyed.
+//
+// Several nodes (README "Several nodes"): with a transport attached, every event published
+// here also goes to the other nodes, and theirs arrive here as if published locally (on the
+// transport's thread). When the transport may have lost events (its connection dropped), every
+// subscription is called once with a resync event: its own topic and key, empty data and
+// resync set, meaning "something may have changed: re-check".
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -31,6 +37,26 @@ struct event {
   std::string topic;
   std::string key;   // account, mailbox, JID, collection... depending on the topic
   std::string data;  // small payload; big content goes through the blob store or the database
+  bool resync = false;  // see the top of this file: re-check everything under topic and key
+};
+
+// How events cross nodes (the PostgreSQL one: core/pg/event_transport.hpp). core/events knows
+// no database: the transport is given what the bus publishes and hands back what the others
+// did.
+class transport {
+ public:
+  struct receiver {
+    std::function<void(const event&)> deliver;  // an event another node published
+    std::function<void()> resync;                // events may have been missed
+  };
+  virtual ~transport() = default;
+  // Starts receiving; the callbacks run on the transport's own thread.
+  virtual void start(receiver r) = 0;
+  // An event published on this node. Must not block on the network (it is called by every
+  // publisher, after its commit): queue it, or drop it and have the others resync.
+  virtual void send(const event& e) = 0;
+  // Stops and joins; no callback runs after it returns. Idempotent.
+  virtual void stop() = 0;
 };
 
 namespace detail {
@@ -78,6 +104,18 @@ class bus {
 
   // Current number of subscriptions to the topic (any key); for tests and metrics.
   std::size_t subscribers(std::string_view topic) const;
+
+  // Connects the bus to the other nodes: starts the transport, after which publish() also
+  // hands each event to it, and what it receives is published here (without being sent back).
+  // Call once, at start, before sessions subscribe. The bus stops the transport when detached
+  // or destroyed.
+  void attach(std::shared_ptr<transport> t);
+  // Stops the transport (at shutdown, before the subscribers go). Idempotent.
+  void detach();
+
+  // Calls every subscription once with a resync event (see the top of this file) on this
+  // thread; returns how many were called.
+  std::size_t resync() const;
 
  private:
   std::shared_ptr<detail::bus_state> state_;

@@ -114,13 +114,21 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
     // lvalues only (see core/net/blocking.hpp).
     auto self = shared_from_this();
     asio::co_spawn(*strand_, agent(self), asio::detached);
-    log::info("queue.start", {{"dir", (opts_.data_dir / "queue").string()}});
+    log::info("queue.start", {{"dir", (opts_.data_dir / "queue").string()}, {"node", store_->node()}});
   }
 
   void stop() override {
     stopping_ = true;
     // Here, not only when the agent leaves its loop: the io_context may stop before it does.
     summarise_blocks();
+    // The other nodes would otherwise wait for the lease to run out. An attempt still in
+    // flight may then be made twice, which SMTP allows (the receiver drops the duplicate or
+    // the user sees it twice); a lost message it does not.
+    if (!released_.exchange(true)) {
+      auto n = store_->release_claims();
+      if (!n) log::error("queue.error", {{"op", "release_claims"}, {"code", n.error().code}, {"error", n.error().message}});
+      else log::info("queue.released", {{"node", store_->node()}, {"recipients", *n}});
+    }
     std::lock_guard lk(mu_);
     if (strand_) asio::post(*strand_, [self = shared_from_this()] { self->wake_->cancel(); });
   }
@@ -154,8 +162,22 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
     int scan_failures = 0;
     auto next_sweep = std::chrono::steady_clock::now() + orphan_sweep_every;
     auto next_summary = std::chrono::steady_clock::now() + self->opts_.block_summary_every;
+    // Claims are renewed well before they run out, so that a slow attempt (a 5-minute command
+    // timeout is allowed) keeps its recipients while this node lives.
+    const auto renew_every = std::max(std::chrono::seconds(1), self->opts_.claim_lease / 3);
+    auto next_renewal = std::chrono::steady_clock::now() + renew_every;
     while (!self->stopping_) {
-      auto due = co_await net::run_blocking([st = self->store_.get()] { return st->due(unix_now(), 200); });
+      if (std::chrono::steady_clock::now() >= next_renewal) {
+        next_renewal = std::chrono::steady_clock::now() + renew_every;
+        if (!self->in_flight_.empty()) {
+          auto n = co_await net::run_blocking([st = self->store_.get()] { return st->renew_claims(unix_now()); });
+          if (!n) log::error("queue.error", {{"op", "renew_claims"}, {"code", n.error().code}, {"error", n.error().message}});
+        }
+      }
+      // No more than can start (plus those in flight, which due() lists again): what this
+      // node claims and cannot start would wait here while another node sits idle.
+      const std::size_t want = max_parallel + self->in_flight_.size();
+      auto due = co_await net::run_blocking([st = self->store_.get(), want] { return st->due(unix_now(), want); });
       auto pause = std::chrono::seconds(1);
       if (!due) {
         // The database is busy or broken: every pass would fail the same way.
@@ -165,13 +187,27 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
       } else {
         scan_failures = 0;
         const auto now = std::chrono::steady_clock::now();
+        std::vector<std::string> not_started;
         for (auto& m : *due) {
-          if (self->stopping_ || self->in_flight_.size() >= max_parallel) break;
-          if (auto h = self->held_.find(m.id); h != self->held_.end() && h->second.until > now) continue;
-          if (!self->in_flight_.insert(m.id).second) continue;
+          if (self->in_flight_.count(m.id)) continue;
+          if (self->stopping_ || self->in_flight_.size() >= max_parallel ||
+              (self->held_.count(m.id) && self->held_[m.id].until > now)) {
+            not_started.push_back(m.id);
+            continue;
+          }
+          self->in_flight_.insert(m.id);
           self->running_ += 1;
           auto entry = std::make_shared<const message_row>(std::move(m));
           asio::co_spawn(*self->strand_, process(self, entry), asio::detached);
+        }
+        // Claimed but not started: free for the other nodes now, not after the lease.
+        if (!not_started.empty()) {
+          auto r = co_await net::run_blocking([st = self->store_.get(), &not_started]() -> result<void> {
+            for (const auto& id : not_started)
+              if (auto x = st->release_message(id); !x) return x.error();
+            return {};
+          });
+          if (!r) log::error("queue.error", {{"op", "release_claims"}, {"code", r.error().code}, {"error", r.error().message}});
         }
       }
       if (self->stopping_) break;
@@ -623,12 +659,13 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
   std::map<std::pair<std::string, std::string>, block_stat> blocks_;  // (destination, our ip)
   std::atomic<bool> stopping_{false};
   std::atomic<int> running_{0};  // the agent and the delivery coroutines
+  std::atomic<bool> released_{false};
 };
 
 }  // namespace
 
 result<std::shared_ptr<queue>> queue::open(const options& opts) {
-  auto s = store::open(opts.data_dir, opts.db_target);
+  auto s = store::open(opts.data_dir, opts.db_target, {opts.node_id, opts.claim_lease});
   if (!s) return s.error();
   // Only the server's own queue cleans up (`hearth queue` opens the store while the server may
   // be writing a spool file), and only files too old to belong to an enqueue in flight.

@@ -71,6 +71,10 @@ struct tls_outcome {
 struct options {
   std::filesystem::path data_dir;       // the queue keeps its own files under DATA_DIR/queue
   std::string db_target;                // DATA_DIR/hearth.db or a PostgreSQL URL (the queue's tables, own migrations)
+  // Several nodes on one database (store.hpp): the id this node claims recipients under ("":
+  // DATA_DIR/node-id) and how long a claim lasts unless renewed.
+  std::string node_id;
+  std::chrono::seconds claim_lease{120};
   std::string hostname;                 // our EHLO name and the DSN Reporting-MTA
   std::uint16_t remote_port = 25;       // smtp.outbound.port (tests point it elsewhere)
   std::chrono::seconds first_retry{300};
@@ -119,7 +123,9 @@ class queue {
   static result<std::shared_ptr<queue>> open(const options& opts);
   // Starts delivering (coroutines on io); resumes entries left by a previous run.
   virtual void start(boost::asio::io_context& io) = 0;
-  // Stops starting new deliveries; in-flight attempts are abandoned (they stay queued).
+  // Stops starting new deliveries; in-flight attempts are abandoned (they stay queued), and
+  // this node's claims are released so that another node may take them at once. Blocking
+  // (one database write).
   virtual void stop() = 0;
   // Persists the message for every recipient in env.rcpts and returns the queue id (also in
   // logs). Blocking: call from the blocking pool. Errors: "queue.io", "db.*", "queue.invalid".

@@ -47,7 +47,22 @@ CREATE INDEX queue_rcpts_msg ON queue_rcpts(msg_id);
     {2, "outbound queue: REQUIRETLS (RFC 8689)", R"sql(
 ALTER TABLE queue_messages ADD COLUMN requiretls INTEGER NOT NULL DEFAULT 0;
 )sql"},
+    {3, "outbound queue: claims of several nodes", R"sql(
+ALTER TABLE queue_rcpts ADD COLUMN claim_node TEXT NOT NULL DEFAULT '';
+ALTER TABLE queue_rcpts ADD COLUMN claim_until INTEGER NOT NULL DEFAULT 0;
+)sql"},
+    {4, "outbound queue: message bodies in the database (PostgreSQL)", R"sql(
+CREATE TABLE queue_bodies(
+  msg_id TEXT PRIMARY KEY REFERENCES queue_messages(id) ON DELETE CASCADE,
+  body BLOB NOT NULL
+);
+)sql"},
 };
+
+// A recipient row is due (as in due()) and no other node holds a live claim on it. ?1 is now,
+// ?2 this node. A claim whose lease has run out is free: its node died or lost the database.
+constexpr std::string_view due_and_free =
+    "(r.next_attempt <= ?1 OR r.status = 'bounce') AND (r.claim_node = '' OR r.claim_node = ?2 OR r.claim_until <= ?1)";
 
 // Queue ids: seconds since the epoch in hex (so they sort by age) and 8 random hex digits.
 std::string make_id(std::int64_t now) {
@@ -124,7 +139,8 @@ error not_found(std::string_view id) { return fail("queue.not_found", "no queue 
 
 class sql_store final : public store {
  public:
-  sql_store(spool sp, std::unique_ptr<sql::database> d) : spool_(std::move(sp)), db_(std::move(d)) {}
+  sql_store(spool sp, std::unique_ptr<sql::database> d, claim_options claims)
+      : spool_(std::move(sp)), db_(std::move(d)), claims_(std::move(claims)) {}
 
   result<std::string> add(const envelope& env, std::string_view message, std::int64_t now) override {
     if (env.rcpts.empty()) return fail("queue.invalid", "no recipient");
@@ -134,15 +150,18 @@ class sql_store final : public store {
     auto cr = db_->try_get();
     if (!cr) return cr.error();
     auto& c = **cr;
+    const bool in_db = bodies_in_db(c);
     for (int tries = 0;; ++tries) {
       std::string id = make_id(now);
-      if (auto w = spool_.write(id, message); !w) {
-        if (w.error().code == "queue.exists") continue;
-        return w.error();
+      if (!in_db) {
+        if (auto w = spool_.write(id, message); !w) {
+          if (w.error().code == "queue.exists") continue;
+          return w.error();
+        }
       }
-      auto r = insert(c, id, env, message.size(), now);
+      auto r = insert(c, id, env, message, now, in_db);
       if (!r) {
-        spool_.remove(id);
+        if (!in_db) spool_.remove(id);
         // Another message got the same id between our file check and commit: take another.
         if (r.error().code == "db.constraint" && tries < 5) continue;
         return r.error();
@@ -155,25 +174,68 @@ class sql_store final : public store {
     auto cr = db_->try_get();
     if (!cr) return cr.error();
     auto& c = **cr;
-    // One node reads the whole due set. When several nodes deliver from one PostgreSQL, this
-    // is where a node claims what it reads: recipient rows marked with the node and a lease
-    // time in the same transaction, the ids chosen with `FOR UPDATE SKIP LOCKED` so two nodes
-    // never take the same message, and a lease that runs out releasing a dead node's claims.
-    // The ids first (bounded), then their due recipients.
-    auto ids = c.query(
-        "SELECT DISTINCT r.msg_id, m.created FROM queue_rcpts r JOIN queue_messages m ON m.id = r.msg_id "
-        "WHERE r.next_attempt <= ?1 OR r.status = 'bounce' ORDER BY m.created, r.msg_id LIMIT ?2",
-        now, static_cast<std::int64_t>(limit));
+    const std::string free(due_and_free);
+    // The agent asks every second: an idle queue must not take the write lock each time (on
+    // SQLite it would stall every commit behind it for that moment), so a plain read first.
+    auto any = c.query_int("SELECT 1 FROM queue_rcpts r WHERE " + free + " LIMIT 1", now, claims_.node);
+    if (!any) return any.error();
+    if (!*any) return std::vector<message_row>{};
+    // The claim and the read in one transaction. Write transactions are serialized on both
+    // engines (sql::transaction), and on PostgreSQL the rows are also locked with SKIP LOCKED,
+    // so a row another node is claiming right now is passed over rather than waited for.
+    // A lost claim is harmless (it is taken again), hence normal durability.
+    auto tx = sql::transaction::begin(c, sql::durability::normal);
+    if (!tx) return tx.error();
+    auto ids = c.query("SELECT DISTINCT r.msg_id, m.created FROM queue_rcpts r JOIN queue_messages m ON m.id = r.msg_id "
+                       "WHERE " + free + " ORDER BY m.created, r.msg_id LIMIT ?3",
+                       now, claims_.node, static_cast<std::int64_t>(limit));
     if (!ids) return ids.error();
+    const std::string lock = c.kind() == sql::engine::postgres ? " FOR UPDATE SKIP LOCKED" : "";
+    const std::string claim = "UPDATE queue_rcpts SET claim_node = ?2, claim_until = ?4 WHERE id IN "
+                              "(SELECT r.id FROM queue_rcpts r WHERE r.msg_id = ?3 AND " + free + lock + ")";
+    const std::int64_t until = now + claims_.lease.count();
     std::vector<message_row> out;
     for (int i = 0; i < ids->size(); ++i) {
-      auto r = c.query(select_joined("WHERE m.id = ?1 AND (r.next_attempt <= ?2 OR r.status = 'bounce') ORDER BY r.id"),
-                       ids->text(i, 0), now);
+      const std::string id = ids->text(i, 0);
+      auto u = c.query(claim, now, claims_.node, id, until);
+      if (!u) return u.error();
+      if (u->affected() == 0) continue;  // taken by another node since the first read
+      auto r = c.query(select_joined("WHERE m.id = ?1 AND r.claim_node = ?2 AND r.claim_until = ?3 ORDER BY r.id"),
+                       id, claims_.node, until);
       if (!r) return r.error();
       for (auto& m : grouped(*r)) out.push_back(std::move(m));
     }
+    if (auto x = tx->commit(); !x) return x.error();
     return out;
   }
+
+  result<int> renew_claims(std::int64_t now) override {
+    auto cr = db_->try_get();
+    if (!cr) return cr.error();
+    auto r = (*cr)->query("UPDATE queue_rcpts SET claim_until = ?2 WHERE claim_node = ?1", claims_.node,
+                          now + claims_.lease.count());
+    if (!r) return r.error();
+    return static_cast<int>(r->affected());
+  }
+
+  result<int> release_claims() override {
+    auto cr = db_->try_get();
+    if (!cr) return cr.error();
+    auto r = (*cr)->query("UPDATE queue_rcpts SET claim_node = '', claim_until = 0 WHERE claim_node = ?1", claims_.node);
+    if (!r) return r.error();
+    return static_cast<int>(r->affected());
+  }
+
+  result<void> release_message(std::string_view id) override {
+    auto cr = db_->try_get();
+    if (!cr) return cr.error();
+    auto r = (*cr)->query("UPDATE queue_rcpts SET claim_node = '', claim_until = 0 WHERE msg_id = ?1 AND claim_node = ?2",
+                          canonical_id(id), claims_.node);
+    if (!r) return r.error();
+    return {};
+  }
+
+  const std::string& node() const override { return claims_.node; }
 
   result<std::vector<message_row>> list() override {
     auto cr = db_->try_get();
@@ -202,7 +264,24 @@ class sql_store final : public store {
 
   result<std::string> read_message(std::string_view id) override {
     if (!valid_id(id)) return not_found(id);
-    return spool_.read(id);
+    auto cr = db_->try_get();
+    if (!cr) return cr.error();
+    // Each engine looks where it writes first, then where the other engine writes: a queue
+    // that `hearth db copy` moved between engines keeps its messages (spool files stay in the
+    // data directory; stored bodies come along with the rows).
+    const bool in_db = bodies_in_db(**cr);
+    if (!in_db) {
+      auto f = spool_.read(id);
+      if (f || f.error().code != "queue.missing") return f;
+    }
+    auto r = (**cr).query("SELECT body FROM queue_bodies WHERE msg_id = ?1", canonical_id(id));
+    if (!r) return r.error();
+    if (r->empty()) {
+      if (in_db) return spool_.read(id);
+      return fail("queue.missing", "no spool file or stored body for queue entry " + std::string(id));
+    }
+    auto b = r->bytes(0, 0);
+    return std::string(b.begin(), b.end());
   }
 
   fs::path spool_path(std::string_view id) const override { return spool_.path(id); }
@@ -220,7 +299,7 @@ class sql_store final : public store {
         case outcome::kind::deferred:
           r = c.query(
               "UPDATE queue_rcpts SET attempts = ?2, next_attempt = ?3, last_attempt = ?4, last_reply = ?5, "
-              "last_status = ?6, relay = ?7, status = 'queued' WHERE id = ?1",
+              "last_status = ?6, relay = ?7, status = 'queued', claim_node = '', claim_until = 0 WHERE id = ?1",
               o.rowid, o.attempts, o.next_attempt, o.last_attempt, o.last_reply, o.last_status, o.relay);
           break;
         case outcome::kind::warned: r = c.query("UPDATE queue_rcpts SET warned = 1 WHERE id = ?1", o.rowid); break;
@@ -290,6 +369,10 @@ class sql_store final : public store {
     auto r = c.query("UPDATE queue_rcpts SET next_attempt = ?2 WHERE msg_id = ?1 AND next_attempt < ?2",
                      canonical_id(id), until);
     if (!r) return r.error();
+    // The attempt is over: another node may take the message when it is due again.
+    auto u = c.query("UPDATE queue_rcpts SET claim_node = '', claim_until = 0 WHERE msg_id = ?1 AND claim_node = ?2",
+                     canonical_id(id), claims_.node);
+    if (!u) return u.error();
     return tx->commit();
   }
 
@@ -305,17 +388,27 @@ class sql_store final : public store {
   }
 
  private:
-  // The message row and its recipients in one durable transaction.
-  static result<void> insert(sql::connection& c, const std::string& id, const envelope& env, std::size_t size,
-                             std::int64_t now) {
+  // Where the message bytes live. Spool files are local to one machine's data directory;
+  // nodes sharing a PostgreSQL database deliver each other's messages, so there the bytes go
+  // into the database, in the transaction that commits the rows (which also makes that one
+  // durable commit, without the spool's file and folder fsyncs).
+  static bool bodies_in_db(const sql::connection& c) { return c.kind() == sql::engine::postgres; }
+
+  // The message row and its recipients (and, with in_db, its bytes) in one durable transaction.
+  static result<void> insert(sql::connection& c, const std::string& id, const envelope& env, std::string_view message,
+                             std::int64_t now, bool in_db) {
     auto tx = sql::transaction::begin(c, sql::durability::full);
     if (!tx) return tx.error();
     auto m = c.query(
         "INSERT INTO queue_messages(id, sender, ret, envid, auth_user, client, size, created, requiretls) "
         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        id, env.from, env.ret, env.envid, env.auth_user, env.client, static_cast<std::int64_t>(size), now,
+        id, env.from, env.ret, env.envid, env.auth_user, env.client, static_cast<std::int64_t>(message.size()), now,
         env.requiretls ? 1 : 0);
     if (!m) return m.error();
+    if (in_db) {
+      std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(message.data()), message.size());
+      if (auto b = c.query("INSERT INTO queue_bodies(msg_id, body) VALUES(?1, ?2)", id, bytes); !b) return b.error();
+    }
     for (const auto& r : env.rcpts) {
       auto x = c.query(
           "INSERT INTO queue_rcpts(msg_id, address, domain, notify, orcpt, next_attempt) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
@@ -336,16 +429,23 @@ class sql_store final : public store {
 
   spool spool_;
   std::unique_ptr<sql::database> db_;
+  claim_options claims_;
 };
 
 }  // namespace
 
-result<std::shared_ptr<store>> store::open(const fs::path& data_dir, const std::string& target) {
+result<std::shared_ptr<store>> store::open(const fs::path& data_dir, const std::string& target, claim_options claims) {
   auto sp = spool::open(data_dir);
   if (!sp) return sp.error();
+  if (claims.node.empty()) {
+    auto n = node_id(data_dir);
+    if (!n) return n.error();
+    claims.node = std::move(*n);
+  }
+  if (claims.lease.count() <= 0) return fail("queue.invalid", "the claim lease must be positive");
   auto d = sql::open_migrated(target, "queue", migrations);
   if (!d) return d.error();
-  return std::shared_ptr<store>(std::make_shared<sql_store>(std::move(*sp), std::move(*d)));
+  return std::shared_ptr<store>(std::make_shared<sql_store>(std::move(*sp), std::move(*d), std::move(claims)));
 }
 
 }  // namespace hearth::mail::queue

@@ -1,6 +1,7 @@
 // The queue's durable state: what the delivery agent and `hearth queue` need, with no database
-// types. One spool file per message under DATA_DIR/queue (its own files, not the shared blob
-// store, whose blobs go with the last mailbox copy; spool.hpp), and rows in the database
+// types. The message bytes: on SQLite one spool file per message under DATA_DIR/queue (its own
+// files, not the shared blob store, whose blobs go with the last mailbox copy; spool.hpp); on
+// PostgreSQL a row in the database, since another node may deliver it. And rows in the database
 // (component "queue"): the message's envelope, and one row per recipient with its status,
 // attempts, next attempt time and last reply. A recipient row exists while the recipient is
 // pending; delivered or bounced recipients are removed (the log keeps the story), and the
@@ -8,6 +9,14 @@
 //
 // One implementation (sql_store.cpp) on core/sql: SQLite by default, PostgreSQL when open()
 // is given a URL.
+//
+// Several nodes on one database (README "Several nodes"): due() claims the recipients it
+// returns for this node (its id and a lease expiry on each row, in one transaction; on
+// PostgreSQL the rows are locked with FOR UPDATE SKIP LOCKED), so two nodes never get the same
+// recipient. record() and postpone() release the claims of what they settle; the agent renews
+// its leases while it delivers; a node that dies leaves claims that expire after the lease,
+// and then any node takes them. With one node (SQLite) the same path runs: its claims are
+// always its own.
 //
 // Used by the delivery agent (queue.cpp) and by `hearth queue` (app/cmd_queue.cpp), which
 // changes rows in the running server's database: the agent re-reads due rows every second.
@@ -63,22 +72,44 @@ struct outcome {
   std::string last_reply, last_status, relay;
 };
 
+// Who claims due recipients, and for how long.
+struct claim_options {
+  std::string node;                 // "": the data directory's node id (node_id() below)
+  std::chrono::seconds lease{120};  // a claim not renewed for this long is free again
+};
+
+// This node's id: read from DATA_DIR/node-id, or made (random hex) and written there on first
+// use, so that a restarted node recognises its own claims. Errors: "queue.io".
+result<std::string> node_id(const std::filesystem::path& data_dir);
+
 class store {
  public:
   virtual ~store() = default;
 
   // Creates DATA_DIR/queue and migrates the tables in `target` (a SQLite file path or a
   // PostgreSQL URL, as sql::open takes). Errors: "db.*", "queue.io".
-  static result<std::shared_ptr<store>> open(const std::filesystem::path& data_dir, const std::string& target);
+  static result<std::shared_ptr<store>> open(const std::filesystem::path& data_dir, const std::string& target,
+                                             claim_options claims = {});
+
+  // The node id this store claims for.
+  virtual const std::string& node() const = 0;
 
   // Writes the spool file (temp, fsync, rename, folder fsync), then commits the rows with full
   // durability. Returns the new queue id.
   virtual result<std::string> add(const envelope& env, std::string_view message, std::int64_t now) = 0;
 
   // Messages with at least one due recipient (status "bounce", or "queued" and next_attempt <=
-  // now), oldest first; only the due recipients are listed. This is where one node claims its
-  // share of the queue once several nodes share a database (see sql_store.cpp).
+  // now) that no other node holds a live claim on, oldest first; only those recipients are
+  // listed, and they are claimed for this node until now + lease (see the top of this file).
   virtual result<std::vector<message_row>> due(std::int64_t now, std::size_t limit) = 0;
+  // Extends every claim of this node to now + lease (the agent calls it while delivering, so
+  // a long attempt keeps its recipients). Returns the number of rows renewed.
+  virtual result<int> renew_claims(std::int64_t now) = 0;
+  // Drops every claim of this node (at a clean stop: the other nodes need not wait for the
+  // lease). Returns the number of rows released.
+  virtual result<int> release_claims() = 0;
+  // Drops this node's claims on one message (due() listed it, the agent did not start it).
+  virtual result<void> release_message(std::string_view id) = 0;
   // Every message with every pending recipient (`hearth queue list`), oldest first.
   virtual result<std::vector<message_row>> list() = 0;
   // One message; ids are hex and matched without regard to case. "queue.not_found".
@@ -86,8 +117,8 @@ class store {
   // The earliest next attempt time of any recipient (for the agent's sleep); nullopt if empty.
   virtual result<std::optional<std::int64_t>> next_due() = 0;
 
-  // The spool file's bytes. Errors: "queue.missing" (no spool file: the message is lost and
-  // will never be readable), "queue.io" (anything else, perhaps passing), "queue.not_found".
+  // The message's bytes. Errors: "queue.missing" (no spool file or stored body: the message is
+  // lost and will never be readable), "queue.io" (anything else, perhaps passing), "queue.not_found".
   virtual result<std::string> read_message(std::string_view id) = 0;
   virtual std::filesystem::path spool_path(std::string_view id) const = 0;
 
