@@ -386,7 +386,7 @@ result<backup_report> run_backup(const backup_options& o) {
     if (!mail) return mail.error();
     // HTTP File Upload's files are blobs named from hearth.db too (their removal happens under
     // its write lock, like the mail store's).
-    auto uploads = xmpp::upload::open_sqlite_store(live_db);
+    auto uploads = xmpp::upload::open_store(live_db.string());
     if (!uploads) return uploads.error();
     auto holder = db::connection::open(live_db);
     if (!holder) return holder.error();

@@ -35,6 +35,7 @@ int cmd_export(const globals& g, const args& a);      // cmd_export.cpp
 int cmd_share(const globals& g, const args& a);       // cmd_share.cpp
 int cmd_migrate(const globals& g, const args& a);     // cmd_migrate.cpp
 int cmd_token(const globals& g, const args& a);       // cmd_token.cpp
+int cmd_db(const globals& g, const args& a);          // cmd_db.cpp
 // `hearth sieve list|get|put|activate|deactivate|delete|rename` (cmd_sieve_store.cpp): the
 // script store; a[0] is the subcommand. Dispatched from cmd_sieve.cpp's table.
 int cmd_sieve_store(const globals& g, const args& a);

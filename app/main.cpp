@@ -37,6 +37,7 @@ const command commands[] = {
     {"migrate", hearth::app::cmd_migrate, "copy a whole account from another IMAP server (Gmail too)"},
     {"sieve", hearth::app::cmd_sieve, "check Sieve scripts and test what they would do with a message"},
     {"backup", hearth::app::cmd_backup, "snapshot a running server's data into a folder; verify or list snapshots"},
+    {"db", hearth::app::cmd_db, "copy a stopped instance's database to PostgreSQL, or back to SQLite"},
     {"restore", hearth::app::cmd_restore, "build a new data directory from a backup snapshot"},
     {"export", hearth::app::cmd_export, "write an account as files: Maildir, .ics, .vcf, chat roster and archive"},
     {"share", hearth::app::cmd_share, "share a calendar or address book with another account; list shares"},

@@ -10,6 +10,7 @@
 #include "mail/imap/server/summary.hpp"
 #include "mail/pop3/session.hpp"
 #include "mail/store/acl.hpp"
+#include "mail/store/seen.hpp"
 
 namespace hearth::app {
 
@@ -28,6 +29,15 @@ bool install_imap(serve_context& ctx) {
   std::shared_ptr<mail::acl_store> acl_store(std::move(*acl));
   env->acl = acl_store.get();
   ctx.keep.push_back(acl_store);
+  // Each sharee's own \Seen on shared mailboxes (mail/store/seen.hpp).
+  auto seen = mail::seen_store::open(directory_file(ctx.cfg), &ctx.bus);
+  if (!seen) {
+    log::error("imap.seen", {{"error", seen.error().message}});
+    return false;
+  }
+  std::shared_ptr<mail::seen_store> seen_store(std::move(*seen));
+  env->seen = seen_store.get();
+  ctx.keep.push_back(seen_store);
   env->append_limit = ctx.cfg.imap_max_literal;
   env->progress_interval = std::chrono::seconds(ctx.cfg.imap_progress_interval);
   // Headers and BODYSTRUCTURE come from the store's per-blob summaries, so this cache of whole

@@ -109,7 +109,7 @@ bool install_xmpp(serve_context& ctx) {
   // Push notifications (XEP-0357): registrations in xmpp.db under their own migrations.
   std::shared_ptr<xmpp::push::push_store> push_store;
   if (ctx.cfg.xmpp_push_max_per_account > 0) {
-    auto ps = xmpp::push::open_sqlite_store(ctx.cfg.data_dir / "xmpp.db");
+    auto ps = xmpp::push::open_store((ctx.cfg.data_dir / "xmpp.db").string());
     if (!ps) {
       log::error("xmpp.push.store", {{"error", ps.error().message}});
       return false;
@@ -146,7 +146,7 @@ bool install_xmpp(serve_context& ctx) {
   std::shared_ptr<xmpp::muc::muc_store> muc_store;
   std::shared_ptr<void> muc;
   if (!ctx.cfg.xmpp_muc_subdomain.empty()) {
-    auto ms = xmpp::muc::open_sqlite_store(ctx.cfg.data_dir / "xmpp.db");
+    auto ms = xmpp::muc::open_store((ctx.cfg.data_dir / "xmpp.db").string());
     if (!ms) {
       log::error("xmpp.muc.store", {{"error", ms.error().message}});
       return false;
@@ -167,7 +167,7 @@ bool install_xmpp(serve_context& ctx) {
   std::shared_ptr<xmpp::upload::upload_store> upload_store;
   std::shared_ptr<xmpp::upload::service> upload;
   if (!ctx.cfg.xmpp_upload_subdomain.empty() && ctx.cfg.listen(config::service::https).port != 0) {
-    auto us = xmpp::upload::open_sqlite_store(ctx.cfg.data_dir / "hearth.db");
+    auto us = xmpp::upload::open_store((ctx.cfg.data_dir / "hearth.db").string());
     if (!us) {
       log::error("xmpp.upload.store", {{"error", us.error().message}});
       return false;

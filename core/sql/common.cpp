@@ -127,6 +127,17 @@ std::size_t next_word(const std::vector<token>& t, std::size_t i) {
   return std::string_view::npos;
 }
 
+// Whether the token before `i`, skipping whitespace, is a name (a word or a quoted name): a type
+// follows its column's name, so a column or index key named like a type ("blob", "text") is left
+// alone.
+bool after_name(const std::vector<token>& t, std::size_t i) {
+  while (i-- > 0) {
+    if (t[i].kind == token::other && std::isspace(static_cast<unsigned char>(t[i].text[0]))) continue;
+    return t[i].kind != token::other;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string postgres_ddl(std::string_view sqlite_ddl) {
@@ -134,7 +145,8 @@ std::string postgres_ddl(std::string_view sqlite_ddl) {
   std::string out;
   out.reserve(sqlite_ddl.size() + 64);
   for (std::size_t i = 0; i < t.size(); ++i) {
-    if (t[i].kind != token::word) {
+    const bool is_type = word_is(t[i], "INTEGER") || word_is(t[i], "TEXT") || word_is(t[i], "BLOB") || word_is(t[i], "REAL");
+    if (t[i].kind != token::word || (is_type && !after_name(t, i))) {
       out += t[i].text;
       continue;
     }

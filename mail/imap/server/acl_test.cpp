@@ -5,6 +5,7 @@
 #include "mail/imap/server/acl.hpp"
 #include "mail/imap/server/commands_test_util.hpp"
 #include "mail/store/acl.hpp"
+#include "mail/store/seen.hpp"
 
 using namespace hearth;
 using namespace hearth::mail::imap;
@@ -14,9 +15,12 @@ namespace {
 
 struct shared_fixture : fixture {
   std::unique_ptr<mail::acl_store> acl;
+  std::unique_ptr<mail::seen_store> seen;
   shared_fixture() {
     acl = mail::acl_store::open(dir / "hearth.db").value();
     env.acl = acl.get();
+    seen = mail::seen_store::open((dir / "hearth.db").string()).value();
+    env.seen = seen.get();
   }
   session_state as(const std::string& who) {
     auto st = login();
@@ -109,7 +113,7 @@ TEST_CASE("lrs reads and keeps \\Seen, and nothing more") {
   CHECK(has(run(bob, "u4 LIST \"\" \"shared/*\" RETURN (SUBSCRIBED)"),
             "* LIST (\\HasNoChildren \\Subscribed) \"/\" \"" + box + "\"\r\n"));
   CHECK(has(run(bob, "u5 SUBSCRIBE shared/alice@home.test/Trash"), "u5 NO [NONEXISTENT]"));
-  // The owner's flags show bob's \Seen change (one mailbox, not a copy).
+  // Bob's \Seen is his own: the owner's copy was never marked.
   run(alice, "as SELECT INBOX");
   CHECK(has(run(alice, "af FETCH 1 (FLAGS)"), "FLAGS ()"));
 }
@@ -181,4 +185,126 @@ TEST_CASE("SETACL checks its arguments") {
   CHECK(has(run(alice, "g6 SETACL INBOX anyone lr"), "g6 OK"));
   auto carol = f.as("carol@home.test");
   CHECK(has(run(carol, "m1 MYRIGHTS " + box), "* MYRIGHTS \"" + box + "\" lr\r\n"));
+}
+
+TEST_CASE("a sharee creates (k on the parent), renames and deletes (x) in the owner's namespace") {
+  shared_fixture f;
+  auto alice = f.as("alice@home.test");
+  auto bob = f.as("bob@home.test");
+  const std::string home = "shared/alice@home.test/";
+  run(alice, "c1 CREATE Family");
+  run(alice, "c2 CREATE Private");
+  CHECK(has(run(alice, "g1 SETACL Family bob@home.test lr"), "g1 OK"));
+  // RFC 4314 §4: CREATE needs "k" on the parent; without it, NOPERM.
+  CHECK(has(run(bob, "b1 CREATE " + home + "Family/Trips"), "b1 NO [NOPERM]"));
+  // A parent bob may not see stays hidden; the top of alice's namespace has no parent at all.
+  CHECK(has(run(bob, "b2 CREATE " + home + "Private/Trips"), "b2 NO [NONEXISTENT]"));
+  CHECK(has(run(bob, "b3 CREATE " + home + "Trips"), "b3 NO [NOPERM]"));
+  CHECK_FALSE(f.store->status("alice@home.test", "Family/Trips").has_value());
+
+  CHECK(has(run(alice, "g2 SETACL Family bob@home.test lrswipk"), "g2 OK"));
+  CHECK(has(run(bob, "b4 CREATE " + home + "Family/Trips/"), "b4 OK [MAILBOXID"));
+  CHECK(f.store->status("alice@home.test", "Family/Trips").has_value());
+  CHECK_FALSE(f.store->status("bob@home.test", "Family/Trips").has_value());
+  // The new mailbox starts with its parent's grants: bob sees what he made.
+  CHECK(has(run(alice, "g3 GETACL Family/Trips"), "\"bob@home.test\" lrswipk"));
+  CHECK(has(run(bob, "l1 LIST \"\" \"" + home + "*\""), "\"" + home + "Family/Trips\""));
+  // Its messages count against alice's quota.
+  const auto before_alice = f.store->usage("alice@home.test").value().used_bytes;
+  CHECK(has(run(bob, append_cmd("a1", home + "Family/Trips", simple)), "a1 OK [APPENDUID"));
+  CHECK(f.store->usage("alice@home.test").value().used_bytes == before_alice + simple.size());
+  CHECK(f.store->usage("bob@home.test").value().used_bytes == 0);
+
+  // RFC 4314 §4: RENAME needs "x" on the old name and "k" on the new parent; DELETE "x".
+  CHECK(has(run(bob, "r1 RENAME " + home + "Family/Trips " + home + "Family/Travel"), "r1 NO [NOPERM]"));
+  CHECK(has(run(bob, "d1 DELETE " + home + "Family/Trips"), "d1 NO [NOPERM]"));
+  CHECK(has(run(alice, "g4 SETACL Family/Trips bob@home.test +x"), "g4 OK"));
+  CHECK(has(run(alice, "g5 SETACL Family/Trips carol@home.test lr"), "g5 OK"));
+  CHECK(has(run(bob, "r2 RENAME " + home + "Family/Trips " + home + "Travel"), "r2 NO [NOPERM]"));
+  CHECK(has(run(bob, "r3 RENAME " + home + "Family/Trips Trips"), "r3 NO [CANNOT]"));
+  CHECK(has(run(bob, "r4 RENAME " + home + "Family/Trips " + home + "Family/Travel"), "r4 OK"));
+  CHECK(f.store->status("alice@home.test", "Family/Travel").value().messages == 1);
+  CHECK_FALSE(f.store->status("alice@home.test", "Family/Trips").has_value());
+  // The grants followed the rename, for bob and for carol.
+  auto carol = f.as("carol@home.test");
+  CHECK(has(run(carol, "s1 STATUS " + home + "Family/Travel (MESSAGES)"), "(MESSAGES 1)"));
+  CHECK(has(run(carol, "s2 STATUS " + home + "Family/Trips (MESSAGES)"), "s2 NO [NONEXISTENT]"));
+  CHECK(has(run(carol, "d2 DELETE " + home + "Family/Travel"), "d2 NO [NOPERM]"));
+
+  CHECK(has(run(bob, "d3 DELETE " + home + "Family/Travel"), "d3 OK"));
+  CHECK_FALSE(f.store->status("alice@home.test", "Family/Travel").has_value());
+  // The grants went with it: a new mailbox of that name is not shared with carol.
+  CHECK(has(run(alice, "c3 CREATE Other"), "c3 OK"));
+  CHECK(has(run(alice, "r5 RENAME Other Family/Travel"), "r5 OK"));
+  CHECK(f.acl->of_mailbox("alice@home.test", "Family/Travel").value().empty());
+  CHECK(has(run(carol, "s3 STATUS " + home + "Family/Travel (MESSAGES)"), "s3 NO [NONEXISTENT]"));
+}
+
+TEST_CASE("each user's \\Seen on a shared mailbox is their own") {
+  shared_fixture f;
+  auto alice = f.as("alice@home.test");
+  auto bob = f.as("bob@home.test");
+  auto bob2 = f.as("bob@home.test");
+  const std::string seen_one = "f1 APPEND INBOX (\\Seen) {" + std::to_string(simple.size()) + "+}\r\n" + simple;
+  CHECK(has(run(alice, seen_one), "f1 OK"));
+  CHECK(has(run(alice, append_cmd("f2", "INBOX", simple)), "f2 OK"));
+  CHECK(has(run(alice, "g1 SETACL INBOX bob@home.test lrswipte"), "g1 OK"));
+  for (auto* st : {&alice, &bob, &bob2}) run(*st, "e1 ENABLE IMAP4rev2");  // no \Recent
+  run(alice, "as SELECT INBOX");
+  auto sel = run(bob, "s1 SELECT " + box + " (CONDSTORE)");
+  const auto at = sel.find("HIGHESTMODSEQ ");
+  REQUIRE(at != std::string::npos);
+  const auto hms = std::stoull(sel.substr(at + 14));
+  run(bob2, "s2 SELECT " + box);
+
+  // Alice's \Seen is not bob's.
+  CHECK(has(run(bob, "b1 FETCH 1 (FLAGS)"), "* 1 FETCH (FLAGS ())"));
+  CHECK(has(run(bob, "b2 STATUS " + box + " (UNSEEN)"), "(UNSEEN 2)"));
+  CHECK(has(run(bob, "b3 LIST \"\" \"shared/*\" RETURN (STATUS (UNSEEN))"), "(UNSEEN 2)"));
+  // Bob reads message 2: his \Seen, not alice's.
+  CHECK(has(run(bob, "b4 FETCH 2 (BODY[])"), "FLAGS (\\Seen)"));
+  CHECK(has(run(bob, "b5 FETCH 2 (FLAGS)"), "* 2 FETCH (FLAGS (\\Seen))"));
+  auto a1 = run(alice, "a1 FETCH 1:2 (FLAGS)");
+  CHECK(has(a1, "* 1 FETCH (FLAGS (\\Seen))"));
+  CHECK(has(a1, "* 2 FETCH (FLAGS ())"));
+  CHECK(has(run(alice, "a2 STATUS INBOX (UNSEEN)"), "(UNSEEN 1)"));
+  CHECK(has(run(bob, "b6 STATUS " + box + " (UNSEEN)"), "(UNSEEN 1)"));
+  CHECK(has(run(bob, "b7 SEARCH SEEN"), "* ESEARCH (TAG \"b7\") ALL 2\r\n"));
+  CHECK(has(run(bob, "b8 SEARCH UNSEEN"), "* ESEARCH (TAG \"b8\") ALL 1\r\n"));
+  CHECK(has(run(alice, "a3 SEARCH SEEN"), "* ESEARCH (TAG \"a3\") ALL 1\r\n"));
+  // CONDSTORE: bob's change has a modseq of its own, above the one he selected at.
+  auto changed = run(bob, "b9 FETCH 1:* (FLAGS) (CHANGEDSINCE " + std::to_string(hms) + ")");
+  CAPTURE(changed);
+  CHECK(has(changed, "* 2 FETCH (FLAGS (\\Seen) MODSEQ ("));
+  CHECK_FALSE(has(changed, "* 1 FETCH"));
+  // Bob's other session hears of it; alice's does not see a flag change.
+  CHECK(has(run(bob2, "n1 NOOP"), "* 2 FETCH (UID 2 FLAGS (\\Seen))"));
+  CHECK_FALSE(has(run(alice, "n2 NOOP"), "FETCH"));
+
+  // FLAGS replaces bob's flags and the others, and leaves alice's \Seen alone.
+  CHECK(has(run(bob, "c1 STORE 1 FLAGS (\\Seen \\Flagged)"), "* 1 FETCH (FLAGS (\\Seen \\Flagged) MODSEQ ("));
+  CHECK(has(run(bob, "c2 STORE 2 FLAGS (\\Answered)"), "* 2 FETCH (FLAGS (\\Answered) MODSEQ ("));
+  auto a4 = run(alice, "a4 FETCH 1:2 (FLAGS)");
+  CHECK(has(a4, "* 1 FETCH (FLAGS (\\Seen \\Flagged))"));
+  CHECK(has(a4, "* 2 FETCH (FLAGS (\\Answered))"));
+  CHECK(has(run(alice, "a5 STORE 1 -FLAGS (\\Seen)"), "a5 OK"));
+  CHECK(has(run(bob, "c3 FETCH 1 (FLAGS)"), "* 1 FETCH (FLAGS (\\Seen \\Flagged))"));
+  // UNCHANGEDSINCE compares with the modseq bob sees.
+  CHECK(has(run(bob, "c4 STORE 1 (UNCHANGEDSINCE " + std::to_string(hms) + ") -FLAGS (\\Seen)"), "c4 OK [MODIFIED 1]"));
+
+  // An APPEND or COPY by bob carries his \Seen: on the shared copy his own, on his own copy the message's.
+  const std::string bob_seen = "c5 APPEND " + box + " (\\Seen) {" + std::to_string(simple.size()) + "+}\r\n" + simple;
+  CHECK(has(run(bob, bob_seen), "c5 OK [APPENDUID"));
+  CHECK(has(run(bob, "c6 FETCH 3 (FLAGS)"), "* 3 FETCH (FLAGS (\\Seen))"));
+  run(alice, "n3 NOOP");
+  CHECK(has(run(alice, "a6 FETCH 3 (FLAGS)"), "* 3 FETCH (FLAGS ())"));
+  CHECK(has(run(bob, "c7 COPY 1 INBOX"), "c7 OK [COPYUID"));
+  CHECK(f.store->fetch("bob@home.test", "INBOX", {{1, mail::uid_max}}).value().at(0).flags ==
+        std::vector<std::string>{"\\Seen", "\\Flagged"});
+
+  // An expunged message takes bob's state with it.
+  CHECK(has(run(alice, "a7 STORE 1 +FLAGS (\\Deleted)"), "a7 OK"));
+  CHECK(has(run(alice, "a8 EXPUNGE"), "a8 OK"));
+  CHECK(f.seen->count_seen("alice@home.test", "INBOX", "bob@home.test").value() == 1);
+  CHECK(has(run(bob2, "b10 STATUS " + box + " (MESSAGES UNSEEN)"), "(MESSAGES 2 UNSEEN 1)"));
 }

@@ -9,6 +9,7 @@
 #include "mail/imap/server/commands.hpp"
 #include "mail/imap/server/summary.hpp"
 #include "mail/imap/server/view.hpp"
+#include "mail/imap/server/private_seen.hpp"
 
 namespace hearth::mail::imap {
 namespace {
@@ -82,7 +83,7 @@ void op_append(session_state& st, const command& cmd, reply& r) {
   const auto& messages = any_catenate || ref->rights != all_rights ? built : a.messages;
   for (const auto& m : messages)
     if (m.data.size() > st.env->append_limit) return r.no("[TOOBIG] Message exceeds APPENDLIMIT");
-  std::vector<std::uint32_t> uids;
+  std::vector<std::uint32_t> uids, seen_uids;
   std::uint32_t uidvalidity = mb->uidvalidity;
   for (const auto& m : messages) {
     // RFC 3516 §4.4: a literal8 may hold NULs; a message with NUL in a plain literal is refused.
@@ -91,9 +92,13 @@ void op_append(session_state& st, const command& cmd, reply& r) {
     } else {
       std::optional<std::int64_t> when;
       if (m.internal_date) when = to_unix(*m.internal_date);
-      auto res = store.append(owner, mb->name, m.data, m.flags, when);
+      // A sharee's \Seen is their own (private_seen.hpp), set once the message is there.
+      auto flags = m.flags;
+      const bool seen = take_seen(st, owner, flags);
+      auto res = store.append(owner, mb->name, m.data, flags, when);
       if (res) {
         uids.push_back(res->uid);
+        if (seen) seen_uids.push_back(res->uid);
         uidvalidity = res->uidvalidity;
         continue;
       }
@@ -107,6 +112,8 @@ void op_append(session_state& st, const command& cmd, reply& r) {
     }
     return;
   }
+  // The messages are stored: a failure here must not make the client append them again.
+  (void)mark_seen_as_user(st, owner, mb->name, seen_uids);
   // The summary FETCH and SEARCH read (summary.hpp) is made now, while this command runs on
   // the blocking pool anyway, instead of by the first FETCH of the message: that FETCH runs
   // inline with writes refused and would have to run again on the pool to store it. Best

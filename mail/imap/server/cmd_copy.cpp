@@ -3,6 +3,7 @@
 #include "mail/imap/server/acl.hpp"
 #include "mail/imap/server/commands.hpp"
 #include "mail/imap/server/view.hpp"
+#include "mail/imap/server/private_seen.hpp"
 
 namespace hearth::mail::imap {
 namespace {
@@ -15,16 +16,18 @@ result<mail::copy_result> copy_across(session_state& st, const std::vector<std::
                                       const mailbox_ref& target, bool move) {
   auto& store = *st.env->store;
   auto& sel = *st.sel;
-  auto msgs = store.fetch(sel.owner, sel.name, to_uid_set(uids));
+  // The flags as the user sees them: a sharee's own \Seen goes with the copy.
+  auto msgs = fetch_as_user(st, sel.owner, sel.name, to_uid_set(uids));
   if (!msgs) return msgs.error();
   mail::copy_result out;
-  std::vector<std::uint32_t> done;
+  std::vector<std::uint32_t> done, seen_copies;
   for (const auto& m : *msgs) {
     std::vector<std::string> flags = m.flags;
     std::erase_if(flags, [&](const std::string& fl) {
       const char need = fl == "\\Seen" ? 's' : fl == "\\Deleted" ? 't' : 'w';
       return !has_right(target.rights, need);
     });
+    const bool seen = take_seen(st, target.owner, flags);
     auto res = store.append_blob(target.owner, target.name, m.blob_id, flags, m.internal_date);
     if (!res) {
       // All or nothing, as the store's copy is (RFC 9051 §6.4.7).
@@ -39,7 +42,10 @@ result<mail::copy_result> copy_across(session_state& st, const std::vector<std::
     out.uidvalidity = res->uidvalidity;
     out.uids.emplace_back(m.uid, res->uid);
     done.push_back(m.uid);
+    if (seen) seen_copies.push_back(res->uid);
   }
+  // The copies are made: a failure here must not make the client copy them again.
+  (void)mark_seen_as_user(st, target.owner, target.name, seen_copies);
   if (move && !done.empty()) {
     auto set = to_uid_set(done);
     if (auto f = store.store_flags(sel.owner, sel.name, set, mail::flag_mode::add, {"\\Deleted"}); !f) return f.error();
@@ -72,12 +78,24 @@ void op_copy(session_state& st, const command& cmd, reply& r) {
     return r.no("[NOPERM] You lack the \"t\" and \"e\" rights on the source mailbox");
   auto uids = resolve(sel, c.set, uid);
   if (uids.empty()) return r.ok(cmd.name + " completed");
+  // Within one account the store copies the owner's flags; a sharee's own \Seen is carried here.
+  std::vector<std::uint32_t> seen_sources;
+  if (ref->owner == sel.owner && private_seen(st, sel.owner) && has_right(ref->rights, 's')) {
+    auto now = fetch_as_user(st, sel.owner, sel.name, to_uid_set(uids));
+    if (!now) return fail(r, now.error());
+    for (const auto& m : *now)
+      if (!m.flags.empty() && m.flags.front() == "\\Seen") seen_sources.push_back(m.uid);
+  }
   auto res = ref->owner != sel.owner ? copy_across(st, uids, *ref, move)
              : move                  ? store.move(sel.owner, sel.name, to_uid_set(uids), target->name)
                                      : store.copy(sel.owner, sel.name, to_uid_set(uids), target->name);
   if (!res) return fail(r, res.error());
-  std::vector<std::uint32_t> from, to;
-  for (const auto& [a, b] : res->uids) from.push_back(a), to.push_back(b);
+  std::vector<std::uint32_t> from, to, seen_to;
+  for (const auto& [a, b] : res->uids) {
+    from.push_back(a), to.push_back(b);
+    if (std::binary_search(seen_sources.begin(), seen_sources.end(), a)) seen_to.push_back(b);
+  }
+  (void)mark_seen_as_user(st, ref->owner, target->name, seen_to);
   if (st.env->on_user_action && sel.owner == st.account && !ref->shared)
     st.env->on_user_action({st.account, move ? "move" : "copy", sel.name, target->name, to, {}});
   std::string code = "[COPYUID " + std::to_string(res->uidvalidity) + " " + compress_set(from, true) + " " +

@@ -10,6 +10,7 @@
 #include "mail/imap/server/progress.hpp"
 #include "mail/imap/server/summary.hpp"
 #include "mail/imap/server/view.hpp"
+#include "mail/imap/server/private_seen.hpp"
 
 namespace hearth::mail::imap {
 namespace {
@@ -71,10 +72,9 @@ void op_fetch(session_state& st, const command& cmd, reply& r) {
       if (rg.lo > sel.uids.size() || rg.hi > sel.uids.size()) return r.bad("Invalid message sequence number");
     }
   }
-  auto& store = *st.env->store;
 
   if (f.vanished) {
-    auto ch = store.changes_since(sel.owner, sel.name, *f.changed_since);
+    auto ch = changes_as_user(st, sel.owner, sel.name, *f.changed_since);
     if (!ch) return fail(r, ch.error());
     std::vector<std::uint32_t> gone;
     for (auto u : ch->vanished)
@@ -101,16 +101,16 @@ void op_fetch(session_state& st, const command& cmd, reply& r) {
   std::vector<std::uint32_t> implicit_seen;
   // RFC 4314 §4: without "s" a FETCH of the body leaves \Seen alone.
   if (seen && !sel.read_only && has_right(sel.rights, 's')) {
-    auto before = store.fetch(sel.owner, sel.name, to_uid_set(uids));
+    auto before = fetch_as_user(st, sel.owner, sel.name, to_uid_set(uids));
     if (!before) return fail(r, before.error());
     for (const auto& m : *before)
       if (std::find(m.flags.begin(), m.flags.end(), "\\Seen") == m.flags.end()) implicit_seen.push_back(m.uid);
     if (!implicit_seen.empty()) {
-      auto res = store.store_flags(sel.owner, sel.name, to_uid_set(implicit_seen), mail::flag_mode::add, {"\\Seen"});
+      auto res = store_flags_as_user(st, sel.owner, sel.name, implicit_seen, mail::flag_mode::add, {"\\Seen"});
       if (!res) return fail(r, res.error());
     }
   }
-  auto msgs = store.fetch(sel.owner, sel.name, to_uid_set(uids));
+  auto msgs = fetch_as_user(st, sel.owner, sel.name, to_uid_set(uids));
   if (!msgs) return fail(r, msgs.error());
   std::vector<std::shared_ptr<const message_summary>> sums;
   if (summary && !whole) {

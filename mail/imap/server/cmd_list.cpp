@@ -10,6 +10,7 @@
 #include "mail/imap/server/commands.hpp"
 #include "mail/store/acl.hpp"
 #include "mail/imap/server/view.hpp"
+#include "mail/imap/server/private_seen.hpp"
 
 namespace hearth::mail::imap {
 namespace {
@@ -150,7 +151,7 @@ result<void> list_shared(const session_state& st, const cmd_list& l, bool ret_st
     write_mailbox(line, name, st.utf8);
     r.untagged(line);
     if (ret_status && has_right(rights, 'r')) {
-      if (auto mb = st.env->store->status(grant.owner, grant.mailbox)) {
+      if (auto mb = status_as_user(st, grant.owner, grant.mailbox)) {
         std::string s = "STATUS ";
         write_mailbox(s, name, st.utf8);
         r.untagged(s + " " + status_items(st, *mb, l.status_items));

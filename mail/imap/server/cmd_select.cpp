@@ -4,6 +4,7 @@
 #include "mail/imap/server/commands.hpp"
 #include "mail/imap/server/objectid.hpp"
 #include "mail/imap/server/view.hpp"
+#include "mail/imap/server/private_seen.hpp"
 
 namespace hearth::mail::imap {
 namespace {
@@ -11,7 +12,7 @@ namespace {
 void qresync_report(session_state& st, const qresync_params& q, reply& r) {
   auto& sel = *st.sel;
   if (q.uidvalidity != sel.uidvalidity) return;  // RFC 7162 §3.2.5: full resync needed
-  auto ch = st.env->store->changes_since(sel.owner, sel.name, q.modseq);
+  auto ch = changes_as_user(st, sel.owner, sel.name, q.modseq);
   if (!ch) return;
   std::vector<std::uint32_t> vanished;
   if (q.known_uids) {

@@ -3,6 +3,7 @@
 #include "mail/imap/server/acl.hpp"
 #include "mail/imap/server/commands.hpp"
 #include "mail/imap/server/view.hpp"
+#include "mail/imap/server/private_seen.hpp"
 
 namespace hearth::mail::imap {
 
@@ -16,7 +17,7 @@ void op_status(session_state& st, const command& cmd, reply& r) {
   if (!ref) return fail(r, ref.error());
   // RFC 4314 §4: STATUS needs "r".
   if (!require_right(*ref, 'r', r)) return;
-  auto mb = st.env->store->status(ref->owner, ref->shared ? ref->name : s.mailbox);
+  auto mb = status_as_user(st, ref->owner, ref->shared ? ref->name : s.mailbox);
   if (!mb) return fail(r, mb.error());
   std::string line = "STATUS ";
   write_mailbox(line, ref->shared ? ref->display : mb->name, st.utf8);

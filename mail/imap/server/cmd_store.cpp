@@ -7,6 +7,7 @@
 #include "mail/imap/server/acl.hpp"
 #include "mail/imap/server/commands.hpp"
 #include "mail/imap/server/view.hpp"
+#include "mail/imap/server/private_seen.hpp"
 
 namespace hearth::mail::imap {
 
@@ -34,8 +35,7 @@ void op_store(session_state& st, const command& cmd, reply& r) {
   const auto mode = s.op == store_op::replace ? mail::flag_mode::set
                     : s.op == store_op::add   ? mail::flag_mode::add
                                               : mail::flag_mode::remove;
-  auto& store = *st.env->store;
-  auto res = store.store_flags(sel.owner, sel.name, to_uid_set(uids), mode, s.flags, s.unchanged_since);
+  auto res = store_flags_as_user(st, sel.owner, sel.name, uids, mode, s.flags, s.unchanged_since);
   if (!res) {
     if (res.error().code == "mail.invalid") return r.bad("Invalid flag");
     return fail(r, res.error());
@@ -52,7 +52,7 @@ void op_store(session_state& st, const command& cmd, reply& r) {
   // under CONDSTORE, which must learn the new MODSEQ (RFC 7162 §3.1.3).
   std::vector<mail::message_info> show;
   if (!s.silent) {
-    auto all = store.fetch(sel.owner, sel.name, to_uid_set(uids));
+    auto all = fetch_as_user(st, sel.owner, sel.name, to_uid_set(uids));
     if (!all) return fail(r, all.error());
     show = std::move(*all);
   } else if (st.condstore) {

@@ -8,6 +8,7 @@
 #include "mail/imap/server/objectid.hpp"
 #include "mail/imap/server/summary.hpp"
 #include "mail/imap/server/view.hpp"
+#include "mail/imap/server/private_seen.hpp"
 #include "mail/message/casefold.hpp"
 #include "mail/message/encoding.hpp"
 
@@ -384,8 +385,8 @@ result<std::vector<search_hit>> run_search(session_state& st, const search_key& 
   auto& sel = *st.sel;
   std::vector<search_hit> out;
   if (sel.uids.empty()) return out;
-  auto msgs = !full_info && flags_only(key) ? st.env->store->fetch_flags(sel.owner, sel.name)
-                                            : st.env->store->fetch(sel.owner, sel.name, to_uid_set(sel.uids));
+  auto msgs = !full_info && flags_only(key) ? fetch_flags_as_user(st, sel.owner, sel.name)
+                                            : fetch_as_user(st, sel.owner, sel.name, to_uid_set(sel.uids));
   if (!msgs) return msgs.error();
   // Header keys read every message's summary: fetched a chunk at a time (fewer store calls,
   // bounded memory).

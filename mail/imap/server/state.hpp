@@ -28,6 +28,7 @@ class store;
 }
 namespace hearth::mail {
 class acl_store;
+class seen_store;
 }
 
 namespace hearth::mail::imap {
@@ -52,6 +53,9 @@ struct server_env {
   mail::store* store = nullptr;
   blob::store* blobs = nullptr;
   mail::acl_store* acl = nullptr;  // optional: shared mailboxes (acl.hpp); none without it
+  // Optional: each sharee's own \Seen on shared mailboxes (private_seen.hpp); without it a
+  // shared mailbox has the owner's \Seen for everyone.
+  mail::seen_store* seen = nullptr;
   auth::authenticator* authn = nullptr;
   std::string hostname;
   std::uint64_t append_limit = 64ull << 20;  // RFC 7889 APPENDLIMIT, also the literal limit

@@ -8,13 +8,14 @@
 #include "mail/imap/server/acl.hpp"
 #include "mail/imap/server/cache.hpp"
 #include "mail/imap/server/search_context.hpp"
+#include "mail/imap/server/private_seen.hpp"
 #include "mail/imap/proto/writer.hpp"
 
 namespace hearth::mail::imap {
 
 result<void> open_view(session_state& st, const mailbox_ref& ref, bool read_only) {
   // One read: the mailbox row and its messages (no per-mailbox counts, which SELECT does not send).
-  auto v = st.env->store->view(ref.owner, ref.name);
+  auto v = view_as_user(st, ref.owner, ref.name);
   if (!v) return v.error();
   selected_mailbox sel;
   sel.name = v->name;
@@ -109,7 +110,7 @@ void refresh(session_state& st, reply& r, bool allow_expunge) {
 namespace {
 void refresh_view(session_state& st, reply& r, bool allow_expunge) {
   auto& sel = *st.sel;
-  auto ch = st.env->store->changes_since(sel.owner, sel.name, sel.highestmodseq);
+  auto ch = changes_as_user(st, sel.owner, sel.name, sel.highestmodseq);
   if (!ch) return;
   for (auto u : ch->vanished)
     if (seq_of(sel, u)) sel.pending_expunge.insert(u);

@@ -22,3 +22,6 @@ hearth_e2e(imap_search_context imap/test_search_context.py 79)
 hearth_e2e(imap_sort_context imap/test_sort_context.py 89)
 # Inline reads and group commit (imapperf): NET 90.
 hearth_e2e(imap_command_paths imap/test_command_paths.py 90)
+# Sharees managing folders, per-user \Seen on shared mailboxes: NETs 92 and 93.
+hearth_e2e(imap_shared_manage imap/test_shared_manage.py 92)
+hearth_e2e(imap_shared_seen imap/test_shared_seen.py 93)

@@ -1,9 +1,5 @@
 #include "xmpp/modules/muc/room.hpp"
 
-#include <filesystem>
-#include <unistd.h>
-
-#include "xmpp/modules/muc/store.hpp"
 #include "xmpp/stream/parser.hpp"
 
 using namespace hearth;
@@ -373,59 +369,6 @@ TEST_CASE("muc: presence broadcast limited to moderators (muc#roomconfig_presenc
   g.create_instant();
   auto jb2 = g.presence(bob, "Bob");
   CHECK(to_whom(jb2, alice).size() == 1);
-}
-
-TEST_CASE("muc: the SQLite store keeps rooms, affiliations and the archive") {
-  auto dir = std::filesystem::temp_directory_path() / ("muc-store-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  {
-    auto st = open_sqlite_store(dir / "x.db").value();
-    stored_room r;
-    r.jid = "lobby@conference.x.test";
-    r.config = "persistent=1\n";
-    r.subject = "hi";
-    r.affiliations.push_back({"alice@x.test", "owner", "", ""});
-    st->save_room(r);
-    for (int i = 0; i < 5; ++i) {
-      archived a;
-      a.stanza_id = "s" + std::to_string(i);
-      a.with = i % 2 ? "Bob" : "Alice";
-      a.stamp_us = 1000 + i;
-      a.stanza = "<message/>";
-      st->archive_add(r.jid, a);
-    }
-  }
-  auto st = open_sqlite_store(dir / "x.db").value();  // reopened: migrations are idempotent
-  auto rooms = st->rooms("conference.x.test");
-  REQUIRE(rooms.size() == 1);
-  CHECK(rooms[0].subject == "hi");
-  REQUIRE(rooms[0].affiliations.size() == 1);
-  CHECK(rooms[0].affiliations[0].affiliation == "owner");
-  archive_query q;
-  q.max = 2;
-  auto p1 = st->archive_find("lobby@conference.x.test", q);
-  CHECK(p1.count == 5);
-  REQUIRE(p1.items.size() == 2);
-  CHECK(!p1.complete);
-  q.after_id = p1.items.back().stanza_id;
-  auto p2 = st->archive_find("lobby@conference.x.test", q);
-  REQUIRE(p2.items.size() == 2);
-  CHECK(p2.items[0].stanza_id == "s2");
-  archive_query last;
-  last.before_id = "";
-  last.max = 2;
-  auto p3 = st->archive_find("lobby@conference.x.test", last);
-  REQUIRE(p3.items.size() == 2);
-  CHECK(p3.items[1].stanza_id == "s4");
-  archive_query bob_only;
-  bob_only.with = "Bob";
-  CHECK(st->archive_find("lobby@conference.x.test", bob_only).count == 2);
-  CHECK(st->archive_last("lobby@conference.x.test", 3).front().stanza_id == "s2");
-  st->delete_room("lobby@conference.x.test");
-  CHECK(st->rooms("conference.x.test").empty());
-  CHECK(st->archive_find("lobby@conference.x.test", archive_query{}).count == 0);
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("muc: voice requests go to moderators, and an approval gives voice (§7.13, §8.6)") {

@@ -5,7 +5,6 @@
 // internal-server-error). Thread-safety: every method may be called from any thread.
 #pragma once
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -49,7 +48,9 @@ class muc_store {
   virtual void set_vcard(std::string_view room_jid, std::string_view xml) = 0;
 };
 
-// SQLite: tables in DATA_DIR/xmpp.db under the migration component "muc".
-result<std::unique_ptr<muc_store>> open_sqlite_store(const std::filesystem::path& file);
+// Opens the store on `target`, a SQLite file (DATA_DIR/xmpp.db) or a PostgreSQL URL (see
+// sql::open), and brings its tables (migration component "muc") up to date.
+// Errors: "db.open", "db.migration", "db.schema_newer".
+result<std::unique_ptr<muc_store>> open_store(const std::string& target);
 
 }  // namespace hearth::xmpp::muc

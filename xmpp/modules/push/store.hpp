@@ -5,8 +5,8 @@
 // std::runtime_error (the module answers internal-server-error).
 #pragma once
 #include <cstddef>
-#include <filesystem>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -29,7 +29,9 @@ class push_store {
   virtual bool has(std::string_view account, std::string_view jid, std::string_view node) = 0;
 };
 
-// The SQLite store (table push_registration, migration component "push") in `file`.
-result<std::unique_ptr<push_store>> open_sqlite_store(const std::filesystem::path& file);
+// Opens the store (table push_registration, migration component "push") on `target`, a SQLite
+// file (DATA_DIR/xmpp.db) or a PostgreSQL URL (see sql::open).
+// Errors: "db.open", "db.migration", "db.schema_newer".
+result<std::unique_ptr<push_store>> open_store(const std::string& target);
 
 }  // namespace hearth::xmpp::push

@@ -6,7 +6,6 @@
 // be called from any thread.
 #pragma once
 #include <cstdint>
-#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -42,8 +41,9 @@ class upload_store {
   virtual std::vector<std::string> blob_ids() = 0;
 };
 
-// SQLite: a table in `file` (DATA_DIR/hearth.db, where the backup takes its lock and lists
-// blobs) under the migration component "upload".
-result<std::unique_ptr<upload_store>> open_sqlite_store(const std::filesystem::path& file);
+// Opens the store (table upload_file, migration component "upload") on `target`: a SQLite
+// file (DATA_DIR/hearth.db, where the backup takes its lock and lists blobs) or a PostgreSQL
+// URL (see sql::open). Errors: "db.open", "db.migration", "db.schema_newer".
+result<std::unique_ptr<upload_store>> open_store(const std::string& target);
 
 }  // namespace hearth::xmpp::upload

@@ -1,19 +1,15 @@
 #include "xmpp/modules/upload/store.hpp"
 
-#include "core/db/db.hpp"
-
-#include <unistd.h>
-
-#include <filesystem>
 #include <vector>
+
+#include "tests/unit/test_database.hpp"
 
 using namespace hearth::xmpp::upload;
 
 TEST_CASE("the upload store: one use per slot, quotas, expiry that frees unshared blobs") {
-  auto dir = std::filesystem::temp_directory_path() / ("upload-store-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  auto st = open_sqlite_store(dir / "hearth.db");
+  hearth::test_database t{GENERATE(hearth::sql::engine::sqlite, hearth::sql::engine::postgres)};
+  INFO(hearth::engine_name(t.engine));
+  auto st = open_store(t.target);
   REQUIRE(st);
   auto& s = **st;
   CHECK(s.add({"a1", "one.txt", "alice@x.test", "text/plain", 100, "blob-a", 1000}));
@@ -43,23 +39,20 @@ TEST_CASE("the upload store: one use per slot, quotas, expiry that frees unshare
   CHECK(s.expire(4000, [&](const std::string& b) { removed.push_back(b); }) == 1);
   CHECK(removed == std::vector<std::string>{"blob-a"});
   CHECK(s.blob_ids().empty());
-  st->reset();
-  std::filesystem::remove_all(dir);
 }
 
 // The blob store is shared with mail: a file equal to a stored message names the message's blob,
 // and expiring the file must leave it.
 TEST_CASE("upload expiry keeps a blob a mail message also names") {
-  auto dir = std::filesystem::temp_directory_path() / ("upload-store-mail-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  hearth::test_database t{GENERATE(hearth::sql::engine::sqlite, hearth::sql::engine::postgres)};
+  INFO(hearth::engine_name(t.engine));
   {
-    auto c = hearth::db::connection::open(dir / "hearth.db");
-    REQUIRE(c);
+    auto d = hearth::sql::open(t.target);
+    REQUIRE(d);
     // The column the mail store's table has; the rest of its schema does not matter here.
-    REQUIRE(c->exec("CREATE TABLE mail_messages(blob_id TEXT NOT NULL); INSERT INTO mail_messages VALUES('blob-m');"));
+    REQUIRE((*d)->get().exec("CREATE TABLE mail_messages(blob_id TEXT NOT NULL); INSERT INTO mail_messages VALUES('blob-m');"));
   }
-  auto st = open_sqlite_store(dir / "hearth.db");
+  auto st = open_store(t.target);
   REQUIRE(st);
   auto& s = **st;
   CHECK(s.add({"m1", "saved.eml", "alice@x.test", "message/rfc822", 10, "blob-m", 1000}));
@@ -67,6 +60,4 @@ TEST_CASE("upload expiry keeps a blob a mail message also names") {
   std::vector<std::string> removed;
   CHECK(s.expire(2000, [&](const std::string& b) { removed.push_back(b); }) == 2);
   CHECK(removed == std::vector<std::string>{"blob-f"});
-  st->reset();
-  std::filesystem::remove_all(dir);
 }
