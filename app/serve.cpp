@@ -31,6 +31,7 @@
 #include "core/log/log.hpp"
 #include "core/net/blocking.hpp"
 #include "core/net/server.hpp"
+#include "core/net/store_pool.hpp"
 #include "core/tls/context_set.hpp"
 #include "core/util/dir_lock.hpp"
 #include "core/util/file_modes.hpp"
@@ -260,6 +261,7 @@ int cmd_serve(const globals& g, const args& a) {
   stop_guard.run();
   // Handlers still running on the blocking pool use the directory, the authenticator and the
   // stores, which are destroyed when this function returns.
+  net::drain_store_pool();
   net::drain_blocking_pool();
   log::info("serve.stop");
   return 0;

@@ -14,6 +14,7 @@
 #include "core/events/bus.hpp"
 #include "core/log/log.hpp"
 #include "core/net/blocking.hpp"
+#include "core/net/store_pool.hpp"
 #include "core/util/strings.hpp"
 #include "mail/imap/proto/reader.hpp"
 #include "mail/imap/server/commands.hpp"
@@ -109,7 +110,7 @@ class session {
   // loop is "quiet" while it waits for the client's bytes (and in IDLE); only then does the
   // notifier write, and the loop waits for a push under way to end before it runs the next
   // command, so the two never touch st_ at once (both run on the connection's strand; the
-  // store work runs on the blocking pool while the other side waits). The bus callback only
+  // store work runs on the store pool while the other side waits). The bus callback only
   // flags and wakes, as in IDLE.
   struct wake {
     explicit wake(const connection::executor_type& ex) : timer(ex) {}
@@ -143,7 +144,7 @@ class session {
       }
       w.dirty = false;
       pushing_ = true;
-      std::string out = co_await net::run_blocking([this] {
+      std::string out = co_await net::run_on_store([this] {
         reply r;
         notify_updates(st_, r, true, true);
         return r.out;
@@ -228,7 +229,7 @@ class session {
   }
 
   // RFC 9585 INPROGRESS notes a handler pushes (state.hpp session_state::push) while it runs
-  // on the blocking pool: queued here and written by drain_progress on the strand, so they
+  // on the store pool: queued here and written by drain_progress on the strand, so they
   // reach the client before the command's own reply and never interleave with another write.
   struct progress_pipe {
     explicit progress_pipe(const connection::executor_type& ex) : timer(ex) {}
@@ -239,7 +240,7 @@ class session {
   };
 
   asio::awaitable<reply> run_with_progress(const imap::command& cmd, progress_pipe& p) {
-    reply r = co_await net::run_blocking([this, &cmd] { return execute(st_, cmd); });
+    reply r = co_await net::run_on_store([this, &cmd] { return execute(st_, cmd); });
     p.finished = true;
     p.timer.cancel();
     co_return r;
@@ -281,7 +282,11 @@ class session {
 
   asio::awaitable<reply> run_command(const imap::command& cmd) {
     if (auto r = try_inline(cmd)) co_return std::move(*r);
-    if (!may_take_long()) co_return co_await net::run_blocking([this, &cmd] { return execute(st_, cmd); });
+    // LOGIN hashes a password (Argon2id): CPU work for the blocking pool. Every other command
+    // waits on the store, so it goes to the store pool (core/net/store_pool.hpp), where it
+    // never queues behind a login's hash.
+    if (cmd.name == "LOGIN") co_return co_await net::run_blocking([this, &cmd] { return execute(st_, cmd); });
+    if (!may_take_long()) co_return co_await net::run_on_store([this, &cmd] { return execute(st_, cmd); });
     using namespace asio::experimental::awaitable_operators;
     auto pipe = std::make_shared<progress_pipe>(c_.get_executor());
     st_.push = [pipe, ex = c_.get_executor()](std::string_view line) {
@@ -514,7 +519,7 @@ class session {
         if (!look) continue;
       }
       if (!st_.selected()) continue;
-      std::string out = co_await net::run_blocking([this] {
+      std::string out = co_await net::run_on_store([this] {
         reply r;
         refresh(st_, r, true);
         return r.out;

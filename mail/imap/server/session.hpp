@@ -1,6 +1,6 @@
 // The IMAP session adapter (the one Asio file of mail/imap): reads bytes with timeouts, frames
-// them with command_reader, runs each command's handler on the blocking pool (handlers touch
-// the store) or, for short reads, inline (inline.hpp), writes replies, and does the parts that need the socket itself: STARTTLS,
+// them with command_reader, runs each command's handler on the store pool (handlers touch
+// the store; LOGIN's password hash goes to the blocking pool) or, for short reads, inline (inline.hpp), writes replies, and does the parts that need the socket itself: STARTTLS,
 // AUTHENTICATE's exchange, IDLE (woken by the event bus), COMPRESS=DEFLATE.
 #pragma once
 #include <chrono>
