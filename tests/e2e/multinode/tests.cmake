@@ -1,2 +1,3 @@
 # Several nodes on one database (README "Several nodes"); NETs 250-251.
 hearth_e2e(queue_handover multinode/test_queue_handover.py 251)
+hearth_e2e(multinode multinode/test_multinode.py 250)
