@@ -9,7 +9,7 @@
 #include <ctime>
 
 #include "core/blob/store.hpp"
-#include "core/db/db.hpp"
+#include "core/sql/sql.hpp"
 #include "mail/imap/proto/parser.hpp"
 #include "mail/imap/server/commands.hpp"
 #include "mail/imap/server/commands_test_util.hpp"
@@ -251,9 +251,9 @@ TEST_CASE("SAVEDATE", "[imap]") {
   CHECK(fc.starts_with("* 1 FETCH (INTERNALDATE \"01-Jan-2020 10:00:00 +0000\" SAVEDATE \"" + today2 + " "));
   // A message stored before migration 5 has no save date: NIL, and no SAVED* key matches it.
   {
-    auto c = db::connection::open(f.dir / "hearth.db");
-    REQUIRE(c.has_value());
-    REQUIRE(c->exec("UPDATE mail_messages SET save_date = NULL").has_value());
+    auto d = sql::open((f.dir / "hearth.db").string());
+    REQUIRE(d.has_value());
+    REQUIRE((*d)->get().exec("UPDATE mail_messages SET save_date = NULL").has_value());
   }
   CHECK(run(st, "f3 FETCH 1 SAVEDATE") == "* 1 FETCH (SAVEDATE NIL)\r\nf3 OK FETCH completed\r\n");
   CHECK(run(st, "k8 SEARCH OR SAVEDSINCE 1-Jan-1970 SAVEDBEFORE 1-Jan-1970") == "* SEARCH\r\nk8 OK SEARCH completed\r\n");

@@ -8,7 +8,6 @@
 #include <ctime>
 
 #include "core/blob/store.hpp"
-#include "core/db/db.hpp"
 #include "mail/imap/proto/parser.hpp"
 #include "mail/imap/server/commands.hpp"
 #include "mail/imap/server/commands_test_util.hpp"

@@ -8,7 +8,6 @@
 #include <string>
 
 #include "core/blob/store.hpp"
-#include "core/db/db.hpp"
 #include "mail/imap/proto/parser.hpp"
 #include "mail/imap/server/commands.hpp"
 

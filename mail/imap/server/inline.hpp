@@ -4,7 +4,7 @@
 // per command, which on a busy 2-core machine were most of a read's latency (3-4 ms p50
 // against Dovecot's 0.5-1). A short read of SQLite in WAL mode never waits for a writer, so
 // the commands that only read, with bounded work (no blob read, no long scan), run inline.
-// Writes must not: the session runs an inline command inside a db::no_write_scope, and if
+// Writes must not: the session runs an inline command inside a sql::no_write_scope, and if
 // anything in it tried to write (a \Recent claim, a first-use summary, the account's default
 // mailboxes, an implicit \Seen), it throws the attempt away and runs the command again on the
 // pool. So the few reads that turn out to write cost one more pass, and none waits on an I/O

@@ -10,7 +10,7 @@
 
 #include "auth/authenticator.hpp"
 #include "core/crypto/crypto.hpp"
-#include "core/db/write_guard.hpp"
+#include "core/sql/write_guard.hpp"
 #include "core/events/bus.hpp"
 #include "core/log/log.hpp"
 #include "core/net/blocking.hpp"
@@ -273,7 +273,7 @@ class session {
   std::optional<reply> try_inline(const imap::command& cmd) {
     if (!o_.inline_reads || !may_run_inline(st_, cmd) || may_take_long()) return std::nullopt;
     session_state saved = st_;
-    db::no_write_scope reads_only;
+    sql::no_write_scope reads_only;
     reply r = execute(st_, cmd);
     if (!reads_only.write_attempted()) return r;
     st_ = std::move(saved);
