@@ -88,8 +88,6 @@ std::optional<config::config> load_config(const globals& g) {
   return std::move(*c);
 }
 
-std::filesystem::path directory_file(const config::config& c) { return c.data_dir / "hearth.db"; }
-
 bool on_postgres(const config::config& c) { return !c.database_url.empty(); }
 
 std::string database_target(const config::config& c, std::string_view sqlite_file) {
@@ -102,13 +100,6 @@ std::string database_name(const config::config& c, std::string_view sqlite_file)
 
 std::filesystem::path blob_dir(const config::config& c) {
   return c.database_blobs.empty() ? c.data_dir / "blobs" : c.database_blobs;
-}
-
-result<std::filesystem::path> sqlite_only(const config::config& c, std::string_view sqlite_file, std::string_view what) {
-  if (on_postgres(c))
-    return fail("db.sqlite_only", std::string(what) + " works on the SQLite engine only, and database.url selects " +
-                                      database_name(c) + ": leave database.url empty to use it");
-  return c.data_dir / sqlite_file;
 }
 
 std::optional<std::string> backup_unsupported(const config::config& c) {

@@ -40,10 +40,6 @@ int usage_error(const std::string& message, const char* usage);
 // Loads --config (or the default path); prints every problem and returns nullopt on error.
 std::optional<config::config> load_config(const globals& g);
 
-// The SQLite file DATA_DIR/hearth.db, for what works on that file itself (backup). Stores are
-// opened on database_target() instead.
-std::filesystem::path directory_file(const config::config& c);
-
 // [database]: where every store lives, for its open(). `database.url` when set (PostgreSQL, one
 // database for every store and every node); otherwise the SQLite file DATA_DIR/`sqlite_file`
 // (the stores that keep a file of their own, xmpp.db, spam.db, ..., name it).
@@ -53,11 +49,6 @@ bool on_postgres(const config::config& c);
 std::string database_name(const config::config& c, std::string_view sqlite_file = "hearth.db");
 // The blob store's folder: `database.blobs`, or DATA_DIR/blobs.
 std::filesystem::path blob_dir(const config::config& c);
-// For what still works on a SQLite file only: DATA_DIR/`sqlite_file`, or, when database.url
-// selects PostgreSQL, the error "db.sqlite_only" saying that `what` needs the SQLite engine.
-// It stops a start or a command loudly rather than let it write to a local file that the
-// other nodes never see.
-result<std::filesystem::path> sqlite_only(const config::config& c, std::string_view sqlite_file, std::string_view what);
 // `hearth backup` copies DATA_DIR (the SQLite files, blobs/, queue/) online: nothing to copy
 // when the stores are in PostgreSQL or the blobs elsewhere. Returns why, or nullopt when it can run.
 std::optional<std::string> backup_unsupported(const config::config& c);

@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "core/sql/sql.hpp"
+#include "xmpp/store/sql_archive.hpp"
 #include "xmpp/store/store.hpp"
 
 namespace hearth::xmpp {
@@ -213,42 +214,7 @@ class sql_store final : public store {
   }
 
   archive_page archive_find(std::string_view owner, const archive_query& q) override {
-    auto& c = db_->get();
-    // The filtered set in archive order (stamp, id); RSM after/before are positions in it.
-    // Placeholders are numbered as the filters are added: PostgreSQL wants every parameter it
-    // is given to appear in the statement.
-    std::vector<sql::value> params{owner};
-    std::string where = "owner = ?1";
-    auto add = [&](std::string_view cond, sql::value v) {
-      params.push_back(v);
-      where += " AND " + std::string(cond) + " ?" + std::to_string(params.size());
-    };
-    if (q.with) add("with_jid =", std::string_view(*q.with));
-    if (q.start_us) add("stamp >=", *q.start_us);
-    if (q.end_us) add("stamp <=", *q.end_us);
-    auto id_of = [&](const std::string& sid) {
-      return c.query_int("SELECT id FROM archive WHERE owner = ?1 AND stanza_id = ?2", owner, sid).value().value_or(0);
-    };
-    archive_page page;
-    page.count = static_cast<std::size_t>(c.run("SELECT count(*) FROM archive WHERE " + where, params).value().int64(0, 0));
-    std::string sql = "SELECT id, stanza_id, with_jid, stamp, stanza FROM archive WHERE " + where;
-    bool backwards = false;
-    if (q.after_id) {
-      sql += " AND id > " + std::to_string(id_of(*q.after_id));
-    } else if (q.before_id) {
-      backwards = true;
-      if (!q.before_id->empty()) sql += " AND id < " + std::to_string(id_of(*q.before_id));
-    }
-    // Archive ids grow with time (stamps are assigned at insertion), so id order is time order.
-    sql += backwards ? " ORDER BY id DESC" : " ORDER BY id ASC";
-    sql += " LIMIT " + std::to_string(q.max + 1);
-    auto r = c.run(sql, params).value();
-    for (int i = 0; i < r.size(); ++i)
-      page.items.push_back({r.int64(i, 0), r.text(i, 1), r.text(i, 2), r.int64(i, 3), r.text(i, 4)});
-    page.complete = page.items.size() <= q.max;
-    if (!page.complete) page.items.pop_back();
-    if (backwards) std::reverse(page.items.begin(), page.items.end());
-    return page;
+    return find_archive_page(db_->get(), {"archive", "owner", "with_jid"}, owner, q);
   }
 
   void pep_publish(std::string_view owner, std::string_view node, const pep_item& item, std::size_t max_items) override {

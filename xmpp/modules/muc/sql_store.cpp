@@ -6,6 +6,7 @@
 
 #include "core/sql/sql.hpp"
 #include "xmpp/modules/muc/store.hpp"
+#include "xmpp/store/sql_archive.hpp"
 
 namespace hearth::xmpp::muc {
 
@@ -40,12 +41,6 @@ std::string domain_of(std::string_view room_jid) {
 }
 
 constexpr const char* archive_columns = "id, stanza_id, nick, stamp, stanza";
-
-std::vector<archived> read_archived(const sql::rows& r) {
-  std::vector<archived> out;
-  for (int i = 0; i < r.size(); ++i) out.push_back({r.int64(i, 0), r.text(i, 1), r.text(i, 2), r.int64(i, 3), r.text(i, 4)});
-  return out;
-}
 
 class sql_store final : public muc_store {
  public:
@@ -102,39 +97,7 @@ class sql_store final : public muc_store {
   }
 
   archive_page archive_find(std::string_view room, const archive_query& q) override {
-    auto& c = db_->get();
-    // Placeholders are numbered as the filters are added: PostgreSQL wants every parameter it
-    // is given to appear in the statement.
-    std::vector<sql::value> params{room};
-    std::string where = "room = ?1";
-    auto add = [&](std::string_view cond, sql::value v) {
-      params.push_back(v);
-      where += " AND " + std::string(cond) + " ?" + std::to_string(params.size());
-    };
-    if (q.with) add("nick =", std::string_view(*q.with));
-    if (q.start_us) add("stamp >=", *q.start_us);
-    if (q.end_us) add("stamp <=", *q.end_us);
-    auto id_of = [&](const std::string& sid) {
-      return c.query_int("SELECT id FROM muc_archive WHERE room = ?1 AND stanza_id = ?2", room, sid).value().value_or(0);
-    };
-    archive_page page;
-    page.count =
-        static_cast<std::size_t>(c.run("SELECT count(*) FROM muc_archive WHERE " + where, params).value().int64(0, 0));
-    std::string sql = std::string("SELECT ") + archive_columns + " FROM muc_archive WHERE " + where;
-    bool backwards = false;
-    if (q.after_id) {
-      sql += " AND id > " + std::to_string(id_of(*q.after_id));
-    } else if (q.before_id) {
-      backwards = true;
-      if (!q.before_id->empty()) sql += " AND id < " + std::to_string(id_of(*q.before_id));
-    }
-    sql += backwards ? " ORDER BY id DESC" : " ORDER BY id ASC";
-    sql += " LIMIT " + std::to_string(q.max + 1);
-    page.items = read_archived(c.run(sql, params).value());
-    page.complete = page.items.size() <= q.max;
-    if (!page.complete) page.items.pop_back();
-    if (backwards) std::reverse(page.items.begin(), page.items.end());
-    return page;
+    return find_archive_page(db_->get(), {"muc_archive", "room", "nick"}, room, q);
   }
 
   std::vector<archived> archive_last(std::string_view room, std::size_t n) override {
