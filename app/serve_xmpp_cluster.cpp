@@ -10,6 +10,7 @@
 #include "core/sql/sql.hpp"
 #include "mail/queue/store.hpp"
 #include "xmpp/router/hub.hpp"
+#include "xmpp/router/link.hpp"
 #include "xmpp/store/registry.hpp"
 
 namespace hearth::app {
@@ -29,6 +30,7 @@ struct cluster_state {
   std::string node;
   std::unique_ptr<xmpp::session_registry> registry;
   std::unique_ptr<pg::notify_channel> channel;
+  std::unique_ptr<xmpp::node_link> link;
   std::mutex m;
   std::condition_variable cv;
   bool stopping = false;
@@ -101,12 +103,12 @@ bool install_xmpp_cluster(serve_context& ctx, xmpp::hub& hub, std::shared_ptr<vo
   o.url = target;
   o.channel = pg::channel_name(channel_prefix, st->node);
   st->channel = std::make_unique<pg::notify_channel>(o);
-  st->channel->start([&hub](std::string payload) {
-    auto e = xmpp::decode_envelope(payload);
-    if (!e) {
-      log::warn("xmpp.cluster.bad_envelope", {{"size", std::uint64_t(payload.size())}});
-      return;
-    }
+  st->link = std::make_unique<xmpp::node_link>(*st->registry, st->node, [ch = st->channel.get()](const std::string& to_node, std::string text) {
+    ch->send(pg::channel_name(channel_prefix, to_node), std::move(text));
+  });
+  st->channel->start([&hub, link = st->link.get()](std::string payload) {
+    auto e = link->receive(payload);
+    if (!e) return;
     try {
       hub.handle_forwarded(std::move(*e));
     } catch (const std::exception& ex) {
@@ -116,16 +118,7 @@ bool install_xmpp_cluster(serve_context& ctx, xmpp::hub& hub, std::shared_ptr<vo
   xmpp::hub::cluster_options co;
   co.registry = st->registry.get();
   co.node = st->node;
-  co.forward = [ch = st->channel.get()](const std::string& to_node, const xmpp::envelope& e) {
-    auto text = xmpp::encode_envelope(e);
-    if (!text) {
-      // Over NOTIFY's 8000 bytes: dropped, as a stanza to a session that just went away.
-      log::warn("xmpp.cluster.dropped", {{"node", to_node}, {"stanza", e.stanza.name}, {"to", e.stanza.get("to")},
-                                         {"reason", "too big for NOTIFY"}});
-      return;
-    }
-    ch->send(pg::channel_name(channel_prefix, to_node), std::move(*text));
-  };
+  co.forward = [link = st->link.get()](const std::string& to_node, const xmpp::envelope& e) { link->forward(to_node, e); };
   hub.set_cluster(std::move(co));
   if (auto r = st->registry->heartbeat(st->node, 0, xmpp::now_us() / 1000000); !r) {
     log::error("xmpp.cluster", {{"part", "heartbeat"}, {"error", r.error().message}});

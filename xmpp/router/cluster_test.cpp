@@ -6,6 +6,7 @@
 
 #include "directory/directory.hpp"
 #include "xmpp/router/hub.hpp"
+#include "xmpp/router/link.hpp"
 #include "xmpp/stream/parser.hpp"
 
 using namespace hearth;
@@ -33,6 +34,7 @@ struct two_nodes {
   std::unique_ptr<session_registry> reg;
   std::unique_ptr<hub> a, b;
   std::size_t forwarded = 0;
+  std::pair<hub*, std::unique_ptr<node_link>> nodes[2];
   explicit two_nodes(bool routing = true) {
     dir = std::filesystem::temp_directory_path() / ("xmpp-cluster-" + std::to_string(::getpid()));
     std::filesystem::remove_all(dir);
@@ -54,15 +56,22 @@ struct two_nodes {
     REQUIRE(reg->heartbeat("A", 0, now));
     REQUIRE(reg->heartbeat("B", 0, now));
     if (!routing) return;
-    for (auto [h, name] : {std::pair{a.get(), "A"}, std::pair{b.get(), "B"}}) {
-      h->set_cluster({reg.get(), name, [this](const std::string& node, const envelope& e) {
-                        auto text = encode_envelope(e);
-                        REQUIRE(text);
-                        auto back = decode_envelope(*text);
-                        REQUIRE(back);
-                        ++forwarded;
-                        (node == "A" ? a : b)->handle_forwarded(std::move(*back));
-                      }});
+    // Each node's link carries envelope text (relayed through the registry when too big for
+    // NOTIFY) and the other node's link turns it back into an envelope.
+    auto deliver = [this](const std::string& node, std::string text) {
+      ++forwarded;
+      if (text.size() > max_envelope) FAIL("notification over NOTIFY's limit: " << text.size());
+      auto& [h, link] = node == "A" ? nodes[0] : nodes[1];
+      auto e = link->receive(text);
+      REQUIRE(e);
+      h->handle_forwarded(std::move(*e));
+    };
+    nodes[0] = {a.get(), std::make_unique<node_link>(*reg, "A", deliver)};
+    nodes[1] = {b.get(), std::make_unique<node_link>(*reg, "B", deliver)};
+    for (int i = 0; i < 2; ++i) {
+      auto* link = nodes[i].second.get();
+      nodes[i].first->set_cluster(
+          {reg.get(), i == 0 ? "A" : "B", [link](const std::string& node, const envelope& e) { link->forward(node, e); }});
     }
   }
   ~two_nodes() { std::filesystem::remove_all(dir); }
@@ -173,4 +182,14 @@ TEST_CASE("cluster: binding a full JID bound on another node kicks the older ses
   auto fresh = n.login(*n.a, "a@x.test/same");
   CHECK(old->kicked == "conflict");
   CHECK(fresh->kicked.empty());
+}
+
+TEST_CASE("cluster: a message too big for NOTIFY goes through the relay table") {
+  two_nodes n;
+  auto sa = n.login(*n.a, "a@x.test/1");
+  auto sb = n.login(*n.b, "b@x.test/1");
+  const std::string long_text(12000, 'z');
+  n.stanza(*n.a, *sa, "<message to='b@x.test/1' type='chat'><body>" + long_text + "</body></message>");
+  CHECK(sb->has("message", "chat", long_text));
+  CHECK(n.st->offline_count("b@x.test") == 0);
 }

@@ -32,7 +32,7 @@ bool valid_arg(std::string_view a) {
 
 }  // namespace
 
-std::optional<std::string> encode_envelope(const envelope& e) {
+std::optional<std::string> encode_envelope(const envelope& e, std::size_t limit) {
   if (!valid_arg(e.arg)) return std::nullopt;
   std::string_view name;
   for (const auto& [k, n] : kinds)
@@ -40,12 +40,12 @@ std::optional<std::string> encode_envelope(const envelope& e) {
   std::string out = "x1 ";
   out.append(name).append(" ").append(e.arg).append("\n");
   out += serialize(e.stanza);
-  if (out.size() > max_envelope || out.find('\0') != std::string::npos) return std::nullopt;
+  if (out.size() > limit || out.find('\0') != std::string::npos) return std::nullopt;
   return out;
 }
 
-std::optional<envelope> decode_envelope(std::string_view text) {
-  if (text.size() > max_envelope || text.substr(0, 3) != "x1 ") return std::nullopt;
+std::optional<envelope> decode_envelope(std::string_view text, std::size_t limit) {
+  if (text.size() > limit || text.substr(0, 3) != "x1 ") return std::nullopt;
   auto nl = text.find('\n');
   if (nl == std::string_view::npos) return std::nullopt;
   std::string_view head = text.substr(3, nl - 3);

@@ -39,10 +39,12 @@ struct envelope {
 
 // PostgreSQL refuses NOTIFY payloads of 8000 bytes or more.
 constexpr std::size_t max_envelope = 7999;
+// Bigger envelopes travel through the registry's relay table (node_link, link.hpp), up to this.
+constexpr std::size_t max_relayed_envelope = 16u << 20;
 
-// nullopt when it would not fit in max_envelope (or arg is empty or has a space or control).
-std::optional<std::string> encode_envelope(const envelope& e);
-// nullopt for anything encode_envelope() would not have written.
-std::optional<envelope> decode_envelope(std::string_view text);
+// nullopt when it would not fit in `limit` bytes (or arg is empty or has a space or control).
+std::optional<std::string> encode_envelope(const envelope& e, std::size_t limit = max_envelope);
+// nullopt for anything encode_envelope() would not have written with that limit.
+std::optional<envelope> decode_envelope(std::string_view text, std::size_t limit = max_envelope);
 
 }  // namespace hearth::xmpp

@@ -185,8 +185,9 @@ class hub {
 
   // ---- several nodes on one database (README "Several nodes") ----
   // Sessions bound here are recorded in `registry` under `node`; a stanza whose destination
-  // is bound on another node goes to `forward`, which must not block (it queues for the
-  // transport) and is called without hub locks held. Without set_cluster (one node, SQLite)
+  // is bound on another node goes to `forward` (node_link::forward, link.hpp), called without
+  // hub locks held; it queues for the transport and may block on the database briefly (as the
+  // rest of handle() does). Without set_cluster (one node, SQLite)
   // nothing is recorded or forwarded. Set once before the listeners start.
   struct cluster_options {
     session_registry* registry = nullptr;

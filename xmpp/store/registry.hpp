@@ -58,9 +58,15 @@ class session_registry {
   // The node that runs `room`: the live node that claimed it, or `node` when none did (or the
   // claimer is gone), which then holds the claim.
   virtual result<std::string> room_home(std::string_view room, std::string_view node, std::int64_t now) = 0;
-  // Deletes every row of `node` (its sessions, its rooms' claims and its heartbeat).
+  // A stanza too big for a NOTIFY payload, waiting for `node` to take it; returns its id.
+  virtual result<std::int64_t> relay_put(std::string_view node, std::string_view payload, std::int64_t now) = 0;
+  // Reads and deletes it; nullopt when there is no such id for `node` (taken, or expired).
+  virtual result<std::optional<std::string>> relay_take(std::int64_t id, std::string_view node) = 0;
+  // Deletes every row of `node` (its sessions, its rooms' claims, its relayed stanzas and its
+  // heartbeat).
   virtual result<void> forget_node(std::string_view node) = 0;
-  // Deletes the rows of nodes gone at `now`; returns how many nodes.
+  // Deletes the rows of nodes gone at `now`, and relayed stanzas older than the lease (their
+  // notification was lost); returns how many nodes.
   virtual result<int> expire(std::int64_t now) = 0;
 };
 

@@ -118,3 +118,22 @@ TEST_CASE("registry: on PostgreSQL a node whose database connection ended is gon
     CHECK(r.expire(t0).value() == 0);
   }
 }
+
+TEST_CASE("registry: relayed stanzas are taken once, by their node, and expire") {
+  fixture f;
+  auto& r = *f.r;
+  REQUIRE(r.heartbeat("a", 0, t0));
+  REQUIRE(r.heartbeat("b", 0, t0));
+  const std::string big(20000, 'x');
+  auto id = r.relay_put("b", big, t0).value();
+  CHECK_FALSE(r.relay_take(id, "a").value());  // not a's
+  auto got = r.relay_take(id, "b").value();
+  REQUIRE(got);
+  CHECK(*got == big);
+  CHECK_FALSE(r.relay_take(id, "b").value());  // once
+  auto lost = r.relay_put("b", "never taken", t0).value();
+  REQUIRE(r.heartbeat("a", 0, t0 + 100));
+  REQUIRE(r.heartbeat("b", 0, t0 + 100));
+  REQUIRE(r.expire(t0 + 100));
+  CHECK_FALSE(r.relay_take(lost, "b").value());
+}

@@ -18,6 +18,10 @@ CREATE INDEX xmpp_session_bare ON xmpp_session(bare);
 CREATE INDEX xmpp_session_node ON xmpp_session(node);
 CREATE TABLE xmpp_room_home(room TEXT PRIMARY KEY, node TEXT NOT NULL);
 )sql"},
+    {2, "xmpp_registry: stanzas too big for NOTIFY, waiting for their node", R"sql(
+CREATE TABLE xmpp_relay(id INTEGER PRIMARY KEY, node TEXT NOT NULL, created INTEGER NOT NULL, payload TEXT NOT NULL);
+CREATE INDEX xmpp_relay_node ON xmpp_relay(node);
+)sql"},
 };
 
 std::string bare_of(std::string_view full) {
@@ -100,12 +104,26 @@ class sql_registry final : public session_registry {
     return std::string(node);
   }
 
+  result<std::int64_t> relay_put(std::string_view node, std::string_view payload, std::int64_t now) override {
+    auto r = db_->get().query("INSERT INTO xmpp_relay(node, created, payload) VALUES(?1, ?2, ?3) RETURNING id", node, now,
+                              payload);
+    if (!r) return r.error();
+    return r->int64(0, 0);
+  }
+
+  result<std::optional<std::string>> relay_take(std::int64_t id, std::string_view node) override {
+    auto r = db_->get().query("DELETE FROM xmpp_relay WHERE id = ?1 AND node = ?2 RETURNING payload", id, node);
+    if (!r) return r.error();
+    if (r->empty()) return std::optional<std::string>();
+    return std::optional<std::string>(r->text(0, 0));
+  }
+
   result<void> forget_node(std::string_view node) override {
     auto& c = db_->get();
     auto tx = sql::transaction::begin(c);
     if (!tx) return tx.error();
     for (auto q : {"DELETE FROM xmpp_session WHERE node = ?1", "DELETE FROM xmpp_room_home WHERE node = ?1",
-                   "DELETE FROM xmpp_node WHERE node = ?1"}) {
+                   "DELETE FROM xmpp_relay WHERE node = ?1", "DELETE FROM xmpp_node WHERE node = ?1"}) {
       if (auto r = c.query(q, node); !r) return r.error();
     }
     return tx->commit();
@@ -114,6 +132,7 @@ class sql_registry final : public session_registry {
   result<int> expire(std::int64_t now) override {
     auto dead = db_->get().query("SELECT n.node FROM xmpp_node n WHERE NOT (" + live(1) + ")", now - lease_);
     if (!dead) return dead.error();
+    if (auto r = db_->get().query("DELETE FROM xmpp_relay WHERE created < ?1", now - lease_); !r) return r.error();
     for (int i = 0; i < dead->size(); ++i)
       if (auto r = forget_node(dead->text(i, 0)); !r) return r.error();
     return dead->size();

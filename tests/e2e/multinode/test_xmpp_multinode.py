@@ -7,7 +7,7 @@ B on NET.2 with their own data directories and A's configuration otherwise (as i
 test_multinode.py). slixmpp clients:
 
 - alice on A and bob on B subscribe to each other and see each other's presence;
-- they chat both ways;
+- they chat both ways, once with a message longer than a NOTIFY payload;
 - bob's second resource on A, with carbons (XEP-0280), gets copies of what bob on B receives and
   sends;
 - both join one room (XEP-0045) from their nodes and see each other's messages and presence;
@@ -95,6 +95,11 @@ async def scenario(a, b, url):
     bob.send_message(mto=ALICE + "/a", mbody="hello from node B", mtype="chat")
     check(await alice.wait_until(lambda: "hello from node A" not in bodies(alice, "chat") and
                                  "hello from node B" in bodies(alice, "chat")), "B -> A: alice gets bob's answer")
+
+    # Longer than a NOTIFY payload: it waits in the relay table for node B.
+    long_text = "long " + "x" * 12000
+    alice.send_message(mto=BOB, mbody=long_text, mtype="chat")
+    check(await bob.wait_until(lambda: long_text in bodies(bob, "chat")), "a 12 KB message crosses from A to B")
 
     # Bob's second resource, on node A, with carbons.
     bob2 = await login(a, BOB, BOB_PW, resource="b2", plugins=PLUGINS)
