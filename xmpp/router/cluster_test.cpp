@@ -193,3 +193,24 @@ TEST_CASE("cluster: a message too big for NOTIFY goes through the relay table") 
   CHECK(sb->has("message", "chat", long_text));
   CHECK(n.st->offline_count("b@x.test") == 0);
 }
+
+TEST_CASE("cluster: when a node is gone its sessions' contacts get unavailable presence once") {
+  two_nodes n;
+  auto sa = n.login(*n.a, "a@x.test/1");
+  auto sb = n.login(*n.b, "b@x.test/1");
+  n.befriend(*sa, *sb);
+  REQUIRE(sa->has("presence", "", "b@x.test/1"));
+  sa->got.clear();
+  // Node B stops beating (killed): A's heartbeat goes on, B's lease runs out.
+  const auto later = now_us() / 1000000 + 1000;
+  REQUIRE(n.reg->heartbeat("A", 0, later));
+  auto gone = n.reg->expire(later).value();
+  REQUIRE(gone.size() == 1);
+  CHECK(gone[0].full == "b@x.test/1");
+  n.a->sessions_gone(gone);
+  CHECK(sa->has("presence", "unavailable", "b@x.test/1"));
+  CHECK(n.reg->expire(later).value().empty());
+  // And a message for b is now stored offline rather than forwarded to the dead node.
+  n.stanza(*n.a, *sa, "<message to='b@x.test' type='chat'><body>after</body></message>");
+  CHECK(n.st->offline_count("b@x.test") == 1);
+}
