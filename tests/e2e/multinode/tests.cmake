@@ -1,3 +1,5 @@
 # Several nodes on one database (README "Several nodes"); NETs 250-251.
 hearth_e2e(queue_handover multinode/test_queue_handover.py 251)
 hearth_e2e(multinode multinode/test_multinode.py 250)
+# A node's PostgreSQL connections stay within [database] pool (label pg; NET 155).
+hearth_e2e_pg(db_pool multinode/test_db_pool.py 155)
