@@ -3,3 +3,5 @@ hearth_e2e(queue_handover multinode/test_queue_handover.py 251)
 hearth_e2e(multinode multinode/test_multinode.py 250)
 # A node's PostgreSQL connections stay within [database] pool (label pg; NET 155).
 hearth_e2e_pg(db_pool multinode/test_db_pool.py 155)
+# Node A killed with -9 mid-delivery: B finishes it after the claim lease (label pg; NET 156).
+hearth_e2e_pg(multinode_kill multinode/test_multinode_kill.py 156)
