@@ -87,6 +87,7 @@ check(exists == MESSAGES, f"IMAP sees all {MESSAGES} messages ({exists})")
 peak = max(samples) if samples else -1
 print(f"info backends of the node: peak {peak}, last {samples[-1] if samples else -1} "
       f"over {len(samples)} samples (pool {POOL} + bus {BUS})")
+check(f"serve.db_pool connections={POOL} plus_event_bus={BUS}" in a.log(), "the node logs its pool size at start")
 check(len(samples) >= 5, f"pg_stat_activity was sampled during the load ({len(samples)} samples)")
 check(peak > BUS, f"the node's stores used pooled connections ({peak} backends at the peak)")
 check(peak <= POOL + BUS, f"never more than pool + bus = {POOL + BUS} backends ({peak})")
