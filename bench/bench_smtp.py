@@ -18,7 +18,8 @@ disk's flushes, so the limit grows with concurrency). hearth answers 250 once th
 in the INBOX (committed, fsync'd); Postfix answers 250 once its queue file is fsync'd and
 delivers to the Maildir after, so for Postfix the time until the Maildir holds every message
 is printed too ("delivered/s"). PostgreSQL runs with fsync on and synchronous_commit on (its
-defaults): the same promise. Also printed: each server's peak RSS, the RSS an idle SMTP
+defaults): the same promise. Also printed: hearth's CPU time per message during smtp-source
+(all its nodes; PostgreSQL's own CPU is not counted), each server's peak RSS, the RSS an idle SMTP
 connection adds (1000 connections held open), and the PostgreSQL connections a node holds.
 Needs root for Postfix (it drops to its own users).
 
@@ -198,6 +199,20 @@ def status_kib(pid, field):
     return 0
 
 
+def cpu_seconds(pids):
+    """User plus system CPU time of the processes, in seconds (proc(5) fields 14 and 15, counted
+    after the command name's closing parenthesis, which may hold spaces)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_kib(pid):
     return status_kib(pid, "VmHWM")
 
@@ -338,9 +353,11 @@ def bench_hearth(work, keys=(), db_url="", nodes=1):
         out = {}
         accepted = 0
         for sessions, n in LOADS:
+            cpu0 = cpu_seconds(p.pid for p in procs)
             secs, sent, ok = smtp_source(hosts, port, sessions, n, "bench@bench.test")
+            cpu_ms = 1000 * (cpu_seconds(p.pid for p in procs) - cpu0) / sent
             p50, p99, answered = latency_sample(hosts, port, sessions, "bench@bench.test")
-            out[sessions] = (sent / secs if ok else float("nan"), p50, p99, load_average(), answered)
+            out[sessions] = (sent / secs if ok else float("nan"), p50, p99, load_average(), answered, cpu_ms)
             accepted += sent + answered
         # Each node's 250 means "in the INBOX": node B's too, read here through node A.
         out["delivered"] = (inbox_count(ADDR_H, password), accepted)
@@ -395,15 +412,26 @@ def maildir_count(d):
     return n
 
 
-def postfix_rss_kib(work):
-    """Peak RSS of Postfix's master (its pid file) and of every process it started."""
+def postfix_pss_kib(work):
+    """Proportional set size (shared pages split between the processes that map them) of
+    Postfix's master (its pid file) and of every process it started, now: summing each
+    process's RSS would count the libraries of its ~200 processes 200 times."""
     try:
         with open(os.path.join(work, "queue", "pid", "master.pid")) as f:
             master = int(f.read().split()[0])
     except (OSError, ValueError, IndexError):
         return 0
     kids = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True, text=True).stdout.split()
-    return peak_rss_kib(master) + sum(peak_rss_kib(k) for k in kids)
+    total = 0
+    for pid in [master] + kids:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1])
+        except (OSError, ValueError):
+            pass
+    return total
 
 
 def bench_postfix(work):
@@ -443,7 +471,7 @@ def bench_postfix(work):
             out[sessions] = (n / secs if ok else float("nan"), p50, p99, load_average(), answered, n / delivered)
             while maildir_count(work) < total and time.monotonic() - t0 < 300:
                 time.sleep(0.05)
-        out["rss"] = [postfix_rss_kib(work)]
+        out["pss"] = postfix_pss_kib(work)
         return out
     finally:
         subprocess.run(pf + ["stop"], capture_output=True)
@@ -507,6 +535,8 @@ def report(results, limits, fsync_dir):
                     f"  p99 {p99:6.1f} ms  load {load}")
             if key == "postfix":
                 line += f"  (delivered to the Maildir {r[sessions][5]:7.1f}/s)"
+            else:
+                line += f"  hearth CPU {r[sessions][5]:.2f} ms/msg"
             print(line)
         ratios = []
         s, p1, p2, pf = (results.get(k) for k, _ in COLUMNS)
@@ -521,6 +551,9 @@ def report(results, limits, fsync_dir):
     for key, name in COLUMNS:
         r = results.get(key)
         if not r:
+            continue
+        if "pss" in r:
+            print(f"  {name}: {r['pss'] / 1024:.1f} MiB PSS (all its processes, at the end)")
             continue
         line = f"  {name}: "
         if "delivered" in r:
