@@ -20,7 +20,9 @@ delivers to the Maildir after, so for Postfix the time until the Maildir holds e
 is printed too ("delivered/s"). PostgreSQL runs with fsync on and synchronous_commit on (its
 defaults): the same promise. Also printed: hearth's CPU time per message during smtp-source
 (all its nodes; PostgreSQL's own CPU is not counted), each server's peak RSS, the RSS an idle SMTP
-connection adds (1000 connections held open), and the PostgreSQL connections a node holds.
+connection adds (1000 connections held open), the fsync and fdatasync calls hearth's process
+makes per message accepted over one connection (strace), and the PostgreSQL connections a node
+holds.
 Needs root for Postfix (it drops to its own users).
 
 usage: bench_smtp.py [HEARTH_BIN] [--only sqlite,pg1,pg2,postfix] [--smoke]
@@ -66,6 +68,7 @@ LOADS = [(2, 20)] if SMOKE else [(1, 300), (20, 2000), (100, 3000)]
 LAT_MSGS = 2 if SMOKE else 20  # per connection, for the latency sample
 FSYNC_SECONDS = 0.3 if SMOKE else 2.0
 IDLE_CONNECTIONS = 20 if SMOKE else 1000
+FSYNC_COUNT_MESSAGES = 10 if SMOKE else 50
 
 
 def load_average():
@@ -262,6 +265,60 @@ def idle_connection_kib(pid, host, port, tls, count=IDLE_CONNECTIONS):
     return (during - before) / count
 
 
+def fsyncs_per_message(pid, host, port, count=FSYNC_COUNT_MESSAGES):
+    """fsync + fdatasync calls made by the server process (all its threads, counted by strace)
+    per message accepted over one connection, `count` messages; None without strace. Only the
+    server's own calls: with PostgreSQL the database's flushes happen in its processes."""
+    if not shutil.which("strace"):
+        return None
+    out = os.path.join(tempfile.gettempdir(), f"bench-smtp-strace-{os.getpid()}")
+    tr = subprocess.Popen(["strace", "-f", "-c", "-o", out, "-e", "trace=fsync,fdatasync", "-p", str(pid)],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1)  # strace attaches to every thread before the messages go
+    body = b"Subject: fsyncs\r\n\r\n" + (b"x" * 98 + b"\r\n") * (SIZE // 100) + b".\r\n"
+    accepted = 0
+    try:
+        with socket.create_connection((host, port), timeout=60) as s:
+            f = s.makefile("rb")
+
+            def reply():
+                for _ in range(100):
+                    line = f.readline(1024)
+                    if not line or line[3:4] != b"-":
+                        return line
+                return b""
+
+            reply()
+            s.sendall(b"EHLO bench.remote.test\r\n")
+            reply()
+            for _ in range(count):
+                s.sendall(b"MAIL FROM:<load@remote.test>\r\nRCPT TO:<bench@bench.test>\r\nDATA\r\n")
+                reply(), reply(), reply()
+                s.sendall(body)
+                accepted += reply()[:3] == b"250"
+            s.sendall(b"QUIT\r\n")
+    except OSError as e:
+        print(f"fsync count: {e}")
+    time.sleep(0.5)
+    tr.send_signal(signal.SIGINT)
+    try:
+        tr.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        tr.kill()
+        tr.wait()
+    calls = 0
+    try:
+        with open(out) as f:
+            for line in f:
+                cols = line.split()
+                if cols and cols[-1] in ("fsync", "fdatasync") and cols[3].isdigit():
+                    calls += int(cols[3])
+        os.unlink(out)
+    except (OSError, IndexError):
+        return None
+    return calls / accepted if accepted else None
+
+
 def inbox_count(addr, password):
     """Messages in bench@bench.test's INBOX, read over IMAPS (the dev certificate is not
     checked: this only counts); -1 when it cannot be read."""
@@ -359,6 +416,8 @@ def bench_hearth(work, keys=(), db_url="", nodes=1):
             p50, p99, answered = latency_sample(hosts, port, sessions, "bench@bench.test")
             out[sessions] = (sent / secs if ok else float("nan"), p50, p99, load_average(), answered, cpu_ms)
             accepted += sent + answered
+        out["fsyncs"] = fsyncs_per_message(procs[0].pid, ADDR_H, port)
+        accepted += FSYNC_COUNT_MESSAGES
         # Each node's 250 means "in the INBOX": node B's too, read here through node A.
         out["delivered"] = (inbox_count(ADDR_H, password), accepted)
         out["rss"] = [peak_rss_kib(p.pid) for p in procs]
@@ -562,6 +621,9 @@ def report(results, limits, fsync_dir):
         if "idle" in r:
             line += (f", an idle SMTP connection adds {r['idle']:.1f} KiB RSS, {r['idle_tls']:.1f} KiB after STARTTLS"
                      f" ({IDLE_CONNECTIONS} held open)")
+        if r.get("fsyncs") is not None:
+            line += (f", {r['fsyncs']:.2f} fsync+fdatasync calls per message in hearth's process"
+                     f" (strace, {FSYNC_COUNT_MESSAGES} messages over one connection)")
         if r.get("pg") is not None:
             line += f", PostgreSQL connections after the run: {r['pg']}"
         print(line)
