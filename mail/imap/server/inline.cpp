@@ -4,6 +4,8 @@
 #include <string_view>
 #include <variant>
 
+#include "mail/imap/server/view.hpp"
+
 namespace hearth::mail::imap {
 namespace {
 
@@ -37,6 +39,17 @@ bool may_run_inline(const session_state& st, const command& cmd) {
       if (!from_database(a)) return false;
   }
   return true;
+}
+
+bool may_take_long(const session_state& st, const command& cmd) {
+  if (!st.selected() || !st.env || st.env->progress_step == 0) return false;
+  std::size_t walks = 0;
+  if (const auto* f = std::get_if<cmd_fetch>(&cmd.args))
+    walks = resolve(*st.sel, f->set, cmd.name == "UID FETCH").size();
+  else if (std::holds_alternative<cmd_search>(cmd.args) || std::holds_alternative<cmd_sort>(cmd.args) ||
+           std::holds_alternative<cmd_thread>(cmd.args))
+    walks = st.sel->uids.size();
+  return walks > st.env->progress_step;
 }
 
 }  // namespace hearth::mail::imap

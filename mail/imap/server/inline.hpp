@@ -20,4 +20,13 @@ namespace hearth::mail::imap {
 // each read is a network round trip).
 bool may_run_inline(const session_state& st, const command& cmd);
 
+// Whether `cmd` may walk enough messages to send RFC 9585 INPROGRESS notes (progress.hpp):
+// only such a command takes the session's two-coroutine path, and it never runs inline. FETCH,
+// SEARCH, SORT and THREAD are the commands that send notes; a FETCH walks the messages it
+// names, the others the whole view. So every other command, and a FETCH of a few messages in
+// a big mailbox (a client's page of headers, one body), stays on the short path: with 64
+// sessions on a 2 000-message mailbox, each of them paying the pipe and the store-pool hop was
+// most of their p99. Pure.
+bool may_take_long(const session_state& st, const command& cmd);
+
 }  // namespace hearth::mail::imap
