@@ -20,9 +20,26 @@ bool from_database(const fetch_att& a) {
   return !(n == "BINARY" || n == "BINARY.SIZE" || n == "RFC822" || n == "RFC822.TEXT" || n == "PREVIEW");
 }
 
+// A FETCH that reads blobs runs inline only when it names at most this many messages (a
+// client opening one message, or a few): the handler itself then gives up, through
+// sql::may_block(), when their bytes are more than inline_blob_bytes (cmd_fetch.cpp), so a
+// big attachment is read on the store pool, not on an I/O thread other sessions share.
+constexpr std::size_t inline_blob_messages = 4;
+
+std::size_t named(const sequence_set& set) {
+  if (set.saved) return inline_blob_messages + 1;  // $: not counted here
+  std::size_t n = 0;
+  for (const auto& r : set.ranges) {
+    if (r.lo == seq_range::star || r.hi == seq_range::star) return inline_blob_messages + 1;
+    n += (r.lo > r.hi ? r.lo - r.hi : r.hi - r.lo) + 1;
+  }
+  return n;
+}
+
 // Commands that read only (a write they may still do is caught by the scope, see inline.hpp).
-constexpr std::array<std::string_view, 11> reads{"NOOP", "CHECK",  "CAPABILITY", "NAMESPACE", "LIST",     "LSUB",
-                                                 "STATUS", "SELECT", "EXAMINE",   "FETCH",     "UID FETCH"};
+// IDLE's own work is the refresh before it starts waiting.
+constexpr std::array<std::string_view, 12> reads{"NOOP",   "CHECK",  "CAPABILITY", "NAMESPACE", "LIST",      "LSUB",
+                                                 "STATUS", "SELECT", "EXAMINE",    "FETCH",     "UID FETCH", "IDLE"};
 
 }  // namespace
 
@@ -36,7 +53,7 @@ bool may_run_inline(const session_state& st, const command& cmd) {
   if (!listed) return false;
   if (const auto* f = std::get_if<cmd_fetch>(&cmd.args)) {
     for (const auto& a : f->atts)
-      if (!from_database(a)) return false;
+      if (!from_database(a) && named(f->set) > inline_blob_messages) return false;
   }
   return true;
 }

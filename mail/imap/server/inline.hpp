@@ -3,22 +3,30 @@
 // Every command used to run on the blocking pool: two thread hops (I/O strand -> pool -> back)
 // per command, which on a busy 2-core machine were most of a read's latency (3-4 ms p50
 // against Dovecot's 0.5-1). A short read of SQLite in WAL mode never waits for a writer, so
-// the commands that only read, with bounded work (no blob read, no long scan), run inline.
+// the commands that only read, with bounded work (no big blob read, no long scan), run inline.
 // Writes must not: the session runs an inline command inside a sql::no_write_scope, and if
 // anything in it tried to write (a \Recent claim, a first-use summary, the account's default
 // mailboxes, an implicit \Seen), it throws the attempt away and runs the command again on the
 // pool. So the few reads that turn out to write cost one more pass, and none waits on an I/O
 // thread for the write lock or a disk flush.
 #pragma once
+#include <cstdint>
+
 #include "mail/imap/proto/types.hpp"
 #include "mail/imap/server/state.hpp"
 
 namespace hearth::mail::imap {
 
-// Whether `cmd` is a read with bounded work in the session's current state. Pure; the caller
+// Whether `cmd` is a read with bounded work in the session's current state. A FETCH of the
+// bytes of a few messages counts: its handler refuses to read more than inline_blob_bytes of
+// them inline (sql::may_block), so a big one goes back to the store pool. Pure; the caller
 // also decides whether the store's engine allows inline reads at all (PostgreSQL does not:
 // each read is a network round trip).
 bool may_run_inline(const session_state& st, const command& cmd);
+
+// The most message bytes a FETCH reads inline (from the page cache, as a rule, in well under a
+// millisecond); above it the handler calls sql::may_block() and gives up.
+constexpr std::uint64_t inline_blob_bytes = 256 * 1024;
 
 // Whether `cmd` may walk enough messages to send RFC 9585 INPROGRESS notes (progress.hpp):
 // only such a command takes the session's two-coroutine path, and it never runs inline. FETCH,

@@ -4,8 +4,11 @@
 
 #include <catch2/catch.hpp>
 
+#include "core/sql/write_guard.hpp"
 #include "mail/imap/proto/parser.hpp"
+#include "mail/imap/server/commands_test_util.hpp"
 
+using namespace hearth;
 using namespace hearth::mail::imap;
 
 namespace {
@@ -44,6 +47,7 @@ TEST_CASE("only commands walking more messages than the progress step take the l
   CHECK(may_take_long(st, parsed("a FETCH 1:501 (FLAGS)")));
   // SEARCH, SORT and THREAD walk the whole view.
   CHECK(may_take_long(st, parsed("a UID SEARCH UNSEEN")));
+  CHECK(may_take_long(st, parsed("a SEARCH TEXT hello")));
   CHECK(may_take_long(st, parsed("a SORT (DATE) UTF-8 ALL")));
   CHECK(may_take_long(st, parsed("a THREAD REFERENCES UTF-8 ALL")));
   // Commands that send no notes never do.
@@ -55,9 +59,42 @@ TEST_CASE("only commands walking more messages than the progress step take the l
   // A small mailbox: nothing is long; no step: nothing is long.
   st.sel->uids.resize(400);
   st.sel->modseqs.resize(400);
-  CHECK_FALSE(may_take_long(st, parsed("a UID SEARCH UNSEEN")));
+  CHECK_FALSE(may_take_long(st, parsed("a SEARCH TEXT hello")));
   CHECK_FALSE(may_take_long(st, parsed("a FETCH 1:* (FLAGS)")));
   env.progress_step = 0;
   st.sel->uids.resize(2000, 9999);
   CHECK_FALSE(may_take_long(st, parsed("a FETCH 1:* (FLAGS)")));
+}
+
+TEST_CASE("a FETCH of a few small messages' bytes runs inline; a big one goes back to the pool") {
+  test::fixture f;
+  auto st = f.login();
+  const std::string big = "Subject: big\r\n\r\n" + std::string(inline_blob_bytes, 'x') + "\r\n";
+  CHECK(test::run(st, test::append_cmd("a1", "INBOX", test::simple)).find("a1 OK") != std::string::npos);
+  CHECK(test::run(st, test::append_cmd("a2", "INBOX", big)).find("a2 OK") != std::string::npos);
+  test::run(st, "s1 SELECT INBOX");
+  REQUIRE(st.selected());
+
+  CHECK(may_run_inline(st, parsed("f FETCH 1 (BODYSTRUCTURE BODY.PEEK[])")));
+  CHECK(may_run_inline(st, parsed("f UID FETCH 1:2,7,9 (RFC822)")));
+  CHECK_FALSE(may_run_inline(st, parsed("f FETCH 1:5 (BODY.PEEK[])")));
+  CHECK_FALSE(may_run_inline(st, parsed("f FETCH 1:* (BODY.PEEK[])")));
+  CHECK_FALSE(may_run_inline(st, parsed("f FETCH $ (BODY.PEEK[])")));
+  CHECK(may_run_inline(st, parsed("f IDLE")));
+
+  {
+    sql::no_write_scope guard;
+    auto out = test::run(st, "f1 FETCH 1 (BODY.PEEK[])");
+    CHECK_FALSE(guard.write_attempted());
+    CHECK(out.find("f1 OK") != std::string::npos);
+    CHECK(out.find("Subject: ") != std::string::npos);
+  }
+  {
+    sql::no_write_scope guard;
+    (void)test::run(st, "f2 FETCH 2 (BODY.PEEK[])");
+    CHECK(guard.write_attempted());  // the session drops this attempt and runs it on the pool
+  }
+  auto out = test::run(st, "f3 FETCH 2 (BODY.PEEK[])");  // outside a scope: read as ever
+  CHECK(out.find("f3 OK") != std::string::npos);
+  CHECK(out.find(std::string(1000, 'x')) != std::string::npos);
 }
