@@ -36,10 +36,13 @@ std::size_t named(const sequence_set& set) {
   return n;
 }
 
-// Commands that read only (a write they may still do is caught by the scope, see inline.hpp).
+// Commands that read, or write a few rows of flags, \Recent marks or expunges without a
+// blob or an fsync (see inline.hpp); whether a write may run here is decided when it starts.
 // IDLE's own work is the refresh before it starts waiting.
-constexpr std::array<std::string_view, 12> reads{"NOOP",   "CHECK",  "CAPABILITY", "NAMESPACE", "LIST",      "LSUB",
-                                                 "STATUS", "SELECT", "EXAMINE",    "FETCH",     "UID FETCH", "IDLE"};
+constexpr std::array<std::string_view, 16> quick{"NOOP",      "CHECK",     "CAPABILITY", "NAMESPACE",
+                                                 "LIST",      "LSUB",      "STATUS",     "SELECT",
+                                                 "EXAMINE",   "FETCH",     "UID FETCH",  "STORE",
+                                                 "UID STORE", "EXPUNGE",   "UID EXPUNGE", "IDLE"};
 
 }  // namespace
 
@@ -49,7 +52,7 @@ bool may_run_inline(const session_state& st, const command& cmd) {
   // RFC 5465 NOTIFY adds a report of every watched mailbox to each reply: unbounded.
   if (st.notify) return false;
   bool listed = false;
-  for (auto r : reads) listed |= r == cmd.name;
+  for (auto r : quick) listed |= r == cmd.name;
   if (!listed) return false;
   if (const auto* f = std::get_if<cmd_fetch>(&cmd.args)) {
     for (const auto& a : f->atts)

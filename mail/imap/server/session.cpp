@@ -265,15 +265,15 @@ class session {
   }
 
 
-  // A short read runs here, on the strand's thread, with writes refused (inline.hpp); if it
-  // tried to write, its state changes and reply are dropped and it runs again on the pool.
-  // Nothing in it may suspend: the write guard belongs to this thread.
+  // A short command runs here, on the strand's thread, with only writes that need not wait
+  // (inline.hpp); if one would have waited, its state changes and reply are dropped and it
+  // runs again on the pool. Nothing in it may suspend: the write guard belongs to this thread.
   std::optional<reply> try_inline(const imap::command& cmd) {
     if (!o_.inline_reads || !may_run_inline(st_, cmd) || may_take_long(st_, cmd)) return std::nullopt;
     session_state saved = st_;
-    sql::no_write_scope reads_only;
+    sql::no_write_scope no_wait(sql::no_write_scope::mode::quick_writes);
     reply r = execute(st_, cmd);
-    if (!reads_only.write_attempted()) return r;
+    if (!no_wait.write_attempted()) return r;
     st_ = std::move(saved);
     return std::nullopt;
   }
