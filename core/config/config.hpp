@@ -95,6 +95,8 @@ struct config {
   // password): log sql::database::describe().
   std::string database_url;
   std::filesystem::path database_blobs;  // blob store folder, shared by nodes; empty = data_dir/blobs
+  std::string database_blob_store = "files";  // "files" (small ones in the database) or "database" (all)
+  std::uint64_t database_inline_max = 64 * 1024;  // bodies up to this size live in the database
 
   // [log]
   std::string log_level = "info";
