@@ -11,6 +11,7 @@
 #include "directory/directory.hpp"
 #include "mail/imap/server/acl.hpp"
 #include "mail/store/acl.hpp"
+#include "mail/store/seen.hpp"
 #include "mail/store/store.hpp"
 
 namespace hearth::app {
@@ -60,6 +61,11 @@ int share_mailbox(const config::config& cfg, directory::directory& dir, const st
   if (!acl) return fail_with(1, "mail store: " + acl.error().message);
   auto had = (*acl)->set(owner->address, mb->name, sharee->address, *rights);
   if (!had) return fail_with(1, had.error().message);
+  // A sharee who can no longer read the mailbox loses their own \Seen state of it (seen.hpp).
+  auto seen = mail::seen_store::open(database_target(cfg));
+  if (!seen) return fail_with(1, "mail store: " + seen.error().message);
+  if (auto dropped = (*seen)->drop_unreadable(owner->address, mb->name); !dropped)
+    return fail_with(1, dropped.error().message);
   const std::string shown = owner->address + "/" + mb->name;
   if (rights->empty()) {
     std::printf(*had ? "mailbox %s no longer shared with %s\n" : "mailbox %s was not shared with %s\n", shown.c_str(),

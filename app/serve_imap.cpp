@@ -68,8 +68,10 @@ bool install_imap(serve_context& ctx) {
   penv->blobs = &ctx.blobs;
   penv->authn = &ctx.authn;
   penv->hostname = ctx.cfg.hostname;
-  ctx.handlers[config::service::pop3] = mail::pop3::make_handler(penv, false);
-  ctx.handlers[config::service::pop3s] = mail::pop3::make_handler(penv, true);
+  mail::pop3::session_options po;
+  po.inline_reads = io.inline_reads;  // as IMAP's, for the same reason
+  ctx.handlers[config::service::pop3] = mail::pop3::make_handler(penv, false, po);
+  ctx.handlers[config::service::pop3s] = mail::pop3::make_handler(penv, true, po);
   return true;
 }
 

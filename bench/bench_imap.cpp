@@ -4,7 +4,7 @@
 // command and the server's RSS.
 //
 // Without --host it starts its own `hearth` (quickstart --dev into a temp folder, next to this
-// program's folder: BUILD/hearth) on 127.0.0.77 and fills INBOX first. With --host/--port/
+// program's folder: BUILD/hearth) on NET.77 (below) and fills INBOX first. With --host/--port/
 // --user/--password it runs against any IMAP server (e.g. Dovecot) — run both and compare.
 //
 //   build/bench/bench_imap [--clients 8] [--seconds 10] [--messages 10000] [--dir /tmp/keep]
@@ -20,6 +20,21 @@
 // side by side with the machine's load average:
 //
 //   build/bench/bench_imap --state --dovecot [--clients 10] [--seconds 30]
+//
+// --pg runs the chosen load (the mix, or --state) on three Hearth configurations in turn, in one
+// run: SQLite, PostgreSQL with one node, PostgreSQL with two nodes (hearth_nodes.hpp: two
+// `hearth serve` on two loopback addresses, one database and blob folder, the clients
+// alternating between them; both on this machine, so the figure shows what a second node
+// costs, not what a second machine adds), then Dovecot with --dovecot, and prints their
+// commands/s side by side with the load average. PostgreSQL is a private cluster started by
+// tests/e2e/lib/pg_cluster.py (the bench re-runs itself under it unless HEARTH_TEST_PG_URL is
+// set), with fsync on:
+//
+//   build/bench/bench_imap --pg --dovecot --messages 2000     (mix)
+//   build/bench/bench_imap --pg --state --dovecot             (state-tracking load)
+//
+// Addresses: NET.77 (node A), NET.79 (node B), NET.78 (Dovecot), NET = 127.0.0 unless
+// HEARTH_TEST_NET says another.
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <netdb.h>
@@ -50,6 +65,7 @@ namespace fs = std::filesystem;
 using clock_type = std::chrono::steady_clock;
 
 #include "dovecot_bench.hpp"
+#include "hearth_nodes.hpp"
 #include "imap_bench_client.hpp"
 #include "imap_state_load.hpp"
 #include "proc_stats.hpp"
@@ -70,6 +86,8 @@ struct options {
   bool dovecot = false;  // --dovecot: then the same load against a private Dovecot, same run
   int boxes = 12;        // --boxes, --per-box: the state load's mailboxes and their size
   int per_box = 20;
+  bool pg = false;    // --pg: SQLite, PostgreSQL one node and two nodes in one run
+  std::string host2;  // a second node: odd-numbered clients use it
 };
 
 using client = hearth::bench::imap_client;
@@ -95,7 +113,8 @@ struct stats {
 
 void worker(const options& o, int id, clock_type::time_point end, int count, stats& st) {
   client c;
-  if (!c.connect(o.host, o.port) || !c.command("LOGIN " + o.user + " \"" + o.password + "\"")) {
+  const std::string& host = id % 2 && !o.host2.empty() ? o.host2 : o.host;
+  if (!c.connect(host, o.port) || !c.command("LOGIN " + o.user + " \"" + o.password + "\"")) {
     ++st.errors;
     return;
   }
@@ -165,7 +184,7 @@ int run_state(const options& o, const fs::path& dir, bool own_hearth) {
     fs::remove_all(ddir, ec);
     dovecot_instance dv;
     state_options ds = so;
-    ds.host = "127.0.0.78", ds.port = 31994;
+    ds.host = hearth::bench::bench_net() + ".78", ds.port = 31994;
     if (!dv.start(ddir, ds.host, ds.port, so.user, so.password) || !state_prepare(ds)) {
       std::fprintf(stderr, "dovecot: cannot run the load; its log: %s\n", (ddir / "dovecot.log").c_str());
       return 1;
@@ -188,7 +207,7 @@ int run_state(const options& o, const fs::path& dir, bool own_hearth) {
 
 // The original mix against the server in `o`: fills INBOX up to --messages, then runs the
 // clients for --seconds and prints p50/p99 per command. rss_mib, when given, is the server's.
-int run_mix(const options& o, const std::function<long()>& rss_mib) {
+int run_mix(const options& o, const std::function<long()>& rss_mib, double* commands_per_second = nullptr) {
   std::printf("%s:%d, before: %s\n", o.host.c_str(), o.port, load_average().c_str());
   // Fill INBOX up to --messages with parallel APPENDs.
   int have = 0;
@@ -240,8 +259,133 @@ int run_mix(const options& o, const std::function<long()>& rss_mib) {
     std::printf("%-20s %8zu %10.2f %10.2f\n", k.c_str(), v.size(), v[v.size() / 2], v[v.size() * 99 / 100]);
   }
   std::printf("total: %zu commands, %.0f commands/s, %ld errors\n", total, total / secs, st.errors.load());
+  if (commands_per_second) *commands_per_second = total / secs;
   if (rss_mib) std::printf("server RSS: %ld MiB\n", rss_mib());
   return st.errors.load() ? 1 : 0;
+}
+
+
+hearth::bench::state_options state_of(const options& o) {
+  hearth::bench::state_options so;
+  so.host = o.host, so.host2 = o.host2, so.port = o.port, so.user = o.user, so.password = o.password;
+  so.clients = o.clients, so.seconds = o.seconds, so.boxes = o.boxes, so.messages_per_box = o.per_box;
+  return so;
+}
+
+// --pg: the load (mix or --state) on SQLite, on PostgreSQL with one node and with two nodes,
+// then on Dovecot with --dovecot; each configuration's own table, then one summary with the
+// commands/s of each, its ratio to SQLite's, the servers' RSS and the load average around it.
+int run_configurations(const options& o) {
+  using namespace hearth::bench;
+  const char* env = std::getenv("HEARTH_TEST_PG_URL");
+  const std::string base = env ? env : "";
+  const fs::path hearth = fs::canonical("/proc/self/exe").parent_path().parent_path() / "hearth";
+  struct configuration {
+    std::string name, database;
+    int nodes;
+  };
+  std::vector<configuration> configurations = {{"Hearth SQLite", "", 1},
+                                               {"Hearth PG 1 node", pg_new_database(base, "bench_imap_pg1"), 1},
+                                               {"Hearth PG 2 nodes", pg_new_database(base, "bench_imap_pg2"), 2}};
+  struct row {
+    std::string name;
+    double cps = 0;
+    long rss = 0, errors = 0;
+    std::string load_before, load_after;
+    std::optional<state_result> state;
+  };
+  std::vector<row> rows;
+  int rc = 0;
+  for (std::size_t i = 0; i < configurations.size(); ++i) {
+    const auto& c = configurations[i];
+    if (i > 0 && c.database.empty()) {
+      rc = 1;
+      continue;
+    }
+    fs::path dir = fs::temp_directory_path() / ("hearth-bench-imap-" + std::to_string(getpid()) + "-" + std::to_string(i));
+    hearth_nodes nodes;
+    std::printf("== %s\n", c.name.c_str());
+    std::fflush(stdout);
+    if (!nodes.start(hearth, dir, c.database, c.nodes)) {
+      rc = 1;
+      continue;
+    }
+    options x = o;
+    x.host = nodes.hosts[0], x.host2 = nodes.hosts.size() > 1 ? nodes.hosts[1] : "", x.port = nodes.imaps_port;
+    x.user = nodes.user, x.password = nodes.password, x.pid = 0;
+    row r;
+    r.name = c.name;
+    r.load_before = load_average();
+    if (o.state) {
+      state_options so = state_of(x);
+      if (!state_prepare(so)) {
+        std::fprintf(stderr, "%s: cannot prepare the mailboxes\n", c.name.c_str());
+        rc = 1;
+        continue;
+      }
+      r.state = state_run(so);
+      r.cps = static_cast<double>(r.state->total()) / r.state->seconds;
+      r.errors = r.state->errors;
+    } else {
+      rc |= run_mix(x, [&] { return nodes.rss_mib(); }, &r.cps);
+    }
+    r.rss = nodes.rss_mib();
+    r.load_after = load_average();
+    rows.push_back(std::move(r));
+    nodes.stop();
+  }
+  if (o.dovecot) {
+    fs::path ddir = fs::temp_directory_path() / ("hearth-bench-dovecot-" + std::to_string(getpid()));
+    std::error_code ec;
+    fs::remove_all(ddir, ec);
+    dovecot_instance dv;
+    options d = o;
+    d.host = bench_net() + ".78", d.port = 31994, d.pid = 0, d.host2.clear();
+    d.user = "bench@example.test", d.password = "bench-password";
+    std::printf("== Dovecot\n");
+    row r;
+    r.name = "Dovecot";
+    if (!dv.start(ddir, d.host, d.port, d.user, d.password)) {
+      std::fprintf(stderr, "dovecot: cannot start; its log: %s\n", (ddir / "dovecot.log").c_str());
+      rc = 1;
+    } else {
+      r.load_before = load_average();
+      if (o.state) {
+        state_options so = state_of(d);
+        if (state_prepare(so)) {
+          r.state = state_run(so);
+          r.cps = static_cast<double>(r.state->total()) / r.state->seconds;
+          r.errors = r.state->errors;
+        } else {
+          rc = 1;
+        }
+      } else {
+        rc |= run_mix(d, [&] { return dv.tree_rss_kb() / 1024; }, &r.cps);
+      }
+      r.rss = dv.tree_rss_kb() / 1024;
+      r.load_after = load_average();
+      rows.push_back(std::move(r));
+    }
+    dv.stop();
+    fs::remove_all(ddir, ec);
+  }
+  if (o.state) {
+    const row* dovecot = nullptr;
+    for (auto& r : rows)
+      if (r.name == "Dovecot" && r.state) dovecot = &r;
+    for (auto& r : rows)
+      if (r.state && &r != dovecot) state_print(r.name, *r.state, "Dovecot", dovecot ? &*dovecot->state : nullptr);
+  }
+  std::printf("\n%s load, %d clients, %d s%s:\n", o.state ? "state-tracking" : "mixed", o.clients, o.seconds,
+              o.state ? "" : (", mailbox of " + std::to_string(o.messages) + " messages").c_str());
+  std::printf("%-20s %10s %10s %8s %7s  %s\n", "server", "cmd/s", "/SQLite", "RSS MiB", "errors", "load average");
+  double sqlite = rows.empty() || rows[0].name != "Hearth SQLite" ? 0 : rows[0].cps;
+  for (auto& r : rows)
+    std::printf("%-20s %10.0f %9.2fx %8ld %7ld  %s -> %s\n", r.name.c_str(), r.cps, sqlite > 0 ? r.cps / sqlite : 0.0,
+                r.rss, r.errors, r.load_before.substr(r.load_before.find(':') + 1).c_str(),
+                r.load_after.substr(r.load_after.find(':') + 1).c_str());
+  for (auto& r : rows) rc |= r.errors ? 1 : 0;
+  return rc;
 }
 
 }  // namespace
@@ -250,8 +394,8 @@ int main(int argc, char** argv) {
   options o;
   for (int i = 1; i < argc; ++i) {
     std::string k = argv[i];
-    if (k == "--state" || k == "--dovecot") {
-      (k == "--state" ? o.state : o.dovecot) = true;
+    if (k == "--state" || k == "--dovecot" || k == "--pg") {
+      (k == "--state" ? o.state : k == "--dovecot" ? o.dovecot : o.pg) = true;
       continue;
     }
     if (i + 1 >= argc) break;
@@ -271,6 +415,22 @@ int main(int argc, char** argv) {
   if (o.clients <= 0) o.clients = o.state ? 10 : 8;
   if (o.seconds <= 0) o.seconds = o.state ? 30 : 10;
   signal(SIGPIPE, SIG_IGN);
+  if (o.pg) {
+    const char* url = std::getenv("HEARTH_TEST_PG_URL");
+    if (!url || !*url) {
+      // Run again inside a private PostgreSQL cluster, which passes its URL in the environment.
+      std::string self = fs::canonical("/proc/self/exe").string();
+      std::string script = std::string(HEARTH_SOURCE_DIR) + "/tests/e2e/lib/pg_cluster.py";
+      std::vector<char*> args = {const_cast<char*>("python3"), script.data(), const_cast<char*>("run"),
+                                 const_cast<char*>("--"), self.data()};
+      for (int i = 1; i < argc; ++i) args.push_back(argv[i]);
+      args.push_back(nullptr);
+      execvp("python3", args.data());
+      std::perror("python3 pg_cluster.py");
+      return 1;
+    }
+    return run_configurations(o);
+  }
   pid_t server = 0;
   fs::path dir;
   if (o.host.empty()) {
@@ -282,7 +442,7 @@ int main(int argc, char** argv) {
       out = "password: " + o.password;
     } else {
       out = run_capture(hearth.string() + " quickstart --dev bench@example.test --dir " + dir.string() +
-                        " --listen 127.0.0.77 --port-offset 31000 2>&1");
+                        " --listen " + hearth::bench::bench_net() + ".77 --port-offset 31000 2>&1");
     }
     auto p = out.find("assword:");
     if (p == std::string::npos) {
@@ -291,7 +451,7 @@ int main(int argc, char** argv) {
     }
     std::istringstream(out.substr(p + 8)) >> o.password;
     if (!o.dir.empty()) std::ofstream(dir / "bench.password") << o.password << "\n";
-    o.host = "127.0.0.77", o.port = 31993, o.user = "bench@example.test";
+    o.host = hearth::bench::bench_net() + ".77", o.port = 31993, o.user = "bench@example.test";
     server = fork();
     if (server == 0) {
       std::string log = (dir / "serve.log").string();
@@ -332,7 +492,7 @@ int main(int argc, char** argv) {
     fs::remove_all(ddir, ec);
     hearth::bench::dovecot_instance dv;
     options d = o;
-    d.host = "127.0.0.78", d.port = 31994, d.pid = 0;
+    d.host = hearth::bench::bench_net() + ".78", d.port = 31994, d.pid = 0;
     if (!dv.start(ddir, d.host, d.port, o.user, o.password)) {
       std::fprintf(stderr, "dovecot: cannot start; its log: %s\n", (ddir / "dovecot.log").c_str());
       return 1;

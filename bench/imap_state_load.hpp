@@ -32,6 +32,7 @@ namespace hearth::bench {
 
 struct state_options {
   std::string host, user, password;
+  std::string host2;  // a second node of the same server: odd-numbered clients use it
   int port = 0;
   int clients = 10;
   int seconds = 30;
@@ -85,7 +86,8 @@ inline void state_worker(const state_options& o, int id, std::chrono::steady_clo
   imap_client c;
   std::map<std::string, std::vector<double>> local;
   long errors = 0;
-  if (!c.connect(o.host, o.port) || !c.login(o.user, o.password)) {
+  const std::string& host = id % 2 && !o.host2.empty() ? o.host2 : o.host;
+  if (!c.connect(host, o.port) || !c.login(o.user, o.password)) {
     std::lock_guard lock(mu);
     ++out.errors;
     return;

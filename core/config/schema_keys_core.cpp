@@ -34,6 +34,10 @@ void add_core_keys(std::vector<key_def>& k) {
                       "bodies up to this many octets are written into the database in the same transaction as their "
                       "message (one fsync per accepted copy instead of three); 0 = every body in a file",
                       bind<&config::database_inline_max>()));
+  k.push_back(integer("database.pool", 0, 0, 1000,
+                      "PostgreSQL connections this node opens for its stores, all together (checked out per "
+                      "statement or transaction; the event bus's two are extra); 0 = 2 x server.threads + 4",
+                      bind<&config::database_pool>()));
   // [log]
   k.push_back(str("log.level", "info", "least severe level written", bind<&config::log_level>())
                   .allowed({"trace", "debug", "info", "warn", "error"}));

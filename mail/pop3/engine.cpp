@@ -83,6 +83,23 @@ response engine::login(const std::string& address) {
 
 response engine::sasl_success(const std::string& address) { return login(address); }
 
+response engine::finish_login() {
+  if (checked_.empty()) return err("USER first");
+  std::string address = std::move(checked_);
+  checked_.clear();
+  return login(address);
+}
+
+runs_on engine::placement(std::string_view line) const {
+  const std::string verb = util::to_upper(line.substr(0, line.find(' ')));
+  if (state_ == state::authorization) return verb == "PASS" ? runs_on::blocking : runs_on::io;
+  if (state_ != state::transaction) return runs_on::io;
+  // RETR/TOP read the blob (and RETR may set \Seen); QUIT expunges the deleted messages.
+  // STAT, LIST, UIDL, DELE, RSET and NOOP use the listing loaded at login.
+  if (verb == "RETR" || verb == "TOP" || verb == "QUIT") return runs_on::store;
+  return runs_on::io;
+}
+
 response engine::handle(std::string_view line) {
   auto sp = line.find(' ');
   std::string verb = util::to_upper(line.substr(0, sp));
@@ -139,7 +156,11 @@ response engine::handle(std::string_view line) {
         r.delay = res.delay;
         return r;
       }
-      response r = login(res.address);
+      // The maildrop is read by finish_login(), on the store pool or inline, not here on the
+      // blocking pool beside the hashing.
+      checked_ = res.address;
+      response r;
+      r.act = action::login;
       r.delay = res.delay;
       return r;
     }

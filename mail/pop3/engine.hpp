@@ -6,8 +6,10 @@
 // maildrop is INBOX; DELE marks messages, QUIT (UPDATE state) expunges them (RFC 1939 §6).
 // UIDL is "uidvalidity.uid", unique and stable as RFC 1939 §7 asks.
 //
-// Not thread-safe; one engine per connection. Calls block on disk (the store): run on the
-// blocking pool.
+// Not thread-safe; one engine per connection. placement() says where each command line may run:
+// most touch only the maildrop listing the engine holds (on the I/O thread), a password check
+// hashes (the blocking pool, with the Argon2id work of every protocol), and the rest waits on
+// the mail store (the store pool, core/net/store_pool.hpp, so it never queues behind logins).
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -27,7 +29,16 @@ class store;
 
 namespace hearth::mail::pop3 {
 
-enum class action { none, starttls, quit, sasl };
+// login: the credentials were good; the session calls finish_login(), which reads the
+// maildrop from the store, and sends its response instead (after `delay`).
+enum class action { none, starttls, quit, sasl, login };
+
+// Where a command must run (engine::placement).
+enum class runs_on {
+  io,        // no store, no hashing: the engine's own state only
+  blocking,  // a password check (Argon2id): net::run_blocking
+  store,     // waits on the mail store or a blob: net::run_on_store
+};
 
 struct response {
   std::string out;  // full response, CRLF-terminated, multi-line ones dot-stuffed and ended
@@ -50,14 +61,20 @@ class engine {
   std::string greeting() const;
   // One command line without its CRLF.
   response handle(std::string_view line);
+  // Where handle(line) must run in the current state. Pure: looks at the verb and the state.
+  runs_on placement(std::string_view line) const;
   void tls_started() { tls_ = true; }
   bool tls() const { return tls_; }
 
   // After action::sasl: the mechanism and initial response the client gave.
   const std::string& sasl_mechanism() const { return sasl_mech_; }
   const std::optional<std::string>& sasl_initial() const { return sasl_initial_; }
-  // The session finished SASL with success for `address`: loads the maildrop.
+  // The session finished SASL with success for `address`: loads the maildrop (reads the
+  // store; on SQLite a short read, which the first login of an account turns into a write: it
+  // makes the default mailboxes).
   response sasl_success(const std::string& address);
+  // After handle() returned action::login (PASS): loads the maildrop as sasl_success does.
+  response finish_login();
 
   bool authenticated() const { return state_ == state::transaction; }
 
@@ -75,6 +92,7 @@ class engine {
   state state_ = state::authorization;
   std::string user_;
   std::string account_;
+  std::string checked_;  // PASS's address, until finish_login()
   std::string sasl_mech_;
   std::optional<std::string> sasl_initial_;
   std::uint32_t uidvalidity_ = 0;

@@ -7,6 +7,8 @@
 #include "core/crypto/crypto.hpp"
 #include "core/log/log.hpp"
 #include "core/net/blocking.hpp"
+#include "core/net/store_pool.hpp"
+#include "core/sql/write_guard.hpp"
 #include "core/util/strings.hpp"
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -25,6 +27,26 @@ asio::awaitable<void> pause(std::chrono::milliseconds d) {
   asio::steady_timer t(co_await asio::this_coro::executor);
   t.expires_after(d);
   co_await t.async_wait(asio::use_awaitable);
+}
+
+// Loads the maildrop after a successful login. On SQLite (inline_reads) it is a short read run
+// here on the I/O thread, with writes refused (core/sql/write_guard.hpp); an account's first
+// login makes its default mailboxes, a write, so then the engine's state is put back and the
+// load runs again on the store pool. Nothing in the inline part may suspend.
+template <class F>
+asio::awaitable<response> load_maildrop(engine& e, const session_options& o, F load) {
+  if (o.inline_reads) {
+    engine saved = e;
+    std::optional<response> r;
+    {
+      sql::no_write_scope reads_only;
+      r = load(e);
+      if (reads_only.write_attempted()) r.reset();
+    }
+    if (r) co_return std::move(*r);
+    e = std::move(saved);
+  }
+  co_return co_await net::run_on_store([&e, &load] { return load(e); });
 }
 
 // RFC 5034 SASL exchange. Returns false when the connection must close.
@@ -57,7 +79,7 @@ asio::awaitable<bool> sasl(connection& c, engine& e, const engine_env& env, cons
       // Capture by reference only: GCC 12 destroys a by-value capture of a lambda temporary
       // in a co_await twice (see core/net/blocking.hpp).
       const std::string addr = step.final.address;
-      auto r = co_await net::run_blocking([&e, &addr] { return e.sasl_success(addr); });
+      auto r = co_await load_maildrop(e, o, [&addr](engine& en) { return en.sasl_success(addr); });
       co_return co_await c.write(r.out);
     }
     if (!co_await c.write("+ " + crypto::base64_encode(step.server_data) + "\r\n")) co_return false;
@@ -93,7 +115,23 @@ net::handler make_handler(std::shared_ptr<const engine_env> env, bool implicit_t
       }
       if (!l) co_return;
       std::string line = std::move(l.data);
-      response r = co_await net::run_blocking([&e, &line] { return e.handle(line); });
+      response r;
+      switch (e.placement(line)) {
+        case runs_on::io:
+          r = e.handle(line);
+          break;
+        case runs_on::blocking:
+          r = co_await net::run_blocking([&e, &line] { return e.handle(line); });
+          break;
+        case runs_on::store:
+          r = co_await net::run_on_store([&e, &line] { return e.handle(line); });
+          break;
+      }
+      if (r.act == action::login) {
+        const auto delay = r.delay;
+        r = co_await load_maildrop(e, o, [](engine& en) { return en.finish_login(); });
+        r.delay = delay;
+      }
       co_await pause(r.delay);
       if (r.out.starts_with("-ERR") && ++errors > o.max_errors) {
         co_await c.write("-ERR Too many errors\r\n");
@@ -101,6 +139,7 @@ net::handler make_handler(std::shared_ptr<const engine_env> env, bool implicit_t
       }
       switch (r.act) {
         case action::none:
+        case action::login:
           if (!co_await c.write(r.out)) co_return;
           break;
         case action::quit:

@@ -9,13 +9,19 @@
 // message changed, which RFC 7162 §3.1.1 allows.
 //
 // Entries go with their message (expunge, MOVE's source) and their mailbox (DELETE); RENAME
-// keeps them. A user with no entry for a message has not seen it.
+// keeps them. They also go with their reader's right to read: removing the account from the
+// directory drops them (a foreign key on the directory's accounts, so open the directory
+// before this store), and so does a grant change that leaves the user without 'r'
+// (drop_unreadable(), which whoever changes a grant calls after it: a sharee whose access comes
+// back later starts with nothing seen, as a new sharee does). A user with no entry for a message
+// has not seen it.
 //
 // Thread-safe: each thread uses its own connection. Writes commit before returning (not fsync'd,
 // as the store's flag changes). After a change, "mail.changed" (key = owner, data = mailbox) is
 // published on the bus when one is given, as the store does for its own flag changes.
 // Errors (hearth::error code): "mail.no_mailbox" (the owner has no such mailbox), "db.*".
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -57,6 +63,11 @@ class seen_store {
   // changed entries, ascending. Errors: no_mailbox.
   virtual result<std::vector<seen_entry>> set(std::string_view owner, std::string_view mailbox, std::string_view user,
                                               const std::vector<std::uint32_t>& uids, bool seen) = 0;
+  // After a grant on the owner's mailbox changed (acl.hpp): drops the entries of every user who
+  // can no longer read it, i.e. has 'r' neither in a grant naming them nor in "anyone"'s.
+  // Idempotent, so calling it again after a crash between the grant and this is enough.
+  // Returns how many entries went. Errors: none for an unknown mailbox (nothing to drop).
+  virtual result<std::size_t> drop_unreadable(std::string_view owner, std::string_view mailbox) = 0;
   // How many messages of the mailbox the user has seen (STATUS UNSEEN is the rest).
   virtual result<std::uint32_t> count_seen(std::string_view owner, std::string_view mailbox,
                                            std::string_view user) = 0;

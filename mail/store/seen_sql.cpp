@@ -24,6 +24,26 @@ CREATE TABLE mail_seen (
 );
 CREATE INDEX mail_seen_user ON mail_seen (mailbox_id, account, modseq);
 )sql"},
+    // An entry goes with its reader's account (the directory's table, same database): SQLite
+    // cannot add a foreign key to a table, so the table is rebuilt, without the entries of
+    // accounts already gone.
+    {2, "per-user \\Seen goes with its account", R"sql(
+CREATE TABLE mail_seen_v2 (
+  mailbox_id INTEGER NOT NULL,
+  uid INTEGER NOT NULL,
+  account TEXT NOT NULL REFERENCES accounts(address) ON DELETE CASCADE,
+  seen INTEGER NOT NULL,
+  modseq INTEGER NOT NULL,
+  PRIMARY KEY (mailbox_id, uid, account),
+  FOREIGN KEY (mailbox_id, uid) REFERENCES mail_messages (mailbox_id, uid) ON DELETE CASCADE
+);
+INSERT INTO mail_seen_v2 (mailbox_id, uid, account, seen, modseq)
+  SELECT mailbox_id, uid, account, seen, modseq FROM mail_seen WHERE account IN (SELECT address FROM accounts);
+DROP TABLE mail_seen;
+ALTER TABLE mail_seen_v2 RENAME TO mail_seen;
+CREATE INDEX mail_seen_user ON mail_seen (mailbox_id, account, modseq);
+CREATE INDEX mail_seen_account ON mail_seen (account);
+)sql"},
 };
 
 // INBOX is case-insensitive and stored as "INBOX" (store.hpp).
@@ -95,6 +115,19 @@ class sql_seen_store final : public seen_store {
     if (auto cr = t->commit(); !cr) return cr.error();
     if (bus_) bus_->publish({"mail.changed", std::string(owner), name});
     return out;
+  }
+
+  result<std::size_t> drop_unreadable(std::string_view owner, std::string_view mailbox) override {
+    auto c = db_->try_get();
+    if (!c) return c.error();
+    // Rights are canonical letters (acl.hpp), so 'r' appears at most once in a grant.
+    auto r = (*c)->query(
+        "DELETE FROM mail_seen WHERE mailbox_id IN (SELECT id FROM mail_mailboxes WHERE account=?1 AND "
+        "(name=?2 OR (upper(?2)='INBOX' AND name='INBOX'))) AND NOT EXISTS (SELECT 1 FROM mail_acl a WHERE "
+        "a.mailbox_id = mail_seen.mailbox_id AND a.identifier IN (mail_seen.account, 'anyone') AND a.rights LIKE '%r%')",
+        owner, mailbox);
+    if (!r) return r.error();
+    return static_cast<std::size_t>(r->affected());
   }
 
   result<std::uint32_t> count_seen(std::string_view owner, std::string_view mailbox, std::string_view user) override {

@@ -13,6 +13,8 @@
 #include "core/blob/store.hpp"
 #include "core/events/bus.hpp"
 #include "core/sql/sql.hpp"
+#include "directory/directory.hpp"
+#include "mail/store/acl.hpp"
 #include "mail/store/store.hpp"
 #include "tests/unit/test_database.hpp"
 
@@ -24,6 +26,8 @@ struct mail_tables {
   std::unique_ptr<sql::database> db;
   explicit mail_tables(const std::string& target) : db(sql::open(target).value()) {
     for (std::string ddl : {
+             "CREATE TABLE accounts(id INTEGER PRIMARY KEY, address TEXT NOT NULL UNIQUE)",
+             "INSERT INTO accounts(address) VALUES ('alice@home.test'), ('bob@home.test'), ('carol@home.test')",
              "CREATE TABLE mail_mailboxes(id INTEGER PRIMARY KEY, account TEXT NOT NULL, name TEXT NOT NULL, "
              "highestmodseq INTEGER NOT NULL DEFAULT 1)",
              "CREATE TABLE mail_messages(id INTEGER PRIMARY KEY, mailbox_id INTEGER NOT NULL REFERENCES "
@@ -53,6 +57,22 @@ std::vector<std::uint32_t> seen_uids(const std::vector<mail::seen_entry>& es) {
 }
 
 using uids = std::vector<std::uint32_t>;
+
+directory::stored_credentials creds() { return {"$argon2id$v=19$x", "i=4096,s=x", "i=4096,t=x"}; }
+
+// A temporary folder for the real store's blobs.
+struct temp_dir {
+  std::filesystem::path d;
+  explicit temp_dir(std::string_view name) {
+    std::random_device rd;
+    d = std::filesystem::temp_directory_path() / (std::string(name) + std::to_string(rd()) + std::to_string(rd()));
+    std::filesystem::create_directories(d);
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(d, ec);
+  }
+};
 
 }  // namespace
 
@@ -137,20 +157,14 @@ TEST_CASE("seen store: entries go with their message and mailbox, and keep throu
 TEST_CASE("seen store: beside the real mail store, one modseq counter, entries follow its messages") {
   test_database t{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
   INFO(engine_name(t.engine));
-  std::random_device rd;
-  const auto dir = std::filesystem::temp_directory_path() / ("hearth_seen_test_" + std::to_string(rd()));
-  std::filesystem::create_directories(dir);
-  struct cleanup {
-    std::filesystem::path d;
-    ~cleanup() {
-      std::error_code ec;
-      std::filesystem::remove_all(d, ec);
-    }
-  } rm{dir};
-  blob::store blobs(dir / "blobs");
+  temp_dir tmp("hearth_seen_test_");
+  blob::store blobs(tmp.d / "blobs");
+  auto dir = directory::directory::open(t.target).value();
+  dir->add_domain("home.test").value();
+  const std::string alice = "alice@home.test", bob = "bob@home.test";
+  for (const auto& a : {alice, bob}) dir->add_account(a, creds()).value();
   auto st = mail::store::open(t.target, blobs).value();
   auto seen = mail::seen_store::open(t.target).value();
-  const std::string alice = "alice@home.test", bob = "bob@home.test";
   REQUIRE(st->create(alice, "Family"));
   for (int i = 0; i < 3; ++i) REQUIRE(st->append(alice, "Family", "Subject: " + std::to_string(i) + "\r\n\r\nhi\r\n"));
 
@@ -176,4 +190,67 @@ TEST_CASE("seen store: beside the real mail store, one modseq counter, entries f
   CHECK(seen->count_seen(alice, "Home", bob).value() == 1);
   REQUIRE(st->remove(alice, "Home"));
   CHECK(seen->entries(alice, "Home", bob).value().empty());
+}
+
+TEST_CASE("seen store: a sharee's entries go when their right to read or their account goes") {
+  test_database t{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
+  INFO(engine_name(t.engine));
+  temp_dir tmp("hearth_seen_revoke_test_");
+  blob::store blobs(tmp.d / "blobs");
+  auto dir = directory::directory::open(t.target).value();
+  dir->add_domain("home.test").value();
+  const std::string alice = "alice@home.test", bob = "bob@home.test", carol = "carol@home.test";
+  for (const auto& a : {alice, bob, carol}) dir->add_account(a, creds()).value();
+  auto st = mail::store::open(t.target, blobs).value();
+  auto acl = mail::acl_store::open(t.target).value();
+  auto seen = mail::seen_store::open(t.target).value();
+  REQUIRE(st->create(alice, "Family"));
+  for (int i = 0; i < 3; ++i) REQUIRE(st->append(alice, "Family", "Subject: " + std::to_string(i) + "\r\n\r\nhi\r\n"));
+  REQUIRE(st->status(alice, "INBOX"));
+  REQUIRE(st->append(alice, "INBOX", "Subject: x\r\n\r\nhi\r\n"));
+  REQUIRE(acl->set(alice, "Family", bob, "lrs"));
+  REQUIRE(acl->set(alice, "Family", carol, "lrs"));
+  REQUIRE(acl->set(alice, "INBOX", bob, "lrs"));
+  REQUIRE(seen->set(alice, "Family", bob, {1, 2}, true).value().size() == 2);
+  REQUIRE(seen->set(alice, "Family", carol, {3}, true).value().size() == 1);
+  REQUIRE(seen->set(alice, "INBOX", bob, {1}, true).value().size() == 1);
+
+  // Rights that still include 'r' keep the entries.
+  REQUIRE(acl->set(alice, "Family", bob, "lr"));
+  CHECK(seen->drop_unreadable(alice, "Family").value() == 0);
+  CHECK(seen_uids(seen->entries(alice, "Family", bob).value()) == uids{1, 2});
+
+  // Bob keeps 'l' only: his entries on Family go, Carol's and his INBOX ones stay.
+  REQUIRE(acl->set(alice, "Family", bob, "l"));
+  CHECK(seen->drop_unreadable(alice, "Family").value() == 2);
+  CHECK(seen->entries(alice, "Family", bob).value().empty());
+  CHECK(seen->count_seen(alice, "Family", bob).value() == 0);
+  CHECK(seen_uids(seen->entries(alice, "Family", carol).value()) == uids{3});
+  CHECK(seen_uids(seen->entries(alice, "INBOX", bob).value()) == uids{1});
+  // Read access back: he starts with nothing seen.
+  REQUIRE(acl->set(alice, "Family", bob, "lrs"));
+  CHECK(seen->entries(alice, "Family", bob).value().empty());
+
+  // "anyone" with 'r' keeps a user whose own grant is removed; taking it from "anyone" then
+  // drops every user without a grant of their own.
+  REQUIRE(seen->set(alice, "Family", bob, {2}, true).value().size() == 1);
+  REQUIRE(acl->set(alice, "Family", "anyone", "lr"));
+  REQUIRE(acl->set(alice, "Family", bob, ""));
+  CHECK(seen->drop_unreadable(alice, "Family").value() == 0);
+  CHECK(seen_uids(seen->entries(alice, "Family", bob).value()) == uids{2});
+  REQUIRE(acl->set(alice, "Family", "anyone", ""));
+  CHECK(seen->drop_unreadable(alice, "Family").value() == 1);
+  CHECK(seen->entries(alice, "Family", bob).value().empty());
+  CHECK(seen_uids(seen->entries(alice, "Family", carol).value()) == uids{3});
+  // A name that is no mailbox drops nothing and is no error.
+  CHECK(seen->drop_unreadable(alice, "Nothing").value() == 0);
+
+  // Removing Bob's account takes his remaining entries (INBOX) with it.
+  REQUIRE(dir->remove_account(bob));
+  CHECK(seen->entries(alice, "INBOX", bob).value().empty());
+  auto left = sql::open(t.target).value();
+  auto n = left->get().query_int("SELECT COUNT(*) FROM mail_seen WHERE account=?1", bob);
+  REQUIRE(n);
+  CHECK(n->value_or(-1) == 0);
+  CHECK(seen_uids(seen->entries(alice, "Family", carol).value()) == uids{3});
 }

@@ -2,6 +2,7 @@
 // store and ACL store in a temporary folder (alice owns, bob is granted).
 #include <catch2/catch.hpp>
 
+#include "directory/directory.hpp"
 #include "mail/imap/server/acl.hpp"
 #include "mail/imap/server/commands_test_util.hpp"
 #include "mail/store/acl.hpp"
@@ -16,7 +17,13 @@ namespace {
 struct shared_fixture : fixture {
   std::unique_ptr<mail::acl_store> acl;
   std::unique_ptr<mail::seen_store> seen;
+  std::unique_ptr<directory::directory> accounts;
   shared_fixture() {
+    // Each sharee's \Seen entries refer to their account (seen.hpp).
+    accounts = directory::directory::open((dir / "hearth.db").string()).value();
+    accounts->add_domain("home.test").value();
+    for (auto a : {"alice@home.test", "bob@home.test", "carol@home.test"})
+      accounts->add_account(a, {"$argon2id$v=19$x", "i=4096,s=x", "i=4096,t=x"}).value();
     acl = mail::acl_store::open(dir / "hearth.db").value();
     env.acl = acl.get();
     seen = mail::seen_store::open((dir / "hearth.db").string()).value();
@@ -307,4 +314,17 @@ TEST_CASE("each user's \\Seen on a shared mailbox is their own") {
   CHECK(has(run(alice, "a8 EXPUNGE"), "a8 OK"));
   CHECK(f.seen->count_seen("alice@home.test", "INBOX", "bob@home.test").value() == 1);
   CHECK(has(run(bob2, "b10 STATUS " + box + " (MESSAGES UNSEEN)"), "(MESSAGES 2 UNSEEN 1)"));
+
+  // Taking 'r' away (SETACL without it, then DELETEACL) drops bob's state: granted again, he
+  // starts with nothing seen, as a new sharee does.
+  CHECK(has(run(alice, "a9 SETACL INBOX bob@home.test lrs"), "a9 OK"));
+  CHECK(f.seen->count_seen("alice@home.test", "INBOX", "bob@home.test").value() == 1);
+  CHECK(has(run(alice, "a10 SETACL INBOX bob@home.test -r"), "a10 OK"));
+  CHECK(f.seen->count_seen("alice@home.test", "INBOX", "bob@home.test").value() == 0);
+  CHECK(has(run(alice, "a11 SETACL INBOX bob@home.test +r"), "a11 OK"));
+  CHECK(has(run(bob2, "b11 STATUS " + box + " (MESSAGES UNSEEN)"), "(MESSAGES 2 UNSEEN 2)"));
+  CHECK(has(run(bob2, "b12 STORE 1:2 +FLAGS (\\Seen)"), "b12 OK"));
+  CHECK(f.seen->count_seen("alice@home.test", "INBOX", "bob@home.test").value() == 2);
+  CHECK(has(run(alice, "a12 DELETEACL INBOX bob@home.test"), "a12 OK"));
+  CHECK(f.seen->count_seen("alice@home.test", "INBOX", "bob@home.test").value() == 0);
 }

@@ -8,6 +8,7 @@
 #include "mail/imap/server/commands.hpp"
 #include "mail/imap/server/view.hpp"
 #include "mail/store/acl.hpp"
+#include "mail/store/seen.hpp"
 
 namespace hearth::mail::imap {
 namespace {
@@ -68,6 +69,10 @@ void change(session_state& st, const command& cmd, std::string_view rights, repl
   }
   auto res = st.env->acl->set(ref.owner, ref.name, *id, rights);
   if (!res) return fail(r, res.error());
+  // A sharee who can no longer read the mailbox loses their own \Seen state of it (seen.hpp).
+  if (st.env->seen) {
+    if (auto dropped = st.env->seen->drop_unreadable(ref.owner, ref.name); !dropped) return fail(r, dropped.error());
+  }
   r.ok(cmd.name + " completed");
 }
 

@@ -19,6 +19,7 @@
 #include "mail/imap/proto/reader.hpp"
 #include "mail/imap/server/commands.hpp"
 #include "mail/imap/server/deflate.hpp"
+#include "mail/imap/server/idle_hub.hpp"
 #include "mail/imap/server/inline.hpp"
 #include "mail/imap/server/notify.hpp"
 #include "mail/imap/server/view.hpp"
@@ -38,8 +39,9 @@ using net::read_status;
 
 class session {
  public:
-  session(connection& c, std::shared_ptr<const server_env> env, events::bus* bus, bool implicit, const session_options& o)
-      : c_(c), env_(std::move(env)), bus_(bus), o_(o),
+  session(connection& c, std::shared_ptr<const server_env> env, events::bus* bus, idle_hub* hub, bool implicit,
+          const session_options& o)
+      : c_(c), env_(std::move(env)), bus_(bus), hub_(hub), o_(o),
         reader_(reader_limits{o.max_line, env_->append_limit, 64 * 1024, env_->append_limit + (1 << 20)}),
         nwake_(std::make_shared<wake>(c.get_executor())), push_done_(c.get_executor()) {
     st_.env = env_.get();
@@ -262,20 +264,16 @@ class session {
     }
   }
 
-  // Only a command on a mailbox big enough for a note takes the two-coroutine path.
-  bool may_take_long() const {
-    return st_.selected() && st_.sel->uids.size() > env_->progress_step && env_->progress_step > 0;
-  }
 
-  // A short read runs here, on the strand's thread, with writes refused (inline.hpp); if it
-  // tried to write, its state changes and reply are dropped and it runs again on the pool.
-  // Nothing in it may suspend: the write guard belongs to this thread.
+  // A short command runs here, on the strand's thread, with only writes that need not wait
+  // (inline.hpp); if one would have waited, its state changes and reply are dropped and it
+  // runs again on the pool. Nothing in it may suspend: the write guard belongs to this thread.
   std::optional<reply> try_inline(const imap::command& cmd) {
-    if (!o_.inline_reads || !may_run_inline(st_, cmd) || may_take_long()) return std::nullopt;
+    if (!o_.inline_reads || !may_run_inline(st_, cmd) || may_take_long(st_, cmd)) return std::nullopt;
     session_state saved = st_;
-    sql::no_write_scope reads_only;
+    sql::no_write_scope no_wait(sql::no_write_scope::mode::quick_writes);
     reply r = execute(st_, cmd);
-    if (!reads_only.write_attempted()) return r;
+    if (!no_wait.write_attempted()) return r;
     st_ = std::move(saved);
     return std::nullopt;
   }
@@ -286,7 +284,7 @@ class session {
     // waits on the store, so it goes to the store pool (core/net/store_pool.hpp), where it
     // never queues behind a login's hash.
     if (cmd.name == "LOGIN") co_return co_await net::run_blocking([this, &cmd] { return execute(st_, cmd); });
-    if (!may_take_long()) co_return co_await net::run_on_store([this, &cmd] { return execute(st_, cmd); });
+    if (!may_take_long(st_, cmd)) co_return co_await net::run_on_store([this, &cmd] { return execute(st_, cmd); });
     using namespace asio::experimental::awaitable_operators;
     auto pipe = std::make_shared<progress_pipe>(c_.get_executor());
     st_.push = [pipe, ex = c_.get_executor()](std::string_view line) {
@@ -437,22 +435,18 @@ class session {
       co_await end_quiet();
       co_return co_await idle_end(cmd, run);
     }
-    events::subscription sub_new, sub_changed;
-    if (bus_ && st_.selected()) {
-      // Called on the publisher's thread: only flag and post; the strand does the rest. One
-      // post per burst of events: the pusher reads `dirty` before every wait.
-      auto ex = c_.get_executor();
-      auto callback = [w = run.wake, ex, selected = st_.sel->name](const events::event& e) {
-        if (!touches_mailbox(e.data, selected)) return;
+    idle_hub::watch watching;
+    if (hub_ && st_.selected()) {
+      // Called on the publisher's thread, only for events about this mailbox (idle_hub.hpp):
+      // flag and post; the strand does the rest. One post per burst of events: the pusher
+      // reads `dirty` before every wait. A shared mailbox's changes are published under its
+      // owner's address.
+      watching = hub_->add(st_.sel->owner, st_.sel->name, [w = run.wake, ex = c_.get_executor()] {
         if (!w->dirty.exchange(true)) asio::post(ex, [w] { w->timer.cancel(); });
-      };
-      // A shared mailbox's changes are published under its owner's address.
-      sub_new = bus_->subscribe("mail.new", st_.sel->owner, callback);
-      sub_changed = bus_->subscribe("mail.changed", st_.sel->owner, callback);
+      });
     }
     co_await (idle_reader(run) && idle_pusher(run));
-    sub_new.reset();
-    sub_changed.reset();
+    watching.reset();
     co_return co_await idle_end(cmd, run);
   }
 
@@ -463,14 +457,6 @@ class session {
       case idle_run::timed_out: co_await send("* BYE Autologout; idle for too long\r\n"); co_return false;
       default: co_return false;
     }
-  }
-
-  // Whether a store event about `mailbox` may change what the session shows of `selected`:
-  // the mailbox itself, or an ancestor (a RENAME or DELETE of a parent carries the parent's
-  // name). An event without a name concerns everything.
-  static bool touches_mailbox(std::string_view mailbox, std::string_view selected) {
-    if (mailbox.empty() || mailbox == selected) return true;
-    return selected.size() > mailbox.size() && selected.starts_with(mailbox) && selected[mailbox.size()] == '/';
   }
 
   // Reads until DONE (or anything else, or the end of the connection). Never writes: the
@@ -531,6 +517,7 @@ class session {
   connection& c_;
   std::shared_ptr<const server_env> env_;
   events::bus* bus_;
+  idle_hub* hub_;  // null without a bus
   session_options o_;
   command_reader reader_;
   session_state st_;
@@ -547,8 +534,10 @@ class session {
 
 net::handler make_handler(std::shared_ptr<const server_env> env, events::bus* bus, bool implicit_tls,
                           session_options opts) {
-  return [env, bus, implicit_tls, opts](connection& c) -> asio::awaitable<void> {
-    session s(c, env, bus, implicit_tls, opts);
+  // One hub per listener: each holds two bus subscriptions per owner with idling sessions.
+  std::shared_ptr<idle_hub> hub = bus ? std::make_shared<idle_hub>(*bus) : nullptr;
+  return [env, bus, hub, implicit_tls, opts](connection& c) -> asio::awaitable<void> {
+    session s(c, env, bus, hub.get(), implicit_tls, opts);
     log::info("imap.connect", {{"conn", c.id()}, {"ip", c.remote_ip()}, {"tls", c.is_tls()}});
     co_await s.run();
   };
