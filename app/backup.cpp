@@ -20,6 +20,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include "core/blob/db_store.hpp"
 #include "core/blob/store.hpp"
 #include "core/crypto/crypto.hpp"
 #include "core/db/db.hpp"
@@ -388,6 +389,9 @@ result<backup_report> run_backup(const backup_options& o) {
     // its write lock, like the mail store's).
     auto uploads = xmpp::upload::open_store(live_db.string());
     if (!uploads) return uploads.error();
+    // Bodies kept in the database (blob::db_store) are in the copy of hearth.db already.
+    auto tier = blob::db_store::open(live_db.string());
+    if (!tier) return tier.error();
     auto holder = db::connection::open(live_db);
     if (!holder) return holder.error();
     locked_at = std::chrono::steady_clock::now();
@@ -406,8 +410,12 @@ result<backup_report> run_backup(const backup_options& o) {
     }
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    auto in_db_list = (*tier)->ids();
+    if (!in_db_list) return in_db_list.error();
+    const std::set<std::string> in_db(in_db_list->begin(), in_db_list->end());
     for (const auto& bid : ids) {
       if (!blob::valid_id(bid)) continue;  // not an id: nothing a restore could use
+      if (in_db.count(bid)) continue;      // in the database copy
       if (in_dest.count(bid)) continue;    // already in DEST: incremental
       auto lp = live_blobs.path_of(bid);
       auto p = pin_file(*lp, pin / "blobs" / bid);

@@ -5,7 +5,6 @@
 #include "app/serve_spam.hpp"
 
 #include <charconv>
-#include <fstream>
 #include <mutex>
 #include <set>
 #include <unordered_map>
@@ -130,13 +129,9 @@ class known_senders {
     if (!msgs) return;
     std::size_t from = msgs->size() > max_sent_scan ? msgs->size() - max_sent_scan : 0;
     for (std::size_t i = from; i < msgs->size(); ++i) {
-      auto path = blobs_.path_of((*msgs)[i].blob_id);
-      if (!path) continue;
-      std::ifstream in(*path, std::ios::binary);
-      std::string head(64 * 1024, '\0');
-      in.read(head.data(), static_cast<std::streamsize>(head.size()));
-      head.resize(static_cast<std::size_t>(in.gcount()));
-      auto h = mail::parse_header(head);
+      auto head = blobs_.head((*msgs)[i].blob_id, 64 * 1024);
+      if (!head) continue;
+      auto h = mail::parse_header(*head);
       for (const char* f : {"to", "cc", "bcc"})
         for (const auto* field : h.find_all(f))
           for (const auto& a : mail::parse_address_list(field->value).mailboxes())

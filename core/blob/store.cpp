@@ -6,8 +6,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <limits>
 #include <system_error>
+
+#include "core/blob/db_store.hpp"
 
 namespace hearth::blob {
 
@@ -153,6 +157,20 @@ result<std::string> writer::commit() {
     abandon();
     return fail("blob.io", "SHA-256 failed");
   }
+  if (store_->to_database(size_)) {
+    // The temp file is only a buffer here: the database's commit makes the content durable.
+    int rc = ::close(fd_);
+    fd_ = -1;
+    if (rc != 0) {
+      auto e = io_error("close", temp_);
+      abandon();
+      return e;
+    }
+    auto r = store_->db_->put_file(id, temp_);
+    abandon();
+    if (!r) return r.error();
+    return id;
+  }
   if (::fsync(fd_) != 0) {
     auto e = io_error("fsync", temp_);
     abandon();
@@ -178,6 +196,18 @@ result<std::string> writer::commit() {
 // ---- store ----
 
 store::store(fs::path root) : root_(std::move(root)) {}
+store::~store() = default;
+store::store(store&&) noexcept = default;
+
+void store::attach(std::unique_ptr<db_store> db, database_options o) {
+  db_ = std::move(db);
+  db_opts_ = o;
+}
+
+std::uint64_t store::inline_limit() const {
+  if (!db_) return 0;
+  return db_opts_.all ? std::numeric_limits<std::uint64_t>::max() : db_opts_.inline_max;
+}
 
 result<void> store::ensure_dir(const fs::path& dir) const {
   if (::mkdir(dir.c_str(), 0700) == 0) return fsync_dir(dir.parent_path());
@@ -227,6 +257,10 @@ result<writer> store::begin() const {
 result<std::string> store::put(std::string_view data) const {
   std::string id = id_of(data);
   if (id.empty()) return fail("blob.io", "SHA-256 failed");
+  if (to_database(data.size())) {
+    if (auto r = db_->put(id, data); !r) return r.error();
+    return id;
+  }
   auto dest = root_ / id.substr(0, 2) / id.substr(2);
   struct stat st {};
   if (::stat(dest.c_str(), &st) == 0) {
@@ -249,7 +283,10 @@ bool store::exists(std::string_view id) const {
   auto p = path_of(id);
   if (!p) return false;
   struct stat st {};
-  return ::stat(p->c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  if (::stat(p->c_str(), &st) == 0 && S_ISREG(st.st_mode)) return true;
+  if (!db_) return false;
+  auto in_db = db_->size_of(id);
+  return in_db && in_db->has_value();
 }
 
 result<std::uint64_t> store::size_of(std::string_view id) const {
@@ -257,8 +294,13 @@ result<std::uint64_t> store::size_of(std::string_view id) const {
   if (!p) return p.error();
   struct stat st {};
   if (::stat(p->c_str(), &st) != 0) {
-    if (errno == ENOENT) return fail("blob.not_found", "no blob " + std::string(id));
-    return io_error("stat", *p);
+    if (errno != ENOENT) return io_error("stat", *p);
+    if (db_) {
+      auto in_db = db_->size_of(id);
+      if (!in_db) return in_db.error();
+      if (*in_db) return **in_db;
+    }
+    return fail("blob.not_found", "no blob " + std::string(id));
   }
   return static_cast<std::uint64_t>(st.st_size);
 }
@@ -268,8 +310,13 @@ result<std::string> store::get(std::string_view id, std::uint64_t max_size) cons
   if (!p) return p.error();
   int fd = ::open(p->c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    if (errno == ENOENT) return fail("blob.not_found", "no blob " + std::string(id));
-    return io_error("open", *p);
+    if (errno != ENOENT) return io_error("open", *p);
+    if (db_) {
+      auto in_db = db_->get(id, max_size);
+      if (!in_db) return in_db.error();
+      if (*in_db) return std::move(**in_db);
+    }
+    return fail("blob.not_found", "no blob " + std::string(id));
   }
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
@@ -300,7 +347,54 @@ result<std::string> store::get(std::string_view id, std::uint64_t max_size) cons
   return out;
 }
 
+result<std::string> store::head(std::string_view id, std::uint64_t n) const {
+  auto p = path_of(id);
+  if (!p) return p.error();
+  int fd = ::open(p->c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno != ENOENT) return io_error("open", *p);
+    if (db_) {
+      auto in_db = db_->head(id, n);
+      if (!in_db) return in_db.error();
+      if (*in_db) return std::move(**in_db);
+    }
+    return fail("blob.not_found", "no blob " + std::string(id));
+  }
+  std::string out;
+  char buf[64 * 1024];
+  while (out.size() < n) {
+    ssize_t got = ::read(fd, buf, static_cast<std::size_t>(std::min<std::uint64_t>(sizeof buf, n - out.size())));
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      auto e = io_error("read", *p);
+      ::close(fd);
+      return e;
+    }
+    if (got == 0) break;
+    out.append(buf, static_cast<std::size_t>(got));
+  }
+  ::close(fd);
+  return out;
+}
+
 result<void> store::remove(std::string_view id) const {
+  auto p = path_of(id);
+  if (!p) return p.error();
+  bool in_db = false;
+  if (db_) {
+    auto r = db_->remove(id);
+    if (!r) return r.error();
+    in_db = *r;
+  }
+  if (::unlink(p->c_str()) != 0) {
+    if (errno == ENOENT && in_db) return {};
+    if (errno == ENOENT) return fail("blob.not_found", "no blob " + std::string(id));
+    return io_error("unlink", *p);
+  }
+  return fsync_dir(p->parent_path());
+}
+
+result<void> store::remove_file(std::string_view id) const {
   auto p = path_of(id);
   if (!p) return p.error();
   if (::unlink(p->c_str()) != 0) {

@@ -14,6 +14,12 @@
 // changes nothing (the existing file is fsync'd again, in case an earlier writer crashed
 // between rename and folder fsync).
 //
+// A database tier (attach()): content may also live in the database (db_store.hpp): small
+// content (up to `inline_max` octets) always, everything when `all` is set. Reads (get,
+// size_of, exists) look at the file first, then the database, so data written before the tier
+// existed, or under another setting, stays readable; remove() deletes both. path_of() names
+// only the file: readers that must work with both kinds use get().
+//
 // Ids are checked everywhere: anything but exactly 64 characters [0-9a-f] is rejected with
 // "blob.bad_id", so no id can name a path outside the root.
 // Errors: "blob.bad_id", "blob.not_found", "blob.too_big", "blob.io" (message says which file
@@ -25,6 +31,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -39,6 +46,15 @@ bool valid_id(std::string_view id);
 std::string id_of(std::string_view data);
 
 class store;
+class db_store;
+
+// Where new content goes once a database is attached.
+struct database_options {
+  // Content up to this size goes in the database. The mail store writes such a message in its
+  // own transaction (sql_rows.hpp): one fsync per accepted copy.
+  std::uint64_t inline_max = 64 * 1024;
+  bool all = false;  // every blob in the database (several nodes without a shared folder)
+};
 
 // A blob being written piece by piece. Move-only. Destroying it (or abandoning it after an
 // error) without commit() removes its temp file.
@@ -72,6 +88,16 @@ class store {
  public:
   // Does not touch the disk; folders are made on first use.
   explicit store(std::filesystem::path root);
+  ~store();
+  store(store&&) noexcept;
+
+  // Adds the database tier (see the top of this file). Call before the store is shared
+  // between threads.
+  void attach(std::unique_ptr<db_store> db, database_options o);
+  // The attached database tier, or nullptr.
+  db_store* database() const { return db_.get(); }
+  // Largest content that goes in the database (0 without one).
+  std::uint64_t inline_limit() const;
 
   const std::filesystem::path& root() const { return root_; }
 
@@ -81,9 +107,15 @@ class store {
   result<writer> begin() const;
 
   // The whole content. Errors: "blob.bad_id", "blob.not_found", "blob.too_big" when the file is
-  // larger than max_size (callers that may meet big blobs stream from path_of() instead), "blob.io".
+  // larger than max_size (callers that may meet big blobs use head(), or stream from path_of()
+  // when the blob is a file), "blob.io", "db.*" (the database tier).
   result<std::string> get(std::string_view id, std::uint64_t max_size = default_max_get) const;
-  // Where the blob lives (whether or not it exists). Errors: "blob.bad_id".
+  // The first `n` octets (the whole blob when shorter): what a reader that looks at the header
+  // or a bounded prefix needs, for blobs in files and in the database alike.
+  // Errors: "blob.bad_id", "blob.not_found", "blob.io", "db.*".
+  result<std::string> head(std::string_view id, std::uint64_t n) const;
+  // Where the blob's file lives (whether or not it exists; a blob in the database has none).
+  // Errors: "blob.bad_id".
   result<std::filesystem::path> path_of(std::string_view id) const;
   // False for a bad id.
   bool exists(std::string_view id) const;
@@ -92,6 +124,11 @@ class store {
   // Deletes the blob (callers keep reference counts: content is shared by every message with
   // the same bytes). Errors: "blob.bad_id", "blob.not_found", "blob.io".
   result<void> remove(std::string_view id) const;
+
+  // Deletes the blob's file only, not its database rows: for a store that deletes those in its
+  // own write transaction (blob::sql_rows::erase), in which remove() would wait for the lock
+  // that transaction holds. Errors: as remove().
+  result<void> remove_file(std::string_view id) const;
 
   // Deletes every file in ROOT/tmp: leftovers of writes interrupted by a crash. Call at startup,
   // before any writer exists (it would delete a live writer's file). Returns how many.
@@ -108,7 +145,12 @@ class store {
   // Renames a fully written, fsync'd temp file to the blob's place and fsyncs the folder.
   result<void> install(const std::filesystem::path& temp, const std::string& id) const;
 
+  // Whether content of `size` octets goes in the database.
+  bool to_database(std::uint64_t size) const { return db_ && size <= inline_limit(); }
+
   std::filesystem::path root_;
+  std::unique_ptr<db_store> db_;
+  database_options db_opts_;
 };
 
 }  // namespace hearth::blob

@@ -95,6 +95,8 @@ struct config {
   // password): log sql::database::describe().
   std::string database_url;
   std::filesystem::path database_blobs;  // blob store folder, shared by nodes; empty = data_dir/blobs
+  std::string database_blob_store = "files";  // "files" (small ones in the database) or "database" (all)
+  std::uint64_t database_inline_max = 64 * 1024;  // bodies up to this size live in the database
   unsigned database_pool = 0;  // PostgreSQL connections per node, all stores together; 0 = 2 x threads + 4
 
   // [log]

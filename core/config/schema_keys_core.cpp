@@ -24,6 +24,16 @@ void add_core_keys(std::vector<key_def>& k) {
                   "message and file bodies (content-addressed); nodes sharing a database share this folder "
                   "(e.g. NFS); empty = server.data_dir/blobs",
                   bind<&config::database_blobs>(), syntax::path));
+  k.push_back(str("database.blob_store", "files",
+                  "where message and file bodies go: \"files\" (the blob folder; bodies up to inline_max go in the "
+                  "database with their message), or \"database\" (every body in the database, in parts: nodes need "
+                  "no shared folder)",
+                  bind<&config::database_blob_store>())
+                  .allowed({"files", "database"}));
+  k.push_back(integer("database.inline_max", 64 * 1024, 0, 16 * 1024 * 1024,
+                      "bodies up to this many octets are written into the database in the same transaction as their "
+                      "message (one fsync per accepted copy instead of three); 0 = every body in a file",
+                      bind<&config::database_inline_max>()));
   k.push_back(integer("database.pool", 0, 0, 1000,
                       "PostgreSQL connections this node opens for its stores, all together (checked out per "
                       "statement or transaction; the event bus's two are extra); 0 = 2 x server.threads + 4",

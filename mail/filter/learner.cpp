@@ -1,6 +1,5 @@
 #include "mail/filter/learner.hpp"
 
-#include <fstream>
 
 #include "core/blob/store.hpp"
 #include "core/log/log.hpp"
@@ -99,13 +98,9 @@ void learner::process(const learn_job& j) {
   std::vector<bayes::learn_item> items;
   for (const auto& mi : *msgs) {
     if (items.size() >= o_.max_messages_per_job) break;
-    auto path = blobs_.path_of(mi.blob_id);
-    if (!path) continue;
-    std::ifstream in(*path, std::ios::binary);
-    std::string bytes(std::min<std::uint64_t>(mi.size, o_.max_message_bytes), '\0');
-    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    bytes.resize(static_cast<std::size_t>(in.gcount()));
-    items.push_back(e_->lesson(j.account, mi.blob_id, bytes, *lesson, o_.also_site));
+    auto bytes = blobs_.head(mi.blob_id, std::min<std::uint64_t>(mi.size, o_.max_message_bytes));
+    if (!bytes) continue;
+    items.push_back(e_->lesson(j.account, mi.blob_id, *bytes, *lesson, o_.also_site));
   }
   if (items.empty()) return;
   auto r = e_->learn_batch(items);

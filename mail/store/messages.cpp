@@ -3,6 +3,8 @@
 #include <set>
 #include <utility>
 
+#include "core/blob/sql_rows.hpp"
+#include "core/blob/store.hpp"
 #include "mail/store/sql_store.hpp"
 
 namespace hearth::mail {
@@ -49,7 +51,14 @@ result<append_result> sql_store::append(std::string_view account, std::string_vi
                                         const std::vector<std::string>& flags,
                                         std::optional<std::int64_t> internal_date) {
   if (bytes.size() > max_message_bytes) return fail("mail.too_big", "message too big");
-  // The blob goes first and is durable before any row can name it (principle 3).
+  // Content the blob store keeps in the database is written with the row, in one transaction:
+  // one fsync (shared with concurrent commits) makes both durable together.
+  if (bytes.size() <= blobs_.inline_limit()) {
+    auto id = blob::id_of(bytes);
+    if (id.empty()) return fail("blob.io", "SHA-256 failed");
+    return append_common(account, mailbox, id, &bytes, flags, internal_date, true);
+  }
+  // Otherwise the blob goes first and is durable before any row can name it (principle 3).
   auto id = blobs_.put(bytes);
   if (!id) return id.error();
   return append_common(account, mailbox, *id, &bytes, flags, internal_date);
@@ -69,7 +78,7 @@ result<append_result> sql_store::deliver(std::string_view account, std::string_v
 result<append_result> sql_store::append_common(std::string_view account, std::string_view mailbox,
                                                std::string_view blob_id, const std::string_view* bytes,
                                                const std::vector<std::string>& flags,
-                                               std::optional<std::int64_t> internal_date) {
+                                               std::optional<std::int64_t> internal_date, bool with_row) {
   // Unix seconds from 1970 to the end of year 9999: IMAP date-time cannot say more.
   if (internal_date && (*internal_date < 0 || *internal_date > 253402300799))
     return fail("mail.invalid", "internal date out of range");
@@ -95,7 +104,13 @@ result<append_result> sql_store::append_common(std::string_view account, std::st
   if (!m) return m.error();
   // Re-checked under the write lock: collect_garbage may have removed an identical blob
   // between our put() and now (see store.hpp "Blob garbage").
-  auto size = blobs_.size_of(blob_id);
+  result<std::uint64_t> size = std::uint64_t{0};
+  if (with_row) {
+    if (auto r = blob::sql_rows::insert(conn, blob_id, *bytes); !r) return r.error();
+    size = bytes->size();
+  } else {
+    size = blobs_.size_of(blob_id);
+  }
   if (!size && size.error().code == "blob.not_found" && bytes) {
     if (auto again = blobs_.put(*bytes); !again) return again.error();
     size = blobs_.size_of(blob_id);

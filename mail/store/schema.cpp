@@ -7,6 +7,7 @@
 #include <chrono>
 #include <utility>
 
+#include "core/blob/sql_rows.hpp"
 #include "directory/address.hpp"
 #include "mail/store/sql_store.hpp"
 
@@ -163,6 +164,10 @@ result<std::unique_ptr<store>> store::open(const std::string& target, blob::stor
   auto e = sql::is_postgres_target(target) ? sql::engine::postgres : sql::engine::sqlite;
   auto db = sql::open_migrated(target, "mail", store_migrations(e));
   if (!db) return db.error();
+  // Small messages are written into the blob table in the message's own transaction (append),
+  // so it must be in this database whether or not the blob store has opened it yet.
+  if (auto m = sql::migrate((*db)->get(), blob::sql_rows::component, blob::sql_rows::migrations()); !m)
+    return m.error();
   return std::unique_ptr<store>(std::make_unique<sql_store>(std::move(*db), blobs, dir, bus));
 }
 
@@ -300,6 +305,8 @@ void sql_store::remove_unused_blobs(sql::connection& c, const std::set<std::stri
     // Not blob::store::remove, which fsyncs the folder: an unlink lost in a crash leaves an
     // orphan file (store.hpp), and that fsync, under the write lock, made every writer wait.
     if (auto p = blobs_.path_of(id)) (void)::unlink(p->c_str());
+    // A blob kept in the database goes in this transaction, under the same lock.
+    (void)blob::sql_rows::erase(c, id);
     (void)c.query("DELETE FROM mail_blob_meta WHERE blob_id = ?1", id);
   }
 }

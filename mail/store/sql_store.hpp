@@ -162,9 +162,12 @@ class sql_store final : public store {
   std::mutex garbage_mu_;
   std::set<std::string> durable_garbage_;  // guarded by garbage_mu_
   std::set<std::string> garbage_;  // guarded by garbage_mu_
+  // with_row: *bytes go into the blob table (blob::sql_rows) in the message's transaction,
+  // rather than being in the blob store already.
   result<append_result> append_common(std::string_view account, std::string_view mailbox, std::string_view blob_id,
                                       const std::string_view* bytes, const std::vector<std::string>& flags,
-                                      std::optional<std::int64_t> internal_date);
+                                      std::optional<std::int64_t> internal_date,
+                                      bool with_row = false);
   void publish(std::string_view topic, const std::string& account, const std::string& mailbox);
 
   // What SELECT and flag-only SEARCH read of a mailbox: every message's uid, modseq and stored

@@ -19,7 +19,11 @@
 //
 // Durability (ARCHITECTURE.md principle 3): every change that adds or moves mail commits with
 // durability::full before it returns; a message's blob is written and fsync'd BEFORE its row
-// commits, so a row never names a missing blob. Flag changes (store_flags) and expunge commit
+// commits, so a row never names a missing blob. Bodies the blob store keeps in the database
+// (blob::store::inline_limit(): up to [database] inline_max, or all with blob_store =
+// "database"; the blob store's database must then be this store's) are written by append() into
+// the blob table in the row's own transaction instead: one commit, one fsync (shared with
+// concurrent commits by the group commit), and still no row without its blob. Flag changes (store_flags) and expunge commit
 // with durability::normal, as Dovecot's default (mail_fsync = optimized) does: they survive a
 // crash of the process, a power loss may undo the last ones (a flag unset again, an expunged
 // message back), and the next fsync'd commit makes them durable. Blob garbage: when

@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "core/blob/db_store.hpp"
 #include "core/blob/store.hpp"
 #include "core/events/bus.hpp"
 #include "directory/directory.hpp"
@@ -29,11 +30,14 @@ struct fixture {
   std::unique_ptr<mail::store> st;
   const std::string alice = "alice@home.test";
 
-  explicit fixture(sql::engine e, std::int64_t quota = 0) : db(e) {
+  // tier: the blob store keeps bodies up to 64 KiB in the database, as `serve` does; the mail
+  // store then writes them in the message's transaction.
+  explicit fixture(sql::engine e, std::int64_t quota = 0, bool tier = false) : db(e) {
     std::random_device rd;
     dir = std::filesystem::temp_directory_path() / ("hearth_store_test_" + std::to_string(rd()) + std::to_string(rd()));
     std::filesystem::create_directories(dir);
     blobs = std::make_unique<blob::store>(dir / "blobs");
+    if (tier) blobs->attach(blob::db_store::open(db.target).value(), {});
     users = directory::directory::open(db.target).value();
     REQUIRE(users->add_domain("home.test"));
     REQUIRE(users->add_account(alice, {"$argon2id$x", "s1", "s2"}, "", quota));
@@ -93,7 +97,7 @@ TEST_CASE("store: append gives ascending uids, never reused") {
 }
 
 TEST_CASE("store: blob content round trip, and invalid input") {
-  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres), 0, GENERATE(false, true)};
   std::string bytes = "From: a@b\r\n\r\n";
   for (int i = 0; i < 256; ++i) bytes += static_cast<char>(i);
   auto r = f.st->append(f.alice, "Drafts", bytes, {"\\Draft", "$Label1"}, 1700000000).value();
@@ -255,7 +259,7 @@ TEST_CASE("store: quota refusal and usage") {
 }
 
 TEST_CASE("store: expunge removes unreferenced blobs, keeps shared ones") {
-  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres), 0, GENERATE(false, true)};
   auto shared = f.st->append(f.alice, "INBOX", "shared body").value();
   auto alone = f.st->append(f.alice, "INBOX", "lonely body").value();
   auto ids = f.st->fetch(f.alice, "INBOX", {{1, uid_max}}).value();
@@ -281,7 +285,7 @@ TEST_CASE("store: expunge removes unreferenced blobs, keeps shared ones") {
 }
 
 TEST_CASE("store: blobs freed by expunges wait for a durable commit, at most garbage_batch of them") {
-  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres), 0, GENERATE(false, true)};
   auto blob_of = [&](std::string_view box, std::uint32_t uid) {
     return f.st->fetch(f.alice, box, {{uid, uid}}).value().at(0).blob_id;
   };
@@ -330,7 +334,7 @@ TEST_CASE("store: view lists uids, modseqs and keywords in use") {
 }
 
 TEST_CASE("store: derived data per blob, gone with the blob") {
-  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres), 0, GENERATE(false, true)};
   auto a = f.st->append(f.alice, "INBOX", "body a").value();
   f.st->append(f.alice, "INBOX", "body b").value();
   auto ids = f.st->fetch(f.alice, "INBOX", {{1, uid_max}}).value();
@@ -654,4 +658,48 @@ TEST_CASE("store: a SQLite file from before the port opens, upgrades and keeps w
   st.reset();
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
+}
+
+TEST_CASE("store: with a database tier, small messages are written with their row, large ones as files") {
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres), 0, true};
+  auto files = [&] {
+    std::size_t n = 0;
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator(f.dir / "blobs", ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
+      if (it->is_regular_file()) ++n;
+    return n;
+  };
+  const std::string small(64 * 1024, 's'), large(64 * 1024 + 1, 'l');
+  auto a = f.st->append(f.alice, "INBOX", small).value();
+  CHECK(files() == 0);
+  auto b = f.st->deliver(f.alice, large).value();
+  CHECK(files() == 1);
+  auto m = f.st->fetch(f.alice, "INBOX", {{1, uid_max}}).value();
+  REQUIRE(m.size() == 2);
+  CHECK(m[0].size == small.size());
+  CHECK(f.blobs->get(m[0].blob_id).value() == small);
+  CHECK(f.blobs->get(m[1].blob_id).value() == large);
+  CHECK(f.blobs->database()->size_of(m[0].blob_id).value().value() == small.size());
+  // A message refused (quota, no mailbox) leaves no row in the blob table: one transaction.
+  CHECK(f.st->append(f.alice, "Nowhere", "lost in transit").error().code == "mail.no_mailbox");
+  CHECK_FALSE(f.blobs->exists(blob::id_of("lost in transit")));
+  // append_blob of content the blob store put in the database.
+  auto id = f.blobs->put("put first").value();
+  CHECK(files() == 1);
+  auto c = f.st->append_blob(f.alice, "Archive", id).value();
+  CHECK(f.st->fetch(f.alice, "Archive", {{c.uid, c.uid}}).value().at(0).size == 9);
+  // The last copy gone, the row goes (under the next durable commit's lock).
+  REQUIRE(f.st->store_flags(f.alice, "INBOX", {{a.uid, b.uid}}, mail::flag_mode::add, {"\\Deleted"}));
+  REQUIRE(f.st->expunge(f.alice, "INBOX"));
+  REQUIRE(f.st->append(f.alice, "Drafts", "one"));
+  REQUIRE(f.st->append(f.alice, "Drafts", "two"));
+  CHECK_FALSE(f.blobs->exists(m[0].blob_id));
+  CHECK_FALSE(f.blobs->exists(m[1].blob_id));
+  CHECK_FALSE(f.blobs->database()->size_of(m[0].blob_id).value().has_value());
+  CHECK(files() == 0);
+  CHECK(f.blobs->exists(id));
+  // blob_ids() names blobs of both kinds.
+  auto ids = f.st->blob_ids().value();
+  CHECK(std::find(ids.begin(), ids.end(), id) != ids.end());
 }

@@ -34,6 +34,13 @@ if not os.environ.get("HEARTH_KEEP"):
     atexit.register(shutil.rmtree, work, True)
 dest = os.path.join(work, "dest")
 
+# Two bodies over [database] inline_max (64 KiB) are blob files; the witnesses below are small,
+# kept in hearth.db with their rows. The damage checks at the end need files.
+with smtplib.SMTP(a.addr, a.port("smtp"), local_hostname="client.remote.test", timeout=30) as s:
+    for n in (1, 2):
+        s.sendmail("alice@remote.test", ["demo@example.test"],
+                   f"From: alice@remote.test\r\nSubject: large {n}\r\n\r\n" + (f"large {n} " * 10 + "\r\n") * 1000)
+
 stop = threading.Event()
 acked_smtp = []    # (monotonic time of the 250, message-id)
 acked_imap = []    # (monotonic time of the OK, message-id)

@@ -37,12 +37,15 @@ def offenders(root):
 a = Instance("demo@example.test", host=1)
 data = os.path.join(a.dir, "data")
 a.start()
-# A delivered message (a blob) and a queued one (a spool file for a domain that cannot resolve).
+# A delivered message (a blob file) and a queued one (a spool file for a domain that cannot resolve).
 ctx = ssl.create_default_context(cafile=a.ca_file())
 ctx.check_hostname = False
 with smtplib.SMTP(a.addr, a.port("submission"), timeout=30) as s:
     s.starttls(context=ctx)
     s.login(a.email, a.password)
+    # Over [database] inline_max (64 KiB): this body is a blob file, not a database row. First,
+    # so that the queued copy below is still spooled when the modes are read.
+    s.sendmail(a.email, [a.email], b"From: <demo@example.test>\r\nSubject: big\r\n\r\n" + (b"x" * 99 + b"\r\n") * 800)
     s.sendmail(a.email, [a.email, "someone@nowhere.invalid"],
                b"From: <demo@example.test>\r\nSubject: modes\r\n\r\nhello\r\n")
 all_modes = modes(data)

@@ -62,7 +62,9 @@ set_key(a.config, "database", "blobs", f'"{shared_blobs}"')
 check(a.cli(["config", "check"], check_rc=False).returncode == 0, "database.blobs passes config check")
 a.start()
 ctx = ssl.create_default_context(cafile=a.ca_file())
-body = "From: Alice <alice@remote.test>\r\nTo: demo@example.test\r\nSubject: blobs elsewhere\r\n\r\nshared\r\n"
+# Over [database] inline_max (64 KiB), so that the body is a file, not a row in the database.
+body = ("From: Alice <alice@remote.test>\r\nTo: demo@example.test\r\nSubject: blobs elsewhere\r\n\r\nshared\r\n"
+        + ("0123456789" * 9 + "\r\n") * 800)
 with smtplib.SMTP(a.addr, a.port("smtp"), local_hostname="client.remote.test", timeout=20) as s:
     s.starttls(context=ctx)
     s.sendmail("alice@remote.test", ["demo@example.test"], body)

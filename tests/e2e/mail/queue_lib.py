@@ -15,6 +15,7 @@ import time
 
 from hearth_test import NET, Instance, check, pg_query, set_key  # noqa: F401 (set_key re-exported)
 from knot import Knot
+from mailbox import blob_bytes
 
 DNS_PORT = 5353
 
@@ -82,11 +83,7 @@ def inbox(inst, account):
             return []
         finally:
             con.close()
-    out = []
-    for (blob,) in rows:
-        with open(os.path.join(inst.dir, "data", "blobs", blob[:2], blob[2:]), "rb") as f:
-            out.append(f.read())
-    return out
+    return [blob_bytes(inst, blob) for (blob,) in rows]
 
 
 def find(inst, account, needle):

@@ -15,6 +15,7 @@ import base64
 import dkim
 
 from hearth_test import NET, check, finish
+from mailbox import blob_bytes
 from knot import Knot
 from mailauth_lib import (DNS_ADDR, DNS_PORT, Instance, configure, find, mx_send, result_map, results_of,
                           txt_rdata, use_knot_for_python, wait_for)
@@ -52,7 +53,7 @@ def folder_messages(account, folder):
                            "WHERE x.account = ? AND x.name = ?", (account, folder)).fetchall()
     finally:
         con.close()
-    return [open(os.path.join(a.dir, "data", "blobs", b[:2], b[2:]), "rb").read() for (b,) in rows]
+    return [blob_bytes(a, b) for (b,) in rows]
 
 
 def send(n, from_hdr, mail_from, source, extra=b"", sign=False, domain=b"rej.test"):

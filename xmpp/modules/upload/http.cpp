@@ -1,6 +1,7 @@
 // The HTTP side of HTTP File Upload (XEP-0363 §5): PUT into a slot, GET (with ranges) of a
 // stored file, the CORS answers web clients need, and the expiry sweep.
 #include <algorithm>
+#include <filesystem>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -140,6 +141,9 @@ http::response service::get(const http::request& req, const std::string& id, con
   if (!f || f->filename != filename) return answer(404, "Not Found");
   auto path = blobs_.path_of(f->blob);
   if (!path || !blobs_.exists(f->blob)) return answer(404, "Not Found");
+  // A blob kept in the database has no file to send from: its bytes go in the body.
+  std::error_code ec;
+  const bool in_file = std::filesystem::is_regular_file(*path, ec);
   http::response r;
   cors(r);
   r.headers.emplace_back("Content-Type", f->content_type);
@@ -168,14 +172,22 @@ http::response service::get(const http::request& req, const std::string& id, con
       r.file_length = f->size;
       break;
   }
-  if (r.file_length > 0) r.file = path->string();
+  if (r.file_length == 0) return r;
+  if (in_file) {
+    r.file = path->string();
+    return r;
+  }
+  auto bytes = blobs_.head(f->blob, r.file_offset + r.file_length);
+  if (!bytes || bytes->size() < r.file_offset + r.file_length) return answer(404, "Not Found");
+  r.body = bytes->substr(static_cast<std::size_t>(r.file_offset), static_cast<std::size_t>(r.file_length));
+  r.file_offset = r.file_length = 0;
   return r;
 }
 
 std::size_t service::sweep() {
   const std::int64_t before = now_seconds() - opts_.keep.count();
   const std::size_t n = store_.expire(before, [this](const std::string& blob) {
-    if (auto r = blobs_.remove(blob); !r && r.error().code != "blob.not_found")
+    if (auto r = blobs_.remove_file(blob); !r && r.error().code != "blob.not_found")
       log::warn("xmpp.upload.expire", {{"blob", blob}, {"error", r.error().message}});
   });
   if (n > 0) log::info("xmpp.upload.expire", {{"files", n}});

@@ -4,6 +4,7 @@
 // hearth::error_exception.
 #include <set>
 
+#include "core/blob/sql_rows.hpp"
 #include "core/sql/sql.hpp"
 #include "xmpp/modules/upload/store.hpp"
 
@@ -33,11 +34,11 @@ stored_file read_file(const sql::rows& r, int i) {
 
 // Whether the mail store's message table is in this database: the blob store is shared and
 // content-addressed, so a file byte for byte equal to a stored message has the message's blob.
-bool has_mail_messages(sql::connection& c) {
+bool has_table(sql::connection& c, std::string_view table) {
   const char* q = c.kind() == sql::engine::postgres
-                      ? "SELECT 1 WHERE to_regclass('mail_messages') IS NOT NULL"
-                      : "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'mail_messages'";
-  return !c.query(q).value().empty();
+                      ? "SELECT 1 WHERE to_regclass(CAST(?1 AS TEXT)) IS NOT NULL"
+                      : "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1";
+  return !c.query(q, table).value().empty();
 }
 
 class sql_store final : public upload_store {
@@ -78,12 +79,16 @@ class sql_store final : public upload_store {
     c.query("DELETE FROM upload_file WHERE created < ?1", before).value();
     // A blob another file or a mail message still names must outlive this file. Mail's rows
     // are in this same database, read under this same write lock.
-    const bool mail_here = has_mail_messages(c);
+    const bool mail_here = has_table(c, "mail_messages");
+    // Deleted here rather than by the blob store, whose own transaction would wait for ours.
+    const bool blob_rows_here = has_table(c, "blob_parts");
     for (const auto& b : blobs) {
       bool still = !c.query("SELECT 1 FROM upload_file WHERE blob = ?1 LIMIT 1", b).value().empty();
       if (!still && mail_here)
         still = !c.query("SELECT 1 FROM mail_messages WHERE blob_id = ?1 LIMIT 1", b).value().empty();
-      if (!still) remove_blob(b);
+      if (still) continue;
+      if (blob_rows_here) blob::sql_rows::erase(c, b).value();
+      remove_blob(b);
     }
     tx.commit().value();
     return static_cast<std::size_t>(r.size());

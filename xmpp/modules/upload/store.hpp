@@ -35,7 +35,9 @@ class upload_store {
   virtual std::uint64_t used(std::string_view owner) = 0;
   // Forgets every file created before `before`; calls remove_blob for each blob that no
   // remaining file names, inside the write transaction, so a backup listing blob_ids() under
-  // the same database's lock never names a removed blob. Returns how many files went.
+  // the same database's lock never names a removed blob. remove_blob deletes the blob's file;
+  // the rows of a blob kept in the database (blob::db_store) go in that same transaction.
+  // Returns how many files went.
   virtual std::size_t expire(std::int64_t before, const std::function<void(const std::string& blob)>& remove_blob) = 0;
   // Every blob an uploaded file names (for backups).
   virtual std::vector<std::string> blob_ids() = 0;

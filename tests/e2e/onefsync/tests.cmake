@@ -1,0 +1,4 @@
+# One fsync per accepted copy (small bodies in the database with their row): kill -9 tests.
+# NETs 152-154.
+hearth_e2e(onefsync_crash onefsync/test_onefsync_crash.py 152)
+hearth_e2e_pg(onefsync_crash onefsync/test_onefsync_crash.py 153)
