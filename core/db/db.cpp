@@ -92,6 +92,9 @@ connection_impl::~connection_impl() {
 
 namespace {
 
+// How long SQLite's busy handler waits for a lock held by another process.
+constexpr int busy_timeout_ms = 5000;
+
 hearth::error make_error(sqlite3* db, int rc, std::string_view what) {
   std::string msg(what);
   msg += ": ";
@@ -254,17 +257,23 @@ result<connection> connection::open(const std::filesystem::path& path) {
     reg.by_handle[c.impl_->db] = c.impl_.get();
   }
   // busy_timeout first: setting WAL needs a lock that another process may hold.
-  sqlite3_busy_timeout(c.impl_->db, 5000);
+  sqlite3_busy_timeout(c.impl_->db, busy_timeout_ms);
   auto r = c.exec("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;");
   if (!r) return fail("db.open", "configure " + path.string() + ": " + r.error().message);
   // Group commit relies on the WAL: a commit with synchronous=NORMAL is complete in the WAL
   // and only waits for its fsync. Another journal mode keeps the per-commit FULL sync.
   if (c.impl_->gate) {
+    // Asked of SQLite directly: statement::step refuses "PRAGMA journal_mode" (not read-only
+    // to SQLite) inside a no_write_scope, and a connection opened by an I/O thread's first
+    // inline command would then miss its group sync and WAL hook for good.
     bool wal = false;
-    if (auto mode = c.prepare("PRAGMA journal_mode")) {
-      auto row = mode->step();
-      wal = row && *row && mode->column_text(0) == "wal";
+    sqlite3_stmt* mode = nullptr;
+    if (sqlite3_prepare_v2(c.impl_->db, "PRAGMA journal_mode", -1, &mode, nullptr) == SQLITE_OK &&
+        sqlite3_step(mode) == SQLITE_ROW) {
+      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(mode, 0));
+      wal = text && std::string_view(text) == "wal";
     }
+    sqlite3_finalize(mode);
     if (wal) {
       c.impl_->sync = detail::sync_group(path);
       // SQLite's automatic checkpoint runs inside COMMIT, while this process's writer gate is
@@ -324,11 +333,35 @@ namespace {
 // Whether a durable commit on c waits for a group fsync of the WAL (group_sync.hpp) rather
 // than running with synchronous=FULL.
 bool grouped(const detail::connection_impl* impl) { return impl && impl->sync; }
+
+// A write on a thread that must not wait (write_guard.hpp, quick_writes): only on a WAL file
+// whose in-process gate is free now; SQLite's busy handler is off for the BEGIN, so another
+// process holding the lock makes it fail at once instead of sleeping.
+result<void> begin_without_waiting(connection& c, detail::connection_impl* impl) {
+  const auto refused = [] {
+    detail::refused();
+    return fail("db.would_write", "write refused: the write lock is busy");
+  };
+  if (!impl || !impl->gate || !impl->sync || impl->holds_gate) return refused();
+  if (!impl->gate->try_lock()) return refused();
+  sqlite3_busy_timeout(impl->db, 0);
+  auto r = c.exec("BEGIN IMMEDIATE");
+  sqlite3_busy_timeout(impl->db, busy_timeout_ms);
+  if (!r) {
+    impl->gate->unlock();
+    return refused();
+  }
+  impl->holds_gate = true;
+  detail::quick_started();
+  return {};
+}
 }  // namespace
 
 result<void> transaction::start() {
-  if (!detail::may_write()) return fail("db.would_write", "write refused: this thread runs reads only");
+  const auto policy = detail::transaction_policy(durability_ == durability::full);
+  if (policy == detail::begin_policy::refuse) return fail("db.would_write", "write refused: this thread runs reads only");
   auto* impl = detail::impl_of(conn_->native_handle());
+  if (policy == detail::begin_policy::no_wait) return begin_without_waiting(*conn_, impl);
   if (durability_ == durability::full && !grouped(impl)) {
     if (auto r = conn_->exec("PRAGMA synchronous=FULL"); !r) return r;
   }
@@ -381,9 +414,14 @@ result<void> transaction::commit() {
   end_durability();  // frees the write lock: the next writer need not wait for our fsync
   auto* impl = detail::impl_of(conn_->native_handle());
   conn_ = nullptr;
+  // A quick transaction (write_guard.hpp) runs where nothing may wait for a disk: it leaves
+  // the checkpoint to the next commit elsewhere (an APPEND's, always on the store pool), unless
+  // the WAL grew far past the threshold with no such commit.
+  const bool quick = detail::in_quick_transaction();
+  if (quick) detail::quick_ended(true);
   // SQLite's own threshold (1000 frames). PASSIVE neither takes the write lock nor waits for
   // readers, so other writers go on while it copies; what it cannot copy yet, a later one does.
-  if (impl && impl->sync && impl->wal_frames >= 1000) {
+  if (impl && impl->sync && impl->wal_frames >= (quick ? 8000 : 1000)) {
     impl->wal_frames = 0;
     (void)sqlite3_wal_checkpoint_v2(impl->db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
   }
@@ -397,6 +435,7 @@ void transaction::rollback() noexcept {
   // After some errors sqlite has already rolled back; ROLLBACK would then fail harmlessly.
   if (conn_->in_transaction()) (void)conn_->exec("ROLLBACK");
   end_durability();
+  if (detail::in_quick_transaction()) detail::quick_ended(false);
   conn_ = nullptr;
 }
 

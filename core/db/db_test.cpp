@@ -3,6 +3,7 @@
 #include "core/db/write_guard.hpp"
 
 #include <catch2/catch.hpp>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -397,6 +398,157 @@ TEST_CASE("db: inside a no_write_scope reads run, writes fail at once and are no
   });
   other.join();
   CHECK(c.prepare("INSERT INTO x VALUES(4)").value().run());
+}
+
+TEST_CASE("db: in a quick_writes scope a write that need not wait commits") {
+  temp_db t;
+  auto c = db::connection::open(t.path).value();
+  REQUIRE(c.exec("CREATE TABLE x(v INT)"));
+  using mode = db::no_write_scope::mode;
+  {
+    db::no_write_scope scope(mode::quick_writes);
+    // Outside a transaction a write statement would take SQLite's lock unqueued: refused.
+    auto bare = c.prepare("INSERT INTO x VALUES(1)").value().run();
+    REQUIRE_FALSE(bare);
+    CHECK(bare.error().code == "db.would_write");
+    CHECK(scope.write_attempted());
+  }
+  {
+    db::no_write_scope scope(mode::quick_writes);
+    auto tx = db::transaction::begin(c, db::durability::normal);
+    REQUIRE(tx);
+    REQUIRE(c.prepare("INSERT INTO x VALUES(2)").value().run());
+    CHECK_FALSE(scope.committed());
+    REQUIRE(tx->commit());
+    CHECK(scope.committed());
+    CHECK_FALSE(scope.write_attempted());
+    // Once something committed, later writes are finished here (waiting if need be), never
+    // refused: the caller cannot run the work again without applying it twice.
+    auto tx2 = db::transaction::begin(c, db::durability::full);
+    REQUIRE(tx2);
+    REQUIRE(c.prepare("INSERT INTO x VALUES(3)").value().run());
+    REQUIRE(tx2->commit());
+    CHECK_FALSE(scope.write_attempted());
+  }
+  CHECK(count(c, "x") == 2);
+  {
+    db::no_write_scope scope(mode::quick_writes);
+    // A durable commit waits for an fsync: refused before anything is written.
+    auto tx = db::transaction::begin(c, db::durability::full);
+    REQUIRE_FALSE(tx);
+    CHECK(tx.error().code == "db.would_write");
+    CHECK(scope.write_attempted());
+    // After a refusal the work will run again elsewhere, so nothing more commits here.
+    auto tx2 = db::transaction::begin(c, db::durability::normal);
+    REQUIRE_FALSE(tx2);
+    CHECK_FALSE(scope.committed());
+  }
+  {
+    db::no_write_scope scope(mode::quick_writes);
+    auto tx = db::transaction::begin(c, db::durability::normal).value();
+    // A rolled back transaction commits nothing.
+    REQUIRE(c.prepare("INSERT INTO x VALUES(4)").value().run());
+    tx.rollback();
+    CHECK_FALSE(scope.committed());
+    CHECK_FALSE(scope.write_attempted());
+  }
+  CHECK(count(c, "x") == 2);
+}
+
+TEST_CASE("db: in a quick_writes scope a write refuses at once while another writer holds the lock") {
+  temp_db t;
+  auto c = db::connection::open(t.path).value();
+  REQUIRE(c.exec("CREATE TABLE x(v INT)"));
+  std::mutex m;
+  std::condition_variable cv;
+  bool holding = false, release = false;
+  // Another thread of this process holds the write lock (as an APPEND on the store pool).
+  std::thread writer([&] {
+    auto o = db::connection::open(t.path).value();
+    auto tx = db::transaction::begin(o).value();
+    REQUIRE(o.prepare("INSERT INTO x VALUES(1)").value().run());
+    std::unique_lock lock(m);
+    holding = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+    lock.unlock();
+    REQUIRE(tx.commit());
+  });
+  {
+    std::unique_lock lock(m);
+    cv.wait(lock, [&] { return holding; });
+  }
+  {
+    db::no_write_scope scope(db::no_write_scope::mode::quick_writes);
+    auto tx = db::transaction::begin(c, db::durability::normal);
+    REQUIRE_FALSE(tx);
+    CHECK(tx.error().code == "db.would_write");
+    CHECK(scope.write_attempted());
+  }
+  {
+    std::lock_guard lock(m);
+    release = true;
+  }
+  cv.notify_all();
+  writer.join();
+  // The lock is free again: the same quick write goes through, and the gate was given back.
+  {
+    db::no_write_scope scope(db::no_write_scope::mode::quick_writes);
+    auto tx = db::transaction::begin(c, db::durability::normal);
+    REQUIRE(tx);
+    REQUIRE(c.prepare("INSERT INTO x VALUES(2)").value().run());
+    REQUIRE(tx->commit());
+    CHECK(scope.committed());
+  }
+  auto tx = db::transaction::begin(c).value();
+  REQUIRE(tx.commit());
+  CHECK(count(c, "x") == 2);
+}
+
+TEST_CASE("db: a connection first opened inside a scope still takes quick writes") {
+  temp_db t;
+  {
+    auto c = db::connection::open(t.path).value();
+    REQUIRE(c.exec("CREATE TABLE x(v INT)"));
+  }
+  // An I/O thread opens its connection during its first inline command: the open must still
+  // see the WAL mode (and so join the group fsync), or no quick write could ever run on it.
+  std::thread io([&] {
+    db::no_write_scope scope(db::no_write_scope::mode::quick_writes);
+    auto c = db::connection::open(t.path).value();
+    auto tx = db::transaction::begin(c, db::durability::normal);
+    REQUIRE(tx);
+    REQUIRE(c.prepare("INSERT INTO x VALUES(1)").value().run());
+    REQUIRE(tx->commit());
+    CHECK(scope.committed());
+    CHECK_FALSE(scope.write_attempted());
+  });
+  io.join();
+  auto c = db::connection::open(t.path).value();
+  CHECK(count(c, "x") == 1);
+}
+
+TEST_CASE("db: a quick write refuses at once while another process holds SQLite's lock") {
+  temp_db t;
+  auto c = db::connection::open(t.path).value();
+  REQUIRE(c.exec("CREATE TABLE x(v INT)"));
+  // A raw handle stands for another process: it does not queue on this process's gate.
+  sqlite3* other = nullptr;
+  REQUIRE(sqlite3_open(t.path.c_str(), &other) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  {
+    db::no_write_scope scope(db::no_write_scope::mode::quick_writes);
+    auto tx = db::transaction::begin(c, db::durability::normal);
+    REQUIRE_FALSE(tx);
+    CHECK(scope.write_attempted());
+  }
+  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+  // The gate was given back when SQLite refused.
+  auto tx = db::transaction::begin(c).value();
+  REQUIRE(c.prepare("INSERT INTO x VALUES(1)").value().run());
+  REQUIRE(tx.commit());
+  CHECK(count(c, "x") == 1);
 }
 
 TEST_CASE("db: the WAL is checkpointed after commits, outside the write lock") {

@@ -106,6 +106,14 @@ CREATE TABLE mail_metadata(
   PRIMARY KEY(account, mailbox_id, entry)
 );
 )sql"},
+    // Every IMAP command asks what was expunged since the session's HIGHESTMODSEQ (the
+    // untagged EXPUNGE/VANISHED it owes). The key (mailbox_id, uid) made that a walk over the
+    // mailbox's whole expunge log, which only grows, each row fetched from the table to read
+    // its modseq: a third of the server's CPU under bench_imap --state. This index answers it
+    // from the new rows alone, without touching the table.
+    {8, "expunge log by modseq", R"sql(
+CREATE INDEX mail_expunged_modseq ON mail_expunged(mailbox_id, modseq, uid);
+)sql"},
 };
 
 // PostgreSQL's steps where SQLite's would not do. 3: a btree entry holding `flags` (up to

@@ -25,5 +25,7 @@ hearth_e2e(imap_command_paths imap/test_command_paths.py 90)
 # Sharees managing folders, per-user \Seen on shared mailboxes: NETs 92 and 93.
 hearth_e2e(imap_shared_manage imap/test_shared_manage.py 92)
 hearth_e2e(imap_shared_seen imap/test_shared_seen.py 93)
+# Write commands inline when the write lock is free (imapwrite): NET 68.
+hearth_e2e(imap_write_paths imap/test_write_paths.py 68)
 # A sharee's \Seen going with their read right (imaptail): NET 73.
 hearth_e2e(imap_shared_seen_revoke imap/test_shared_seen_revoke.py 73)
