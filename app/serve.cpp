@@ -156,10 +156,11 @@ int cmd_serve(const globals& g, const args& a) {
   log::info("serve.directory", {{"database", database_name(*cfg)},
                                 {"domains", std::uint64_t(dir->domains().size())},
                                 {"accounts", std::uint64_t(dir->accounts(std::nullopt).size())}});
-  if (on_postgres(*cfg))  // the ceiling an operator sizes max_connections by
+  // The stores' ceiling, which an operator sizes max_connections by (the LISTEN/NOTIFY
+  // connections of the event bus and XMPP routing come on top).
+  if (on_postgres(*cfg))
     log::info("serve.db_pool", {{"connections", std::uint64_t(cfg->database_pool ? cfg->database_pool
-                                                                               : sql::default_pool_size(cfg->threads))},
-                                {"plus_event_bus", std::uint64_t(2)}});
+                                                                               : sql::default_pool_size(cfg->threads))}});
 
   // One authenticator for every protocol (ARCHITECTURE.md principle 2), keyed with the
   // instance's persistent secret so that fake SCRAM salts do not change across restarts.

@@ -23,11 +23,11 @@ namespace {
 // database has room before a live node's sessions would be taken for gone.
 constexpr std::chrono::seconds lease{90};
 constexpr std::chrono::seconds beat_every{5};
-constexpr std::chrono::seconds expire_every{30};
 constexpr std::string_view channel_prefix = "hearth_xmpp_";
 
 struct cluster_state {
   std::string node;
+  xmpp::hub* hub = nullptr;
   std::unique_ptr<xmpp::session_registry> registry;
   std::unique_ptr<pg::notify_channel> channel;
   std::unique_ptr<xmpp::node_link> link;
@@ -37,7 +37,6 @@ struct cluster_state {
   std::thread beat;
 
   void beat_loop() {
-    auto last_expire = std::chrono::steady_clock::now();
     int recorded = -1;
     for (;;) {
       const auto now = xmpp::now_us() / 1000000;
@@ -48,10 +47,11 @@ struct cluster_state {
         recorded = backend;
         log::info("xmpp.cluster.heartbeat", {{"node", node}, {"backend", std::int64_t(backend)}});
       }
-      if (std::chrono::steady_clock::now() - last_expire >= expire_every) {
-        last_expire = std::chrono::steady_clock::now();
-        if (auto n = registry->expire(now); !n) log::warn("xmpp.cluster.error", {{"op", "expire"}, {"error", n.error().message}});
-        else if (*n > 0) log::info("xmpp.cluster.expired", {{"nodes", std::int64_t(*n)}});
+      if (auto gone = registry->expire(now); !gone) {
+        log::warn("xmpp.cluster.error", {{"op", "expire"}, {"error", gone.error().message}});
+      } else if (!gone->empty()) {
+        log::info("xmpp.cluster.expired", {{"sessions", std::uint64_t(gone->size())}});
+        hub->sessions_gone(*gone);
       }
       std::unique_lock lk(m);
       // Sooner while the listener has not connected, so that its process id is on record.
@@ -93,6 +93,7 @@ bool install_xmpp_cluster(serve_context& ctx, xmpp::hub& hub, std::shared_ptr<vo
   }
   auto st = std::make_shared<cluster_state>();
   st->node = *node;
+  st->hub = &hub;
   st->registry = std::move(*reg);
   // Rows of this node's previous life (a kill -9) are stale: none of its sessions survived.
   if (auto r = st->registry->forget_node(st->node); !r) {

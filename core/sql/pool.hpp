@@ -9,7 +9,8 @@
 // When every connection is lent, a borrower waits up to `wait`, then fails with "db.busy".
 //
 // SQLite is unaffected: each thread keeps its own handle, which is what SQLite wants.
-// The event bus's LISTEN/NOTIFY connections (core/pg/event_transport) are not in the pool.
+// The LISTEN/NOTIFY connections of the event bus (core/pg/event_transport) and of XMPP routing
+// between nodes (core/pg/notify_channel) are not in the pool: each waits on its socket.
 #pragma once
 #include <chrono>
 #include <cstddef>

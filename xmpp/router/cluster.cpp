@@ -105,6 +105,30 @@ void hub::registry_update(session& s) {
     log::warn("xmpp.cluster.error", {{"op", "update"}, {"jid", s.full.full()}, {"error", r.error().message}});
 }
 
+void hub::sessions_gone(const std::vector<bound_session>& gone) {
+  for (const auto& g : gone) {
+    if (!g.available) continue;
+    auto full = jid::parse(g.full);
+    if (!full) continue;
+    log::info("xmpp.cluster.gone", {{"jid", g.full}, {"node", g.node}});
+    element p("presence", std::string(ns_client));
+    p.set("from", g.full);
+    p.set("type", "unavailable");
+    try {
+      for (const auto& c : presence_subscribers(full->bare())) {
+        element copy = p;
+        copy.set("to", c);
+        if (auto cj = jid::parse(c)) deliver_presence(copy, *cj);
+      }
+    } catch (const std::exception& e) {
+      log::warn("xmpp.cluster.error", {{"op", "sessions_gone"}, {"jid", g.full}, {"error", e.what()}});
+    }
+    element own = p;
+    own.set("to", full->bare());
+    deliver_presence(own, full->to_bare());
+  }
+}
+
 void hub::handle_forwarded(envelope e) {
   element& st = e.stanza;
   auto to = jid::parse(st.get("to"));

@@ -50,6 +50,7 @@ struct two_nodes {
     reg = open_session_registry((dir / "r.db").string(), std::chrono::seconds(90)).value();
     hub_options ho;
     ho.hostname = "mail.x.test";
+    ho.max_resources = 3;
     a = std::make_unique<hub>(ho, *st, *d);
     b = std::make_unique<hub>(ho, *st, *d);
     const auto now = now_us() / 1000000;
@@ -192,4 +193,39 @@ TEST_CASE("cluster: a message too big for NOTIFY goes through the relay table") 
   n.stanza(*n.a, *sa, "<message to='b@x.test/1' type='chat'><body>" + long_text + "</body></message>");
   CHECK(sb->has("message", "chat", long_text));
   CHECK(n.st->offline_count("b@x.test") == 0);
+}
+
+TEST_CASE("cluster: when a node is gone its sessions' contacts get unavailable presence once") {
+  two_nodes n;
+  auto sa = n.login(*n.a, "a@x.test/1");
+  auto sb = n.login(*n.b, "b@x.test/1");
+  n.befriend(*sa, *sb);
+  REQUIRE(sa->has("presence", "", "b@x.test/1"));
+  sa->got.clear();
+  // Node B stops beating (killed): A's heartbeat goes on, B's lease runs out.
+  const auto later = now_us() / 1000000 + 1000;
+  REQUIRE(n.reg->heartbeat("A", 0, later));
+  auto gone = n.reg->expire(later).value();
+  REQUIRE(gone.size() == 1);
+  CHECK(gone[0].full == "b@x.test/1");
+  n.a->sessions_gone(gone);
+  CHECK(sa->has("presence", "unavailable", "b@x.test/1"));
+  CHECK(n.reg->expire(later).value().empty());
+  // And a message for b is now stored offline rather than forwarded to the dead node.
+  n.stanza(*n.a, *sa, "<message to='b@x.test' type='chat'><body>after</body></message>");
+  CHECK(n.st->offline_count("b@x.test") == 1);
+}
+
+TEST_CASE("cluster: the per-account resource limit counts every node's resources") {
+  two_nodes n;
+  n.login(*n.a, "a@x.test/1");
+  n.login(*n.b, "a@x.test/2");
+  n.login(*n.a, "a@x.test/3");
+  auto fourth = std::make_shared<fake_session>();
+  fourth->full = *jid::parse("a@x.test/4");
+  CHECK_FALSE(n.b->bind(fourth));
+  // Taking over a resource bound elsewhere is not a new one.
+  auto again = std::make_shared<fake_session>();
+  again->full = *jid::parse("a@x.test/1");
+  CHECK(n.b->bind(again));
 }

@@ -77,6 +77,11 @@ void hub::add_feature(std::string feature, bool account) {
 
 bool hub::bind(const std::shared_ptr<session>& s) {
   std::shared_ptr<session> old;
+  // The account's resources on the other nodes count towards its limit too (not the one being
+  // taken over, which goes).
+  std::size_t elsewhere = 0;
+  for (const auto& r : remote_sessions(s->full.bare()))
+    if (r.full != s->full.full()) ++elsewhere;
   {
     std::lock_guard lk(mu_);
     auto& list = sessions_[s->full.bare()];
@@ -84,7 +89,8 @@ bool hub::bind(const std::shared_ptr<session>& s) {
     if (it != list.end()) {
       old = *it;
       list.erase(it);
-    } else if (list.size() >= opts_.max_resources) {
+    } else if (list.size() + elsewhere >= opts_.max_resources) {
+      if (list.empty()) sessions_.erase(s->full.bare());
       return false;
     }
     list.push_back(s);

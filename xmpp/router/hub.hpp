@@ -198,6 +198,10 @@ class hub {
   // An envelope another node forwarded here: runs its step of the rules on this node's
   // sessions only (the sending node did the checks and the archiving).
   void handle_forwarded(envelope e);
+  // Sessions of a node that is gone (session_registry::expire()): their contacts and the
+  // accounts' other resources get unavailable presence from them (RFC 6121 §4.5.2, said for
+  // the dead node).
+  void sessions_gone(const std::vector<bound_session>& gone);
 
  private:
   void handle_iq(request& r);

@@ -66,8 +66,9 @@ class session_registry {
   // heartbeat).
   virtual result<void> forget_node(std::string_view node) = 0;
   // Deletes the rows of nodes gone at `now`, and relayed stanzas older than the lease (their
-  // notification was lost); returns how many nodes.
-  virtual result<int> expire(std::int64_t now) = 0;
+  // notification was lost); returns the sessions those nodes held, each to exactly one caller
+  // (the node that tells their contacts they are gone).
+  virtual result<std::vector<bound_session>> expire(std::int64_t now) = 0;
 };
 
 // Tables in `target` (a PostgreSQL URL, or a SQLite file for tests) under the migration

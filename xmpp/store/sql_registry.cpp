@@ -129,13 +129,32 @@ class sql_registry final : public session_registry {
     return tx->commit();
   }
 
-  result<int> expire(std::int64_t now) override {
-    auto dead = db_->get().query("SELECT n.node FROM xmpp_node n WHERE NOT (" + live(1) + ")", now - lease_);
+  result<std::vector<bound_session>> expire(std::int64_t now) override {
+    auto& c = db_->get();
+    if (auto r = c.query("DELETE FROM xmpp_relay WHERE created < ?1", now - lease_); !r) return r.error();
+    // Nodes call this every few seconds: the write lock only when there is something to do.
+    auto any = c.query("SELECT count(*) FROM xmpp_node n WHERE NOT (" + live(1) + ")", now - lease_);
+    if (!any) return any.error();
+    if (any->int64(0, 0) == 0) return std::vector<bound_session>();
+    // Under the write lock, so that of two nodes expiring at once one gets the sessions (and
+    // tells their contacts) and the other finds nothing left.
+    auto tx = sql::transaction::begin(c);
+    if (!tx) return tx.error();
+    auto dead = c.query("SELECT n.node FROM xmpp_node n WHERE NOT (" + live(1) + ")", now - lease_);
     if (!dead) return dead.error();
-    if (auto r = db_->get().query("DELETE FROM xmpp_relay WHERE created < ?1", now - lease_); !r) return r.error();
-    for (int i = 0; i < dead->size(); ++i)
-      if (auto r = forget_node(dead->text(i, 0)); !r) return r.error();
-    return dead->size();
+    std::vector<bound_session> gone;
+    for (int i = 0; i < dead->size(); ++i) {
+      const std::string node = dead->text(i, 0);
+      auto s = c.query(select() + " WHERE s.node = ?1 ORDER BY s.full_jid", node);
+      if (!s) return s.error();
+      for (auto& b : read(*s)) gone.push_back(std::move(b));
+      for (auto q : {"DELETE FROM xmpp_session WHERE node = ?1", "DELETE FROM xmpp_room_home WHERE node = ?1",
+                     "DELETE FROM xmpp_relay WHERE node = ?1", "DELETE FROM xmpp_node WHERE node = ?1"}) {
+        if (auto r = c.query(q, node); !r) return r.error();
+      }
+    }
+    if (auto r = tx->commit(); !r) return r.error();
+    return gone;
   }
 
  private:

@@ -94,6 +94,12 @@ TEST_CASE("a FETCH of a few small messages' bytes runs inline; a big one goes ba
     (void)test::run(st, "f2 FETCH 2 (BODY.PEEK[])");
     CHECK(guard.write_attempted());  // the session drops this attempt and runs it on the pool
   }
+  {
+    // The session's own mode, which lets quick writes through: the big read is refused alike.
+    sql::no_write_scope guard(sql::no_write_scope::mode::quick_writes);
+    (void)test::run(st, "f4 FETCH 2 (BODY.PEEK[])");
+    CHECK(guard.write_attempted());
+  }
   auto out = test::run(st, "f3 FETCH 2 (BODY.PEEK[])");  // outside a scope: read as ever
   CHECK(out.find("f3 OK") != std::string::npos);
   CHECK(out.find(std::string(1000, 'x')) != std::string::npos);

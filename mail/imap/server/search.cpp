@@ -360,14 +360,29 @@ bool reads_header(const search_key& k) {
 }
 
 // Keys the evaluator answers from uid, modseq and flags alone (store::fetch_flags).
-bool flags_only(const search_key& k) {
+bool flags_only_name(std::string_view name) {
   static const std::set<std::string_view> names{
       "AND",     "OR",        "NOT",     "ALL",       "OLD",     "NEW",       "RECENT",  "ANSWERED",
       "UNANSWERED", "DELETED", "UNDELETED", "FLAGGED", "UNFLAGGED", "SEEN",    "UNSEEN",  "DRAFT",
       "UNDRAFT", "KEYWORD",   "UNKEYWORD", "MODSEQ", "UID",       "SEQSET"};
-  if (!names.count(k.name)) return false;
+  return names.count(name) != 0;
+}
+
+bool flags_only(const search_key& k) {
+  if (!flags_only_name(k.name)) return false;
   for (const auto& c : k.children)
     if (!flags_only(c)) return false;
+  return true;
+}
+
+// Keys answered from uid, modseq, flags and the cached search fields of the message's blob
+// (From, To, Cc, Bcc, Subject and the sent date: summary.hpp's lean entries).
+bool search_fields_only(const search_key& k) {
+  static const std::set<std::string_view> fields{"SUBJECT", "FROM", "TO", "CC", "BCC",
+                                                 "SENTBEFORE", "SENTON", "SENTSINCE"};
+  if (!fields.count(k.name) && !flags_only_name(k.name)) return false;
+  for (const auto& c : k.children)
+    if (!search_fields_only(c)) return false;
   return true;
 }
 
@@ -385,9 +400,25 @@ result<std::vector<search_hit>> run_search(session_state& st, const search_key& 
   auto& sel = *st.sel;
   std::vector<search_hit> out;
   if (sel.uids.empty()) return out;
-  auto msgs = !full_info && flags_only(key) ? fetch_flags_as_user(st, sel.owner, sel.name)
-                                            : fetch_as_user(st, sel.owner, sel.name, to_uid_set(sel.uids));
+  // Flags alone, and the header fields cached by blob (search_cache): the flag index, plus the
+  // blob ids the cache knows, instead of every row of the mailbox.
+  const bool by_blob = !full_info && st.env->searches && search_fields_only(key);
+  auto msgs = !full_info && (by_blob || flags_only(key)) ? fetch_flags_as_user(st, sel.owner, sel.name)
+                                                         : fetch_as_user(st, sel.owner, sel.name, to_uid_set(sel.uids));
   if (!msgs) return msgs.error();
+  if (by_blob && !flags_only(key)) {
+    auto& cache = *st.env->searches;
+    auto missing = cache.fill_blob_ids(sel.owner, sel.name, sel.uidvalidity, *msgs);
+    if (!missing.empty()) {
+      auto rows = fetch_as_user(st, sel.owner, sel.name, to_uid_set(missing));
+      if (!rows) return rows.error();
+      cache.put_blob_ids(sel.owner, sel.name, sel.uidvalidity, *rows);
+      // A uid the flag index listed but the rows did not (expunged in between) keeps no blob:
+      // it is dropped here rather than searched without one.
+      cache.fill_blob_ids(sel.owner, sel.name, sel.uidvalidity, *msgs);
+      std::erase_if(*msgs, [](const mail::message_info& m) { return m.blob_id.empty(); });
+    }
+  }
   // Header keys read every message's summary: fetched a chunk at a time (fewer store calls,
   // bounded memory).
   constexpr std::size_t chunk = 256;

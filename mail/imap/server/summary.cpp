@@ -144,6 +144,41 @@ void search_cache::put(const std::string& id, std::shared_ptr<const message_summ
   }
 }
 
+namespace {
+std::string blob_key(const std::string& owner, const std::string& mailbox, std::uint32_t uidvalidity) {
+  return owner + "\n" + mailbox + "\n" + std::to_string(uidvalidity);
+}
+}  // namespace
+
+std::vector<std::uint32_t> search_cache::fill_blob_ids(const std::string& owner, const std::string& mailbox,
+                                                       std::uint32_t uidvalidity, std::vector<mail::message_info>& msgs) {
+  std::vector<std::uint32_t> missing;
+  std::lock_guard lock(blob_mu_);
+  auto box = blob_ids_.find(blob_key(owner, mailbox, uidvalidity));
+  for (auto& m : msgs) {
+    if (box != blob_ids_.end()) {
+      if (auto it = box->second.find(m.uid); it != box->second.end()) {
+        m.blob_id = it->second;
+        continue;
+      }
+    }
+    missing.push_back(m.uid);
+  }
+  return missing;
+}
+
+void search_cache::put_blob_ids(const std::string& owner, const std::string& mailbox, std::uint32_t uidvalidity,
+                                const std::vector<mail::message_info>& rows) {
+  std::lock_guard lock(blob_mu_);
+  if (blob_id_count_ + rows.size() > max_blob_ids) {
+    blob_ids_.clear();
+    blob_id_count_ = 0;
+  }
+  auto& box = blob_ids_[blob_key(owner, mailbox, uidvalidity)];
+  for (const auto& r : rows)
+    if (box.emplace(r.uid, r.blob_id).second) ++blob_id_count_;
+}
+
 result<std::vector<std::shared_ptr<const message_summary>>> load_summaries(session_state& st,
                                                                            const std::vector<mail::message_info>& msgs,
                                                                            bool search_only) {

@@ -3,6 +3,7 @@
 // in the store's per-blob data (mail::store::blob_meta), so FETCH of headers, ENVELOPE or
 // BODYSTRUCTURE reads one SQLite row instead of reading and re-parsing the blob.
 #pragma once
+#include <cstdint>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -65,6 +66,22 @@ class search_cache {
   std::shared_ptr<const message_summary> get(const std::string& blob_id);
   void put(const std::string& blob_id, std::shared_ptr<const message_summary> s);
 
+  // Which blob each message of a mailbox holds, so that a SEARCH of header fields finds its
+  // messages' cached fields from the shared flag index (store::fetch_flags) instead of reading
+  // every row of the mailbox from the database: at 2 000 messages that read was most of a
+  // SEARCH SUBJECT's time. A uid never changes its message while the mailbox keeps its
+  // UIDVALIDITY, and a UIDVALIDITY is never reused (store.hpp), so entries are keyed by owner,
+  // name and UIDVALIDITY and never go stale; a renamed mailbox's old entries are simply not
+  // asked for again. At most max_blob_ids entries in all; past that the index starts over.
+  //
+  // fill_blob_ids sets blob_id on each message it knows and returns the uids it does not;
+  // put_blob_ids records rows read from the store.
+  std::vector<std::uint32_t> fill_blob_ids(const std::string& owner, const std::string& mailbox,
+                                           std::uint32_t uidvalidity, std::vector<mail::message_info>& msgs);
+  void put_blob_ids(const std::string& owner, const std::string& mailbox, std::uint32_t uidvalidity,
+                    const std::vector<mail::message_info>& rows);
+  static constexpr std::size_t max_blob_ids = 256 * 1024;
+
  private:
   using lru = std::list<std::pair<std::string, std::shared_ptr<const message_summary>>>;
   static std::size_t cost(const std::string& id, const message_summary& s);
@@ -72,6 +89,10 @@ class search_cache {
   lru order_;  // most recent first
   std::unordered_map<std::string, lru::iterator> index_;
   std::size_t bytes_ = 0, max_bytes_;
+  std::mutex blob_mu_;
+  // "owner\nmailbox\nuidvalidity" -> uid -> blob id
+  std::unordered_map<std::string, std::unordered_map<std::uint32_t, std::string>> blob_ids_;
+  std::size_t blob_id_count_ = 0;
 };
 
 }  // namespace hearth::mail::imap

@@ -11,8 +11,8 @@ test_multinode.py). slixmpp clients:
 - bob's second resource on A, with carbons (XEP-0280), gets copies of what bob on B receives and
   sends;
 - both join one room (XEP-0045) from their nodes and see each other's messages and presence;
-- node B is killed with -9: a message for bob is stored offline on A, and bob finds it when he
-  logs in on A.
+- node B is killed with -9: alice gets bob's unavailable presence from A, a message for bob
+  is stored offline on A, and bob finds it when he logs in on A.
 """
 import asyncio
 import os
@@ -159,6 +159,10 @@ async def scenario(a, b, url):
             break
         await asyncio.sleep(0.2)
     check(gone, "node B's database connection ended with it")
+    # A notices at its next heartbeat and says so for B: bob/b is unavailable for alice.
+    check(await alice.wait_until(lambda: any(str(p["from"]) == BOB + "/b" and p["type"] == "unavailable"
+                                             for p in alice.presences), timeout=20),
+          "alice on A gets bob/b's unavailable presence after node B died")
     alice.send_message(mto=BOB, mbody="while node B is down", mtype="chat")
     # A handles a session's stanzas in order: once this answer is in, the message was routed.
     await alice.plugin["xep_0030"].get_info(jid="home.test", timeout=10)
