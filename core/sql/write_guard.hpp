@@ -8,5 +8,6 @@
 namespace hearth::sql {
 
 using no_write_scope = db::no_write_scope;
+using db::inside_no_write_scope;
 
 }  // namespace hearth::sql
