@@ -21,7 +21,8 @@ constexpr const char* copy_usage =
     "every table's row count and checksum, and prints them.\n\n"
     "  --to TARGET     a PostgreSQL URL (postgres://USER@HOST/DB, or libpq \"host=... dbname=...\"),\n"
     "                  or a new data directory (SQLite files hearth.db, xmpp.db, ... made there)\n"
-    "  --from SOURCE   default: the config's data directory (its SQLite files); or a PostgreSQL URL\n\n"
+    "  --from SOURCE   default: the config's database ([database] url, or else the SQLite files of\n"
+    "                  its data directory); or a PostgreSQL URL, or a data directory\n\n"
     "The instance must be stopped (the data directory's lock is taken) and the target empty.\n"
     "Blobs stay where they are, in the data directory's blobs/ folder.\n";
 
@@ -72,12 +73,16 @@ int db_copy(const globals& g, const args& a) {
   auto to_arg = p.option("--to");
   if (!to_arg || to_arg->empty()) return usage_error("--to TARGET is required", copy_usage);
   std::string from_arg;
+  std::filesystem::path node_dir;  // a node's data directory whose lock says whether it runs
   if (auto f = p.option("--from")) {
     from_arg = *f;
   } else {
     auto cfg = load_config(g);
     if (!cfg) return 2;
-    from_arg = cfg->data_dir.string();
+    // The instance's own database: [database] url when it is set (copying PostgreSQL back to
+    // SQLite), the SQLite files of the data directory otherwise.
+    from_arg = on_postgres(*cfg) ? cfg->database_url : cfg->data_dir.string();
+    if (on_postgres(*cfg)) node_dir = cfg->data_dir;
   }
   db_side from = side_of(from_arg, true);
   db_side to = side_of(*to_arg, false);
@@ -93,6 +98,13 @@ int db_copy(const globals& g, const args& a) {
     std::error_code ec;
     std::filesystem::create_directories(s->dir, ec);
     auto l = util::dir_lock::acquire(s->dir);
+    if (!l) return fail_with(1, l.error().message);
+    locks.push_back(std::move(*l));
+  }
+  // Copying from the configured PostgreSQL: at least this node must be stopped (the others'
+  // locks are on their own machines).
+  if (!node_dir.empty() && std::filesystem::exists(node_dir)) {
+    auto l = util::dir_lock::acquire(node_dir);
     if (!l) return fail_with(1, l.error().message);
     locks.push_back(std::move(*l));
   }

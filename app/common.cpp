@@ -10,6 +10,7 @@
 #include "core/crypto/crypto.hpp"
 #include "core/crypto/keys.hpp"
 #include "core/pg/describe.hpp"
+#include "core/sql/pool.hpp"
 #include "directory/address.hpp"
 #include "rfc6764/zone.hpp"
 
@@ -85,6 +86,8 @@ std::optional<config::config> load_config(const globals& g) {
     if (!g.config_given) std::fprintf(stderr, "hearth: give the config file with --config FILE\n");
     return std::nullopt;
   }
+  // Before any store opens: every store of this process shares the pool sized here.
+  sql::configure_pool({.size = c->database_pool ? c->database_pool : sql::default_pool_size(c->threads)});
   return std::move(*c);
 }
 

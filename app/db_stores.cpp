@@ -22,6 +22,7 @@
 #include "xmpp/modules/push/store.hpp"
 #include "xmpp/modules/upload/store.hpp"
 #include "xmpp/sasl2/token_store.hpp"
+#include "xmpp/store/registry.hpp"
 #include "xmpp/store/store.hpp"
 
 namespace hearth::app {
@@ -71,6 +72,11 @@ const std::vector<store_schema>& store_schemas() {
       {"xmpp", "xmpp.db", opens([](const std::string& t, const path&) { return xmpp::store::open(t); })},
       {"muc", "xmpp.db", opens([](const std::string& t, const path&) { return xmpp::muc::open_store(t); })},
       {"push", "xmpp.db", opens([](const std::string& t, const path&) { return xmpp::push::open_store(t); })},
+      // Only nodes on PostgreSQL write it; a copy carries what a node killed with -9 left, which
+      // the node forgets at its next start.
+      {"xmpp_registry", "xmpp.db", opens([](const std::string& t, const path&) {
+         return xmpp::open_session_registry(t, std::chrono::seconds(90));
+       })},
       {"fast", "xmpp.db",
        opens([](const std::string& t, const path&) { return xmpp::sasl2::open_token_store(t, "schema only"); })},
       {"decisions", "decisions.db",

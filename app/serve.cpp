@@ -32,6 +32,7 @@
 #include "core/net/blocking.hpp"
 #include "core/net/server.hpp"
 #include "core/net/store_pool.hpp"
+#include "core/sql/pool.hpp"
 #include "core/tls/context_set.hpp"
 #include "core/util/dir_lock.hpp"
 #include "core/util/file_modes.hpp"
@@ -155,6 +156,10 @@ int cmd_serve(const globals& g, const args& a) {
   log::info("serve.directory", {{"database", database_name(*cfg)},
                                 {"domains", std::uint64_t(dir->domains().size())},
                                 {"accounts", std::uint64_t(dir->accounts(std::nullopt).size())}});
+  if (on_postgres(*cfg))  // the ceiling an operator sizes max_connections by
+    log::info("serve.db_pool", {{"connections", std::uint64_t(cfg->database_pool ? cfg->database_pool
+                                                                               : sql::default_pool_size(cfg->threads))},
+                                {"plus_event_bus", std::uint64_t(2)}});
 
   // One authenticator for every protocol (ARCHITECTURE.md principle 2), keyed with the
   // instance's persistent secret so that fake SCRAM salts do not change across restarts.

@@ -78,6 +78,7 @@ std::shared_ptr<mail::queue::queue> make_outbound_queue(
   o.max_retry = std::chrono::seconds(c.smtp_queue_max_retry);
   o.give_up = std::chrono::seconds(c.smtp_queue_give_up);
   o.delay_warning = std::chrono::seconds(c.smtp_queue_delay_warning);
+  o.claim_lease = std::chrono::seconds(c.smtp_queue_claim_lease);
   o.resolver = &resolver;
   o.tls = &ctx.tls;
   if (on_tls)

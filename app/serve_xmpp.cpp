@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "app/serve_services.hpp"
+#include "app/serve_xmpp_cluster.hpp"
 #include "auth/authenticator.hpp"
 #include "core/dns/resolver.hpp"
 #include "directory/directory.hpp"
@@ -123,6 +124,9 @@ bool install_xmpp(serve_context& ctx) {
     xmpp::push::install(*hub, *push_store, po);
   }
   xmpp::modules::install_all(*hub);
+  // Several nodes: sessions bound on the others are reached through the registry.
+  std::shared_ptr<void> cluster;
+  if (!install_xmpp_cluster(ctx, *hub, cluster)) return false;
   // Sieve's enotify xmpp: method (RFC 5437): a chat message from the server to a local account.
   *ctx.chat = [h = std::weak_ptr<xmpp::hub>(hub), host = ctx.cfg.hostname, &dir = ctx.dir](const std::string& jid,
                                                                                       const std::string& text) {
@@ -249,6 +253,7 @@ bool install_xmpp(serve_context& ctx) {
   ctx.keep.push_back(resolver);
   ctx.keep.push_back(c2s);
   ctx.keep.push_back(hub);
+  if (cluster) ctx.keep.push_back(cluster);
   if (upload) ctx.keep.push_back(upload);
   if (upload_store) ctx.keep.push_back(upload_store);
   if (muc) ctx.keep.push_back(muc);

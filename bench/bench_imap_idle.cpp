@@ -53,7 +53,12 @@ using hearth::bench::cpu_ticks;
 using hearth::bench::rss_kb;
 using hearth::bench::run_capture;
 
-const char* host = "127.0.0.78";
+// NET.78, NET = HEARTH_TEST_NET or 127.0.0 (another bench on the machine may use another NET).
+const std::string host_name = [] {
+  const char* n = std::getenv("HEARTH_TEST_NET");
+  return std::string(n && *n ? n : "127.0.0") + ".78";
+}();
+const char* host = host_name.c_str();
 const int port = 32993;  // --port-offset 32000
 
 std::string b64(const std::string& in) {

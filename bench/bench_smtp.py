@@ -18,8 +18,11 @@ disk's flushes, so the limit grows with concurrency). hearth answers 250 once th
 in the INBOX (committed, fsync'd); Postfix answers 250 once its queue file is fsync'd and
 delivers to the Maildir after, so for Postfix the time until the Maildir holds every message
 is printed too ("delivered/s"). PostgreSQL runs with fsync on and synchronous_commit on (its
-defaults): the same promise. Also printed: each server's peak RSS, the RSS an idle SMTP
-connection adds (1000 connections held open), and the PostgreSQL connections a node holds.
+defaults): the same promise. Also printed: hearth's CPU time per message during smtp-source
+(all its nodes; PostgreSQL's own CPU is not counted), each server's peak RSS, the RSS an idle SMTP
+connection adds (1000 connections held open), the fsync and fdatasync calls hearth's process
+makes per message accepted over one connection (strace), and the PostgreSQL connections a node
+holds.
 Needs root for Postfix (it drops to its own users).
 
 usage: bench_smtp.py [HEARTH_BIN] [--only sqlite,pg1,pg2,postfix] [--smoke]
@@ -65,6 +68,7 @@ LOADS = [(2, 20)] if SMOKE else [(1, 300), (20, 2000), (100, 3000)]
 LAT_MSGS = 2 if SMOKE else 20  # per connection, for the latency sample
 FSYNC_SECONDS = 0.3 if SMOKE else 2.0
 IDLE_CONNECTIONS = 20 if SMOKE else 1000
+FSYNC_COUNT_MESSAGES = 10 if SMOKE else 50
 
 
 def load_average():
@@ -198,6 +202,20 @@ def status_kib(pid, field):
     return 0
 
 
+def cpu_seconds(pids):
+    """User plus system CPU time of the processes, in seconds (proc(5) fields 14 and 15, counted
+    after the command name's closing parenthesis, which may hold spaces)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_kib(pid):
     return status_kib(pid, "VmHWM")
 
@@ -245,6 +263,60 @@ def idle_connection_kib(pid, host, port, tls, count=IDLE_CONNECTIONS):
         for s in socks:
             s.close()
     return (during - before) / count
+
+
+def fsyncs_per_message(pid, host, port, count=FSYNC_COUNT_MESSAGES):
+    """fsync + fdatasync calls made by the server process (all its threads, counted by strace)
+    per message accepted over one connection, `count` messages; None without strace. Only the
+    server's own calls: with PostgreSQL the database's flushes happen in its processes."""
+    if not shutil.which("strace"):
+        return None
+    out = os.path.join(tempfile.gettempdir(), f"bench-smtp-strace-{os.getpid()}")
+    tr = subprocess.Popen(["strace", "-f", "-c", "-o", out, "-e", "trace=fsync,fdatasync", "-p", str(pid)],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1)  # strace attaches to every thread before the messages go
+    body = b"Subject: fsyncs\r\n\r\n" + (b"x" * 98 + b"\r\n") * (SIZE // 100) + b".\r\n"
+    accepted = 0
+    try:
+        with socket.create_connection((host, port), timeout=60) as s:
+            f = s.makefile("rb")
+
+            def reply():
+                for _ in range(100):
+                    line = f.readline(1024)
+                    if not line or line[3:4] != b"-":
+                        return line
+                return b""
+
+            reply()
+            s.sendall(b"EHLO bench.remote.test\r\n")
+            reply()
+            for _ in range(count):
+                s.sendall(b"MAIL FROM:<load@remote.test>\r\nRCPT TO:<bench@bench.test>\r\nDATA\r\n")
+                reply(), reply(), reply()
+                s.sendall(body)
+                accepted += reply()[:3] == b"250"
+            s.sendall(b"QUIT\r\n")
+    except OSError as e:
+        print(f"fsync count: {e}")
+    time.sleep(0.5)
+    tr.send_signal(signal.SIGINT)
+    try:
+        tr.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        tr.kill()
+        tr.wait()
+    calls = 0
+    try:
+        with open(out) as f:
+            for line in f:
+                cols = line.split()
+                if cols and cols[-1] in ("fsync", "fdatasync") and cols[3].isdigit():
+                    calls += int(cols[3])
+        os.unlink(out)
+    except (OSError, IndexError):
+        return None
+    return calls / accepted if accepted else None
 
 
 def inbox_count(addr, password):
@@ -338,10 +410,14 @@ def bench_hearth(work, keys=(), db_url="", nodes=1):
         out = {}
         accepted = 0
         for sessions, n in LOADS:
+            cpu0 = cpu_seconds(p.pid for p in procs)
             secs, sent, ok = smtp_source(hosts, port, sessions, n, "bench@bench.test")
+            cpu_ms = 1000 * (cpu_seconds(p.pid for p in procs) - cpu0) / sent
             p50, p99, answered = latency_sample(hosts, port, sessions, "bench@bench.test")
-            out[sessions] = (sent / secs if ok else float("nan"), p50, p99, load_average(), answered)
+            out[sessions] = (sent / secs if ok else float("nan"), p50, p99, load_average(), answered, cpu_ms)
             accepted += sent + answered
+        out["fsyncs"] = fsyncs_per_message(procs[0].pid, ADDR_H, port)
+        accepted += FSYNC_COUNT_MESSAGES
         # Each node's 250 means "in the INBOX": node B's too, read here through node A.
         out["delivered"] = (inbox_count(ADDR_H, password), accepted)
         out["rss"] = [peak_rss_kib(p.pid) for p in procs]
@@ -395,15 +471,26 @@ def maildir_count(d):
     return n
 
 
-def postfix_rss_kib(work):
-    """Peak RSS of Postfix's master (its pid file) and of every process it started."""
+def postfix_pss_kib(work):
+    """Proportional set size (shared pages split between the processes that map them) of
+    Postfix's master (its pid file) and of every process it started, now: summing each
+    process's RSS would count the libraries of its ~200 processes 200 times."""
     try:
         with open(os.path.join(work, "queue", "pid", "master.pid")) as f:
             master = int(f.read().split()[0])
     except (OSError, ValueError, IndexError):
         return 0
     kids = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True, text=True).stdout.split()
-    return peak_rss_kib(master) + sum(peak_rss_kib(k) for k in kids)
+    total = 0
+    for pid in [master] + kids:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1])
+        except (OSError, ValueError):
+            pass
+    return total
 
 
 def bench_postfix(work):
@@ -443,7 +530,7 @@ def bench_postfix(work):
             out[sessions] = (n / secs if ok else float("nan"), p50, p99, load_average(), answered, n / delivered)
             while maildir_count(work) < total and time.monotonic() - t0 < 300:
                 time.sleep(0.05)
-        out["rss"] = [postfix_rss_kib(work)]
+        out["pss"] = postfix_pss_kib(work)
         return out
     finally:
         subprocess.run(pf + ["stop"], capture_output=True)
@@ -507,6 +594,8 @@ def report(results, limits, fsync_dir):
                     f"  p99 {p99:6.1f} ms  load {load}")
             if key == "postfix":
                 line += f"  (delivered to the Maildir {r[sessions][5]:7.1f}/s)"
+            else:
+                line += f"  hearth CPU {r[sessions][5]:.2f} ms/msg"
             print(line)
         ratios = []
         s, p1, p2, pf = (results.get(k) for k, _ in COLUMNS)
@@ -522,6 +611,9 @@ def report(results, limits, fsync_dir):
         r = results.get(key)
         if not r:
             continue
+        if "pss" in r:
+            print(f"  {name}: {r['pss'] / 1024:.1f} MiB PSS (all its processes, at the end)")
+            continue
         line = f"  {name}: "
         if "delivered" in r:
             line += f"delivered {r['delivered'][0]} of {r['delivered'][1]}, "
@@ -529,6 +621,9 @@ def report(results, limits, fsync_dir):
         if "idle" in r:
             line += (f", an idle SMTP connection adds {r['idle']:.1f} KiB RSS, {r['idle_tls']:.1f} KiB after STARTTLS"
                      f" ({IDLE_CONNECTIONS} held open)")
+        if r.get("fsyncs") is not None:
+            line += (f", {r['fsyncs']:.2f} fsync+fdatasync calls per message in hearth's process"
+                     f" (strace, {FSYNC_COUNT_MESSAGES} messages over one connection)")
         if r.get("pg") is not None:
             line += f", PostgreSQL connections after the run: {r['pg']}"
         print(line)

@@ -95,6 +95,7 @@ struct config {
   // password): log sql::database::describe().
   std::string database_url;
   std::filesystem::path database_blobs;  // blob store folder, shared by nodes; empty = data_dir/blobs
+  unsigned database_pool = 0;  // PostgreSQL connections per node, all stores together; 0 = 2 x threads + 4
 
   // [log]
   std::string log_level = "info";
@@ -139,6 +140,7 @@ struct config {
   unsigned smtp_queue_max_retry = 4 * 3600;
   unsigned smtp_queue_give_up = 5 * 24 * 3600;
   unsigned smtp_queue_delay_warning = 4 * 3600;
+  unsigned smtp_queue_claim_lease = 120;  // seconds a node's claim on a recipient lasts unless renewed
   std::vector<route> smtp_routes;       // [[smtp.route]]
   std::vector<std::string> smtp_queue_bind_addresses;  // outgoing source addresses (one per family)
 

@@ -24,6 +24,10 @@ void add_core_keys(std::vector<key_def>& k) {
                   "message and file bodies (content-addressed); nodes sharing a database share this folder "
                   "(e.g. NFS); empty = server.data_dir/blobs",
                   bind<&config::database_blobs>(), syntax::path));
+  k.push_back(integer("database.pool", 0, 0, 1000,
+                      "PostgreSQL connections this node opens for its stores, all together (checked out per "
+                      "statement or transaction; the event bus's two are extra); 0 = 2 x server.threads + 4",
+                      bind<&config::database_pool>()));
   // [log]
   k.push_back(str("log.level", "info", "least severe level written", bind<&config::log_level>())
                   .allowed({"trace", "debug", "info", "warn", "error"}));

@@ -38,6 +38,10 @@ void add_mail_keys(std::vector<key_def>& k) {
                       bind<&config::smtp_queue_give_up>()));
   k.push_back(integer("smtp.queue.delay_warning", 4 * 3600, 1, 30 * day, "seconds after which the sender is told once that delivery is delayed",
                       bind<&config::smtp_queue_delay_warning>()));
+  k.push_back(integer("smtp.queue.claim_lease", 120, 3, 3600,
+                      "seconds a node's claim on the recipients it delivers lasts unless renewed (every third of it); "
+                      "a node killed mid-delivery holds them this long before another node takes over",
+                      bind<&config::smtp_queue_claim_lease>()));
   // Postfix's smtp_bind_address/smtp_bind_address6: on a machine with several addresses, mail
   // must leave from the one whose PTR, SPF and blocklist standing are right.
   k.push_back(list("smtp.queue.bind_addresses", {},

@@ -206,8 +206,17 @@ result<std::vector<notification>> connection::wait_notifications(std::chrono::mi
 }
 
 bool connection::healthy() const {
-  return impl_ && impl_->conn && PQstatus(impl_->conn) == CONNECTION_OK &&
-         PQtransactionStatus(impl_->conn) == PQTRANS_IDLE;
+  if (!impl_ || !impl_->conn || PQstatus(impl_->conn) != CONNECTION_OK ||
+      PQtransactionStatus(impl_->conn) != PQTRANS_IDLE)
+    return false;
+  // A server that ended this session while it sat idle (pg_terminate_backend, a restart) has
+  // sent its FATAL and closed the socket, but libpq only notices when it next reads, and the
+  // close may come after the FATAL. Nothing else is sent unasked to an idle connection that
+  // does not LISTEN (a pool's), so anything waiting on the socket means it is not to be lent.
+  pollfd p{PQsocket(impl_->conn), POLLIN, 0};
+  if (p.fd < 0) return false;
+  if (::poll(&p, 1, 0) != 0) return false;
+  return PQstatus(impl_->conn) == CONNECTION_OK;
 }
 bool connection::in_transaction() const {
   if (!impl_ || !impl_->conn) return false;

@@ -132,7 +132,8 @@ class connection {
   // Waits up to `timeout` for notifications and returns those that arrived (possibly none).
   result<std::vector<notification>> wait_notifications(std::chrono::milliseconds timeout);
 
-  // True when the server side is usable and no transaction is left open.
+  // True when the server side is usable, no transaction is left open and nothing unasked waits
+  // on the socket (a FATAL from a server that ended the session; see connection.cpp).
   bool healthy() const;
   bool in_transaction() const;
   // True when the open transaction hit an error and can only be rolled back.

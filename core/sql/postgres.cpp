@@ -1,8 +1,14 @@
-// The PostgreSQL driver: core/pg connections behind sql::connection, one per thread.
+// The PostgreSQL driver: core/pg connections behind sql::connection, borrowed from one pool per
+// target shared by every store of the process (see pool.hpp).
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "core/pg/describe.hpp"
 #include "core/pg/pg.hpp"
+#include "core/sql/pool.hpp"
 #include "core/sql/sql.hpp"
 #include "core/sql/threaded.hpp"
 
@@ -17,66 +23,111 @@ constexpr std::int64_t write_lock = 0x6865617274680002;  // "hearth" + 2
 constexpr unsigned oid_bool = 16, oid_bytea = 17, oid_int8 = 20, oid_int2 = 21, oid_int4 = 23, oid_float4 = 700,
                    oid_float8 = 701, oid_numeric = 1700;
 
+// Runs one statement (already in $N form) on a server connection and reads its rows.
+result<rows> run_on(pg::connection& c, const std::string& sql, std::span<const value> params) {
+  std::vector<pg::param> ps;
+  ps.reserve(params.size());
+  for (const auto& p : params) {
+    ps.push_back(std::visit(
+        [](const auto& v) -> pg::param {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, std::nullptr_t>) return {};
+          else return pg::to_param(v);
+        },
+        p));
+  }
+  auto r = c.query_params(sql, ps);
+  if (!r) return r.error();
+  int cols = r->columns(), n = r->size();
+  std::vector<rows::cell> cells;
+  cells.reserve(static_cast<std::size_t>(cols) * n);
+  for (int i = 0; i < n; ++i)
+    for (int c = 0; c < cols; ++c) {
+      if (r->is_null(i, c)) {
+        cells.emplace_back(std::monostate{});
+        continue;
+      }
+      switch (r->type_oid(c)) {
+        case oid_bool:
+        case oid_int2:
+        case oid_int4:
+        case oid_int8: cells.emplace_back(r->int64(i, c)); break;
+        case oid_float4:
+        case oid_float8: cells.emplace_back(r->real(i, c)); break;
+        case oid_numeric: {  // SUM() of integers: whole numbers read as integers
+          auto t = r->text(i, c);
+          if (t.find_first_of(".eE") == std::string::npos) cells.emplace_back(r->int64(i, c));
+          else cells.emplace_back(r->real(i, c));
+          break;
+        }
+        case oid_bytea: cells.emplace_back(r->bytes(i, c)); break;
+        default: cells.emplace_back(r->text(i, c)); break;
+      }
+    }
+  return rows(cols, std::move(cells), r->affected());
+}
+
+// The pools of this process, one per target, shared by every database opened on it.
+struct pool_registry {
+  std::mutex mu;
+  pool_options opt;
+  std::map<std::string, std::weak_ptr<pg::pool>> pools;
+};
+pool_registry& registry() {
+  static pool_registry r;
+  return r;
+}
+
+result<std::shared_ptr<pg::pool>> shared_pool(const std::string& url) {
+  auto& reg = registry();
+  std::lock_guard lock(reg.mu);
+  if (auto it = reg.pools.find(url); it != reg.pools.end())
+    if (auto p = it->second.lock()) return p;
+  pg::pool::options o;
+  o.max_size = reg.opt.size ? reg.opt.size : default_pool_size();
+  o.wait = reg.opt.wait;
+  auto p = pg::pool::open(url, o);  // connects once: fails now, with the server's reason
+  if (!p) return p.error();
+  auto shared = std::make_shared<pg::pool>(std::move(*p));
+  reg.pools[url] = shared;
+  return shared;
+}
+
+// A thread's connection to one database: it holds a pooled server connection only while a
+// statement or a transaction runs, so idle threads and stores hold none.
 class pg_connection final : public connection {
  public:
-  explicit pg_connection(pg::connection c) : c_(std::move(c)) {}
+  explicit pg_connection(std::shared_ptr<pg::pool> p) : pool_(std::move(p)) {}
+  ~pg_connection() override { rollback(); }
   engine kind() const override { return engine::postgres; }
 
-  result<void> exec(std::string_view sql) override { return c_.exec(sql); }
+  result<void> exec(std::string_view sql) override {
+    if (lease_) return (*lease_)->exec(sql);
+    auto l = pool_->acquire();
+    if (!l) return l.error();
+    return (*l)->exec(sql);
+  }
 
   result<rows> run(std::string_view sql, std::span<const value> params) override {
     auto it = translated_.find(std::string(sql));
     if (it == translated_.end()) it = translated_.emplace(std::string(sql), postgres_placeholders(sql)).first;
-    std::vector<pg::param> ps;
-    ps.reserve(params.size());
-    for (const auto& p : params) {
-      ps.push_back(std::visit(
-          [](const auto& v) -> pg::param {
-            using T = std::decay_t<decltype(v)>;
-            if constexpr (std::is_same_v<T, std::nullptr_t>) return {};
-            else return pg::to_param(v);
-          },
-          p));
-    }
-    auto r = c_.query_params(it->second, ps);
-    if (!r) return r.error();
-    int cols = r->columns(), n = r->size();
-    std::vector<rows::cell> cells;
-    cells.reserve(static_cast<std::size_t>(cols) * n);
-    for (int i = 0; i < n; ++i)
-      for (int c = 0; c < cols; ++c) {
-        if (r->is_null(i, c)) {
-          cells.emplace_back(std::monostate{});
-          continue;
-        }
-        switch (r->type_oid(c)) {
-          case oid_bool:
-          case oid_int2:
-          case oid_int4:
-          case oid_int8: cells.emplace_back(r->int64(i, c)); break;
-          case oid_float4:
-          case oid_float8: cells.emplace_back(r->real(i, c)); break;
-          case oid_numeric: {  // SUM() of integers: whole numbers read as integers
-            auto t = r->text(i, c);
-            if (t.find_first_of(".eE") == std::string::npos) cells.emplace_back(r->int64(i, c));
-            else cells.emplace_back(r->real(i, c));
-            break;
-          }
-          case oid_bytea: cells.emplace_back(r->bytes(i, c)); break;
-          default: cells.emplace_back(r->text(i, c)); break;
-        }
-      }
-    return rows(cols, std::move(cells), r->affected());
+    if (lease_) return run_on(**lease_, it->second, params);
+    auto l = pool_->acquire();
+    if (!l) return l.error();
+    return run_on(**l, it->second, params);
   }
 
   result<void> begin(durability d) override {
     if (tx_) return fail("db.error", "a transaction is already open on this connection");
-    auto t = pg::transaction::begin(c_, d == durability::full ? pg::durability::full : pg::durability::normal);
+    auto l = pool_->acquire();
+    if (!l) return l.error();
+    auto t = pg::transaction::begin(**l, d == durability::full ? pg::durability::full : pg::durability::normal);
     if (!t) return t.error();
     // The stores are written for SQLite's BEGIN IMMEDIATE: one writer at a time, so a
     // read-then-write transaction (is there a postmaster alias? then add one) cannot race
     // another. One advisory lock gives them the same guarantee here, across nodes too.
-    if (auto r = c_.query("SELECT pg_advisory_xact_lock($1)", write_lock); !r) return r.error();
+    if (auto r = (*l)->query("SELECT pg_advisory_xact_lock($1)", write_lock); !r) return r.error();
+    lease_.emplace(std::move(*l));
     tx_.emplace(std::move(*t));
     return {};
   }
@@ -84,21 +135,32 @@ class pg_connection final : public connection {
     if (!tx_) return fail("db.error", "no transaction to commit");
     auto r = tx_->commit();
     tx_.reset();
+    lease_.reset();  // back to the pool (closed instead if the commit left it broken)
     return r;
   }
-  void rollback() noexcept override { tx_.reset(); }
-  bool in_transaction() const override { return c_.in_transaction(); }
-  pg::connection& raw() { return c_; }
+  void rollback() noexcept override {
+    tx_.reset();
+    lease_.reset();
+  }
+  bool in_transaction() const override { return tx_.has_value(); }
+
+  // Migrations run on one borrowed connection, outside any transaction of this one.
+  result<int> migrate(std::string_view component, std::span<const pg::migration> m) {
+    auto l = pool_->acquire();
+    if (!l) return l.error();
+    return pg::migrate(**l, component, m);
+  }
 
  private:
-  pg::connection c_;
-  std::optional<pg::transaction> tx_;
+  std::shared_ptr<pg::pool> pool_;
+  std::optional<pg::pool::lease> lease_;  // held from begin() to commit()/rollback()
+  std::optional<pg::transaction> tx_;     // on *lease_; destroyed before it
   std::unordered_map<std::string, std::string> translated_;
 };
 
 class pg_database final : public detail::threaded_database {
  public:
-  explicit pg_database(std::string url) : url_(std::move(url)) {}
+  pg_database(std::string url, std::shared_ptr<pg::pool> p) : url_(std::move(url)), pool_(std::move(p)) {}
   engine kind() const override { return engine::postgres; }
   // The URL may carry a password (user:password@, ?password=, password=): only host, port
   // and database are printed.
@@ -106,21 +168,40 @@ class pg_database final : public detail::threaded_database {
 
  protected:
   result<std::unique_ptr<connection>> open_connection() override {
-    auto c = pg::connection::open(url_);
-    if (!c) return c.error();
-    return std::unique_ptr<connection>(std::make_unique<pg_connection>(std::move(*c)));
+    return std::unique_ptr<connection>(std::make_unique<pg_connection>(pool_));
   }
 
  private:
   std::string url_;
+  std::shared_ptr<pg::pool> pool_;
 };
 
 }  // namespace
 
 result<std::unique_ptr<database>> open_postgres(const std::string& url) {
-  auto probe = pg::connection::open(url);  // fail now, with the server's reason, not on first use
-  if (!probe) return probe.error();
-  return std::unique_ptr<database>(std::make_unique<pg_database>(url));
+  auto p = shared_pool(url);
+  if (!p) return p.error();
+  return std::unique_ptr<database>(std::make_unique<pg_database>(url, std::move(*p)));
+}
+
+std::size_t default_pool_size(unsigned threads) {
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  return 2 * static_cast<std::size_t>(threads) + 4;
+}
+
+void configure_pool(pool_options o) {
+  auto& reg = registry();
+  std::lock_guard lock(reg.mu);
+  reg.opt = o;
+}
+
+std::size_t pool_open_count(const std::string& target) {
+  auto& reg = registry();
+  std::lock_guard lock(reg.mu);
+  auto it = reg.pools.find(target);
+  if (it == reg.pools.end()) return 0;
+  auto p = it->second.lock();
+  return p ? p->open_count() : 0;
 }
 
 result<int> migrate_postgres(connection& c, std::string_view component, std::span<const migration> migrations) {
@@ -133,7 +214,7 @@ result<int> migrate_postgres(connection& c, std::string_view component, std::spa
   for (const auto& x : migrations) ddl.push_back(postgres_ddl(x.sql));
   for (std::size_t i = 0; i < migrations.size(); ++i)
     m.push_back({migrations[i].version, migrations[i].description, ddl[i]});
-  return pg::migrate(p->raw(), component, m);
+  return p->migrate(component, m);
 }
 
 }  // namespace hearth::sql

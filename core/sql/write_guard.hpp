@@ -10,4 +10,10 @@ namespace hearth::sql {
 using no_write_scope = db::no_write_scope;
 using db::inside_no_write_scope;
 
+// For work that is not a write but must not run where a no_write_scope is either (reading a
+// large blob on an I/O thread): inside a scope it notes an attempt, as a refused write does, so
+// the caller drops what it did and runs it again where waiting is fine, and returns false;
+// outside one it returns true.
+inline bool may_block() noexcept { return db::detail::may_write(); }
+
 }  // namespace hearth::sql

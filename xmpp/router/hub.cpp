@@ -90,6 +90,12 @@ bool hub::bind(const std::shared_ptr<session>& s) {
     list.push_back(s);
   }
   if (old) old->kick("conflict");
+  if (clustered()) {
+    // RFC 6120 §7.7.2.2 across nodes: the same full JID bound on another node is taken over.
+    if (auto other = remote_find(s->full.full())) forward(other->node, forward_kind::kick, s->full.full(), element("iq", std::string(ns_client)));
+    if (auto r = cluster_.registry->bind(s->full.full(), cluster_.node); !r)
+      log::warn("xmpp.cluster.error", {{"op", "bind"}, {"jid", s->full.full()}, {"error", r.error().message}});
+  }
   return true;
 }
 
@@ -104,6 +110,10 @@ void hub::unbind(session& s) {
     if (at == list.end()) return;  // replaced by a newer session with the same resource
     list.erase(at);
     if (list.empty()) sessions_.erase(it);
+  }
+  if (clustered()) {
+    if (auto r = cluster_.registry->unbind(s.full.full(), cluster_.node); !r)
+      log::warn("xmpp.cluster.error", {{"op", "unbind"}, {"jid", s.full.full()}, {"error", r.error().message}});
   }
   {
     std::lock_guard lk(s.mu);
@@ -175,8 +185,8 @@ void hub::invalidate_blocklist(std::string_view owner) {
   blocked_.erase(std::string(owner));
 }
 
-void hub::add_component(std::string domain, std::string name, component_handler f) {
-  components_[std::move(domain)] = component{std::move(name), std::move(f)};
+void hub::add_component(std::string domain, std::string name, component_handler f, bool per_room) {
+  components_[std::move(domain)] = component{std::move(name), std::move(f), per_room};
 }
 
 std::vector<std::pair<std::string, std::string>> hub::component_items() const {
@@ -186,6 +196,22 @@ std::vector<std::pair<std::string, std::string>> hub::component_items() const {
 }
 
 void hub::to_component(element stanza, const jid& to) {
+  auto it = components_.find(to.domain);
+  if (it == components_.end()) return;
+  if (clustered() && it->second.per_room && !to.local.empty()) {
+    // A room's occupants and history live on one node, its home (README "Several nodes").
+    auto home = cluster_.registry->room_home(to.bare(), cluster_.node, now_us() / 1000000);
+    if (!home) {
+      log::warn("xmpp.cluster.error", {{"op", "room_home"}, {"jid", to.bare()}, {"error", home.error().message}});
+    } else if (*home != cluster_.node) {
+      forward(*home, forward_kind::component, {}, stanza);
+      return;
+    }
+  }
+  to_component_local(std::move(stanza), to);
+}
+
+void hub::to_component_local(element stanza, const jid& to) {
   auto it = components_.find(to.domain);
   if (it == components_.end()) return;
   try {
@@ -207,21 +233,32 @@ bool hub::send_from_component(element st) {
     return true;
   }
   if (!to->resource.empty()) {
-    auto s = find(to->full());
-    if (!s || !s->accepting()) return false;
-    auto from = jid::parse(st.get("from"));
-    // XEP-0191 §3.3: a user who blocked the room (or the service) gets nothing from it.
-    if (from && is_blocked(to->bare(), from->bare())) return true;
-    s->send(st);
-    // XEP-0280 §6: a MUC private message (or any chat message) from a component to one
-    // resource is copied to the account's other resources.
-    if (st.name == "message") carbon_copy(st, to->bare(), s.get(), false);
-    return true;
+    if (!find(to->full())) {
+      // A session on another node: that node hands it over.
+      auto r = remote_find(to->full());
+      if (!r) return false;
+      forward(r->node, forward_kind::from_component, {}, st);
+      return true;
+    }
+    return from_component_local(std::move(st), *to);
   }
   if (st.name == "message") deliver_message(std::move(st), *to, false);
   else if (st.name == "presence") deliver_presence(st, *to);
   else if (st.get("type") == "result" || st.get("type") == "error") iq_answer(st);
   else send_to_account(to->bare(), st);
+  return true;
+}
+
+bool hub::from_component_local(element st, const jid& to) {
+  auto s = find(to.full());
+  if (!s || !s->accepting()) return false;
+  auto from = jid::parse(st.get("from"));
+  // XEP-0191 §3.3: a user who blocked the room (or the service) gets nothing from it.
+  if (from && is_blocked(to.bare(), from->bare())) return true;
+  s->send(st);
+  // XEP-0280 §6: a MUC private message (or any chat message) from a component to one
+  // resource is copied to the account's other resources.
+  if (st.name == "message") carbon_copy(st, to.bare(), s.get(), false);
   return true;
 }
 
@@ -239,9 +276,7 @@ void hub::bounce(const element& stanza, std::string_view type, std::string_view 
     if (remote_) remote_(std::move(err));
     return;
   }
-  if (!from->resource.empty()) {
-    if (auto s = find(from->full())) s->send(err);
-  }
+  if (!from->resource.empty()) send_to_full(from->full(), err);
 }
 
 void hub::iq_answer(const element& iq) {
@@ -271,7 +306,7 @@ void hub::route(element stanza) {
   if (stanza.name == "message") deliver_message(std::move(stanza), *to, false);
   else if (stanza.name == "presence") deliver_presence(stanza, *to);
   else if (to->resource.empty()) send_to_account(to->bare(), stanza);
-  else if (auto s = find(to->full())) s->send(stanza);
+  else send_to_full(to->full(), stanza);
 }
 
 void hub::handle_iq(request& r) {
@@ -286,9 +321,7 @@ void hub::handle_iq(request& r) {
   }
   if (type == "result" || type == "error") {
     // Answers to iqs we routed: forward to a full JID; answers to the server are dropped.
-    if (has_to && !r.to.resource.empty()) {
-      if (auto s = find(r.to.full())) s->send(iq);
-    }
+    if (has_to && !r.to.resource.empty()) send_to_full(r.to.full(), iq);
     return;
   }
   if (type != "get" && type != "set") {
@@ -304,8 +337,7 @@ void hub::handle_iq(request& r) {
   if (!has_to || r.to.bare() == own) {
     if (has_to && !r.to.resource.empty() && r.to.full() != r.from.full.full()) {
       // Another resource of the same account.
-      if (auto s = find(r.to.full())) s->send(iq);
-      else r.from.send(make_error(iq, "cancel", "service-unavailable"));
+      if (!send_to_full(r.to.full(), iq)) r.from.send(make_error(iq, "cancel", "service-unavailable"));
       return;
     }
     t = target::own_account;
@@ -318,9 +350,8 @@ void hub::handle_iq(request& r) {
     return;
   } else if (!r.to.resource.empty()) {
     // RFC 6121 §8.5.3.1/§8.5.4: an iq to a full JID goes to that resource or fails.
-    auto s = find(r.to.full());
-    if (s && !is_blocked(r.to.bare(), own)) s->send(iq);
-    else r.from.send(make_error(iq, "cancel", "service-unavailable"));
+    if (is_blocked(r.to.bare(), own) || !send_to_full(r.to.full(), iq))
+      r.from.send(make_error(iq, "cancel", "service-unavailable"));
     return;
   } else {
     t = target::other_account;

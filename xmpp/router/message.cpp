@@ -34,6 +34,14 @@ element wrap_carbon(const element& msg, std::string_view owner, const std::strin
 }  // namespace
 
 void hub::carbon_copy(const element& msg, std::string_view owner, const session* except, bool sent) {
+  carbon_copy_local(msg, owner, except, sent);
+  if (!clustered() || !carbons_eligible(msg)) return;
+  // XEP-0280 with resources on other nodes: each node copies to its own.
+  forward_to_nodes(remote_sessions(owner), sent ? forward_kind::carbon_sent : forward_kind::carbon_received,
+                   std::string(owner), msg);
+}
+
+void hub::carbon_copy_local(const element& msg, std::string_view owner, const session* except, bool sent) {
   if (!carbons_eligible(msg)) return;
   for (const auto& s : sessions_of(owner)) {
     if (s.get() == except) continue;
@@ -94,6 +102,7 @@ void hub::handle_message(request& r) {
 }
 
 void hub::deliver_message(element msg, const jid& to, bool from_local_account) {
+  (void)from_local_account;
   const std::string type = msg.get("type");
   const std::string bare = to.bare();
   auto from = jid::parse(msg.get("from"));
@@ -119,47 +128,39 @@ void hub::deliver_message(element msg, const jid& to, bool from_local_account) {
       carbon_copy(msg, bare, it->get(), false);
       return;
     }
+    if (auto r = remote_find(to.full())) {
+      // Bound on another node: it delivers and copies to its own resources, we and the
+      // others copy to theirs.
+      forward(r->node, forward_kind::deliver, {}, msg);
+      carbon_copy_local(msg, bare, nullptr, false);
+      if (carbons_eligible(msg))
+        forward_to_nodes(remote_sessions(bare), forward_kind::carbon_received, bare, msg, r->node);
+      return;
+    }
     // RFC 6121 §8.5.3.2.1: no such resource; chat and normal go to the bare JID.
     if (!is_chat_like(type)) {
       if (type == "groupchat") bounce(msg, "cancel", "service-unavailable");
       return;
     }
   }
-  // RFC 6121 §8.5.2.1.1: to the available resources with the highest non-negative priority.
+  // RFC 6121 §8.5.2.1.1: to the available resources with the highest non-negative priority,
+  // on whichever node they are.
+  const auto remote = remote_sessions(bare);
   int best = -1;
   for (const auto& s : sessions) {
     std::lock_guard lk(s->mu);
     if (s->available && s->priority >= 0) best = std::max(best, s->priority);
   }
-  std::vector<session*> targets;
-  for (const auto& s : sessions) {
-    std::lock_guard lk(s->mu);
-    if (s->available && s->priority == best && best >= 0) targets.push_back(s.get());
-  }
-  if (type == "headline") {
-    for (const auto& s : sessions) {
-      std::lock_guard lk(s->mu);
-      if (s->available && s->priority >= 0) targets.push_back(s.get());
-    }
-    targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
-  }
-  if (!targets.empty()) {
-    for (auto* s : targets) {
-      element copy = msg;
-      s->send(copy);
-    }
-    if (type == "chat") {
-      // Resources that did not get it directly get a carbon (XEP-0280 §5.3).
-      for (const auto& s : sessions) {
-        if (std::find(targets.begin(), targets.end(), s.get()) != targets.end()) continue;
-        bool on;
-        {
-          std::lock_guard lk(s->mu);
-          on = s->carbons && s->available;
-        }
-        if (on && carbons_eligible(msg)) s->send(wrap_carbon(msg, bare, s->full.full(), false));
-      }
-    }
+  for (const auto& r : remote)
+    if (r.available && r.priority >= 0) best = std::max(best, r.priority);
+  bool remote_target = false;
+  for (const auto& r : remote)
+    if (r.available && r.priority >= 0 && (r.priority == best || type == "headline")) remote_target = true;
+  bool local_target = deliver_account_local(msg, bare, best);
+  if (local_target || remote_target) {
+    // Every node with a resource of the account: the targets there get the message, the
+    // others a carbon.
+    forward_to_nodes(remote, forward_kind::account, std::to_string(best), msg);
     return;
   }
   if (type == "groupchat") {
@@ -167,6 +168,11 @@ void hub::deliver_message(element msg, const jid& to, bool from_local_account) {
     return;
   }
   if (type == "headline" || type == "error") return;
+  store_offline(msg, to);
+}
+
+void hub::store_offline(const element& msg, const jid& to) {
+  const std::string bare = to.bare();
   // RFC 6121 §8.5.2.2 / XEP-0160: store for later, with a delay stamp.
   if (!msg.child("body") && !msg.child("subject")) return;  // chat states etc. are not stored
   if (msg.child("no-store", ns_hints)) return;
@@ -188,13 +194,48 @@ void hub::deliver_message(element msg, const jid& to, bool from_local_account) {
     return;
   }
   log::debug("xmpp.offline", {{"to", bare}});
-  (void)from_local_account;
   std::size_t waiting = 1;
   try {
     waiting = store_.offline_count(bare);
   } catch (const std::exception&) {
   }
   message_waiting(bare, msg, waiting);
+}
+
+bool hub::deliver_account_local(const element& msg, const std::string& bare, int best) {
+  const std::string type = msg.get("type");
+  auto sessions = sessions_of(bare);
+  std::vector<session*> targets;
+  for (const auto& s : sessions) {
+    std::lock_guard lk(s->mu);
+    if (s->available && s->priority == best && best >= 0) targets.push_back(s.get());
+  }
+  if (type == "headline") {
+    for (const auto& s : sessions) {
+      std::lock_guard lk(s->mu);
+      if (s->available && s->priority >= 0) targets.push_back(s.get());
+    }
+    std::sort(targets.begin(), targets.end());
+    targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
+  }
+  for (auto* s : targets) {
+    element copy = msg;
+    s->send(copy);
+  }
+  if (type == "chat" && best >= 0) {
+    // Resources that did not get it directly get a carbon (XEP-0280 §5.3), on a node
+    // without a target too (another node has one: best >= 0).
+    for (const auto& s : sessions) {
+      if (std::find(targets.begin(), targets.end(), s.get()) != targets.end()) continue;
+      bool on;
+      {
+        std::lock_guard lk(s->mu);
+        on = s->carbons && s->available;
+      }
+      if (on && carbons_eligible(msg)) s->send(wrap_carbon(msg, bare, s->full.full(), false));
+    }
+  }
+  return !targets.empty();
 }
 
 void hub::message_waiting(const std::string& owner, const element& msg, std::size_t count) {

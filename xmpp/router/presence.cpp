@@ -30,6 +30,17 @@ void hub::deliver_presence(const element& p, const jid& to) {
   auto from = jid::parse(p.get("from"));
   // XEP-0191 §3.3: presence from a blocked JID is dropped silently.
   if (from && is_blocked(to.bare(), from->bare())) return;
+  deliver_presence_local(p, to);
+  if (!clustered()) return;
+  std::vector<bound_session> where;
+  for (auto& r : remote_sessions(to.bare()))
+    if ((to.resource.empty() && r.available) || r.full == to.full()) where.push_back(std::move(r));
+  element copy = p;
+  if (!copy.attr("to")) copy.set("to", to.full());
+  forward_to_nodes(where, forward_kind::presence, {}, copy);
+}
+
+void hub::deliver_presence_local(const element& p, const jid& to) {
   for (const auto& s : sessions_of(to.bare())) {
     if (!to.resource.empty() && s->full.resource != to.resource) continue;
     bool avail;
@@ -66,6 +77,12 @@ void hub::broadcast_presence(session& s, const element& p) {
     }
     if (avail) other->send(copy);
   }
+  for (const auto& other : remote_sessions(own)) {
+    if (!other.available) continue;
+    element copy = p;
+    copy.set("to", other.full);
+    forward(other.node, forward_kind::presence, {}, copy);
+  }
   // RFC 6121 §4.6.3: unavailable also goes to those who got directed presence.
   for (const auto& d : directed) {
     element copy = p;
@@ -89,30 +106,15 @@ void hub::send_probe_answers(session& s) {
       remote_(std::move(probe));
       continue;
     }
-    for (const auto& c : sessions_of(item.contact)) {
-      std::optional<element> p;
-      {
-        std::lock_guard lk(c->mu);
-        if (c->available && c->presence) p = c->presence;
-      }
-      if (!p) continue;
-      p->set("from", c->full.full());
-      p->set("to", s.full.full());
-      s.send(*p);
+    for (auto& p : available_presences(item.contact)) {
+      p.set("to", s.full.full());
+      s.send(p);
     }
   }
   // The user's own other resources too (RFC 6121 §4.2.2 last paragraph).
-  for (const auto& c : sessions_of(s.full.bare())) {
-    if (c.get() == &s) continue;
-    std::optional<element> p;
-    {
-      std::lock_guard lk(c->mu);
-      if (c->available && c->presence) p = c->presence;
-    }
-    if (!p) continue;
-    p->set("from", c->full.full());
-    p->set("to", s.full.full());
-    s.send(*p);
+  for (auto& p : available_presences(s.full.bare(), &s)) {
+    p.set("to", s.full.full());
+    s.send(p);
   }
 }
 
@@ -170,6 +172,7 @@ void hub::handle_presence(request& r) {
       s.presence.reset();
     }
   }
+  registry_update(s);
   broadcast_presence(s, p);
   if (initial) {
     send_probe_answers(s);
@@ -250,16 +253,9 @@ void hub::presence_subscription(request& r, const std::string& type) {
   inbound_subscription(type, r.from.full.to_bare(), contact);
   if (type == "subscribed" && changed) {
     // RFC 6121 §3.1.5: the new subscriber gets the user's current presence.
-    for (const auto& s : sessions_of(own)) {
-      std::optional<element> p;
-      {
-        std::lock_guard lk(s->mu);
-        if (s->available && s->presence) p = s->presence;
-      }
-      if (!p) continue;
-      p->set("from", s->full.full());
-      p->set("to", contact);
-      deliver_presence(*p, r.to.to_bare());
+    for (auto& p : available_presences(own)) {
+      p.set("to", contact);
+      deliver_presence(p, r.to.to_bare());
     }
   }
 }
@@ -298,16 +294,9 @@ void hub::inbound_subscription(const std::string& type, const jid& from, const s
       changed = true;
       inbound_subscription("subscribed", *jid::parse(contact), user);
       // and the contact's presence
-      for (const auto& s : sessions_of(contact)) {
-        std::optional<element> pr;
-        {
-          std::lock_guard lk(s->mu);
-          if (s->available && s->presence) pr = s->presence;
-        }
-        if (!pr) continue;
-        pr->set("from", s->full.full());
-        pr->set("to", user);
-        deliver_presence(*pr, from.to_bare());
+      for (auto& pr : available_presences(contact)) {
+        pr.set("to", user);
+        deliver_presence(pr, from.to_bare());
       }
     } else {
       if (!item.pending_in) {
@@ -353,14 +342,11 @@ void hub::inbound_subscription(const std::string& type, const jid& from, const s
     if (item.in_roster) roster_push(contact, item, ver);
   }
   if (deliver) {
-    for (const auto& s : sessions_of(contact)) {
-      bool avail;
-      {
-        std::lock_guard lk(s->mu);
-        avail = s->available;
-      }
-      if (avail) s->send(p);
-    }
+    deliver_presence_local(p, *jid::parse(contact));
+    std::vector<bound_session> where;
+    for (auto& r : remote_sessions(contact))
+      if (r.available) where.push_back(std::move(r));
+    forward_to_nodes(where, forward_kind::presence, {}, p);
   }
 }
 

@@ -52,16 +52,9 @@ void hub::handle_remote(element st) {
       auto subs = presence_subscribers(owner);
       if (std::find(subs.begin(), subs.end(), from->bare()) == subs.end() || !remote_) return;
       if (is_blocked(owner, from->bare())) return;
-      for (const auto& s : sessions_of(owner)) {
-        std::optional<element> p;
-        {
-          std::lock_guard lk(s->mu);
-          if (s->available && s->presence) p = s->presence;
-        }
-        if (!p) continue;
-        p->set("from", s->full.full());
-        p->set("to", st.get("from"));
-        remote_(std::move(*p));
+      for (auto& p : available_presences(owner)) {
+        p.set("to", st.get("from"));
+        remote_(std::move(p));
       }
       return;
     }
@@ -71,20 +64,14 @@ void hub::handle_remote(element st) {
   if (st.name != "iq") return;
   if (type == "result" || type == "error") {
     if (!to->resource.empty()) {
-      if (auto s = find(to->full())) s->send(st);
+      send_to_full(to->full(), st);
     } else {
       iq_answer(st);
     }
     return;
   }
   if (type != "get" && type != "set") return;
-  if (!to->resource.empty()) {
-    auto s = find(to->full());
-    if (s && !is_blocked(to->bare(), from->bare())) {
-      s->send(st);
-      return;
-    }
-  }
+  if (!to->resource.empty() && !is_blocked(to->bare(), from->bare()) && send_to_full(to->full(), st)) return;
   const element* payload = st.first_child();
   if (to->is_domain() && type == "get" && payload && payload->name == "ping" && payload->ns == "urn:xmpp:ping") {
     if (remote_) remote_(make_iq_result(st));  // XEP-0199 §4.3: server-to-server ping

@@ -25,20 +25,26 @@ element hub::roster_item_xml(const roster_item& it, bool removed) const {
 }
 
 void hub::roster_push(std::string_view owner, const roster_item& item, std::int64_t ver, bool removed) {
+  element iq("iq", std::string(ns_client));
+  iq.set("type", "set");
+  iq.set("id", "push" + log::new_id());
+  auto& q = iq.add("query", std::string(ns_roster));
+  q.set("ver", std::to_string(ver));
+  q.add(roster_item_xml(item, removed));
+  roster_push_local(owner, iq);
+  forward_to_nodes(remote_sessions(owner), forward_kind::roster_push, std::string(owner), iq);
+}
+
+void hub::roster_push_local(std::string_view owner, const element& iq) {
   // RFC 6121 §2.1.6: to every interested resource.
   for (const auto& s : sessions_of(owner)) {
     {
       std::lock_guard lk(s->mu);
       if (!s->interested) continue;
     }
-    element iq("iq", std::string(ns_client));
-    iq.set("type", "set");
-    iq.set("id", "push" + log::new_id());
-    iq.set("to", s->full.full());
-    auto& q = iq.add("query", std::string(ns_roster));
-    q.set("ver", std::to_string(ver));
-    q.add(roster_item_xml(item, removed));
-    s->send(iq);
+    element copy = iq;
+    copy.set("to", s->full.full());
+    s->send(copy);
   }
 }
 

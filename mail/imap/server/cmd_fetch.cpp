@@ -1,10 +1,12 @@
 // FETCH and UID FETCH (RFC 9051 §6.4.5, RFC 3516 BINARY, RFC 7162 CHANGEDSINCE/VANISHED/MODSEQ).
 #include <algorithm>
 
+#include "core/sql/write_guard.hpp"
 #include "mail/imap/proto/writer.hpp"
 #include "mail/imap/server/acl.hpp"
 #include "mail/imap/server/commands.hpp"
 #include "mail/imap/server/fetch_body.hpp"
+#include "mail/imap/server/inline.hpp"
 #include "mail/imap/server/objectid.hpp"
 #include "mail/imap/server/preview.hpp"
 #include "mail/imap/server/progress.hpp"
@@ -112,6 +114,13 @@ void op_fetch(session_state& st, const command& cmd, reply& r) {
   }
   auto msgs = fetch_as_user(st, sel.owner, sel.name, to_uid_set(uids));
   if (!msgs) return fail(r, msgs.error());
+  if (whole) {
+    std::uint64_t bytes = 0;
+    for (const auto& m : *msgs) bytes += m.size;
+    // Run inline on an I/O thread (inline.hpp), only small messages are read here; for more,
+    // may_block() has the session drop this attempt and run the command on the store pool.
+    if (bytes > inline_blob_bytes && !sql::may_block()) return r.no("[UNAVAILABLE] Retried on the store pool");
+  }
   std::vector<std::shared_ptr<const message_summary>> sums;
   if (summary && !whole) {
     auto loaded = load_summaries(st, *msgs);

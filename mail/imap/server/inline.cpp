@@ -4,6 +4,8 @@
 #include <string_view>
 #include <variant>
 
+#include "mail/imap/server/view.hpp"
+
 namespace hearth::mail::imap {
 namespace {
 
@@ -18,11 +20,29 @@ bool from_database(const fetch_att& a) {
   return !(n == "BINARY" || n == "BINARY.SIZE" || n == "RFC822" || n == "RFC822.TEXT" || n == "PREVIEW");
 }
 
+// A FETCH that reads blobs runs inline only when it names at most this many messages (a
+// client opening one message, or a few): the handler itself then gives up, through
+// sql::may_block(), when their bytes are more than inline_blob_bytes (cmd_fetch.cpp), so a
+// big attachment is read on the store pool, not on an I/O thread other sessions share.
+constexpr std::size_t inline_blob_messages = 4;
+
+std::size_t named(const sequence_set& set) {
+  if (set.saved) return inline_blob_messages + 1;  // $: not counted here
+  std::size_t n = 0;
+  for (const auto& r : set.ranges) {
+    if (r.lo == seq_range::star || r.hi == seq_range::star) return inline_blob_messages + 1;
+    n += (r.lo > r.hi ? r.lo - r.hi : r.hi - r.lo) + 1;
+  }
+  return n;
+}
+
 // Commands that read, or write a few rows of flags, \Recent marks or expunges without a
 // blob or an fsync (see inline.hpp); whether a write may run here is decided when it starts.
-constexpr std::array<std::string_view, 15> quick{"NOOP",      "CHECK",  "CAPABILITY", "NAMESPACE", "LIST",
-                                                 "LSUB",      "STATUS", "SELECT",     "EXAMINE",   "FETCH",
-                                                 "UID FETCH", "STORE",  "UID STORE",  "EXPUNGE",   "UID EXPUNGE"};
+// IDLE's own work is the refresh before it starts waiting.
+constexpr std::array<std::string_view, 16> quick{"NOOP",      "CHECK",     "CAPABILITY", "NAMESPACE",
+                                                 "LIST",      "LSUB",      "STATUS",     "SELECT",
+                                                 "EXAMINE",   "FETCH",     "UID FETCH",  "STORE",
+                                                 "UID STORE", "EXPUNGE",   "UID EXPUNGE", "IDLE"};
 
 }  // namespace
 
@@ -36,9 +56,20 @@ bool may_run_inline(const session_state& st, const command& cmd) {
   if (!listed) return false;
   if (const auto* f = std::get_if<cmd_fetch>(&cmd.args)) {
     for (const auto& a : f->atts)
-      if (!from_database(a)) return false;
+      if (!from_database(a) && named(f->set) > inline_blob_messages) return false;
   }
   return true;
+}
+
+bool may_take_long(const session_state& st, const command& cmd) {
+  if (!st.selected() || !st.env || st.env->progress_step == 0) return false;
+  std::size_t walks = 0;
+  if (const auto* f = std::get_if<cmd_fetch>(&cmd.args))
+    walks = resolve(*st.sel, f->set, cmd.name == "UID FETCH").size();
+  else if (std::holds_alternative<cmd_search>(cmd.args) || std::holds_alternative<cmd_sort>(cmd.args) ||
+           std::holds_alternative<cmd_thread>(cmd.args))
+    walks = st.sel->uids.size();
+  return walks > st.env->progress_step;
 }
 
 }  // namespace hearth::mail::imap

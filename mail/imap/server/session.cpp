@@ -264,16 +264,12 @@ class session {
     }
   }
 
-  // Only a command on a mailbox big enough for a note takes the two-coroutine path.
-  bool may_take_long() const {
-    return st_.selected() && st_.sel->uids.size() > env_->progress_step && env_->progress_step > 0;
-  }
 
   // A short command runs here, on the strand's thread, with only writes that need not wait
   // (inline.hpp); if one would have waited, its state changes and reply are dropped and it
   // runs again on the pool. Nothing in it may suspend: the write guard belongs to this thread.
   std::optional<reply> try_inline(const imap::command& cmd) {
-    if (!o_.inline_reads || !may_run_inline(st_, cmd) || may_take_long()) return std::nullopt;
+    if (!o_.inline_reads || !may_run_inline(st_, cmd) || may_take_long(st_, cmd)) return std::nullopt;
     session_state saved = st_;
     sql::no_write_scope no_wait(sql::no_write_scope::mode::quick_writes);
     reply r = execute(st_, cmd);
@@ -288,7 +284,7 @@ class session {
     // waits on the store, so it goes to the store pool (core/net/store_pool.hpp), where it
     // never queues behind a login's hash.
     if (cmd.name == "LOGIN") co_return co_await net::run_blocking([this, &cmd] { return execute(st_, cmd); });
-    if (!may_take_long()) co_return co_await net::run_on_store([this, &cmd] { return execute(st_, cmd); });
+    if (!may_take_long(st_, cmd)) co_return co_await net::run_on_store([this, &cmd] { return execute(st_, cmd); });
     using namespace asio::experimental::awaitable_operators;
     auto pipe = std::make_shared<progress_pipe>(c_.get_executor());
     st_.push = [pipe, ex = c_.get_executor()](std::string_view line) {

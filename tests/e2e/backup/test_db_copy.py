@@ -3,10 +3,13 @@ stopped and copied into a private PostgreSQL cluster (tests/e2e/lib/pg_cluster.p
 row counts are checked against the source's SQLite files and against PostgreSQL read with psql,
 and every table's checksum must match. The copy is then copied back from PostgreSQL into a new
 data directory, and a server on THAT answers the same over IMAP, DAV, XMPP (roster, archive,
-the offline message) and the Sieve CLI as the original did. Also: a running instance and a
+the offline message) and the Sieve CLI as the original did; so does the original instance
+served directly on the PostgreSQL copy ([database] url), whose `db copy` then takes that
+database as its default source. Also: a running instance and a
 non-empty target are refused, and PostgreSQL's id sequences continue after the copied ids.
 """
 import asyncio
+import atexit
 import os
 import re
 import shutil
@@ -16,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 
-from hearth_test import Instance, check, finish, run
+from hearth_test import Instance, check, finish, run, set_key
 from backup_lib import dav_client, dav_objects, imap_login, instance_on, mailbox_names, read_mailbox
 from pg_cluster import SKIP, PgCluster
 
@@ -157,7 +160,6 @@ try:
     # ---- PostgreSQL -> SQLite, into a new data directory, served ----
     b_root = tempfile.mkdtemp(prefix="hearth-dbcopy-b-")
     if not os.environ.get("HEARTH_KEEP"):
-        import atexit
         atexit.register(shutil.rmtree, b_root, True)
     # Everything but the database files: TLS, the server secret, and the blobs, which the
     # copy leaves where they are.
@@ -181,36 +183,59 @@ try:
     check(new_id.isdigit() and int(new_id) > top,
           f"PostgreSQL's sequence continues after the copied ids ({new_id!r} > {top})")
 
+    def same_answers(inst, where):
+        """The same IMAP, DAV, Sieve and XMPP answers from inst as from the original."""
+        inst.start()
+        imap = imap_login(inst, a.password)
+        names = sorted(mailbox_names(imap))
+        check(names == names_a, f"{where}: same mailboxes ({names})")
+        for n in names_a:
+            got = sorted(read_mailbox(imap, n))
+            check(got == mail_a[n], f"{where}: {n}: the same {len(mail_a[n])} messages, bodies, flags, dates")
+        imap.logout()
+        dav_c = dav_client(inst, a.password)
+        for c in cols:
+            got = dav_objects(dav_c, c)
+            check(got == dav_a[c] and len(got) == 1, f"{where}: {c}: the same object over DAV")
+        check(inst.cli(["sieve", "get", "demo@example.test", "rules"]).stdout == sieve_a,
+              f"{where}: the same Sieve script")
+
+        async def read_xmpp():
+            me = await login(inst, "demo@example.test", a.password, resource="read")
+            check(await roster_of(me) == xmpp_a["roster"], f"{where}: the same roster ({xmpp_a['roster']})")
+            check(await mam_bodies(me, "b1") == xmpp_a["mam"], f"{where}: the same archive ({xmpp_a['mam']})")
+            bob = await login(inst, "bob@example.test", "pw-bob-secret", resource="b2")
+            check(await bob.wait_until(lambda: any(m["body"] == "waiting offline" for m in bob.messages)),
+                  f"{where}: the offline message is delivered by the copy")
+            me.disconnect()
+            bob.disconnect()
+            await asyncio.sleep(0.3)
+
+        run_xmpp(read_xmpp())
+        rc, _ = inst.stop(timeout=30)
+        check(rc == 0, f"{where}: the copy's server stops cleanly")
+
     with open(a.config) as f:
         b = instance_on(f.read(), b_root, host=2)
-    b.start()
-    imap = imap_login(b, a.password)
-    names_b = sorted(mailbox_names(imap))
-    check(names_b == names_a, f"same mailboxes ({names_b})")
-    for n in names_a:
-        got = sorted(read_mailbox(imap, n))
-        check(got == mail_a[n], f"{n}: the same {len(mail_a[n])} messages, bodies, flags, dates")
-    imap.logout()
-    dav_b = dav_client(b, a.password)
-    for c in cols:
-        got = dav_objects(dav_b, c)
-        check(got == dav_a[c] and len(got) == 1, f"{c}: the same object over DAV")
-    check(b.cli(["sieve", "get", "demo@example.test", "rules"]).stdout == sieve_a, "the same Sieve script")
+    same_answers(b, "SQLite copied back")
 
-    async def read_xmpp():
-        me = await login(b, "demo@example.test", a.password, resource="read")
-        check(await roster_of(me) == xmpp_a["roster"], f"the same roster ({xmpp_a['roster']})")
-        check(await mam_bodies(me, "b1") == xmpp_a["mam"], f"the same archive ({xmpp_a['mam']})")
-        bob = await login(b, "bob@example.test", "pw-bob-secret", resource="b2")
-        check(await bob.wait_until(lambda: any(m["body"] == "waiting offline" for m in bob.messages)),
-              "the offline message is delivered by the copy")
-        me.disconnect()
-        bob.disconnect()
-        await asyncio.sleep(0.3)
-
-    run_xmpp(read_xmpp())
-    rc, _ = b.stop()
-    check(rc == 0, "the copy's server stops cleanly")
+    # ---- the original instance served on the PostgreSQL copy ----
+    # As the README says: [database] url set to the copy, and the same data directory (blobs,
+    # TLS, secret). The SQLite copy above consumed the offline message there, not here.
+    set_key(a.config, "database", "url", f'"{pg.url}"')
+    # `db copy` without --from now reads the configured PostgreSQL, not the SQLite files still
+    # in the data directory: the archive row added on PostgreSQL above is in its source count.
+    c_root = tempfile.mkdtemp(prefix="hearth-dbcopy-c-")
+    if not os.environ.get("HEARTH_KEEP"):
+        atexit.register(shutil.rmtree, c_root, True)
+    cp = a.cli(["db", "copy", "--to", os.path.join(c_root, "data")], check_rc=False, timeout=240)
+    print(cp.stdout, cp.stderr)
+    again = table_of(cp.stdout)
+    check(cp.returncode == 0 and all(v[2] == "same" for v in again.values()),
+          f"db copy with the config's database.url as the default source ({cp.returncode})")
+    check(again.get("archive", (0,))[0] == printed["archive"][0] + 1 and again.get("accounts") == back.get("accounts"),
+          f"its source was PostgreSQL: archive {again.get('archive')} vs {printed['archive']} in SQLite")
+    same_answers(a, "served on PostgreSQL")
 finally:
     pg.stop()
 finish()

@@ -496,7 +496,7 @@ std::shared_ptr<service> install(hub& h, muc_store& st, service_options o, const
     std::weak_ptr<service> weak = svc;
     h.add_component(sd, "Chatrooms", [weak](element st) {
       if (auto s = weak.lock()) s->handle(std::move(st));
-    });
+    }, /*per_room=*/true);
   }
   return svc;
 }

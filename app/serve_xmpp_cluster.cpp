@@ -1,0 +1,134 @@
+#include "app/serve_xmpp_cluster.hpp"
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "app/common.hpp"
+#include "core/log/log.hpp"
+#include "core/pg/notify_channel.hpp"
+#include "core/sql/sql.hpp"
+#include "mail/queue/store.hpp"
+#include "xmpp/router/hub.hpp"
+#include "xmpp/router/link.hpp"
+#include "xmpp/store/registry.hpp"
+
+namespace hearth::app {
+
+namespace {
+
+// How long a node's sessions count after its last heartbeat: a node that hangs or loses the
+// database stops getting stanzas after this. A node killed with -9 is seen gone sooner, by its
+// listening connection's end (registry.hpp). Heartbeats come every few seconds, so a slow
+// database has room before a live node's sessions would be taken for gone.
+constexpr std::chrono::seconds lease{90};
+constexpr std::chrono::seconds beat_every{5};
+constexpr std::chrono::seconds expire_every{30};
+constexpr std::string_view channel_prefix = "hearth_xmpp_";
+
+struct cluster_state {
+  std::string node;
+  std::unique_ptr<xmpp::session_registry> registry;
+  std::unique_ptr<pg::notify_channel> channel;
+  std::unique_ptr<xmpp::node_link> link;
+  std::mutex m;
+  std::condition_variable cv;
+  bool stopping = false;
+  std::thread beat;
+
+  void beat_loop() {
+    auto last_expire = std::chrono::steady_clock::now();
+    int recorded = -1;
+    for (;;) {
+      const auto now = xmpp::now_us() / 1000000;
+      const int backend = channel->listener_pid();
+      if (auto r = registry->heartbeat(node, backend, now); !r) {
+        log::warn("xmpp.cluster.error", {{"op", "heartbeat"}, {"error", r.error().message}});
+      } else if (backend != recorded) {
+        recorded = backend;
+        log::info("xmpp.cluster.heartbeat", {{"node", node}, {"backend", std::int64_t(backend)}});
+      }
+      if (std::chrono::steady_clock::now() - last_expire >= expire_every) {
+        last_expire = std::chrono::steady_clock::now();
+        if (auto n = registry->expire(now); !n) log::warn("xmpp.cluster.error", {{"op", "expire"}, {"error", n.error().message}});
+        else if (*n > 0) log::info("xmpp.cluster.expired", {{"nodes", std::int64_t(*n)}});
+      }
+      std::unique_lock lk(m);
+      // Sooner while the listener has not connected, so that its process id is on record.
+      auto wait = backend == 0 ? std::chrono::seconds(1) : beat_every;
+      if (cv.wait_for(lk, wait, [&] { return stopping; })) return;
+    }
+  }
+
+  void stop() {
+    {
+      std::lock_guard lk(m);
+      if (stopping) return;
+      stopping = true;
+    }
+    cv.notify_all();
+    if (beat.joinable()) beat.join();
+    channel->stop();
+    // A clean stop hands over at once: the other nodes see this node's sessions gone now
+    // rather than after the lease.
+    if (auto r = registry->forget_node(node); !r)
+      log::warn("xmpp.cluster.error", {{"op", "forget_node"}, {"error", r.error().message}});
+  }
+};
+
+}  // namespace
+
+bool install_xmpp_cluster(serve_context& ctx, xmpp::hub& hub, std::shared_ptr<void>& state) {
+  const std::string target = database_target(ctx.cfg, "xmpp.db");
+  if (!sql::is_postgres_target(target)) return true;
+  auto node = mail::queue::node_id(ctx.cfg.data_dir);
+  if (!node) {
+    log::error("xmpp.cluster", {{"error", node.error().message}});
+    return false;
+  }
+  auto reg = xmpp::open_session_registry(target, lease);
+  if (!reg) {
+    log::error("xmpp.cluster", {{"part", "registry"}, {"code", reg.error().code}, {"error", reg.error().message}});
+    return false;
+  }
+  auto st = std::make_shared<cluster_state>();
+  st->node = *node;
+  st->registry = std::move(*reg);
+  // Rows of this node's previous life (a kill -9) are stale: none of its sessions survived.
+  if (auto r = st->registry->forget_node(st->node); !r) {
+    log::error("xmpp.cluster", {{"part", "registry"}, {"error", r.error().message}});
+    return false;
+  }
+  pg::notify_channel_options o;
+  o.url = target;
+  o.channel = pg::channel_name(channel_prefix, st->node);
+  st->channel = std::make_unique<pg::notify_channel>(o);
+  st->link = std::make_unique<xmpp::node_link>(*st->registry, st->node, [ch = st->channel.get()](const std::string& to_node, std::string text) {
+    ch->send(pg::channel_name(channel_prefix, to_node), std::move(text));
+  });
+  st->channel->start([&hub, link = st->link.get()](std::string payload) {
+    auto e = link->receive(payload);
+    if (!e) return;
+    try {
+      hub.handle_forwarded(std::move(*e));
+    } catch (const std::exception& ex) {
+      log::error("xmpp.cluster.error", {{"op", "handle_forwarded"}, {"error", ex.what()}});
+    }
+  });
+  xmpp::hub::cluster_options co;
+  co.registry = st->registry.get();
+  co.node = st->node;
+  co.forward = [link = st->link.get()](const std::string& to_node, const xmpp::envelope& e) { link->forward(to_node, e); };
+  hub.set_cluster(std::move(co));
+  if (auto r = st->registry->heartbeat(st->node, 0, xmpp::now_us() / 1000000); !r) {
+    log::error("xmpp.cluster", {{"part", "heartbeat"}, {"error", r.error().message}});
+    return false;
+  }
+  st->beat = std::thread([s = st.get()] { s->beat_loop(); });
+  ctx.on_stop.push_back([st] { st->stop(); });
+  state = st;
+  log::info("xmpp.cluster", {{"node", st->node}, {"channel", o.channel}, {"lease_s", std::int64_t(lease.count())}});
+  return true;
+}
+
+}  // namespace hearth::app

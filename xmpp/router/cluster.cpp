@@ -1,0 +1,162 @@
+// Several nodes on one database (README "Several nodes"): where the sessions of other nodes
+// are (the session registry), forwarding stanzas to them, and running what another node
+// forwarded here. The rules themselves stay in message.cpp and presence.cpp: the node that
+// first handles a stanza applies them (blocking, archiving, offline storage) over the sessions
+// of every node, and the node holding a session only hands it over.
+#include <algorithm>
+#include <set>
+
+#include "core/log/log.hpp"
+#include "xmpp/router/hub.hpp"
+#include "xmpp/stream/parser.hpp"
+
+namespace hearth::xmpp {
+
+namespace {
+std::int64_t now_s() { return now_us() / 1000000; }
+}  // namespace
+
+std::vector<bound_session> hub::remote_sessions(std::string_view bare) {
+  if (!clustered()) return {};
+  auto r = cluster_.registry->sessions_of(bare, now_s());
+  if (!r) {
+    // The database is down: local sessions still work, other nodes' are unreachable anyway.
+    log::warn("xmpp.cluster.error", {{"op", "sessions_of"}, {"jid", std::string(bare)}, {"error", r.error().message}});
+    return {};
+  }
+  std::vector<bound_session> out;
+  for (auto& s : *r)
+    if (s.node != cluster_.node) out.push_back(std::move(s));
+  return out;
+}
+
+std::optional<bound_session> hub::remote_find(std::string_view full) {
+  if (!clustered()) return std::nullopt;
+  auto r = cluster_.registry->find(full, now_s());
+  if (!r) {
+    log::warn("xmpp.cluster.error", {{"op", "find"}, {"jid", std::string(full)}, {"error", r.error().message}});
+    return std::nullopt;
+  }
+  if (!*r || (*r)->node == cluster_.node) return std::nullopt;
+  return *r;
+}
+
+void hub::forward(const std::string& node, forward_kind k, std::string arg, const element& st) {
+  if (!cluster_.forward) return;
+  envelope e{k, arg.empty() ? std::string("-") : std::move(arg), st};
+  cluster_.forward(node, e);
+}
+
+void hub::forward_to_nodes(const std::vector<bound_session>& where, forward_kind k, const std::string& arg,
+                           const element& st, std::string_view skip_node) {
+  std::set<std::string> nodes;
+  for (const auto& s : where)
+    if (s.node != skip_node) nodes.insert(s.node);
+  for (const auto& n : nodes) forward(n, k, arg, st);
+}
+
+bool hub::send_to_full(std::string_view full, const element& st) {
+  if (auto s = find(full)) {
+    s->send(st);
+    return true;
+  }
+  if (auto r = remote_find(full)) {
+    forward(r->node, forward_kind::session, {}, st);
+    return true;
+  }
+  return false;
+}
+
+std::vector<element> hub::available_presences(std::string_view bare, const session* except) {
+  std::vector<element> out;
+  for (const auto& c : sessions_of(bare)) {
+    if (c.get() == except) continue;
+    std::optional<element> p;
+    {
+      std::lock_guard lk(c->mu);
+      if (c->available && c->presence) p = c->presence;
+    }
+    if (!p) continue;
+    p->set("from", c->full.full());
+    out.push_back(std::move(*p));
+  }
+  for (const auto& r : remote_sessions(bare)) {
+    if (!r.available || r.presence.empty()) continue;
+    auto p = parse_fragment(r.presence);
+    if (!p) continue;
+    p->set("from", r.full);
+    out.push_back(std::move(*p));
+  }
+  return out;
+}
+
+void hub::registry_update(session& s) {
+  if (!clustered()) return;
+  int prio;
+  bool avail;
+  std::string pres;
+  {
+    std::lock_guard lk(s.mu);
+    prio = s.priority;
+    avail = s.available;
+    if (s.presence) pres = serialize(*s.presence);
+  }
+  if (auto r = cluster_.registry->update(s.full.full(), cluster_.node, prio, avail, pres); !r)
+    log::warn("xmpp.cluster.error", {{"op", "update"}, {"jid", s.full.full()}, {"error", r.error().message}});
+}
+
+void hub::handle_forwarded(envelope e) {
+  element& st = e.stanza;
+  auto to = jid::parse(st.get("to"));
+  switch (e.kind) {
+    case forward_kind::deliver: {
+      if (!to) return;
+      auto s = find(to->full());
+      if (!s) {
+        // Gone in between: the sending node already archived it; keep it for the account.
+        log::info("xmpp.cluster.gone", {{"to", to->full()}, {"kind", "deliver"}});
+        store_offline(st, to->to_bare());
+        return;
+      }
+      s->send(st);
+      carbon_copy_local(st, to->bare(), s.get(), false);
+      return;
+    }
+    case forward_kind::account: {
+      if (!to) return;
+      int best = -1;
+      try {
+        best = std::stoi(e.arg);
+      } catch (...) {
+        return;
+      }
+      deliver_account_local(st, to->bare(), best);
+      return;
+    }
+    case forward_kind::carbon_sent:
+    case forward_kind::carbon_received:
+      carbon_copy_local(st, e.arg, nullptr, e.kind == forward_kind::carbon_sent);
+      return;
+    case forward_kind::presence:
+      if (to) deliver_presence_local(st, *to);
+      return;
+    case forward_kind::roster_push:
+      roster_push_local(e.arg, st);
+      return;
+    case forward_kind::session:
+      if (to)
+        if (auto s = find(to->full())) s->send(st);
+      return;
+    case forward_kind::kick:
+      if (auto s = find(e.arg)) s->kick("conflict");
+      return;
+    case forward_kind::component:
+      if (to) to_component_local(std::move(st), *to);
+      return;
+    case forward_kind::from_component:
+      if (to) from_component_local(std::move(st), *to);
+      return;
+  }
+}
+
+}  // namespace hearth::xmpp
