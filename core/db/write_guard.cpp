@@ -16,6 +16,7 @@ no_write_scope::no_write_scope(mode m) { guard = {true, m == mode::quick_writes,
 no_write_scope::~no_write_scope() { guard = {}; }
 bool no_write_scope::write_attempted() const { return guard.attempted; }
 bool no_write_scope::committed() const { return guard.committed; }
+bool inside_no_write_scope() noexcept { return guard.active; }
 
 namespace detail {
 

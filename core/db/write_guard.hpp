@@ -40,6 +40,10 @@ class no_write_scope {
   bool committed() const;
 };
 
+// Whether this thread is inside a no_write_scope (either mode): housekeeping that would wait for
+// a disk (an fsync'd commit, file removals) is better left to a later caller elsewhere.
+bool inside_no_write_scope() noexcept;
+
 namespace detail {
 // Called by core/db before a write statement: false (and the attempt noted) when the scope
 // refuses it. In quick_writes mode a statement runs inside the scope's own transaction.

@@ -186,3 +186,32 @@ TEST_CASE("sql: on SQLite, a no_write_scope refuses exec, write statements and t
   CHECK(c.exec("DELETE FROM items"));
   CHECK(c.query("SELECT name FROM items").value().empty());
 }
+
+// Inline IMAP writes (STORE, EXPUNGE): through core/sql, a quick_writes scope lets a normal
+// transaction's statements and exec run, and still refuses what would take the lock unqueued.
+TEST_CASE("sql: on SQLite, a quick_writes scope runs a normal transaction and refuses bare writes") {
+  fresh f(sql::engine::sqlite);
+  auto& c = f.db->get();
+  REQUIRE(sql::migrate(c, "items", schema));
+  {
+    db::no_write_scope scope(db::no_write_scope::mode::quick_writes);
+    CHECK_FALSE(c.exec("DELETE FROM items"));  // no transaction: refused
+    CHECK(scope.write_attempted());
+  }
+  {
+    db::no_write_scope scope(db::no_write_scope::mode::quick_writes);
+    auto tx = sql::transaction::begin(c, sql::durability::normal);
+    REQUIRE(tx);
+    REQUIRE(c.query("INSERT INTO items(name) VALUES(?1)", "one"));
+    REQUIRE(c.exec("UPDATE items SET size = 3"));
+    REQUIRE(tx->commit());
+    CHECK(scope.committed());
+    CHECK_FALSE(scope.write_attempted());
+  }
+  {
+    db::no_write_scope scope(db::no_write_scope::mode::quick_writes);
+    CHECK_FALSE(sql::transaction::begin(c, sql::durability::full));
+    CHECK(scope.write_attempted());
+  }
+  CHECK(c.query_int("SELECT size FROM items WHERE name = 'one'").value() == 3);
+}

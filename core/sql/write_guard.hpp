@@ -8,6 +8,7 @@
 namespace hearth::sql {
 
 using no_write_scope = db::no_write_scope;
+using db::inside_no_write_scope;
 
 // For work that is not a write but must not run where a no_write_scope is either (reading a
 // large blob on an I/O thread): where a write would be refused now it notes an attempt, as a

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/blob/sql_rows.hpp"
+#include "core/sql/write_guard.hpp"
 #include "directory/address.hpp"
 #include "mail/store/sql_store.hpp"
 
@@ -317,7 +318,11 @@ void sql_store::defer_garbage(const std::set<std::string>& ids) {
   {
     std::lock_guard lock(garbage_mu_);
     garbage_.insert(ids.begin(), ids.end());
-    full = garbage_.size() + durable_garbage_.size() >= garbage_batch;
+    // On an I/O thread (an inline EXPUNGE, mail/imap/server/inline.hpp) the batch's fsync'd
+    // commit and file removals would stall every session of that thread: the blobs wait for
+    // the next append or a flush off that thread, up to inline_garbage_limit of them.
+    const auto limit = sql::inside_no_write_scope() ? inline_garbage_limit : garbage_batch;
+    full = garbage_.size() + durable_garbage_.size() >= limit;
   }
   if (full) flush_garbage();
 }

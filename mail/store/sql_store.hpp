@@ -159,6 +159,7 @@ class sql_store final : public store {
   void give_back_garbage(std::set<std::string> pending, std::set<std::string> durable);
   void flush_garbage();
   static constexpr std::size_t garbage_batch = 64;
+  static constexpr std::size_t inline_garbage_limit = 8 * garbage_batch;
   std::mutex garbage_mu_;
   std::set<std::string> durable_garbage_;  // guarded by garbage_mu_
   std::set<std::string> garbage_;  // guarded by garbage_mu_

@@ -10,6 +10,7 @@
 #include "core/blob/db_store.hpp"
 #include "core/blob/store.hpp"
 #include "core/events/bus.hpp"
+#include "core/sql/write_guard.hpp"
 #include "directory/directory.hpp"
 #include "mail/store/sql_store.hpp"
 #include "tests/unit/test_database.hpp"
@@ -282,6 +283,29 @@ TEST_CASE("store: expunge removes unreferenced blobs, keeps shared ones") {
   auto m = f.st->fetch(f.alice, "INBOX", {{again.uid, again.uid}}).value();
   REQUIRE(m.size() == 1);
   CHECK(f.blobs->get(m[0].blob_id).value() == "lonely body");
+}
+
+TEST_CASE("store: an expunge on an I/O thread leaves the batch's fsync and removals to a later caller") {
+  // Only SQLite runs IMAP commands inline (mail/imap/server/inline.hpp).
+  fixture f{sql::engine::sqlite};
+  const std::size_t batch = mail::sql_store::garbage_batch;
+  std::vector<std::string> freed;
+  for (std::size_t i = 0; i < batch; ++i) {
+    auto uid = f.st->append(f.alice, "INBOX", "inline " + std::to_string(i), {"\\Deleted"}).value().uid;
+    freed.push_back(f.st->fetch(f.alice, "INBOX", {{uid, uid}}).value().at(0).blob_id);
+  }
+  {
+    sql::no_write_scope io_thread(sql::no_write_scope::mode::quick_writes);
+    REQUIRE(f.st->expunge(f.alice, "INBOX").value().uids.size() == batch);
+    CHECK_FALSE(io_thread.write_attempted());  // the expunge itself ran there
+  }
+  for (auto& id : freed) CHECK(f.blobs->exists(id));  // a full batch, yet no flush inline
+  // The next expunge off the I/O thread flushes them all.
+  auto uid = f.st->append(f.alice, "Archive", "off the I/O thread", {"\\Deleted"}).value().uid;
+  auto last = f.st->fetch(f.alice, "Archive", {{uid, uid}}).value().at(0).blob_id;
+  REQUIRE(f.st->expunge(f.alice, "Archive").value().uids.size() == 1);
+  for (auto& id : freed) CHECK_FALSE(f.blobs->exists(id));
+  CHECK_FALSE(f.blobs->exists(last));
 }
 
 TEST_CASE("store: blobs freed by expunges wait for a durable commit, at most garbage_batch of them") {
