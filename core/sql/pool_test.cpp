@@ -139,3 +139,47 @@ TEST_CASE("sql pool: a backend the server terminated is replaced; prepared state
   CHECK(c.query_int(probe, 4).value().value() == pid2->value());
   CHECK(tx->commit().has_value());
 }
+
+TEST_CASE("sql pool: a transaction begun by a statement keeps its connection until it ends") {
+  test_database t(sql::engine::postgres);
+  pool_size_guard g({.size = 2, .wait = std::chrono::seconds(20)});
+  const auto target = tagged(t, "hearth_pool_stmt_tx");
+  auto db = sql::open(target).value();
+  auto& c = db->get();
+  REQUIRE(c.exec("CREATE TABLE seen (n INTEGER)").has_value());
+  auto pid = [&] { return c.query_int("SELECT pg_backend_pid()").value().value_or(-1); };
+
+  // The mail store's read snapshot: every statement up to COMMIT on one server connection,
+  // inside the transaction, and the connection lent again afterwards, not closed.
+  REQUIRE(c.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").has_value());
+  CHECK(c.in_transaction());
+  auto first = pid();
+  CHECK(pid() == first);
+  CHECK(c.query_int("SELECT count(*) FROM pg_stat_activity WHERE pid = pg_backend_pid() AND xact_start IS NOT NULL")
+            .value()
+            .value_or(-1) == 1);
+  // Another thread writes meanwhile: the snapshot does not see it.
+  std::thread([&] { REQUIRE(db->get().exec("INSERT INTO seen VALUES (1)").has_value()); }).join();
+  CHECK(c.query_int("SELECT count(*) FROM seen").value().value_or(-1) == 0);
+  REQUIRE(c.exec("COMMIT").has_value());
+  CHECK(!c.in_transaction());
+  CHECK(c.query_int("SELECT count(*) FROM seen").value().value_or(-1) == 1);
+  // The pool kept both connections: no new session was opened for the statements above.
+  CHECK(sql::pool_open_count(target) <= 2);
+  auto sessions = [&] {
+    return c.query_int("SELECT sessions FROM pg_stat_database WHERE datname = current_database()").value().value_or(-1);
+  };
+  auto before = sessions();
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE(c.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").has_value());
+    REQUIRE(c.query_int("SELECT count(*) FROM seen").has_value());
+    REQUIRE(c.exec("COMMIT").has_value());
+  }
+  CHECK(sessions() == before);
+
+  // A rollback() ends such a transaction too.
+  REQUIRE(c.exec("BEGIN").has_value());
+  c.rollback();
+  CHECK(!c.in_transaction());
+  CHECK(c.query_int("SELECT 1").value().value_or(-1) == 1);
+}

@@ -101,11 +101,28 @@ class pg_connection final : public connection {
   ~pg_connection() override { rollback(); }
   engine kind() const override { return engine::postgres; }
 
+  // A transaction may also be begun by a statement (the mail store's read snapshot, "BEGIN
+  // ISOLATION LEVEL REPEATABLE READ READ ONLY"): the connection that ran it is kept until a
+  // statement ends it, so every statement between runs inside it. Given back earlier, the pool
+  // would close it (it is mid-transaction) and the statements would run outside any snapshot,
+  // each on a new server connection.
   result<void> exec(std::string_view sql) override {
-    if (lease_) return (*lease_)->exec(sql);
+    if (lease_) {
+      auto r = (*lease_)->exec(sql);
+      if (statement_tx_ && !(*lease_)->in_transaction()) {
+        statement_tx_ = false;
+        lease_.reset();
+      }
+      return r;
+    }
     auto l = pool_->acquire();
     if (!l) return l.error();
-    return (*l)->exec(sql);
+    auto r = (*l)->exec(sql);
+    if ((*l)->in_transaction()) {
+      lease_.emplace(std::move(*l));
+      statement_tx_ = true;
+    }
+    return r;
   }
 
   result<rows> run(std::string_view sql, std::span<const value> params) override {
@@ -118,7 +135,7 @@ class pg_connection final : public connection {
   }
 
   result<void> begin(durability d) override {
-    if (tx_) return fail("db.error", "a transaction is already open on this connection");
+    if (tx_ || statement_tx_) return fail("db.error", "a transaction is already open on this connection");
     auto l = pool_->acquire();
     if (!l) return l.error();
     auto t = pg::transaction::begin(**l, d == durability::full ? pg::durability::full : pg::durability::normal);
@@ -140,9 +157,11 @@ class pg_connection final : public connection {
   }
   void rollback() noexcept override {
     tx_.reset();
+    if (statement_tx_ && lease_ && (*lease_)->in_transaction()) (void)(*lease_)->exec("ROLLBACK");
+    statement_tx_ = false;
     lease_.reset();
   }
-  bool in_transaction() const override { return tx_.has_value(); }
+  bool in_transaction() const override { return tx_.has_value() || statement_tx_; }
 
   // Migrations run on one borrowed connection, outside any transaction of this one.
   result<int> migrate(std::string_view component, std::span<const pg::migration> m) {
@@ -154,6 +173,7 @@ class pg_connection final : public connection {
  private:
   std::shared_ptr<pg::pool> pool_;
   std::optional<pg::pool::lease> lease_;  // held from begin() to commit()/rollback()
+  bool statement_tx_ = false;             // lease_ held for a transaction begun by exec()
   std::optional<pg::transaction> tx_;     // on *lease_; destroyed before it
   std::unordered_map<std::string, std::string> translated_;
 };

@@ -8,7 +8,7 @@ mount. B's configuration is A's with its own data directory and address.
 - smtplib delivers to B while imaplib IDLEs on A: A's IDLE reports EXISTS (the event crossed
   through LISTEN/NOTIFY).
 - A message submitted on A for a remote domain is relayed ([[smtp.route]]) to a small SMTP
-  sink written in this test (it stands for the remote MTA, which cannot run here) while both
+  sink (tests/e2e/lib/smtp_sink.py; it stands for the remote MTA, which cannot run here) while both
   nodes' queues run: it arrives exactly once.
 - CalDAV PUT on A; a sync-collection REPORT on B lists it.
 """
@@ -20,12 +20,12 @@ import smtplib
 import socket
 import ssl
 import subprocess
-import threading
 import time
 
 import hearth_test as ht
 from hearth_test import NET, Instance, check, finish, set_key
 from pg_cluster import SKIP, PgCluster
+from smtp_sink import Sink
 
 if not PgCluster.available():
     print("PostgreSQL server not installed (Debian package postgresql)")
@@ -33,67 +33,6 @@ if not PgCluster.available():
 
 USER = "alice@home.test"
 SINK_PORT = 2525
-
-
-class Sink:
-    """A minimal SMTP server (EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT) that records each
-    message; every read has a timeout and every line a length limit."""
-
-    def __init__(self, addr, port):
-        self.messages = []
-        self.sock = socket.create_server((addr, port))
-        self.sock.settimeout(0.5)
-        self.stopping = False
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while not self.stopping:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            threading.Thread(target=self._session, args=(conn,), daemon=True).start()
-
-    def _session(self, conn):
-        conn.settimeout(30)
-        f = conn.makefile("rb")
-
-        def say(text):
-            conn.sendall(text.encode() + b"\r\n")
-
-        try:
-            say("220 sink.remote.test ESMTP")
-            for _ in range(100):
-                line = f.readline(2048)
-                if not line:
-                    return
-                verb = line.decode("latin-1").strip()[:4].upper()
-                if verb in ("EHLO", "HELO"):
-                    say("250 sink.remote.test")
-                elif verb in ("MAIL", "RCPT", "RSET", "NOOP"):
-                    say("250 2.0.0 ok")
-                elif verb == "DATA":
-                    say("354 go on")
-                    data = b""
-                    while len(data) < 1_000_000:
-                        l = f.readline(4096)
-                        if not l or l == b".\r\n":
-                            break
-                        data += l
-                    self.messages.append(data)
-                    say("250 2.0.0 queued")
-                elif verb == "QUIT":
-                    say("221 2.0.0 bye")
-                    return
-                else:
-                    say("500 5.5.2 what")
-        except OSError:
-            return
-        finally:
-            conn.close()
-
-    def count(self, needle):
-        return sum(1 for m in self.messages if needle in m)
 
 
 def wait_for(fn, timeout=30.0):
