@@ -84,6 +84,18 @@ def wait_port(host, port, timeout=10.0):
     return False
 
 
+def wait_for(fn, timeout=30.0):
+    """Calls fn every 0.2 s until it returns something true (returned), at most `timeout` s;
+    then returns its last answer."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = fn()
+        if v:
+            return v
+        time.sleep(0.2)
+    return fn()
+
+
 def set_key(path, table, key, value):
     """Sets `key = value` (a TOML literal) in [table] of the config file, adding it if missing."""
     with open(path) as f:

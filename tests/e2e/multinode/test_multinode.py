@@ -23,7 +23,7 @@ import subprocess
 import time
 
 import hearth_test as ht
-from hearth_test import NET, Instance, check, finish, set_key
+from hearth_test import NET, Instance, check, finish, set_key, wait_for
 from pg_cluster import SKIP, PgCluster
 from smtp_sink import Sink
 
@@ -33,16 +33,6 @@ if not PgCluster.available():
 
 USER = "alice@home.test"
 SINK_PORT = 2525
-
-
-def wait_for(fn, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.2)
-    return fn()
 
 
 pg = PgCluster(listen=f"{NET}.10").start()

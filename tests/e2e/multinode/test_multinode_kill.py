@@ -25,7 +25,7 @@ import subprocess
 import time
 
 import hearth_test as ht
-from hearth_test import NET, Instance, check, finish, set_key
+from hearth_test import NET, Instance, check, finish, set_key, wait_for
 from pg_cluster import SKIP
 from smtp_sink import Sink
 
@@ -36,16 +36,6 @@ if not ht.PG_URL:
 USER = "alice@home.test"
 SINK_PORT = 2525
 LEASE = 6
-
-
-def wait_for(fn, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.2)
-    return fn()
 
 
 a = Instance(USER, host=1)
