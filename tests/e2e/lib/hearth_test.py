@@ -195,7 +195,9 @@ class Instance:
         self.proc = subprocess.Popen([HEARTH, "--config", self.config, "serve"],
                                      stdout=log, stderr=subprocess.STDOUT)
         _procs.append(self.proc)
-        if not wait_port(self.addr, self.port(wait_for)):
+        # Generous: on PostgreSQL the first start runs every migration, which takes several
+        # seconds when the 2-core machine runs other tests beside it.
+        if not wait_port(self.addr, self.port(wait_for), timeout=30.0):
             raise RuntimeError(f"hearth did not start listening:\n{self.log()}")
         return self
 
