@@ -181,12 +181,15 @@ result<std::unique_ptr<store>> store::open(const std::string& target, blob::stor
 
 result<sql_store::account_ref> sql_store::prepare(std::string_view account, bool fresh) {
   const auto now = std::chrono::steady_clock::now();
-  if (!fresh) {
+  bool has_defaults = false;  // prepared before: only the directory's answer may have changed
+  {
     std::lock_guard lock(accounts_mu_);
-    if (auto it = known_accounts_.find(account); it != known_accounts_.end() && now - it->second.checked < account_ttl)
-      return it->second.ref;
+    if (auto it = known_accounts_.find(account); it != known_accounts_.end()) {
+      if (!fresh && now - it->second.checked < account_ttl) return it->second.ref;
+      has_defaults = true;
+    }
   }
-  auto a = prepare_uncached(account);
+  auto a = prepare_uncached(account, has_defaults);
   if (!a) return a.error();
   std::lock_guard lock(accounts_mu_);
   if (known_accounts_.size() >= max_known_accounts) known_accounts_.clear();
@@ -194,7 +197,7 @@ result<sql_store::account_ref> sql_store::prepare(std::string_view account, bool
   return a;
 }
 
-result<sql_store::account_ref> sql_store::prepare_uncached(std::string_view account) {
+result<sql_store::account_ref> sql_store::prepare_uncached(std::string_view account, bool has_defaults) {
   auto n = directory::normalize_address(account);
   if (!n) return fail("mail.invalid", "not a valid address: " + std::string(account.substr(0, 300)));
   account_ref a{std::move(*n), 0};
@@ -203,6 +206,7 @@ result<sql_store::account_ref> sql_store::prepare_uncached(std::string_view acco
     if (!acc) return fail("mail.no_account", "no such account: " + a.address);
     a.quota = acc->quota_bytes > 0 ? static_cast<std::uint64_t>(acc->quota_bytes) : 0;
   }
+  if (has_defaults) return a;
   auto c = db_->try_get();
   if (!c) return c.error();
   auto& conn = **c;

@@ -102,7 +102,9 @@ class sql_store final : public store {
   // writes that apply the quota (append, copy), so a quota or an account removed takes effect
   // at once there.
   result<account_ref> prepare(std::string_view account, bool fresh = false);
-  result<account_ref> prepare_uncached(std::string_view account);
+  // has_defaults: the default mailboxes are known to exist (INBOX cannot be deleted), so only
+  // the directory is asked.
+  result<account_ref> prepare_uncached(std::string_view account, bool has_defaults);
   // prepare() and this thread's connection: the start of every read.
   struct reader {
     account_ref account;
