@@ -5,15 +5,15 @@ namespace hearth::mail {
 
 namespace {
 
-// SUM over a CASE, not over a comparison: PostgreSQL's comparisons are booleans, which it
-// does not add up.
+// The counts are kept in the mailbox row (schema.cpp migration 9), so LIST reads one row per
+// mailbox. \Recent is counted from the uid index: the messages above the mailbox's recent mark.
 constexpr std::string_view mailbox_select = R"sql(
 SELECT b.name, b.special_use, b.subscribed, b.uidvalidity, b.uidnext, b.highestmodseq,
-       COUNT(m.id), COALESCE(SUM(CASE WHEN m.seen = 0 THEN 1 ELSE 0 END), 0), COALESCE(SUM(m.deleted), 0),
-       COALESCE(SUM(m.size), 0), COALESCE(SUM(CASE WHEN m.uid > b.recent_uid THEN 1 ELSE 0 END), 0)
-FROM mail_mailboxes b LEFT JOIN mail_messages m ON m.mailbox_id = b.id
+       b.msg_count, b.unseen_count, b.deleted_count, b.bytes_total,
+       (SELECT COUNT(*) FROM mail_messages m WHERE m.mailbox_id = b.id AND m.uid > b.recent_uid)
+FROM mail_mailboxes b
 WHERE b.account = ?1)sql";
-constexpr std::string_view mailbox_group = " GROUP BY b.id ORDER BY b.name <> 'INBOX', b.name";
+constexpr std::string_view mailbox_group = " ORDER BY b.name <> 'INBOX', b.name";
 
 result<std::vector<mailbox_info>> query_infos(sql::connection& c, const std::string& account,
                                               const std::optional<std::string>& name) {
@@ -93,12 +93,14 @@ result<std::uint32_t> sql_store::claim_recent(std::string_view account, std::str
     std::int64_t id;
     std::uint32_t mark;
   };
+  auto name = canonical_mailbox_name(mailbox);
+  if (!name) return fail("mail.invalid", "invalid mailbox name");
   auto read_mark = [&]() -> result<marked> {
-    auto m = need_mailbox(conn, rd->account.address, mailbox);
-    if (!m) return m.error();
-    auto q = conn.query_int("SELECT recent_uid FROM mail_mailboxes WHERE id = ?1", m->id);
+    auto q = conn.query("SELECT id, recent_uid FROM mail_mailboxes WHERE account = ?1 AND name = ?2",
+                        rd->account.address, *name);
     if (!q) return q.error();
-    return marked{m->id, static_cast<std::uint32_t>(q->value_or(0))};
+    if (q->empty()) return fail("mail.no_mailbox", "no such mailbox: " + *name);
+    return marked{q->int64(0, 0), static_cast<std::uint32_t>(q->int64(0, 1))};
   };
   // Most calls find nothing to claim (every SELECT and every new-mail refresh asks): answer
   // those from a plain read, so they do not queue for the write lock behind an APPEND's

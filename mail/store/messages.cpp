@@ -13,17 +13,26 @@ namespace {
 
 constexpr std::string_view message_cols = "SELECT id, uid, modseq, flags, internal_date, size, blob_id, save_date ";
 
-message_row read_message(const sql::rows& r, int i) {
+// The message columns of message_cols, starting at column `at`.
+message_row read_message(const sql::rows& r, int i, int at = 0) {
   message_row m;
-  m.id = r.int64(i, 0);
-  m.info.uid = static_cast<std::uint32_t>(r.int64(i, 1));
-  m.info.modseq = static_cast<std::uint64_t>(r.int64(i, 2));
-  m.info.flags = split_flags(r.text(i, 3));
-  m.info.internal_date = r.int64(i, 4);
-  m.info.size = static_cast<std::uint64_t>(r.int64(i, 5));
-  m.info.blob_id = r.text(i, 6);
-  m.info.save_date = r.opt_int64(i, 7);
+  m.id = r.int64(i, at);
+  m.info.uid = static_cast<std::uint32_t>(r.int64(i, at + 1));
+  m.info.modseq = static_cast<std::uint64_t>(r.int64(i, at + 2));
+  m.info.flags = split_flags(r.text(i, at + 3));
+  m.info.internal_date = r.int64(i, at + 4);
+  m.info.size = static_cast<std::uint64_t>(r.int64(i, at + 5));
+  m.info.blob_id = r.text(i, at + 6);
+  m.info.save_date = r.opt_int64(i, at + 7);
   return m;
+}
+
+// Rows read range by range, made ascending with each message once, as from a single range.
+template <class T, class Uid>
+void merge_ranges(std::vector<T>& v, const uid_set& ranges, Uid uid) {
+  if (ranges.size() <= 1) return;
+  std::sort(v.begin(), v.end(), [&](const T& x, const T& y) { return uid(x) < uid(y); });
+  v.erase(std::unique(v.begin(), v.end(), [&](const T& x, const T& y) { return uid(x) == uid(y); }), v.end());
 }
 
 }  // namespace
@@ -39,12 +48,41 @@ result<std::vector<message_row>> sql_store::select_messages(sql::connection& c, 
     out.reserve(out.size() + r->size());
     for (int i = 0; i < r->size(); ++i) out.push_back(read_message(*r, i));
   }
-  if (uids.size() > 1) {
-    std::sort(out.begin(), out.end(), [](auto& x, auto& y) { return x.info.uid < y.info.uid; });
-    out.erase(std::unique(out.begin(), out.end(), [](auto& x, auto& y) { return x.info.uid == y.info.uid; }),
-              out.end());
-  }
+  merge_ranges(out, uids, [](const message_row& m) { return m.info.uid; });
   return out;
+}
+
+result<std::pair<mailbox_row, std::vector<message_row>>> sql_store::select_in_mailbox(sql::connection& c,
+                                                                                   std::string_view account,
+                                                                                   std::string_view mailbox,
+                                                                                   const uid_set& uids,
+                                                                                   bool only_deleted) {
+  auto name = canonical_mailbox_name(mailbox);
+  if (!name) return fail("mail.invalid", "invalid mailbox name");
+  static const std::string cols =
+      "SELECT b.id, b.name, b.uidvalidity, b.uidnext, b.highestmodseq, m.id, m.uid, m.modseq, m.flags, "
+      "m.internal_date, m.size, m.blob_id, m.save_date FROM mail_mailboxes b JOIN mail_messages m ON m.mailbox_id = b.id "
+      "WHERE b.account = ?1 AND b.name = ?2 AND m.uid BETWEEN ?3 AND ?4 ";
+  static const std::string sql = cols + "ORDER BY m.uid";
+  static const std::string deleted_sql = cols + "AND m.deleted <> 0 ORDER BY m.uid";
+  std::optional<mailbox_row> box;
+  std::vector<message_row> out;
+  for (auto& range : uids) {
+    auto r = c.query(only_deleted ? deleted_sql : sql, account, *name, range.first, range.last);
+    if (!r) return r.error();
+    if (!box && !r->empty())
+      box = mailbox_row{r->int64(0, 0), r->text(0, 1), static_cast<std::uint32_t>(r->int64(0, 2)),
+                        static_cast<std::uint32_t>(r->int64(0, 3)), static_cast<std::uint64_t>(r->int64(0, 4))};
+    out.reserve(out.size() + r->size());
+    for (int i = 0; i < r->size(); ++i) out.push_back(read_message(*r, i, 5));
+  }
+  merge_ranges(out, uids, [](const message_row& m) { return m.info.uid; });
+  if (!box) {  // no message matched: the mailbox may still exist
+    auto m = need_mailbox(c, account, *name);
+    if (!m) return m.error();
+    box = std::move(*m);
+  }
+  return std::pair{std::move(*box), std::move(out)};
 }
 
 result<append_result> sql_store::append(std::string_view account, std::string_view mailbox, std::string_view bytes,
@@ -84,7 +122,7 @@ result<append_result> sql_store::append_common(std::string_view account, std::st
     return fail("mail.invalid", "internal date out of range");
   auto fl = canonical_flags(flags);
   if (!fl) return fl.error();
-  auto w = begin_write(account);
+  auto w = begin_write(account, sql::durability::full, true);
   if (!w) return w.error();
   auto& conn = *w->conn;
   const auto& a = w->account;
@@ -129,14 +167,17 @@ result<append_result> sql_store::append_common(std::string_view account, std::st
   std::uint32_t uid = m->uidnext;
   std::uint64_t modseq = m->highestmodseq + 1;
   const auto now = unix_now();
+  const bool seen = has_flag(*fl, "\\Seen"), deleted = has_flag(*fl, "\\Deleted");
   if (auto r = conn.query("INSERT INTO mail_messages(mailbox_id, account, uid, modseq, flags, seen, deleted, "
                           "internal_date, size, blob_id, save_date) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                          m->id, a.address, uid, modseq, join_flags(*fl), has_flag(*fl, "\\Seen"),
-                          has_flag(*fl, "\\Deleted"), internal_date.value_or(now), *size, blob_id, now);
+                          m->id, a.address, uid, modseq, join_flags(*fl), seen, deleted, internal_date.value_or(now),
+                          *size, blob_id, now);
       !r)
     return r.error();
-  if (auto r = conn.query("UPDATE mail_mailboxes SET uidnext = ?2, highestmodseq = ?3 WHERE id = ?1", m->id, uid + 1,
-                          modseq);
+  if (auto r = conn.query("UPDATE mail_mailboxes SET uidnext = ?2, highestmodseq = ?3, msg_count = msg_count + 1, "
+                          "unseen_count = unseen_count + ?4, deleted_count = deleted_count + ?5, "
+                          "bytes_total = bytes_total + ?6 WHERE id = ?1",
+                          m->id, uid + 1, modseq, seen ? 0 : 1, deleted ? 1 : 0, *size);
       !r)
     return r.error();
   // After our row: a blob freed earlier and appended again now is ours and stays.
@@ -154,43 +195,82 @@ result<std::vector<message_info>> sql_store::fetch(std::string_view account, std
   if (auto r = check_uid_set(uids); !r) return r.error();
   auto rd = begin_read(account);
   if (!rd) return rd.error();
-  auto m = need_mailbox(*rd->conn, rd->account.address, mailbox);
-  if (!m) return m.error();
-  auto rows = select_messages(*rd->conn, m->id, uids);
-  if (!rows) return rows.error();
+  // One statement per range (one round trip on PostgreSQL): the mailbox is found by name in the
+  // same statement as its messages.
+  auto sel = select_in_mailbox(*rd->conn, rd->account.address, mailbox, uids);
+  if (!sel) return sel.error();
   std::vector<message_info> out;
-  out.reserve(rows->size());
-  for (auto& r : *rows) out.push_back(std::move(r.info));
+  out.reserve(sel->second.size());
+  for (auto& r : sel->second) out.push_back(std::move(r.info));
   return out;
 }
 
-result<std::shared_ptr<const sql_store::flag_index>> sql_store::flag_index_of(sql::connection& c, const mailbox_row& m) {
-  {
-    std::lock_guard lock(index_mu_);
-    auto it = index_.find(m.id);
-    if (it != index_.end() && it->second->uidvalidity == m.uidvalidity && it->second->highestmodseq == m.highestmodseq)
-      return it->second;
+std::shared_ptr<const sql_store::flag_index> sql_store::cached_flag_index(const mailbox_row& m) {
+  std::lock_guard lock(index_mu_);
+  auto it = index_.find(m.id);
+  if (it != index_.end() && it->second->uidvalidity == m.uidvalidity && it->second->highestmodseq == m.highestmodseq)
+    return it->second;
+  return nullptr;
+}
+
+void sql_store::keep_flag_index(std::int64_t mailbox_id, std::shared_ptr<const flag_index> idx) {
+  const auto rows = idx->uids.size();
+  if (rows > flag_index_max_rows) return;
+  std::lock_guard lock(index_mu_);
+  auto& slot = index_[mailbox_id];
+  // Another session may have stored a newer state meanwhile: keep the newer one.
+  if (slot && slot->uidvalidity == idx->uidvalidity && slot->highestmodseq >= idx->highestmodseq) return;
+  if (slot) index_rows_ -= slot->uids.size();
+  if (index_rows_ + rows > flag_index_max_rows) {  // over budget: start again with this one
+    index_.clear();
+    index_rows_ = 0;
   }
-  // SQLite serves it from the covering index mail_messages_view: no table rows are read.
-  auto r = c.query("SELECT uid, modseq, flags FROM mail_messages WHERE mailbox_id = ?1 ORDER BY uid", m.id);
+  index_[mailbox_id] = std::move(idx);
+  index_rows_ += rows;
+}
+
+result<std::pair<mailbox_row, std::shared_ptr<const sql_store::flag_index>>> sql_store::read_flag_index(
+    std::string_view account, std::string_view mailbox) {
+  auto rd = begin_read(account);
+  if (!rd) return rd.error();
+  auto& c = *rd->conn;
+  auto name = canonical_mailbox_name(mailbox);
+  if (!name) return fail("mail.invalid", "invalid mailbox name");
+  // The mailbox row alone first: an index cached for its (uidvalidity, highestmodseq) is the
+  // state of that same row, whichever process wrote it (see flag_index).
+  auto m = need_mailbox(c, rd->account.address, *name);
+  if (!m) return m.error();
+  if (auto hit = cached_flag_index(*m)) return std::pair{std::move(*m), std::move(hit)};
+  // Otherwise the row and every message in one statement, so that they agree without a read
+  // transaction (BEGIN and COMMIT would be two more round trips on PostgreSQL). SQLite walks
+  // the covering index mail_messages_view for the messages, not the table rows.
+  auto r = c.query(
+      "SELECT b.id, b.name, b.uidvalidity, b.uidnext, b.highestmodseq, m.uid, m.modseq, m.flags "
+      "FROM mail_mailboxes b LEFT JOIN mail_messages m ON m.mailbox_id = b.id "
+      "WHERE b.account = ?1 AND b.name = ?2 ORDER BY m.uid",
+      rd->account.address, *name);
   if (!r) return r.error();
+  if (r->empty()) return fail("mail.no_mailbox", "no such mailbox: " + *name);
+  mailbox_row row{r->int64(0, 0), r->text(0, 1), static_cast<std::uint32_t>(r->int64(0, 2)),
+                  static_cast<std::uint32_t>(r->int64(0, 3)), static_cast<std::uint64_t>(r->int64(0, 4))};
   auto idx = std::make_shared<flag_index>();
-  idx->uidvalidity = m.uidvalidity;
-  idx->highestmodseq = m.highestmodseq;
+  idx->uidvalidity = row.uidvalidity;
+  idx->highestmodseq = row.highestmodseq;
   const auto n = static_cast<std::size_t>(r->size());
   idx->uids.reserve(n);
   idx->modseqs.reserve(n);
   idx->flags.reserve(n);
   std::set<std::string> keywords;
   for (int i = 0; i < r->size(); ++i) {
-    idx->uids.push_back(static_cast<std::uint32_t>(r->int64(i, 0)));
-    idx->modseqs.push_back(static_cast<std::uint64_t>(r->int64(i, 1)));
-    if (r->is_null(i, 2)) {
+    if (r->is_null(i, 5)) continue;  // the LEFT JOIN's row of an empty mailbox
+    idx->uids.push_back(static_cast<std::uint32_t>(r->int64(i, 5)));
+    idx->modseqs.push_back(static_cast<std::uint64_t>(r->int64(i, 6)));
+    if (r->is_null(i, 7)) {
       idx->flags.emplace_back();
       continue;
     }
     // Stored flags: system flags (with '\\') first, then keywords.
-    const auto& stored = idx->flags.emplace_back(r->text(i, 2));
+    const auto& stored = idx->flags.emplace_back(r->text(i, 7));
     std::string_view flags(stored);
     while (!flags.empty()) {
       auto sp = flags.find(' ');
@@ -202,36 +282,8 @@ result<std::shared_ptr<const sql_store::flag_index>> sql_store::flag_index_of(sq
   }
   idx->keywords.assign(keywords.begin(), keywords.end());
   std::shared_ptr<const flag_index> out = std::move(idx);
-  const auto rows = out->uids.size();
-  if (rows <= flag_index_max_rows) {
-    std::lock_guard lock(index_mu_);
-    auto& slot = index_[m.id];
-    // Another session may have stored a newer state meanwhile: keep the newer one.
-    if (!slot || slot->uidvalidity != out->uidvalidity || slot->highestmodseq < out->highestmodseq) {
-      if (slot) index_rows_ -= slot->uids.size();
-      if (index_rows_ + rows > flag_index_max_rows) {  // over budget: start again with this one
-        index_.clear();
-        index_rows_ = 0;
-      }
-      index_[m.id] = out;
-      index_rows_ += rows;
-    }
-  }
-  return out;
-}
-
-result<std::pair<mailbox_row, std::shared_ptr<const sql_store::flag_index>>> sql_store::read_flag_index(
-    std::string_view account, std::string_view mailbox) {
-  auto rd = begin_read(account);
-  if (!rd) return rd.error();
-  // The mailbox row and the index come from one read, so they agree; the index is immutable.
-  read_txn txn(*rd->conn);
-  if (!txn.open) return fail("mail.db", "cannot begin a read");
-  auto m = need_mailbox(*rd->conn, rd->account.address, mailbox);
-  if (!m) return m.error();
-  auto idx = flag_index_of(*rd->conn, *m);
-  if (!idx) return idx.error();
-  return std::pair{std::move(*m), std::move(*idx)};
+  keep_flag_index(row.id, out);
+  return std::pair{std::move(row), std::move(out)};
 }
 
 result<mailbox_view> sql_store::view(std::string_view account, std::string_view mailbox) {
@@ -269,18 +321,43 @@ result<flags_result> sql_store::store_flags(std::string_view account, std::strin
   if (auto r = check_uid_set(uids); !r) return r.error();
   auto given = canonical_flags(flags);
   if (!given) return given.error();
+  // A STORE that changes nothing (each flag already as asked: a client marking seen what
+  // another device marked) is answered from a plain read, without the write lock, which it
+  // would otherwise wait for behind other writers (every node's, on PostgreSQL).
+  {
+    auto rd = begin_read(account);
+    if (!rd) return rd.error();
+    auto now = select_in_mailbox(*rd->conn, rd->account.address, mailbox, uids);
+    if (!now) return now.error();
+    flags_result unchanged;
+    bool changes = false;
+    for (const auto& r : now->second) {
+      if (unchanged_since && r.info.modseq > *unchanged_since) {
+        unchanged.modified.push_back(r.info.uid);
+        continue;
+      }
+      if (apply_flags(r.info.flags, mode, *given) != r.info.flags) {
+        changes = true;
+        break;
+      }
+    }
+    if (!changes) return unchanged;
+  }
   // Flags are state a client sets again, not mail: like Dovecot's default (mail_fsync =
   // optimized), the change is not fsync'd. It survives a crash of the process (WAL), and a
   // power loss may undo the last ones; the next fsync'd commit (an APPEND) makes them durable.
   auto w = begin_write(account, sql::durability::normal);
   if (!w) return w.error();
   auto& conn = *w->conn;
-  auto m = need_mailbox(conn, w->account.address, mailbox);
-  if (!m) return m.error();
-  auto rows = select_messages(conn, m->id, uids);
-  if (!rows) return rows.error();
+  // The mailbox row and the messages in one statement (one round trip less on PostgreSQL, while
+  // this transaction holds the write lock); read under that lock, so they cannot move.
+  auto sel = select_in_mailbox(conn, w->account.address, mailbox, uids);
+  if (!sel) return sel.error();
+  auto* m = &sel->first;
+  auto* rows = &sel->second;
   flags_result out;
   std::uint64_t modseq = m->highestmodseq + 1;
+  count_delta counts;
   for (auto& r : *rows) {
     // RFC 7162 §3.2: a message changed since UNCHANGEDSINCE is not touched, and reported.
     if (unchanged_since && r.info.modseq > *unchanged_since) {
@@ -293,12 +370,17 @@ result<flags_result> sql_store::store_flags(std::string_view account, std::strin
                               r.id, join_flags(next), has_flag(next, "\\Seen"), has_flag(next, "\\Deleted"), modseq);
         !res)
       return res.error();
+    counts.add(r.info, -1);
     r.info.flags = std::move(next);
     r.info.modseq = modseq;
+    counts.add(r.info, +1);
     out.updated.push_back(std::move(r.info));
   }
   if (!out.updated.empty())
-    if (auto r = conn.query("UPDATE mail_mailboxes SET highestmodseq = ?2 WHERE id = ?1", m->id, modseq); !r)
+    if (auto r = conn.query("UPDATE mail_mailboxes SET highestmodseq = ?2, unseen_count = unseen_count + ?3, "
+                            "deleted_count = deleted_count + ?4 WHERE id = ?1",
+                            m->id, modseq, counts.unseen, counts.deleted);
+        !r)
       return r.error();
   if (auto r = w->tx.commit(); !r) return r.error();
   if (!out.updated.empty()) publish("mail.changed", w->account.address, m->name);
@@ -308,24 +390,44 @@ result<flags_result> sql_store::store_flags(std::string_view account, std::strin
 result<changes> sql_store::changes_since(std::string_view account, std::string_view mailbox, std::uint64_t since) {
   auto rd = begin_read(account);
   if (!rd) return rd.error();
-  auto& conn = *rd->conn;
-  // One read transaction so that the messages, the log and HIGHESTMODSEQ agree.
-  read_txn txn(conn);
-  if (!txn.open) return fail("mail.db", "cannot begin a read");
-  auto m = need_mailbox(conn, rd->account.address, mailbox);
-  if (!m) return m.error();
+  auto name = canonical_mailbox_name(mailbox);
+  if (!name) return fail("mail.invalid", "invalid mailbox name");
+  // Every IMAP command ends by asking this for the selected mailbox, so it is one statement
+  // (one round trip on PostgreSQL): the mailbox's HIGHESTMODSEQ (kind 0), the messages changed
+  // (1) and the expunge log (2) read together agree without a read transaction, since one
+  // statement sees one snapshot on both engines. The CASTs give PostgreSQL the UNION's types.
+  static const std::string sql =
+      "SELECT 0, b.highestmodseq, 0, CAST(NULL AS TEXT), 0, 0, CAST(NULL AS TEXT), CAST(NULL AS BIGINT) "
+      "FROM mail_mailboxes b WHERE b.account = ?1 AND b.name = ?2 "
+      "UNION ALL "
+      "SELECT 1, m.uid, m.modseq, m.flags, m.internal_date, m.size, m.blob_id, m.save_date "
+      "FROM mail_mailboxes b JOIN mail_messages m ON m.mailbox_id = b.id "
+      "WHERE b.account = ?1 AND b.name = ?2 AND m.modseq > ?3 "
+      "UNION ALL "
+      "SELECT 2, e.uid, e.modseq, CAST(NULL AS TEXT), 0, 0, CAST(NULL AS TEXT), CAST(NULL AS BIGINT) "
+      "FROM mail_mailboxes b JOIN mail_expunged e ON e.mailbox_id = b.id "
+      "WHERE b.account = ?1 AND b.name = ?2 AND e.modseq > ?3 "
+      "ORDER BY 1, 2";
+  auto r = rd->conn->query(sql, rd->account.address, *name, since);
+  if (!r) return r.error();
+  if (r->empty() || r->int64(0, 0) != 0) return fail("mail.no_mailbox", "no such mailbox: " + *name);
   changes out;
-  out.highestmodseq = m->highestmodseq;
-  static const std::string changed_sql =
-      std::string(message_cols) + "FROM mail_messages WHERE mailbox_id = ?1 AND modseq > ?2 ORDER BY uid";
-  auto changed = conn.query(changed_sql, m->id, since);
-  if (!changed) return changed.error();
-  out.changed.reserve(changed->size());
-  for (int i = 0; i < changed->size(); ++i) out.changed.push_back(read_message(*changed, i).info);
-  auto gone = conn.query("SELECT uid FROM mail_expunged WHERE mailbox_id = ?1 AND modseq > ?2 ORDER BY uid", m->id, since);
-  if (!gone) return gone.error();
-  out.vanished.reserve(gone->size());
-  for (int i = 0; i < gone->size(); ++i) out.vanished.push_back(static_cast<std::uint32_t>(gone->int64(i, 0)));
+  out.highestmodseq = static_cast<std::uint64_t>(r->int64(0, 1));
+  for (int i = 1; i < r->size(); ++i) {
+    if (r->int64(i, 0) == 2) {
+      out.vanished.push_back(static_cast<std::uint32_t>(r->int64(i, 1)));
+      continue;
+    }
+    message_info m;
+    m.uid = static_cast<std::uint32_t>(r->int64(i, 1));
+    m.modseq = static_cast<std::uint64_t>(r->int64(i, 2));
+    m.flags = split_flags(r->text(i, 3));
+    m.internal_date = r->int64(i, 4);
+    m.size = static_cast<std::uint64_t>(r->int64(i, 5));
+    m.blob_id = r->text(i, 6);
+    m.save_date = r->opt_int64(i, 7);
+    out.changed.push_back(std::move(m));
+  }
   return out;
 }
 

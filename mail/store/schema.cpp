@@ -116,6 +116,21 @@ CREATE TABLE mail_metadata(
     {8, "expunge log by modseq", R"sql(
 CREATE INDEX mail_expunged_modseq ON mail_expunged(mailbox_id, modseq, uid);
 )sql"},
+    // STATUS and LIST read a mailbox's counts on almost every IMAP command of a client that
+    // tracks several folders. Counting the messages each time read every message row of every
+    // mailbox for LIST; kept here, they are one row per mailbox. Every write to a mailbox's
+    // messages changes them in the UPDATE of its mailbox row that it makes anyway (count_delta).
+    {9, "message counts per mailbox", R"sql(
+ALTER TABLE mail_mailboxes ADD COLUMN msg_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE mail_mailboxes ADD COLUMN unseen_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE mail_mailboxes ADD COLUMN deleted_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE mail_mailboxes ADD COLUMN bytes_total INTEGER NOT NULL DEFAULT 0;
+UPDATE mail_mailboxes SET
+  msg_count = (SELECT COUNT(*) FROM mail_messages m WHERE m.mailbox_id = mail_mailboxes.id),
+  unseen_count = (SELECT COUNT(*) FROM mail_messages m WHERE m.mailbox_id = mail_mailboxes.id AND m.seen = 0),
+  deleted_count = (SELECT COUNT(*) FROM mail_messages m WHERE m.mailbox_id = mail_mailboxes.id AND m.deleted <> 0),
+  bytes_total = (SELECT COALESCE(SUM(m.size), 0) FROM mail_messages m WHERE m.mailbox_id = mail_mailboxes.id);
+)sql"},
 };
 
 // PostgreSQL's steps where SQLite's would not do. 3: a btree entry holding `flags` (up to
@@ -152,14 +167,6 @@ std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-read_txn::read_txn(sql::connection& conn) : c(conn) {
-  open = !!c.exec(c.kind() == sql::engine::postgres ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN");
-}
-
-read_txn::~read_txn() {
-  if (open) (void)c.exec("COMMIT");
-}
-
 result<std::unique_ptr<store>> store::open(const std::string& target, blob::store& blobs, directory::directory* dir,
                                            events::bus* bus) {
   auto e = sql::is_postgres_target(target) ? sql::engine::postgres : sql::engine::sqlite;
@@ -172,7 +179,25 @@ result<std::unique_ptr<store>> store::open(const std::string& target, blob::stor
   return std::unique_ptr<store>(std::make_unique<sql_store>(std::move(*db), blobs, dir, bus));
 }
 
-result<sql_store::account_ref> sql_store::prepare(std::string_view account) {
+result<sql_store::account_ref> sql_store::prepare(std::string_view account, bool fresh) {
+  const auto now = std::chrono::steady_clock::now();
+  bool has_defaults = false;  // prepared before: only the directory's answer may have changed
+  {
+    std::lock_guard lock(accounts_mu_);
+    if (auto it = known_accounts_.find(account); it != known_accounts_.end()) {
+      if (!fresh && now - it->second.checked < account_ttl) return it->second.ref;
+      has_defaults = true;
+    }
+  }
+  auto a = prepare_uncached(account, has_defaults);
+  if (!a) return a.error();
+  std::lock_guard lock(accounts_mu_);
+  if (known_accounts_.size() >= max_known_accounts) known_accounts_.clear();
+  known_accounts_.insert_or_assign(std::string(account), known_account{*a, now});
+  return a;
+}
+
+result<sql_store::account_ref> sql_store::prepare_uncached(std::string_view account, bool has_defaults) {
   auto n = directory::normalize_address(account);
   if (!n) return fail("mail.invalid", "not a valid address: " + std::string(account.substr(0, 300)));
   account_ref a{std::move(*n), 0};
@@ -181,6 +206,7 @@ result<sql_store::account_ref> sql_store::prepare(std::string_view account) {
     if (!acc) return fail("mail.no_account", "no such account: " + a.address);
     a.quota = acc->quota_bytes > 0 ? static_cast<std::uint64_t>(acc->quota_bytes) : 0;
   }
+  if (has_defaults) return a;
   auto c = db_->try_get();
   if (!c) return c.error();
   auto& conn = **c;
@@ -205,16 +231,16 @@ result<sql_store::account_ref> sql_store::prepare(std::string_view account) {
   return a;
 }
 
-result<sql_store::reader> sql_store::begin_read(std::string_view account) {
-  auto a = prepare(account);
+result<sql_store::reader> sql_store::begin_read(std::string_view account, bool fresh) {
+  auto a = prepare(account, fresh);
   if (!a) return a.error();
   auto c = db_->try_get();
   if (!c) return c.error();
   return reader{std::move(*a), *c};
 }
 
-result<sql_store::write_txn> sql_store::begin_write(std::string_view account, sql::durability d) {
-  auto r = begin_read(account);
+result<sql_store::write_txn> sql_store::begin_write(std::string_view account, sql::durability d, bool fresh) {
+  auto r = begin_read(account, fresh);
   if (!r) return r.error();
   auto t = sql::transaction::begin(*r->conn, d);
   if (!t) return t.error();
@@ -267,6 +293,13 @@ result<mailbox_row> sql_store::insert_mailbox(sql::connection& c, std::string_vi
       name, special_use, *uv);
   if (!id) return id.error();
   return mailbox_row{id->value_or(0), std::string(name), *uv, 1, 1};
+}
+
+void sql_store::count_delta::add(const message_info& m, int sign) {
+  messages += sign;
+  unseen += has_flag(m.flags, "\\Seen") ? 0 : sign;
+  deleted += has_flag(m.flags, "\\Deleted") ? sign : 0;
+  bytes += sign * static_cast<std::int64_t>(m.size);
 }
 
 result<quota_usage> sql_store::usage_in(sql::connection& c, const account_ref& a) {

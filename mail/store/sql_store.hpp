@@ -3,6 +3,8 @@
 // names.cpp (mailbox names and flags), mailboxes.cpp, messages.cpp, transfer.cpp (copy, move,
 // expunge).
 #pragma once
+#include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -47,18 +49,6 @@ struct mailbox_row {
 struct message_row {
   message_info info;
   std::int64_t id = 0;
-};
-
-// A read transaction, so that what one call reads agrees (a mailbox row and its messages):
-// SQLite's deferred BEGIN, PostgreSQL's REPEATABLE READ (one snapshot for every statement).
-// Ends with COMMIT when destroyed; `open` is false when BEGIN failed.
-struct read_txn {
-  sql::connection& c;
-  bool open = false;
-  explicit read_txn(sql::connection& conn);
-  ~read_txn();
-  read_txn(const read_txn&) = delete;
-  read_txn& operator=(const read_txn&) = delete;
 };
 
 class sql_store final : public store {
@@ -107,14 +97,20 @@ class sql_store final : public store {
     std::string address;
     std::uint64_t quota = 0;
   };
-  // Normalizes, checks the directory, creates the default mailboxes on first use.
-  result<account_ref> prepare(std::string_view account);
+  // Normalizes, checks the directory, creates the default mailboxes on first use. The answer
+  // is kept for account_ttl (see known_accounts_); `fresh` asks the directory again, for the
+  // writes that apply the quota (append, copy), so a quota or an account removed takes effect
+  // at once there.
+  result<account_ref> prepare(std::string_view account, bool fresh = false);
+  // has_defaults: the default mailboxes are known to exist (INBOX cannot be deleted), so only
+  // the directory is asked.
+  result<account_ref> prepare_uncached(std::string_view account, bool has_defaults);
   // prepare() and this thread's connection: the start of every read.
   struct reader {
     account_ref account;
     sql::connection* conn;
   };
-  result<reader> begin_read(std::string_view account);
+  result<reader> begin_read(std::string_view account, bool fresh = false);
   // prepare(), this thread's connection and a write transaction (durable by default; rolled
   // back unless the caller commits tx): the start of every write.
   struct write_txn {
@@ -122,7 +118,23 @@ class sql_store final : public store {
     sql::connection* conn;
     sql::transaction tx;
   };
-  result<write_txn> begin_write(std::string_view account, sql::durability d = sql::durability::full);
+  result<write_txn> begin_write(std::string_view account, sql::durability d = sql::durability::full,
+                                bool fresh = false);
+  // Every IMAP command makes a few store calls, each naming the account: asking the directory
+  // and looking for INBOX each time would be two statements per call (two round trips on
+  // PostgreSQL), a sixth of the server's CPU under bench_imap --state. An account's default
+  // mailboxes stay (INBOX cannot be deleted), so a prepared account is remembered; the
+  // directory's answer (does it exist, its quota) is asked again after account_ttl, so an
+  // account removed or a quota changed by another process is seen within that time (at once
+  // by append and copy, which ask with `fresh`).
+  struct known_account {
+    account_ref ref;
+    std::chrono::steady_clock::time_point checked;
+  };
+  static constexpr std::chrono::seconds account_ttl{1};
+  static constexpr std::size_t max_known_accounts = 4096;
+  std::mutex accounts_mu_;
+  std::map<std::string, known_account, std::less<>> known_accounts_;  // by the name callers give
   static result<std::optional<mailbox_row>> find_mailbox(sql::connection& c, std::string_view account,
                                                          std::string_view canonical_name);
   // find_mailbox with name validation; "mail.no_mailbox" when absent.
@@ -133,7 +145,22 @@ class sql_store final : public store {
                                             std::string_view special_use);
   static result<std::vector<message_row>> select_messages(sql::connection& c, std::int64_t mailbox_id,
                                                           const uid_set& uids);
+  // The mailbox (validated name, "mail.no_mailbox") and its messages in `uids`, read together:
+  // one statement per range when some message matches, so a write's lookup costs no extra round
+  // trip. only_deleted: just the messages with \Deleted (what EXPUNGE removes).
+  static result<std::pair<mailbox_row, std::vector<message_row>>> select_in_mailbox(sql::connection& c,
+                                                                                    std::string_view account,
+                                                                                    std::string_view mailbox,
+                                                                                    const uid_set& uids,
+                                                                                    bool only_deleted = false);
   static result<quota_usage> usage_in(sql::connection& c, const account_ref& a);
+  // A change of a mailbox's kept counts (migration 9: what STATUS and LIST report). Each write
+  // that adds, removes or re-flags messages applies it in the UPDATE of the mailbox row (uidnext,
+  // highestmodseq) that it makes in the same transaction.
+  struct count_delta {
+    std::int64_t messages = 0, unseen = 0, deleted = 0, bytes = 0;
+    void add(const message_info& m, int sign);  // +1: the message comes, -1: it goes
+  };
   // Copies rows into `target` with new uids (one new modseq); updates target's uidnext/modseq.
   static result<copy_result> copy_rows(sql::connection& c, const std::string& account, const std::vector<message_row>& rows,
                                        mailbox_row& target);
@@ -174,8 +201,8 @@ class sql_store final : public store {
   // What SELECT and flag-only SEARCH read of a mailbox: every message's uid, modseq and stored
   // flags as of (uidvalidity, highestmodseq), shared by all sessions. Every write to a mailbox's
   // messages (append, copy, flags, expunge) raises its highestmodseq in the same transaction,
-  // and a recreated mailbox has a new uidvalidity, so an entry whose pair equals the row just
-  // read (in the same read transaction as the caller's) is current, whichever process wrote.
+  // and a recreated mailbox has a new uidvalidity, so an entry whose pair equals the mailbox row
+  // just read is the state of that row, whichever process wrote.
   struct flag_index {
     std::uint32_t uidvalidity = 0;
     std::uint64_t highestmodseq = 0;
@@ -184,9 +211,10 @@ class sql_store final : public store {
     std::vector<std::string> flags;     // stored form ("" for most)
     std::vector<std::string> keywords;  // in use, sorted, unique
   };
-  // The entry for `m` (read inside a read transaction on c): cached or walked from the index.
-  result<std::shared_ptr<const flag_index>> flag_index_of(sql::connection& c, const mailbox_row& m);
-  // The mailbox and its current flag index, read in one transaction (view, fetch_flags).
+  // The entry cached for `m`'s (uidvalidity, highestmodseq), or null.
+  std::shared_ptr<const flag_index> cached_flag_index(const mailbox_row& m);
+  void keep_flag_index(std::int64_t mailbox_id, std::shared_ptr<const flag_index> idx);
+  // The mailbox and its current flag index, as of one read (view, fetch_flags).
   result<std::pair<mailbox_row, std::shared_ptr<const flag_index>>> read_flag_index(std::string_view account,
                                                                                     std::string_view mailbox);
   static constexpr std::size_t flag_index_max_rows = 1u << 18;  // all mailboxes together

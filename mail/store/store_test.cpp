@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <random>
 #include <set>
@@ -512,6 +513,146 @@ TEST_CASE("store: view and fetch_flags stay current after every kind of write, f
   REQUIRE(other->create(f.alice, "Tmp"));
   CHECK(f.st->view(f.alice, "Tmp").value().messages.empty());
   CHECK(f.st->fetch_flags(f.alice, "Nope").error().code == "mail.no_mailbox");
+}
+
+TEST_CASE("store: a rename or delete by another instance is seen by the next read of the name") {
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
+  auto other = mail::store::open(f.db.target, *f.blobs).value();  // another process or node
+  REQUIRE(f.st->create(f.alice, "Box"));
+  f.st->append(f.alice, "Box", "one").value();
+  f.st->append(f.alice, "Box", "two").value();
+  // Every read here learns the mailbox by name (and caches what it may).
+  const auto box = f.st->view(f.alice, "Box").value();
+  CHECK(box.messages.size() == 2);
+  CHECK(f.st->fetch(f.alice, "Box", {{1, uid_max}}).value().size() == 2);
+  CHECK(f.st->changes_since(f.alice, "Box", box.highestmodseq).value().changed.empty());
+  CHECK(f.st->claim_recent(f.alice, "Box", 2).value() == 0);
+  REQUIRE(other->rename(f.alice, "Box", "Moved"));
+  for (auto* s : {f.st.get(), other.get()}) {
+    CHECK(s->view(f.alice, "Box").error().code == "mail.no_mailbox");
+    CHECK(s->fetch(f.alice, "Box", {{1, uid_max}}).error().code == "mail.no_mailbox");
+    CHECK(s->fetch_flags(f.alice, "Box").error().code == "mail.no_mailbox");
+    CHECK(s->changes_since(f.alice, "Box", 0).error().code == "mail.no_mailbox");
+    CHECK(s->claim_recent(f.alice, "Box", 5).error().code == "mail.no_mailbox");
+    CHECK(s->status(f.alice, "Box").error().code == "mail.no_mailbox");
+  }
+  // The renamed mailbox keeps its uidvalidity and messages; a new one under the old name is
+  // another mailbox, empty.
+  auto moved = f.st->view(f.alice, "Moved").value();
+  CHECK(moved.uidvalidity == box.uidvalidity);
+  CHECK(moved.messages.size() == 2);
+  CHECK(f.st->claim_recent(f.alice, "Moved", 2).value() == 2);
+  REQUIRE(other->create(f.alice, "Box"));
+  auto again = f.st->view(f.alice, "Box").value();
+  CHECK(again.uidvalidity != box.uidvalidity);
+  CHECK(again.messages.empty());
+  CHECK(f.st->fetch(f.alice, "Box", {{1, uid_max}}).value().empty());
+  CHECK(f.st->changes_since(f.alice, "Box", 0).value().changed.empty());
+  REQUIRE(other->remove(f.alice, "Moved"));
+  CHECK(f.st->view(f.alice, "Moved").error().code == "mail.no_mailbox");
+  CHECK(f.st->changes_since(f.alice, "Moved", 0).error().code == "mail.no_mailbox");
+  CHECK(f.st->fetch(f.alice, "Moved", {{1, uid_max}}).error().code == "mail.no_mailbox");
+}
+
+TEST_CASE("store: changes_since reports changed, new and expunged messages and the modseq in one answer") {
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
+  for (int i = 0; i < 4; ++i) f.st->append(f.alice, "INBOX", "m" + std::to_string(i)).value();
+  const auto since = f.st->status(f.alice, "INBOX").value().highestmodseq;
+  CHECK(f.st->changes_since(f.alice, "INBOX", since).value().changed.empty());
+  REQUIRE(f.st->store_flags(f.alice, "INBOX", {{3, 3}}, mail::flag_mode::add, {"\\Seen", "$Work"}));
+  REQUIRE(f.st->store_flags(f.alice, "INBOX", {{1, 2}}, mail::flag_mode::add, {"\\Deleted"}));
+  REQUIRE(f.st->expunge(f.alice, "INBOX", mail::uid_set{{1, 2}}));
+  auto added = f.st->append(f.alice, "INBOX", "new", {"\\Flagged"}, 1000).value();
+  auto ch = f.st->changes_since(f.alice, "INBOX", since).value();
+  CHECK(ch.highestmodseq == added.modseq);
+  CHECK(ch.highestmodseq == f.st->status(f.alice, "INBOX").value().highestmodseq);
+  CHECK(ch.vanished == u32s{1, 2});
+  REQUIRE(ch.changed.size() == 2);
+  CHECK(ch.changed[0].uid == 3);
+  CHECK(ch.changed[0].flags == std::vector<std::string>{"\\Seen", "$Work"});
+  CHECK(ch.changed[1].uid == added.uid);
+  CHECK(ch.changed[1].modseq == added.modseq);
+  CHECK(ch.changed[1].flags == std::vector<std::string>{"\\Flagged"});
+  CHECK(ch.changed[1].internal_date == 1000);
+  CHECK(ch.changed[1].size == 3);
+  CHECK(!ch.changed[1].blob_id.empty());
+  CHECK(ch.changed[1].save_date.has_value());
+  // Nothing after the last change.
+  auto none = f.st->changes_since(f.alice, "INBOX", ch.highestmodseq).value();
+  CHECK(none.changed.empty());
+  CHECK(none.vanished.empty());
+  CHECK(none.highestmodseq == ch.highestmodseq);
+}
+
+TEST_CASE("store: the counts STATUS and LIST report follow every kind of write") {
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
+  auto other = mail::store::open(f.db.target, *f.blobs).value();  // another process or node
+  // What the counts must be: computed from the messages themselves.
+  auto check_counts = [&](const std::string& box) {
+    INFO(box);
+    auto msgs = f.st->fetch(f.alice, box, {{1, uid_max}}).value();
+    std::uint32_t unseen = 0, deleted = 0;
+    std::uint64_t bytes = 0;
+    for (auto& m : msgs) {
+      unseen += std::find(m.flags.begin(), m.flags.end(), "\\Seen") == m.flags.end();
+      deleted += std::find(m.flags.begin(), m.flags.end(), "\\Deleted") != m.flags.end();
+      bytes += m.size;
+    }
+    auto st = f.st->status(f.alice, box).value();
+    CHECK(st.messages == msgs.size());
+    CHECK(st.unseen == unseen);
+    CHECK(st.deleted == deleted);
+    CHECK(st.bytes == bytes);
+    for (auto& info : f.st->list(f.alice).value())
+      if (info.name == st.name) {
+        CHECK(info.messages == st.messages);
+        CHECK(info.unseen == st.unseen);
+        CHECK(info.deleted == st.deleted);
+        CHECK(info.bytes == st.bytes);
+      }
+  };
+  auto check_all = [&] {
+    for (auto box : {"INBOX", "Archive", "Trash", "Moved"}) check_counts(box);
+  };
+  REQUIRE(f.st->create(f.alice, "Moved"));
+  f.st->append(f.alice, "INBOX", "one").value();
+  f.st->append(f.alice, "INBOX", "two two", {"\\Seen"}).value();
+  other->append(f.alice, "INBOX", "three", {"\\Deleted", "\\Flagged"}).value();
+  f.st->deliver(f.alice, "four four four").value();
+  check_all();
+  REQUIRE(f.st->store_flags(f.alice, "INBOX", {{1, 4}}, mail::flag_mode::add, {"\\Seen"}));
+  check_all();
+  REQUIRE(other->store_flags(f.alice, "INBOX", {{2, 3}}, mail::flag_mode::remove, {"\\Seen", "\\Deleted"}));
+  check_all();
+  REQUIRE(f.st->store_flags(f.alice, "INBOX", {{1, 1}}, mail::flag_mode::set, {"\\Deleted", "$X"}));
+  REQUIRE(f.st->store_flags(f.alice, "INBOX", {{1, 1}}, mail::flag_mode::set, {"\\Deleted", "$X"}));  // no change
+  check_all();
+  REQUIRE(f.st->copy(f.alice, "INBOX", {{1, 3}}, "Archive"));
+  check_all();
+  REQUIRE(other->move(f.alice, "INBOX", {{2, 2}}, "Trash"));
+  REQUIRE(f.st->move(f.alice, "Archive", {{1, 1}}, "Archive"));  // within one mailbox
+  check_all();
+  REQUIRE(f.st->expunge(f.alice, "INBOX"));
+  REQUIRE(other->store_flags(f.alice, "Archive", {{1, uid_max}}, mail::flag_mode::add, {"\\Deleted"}));
+  REQUIRE(f.st->expunge(f.alice, "Archive", mail::uid_set{{2, 2}}));
+  check_all();
+  // RFC 9051 §6.3.6: renaming INBOX moves its messages into the new mailbox.
+  REQUIRE(f.st->rename(f.alice, "INBOX", "Old"));
+  check_counts("Old");
+  check_all();
+  REQUIRE(f.st->remove(f.alice, "Moved"));
+  REQUIRE(f.st->create(f.alice, "Moved"));
+  check_all();
+}
+
+TEST_CASE("store: an account removed from the directory is refused at once by append and copy") {
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
+  f.st->append(f.alice, "INBOX", "one").value();
+  CHECK(f.st->status(f.alice, "INBOX").value().messages == 1);  // the account is now known
+  REQUIRE(f.users->remove_account(f.alice));
+  CHECK(f.st->append(f.alice, "INBOX", "two").error().code == "mail.no_account");
+  CHECK(f.st->deliver(f.alice, "two").error().code == "mail.no_account");
+  CHECK(f.st->copy(f.alice, "INBOX", {{1, 1}}, "Archive").error().code == "mail.no_account");
 }
 
 TEST_CASE("store: two store instances on one database append to one mailbox at once") {

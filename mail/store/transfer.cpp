@@ -13,6 +13,7 @@ result<copy_result> sql_store::copy_rows(sql::connection& c, const std::string& 
   std::uint64_t modseq = target.highestmodseq + 1;
   // RFC 8514 §4.1: a copy or a moved message is saved now, whatever its source's save date.
   const std::int64_t saved = unix_now();
+  count_delta counts;
   // RFC 4315 §3: COPYUID lists source and new uids in the same order; ours ascend together.
   // The CASTs type the parameters of a SELECT list, which PostgreSQL cannot infer.
   for (auto& r : rows) {
@@ -25,10 +26,14 @@ result<copy_result> sql_store::copy_rows(sql::connection& c, const std::string& 
         !res)
       return res.error();
     out.uids.emplace_back(r.info.uid, uid);
+    counts.add(r.info, +1);
   }
   target.highestmodseq = modseq;
-  if (auto res = c.query("UPDATE mail_mailboxes SET uidnext = ?2, highestmodseq = ?3 WHERE id = ?1", target.id,
-                         target.uidnext, modseq);
+  if (auto res = c.query("UPDATE mail_mailboxes SET uidnext = ?2, highestmodseq = ?3, msg_count = msg_count + ?4, "
+                         "unseen_count = unseen_count + ?5, deleted_count = deleted_count + ?6, "
+                         "bytes_total = bytes_total + ?7 WHERE id = ?1",
+                         target.id, target.uidnext, modseq, counts.messages, counts.unseen, counts.deleted,
+                         counts.bytes);
       !res)
     return res.error();
   return out;
@@ -37,7 +42,9 @@ result<copy_result> sql_store::copy_rows(sql::connection& c, const std::string& 
 result<std::uint64_t> sql_store::expunge_rows(sql::connection& c, mailbox_row& mbox, const std::vector<message_row>& rows) {
   if (rows.empty()) return mbox.highestmodseq;
   std::uint64_t modseq = mbox.highestmodseq + 1;
+  count_delta counts;
   for (auto& r : rows) {
+    counts.add(r.info, -1);
     if (auto res = c.query("DELETE FROM mail_messages WHERE id = ?1", r.id); !res) return res.error();
     // RFC 7162 §3.2.5.2 (QRESYNC VANISHED): remember each expunged uid with its modseq.
     if (auto res = c.query("INSERT INTO mail_expunged(mailbox_id, uid, modseq) VALUES(?1, ?2, ?3) "
@@ -47,7 +54,11 @@ result<std::uint64_t> sql_store::expunge_rows(sql::connection& c, mailbox_row& m
       return res.error();
   }
   mbox.highestmodseq = modseq;
-  if (auto res = c.query("UPDATE mail_mailboxes SET highestmodseq = ?2 WHERE id = ?1", mbox.id, modseq); !res)
+  if (auto res = c.query("UPDATE mail_mailboxes SET highestmodseq = ?2, msg_count = msg_count + ?3, "
+                         "unseen_count = unseen_count + ?4, deleted_count = deleted_count + ?5, "
+                         "bytes_total = bytes_total + ?6 WHERE id = ?1",
+                         mbox.id, modseq, counts.messages, counts.unseen, counts.deleted, counts.bytes);
+      !res)
     return res.error();
   return modseq;
 }
@@ -55,7 +66,7 @@ result<std::uint64_t> sql_store::expunge_rows(sql::connection& c, mailbox_row& m
 result<copy_result> sql_store::copy(std::string_view account, std::string_view from, const uid_set& uids,
                                     std::string_view to) {
   if (auto r = check_uid_set(uids); !r) return r.error();
-  auto w = begin_write(account);
+  auto w = begin_write(account, sql::durability::full, true);
   if (!w) return w.error();
   auto& conn = *w->conn;
   const auto& a = w->account;
@@ -115,17 +126,29 @@ result<expunge_result> sql_store::expunge(std::string_view account, std::string_
   std::set<std::string> blobs;
   std::string owner, name;
   {
+    // Nothing marked \Deleted (another session expunged it first): answered from a plain read,
+    // without waiting for the write lock.
+    auto rd = begin_read(account);
+    if (!rd) return rd.error();
+    auto doomed = select_in_mailbox(*rd->conn, rd->account.address, mailbox, uids ? *uids : uid_set{{1, uid_max}}, true);
+    if (!doomed) return doomed.error();
+    if (doomed->second.empty()) {
+      out.modseq = doomed->first.highestmodseq;
+      return out;
+    }
+  }
+  {
     // Not fsync'd, as in Dovecot's default: after a power loss an expunged message may come
     // back (never one that was lost). Its blob goes only once a later commit is durable.
     auto w = begin_write(account, sql::durability::normal);
     if (!w) return w.error();
     auto& conn = *w->conn;
     owner = w->account.address;
-    auto m = need_mailbox(conn, owner, mailbox);
-    if (!m) return m.error();
+    auto sel = select_in_mailbox(conn, owner, mailbox, uids ? *uids : uid_set{{1, uid_max}}, true);
+    if (!sel) return sel.error();
+    auto* m = &sel->first;
+    auto* rows = &sel->second;
     name = m->name;
-    auto rows = select_messages(conn, m->id, uids ? *uids : uid_set{{1, uid_max}});
-    if (!rows) return rows.error();
     std::vector<message_row> doomed;
     for (auto& r : *rows) {
       if (!has_flag(r.info.flags, "\\Deleted")) continue;

@@ -174,6 +174,38 @@ TEST_CASE("a grant goes with its mailbox") {
   CHECK(has(run(bob, "s4 STATUS shared/alice@home.test/Bills (MESSAGES)"), "s4 NO [NONEXISTENT]"));
 }
 
+TEST_CASE("another session sees a rename, a delete and an ACL change at its next command") {
+  shared_fixture f;
+  auto alice = f.as("alice@home.test");
+  auto other = f.as("alice@home.test");  // the same user on a second device
+  auto bob = f.as("bob@home.test");
+  run(alice, "c1 CREATE Work");
+  run(alice, append_cmd("a1", "Work", simple));
+  // The other session reads the mailbox first, so that anything it may keep is warm.
+  CHECK(has(run(other, "s1 SELECT Work"), "1 EXISTS"));
+  CHECK(has(run(other, "s2 STATUS Work (MESSAGES)"), "(MESSAGES 1)"));
+  CHECK(has(run(other, "s3 LIST \"\" \"*\""), "\"Work\""));
+  run(alice, "r1 RENAME Work Done");
+  CHECK(has(run(other, "s4 STATUS Work (MESSAGES)"), "s4 NO [NONEXISTENT]"));
+  auto list = run(other, "s5 LIST \"\" \"*\"");
+  CHECK(has(list, "\"Done\""));
+  CHECK_FALSE(has(list, "\"Work\""));
+  CHECK(has(run(other, "s6 SELECT Done"), "1 EXISTS"));
+  run(alice, "d1 DELETE Done");
+  CHECK(has(run(other, "s7 SELECT Done"), "s7 NO [NONEXISTENT]"));
+  CHECK_FALSE(has(run(other, "s8 LIST \"\" \"*\""), "\"Done\""));
+  // Grants: seen by the sharee's next LIST and SELECT, and gone as soon as they are taken back.
+  run(alice, "c2 CREATE Team");
+  CHECK_FALSE(has(run(bob, "b1 LIST \"\" \"*\""), "shared/alice@home.test/Team"));
+  CHECK(has(run(alice, "g1 SETACL Team bob@home.test lr"), "g1 OK"));
+  CHECK(has(run(bob, "b2 LIST \"\" \"*\""), "shared/alice@home.test/Team"));
+  CHECK(has(run(bob, "b3 SELECT shared/alice@home.test/Team"), "b3 OK"));
+  CHECK(has(run(alice, "g2 DELETEACL Team bob@home.test"), "g2 OK"));
+  CHECK_FALSE(has(run(bob, "b4 LIST \"\" \"*\""), "shared/alice@home.test/Team"));
+  CHECK(has(run(bob, "b5 STATUS shared/alice@home.test/Team (MESSAGES)"), "b5 NO [NONEXISTENT]"));
+  CHECK(has(run(bob, "b6 SELECT shared/alice@home.test/Team"), "b6 NO [NONEXISTENT]"));
+}
+
 TEST_CASE("SETACL checks its arguments") {
   shared_fixture f;
   auto alice = f.as("alice@home.test");

@@ -1,5 +1,6 @@
 // STORE / UID STORE (RFC 9051 §6.4.6, RFC 7162 §3.1.3 UNCHANGEDSINCE / MODIFIED).
 #include <algorithm>
+#include <iterator>
 
 #include "core/util/strings.hpp"
 
@@ -52,9 +53,17 @@ void op_store(session_state& st, const command& cmd, reply& r) {
   // under CONDSTORE, which must learn the new MODSEQ (RFC 7162 §3.1.3).
   std::vector<mail::message_info> show;
   if (!s.silent) {
-    auto all = fetch_as_user(st, sel.owner, sel.name, to_uid_set(uids));
-    if (!all) return fail(r, all.error());
-    show = std::move(*all);
+    // The messages the store changed come back with their new flags; only the others (already
+    // as asked, or MODIFIED) are read again.
+    show = res->updated;
+    std::vector<std::uint32_t> rest;
+    std::set_difference(uids.begin(), uids.end(), changed.begin(), changed.end(), std::back_inserter(rest));
+    if (!rest.empty()) {
+      auto more = fetch_as_user(st, sel.owner, sel.name, to_uid_set(rest));
+      if (!more) return fail(r, more.error());
+      show.insert(show.end(), std::make_move_iterator(more->begin()), std::make_move_iterator(more->end()));
+      std::sort(show.begin(), show.end(), [](const auto& a, const auto& b) { return a.uid < b.uid; });
+    }
   } else if (st.condstore) {
     show = res->updated;
   }
