@@ -278,6 +278,21 @@ class session {
     return std::nullopt;
   }
 
+  // IDLE's push, run here as a short command is (try_inline): a delivery's EXISTS then leaves
+  // from the strand the bus woke, instead of queueing on the store pool behind APPENDs'
+  // fsyncs and long SEARCHes. A refresh that would wait to write (an IMAP4rev1 session's
+  // \Recent claim finding the writer gate held) is dropped and runs on the pool.
+  std::optional<std::string> try_inline_refresh() {
+    if (!o_.inline_reads) return std::nullopt;
+    session_state saved = st_;
+    sql::no_write_scope no_wait(sql::no_write_scope::mode::quick_writes);
+    reply r;
+    refresh(st_, r, true);
+    if (!no_wait.write_attempted()) return std::move(r.out);
+    st_ = std::move(saved);
+    return std::nullopt;
+  }
+
   asio::awaitable<reply> run_command(const imap::command& cmd) {
     if (auto r = try_inline(cmd)) co_return std::move(*r);
     // LOGIN hashes a password (Argon2id): CPU work for the blocking pool. Every other command
@@ -505,11 +520,16 @@ class session {
         if (!look) continue;
       }
       if (!st_.selected()) continue;
-      std::string out = co_await net::run_on_store([this] {
-        reply r;
-        refresh(st_, r, true);
-        return r.out;
-      });
+      std::string out;
+      if (auto quick = try_inline_refresh()) {
+        out = std::move(*quick);
+      } else {
+        out = co_await net::run_on_store([this] {
+          reply r;
+          refresh(st_, r, true);
+          return r.out;
+        });
+      }
       if (!co_await send(out)) co_return;  // the connection is closed: the reader ends too
     }
   }
