@@ -66,6 +66,36 @@ TEST_CASE("only commands walking more messages than the progress step take the l
   CHECK_FALSE(may_take_long(st, parsed("a FETCH 1:* (FLAGS)")));
 }
 
+TEST_CASE("a SEARCH of flags and cached header fields runs inline in a big mailbox; others do not") {
+  server_env env;
+  env.progress_step = 500;
+  session_state st;
+  st.env = &env;
+  st.ph = phase::authenticated;
+  CHECK_FALSE(inline_search(st, parsed("a UID SEARCH UNSEEN")));  // nothing selected
+  selected_mailbox sel;
+  sel.name = "INBOX";
+  for (std::uint32_t u = 1; u <= 2000; ++u) {
+    sel.uids.push_back(u);
+    sel.modseqs.push_back(1);
+  }
+  st.sel = sel;
+  st.ph = phase::selected;
+  CHECK(inline_search(st, parsed("a UID SEARCH UNSEEN")));
+  CHECK(inline_search(st, parsed("a SEARCH SUBJECT invoice")));
+  CHECK(inline_search(st, parsed("a UID SEARCH OR FROM bob NOT SEEN SENTSINCE 1-Jan-2026")));
+  // The message text, a header's raw section, dates of the row: not from the index.
+  CHECK_FALSE(inline_search(st, parsed("a SEARCH TEXT hello")));
+  CHECK_FALSE(inline_search(st, parsed("a SEARCH BODY hello")));
+  CHECK_FALSE(inline_search(st, parsed("a SEARCH HEADER X-Spam yes")));
+  CHECK_FALSE(inline_search(st, parsed("a SEARCH LARGER 100")));
+  CHECK_FALSE(inline_search(st, parsed("a SORT (DATE) UTF-8 SUBJECT invoice")));
+  CHECK_FALSE(inline_search(st, parsed("a FETCH 1:* (FLAGS)")));
+  // NOTIFY adds reports of every watched mailbox to each reply (may_run_inline).
+  st.notify.emplace();
+  CHECK_FALSE(inline_search(st, parsed("a UID SEARCH UNSEEN")));
+}
+
 TEST_CASE("a FETCH of a few small messages' bytes runs inline; a big one goes back to the pool") {
   test::fixture f;
   auto st = f.login();

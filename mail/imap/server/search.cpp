@@ -414,6 +414,8 @@ bool search_fields_only(const search_key& k) {
 
 }  // namespace
 
+bool searches_index_only(const search_key& key) { return search_fields_only(key); }
+
 result<std::vector<search_hit>> run_search(session_state& st, const search_key& given,
                                            const std::optional<std::string>& charset, bool full_info,
                                            progress_meter* progress) {

@@ -1,5 +1,7 @@
 #include "mail/imap/server/summary.hpp"
 
+#include "core/sql/write_guard.hpp"
+
 #include "mail/imap/server/fetch_body.hpp"
 #include "mail/imap/server/search.hpp"
 #include "mail/message/address.hpp"
@@ -234,7 +236,9 @@ result<std::vector<std::shared_ptr<const message_summary>>> load_summaries(sessi
       }
     }
     // Lazily, once per blob: the first FETCH/SEARCH after delivery (or after the upgrade
-    // that added the table) reads and parses the blob.
+    // that added the table) reads and parses the blob. Not on an I/O thread (a SEARCH run
+    // inline, inline.hpp): may_block() has the session run the command again on the pool.
+    if (!sql::may_block()) return error("imap.would_block", "Summary not stored yet; retried on the store pool");
     auto pm = load_message(st, msgs[i]);
     if (!pm) return pm.error();
     auto s = std::make_shared<const message_summary>(summarize(**pm));
