@@ -283,6 +283,7 @@ int main(int argc, char** argv) {
   }
 
   std::printf("server %s, %s\n", hearth.c_str(), load_average().c_str());
+  std::fflush(stdout);  // before fork(): the child's freopen would print the buffer again
   fs::path dir = fs::temp_directory_path() / ("hearth-bench-idle-" + std::to_string(getpid()));
   std::string out = run_capture(hearth.string() + " quickstart --dev bench@example.test --dir " + dir.string() +
                                 " --listen " + host + " --port-offset 32000 2>&1");
