@@ -71,6 +71,7 @@ using clock_type = std::chrono::steady_clock;
 #include "proc_stats.hpp"
 
 namespace {
+using hearth::bench::load_average;
 using hearth::bench::rss_kb;
 using hearth::bench::run_capture;
 
@@ -148,12 +149,6 @@ void worker(const options& o, int id, clock_type::time_point end, int count, sta
   for (auto& [k, v] : local) st.ms[k].insert(st.ms[k].end(), v.begin(), v.end());
 }
 
-
-std::string load_average() {
-  std::string u = run_capture("uptime");
-  auto p = u.find("load average");
-  return p == std::string::npos ? u : u.substr(p, u.find_first_of("\r\n", p) - p);
-}
 
 // --state: the state-tracking load against the server in `o` (Hearth unless --host), then with
 // --dovecot against a private Dovecot right after, and one table of both.

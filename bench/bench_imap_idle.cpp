@@ -8,10 +8,20 @@
 // Logins use SCRAM-SHA-256 with the salted password computed once (the server's side of SCRAM is
 // a few hashes), so 10 000 logins do not cost 10 000 Argon2id checks.
 //
-// It starts its own `hearth` (quickstart --dev in a temp folder, BUILD/hearth) on 127.0.0.78
-// with the per-IP connection limit lifted, and stops it at the end.
+// It starts its own `hearth` (quickstart --dev in a temp folder, BUILD/hearth, or --hearth
+// PATH to time another build) on NET.78 with the per-IP connection limit lifted, and stops it
+// at the end.
+//
+// The time from the APPEND to the client's read of its EXISTS has three parts: the server
+// storing the message (fsyncs), the server waking the session and writing, and this program's
+// own thread getting a CPU to read it. On a 2-core machine the last one is not small: the
+// bench shares the cores with the server and with anything else running. So the probes and
+// the appender read the kernel's receive timestamp of their data (SO_TIMESTAMPNS, peeked
+// before the TLS read): "in the socket" times are when the server's bytes reached the
+// client's socket, whoever was scheduled after that.
 //
 //   build/bench/bench_imap_idle [--connections 10000] [--probes 10] [--seconds 60] [--deliveries 200]
+//                               [--hearth PATH]
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -25,6 +35,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -50,6 +61,7 @@ using clock_type = std::chrono::steady_clock;
 
 namespace {
 using hearth::bench::cpu_ticks;
+using hearth::bench::load_average;
 using hearth::bench::rss_kb;
 using hearth::bench::run_capture;
 
@@ -149,6 +161,29 @@ class client {
   }
   bool buffered() const { return pos_ < len_ || SSL_pending(ssl_) > 0; }
   int fd() const { return fd_; }
+  // Asks the kernel to timestamp what this socket receives (socket(7) SO_TIMESTAMPNS).
+  void timestamp_input() {
+    int one = 1;
+    setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
+  }
+  // CLOCK_REALTIME ns at which the first unread bytes reached the socket, peeked without
+  // consuming them; 0 when there is nothing unread or no timestamp. Call only when nothing is
+  // buffered above the socket (buffered() false), or the bytes read next are not these.
+  long long arrival_ns() const {
+    char byte;
+    iovec v{&byte, 1};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+    msghdr m{};
+    m.msg_iov = &v, m.msg_iovlen = 1, m.msg_control = control, m.msg_controllen = sizeof control;
+    if (recvmsg(fd_, &m, MSG_PEEK | MSG_DONTWAIT) <= 0) return 0;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+        timespec t;
+        std::memcpy(&t, CMSG_DATA(c), sizeof t);
+        return static_cast<long long>(t.tv_sec) * 1000000000LL + t.tv_nsec;
+      }
+    return 0;
+  }
   bool command(const std::string& tag, const std::string& cmd) {
     if (!send(tag + " " + cmd + "\r\n")) return false;
     for (;;) {
@@ -208,6 +243,12 @@ class client {
 
 
 
+long long realtime_ns() {
+  timespec t;
+  clock_gettime(CLOCK_REALTIME, &t);
+  return static_cast<long long>(t.tv_sec) * 1000000000LL + t.tv_nsec;
+}
+
 double pct(std::vector<double> v, int p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -218,10 +259,12 @@ double pct(std::vector<double> v, int p) {
 
 int main(int argc, char** argv) {
   int connections = 10000, probes = 10, seconds = 60, deliveries = 200;
+  fs::path hearth = fs::canonical("/proc/self/exe").parent_path().parent_path() / "hearth";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     int v = std::atoi(argv[i + 1]);
-    if (k == "--connections") connections = v;
+    if (k == "--hearth") hearth = fs::absolute(argv[i + 1]);
+    else if (k == "--connections") connections = v;
     else if (k == "--probes") probes = v;
     else if (k == "--seconds") seconds = v;
     else if (k == "--deliveries") deliveries = v;
@@ -239,7 +282,8 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  fs::path hearth = fs::canonical("/proc/self/exe").parent_path().parent_path() / "hearth";
+  std::printf("server %s, %s\n", hearth.c_str(), load_average().c_str());
+  std::fflush(stdout);  // before fork(): the child's freopen would print the buffer again
   fs::path dir = fs::temp_directory_path() / ("hearth-bench-idle-" + std::to_string(getpid()));
   std::string out = run_capture(hearth.string() + " quickstart --dev bench@example.test --dir " + dir.string() +
                                 " --listen " + host + " --port-offset 32000 2>&1");
@@ -331,19 +375,29 @@ int main(int argc, char** argv) {
   long cpu1 = cpu_ticks(server);
   double wall = std::chrono::duration<double>(clock_type::now() - t0).count();
   double cpu_s = static_cast<double>(cpu1 - cpu0) / static_cast<double>(hz);
-  std::printf("server CPU over %.0f s with %d idle connections: %.2f s (%.2f%% of one core), RSS %ld MiB\n", wall,
-              connections, cpu_s, 100.0 * cpu_s / wall, rss_kb(server) / 1024);
+  std::printf("server CPU over %.0f s with %d idle connections: %.2f s (%.2f%% of one core), RSS %ld MiB, %s\n",
+              wall, connections, cpu_s, 100.0 * cpu_s / wall, rss_kb(server) / 1024, load_average().c_str());
   std::fflush(stdout);
 
   // Deliveries: APPEND to INBOX from another session; every probe waits for its EXISTS.
   client appender(ctx);
   if (!appender.connect() || !appender.login(user, password, cache)) return stop(1);
+  appender.timestamp_input();
+  for (int i = 0; i < probes; ++i) conns[static_cast<std::size_t>(i)]->timestamp_input();
   std::vector<double> push_ms, append_ms, after_ok_ms;
+  // From the kernel's receive timestamps (see the top of this file): the APPEND sent -> its
+  // EXISTS in the probe's socket; the APPEND's OK in the appender's socket -> the EXISTS in
+  // the probe's (the server's wake and write, without the fsyncs); in the socket -> read by
+  // this program (the bench's own wait for a CPU).
+  std::vector<double> in_socket_ms, ok_to_exists_socket_ms, socket_to_read_ms;
+  const long long cpu_before_deliveries = cpu_ticks(server);
+  const auto t_deliveries = clock_type::now();
   const std::string msg =
       "From: a@example.org\r\nTo: bench@example.test\r\nSubject: idle bench\r\n\r\nhello\r\n";
   int lost = 0;
   for (int d = 1; d <= deliveries; ++d) {
     auto sent = clock_type::now();
+    const long long sent_ns = realtime_ns();
     std::string tag = "d" + std::to_string(d);
     // LITERAL+ (RFC 7888): no round trip for the continuation.
     if (!appender.send(tag + " APPEND INBOX {" + std::to_string(msg.size()) + "+}\r\n" + msg + "\r\n")) return stop(1);
@@ -351,7 +405,9 @@ int main(int argc, char** argv) {
     int waiting = probes;
     bool appended = false;
     double ok_at = 0;
+    long long ok_socket_ns = 0;
     std::vector<double> heard_at;
+    std::vector<long long> heard_socket_ns;
     auto deadline = sent + std::chrono::seconds(5);
     const std::string want = "* " + std::to_string(d) + " EXISTS\r\n";
     while ((waiting > 0 || !appended) && clock_type::now() < deadline) {
@@ -368,6 +424,7 @@ int main(int argc, char** argv) {
         int w = who[k];
         client& c = w < 0 ? appender : *conns[static_cast<std::size_t>(w)];
         if (!(fds[k].revents & POLLIN) && !c.buffered()) continue;
+        const long long arrived_ns = c.buffered() ? 0 : c.arrival_ns();
         do {
           std::string l = c.line();
           auto now = clock_type::now();
@@ -375,11 +432,17 @@ int main(int argc, char** argv) {
             appended = true;
             ok_at = std::chrono::duration<double, std::milli>(now - sent).count();
             append_ms.push_back(ok_at);
+            ok_socket_ns = arrived_ns;
           } else if (w >= 0 && l == want) {
             heard[static_cast<std::size_t>(w)] = true;
             --waiting;
             heard_at.push_back(std::chrono::duration<double, std::milli>(now - sent).count());
             push_ms.push_back(heard_at.back());
+            if (arrived_ns) {
+              in_socket_ms.push_back(static_cast<double>(arrived_ns - sent_ns) / 1e6);
+              socket_to_read_ms.push_back(static_cast<double>(realtime_ns() - arrived_ns) / 1e6);
+              heard_socket_ns.push_back(arrived_ns);
+            }
           }
         } while (c.buffered() && (w >= 0 ? !heard[static_cast<std::size_t>(w)] : !appended));
       }
@@ -387,6 +450,8 @@ int main(int argc, char** argv) {
     lost += waiting;
     if (appended)
       for (double t : heard_at) after_ok_ms.push_back(t - ok_at);
+    if (ok_socket_ns)
+      for (long long t : heard_socket_ns) ok_to_exists_socket_ms.push_back(static_cast<double>(t - ok_socket_ns) / 1e6);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   std::printf("%d deliveries to INBOX, %d probes each: APPEND sent -> EXISTS at the idling client p50 %.2f ms, "
@@ -398,6 +463,15 @@ int main(int argc, char** argv) {
   // EXISTS and the tagged OK race, so this is the push's own delay (negative: it came first).
   std::printf("EXISTS at the idling client minus the APPEND's OK at the appender: p50 %.2f ms, p99 %.2f ms\n",
               pct(after_ok_ms, 50), pct(after_ok_ms, 99));
+  const double busy_s = static_cast<double>(cpu_ticks(server) - cpu_before_deliveries) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  const double busy_wall = std::chrono::duration<double>(clock_type::now() - t_deliveries).count();
+  std::printf("kernel receive timestamps (%zu of %zu EXISTS): APPEND sent -> EXISTS in the probe's socket p50 %.2f ms, "
+              "p99 %.2f ms; APPEND's OK in its socket -> EXISTS in the probe's p50 %.2f ms, p99 %.2f ms; "
+              "in the socket -> read by this bench p50 %.2f ms, p99 %.2f ms\n",
+              in_socket_ms.size(), push_ms.size(), pct(in_socket_ms, 50), pct(in_socket_ms, 99),
+              pct(ok_to_exists_socket_ms, 50), pct(ok_to_exists_socket_ms, 99), pct(socket_to_read_ms, 50),
+              pct(socket_to_read_ms, 99));
+  std::printf("server CPU during the deliveries: %.2f s in %.1f s; %s\n", busy_s, busy_wall, load_average().c_str());
   conns.clear();
   SSL_CTX_free(ctx);
   return stop(lost ? 1 : 0);

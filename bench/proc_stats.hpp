@@ -47,4 +47,12 @@ inline std::string run_capture(const std::string& cmd) {
   return out;
 }
 
+// "load average: a, b, c" as uptime(1) prints it: every figure a bench prints on this shared
+// machine goes with the load it was measured under.
+inline std::string load_average() {
+  std::string u = run_capture("uptime");
+  auto p = u.find("load average");
+  return p == std::string::npos ? u : u.substr(p, u.find_first_of("\r\n", p) - p);
+}
+
 }  // namespace hearth::bench

@@ -4,6 +4,7 @@
 #include <string_view>
 #include <variant>
 
+#include "mail/imap/server/search.hpp"
 #include "mail/imap/server/view.hpp"
 
 namespace hearth::mail::imap {
@@ -59,6 +60,12 @@ bool may_run_inline(const session_state& st, const command& cmd) {
       if (!from_database(a) && named(f->set) > inline_blob_messages) return false;
   }
   return true;
+}
+
+bool inline_search(const session_state& st, const command& cmd) {
+  if (st.ph != phase::selected || st.notify || (cmd.name != "SEARCH" && cmd.name != "UID SEARCH")) return false;
+  const auto* s = std::get_if<cmd_search>(&cmd.args);
+  return s && searches_index_only(s->key);
 }
 
 bool may_take_long(const session_state& st, const command& cmd) {

@@ -19,15 +19,19 @@ command parsed(const std::string& line) {
   return *p.cmd;
 }
 
-}  // namespace
-
-TEST_CASE("only commands walking more messages than the progress step take the long path") {
+// A logged-in session with a progress step of 500; select_big_inbox() selects an INBOX of
+// 2 000 messages (uids 2, 4, ... 4000).
+struct logged_in {
   server_env env;
-  env.progress_step = 500;
   session_state st;
-  st.env = &env;
-  st.ph = phase::authenticated;
-  CHECK_FALSE(may_take_long(st, parsed("a SEARCH ALL")));  // nothing selected
+  logged_in() {
+    env.progress_step = 500;
+    st.env = &env;
+    st.ph = phase::authenticated;
+  }
+};
+
+void select_big_inbox(session_state& st) {
   selected_mailbox sel;
   sel.name = "INBOX";
   sel.owner = "alice@home.test";
@@ -37,6 +41,16 @@ TEST_CASE("only commands walking more messages than the progress step take the l
   }
   st.sel = sel;
   st.ph = phase::selected;
+}
+
+}  // namespace
+
+TEST_CASE("only commands walking more messages than the progress step take the long path") {
+  logged_in l;
+  auto& env = l.env;
+  auto& st = l.st;
+  CHECK_FALSE(may_take_long(st, parsed("a SEARCH ALL")));  // nothing selected
+  select_big_inbox(st);
 
   // A page of headers or one body in a 2 000-message mailbox: short.
   CHECK_FALSE(may_take_long(st, parsed("a FETCH 1:50 (UID FLAGS BODY.PEEK[HEADER.FIELDS (Subject)])")));
@@ -64,6 +78,26 @@ TEST_CASE("only commands walking more messages than the progress step take the l
   env.progress_step = 0;
   st.sel->uids.resize(2000, 9999);
   CHECK_FALSE(may_take_long(st, parsed("a FETCH 1:* (FLAGS)")));
+}
+
+TEST_CASE("a SEARCH of flags and cached header fields runs inline in a big mailbox; others do not") {
+  logged_in l;
+  auto& st = l.st;
+  CHECK_FALSE(inline_search(st, parsed("a UID SEARCH UNSEEN")));  // nothing selected
+  select_big_inbox(st);
+  CHECK(inline_search(st, parsed("a UID SEARCH UNSEEN")));
+  CHECK(inline_search(st, parsed("a SEARCH SUBJECT invoice")));
+  CHECK(inline_search(st, parsed("a UID SEARCH OR FROM bob NOT SEEN SENTSINCE 1-Jan-2026")));
+  // The message text, a header's raw section, dates of the row: not from the index.
+  CHECK_FALSE(inline_search(st, parsed("a SEARCH TEXT hello")));
+  CHECK_FALSE(inline_search(st, parsed("a SEARCH BODY hello")));
+  CHECK_FALSE(inline_search(st, parsed("a SEARCH HEADER X-Spam yes")));
+  CHECK_FALSE(inline_search(st, parsed("a SEARCH LARGER 100")));
+  CHECK_FALSE(inline_search(st, parsed("a SORT (DATE) UTF-8 SUBJECT invoice")));
+  CHECK_FALSE(inline_search(st, parsed("a FETCH 1:* (FLAGS)")));
+  // NOTIFY adds reports of every watched mailbox to each reply (may_run_inline).
+  st.notify.emplace();
+  CHECK_FALSE(inline_search(st, parsed("a UID SEARCH UNSEEN")));
 }
 
 TEST_CASE("a FETCH of a few small messages' bytes runs inline; a big one goes back to the pool") {

@@ -202,6 +202,19 @@ class evaluator {
 
   result<bool> eval(const search_key& k, candidate& c) {
     const auto& n = k.name;
+    // The header field keys first: a SEARCH SUBJECT of a big mailbox comes here once per
+    // message, and the chain below compares the name with some forty others.
+    if (const int f = field_of(k); f >= 0) {
+      if (!c.sum) {
+        auto sums = load_summaries(st_, std::span(c.info, 1));
+        if (!sums) return sums.error();
+        c.sum = sums->at(0);
+      }
+      const std::string& text = c.sum->search_text[f];
+      // An empty string matches every message that has the field (RFC 9051 §6.4.4).
+      if (k.text.empty()) return !text.empty();
+      return text.find(folded(k)) != std::string::npos;
+    }
     const auto& flags = c.info->flags;
     auto has_flag = [&](std::string_view f) {
       for (const auto& x : flags)
@@ -274,7 +287,7 @@ class evaluator {
     }
     // Header keys need only the stored summary; BODY and TEXT the whole message.
     if (!c.sum) {
-      auto sums = load_summaries(st_, {*c.info});
+      auto sums = load_summaries(st_, std::span(c.info, 1));
       if (!sums) return sums.error();
       c.sum = sums->at(0);
     }
@@ -283,11 +296,6 @@ class evaluator {
       // RFC 3501 §6.4.4: the Date header's date "disregarding time and timezone": the day as
       // written in the field, i.e. in the field's own zone, not the UTC day.
       return compare_day(day_of(*c.sum->sent + std::int64_t(c.sum->sent_zone) * 60), k, n.substr(4));
-    }
-    if (const std::string* text = c.sum->search_field(n)) {
-      // An empty string matches every message that has the field (RFC 9051 §6.4.4).
-      if (k.text.empty()) return !text->empty();
-      return text->find(fold_case(k.text)) != std::string::npos;
     }
     if (!c.hm && !c.pm) c.hm = header_only(*c.sum);
     const auto& h = (c.pm ? c.pm : c.hm)->structure.root.header;
@@ -338,8 +346,26 @@ class evaluator {
     return false;
   }
 
+  // What eval needs of a key on every message, worked out on its first: which of
+  // message_summary::search_text it reads (-1: none) and its text case-folded.
+  struct prepared {
+    int field = -1;
+    std::string folded;
+  };
+  const prepared& prepare(const search_key& k) {
+    auto [it, added] = prepared_.try_emplace(&k);
+    if (added) {
+      it->second.field = message_summary::field_index(k.name);
+      it->second.folded = fold_case(k.text);
+    }
+    return it->second;
+  }
+  int field_of(const search_key& k) { return prepare(k).field; }
+  const std::string& folded(const search_key& k) { return prepare(k).folded; }
+
   session_state& st_;
   std::map<const search_key*, std::optional<std::vector<std::uint32_t>>> uid_sets_, seq_sets_;
+  std::map<const search_key*, prepared> prepared_;
 };
 
 // HEADER and TEXT need the header section itself; the other header keys only the search fields.
@@ -388,6 +414,8 @@ bool search_fields_only(const search_key& k) {
 
 }  // namespace
 
+bool searches_index_only(const search_key& key) { return search_fields_only(key); }
+
 result<std::vector<search_hit>> run_search(session_state& st, const search_key& given,
                                            const std::optional<std::string>& charset, bool full_info,
                                            progress_meter* progress) {
@@ -430,7 +458,7 @@ result<std::vector<search_hit>> run_search(session_state& st, const search_key& 
     auto& m = (*msgs)[i];
     if (progress) progress->step(i);
     if (headers && i % chunk == 0) {
-      std::vector<mail::message_info> part(msgs->begin() + i, msgs->begin() + std::min(msgs->size(), i + chunk));
+      const auto part = std::span<const mail::message_info>(*msgs).subspan(i, std::min(chunk, msgs->size() - i));
       auto loaded = load_summaries(st, part, search_only);
       if (!loaded) return loaded.error();
       sums = std::move(*loaded);

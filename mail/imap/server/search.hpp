@@ -29,6 +29,11 @@ result<std::vector<search_hit>> run_search(session_state& st, const search_key& 
                                            const std::optional<std::string>& charset = std::nullopt,
                                            bool full_info = true, progress_meter* progress = nullptr);
 
+// Whether `key` is answered from the shared flag index and the search cache's header fields
+// alone (flags, uids, sequence numbers, MODSEQ, FROM/TO/CC/BCC/SUBJECT, SENT*): no message
+// row or blob, as a rule, so a SEARCH of such keys is short even on a big mailbox. Pure.
+bool searches_index_only(const search_key& key);
+
 // True for a SEARCH/SORT/THREAD charset we accept: UTF-8, US-ASCII (RFC 9051 §6.4.4) and every
 // charset to_utf8 converts (iconv's). Otherwise the answer is NO [BADCHARSET (UTF-8 US-ASCII)].
 bool search_charset_ok(const std::optional<std::string>& charset);

@@ -268,12 +268,37 @@ class session {
   // A short command runs here, on the strand's thread, with only writes that need not wait
   // (inline.hpp); if one would have waited, its state changes and reply are dropped and it
   // runs again on the pool. Nothing in it may suspend: the write guard belongs to this thread.
+  // A SEARCH of the flag index and cached header fields runs here whatever its length
+  // (inline.hpp inline_search); its INPROGRESS notes, if any came due, precede its reply.
   std::optional<reply> try_inline(const imap::command& cmd) {
-    if (!o_.inline_reads || !may_run_inline(st_, cmd) || may_take_long(st_, cmd)) return std::nullopt;
+    if (!o_.inline_reads) return std::nullopt;
+    const bool search = inline_search(st_, cmd);
+    if (!search && (!may_run_inline(st_, cmd) || may_take_long(st_, cmd))) return std::nullopt;
     session_state saved = st_;
+    std::string notes;
+    if (search) st_.push = [&notes](std::string_view line) { notes += line; };
     sql::no_write_scope no_wait(sql::no_write_scope::mode::quick_writes);
     reply r = execute(st_, cmd);
-    if (!no_wait.write_attempted()) return r;
+    st_.push = nullptr;
+    if (!no_wait.write_attempted()) {
+      if (!notes.empty()) r.out.insert(0, notes);
+      return r;
+    }
+    st_ = std::move(saved);
+    return std::nullopt;
+  }
+
+  // IDLE's push, run here as a short command is (try_inline): a delivery's EXISTS then leaves
+  // from the strand the bus woke, instead of queueing on the store pool behind APPENDs'
+  // fsyncs and long SEARCHes. A refresh that would wait to write (an IMAP4rev1 session's
+  // \Recent claim finding the writer gate held) is dropped and runs on the pool.
+  std::optional<std::string> try_inline_refresh() {
+    if (!o_.inline_reads) return std::nullopt;
+    session_state saved = st_;
+    sql::no_write_scope no_wait(sql::no_write_scope::mode::quick_writes);
+    reply r;
+    refresh(st_, r, true);
+    if (!no_wait.write_attempted()) return std::move(r.out);
     st_ = std::move(saved);
     return std::nullopt;
   }
@@ -505,11 +530,16 @@ class session {
         if (!look) continue;
       }
       if (!st_.selected()) continue;
-      std::string out = co_await net::run_on_store([this] {
-        reply r;
-        refresh(st_, r, true);
-        return r.out;
-      });
+      std::string out;
+      if (auto quick = try_inline_refresh()) {
+        out = std::move(*quick);
+      } else {
+        out = co_await net::run_on_store([this] {
+          reply r;
+          refresh(st_, r, true);
+          return r.out;
+        });
+      }
       if (!co_await send(out)) co_return;  // the connection is closed: the reader ends too
     }
   }

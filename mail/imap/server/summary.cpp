@@ -1,5 +1,7 @@
 #include "mail/imap/server/summary.hpp"
 
+#include "core/sql/write_guard.hpp"
+
 #include "mail/imap/server/fetch_body.hpp"
 #include "mail/imap/server/search.hpp"
 #include "mail/message/address.hpp"
@@ -33,10 +35,15 @@ std::optional<std::string> get_field(std::string_view& in) {
 
 }  // namespace
 
+int message_summary::field_index(std::string_view key) {
+  for (int i = 0; i < 5; ++i)
+    if (key == search_keys[i]) return i;
+  return -1;
+}
+
 const std::string* message_summary::search_field(std::string_view key) const {
-  for (std::size_t i = 0; i < 5; ++i)
-    if (key == search_keys[i]) return &search_text[i];
-  return nullptr;
+  const int i = field_index(key);
+  return i < 0 ? nullptr : &search_text[i];
 }
 
 message_summary summarize(const parsed_message& m) {
@@ -129,6 +136,18 @@ std::shared_ptr<const message_summary> search_cache::get(const std::string& id) 
   return it->second->second;
 }
 
+void search_cache::get(std::span<const mail::message_info> msgs,
+                       std::vector<std::shared_ptr<const message_summary>>& out) {
+  out.assign(msgs.size(), nullptr);
+  std::lock_guard lock(mu_);
+  for (std::size_t i = 0; i < msgs.size(); ++i) {
+    auto it = index_.find(msgs[i].blob_id);
+    if (it == index_.end()) continue;
+    order_.splice(order_.begin(), order_, it->second);
+    out[i] = it->second->second;
+  }
+}
+
 void search_cache::put(const std::string& id, std::shared_ptr<const message_summary> s) {
   const std::size_t c = cost(id, *s);
   std::lock_guard lock(mu_);
@@ -180,17 +199,16 @@ void search_cache::put_blob_ids(const std::string& owner, const std::string& mai
 }
 
 result<std::vector<std::shared_ptr<const message_summary>>> load_summaries(session_state& st,
-                                                                           const std::vector<mail::message_info>& msgs,
+                                                                           std::span<const mail::message_info> msgs,
                                                                            bool search_only) {
   search_cache* cache = search_only ? st.env->searches : nullptr;
   if (cache) {
-    std::vector<std::shared_ptr<const message_summary>> out(msgs.size());
+    std::vector<std::shared_ptr<const message_summary>> out;
+    cache->get(msgs, out);
     std::vector<mail::message_info> missing;
     std::vector<std::size_t> where;
-    for (std::size_t i = 0; i < msgs.size(); ++i) {
-      out[i] = cache->get(msgs[i].blob_id);
+    for (std::size_t i = 0; i < msgs.size(); ++i)
       if (!out[i]) missing.push_back(msgs[i]), where.push_back(i);
-    }
     if (missing.empty()) return out;
     auto loaded = load_summaries(st, missing, false);
     if (!loaded) return loaded.error();
@@ -218,7 +236,9 @@ result<std::vector<std::shared_ptr<const message_summary>>> load_summaries(sessi
       }
     }
     // Lazily, once per blob: the first FETCH/SEARCH after delivery (or after the upgrade
-    // that added the table) reads and parses the blob.
+    // that added the table) reads and parses the blob. Not on an I/O thread (a SEARCH run
+    // inline, inline.hpp): may_block() has the session run the command again on the pool.
+    if (!sql::may_block()) return error("imap.would_block", "Summary not stored yet; retried on the store pool");
     auto pm = load_message(st, msgs[i]);
     if (!pm) return pm.error();
     auto s = std::make_shared<const message_summary>(summarize(**pm));

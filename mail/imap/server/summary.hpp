@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <unordered_map>
 #include <string>
 #include <string_view>
@@ -31,6 +32,8 @@ struct message_summary {
 
   // The search_text of a SEARCH key name ("SUBJECT", "FROM"...), or nullptr.
   const std::string* search_field(std::string_view key) const;
+  // The index in search_text of a SEARCH key name, or -1.
+  static int field_index(std::string_view key);
 
   const std::string& structure(bool extensible, bool utf8) const {
     return utf8 && !body[extensible][1].empty() ? body[extensible][1] : body[extensible][0];
@@ -54,7 +57,7 @@ std::shared_ptr<parsed_message> header_only(const message_summary& s);
 // which the process-wide search cache (server_env::searches) answers without SQLite.
 // Errors from the store or the blob store.
 result<std::vector<std::shared_ptr<const message_summary>>> load_summaries(session_state& st,
-                                                                           const std::vector<mail::message_info>& msgs,
+                                                                           std::span<const mail::message_info> msgs,
                                                                            bool search_only = false);
 
 // The search fields of recently searched blobs (a summary without header and structures), so
@@ -64,6 +67,9 @@ class search_cache {
  public:
   explicit search_cache(std::size_t max_bytes) : max_bytes_(max_bytes) {}
   std::shared_ptr<const message_summary> get(const std::string& blob_id);
+  // get() of each message's blob_id under one lock (a SEARCH asks for a chunk at once): out
+  // gets one entry per message, null where the cache has none.
+  void get(std::span<const mail::message_info> msgs, std::vector<std::shared_ptr<const message_summary>>& out);
   void put(const std::string& blob_id, std::shared_ptr<const message_summary> s);
 
   // Which blob each message of a mailbox holds, so that a SEARCH of header fields finds its
