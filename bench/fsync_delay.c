@@ -35,31 +35,25 @@ static void wait_after_flush(void) {
 
 typedef int (*fd_call)(int);
 
-static fd_call next_call(fd_call* slot, const char* name) {
-  if (!*slot) *slot = (fd_call)dlsym(RTLD_NEXT, name);
-  return *slot;
+/* The real call (found once, on first use), then the delay. */
+static int delayed(fd_call* real, const char* name, int fd) {
+  if (!*real) *real = (fd_call)dlsym(RTLD_NEXT, name);
+  int r = *real ? (*real)(fd) : (errno = ENOSYS, -1);
+  wait_after_flush();
+  return r;
 }
 
 int fsync(int fd) {
   static fd_call real;
-  fd_call f = next_call(&real, "fsync");
-  int r = f ? f(fd) : (errno = ENOSYS, -1);
-  wait_after_flush();
-  return r;
+  return delayed(&real, "fsync", fd);
 }
 
 int fdatasync(int fd) {
   static fd_call real;
-  fd_call f = next_call(&real, "fdatasync");
-  int r = f ? f(fd) : (errno = ENOSYS, -1);
-  wait_after_flush();
-  return r;
+  return delayed(&real, "fdatasync", fd);
 }
 
 int syncfs(int fd) {
   static fd_call real;
-  fd_call f = next_call(&real, "syncfs");
-  int r = f ? f(fd) : (errno = ENOSYS, -1);
-  wait_after_flush();
-  return r;
+  return delayed(&real, "syncfs", fd);
 }
