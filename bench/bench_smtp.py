@@ -29,6 +29,12 @@ usage: bench_smtp.py [HEARTH_BIN] [--only sqlite,pg1,pg2,postfix] [--smoke]
   (make bench passes build/hearth). Addresses: 127.0.158.x (HEARTH_TEST_NET overrides).
   --smoke: 20 messages over 2 connections on each hearth column, short fsync loop, no Postfix:
   the ctest e2e.bench_smtp_smoke runs it so that the benchmark keeps working.
+  --fsync-delay-ms N (or =N): every fsync/fdatasync/syncfs of hearth, PostgreSQL, Postfix (its
+  main.cf imports the variables) and of the fsync-bound loop takes N ms longer, through the
+  LD_PRELOAD shim bench/fsync_delay.c (build/bench/libfsync_delay.so, HEARTH_FSYNC_SHIM
+  overrides): the disk becomes the bound, as with a spinning or networked disk, and the
+  percentages show how close each server comes to it. Hearth's group commit shares one flush
+  among the commits that wait on it, so it may pass 100 % of the one-flush-per-op limit.
   BENCH_SMTP_DECISIONS=compare: hearth only, alternately without and with the decisions about
   incoming mail kept (filter.decisions.days 0 and 30), twice each, to show what keeping them
   costs the acceptance rate; prints each run, the decisions written, and the ratio.
@@ -53,6 +59,17 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from hearth_test import pg_query, set_key, wait_port  # noqa: E402
 from pg_cluster import PgCluster  # noqa: E402
 
+def _fsync_delay_ms():
+    """--fsync-delay-ms N or --fsync-delay-ms=N; removes a separate value from sys.argv."""
+    for i, a in enumerate(sys.argv):
+        if a.startswith("--fsync-delay-ms="):
+            return float(a.split("=", 1)[1])
+        if a == "--fsync-delay-ms" and i + 1 < len(sys.argv):
+            return float(sys.argv.pop(i + 1))
+    return 0.0
+
+
+FSYNC_DELAY_MS = _fsync_delay_ms()
 ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
 SMOKE = "--smoke" in sys.argv
 ONLY = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--only=")), "sqlite,pg1,pg2,postfix").split(",")
@@ -108,9 +125,53 @@ def fsync_rate(folder, threads, seconds=FSYNC_SECONDS, max_ops=100000):
     return sum(counts) / (time.monotonic() - t0)
 
 
+def fsync_shim():
+    """The LD_PRELOAD shim that slows every flush (bench/fsync_delay.c), built beside the
+    hearth binary."""
+    return os.environ.get("HEARTH_FSYNC_SHIM") or os.path.join(
+        os.path.dirname(os.path.abspath(HEARTH)), "bench", "libfsync_delay.so")
+
+
+def shim_env(base=None):
+    """The environment for a process whose flushes take FSYNC_DELAY_MS longer (or `base`
+    unchanged without --fsync-delay-ms)."""
+    env = dict(os.environ if base is None else base)
+    if FSYNC_DELAY_MS > 0:
+        env["LD_PRELOAD"] = fsync_shim()
+        env["HEARTH_FSYNC_DELAY_US"] = str(int(FSYNC_DELAY_MS * 1000))
+    return env
+
+
+class preloaded:
+    """os.environ with the shim while `with` lasts, for helpers that start processes with the
+    inherited environment (PgCluster's pg_ctl); a no-op without --fsync-delay-ms."""
+
+    def __enter__(self):
+        self.saved = dict(os.environ)
+        if FSYNC_DELAY_MS > 0:
+            os.environ.update(shim_env())
+
+    def __exit__(self, *exc):
+        os.environ.clear()
+        os.environ.update(self.saved)
+
+
+def fsync_rate_preloaded(folder, threads, seconds):
+    """fsync_rate in a child Python under the shim (a preload cannot enter this process)."""
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), f"--fsync-probe={folder},{threads},{seconds}"],
+                         env=shim_env(), capture_output=True, text=True, timeout=120 + 10 * seconds)
+    try:
+        return float(out.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        print(f"fsync probe failed: {out.stderr.strip()[-300:]}")
+        return float("nan")
+
+
 def fsync_limit(folder, threads, rounds=3):
     """The disk's rate: the best of a few short rounds, since other work on a shared machine
     only ever lowers what one round sees."""
+    if FSYNC_DELAY_MS > 0:
+        return max(fsync_rate_preloaded(folder, threads, FSYNC_SECONDS / rounds) for _ in range(rounds))
     return max(fsync_rate(folder, threads, FSYNC_SECONDS / rounds) for _ in range(rounds))
 
 
@@ -371,7 +432,8 @@ def second_node(a_work, b_work, addr):
 
 def serve(cfg, work, addr, port):
     log = open(os.path.join(work, "serve.log"), "ab")
-    p = subprocess.Popen([HEARTH, "--config", cfg, "serve"], stdout=log, stderr=subprocess.STDOUT)
+    p = subprocess.Popen([HEARTH, "--config", cfg, "serve"], stdout=log, stderr=subprocess.STDOUT,
+                         env=shim_env() if FSYNC_DELAY_MS > 0 else None)
     if not wait_port(addr, port, timeout=30):
         print(f"hearth did not start on {addr}; see {work}/serve.log")
     return p
@@ -493,6 +555,26 @@ def postfix_pss_kib(work):
     return total
 
 
+def postfix_shim_loaded(work):
+    """How many of Postfix's processes (master and its children, now) have the shim mapped."""
+    try:
+        with open(os.path.join(work, "queue", "pid", "master.pid")) as f:
+            master = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return (0, 0)
+    kids = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True, text=True).stdout.split()
+    loaded = 0
+    pids = [master] + [int(k) for k in kids]
+    shim = os.path.realpath(fsync_shim())
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/maps") as f:
+                loaded += any(line.rstrip().endswith(shim) for line in f)
+        except OSError:
+            pass
+    return (loaded, len(pids))
+
+
 def bench_postfix(work):
     if not shutil.which("postfix") or os.geteuid() != 0:
         print("postfix: skipped (needs the postfix package and root)")
@@ -505,6 +587,13 @@ def bench_postfix(work):
     shutil.chown(os.path.join(work, "mail"), 65534)
     with open(os.path.join(etc, "main.cf"), "w") as f:
         f.write(POSTFIX_MAIN.format(d=work))
+        if FSYNC_DELAY_MS > 0:
+            # Postfix's programs drop their environment but for import_environment: the shim
+            # must be named there to reach the master and the smtpd/cleanup/virtual it starts.
+            default = subprocess.run(["postconf", "-dh", "import_environment"], capture_output=True,
+                                     text=True).stdout.strip()
+            f.write(f"import_environment = {default} LD_PRELOAD={fsync_shim()} "
+                    f"HEARTH_FSYNC_DELAY_US={int(FSYNC_DELAY_MS * 1000)}\n")
     with open("/etc/postfix/master.cf") as f:
         master = f.read()
     master = master.replace("\nsmtp      inet", f"\n{ADDR_P}:2525 inet", 1)
@@ -531,6 +620,8 @@ def bench_postfix(work):
             while maildir_count(work) < total and time.monotonic() - t0 < 300:
                 time.sleep(0.05)
         out["pss"] = postfix_pss_kib(work)
+        if FSYNC_DELAY_MS > 0:
+            out["shim"] = postfix_shim_loaded(work)
         return out
     finally:
         subprocess.run(pf + ["stop"], capture_output=True)
@@ -629,16 +720,56 @@ def report(results, limits, fsync_dir):
         print(line)
 
 
+def disk_bound_report(results, limits):
+    """With --fsync-delay-ms: each server's rate as a share of the one-flush-per-op limit."""
+    print(f"\nDisk-bound (every flush {FSYNC_DELAY_MS:g} ms longer): msg/s as a share of the fsync-bound limit"
+          " (over 100 % = several messages per flush: group commit)")
+    for sessions, _ in LOADS:
+        parts = [f"limit {limits[sessions]:.0f} op/s"]
+        for key, name in COLUMNS:
+            r = results.get(key)
+            if r:
+                mps = r[sessions][0]
+                part = f"{name} {mps:.1f} msg/s = {100 * mps / limits[sessions]:.0f} %"
+                if key == "postfix":
+                    part += f" (delivered {r[sessions][5]:.1f}/s = {100 * r[sessions][5] / limits[sessions]:.0f} %)"
+                parts.append(part)
+        print(f"  {sessions:3d} conn: " + ", ".join(parts))
+    # The sleeps of parallel threads overlap, so the limit above grows with the threads; a disk
+    # that flushes one request at a time is bound by the one-thread figure.
+    one = limits[LOADS[0][0]]
+    print(f"  as a share of the one-thread limit ({one:.0f} op/s, one flush after another): " + "; ".join(
+        f"{sessions} conn " + ", ".join(f"{name} {100 * results[key][sessions][0] / one:.0f} %"
+                                        for key, name in COLUMNS if results.get(key))
+        for sessions, _ in LOADS))
+    pf = results.get("postfix")
+    if pf and "shim" in pf:
+        loaded, total = pf["shim"]
+        print(f"  Postfix: the shim is mapped in {loaded} of its {total} processes at the end"
+              + ("" if loaded else " (Postfix did not take the preload: its figures are at the disk's own speed)"))
+
+
 def main():
+    probe = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--fsync-probe=")), None)
+    if probe:
+        folder, threads, seconds = probe.split(",")
+        print(fsync_rate(folder, int(threads), float(seconds)))
+        return 0
     if os.environ.get("BENCH_SMTP_DECISIONS") == "compare":
         compare_decisions()
         return 0
+    if FSYNC_DELAY_MS > 0 and not os.path.exists(fsync_shim()):
+        print(f"--fsync-delay-ms needs the shim {fsync_shim()} (ninja -C build fsync_delay)")
+        return 1
     root = tempfile.mkdtemp(prefix="hearth-bench-smtp-")
     os.chmod(root, 0o755)  # Postfix's users must reach their folders
     results = {}
     pg = None
     try:
         print(f"load average at start: {load_average()}", flush=True)
+        if FSYNC_DELAY_MS > 0:
+            print(f"every fsync/fdatasync/syncfs of the servers and of the fsync loop takes {FSYNC_DELAY_MS:g} ms "
+                  f"longer (LD_PRELOAD {fsync_shim()})", flush=True)
         limits = {s: fsync_limit(root, s) for s, _ in LOADS}
         if "sqlite" in ONLY:
             results["sqlite"] = bench_hearth(os.path.join(root, "sqlite"))
@@ -647,7 +778,8 @@ def main():
             if not PgCluster.available():
                 print("PostgreSQL: skipped (needs the postgresql package)")
             else:
-                pg = PgCluster(listen=ADDR_PG).start()
+                with preloaded():
+                    pg = PgCluster(listen=ADDR_PG).start()
                 for key, nodes in (("pg1", 1), ("pg2", 2)):
                     if key in ONLY:
                         results[key] = bench_hearth(os.path.join(root, key), db_url=pg_database(pg, f"bench_{key}"),
@@ -659,6 +791,8 @@ def main():
         for s, _ in LOADS:
             limits[s] = max(limits[s], fsync_limit(root, s))
         report(results, limits, root)
+        if FSYNC_DELAY_MS > 0:
+            disk_bound_report(results, limits)
         print("  fsync-bound limit measured before and after the servers (the higher one is used above): "
               + ", ".join(f"{s} threads {first[s]:.0f} / {limits[s]:.0f} op/s" for s, _ in LOADS)
               + f"; load average {load_average()}")

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/blob/reader.hpp"
 #include "core/util/result.hpp"
 
 namespace hearth::blob {
@@ -43,6 +44,9 @@ class db_store {
   virtual result<std::optional<std::string>> get(std::string_view id, std::uint64_t max_size) = 0;
   // The first `n` octets (fewer when the blob is shorter), or nullopt when absent.
   virtual result<std::optional<std::string>> head(std::string_view id, std::uint64_t n) = 0;
+  // A reader fetching the blob's parts as reads reach them (reader.hpp), or nullptr when the
+  // database does not hold the blob.
+  virtual result<std::unique_ptr<reader>> open_reader(std::string_view id) = 0;
   // Size in bytes, or nullopt when absent.
   virtual result<std::optional<std::uint64_t>> size_of(std::string_view id) = 0;
   // Deletes it; false when it was not there.

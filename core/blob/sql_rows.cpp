@@ -114,6 +114,62 @@ result<std::optional<std::string>> head(sql::connection& c, std::string_view id,
 
 namespace {
 
+// Reads a blob of `size` octets part by part, keeping the last part fetched: a caller reading
+// forward in pieces smaller than a part fetches each part once.
+class part_reader final : public reader {
+ public:
+  part_reader(sql::database& db, std::string id, std::uint64_t size) : db_(db), id_(std::move(id)), size_(size) {}
+
+  std::uint64_t size() const override { return size_; }
+
+  result<std::string> read(std::uint64_t offset, std::size_t n) override {
+    std::string out;
+    if (offset >= size_) return out;
+    const std::uint64_t end = offset + std::min<std::uint64_t>(n, size_ - offset);
+    out.reserve(static_cast<std::size_t>(end - offset));
+    while (offset < end) {
+      const std::int64_t part = static_cast<std::int64_t>(offset / sql_rows::part_bytes);
+      if (auto r = fetch(part); !r) return r.error();
+      const std::uint64_t begin = static_cast<std::uint64_t>(part) * sql_rows::part_bytes;
+      const std::size_t from = static_cast<std::size_t>(offset - begin);
+      const std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(end - offset, data_.size() - from));
+      out.append(data_, from, take);
+      offset += take;
+    }
+    return out;
+  }
+
+ private:
+  result<void> fetch(std::int64_t part) {
+    if (part == part_) return {};
+    auto c = db_.try_get();
+    if (!c) return c.error();
+    auto r = (*c)->query("SELECT data FROM blob_parts WHERE id = ?1 AND part = ?2", id_, part);
+    if (!r) return r.error();
+    const std::uint64_t begin = static_cast<std::uint64_t>(part) * sql_rows::part_bytes;
+    const std::uint64_t want = std::min<std::uint64_t>(sql_rows::part_bytes, size_ - begin);
+    // Parts are written in one transaction with the blob's size: a part that is absent or of
+    // another length means a damaged table, and the caller must not send a truncated body.
+    if (r->empty())
+      return fail("blob.missing_part", "blob " + id_ + " has no part " + std::to_string(part) + " (" +
+                                           std::to_string(size_) + " bytes in all)");
+    auto b = r->bytes(0, 0);
+    if (b.size() != want)
+      return fail("blob.missing_part", "blob " + id_ + " part " + std::to_string(part) + " holds " +
+                                           std::to_string(b.size()) + " bytes, not " + std::to_string(want));
+    part_ = -1;  // not valid while being replaced
+    data_.assign(reinterpret_cast<const char*>(b.data()), b.size());
+    part_ = part;
+    return {};
+  }
+
+  sql::database& db_;
+  std::string id_;
+  std::uint64_t size_;
+  std::int64_t part_ = -1;
+  std::string data_;
+};
+
 class sql_blobs final : public db_store {
  public:
   explicit sql_blobs(std::unique_ptr<sql::database> db) : db_(std::move(db)) {}
@@ -180,6 +236,15 @@ class sql_blobs final : public db_store {
     auto c = db_->try_get();
     if (!c) return c.error();
     return sql_rows::head(**c, id, n);
+  }
+
+  result<std::unique_ptr<reader>> open_reader(std::string_view id) override {
+    auto c = db_->try_get();
+    if (!c) return c.error();
+    auto size = sql_rows::size_of(**c, id);
+    if (!size) return size.error();
+    if (!*size) return std::unique_ptr<reader>{};
+    return std::unique_ptr<reader>(std::make_unique<part_reader>(*db_, std::string(id), **size));
   }
 
   result<std::optional<std::uint64_t>> size_of(std::string_view id) override {

@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "core/blob/db_store.hpp"
+#include "core/blob/reader.hpp"
 
 namespace hearth::blob {
 
@@ -306,45 +307,13 @@ result<std::uint64_t> store::size_of(std::string_view id) const {
 }
 
 result<std::string> store::get(std::string_view id, std::uint64_t max_size) const {
-  auto p = path_of(id);
-  if (!p) return p.error();
-  int fd = ::open(p->c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno != ENOENT) return io_error("open", *p);
-    if (db_) {
-      auto in_db = db_->get(id, max_size);
-      if (!in_db) return in_db.error();
-      if (*in_db) return std::move(**in_db);
-    }
-    return fail("blob.not_found", "no blob " + std::string(id));
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    auto e = io_error("stat", *p);
-    ::close(fd);
-    return e;
-  }
-  if (static_cast<std::uint64_t>(st.st_size) > max_size) {
-    ::close(fd);
-    return fail("blob.too_big", "blob " + std::string(id) + " is " + std::to_string(st.st_size) +
+  auto r = open_reader(*this, id);
+  if (!r) return r.error();
+  const std::uint64_t size = (*r)->size();
+  if (size > max_size)
+    return fail("blob.too_big", "blob " + std::string(id) + " is " + std::to_string(size) +
                                     " bytes, over the limit of " + std::to_string(max_size));
-  }
-  std::string out(static_cast<std::size_t>(st.st_size), '\0');
-  std::size_t got = 0;
-  while (got < out.size()) {
-    ssize_t n = ::read(fd, out.data() + got, out.size() - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      auto e = io_error("read", *p);
-      ::close(fd);
-      return e;
-    }
-    if (n == 0) break;  // blobs never shrink; a short file means it is being damaged
-    got += static_cast<std::size_t>(n);
-  }
-  ::close(fd);
-  if (got != out.size()) return fail("blob.io", "short read of " + p->string());
-  return out;
+  return (*r)->read(0, static_cast<std::size_t>(size));
 }
 
 result<std::string> store::head(std::string_view id, std::uint64_t n) const {

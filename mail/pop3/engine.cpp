@@ -22,25 +22,48 @@ std::optional<std::uint64_t> number(std::string_view s) {
 
 }  // namespace
 
+bool dot_stuffer::feed(std::string_view b, std::string& out) {
+  while (!b.empty() && !done_) {
+    const auto e = b.find('\n');
+    std::string_view seg = e == std::string_view::npos ? b : b.substr(0, e);
+    b = e == std::string_view::npos ? std::string_view{} : b.substr(e + 1);
+    if (!seg.empty()) {
+      if (cr_) {  // a CR not followed by LF is part of the line
+        out += '\r';
+        ++length_;
+        cr_ = false;
+      }
+      if (seen_ == 0 && seg[0] == '.') out += '.';
+      seen_ += seg.size();
+      if (seg.back() == '\r') {
+        cr_ = true;
+        seg.remove_suffix(1);
+      }
+      out += seg;
+      length_ += seg.size();
+    }
+    if (e == std::string_view::npos) break;
+    out += "\r\n";
+    if (in_body_) ++body_lines_;
+    else if (length_ == 0) in_body_ = true;
+    cr_ = false;
+    seen_ = length_ = 0;
+    if (in_body_ && max_ && body_lines_ >= *max_) done_ = true;
+  }
+  return !done_;
+}
+
+void dot_stuffer::finish(std::string& out) {
+  if (!done_ && seen_ > 0) out += "\r\n";
+  out += ".\r\n";
+}
+
 std::string dot_stuff(std::string_view b, std::optional<std::size_t> max_body_lines) {
   std::string out;
   out.reserve(b.size() + b.size() / 50 + 8);
-  bool in_body = false;
-  std::size_t body_lines = 0;
-  std::size_t i = 0;
-  while (i < b.size()) {
-    if (in_body && max_body_lines && body_lines >= *max_body_lines) break;
-    auto e = b.find('\n', i);
-    std::string_view line = e == std::string_view::npos ? b.substr(i) : b.substr(i, e - i);
-    i = e == std::string_view::npos ? b.size() : e + 1;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (!line.empty() && line[0] == '.') out += '.';
-    out += line;
-    out += "\r\n";
-    if (in_body) ++body_lines;
-    else if (line.empty()) in_body = true;
-  }
-  out += ".\r\n";
+  dot_stuffer d(max_body_lines);
+  d.feed(b, out);
+  d.finish(out);
   return out;
 }
 
@@ -219,11 +242,20 @@ response engine::handle(std::string_view line) {
     }
     auto i = msg(a);
     if (!i) return err("No such message");
-    auto bytes = env_.blobs->get(msgs_[*i].blob_id);
-    if (!bytes) return err("[SYS/TEMP] Message unavailable");
+    const bool stream = msgs_[*i].size >= stream_min_bytes;
+    std::optional<std::string> bytes;
+    if (!stream) {
+      auto got = env_.blobs->get(msgs_[*i].blob_id);
+      if (!got) return err("[SYS/TEMP] Message unavailable");
+      bytes = std::move(*got);
+    } else if (!env_.blobs->exists(msgs_[*i].blob_id)) {
+      return err("[SYS/TEMP] Message unavailable");
+    }
     if (verb == "RETR" && std::find(msgs_[*i].flags.begin(), msgs_[*i].flags.end(), "\\Seen") == msgs_[*i].flags.end())
       (void)env_.store->store_flags(account_, "INBOX", {{msgs_[*i].uid, msgs_[*i].uid}}, mail::flag_mode::add, {"\\Seen"});
-    return {"+OK " + std::to_string(msgs_[*i].size) + " octets\r\n" + dot_stuff(*bytes, lines)};
+    std::string first = "+OK " + std::to_string(msgs_[*i].size) + " octets\r\n";
+    if (stream) return {first, action::none, {}, streamed_body{msgs_[*i].blob_id, lines}};
+    return {first + dot_stuff(*bytes, lines)};
   }
   if (verb == "DELE") {
     auto i = msg(arg);

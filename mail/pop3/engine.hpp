@@ -40,10 +40,21 @@ enum class runs_on {
   store,     // waits on the mail store or a blob: net::run_on_store
 };
 
+// A message too large to copy into response::out (RETR/TOP of one over stream_min_bytes): the
+// session reads it from the blob store piece by piece after writing `out` (the "+OK" line),
+// dot-stuffing it with dot_stuffer and ending it with ".".
+struct streamed_body {
+  std::string blob_id;
+  std::optional<std::size_t> max_body_lines;  // TOP's line count
+};
+
+inline constexpr std::uint64_t stream_min_bytes = 1024 * 1024;
+
 struct response {
   std::string out;  // full response, CRLF-terminated, multi-line ones dot-stuffed and ended
   action act = action::none;
   std::chrono::milliseconds delay{0};
+  std::optional<streamed_body> body;  // follows `out` when set (`out` is then the first line only)
 };
 
 struct engine_env {
@@ -103,5 +114,25 @@ class engine {
 // Dot-stuffs message bytes for a multi-line response (RFC 1939 §3), normalizing bare LF to
 // CRLF; `max_body_lines` (TOP) limits the body lines after the header (nullopt = all).
 std::string dot_stuff(std::string_view bytes, std::optional<std::size_t> max_body_lines = std::nullopt);
+
+// dot_stuff() for bytes that arrive in pieces (a large message read part by part): the same
+// output whatever the pieces, with no more than a piece held.
+class dot_stuffer {
+ public:
+  explicit dot_stuffer(std::optional<std::size_t> max_body_lines = std::nullopt) : max_(max_body_lines) {}
+  // Appends the stuffed form of `piece` to `out`. False once TOP's lines are out: the rest of
+  // the message need not be read.
+  bool feed(std::string_view piece, std::string& out);
+  // Ends the last line if it had no line end, then the terminating ".".
+  void finish(std::string& out);
+
+ private:
+  std::optional<std::size_t> max_;
+  bool in_body_ = false, done_ = false;
+  bool cr_ = false;          // the line's last octet so far is a CR, dropped if LF follows
+  std::size_t seen_ = 0;     // octets of the current line so far, a held CR included
+  std::size_t length_ = 0;   // the same without a CR before the line end
+  std::size_t body_lines_ = 0;
+};
 
 }  // namespace hearth::mail::pop3

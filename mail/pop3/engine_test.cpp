@@ -97,3 +97,33 @@ TEST_CASE("pop3: the maildrop load is a read once the account's mailboxes exist"
   CHECK(e.sasl_success("bob@home.test").out == "+OK Logged in, 1 messages\r\n");
   CHECK_FALSE(guard.write_attempted());
 }
+
+TEST_CASE("pop3: dot-stuffing in pieces gives what it gives whole, wherever the pieces break") {
+  const std::string samples[] = {
+      "Subject: x\r\n\r\n.leading dot\r\nbare lf\nCR mid\rline\r\n..two\r\nlast without end",
+      "Subject: y\n\n.\n\r\n.\r\nend\r\n",
+      "",
+      "no line end at all\r",
+      ".\r\n",
+  };
+  for (const auto& s : samples) {
+    for (std::optional<std::size_t> lines : {std::optional<std::size_t>{}, std::optional<std::size_t>{0},
+                                              std::optional<std::size_t>{2}}) {
+      const std::string whole = dot_stuff(s, lines);
+      for (std::size_t cut = 0; cut <= s.size(); ++cut) {
+        for (std::size_t step : {std::size_t{1}, std::size_t{3}, s.size() + 1}) {
+          INFO("sample " << s << " cut " << cut << " step " << step);
+          dot_stuffer d(lines);
+          std::string out;
+          bool more = d.feed(std::string_view(s).substr(0, cut), out);
+          for (std::size_t at = cut; more && at < s.size(); at += step)
+            more = d.feed(std::string_view(s).substr(at, step), out);
+          d.finish(out);
+          CHECK(out == whole);
+        }
+      }
+    }
+  }
+  CHECK(dot_stuff("a\r\n.b\nc") == "a\r\n..b\r\nc\r\n.\r\n");
+  CHECK(dot_stuff("H: v\r\n\r\nl1\r\nl2\r\nl3\r\n", 1) == "H: v\r\n\r\nl1\r\n.\r\n");
+}

@@ -4,6 +4,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "auth/authenticator.hpp"
+#include "core/blob/reader.hpp"
 #include "core/crypto/crypto.hpp"
 #include "core/log/log.hpp"
 #include "core/net/blocking.hpp"
@@ -95,6 +96,38 @@ asio::awaitable<bool> sasl(connection& c, engine& e, const engine_env& env, cons
   }
 }
 
+// Sends a large message after its "+OK" line (engine.hpp streamed_body): read on the store pool
+// a piece at a time, dot-stuffed as it goes, so it is never in memory whole. Once the "+OK"
+// is out a failed read cannot be reported; the connection ends without the final "." so the
+// client sees an incomplete message, not a short one passed as whole.
+asio::awaitable<bool> send_body(connection& c, const blob::store& blobs, const streamed_body& b) {
+  constexpr std::size_t piece_bytes = 256 * 1024;
+  auto opened = co_await net::run_on_store([&blobs, &b] { return blob::open_reader(blobs, b.blob_id); });
+  if (!opened) {
+    log::error("pop3.body_read", {{"conn", c.id()}, {"blob", b.blob_id}, {"error", opened.error().message}});
+    co_return false;
+  }
+  blob::reader& rd = **opened;
+  dot_stuffer stuff(b.max_body_lines);
+  std::string out;
+  for (std::uint64_t at = 0; at < rd.size();) {
+    auto piece = co_await net::run_on_store([&rd, at] { return rd.read(at, piece_bytes); });
+    if (!piece || piece->empty()) {
+      log::error("pop3.body_read", {{"conn", c.id()}, {"blob", b.blob_id},
+                                    {"error", piece ? std::string("the blob ends early") : piece.error().message}});
+      co_return false;
+    }
+    at += piece->size();
+    out.clear();
+    const bool more = stuff.feed(*piece, out);
+    if (!co_await c.write(out)) co_return false;
+    if (!more) break;
+  }
+  out.clear();
+  stuff.finish(out);
+  co_return co_await c.write(out);
+}
+
 }  // namespace
 
 net::handler make_handler(std::shared_ptr<const engine_env> env, bool implicit_tls, session_options o) {
@@ -141,6 +174,7 @@ net::handler make_handler(std::shared_ptr<const engine_env> env, bool implicit_t
         case action::none:
         case action::login:
           if (!co_await c.write(r.out)) co_return;
+          if (r.body && !co_await send_body(c, *env->blobs, *r.body)) co_return;
           break;
         case action::quit:
           co_await c.write(r.out);

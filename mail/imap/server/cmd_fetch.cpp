@@ -6,6 +6,7 @@
 #include "mail/imap/server/acl.hpp"
 #include "mail/imap/server/commands.hpp"
 #include "mail/imap/server/fetch_body.hpp"
+#include "mail/imap/server/fetch_stream.hpp"
 #include "mail/imap/server/inline.hpp"
 #include "mail/imap/server/objectid.hpp"
 #include "mail/imap/server/preview.hpp"
@@ -93,12 +94,13 @@ void op_fetch(session_state& st, const command& cmd, reply& r) {
   }
   if (uids.empty()) return r.ok(cmd.name + " completed");
 
-  bool whole = false, summary = false, seen = false;
+  bool whole = false, summary = false, seen = false, only_ranges = true;
   for (const auto& a : f.atts) {
     const auto src = source_of(a);
     whole |= src == source::blob;
     summary |= src == source::summary;
     seen |= sets_seen(a);
+    if (src != source::row && !streamable(a)) only_ranges = false;
   }
   std::vector<std::uint32_t> implicit_seen;
   // RFC 4314 §4: without "s" a FETCH of the body leaves \Seen alone.
@@ -137,7 +139,10 @@ void op_fetch(session_state& st, const command& cmd, reply& r) {
     if (!seq) continue;
     std::shared_ptr<parsed_message> pm;
     const message_summary* sum = sums.empty() ? nullptr : sums[mi].get();
-    if (whole) {
+    // fetch_stream.hpp: a large message's bytes go from the blob store to the socket.
+    const bool stream = whole && only_ranges && m.size >= stream_min_bytes;
+    std::vector<deferred_bytes> deferred;
+    if (whole && !stream) {
       auto loaded = load_message(st, m);
       if (!loaded) return fail(r, loaded.error());
       pm = *loaded;
@@ -154,7 +159,13 @@ void op_fetch(session_state& st, const command& cmd, reply& r) {
     bool has_uid = false, has_flags = false, has_modseq = false;
     for (const auto& a : f.atts) {
       const auto& n = a.name;
-      if (n == "UID") {
+      if (stream && streamable(a)) {
+        const std::size_t before = deferred.size();
+        auto item = streamed_item(*st.env->blobs, m, a, deferred);
+        if (!item) return fail(r, item.error());
+        add(*item);
+        if (deferred.size() > before) deferred.back().at = items.size();  // the literal's bytes end the item
+      } else if (n == "UID") {
         add("UID " + std::to_string(m.uid));
         has_uid = true;
       } else if (n == "FLAGS") {
@@ -225,7 +236,12 @@ void op_fetch(session_state& st, const command& cmd, reply& r) {
     if (was_set && !has_flags) add("FLAGS " + session_flags(st, m));
     if (f.changed_since && !has_modseq) add("MODSEQ (" + std::to_string(m.modseq) + ")");
     if (has_flags || was_set) announce_keywords(st, r, m.flags);
-    r.out += "* " + std::to_string(seq) + " FETCH (" + items + ")\r\n";
+    const std::string head = "* " + std::to_string(seq) + " FETCH (";
+    for (auto& d : deferred) {
+      d.at += r.out.size() + head.size();
+      r.deferred.push_back(std::move(d));
+    }
+    r.out += head + items + ")\r\n";
   }
   r.ok(cmd.name + " completed");
 }

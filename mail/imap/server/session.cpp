@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "auth/authenticator.hpp"
+#include "core/blob/reader.hpp"
 #include "core/crypto/crypto.hpp"
 #include "core/sql/write_guard.hpp"
 #include "core/events/bus.hpp"
@@ -223,6 +224,42 @@ class session {
     co_return co_await c_.write(data);
   }
 
+  // Writes a reply, reading its deferred bytes (state.hpp deferred_bytes: large bodies) from
+  // the blob store on the store pool a piece at a time, so a 40 MB body costs a piece of
+  // memory, not 40 MB. The literal's length is already written when a read fails: nothing
+  // honest can follow, so the connection ends (the client sees a short literal, not wrong
+  // bytes) and the log says why.
+  asio::awaitable<bool> send_reply(const reply& r) {
+    if (r.deferred.empty()) co_return co_await send(r.out);
+    constexpr std::size_t piece_bytes = 256 * 1024;
+    const std::string_view out = r.out;
+    std::size_t at = 0;
+    for (const auto& d : r.deferred) {
+      if (!co_await send(out.substr(at, d.at - at))) co_return false;
+      at = d.at;
+      const blob::store& blobs = *env_->blobs;
+      auto opened = co_await net::run_on_store([&blobs, &d] { return blob::open_reader(blobs, d.blob_id); });
+      if (!opened) {
+        log::error("imap.body_read", {{"conn", c_.id()}, {"blob", d.blob_id}, {"error", opened.error().message}});
+        co_return false;
+      }
+      blob::reader& rd = **opened;
+      for (std::uint64_t done = 0; done < d.length;) {
+        const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(d.length - done, piece_bytes));
+        const std::uint64_t from = d.offset + done;
+        auto piece = co_await net::run_on_store([&rd, from, n] { return rd.read(from, n); });
+        if (!piece || piece->empty()) {
+          log::error("imap.body_read", {{"conn", c_.id()}, {"blob", d.blob_id},
+                                        {"error", piece ? std::string("the blob ends early") : piece.error().message}});
+          co_return false;
+        }
+        if (!co_await send(*piece)) co_return false;
+        done += piece->size();
+      }
+    }
+    co_return co_await send(out.substr(at));
+  }
+
   asio::awaitable<void> pause(std::chrono::milliseconds d) {
     if (d.count() <= 0) co_return;
     asio::steady_timer t(co_await asio::this_coro::executor);
@@ -331,7 +368,7 @@ class session {
     reader_.options().utf8_accept = st_.utf8;
     co_await pause(r.delay);
     switch (r.act) {
-      case action::none: co_return co_await send(r.out);
+      case action::none: co_return co_await send_reply(r);
       case action::logout:
         co_await send(r.out);
         co_return false;

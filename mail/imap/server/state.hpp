@@ -163,10 +163,20 @@ struct session_state {
 // What a handler asks the session to do after writing the reply.
 enum class action { none, starttls, logout, authenticate, idle, compress };
 
+// Octets of a stored blob that belong in reply::out at offset `at` (before out[at]): a large
+// body named by FETCH is read from the blob store piece by piece while the session writes it
+// (core/blob/reader.hpp), instead of being copied into `out` whole.
+struct deferred_bytes {
+  std::size_t at = 0;
+  std::string blob_id;
+  std::uint64_t offset = 0, length = 0;
+};
+
 // A handler fills `out` with untagged responses and sets the tagged status; execute()
 // (commands.hpp) adds the mailbox updates and then the tagged line.
 struct reply {
   std::string out;  // untagged responses, CRLF-terminated
+  std::vector<deferred_bytes> deferred;  // ascending `at`; only the session sends them
   std::string status = "OK";  // "OK", "NO", "BAD"
   std::string text;           // after the status: "[CODE ...] human text"
   action act = action::none;

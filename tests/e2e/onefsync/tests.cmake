@@ -2,3 +2,6 @@
 # NETs 152-154.
 hearth_e2e(onefsync_crash onefsync/test_onefsync_crash.py 152)
 hearth_e2e_pg(onefsync_crash onefsync/test_onefsync_crash.py 153)
+# Large bodies in the database streamed to IMAP and POP3 (NETs 94, 95).
+hearth_e2e(blob_stream onefsync/test_blob_stream.py 94)
+hearth_e2e_pg(blob_stream onefsync/test_blob_stream.py 95)

@@ -9,6 +9,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "core/blob/reader.hpp"
 #include "core/blob/store.hpp"
 #include "core/log/log.hpp"
 #include "core/net/blocking.hpp"
@@ -177,9 +178,12 @@ http::response service::get(const http::request& req, const std::string& id, con
     r.file = path->string();
     return r;
   }
-  auto bytes = blobs_.head(f->blob, r.file_offset + r.file_length);
-  if (!bytes || bytes->size() < r.file_offset + r.file_length) return answer(404, "Not Found");
-  r.body = bytes->substr(static_cast<std::size_t>(r.file_offset), static_cast<std::size_t>(r.file_length));
+  // Only the parts under the range are read, and the body is the one copy held.
+  auto reader = blob::open_reader(blobs_, f->blob);
+  if (!reader) return answer(404, "Not Found");
+  auto bytes = (*reader)->read(r.file_offset, static_cast<std::size_t>(r.file_length));
+  if (!bytes || bytes->size() < r.file_length) return answer(404, "Not Found");
+  r.body = std::move(*bytes);
   r.file_offset = r.file_length = 0;
   return r;
 }

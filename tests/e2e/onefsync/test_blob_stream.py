@@ -1,0 +1,153 @@
+"""A 40 MB message with every body in the database ([database] blob_store = "database", parts
+of 1 MiB) is read back whole and in ranges over IMAP and POP3, byte for byte, without the
+server holding it in memory.
+
+The message is stored twice: once over SMTP (port 25) and once by IMAP APPEND of a 40 MB
+literal (a different Subject, so two blobs). Then the server is restarted, so that its peak
+resident size (VmHWM in /proc/PID/status) starts from what start-up and a login cost, and:
+
+- IMAP (implicit TLS): UID FETCH BODY.PEEK[] of each (byte-identical to what was sent),
+  BODY.PEEK[]<0.1024>, a range across the first part edge (<1048570.20>), a range in the last,
+  partial part, a range past the end (empty), BINARY.PEEK[] and BINARY.SIZE[];
+- POP3 (implicit TLS): RETR of each (the same bytes as IMAP's, dot-stuffing undone by poplib)
+  and TOP 3 lines.
+
+The peak must grow by well under the body's size (under 25 MB for a 40 MB body): with the
+body copied into the reply it grows by several times the body. The store phase's growth is
+printed for information only (the SMTP DATA and APPEND paths take the message in memory).
+Run on SQLite (e2e.blob_stream) and PostgreSQL (e2e_pg.blob_stream); on SQLite the body is
+in hearth.db, on PostgreSQL in its blob_parts table.
+"""
+import imaplib
+import os
+import poplib
+import random
+import smtplib
+import ssl
+
+from hearth_test import Instance, check, finish, set_key
+
+RCPT = "demo@example.test"
+BODY_MB = 40
+PART = 1024 * 1024
+LIMIT_MB = 25
+
+
+def vm_hwm_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmHWM")
+
+
+def message(subject, seed):
+    rng = random.Random(seed)
+    head = (f"From: <sender@remote.test>\r\nTo: <{RCPT}>\r\nSubject: {subject}\r\n"
+            f"Message-ID: <{seed}@remote.test>\r\n\r\n").encode()
+    words = [b"alpha", b"beta", b"gamma", b"delta", b".dot", b"epsilon", b"zeta", b"eta", b"theta"]
+    lines = []
+    size = len(head)
+    n = 0
+    while size < BODY_MB * 1024 * 1024:
+        # Some lines start with "." so that POP3's dot-stuffing is exercised across pieces.
+        line = b" ".join(rng.choice(words) for _ in range(12)) + b" %d\r\n" % n
+        lines.append(line)
+        size += len(line)
+        n += 1
+    return head + b"".join(lines)
+
+
+a = Instance(RCPT, host=1)
+set_key(a.config, "database", "blob_store", '"database"')
+a.start(wait_for="imaps")
+ctx = ssl.create_default_context(cafile=a.ca_file())
+
+smtp_msg = message("over smtp", 1)
+append_msg = message("over append", 2)
+hwm0 = vm_hwm_kib(a.proc.pid)
+with smtplib.SMTP(a.addr, a.port("smtp"), local_hostname="client.remote.test", timeout=120) as s:
+    s.sendmail("sender@remote.test", [RCPT], smtp_msg)
+imap = imaplib.IMAP4_SSL(a.addr, a.port("imaps"), ssl_context=ctx, timeout=120)
+imap.login(RCPT, a.password)
+typ, data = imap.append("INBOX", None, None, append_msg)
+check(typ == "OK", f"APPEND of a {len(append_msg) >> 20} MiB literal is accepted ({typ} {data})")
+imap.logout()
+print(f"info store phase: peak RSS {hwm0 >> 10} -> {vm_hwm_kib(a.proc.pid) >> 10} MiB "
+      f"(SMTP DATA and APPEND of {len(smtp_msg) >> 20} MiB each)")
+
+blob_files = [f for d, _, fs in os.walk(os.path.join(a.dir, "data", "blobs")) if os.path.basename(d) != "tmp"
+              for f in fs]
+check(not blob_files, f"with blob_store = \"database\" no body is a file ({len(blob_files)})")
+
+rc, _ = a.stop(timeout=30)
+a.start(wait_for="imaps")
+pid = a.proc.pid
+imap = imaplib.IMAP4_SSL(a.addr, a.port("imaps"), ssl_context=ctx, timeout=120)
+imap.login(RCPT, a.password)
+imap.select("INBOX", readonly=True)
+hwm_start = vm_hwm_kib(pid)
+
+
+def fetch(uid, what):
+    typ, data = imap.uid("FETCH", uid, f"({what})")
+    if typ != "OK" or not data or not isinstance(data[0], tuple):
+        return typ, data
+    return typ, data[0][1]
+
+
+typ, data = imap.uid("SEARCH", None, "ALL")
+uids = data[0].split() if typ == "OK" else []
+check(len(uids) == 2, f"both messages are in the INBOX ({uids})")
+whole = {}
+for uid in uids:
+    typ, raw = fetch(uid.decode(), "BODY.PEEK[]")
+    whole[uid] = raw if typ == "OK" and isinstance(raw, bytes) else b""
+by_subject = {(b"over smtp" if b"Subject: over smtp" in v[:4096] else b"over append"): (u, v) for u, v in whole.items()}
+su, sraw = by_subject.get(b"over smtp", (None, b""))
+au, araw = by_subject.get(b"over append", (None, b""))
+check(sraw.endswith(smtp_msg) and len(sraw) - len(smtp_msg) < 4096,
+      f"IMAP BODY[] of the SMTP message is the bytes sent after the trace headers ({len(sraw)} bytes)")
+check(araw == append_msg, f"IMAP BODY[] of the appended message is the literal, byte for byte ({len(araw)} bytes)")
+
+u = au.decode() if au else "1"
+for (off, n) in [(0, 1024), (PART - 6, 20), (PART, 5), (len(append_msg) - 100, 1000)]:
+    typ, got = fetch(u, f"BODY.PEEK[]<{off}.{n}>")
+    check(typ == "OK" and got == append_msg[off:off + n], f"BODY.PEEK[]<{off}.{n}> is those bytes ({len(got or b'')})")
+typ, got = fetch(u, f"BODY.PEEK[]<{len(append_msg) + 10}.5>")
+check(typ == "OK" and got == b"", f"a range past the end is empty ({str(got)[:120]})")
+typ, got = fetch(u, "BINARY.PEEK[]")
+check(typ == "OK" and got == append_msg, f"BINARY.PEEK[] is the message ({len(got or b'')} bytes)")
+typ, data = imap.uid("FETCH", u, "(BINARY.SIZE[] RFC822.SIZE)")
+check(typ == "OK" and b"BINARY.SIZE[] %d" % len(append_msg) in data[0] and b"RFC822.SIZE %d" % len(append_msg) in data[0],
+      f"BINARY.SIZE[] and RFC822.SIZE ({data[0][:120]})")
+imap.logout()
+
+pop = poplib.POP3_SSL(a.addr, a.port("pop3s"), context=ctx, timeout=120)
+pop.user(RCPT)
+pop.pass_(a.password)
+listing = {}
+for line in pop.uidl()[1]:
+    n, uidl = line.split()
+    listing[uidl.split(b".")[-1]] = n.decode()
+for uid, raw in [(su, sraw), (au, araw)]:
+    n = listing.get(uid)
+    resp, lines, octets = pop.retr(n) if n else (b"", [], 0)
+    got = b"\r\n".join(lines) + b"\r\n"
+    check(resp.startswith(b"+OK") and got == raw, f"POP3 RETR {n} is the message IMAP gave ({len(got)} of {len(raw)})")
+n = listing.get(au)
+resp, lines, _ = pop.top(n, 3) if n else (b"", [], 0)
+head, _, body = append_msg.partition(b"\r\n\r\n")
+want = head.split(b"\r\n") + [b""] + body.split(b"\r\n")[:3]
+check(resp.startswith(b"+OK") and lines == want, f"POP3 TOP {n} 3 is the header and three lines ({len(lines)} lines)")
+pop.quit()
+
+hwm_end = vm_hwm_kib(pid)
+grew = (hwm_end - hwm_start) / 1024
+print(f"info read phase: peak RSS {hwm_start >> 10} -> {hwm_end >> 10} MiB")
+check(grew < LIMIT_MB, f"reading a {BODY_MB} MB body whole 4 times and in ranges grows the peak RSS by "
+      f"{grew:.1f} MiB, under {LIMIT_MB}")
+
+rc, _ = a.stop(timeout=30)
+check(rc == 0, "the server stops cleanly")
+finish()
