@@ -10,50 +10,24 @@ python3-slixmpp; run under /usr/bin/python3)
 """
 import asyncio
 import os
-import shutil
 import statistics
-import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e", "lib"))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e", "xmpp"))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e", "multinode"))
 os.environ.setdefault("HEARTH_TEST_NET", "127.0.151")
 if len(sys.argv) > 1:
     os.environ["HEARTH_BIN"] = os.path.abspath(sys.argv[1])
 N = int(sys.argv[2]) if len(sys.argv) > 2 else 300
 
 import hearth_test as ht  # noqa: E402
-from hearth_test import NET, Instance, set_key  # noqa: E402
+from hearth_test import NET, Instance  # noqa: E402
 from pg_cluster import PgCluster  # noqa: E402
+from xmpp_nodes import Node  # noqa: E402
 from xmpp_util import login  # noqa: E402
-
-
-class NodeB:
-    def __init__(self, a):
-        self.a, self.addr = a, f"{NET}.2"
-        self.dir = os.path.join(a.dir, "node-b")
-        os.makedirs(os.path.join(self.dir, "data"))
-        shutil.copytree(os.path.join(a.dir, "data", "tls"), os.path.join(self.dir, "data", "tls"))
-        self.config = os.path.join(self.dir, "hearth.toml")
-        shutil.copy2(a.config, self.config)
-        set_key(self.config, "server", "data_dir", f'"{os.path.join(self.dir, "data")}"')
-        set_key(self.config, "listen", "addresses", f'["{self.addr}"]')
-
-    def start(self):
-        shutil.copy2(os.path.join(self.a.dir, "data", "auth.secret"), os.path.join(self.dir, "data", "auth.secret"))
-        log = open(os.path.join(self.dir, "serve.log"), "ab")
-        self.proc = subprocess.Popen([ht.HEARTH, "--config", self.config, "serve"], stdout=log, stderr=subprocess.STDOUT)
-        ht._procs.append(self.proc)
-        if not ht.wait_port(self.addr, self.a.port("xmpp_client"), timeout=30):
-            raise SystemExit("node B did not start")
-
-    def port(self, s):
-        return self.a.port(s)
-
-    def ca_file(self):
-        return self.a.ca_file()
 
 
 def pct(v, p):
@@ -98,7 +72,7 @@ try:
     a = Instance("alice@home.test", host=1, extra=["--database-url", url])
     for u in ("bob", "carol"):
         a.cli(["user", "add", f"{u}@home.test", "--password-stdin"], input=f"pw-{u}-secret\n")
-    b = NodeB(a)
+    b = Node(a, 2)
     a.start(wait_for="xmpp_client")
     b.start()
     loop = asyncio.new_event_loop()

@@ -30,6 +30,9 @@ struct c2s_options {
   std::chrono::seconds auth_timeout{60};          // idle limit before bind
   std::chrono::seconds idle_timeout{900};         // idle limit after bind (whitespace pings count)
   std::chrono::seconds resume_timeout{300};       // XEP-0198 resumption window
+  // Several nodes: how long a resumption waits for the node holding the session to hand it
+  // over before it fails (item-not-found) and the client binds anew.
+  std::chrono::seconds handover_timeout{5};
   double stanzas_per_second = 50;                 // sustained rate; bursts up to 4x; 0 = no limit
   std::size_t max_queue = 10000;                  // stanzas waiting for a slow client
   // FAST tokens (XEP-0484) for SASL2 logins; null = SASL2 and Bind2 without FAST. Must outlive

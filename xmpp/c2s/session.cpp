@@ -3,8 +3,6 @@
 // the connection's strand. The session object outlives a cut connection for XEP-0198
 // resumption (c2s_service keeps the table).
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -40,13 +38,6 @@ using clock = std::chrono::steady_clock;
 
 namespace {
 
-// Messages that wait for a hibernated or inactive client go to the hub's waiting hooks (push
-// notifications) from the blocking pool: send() may run under hub locks, and the hooks route.
-void watch_waiting(c2s_session& s, hub& h) {
-  s.on_waiting = [&h, full = s.full.full()](const element& msg, std::size_t count) {
-    asio::post(net::blocking_pool(), [&h, full, msg, count] { h.message_waiting(full, msg, count); });
-  };
-}
 constexpr std::string_view ns_tls = "urn:ietf:params:xml:ns:xmpp-tls";
 constexpr std::string_view ns_sasl = "urn:ietf:params:xml:ns:xmpp-sasl";
 constexpr std::string_view ns_bind = "urn:ietf:params:xml:ns:xmpp-bind";
@@ -439,11 +430,17 @@ asio::awaitable<void> negotiation::run() {
     }
     // Authenticated: bind a resource, or resume a session (XEP-0198 §5).
     if (e.name == "resume" && e.ns == ns_sm) {
+      const std::string previd = e.get("previd");
       std::shared_ptr<c2s_session> s;
       {
         std::lock_guard lk(svc_.mu);
-        auto it = svc_.resumable.find(e.get("previd"));
+        auto it = svc_.resumable.find(previd);
         if (it != svc_.resumable.end()) s = it->second.lock();
+      }
+      // Several nodes: the session may be held by the node the client was connected to.
+      if (!s && svc_.hub_.clustered()) {
+        const std::string node = handover_node(svc_, previd);
+        if (!node.empty()) s = co_await fetch_session(svc_, node, previd, user_);
       }
       if (!s || s->full.bare() != user_ || !s->resumable()) {
         co_await c_.write("<failed xmlns='urn:xmpp:sm:3'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>");
@@ -533,7 +530,7 @@ asio::awaitable<bool> negotiation::handle_bound_element(c2s_session& s, element&
         std::string id;
         std::string reply;
         {
-          id = s.enable_sm(resume);
+          id = s.enable_sm(resume, svc_.hub_.node());
           reply = "<enabled xmlns='urn:xmpp:sm:3'";
           if (resume) reply += " id='" + escape(id) + "' resume='true' max='" + std::to_string(svc_.opts.resume_timeout.count()) + "'";
           reply += "/>";
@@ -666,27 +663,7 @@ asio::awaitable<void> negotiation::bound(const std::shared_ptr<c2s_session>& s, 
   if (s->resumable()) {
     // XEP-0198 §5: keep the session for resume_timeout; stanzas queue up meanwhile.
     log::info("xmpp.detached", {{"jid", s->full.full()}});
-    auto timeout = svc_.opts.resume_timeout;
-    auto svc = &svc_;
-    asio::co_spawn(
-        ex,
-        [s, gen, timeout, svc, &h]() -> asio::awaitable<void> {
-          asio::steady_timer t(co_await asio::this_coro::executor, timeout);
-          co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
-          if (s->generation() != gen) co_return;  // resumed meanwhile
-          auto unacked = s->close_for_good();
-          {
-            std::lock_guard lk(svc->mu);
-            svc->resumable.erase(s->sm_id());
-          }
-          co_await net::run_blocking([&] {
-            h.unbind(*s);
-            for (const auto& x : unacked)
-              if (auto m = parse_fragment(x); m && m->name == "message") h.route(*m);
-            return 0;
-          });
-        },
-        asio::detached);
+    hibernate(svc_, s, gen, ex);
     co_return;
   }
   auto unacked = s->close_for_good();
@@ -707,10 +684,18 @@ asio::awaitable<void> negotiation::bound(const std::shared_ptr<c2s_session>& s, 
 }  // namespace
 
 std::shared_ptr<c2s_service> make_c2s_service(hub& h, auth::authenticator& authn, c2s_options opts) {
-  return std::make_shared<c2s_service>(h, authn, std::move(opts));
+  auto svc = std::make_shared<c2s_service>(h, authn, std::move(opts));
+  h.on_handover([w = std::weak_ptr<c2s_service>(svc)](envelope e) {
+    if (auto s = w.lock()) s->on_handover(std::move(e));
+  });
+  return svc;
 }
 
 asio::awaitable<void> run_c2s(c2s_service& svc, c2s_link& link) {
+  {
+    std::lock_guard lk(svc.mu);
+    if (!svc.io) svc.io = link.get_executor();
+  }
   negotiation n(svc, link);
   co_await n.run();
 }

@@ -9,6 +9,7 @@
 // Thread-safety: send()/kick() come from any thread (the hub); everything is guarded by omu_.
 #pragma once
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -18,9 +19,13 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
 #include "auth/authenticator.hpp"
 #include "core/log/log.hpp"
 #include "xmpp/c2s/c2s.hpp"
+#include "xmpp/router/handover.hpp"
 #include "xmpp/router/hub.hpp"
 
 namespace hearth::xmpp {
@@ -35,7 +40,41 @@ class c2s_service {
   c2s_options opts;
   std::mutex mu;
   std::map<std::string, std::weak_ptr<c2s_session>> resumable;  // XEP-0198 previd -> session
+
+  // ---- XEP-0198 resumption on another node (handover.cpp; README "Several nodes") ----
+  // A request of this node waiting for another node's answer, by nonce (guarded by mu).
+  struct waiter {
+    // Called once with the installed session (null: refused), under no lock; null once the
+    // request gave up waiting (a late answer still installs the session, for a later resume).
+    std::function<void(std::shared_ptr<c2s_session>)> done;
+    boost::asio::any_io_executor ex;  // where the installed session's timer runs
+    std::chrono::steady_clock::time_point since;
+  };
+  std::map<std::string, waiter> waiting;
+  boost::asio::any_io_executor io;  // an executor of the server's I/O (set by the first connection)
+  // Sessions handed over from here: previd -> (node, when), so that a client resuming here
+  // again is sent where its session went. Pruned after the resumption window (guarded by mu).
+  std::map<std::string, std::pair<std::string, std::chrono::steady_clock::time_point>> moved;
+  // An envelope of kind resume_request or handover (hub::on_handover).
+  void on_handover(envelope e);
 };
+
+// Keeps a session whose connection is gone for the resumption window (XEP-0198 §5), then ends
+// it (its unacknowledged messages are routed again, to offline storage) unless a connection
+// attached meanwhile (its generation moved past `gen`).
+void hibernate(c2s_service& svc, std::shared_ptr<c2s_session> s, std::uint64_t gen,
+               const boost::asio::any_io_executor& ex);
+// Messages that wait for a hibernated or inactive client go to the hub's waiting hooks (push
+// notifications) from the blocking pool: send() may run under hub locks, and the hooks route.
+void watch_waiting(c2s_session& s, hub& h);
+// The node that holds the session named by `previd` when it is not here: the node a session
+// went to from here, or the node the id names; "" when none other.
+std::string handover_node(c2s_service& svc, const std::string& previd);
+// Asks `node` for the session `previd` of `user` and installs it here; null when refused, or
+// when no answer came within opts.handover_timeout.
+boost::asio::awaitable<std::shared_ptr<c2s_session>> fetch_session(c2s_service& svc, const std::string& node,
+                                                                    const std::string& previd,
+                                                                    const std::string& user);
 
 struct out_entry {
   std::string xml;
@@ -48,22 +87,31 @@ class c2s_session : public session, public std::enable_shared_from_this<c2s_sess
 
   void send(const element& st) override {
     std::size_t waiting = 0;
+    std::function<void(const element&)> relay;
     {
       std::lock_guard lk(omu_);
-      if (closed_ || overflowed_) return;
-      // XEP-0352 §4: while the client is inactive, presence updates wait (the latest per sender)
-      // and go out when it becomes active again; messages and iqs are not delayed.
-      if (csi_inactive_ && st.name == "presence") {
-        const std::string t = st.get("type");
-        if (t.empty() || t == "unavailable") {
-          held_[st.get("from")] = st;
-          return;
+      if (handed_) {
+        relay = handed_->relay;
+      } else {
+        if (closed_ || overflowed_) return;
+        // XEP-0352 §4: while the client is inactive, presence updates wait (the latest per
+        // sender) and go out when it becomes active again; messages and iqs are not delayed.
+        if (csi_inactive_ && st.name == "presence") {
+          const std::string t = st.get("type");
+          if (t.empty() || t == "unavailable") {
+            held_[st.get("from")] = st;
+            return;
+          }
         }
+        push_locked(st);
+        // XEP-0357: a message the client will not see until it resumes or becomes active.
+        const bool hibernated = !wake_ && !sm_id_.empty() && !no_resume_;
+        if (st.name == "message" && st.child("body") && (hibernated || csi_inactive_)) waiting = ++waiting_;
       }
-      push_locked(st);
-      // XEP-0357: a message the client will not see until it resumes or becomes active.
-      const bool hibernated = !wake_ && !sm_id_.empty() && !no_resume_;
-      if (st.name == "message" && st.child("body") && (hibernated || csi_inactive_)) waiting = ++waiting_;
+    }
+    if (relay) {
+      relay(st);
+      return;
     }
     if (waiting && on_waiting) on_waiting(st, waiting);
   }
@@ -114,13 +162,72 @@ class c2s_session : public session, public std::enable_shared_from_this<c2s_sess
   }
   bool accepting() override {
     std::lock_guard lk(omu_);
-    return !closed_ && !overflowed_;
+    return handed_ || (!closed_ && !overflowed_);  // a handed-over session relays
   }
   void kick(std::string condition) override {
+    std::function<void()> taken;
+    {
+      std::lock_guard lk(omu_);
+      if (handed_) {
+        // Handed over: the node it went to bound it, which takes it over from here.
+        taken.swap(handed_->on_taken);
+      } else {
+        if (kicked_.empty()) kicked_ = std::move(condition);
+        no_resume_ = true;
+        wake_locked();
+      }
+    }
+    if (taken) taken();
+  }
+
+  // ---- XEP-0198 resumption on another node ----
+  // Ends the session here for a hand-over (nullopt when it is not resumable): the state it
+  // returns carries the counters, the unacknowledged stanzas and the XEP-0352 state (the
+  // caller adds the hub's fields). A connection still attached finds itself replaced and
+  // closes with <conflict/> (XEP-0198 §5), and the resumption window's timer finds the
+  // session resumed. From now on stanzas that reach it go to `relay` (not under its lock),
+  // and `taken` runs once when the node it went to binds it (kick()).
+  std::optional<handover_state> hand_over(std::function<void(const element&)> relay, std::function<void()> taken) {
     std::lock_guard lk(omu_);
-    if (kicked_.empty()) kicked_ = std::move(condition);
+    if (sm_id_.empty() || no_resume_ || closed_ || handed_) return std::nullopt;
+    handover_state st;
+    st.full = full.full();
+    st.sm_id = sm_id_;
+    st.in_count = in_count_;
+    st.out_seq = out_seq_;
+    st.inactive = csi_inactive_;
+    for (auto& e : unacked_) st.unacked.push_back({e.seq, std::move(e.xml)});
+    std::vector<out_entry>().swap(unacked_);
+    std::vector<out_entry>().swap(queue_);
+    held_.clear();
+    closed_ = true;
     no_resume_ = true;
-    wake_locked();
+    ++generation_;
+    if (wake_) wake_();
+    wake_ = nullptr;
+    handed_ = std::make_unique<handed>();
+    handed_->relay = std::move(relay);
+    handed_->on_taken = std::move(taken);
+    return st;
+  }
+  // Once per hand-over: true for the first caller (the take-over, or the timer that gives up
+  // waiting for it).
+  bool settle_hand_over() {
+    std::lock_guard lk(omu_);
+    if (!handed_ || handed_->settled) return false;
+    handed_->settled = true;
+    handed_->on_taken = nullptr;
+    return true;
+  }
+  // The state a session handed over here starts from (before anything is attached).
+  void restore(const handover_state& st) {
+    std::lock_guard lk(omu_);
+    sm_enabled_ = true;
+    sm_id_ = st.sm_id;
+    in_count_ = st.in_count;
+    out_seq_ = st.out_seq;
+    csi_inactive_ = st.inactive;
+    for (const auto& q : st.unacked) unacked_.push_back({q.xml, q.seq});
   }
 
   // ---- used by the connection that is attached (on its strand) ----
@@ -158,10 +265,12 @@ class c2s_session : public session, public std::enable_shared_from_this<c2s_sess
     std::lock_guard lk(omu_);
     return sm_enabled_;
   }
-  std::string enable_sm(bool resume) {
+  // With several nodes the resumption id names this node (`node`, before its last '.'), so
+  // that another node knows whom to ask for the session (handover.cpp).
+  std::string enable_sm(bool resume, const std::string& node = {}) {
     std::lock_guard lk(omu_);
     sm_enabled_ = true;
-    if (resume) sm_id_ = log::new_id() + log::new_id();
+    if (resume) sm_id_ = (node.empty() ? std::string() : node + ".") + log::new_id() + log::new_id();
     return sm_id_;
   }
   void count_inbound() {
@@ -242,6 +351,14 @@ class c2s_session : public session, public std::enable_shared_from_this<c2s_sess
   std::uint32_t out_seq_ = 0;
   std::uint32_t in_count_ = 0;
   std::uint64_t generation_ = 0;
+  // Set once handed over to another node; a pointer, since every idle session pays for what
+  // it holds (the XMPP bench's memory per connection).
+  struct handed {
+    std::function<void(const element&)> relay;
+    std::function<void()> on_taken;
+    bool settled = false;
+  };
+  std::unique_ptr<handed> handed_;
 };
 
 }  // namespace hearth::xmpp

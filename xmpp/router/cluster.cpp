@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/log/log.hpp"
+#include "xmpp/router/handover.hpp"
 #include "xmpp/router/hub.hpp"
 #include "xmpp/stream/parser.hpp"
 
@@ -180,7 +181,39 @@ void hub::handle_forwarded(envelope e) {
     case forward_kind::from_component:
       if (to) from_component_local(std::move(st), *to);
       return;
+    case forward_kind::resume_request:
+    case forward_kind::handover: {
+      handover_handler h;
+      {
+        std::lock_guard lk(mu_);
+        h = handover_;
+      }
+      if (h) {
+        h(std::move(e));
+        return;
+      }
+      // No c2s service here (yet): this node holds no resumable session.
+      if (e.kind == forward_kind::resume_request)
+        if (auto req = decode_handover_request(st))
+          forward(req->node, forward_kind::handover, e.arg, encode_handover_failed(req->ask, "item-not-found"));
+      return;
+    }
   }
+}
+
+void hub::forward_envelope(const std::string& node, const envelope& e) {
+  if (cluster_.forward) cluster_.forward(node, e);
+}
+
+bool hub::adopt(const std::shared_ptr<session>& s) {
+  if (!bind(s)) return false;
+  registry_update(*s);
+  return true;
+}
+
+void hub::handed_over(session& s) {
+  if (!remove_session(s)) return;
+  log::info("xmpp.cluster.handed_over", {{"jid", s.full.full()}});
 }
 
 }  // namespace hearth::xmpp

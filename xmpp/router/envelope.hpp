@@ -3,7 +3,8 @@
 //
 //   envelope = "x1" SP kind SP arg LF stanza     ; stanza: one element as serialize() writes it
 //   kind     = "deliver" / "account" / "carbon-sent" / "carbon-received" / "presence" /
-//              "roster-push" / "session" / "kick" / "component" / "from-component"
+//              "roster-push" / "session" / "kick" / "component" / "from-component" /
+//              "resume" / "handover"
 //   arg      = 1*VCHAR                            ; a number or a JID, "-" when unused
 //
 // The kind says which step of the router's rules the receiving node runs on its own sessions
@@ -29,6 +30,8 @@ enum class forward_kind {
   kick,             // end the local session arg with <conflict/> (bound again on another node)
   component,        // a stanza for a component (a room) that lives on this node
   from_component,   // a stanza from a component to the local session in to=
+  resume_request,   // XEP-0198: hand the session whose resumption id is arg over (handover.hpp)
+  handover,         // the answer: the state of session arg, or a refusal
 };
 
 struct envelope {

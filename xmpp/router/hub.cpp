@@ -105,15 +105,14 @@ bool hub::bind(const std::shared_ptr<session>& s) {
   return true;
 }
 
-void hub::unbind(session& s) {
-  bool was_available = false;
+bool hub::remove_session(session& s) {
   {
     std::lock_guard lk(mu_);
     auto it = sessions_.find(s.full.bare());
-    if (it == sessions_.end()) return;
+    if (it == sessions_.end()) return false;
     auto& list = it->second;
     auto at = std::find_if(list.begin(), list.end(), [&](const auto& x) { return x.get() == &s; });
-    if (at == list.end()) return;  // replaced by a newer session with the same resource
+    if (at == list.end()) return false;  // replaced by a newer session with the same resource
     list.erase(at);
     if (list.empty()) sessions_.erase(it);
   }
@@ -121,6 +120,12 @@ void hub::unbind(session& s) {
     if (auto r = cluster_.registry->unbind(s.full.full(), cluster_.node); !r)
       log::warn("xmpp.cluster.error", {{"op", "unbind"}, {"jid", s.full.full()}, {"error", r.error().message}});
   }
+  return true;
+}
+
+void hub::unbind(session& s) {
+  bool was_available = false;
+  if (!remove_session(s)) return;
   {
     std::lock_guard lk(s.mu);
     was_available = s.available;

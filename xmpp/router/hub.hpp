@@ -202,6 +202,27 @@ class hub {
   // accounts' other resources get unavailable presence from them (RFC 6121 §4.5.2, said for
   // the dead node).
   void sessions_gone(const std::vector<bound_session>& gone);
+  // This node's id ("" without set_cluster), and whether there are several nodes.
+  const std::string& node() const { return cluster_.node; }
+  bool clustered() const { return cluster_.registry != nullptr; }
+  // Sends an envelope to another node as it is (the c2s sessions' hand-overs).
+  void forward_envelope(const std::string& node, const envelope& e);
+
+  // ---- XEP-0198 resumption on another node (xmpp/c2s, handover.hpp) ----
+  // The envelopes of kind resume_request and handover go to `h` (on the thread that received
+  // them: keep it short; it may block on the database briefly). Without one, a request is
+  // refused with item-not-found. Set once, before clients connect.
+  using handover_handler = std::function<void(envelope)>;
+  void on_handover(handover_handler h) {
+    std::lock_guard lk(mu_);
+    handover_ = std::move(h);
+  }
+  // Binds a session handed over from another node with its presence state as it was (no
+  // initial presence is sent or asked for: its contacts saw it already). As bind().
+  bool adopt(const std::shared_ptr<session>& s);
+  // Forgets a session handed over to another node: no unavailable presence (it lives on
+  // there), and only this node's registry row goes.
+  void handed_over(session& s);
 
  private:
   void handle_iq(request& r);
@@ -222,7 +243,6 @@ class hub {
   void roster_push_local(std::string_view owner, const element& iq);
   // Several nodes (cluster.cpp): the sessions of `bare` bound on other nodes (none without a
   // registry, or when it fails: logged), one on another node by full JID, forwarding.
-  bool clustered() const { return cluster_.registry != nullptr; }
   std::vector<bound_session> remote_sessions(std::string_view bare);
   std::optional<bound_session> remote_find(std::string_view full);
   void forward(const std::string& node, forward_kind k, std::string arg, const element& st);
@@ -265,6 +285,9 @@ class hub {
   void to_component_local(element stanza, const jid& to);
   bool from_component_local(element stanza, const jid& to);
   cluster_options cluster_;
+  handover_handler handover_;  // guarded by mu_
+  // Takes `s` out of sessions_ and its row out of the registry; false when it was not there.
+  bool remove_session(session& s);
 };
 
 // Stanza helpers (RFC 6120 §8.3): an error reply to `stanza` (from/to swapped).

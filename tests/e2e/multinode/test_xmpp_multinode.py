@@ -15,63 +15,14 @@ test_multinode.py). slixmpp clients:
   is stored offline on A, and bob finds it when he logs in on A.
 """
 import asyncio
-import os
-import shutil
-import subprocess
-import sys
-import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "xmpp"))
-import hearth_test as ht  # noqa: E402
-from hearth_test import NET, Instance, check, finish, pg_query, set_key  # noqa: E402
-from pg_cluster import SKIP, PgCluster  # noqa: E402
+from hearth_test import check, finish, pg_query  # noqa: E402
+from xmpp_nodes import ALICE, BOB, BOB_PW, require_postgres, start_two_nodes  # noqa: E402
 
-if not PgCluster.available():
-    print("PostgreSQL server not installed (Debian package postgresql)")
-    raise SystemExit(SKIP)
-
+require_postgres()
 from xmpp_util import login, run  # noqa: E402
 
-ALICE = "alice@home.test"
-BOB = "bob@home.test"
-BOB_PW = "pw-bob-secret"
 PLUGINS = ("xep_0030", "xep_0004", "xep_0045", "xep_0280", "xep_0203")
-
-
-class Node:
-    """Node B: the same configuration as A with its own data directory and address."""
-
-    def __init__(self, a, host):
-        self.a = a
-        self.addr = f"{NET}.{host}"
-        self.dir = os.path.join(a.dir, f"node-{host}")
-        os.makedirs(os.path.join(self.dir, "data"))
-        shutil.copytree(os.path.join(a.dir, "data", "tls"), os.path.join(self.dir, "data", "tls"))
-        self.config = os.path.join(self.dir, "hearth.toml")
-        shutil.copy2(a.config, self.config)
-        set_key(self.config, "server", "data_dir", f'"{os.path.join(self.dir, "data")}"')
-        set_key(self.config, "listen", "addresses", f'["{self.addr}"]')
-        self.proc = None
-
-    def start(self):
-        shutil.copy2(os.path.join(self.a.dir, "data", "auth.secret"), os.path.join(self.dir, "data", "auth.secret"))
-        log = open(os.path.join(self.dir, "serve.log"), "ab")
-        self.proc = subprocess.Popen([ht.HEARTH, "--config", self.config, "serve"], stdout=log,
-                                     stderr=subprocess.STDOUT)
-        ht._procs.append(self.proc)
-        if not ht.wait_port(self.addr, self.a.port("xmpp_client"), timeout=30):
-            raise RuntimeError("node B did not start listening")
-
-    # What xmpp_util.login needs of an instance.
-    def port(self, service):
-        return self.a.port(service)
-
-    def ca_file(self):
-        return self.a.ca_file()
-
-    def node_id(self):
-        with open(os.path.join(self.dir, "data", "node-id")) as f:
-            return f.read().strip()
 
 
 def bodies(c, kind):
@@ -180,15 +131,8 @@ async def scenario(a, b, url):
         c.disconnect()
 
 
-pg = PgCluster(listen=f"{NET}.10").start()
+pg, url, a, b = start_two_nodes()
 try:
-    url = f"host={NET}.10 port=5432 user=hearth dbname=postgres"
-    ht.PG_URL = ""  # this test makes its own database choice
-    a = Instance(ALICE, host=1, extra=["--database-url", url])
-    a.cli(["user", "add", BOB, "--password-stdin"], input=BOB_PW + "\n")
-    b = Node(a, 2)
-    a.start(wait_for="xmpp_client")
-    b.start()
     run(scenario(a, b, url), timeout=150)
     rc, _ = a.stop()
     check(rc == 0, "A stops cleanly")

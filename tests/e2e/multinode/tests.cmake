@@ -4,6 +4,9 @@ hearth_e2e(multinode multinode/test_multinode.py 250)
 # XMPP across the two nodes: presence, chat, carbons, a room, and node B killed with -9 (NET 150).
 hearth_e2e(xmpp_multinode multinode/test_xmpp_multinode.py 150)
 set_tests_properties(e2e.xmpp_multinode PROPERTIES LABELS pg SKIP_RETURN_CODE 77)
+# XEP-0198 resumption on the other node, and a resumption naming a killed node (NET 91).
+hearth_e2e(xmpp_multinode_resume multinode/test_xmpp_multinode_resume.py 91)
+set_tests_properties(e2e.xmpp_multinode_resume PROPERTIES LABELS pg SKIP_RETURN_CODE 77)
 # A node's PostgreSQL connections stay within [database] pool (label pg; NET 155).
 hearth_e2e_pg(db_pool multinode/test_db_pool.py 155)
 # Node A killed with -9 mid-delivery: B finishes it after the claim lease (label pg; NET 156).

@@ -1,0 +1,1 @@
+set(fuzz_libs_xmpp_handover hearth_xmpp_router)
