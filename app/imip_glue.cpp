@@ -22,6 +22,12 @@ std::string lower(std::string_view s) {
   return o;
 }
 
+// Whether `s` holds `lower_needle` (lower case) in any ASCII case, without copying `s`.
+bool contains_ascii_nocase(std::string_view s, std::string_view lower_needle) {
+  auto same = [](char a, char b) { return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b; };
+  return std::search(s.begin(), s.end(), lower_needle.begin(), lower_needle.end(), same) != s.end();
+}
+
 class mail_imip_sender final : public dav::imip_sender {
  public:
   explicit mail_imip_sender(std::shared_ptr<serve_context::send_fn> fn) : fn_(std::move(fn)) {}
@@ -67,10 +73,8 @@ serve_context::copy_observer make_imip_receiver(serve_context& ctx, std::shared_
   auto* dir = &ctx.dir;
   return [svc, hostname, dir](const std::string& account, const std::string& copy, const std::string& auth_user) {
     try {
-      // Cheap test first: most mail has no calendar part.
-      auto head = lower(copy.substr(0, std::min<std::size_t>(copy.size(), 64 * 1024)));
-      if (head.find("text/calendar") == std::string::npos && lower(copy).find("text/calendar") == std::string::npos)
-        return;
+      // Cheap test first, in place: most mail has no calendar part.
+      if (!contains_ascii_nocase(copy, "text/calendar")) return;
       auto msg = mail::parse_message(copy);
       const auto* part = calendar_part(msg.root);
       if (!part || part->size() > 2 * max_calendar_part) return;

@@ -42,7 +42,7 @@ std::vector<contribution> bayes_scorer::score(std::string_view message, const sc
     if (!a.empty()) accounts.insert(a);
   }
   const std::string owner = accounts.size() == 1 ? *accounts.begin() : std::string();
-  auto c = e_->classify(message, owner);
+  auto c = e_->verdict(message, owner);
   if (!c) {
     log::warn("spam.classify_failed", {{"code", c.error().code}, {"error", c.error().message}});
     return {};

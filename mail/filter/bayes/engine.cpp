@@ -6,16 +6,37 @@
 
 namespace hearth::mail::filter::bayes {
 
-result<classification> engine::classify(std::string_view message, std::string_view owner) const {
-  auto tokens = tokenize(message, limits_);
+namespace {
+
+// The message's tokens looked up and weighed against `trained`.
+result<classification> weigh(token_store& store, const tokenize_limits& limits, const model_options& model,
+                             std::string_view message, std::string_view owner, counts trained) {
+  auto tokens = tokenize(message, limits);
   std::vector<std::uint64_t> hashes;
   hashes.reserve(tokens.size());
   for (const auto& t : tokens) hashes.push_back(token_hash(t));
-  auto c = store_->lookup(owner, hashes);
+  auto c = store.lookup(owner, hashes);
   if (!c) return c.error();
+  return bayes::classify(tokens, *c, trained, model);
+}
+
+}  // namespace
+
+result<classification> engine::classify(std::string_view message, std::string_view owner) const {
   auto tot = store_->totals(owner);
   if (!tot) return tot.error();
-  return bayes::classify(tokens, *c, *tot, model_);
+  return weigh(*store_, limits_, model_, message, owner, *tot);
+}
+
+result<classification> engine::verdict(std::string_view message, std::string_view owner) const {
+  auto tot = store_->totals(owner);
+  if (!tot) return tot.error();
+  if (tot->spam < model_.min_spam || tot->ham < model_.min_ham) {
+    classification out;
+    out.trained = *tot;
+    return out;  // untrained, score 0.5: what classify() would say, without its clues
+  }
+  return weigh(*store_, limits_, model_, message, owner, *tot);
 }
 
 learn_item engine::lesson(std::string_view owner, std::string key, std::string_view message, bool spam,

@@ -26,6 +26,10 @@ class engine {
 
   // Errors: the store's ("db.*").
   result<classification> classify(std::string_view message, std::string_view owner) const;
+  // classify() for a caller that uses only the verdict and score (the SMTP scorer): while the
+  // model has too few trained messages to vote, the answer is `untrained` without clues and the
+  // message is not tokenized, which is most of classify()'s cost. Errors: the store's.
+  result<classification> verdict(std::string_view message, std::string_view owner) const;
   // The item to pass to learn_batch (tokenized here, written there). `key` is the message's
   // blob id (blob::id_of of its bytes).
   learn_item lesson(std::string_view owner, std::string key, std::string_view message, bool spam, bool also_site) const;

@@ -74,6 +74,12 @@ TEST_CASE("the engine learns from messages and then votes", "[bayes]") {
   model_options o;
   o.min_spam = o.min_ham = 5;
   engine e(std::shared_ptr<token_store>(open_token_store(t.db.target).value()), o);
+  const std::string spammy = "Subject: cheap viagra\r\nFrom: y@pills.example\r\n\r\nbest price, buy now\r\n";
+  // Before any lesson: no vote, and verdict() says so without clues.
+  auto before = e.verdict(spammy, "").value();
+  CHECK(before.verdict == bayes_class::untrained);
+  CHECK(before.clues.empty());
+  CHECK(e.classify(spammy, "").value().verdict == bayes_class::untrained);
   std::vector<learn_item> items;
   for (int i = 0; i < 10; ++i) {
     std::string spam = "Subject: cheap pills " + std::to_string(i) + "\r\nFrom: x@pills.example\r\n\r\nBuy viagra now, best price online " + std::to_string(i) + "\r\n";
@@ -86,6 +92,11 @@ TEST_CASE("the engine learns from messages and then votes", "[bayes]") {
   CHECK(s.verdict == bayes_class::spam);
   auto h = e.classify("Subject: project meeting\r\nFrom: bob@work.example\r\n\r\nagenda for the review\r\n", "").value();
   CHECK(h.verdict == bayes_class::ham);
+  // Once trained, verdict() is classify().
+  auto v = e.verdict(spammy, "").value();
+  CHECK(v.verdict == bayes_class::spam);
+  CHECK(v.score == e.classify(spammy, "").value().score);
+  CHECK(v.trained.spam == 10);
 }
 
 TEST_CASE("lookup: many tokens in one call, full 64-bit hashes, the owner's and the site's summed", "[bayes]") {

@@ -39,6 +39,8 @@ class content_sink {
   explicit content_sink(std::size_t max_size) : max_size_(max_size) {}
   // Adds one octet; returns true when it completed a CRLF.
   bool put(char c);
+  // Adds octets that hold no CR and no LF, with the same checks as put() one by one.
+  void put_plain(std::string_view s);
   // Call at the end of the content: a trailing lone CR is a bare CR.
   void finish();
   const std::string& data() const { return data_; }

@@ -1,6 +1,9 @@
 #include "mail/smtp/proto/body_reader.hpp"
 
 #include <catch2/catch.hpp>
+#include <algorithm>
+#include <cstdint>
+#include <string>
 
 using namespace hearth::mail::smtp;
 
@@ -80,4 +83,102 @@ TEST_CASE("BDAT: exact octet counts across chunks") {
   r.sink().finish();
   CHECK(r.sink().data() == "abc\r\n.\r\n");  // no dot-unstuffing in BDAT
   CHECK_FALSE(r.sink().flags().bare_lf);
+}
+
+namespace {
+
+// The content rules octet by octet, written plainly: what the readers must agree with
+// whatever slices the octets come in.
+struct reference_sink {
+  std::string data;
+  content_flags flags;
+  std::size_t line = 0;
+  bool cr = false;
+  void put(char c, std::size_t max) {
+    if (c == '\n') {
+      if (!cr) flags.bare_lf = true;
+      cr = false;
+      line = 0;
+    } else {
+      if (cr) flags.bare_cr = true;
+      cr = c == '\r';
+      if (c == '\0') flags.nul = true;
+      if (!cr && ++line > max_line_length) flags.long_line = true;
+    }
+    if (data.size() >= max) flags.too_big = true;
+    else data += c;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("DATA and BDAT: any slicing gives the octet-by-octet result") {
+  // Pseudo-random content rich in the octets with rules (CR, LF, '.', NUL) and long runs.
+  std::uint32_t seed = 12345;
+  auto next = [&seed] { return seed = seed * 1103515245u + 12345u; };
+  const std::string alphabet = std::string("ab.\r\n\0x", 8);
+  for (int round = 0; round < 200; ++round) {
+    std::string body;
+    const std::size_t len = next() % 3000;
+    while (body.size() < len) {
+      if (next() % 8 == 0) body.append(next() % 1200, 'q');  // a run, sometimes over 998
+      else body += alphabet[next() % alphabet.size()];
+    }
+    const std::size_t max = round % 3 == 0 ? 1500 : 1 << 20;
+
+    // BDAT: no stuffing; the reference sees the octets as they are.
+    reference_sink ref;
+    for (char c : body) ref.put(c, max);
+    if (ref.cr) ref.flags.bare_cr = true;
+    bdat_reader b(max);
+    b.begin_chunk(body.size());
+    for (std::size_t at = 0; at < body.size();) {
+      const std::size_t n = std::min<std::size_t>(body.size() - at, 1 + next() % 700);
+      REQUIRE(b.feed(std::string_view(body).substr(at, n)) == n);
+      at += n;
+    }
+    b.sink().finish();
+    CHECK(b.sink().data() == ref.data);
+    CHECK(b.sink().flags().bare_cr == ref.flags.bare_cr);
+    CHECK(b.sink().flags().bare_lf == ref.flags.bare_lf);
+    CHECK(b.sink().flags().nul == ref.flags.nul);
+    CHECK(b.sink().flags().long_line == ref.flags.long_line);
+    CHECK(b.sink().flags().too_big == ref.flags.too_big);
+    CHECK(b.sink().octets() == body.size());
+
+    // DATA: the same body dot-stuffed and terminated comes back as the body (when it ends
+    // in CRLF and has no lone CR before the end, stuffing is exact).
+    std::string clean;
+    for (char c : body)
+      if (c != '\r' && c != '\n') clean += c;
+      else if (c == '\n') clean += "\r\n";
+    std::string wire;
+    bool start = true;
+    for (std::size_t i = 0; i < clean.size(); ++i) {
+      if (start && clean[i] == '.') wire += '.';
+      wire += clean[i];
+      start = clean[i] == '\n';
+    }
+    if (!start) {
+      wire += "\r\n";
+      clean += "\r\n";
+    }
+    wire += ".\r\nNEXT";
+    reference_sink want;
+    for (char c : clean) want.put(c, max);
+    data_reader d(max);
+    std::size_t used = 0;
+    while (!d.done() && used < wire.size()) {
+      const std::size_t n = std::min<std::size_t>(wire.size() - used, 1 + next() % 700);
+      used += d.feed(std::string_view(wire).substr(used, n));
+    }
+    REQUIRE(d.done());
+    CHECK(wire.substr(used) == "NEXT");
+    CHECK(d.sink().data() == want.data);
+    CHECK(d.sink().flags().nul == want.flags.nul);
+    CHECK(d.sink().flags().long_line == want.flags.long_line);
+    CHECK(d.sink().flags().too_big == want.flags.too_big);
+    CHECK_FALSE(d.sink().flags().bare_lf);
+    CHECK_FALSE(d.sink().flags().bare_cr);
+  }
 }

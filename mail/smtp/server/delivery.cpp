@@ -89,9 +89,9 @@ result<local_result> deliver_local(directory::directory& dir, mail::store& store
       // virtual alias maps would bounce it; the other targets still get their copy.
       continue;
     }
-    const std::string copy = with_trace(from, t, received, message);
+    std::string copy = with_trace(from, t, received, message);
     if (hook && *hook) {
-      copy_request req{t, std::string(from), std::string(rcpt), copy, std::string(folder),
+      copy_request req{t, std::string(from), std::string(rcpt), std::move(copy), std::string(folder),
                        single_rcpt && targets.size() == 1, std::string(auth_user)};
       auto h = (*hook)(req);
       if (!h) {

@@ -268,14 +268,31 @@ class session {
     s_.decisions->record(std::move(d));
   }
 
+  // What RCPT needs from the blocking pool, fetched in one trip: the SRS reversal, and the
+  // recipient's class unless the reversal already decided.
+  struct rcpt_lookup {
+    result<std::optional<std::string>> back = std::optional<std::string>();
+    rcpt_class cls;
+  };
+
+  rcpt_lookup look_up_rcpt(const path& rcpt) {
+    rcpt_lookup out;
+    if (s_.forwarder) {
+      out.back = s_.forwarder->reverse(rcpt.address());
+      if (!out.back || out.back->has_value()) return out;
+    }
+    out.cls = classify_recipient(s_.dir, rcpt.local, rcpt.domain, own_names_);
+    return out;
+  }
+
   asio::awaitable<reply> on_rcpt() {
     const path rcpt = e_.current().mailbox;
+    auto look = co_await net::run_blocking([this, &rcpt] { return look_up_rcpt(rcpt); });
     if (s_.forwarder) {
       // A bounce (or reply) to an address we made when forwarding: back to the original sender
       // if the hash is ours and the address young enough; anything else is refused here.
       const std::string addr = rcpt.address();
-      smtp::forwarding* fw = s_.forwarder.get();
-      auto back = co_await net::run_blocking([fw, &addr] { return fw->reverse(addr); });
+      const auto& back = look.back;
       if (!back) {
         log::info("smtp.rcpt_refused", {{"session", c_.id()}, {"to", addr}, {"ip", c_.remote_ip()},
                                         {"reason", back.error().code}});
@@ -290,7 +307,7 @@ class session {
         co_return make_reply(250, "2.1.5", "Recipient OK");
       }
     }
-    auto cls = co_await net::run_blocking([this, &rcpt] { return classify_recipient(s_.dir, rcpt.local, rcpt.domain, own_names_); });
+    const rcpt_class& cls = look.cls;
     const std::string shown = rcpt.address();
     if (!s_.filters.empty() && (cls.kind == rcpt_kind::local || cls.kind == rcpt_kind::remote)) {
       auto d = co_await run_chain(stage::rcpt, e_.transaction(), &rcpt, cls.kind, nullptr);
