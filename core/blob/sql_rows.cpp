@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/blob/db_store.hpp"
+#include "core/sql/pipeline.hpp"
 
 namespace hearth::blob {
 
@@ -41,6 +42,12 @@ result<void> insert_part(sql::connection& c, std::string_view id, std::int64_t p
 }
 
 result<void> insert(sql::connection& c, std::string_view id, std::string_view data) {
+  // One part (every body under the inline limit): no lookup first, ON CONFLICT keeps a blob
+  // that is there already, and the statement is queued (on PostgreSQL it travels with the
+  // transaction's next statement or its COMMIT, not in a round trip of its own).
+  if (data.size() <= part_bytes)
+    return sql::queue(c, "INSERT INTO blob_parts(id, part, size, data) VALUES(?1, 0, ?2, ?3) ON CONFLICT (id, part) DO NOTHING",
+                   id, static_cast<std::int64_t>(data.size()), octets(data));
   auto have = size_of(c, id);
   if (!have) return have.error();
   if (*have) return {};

@@ -23,7 +23,8 @@ inline constexpr std::size_t part_bytes = 1024 * 1024;
 std::span<const sql::migration> migrations();
 
 // Inserts the parts of `data` under `id` unless the blob is there already. Call inside a
-// write transaction (a blob is either whole or absent).
+// write transaction (a blob is either whole or absent). A blob of one part is queued
+// (core/sql/pipeline.hpp): its error may be that of the transaction's next statement or commit.
 result<void> insert(sql::connection& c, std::string_view id, std::string_view data);
 // One part, `part` counting from 0, of a blob of `total` bytes (streaming writers).
 result<void> insert_part(sql::connection& c, std::string_view id, std::int64_t part, std::uint64_t total,

@@ -1,6 +1,9 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
@@ -35,6 +38,8 @@ bool valid_channel(std::string_view c) {
   return true;
 }
 
+std::atomic<std::uint64_t> trips{0};
+
 struct result_guard {
   PGresult* r;
   ~result_guard() {
@@ -43,6 +48,8 @@ struct result_guard {
 };
 
 }  // namespace
+
+std::uint64_t round_trips() { return trips.load(std::memory_order_relaxed); }
 
 // ---- parameters ---------------------------------------------------------------------------
 
@@ -116,10 +123,185 @@ struct connection::impl {
   PGconn* conn = nullptr;
   std::unordered_map<std::string, std::string> prepared;  // SQL text -> statement name
   int next_name = 0;
+  struct statement {
+    std::string sql;
+    std::vector<param> params;
+    bool with_params = false;  // prepared, as query_params runs it; else sent as it is
+    bool setup = false;        // see connection::queue()
+  };
+  std::vector<statement> queue;
+  // A batch could not be sent whole: what the server answers no longer matches what we expect,
+  // so the connection is not used again (the pool closes it).
+  bool broken = false;
+  // The open transaction was begun READ ONLY: its COMMIT cannot fail for what it did, so it is
+  // sent without waiting for the answer (commit_unread), which the connection's next user
+  // reads after sending its own statements, or the pool when it lends the connection again.
+  bool read_only = false;
+  bool commit_unread = false;
   ~impl() {
     if (conn) PQfinish(conn);
   }
+
+  // One statement of a batch: views, valid during run().
+  struct item {
+    std::string_view sql;
+    const std::vector<param>* params = nullptr;  // null: no parameters, not prepared
+  };
+  // Sends `items` in one pipeline (prepares first, where a statement is not prepared yet, in
+  // the same pipeline), then reads every answer: one round trip. Returns the rows of the last
+  // item, or the first error met.
+  result<rows> run(std::span<const item> items);
+  // queue as items, in front of `last` (when given), and run them; the queue is empty after.
+  result<rows> run_queued(const item* last);
+  // Reads the answers to a COMMIT sent without waiting. `wait` false: only if they are all
+  // here; returns whether nothing is left unread.
+  // `more_sent`: a batch was sent after it, whose answers the caller reads.
+  bool read_commit(bool wait, bool more_sent = false);
+  // The transaction status, with a COMMIT sent and unread counted as done.
+  PGTransactionStatusType status() const {
+    return commit_unread ? PQTRANS_IDLE : PQtransactionStatus(conn);
+  }
 };
+
+bool connection::impl::read_commit(bool wait, bool more_sent) {
+  if (!commit_unread) return true;
+  // The COMMIT's answer, the null that ends it, then the pipeline's sync.
+  for (int step = 0; step < 3; ++step) {
+    if (!wait) {
+      if (!PQconsumeInput(conn)) {
+        broken = true;
+        return false;
+      }
+      if (PQisBusy(conn)) return false;
+    }
+    PGresult* r = PQgetResult(conn);
+    const bool expected = step == 1 ? r == nullptr
+                          : step == 2 ? r && PQresultStatus(r) == PGRES_PIPELINE_SYNC
+                                      : r != nullptr;  // a failed read-only COMMIT changes nothing
+    if (r) PQclear(r);
+    if (!expected) {
+      broken = true;
+      commit_unread = false;
+      return false;
+    }
+  }
+  commit_unread = false;
+  // Unless a batch was sent behind it (run() reads its answers next, then leaves the mode).
+  if (!more_sent && PQexitPipelineMode(conn) != 1) broken = true;
+  return !broken;
+}
+
+result<rows> connection::impl::run(std::span<const item> items) {
+  if (broken) return fail("db.open", "PostgreSQL: the connection lost track of its pipeline");
+  if (PQenterPipelineMode(conn) != 1) return error_from(conn, nullptr, "PostgreSQL pipeline");
+  // What the server answers, in order: a prepare (its SQL text, forgotten if it fails) or a statement.
+  struct answer {
+    std::string_view prepared_sql;
+    bool prepare = false;
+  };
+  std::vector<answer> answers;
+  answers.reserve(items.size() + 2);
+  std::vector<const char*> values;
+  std::vector<int> lengths, formats;
+  bool sent = true;
+  for (const auto& it : items) {
+    if (!it.params) {
+      std::string text(it.sql);
+      sent = PQsendQueryParams(conn, text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
+      if (!sent) break;
+      answers.push_back({});
+      continue;
+    }
+    const auto& ps = *it.params;
+    auto found = prepared.find(std::string(it.sql));
+    if (found == prepared.end()) {
+      std::string name = "h" + std::to_string(next_name++);
+      found = prepared.emplace(std::string(it.sql), std::move(name)).first;
+      sent = PQsendPrepare(conn, found->second.c_str(), found->first.c_str(), static_cast<int>(ps.size()), nullptr) == 1;
+      if (!sent) break;
+      answers.push_back({found->first, true});
+    }
+    values.assign(ps.size(), nullptr);
+    lengths.assign(ps.size(), 0);
+    formats.assign(ps.size(), 0);
+    for (std::size_t i = 0; i < ps.size(); ++i) {
+      values[i] = ps[i].value ? ps[i].value->data() : nullptr;
+      lengths[i] = ps[i].value ? static_cast<int>(ps[i].value->size()) : 0;
+      formats[i] = ps[i].binary ? 1 : 0;
+    }
+    sent = PQsendQueryPrepared(conn, found->second.c_str(), static_cast<int>(ps.size()), values.data(), lengths.data(),
+                               formats.data(), 0) == 1;
+    if (!sent) break;
+    answers.push_back({});
+  }
+  if (sent) sent = PQpipelineSync(conn) == 1;
+  trips.fetch_add(1, std::memory_order_relaxed);
+  if (!sent) {
+    broken = true;
+    for (auto& a : answers)
+      if (a.prepare) prepared.erase(std::string(a.prepared_sql));
+    return error_from(conn, nullptr, "PostgreSQL send");
+  }
+  // A read-only COMMIT sent earlier on this connection answers first.
+  if (commit_unread && !read_commit(true, true)) {
+    for (auto& a : answers)
+      if (a.prepare) prepared.erase(std::string(a.prepared_sql));
+    return error_from(conn, nullptr, "PostgreSQL pipeline");
+  }
+  std::optional<error> first_error;
+  PGresult* last = nullptr;
+  for (std::size_t i = 0; i < answers.size(); ++i) {
+    PGresult* r = PQgetResult(conn);
+    if (!r) {  // the connection broke: nothing more will come
+      broken = true;
+      if (last) PQclear(last);
+      for (std::size_t j = i; j < answers.size(); ++j)
+        if (answers[j].prepare) prepared.erase(std::string(answers[j].prepared_sql));
+      return first_error ? *first_error : error_from(conn, nullptr, "PostgreSQL");
+    }
+    auto st = PQresultStatus(r);
+    bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY;
+    if (!ok && answers[i].prepare) prepared.erase(std::string(answers[i].prepared_sql));
+    // Statements after a failed one answer PIPELINE_ABORTED: the first error is the one to tell.
+    if (!ok && !first_error)
+      first_error = st == PGRES_PIPELINE_ABORTED ? fail("db.error", "PostgreSQL: statement not run")
+                                                 : error_from(conn, r, answers[i].prepare ? "PostgreSQL prepare" : "PostgreSQL");
+    if (ok && i + 1 == answers.size()) last = r;
+    else PQclear(r);
+    // Each statement's answer ends with a null result; one statement gives one answer.
+    for (int extra = 0; (r = PQgetResult(conn)) != nullptr; ++extra) {
+      PQclear(r);
+      if (extra == 4) {
+        broken = true;
+        break;
+      }
+    }
+  }
+  PGresult* sync = PQgetResult(conn);
+  if (!sync || PQresultStatus(sync) != PGRES_PIPELINE_SYNC) broken = true;
+  if (sync) PQclear(sync);
+  if (!broken && PQexitPipelineMode(conn) != 1) broken = true;
+  if (first_error) {
+    if (last) PQclear(last);
+    return *first_error;
+  }
+  if (broken) {
+    if (last) PQclear(last);
+    return error_from(conn, nullptr, "PostgreSQL pipeline");
+  }
+  return rows(last);
+}
+
+result<rows> connection::impl::run_queued(const item* own) {
+  auto batch = std::move(queue);
+  queue.clear();
+  std::vector<item> items;
+  items.reserve(batch.size() + 1);
+  for (const auto& st : batch) items.push_back({st.sql, st.with_params ? &st.params : nullptr});
+  if (own) items.push_back(*own);
+  if (items.empty()) return rows();
+  return run(items);
+}
 
 connection::connection(connection&&) noexcept = default;
 connection& connection::operator=(connection&&) noexcept = default;
@@ -138,7 +320,87 @@ result<connection> connection::open(const std::string& url) {
   return c;
 }
 
+namespace {
+
+std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+bool contains_read_only(std::string_view s) {
+  std::string upper(s);
+  for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return upper.find("READ ONLY") != std::string::npos;
+}
+
+// `s` is `word`, or starts with it and a space (ASCII case ignored).
+bool is_word(std::string_view s, std::string_view word) {
+  if (s.size() < word.size()) return false;
+  for (std::size_t i = 0; i < word.size(); ++i)
+    if (std::toupper(static_cast<unsigned char>(s[i])) != word[i]) return false;
+  return s.size() == word.size() || std::isspace(static_cast<unsigned char>(s[word.size()]));
+}
+
+}  // namespace
+
+void connection::queue(std::string_view sql, std::vector<param> params, bool setup) {
+  impl_->queue.push_back({std::string(sql), std::move(params), true, setup});
+}
+
+result<void> connection::flush() {
+  if (impl_->queue.empty()) return {};
+  auto r = impl_->run_queued(nullptr);
+  if (!r) return r.error();
+  return {};
+}
+
+std::size_t connection::queued() const { return impl_->queue.size(); }
+
 result<void> connection::exec(std::string_view sql) {
+  // One statement (no ';'): a transaction's boundaries need not cost a round trip of their own.
+  const auto t = trimmed(sql);
+  const bool single = t.find(';') == std::string_view::npos;
+  const auto tx = impl_->status();
+  if (single && (is_word(t, "BEGIN") || is_word(t, "START")) && impl_->queue.empty() && tx == PQTRANS_IDLE) {
+    impl_->queue.push_back({std::string(t), {}, false, true});
+    impl_->read_only = contains_read_only(t);
+    return {};
+  }
+  if (single && (is_word(t, "COMMIT") || is_word(t, "END")) && impl_->read_only && tx == PQTRANS_INTRANS &&
+      impl_->queue.empty() && !impl_->commit_unread) {
+    impl_->read_only = false;
+    // Sent, not waited for: see impl::read_only.
+    if (PQenterPipelineMode(impl_->conn) != 1 || PQsendQueryParams(impl_->conn, "COMMIT", 0, nullptr, nullptr, nullptr,
+                                                                   nullptr, 0) != 1 ||
+        PQpipelineSync(impl_->conn) != 1) {
+      impl_->broken = true;
+      return error_from(impl_->conn, nullptr, "PostgreSQL send");
+    }
+    impl_->commit_unread = true;
+    return {};
+  }
+  if (single && (is_word(t, "COMMIT") || is_word(t, "END") || is_word(t, "ROLLBACK") || is_word(t, "ABORT")))
+    impl_->read_only = false;
+  if (single && (is_word(t, "ROLLBACK") || is_word(t, "ABORT"))) {
+    impl_->queue.clear();  // never sent, so nothing to undo
+    if (tx == PQTRANS_IDLE) return {};
+  } else if (single && (is_word(t, "COMMIT") || is_word(t, "END")) && tx == PQTRANS_IDLE &&
+             std::all_of(impl_->queue.begin(), impl_->queue.end(), [](const auto& q) { return q.setup; })) {
+    impl_->queue.clear();  // a transaction that did nothing
+    return {};
+  }
+  if (!impl_->queue.empty()) {
+    if (single) {
+      impl::item own{t, nullptr};
+      auto r = impl_->run_queued(&own);
+      if (!r) return r.error();
+      return {};
+    }
+    if (auto r = flush(); !r) return r;
+  }
+  if (impl_->commit_unread && !impl_->read_commit(true)) return error_from(impl_->conn, nullptr, "PostgreSQL");
+  trips.fetch_add(1, std::memory_order_relaxed);
   std::string s(sql);
   result_guard g{PQexec(impl_->conn, s.c_str())};
   auto st = g.r ? PQresultStatus(g.r) : PGRES_FATAL_ERROR;
@@ -148,29 +410,8 @@ result<void> connection::exec(std::string_view sql) {
 }
 
 result<rows> connection::query_params(std::string_view sql, const std::vector<param>& params) {
-  std::string key(sql);
-  auto it = impl_->prepared.find(key);
-  if (it == impl_->prepared.end()) {
-    std::string name = "h" + std::to_string(impl_->next_name++);
-    result_guard g{PQprepare(impl_->conn, name.c_str(), key.c_str(), static_cast<int>(params.size()), nullptr)};
-    if (!g.r || PQresultStatus(g.r) != PGRES_COMMAND_OK) return error_from(impl_->conn, g.r, "PostgreSQL prepare");
-    it = impl_->prepared.emplace(key, std::move(name)).first;
-  }
-  std::vector<const char*> values(params.size());
-  std::vector<int> lengths(params.size()), formats(params.size());
-  for (std::size_t i = 0; i < params.size(); ++i) {
-    values[i] = params[i].value ? params[i].value->data() : nullptr;
-    lengths[i] = params[i].value ? static_cast<int>(params[i].value->size()) : 0;
-    formats[i] = params[i].binary ? 1 : 0;
-  }
-  PGresult* r = PQexecPrepared(impl_->conn, it->second.c_str(), static_cast<int>(params.size()), values.data(),
-                               lengths.data(), formats.data(), 0);
-  auto st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-    result_guard g{r};
-    return error_from(impl_->conn, r, "PostgreSQL");
-  }
-  return rows(r);
+  impl::item own{sql, &params};
+  return impl_->run_queued(&own);
 }
 
 result<void> connection::listen(std::string_view channel) {
@@ -187,6 +428,7 @@ result<void> connection::notify(std::string_view channel, std::string_view paylo
 
 result<std::vector<notification>> connection::wait_notifications(std::chrono::milliseconds timeout) {
   std::vector<notification> out;
+  if (impl_->commit_unread && !impl_->read_commit(true)) return error_from(impl_->conn, nullptr, "PostgreSQL");
   auto drain = [&]() -> result<void> {
     if (!PQconsumeInput(impl_->conn)) return error_from(impl_->conn, nullptr, "PostgreSQL notifications");
     while (PGnotify* n = PQnotifies(impl_->conn)) {
@@ -206,8 +448,11 @@ result<std::vector<notification>> connection::wait_notifications(std::chrono::mi
 }
 
 bool connection::healthy() const {
-  if (!impl_ || !impl_->conn || PQstatus(impl_->conn) != CONNECTION_OK ||
-      PQtransactionStatus(impl_->conn) != PQTRANS_IDLE)
+  if (!impl_ || !impl_->conn || impl_->broken || !impl_->queue.empty() || PQstatus(impl_->conn) != CONNECTION_OK)
+    return false;
+  // A read-only COMMIT whose answer is still on its way: the next user reads it.
+  if (impl_->commit_unread && !impl_->read_commit(false)) return !impl_->broken;
+  if (PQtransactionStatus(impl_->conn) != PQTRANS_IDLE || PQpipelineStatus(impl_->conn) != PQ_PIPELINE_OFF)
     return false;
   // A server that ended this session while it sat idle (pg_terminate_backend, a restart) has
   // sent its FATAL and closed the socket, but libpq only notices when it next reads, and the
@@ -220,7 +465,8 @@ bool connection::healthy() const {
 }
 bool connection::in_transaction() const {
   if (!impl_ || !impl_->conn) return false;
-  auto t = PQtransactionStatus(impl_->conn);
+  if (!impl_->queue.empty()) return true;
+  auto t = impl_->status();
   return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
 }
 bool connection::transaction_failed() const {
@@ -231,8 +477,8 @@ int connection::backend_pid() const { return impl_ && impl_->conn ? PQbackendPID
 // ---- transaction --------------------------------------------------------------------------
 
 result<transaction> transaction::begin(connection& c, durability d) {
-  if (auto r = c.exec(d == durability::normal ? "BEGIN; SET LOCAL synchronous_commit = off" : "BEGIN"); !r)
-    return r.error();
+  c.queue("BEGIN", {}, true);
+  if (d == durability::normal) c.queue("SET LOCAL synchronous_commit = off", {}, true);
   return transaction(&c);
 }
 

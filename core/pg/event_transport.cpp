@@ -1,7 +1,9 @@
 #include "core/pg/event_transport.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <random>
+#include <vector>
 
 #include "core/events/wire.hpp"
 #include "core/log/log.hpp"
@@ -131,18 +133,24 @@ void event_transport::send_loop() {
   std::optional<connection> c;
   auto backoff = o_.min_backoff;
   const std::string resync = *events::wire::encode(origin_, events::event{{}, {}, {}, true});
+  // Events waiting together go together: one round trip, one transaction, in order.
+  constexpr std::size_t batch_max = 64;
   for (;;) {
-    std::string payload;
+    std::vector<std::string> payloads;
+    bool resyncing = false;
     {
       std::unique_lock lk(m_);
       cv_.wait(lk, [&] { return stopping_ || !queue_.empty() || lost_; });
       if (stopping_) return;
       sending_ = true;
       if (lost_) {
-        payload = resync;
+        resyncing = true;
+        payloads.push_back(resync);
       } else {
-        auto p = events::wire::encode(origin_, queue_.front());
-        payload = p ? *p : resync;
+        for (std::size_t i = 0; i < queue_.size() && i < batch_max; ++i) {
+          auto p = events::wire::encode(origin_, queue_[i]);
+          payloads.push_back(p ? *p : resync);
+        }
       }
     }
     if (!c) {
@@ -164,19 +172,22 @@ void event_transport::send_loop() {
       c.emplace(std::move(*nc));
       backoff = o_.min_backoff;
     }
-    auto r = c->notify(o_.channel, payload);
+    for (const auto& p : payloads) c->queue("SELECT pg_notify($1, $2)", {to_param(o_.channel), to_param(p)});
+    auto r = c->flush();
     std::lock_guard lk(m_);
     sending_ = false;
+    // Taken from the front of the queue: send() only ever drops from there, and sets lost_.
+    const std::size_t sent = resyncing ? 0 : std::min(payloads.size(), queue_.size());
     if (!r) {
       log::warn("bus.notify", {{"error", r.error().message}});
       c.reset();
-      // This event is not known to have gone: resend it as a resync once connected again.
-      if (!lost_ && !queue_.empty()) queue_.pop_front();
+      // These events are not known to have gone: a resync goes instead once connected again.
+      if (!lost_) queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(sent));
       lost_ = true;
       continue;
     }
-    if (payload == resync && lost_) lost_ = false;
-    else if (!queue_.empty()) queue_.pop_front();
+    if (resyncing) lost_ = false;
+    else queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(sent));
   }
 }
 

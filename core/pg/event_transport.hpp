@@ -11,8 +11,9 @@
 //   - the sender NOTIFYs queued events in order. An event that cannot travel as text (too
 //     big, not UTF-8), a queue overflow, or a connection lost with events unsent make it send a
 //     resync instead, once it is connected again: the others re-check rather than miss it.
-// NOTIFY is transactional and delivered in commit order, and each event is its own
-// transaction here, so the events of one node arrive at another in the order published.
+// NOTIFY is transactional and delivered in commit order, and the events waiting when the
+// sender wakes go in one transaction (one round trip, up to 64), in queue order, so the events
+// of one node arrive at another in the order published.
 //
 // Thread-safety: send() and stop() from any thread; callbacks run on the listener thread.
 #pragma once

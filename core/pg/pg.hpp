@@ -99,6 +99,10 @@ struct notification {
   int sender_pid = 0;
 };
 
+// Times this process waited for a server's answer, on every connection (one per statement
+// run alone, one per batch of queued statements): for tests and benchmarks. Thread-safe.
+std::uint64_t round_trips();
+
 // One server connection. Move-only; not thread-safe.
 class connection {
  public:
@@ -113,6 +117,8 @@ class connection {
   ~connection();
 
   // Runs SQL with no parameters: one or more statements separated by ';'. Rows are discarded.
+  // A lone BEGIN (or START TRANSACTION) is queued rather than sent (see queue()), and a COMMIT
+  // or ROLLBACK that ends a transaction of which nothing but its setup was sent sends nothing.
   result<void> exec(std::string_view sql);
 
   // Runs one statement with $1, $2... parameters. Prepared once per connection (cached by SQL
@@ -126,15 +132,31 @@ class connection {
   }
   result<rows> query_params(std::string_view sql, const std::vector<param>& params);
 
+  // Statements whose rows nobody reads (the writes of a transaction, its BEGIN) need not cost a
+  // round trip each: queue() keeps one, and the next call that waits for the server
+  // (query_params, exec, flush) sends everything queued ahead of its own statement in one
+  // pipeline (libpq pipeline mode) and reads every answer in one wait. The first queued
+  // statement that fails is that call's error; the statements after it in the batch (the
+  // call's own included) are not run, and an open transaction is then failed, as if each had
+  // been run alone. `setup`: a statement that only prepares a transaction (BEGIN, SET LOCAL,
+  // its lock), dropped unsent if the transaction ends with nothing else sent.
+  // Parameters are copied. A statement with parameters is prepared and cached as query_params'.
+  void queue(std::string_view sql, std::vector<param> params = {}, bool setup = false);
+  // Sends what is queued and waits for it: one round trip, none when nothing is queued.
+  result<void> flush();
+  std::size_t queued() const;
+
   // LISTEN / NOTIFY. Channel names are identifiers: letters, digits and '_' only.
   result<void> listen(std::string_view channel);
   result<void> notify(std::string_view channel, std::string_view payload);
   // Waits up to `timeout` for notifications and returns those that arrived (possibly none).
   result<std::vector<notification>> wait_notifications(std::chrono::milliseconds timeout);
 
-  // True when the server side is usable, no transaction is left open and nothing unasked waits
-  // on the socket (a FATAL from a server that ended the session; see connection.cpp).
+  // True when the server side is usable, no transaction is left open, nothing is queued and
+  // nothing unasked waits on the socket (a FATAL from a server that ended the session; see
+  // connection.cpp).
   bool healthy() const;
+  // True inside a transaction, or when statements are queued (they will run in one).
   bool in_transaction() const;
   // True when the open transaction hit an error and can only be rolled back.
   bool transaction_failed() const;
@@ -155,7 +177,8 @@ enum class durability {
 // RAII transaction, rolled back in the destructor unless commit() succeeded. Not nestable.
 class transaction {
  public:
-  // Errors: "db.open", "db.error".
+  // BEGIN is queued (connection::queue()), so it travels with the transaction's first
+  // statement; its errors are that statement's. Errors here: none today.
   static result<transaction> begin(connection& c, durability d = durability::full);
   transaction(transaction&& o) noexcept : conn_(o.conn_) { o.conn_ = nullptr; }
   transaction& operator=(transaction&&) = delete;
@@ -163,7 +186,7 @@ class transaction {
   transaction& operator=(const transaction&) = delete;
   ~transaction();
 
-  // COMMIT; on error the transaction is over (the server rolled it back). "db.busy" when the
+  // COMMIT, sent after what is queued, in one round trip; on error the transaction is over (the server rolled it back). "db.busy" when the
   // commit lost a serialization race: the caller may run the whole transaction again.
   result<void> commit();
   void rollback() noexcept;

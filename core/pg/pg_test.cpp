@@ -213,3 +213,112 @@ TEST_CASE("pg: LISTEN/NOTIFY carries events between connections") {
   CHECK(!listener.listen("bad; DROP TABLE x"));
   CHECK(!sender.notify("bad name", "x"));
 }
+
+TEST_CASE("pg: queued statements go in one round trip with the next statement") {
+  auto url = fresh_schema("t_queue");
+  auto c = pg::connection::open(url).value();
+  REQUIRE(c.exec("CREATE TABLE q (n INTEGER UNIQUE, s TEXT)"));
+  auto before = pg::round_trips();
+  {
+    auto tx = pg::transaction::begin(c, pg::durability::normal).value();
+    CHECK(c.in_transaction());
+    c.queue("INSERT INTO q VALUES ($1, $2)", {pg::to_param(1), pg::to_param("one")});
+    c.queue("INSERT INTO q VALUES ($1, $2)", {pg::to_param(2), pg::to_param(std::string_view("two"))});
+    CHECK(c.queued() == 4);  // BEGIN, SET LOCAL and the two
+    // Prepared on first use in the same pipeline as its execution.
+    auto r = c.query("SELECT s FROM q WHERE n = $1", 2).value();
+    CHECK(r.text(0, 0) == "two");
+    CHECK(c.queued() == 0);
+    CHECK(pg::round_trips() - before == 1);
+    c.queue("UPDATE q SET s = $2 WHERE n = $1", {pg::to_param(1), pg::to_param("uno")});
+    REQUIRE(tx.commit());
+    CHECK(pg::round_trips() - before == 2);
+  }
+  CHECK(!c.in_transaction());
+  CHECK(c.healthy());
+
+  before = pg::round_trips();
+  {
+    auto tx = pg::transaction::begin(c).value();
+    c.queue("INSERT INTO q VALUES ($1, $2)", {pg::to_param(3), pg::to_param("three")});
+    c.queue("INSERT INTO q VALUES ($1, $2)", {pg::to_param(1), pg::to_param("dup")});
+    c.queue("SELEKT $1", {pg::to_param(4)});  // never prepared: the batch stopped before it
+    c.queue("INSERT INTO q VALUES ($1, $2)", {pg::to_param(5), pg::to_param("five")});
+    auto f = c.flush();
+    REQUIRE(!f);
+    CHECK(f.error().code == "db.constraint");  // the first failure, not what came after it
+    CHECK(c.transaction_failed());
+    CHECK(!tx.commit());
+  }
+  CHECK(c.healthy());
+  auto bad = c.query("SELEKT $1", 4);  // its failed prepare was not cached either
+  REQUIRE(!bad);
+  CHECK(bad.error().code == "db.error");
+  {
+    auto tx = pg::transaction::begin(c).value();
+    c.queue("INSERT INTO q VALUES ($1, $2)", {pg::to_param(6), pg::to_param("six")});
+  }  // rolled back before anything was sent: nothing to send
+  CHECK(c.queued() == 0);
+  CHECK(c.healthy());
+  auto all = c.query("SELECT n, s FROM q ORDER BY n").value();
+  REQUIRE(all.size() == 2);
+  CHECK(all.text(0, 1) == "uno");
+  CHECK(all.int64(1, 0) == 2);
+
+  // A transaction begun by a statement: BEGIN is held until something needs it, and an
+  // empty one sends nothing at all.
+  before = pg::round_trips();
+  REQUIRE(c.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+  CHECK(c.in_transaction());
+  CHECK(!c.healthy());
+  REQUIRE(c.exec("COMMIT"));
+  CHECK(pg::round_trips() == before);
+  REQUIRE(c.exec("BEGIN"));
+  REQUIRE(c.exec("INSERT INTO q VALUES (7, 'seven')"));
+  CHECK(pg::round_trips() - before == 1);
+  REQUIRE(c.exec("ROLLBACK"));
+  CHECK(c.query("SELECT n FROM q WHERE n = 7").value().empty());
+
+  // A READ ONLY transaction's COMMIT is sent without waiting; the next statement reads its
+  // answer, and sees the data as it is now.
+  auto other = pg::connection::open(url).value();
+  before = pg::round_trips();
+  REQUIRE(c.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+  CHECK(c.query("SELECT n FROM q").value().size() == 2);
+  REQUIRE(c.exec("COMMIT"));
+  CHECK(!c.in_transaction());
+  CHECK(pg::round_trips() - before == 1);
+  REQUIRE(other.query("INSERT INTO q VALUES ($1, $2)", 9, "nine"));
+  CHECK(c.query("SELECT n FROM q").value().size() == 3);
+  CHECK(c.healthy());
+  REQUIRE(c.exec("BEGIN READ ONLY"));
+  CHECK(c.query("SELECT n FROM q").value().size() == 3);
+  REQUIRE(c.exec("COMMIT"));
+  REQUIRE(c.exec("SET application_name = 'after_unread_commit'"));  // exec reads the answer first
+  CHECK(c.healthy());
+  CHECK(!c.query("INSERT INTO q VALUES ($1, $2)", 1, "dup"));  // errors still reach the caller
+
+  // Given back with statements queued, a pooled connection is not lent again.
+  auto p = pg::pool::open(url, {.max_size = 2, .wait = std::chrono::milliseconds(200)}).value();
+  int pid = 0;
+  {
+    auto l = p.acquire().value();
+    pid = l->backend_pid();
+    REQUIRE(l->exec("BEGIN READ ONLY"));
+    REQUIRE(l->query("SELECT 1"));
+    REQUIRE(l->exec("COMMIT"));
+  }
+  CHECK(p.open_count() == 1);  // kept, not closed as if left mid-transaction
+  {
+    auto l = p.acquire().value();
+    CHECK(l->backend_pid() == pid);
+    CHECK(l->query("SELECT n FROM q WHERE n = 9").value().size() == 1);
+    CHECK(!l->in_transaction());
+  }
+  {
+    auto l = p.acquire().value();
+    l->queue("INSERT INTO q VALUES ($1, $2)", {pg::to_param(8), pg::to_param("eight")});
+  }
+  CHECK(p.open_count() == 0);
+  CHECK(c.query("SELECT n FROM q WHERE n = 8").value().empty());
+}

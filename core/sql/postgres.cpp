@@ -8,6 +8,7 @@
 
 #include "core/pg/describe.hpp"
 #include "core/pg/pg.hpp"
+#include "core/sql/pipeline.hpp"
 #include "core/sql/pool.hpp"
 #include "core/sql/sql.hpp"
 #include "core/sql/threaded.hpp"
@@ -23,8 +24,7 @@ constexpr std::int64_t write_lock = 0x6865617274680002;  // "hearth" + 2
 constexpr unsigned oid_bool = 16, oid_bytea = 17, oid_int8 = 20, oid_int2 = 21, oid_int4 = 23, oid_float4 = 700,
                    oid_float8 = 701, oid_numeric = 1700;
 
-// Runs one statement (already in $N form) on a server connection and reads its rows.
-result<rows> run_on(pg::connection& c, const std::string& sql, std::span<const value> params) {
+std::vector<pg::param> to_params(std::span<const value> params) {
   std::vector<pg::param> ps;
   ps.reserve(params.size());
   for (const auto& p : params) {
@@ -36,7 +36,12 @@ result<rows> run_on(pg::connection& c, const std::string& sql, std::span<const v
         },
         p));
   }
-  auto r = c.query_params(sql, ps);
+  return ps;
+}
+
+// Runs one statement (already in $N form) on a server connection and reads its rows.
+result<rows> run_on(pg::connection& c, const std::string& sql, std::span<const value> params) {
+  auto r = c.query_params(sql, to_params(params));
   if (!r) return r.error();
   int cols = r->columns(), n = r->size();
   std::vector<rows::cell> cells;
@@ -126,12 +131,27 @@ class pg_connection final : public connection {
   }
 
   result<rows> run(std::string_view sql, std::span<const value> params) override {
-    auto it = translated_.find(std::string(sql));
-    if (it == translated_.end()) it = translated_.emplace(std::string(sql), postgres_placeholders(sql)).first;
-    if (lease_) return run_on(**lease_, it->second, params);
+    const auto& text = translated(sql);
+    if (lease_) return run_on(**lease_, text, params);
     auto l = pool_->acquire();
     if (!l) return l.error();
-    return run_on(**l, it->second, params);
+    return run_on(**l, text, params);
+  }
+
+  // Queued on the transaction's server connection; outside a transaction nothing would carry
+  // the statement later, so it runs now.
+  result<void> queue_run(std::string_view sql, std::span<const value> params) {
+    if (!lease_) {
+      auto r = run(sql, params);
+      if (!r) return r.error();
+      return {};
+    }
+    (*lease_)->queue(translated(sql), to_params(params));
+    return {};
+  }
+  result<void> flush() {
+    if (!lease_) return {};
+    return (*lease_)->flush();
   }
 
   result<void> begin(durability d) override {
@@ -142,8 +162,9 @@ class pg_connection final : public connection {
     if (!t) return t.error();
     // The stores are written for SQLite's BEGIN IMMEDIATE: one writer at a time, so a
     // read-then-write transaction (is there a postmaster alias? then add one) cannot race
-    // another. One advisory lock gives them the same guarantee here, across nodes too.
-    if (auto r = (*l)->query("SELECT pg_advisory_xact_lock($1)", write_lock); !r) return r.error();
+    // another. One advisory lock gives them the same guarantee here, across nodes too. Queued
+    // with BEGIN, it is taken before the transaction's first statement runs, in its round trip.
+    (*l)->queue("SELECT pg_advisory_xact_lock($1)", {pg::to_param(write_lock)}, true);
     lease_.emplace(std::move(*l));
     tx_.emplace(std::move(*t));
     return {};
@@ -175,6 +196,12 @@ class pg_connection final : public connection {
   std::optional<pg::pool::lease> lease_;  // held from begin() to commit()/rollback()
   bool statement_tx_ = false;             // lease_ held for a transaction begun by exec()
   std::optional<pg::transaction> tx_;     // on *lease_; destroyed before it
+  const std::string& translated(std::string_view sql) {
+    auto it = translated_.find(std::string(sql));
+    if (it == translated_.end()) it = translated_.emplace(std::string(sql), postgres_placeholders(sql)).first;
+    return it->second;
+  }
+
   std::unordered_map<std::string, std::string> translated_;
 };
 
@@ -222,6 +249,19 @@ std::size_t pool_open_count(const std::string& target) {
   if (it == reg.pools.end()) return 0;
   auto p = it->second.lock();
   return p ? p->open_count() : 0;
+}
+
+result<void> queue_run(connection& c, std::string_view sql, std::span<const value> params) {
+  if (auto* p = dynamic_cast<pg_connection*>(&c)) return p->queue_run(sql, params);
+  // SQLite answers in the caller's thread: there is no round trip to save.
+  auto r = c.run(sql, params);
+  if (!r) return r.error();
+  return {};
+}
+
+result<void> flush(connection& c) {
+  if (auto* p = dynamic_cast<pg_connection*>(&c)) return p->flush();
+  return {};
 }
 
 result<int> migrate_postgres(connection& c, std::string_view component, std::span<const migration> migrations) {

@@ -3,7 +3,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <utility>
+
 #include "core/db/write_guard.hpp"
+#include "core/pg/pg.hpp"
+#include "core/sql/pipeline.hpp"
 #include "tests/unit/test_database.hpp"
 
 using namespace hearth;
@@ -214,4 +218,88 @@ TEST_CASE("sql: on SQLite, a quick_writes scope runs a normal transaction and re
     CHECK(scope.write_attempted());
   }
   CHECK(c.query_int("SELECT size FROM items WHERE name = 'one'").value() == 3);
+}
+
+TEST_CASE("sql: queued statements run in order, fail their transaction, and commit with it") {
+  auto e = GENERATE(sql::engine::sqlite, sql::engine::postgres);
+  INFO(engine_name(e));
+  fresh f(e);
+  auto& c = f.db->get();
+  REQUIRE(sql::migrate(c, "items", schema));
+  {
+    auto tx = sql::transaction::begin(c, sql::durability::full).value();
+    REQUIRE(sql::queue(c, "INSERT INTO items(name, size) VALUES(?1, ?2)", "a", 1));
+    REQUIRE(sql::queue(c, "UPDATE items SET size = size + ?2 WHERE name = ?1", "a", 10));
+    REQUIRE(sql::queue(c, "INSERT INTO items(name, size) VALUES(?1, ?2)", std::string("b"), 2));
+    // A statement that reads sees what was queued before it, in this transaction.
+    CHECK(c.query_int("SELECT SUM(size) FROM items").value() == 13);
+    REQUIRE(sql::queue(c, "INSERT INTO items(name) VALUES(?1)", "c"));
+    REQUIRE(sql::flush(c));
+    REQUIRE(sql::queue(c, "INSERT INTO items(name) VALUES(?1)", "d"));
+    REQUIRE(tx.commit());
+  }
+  CHECK(c.query_int("SELECT COUNT(*) FROM items").value() == 4);
+  {
+    // The duplicate fails: on SQLite at once, on PostgreSQL at the next call that sends it.
+    auto tx = sql::transaction::begin(c).value();
+    REQUIRE(sql::queue(c, "INSERT INTO items(name) VALUES(?1)", "e"));
+    auto dup = sql::queue(c, "INSERT INTO items(name) VALUES(?1)", "a");
+    auto after = dup ? sql::queue(c, "INSERT INTO items(name) VALUES(?1)", "f") : dup;
+    auto sent = after ? c.query("SELECT COUNT(*) FROM items") : sql::rows();
+    CHECK((!dup || !after || !sent));
+    const auto& err = !dup ? dup.error() : !after ? after.error() : sent.error();
+    CHECK(err.code == "db.constraint");
+  }  // not committed after an error: rolled back
+  {
+    auto tx = sql::transaction::begin(c).value();
+    auto dup = sql::queue(c, "INSERT INTO items(name) VALUES(?1)", "b");
+    auto done = dup ? tx.commit() : result<void>(dup.error());
+    REQUIRE(!done);
+    CHECK(done.error().code == "db.constraint");
+  }
+  CHECK(!c.in_transaction());
+  // Outside a transaction, a queued statement runs at once.
+  REQUIRE(sql::queue(c, "INSERT INTO items(name) VALUES(?1)", "g"));
+  CHECK(c.query_int("SELECT COUNT(*) FROM items WHERE name IN ('e', 'f', 'g')").value() == 1);
+  CHECK(c.query_int("SELECT COUNT(*) FROM items").value() == 5);
+}
+
+TEST_CASE("sql: on PostgreSQL, a transaction's queued statements, BEGIN and lock share round trips") {
+  fresh f(sql::engine::postgres);
+  auto& c = f.db->get();
+  REQUIRE(sql::migrate(c, "items", schema));
+  REQUIRE(c.query("INSERT INTO items(name) VALUES(?1)", "warm"));  // statements prepared once
+  auto trips = [last = pg::round_trips()]() mutable {
+    auto now = pg::round_trips();
+    return now - std::exchange(last, now);
+  };
+  auto run_once = [&](const char* name) {
+    auto tx = sql::transaction::begin(c, sql::durability::full).value();
+    auto id = c.query_int("SELECT id FROM items WHERE name = ?1", "warm").value();
+    REQUIRE(id);
+    REQUIRE(sql::queue(c, "INSERT INTO items(name, size) VALUES(?1, ?2)", name, 1));
+    REQUIRE(sql::queue(c, "UPDATE items SET size = size + 1 WHERE name = ?1", name));
+    REQUIRE(sql::queue(c, "INSERT INTO tags(item_id, tag) VALUES(?1, ?2)", *id, name));
+    REQUIRE(tx.commit());
+  };
+  run_once("first");
+  (void)trips();
+  run_once("second");
+  // BEGIN, the write lock and the SELECT; then three statements and COMMIT.
+  CHECK(trips() == 2);
+  {
+    auto tx = sql::transaction::begin(c).value();
+    REQUIRE(tx.commit());
+  }
+  CHECK(trips() == 0);  // nothing was run: nothing was sent
+  // A read snapshot begun by a statement: BEGIN travels with the first read, and its COMMIT
+  // is not waited for.
+  REQUIRE(c.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+  CHECK(c.in_transaction());
+  CHECK(c.query_int("SELECT COUNT(*) FROM items").value() == 3);
+  REQUIRE(c.exec("COMMIT"));
+  CHECK(!c.in_transaction());
+  CHECK(trips() == 1);
+  CHECK(c.query_int("SELECT size FROM items WHERE name = 'second'").value() == 2);
+  CHECK(c.query_int("SELECT COUNT(*) FROM tags").value() == 2);
 }

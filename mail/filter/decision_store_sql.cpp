@@ -3,6 +3,7 @@
 #include <climits>
 #include <map>
 
+#include "core/sql/pipeline.hpp"
 #include "core/sql/sql.hpp"
 #include "core/util/strings.hpp"
 #include "mail/filter/decision_store.hpp"
@@ -62,7 +63,8 @@ class sql_decision_store final : public decision_store {
       std::size_t n = 0;
       for (const auto& r : d.rcpts) {
         if (++n > max_decision_rcpts) break;
-        auto ins = c.query("INSERT INTO decision_rcpts(seq, rcpt) VALUES(?1, ?2) ON CONFLICT DO NOTHING", **seq,
+        // Queued: on PostgreSQL it travels with the next decision's INSERT or the COMMIT.
+        auto ins = sql::queue(c, "INSERT INTO decision_rcpts(seq, rcpt) VALUES(?1, ?2) ON CONFLICT DO NOTHING", **seq,
                            cut(util::to_lower(r)));
         if (!ins) return ins.error();
       }

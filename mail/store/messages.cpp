@@ -5,6 +5,7 @@
 
 #include "core/blob/sql_rows.hpp"
 #include "core/blob/store.hpp"
+#include "core/sql/pipeline.hpp"
 #include "mail/store/sql_store.hpp"
 
 namespace hearth::mail {
@@ -168,13 +169,15 @@ result<append_result> sql_store::append_common(std::string_view account, std::st
   std::uint64_t modseq = m->highestmodseq + 1;
   const auto now = unix_now();
   const bool seen = has_flag(*fl, "\\Seen"), deleted = has_flag(*fl, "\\Deleted");
-  if (auto r = conn.query("INSERT INTO mail_messages(mailbox_id, account, uid, modseq, flags, seen, deleted, "
+  // Queued: on PostgreSQL the row, the mailbox's counters (and an inline body) travel with
+  // COMMIT in one round trip; an error among them is commit()'s.
+  if (auto r = sql::queue(conn, "INSERT INTO mail_messages(mailbox_id, account, uid, modseq, flags, seen, deleted, "
                           "internal_date, size, blob_id, save_date) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                           m->id, a.address, uid, modseq, join_flags(*fl), seen, deleted, internal_date.value_or(now),
                           *size, blob_id, now);
       !r)
     return r.error();
-  if (auto r = conn.query("UPDATE mail_mailboxes SET uidnext = ?2, highestmodseq = ?3, msg_count = msg_count + 1, "
+  if (auto r = sql::queue(conn, "UPDATE mail_mailboxes SET uidnext = ?2, highestmodseq = ?3, msg_count = msg_count + 1, "
                           "unseen_count = unseen_count + ?4, deleted_count = deleted_count + ?5, "
                           "bytes_total = bytes_total + ?6 WHERE id = ?1",
                           m->id, uid + 1, modseq, seen ? 0 : 1, deleted ? 1 : 0, *size);

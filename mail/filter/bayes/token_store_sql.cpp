@@ -107,7 +107,8 @@ class sql_token_store final : public token_store {
     params[0] = site_id;
     params[1] = *id > 0 ? *id : site_id;
     // Reads in one read transaction: a consistent view (no write lock: training goes on).
-    if (auto b = c.exec("BEGIN"); !b) return b.error();
+    // READ ONLY on PostgreSQL: its COMMIT is then not waited for (core/pg).
+    if (auto b = c.exec(c.kind() == sql::engine::postgres ? "BEGIN READ ONLY" : "BEGIN"); !b) return b.error();
     for (std::size_t at = 0; at < distinct.size(); at += lookup_chunk) {
       for (std::size_t i = 0; i < lookup_chunk; ++i)
         params[i + 2] = static_cast<std::int64_t>(distinct[std::min(at + i, distinct.size() - 1)]);
