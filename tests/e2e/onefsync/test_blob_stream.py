@@ -12,8 +12,9 @@ resident size (VmHWM in /proc/PID/status) starts from what start-up and a login 
 - POP3 (implicit TLS): RETR of each (the same bytes as IMAP's, dot-stuffing undone by poplib)
   and TOP 3 lines.
 
-The peak must grow by well under the body's size (under 25 MB for a 40 MB body): with the
-body copied into the reply it grows by several times the body. The store phase's growth is
+The peak must grow by well under the body's size (under 32 MB for a 40 MB body; SQLite's page
+caches on the store pool's threads account for up to about 20): with the body copied into the
+reply it grows by several times the body. The store phase's growth is
 printed for information only (the SMTP DATA and APPEND paths take the message in memory).
 Run on SQLite (e2e.blob_stream) and PostgreSQL (e2e_pg.blob_stream); on SQLite the body is
 in hearth.db, on PostgreSQL in its blob_parts table.
@@ -30,7 +31,7 @@ from hearth_test import Instance, check, finish, set_key
 RCPT = "demo@example.test"
 BODY_MB = 40
 PART = 1024 * 1024
-LIMIT_MB = 25
+LIMIT_MB = 32
 
 
 def vm_hwm_kib(pid):
