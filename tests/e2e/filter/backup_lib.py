@@ -8,9 +8,8 @@ All use the same port offset, so smtp.outbound.port is everyone's MX port. Nothi
 """
 import ssl
 import smtplib
-import time
 
-from hearth_test import NET, Instance, set_key
+from hearth_test import NET, Instance, set_key, wait_for  # noqa: F401 (wait_for re-exported)
 from knot import Knot
 
 DNS_PORT = 5353
@@ -49,16 +48,6 @@ def submit(inst, to, subject, body="Hello through the backup MX.\r\n"):
         s.ehlo("client.test")
         s.login(inst.email, inst.password)
         return s.sendmail(inst.email, [to], msg.encode())
-
-
-def wait_for(fn, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.2)
-    return fn()
 
 
 def lines(inst, *needles):

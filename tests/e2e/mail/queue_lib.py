@@ -11,9 +11,8 @@ import re
 import smtplib
 import sqlite3
 import ssl
-import time
 
-from hearth_test import NET, Instance, check, pg_query, set_key  # noqa: F401 (set_key re-exported)
+from hearth_test import NET, Instance, check, pg_query, set_key, wait_for  # noqa: F401 (set_key, wait_for re-exported)
 from knot import Knot
 from mailbox import blob_bytes
 
@@ -91,16 +90,6 @@ def find(inst, account, needle):
         if needle.encode() in m:
             return m
     return None
-
-
-def wait_for(fn, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.2)
-    return fn()
 
 
 def log_lines(inst, event):
