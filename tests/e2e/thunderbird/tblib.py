@@ -186,4 +186,9 @@ def show_on_failure(tb, name):
             d = tb.keep(name)
             print(f"---- Thunderbird logs kept in {d}")
             print("---- IMAP errors seen by Thunderbird:\n" + "\n".join(tb.imap_errors()[-20:]))
+            # The kept folder is overwritten by the next run; CTest's log keeps what is printed,
+            # so the last protocol exchanges go there too.
+            wire = [l.strip()[-200:] for l in tb.log().splitlines()
+                    if "SendData:" in l or "CreateNewLineFromSocket:" in l or "/SMTP " in l]
+            print("---- Thunderbird's last IMAP/SMTP lines:\n" + "\n".join(wire[-60:]))
     atexit.register(show)
