@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "core/util/utf8.hpp"
+
 namespace hearth::web::json {
 
 object& object::set(std::string key, value v) {
@@ -258,24 +260,6 @@ class reader {
     return value(d);
   }
 
-  static void put_utf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xc0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3f));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xe0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-      out += static_cast<char>(0x80 | (cp & 0x3f));
-    } else {
-      out += static_cast<char>(0xf0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-      out += static_cast<char>(0x80 | (cp & 0x3f));
-    }
-  }
-
   std::optional<std::uint32_t> hex4() {
     if (t_.size() - pos_ < 4) return std::nullopt;
     std::uint32_t v = 0;
@@ -341,7 +325,7 @@ class reader {
               if (!lo || *lo < 0xdc00 || *lo > 0xdfff) return syntax("bad surrogate pair");
               *cp = 0x10000 + ((*cp - 0xd800) << 10) + (*lo - 0xdc00);
             }
-            put_utf8(out, *cp);
+            util::append_utf8(out, *cp);
             break;
           }
           default: return syntax("bad escape");

@@ -3,6 +3,7 @@
 #include "core/crypto/crypto.hpp"
 #include "core/http/router.hpp"
 #include "core/util/strings.hpp"
+#include "core/util/utf8.hpp"
 
 namespace hearth::http::ws {
 
@@ -45,29 +46,8 @@ std::string switching_protocols(std::string_view client_key, std::string_view pr
 
 bool valid_utf8(std::string_view s) {
   std::size_t i = 0;
-  const std::size_t n = s.size();
-  while (i < n) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len;
-    std::uint32_t cp;
-    if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1F;
-    else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0F;
-    else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07;
-    else return false;
-    if (i + len > n) return false;
-    for (std::size_t k = 1; k < len; ++k) {
-      auto d = static_cast<unsigned char>(s[i + k]);
-      if ((d & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (d & 0x3F);
-    }
-    static constexpr std::uint32_t min_for_len[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min_for_len[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += len;
-  }
+  while (i < s.size())
+    if (!util::next_utf8(s, i)) return false;
   return true;
 }
 

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <iterator>
 
+#include "core/util/utf8.hpp"
+
 namespace hearth::mail {
 namespace {
 
@@ -69,24 +71,6 @@ constexpr fold_run runs[] = {
     {0x16E40, 0x16E5F, 32, 1}, {0x1E900, 0x1E921, 34, 1}
 };
 
-void put(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 }  // namespace
 
 char32_t fold_code_point(char32_t c) {
@@ -110,23 +94,11 @@ std::string fold_utf8(std::string_view s) {
       ++i;
       continue;
     }
-    std::size_t len = 0;
-    char32_t cp = 0, min = 0;
-    if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1F, min = 0x80;
-    else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0F, min = 0x800;
-    else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07, min = 0x10000;
-    bool ok = len != 0 && i + len <= s.size();
-    for (std::size_t k = 1; ok && k < len; ++k) {
-      auto d = static_cast<unsigned char>(s[i + k]);
-      if ((d & 0xC0) != 0x80) ok = false;
-      cp = (cp << 6) | (d & 0x3F);
-    }
-    if (!ok || cp < min || cp > 0x10FFFF) {
+    if (auto cp = util::next_utf8(s, i)) {
+      util::append_utf8(out, fold_code_point(*cp));
+    } else {
       out += s[i++];
-      continue;
     }
-    put(out, fold_code_point(cp));
-    i += len;
   }
   return out;
 }

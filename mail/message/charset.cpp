@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "core/util/strings.hpp"
+#include "core/util/utf8.hpp"
 #include "mail/message/encoding.hpp"
 
 namespace hearth::mail {
@@ -29,24 +30,6 @@ cs classify(std::string_view name) {
   return cs::unknown;
 }
 
-void put_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 // Windows-1252 0x80-0x9F; the five undefined positions map to their C1 control (as WHATWG).
 constexpr std::uint16_t cp1252_high[32] = {
     0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
@@ -60,29 +43,15 @@ std::string sanitize_utf8(std::string_view in) {
   out.reserve(in.size());
   std::size_t i = 0;
   while (i < in.size()) {
-    auto c = static_cast<unsigned char>(in[i]);
-    if (c < 0x80) {
-      out.push_back(static_cast<char>(c));
-      ++i;
+    if (static_cast<unsigned char>(in[i]) < 0x80) {
+      out.push_back(in[i++]);
       continue;
     }
-    std::size_t len = 0;
-    std::uint32_t cp = 0, min = 0;
-    if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1F, min = 0x80;
-    else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0F, min = 0x800;
-    else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07, min = 0x10000;
-    bool ok = len != 0 && i + len <= in.size();
-    for (std::size_t k = 1; ok && k < len; ++k) {
-      auto d = static_cast<unsigned char>(in[i + k]);
-      if ((d & 0xC0) != 0x80) ok = false;
-      cp = (cp << 6) | (d & 0x3F);
-    }
-    if (ok && (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))) ok = false;
-    if (ok) {
-      out.append(in.substr(i, len));
-      i += len;
+    std::size_t start = i;
+    if (util::next_utf8(in, i)) {
+      out.append(in.substr(start, i - start));
     } else {
-      put_utf8(out, 0xFFFD);
+      util::append_utf8(out, 0xFFFD);
       ++i;
     }
   }
@@ -132,7 +101,7 @@ std::optional<std::string> iconv_to_utf8(std::string_view charset, std::string_v
     if (errno == E2BIG) continue;
     if (!in_left) break;  // a failed flush: nothing left to skip
     // EILSEQ / EINVAL: an octet that does not belong; replace it and go on.
-    put_utf8(out, 0xFFFD);
+    util::append_utf8(out, 0xFFFD);
     ++in;
     --in_left;
     iconv(cd, nullptr, nullptr, nullptr, nullptr);  // back to the initial shift state
@@ -166,9 +135,9 @@ std::optional<std::string> to_utf8(std::string_view charset, std::string_view by
       out.reserve(bytes.size() * 2);
       for (unsigned char c : bytes) {
         if (win && c >= 0x80 && c < 0xA0)
-          put_utf8(out, cp1252_high[c - 0x80]);
+          util::append_utf8(out, cp1252_high[c - 0x80]);
         else
-          put_utf8(out, c);
+          util::append_utf8(out, c);
       }
       return out;
     }

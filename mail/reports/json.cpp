@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "core/util/utf8.hpp"
+
 namespace hearth::mail::reports {
 namespace {
 
@@ -117,24 +119,6 @@ class reader {
     }
   }
 
-  static void utf8(std::string& out, unsigned cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
-
   result<unsigned> hex4() {
     if (i_ + 4 > t_.size()) return bad("short \\u escape");
     unsigned v = 0;
@@ -179,7 +163,7 @@ class reader {
           } else if (v >= 0xD800 && v < 0xE000) {
             v = 0xFFFD;
           }
-          utf8(out, v);
+          util::append_utf8(out, v);
           break;
         }
         default: return bad("bad escape");

@@ -3,27 +3,11 @@
 #include <cctype>
 #include <cstdint>
 
+#include "core/util/utf8.hpp"
+
 namespace hearth::mail::sieve::detail {
 namespace {
 unsigned char uc(char c) { return static_cast<unsigned char>(c); }
-
-void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 int hexval(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -89,7 +73,7 @@ bool decode_encoded_characters(std::string& s, std::string& error) {
           error = "invalid unicode character in encoded string";
           return false;
         }
-        append_utf8(decoded, static_cast<std::uint32_t>(v));
+        util::append_utf8(decoded, static_cast<char32_t>(v));
       }
       j = k;
     }

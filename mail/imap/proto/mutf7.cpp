@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/util/utf8.hpp"
+
 namespace hearth::mail::imap {
 namespace {
 
@@ -14,57 +16,12 @@ int b64_value(char c) {
   return p == std::string_view::npos ? -1 : static_cast<int>(p);
 }
 
-void put_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
-// Reads one code point; returns false on invalid UTF-8 (and advances one byte).
-bool next_utf8(std::string_view s, std::size_t& i, std::uint32_t& cp) {
-  auto c = static_cast<unsigned char>(s[i]);
-  int n = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : -1;
-  if (n < 0 || i + static_cast<std::size_t>(n) >= s.size()) {
-    ++i;
-    return false;
-  }
-  cp = n == 0 ? c : n == 1 ? (c & 0x1F) : n == 2 ? (c & 0x0F) : (c & 0x07);
-  for (int k = 1; k <= n; ++k) {
-    auto d = static_cast<unsigned char>(s[i + k]);
-    if ((d & 0xC0) != 0x80) {
-      ++i;
-      return false;
-    }
-    cp = (cp << 6) | (d & 0x3F);
-  }
-  static constexpr std::uint32_t min_for[] = {0, 0x80, 0x800, 0x10000};
-  if (cp < min_for[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    ++i;
-    return false;
-  }
-  i += static_cast<std::size_t>(n) + 1;
-  return true;
-}
-
 }  // namespace
 
 bool valid_utf8(std::string_view s) {
   std::size_t i = 0;
-  std::uint32_t cp = 0;
   while (i < s.size())
-    if (!next_utf8(s, i, cp)) return false;
+    if (!util::next_utf8(s, i)) return false;
   return true;
 }
 
@@ -103,7 +60,7 @@ const char* decode_run(std::string_view run, std::string& out) {
       // RFC 3501 §5.1.3: printable US-ASCII MUST represent itself.
       return "printable ASCII encoded in modified base64";
     }
-    put_utf8(decoded, u);
+    util::append_utf8(decoded, u);
   }
   out += decoded;
   return nullptr;
@@ -165,8 +122,9 @@ std::string mutf7_encode(std::string_view utf8) {
   };
   std::size_t i = 0;
   while (i < utf8.size()) {
-    std::uint32_t cp = 0;
-    if (!next_utf8(utf8, i, cp)) cp = 0xFFFD;
+    auto next = util::next_utf8(utf8, i);
+    if (!next) ++i;
+    std::uint32_t cp = next ? *next : 0xFFFD;
     if (cp >= 0x20 && cp <= 0x7E) {
       flush();
       out += static_cast<char>(cp);
