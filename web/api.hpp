@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "core/http/router.hpp"
-#include "web/json.hpp"
+#include "core/json/json.hpp"
 
 namespace hearth::directory {
 class directory;

@@ -18,7 +18,7 @@
 #include "core/util/strings.hpp"
 #include "web/api.hpp"
 #include "web/assets.hpp"
-#include "web/json.hpp"
+#include "core/json/json.hpp"
 #include "web/pages.hpp"
 
 namespace hearth::web {

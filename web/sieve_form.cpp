@@ -1,6 +1,6 @@
 #include "web/sieve_form.hpp"
 
-#include "web/json.hpp"
+#include "core/json/json.hpp"
 
 namespace hearth::web::sieve_form {
 namespace {

@@ -4,7 +4,7 @@
 #include <charconv>
 #include <cstdio>
 
-#include "mail/reports/json.hpp"
+#include "core/json/json.hpp"
 
 namespace hearth::mail::reports {
 namespace {
@@ -25,10 +25,25 @@ bool digits(std::string_view s, std::size_t at, std::size_t n, int& out) {
   return r.ec == std::errc{} && r.ptr == s.data() + at + n;
 }
 
-std::uint64_t count_of(const json& j, std::string_view key) {
-  double v = j.num(key, 0);
-  return v > 0 && v < 1e15 ? static_cast<std::uint64_t>(v) : 0;
+// A report is written by someone else: a member of the wrong type reads as absent.
+std::string str(const json::value& j, std::string_view key) {
+  const std::string* s = j.find_string(key);
+  return s ? *s : std::string();
 }
+
+std::uint64_t count_of(const json::value& j, std::string_view key) {
+  const json::value* m = j.find(key);
+  const double* v = m ? m->as_number() : nullptr;
+  return v && *v > 0 && *v < 1e15 ? static_cast<std::uint64_t>(*v) : 0;
+}
+
+// Generous for max_policies policies with max_failures failure details in all, and a bound on
+// the memory a hostile document can make the reader build.
+constexpr json::limits report_limits{.max_bytes = max_json_bytes,
+                                     .max_depth = json_max_depth,
+                                     .max_items = 1u << 20,
+                                     .max_string = max_json_bytes,
+                                     .duplicate_keys = true};
 
 }  // namespace
 
@@ -91,44 +106,46 @@ std::string rfc3339(std::int64_t t) {
 
 result<tls_report> parse_tls_report(std::string_view text) {
   if (text.size() > max_json_bytes) return fail("reports.too_big", "report JSON larger than the limit");
-  auto doc = parse_json(text);
+  auto doc = json::parse(text, report_limits);
   if (!doc) {
-    if (doc.error().code == "json.depth") return fail("reports.too_big", doc.error().message);
+    if (doc.error().code != "json.syntax") return fail("reports.too_big", doc.error().message);
     return fail("reports.syntax", "not JSON: " + doc.error().message);
   }
-  if (!doc->is_object()) return fail("reports.syntax", "a TLS-RPT report is a JSON object");
+  if (!doc->as_object()) return fail("reports.syntax", "a TLS-RPT report is a JSON object");
   tls_report r;
-  r.org = doc->str("organization-name");
-  r.contact = doc->str("contact-info");
-  r.report_id = doc->str("report-id");
-  const json* range = doc->get("date-range");
-  const json* policies = doc->get("policies");
-  if (r.org.empty() || r.report_id.empty() || !range || !policies || !policies->is_array())
+  r.org = str(*doc, "organization-name");
+  r.contact = str(*doc, "contact-info");
+  r.report_id = str(*doc, "report-id");
+  const json::value* range = doc->find("date-range");
+  const json::value* policies_value = doc->find("policies");
+  const json::array* policies = policies_value ? policies_value->as_array() : nullptr;
+  if (r.org.empty() || r.report_id.empty() || !range || !policies)
     return fail("reports.syntax", "organization-name, report-id, date-range or policies missing");
-  auto b = parse_rfc3339(range->str("start-datetime"));
-  auto e = parse_rfc3339(range->str("end-datetime"));
+  auto b = parse_rfc3339(str(*range, "start-datetime"));
+  auto e = parse_rfc3339(str(*range, "end-datetime"));
   if (!b || !e) return fail("reports.syntax", "date-range is not RFC 3339");
   r.begin = *b;
   r.end = *e;
-  if (policies->items.size() > max_policies) return fail("reports.too_big", "too many policies");
+  if (policies->size() > max_policies) return fail("reports.too_big", "too many policies");
   std::size_t failures = 0;
-  for (const auto& p : policies->items) {
-    const json* pol = p.get("policy");
+  for (const auto& p : *policies) {
+    const json::value* pol = p.find("policy");
     if (!pol) return fail("reports.syntax", "a policy entry without \"policy\"");
     tls_policy t;
-    t.domain = pol->str("policy-domain");
-    t.type = pol->str("policy-type");
+    t.domain = str(*pol, "policy-domain");
+    t.type = str(*pol, "policy-type");
     if (t.domain.empty()) return fail("reports.syntax", "a policy without policy-domain");
     for (char& c : t.domain) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (const json* s = p.get("summary")) {
+    if (const json::value* s = p.find("summary")) {
       t.success = count_of(*s, "total-successful-session-count");
       t.failure = count_of(*s, "total-failure-session-count");
     }
-    if (const json* fd = p.get("failure-details"); fd && fd->is_array()) {
-      for (const auto& f : fd->items) {
+    const json::value* fd = p.find("failure-details");
+    if (const json::array* details = fd ? fd->as_array() : nullptr) {
+      for (const auto& f : *details) {
         if (++failures > max_failures) return fail("reports.too_big", "too many failure details");
-        t.failures.push_back({f.str("result-type"), f.str("sending-mta-ip"), f.str("receiving-mx-hostname"),
-                              f.str("receiving-ip"), count_of(f, "failed-session-count")});
+        t.failures.push_back({str(f, "result-type"), str(f, "sending-mta-ip"), str(f, "receiving-mx-hostname"),
+                              str(f, "receiving-ip"), count_of(f, "failed-session-count")});
       }
     }
     r.policies.push_back(std::move(t));

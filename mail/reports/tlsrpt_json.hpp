@@ -16,6 +16,7 @@
 namespace hearth::mail::reports {
 
 inline constexpr std::size_t max_json_bytes = 16u << 20;
+inline constexpr std::size_t json_max_depth = 32;
 inline constexpr std::size_t max_policies = 1000;
 inline constexpr std::size_t max_failures = 20000;
 

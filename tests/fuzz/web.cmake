@@ -1,3 +1,2 @@
 # The web console's parsers (web/).
-set(fuzz_libs_web_json hearth_web)
 set(fuzz_libs_web_sieve_form hearth_web)

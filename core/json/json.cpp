@@ -1,4 +1,4 @@
-#include "web/json.hpp"
+#include "core/json/json.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -6,7 +6,7 @@
 
 #include "core/util/utf8.hpp"
 
-namespace hearth::web::json {
+namespace hearth::json {
 
 object& object::set(std::string key, value v) {
   for (auto& [k, old] : members_)
@@ -187,13 +187,16 @@ class reader {
       if (pos_ >= t_.size() || t_[pos_] != '"') return syntax("expected a member name");
       auto key = parse_string();
       if (!key) return key.error();
-      if (o.find(*key)) return syntax("duplicate member name");
+      if (!lim_.duplicate_keys && o.find(*key)) return syntax("duplicate member name");
       skip_ws();
       if (pos_ >= t_.size() || t_[pos_] != ':') return syntax("expected ':'");
       ++pos_;
       auto v = parse_value(depth);
       if (!v) return v;
-      o.set(std::move(*key), std::move(*v));
+      if (lim_.duplicate_keys)
+        o.add(std::move(*key), std::move(*v));
+      else
+        o.set(std::move(*key), std::move(*v));
       skip_ws();
       if (pos_ < t_.size() && t_[pos_] == ',') {
         ++pos_;
@@ -357,4 +360,4 @@ result<value> parse(std::string_view text, const limits& lim) {
   return reader(text, lim).document();
 }
 
-}  // namespace hearth::web::json
+}  // namespace hearth::json

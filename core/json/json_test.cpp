@@ -1,8 +1,8 @@
-#include "web/json.hpp"
+#include "core/json/json.hpp"
 
 #include <catch2/catch.hpp>
 
-using namespace hearth::web;
+namespace json = hearth::json;
 
 namespace {
 hearth::result<json::value> parse(std::string_view s) { return json::parse(s, json::limits{}); }

@@ -1,4 +1,5 @@
-// A small JSON value, reader and writer for the web console's API (RFC 8259). Pure: no I/O.
+// A small JSON value, reader and writer (RFC 8259): the web console's API and received TLS-RPT
+// reports. Pure: no I/O.
 //
 //   auto v = json::parse(body, {});            // result<value>; error code "json.syntax", ...
 //   std::string* pw = v->find_string("password");
@@ -12,7 +13,8 @@
 // the number of members/elements overall, and each string's length. Numbers are kept as double
 // (integers up to 2^53 are exact, enough for ids, sizes and times). Strings must be valid UTF-8
 // (escapes \uD800-\uDFFF must pair); duplicate object keys are refused (RFC 8259 §4 leaves
-// them undefined, and an API that silently picks one invites confusion).
+// them undefined, and an API that silently picks one invites confusion) unless the limits allow
+// them, for documents written by others (then find() gives the first).
 //
 // Errors: "json.too_large", "json.too_deep", "json.syntax" (message says where).
 #pragma once
@@ -28,7 +30,7 @@
 
 #include "core/util/result.hpp"
 
-namespace hearth::web::json {
+namespace hearth::json {
 
 class value;
 using array = std::vector<value>;
@@ -73,6 +75,12 @@ class value {
 class object {
  public:
   object& set(std::string key, value v);
+  // Appends without looking for the key first: for a reader that allows duplicate keys, where
+  // looking would cost a scan per member. find() then gives the first.
+  object& add(std::string key, value v) {
+    members_.emplace_back(std::move(key), std::move(v));
+    return *this;
+  }
   const value* find(std::string_view key) const;
   const std::vector<std::pair<std::string, value>>& members() const { return members_; }
   std::size_t size() const { return members_.size(); }
@@ -89,8 +97,9 @@ struct limits {
   std::size_t max_depth = 16;
   std::size_t max_items = 4096;      // members + elements in the whole document
   std::size_t max_string = 16 * 1024;
+  bool duplicate_keys = false;
 };
 
 result<value> parse(std::string_view text, const limits& lim);
 
-}  // namespace hearth::web::json
+}  // namespace hearth::json
