@@ -61,10 +61,12 @@ TEST_CASE("store: two accounts storing and removing the same content at once nev
       if (!s.store_flags(who, "INBOX", {{a->uid, a->uid}}, mail::flag_mode::add, {"\\Deleted"}) ||
           !s.expunge(who, "INBOX", mail::uid_set{{a->uid, a->uid}}))
         note(who + " expunge failed");
-      // Content of its own: an append that does not name the shared blob, whose transaction
-      // removes this instance's garbage (the shared blob among it).
-      auto own = s.append(who, "INBOX", who + " round " + std::to_string(i));
-      if (!own) note(who + " own append: " + own.error().message);
+      // Content of its own, twice: appends that do not name the shared blob. The first one's
+      // fsync makes the expunge durable; the second one's transaction removes the blob if no
+      // row names it, while the other account may be appending it.
+      for (int k = 0; k < 2; ++k)
+        if (auto own = s.append(who, "INBOX", who + " round " + std::to_string(i) + "." + std::to_string(k)); !own)
+          note(who + " own append: " + own.error().message);
     }
   };
   std::thread ta(work, std::ref(*f.st), f.alice), tb(work, std::ref(*other), bob);
