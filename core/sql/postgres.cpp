@@ -1,15 +1,18 @@
 // The PostgreSQL driver: core/pg connections behind sql::connection, borrowed from one pool per
 // target shared by every store of the process (see pool.hpp).
 #include <algorithm>
+#include <array>
 #include <map>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include "core/pg/describe.hpp"
 #include "core/pg/pg.hpp"
 #include "core/sql/pipeline.hpp"
 #include "core/sql/pool.hpp"
+#include "core/sql/scope.hpp"
 #include "core/sql/sql.hpp"
 #include "core/sql/threaded.hpp"
 
@@ -17,10 +20,11 @@ namespace hearth::sql {
 
 namespace {
 
-// pg_type OIDs the stores' columns come back as.
-// The key of the advisory lock write transactions take (see begin()).
+// The key of the advisory lock every write transaction takes (see begin()): exclusively when
+// unscoped, shared when scoped (core/sql/scope.hpp).
 constexpr std::int64_t write_lock = 0x6865617274680002;  // "hearth" + 2
 
+// pg_type OIDs the stores' columns come back as.
 constexpr unsigned oid_bool = 16, oid_bytea = 17, oid_int8 = 20, oid_int2 = 21, oid_int4 = 23, oid_float4 = 700,
                    oid_float8 = 701, oid_numeric = 1700;
 
@@ -155,6 +159,7 @@ class pg_connection final : public connection {
   }
 
   result<void> begin(durability d) override {
+    auto locks = std::exchange(next_locks_, {});
     if (tx_ || statement_tx_) return fail("db.error", "a transaction is already open on this connection");
     auto l = pool_->acquire();
     if (!l) return l.error();
@@ -162,12 +167,44 @@ class pg_connection final : public connection {
     if (!t) return t.error();
     // The stores are written for SQLite's BEGIN IMMEDIATE: one writer at a time, so a
     // read-then-write transaction (is there a postmaster alias? then add one) cannot race
-    // another. One advisory lock gives them the same guarantee here, across nodes too. Queued
-    // with BEGIN, it is taken before the transaction's first statement runs, in its round trip.
-    (*l)->queue("SELECT pg_advisory_xact_lock($1)", {pg::to_param(write_lock)}, true);
+    // another. The advisory lock gives them the same guarantee here, across nodes too: taken
+    // exclusively, it orders this transaction against every other; a scoped one shares it and
+    // takes its scope locks, one statement each so that they are taken in this order
+    // (scope.hpp: the same order everywhere, so no two wait for each other). Queued with
+    // BEGIN, they are taken before the transaction's first statement runs, in its round trip.
+    scoped_ = !locks.empty();
+    if (!scoped_) {
+      (*l)->queue("SELECT pg_advisory_xact_lock($1)", {pg::to_param(write_lock)}, true);
+    } else {
+      (*l)->queue("SELECT pg_advisory_xact_lock_shared($1)", {pg::to_param(write_lock)}, true);
+      for (auto& k : locks)
+        (*l)->queue(k.shared ? "SELECT pg_advisory_xact_lock_shared($1)" : "SELECT pg_advisory_xact_lock($1)",
+                    {pg::to_param(k.key)}, true);
+    }
     lease_.emplace(std::move(*l));
     tx_.emplace(std::move(*t));
     return {};
+  }
+  // The locks the next begin() takes (scope.hpp): ascending, each key once, exclusive if any
+  // of its entries is.
+  void scope_next(std::span<const scope_lock> locks) {
+    next_locks_.assign(locks.begin(), locks.end());
+    std::sort(next_locks_.begin(), next_locks_.end(), [](const scope_lock& a, const scope_lock& b) {
+      return a.key != b.key ? a.key < b.key : !a.shared && b.shared;  // exclusive first
+    });
+    next_locks_.erase(std::unique(next_locks_.begin(), next_locks_.end(),
+                                  [](const scope_lock& a, const scope_lock& b) { return a.key == b.key; }),
+                      next_locks_.end());
+  }
+  result<bool> try_lock(std::int64_t key) {
+    if (!tx_) return fail("db.error", "try_lock outside a transaction");
+    if (!scoped_) return true;
+    // A statement of its own, read before the caller's next one: under READ COMMITTED that
+    // next statement's snapshot is taken after the lock, so it sees whatever the lock's last
+    // holder committed.
+    auto r = run("SELECT pg_try_advisory_xact_lock(?1)", std::array<value, 1>{value(key)});
+    if (!r) return r.error();
+    return r->int64(0, 0) != 0;
   }
   result<void> commit() override {
     if (!tx_) return fail("db.error", "no transaction to commit");
@@ -196,6 +233,8 @@ class pg_connection final : public connection {
   std::optional<pg::pool::lease> lease_;  // held from begin() to commit()/rollback()
   bool statement_tx_ = false;             // lease_ held for a transaction begun by exec()
   std::optional<pg::transaction> tx_;     // on *lease_; destroyed before it
+  bool scoped_ = false;                   // tx_ holds the write lock shared, and scope keys
+  std::vector<scope_lock> next_locks_;    // for the next begin() only
   const std::string& translated(std::string_view sql) {
     auto it = translated_.find(std::string(sql));
     if (it == translated_.end()) it = translated_.emplace(std::string(sql), postgres_placeholders(sql)).first;
@@ -257,6 +296,33 @@ result<void> queue_run(connection& c, std::string_view sql, std::span<const valu
   auto r = c.run(sql, params);
   if (!r) return r.error();
   return {};
+}
+
+std::int64_t scope_key(std::string_view kind, std::string_view name) {
+  std::uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a, 64 bits
+  auto mix = [&](std::string_view s) {
+    for (unsigned char ch : s) {
+      h ^= ch;
+      h *= 0x100000001b3ull;
+    }
+  };
+  mix(kind);
+  mix(std::string_view("\0", 1));  // ("ab", "c") and ("a", "bc") differ
+  mix(name);
+  auto key = static_cast<std::int64_t>(h);
+  // Never the write lock's own key: a scoped transaction holding it shared could not also
+  // take it exclusively.
+  return key == write_lock ? key ^ 1 : key;
+}
+
+result<transaction> begin_scoped(connection& c, durability d, std::span<const scope_lock> locks) {
+  if (auto* p = dynamic_cast<pg_connection*>(&c)) p->scope_next(locks);
+  return transaction::begin(c, d);
+}
+
+result<bool> try_lock(connection& c, std::int64_t key) {
+  if (auto* p = dynamic_cast<pg_connection*>(&c)) return p->try_lock(key);
+  return true;  // SQLite: the transaction holds the file's write lock
 }
 
 result<void> flush(connection& c) {

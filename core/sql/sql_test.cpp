@@ -8,6 +8,7 @@
 #include "core/db/write_guard.hpp"
 #include "core/pg/pg.hpp"
 #include "core/sql/pipeline.hpp"
+#include "core/sql/scope.hpp"
 #include "tests/unit/test_database.hpp"
 
 using namespace hearth;
@@ -288,6 +289,15 @@ TEST_CASE("sql: on PostgreSQL, a transaction's queued statements, BEGIN and lock
   // BEGIN, the write lock and the SELECT; then three statements and COMMIT.
   CHECK(trips() == 2);
   {
+    // A scoped transaction's locks travel with BEGIN too.
+    const sql::scope_lock locks[] = {{sql::scope_key("test", "b"), true}, {sql::scope_key("test", "a"), false}};
+    auto tx = sql::begin_scoped(c, sql::durability::full, locks).value();
+    REQUIRE(c.query_int("SELECT id FROM items WHERE name = ?1", "warm").value());
+    REQUIRE(sql::queue(c, "UPDATE items SET size = size + 1 WHERE name = ?1", "warm"));
+    REQUIRE(tx.commit());
+  }
+  CHECK(trips() == 2);
+  {
     auto tx = sql::transaction::begin(c).value();
     REQUIRE(tx.commit());
   }
@@ -302,4 +312,110 @@ TEST_CASE("sql: on PostgreSQL, a transaction's queued statements, BEGIN and lock
   CHECK(trips() == 1);
   CHECK(c.query_int("SELECT size FROM items WHERE name = 'second'").value() == 2);
   CHECK(c.query_int("SELECT COUNT(*) FROM tags").value() == 2);
+}
+
+TEST_CASE("sql: scoped transactions commit, roll back and always get their try_lock on SQLite") {
+  fresh f(sql::engine::sqlite);
+  auto& c = f.db->get();
+  REQUIRE(sql::migrate(c, "items", schema));
+  const sql::scope_lock keys[] = {{sql::scope_key("test", "a"), false}};
+  {
+    auto tx = sql::begin_scoped(c, sql::durability::full, keys).value();
+    REQUIRE(c.query("INSERT INTO items(name) VALUES(?1)", "kept"));
+    CHECK(sql::try_lock(c, sql::scope_key("test", "b")).value());
+    REQUIRE(tx.commit());
+  }
+  {
+    auto tx = sql::begin_scoped(c, sql::durability::normal, keys).value();
+    REQUIRE(c.query("INSERT INTO items(name) VALUES(?1)", "dropped"));
+  }
+  CHECK(c.query_int("SELECT COUNT(*) FROM items").value() == 1);
+}
+
+TEST_CASE("sql: on PostgreSQL, a scoped transaction waits only for its own scopes and for unscoped ones") {
+  CHECK(sql::scope_key("test", "a") == sql::scope_key("test", "a"));
+  CHECK(sql::scope_key("test", "a") != sql::scope_key("test", "b"));
+  CHECK(sql::scope_key("ab", "c") != sql::scope_key("a", "bc"));
+  fresh f(sql::engine::postgres);
+  auto& c = f.db->get();
+  REQUIRE(sql::migrate(c, "items", schema));
+  // Another client, which gives up on a lock after a second instead of waiting: what it would
+  // wait for is held here until this thread commits, so "gave up" means "would have waited".
+  std::string impatient = f.t.target;
+  REQUIRE(impatient.back() == '\'');
+  impatient.insert(impatient.size() - 1, " -c lock_timeout=1000");
+  auto other_db = sql::open(impatient).value();
+  auto& o = other_db->get();
+  const std::int64_t ka = sql::scope_key("test", "a"), kb = sql::scope_key("test", "b");
+  const sql::scope_lock a[] = {{ka, false}}, b[] = {{kb, false}}, ab[] = {{kb, false}, {ka, false}};
+  const sql::scope_lock a_shared[] = {{ka, true}}, a_both[] = {{ka, true}, {ka, false}};
+  {
+    auto ta = sql::begin_scoped(c, sql::durability::normal, a).value();
+    REQUIRE(c.query("INSERT INTO items(name) VALUES(?1)", "a1"));  // its locks are held now
+    {
+      auto tb = sql::begin_scoped(o, sql::durability::normal, b).value();
+      REQUIRE(o.query("INSERT INTO items(name) VALUES(?1)", "b1"));
+      // The key ta holds is not free; one nobody holds is.
+      CHECK_FALSE(sql::try_lock(o, ka).value());
+      CHECK(sql::try_lock(o, sql::scope_key("test", "c")).value());
+      REQUIRE(tb.commit());
+    }
+    {
+      auto same = sql::begin_scoped(o, sql::durability::normal, a).value();
+      CHECK_FALSE(o.query("INSERT INTO items(name) VALUES(?1)", "a2"));
+    }
+    {
+      auto shared = sql::begin_scoped(o, sql::durability::normal, a_shared).value();
+      CHECK_FALSE(o.query("INSERT INTO items(name) VALUES(?1)", "a2"));
+    }
+    {
+      auto both = sql::begin_scoped(o, sql::durability::normal, ab).value();
+      CHECK_FALSE(o.query("INSERT INTO items(name) VALUES(?1)", "ab"));
+    }
+    {
+      auto unscoped = sql::transaction::begin(o).value();
+      CHECK_FALSE(o.query("INSERT INTO items(name) VALUES(?1)", "u1"));
+    }
+    REQUIRE(ta.commit());
+  }
+  {
+    auto tu = sql::transaction::begin(c).value();
+    REQUIRE(c.query("INSERT INTO items(name) VALUES(?1)", "u2"));
+    CHECK(sql::try_lock(c, ka).value());  // unscoped: every other writer waits already
+    {
+      auto tb = sql::begin_scoped(o, sql::durability::normal, b).value();
+      CHECK_FALSE(o.query("INSERT INTO items(name) VALUES(?1)", "b2"));
+    }
+    REQUIRE(tu.commit());
+  }
+  {
+    // A key held shared lets others share it, and holds off its exclusive takers; named twice,
+    // shared and exclusive, it is taken exclusively.
+    auto ta = sql::begin_scoped(c, sql::durability::normal, a_shared).value();
+    REQUIRE(c.query("INSERT INTO items(name) VALUES(?1)", "s1"));
+    {
+      auto shared = sql::begin_scoped(o, sql::durability::normal, a_shared).value();
+      REQUIRE(o.query("INSERT INTO items(name) VALUES(?1)", "s2"));
+      REQUIRE(shared.commit());
+    }
+    {
+      auto both = sql::begin_scoped(o, sql::durability::normal, a_both).value();
+      CHECK_FALSE(o.query("INSERT INTO items(name) VALUES(?1)", "s3"));
+    }
+    REQUIRE(ta.commit());
+  }
+  {
+    // Nothing held any more: the same scopes go through.
+    auto both = sql::begin_scoped(o, sql::durability::normal, ab).value();
+    REQUIRE(o.query("INSERT INTO items(name) VALUES(?1)", "ab"));
+    REQUIRE(both.commit());
+  }
+  auto r = c.query("SELECT name FROM items ORDER BY name").value();
+  REQUIRE(r.size() == 6);
+  CHECK(r.text(0, 0) == "a1");
+  CHECK(r.text(1, 0) == "ab");
+  CHECK(r.text(2, 0) == "b1");
+  CHECK(r.text(3, 0) == "s1");
+  CHECK(r.text(4, 0) == "s2");
+  CHECK(r.text(5, 0) == "u2");
 }

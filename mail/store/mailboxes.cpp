@@ -1,4 +1,5 @@
 // Mailbox operations: list, status, create, rename, delete, subscribe, annotations.
+#include "core/sql/scope.hpp"
 #include "mail/store/sql_store.hpp"
 
 namespace hearth::mail {
@@ -110,7 +111,9 @@ result<std::uint32_t> sql_store::claim_recent(std::string_view account, std::str
   if (seen->mark >= upto) return seen->mark;
   // The mark is a hint, not mail: after a crash a message may be recent once more, which
   // RFC 3501 allows, so this write need not wait for fsync.
-  auto t = sql::transaction::begin(conn, sql::durability::normal);
+  const sql::scope_lock locks[] = {{account_key(rd->account.address), true},
+                                   {mailbox_key(rd->account.address, *name), false}};
+  auto t = sql::begin_scoped(conn, sql::durability::normal, locks);
   if (!t) return t.error();
   auto cur = read_mark();
   if (!cur) return cur.error();
@@ -143,7 +146,7 @@ result<std::vector<std::pair<std::string, std::string>>> sql_store::metadata(std
 
 result<void> sql_store::set_metadata(std::string_view account, std::string_view mailbox,
                                      const std::vector<std::pair<std::string, std::optional<std::string>>>& values) {
-  auto w = begin_write(account);
+  auto w = begin_write(account, {.mailbox = mailbox});  // "": the account's annotations
   if (!w) return w.error();
   auto& conn = *w->conn;
   const auto& owner = w->account.address;
@@ -180,7 +183,7 @@ result<mailbox_info> sql_store::create(std::string_view account, std::string_vie
   if (!n) return fail("mail.invalid", "invalid mailbox name");
   // RFC 6154 §5.3: an unknown special-use attribute makes CREATE fail.
   if (!valid_special_use(special_use)) return fail("mail.invalid", "unknown special-use attribute");
-  auto w = begin_write(account);
+  auto w = begin_write(account, {});
   if (!w) return w.error();
   auto& conn = *w->conn;
   const auto& owner = w->account.address;
@@ -207,7 +210,7 @@ result<void> sql_store::rename(std::string_view account, std::string_view from, 
   if (*n == "INBOX") return fail("mail.forbidden", "cannot rename onto INBOX");
   if (*n == *f) return fail("mail.exists", "mailbox exists: " + *n);
   if (n->starts_with(*f + "/")) return fail("mail.invalid", "cannot rename a mailbox into itself");
-  auto w = begin_write(account);
+  auto w = begin_write(account, {});
   if (!w) return w.error();
   auto& conn = *w->conn;
   const auto& owner = w->account.address;
@@ -261,7 +264,7 @@ result<void> sql_store::remove(std::string_view account, std::string_view name) 
   std::set<std::string> blobs;
   std::string owner;
   {
-    auto w = begin_write(account);
+    auto w = begin_write(account, {});
     if (!w) return w.error();
     auto& conn = *w->conn;
     owner = w->account.address;
@@ -291,7 +294,7 @@ result<void> sql_store::remove(std::string_view account, std::string_view name) 
 result<void> sql_store::subscribe(std::string_view account, std::string_view name, bool subscribed) {
   auto n = canonical_mailbox_name(name);
   if (!n) return fail("mail.invalid", "invalid mailbox name");
-  auto w = begin_write(account);
+  auto w = begin_write(account, {});
   if (!w) return w.error();
   auto& conn = *w->conn;
   const auto& owner = w->account.address;

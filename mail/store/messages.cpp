@@ -123,12 +123,12 @@ result<append_result> sql_store::append_common(std::string_view account, std::st
     return fail("mail.invalid", "internal date out of range");
   auto fl = canonical_flags(flags);
   if (!fl) return fl.error();
-  auto w = begin_write(account, sql::durability::full, true);
+  auto w = begin_write(account, {.mailbox = mailbox, .blob = blob_id, .adds = true}, sql::durability::full, true);
   if (!w) return w.error();
   auto& conn = *w->conn;
   const auto& a = w->account;
   // Blobs freed by earlier commits that were not fsync'd (store.hpp "Blob garbage"), taken
-  // under the write lock so that each one's commit precedes ours: `pending` becomes durable
+  // after those commits returned, so that each one precedes ours: `pending` becomes durable
   // with our fsync; `ready` was covered by an earlier one and goes in this transaction. Given
   // back if we fail (a second removal attempt is harmless).
   struct garbage_hold {
@@ -136,13 +136,14 @@ result<append_result> sql_store::append_common(std::string_view account, std::st
     std::set<std::string> pending, ready;
     ~garbage_hold() { s.give_back_garbage(std::move(pending), std::move(ready)); }
   } garbage{*this, take_garbage(), take_durable_garbage()};
-  // Read under the write lock (every write transaction takes it, on both engines), so
+  // Read under the mailbox's write lock (every write to it takes it, on both engines), so
   // uidnext and highestmodseq cannot move before our UPDATE: no two writers, in this process
   // or another node, hand out the same uid or modseq.
   auto m = need_mailbox(conn, a.address, mailbox);
   if (!m) return m.error();
-  // Re-checked under the write lock: collect_garbage may have removed an identical blob
-  // between our put() and now (see store.hpp "Blob garbage").
+  // Re-checked under the write lock and the blob's key: a removal of an identical blob may
+  // have run between our put() and now (see store.hpp "Blob garbage"); none can run until
+  // we commit.
   result<std::uint64_t> size = std::uint64_t{0};
   if (with_row) {
     if (auto r = blob::sql_rows::insert(conn, blob_id, *bytes); !r) return r.error();
@@ -184,11 +185,13 @@ result<append_result> sql_store::append_common(std::string_view account, std::st
       !r)
     return r.error();
   // After our row: a blob freed earlier and appended again now is ours and stays.
-  remove_unused_blobs(conn, garbage.ready);
+  auto busy = remove_unused_blobs(conn, garbage.ready);
   if (auto r = w->tx.commit(); !r) return r.error();
-  garbage.ready.clear();
-  // Now covered by our fsync: the next write transaction removes them.
-  garbage.ready = std::exchange(garbage.pending, {});
+  // Now covered by our fsync: the next write transaction removes them, and retries those
+  // another append held.
+  garbage.ready = std::move(busy);
+  garbage.ready.merge(garbage.pending);
+  garbage.pending.clear();
   publish("mail.new", a.address, m->name);
   return append_result{m->uidvalidity, uid, modseq};
 }
@@ -349,11 +352,11 @@ result<flags_result> sql_store::store_flags(std::string_view account, std::strin
   // Flags are state a client sets again, not mail: like Dovecot's default (mail_fsync =
   // optimized), the change is not fsync'd. It survives a crash of the process (WAL), and a
   // power loss may undo the last ones; the next fsync'd commit (an APPEND) makes them durable.
-  auto w = begin_write(account, sql::durability::normal);
+  auto w = begin_write(account, {.mailbox = mailbox}, sql::durability::normal);
   if (!w) return w.error();
   auto& conn = *w->conn;
   // The mailbox row and the messages in one statement (one round trip less on PostgreSQL, while
-  // this transaction holds the write lock); read under that lock, so they cannot move.
+  // this transaction holds the mailbox's write lock); read under that lock, so they cannot move.
   auto sel = select_in_mailbox(conn, w->account.address, mailbox, uids);
   if (!sel) return sel.error();
   auto* m = &sel->first;

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/blob/sql_rows.hpp"
+#include "core/sql/scope.hpp"
 #include "core/sql/write_guard.hpp"
 #include "directory/address.hpp"
 #include "mail/store/sql_store.hpp"
@@ -215,7 +216,8 @@ result<sql_store::account_ref> sql_store::prepare_uncached(std::string_view acco
     return inbox.error();
   else if (*inbox)
     return a;
-  auto t = sql::transaction::begin(conn, sql::durability::full);
+  const sql::scope_lock locks[] = {{account_key(a.address), false}};
+  auto t = sql::begin_scoped(conn, sql::durability::full, locks);
   if (!t) return t.error();
   auto again = find_mailbox(conn, a.address, "INBOX");  // another thread/process may have won
   if (!again) return again.error();
@@ -239,10 +241,36 @@ result<sql_store::reader> sql_store::begin_read(std::string_view account, bool f
   return reader{std::move(*a), *c};
 }
 
-result<sql_store::write_txn> sql_store::begin_write(std::string_view account, sql::durability d, bool fresh) {
+std::int64_t sql_store::account_key(std::string_view address) { return sql::scope_key("mail account", address); }
+
+std::int64_t sql_store::mailbox_key(std::string_view address, std::string_view mailbox) {
+  // By name: RENAME and DELETE take the account's key exclusively, so a name means one mailbox
+  // for as long as a mailbox writer holds it. An invalid name keys as given (the write fails).
+  auto n = canonical_mailbox_name(mailbox);
+  std::string name(address);
+  name += '\0';
+  name += n ? *n : std::string(mailbox);
+  return sql::scope_key("mail mailbox", name);
+}
+
+std::int64_t sql_store::quota_key(std::string_view address) { return sql::scope_key("mail quota", address); }
+
+std::int64_t sql_store::blob_key(std::string_view blob_id) { return sql::scope_key("blob", blob_id); }
+
+result<sql_store::write_txn> sql_store::begin_write(std::string_view account, const write_scope& scope,
+                                                    sql::durability d, bool fresh) {
   auto r = begin_read(account, fresh);
   if (!r) return r.error();
-  auto t = sql::transaction::begin(*r->conn, d);
+  const auto& a = r->account.address;
+  sql::scope_lock locks[5];
+  std::size_t n = 0;
+  const bool whole = scope.mailbox.empty() && scope.mailbox2.empty();
+  locks[n++] = {account_key(a), !whole};
+  for (auto m : {scope.mailbox, scope.mailbox2})
+    if (!m.empty()) locks[n++] = {mailbox_key(a, m), false};
+  if (scope.adds && r->account.quota) locks[n++] = {quota_key(a), false};
+  if (!scope.blob.empty()) locks[n++] = {blob_key(scope.blob), false};
+  auto t = sql::begin_scoped(*r->conn, d, std::span<const sql::scope_lock>(locks, n));
   if (!t) return t.error();
   return write_txn{std::move(r->account), r->conn, std::move(*t)};
 }
@@ -269,19 +297,21 @@ result<mailbox_row> sql_store::need_mailbox(sql::connection& c, std::string_view
 
 result<std::uint32_t> sql_store::next_uidvalidity(sql::connection& c) {
   // Time-based so that a database restored from an old backup still moves forward; the
-  // counter makes it strictly increasing, so a recreated name never sees an old value.
-  auto last = c.query_int("SELECT value FROM mail_counters WHERE name = 'uidvalidity'");
-  if (!last) return last.error();
-  std::int64_t prev = last->value_or(0);
-  std::int64_t next = std::max<std::int64_t>(prev + 1, unix_now());
-  if (next <= 0 || next > static_cast<std::int64_t>(uid_max)) next = prev + 1;
-  if (next <= 0 || next > static_cast<std::int64_t>(uid_max)) return fail("mail.invalid", "UIDVALIDITY space exhausted");
-  if (auto r = c.query("INSERT INTO mail_counters(name, value) VALUES('uidvalidity', ?1) "
-                       "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-                       next);
-      !r)
-    return r.error();
-  return static_cast<std::uint32_t>(next);
+  // counter makes it strictly increasing, so a recreated name never sees an old value. One
+  // statement reads and raises it: the counter is shared by every account, whose writers run
+  // side by side on PostgreSQL, and the upsert's row lock orders them (the second one sees the
+  // first one's value).
+  std::int64_t now = unix_now();
+  if (now <= 0 || now > static_cast<std::int64_t>(uid_max)) now = 1;
+  auto next = c.query_int("INSERT INTO mail_counters(name, value) VALUES('uidvalidity', ?1) "
+                          "ON CONFLICT(name) DO UPDATE SET value = CASE WHEN excluded.value > mail_counters.value "
+                          "THEN excluded.value ELSE mail_counters.value + 1 END RETURNING value",
+                          now);
+  if (!next) return next.error();
+  const std::int64_t v = next->value_or(0);
+  // The transaction rolls back: the counter is not raised past the space.
+  if (v <= 0 || v > static_cast<std::int64_t>(uid_max)) return fail("mail.invalid", "UIDVALIDITY space exhausted");
+  return static_cast<std::uint32_t>(v);
 }
 
 result<mailbox_row> sql_store::insert_mailbox(sql::connection& c, std::string_view account, std::string_view name,
@@ -312,16 +342,17 @@ void sql_store::collect_garbage(const std::set<std::string>& ids) {
   if (ids.empty()) return;
   auto c = db_->try_get();
   if (!c) return;  // leaves orphans: wasted space, never lost mail
-  // Under the write lock, so no append can commit a row naming one of these blobs between
-  // our check and the removal (appends re-check the blob under the same lock).
+  // Under the write lock, exclusive (unscoped): no append can commit a row naming one of these
+  // blobs between our check and the removal (appends re-check the blob under the same lock).
   auto t = sql::transaction::begin(**c);
   if (!t) return;
   remove_unused_blobs(**c, ids);
   (void)t->commit();
 }
 
-void sql_store::remove_unused_blobs(sql::connection& c, const std::set<std::string>& ids) {
-  if (ids.empty()) return;
+std::set<std::string> sql_store::remove_unused_blobs(sql::connection& c, const std::set<std::string>& ids) {
+  std::set<std::string> busy;
+  if (ids.empty()) return busy;
   // The blob store is shared and content-addressed: an HTTP upload (XMPP) byte for byte equal
   // to a message has its blob too, and keeps it. Its rows are in this database when uploads
   // were ever on.
@@ -334,6 +365,16 @@ void sql_store::remove_unused_blobs(sql::connection& c, const std::set<std::stri
                                               "EXISTS(SELECT 1 FROM upload_file WHERE blob = ?1)"
                                             : "SELECT EXISTS(SELECT 1 FROM mail_messages WHERE blob_id = ?1)";
   for (auto& id : ids) {
+    // An append of the same content in another account holds the blob's key until its row
+    // commits (begin_write); without the key our "unused" could be read just before that row
+    // commits and remove the blob it names. With it, the query below (a statement after the
+    // lock, so a snapshot after the holder's commit) sees every row an append committed.
+    auto mine = sql::try_lock(c, blob_key(id));
+    if (!mine) return busy;  // the transaction is failed: nothing more runs in it
+    if (!*mine) {
+      busy.insert(id);
+      continue;
+    }
     auto used = c.query_int(used_sql, id);
     if (!used || used->value_or(1) != 0) continue;  // on error keep the blob
     // Not blob::store::remove, which fsyncs the folder: an unlink lost in a crash leaves an
@@ -343,6 +384,7 @@ void sql_store::remove_unused_blobs(sql::connection& c, const std::set<std::stri
     (void)blob::sql_rows::erase(c, id);
     (void)c.query("DELETE FROM mail_blob_meta WHERE blob_id = ?1", id);
   }
+  return busy;
 }
 
 void sql_store::defer_garbage(const std::set<std::string>& ids) {

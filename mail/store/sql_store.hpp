@@ -111,15 +111,44 @@ class sql_store final : public store {
     sql::connection* conn;
   };
   result<reader> begin_read(std::string_view account, bool fresh = false);
+  // What a write touches, for its locks (core/sql/scope.hpp): the account's mailboxes named
+  // here (none: the account's mailbox list itself, or everything of the account), and for a
+  // write that adds messages the blob it names and whether it adds bytes under a quota.
+  struct write_scope {
+    std::string_view mailbox, mailbox2;  // as the caller gave them; "" for none
+    std::string_view blob;
+    bool adds = false;
+  };
   // prepare(), this thread's connection and a write transaction (durable by default; rolled
-  // back unless the caller commits tx): the start of every write.
+  // back unless the caller commits tx) with the locks of `scope`: the start of every write.
   struct write_txn {
     account_ref account;
     sql::connection* conn;
     sql::transaction tx;
   };
-  result<write_txn> begin_write(std::string_view account, sql::durability d = sql::durability::full,
-                                bool fresh = false);
+  result<write_txn> begin_write(std::string_view account, const write_scope& scope,
+                                sql::durability d = sql::durability::full, bool fresh = false);
+  // Write ordering. On SQLite every write transaction holds the file's write lock. On
+  // PostgreSQL a write takes its account's key shared and each mailbox's key it names
+  // exclusively, or, naming none (CREATE, RENAME, DELETE, subscriptions, the defaults, server
+  // annotations), the account's key exclusively. What such a write reads and writes is its
+  // mailboxes' own (the mailbox row with its uid/modseq counters and kept counts, its messages,
+  // expunge log, \Recent mark and annotations) or, for the account's, all of them: so one
+  // writer per mailbox at a time keeps every read-then-write as under one global lock, and the
+  // uids and modseqs of a mailbox strictly increasing in commit order. Shared beyond that:
+  //  - the quota (a sum over the account's messages): a write that adds messages to an
+  //    account with a quota also takes quota_key exclusively;
+  //  - the UIDVALIDITY counter, shared by every account: one atomic upsert (next_uidvalidity);
+  //  - blobs, content-addressed and named by rows of any account, where "no row names it"
+  //    decides their removal: an append holds blob_key(id) from BEGIN to COMMIT; a removal
+  //    inside a scoped transaction takes each blob's key with try_lock and skips the blobs it
+  //    cannot take (remove_unused_blobs), and the others run unscoped (collect_garbage);
+  //  - per-user \Seen and ACLs (seen_sql.cpp, acl_sql.cpp): unscoped, as is everything else
+  //    that writes across accounts.
+  static std::int64_t account_key(std::string_view address);
+  static std::int64_t mailbox_key(std::string_view address, std::string_view mailbox);
+  static std::int64_t quota_key(std::string_view address);
+  static std::int64_t blob_key(std::string_view blob_id);
   // Every IMAP command makes a few store calls, each naming the account: asking the directory
   // and looking for INBOX each time would be two statements per call (two round trips on
   // PostgreSQL), a sixth of the server's CPU under bench_imap --state. An account's default
@@ -170,8 +199,10 @@ class sql_store final : public store {
   // Only for ids whose rows went in a commit that is already durable (fsync'd).
   void collect_garbage(const std::set<std::string>& ids);
   // The removal itself, inside the caller's write transaction: each id whose blob no row (and
-  // no upload) names loses its file and its derived data.
-  void remove_unused_blobs(sql::connection& c, const std::set<std::string>& ids);
+  // no upload) names loses its file and its derived data. In a scoped transaction an id whose
+  // blob_key another transaction holds (an append of the same content) is left alone and
+  // returned, for a later attempt.
+  std::set<std::string> remove_unused_blobs(sql::connection& c, const std::set<std::string>& ids);
   // Blobs freed by a commit that was not fsync'd (EXPUNGE): removing them before that commit is
   // on disk could leave, after a power loss, a row naming a missing blob. They wait in
   // garbage_ until a later fsync'd commit covers theirs, then in durable_garbage_ until a

@@ -28,8 +28,8 @@
 // crash of the process, a power loss may undo the last ones (a flag unset again, an expunged
 // message back), and the next fsync'd commit makes them durable. Blob garbage: when
 // move/remove deletes the last row naming a blob, the blob file is removed after that commit,
-// under the write lock, re-checking that no row names it (an append that raced re-checks the
-// blob under the same lock); an expunge's blobs wait until a later fsync'd commit covers the
+// under a lock on the blob, re-checking that no row names it (an append holds the same lock
+// and re-checks the blob under it); an expunge's blobs wait until a later fsync'd commit covers the
 // expunge (later appends, or one marker commit per 64 of them), so a power loss never
 // brings back a row without its blob. A crash in between leaves orphan blob files (wasted
 // space, never lost mail).
@@ -44,9 +44,9 @@
 // annotations). Published on the caller's thread.
 //
 // Thread-safety: every method may be called from any thread at once (one database connection
-// per thread); several processes (or nodes, on PostgreSQL) may share the database. Writes
-// serialize on the database's write lock (core/sql transaction), which also orders uid and
-// modseq allocation across processes.
+// per thread); several processes (or nodes, on PostgreSQL) may share the database. Writes to one
+// account serialize on its write lock (core/sql/scope.hpp; on SQLite one lock for all), which
+// also orders uid and modseq allocation across processes.
 // Every call blocks on disk: run it on the blocking pool from a session coroutine.
 //
 // Errors (hearth::result codes):

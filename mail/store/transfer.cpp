@@ -66,7 +66,7 @@ result<std::uint64_t> sql_store::expunge_rows(sql::connection& c, mailbox_row& m
 result<copy_result> sql_store::copy(std::string_view account, std::string_view from, const uid_set& uids,
                                     std::string_view to) {
   if (auto r = check_uid_set(uids); !r) return r.error();
-  auto w = begin_write(account, sql::durability::full, true);
+  auto w = begin_write(account, {.mailbox = from, .mailbox2 = to, .adds = true}, sql::durability::full, true);
   if (!w) return w.error();
   auto& conn = *w->conn;
   const auto& a = w->account;
@@ -93,7 +93,7 @@ result<copy_result> sql_store::copy(std::string_view account, std::string_view f
 result<copy_result> sql_store::move(std::string_view account, std::string_view from, const uid_set& uids,
                                     std::string_view to) {
   if (auto r = check_uid_set(uids); !r) return r.error();
-  auto w = begin_write(account);
+  auto w = begin_write(account, {.mailbox = from, .mailbox2 = to});
   if (!w) return w.error();
   auto& conn = *w->conn;
   const auto& a = w->account;
@@ -140,7 +140,7 @@ result<expunge_result> sql_store::expunge(std::string_view account, std::string_
   {
     // Not fsync'd, as in Dovecot's default: after a power loss an expunged message may come
     // back (never one that was lost). Its blob goes only once a later commit is durable.
-    auto w = begin_write(account, sql::durability::normal);
+    auto w = begin_write(account, {.mailbox = mailbox}, sql::durability::normal);
     if (!w) return w.error();
     auto& conn = *w->conn;
     owner = w->account.address;
