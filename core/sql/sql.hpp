@@ -127,7 +127,8 @@ class connection {
 // It takes the write lock up front on both engines (SQLite: BEGIN IMMEDIATE; PostgreSQL: one
 // advisory lock shared by all nodes), so transactions are serialized: a read-then-write
 // transaction sees no concurrent change and cannot fail halfway for want of the lock.
-// Autocommit reads are never blocked.
+// Autocommit reads are never blocked. core/sql/scope.hpp narrows the lock to a scope (a
+// mailbox, an account) on PostgreSQL, for writers that touch only that scope's rows.
 class transaction {
  public:
   static result<transaction> begin(connection& c, durability d = durability::normal);
