@@ -172,9 +172,13 @@ void hub::handle_forwarded(envelope e) {
       if (to)
         if (auto s = find(to->full())) s->send(st);
       return;
-    case forward_kind::kick:
-      if (auto s = find(e.arg)) s->kick("conflict");
+    case forward_kind::kick: {
+      // The full JID is the stanza's to= ("-" as the argument); a JID as the argument is still
+      // taken, so that nodes running different versions during an upgrade understand each other.
+      const std::string full = e.arg != "-" ? e.arg : (to ? to->full() : std::string());
+      if (auto s = find(full)) s->kick("conflict");
       return;
+    }
     case forward_kind::component:
       if (to) to_component_local(std::move(st), *to);
       return;

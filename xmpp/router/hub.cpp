@@ -98,7 +98,13 @@ bool hub::bind(const std::shared_ptr<session>& s) {
   if (old) old->kick("conflict");
   if (clustered()) {
     // RFC 6120 §7.7.2.2 across nodes: the same full JID bound on another node is taken over.
-    if (auto other = remote_find(s->full.full())) forward(other->node, forward_kind::kick, s->full.full(), element("iq", std::string(ns_client)));
+    // The JID goes in the stanza's to=, not in the envelope's argument: a resource may hold
+    // spaces (RFC 7622 §3.4), which the argument cannot.
+    if (auto other = remote_find(s->full.full())) {
+      element who("iq", std::string(ns_client));
+      who.set("to", s->full.full());
+      forward(other->node, forward_kind::kick, {}, who);
+    }
     if (auto r = cluster_.registry->bind(s->full.full(), cluster_.node); !r)
       log::warn("xmpp.cluster.error", {{"op", "bind"}, {"jid", s->full.full()}, {"error", r.error().message}});
   }
