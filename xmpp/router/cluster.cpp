@@ -128,6 +128,18 @@ void hub::sessions_gone(const std::vector<bound_session>& gone) {
     own.set("to", full->bare());
     deliver_presence(own, full->to_bare());
   }
+  std::vector<gone_hook> hooks;
+  {
+    std::lock_guard lk(mu_);
+    hooks = gone_hooks_;
+  }
+  for (const auto& h : hooks) {
+    try {
+      h(gone);
+    } catch (const std::exception& e) {
+      log::warn("xmpp.cluster.error", {{"op", "gone_hook"}, {"error", e.what()}});
+    }
+  }
 }
 
 void hub::handle_forwarded(envelope e) {

@@ -202,8 +202,9 @@ void hub::invalidate_blocklist(std::string_view owner) {
   blocked_.erase(std::string(owner));
 }
 
-void hub::add_component(std::string domain, std::string name, component_handler f, bool per_room) {
-  components_[std::move(domain)] = component{std::move(name), std::move(f), per_room};
+void hub::add_component(std::string domain, std::string name, component_handler f, bool per_room,
+                        claim_handler on_claim) {
+  components_[std::move(domain)] = component{std::move(name), std::move(f), per_room, std::move(on_claim)};
 }
 
 std::vector<std::pair<std::string, std::string>> hub::component_items() const {
@@ -220,9 +221,15 @@ void hub::to_component(element stanza, const jid& to) {
     auto home = cluster_.registry->room_home(to.bare(), cluster_.node, now_us() / 1000000);
     if (!home) {
       log::warn("xmpp.cluster.error", {{"op", "room_home"}, {"jid", to.bare()}, {"error", home.error().message}});
-    } else if (*home != cluster_.node) {
-      forward(*home, forward_kind::component, {}, stanza);
+    } else if (home->node != cluster_.node) {
+      forward(home->node, forward_kind::component, {}, stanza);
       return;
+    } else if (home->claimed && it->second.on_claim) {
+      try {
+        it->second.on_claim(to.bare());
+      } catch (const std::exception& e) {
+        log::error("xmpp.component.error", {{"domain", to.domain}, {"op", "claim"}, {"error", e.what()}});
+      }
     }
   }
   to_component_local(std::move(stanza), to);
