@@ -17,12 +17,6 @@ namespace hearth::app {
 
 namespace {
 
-// How long a node's sessions count after its last heartbeat: a node that hangs or loses the
-// database stops getting stanzas after this. A node killed with -9 is seen gone sooner, by its
-// listening connection's end (registry.hpp). Heartbeats come every few seconds, so a slow
-// database has room before a live node's sessions would be taken for gone.
-constexpr std::chrono::seconds lease{90};
-constexpr std::chrono::seconds beat_every{5};
 constexpr std::string_view channel_prefix = "hearth_xmpp_";
 
 struct cluster_state {
@@ -35,6 +29,9 @@ struct cluster_state {
   std::condition_variable cv;
   bool stopping = false;
   std::thread beat;
+  // xmpp.node_heartbeat: several beats per lease (config checks it), so a slow database has
+  // room before a live node's sessions would be taken for gone.
+  std::chrono::seconds beat_every{5};
 
   void beat_loop() {
     int recorded = -1;
@@ -86,6 +83,10 @@ bool install_xmpp_cluster(serve_context& ctx, xmpp::hub& hub, std::shared_ptr<vo
     log::error("xmpp.cluster", {{"error", node.error().message}});
     return false;
   }
+  // How long a node's sessions and rooms count after its last heartbeat (xmpp.node_lease): a
+  // node that hangs or loses the database stops getting stanzas after this. A node killed with
+  // -9 is seen gone sooner, by its listening connection's end (registry.hpp).
+  const std::chrono::seconds lease{ctx.cfg.xmpp_node_lease};
   auto reg = xmpp::open_session_registry(target, lease);
   if (!reg) {
     log::error("xmpp.cluster", {{"part", "registry"}, {"code", reg.error().code}, {"error", reg.error().message}});
@@ -95,6 +96,7 @@ bool install_xmpp_cluster(serve_context& ctx, xmpp::hub& hub, std::shared_ptr<vo
   st->node = *node;
   st->hub = &hub;
   st->registry = std::move(*reg);
+  st->beat_every = std::chrono::seconds(ctx.cfg.xmpp_node_heartbeat);
   // Rows of this node's previous life (a kill -9) are stale: none of its sessions survived.
   if (auto r = st->registry->forget_node(st->node); !r) {
     log::error("xmpp.cluster", {{"part", "registry"}, {"error", r.error().message}});
@@ -128,7 +130,8 @@ bool install_xmpp_cluster(serve_context& ctx, xmpp::hub& hub, std::shared_ptr<vo
   st->beat = std::thread([s = st.get()] { s->beat_loop(); });
   ctx.on_stop.push_back([st] { st->stop(); });
   state = st;
-  log::info("xmpp.cluster", {{"node", st->node}, {"channel", o.channel}, {"lease_s", std::int64_t(lease.count())}});
+  log::info("xmpp.cluster", {{"node", st->node}, {"channel", o.channel}, {"lease_s", std::int64_t(lease.count())},
+                            {"heartbeat_s", std::int64_t(st->beat_every.count())}});
   return true;
 }
 

@@ -340,6 +340,18 @@ void check_listeners(const config& cfg, checker& chk) {
     }
 }
 
+// A node's heartbeat must land several times within its lease, or a slow beat (a busy
+// database) makes the other nodes take a live node's sessions and rooms for gone.
+void check_cluster_timing(const config& cfg, checker& chk) {
+  if (std::uint64_t(cfg.xmpp_node_heartbeat) * 3 < cfg.xmpp_node_lease) return;
+  auto it = chk.present().find("xmpp.node_heartbeat");
+  if (it == chk.present().end()) it = chk.present().find("xmpp.node_lease");
+  toml::source_region r{};
+  if (it != chk.present().end()) r = it->second;
+  chk.add(r, "xmpp.node_heartbeat: " + std::to_string(cfg.xmpp_node_heartbeat) +
+                 " s must be under a third of xmpp.node_lease (" + std::to_string(cfg.xmpp_node_lease) + " s)");
+}
+
 std::filesystem::path absolute_path(const std::filesystem::path& p) {
   std::error_code ec;
   auto a = std::filesystem::absolute(p, ec);
@@ -409,6 +421,7 @@ result<config> parse(std::string_view text, const std::filesystem::path& name) {
     chk.add(r, "missing required key " + k.path);
   }
   check_listeners(cfg, chk);
+  check_cluster_timing(cfg, chk);
   if (!chk.problems().empty()) return fail("config.invalid", format(name, std::move(chk.problems())));
   resolve_paths(cfg);
   return cfg;

@@ -295,6 +295,8 @@ struct config {
   bool xmpp_push_summary = false;                            // message count and last sender in push notifications
   unsigned xmpp_push_max_per_account = 10;                   // push registrations one account may have
   unsigned xmpp_push_interval = 60;                          // seconds between pushes to one device while messages wait
+  unsigned xmpp_node_lease = 90;       // seconds a node's XMPP sessions and rooms count after its last heartbeat
+  unsigned xmpp_node_heartbeat = 5;    // seconds between a node's heartbeats (under a third of the lease)
 
   // The listener of a service; a disabled one (port 0) if `listeners` lacks it. Thread-safe
   // on a const config.

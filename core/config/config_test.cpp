@@ -503,3 +503,19 @@ TEST_CASE("[database]: empty is SQLite; PostgreSQL URLs and libpq keywords; erro
     CHECK(e.find("s3cret") == std::string::npos);
   }
 }
+
+TEST_CASE("xmpp.node_heartbeat must be under a third of xmpp.node_lease", "[config]") {
+  auto ok = cfg::parse("server.hostname = \"a.test\"\n[xmpp]\nnode_lease = 4\nnode_heartbeat = 1\n", "/etc/hearth/test.toml");
+  REQUIRE(ok.has_value());
+  CHECK(ok->xmpp_node_lease == 4);
+  CHECK(ok->xmpp_node_heartbeat == 1);
+  auto d = cfg::parse("server.hostname = \"a.test\"\n", "/etc/hearth/test.toml");
+  REQUIRE(d.has_value());
+  CHECK(d->xmpp_node_lease == 90);
+  CHECK(d->xmpp_node_heartbeat == 5);
+  auto e = errors_of("server.hostname = \"a.test\"\n[xmpp]\nnode_lease = 30\nnode_heartbeat = 10\n");
+  CHECK(e == "/etc/hearth/test.toml:4:1: xmpp.node_heartbeat: 10 s must be under a third of xmpp.node_lease (30 s)");
+  e = errors_of("server.hostname = \"a.test\"\n[xmpp]\nnode_lease = 12\n");
+  CHECK(e.find(":3:") != std::string::npos);
+  CHECK(e.find("must be under a third of xmpp.node_lease (12 s)") != std::string::npos);
+}

@@ -80,6 +80,12 @@ void add_xmpp_keys(std::vector<key_def>& k) {
   k.push_back(integer("xmpp.push_interval", 60, 0, 86400,
                       "seconds between two push notifications to one device while its messages wait unread (the first goes at once); 0 = one per message",
                       bind<&config::xmpp_push_interval>()));
+  k.push_back(integer("xmpp.node_lease", 90, 4, day,
+                      "several nodes on PostgreSQL: seconds a node's sessions and group chat rooms still count after its last heartbeat (a node whose database connection closed counts as gone at once)",
+                      bind<&config::xmpp_node_lease>()));
+  k.push_back(integer("xmpp.node_heartbeat", 5, 1, 3600,
+                      "several nodes on PostgreSQL: seconds between a node's heartbeats; must be under a third of xmpp.node_lease",
+                      bind<&config::xmpp_node_heartbeat>()));
   // [[xmpp.component]]: external components (XEP-0114)
   k.push_back(str("xmpp.component.domain", "", "the component's domain, e.g. \"push.example.org\"",
                   bind<&xmpp_component::domain>(), syntax::dns_name).needed());

@@ -197,6 +197,7 @@ class c2s_session : public session, public std::enable_shared_from_this<c2s_sess
     st.out_seq = out_seq_;
     st.inactive = csi_inactive_;
     for (auto& e : unacked_) st.unacked.push_back({e.seq, std::move(e.xml)});
+    for (auto& [from, p] : held_) st.held.push_back(std::move(p));
     std::vector<out_entry>().swap(unacked_);
     std::vector<out_entry>().swap(queue_);
     held_.clear();
@@ -228,6 +229,8 @@ class c2s_session : public session, public std::enable_shared_from_this<c2s_sess
     out_seq_ = st.out_seq;
     csi_inactive_ = st.inactive;
     for (const auto& q : st.unacked) unacked_.push_back({q.xml, q.seq});
+    // Held back on the old node: the client gets them when it says <active/> here.
+    for (const auto& p : st.held) held_[p.get("from")] = p;
   }
 
   // ---- used by the connection that is attached (on its strand) ----

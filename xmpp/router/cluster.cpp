@@ -128,6 +128,18 @@ void hub::sessions_gone(const std::vector<bound_session>& gone) {
     own.set("to", full->bare());
     deliver_presence(own, full->to_bare());
   }
+  std::vector<gone_hook> hooks;
+  {
+    std::lock_guard lk(mu_);
+    hooks = gone_hooks_;
+  }
+  for (const auto& h : hooks) {
+    try {
+      h(gone);
+    } catch (const std::exception& e) {
+      log::warn("xmpp.cluster.error", {{"op", "gone_hook"}, {"error", e.what()}});
+    }
+  }
 }
 
 void hub::handle_forwarded(envelope e) {
@@ -172,9 +184,13 @@ void hub::handle_forwarded(envelope e) {
       if (to)
         if (auto s = find(to->full())) s->send(st);
       return;
-    case forward_kind::kick:
-      if (auto s = find(e.arg)) s->kick("conflict");
+    case forward_kind::kick: {
+      // The full JID is the stanza's to= ("-" as the argument); a JID as the argument is still
+      // taken, so that nodes running different versions during an upgrade understand each other.
+      const std::string full = e.arg != "-" ? e.arg : (to ? to->full() : std::string());
+      if (auto s = find(full)) s->kick("conflict");
       return;
+    }
     case forward_kind::component:
       if (to) to_component_local(std::move(st), *to);
       return;

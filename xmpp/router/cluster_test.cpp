@@ -185,6 +185,16 @@ TEST_CASE("cluster: binding a full JID bound on another node kicks the older ses
   CHECK(fresh->kicked.empty());
 }
 
+TEST_CASE("cluster: the kick across nodes carries a resource with spaces") {
+  two_nodes n;
+  auto old = n.login(*n.b, "a@x.test/Gajim on my desk");
+  auto other = n.login(*n.b, "a@x.test/Gajim");
+  auto fresh = n.login(*n.a, "a@x.test/Gajim on my desk");
+  CHECK(old->kicked == "conflict");
+  CHECK(other->kicked.empty());
+  CHECK(fresh->kicked.empty());
+}
+
 TEST_CASE("cluster: a message too big for NOTIFY goes through the relay table") {
   two_nodes n;
   auto sa = n.login(*n.a, "a@x.test/1");

@@ -27,7 +27,7 @@ enum class forward_kind {
   presence,         // presence to to= (bare: every available local resource)
   roster_push,      // a roster push iq for the interested local resources of arg
   session,          // the stanza as it is, to the local session whose full JID is to=
-  kick,             // end the local session arg with <conflict/> (bound again on another node)
+  kick,             // end the local session in to= with <conflict/> (bound again on another node)
   component,        // a stanza for a component (a room) that lives on this node
   from_component,   // a stanza from a component to the local session in to=
   resume_request,   // XEP-0198: hand the session whose resumption id is arg over (handover.hpp)

@@ -67,9 +67,14 @@ std::optional<handover_request> decode_handover_request(const element& e) {
 
 std::optional<element> encode_handover(const handover_state& s, std::string_view ask, const handover_limits& lim) {
   if (!full_jid(s.full) || !valid_token(s.sm_id) || !valid_token(ask)) return std::nullopt;
-  if (s.unacked.size() > lim.max_stanzas || s.directed.size() > lim.max_directed) return std::nullopt;
+  if (s.unacked.size() > lim.max_stanzas || s.directed.size() > lim.max_directed || s.held.size() > lim.max_held)
+    return std::nullopt;
   std::size_t bytes = 0;
   for (const auto& q : s.unacked) bytes += q.xml.size();
+  for (const auto& p : s.held) {
+    if (p.name != "presence" || p.ns != ns_client || !p.attr("from")) return std::nullopt;
+    bytes += serialize(p).size();
+  }
   if (bytes > lim.max_bytes) return std::nullopt;
   element e("handover", std::string(ns_handover));
   e.set("ask", ask).set("jid", s.full).set("id", s.sm_id);
@@ -84,6 +89,7 @@ std::optional<element> encode_handover(const handover_state& s, std::string_view
     if (!jid::parse(d)) return std::nullopt;
     e.add("directed", std::string(ns_handover)).set("jid", d);
   }
+  for (const auto& p : s.held) e.add("held", std::string(ns_handover)).add(p);
   for (const auto& q : s.unacked) {
     auto& c = e.add("q", std::string(ns_handover));
     c.set("seq", std::to_string(q.seq));
@@ -139,6 +145,13 @@ std::optional<handover_answer> decode_handover(const element& e, const handover_
       const element* p = c.first_child();
       if (s.presence || !p || p->name != "presence" || p->ns != ns_client) return std::nullopt;
       s.presence = *p;
+    } else if (c.name == "held") {
+      const element* p = c.first_child();
+      if (!p || p->name != "presence" || p->ns != ns_client || !p->attr("from") || s.held.size() >= lim.max_held)
+        return std::nullopt;
+      bytes += serialize(*p).size();
+      if (bytes > lim.max_bytes) return std::nullopt;
+      s.held.push_back(*p);
     } else if (c.name == "directed") {
       auto d = c.attr("jid");
       if (!d || !jid::parse(*d) || s.directed.size() >= lim.max_directed) return std::nullopt;

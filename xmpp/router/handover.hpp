@@ -9,7 +9,8 @@
 //                        ( failed=CONDITION
 //                        / jid=FULL id=PREVID in=H out=SEQ priority=N
 //                          [available='1'] [interested='1'] [carbons='1'] [inactive='1'] ) >
-//                *( <last>PRESENCE</last> / <directed jid=FULL/> / <q seq=N>ESCAPED-STANZA</q> )
+//                *( <last>PRESENCE</last> / <directed jid=FULL/> / <held>PRESENCE</held> /
+//                   <q seq=N>ESCAPED-STANZA</q> )
 //              </handover>
 //
 // The envelope's arg is the resumption id (previd). `ask` pairs an answer with the request
@@ -52,6 +53,9 @@ struct handover_state {
   bool inactive = false;         // XEP-0352
   std::optional<element> presence;    // last available presence
   std::vector<std::string> directed;  // full JIDs that got directed presence
+  // XEP-0352: presences held back while inactive (the latest per sender, from= set), which
+  // the client gets when it becomes active again.
+  std::vector<element> held;
 };
 
 // What one hand-over may carry. A session over them is not handed over: it ends on the node
@@ -62,6 +66,7 @@ struct handover_limits {
   std::size_t max_stanzas = 10000;
   std::size_t max_bytes = 2u << 20;     // of unacknowledged stanzas, summed
   std::size_t max_directed = 1000;
+  std::size_t max_held = 10000;         // held presences (their bytes count in max_bytes)
   static constexpr unsigned max_hops = 2;
 };
 

@@ -184,3 +184,33 @@ TEST_CASE("handover: malformed answers are refused") {
     return f;
   }()));
 }
+
+TEST_CASE("handover: presences held back by CSI travel, within their limits") {
+  auto s = sample();
+  s.inactive = true;
+  for (const char* from : {"alice@home.test/a", "carol@else.test/x"}) {
+    auto p = parse_fragment("<presence><show>dnd</show></presence>");
+    REQUIRE(p);
+    p->set("from", from).set("to", s.full);
+    s.held.push_back(*p);
+  }
+  auto e = encode_handover(s, "n1");
+  REQUIRE(e);
+  auto a = trip(*e);
+  REQUIRE(a);
+  REQUIRE(a->state);
+  CHECK(a->state->inactive);
+  REQUIRE(a->state->held.size() == 2);
+  for (std::size_t i = 0; i < 2; ++i) CHECK(serialize(a->state->held[i]) == serialize(s.held[i]));
+
+  handover_limits lim;
+  lim.max_held = 1;
+  CHECK_FALSE(encode_handover(s, "n1", lim));
+  CHECK_FALSE(decode_handover(*e, lim));
+  auto nameless = s;
+  nameless.held[0].remove_attr("from");  // kept by sender: one without a sender is not one
+  CHECK_FALSE(encode_handover(nameless, "n1"));
+  element bad = *e;
+  bad.add("held", std::string(ns_handover)).add("message", std::string(ns_client)).set("from", "a@b/c");
+  CHECK_FALSE(decode_handover(bad));
+}

@@ -98,7 +98,13 @@ bool hub::bind(const std::shared_ptr<session>& s) {
   if (old) old->kick("conflict");
   if (clustered()) {
     // RFC 6120 §7.7.2.2 across nodes: the same full JID bound on another node is taken over.
-    if (auto other = remote_find(s->full.full())) forward(other->node, forward_kind::kick, s->full.full(), element("iq", std::string(ns_client)));
+    // The JID goes in the stanza's to=, not in the envelope's argument: a resource may hold
+    // spaces (RFC 7622 §3.4), which the argument cannot.
+    if (auto other = remote_find(s->full.full())) {
+      element who("iq", std::string(ns_client));
+      who.set("to", s->full.full());
+      forward(other->node, forward_kind::kick, {}, who);
+    }
     if (auto r = cluster_.registry->bind(s->full.full(), cluster_.node); !r)
       log::warn("xmpp.cluster.error", {{"op", "bind"}, {"jid", s->full.full()}, {"error", r.error().message}});
   }
@@ -196,8 +202,9 @@ void hub::invalidate_blocklist(std::string_view owner) {
   blocked_.erase(std::string(owner));
 }
 
-void hub::add_component(std::string domain, std::string name, component_handler f, bool per_room) {
-  components_[std::move(domain)] = component{std::move(name), std::move(f), per_room};
+void hub::add_component(std::string domain, std::string name, component_handler f, bool per_room,
+                        claim_handler on_claim) {
+  components_[std::move(domain)] = component{std::move(name), std::move(f), per_room, std::move(on_claim)};
 }
 
 std::vector<std::pair<std::string, std::string>> hub::component_items() const {
@@ -214,9 +221,15 @@ void hub::to_component(element stanza, const jid& to) {
     auto home = cluster_.registry->room_home(to.bare(), cluster_.node, now_us() / 1000000);
     if (!home) {
       log::warn("xmpp.cluster.error", {{"op", "room_home"}, {"jid", to.bare()}, {"error", home.error().message}});
-    } else if (*home != cluster_.node) {
-      forward(*home, forward_kind::component, {}, stanza);
+    } else if (home->node != cluster_.node) {
+      forward(home->node, forward_kind::component, {}, stanza);
       return;
+    } else if (home->claimed && it->second.on_claim) {
+      try {
+        it->second.on_claim(to.bare());
+      } catch (const std::exception& e) {
+        log::error("xmpp.component.error", {{"domain", to.domain}, {"op", "claim"}, {"error", e.what()}});
+      }
     }
   }
   to_component_local(std::move(stanza), to);

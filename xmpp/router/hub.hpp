@@ -172,7 +172,12 @@ class hub {
   using component_handler = std::function<void(element stanza)>;
   // With `per_room`, a stanza for a JID with a local part at `domain` (a room) is handled on
   // that room's home node when there are several (see set_cluster); without, on any node.
-  void add_component(std::string domain, std::string name, component_handler f, bool per_room = false);
+  // `on_claim(room)` runs when this node has just become a room's home (its first stanza, or
+  // its home node died), before the stanza that made it so reaches `f`: the component reads
+  // the room again, since what it kept in memory may be stale.
+  using claim_handler = std::function<void(const std::string& room)>;
+  void add_component(std::string domain, std::string name, component_handler f, bool per_room = false,
+                     claim_handler on_claim = {});
   bool is_component(std::string_view domain) const { return components_.count(std::string(domain)) != 0; }
   // A local domain or a component's: what s2s accepts streams for.
   bool serves_domain(std::string_view domain) { return is_component(domain) || is_local_domain(domain); }
@@ -202,6 +207,13 @@ class hub {
   // accounts' other resources get unavailable presence from them (RFC 6121 §4.5.2, said for
   // the dead node).
   void sessions_gone(const std::vector<bound_session>& gone);
+  // Hooks run after sessions_gone() with the same sessions (on the caller's thread, no hub lock
+  // held; they may block on the database): group chat seats them out of their rooms.
+  using gone_hook = std::function<void(const std::vector<bound_session>& gone)>;
+  void on_sessions_gone(gone_hook h) {
+    std::lock_guard lk(mu_);
+    gone_hooks_.push_back(std::move(h));
+  }
   // This node's id ("" without set_cluster), and whether there are several nodes.
   const std::string& node() const { return cluster_.node; }
   bool clustered() const { return cluster_.registry != nullptr; }
@@ -274,11 +286,13 @@ class hub {
   std::vector<session_hook> available_hooks_;
   std::vector<waiting_hook> waiting_hooks_;
   std::vector<answer_hook> answer_hooks_;
+  std::vector<gone_hook> gone_hooks_;  // guarded by mu_: the heartbeat thread may expire sessions at start
   remote_sender remote_;
   struct component {
     std::string name;
     component_handler handler;
     bool per_room = false;
+    claim_handler on_claim;
   };
   std::map<std::string, component> components_;  // by domain; constant once serving
   void to_component(element stanza, const jid& to);

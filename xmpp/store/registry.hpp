@@ -38,6 +38,11 @@ struct bound_session {
   std::string presence;  // last available presence, serialized; empty when unavailable
 };
 
+struct room_claim {
+  std::string node;      // the room's home
+  bool claimed = false;  // `node` took the claim in this call
+};
+
 class session_registry {
  public:
   virtual ~session_registry() = default;
@@ -56,8 +61,9 @@ class session_registry {
   // The session of a full JID on a live node.
   virtual result<std::optional<bound_session>> find(std::string_view full, std::int64_t now) = 0;
   // The node that runs `room`: the live node that claimed it, or `node` when none did (or the
-  // claimer is gone), which then holds the claim.
-  virtual result<std::string> room_home(std::string_view room, std::string_view node, std::int64_t now) = 0;
+  // claimer is gone), which then holds the claim (`claimed` true: the room's state in that
+  // node's memory may be stale, it reads the room again).
+  virtual result<room_claim> room_home(std::string_view room, std::string_view node, std::int64_t now) = 0;
   // A stanza too big for a NOTIFY payload, waiting for `node` to take it; returns its id.
   virtual result<std::int64_t> relay_put(std::string_view node, std::string_view payload, std::int64_t now) = 0;
   // Reads and deletes it; nullopt when there is no such id for `node` (taken, or expired).

@@ -93,12 +93,21 @@ TEST_CASE("registry: a room has one home node, taken over when that node is gone
   auto& r = *f.r;
   REQUIRE(r.heartbeat("a", 0, t0));
   REQUIRE(r.heartbeat("b", 0, t0));
-  CHECK(r.room_home("room@conference.x", "b", t0).value() == "b");
-  CHECK(r.room_home("room@conference.x", "a", t0).value() == "b");
-  CHECK(r.room_home("other@conference.x", "a", t0).value() == "a");
+  auto first = r.room_home("room@conference.x", "b", t0).value();
+  CHECK(first.node == "b");
+  CHECK(first.claimed);
+  auto held = r.room_home("room@conference.x", "a", t0).value();
+  CHECK(held.node == "b");
+  CHECK_FALSE(held.claimed);
+  CHECK_FALSE(r.room_home("room@conference.x", "b", t0).value().claimed);  // b asks again: still its own
+  CHECK(r.room_home("other@conference.x", "a", t0).value().node == "a");
   REQUIRE(r.heartbeat("a", 0, t0 + 100));
-  CHECK(r.room_home("room@conference.x", "a", t0 + 100).value() == "a");
-  CHECK(r.room_home("room@conference.x", "b", t0 + 100).value() == "a");
+  // b's lease ran out: a takes the room over, and is told so once.
+  auto taken = r.room_home("room@conference.x", "a", t0 + 100).value();
+  CHECK(taken.node == "a");
+  CHECK(taken.claimed);
+  CHECK(r.room_home("room@conference.x", "b", t0 + 100).value().node == "a");
+  CHECK_FALSE(r.room_home("room@conference.x", "a", t0 + 100).value().claimed);
 }
 
 TEST_CASE("registry: on PostgreSQL a node whose database connection ended is gone before its lease") {

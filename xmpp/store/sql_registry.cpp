@@ -81,13 +81,13 @@ class sql_registry final : public session_registry {
     return std::optional<bound_session>(std::move(v.front()));
   }
 
-  result<std::string> room_home(std::string_view room, std::string_view node, std::int64_t now) override {
+  result<room_claim> room_home(std::string_view room, std::string_view node, std::int64_t now) override {
     auto& c = db_->get();
     auto held = c.query("SELECT r.node FROM xmpp_room_home r JOIN xmpp_node n ON n.node = r.node WHERE r.room = ?1 AND " +
                             live(2),
                         room, now - lease_);
     if (!held) return held.error();
-    if (!held->empty()) return held->text(0, 0);
+    if (!held->empty()) return room_claim{held->text(0, 0), false};
     // Claimed under the write lock, so two nodes asking at once agree on one home.
     auto tx = sql::transaction::begin(c);
     if (!tx) return tx.error();
@@ -95,13 +95,13 @@ class sql_registry final : public session_registry {
                              live(2),
                          room, now - lease_);
     if (!again) return again.error();
-    if (!again->empty()) return again->text(0, 0);
+    if (!again->empty()) return room_claim{again->text(0, 0), false};
     auto put = c.query(
         "INSERT INTO xmpp_room_home(room, node) VALUES(?1, ?2) ON CONFLICT(room) DO UPDATE SET node = excluded.node",
         room, node);
     if (!put) return put.error();
     if (auto done = tx->commit(); !done) return done.error();
-    return std::string(node);
+    return room_claim{std::string(node), true};
   }
 
   result<std::int64_t> relay_put(std::string_view node, std::string_view payload, std::int64_t now) override {

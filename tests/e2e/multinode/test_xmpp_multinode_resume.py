@@ -16,11 +16,11 @@ import asyncio
 import hearth_test as ht
 from slixmpp.xmlstream.handler import Callback  # noqa: E402
 from slixmpp.xmlstream.matcher import MatchXPath  # noqa: E402
-from hearth_test import check, finish  # noqa: E402
-from xmpp_nodes import ALICE, BOB, BOB_PW, require_postgres, start_two_nodes  # noqa: E402
+from hearth_test import check  # noqa: E402
+from xmpp_nodes import ALICE, BOB, BOB_PW, require_postgres, run_killing_a  # noqa: E402
 
 require_postgres()
-from xmpp_util import login, run  # noqa: E402
+from xmpp_util import login  # noqa: E402
 
 PLUGINS = ("xep_0030", "xep_0198", "xep_0199")
 
@@ -127,11 +127,4 @@ async def scenario(a, b):
         c.disconnect()
 
 
-pg, url, a, b = start_two_nodes()
-try:
-    run(scenario(a, b), timeout=150)
-    b.proc.terminate()
-    check(b.proc.wait(timeout=30) == 0, "B stops cleanly")
-finally:
-    pg.stop()
-finish()
+run_killing_a(scenario)

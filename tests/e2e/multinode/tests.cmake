@@ -11,3 +11,6 @@ set_tests_properties(e2e.xmpp_multinode_resume PROPERTIES LABELS pg SKIP_RETURN_
 hearth_e2e_pg(db_pool multinode/test_db_pool.py 155)
 # Node A killed with -9 mid-delivery: B finishes it after the claim lease (label pg; NET 156).
 hearth_e2e_pg(multinode_kill multinode/test_multinode_kill.py 156)
+# A room's home node killed with -9: the room and its occupants go on on the other node (NET 98).
+hearth_e2e(xmpp_muc_failover multinode/test_xmpp_muc_failover.py 98)
+set_tests_properties(e2e.xmpp_muc_failover PROPERTIES LABELS pg SKIP_RETURN_CODE 77)

@@ -64,15 +64,32 @@ class Node:
             return f.read()
 
 
-def start_two_nodes():
+def start_two_nodes(configure=None):
     """Starts a private PostgreSQL on NET.10, instance A on NET.1 (alice, bob added) and node
-    B on NET.2; returns (pg, url, a, b). The caller stops pg."""
+    B on NET.2; returns (pg, url, a, b). `configure(a)` may edit A's configuration before B
+    copies it. The caller stops pg."""
     pg = PgCluster(listen=f"{NET}.10").start()
     url = f"host={NET}.10 port=5432 user=hearth dbname=postgres"
     ht.PG_URL = ""  # these tests make their own database choice
     a = Instance(ALICE, host=1, extra=["--database-url", url])
     a.cli(["user", "add", BOB, "--password-stdin"], input=BOB_PW + "\n")
+    if configure:
+        configure(a)
     b = Node(a, 2)
     a.start(wait_for="xmpp_client")
     b.start()
     return pg, url, a, b
+
+
+def run_killing_a(scenario, configure=None, timeout=150):
+    """Runs `scenario(a, b)` (a coroutine that kills node A) on two fresh nodes, then checks
+    that B stops cleanly, stops PostgreSQL and reports."""
+    from xmpp_util import run  # after require_postgres(): it imports slixmpp
+    pg, _, a, b = start_two_nodes(configure)
+    try:
+        run(scenario(a, b), timeout=timeout)
+        b.proc.terminate()
+        ht.check(b.proc.wait(timeout=30) == 0, "B stops cleanly")
+    finally:
+        pg.stop()
+    ht.finish()

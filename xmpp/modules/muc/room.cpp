@@ -139,6 +139,7 @@ occupant& room::add_occupant(occupant o) {
   nick_of_[o.real.full()] = o.nick;
   std::string nick = o.nick;
   if (o.shown) shown_.insert(nick);
+  changed(nick);
   return occupants_[nick] = std::move(o);
 }
 
@@ -147,7 +148,25 @@ void room::erase_occupant(const std::string& nick) {
   if (it == occupants_.end()) return;
   nick_of_.erase(it->second.real.full());
   shown_.erase(nick);
+  changed(nick);
   occupants_.erase(it);
+}
+
+void room::restore(std::string nick, jid real, role r, element presence) {
+  if (nick.empty() || occupants_.count(nick) || nick_of_.count(real.full())) return;
+  occupant o;
+  o.nick = std::move(nick);
+  o.real = std::move(real);
+  o.r = r;
+  o.presence = std::move(presence);
+  o.shown = config_.broadcasts(r);
+  add_occupant(std::move(o));
+}
+
+std::vector<std::string> room::take_changed() {
+  std::vector<std::string> out(changed_.begin(), changed_.end());
+  changed_.clear();
+  return out;
 }
 
 bool room::reserved_by_other(const std::string& nick, const std::string& bare) {
@@ -229,6 +248,7 @@ void room::broadcast_presence(outcome& res, occupant& o, const std::vector<int>&
   // and of one they have heard of before (its departure, its nick change); the occupant itself
   // always gets its own presence (XEP-0045 §7.2.3).
   const bool to_all = o.shown || (!unavailable && config_.broadcasts(o.r));
+  changed(o.nick);
   if (to_all) {
     for (const auto& [n, viewer] : occupants_) {
       if (&viewer == &o) continue;
@@ -437,11 +457,12 @@ outcome room::occupant_gone(std::string_view full) {
   ghost.id = o->id;
   const bool shown = o->shown;
   erase_occupant(nick);
-  // The others see it leave; it cannot be told.
+  // The others see it leave with status 333 (XEP-0045: removed because its session failed, not
+  // by its own exit); it cannot be told.
   ghost.nick = nick;
   ghost.real = *jid::parse(full);
   if (shown)
-    for (const auto& [n, viewer] : occupants_) res.out.push_back(presence_of(ghost, viewer, {}, true));
+    for (const auto& [n, viewer] : occupants_) res.out.push_back(presence_of(ghost, viewer, {333}, true));
   if (occupants_.empty() && !config_.persistent) res.destroyed = true;
   return res;
 }

@@ -149,6 +149,17 @@ class room {
   std::optional<outcome> on_iq(const element& iq, const jid& from, const context& ctx);
   // The occupant's session is gone (delivery failed, or an error came back): it leaves.
   outcome occupant_gone(std::string_view full);
+  // Seats an occupant as the room's previous home node left it (several nodes): no stanza is
+  // sent, the others saw it join there.
+  void restore(std::string nick, jid real, role r, element presence);
+  // Several nodes: when on, the room keeps the nicks of the occupants seated, changed (role,
+  // presence, nick) or gone since the last take_changed(), so that the service writes only
+  // those to the store. Off (one node), nothing is kept.
+  void track_changes(bool on) {
+    track_ = on;
+    if (!on) changed_.clear();
+  }
+  std::vector<std::string> take_changed();
   // Destroys the room: every occupant gets unavailable with <destroy/> (§10.9).
   outcome destroy(std::string_view reason, const std::string& alternate);
   // Who may read the archive (XEP-0313 §5 on a MUC): occupants, and members of members-only rooms.
@@ -201,6 +212,11 @@ class room {
   occupant& add_occupant(occupant o);
   void erase_occupant(const std::string& nick);
   std::deque<history_entry> history_;
+  bool track_ = false;
+  std::set<std::string> changed_;  // nicks, while track_
+  void changed(const std::string& nick) {
+    if (track_) changed_.insert(nick);
+  }
 };
 
 // Stanza helpers shared with the service and the room's files.

@@ -433,3 +433,45 @@ TEST_CASE("muc: registration reserves a nick for a member (§7.10)") {
   CHECK(error_of(joined).empty());
   CHECK_FALSE(joined.out.empty());
 }
+
+TEST_CASE("muc: with tracking on, the room names the occupants that changed; restored ones chat on") {
+  fixture f;
+  f.create_instant();
+  f.presence(bob, "Bob");
+  CHECK(f.r.take_changed().empty());  // one node: nothing kept
+  f.r.track_changes(true);
+  f.presence(carol, "Carol");
+  f.presence(bob, "Bob", "<show>away</show>");  // a presence update
+  CHECK(f.r.take_changed() == std::vector<std::string>{"Bob", "Carol"});
+  CHECK(f.r.take_changed().empty());
+  f.presence(bob, "Robert", "");  // nick change: the old seat goes, the new one comes
+  CHECK(f.r.take_changed() == std::vector<std::string>{"Bob", "Robert"});
+  f.message(alice, "<message type='groupchat'><body>hi</body></message>");
+  CHECK(f.r.take_changed().empty());  // a message seats nobody
+
+  // Another node's copy of the room: the occupants as stored, no stanza sent, and they chat on.
+  room copy{room_jid, "secret", limits{100, 0}};
+  copy.config() = f.r.config();
+  copy.affiliations() = f.r.affiliations();
+  for (const auto& [nick, o] : f.r.occupants()) copy.restore(nick, o.real, o.r, o.presence);
+  copy.restore("Dup", alice, role::participant, element("presence", std::string(ns_client)));  // seated already
+  REQUIRE(copy.occupants().size() == 3);
+  CHECK(copy.occupant_by_jid(bob.full())->nick == "Robert");
+  CHECK(copy.occupant_by_jid(alice.full())->r == role::moderator);
+  CHECK(copy.occupant_by_jid(alice.full())->id == f.r.occupant_by_jid(alice.full())->id);
+  auto after = parse_fragment("<message type='groupchat'><body>after</body></message>");
+  REQUIRE(after);
+  after->set("from", carol.full());
+  after->set("to", room_jid.bare());
+  auto m = copy.on_message(*after, carol, room_jid, f.ctx());
+  CHECK(to_whom(m, alice).size() == 1);
+  CHECK(to_whom(m, bob).size() == 1);
+  CHECK(to_whom(m, carol).size() == 1);
+
+  // An occupant whose session died leaves with 333 for the others.
+  auto gone = copy.occupant_gone(alice.full());
+  REQUIRE(to_whom(gone, bob).size() == 1);
+  CHECK(to_whom(gone, bob)[0]->get("type") == "unavailable");
+  CHECK(has_status(*to_whom(gone, bob)[0], 333));
+  CHECK(to_whom(gone, alice).empty());
+}

@@ -54,6 +54,12 @@ class service : public std::enable_shared_from_this<service> {
 
   void load(const std::string& domain);
   void handle(element st);
+  // Several nodes: this node has just become the home of `room_jid` (hub::add_component's
+  // on_claim). The room is read again from the store with the occupants its previous home
+  // seated, replacing any copy in memory.
+  void rehome(const std::string& room_jid);
+  // Several nodes: sessions of a dead node leave the rooms they sat in (hub::on_sessions_gone).
+  void sessions_gone(const std::vector<bound_session>& gone);
 
  private:
   std::shared_ptr<slot> find(const std::string& room_jid);
@@ -66,6 +72,12 @@ class service : public std::enable_shared_from_this<service> {
   void apply(slot& s, outcome res);
   void save(slot& s);
   void forget(slot& s);
+  // Writes the occupants the room seated, changed or lost since the last call (several nodes).
+  void write_seats(slot& s);
+  // A room as stored: configuration, affiliations, subject, the history from its archive, vCard.
+  std::shared_ptr<slot> make_slot(const stored_room& sr);
+  // Counts the rooms each owner owns (mu_ held): +1 or -1 for the owners of `r`.
+  void count_owners(room& r, int delta);
   void send(element e) { hub_.send_from_component(std::move(e)); }
   context ctx() const {
     return context{now_us(), [] { return log::new_id() + log::new_id(); }};
@@ -83,26 +95,113 @@ class service : public std::enable_shared_from_this<service> {
   friend std::shared_ptr<service> install(hub&, muc_store&, service_options, const std::vector<std::string>&);
 };
 
+std::shared_ptr<slot> service::make_slot(const stored_room& sr) {
+  auto j = jid::parse(sr.jid);
+  if (!j) return nullptr;
+  auto s = std::make_shared<slot>(*j, opts_.secret, opts_.room_limits);
+  s->r.config() = room_config::parse(sr.config);
+  s->r.subject = sr.subject;
+  s->r.subject_from = sr.subject_from;
+  for (const auto& a : sr.affiliations)
+    if (auto aff = parse_affiliation(a.affiliation)) s->r.affiliations()[a.jid] = affiliation_entry{*aff, a.nick, a.reason};
+  // The history sent on join survives a restart: the last messages of the archive.
+  for (const auto& a : store_.archive_last(sr.jid, s->r.config().history_length))
+    if (auto m = parse_fragment(a.stanza)) s->r.history().push_back(history_entry{a.stamp_us, std::move(*m)});
+  s->vcard = store_.vcard(sr.jid);
+  return s;
+}
+
+void service::count_owners(room& r, int delta) {
+  for (const auto& [bare, e] : r.affiliations()) {
+    if (e.a != affiliation::owner) continue;
+    auto& n = owned_[bare];
+    if (delta > 0) ++n;
+    else if (n > 0) --n;
+    if (n == 0) owned_.erase(bare);
+  }
+}
+
 void service::load(const std::string& domain) {
   domains_.insert(domain);
   for (auto& sr : store_.rooms(domain)) {
-    auto j = jid::parse(sr.jid);
-    if (!j) continue;
-    auto s = std::make_shared<slot>(*j, opts_.secret, opts_.room_limits);
-    s->r.config() = room_config::parse(sr.config);
-    s->r.subject = sr.subject;
-    s->r.subject_from = sr.subject_from;
-    for (const auto& a : sr.affiliations) {
-      auto aff = parse_affiliation(a.affiliation);
-      if (!aff) continue;
-      s->r.affiliations()[a.jid] = affiliation_entry{*aff, a.nick, a.reason};
-      if (*aff == affiliation::owner) ++owned_[a.jid];
-    }
-    // The history sent on join survives a restart: the last messages of the archive.
-    for (const auto& a : store_.archive_last(sr.jid, s->r.config().history_length))
-      if (auto m = parse_fragment(a.stanza)) s->r.history().push_back(history_entry{a.stamp_us, std::move(*m)});
-    s->vcard = store_.vcard(sr.jid);
+    auto s = make_slot(sr);
+    if (!s) continue;
+    count_owners(s->r, +1);
     rooms_[sr.jid] = s;
+  }
+}
+
+void service::rehome(const std::string& room_jid) {
+  std::shared_ptr<slot> fresh;
+  std::size_t seated = 0;
+  try {
+    auto sr = store_.room(room_jid);
+    auto occupants = store_.occupants(room_jid);
+    if (sr) {
+      fresh = make_slot(*sr);
+    } else if (!occupants.empty()) {
+      // A temporary room of a dead node: its configuration was never stored, so it ends here
+      // (its occupants join again and create it anew); its leftover rows go.
+      store_.delete_room(room_jid);
+    }
+    if (fresh) {
+      for (const auto& o : occupants) {
+        auto real = jid::parse(o.jid);
+        auto r = parse_role(o.role);
+        auto p = parse_fragment(o.presence);
+        if (!real || !r || *r == role::none) continue;
+        fresh->r.restore(o.nick, *real, *r, p ? std::move(*p) : element("presence", std::string(ns_client)));
+      }
+      seated = fresh->r.occupants().size();
+      fresh->r.track_changes(true);
+    }
+  } catch (const std::exception& e) {
+    // The copy in memory (if any) goes on serving: stale, but better than none.
+    log::error("xmpp.muc.store", {{"room", room_jid}, {"op", "rehome"}, {"error", e.what()}});
+    return;
+  }
+  std::shared_ptr<slot> old;
+  {
+    std::lock_guard lk(mu_);
+    auto it = rooms_.find(room_jid);
+    if (it != rooms_.end()) {
+      old = it->second;
+      count_owners(old->r, -1);
+      rooms_.erase(it);
+    }
+    if (fresh) {
+      count_owners(fresh->r, +1);
+      rooms_[room_jid] = fresh;
+    }
+  }
+  if (old) {
+    std::lock_guard lk(old->mu);
+    old->gone = true;  // a thread that found it looks again and finds the fresh copy
+  }
+  if (fresh || old)  // a room new to every node is not news
+    log::info("xmpp.muc.rehome",
+              {{"room", room_jid}, {"stored", fresh ? "yes" : "no"}, {"occupants", std::uint64_t(seated)}});
+}
+
+void service::sessions_gone(const std::vector<bound_session>& gone) {
+  for (const auto& g : gone) {
+    std::vector<seat> seats;
+    try {
+      seats = store_.seats_of(g.full);
+    } catch (const std::exception& e) {
+      log::error("xmpp.muc.store", {{"jid", g.full}, {"op", "seats_of"}, {"error", e.what()}});
+      continue;
+    }
+    // Each room hears it as an error from the occupant's session (§7.14 does not fit: the user
+    // did not leave), on the room's home node, which seats it out with status 333.
+    for (const auto& st : seats) {
+      element p("presence", std::string(ns_client));
+      p.set("from", g.full);
+      p.set("to", st.room + "/" + st.nick);
+      p.set("type", "error");
+      p.add("error", std::string(ns_client)).set("type", "cancel").add("recipient-unavailable", std::string(ns_stanzas));
+      hub_.send_from_component(std::move(p));
+    }
   }
 }
 
@@ -160,6 +259,9 @@ void service::handle(element st) {
 void service::to_room(std::shared_ptr<slot> sp, element st, const jid& from, const jid& to) {
   slot& s = *sp;
   auto c = ctx();
+  // Several nodes: the room's occupants are written as they change, so that another node can
+  // take the room over (rehome). One node writes nothing.
+  if (hub_.clustered()) s.r.track_changes(true);
   if (st.name == "presence") {
     apply(s, s.r.on_presence(st, from, to, c));
     return;
@@ -273,6 +375,27 @@ void service::apply(slot& s, outcome res) {
       if (more.destroyed) forget(s);
     }
   }
+  if (!s.gone) write_seats(s);
+}
+
+void service::write_seats(slot& s) {
+  auto nicks = s.r.take_changed();
+  if (nicks.empty()) return;
+  const std::string room_jid = s.r.address().bare();
+  try {
+    for (const auto& n : nicks) {
+      auto it = s.r.occupants().find(n);
+      if (it == s.r.occupants().end()) {
+        store_.occupant_drop(room_jid, n);
+        continue;
+      }
+      const occupant& o = it->second;
+      store_.occupant_put(room_jid, {n, o.real.full(), std::string(name_of(o.r)), serialize(o.presence)});
+    }
+  } catch (const std::exception& e) {
+    // The room goes on; only a take-over by another node would miss these seats.
+    log::error("xmpp.muc.store", {{"room", room_jid}, {"op", "seats"}, {"error", e.what()}});
+  }
 }
 
 void service::save(slot& s) {
@@ -302,12 +425,12 @@ void service::forget(slot& s) {
   const std::string room_jid = s.r.address().bare();
   {
     std::lock_guard lk(mu_);
-    rooms_.erase(room_jid);
-    for (const auto& [bare, e] : s.r.affiliations())
-      if (e.a == affiliation::owner) {
-        auto it = owned_.find(bare);
-        if (it != owned_.end() && it->second > 0 && --it->second == 0) owned_.erase(it);
-      }
+    auto it = rooms_.find(room_jid);
+    // A copy replaced by rehome() is not the room any more: the fresh one stays.
+    if (it != rooms_.end() && it->second.get() == &s) {
+      rooms_.erase(it);
+      count_owners(s.r, -1);
+    }
   }
   try {
     store_.delete_room(room_jid);
@@ -494,10 +617,20 @@ std::shared_ptr<service> install(hub& h, muc_store& st, service_options o, const
     std::string sd = svc->opts_.subdomain + "." + d;
     svc->load(sd);
     std::weak_ptr<service> weak = svc;
-    h.add_component(sd, "Chatrooms", [weak](element st) {
-      if (auto s = weak.lock()) s->handle(std::move(st));
-    }, /*per_room=*/true);
+    h.add_component(
+        sd, "Chatrooms",
+        [weak](element st) {
+          if (auto s = weak.lock()) s->handle(std::move(st));
+        },
+        /*per_room=*/true,
+        [weak](const std::string& room_jid) {
+          if (auto s = weak.lock()) s->rehome(room_jid);
+        });
   }
+  std::weak_ptr<service> weak = svc;
+  h.on_sessions_gone([weak](const std::vector<bound_session>& gone) {
+    if (auto s = weak.lock()) s->sessions_gone(gone);
+  });
   return svc;
 }
 

@@ -33,6 +33,13 @@ CREATE TABLE muc_archive(
 );
 CREATE INDEX muc_archive_room ON muc_archive(room, id);
 )sql"},
+    {2, "muc: occupants seated by a room's home node (several nodes)", R"sql(
+CREATE TABLE muc_occupant(
+  room TEXT NOT NULL, nick TEXT NOT NULL, jid TEXT NOT NULL, role TEXT NOT NULL, presence TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY(room, nick)
+);
+CREATE INDEX muc_occupant_jid ON muc_occupant(jid);
+)sql"},
 };
 
 std::string domain_of(std::string_view room_jid) {
@@ -52,11 +59,16 @@ class sql_store final : public muc_store {
                  .value();
     std::vector<stored_room> out;
     for (int i = 0; i < r.size(); ++i) out.push_back({r.text(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3), {}});
-    for (auto& room : out) {
-      auto a = c.query("SELECT jid, affiliation, nick, reason FROM muc_affiliation WHERE room = ?1 ORDER BY jid", room.jid)
-                   .value();
-      for (int i = 0; i < a.size(); ++i) room.affiliations.push_back({a.text(i, 0), a.text(i, 1), a.text(i, 2), a.text(i, 3)});
-    }
+    for (auto& room : out) read_affiliations(c, room);
+    return out;
+  }
+
+  std::optional<stored_room> room(std::string_view room_jid) override {
+    auto& c = db_->get();
+    auto r = c.query("SELECT jid, config, subject, subject_from FROM muc_room WHERE jid = ?1", room_jid).value();
+    if (r.empty()) return std::nullopt;
+    stored_room out{r.text(0, 0), r.text(0, 1), r.text(0, 2), r.text(0, 3), {}};
+    read_affiliations(c, out);
     return out;
   }
 
@@ -82,6 +94,7 @@ class sql_store final : public muc_store {
     c.query("DELETE FROM muc_room WHERE jid = ?1", room).value();
     c.query("DELETE FROM muc_affiliation WHERE room = ?1", room).value();
     c.query("DELETE FROM muc_archive WHERE room = ?1", room).value();
+    c.query("DELETE FROM muc_occupant WHERE room = ?1", room).value();
     tx.commit().value();
   }
 
@@ -121,7 +134,42 @@ class sql_store final : public muc_store {
     tx.commit().value();
   }
 
+  void occupant_put(std::string_view room, const stored_occupant& o) override {
+    db_->get()
+        .query("INSERT INTO muc_occupant(room, nick, jid, role, presence) VALUES(?1, ?2, ?3, ?4, ?5) "
+               "ON CONFLICT(room, nick) DO UPDATE SET jid = excluded.jid, role = excluded.role, "
+               "presence = excluded.presence",
+               room, o.nick, o.jid, o.role, o.presence)
+        .value();
+  }
+
+  void occupant_drop(std::string_view room, std::string_view nick) override {
+    db_->get().query("DELETE FROM muc_occupant WHERE room = ?1 AND nick = ?2", room, nick).value();
+  }
+
+  std::vector<stored_occupant> occupants(std::string_view room) override {
+    auto r = db_->get()
+                 .query("SELECT nick, jid, role, presence FROM muc_occupant WHERE room = ?1 ORDER BY nick", room)
+                 .value();
+    std::vector<stored_occupant> out;
+    for (int i = 0; i < r.size(); ++i) out.push_back({r.text(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3)});
+    return out;
+  }
+
+  std::vector<seat> seats_of(std::string_view full) override {
+    auto r = db_->get().query("SELECT room, nick FROM muc_occupant WHERE jid = ?1 ORDER BY room", full).value();
+    std::vector<seat> out;
+    for (int i = 0; i < r.size(); ++i) out.push_back({r.text(i, 0), r.text(i, 1)});
+    return out;
+  }
+
  private:
+  static void read_affiliations(sql::connection& c, stored_room& room) {
+    auto a = c.query("SELECT jid, affiliation, nick, reason FROM muc_affiliation WHERE room = ?1 ORDER BY jid", room.jid)
+                 .value();
+    for (int i = 0; i < a.size(); ++i) room.affiliations.push_back({a.text(i, 0), a.text(i, 1), a.text(i, 2), a.text(i, 3)});
+  }
+
   std::unique_ptr<sql::database> db_;
 };
 

@@ -1,11 +1,14 @@
 // The durable state of group chat: rooms (configuration, subject, affiliations, vCard) and
 // each room's message archive (XEP-0313 on the room JID). Temporary rooms are not stored.
+// With several nodes, the room's home node also writes who is seated in it (occupants), so
+// that another node can take a persistent room over with its occupants when that node dies.
 //
 // Errors: a database failure throws hearth::error_exception (the service answers
 // internal-server-error). Thread-safety: every method may be called from any thread.
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,14 +32,30 @@ struct stored_room {
   std::vector<stored_affiliation> affiliations;
 };
 
+// One seated occupant as the room's home node last wrote it.
+struct stored_occupant {
+  std::string nick;
+  std::string jid;       // the user's full JID
+  std::string role;      // name_of(role)
+  std::string presence;  // the last presence the user sent, serialized
+};
+
+// A room where a full JID is seated.
+struct seat {
+  std::string room;  // the room's bare JID
+  std::string nick;
+};
+
 class muc_store {
  public:
   virtual ~muc_store() = default;
   // Every stored room of the service `domain`.
   virtual std::vector<stored_room> rooms(std::string_view domain) = 0;
+  // One stored room; nullopt when it is not stored (temporary, or destroyed).
+  virtual std::optional<stored_room> room(std::string_view room_jid) = 0;
   // Inserts or replaces the room and its affiliations (durably).
   virtual void save_room(const stored_room& r) = 0;
-  // Forgets the room and its archive.
+  // Forgets the room, its archive and its occupants.
   virtual void delete_room(std::string_view room_jid) = 0;
   // The archive: `a.with` holds the sender's nick. Durable when it returns.
   virtual void archive_add(std::string_view room_jid, const archived& a) = 0;
@@ -46,6 +65,15 @@ class muc_store {
   // The room's vCard (XEP-0054 on the room JID, for its avatar, XEP-0486); "" when none.
   virtual std::string vcard(std::string_view room_jid) = 0;
   virtual void set_vcard(std::string_view room_jid, std::string_view xml) = 0;
+  // Occupants, written only with several nodes: `occupant_put` inserts or replaces one by nick,
+  // `occupant_drop` removes one (nothing when absent). Autocommit: a seat lost to a power cut
+  // costs a rejoin, not a message.
+  virtual void occupant_put(std::string_view room_jid, const stored_occupant& o) = 0;
+  virtual void occupant_drop(std::string_view room_jid, std::string_view nick) = 0;
+  // The occupants of a room, by nick.
+  virtual std::vector<stored_occupant> occupants(std::string_view room_jid) = 0;
+  // The rooms where `full` is seated.
+  virtual std::vector<seat> seats_of(std::string_view full) = 0;
 };
 
 // Opens the store on `target`, a SQLite file (DATA_DIR/xmpp.db) or a PostgreSQL URL (see

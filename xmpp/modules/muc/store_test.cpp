@@ -133,5 +133,46 @@ INSERT INTO muc_archive VALUES(7, 'old@conference.x.test', 'x7', 'Nick', 5, '<me
   st->archive_add("old@conference.x.test", message(1));
   CHECK(st->archive_last("old@conference.x.test", 5).back().id > 7);
   auto d = sql::open(t.target).value();
-  CHECK(d->get().query_int("SELECT count(*) FROM schema_migrations WHERE component = 'muc'").value() == 1);
+  // Version 1 kept as it was; the later ones added.
+  CHECK(d->get().query_int("SELECT count(*) FROM schema_migrations WHERE component = 'muc' AND version = 1").value() == 1);
+  CHECK(d->get().query_int("SELECT count(*) FROM schema_migrations WHERE component = 'muc'").value() == 2);
+}
+
+TEST_CASE("muc store: occupants written by one node are read by another, and go with the room") {
+  test_database t{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
+  INFO(engine_name(t.engine));
+  auto a = open_store(t.target).value();
+  auto b = open_store(t.target).value();
+  a->save_room({lobby, "persistent=1\n", "topic", "Al", {{"alice@x.test", "owner", "", ""}}});
+  a->occupant_put(lobby, {"Al", "alice@x.test/pc", "moderator", "<presence><show>away</show></presence>"});
+  a->occupant_put(lobby, {"Bo", "bob@x.test/phone", "participant", ""});
+  a->occupant_put("other@conference.x.test", {"Bo", "bob@x.test/phone", "visitor", ""});
+  a->occupant_put(lobby, {"Al", "alice@x.test/pc", "participant", "<presence/>"});  // replaced by nick
+  auto seated = b->occupants(lobby);
+  REQUIRE(seated.size() == 2);
+  CHECK(seated[0].nick == "Al");
+  CHECK(seated[0].jid == "alice@x.test/pc");
+  CHECK(seated[0].role == "participant");
+  CHECK(seated[0].presence == "<presence/>");
+  CHECK(seated[1].nick == "Bo");
+  auto seats = b->seats_of("bob@x.test/phone");
+  REQUIRE(seats.size() == 2);
+  CHECK(seats[0].room == lobby);
+  CHECK(seats[0].nick == "Bo");
+  CHECK(seats[1].room == "other@conference.x.test");
+  CHECK(b->seats_of("bob@x.test/other").empty());
+
+  auto one = b->room(lobby);
+  REQUIRE(one);
+  CHECK(one->subject == "topic");
+  REQUIRE(one->affiliations.size() == 1);
+  CHECK(one->affiliations[0].affiliation == "owner");
+  CHECK_FALSE(b->room("other@conference.x.test"));
+
+  b->occupant_drop(lobby, "Al");
+  b->occupant_drop(lobby, "nobody");
+  CHECK(a->occupants(lobby).size() == 1);
+  a->delete_room(lobby);
+  CHECK(b->occupants(lobby).empty());
+  CHECK(b->seats_of("bob@x.test/phone").size() == 1);  // the other room's seat stays
 }
