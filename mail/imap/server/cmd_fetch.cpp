@@ -53,6 +53,26 @@ std::string_view apply_partial(std::string_view data, const std::optional<partia
   return data.substr(p->offset, p->length);
 }
 
+// A FETCH of UID, FLAGS and MODSEQ alone that names at least a quarter of the mailbox (a
+// client resynchronising its flags with UID FETCH 1:* (FLAGS)) is answered from the shared
+// flag index (store::fetch_flags): when no write came since it was built, that costs one read
+// of the mailbox row instead of reading every message row. For a few messages of a large
+// mailbox, copying the whole index would cost more than reading their rows.
+bool flags_only(const cmd_fetch& f, std::size_t named, std::size_t in_mailbox) {
+  for (const auto& a : f.atts)
+    if (a.name != "UID" && a.name != "FLAGS" && a.name != "MODSEQ") return false;
+  return named * 4 >= in_mailbox;
+}
+
+// The flag index's entries for `uids` (ascending), as fetch() would give them for these items.
+result<std::vector<mail::message_info>> flags_of(const session_state& st, const selected_mailbox& sel,
+                                                 const std::vector<std::uint32_t>& uids) {
+  auto all = fetch_flags_as_user(st, sel.owner, sel.name);
+  if (!all) return all;
+  std::erase_if(*all, [&](const mail::message_info& m) { return !std::binary_search(uids.begin(), uids.end(), m.uid); });
+  return all;
+}
+
 }  // namespace
 
 void op_fetch(session_state& st, const command& cmd, reply& r) {
@@ -114,7 +134,9 @@ void op_fetch(session_state& st, const command& cmd, reply& r) {
       if (!res) return fail(r, res.error());
     }
   }
-  auto msgs = fetch_as_user(st, sel.owner, sel.name, to_uid_set(uids));
+  auto msgs = flags_only(f, uids.size(), sel.uids.size())
+                  ? flags_of(st, sel, uids)
+                  : fetch_as_user(st, sel.owner, sel.name, to_uid_set(uids));
   if (!msgs) return fail(r, msgs.error());
   if (whole) {
     std::uint64_t bytes = 0;

@@ -111,6 +111,30 @@ TEST_CASE("two sessions see each other's changes", "[imap]") {
   CHECK(run(a, "n NOOP") == "* VANISHED 2\r\nn OK NOOP completed\r\n");
 }
 
+TEST_CASE("FETCH of flags shows the current flags, of the messages named only", "[imap]") {
+  // A FETCH of UID/FLAGS/MODSEQ naming a good part of the mailbox reads the shared flag index,
+  // one naming a few messages reads their rows (cmd_fetch.cpp flags_only): both must show what
+  // another session stored since this one last looked, and only the messages asked for.
+  fixture f;
+  auto a = f.login();
+  auto b = f.login();
+  for (int i = 0; i < 8; ++i) run(a, append_cmd("a" + std::to_string(i), "INBOX", simple));
+  run(a, "s SELECT INBOX");
+  run(b, "s SELECT INBOX");
+  CHECK(run(b, "t UID STORE 2 +FLAGS.SILENT (\\Flagged $k)") == "t OK UID STORE completed\r\n");
+  auto all = run(a, "f UID FETCH 1:6 (UID FLAGS)");
+  CHECK(all.find("* 2 FETCH (UID 2 FLAGS (\\Flagged $k \\Recent))") != std::string::npos);
+  CHECK(all.find("* 1 FETCH (UID 1 FLAGS (\\Recent))") != std::string::npos);
+  CHECK(all.find("UID 7") == std::string::npos);
+  CHECK(all.find("$k)\r\n* OK [PERMANENTFLAGS") != std::string::npos);  // announced before the FETCH
+  CHECK(run(b, "t UID STORE 2 -FLAGS.SILENT (\\Flagged)") == "t OK UID STORE completed\r\n");
+  CHECK(run(a, "g UID FETCH 2 (UID FLAGS)").starts_with("* 2 FETCH (UID 2 FLAGS ($k \\Recent))\r\n"));
+  CHECK(run(b, "t UID STORE 8 +FLAGS.SILENT (\\Seen)") == "t OK UID STORE completed\r\n");
+  auto m = run(a, "h FETCH 1:* (FLAGS MODSEQ)");
+  CHECK(m.find("* 8 FETCH (FLAGS (\\Seen \\Recent) MODSEQ (") != std::string::npos);
+  CHECK(m.find("* 2 FETCH (FLAGS ($k \\Recent) MODSEQ (") != std::string::npos);
+}
+
 TEST_CASE("mailboxes: list, create, rename, status, quota", "[imap]") {
   fixture f;
   auto st = f.login();
