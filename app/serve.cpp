@@ -29,6 +29,7 @@
 #include "core/http/router.hpp"
 #include "core/http/session.hpp"
 #include "core/log/log.hpp"
+#include "directory/cached.hpp"
 #include "core/net/blocking.hpp"
 #include "core/net/server.hpp"
 #include "core/net/store_pool.hpp"
@@ -150,9 +151,14 @@ int cmd_serve(const globals& g, const args& a) {
 
   // The directory is opened (and migrated) at start, so that a schema problem stops the
   // server here rather than at the first login. `hearth user add` etc. write to the same
-  // file while we run; nothing is cached.
-  auto dir = open_directory(*cfg);
-  if (!dir) return 1;
+  // file while we run.
+  auto stored_dir = open_directory(*cfg);
+  if (!stored_dir) return 1;
+  // Every area uses this view, which remembers nothing but announces each change made through
+  // it (the web console's) on the bus, so that SMTP's cache (app/serve_mail.cpp) on this node
+  // and the others forgets it. The bus is declared before every user of the directory.
+  events::bus bus;
+  auto dir = directory::make_cached(*stored_dir, &bus, {0, std::chrono::milliseconds(0)});
   log::info("serve.directory", {{"database", database_name(*cfg)},
                                 {"domains", std::uint64_t(dir->domains().size())},
                                 {"accounts", std::uint64_t(dir->accounts(std::nullopt).size())}});
@@ -187,7 +193,6 @@ int cmd_serve(const globals& g, const args& a) {
   // only temp files an hour old are leftovers there.
   auto temp_left = cfg->database_blobs.empty() ? blobs.cleanup_temp() : blobs.cleanup_temp(std::chrono::hours(1));
   if (temp_left && *temp_left > 0) log::info("serve.blobs", {{"removed_temp", std::uint64_t(*temp_left)}});
-  events::bus bus;
   if (cluster->events) bus.attach(cluster->events);
   auto mail_store = open_mail_store(*cfg, blobs, dir.get(), &bus);
   if (!mail_store) return fail_with(1, "mail store: " + mail_store.error().message);

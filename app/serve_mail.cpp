@@ -3,6 +3,7 @@
 #include "app/serve_queue.hpp"
 #include "app/serve_sieve.hpp"
 #include "core/log/log.hpp"
+#include "directory/cached.hpp"
 #include "mail/queue/queue.hpp"
 #include "mail/smtp/server/session.hpp"
 
@@ -23,7 +24,12 @@ bool install_mail(serve_context& ctx) {
   checks.outbound = outbound.get();
   // The MX checks: filters (greylisting, DNSBL, backup MX, verdict) and mail authentication.
   if (!install_filter(ctx, checks) || !install_reports(ctx, checks) || !install_mailauth(ctx, checks)) return false;
-  mail::smtp::server_services svc{ctx.dir, ctx.authn, ctx.mail, outbound.get(), {}, nullptr, {}};
+  // RCPT and delivery ask the directory the same few questions for every message: SMTP's view
+  // remembers the answers (directory/cached.hpp); a change made through ctx.dir, here or on
+  // another node, empties it through the bus, and one made by the CLI is seen within 2 s.
+  std::shared_ptr<directory::directory> smtp_dir = directory::make_cached(ctx.dir, &ctx.bus);
+  ctx.keep.push_back(smtp_dir);
+  mail::smtp::server_services svc{*smtp_dir, ctx.authn, ctx.mail, outbound.get(), {}, nullptr, {}};
   for (auto* part : {&checks.early, &checks.auth, &checks.late})
     svc.filters.insert(svc.filters.end(), part->begin(), part->end());
   svc.submission = checks.submission;

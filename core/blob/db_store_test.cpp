@@ -109,6 +109,39 @@ TEST_CASE("db_store: rows written in a caller's transaction go with it") {
   CHECK(t->ids().value().size() == 1);
 }
 
+TEST_CASE("db_store: parts written under the first schema survive its upgrade") {
+  test_database db(GENERATE(sql::engine::sqlite, sql::engine::postgres));
+  INFO(engine_name(db.engine));
+  const std::string small = binary(900, 7);
+  const std::string big = binary(blob::sql_rows::part_bytes + 5, 8);  // two parts
+  const auto sid = blob::id_of(small), bid = blob::id_of(big);
+  {
+    auto conn = sql::open(db.target).value();
+    auto& c = conn->get();
+    REQUIRE(sql::migrate(c, blob::sql_rows::component, blob::sql_rows::migrations().first(1)).value() == 1);
+    auto tx = sql::transaction::begin(c, sql::durability::full).value();
+    REQUIRE(blob::sql_rows::insert(c, sid, small));
+    REQUIRE(blob::sql_rows::insert(c, bid, big));
+    REQUIRE(tx.commit());
+  }
+  auto t = blob::db_store::open(db.target).value();
+  CHECK(t->get(sid, 10000).value().value() == small);
+  CHECK(t->get(bid, big.size()).value().value() == big);
+  CHECK(t->ids().value().size() == 2);
+  // The key is still unique after the upgrade: a second insert of a part is ignored, and one
+  // that would bypass ON CONFLICT is refused.
+  auto conn = sql::open(db.target).value();
+  auto& c = conn->get();
+  {
+    auto tx = sql::transaction::begin(c, sql::durability::full).value();
+    REQUIRE(blob::sql_rows::insert(c, sid, small));
+    REQUIRE(tx.commit());
+  }
+  CHECK(t->ids().value().size() == 2);
+  CHECK_FALSE(c.query("INSERT INTO blob_parts(id, part, size, data) VALUES(?1, 0, 1, ?2)", sid, std::string("x")));
+  CHECK(t->get(sid, 10000).value().value() == small);
+}
+
 TEST_CASE("blob store with a database tier: small content in the database, large in files") {
   test_database db(GENERATE(sql::engine::sqlite, sql::engine::postgres));
   INFO(engine_name(db.engine));
