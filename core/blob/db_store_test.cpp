@@ -209,6 +209,53 @@ TEST_CASE("blob store with every blob in the database") {
   CHECK(s.get(pid).value() == "x");
 }
 
+TEST_CASE("streaming writer into the database: parts, dedup, abandon, size limit") {
+  test_database db(GENERATE(sql::engine::sqlite, sql::engine::postgres));
+  INFO(engine_name(db.engine));
+  temp_dir d;
+  blob::store s(d.dir / "blobs");
+  s.attach(blob::db_store::open(db.target).value(), {0, true});
+  auto conn = sql::open(db.target).value();
+  auto parts = [&] { return conn->get().query_int("SELECT COUNT(*) FROM blob_parts").value().value(); };
+  // Three parts, written in pieces that do not line up with them.
+  const std::string big = binary(blob::sql_rows::part_bytes * 2 + 5, 7);
+  auto write_in_pieces = [&](blob::writer& w) {
+    for (std::size_t i = 0; i < big.size(); i += 300000) REQUIRE(w.write(std::string_view(big).substr(i, 300000)));
+  };
+  auto w = s.begin(big.size()).value();
+  write_in_pieces(w);
+  const auto id = w.commit().value();
+  CHECK(id == blob::id_of(big));
+  CHECK(parts() == 3);
+  CHECK(s.get(id).value() == big);
+
+  // The same content again: the same id, no second copy, no temp file left.
+  auto again = s.begin().value();
+  write_in_pieces(again);
+  CHECK(again.commit().value() == id);
+  CHECK(parts() == 3);
+  CHECK(s.database()->ids().value() == std::vector<std::string>{id});
+  CHECK(s.cleanup_temp().value() == 0);
+
+  // Abandoned (a client that went away mid-literal): no row, no file.
+  {
+    auto half = s.begin().value();
+    REQUIRE(half.write(big.substr(0, 1000)));
+  }
+  CHECK(parts() == 3);
+  CHECK(s.cleanup_temp().value() == 0);
+  CHECK(blob_files(d.dir / "blobs") == 0);
+
+  // Over the limit: refused at the write that passes it, the temp file gone at once.
+  auto small = s.begin(1000).value();
+  REQUIRE(small.write(big.substr(0, 600)));
+  CHECK(small.write(big.substr(600, 401)).error().code == "blob.too_big");
+  CHECK(s.cleanup_temp().value() == 0);
+  CHECK(small.write("x").error().code == "blob.state");
+  CHECK(small.commit().error().code == "blob.state");
+  CHECK(parts() == 3);
+}
+
 TEST_CASE("blob reader: ranges across parts, the last partial part, the empty blob, a missing part") {
   test_database db(GENERATE(sql::engine::sqlite, sql::engine::postgres));
   INFO(engine_name(db.engine));

@@ -104,11 +104,11 @@ std::string id_of(std::string_view data) {
 
 // ---- writer ----
 
-writer::writer(const store* s, int fd, fs::path temp, void* sha)
-    : store_(s), fd_(fd), temp_(std::move(temp)), sha_(sha) {}
+writer::writer(const store* s, int fd, fs::path temp, void* sha, std::uint64_t max_size)
+    : store_(s), fd_(fd), temp_(std::move(temp)), sha_(sha), max_size_(max_size) {}
 
 writer::writer(writer&& o) noexcept
-    : store_(o.store_), fd_(o.fd_), temp_(std::move(o.temp_)), sha_(o.sha_), size_(o.size_) {
+    : store_(o.store_), fd_(o.fd_), temp_(std::move(o.temp_)), sha_(o.sha_), size_(o.size_), max_size_(o.max_size_) {
   o.fd_ = -1;
   o.sha_ = nullptr;
   o.temp_.clear();
@@ -122,6 +122,7 @@ writer& writer::operator=(writer&& o) noexcept {
     temp_ = std::move(o.temp_);
     sha_ = o.sha_;
     size_ = o.size_;
+    max_size_ = o.max_size_;
     o.fd_ = -1;
     o.sha_ = nullptr;
     o.temp_.clear();
@@ -142,6 +143,10 @@ void writer::abandon() noexcept {
 
 result<void> writer::write(std::string_view chunk) {
   if (fd_ < 0) return fail("blob.state", "blob writer already committed or failed");
+  if (chunk.size() > max_size_ - size_) {
+    abandon();
+    return fail("blob.too_big", "content over the limit of " + std::to_string(max_size_) + " octets");
+  }
   if (auto r = write_all(fd_, chunk, temp_); !r) {
     abandon();
     return r;
@@ -231,7 +236,7 @@ result<void> store::install(const fs::path& temp, const std::string& id) const {
   return fsync_dir(dest.parent_path());
 }
 
-result<writer> store::begin() const {
+result<writer> store::begin(std::uint64_t max_size) const {
   if (auto r = ensure_dir(root_); !r) return r.error();
   auto tmp = root_ / "tmp";
   if (auto r = ensure_dir(tmp); !r) return r.error();
@@ -250,7 +255,7 @@ result<writer> store::begin() const {
       ::unlink(temp.c_str());
       return fail("blob.io", "SHA-256 unavailable");
     }
-    return writer(this, fd, std::move(temp), sha);
+    return writer(this, fd, std::move(temp), sha, max_size);
   }
   return fail("blob.io", "could not create a unique temp file in " + tmp.string());
 }

@@ -66,7 +66,9 @@ class writer {
   writer& operator=(const writer&) = delete;
   ~writer();
 
-  // Appends. Errors: "blob.io", "blob.state" after commit() or a failed write.
+  // Appends. Errors: "blob.io", "blob.too_big" when the content would pass the writer's
+  // max_size (the temp file is removed then, so a client sending too much costs no disk),
+  // "blob.state" after commit() or a failed write.
   result<void> write(std::string_view chunk);
   // Makes the content durable under its id and returns the id. Once only.
   result<std::string> commit();
@@ -74,7 +76,7 @@ class writer {
 
  private:
   friend class store;
-  writer(const store* s, int fd, std::filesystem::path temp, void* sha);
+  writer(const store* s, int fd, std::filesystem::path temp, void* sha, std::uint64_t max_size);
   void abandon() noexcept;
 
   const store* store_ = nullptr;
@@ -82,6 +84,7 @@ class writer {
   std::filesystem::path temp_;
   void* sha_ = nullptr;  // EVP_MD_CTX*, kept out of the header
   std::uint64_t size_ = 0;
+  std::uint64_t max_size_ = 0;
 };
 
 class store {
@@ -103,8 +106,11 @@ class store {
 
   // Stores data; returns its id. Errors: "blob.io".
   result<std::string> put(std::string_view data) const;
-  // Starts a streaming write (a temp file in ROOT/tmp). Errors: "blob.io".
-  result<writer> begin() const;
+  // Starts a streaming write (a temp file in ROOT/tmp), of at most max_size octets (see
+  // writer::write). The temp file is on the same file system as the blobs, so commit() of
+  // content that ends up a file is a rename, and content the database tier takes is copied
+  // into it part by part (db_store::put_file): memory stays bounded either way. Errors: "blob.io".
+  result<writer> begin(std::uint64_t max_size = no_limit) const;
 
   // The whole content. Errors: "blob.bad_id", "blob.not_found", "blob.too_big" when the file is
   // larger than max_size (callers that may meet big blobs use head(), or stream from path_of()
@@ -138,6 +144,7 @@ class store {
   result<std::size_t> cleanup_temp(std::chrono::seconds min_age) const;
 
   static constexpr std::uint64_t default_max_get = 256ull * 1024 * 1024;
+  static constexpr std::uint64_t no_limit = ~std::uint64_t{0};
 
  private:
   friend class writer;

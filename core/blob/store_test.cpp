@@ -123,6 +123,22 @@ TEST_CASE("streaming writer: abandoned without commit leaves nothing", "[blob]")
   CHECK(files_in(t.dir / "tmp") == 0);
 }
 
+TEST_CASE("streaming writer: size limit", "[blob]") {
+  temp_root t;
+  store s(t.dir);
+  auto exact = s.begin(10).value();
+  REQUIRE(exact.write("01234"));
+  REQUIRE(exact.write("56789"));
+  CHECK(exact.commit().value() == hearth::blob::id_of("0123456789"));
+
+  auto over = s.begin(10).value();
+  REQUIRE(over.write("01234"));
+  CHECK(over.write("567890").error().code == "blob.too_big");
+  CHECK(files_in(t.dir / "tmp") == 0);
+  CHECK(over.write("").error().code == "blob.state");
+  CHECK_FALSE(s.exists(hearth::blob::id_of("01234567890")));
+}
+
 TEST_CASE("bad ids are rejected; no path escapes the root", "[blob]") {
   temp_root t;
   store s(t.dir);

@@ -30,6 +30,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   parse_options opts;
   opts.utf8_accept = seed & 1;
   command_reader r(lim, opts);
+  // Half the inputs stream APPEND literals of 64 octets or more (reader.hpp set_stream_min).
+  if (seed & 2) r.set_stream_min(64);
   std::size_t pos = 0;
   unsigned state = seed;
   while (pos < in.size()) {
@@ -43,6 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (e.kind == event_kind::command && (e.cmd.name == "IDLE" || e.cmd.name == "AUTHENTICATE"))
         r.expect_line();
       if (e.kind == event_kind::error && e.err.message.empty()) std::abort();
+      if (e.kind == event_kind::literal_data && e.data.size() > lim.max_literal) std::abort();
     }
     // Nothing is held beyond the limits (plus one unparsed chunk).
     if (r.buffered() > lim.max_command + lim.max_line + 64) std::abort();

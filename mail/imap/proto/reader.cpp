@@ -39,6 +39,8 @@ std::optional<marker> literal_marker(std::string_view line) {
 
 }  // namespace
 
+std::string streamed_literal(std::size_t k) { return "\x01\x02streamed literal " + std::to_string(k) + "\x02\x01"; }
+
 std::string command_reader::frame_tag() const {
   std::size_t n = 0;
   while (n < frame_.size() && is_astring_char(frame_[n]) && frame_[n] != '+') ++n;
@@ -60,6 +62,7 @@ event command_reader::reject(std::string code, std::string message) {
   frame_.clear();
   line_start_ = 0;
   raw_line_ = false;
+  streamed_ = 0;
   return e;
 }
 
@@ -90,8 +93,21 @@ std::optional<event> command_reader::finish_line() {
       }
       return e;
     }
-    state_ = state::literal;
     remaining_ = m->length;
+    if (stream_min_ > 0 && m->length >= stream_min_ && is_append() &&
+        to_upper(frame_).find("CATENATE") == std::string::npos) {
+      // The frame gets the token as a literal of its own length, in the marker's place.
+      frame_.erase(frame_.rfind('{', frame_.size() - 3));
+      const std::string token = streamed_literal(streamed_++);
+      frame_ += "{" + std::to_string(token.size()) + "}\r\n" + token;
+      state_ = state::stream_literal;
+      event e;
+      e.kind = event_kind::literal_start;
+      e.literal_size = m->length;
+      e.sync = m->sync;
+      return e;
+    }
+    state_ = state::literal;
     if (m->sync) {
       event e;
       e.kind = event_kind::send_continuation;
@@ -106,6 +122,7 @@ std::optional<event> command_reader::finish_line() {
   auto p = parse_command(frame_, opts_);
   frame_.clear();
   line_start_ = 0;
+  streamed_ = 0;
   event e;
   e.tag = std::move(p.tag);
   if (p.cmd) {
@@ -142,6 +159,20 @@ event command_reader::next() {
           state_ = state::discard_line;
         }
         continue;
+      }
+      case state::stream_literal: {
+        if (remaining_ > 0 && avail.empty()) return event{};
+        auto n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, avail.size()));
+        event e;
+        e.kind = event_kind::literal_data;
+        e.data = std::string(avail.substr(0, n));
+        in_pos_ += n;
+        remaining_ -= n;
+        if (remaining_ == 0) {
+          state_ = state::line;
+          line_start_ = frame_.size();
+        }
+        return e;
       }
       case state::discard_line: {
         auto lf = avail.find('\n');

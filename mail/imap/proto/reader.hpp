@@ -8,6 +8,14 @@
 // buffered: for "{n}" the client never gets the "+" and the command ends there; for "{n+}"
 // the n bytes (and the rest of that command) are skipped as they arrive.
 //
+// Large APPEND messages (set_stream_min): a literal of at least that size in an APPEND
+// command is not framed. The reader emits literal_start, then the bytes as literal_data
+// pieces (no bigger than what one feed() brought), and puts streamed_literal(k) in the frame
+// in its place (k counting the command's streamed literals from 0), so the parsed command
+// carries that token where the message would be. The session writes the pieces to the blob
+// store as they arrive and swaps the tokens for what it stored. An APPEND with CATENATE is
+// framed whole (its TEXT parts are joined with other messages' bytes, cmd_append.cpp).
+//
 // Not thread-safe; one reader per connection.
 #pragma once
 #include "core/util/result.hpp"
@@ -30,6 +38,9 @@ struct reader_limits {
 enum class event_kind {
   need_more,          // feed more bytes
   send_continuation,  // write "+ Ready\r\n", then feed the literal
+  literal_start,      // a streamed literal of `literal_size` octets begins; when `sync`,
+                      // write "+ Ready\r\n" too
+  literal_data,       // the next piece of the streamed literal: `data`
   command,            // `cmd` is a complete, parsed command
   error,              // answer `tag` (or "*" if empty) with BAD; err.code says why
   line,               // after expect_line(): `line` without its CRLF
@@ -42,7 +53,15 @@ struct event {
   hearth::error err;  // error: imap.syntax, imap.unknown_command, imap.mutf7, imap.limit,
                       // imap.literal_too_big (reply NO [TOOBIG] for APPEND), imap.line_too_long
   std::string line;   // line
+  std::string data;   // literal_data
+  std::uint64_t literal_size = 0;  // literal_start
+  bool sync = false;               // literal_start
 };
+
+// What the frame holds in place of the k-th streamed literal of a command. Control octets
+// that no real message starts with; a client sending these bytes itself gets its own
+// command's streamed content in their place, nothing of anyone else's.
+std::string streamed_literal(std::size_t k);
 
 class command_reader {
  public:
@@ -62,11 +81,15 @@ class command_reader {
   // Parser options, e.g. utf8_accept after ENABLE UTF8=ACCEPT.
   parse_options& options() { return opts_; }
 
+  // APPEND literals of `min` octets or more are streamed (see the top); 0: none. The session
+  // sets it once the client is authenticated, so that no one streams to disk before login.
+  void set_stream_min(std::uint64_t min) { stream_min_ = min; }
+
   // Bytes held (unparsed input plus the partial command).
   std::size_t buffered() const { return in_.size() - in_pos_ + frame_.size(); }
 
  private:
-  enum class state { line, literal, skip_literal, discard_line };
+  enum class state { line, literal, stream_literal, skip_literal, discard_line };
   std::optional<event> finish_line();
   event reject(std::string code, std::string message);
   std::string frame_tag() const;
@@ -82,6 +105,8 @@ class command_reader {
   state state_ = state::line;
   std::uint64_t remaining_ = 0;  // literal bytes still to copy or skip
   bool raw_line_ = false;
+  std::uint64_t stream_min_ = 0;
+  std::size_t streamed_ = 0;  // literals streamed in the current command
 };
 
 }  // namespace hearth::mail::imap

@@ -165,3 +165,59 @@ TEST_CASE("utf8_accept toggles mailbox decoding", "[imap]") {
   ev = run(r, "a SELECT \"Entw\xC3\xBC" "rfe\"\r\n", 100);
   CHECK(ev.at(0).kind == event_kind::command);
 }
+
+TEST_CASE("APPEND literals over the stream size come out in pieces, tokens in the frame", "[imap]") {
+  const std::string big(40, 'B'), big2(25, 'C');
+  const std::string input = "s1 APPEND INBOX (\\Seen) {40}\r\n" + big + " ~{5}\r\nsmall {25+}\r\n" + big2 +
+                            "\r\n"
+                            "s2 LOGIN {30}\r\n" + std::string(30, 'u') + " p\r\n"
+                            "s3 APPEND INBOX CATENATE (TEXT {30}\r\n" + std::string(30, 't') + ")\r\n";
+  for (std::size_t chunk : {1u, 3u, 7u, 64u, 1000u}) {
+    INFO("chunk " << chunk);
+    command_reader r;
+    r.set_stream_min(20);
+    auto ev = run(r, input, chunk);
+    std::vector<std::string> lits;
+    std::size_t i = 0;
+    for (; i < ev.size() && ev[i].kind != event_kind::command; ++i) {
+      if (ev[i].kind == event_kind::literal_start) {
+        lits.emplace_back();
+        continue;
+      }
+      if (ev[i].kind == event_kind::literal_data) {
+        REQUIRE(!lits.empty());
+        CHECK(ev[i].data.size() <= chunk);
+        lits.back() += ev[i].data;
+        continue;
+      }
+      CHECK(ev[i].kind == event_kind::send_continuation);  // the small ~{5}
+    }
+    CHECK(lits == std::vector<std::string>{big, big2});
+    REQUIRE(i < ev.size());
+    auto a = std::get<cmd_append>(ev[i].cmd.args);
+    REQUIRE(a.messages.size() == 3);
+    CHECK(a.messages[0].data == streamed_literal(0));
+    CHECK(a.messages[0].flags == std::vector<std::string>{"\\Seen"});
+    CHECK(a.messages[1].data == "small");
+    CHECK(a.messages[1].binary);
+    CHECK(a.messages[2].data == streamed_literal(1));
+    // Other commands, and APPEND with CATENATE, frame their literals as before.
+    REQUIRE(i + 2 < ev.size());
+    CHECK(ev[i + 1].kind == event_kind::send_continuation);
+    REQUIRE(ev[i + 2].kind == event_kind::command);
+    CHECK(std::get<cmd_login>(ev[i + 2].cmd.args).user == std::string(30, 'u'));
+    REQUIRE(ev.size() == i + 5);
+    CHECK(ev[i + 3].kind == event_kind::send_continuation);
+    REQUIRE(ev[i + 4].kind == event_kind::command);
+    CHECK(std::get<cmd_append>(ev[i + 4].cmd.args).messages[0].catenate.size() == 1);
+  }
+  // The first literal_start of a synchronizing literal asks for the continuation.
+  command_reader r;
+  r.set_stream_min(20);
+  r.feed("s1 APPEND INBOX {40}\r\n");
+  auto e = r.next();
+  CHECK(e.kind == event_kind::literal_start);
+  CHECK(e.sync);
+  CHECK(e.literal_size == 40);
+  CHECK(r.next().kind == event_kind::need_more);
+}

@@ -114,6 +114,10 @@ struct append_message {
   std::vector<cat_part> catenate;
   bool binary = false;  // literal8 (RFC 3516)
   bool utf8 = false;    // sent as UTF8 (literal8): may carry UTF-8 headers (RFC 6855 §4)
+  // Set by the session, not the parser, for a literal it streamed to the blob store
+  // (reader.hpp): the stored content's id and size; `data` is then empty.
+  std::string stored_blob;
+  std::uint64_t stored_size = 0;
 };
 struct cmd_append { std::string mailbox; std::vector<append_message> messages; };  // RFC 3502 MULTIAPPEND
 struct cmd_uid_expunge { sequence_set uids; };

@@ -82,7 +82,8 @@ void op_append(session_state& st, const command& cmd, reply& r) {
   }
   const auto& messages = any_catenate || ref->rights != all_rights ? built : a.messages;
   for (const auto& m : messages)
-    if (m.data.size() > st.env->append_limit) return r.no("[TOOBIG] Message exceeds APPENDLIMIT");
+    if (std::max<std::uint64_t>(m.data.size(), m.stored_size) > st.env->append_limit)
+      return r.no("[TOOBIG] Message exceeds APPENDLIMIT");
   std::vector<std::uint32_t> uids, seen_uids;
   std::uint32_t uidvalidity = mb->uidvalidity;
   for (const auto& m : messages) {
@@ -95,7 +96,9 @@ void op_append(session_state& st, const command& cmd, reply& r) {
       // A sharee's \Seen is their own (private_seen.hpp), set once the message is there.
       auto flags = m.flags;
       const bool seen = take_seen(st, owner, flags);
-      auto res = store.append(owner, mb->name, m.data, flags, when);
+      // A large literal the session streamed to the blob store (reader.hpp) is there already.
+      auto res = m.stored_blob.empty() ? store.append(owner, mb->name, m.data, flags, when)
+                                       : store.append_blob(owner, mb->name, m.stored_blob, flags, when);
       if (res) {
         uids.push_back(res->uid);
         if (seen) seen_uids.push_back(res->uid);
@@ -117,8 +120,14 @@ void op_append(session_state& st, const command& cmd, reply& r) {
   // The summary FETCH and SEARCH read (summary.hpp) is made now, while this command runs on
   // the blocking pool anyway, instead of by the first FETCH of the message: that FETCH runs
   // inline with writes refused and would have to run again on the pool to store it. Best
-  // effort: a failure here leaves it to that first FETCH.
-  if (auto added = store.fetch(owner, mb->name, to_uid_set(uids))) (void)load_summaries(st, *added);
+  // effort: a failure here leaves it to that first FETCH. Not for a streamed message: the
+  // summary is built from the parsed message, and parsing reads it whole, which is what
+  // streaming it avoided; the first FETCH that needs it pays instead.
+  std::vector<std::uint32_t> small;
+  for (std::size_t i = 0; i < uids.size(); ++i)
+    if (messages[i].stored_blob.empty()) small.push_back(uids[i]);
+  if (!small.empty())
+    if (auto added = store.fetch(owner, mb->name, to_uid_set(small))) (void)load_summaries(st, *added);
   if (st.env->on_user_action && !ref->shared)
     st.env->on_user_action({st.account, "append", "", mb->name, uids, messages.size() == 1 ? messages[0].flags : std::vector<std::string>{}});
   r.ok("[APPENDUID " + std::to_string(uidvalidity) + " " + compress_set(uids, true) + "] APPEND completed");

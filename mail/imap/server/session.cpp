@@ -10,6 +10,7 @@
 
 #include "auth/authenticator.hpp"
 #include "core/blob/reader.hpp"
+#include "core/blob/store.hpp"
 #include "core/crypto/crypto.hpp"
 #include "core/sql/write_guard.hpp"
 #include "core/events/bus.hpp"
@@ -20,6 +21,7 @@
 #include "mail/imap/proto/reader.hpp"
 #include "mail/imap/server/commands.hpp"
 #include "mail/imap/server/deflate.hpp"
+#include "mail/imap/server/fetch_stream.hpp"
 #include "mail/imap/server/idle_hub.hpp"
 #include "mail/imap/server/inline.hpp"
 #include "mail/imap/server/notify.hpp"
@@ -75,6 +77,7 @@ class session {
   asio::awaitable<void> command_loop() {
     unsigned errors = 0;
     for (;;) {
+      reader_.set_stream_min(st_.ph != phase::not_authenticated && env_->blobs ? stream_min_bytes : 0);
       event ev = reader_.next();
       switch (ev.kind) {
         case event_kind::need_more: {
@@ -87,9 +90,17 @@ class session {
         case event_kind::send_continuation:
           if (!co_await send("+ Ready for literal data\r\n")) co_return;
           break;
+        case event_kind::literal_start:
+          co_await start_streamed();
+          if (ev.sync && !co_await send("+ Ready for literal data\r\n")) co_return;
+          break;
+        case event_kind::literal_data:
+          co_await stream_piece(ev.data);
+          break;
         case event_kind::line:  // not expected outside AUTHENTICATE/IDLE
           break;
         case event_kind::error: {
+          streamed_.clear();  // the command is refused: its streamed content goes
           std::string tag = ev.tag.empty() ? "*" : ev.tag;
           std::string text = ev.err.message.empty() ? "Syntax error" : ev.err.message;
           std::string line = ev.err.code == "imap.literal_too_big"
@@ -103,10 +114,104 @@ class session {
           break;
         }
         case event_kind::command:
+          if (!streamed_.empty()) {
+            auto refused = co_await take_streamed(ev.cmd);
+            if (refused) {
+              if (!co_await send(*refused)) co_return;
+              break;
+            }
+          }
           if (!co_await command(std::move(ev.cmd))) co_return;
           break;
       }
     }
+  }
+
+  // APPEND literals of stream_min_bytes or more (reader.hpp): written to the blob store on the
+  // store pool as they arrive, stream_chunk_bytes at a time, so that a 40 MB message costs
+  // a piece of memory instead of the frame, the parsed command and the store's copy. A write
+  // that fails (disk, the APPENDLIMIT) is remembered and the rest of the literal read and
+  // dropped, so the session stays in step with the client; the command then gets NO.
+  struct streamed_literal_state {
+    std::optional<blob::writer> w;
+    std::string pending;  // received, not yet written
+    bool nul = false;     // RFC 3516: refused unless it was a literal8
+    std::optional<hearth::error> failed;
+  };
+  static constexpr std::size_t stream_chunk_bytes = 256 * 1024;
+
+  asio::awaitable<void> start_streamed() {
+    if (!streamed_.empty()) co_await flush_streamed(streamed_.back());
+    streamed_.emplace_back();
+    auto& s = streamed_.back();
+    const blob::store& blobs = *env_->blobs;
+    const std::uint64_t limit = env_->append_limit;
+    // Set on the pool's thread while this coroutine waits (a writer has no empty state to
+    // hand back through co_spawn).
+    auto started = co_await net::run_on_store([&blobs, limit, &s]() -> result<void> {
+      auto w = blobs.begin(limit);
+      if (!w) return w.error();
+      s.w.emplace(std::move(*w));
+      return {};
+    });
+    if (!started) s.failed = started.error();
+  }
+
+  asio::awaitable<void> stream_piece(const std::string& data) {
+    if (streamed_.empty()) co_return;
+    auto& s = streamed_.back();
+    if (s.failed) co_return;
+    if (!s.nul && data.find('\0') != std::string::npos) s.nul = true;
+    s.pending += data;
+    if (s.pending.size() >= stream_chunk_bytes) co_await flush_streamed(s);
+  }
+
+  asio::awaitable<void> flush_streamed(streamed_literal_state& s) {
+    if (s.failed || s.pending.empty()) co_return;
+    auto r = co_await net::run_on_store([&s] { return s.w->write(s.pending); });
+    s.pending.clear();
+    if (!r) s.failed = r.error();
+  }
+
+  // Commits the command's streamed literals and puts what was stored in place of their tokens
+  // in an APPEND. Returns the reply line when the command is refused here instead.
+  asio::awaitable<std::optional<std::string>> take_streamed(imap::command& cmd) {
+    std::vector<streamed_literal_state> lits = std::move(streamed_);
+    streamed_.clear();
+    auto* a = std::get_if<cmd_append>(&cmd.args);
+    auto no = [&cmd](std::string_view text) {
+      return std::optional<std::string>(cmd.tag + " NO " + std::string(text) + "\r\n");
+    };
+    if (!a) co_return no("Unexpected literal");  // the reader streams only in APPEND
+    if (!lits.empty()) co_await flush_streamed(lits.back());
+    for (auto& s : lits) {
+      if (!s.failed) continue;
+      log::info("imap.append_stream", {{"conn", c_.id()}, {"error", s.failed->message}});
+      if (s.failed->code == "blob.too_big") co_return no("[TOOBIG] Message exceeds APPENDLIMIT");
+      co_return no("[SERVERBUG] Could not store the message");
+    }
+    // Only literals that are an APPEND message are kept: a streamed literal elsewhere (a
+    // mailbox name) leaves its token in place and the command fails on it.
+    for (auto& m : a->messages) {
+      for (std::size_t k = 0; k < lits.size(); ++k) {
+        auto& s = lits[k];
+        if (!s.w || m.data != imap::streamed_literal(k)) continue;
+        // RFC 3516 §4.4: NUL octets only in a literal8.
+        if (s.nul && !m.binary) co_return no("[CANNOT] NUL octets need a literal8");
+        const std::uint64_t size = s.w->size();
+        auto id = co_await net::run_on_store([&s] { return s.w->commit(); });
+        s.w.reset();
+        if (!id) {
+          log::error("imap.append_stream", {{"conn", c_.id()}, {"error", id.error().message}});
+          co_return no("[SERVERBUG] Could not store the message");
+        }
+        m.data.clear();
+        m.stored_blob = std::move(*id);
+        m.stored_size = size;
+        break;
+      }
+    }
+    co_return std::nullopt;
   }
 
   // RFC 5465 NOTIFY: reports sent while the client is not waiting for a reply. The command
@@ -595,6 +700,7 @@ class session {
   bool quiet_ = false, pushing_ = false, ended_ = false;
   events::subscription nsub_new_, nsub_changed_, nsub_sel_new_, nsub_sel_changed_;
   std::string nsub_key_, nsub_sel_key_;
+  std::vector<streamed_literal_state> streamed_;  // the current command's (start_streamed)
 };
 
 }  // namespace
