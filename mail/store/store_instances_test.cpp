@@ -92,6 +92,48 @@ TEST_CASE("store: view and fetch_flags stay current after every kind of write, f
   CHECK(f.st->fetch_flags(f.alice, "Nope").error().code == "mail.no_mailbox");
 }
 
+TEST_CASE("store: a flag index kept up to date from the changes equals the mailbox read whole") {
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
+  const std::vector<std::string> names{"\\Seen", "\\Flagged", "$A", "$B"};
+  for (int i = 0; i < 12; ++i) f.st->append(f.alice, "INBOX", "m" + std::to_string(i)).value();
+  REQUIRE(f.st->fetch_flags(f.alice, "INBOX"));  // the index this instance then keeps current
+  std::mt19937 rng(20);
+  for (int round = 0; round < 12; ++round) {
+    // Two writes of random kinds by this instance between two reads.
+    for (int w = 0; w < 2; ++w) {
+      const auto uids = f.st->view(f.alice, "INBOX").value().messages;
+      REQUIRE_FALSE(uids.empty());
+      const std::uint32_t lo = uids[rng() % uids.size()].uid, hi = uids[rng() % uids.size()].uid;
+      const mail::uid_set set{{std::min(lo, hi), std::max(lo, hi)}};
+      switch (rng() % 5) {
+        case 0: f.st->append(f.alice, "INBOX", "new", {names[rng() % 4]}).value(); break;
+        case 1: REQUIRE(f.st->store_flags(f.alice, "INBOX", set, mail::flag_mode::add, {names[rng() % 4]})); break;
+        case 2: REQUIRE(f.st->store_flags(f.alice, "INBOX", set, mail::flag_mode::remove, {"$A", "$B"})); break;
+        case 3:
+          REQUIRE(f.st->store_flags(f.alice, "INBOX", {{lo, lo}}, mail::flag_mode::add, {"\\Deleted"}));
+          REQUIRE(f.st->expunge(f.alice, "INBOX", mail::uid_set{{lo, lo}}));
+          break;
+        default: REQUIRE(f.st->move(f.alice, "INBOX", {{hi, hi}}, "Archive")); break;
+      }
+    }
+    auto kept = f.st->fetch_flags(f.alice, "INBOX").value();
+    auto kept_view = f.st->view(f.alice, "INBOX").value();
+    auto fresh = mail::store::open(f.db.target, *f.blobs).value();  // an empty cache: reads every row
+    auto whole = fresh->fetch_flags(f.alice, "INBOX").value();
+    auto whole_view = fresh->view(f.alice, "INBOX").value();
+    REQUIRE(kept.size() == whole.size());
+    for (std::size_t i = 0; i < kept.size(); ++i) {
+      CHECK(kept[i].uid == whole[i].uid);
+      CHECK(kept[i].modseq == whole[i].modseq);
+      CHECK(kept[i].flags == whole[i].flags);
+    }
+    CHECK(kept_view.keywords == whole_view.keywords);
+    CHECK(kept_view.highestmodseq == whole_view.highestmodseq);
+    CHECK(kept_view.uidnext == whole_view.uidnext);
+    CHECK(kept_view.messages.size() == whole_view.messages.size());
+  }
+}
+
 TEST_CASE("store: a rename or delete by another instance is seen by the next read of the name") {
   fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
   auto other = mail::store::open(f.db.target, *f.blobs).value();  // another process or node
