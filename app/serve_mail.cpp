@@ -29,7 +29,7 @@ bool install_mail(serve_context& ctx) {
   // another node, empties it through the bus, and one made by the CLI is seen within 2 s.
   std::shared_ptr<directory::directory> smtp_dir = directory::make_cached(ctx.dir, &ctx.bus);
   ctx.keep.push_back(smtp_dir);
-  mail::smtp::server_services svc{*smtp_dir, ctx.authn, ctx.mail, outbound.get(), {}, nullptr, {}};
+  mail::smtp::server_services svc{*smtp_dir, ctx.authn, ctx.mail, outbound.get(), {}, nullptr, {}, nullptr, nullptr};
   for (auto* part : {&checks.early, &checks.auth, &checks.late})
     svc.filters.insert(svc.filters.end(), part->begin(), part->end());
   svc.submission = checks.submission;
