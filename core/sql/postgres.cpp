@@ -163,23 +163,32 @@ class pg_connection final : public connection {
     if (tx_ || statement_tx_) return fail("db.error", "a transaction is already open on this connection");
     auto l = pool_->acquire();
     if (!l) return l.error();
-    auto t = pg::transaction::begin(**l, d == durability::full ? pg::durability::full : pg::durability::normal);
+    // Begun as durable: a `normal` one says so in its lock statement below, set_config(...,
+    // true) being SET LOCAL, so that it costs no statement of its own.
+    auto t = pg::transaction::begin(**l, pg::durability::full);
     if (!t) return t.error();
+    const std::string relaxed = d == durability::full ? "" : "set_config('synchronous_commit', 'off', true), ";
     // The stores are written for SQLite's BEGIN IMMEDIATE: one writer at a time, so a
     // read-then-write transaction (is there a postmaster alias? then add one) cannot race
     // another. The advisory lock gives them the same guarantee here, across nodes too: taken
     // exclusively, it orders this transaction against every other; a scoped one shares it and
-    // takes its scope locks, one statement each so that they are taken in this order
-    // (scope.hpp: the same order everywhere, so no two wait for each other). Queued with
-    // BEGIN, they are taken before the transaction's first statement runs, in its round trip.
+    // takes its scope locks in this order (scope.hpp: the same order everywhere, so no two
+    // wait for each other). They are one statement, a SELECT list that PostgreSQL evaluates
+    // left to right (each statement in a pipeline costs the server a bind and an executor
+    // start, which is CPU on the cores the nodes share). Queued with BEGIN, they are taken
+    // before the transaction's first statement runs, in its round trip.
     scoped_ = !locks.empty();
     if (!scoped_) {
-      (*l)->queue("SELECT pg_advisory_xact_lock($1)", {pg::to_param(write_lock)}, true);
+      (*l)->queue("SELECT " + relaxed + "pg_advisory_xact_lock($1)", {pg::to_param(write_lock)}, true);
     } else {
-      (*l)->queue("SELECT pg_advisory_xact_lock_shared($1)", {pg::to_param(write_lock)}, true);
-      for (auto& k : locks)
-        (*l)->queue(k.shared ? "SELECT pg_advisory_xact_lock_shared($1)" : "SELECT pg_advisory_xact_lock($1)",
-                    {pg::to_param(k.key)}, true);
+      std::string text = "SELECT " + relaxed + "pg_advisory_xact_lock_shared($1)";
+      std::vector<pg::param> keys{pg::to_param(write_lock)};
+      for (auto& k : locks) {
+        keys.push_back(pg::to_param(k.key));
+        text += k.shared ? ", pg_advisory_xact_lock_shared($" : ", pg_advisory_xact_lock($";
+        text += std::to_string(keys.size()) + ")";
+      }
+      (*l)->queue(text, std::move(keys), true);
     }
     lease_.emplace(std::move(*l));
     tx_.emplace(std::move(*t));

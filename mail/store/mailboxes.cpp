@@ -1,6 +1,7 @@
 // Mailbox operations: list, status, create, rename, delete, subscribe, annotations.
 #include <algorithm>
 
+#include "core/sql/pipeline.hpp"
 #include "core/sql/scope.hpp"
 #include "mail/store/sql_store.hpp"
 
@@ -123,8 +124,9 @@ result<std::uint32_t> sql_store::claim_recent(std::string_view account, std::str
   auto cur = read_mark();
   if (!cur) return cur.error();
   const auto before = cur->mark;
+  // Queued: on PostgreSQL it travels with COMMIT.
   if (upto > before)
-    if (auto r = conn.query("UPDATE mail_mailboxes SET recent_uid = ?2 WHERE id = ?1", cur->id, upto); !r)
+    if (auto r = sql::queue(conn, "UPDATE mail_mailboxes SET recent_uid = ?2 WHERE id = ?1", cur->id, upto); !r)
       return r.error();
   if (auto r = t->commit(); !r) return r.error();
   return before;

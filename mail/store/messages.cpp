@@ -452,7 +452,8 @@ result<flags_result> sql_store::store_flags(std::string_view account, std::strin
     }
     auto next = apply_flags(r.info.flags, mode, *given);
     if (next == r.info.flags) continue;  // no change, no new modseq (RFC 7162 §3.2)
-    if (auto res = conn.query("UPDATE mail_messages SET flags = ?2, seen = ?3, deleted = ?4, modseq = ?5 WHERE id = ?1",
+    // Queued, as is the mailbox row's UPDATE: on PostgreSQL they travel with COMMIT.
+    if (auto res = sql::queue(conn, "UPDATE mail_messages SET flags = ?2, seen = ?3, deleted = ?4, modseq = ?5 WHERE id = ?1",
                               r.id, join_flags(next), has_flag(next, "\\Seen"), has_flag(next, "\\Deleted"), modseq);
         !res)
       return res.error();
@@ -463,7 +464,7 @@ result<flags_result> sql_store::store_flags(std::string_view account, std::strin
     out.updated.push_back(std::move(r.info));
   }
   if (!out.updated.empty())
-    if (auto r = conn.query("UPDATE mail_mailboxes SET highestmodseq = ?2, unseen_count = unseen_count + ?3, "
+    if (auto r = sql::queue(conn, "UPDATE mail_mailboxes SET highestmodseq = ?2, unseen_count = unseen_count + ?3, "
                             "deleted_count = deleted_count + ?4 WHERE id = ?1",
                             m->id, modseq, counts.unseen, counts.deleted);
         !r)

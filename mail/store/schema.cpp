@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/blob/sql_rows.hpp"
+#include "core/sql/pipeline.hpp"
 #include "core/sql/scope.hpp"
 #include "core/sql/write_guard.hpp"
 #include "directory/address.hpp"
@@ -355,12 +356,17 @@ std::set<std::string> sql_store::remove_unused_blobs(sql::connection& c, const s
   if (ids.empty()) return busy;
   // The blob store is shared and content-addressed: an HTTP upload (XMPP) byte for byte equal
   // to a message has its blob too, and keeps it. Its rows are in this database when uploads
-  // were ever on.
-  auto has_uploads = c.query(c.kind() == sql::engine::postgres
-                                 ? "SELECT 1 WHERE to_regclass('upload_file') IS NOT NULL"
-                                 : "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'upload_file'");
-  // On error assume they exist: the query below then keeps the blob.
-  const bool uploads = !has_uploads || !has_uploads->empty();
+  // were ever on. A table once seen stays (no migration drops it), so only its absence is
+  // asked again: on PostgreSQL each asking is a round trip of the append that collects.
+  bool uploads = upload_table_seen_.load(std::memory_order_relaxed);
+  if (!uploads) {
+    auto has_uploads = c.query(c.kind() == sql::engine::postgres
+                                   ? "SELECT 1 WHERE to_regclass('upload_file') IS NOT NULL"
+                                   : "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'upload_file'");
+    // On error assume they exist: the query below then keeps the blob.
+    uploads = !has_uploads || !has_uploads->empty();
+    if (has_uploads && uploads) upload_table_seen_.store(true, std::memory_order_relaxed);
+  }
   const std::string_view used_sql = uploads ? "SELECT EXISTS(SELECT 1 FROM mail_messages WHERE blob_id = ?1) OR "
                                               "EXISTS(SELECT 1 FROM upload_file WHERE blob = ?1)"
                                             : "SELECT EXISTS(SELECT 1 FROM mail_messages WHERE blob_id = ?1)";
@@ -380,9 +386,12 @@ std::set<std::string> sql_store::remove_unused_blobs(sql::connection& c, const s
     // Not blob::store::remove, which fsyncs the folder: an unlink lost in a crash leaves an
     // orphan file (store.hpp), and that fsync, under the write lock, made every writer wait.
     if (auto p = blobs_.path_of(id)) (void)::unlink(p->c_str());
-    // A blob kept in the database goes in this transaction, under the same lock.
-    (void)blob::sql_rows::erase(c, id);
-    (void)c.query("DELETE FROM mail_blob_meta WHERE blob_id = ?1", id);
+    // A blob kept in the database (core/blob/sql_rows.cpp's table) goes in this transaction,
+    // under the same lock. Queued (on PostgreSQL they travel with the next statement or
+    // COMMIT): nothing here reads their outcome, and on PostgreSQL a failure fails the
+    // transaction whether it is read or not.
+    (void)sql::queue(c, "DELETE FROM blob_parts WHERE id = ?1", id);
+    (void)sql::queue(c, "DELETE FROM mail_blob_meta WHERE blob_id = ?1", id);
   }
   return busy;
 }

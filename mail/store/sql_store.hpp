@@ -3,6 +3,7 @@
 // names.cpp (mailbox names and flags), mailboxes.cpp, messages.cpp, transfer.cpp (copy, move,
 // expunge).
 #pragma once
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -203,6 +204,7 @@ class sql_store final : public store {
   // blob_key another transaction holds (an append of the same content) is left alone and
   // returned, for a later attempt.
   std::set<std::string> remove_unused_blobs(sql::connection& c, const std::set<std::string>& ids);
+  std::atomic<bool> upload_table_seen_{false};  // the upload table exists (remove_unused_blobs)
   // Blobs freed by a commit that was not fsync'd (EXPUNGE): removing them before that commit is
   // on disk could leave, after a power loss, a row naming a missing blob. They wait in
   // garbage_ until a later fsync'd commit covers theirs, then in durable_garbage_ until a

@@ -1,4 +1,5 @@
 // COPY, MOVE and EXPUNGE, and the row helpers they share with RENAME INBOX.
+#include "core/sql/pipeline.hpp"
 #include "mail/store/sql_store.hpp"
 
 namespace hearth::mail {
@@ -15,10 +16,11 @@ result<copy_result> sql_store::copy_rows(sql::connection& c, const std::string& 
   const std::int64_t saved = unix_now();
   count_delta counts;
   // RFC 4315 §3: COPYUID lists source and new uids in the same order; ours ascend together.
-  // The CASTs type the parameters of a SELECT list, which PostgreSQL cannot infer.
+  // The CASTs type the parameters of a SELECT list, which PostgreSQL cannot infer. Queued, as
+  // is the mailbox row's UPDATE: on PostgreSQL they travel with the next statement or COMMIT.
   for (auto& r : rows) {
     std::uint32_t uid = target.uidnext++;
-    if (auto res = c.query(
+    if (auto res = sql::queue(c, 
             "INSERT INTO mail_messages(mailbox_id, account, uid, modseq, flags, seen, deleted, internal_date, size, "
             "blob_id, save_date) SELECT CAST(?1 AS BIGINT), CAST(?2 AS TEXT), CAST(?3 AS BIGINT), CAST(?4 AS BIGINT), "
             "flags, seen, deleted, internal_date, size, blob_id, CAST(?6 AS BIGINT) FROM mail_messages WHERE id = ?5",
@@ -29,7 +31,7 @@ result<copy_result> sql_store::copy_rows(sql::connection& c, const std::string& 
     counts.add(r.info, +1);
   }
   target.highestmodseq = modseq;
-  if (auto res = c.query("UPDATE mail_mailboxes SET uidnext = ?2, highestmodseq = ?3, msg_count = msg_count + ?4, "
+  if (auto res = sql::queue(c, "UPDATE mail_mailboxes SET uidnext = ?2, highestmodseq = ?3, msg_count = msg_count + ?4, "
                          "unseen_count = unseen_count + ?5, deleted_count = deleted_count + ?6, "
                          "bytes_total = bytes_total + ?7 WHERE id = ?1",
                          target.id, target.uidnext, modseq, counts.messages, counts.unseen, counts.deleted,
@@ -43,18 +45,19 @@ result<std::uint64_t> sql_store::expunge_rows(sql::connection& c, mailbox_row& m
   if (rows.empty()) return mbox.highestmodseq;
   std::uint64_t modseq = mbox.highestmodseq + 1;
   count_delta counts;
+  // Queued: on PostgreSQL these travel with the transaction's next statement or its COMMIT.
   for (auto& r : rows) {
     counts.add(r.info, -1);
-    if (auto res = c.query("DELETE FROM mail_messages WHERE id = ?1", r.id); !res) return res.error();
+    if (auto res = sql::queue(c, "DELETE FROM mail_messages WHERE id = ?1", r.id); !res) return res.error();
     // RFC 7162 §3.2.5.2 (QRESYNC VANISHED): remember each expunged uid with its modseq.
-    if (auto res = c.query("INSERT INTO mail_expunged(mailbox_id, uid, modseq) VALUES(?1, ?2, ?3) "
+    if (auto res = sql::queue(c, "INSERT INTO mail_expunged(mailbox_id, uid, modseq) VALUES(?1, ?2, ?3) "
                            "ON CONFLICT(mailbox_id, uid) DO UPDATE SET modseq = excluded.modseq",
                            mbox.id, r.info.uid, modseq);
         !res)
       return res.error();
   }
   mbox.highestmodseq = modseq;
-  if (auto res = c.query("UPDATE mail_mailboxes SET highestmodseq = ?2, msg_count = msg_count + ?3, "
+  if (auto res = sql::queue(c, "UPDATE mail_mailboxes SET highestmodseq = ?2, msg_count = msg_count + ?3, "
                          "unseen_count = unseen_count + ?4, deleted_count = deleted_count + ?5, "
                          "bytes_total = bytes_total + ?6 WHERE id = ?1",
                          mbox.id, modseq, counts.messages, counts.unseen, counts.deleted, counts.bytes);
