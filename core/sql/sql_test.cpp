@@ -419,3 +419,22 @@ TEST_CASE("sql: on PostgreSQL, a scoped transaction waits only for its own scope
   CHECK(r.text(4, 0) == "s2");
   CHECK(r.text(5, 0) == "u2");
 }
+
+TEST_CASE("sql: on PostgreSQL, a normal transaction alone skips the commit's flush, scoped or not") {
+  fresh f(sql::engine::postgres);
+  auto& c = f.db->get();
+  REQUIRE(sql::migrate(c, "items", schema));
+  const sql::scope_lock a[] = {{sql::scope_key("test", "a"), false}, {sql::scope_key("test", "b"), true}};
+  auto setting = [&] { return c.query("SELECT current_setting('synchronous_commit')").value().text(0, 0); };
+  for (bool scoped : {false, true}) {
+    for (auto d : {sql::durability::normal, sql::durability::full}) {
+      auto t = scoped ? sql::begin_scoped(c, d, a).value() : sql::transaction::begin(c, d).value();
+      CHECK(setting() == (d == sql::durability::normal ? "off" : "on"));
+      REQUIRE(c.query("INSERT INTO items(name) VALUES(?1)", std::string(scoped ? "s" : "u") +
+                                                                (d == sql::durability::normal ? "n" : "f")));
+      REQUIRE(t.commit());
+    }
+  }
+  CHECK(setting() == "on");  // SET LOCAL ended with its transaction
+  CHECK(c.query_int("SELECT COUNT(*) FROM items").value() == 4);
+}
