@@ -10,6 +10,7 @@
 #include "app/commands.hpp"
 #include "app/common.hpp"
 #include "app/sieve_glue.hpp"
+#include "mail/sieve_store/cached.hpp"
 #include "mail/sieve_store/store.hpp"
 
 namespace hearth::app {
@@ -91,7 +92,11 @@ int cmd_sieve_store(const globals& g, const args& a) {
   if (!dir) return 1;
   auto st = mail::sieve_store::store::open(database_target(*cfg), sieve_quota(*cfg));
   if (!st) return fail_with(1, st.error().message);
-  auto& s = **st;
+  // Remembers nothing; its changes touch the stamp file, which a running server looks at
+  // before its next delivery (mail/sieve_store/cached.hpp).
+  auto through = mail::sieve_store::make_cached(
+      **st, nullptr, {.max_entries = 0, .stamp = cfg->data_dir / mail::sieve_store::stamp_name});
+  auto& s = *through;
 
   if (global) {
     if (sub == "list") {

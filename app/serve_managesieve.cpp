@@ -7,6 +7,7 @@
 #include "app/sieve_glue.hpp"
 #include "core/log/log.hpp"
 #include "mail/managesieve/server/session.hpp"
+#include "mail/sieve_store/cached.hpp"
 #include "mail/sieve_store/store.hpp"
 
 namespace hearth::app {
@@ -17,7 +18,13 @@ bool install_managesieve(serve_context& ctx) {
     log::error("serve.sieve_store", {{"error", st.error().message}});
     return false;
   }
-  std::shared_ptr<mail::sieve_store::store> scripts(std::move(*st));
+  std::shared_ptr<mail::sieve_store::store> stored(std::move(*st));
+  ctx.keep.push_back(stored);
+  // Every delivery asks for the account's active script (HACKING "Inbound SMTP: where the CPU
+  // goes"); ManageSieve and the web console write through the same wrapper, so their changes
+  // reach the next delivery on every node.
+  std::shared_ptr<mail::sieve_store::store> scripts = mail::sieve_store::make_cached(
+      *stored, &ctx.bus, {.stamp = ctx.cfg.data_dir / mail::sieve_store::stamp_name});
   ctx.scripts = scripts.get();
   ctx.keep.push_back(scripts);
 

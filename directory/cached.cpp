@@ -2,9 +2,9 @@
 
 #include <mutex>
 #include <string>
-#include <unordered_map>
 
 #include "core/events/bus.hpp"
+#include "core/util/memo.hpp"
 
 namespace hearth::directory {
 
@@ -12,17 +12,9 @@ namespace {
 
 constexpr const char* changed_topic = "directory.changed";
 
-using clock = std::chrono::steady_clock;
-
 // One kind of lookup's answers, by the argument as given.
 template <typename T>
-struct memo {
-  struct entry {
-    T value;
-    clock::time_point at;
-  };
-  std::unordered_map<std::string, entry> map;
-};
+using memo = util::memo<T>;
 
 class cached_directory final : public directory {
  public:
@@ -121,26 +113,22 @@ class cached_directory final : public directory {
     std::uint64_t generation;
     {
       std::lock_guard lock(mu_);
-      auto it = m.map.find(std::string(key));
-      if (it != m.map.end() && clock::now() - it->second.at < limits_.max_age) return it->second.value;
+      if (const T* v = m.fresh(key, limits_.max_age)) return *v;
       generation = generation_;
     }
     T value = ask();
     std::lock_guard lock(mu_);
     // A change that happened while we asked may not be in `value`: keep it out of the cache.
-    if (generation == generation_) {
-      if (m.map.size() >= limits_.max_entries) m.map.clear();
-      m.map.insert_or_assign(std::string(key), typename memo<T>::entry{value, clock::now()});
-    }
+    if (generation == generation_) m.keep(key, value, limits_.max_entries);
     return value;
   }
 
   void forget() {
     std::lock_guard lock(mu_);
     ++generation_;
-    domains_.map.clear();
-    accounts_.map.clear();
-    resolved_.map.clear();
+    domains_.clear();
+    accounts_.clear();
+    resolved_.clear();
   }
 
   template <typename R>

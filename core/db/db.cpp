@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include "core/db/checkpointer.hpp"
 #include "core/db/group_sync.hpp"
 #include "core/db/write_guard.hpp"
 
@@ -51,8 +52,11 @@ struct connection_impl {
   // file is not in WAL mode, where a durable commit keeps synchronous=FULL.
   std::shared_ptr<group_sync> sync;
   // Frames in the WAL after this connection's last commit (sqlite3_wal_hook), for the
-  // checkpoint run after the write lock is freed (see transaction::commit).
+  // checkpoint asked for after the write lock is freed (see transaction::commit).
   int wal_frames = 0;
+  // Runs the file's checkpoints on its own thread (checkpointer.hpp); null when not in WAL
+  // mode.
+  std::shared_ptr<checkpointer> checkpoints;
 
   ~connection_impl();
 };
@@ -276,9 +280,11 @@ result<connection> connection::open(const std::filesystem::path& path) {
     sqlite3_finalize(mode);
     if (wal) {
       c.impl_->sync = detail::sync_group(path);
+      c.impl_->checkpoints = detail::checkpointer_for(path);
       // SQLite's automatic checkpoint runs inside COMMIT, while this process's writer gate is
       // held, and syncs the WAL and the database file: every writer queued behind it for two
-      // fsyncs. The hook only notes the WAL's size; commit() checkpoints once the gate is free.
+      // fsyncs. The hook only notes the WAL's size; commit() asks the file's checkpointer
+      // once the gate is free.
       sqlite3_wal_hook(
           c.impl_->db,
           [](void* arg, sqlite3*, const char*, int frames) {
@@ -414,16 +420,18 @@ result<void> transaction::commit() {
   end_durability();  // frees the write lock: the next writer need not wait for our fsync
   auto* impl = detail::impl_of(conn_->native_handle());
   conn_ = nullptr;
-  // A quick transaction (write_guard.hpp) runs where nothing may wait for a disk: it leaves
-  // the checkpoint to the next commit elsewhere (an APPEND's, always on the store pool), unless
-  // the WAL grew far past the threshold with no such commit.
+  // A quick transaction (write_guard.hpp) leaves the checkpoint to the next commit elsewhere
+  // (an APPEND's), unless the WAL grew far past the threshold with no such commit.
   const bool quick = detail::in_quick_transaction();
   if (quick) detail::quick_ended(true);
-  // SQLite's own threshold (1000 frames). PASSIVE neither takes the write lock nor waits for
-  // readers, so other writers go on while it copies; what it cannot copy yet, a later one does.
-  if (impl && impl->sync && impl->wal_frames >= (quick ? 8000 : 1000)) {
-    impl->wal_frames = 0;
-    (void)sqlite3_wal_checkpoint_v2(impl->db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  // SQLite's own threshold (1000 frames). The checkpoint itself runs on the file's own thread
+  // (checkpointer.hpp): this commit's caller does not wait for it.
+  if (impl && impl->checkpoints) {
+    impl->checkpoints->committed();
+    if (impl->wal_frames >= (quick ? 8000 : 1000)) {
+      impl->wal_frames = 0;
+      impl->checkpoints->request();
+    }
   }
   if (durability_ == durability::full && grouped(impl) && !impl->sync->wait_durable())
     return fail("db.error", "commit: fsync of the write-ahead log failed");

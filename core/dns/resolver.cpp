@@ -14,6 +14,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "core/dns/answer_cache.hpp"
 #include "core/log/log.hpp"
 
 namespace hearth::dns {
@@ -39,6 +40,7 @@ struct raw_answer {
   bool secure = false;
   std::string why;
   std::vector<std::string> rdata;
+  int ttl = 0;  // seconds; for NXDOMAIN/NODATA the SOA-derived one (RFC 2308 §5), 0 without SOA
 };
 
 raw_answer fail_answer(status st, std::string why) {
@@ -204,6 +206,7 @@ struct resolver::impl : std::enable_shared_from_this<resolver::impl> {
         a = fail_answer(status::temporary, "rcode " + std::to_string(r->rcode));  // SERVFAIL, REFUSED...
       }
       if (r) a.secure = r->secure != 0;
+      if (r && !r->bogus) a.ttl = r->ttl;
       st->timer.cancel();
     }
     if (r) ub_resolve_free(r);
@@ -256,12 +259,22 @@ struct resolver::impl : std::enable_shared_from_this<resolver::impl> {
       if (self->pending_.empty() && self->pipe_) self->pipe_->cancel();
       co_return fail_answer(status::temporary, self->stopped_ ? "resolver stopped" : "timeout");
     }
+    const auto& got = st->result;
+    self->cache_.put(name, type, {got.st, got.secure, got.rdata}, got.ttl, answer_cache::clock::now());
     co_return std::move(st->result);
   }
 
   static asio::awaitable<raw_answer> query(std::shared_ptr<impl> self, std::string_view name, rr_type type) {
     auto n = normalize_query_name(name);
     if (!n) co_return fail_answer(status::nxdomain, "invalid domain name");
+    // A kept answer is given on the caller's thread: no hop to the strand and unbound's thread.
+    if (auto c = self->cache_.get(*n, static_cast<int>(type), answer_cache::clock::now())) {
+      raw_answer a;
+      a.st = c->st;
+      a.secure = c->secure;
+      a.rdata = std::move(c->rdata);
+      co_return a;
+    }
     auto strand = self->strand_;
     co_return co_await asio::co_spawn(strand, run(std::move(self), std::move(*n), static_cast<int>(type)),
                                       asio::use_awaitable);
@@ -276,6 +289,7 @@ struct resolver::impl : std::enable_shared_from_this<resolver::impl> {
   bool validating_ = false;
   std::string init_error_;
   std::unordered_map<query_state*, std::shared_ptr<query_state>> pending_;
+  answer_cache cache_;
 };
 
 resolver::resolver(asio::any_io_executor ex, options opts)

@@ -200,4 +200,29 @@ check(count(m, "INBOX") == carol_before + 4 and len(hits[0].split()) == 1, "no s
 m.logout()
 check("sieve.error" in inst.log(), "the failure is logged")
 
+# --- ManageSieve changes apply to the very next delivery: the server remembers each account's
+# active script between deliveries, and a PUTSCRIPT/SETACTIVE/RENAMESCRIPT/DELETESCRIPT forgets
+# it. Each step sends right after the change, with carol's script just used by a delivery.
+from sievelib.managesieve import Client  # noqa: E402
+
+ms = Client(inst.addr, inst.port("managesieve"))
+check(ms.connect(carol, carol_pw, starttls=True, authmech="PLAIN"), "carol logs in to ManageSieve")
+check(ms.putscript("tolists", 'require ["fileinto", "mailbox"]; fileinto :create "Lists";\n') and ms.setactive("tolists"),
+      "PUTSCRIPT + SETACTIVE over ManageSieve")
+check(send(carol, "ms one") is None, "mail to carol after SETACTIVE")
+check(wait_count(carol, carol_pw, "Lists", 1) == 1, "the script made active over ManageSieve filed the next mail")
+check(ms.putscript("tolists", 'require ["fileinto", "mailbox"]; fileinto :create "Other";\n'), "PUTSCRIPT replacing the active script")
+check(send(carol, "ms two") is None, "mail to carol after PUTSCRIPT")
+check(wait_count(carol, carol_pw, "Other", 1) == 1, "the replaced script filed the next mail")
+check(ms.renamescript("tolists", "renamed"), "RENAMESCRIPT of the active script")
+check(ms.setactive(""), "SETACTIVE \"\" (no active script)")
+inbox = wait_count(carol, carol_pw, "INBOX", 0)
+check(send(carol, "ms three") is None, "mail to carol after deactivation")
+check(wait_count(carol, carol_pw, "INBOX", inbox + 1) == inbox + 1, "without an active script the next mail is in INBOX")
+check(ms.deletescript("renamed"), "DELETESCRIPT")
+m = imap(carol, carol_pw)
+check(count(m, "Lists") == 1 and count(m, "Other") == 1, "nothing else went to Lists or Other")
+m.logout()
+ms.logout()
+
 finish()
