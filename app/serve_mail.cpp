@@ -35,6 +35,7 @@ bool install_mail(serve_context& ctx) {
   svc.submission = checks.submission;
   svc.forwarder = forwarder;
   svc.decisions = checks.decisions;
+  svc.blobs = &ctx.blobs;
   *local_copy = with_report_ingest(ctx, checks, make_sieve_hook(ctx, outbound.get(), checks.submission, forwarder));
   start_report_sender(ctx, checks);
   // iMIP in (install_dav fills observe_copy): each copy is looked at before Sieve files it.
@@ -63,6 +64,7 @@ bool install_mail(serve_context& ctx) {
   o.command_timeout = std::chrono::seconds(c.smtp_command_timeout);
   o.data_timeout = std::chrono::seconds(c.smtp_data_timeout);
   o.max_connections_per_ip = c.smtp_max_connections_per_ip;
+  o.spill_dir = c.data_dir / "tmp";
 
   using config::service;
   using mail::smtp::listener_kind;

@@ -62,7 +62,19 @@ mail::smtp::copy_hook make_sieve_hook(serve_context& ctx, mail::queue::queue* ou
   auto d = std::make_shared<mail::sieve_delivery::deliverer>(std::move(s));
   ctx.keep.push_back(d);
   return [d](const mail::smtp::copy_request& r) -> result<mail::smtp::copy_outcome> {
-    auto out = d->deliver({r.account, r.envelope_from, r.envelope_to, r.copy, r.folder, r.can_reject});
+    mail::sieve_delivery::request req;
+    req.account = r.account;
+    req.envelope_from = r.envelope_from;
+    req.envelope_to = r.envelope_to;
+    req.copy = r.copy;
+    req.folder = r.folder;
+    req.can_reject = r.can_reject;
+    if (r.large) {
+      req.body_start = r.large->body_start;
+      req.write_blob = r.large->write_blob;
+      req.whole = r.large->whole;
+    }
+    auto out = d->deliver(req);
     if (!out) return out.error();
     return mail::smtp::copy_outcome{out->rejected, out->reason};
   };

@@ -21,8 +21,10 @@ asio::awaitable<decision> antivirus_filter::on_message(const smtp::client_info& 
   const bool mx = ci.kind == smtp::listener_kind::mx && ci.user.empty();
   if (mx ? !o_.on_mx : !o_.on_submission) co_return decision::go_on();
   const antivirus_options* o = &o_;
-  const std::string* msg = &message;
-  auto r = co_await net::run_blocking([o, msg] { return clamd_scan(o->target, *msg, o->clamd); });
+  // A large message (its body on disk): the header section, then the whole body in pieces.
+  const std::string_view msg = st.large_body ? std::string_view(message).substr(0, st.large_header) : std::string_view(message);
+  const smtp::body_pieces* body = &st.large_body;
+  auto r = co_await net::run_blocking([o, msg, body] { return clamd_scan(o->target, msg, *body, o->clamd); });
   const std::string from = env.sender.address();
   switch (r.status) {
     case scan_status::infected:

@@ -165,6 +165,12 @@ bool send_all(int fd, std::string_view data, std::chrono::milliseconds timeout, 
 }  // namespace
 
 scan_result clamd_scan(const clamd_target& t, std::string_view message, const clamd_options& o) {
+  return clamd_scan(t, message, {}, o);
+}
+
+scan_result clamd_scan(const clamd_target& t, std::string_view head,
+                       const std::function<bool(const std::function<void(std::string_view)>&)>& body,
+                       const clamd_options& o) {
   scan_result r;
   std::string err;
   fd_guard fd{connect_to(t, o.timeout, err)};
@@ -172,20 +178,28 @@ scan_result clamd_scan(const clamd_target& t, std::string_view message, const cl
     r.error = err;
     return r;
   }
-  if (message.size() > o.max_stream_bytes) {
-    message = message.substr(0, o.max_stream_bytes);
-    r.truncated = true;
-  }
   if (!send_all(fd.fd, std::string_view("zINSTREAM\0", 10), o.timeout, err)) {
     r.error = err;
     return r;
   }
   const std::size_t chunk = std::max<std::size_t>(o.chunk_bytes, 1);
-  for (std::size_t off = 0; off < message.size(); off += chunk) {
-    if (!send_all(fd.fd, instream_chunk(message.substr(off, chunk)), o.timeout, err)) {
-      // clamd may have answered already (size limit): read it below.
-      break;
+  std::size_t sent = 0;
+  bool stopped = false;  // a write failed (clamd may have answered already: read it below)
+  auto stream = [&](std::string_view data) {
+    if (stopped) return;
+    if (sent + data.size() > o.max_stream_bytes) {
+      data = data.substr(0, o.max_stream_bytes - sent);
+      r.truncated = true;
     }
+    for (std::size_t off = 0; off < data.size() && !stopped; off += chunk) {
+      if (!send_all(fd.fd, instream_chunk(data.substr(off, chunk)), o.timeout, err)) stopped = true;
+    }
+    sent += data.size();
+  };
+  stream(head);
+  if (body && !stopped && !r.truncated && !body(stream)) {
+    r.error = "message body unreadable";
+    return r;
   }
   if (err.empty()) send_all(fd.fd, std::string_view("\0\0\0\0", 4), o.timeout, err);
   // The reply, up to its NUL (bounded).

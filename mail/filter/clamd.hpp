@@ -11,6 +11,7 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,5 +49,10 @@ struct clamd_options {
 };
 
 scan_result clamd_scan(const clamd_target& t, std::string_view message, const clamd_options& o = {});
+// The same for a message whose body is read in pieces (a large one kept on disk): `head`
+// first, then what `body` hands out, up to max_stream_bytes in all.
+scan_result clamd_scan(const clamd_target& t, std::string_view head,
+                       const std::function<bool(const std::function<void(std::string_view)>&)>& body,
+                       const clamd_options& o = {});
 
 }  // namespace hearth::mail::filter

@@ -167,7 +167,7 @@ std::string seal_input(const header_section& h, const chain& c, std::size_t upto
 using body_hashes = std::array<std::optional<std::string>, 2>;
 
 result<void> check_ams(std::string_view message, const header_section& h, const arc_set& s,
-                       const std::map<std::string, key_answer>& keys, body_hashes& cache) {
+                       const std::map<std::string, key_answer>& keys, body_hashes& cache, const body_pieces& pieces) {
   const auto& t = s.ams_tags;
   for (const char* req : {"a", "b", "bh", "d", "h", "s"})
     if (!t.count(req)) return fail("arc.syntax", std::string("ARC-Message-Signature lacks ") + req + "=");
@@ -189,7 +189,12 @@ result<void> check_ams(std::string_view message, const header_section& h, const 
   auto key = key_for(t, keys);
   if (!key) return key.error();
   auto& hash = cache[bc == "relaxed" ? 1 : 0];
-  if (!hash) {
+  if (!hash && pieces) {
+    body_hasher hasher(bc == "relaxed");
+    if (!pieces([&hasher](std::string_view p) { hasher.feed(p); })) return fail("arc.body", "message body unreadable");
+    std::uint64_t size = 0;
+    hash = hasher.finish(size);
+  } else if (!hash) {
     std::string_view body = h.end <= message.size() ? message.substr(h.end) : std::string_view();
     hash = crypto::sha256(canon_body(body, bc == "relaxed"));
   }
@@ -231,7 +236,7 @@ std::set<std::string> arc_key_names(const header_section& h) {
 }
 
 arc_verification verify_arc(std::string_view message, const header_section& h,
-                            const std::map<std::string, key_answer>& keys) {
+                            const std::map<std::string, key_answer>& keys, const body_pieces& body) {
   arc_verification v;
   chain c = collect(h);
   if (!c.error.empty()) return failed(v, c.error);
@@ -248,12 +253,12 @@ arc_verification verify_arc(std::string_view message, const header_section& h,
   }
   // Step 4: the newest AMS must verify.
   body_hashes cache;
-  if (auto r = check_ams(message, h, c.sets[n - 1], keys, cache); !r)
+  if (auto r = check_ams(message, h, c.sets[n - 1], keys, cache, body); !r)
     return failed(v, "ARC-Message-Signature i=" + std::to_string(n) + ": " + r.error().message);
   // Step 5: older AMSs may have been broken by later handlers' changes; that is information,
   // not failure.
   for (std::size_t i = n - 1; i >= 1; --i) {
-    if (!check_ams(message, h, c.sets[i - 1], keys, cache)) {
+    if (!check_ams(message, h, c.sets[i - 1], keys, cache, body)) {
       v.oldest_pass = static_cast<int>(i + 1);
       break;
     }

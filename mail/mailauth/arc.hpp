@@ -36,9 +36,10 @@ struct arc_verification {
 };
 
 // RFC 8617 §5.2 over `message` (header `h` parsed from it). `keys` holds the answers for the
-// names arc_key_names() gave (a missing one counts as "no key": the chain fails).
+// names arc_key_names() gave (a missing one counts as "no key": the chain fails). With `body`
+// set, `message` is the header section only and the body hashes read the body through it.
 arc_verification verify_arc(std::string_view message, const header_section& h,
-                            const std::map<std::string, key_answer>& keys);
+                            const std::map<std::string, key_answer>& keys, const body_pieces& body = {});
 
 // The ARC set a sealer adds (RFC 8617 §5.1) to `message`, as the three fields in the order
 // to put on top (ARC-Seal, ARC-Message-Signature, ARC-Authentication-Results), each ending in

@@ -2,6 +2,8 @@
 
 #include "core/util/strings.hpp"
 
+#include <openssl/evp.h>
+
 namespace hearth::mail::mailauth {
 namespace {
 bool is_wsp(char c) { return c == ' ' || c == '\t'; }
@@ -36,6 +38,32 @@ std::string canon_header(std::string_view raw, bool relaxed) {
   return out;
 }
 
+namespace {
+
+// One body line without its line end, canonicalized.
+std::string canon_line(std::string_view line, bool relaxed) {
+  if (line.ends_with('\r')) line.remove_suffix(1);
+  std::string l;
+  if (relaxed) {
+    bool space = false;
+    for (char c : line) {
+      if (is_wsp(c)) {
+        space = true;
+        continue;
+      }
+      if (space) l += ' ';
+      space = false;
+      l += c;
+    }
+    // WSP at the line end is dropped (space pending at the end is never written).
+  } else {
+    l.assign(line);
+  }
+  return l;
+}
+
+}  // namespace
+
 std::string canon_body(std::string_view body, bool relaxed) {
   std::string out;
   out.reserve(body.size() + 2);
@@ -51,23 +79,7 @@ std::string canon_body(std::string_view body, bool relaxed) {
       line = body.substr(pos, nl - pos);
       pos = nl + 1;
     }
-    if (line.ends_with('\r')) line.remove_suffix(1);
-    std::string l;
-    if (relaxed) {
-      bool space = false;
-      for (char c : line) {
-        if (is_wsp(c)) {
-          space = true;
-          continue;
-        }
-        if (space) l += ' ';
-        space = false;
-        l += c;
-      }
-      // WSP at the line end is dropped (space pending at the end is never written).
-    } else {
-      l.assign(line);
-    }
+    const std::string l = canon_line(line, relaxed);
     if (l.empty()) {
       ++pending_empty;
       continue;
@@ -78,6 +90,75 @@ std::string canon_body(std::string_view body, bool relaxed) {
   }
   if (!relaxed && out.empty()) out = "\r\n";
   return out;
+}
+
+body_hasher::body_hasher(bool relaxed, std::optional<std::uint64_t> length) : relaxed_(relaxed), cap_(length) {
+  auto* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  sha_ = ctx;
+}
+
+body_hasher::~body_hasher() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(sha_)); }
+
+void body_hasher::emit(std::string_view s) {
+  size_ += s.size();
+  out_ += s;
+  if (out_.size() >= 64 * 1024) {
+    // Hash only what l= covers; the size still counts everything.
+    std::string_view h = out_;
+    if (cap_ && hashed_ + h.size() > *cap_) h = h.substr(0, *cap_ > hashed_ ? *cap_ - hashed_ : 0);
+    EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(sha_), h.data(), h.size());
+    hashed_ += h.size();
+    out_.clear();
+  }
+}
+
+void body_hasher::line(std::string_view raw) {
+  const std::string l = canon_line(raw, relaxed_);
+  if (l.empty()) {
+    ++pending_empty_;
+    return;
+  }
+  for (; pending_empty_ > 0; --pending_empty_) emit("\r\n");
+  emit(l);
+  emit("\r\n");
+}
+
+void body_hasher::feed(std::string_view piece) {
+  std::size_t pos = 0;
+  while (pos < piece.size()) {
+    const std::size_t nl = piece.find('\n', pos);
+    if (nl == std::string_view::npos) {
+      carry_.append(piece.substr(pos));
+      return;
+    }
+    if (carry_.empty()) {
+      line(piece.substr(pos, nl - pos));
+    } else {
+      carry_.append(piece.substr(pos, nl - pos));
+      line(carry_);
+      carry_.clear();
+    }
+    pos = nl + 1;
+  }
+}
+
+std::string body_hasher::finish(std::uint64_t& size) {
+  if (!carry_.empty()) {
+    line(carry_);
+    carry_.clear();
+  }
+  if (!relaxed_ && size_ == 0) emit("\r\n");
+  std::string_view h = out_;
+  if (cap_ && hashed_ + h.size() > *cap_) h = h.substr(0, *cap_ > hashed_ ? *cap_ - hashed_ : 0);
+  auto* ctx = static_cast<EVP_MD_CTX*>(sha_);
+  EVP_DigestUpdate(ctx, h.data(), h.size());
+  out_.clear();
+  size = size_;
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_DigestFinal_ex(ctx, md, &n);
+  return std::string(reinterpret_cast<const char*>(md), n);
 }
 
 }  // namespace hearth::mail::mailauth

@@ -19,4 +19,31 @@ std::string canon_header(std::string_view raw, bool relaxed);
 // removed, WSP runs to one SP, trailing empty lines removed, an empty body stays empty.
 std::string canon_body(std::string_view body, bool relaxed);
 
+// canon_body() for a body fed in pieces cut anywhere, hashed with SHA-256 as it goes, so a
+// large body is never held whole (SMTP's spilled messages). Holds one partial line at most.
+class body_hasher {
+ public:
+  // `length`: l=, the canonical octets hashed (all without it).
+  explicit body_hasher(bool relaxed, std::optional<std::uint64_t> length = std::nullopt);
+  ~body_hasher();
+  body_hasher(const body_hasher&) = delete;
+  body_hasher& operator=(const body_hasher&) = delete;
+  void feed(std::string_view piece);
+  // Ends the body. Returns the raw SHA-256 of the canonical body's first `length` octets, and
+  // sets `size` to the canonical body's whole size.
+  std::string finish(std::uint64_t& size);
+
+ private:
+  void line(std::string_view l);
+  void emit(std::string_view s);
+  bool relaxed_;
+  std::string carry_;          // the current line, not yet ended by LF
+  std::size_t pending_empty_ = 0;
+  std::string out_;            // canonical octets not yet hashed
+  std::uint64_t size_ = 0;     // canonical octets in all
+  std::optional<std::uint64_t> cap_;
+  void* sha_ = nullptr;        // EVP_MD_CTX*, kept out of the header
+  std::uint64_t hashed_ = 0;
+};
+
 }  // namespace hearth::mail::mailauth

@@ -336,6 +336,11 @@ std::vector<found_signature> find_signatures(const header_section& h) {
 
 verification verify(std::string_view message, const header_section& h, const found_signature& fs,
                     const key_answer& key, std::int64_t now) {
+  return verify(message, h, fs, key, now, body_pieces());
+}
+
+verification verify(std::string_view message, const header_section& h, const found_signature& fs,
+                    const key_answer& key, std::int64_t now, const body_pieces& pieces) {
   verification v;
   if (!fs.sig) {
     v.reason = fs.parse_error.message;
@@ -391,14 +396,25 @@ verification verify(std::string_view message, const header_section& h, const fou
 
   // Body hash (§3.7).
   std::string_view body = h.end <= message.size() ? message.substr(h.end) : std::string_view();
-  std::string cb = canon_body(body, s.body_relaxed);
   bool beyond_l = false;
-  if (s.length) {
-    if (*s.length > cb.size()) return result_of(dkim_status::fail, "l= longer than the body");
-    beyond_l = *s.length < cb.size();
-    cb.resize(*s.length);
+  if (pieces) {
+    body_hasher hasher(s.body_relaxed, s.length);
+    if (!pieces([&hasher](std::string_view p) { hasher.feed(p); }))
+      return result_of(dkim_status::temperror, "message body unreadable");
+    std::uint64_t size = 0;
+    const std::string bh = hasher.finish(size);
+    if (s.length && *s.length > size) return result_of(dkim_status::fail, "l= longer than the body");
+    beyond_l = s.length && *s.length < size;
+    if (bh != s.bh) return result_of(dkim_status::fail, "body hash did not verify");
+  } else {
+    std::string cb = canon_body(body, s.body_relaxed);
+    if (s.length) {
+      if (*s.length > cb.size()) return result_of(dkim_status::fail, "l= longer than the body");
+      beyond_l = *s.length < cb.size();
+      cb.resize(*s.length);
+    }
+    if (crypto::sha256(cb) != s.bh) return result_of(dkim_status::fail, "body hash did not verify");
   }
-  if (crypto::sha256(cb) != s.bh) return result_of(dkim_status::fail, "body hash did not verify");
   std::string data = dkim_core::header_input(h, s.headers, h.fields[fs.field_index].raw, s.header_relaxed, fs.field_index);
   if (!do_verify(pub.get(), ed, data, s.b)) return result_of(dkim_status::fail, "signature did not verify");
   // Content after l= is unsigned: the signature verified but does not vouch for what a reader
@@ -414,6 +430,10 @@ const std::vector<std::string> signed_headers = {
     "resent-to", "resent-cc", "resent-message-id", "autocrypt", "openpgp"};
 
 result<std::string> sign(std::string_view message, const signing_key& key, std::int64_t now) {
+  return sign(message, key, now, body_pieces());
+}
+
+result<std::string> sign(std::string_view message, const signing_key& key, std::int64_t now, const body_pieces& pieces) {
   const bool ed = key.algorithm == "ed25519-sha256";
   if (!ed && key.algorithm != "rsa-sha256") return fail("dkim.key", "unknown algorithm " + key.algorithm);
   auto k = load_private(key.private_pem);
@@ -422,8 +442,16 @@ result<std::string> sign(std::string_view message, const signing_key& key, std::
   if ((ed && id != EVP_PKEY_ED25519) || (!ed && id != EVP_PKEY_RSA)) return fail("dkim.key", "key does not match " + key.algorithm);
 
   header_section h = parse_header(message);
-  std::string_view body = h.end <= message.size() ? message.substr(h.end) : std::string_view();
-  std::string bh = crypto::base64_encode(crypto::sha256(canon_body(body, true)));
+  std::string bh;
+  if (pieces) {
+    body_hasher hasher(true);
+    if (!pieces([&hasher](std::string_view p) { hasher.feed(p); })) return fail("dkim.sign", "message body unreadable");
+    std::uint64_t size = 0;
+    bh = crypto::base64_encode(hasher.finish(size));
+  } else {
+    std::string_view body = h.end <= message.size() ? message.substr(h.end) : std::string_view();
+    bh = crypto::base64_encode(crypto::sha256(canon_body(body, true)));
+  }
 
   // h=: each recommended field as often as it occurs; From once more (over-signing).
   std::vector<std::string> names;

@@ -4,6 +4,7 @@
 // unit tests feed records directly.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -80,6 +81,15 @@ struct verification {
 verification verify(std::string_view message, const header_section& h, const found_signature& s,
                     const key_answer& key, std::int64_t now);
 
+// A body read in pieces rather than from the message text: calls `piece` with the body's
+// octets in order; false when the body could not be read (a verification is then temperror).
+using body_pieces = std::function<bool(const std::function<void(std::string_view)>& piece)>;
+
+// verify() when `message` holds the header section only and `body` reads the body (a large
+// message kept on disk): the body hash is computed as the pieces arrive.
+verification verify(std::string_view message, const header_section& h, const found_signature& s,
+                    const key_answer& key, std::int64_t now, const body_pieces& body);
+
 // ---- signing ----
 struct signing_key {
   std::string domain;     // d=
@@ -95,5 +105,7 @@ extern const std::vector<std::string> signed_headers;
 // Returns the whole "DKIM-Signature: ...\r\n" field (folded) to put on top of `message`,
 // relaxed/relaxed, t= `now`. Errors: "dkim.key" (PEM unreadable or wrong kind), "dkim.sign".
 result<std::string> sign(std::string_view message, const signing_key& key, std::int64_t now);
+// sign() when `message` holds the header section only and `body` reads the body.
+result<std::string> sign(std::string_view message, const signing_key& key, std::int64_t now, const body_pieces& body);
 
 }  // namespace hearth::mail::mailauth

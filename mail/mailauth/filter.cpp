@@ -129,8 +129,12 @@ class auth_filter : public smtp::filter {
         const auto* sp = &sigs;
         const auto* kp = &keys;
         auto* out = &checked;
-        co_await net::run_blocking([m, hp, sp, kp, out, now] {
-          for (std::size_t i = 0; i < sp->size(); ++i) out->push_back(verify(*m, *hp, (*sp)[i], (*kp)[i], now));
+        // A large message's body is on disk (st.large_body): hashed as it is read.
+        const smtp::body_pieces* body = &st.large_body;
+        co_await net::run_blocking([m, hp, sp, kp, out, now, body] {
+          for (std::size_t i = 0; i < sp->size(); ++i)
+            out->push_back(*body ? verify(*m, *hp, (*sp)[i], (*kp)[i], now, *body)
+                                 : verify(*m, *hp, (*sp)[i], (*kp)[i], now));
           return 0;
         });
       }
@@ -187,8 +191,9 @@ class auth_filter : public smtp::filter {
         const std::string* m = &message;
         const header_section* hp = &h;
         const auto* kp = &keys;
+        const smtp::body_pieces* body = &st.large_body;
         if (has_arc_fields(h))
-          av = co_await net::run_blocking([m, hp, kp] { return verify_arc(*m, *hp, *kp); });
+          av = co_await net::run_blocking([m, hp, kp, body] { return verify_arc(*m, *hp, *kp, *body); });
         else
           av = verify_arc(message, h, keys);  // no ARC set: "none" without hashing anything
       }

@@ -72,6 +72,20 @@ std::string outgoing_transform::prepare(std::string_view user, std::string_view 
   const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
   message = clean_message(std::move(message), h_, now);
   if (!s_.sign) return message;
+  return signatures(user, mail_from, message, {}, now) + message;
+}
+
+std::string outgoing_transform::prepare_header(std::string_view user, std::string_view mail_from, std::string header,
+                                               const smtp::body_pieces& body) {
+  const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+  // The hygiene touches header fields only, so the header section alone is enough for it.
+  header = clean_message(std::move(header), h_, now);
+  if (!s_.sign) return header;
+  return signatures(user, mail_from, header, body, now) + header;
+}
+
+std::string outgoing_transform::signatures(std::string_view user, std::string_view mail_from, const std::string& message,
+                                           const smtp::body_pieces& body, std::int64_t now) {
   std::string domain = author_domain(message);
   auto keys = domain.empty() ? std::vector<directory::dkim_key>{} : dir_.dkim_keys(domain);
   if (keys.empty()) {
@@ -88,7 +102,8 @@ std::string outgoing_transform::prepare(std::string_view user, std::string_view 
   if (chosen.empty()) chosen = keys;
   std::string fields;
   for (const auto& k : chosen) {
-    auto f = sign(message, signing_key{k.domain, k.selector, k.algorithm, k.private_pem}, now);
+    const signing_key key{k.domain, k.selector, k.algorithm, k.private_pem};
+    auto f = body ? sign(message, key, now, body) : sign(message, key, now);
     if (!f) {
       log::warn("dkim.sign", {{"user", user}, {"domain", domain}, {"selector", k.selector}, {"error", f.error().message}});
       continue;
@@ -96,7 +111,7 @@ std::string outgoing_transform::prepare(std::string_view user, std::string_view 
     fields += *f;
   }
   if (chosen.empty()) log::info("dkim.unsigned", {{"user", user}, {"domain", domain}, {"reason", "no key"}});
-  return fields + message;
+  return fields;
 }
 
 }  // namespace hearth::mail::mailauth

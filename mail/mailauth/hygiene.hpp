@@ -45,8 +45,14 @@ class outgoing_transform : public smtp::submission_transform {
   outgoing_transform(directory::directory& dir, hygiene_options h, signing_options s)
       : dir_(dir), h_(std::move(h)), s_(std::move(s)) {}
   std::string prepare(std::string_view user, std::string_view mail_from, std::string message) override;
+  std::string prepare_header(std::string_view user, std::string_view mail_from, std::string header,
+                             const smtp::body_pieces& body) override;
 
  private:
+  // The DKIM-Signature fields for `message` (with `body` set: the header section, the body
+  // read through it), after the hygiene.
+  std::string signatures(std::string_view user, std::string_view mail_from, const std::string& message,
+                         const smtp::body_pieces& body, std::int64_t now);
   directory::directory& dir_;
   hygiene_options h_;
   signing_options s_;

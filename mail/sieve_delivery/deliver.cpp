@@ -1,5 +1,6 @@
 #include "mail/sieve_delivery/deliver.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "core/log/log.hpp"
@@ -163,10 +164,28 @@ result<sieve::outcome> deliverer::evaluate(const request& r, std::vector<std::st
   return combined;
 }
 
-result<void> deliverer::store_copy(const std::string& account, std::string mailbox, const std::string& bytes,
+result<void> deliverer::store_copy(const request& req, std::string mailbox, const std::string& bytes,
                                    const std::vector<std::string>& flags, bool create, const std::string& special_use,
                                    const std::string& fallback) {
   auto& st = *s_.store;
+  const std::string& account = req.account;
+  // A large message's copy is written to the blob store once, then filed by its id.
+  std::string blob_id;
+  if (req.write_blob) {
+    const std::size_t cut = std::min(req.body_start, bytes.size());
+    auto id = req.write_blob(std::string_view(bytes).substr(0, bytes.size() - cut));
+    if (!id) return id.error();
+    blob_id = std::move(*id);
+  }
+  struct filer {
+    mail::store& st;
+    const std::string& account;
+    const std::string& bytes;
+    const std::string& blob_id;
+    result<mail::append_result> append(const std::string& box, const std::vector<std::string>& f) const {
+      return blob_id.empty() ? st.append(account, box, bytes, f) : st.append_blob(account, box, blob_id, f);
+    }
+  } put{st, account, bytes, blob_id};
   if (mailbox.empty() || util::iequals(mailbox, "INBOX")) mailbox = "INBOX";
   // RFC 8579 §4: :specialuse prefers the mailbox carrying that use, whatever its name.
   if (!special_use.empty()) {
@@ -178,26 +197,26 @@ result<void> deliverer::store_copy(const std::string& account, std::string mailb
         }
     }
   }
-  auto r = st.append(account, mailbox, bytes, flags);
+  auto r = put.append(mailbox, flags);
   if (!r && r.error().code == "mail.no_mailbox" && create) {
     // RFC 5490 §3.2: :create makes the mailbox, then files into it.
     auto c = st.create(account, mailbox, "");
     if (c || c.error().code == "mail.exists") {
       log::info("sieve.create", {{"user", account}, {"mailbox", mailbox}});
-      r = st.append(account, mailbox, bytes, flags);
+      r = put.append(mailbox, flags);
     }
   }
   if (!r && r.error().code == "mail.invalid" && !flags.empty()) {
     log::info("sieve.flags_ignored", {{"user", account}, {"mailbox", mailbox}, {"error", r.error().message}});
-    r = st.append(account, mailbox, bytes, {});
+    r = put.append(mailbox, {});
   }
   if (!r && (r.error().code == "mail.no_mailbox" || r.error().code == "mail.invalid") && mailbox != fallback) {
     // RFC 5228 §4.1: a fileinto that cannot be done must not lose the message.
     log::info("sieve.fileinto_fallback",
               {{"user", account}, {"mailbox", mailbox}, {"into", fallback}, {"error", r.error().message}});
-    r = st.append(account, fallback, bytes, flags);
-    if (!r && r.error().code == "mail.invalid" && !flags.empty()) r = st.append(account, fallback, bytes, {});
-    if (!r && fallback != "INBOX") r = st.append(account, "INBOX", bytes, {});
+    r = put.append(fallback, flags);
+    if (!r && r.error().code == "mail.invalid" && !flags.empty()) r = put.append(fallback, {});
+    if (!r && fallback != "INBOX") r = put.append("INBOX", {});
   }
   if (!r) return r.error();
   return {};
@@ -209,7 +228,7 @@ result<response> deliverer::deliver(const request& r) {
   if (!refs) return refs.error();
   if (refs->empty()) {
     // No script: exactly the plain delivery (spam to Junk when the account has it).
-    if (auto s = store_copy(r.account, keep_folder, r.copy, {}, false, "", "INBOX"); !s) return s.error();
+    if (auto s = store_copy(r, keep_folder, r.copy, {}, false, "", "INBOX"); !s) return s.error();
     return response{};
   }
   auto o = evaluate(r);
@@ -217,7 +236,7 @@ result<response> deliverer::deliver(const request& r) {
     if (o.error().code.starts_with("db.")) return o.error();
     // A failing script never loses the message (RFC 5228 §2.10.6): INBOX, and the log says why.
     log::warn("sieve.error", {{"user", r.account}, {"error", o.error().message}});
-    if (auto s = store_copy(r.account, "INBOX", r.copy, {}, false, "", "INBOX"); !s) return s.error();
+    if (auto s = store_copy(r, "INBOX", r.copy, {}, false, "", "INBOX"); !s) return s.error();
     tell_user(r.account, o.error().message);
     return response{};
   }
@@ -245,17 +264,17 @@ result<response> deliverer::deliver(const request& r) {
   for (const auto& a : o->actions) {
     if (auto* k = std::get_if<sieve::action_keep>(&a)) {
       if (!once(keep_folder)) continue;
-      if (auto s = store_copy(r.account, keep_folder, message, k->flags, false, "", "INBOX"); !s) return s.error();
+      if (auto s = store_copy(r, keep_folder, message, k->flags, false, "", "INBOX"); !s) return s.error();
     } else if (auto* f = std::get_if<sieve::action_fileinto>(&a)) {
       if (!once(f->mailbox)) continue;
-      if (auto s = store_copy(r.account, f->mailbox, message, f->flags, f->create, f->special_use, "INBOX"); !s)
+      if (auto s = store_copy(r, f->mailbox, message, f->flags, f->create, f->special_use, "INBOX"); !s)
         return s.error();
       log::info("sieve.fileinto", {{"user", r.account}, {"mailbox", f->mailbox}});
     }
   }
   if (extra_keep && once(keep_folder)) {
     log::warn("sieve.redirect_loop", {{"user", r.account}, {"from", r.envelope_from}});
-    if (auto s = store_copy(r.account, keep_folder, message, {}, false, "", "INBOX"); !s) return s.error();
+    if (auto s = store_copy(r, keep_folder, message, {}, false, "", "INBOX"); !s) return s.error();
   }
   bool discarded = done.empty();
   if (discarded) log::info("sieve.discard", {{"user", r.account}, {"from", r.envelope_from}});
@@ -301,7 +320,16 @@ void deliverer::side_effects(const request& r, const sieve::outcome& o, const st
       // The envelope sender is rewritten with SRS and an ARC set added where the message is
       // queued (services::send, the same forwarding as aliases); the marker lets us recognise
       // the message if it comes back.
-      std::string bytes = std::string(redirect_marker) + ": " + s_.hostname + "\r\n" + without_return_path(message);
+      std::string whole = message;
+      if (r.whole) {
+        auto w = r.whole(std::string_view(message).substr(0, message.size() - std::min(r.body_start, message.size())));
+        if (!w) {
+          log::warn("sieve.unsent", {{"user", r.account}, {"action", "redirect"}, {"error", w.error().message}});
+          continue;
+        }
+        whole = std::move(*w);
+      }
+      std::string bytes = std::string(redirect_marker) + ": " + s_.hostname + "\r\n" + without_return_path(whole);
       log::info("sieve.redirect", {{"user", r.account}, {"to", red->address}, {"copy", red->copy ? "yes" : "no"}});
       send(r.envelope_from, {red->address}, bytes, "", "redirect");
     } else if (auto* v = std::get_if<sieve::action_vacation>(&a)) {

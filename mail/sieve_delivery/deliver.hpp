@@ -64,6 +64,14 @@ struct request {
   std::string copy;           // trace fields + message
   std::string folder;         // where plain delivery would put it: "" (INBOX) or "Junk"
   bool can_reject = false;    // the SMTP session can answer 550 for this copy
+  // A large message (SMTP keeps one past 1 MiB on disk): `copy` then ends with a bounded start
+  // of the body, `body_start` octets long, and that start is all the scripts' body tests see
+  // (Pigeonhole likewise tests a bounded part of a huge body). The stored copy is the header
+  // section as the scripts left it, then the whole body: `write_blob(head)` writes it to the
+  // blob store and returns its id; `whole(head)` returns it in memory (a redirect).
+  std::size_t body_start = 0;
+  std::function<result<std::string>(std::string_view head)> write_blob;
+  std::function<result<std::string>(std::string_view head)> whole;
 };
 
 struct response {
@@ -90,7 +98,7 @@ class deliverer {
   std::shared_ptr<const sieve::program> compiled(const std::string& source, std::string& error);
   sieve::environment environment(const request& r) const;
   result<std::vector<script_ref>> scripts_for(const std::string& account);
-  result<void> store_copy(const std::string& account, std::string mailbox, const std::string& bytes,
+  result<void> store_copy(const request& r, std::string mailbox, const std::string& bytes,
                           const std::vector<std::string>& flags, bool create, const std::string& special_use,
                           const std::string& fallback);
   void side_effects(const request& r, const sieve::outcome& o, const std::string& message);

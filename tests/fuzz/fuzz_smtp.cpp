@@ -25,10 +25,18 @@ void check(bool ok) {
   if (!ok) std::abort();
 }
 
+// The spilled part of the current content (capabilities::spill_at), as a session keeps it.
+std::string spilled;
+
 void drive(engine& e, const capabilities& caps) {
   for (int i = 0; i < 100000; ++i) {
     const event ev = e.next();
     (void)e.take_output();
+    if (auto p = e.take_spill(); !p.bytes.empty()) {
+      check(caps.spill_at > 0 && p.bytes.size() >= caps.spill_at);
+      if (p.first) spilled.clear();
+      spilled += p.bytes;
+    }
     switch (ev) {
       case event::need_input:
       case event::close:
@@ -44,7 +52,7 @@ void drive(engine& e, const capabilities& caps) {
         e.decide(make_reply(e.current().mailbox.local.size() % 4 == 0 ? 550 : 250, "2.1.5", "x"));
         break;
       case event::message: {
-        const std::string m = e.take_message();
+        const std::string m = e.message_spilled() ? spilled + e.take_message() : e.take_message();
         check(m.size() <= caps.max_message_size);
         for (std::size_t k = 0; k < m.size(); ++k) check(m[k] != '\n' || (k > 0 && m[k - 1] == '\r'));
         e.decide(make_reply(250, "2.0.0", "queued"));
@@ -88,6 +96,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   caps.max_errors = (mode & 64) ? 3 : 1000;
   caps.max_command_line = (mode & 128) ? 64 : 4096;
   const std::size_t slice = std::size_t{data[1]} + 1;
+  // Odd slice sizes also cut the content into spilled pieces (a few octets each).
+  caps.spill_at = (slice & 1) ? slice / 2 + 1 : 0;
+  spilled.clear();
 
   engine e(caps);
   (void)e.take_output();

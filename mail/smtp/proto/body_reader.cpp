@@ -4,11 +4,21 @@ namespace hearth::mail::smtp {
 
 void content_sink::store(char c) {
   ++octets_;
-  if (data_.size() >= max_size_) {
+  if (kept() >= max_size_) {
     flags_.too_big = true;  // keep counting, stop storing
     return;
   }
   data_ += c;
+}
+
+std::string content_sink::take_spill() {
+  if (spill_at_ == 0 || data_.size() < spill_at_) return {};
+  std::string out = std::move(data_);
+  data_ = std::string();
+  // One allocation per spilled piece instead of the doublings up to it.
+  data_.reserve(spill_at_ + spill_at_ / 4);
+  spilled_ += out.size();
+  return out;
 }
 
 bool content_sink::put(char c) {
@@ -36,7 +46,7 @@ void content_sink::put_plain(std::string_view s) {
   line_ += s.size();
   if (line_ > max_line_length) flags_.long_line = true;
   octets_ += s.size();
-  const std::size_t room = data_.size() < max_size_ ? max_size_ - data_.size() : 0;
+  const std::size_t room = kept() < max_size_ ? max_size_ - kept() : 0;
   if (s.size() > room) {
     flags_.too_big = true;  // keep counting, stop storing
     s = s.substr(0, room);

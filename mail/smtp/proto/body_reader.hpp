@@ -13,6 +13,7 @@
 //  - Lines longer than 998 octets + CRLF (RFC 5322 §2.1.1, RFC 5321 §4.5.3.1.6): recorded,
 //    refused at the end with 554 5.6.0, never cut.
 //  - Size above the limit: storing stops, reading continues to the end, then 552 5.3.4.
+//    The limit counts every octet kept, in memory or already handed out by take_spill().
 // The stream is always read to its end so the session stays in sync with the client.
 #pragma once
 #include <cstddef>
@@ -37,6 +38,15 @@ struct content_flags {
 class content_sink {
  public:
   explicit content_sink(std::size_t max_size) : max_size_(max_size) {}
+  // Lets take_spill() hand out the octets kept once they reach `spill_at` (0: never), so a
+  // large message need not stay in memory.
+  void set_spill_at(std::size_t spill_at) { spill_at_ = spill_at; }
+  // The octets kept so far, once they reach the spill size; else empty. The caller owns them
+  // (and appends them, in order, before data()). Content checks and the size limit go on
+  // across the cut: it changes where the octets are, not what they are.
+  std::string take_spill();
+  // Octets handed out by take_spill() so far.
+  std::uint64_t spilled() const { return spilled_; }
   // Adds one octet; returns true when it completed a CRLF.
   bool put(char c);
   // Adds octets that hold no CR and no LF, with the same checks as put() one by one.
@@ -50,7 +60,10 @@ class content_sink {
 
  private:
   void store(char c);
+  std::size_t kept() const { return static_cast<std::size_t>(spilled_) + data_.size(); }
   std::size_t max_size_;
+  std::size_t spill_at_ = 0;
+  std::uint64_t spilled_ = 0;
   std::string data_;
   content_flags flags_;
   std::uint64_t octets_ = 0;  // all octets seen, stored or not

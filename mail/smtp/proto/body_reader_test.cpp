@@ -182,3 +182,62 @@ TEST_CASE("DATA and BDAT: any slicing gives the octet-by-octet result") {
     CHECK_FALSE(d.sink().flags().bare_cr);
   }
 }
+
+TEST_CASE("DATA and BDAT: spilled pieces plus the rest are the content, at every cut") {
+  const std::string wire = "Subject: x\r\n\r\n..leading dot\r\n.x\r\n.\rnot end\r\n...\r\n.\r\nNEXT";
+  const std::string want = "Subject: x\r\n\r\n.leading dot\r\nx\r\n\rnot end\r\n..\r\n";
+  for (std::size_t spill_at : {1u, 3u, 7u, 16u}) {
+    for (std::size_t cut = 0; cut <= wire.size(); ++cut) {
+      data_reader r(1 << 20);
+      r.sink().set_spill_at(spill_at);
+      std::string got;
+      std::size_t used = r.feed(std::string_view(wire).substr(0, cut));
+      got += r.sink().take_spill();
+      if (!r.done()) used += r.feed(std::string_view(wire).substr(cut));
+      got += r.sink().take_spill();
+      REQUIRE(r.done());
+      CHECK(wire.substr(used) == "NEXT");
+      CHECK(got.size() == r.sink().spilled());
+      CHECK(got + r.sink().data() == want);
+      CHECK(r.sink().flags().bare_cr);
+      CHECK_FALSE(r.sink().flags().too_big);
+    }
+  }
+  // BDAT: chunk boundaries and spill cuts anywhere; nothing is unstuffed.
+  const std::string content = "ab\r\n.\r\nx..\r\nend\r\n";
+  for (std::size_t chunk = 1; chunk <= content.size(); ++chunk) {
+    bdat_reader b(1 << 20);
+    b.sink().set_spill_at(5);
+    std::string got;
+    for (std::size_t at = 0; at < content.size(); at += chunk) {
+      const std::string_view piece = std::string_view(content).substr(at, chunk);
+      b.begin_chunk(piece.size());
+      CHECK(b.feed(piece) == piece.size());
+      CHECK(b.chunk_done());
+      got += b.sink().take_spill();
+    }
+    CHECK(got + b.sink().data() == content);
+  }
+}
+
+TEST_CASE("the size limit counts spilled octets") {
+  data_reader r(10);
+  r.sink().set_spill_at(4);
+  std::string got;
+  for (int i = 0; i < 5; ++i) {
+    r.feed("abc\r\n");
+    got += r.sink().take_spill();
+  }
+  r.feed(".\r\n");
+  CHECK(r.done());
+  CHECK(r.sink().flags().too_big);
+  CHECK(got.size() + r.sink().data().size() == 10);  // stored up to the limit, not beyond
+  CHECK(r.sink().octets() == 25);                     // but everything was read
+}
+
+TEST_CASE("without a spill size nothing is handed out") {
+  data_reader r(1 << 20);
+  r.feed(std::string(100000, 'a').substr(0, 900) + "\r\n");
+  CHECK(r.sink().take_spill().empty());
+  CHECK(r.sink().spilled() == 0);
+}

@@ -16,6 +16,15 @@ void engine::feed(std::string_view bytes) {
   in_.append(bytes);
 }
 
+engine::spill_piece engine::take_spill() {
+  content_sink* sink = data_ ? &data_->sink() : bdat_ ? &bdat_->sink() : nullptr;
+  if (!sink || pending_ == pending::message) return {};
+  const bool first = sink->spilled() == 0;
+  spill_piece p{sink->take_spill(), first};
+  if (p.bytes.empty()) p.first = false;
+  return p;
+}
+
 std::string engine::take_output() { return std::exchange(out_, std::string()); }
 
 void engine::send(const reply& r) { out_ += r.wire(); }
@@ -221,6 +230,7 @@ event engine::on_command(const command& c) {
       } else {
         send(354, "", "End data with <CR><LF>.<CR><LF>");
         data_ = std::make_unique<data_reader>(caps_.max_message_size);
+        data_->sink().set_spill_at(caps_.spill_at);
         mode_ = mode::data;
       }
       return event::need_input;
@@ -255,6 +265,7 @@ void engine::decide(reply r) {
     case pending::message:
       send(r);
       message_.clear();
+      message_spilled_ = false;
       reset_transaction();
       break;
     default:

@@ -52,6 +52,9 @@ struct capabilities {
   std::vector<std::string> auth_mechanisms;  // upper-case; empty: no AUTH (port 25)
   bool auth_requires_tls = true;  // AUTH offered only under TLS (RFC 3207 §4 / RFC 4954 §4)
   bool auth_required = false;     // submission: MAIL needs AUTH first (530 5.7.0)
+  // Content octets held in memory before take_spill() hands them out; 0: the whole message
+  // stays in memory until take_message().
+  std::size_t spill_at = 0;
 };
 
 enum class event {
@@ -110,8 +113,19 @@ class engine {
 
   const command& current() const { return current_; }
   const envelope& transaction() const { return envelope_; }
-  // The message content of the `message` event (moved out).
+  // The message content of the `message` event (moved out). When message_spilled(), only
+  // the octets after the last take_spill() piece.
   std::string take_message() { return std::move(message_); }
+  // While content is read with capabilities::spill_at set: octets to write out now, in
+  // order (empty: keep reading). `first`: the first piece of this content, so whatever an
+  // earlier unfinished content spilled is no part of it. Call it after each next().
+  struct spill_piece {
+    std::string bytes;
+    bool first = false;
+  };
+  spill_piece take_spill();
+  // At the `message` event: part of the content went out through take_spill().
+  bool message_spilled() const { return message_spilled_; }
   const std::string& auth_line() const { return auth_line_; }
   bool authenticated() const { return authenticated_; }
   bool tls_active() const { return caps_.tls_active; }
@@ -166,6 +180,7 @@ class engine {
   command current_;
   envelope envelope_;
   std::string message_;
+  bool message_spilled_ = false;
   std::string auth_line_;
 
   std::unique_ptr<data_reader> data_;

@@ -68,7 +68,10 @@ event engine::on_bdat(const command& c) {
     chunk_error_ = make_reply(554, "5.5.1", "No valid recipients");
   } else {
     chunk_ok_ = true;
-    if (!bdat_) bdat_ = std::make_unique<bdat_reader>(caps_.max_message_size);
+    if (!bdat_) {
+      bdat_ = std::make_unique<bdat_reader>(caps_.max_message_size);
+      bdat_->sink().set_spill_at(caps_.spill_at);
+    }
     bdat_->begin_chunk(c.chunk_size);
     bdat_used_ = true;
   }
@@ -109,6 +112,7 @@ event engine::finish_content(content_sink& sink) {
     reset_transaction();
     return event::need_input;
   }
+  message_spilled_ = sink.spilled() > 0;
   message_ = sink.take();
   pending_ = pending::message;
   return event::message;

@@ -249,3 +249,61 @@ TEST_CASE("BDAT sequences (RFC 3030)") {
   e.send("BDAT 2 LAST\r\n\r\n");
   CHECK(e.take().find("554 5.6.0 Bare LF") != std::string::npos);
 }
+
+TEST_CASE("a message past spill_at comes out in pieces, DATA and BDAT, and the next one starts afresh") {
+  capabilities caps = mx();
+  caps.spill_at = 64;
+  std::string body;
+  for (int i = 0; i < 40; ++i) body += ".line " + std::to_string(i) + "\r\n";
+  std::string stuffed;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    if (body[i] == '.' && (i == 0 || body[i - 1] == '\n')) stuffed += '.';
+    stuffed += body[i];
+  }
+  driver d(caps);
+  d.codes();
+  // Fed in slices of 50 so the engine hands pieces out between reads.
+  const std::string script = "EHLO c\r\nMAIL FROM:<a@c>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n" + stuffed + ".\r\n";
+  for (std::size_t i = 0; i < script.size(); i += 50) d.send(script.substr(i, 50));
+  CHECK(d.codes() == codes{250, 250, 250, 354, 250});
+  REQUIRE(d.messages.size() == 1);
+  CHECK(d.spilled[0]);
+  CHECK(d.spill_pieces > 1);
+  CHECK(d.messages[0] == body);
+
+  // A small message after it: not spilled, whole in take_message().
+  d.send("MAIL FROM:<a@c>\r\nRCPT TO:<b@example.org>\r\nDATA\r\nsmall\r\n.\r\n");
+  REQUIRE(d.messages.size() == 2);
+  CHECK_FALSE(d.spilled[1]);
+  CHECK(d.messages[1] == "small\r\n");
+
+  // BDAT in chunks of 30: no unstuffing, the first piece marks a new content.
+  d.send("MAIL FROM:<a@c>\r\nRCPT TO:<b@example.org>\r\n");
+  for (std::size_t at = 0; at < stuffed.size(); at += 30) {
+    const std::string piece = stuffed.substr(at, 30);
+    const bool last = at + 30 >= stuffed.size();
+    d.send("BDAT " + std::to_string(piece.size()) + (last ? " LAST" : "") + "\r\n" + piece);
+  }
+  REQUIRE(d.messages.size() == 3);
+  CHECK(d.spilled[2]);
+  CHECK(d.messages[2] == stuffed);
+}
+
+TEST_CASE("a spilled message over the size limit is refused, and the next one does not inherit its pieces") {
+  capabilities caps = mx();
+  caps.spill_at = 16;
+  caps.max_message_size = 100;
+  driver d(caps);
+  d.codes();
+  d.send("EHLO c\r\nMAIL FROM:<a@c>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n");
+  for (int i = 0; i < 20; ++i) d.send("0123456789\r\n");
+  d.send(".\r\n");
+  CHECK(d.codes() == codes{250, 250, 250, 354, 552});
+  CHECK(d.messages.empty());
+  d.send("MAIL FROM:<a@c>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n");
+  for (int i = 0; i < 3; ++i) d.send("abcdefghij\r\n");
+  d.send(".\r\n");
+  REQUIRE(d.messages.size() == 1);
+  CHECK(d.spilled[0]);
+  CHECK(d.messages[0] == "abcdefghij\r\nabcdefghij\r\nabcdefghij\r\n");
+}

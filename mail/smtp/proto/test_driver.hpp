@@ -12,6 +12,9 @@ struct driver {
   engine e;
   std::string out;
   std::vector<std::string> messages;
+  std::vector<bool> spilled;  // per message: part of it came through take_spill()
+  std::string spill;          // the current content's spilled octets
+  int spill_pieces = 0;
   bool closed = false;
   bool tls_pending = false;
   int rcpt_events = 0;
@@ -24,6 +27,11 @@ struct driver {
     for (int i = 0; i < 1000000; ++i) {
       const event ev = e.next();
       out += e.take_output();
+      if (auto p = e.take_spill(); !p.bytes.empty()) {
+        if (p.first) spill.clear();
+        spill += p.bytes;
+        ++spill_pieces;
+      }
       switch (ev) {
         case event::need_input: return;
         case event::close: closed = true; return;
@@ -38,7 +46,8 @@ struct driver {
                                                            : make_reply(250, "2.1.5", "Ok"));
           break;
         case event::message:
-          messages.push_back(e.take_message());
+          spilled.push_back(e.message_spilled());
+          messages.push_back(e.message_spilled() ? spill + e.take_message() : e.take_message());
           e.decide(make_reply(250, "2.0.0", "Ok: queued"));
           break;
         case event::auth_start:

@@ -1,5 +1,6 @@
 #include "mail/smtp/server/delivery.hpp"
 
+#include <algorithm>
 #include <ctime>
 
 #include "core/crypto/crypto.hpp"
@@ -76,7 +77,7 @@ std::string new_id() {
 result<local_result> deliver_local(directory::directory& dir, mail::store& store, std::string_view from,
                                    std::string_view rcpt, std::string_view received, std::string_view message,
                                    std::string_view folder, const copy_hook* hook, bool single_rcpt,
-                                   std::string_view auth_user) {
+                                   std::string_view auth_user, const large_message* large) {
   local_result out;
   const auto targets = dir.resolve(rcpt);
   if (targets.empty()) return fail("smtp.unknown_user", "no such user here: " + std::string(rcpt));
@@ -92,7 +93,7 @@ result<local_result> deliver_local(directory::directory& dir, mail::store& store
     std::string copy = with_trace(from, t, received, message);
     if (hook && *hook) {
       copy_request req{t, std::string(from), std::string(rcpt), std::move(copy), std::string(folder),
-                       single_rcpt && targets.size() == 1, std::string(auth_user)};
+                       single_rcpt && targets.size() == 1, std::string(auth_user), large};
       auto h = (*hook)(req);
       if (!h) {
         out.failed.push_back({t, h.error()});
@@ -102,6 +103,21 @@ result<local_result> deliver_local(directory::directory& dir, mail::store& store
       } else {
         out.delivered.push_back(t);
       }
+      continue;
+    }
+    if (large) {
+      // The trace fields and the header section, then the whole body, as one blob.
+      auto id = large->write_blob(std::string_view(copy).substr(0, copy.size() - std::min(large->body_start, copy.size())));
+      if (!id) {
+        out.failed.push_back({t, id.error()});
+        continue;
+      }
+      auto r = store.append_blob(t, folder.empty() ? std::string_view("INBOX") : folder, *id);
+      if (!r && !folder.empty() && r.error().code == "mail.no_mailbox") r = store.append_blob(t, "INBOX", *id);
+      if (r)
+        out.delivered.push_back(t);
+      else
+        out.failed.push_back({t, r.error()});
       continue;
     }
     auto r = folder.empty() ? store.deliver(t, copy) : store.append(t, folder, copy);

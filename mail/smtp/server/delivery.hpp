@@ -56,6 +56,18 @@ struct local_result {
   std::vector<local_failure> failed;   // accounts whose copy could not be written
 };
 
+// A message too large to hold in memory (SMTP keeps one past 1 MiB on disk). The `message`
+// given with it is the header section and a bounded start of the body, `body_start` octets,
+// which is what Sieve's body tests see; a stored copy is the header section (trace fields on
+// top, as edited) and then the whole body, written by `write_blob(head)` to the blob store
+// (its id returned) in pieces, never whole in memory; `whole(head)` gives it in memory, for a
+// consumer that cannot take pieces (a Sieve redirect). Thread-safe, blocking.
+struct large_message {
+  std::size_t body_start = 0;
+  std::function<result<std::string>(std::string_view head)> write_blob;
+  std::function<result<std::string>(std::string_view head)> whole;
+};
+
 // One account's copy, handed to a copy_hook (Sieve at delivery, wired in app/) instead of being
 // written straight into `folder`.
 struct copy_request {
@@ -69,6 +81,8 @@ struct copy_request {
   // The account that sent it through authenticated submission ("" for mail from outside): the
   // sender is then known without Authentication-Results (iMIP between local users).
   std::string auth_user;
+  // Set for a large message: `copy` is then trace fields + its bounded start (see above).
+  const large_message* large = nullptr;
 };
 
 struct copy_outcome {
@@ -87,9 +101,12 @@ using copy_hook = std::function<result<copy_outcome>(const copy_request&)>;
 // "Junk") is used when the account has it, else INBOX. `hook`: when set, each copy goes
 // through it (Sieve); `single_rcpt`: the SMTP transaction has only this recipient, so a hook may
 // reject at SMTP time. `auth_user`: the authenticated sender, passed on in copy_request.
+// `large`: `message` is a large message's start (see large_message); each copy is stored as
+// a blob written from it.
 result<local_result> deliver_local(directory::directory& dir, mail::store& store, std::string_view from,
                                    std::string_view rcpt, std::string_view received, std::string_view message,
                                    std::string_view folder = {}, const copy_hook* hook = nullptr,
-                                   bool single_rcpt = false, std::string_view auth_user = {});
+                                   bool single_rcpt = false, std::string_view auth_user = {},
+                                   const large_message* large = nullptr);
 
 }  // namespace hearth::mail::smtp

@@ -16,6 +16,7 @@
 // returns `next` unless client.kind == listener_kind::mx (or client.user is empty).
 #pragma once
 #include <boost/asio/awaitable.hpp>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -30,6 +31,10 @@
 #include "mail/smtp/server/session.hpp"
 
 namespace hearth::mail::smtp {
+
+// A body read in pieces: calls `piece` with its octets in order; false when it could not be
+// read.
+using body_pieces = std::function<bool(const std::function<void(std::string_view)>& piece)>;
 
 struct client_info {
   std::string session;  // connection id, for logs
@@ -55,6 +60,13 @@ struct transaction_state {
                                                // filter (backup MX): queued, not refused
   std::map<std::string, std::string> srs_reverse;  // SRS recipient (lowercase) -> the address
                                                    // it stands for (forwarding::reverse)
+  // Set during on_message for a large message (past 1 MiB, kept on disk): `message` is then
+  // its header section and a bounded start of its body only, and this reads the whole body
+  // in pieces (blocking: call it on the blocking pool; false when unreadable). A filter that
+  // needs every body octet (a DKIM or ARC body hash) reads it here; the others look at the
+  // bounded start.
+  body_pieces large_body;
+  std::size_t large_header = 0;  // with large_body: the header section's length in `message`
 };
 
 enum class verdict { next, accept, refuse };
@@ -107,6 +119,10 @@ class submission_transform {
  public:
   virtual ~submission_transform() = default;
   virtual std::string prepare(std::string_view user, std::string_view mail_from, std::string message) = 0;
+  // prepare() for a large message: `header` is its header section (through the empty line)
+  // and `body` reads the body in pieces; returns the header section to send before that body.
+  virtual std::string prepare_header(std::string_view user, std::string_view mail_from, std::string header,
+                                     const body_pieces& body) = 0;
 };
 
 }  // namespace hearth::mail::smtp

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "auth/authenticator.hpp"
+#include "core/blob/store.hpp"
 #include "core/crypto/crypto.hpp"
 #include "core/log/log.hpp"
 #include "core/net/blocking.hpp"
@@ -22,6 +23,7 @@
 #include "mail/smtp/server/delivery.hpp"
 #include "mail/smtp/server/filter.hpp"
 #include "mail/smtp/server/policy.hpp"
+#include "mail/smtp/server/spill.hpp"
 #include "mail/store/store.hpp"
 
 namespace hearth::mail::smtp {
@@ -31,6 +33,25 @@ namespace asio = boost::asio;
 using net::connection;
 
 constexpr std::size_t read_chunk = 64 * 1024;
+// Content beyond this goes to a spill file as it arrives (spill.hpp); smaller messages never
+// touch it. The same threshold as IMAP APPEND's streaming.
+constexpr std::size_t spill_at = 1 << 20;
+// What a large message's consumers read at a time.
+constexpr std::size_t large_piece = 256 * 1024;
+
+// `head` and then the message (or only its body, `body_only`) in one string.
+result<std::string> read_whole(const message_source& m, std::string_view head, bool body_only = false) {
+  std::string out;
+  out.reserve(head.size() + m.size());
+  out += head;
+  auto append = [&out](std::string_view p) -> result<void> {
+    out += p;
+    return {};
+  };
+  auto r = body_only ? m.each_body_piece(large_piece, append) : m.each_piece(large_piece, append);
+  if (!r) return r.error();
+  return out;
+}
 
 // Connections per client IP, shared by the sessions of one listener.
 struct ip_counter {
@@ -96,6 +117,8 @@ class session {
       // (GCC 12 miscompiles `if (!co_await ...)` in some frames: await into a variable first.)
       const bool flushed = co_await flush();
       if (!flushed) co_return;
+      const bool spilled = co_await spill_out();
+      if (!spilled) co_return;
       switch (ev) {
         case event::need_input:
           if (const bool more = co_await read_more(); !more) co_return;
@@ -149,7 +172,51 @@ class session {
     k.starttls = !c_.is_tls();
     k.auth_requires_tls = true;
     k.auth_required = submission();
+    k.spill_at = o_.spill_dir.empty() ? 0 : spill_at;
     return k;
+  }
+
+  // Writes what the engine hands out of a large message to this session's spill file, on the
+  // blocking pool. False: the file could not be written; the client gets 451 and is dropped
+  // (the engine would otherwise go on reading a message it can no longer keep).
+  asio::awaitable<bool> spill_out() {
+    auto piece = e_.take_spill();
+    if (piece.bytes.empty()) co_return true;
+    const std::filesystem::path* dir = &o_.spill_dir;
+    std::shared_ptr<spill_file>* file = &spill_;
+    const bool first = piece.first;
+    const std::string* bytes = &piece.bytes;
+    auto w = co_await net::run_blocking([dir, file, first, bytes]() -> result<void> {
+      if (!*file) {
+        auto f = spill_file::create(*dir);
+        if (!f) return f.error();
+        *file = std::move(*f);
+      } else if (first) {
+        if (auto c = (*file)->clear(); !c) return c;
+      }
+      return (*file)->append(*bytes);
+    });
+    if (w) co_return true;
+    log::error("smtp.spill", {{"session", c_.id()}, {"error", w.error().message}});
+    co_await c_.write("451 4.3.0 Error: local error in processing, try again later\r\n");
+    co_return false;
+  }
+
+  reply spill_failed(const error& e) {
+    log::error("smtp.spill", {{"session", c_.id()}, {"error", e.message}});
+    txn_id_.clear();
+    return make_reply(451, "4.3.0", "Error: local error in processing, try again later");
+  }
+
+  // The message of the `message` event: in memory when small, else read back from the spill
+  // file (which the source then owns: the next message gets a new one).
+  asio::awaitable<result<message_source>> take_source() {
+    if (!e_.message_spilled() || !spill_) co_return message_source{e_.take_message(), nullptr, 0};
+    const std::string tail = e_.take_message();
+    std::shared_ptr<spill_file> file = std::move(spill_);
+    const std::string* t = &tail;
+    std::shared_ptr<spill_file>* f = &file;
+    co_return co_await net::run_blocking([t, f] { return spilled_source(std::move(*f), *t); });
   }
 
   asio::awaitable<bool> flush() {
@@ -358,7 +425,43 @@ class session {
   }
 
   asio::awaitable<reply> on_message() {
-    std::string body = e_.take_message();
+    auto source = co_await take_source();
+    if (!source) co_return spill_failed(source.error());
+    // A large message: `body` is its header section and a bounded start of its body (what
+    // the filters and Sieve look at, `body_start` octets of it); the whole body stays in the
+    // spill file and is read in pieces by what needs all of it.
+    message_source* src = &*source;
+    // The filters' view of the body must not outlive the source it reads.
+    struct forget_large {
+      transaction_state& st;
+      ~forget_large() {
+        st.large_body = nullptr;
+        st.large_header = 0;
+      }
+    } forget{state_};
+    std::string body;
+    std::size_t body_start = 0;
+    if (src->spilled() && !s_.blobs) {
+      auto whole = co_await net::run_blocking([src] { return read_whole(*src, ""); });
+      if (!whole) co_return spill_failed(whole.error());
+      body = std::move(*whole);
+    } else if (src->spilled()) {
+      auto start = co_await net::run_blocking([src] { return src->bounded(spill_at); });
+      if (!start) co_return spill_failed(start.error());
+      body = std::move(*start);
+      body_start = body.size() - src->text.size();
+      state_.large_header = src->text.size();
+      state_.large_body = [src](const std::function<void(std::string_view)>& piece) {
+        return static_cast<bool>(src->each_body_piece(large_piece, [&piece](std::string_view p) -> result<void> {
+          piece(p);
+          return {};
+        }));
+      };
+    } else {
+      body = std::move(src->text);
+    }
+    const bool large = src->spilled() && s_.blobs;
+    const std::uint64_t size = large ? src->size() : body.size();
     const envelope env = e_.transaction();
     const std::string from = env.sender.address();
     const std::string id = txn_id_.empty() ? new_id() : txn_id_;
@@ -378,13 +481,44 @@ class session {
         co_return d.r;
       }
     }
+    // The body's start is kept aside: filters and the transform edit header fields only.
+    std::string start = large ? body.substr(body.size() - body_start) : std::string();
+    if (large) body.resize(body.size() - body_start);
     if (submission() && !user_.empty() && s_.submission) {
       // Hygiene and DKIM signing, before our Received line goes on top.
       submission_transform* t = s_.submission.get();
-      body = co_await net::run_blocking([t, this, &from, &body] { return t->prepare(user_, from, std::move(body)); });
+      const body_pieces* pieces = &state_.large_body;
+      body = co_await net::run_blocking([t, this, &from, &body, large, pieces] {
+        return large ? t->prepare_header(user_, from, std::move(body), *pieces) : t->prepare(user_, from, std::move(body));
+      });
     }
     // Fields the filters add (Authentication-Results, X-Spam-Status) go below our Received.
     if (!state_.prepend.empty()) body.insert(0, state_.prepend);
+    if (large) {
+      src->text = body;
+      body += start;
+    }
+    start = std::string();
+    // A large message's copies: the header section as edited, then the whole body from the
+    // spill file; written to the blob store in pieces for local copies.
+    large_message lm;
+    lm.body_start = body_start;
+    lm.write_blob = [src, blobs = s_.blobs](std::string_view head) -> result<std::string> {
+      auto w = blobs->begin();
+      if (!w) return w.error();
+      if (auto r = w->write(head); !r) return r.error();
+      if (auto r = src->each_body_piece(large_piece, [&w](std::string_view p) { return w->write(p); }); !r)
+        return r.error();
+      return w->commit();
+    };
+    lm.whole = [src](std::string_view head) { return read_whole(*src, head, true); };
+    // The message as queued: `prefix` (our Received line) on top.
+    auto queued_copy = [&body, &lm, large](const std::string& prefix) -> result<std::string> {
+      if (!large) return prefix + body;
+      std::string head = prefix;
+      head.append(body, 0, body.size() - lm.body_start);
+      return lm.whole(head);
+    };
     const std::string folder = state_.folder;
 
     // Our Received line (RFC 5321 §4.4). Submission keeps the client's address out of it, as
@@ -400,7 +534,8 @@ class session {
       std::vector<std::string> delivered, queued;
       std::string queue_id;
     };
-    auto result = co_await net::run_blocking([this, &env, &body, &from, &received, &id, &folder]() -> outcome {
+    auto result = co_await net::run_blocking([this, &env, &body, &from, &received, &id, &folder, &lm, &queued_copy,
+                                              large]() -> outcome {
       outcome out;
       queue::envelope qenv;
       qenv.from = from;
@@ -448,7 +583,7 @@ class session {
           continue;
         }
         auto d = deliver_local(s_.dir, s_.store, from, cls.address, received, body, folder, &s_.local_copy,
-                               env.recipients.size() == 1, user_);
+                               env.recipients.size() == 1, user_, large ? &lm : nullptr);
         if (!d) {
           temp_failure = true;
           failure_text = d.error().message;
@@ -474,13 +609,17 @@ class session {
         queue::envelope fenv = qenv;
         fenv.rcpts.clear();
         for (auto& a : forward) fenv.rcpts.push_back({a, "", ""});
-        std::string bytes = received + body;
-        if (s_.forwarder) {
+        auto whole = queued_copy(received);
+        std::string bytes = whole ? std::move(*whole) : std::string();
+        if (!whole) {
+          temp_failure = true;
+          failure_text = whole.error().message;
+        } else if (s_.forwarder) {
           auto f = s_.forwarder->prepare(from, std::move(bytes));
           fenv.from = std::move(f.sender);
           bytes = std::move(f.message);
         }
-        auto q = s_.outbound->enqueue(fenv, bytes);
+        auto q = whole ? s_.outbound->enqueue(fenv, bytes) : hearth::result<std::string>(whole.error());
         if (q) {
           for (auto& a : forward) out.queued.push_back(a);
           if (out.queue_id.empty()) out.queue_id = *q;
@@ -494,7 +633,8 @@ class session {
           temp_failure = true;
           failure_text = "no outbound queue";
         } else {
-          auto q = s_.outbound->enqueue(qenv, received + body);
+          auto whole = queued_copy(received);
+          auto q = whole ? s_.outbound->enqueue(qenv, *whole) : hearth::result<std::string>(whole.error());
           if (q) {
             out.queue_id = *q;
             for (auto& r : qenv.rcpts) out.queued.push_back(r.address);
@@ -519,10 +659,10 @@ class session {
 
     for (const auto& a : result.delivered)
       log::info("smtp.in", {{"session", c_.id()}, {"id", id}, {"from", "<" + from + ">"}, {"to", "<" + a + ">"},
-                            {"size", std::uint64_t(body.size())}, {"status", "delivered"}, {"ip", c_.remote_ip()}});
+                            {"size", size}, {"status", "delivered"}, {"ip", c_.remote_ip()}});
     for (const auto& a : result.queued)
       log::info("smtp.in", {{"session", c_.id()}, {"id", id}, {"queue_id", result.queue_id}, {"from", "<" + from + ">"},
-                            {"to", "<" + a + ">"}, {"size", std::uint64_t(body.size())}, {"status", "queued"},
+                            {"to", "<" + a + ">"}, {"size", size}, {"status", "queued"},
                             {"user", user_}});
     if (result.r.code != 250)
       log::warn("smtp.in", {{"session", c_.id()}, {"id", id}, {"from", "<" + from + ">"},
@@ -635,6 +775,7 @@ class session {
   std::string user_;    // the authenticated account, "" before AUTH
   std::vector<std::string> own_names_;  // this host's name and address literal (postmaster@)
   std::string txn_id_;  // id of the current transaction (logs, Received)
+  std::shared_ptr<spill_file> spill_;  // the large message being received, past spill_at
   transaction_state state_;  // what the filters found (reset at MAIL FROM)
 };
 

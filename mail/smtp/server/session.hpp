@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +22,9 @@
 #include "core/net/server.hpp"
 #include "mail/smtp/server/delivery.hpp"
 
+namespace hearth::blob {
+class store;
+}
 namespace hearth::auth {
 class authenticator;
 }
@@ -53,6 +57,8 @@ struct server_options {
   std::chrono::seconds data_timeout{600};     // §4.5.3.2.6: 10 min for the DATA terminator
   std::chrono::seconds handshake_timeout{30};
   std::size_t max_connections_per_ip = 20;    // 0 = unlimited
+  // Where a message past 1 MiB is kept while it arrives (DATA_DIR/tmp); empty: in memory.
+  std::filesystem::path spill_dir;
 };
 
 // What the sessions use; every reference must outlive the handler. `queue` may be null (then
@@ -67,6 +73,9 @@ struct server_services {
   copy_hook local_copy;  // Sieve at delivery (app/serve_sieve.cpp); empty: plain delivery
   std::shared_ptr<forwarding> forwarder;  // null: forwarded mail keeps its sender, SRS unknown
   std::shared_ptr<decision_log> decisions;  // null: decisions about incoming mail are only logged
+  // Where the local copies of a large message are written in pieces (the mail store's blob
+  // store); null: such a message is read back into memory whole before delivery.
+  const blob::store* blobs = nullptr;
 };
 
 // The handler for one listener. Sessions of one handler share the per-IP connection count.

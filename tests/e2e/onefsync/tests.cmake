@@ -5,3 +5,6 @@ hearth_e2e_pg(onefsync_crash onefsync/test_onefsync_crash.py 153)
 # Large bodies in the database streamed to IMAP and POP3 (NETs 94, 95).
 hearth_e2e(blob_stream onefsync/test_blob_stream.py 94)
 hearth_e2e_pg(blob_stream onefsync/test_blob_stream.py 95)
+# One network for both: the pg variant uses hosts .11-.13 of it.
+hearth_e2e(smtp_stream onefsync/test_smtp_stream.py 69)
+hearth_e2e_pg(smtp_stream onefsync/test_smtp_stream.py 69)
