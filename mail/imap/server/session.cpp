@@ -445,13 +445,59 @@ class session {
     return std::nullopt;
   }
 
+  // Where a command's time went, for the debug log line `imap.phases` (HACKING.md "IMAP
+  // scheduling"): its inline attempt, its wait for a pool thread, its run there, its wait for
+  // an I/O thread to resume the session, and the writing of its reply. The client's latency
+  // minus their sum is the network, the client itself and the wait for an I/O thread to read
+  // the command.
+  struct phases {
+    using clock = std::chrono::steady_clock;
+    bool on = false;  // log::enabled(debug) when the command started
+    const char* where = "inline";
+    clock::duration inline_run{}, pool_wait{}, run{}, resume{};
+    clock::time_point pool_start{}, pool_end{};
+  };
+  phases ph_;
+
+  template <class F>
+  auto timed_on_pool(F f) {
+    return [this, f]() {
+      if (!ph_.on) return f();
+      ph_.pool_start = phases::clock::now();
+      auto r = f();
+      ph_.pool_end = phases::clock::now();
+      return r;
+    };
+  }
+
+  asio::awaitable<reply> on_pool(asio::awaitable<reply> run) {
+    const auto submitted = phases::clock::now();
+    reply out = co_await std::move(run);
+    if (ph_.on) {
+      ph_.pool_wait = ph_.pool_start - submitted;
+      ph_.run = ph_.pool_end - ph_.pool_start;
+      ph_.resume = phases::clock::now() - ph_.pool_end;
+    }
+    co_return out;
+  }
+
   asio::awaitable<reply> run_command(const imap::command& cmd) {
-    if (auto r = try_inline(cmd)) co_return std::move(*r);
+    const auto t0 = phases::clock::now();
+    auto quick = try_inline(cmd);
+    if (ph_.on) ph_.inline_run = phases::clock::now() - t0;
+    if (quick) co_return std::move(*quick);
     // LOGIN hashes a password (Argon2id): CPU work for the blocking pool. Every other command
     // waits on the store, so it goes to the store pool (core/net/store_pool.hpp), where it
     // never queues behind a login's hash.
-    if (cmd.name == "LOGIN") co_return co_await net::run_blocking([this, &cmd] { return execute(st_, cmd); });
-    if (!may_take_long(st_, cmd)) co_return co_await net::run_on_store([this, &cmd] { return execute(st_, cmd); });
+    if (cmd.name == "LOGIN") {
+      ph_.where = "blocking";
+      co_return co_await on_pool(net::run_blocking(timed_on_pool([this, &cmd] { return execute(st_, cmd); })));
+    }
+    if (!may_take_long(st_, cmd)) {
+      ph_.where = "store";
+      co_return co_await on_pool(net::run_on_store(timed_on_pool([this, &cmd] { return execute(st_, cmd); })));
+    }
+    ph_.where = "store_progress";
     using namespace asio::experimental::awaitable_operators;
     auto pipe = std::make_shared<progress_pipe>(c_.get_executor());
     st_.push = [pipe, ex = c_.get_executor()](std::string_view line) {
@@ -467,13 +513,20 @@ class session {
   }
 
   asio::awaitable<bool> command(imap::command cmd) {
+    ph_ = phases{};
+    ph_.on = log::enabled(log::level::debug);
     reply r = co_await run_command(cmd);
     update_notify_subscriptions();
     // RFC 6855 §3: after ENABLE UTF8=ACCEPT the next commands may carry UTF-8 names.
     reader_.options().utf8_accept = st_.utf8;
     co_await pause(r.delay);
     switch (r.act) {
-      case action::none: co_return co_await send_reply(r);
+      case action::none: {
+        const auto w0 = phases::clock::now();
+        const bool ok = co_await send_reply(r);
+        if (ph_.on) log_phases(cmd, phases::clock::now() - w0);
+        co_return ok;
+      }
       case action::logout:
         co_await send(r.out);
         co_return false;
@@ -503,6 +556,15 @@ class session {
         co_return co_await idle(cmd);
     }
     co_return false;
+  }
+
+  void log_phases(const imap::command& cmd, phases::clock::duration write) {
+    auto us = [](phases::clock::duration d) {
+      return static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::microseconds>(d).count());
+    };
+    log::debug("imap.phases", {{"conn", c_.id()}, {"cmd", cmd.name}, {"on", ph_.where},
+                               {"inline_us", us(ph_.inline_run)}, {"pool_wait_us", us(ph_.pool_wait)},
+                               {"run_us", us(ph_.run)}, {"resume_us", us(ph_.resume)}, {"write_us", us(write)}});
   }
 
   // Reads one raw line (SASL responses, IDLE's DONE). nullopt: the session must end.
