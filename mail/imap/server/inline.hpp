@@ -1,8 +1,7 @@
 // Which commands the session may run on its own I/O thread instead of the blocking pool.
 //
-// Every command used to run on the blocking pool: two thread hops (I/O strand -> pool -> back)
-// per command, which on a busy 2-core machine were most of a read's latency (3-4 ms p50
-// against Dovecot's 0.5-1). A short read of SQLite in WAL mode never waits for a writer, so
+// A command run on the blocking pool pays two thread hops (I/O strand -> pool -> back), which
+// on a busy 2-core machine are most of a read's latency (3-4 ms p50 against Dovecot's 0.5-1). A short read of SQLite in WAL mode never waits for a writer, so
 // the commands that only read, with bounded work (no big blob read, no long scan), run inline.
 // Writes run here only when they need not wait: the session runs an inline command inside a
 // sql::no_write_scope in quick_writes mode (core/db/write_guard.hpp), where a write
