@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "app/common.hpp"
+#include "core/events/bus.hpp"
 #include "core/log/log.hpp"
 #include "core/pg/notify_channel.hpp"
 #include "core/sql/sql.hpp"
@@ -18,6 +19,8 @@ namespace hearth::app {
 namespace {
 
 constexpr std::string_view channel_prefix = "hearth_xmpp_";
+// Published by a node that takes a room's claim: key the room, data the node.
+constexpr std::string_view room_home_topic = "xmpp.room_home";
 
 struct cluster_state {
   std::string node;
@@ -29,9 +32,37 @@ struct cluster_state {
   std::condition_variable cv;
   bool stopping = false;
   std::thread beat;
+  events::subscription room_homes;
   // xmpp.node_heartbeat: several beats per lease (config checks it), so a slow database has
   // room before a live node's sessions would be taken for gone.
   std::chrono::seconds beat_every{5};
+
+  // The live nodes: the hub forgets the rooms it saw homed on a node that is gone.
+  void check_room_homes() {
+    auto live = registry->live_nodes(xmpp::now_us() / 1000000);
+    if (!live) {
+      log::warn("xmpp.cluster.error", {{"op", "live_nodes"}, {"error", live.error().message}});
+      return;
+    }
+    hub->room_homes_alive(*live);
+  }
+
+  // Waits `wait`, checking the room homes every second meanwhile, so that a stanza for a room
+  // whose home died goes to the registry (and a new home) about a second after the death, not
+  // a heartbeat after. True when stopping.
+  bool wait_checking_rooms(std::chrono::seconds wait) {
+    using clock = std::chrono::steady_clock;
+    const auto until = clock::now() + wait;
+    for (;;) {
+      {
+        std::unique_lock lk(m);
+        if (cv.wait_until(lk, std::min(until, clock::now() + std::chrono::seconds(1)), [&] { return stopping; }))
+          return true;
+      }
+      if (clock::now() >= until) return false;
+      check_room_homes();
+    }
+  }
 
   void beat_loop() {
     int recorded = -1;
@@ -44,16 +75,15 @@ struct cluster_state {
         recorded = backend;
         log::info("xmpp.cluster.heartbeat", {{"node", node}, {"backend", std::int64_t(backend)}});
       }
+      check_room_homes();
       if (auto gone = registry->expire(now); !gone) {
         log::warn("xmpp.cluster.error", {{"op", "expire"}, {"error", gone.error().message}});
       } else if (!gone->empty()) {
         log::info("xmpp.cluster.expired", {{"sessions", std::uint64_t(gone->size())}});
         hub->sessions_gone(*gone);
       }
-      std::unique_lock lk(m);
       // Sooner while the listener has not connected, so that its process id is on record.
-      auto wait = backend == 0 ? std::chrono::seconds(1) : beat_every;
-      if (cv.wait_for(lk, wait, [&] { return stopping; })) return;
+      if (wait_checking_rooms(backend == 0 ? std::chrono::seconds(1) : beat_every)) return;
     }
   }
 
@@ -65,6 +95,7 @@ struct cluster_state {
     }
     cv.notify_all();
     if (beat.joinable()) beat.join();
+    room_homes.reset();
     channel->stop();
     // A clean stop hands over at once: the other nodes see this node's sessions gone now
     // rather than after the lease.
@@ -122,6 +153,14 @@ bool install_xmpp_cluster(serve_context& ctx, xmpp::hub& hub, std::shared_ptr<vo
   co.registry = st->registry.get();
   co.node = st->node;
   co.forward = [link = st->link.get()](const std::string& to_node, const xmpp::envelope& e) { link->forward(to_node, e); };
+  // A room taken over here: the other nodes forget where they cached it (hub::room_home).
+  co.claimed = [&bus = ctx.bus, node = st->node](const std::string& room) {
+    bus.publish({std::string(room_home_topic), room, node});
+  };
+  st->room_homes = ctx.bus.subscribe(std::string(room_home_topic), [&hub, node = st->node](const events::event& e) {
+    if (e.resync) hub.forget_room_home("");
+    else if (e.data != node) hub.forget_room_home(e.key);
+  });
   hub.set_cluster(std::move(co));
   if (auto r = st->registry->heartbeat(st->node, 0, xmpp::now_us() / 1000000); !r) {
     log::error("xmpp.cluster", {{"part", "heartbeat"}, {"error", r.error().message}});

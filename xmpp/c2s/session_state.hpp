@@ -164,6 +164,10 @@ class c2s_session : public session, public std::enable_shared_from_this<c2s_sess
     std::lock_guard lk(omu_);
     return handed_ || (!closed_ && !overflowed_);  // a handed-over session relays
   }
+  bool relaying() override {
+    std::lock_guard lk(omu_);
+    return handed_ != nullptr;
+  }
   void kick(std::string condition) override {
     std::function<void()> taken;
     {

@@ -42,6 +42,59 @@ std::optional<bound_session> hub::remote_find(std::string_view full) {
   return *r;
 }
 
+std::optional<room_claim> hub::room_home(const std::string& room) {
+  {
+    std::lock_guard lk(homes_mu_);
+    auto it = room_homes_.find(room);
+    if (it != room_homes_.end()) return room_claim{it->second, false};
+  }
+  auto home = cluster_.registry->room_home(room, cluster_.node, now_s());
+  if (!home) {
+    log::warn("xmpp.cluster.error", {{"op", "room_home"}, {"jid", room}, {"error", home.error().message}});
+    return std::nullopt;
+  }
+  {
+    std::lock_guard lk(homes_mu_);
+    // Bounded: past the limit the cache starts again empty (each room costs one more lookup).
+    if (room_homes_.size() >= cluster_.max_room_homes) room_homes_.clear();
+    room_homes_[room] = home->node;
+  }
+  if (home->claimed && cluster_.claimed) {
+    try {
+      cluster_.claimed(room);
+    } catch (const std::exception& e) {
+      log::warn("xmpp.cluster.error", {{"op", "claimed"}, {"jid", room}, {"error", e.what()}});
+    }
+  }
+  return *home;
+}
+
+void hub::forget_room_home(std::string_view room) {
+  std::lock_guard lk(homes_mu_);
+  if (room.empty()) room_homes_.clear();
+  else room_homes_.erase(std::string(room));
+}
+
+void hub::room_homes_alive(const std::vector<std::string>& live) {
+  std::lock_guard lk(homes_mu_);
+  std::erase_if(room_homes_, [&](const auto& kv) { return std::find(live.begin(), live.end(), kv.second) == live.end(); });
+}
+
+std::size_t hub::room_homes_cached() {
+  std::lock_guard lk(homes_mu_);
+  return room_homes_.size();
+}
+
+bool hub::moved_away(session& s, const std::vector<bound_session>* remote) {
+  if (!clustered() || !s.relaying()) return false;
+  // The registry row moves with the new node's bind; until then this copy is the only way
+  // to the client and must be kept.
+  const std::string full = s.full.full();
+  if (remote)
+    return std::any_of(remote->begin(), remote->end(), [&](const bound_session& r) { return r.full == full; });
+  return remote_find(full).has_value();
+}
+
 void hub::forward(const std::string& node, forward_kind k, std::string arg, const element& st) {
   if (!cluster_.forward) return;
   envelope e{k, arg.empty() ? std::string("-") : std::move(arg), st};
@@ -107,6 +160,14 @@ void hub::registry_update(session& s) {
 }
 
 void hub::sessions_gone(const std::vector<bound_session>& gone) {
+  {
+    // Their nodes are gone: the room stanzas below (the hooks seat these sessions out) must
+    // find the rooms' new homes, not the cached dead ones.
+    std::lock_guard lk(homes_mu_);
+    std::erase_if(room_homes_, [&](const auto& kv) {
+      return std::any_of(gone.begin(), gone.end(), [&](const bound_session& g) { return g.node == kv.second; });
+    });
+  }
   for (const auto& g : gone) {
     if (!g.available) continue;
     auto full = jid::parse(g.full);
@@ -191,9 +252,13 @@ void hub::handle_forwarded(envelope e) {
       if (auto s = find(full)) s->kick("conflict");
       return;
     }
-    case forward_kind::component:
-      if (to) to_component_local(std::move(st), *to);
+    case forward_kind::component: {
+      if (!to) return;
+      // The argument counts the hops so far ("-" from a node that sent it straight on).
+      int hops = e.arg == "2" ? 2 : 1;
+      to_component(std::move(st), *to, hops);
       return;
+    }
     case forward_kind::from_component:
       if (to) from_component_local(std::move(st), *to);
       return;

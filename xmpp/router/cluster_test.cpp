@@ -239,3 +239,152 @@ TEST_CASE("cluster: the per-account resource limit counts every node's resources
   again->full = *jid::parse("a@x.test/1");
   CHECK(n.b->bind(again));
 }
+
+namespace {
+// A session handed over to node B (XEP-0198 resumption there), still in node A's hub: what
+// reaches it goes to B as a `session` envelope naming it, as the c2s relay does. Its kick
+// only records, which holds the window between B's bind and A's handling of the kick open.
+struct relay_session : fake_session {
+  hub* from = nullptr;
+  std::size_t relayed = 0;  // messages
+  void send(const element& e) override {
+    if (e.name == "message") ++relayed;
+    element copy = e;
+    copy.set("to", full.full());
+    from->forward_envelope("B", envelope{forward_kind::session, "-", std::move(copy)});
+  }
+  bool relaying() override { return true; }
+};
+}  // namespace
+
+TEST_CASE("cluster: a message to the bare JID reaches a session being handed over once") {
+  two_nodes n;
+  auto sa = n.login(*n.a, "a@x.test/1");
+  auto on_a = std::make_shared<relay_session>();
+  on_a->full = *jid::parse("b@x.test/phone");
+  on_a->from = n.a.get();
+  on_a->available = true;  // as the client left it: available, a target of bare-JID messages
+  on_a->presence = *parse_fragment("<presence/>");
+  REQUIRE(n.a->bind(on_a));
+  // Node B binds the resumed session: the registry row moves to B; A's copy is not gone yet.
+  auto on_b = std::make_shared<fake_session>();
+  on_b->full = on_a->full;
+  on_b->available = true;
+  on_b->presence = *parse_fragment("<presence/>");
+  REQUIRE(n.b->adopt(on_b));
+  REQUIRE(on_a->kicked == "conflict");
+  REQUIRE(n.a->find("b@x.test/phone"));
+
+  auto count = [&](std::string_view text) {
+    std::size_t c = 0;
+    for (const auto& e : on_b->got)
+      if (e.name == "message" && serialize(e).find(text) != std::string::npos) ++c;
+    return c;
+  };
+  // Sent on A, which holds the relaying copy and sees B's row in the registry.
+  n.stanza(*n.a, *sa, "<message to='b@x.test' type='chat' id='h1'><body>once from A</body></message>");
+  CHECK(count("once from A") == 1);
+  // Sent on B, which forwards to A an account delivery (b's second resource lives there).
+  auto other = n.login(*n.a, "b@x.test/desk");
+  auto sa2 = n.login(*n.b, "a@x.test/2");
+  n.stanza(*n.b, *sa2, "<message to='b@x.test' type='chat' id='h2'><body>once via B</body></message>");
+  CHECK(other->has("message", "chat", "once via B"));
+  CHECK(count("once via B") == 1);
+  // Before B's bind the relaying copy is the only way to the client: it is used.
+  CHECK(on_a->relayed == 0);
+  n.reg->unbind("b@x.test/phone", "B");
+  REQUIRE(n.reg->bind("b@x.test/phone", "A"));
+  n.stanza(*n.a, *sa, "<message to='b@x.test' type='chat' id='h3'><body>relayed</body></message>");
+  CHECK(on_a->relayed == 1);
+  CHECK(count("relayed") == 1);
+}
+
+namespace {
+// The registry as a node sees it, counting the room-home lookups.
+struct counting_registry : session_registry {
+  session_registry& r;
+  int homes = 0;
+  explicit counting_registry(session_registry& real) : r(real) {}
+  result<void> heartbeat(std::string_view n, std::int64_t b, std::int64_t now) override { return r.heartbeat(n, b, now); }
+  result<void> bind(std::string_view f, std::string_view n) override { return r.bind(f, n); }
+  result<void> update(std::string_view f, std::string_view n, int p, bool a, std::string_view pr) override {
+    return r.update(f, n, p, a, pr);
+  }
+  result<void> unbind(std::string_view f, std::string_view n) override { return r.unbind(f, n); }
+  result<std::vector<bound_session>> sessions_of(std::string_view b, std::int64_t now) override {
+    return r.sessions_of(b, now);
+  }
+  result<std::optional<bound_session>> find(std::string_view f, std::int64_t now) override { return r.find(f, now); }
+  result<room_claim> room_home(std::string_view room, std::string_view n, std::int64_t now) override {
+    ++homes;
+    return r.room_home(room, n, now);
+  }
+  result<std::vector<std::string>> live_nodes(std::int64_t now) override { return r.live_nodes(now); }
+  result<std::int64_t> relay_put(std::string_view n, std::string_view p, std::int64_t now) override {
+    return r.relay_put(n, p, now);
+  }
+  result<std::optional<std::string>> relay_take(std::int64_t id, std::string_view n) override {
+    return r.relay_take(id, n);
+  }
+  result<void> forget_node(std::string_view n) override { return r.forget_node(n); }
+  result<std::vector<bound_session>> expire(std::int64_t now) override { return r.expire(now); }
+};
+}  // namespace
+
+TEST_CASE("cluster: a room's home is asked once per node, and again once it moved") {
+  two_nodes n;
+  counting_registry regs[2] = {counting_registry(*n.reg), counting_registry(*n.reg)};
+  std::vector<std::string> got[2], claims[2], published;
+  for (int i = 0; i < 2; ++i) {
+    hub& h = *n.nodes[i].first;
+    h.add_component(
+        "conference.x.test", "Chatrooms", [&got, i](element st) { got[i].push_back(st.get("to")); }, true,
+        [&claims, i](const std::string& room) { claims[i].push_back(room); });
+    auto* link = n.nodes[i].second.get();
+    h.set_cluster({&regs[i], i == 0 ? "A" : "B",
+                   [link](const std::string& node, const envelope& e) { link->forward(node, e); },
+                   [&published](const std::string& room) { published.push_back(room); }, 8});
+  }
+  auto sa = n.login(*n.a, "a@x.test/1");
+  auto sb = n.login(*n.b, "b@x.test/1");
+  const std::string to_room = "<message to='hall@conference.x.test' type='groupchat'><body>hi</body></message>";
+  // B's first stanza makes B the home; A's three stanzas go there after one lookup.
+  n.stanza(*n.b, *sb, to_room);
+  CHECK(claims[1] == std::vector<std::string>{"hall@conference.x.test"});
+  CHECK(published == std::vector<std::string>{"hall@conference.x.test"});
+  for (int k = 0; k < 3; ++k) n.stanza(*n.a, *sa, to_room);
+  CHECK(got[1].size() == 4);
+  CHECK(got[0].empty());
+  CHECK(regs[0].homes == 1);
+  CHECK(regs[1].homes == 1);  // forwarded stanzas reach the home's cache, not the registry
+  CHECK(n.a->room_homes_cached() == 1);
+
+  // B dies: A, told of B's sessions gone, drops the room, and its next stanza claims it.
+  const auto later = now_us() / 1000000 + 1000;
+  REQUIRE(n.reg->heartbeat("A", 0, later));
+  auto gone = n.reg->expire(later).value();
+  REQUIRE(gone.size() == 1);
+  n.a->sessions_gone(gone);
+  CHECK(n.a->room_homes_cached() == 0);
+  n.stanza(*n.a, *sa, to_room);
+  CHECK(claims[0] == std::vector<std::string>{"hall@conference.x.test"});
+  CHECK(got[0].size() == 1);
+  CHECK(regs[0].homes == 2);
+  CHECK(published.size() == 2);
+  // The bus tells B (alive again) that the room moved: it asks again and forwards to A.
+  REQUIRE(n.reg->heartbeat("B", 0, later));
+  n.b->forget_room_home("hall@conference.x.test");
+  n.stanza(*n.b, *sb, to_room);
+  CHECK(got[0].size() == 2);
+  CHECK(regs[1].homes == 2);
+
+  // Bounded: past max_room_homes (8 here) the cache starts again.
+  for (int k = 0; k < 20; ++k) {
+    n.stanza(*n.a, *sa, "<message to='r" + std::to_string(k) + "@conference.x.test' type='groupchat'/>");
+    CHECK(n.a->room_homes_cached() <= 8);
+  }
+  CHECK(n.a->room_homes_cached() >= 1);
+  // The heartbeat thread's check of the live nodes: rooms of a node not listed go.
+  n.a->room_homes_alive({"B"});
+  CHECK(n.a->room_homes_cached() == 0);
+}

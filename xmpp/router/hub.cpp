@@ -213,20 +213,21 @@ std::vector<std::pair<std::string, std::string>> hub::component_items() const {
   return out;
 }
 
-void hub::to_component(element stanza, const jid& to) {
+void hub::to_component(element stanza, const jid& to, int hops) {
   auto it = components_.find(to.domain);
   if (it == components_.end()) return;
   if (clustered() && it->second.per_room && !to.local.empty()) {
     // A room's occupants and history live on one node, its home (README "Several nodes").
-    auto home = cluster_.registry->room_home(to.bare(), cluster_.node, now_us() / 1000000);
+    const std::string room = to.bare();
+    auto home = room_home(room);
     if (!home) {
-      log::warn("xmpp.cluster.error", {{"op", "room_home"}, {"jid", to.bare()}, {"error", home.error().message}});
-    } else if (home->node != cluster_.node) {
-      forward(home->node, forward_kind::component, {}, stanza);
+      // The registry failed: handled here, as on one node.
+    } else if (home->node != cluster_.node && hops < 2) {
+      forward(home->node, forward_kind::component, std::to_string(hops + 1), stanza);
       return;
     } else if (home->claimed && it->second.on_claim) {
       try {
-        it->second.on_claim(to.bare());
+        it->second.on_claim(room);
       } catch (const std::exception& e) {
         log::error("xmpp.component.error", {{"domain", to.domain}, {"op", "claim"}, {"error", e.what()}});
       }

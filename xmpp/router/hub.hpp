@@ -53,6 +53,9 @@ class session {
   // False once the session takes no more stanzas (its client stopped reading and its queue
   // overflowed): it is ending, and senders treat it as gone (a room drops the occupant).
   virtual bool accepting() { return true; }
+  // True once the session is handed over to another node (XEP-0198 resumption there): what
+  // still reaches it here is relayed to that node until that node's bind retires it.
+  virtual bool relaying() { return false; }
 
   jid full;  // set before bind, constant afterwards
 
@@ -198,6 +201,12 @@ class hub {
     session_registry* registry = nullptr;
     std::string node;
     std::function<void(const std::string& node, const envelope& e)> forward;
+    // Called (no hub lock held) when this node has just taken a room's claim, so that the
+    // other nodes forget where they cached the room (the app says it on the event bus, and
+    // each node's subscriber calls forget_room_home()). May be empty.
+    std::function<void(const std::string& room)> claimed;
+    // Rooms whose home this process keeps (forget_room_home() below).
+    std::size_t max_room_homes = 10000;
   };
   void set_cluster(cluster_options c) { cluster_ = std::move(c); }
   // An envelope another node forwarded here: runs its step of the rules on this node's
@@ -214,6 +223,15 @@ class hub {
     std::lock_guard lk(mu_);
     gone_hooks_.push_back(std::move(h));
   }
+  // Where each room lives is cached per process: a claim stays with its node while that node
+  // lives, so the registry is asked once per room, not on every room stanza. An entry goes
+  // when another node takes the room (forget_room_home(room), from the bus; "" forgets every
+  // room after the bus may have lost events) or when its node is no longer among the live
+  // nodes (room_homes_alive(), from the heartbeat thread). Bounded by
+  // cluster_options::max_room_homes.
+  void forget_room_home(std::string_view room);
+  void room_homes_alive(const std::vector<std::string>& live);
+  std::size_t room_homes_cached();
   // This node's id ("" without set_cluster), and whether there are several nodes.
   const std::string& node() const { return cluster_.node; }
   bool clustered() const { return cluster_.registry != nullptr; }
@@ -250,7 +268,13 @@ class hub {
   void carbon_copy(const element& msg, std::string_view owner, const session* except, bool sent);
   void carbon_copy_local(const element& msg, std::string_view owner, const session* except, bool sent);
   void store_offline(const element& msg, const jid& to);
-  bool deliver_account_local(const element& msg, const std::string& bare, int best);
+  // `remote`: the account's sessions on other nodes when the caller has them (else asked
+  // for, only if a local session is relaying).
+  bool deliver_account_local(const element& msg, const std::string& bare, int best,
+                             const std::vector<bound_session>* remote = nullptr);
+  // A local session handed over to another node that has bound it already: that node
+  // delivers to it, so a copy sent here too (and relayed) would arrive twice.
+  bool moved_away(session& s, const std::vector<bound_session>* remote);
   void deliver_presence_local(const element& p, const jid& to);
   void roster_push_local(std::string_view owner, const element& iq);
   // Several nodes (cluster.cpp): the sessions of `bare` bound on other nodes (none without a
@@ -295,7 +319,14 @@ class hub {
     claim_handler on_claim;
   };
   std::map<std::string, component> components_;  // by domain; constant once serving
-  void to_component(element stanza, const jid& to);
+  // `hops`: how many nodes sent it on as the room's home already. A node whose cache was
+  // stale (this node restarted, or the room moved) may send it to a node that is not the home:
+  // that node sends it on once more, after which it is handled where it is.
+  void to_component(element stanza, const jid& to, int hops = 0);
+  // The room's home from the cache, else from the registry (nullopt when the registry fails).
+  std::optional<room_claim> room_home(const std::string& room);
+  std::mutex homes_mu_;
+  std::unordered_map<std::string, std::string> room_homes_;  // room -> node, guarded by homes_mu_
   void to_component_local(element stanza, const jid& to);
   bool from_component_local(element stanza, const jid& to);
   cluster_options cluster_;

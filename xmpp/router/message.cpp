@@ -156,7 +156,7 @@ void hub::deliver_message(element msg, const jid& to, bool from_local_account) {
   bool remote_target = false;
   for (const auto& r : remote)
     if (r.available && r.priority >= 0 && (r.priority == best || type == "headline")) remote_target = true;
-  bool local_target = deliver_account_local(msg, bare, best);
+  bool local_target = deliver_account_local(msg, bare, best, &remote);
   if (local_target || remote_target) {
     // Every node with a resource of the account: the targets there get the message, the
     // others a carbon.
@@ -202,9 +202,11 @@ void hub::store_offline(const element& msg, const jid& to) {
   message_waiting(bare, msg, waiting);
 }
 
-bool hub::deliver_account_local(const element& msg, const std::string& bare, int best) {
+bool hub::deliver_account_local(const element& msg, const std::string& bare, int best,
+                                const std::vector<bound_session>* remote) {
   const std::string type = msg.get("type");
   auto sessions = sessions_of(bare);
+  std::erase_if(sessions, [&](const auto& s) { return moved_away(*s, remote); });
   std::vector<session*> targets;
   for (const auto& s : sessions) {
     std::lock_guard lk(s->mu);

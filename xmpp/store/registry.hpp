@@ -64,6 +64,8 @@ class session_registry {
   // claimer is gone), which then holds the claim (`claimed` true: the room's state in that
   // node's memory may be stale, it reads the room again).
   virtual result<room_claim> room_home(std::string_view room, std::string_view node, std::int64_t now) = 0;
+  // The nodes alive at `now` (the caller's included once it has beaten), sorted.
+  virtual result<std::vector<std::string>> live_nodes(std::int64_t now) = 0;
   // A stanza too big for a NOTIFY payload, waiting for `node` to take it; returns its id.
   virtual result<std::int64_t> relay_put(std::string_view node, std::string_view payload, std::int64_t now) = 0;
   // Reads and deletes it; nullopt when there is no such id for `node` (taken, or expired).

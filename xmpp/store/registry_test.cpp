@@ -110,6 +110,18 @@ TEST_CASE("registry: a room has one home node, taken over when that node is gone
   CHECK_FALSE(r.room_home("room@conference.x", "a", t0 + 100).value().claimed);
 }
 
+TEST_CASE("registry: the live nodes, for the hubs' cached room homes") {
+  fixture f;
+  auto& r = *f.r;
+  REQUIRE(r.heartbeat("b", 0, t0));
+  REQUIRE(r.heartbeat("a", 0, t0));
+  CHECK(r.live_nodes(t0).value() == std::vector<std::string>{"a", "b"});
+  REQUIRE(r.heartbeat("a", 0, t0 + 100));
+  CHECK(r.live_nodes(t0 + 100).value() == std::vector<std::string>{"a"});
+  REQUIRE(r.forget_node("a"));
+  CHECK(r.live_nodes(t0 + 100).value().empty());
+}
+
 TEST_CASE("registry: on PostgreSQL a node whose database connection ended is gone before its lease") {
   fixture f;
   auto& r = *f.r;

@@ -104,6 +104,14 @@ class sql_registry final : public session_registry {
     return room_claim{std::string(node), true};
   }
 
+  result<std::vector<std::string>> live_nodes(std::int64_t now) override {
+    auto r = db_->get().query("SELECT n.node FROM xmpp_node n WHERE " + live(1) + " ORDER BY n.node", now - lease_);
+    if (!r) return r.error();
+    std::vector<std::string> out;
+    for (int i = 0; i < r->size(); ++i) out.push_back(r->text(i, 0));
+    return out;
+  }
+
   result<std::int64_t> relay_put(std::string_view node, std::string_view payload, std::int64_t now) override {
     auto r = db_->get().query("INSERT INTO xmpp_relay(node, created, payload) VALUES(?1, ?2, ?3) RETURNING id", node, now,
                               payload);

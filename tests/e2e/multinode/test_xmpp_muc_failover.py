@@ -11,7 +11,10 @@ database connection ends with it), not after the lease. slixmpp clients:
   A), and without joining again bob's message reaches carol and comes back to bob, through
   the room now on B; B logs the room's take-over with its occupants;
 - alice connects to B and joins: the subject and the history (messages sent before and after
-  the death) are there, and bob and carol see her arrive.
+  the death) are there, and bob and carol see her arrive;
+- a temporary room that alice created on A (bob and carol in it) is taken over the same way:
+  bob and carol go on chatting in it without joining again, and when they leave it empties
+  and B destroys it.
 """
 import asyncio
 
@@ -25,6 +28,7 @@ from xmpp_util import login  # noqa: E402
 CAROL = "carol@home.test"
 CAROL_PW = "pw-carol-secret"
 ROOM = "hall@conference.home.test"
+TEMP = "den@conference.home.test"
 MUC_USER = "http://jabber.org/protocol/muc#user"
 PLUGINS = ("xep_0030", "xep_0045", "xep_0004", "xep_0203")
 
@@ -38,17 +42,19 @@ def statuses(p):
     return set() if x is None else {int(s.get("code")) for s in x.findall(f"{{{MUC_USER}}}status")}
 
 
-def room_bodies(c):
-    return [str(m["body"]) for m in c.messages if m["type"] == "groupchat" and str(m["from"]).startswith(ROOM)]
+def room_bodies(c, room=ROOM):
+    return [str(m["body"]) for m in c.messages if m["type"] == "groupchat" and str(m["from"]).startswith(room + "/")]
 
 
-async def joined(c, nick):
-    c.add_event_handler("groupchat_presence", lambda p: c.presences.append(p))
-    return await c.plugin["xep_0045"].join_muc_wait(ROOM, nick, timeout=15)
+async def joined(c, nick, room=ROOM):
+    if not getattr(c, "watching_rooms", False):
+        c.watching_rooms = True
+        c.add_event_handler("groupchat_presence", lambda p: c.presences.append(p))
+    return await c.plugin["xep_0045"].join_muc_wait(room, nick, timeout=15)
 
 
-def left(c, nick):
-    return [p for p in c.presences if str(p["from"]) == f"{ROOM}/{nick}" and p["type"] == "unavailable"]
+def left(c, nick, room=ROOM):
+    return [p for p in c.presences if str(p["from"]) == f"{room}/{nick}" and p["type"] == "unavailable"]
 
 
 async def scenario(a, b):
@@ -64,10 +70,20 @@ async def scenario(a, b):
         None, lambda: ht.wait_for(lambda: f"xmpp.muc.create room={ROOM}" in a.log(), timeout=10)),
         "node A created the room (its home)")
 
+    # The temporary room: an instant room (the default form, submitted as it is).
+    await joined(alice, "Alice", TEMP)
+    temp_form = await alice.plugin["xep_0045"].get_room_config(TEMP)
+    await alice.plugin["xep_0045"].set_room_config(TEMP, temp_form)
+
     bob = await login(b, BOB, BOB_PW, resource="phone", plugins=PLUGINS)
     carol = await login(b, CAROL, CAROL_PW, resource="web", plugins=PLUGINS)
     await joined(bob, "Bob")
     await joined(carol, "Carol")
+    await joined(bob, "Bob", TEMP)
+    await joined(carol, "Carol", TEMP)
+    alice.send_message(mto=TEMP, mbody="den before", mtype="groupchat")
+    check(await bob.wait_until(lambda: "den before" in room_bodies(bob, TEMP)),
+          "bob (B) gets alice's message in the temporary room on A")
     check(await alice.wait_until(lambda: any(str(p["from"]) == ROOM + "/Carol" for p in alice.presences)),
           "alice (A) sees carol (B) join")
     alice.send_message(mto=ROOM, mbody="from A before", mtype="groupchat")
@@ -93,6 +109,20 @@ async def scenario(a, b):
     check(await bob.wait_until(lambda: "from carol after" in room_bodies(bob)), "bob gets carol's message")
     check(not left(carol, "Bob") and not left(bob, "Carol") and not left(carol, "Carol"),
           "nobody on B left the room")
+
+    check(await carol.wait_until(lambda: bool(left(carol, "Alice", TEMP)), timeout=10),
+          "carol sees alice leave the temporary room")
+    check(f"xmpp.muc.rehome room={TEMP} stored=yes occupants=3" in b.log(),
+          "node B took the temporary room over with its three occupants")
+    carol.send_message(mto=TEMP, mbody="den after", mtype="groupchat")
+    check(await bob.wait_until(lambda: "den after" in room_bodies(bob, TEMP), timeout=15),
+          "without joining again, bob gets carol's message in the temporary room on B")
+    check(not left(bob, "Carol", TEMP) and not left(carol, "Bob", TEMP), "nobody on B left the temporary room")
+    bob.plugin["xep_0045"].leave_muc(TEMP, "Bob")
+    carol.plugin["xep_0045"].leave_muc(TEMP, "Carol")
+    check(await asyncio.get_event_loop().run_in_executor(
+        None, lambda: ht.wait_for(lambda: f"xmpp.muc.destroy room={TEMP}" in b.log(), timeout=10)),
+        "once empty, the temporary room is destroyed on B")
 
     alice2 = await login(b, ALICE, a.password, resource="laptop", plugins=PLUGINS)
     _, subject, occupants, history = await joined(alice2, "Alice")

@@ -557,7 +557,7 @@ outcome room::on_message(const element& m, const jid& from, const jid& to, const
   if (subject_change) {
     subject = subj->body();
     subject_from = me->nick;
-    res.save = config_.persistent;
+    res.save = stored();
   } else {
     // XEP-0359 §3 / XEP-0313 §5.1.2: the room's id for the message, also its archive id.
     res.archive_id = ctx.new_id ? ctx.new_id() : std::string();
@@ -618,7 +618,7 @@ outcome room::invite(const element& m, const jid& from, const element& x) {
       if (affiliation_of(to->bare()) < affiliation::member && affiliation_of(to->bare()) != affiliation::outcast) {
         affiliations_[to->bare()] = affiliation_entry{affiliation::member, {}, {}};
         reserved_dirty_ = true;
-        res.save = config_.persistent;
+        res.save = stored();
       }
     }
     element out("message", std::string(ns_client));

@@ -107,7 +107,7 @@ struct affiliation_entry {
 // What the service does after the room handled a stanza.
 struct outcome {
   std::vector<element> out;         // stanzas to send, to= set
-  bool save = false;                // persistent state changed (config, affiliations, subject)
+  bool save = false;                // stored state changed (config, affiliations, subject)
   std::optional<element> archive;   // a reflected groupchat message for the room's archive
   std::string archive_id;           // its stanza-id
   bool destroyed = false;           // destroyed by its owner, or temporary and now empty
@@ -154,7 +154,8 @@ class room {
   void restore(std::string nick, jid real, role r, element presence);
   // Several nodes: when on, the room keeps the nicks of the occupants seated, changed (role,
   // presence, nick) or gone since the last take_changed(), so that the service writes only
-  // those to the store. Off (one node), nothing is kept.
+  // those to the store, and a temporary room asks for its state to be saved as a persistent
+  // one does (outcome::save). Off (one node), nothing is kept.
   void track_changes(bool on) {
     track_ = on;
     if (!on) changed_.clear();
@@ -214,6 +215,9 @@ class room {
   std::deque<history_entry> history_;
   bool track_ = false;
   std::set<std::string> changed_;  // nicks, while track_
+  // Whether the service stores the room's state: a persistent room always; a temporary one
+  // while another node may have to take it over (track_), until it empties.
+  bool stored() const { return config_.persistent || track_; }
   void changed(const std::string& nick) {
     if (track_) changed_.insert(nick);
   }

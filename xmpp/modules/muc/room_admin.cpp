@@ -144,7 +144,7 @@ void room::set_affiliation(outcome& res, const std::string& bare, affiliation a,
     e.a = a;
     e.reason = a == affiliation::outcast ? reason : std::string();
   }
-  res.save = config_.persistent;
+  res.save = stored();
   element children("item", std::string(ns_user));
   if (!actor_nick.empty()) children.add("actor", std::string(ns_user)).set("nick", actor_nick);
   if (!reason.empty()) children.add("reason", std::string(ns_user)).add_text(reason);
@@ -266,7 +266,7 @@ outcome room::owner_iq(const element& iq, const element& q, affiliation aff) {
   if (!apply_config_form(config_, *x, limits_.max_occupants)) return one(error_reply(iq, "modify", "not-acceptable"));
   locked = false;  // §10.1.2 instant room (an empty form) or §10.1.3 reserved room
   trim_history();
-  res.save = config_.persistent || before.persistent;
+  res.save = stored() || before.persistent;
   // §10.2.1: occupants learn that the configuration changed (104), and of a changed anonymity.
   std::vector<int> codes{104};
   if (config_.whois_anyone != before.whois_anyone) codes.push_back(config_.whois_anyone ? 172 : 173);

@@ -44,7 +44,7 @@ outcome room::register_iq(const element& iq, const element& q, const jid& from) 
     if (reserved.empty()) return one(error_reply(iq, "cancel", "item-not-found"));
     mine->second.nick.clear();
     reserved_dirty_ = true;
-    res.save = config_.persistent;
+    res.save = stored();
     res.out.push_back(result_reply(iq));
     return res;
   }
@@ -66,7 +66,7 @@ outcome room::register_iq(const element& iq, const element& q, const jid& from) 
   if (aff < affiliation::member) set_affiliation(res, bare, affiliation::member, "", "");
   affiliations_[bare].nick = nick;
   reserved_dirty_ = true;
-  res.save = config_.persistent;
+  res.save = stored();
   res.out.push_back(result_reply(iq));
   return res;
 }

@@ -475,3 +475,25 @@ TEST_CASE("muc: with tracking on, the room names the occupants that changed; res
   CHECK(has_status(*to_whom(gone, bob)[0], 333));
   CHECK(to_whom(gone, alice).empty());
 }
+
+TEST_CASE("muc: a temporary room asks to be saved only while another node may take it over") {
+  const std::string instant =
+      "<query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'/></query>";
+  const std::string subject = "<message type='groupchat'><subject>news</subject></message>";
+  {
+    fixture one;  // one node: a temporary room lives in memory only
+    one.r.create(alice);
+    one.presence(alice, "Alice");
+    CHECK_FALSE(one.iq(alice, "set", instant).save);
+    CHECK_FALSE(one.message(alice, subject).save);
+  }
+  fixture several;
+  several.r.track_changes(true);
+  several.r.create(alice);
+  several.presence(alice, "Alice");
+  CHECK(several.iq(alice, "set", instant).save);
+  CHECK(!several.r.config().persistent);
+  CHECK(several.message(alice, subject).save);
+  // Its last occupant leaving still ends it.
+  CHECK(several.presence(alice, "Alice", "", "unavailable").destroyed);
+}

@@ -125,7 +125,9 @@ void service::load(const std::string& domain) {
   domains_.insert(domain);
   for (auto& sr : store_.rooms(domain)) {
     auto s = make_slot(sr);
-    if (!s) continue;
+    // A stored temporary room lives on the node that holds its claim, which reads it when it
+    // takes the claim (rehome); it is not this node's at start.
+    if (!s || !s->r.config().persistent) continue;
     count_owners(s->r, +1);
     rooms_[sr.jid] = s;
   }
@@ -140,8 +142,8 @@ void service::rehome(const std::string& room_jid) {
     if (sr) {
       fresh = make_slot(*sr);
     } else if (!occupants.empty()) {
-      // A temporary room of a dead node: its configuration was never stored, so it ends here
-      // (its occupants join again and create it anew); its leftover rows go.
+      // A room of a dead node that its owner never configured (still locked, so never
+      // saved): it ends here (its owner creates it anew); its leftover rows go.
       store_.delete_room(room_jid);
     }
     if (fresh) {
@@ -401,7 +403,10 @@ void service::write_seats(slot& s) {
 void service::save(slot& s) {
   const std::string room_jid = s.r.address().bare();
   try {
-    if (!s.r.config().persistent) {
+    // One node: a temporary room lives in memory only (a room made temporary leaves the
+    // store). Several nodes: it is stored too, so that a take-over rebuilds it; it leaves the
+    // store when it empties (forget).
+    if (!s.r.config().persistent && !hub_.clustered()) {
       store_.delete_room(room_jid);
       return;
     }
@@ -599,7 +604,7 @@ void service::vcard(slot& s, const element& iq, const jid& from) {
     return;
   }
   s.vcard = xml;
-  if (s.r.config().persistent) {
+  if (s.r.config().persistent || hub_.clustered()) {
     try {
       store_.set_vcard(s.r.address().bare(), xml);
     } catch (const std::exception& e) {

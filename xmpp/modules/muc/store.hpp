@@ -1,7 +1,9 @@
 // The durable state of group chat: rooms (configuration, subject, affiliations, vCard) and
-// each room's message archive (XEP-0313 on the room JID). Temporary rooms are not stored.
-// With several nodes, the room's home node also writes who is seated in it (occupants), so
-// that another node can take a persistent room over with its occupants when that node dies.
+// each room's message archive (XEP-0313 on the room JID). On one node temporary rooms are
+// not stored. With several nodes, the room's home node also stores its temporary rooms (their
+// configuration says so; they go when they empty) and writes who is seated in each room
+// (occupants), so that another node can take any room over with its occupants when that node
+// dies.
 //
 // Errors: a database failure throws hearth::error_exception (the service answers
 // internal-server-error). Thread-safety: every method may be called from any thread.
@@ -49,9 +51,9 @@ struct seat {
 class muc_store {
  public:
   virtual ~muc_store() = default;
-  // Every stored room of the service `domain`.
+  // Every stored room of the service `domain`, temporary ones included.
   virtual std::vector<stored_room> rooms(std::string_view domain) = 0;
-  // One stored room; nullopt when it is not stored (temporary, or destroyed).
+  // One stored room; nullopt when it is not stored (temporary on one node, or destroyed).
   virtual std::optional<stored_room> room(std::string_view room_jid) = 0;
   // Inserts or replaces the room and its affiliations (durably).
   virtual void save_room(const stored_room& r) = 0;
