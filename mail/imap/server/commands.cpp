@@ -32,6 +32,9 @@ constexpr std::array<std::string_view, 19> snapshot_reads{
 
 bool reads_snapshot(const session_state& st, std::string_view name) {
   if (!st.env || !st.env->store) return false;
+  // On another user's mailbox a FETCH may set the user's own \Seen in the seen store, on a
+  // connection of its own that raises the mailbox's HIGHESTMODSEQ: the refresh must see it.
+  if (st.sel && st.sel->owner != st.account) return false;
   for (auto n : snapshot_reads)
     if (n == name) return true;
   return false;
