@@ -46,7 +46,8 @@ bool install_imap(serve_context& ctx) {
   env->cache = cache.get();
   ctx.keep.push_back(cache);
   // SEARCH FROM/SUBJECT/... of a 10 000-message mailbox: ~300 bytes a message.
-  auto searches = std::make_shared<mail::imap::search_cache>(8u << 20);
+  // FETCH of headers, ENVELOPE, BODYSTRUCTURE: whole summaries, ~1-3 KiB a message.
+  auto searches = std::make_shared<mail::imap::search_cache>(8u << 20, 16u << 20);
   env->searches = searches.get();
   ctx.keep.push_back(searches);
   // Moves into and out of Junk, $Junk/$NotJunk: the spam filter learns (app/serve_spam.cpp).

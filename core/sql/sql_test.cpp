@@ -9,6 +9,7 @@
 #include "core/pg/pg.hpp"
 #include "core/sql/pipeline.hpp"
 #include "core/sql/scope.hpp"
+#include "core/sql/snapshot.hpp"
 #include "tests/unit/test_database.hpp"
 
 using namespace hearth;
@@ -190,6 +191,63 @@ TEST_CASE("sql: on SQLite, a no_write_scope refuses exec, write statements and t
   CHECK(c.query("SELECT name FROM items").value().size() == 1);
   CHECK(c.exec("DELETE FROM items"));
   CHECK(c.query("SELECT name FROM items").value().empty());
+}
+
+// An IMAP read command's statements share one snapshot (mail/imap/server/commands.cpp).
+TEST_CASE("sql: a read snapshot sees one state until it ends, and a write ends it first") {
+  auto e = GENERATE(sql::engine::sqlite, sql::engine::postgres);
+  INFO(engine_name(e));
+  const bool sqlite = e == sql::engine::sqlite;
+  fresh f(e);
+  auto& c = f.db->get();
+  REQUIRE(sql::migrate(c, "items", schema));
+  REQUIRE(c.query("INSERT INTO items(name) VALUES(?1)", "one"));
+  auto other_db = sql::open(f.t.target).value();
+  auto& other = other_db->get();
+  const auto count = [](sql::connection& x) { return x.query_int("SELECT COUNT(*) FROM items").value().value_or(-1); };
+  {
+    sql::read_snapshot snap(c);
+    CHECK(snap.active() == sqlite);  // PostgreSQL: nothing, each statement on its own
+    CHECK(count(c) == 1);
+    REQUIRE(other.query("INSERT INTO items(name) VALUES(?1)", "two"));
+    CHECK(count(other) == 2);
+    CHECK(count(c) == (sqlite ? 1 : 2));  // the state of the snapshot's first read
+    {
+      sql::read_snapshot nested(c);
+      CHECK_FALSE(nested.active());
+    }
+    CHECK(snap.active() == sqlite);  // the nested one did not end it
+    // A durable write ends the snapshot before its BEGIN, and its commit is another
+    // connection's to see at once.
+    auto tx = sql::transaction::begin(c, sql::durability::full);
+    REQUIRE(tx);
+    CHECK_FALSE(snap.active());
+    REQUIRE(c.query("INSERT INTO items(name) VALUES(?1)", "three"));
+    REQUIRE(tx->commit());
+    CHECK(count(other) == 3);
+    CHECK(count(c) == 3);
+  }
+  CHECK_FALSE(c.in_transaction());
+  {
+    // A write statement outside a transaction ends it too, and is committed at once.
+    sql::read_snapshot snap(c);
+    CHECK(count(c) == 3);
+    REQUIRE(c.query("DELETE FROM items WHERE name = ?1", "one"));
+    CHECK_FALSE(snap.active());
+    CHECK_FALSE(c.in_transaction());
+    CHECK(count(other) == 2);
+  }
+  if (sqlite) {
+    // Its BEGIN and COMMIT only read: a snapshot runs where writes are refused.
+    db::no_write_scope scope;
+    {
+      sql::read_snapshot snap(c);
+      CHECK(snap.active());
+      CHECK(count(c) == 2);
+    }
+    CHECK_FALSE(scope.write_attempted());
+    CHECK_FALSE(c.in_transaction());
+  }
 }
 
 // Inline IMAP writes (STORE, EXPUNGE): through core/sql, a quick_writes scope lets a normal

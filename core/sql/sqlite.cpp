@@ -4,6 +4,7 @@
 
 #include "core/db/db.hpp"
 #include "core/db/write_guard.hpp"
+#include "core/sql/snapshot.hpp"
 #include "core/sql/sql.hpp"
 #include "core/sql/threaded.hpp"
 
@@ -39,6 +40,7 @@ class sqlite_connection final : public connection {
   // or transaction through core/db is; a read-only one (the mail store's read transactions:
   // a deferred BEGIN and its COMMIT) runs.
   result<void> exec(std::string_view sql) override {
+    if (snapshot_ && !only_reads(sql)) end_snapshot();
     if (db::detail::writes_refused() && !only_reads(sql) && !db::detail::may_write())
       return fail("db.would_write", "write refused: this thread runs reads only");
     return c_.exec(sql);
@@ -53,6 +55,7 @@ class sqlite_connection final : public connection {
       std::visit([&](const auto& v) { st->bind(i, v); }, p);
     }
     sqlite3_stmt* raw = st->native_handle();
+    if (snapshot_ && !sqlite3_stmt_readonly(raw)) end_snapshot();
     int cols = sqlite3_column_count(raw);
     std::vector<rows::cell> cells;
     for (;;) {
@@ -75,6 +78,7 @@ class sqlite_connection final : public connection {
 
   result<void> begin(durability d) override {
     if (tx_) return fail("db.error", "a transaction is already open on this connection");
+    end_snapshot();
     auto t = db::transaction::begin(c_, d == durability::full ? db::durability::full : db::durability::normal);
     if (!t) return t.error();
     tx_.emplace(std::move(*t));
@@ -90,9 +94,33 @@ class sqlite_connection final : public connection {
   bool in_transaction() const override { return c_.in_transaction(); }
   db::connection& raw() { return c_; }
 
+  // read_snapshot (snapshot.hpp): a deferred BEGIN takes no lock; the first read takes the
+  // shared lock and the WAL read mark, which the COMMIT gives back. Both statements only read,
+  // so they run inside a no_write_scope too. False when it could not begin (nested, an error).
+  bool begin_snapshot() noexcept {
+    if (snapshot_ || tx_ || c_.in_transaction()) return false;
+    if (!step_once("BEGIN")) return false;
+    snapshot_ = true;
+    return true;
+  }
+  void end_snapshot() noexcept {
+    if (!snapshot_) return;
+    snapshot_ = false;
+    // SQLite may have rolled back already after an I/O error; then there is nothing to end.
+    if (c_.in_transaction() && !step_once("COMMIT")) (void)c_.exec("ROLLBACK");
+  }
+  bool in_snapshot() const noexcept { return snapshot_; }
+
  private:
+  // Through the statement cache: sqlite3_exec would parse the text on every call.
+  bool step_once(std::string_view sql) noexcept {
+    auto st = c_.prepare(sql);
+    return st && st->run().has_value();
+  }
+
   db::connection& c_;
   std::optional<db::transaction> tx_;
+  bool snapshot_ = false;  // a read transaction begun by begin_snapshot is open
 };
 
 class sqlite_database final : public detail::threaded_database {
@@ -119,6 +147,19 @@ result<std::unique_ptr<database>> open_sqlite(const std::string& path) {
   auto d = db::database::open(path);
   if (!d) return d.error();
   return std::unique_ptr<database>(std::make_unique<sqlite_database>(std::move(*d)));
+}
+
+read_snapshot::read_snapshot(connection& c) noexcept {
+  auto* s = dynamic_cast<sqlite_connection*>(&c);
+  if (s && s->begin_snapshot()) conn_ = &c;
+}
+
+read_snapshot::~read_snapshot() {
+  if (conn_) static_cast<sqlite_connection*>(conn_)->end_snapshot();
+}
+
+bool read_snapshot::active() const noexcept {
+  return conn_ && static_cast<sqlite_connection*>(conn_)->in_snapshot();
 }
 
 result<int> migrate_sqlite(connection& c, std::string_view component, std::span<const migration> migrations) {

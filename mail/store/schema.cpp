@@ -12,6 +12,7 @@
 #include "core/sql/scope.hpp"
 #include "core/sql/write_guard.hpp"
 #include "directory/address.hpp"
+#include "mail/store/snapshot.hpp"
 #include "mail/store/sql_store.hpp"
 
 namespace hearth::mail {
@@ -179,6 +180,12 @@ result<std::unique_ptr<store>> store::open(const std::string& target, blob::stor
   if (auto m = sql::migrate((*db)->get(), blob::sql_rows::component, blob::sql_rows::migrations()); !m)
     return m.error();
   return std::unique_ptr<store>(std::make_unique<sql_store>(std::move(*db), blobs, dir, bus));
+}
+
+read_scope::read_scope(store& s) {
+  auto* sql = dynamic_cast<sql_store*>(&s);
+  if (!sql) return;
+  if (auto c = sql->db_->try_get(); c) snapshot_.emplace(**c);
 }
 
 result<sql_store::account_ref> sql_store::prepare(std::string_view account, bool fresh) {

@@ -2,10 +2,13 @@
 
 #include <array>
 #include <exception>
+#include <optional>
+#include <string_view>
 
 #include "core/log/log.hpp"
 #include "mail/imap/server/notify.hpp"
 #include "mail/imap/server/view.hpp"
+#include "mail/store/snapshot.hpp"
 
 namespace hearth::mail::imap {
 namespace {
@@ -16,6 +19,26 @@ constexpr std::array table{
 #include "mail/imap/proto/commands.def"
 #undef IMAP_COMMAND
 };
+
+// Commands that read the store and, as a rule, write nothing: their handler and the refresh
+// after it run on one read snapshot (mail/store/snapshot.hpp), which on SQLite takes the file's
+// locks once for their three or so statements. One that does write (a FETCH that sets \Seen,
+// SELECT's \Recent claim) ends the snapshot at its write. Commands that write first would
+// only pay its BEGIN and COMMIT.
+constexpr std::array<std::string_view, 19> snapshot_reads{
+    "NOOP",       "CHECK",      "LIST",      "LSUB",      "STATUS",       "SELECT",  "EXAMINE",
+    "FETCH",      "UID FETCH",  "SEARCH",    "UID SEARCH", "SORT",        "UID SORT", "THREAD",
+    "UID THREAD", "IDLE",       "GETQUOTAROOT", "GETMETADATA", "NAMESPACE"};
+
+bool reads_snapshot(const session_state& st, std::string_view name) {
+  if (!st.env || !st.env->store) return false;
+  // On another user's mailbox a FETCH may set the user's own \Seen in the seen store, on a
+  // connection of its own that raises the mailbox's HIGHESTMODSEQ: the refresh must see it.
+  if (st.sel && st.sel->owner != st.account) return false;
+  for (auto n : snapshot_reads)
+    if (n == name) return true;
+  return false;
+}
 
 unsigned state_bit(const session_state& st) {
   switch (st.ph) {
@@ -48,6 +71,8 @@ reply execute(session_state& st, const command& cmd) {
     else
       r.bad("Command not allowed now");
   } else {
+    std::optional<mail::read_scope> snapshot;
+    if (reads_snapshot(st, cmd.name)) snapshot.emplace(*st.env->store);
     try {
       e->fn(st, cmd, r);
     } catch (const std::exception& ex) {

@@ -87,3 +87,70 @@ TEST_CASE("the cache's index of blob ids starts over past its bound") {
   again[0].uid = 1;
   CHECK(cache.fill_blob_ids("a@x", "INBOX", 7, again) == std::vector<std::uint32_t>{1});
 }
+
+TEST_CASE("FETCH of headers reads whole summaries from the cache once it holds them") {
+  fixture f;
+  search_cache cache(1 << 20, 1 << 20);
+  f.env.searches = &cache;
+  auto st = f.login();
+  CHECK(has(run(st, append_cmd("a1", "INBOX", msg("first"))), "OK"));
+  CHECK(has(run(st, append_cmd("a2", "INBOX", msg("second"))), "OK"));
+  run(st, "s1 SELECT INBOX");
+  REQUIRE(st.selected());
+  auto rows = f.store->fetch("alice@home.test", "INBOX", {{1, mail::uid_max}}).value();
+  REQUIRE(rows.size() == 2);
+  CHECK(has(run(st, "f1 UID FETCH 1:2 (BODY.PEEK[HEADER.FIELDS (Subject)])"), "Subject: second"));
+  std::vector<std::shared_ptr<const message_summary>> got;
+  cache.get_whole(rows, got);
+  REQUIRE(got[0]);
+  REQUIRE(got[1]);
+  CHECK(has(got[0]->header, "Subject: first"));
+  // A cached summary is what FETCH answers from (blobs never change, so it is never stale):
+  // one put under the second blob's id shows in the reply.
+  auto other = std::make_shared<message_summary>(*got[1]);
+  other->header = "Subject: from the cache\r\n\r\n";
+  cache.put_whole(rows[1].blob_id, other);  // already there: kept as it was
+  CHECK(has(run(st, "f2 UID FETCH 2 (BODY.PEEK[HEADER.FIELDS (Subject)])"), "Subject: second"));
+  search_cache fresh(1 << 20, 1 << 20);
+  fresh.put_whole(rows[1].blob_id, other);
+  f.env.searches = &fresh;
+  CHECK(has(run(st, "f3 UID FETCH 2 (BODY.PEEK[HEADER.FIELDS (Subject)])"), "Subject: from the cache"));
+  CHECK(has(run(st, "f4 UID FETCH 1 (BODY.PEEK[HEADER.FIELDS (Subject)])"), "Subject: first"));
+}
+
+TEST_CASE("the whole summaries keep within their own budget, least recently used out first") {
+  const auto summary = [](char c) {
+    auto s = std::make_shared<message_summary>();
+    s->header = std::string(1000, c);
+    return s;
+  };
+  std::vector<mail::message_info> ids(3);
+  ids[0].blob_id = "a", ids[1].blob_id = "b", ids[2].blob_id = "c";
+  std::vector<std::shared_ptr<const message_summary>> got;
+  search_cache cache(1 << 20, 2500);  // room for two
+  cache.put_whole("a", summary('a'));
+  cache.put_whole("b", summary('b'));
+  cache.get_whole(std::span(ids).first(1), got);  // "a" used last
+  REQUIRE(got[0]);
+  cache.put_whole("c", summary('c'));
+  cache.get_whole(ids, got);
+  CHECK(got[0]);
+  CHECK_FALSE(got[1]);  // the least recently used went
+  CHECK(got[2]);
+  auto big_summary = std::make_shared<message_summary>();
+  big_summary->header = std::string(4000, 'x');
+  cache.put_whole("big", big_summary);
+  std::vector<mail::message_info> big(1);
+  big[0].blob_id = "big";
+  cache.get_whole(big, got);
+  CHECK_FALSE(got[0]);  // larger than the whole budget: not kept, nothing pushed out
+  cache.get_whole(ids, got);
+  CHECK(got[0]);
+  CHECK(got[2]);
+  // The lean entries (SEARCH) are another budget: none of the whole ones shows there.
+  CHECK_FALSE(cache.get("a"));
+  search_cache none(1 << 20);  // no budget for whole summaries: nothing kept
+  none.put_whole("a", summary('a'));
+  none.get_whole(std::span(ids).first(1), got);
+  CHECK_FALSE(got[0]);
+}

@@ -122,13 +122,16 @@ std::shared_ptr<parsed_message> header_only(const message_summary& s) {
   return pm;
 }
 
-std::size_t search_cache::cost(const std::string& id, const message_summary& s) {
+std::size_t search_cache::lru::cost(const std::string& id, const message_summary& s) {
   std::size_t n = 2 * id.size() + 160;  // key twice (map and list), nodes, control blocks
+  n += s.header.size();
+  for (const auto& b : s.body)
+    for (const auto& form : b) n += form.size();
   for (const auto& t : s.search_text) n += t.size();
   return n;
 }
 
-std::shared_ptr<const message_summary> search_cache::get(const std::string& id) {
+std::shared_ptr<const message_summary> search_cache::lru::get(const std::string& id) {
   std::lock_guard lock(mu_);
   auto it = index_.find(id);
   if (it == index_.end()) return nullptr;
@@ -136,7 +139,7 @@ std::shared_ptr<const message_summary> search_cache::get(const std::string& id) 
   return it->second->second;
 }
 
-void search_cache::get(std::span<const mail::message_info> msgs,
+void search_cache::lru::get(std::span<const mail::message_info> msgs,
                        std::vector<std::shared_ptr<const message_summary>>& out) {
   out.assign(msgs.size(), nullptr);
   std::lock_guard lock(mu_);
@@ -148,8 +151,9 @@ void search_cache::get(std::span<const mail::message_info> msgs,
   }
 }
 
-void search_cache::put(const std::string& id, std::shared_ptr<const message_summary> s) {
+void search_cache::lru::put(const std::string& id, std::shared_ptr<const message_summary> s) {
   const std::size_t c = cost(id, *s);
+  if (c > max_bytes_) return;  // also: a budget of 0 keeps nothing
   std::lock_guard lock(mu_);
   if (index_.count(id)) return;
   order_.emplace_front(id, std::move(s));
@@ -222,16 +226,22 @@ result<std::vector<std::shared_ptr<const message_summary>>> load_summaries(sessi
     }
     return out;
   }
-  std::vector<std::string> ids;
-  ids.reserve(msgs.size());
-  for (const auto& m : msgs) ids.push_back(m.blob_id);
+  std::vector<std::shared_ptr<const message_summary>> out(msgs.size());
+  search_cache* whole = st.env->searches;
+  if (whole) whole->get_whole(msgs, out);
+  std::vector<std::string> ids;  // of the messages the cache lacks
+  std::vector<std::size_t> where;
+  for (std::size_t i = 0; i < msgs.size(); ++i)
+    if (!out[i]) ids.push_back(msgs[i].blob_id), where.push_back(i);
+  if (ids.empty()) return out;
   auto stored = st.env->store->blob_meta(ids);
   if (!stored) return stored.error();
-  std::vector<std::shared_ptr<const message_summary>> out(msgs.size());
-  for (std::size_t i = 0; i < msgs.size(); ++i) {
-    if (auto& data = (*stored)[i]) {
+  for (std::size_t k = 0; k < ids.size(); ++k) {
+    const std::size_t i = where[k];
+    if (auto& data = (*stored)[k]) {
       if (auto s = decode_summary(*data)) {
         out[i] = std::make_shared<const message_summary>(std::move(*s));
+        if (whole) whole->put_whole(msgs[i].blob_id, out[i]);
         continue;
       }
     }
@@ -243,6 +253,7 @@ result<std::vector<std::shared_ptr<const message_summary>>> load_summaries(sessi
     if (!pm) return pm.error();
     auto s = std::make_shared<const message_summary>(summarize(**pm));
     (void)st.env->store->put_blob_meta(msgs[i].blob_id, encode_summary(*s));  // a cache: best effort
+    if (whole) whole->put_whole(msgs[i].blob_id, s);
     out[i] = std::move(s);
   }
   return out;

@@ -61,16 +61,30 @@ result<std::vector<std::shared_ptr<const message_summary>>> load_summaries(sessi
                                                                            bool search_only = false);
 
 // The search fields of recently searched blobs (a summary without header and structures), so
-// that repeated SEARCHes of a large mailbox do not look up every row again. Least recently
-// used entries go once `max_bytes` is exceeded. Thread-safety: all members, any thread.
+// that repeated SEARCHes of a large mailbox do not look up every row again; and, with a budget of
+// their own, the whole summaries of recently fetched blobs, since clients fetch the same
+// messages' headers again and again (a message list redrawn) and each stored summary is a
+// statement and its decoding. A blob's content never changes, so entries never go stale. Least
+// recently used entries go once a budget is exceeded. Thread-safety: all members, any thread.
 class search_cache {
  public:
-  explicit search_cache(std::size_t max_bytes) : max_bytes_(max_bytes) {}
-  std::shared_ptr<const message_summary> get(const std::string& blob_id);
+  // whole_max_bytes: 0 keeps no whole summaries.
+  explicit search_cache(std::size_t max_bytes, std::size_t whole_max_bytes = 0)
+      : lean_(max_bytes), whole_(whole_max_bytes) {}
+  std::shared_ptr<const message_summary> get(const std::string& blob_id) { return lean_.get(blob_id); }
   // get() of each message's blob_id under one lock (a SEARCH asks for a chunk at once): out
   // gets one entry per message, null where the cache has none.
-  void get(std::span<const mail::message_info> msgs, std::vector<std::shared_ptr<const message_summary>>& out);
-  void put(const std::string& blob_id, std::shared_ptr<const message_summary> s);
+  void get(std::span<const mail::message_info> msgs, std::vector<std::shared_ptr<const message_summary>>& out) {
+    lean_.get(msgs, out);
+  }
+  void put(const std::string& blob_id, std::shared_ptr<const message_summary> s) { lean_.put(blob_id, std::move(s)); }
+  // The same for whole summaries (what FETCH reads).
+  void get_whole(std::span<const mail::message_info> msgs, std::vector<std::shared_ptr<const message_summary>>& out) {
+    whole_.get(msgs, out);
+  }
+  void put_whole(const std::string& blob_id, std::shared_ptr<const message_summary> s) {
+    whole_.put(blob_id, std::move(s));
+  }
 
   // Which blob each message of a mailbox holds, so that a SEARCH of header fields finds its
   // messages' cached fields from the shared flag index (store::fetch_flags) instead of reading
@@ -89,12 +103,23 @@ class search_cache {
   static constexpr std::size_t max_blob_ids = 256 * 1024;
 
  private:
-  using lru = std::list<std::pair<std::string, std::shared_ptr<const message_summary>>>;
-  static std::size_t cost(const std::string& id, const message_summary& s);
-  std::mutex mu_;
-  lru order_;  // most recent first
-  std::unordered_map<std::string, lru::iterator> index_;
-  std::size_t bytes_ = 0, max_bytes_;
+  // Summaries by blob id within max_bytes (each counted with its strings and overhead).
+  class lru {
+   public:
+    explicit lru(std::size_t max_bytes) : max_bytes_(max_bytes) {}
+    std::shared_ptr<const message_summary> get(const std::string& blob_id);
+    void get(std::span<const mail::message_info> msgs, std::vector<std::shared_ptr<const message_summary>>& out);
+    void put(const std::string& blob_id, std::shared_ptr<const message_summary> s);
+
+   private:
+    using list = std::list<std::pair<std::string, std::shared_ptr<const message_summary>>>;
+    static std::size_t cost(const std::string& id, const message_summary& s);
+    std::mutex mu_;
+    list order_;  // most recent first
+    std::unordered_map<std::string, list::iterator> index_;
+    std::size_t bytes_ = 0, max_bytes_;
+  };
+  lru lean_, whole_;
   std::mutex blob_mu_;
   // "owner\nmailbox\nuidvalidity" -> uid -> blob id
   std::unordered_map<std::string, std::unordered_map<std::uint32_t, std::string>> blob_ids_;
