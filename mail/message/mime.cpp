@@ -3,6 +3,7 @@
 
 #include "core/util/strings.hpp"
 #include "mail/message/encoding.hpp"
+#include "mail/message/mime_detail.hpp"
 
 namespace hearth::mail {
 
@@ -21,6 +22,10 @@ bool is_token_char(unsigned char c) {
   return c > 32 && c < 127 && std::string_view("()<>@,;:\\\"/[]?=").find(static_cast<char>(c)) == std::string_view::npos;
 }
 
+}  // namespace
+
+namespace detail {
+
 content_type default_text() {
   content_type t;
   mime_parameter cs;
@@ -29,6 +34,12 @@ content_type default_text() {
   t.params.list.push_back(cs);
   return t;
 }
+
+}  // namespace detail
+
+namespace {
+
+using detail::default_text;
 
 // Reads a token at s[i..], skipping leading whitespace; empty when there is none.
 std::string read_token(std::string_view s, std::size_t& i) {
@@ -92,39 +103,14 @@ std::size_t count_lines(std::string_view body) {
   return n;
 }
 
-// RFC 2046 §5.1.1: dash-boundary [ "--" ] *LWSP-char at the start of a line.
-// Returns 0 for no delimiter, 1 for a delimiter, 2 for the close delimiter.
-int delimiter_kind(std::string_view line, std::string_view boundary) {
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-  if (line.size() < boundary.size() + 2 || line[0] != '-' || line[1] != '-' ||
-      line.substr(2, boundary.size()) != boundary)
-    return 0;
-  std::string_view rest = line.substr(2 + boundary.size());
-  int kind = 1;
-  if (rest.starts_with("--")) {
-    kind = 2;
-    rest.remove_prefix(2);
-  }
-  for (char c : rest)
-    if (c != ' ' && c != '\t') return 0;
-  return kind;
-}
-
-void degrade(body_part& p, problem why) {
-  p.type = default_text();
-  p.children.clear();
-  p.problems |= why;
-}
+using detail::degrade;
+using detail::delimiter_kind;
 
 void parse_entity(context& ctx, body_part& p, std::size_t begin, std::size_t end, unsigned depth,
                   bool digest_child);
 
 void split_multipart(context& ctx, body_part& p, unsigned depth) {
-  std::string boundary = p.type.params.get("boundary");
-  if (boundary.empty() || boundary.size() > 200) {
-    degrade(p, problem_missing_boundary);
-    return;
-  }
+  const std::string boundary = p.type.params.get("boundary");  // classify() checked it
   bool digest = p.type.subtype == "digest";
   std::string_view msg = ctx.msg;
   std::size_t pos = p.body_begin, be = p.body_end;
@@ -182,6 +168,49 @@ void parse_entity(context& ctx, body_part& p, std::size_t begin, std::size_t end
   p.body_end = end < p.body_begin ? p.body_begin : end;
   p.lines = count_lines(ctx.msg.substr(p.body_begin, p.body_end - p.body_begin));
 
+  detail::describe(p, digest_child);
+
+  switch (detail::classify(p, depth, ctx.parts, ctx.limits)) {
+    case detail::entity_kind::multipart:
+      split_multipart(ctx, p, depth);
+      break;
+    case detail::entity_kind::encapsulated:
+      p.children.emplace_back();
+      parse_entity(ctx, p.children.back(), p.body_begin, p.body_end, depth + 1, false);
+      break;
+    case detail::entity_kind::leaf:
+      break;
+  }
+  ctx.problems |= p.problems;
+}
+
+}  // namespace
+
+namespace detail {
+
+int delimiter_kind(std::string_view line, std::string_view boundary) {
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  if (line.size() < boundary.size() + 2 || line[0] != '-' || line[1] != '-' ||
+      line.substr(2, boundary.size()) != boundary)
+    return 0;
+  std::string_view rest = line.substr(2 + boundary.size());
+  int kind = 1;
+  if (rest.starts_with("--")) {
+    kind = 2;
+    rest.remove_prefix(2);
+  }
+  for (char c : rest)
+    if (c != ' ' && c != '\t') return 0;
+  return kind;
+}
+
+void degrade(body_part& p, problem why) {
+  p.type = default_text();
+  p.children.clear();
+  p.problems |= why;
+}
+
+void describe(body_part& p, bool digest_child) {
   if (auto f = p.header.find("Content-Type")) {
     p.type = parse_content_type(unfold(f->value));
     if (!p.type.valid) p.type = default_text();
@@ -209,30 +238,38 @@ void parse_entity(context& ctx, body_part& p, std::size_t begin, std::size_t end
       if (!t.empty() && p.language.size() < 32) p.language.emplace_back(t);
     }
   }
+}
 
+entity_kind classify(body_part& p, unsigned depth, std::size_t parts, const structure_limits& limits) {
   if (p.type.is_multipart()) {
-    if (depth >= ctx.limits.max_depth)
+    if (depth >= limits.max_depth) {
       degrade(p, problem_depth_limit);
-    else
-      split_multipart(ctx, p, depth);
-  } else if (p.type.is_message()) {
+      return entity_kind::leaf;
+    }
+    const mime_parameter* b = p.type.params.find("boundary");
+    if (!b || b->value.empty() || b->value.size() > 200) {
+      degrade(p, problem_missing_boundary);
+      return entity_kind::leaf;
+    }
+    return entity_kind::multipart;
+  }
+  if (p.type.is_message()) {
     // RFC 2046 §5.2.1: only 7bit, 8bit or binary; an encoded one cannot be parsed in place.
     bool identity = p.encoding == "7bit" || p.encoding == "8bit" || p.encoding == "binary";
-    if (depth >= ctx.limits.max_depth) {
+    if (depth >= limits.max_depth) {
       degrade(p, problem_depth_limit);
     } else if (!identity) {
       degrade(p, problem_no_parts);
-    } else if (ctx.parts >= ctx.limits.max_parts) {
+    } else if (parts >= limits.max_parts) {
       degrade(p, problem_part_limit);
     } else {
-      p.children.emplace_back();
-      parse_entity(ctx, p.children.back(), p.body_begin, p.body_end, depth + 1, false);
+      return entity_kind::encapsulated;
     }
   }
-  ctx.problems |= p.problems;
+  return entity_kind::leaf;
 }
 
-}  // namespace
+}  // namespace detail
 
 message_structure parse_message(std::string_view message, const structure_limits& limits) {
   context ctx{message, limits};

@@ -121,8 +121,8 @@ void op_append(session_state& st, const command& cmd, reply& r) {
   // the blocking pool anyway, instead of by the first FETCH of the message: that FETCH runs
   // inline with writes refused and would have to run again on the pool to store it. Best
   // effort: a failure here leaves it to that first FETCH. Not for a streamed message: the
-  // summary is built from the parsed message, and parsing reads it whole, which is what
-  // streaming it avoided; the first FETCH that needs it pays instead.
+  // session built its summary from the literal's pieces as they arrived and stores it after
+  // this command (parsing the stored blob would read it whole, which streaming it avoided).
   std::vector<std::uint32_t> small;
   for (std::size_t i = 0; i < uids.size(); ++i)
     if (messages[i].stored_blob.empty()) small.push_back(uids[i]);

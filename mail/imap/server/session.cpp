@@ -25,7 +25,9 @@
 #include "mail/imap/server/idle_hub.hpp"
 #include "mail/imap/server/inline.hpp"
 #include "mail/imap/server/notify.hpp"
+#include "mail/imap/server/summary.hpp"
 #include "mail/imap/server/view.hpp"
+#include "mail/message/mime_stream.hpp"
 
 // GCC 12 reports a false -Wmismatched-new-delete where a coroutine frame with Asio's own
 // operator new/delete is freed; nothing is mismatched.
@@ -122,6 +124,7 @@ class session {
             }
           }
           if (!co_await command(std::move(ev.cmd))) co_return;
+          if (!summaries_.empty()) co_await store_summaries();
           break;
       }
     }
@@ -134,6 +137,9 @@ class session {
   // dropped, so the session stays in step with the client; the command then gets NO.
   struct streamed_literal_state {
     std::optional<blob::writer> w;
+    // The message's structure, built from the same pieces as they are written, so that its
+    // summary is stored with it instead of by a FETCH that would read it whole.
+    mail::structure_builder shape;
     std::string pending;  // received, not yet written
     bool nul = false;     // RFC 3516: refused unless it was a literal8
     std::optional<hearth::error> failed;
@@ -168,7 +174,10 @@ class session {
 
   asio::awaitable<void> flush_streamed(streamed_literal_state& s) {
     if (s.failed || s.pending.empty()) co_return;
-    auto r = co_await net::run_on_store([&s] { return s.w->write(s.pending); });
+    auto r = co_await net::run_on_store([&s] {
+      s.shape.feed(s.pending);
+      return s.w->write(s.pending);
+    });
     s.pending.clear();
     if (!r) s.failed = r.error();
   }
@@ -199,7 +208,11 @@ class session {
         // RFC 3516 §4.4: NUL octets only in a literal8.
         if (s.nul && !m.binary) co_return no("[CANNOT] NUL octets need a literal8");
         const std::uint64_t size = s.w->size();
-        auto id = co_await net::run_on_store([&s] { return s.w->commit(); });
+        std::string summary;
+        auto id = co_await net::run_on_store([&s, &summary]() -> result<std::string> {
+          if (auto shape = s.shape.finish()) summary = encode_summary(summarize(shape->structure, shape->root_header()));
+          return s.w->commit();
+        });
         s.w.reset();
         if (!id) {
           log::error("imap.append_stream", {{"conn", c_.id()}, {"error", id.error().message}});
@@ -208,10 +221,26 @@ class session {
         m.data.clear();
         m.stored_blob = std::move(*id);
         m.stored_size = size;
+        if (!summary.empty()) summaries_.emplace_back(m.stored_blob, std::move(summary));
         break;
       }
     }
     co_return std::nullopt;
+  }
+
+  // The summaries (summary.hpp) of the messages an APPEND streamed, built from the literal's
+  // pieces as they arrived (take_streamed), stored by blob once the APPEND has stored the
+  // messages (the store keeps a summary only for a blob a message names) and before the next
+  // command, so that FETCH ENVELOPE/BODYSTRUCTURE never reads such a message whole. Best
+  // effort, as op_append's for a small message: a missing one is made by the first FETCH.
+  asio::awaitable<void> store_summaries() {
+    auto done = std::move(summaries_);
+    summaries_.clear();
+    mail::store& store = *env_->store;
+    co_await net::run_on_store([&done, &store] {
+      for (const auto& [blob, summary] : done) (void)store.put_blob_meta(blob, summary);
+      return 0;
+    });
   }
 
   // RFC 5465 NOTIFY: reports sent while the client is not waiting for a reply. The command
@@ -763,6 +792,7 @@ class session {
   events::subscription nsub_new_, nsub_changed_, nsub_sel_new_, nsub_sel_changed_;
   std::string nsub_key_, nsub_sel_key_;
   std::vector<streamed_literal_state> streamed_;  // the current command's (start_streamed)
+  std::vector<std::pair<std::string, std::string>> summaries_;  // blob id, encoded summary
 };
 
 }  // namespace

@@ -47,9 +47,14 @@ const std::string* message_summary::search_field(std::string_view key) const {
 }
 
 message_summary summarize(const parsed_message& m) {
-  message_summary s;
   const auto& root = m.structure.root;
-  s.header = m.bytes->substr(root.header_begin, root.body_begin - root.header_begin);
+  return summarize(m.structure, std::string_view(*m.bytes).substr(root.header_begin, root.body_begin - root.header_begin));
+}
+
+message_summary summarize(const message_structure& m, std::string_view header) {
+  message_summary s;
+  const auto& root = m.root;
+  s.header = std::string(header);
   for (int ext = 0; ext < 2; ++ext) {
     s.body[ext][0] = body_structure(root, ext == 1, false);
     auto u = body_structure(root, ext == 1, true);

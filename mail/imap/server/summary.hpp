@@ -42,6 +42,9 @@ struct message_summary {
 
 // Derived from a parsed message.
 message_summary summarize(const parsed_message& m);
+// The same from a message's structure and its top-level header section (empty line included),
+// as the streaming builder (mail/message/mime_stream.hpp) gives them without the body.
+message_summary summarize(const message_structure& m, std::string_view header);
 
 // The stored form: a version byte and length-prefixed fields. decode: nullopt for a form
 // this version does not read (the caller recomputes and replaces it).
