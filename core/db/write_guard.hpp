@@ -13,8 +13,9 @@
 //   process's writer gate of the file is free at that instant (try-lock), no other process
 //   holds SQLite's lock, and the commit is not fsync'd (synchronous=NORMAL in WAL mode: the
 //   commit is an append to the WAL in the page cache, ~0.1 ms). A durable transaction, or one
-//   whose gate is held, fails and is noted. Its commit skips the WAL checkpoint (two fsyncs),
-//   which the next commit outside a scope runs. Once a transaction has committed in the
+//   whose gate is held, fails and is noted. Its commit asks the file's checkpoint thread
+//   (checkpointer.hpp) for a checkpoint only once the WAL is far past SQLite's threshold,
+//   leaving it to the next commit outside a scope. Once a transaction has committed in the
 //   scope, later writes no longer fail but wait as anywhere else: the work done cannot be
 //   thrown away and run again (it would apply twice), so it is finished here. A command
 //   that writes once (STORE, EXPUNGE, a \Recent claim) never gets there.
@@ -63,7 +64,7 @@ begin_policy transaction_policy(bool durable) noexcept;
 void refused() noexcept;
 void quick_started() noexcept;
 void quick_ended(bool committed) noexcept;
-// Whether the commit of this thread's open quick transaction should skip the checkpoint.
+// Whether the commit of this thread's open quick transaction should delay asking for a checkpoint.
 bool in_quick_transaction() noexcept;
 }  // namespace detail
 

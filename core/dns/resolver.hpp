@@ -7,7 +7,9 @@
 // libunbound runs its own worker thread (ub_ctx_async(ctx, 1)); answers come back through a
 // pipe (ub_fd) that an asio::posix::stream_descriptor waits on, and ub_process() runs on the
 // resolver's strand. Each query has a deadline (options::timeout); past it the query is
-// cancelled and answers `temporary`.
+// cancelled and answers `temporary`. Answers that may be kept (answer_cache.hpp: positive ones
+// for their TTL, negative ones per RFC 2308) are answered from the process's own cache on the
+// caller's thread, without the hop to unbound's thread.
 //
 // Resolver configuration (see resolver.cpp for the reasons):
 // - servers empty: the system resolvers from /etc/resolv.conf (full recursion if none);
