@@ -169,7 +169,7 @@ scan_result clamd_scan(const clamd_target& t, std::string_view message, const cl
 }
 
 scan_result clamd_scan(const clamd_target& t, std::string_view head,
-                       const std::function<bool(const std::function<void(std::string_view)>&)>& body,
+                       const mail::body_pieces& body,
                        const clamd_options& o) {
   scan_result r;
   std::string err;

@@ -16,6 +16,8 @@
 #include <string>
 #include <string_view>
 
+#include "mail/message/pieces.hpp"
+
 namespace hearth::mail::filter {
 
 enum class scan_status { clean, infected, error };
@@ -52,7 +54,7 @@ scan_result clamd_scan(const clamd_target& t, std::string_view message, const cl
 // The same for a message whose body is read in pieces (a large one kept on disk): `head`
 // first, then what `body` hands out, up to max_stream_bytes in all.
 scan_result clamd_scan(const clamd_target& t, std::string_view head,
-                       const std::function<bool(const std::function<void(std::string_view)>&)>& body,
+                       const mail::body_pieces& body,
                        const clamd_options& o = {});
 
 }  // namespace hearth::mail::filter

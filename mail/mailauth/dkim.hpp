@@ -12,6 +12,7 @@
 
 #include "core/util/result.hpp"
 #include "mail/message/header.hpp"
+#include "mail/message/pieces.hpp"
 
 namespace hearth::mail::mailauth {
 
@@ -81,9 +82,9 @@ struct verification {
 verification verify(std::string_view message, const header_section& h, const found_signature& s,
                     const key_answer& key, std::int64_t now);
 
-// A body read in pieces rather than from the message text: calls `piece` with the body's
-// octets in order; false when the body could not be read (a verification is then temperror).
-using body_pieces = std::function<bool(const std::function<void(std::string_view)>& piece)>;
+// A body read in pieces rather than from the message text (mail/message/pieces.hpp); one that
+// cannot be read makes the verification a temperror.
+using mail::body_pieces;
 
 // verify() when `message` holds the header section only and `body` reads the body (a large
 // message kept on disk): the body hash is computed as the pieces arrive.

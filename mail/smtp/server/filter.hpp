@@ -26,15 +26,14 @@
 #include <vector>
 
 #include "core/util/result.hpp"
+#include "mail/message/pieces.hpp"
 #include "mail/smtp/proto/session.hpp"
 #include "mail/smtp/server/policy.hpp"
 #include "mail/smtp/server/session.hpp"
 
 namespace hearth::mail::smtp {
 
-// A body read in pieces: calls `piece` with its octets in order; false when it could not be
-// read.
-using body_pieces = std::function<bool(const std::function<void(std::string_view)>& piece)>;
+using mail::body_pieces;
 
 struct client_info {
   std::string session;  // connection id, for logs
