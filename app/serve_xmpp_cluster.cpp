@@ -37,7 +37,8 @@ struct cluster_state {
   // room before a live node's sessions would be taken for gone.
   std::chrono::seconds beat_every{5};
 
-  // The live nodes: the hub forgets the rooms it saw homed on a node that is gone.
+  // The live nodes: the hub forgets the rooms it saw homed on a node that is gone, and sends
+  // the room stanzas it held for such a node to the rooms' new homes.
   void check_room_homes() {
     auto live = registry->live_nodes(xmpp::now_us() / 1000000);
     if (!live) {
@@ -159,7 +160,7 @@ bool install_xmpp_cluster(serve_context& ctx, xmpp::hub& hub, std::shared_ptr<vo
   };
   st->room_homes = ctx.bus.subscribe(std::string(room_home_topic), [&hub, node = st->node](const events::event& e) {
     if (e.resync) hub.forget_room_home("");
-    else if (e.data != node) hub.forget_room_home(e.key);
+    else if (e.data != node) hub.forget_room_home(e.key, e.data);
   });
   hub.set_cluster(std::move(co));
   if (auto r = st->registry->heartbeat(st->node, 0, xmpp::now_us() / 1000000); !r) {

@@ -4,6 +4,7 @@
 // first handles a stanza applies them (blocking, archiving, offline storage) over the sessions
 // of every node, and the node holding a session only hands it over.
 #include <algorithm>
+#include <charconv>
 #include <set>
 
 #include "core/log/log.hpp"
@@ -69,20 +70,104 @@ std::optional<room_claim> hub::room_home(const std::string& room) {
   return *home;
 }
 
-void hub::forget_room_home(std::string_view room) {
+void hub::forget_room_home(std::string_view room, std::string_view new_home) {
   std::lock_guard lk(homes_mu_);
-  if (room.empty()) room_homes_.clear();
-  else room_homes_.erase(std::string(room));
+  if (room.empty()) {
+    room_homes_.clear();
+    return;
+  }
+  auto it = room_homes_.find(std::string(room));
+  if (it == room_homes_.end()) return;
+  const std::string old = it->second;
+  room_homes_.erase(it);
+  // The old home lost a claim, which happens only when it is gone: its other rooms are
+  // being taken over too, so their stanzas must not go on to it until the next check.
+  if (!new_home.empty() && old != new_home) std::erase_if(room_homes_, [&](const auto& kv) { return kv.second == old; });
 }
 
 void hub::room_homes_alive(const std::vector<std::string>& live) {
-  std::lock_guard lk(homes_mu_);
-  std::erase_if(room_homes_, [&](const auto& kv) { return std::find(live.begin(), live.end(), kv.second) == live.end(); });
+  auto is_live = [&](const std::string& node) { return std::find(live.begin(), live.end(), node) != live.end(); };
+  {
+    std::lock_guard lk(homes_mu_);
+    std::erase_if(room_homes_, [&](const auto& kv) { return !is_live(kv.second); });
+  }
+  std::vector<held_stanza> again, late;
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lk(held_mu_);
+    for (auto it = held_.begin(); it != held_.end();) {
+      auto& h = it->second;
+      if (!is_live(h.node)) {
+        again.push_back(std::move(h));
+      } else if (now - h.since >= cluster_.hold_for) {
+        if (ackers_.count(h.node)) late.push_back(std::move(h));
+      } else {
+        ++it;
+        continue;
+      }
+      held_bytes_ -= it->second.bytes;
+      it = held_.erase(it);
+    }
+  }
+  // In sending order, now that the dead homes are out of the cache: each goes to the node
+  // that holds (or, asked now, takes) the room's claim.
+  for (auto& h : again) {
+    auto to = jid::parse(h.stanza.get("to"));
+    if (!to) continue;
+    log::info("xmpp.cluster.rerouted", {{"room", to->bare()}, {"node", h.node}, {"stanza", h.stanza.name}});
+    to_component(std::move(h.stanza), *to);
+  }
+  for (auto& h : late) {
+    log::warn("xmpp.cluster.unacknowledged", {{"to", h.stanza.get("to")}, {"node", h.node}, {"stanza", h.stanza.name}});
+    bounce(h.stanza, "wait", "remote-server-timeout");
+  }
 }
 
 std::size_t hub::room_homes_cached() {
   std::lock_guard lk(homes_mu_);
   return room_homes_.size();
+}
+
+std::size_t hub::held_count() {
+  std::lock_guard lk(held_mu_);
+  return held_.size();
+}
+
+void hub::to_room_home(const std::string& node, element stanza, int hops) {
+  const std::size_t bytes = serialize(stanza).size();
+  std::uint64_t seq = 0;
+  {
+    std::lock_guard lk(held_mu_);
+    if (held_.size() < cluster_.max_held && held_bytes_ + bytes <= cluster_.max_held_bytes) {
+      seq = next_held_++;
+      // Held before it is sent: the acknowledgement may come back on another thread before
+      // forward() returns.
+      held_.emplace(seq, held_stanza{node, stanza, std::chrono::steady_clock::now(), bytes});
+      held_bytes_ += bytes;
+    }
+  }
+  if (seq == 0) {
+    log::warn("xmpp.cluster.held_full", {{"to", stanza.get("to")}, {"node", node}, {"stanza", stanza.name}});
+    bounce(stanza, "wait", "resource-constraint");
+    return;
+  }
+  forward(node, forward_kind::component, std::to_string(hops) + "/" + std::to_string(seq) + "/" + cluster_.node, stanza);
+}
+
+void hub::acknowledged(std::string_view arg) {
+  // "SEQ/NODE"
+  auto slash = arg.find('/');
+  if (slash == std::string_view::npos) return;
+  std::uint64_t seq = 0;
+  auto digits = arg.substr(0, slash);
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seq);
+  if (ec != std::errc() || end != digits.data() + digits.size()) return;
+  std::lock_guard lk(held_mu_);
+  ackers_.emplace(arg.substr(slash + 1));
+  auto it = held_.find(seq);
+  if (it == held_.end()) return;
+  held_bytes_ -= it->second.bytes;
+  held_.erase(it);
 }
 
 bool hub::moved_away(session& s, const std::vector<bound_session>* remote) {
@@ -123,8 +208,10 @@ bool hub::send_to_full(std::string_view full, const element& st) {
 
 std::vector<element> hub::available_presences(std::string_view bare, const session* except) {
   std::vector<element> out;
+  const auto remote = remote_sessions(bare);
   for (const auto& c : sessions_of(bare)) {
-    if (c.get() == except) continue;
+    // A copy handed over answers from its new node's row below.
+    if (c.get() == except || moved_away(*c, &remote)) continue;
     std::optional<element> p;
     {
       std::lock_guard lk(c->mu);
@@ -134,7 +221,7 @@ std::vector<element> hub::available_presences(std::string_view bare, const sessi
     p->set("from", c->full.full());
     out.push_back(std::move(*p));
   }
-  for (const auto& r : remote_sessions(bare)) {
+  for (const auto& r : remote) {
     if (!r.available || r.presence.empty()) continue;
     auto p = parse_fragment(r.presence);
     if (!p) continue;
@@ -253,12 +340,25 @@ void hub::handle_forwarded(envelope e) {
       return;
     }
     case forward_kind::component: {
-      if (!to) return;
-      // The argument counts the hops so far ("-" from a node that sent it straight on).
-      int hops = e.arg == "2" ? 2 : 1;
-      to_component(std::move(st), *to, hops);
+      // "HOPS/SEQ/NODE" (envelope.hpp); a bare "HOPS", or "-" from a node that sent it
+      // straight on, asks for no acknowledgement.
+      std::string_view arg = e.arg;
+      const auto slash = arg.find('/');
+      const int hops = arg.substr(0, slash) == "2" ? 2 : 1;
+      if (to) to_component(std::move(st), *to, hops);
+      // Handled (or sent on, and held here in turn): the sender may forget it.
+      if (slash != std::string_view::npos) {
+        auto rest = arg.substr(slash + 1);
+        auto second = rest.find('/');
+        if (second != std::string_view::npos && second + 1 < rest.size())
+          forward(std::string(rest.substr(second + 1)), forward_kind::ack,
+                  std::string(rest.substr(0, second)) + "/" + cluster_.node, element("ack", std::string(ns_client)));
+      }
       return;
     }
+    case forward_kind::ack:
+      acknowledged(e.arg);
+      return;
     case forward_kind::from_component:
       if (to) from_component_local(std::move(st), *to);
       return;

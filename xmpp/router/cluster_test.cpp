@@ -299,6 +299,53 @@ TEST_CASE("cluster: a message to the bare JID reaches a session being handed ove
   CHECK(count("relayed") == 1);
 }
 
+TEST_CASE("cluster: presence, carbons and roster pushes reach a session being handed over once") {
+  two_nodes n;
+  auto sa = n.login(*n.a, "a@x.test/1");
+  auto desk = n.login(*n.b, "b@x.test/desk");
+  n.befriend(*sa, *desk);
+  // b's laptop on A, so that A gets b's carbons and roster pushes forwarded.
+  auto laptop = n.login(*n.a, "b@x.test/laptop");
+  laptop->carbons = true;
+  auto on_a = std::make_shared<relay_session>();
+  on_a->full = *jid::parse("b@x.test/phone");
+  on_a->from = n.a.get();
+  on_a->available = on_a->interested = on_a->carbons = true;
+  on_a->presence = *parse_fragment("<presence/>");
+  REQUIRE(n.a->bind(on_a));
+  auto on_b = std::make_shared<fake_session>();
+  on_b->full = on_a->full;
+  on_b->available = on_b->interested = on_b->carbons = true;
+  on_b->presence = *parse_fragment("<presence/>");
+  REQUIRE(n.b->adopt(on_b));
+  REQUIRE(n.a->find("b@x.test/phone"));  // A's copy is still there, relaying
+
+  auto count = [&](std::string_view name, std::string_view text) {
+    std::size_t c = 0;
+    for (const auto& e : on_b->got)
+      if (e.name == name && serialize(e).find(text) != std::string::npos) ++c;
+    return c;
+  };
+  // Presence from a contact on A: A's copy is skipped, B delivers to its own.
+  n.stanza(*n.a, *sa, "<presence><status>lunch</status></presence>");
+  CHECK(count("presence", "lunch") == 1);
+  // A sent carbon of b's message from the desk (B): B copies to its own, A to the laptop only.
+  n.stanza(*n.b, *desk, "<message to='a@x.test/1' type='chat' id='c1'><body>carbon once</body></message>");
+  CHECK(laptop->has("message", "chat", "carbon once"));
+  CHECK(count("message", "carbon once") == 1);
+  // A roster push for b, made on B: A pushes to the laptop only.
+  laptop->interested = true;
+  n.stanza(*n.b, *desk, "<iq type='set' id='r1'><query xmlns='jabber:iq:roster'><item jid='c@x.test' name='Cee'/></query></iq>");
+  CHECK(laptop->has("iq", "set", "Cee"));
+  CHECK(count("iq", "Cee") == 1);
+  // A's probe answers name the phone once (from B's row, not also from A's copy).
+  auto probe_from = n.login(*n.a, "a@x.test/2");
+  std::size_t phone = 0;
+  for (const auto& e : probe_from->got)
+    if (e.name == "presence" && e.get("from") == "b@x.test/phone") ++phone;
+  CHECK(phone == 1);
+}
+
 namespace {
 // The registry as a node sees it, counting the room-home lookups.
 struct counting_registry : session_registry {
@@ -387,4 +434,122 @@ TEST_CASE("cluster: a room's home is asked once per node, and again once it move
   // The heartbeat thread's check of the live nodes: rooms of a node not listed go.
   n.a->room_homes_alive({"B"});
   CHECK(n.a->room_homes_cached() == 0);
+}
+
+TEST_CASE("cluster: a take-over seen on the bus drops every room cached on the old home") {
+  two_nodes n;
+  auto sa = n.login(*n.a, "a@x.test/1");
+  auto sb = n.login(*n.b, "b@x.test/1");
+  for (int i = 0; i < 2; ++i)
+    n.nodes[i].first->add_component("conference.x.test", "Chatrooms", [](element) {}, true);
+  // Two rooms homed on B, cached on A.
+  n.stanza(*n.b, *sb, "<message to='r1@conference.x.test' type='groupchat'><body>x</body></message>");
+  n.stanza(*n.b, *sb, "<message to='r2@conference.x.test' type='groupchat'><body>x</body></message>");
+  n.stanza(*n.a, *sa, "<message to='r1@conference.x.test' type='groupchat'><body>y</body></message>");
+  n.stanza(*n.a, *sa, "<message to='r2@conference.x.test' type='groupchat'><body>y</body></message>");
+  REQUIRE(n.a->room_homes_cached() == 2);
+  // Another node (C) took r1: B lost a claim, so it is gone, and r2 moves too.
+  n.a->forget_room_home("r1@conference.x.test", "C");
+  CHECK(n.a->room_homes_cached() == 0);
+  // A room it does not cache, or a claim taken again by the node it had cached: the others stay.
+  n.stanza(*n.a, *sa, "<message to='r1@conference.x.test' type='groupchat'><body>z</body></message>");
+  n.stanza(*n.a, *sa, "<message to='r2@conference.x.test' type='groupchat'><body>z</body></message>");
+  REQUIRE(n.a->room_homes_cached() == 2);
+  n.a->forget_room_home("r3@conference.x.test", "C");
+  CHECK(n.a->room_homes_cached() == 2);
+  n.a->forget_room_home("r1@conference.x.test", "B");
+  CHECK(n.a->room_homes_cached() == 1);
+}
+
+namespace {
+// Node i's cluster options, its envelopes to B dropped while `b_mute` is set: a NOTIFY to a
+// node that is gone (or hangs) is dropped without a word.
+hub::cluster_options cluster_muting_b(two_nodes& n, int i, const bool& b_mute) {
+  hub::cluster_options co;
+  co.registry = n.reg.get();
+  co.node = i == 0 ? "A" : "B";
+  co.forward = [link = n.nodes[i].second.get(), &b_mute](const std::string& node, const envelope& e) {
+    if (node == "B" && b_mute) return;
+    link->forward(node, e);
+  };
+  return co;
+}
+}  // namespace
+
+TEST_CASE("cluster: a room stanza sent to a home that died is held and reaches the new home once") {
+  two_nodes n;
+  bool b_dead = false;
+  std::vector<std::string> got[2], claims[2];
+  for (int i = 0; i < 2; ++i) {
+    hub& h = *n.nodes[i].first;
+    h.add_component(
+        "conference.x.test", "Chatrooms", [&got, i](element st) { got[i].push_back(serialize(st)); }, true,
+        [&claims, i](const std::string& room) { claims[i].push_back(room); });
+    auto co = cluster_muting_b(n, i, b_dead);
+    co.max_held = 3;
+    h.set_cluster(std::move(co));
+  }
+  auto sa = n.login(*n.a, "a@x.test/1");
+  auto sb = n.login(*n.b, "b@x.test/1");
+  auto to_room = [](std::string text) {
+    return "<message to='hall@conference.x.test' type='groupchat'><body>" + text + "</body></message>";
+  };
+  n.stanza(*n.b, *sb, to_room("home on B"));
+  n.stanza(*n.a, *sa, to_room("acknowledged"));
+  REQUIRE(got[1].size() == 2);
+  CHECK(n.a->held_count() == 0);  // B said it handled it
+
+  // B is killed: its claim is no longer live, A's cache still names it.
+  b_dead = true;
+  REQUIRE(n.reg->forget_node("B"));
+  n.stanza(*n.a, *sa, to_room("in the window"));
+  CHECK(got[1].size() == 2);
+  CHECK(n.a->held_count() == 1);
+  CHECK(got[0].empty());
+  // A's check of the live nodes: the room's new home (A, claiming it now) gets it, once.
+  n.a->room_homes_alive(n.reg->live_nodes(now_us() / 1000000).value());
+  CHECK(n.a->held_count() == 0);
+  CHECK(claims[0] == std::vector<std::string>{"hall@conference.x.test"});
+  REQUIRE(got[0].size() == 1);
+  CHECK(got[0][0].find("in the window") != std::string::npos);
+  n.a->room_homes_alive(n.reg->live_nodes(now_us() / 1000000).value());
+  CHECK(got[0].size() == 1);
+}
+
+TEST_CASE("cluster: room stanzas a live home leaves unanswered are bounded and get a wait error") {
+  two_nodes n;
+  bool b_silent = false;
+  std::vector<std::string> got;
+  for (int i = 0; i < 2; ++i) {
+    hub& h = *n.nodes[i].first;
+    h.add_component("conference.x.test", "Chatrooms", [&got](element st) { got.push_back(st.get("to")); }, true);
+    auto co = cluster_muting_b(n, i, b_silent);
+    co.max_held = 2;
+    co.hold_for = std::chrono::seconds(0);
+    h.set_cluster(std::move(co));
+  }
+  auto sa = n.login(*n.a, "a@x.test/1");
+  auto sb = n.login(*n.b, "b@x.test/1");
+  const std::string to_room = "<message to='hall@conference.x.test' type='groupchat'><body>hi</body></message>";
+  n.stanza(*n.b, *sb, to_room);
+  n.stanza(*n.a, *sa, to_room);  // acknowledged: B answers
+  REQUIRE(n.a->held_count() == 0);
+  // B hangs (alive for the registry, silent): two are held, the third is refused at once.
+  b_silent = true;
+  sa->got.clear();
+  n.stanza(*n.a, *sa, to_room);
+  n.stanza(*n.a, *sa, to_room);
+  CHECK(n.a->held_count() == 2);
+  CHECK_FALSE(sa->has("message", "error"));
+  n.stanza(*n.a, *sa, to_room);
+  CHECK(sa->has("message", "error", "resource-constraint"));
+  CHECK(n.a->held_count() == 2);
+  // Past hold_for (0 s here) the check answers the two with remote-server-timeout.
+  n.a->room_homes_alive({"A", "B"});
+  CHECK(n.a->held_count() == 0);
+  std::size_t timeouts = 0;
+  for (const auto& e : sa->got)
+    if (e.name == "message" && e.get("type") == "error" && serialize(e).find("remote-server-timeout") != std::string::npos)
+      ++timeouts;
+  CHECK(timeouts == 2);
 }

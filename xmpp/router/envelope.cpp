@@ -9,7 +9,7 @@ namespace hearth::xmpp {
 
 namespace {
 
-constexpr std::array<std::pair<forward_kind, std::string_view>, 12> kinds{{
+constexpr std::array<std::pair<forward_kind, std::string_view>, 13> kinds{{
     {forward_kind::deliver, "deliver"},
     {forward_kind::account, "account"},
     {forward_kind::carbon_sent, "carbon-sent"},
@@ -22,6 +22,7 @@ constexpr std::array<std::pair<forward_kind, std::string_view>, 12> kinds{{
     {forward_kind::from_component, "from-component"},
     {forward_kind::resume_request, "resume"},
     {forward_kind::handover, "handover"},
+    {forward_kind::ack, "ack"},
 }};
 
 // A JID's bytes or a number: printable, no space, so that the header splits on spaces.

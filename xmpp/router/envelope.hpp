@@ -4,7 +4,7 @@
 //   envelope = "x1" SP kind SP arg LF stanza     ; stanza: one element as serialize() writes it
 //   kind     = "deliver" / "account" / "carbon-sent" / "carbon-received" / "presence" /
 //              "roster-push" / "session" / "kick" / "component" / "from-component" /
-//              "resume" / "handover"
+//              "resume" / "handover" / "ack"
 //   arg      = 1*VCHAR                            ; a number or a JID, "-" when unused
 //
 // The kind says which step of the router's rules the receiving node runs on its own sessions
@@ -28,10 +28,13 @@ enum class forward_kind {
   roster_push,      // a roster push iq for the interested local resources of arg
   session,          // the stanza as it is, to the local session whose full JID is to=
   kick,             // end the local session in to= with <conflict/> (bound again on another node)
-  component,        // a stanza for a component (a room) that lives on this node
+  component,        // a stanza for a component (a room) that lives on this node; arg
+                    // "HOPS/SEQ/NODE": the hops so far, and what to acknowledge to which node
+                    // (a bare "HOPS" asks for no acknowledgement)
   from_component,   // a stanza from a component to the local session in to=
   resume_request,   // XEP-0198: hand the session whose resumption id is arg over (handover.hpp)
   handover,         // the answer: the state of session arg, or a refusal
+  ack,              // arg "SEQ/NODE": NODE handled the component stanza SEQ this node sent it
 };
 
 struct envelope {

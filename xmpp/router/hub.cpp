@@ -223,7 +223,7 @@ void hub::to_component(element stanza, const jid& to, int hops) {
     if (!home) {
       // The registry failed: handled here, as on one node.
     } else if (home->node != cluster_.node && hops < 2) {
-      forward(home->node, forward_kind::component, std::to_string(hops + 1), stanza);
+      to_room_home(home->node, std::move(stanza), hops + 1);
       return;
     } else if (home->claimed && it->second.on_claim) {
       try {

@@ -9,6 +9,7 @@
 // Thread-safety: every hub member may be called from any thread. session::send() must be
 // thread-safe; the session fields below are guarded by session::mu.
 #pragma once
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -207,6 +208,16 @@ class hub {
     std::function<void(const std::string& room)> claimed;
     // Rooms whose home this process keeps (forget_room_home() below).
     std::size_t max_room_homes = 10000;
+    // A room stanza sent to its home on another node is held here until that node
+    // acknowledges it (an `ack` envelope), because a NOTIFY to a node that has just died is
+    // dropped without a word: when the check of the live nodes finds the home gone, the held
+    // stanzas go to the room's new home. Bounded: a room stanza that would pass `max_held`
+    // stanzas or `max_held_bytes` is refused at once (wait, resource-constraint); one that
+    // a live home leaves unacknowledged for `hold_for` is answered with an error (wait,
+    // remote-server-timeout), so the client knows to send it again.
+    std::size_t max_held = 2000;
+    std::size_t max_held_bytes = 16u << 20;
+    std::chrono::seconds hold_for{15};
   };
   void set_cluster(cluster_options c) { cluster_ = std::move(c); }
   // An envelope another node forwarded here: runs its step of the rules on this node's
@@ -225,13 +236,21 @@ class hub {
   }
   // Where each room lives is cached per process: a claim stays with its node while that node
   // lives, so the registry is asked once per room, not on every room stanza. An entry goes
-  // when another node takes the room (forget_room_home(room), from the bus; "" forgets every
-  // room after the bus may have lost events) or when its node is no longer among the live
-  // nodes (room_homes_alive(), from the heartbeat thread). Bounded by
-  // cluster_options::max_room_homes.
-  void forget_room_home(std::string_view room);
+  // when another node takes the room (forget_room_home(room, new_home), from the bus; ""
+  // forgets every room after the bus may have lost events) or when its node is no longer
+  // among the live nodes (room_homes_alive(), from the heartbeat thread). A claim leaves a
+  // node only when that node is gone (or restarted), so a take-over by another node also
+  // drops every other room cached on the old home. Bounded by
+  // cluster_options::max_room_homes. forget_room_home only touches the cache: it runs on the
+  // bus's thread.
+  void forget_room_home(std::string_view room, std::string_view new_home = {});
+  // The live nodes (the heartbeat thread, every second): forgets the rooms of the others,
+  // sends the room stanzas held for them (cluster_options::max_held) to the rooms' new
+  // homes, and answers those a live node left unacknowledged past hold_for.
   void room_homes_alive(const std::vector<std::string>& live);
   std::size_t room_homes_cached();
+  // Room stanzas sent to other nodes and not yet acknowledged.
+  std::size_t held_count();
   // This node's id ("" without set_cluster), and whether there are several nodes.
   const std::string& node() const { return cluster_.node; }
   bool clustered() const { return cluster_.registry != nullptr; }
@@ -266,7 +285,10 @@ class hub {
   void send_probe_answers(session& s);
   void deliver_offline(session& s);
   void carbon_copy(const element& msg, std::string_view owner, const session* except, bool sent);
-  void carbon_copy_local(const element& msg, std::string_view owner, const session* except, bool sent);
+  // The *_local steps skip a local session moved_away() (`remote`: as for
+  // deliver_account_local), so that a session being handed over gets one copy.
+  void carbon_copy_local(const element& msg, std::string_view owner, const session* except, bool sent,
+                         const std::vector<bound_session>* remote = nullptr);
   void store_offline(const element& msg, const jid& to);
   // `remote`: the account's sessions on other nodes when the caller has them (else asked
   // for, only if a local session is relaying).
@@ -275,8 +297,8 @@ class hub {
   // A local session handed over to another node that has bound it already: that node
   // delivers to it, so a copy sent here too (and relayed) would arrive twice.
   bool moved_away(session& s, const std::vector<bound_session>* remote);
-  void deliver_presence_local(const element& p, const jid& to);
-  void roster_push_local(std::string_view owner, const element& iq);
+  void deliver_presence_local(const element& p, const jid& to, const std::vector<bound_session>* remote = nullptr);
+  void roster_push_local(std::string_view owner, const element& iq, const std::vector<bound_session>* remote = nullptr);
   // Several nodes (cluster.cpp): the sessions of `bare` bound on other nodes (none without a
   // registry, or when it fails: logged), one on another node by full JID, forwarding.
   std::vector<bound_session> remote_sessions(std::string_view bare);
@@ -327,6 +349,22 @@ class hub {
   std::optional<room_claim> room_home(const std::string& room);
   std::mutex homes_mu_;
   std::unordered_map<std::string, std::string> room_homes_;  // room -> node, guarded by homes_mu_
+  // A room stanza on its way to its home on another node (cluster_options::max_held).
+  struct held_stanza {
+    std::string node;
+    element stanza;
+    std::chrono::steady_clock::time_point since;
+    std::size_t bytes = 0;
+  };
+  void to_room_home(const std::string& node, element stanza, int hops);
+  void acknowledged(std::string_view arg);
+  std::mutex held_mu_;
+  std::map<std::uint64_t, held_stanza> held_;  // by sequence number (sending order); held_mu_
+  std::size_t held_bytes_ = 0;                 // guarded by held_mu_
+  std::uint64_t next_held_ = 1;                // guarded by held_mu_
+  // Nodes that acknowledged a room stanza: a node that never does (it runs an older
+  // version) gets no timeout errors for its silence. Guarded by held_mu_.
+  std::set<std::string> ackers_;
   void to_component_local(element stanza, const jid& to);
   bool from_component_local(element stanza, const jid& to);
   cluster_options cluster_;

@@ -34,17 +34,22 @@ element wrap_carbon(const element& msg, std::string_view owner, const std::strin
 }  // namespace
 
 void hub::carbon_copy(const element& msg, std::string_view owner, const session* except, bool sent) {
-  carbon_copy_local(msg, owner, except, sent);
-  if (!clustered() || !carbons_eligible(msg)) return;
+  if (!clustered()) {
+    carbon_copy_local(msg, owner, except, sent);
+    return;
+  }
+  if (!carbons_eligible(msg)) return;
   // XEP-0280 with resources on other nodes: each node copies to its own.
-  forward_to_nodes(remote_sessions(owner), sent ? forward_kind::carbon_sent : forward_kind::carbon_received,
-                   std::string(owner), msg);
+  const auto remote = remote_sessions(owner);
+  carbon_copy_local(msg, owner, except, sent, &remote);
+  forward_to_nodes(remote, sent ? forward_kind::carbon_sent : forward_kind::carbon_received, std::string(owner), msg);
 }
 
-void hub::carbon_copy_local(const element& msg, std::string_view owner, const session* except, bool sent) {
+void hub::carbon_copy_local(const element& msg, std::string_view owner, const session* except, bool sent,
+                            const std::vector<bound_session>* remote) {
   if (!carbons_eligible(msg)) return;
   for (const auto& s : sessions_of(owner)) {
-    if (s.get() == except) continue;
+    if (s.get() == except || moved_away(*s, remote)) continue;
     bool on;
     {
       std::lock_guard lk(s->mu);

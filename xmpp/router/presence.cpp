@@ -30,19 +30,24 @@ void hub::deliver_presence(const element& p, const jid& to) {
   auto from = jid::parse(p.get("from"));
   // XEP-0191 §3.3: presence from a blocked JID is dropped silently.
   if (from && is_blocked(to.bare(), from->bare())) return;
-  deliver_presence_local(p, to);
-  if (!clustered()) return;
+  if (!clustered()) {
+    deliver_presence_local(p, to);
+    return;
+  }
+  auto remote = remote_sessions(to.bare());
+  deliver_presence_local(p, to, &remote);
   std::vector<bound_session> where;
-  for (auto& r : remote_sessions(to.bare()))
+  for (auto& r : remote)
     if ((to.resource.empty() && r.available) || r.full == to.full()) where.push_back(std::move(r));
   element copy = p;
   if (!copy.attr("to")) copy.set("to", to.full());
   forward_to_nodes(where, forward_kind::presence, {}, copy);
 }
 
-void hub::deliver_presence_local(const element& p, const jid& to) {
+void hub::deliver_presence_local(const element& p, const jid& to, const std::vector<bound_session>* remote) {
   for (const auto& s : sessions_of(to.bare())) {
     if (!to.resource.empty() && s->full.resource != to.resource) continue;
+    if (moved_away(*s, remote)) continue;
     bool avail;
     {
       std::lock_guard lk(s->mu);
@@ -66,8 +71,9 @@ void hub::broadcast_presence(session& s, const element& p) {
     copy.set("to", c);
     deliver_presence(copy, *jid::parse(c));
   }
+  const auto remote = remote_sessions(own);
   for (const auto& other : sessions_of(own)) {
-    if (other.get() == &s) continue;
+    if (other.get() == &s || moved_away(*other, &remote)) continue;
     element copy = p;
     copy.set("to", other->full.full());
     bool avail;
@@ -77,7 +83,7 @@ void hub::broadcast_presence(session& s, const element& p) {
     }
     if (avail) other->send(copy);
   }
-  for (const auto& other : remote_sessions(own)) {
+  for (const auto& other : remote) {
     if (!other.available) continue;
     element copy = p;
     copy.set("to", other.full);
@@ -342,9 +348,10 @@ void hub::inbound_subscription(const std::string& type, const jid& from, const s
     if (item.in_roster) roster_push(contact, item, ver);
   }
   if (deliver) {
-    deliver_presence_local(p, *jid::parse(contact));
+    auto remote = remote_sessions(contact);
+    deliver_presence_local(p, *jid::parse(contact), clustered() ? &remote : nullptr);
     std::vector<bound_session> where;
-    for (auto& r : remote_sessions(contact))
+    for (auto& r : remote)
       if (r.available) where.push_back(std::move(r));
     forward_to_nodes(where, forward_kind::presence, {}, p);
   }

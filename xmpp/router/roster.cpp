@@ -31,13 +31,15 @@ void hub::roster_push(std::string_view owner, const roster_item& item, std::int6
   auto& q = iq.add("query", std::string(ns_roster));
   q.set("ver", std::to_string(ver));
   q.add(roster_item_xml(item, removed));
-  roster_push_local(owner, iq);
-  forward_to_nodes(remote_sessions(owner), forward_kind::roster_push, std::string(owner), iq);
+  const auto remote = remote_sessions(owner);
+  roster_push_local(owner, iq, clustered() ? &remote : nullptr);
+  forward_to_nodes(remote, forward_kind::roster_push, std::string(owner), iq);
 }
 
-void hub::roster_push_local(std::string_view owner, const element& iq) {
+void hub::roster_push_local(std::string_view owner, const element& iq, const std::vector<bound_session>* remote) {
   // RFC 6121 §2.1.6: to every interested resource.
   for (const auto& s : sessions_of(owner)) {
+    if (moved_away(*s, remote)) continue;
     {
       std::lock_guard lk(s->mu);
       if (!s->interested) continue;

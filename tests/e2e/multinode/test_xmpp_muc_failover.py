@@ -7,9 +7,12 @@ database connection ends with it), not after the lease. slixmpp clients:
 
 - alice on A creates a persistent room (so A is its home), sets its subject; bob and carol on B
   join; everyone chats;
-- A is killed with -9: bob and carol see alice leave with status 333 (her session died with
-  A), and without joining again bob's message reaches carol and comes back to bob, through
-  the room now on B; B logs the room's take-over with its occupants;
+- A is killed with -9 and bob sends to the room at once, before B has seen A gone (B checks
+  which nodes live every second): B holds that message and, once it sees A gone, gives it to
+  the room's new home (B itself), so carol gets it and bob gets it back, once each;
+- bob and carol see alice leave with status 333 (her session died with A), and without
+  joining again bob's message reaches carol and comes back to bob, through the room now on B;
+  B logs the room's take-over with its occupants;
 - alice connects to B and joins: the subject and the history (messages sent before and after
   the death) are there, and bob and carol see her arrive;
 - a temporary room that alice created on A (bob and carol in it) is taken over the same way:
@@ -94,6 +97,12 @@ async def scenario(a, b):
 
     a.proc.kill()
     a.proc.wait(timeout=30)
+    # At once: B's cache still names A as the room's home.
+    bob.send_message(mto=ROOM, mbody="in the window", mtype="groupchat")
+    check(await carol.wait_until(lambda: "in the window" in room_bodies(carol), timeout=15),
+          "bob's message sent right after A's death reaches carol once the room is on B")
+    check(await bob.wait_until(lambda: "in the window" in room_bodies(bob), timeout=5),
+          "and comes back to bob")
     # B sees A's database connection end at its next heartbeat; alice's seat goes with A.
     check(await carol.wait_until(lambda: any(333 in statuses(p) for p in left(carol, "Alice")), timeout=20),
           f"carol sees alice leave with status 333 ({[sorted(statuses(p)) for p in left(carol, 'Alice')]})")
@@ -109,6 +118,11 @@ async def scenario(a, b):
     check(await bob.wait_until(lambda: "from carol after" in room_bodies(bob)), "bob gets carol's message")
     check(not left(carol, "Bob") and not left(bob, "Carol") and not left(carol, "Carol"),
           "nobody on B left the room")
+    check(room_bodies(carol).count("in the window") == 1 and room_bodies(bob).count("in the window") == 1,
+          f"the message sent in the window arrives once ({room_bodies(carol).count('in the window')} to carol, "
+          f"{room_bodies(bob).count('in the window')} back to bob)")
+    held = f"xmpp.cluster.rerouted room={ROOM} node=" in b.log()
+    print(f"info: the message in the window was {'held and sent on' if held else 'sent after B saw A gone'}")
 
     check(await carol.wait_until(lambda: bool(left(carol, "Alice", TEMP)), timeout=10),
           "carol sees alice leave the temporary room")
@@ -129,7 +143,7 @@ async def scenario(a, b):
     got = [str(h["body"]) for h in history if str(h["body"])]
     check(subject is not None and str(subject["subject"]) == "before the fall",
           f"alice joining on B gets the subject set on A ({subject['subject'] if subject is not None else None})")
-    check(got == ["from A before", "from B before", "from B after", "from carol after"],
+    check(got == ["from A before", "from B before", "in the window", "from B after", "from carol after"],
           f"and the history from before and after the death ({got})")
     nicks = sorted(str(p["from"].resource) for p in occupants)
     check(nicks == ["Alice", "Bob", "Carol"], f"and bob and carol as occupants, beside herself ({nicks})")
