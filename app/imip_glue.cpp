@@ -1,6 +1,7 @@
 #include "app/imip_glue.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "core/log/log.hpp"
 #include "dav/server/service.hpp"
@@ -22,10 +23,30 @@ std::string lower(std::string_view s) {
   return o;
 }
 
-// Whether `s` holds `lower_needle` (lower case) in any ASCII case, without copying `s`.
+// Whether `s` holds `lower_needle` (lower case) in any ASCII case, without copying `s`. Every
+// delivered copy is looked at: when the needle has a character that has no case ('/' in
+// "text/calendar"), only the places where that character occurs are compared, found with
+// memchr, rather than every offset of the message.
 bool contains_ascii_nocase(std::string_view s, std::string_view lower_needle) {
   auto same = [](char a, char b) { return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b; };
-  return std::search(s.begin(), s.end(), lower_needle.begin(), lower_needle.end(), same) != s.end();
+  auto equal_at = [&](std::size_t i) {
+    for (std::size_t j = 0; j < lower_needle.size(); ++j)
+      if (!same(s[i + j], lower_needle[j])) return false;
+    return true;
+  };
+  const std::size_t k = lower_needle.find_first_not_of("abcdefghijklmnopqrstuvwxyz");
+  if (k == std::string_view::npos || lower_needle.size() > s.size())
+    return std::search(s.begin(), s.end(), lower_needle.begin(), lower_needle.end(), same) != s.end();
+  const char anchor = lower_needle[k];
+  const std::size_t last = s.size() - lower_needle.size();  // the last offset the needle fits at
+  for (std::size_t from = k; from <= last + k;) {
+    const void* hit = std::memchr(s.data() + from, anchor, last + k + 1 - from);
+    if (!hit) return false;
+    const std::size_t at = static_cast<const char*>(hit) - s.data();
+    if (equal_at(at - k)) return true;
+    from = at + 1;
+  }
+  return false;
 }
 
 class mail_imip_sender final : public dav::imip_sender {

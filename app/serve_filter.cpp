@@ -191,7 +191,7 @@ bool install_filter(serve_context& ctx, mail_checks& checks) {
     return false;
   std::vector<std::shared_ptr<mf::scorer>> scorers;
   std::shared_ptr<mf::scorer> bayes;
-  if (!make_spam_scorer(ctx, bayes)) return false;
+  if (!make_spam_scorer(ctx, *checks.smtp_dir, bayes)) return false;
   if (bayes) scorers.push_back(bayes);
   checks.late.push_back(std::make_shared<mf::verdict_filter>(vo, std::move(scorers)));
   // Before every other late check: a virus is refused whatever its score.

@@ -22,13 +22,15 @@ bool install_mail(serve_context& ctx) {
   auto outbound = make_outbound_queue(ctx, *checks.resolver, local_copy, forwarder, checks.on_tls);
   if (!outbound) return false;
   checks.outbound = outbound.get();
-  // The MX checks: filters (greylisting, DNSBL, backup MX, verdict) and mail authentication.
-  if (!install_filter(ctx, checks) || !install_reports(ctx, checks) || !install_mailauth(ctx, checks)) return false;
-  // RCPT and delivery ask the directory the same few questions for every message: SMTP's view
-  // remembers the answers (directory/cached.hpp); a change made through ctx.dir, here or on
-  // another node, empties it through the bus, and one made by the CLI is seen within 2 s.
+  // RCPT, the spam verdict and delivery ask the directory the same few questions for every
+  // message: SMTP's view remembers the answers (directory/cached.hpp); a change made through
+  // ctx.dir, here or on another node, empties it through the bus, and one made by the CLI is
+  // seen within 2 s.
   std::shared_ptr<directory::directory> smtp_dir = directory::make_cached(ctx.dir, &ctx.bus);
   ctx.keep.push_back(smtp_dir);
+  checks.smtp_dir = smtp_dir;
+  // The MX checks: filters (greylisting, DNSBL, backup MX, verdict) and mail authentication.
+  if (!install_filter(ctx, checks) || !install_reports(ctx, checks) || !install_mailauth(ctx, checks)) return false;
   mail::smtp::server_services svc{*smtp_dir, ctx.authn, ctx.mail, outbound.get(), {}, nullptr, {}, nullptr, nullptr};
   for (auto* part : {&checks.early, &checks.auth, &checks.late})
     svc.filters.insert(svc.filters.end(), part->begin(), part->end());

@@ -18,6 +18,9 @@
 namespace hearth::dns {
 class resolver;
 }
+namespace hearth::directory {
+class directory;
+}
 namespace hearth::mail::queue {
 class queue;
 struct tls_outcome;
@@ -52,6 +55,9 @@ struct mail_checks {
   // What was decided about each incoming message, kept in DATA_DIR/decisions.db for the admin
   // console (install_filter; null when filter.decisions.days is 0).
   std::shared_ptr<mail::smtp::decision_log> decisions;
+  // SMTP's view of the directory (directory/cached.hpp: answers remembered, emptied by the
+  // bus): the sessions' and the spam scorer's, which asks it for each message's owner.
+  std::shared_ptr<directory::directory> smtp_dir;
 };
 
 // mailauth.public_suffix_list, read on first use; null (logged once) when it cannot be read.

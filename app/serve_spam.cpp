@@ -188,14 +188,14 @@ std::shared_ptr<mf::bayes::engine> open_spam_engine(const config::config& c) {
   return std::make_shared<mf::bayes::engine>(std::shared_ptr<mf::bayes::token_store>(std::move(*st)), m);
 }
 
-bool make_spam_scorer(serve_context& ctx, std::shared_ptr<mf::scorer>& out) {
+bool make_spam_scorer(serve_context& ctx, directory::directory& dir, std::shared_ptr<mf::scorer>& out) {
   const auto& c = ctx.cfg;
   if (!c.filter_bayes_enabled) return true;
   mf::bayes_scorer_options so;
   if (!spam_scorer_options(c, so)) return false;
   auto e = engine_for(ctx);
   if (!e) return false;
-  mf::account_of_fn account_of = [&dir = ctx.dir](std::string_view address) -> std::string {
+  mf::account_of_fn account_of = [&dir](std::string_view address) -> std::string {
     for (const auto& a : dir.resolve(address))
       if (auto acc = dir.find_account(a)) return acc->address;
     return {};

@@ -23,9 +23,10 @@ bool spam_scorer_options(const config::config& c, mail::filter::bayes_scorer_opt
 // Opens DATA_DIR/spam.db with the configured model. Null (after logging why) on error.
 std::shared_ptr<mail::filter::bayes::engine> open_spam_engine(const config::config& c);
 
-// serve: the Bayes scorer for the verdict (null when filter.bayes.enabled is off).
-// Returns false on a configuration or database error.
-bool make_spam_scorer(serve_context& ctx, std::shared_ptr<mail::filter::scorer>& out);
+// serve: the Bayes scorer for the verdict (null when filter.bayes.enabled is off); `dir`
+// (SMTP's cached view) names each message's owner. Returns false on a configuration or
+// database error.
+bool make_spam_scorer(serve_context& ctx, directory::directory& dir, std::shared_ptr<mail::filter::scorer>& out);
 // serve: the clamd filter, first of checks.late, when filter.antivirus.clamd is set.
 bool install_antivirus(serve_context& ctx, mail_checks& checks);
 // serve: the IMAP learner on env.on_user_action, when filter.bayes.learn is on.

@@ -323,21 +323,19 @@ asio::awaitable<decision> content_checks::on_message(const smtp::client_info& ci
 
 // ---- verdict ------------------------------------------------------------------------------
 
-asio::awaitable<decision> verdict_filter::on_message(const smtp::client_info& ci, const smtp::envelope& env,
-                                                     std::string& message, smtp::transaction_state& st) {
-  if (!incoming(ci)) co_return decision::go_on();
-  for (const auto& s : scorers_) {
-    scorer* sc = s.get();
-    const std::string* msg = &message;
+decision verdict_filter::before_store(const smtp::client_info& ci, const smtp::envelope& env,
+                                     const std::string& message, smtp::transaction_state& st) {
+  if (!incoming(ci)) return decision::go_on();
+  if (!scorers_.empty()) {
     scorer_input in;
     in.sender = env.sender.address();
     for (const auto& r : env.recipients) in.recipients.push_back(r.address.address());
-    in.score_so_far = st.score;
     in.threshold = o_.threshold;
     in.results = &st.results;
-    const scorer_input* inp = &in;
-    auto add = co_await net::run_blocking([sc, msg, inp] { return sc->score(*msg, *inp); });
-    for (const auto& c : add) add_score(st, c.symbol, c.score);
+    for (const auto& s : scorers_) {
+      in.score_so_far = st.score;
+      for (const auto& c : s->score(message, in)) add_score(st, c.symbol, c.score);
+    }
   }
   auto v = decide(st.score, st.symbols, o_);
   const char* action = v.action == spam_action::reject ? "reject" : v.action == spam_action::junk ? "junk" : "deliver";
@@ -345,14 +343,14 @@ asio::awaitable<decision> verdict_filter::on_message(const smtp::client_info& ci
   log::info("filter.verdict", {{"session", ci.session}, {"id", st.id}, {"from", env.sender.address()},
                                {"score", format_score(v.score)}, {"action", action}});
   if (v.action == spam_action::reject)
-    co_return decision::no(550, "5.7.1", "Message rejected as spam (score " + format_score(v.score) + ")");
+    return decision::no(550, "5.7.1", "Message rejected as spam (score " + format_score(v.score) + ")");
   // Mail we only keep as a backup MX is judged (and marked) by the primary.
   bool relay_only = !env.recipients.empty();
   for (const auto& r : env.recipients) relay_only = relay_only && st.relay_for.count(util::to_lower(r.address.address()));
-  if (relay_only) co_return decision::go_on();
+  if (relay_only) return decision::go_on();
   st.prepend += v.fields;
   if (v.action == spam_action::junk && st.folder.empty()) st.folder = "Junk";
-  co_return decision::go_on();
+  return decision::go_on();
 }
 
 }  // namespace hearth::mail::filter

@@ -131,8 +131,11 @@ class verdict_filter final : public smtp::filter {
   verdict_filter(verdict_options o, std::vector<std::shared_ptr<scorer>> scorers)
       : o_(o), scorers_(std::move(scorers)) {}
   const char* name() const override { return "verdict"; }
-  boost::asio::awaitable<smtp::decision> on_message(const smtp::client_info&, const smtp::envelope&, std::string&,
-                                                    smtp::transaction_state&) override;
+  // The scorers read their models (blocking), so the whole verdict runs in the session's trip
+  // to the blocking pool that stores the message: a reject still comes before anything is
+  // stored, and the fields and the Junk folder are set before the copies are made.
+  smtp::decision before_store(const smtp::client_info&, const smtp::envelope&, const std::string& message,
+                              smtp::transaction_state&) override;
 
  private:
   verdict_options o_;

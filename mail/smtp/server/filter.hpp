@@ -8,7 +8,8 @@
 //   2. mail/mailauth:       SPF, DKIM, DMARC, Authentication-Results (message stage)
 //   3. mail/filter, late:   RHSBL/URIBL, the spam verdict (X-Spam-Status, Junk, reject)
 // Each hook returns `next` (go on), `accept` (stop the chain, accept) or `refuse` (stop, send
-// the reply). Filters read what earlier ones wrote into the transaction_state (results, score).
+// the reply); at the message stage, before_store then finishes on the blocking pool what a
+// filter's on_message left for it (the spam verdict). Filters read what earlier ones wrote into the transaction_state (results, score).
 // Filters are shared by all sessions of all listeners and called concurrently: keep per-mail
 // state in transaction_state, not in the filter.
 //
@@ -105,6 +106,16 @@ class filter {
   virtual boost::asio::awaitable<decision> on_message(const client_info&, const envelope&, std::string& message,
                                                       transaction_state&) {
     co_return decision::go_on();
+  }
+  // The blocking end of the message check (a model read from a database), run on the blocking
+  // pool in the trip that then stores the message, so that a message costs one trip to the
+  // pool rather than one per check. The session calls it once every filter's on_message has
+  // said `next` (for those filters only, in chain order), before anything is stored; `message`
+  // is what on_message saw last. `refuse` answers the DATA as on_message's would, and nothing
+  // is stored. Must be thread-safe; it may log and edit `state` like on_message.
+  virtual decision before_store(const client_info&, const envelope&, const std::string& message, transaction_state&) {
+    (void)message;
+    return decision::go_on();
   }
 };
 

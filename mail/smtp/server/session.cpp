@@ -8,7 +8,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
+#include <utility>
 
 #include "auth/authenticator.hpp"
 #include "core/blob/store.hpp"
@@ -282,10 +284,12 @@ class session {
     return ci;
   }
 
-  // Runs the filters in order; stops at the first that accepts or refuses.
+  // Runs the filters in order; stops at the first that accepts or refuses. At the message
+  // stage, passed_ counts the filters that said `next` (whose before_store runs later).
   asio::awaitable<decision> run_chain(stage st, const envelope& env, const path* rcpt, rcpt_kind kind,
                                       std::string* message) {
     const client_info ci = client();
+    if (st == stage::message) passed_ = 0;
     for (const auto& f : s_.filters) {
       decision d;
       switch (st) {
@@ -294,17 +298,35 @@ class session {
         case stage::message: d = co_await f->on_message(ci, env, *message, state_); break;
       }
       if (d.v == verdict::refuse) {
-        log::info("smtp.filter", {{"session", c_.id()}, {"id", state_.id}, {"filter", f->name()},
-                                  {"ip", c_.remote_ip()}, {"reply", d.r.wire()}});
-        std::vector<std::string> about;
-        if (rcpt) about.push_back(rcpt->address());
-        else for (const auto& r : env.recipients) about.push_back(r.address.address());
-        note(st == stage::message ? "data" : st == stage::rcpt ? "rcpt" : "mail", d.r, f->name(), std::move(about));
+        refused(st, env, rcpt, f->name(), d.r);
         co_return d;
       }
       if (d.v == verdict::accept) co_return d;
+      if (st == stage::message) ++passed_;
     }
     co_return decision::go_on();
+  }
+
+  // The before_store half of the message stage (filter.hpp), on the blocking pool: the first
+  // refusal, with the filter that made it, or nothing.
+  std::optional<std::pair<const char*, decision>> run_before_store(const client_info& ci, const envelope& env,
+                                                                   const std::string& message) {
+    for (std::size_t i = 0; i < passed_ && i < s_.filters.size(); ++i) {
+      const auto& f = s_.filters[i];
+      auto d = f->before_store(ci, env, message, state_);
+      if (d.v == verdict::refuse) return std::pair<const char*, decision>{f->name(), std::move(d)};
+    }
+    return std::nullopt;
+  }
+
+  // A filter's refusal: its log line and the decision kept about it.
+  void refused(stage st, const envelope& env, const path* rcpt, const char* filter, const reply& r) {
+    log::info("smtp.filter", {{"session", c_.id()}, {"id", state_.id}, {"filter", filter},
+                              {"ip", c_.remote_ip()}, {"reply", r.wire()}});
+    std::vector<std::string> about;
+    if (rcpt) about.push_back(rcpt->address());
+    else for (const auto& x : env.recipients) about.push_back(x.address.address());
+    note(st == stage::message ? "data" : st == stage::rcpt ? "rcpt" : "mail", r, filter, std::move(about));
   }
 
   // Keeps what was decided about an incoming message (the MX port, no AUTH) for the admin
@@ -481,24 +503,31 @@ class session {
         co_return d.r;
       }
     }
-    // The body's start is kept aside: filters and the transform edit header fields only.
-    std::string start = large ? body.substr(body.size() - body_start) : std::string();
-    if (large) body.resize(body.size() - body_start);
-    if (submission() && !user_.empty() && s_.submission) {
-      // Hygiene and DKIM signing, before our Received line goes on top.
-      submission_transform* t = s_.submission.get();
-      const body_pieces* pieces = &state_.large_body;
-      body = co_await net::run_blocking([t, this, &from, &body, large, pieces] {
-        return large ? t->prepare_header(user_, from, std::move(body), *pieces) : t->prepare(user_, from, std::move(body));
-      });
-    }
-    // Fields the filters add (Authentication-Results, X-Spam-Status) go below our Received.
-    if (!state_.prepend.empty()) body.insert(0, state_.prepend);
-    if (large) {
-      src->text = body;
-      body += start;
-    }
-    start = std::string();
+    // From here to the stored copies, one trip to the blocking pool: the filters' blocking
+    // checks (before_store: the spam verdict, which may still refuse before anything is
+    // stored), the header edits, then the delivery. The body's start is kept aside there:
+    // filters and the transform edit header fields only.
+    const bool transform = submission() && !user_.empty() && s_.submission;
+    const client_info ci = client();
+    using refusal = std::optional<std::pair<const char*, decision>>;
+    auto prepare = [this, &ci, &env, &body, &from, src, large, body_start, transform]() -> refusal {
+      if (auto no = run_before_store(ci, env, body)) return no;
+      std::string start = large ? body.substr(body.size() - body_start) : std::string();
+      if (large) body.resize(body.size() - body_start);
+      if (transform) {
+        // Hygiene and DKIM signing, before our Received line goes on top.
+        submission_transform* t = s_.submission.get();
+        body = large ? t->prepare_header(user_, from, std::move(body), state_.large_body)
+                     : t->prepare(user_, from, std::move(body));
+      }
+      // Fields the filters add (Authentication-Results, X-Spam-Status) go below our Received.
+      if (!state_.prepend.empty()) body.insert(0, state_.prepend);
+      if (large) {
+        src->text = body;
+        body += start;
+      }
+      return std::nullopt;
+    };
     // A large message's copies: the header section as edited, then the whole body from the
     // spill file; written to the blob store in pieces for local copies.
     large_message lm;
@@ -519,7 +548,6 @@ class session {
       head.append(body, 0, body.size() - lm.body_start);
       return lm.whole(head);
     };
-    const std::string folder = state_.folder;
 
     // Our Received line (RFC 5321 §4.4). Submission keeps the client's address out of it, as
     // OpenSMTPD's mask-source does: the recipient learns nothing of the sender's network.
@@ -533,10 +561,17 @@ class session {
       reply r;
       std::vector<std::string> delivered, queued;
       std::string queue_id;
+      refusal refused;  // a filter's before_store said no: nothing was stored
     };
-    auto result = co_await net::run_blocking([this, &env, &body, &from, &received, &id, &folder, &lm, &queued_copy,
+    auto result = co_await net::run_blocking([this, &env, &body, &from, &received, &id, &prepare, &lm, &queued_copy,
                                               large]() -> outcome {
       outcome out;
+      if (auto no = prepare()) {
+        out.r = no->second.r;
+        out.refused = std::move(no);
+        return out;
+      }
+      const std::string folder = state_.folder;
       queue::envelope qenv;
       qenv.from = from;
       qenv.ret = env.params.ret;
@@ -657,6 +692,11 @@ class session {
       return out;
     });
 
+    if (result.refused) {
+      refused(stage::message, env, nullptr, result.refused->first, result.r);
+      txn_id_.clear();
+      co_return result.r;
+    }
     for (const auto& a : result.delivered)
       log::info("smtp.in", {{"session", c_.id()}, {"id", id}, {"from", "<" + from + ">"}, {"to", "<" + a + ">"},
                             {"size", size}, {"status", "delivered"}, {"ip", c_.remote_ip()}});
@@ -777,6 +817,7 @@ class session {
   std::string txn_id_;  // id of the current transaction (logs, Received)
   std::shared_ptr<spill_file> spill_;  // the large message being received, past spill_at
   transaction_state state_;  // what the filters found (reset at MAIL FROM)
+  std::size_t passed_ = 0;   // the filters whose on_message said `next` for this message
 };
 
 }  // namespace
