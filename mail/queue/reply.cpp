@@ -172,23 +172,22 @@ void wire_encoder::finish(std::string& out) {
   size_ += out.size() - before;
 }
 
-std::string crlf_normalise(std::string_view m) {
+namespace {
+
+std::string encoded(std::string_view m, bool stuff) {
   std::string out;
-  out.reserve(m.size() + m.size() / 50 + 2);
-  wire_encoder e(false);
+  out.reserve(m.size() + m.size() / 50 + 8);
+  wire_encoder e(stuff);
   e.feed(m, out);
   e.finish(out);
   return out;
 }
 
-std::string dot_stuff(std::string_view message) {
-  std::string out;
-  out.reserve(message.size() + message.size() / 50 + 8);
-  wire_encoder e(true);
-  e.feed(message, out);
-  e.finish(out);
-  return out;
-}
+}  // namespace
+
+std::string crlf_normalise(std::string_view m) { return encoded(m, false); }
+
+std::string dot_stuff(std::string_view message) { return encoded(message, true); }
 
 bool has_8bit(std::string_view m) {
   for (char c : m)
