@@ -272,7 +272,7 @@ arc_verification verify_arc(std::string_view message, const header_section& h,
 }
 
 result<std::string> arc_seal(std::string_view message, const signing_key& key, std::string_view our_id,
-                             std::int64_t now) {
+                             std::int64_t now, const body_pieces& pieces) {
   if (key.algorithm != "rsa-sha256") return fail("dkim.key", "ARC signs with rsa-sha256 keys only");
   header_section h = parse_header(message);
   chain c = collect(h);
@@ -310,8 +310,9 @@ result<std::string> arc_seal(std::string_view message, const signing_key& key, s
 
   // AMS: a DKIM signature under another name (§4.1.2), over the fields DKIM signs plus any
   // DKIM-Signature, never the ARC fields or Authentication-Results.
-  std::string_view body = h.end <= message.size() ? message.substr(h.end) : std::string_view();
-  const std::string bh = crypto::base64_encode(crypto::sha256(canon_body(body, true)));
+  auto body_hash = dkim_core::relaxed_body_hash(message, h, pieces);
+  if (!body_hash) return body_hash.error();
+  const std::string bh = std::move(*body_hash);
   std::vector<std::string> names;
   std::vector<std::string> wanted = signed_headers;
   wanted.push_back("dkim-signature");

@@ -50,7 +50,9 @@ arc_verification verify_arc(std::string_view message, const header_section& h,
 // Errors: "arc.limit" (the chain already has 50 sets), "arc.chain_failed" (its newest seal
 // already says cv=fail: no further set, §5.1.2), "arc.unverified" (a chain exists but our
 // results hold no arc=), "dkim.key", "dkim.sign".
+// With `body` set, `message` is the header section only and the AMS body hash reads the body
+// through it ("dkim.sign" when it cannot be read).
 result<std::string> arc_seal(std::string_view message, const signing_key& key, std::string_view authserv_id,
-                             std::int64_t now);
+                             std::int64_t now, const body_pieces& body = {});
 
 }  // namespace hearth::mail::mailauth

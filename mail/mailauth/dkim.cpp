@@ -433,6 +433,18 @@ result<std::string> sign(std::string_view message, const signing_key& key, std::
   return sign(message, key, now, body_pieces());
 }
 
+result<std::string> dkim_core::relaxed_body_hash(std::string_view message, const header_section& h,
+                                                 const body_pieces& pieces) {
+  if (pieces) {
+    body_hasher hasher(true);
+    if (!pieces([&hasher](std::string_view p) { hasher.feed(p); })) return fail("dkim.sign", "message body unreadable");
+    std::uint64_t size = 0;
+    return crypto::base64_encode(hasher.finish(size));
+  }
+  std::string_view body = h.end <= message.size() ? message.substr(h.end) : std::string_view();
+  return crypto::base64_encode(crypto::sha256(canon_body(body, true)));
+}
+
 result<std::string> sign(std::string_view message, const signing_key& key, std::int64_t now, const body_pieces& pieces) {
   const bool ed = key.algorithm == "ed25519-sha256";
   if (!ed && key.algorithm != "rsa-sha256") return fail("dkim.key", "unknown algorithm " + key.algorithm);
@@ -442,16 +454,9 @@ result<std::string> sign(std::string_view message, const signing_key& key, std::
   if ((ed && id != EVP_PKEY_ED25519) || (!ed && id != EVP_PKEY_RSA)) return fail("dkim.key", "key does not match " + key.algorithm);
 
   header_section h = parse_header(message);
-  std::string bh;
-  if (pieces) {
-    body_hasher hasher(true);
-    if (!pieces([&hasher](std::string_view p) { hasher.feed(p); })) return fail("dkim.sign", "message body unreadable");
-    std::uint64_t size = 0;
-    bh = crypto::base64_encode(hasher.finish(size));
-  } else {
-    std::string_view body = h.end <= message.size() ? message.substr(h.end) : std::string_view();
-    bh = crypto::base64_encode(crypto::sha256(canon_body(body, true)));
-  }
+  auto body_hash = dkim_core::relaxed_body_hash(message, h, pieces);
+  if (!body_hash) return body_hash.error();
+  const std::string bh = std::move(*body_hash);
 
   // h=: each recommended field as often as it occurs; From once more (over-signing).
   std::vector<std::string> names;

@@ -23,6 +23,11 @@ std::string blank_b(std::string_view raw);
 std::string header_input(const header_section& h, const std::vector<std::string>& names,
                          std::string_view sig_field_raw, bool relaxed, std::size_t sig_index);
 
+// bh= of a relaxed signature (base64 SHA-256 of the relaxed canonical body): the body after
+// `h` in `message`, or read through `pieces` when set (then `message` is the header section
+// only). Errors: "dkim.sign" (the pieces could not be read).
+result<std::string> relaxed_body_hash(std::string_view message, const header_section& h, const body_pieces& pieces);
+
 // Signs `data` (rsa-sha256: PKCS#1 v1.5 over SHA-256; ed25519-sha256: Ed25519 over its SHA-256).
 // Errors: "dkim.key" (unreadable or not of `algorithm`'s kind), "dkim.sign".
 result<std::string> sign_data(const std::string& private_pem, std::string_view algorithm, std::string_view data);

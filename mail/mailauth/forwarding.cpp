@@ -21,8 +21,18 @@ std::string forwarding_transform::srs_domain() {
 }
 
 smtp::forwarding::forwarded forwarding_transform::prepare(std::string_view sender, std::string message) {
+  return transform(sender, std::move(message), {});
+}
+
+smtp::forwarding::forwarded forwarding_transform::prepare(std::string_view sender, std::string header,
+                                                          const mail::body_pieces& body) {
+  return transform(sender, std::move(header), body);
+}
+
+smtp::forwarding::forwarded forwarding_transform::transform(std::string_view sender, std::string text,
+                                                            const mail::body_pieces& body) {
   const std::int64_t now = std::time(nullptr);
-  forwarded out{std::string(sender), std::move(message)};
+  forwarded out{std::string(sender), std::move(text)};
   const std::string domain = srs_domain();
   if (domain.empty()) return out;
   if (o_.arc) {
@@ -36,7 +46,7 @@ smtp::forwarding::forwarded forwarding_transform::prepare(std::string_view sende
       log::info("arc.unsealed", {{"domain", domain}, {"reason", "no rsa-sha256 DKIM key"}});
     } else {
       auto set = arc_seal(out.message, signing_key{pick->domain, pick->selector, pick->algorithm, pick->private_pem},
-                          o_.hostname, now);
+                          o_.hostname, now, body);
       if (set) out.message.insert(0, *set);
       else log::info("arc.unsealed", {{"domain", domain}, {"reason", set.error().message}});
     }

@@ -34,10 +34,13 @@ class forwarding_transform : public smtp::forwarding {
  public:
   forwarding_transform(directory::directory& dir, forwarding_options o) : dir_(dir), o_(std::move(o)) {}
   forwarded prepare(std::string_view sender, std::string message) override;
+  forwarded prepare(std::string_view sender, std::string header, const mail::body_pieces& body) override;
   result<std::optional<std::string>> reverse(std::string_view rcpt) override;
 
  private:
   std::string srs_domain();  // "" while the directory has no domain
+  // Both prepare()s: `text` is the whole message, or the header section with `body` set.
+  forwarded transform(std::string_view sender, std::string text, const mail::body_pieces& body);
   directory::directory& dir_;
   forwarding_options o_;
   std::mutex mu_;

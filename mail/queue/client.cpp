@@ -12,11 +12,13 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <cstdio>
 #include <map>
 #include <optional>
 
 #include "core/crypto/crypto.hpp"
 #include "core/dns/resolver.hpp"
+#include "core/net/blocking.hpp"
 #include "core/net/connection.hpp"
 #include "core/util/strings.hpp"
 #include "core/log/log.hpp"
@@ -255,8 +257,8 @@ bool needs_smtputf8(const attempt_request& req) {
 
 std::string mail_from(const attempt_request& req, const ehlo_caps& caps) {
   std::string cmd = "MAIL FROM:<" + req.from + ">";
-  if (caps.size) cmd += " SIZE=" + std::to_string(req.message->size());
-  if (caps.eightbitmime && has_8bit(*req.message)) cmd += " BODY=8BITMIME";
+  if (caps.size) cmd += " SIZE=" + std::to_string(req.message->size);
+  if (caps.eightbitmime && req.message->eight_bit) cmd += " BODY=8BITMIME";
   if (caps.smtputf8 && needs_smtputf8(req)) cmd += " SMTPUTF8";
   if (req.requiretls) cmd += " REQUIRETLS";  // RFC 8689 §4.2.1, only once checked
   if (caps.dsn) {
@@ -322,6 +324,42 @@ asio::awaitable<bool> authenticate(smtp_conn& c, const ehlo_caps& caps, const cr
   if (!r) co_return refused(c.error());
   if (r->code != 235) co_return refused(r->summary());
   co_return true;
+}
+
+// Sends the queued message in pieces, encoded as it goes out: dot-stuffed with its terminator
+// for DATA (`stuff`), CRLF-normalised for BDAT. The pieces are read on the blocking pool, one
+// at a time. Returns what went wrong in words for the DSN; on a read error the connection is
+// closed, since the server holds part of a message that must not be taken as whole.
+asio::awaitable<result<void>> send_message(smtp_conn& c, const outbound_message& m, bool stuff,
+                                           std::chrono::seconds timeout) {
+  auto opened = co_await net::run_blocking([&m] { return m.open(); });
+  if (!opened) {
+    c.close();
+    co_return fail(opened.error().code, "reading the queued message (" + opened.error().message + ")");
+  }
+  message_reader& reader = **opened;
+  wire_encoder enc(stuff);
+  std::string out;
+  for (;;) {
+    auto piece = co_await net::run_blocking([&reader] { return reader.next(); });
+    if (!piece) {
+      c.close();
+      co_return fail(piece.error().code, "reading the queued message (" + piece.error().message + ")");
+    }
+    out.clear();
+    const bool end = piece->empty();
+    if (end) enc.finish(out);
+    else enc.feed(*piece, out);
+    if (!out.empty() && !co_await c.write(out, timeout)) co_return fail("smtp.write", "sending the message");
+    if (end) break;
+  }
+  // BDAT announced m.size octets: a spool that changed under us would desynchronise the
+  // session, so it ends here instead.
+  if (!stuff && enc.size() != m.size) {
+    c.close();
+    co_return fail("queue.io", "reading the queued message (its size changed)");
+  }
+  co_return result<void>{};
 }
 
 // One SMTP session on an open connection. `cr`: log in (after STARTTLS) with these.
@@ -519,9 +557,9 @@ asio::awaitable<session_end> run_session(const attempt_request& req, smtp_conn& 
       co_return session_end::finished;
     }
   }
-  if (caps.max_size && req.message->size() > caps.max_size) {
+  if (caps.max_size && req.message->size > caps.max_size) {
     set_all(out, rcpt_result::kind::permanent,
-            "552 5.3.4 message size " + std::to_string(req.message->size()) + " exceeds the limit of " + out.relay + " (" +
+            "552 5.3.4 message size " + std::to_string(req.message->size) + " exceeds the limit of " + out.relay + " (" +
                 std::to_string(caps.max_size) + ")",
             "5.3.4");
     co_await c.write("QUIT\r\n", 10s);
@@ -565,12 +603,25 @@ asio::awaitable<session_end> run_session(const attempt_request& req, smtp_conn& 
     for (auto i : accepted)
       out.rcpts[i] = {rcpt_result::kind::temporary, "451 4.4.2 lost connection with " + out.relay + " while " + std::string(when) + ": " + c.error(), "4.4.2"};
   };
+  // The message could not be sent whole: the connection went, or the queue could not read it
+  // (deferred like a read error before the attempt).
+  auto send_failed = [&](const error& e) {
+    if (e.code == "smtp.write") return fail_accepted(e.message);
+    for (auto i : accepted) out.rcpts[i] = {rcpt_result::kind::temporary, "451 4.3.0 " + e.message, "4.3.0"};
+  };
   std::optional<smtp_reply> fr;
   if (caps.chunking) {
     // RFC 3030 §2: one chunk holding the whole message.
-    std::string cmd = "BDAT " + std::to_string(req.message->size()) + " LAST\r\n";
-    if (!co_await c.write(cmd, t) || !co_await c.write(*req.message, std::max<std::chrono::seconds>(t, 600s))) {
+    std::string cmd = "BDAT " + std::to_string(req.message->size) + " LAST\r\n";
+    if (!co_await c.write(cmd, t)) {
       fail_accepted("sending the message");
+      co_return session_end::finished;
+    }
+    auto sent = co_await send_message(c, *req.message, false, std::max<std::chrono::seconds>(t, 600s));
+    if (!sent) {
+      // The chunk's count promised octets that will not come: nothing the server could take
+      // as a message, and the connection cannot go on.
+      send_failed(sent.error());
       co_return session_end::finished;
     }
     fr = co_await c.read_reply(std::max<std::chrono::seconds>(t, 600s));
@@ -591,9 +642,10 @@ asio::awaitable<session_end> run_session(const attempt_request& req, smtp_conn& 
       co_return session_end::finished;
     }
     // RFC 5321 §4.5.3.2.5/.6: 10 minutes for the final reply.
-    const std::string stuffed = dot_stuff(*req.message);
-    if (!co_await c.write(stuffed, std::max<std::chrono::seconds>(t, 600s))) {
-      fail_accepted("sending the message");
+    auto sent = co_await send_message(c, *req.message, true, std::max<std::chrono::seconds>(t, 600s));
+    if (!sent) {
+      // Without its terminator the server discards what it got once the connection drops.
+      send_failed(sent.error());
       co_return session_end::finished;
     }
     fr = co_await c.read_reply(std::max<std::chrono::seconds>(t, 600s));

@@ -47,6 +47,7 @@
 #include "mail/queue/queue.hpp"
 #include "mail/queue/mta_sts.hpp"
 #include "mail/queue/route.hpp"
+#include "mail/queue/store.hpp"
 #include "mail/queue/tls_policy.hpp"
 
 namespace hearth::dns {
@@ -55,13 +56,25 @@ class resolver;
 
 namespace hearth::mail::queue {
 
+// The message an attempt sends, read from the queue in pieces and CRLF-normalised as it goes
+// out (reply.hpp's wire_encoder), so an attempt holds about one piece of it however large it
+// is. `size` and `eight_bit` describe the normalised message (SIZE=, BDAT's count,
+// BODY=8BITMIME), measured by the caller before the attempt.
+struct outbound_message {
+  std::uint64_t size = 0;
+  bool eight_bit = false;
+  // A reader of the queued octets from the start; called once per transaction, and the
+  // reader's next() on the blocking pool. Blocking.
+  std::function<result<std::unique_ptr<message_reader>>()> open;
+};
+
 struct attempt_request {
   std::string queue_id;  // for trace logs
   std::string domain;
   std::string from;
   std::vector<recipient> rcpts;
   std::string ret, envid;
-  std::shared_ptr<const std::string> message;  // CRLF-normalised
+  std::shared_ptr<const outbound_message> message;
   std::string helo;
   std::uint16_t port = 25;
   std::chrono::seconds connect_timeout{30};

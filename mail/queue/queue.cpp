@@ -133,14 +133,21 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
     if (strand_) asio::post(*strand_, [self = shared_from_this()] { self->wake_->cancel(); });
   }
 
-  result<std::string> enqueue(const envelope& env, std::string_view message) override {
-    auto id = store_->add(env, message, unix_now());
+  using queue::enqueue;
+  result<std::string> enqueue(const envelope& env, const piece_source& message) override {
+    std::uint64_t size = 0;
+    auto id = store_->add(env, [&](const piece_sink& out) {
+      return message([&](std::string_view piece) {
+        size += piece.size();
+        return out(piece);
+      });
+    }, unix_now());
     if (!id) {
       log::error("queue.error", {{"op", "enqueue"}, {"code", id.error().code}, {"error", id.error().message}});
       return id;
     }
     log::info("queue.accepted", {{"id", *id}, {"from", "<" + env.from + ">"}, {"to", rcpt_list(env)},
-                                 {"size", static_cast<std::uint64_t>(message.size())}, {"client", env.client},
+                                 {"size", size}, {"client", env.client},
                                  {"user", env.auth_user}});
     wake();
     return id;
@@ -263,15 +270,51 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
     self->running_ -= 1;
   }
 
+  // What an attempt needs to know of a queued message before it sends it, read in one pass
+  // over the spool without holding it: the CRLF-normalised size and 8-bit octets (SIZE=, BDAT,
+  // BODY=8BITMIME), and its start for DSNs and local copies (the whole message when it is no
+  // larger than full_return_limit, `whole` set).
+  struct measured {
+    std::uint64_t size = 0;     // CRLF-normalised
+    bool eight_bit = false;
+    std::string head;           // the queued octets from the start, full_return_limit at most
+    bool whole = false;         // head is the whole message
+  };
+
+  result<measured> measure(const std::string& id) {
+    auto r = store_->open_message(id);
+    if (!r) return r.error();
+    measured out;
+    wire_encoder enc(false);
+    std::string scratch;
+    std::uint64_t raw = 0;
+    for (;;) {
+      auto piece = (*r)->next();
+      if (!piece) return piece.error();
+      if (piece->empty()) break;
+      raw += piece->size();
+      if (out.head.size() < full_return_limit)
+        out.head.append(*piece, 0, std::min<std::size_t>(piece->size(), full_return_limit - out.head.size()));
+      scratch.clear();
+      enc.feed(*piece, scratch);
+    }
+    scratch.clear();
+    enc.finish(scratch);
+    out.size = enc.size();
+    out.eight_bit = enc.eight_bit();
+    out.whole = raw == out.head.size();
+    return out;
+  }
+
   // Returns true once the outcome is recorded; false when the attempt ended before (the rows
   // are unchanged: stopping, or an error the caller backs off from).
   asio::awaitable<bool> deliver(const message_row& m) {
-    // is_local_domain asks the directory (SQLite): off the strand, with the spool read.
+    // is_local_domain asks the directory (SQLite): off the strand, with the spool measured.
     std::vector<char> local_rcpt(m.rcpts.size(), 0);
     auto raw = co_await net::run_blocking([&] {
       for (std::size_t i = 0; i < m.rcpts.size(); ++i)
         local_rcpt[i] = opts_.is_local_domain && opts_.is_local_domain(m.rcpts[i].domain);
-      return store_->read_message(m.id);
+      return measure(m.id);
     });
     std::vector<pending> results;
     std::map<std::int64_t, std::string> relay_of, host_of;
@@ -289,11 +332,14 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
         else
           results.push_back({&r, {rcpt_result::kind::temporary, "451 4.3.0 cannot read the queued message: " + raw.error().message, "4.3.0"}});
       }
-      const std::string nothing;
+      const measured nothing;
       const std::set<std::int64_t> no_remote_dsn;
       co_return co_await settle(m, nothing, results, relay_of, host_of, no_remote_dsn);
     }
-    auto data = std::make_shared<const std::string>(crlf_normalise(*raw));
+    auto data = std::make_shared<outbound_message>();
+    data->size = raw->size;
+    data->eight_bit = raw->eight_bit;
+    data->open = [store = store_, id = m.id] { return store->open_message(id); };
     std::vector<const rcpt_row*> local;
     std::map<std::string, std::vector<const rcpt_row*>> remote;
     for (std::size_t i = 0; i < m.rcpts.size(); ++i) {
@@ -306,10 +352,18 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
         remote[r.domain].push_back(&r);
     }
     std::set<std::int64_t> remote_dsn;  // rows taken by a server that offered DSN
+    // Local delivery takes the message in one string (rare here: a retry of a local copy that
+    // failed at intake, or a DSN), read once for all of them.
+    std::string whole;
     for (const auto* r : local) {
       auto res = co_await net::run_blocking([&]() -> result<void> {
         if (!opts_.deliver_local) return fail("queue.no_local", "no local delivery configured");
-        return opts_.deliver_local(m.env.from, r->address, *data);
+        if (whole.empty()) {
+          if (raw->whole) whole = crlf_normalise(raw->head);
+          else if (auto w = store_->read_message(m.id); w) whole = crlf_normalise(*w);
+          else return w.error();
+        }
+        return opts_.deliver_local(m.env.from, r->address, whole);
       });
       relay_of[r->rowid] = "local";
       if (res)
@@ -361,7 +415,7 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
         results.push_back({rows[i], ar.rcpts[i]});
       }
     }
-    co_return co_await settle(m, *data, results, relay_of, host_of, remote_dsn);
+    co_return co_await settle(m, *raw, results, relay_of, host_of, remote_dsn);
   }
 
   // The recipients a destination refused with a blocklist reply go again through the route's
@@ -520,7 +574,7 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
 
   // Logs each result, sends the DSNs (before the rows change: a crash in between repeats a
   // DSN rather than losing it), then records the outcomes. Returns whether they were recorded.
-  asio::awaitable<bool> settle(const message_row& m, const std::string& data, const std::vector<pending>& results,
+  asio::awaitable<bool> settle(const message_row& m, const measured& data, const std::vector<pending>& results,
                                std::map<std::int64_t, std::string>& relay_of, std::map<std::int64_t, std::string>& host_of,
                                const std::set<std::int64_t>& remote_dsn) {
     const std::int64_t now = unix_now();
@@ -596,10 +650,18 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
       in.success = is_success;
       // RFC 8689 §5: the content of a REQUIRETLS message must not come back in a report that
       // might travel without TLS: headers only.
-      in.full = !is_delay && !is_success && !data.empty() && !m.env.requiretls &&
-                (m.env.ret == "FULL" || (m.env.ret.empty() && data.size() <= full_return_limit));
+      in.full = !is_delay && !is_success && data.size > 0 && !m.env.requiretls &&
+                (m.env.ret == "FULL" || (m.env.ret.empty() && data.size <= full_return_limit));
       in.rcpts = std::move(wanted);
-      in.original = data;
+      // A message larger than what measure() kept is read whole only for RET=FULL; failing
+      // that, the DSN carries its header section.
+      std::string original;
+      if (in.full && !data.whole) {
+        auto w = co_await net::run_blocking([&] { return store_->read_message(m.id); });
+        if (w) original = std::move(*w);
+        else in.full = false;
+      }
+      in.original = data.whole || original.empty() ? std::string_view(data.head) : std::string_view(original);
       auto msg = std::make_shared<std::string>(build_dsn(in));
       envelope env;
       env.rcpts.push_back({m.env.from, "", ""});

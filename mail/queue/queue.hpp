@@ -5,6 +5,7 @@
 //   auto q = mail::queue::queue::open(opts).value();   // at start, on the main thread
 //   q->start(io);                                        // delivery agent on the server's io_context
 //   auto id = q->enqueue(env, bytes);                    // from the blocking pool, before 250
+//   auto id = q->enqueue(env, source);                   // the same, the message read in pieces
 //   q->stop();                                           // at shutdown (serve's on_stop)
 //
 // Durability (ARCHITECTURE.md principle 3): enqueue returns only once the message and its
@@ -35,6 +36,12 @@ class context_set;
 }
 
 namespace hearth::mail::queue {
+
+// A message handed over in pieces rather than as one string (a large message kept on disk):
+// the source calls `out` with the message's octets in order, stops at the first error `out`
+// returns and passes it on; its own read errors are returned the same way.
+using piece_sink = std::function<result<void>(std::string_view)>;
+using piece_source = std::function<result<void>(const piece_sink& out)>;
 
 // One recipient with its RFC 3461 parameters.
 struct recipient {
@@ -129,7 +136,12 @@ class queue {
   virtual void stop() = 0;
   // Persists the message for every recipient in env.rcpts and returns the queue id (also in
   // logs). Blocking: call from the blocking pool. Errors: "queue.io", "db.*", "queue.invalid".
-  virtual result<std::string> enqueue(const envelope& env, std::string_view message) = 0;
+  // The message is read once, in order, and written to the spool as it comes: the queue never
+  // holds it whole. A source error ends the enqueue with that error and nothing queued.
+  virtual result<std::string> enqueue(const envelope& env, const piece_source& message) = 0;
+  result<std::string> enqueue(const envelope& env, std::string_view message) {
+    return enqueue(env, [message](const piece_sink& out) { return out(message); });
+  }
   // True when no delivery coroutine runs: before start(), or once stop() has taken effect (the
   // agent has left its loop and every in-flight attempt has returned). Tests wait for it before
   // stopping the io_context, so that no blocking-pool task completes into a destroyed one.

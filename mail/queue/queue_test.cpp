@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
@@ -321,6 +322,56 @@ TEST_CASE("store: enqueue is durable and resumes, admin operations", "[queue][st
     CHECK(s->get(lost).value().rcpts.at(0).next_attempt == 500);
     CHECK(s->remove(lost).value() == 1);
   }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("store: a message added and read in pieces", "[queue][store]") {
+  hearth::test_database t(GENERATE(hearth::sql::engine::sqlite, hearth::sql::engine::postgres));
+  INFO(hearth::engine_name(t.engine));
+  auto dir = tmpdir("pieces");
+  auto s = store::open(dir, t.target).value();
+  // Two and a half parts, handed over in pieces that do not line up with the parts.
+  std::string body = "Subject: big\r\n\r\n";
+  for (std::size_t i = 0; body.size() < queue_part_size * 5 / 2; ++i) body += "line " + std::to_string(i) + "\r\n";
+  std::size_t calls = 0;
+  auto id = s->add(env_to({"bob@b.test"}), [&](const piece_sink& out) -> hearth::result<void> {
+    for (std::size_t at = 0; at < body.size(); at += 100000) {
+      ++calls;
+      if (auto r = out(std::string_view(body).substr(at, 100000)); !r) return r;
+    }
+    return {};
+  }, 100).value();
+  CHECK(calls > 2);
+  CHECK(s->get(id).value().size == static_cast<std::int64_t>(body.size()));
+  auto reader = s->open_message(id).value();
+  std::string back;
+  std::size_t pieces = 0, largest = 0;
+  for (;;) {
+    auto p = reader->next().value();
+    if (p.empty()) break;
+    ++pieces;
+    largest = std::max(largest, p.size());
+    back += p;
+  }
+  CHECK(back == body);
+  CHECK(pieces == 3);
+  CHECK(largest == queue_part_size);
+  // A source that fails: the error comes back and nothing is queued.
+  auto bad = s->add(env_to({"bob@b.test"}), [](const piece_sink& out) -> hearth::result<void> {
+    if (auto r = out("Subject: half\r\n"); !r) return r;
+    return hearth::fail("smtp.spill", "read failed");
+  }, 100);
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(bad.error().code == "smtp.spill");
+  CHECK(s->list().value().size() == 1);
+  if (t.engine == hearth::sql::engine::sqlite) {
+    std::size_t files = 0;
+    for (const auto& e : fs::directory_iterator(dir / "queue")) files += e.is_regular_file();
+    CHECK(files == 1);
+  }
+  // An empty message is still a message (one empty part on PostgreSQL).
+  auto empty = s->add(env_to({"bob@b.test"}), "", 100).value();
+  CHECK(s->read_message(empty).value().empty());
   fs::remove_all(dir);
 }
 

@@ -128,39 +128,66 @@ ehlo_caps parse_ehlo(const smtp_reply& r) {
   return caps;
 }
 
-std::string crlf_normalise(std::string_view m) {
-  std::string out;
-  out.reserve(m.size() + m.size() / 50 + 2);
-  for (std::size_t i = 0; i < m.size(); ++i) {
-    char c = m[i];
-    if (c == '\r') {
-      out += "\r\n";
-      if (i + 1 < m.size() && m[i + 1] == '\n') ++i;
-    } else if (c == '\n') {
-      out += "\r\n";
-    } else {
-      out += c;
+void wire_encoder::feed(std::string_view piece, std::string& out) {
+  const std::size_t before = out.size();
+  std::size_t run = 0;  // start of the current run of plain octets, copied in one append
+  auto flush = [&](std::size_t to) {
+    if (to > run) out.append(piece.data() + run, to - run);
+  };
+  for (std::size_t i = 0; i < piece.size(); ++i) {
+    const char c = piece[i];
+    any_ = true;
+    if (c == '\n' && after_cr_) {  // the LF of a CRLF: its line end went out with the CR
+      after_cr_ = false;
+      flush(i);
+      run = i + 1;
+      continue;
     }
+    after_cr_ = false;
+    if (c == '\r' || c == '\n') {
+      flush(i);
+      out += "\r\n";
+      run = i + 1;
+      after_cr_ = c == '\r';
+      bol_ = true;
+      continue;
+    }
+    if (static_cast<unsigned char>(c) >= 0x80) eight_bit_ = true;
+    if (bol_ && stuff_ && c == '.') {
+      flush(i);
+      out += '.';
+      run = i;
+    }
+    bol_ = false;
   }
-  if (out.size() < 2 || out.compare(out.size() - 2, 2, "\r\n") != 0) {
-    if (!out.empty()) out += "\r\n";
-  }
+  flush(piece.size());
+  size_ += out.size() - before;
+}
+
+void wire_encoder::finish(std::string& out) {
+  const std::size_t before = out.size();
+  if (any_ && !bol_) out += "\r\n";
+  if (stuff_) out += ".\r\n";
+  bol_ = true;
+  size_ += out.size() - before;
+}
+
+namespace {
+
+std::string encoded(std::string_view m, bool stuff) {
+  std::string out;
+  out.reserve(m.size() + m.size() / 50 + 8);
+  wire_encoder e(stuff);
+  e.feed(m, out);
+  e.finish(out);
   return out;
 }
 
-std::string dot_stuff(std::string_view message) {
-  std::string norm = crlf_normalise(message);
-  std::string out;
-  out.reserve(norm.size() + norm.size() / 100 + 8);
-  bool bol = true;
-  for (char c : norm) {
-    if (bol && c == '.') out += '.';
-    out += c;
-    bol = c == '\n';
-  }
-  out += ".\r\n";
-  return out;
-}
+}  // namespace
+
+std::string crlf_normalise(std::string_view m) { return encoded(m, false); }
+
+std::string dot_stuff(std::string_view message) { return encoded(message, true); }
 
 bool has_8bit(std::string_view m) {
   for (char c : m)

@@ -66,6 +66,28 @@ std::string dot_stuff(std::string_view message);
 // For BDAT and SIZE: the message with every line ending as CRLF (and a final CRLF).
 std::string crlf_normalise(std::string_view message);
 
+// crlf_normalise() (stuff = false) or dot_stuff() (stuff = true) of a message read in pieces:
+// feed() the pieces in order and append what each returns, then finish(). The result is the
+// same wherever the pieces are cut (a CR at the end of one piece and its LF at the start of the
+// next, or a line's leading '.' at the start of a piece). `size()` counts what came out so far
+// and `eight_bit()` tells whether any octet fed was >= 0x80.
+class wire_encoder {
+ public:
+  explicit wire_encoder(bool stuff) : stuff_(stuff) {}
+  void feed(std::string_view piece, std::string& out);
+  void finish(std::string& out);
+  std::uint64_t size() const { return size_; }
+  bool eight_bit() const { return eight_bit_; }
+
+ private:
+  bool stuff_;
+  bool after_cr_ = false;  // the last octet fed was a CR: an LF next is part of its line end
+  bool bol_ = true;        // at the start of a line of the output
+  bool any_ = false;       // anything fed at all
+  bool eight_bit_ = false;
+  std::uint64_t size_ = 0;
+};
+
 // True if the message has octets >= 0x80 (needs BODY=8BITMIME).
 bool has_8bit(std::string_view message);
 

@@ -102,3 +102,42 @@ TEST_CASE("DATA encoding: dot-stuffing and CRLF", "[queue][reply]") {
   CHECK(xtext_decode("a+2") == "a+2");
   CHECK(xtext_decode("+zz") == "+zz");
 }
+
+TEST_CASE("DATA encoding in pieces: the same output wherever the pieces are cut", "[queue][reply]") {
+  const std::string m = "Subject: x\r\n\r\n.line\r\n..two\nbare\rcr\r\n.\r\nend caf\xc3\xa9";
+  for (bool stuff : {false, true}) {
+    const std::string whole = stuff ? dot_stuff(m) : crlf_normalise(m);
+    // Every cut into two pieces and into single octets: a piece ending in "\r" whose "\n"
+    // opens the next, a line's '.' opening a piece, "\r\n." split after "\r\n".
+    for (std::size_t cut = 0; cut <= m.size(); ++cut) {
+      wire_encoder e(stuff);
+      std::string out;
+      e.feed(std::string_view(m).substr(0, cut), out);
+      e.feed(std::string_view(m).substr(cut), out);
+      e.finish(out);
+      INFO("cut at " << cut << (stuff ? " (DATA)" : " (BDAT)"));
+      CHECK(out == whole);
+      CHECK(e.size() == whole.size());
+      CHECK(e.eight_bit());
+    }
+    wire_encoder e(stuff);
+    std::string out;
+    for (char c : m) e.feed(std::string_view(&c, 1), out);
+    e.finish(out);
+    CHECK(out == whole);
+  }
+  // The cuts that matter, spelled out: "\r" | "\n." is one line end and a stuffed dot.
+  wire_encoder e(true);
+  std::string out;
+  e.feed("a\r", out);
+  e.feed("\n.b\r\n", out);
+  e.feed(".", out);
+  e.feed("\r\n", out);
+  e.finish(out);
+  CHECK(out == "a\r\n..b\r\n..\r\n.\r\n");
+  CHECK_FALSE(e.eight_bit());
+  wire_encoder none(false);
+  std::string nothing;
+  none.finish(nothing);
+  CHECK(nothing.empty());
+}

@@ -10,10 +10,12 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "core/util/result.hpp"
+#include "mail/queue/store.hpp"
 
 namespace hearth::mail::queue {
 
@@ -24,11 +26,13 @@ class spool {
 
   std::filesystem::path path(std::string_view id) const { return dir_ / (std::string(id) + ".eml"); }
 
-  // Writes ID.tmp, fsyncs it, renames it to ID.eml and fsyncs the folder. "queue.exists" when
-  // ID.eml is already there (the caller picks another id).
-  result<void> write(std::string_view id, std::string_view message) const;
+  // Writes ID.tmp from `message` as its pieces come, fsyncs it, renames it to ID.eml and
+  // fsyncs the folder; returns the octets written. "queue.exists" when ID.eml is already there
+  // (the caller picks another id); a source error is returned as it is, with no file left.
+  result<std::uint64_t> write(std::string_view id, const piece_source& message) const;
+  // The file in pieces of at most `piece` octets (next(): an empty string at the end).
   // "queue.missing" when the file does not exist.
-  result<std::string> read(std::string_view id) const;
+  result<std::unique_ptr<message_reader>> open_reader(std::string_view id, std::size_t piece) const;
   // Best effort: a file left behind is an orphan for remove_orphans().
   void remove(std::string_view id) const;
 

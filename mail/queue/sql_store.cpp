@@ -1,6 +1,8 @@
 // queue::store on core/sql (SQLite or PostgreSQL), with the message bytes in spool files.
 #include <algorithm>
 #include <random>
+#include <span>
+#include <utility>
 
 #include "core/sql/sql.hpp"
 #include "mail/queue/spool.hpp"
@@ -55,6 +57,14 @@ ALTER TABLE queue_rcpts ADD COLUMN claim_until INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE queue_bodies(
   msg_id TEXT PRIMARY KEY REFERENCES queue_messages(id) ON DELETE CASCADE,
   body BLOB NOT NULL
+);
+)sql"},
+    {5, "outbound queue: message bodies in parts (PostgreSQL)", R"sql(
+CREATE TABLE queue_body_parts(
+  msg_id TEXT NOT NULL REFERENCES queue_messages(id) ON DELETE CASCADE,
+  part INTEGER NOT NULL,
+  body BLOB NOT NULL,
+  PRIMARY KEY(msg_id, part)
 );
 )sql"},
 };
@@ -137,12 +147,47 @@ std::vector<message_row> grouped(const sql::rows& r) {
 
 error not_found(std::string_view id) { return fail("queue.not_found", "no queue entry " + std::string(id)); }
 
+// A body stored in queue_body_parts: one part fetched per next(), on the calling thread's
+// connection (the reader may move between pool threads).
+class parts_reader final : public message_reader {
+ public:
+  parts_reader(sql::database& db, std::string id, std::int64_t parts) : db_(db), id_(std::move(id)), parts_(parts) {}
+  result<std::string> next() override {
+    if (at_ >= parts_) return std::string();
+    auto cr = db_.try_get();
+    if (!cr) return cr.error();
+    auto r = (*cr)->query("SELECT body FROM queue_body_parts WHERE msg_id = ?1 AND part = ?2", id_, at_);
+    if (!r) return r.error();
+    if (r->empty())
+      return fail("queue.missing", "part " + std::to_string(at_) + " of queue entry " + id_ + " is missing");
+    ++at_;
+    auto b = r->bytes(0, 0);
+    return std::string(b.begin(), b.end());
+  }
+
+ private:
+  sql::database& db_;
+  std::string id_;
+  std::int64_t parts_;
+  std::int64_t at_ = 0;
+};
+
+// A body already in memory, given as one piece.
+class whole_reader final : public message_reader {
+ public:
+  explicit whole_reader(std::string body) : body_(std::move(body)) {}
+  result<std::string> next() override { return std::exchange(body_, std::string()); }
+
+ private:
+  std::string body_;
+};
+
 class sql_store final : public store {
  public:
   sql_store(spool sp, std::unique_ptr<sql::database> d, claim_options claims)
       : spool_(std::move(sp)), db_(std::move(d)), claims_(std::move(claims)) {}
 
-  result<std::string> add(const envelope& env, std::string_view message, std::int64_t now) override {
+  result<std::string> add(const envelope& env, const piece_source& message, std::int64_t now) override {
     if (env.rcpts.empty()) return fail("queue.invalid", "no recipient");
     for (const auto& r : env.rcpts)
       if (r.address.empty() || r.address.find('@') == std::string::npos || r.address.size() > 512)
@@ -151,19 +196,31 @@ class sql_store final : public store {
     if (!cr) return cr.error();
     auto& c = **cr;
     const bool in_db = bodies_in_db(c);
+    // The source is read once: a retry with another id (a clash, below) is possible only
+    // while nothing was read from it.
+    bool read = false;
+    const piece_source once = [&](const piece_sink& out) -> result<void> {
+      if (read) return fail("queue.io", "the message was already read");
+      read = true;
+      return message(out);
+    };
     for (int tries = 0;; ++tries) {
       std::string id = make_id(now);
+      result<void> r;
       if (!in_db) {
-        if (auto w = spool_.write(id, message); !w) {
-          if (w.error().code == "queue.exists") continue;
+        auto w = spool_.write(id, once);
+        if (!w) {
+          if (w.error().code == "queue.exists" && !read) continue;
           return w.error();
         }
+        r = insert(c, id, env, nullptr, *w, now);
+      } else {
+        r = insert(c, id, env, &once, 0, now);
       }
-      auto r = insert(c, id, env, message, now, in_db);
       if (!r) {
         if (!in_db) spool_.remove(id);
         // Another message got the same id between our file check and commit: take another.
-        if (r.error().code == "db.constraint" && tries < 5) continue;
+        if (r.error().code == "db.constraint" && tries < 5 && !read) continue;
         return r.error();
       }
       return id;
@@ -262,26 +319,33 @@ class sql_store final : public store {
     return (*cr)->query_int("SELECT MIN(next_attempt) FROM queue_rcpts");
   }
 
-  result<std::string> read_message(std::string_view id) override {
+  result<std::unique_ptr<message_reader>> open_message(std::string_view id) override {
     if (!valid_id(id)) return not_found(id);
     auto cr = db_->try_get();
     if (!cr) return cr.error();
+    auto& c = **cr;
     // Each engine looks where it writes first, then where the other engine writes: a queue
     // that `hearth db copy` moved between engines keeps its messages (spool files stay in the
-    // data directory; stored bodies come along with the rows).
-    const bool in_db = bodies_in_db(**cr);
+    // data directory; stored bodies come along with the rows). A body stored whole (one
+    // queue_bodies row) is read as one piece.
+    const bool in_db = bodies_in_db(c);
     if (!in_db) {
-      auto f = spool_.read(id);
+      auto f = spool_.open_reader(id, queue_part_size);
       if (f || f.error().code != "queue.missing") return f;
     }
-    auto r = (**cr).query("SELECT body FROM queue_bodies WHERE msg_id = ?1", canonical_id(id));
+    const std::string key = canonical_id(id);
+    auto parts = c.query_int("SELECT COUNT(*) FROM queue_body_parts WHERE msg_id = ?1", key);
+    if (!parts) return parts.error();
+    if (parts->value_or(0) > 0)
+      return std::unique_ptr<message_reader>(std::make_unique<parts_reader>(*db_, key, parts->value_or(0)));
+    auto r = c.query("SELECT body FROM queue_bodies WHERE msg_id = ?1", key);
     if (!r) return r.error();
     if (r->empty()) {
-      if (in_db) return spool_.read(id);
+      if (in_db) return spool_.open_reader(id, queue_part_size);
       return fail("queue.missing", "no spool file or stored body for queue entry " + std::string(id));
     }
     auto b = r->bytes(0, 0);
-    return std::string(b.begin(), b.end());
+    return std::unique_ptr<message_reader>(std::make_unique<whole_reader>(std::string(b.begin(), b.end())));
   }
 
   fs::path spool_path(std::string_view id) const override { return spool_.path(id); }
@@ -394,20 +458,49 @@ class sql_store final : public store {
   // durable commit, without the spool's file and folder fsyncs).
   static bool bodies_in_db(const sql::connection& c) { return c.kind() == sql::engine::postgres; }
 
-  // The message row and its recipients (and, with in_db, its bytes) in one durable transaction.
-  static result<void> insert(sql::connection& c, const std::string& id, const envelope& env, std::string_view message,
-                             std::int64_t now, bool in_db) {
+  // The message row and its recipients in one durable transaction; with `body`, the message's
+  // bytes too, read from it into parts of queue_part_size (the size is known only once it is
+  // read: the row gets it at the end). Otherwise `size` is the spool file's.
+  static result<void> insert(sql::connection& c, const std::string& id, const envelope& env, const piece_source* body,
+                             std::uint64_t size, std::int64_t now) {
     auto tx = sql::transaction::begin(c, sql::durability::full);
     if (!tx) return tx.error();
     auto m = c.query(
         "INSERT INTO queue_messages(id, sender, ret, envid, auth_user, client, size, created, requiretls) "
         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        id, env.from, env.ret, env.envid, env.auth_user, env.client, static_cast<std::int64_t>(message.size()), now,
+        id, env.from, env.ret, env.envid, env.auth_user, env.client, static_cast<std::int64_t>(size), now,
         env.requiretls ? 1 : 0);
     if (!m) return m.error();
-    if (in_db) {
-      std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(message.data()), message.size());
-      if (auto b = c.query("INSERT INTO queue_bodies(msg_id, body) VALUES(?1, ?2)", id, bytes); !b) return b.error();
+    if (body) {
+      std::string part;
+      std::int64_t n = 0;
+      std::uint64_t total = 0;
+      auto flush = [&]() -> result<void> {
+        std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(part.data()), part.size());
+        auto b = c.query("INSERT INTO queue_body_parts(msg_id, part, body) VALUES(?1, ?2, ?3)", id, n, bytes);
+        if (!b) return b.error();
+        ++n;
+        part.clear();
+        return {};
+      };
+      auto put = [&](std::string_view piece) -> result<void> {
+        total += piece.size();
+        while (!piece.empty()) {
+          const std::size_t take = std::min(piece.size(), queue_part_size - part.size());
+          part.append(piece.substr(0, take));
+          piece.remove_prefix(take);
+          if (part.size() == queue_part_size)
+            if (auto r = flush(); !r) return r;
+        }
+        return {};
+      };
+      if (auto r = (*body)(put); !r) return r.error();
+      // An empty message still gets its one (empty) part: a message without parts is one
+      // whose body went missing.
+      if (!part.empty() || n == 0)
+        if (auto r = flush(); !r) return r.error();
+      auto u = c.query("UPDATE queue_messages SET size = ?2 WHERE id = ?1", id, static_cast<std::int64_t>(total));
+      if (!u) return u.error();
     }
     for (const auto& r : env.rcpts) {
       auto x = c.query(

@@ -57,4 +57,16 @@ result<std::string> node_id(const std::filesystem::path& data_dir) {
   return id;
 }
 
+result<std::string> store::read_message(std::string_view id) {
+  auto r = open_message(id);
+  if (!r) return r.error();
+  std::string out;
+  for (;;) {
+    auto piece = (*r)->next();
+    if (!piece) return piece.error();
+    if (piece->empty()) return out;
+    out += *piece;
+  }
+}
+
 }  // namespace hearth::mail::queue

@@ -39,6 +39,18 @@
 
 namespace hearth::mail::queue {
 
+// What a queued message is read and written in: the spool file's read size, and the size of
+// one stored part on PostgreSQL.
+constexpr std::size_t queue_part_size = 1 << 20;
+
+// A queued message read in pieces: next() gives the following octets, an empty string at the
+// end. Blocking (disk or database); one thread at a time, any thread.
+class message_reader {
+ public:
+  virtual ~message_reader() = default;
+  virtual result<std::string> next() = 0;
+};
+
 struct rcpt_row {
   std::int64_t rowid = 0;
   std::string address;
@@ -94,9 +106,14 @@ class store {
   // The node id this store claims for.
   virtual const std::string& node() const = 0;
 
-  // Writes the spool file (temp, fsync, rename, folder fsync), then commits the rows with full
-  // durability. Returns the new queue id.
-  virtual result<std::string> add(const envelope& env, std::string_view message, std::int64_t now) = 0;
+  // Writes the spool file from `message` as it is read (temp, fsync, rename, folder fsync),
+  // then commits the rows with full durability; on PostgreSQL the bytes go into the rows'
+  // transaction in parts of queue_part_size. Returns the new queue id. `message` is read once;
+  // its errors are returned with nothing queued.
+  virtual result<std::string> add(const envelope& env, const piece_source& message, std::int64_t now) = 0;
+  result<std::string> add(const envelope& env, std::string_view message, std::int64_t now) {
+    return add(env, [message](const piece_sink& out) { return out(message); }, now);
+  }
 
   // Messages with at least one due recipient (status "bounce", or "queued" and next_attempt <=
   // now) that no other node holds a live claim on, oldest first; only those recipients are
@@ -117,9 +134,13 @@ class store {
   // The earliest next attempt time of any recipient (for the agent's sleep); nullopt if empty.
   virtual result<std::optional<std::int64_t>> next_due() = 0;
 
-  // The message's bytes. Errors: "queue.missing" (no spool file or stored body: the message is
-  // lost and will never be readable), "queue.io" (anything else, perhaps passing), "queue.not_found".
-  virtual result<std::string> read_message(std::string_view id) = 0;
+  // The message's bytes, in pieces of at most queue_part_size (one part at a time in memory).
+  // Errors: "queue.missing" (no spool file or stored body: the message is lost and will never
+  // be readable), "queue.io" (anything else, perhaps passing), "queue.not_found"; the same
+  // from next() (a part that vanished since is "queue.missing").
+  virtual result<std::unique_ptr<message_reader>> open_message(std::string_view id) = 0;
+  // open_message() read to the end into one string (`hearth queue show`, local delivery).
+  result<std::string> read_message(std::string_view id);
   virtual std::filesystem::path spool_path(std::string_view id) const = 0;
 
   // Applies outcomes in one durable transaction; removes the message (row and spool file) once

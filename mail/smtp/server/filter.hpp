@@ -153,6 +153,11 @@ class forwarding {
   };
   // `message` is what leaves (trace fields included), `sender` the original envelope sender.
   virtual forwarded prepare(std::string_view sender, std::string message) = 0;
+  // The same for a message whose body is read in pieces (a large message kept on disk):
+  // `header` is its header section (trace fields included), `body` reads the body; the
+  // answer's `message` is that header section with what was added on top, to be followed by
+  // the body unchanged (nothing added touches the body).
+  virtual forwarded prepare(std::string_view sender, std::string header, const mail::body_pieces& body) = 0;
   // nullopt: `rcpt` is no SRS address of ours. An error: it is one, but forged or expired
   // ("srs.hash", "srs.expired", "srs.syntax"). Otherwise the address the mail goes back to.
   virtual result<std::optional<std::string>> reverse(std::string_view rcpt) = 0;

@@ -541,12 +541,21 @@ class session {
       return w->commit();
     };
     lm.whole = [src](std::string_view head) { return read_whole(*src, head, true); };
-    // The message as queued: `prefix` (our Received line) on top.
-    auto queued_copy = [&body, &lm, large](const std::string& prefix) -> result<std::string> {
+    // The message as queued: `prefix` (our Received line) on top; of a large message only the
+    // header section, its body following from the spill file (queued_source).
+    auto queued_head = [&body, &lm, large](const std::string& prefix) {
       if (!large) return prefix + body;
       std::string head = prefix;
       head.append(body, 0, body.size() - lm.body_start);
-      return lm.whole(head);
+      return head;
+    };
+    // `head`, then a large message's body in pieces: the queue writes its spool as they come.
+    auto queued_source = [src, large](const std::string& head) -> queue::piece_source {
+      return [&head, src, large](const queue::piece_sink& out) -> result<void> {
+        if (auto r = out(head); !r) return r;
+        if (!large) return {};
+        return src->each_body_piece(large_piece, out);
+      };
     };
 
     // Our Received line (RFC 5321 §4.4). Submission keeps the client's address out of it, as
@@ -563,8 +572,8 @@ class session {
       std::string queue_id;
       refusal refused;  // a filter's before_store said no: nothing was stored
     };
-    auto result = co_await net::run_blocking([this, &env, &body, &from, &received, &id, &prepare, &lm, &queued_copy,
-                                              large]() -> outcome {
+    auto result = co_await net::run_blocking([this, &env, &body, &from, &received, &id, &prepare, &lm, &queued_head,
+                                              &queued_source, large]() -> outcome {
       outcome out;
       if (auto no = prepare()) {
         out.r = no->second.r;
@@ -644,17 +653,16 @@ class session {
         queue::envelope fenv = qenv;
         fenv.rcpts.clear();
         for (auto& a : forward) fenv.rcpts.push_back({a, "", ""});
-        auto whole = queued_copy(received);
-        std::string bytes = whole ? std::move(*whole) : std::string();
-        if (!whole) {
-          temp_failure = true;
-          failure_text = whole.error().message;
-        } else if (s_.forwarder) {
-          auto f = s_.forwarder->prepare(from, std::move(bytes));
+        // SRS and ARC add to the envelope and the header section only: the ARC body hash
+        // reads a large body from the spill file.
+        std::string head = queued_head(received);
+        if (s_.forwarder) {
+          auto f = large ? s_.forwarder->prepare(from, std::move(head), state_.large_body)
+                         : s_.forwarder->prepare(from, std::move(head));
           fenv.from = std::move(f.sender);
-          bytes = std::move(f.message);
+          head = std::move(f.message);
         }
-        auto q = whole ? s_.outbound->enqueue(fenv, bytes) : hearth::result<std::string>(whole.error());
+        auto q = s_.outbound->enqueue(fenv, queued_source(head));
         if (q) {
           for (auto& a : forward) out.queued.push_back(a);
           if (out.queue_id.empty()) out.queue_id = *q;
@@ -668,8 +676,8 @@ class session {
           temp_failure = true;
           failure_text = "no outbound queue";
         } else {
-          auto whole = queued_copy(received);
-          auto q = whole ? s_.outbound->enqueue(qenv, *whole) : hearth::result<std::string>(whole.error());
+          const std::string head = queued_head(received);
+          auto q = s_.outbound->enqueue(qenv, queued_source(head));
           if (q) {
             out.queue_id = *q;
             for (auto& r : qenv.rcpts) out.queued.push_back(r.address);
