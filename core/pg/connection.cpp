@@ -136,8 +136,9 @@ struct connection::impl {
   // The open transaction was begun READ ONLY: its COMMIT cannot fail for what it did, so it is
   // sent without waiting for the answer (commit_unread), which the connection's next user
   // reads after sending its own statements, or the pool when it lends the connection again.
+  // A ROLLBACK goes the same way (a writer that found nothing to write ends so).
   bool read_only = false;
-  bool commit_unread = false;
+  bool commit_unread = false;  // a COMMIT or ROLLBACK sent, its answer not read yet
   ~impl() {
     if (conn) PQfinish(conn);
   }
@@ -149,8 +150,8 @@ struct connection::impl {
   };
   // Sends `items` in one pipeline (prepares first, where a statement is not prepared yet, in
   // the same pipeline), then reads every answer: one round trip. Returns the rows of the last
-  // item, or the first error met.
-  result<rows> run(std::span<const item> items);
+  // item, or the first error met; with `all`, also the rows of every item from `keep_from` on.
+  result<rows> run(std::span<const item> items, std::vector<rows>* all = nullptr, std::size_t keep_from = 0);
   // queue as items, in front of `last` (when given), and run them; the queue is empty after.
   result<rows> run_queued(const item* last);
   // Reads the answers to a COMMIT sent without waiting. `wait` false: only if they are all
@@ -191,25 +192,27 @@ bool connection::impl::read_commit(bool wait, bool more_sent) {
   return !broken;
 }
 
-result<rows> connection::impl::run(std::span<const item> items) {
+result<rows> connection::impl::run(std::span<const item> items, std::vector<rows>* all, std::size_t keep_from) {
   if (broken) return fail("db.open", "PostgreSQL: the connection lost track of its pipeline");
   if (PQenterPipelineMode(conn) != 1) return error_from(conn, nullptr, "PostgreSQL pipeline");
   // What the server answers, in order: a prepare (its SQL text, forgotten if it fails) or a statement.
   struct answer {
     std::string_view prepared_sql;
     bool prepare = false;
+    std::size_t item = 0;  // the statement's index in `items` (not for a prepare)
   };
   std::vector<answer> answers;
   answers.reserve(items.size() + 2);
   std::vector<const char*> values;
   std::vector<int> lengths, formats;
   bool sent = true;
-  for (const auto& it : items) {
+  for (std::size_t index = 0; index < items.size(); ++index) {
+    const auto& it = items[index];
     if (!it.params) {
       std::string text(it.sql);
       sent = PQsendQueryParams(conn, text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
       if (!sent) break;
-      answers.push_back({});
+      answers.push_back({{}, false, index});
       continue;
     }
     const auto& ps = *it.params;
@@ -232,7 +235,7 @@ result<rows> connection::impl::run(std::span<const item> items) {
     sent = PQsendQueryPrepared(conn, found->second.c_str(), static_cast<int>(ps.size()), values.data(), lengths.data(),
                                formats.data(), 0) == 1;
     if (!sent) break;
-    answers.push_back({});
+    answers.push_back({{}, false, index});
   }
   if (sent) sent = PQpipelineSync(conn) == 1;
   trips.fetch_add(1, std::memory_order_relaxed);
@@ -267,6 +270,7 @@ result<rows> connection::impl::run(std::span<const item> items) {
       first_error = st == PGRES_PIPELINE_ABORTED ? fail("db.error", "PostgreSQL: statement not run")
                                                  : error_from(conn, r, answers[i].prepare ? "PostgreSQL prepare" : "PostgreSQL");
     if (ok && i + 1 == answers.size()) last = r;
+    else if (ok && all && !answers[i].prepare && answers[i].item >= keep_from) all->emplace_back(r);
     else PQclear(r);
     // Each statement's answer ends with a null result; one statement gives one answer.
     for (int extra = 0; (r = PQgetResult(conn)) != nullptr; ++extra) {
@@ -290,6 +294,26 @@ result<rows> connection::impl::run(std::span<const item> items) {
     return error_from(conn, nullptr, "PostgreSQL pipeline");
   }
   return rows(last);
+}
+
+result<std::vector<rows>> connection::query_batch(std::span<const statement> statements) {
+  std::vector<rows> out;
+  if (statements.empty()) {
+    if (auto r = flush(); !r) return r.error();
+    return out;
+  }
+  auto batch = std::move(impl_->queue);
+  impl_->queue.clear();
+  std::vector<impl::item> items;
+  items.reserve(batch.size() + statements.size());
+  for (const auto& st : batch) items.push_back({st.sql, st.with_params ? &st.params : nullptr});
+  const auto own = items.size();
+  for (const auto& st : statements) items.push_back({st.sql, &st.params});
+  out.reserve(statements.size());
+  auto last = impl_->run(items, &out, own);
+  if (!last) return last.error();
+  out.push_back(std::move(*last));
+  return out;
 }
 
 result<rows> connection::impl::run_queued(const item* own) {
@@ -367,12 +391,23 @@ result<void> connection::exec(std::string_view sql) {
     impl_->read_only = contains_read_only(t);
     return {};
   }
-  if (single && (is_word(t, "COMMIT") || is_word(t, "END")) && impl_->read_only && tx == PQTRANS_INTRANS &&
+  const bool rollback = single && (is_word(t, "ROLLBACK") || is_word(t, "ABORT"));
+  if (rollback) {
+    impl_->queue.clear();  // never sent, so nothing to undo
+    if (tx == PQTRANS_IDLE) {
+      impl_->read_only = false;
+      return {};
+    }
+  }
+  // The end of a transaction whose answer decides nothing: the COMMIT of a READ ONLY one, and
+  // any ROLLBACK (it cannot fail to undo). Sent, not waited for: see impl::read_only.
+  if (((single && (is_word(t, "COMMIT") || is_word(t, "END")) && impl_->read_only && tx == PQTRANS_INTRANS) ||
+       (rollback && (tx == PQTRANS_INTRANS || tx == PQTRANS_INERROR))) &&
       impl_->queue.empty() && !impl_->commit_unread) {
     impl_->read_only = false;
-    // Sent, not waited for: see impl::read_only.
-    if (PQenterPipelineMode(impl_->conn) != 1 || PQsendQueryParams(impl_->conn, "COMMIT", 0, nullptr, nullptr, nullptr,
-                                                                   nullptr, 0) != 1 ||
+    const char* end = rollback ? "ROLLBACK" : "COMMIT";
+    if (PQenterPipelineMode(impl_->conn) != 1 ||
+        PQsendQueryParams(impl_->conn, end, 0, nullptr, nullptr, nullptr, nullptr, 0) != 1 ||
         PQpipelineSync(impl_->conn) != 1) {
       impl_->broken = true;
       return error_from(impl_->conn, nullptr, "PostgreSQL send");
@@ -380,12 +415,8 @@ result<void> connection::exec(std::string_view sql) {
     impl_->commit_unread = true;
     return {};
   }
-  if (single && (is_word(t, "COMMIT") || is_word(t, "END") || is_word(t, "ROLLBACK") || is_word(t, "ABORT")))
-    impl_->read_only = false;
-  if (single && (is_word(t, "ROLLBACK") || is_word(t, "ABORT"))) {
-    impl_->queue.clear();  // never sent, so nothing to undo
-    if (tx == PQTRANS_IDLE) return {};
-  } else if (single && (is_word(t, "COMMIT") || is_word(t, "END")) && tx == PQTRANS_IDLE &&
+  if (single && (is_word(t, "COMMIT") || is_word(t, "END") || rollback)) impl_->read_only = false;
+  if (!rollback && single && (is_word(t, "COMMIT") || is_word(t, "END")) && tx == PQTRANS_IDLE &&
              std::all_of(impl_->queue.begin(), impl_->queue.end(), [](const auto& q) { return q.setup; })) {
     impl_->queue.clear();  // a transaction that did nothing
     return {};

@@ -119,6 +119,8 @@ class connection {
   // Runs SQL with no parameters: one or more statements separated by ';'. Rows are discarded.
   // A lone BEGIN (or START TRANSACTION) is queued rather than sent (see queue()), and a COMMIT
   // or ROLLBACK that ends a transaction of which nothing but its setup was sent sends nothing.
+  // A lone ROLLBACK, and the COMMIT of a transaction begun READ ONLY, are sent without waiting
+  // for their answer, which the connection's next statement (or healthy()) reads first.
   result<void> exec(std::string_view sql);
 
   // Runs one statement with $1, $2... parameters. Prepared once per connection (cached by SQL
@@ -142,6 +144,17 @@ class connection {
   // its lock), dropped unsent if the transaction ends with nothing else sent.
   // Parameters are copied. A statement with parameters is prepared and cached as query_params'.
   void queue(std::string_view sql, std::vector<param> params = {}, bool setup = false);
+  // Statements whose rows are read but which do not need each other's rows (a transaction's
+  // checks of several keys, a read that goes with them): sent after what is queued, in the
+  // same pipeline, and answered in one round trip. Each runs after the one before it, so
+  // under READ COMMITTED each sees what committed before it started. Returns the rows of
+  // each, in order; errors as query_params (the first one met; the statements after it are
+  // not run). Prepared and cached as query_params' statements are.
+  struct statement {
+    std::string_view sql;
+    std::vector<param> params;
+  };
+  result<std::vector<rows>> query_batch(std::span<const statement> statements);
   // Sends what is queued and waits for it: one round trip, none when nothing is queued.
   result<void> flush();
   std::size_t queued() const;

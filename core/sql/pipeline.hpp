@@ -16,9 +16,17 @@
 // both. Run a statement with query() instead when what comes next depends on its outcome
 // (affected(), a constraint error the caller handles); queued statements should return few
 // rows. Same threads as the connection.
+//
+// Reads that do not need each other's rows go together too: query_all() sends them after what
+// is queued and returns the rows of each, in one round trip on PostgreSQL (one after the
+// other on SQLite). Each runs after the one before it, so under PostgreSQL's READ COMMITTED
+// each sees what committed before it started: a try_lock (try_lock_statement) and the read
+// that rests on it may travel together.
 #pragma once
+#include <optional>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "core/sql/sql.hpp"
 
@@ -34,5 +42,21 @@ result<void> queue(connection& c, std::string_view sql, const Args&... args) {
 
 // Sends what queue() holds on `c` and waits for it; nothing to do when nothing is queued.
 result<void> flush(connection& c);
+
+// One statement of query_all(): its parameters are views, valid for the call.
+struct statement {
+  std::string_view sql;
+  std::vector<value> params;
+};
+
+// Runs what queue() holds, then `statements` in order, and returns the rows of each statement.
+// Errors: the first statement's error met; the statements after it are not run (inside a
+// transaction on PostgreSQL, the transaction is then failed, as after any failed statement).
+result<std::vector<rows>> query_all(connection& c, std::span<const statement> statements);
+
+// try_lock(c, key) as a statement for query_all(): its rows are one, whose column 0 is 1 when
+// the key was taken. nullopt when no statement is needed because the answer is yes (SQLite,
+// or an unscoped transaction).
+std::optional<statement> try_lock_statement(connection& c, std::int64_t key);
 
 }  // namespace hearth::sql

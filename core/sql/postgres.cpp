@@ -43,37 +43,42 @@ std::vector<pg::param> to_params(std::span<const value> params) {
   return ps;
 }
 
-// Runs one statement (already in $N form) on a server connection and reads its rows.
-result<rows> run_on(pg::connection& c, const std::string& sql, std::span<const value> params) {
-  auto r = c.query_params(sql, to_params(params));
-  if (!r) return r.error();
-  int cols = r->columns(), n = r->size();
+// A statement's rows, read into memory with the types the stores expect.
+rows read_rows(const pg::rows& r) {
+  int cols = r.columns(), n = r.size();
   std::vector<rows::cell> cells;
   cells.reserve(static_cast<std::size_t>(cols) * n);
   for (int i = 0; i < n; ++i)
     for (int c = 0; c < cols; ++c) {
-      if (r->is_null(i, c)) {
+      if (r.is_null(i, c)) {
         cells.emplace_back(std::monostate{});
         continue;
       }
-      switch (r->type_oid(c)) {
+      switch (r.type_oid(c)) {
         case oid_bool:
         case oid_int2:
         case oid_int4:
-        case oid_int8: cells.emplace_back(r->int64(i, c)); break;
+        case oid_int8: cells.emplace_back(r.int64(i, c)); break;
         case oid_float4:
-        case oid_float8: cells.emplace_back(r->real(i, c)); break;
+        case oid_float8: cells.emplace_back(r.real(i, c)); break;
         case oid_numeric: {  // SUM() of integers: whole numbers read as integers
-          auto t = r->text(i, c);
-          if (t.find_first_of(".eE") == std::string::npos) cells.emplace_back(r->int64(i, c));
-          else cells.emplace_back(r->real(i, c));
+          auto t = r.text(i, c);
+          if (t.find_first_of(".eE") == std::string::npos) cells.emplace_back(r.int64(i, c));
+          else cells.emplace_back(r.real(i, c));
           break;
         }
-        case oid_bytea: cells.emplace_back(r->bytes(i, c)); break;
-        default: cells.emplace_back(r->text(i, c)); break;
+        case oid_bytea: cells.emplace_back(r.bytes(i, c)); break;
+        default: cells.emplace_back(r.text(i, c)); break;
       }
     }
-  return rows(cols, std::move(cells), r->affected());
+  return rows(cols, std::move(cells), r.affected());
+}
+
+// Runs one statement (already in $N form) on a server connection and reads its rows.
+result<rows> run_on(pg::connection& c, const std::string& sql, std::span<const value> params) {
+  auto r = c.query_params(sql, to_params(params));
+  if (!r) return r.error();
+  return read_rows(*r);
 }
 
 // The pools of this process, one per target, shared by every database opened on it.
@@ -157,6 +162,28 @@ class pg_connection final : public connection {
     if (!lease_) return {};
     return (*lease_)->flush();
   }
+  result<std::vector<rows>> query_all(std::span<const statement> statements) {
+    std::vector<pg::connection::statement> batch;
+    batch.reserve(statements.size());
+    for (const auto& st : statements) batch.push_back({translated(st.sql), to_params(st.params)});
+    std::optional<pg::pool::lease> borrowed;
+    pg::connection* conn = nullptr;
+    if (lease_) {
+      conn = &**lease_;
+    } else {
+      auto l = pool_->acquire();
+      if (!l) return l.error();
+      borrowed.emplace(std::move(*l));
+      conn = &**borrowed;
+    }
+    auto r = conn->query_batch(batch);
+    if (!r) return r.error();
+    std::vector<rows> out;
+    out.reserve(r->size());
+    for (auto& one : *r) out.push_back(read_rows(one));
+    return out;
+  }
+  bool scoped_transaction() const { return tx_.has_value() && scoped_; }
 
   result<void> begin(durability d) override {
     auto locks = std::exchange(next_locks_, {});
@@ -337,6 +364,24 @@ result<bool> try_lock(connection& c, std::int64_t key) {
 result<void> flush(connection& c) {
   if (auto* p = dynamic_cast<pg_connection*>(&c)) return p->flush();
   return {};
+}
+
+result<std::vector<rows>> query_all(connection& c, std::span<const statement> statements) {
+  if (auto* p = dynamic_cast<pg_connection*>(&c)) return p->query_all(statements);
+  std::vector<rows> out;
+  out.reserve(statements.size());
+  for (const auto& st : statements) {
+    auto r = c.run(st.sql, st.params);
+    if (!r) return r.error();
+    out.push_back(std::move(*r));
+  }
+  return out;
+}
+
+std::optional<statement> try_lock_statement(connection& c, std::int64_t key) {
+  auto* p = dynamic_cast<pg_connection*>(&c);
+  if (!p || !p->scoped_transaction()) return std::nullopt;
+  return statement{"SELECT pg_try_advisory_xact_lock(?1)", {value(key)}};
 }
 
 result<int> migrate_postgres(connection& c, std::string_view component, std::span<const migration> migrations) {

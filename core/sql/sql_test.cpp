@@ -22,6 +22,15 @@ struct fresh {
   explicit fresh(sql::engine e) : t(e), db(sql::open(t.target).value()) {}
 };
 
+// Another client of f's PostgreSQL database, which gives up on a lock after a second instead
+// of waiting.
+std::unique_ptr<sql::database> impatient_client(const fresh& f) {
+  std::string target = f.t.target;
+  REQUIRE(target.back() == '\'');
+  target.insert(target.size() - 1, " -c lock_timeout=1000");
+  return sql::open(target).value();
+}
+
 constexpr sql::migration schema[] = {
     {1, "items", R"sql(
 CREATE TABLE items(
@@ -397,12 +406,9 @@ TEST_CASE("sql: on PostgreSQL, a scoped transaction waits only for its own scope
   fresh f(sql::engine::postgres);
   auto& c = f.db->get();
   REQUIRE(sql::migrate(c, "items", schema));
-  // Another client, which gives up on a lock after a second instead of waiting: what it would
-  // wait for is held here until this thread commits, so "gave up" means "would have waited".
-  std::string impatient = f.t.target;
-  REQUIRE(impatient.back() == '\'');
-  impatient.insert(impatient.size() - 1, " -c lock_timeout=1000");
-  auto other_db = sql::open(impatient).value();
+  // Another client: what it would wait for is held here until this thread commits, so "gave
+  // up" means "would have waited".
+  auto other_db = impatient_client(f);
   auto& o = other_db->get();
   const std::int64_t ka = sql::scope_key("test", "a"), kb = sql::scope_key("test", "b");
   const sql::scope_lock a[] = {{ka, false}}, b[] = {{kb, false}}, ab[] = {{kb, false}, {ka, false}};
@@ -495,4 +501,99 @@ TEST_CASE("sql: on PostgreSQL, a normal transaction alone skips the commit's flu
   }
   CHECK(setting() == "on");  // SET LOCAL ended with its transaction
   CHECK(c.query_int("SELECT COUNT(*) FROM items").value() == 4);
+}
+
+TEST_CASE("sql: query_all runs queued statements and several reads, and answers each") {
+  auto e = GENERATE(sql::engine::sqlite, sql::engine::postgres);
+  fresh f(e);
+  auto& c = f.db->get();
+  REQUIRE(sql::migrate(c, "items", schema));
+  const sql::scope_lock a[] = {{sql::scope_key("test", "a"), false}};
+  {
+    auto tx = sql::begin_scoped(c, sql::durability::normal, a).value();
+    REQUIRE(sql::queue(c, "INSERT INTO items(name, size) VALUES(?1, ?2)", "one", 1));
+    REQUIRE(sql::queue(c, "INSERT INTO items(name, size) VALUES(?1, ?2)", "two", 2));
+    std::vector<sql::statement> batch;
+    auto lock = sql::try_lock_statement(c, sql::scope_key("test", "b"));
+    CHECK(lock.has_value() == (e == sql::engine::postgres));  // SQLite needs none
+    if (lock) batch.push_back(std::move(*lock));
+    const std::string name = "two";
+    batch.push_back({"SELECT size FROM items WHERE name = ?1", {sql::to_value(name)}});
+    batch.push_back({"SELECT COUNT(*) FROM items", {}});
+    batch.push_back({"SELECT name FROM items WHERE size > ?1 ORDER BY name", {sql::to_value(5)}});
+    const auto before = pg::round_trips();
+    auto rows = sql::query_all(c, batch).value();
+    if (e == sql::engine::postgres) CHECK(pg::round_trips() - before == 1);
+    REQUIRE(rows.size() == batch.size());
+    std::size_t at = 0;
+    if (lock) CHECK(rows[at++].int64(0, 0) == 1);
+    CHECK(rows[at++].int64(0, 0) == 2);  // the queued INSERTs ran first
+    CHECK(rows[at++].int64(0, 0) == 2);
+    CHECK(rows[at++].empty());
+    // An error stops the batch, and is the call's.
+    const sql::statement bad[] = {{"SELECT size FROM no_such_table", {}}, {"SELECT 1", {}}};
+    CHECK_FALSE(sql::query_all(c, bad));
+  }
+  // Never committed: nothing of it stays.
+  CHECK(c.query_int("SELECT COUNT(*) FROM items").value() == 0);
+  // Outside a transaction, reads go together too.
+  const sql::statement reads[] = {{"SELECT 7", {}}, {"SELECT 8", {}}};
+  auto rows = sql::query_all(c, reads).value();
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].int64(0, 0) == 7);
+  CHECK(rows[1].int64(0, 0) == 8);
+}
+
+TEST_CASE("sql: on PostgreSQL, try_lock_statement says whether another transaction holds the key") {
+  fresh f(sql::engine::postgres);
+  auto& c = f.db->get();
+  REQUIRE(sql::migrate(c, "items", schema));
+  auto other_db = sql::open(f.t.target).value();
+  auto& o = other_db->get();
+  const std::int64_t ka = sql::scope_key("test", "a"), kb = sql::scope_key("test", "b");
+  const sql::scope_lock a[] = {{ka, false}}, b[] = {{kb, false}};
+  auto ta = sql::begin_scoped(c, sql::durability::normal, a).value();
+  REQUIRE(c.query("INSERT INTO items(name) VALUES(?1)", "a1"));  // its locks are held now
+  auto tb = sql::begin_scoped(o, sql::durability::normal, b).value();
+  std::vector<sql::statement> batch;
+  batch.push_back(sql::try_lock_statement(o, ka).value());
+  batch.push_back(sql::try_lock_statement(o, sql::scope_key("test", "c")).value());
+  auto rows = sql::query_all(o, batch).value();
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].int64(0, 0) == 0);  // ta holds it
+  CHECK(rows[1].int64(0, 0) == 1);
+  REQUIRE(tb.commit());
+  REQUIRE(ta.commit());
+  // An unscoped transaction excludes every other writer already: no statement needed.
+  auto tu = sql::transaction::begin(o).value();
+  CHECK_FALSE(sql::try_lock_statement(o, ka).has_value());
+}
+
+TEST_CASE("sql: on PostgreSQL, a ROLLBACK is not waited for, and gives back the transaction's locks") {
+  fresh f(sql::engine::postgres);
+  auto& c = f.db->get();
+  REQUIRE(sql::migrate(c, "items", schema));
+  REQUIRE(c.query("INSERT INTO items(name) VALUES(?1)", "warm"));
+  const sql::scope_lock a[] = {{sql::scope_key("test", "a"), false}};
+  for (int i = 0; i < 2; ++i) {  // the second time, every statement is prepared
+    const auto before = pg::round_trips();
+    {
+      auto tx = sql::begin_scoped(c, sql::durability::normal, a).value();
+      CHECK(c.query_int("SELECT COUNT(*) FROM items").value() == 1);
+      REQUIRE(c.query("INSERT INTO items(name) VALUES(?1)", "dropped"));
+    }
+    // BEGIN, the locks and the SELECT; the INSERT; the ROLLBACK is sent, not waited for.
+    CHECK(pg::round_trips() - before == 2);
+  }
+  // Another client, which would give up on the key after a second: the ROLLBACK freed it.
+  auto other_db = impatient_client(f);
+  auto& o = other_db->get();
+  {
+    auto tx = sql::begin_scoped(o, sql::durability::normal, a).value();
+    REQUIRE(o.query("INSERT INTO items(name) VALUES(?1)", "other"));
+    REQUIRE(tx.commit());
+  }
+  // The rolled back connection answers its next statement (reading the ROLLBACK's answer first).
+  CHECK(c.query_int("SELECT COUNT(*) FROM items").value() == 2);
+  CHECK(c.query_int("SELECT COUNT(*) FROM items WHERE name = 'dropped'").value() == 0);
 }

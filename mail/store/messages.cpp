@@ -136,11 +136,28 @@ result<append_result> sql_store::append_common(std::string_view account, std::st
     std::set<std::string> pending, ready;
     ~garbage_hold() { s.give_back_garbage(std::move(pending), std::move(ready)); }
   } garbage{*this, take_garbage(), take_durable_garbage()};
-  // Read under the mailbox's write lock (every write to it takes it, on both engines), so
-  // uidnext and highestmodseq cannot move before our UPDATE: no two writers, in this process
-  // or another node, hand out the same uid or modseq.
-  auto m = need_mailbox(conn, a.address, mailbox);
-  if (!m) return m.error();
+  // Our own content among them is named by our row once it commits, so it stays.
+  std::set<std::string> collect = garbage.ready;
+  collect.erase(std::string(blob_id));
+  auto name = canonical_mailbox_name(mailbox);
+  if (!name) return fail("mail.invalid", "invalid mailbox name");
+  // The garbage's checks, the quota's sum and the mailbox row go together, after the locks
+  // (one round trip on PostgreSQL, with BEGIN). The mailbox is read under its write lock
+  // (every write to it takes it, on both engines), so uidnext and highestmodseq cannot move
+  // before our UPDATE: no two writers, in this process or another node, hand out the same uid
+  // or modseq.
+  auto batch = blob_checks(conn, collect);
+  const auto checks = batch.size();
+  if (a.quota)
+    batch.push_back({"SELECT COALESCE(SUM(size), 0) FROM mail_messages WHERE account = ?1", {sql::to_value(a.address)}});
+  batch.push_back({find_mailbox_sql, {sql::to_value(a.address), sql::to_value(*name)}});
+  auto answers = sql::query_all(conn, batch);
+  if (!answers) return answers.error();
+  const auto& box = answers->back();
+  if (box.empty()) return fail("mail.no_mailbox", "no such mailbox: " + *name);
+  const mailbox_row row = mailbox_from(box);
+  const mailbox_row* m = &row;
+  const std::uint64_t used_bytes = a.quota ? static_cast<std::uint64_t>((*answers)[checks].int64(0, 0)) : 0;
   // Re-checked under the write lock and the blob's key: a removal of an identical blob may
   // have run between our put() and now (see store.hpp "Blob garbage"); none can run until
   // we commit.
@@ -160,11 +177,7 @@ result<append_result> sql_store::append_common(std::string_view account, std::st
     return size.error();
   }
   if (*size > max_message_bytes) return fail("mail.too_big", "message too big");
-  if (a.quota) {
-    auto u = usage_in(conn, a);
-    if (!u) return u.error();
-    if (u->used_bytes + *size > a.quota) return fail("mail.quota", "quota exceeded for " + a.address);
-  }
+  if (a.quota && used_bytes + *size > a.quota) return fail("mail.quota", "quota exceeded for " + a.address);
   if (m->uidnext == uid_max) return fail("mail.invalid", "mailbox has used every UID");
   std::uint32_t uid = m->uidnext;
   std::uint64_t modseq = m->highestmodseq + 1;
@@ -184,8 +197,7 @@ result<append_result> sql_store::append_common(std::string_view account, std::st
                           m->id, uid + 1, modseq, seen ? 0 : 1, deleted ? 1 : 0, *size);
       !r)
     return r.error();
-  // After our row: a blob freed earlier and appended again now is ours and stays.
-  auto busy = remove_unused_blobs(conn, garbage.ready);
+  auto busy = remove_checked(conn, collect, std::span<const sql::rows>(answers->data(), checks));
   if (auto r = w->tx.commit(); !r) return r.error();
   // Now covered by our fsync: the next write transaction removes them, and retries those
   // another append held.
@@ -219,10 +231,15 @@ std::shared_ptr<const sql_store::flag_index> sql_store::cached_flag_index(const 
   return nullptr;
 }
 
-void sql_store::keep_flag_index(std::int64_t mailbox_id, std::shared_ptr<const flag_index> idx) {
+void sql_store::keep_flag_index(std::int64_t mailbox_id, std::shared_ptr<const flag_index> idx,
+                                std::string_view name_key) {
   const auto rows = idx->uids.size();
   if (rows > flag_index_max_rows) return;
   std::lock_guard lock(index_mu_);
+  if (!name_key.empty()) {
+    if (index_ids_.size() >= max_index_names) index_ids_.clear();
+    index_ids_.insert_or_assign(std::string(name_key), mailbox_id);
+  }
   auto& slot = index_[mailbox_id];
   // Another session may have stored a newer state meanwhile: keep the newer one.
   if (slot && slot->uidvalidity == idx->uidvalidity && slot->highestmodseq >= idx->highestmodseq) return;
@@ -230,6 +247,7 @@ void sql_store::keep_flag_index(std::int64_t mailbox_id, std::shared_ptr<const f
   if (index_rows_ + rows > flag_index_max_rows) {  // over budget: start again with this one
     index_.clear();
     index_rows_ = 0;
+    index_ids_.clear();
   }
   index_[mailbox_id] = std::move(idx);
   index_rows_ += rows;
@@ -263,10 +281,28 @@ result<std::pair<mailbox_row, std::shared_ptr<const sql_store::flag_index>>> sql
   auto name = canonical_mailbox_name(mailbox);
   if (!name) return fail("mail.invalid", "invalid mailbox name");
   // The mailbox row alone first: an index cached for its (uidvalidity, highestmodseq) is the
-  // state of that same row, whichever process wrote it (see flag_index).
-  auto m = need_mailbox(c, rd->account.address, *name);
-  if (!m) return m.error();
-  if (auto hit = cached_flag_index(*m)) return std::pair{std::move(*m), std::move(hit)};
+  // state of that same row, whichever process wrote it (see flag_index). On PostgreSQL, where
+  // each statement is a round trip, a mailbox whose index is cached skips it: the statement
+  // below reads the row too, and says both whether the index is current and what changed.
+  // Which mailbox a name means is checked there (its id), so a name renamed or recreated since
+  // only costs the full read.
+  std::string name_key = rd->account.address + '\0' + *name;
+  std::shared_ptr<const flag_index> older;
+  std::optional<mailbox_row> m;
+  if (c.kind() == sql::engine::postgres) {
+    std::lock_guard lock(index_mu_);
+    if (auto id = index_ids_.find(name_key); id != index_ids_.end())
+      if (auto it = index_.find(id->second); it != index_.end()) {
+        older = it->second;
+        m = mailbox_row{id->second, *name, older->uidvalidity, 0, older->highestmodseq};
+      }
+  }
+  if (!m) {
+    auto found = need_mailbox(c, rd->account.address, *name);
+    if (!found) return found.error();
+    m = std::move(*found);
+    if (auto hit = cached_flag_index(*m)) return std::pair{std::move(*m), std::move(hit)};
+  }
   // An index cached for an older state of this mailbox is brought up to date from the rows
   // changed and expunged since (indexes mail_messages_modseq and mail_expunged_modseq), in one
   // statement as changes_since reads them: reading every message again would cost each
@@ -274,8 +310,7 @@ result<std::pair<mailbox_row, std::shared_ptr<const sql_store::flag_index>>> sql
   // learn of the one message another session's STORE changed. It rests
   // on what changes_since rests on: every write to a mailbox's messages gives the rows it
   // changes, and the expunge log entries it adds, the mailbox's new highestmodseq.
-  std::shared_ptr<const flag_index> older;
-  {
+  if (!older) {
     std::lock_guard lock(index_mu_);
     if (auto it = index_.find(m->id); it != index_.end() && it->second->uidvalidity == m->uidvalidity &&
                                       it->second->highestmodseq < m->highestmodseq)
@@ -300,6 +335,8 @@ result<std::pair<mailbox_row, std::shared_ptr<const sql_store::flag_index>>> sql
     mailbox_row row{r->int64(0, 1), m->name, static_cast<std::uint32_t>(r->int64(0, 2)),
                     static_cast<std::uint32_t>(r->int64(0, 3)), static_cast<std::uint64_t>(r->int64(0, 4))};
     // Recreated under the same name in between: the full read below.
+    if (row.id == m->id && row.uidvalidity == older->uidvalidity && row.highestmodseq == older->highestmodseq)
+      return std::pair{std::move(row), std::move(older)};
     if (row.id == m->id && row.uidvalidity == older->uidvalidity) {
       // Rows 1.. are the changed messages by uid, then the expunged uids by uid (ORDER BY 1, 2).
       int changed_end = 1;
@@ -336,7 +373,7 @@ result<std::pair<mailbox_row, std::shared_ptr<const sql_store::flag_index>>> sql
       }
       idx->keywords = keywords_in(idx->flags);
       std::shared_ptr<const flag_index> out = std::move(idx);
-      keep_flag_index(row.id, out);
+      keep_flag_index(row.id, out, name_key);
       return std::pair{std::move(row), std::move(out)};
     }
   }
@@ -368,7 +405,7 @@ result<std::pair<mailbox_row, std::shared_ptr<const sql_store::flag_index>>> sql
   }
   idx->keywords = keywords_in(idx->flags);
   std::shared_ptr<const flag_index> out = std::move(idx);
-  keep_flag_index(row.id, out);
+  keep_flag_index(row.id, out, name_key);
   return std::pair{std::move(row), std::move(out)};
 }
 
@@ -409,8 +446,11 @@ result<flags_result> sql_store::store_flags(std::string_view account, std::strin
   if (!given) return given.error();
   // A STORE that changes nothing (each flag already as asked: a client marking seen what
   // another device marked) is answered from a plain read, without the write lock, which it
-  // would otherwise wait for behind other writers (every node's, on PostgreSQL).
-  {
+  // would otherwise wait for behind other writers. Not on PostgreSQL, where that read is a
+  // round trip more for every STORE that changes something, and the transaction's own read
+  // answers the others in one round trip too (BEGIN, its locks and the read go together, and
+  // the ROLLBACK of a transaction that wrote nothing is not waited for).
+  if (db_->kind() != sql::engine::postgres) {
     auto rd = begin_read(account);
     if (!rd) return rd.error();
     auto now = select_in_mailbox(*rd->conn, rd->account.address, mailbox, uids);
@@ -463,14 +503,14 @@ result<flags_result> sql_store::store_flags(std::string_view account, std::strin
     counts.add(r.info, +1);
     out.updated.push_back(std::move(r.info));
   }
-  if (!out.updated.empty())
-    if (auto r = sql::queue(conn, "UPDATE mail_mailboxes SET highestmodseq = ?2, unseen_count = unseen_count + ?3, "
-                            "deleted_count = deleted_count + ?4 WHERE id = ?1",
-                            m->id, modseq, counts.unseen, counts.deleted);
-        !r)
-      return r.error();
+  if (out.updated.empty()) return out;  // nothing written: rolled back
+  if (auto r = sql::queue(conn, "UPDATE mail_mailboxes SET highestmodseq = ?2, unseen_count = unseen_count + ?3, "
+                          "deleted_count = deleted_count + ?4 WHERE id = ?1",
+                          m->id, modseq, counts.unseen, counts.deleted);
+      !r)
+    return r.error();
   if (auto r = w->tx.commit(); !r) return r.error();
-  if (!out.updated.empty()) publish("mail.changed", w->account.address, m->name);
+  publish("mail.changed", w->account.address, m->name);
   return out;
 }
 

@@ -285,13 +285,15 @@ result<sql_store::write_txn> sql_store::begin_write(std::string_view account, co
 
 result<std::optional<mailbox_row>> sql_store::find_mailbox(sql::connection& c, std::string_view account,
                                                            std::string_view canonical_name) {
-  auto r = c.query("SELECT id, name, uidvalidity, uidnext, highestmodseq FROM mail_mailboxes WHERE account = ?1 AND name = ?2",
-                   account, canonical_name);
+  auto r = c.query(find_mailbox_sql, account, canonical_name);
   if (!r) return r.error();
   if (r->empty()) return std::optional<mailbox_row>();
-  return std::optional<mailbox_row>(mailbox_row{r->int64(0, 0), r->text(0, 1), static_cast<std::uint32_t>(r->int64(0, 2)),
-                                                static_cast<std::uint32_t>(r->int64(0, 3)),
-                                                static_cast<std::uint64_t>(r->int64(0, 4))});
+  return std::optional<mailbox_row>(mailbox_from(*r));
+}
+
+mailbox_row sql_store::mailbox_from(const sql::rows& r) {
+  return mailbox_row{r.int64(0, 0), r.text(0, 1), static_cast<std::uint32_t>(r.int64(0, 2)),
+                     static_cast<std::uint32_t>(r.int64(0, 3)), static_cast<std::uint64_t>(r.int64(0, 4))};
 }
 
 result<mailbox_row> sql_store::need_mailbox(sql::connection& c, std::string_view account, std::string_view name) {
@@ -359,8 +361,16 @@ void sql_store::collect_garbage(const std::set<std::string>& ids) {
 }
 
 std::set<std::string> sql_store::remove_unused_blobs(sql::connection& c, const std::set<std::string>& ids) {
-  std::set<std::string> busy;
-  if (ids.empty()) return busy;
+  if (ids.empty()) return {};
+  auto checks = blob_checks(c, ids);
+  auto answers = sql::query_all(c, checks);
+  if (!answers) return {};  // the transaction is failed: nothing more runs in it
+  return remove_checked(c, ids, *answers);
+}
+
+std::vector<sql::statement> sql_store::blob_checks(sql::connection& c, const std::set<std::string>& ids) {
+  std::vector<sql::statement> out;
+  if (ids.empty()) return out;
   // The blob store is shared and content-addressed: an HTTP upload (XMPP) byte for byte equal
   // to a message has its blob too, and keeps it. Its rows are in this database when uploads
   // were ever on. A table once seen stays (no migration drops it), so only its absence is
@@ -377,19 +387,34 @@ std::set<std::string> sql_store::remove_unused_blobs(sql::connection& c, const s
   const std::string_view used_sql = uploads ? "SELECT EXISTS(SELECT 1 FROM mail_messages WHERE blob_id = ?1) OR "
                                               "EXISTS(SELECT 1 FROM upload_file WHERE blob = ?1)"
                                             : "SELECT EXISTS(SELECT 1 FROM mail_messages WHERE blob_id = ?1)";
+  out.reserve(2 * ids.size());
   for (auto& id : ids) {
     // An append of the same content in another account holds the blob's key until its row
     // commits (begin_write); without the key our "unused" could be read just before that row
-    // commits and remove the blob it names. With it, the query below (a statement after the
-    // lock, so a snapshot after the holder's commit) sees every row an append committed.
-    auto mine = sql::try_lock(c, blob_key(id));
-    if (!mine) return busy;  // the transaction is failed: nothing more runs in it
-    if (!*mine) {
+    // commits and remove the blob it names. With it, the query after it (a later statement,
+    // so a snapshot after the holder's commit) sees every row an append committed.
+    if (auto lock = sql::try_lock_statement(c, blob_key(id))) out.push_back(std::move(*lock));
+    out.push_back({used_sql, {sql::to_value(id)}});
+  }
+  return out;
+}
+
+std::set<std::string> sql_store::remove_checked(sql::connection& c, const std::set<std::string>& ids,
+                                                std::span<const sql::rows> checks) {
+  std::set<std::string> busy;
+  if (ids.empty()) return busy;
+  // One statement per id, or two when each needs its key taken first (blob_checks).
+  const std::size_t per_id = checks.size() == 2 * ids.size() ? 2 : 1;
+  if (checks.size() != per_id * ids.size()) return busy;  // keep them all
+  std::size_t at = 0;
+  for (auto& id : ids) {
+    if (per_id == 2 && checks[at++].int64(0, 0) == 0) {
       busy.insert(id);
+      ++at;
       continue;
     }
-    auto used = c.query_int(used_sql, id);
-    if (!used || used->value_or(1) != 0) continue;  // on error keep the blob
+    const auto& used = checks[at++];
+    if (used.empty() || used.is_null(0, 0) || used.int64(0, 0) != 0) continue;
     // Not blob::store::remove, which fsyncs the folder: an unlink lost in a crash leaves an
     // orphan file (store.hpp), and that fsync, under the write lock, made every writer wait.
     if (auto p = blobs_.path_of(id)) (void)::unlink(p->c_str());

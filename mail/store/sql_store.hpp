@@ -14,6 +14,7 @@
 
 #include "core/blob/store.hpp"
 #include "core/events/bus.hpp"
+#include "core/sql/pipeline.hpp"
 #include "core/sql/sql.hpp"
 #include "directory/directory.hpp"
 #include "mail/store/store.hpp"
@@ -145,7 +146,9 @@ class sql_store final : public store {
   //    inside a scoped transaction takes each blob's key with try_lock and skips the blobs it
   //    cannot take (remove_unused_blobs), and the others run unscoped (collect_garbage);
   //  - per-user \Seen and ACLs (seen_sql.cpp, acl_sql.cpp): unscoped, as is everything else
-  //    that writes across accounts.
+  //    that writes across accounts;
+  //  - the \Recent mark, on PostgreSQL: claim_recent moves it with one compare-and-set
+  //    UPDATE, ordered by the row's lock, and no other write sets that column.
   static std::int64_t account_key(std::string_view address);
   static std::int64_t mailbox_key(std::string_view address, std::string_view mailbox);
   static std::int64_t quota_key(std::string_view address);
@@ -167,6 +170,11 @@ class sql_store final : public store {
   std::map<std::string, known_account, std::less<>> known_accounts_;  // by the name callers give
   static result<std::optional<mailbox_row>> find_mailbox(sql::connection& c, std::string_view account,
                                                          std::string_view canonical_name);
+  // find_mailbox's statement (?1 the account, ?2 the canonical name), for a caller that sends
+  // it with others (core/sql/pipeline.hpp query_all), and the row it reads.
+  static constexpr std::string_view find_mailbox_sql =
+      "SELECT id, name, uidvalidity, uidnext, highestmodseq FROM mail_mailboxes WHERE account = ?1 AND name = ?2";
+  static mailbox_row mailbox_from(const sql::rows& r);
   // find_mailbox with name validation; "mail.no_mailbox" when absent.
   static result<mailbox_row> need_mailbox(sql::connection& c, std::string_view account, std::string_view name);
   // A UIDVALIDITY never handed out before in this database (inside a write transaction).
@@ -204,6 +212,15 @@ class sql_store final : public store {
   // blob_key another transaction holds (an append of the same content) is left alone and
   // returned, for a later attempt.
   std::set<std::string> remove_unused_blobs(sql::connection& c, const std::set<std::string>& ids);
+  // The same in two steps, so that an append sends the checks with its own first read, in one
+  // round trip on PostgreSQL (core/sql/pipeline.hpp query_all): blob_checks gives the
+  // statements that ask, for each id in order, whether this transaction may remove its blob
+  // (its key taken, then no row naming it, in a later statement); remove_checked reads their
+  // rows and removes as remove_unused_blobs does. `checks` holds the rows of exactly those
+  // statements. The ids must outlive the statements (their parameters are views).
+  std::vector<sql::statement> blob_checks(sql::connection& c, const std::set<std::string>& ids);
+  std::set<std::string> remove_checked(sql::connection& c, const std::set<std::string>& ids,
+                                       std::span<const sql::rows> checks);
   std::atomic<bool> upload_table_seen_{false};  // the upload table exists (remove_unused_blobs)
   // Blobs freed by a commit that was not fsync'd (EXPUNGE): removing them before that commit is
   // on disk could leave, after a power loss, a row naming a missing blob. They wait in
@@ -246,13 +263,17 @@ class sql_store final : public store {
   };
   // The entry cached for `m`'s (uidvalidity, highestmodseq), or null.
   std::shared_ptr<const flag_index> cached_flag_index(const mailbox_row& m);
-  void keep_flag_index(std::int64_t mailbox_id, std::shared_ptr<const flag_index> idx);
+  // `name_key` (account, '\0', canonical name): remembered as this mailbox's, so that the next
+  // read of that name on PostgreSQL finds the index before reading the row (read_flag_index).
+  void keep_flag_index(std::int64_t mailbox_id, std::shared_ptr<const flag_index> idx, std::string_view name_key = {});
   // The mailbox and its current flag index, as of one read (view, fetch_flags).
   result<std::pair<mailbox_row, std::shared_ptr<const flag_index>>> read_flag_index(std::string_view account,
                                                                                     std::string_view mailbox);
   static constexpr std::size_t flag_index_max_rows = 1u << 18;  // all mailboxes together
   std::mutex index_mu_;
   std::unordered_map<std::int64_t, std::shared_ptr<const flag_index>> index_;  // by mailbox id
+  std::unordered_map<std::string, std::int64_t> index_ids_;  // name_key -> mailbox id, a hint
+  static constexpr std::size_t max_index_names = 1u << 16;
   std::size_t index_rows_ = 0;
 
   std::unique_ptr<sql::database> db_;

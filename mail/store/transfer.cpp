@@ -128,9 +128,10 @@ result<expunge_result> sql_store::expunge(std::string_view account, std::string_
   expunge_result out;
   std::set<std::string> blobs;
   std::string owner, name;
-  {
-    // Nothing marked \Deleted (another session expunged it first): answered from a plain read,
-    // without waiting for the write lock.
+  // Nothing marked \Deleted (another session expunged it first): answered from a plain read,
+  // without waiting for the write lock. Not on PostgreSQL, where the transaction's own read
+  // answers it in one round trip as well (see store_flags).
+  if (db_->kind() != sql::engine::postgres) {
     auto rd = begin_read(account);
     if (!rd) return rd.error();
     auto doomed = select_in_mailbox(*rd->conn, rd->account.address, mailbox, uids ? *uids : uid_set{{1, uid_max}}, true);
@@ -158,6 +159,10 @@ result<expunge_result> sql_store::expunge(std::string_view account, std::string_
       out.uids.push_back(r.info.uid);
       blobs.insert(r.info.blob_id);
       doomed.push_back(std::move(r));
+    }
+    if (doomed.empty()) {  // nothing written: rolled back
+      out.modseq = m->highestmodseq;
+      return out;
     }
     auto modseq = expunge_rows(conn, *m, doomed);
     if (!modseq) return modseq.error();
