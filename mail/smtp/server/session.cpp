@@ -512,6 +512,7 @@ class session {
       return w->commit();
     };
     lm.whole = [src](std::string_view head) { return read_whole(*src, head, true); };
+    lm.body = state_.large_body;
     // The message as queued: `prefix` (our Received line) on top.
     auto queued_copy = [&body, &lm, large](const std::string& prefix) -> result<std::string> {
       if (!large) return prefix + body;
