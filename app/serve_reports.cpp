@@ -377,7 +377,12 @@ mail::smtp::copy_hook with_report_ingest(serve_context& ctx, mail_checks& checks
     // Only after the copy is safely stored: a report we cannot read is still mail for a person.
     auto at = r.envelope_to.rfind('@');
     if (!out || out->rejected || at == std::string::npos || lower(r.envelope_to.substr(0, at)) != local) return out;
-    auto got = rp::ingest(*store, r.copy, clock_now());
+    // A large message's copy holds only the start of its body: the rest is read in pieces, so
+    // that a report attached past the first MiB (a big reporter's gzip) is read whole.
+    auto got = r.large && r.large->body
+                   ? rp::ingest(*store, std::string_view(r.copy).substr(0, r.copy.size() - r.large->body_start),
+                                r.large->body, clock_now())
+                   : rp::ingest(*store, r.copy, clock_now());
     if (!got) {
       if (got.error().code != "reports.none")
         log::warn("reports.unreadable", {{"to", r.envelope_to}, {"from", r.envelope_from}, {"code", got.error().code},

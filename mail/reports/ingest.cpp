@@ -8,8 +8,10 @@
 
 namespace hearth::mail::reports {
 
-result<std::vector<ingested>> ingest(store& st, std::string_view message, std::int64_t now) {
-  auto payloads = extract_reports(message);
+namespace {
+
+result<std::vector<ingested>> store_payloads(store& st, const result<std::vector<payload>>& payloads,
+                                             std::int64_t now) {
   if (!payloads) return payloads.error();
   std::vector<ingested> out;
   std::optional<error> first_error;
@@ -37,6 +39,16 @@ result<std::vector<ingested>> ingest(store& st, std::string_view message, std::i
   }
   if (out.empty() && first_error) return *first_error;
   return out;
+}
+
+}  // namespace
+
+result<std::vector<ingested>> ingest(store& st, std::string_view message, std::int64_t now) {
+  return store_payloads(st, extract_reports(message), now);
+}
+
+result<std::vector<ingested>> ingest(store& st, std::string_view head, const body_pieces& rest, std::int64_t now) {
+  return store_payloads(st, extract_reports(head, rest), now);
 }
 
 }  // namespace hearth::mail::reports

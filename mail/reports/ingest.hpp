@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/util/result.hpp"
+#include "mail/message/pieces.hpp"
 #include "mail/reports/store.hpp"
 
 namespace hearth::mail::reports {
@@ -21,5 +22,7 @@ struct ingested {
 // Every report in `message`. Errors: extract_reports' and the parsers' codes (the first
 // report that failed, when none could be stored), "db.*".
 result<std::vector<ingested>> ingest(store& st, std::string_view message, std::int64_t now);
+// The same for a message read in pieces: `head`, then the octets `rest` gives (unpack.hpp).
+result<std::vector<ingested>> ingest(store& st, std::string_view head, const body_pieces& rest, std::int64_t now);
 
 }  // namespace hearth::mail::reports

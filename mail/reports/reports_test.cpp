@@ -196,6 +196,49 @@ TEST_CASE("reports: attachments plain, gzip and zip; TLS-RPT gzip") {
   CHECK(extract_reports("Subject: hi\r\n\r\nhello\r\n").error().code == "reports.none");
 }
 
+TEST_CASE("reports: a report past a large message's first MiB, read in pieces") {
+  // A big reporter's report: XML that compresses to well over a MiB of base64, after a text
+  // part, so that the attachment starts and ends far from where a bounded start would end.
+  std::string xml = "<?xml version=\"1.0\"?><feedback><report_metadata><org_name>big</org_name></report_metadata>";
+  std::uint32_t x = 12345;
+  while (xml.size() < 12u << 20) {
+    x = x * 1103515245u + 12345u;  // varied addresses and counts, so that gzip cannot squeeze them away
+    xml += "<record><row><source_ip>10." + std::to_string(x >> 24) + "." + std::to_string((x >> 16) & 255) + "." +
+           std::to_string((x >> 8) & 255) + "</source_ip><count>" + std::to_string(x % 9973) + "</count></row></record>";
+  }
+  xml += "</feedback>";
+  const auto zipped = gz(xml);
+  const auto message = message_with("application/gzip", "big.xml.gz", zipped);
+  REQUIRE(base64(zipped).size() > (1u << 20) + (256u << 10));
+  // Cut where SMTP cuts (after the header section), then pieces of an odd size.
+  const std::size_t head = message.find("\r\n\r\n") + 4;
+  for (std::size_t piece : {std::size_t(1) << 16, std::size_t(65537), std::size_t(1) << 20}) {
+    std::size_t reads = 0;
+    hearth::mail::body_pieces rest = [&](const std::function<void(std::string_view)>& out) {
+      ++reads;
+      for (std::size_t at = head; at < message.size(); at += piece) out(std::string_view(message).substr(at, piece));
+      return true;
+    };
+    auto p = extract_reports(std::string_view(message).substr(0, head), rest);
+    REQUIRE(p);
+    REQUIRE(p->size() == 1);
+    CHECK(p->front().kind == report_kind::dmarc);
+    CHECK(p->front().bytes == xml);
+    CHECK(reads == 2);  // the structure, then the report part's octets
+  }
+  // The bounded start alone (what a copy of a large message holds) loses the report.
+  CHECK(extract_reports(message.substr(0, 1u << 20)).error().code == "reports.compression");
+  // A body that cannot be read is said so; a message without a report is as before.
+  hearth::mail::body_pieces broken = [](const std::function<void(std::string_view)>&) { return false; };
+  CHECK(extract_reports(std::string_view(message).substr(0, head), broken).error().code == "reports.unreadable");
+  const std::string plain = "Subject: hi\r\n\r\n";
+  hearth::mail::body_pieces hello = [](const std::function<void(std::string_view)>& out) {
+    out("hello\r\n");
+    return true;
+  };
+  CHECK(extract_reports(plain, hello).error().code == "reports.none");
+}
+
 TEST_CASE("reports: bombs and corrupt archives stop at the limit") {
   std::string zeros(max_payload_bytes + 1024, ' ');
   zeros[0] = '<';

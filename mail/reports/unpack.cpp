@@ -3,10 +3,12 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "core/backup/zip.hpp"
 #include "mail/message/encoding.hpp"
 #include "mail/message/mime.hpp"
+#include "mail/message/mime_stream.hpp"
 
 namespace hearth::mail::reports {
 namespace {
@@ -146,38 +148,101 @@ result<std::string> unzip_first(std::string_view a, std::size_t limit) {
   return out;
 }
 
-result<std::vector<payload>> extract_reports(std::string_view message) {
-  auto s = parse_message(message);
-  std::vector<const body_part*> parts;
-  leaves(s.root, parts);
-  std::vector<payload> out;
-  std::optional<error> first_error;
-  for (const auto* p : parts) {
-    if (!report_type(*p)) continue;
-    if (out.size() >= max_payloads) break;
-    std::string raw = decode_transfer_encoding(message.substr(p->body_begin, p->size()), p->encoding);
-    result<std::string> doc = std::move(raw);
-    if (doc->size() >= 2 && static_cast<unsigned char>((*doc)[0]) == 0x1f && static_cast<unsigned char>((*doc)[1]) == 0x8b)
-      doc = gunzip(*doc);
-    else if (doc->starts_with(std::string_view("PK\x03\x04", 4)))
-      doc = unzip_first(*doc);
-    if (!doc) {
-      if (!first_error) first_error = doc.error();
-      continue;
-    }
-    auto body = trim_start(*doc);
-    if (body.size() > max_payload_bytes) {
-      if (!first_error) first_error = fail("reports.too_big", "report larger than the limit");
-      continue;
-    }
-    if (body.starts_with("<")) out.push_back({report_kind::dmarc, std::string(body)});
-    else if (body.starts_with("{")) out.push_back({report_kind::tls, std::string(body)});
+namespace {
+
+// One report part's encoded body: decoded, uncompressed by its magic bytes and classified.
+// A part that holds no report adds nothing; one that fails notes its error (the first).
+void add_payload(std::string_view encoded, const std::string& encoding, std::vector<payload>& out,
+                 std::optional<error>& first_error) {
+  result<std::string> doc = decode_transfer_encoding(encoded, encoding);
+  if (doc->size() >= 2 && static_cast<unsigned char>((*doc)[0]) == 0x1f && static_cast<unsigned char>((*doc)[1]) == 0x8b)
+    doc = gunzip(*doc);
+  else if (doc->starts_with(std::string_view("PK\x03\x04", 4)))
+    doc = unzip_first(*doc);
+  if (!doc) {
+    if (!first_error) first_error = doc.error();
+    return;
   }
+  auto body = trim_start(*doc);
+  if (body.size() > max_payload_bytes) {
+    if (!first_error) first_error = fail("reports.too_big", "report larger than the limit");
+    return;
+  }
+  if (body.starts_with("<")) out.push_back({report_kind::dmarc, std::string(body)});
+  else if (body.starts_with("{")) out.push_back({report_kind::tls, std::string(body)});
+}
+
+// The leaf parts that may hold a report, at most max_payloads of them.
+std::vector<const body_part*> report_parts(const message_structure& s) {
+  std::vector<const body_part*> parts, out;
+  leaves(s.root, parts);
+  for (const auto* p : parts)
+    if (report_type(*p) && out.size() < max_payloads) out.push_back(p);
+  return out;
+}
+
+result<std::vector<payload>> found(std::vector<payload> out, const std::optional<error>& first_error) {
   if (out.empty()) {
     if (first_error) return *first_error;
     return fail("reports.none", "no DMARC or TLS-RPT report in the message");
   }
   return out;
+}
+
+}  // namespace
+
+result<std::vector<payload>> extract_reports(std::string_view message) {
+  auto s = parse_message(message);
+  std::vector<payload> out;
+  std::optional<error> first_error;
+  for (const auto* p : report_parts(s)) add_payload(message.substr(p->body_begin, p->size()), p->encoding, out, first_error);
+  return found(std::move(out), first_error);
+}
+
+result<std::vector<payload>> extract_reports(std::string_view head, const body_pieces& rest) {
+  structure_builder shape;
+  shape.feed(head);
+  if (!rest([&shape](std::string_view piece) { shape.feed(piece); }))
+    return fail("reports.unreadable", "the message could not be read");
+  auto built = shape.finish();
+  if (!built) return fail("reports.too_big", "a header section larger than the limit");
+  std::optional<error> first_error;
+  struct wanted {
+    const body_part* part;
+    std::string encoded;
+  };
+  std::vector<wanted> keep;
+  std::uint64_t held = 0;  // all kept parts together stay under the bound
+  for (const auto* p : report_parts(built->structure)) {
+    if (held + p->size() > max_encoded_bytes) {
+      if (!first_error) first_error = fail("reports.too_big", "report parts larger than the limit");
+      continue;
+    }
+    held += p->size();
+    keep.push_back({p, {}});
+  }
+  // Second pass: each kept part's octets, wherever the pieces cut them.
+  auto take = [&keep](std::uint64_t at, std::string_view piece) {
+    for (auto& w : keep) {
+      const std::uint64_t b = std::max<std::uint64_t>(w.part->body_begin, at);
+      const std::uint64_t e = std::min<std::uint64_t>(w.part->body_end, at + piece.size());
+      if (b < e) w.encoded.append(piece.substr(b - at, e - b));
+    }
+  };
+  std::uint64_t at = 0;
+  take(at, head);
+  at += head.size();
+  if (!keep.empty() && !rest([&](std::string_view piece) {
+        take(at, piece);
+        at += piece.size();
+      }))
+    return fail("reports.unreadable", "the message could not be read");
+  std::vector<payload> out;
+  for (auto& w : keep) {
+    add_payload(w.encoded, w.part->encoding, out, first_error);
+    w.encoded = std::string();
+  }
+  return found(std::move(out), first_error);
 }
 
 }  // namespace hearth::mail::reports

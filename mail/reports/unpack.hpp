@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/util/result.hpp"
+#include "mail/message/pieces.hpp"
 
 namespace hearth::mail::reports {
 
@@ -33,6 +34,17 @@ struct payload {
 };
 
 result<std::vector<payload>> extract_reports(std::string_view message);
+
+// The same for a message too large to hold (one SMTP kept on disk): `head`, its first octets
+// (the header section at least), then `rest`, the octets after them, read in pieces. One pass
+// over the pieces builds the MIME structure (mail/message/mime_stream.hpp: header sections
+// kept, bodies counted); a second keeps only the report parts' encoded octets, at most
+// max_encoded_bytes of them together (a part past that is "reports.too_big"), which are then
+// decoded and uncompressed under the limits above. Errors: extract_reports',
+// "reports.unreadable" when `rest` fails, "reports.too_big" when a header section passes the
+// streaming limits.
+inline constexpr std::size_t max_encoded_bytes = 32u << 20;
+result<std::vector<payload>> extract_reports(std::string_view head, const body_pieces& rest);
 
 // gzip (or zlib) data uncompressed, refusing output beyond `limit`. Errors "reports.too_big",
 // "reports.compression".

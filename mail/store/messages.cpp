@@ -105,9 +105,9 @@ result<append_result> sql_store::append(std::string_view account, std::string_vi
 
 result<append_result> sql_store::append_blob(std::string_view account, std::string_view mailbox,
                                              std::string_view blob_id, const std::vector<std::string>& flags,
-                                             std::optional<std::int64_t> internal_date) {
+                                             std::optional<std::int64_t> internal_date, std::string_view meta) {
   if (!blob::valid_id(blob_id)) return fail("mail.invalid", "invalid blob id");
-  return append_common(account, mailbox, blob_id, nullptr, flags, internal_date);
+  return append_common(account, mailbox, blob_id, nullptr, flags, internal_date, false, meta);
 }
 
 result<append_result> sql_store::deliver(std::string_view account, std::string_view bytes) {
@@ -117,7 +117,8 @@ result<append_result> sql_store::deliver(std::string_view account, std::string_v
 result<append_result> sql_store::append_common(std::string_view account, std::string_view mailbox,
                                                std::string_view blob_id, const std::string_view* bytes,
                                                const std::vector<std::string>& flags,
-                                               std::optional<std::int64_t> internal_date, bool with_row) {
+                                               std::optional<std::int64_t> internal_date, bool with_row,
+                                               std::string_view meta) {
   // Unix seconds from 1970 to the end of year 9999: IMAP date-time cannot say more.
   if (internal_date && (*internal_date < 0 || *internal_date > 253402300799))
     return fail("mail.invalid", "internal date out of range");
@@ -197,6 +198,11 @@ result<append_result> sql_store::append_common(std::string_view account, std::st
                           m->id, uid + 1, modseq, seen ? 0 : 1, deleted ? 1 : 0, *size);
       !r)
     return r.error();
+  // The blob's derived data with the row that names it (put_blob_meta's statement): a reader
+  // that sees the message sees it too, and a crash keeps both or neither.
+  if (!meta.empty())
+    if (auto r = sql::queue(conn, upsert_blob_meta, blob_id, meta_bytes(meta)); !r)
+      return r.error();
   auto busy = remove_checked(conn, collect, std::span<const sql::rows>(answers->data(), checks));
   if (auto r = w->tx.commit(); !r) return r.error();
   // Now covered by our fsync: the next write transaction removes them, and retries those

@@ -525,10 +525,7 @@ result<void> sql_store::put_blob_meta(std::string_view blob_id, std::string_view
   auto named = (*c)->query_int("SELECT EXISTS(SELECT 1 FROM mail_messages WHERE blob_id = ?1)", blob_id);
   if (!named) return named.error();
   if (named->value_or(0) == 0) return {};
-  auto bytes = std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(data.data()), data.size());
-  auto r = (*c)->query(
-      "INSERT INTO mail_blob_meta(blob_id, data) VALUES(?1, ?2) ON CONFLICT(blob_id) DO UPDATE SET data = excluded.data",
-      blob_id, bytes);
+  auto r = (*c)->query(upsert_blob_meta, blob_id, meta_bytes(data));
   if (!r) return r.error();
   return {};
 }

@@ -29,6 +29,13 @@ result<std::vector<std::string>> canonical_flags(const std::vector<std::string>&
 std::string join_flags(const std::vector<std::string>& flags);
 std::vector<std::string> split_flags(std::string_view stored);
 bool has_flag(const std::vector<std::string>& flags, std::string_view canonical);
+// A blob's derived data (store.hpp blob_meta), written or replaced: ?1 the blob id, ?2 the
+// data as bytes (meta_bytes: it may hold any octet).
+inline constexpr std::string_view upsert_blob_meta =
+    "INSERT INTO mail_blob_meta(blob_id, data) VALUES(?1, ?2) ON CONFLICT(blob_id) DO UPDATE SET data = excluded.data";
+inline std::span<const std::uint8_t> meta_bytes(std::string_view data) {
+  return {reinterpret_cast<const std::uint8_t*>(data.data()), data.size()};
+}
 // Applies a STORE to `current` (both canonical); the result is canonical.
 std::vector<std::string> apply_flags(const std::vector<std::string>& current, flag_mode mode,
                                      const std::vector<std::string>& given);
@@ -70,8 +77,8 @@ class sql_store final : public store {
   result<append_result> append(std::string_view account, std::string_view mailbox, std::string_view bytes,
                                const std::vector<std::string>& flags, std::optional<std::int64_t> internal_date) override;
   result<append_result> append_blob(std::string_view account, std::string_view mailbox, std::string_view blob_id,
-                                    const std::vector<std::string>& flags,
-                                    std::optional<std::int64_t> internal_date) override;
+                                    const std::vector<std::string>& flags, std::optional<std::int64_t> internal_date,
+                                    std::string_view meta) override;
   result<append_result> deliver(std::string_view account, std::string_view bytes) override;
   result<std::vector<message_info>> fetch(std::string_view account, std::string_view mailbox, const uid_set& uids) override;
   result<mailbox_view> view(std::string_view account, std::string_view mailbox) override;
@@ -245,7 +252,7 @@ class sql_store final : public store {
   result<append_result> append_common(std::string_view account, std::string_view mailbox, std::string_view blob_id,
                                       const std::string_view* bytes, const std::vector<std::string>& flags,
                                       std::optional<std::int64_t> internal_date,
-                                      bool with_row = false);
+                                      bool with_row = false, std::string_view meta = {});
   void publish(std::string_view topic, const std::string& account, const std::string& mailbox);
 
   // What SELECT and flag-only SEARCH read of a mailbox: every message's uid, modseq and stored

@@ -244,10 +244,13 @@ class store {
   // The same for content already in the blob store (streamed by the caller with
   // blob::store::begin). Errors: as append, plus no_blob (also when an expunge of the last
   // message with identical bytes removed the blob between the caller's commit and this call:
-  // write the blob again and retry).
+  // write the blob again and retry). `meta`, when not empty, is the blob's derived data (as
+  // put_blob_meta), written in the same transaction as the row, so that no reader and no crash
+  // ever sees the message without it.
   virtual result<append_result> append_blob(std::string_view account, std::string_view mailbox, std::string_view blob_id,
                                             const std::vector<std::string>& flags = {},
-                                            std::optional<std::int64_t> internal_date = std::nullopt) = 0;
+                                            std::optional<std::int64_t> internal_date = std::nullopt,
+                                            std::string_view meta = {}) = 0;
   // SMTP local delivery: append to INBOX, no flags, internal date now.
   virtual result<append_result> deliver(std::string_view account, std::string_view bytes) = 0;
 

@@ -346,6 +346,22 @@ TEST_CASE("store: derived data per blob, gone with the blob") {
   CHECK(got[1] == "replaced");
 }
 
+TEST_CASE("store: append_blob writes the blob's derived data in the message's commit") {
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
+  auto id = f.blobs->put("streamed body").value();
+  // Refused (no such mailbox): neither the row nor the data.
+  CHECK(f.st->append_blob(f.alice, "Nowhere", id, {}, std::nullopt, "meta").error().code == "mail.no_mailbox");
+  CHECK_FALSE(f.st->blob_meta({id}).value().at(0).has_value());
+  // Stored: the data is there as soon as append_blob returns, with any octet in it.
+  auto a = f.st->append_blob(f.alice, "INBOX", id, {}, std::nullopt, std::string("s\0um", 4)).value();
+  CHECK(f.st->blob_meta({id}).value().at(0) == std::string("s\0um", 4));
+  // A second message of the same blob replaces it; an empty one leaves it alone.
+  f.st->append_blob(f.alice, "Drafts", id, {}, std::nullopt, "newer").value();
+  f.st->append_blob(f.alice, "Archive", id).value();
+  CHECK(f.st->blob_meta({id}).value().at(0) == "newer");
+  CHECK(f.st->fetch(f.alice, "INBOX", {{a.uid, a.uid}}).value().at(0).blob_id == id);
+}
+
 TEST_CASE("store: concurrent appends from two threads get distinct ascending uids") {
   fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
   constexpr int per_thread = 20;

@@ -1,11 +1,16 @@
 #include "mail/imap/server/catenate.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "core/util/strings.hpp"
 #include "mail/imap/proto/lexer.hpp"
 #include "mail/imap/proto/parser.hpp"
+#include "core/blob/reader.hpp"
+#include "core/blob/store.hpp"
 #include "mail/imap/server/fetch_body.hpp"
+#include "mail/imap/server/fetch_stream.hpp"
+#include "mail/message/mime_stream.hpp"
 #include "mail/imap/server/view.hpp"
 
 namespace hearth::mail::imap {
@@ -46,7 +51,7 @@ std::size_t ifind(std::string_view s, std::string_view key, std::size_t from = 0
 
 }  // namespace
 
-result<std::string> resolve_imap_url(session_state& st, std::string_view url) {
+result<cat_source> resolve_imap_url(session_state& st, std::string_view url) {
   std::string_view rest = url;
   if (util::istarts_with(rest, "imap://")) {
     rest.remove_prefix(7);
@@ -116,11 +121,9 @@ result<std::string> resolve_imap_url(session_state& st, std::string_view url) {
   if (uidvalidity && *uidvalidity != mb->uidvalidity) return bad(url, "the mailbox's UIDVALIDITY changed");
   auto msgs = store.fetch(st.account, mb->name, to_uid_set({static_cast<std::uint32_t>(uid)}));
   if (!msgs || msgs->empty()) return bad(url, "no such message");
-  auto pm = load_message(st, msgs->front());
-  if (!pm) return bad(url, "the message cannot be read");
-  std::string bytes;
+  const auto& msg = msgs->front();
+  std::optional<section_spec> spec;
   if (section && !section->empty()) {
-    section_spec spec;
     try {
       std::string framed = "[" + *section + "]\r\n";
       lexer lx(framed, lexer_options{});
@@ -129,36 +132,100 @@ result<std::string> resolve_imap_url(session_state& st, std::string_view url) {
     } catch (...) {  // the lexer's syntax_error
       return bad(url, "bad SECTION");
     }
-    auto got = section_bytes((*pm)->structure, *(*pm)->bytes, spec);
+  }
+  cat_source out;
+  auto size = st.env->blobs->size_of(msg.blob_id);
+  if (!size) return bad(url, "the message cannot be read");
+  if (!spec) {
+    out.blob_id = msg.blob_id;
+    out.length = *size;
+  } else if (*size < stream_min_bytes) {
+    // Small: parsed whole, from the session's cache when a FETCH just read it.
+    auto pm = load_message(st, msg);
+    if (!pm) return bad(url, "the message cannot be read");
+    auto got = section_bytes((*pm)->structure, *(*pm)->bytes, *spec);
     if (!got) return bad(url, "no such section");
-    bytes = std::move(*got);
+    out.text = std::move(*got);
   } else {
-    bytes = *(*pm)->bytes;
+    // Large: its structure (offsets included) from one pass over its pieces, then the
+    // section's range, copied later piece by piece.
+    auto r = blob::open_reader(*st.env->blobs, msg.blob_id);
+    if (!r) return bad(url, "the message cannot be read");
+    mail::structure_builder shape;
+    for (std::uint64_t at = 0; at < (*r)->size();) {
+      auto piece = (*r)->read(at, cat_piece_bytes);
+      if (!piece || piece->empty()) return bad(url, "the message cannot be read");
+      shape.feed(*piece);
+      at += piece->size();
+    }
+    auto built = shape.finish();
+    if (!built) return bad(url, "the message's header is too large to take a section of");
+    if (auto fields = section_fields(built->structure, *spec)) {
+      out.text = std::move(*fields);
+    } else if (auto where = section_range(built->structure, (*r)->size(), *spec)) {
+      out.blob_id = msg.blob_id;
+      out.offset = where->first;
+      out.length = where->second - where->first;
+    } else {
+      return bad(url, "no such section");
+    }
   }
   if (range) {
-    if (range->offset >= bytes.size()) return std::string();
-    bytes = bytes.substr(range->offset, range->length);
+    // RFC 5092 §5: PARTIAL is an offset into the octets the rest of the URL names.
+    const std::uint64_t n = out.size();
+    const std::uint64_t from = std::min(range->offset, n);
+    const std::uint64_t len = std::min(range->length, n - from);
+    if (out.blob_id.empty()) {
+      out.text = out.text.substr(from, len);
+    } else {
+      out.offset += from;
+      out.length = len;
+    }
   }
-  return bytes;
+  return out;
 }
 
-result<std::string> catenate(session_state& st, const std::vector<cat_part>& parts, std::uint64_t limit,
-                             std::string* failed_url) {
-  std::string out;
+result<std::vector<cat_source>> plan_catenate(session_state& st, const std::vector<cat_part>& parts,
+                                              std::uint64_t limit, std::string* failed_url) {
+  std::vector<cat_source> plan;
+  std::uint64_t total = 0;
   for (const auto& p : parts) {
     if (!p.url) {
-      out += p.data;
+      plan.emplace_back().text = p.data;
     } else {
       auto got = resolve_imap_url(st, p.data);
       if (!got) {
         if (failed_url) *failed_url = p.data;
         return got.error();
       }
-      out += *got;
+      plan.push_back(std::move(*got));
     }
-    if (out.size() > limit) return hearth::error("imap.toobig", "the message would exceed APPENDLIMIT");
+    total += plan.back().size();
+    if (total > limit) return hearth::error("imap.toobig", "the message would exceed APPENDLIMIT");
   }
-  return out;
+  return plan;
+}
+
+result<void> copy_catenated(const blob::store& blobs, const std::vector<cat_source>& plan,
+                            const std::function<result<void>(std::string_view)>& sink) {
+  for (const auto& src : plan) {
+    if (src.blob_id.empty()) {
+      for (std::size_t at = 0; at < src.text.size(); at += cat_piece_bytes)
+        if (auto r = sink(std::string_view(src.text).substr(at, cat_piece_bytes)); !r) return r.error();
+      continue;
+    }
+    auto r = blob::open_reader(blobs, src.blob_id);
+    if (!r) return r.error();
+    for (std::uint64_t at = src.offset, end = src.offset + src.length; at < end;) {
+      auto piece = (*r)->read(at, static_cast<std::size_t>(std::min<std::uint64_t>(cat_piece_bytes, end - at)));
+      if (!piece) return piece.error();
+      // The blob is shorter than when the URL was resolved: never a silently short message.
+      if (piece->empty()) return hearth::error("blob.missing_part", "the blob ended early: " + src.blob_id);
+      if (auto w = sink(*piece); !w) return w.error();
+      at += piece->size();
+    }
+  }
+  return {};
 }
 
 }  // namespace hearth::mail::imap

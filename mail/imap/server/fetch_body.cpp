@@ -218,8 +218,7 @@ const body_part* navigate(const message_structure& m, const std::vector<std::uin
   return find_part(m.root, path);
 }
 
-std::string header_fields(const header_section& h, std::string_view bytes, const std::vector<std::string>& names,
-                          bool negate) {
+std::string header_fields(const header_section& h, const std::vector<std::string>& names, bool negate) {
   std::string out;
   for (const auto& f : h.fields) {
     if (!f.valid) continue;
@@ -228,36 +227,54 @@ std::string header_fields(const header_section& h, std::string_view bytes, const
       if (util::iequals(n, f.name)) listed = true;
     if (listed != negate) out += f.raw;
   }
-  (void)bytes;
   out += "\r\n";
   return out;
 }
 
+// The part a section names and, for HEADER / TEXT / HEADER.FIELDS, the message those apply to
+// (the part itself, or the message a message/rfc822 part holds). nullptr: no such section.
+const body_part* section_message(const message_structure& m, const section_spec& s, const body_part*& part) {
+  part = s.part.empty() ? &m.root : navigate(m, s.part);
+  if (!part || s.part.empty()) return part;
+  if (!part->type.is_message() || part->children.size() != 1) return nullptr;
+  return &part->children[0];
+}
+
+bool is_header_fields(const section_spec& s) { return s.text == "HEADER.FIELDS" || s.text == "HEADER.FIELDS.NOT"; }
+
 }  // namespace
 
-std::optional<std::string> section_bytes(const message_structure& m, std::string_view bytes, const section_spec& s) {
-  const body_part* p = s.part.empty() ? &m.root : navigate(m, s.part);
+std::optional<std::pair<std::size_t, std::size_t>> section_range(const message_structure& m, std::size_t size,
+                                                                 const section_spec& s) {
+  const body_part* p = nullptr;
+  const body_part* msg = section_message(m, s, p);
   if (!p) return std::nullopt;
-  auto slice = [&](std::size_t b, std::size_t e) { return std::string(bytes.substr(b, e - b)); };
   if (s.text.empty()) {
-    if (s.part.empty()) return std::string(bytes);
-    return slice(p->body_begin, p->body_end);
+    if (s.part.empty()) return std::pair<std::size_t, std::size_t>{0, size};
+    return std::pair{p->body_begin, p->body_end};
   }
   if (s.text == "MIME") {
     if (s.part.empty()) return std::nullopt;
-    return slice(p->header_begin, p->body_begin);
+    return std::pair{p->header_begin, p->body_begin};
   }
-  // HEADER / TEXT of a part: the part must be the message or a message/rfc822.
-  const body_part* msg = p;
-  if (!s.part.empty()) {
-    if (!p->type.is_message() || p->children.size() != 1) return std::nullopt;
-    msg = &p->children[0];
-  }
-  if (s.text == "HEADER") return slice(msg->header_begin, msg->body_begin);
-  if (s.text == "TEXT") return slice(msg->body_begin, msg->body_end);
-  if (s.text == "HEADER.FIELDS") return header_fields(msg->header, bytes, s.fields, false);
-  if (s.text == "HEADER.FIELDS.NOT") return header_fields(msg->header, bytes, s.fields, true);
+  if (!msg) return std::nullopt;
+  if (s.text == "HEADER") return std::pair{msg->header_begin, msg->body_begin};
+  if (s.text == "TEXT") return std::pair{msg->body_begin, msg->body_end};
   return std::nullopt;
+}
+
+std::optional<std::string> section_fields(const message_structure& m, const section_spec& s) {
+  const body_part* p = nullptr;
+  const body_part* msg = section_message(m, s, p);
+  if (!msg || !is_header_fields(s)) return std::nullopt;
+  return header_fields(msg->header, s.fields, s.text == "HEADER.FIELDS.NOT");
+}
+
+std::optional<std::string> section_bytes(const message_structure& m, std::string_view bytes, const section_spec& s) {
+  if (is_header_fields(s)) return section_fields(m, s);
+  auto r = section_range(m, bytes.size(), s);
+  if (!r) return std::nullopt;
+  return std::string(bytes.substr(r->first, r->second - r->first));
 }
 
 std::optional<std::string> binary_bytes(const message_structure& m, std::string_view bytes,

@@ -124,7 +124,6 @@ class session {
             }
           }
           if (!co_await command(std::move(ev.cmd))) co_return;
-          if (!summaries_.empty()) co_await store_summaries();
           break;
       }
     }
@@ -138,7 +137,8 @@ class session {
   struct streamed_literal_state {
     std::optional<blob::writer> w;
     // The message's structure, built from the same pieces as they are written, so that its
-    // summary is stored with it instead of by a FETCH that would read it whole.
+    // summary goes in the message's own commit (session_state::streamed_summaries) instead
+    // of being made by a FETCH that would read it whole.
     mail::structure_builder shape;
     std::string pending;  // received, not yet written
     bool nul = false;     // RFC 3516: refused unless it was a literal8
@@ -210,7 +210,7 @@ class session {
         const std::uint64_t size = s.w->size();
         std::string summary;
         auto id = co_await net::run_on_store([&s, &summary]() -> result<std::string> {
-          if (auto shape = s.shape.finish()) summary = encode_summary(summarize(shape->structure, shape->root_header()));
+          summary = summary_of(s.shape);
           return s.w->commit();
         });
         s.w.reset();
@@ -221,26 +221,11 @@ class session {
         m.data.clear();
         m.stored_blob = std::move(*id);
         m.stored_size = size;
-        if (!summary.empty()) summaries_.emplace_back(m.stored_blob, std::move(summary));
+        if (!summary.empty()) st_.streamed_summaries[m.stored_blob] = std::move(summary);
         break;
       }
     }
     co_return std::nullopt;
-  }
-
-  // The summaries (summary.hpp) of the messages an APPEND streamed, built from the literal's
-  // pieces as they arrived (take_streamed), stored by blob once the APPEND has stored the
-  // messages (the store keeps a summary only for a blob a message names) and before the next
-  // command, so that FETCH ENVELOPE/BODYSTRUCTURE never reads such a message whole. Best
-  // effort, as op_append's for a small message: a missing one is made by the first FETCH.
-  asio::awaitable<void> store_summaries() {
-    auto done = std::move(summaries_);
-    summaries_.clear();
-    mail::store& store = *env_->store;
-    co_await net::run_on_store([&done, &store] {
-      for (const auto& [blob, summary] : done) (void)store.put_blob_meta(blob, summary);
-      return 0;
-    });
   }
 
   // RFC 5465 NOTIFY: reports sent while the client is not waiting for a reply. The command
@@ -792,7 +777,6 @@ class session {
   events::subscription nsub_new_, nsub_changed_, nsub_sel_new_, nsub_sel_changed_;
   std::string nsub_key_, nsub_sel_key_;
   std::vector<streamed_literal_state> streamed_;  // the current command's (start_streamed)
-  std::vector<std::pair<std::string, std::string>> summaries_;  // blob id, encoded summary
 };
 
 }  // namespace

@@ -153,6 +153,10 @@ struct session_state {
   std::optional<selected_mailbox> sel;
   std::optional<notify_state> notify;  // after NOTIFY SET
   std::map<std::string, std::shared_ptr<parsed_message>> cache;  // by blob id, a few entries
+  // The summaries (summary.hpp, encoded) the session built from the literals it streamed into
+  // the blob store for the APPEND it runs next, by blob id: op_append stores each in the
+  // message's own commit and clears them.
+  std::map<std::string, std::string> streamed_summaries;
   // Set by the session while a long command runs: writes untagged lines (CRLF-terminated) to
   // the client before the command's reply, from the handler's thread (progress.hpp).
   std::function<void(std::string_view)> push;

@@ -6,6 +6,7 @@
 #include "mail/imap/server/search.hpp"
 #include "mail/message/address.hpp"
 #include "mail/message/encoding.hpp"
+#include "mail/message/mime_stream.hpp"
 #include "mail/imap/server/view.hpp"
 
 namespace hearth::mail::imap {
@@ -79,6 +80,12 @@ message_summary summarize(const message_structure& m, std::string_view header) {
   }
   if (const header_field* d = root.header.find("Date")) s.sent = parse_mail_date(unfold(d->value), &s.sent_zone);
   return s;
+}
+
+std::string summary_of(mail::structure_builder& shape) {
+  auto built = shape.finish();
+  if (!built) return {};
+  return encode_summary(summarize(built->structure, built->root_header()));
 }
 
 std::string encode_summary(const message_summary& s) {

@@ -17,6 +17,10 @@
 #include "core/util/result.hpp"
 #include "mail/imap/server/state.hpp"
 
+namespace hearth::mail {
+class structure_builder;
+}
+
 namespace hearth::mail::imap {
 
 struct message_summary {
@@ -45,6 +49,10 @@ message_summary summarize(const parsed_message& m);
 // The same from a message's structure and its top-level header section (empty line included),
 // as the streaming builder (mail/message/mime_stream.hpp) gives them without the body.
 message_summary summarize(const message_structure& m, std::string_view header);
+
+// The stored form (encode_summary) of the summary of the message fed to `shape`, which is
+// finished; empty when the builder gave up on it (a header section past its limits).
+std::string summary_of(mail::structure_builder& shape);
 
 // The stored form: a version byte and length-prefixed fields. decode: nullopt for a form
 // this version does not read (the caller recomputes and replaces it).

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/util/result.hpp"
+#include "mail/message/pieces.hpp"
 
 namespace hearth::directory {
 class directory;
@@ -61,11 +62,14 @@ struct local_result {
 // which is what Sieve's body tests see; a stored copy is the header section (trace fields on
 // top, as edited) and then the whole body, written by `write_blob(head)` to the blob store
 // (its id returned) in pieces, never whole in memory; `whole(head)` gives it in memory, for a
-// consumer that cannot take pieces (a Sieve redirect). Thread-safe, blocking.
+// consumer that cannot take pieces (a Sieve redirect); `body` reads the whole body in pieces
+// (its first body_start octets are those the message ends with), for a consumer that looks
+// for a part past the start (a DMARC report's attachment). Thread-safe, blocking.
 struct large_message {
   std::size_t body_start = 0;
   std::function<result<std::string>(std::string_view head)> write_blob;
   std::function<result<std::string>(std::string_view head)> whole;
+  body_pieces body;
 };
 
 // One account's copy, handed to a copy_hook (Sieve at delivery, wired in app/) instead of being

@@ -541,6 +541,7 @@ class session {
       return w->commit();
     };
     lm.whole = [src](std::string_view head) { return read_whole(*src, head, true); };
+    lm.body = state_.large_body;
     // The message as queued: `prefix` (our Received line) on top; of a large message only the
     // header section, its body following from the spill file (queued_source).
     auto queued_head = [&body, &lm, large](const std::string& prefix) {

@@ -29,3 +29,6 @@ hearth_e2e(imap_shared_seen imap/test_shared_seen.py 93)
 hearth_e2e(imap_write_paths imap/test_write_paths.py 68)
 # A sharee's \Seen going with their read right (imaptail): NET 73.
 hearth_e2e(imap_shared_seen_revoke imap/test_shared_seen_revoke.py 73)
+# A large APPEND's summary in its commit, CATENATE put together in pieces: NETs 27 and 28.
+hearth_e2e(imap_catenate_stream imap/test_catenate_stream.py 27)
+hearth_e2e_pg(imap_catenate_stream imap/test_catenate_stream.py 28)

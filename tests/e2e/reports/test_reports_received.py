@@ -9,6 +9,7 @@ XML are each kept as mail and logged, and the server keeps running. Every messag
 not, is in the mailbox (read over IMAP).
 """
 import json
+import random
 import time
 
 import reports_lib  # noqa: F401 (first: puts mailauth_lib and queue_lib on the path)
@@ -139,4 +140,19 @@ check(t is not None and t[2:4] == ["5326", "303"], f"the RFC 8460 example's coun
 t = next((l.split() for l in tls.splitlines() if l.startswith("2026-01-01")), None)
 check(t is not None and t[2:4] == ["77", "0"], f"the clean report ({t})")
 check("200 session(s) starttls-not-supported at mx2.mail.a.test [203.0.113.56]" in tls, "a failure line names the MX")
+
+# A big reporter's day: its gzip attachment is over 1 MiB as sent (base64), so the message is
+# kept on disk while it arrives and the copy the intake sees holds only its first MiB; the
+# report is read from the rest in pieces, all of it.
+rng = random.Random(7)
+huge_rows = [(f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(256)}", rng.randrange(1, 500), "none",
+              "pass", "pass", "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(48)) + ".a.test")
+             for _ in range(19000)]
+huge = gz(dmarc_xml("huge.test", "h-1", "a.test", DAY + 4 * 86400, huge_rows))
+check(len(huge) * 4 // 3 > 1 << 20, f"the big report's attachment is over 1 MiB as sent ({len(huge) * 4 // 3} octets)")
+deliver("big reporter (gzip over 1 MiB)", "Report domain: a.test Submitter: huge.test Report-ID: h-1",
+        "application", "gzip", "huge.test!a.test!1767571200!1767657599.xml.gz", huge)
+got = wait_for(lambda: [l for l in log_lines(a, "reports.received") if "report_id=h-1" in l], timeout=60)
+check(bool(got) and "rows=19000" in got[0], f"the big report is read whole: {got}")
+check(len(log_lines(a, "reports.unreadable")) == len(bad), "and not logged as unreadable")
 finish()
