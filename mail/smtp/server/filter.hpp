@@ -9,7 +9,8 @@
 //   3. mail/filter, late:   RHSBL/URIBL, the spam verdict (X-Spam-Status, Junk, reject)
 // Each hook returns `next` (go on), `accept` (stop the chain, accept) or `refuse` (stop, send
 // the reply); at the message stage, before_store then finishes on the blocking pool what a
-// filter's on_message left for it (the spam verdict). Filters read what earlier ones wrote into the transaction_state (results, score).
+// filter's on_message left for it (the spam verdict). Filters read what earlier ones wrote
+// into the transaction_state (results, score).
 // Filters are shared by all sessions of all listeners and called concurrently: keep per-mail
 // state in transaction_state, not in the filter.
 //
