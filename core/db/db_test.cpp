@@ -203,6 +203,36 @@ TEST_CASE("db: a durable commit waits for a WAL fsync that began after it, witho
   CHECK(count(other, "x") == 2);
 }
 
+TEST_CASE("db: the WAL sync keeps its descriptor, and opens the WAL again once it is another file") {
+  temp_db t;
+  const auto wal_path = t.path.string() + "-wal";
+  db::detail::wal_file wal(wal_path, t.path.string());
+  auto write = [](db::connection& c, int v) { REQUIRE(c.exec("INSERT INTO x VALUES(" + std::to_string(v) + ")")); };
+  {
+    auto c = db::connection::open(t.path).value();
+    REQUIRE(c.exec("CREATE TABLE x(v INT)"));
+    write(c, 1);
+    REQUIRE(std::filesystem::exists(wal_path));
+    CHECK(wal.sync());
+    write(c, 2);
+    CHECK(wal.sync());
+    CHECK(wal.opens() == 1);  // one open for both syncs
+    // A TRUNCATE checkpoint empties the same file: the descriptor still names it.
+    REQUIRE(c.exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+    write(c, 3);
+    CHECK(wal.sync());
+    CHECK(wal.opens() == 1);
+  }  // the last connection checkpoints and removes the WAL
+  REQUIRE_FALSE(std::filesystem::exists(wal_path));
+  CHECK(wal.sync());  // no WAL: the database file is synced
+  auto c = db::connection::open(t.path).value();
+  write(c, 4);
+  REQUIRE(std::filesystem::exists(wal_path));
+  CHECK(wal.sync());
+  CHECK(wal.opens() == 2);  // a new file: opened again, not the removed one synced
+  CHECK(count(c, "x") == 4);
+}
+
 TEST_CASE("db: concurrent durable commits all land, sharing fsyncs") {
   temp_db t;
   {

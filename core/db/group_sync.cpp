@@ -1,6 +1,7 @@
 #include "core/db/group_sync.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -52,23 +53,51 @@ std::uint64_t group_sync::syncs() const {
   return syncs_;
 }
 
-namespace {
+// A TRUNCATE checkpoint keeps the WAL (same inode), so the held descriptor stays good; a WAL
+// removed and created again (the last connection of a process checkpointed and deleted it, a
+// restore) has another inode, which the stat() before each sync notices. A descriptor of a
+// removed WAL is never synced in its place: the commit being waited for was written to the
+// file the path named when it committed, and if that file has since been removed, the
+// checkpoint that removed it synced the database file first. With no WAL at all, the commits
+// are in the database file; syncing the database file then costs one more fsync and keeps the
+// promise without reasoning about who removed the WAL.
+bool wal_file::sync() {
+  struct stat st {};
+  if (::stat(wal_.c_str(), &st) != 0) {
+    const bool gone = errno == ENOENT;
+    forget();
+    return gone && sync_database();
+  }
+  if (fd_ < 0 || st.st_dev != dev_ || st.st_ino != ino_) {
+    forget();
+    fd_ = ::open(wal_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) return errno == ENOENT && sync_database();  // removed since the stat
+    struct stat held {};
+    if (::fstat(fd_, &held) != 0) {
+      forget();
+      return false;
+    }
+    dev_ = held.st_dev;
+    ino_ = held.st_ino;
+    ++opens_;
+  }
+  return ::fdatasync(fd_) == 0;
+}
 
-// fdatasync of a file by name. Any descriptor of a file flushes all its dirty pages, whoever
-// wrote them (SQLite's own connections, other processes). The WAL exists while a connection is
-// open; if it does not (the last connection of another process checkpointed and removed it),
-// the commits are in the database file, which that checkpoint synced; syncing the database
-// file then costs one more fsync and keeps the promise without reasoning about who removed it.
-bool sync_file(const std::string& wal, const std::string& db) {
-  int fd = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 && errno == ENOENT) fd = ::open(db.c_str(), O_RDONLY | O_CLOEXEC);
+bool wal_file::sync_database() {
+  const int fd = ::open(db_.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   const bool ok = ::fdatasync(fd) == 0;
   ::close(fd);
   return ok;
 }
 
-}  // namespace
+void wal_file::forget() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+wal_file::~wal_file() { forget(); }
 
 std::shared_ptr<group_sync> sync_group(const std::filesystem::path& db_path) {
   if (db_path.empty() || db_path == ":memory:") return nullptr;
@@ -80,7 +109,10 @@ std::shared_ptr<group_sync> sync_group(const std::filesystem::path& db_path) {
   std::lock_guard lock(*mu);
   auto& slot = (*groups)[key];
   auto g = slot.lock();
-  if (!g) slot = g = std::make_shared<group_sync>([wal = key + "-wal", key] { return sync_file(wal, key); });
+  if (!g) {
+    auto wal = std::make_shared<wal_file>(key + "-wal", key);
+    slot = g = std::make_shared<group_sync>([wal] { return wal->sync(); });
+  }
   return g;
 }
 

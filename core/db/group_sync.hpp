@@ -10,12 +10,15 @@
 // commit() still returns only once the transaction is on disk (ARCHITECTURE.md principle 3),
 // but writers no longer hold the lock across the disk, and one fsync serves many commits.
 #pragma once
+#include <sys/types.h>
+
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 
 namespace hearth::db::detail {
 
@@ -43,6 +46,35 @@ class group_sync {
   std::uint64_t failed_ = 0;     // every ticket up to this (and above synced_) saw its sync fail
   std::uint64_t syncs_ = 0;
   bool syncing_ = false;
+};
+
+// fdatasync of a database file's "-wal" file, through one descriptor kept open across calls
+// (opening and closing the file per sync cost two system calls on every group commit), opened
+// again when the path names another file than the one held. Not thread-safe: group_sync runs
+// one sync at a time.
+class wal_file {
+ public:
+  wal_file(std::string wal, std::string db) : wal_(std::move(wal)), db_(std::move(db)) {}
+  wal_file(const wal_file&) = delete;
+  wal_file& operator=(const wal_file&) = delete;
+  ~wal_file();
+
+  // Makes everything written to the WAL so far durable (or, with no WAL, the database file);
+  // false on failure.
+  bool sync();
+
+  // For tests: how many times the WAL was opened.
+  std::uint64_t opens() const { return opens_; }
+
+ private:
+  bool sync_database();
+  void forget();
+
+  std::string wal_, db_;
+  int fd_ = -1;
+  dev_t dev_ = 0;
+  ino_t ino_ = 0;
+  std::uint64_t opens_ = 0;
 };
 
 // The group of a database file (shared by every connection of this process to that path),
