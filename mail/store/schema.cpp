@@ -190,27 +190,36 @@ read_scope::read_scope(store& s) {
 
 result<sql_store::account_ref> sql_store::prepare(std::string_view account, bool fresh) {
   const auto now = std::chrono::steady_clock::now();
+  // A caller that found the account in the directory just now (SMTP delivery) vouches for it
+  // where this call would ask again (known_account.hpp).
+  const auto* known = fresh ? known_account_scope::find(account) : nullptr;
   bool has_defaults = false;  // prepared before: only the directory's answer may have changed
   {
     std::lock_guard lock(accounts_mu_);
     if (auto it = known_accounts_.find(account); it != known_accounts_.end()) {
       if (!fresh && now - it->second.checked < account_ttl) return it->second.ref;
+      if (known) return account_ref{it->second.ref.address, known->quota()};
       has_defaults = true;
     }
   }
-  auto a = prepare_uncached(account, has_defaults);
+  auto a = prepare_uncached(account, has_defaults, known);
   if (!a) return a.error();
   std::lock_guard lock(accounts_mu_);
   if (known_accounts_.size() >= max_known_accounts) known_accounts_.clear();
-  known_accounts_.insert_or_assign(std::string(account), known_account{*a, now});
+  // A caller's answer says the default mailboxes exist, but is not the store's own: the next
+  // call without one asks the directory (an answer already expired).
+  known_accounts_.insert_or_assign(std::string(account), known_account{*a, known ? now - account_ttl : now});
   return a;
 }
 
-result<sql_store::account_ref> sql_store::prepare_uncached(std::string_view account, bool has_defaults) {
+result<sql_store::account_ref> sql_store::prepare_uncached(std::string_view account, bool has_defaults,
+                                                           const known_account_scope* known) {
   auto n = directory::normalize_address(account);
   if (!n) return fail("mail.invalid", "not a valid address: " + std::string(account.substr(0, 300)));
   account_ref a{std::move(*n), 0};
-  if (dir_) {
+  if (known) {
+    a.quota = known->quota();
+  } else if (dir_) {
     auto acc = dir_->find_account(a.address);
     if (!acc) return fail("mail.no_account", "no such account: " + a.address);
     a.quota = acc->quota_bytes > 0 ? static_cast<std::uint64_t>(acc->quota_bytes) : 0;

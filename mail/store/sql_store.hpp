@@ -17,6 +17,7 @@
 #include "core/sql/pipeline.hpp"
 #include "core/sql/sql.hpp"
 #include "directory/directory.hpp"
+#include "mail/store/known_account.hpp"
 #include "mail/store/store.hpp"
 
 namespace hearth::mail {
@@ -109,11 +110,12 @@ class sql_store final : public store {
   // Normalizes, checks the directory, creates the default mailboxes on first use. The answer
   // is kept for account_ttl (see known_accounts_); `fresh` asks the directory again, for the
   // writes that apply the quota (append, copy), so a quota or an account removed takes effect
-  // at once there.
+  // at once there, unless the caller vouches for the account (known_account.hpp).
   result<account_ref> prepare(std::string_view account, bool fresh = false);
   // has_defaults: the default mailboxes are known to exist (INBOX cannot be deleted), so only
-  // the directory is asked.
-  result<account_ref> prepare_uncached(std::string_view account, bool has_defaults);
+  // the directory is asked; `known`: the caller's answer, taken instead of the directory's.
+  result<account_ref> prepare_uncached(std::string_view account, bool has_defaults,
+                                       const known_account_scope* known = nullptr);
   // prepare() and this thread's connection: the start of every read.
   struct reader {
     account_ref account;

@@ -11,12 +11,14 @@
 #include "core/blob/db_store.hpp"
 #include "core/blob/store.hpp"
 #include "core/events/bus.hpp"
+#include "mail/store/known_account.hpp"
 #include "core/sql/write_guard.hpp"
 #include "directory/directory.hpp"
 #include "mail/store/sql_store.hpp"
 #include "tests/unit/test_database.hpp"
 
 using namespace hearth;
+#include "mail/store/known_account.hpp"
 #include "mail/store/store_test_fixture.hpp"
 
 using namespace hearth;
@@ -219,6 +221,26 @@ TEST_CASE("store: quota refusal and usage") {
   CHECK(f.st->usage(f.alice).value().used_bytes == 100);
   // MOVE does not grow usage: allowed at the limit.
   CHECK(f.st->move(f.alice, "INBOX", {{1, 1}}, "Archive"));
+}
+
+TEST_CASE("store: an append takes the account its caller vouches for, and asks the directory otherwise") {
+  fixture f{GENERATE(sql::engine::sqlite, sql::engine::postgres), 100};
+  REQUIRE(f.st->deliver(f.alice, std::string(60, 'a')));
+  {
+    // The caller's answer: a larger quota than the directory's.
+    const mail::known_account_scope known(f.alice, 1000);
+    CHECK(f.st->deliver(f.alice, std::string(100, 'b')).value().uid == 2);
+    // Another address in the same scope is asked about as before.
+    CHECK(f.st->deliver("nobody@home.test", "x").error().code == "mail.no_account");
+  }
+  CHECK(f.st->deliver(f.alice, std::string(10, 'c')).error().code == "mail.quota");
+  REQUIRE(f.users->remove_account(f.alice));
+  {
+    const mail::known_account_scope known(f.alice, 0);
+    CHECK(f.st->deliver(f.alice, "d").value().uid == 3);
+  }
+  // Without the scope, the removal is seen at once.
+  CHECK(f.st->deliver(f.alice, "e").error().code == "mail.no_account");
 }
 
 TEST_CASE("store: expunge removes unreferenced blobs, keeps shared ones") {

@@ -6,6 +6,7 @@
 #include "core/crypto/crypto.hpp"
 #include "directory/address.hpp"
 #include "directory/directory.hpp"
+#include "mail/store/known_account.hpp"
 #include "mail/store/store.hpp"
 
 namespace hearth::mail::smtp {
@@ -84,12 +85,16 @@ result<local_result> deliver_local(directory::directory& dir, mail::store& store
   for (const auto& t : targets) {
     const auto at = t.rfind('@');
     const std::string domain = at == std::string::npos ? std::string() : t.substr(at + 1);
-    if (!dir.find_account(t)) {
+    const auto account = dir.find_account(t);
+    if (!account) {
       if (!dir.is_local_domain(domain)) out.forward.push_back(t);
       // A local target that is no account (a dangling alias) is skipped, as Postfix's
       // virtual alias maps would bounce it; the other targets still get their copy.
       continue;
     }
+    // The store takes this answer (the account exists, its quota) for this copy's appends
+    // instead of asking the directory once more.
+    const known_account_scope known(t, account->quota_bytes);
     std::string copy = with_trace(from, t, received, message);
     if (hook && *hook) {
       copy_request req{t, std::string(from), std::string(rcpt), std::move(copy), std::string(folder),
