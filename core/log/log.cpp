@@ -1,5 +1,6 @@
 #include "core/log/log.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -101,31 +102,57 @@ void reopen() {
   }
 }
 
-std::string format_fields(std::string_view event, std::initializer_list<field> fields) {
-  std::string out(event);
+namespace {
+
+void append_fields(std::string& out, std::string_view event, std::initializer_list<field> fields) {
+  out += event;
   for (const auto& f : fields) {
     out += ' ';
     out += f.key;
     out += '=';
     append_value(out, f.value);
   }
+}
+
+}  // namespace
+
+std::string format_fields(std::string_view event, std::initializer_list<field> fields) {
+  std::string out;
+  append_fields(out, event, fields);
   return out;
 }
 
 void write(level l, std::string_view event, std::initializer_list<field> fields) {
   using namespace std::chrono;
-  auto now = system_clock::now();
-  auto secs = system_clock::to_time_t(now);
-  auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char ts[64];
-  std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-  std::string line = ts;
+  const auto ms_since_epoch = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  const std::int64_t secs = ms_since_epoch / 1000;
+  const int ms = static_cast<int>(ms_since_epoch % 1000);
+  // A busy server writes many lines a second: the date and time to the second are formatted
+  // once per second per thread, and the line is built in one buffer sized for its fields.
+  thread_local std::int64_t prefix_secs = -1;
+  thread_local char prefix[32];
+  thread_local std::size_t prefix_len = 0;
+  if (secs != prefix_secs) {
+    const std::time_t t = static_cast<std::time_t>(secs);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    const int n = std::snprintf(prefix, sizeof prefix, "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900,
+                                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    prefix_len = n > 0 ? std::min<std::size_t>(static_cast<std::size_t>(n), sizeof prefix - 1) : 0;
+    prefix_secs = secs;
+  }
+  std::size_t size = prefix_len + 16 + event.size();
+  for (const auto& f : fields) size += f.key.size() + f.value.size() + 4;
+  std::string line;
+  line.reserve(size);
+  line.append(prefix, prefix_len);
+  line += static_cast<char>('0' + ms / 100);
+  line += static_cast<char>('0' + ms / 10 % 10);
+  line += static_cast<char>('0' + ms % 10);
+  line += "Z ";
   line += level_name(l);
   line += ' ';
-  line += format_fields(event, fields);
+  append_fields(line, event, fields);
   line += '\n';
   std::lock_guard lock(g_mutex);
   FILE* out = g_file ? g_file : stderr;

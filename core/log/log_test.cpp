@@ -2,6 +2,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
 using namespace hearth;
 
 TEST_CASE("log fields are key=value, quoted when needed") {
@@ -24,4 +28,23 @@ TEST_CASE("log ids differ") {
   auto a = log::new_id(), b = log::new_id();
   CHECK(a.size() == 12);
   CHECK(a != b);
+}
+
+TEST_CASE("log lines carry a timestamp to the millisecond, the level, then the fields") {
+  const auto path = std::filesystem::temp_directory_path() / ("hearth_log_test_" + hearth::log::new_id());
+  REQUIRE(hearth::log::set_file(path.string()));
+  hearth::log::write(hearth::log::level::info, "smtp.in", {{"id", "A1"}, {"to", "<b@home.test>"}});
+  hearth::log::write(hearth::log::level::warn, "x.y", {{"reply", "451 try later"}});
+  REQUIRE(hearth::log::set_file(""));
+  std::ifstream in(path);
+  std::string l1, l2;
+  REQUIRE(std::getline(in, l1));
+  REQUIRE(std::getline(in, l2));
+  std::filesystem::remove(path);
+  const std::regex stamp(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z )");
+  std::smatch m;
+  REQUIRE(std::regex_search(l1, m, stamp));
+  CHECK(l1.substr(m.length()) == "info smtp.in id=A1 to=<b@home.test>");
+  REQUIRE(std::regex_search(l2, m, stamp));
+  CHECK(l2.substr(m.length()) == "warn x.y reply=\"451 try later\"");
 }

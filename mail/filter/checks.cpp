@@ -340,8 +340,12 @@ decision verdict_filter::before_store(const smtp::client_info& ci, const smtp::e
   auto v = decide(st.score, st.symbols, o_);
   const char* action = v.action == spam_action::reject ? "reject" : v.action == spam_action::junk ? "junk" : "deliver";
   st.results["spam"] = action;  // for the decision kept about this message (smtp::inbound_decision)
-  log::info("filter.verdict", {{"session", ci.session}, {"id", st.id}, {"from", env.sender.address()},
-                               {"score", format_score(v.score)}, {"action", action}});
+  // Mail delivered as usual has its smtp.in line, and its score is kept with the decision
+  // about it (the console's decisions page): this line is for mail filed as junk or refused.
+  const auto verdict_level = v.action == spam_action::deliver ? log::level::debug : log::level::info;
+  if (log::enabled(verdict_level))
+    log::write(verdict_level, "filter.verdict", {{"session", ci.session}, {"id", st.id}, {"from", env.sender.address()},
+                                                 {"score", format_score(v.score)}, {"action", action}});
   if (v.action == spam_action::reject)
     return decision::no(550, "5.7.1", "Message rejected as spam (score " + format_score(v.score) + ")");
   // Mail we only keep as a backup MX is judged (and marked) by the primary.

@@ -36,6 +36,18 @@ std::string value_or(const std::map<std::string, std::string>& m, const std::str
   return it == m.end() ? def : it->second;
 }
 
+// Whether SPF (of the sender or the HELO name), DKIM or DMARC gave anything but a pass or no
+// answer: what makes the mailauth line worth an operator's reading.
+bool failed_a_check(const std::map<std::string, std::string>& results) {
+  for (const char* k : {"spf", "spf.helo", "dkim", "dmarc"}) {
+    auto it = results.find(k);
+    if (it == results.end()) continue;
+    const auto& v = it->second;
+    if (!v.empty() && v != "pass" && v != "none" && v != "neutral") return true;
+  }
+  return false;
+}
+
 // Whether the message carries any field of an ARC set (RFC 8617 §4.1); without one,
 // verify_arc() only finds that there is no chain.
 bool has_arc_fields(const header_section& h) {
@@ -204,8 +216,12 @@ class auth_filter : public smtp::filter {
       r.props.push_back({"smtp.remote-ip", ci.ip});
       ar.push_back(std::move(r));
       st.results["arc"] = av.result;
-      log::info("arc.verify", {{"session", ci.session}, {"id", st.id}, {"result", av.result},
-                               {"instances", static_cast<std::uint64_t>(av.instances)}, {"reason", av.reason}});
+      // A message without an ARC set (most of them) has nothing to say here: debug only.
+      const auto arc_level = av.instances ? log::level::info : log::level::debug;
+      if (log::enabled(arc_level))
+        log::write(arc_level, "arc.verify", {{"session", ci.session}, {"id", st.id}, {"result", av.result},
+                                             {"instances", static_cast<std::uint64_t>(av.instances)},
+                                             {"reason", av.reason}});
     }
 
     // DMARC (RFC 7489 §6.6).
@@ -260,7 +276,12 @@ class auth_filter : public smtp::filter {
       }
     }
     st.prepend += format_results(ci.hostname, ar);
-    log::info("mailauth", {{"session", ci.session}, {"id", st.id}, {"ip", ci.ip},
+    // Every accepted message has its smtp.in line; this one is for the operator looking into
+    // why a message failed a check, so a message that failed none (pass, none, neutral) logs
+    // it at debug only.
+    const auto mailauth_level = forged || failed_a_check(st.results) ? log::level::info : log::level::debug;
+    if (log::enabled(mailauth_level))
+      log::write(mailauth_level, "mailauth", {{"session", ci.session}, {"id", st.id}, {"ip", ci.ip},
                            {"from", env.sender.address()}, {"spf", value_or(st.results, "spf", "-")},
                            {"spf_helo", value_or(st.results, "spf.helo", "-")},
                            {"dkim", value_or(st.results, "dkim", "-")}, {"dmarc", value_or(st.results, "dmarc", "-")},
