@@ -116,9 +116,16 @@ class session {
   asio::awaitable<void> run() {
     for (;;) {
       const event ev = e_.next();
-      // (GCC 12 miscompiles `if (!co_await ...)` in some frames: await into a variable first.)
-      const bool flushed = co_await flush();
-      if (!flushed) co_return;
+      // RFC 2920 §3.1: the replies to pipelined commands may go out together, as long as they
+      // are written before the server waits for more input. MAIL and RCPT only add their reply
+      // to what waits; every other event writes it first (need_input before the read, the
+      // content's end before the store, STARTTLS before the handshake, AUTH before its
+      // challenge). A client that does not pipeline gets each reply at its next need_input.
+      if (ev != event::mail_from && ev != event::rcpt_to) {
+        // (GCC 12 miscompiles `if (!co_await ...)` in some frames: await into a variable first.)
+        const bool flushed = co_await flush();
+        if (!flushed) co_return;
+      }
       const bool spilled = co_await spill_out();
       if (!spilled) co_return;
       switch (ev) {
