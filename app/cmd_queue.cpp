@@ -83,8 +83,24 @@ int cmd_queue(const globals& g, const args& a) {
     if (!m->env.envid.empty()) std::printf("envid: %s\n", m->env.envid.c_str());
     std::printf("recipients:\n");
     for (const auto& r : m->rcpts) print_rcpt(r, now);
-    auto body = s.read_message(m->id);
-    if (body) std::printf("\n%s", std::string(mail::queue::header_section(*body)).c_str());
+    // The header section only, read a spool part at a time up to its empty line: a large
+    // message's body is never loaded (nor more than 8 MiB of a header section without end).
+    if (auto reader = s.open_message(m->id)) {
+      std::string head;
+      while (head.size() < (std::size_t{8} << 20)) {
+        auto piece = (*reader)->next();
+        if (!piece || piece->empty()) break;
+        const std::size_t from = head.size() < 3 ? 0 : head.size() - 3;
+        head += *piece;
+        const std::string_view h = mail::queue::header_section(std::string_view(head).substr(from));
+        if (h.size() < head.size() - from) {
+          head.resize(from + h.size());
+          break;
+        }
+      }
+      std::printf("\n");
+      std::fwrite(head.data(), 1, head.size(), stdout);
+    }
     return 0;
   }
   if (sub == "flush") {

@@ -5,13 +5,16 @@
 
 #include <boost/asio/io_context.hpp>
 #include <fstream>
+#include <optional>
 
 #include "app/common.hpp"
+#include "core/blob/store.hpp"
 #include "core/dns/resolver.hpp"
 #include "core/log/log.hpp"
 #include "core/util/file_modes.hpp"
 #include "core/util/strings.hpp"
 #include "directory/directory.hpp"
+#include "mail/queue/dsn.hpp"
 #include "mail/queue/queue.hpp"
 #include "mail/smtp/server/delivery.hpp"
 #include "mail/smtp/server/filter.hpp"
@@ -52,6 +55,38 @@ std::optional<std::string> read_password_file(const std::filesystem::path& file)
   }
   if (!line.empty() && line.back() == '\r') line.pop_back();
   return line;
+}
+
+// The octets `whole` reads past its first `skip`, in pieces.
+result<void> read_past(const mail::piece_source& whole, std::size_t skip, const mail::piece_sink& out) {
+  return whole([&skip, &out](std::string_view p) -> result<void> {
+    if (skip >= p.size()) {
+      skip -= p.size();
+      return {};
+    }
+    p.remove_prefix(skip);
+    skip = 0;
+    return out(p);
+  });
+}
+
+// A queued message too large for the queue to hand over whole, as local delivery takes one:
+// `start` (its first octets) cut after the header section, the rest of the body read from the
+// spool each time a copy needs it.
+mail::smtp::large_message large_from_spool(blob::store* blobs, std::string_view start, const mail::piece_source* whole) {
+  const std::size_t head = mail::queue::header_section(start).size();
+  mail::smtp::large_message lm;
+  lm.body_start = start.size() - head;
+  lm.each_body = [whole, head](const mail::piece_sink& out) { return read_past(*whole, head, out); };
+  lm.body = mail::as_body_pieces(lm.each_body);
+  lm.write_blob = [blobs, each = lm.each_body](std::string_view h) -> result<std::string> {
+    auto w = blobs->begin();
+    if (!w) return w.error();
+    if (auto r = w->write(h); !r) return r.error();
+    if (auto r = each([&w](std::string_view p) { return w->write(p); }); !r) return r.error();
+    return w->commit();
+  };
+  return lm;
 }
 
 }  // namespace
@@ -131,8 +166,10 @@ std::shared_ptr<mail::queue::queue> make_outbound_queue(
       return std::nullopt;
     };
   }
-  o.deliver_local = [&dir, &store, host = c.hostname, self, local_copy, forwarder](
-                        const std::string& from, const std::string& rcpt, std::string_view message) -> result<void> {
+  blob::store* blobs = &ctx.blobs;
+  o.deliver_local = [&dir, &store, blobs, host = c.hostname, self, local_copy, forwarder](
+                        const std::string& from, const std::string& rcpt, std::string_view message,
+                        const mail::piece_source* whole) -> result<void> {
     if (forwarder) {
       // A notice the queue wrote about a forwarded copy goes to its SRS sender: it is passed on
       // to the address that stands behind it, as a bounce arriving over SMTP would be.
@@ -147,13 +184,17 @@ std::shared_ptr<mail::queue::queue> make_outbound_queue(
         env.rcpts.push_back({**back, "", ""});
         env.client = "SRS " + rcpt;
         log::info("srs.reverse", {{"to", rcpt}, {"original", **back}});
-        if (auto e = q->enqueue(env, message); !e) return e.error();
+        if (auto e = whole ? q->enqueue(env, *whole) : q->enqueue(env, message); !e) return e.error();
         return {};
       }
     }
+    // A large message: each copy written to the blob store from the spool in pieces.
+    std::optional<mail::smtp::large_message> large;
+    if (whole) large = large_from_spool(blobs, message, whole);
     const std::string id = mail::smtp::new_id();
     const std::string received = mail::smtp::received_field("", host, "ESMTP", "", id, rcpt);
-    auto r = mail::smtp::deliver_local(dir, store, from, rcpt, received, message, {}, local_copy.get());
+    auto r = mail::smtp::deliver_local(dir, store, from, rcpt, received, message, {}, local_copy.get(), false, {},
+                                       large ? &*large : nullptr);
     if (!r) return r.error();
     if (!r->forward.empty()) {
       if (auto q = self->lock()) {
@@ -161,13 +202,21 @@ std::shared_ptr<mail::queue::queue> make_outbound_queue(
         env.from = from;
         for (const auto& f : r->forward) env.rcpts.push_back({f, "", ""});
         env.client = "alias of " + rcpt;
-        std::string bytes(message);
+        // Of a large message only the header section is in hand; SRS and ARC touch that and
+        // hash the body as it is read.
+        std::string bytes(large ? message.substr(0, message.size() - large->body_start) : message);
         if (forwarder) {
-          auto f = forwarder->prepare(from, std::move(bytes));
+          auto f = large ? forwarder->prepare(from, std::move(bytes), large->body) : forwarder->prepare(from, std::move(bytes));
           env.from = std::move(f.sender);
           bytes = std::move(f.message);
         }
-        if (auto e = q->enqueue(env, bytes); !e) return e.error();
+        auto e = large ? q->enqueue(env,
+                                    [&bytes, &large](const mail::piece_sink& out) -> result<void> {
+                                      if (auto w = out(bytes); !w) return w;
+                                      return large->each_body(out);
+                                    })
+                       : q->enqueue(env, bytes);
+        if (!e) return e.error();
       }
     }
     // A failed copy (quota, disk) is retried as a whole: accounts already served may get a

@@ -30,7 +30,8 @@ mail::smtp::copy_hook make_sieve_hook(serve_context& ctx, mail::queue::queue* ou
   const std::string host = ctx.cfg.hostname;
   directory::directory* dir = &ctx.dir;
   s.send = [outbound, submission, host, forwarder, dir](const std::string& from, const std::vector<std::string>& rcpts,
-                                        const std::string& message, const std::string& sign_as) -> result<void> {
+                                                        const std::string& message, const std::string& sign_as,
+                                                        const mail::piece_source* body) -> result<void> {
     if (!outbound) return fail("queue.none", "no outbound queue");
     mail::queue::envelope env;
     env.from = from;
@@ -40,20 +41,30 @@ mail::smtp::copy_hook make_sieve_hook(serve_context& ctx, mail::queue::queue* ou
     // Vacation replies, refusals and notifications are the user's mail: cleaned and DKIM-signed
     // like a submission. A redirect is someone else's mail, forwarded like an alias's copy (SRS
     // on the sender, an ARC set) when it leaves for another domain.
+    // With `body` (a large message's redirect), `message` and `bytes` are header sections
+    // and the body is read from where SMTP keeps it as the queue writes its spool.
+    const mail::body_pieces pieces = body ? mail::as_body_pieces(*body) : mail::body_pieces();
     std::string bytes;
     if (!sign_as.empty()) {
-      bytes = submission ? submission->prepare(sign_as, from, message) : message;
+      bytes = !submission ? message
+              : body      ? submission->prepare_header(sign_as, from, message, pieces)
+                          : submission->prepare(sign_as, from, message);
     } else if (forwarder && std::any_of(rcpts.begin(), rcpts.end(), [dir](const std::string& r) {
                  const auto at = r.rfind('@');
                  return at != std::string::npos && !dir->is_local_domain(util::to_lower(r.substr(at + 1)));
                })) {
-      auto f = forwarder->prepare(from, message);
+      auto f = body ? forwarder->prepare(from, message, pieces) : forwarder->prepare(from, message);
       env.from = std::move(f.sender);
       bytes = std::move(f.message);
     } else {
       bytes = message;
     }
-    auto q = outbound->enqueue(env, bytes);
+    auto q = body ? outbound->enqueue(env,
+                                      [&bytes, body](const mail::piece_sink& out) -> result<void> {
+                                        if (auto w = out(bytes); !w) return w;
+                                        return (*body)(out);
+                                      })
+                  : outbound->enqueue(env, bytes);
     if (!q) return q.error();
     return {};
   };
@@ -72,7 +83,7 @@ mail::smtp::copy_hook make_sieve_hook(serve_context& ctx, mail::queue::queue* ou
     if (r.large) {
       req.body_start = r.large->body_start;
       req.write_blob = r.large->write_blob;
-      req.whole = r.large->whole;
+      req.body = r.large->each_body;
     }
     auto out = d->deliver(req);
     if (!out) return out.error();

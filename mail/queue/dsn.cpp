@@ -35,11 +35,15 @@ std::string_view header_section(std::string_view m) {
   return m;
 }
 
-std::string build_dsn(const dsn_input& in) {
-  const std::string boundary = "=_hearth_dsn_" + in.queue_id + "_" + std::to_string(in.now);
+namespace {
+
+std::string dsn_boundary(const dsn_input& in) { return "=_hearth_dsn_" + in.queue_id + "_" + std::to_string(in.now); }
+
+// The report up to and including the boundary line that opens part 3 (the original).
+std::string dsn_reports(const dsn_input& in, const std::string& boundary, std::size_t reserve) {
   const std::string date = rfc5322_date(in.now);
   std::string m;
-  m.reserve(4096 + (in.full ? in.original.size() : 8192));
+  m.reserve(4096 + reserve);
   m += "From: Mail Delivery System <MAILER-DAEMON@" + clean(in.reporting_mta) + ">\r\n";
   m += "To: <" + clean(in.to) + ">\r\n";
   m += in.success   ? "Subject: Successful Mail Delivery Report\r\n"
@@ -106,9 +110,27 @@ std::string build_dsn(const dsn_input& in) {
 
   // Part 3: the original (RFC 3462 §2: message/rfc822 or text/rfc822-headers).
   m += "--" + boundary + "\r\n";
+  return m;
+}
+
+constexpr std::string_view full_part_header = "Content-Type: message/rfc822\r\nContent-Description: Undelivered Message\r\n\r\n";
+
+}  // namespace
+
+dsn_frame build_dsn_frame(const dsn_input& in) {
+  const std::string boundary = dsn_boundary(in);
+  dsn_frame f;
+  f.before = dsn_reports(in, boundary, 0);
+  f.before += full_part_header;
+  f.after = "\r\n--" + boundary + "--\r\n";
+  return f;
+}
+
+std::string build_dsn(const dsn_input& in) {
+  const std::string boundary = dsn_boundary(in);
+  std::string m = dsn_reports(in, boundary, in.full ? in.original.size() : 8192);
   if (in.full) {
-    m += "Content-Type: message/rfc822\r\n";
-    m += "Content-Description: Undelivered Message\r\n\r\n";
+    m += full_part_header;
     m += crlf_normalise(in.original);
   } else {
     m += "Content-Type: text/rfc822-headers\r\n";

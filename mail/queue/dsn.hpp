@@ -38,6 +38,15 @@ struct dsn_input {
 // The complete DSN message (CRLF line endings). From: MAILER-DAEMON@reporting_mta.
 std::string build_dsn(const dsn_input& in);
 
+// A DSN returning the whole original (RET=FULL) without holding it: build_dsn() is `before`,
+// then the original with CRLF line ends (crlf_normalise, which the caller applies as it
+// streams the message), then `after`. in.full is taken as set; in.original is not read.
+struct dsn_frame {
+  std::string before;  // the reports and part 3's header, through its empty line
+  std::string after;   // the closing boundary
+};
+dsn_frame build_dsn_frame(const dsn_input& in);
+
 // "Sun, 22 Nov 2026 19:40:00 +0000" (RFC 5322 §3.3).
 std::string rfc5322_date(std::int64_t unix_seconds);
 

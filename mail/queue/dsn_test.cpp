@@ -41,6 +41,9 @@ TEST_CASE("DSN: failure report per RFC 3464", "[queue][dsn]") {
   CHECK(has(m, "--=_hearth_dsn_ABC123_1800000100--\r\n"));
   for (std::size_t i = 0; i < m.size(); ++i)
     if (m[i] == '\n') REQUIRE((i > 0 && m[i - 1] == '\r'));
+  // The frame a large original is streamed into gives the very same DSN around it.
+  auto f = build_dsn_frame(in);
+  CHECK(f.before + original + f.after == m);
 }
 
 TEST_CASE("DSN: headers only, delay warning, hostile reply text", "[queue][dsn]") {

@@ -306,6 +306,26 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
     return out;
   }
 
+  // The queued message with CRLF line ends (crlf_normalise), read from the spool a part at a
+  // time and handed to `out` in pieces.
+  result<void> read_normalised(const std::string& id, const piece_sink& out) {
+    auto r = store_->open_message(id);
+    if (!r) return r.error();
+    wire_encoder enc(false);
+    std::string scratch;
+    for (;;) {
+      auto piece = (*r)->next();
+      if (!piece) return piece.error();
+      if (piece->empty()) break;
+      scratch.clear();
+      enc.feed(*piece, scratch);
+      if (auto w = out(scratch); !w) return w;
+    }
+    scratch.clear();
+    enc.finish(scratch);
+    return scratch.empty() ? result<void>{} : out(scratch);
+  }
+
   // Returns true once the outcome is recorded; false when the attempt ended before (the rows
   // are unchanged: stopping, or an error the caller backs off from).
   asio::awaitable<bool> deliver(const message_row& m) {
@@ -352,18 +372,25 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
         remote[r.domain].push_back(&r);
     }
     std::set<std::int64_t> remote_dsn;  // rows taken by a server that offered DSN
-    // Local delivery takes the message in one string (rare here: a retry of a local copy that
-    // failed at intake, or a DSN), read once for all of them.
-    std::string whole;
+    // Local delivery (a retry of a local copy that failed at intake, a DSN, a redirect to a
+    // local address): a message that measure() kept whole in one string; a larger one as its
+    // start and a reader of the spool, so that no copy of it is held in memory.
+    std::string small;
+    std::string start;
+    const piece_source spool = [this, &m](const piece_sink& out) { return read_normalised(m.id, out); };
+    if (!local.empty()) {
+      if (raw->whole) {
+        small = crlf_normalise(raw->head);
+      } else {
+        wire_encoder enc(false);
+        enc.feed(raw->head, start);
+      }
+    }
     for (const auto* r : local) {
       auto res = co_await net::run_blocking([&]() -> result<void> {
         if (!opts_.deliver_local) return fail("queue.no_local", "no local delivery configured");
-        if (whole.empty()) {
-          if (raw->whole) whole = crlf_normalise(raw->head);
-          else if (auto w = store_->read_message(m.id); w) whole = crlf_normalise(*w);
-          else return w.error();
-        }
-        return opts_.deliver_local(m.env.from, r->address, whole);
+        if (raw->whole) return opts_.deliver_local(m.env.from, r->address, small, nullptr);
+        return opts_.deliver_local(m.env.from, r->address, start, &spool);
       });
       relay_of[r->rowid] = "local";
       if (res)
@@ -653,20 +680,28 @@ class queue_impl final : public queue, public std::enable_shared_from_this<queue
       in.full = !is_delay && !is_success && data.size > 0 && !m.env.requiretls &&
                 (m.env.ret == "FULL" || (m.env.ret.empty() && data.size <= full_return_limit));
       in.rcpts = std::move(wanted);
-      // A message larger than what measure() kept is read whole only for RET=FULL; failing
-      // that, the DSN carries its header section.
-      std::string original;
-      if (in.full && !data.whole) {
-        auto w = co_await net::run_blocking([&] { return store_->read_message(m.id); });
-        if (w) original = std::move(*w);
-        else in.full = false;
-      }
-      in.original = data.whole || original.empty() ? std::string_view(data.head) : std::string_view(original);
-      auto msg = std::make_shared<std::string>(build_dsn(in));
+      in.original = data.head;
       envelope env;
       env.rcpts.push_back({m.env.from, "", ""});
       env.client = "dsn";
-      auto id = co_await net::run_blocking([&] { return enqueue(env, *msg); });
+      result<std::string> id = std::string();
+      if (in.full && !data.whole) {
+        // RET=FULL of a message larger than what measure() kept: the DSN is written to the
+        // spool with the original copied from its own spool a part at a time; if that read
+        // fails, the DSN carries the header section instead.
+        const dsn_frame frame = build_dsn_frame(in);
+        const piece_source dsn = [&](const piece_sink& out) -> result<void> {
+          if (auto w = out(frame.before); !w) return w;
+          if (auto r = read_normalised(m.id, out); !r) return r;
+          return out(frame.after);
+        };
+        id = co_await net::run_blocking([&] { return enqueue(env, dsn); });
+        if (!id) in.full = false;
+      }
+      if (!in.full || data.whole) {
+        const std::string msg = build_dsn(in);
+        id = co_await net::run_blocking([&] { return enqueue(env, msg); });
+      }
       if (id)
         log::info("queue.dsn", {{"id", m.id}, {"dsn_id", *id}, {"to", "<" + m.env.from + ">"}, {"type", is_success ? "success" : is_delay ? "delay" : "failure"},
                                 {"recipients", static_cast<std::uint64_t>(in.rcpts.size())}});

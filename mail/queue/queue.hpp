@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/util/result.hpp"
+#include "mail/message/piece_source.hpp"
 #include "mail/queue/route.hpp"
 
 namespace boost::asio {
@@ -38,10 +39,9 @@ class context_set;
 namespace hearth::mail::queue {
 
 // A message handed over in pieces rather than as one string (a large message kept on disk):
-// the source calls `out` with the message's octets in order, stops at the first error `out`
-// returns and passes it on; its own read errors are returned the same way.
-using piece_sink = std::function<result<void>(std::string_view)>;
-using piece_source = std::function<result<void>(const piece_sink& out)>;
+// mail/message/piece_source.hpp.
+using mail::piece_sink;
+using mail::piece_source;
 
 // One recipient with its RFC 3461 parameters.
 struct recipient {
@@ -98,9 +98,15 @@ struct options {
   // Domains that are ours: a recipient there is handed to deliver_local instead of an MX.
   std::function<bool(std::string_view domain)> is_local_domain;
   // Local delivery (DSNs to local senders, and any local recipient that reaches the queue).
+  // `message` is the whole message with CRLF line ends and `whole` null; or, for a message
+  // larger than the queue keeps in memory (256 KiB), its first octets as they are in the
+  // message, and `whole` reads all of it, from its first octet, in pieces (CRLF line ends,
+  // one spool part at a time in memory), as often as asked.
   // Blocking; returns an error code like "mail.quota" (temporary) or "smtp.unknown_user"
   // (permanent) on failure.
-  std::function<result<void>(const std::string& from, const std::string& rcpt, std::string_view message)> deliver_local;
+  std::function<result<void>(const std::string& from, const std::string& rcpt, std::string_view message,
+                             const piece_source* whole)>
+      deliver_local;
   // Backup MX: a recipient domain with its own retention instead of give_up (mail we
   // keep for a primary MX). Nullopt, or no function: give_up. Thread-safe.
   std::function<std::optional<std::chrono::seconds>(std::string_view domain)> give_up_for;

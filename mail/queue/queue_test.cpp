@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "core/dns/resolver.hpp"
+#include "mail/queue/reply.hpp"
 #include "mail/queue/store.hpp"
 #include "tests/unit/test_database.hpp"
 
@@ -159,6 +160,7 @@ remote_world& world() {
 
 struct local_mail {
   std::string from, rcpt, message;
+  bool streamed = false;  // handed over as a start and a reader of the spool
 };
 
 // A queue with a short schedule, its io_context on a thread, local deliveries collected.
@@ -198,10 +200,23 @@ struct harness {
     o.command_timeout = 10s;
     o.resolver = res.get();
     o.is_local_domain = [](std::string_view d) { return d == "a.test"; };
-    o.deliver_local = [this](const std::string& from, const std::string& rcpt, std::string_view m) -> hearth::result<void> {
+    o.deliver_local = [this](const std::string& from, const std::string& rcpt, std::string_view m,
+                             const piece_source* whole) -> hearth::result<void> {
       if (rcpt == "nobody@a.test") return hearth::fail("smtp.unknown_user", "no such user");
+      std::string bytes(m);
+      if (whole) {
+        // A large message: its start, then all of it from the spool in pieces.
+        bytes.clear();
+        if (auto r = (*whole)([&](std::string_view p) -> hearth::result<void> {
+              bytes += p;
+              return {};
+            });
+            !r)
+          return r.error();
+        if (!bytes.starts_with(m)) return hearth::fail("test.start", "the start is not the message's");
+      }
       std::lock_guard lk(mu);
-      local.push_back({from, rcpt, std::string(m)});
+      local.push_back({from, rcpt, std::move(bytes), whole != nullptr});
       return {};
     };
     o.on_tls = [this](std::vector<tls_outcome> v) {
@@ -712,6 +727,28 @@ TEST_CASE("queue defers, warns once, gives up with 4.4.7; resumes after restart"
     }
     CHECK(failed == 1);
     CHECK(delivered == 1);
+  }
+  {
+    // Past what the queue keeps in memory (256 KiB): the local copy and the RET=FULL DSN of a
+    // refused local recipient are read from the spool in pieces, CRLF-normalised like a small one.
+    harness h(dir);
+    h.start();
+    std::string big = "Subject: large local\r\n\r\n";
+    for (int i = 0; big.size() < 600 * 1024; ++i) big += "line " + std::to_string(i) + (i % 7 ? "\r\n" : "\n");
+    auto env = env_to({"bob@a.test", "nobody@a.test"});
+    env.ret = "FULL";
+    REQUIRE(h.q->enqueue(env, big).has_value());
+    CHECK(h.wait_for([&] { return h.locals().size() >= 2 && h.empty(); }));
+    auto l = h.locals();
+    REQUIRE(l.size() == 2);
+    CHECK(l[0].rcpt == "bob@a.test");
+    CHECK(l[0].streamed);
+    CHECK(l[0].message == crlf_normalise(big));
+    CHECK(l[1].rcpt == "alice@a.test");
+    CHECK(l[1].streamed);  // the DSN holds the whole message, so it is large too
+    CHECK(l[1].message.find("Final-Recipient: rfc822; nobody@a.test") != std::string::npos);
+    CHECK(l[1].message.find("Content-Type: message/rfc822\r\n") != std::string::npos);
+    CHECK(l[1].message.find("\r\n\r\n" + crlf_normalise(big) + "\r\n--=_hearth_dsn_") != std::string::npos);
   }
   fs::remove_all(dir);
 }

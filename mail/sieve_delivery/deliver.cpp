@@ -305,12 +305,12 @@ void deliverer::tell_user(const std::string& account, const std::string& error) 
 
 void deliverer::side_effects(const request& r, const sieve::outcome& o, const std::string& message) {
   auto send = [&](const std::string& from, const std::vector<std::string>& to, const std::string& bytes,
-                  const std::string& sign_as, std::string_view what) {
+                  const std::string& sign_as, std::string_view what, const piece_source* body = nullptr) {
     if (!s_.send) {
       log::warn("sieve.unsent", {{"user", r.account}, {"action", what}, {"reason", "no queue"}});
       return;
     }
-    auto q = s_.send(from, to, bytes, sign_as);
+    auto q = s_.send(from, to, bytes, sign_as, body);
     if (!q) log::warn("sieve.unsent", {{"user", r.account}, {"action", what}, {"error", q.error().message}});
   };
   const bool loop = redirected_by(message, s_.hostname);
@@ -320,18 +320,14 @@ void deliverer::side_effects(const request& r, const sieve::outcome& o, const st
       // The envelope sender is rewritten with SRS and an ARC set added where the message is
       // queued (services::send, the same forwarding as aliases); the marker lets us recognise
       // the message if it comes back.
-      std::string whole = message;
-      if (r.whole) {
-        auto w = r.whole(std::string_view(message).substr(0, message.size() - std::min(r.body_start, message.size())));
-        if (!w) {
-          log::warn("sieve.unsent", {{"user", r.account}, {"action", "redirect"}, {"error", w.error().message}});
-          continue;
-        }
-        whole = std::move(*w);
-      }
-      std::string bytes = std::string(redirect_marker) + ": " + s_.hostname + "\r\n" + without_return_path(whole);
+      // A large message goes as its header section (as the scripts left it), its body read
+      // in pieces from where SMTP keeps it as the queue writes its spool.
+      const std::string_view sent =
+          r.body ? std::string_view(message).substr(0, message.size() - std::min(r.body_start, message.size()))
+                 : std::string_view(message);
+      std::string bytes = std::string(redirect_marker) + ": " + s_.hostname + "\r\n" + without_return_path(sent);
       log::info("sieve.redirect", {{"user", r.account}, {"to", red->address}, {"copy", red->copy ? "yes" : "no"}});
-      send(r.envelope_from, {red->address}, bytes, "", "redirect");
+      send(r.envelope_from, {red->address}, bytes, "", "redirect", r.body ? &r.body : nullptr);
     } else if (auto* v = std::get_if<sieve::action_vacation>(&a)) {
       std::string to = v->to.empty() ? r.envelope_from : v->to;
       std::vector<std::string> mine = {r.account};

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "core/util/result.hpp"
+#include "mail/message/piece_source.hpp"
 #include "mail/sieve/run.hpp"
 
 namespace hearth::mail {
@@ -49,9 +50,11 @@ struct services {
   sieve::limits limits;
   // Queues a message the server writes (redirect, vacation, refusal, mailto: notification).
   // `sign_as`: the local user it is sent for (hygiene + DKIM like a submission); "" = a redirect,
-  // sent as received. Unset: these actions are logged and skipped.
+  // sent as received. `body`: null, or (a redirect of a large message) `message` is the header
+  // section and `body` reads the body that follows it, in pieces, to be queued as it is read.
+  // Unset: these actions are logged and skipped.
   std::function<result<void>(const std::string& envelope_from, const std::vector<std::string>& rcpts,
-                             const std::string& message, const std::string& sign_as)>
+                             const std::string& message, const std::string& sign_as, const piece_source* body)>
       send;
   // enotify xmpp: a chat message to `jid` from the server. Unset or false: logged and skipped.
   std::function<bool(const std::string& jid, const std::string& text)> chat;
@@ -68,10 +71,10 @@ struct request {
   // of the body, `body_start` octets long, and that start is all the scripts' body tests see
   // (Pigeonhole likewise tests a bounded part of a huge body). The stored copy is the header
   // section as the scripts left it, then the whole body: `write_blob(head)` writes it to the
-  // blob store and returns its id; `whole(head)` returns it in memory (a redirect).
+  // blob store and returns its id; `body` reads the whole body in pieces (a redirect).
   std::size_t body_start = 0;
   std::function<result<std::string>(std::string_view head)> write_blob;
-  std::function<result<std::string>(std::string_view head)> whole;
+  piece_source body;
 };
 
 struct response {

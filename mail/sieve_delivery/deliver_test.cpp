@@ -21,6 +21,7 @@ struct fixture {
   std::unique_ptr<mail::store> mail;
   std::unique_ptr<mail::sieve_store::store> scripts;
   std::vector<std::string> sent;  // rcpt list + "|" + sign_as
+  std::vector<std::string> sent_bytes;  // each message as queued
   fixture() {
     std::random_device rd;
     dir_path = std::filesystem::temp_directory_path() / ("hearth_sd_test_" + std::to_string(rd()) + std::to_string(rd()));
@@ -44,9 +45,18 @@ struct fixture {
     s.hostname = "mail.home.test";
     s.before = std::move(before);
     s.after = std::move(after);
-    s.send = [this](const std::string&, const std::vector<std::string>& to, const std::string&,
-                    const std::string& sign_as) -> result<void> {
+    s.send = [this](const std::string&, const std::vector<std::string>& to, const std::string& message,
+                    const std::string& sign_as, const mail::piece_source* body) -> result<void> {
       sent.push_back(to.front() + "|" + sign_as);
+      std::string bytes = message;
+      if (body)
+        if (auto r = (*body)([&bytes](std::string_view p) -> result<void> {
+              bytes += p;
+              return {};
+            });
+            !r)
+          return r.error();
+      sent_bytes.push_back(std::move(bytes));
       return {};
     };
     return deliverer(std::move(s));
@@ -116,4 +126,47 @@ TEST_CASE("sieve delivery: missing folder, reject, errors never lose mail") {
   CHECK(f.count("INBOX") == 3);  // the message and the notice
   REQUIRE(d.deliver(req("broken again")));
   CHECK(f.count("INBOX") == 4);  // one notice only
+}
+
+TEST_CASE("sieve delivery: a large message's redirect reads its body in pieces") {
+  fixture f;
+  REQUIRE(f.scripts->put("bob@home.test", "s", "require \"copy\";\nredirect :copy \"dave@far.test\";\n"));
+  REQUIRE(f.scripts->set_active("bob@home.test", "s"));
+  auto d = f.make();
+  // The body as the spill file holds it: the request's copy ends with its first 8 octets only.
+  const std::string body = "0123456789abcdef\r\n" + std::string(300, 'x') + "\r\n";
+  request r = req("big");
+  const std::string head = r.copy.substr(0, r.copy.size() - 6);  // "body\r\n" is not this body
+  r.copy = head + body.substr(0, 8);
+  r.body_start = 8;
+  int reads = 0;
+  r.body = [&](const mail::piece_sink& out) -> result<void> {
+    reads += 1;
+    for (std::size_t at = 0; at < body.size(); at += 7)
+      if (auto w = out(std::string_view(body).substr(at, 7)); !w) return w;
+    return {};
+  };
+  std::string stored_head;
+  r.write_blob = [&](std::string_view h) -> result<std::string> {
+    stored_head = h;
+    std::string whole(h);
+    if (auto b = r.body([&whole](std::string_view p) -> result<void> {
+          whole += p;
+          return {};
+        });
+        !b)
+      return b.error();
+    return f.blobs->put(whole);
+  };
+  REQUIRE(d.deliver(r));
+  CHECK(f.count("INBOX") == 1);
+  REQUIRE(f.sent_bytes.size() == 1);
+  CHECK(f.sent[0] == "dave@far.test|");
+  // The marker on top, no Return-Path, the header section, then the whole body once.
+  const std::string& q = f.sent_bytes[0];
+  CHECK(q.starts_with("X-Hearth-Redirected-By: mail.home.test\r\nFrom: carol@x.test\r\n"));
+  CHECK(q.ends_with("\r\n\r\n" + body));
+  CHECK(q.find("Return-Path") == std::string::npos);
+  CHECK(reads == 2);  // the stored copy and the redirect
+  CHECK(stored_head == head);
 }

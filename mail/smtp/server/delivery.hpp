@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "core/util/result.hpp"
-#include "mail/message/pieces.hpp"
+#include "mail/message/piece_source.hpp"
 
 namespace hearth::directory {
 class directory;
@@ -57,18 +57,19 @@ struct local_result {
   std::vector<local_failure> failed;   // accounts whose copy could not be written
 };
 
-// A message too large to hold in memory (SMTP keeps one past 1 MiB on disk). The `message`
-// given with it is the header section and a bounded start of the body, `body_start` octets,
-// which is what Sieve's body tests see; a stored copy is the header section (trace fields on
-// top, as edited) and then the whole body, written by `write_blob(head)` to the blob store
-// (its id returned) in pieces, never whole in memory; `whole(head)` gives it in memory, for a
-// consumer that cannot take pieces (a Sieve redirect); `body` reads the whole body in pieces
-// (its first body_start octets are those the message ends with), for a consumer that looks
-// for a part past the start (a DMARC report's attachment). Thread-safe, blocking.
+// A message too large to hold in memory (SMTP keeps one past 1 MiB on disk, the queue one
+// past 256 KiB in its spool). The `message` given with it is the header section and a
+// bounded start of the body, `body_start` octets, which is what Sieve's body tests see; a
+// stored copy is the header section (trace fields on top, as edited) and then the whole
+// body, written by `write_blob(head)` to the blob store (its id returned) in pieces, never
+// whole in memory. `body` and `each_body` read the whole body in pieces (its first
+// body_start octets are those the message ends with): `body` for a consumer that looks for a
+// part past the start (a DMARC report's attachment, an ARC body hash), `each_body` for one
+// that writes it on and may fail (a Sieve redirect into the queue). Thread-safe, blocking.
 struct large_message {
   std::size_t body_start = 0;
   std::function<result<std::string>(std::string_view head)> write_blob;
-  std::function<result<std::string>(std::string_view head)> whole;
+  piece_source each_body;
   body_pieces body;
 };
 

@@ -41,16 +41,14 @@ constexpr std::size_t spill_at = 1 << 20;
 // What a large message's consumers read at a time.
 constexpr std::size_t large_piece = 256 * 1024;
 
-// `head` and then the message (or only its body, `body_only`) in one string.
-result<std::string> read_whole(const message_source& m, std::string_view head, bool body_only = false) {
+// The message in one string (a large message when there is no blob store to write it to).
+result<std::string> read_whole(const message_source& m) {
   std::string out;
-  out.reserve(head.size() + m.size());
-  out += head;
-  auto append = [&out](std::string_view p) -> result<void> {
+  out.reserve(m.size());
+  auto r = m.each_piece(large_piece, [&out](std::string_view p) -> result<void> {
     out += p;
     return {};
-  };
-  auto r = body_only ? m.each_body_piece(large_piece, append) : m.each_piece(large_piece, append);
+  });
   if (!r) return r.error();
   return out;
 }
@@ -471,7 +469,7 @@ class session {
     std::string body;
     std::size_t body_start = 0;
     if (src->spilled() && !s_.blobs) {
-      auto whole = co_await net::run_blocking([src] { return read_whole(*src, ""); });
+      auto whole = co_await net::run_blocking([src] { return read_whole(*src); });
       if (!whole) co_return spill_failed(whole.error());
       body = std::move(*whole);
     } else if (src->spilled()) {
@@ -547,7 +545,7 @@ class session {
         return r.error();
       return w->commit();
     };
-    lm.whole = [src](std::string_view head) { return read_whole(*src, head, true); };
+    lm.each_body = [src](const mail::piece_sink& out) { return src->each_body_piece(large_piece, out); };
     lm.body = state_.large_body;
     // The message as queued: `prefix` (our Received line) on top; of a large message only the
     // header section, its body following from the spill file (queued_source).

@@ -20,14 +20,11 @@ Both local copies read back over IMAP are the bytes sent below our trace fields,
 copies have the body sent. Run on SQLite (e2e.smtp_stream) and PostgreSQL
 (e2e_pg.smtp_stream).
 """
-import imaplib
 import smtplib
-import ssl
 import time
 
-from big_message import lines_message, vm_hwm_kib
-from hearth_test import NET, PG_URL, Instance, check, finish, set_key, wait_for
-from knot import Knot
+from big_message import inbox, mail_of, remote_pair, submit, vm_hwm_kib
+from hearth_test import check, finish, wait_for
 
 BODY_MB = 40
 # Both: the spill file's 1 MiB pieces, the bounded start the filters read, one copy's 256 KiB
@@ -45,17 +42,12 @@ FWD = "fwd@example.test"
 
 
 def message(sender, to, subject, seed):
-    head = (f"From: <{sender}>\r\nTo: {to}\r\nSubject: {subject}\r\n"
-            f"Message-ID: <{seed}@stream.test>\r\nDate: Mon, 07 Dec 2026 16:00:00 +0000\r\n\r\n").encode()
-    return lines_message(head, BODY_MB, seed)
+    return mail_of(sender, to, subject, seed, BODY_MB)
 
 
 def fetch_all(inst, user, password):
-    ctx = ssl.create_default_context(cafile=inst.ca_file())
-    imap = imaplib.IMAP4_SSL(inst.addr, inst.port("imaps"), ssl_context=ctx, timeout=120)
+    imap = inbox(inst, user, password)
     try:
-        imap.login(user, password)
-        imap.select("INBOX", readonly=True)
         typ, data = imap.uid("SEARCH", None, "ALL")
         out = []
         for uid in (data[0].split() if typ == "OK" else []):
@@ -67,19 +59,7 @@ def fetch_all(inst, user, password):
         imap.logout()
 
 
-H = 10 if PG_URL else 0
-zones = {
-    "example.test": f"@ MX 10 mail\nmail A {NET}.{H + 1}\n",
-    "remote.test": f"@ MX 10 mail\nmail A {NET}.{H + 2}\n",
-}
-dns = Knot(addr=f"{NET}.{H + 3}", port=5353, zones=zones).start()
-a = Instance("demo@example.test", host=H + 1)
-b = Instance(REMOTE, host=H + 2)
-for inst in (a, b):
-    set_key(inst.config, "dns", "servers", f'["{NET}.{H + 3}:5353"]')
-    set_key(inst.config, "smtp.queue", "bind_addresses", f'["{inst.addr}"]')
-with open(a.config, "a") as f:
-    f.write(f'\n[[smtp.route]]\ndomains = ["remote.test"]\nrelay = "{b.addr}:{b.port("smtp")}"\n')
+dns, a, b = remote_pair(REMOTE)
 a.cli(["config", "check"])
 a.cli(["user", "add", SECOND, "--password-stdin"], input=SECOND_PW + "\n")
 a.cli(["alias", "add", FWD, REMOTE])
@@ -127,13 +107,7 @@ a.stop(timeout=30)
 a.start(wait_for="imaps")
 sub_msg = message(a.email, f"<{REMOTE}>", "over submission", 2)
 hwm1 = vm_hwm_kib(a.proc.pid)
-ctx = ssl.create_default_context(cafile=a.ca_file())
-with smtplib.SMTP(a.addr, a.port("submission"), timeout=300) as s:
-    s.ehlo("client.example.test")
-    s.starttls(context=ctx)
-    s.ehlo("client.example.test")
-    s.login(a.email, a.password)
-    refused = s.sendmail(a.email, [REMOTE], sub_msg)
+refused = submit(a, a.email, a.password, [REMOTE], sub_msg)
 check(not refused, f"submission accepts the {len(sub_msg) >> 20} MiB message for {REMOTE} ({refused})")
 wait_for(arrived(2), timeout=180)
 body = sub_msg[sub_msg.index(b"\r\n\r\n") + 4:]
