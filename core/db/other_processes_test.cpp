@@ -70,6 +70,16 @@ struct other_process {
   }
 };
 
+// A file in WAL mode with a table, open here, and its watch.
+struct watched {
+  temp_file f;
+  db::connection c = db::connection::open(f.path).value();
+  std::shared_ptr<db::other_processes> w;
+  watched() {
+    if (c.exec("CREATE TABLE t(x); INSERT INTO t VALUES (1)")) w = db::other_processes::watch(f.path);
+  }
+};
+
 bool child_runs(const std::filesystem::path& path) {
   other_process p(path, false);
   return p.wait_ready() && p.finish();
@@ -78,10 +88,8 @@ bool child_runs(const std::filesystem::path& path) {
 }  // namespace
 
 TEST_CASE("other_processes: another process's write moves the epoch, this process's own do not") {
-  temp_file f;
-  auto c = db::connection::open(f.path).value();
-  REQUIRE(c.exec("CREATE TABLE t(x); INSERT INTO t VALUES (1)"));
-  auto w = db::other_processes::watch(f.path);
+  watched x;
+  auto& [f, c, w] = x;
   REQUIRE(w);
   // The first looks settle (a watch begins by assuming the worst); then quiet means still.
   (void)w->epoch();
@@ -103,10 +111,8 @@ TEST_CASE("other_processes: another process's write moves the epoch, this proces
 }
 
 TEST_CASE("other_processes: a process that keeps the file open moves the epoch at every look") {
-  temp_file f;
-  auto c = db::connection::open(f.path).value();
-  REQUIRE(c.exec("CREATE TABLE t(x)"));
-  auto w = db::other_processes::watch(f.path);
+  watched x;
+  auto& [f, c, w] = x;
   REQUIRE(w);
   other_process p(f.path, true);
   REQUIRE(p.wait_ready());
