@@ -1,11 +1,14 @@
 // IMAP and POP3: wired into `hearth serve` (app/serve_context.hpp).
+#include <functional>
 #include <memory>
 
 #include "app/common.hpp"
 #include "app/serve_context.hpp"
+#include "core/db/other_processes.hpp"
 #include "core/log/log.hpp"
 #include "app/serve_spam.hpp"
 #include "mail/imap/server/cache.hpp"
+#include "mail/imap/server/change_clock.hpp"
 #include "mail/imap/server/session.hpp"
 #include "mail/imap/server/summary.hpp"
 #include "mail/pop3/session.hpp"
@@ -50,6 +53,22 @@ bool install_imap(serve_context& ctx) {
   auto searches = std::make_shared<mail::imap::search_cache>(8u << 20, 16u << 20);
   env->searches = searches.get();
   ctx.keep.push_back(searches);
+  // The refresh after each command skips its read when nothing can have changed the selected
+  // mailbox (change_clock.hpp): this process's writers say so on the bus, and another process
+  // writing hearth.db shows by its open of the file and its locks (core/db/other_processes.hpp).
+  // On PostgreSQL another node's writes show by neither: there every command reads.
+  if (!on_postgres(ctx.cfg)) {
+    std::function<std::uint64_t()> others;
+    if (auto watch = db::other_processes::watch(database_target(ctx.cfg))) {
+      ctx.keep.push_back(watch);
+      others = [w = watch.get()] { return w->epoch(); };
+    } else {
+      log::warn("imap.refresh", {{"watch", database_target(ctx.cfg)}, {"error", "cannot watch; every command reads"}});
+    }
+    auto clock = std::make_shared<mail::imap::change_clock>(ctx.bus, std::move(others));
+    env->changes = clock.get();
+    ctx.keep.push_back(clock);
+  }
   // Moves into and out of Junk, $Junk/$NotJunk: the spam filter learns (app/serve_spam.cpp).
   if (!install_spam_learner(ctx, *env)) return false;
   mail::imap::session_options io;

@@ -11,20 +11,23 @@ namespace {
 
 // The counts are kept in the mailbox row (schema.cpp migration 9), so LIST reads one row per
 // mailbox. \Recent is counted from the uid index: the messages above the mailbox's recent mark.
-constexpr std::string_view mailbox_select = R"sql(
+// Only STATUS counts it (one mailbox): LIST, whose STATUS items almost never ask for RECENT,
+// would pay that index search for every mailbox of the account (store.hpp list()).
+constexpr std::string_view mailbox_columns = R"sql(
 SELECT b.name, b.special_use, b.subscribed, b.uidvalidity, b.uidnext, b.highestmodseq,
-       b.msg_count, b.unseen_count, b.deleted_count, b.bytes_total,
-       (SELECT COUNT(*) FROM mail_messages m WHERE m.mailbox_id = b.id AND m.uid > b.recent_uid)
-FROM mail_mailboxes b
-WHERE b.account = ?1)sql";
+       b.msg_count, b.unseen_count, b.deleted_count, b.bytes_total)sql";
+constexpr std::string_view recent_column =
+    ", (SELECT COUNT(*) FROM mail_messages m WHERE m.mailbox_id = b.id AND m.uid > b.recent_uid)";
+constexpr std::string_view mailbox_from = " FROM mail_mailboxes b WHERE b.account = ?1";
 
 // INBOX first, then by name. INBOX is moved to the front here, after an ORDER BY of the name
 // alone, which SQLite reads in its (account, name) index's order: an ORDER BY on an expression
 // costs it a temporary b-tree on every LIST and STATUS.
 result<std::vector<mailbox_info>> query_infos(sql::connection& c, const std::string& account,
                                               const std::optional<std::string>& name) {
-  static const std::string all = std::string(mailbox_select) + " ORDER BY b.name";
-  static const std::string one = std::string(mailbox_select) + " AND b.name = ?2";
+  static const std::string all = std::string(mailbox_columns) + std::string(mailbox_from) + " ORDER BY b.name";
+  static const std::string one =
+      std::string(mailbox_columns) + std::string(recent_column) + std::string(mailbox_from) + " AND b.name = ?2";
   auto r = name ? c.query(one, account, *name) : c.query(all, account);
   if (!r) return r.error();
   std::vector<mailbox_info> out(r->size());
@@ -40,7 +43,7 @@ result<std::vector<mailbox_info>> query_infos(sql::connection& c, const std::str
     x.unseen = static_cast<std::uint32_t>(r->int64(i, 7));
     x.deleted = static_cast<std::uint32_t>(r->int64(i, 8));
     x.bytes = static_cast<std::uint64_t>(r->int64(i, 9));
-    x.recent = static_cast<std::uint32_t>(r->int64(i, 10));
+    if (name) x.recent = static_cast<std::uint32_t>(r->int64(i, 10));
   }
   std::stable_partition(out.begin(), out.end(), [](const mailbox_info& x) { return x.name == "INBOX"; });
   return out;

@@ -198,7 +198,7 @@ class store {
                                              directory::directory* dir = nullptr, events::bus* bus = nullptr);
 
   // ---- mailboxes ----
-  // Every mailbox of the account ordered by name (INBOX first), creating the defaults.
+  // Every mailbox of the account by name (INBOX first), creating the defaults; recent is 0.
   virtual result<std::vector<mailbox_info>> list(std::string_view account) = 0;
   // Errors: no_mailbox.
   virtual result<mailbox_info> status(std::string_view account, std::string_view mailbox) = 0;

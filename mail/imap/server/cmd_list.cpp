@@ -2,6 +2,7 @@
 // RFC 3348 CHILDREN) and LSUB.
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "core/util/strings.hpp"
@@ -237,7 +238,12 @@ void op_list(session_state& st, const command& cmd, reply& r) {
     if (ret_status) {
       std::string s = "STATUS ";
       write_mailbox(s, b.name, st.utf8);
-      r.untagged(s + " " + status_items(st, b, l.status_items));
+      // The store's list() does not count \Recent (store.hpp); status() does, for the rare
+      // LIST-STATUS that asks for it.
+      std::optional<mail::mailbox_info> counted;
+      if (has(l.status_items, "RECENT"))
+        if (auto one = st.env->store->status(st.account, b.name)) counted = std::move(*one);
+      r.untagged(s + " " + status_items(st, counted ? *counted : b, l.status_items));
     }
     if (ret_myrights) {
       std::string s = "MYRIGHTS ";

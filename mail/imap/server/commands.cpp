@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "core/log/log.hpp"
+#include "mail/imap/server/change_clock.hpp"
 #include "mail/imap/server/notify.hpp"
 #include "mail/imap/server/view.hpp"
 #include "mail/store/snapshot.hpp"
@@ -71,6 +72,9 @@ reply execute(session_state& st, const command& cmd) {
     else
       r.bad("Command not allowed now");
   } else {
+    // Before the command's first read (change_clock.hpp): an event numbered above this may be
+    // a change that the command's reads did not see.
+    st.cmd_seq = st.env && st.env->changes ? st.env->changes->now() : 0;
     std::optional<mail::read_scope> snapshot;
     if (reads_snapshot(st, cmd.name)) snapshot.emplace(*st.env->store);
     try {
@@ -84,6 +88,7 @@ reply execute(session_state& st, const command& cmd) {
     // RFC 5465: what changed in the other watched mailboxes, less what this command did.
     if (st.notify && r.act != action::logout && cmd.name != "NOTIFY")
       notify_updates(st, r, false, e->allows_expunge, changed_by(cmd));
+    st.cmd_seq = 0;
   }
   // AUTHENTICATE and IDLE continue in the session, which writes their tagged line.
   if (r.act == action::authenticate || r.act == action::idle) return r;

@@ -33,6 +33,7 @@ class seen_store;
 
 namespace hearth::mail::imap {
 
+class change_clock;
 class message_cache;
 class search_cache;
 
@@ -61,6 +62,10 @@ struct server_env {
   std::uint64_t append_limit = 64ull << 20;  // RFC 7889 APPENDLIMIT, also the literal limit
   message_cache* cache = nullptr;            // optional: parsed messages shared by sessions
   search_cache* searches = nullptr;          // optional: SEARCH header fields by blob (summary.hpp)
+  // Optional: whether a mailbox may have changed since a reading (change_clock.hpp), so that
+  // the refresh after a command skips a read that would find nothing; without it every
+  // command reads.
+  change_clock* changes = nullptr;
   // Optional listener of user_action; called on the handler's thread, so it must only queue.
   std::function<void(const user_action&)> on_user_action;
   // RFC 9585 INPROGRESS (progress.hpp): a note at most every progress_interval, looked for
@@ -95,6 +100,9 @@ struct selected_mailbox {
   std::vector<std::uint64_t> modseqs;   // parallel to uids: the modseq last reported
   std::uint64_t highestmodseq = 0;      // changes up to here are reflected above
   std::set<std::uint32_t> pending_expunge;  // expunged elsewhere, not yet announced
+  // The change_clock reading taken before the reads that brought the view up to
+  // highestmodseq (0: none, the next refresh reads).
+  std::uint64_t synced = 0;
   std::vector<std::uint32_t> saved;     // RFC 5182 SEARCHRES "$" (uids)
   std::vector<std::string> keywords;    // keywords announced in FLAGS
   std::vector<search_context> contexts; // RFC 5267 UPDATE searches
@@ -160,6 +168,9 @@ struct session_state {
   // Set by the session while a long command runs: writes untagged lines (CRLF-terminated) to
   // the client before the command's reply, from the handler's thread (progress.hpp).
   std::function<void(std::string_view)> push;
+  // The change_clock reading that execute() takes before the command's first read (0 outside
+  // a command, or without a clock).
+  std::uint64_t cmd_seq = 0;
 
   bool selected() const { return ph == phase::selected && sel.has_value(); }
 };

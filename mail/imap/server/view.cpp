@@ -7,6 +7,7 @@
 #include "core/util/strings.hpp"
 #include "mail/imap/server/acl.hpp"
 #include "mail/imap/server/cache.hpp"
+#include "mail/imap/server/change_clock.hpp"
 #include "mail/imap/server/search_context.hpp"
 #include "mail/imap/server/private_seen.hpp"
 #include "mail/imap/proto/writer.hpp"
@@ -33,6 +34,9 @@ result<void> open_view(session_state& st, const mailbox_ref& ref, bool read_only
     sel.modseqs.push_back(m.modseq);
   }
   sel.keywords = std::move(v->keywords);
+  // The view is as of the command's clock reading (commands.cpp): the refresh right after it
+  // reads nothing unless something changed since.
+  sel.synced = st.cmd_seq;
   st.sel = std::move(sel);
   st.ph = phase::selected;
   // RFC 3501 §2.3.2: SELECT takes the unclaimed messages as this session's recent ones;
@@ -108,9 +112,28 @@ void refresh(session_state& st, reply& r, bool allow_expunge) {
 }
 
 namespace {
+// The mailbox's changes since the view last read them, or none without a read when the
+// change_clock says that nothing can have changed since (change_clock.hpp). Only for the
+// user's own mailboxes: on another user's, the user's own \Seen lives in the seen store.
+result<mail::changes> changes_of(session_state& st) {
+  auto& sel = *st.sel;
+  auto* clock = st.env ? st.env->changes : nullptr;
+  if (!clock || sel.owner != st.account) return changes_as_user(st, sel.owner, sel.name, sel.highestmodseq);
+  // Outside a command (IDLE's push) no reading was taken: one now precedes the read.
+  const std::uint64_t seq = st.cmd_seq ? st.cmd_seq : clock->now();
+  if (!clock->changed_since(sel.owner, sel.name, sel.synced)) {
+    mail::changes none;
+    none.highestmodseq = sel.highestmodseq;
+    return none;
+  }
+  auto ch = changes_as_user(st, sel.owner, sel.name, sel.highestmodseq);
+  if (ch) sel.synced = seq;
+  return ch;
+}
+
 void refresh_view(session_state& st, reply& r, bool allow_expunge) {
   auto& sel = *st.sel;
-  auto ch = changes_as_user(st, sel.owner, sel.name, sel.highestmodseq);
+  auto ch = changes_of(st);
   if (!ch) return;
   for (auto u : ch->vanished)
     if (seq_of(sel, u)) sel.pending_expunge.insert(u);

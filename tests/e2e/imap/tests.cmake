@@ -32,3 +32,6 @@ hearth_e2e(imap_shared_seen_revoke imap/test_shared_seen_revoke.py 73)
 # A large APPEND's summary in its commit, CATENATE put together in pieces: NETs 27 and 28.
 hearth_e2e(imap_catenate_stream imap/test_catenate_stream.py 27)
 hearth_e2e_pg(imap_catenate_stream imap/test_catenate_stream.py 28)
+# A write by another process (the CLI) seen by the next command though the refresh may skip
+# its read: NET 35.
+hearth_e2e(imap_refresh_other_process imap/test_refresh_other_process.py 35)
