@@ -1,6 +1,7 @@
 #include "app/serve_xmpp_cluster.hpp"
 
 #include <condition_variable>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 
@@ -162,6 +163,13 @@ bool install_xmpp_cluster(serve_context& ctx, xmpp::hub& hub, std::shared_ptr<vo
     if (e.resync) hub.forget_room_home("");
     else if (e.data != node) hub.forget_room_home(e.key, e.data);
   });
+  // Tests only: room stanzas of this name (e.g. "message") are handled here and never
+  // acknowledged, which makes the window "handled, then killed before the ack" as wide as a
+  // test needs (e2e.xmpp_muc_resent).
+  if (const char* kind = std::getenv("HEARTH_TEST_XMPP_UNACKED"); kind && *kind) {
+    log::warn("xmpp.cluster.test_hook", {{"unacked", std::string(kind)}});
+    co.acknowledge = [kind = std::string(kind)](const xmpp::element& st) { return st.name != kind; };
+  }
   hub.set_cluster(std::move(co));
   if (auto r = st->registry->heartbeat(st->node, 0, xmpp::now_us() / 1000000); !r) {
     log::error("xmpp.cluster", {{"part", "heartbeat"}, {"error", r.error().message}});

@@ -91,14 +91,15 @@ void hub::room_homes_alive(const std::vector<std::string>& live) {
     std::lock_guard lk(homes_mu_);
     std::erase_if(room_homes_, [&](const auto& kv) { return !is_live(kv.second); });
   }
-  std::vector<held_stanza> again, late;
+  std::vector<std::pair<std::uint64_t, held_stanza>> again;
+  std::vector<held_stanza> late;
   const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lk(held_mu_);
     for (auto it = held_.begin(); it != held_.end();) {
       auto& h = it->second;
       if (!is_live(h.node)) {
-        again.push_back(std::move(h));
+        again.emplace_back(it->first, std::move(h));
       } else if (now - h.since >= cluster_.hold_for) {
         if (ackers_.count(h.node)) late.push_back(std::move(h));
       } else {
@@ -110,12 +111,14 @@ void hub::room_homes_alive(const std::vector<std::string>& live) {
     }
   }
   // In sending order, now that the dead homes are out of the cache: each goes to the node
-  // that holds (or, asked now, takes) the room's claim.
-  for (auto& h : again) {
+  // that holds (or, asked now, takes) the room's claim, under the number the dead home saw,
+  // marked as resent: that home may have handled it and died before its ack left, and the
+  // new home checks the room's archive for it.
+  for (auto& [seq, h] : again) {
     auto to = jid::parse(h.stanza.get("to"));
     if (!to) continue;
     log::info("xmpp.cluster.rerouted", {{"room", to->bare()}, {"node", h.node}, {"stanza", h.stanza.name}});
-    to_component(std::move(h.stanza), *to);
+    to_component(std::move(h.stanza), *to, 0, held_key{std::to_string(seq) + "/" + cluster_.node, true}, seq);
   }
   for (auto& h : late) {
     log::warn("xmpp.cluster.unacknowledged", {{"to", h.stanza.get("to")}, {"node", h.node}, {"stanza", h.stanza.name}});
@@ -133,13 +136,13 @@ std::size_t hub::held_count() {
   return held_.size();
 }
 
-void hub::to_room_home(const std::string& node, element stanza, int hops) {
+void hub::to_room_home(const std::string& node, element stanza, int hops, std::uint64_t resend) {
   const std::size_t bytes = serialize(stanza).size();
   std::uint64_t seq = 0;
   {
     std::lock_guard lk(held_mu_);
     if (held_.size() < cluster_.max_held && held_bytes_ + bytes <= cluster_.max_held_bytes) {
-      seq = next_held_++;
+      seq = resend ? resend : next_held_++;
       // Held before it is sent: the acknowledgement may come back on another thread before
       // forward() returns.
       held_.emplace(seq, held_stanza{node, stanza, std::chrono::steady_clock::now(), bytes});
@@ -151,7 +154,10 @@ void hub::to_room_home(const std::string& node, element stanza, int hops) {
     bounce(stanza, "wait", "resource-constraint");
     return;
   }
-  forward(node, forward_kind::component, std::to_string(hops) + "/" + std::to_string(seq) + "/" + cluster_.node, stanza);
+  // "HOPSr" for a resent one: a node of an older version reads any first field but "2" as one
+  // hop, and handles it as before.
+  forward(node, forward_kind::component,
+          std::to_string(hops) + (resend ? "r/" : "/") + std::to_string(seq) + "/" + cluster_.node, stanza);
 }
 
 void hub::acknowledged(std::string_view arg) {
@@ -340,14 +346,22 @@ void hub::handle_forwarded(envelope e) {
       return;
     }
     case forward_kind::component: {
-      // "HOPS/SEQ/NODE" (envelope.hpp); a bare "HOPS", or "-" from a node that sent it
-      // straight on, asks for no acknowledgement.
+      // "HOPS/SEQ/NODE" (envelope.hpp), "HOPSr/..." when resent; a bare "HOPS", or "-" from a
+      // node that sent it straight on, asks for no acknowledgement.
       std::string_view arg = e.arg;
       const auto slash = arg.find('/');
-      const int hops = arg.substr(0, slash) == "2" ? 2 : 1;
-      if (to) to_component(std::move(st), *to, hops);
+      std::string_view first = arg.substr(0, slash);
+      held_key key;
+      if (!first.empty() && first.back() == 'r') {
+        key.resent = true;
+        first.remove_suffix(1);
+      }
+      const int hops = first == "2" ? 2 : 1;
+      if (slash != std::string_view::npos) key.key = std::string(arg.substr(slash + 1));
+      const bool ack = !cluster_.acknowledge || cluster_.acknowledge(st);
+      if (to) to_component(std::move(st), *to, hops, key);
       // Handled (or sent on, and held here in turn): the sender may forget it.
-      if (slash != std::string_view::npos) {
+      if (slash != std::string_view::npos && ack) {
         auto rest = arg.substr(slash + 1);
         auto second = rest.find('/');
         if (second != std::string_view::npos && second + 1 < rest.size())

@@ -553,3 +553,85 @@ TEST_CASE("cluster: room stanzas a live home leaves unanswered are bounded and g
       ++timeouts;
   CHECK(timeouts == 2);
 }
+
+TEST_CASE("cluster: a room stanza its home handled but never acknowledged is resent under the key that home saw") {
+  two_nodes n;
+  bool b_dead = false, b_unacked = false;
+  struct handled {
+    std::string body, key;
+    bool resent;
+  };
+  std::vector<handled> got[2];
+  for (int i = 0; i < 2; ++i) {
+    hub& h = *n.nodes[i].first;
+    h.add_component(
+        "conference.x.test", "Chatrooms",
+        hub::keyed_component_handler([&got, i](element st, const held_key& k) {
+          const element* b = st.child("body");
+          got[i].push_back({b ? b->body() : std::string(), k.key, k.resent});
+        }),
+        true);
+    auto co = cluster_muting_b(n, i, b_dead);
+    if (i == 1) co.acknowledge = [&b_unacked](const element&) { return !b_unacked; };
+    h.set_cluster(std::move(co));
+  }
+  auto sa = n.login(*n.a, "a@x.test/1");
+  auto sb = n.login(*n.b, "b@x.test/1");
+  auto to_room = [](std::string room, std::string text) {
+    return "<message to='" + room + "@conference.x.test' type='groupchat'><body>" + text + "</body></message>";
+  };
+  n.stanza(*n.b, *sb, to_room("hall", "home on B"));
+  REQUIRE(got[1].size() == 1);
+  CHECK(got[1][0].key.empty());  // handled where it arrived: nothing to tell apart
+  n.stanza(*n.a, *sa, to_room("hall", "acknowledged"));
+  REQUIRE(got[1].size() == 2);
+  CHECK(n.a->held_count() == 0);
+  const std::string first_key = got[1][1].key;
+  CHECK(first_key.size() > 2);
+  CHECK_FALSE(got[1][1].resent);
+
+  // B handles the next one and dies before its ack leaves.
+  b_unacked = true;
+  n.stanza(*n.a, *sa, to_room("hall", "handled, then killed"));
+  REQUIRE(got[1].size() == 3);
+  const std::string key = got[1][2].key;
+  CHECK(key != first_key);
+  CHECK(key.substr(key.find('/')) == "/A");
+  CHECK(n.a->held_count() == 1);
+  b_dead = true;
+  REQUIRE(n.reg->forget_node("B"));
+  n.a->room_homes_alive(n.reg->live_nodes(now_us() / 1000000).value());
+  // A is the room's new home: its component gets it with the key B saw, marked as resent.
+  CHECK(n.a->held_count() == 0);
+  REQUIRE(got[0].size() == 1);
+  CHECK(got[0][0].body == "handled, then killed");
+  CHECK(got[0][0].key == key);
+  CHECK(got[0][0].resent);
+
+  // Over the link: a stanza A holds for B is sent again when A's check finds B gone (B's
+  // previous life, restarted under the same id), and the registry names B as the room's
+  // home again: B gets it with its key, marked as resent.
+  b_dead = false;
+  REQUIRE(n.reg->heartbeat("B", 0, now_us() / 1000000));
+  n.b->forget_room_home("");
+  n.stanza(*n.a, *sa, to_room("den", "home on A"));
+  REQUIRE(got[0].size() == 2);
+  REQUIRE(n.reg->forget_node("A"));  // A's claim goes; A itself stays up
+  REQUIRE(n.reg->heartbeat("A", 0, now_us() / 1000000));
+  n.a->forget_room_home("");
+  n.stanza(*n.b, *sb, to_room("den", "home on B now"));
+  REQUIRE(got[1].size() == 4);
+  // B handles the next one and its ack does not leave.
+  n.stanza(*n.a, *sa, to_room("den", "for B, unanswered"));
+  REQUIRE(got[1].size() == 5);
+  const std::string key2 = got[1][4].key;
+  CHECK_FALSE(got[1][4].resent);
+  CHECK(n.a->held_count() == 1);
+  b_unacked = false;
+  n.a->room_homes_alive({"A"});  // B's previous life is gone; the registry names B (alive) as home
+  REQUIRE(got[1].size() == 6);
+  CHECK(got[1][5].body == "for B, unanswered");
+  CHECK(got[1][5].key == key2);
+  CHECK(got[1][5].resent);
+  CHECK(n.a->held_count() == 0);  // acknowledged this time
+}

@@ -29,8 +29,8 @@ enum class forward_kind {
   session,          // the stanza as it is, to the local session whose full JID is to=
   kick,             // end the local session in to= with <conflict/> (bound again on another node)
   component,        // a stanza for a component (a room) that lives on this node; arg
-                    // "HOPS/SEQ/NODE": the hops so far, and what to acknowledge to which node
-                    // (a bare "HOPS" asks for no acknowledgement)
+                    // "HOPS/SEQ/NODE" ("HOPSr/..." when resent after a home died): the hops so
+                    // far, what to acknowledge to which node (a bare "HOPS": no acknowledgement)
   from_component,   // a stanza from a component to the local session in to=
   resume_request,   // XEP-0198: hand the session whose resumption id is arg over (handover.hpp)
   handover,         // the answer: the state of session arg, or a refusal

@@ -52,6 +52,7 @@ element make_iq_result(const element& iq, std::optional<element> payload) {
 }
 
 hub::hub(hub_options opts, store& st, directory::directory& dir) : opts_(std::move(opts)), store_(st), dir_(dir) {
+  next_held_ = static_cast<std::uint64_t>(now_us());
   // RFC 6121 core features live here; everything else registers from xmpp/modules/.
   on_iq("get", ns_roster, static_cast<int>(target::own_account), [](hub& h, request& r, const element& q) {
     return roster_get(h, r, q);
@@ -204,6 +205,14 @@ void hub::invalidate_blocklist(std::string_view owner) {
 
 void hub::add_component(std::string domain, std::string name, component_handler f, bool per_room,
                         claim_handler on_claim) {
+  add_component(
+      std::move(domain), std::move(name),
+      keyed_component_handler([f = std::move(f)](element st, const held_key&) { f(std::move(st)); }), per_room,
+      std::move(on_claim));
+}
+
+void hub::add_component(std::string domain, std::string name, keyed_component_handler f, bool per_room,
+                        claim_handler on_claim) {
   components_[std::move(domain)] = component{std::move(name), std::move(f), per_room, std::move(on_claim)};
 }
 
@@ -213,7 +222,7 @@ std::vector<std::pair<std::string, std::string>> hub::component_items() const {
   return out;
 }
 
-void hub::to_component(element stanza, const jid& to, int hops) {
+void hub::to_component(element stanza, const jid& to, int hops, const held_key& key, std::uint64_t resend) {
   auto it = components_.find(to.domain);
   if (it == components_.end()) return;
   if (clustered() && it->second.per_room && !to.local.empty()) {
@@ -223,7 +232,7 @@ void hub::to_component(element stanza, const jid& to, int hops) {
     if (!home) {
       // The registry failed: handled here, as on one node.
     } else if (home->node != cluster_.node && hops < 2) {
-      to_room_home(home->node, std::move(stanza), hops + 1);
+      to_room_home(home->node, std::move(stanza), hops + 1, resend);
       return;
     } else if (home->claimed && it->second.on_claim) {
       try {
@@ -233,14 +242,14 @@ void hub::to_component(element stanza, const jid& to, int hops) {
       }
     }
   }
-  to_component_local(std::move(stanza), to);
+  to_component_local(std::move(stanza), to, key);
 }
 
-void hub::to_component_local(element stanza, const jid& to) {
+void hub::to_component_local(element stanza, const jid& to, const held_key& key) {
   auto it = components_.find(to.domain);
   if (it == components_.end()) return;
   try {
-    it->second.handler(std::move(stanza));
+    it->second.handler(std::move(stanza), key);
   } catch (const std::exception& e) {
     log::error("xmpp.component.error", {{"domain", to.domain}, {"error", e.what()}});
   }

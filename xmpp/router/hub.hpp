@@ -85,6 +85,16 @@ struct iq_reply {
   static iq_reply error(std::string type, std::string cond) { return {std::nullopt, std::move(type), std::move(cond)}; }
 };
 
+// A room stanza another node sent here and holds until this node acknowledges it
+// (hub::cluster_options::max_held): `key` ("SEQ/NODE", the sending node and its number for the
+// stanza, never reused by that node, across restarts too) names it, and `resent` says the node
+// sends it again because the room's previous home died before acknowledging it, so that home
+// may have handled it already. Empty `key` for a stanza handled where it arrived.
+struct held_key {
+  std::string key;
+  bool resent = false;
+};
+
 enum class target {
   server = 1,       // to the domain (or no to= for some namespaces)
   own_account = 2,  // to the user's own bare JID, or no to=
@@ -182,6 +192,11 @@ class hub {
   using claim_handler = std::function<void(const std::string& room)>;
   void add_component(std::string domain, std::string name, component_handler f, bool per_room = false,
                      claim_handler on_claim = {});
+  // As above, for a component that tells a stanza resent after its room's home died from
+  // the first sending (held_key): group chat, which must not handle a message twice.
+  using keyed_component_handler = std::function<void(element stanza, const held_key& key)>;
+  void add_component(std::string domain, std::string name, keyed_component_handler f, bool per_room = false,
+                     claim_handler on_claim = {});
   bool is_component(std::string_view domain) const { return components_.count(std::string(domain)) != 0; }
   // A local domain or a component's: what s2s accepts streams for.
   bool serves_domain(std::string_view domain) { return is_component(domain) || is_local_domain(domain); }
@@ -218,6 +233,10 @@ class hub {
     std::size_t max_held = 2000;
     std::size_t max_held_bytes = 16u << 20;
     std::chrono::seconds hold_for{15};
+    // Tests only (app: HEARTH_TEST_XMPP_UNACKED): a forwarded room stanza for which this
+    // returns false is handled here but never acknowledged, as if this node died between the
+    // two, so that the sender sends it again once this node is gone. Empty: every one is.
+    std::function<bool(const element& stanza)> acknowledge{};
   };
   void set_cluster(cluster_options c) { cluster_ = std::move(c); }
   // An envelope another node forwarded here: runs its step of the rules on this node's
@@ -336,15 +355,18 @@ class hub {
   remote_sender remote_;
   struct component {
     std::string name;
-    component_handler handler;
+    keyed_component_handler handler;
     bool per_room = false;
     claim_handler on_claim;
   };
   std::map<std::string, component> components_;  // by domain; constant once serving
   // `hops`: how many nodes sent it on as the room's home already. A node whose cache was
   // stale (this node restarted, or the room moved) may send it to a node that is not the home:
-  // that node sends it on once more, after which it is handled where it is.
-  void to_component(element stanza, const jid& to, int hops = 0);
+  // that node sends it on once more, after which it is handled where it is. `key`: what the
+  // component is told when it handles it here. `resend`: this node's own held stanza of that
+  // number, sent again (room_homes_alive), which keeps its number if it goes to another node.
+  void to_component(element stanza, const jid& to, int hops = 0, const held_key& key = {},
+                    std::uint64_t resend = 0);
   // The room's home from the cache, else from the registry (nullopt when the registry fails).
   std::optional<room_claim> room_home(const std::string& room);
   std::mutex homes_mu_;
@@ -356,16 +378,19 @@ class hub {
     std::chrono::steady_clock::time_point since;
     std::size_t bytes = 0;
   };
-  void to_room_home(const std::string& node, element stanza, int hops);
+  // `resend`: the number the stanza was held under before (0: a new one).
+  void to_room_home(const std::string& node, element stanza, int hops, std::uint64_t resend = 0);
   void acknowledged(std::string_view arg);
   std::mutex held_mu_;
   std::map<std::uint64_t, held_stanza> held_;  // by sequence number (sending order); held_mu_
   std::size_t held_bytes_ = 0;                 // guarded by held_mu_
-  std::uint64_t next_held_ = 1;                // guarded by held_mu_
+  // Starts at the clock in microseconds, so that a restarted node never reuses a number its
+  // previous life gave (held_key). Guarded by held_mu_.
+  std::uint64_t next_held_ = 1;
   // Nodes that acknowledged a room stanza: a node that never does (it runs an older
   // version) gets no timeout errors for its silence. Guarded by held_mu_.
   std::set<std::string> ackers_;
-  void to_component_local(element stanza, const jid& to);
+  void to_component_local(element stanza, const jid& to, const held_key& key = {});
   bool from_component_local(element stanza, const jid& to);
   cluster_options cluster_;
   handover_handler handover_;  // guarded by mu_

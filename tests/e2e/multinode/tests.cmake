@@ -14,3 +14,6 @@ hearth_e2e_pg(multinode_kill multinode/test_multinode_kill.py 156)
 # A room's home node killed with -9: the room and its occupants go on on the other node (NET 98).
 hearth_e2e(xmpp_muc_failover multinode/test_xmpp_muc_failover.py 98)
 set_tests_properties(e2e.xmpp_muc_failover PROPERTIES LABELS pg SKIP_RETURN_CODE 77)
+# A room's home killed after handling a message, before its ack: not sent or stored twice (NET 44).
+hearth_e2e(xmpp_muc_resent multinode/test_xmpp_muc_resent.py 44)
+set_tests_properties(e2e.xmpp_muc_resent PROPERTIES LABELS pg SKIP_RETURN_CODE 77)

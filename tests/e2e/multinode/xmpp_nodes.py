@@ -64,10 +64,11 @@ class Node:
             return f.read()
 
 
-def start_two_nodes(configure=None):
+def start_two_nodes(configure=None, a_env=None):
     """Starts a private PostgreSQL on NET.10, instance A on NET.1 (alice, bob added) and node
     B on NET.2; returns (pg, url, a, b). `configure(a)` may edit A's configuration before B
-    copies it. The caller stops pg."""
+    copies it; `a_env` adds environment variables to A's process only (test hooks). The caller
+    stops pg."""
     pg = PgCluster(listen=f"{NET}.10").start()
     url = f"host={NET}.10 port=5432 user=hearth dbname=postgres"
     ht.PG_URL = ""  # these tests make their own database choice
@@ -76,16 +77,22 @@ def start_two_nodes(configure=None):
     if configure:
         configure(a)
     b = Node(a, 2)
-    a.start(wait_for="xmpp_client")
+    saved = dict(os.environ)
+    os.environ.update(a_env or {})
+    try:
+        a.start(wait_for="xmpp_client")
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
     b.start()
     return pg, url, a, b
 
 
-def run_killing_a(scenario, configure=None, timeout=150):
+def run_killing_a(scenario, configure=None, timeout=150, a_env=None):
     """Runs `scenario(a, b)` (a coroutine that kills node A) on two fresh nodes, then checks
     that B stops cleanly, stops PostgreSQL and reports."""
     from xmpp_util import run  # after require_postgres(): it imports slixmpp
-    pg, _, a, b = start_two_nodes(configure)
+    pg, _, a, b = start_two_nodes(configure, a_env)
     try:
         run(scenario(a, b), timeout=timeout)
         b.proc.terminate()

@@ -53,7 +53,8 @@ class service : public std::enable_shared_from_this<service> {
   service(hub& h, muc_store& st, service_options o) : hub_(h), store_(st), opts_(std::move(o)) {}
 
   void load(const std::string& domain);
-  void handle(element st);
+  // `key`: set when another node sent the stanza and holds it (hub held_key).
+  void handle(element st, const held_key& key = {});
   // Several nodes: this node has just become the home of `room_jid` (hub::add_component's
   // on_claim). The room is read again from the store with the occupants its previous home
   // seated, replacing any copy in memory.
@@ -64,12 +65,15 @@ class service : public std::enable_shared_from_this<service> {
  private:
   std::shared_ptr<slot> find(const std::string& room_jid);
   void to_service(const element& st, const jid& from, const jid& to);
-  void to_room(std::shared_ptr<slot> s, element st, const jid& from, const jid& to);
+  void to_room(std::shared_ptr<slot> s, element st, const jid& from, const jid& to, const held_key& key);
+  // A message resent after the room's previous home died: true when that home archived it
+  // already (its occupants got it then), so it is dropped here.
+  bool handled_before(slot& s, const held_key& key);
   void occupant_iq(slot& s, const element& iq, const jid& from, const jid& to);
   void mam(slot& s, const element& iq, const jid& from);
   void vcard(slot& s, const element& iq, const jid& from);
-  // Persists, archives and sends an outcome (the room's lock held).
-  void apply(slot& s, outcome res);
+  // Persists, archives (with `origin`, store.hpp) and sends an outcome (the room's lock held).
+  void apply(slot& s, outcome res, std::string_view origin = {});
   void save(slot& s);
   void forget(slot& s);
   // Writes the occupants the room seated, changed or lost since the last call (several nodes).
@@ -213,7 +217,7 @@ std::shared_ptr<slot> service::find(const std::string& room_jid) {
   return it == rooms_.end() ? nullptr : it->second;
 }
 
-void service::handle(element st) {
+void service::handle(element st, const held_key& key) {
   auto from = jid::parse(st.get("from"));
   auto to = jid::parse(st.get("to"));
   if (!from || !to || ours(from->domain)) return;
@@ -253,12 +257,12 @@ void service::handle(element st) {
     }
     std::unique_lock lk(s->mu);
     if (s->gone) continue;
-    to_room(s, std::move(st), *from, *to);
+    to_room(s, std::move(st), *from, *to, key);
     return;
   }
 }
 
-void service::to_room(std::shared_ptr<slot> sp, element st, const jid& from, const jid& to) {
+void service::to_room(std::shared_ptr<slot> sp, element st, const jid& from, const jid& to, const held_key& key) {
   slot& s = *sp;
   auto c = ctx();
   // Several nodes: the room's occupants are written as they change, so that another node can
@@ -269,7 +273,8 @@ void service::to_room(std::shared_ptr<slot> sp, element st, const jid& from, con
     return;
   }
   if (st.name == "message") {
-    apply(s, s.r.on_message(st, from, to, c));
+    if (key.resent && handled_before(s, key)) return;
+    apply(s, s.r.on_message(st, from, to, c), key.key);
     return;
   }
   if (st.name != "iq") return;
@@ -341,7 +346,20 @@ void service::occupant_iq(slot& s, const element& iq, const jid& from, const jid
   send(std::move(out));
 }
 
-void service::apply(slot& s, outcome res) {
+bool service::handled_before(slot& s, const held_key& key) {
+  const std::string room_jid = s.r.address().bare();
+  try {
+    if (!store_.archived_origin(room_jid, key.key)) return false;
+  } catch (const std::exception& e) {
+    // Unknown: handled again, since a message twice is better than none.
+    log::error("xmpp.muc.archive", {{"room", room_jid}, {"op", "origin"}, {"error", e.what()}});
+    return false;
+  }
+  log::info("xmpp.muc.duplicate", {{"room", room_jid}, {"origin", key.key}});
+  return true;
+}
+
+void service::apply(slot& s, outcome res, std::string_view origin) {
   const std::string room_jid = s.r.address().bare();
   if (res.archive) {
     archived a;
@@ -351,7 +369,7 @@ void service::apply(slot& s, outcome res) {
     a.stamp_us = now_us();
     a.stanza = serialize(*res.archive);
     try {
-      store_.archive_add(room_jid, a);
+      store_.archive_add(room_jid, a, origin);
     } catch (const std::exception& e) {
       log::error("xmpp.muc.archive", {{"room", room_jid}, {"error", e.what()}});
     }
@@ -624,9 +642,9 @@ std::shared_ptr<service> install(hub& h, muc_store& st, service_options o, const
     std::weak_ptr<service> weak = svc;
     h.add_component(
         sd, "Chatrooms",
-        [weak](element st) {
-          if (auto s = weak.lock()) s->handle(std::move(st));
-        },
+        hub::keyed_component_handler([weak](element st, const held_key& key) {
+          if (auto s = weak.lock()) s->handle(std::move(st), key);
+        }),
         /*per_room=*/true,
         [weak](const std::string& room_jid) {
           if (auto s = weak.lock()) s->rehome(room_jid);

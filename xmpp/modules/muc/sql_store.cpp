@@ -40,6 +40,9 @@ CREATE TABLE muc_occupant(
 );
 CREATE INDEX muc_occupant_jid ON muc_occupant(jid);
 )sql"},
+    {3, "muc: the origin of an archived message another node sent and held (several nodes)", R"sql(
+ALTER TABLE muc_archive ADD COLUMN origin TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 std::string domain_of(std::string_view room_jid) {
@@ -98,15 +101,27 @@ class sql_store final : public muc_store {
     tx.commit().value();
   }
 
-  void archive_add(std::string_view room, const archived& a) override {
+  void archive_add(std::string_view room, const archived& a, std::string_view origin) override {
     // One room's messages are written in order under its lock, so an fsync per message would
     // cap a busy room at the disk's sync rate; an autocommit at normal durability survives a
     // killed process, only a power cut could lose the last ones.
     db_->get()
-        .query("INSERT INTO muc_archive(room, stanza_id, nick, stamp, stanza) VALUES(?1, ?2, ?3, ?4, ?5) "
+        .query("INSERT INTO muc_archive(room, stanza_id, nick, stamp, stanza, origin) VALUES(?1, ?2, ?3, ?4, ?5, ?6) "
                "ON CONFLICT(room, stanza_id) DO NOTHING",
-               room, a.stanza_id, a.with, a.stamp_us, a.stanza)
+               room, a.stanza_id, a.with, a.stamp_us, a.stanza, origin)
         .value();
+  }
+
+  bool archived_origin(std::string_view room, std::string_view origin, std::size_t recent) override {
+    if (origin.empty()) return false;
+    // The room's newest rows through muc_archive_room (room, id); no index on origin, so that
+    // archiving a message costs what it did.
+    return !db_->get()
+                .query("SELECT 1 FROM (SELECT origin FROM muc_archive WHERE room = ?1 ORDER BY id DESC LIMIT ?3) "
+                       "recent WHERE origin = ?2",
+                       room, origin, static_cast<std::int64_t>(recent))
+                .value()
+                .empty();
   }
 
   archive_page archive_find(std::string_view room, const archive_query& q) override {

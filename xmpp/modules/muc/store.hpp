@@ -59,8 +59,14 @@ class muc_store {
   virtual void save_room(const stored_room& r) = 0;
   // Forgets the room, its archive and its occupants.
   virtual void delete_room(std::string_view room_jid) = 0;
-  // The archive: `a.with` holds the sender's nick. Durable when it returns.
-  virtual void archive_add(std::string_view room_jid, const archived& a) = 0;
+  // The archive: `a.with` holds the sender's nick. Durable when it returns. `origin` names
+  // the stanza archived when another node sent it and holds it (hub held_key::key), in the
+  // same row, so that a resent copy is known for as long as the message is archived.
+  virtual void archive_add(std::string_view room_jid, const archived& a, std::string_view origin = {}) = 0;
+  // Whether one of the room's last `recent` archived messages came with `origin`. Bounded so
+  // that the check never walks a long archive: a stanza is resent within seconds of its first
+  // handling (hub::cluster_options::hold_for), after which little can have followed it.
+  virtual bool archived_origin(std::string_view room_jid, std::string_view origin, std::size_t recent = 5000) = 0;
   virtual archive_page archive_find(std::string_view room_jid, const archive_query& q) = 0;
   // The last `n` archived messages, oldest first (history after a restart).
   virtual std::vector<archived> archive_last(std::string_view room_jid, std::size_t n) = 0;

@@ -105,6 +105,25 @@ TEST_CASE("muc store: two stores on one database (two nodes) see each other's ro
   for (std::size_t i = 1; i < all.size(); ++i) CHECK(all[i - 1].id < all[i].id);
 }
 
+TEST_CASE("muc store: the origin of a held stanza is found among the room's last messages only") {
+  test_database t{GENERATE(sql::engine::sqlite, sql::engine::postgres)};
+  INFO(engine_name(t.engine));
+  auto a = open_store(t.target).value();
+  auto b = open_store(t.target).value();  // another node: the room's new home
+  a->archive_add(lobby, message(0), "17/A");
+  a->archive_add(lobby, message(1));
+  a->archive_add("other@conference.x.test", message(2), "18/A");
+  CHECK(b->archived_origin(lobby, "17/A"));
+  CHECK_FALSE(b->archived_origin(lobby, "18/A"));  // another room's
+  CHECK_FALSE(b->archived_origin(lobby, "17/B"));
+  CHECK_FALSE(b->archived_origin(lobby, ""));      // a stanza handled where it arrived names none
+  a->archive_add(lobby, message(0), "19/A");       // its stanza id again: kept once, as first written
+  CHECK_FALSE(b->archived_origin(lobby, "19/A"));
+  // Bounded: past the last `recent` rows it is not looked for.
+  CHECK(b->archived_origin(lobby, "17/A", 2));
+  CHECK_FALSE(b->archived_origin(lobby, "17/A", 1));
+}
+
 // A data directory written before the store moved to core/sql: the table and the migration
 // row of component "muc" are there already, and opening keeps both.
 TEST_CASE("muc store: an existing SQLite xmpp.db opens unchanged") {
@@ -135,7 +154,7 @@ INSERT INTO muc_archive VALUES(7, 'old@conference.x.test', 'x7', 'Nick', 5, '<me
   auto d = sql::open(t.target).value();
   // Version 1 kept as it was; the later ones added.
   CHECK(d->get().query_int("SELECT count(*) FROM schema_migrations WHERE component = 'muc' AND version = 1").value() == 1);
-  CHECK(d->get().query_int("SELECT count(*) FROM schema_migrations WHERE component = 'muc'").value() == 2);
+  CHECK(d->get().query_int("SELECT count(*) FROM schema_migrations WHERE component = 'muc'").value() == 3);
 }
 
 TEST_CASE("muc store: occupants written by one node are read by another, and go with the room") {
