@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "core/log/log.hpp"
 #include "dav/server/service.hpp"
@@ -9,6 +10,7 @@
 #include "mail/message/address.hpp"
 #include "mail/message/encoding.hpp"
 #include "mail/message/mime.hpp"
+#include "mail/message/mime_stream.hpp"
 #include "mail/smtp/server/policy.hpp"
 
 namespace hearth::app {
@@ -83,6 +85,51 @@ bool dmarc_pass(const mail::header_section& h, const std::string& hostname) {
   return false;
 }
 
+// contains_ascii_nocase over a body read in pieces: each piece is searched with the end of
+// the one before it, so that a needle cut across two pieces is found. False when unreadable.
+bool pieces_contain_nocase(const mail::body_pieces& body, std::string_view lower_needle) {
+  std::string window;  // the last needle-1 octets of the previous piece, then this piece
+  bool found = false;
+  const bool read = body([&](std::string_view p) {
+    if (found) return;
+    window += p;
+    found = contains_ascii_nocase(window, lower_needle);
+    const std::size_t keep = std::min(window.size(), lower_needle.size() - 1);
+    window.erase(0, window.size() - keep);
+  });
+  return read && found;
+}
+
+// The text/calendar part of a large message, `head` (its header section with the trace
+// fields on top) then its whole body in pieces, encoded as it is in the message; nullopt when
+// it has none, a larger one (max_calendar_part counts the decoded part), or is unreadable.
+// The body is read up to three times and never held: a search for "text/calendar", one pass
+// for the MIME structure (mime_stream.hpp), one for the part's octets.
+std::optional<std::string> large_calendar_part(std::string_view head, const mail::body_pieces& body,
+                                               std::optional<mail::streamed_structure>& shape,
+                                               const mail::body_part*& part) {
+  if (!contains_ascii_nocase(head, "text/calendar") && !pieces_contain_nocase(body, "text/calendar"))
+    return std::nullopt;
+  mail::structure_builder b;
+  b.feed(head);
+  if (!body([&b](std::string_view p) { b.feed(p); })) return std::nullopt;
+  shape = b.finish();
+  if (!shape) return std::nullopt;
+  part = calendar_part(shape->structure.root);
+  if (!part || part->size() > 2 * max_calendar_part) return std::nullopt;
+  std::string encoded;
+  std::uint64_t at = 0;
+  auto take = [&](std::string_view piece) {
+    const std::uint64_t from = std::max<std::uint64_t>(part->body_begin, at);
+    const std::uint64_t to = std::min<std::uint64_t>(part->body_end, at + piece.size());
+    if (from < to) encoded.append(piece.substr(from - at, to - from));
+    at += piece.size();
+  };
+  take(head);
+  if (at < part->body_end && !body(take)) return std::nullopt;
+  return encoded;
+}
+
 }  // namespace
 
 std::shared_ptr<dav::imip_sender> make_imip_sender(serve_context& ctx) {
@@ -92,25 +139,40 @@ std::shared_ptr<dav::imip_sender> make_imip_sender(serve_context& ctx) {
 serve_context::copy_observer make_imip_receiver(serve_context& ctx, std::shared_ptr<dav::service> svc) {
   const std::string hostname = ctx.cfg.hostname;
   auto* dir = &ctx.dir;
-  return [svc, hostname, dir](const std::string& account, const std::string& copy, const std::string& auth_user) {
+  return [svc, hostname, dir](const std::string& account, const std::string& copy, const std::string& auth_user,
+                              const mail::body_pieces* body) {
     try {
-      // Cheap test first, in place: most mail has no calendar part.
-      if (!contains_ascii_nocase(copy, "text/calendar")) return;
-      auto msg = mail::parse_message(copy);
-      const auto* part = calendar_part(msg.root);
-      if (!part || part->size() > 2 * max_calendar_part) return;
+      const mail::body_part* part = nullptr;
+      const mail::header_section* header = nullptr;
+      std::optional<mail::message_structure> msg;
+      std::optional<mail::streamed_structure> shape;
+      std::string ics;
+      if (body) {
+        // A large message: its calendar part found and read in pieces.
+        auto encoded = large_calendar_part(copy, *body, shape, part);
+        if (!encoded) return;
+        header = &shape->structure.root.header;
+        ics = mail::decode_transfer_encoding(*encoded, part->encoding);
+      } else {
+        // Cheap test first, in place: most mail has no calendar part.
+        if (!contains_ascii_nocase(copy, "text/calendar")) return;
+        msg = mail::parse_message(copy);
+        part = calendar_part(msg->root);
+        if (!part || part->size() > 2 * max_calendar_part) return;
+        header = &msg->root.header;
+        ics = mail::decode_transfer_encoding(std::string_view(copy).substr(part->body_begin, part->size()), part->encoding);
+      }
+      if (ics.size() > max_calendar_part) return;
       std::string from;
-      if (const auto* f = msg.root.header.find("From")) {
+      if (const auto* f = header->find("From")) {
         auto boxes = mail::parse_address_list(f->value).mailboxes();
         if (boxes.size() == 1) from = lower(boxes.front().addr_spec());
       }
-      auto ics = mail::decode_transfer_encoding(std::string_view(copy).substr(part->body_begin, part->size()), part->encoding);
-      if (ics.size() > max_calendar_part) return;
       // Mail between local users never passes the MX checks, so it has no Authentication-Results
       // of ours; it came through authenticated submission instead, and From is trusted when
       // that account may send as it (the rule submission itself applies to From:).
       const bool submitted = !auth_user.empty() && !from.empty() && mail::smtp::may_send_as(*dir, auth_user, from);
-      dav::receive_imip(*svc, account, from, submitted || dmarc_pass(msg.root.header, hostname), ics);
+      dav::receive_imip(*svc, account, from, submitted || dmarc_pass(*header, hostname), ics);
     } catch (const std::exception& e) {
       log::error("dav.imip.in", {{"account", account}, {"error", e.what()}});
     }

@@ -19,6 +19,7 @@
 #include "core/config/config.hpp"
 #include "core/net/server.hpp"
 #include "core/util/result.hpp"
+#include "mail/message/pieces.hpp"
 
 namespace hearth::auth {
 class authenticator;
@@ -75,10 +76,12 @@ struct serve_context {
                                              const std::string& message)>;
   std::shared_ptr<send_fn> send_mail = std::make_shared<send_fn>();
   // Sees each local delivery's copy (account, trace fields + message, and the account that
-  // sent it by authenticated submission or "") before Sieve files it: DAV's iMIP in. Filled in
-  // by install_dav, called by mail delivery; must not throw.
-  using copy_observer =
-      std::function<void(const std::string& account, const std::string& copy, const std::string& auth_user)>;
+  // sent it by authenticated submission or "") before Sieve files it: DAV's iMIP in. For a
+  // large message (mail/smtp/server/delivery.hpp's large_message) `copy` is the trace fields
+  // and the header section, and `body` reads the whole body in pieces; else `body` is null.
+  // Filled in by install_dav, called by mail delivery; must not throw.
+  using copy_observer = std::function<void(const std::string& account, const std::string& copy,
+                                           const std::string& auth_user, const mail::body_pieces* body)>;
   std::shared_ptr<copy_observer> observe_copy = std::make_shared<copy_observer>();
 };
 

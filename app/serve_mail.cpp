@@ -42,7 +42,13 @@ bool install_mail(serve_context& ctx) {
   start_report_sender(ctx, checks);
   // iMIP in (install_dav fills observe_copy): each copy is looked at before Sieve files it.
   *local_copy = [sieve = *local_copy, observe = ctx.observe_copy](const mail::smtp::copy_request& r) {
-    if (*observe) (*observe)(r.account, r.copy, r.auth_user);
+    if (*observe) {
+      if (r.large && r.large->body)
+        (*observe)(r.account, r.copy.substr(0, r.copy.size() - std::min(r.large->body_start, r.copy.size())),
+                   r.auth_user, &r.large->body);
+      else
+        (*observe)(r.account, r.copy, r.auth_user, nullptr);
+    }
     return sieve(r);
   };
   *ctx.send_mail = [q = outbound.get(), sub = checks.submission](const std::string& from, const std::vector<std::string>& to,

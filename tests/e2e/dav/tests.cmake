@@ -17,3 +17,6 @@ hearth_e2e(dav_share_caldav dav/test_share_caldav.py 225)
 # (NETs 74, 75).
 hearth_e2e(dav_schedule_fanout dav/test_schedule_fanout.py 74)
 hearth_e2e(dav_imip_local dav/test_imip_local.py 75)
+# iMIP in a 40 MB message, its calendar part read in pieces (the pg variant on hosts .12).
+hearth_e2e(dav_imip_large dav/test_imip_large.py 42)
+hearth_e2e_pg(dav_imip_large dav/test_imip_large.py 42)
