@@ -16,6 +16,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "core/net/pool_call.hpp"
+
 namespace hearth::net {
 
 namespace asio = boost::asio;
@@ -46,13 +48,7 @@ void drain_blocking_pool();
 // f is moved to the pool; whatever it captures by reference must outlive the co_await.
 template <class F>
 asio::awaitable<std::invoke_result_t<F>> run_blocking(F f) {
-  using R = std::invoke_result_t<F>;
-  // co_spawn with use_awaitable completes on the awaiting coroutine's executor, which is what
-  // puts the session back on its strand. run_blocking itself is deliberately not a coroutine:
-  // GCC 12 destroys a by-value coroutine parameter with a non-trivial destructor twice when the
-  // argument is a temporary in a co_await expression.
-  return asio::co_spawn(
-      blocking_pool(), [fn = std::move(f)]() mutable -> asio::awaitable<R> { co_return fn(); }, asio::use_awaitable);
+  return run_on_pool(blocking_pool(), std::move(f));
 }
 
 }  // namespace hearth::net

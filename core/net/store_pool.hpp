@@ -18,6 +18,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "core/net/pool_call.hpp"
+
 namespace hearth::net {
 
 namespace asio = boost::asio;
@@ -39,9 +41,7 @@ void drain_store_pool();
 // (blocking.hpp, GCC 12) applies: an inline lambda captures only references and pointers.
 template <class F>
 asio::awaitable<std::invoke_result_t<F>> run_on_store(F f) {
-  using R = std::invoke_result_t<F>;
-  return asio::co_spawn(
-      store_pool(), [fn = std::move(f)]() mutable -> asio::awaitable<R> { co_return fn(); }, asio::use_awaitable);
+  return run_on_pool(store_pool(), std::move(f));
 }
 
 }  // namespace hearth::net

@@ -71,3 +71,41 @@ TEST_CASE("run_on_store: results and exceptions reach the awaiter; the size is f
   CHECK(store_pool_threads() >= 6);  // 2 x cores + 4 by default
   CHECK_FALSE(set_store_pool_threads(1));
 }
+
+TEST_CASE("run_on_store resumes the awaiter without a second turn in the pool's queue") {
+  // Every other pool thread is held, and the function queues more held tasks behind itself: a
+  // completion that went through the pool's queue again would wait for them (10 s, bounded).
+  const std::size_t n = store_pool_threads();
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<std::size_t> busy{0}, finished{0};
+  std::atomic<bool> let_go{false};
+  auto hold = [&, released] {
+    ++busy;
+    released.wait_for(std::chrono::seconds(10));
+    ++finished;
+  };
+  for (std::size_t i = 0; i + 1 < n; ++i) asio::post(store_pool(), hold);
+  for (int i = 0; i < 10000 && busy.load() < n - 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  REQUIRE(busy.load() == n - 1);
+
+  asio::io_context io;
+  bool resumed_while_held = false;
+  std::exception_ptr err;
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+    co_await run_on_store([&] {
+      for (std::size_t i = 0; i < n; ++i) asio::post(store_pool(), hold);
+    });
+    // Every held task is still waiting: none can have freed a thread for a second turn.
+    resumed_while_held = finished.load() == 0;
+    let_go = true;
+    release.set_value();
+  }, [&](std::exception_ptr e) { err = e; });
+  io.run();
+  if (!let_go.exchange(true)) release.set_value();
+  for (int i = 0; i < 20000 && finished.load() < 2 * n - 1; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  if (err) std::rethrow_exception(err);
+  CHECK(resumed_while_held);
+  CHECK(finished.load() == 2 * n - 1);
+}
