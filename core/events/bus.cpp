@@ -178,6 +178,18 @@ std::size_t bus::publish(const event& ev) const {
   return publish_here(*state_, ev);
 }
 
+std::optional<transport::notification> bus::carry(const event& ev) const {
+  std::shared_ptr<transport> remote;
+  {
+    std::lock_guard lk(state_->m);
+    remote = state_->remote;
+  }
+  if (!remote) return std::nullopt;
+  return remote->carry(ev);
+}
+
+std::size_t bus::publish_carried(const event& ev) const { return publish_here(*state_, ev); }
+
 std::size_t bus::resync() const { return resync_here(*state_); }
 
 void bus::attach(std::shared_ptr<transport> t) {

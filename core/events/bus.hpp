@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -55,6 +56,15 @@ class transport {
   // An event published on this node. Must not block on the network (it is called by every
   // publisher, after its commit): queue it, or drop it and have the others resync.
   virtual void send(const event& e) = 0;
+  // An event that a publisher's own database transaction carries to the other nodes, so that
+  // it leaves with the commit and costs no round trip of its own: the channel and payload of
+  // the notification that stands for `e`, or nullopt when it cannot travel so (too big for a
+  // notification, or a transport that is not a database's). Such an event is then published
+  // with bus::publish_carried(). Default: nullopt.
+  struct notification {
+    std::string channel, payload;
+  };
+  virtual std::optional<notification> carry(const event&) { return std::nullopt; }
   // Stops and joins; no callback runs after it returns. Idempotent.
   virtual void stop() = 0;
 };
@@ -101,6 +111,13 @@ class bus {
   // first); returns how many were called. A callback that throws is not caught: exceptions
   // stop at the session boundary, and callbacks are not one.
   std::size_t publish(const event& e) const;
+
+  // For a publisher whose commit can carry the event (transport::carry): the notification to
+  // send in its transaction, or nullopt (no transport, or one that cannot), in which case it
+  // calls publish() after its commit as usual. After a commit that carried it, publish_carried
+  // calls the local subscribers as publish() does and does not hand it to the transport again.
+  std::optional<transport::notification> carry(const event& e) const;
+  std::size_t publish_carried(const event& e) const;
 
   // Current number of subscriptions to the topic (any key); for tests and metrics.
   std::size_t subscribers(std::string_view topic) const;

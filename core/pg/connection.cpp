@@ -316,6 +316,26 @@ result<std::vector<rows>> connection::query_batch(std::span<const statement> sta
   return out;
 }
 
+result<rows> connection::commit_with(const statement& read) {
+  if (transaction_failed()) return fail("db.error", "PostgreSQL: the transaction was aborted by an earlier error");
+  if (impl_->status() != PQTRANS_INTRANS && impl_->queue.empty())
+    return fail("db.error", "PostgreSQL: commit_with outside a transaction");
+  auto batch = std::move(impl_->queue);
+  impl_->queue.clear();
+  std::vector<impl::item> items;
+  items.reserve(batch.size() + 2);
+  for (const auto& st : batch) items.push_back({st.sql, st.with_params ? &st.params : nullptr});
+  const auto own = items.size();
+  items.push_back({read.sql, &read.params});
+  items.push_back({"COMMIT", nullptr});
+  impl_->read_only = false;
+  std::vector<rows> got;
+  auto end = impl_->run(items, &got, own);
+  if (!end) return end.error();
+  if (got.size() != 1) return fail("db.error", "PostgreSQL: no answer to the read before COMMIT");
+  return std::move(got.front());
+}
+
 result<rows> connection::impl::run_queued(const item* own) {
   auto batch = std::move(queue);
   queue.clear();

@@ -65,6 +65,12 @@ void event_transport::send(const events::event& e) {
   cv_.notify_all();
 }
 
+std::optional<events::transport::notification> event_transport::carry(const events::event& e) {
+  auto p = events::wire::encode(origin_, e);
+  if (!p) return std::nullopt;
+  return notification{o_.channel, std::move(*p)};
+}
+
 bool event_transport::idle() const {
   std::lock_guard lk(m_);
   return queue_.empty() && !sending_ && !lost_;

@@ -11,6 +11,8 @@
 //   - the sender NOTIFYs queued events in order. An event that cannot travel as text (too
 //     big, not UTF-8), a queue overflow, or a connection lost with events unsent make it send a
 //     resync instead, once it is connected again: the others re-check rather than miss it.
+// A store may instead send an event itself, inside the transaction that makes the change
+// (carry(); core/sql/pipeline.hpp queue_notify): it then leaves with that COMMIT.
 // NOTIFY is transactional and delivered in commit order, and the events waiting when the
 // sender wakes go in one transaction (one round trip, up to 64), in queue order, so the events
 // of one node arrive at another in the order published.
@@ -46,6 +48,10 @@ class event_transport final : public events::transport {
 
   void start(receiver r) override;
   void send(const events::event& e) override;
+  // The channel and this bus's encoding of `e` (nullopt when it cannot travel as text), for a
+  // store that sends it with its commit: NOTIFY is transactional, so the other nodes hear of
+  // the change exactly when it is committed, in commit order with the sender's.
+  std::optional<notification> carry(const events::event& e) override;
   void stop() override;
 
   // For tests and logs: this bus's origin, the listening connection's server process id (0

@@ -61,15 +61,24 @@ std::shared_ptr<pg::event_transport> transport_on(const std::string& channel) {
   return std::make_shared<pg::event_transport>(o);
 }
 
+// Two buses on one channel, each with its transport, both listening.
+struct two_nodes {
+  std::string channel = "hearth_test_" + std::to_string(std::random_device{}() % 1000000);
+  events::bus a, b;
+  std::shared_ptr<pg::event_transport> ta = transport_on(channel), tb = transport_on(channel);
+  two_nodes() {
+    a.attach(ta);
+    b.attach(tb);
+    REQUIRE(eventually([&] { return ta->listener_pid() != 0 && tb->listener_pid() != 0; }));
+  }
+};
+
 }  // namespace
 
 TEST_CASE("pg event transport: two nodes, events cross once; a dropped listener resyncs", "[pg][events]") {
-  const std::string channel = "hearth_test_" + std::to_string(std::random_device{}() % 1000000);
-  events::bus a, b;
-  auto ta = transport_on(channel), tb = transport_on(channel);
-  a.attach(ta);
-  b.attach(tb);
-  REQUIRE(eventually([&] { return ta->listener_pid() != 0 && tb->listener_pid() != 0; }));
+  two_nodes nodes;
+  auto &a = nodes.a, &b = nodes.b;
+  auto &ta = nodes.ta, &tb = nodes.tb;
 
   seen a_bob, b_bob, b_dav;
   auto s1 = a.subscribe("mail.new", "bob@home.test", [&](const events::event& e) { a_bob.add(e); });
@@ -143,4 +152,46 @@ TEST_CASE("pg event transport: two nodes, events cross once; a dropped listener 
   }));
   a.detach();
   b.detach();
+}
+
+TEST_CASE("pg event transport: an event carried by a transaction reaches the others at its commit only",
+          "[pg][events]") {
+  two_nodes nodes;
+  auto &a = nodes.a, &b = nodes.b;
+  auto &ta = nodes.ta, &tb = nodes.tb;
+  const std::string& channel = nodes.channel;
+  seen a_seen, b_seen;
+  auto s1 = a.subscribe("mail.changed", [&](const events::event& e) { a_seen.add(e); });
+  auto s2 = b.subscribe("mail.changed", [&](const events::event& e) { b_seen.add(e); });
+
+  const events::event rolled{"mail.changed", "bob@home.test", "Rolled"};
+  const events::event kept{"mail.changed", "bob@home.test", "INBOX"};
+  auto db = pg::connection::open(pg_url()).value();
+  {
+    auto n = a.carry(rolled);
+    REQUIRE(n);
+    CHECK(n->channel == channel);
+    auto tx = pg::transaction::begin(db).value();
+    db.queue("SELECT pg_notify($1, $2)", {pg::to_param(n->channel), pg::to_param(n->payload)});
+    REQUIRE(db.flush());
+  }  // rolled back: nobody hears of it
+  {
+    auto n = a.carry(kept);
+    REQUIRE(n);
+    auto tx = pg::transaction::begin(db).value();
+    db.queue("SELECT pg_notify($1, $2)", {pg::to_param(n->channel), pg::to_param(n->payload)});
+    REQUIRE(tx.commit());
+  }
+  CHECK(a.publish_carried(kept) == 1);  // A's own subscriber, at once
+  REQUIRE(eventually([&] { return b_seen.size() >= 1; }));
+  // Once only, on each node: A skips its own notification, and the sender sent nothing.
+  std::this_thread::sleep_for(300ms);
+  REQUIRE(b_seen.size() == 1);
+  CHECK(b_seen.get()[0].data == "INBOX");
+  CHECK(a_seen.size() == 1);
+  CHECK(ta->idle());
+  // Too big to be a notification: not carried (publish() sends a resync for it instead).
+  CHECK_FALSE(a.carry({"mail.changed", "bob@home.test", std::string(9000, 'x')}));
+  events::bus alone;
+  CHECK_FALSE(alone.carry(kept));  // no transport
 }

@@ -155,6 +155,12 @@ class connection {
     std::vector<param> params;
   };
   result<std::vector<rows>> query_batch(std::span<const statement> statements);
+  // Ends the open transaction with `read` as its last statement: what is queued, `read` and
+  // COMMIT go in one pipeline, answered in one round trip, and the read's rows come back. The
+  // read sees the transaction's own writes. Errors: the first statement's error met, the
+  // COMMIT's included; after any error nothing is committed (the transaction is failed, or
+  // the server rolled it back). A transaction::commit() after success sends nothing.
+  result<rows> commit_with(const statement& read);
   // Sends what is queued and waits for it: one round trip, none when nothing is queued.
   result<void> flush();
   std::size_t queued() const;

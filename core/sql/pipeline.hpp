@@ -54,6 +54,29 @@ struct statement {
 // transaction on PostgreSQL, the transaction is then failed, as after any failed statement).
 result<std::vector<rows>> query_all(connection& c, std::span<const statement> statements);
 
+// Commits `tx` (a transaction on `c`) with `read` as its last statement and returns the read's
+// rows: on PostgreSQL what is queued, the read and COMMIT travel in one round trip; on SQLite
+// the read runs, then the commit. The read sees the transaction's own writes (a writer that
+// also wants the state it leaves behind, as the IMAP refresh after a write does). Errors: the
+// read's or the commit's; after either nothing is committed (tx rolls back when destroyed).
+result<rows> commit_with(connection& c, transaction& tx, const statement& read);
+
+// A notification (PostgreSQL NOTIFY on `channel`) that leaves with the commit of the
+// transaction open on `c`, queued like queue()'s statements, so it costs no round trip and
+// goes only if the transaction commits. false, and nothing queued, on SQLite or outside a
+// transaction: the caller sends its notification some other way.
+result<bool> queue_notify(connection& c, std::string_view channel, std::string_view payload);
+
+// A read that need not go at once (the IMAP refresh, wanted after the command's own reads):
+// on PostgreSQL ride() leaves it on `c`, and it travels with the next statement that `c` runs
+// alone outside a transaction (connection::run), in that statement's round trip, after it.
+// take_ride() returns its rows once it has gone, and forgets it either way (nullopt: it has
+// not gone, and now will not). A rider's error is the error of the statement it went with.
+// false, and nothing left, on SQLite, where a read costs no round trip. Its parameters are
+// copied.
+bool ride(connection& c, const statement& read);
+std::optional<rows> take_ride(connection& c);
+
 // try_lock(c, key) as a statement for query_all(): its rows are one, whose column 0 is 1 when
 // the key was taken. nullopt when no statement is needed because the answer is yes (SQLite,
 // or an unscoped transaction).

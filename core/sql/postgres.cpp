@@ -144,7 +144,22 @@ class pg_connection final : public connection {
     if (lease_) return run_on(**lease_, text, params);
     auto l = pool_->acquire();
     if (!l) return l.error();
-    return run_on(**l, text, params);
+    if (!rider_) return run_on(**l, text, params);
+    auto rider = std::move(*rider_);
+    rider_.reset();
+    const pg::connection::statement batch[] = {{text, to_params(params)}, {rider.sql, std::move(rider.params)}};
+    auto r = (*l)->query_batch(batch);
+    if (!r) return r.error();
+    ridden_ = read_rows((*r)[1]);
+    return read_rows((*r)[0]);
+  }
+  void ride(const statement& read) {
+    rider_.emplace(owned_statement{translated(read.sql), to_params(read.params)});
+    ridden_.reset();
+  }
+  std::optional<rows> take_ride() {
+    rider_.reset();
+    return std::exchange(ridden_, std::nullopt);
   }
 
   // Queued on the transaction's server connection; outside a transaction nothing would carry
@@ -184,6 +199,15 @@ class pg_connection final : public connection {
     return out;
   }
   bool scoped_transaction() const { return tx_.has_value() && scoped_; }
+  // The transaction's own statements, read and COMMIT in one round trip; tx_ is then over on
+  // the server, and commit() only gives the connection back.
+  result<rows> commit_with(const statement& read) {
+    if (!tx_) return fail("db.error", "commit_with outside a transaction");
+    auto r = (*lease_)->commit_with({translated(read.sql), to_params(read.params)});
+    if (!r) return r.error();
+    return read_rows(*r);
+  }
+  bool writing() const { return tx_.has_value(); }
 
   result<void> begin(durability d) override {
     auto locks = std::exchange(next_locks_, {});
@@ -271,6 +295,12 @@ class pg_connection final : public connection {
   std::optional<pg::transaction> tx_;     // on *lease_; destroyed before it
   bool scoped_ = false;                   // tx_ holds the write lock shared, and scope keys
   std::vector<scope_lock> next_locks_;    // for the next begin() only
+  struct owned_statement {
+    std::string sql;  // translated
+    std::vector<pg::param> params;
+  };
+  std::optional<owned_statement> rider_;  // ride(): goes with the next run() outside a transaction
+  std::optional<rows> ridden_;            // its rows, once it went
   const std::string& translated(std::string_view sql) {
     auto it = translated_.find(std::string(sql));
     if (it == translated_.end()) it = translated_.emplace(std::string(sql), postgres_placeholders(sql)).first;
@@ -376,6 +406,35 @@ result<std::vector<rows>> query_all(connection& c, std::span<const statement> st
     out.push_back(std::move(*r));
   }
   return out;
+}
+
+result<rows> commit_with(connection& c, transaction& tx, const statement& read) {
+  result<rows> r = rows();
+  if (auto* p = dynamic_cast<pg_connection*>(&c)) r = p->commit_with(read);
+  else r = c.run(read.sql, read.params);
+  if (!r) return r.error();
+  if (auto done = tx.commit(); !done) return done.error();
+  return r;
+}
+
+bool ride(connection& c, const statement& read) {
+  auto* p = dynamic_cast<pg_connection*>(&c);
+  if (!p) return false;
+  p->ride(read);
+  return true;
+}
+
+std::optional<rows> take_ride(connection& c) {
+  if (auto* p = dynamic_cast<pg_connection*>(&c)) return p->take_ride();
+  return std::nullopt;
+}
+
+result<bool> queue_notify(connection& c, std::string_view channel, std::string_view payload) {
+  auto* p = dynamic_cast<pg_connection*>(&c);
+  if (!p || !p->writing()) return false;
+  const value params[] = {value(channel), value(payload)};
+  if (auto r = p->queue_run("SELECT pg_notify(?1, ?2)", params); !r) return r.error();
+  return true;
 }
 
 std::optional<statement> try_lock_statement(connection& c, std::int64_t key) {

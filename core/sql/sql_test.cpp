@@ -597,3 +597,109 @@ TEST_CASE("sql: on PostgreSQL, a ROLLBACK is not waited for, and gives back the 
   CHECK(c.query_int("SELECT COUNT(*) FROM items").value() == 2);
   CHECK(c.query_int("SELECT COUNT(*) FROM items WHERE name = 'dropped'").value() == 0);
 }
+
+TEST_CASE("sql: commit_with reads the transaction's own writes and commits, in one round trip on PostgreSQL") {
+  auto e = GENERATE(sql::engine::sqlite, sql::engine::postgres);
+  fresh f(e);
+  auto& c = f.db->get();
+  REQUIRE(sql::migrate(c, "items", schema));
+  const sql::scope_lock a[] = {{sql::scope_key("test", "a"), false}};
+  {
+    auto tx = sql::begin_scoped(c, sql::durability::full, a).value();
+    CHECK(c.query_int("SELECT COUNT(*) FROM items").value() == 0);  // BEGIN, locks, this: one trip
+    REQUIRE(sql::queue(c, "INSERT INTO items(name, size) VALUES(?1, ?2)", "one", 1));
+    REQUIRE(sql::queue(c, "INSERT INTO items(name, size) VALUES(?1, ?2)", "two", 2));
+    const std::int64_t over = 1;
+    const sql::statement read{"SELECT name FROM items WHERE size > ?1 ORDER BY name", {sql::to_value(over)}};
+    const auto before = pg::round_trips();
+    auto rows = sql::commit_with(c, tx, read).value();
+    if (e == sql::engine::postgres) CHECK(pg::round_trips() - before == 1);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows.text(0, 0) == "two");
+  }
+  CHECK(c.query_int("SELECT COUNT(*) FROM items").value() == 2);  // committed, and tx's end undid nothing
+  CHECK_FALSE(c.in_transaction());
+  {
+    // A read that fails: nothing is committed.
+    auto tx = sql::begin_scoped(c, sql::durability::normal, a).value();
+    REQUIRE(sql::queue(c, "INSERT INTO items(name, size) VALUES(?1, ?2)", "three", 3));
+    CHECK_FALSE(sql::commit_with(c, tx, {"SELECT size FROM no_such_table", {}}));
+  }
+  CHECK(c.query_int("SELECT COUNT(*) FROM items").value() == 2);
+  {
+    // A commit that fails (a queued duplicate): no rows, nothing committed.
+    auto tx = sql::begin_scoped(c, sql::durability::normal, a).value();
+    REQUIRE(sql::queue(c, "INSERT INTO items(name, size) VALUES(?1, ?2)", "four", 4));
+    auto dup = sql::queue(c, "INSERT INTO items(name, size) VALUES(?1, ?2)", "one", 1);
+    if (dup) CHECK_FALSE(sql::commit_with(c, tx, {"SELECT 1", {}}));  // PostgreSQL: the error comes here
+  }
+  CHECK(c.query_int("SELECT COUNT(*) FROM items WHERE name = 'four'").value() == 0);
+  // The connection is usable after each.
+  CHECK(c.query_int("SELECT COUNT(*) FROM items").value() == 2);
+}
+
+TEST_CASE("sql: on PostgreSQL, a ridden read goes with the next statement, in its round trip") {
+  auto e = GENERATE(sql::engine::sqlite, sql::engine::postgres);
+  fresh f(e);
+  auto& c = f.db->get();
+  REQUIRE(sql::migrate(c, "items", schema));
+  REQUIRE(c.query("INSERT INTO items(name, size) VALUES('one', 1)"));
+  const std::string name = "one";
+  const sql::statement read{"SELECT size FROM items WHERE name = ?1", {sql::to_value(name)}};
+  CHECK(sql::ride(c, read) == (e == sql::engine::postgres));
+  if (e == sql::engine::sqlite) {
+    CHECK_FALSE(sql::take_ride(c));
+    return;
+  }
+  CHECK_FALSE(sql::take_ride(c));  // not gone yet: forgotten
+  REQUIRE(sql::ride(c, read));
+  {
+    // Not with a transaction's statements.
+    auto tx = sql::transaction::begin(c).value();
+    REQUIRE(c.query("UPDATE items SET size = 5 WHERE name = 'one'"));
+    REQUIRE(tx.commit());
+  }
+  const auto before = pg::round_trips();
+  CHECK(c.query_int("SELECT COUNT(*) FROM items").value() == 1);
+  CHECK(pg::round_trips() - before == 1);
+  auto got = sql::take_ride(c);
+  REQUIRE(got);
+  CHECK(got->int64(0, 0) == 5);
+  CHECK_FALSE(sql::take_ride(c));  // taken once
+  // A rider that fails is the error of the statement it went with, and is gone.
+  REQUIRE(sql::ride(c, {"SELECT size FROM no_such_table", {}}));
+  CHECK_FALSE(c.query("SELECT 1"));
+  CHECK_FALSE(sql::take_ride(c));
+  CHECK(c.query_int("SELECT 2").value() == 2);
+}
+
+TEST_CASE("sql: queue_notify sends a notification with the commit only") {
+  auto e = GENERATE(sql::engine::sqlite, sql::engine::postgres);
+  fresh f(e);
+  auto& c = f.db->get();
+  CHECK_FALSE(sql::queue_notify(c, "hearth_test", "outside").value());  // no transaction
+  if (e == sql::engine::sqlite) {
+    auto tx = sql::transaction::begin(c).value();
+    CHECK_FALSE(sql::queue_notify(c, "hearth_test", "x").value());
+    return;
+  }
+  auto listener = pg::connection::open(f.t.target).value();
+  REQUIRE(listener.listen("hearth_test"));
+  {
+    auto tx = sql::transaction::begin(c).value();
+    CHECK(sql::queue_notify(c, "hearth_test", "rolled back").value());
+    REQUIRE(c.query("SELECT 1"));
+  }
+  {
+    auto tx = sql::transaction::begin(c, sql::durability::normal).value();
+    CHECK(sql::queue_notify(c, "hearth_test", "committed").value());
+    const auto before = pg::round_trips();
+    REQUIRE(tx.commit());
+    CHECK(pg::round_trips() - before == 1);
+  }
+  std::vector<std::string> got;
+  for (int i = 0; i < 40 && got.empty(); ++i)
+    for (auto& n : listener.wait_notifications(std::chrono::milliseconds(250)).value()) got.push_back(n.payload);
+  REQUIRE(got.size() == 1);
+  CHECK(got[0] == "committed");
+}

@@ -204,14 +204,14 @@ result<append_result> sql_store::append_common(std::string_view account, std::st
     if (auto r = sql::queue(conn, upsert_blob_meta, blob_id, meta_bytes(meta)); !r)
       return r.error();
   auto busy = remove_checked(conn, collect, std::span<const sql::rows>(answers->data(), checks));
-  if (auto r = w->tx.commit(); !r) return r.error();
+  if (auto r = commit_write(*w, *m, "mail.new"); !r) return r.error();
   // Now covered by our fsync: the next write transaction removes them, and retries those
   // another append held.
   garbage.ready = std::move(busy);
   garbage.ready.merge(garbage.pending);
   garbage.pending.clear();
-  publish("mail.new", a.address, m->name);
-  return append_result{m->uidvalidity, uid, modseq};
+  message_info stored{uid, modseq, std::move(*fl), internal_date.value_or(now), now, *size, std::string(blob_id)};
+  return append_result{m->uidvalidity, uid, modseq, std::move(stored)};
 }
 
 result<std::vector<message_info>> sql_store::fetch(std::string_view account, std::string_view mailbox,
@@ -515,8 +515,7 @@ result<flags_result> sql_store::store_flags(std::string_view account, std::strin
                           m->id, modseq, counts.unseen, counts.deleted);
       !r)
     return r.error();
-  if (auto r = w->tx.commit(); !r) return r.error();
-  publish("mail.changed", w->account.address, m->name);
+  if (auto r = commit_write(*w, *m, "mail.changed"); !r) return r.error();
   return out;
 }
 
@@ -525,56 +524,13 @@ result<changes> sql_store::changes_since(std::string_view account, std::string_v
   if (!rd) return rd.error();
   auto name = canonical_mailbox_name(mailbox);
   if (!name) return fail("mail.invalid", "invalid mailbox name");
-  // Every IMAP command ends by asking this for the selected mailbox, so it is one statement
-  // (one round trip on PostgreSQL): the mailbox's HIGHESTMODSEQ (kind 0), the messages changed
-  // (1) and the expunge log (2) read together agree without a read transaction, since one
-  // statement sees one snapshot on both engines. The CASTs give PostgreSQL the UNION's types.
-  // No ORDER BY: on SQLite it cost two temporary b-trees on every run (the modseq indexes give
-  // the rows by modseq, not by uid), for a result that is nearly always the mailbox row alone;
-  // the few rows are put in uid order below.
-  static const std::string sql =
-      "SELECT 0, b.highestmodseq, 0, CAST(NULL AS TEXT), 0, 0, CAST(NULL AS TEXT), CAST(NULL AS BIGINT) "
-      "FROM mail_mailboxes b WHERE b.account = ?1 AND b.name = ?2 "
-      "UNION ALL "
-      "SELECT 1, m.uid, m.modseq, m.flags, m.internal_date, m.size, m.blob_id, m.save_date "
-      "FROM mail_mailboxes b JOIN mail_messages m ON m.mailbox_id = b.id "
-      "WHERE b.account = ?1 AND b.name = ?2 AND m.modseq > ?3 "
-      "UNION ALL "
-      "SELECT 2, e.uid, e.modseq, CAST(NULL AS TEXT), 0, 0, CAST(NULL AS TEXT), CAST(NULL AS BIGINT) "
-      "FROM mail_mailboxes b JOIN mail_expunged e ON e.mailbox_id = b.id "
-      "WHERE b.account = ?1 AND b.name = ?2 AND e.modseq > ?3";
-  auto r = rd->conn->query(sql, rd->account.address, *name, since);
+  // Read already by this command's write, in its commit (refresh_scope.hpp).
+  if (auto got = take_expected(*rd->conn, rd->account.address, *name, since)) return std::move(*got);
+  auto r = rd->conn->query(changes_sql(), rd->account.address, *name, since);
   if (!r) return r.error();
-  changes out;
-  bool found = false;
-  for (int i = 0; i < r->size(); ++i) {
-    const auto kind = r->int64(i, 0);
-    if (kind == 0) {
-      found = true;
-      out.highestmodseq = static_cast<std::uint64_t>(r->int64(i, 1));
-      continue;
-    }
-    if (kind == 2) {
-      out.vanished.push_back(static_cast<std::uint32_t>(r->int64(i, 1)));
-      continue;
-    }
-    message_info m;
-    m.uid = static_cast<std::uint32_t>(r->int64(i, 1));
-    m.modseq = static_cast<std::uint64_t>(r->int64(i, 2));
-    m.flags = split_flags(r->text(i, 3));
-    m.internal_date = r->int64(i, 4);
-    m.size = static_cast<std::uint64_t>(r->int64(i, 5));
-    m.blob_id = r->text(i, 6);
-    m.save_date = r->opt_int64(i, 7);
-    out.changed.push_back(std::move(m));
-  }
-  if (!found) return fail("mail.no_mailbox", "no such mailbox: " + *name);
-  // Callers take the changed messages and the expunged uids in uid order (a new message is one
-  // above the view's last uid).
-  std::sort(out.changed.begin(), out.changed.end(),
-            [](const message_info& a, const message_info& b) { return a.uid < b.uid; });
-  std::sort(out.vanished.begin(), out.vanished.end());
-  return out;
+  auto c = changes_from(*r, *name);
+  if (!c) return c.error();
+  return std::move(c->ch);
 }
 
 }  // namespace hearth::mail

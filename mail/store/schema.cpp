@@ -255,6 +255,12 @@ result<sql_store::reader> sql_store::begin_read(std::string_view account, bool f
   if (!a) return a.error();
   auto c = db_->try_get();
   if (!c) return c.error();
+  // The command's refresh, sent with this read's statement (refresh_scope.hpp).
+  if (auto* e = expected_; e && e->store == this && !e->got && !e->riding && !e->answered &&
+                                 !(*c)->in_transaction()) {
+    e->riding = sql::ride(**c, {changes_sql(), {sql::to_value(e->account), sql::to_value(e->mailbox),
+                                                sql::to_value(e->since)}});
+  }
   return reader{std::move(*a), *c};
 }
 
@@ -279,6 +285,14 @@ result<sql_store::write_txn> sql_store::begin_write(std::string_view account, co
   auto r = begin_read(account, fresh);
   if (!r) return r.error();
   const auto& a = r->account.address;
+  // What the command's refresh read before this write is stale once it commits; commit_write
+  // reads it again when the write is to that mailbox, and any other write leaves it to the
+  // refresh's own read (refresh_scope.hpp).
+  if (auto* e = expected_; e && e->store == this) {
+    e->got.reset();
+    if (e->riding) (void)sql::take_ride(*r->conn);
+    e->riding = false;
+  }
   sql::scope_lock locks[5];
   std::size_t n = 0;
   const bool whole = scope.mailbox.empty() && scope.mailbox2.empty();
@@ -289,7 +303,7 @@ result<sql_store::write_txn> sql_store::begin_write(std::string_view account, co
   if (!scope.blob.empty()) locks[n++] = {blob_key(scope.blob), false};
   auto t = sql::begin_scoped(*r->conn, d, std::span<const sql::scope_lock>(locks, n));
   if (!t) return t.error();
-  return write_txn{std::move(r->account), r->conn, std::move(*t)};
+  return write_txn{std::move(r->account), r->conn, std::move(*t), d};
 }
 
 result<std::optional<mailbox_row>> sql_store::find_mailbox(sql::connection& c, std::string_view account,

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <span>
 #include <unordered_map>
@@ -136,7 +137,42 @@ class sql_store final : public store {
     account_ref account;
     sql::connection* conn;
     sql::transaction tx;
+    sql::durability durability = sql::durability::full;
   };
+  // Commits a write to mailbox `m` and publishes `topic` for it. On PostgreSQL the write's
+  // transaction carries two things that would otherwise cost a round trip each: the event's
+  // NOTIFY (bus::carry), when the commit is not fsync'd (a NOTIFY holds PostgreSQL's one
+  // notification lock from COMMIT until the transaction ends, so an fsync'd commit would
+  // serialize every notifying writer behind its flush; those events go by the transport's
+  // sender after the commit), and the changes a refresh_scope on this thread expects for `m`,
+  // read just before COMMIT in its round trip. Errors: the commit's.
+  result<void> commit_write(write_txn& w, const mailbox_row& m, std::string_view topic);
+  // changes_since's statement (?1 the account, ?2 the canonical name, ?3 since) and what it
+  // read: the changes, and each vanished uid's expunge modseq (so a later `since` can be
+  // answered from them). "mail.no_mailbox" when the mailbox row is missing.
+  static const std::string& changes_sql();
+  struct read_changes {
+    changes ch;
+    std::vector<std::uint64_t> vanished_modseqs;  // beside ch.vanished
+  };
+  static result<read_changes> changes_from(const sql::rows& r, std::string_view name);
+  // What a refresh_scope (refresh_scope.hpp) expects on this thread: the mailbox's changes
+  // since `since`, as read by the last write of the command to that mailbox.
+  struct expected_refresh {
+    const sql_store* store = nullptr;
+    std::string account, mailbox;  // normalized address, canonical name
+    std::uint64_t since = 0;
+    std::optional<read_changes> got;
+    bool riding = false;  // left on the connection to go with a read (sql::ride)
+    bool answered = false;  // changes_since of the mailbox came: nothing more to read for it
+  };
+  static thread_local expected_refresh* expected_;
+  // The scope expecting `m` of `account` on this thread, or null.
+  expected_refresh* expected_for(std::string_view account, std::string_view mailbox) const;
+  // changes_since(since) from what the scope's last write read, when it can answer it (same
+  // mailbox, `since` at or above the scope's); taken once.
+  std::optional<changes> take_expected(sql::connection& c, std::string_view account, std::string_view mailbox,
+                                       std::uint64_t since);
   result<write_txn> begin_write(std::string_view account, const write_scope& scope,
                                 sql::durability d = sql::durability::full, bool fresh = false);
   // Write ordering. On SQLite every write transaction holds the file's write lock. On

@@ -145,6 +145,7 @@ struct append_result {
   std::uint32_t uidvalidity = 0;
   std::uint32_t uid = 0;
   std::uint64_t modseq = 0;
+  message_info message;  // the message as stored (what fetch() of its uid returns)
 };
 
 // RFC 4315 COPYUID / RFC 6851 MOVE: source uid → new uid in the target, ascending by source.

@@ -127,7 +127,6 @@ result<expunge_result> sql_store::expunge(std::string_view account, std::string_
     if (auto r = check_uid_set(*uids); !r) return r.error();
   expunge_result out;
   std::set<std::string> blobs;
-  std::string owner, name;
   // Nothing marked \Deleted (another session expunged it first): answered from a plain read,
   // without waiting for the write lock. Not on PostgreSQL, where the transaction's own read
   // answers it in one round trip as well (see store_flags).
@@ -147,12 +146,10 @@ result<expunge_result> sql_store::expunge(std::string_view account, std::string_
     auto w = begin_write(account, {.mailbox = mailbox}, sql::durability::normal);
     if (!w) return w.error();
     auto& conn = *w->conn;
-    owner = w->account.address;
-    auto sel = select_in_mailbox(conn, owner, mailbox, uids ? *uids : uid_set{{1, uid_max}}, true);
+    auto sel = select_in_mailbox(conn, w->account.address, mailbox, uids ? *uids : uid_set{{1, uid_max}}, true);
     if (!sel) return sel.error();
     auto* m = &sel->first;
     auto* rows = &sel->second;
-    name = m->name;
     std::vector<message_row> doomed;
     for (auto& r : *rows) {
       if (!has_flag(r.info.flags, "\\Deleted")) continue;
@@ -167,11 +164,10 @@ result<expunge_result> sql_store::expunge(std::string_view account, std::string_
     auto modseq = expunge_rows(conn, *m, doomed);
     if (!modseq) return modseq.error();
     out.modseq = *modseq;
-    if (auto r = w->tx.commit(); !r) return r.error();
+    if (auto r = commit_write(*w, *m, "mail.changed"); !r) return r.error();
   }
   // The rows are gone, but not yet durably: the blobs wait for a durable commit (store.hpp).
   defer_garbage(blobs);
-  if (!out.uids.empty()) publish("mail.changed", owner, name);
   return out;
 }
 

@@ -33,8 +33,10 @@ void op_expunge(session_state& st, const command& cmd, reply& r) {
     if (uids.empty()) return r.ok("UID EXPUNGE completed");
     only = to_uid_set(uids);
   }
-  // Announce what others expunged first, so our sequence numbers are current.
-  refresh(st, r, true);
+  // What others expunged meanwhile is announced by the refresh after the command: each
+  // EXPUNGE line's number is taken from the view as the client holds it at that line, so the
+  // order of the two sets does not matter, and one read of the changes (in the write's own
+  // commit on PostgreSQL, refresh_scope.hpp) serves both.
   auto res = st.env->store->expunge(st.sel->owner, st.sel->name, only);
   if (!res) return fail(r, res.error());
   announce_expunged(st, res->uids, r);

@@ -9,6 +9,7 @@
 #include "mail/imap/server/change_clock.hpp"
 #include "mail/imap/server/notify.hpp"
 #include "mail/imap/server/view.hpp"
+#include "mail/store/refresh_scope.hpp"
 #include "mail/store/snapshot.hpp"
 
 namespace hearth::mail::imap {
@@ -39,6 +40,10 @@ bool reads_snapshot(const session_state& st, std::string_view name) {
   for (auto n : snapshot_reads)
     if (n == name) return true;
   return false;
+}
+
+bool leaves_mailbox(std::string_view name) {
+  return name == "SELECT" || name == "EXAMINE" || name == "UNSELECT" || name == "CLOSE" || name == "LOGOUT";
 }
 
 unsigned state_bit(const session_state& st) {
@@ -77,6 +82,13 @@ reply execute(session_state& st, const command& cmd) {
     st.cmd_seq = st.env && st.env->changes ? st.env->changes->now() : 0;
     std::optional<mail::read_scope> snapshot;
     if (reads_snapshot(st, cmd.name)) snapshot.emplace(*st.env->store);
+    // The refresh below travels with the command's own statements (refresh_scope.hpp), unless
+    // the command leaves the mailbox, after which it refreshes another one or none.
+    std::optional<mail::refresh_scope> follow;
+    // Not on another user's mailbox, where the user's own \Seen is written through another
+    // store (private_seen.hpp), which would leave what was read stale.
+    if (st.selected() && !leaves_mailbox(cmd.name) && st.sel->owner == st.account)
+      follow.emplace(*st.env->store, st.sel->owner, st.sel->name, st.sel->highestmodseq);
     try {
       e->fn(st, cmd, r);
     } catch (const std::exception& ex) {
