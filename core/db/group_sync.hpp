@@ -1,14 +1,12 @@
 // Internal to core/db (and its tests): group commit for durable transactions.
 //
-// A durable commit (durability::full) used to run with synchronous=FULL, so SQLite fsync'd the
-// write-ahead log inside COMMIT while the transaction still held the file's write lock: every
-// other writer (a STORE, an EXPUNGE, the next APPEND) queued behind a 5-30 ms fsync on a busy
-// disk, and N concurrent APPENDs cost N fsyncs one after the other. Now the commit is written
-// with synchronous=NORMAL (into the WAL, in the page cache), the write lock is released, and
-// the committer waits here until one fsync of the WAL that *began after its commit was
-// written* has completed. Commits that arrive while an fsync runs share the next one. So
-// commit() still returns only once the transaction is on disk (ARCHITECTURE.md principle 3),
-// but writers no longer hold the lock across the disk, and one fsync serves many commits.
+// A durable commit (durability::full) is written with synchronous=NORMAL (into the WAL, in the
+// page cache), the write lock is released, and the committer waits here until one fsync of the
+// WAL that *began after its commit was written* has completed. Commits that arrive while an
+// fsync runs share the next one. So commit() returns only once the transaction is on disk
+// (ARCHITECTURE.md principle 3), yet no writer (a STORE, an EXPUNGE, the next APPEND) waits
+// behind another's fsync while holding the file's write lock, and one fsync serves many
+// commits instead of N concurrent APPENDs costing N fsyncs one after the other.
 #pragma once
 #include <sys/types.h>
 
