@@ -1,6 +1,7 @@
 // Whether a mailbox may have changed since a moment, so that the refresh ending each command
-// (view.cpp) need not ask the database when nothing did: under the state-tracking load that
-// statement was an eighth of the server's CPU, for an answer that is mostly "nothing".
+// (view.cpp) need not ask the database when nothing did: asked every time, under the
+// state-tracking load, that statement costs an eighth of the server's CPU, for an answer that
+// is mostly "nothing".
 //
 // Two sources, and a change is missed by neither:
 //  - this process's writers: every "mail.new" and "mail.changed" event on the bus takes the
