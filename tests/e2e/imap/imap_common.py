@@ -80,6 +80,18 @@ def login(inst, starttls=False):
     return m
 
 
+def write_mbox(path, messages):
+    """An mbox file at path for `hearth import mbox`: one short message per (subject, id) of
+    messages, from sender@example.org to demo@example.test, Message-ID <id@example.org>."""
+    with open(path, "wb") as f:
+        for subject, ident in messages:
+            f.write(b"From sender@example.org Sat Dec  5 10:00:00 2026\n"
+                    b"From: Sender <sender@example.org>\nTo: demo@example.test\n"
+                    + f"Subject: {subject}\nMessage-ID: <{ident}@example.org>\n".encode()
+                    + b"Date: Sat, 5 Dec 2026 10:00:00 +0000\n\nBody line\n\n")
+    return path
+
+
 def corpus(name):
     with open(os.path.join(SOURCE_DIR, "tests", "data", "mime", name), "rb") as f:
         return f.read()

@@ -10,20 +10,14 @@ import shutil
 import tempfile
 
 from hearth_test import check, finish, set_key
-from imap_common import login, start
+from imap_common import login, start, write_mbox
 
 COUNT = 3000
 STEP = 500  # server_env::progress_step
 
 work = tempfile.mkdtemp(prefix="hearth-inprogress-")
 atexit.register(shutil.rmtree, work, True)
-mbox = os.path.join(work, "big.mbox")
-with open(mbox, "wb") as f:
-    for i in range(COUNT):
-        f.write(b"From sender@example.org Sat Dec  5 10:00:00 2026\n"
-                b"From: Sender <sender@example.org>\nTo: demo@example.test\n"
-                + f"Subject: message {i % 7}\nMessage-ID: <m{i}@example.org>\n".encode()
-                + b"Date: Sat, 5 Dec 2026 10:00:00 +0000\n\nBody line\n\n")
+mbox = write_mbox(os.path.join(work, "big.mbox"), [(f"message {i % 7}", f"m{i}") for i in range(COUNT)])
 
 
 def prepare(inst):

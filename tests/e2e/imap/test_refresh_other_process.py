@@ -10,21 +10,14 @@ import shutil
 import tempfile
 
 from hearth_test import check, finish
-from imap_common import login, raw, start
+from imap_common import login, raw, start, write_mbox
 
 work = tempfile.mkdtemp(prefix="hearth-refresh-other-")
 atexit.register(shutil.rmtree, work, True)
 
 
 def mbox(name, count):
-    path = os.path.join(work, name)
-    with open(path, "wb") as f:
-        for i in range(count):
-            f.write(b"From sender@example.org Sat Dec  5 10:00:00 2026\n"
-                    b"From: Sender <sender@example.org>\nTo: demo@example.test\n"
-                    + f"Subject: {name} {i}\nMessage-ID: <{name}{i}@example.org>\n".encode()
-                    + b"Date: Sat, 5 Dec 2026 10:00:00 +0000\n\nBody line\n\n")
-    return path
+    return write_mbox(os.path.join(work, name), [(f"{name} {i}", f"{name}{i}") for i in range(count)])
 
 
 def exists(lines):
