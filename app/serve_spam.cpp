@@ -5,6 +5,7 @@
 #include "app/serve_spam.hpp"
 
 #include <charconv>
+#include <cstdlib>
 #include <mutex>
 #include <set>
 #include <unordered_map>
@@ -251,11 +252,14 @@ bool install_spam_learner(serve_context& ctx, mail::imap::server_env& env) {
   if (!e) return false;
   mf::learner_options lo;
   lo.also_site = c.filter_bayes_learn_site_wide;
+  // A test hook: tests set it to show that what is learnt does not depend on where the
+  // messages are by the time the learner reads them.
+  if (const char* d = std::getenv("HEARTH_TEST_LEARN_DELAY_MS"); d && *d) lo.delay = std::chrono::milliseconds(std::atoi(d));
   auto l = std::make_shared<mf::learner>(e, ctx.mail, ctx.blobs, lo);
   ctx.keep.push_back(l);
   ctx.on_stop.push_back([l] { l->stop(); });
   env.on_user_action = [l](const mail::imap::user_action& a) {
-    l->submit({a.account, a.verb, a.from, a.to, a.uids, a.flags});
+    l->submit({a.account, a.verb, a.from, a.to, a.blobs, a.uids, a.flags});
   };
   return true;
 }

@@ -47,7 +47,7 @@ void learner::stop() {
 }
 
 void learner::submit(learn_job j) {
-  if (j.uids.empty() || !may_teach(j)) return;
+  if ((j.uids.empty() && j.blobs.empty()) || !may_teach(j)) return;
   {
     std::lock_guard lk(mu_);
     if (stopping_) return;
@@ -70,6 +70,10 @@ void learner::run() {
       j = std::move(queue_.front());
       queue_.pop_front();
     }
+    if (o_.delay.count() > 0) {
+      std::unique_lock lk(mu_);
+      if (cv_.wait_for(lk, o_.delay, [&] { return stopping_; })) return;
+    }
     try {
       process(j);
     } catch (const std::exception& ex) {
@@ -88,19 +92,25 @@ void learner::process(const learn_job& j) {
   bayes::user_move m{j.verb, j.from.empty() ? "" : special_of(*boxes, j.from), special_of(*boxes, j.to), j.flags};
   auto lesson = bayes::lesson_of(m);
   if (!lesson) return;
-  uid_set set;
-  for (auto u : j.uids) set.push_back({u, u});
-  auto msgs = mail_.fetch(j.account, j.to, set);
-  if (!msgs) {
-    log::warn("spam.learn_failed", {{"user", j.account}, {"code", msgs.error().code}, {"error", msgs.error().message}});
-    return;
+  std::vector<mail::blob_ref> refs(j.blobs.begin(), j.blobs.begin() + std::min(j.blobs.size(), o_.max_messages_per_job));
+  if (!j.uids.empty() && refs.size() < o_.max_messages_per_job) {
+    uid_set set;
+    for (auto u : j.uids) set.push_back({u, u});
+    auto msgs = mail_.fetch(j.account, j.to, set);
+    if (!msgs) {
+      log::warn("spam.learn_failed", {{"user", j.account}, {"code", msgs.error().code}, {"error", msgs.error().message}});
+      return;
+    }
+    for (const auto& mi : *msgs) {
+      if (refs.size() >= o_.max_messages_per_job) break;
+      refs.push_back({mi.blob_id, mi.size});
+    }
   }
   std::vector<bayes::learn_item> items;
-  for (const auto& mi : *msgs) {
-    if (items.size() >= o_.max_messages_per_job) break;
-    auto bytes = blobs_.head(mi.blob_id, std::min<std::uint64_t>(mi.size, o_.max_message_bytes));
+  for (const auto& b : refs) {
+    auto bytes = blobs_.head(b.id, std::min<std::uint64_t>(b.size, o_.max_message_bytes));
     if (!bytes) continue;
-    items.push_back(e_->lesson(j.account, mi.blob_id, *bytes, *lesson, o_.also_site));
+    items.push_back(e_->lesson(j.account, b.id, *bytes, *lesson, o_.also_site));
   }
   if (items.empty()) return;
   auto r = e_->learn_batch(items);

@@ -7,6 +7,7 @@
 // twice is learnt once, and one moved back the other way is unlearnt first.
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -17,11 +18,9 @@
 #include <vector>
 
 #include "mail/filter/bayes/engine.hpp"
+#include "mail/store/store.hpp"
 
 namespace hearth::blob {
-class store;
-}
-namespace hearth::mail {
 class store;
 }
 
@@ -32,7 +31,10 @@ struct learn_job {
   std::string verb;   // "append", "copy", "move", "store"
   std::string from;   // source mailbox ("" for APPEND)
   std::string to;     // the mailbox the messages are in now
-  std::vector<std::uint32_t> uids;  // in `to`
+  // The messages: by blob where the command had it (read as they are, wherever the messages
+  // have gone since), else by uid in `to` (one moved on by then is not found, and not learnt).
+  std::vector<mail::blob_ref> blobs;
+  std::vector<std::uint32_t> uids;
   std::vector<std::string> flags;   // STORE: the flags set
 };
 
@@ -41,6 +43,9 @@ struct learner_options {
   std::size_t max_queue = 10000;          // jobs waiting; more are dropped (and logged)
   std::size_t max_message_bytes = 1 << 20;
   std::size_t max_messages_per_job = 5000;
+  // Waited before each job: zero but in tests, which widen with it the window in which a
+  // later command moves the messages on.
+  std::chrono::milliseconds delay{0};
 };
 
 class learner {

@@ -141,6 +141,13 @@ struct mailbox_view {
   std::uint64_t highestmodseq = 1;
 };
 
+// A stored message's bytes, for a reader that must not depend on where the message is by the
+// time it reads: a later command may have moved it (its blob stays while any mailbox holds it).
+struct blob_ref {
+  std::string id;
+  std::uint64_t size = 0;
+};
+
 struct append_result {
   std::uint32_t uidvalidity = 0;
   std::uint32_t uid = 0;
@@ -152,6 +159,7 @@ struct append_result {
 struct copy_result {
   std::uint32_t uidvalidity = 0;  // of the target
   std::vector<std::pair<std::uint32_t, std::uint32_t>> uids;
+  std::vector<blob_ref> blobs;  // each copy's blob, in the order of uids
 };
 
 struct expunge_result {

@@ -28,6 +28,7 @@ result<copy_result> sql_store::copy_rows(sql::connection& c, const std::string& 
         !res)
       return res.error();
     out.uids.emplace_back(r.info.uid, uid);
+    out.blobs.push_back({r.info.blob_id, r.info.size});
     counts.add(r.info, +1);
   }
   target.highestmodseq = modseq;

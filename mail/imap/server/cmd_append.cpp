@@ -151,6 +151,7 @@ void op_append(session_state& st, const command& cmd, reply& r) {
     if (std::max<std::uint64_t>(m.data.size(), m.stored_size) > st.env->append_limit)
       return r.no("[TOOBIG] Message exceeds APPENDLIMIT");
   std::vector<std::uint32_t> uids, seen_uids;
+  std::vector<mail::blob_ref> blobs;
   std::vector<mail::message_info> small;  // stored from the command's literal: summarised below
   std::uint32_t uidvalidity = mb->uidvalidity;
   for (std::size_t i = 0; i < messages.size(); ++i) {
@@ -171,6 +172,7 @@ void op_append(session_state& st, const command& cmd, reply& r) {
                      : store.append_blob(owner, mb->name, m.stored_blob, flags, when, summaries[i]);
       if (res) {
         uids.push_back(res->uid);
+        blobs.push_back({res->message.blob_id, res->message.size});
         if (seen) seen_uids.push_back(res->uid);
         if (m.stored_blob.empty()) small.push_back(std::move(res->message));
         uidvalidity = res->uidvalidity;
@@ -197,7 +199,7 @@ void op_append(session_state& st, const command& cmd, reply& r) {
   // builder gave up on it, the first FETCH of its structure parses it, once.
   if (!small.empty()) (void)load_summaries(st, small);
   if (st.env->on_user_action && !ref->shared)
-    st.env->on_user_action({st.account, "append", "", mb->name, uids, messages.size() == 1 ? messages[0].flags : std::vector<std::string>{}});
+    st.env->on_user_action({st.account, "append", "", mb->name, std::move(blobs), {}, messages.size() == 1 ? messages[0].flags : std::vector<std::string>{}});
   r.ok("[APPENDUID " + std::to_string(uidvalidity) + " " + compress_set(uids, true) + "] APPEND completed");
 }
 

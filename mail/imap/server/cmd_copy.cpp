@@ -41,6 +41,7 @@ result<mail::copy_result> copy_across(session_state& st, const std::vector<std::
     }
     out.uidvalidity = res->uidvalidity;
     out.uids.emplace_back(m.uid, res->uid);
+    out.blobs.push_back({m.blob_id, m.size});
     done.push_back(m.uid);
     if (seen) seen_copies.push_back(res->uid);
   }
@@ -97,7 +98,7 @@ void op_copy(session_state& st, const command& cmd, reply& r) {
   }
   (void)mark_seen_as_user(st, ref->owner, target->name, seen_to);
   if (st.env->on_user_action && sel.owner == st.account && !ref->shared)
-    st.env->on_user_action({st.account, move ? "move" : "copy", sel.name, target->name, to, {}});
+    st.env->on_user_action({st.account, move ? "move" : "copy", sel.name, target->name, res->blobs, {}, {}});
   std::string code = "[COPYUID " + std::to_string(res->uidvalidity) + " " + compress_set(from, true) + " " +
                      compress_set(to, true) + "] ";
   if (!move) return r.ok(code + cmd.name + " completed");

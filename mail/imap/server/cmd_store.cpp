@@ -41,14 +41,18 @@ void op_store(session_state& st, const command& cmd, reply& r) {
     if (res.error().code == "mail.invalid") return r.bad("Invalid flag");
     return fail(r, res.error());
   }
-  if (mode != mail::flag_mode::remove && st.env->on_user_action && sel.owner == st.account)
-    st.env->on_user_action({st.account, "store", sel.name, sel.name, uids, s.flags});
   std::vector<std::uint32_t> changed;
   for (const auto& m : res->updated) {
     changed.push_back(m.uid);
     if (auto seq = seq_of(sel, m.uid)) sel.modseqs[seq - 1] = std::max(sel.modseqs[seq - 1], m.modseq);
   }
   std::sort(changed.begin(), changed.end());
+  if (mode != mail::flag_mode::remove && st.env->on_user_action && sel.owner == st.account) {
+    user_action a{st.account, "store", sel.name, sel.name, {}, {}, s.flags};
+    for (const auto& m : res->updated) a.blobs.push_back({m.blob_id, m.size});
+    std::set_difference(uids.begin(), uids.end(), changed.begin(), changed.end(), std::back_inserter(a.uids));
+    st.env->on_user_action(a);
+  }
   // Non-silent: FLAGS of every message named (RFC 9051 §6.4.6); silent: only what changed
   // under CONDSTORE, which must learn the new MODSEQ (RFC 7162 §3.1.3).
   std::vector<mail::message_info> show;

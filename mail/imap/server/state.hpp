@@ -44,7 +44,11 @@ struct user_action {
   std::string verb;                   // "append", "copy", "move", "store"
   std::string from;                   // source mailbox ("" for APPEND; STORE: the selected one)
   std::string to;                     // the mailbox the messages are in now
-  std::vector<std::uint32_t> uids;    // their uids in `to`
+  // The messages, each by its blob where the handler has it at hand (APPEND, COPY, MOVE, what
+  // STORE changed): a listener reading them later must not look for them by uid, as the next
+  // command may already have moved them on. The others (STORE of a flag a message had) by uid.
+  std::vector<mail::blob_ref> blobs;
+  std::vector<std::uint32_t> uids;    // in `to`
   std::vector<std::string> flags;     // STORE (+FLAGS or FLAGS): the flags set; APPEND of one
                                       // message: its flags
 };
